@@ -1,0 +1,1 @@
+"""seqlab.cli: the seqlab command line."""

@@ -1,0 +1,36 @@
+"""seqlab.autograd: reverse-mode autodiff on NumPy arrays, with Numba-jitted hot kernels."""
+
+import numpy as np
+
+from seqlab.autograd.creation import (
+    arange,
+    as_generator,
+    cat,
+    default_generator,
+    full,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    stack,
+    tensor,
+    where,
+    zeros,
+    zeros_like,
+)
+from seqlab.autograd.function import Context, Function
+from seqlab.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from seqlab.autograd.gradcheck import GradcheckError, gradcheck
+from seqlab.autograd.tensor import Tensor
+
+float32 = np.float32
+float64 = np.float64
+int64 = np.int64
+
+__all__ = [
+    "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "cat",
+    "default_generator", "enable_grad", "float32", "float64", "full", "gradcheck", "int64",
+    "is_grad_enabled", "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn",
+    "set_grad_enabled", "stack", "tensor", "where", "zeros", "zeros_like",
+]

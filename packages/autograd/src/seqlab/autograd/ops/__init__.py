@@ -1,0 +1,1 @@
+"""NumPy Functions that the Tensor methods are built from."""

@@ -1,0 +1,147 @@
+"""Reductions over `dim` with `keepdim`, and the numerically stable softmax family."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqlab.autograd.function import Context, Function
+
+
+def normalize_dims(dim: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions")
+        out.append(d % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...],
+                   keepdim: bool) -> np.ndarray:
+    """Re-insert reduced axes of `grad` (when keepdim was False) and broadcast to `shape`."""
+    if not keepdim and axes:
+        grad = np.expand_dims(grad, axes)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
+        axes = normalize_dims(dim, a.ndim)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grad = grad / np.asarray(ctx.count, dtype=grad.dtype)
+        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Extreme(Function):
+    """max or min over all axes; ties share the gradient equally (as PyTorch's full reduction)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, use_max: bool) -> np.ndarray:
+        out = a.max() if use_max else a.min()
+        mask = a == out
+        ctx.save_for_backward(mask)
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (mask,) = ctx.saved_tensors
+        return grad * mask / mask.sum(), None
+
+
+class ExtremeAlongDim(Function):
+    """max or min along one dim: (values, indices); the gradient goes to the chosen index."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int, keepdim: bool, use_max: bool):
+        (axis,) = normalize_dims(dim, a.ndim)
+        indices = np.argmax(a, axis=axis) if use_max else np.argmin(a, axis=axis)
+        indices = np.expand_dims(indices, axis)
+        values = np.take_along_axis(a, indices, axis=axis)
+        ctx.save_for_backward(indices)
+        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
+        if not keepdim:
+            values, indices = values.squeeze(axis), indices.squeeze(axis)
+        return values, indices.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray, grad_indices: np.ndarray):
+        (indices,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            grad = np.expand_dims(grad, ctx.axis)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.put_along_axis(out, indices, grad, axis=ctx.axis)
+        return out, None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
+        axes = normalize_dims(dim, a.ndim)
+        peak = np.max(a, axis=axes, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0)
+        out = np.log(np.sum(np.exp(a - peak), axis=axes, keepdims=True)) + peak
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else np.squeeze(out, axis=axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, out = ctx.saved_tensors
+        if not ctx.keepdim:
+            grad = np.expand_dims(grad, ctx.axes)
+        return grad * np.exp(a - out), None, None
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int) -> np.ndarray:
+        (axis,) = normalize_dims(dim, a.ndim)
+        shifted = np.exp(a - a.max(axis=axis, keepdims=True))
+        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (out,) = ctx.saved_tensors
+        inner = (grad * out).sum(axis=ctx.axis, keepdims=True)
+        return out * (grad - inner), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int) -> np.ndarray:
+        (axis,) = normalize_dims(dim, a.ndim)
+        shifted = a - a.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        (out,) = ctx.saved_tensors
+        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None

@@ -1,0 +1,112 @@
+"""The word2vec.c vector file formats (text and binary), as gensim reads and writes them.
+
+Both start with a header line ``"<count> <dimension>\\n"``. Text: one ``word v1 v2 ...`` line per
+word. Binary: ``word`` + a space + ``dimension`` little-endian float32 values (gensim writes no
+newline after the values; word2vec.c does: a newline before a word is skipped when reading).
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def write_word2vec_format(
+    path: str | Path, keys: list[str], vectors: np.ndarray, binary: bool = False
+) -> None:
+    """Write keys and their rows of vectors to path in word2vec text or binary format."""
+    count, dimension = vectors.shape
+    if len(keys) != count:
+        raise ValueError(f"{len(keys)} keys but {count} vectors")
+    rows = vectors.astype(np.float32, copy=False)
+    with open(path, "wb") as out:
+        out.write(f"{count} {dimension}\n".encode())
+        for key, row in zip(keys, rows):
+            if binary:
+                out.write(f"{key} ".encode() + row.astype("<f4").tobytes())
+            else:
+                # str() of a float32 is the shortest text that reads back to the same float32
+                out.write(f"{key} {' '.join(str(value) for value in row)}\n".encode())
+
+
+def _parse_header(line: bytes, path: str | Path) -> tuple[int, int]:
+    try:
+        count, dimension = (int(field) for field in line.decode("utf8").split())
+    except ValueError:
+        raise ValueError(
+            f"{path}, line 1: expected a header '<count> <dimension>', got {line[:80]!r}; "
+            "is this a word2vec-format file (pass binary=True for binary files)?"
+        ) from None
+    if count < 0 or dimension <= 0:
+        raise ValueError(f"{path}, line 1: invalid header counts {count} {dimension}")
+    return count, dimension
+
+
+def _read_text(lines, path, count, dimension, encoding, unicode_errors):
+    keys: list[str] = []
+    vectors = np.empty((count, dimension), dtype=np.float32)
+    for row in range(count):
+        line_number = row + 2
+        line = lines.readline()
+        if not line:
+            raise ValueError(
+                f"{path}, line {line_number}: file ends after {row} of the {count} vectors "
+                "the header announces"
+            )
+        parts = line.decode(encoding, errors=unicode_errors).rstrip().split(" ")
+        if len(parts) != dimension + 1:
+            raise ValueError(
+                f"{path}, line {line_number}: expected a word and {dimension} numbers, "
+                f"got {len(parts) - 1} numbers"
+            )
+        try:
+            vectors[row] = [float(value) for value in parts[1:]]
+        except ValueError:
+            raise ValueError(f"{path}, line {line_number}: a value is not a number") from None
+        keys.append(parts[0])
+    return keys, vectors
+
+
+def _read_binary(stream, path, count, dimension, encoding, unicode_errors):
+    keys: list[str] = []
+    vectors = np.empty((count, dimension), dtype=np.float32)
+    bytes_per_vector = 4 * dimension
+    for row in range(count):
+        word = bytearray()
+        while True:
+            char = stream.read(1)
+            if char == b" ":
+                break
+            if not char:
+                raise ValueError(
+                    f"{path}, entry {row + 1}: file ends after {row} of the {count} vectors "
+                    "the header announces"
+                )
+            if char != b"\n" or word:  # word2vec.c puts a newline after each vector
+                word += char
+        values = stream.read(bytes_per_vector)
+        if len(values) != bytes_per_vector:
+            raise ValueError(
+                f"{path}, entry {row + 1} ({word.decode(encoding, errors='replace')!r}): "
+                f"file ends inside its {dimension} float32 values"
+            )
+        keys.append(word.decode(encoding, errors=unicode_errors))
+        vectors[row] = np.frombuffer(values, dtype="<f4")
+    return keys, vectors
+
+
+def read_word2vec_format(
+    path: str | Path,
+    binary: bool = False,
+    limit: int | None = None,
+    encoding: str = "utf8",
+    unicode_errors: str = "strict",
+) -> tuple[list[str], np.ndarray]:
+    """Read (keys, float32 vectors) from a word2vec text or binary file; at most `limit` vectors."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"word2vec file {str(path)!r} does not exist")
+    with open(path, "rb") as stream:
+        count, dimension = _parse_header(stream.readline(), path)
+        if limit is not None:
+            count = min(count, limit)
+        reader = _read_binary if binary else _read_text
+        return reader(stream, path, count, dimension, encoding, unicode_errors)

@@ -1,0 +1,145 @@
+"""Vocabulary for word2vec: counting, min_count / max_vocab_size, subsampling thresholds,
+the unigram^ns_exponent table for negative sampling and the Huffman tree for hierarchical softmax.
+
+Every rule follows gensim 4 (``Word2Vec.scan_vocab`` / ``prepare_vocab`` / ``make_cum_table`` /
+``_assign_binary_codes``) so that the same corpus gives the same vocabulary, order and tables.
+"""
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+CUM_TABLE_DOMAIN = 2**31 - 1
+
+
+@dataclass
+class VocabCounts:
+    """Raw word counts of a corpus scan, in first-seen order."""
+
+    counts: dict[str, int]
+    total_words: int
+    sentence_count: int
+
+
+def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> VocabCounts:
+    """Count words; when more than max_vocab_size distinct words are held, prune the rarest (gensim's rule)."""
+    counts: Counter[str] = Counter()
+    total_words = 0
+    sentence_count = 0
+    min_reduce = 1
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            raise TypeError(
+                "each sentence must be a list of tokens, got a str: split your text into words first "
+                "(or pass corpus_file= for a text file with one sentence per line)"
+            )
+        counts.update(sentence)
+        total_words += len(sentence)
+        sentence_count += 1
+        if max_vocab_size and len(counts) > max_vocab_size:
+            # gensim's utils.prune_vocab: drop words with count < min_reduce, raise the bar each time
+            for word in [w for w, c in counts.items() if c < min_reduce]:
+                del counts[word]
+            min_reduce += 1
+    return VocabCounts(dict(counts), total_words, sentence_count)
+
+
+@dataclass
+class Vocabulary:
+    """Final vocabulary sorted by descending count, with the training tables."""
+
+    index_to_key: list[str]
+    counts: np.ndarray  # int64 (V,)
+    sample_ints: np.ndarray  # int64 (V,): keep a word when sample_int >= a 32-bit random draw
+    retained_words: int  # corpus words kept by min_count
+
+
+def build_vocabulary(raw: VocabCounts, min_count: int, sample: float) -> Vocabulary:
+    """Apply min_count, sort by descending frequency (ties as gensim) and compute subsampling thresholds."""
+    kept = [(word, count) for word, count in raw.counts.items() if count >= min_count]
+    counts = np.array([count for _, count in kept], dtype=np.int64)
+    # gensim sort_by_descending_frequency: lexsort((-indices, -counts))
+    order = np.lexsort((-np.arange(len(kept)), -counts))
+    index_to_key = [kept[i][0] for i in order]
+    counts = counts[order]
+    retained = int(counts.sum())
+    return Vocabulary(index_to_key, counts, sample_thresholds(counts, sample, retained), retained)
+
+
+def sample_thresholds(counts: np.ndarray, sample: float, retained_words: int) -> np.ndarray:
+    """gensim's keep probability (sqrt(c/t) + 1) * t/c, capped at 1, scaled to 32-bit integers."""
+    if not sample:
+        threshold = float(retained_words)
+    elif sample < 1.0:
+        threshold = sample * retained_words
+    else:  # sample >= 1: downsample words seen more than `sample` times
+        threshold = float(int(sample * (3 + np.sqrt(5)) / 2))
+    result = np.empty(len(counts), dtype=np.int64)
+    for index, count in enumerate(counts.tolist()):
+        probability = min((np.sqrt(count / threshold) + 1) * (threshold / count), 1.0)
+        result[index] = int(np.uint32(probability * (2**32 - 1)))
+    return result
+
+
+def make_cum_table(counts: np.ndarray, ns_exponent: float) -> np.ndarray:
+    """Cumulative unigram^ns_exponent table scaled to 2**31 - 1, drawn from by bisection (int64)."""
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    powered = counts.astype(np.float64) ** float(ns_exponent)
+    # sequential sums, rounded half-to-even like gensim's Python loop
+    cumulative = np.cumsum(powered)
+    return np.round(cumulative / cumulative[-1] * CUM_TABLE_DOMAIN).astype(np.int64)
+
+
+class _HeapItem(NamedTuple):
+    count: int
+    index: int
+    left: "_HeapItem | None"
+    right: "_HeapItem | None"
+
+    def __lt__(self, other: "_HeapItem") -> bool:  # type: ignore[override]
+        return self.count < other.count
+
+
+@dataclass
+class HuffmanTree:
+    """Per-word paths in padded arrays: codes (0/1), points (inner-node rows of syn1), code lengths."""
+
+    codes: np.ndarray  # int8 (V, max_depth)
+    points: np.ndarray  # int64 (V, max_depth)
+    codelens: np.ndarray  # int64 (V,)
+
+
+def build_huffman_tree(counts: np.ndarray) -> HuffmanTree:
+    """Huffman tree over word counts, built exactly like gensim's _build_heap / _assign_binary_codes."""
+    vocab_size = len(counts)
+    heap = [_HeapItem(int(c), i, None, None) for i, c in enumerate(counts.tolist())]
+    heapq.heapify(heap)
+    for inner in range(vocab_size - 1):
+        first, second = heapq.heappop(heap), heapq.heappop(heap)
+        heapq.heappush(heap, _HeapItem(first.count + second.count, inner + vocab_size, first, second))
+    paths: list[tuple[list[int], list[int]]] = [([], [])] * vocab_size
+    stack = [(heap[0], [], [])] if heap else []
+    while stack:
+        node, codes, points = stack.pop()
+        if node.index < vocab_size:
+            paths[node.index] = (codes, points)
+        else:
+            points = [*points, node.index - vocab_size]
+            stack.append((node.left, [*codes, 0], points))
+            stack.append((node.right, [*codes, 1], points))
+    max_depth = max((len(c) for c, _ in paths), default=0)
+    tree = HuffmanTree(
+        np.zeros((vocab_size, max(max_depth, 1)), dtype=np.int8),
+        np.zeros((vocab_size, max(max_depth, 1)), dtype=np.int64),
+        np.zeros(vocab_size, dtype=np.int64),
+    )
+    for index, (codes, points) in enumerate(paths):
+        tree.codes[index, : len(codes)] = codes
+        tree.points[index, : len(points)] = points
+        tree.codelens[index] = len(codes)
+    return tree
