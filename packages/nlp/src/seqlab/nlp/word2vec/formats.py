@@ -70,27 +70,21 @@ def _read_binary(stream, path, count, dimension, encoding, unicode_errors):
     keys: list[str] = []
     vectors = np.empty((count, dimension), dtype=np.float32)
     bytes_per_vector = 4 * dimension
+    data = stream.read()
+    position = 0
     for row in range(count):
-        word = bytearray()
-        while True:
-            char = stream.read(1)
-            if char == b" ":
-                break
-            if not char:
-                raise ValueError(
-                    f"{path}, entry {row + 1}: file ends after {row} of the {count} vectors "
-                    "the header announces"
-                )
-            if char != b"\n" or word:  # word2vec.c puts a newline after each vector
-                word += char
-        values = stream.read(bytes_per_vector)
-        if len(values) != bytes_per_vector:
+        while data[position : position + 1] == b"\n":  # word2vec.c puts a newline after each vector
+            position += 1
+        space = data.find(b" ", position)
+        if space < 0 or space + 1 + bytes_per_vector > len(data):
             raise ValueError(
-                f"{path}, entry {row + 1} ({word.decode(encoding, errors='replace')!r}): "
-                f"file ends inside its {dimension} float32 values"
+                f"{path}, entry {row + 1}: file ends after {row} of the {count} vectors "
+                "the header announces"
             )
-        keys.append(word.decode(encoding, errors=unicode_errors))
-        vectors[row] = np.frombuffer(values, dtype="<f4")
+        keys.append(data[position:space].decode(encoding, errors=unicode_errors))
+        position = space + 1
+        vectors[row] = np.frombuffer(data, dtype="<f4", count=dimension, offset=position)
+        position += bytes_per_vector
     return keys, vectors
 
 

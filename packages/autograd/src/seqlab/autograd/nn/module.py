@@ -1,0 +1,241 @@
+"""`Module`: a registry of parameters, buffers and submodules with dotted names."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd.nn.parameter import Parameter
+from seqlab.autograd.tensor import Tensor
+
+
+class StateDictError(KeyError):
+    """`load_state_dict` found missing, unexpected or mis-shaped keys."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Module:
+    """Base class of layers and models, as PyTorch's `nn.Module`.
+
+    Assigning a `Parameter` or a `Module` to an attribute registers it; `named_parameters()`
+    gives dotted names (`encoder.weight_ih_l0`) that `state_dict()` and safetensors files use.
+    """
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    # ----------------------------------------------------------------- registry
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        was_parameter = name in self._parameters
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        if isinstance(value, Parameter) or (value is None and was_parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
+        """Register a parameter (None keeps the name, as for `bias=False`)."""
+        object.__setattr__(self, name, parameter)
+        self._parameters[name] = parameter
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """Register a non-trainable array that is saved in `state_dict()`."""
+        object.__setattr__(self, name, array)
+        self._buffers[name] = array
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        object.__setattr__(self, name, module)
+        self._modules[name] = module
+
+    # ----------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, with dotted names ('' for this one)."""
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        seen: set[int] = set()
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module._modules.items()
+                if child is not None
+            ]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once, with its dotted name, in registration order."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, parameter in module._parameters.items():
+                if parameter is None or id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        for module_name, module in self.named_modules():
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def num_parameters(self) -> int:
+        """Total number of trainable scalars."""
+        return sum(p.data.size for p in self.parameters() if p.requires_grad)
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Parameters and buffers as plain ndarrays under their dotted names.
+
+        Tied parameters appear under every name that holds them, as in PyTorch.
+        """
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
+        for module_name, module in self.named_modules():
+            dotted = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if parameter is not None:
+                    state[dotted + name] = parameter.data
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    state[dotted + name] = buffer
+        return state
+
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> tuple[list, list]:
+        """Copy arrays into parameters and buffers; returns (missing, unexpected) keys.
+
+        With strict=True, any missing, unexpected or mis-shaped key raises one error naming all.
+        """
+        own = self.state_dict()
+        missing = [key for key in own if key not in state]
+        unexpected = [key for key in state if key not in own]
+        mismatched = [
+            f"{key}: checkpoint {tuple(np.shape(state[key]))}, model {own[key].shape}"
+            for key in own
+            if key in state and tuple(np.shape(state[key])) != own[key].shape
+        ]
+        problems = []
+        if missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if mismatched:
+            problems.append("mis-shaped keys: " + "; ".join(mismatched))
+        if mismatched or (strict and problems):
+            raise StateDictError(
+                f"cannot load state_dict into {type(self).__name__}: " + " | ".join(problems)
+            )
+        for module_name, module in self.named_modules():
+            dotted = f"{module_name}." if module_name else ""
+            for name, parameter in module._parameters.items():
+                if parameter is not None and dotted + name in state:
+                    value = state[dotted + name]
+                    value = value.data if isinstance(value, Tensor) else np.asarray(value)
+                    parameter.data = value.astype(parameter.data.dtype, copy=True)
+            for name, buffer in list(module._buffers.items()):
+                if buffer is not None and dotted + name in state:
+                    value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
+                    module.register_buffer(name, value)
+        return missing, unexpected
+
+    # ----------------------------------------------------------------- modes
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        for parameter in self.parameters():
+            parameter.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for parameter in self.parameters():
+            if set_to_none or parameter.grad is None:
+                parameter.grad = None
+            else:
+                parameter.grad.fill(0)
+
+    def to(self, dtype: Any) -> Module:
+        """Cast floating parameters and buffers to `dtype` in place (gradients are dropped)."""
+        dtype = np.dtype(dtype)
+        for parameter in self.parameters():
+            if parameter.data.dtype.kind == "f":
+                parameter.data = parameter.data.astype(dtype)
+                parameter.grad = None
+        for module in self.modules():
+            for name, buffer in list(module._buffers.items()):
+                if buffer is not None and buffer.dtype.kind == "f":
+                    module.register_buffer(name, buffer.astype(dtype))
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def apply(self, fn: Any) -> Module:
+        """Call fn on every submodule (children first) and on self."""
+        for module in reversed(list(self.modules())):
+            fn(module)
+        return self
+
+    # ----------------------------------------------------------------- calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, module in self._modules.items():
+            child = repr(module).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child}")
+        if len(lines) == 1:
+            return lines[0] + ")"
+        return "\n".join(lines) + "\n)"
