@@ -15,7 +15,12 @@ SPECIAL_TOKENS: tuple[str, ...] = (PAD, UNK, BOS, EOS)
 
 def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
     """Write `data` as UTF-8 JSON to `path`."""
-    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: only JSON's \u escapes can carry them
+        encoded = (json.dumps(data, ensure_ascii=True, indent=1) + "\n").encode("ascii")
+    Path(path).write_bytes(encoded)
 
 
 def read_json_object(path: str | Path, expected_types: Iterable[str], what: str) -> dict[str, Any]:

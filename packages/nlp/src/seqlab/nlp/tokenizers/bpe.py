@@ -1,0 +1,180 @@
+"""Byte-level BPE: text -> pre-token words -> UTF-8 bytes -> learned merges (GPT-2 style)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from seqlab.nlp.tokenizers import bpe_kernels
+from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
+
+# GPT-2's split, written for the stdlib `re`: contractions, letter runs, digit runs, other-symbol
+# runs (each with one optional leading space), whitespace. The classes partition every character,
+# and the final [\s\S] makes coverage explicit, so joining the pieces gives back the text.
+DEFAULT_PRETOKEN_PATTERN = (
+    r"'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+|[\s\S]"
+)
+_N_SPECIAL = len(SPECIAL_TOKENS)
+FIRST_MERGE_ID = _N_SPECIAL + 256
+_ENCODE_CACHE_LIMIT = 1 << 18
+
+
+@lru_cache(maxsize=1)
+def byte_to_printable() -> tuple[str, ...]:
+    """GPT-2's reversible byte -> printable character table, used to show tokens as strings."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    table, extra = {}, 0
+    for byte in range(256):
+        if byte in printable:
+            table[byte] = chr(byte)
+        else:
+            table[byte] = chr(256 + extra)
+            extra += 1
+    return tuple(table[b] for b in range(256))
+
+
+class BPETokenizer(Tokenizer):
+    """Byte-level BPE: ids 4..259 are the bytes, 260.. the merges in the order they were learned."""
+
+    type_name = "bpe"
+
+    def __init__(
+        self, merges: Iterable[tuple[int, int]] = (), pattern: str = DEFAULT_PRETOKEN_PATTERN
+    ) -> None:
+        """Build from learned merges (pairs of ids; merge k creates id 260 + k)."""
+        self.merges: list[tuple[int, int]] = [(int(a), int(b)) for a, b in merges]
+        for k, (left, right) in enumerate(self.merges):
+            limit = FIRST_MERGE_ID + k
+            if not (_N_SPECIAL <= left < limit and _N_SPECIAL <= right < limit):
+                raise ValueError(f"merge {k} = ({left}, {right}) uses an id outside [4, {limit})")
+        try:
+            self._regex = re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"invalid pre-token pattern {pattern!r}: {error}") from error
+        self.pattern = pattern
+        self._ranks = {pair: k for k, pair in enumerate(self.merges)}
+        self._token_bytes: list[bytes] = [b""] * _N_SPECIAL + [bytes([b]) for b in range(256)]
+        for left, right in self.merges:
+            self._token_bytes.append(self._token_bytes[left] + self._token_bytes[right])
+        table = byte_to_printable()
+        self._token_strings = list(SPECIAL_TOKENS) + [
+            "".join(table[b] for b in piece) for piece in self._token_bytes[_N_SPECIAL:]
+        ]
+        self._string_ids = {s: i for i, s in enumerate(self._token_strings)}
+        self._cache: dict[str, list[int]] = {}
+
+    @classmethod
+    def train(
+        cls,
+        texts: str | Iterable[str],
+        vocab_size: int = 1000,
+        min_frequency: int = 2,
+        pattern: str = DEFAULT_PRETOKEN_PATTERN,
+    ) -> BPETokenizer:
+        """Learn merges until vocab_size ids (specials and 256 bytes included) or until no pair
+        is seen min_frequency times."""
+        if vocab_size < FIRST_MERGE_ID:
+            raise ValueError(f"vocab_size must be >= {FIRST_MERGE_ID} (4 specials + 256 bytes)")
+        if min_frequency < 1:
+            raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
+        regex = re.compile(pattern)
+        word_counts: Counter = Counter()
+        for text in as_text_iterable(texts):
+            word_counts.update(regex.findall(text))
+        words = [w.encode("utf-8", "surrogatepass") for w in word_counts]
+        symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.int64) + _N_SPECIAL
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(words))
+        merges = bpe_kernels.train_merges(
+            symbols, lengths, counts, vocab_size - FIRST_MERGE_ID, min_frequency, FIRST_MERGE_ID
+        )
+        return cls(map(tuple, merges.tolist()), pattern=pattern)
+
+    @property
+    def vocab_size(self) -> int:
+        """4 specials + 256 bytes + the merges."""
+        return len(self._token_bytes)
+
+    def token_to_id(self, token: str) -> int:
+        """Id of a token in its printable (GPT-2 byte-mapped) spelling; <unk> id when unknown."""
+        return self._string_ids.get(token, self.unk_id)
+
+    def id_to_token(self, index: int) -> str:
+        """Printable spelling of a token (bytes shown with GPT-2's byte-to-character table)."""
+        if not 0 <= index < self.vocab_size:
+            raise IndexError(f"token id {index} out of range for vocab_size {self.vocab_size}")
+        return self._token_strings[index]
+
+    def token_bytes(self, index: int) -> bytes:
+        """Raw bytes a token stands for (empty for specials)."""
+        return self._token_bytes[index]
+
+    def pretokenize(self, text: str) -> list[str]:
+        """The pre-token words merges never cross; their concatenation is `text`."""
+        return self._regex.findall(text)
+
+    def _encode_word(self, word: str) -> list[int]:
+        ids = [b + _N_SPECIAL for b in word.encode("utf-8", "surrogatepass")]
+        ranks = self._ranks
+        missing = len(self.merges)
+        while len(ids) > 1:
+            # Apply the earliest-learned merge present, everywhere in the word, as training did.
+            best = min(zip(ids, ids[1:]), key=lambda pair: ranks.get(pair, missing))
+            rank = ranks.get(best)
+            if rank is None:
+                break
+            new, merged, i = FIRST_MERGE_ID + rank, [], 0
+            while i < len(ids):
+                if i + 1 < len(ids) and ids[i] == best[0] and ids[i + 1] == best[1]:
+                    merged.append(new)
+                    i += 2
+                else:
+                    merged.append(ids[i])
+                    i += 1
+            ids = merged
+        return ids
+
+    def encode(self, text: str) -> list[int]:
+        """Byte-level BPE ids; decode(encode(text)) == text for any valid Unicode text."""
+        cache = self._cache
+        if len(cache) > _ENCODE_CACHE_LIMIT:
+            cache.clear()
+        ids: list[int] = []
+        for word in self._regex.findall(text):
+            piece = cache.get(word)
+            if piece is None:
+                piece = cache[word] = self._encode_word(word)
+            ids.extend(piece)
+        return ids
+
+    def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
+        """Join the tokens' bytes and decode as UTF-8 (invalid sequences become U+FFFD)."""
+        pieces, table = [], self._token_bytes
+        for index in ids:
+            index = int(index)
+            if not 0 <= index < len(table):
+                raise IndexError(f"token id {index} out of range for vocab_size {len(table)}")
+            if index >= _N_SPECIAL:
+                pieces.append(table[index])
+            elif not skip_special_tokens:
+                pieces.append(SPECIAL_TOKENS[index].encode("utf-8"))
+            elif index == self.unk_id:
+                pieces.append("\ufffd".encode())
+        return b"".join(pieces).decode("utf-8", "replace")
+
+    def _config(self) -> dict[str, Any]:
+        return {"pattern": self.pattern, "merges": [list(pair) for pair in self.merges]}
+
+    @classmethod
+    def _from_config(cls, data: Mapping[str, Any]) -> BPETokenizer:
+        merges = data["merges"]
+        if not isinstance(merges, list) or not all(
+            isinstance(m, list) and len(m) == 2 and all(isinstance(i, int) for i in m) for m in merges
+        ):
+            raise ValueError("\"merges\" must be a list of [left_id, right_id] integer pairs")
+        return cls(merges, pattern=data.get("pattern", DEFAULT_PRETOKEN_PATTERN))

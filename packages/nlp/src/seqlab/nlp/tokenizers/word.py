@@ -1,0 +1,109 @@
+"""Word tokenizer: a regex splits words and punctuation; a Vocabulary maps them to ids."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from seqlab.nlp.tokenizers.base import Tokenizer, as_text_iterable
+from seqlab.nlp.vocab import Vocabulary
+
+# Words (letters/digits/underscore, with inner apostrophes as in "don't"), or one punctuation mark.
+DEFAULT_PATTERN = r"\w+(?:['\u2019]\w+)*|[^\w\s]"
+_SPACE_BEFORE_CLOSING = re.compile(r" ([,.;:!?%)\]}])")
+_SPACE_AFTER_OPENING = re.compile(r"([(\[{]) ")
+
+
+class WordTokenizer(Tokenizer):
+    """Regex word tokenizer (punctuation kept as tokens, optional lowercasing) over a Vocabulary."""
+
+    type_name = "word"
+
+    def __init__(
+        self,
+        vocab: Vocabulary | None = None,
+        lowercase: bool = False,
+        pattern: str = DEFAULT_PATTERN,
+    ) -> None:
+        """Wrap a vocabulary; without one only tokenize() works (train() builds one)."""
+        try:
+            self._regex = re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"invalid word pattern {pattern!r}: {error}") from error
+        self.pattern = pattern
+        self.lowercase = lowercase
+        self.vocab = vocab
+
+    @classmethod
+    def train(
+        cls,
+        texts: str | Iterable[str],
+        min_count: int = 1,
+        max_size: int | None = None,
+        lowercase: bool = False,
+        pattern: str = DEFAULT_PATTERN,
+    ) -> WordTokenizer:
+        """Tokenize a corpus and keep words seen >= min_count times, at most max_size ids."""
+        tokenizer = cls(None, lowercase=lowercase, pattern=pattern)
+        counts: Counter = Counter()
+        for text in as_text_iterable(texts):
+            counts.update(tokenizer.tokenize(text))
+        tokenizer.vocab = Vocabulary.build(counts, min_count=min_count, max_size=max_size)
+        return tokenizer
+
+    def tokenize(self, text: str) -> list[str]:
+        """Split text into word and punctuation tokens (lowercased if configured)."""
+        if self.lowercase:
+            text = text.lower()
+        return self._regex.findall(text)
+
+    def _require_vocab(self) -> Vocabulary:
+        if self.vocab is None:
+            raise ValueError("this WordTokenizer has no vocabulary: build it with WordTokenizer.train")
+        return self.vocab
+
+    @property
+    def vocab_size(self) -> int:
+        """Size of the vocabulary, specials included."""
+        return len(self._require_vocab())
+
+    def token_to_id(self, token: str) -> int:
+        """Id of a word (<unk> id when unknown)."""
+        return self._require_vocab().token_to_id(token)
+
+    def id_to_token(self, index: int) -> str:
+        """Word with id `index`."""
+        return self._require_vocab().id_to_token(index)
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of the tokens of `text`; out-of-vocabulary words become <unk>."""
+        return self._require_vocab().lookup(self.tokenize(text))
+
+    def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
+        """Words joined by spaces, with no space before closing or after opening punctuation."""
+        vocab = self._require_vocab()
+        skipped = {self.pad_id, self.bos_id, self.eos_id} if skip_special_tokens else set()
+        words = [vocab.id_to_token(int(i)) for i in ids if int(i) not in skipped]
+        return self.detokenize(words)
+
+    @staticmethod
+    def detokenize(words: Iterable[str]) -> str:
+        """Join tokens into readable text (the inverse of tokenize() up to spacing)."""
+        text = " ".join(words)
+        return _SPACE_AFTER_OPENING.sub(r"\1", _SPACE_BEFORE_CLOSING.sub(r"\1", text))
+
+    def _config(self) -> dict[str, Any]:
+        vocab = self._require_vocab()
+        return {
+            "lowercase": self.lowercase,
+            "pattern": self.pattern,
+            "vocab": vocab.to_dict(),
+        }
+
+    @classmethod
+    def _from_config(cls, data: Mapping[str, Any]) -> WordTokenizer:
+        vocab = Vocabulary.from_dict(data["vocab"])
+        return cls(vocab, lowercase=bool(data.get("lowercase", False)), pattern=data["pattern"])
+

@@ -1,0 +1,331 @@
+"""Word2Vec: skip-gram and CBOW training with gensim's constructor names and semantics.
+
+Sentences are encoded to word indices in the calling thread, in chunks of about ``batch_words``
+words; ``workers`` threads train the chunks with the Numba kernel, which releases the GIL, all
+updating the same matrices without locks (Hogwild). With ``workers=1`` a single thread takes the
+chunks in corpus order, so a fixed seed repeats training bit for bit.
+"""
+
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.nlp.word2vec import kernels
+from seqlab.nlp.word2vec.corpus import LineSentences
+from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
+from seqlab.nlp.word2vec.vocab import (
+    build_huffman_tree,
+    build_vocabulary,
+    make_cum_table,
+    scan_vocab,
+)
+
+Sentences = Iterable[Sequence[str]]
+
+
+class _Chunk:
+    """A job: word indices of some sentences, their end offsets, raw words and learning rates."""
+
+    __slots__ = ("alpha_end", "alpha_start", "ends", "raw_words", "words")
+
+    def __init__(self, words, ends, raw_words, alpha_start, alpha_end):
+        self.words, self.ends, self.raw_words = words, ends, raw_words
+        self.alpha_start, self.alpha_end = alpha_start, alpha_end
+
+
+class _WorkerState:
+    """Per-thread random state and scratch vectors."""
+
+    def __init__(self, next_random: int, vector_size: int):
+        self.next_random = next_random
+        self.work = np.zeros(vector_size, dtype=np.float32)
+        self.neu1 = np.zeros(vector_size, dtype=np.float32)
+
+
+class Word2Vec:
+    """word2vec (Mikolov et al. 2013) trained on CPU threads; vectors end up in ``self.wv``.
+
+    Callbacks are objects with any of ``on_epoch_end(model, epoch, loss, words_per_sec)`` (loss is
+    the epoch's float64 loss sum, or None unless compute_loss) and
+    ``on_progress(model, words_done, total_words)`` (raw words, all epochs).
+    """
+
+    def __init__(
+        self,
+        sentences: Sentences | None = None,
+        corpus_file: str | Path | None = None,
+        vector_size: int = 100,
+        alpha: float = 0.025,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        sample: float = 1e-3,
+        seed: int = 1,
+        workers: int = 3,
+        min_alpha: float = 0.0001,
+        sg: int = 1,
+        hs: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: int = 1,
+        epochs: int = 5,
+        batch_words: int = 10000,
+        compute_loss: bool = False,
+        callbacks: Sequence[Any] = (),
+    ):
+        if sentences is not None and corpus_file is not None:
+            raise ValueError("pass either sentences or corpus_file, not both")
+        if vector_size < 1 or window < 1 or workers < 1 or epochs < 1 or negative < 0:
+            raise ValueError(
+                "vector_size, window, workers and epochs must be >= 1 and negative >= 0, got "
+                f"vector_size={vector_size}, window={window}, workers={workers}, "
+                f"epochs={epochs}, negative={negative}"
+            )
+        if not hs and not negative:
+            raise ValueError("set hs=1 or negative > 0: with neither there is nothing to train")
+        self.vector_size, self.alpha, self.min_alpha = vector_size, alpha, min_alpha
+        self.window, self.min_count, self.max_vocab_size = window, min_count, max_vocab_size
+        self.sample, self.seed, self.workers = sample, seed, workers
+        self.sg, self.hs, self.negative = int(bool(sg)), int(bool(hs)), negative
+        self.ns_exponent, self.cbow_mean, self.epochs = ns_exponent, int(bool(cbow_mean)), epochs
+        self.batch_words, self.compute_loss, self.callbacks = batch_words, compute_loss, callbacks
+        self.wv = KeyedVectors(vector_size)
+        self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
+        self.syn1 = np.zeros((0, vector_size), dtype=np.float32)
+        self.cum_table = np.zeros(0, dtype=np.int64)
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.running_training_loss = 0.0
+        self._random = np.random.default_rng(seed)
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences, corpus_file=corpus_file)
+            self.train(
+                sentences,
+                corpus_file=corpus_file,
+                total_words=self.corpus_total_words,
+                epochs=epochs,
+                compute_loss=compute_loss,
+                callbacks=callbacks,
+            )
+
+    # ---- vocabulary -----------------------------------------------------------------------------
+
+    def build_vocab(self, corpus_iterable: Sentences | None = None, corpus_file=None) -> None:
+        """Scan the corpus, keep words seen min_count times and initialise the weights."""
+        sentences = _sentences(corpus_iterable, corpus_file)
+        raw = scan_vocab(sentences, self.max_vocab_size)
+        vocab = build_vocabulary(raw, self.min_count, self.sample)
+        if not vocab.index_to_key:
+            raise ValueError(
+                f"no word occurs min_count={self.min_count} times in the corpus "
+                f"({raw.total_words} words, {len(raw.counts)} distinct): lower min_count"
+            )
+        self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
+        self.sample_ints = vocab.sample_ints
+        self.wv = KeyedVectors(self.vector_size)
+        self.wv.index_to_key = vocab.index_to_key
+        self.wv.key_to_index = {key: index for index, key in enumerate(vocab.index_to_key)}
+        self.wv.counts = vocab.counts
+        self.wv.vectors = _initial_vectors(len(vocab.index_to_key), self.vector_size, self.seed)
+        vocab_size = len(vocab.index_to_key)
+        self.cum_table = make_cum_table(vocab.counts, self.ns_exponent)
+        tree = build_huffman_tree(vocab.counts if self.hs else vocab.counts[:0])
+        self.codes, self.points, self.codelens = tree.codes, tree.points, tree.codelens
+        layer_rows = vocab_size if self.hs else 0
+        self.syn1 = np.zeros((layer_rows, self.vector_size), dtype=np.float32)
+        negative_rows = vocab_size if self.negative else 0
+        self.syn1neg = np.zeros((negative_rows, self.vector_size), dtype=np.float32)
+
+    # ---- training -------------------------------------------------------------------------------
+
+    def train(
+        self,
+        corpus_iterable: Sentences | None = None,
+        corpus_file: str | Path | None = None,
+        total_examples: int | None = None,
+        total_words: int | None = None,
+        epochs: int | None = None,
+        start_alpha: float | None = None,
+        end_alpha: float | None = None,
+        compute_loss: bool | None = None,
+        callbacks: Sequence[Any] = (),
+    ) -> tuple[int, int]:
+        """Train for `epochs` passes; returns (effective words trained, raw words seen)."""
+        if not len(self.wv):
+            raise ValueError("build the vocabulary first: call build_vocab(sentences) before train()")
+        sentences = _sentences(corpus_iterable, corpus_file)
+        epochs = self.epochs if epochs is None else epochs
+        if compute_loss is not None:
+            self.compute_loss = compute_loss
+        total_words = total_words or self.corpus_total_words
+        if not total_words and not total_examples:
+            raise ValueError("pass total_words or total_examples so the learning rate can decay")
+        schedule = _AlphaSchedule(
+            self.alpha if start_alpha is None else start_alpha,
+            self.min_alpha if end_alpha is None else end_alpha,
+            epochs,
+        )
+        states = [
+            _WorkerState(int(self._random.integers(0, 2**48)), self.vector_size)
+            for _ in range(self.workers)
+        ]
+        self.running_training_loss = 0.0
+        trained = raw = 0
+        for epoch in range(epochs):
+            started = time.perf_counter()
+            effective, raw_epoch, loss = self._train_epoch(
+                sentences, epoch, total_words, total_examples, schedule, states, callbacks, raw
+            )
+            trained, raw = trained + effective, raw + raw_epoch
+            self.running_training_loss += loss
+            words_per_sec = effective / max(time.perf_counter() - started, 1e-9)
+            for callback in callbacks:
+                if hasattr(callback, "on_epoch_end"):
+                    callback.on_epoch_end(
+                        self, epoch, loss if self.compute_loss else None, words_per_sec
+                    )
+        self.wv.norms = None
+        return trained, raw
+
+    def get_latest_training_loss(self) -> float:
+        """Loss summed over the last train() call (compute_loss=True), as gensim."""
+        return self.running_training_loss
+
+    def _train_epoch(
+        self, sentences, epoch, total_words, total_examples, schedule, states, callbacks, raw_before
+    ) -> tuple[int, int, float]:
+        jobs: queue.Queue = queue.Queue(maxsize=2 * self.workers)
+        results: queue.Queue = queue.Queue()
+        threads = [
+            threading.Thread(target=self._worker, args=(jobs, results, state), daemon=True)
+            for state in states
+        ]
+        for thread in threads:
+            thread.start()
+        totals = {"effective": 0, "raw": 0, "loss": 0.0, "pending": 0}
+        grand_total = (total_words or 0) * schedule.epochs
+        try:
+            done_words = done_sentences = 0
+            for words, ends, raw_words, sentence_count in self._encoded_chunks(sentences):
+                start = schedule.alpha(epoch, done_words, done_sentences, total_words, total_examples)
+                done_words += raw_words
+                done_sentences += sentence_count
+                end = schedule.alpha(epoch, done_words, done_sentences, total_words, total_examples)
+                jobs.put(_Chunk(words, ends, raw_words, start, end))
+                totals["pending"] += 1
+                self._collect(results, totals, callbacks, raw_before, grand_total, block=False)
+        finally:
+            for _ in threads:
+                jobs.put(None)
+        while totals["pending"]:
+            self._collect(results, totals, callbacks, raw_before, grand_total, block=True)
+        for thread in threads:
+            thread.join()
+        return totals["effective"], totals["raw"], totals["loss"]
+
+    def _collect(self, results, totals, callbacks, raw_before, grand_total, block) -> None:
+        """Tally finished chunks (re-raising a worker's error) and report progress."""
+        while totals["pending"]:
+            try:
+                outcome = results.get(block=block)
+            except queue.Empty:
+                return
+            totals["pending"] -= 1
+            if isinstance(outcome, BaseException):
+                raise outcome
+            effective, raw_words, loss = outcome
+            totals["effective"] += effective
+            totals["raw"] += raw_words
+            totals["loss"] += loss
+            for callback in callbacks:
+                if hasattr(callback, "on_progress"):
+                    callback.on_progress(self, raw_before + totals["raw"], grand_total)
+            block = False
+
+    def _worker(self, jobs: queue.Queue, results: queue.Queue, state: _WorkerState) -> None:
+        failed = False
+        while (chunk := jobs.get()) is not None:
+            if failed:  # keep draining so the producer never blocks on a full queue
+                results.put(RuntimeError("word2vec worker stopped after an earlier error"))
+                continue
+            try:
+                state.next_random, effective, loss = kernels.train_chunk(
+                    self.wv.vectors, self.syn1neg, self.syn1, chunk.words, chunk.ends,
+                    self.sample_ints, self.cum_table, self.codes, self.points, self.codelens,
+                    self.sg, self.negative, self.hs, self.window, self.cbow_mean,
+                    chunk.alpha_start, chunk.alpha_end, state.next_random, state.work, state.neu1,
+                    self.compute_loss,
+                )  # fmt: skip
+                results.put((int(effective), chunk.raw_words, float(loss)))
+            except BaseException as error:
+                failed = True
+                results.put(error)
+
+    def _encoded_chunks(self, sentences: Sentences) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
+        """Yield (word indices, sentence ends, raw words, sentences) per ~batch_words in-vocabulary words."""
+        get = self.wv.key_to_index.get
+        words: list[int] = []
+        ends: list[int] = []
+        raw_words = sentence_count = 0
+        for sentence in sentences:
+            if isinstance(sentence, str):
+                raise TypeError("each sentence must be a list of tokens, got a str")
+            words.extend([index for index in map(get, sentence) if index is not None])
+            ends.append(len(words))
+            raw_words += len(sentence)
+            sentence_count += 1
+            if len(words) >= self.batch_words:
+                yield np.array(words, np.int64), np.array(ends, np.int64), raw_words, sentence_count
+                words, ends, raw_words, sentence_count = [], [], 0, 0
+        if sentence_count:
+            yield np.array(words, np.int64), np.array(ends, np.int64), raw_words, sentence_count
+
+    def __repr__(self) -> str:
+        return (
+            f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
+            f"sg={self.sg}, hs={self.hs}, negative={self.negative}, window={self.window}>"
+        )
+
+
+class _AlphaSchedule:
+    """gensim's linear decay from start to end over all words of all epochs (never below end)."""
+
+    def __init__(self, start: float, end: float, epochs: int):
+        self.start, self.end, self.epochs = start, end, epochs
+
+    def alpha(self, epoch, done_words, done_sentences, total_words, total_examples) -> float:
+        if total_words:
+            epoch_progress = done_words / total_words
+        else:
+            epoch_progress = done_sentences / total_examples
+        progress = (epoch + epoch_progress) / self.epochs
+        return max(self.end, self.start - (self.start - self.end) * progress)
+
+
+def _sentences(corpus_iterable: Sentences | None, corpus_file: str | Path | None) -> Sentences:
+    """The training input: an iterable of token lists, or the lines of corpus_file."""
+    if (corpus_iterable is None) == (corpus_file is None):
+        raise ValueError("pass exactly one of corpus_iterable (token lists) or corpus_file (a path)")
+    if corpus_file is not None:
+        return LineSentences(corpus_file)
+    if isinstance(corpus_iterable, Iterator):
+        raise TypeError(
+            "sentences must be re-iterable (a list or an object with __iter__), not a one-shot "
+            "iterator or generator: training reads the corpus once per epoch"
+        )
+    return corpus_iterable
+
+
+def _initial_vectors(count: int, vector_size: int, seed: int) -> np.ndarray:
+    """gensim's prep_vectors: uniform in [-1, 1) / vector_size from default_rng(seed), float32."""
+    rng = np.random.default_rng(seed=seed)
+    vectors = rng.random((count, vector_size), dtype=np.float32)
+    vectors *= 2.0
+    vectors -= 1.0
+    vectors /= vector_size
+    return vectors

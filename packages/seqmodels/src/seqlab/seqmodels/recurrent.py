@@ -1,0 +1,197 @@
+"""`RNN`, `LSTM` and `GRU` stacks with PyTorch's signatures, parameter names and return values."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd import Tensor, as_generator, cat, stack, zeros
+from seqlab.autograd.nn import Module
+from seqlab.seqmodels import composed
+from seqlab.seqmodels.cells import GATES, uniform_parameter
+
+
+def check_lengths(lengths: Any, steps: int, batch: int) -> np.ndarray:
+    """Validate per-sequence lengths: one int per sequence, each in [1, steps]."""
+    array = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    if array.ndim != 1 or array.shape[0] != batch:
+        raise ValueError(f"lengths must hold one length per sequence ({batch}), got {array.shape}")
+    if not np.issubdtype(array.dtype, np.integer):
+        raise ValueError(f"lengths must be integers, got dtype {array.dtype}")
+    if array.size and (array.min() < 1 or array.max() > steps):
+        raise ValueError(
+            f"lengths must lie in [1, {steps}] (the padded sequence length), "
+            f"got min {array.min()} max {array.max()}"
+        )
+    return array.astype(np.int64)
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: parameters per (layer, direction), the stacking loop."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, dtype: Any = np.float32,
+                 generator: Any = None) -> None:
+        super().__init__()
+        if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
+            raise ValueError(
+                "input_size, hidden_size and num_layers must be positive, got "
+                f"{input_size}, {hidden_size}, {num_layers}"
+            )
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional = bidirectional
+        self.fused = True  # False runs the composed reference path
+        self._rng = as_generator(generator)
+        gates = GATES[mode] * hidden_size
+        bound = 1 / math.sqrt(hidden_size)
+        directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                setattr(self, "weight_ih" + suffix,
+                        uniform_parameter((gates, layer_input), bound, self._rng, dtype))
+                setattr(self, "weight_hh" + suffix,
+                        uniform_parameter((gates, hidden_size), bound, self._rng, dtype))
+                if bias:
+                    setattr(self, "bias_ih" + suffix,
+                            uniform_parameter((gates,), bound, self._rng, dtype))
+                    setattr(self, "bias_hh" + suffix,
+                            uniform_parameter((gates,), bound, self._rng, dtype))
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weight_ih_l0.dtype
+
+    def layer_weights(self, layer: int, direction: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh) of one (layer, direction); biases None without bias."""
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        if self.bias:
+            return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
+                    getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix))
+        return getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix), None, None
+
+    def _run_direction(self, x, h0, c0, weights, lengths, reverse):
+        if self.fused:
+            from seqlab.seqmodels import fused
+
+            return fused.run_direction(self.mode, x, h0, c0, weights, lengths, reverse)
+        return composed.run_direction(self.mode, x, h0, c0, weights, lengths, reverse)
+
+    def _dropout(self, x: Tensor) -> Tensor:
+        keep = 1.0 - self.dropout
+        mask = (self._rng.random(x.shape) < keep).astype(x.dtype) / np.asarray(keep, x.dtype)
+        return x * mask
+
+    def _initial_states(self, hx: Any, batch: int, unbatched: bool):
+        shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        is_lstm = self.mode == "lstm"
+        if hx is None:
+            h0 = zeros(shape, dtype=self.dtype)
+            return h0, (zeros(shape, dtype=self.dtype) if is_lstm else None)
+        h0, c0 = hx if is_lstm else (hx, None)
+        if unbatched:
+            h0 = h0.unsqueeze(1)
+            c0 = c0.unsqueeze(1) if c0 is not None else None
+        for name, state in (("h0", h0), ("c0", c0)):
+            if state is not None and tuple(state.shape) != shape:
+                raise ValueError(f"{name} must have shape {shape}, got {tuple(state.shape)}")
+        return h0, c0
+
+    def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
+        """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them."""
+        unbatched = x.ndim == 2
+        if x.ndim not in (2, 3):
+            raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
+        if unbatched:
+            x = x.unsqueeze(1)
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        if x.shape[-1] != self.input_size:
+            raise ValueError(f"input has {x.shape[-1]} features, expected {self.input_size}")
+        steps, batch = x.shape[0], x.shape[1]
+        lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
+        h0, c0 = self._initial_states(hx, batch, unbatched)
+        h_finals, c_finals = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                index = layer * self.num_directions + direction
+                out, h_n, c_n = self._run_direction(
+                    layer_input, h0[index], c0[index] if c0 is not None else None,
+                    self.layer_weights(layer, direction), lengths, reverse=bool(direction))
+                outputs.append(out)
+                h_finals.append(h_n)
+                c_finals.append(c_n)
+            layer_input = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = self._dropout(layer_input)
+        out = layer_input
+        h_n = stack(h_finals, 0)
+        c_n = stack(c_finals, 0) if self.mode == "lstm" else None
+        if unbatched:
+            out, h_n = out.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
+
+    def extra_repr(self) -> str:
+        parts = [f"{self.input_size}, {self.hidden_size}"]
+        if self.num_layers != 1:
+            parts.append(f"num_layers={self.num_layers}")
+        if not self.bias:
+            parts.append("bias=False")
+        if self.batch_first:
+            parts.append("batch_first=True")
+        if self.dropout:
+            parts.append(f"dropout={self.dropout}")
+        if self.bidirectional:
+            parts.append("bidirectional=True")
+        return ", ".join(parts)
+
+
+class LSTM(RNNBase):
+    """Multi-layer LSTM: `out, (h_n, c_n) = lstm(x, (h0, c0), lengths=None)`."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: Any = np.float32, generator: Any = None) -> None:
+        super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype, generator)
+
+
+class GRU(RNNBase):
+    """Multi-layer GRU: `out, h_n = gru(x, h0, lengths=None)`."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: Any = np.float32, generator: Any = None) -> None:
+        super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype, generator)
+
+
+class RNN(RNNBase):
+    """Multi-layer Elman RNN (tanh or relu): `out, h_n = rnn(x, h0, lengths=None)`."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = np.float32,
+                 generator: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        super().__init__(f"rnn_{nonlinearity}", input_size, hidden_size, num_layers, bias,
+                         batch_first, dropout, bidirectional, dtype, generator)
+        self.nonlinearity = nonlinearity
