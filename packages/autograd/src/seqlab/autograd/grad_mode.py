@@ -1,41 +1,83 @@
-"""Global switch for graph recording: `no_grad()` and `enable_grad()`."""
+"""Global switch for graph recording: `no_grad()`, `enable_grad()`, `set_grad_enabled()`."""
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 
-_state = threading.local()
+
+class _GradState(threading.local):
+    """Per-thread recording flag; the class attribute is every new thread's default."""
+
+    enabled = True
+
+
+# Function.apply reads `_state.enabled` directly: it is the hottest flag in the library.
+_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require gradients record a graph."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
-def set_grad_enabled(enabled: bool) -> None:
-    """Turn graph recording on or off for the current thread."""
-    _state.enabled = bool(enabled)
+class _GradModeContext:
+    """Context manager and decorator that sets the recording flag and restores it on exit."""
+
+    mode = True
+
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
+        # Allows both `@no_grad()` and bare `@no_grad`, as PyTorch does.
+        instance = super().__new__(cls)
+        if function is None:
+            return instance
+        return instance(function)
+
+    def __enter__(self) -> None:
+        self.previous = _state.enabled
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.enabled = self.previous
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        mode = self.mode
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            previous = _state.enabled
+            _state.enabled = mode
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _state.enabled = previous
+
+        return wrapper
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     """Context manager (and decorator) under which no graph is recorded."""
-    previous = is_grad_enabled()
-    set_grad_enabled(False)
-    try:
-        yield
-    finally:
-        set_grad_enabled(previous)
+
+    mode = False
 
 
-@contextlib.contextmanager
-def enable_grad() -> Iterator[None]:
-    """Context manager that turns graph recording back on inside `no_grad()`."""
-    previous = is_grad_enabled()
-    set_grad_enabled(True)
-    try:
-        yield
-    finally:
-        set_grad_enabled(previous)
+class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Context manager (and decorator) that turns recording back on inside `no_grad()`."""
+
+    mode = True
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Set recording on or off now; used as a context manager, restore the old mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _state.enabled
+        _state.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.enabled = self.previous

@@ -36,7 +36,7 @@ def read_json_object(path: str | Path, expected_types: Iterable[str], what: str)
     if not isinstance(data, dict) or data.get("type") not in expected:
         found = data.get("type") if isinstance(data, dict) else type(data).__name__
         raise ValueError(
-            f"{path} is not a {what} file: expected a JSON object with \"type\" in "
+            f'{path} is not a {what} file: expected a JSON object with "type" in '
             f"{list(expected)}, found {found!r}"
         )
     return data
@@ -56,7 +56,8 @@ class Vocabulary:
         missing = [t for t in SPECIAL_TOKENS if self._ids.get(t) != SPECIAL_TOKENS.index(t)]
         if missing:
             raise ValueError(
-                f"a Vocabulary must start with {list(SPECIAL_TOKENS)}; missing or misplaced: {missing}"
+                f"a Vocabulary must start with {list(SPECIAL_TOKENS)}; "
+                f"missing or misplaced: {missing}"
             )
         self.counts: dict[str, int] = dict(counts or {})
 
@@ -72,7 +73,9 @@ class Vocabulary:
         if min_count < 1:
             raise ValueError(f"min_count must be >= 1, got {min_count}")
         if max_size is not None and max_size < len(SPECIAL_TOKENS):
-            raise ValueError(f"max_size must be >= {len(SPECIAL_TOKENS)} (the specials), got {max_size}")
+            raise ValueError(
+                f"max_size must be >= {len(SPECIAL_TOKENS)} (the specials), got {max_size}"
+            )
         counts = cls._count(tokens)
         kept = [t for t, c in counts.items() if c >= min_count and t not in SPECIAL_TOKENS]
         # Most frequent first; ties broken alphabetically so builds are reproducible.
@@ -156,7 +159,7 @@ class Vocabulary:
         """Inverse of to_dict()."""
         tokens = data.get("tokens")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-            raise ValueError("vocabulary data needs a \"tokens\" list of strings")
+            raise ValueError('vocabulary data needs a "tokens" list of strings')
         counts = data.get("counts") or [0] * len(tokens)
         if len(counts) != len(tokens):
             raise ValueError(f"vocabulary has {len(tokens)} tokens but {len(counts)} counts")

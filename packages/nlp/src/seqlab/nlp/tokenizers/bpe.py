@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,7 @@ from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterab
 # GPT-2's split, written for the stdlib `re`: contractions, letter runs, digit runs, other-symbol
 # runs (each with one optional leading space), whitespace. The classes partition every character,
 # and the final [\s\S] makes coverage explicit, so joining the pieces gives back the text.
-DEFAULT_PRETOKEN_PATTERN = (
-    r"'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+|[\s\S]"
-)
+DEFAULT_PRETOKEN_PATTERN = r"'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+|[\s\S]"
 _N_SPECIAL = len(SPECIAL_TOKENS)
 FIRST_MERGE_ID = _N_SPECIAL + 256
 _ENCODE_CACHE_LIMIT = 1 << 18
@@ -124,7 +123,7 @@ class BPETokenizer(Tokenizer):
         missing = len(self.merges)
         while len(ids) > 1:
             # Apply the earliest-learned merge present, everywhere in the word, as training did.
-            best = min(zip(ids, ids[1:]), key=lambda pair: ranks.get(pair, missing))
+            best = min(pairwise(ids), key=lambda pair: ranks.get(pair, missing))
             rank = ranks.get(best)
             if rank is None:
                 break
@@ -173,8 +172,10 @@ class BPETokenizer(Tokenizer):
     @classmethod
     def _from_config(cls, data: Mapping[str, Any]) -> BPETokenizer:
         merges = data["merges"]
-        if not isinstance(merges, list) or not all(
-            isinstance(m, list) and len(m) == 2 and all(isinstance(i, int) for i in m) for m in merges
-        ):
-            raise ValueError("\"merges\" must be a list of [left_id, right_id] integer pairs")
+        if not isinstance(merges, list) or not all(_is_id_pair(m) for m in merges):
+            raise ValueError('"merges" must be a list of [left_id, right_id] integer pairs')
         return cls(merges, pattern=data.get("pattern", DEFAULT_PRETOKEN_PATTERN))
+
+
+def _is_id_pair(item: Any) -> bool:
+    return isinstance(item, list) and len(item) == 2 and all(isinstance(i, int) for i in item)

@@ -12,6 +12,7 @@ deletion finds the most frequent pair. Ties go to the smallest pair key (left * 
 from __future__ import annotations
 
 import heapq
+from itertools import pairwise
 
 import numpy as np
 from numba import njit, types
@@ -158,7 +159,7 @@ def reference_train_merges(
     for k in range(n_merges):
         pair_counts: dict[tuple[int, int], int] = {}
         for word, count in zip(words, word_counts):
-            for pair in zip(word, word[1:]):
+            for pair in pairwise(word):
                 pair_counts[pair] = pair_counts.get(pair, 0) + int(count)
         if not pair_counts:
             break

@@ -30,7 +30,9 @@ class CharTokenizer(Tokenizer):
     ) -> None:
         """Build from an alphabet (single characters); byte_level=True ignores it and uses bytes."""
         if normalize is not None and normalize not in NORMALIZATION_FORMS:
-            raise ValueError(f"normalize must be None or one of {NORMALIZATION_FORMS}, got {normalize!r}")
+            raise ValueError(
+                f"normalize must be None or one of {NORMALIZATION_FORMS}, got {normalize!r}"
+            )
         self.normalize = normalize
         self.byte_level = byte_level
         if byte_level:
@@ -63,7 +65,8 @@ class CharTokenizer(Tokenizer):
         counts: Counter = Counter()
         for text in as_text_iterable(texts):
             counts.update(cls._normalized(text, normalize))
-        kept = sorted((c for c, n in counts.items() if n >= min_count), key=lambda c: (-counts[c], c))
+        kept = [c for c, n in counts.items() if n >= min_count]
+        kept.sort(key=lambda c: (-counts[c], c))  # most frequent first, ties by character
         if max_size is not None:
             if max_size < _N_SPECIAL:
                 raise ValueError(f"max_size must be >= {_N_SPECIAL} (the specials), got {max_size}")
@@ -112,11 +115,15 @@ class CharTokenizer(Tokenizer):
         """Ids as an int64 array, vectorised: characters outside the alphabet become <unk>."""
         text = self._normalized(text, self.normalize)
         if self.byte_level:
-            return np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8).astype(
-                np.int64
-            ) + _N_SPECIAL
+            return (
+                np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8).astype(
+                    np.int64
+                )
+                + _N_SPECIAL
+            )
         # UTF-32 gives one fixed-width unit per code point, so NumPy can look them all up at once.
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64)
+        utf32 = text.encode("utf-32-le", "surrogatepass")
+        points = np.frombuffer(utf32, dtype="<u4").astype(np.int64)
         if len(self._codes) == 0:
             return np.full(len(points), self.unk_id, dtype=np.int64)
         where = np.searchsorted(self._codes, points).clip(max=len(self._codes) - 1)
@@ -162,7 +169,11 @@ class CharTokenizer(Tokenizer):
         return "".join(pieces)
 
     def _config(self) -> dict[str, Any]:
-        return {"normalize": self.normalize, "byte_level": self.byte_level, "alphabet": self._alphabet}
+        return {
+            "normalize": self.normalize,
+            "byte_level": self.byte_level,
+            "alphabet": self._alphabet,
+        }
 
     @classmethod
     def _from_config(cls, data: Mapping[str, Any]) -> CharTokenizer:

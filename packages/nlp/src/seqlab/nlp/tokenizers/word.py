@@ -61,7 +61,9 @@ class WordTokenizer(Tokenizer):
 
     def _require_vocab(self) -> Vocabulary:
         if self.vocab is None:
-            raise ValueError("this WordTokenizer has no vocabulary: build it with WordTokenizer.train")
+            raise ValueError(
+                "this WordTokenizer has no vocabulary: build it with WordTokenizer.train"
+            )
         return self.vocab
 
     @property
@@ -106,4 +108,3 @@ class WordTokenizer(Tokenizer):
     def _from_config(cls, data: Mapping[str, Any]) -> WordTokenizer:
         vocab = Vocabulary.from_dict(data["vocab"])
         return cls(vocab, lowercase=bool(data.get("lowercase", False)), pattern=data["pattern"])
-

@@ -1,0 +1,164 @@
+"""Per-op overhead of seqlab.autograd vs PyTorch eager (CPU, one thread).
+
+Two workloads, forward + backward, timed as medians over many repeats:
+  mlp:   a 2-layer MLP training step (batch 32, 64 -> 128 -> 10, ReLU, log-softmax NLL,
+         plain SGD update written by hand);
+  chain: 20 small elementwise ops on a (16, 16) tensor, then sum().backward().
+
+Run:  uv run python benchmarks/autograd_overhead.py [--peer-python /work/peers/bin/python]
+The PyTorch half runs in a subprocess (this script with --torch) under the peer interpreter
+(default: $SEQLAB_PEER_PYTHON; skipped with a message when neither is given).
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread everywhere, set before NumPy / PyTorch load their BLAS.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+BATCH, IN_FEATURES, HIDDEN, CLASSES = 32, 64, 128, 10
+CHAIN_SHAPE, CHAIN_ROUNDS = (16, 16), 5  # 4 ops a round -> 20 ops
+LEARNING_RATE = 0.01
+
+
+def median_microseconds(step: Callable[[], None], repeats: int, inner: int) -> float:
+    """Median over `repeats` timings of `inner` calls, in µs per call."""
+    for _ in range(inner * 3):  # warm up caches, allocator, lazy imports
+        step()
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            step()
+        timings.append((time.perf_counter() - start) / inner * 1e6)
+    return statistics.median(timings)
+
+
+def initial_arrays() -> dict[str, np.ndarray]:
+    """The same float32 weights and data for both libraries."""
+    rng = np.random.default_rng(0)
+    return {
+        "x": rng.standard_normal((BATCH, IN_FEATURES)).astype(np.float32),
+        "target": rng.integers(0, CLASSES, BATCH),
+        "w1": (rng.standard_normal((IN_FEATURES, HIDDEN)) * 0.1).astype(np.float32),
+        "b1": np.zeros(HIDDEN, np.float32),
+        "w2": (rng.standard_normal((HIDDEN, CLASSES)) * 0.1).astype(np.float32),
+        "b2": np.zeros(CLASSES, np.float32),
+        "chain": rng.standard_normal(CHAIN_SHAPE).astype(np.float32),
+    }
+
+
+def seqlab_steps() -> dict[str, Callable[[], None]]:
+    from seqlab.autograd import Tensor, no_grad
+
+    arrays = initial_arrays()
+    x, target = Tensor(arrays["x"]), arrays["target"]
+    rows = np.arange(BATCH)
+    params = [Tensor(arrays[name].copy(), requires_grad=True) for name in ("w1", "b1", "w2", "b2")]
+    w1, b1, w2, b2 = params
+
+    def mlp_step() -> None:
+        hidden = (x @ w1 + b1).relu()
+        log_probs = (hidden @ w2 + b2).log_softmax(dim=1)
+        loss = -log_probs[rows, target].mean()
+        loss.backward()
+        with no_grad():
+            for param in params:
+                param.data -= LEARNING_RATE * param.grad
+                param.grad = None
+
+    chain_input = Tensor(arrays["chain"], requires_grad=True)
+
+    def chain_step() -> None:
+        value = chain_input
+        for _ in range(CHAIN_ROUNDS):
+            value = ((value * 0.9 + 0.1).tanh() - 0.05).sigmoid()
+        value.sum().backward()
+        chain_input.grad = None
+
+    return {"mlp": mlp_step, "chain": chain_step}
+
+
+def torch_steps() -> dict[str, Callable[[], None]]:
+    import torch
+
+    torch.set_num_threads(1)
+    arrays = initial_arrays()
+    x, target = torch.from_numpy(arrays["x"]), torch.from_numpy(arrays["target"])
+    rows = torch.arange(BATCH)
+    params = [
+        torch.tensor(arrays[name], requires_grad=True) for name in ("w1", "b1", "w2", "b2")
+    ]
+    w1, b1, w2, b2 = params
+
+    def mlp_step() -> None:
+        hidden = (x @ w1 + b1).relu()
+        log_probs = (hidden @ w2 + b2).log_softmax(dim=1)
+        loss = -log_probs[rows, target].mean()
+        loss.backward()
+        with torch.no_grad():
+            for param in params:
+                param -= LEARNING_RATE * param.grad
+                param.grad = None
+
+    chain_input = torch.tensor(arrays["chain"], requires_grad=True)
+
+    def chain_step() -> None:
+        value = chain_input
+        for _ in range(CHAIN_ROUNDS):
+            value = ((value * 0.9 + 0.1).tanh() - 0.05).sigmoid()
+        value.sum().backward()
+        chain_input.grad = None
+
+    return {"mlp": mlp_step, "chain": chain_step}
+
+
+def measure(steps: dict[str, Callable[[], None]], repeats: int, inner: int) -> dict[str, float]:
+    return {name: median_microseconds(step, repeats, inner) for name, step in steps.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--torch", action="store_true", help="measure PyTorch, print JSON")
+    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
+                        help="interpreter with torch installed (default $SEQLAB_PEER_PYTHON)")
+    parser.add_argument("--repeats", type=int, default=31)
+    parser.add_argument("--inner", type=int, default=50)
+    args = parser.parse_args()
+
+    if args.torch:
+        print(json.dumps(measure(torch_steps(), args.repeats, args.inner)))
+        return
+
+    ours = measure(seqlab_steps(), args.repeats, args.inner)
+    peer = None
+    if args.peer_python:
+        command = [args.peer_python, __file__, "--torch",
+                   "--repeats", str(args.repeats), "--inner", str(args.inner)]
+        completed = subprocess.run(command, capture_output=True, text=True, check=True)
+        peer = json.loads(completed.stdout.strip().splitlines()[-1])
+    else:
+        print("no --peer-python or $SEQLAB_PEER_PYTHON: PyTorch comparison skipped")
+
+    ops_per_step = {"mlp": 9, "chain": 4 * CHAIN_ROUNDS + 1}
+    print(f"{'workload':<8} {'seqlab µs':>10} {'torch µs':>10} {'ratio':>7}  (1 thread, medians)")
+    for name, micros in ours.items():
+        theirs = f"{peer[name]:10.1f}" if peer else f"{'-':>10}"
+        ratio = f"{micros / peer[name]:7.2f}" if peer else f"{'-':>7}"
+        print(f"{name:<8} {micros:10.1f} {theirs} {ratio}  ({ops_per_step[name]} ops/step)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`save` / `load`: arrays in a safetensors file with JSON metadata, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors
+import safetensors.numpy
+
+# safetensors metadata is str -> str: our JSON lives under this one key.
+METADATA_KEY = "seqlab"
+
+
+def save(
+    path: str | os.PathLike[str],
+    state: dict[str, np.ndarray],
+    metadata: dict[str, Any] | None = None,
+) -> None:
+    """Write `state` (name -> ndarray) and JSON-able `metadata` to a safetensors file at `path`."""
+    path = Path(path)
+    arrays = _checked_arrays(state, path)
+    header = None if metadata is None else {METADATA_KEY: _metadata_json(metadata, path)}
+    directory = path.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"cannot save {path}: directory {directory} does not exist; create it first"
+        )
+    # Write beside the target and rename, so a crash never leaves a half-written file at `path`.
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        safetensors.numpy.save_file(arrays, temporary, metadata=header)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a safetensors file: (name -> writable ndarray, metadata; {} when none was saved)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}; check the path (was it saved there?)")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file; pass the path of a .safetensors file")
+    try:
+        with safetensors.safe_open(path, framework="np") as reader:
+            header = reader.metadata() or {}
+            # Copies: the reader's arrays may be read-only views of the file.
+            state = {name: np.array(reader.get_tensor(name)) for name in reader.keys()}  # noqa: SIM118
+    except (safetensors.SafetensorError, OSError, ValueError) as error:
+        raise ValueError(
+            f"{path} is not a valid safetensors file ({error}); it may be truncated or "
+            "written by something else: re-create it with seqlab.autograd.save"
+        ) from error
+    text = header.get(METADATA_KEY)
+    if text is None:
+        return state, {}
+    try:
+        metadata = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"{path}: the '{METADATA_KEY}' metadata entry is not valid JSON ({error}); "
+            "re-create the file with seqlab.autograd.save"
+        ) from error
+    if not isinstance(metadata, dict):
+        raise ValueError(
+            f"{path}: the '{METADATA_KEY}' metadata entry holds a {type(metadata).__name__}, "
+            "expected a JSON object; re-create the file with seqlab.autograd.save"
+        )
+    return state, metadata
+
+
+def _checked_arrays(state: dict[str, np.ndarray], path: Path) -> dict[str, np.ndarray]:
+    """Check names and values, returning C-contiguous arrays (safetensors copies raw memory)."""
+    if not isinstance(state, dict):
+        raise TypeError(f"cannot save {path}: state must be a dict of name -> ndarray")
+    arrays = {}
+    for name, value in state.items():
+        if not isinstance(name, str):
+            raise TypeError(f"cannot save {path}: key {name!r} is not a string")
+        if not isinstance(value, np.ndarray):
+            raise TypeError(
+                f"cannot save {path}: state[{name!r}] is a {type(value).__name__}, expected an "
+                "ndarray (use tensor.data or tensor.numpy())"
+            )
+        arrays[name] = np.ascontiguousarray(value)
+    return arrays
+
+
+def _metadata_json(metadata: dict[str, Any], path: Path) -> str:
+    if not isinstance(metadata, dict):
+        raise TypeError(f"cannot save {path}: metadata must be a dict, got {type(metadata)}")
+    try:
+        return json.dumps(metadata)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"cannot save {path}: metadata is not JSON-serialisable ({error}); "
+            "use dicts, lists, strings, numbers, booleans and None"
+        ) from error

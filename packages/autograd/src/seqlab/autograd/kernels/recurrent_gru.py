@@ -1,0 +1,124 @@
+"""Fused GRU time loops for one direction of one layer (PyTorch gate rows [r, z, n]).
+
+n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h. The caller computes
+`xg = x @ W_ih^T + b_ih` (T, N, 3H) in one GEMM; b_hh is added per step because r multiplies the
+hidden part of n. Saved arrays are in time order, so dW_hh = d_hg^T @ h_prev is one GEMM outside.
+`lengths` and `reverse` work as in recurrent_lstm.
+"""
+
+import numpy as np
+from numba import njit
+
+from .recurrent_activations import sigmoid, tanh
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse):
+    """Run the GRU over xg (T, N, 3H); return out, h_n and saved gates, hidden_n, h_prev."""
+    steps, batch, gate_width = xg.shape
+    hidden = gate_width // 3
+    one = np.ones(1, xg.dtype)[0]
+    out = np.empty((steps, batch, hidden), xg.dtype)
+    gates = np.empty((steps, batch, gate_width), xg.dtype)
+    # W_hn h + b_hn, the part of n's pre-activation that r scales: backward needs it for dr
+    hidden_n = np.empty((steps, batch, hidden), xg.dtype)
+    h_prev = np.empty((steps, batch, hidden), xg.dtype)
+    h = h0.copy()
+    hg = np.empty((batch, gate_width), xg.dtype)
+    for step in range(steps):
+        np.dot(h, w_hh_t, hg)
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                out[step, n, :] = 0
+                gates[step, n, :] = 0
+                hidden_n[step, n, :] = 0
+                h_prev[step, n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            x_row = xg[t, n]
+            hg_row = hg[n]
+            g_row = gates[t, n]
+            hn_row = hidden_n[t, n]
+            h_row = h[n]
+            h_prev[t, n, :] = h_row
+            for j in range(hidden):
+                r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
+                z = sigmoid(x_row[hidden + j] + hg_row[hidden + j] + b_hh[hidden + j])
+                hn = hg_row[2 * hidden + j] + b_hh[2 * hidden + j]
+                nn = tanh(x_row[2 * hidden + j] + r * hn)
+                g_row[j] = r
+                g_row[hidden + j] = z
+                g_row[2 * hidden + j] = nn
+                hn_row[j] = hn
+                h_row[j] = (one - z) * nn + z * h_row[j]
+            out[t, n, :] = h_row
+    return out, h, gates, hidden_n, h_prev
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
+    """Backpropagate through gru_forward; return d_xg, d_hg (both (T, N, 3H)) and d_h0."""
+    steps, batch, gate_width = gates.shape
+    hidden = gate_width // 3
+    one = np.ones(1, gates.dtype)[0]
+    d_xg = np.empty_like(gates)
+    d_hg = np.empty_like(gates)
+    dh = d_hn.copy()
+    d_step = np.empty((batch, gate_width), gates.dtype)
+    dh_recurrent = np.empty((batch, hidden), gates.dtype)
+    for step in range(steps - 1, -1, -1):
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                d_xg[step, n, :] = 0
+                d_hg[step, n, :] = 0
+                d_step[n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            g_row = gates[t, n]
+            hn_row = hidden_n[t, n]
+            h_prev_row = h_prev[t, n]
+            d_out_row = d_out[t, n]
+            dh_row = dh[n]
+            dx_row = d_xg[t, n]
+            d_row = d_step[n]
+            for j in range(hidden):
+                r = g_row[j]
+                z = g_row[hidden + j]
+                nn = g_row[2 * hidden + j]
+                dh_total = dh_row[j] + d_out_row[j]
+                dn_pre = dh_total * (one - z) * (one - nn * nn)
+                dr_pre = dn_pre * hn_row[j] * r * (one - r)
+                dz_pre = dh_total * (h_prev_row[j] - nn) * z * (one - z)
+                dx_row[j] = dr_pre
+                dx_row[hidden + j] = dz_pre
+                dx_row[2 * hidden + j] = dn_pre
+                d_row[j] = dr_pre
+                d_row[hidden + j] = dz_pre
+                d_row[2 * hidden + j] = dn_pre * r
+                # the direct path h' = ... + z * h; the GEMM below adds the gate paths
+                dh_row[j] = dh_total * z
+            d_hg[t, n, :] = d_row
+        np.dot(d_step, w_hh, dh_recurrent)
+        for n in range(batch):
+            if step < lengths[n]:
+                dh[n, :] += dh_recurrent[n]
+    return d_xg, d_hg, dh
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gru_step(xg, h, w_hh_t, b_hh):
+    """One GRU step for inference: xg (N, 3H) = x @ W_ih^T + b_ih; return the new h."""
+    batch, gate_width = xg.shape
+    hidden = gate_width // 3
+    one = np.ones(1, xg.dtype)[0]
+    hg = np.dot(h, w_hh_t)
+    h_new = np.empty((batch, hidden), xg.dtype)
+    for n in range(batch):
+        for j in range(hidden):
+            r = sigmoid(xg[n, j] + hg[n, j] + b_hh[j])
+            z = sigmoid(xg[n, hidden + j] + hg[n, hidden + j] + b_hh[hidden + j])
+            nn = tanh(xg[n, 2 * hidden + j] + r * (hg[n, 2 * hidden + j] + b_hh[2 * hidden + j]))
+            h_new[n, j] = (one - z) * nn + z * h[n, j]
+    return h_new

@@ -1,0 +1,134 @@
+"""Fused LSTM time loops for one direction of one layer (PyTorch gate rows [i, f, g, o]).
+
+The input projection `xg = x @ W_ih^T + b_ih + b_hh` (T, N, 4H) is one GEMM done by the caller;
+the loops run only `h @ W_hh^T` (forward) and `dgates @ W_hh` (backward) per step, fused with the
+gate math. Every saved array is in time order, so the caller gets dW_hh as one GEMM
+`d_xg^T @ h_prev` over all steps. `lengths` (N,) int64 with 1 <= L <= T: steps past a sequence's
+length leave its state alone and output zeros; with `reverse` step s reads time L-1-s.
+"""
+
+import numpy as np
+from numba import njit
+
+from .recurrent_activations import sigmoid, tanh
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_forward(xg, h0, c0, w_hh_t, lengths, reverse):
+    """Run the LSTM over xg (T, N, 4H); return out, h_n, c_n and saved gates, c_prev, tanh_c, h_prev."""
+    steps, batch, gate_width = xg.shape
+    hidden = gate_width // 4
+    out = np.empty((steps, batch, hidden), xg.dtype)
+    gates = np.empty((steps, batch, gate_width), xg.dtype)
+    c_prev = np.empty((steps, batch, hidden), xg.dtype)
+    tanh_c = np.empty((steps, batch, hidden), xg.dtype)
+    h_prev = np.empty((steps, batch, hidden), xg.dtype)
+    h = h0.copy()
+    c = c0.copy()
+    hg = np.empty((batch, gate_width), xg.dtype)
+    for step in range(steps):
+        np.dot(h, w_hh_t, hg)
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                # time `step` is padding for this sequence in both directions: zeros keep the
+                # caller's all-steps GEMMs (dW_hh = d_xg^T h_prev) free of garbage
+                out[step, n, :] = 0
+                gates[step, n, :] = 0
+                c_prev[step, n, :] = 0
+                tanh_c[step, n, :] = 0
+                h_prev[step, n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            x_row = xg[t, n]
+            hg_row = hg[n]
+            g_row = gates[t, n]
+            h_row = h[n]
+            c_row = c[n]
+            tanh_c_row = tanh_c[t, n]
+            h_prev[t, n, :] = h_row
+            c_prev[t, n, :] = c_row
+            for j in range(hidden):
+                gi = sigmoid(x_row[j] + hg_row[j])
+                gf = sigmoid(x_row[hidden + j] + hg_row[hidden + j])
+                gg = tanh(x_row[2 * hidden + j] + hg_row[2 * hidden + j])
+                go = sigmoid(x_row[3 * hidden + j] + hg_row[3 * hidden + j])
+                g_row[j] = gi
+                g_row[hidden + j] = gf
+                g_row[2 * hidden + j] = gg
+                g_row[3 * hidden + j] = go
+                c_new = gf * c_row[j] + gi * gg
+                tc = tanh(c_new)
+                tanh_c_row[j] = tc
+                c_row[j] = c_new
+                h_row[j] = go * tc
+            out[t, n, :] = h_row
+    return out, h, c, gates, c_prev, tanh_c, h_prev
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_backward(gates, c_prev, tanh_c, w_hh, lengths, reverse, d_out, d_hn, d_cn):
+    """Backpropagate through lstm_forward; return d_xg (T, N, 4H), d_h0 and d_c0."""
+    steps, batch, gate_width = gates.shape
+    hidden = gate_width // 4
+    one = np.ones(1, gates.dtype)[0]
+    d_xg = np.empty_like(gates)
+    dh = d_hn.copy()
+    dc = d_cn.copy()
+    # this step's gate gradients, one row per sequence, for the per-step GEMM with W_hh
+    d_step = np.empty((batch, gate_width), gates.dtype)
+    dh_recurrent = np.empty((batch, hidden), gates.dtype)
+    for step in range(steps - 1, -1, -1):
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                d_xg[step, n, :] = 0
+                d_step[n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            g_row = gates[t, n]
+            tanh_c_row = tanh_c[t, n]
+            c_prev_row = c_prev[t, n]
+            d_out_row = d_out[t, n]
+            dh_row = dh[n]
+            dc_row = dc[n]
+            d_row = d_step[n]
+            for j in range(hidden):
+                gi = g_row[j]
+                gf = g_row[hidden + j]
+                gg = g_row[2 * hidden + j]
+                go = g_row[3 * hidden + j]
+                tc = tanh_c_row[j]
+                dh_total = dh_row[j] + d_out_row[j]
+                dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
+                d_row[j] = dc_total * gg * gi * (one - gi)
+                d_row[hidden + j] = dc_total * c_prev_row[j] * gf * (one - gf)
+                d_row[2 * hidden + j] = dc_total * gi * (one - gg * gg)
+                d_row[3 * hidden + j] = dh_total * tc * go * (one - go)
+                dc_row[j] = dc_total * gf
+            d_xg[t, n, :] = d_row
+        np.dot(d_step, w_hh, dh_recurrent)
+        for n in range(batch):
+            if step < lengths[n]:
+                dh[n, :] = dh_recurrent[n]
+    return d_xg, dh, dc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_step(xg, h, c, w_hh_t):
+    """One LSTM step for inference: xg (N, 4H) = x @ W_ih^T + b; return the new h and c."""
+    batch, gate_width = xg.shape
+    hidden = gate_width // 4
+    hg = np.dot(h, w_hh_t)
+    h_new = np.empty((batch, hidden), xg.dtype)
+    c_new = np.empty((batch, hidden), xg.dtype)
+    for n in range(batch):
+        for j in range(hidden):
+            gi = sigmoid(xg[n, j] + hg[n, j])
+            gf = sigmoid(xg[n, hidden + j] + hg[n, hidden + j])
+            gg = tanh(xg[n, 2 * hidden + j] + hg[n, 2 * hidden + j])
+            go = sigmoid(xg[n, 3 * hidden + j] + hg[n, 3 * hidden + j])
+            c_next = gf * c[n, j] + gi * gg
+            c_new[n, j] = c_next
+            h_new[n, j] = go * tanh(c_next)
+    return h_new, c_new

@@ -1,0 +1,231 @@
+"""One direction of one recurrent layer on plain ndarrays: the GEMMs around the fused time loops.
+
+Forward: one GEMM projects every step's input, then the kernel runs the time loop. Backward: the
+kernel runs the loop backwards and returns the gradients of the projected inputs; dx, dW_ih and
+dW_hh are then one GEMM each over all steps. A layer's autograd Function only has to call
+`*_layer_forward` in forward, keep `saved`, and call `*_layer_backward` in backward.
+Shapes: x (T, N, F), states (N, H), w_ih (G*H, F), w_hh (G*H, H), biases (G*H,) or None,
+lengths (N,) ints in [1, T] or None (all T); outputs at the original time index in both directions.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .recurrent_gru import gru_backward, gru_forward
+from .recurrent_lstm import lstm_backward, lstm_forward
+from .recurrent_rnn import rnn_backward, rnn_forward
+
+_FLOAT_TYPES = (np.float32, np.float64)
+
+
+class LSTMSaved(NamedTuple):
+    """What lstm_layer_backward needs from the forward pass."""
+
+    x: np.ndarray
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    has_bias: bool
+    lengths: np.ndarray
+    reverse: bool
+    gates: np.ndarray
+    c_prev: np.ndarray
+    tanh_c: np.ndarray
+    h_prev: np.ndarray
+
+
+class GRUSaved(NamedTuple):
+    """What gru_layer_backward needs from the forward pass."""
+
+    x: np.ndarray
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    has_bias: bool
+    lengths: np.ndarray
+    reverse: bool
+    gates: np.ndarray
+    hidden_n: np.ndarray
+    h_prev: np.ndarray
+
+
+class RNNSaved(NamedTuple):
+    """What rnn_layer_backward needs from the forward pass."""
+
+    x: np.ndarray
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    has_bias: bool
+    lengths: np.ndarray
+    reverse: bool
+    relu: bool
+    out: np.ndarray
+    h_prev: np.ndarray
+
+
+def check_lengths(lengths, steps: int, batch: int) -> np.ndarray:
+    """Return lengths as a contiguous int64 (N,) array, all T when None; ValueError if invalid."""
+    if lengths is None:
+        return np.full(batch, steps, dtype=np.int64)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+    if lengths.shape != (batch,):
+        raise ValueError(
+            f"lengths must have one entry per sequence, shape ({batch},); got shape {lengths.shape}"
+        )
+    if batch and (lengths.min() < 1 or lengths.max() > steps):
+        raise ValueError(
+            f"lengths must lie in [1, {steps}] (the number of time steps); "
+            f"got min {lengths.min()}, max {lengths.max()}"
+        )
+    return lengths
+
+
+def _check_inputs(x, states, w_ih, w_hh, biases, gate_count: int) -> tuple[int, int, int, int]:
+    if x.ndim != 3:
+        raise ValueError(f"x must be (T, N, F); got shape {x.shape}")
+    steps, batch, features = x.shape
+    hidden = w_hh.shape[1]
+    if x.dtype.type not in _FLOAT_TYPES:
+        raise ValueError(f"x must be float32 or float64; got {x.dtype}")
+    if w_ih.shape != (gate_count * hidden, features) or w_hh.shape != (gate_count * hidden, hidden):
+        raise ValueError(
+            f"expected w_ih {(gate_count * hidden, features)} and w_hh "
+            f"{(gate_count * hidden, hidden)}; got {w_ih.shape} and {w_hh.shape}"
+        )
+    if (biases[0] is None) != (biases[1] is None):
+        raise ValueError("b_ih and b_hh must both be arrays or both be None (bias=False)")
+    for bias in biases:
+        if bias is not None and bias.shape != (gate_count * hidden,):
+            raise ValueError(f"biases must be ({gate_count * hidden},); got {bias.shape}")
+    arrays = (*states, w_ih, w_hh, *(b for b in biases if b is not None))
+    for array in arrays:
+        if array.dtype != x.dtype:
+            raise ValueError(f"all arrays must share x's dtype {x.dtype}; got one of {array.dtype}")
+    for state in states:
+        if state.shape != (batch, hidden):
+            raise ValueError(f"states must be (N, H) = {(batch, hidden)}; got {state.shape}")
+    return steps, batch, features, hidden
+
+
+def _input_projection(x, w_ih, bias):
+    """x @ w_ih^T + bias for all steps at once, as (T, N, G)."""
+    steps, batch, features = x.shape
+    xg = x.reshape(steps * batch, features) @ w_ih.T
+    if bias is not None:
+        xg += bias
+    return xg.reshape(steps, batch, -1)
+
+
+def _weight_grads(d_proj, inputs, h_prev):
+    """dW_ih, dW_hh from the projected-input gradients (T, N, G): one GEMM each over all steps."""
+    gate_width = d_proj.shape[2]
+    d_flat = d_proj.reshape(-1, gate_width)
+    dw_ih = d_flat.T @ inputs.reshape(-1, inputs.shape[2])
+    dw_hh = d_flat.T @ h_prev.reshape(-1, h_prev.shape[2])
+    return d_flat, dw_ih, dw_hh
+
+
+def _grad_or_zeros(grad, shape, dtype):
+    if grad is None:
+        return np.zeros(shape, dtype)
+    return np.ascontiguousarray(grad, dtype=dtype)
+
+
+def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):
+    """Run one LSTM direction over x (T, N, F); return out (T, N, H), h_n, c_n, saved."""
+    steps, batch, _, _ = _check_inputs(x, (h0, c0), w_ih, w_hh, (b_ih, b_hh), 4)
+    lengths = check_lengths(lengths, steps, batch)
+    x = np.ascontiguousarray(x)
+    bias = None if b_ih is None else b_ih + b_hh
+    xg = _input_projection(x, w_ih, bias)
+    out, h_n, c_n, gates, c_prev, tanh_c, h_prev = lstm_forward(
+        xg, np.ascontiguousarray(h0), np.ascontiguousarray(c0), np.ascontiguousarray(w_hh.T),
+        lengths, bool(reverse),
+    )
+    saved = LSTMSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, c_prev,
+                      tanh_c, h_prev)
+    return out, h_n, c_n, saved
+
+
+def lstm_layer_backward(saved: LSTMSaved, d_out, d_hn, d_cn):
+    """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of one LSTM direction; None grads are 0."""
+    steps, batch, hidden = saved.tanh_c.shape
+    dtype = saved.x.dtype
+    d_xg, dh0, dc0 = lstm_backward(
+        saved.gates, saved.c_prev, saved.tanh_c, np.ascontiguousarray(saved.w_hh), saved.lengths,
+        saved.reverse, _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
+        _grad_or_zeros(d_hn, (batch, hidden), dtype), _grad_or_zeros(d_cn, (batch, hidden), dtype),
+    )
+    d_flat, dw_ih, dw_hh = _weight_grads(d_xg, saved.x, saved.h_prev)
+    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape)
+    db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    db_hh = db_ih.copy() if saved.has_bias else None
+    return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):
+    """Run one GRU direction over x (T, N, F); return out (T, N, H), h_n, saved."""
+    steps, batch, _, hidden = _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 3)
+    lengths = check_lengths(lengths, steps, batch)
+    x = np.ascontiguousarray(x)
+    xg = _input_projection(x, w_ih, b_ih)
+    b_hh_or_zero = np.zeros(3 * hidden, x.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
+    out, h_n, gates, hidden_n, h_prev = gru_forward(
+        xg, np.ascontiguousarray(h0), np.ascontiguousarray(w_hh.T), b_hh_or_zero, lengths,
+        bool(reverse),
+    )
+    saved = GRUSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, hidden_n,
+                     h_prev)
+    return out, h_n, saved
+
+
+def gru_layer_backward(saved: GRUSaved, d_out, d_hn):
+    """Gradients (dx, dh0, dw_ih, dw_hh, db_ih, db_hh) of one GRU direction; None grads are 0."""
+    steps, batch, hidden = saved.h_prev.shape
+    dtype = saved.x.dtype
+    d_xg, d_hg, dh0 = gru_backward(
+        saved.gates, saved.hidden_n, saved.h_prev, np.ascontiguousarray(saved.w_hh),
+        saved.lengths, saved.reverse, _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
+        _grad_or_zeros(d_hn, (batch, hidden), dtype),
+    )
+    d_x_flat = d_xg.reshape(-1, 3 * hidden)
+    d_h_flat = d_hg.reshape(-1, 3 * hidden)
+    dw_ih = d_x_flat.T @ saved.x.reshape(-1, saved.x.shape[2])
+    dw_hh = d_h_flat.T @ saved.h_prev.reshape(-1, hidden)
+    dx = (d_x_flat @ saved.w_ih).reshape(saved.x.shape)
+    db_ih = d_x_flat.sum(axis=0) if saved.has_bias else None
+    db_hh = d_h_flat.sum(axis=0) if saved.has_bias else None
+    return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False,
+                      nonlinearity="tanh"):
+    """Run one Elman RNN direction (tanh or relu) over x (T, N, F); return out, h_n, saved."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
+    steps, batch, _, _ = _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 1)
+    lengths = check_lengths(lengths, steps, batch)
+    x = np.ascontiguousarray(x)
+    relu = nonlinearity == "relu"
+    bias = None if b_ih is None else b_ih + b_hh
+    xg = _input_projection(x, w_ih, bias)
+    out, h_n, h_prev = rnn_forward(
+        xg, np.ascontiguousarray(h0), np.ascontiguousarray(w_hh.T), lengths, bool(reverse), relu
+    )
+    saved = RNNSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), relu, out, h_prev)
+    return out, h_n, saved
+
+
+def rnn_layer_backward(saved: RNNSaved, d_out, d_hn):
+    """Gradients (dx, dh0, dw_ih, dw_hh, db_ih, db_hh) of one RNN direction; None grads are 0."""
+    steps, batch, hidden = saved.out.shape
+    dtype = saved.x.dtype
+    d_xg, dh0 = rnn_backward(
+        saved.out, np.ascontiguousarray(saved.w_hh), saved.lengths, saved.reverse, saved.relu,
+        _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
+        _grad_or_zeros(d_hn, (batch, hidden), dtype),
+    )
+    d_flat, dw_ih, dw_hh = _weight_grads(d_xg, saved.x, saved.h_prev)
+    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape)
+    db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    db_hh = db_ih.copy() if saved.has_bias else None
+    return dx, dh0, dw_ih, dw_hh, db_ih, db_hh

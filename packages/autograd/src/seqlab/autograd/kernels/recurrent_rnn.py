@@ -1,0 +1,98 @@
+"""Fused Elman RNN time loops for one direction of one layer: h' = act(W_ih x + b_ih + W_hh h + b_hh).
+
+The caller computes `xg = x @ W_ih^T + b_ih + b_hh` (T, N, H) in one GEMM. `relu` picks ReLU
+instead of tanh. The output at each valid step is the new state, so backward takes the
+activation's derivative from `out` and needs no other saved activations. `lengths` and `reverse`
+work as in recurrent_lstm.
+"""
+
+import numpy as np
+from numba import njit
+
+from .recurrent_activations import tanh
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu):
+    """Run the RNN over xg (T, N, H); return out, h_n and the saved h_prev."""
+    steps, batch, hidden = xg.shape
+    zero = np.zeros(1, xg.dtype)[0]
+    out = np.empty((steps, batch, hidden), xg.dtype)
+    h_prev = np.empty((steps, batch, hidden), xg.dtype)
+    h = h0.copy()
+    hg = np.empty((batch, hidden), xg.dtype)
+    for step in range(steps):
+        np.dot(h, w_hh_t, hg)
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                out[step, n, :] = 0
+                h_prev[step, n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            x_row = xg[t, n]
+            hg_row = hg[n]
+            h_row = h[n]
+            h_prev[t, n, :] = h_row
+            if relu:
+                for j in range(hidden):
+                    a = x_row[j] + hg_row[j]
+                    h_row[j] = a if a > zero else zero
+            else:
+                for j in range(hidden):
+                    h_row[j] = tanh(x_row[j] + hg_row[j])
+            out[t, n, :] = h_row
+    return out, h, h_prev
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
+    """Backpropagate through rnn_forward; return d_xg (T, N, H) and d_h0."""
+    steps, batch, hidden = out.shape
+    one = np.ones(1, out.dtype)[0]
+    zero = np.zeros(1, out.dtype)[0]
+    d_xg = np.empty_like(out)
+    dh = d_hn.copy()
+    d_step = np.empty((batch, hidden), out.dtype)
+    dh_recurrent = np.empty((batch, hidden), out.dtype)
+    for step in range(steps - 1, -1, -1):
+        for n in range(batch):
+            length = lengths[n]
+            if step >= length:
+                d_xg[step, n, :] = 0
+                d_step[n, :] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            h_row = out[t, n]
+            d_out_row = d_out[t, n]
+            dh_row = dh[n]
+            d_row = d_step[n]
+            if relu:
+                for j in range(hidden):
+                    d_row[j] = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
+            else:
+                for j in range(hidden):
+                    d_row[j] = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
+            d_xg[t, n, :] = d_row
+        np.dot(d_step, w_hh, dh_recurrent)
+        for n in range(batch):
+            if step < lengths[n]:
+                dh[n, :] = dh_recurrent[n]
+    return d_xg, dh
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rnn_step(xg, h, w_hh_t, relu):
+    """One RNN step for inference: xg (N, H) = x @ W_ih^T + b_ih + b_hh; return the new h."""
+    batch, hidden = xg.shape
+    zero = np.zeros(1, xg.dtype)[0]
+    hg = np.dot(h, w_hh_t)
+    h_new = np.empty((batch, hidden), xg.dtype)
+    for n in range(batch):
+        for j in range(hidden):
+            a = xg[n, j] + hg[n, j]
+            if relu:
+                h_new[n, j] = a if a > zero else zero
+            else:
+                h_new[n, j] = tanh(a)
+    return h_new

@@ -1,0 +1,45 @@
+"""Text input: files, folders and stdin streamed in chunks, and corpora embedded in gensim."""
+
+from __future__ import annotations
+
+from seqlab.nlp.corpora.embedded import (
+    Analogy,
+    CorpusInfo,
+    LabelledText,
+    WordPair,
+    corpus_path,
+    list,
+    load,
+    load_text,
+    names,
+)
+from seqlab.nlp.corpora.reading import (
+    DEFAULT_CHUNK_BYTES,
+    STDIN,
+    CorpusDecodeError,
+    iter_chunks,
+    iter_lines,
+    read_text,
+    resolve_paths,
+)
+from seqlab.nlp.corpora.wiki import WikiArticle
+
+__all__ = [
+    "DEFAULT_CHUNK_BYTES",
+    "STDIN",
+    "Analogy",
+    "CorpusDecodeError",
+    "CorpusInfo",
+    "LabelledText",
+    "WikiArticle",
+    "WordPair",
+    "corpus_path",
+    "iter_chunks",
+    "iter_lines",
+    "list",
+    "load",
+    "load_text",
+    "names",
+    "read_text",
+    "resolve_paths",
+]

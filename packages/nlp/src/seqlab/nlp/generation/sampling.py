@@ -1,0 +1,104 @@
+"""Sampling from any `TokenModel`: greedy, temperature, top-k, top-p, repetition penalty,
+stop tokens, a token budget, and a seed. Tokens are yielded as they are made."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from seqlab.nlp.generation.protocol import TokenModel
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How to pick each next token. `temperature=0` or `greedy=True` means argmax."""
+
+    max_tokens: int = 200
+    temperature: float = 1.0
+    top_k: int | None = None
+    top_p: float | None = None
+    repetition_penalty: float = 1.0
+    greedy: bool = False
+    seed: int | None = None
+    stop_tokens: frozenset[int] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.max_tokens < 0:
+            raise ValueError(f"max_tokens must be >= 0, got {self.max_tokens}")
+        if not (self.temperature >= 0 and math.isfinite(self.temperature)):
+            raise ValueError(f"temperature must be a finite number >= 0, got {self.temperature}")
+        if self.top_k is not None and self.top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {self.top_k}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        if not self.repetition_penalty > 0:
+            raise ValueError(
+                f"repetition_penalty must be > 0, got {self.repetition_penalty}"
+            )
+
+
+def apply_repetition_penalty(logprobs: np.ndarray, seen: Iterable[int],
+                             penalty: float) -> np.ndarray:
+    """CTRL-style penalty on already generated tokens: divide positive scores, multiply
+    negative ones (log-probabilities are negative, so seen tokens become less likely)."""
+    out = logprobs.copy()
+    index = np.fromiter(set(seen), dtype=np.int64)
+    if index.size and penalty != 1.0:
+        scores = out[index]
+        out[index] = np.where(scores > 0, scores / penalty, scores * penalty)
+    return out
+
+
+def next_token_distribution(logprobs: np.ndarray, options: SamplingOptions) -> np.ndarray:
+    """Probabilities after temperature, top-k and top-p filtering (sums to 1)."""
+    scores = logprobs.astype(np.float64) / max(options.temperature, 1e-12)
+    if options.top_k is not None and options.top_k < scores.size:
+        kth = np.partition(scores, -options.top_k)[-options.top_k]
+        scores = np.where(scores >= kth, scores, -np.inf)
+    scores = scores - scores.max()
+    probs = np.exp(scores)
+    probs /= probs.sum()
+    if options.top_p is not None and options.top_p < 1.0:
+        order = np.argsort(-probs, kind="stable")
+        cumulative = np.cumsum(probs[order])
+        # keep the smallest prefix whose mass reaches top_p (always at least one token)
+        cutoff = int(np.searchsorted(cumulative, options.top_p)) + 1
+        kept = np.zeros_like(probs)
+        kept[order[:cutoff]] = probs[order[:cutoff]]
+        probs = kept / kept.sum()
+    return probs
+
+
+def sample(model: TokenModel, prompt: Iterable[int] = (), options: SamplingOptions | None = None,
+           state: Any = None) -> Iterator[int]:
+    """Feed `prompt` once, then yield up to `options.max_tokens` new token ids one by one.
+
+    Stops early after yielding a token in `options.stop_tokens`. The same seed gives the same
+    tokens.
+    """
+    options = options or SamplingOptions()
+    rng = np.random.default_rng(options.seed)
+    state = model.initial_state() if state is None else state
+    history: list[int] = []
+    for token in prompt:
+        state = model.advance(state, int(token))
+        history.append(int(token))
+    for step in range(options.max_tokens):
+        if step:
+            state = model.advance(state, history[-1])  # only when another token is wanted
+        logprobs = np.asarray(model.logprobs(state), dtype=np.float64)
+        if options.repetition_penalty != 1.0:
+            logprobs = apply_repetition_penalty(logprobs, history, options.repetition_penalty)
+        if options.greedy or options.temperature == 0:
+            token = int(np.argmax(logprobs))
+        else:
+            probs = next_token_distribution(logprobs, options)
+            token = int(rng.choice(probs.size, p=probs))
+        yield token
+        if token in options.stop_tokens:
+            return
+        history.append(token)

@@ -1,0 +1,107 @@
+"""`TokenStreams`: a token array laid into N parallel streams, cut into chunks for truncated BPTT.
+
+The array is trimmed to a multiple of N and laid out column-wise: stream j holds the j-th
+contiguous slice of the text, so row t of the (steps, N) grid is position t of every stream.
+Chunk k is `input = grid[kT : kT + T]`, `target = grid[kT + 1 : kT + T + 1]`: the recurrent state
+at the end of one chunk is exactly the state the next chunk starts from (the trainer carries it
+across chunks, detached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+import zlib
+
+import numpy as np
+
+
+class TokenStreams:
+    """Iterates (input (T, N), target (T, N)) int64 chunks; resumable through `state_dict()`."""
+
+    def __init__(self, tokens: Any, batch_size: int, seq_len: int) -> None:
+        array = np.asarray(tokens)
+        if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+            raise ValueError(
+                f"tokens must be a 1-D integer array of token ids, got shape {array.shape} "
+                f"dtype {array.dtype}"
+            )
+        if batch_size <= 0 or seq_len <= 0:
+            raise ValueError(
+                f"batch_size and seq_len must be positive, got {batch_size}, {seq_len}"
+            )
+        steps = array.shape[0] // batch_size
+        if steps < 2:
+            raise ValueError(
+                f"{array.shape[0]} tokens are too few for {batch_size} streams: each stream "
+                "needs at least 2 tokens (an input and its target); use a smaller batch_size"
+            )
+        self.batch_size = batch_size
+        self.seq_len = seq_len
+        self.grid = np.ascontiguousarray(
+            array[: steps * batch_size].astype(np.int64).reshape(batch_size, steps).T
+        )
+        # identifies the data, so a position saved for other data is not applied to this one
+        self.checksum = zlib.crc32(self.grid.tobytes())
+        self.position = 0  # index of the next chunk within the epoch
+        self.epoch = 0
+
+    @property
+    def steps_per_stream(self) -> int:
+        """Tokens per stream (rows of the grid)."""
+        return self.grid.shape[0]
+
+    def __len__(self) -> int:
+        """Chunks per epoch (the last one may be shorter than seq_len)."""
+        return -(-(self.steps_per_stream - 1) // self.seq_len)
+
+    @property
+    def tokens_per_epoch(self) -> int:
+        """Target tokens per epoch: the denominator of a full-pass average loss."""
+        return (self.steps_per_stream - 1) * self.batch_size
+
+    def chunk(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Chunk `index` of an epoch: (input, target), each (T, N) with T <= seq_len."""
+        if not 0 <= index < len(self):
+            raise IndexError(f"chunk index {index} out of range [0, {len(self)})")
+        start = index * self.seq_len
+        length = min(self.seq_len, self.steps_per_stream - 1 - start)
+        return self.grid[start : start + length], self.grid[start + 1 : start + 1 + length]
+
+    def next_chunk(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """The next chunk, and whether it starts an epoch (the caller resets its state there)."""
+        starts_epoch = self.position == 0
+        inputs, targets = self.chunk(self.position)
+        self.position += 1
+        if self.position == len(self):
+            self.position = 0
+            self.epoch += 1
+        return inputs, targets, starts_epoch
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The chunks of one epoch, from the start (does not move `position`)."""
+        for index in range(len(self)):
+            yield self.chunk(index)
+
+    def state_dict(self) -> dict[str, int]:
+        """Where the stream is: enough to continue exactly after a restart."""
+        return {"position": self.position, "epoch": self.epoch,
+                "batch_size": self.batch_size, "seq_len": self.seq_len,
+                "steps_per_stream": self.steps_per_stream, "checksum": self.checksum}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continue from a saved position; the layout must be the same as when it was saved."""
+        keys = ("batch_size", "seq_len", "steps_per_stream", "checksum")
+        layout = tuple(getattr(self, key) for key in keys)
+        saved = tuple(state.get(key) for key in keys)
+        if saved != layout:
+            raise ValueError(
+                "the saved data position belongs to a different stream layout: saved "
+                f"(batch_size, seq_len, steps_per_stream, checksum) = {saved}, this one {layout}; "
+                "resume with the same data, batch size and sequence length"
+            )
+        position = int(state["position"])
+        if not 0 <= position < len(self):
+            raise ValueError(f"saved position {position} is out of range [0, {len(self)})")
+        self.position = position
+        self.epoch = int(state["epoch"])

@@ -1,0 +1,265 @@
+"""`LanguageModel`: Embedding -> RNN/LSTM/GRU stack -> dropout -> Linear over the vocabulary.
+
+Two ways to run it:
+
+- `forward(tokens (T, N), state)` -> `(logits (T, N, V), state)`: the autograd path, for training.
+- `step(token_ids (N,), state)` -> `(logprobs (N, V), state)`: one step on plain ndarrays with no
+  graph, for generation.
+
+It also implements the sampler interface (`seqlab.nlp.generation.protocol.TokenModel`) that
+neural and n-gram models share, stepping one token at a time through immutable states:
+
+    state = model.initial_state()             # before any token: LMState(hidden, logprobs)
+    state = model.advance(state, token_id)    # feed one token, get a NEW state
+    logp = model.logprobs(state)              # (V,) float64 log-probabilities of the next token
+
+`advance` runs one `step` at batch 1 and stores the next-token log-probabilities in the state, so
+`logprobs` is free and beam search can branch from one state many times.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd import Tensor, as_generator, no_grad
+from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
+from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
+
+CELLS = ("lstm", "gru", "rnn", "rnn_relu")
+
+State = Any  # Tensor / ndarray (RNN, GRU) or a (h, c) pair of them (LSTM)
+
+
+def fused_available() -> bool:
+    """Whether the fused whole-sequence kernels (`seqlab.seqmodels.fused`) are installed."""
+    return importlib.util.find_spec("seqlab.seqmodels.fused") is not None
+
+
+def build_stack(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                dropout: float = 0.0, bidirectional: bool = False, batch_first: bool = False,
+                dtype: Any = np.float32, generator: Any = None) -> RNNBase:
+    """An LSTM, GRU or RNN stack by name, on the fused path when it is available."""
+    options = {"num_layers": num_layers, "batch_first": batch_first, "dropout": dropout,
+               "bidirectional": bidirectional, "dtype": dtype, "generator": generator}
+    if cell == "lstm":
+        stack = LSTM(input_size, hidden_size, **options)
+    elif cell == "gru":
+        stack = GRU(input_size, hidden_size, **options)
+    elif cell in ("rnn", "rnn_relu"):
+        nonlinearity = "relu" if cell == "rnn_relu" else "tanh"
+        stack = RNN(input_size, hidden_size, nonlinearity=nonlinearity, **options)
+    else:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+    stack.fused = fused_available()
+    return stack
+
+
+def detach_state(state: State) -> State:
+    """The same recurrent state, cut from the graph (truncated BPTT)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(detach_state(part) for part in state)
+    return state.detach() if isinstance(state, Tensor) else Tensor(state)
+
+
+def state_arrays(state: State) -> tuple[np.ndarray, ...]:
+    """The arrays of a state, in order: (h,) or (h, c)."""
+    parts = state if isinstance(state, tuple) else (state,)
+    return tuple(part.data if isinstance(part, Tensor) else np.asarray(part) for part in parts)
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # tanh form: no overflow warning for large negative inputs
+    return 0.5 * (np.tanh(0.5 * a) + 1.0)
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+@dataclass(frozen=True)
+class LMState:
+    """A generation state: recurrent arrays (h,) or (h, c), each (L, 1, H), and next logprobs."""
+
+    hidden: tuple[np.ndarray, ...]
+    next_logprobs: np.ndarray
+
+
+class LanguageModel(Module):
+    """A recurrent language model over token ids, PyTorch word_language_model style."""
+
+    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int,
+                 num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0,
+                 tie_weights: bool = False, dtype: Any = np.float32,
+                 generator: Any = None) -> None:
+        super().__init__()
+        if vocab_size <= 0 or embedding_dim <= 0:
+            raise ValueError(
+                f"vocab_size and embedding_dim must be positive, got {vocab_size}, {embedding_dim}"
+            )
+        if tie_weights and embedding_dim != hidden_size:
+            raise ValueError(
+                f"tie_weights needs embedding_dim == hidden_size, got {embedding_dim} and "
+                f"{hidden_size}"
+            )
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        # One generator for init and every dropout mask: saving its state makes runs resumable.
+        self.generator = as_generator(generator)
+        self.vocab_size = vocab_size
+        self.cell = cell
+        self.tie_weights = tie_weights
+        self._config = {
+            "vocab_size": vocab_size, "embedding_dim": embedding_dim, "hidden_size": hidden_size,
+            "num_layers": num_layers, "cell": cell, "dropout": float(dropout),
+            "tie_weights": bool(tie_weights), "dtype": np.dtype(dtype).name,
+        }
+        self.embedding = Embedding(vocab_size, embedding_dim, dtype=dtype,
+                                   generator=self.generator)
+        self.rnn = build_stack(cell, embedding_dim, hidden_size, num_layers, dropout=dropout,
+                               dtype=dtype, generator=self.generator)
+        self.drop = Dropout(dropout, generator=self.generator)
+        self.decoder = Linear(hidden_size, vocab_size, dtype=dtype, generator=self.generator)
+        if tie_weights:
+            self.decoder.weight = self.embedding.weight
+
+    # ------------------------------------------------------------------ config
+    @property
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this architecture (JSON-able)."""
+        return {"model": "LanguageModel", **self._config}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], generator: Any = None) -> LanguageModel:
+        """A fresh model of the architecture `config` describes."""
+        options = {key: value for key, value in config.items() if key != "model"}
+        return cls(**options, generator=generator)
+
+    @property
+    def hidden_size(self) -> int:
+        return self.rnn.hidden_size
+
+    @property
+    def num_layers(self) -> int:
+        return self.rnn.num_layers
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.rnn.dtype
+
+    # ------------------------------------------------------------------ training path
+    def init_state(self, batch: int) -> State:
+        """A zero recurrent state for `batch` sequences: h or (h, c), each (L, N, H)."""
+        shape = (self.num_layers, batch, self.hidden_size)
+        if self.cell == "lstm":
+            return Tensor(np.zeros(shape, self.dtype)), Tensor(np.zeros(shape, self.dtype))
+        return Tensor(np.zeros(shape, self.dtype))
+
+    def forward(self, tokens: Any, state: State = None) -> tuple[Tensor, State]:
+        """Logits (T, N, V) for token ids (T, N), and the state after the last step."""
+        ids = self._token_ids(tokens)
+        if ids.ndim != 2:
+            raise ValueError(f"tokens must be (T, N) token ids, got shape {ids.shape}")
+        if state is not None:
+            state = tuple(map(_as_tensor, state)) if isinstance(state, tuple) else _as_tensor(state)
+        embedded = self.drop(self.embedding(ids))
+        output, state = self.rnn(embedded, state)
+        return self.decoder(self.drop(output)), state
+
+    def _token_ids(self, tokens: Any) -> np.ndarray:
+        ids = np.asarray(tokens.data if isinstance(tokens, Tensor) else tokens)
+        if not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"tokens must be integer ids, got dtype {ids.dtype}")
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
+            raise ValueError(
+                f"token ids must lie in [0, {self.vocab_size}), got min {ids.min()} "
+                f"max {ids.max()}: the tokenizer's vocabulary does not match this model"
+            )
+        return ids.astype(np.int64, copy=False)
+
+    # ------------------------------------------------------------------ generation path
+    def step(self, token_ids: Any, state: State = None) -> tuple[np.ndarray, State]:
+        """Next-token log-probabilities (N, V) after feeding one token per sequence.
+
+        Plain ndarrays, no graph, eval mode (no dropout): the state in and out is h or (h, c)
+        as ndarrays (L, N, H). The input state is not modified.
+        """
+        ids = self._token_ids(np.atleast_1d(np.asarray(token_ids)))
+        hidden = state_arrays(state) if state is not None else state_arrays(
+            self.init_state(ids.shape[0]))
+        h_all = hidden[0]
+        c_all = hidden[1] if self.cell == "lstm" else None
+        x = self.embedding.weight.data[ids]
+        new_h, new_c = [], []
+        for layer in range(self.num_layers):
+            h, c = self._cell_step(layer, x, h_all[layer], None if c_all is None else c_all[layer])
+            new_h.append(h)
+            new_c.append(c)
+            x = h
+        logits = x @ self.decoder.weight.data.T
+        if self.decoder.bias is not None:
+            logits += self.decoder.bias.data
+        h_out = np.stack(new_h)
+        state_out = (h_out, np.stack(new_c)) if self.cell == "lstm" else h_out
+        return _log_softmax(logits), state_out
+
+    def _cell_step(self, layer: int, x: np.ndarray, h: np.ndarray,
+                   c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        w_ih, w_hh, b_ih, b_hh = (None if w is None else w.data
+                                  for w in self.rnn.layer_weights(layer, 0))
+        x_proj = x @ w_ih.T
+        h_proj = h @ w_hh.T
+        if b_ih is not None:
+            x_proj += b_ih
+            h_proj += b_hh
+        mode = self.rnn.mode
+        if mode == "lstm":
+            i, f, g, o = np.split(x_proj + h_proj, 4, axis=1)
+            c_next = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+            return _sigmoid(o) * np.tanh(c_next), c_next
+        if mode == "gru":
+            x_r, x_z, x_n = np.split(x_proj, 3, axis=1)
+            h_r, h_z, h_n = np.split(h_proj, 3, axis=1)
+            r = _sigmoid(x_r + h_r)
+            z = _sigmoid(x_z + h_z)
+            n = np.tanh(x_n + r * h_n)
+            return (1 - z) * n + z * h, None
+        pre = x_proj + h_proj
+        return (np.tanh(pre) if mode == "rnn_tanh" else np.maximum(pre, 0)), None
+
+    # ------------------------------------------------------------------ sampler interface
+    def initial_state(self) -> LMState:
+        """The state before any token: zero recurrent state, logprobs read from it."""
+        hidden = state_arrays(self.init_state(1))
+        top = hidden[0][-1]
+        logits = top @ self.decoder.weight.data.T
+        if self.decoder.bias is not None:
+            logits = logits + self.decoder.bias.data
+        return LMState(hidden, _log_softmax(logits)[0].astype(np.float64))
+
+    def advance(self, state: LMState, token_id: int) -> LMState:
+        """A new state: `state` after feeding `token_id` (state itself is unchanged)."""
+        with no_grad():
+            logprobs, hidden = self.step(np.array([token_id]), self._hidden(state))
+        hidden = hidden if isinstance(hidden, tuple) else (hidden,)
+        return LMState(hidden, logprobs[0].astype(np.float64))
+
+    def logprobs(self, state: LMState) -> np.ndarray:
+        """Natural-log probabilities (V,) of the next token in `state`."""
+        return state.next_logprobs
+
+    def _hidden(self, state: LMState) -> State:
+        return state.hidden if self.cell == "lstm" else state.hidden[0]
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{key}={value}" for key, value in self._config.items())
+
+
+def _as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else Tensor(np.asarray(value))

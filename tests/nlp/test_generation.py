@@ -1,0 +1,198 @@
+"""The shared sampler and beam search, on a toy bigram model whose probabilities we know."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from seqlab.nlp.generation import (
+    ContextWindowModel,
+    SamplingOptions,
+    UnknownPromptWarning,
+    apply_repetition_penalty,
+    beam_search,
+    generate_text,
+    next_token_distribution,
+    sample,
+    stream_pieces,
+)
+
+
+class Bigram:
+    """P(next | last) from a fixed table; state = last token (or None before any)."""
+
+    def __init__(self, table: np.ndarray, first: np.ndarray) -> None:
+        self.table, self.first = table, first
+        self.vocab_size = table.shape[0]
+        self.calls = 0
+
+    def initial_state(self):
+        return None
+
+    def advance(self, state, token_id):
+        self.calls += 1
+        return int(token_id)
+
+    def logprobs(self, state):
+        return np.log(self.first if state is None else self.table[state])
+
+
+def toy_model() -> Bigram:
+    rng = np.random.default_rng(0)
+    table = rng.dirichlet(np.ones(5), size=5)
+    return Bigram(table, rng.dirichlet(np.ones(5)))
+
+
+def test_greedy_follows_the_argmax_chain():
+    model = toy_model()
+    tokens = list(sample(model, [2], SamplingOptions(max_tokens=6, greedy=True)))
+    expected, last = [], 2
+    for _ in range(6):
+        last = int(np.argmax(model.table[last]))
+        expected.append(last)
+    assert tokens == expected
+    assert list(sample(model, [2], SamplingOptions(max_tokens=6, temperature=0))) == expected
+    assert list(sample(model, [2], SamplingOptions(max_tokens=6, top_k=1, seed=3))) == expected
+
+
+def test_same_seed_same_tokens_and_prompt_run_once():
+    model = toy_model()
+    first = list(sample(model, [0, 1, 2], SamplingOptions(max_tokens=30, seed=7)))
+    model.calls = 0
+    second = list(sample(model, [0, 1, 2], SamplingOptions(max_tokens=30, seed=7)))
+    assert first == second
+    assert model.calls == 3 + 29  # each prompt token once, then one step per new token
+    other = list(sample(model, [0, 1, 2], SamplingOptions(max_tokens=30, seed=8)))
+    assert other != first
+
+
+def test_temperature_top_k_top_p_distribution_by_hand():
+    logp = np.log(np.array([0.5, 0.2, 0.15, 0.1, 0.05]))
+    t = 2.0
+    by_hand = np.array([0.5, 0.2, 0.15, 0.1, 0.05]) ** (1 / t)
+    by_hand /= by_hand.sum()
+    np.testing.assert_allclose(next_token_distribution(logp, SamplingOptions(temperature=t)),
+                               by_hand)
+    top2 = next_token_distribution(logp, SamplingOptions(top_k=2))
+    np.testing.assert_allclose(top2, [0.5 / 0.7, 0.2 / 0.7, 0, 0, 0])
+    # top_p = 0.8: 0.5 + 0.2 = 0.7 < 0.8, so the third token (0.15) is needed as well
+    nucleus = next_token_distribution(logp, SamplingOptions(top_p=0.8))
+    np.testing.assert_allclose(nucleus, [0.5 / 0.85, 0.2 / 0.85, 0.15 / 0.85, 0, 0])
+    assert next_token_distribution(logp, SamplingOptions(top_p=0.01)).tolist() == [1, 0, 0, 0, 0]
+
+
+def test_sampling_frequencies_match_the_model():
+    model = toy_model()
+    draws = [next(sample(model, [3], SamplingOptions(max_tokens=1, seed=s))) for s in range(4000)]
+    freq = np.bincount(draws, minlength=5) / len(draws)
+    np.testing.assert_allclose(freq, model.table[3], atol=0.03)
+
+
+def test_repetition_penalty_by_hand():
+    logp = np.log(np.array([0.6, 0.3, 0.1]))
+    out = apply_repetition_penalty(logp, [0, 0], 1.5)
+    np.testing.assert_allclose(out, [math.log(0.6) * 1.5, math.log(0.3), math.log(0.1)])
+    scores = np.array([2.0, -1.0])
+    np.testing.assert_allclose(apply_repetition_penalty(scores, [0, 1], 2.0), [1.0, -2.0])
+
+
+def test_stop_tokens_end_generation_after_the_stop():
+    model = toy_model()
+    greedy = list(sample(model, [2], SamplingOptions(max_tokens=10, greedy=True)))
+    stop = greedy[2]
+    first_stop = greedy.index(stop)
+    out = list(sample(model, [2], SamplingOptions(max_tokens=10, greedy=True,
+                                                  stop_tokens=frozenset({stop}))))
+    assert out == greedy[: first_stop + 1]
+
+
+def test_beam_search_equals_brute_force_with_full_width():
+    model = toy_model()
+    length = 3
+    best, best_score = None, -np.inf
+    for seq in itertools.product(range(5), repeat=length):
+        last, total = 1, 0.0
+        for token in seq:
+            total += math.log(model.table[last, token])
+            last = token
+        if total > best_score:
+            best, best_score = list(seq), total
+    assert beam_search(model, [1], beam_width=25, max_tokens=length, length_penalty=0.0) == best
+    width1 = beam_search(model, [1], beam_width=1, max_tokens=length, length_penalty=0.0)
+    assert width1 == list(sample(model, [1], SamplingOptions(max_tokens=length, greedy=True)))
+
+
+def test_invalid_options_are_clear_errors():
+    with pytest.raises(ValueError, match="top_p must be in"):
+        SamplingOptions(top_p=1.5)
+    with pytest.raises(ValueError, match="temperature"):
+        SamplingOptions(temperature=-1)
+    with pytest.raises(ValueError, match="top_k"):
+        SamplingOptions(top_k=0)
+    with pytest.raises(ValueError, match="beam width"):
+        beam_search(toy_model(), [], beam_width=0)
+
+
+def byte_decode(ids):
+    return bytes(ids).decode("utf-8", errors="replace")
+
+
+def test_stream_pieces_hold_back_split_utf8_characters():
+    text = "héllo → wörld"
+    ids = list(text.encode("utf-8"))
+    pieces = list(stream_pieces(iter(ids), byte_decode))
+    assert "".join(pieces) == text
+    assert all("\ufffd" not in p for p in pieces)
+
+
+class Letters:
+    """A char model over 'abc.' that always continues the alphabet then a full stop."""
+
+    alphabet = "abc."
+    vocab_size = 4
+
+    def initial_state(self):
+        return -1
+
+    def advance(self, state, token):
+        return token
+
+    def logprobs(self, state):
+        out = np.full(4, -30.0)
+        out[(state + 1) % 4] = 0.0
+        return out
+
+
+def test_generate_text_stops_before_stop_string_and_warns_on_unknown():
+    model = Letters()
+    encode = lambda s: [Letters.alphabet.index(ch) if ch in Letters.alphabet else 3 for ch in s]  # noqa: E731
+    decode = lambda ids: "".join(Letters.alphabet[i] for i in ids)  # noqa: E731
+    opts = SamplingOptions(max_tokens=20, greedy=True)
+    out = "".join(generate_text(model, encode, decode, "a", opts, stop_strings=[".a"]))
+    assert out == "bc"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = "".join(generate_text(model, encode, decode, "az", SamplingOptions(max_tokens=2,
+                                     greedy=True), unk_id=3))
+    assert any(issubclass(w.category, UnknownPromptWarning) for w in caught)
+    assert text == "ab"  # 'z' became unk id 3 ('.'), which is followed by 'a'
+    empty = "".join(generate_text(model, encode, decode, "", SamplingOptions(max_tokens=4,
+                                  greedy=True, seed=1), special_ids=[3]))
+    assert len(empty) == 4 and empty[0] in "abc"
+
+
+def test_context_window_adapter_keeps_last_tokens():
+    seen = []
+
+    def next_logprobs(context):
+        seen.append(tuple(context))
+        return np.log(np.full(3, 1 / 3))
+
+    model = ContextWindowModel(next_logprobs, vocab_size=3, window=2, start=[0])
+    list(sample(model, [1, 2, 1], SamplingOptions(max_tokens=2, seed=0)))
+    assert seen[0] == (2, 1)
+    assert all(len(c) == 2 for c in seen)
