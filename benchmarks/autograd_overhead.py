@@ -19,7 +19,6 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -33,9 +32,10 @@ CHAIN_SHAPE, CHAIN_ROUNDS = (16, 16), 5  # 4 ops a round -> 20 ops
 LEARNING_RATE = 0.01
 
 
-def median_microseconds(step: Callable[[], None], repeats: int, inner: int) -> float:
+def median_microseconds(step: Callable[[], None], repeats: int, inner: int,
+                        warmup: int = 3) -> float:
     """Median over `repeats` timings of `inner` calls, in µs per call."""
-    for _ in range(inner * 3):  # warm up caches, allocator, lazy imports
+    for _ in range(inner * warmup):  # warm up caches, allocator, lazy imports
         step()
     timings = []
     for _ in range(repeats):
@@ -125,39 +125,66 @@ def torch_steps() -> dict[str, Callable[[], None]]:
     return {"mlp": mlp_step, "chain": chain_step}
 
 
-def measure(steps: dict[str, Callable[[], None]], repeats: int, inner: int) -> dict[str, float]:
-    return {name: median_microseconds(step, repeats, inner) for name, step in steps.items()}
+def serve(steps: dict[str, Callable[[], None]]) -> None:
+    """Peer mode: answer each stdin line `workload inner` with the µs per step of one block."""
+    for name in steps:
+        median_microseconds(steps[name], repeats=1, inner=20)  # warm up
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name, inner = line.split()
+        print(median_microseconds(steps[name], repeats=1, inner=int(inner), warmup=0), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--torch", action="store_true", help="measure PyTorch, print JSON")
+    parser.add_argument("--torch", action="store_true", help="serve PyTorch timings on stdin")
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
                         help="interpreter with torch installed (default $SEQLAB_PEER_PYTHON)")
-    parser.add_argument("--repeats", type=int, default=31)
-    parser.add_argument("--inner", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=41, help="timed blocks per workload")
+    parser.add_argument("--inner", type=int, default=50, help="steps per timed block")
     args = parser.parse_args()
 
     if args.torch:
-        print(json.dumps(measure(torch_steps(), args.repeats, args.inner)))
+        serve(torch_steps())
         return
 
-    ours = measure(seqlab_steps(), args.repeats, args.inner)
+    ours_steps = seqlab_steps()
     peer = None
     if args.peer_python:
-        command = [args.peer_python, __file__, "--torch",
-                   "--repeats", str(args.repeats), "--inner", str(args.inner)]
-        completed = subprocess.run(command, capture_output=True, text=True, check=True)
-        peer = json.loads(completed.stdout.strip().splitlines()[-1])
+        peer = subprocess.Popen([args.peer_python, __file__, "--torch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        assert peer.stdout.readline().strip() == "ready"
     else:
         print("no --peer-python or $SEQLAB_PEER_PYTHON: PyTorch comparison skipped")
 
+    # The machine is shared: alternate seqlab and PyTorch blocks so both see the same load,
+    # and report the median of the per-block ratios as well as the medians.
+    ours: dict[str, list[float]] = {name: [] for name in ours_steps}
+    theirs: dict[str, list[float]] = {name: [] for name in ours_steps}
+    for step in ours_steps.values():
+        median_microseconds(step, repeats=1, inner=20)  # warm up
+    for _ in range(args.repeats):
+        for name, step in ours_steps.items():
+            ours[name].append(median_microseconds(step, repeats=1, inner=args.inner, warmup=0))
+            if peer:
+                peer.stdin.write(f"{name} {args.inner}\n")
+                peer.stdin.flush()
+                theirs[name].append(float(peer.stdout.readline()))
+    if peer:
+        peer.stdin.close()
+        peer.wait()
+
     ops_per_step = {"mlp": 9, "chain": 4 * CHAIN_ROUNDS + 1}
-    print(f"{'workload':<8} {'seqlab µs':>10} {'torch µs':>10} {'ratio':>7}  (1 thread, medians)")
-    for name, micros in ours.items():
-        theirs = f"{peer[name]:10.1f}" if peer else f"{'-':>10}"
-        ratio = f"{micros / peer[name]:7.2f}" if peer else f"{'-':>7}"
-        print(f"{name:<8} {micros:10.1f} {theirs} {ratio}  ({ops_per_step[name]} ops/step)")
+    print(f"{'workload':<8} {'seqlab µs':>10} {'torch µs':>10} {'ratio':>7}  "
+          f"(1 thread, medians of {args.repeats} alternating blocks of {args.inner} steps)")
+    for name in ours_steps:
+        mine = statistics.median(ours[name])
+        if peer:
+            other = f"{statistics.median(theirs[name]):10.1f}"
+            ratio = f"{statistics.median(a / b for a, b in zip(ours[name], theirs[name])):7.2f}"
+        else:
+            other, ratio = f"{'-':>10}", f"{'-':>7}"
+        print(f"{name:<8} {mine:10.1f} {other} {ratio}  ({ops_per_step[name]} ops/step)")
 
 
 if __name__ == "__main__":

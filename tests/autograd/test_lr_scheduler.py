@@ -55,10 +55,10 @@ def test_exponential_lr_is_gamma_to_the_epoch():
 @pytest.mark.parametrize(("period", "eta_min"), [(10, 0.0), (7, 0.01), (1, 0.001)])
 def test_cosine_annealing_follows_the_cosine_formula_over_several_periods(period, eta_min):
     scheduler = CosineAnnealingLR(make_optimizer(), T_max=period, eta_min=eta_min)
-    expected = closed_form(
-        lambda base, epoch: eta_min + (base - eta_min) * (1 + math.cos(math.pi * epoch / period)) / 2,
-        3 * period + 2,
-    )
+    def cosine(base, epoch):
+        return eta_min + (base - eta_min) * (1 + math.cos(math.pi * epoch / period)) / 2
+
+    expected = closed_form(cosine, 3 * period + 2)
     np.testing.assert_allclose(trajectory(scheduler, 3 * period + 2), expected, rtol=1e-9,
                                atol=1e-15)
 
@@ -167,9 +167,10 @@ def test_state_dict_round_trip_through_json_resumes_the_schedule(make):
     saved_groups = json.loads(json.dumps(optimizer.state_dict()["param_groups"]))
     expected_rest = trajectory(scheduler, 6)[1:]
 
+    # PyTorch's order: build both, then load the optimizer's state, then the scheduler's.
     resumed_optimizer = make_optimizer(lrs=(9.0, 9.0))
-    resumed_optimizer.load_state_dict({"state": {}, "param_groups": saved_groups})
     resumed = make(resumed_optimizer)
+    resumed_optimizer.load_state_dict({"state": {}, "param_groups": saved_groups})
     resumed.load_state_dict(saved_scheduler)
     np.testing.assert_allclose(trajectory(resumed, 6)[1:], expected_rest, rtol=1e-12)
 

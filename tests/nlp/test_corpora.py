@@ -32,12 +32,16 @@ def test_folders_are_read_recursively_in_order_with_a_pattern(tmp_path):
 
 
 def test_stdin_is_read_with_a_dash():
-    stream = io.BytesIO("from stdin\nsecond line\n".encode())
+    stream = io.BytesIO(b"from stdin\nsecond line\n")
     assert read_text("-", stdin=stream) == "from stdin\nsecond line\n"
 
 
 @settings(deadline=None, max_examples=40)
-@given(st.text(max_size=200), st.integers(1, 9))
+# NUL is excluded: a NUL byte marks a binary file, which is rejected (tested below).
+@given(
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=200),
+    st.integers(1, 9),
+)
 def test_chunks_rejoin_to_the_text_even_when_characters_straddle_blocks(text, chunk_bytes):
     stream = io.BytesIO(text.encode("utf-8"))
     chunks = list(iter_chunks("-", stdin=stream, chunk_bytes=chunk_bytes))
@@ -101,7 +105,7 @@ def test_binary_files_missing_paths_and_bad_options_are_clear_errors(tmp_path):
     binary.write_bytes(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(ValueError, match=r"model\.txt.*binary.*offset 4"):
         read_text(binary)
-    with pytest.raises(FileNotFoundError, match="nothing-here.txt"):
+    with pytest.raises(FileNotFoundError, match=r"nothing-here\.txt"):
         read_text(tmp_path / "nothing-here.txt")
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -142,7 +146,8 @@ def test_polarity_is_labelled_sentences_decoded_from_cp1252():
     lines = [line for line in raw_lines("polarity") if line.strip()]
     assert len(records) == len(lines)
     assert {r.label for r in records} == {"pos", "neg"}
-    assert [r.label for r in records] == [line.split()[0].removeprefix("__label__") for line in lines]
+    labels = [line.split()[0].removeprefix("__label__") for line in lines]
+    assert [r.label for r in records] == labels
     text = "\n".join(r.text for r in records)
     assert "\u2014" in text and "\ufffd" not in text  # byte 0x97 is an em dash in cp1252
 
@@ -160,7 +165,6 @@ def test_word_similarity_sets_parse_to_scored_pairs():
 def test_questions_words_keep_their_sections():
     analogies = corpora.load("questions-words")
     sections = [line[1:].strip() for line in raw_lines("questions-words") if line.startswith(":")]
-    assert [a.section for a in analogies][0] == sections[0]
     assert list(dict.fromkeys(a.section for a in analogies)) == sections
     assert analogies[0] == corpora.Analogy(sections[0], *raw_lines("questions-words")[1].split())
 

@@ -22,7 +22,10 @@ from seqlab.autograd.creation import (
 from seqlab.autograd.function import Context, Function
 from seqlab.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from seqlab.autograd.gradcheck import GradcheckError, gradcheck
+from seqlab.autograd.io import load, save
 from seqlab.autograd.tensor import Tensor
+
+from seqlab.autograd import nn, optim  # noqa: E402  (submodules need the names above)
 
 float32 = np.float32
 float64 = np.float64
@@ -31,6 +34,6 @@ int64 = np.int64
 __all__ = [
     "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "cat",
     "default_generator", "enable_grad", "float32", "float64", "full", "gradcheck", "int64",
-    "is_grad_enabled", "manual_seed", "no_grad", "ones", "ones_like", "rand", "randn",
+    "is_grad_enabled", "load", "manual_seed", "nn", "no_grad", "optim", "save", "ones", "ones_like", "rand", "randn",
     "set_grad_enabled", "stack", "tensor", "where", "zeros", "zeros_like",
 ]

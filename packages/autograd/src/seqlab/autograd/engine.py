@@ -1,4 +1,4 @@
-"""The backward walk: iterative, topologically ordered, un-broadcasting in one place."""
+"""The backward walk: iterative, in dependency order, un-broadcasting in one place."""
 
 from __future__ import annotations
 
@@ -6,102 +6,140 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seqlab.autograd.function import Context
-from seqlab.autograd.grad_mode import no_grad
+from seqlab.autograd import grad_mode
+from seqlab.autograd.function import FREED_GRAPH_MESSAGE, Context
 
 if TYPE_CHECKING:
     from seqlab.autograd.tensor import Tensor
 
+_grad_state = grad_mode._state
 
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "an op") -> np.ndarray:
     """Sum a broadcast gradient back to `shape` (the shape of the input it belongs to)."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+    if grad.ndim == len(shape):
+        axes = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
     if grad.shape != shape:
-        raise RuntimeError(f"gradient of shape {grad.shape} does not fit input of shape {shape}")
+        raise RuntimeError(
+            f"{op_name}.backward returned a gradient of shape {grad.shape} for an input of "
+            f"shape {shape}; it must equal that shape or broadcast to it"
+        )
     return grad
 
 
-def _topological_order(root: Context) -> list[Context]:
-    """Contexts reachable from `root`, each before every context that produced its inputs."""
-    order: list[Context] = []
-    visited: set[int] = {id(root)}
-    stack: list[tuple[Context, int]] = [(root, 0)]
+def _count_consumers(root: Context) -> dict[Context, int]:
+    """For every context reachable from `root`, how many graph edges lead into it."""
+    consumers = {root: 0}
+    stack = [root]
     while stack:
-        ctx, position = stack.pop()
-        inputs = ctx.inputs
-        while position < len(inputs):
-            parent = inputs[position]
-            position += 1
-            if parent is not None and parent._ctx is not None and id(parent._ctx) not in visited:
-                visited.add(id(parent._ctx))
-                stack.append((ctx, position))
-                stack.append((parent._ctx, 0))
-                break
-        else:
-            order.append(ctx)
-    order.reverse()
-    return order
+        for tensor in stack.pop().inputs:
+            if tensor is None:
+                continue
+            parent = tensor._ctx
+            if parent is None:
+                continue
+            if parent in consumers:
+                consumers[parent] += 1
+            else:
+                consumers[parent] = 1
+                stack.append(parent)
+    return consumers
 
 
 def _accumulate_leaf(tensor: Tensor, grad: np.ndarray) -> None:
-    if grad.dtype != tensor.data.dtype:
-        grad = grad.astype(tensor.data.dtype)
     if tensor.grad is None:
-        # Own the memory: backward may hand out views of arrays it keeps.
-        tensor.grad = np.array(grad, copy=True)
+        # Own the memory: a backward may hand the same array (or a read-only view) to
+        # several inputs, and `+=` below must never write into it.
+        tensor.grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
     else:
         tensor.grad += grad
 
 
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
-    """Propagate `grad` (d output / d root) to every leaf that requires a gradient."""
-    if root._ctx is None:
+    """Propagate `grad` (d output / d root) to every leaf that requires a gradient.
+
+    Contexts run once all their consumers have run (Kahn's algorithm, no recursion), so a
+    tensor used twice receives the sum of both gradients before its op's backward runs.
+    """
+    root_ctx = root._ctx
+    if root_ctx is None:
         _accumulate_leaf(root, grad)
         return
-    pending: dict[int, list[np.ndarray | None]] = {
-        id(root._ctx): [None] * len(root._ctx.output_meta)
-    }
-    pending[id(root._ctx)][root._output_index] = grad
-    with no_grad():
-        for ctx in _topological_order(root._ctx):
-            output_grads = pending.pop(id(ctx), None)
+    if root_ctx.released:
+        raise RuntimeError(FREED_GRAPH_MESSAGE)
+    consumers = _count_consumers(root_ctx)
+    root_grads: list[np.ndarray | None] = [None] * len(root_ctx.output_meta)
+    root_grads[root._output_index] = grad
+    pending = {root_ctx: root_grads}
+    ready = [root_ctx]
+    previous_mode = _grad_state.enabled
+    _grad_state.enabled = False  # backward computations never record a graph
+    try:
+        while ready:
+            ctx = ready.pop()
+            inputs = ctx.inputs
+            output_grads = pending.pop(ctx, None)
             if output_grads is None:
-                continue
-            if ctx.released:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time: its saved arrays were "
-                    "freed after the first backward. Pass retain_graph=True to the first backward()."
-                )
-            grads = tuple(
-                g if g is not None else np.zeros(shape, dtype)
-                for g, (shape, dtype) in zip(output_grads, ctx.output_meta, strict=True)
-            )
-            input_grads = ctx.function.backward(ctx, *grads)
-            if not isinstance(input_grads, tuple):
-                input_grads = (input_grads,)
-            if len(input_grads) != len(ctx.inputs):
-                raise RuntimeError(
-                    f"{ctx.function.__name__}.backward returned {len(input_grads)} gradients "
-                    f"for {len(ctx.inputs)} inputs"
-                )
-            if not retain_graph:
-                ctx.release()
-            for tensor, input_grad in zip(ctx.inputs, input_grads, strict=True):
-                if tensor is None or input_grad is None:
+                input_grads = ()  # no gradient reached this op: only release its parents
+            else:
+                if ctx.released:
+                    raise RuntimeError(FREED_GRAPH_MESSAGE)
+                input_grads = _run_backward(ctx, output_grads)
+                if not retain_graph:
+                    ctx.release()
+            for position, tensor in enumerate(inputs):
+                if tensor is None:
                     continue
-                input_grad = unbroadcast(np.asarray(input_grad), tensor.data.shape)
-                if input_grad.dtype != tensor.data.dtype:
-                    input_grad = input_grad.astype(tensor.data.dtype)
-                if tensor._ctx is None:
-                    _accumulate_leaf(tensor, input_grad)
-                    continue
-                slots = pending.setdefault(id(tensor._ctx), [None] * len(tensor._ctx.output_meta))
-                index = tensor._output_index
-                slots[index] = input_grad if slots[index] is None else slots[index] + input_grad
+                parent = tensor._ctx
+                input_grad = input_grads[position] if input_grads else None
+                if input_grad is not None:
+                    data = tensor.data
+                    if type(input_grad) is not np.ndarray:
+                        input_grad = np.asarray(input_grad)
+                    if input_grad.shape != data.shape:
+                        input_grad = unbroadcast(input_grad, data.shape, ctx.function.__name__)
+                    if input_grad.dtype != data.dtype:
+                        input_grad = input_grad.astype(data.dtype)
+                    if parent is None:
+                        _accumulate_leaf(tensor, input_grad)
+                    else:
+                        slots = pending.get(parent)
+                        if slots is None:
+                            slots = pending[parent] = [None] * len(parent.output_meta)
+                        index = tensor._output_index
+                        previous = slots[index]
+                        slots[index] = input_grad if previous is None else previous + input_grad
+                if parent is not None:
+                    remaining = consumers[parent] - 1
+                    consumers[parent] = remaining
+                    if remaining == 0:
+                        ready.append(parent)
+    finally:
+        _grad_state.enabled = previous_mode
+
+
+def _run_backward(ctx: Context, output_grads: list[np.ndarray | None]) -> tuple:
+    """Call the op's backward with one gradient per output (zeros for unused outputs)."""
+    if len(output_grads) == 1:
+        input_grads = ctx.function.backward(ctx, output_grads[0])
+    else:
+        input_grads = ctx.function.backward(ctx, *(
+            grad if grad is not None else np.zeros(shape, dtype)
+            for grad, (shape, dtype) in zip(output_grads, ctx.output_meta)
+        ))
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{ctx.function.__name__}.backward returned {len(input_grads)} gradients for "
+            f"{len(ctx.inputs)} forward arguments; return one per argument (None for "
+            "arguments without a gradient)"
+        )
+    return input_grads

@@ -14,6 +14,14 @@ import safetensors.numpy
 
 # safetensors metadata is str -> str: our JSON lives under this one key.
 METADATA_KEY = "seqlab"
+# The dtypes safetensors.numpy reads back.
+SUPPORTED_DTYPES = frozenset(
+    np.dtype(name)
+    for name in (
+        *("float16", "float32", "float64", "complex64", "bool"),
+        *("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"),
+    )
+)
 
 
 def save(
@@ -91,7 +99,13 @@ def _checked_arrays(state: dict[str, np.ndarray], path: Path) -> dict[str, np.nd
                 f"cannot save {path}: state[{name!r}] is a {type(value).__name__}, expected an "
                 "ndarray (use tensor.data or tensor.numpy())"
             )
-        arrays[name] = np.ascontiguousarray(value)
+        if value.dtype.newbyteorder("=") not in SUPPORTED_DTYPES:
+            raise TypeError(
+                f"cannot save {path}: state[{name!r}] has dtype {value.dtype}, which safetensors "
+                "cannot store; convert it to a float, integer or bool dtype"
+            )
+        # Not np.ascontiguousarray: it turns 0-d arrays into shape (1,).
+        arrays[name] = value if value.flags.c_contiguous else value.copy(order="C")
     return arrays
 
 

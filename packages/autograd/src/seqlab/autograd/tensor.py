@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine
+from seqlab.autograd import engine, function, grad_mode
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.ops import indexing, matmul, reduce, shape
 
@@ -16,13 +16,16 @@ DEFAULT_DTYPE = np.float32
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
+_grad_state = grad_mode._state
+
 
 def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """Convert data to an ndarray; Python floats become float32 unless a dtype is given."""
     if isinstance(data, Tensor):
         data = data.data
     array = np.asarray(data, dtype=dtype)
-    if dtype is None and array.dtype == np.float64 and not isinstance(data, np.ndarray):
+    from_python = not isinstance(data, np.ndarray | np.generic)
+    if dtype is None and from_python and array.dtype == np.float64:
         array = array.astype(DEFAULT_DTYPE)
     return array
 
@@ -32,21 +35,33 @@ def _index_of(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(_index_of(part) for part in index)
+        return tuple(part.data if isinstance(part, Tensor) else part for part in index)
+    if isinstance(index, list) and any(isinstance(part, Tensor) for part in index):
+        return [_index_of(part) for part in index]
     return index
+
+
+def _sizes(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """Sizes given either as separate ints or as one sequence."""
+    if len(args) == 1 and isinstance(args[0], Sequence):
+        return tuple(args[0])
+    return tuple(args)
 
 
 class Tensor:
     """An n-dimensional array that can record the ops applied to it for reverse-mode autodiff."""
 
     __slots__ = ("__weakref__", "_ctx", "_output_index", "data", "grad", "requires_grad")
-    __array_priority__ = 1000.0
+    # NumPy hands `ndarray <op> Tensor` to the Tensor's reflected method and refuses ufuncs on
+    # Tensors (np.exp(t) would silently drop the graph).
+    __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = _as_array(data, dtype)
-        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}; "
+                "convert with .float() or .double() first"
             )
         self.requires_grad = bool(requires_grad)
         self.grad: np.ndarray | None = None
@@ -54,8 +69,9 @@ class Tensor:
         self._output_index = 0
 
     @classmethod
-    def _from_array(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
-        tensor = cls.__new__(cls)
+    def _from_array(cls, array: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap an ndarray without copying or checking it (internal fast path)."""
+        tensor = _new_tensor(cls)
         tensor.data = array
         tensor.requires_grad = requires_grad
         tensor.grad = None
@@ -78,6 +94,7 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for tensors created by the user rather than by a recorded op."""
         return self._ctx is None
 
     @property
@@ -95,15 +112,31 @@ class Tensor:
         return int(self.data.size)
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.data)
 
     def __repr__(self) -> str:
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"tensor({np.array2string(self.data, separator=', ')}, dtype={self.dtype}{grad})"
 
+    def __format__(self, spec: str) -> str:
+        if self.data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
     # ----------------------------------------------------------------- autograd
     def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Accumulate d self / d leaf into every leaf's `.grad`."""
+        """Accumulate d self / d leaf into every leaf's `.grad`.
+
+        `grad` is d loss / d self; it may be omitted only for a one-element tensor.
+        `retain_graph=True` keeps the saved arrays so that backward can run again.
+        """
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the "
@@ -112,15 +145,17 @@ class Tensor:
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward() without a gradient needs a scalar output, got shape {self.shape}; "
-                    "pass grad= with the output's shape"
+                    f"backward() without a gradient needs a one-element output, got shape "
+                    f"{self.shape}; call .sum() or .mean() first, or pass grad= with the "
+                    "output's shape"
                 )
             grad_array = np.ones(self.shape, dtype=self.dtype)
         else:
             grad_array = _as_array(grad, self.dtype)
             if grad_array.shape != self.shape:
                 raise RuntimeError(
-                    f"grad of shape {grad_array.shape} does not match output shape {self.shape}"
+                    f"backward(grad=...) got a gradient of shape {grad_array.shape} for an "
+                    f"output of shape {self.shape}; they must be equal"
                 )
         engine.backward(self, grad_array, retain_graph=retain_graph)
 
@@ -129,21 +164,37 @@ class Tensor:
         return Tensor._from_array(self.data, False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        self.requires_grad = requires_grad
+        """Set `requires_grad` in place (on leaves; only floating-point tensors can need one)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_(False) on a tensor computed by a recorded op: use .detach() to "
+                "get a copy cut from the graph"
+            )
+        self.requires_grad = bool(requires_grad)
         return self
 
     def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
         return self.data
 
-    def item(self) -> float | int:
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+            raise ValueError(
+                f"item() needs a one-element tensor, got shape {self.shape} ({self.data.size} "
+                "elements)"
+            )
         return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
         return self.data.tolist()
 
     def to(self, dtype: Any) -> Tensor:
+        """Cast to a dtype (there is only one device: the CPU)."""
         return self.type(dtype)
 
     def type(self, dtype: Any) -> Tensor:
@@ -159,18 +210,61 @@ class Tensor:
         return self.type(np.float64)
 
     def long(self) -> Tensor:
-        return Tensor(self.data.astype(np.int64))
+        return Tensor._from_array(self.data.astype(np.int64))
+
+    def int(self) -> Tensor:
+        return Tensor._from_array(self.data.astype(np.int32))
+
+    def bool(self) -> Tensor:
+        return Tensor._from_array(self.data.astype(bool))
 
     def clone(self) -> Tensor:
-        return self * 1 if self.requires_grad else Tensor(self.data.copy())
+        """A copy of the data that stays in the graph."""
+        return ew.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    # ----------------------------------------------------------------- in place (no graph)
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_in_place("item assignment")
+        self.data[_index_of(index)] = value.data if isinstance(value, Tensor) else value
+
+    def zero_(self) -> Tensor:
+        self._check_in_place("zero_()")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value: float) -> Tensor:
+        self._check_in_place("fill_()")
+        self.data[...] = value
+        return self
+
+    def copy_(self, source: Any) -> Tensor:
+        self._check_in_place("copy_()")
+        self.data[...] = source.data if isinstance(source, Tensor) else source
+        return self
+
+    def _check_in_place(self, what: str) -> None:
+        # Saved arrays are shared with the forward pass, so writing into a tensor that is in
+        # a recorded graph would silently corrupt its gradients.
+        if self.requires_grad and _grad_state.enabled:
+            raise RuntimeError(
+                f"in-place {what} on a tensor that requires grad would corrupt the graph; "
+                "do it under no_grad(), or build a new tensor (where, masked_fill, cat)"
+            )
 
     # ----------------------------------------------------------------- arithmetic
-    def _operand(self, other: Any) -> Tensor | np.ndarray:
-        if isinstance(other, Tensor):
+    def _operand(self, other: Any) -> Any:
+        """Make a non-tensor operand take this tensor's floating dtype (as PyTorch scalars do)."""
+        kind = type(other)
+        if kind is Tensor or isinstance(other, Tensor):
             return other
+        if kind is float or kind is int or kind is bool:
+            return other  # NumPy keeps the array's dtype for Python scalars
         array = np.asarray(other)
-        if array.dtype.kind in "biuf" and array.ndim == 0 and self.dtype.kind == "f":
-            return array.astype(self.dtype)
+        if self.data.dtype.kind == "f" and array.dtype.kind in "biuf":
+            return array.astype(self.data.dtype, copy=False)
         return array
 
     def __add__(self, other: Any) -> Tensor:
@@ -204,16 +298,19 @@ class Tensor:
         return ew.Pow.apply(self._operand(other), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(self, other)
+        return matmul.MatMul.apply(self, self._operand(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return matmul.MatMul.apply(other, self)
+        return matmul.MatMul.apply(self._operand(other), self)
 
     def __neg__(self) -> Tensor:
         return ew.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
+
+    def __abs__(self) -> Tensor:
+        return ew.Abs.apply(self)
 
     def matmul(self, other: Any) -> Tensor:
         return self @ other
@@ -233,10 +330,21 @@ class Tensor:
     def pow(self, exponent: Any) -> Tensor:
         return self**exponent
 
-    # comparisons give boolean tensors with no gradient
+    def neg(self) -> Tensor:
+        return ew.Neg.apply(self)
+
+    def maximum(self, other: Any) -> Tensor:
+        """Elementwise max with broadcasting (ties split the gradient)."""
+        return ew.Maximum.apply(self, self._operand(other))
+
+    def minimum(self, other: Any) -> Tensor:
+        """Elementwise min with broadcasting (ties split the gradient)."""
+        return ew.Minimum.apply(self, self._operand(other))
+
+    # comparisons and logic give boolean tensors with no gradient
     def _compare(self, other: Any, op: Any) -> Tensor:
         other_data = other.data if isinstance(other, Tensor) else other
-        return Tensor(op(self.data, other_data))
+        return Tensor._from_array(np.asarray(op(self.data, other_data)))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal)
@@ -256,10 +364,33 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return self._compare(other, np.greater_equal)
 
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_xor)
+
+    def __invert__(self) -> Tensor:
+        return Tensor._from_array(np.asarray(~self.data))
+
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data.reshape(()))
+
+    def any(self) -> Tensor:
+        return Tensor._from_array(np.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return Tensor._from_array(np.asarray(self.data.all()))
 
     def __float__(self) -> float:
         return float(self.item())
@@ -289,7 +420,10 @@ class Tensor:
     def relu(self) -> Tensor:
         return ew.Relu.apply(self)
 
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Clip into [min, max]; the gradient flows where the input was inside (bounds included)."""
+        if min is None and max is None:
+            raise ValueError("clamp() needs at least one of min= and max=")
         return ew.Clamp.apply(self, min, max)
 
     clip = clamp
@@ -297,6 +431,8 @@ class Tensor:
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         """Put `value` where `mask` is true; those positions get no gradient."""
         mask_array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask_array.dtype != np.bool_:
+            raise TypeError(f"masked_fill needs a boolean mask, got dtype {mask_array.dtype}")
         return ew.Where.apply(mask_array, np.asarray(value, dtype=self.dtype), self)
 
     # ----------------------------------------------------------------- reductions
@@ -306,25 +442,39 @@ class Tensor:
     def mean(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
         return reduce.Mean.apply(self, dim, keepdim)
 
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """Full max, or (values, indices) along `dim` as PyTorch returns them."""
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Full max; (values, indices) along `dim`; or elementwise max with another tensor."""
         if dim is None:
             return reduce.Extreme.apply(self, True)
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         return ValuesIndices(*reduce.ExtremeAlongDim.apply(self, dim, keepdim, True))
 
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """Full min, or (values, indices) along `dim` as PyTorch returns them."""
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Full min; (values, indices) along `dim`; or elementwise min with another tensor."""
         if dim is None:
             return reduce.Extreme.apply(self, False)
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         return ValuesIndices(*reduce.ExtremeAlongDim.apply(self, dim, keepdim, False))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest value (over the flattened tensor when dim is None)."""
+        return self._arg_extreme(np.argmax, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the smallest value (over the flattened tensor when dim is None)."""
+        return self._arg_extreme(np.argmin, dim, keepdim)
+
+    def _arg_extreme(self, find: Any, dim: int | None, keepdim: bool) -> Tensor:
         if dim is None:
-            return Tensor(np.argmax(self.data))
-        out = np.argmax(self.data, axis=dim)
-        return Tensor(np.expand_dims(out, dim) if keepdim else out)
+            return Tensor._from_array(np.asarray(find(self.data), dtype=np.int64))
+        (axis,) = reduce.normalize_dims(dim, self.ndim)
+        out = find(self.data, axis=axis).astype(np.int64, copy=False)
+        return Tensor._from_array(np.expand_dims(out, axis) if keepdim else out)
 
     def logsumexp(self, dim: int | tuple[int, ...], keepdim: bool = False) -> Tensor:
+        """log(sum(exp(x))) over `dim`, computed without overflow."""
         return reduce.LogSumExp.apply(self, dim, keepdim)
 
     def softmax(self, dim: int) -> Tensor:
@@ -333,77 +483,119 @@ class Tensor:
     def log_softmax(self, dim: int) -> Tensor:
         return reduce.LogSoftmax.apply(self, dim)
 
-    def var(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False,
-            unbiased: bool = True) -> Tensor:
+    def var(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+            unbiased: bool = True, correction: int | None = None) -> Tensor:
+        """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased)."""
+        if correction is None:
+            correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)
         axes = reduce.normalize_dims(dim, self.ndim)
         count = int(np.prod([self.shape[i] for i in axes]))
-        return (centered * centered).sum(dim, keepdim) / max(count - int(unbiased), 1)
+        return (centered * centered).sum(dim, keepdim) / max(count - correction, 1)
+
+    def std(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
+            unbiased: bool = True, correction: int | None = None) -> Tensor:
+        """Standard deviation over `dim` (see `var`)."""
+        return self.var(dim, keepdim, unbiased=unbiased, correction=correction).sqrt()
 
     # ----------------------------------------------------------------- shape
-    def reshape(self, *shape: Any) -> Tensor:
-        target = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], Sequence) else shape
-        return shape_ops_reshape(self, target)
+    def reshape(self, *shape_args: Any) -> Tensor:
+        """Same data in a new shape (one size may be -1)."""
+        target = _sizes(shape_args)
+        if target == self.data.shape:
+            return self
+        return shape.Reshape.apply(self, target)
 
     view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dims start_dim..end_dim into one."""
         if self.ndim == 0:
             return self.reshape(1)
         start, end = start_dim % self.ndim, end_dim % self.ndim
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         middle = int(np.prod(self.shape[start : end + 1]))
-        return self.reshape(self.shape[:start] + (middle,) + self.shape[end + 1 :])
+        return self.reshape((*self.shape[:start], middle, *self.shape[end + 1:]))
 
     def permute(self, *dims: Any) -> Tensor:
-        order = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
-        return shape.Permute.apply(self, order)
+        return shape.Permute.apply(self, _sizes(dims))
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         order = list(range(self.ndim))
         order[dim0], order[dim1] = order[dim1], order[dim0]
         return shape.Permute.apply(self, tuple(order))
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def t(self) -> Tensor:
+        """Transpose of a matrix (a 0-d or 1-d tensor is returned as it is)."""
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
+        """Drop size-1 dims (all of them, or those among `dim` that have size 1)."""
         if dim is None:
-            return self.reshape(tuple(s for s in self.shape if s != 1))
-        dim = dim % max(self.ndim, 1)
-        if self.ndim == 0 or self.shape[dim] != 1:
-            return self
-        return self.reshape(self.shape[:dim] + self.shape[dim + 1 :])
+            axes = {i for i, size in enumerate(self.shape) if size == 1}
+        else:
+            axes = {i for i in reduce.normalize_dims(dim, self.ndim)
+                    if self.ndim and self.shape[i] == 1}
+        return self.reshape(tuple(size for i, size in enumerate(self.shape) if i not in axes))
 
     def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dim at `dim` (negative counts from the end of the new shape)."""
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(
+                f"unsqueeze dim {dim} is out of range for a tensor with {self.ndim} dims "
+                f"(allowed {-self.ndim - 1}..{self.ndim})"
+            )
         dim = dim % (self.ndim + 1)
-        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+        return self.reshape((*self.shape[:dim], 1, *self.shape[dim:]))
 
     def expand(self, *sizes: Any) -> Tensor:
-        target = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], Sequence) else sizes
-        return shape.Expand.apply(self, target)
+        """Broadcast size-1 dims to larger sizes (-1 keeps a size) without copying."""
+        return shape.Expand.apply(self, _sizes(sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple:
-        length = self.shape[dim]
-        if isinstance(split_size_or_sections, int):
-            step = split_size_or_sections
-            sizes = tuple(min(step, length - start) for start in range(0, length, step))
+        """Pieces of `split_size` along `dim` (the last may be shorter), or of the given sizes."""
+        (axis,) = reduce.normalize_dims(dim, self.ndim)
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, int | np.integer):
+            step = int(split_size_or_sections)
+            if step <= 0:
+                raise ValueError(f"split size must be a positive integer, got {step}")
+            sizes = tuple(min(step, length - start) for start in range(0, length, step)) or (0,)
         else:
-            sizes = tuple(split_size_or_sections)
-            if sum(sizes) != length:
-                raise ValueError(f"split sizes {sizes} do not add up to dim {dim}'s size {length}")
-        out = shape.Split.apply(self, sizes, dim)
-        return out if isinstance(out, tuple) else (out,)
+            sizes = tuple(int(size) for size in split_size_or_sections)
+            if sum(sizes) != length or any(size < 0 for size in sizes):
+                raise ValueError(
+                    f"split sizes {sizes} must be non-negative and add up to {length}, the size "
+                    f"of dim {dim}"
+                )
+        return shape.Split.apply(self, sizes, axis)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple:
-        step = -(-self.shape[dim] // chunks)
-        return self.split(step, dim)
+        """At most `chunks` equal pieces along `dim` (the last may be smaller), like PyTorch."""
+        if chunks <= 0:
+            raise ValueError(f"chunk() needs a positive number of chunks, got {chunks}")
+        (axis,) = reduce.normalize_dims(dim, self.ndim)
+        step = max(-(-self.shape[axis] // chunks), 1)
+        return self.split(step, axis)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """out[i][j] = self[i][index[i][j]] along `dim` (repeated indices accumulate)."""
+        return indexing.Gather.apply(self, dim, _index_of(index))
 
     def __getitem__(self, index: Any) -> Tensor:
         return indexing.GetItem.apply(self, _index_of(index))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
 
-def shape_ops_reshape(tensor: Tensor, target: tuple[int, ...]) -> Tensor:
-    if target == tensor.shape:
-        return tensor
-    return shape.Reshape.apply(tensor, target)
-
+_new_tensor = object.__new__
+# Function.apply builds output tensors itself (its hot path); give it the class here, where
+# it exists, since function.py cannot import this module.
+function.Tensor = Tensor

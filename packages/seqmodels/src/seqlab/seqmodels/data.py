@@ -9,9 +9,9 @@ across chunks, detached).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
-import zlib
 
 import numpy as np
 

@@ -22,7 +22,9 @@ _LOG2_E = 1.44269504088896341
 _LN2_HIGH = 0.693359375  # ln 2 split in two so that n * ln2 subtracts exactly
 _LN2_LOW = -2.12194440e-4
 _LOWEST = -87.33654  # below this exp underflows float32's normal range: return 0
-_HIGHEST = 88.72283  # above this exp overflows float32: return inf
+# Above 127.5 * ln 2, 2**n would need n = 128: return inf there (exp itself overflows float32 a
+# little later, at 88.72; softmax only ever asks for exp of x <= 0).
+_HIGHEST = 88.0296919
 
 
 def exp(x):
@@ -48,7 +50,7 @@ _FLAGS = {"contract", "afn", "reassoc", "nsz", "arcp"}  # no nnan/ninf: inf and 
 @register_jitable(fastmath=_FLAGS, error_model="numpy")
 def _exp_f32(x):
     clamped = min(max(x, np.float32(_LOWEST)), np.float32(_HIGHEST))
-    n = math.floor(clamped * np.float32(_LOG2_E) + np.float32(0.5))
+    n = np.floor(clamped * np.float32(_LOG2_E) + np.float32(0.5))
     r = clamped - n * np.float32(_LN2_HIGH) - n * np.float32(_LN2_LOW)
     r2 = r * r
     p = np.float32(1.9875691500e-4)
@@ -58,15 +60,12 @@ def _exp_f32(x):
     p = p * r + np.float32(1.6666665459e-1)
     p = p * r + np.float32(5.0000001201e-1)
     p = p * r2 + r + np.float32(1.0)
-    # 2**n as two halves so that every n in [-126, 128] gives normal float32 factors.
-    n_int = np.int32(n)
-    half = n_int >> np.int32(1)
-    rest = n_int - half
-    scale_half = _float32_from_bits((half + np.int32(127)) << np.int32(23))
-    scale_rest = _float32_from_bits((rest + np.int32(127)) << np.int32(23))
-    result = p * scale_half * scale_rest
+    # 2**n for n in [-126, 127] from its float32 bits (Numba widens int32 arithmetic to int64:
+    # cast back before reinterpreting).
+    scale = _float32_from_bits(np.int32((np.int32(n) + 127) << 23))
+    result = p * scale
     result = np.float32(0.0) if x < np.float32(_LOWEST) else result
-    result = np.float32(np.inf) if x > np.float32(_HIGHEST) else result
+    result = np.float32(np.inf) if x >= np.float32(_HIGHEST) else result
     return x if x != x else result
 
 

@@ -64,9 +64,10 @@ def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
     one = np.ones(1, gates.dtype)[0]
     d_xg = np.empty_like(gates)
     d_hg = np.empty_like(gates)
-    dh = d_hn.copy()
     d_step = np.empty((batch, gate_width), gates.dtype)
-    dh_recurrent = np.empty((batch, hidden), gates.dtype)
+    # gradient reaching h_prev: through h' = ... + z * h (direct) and through the gates (GEMM)
+    dh_direct = np.zeros((batch, hidden), gates.dtype)
+    dh_recurrent = np.zeros((batch, hidden), gates.dtype)
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
             length = lengths[n]
@@ -76,18 +77,23 @@ def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
                 d_step[n, :] = 0
                 continue
             t = length - 1 - step if reverse else step
+            last = step == length - 1
             g_row = gates[t, n]
             hn_row = hidden_n[t, n]
             h_prev_row = h_prev[t, n]
             d_out_row = d_out[t, n]
-            dh_row = dh[n]
+            d_hn_row = d_hn[n]
+            direct_row = dh_direct[n]
+            recurrent_row = dh_recurrent[n]
             dx_row = d_xg[t, n]
             d_row = d_step[n]
             for j in range(hidden):
                 r = g_row[j]
                 z = g_row[hidden + j]
                 nn = g_row[2 * hidden + j]
-                dh_total = dh_row[j] + d_out_row[j]
+                # a sequence's last valid step gets d_hn (padding passes the state through)
+                dh_in = d_hn_row[j] if last else direct_row[j] + recurrent_row[j]
+                dh_total = dh_in + d_out_row[j]
                 dn_pre = dh_total * (one - z) * (one - nn * nn)
                 dr_pre = dn_pre * hn_row[j] * r * (one - r)
                 dz_pre = dh_total * (h_prev_row[j] - nn) * z * (one - z)
@@ -97,14 +103,10 @@ def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
                 d_row[j] = dr_pre
                 d_row[hidden + j] = dz_pre
                 d_row[2 * hidden + j] = dn_pre * r
-                # the direct path h' = ... + z * h; the GEMM below adds the gate paths
-                dh_row[j] = dh_total * z
+                direct_row[j] = dh_total * z
             d_hg[t, n, :] = d_row
         np.dot(d_step, w_hh, dh_recurrent)
-        for n in range(batch):
-            if step < lengths[n]:
-                dh[n, :] += dh_recurrent[n]
-    return d_xg, d_hg, dh
+    return d_xg, d_hg, dh_direct + dh_recurrent
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -15,7 +15,7 @@ from .recurrent_activations import sigmoid, tanh
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward(xg, h0, c0, w_hh_t, lengths, reverse):
-    """Run the LSTM over xg (T, N, 4H); return out, h_n, c_n and saved gates, c_prev, tanh_c, h_prev."""
+    """Run the LSTM over xg (T, N, 4H); return out, h_n, c_n, gates, c_prev, tanh_c, h_prev."""
     steps, batch, gate_width = xg.shape
     hidden = gate_width // 4
     out = np.empty((steps, batch, hidden), xg.dtype)
@@ -45,9 +45,10 @@ def lstm_forward(xg, h0, c0, w_hh_t, lengths, reverse):
             g_row = gates[t, n]
             h_row = h[n]
             c_row = c[n]
+            out_row = out[t, n]
+            h_prev_row = h_prev[t, n]
+            c_prev_row = c_prev[t, n]
             tanh_c_row = tanh_c[t, n]
-            h_prev[t, n, :] = h_row
-            c_prev[t, n, :] = c_row
             for j in range(hidden):
                 gi = sigmoid(x_row[j] + hg_row[j])
                 gf = sigmoid(x_row[hidden + j] + hg_row[hidden + j])
@@ -57,12 +58,16 @@ def lstm_forward(xg, h0, c0, w_hh_t, lengths, reverse):
                 g_row[hidden + j] = gf
                 g_row[2 * hidden + j] = gg
                 g_row[3 * hidden + j] = go
-                c_new = gf * c_row[j] + gi * gg
+                h_prev_row[j] = h_row[j]
+                c_old = c_row[j]
+                c_prev_row[j] = c_old
+                c_new = gf * c_old + gi * gg
                 tc = tanh(c_new)
                 tanh_c_row[j] = tc
                 c_row[j] = c_new
-                h_row[j] = go * tc
-            out[t, n, :] = h_row
+                h_new = go * tc
+                h_row[j] = h_new
+                out_row[j] = h_new
     return out, h, c, gates, c_prev, tanh_c, h_prev
 
 
@@ -73,10 +78,10 @@ def lstm_backward(gates, c_prev, tanh_c, w_hh, lengths, reverse, d_out, d_hn, d_
     hidden = gate_width // 4
     one = np.ones(1, gates.dtype)[0]
     d_xg = np.empty_like(gates)
-    dh = d_hn.copy()
     dc = d_cn.copy()
     # this step's gate gradients, one row per sequence, for the per-step GEMM with W_hh
     d_step = np.empty((batch, gate_width), gates.dtype)
+    # d_step @ W_hh: the gradient reaching h_prev, which the next (earlier) step reads as its dh
     dh_recurrent = np.empty((batch, hidden), gates.dtype)
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
@@ -86,13 +91,15 @@ def lstm_backward(gates, c_prev, tanh_c, w_hh, lengths, reverse, d_out, d_hn, d_
                 d_step[n, :] = 0
                 continue
             t = length - 1 - step if reverse else step
+            # a sequence's last valid step gets d_hn (padding passes the state through unchanged)
+            dh_row = d_hn[n] if step == length - 1 else dh_recurrent[n]
             g_row = gates[t, n]
             tanh_c_row = tanh_c[t, n]
             c_prev_row = c_prev[t, n]
             d_out_row = d_out[t, n]
-            dh_row = dh[n]
             dc_row = dc[n]
             d_row = d_step[n]
+            dx_row = d_xg[t, n]
             for j in range(hidden):
                 gi = g_row[j]
                 gf = g_row[hidden + j]
@@ -101,17 +108,22 @@ def lstm_backward(gates, c_prev, tanh_c, w_hh, lengths, reverse, d_out, d_hn, d_
                 tc = tanh_c_row[j]
                 dh_total = dh_row[j] + d_out_row[j]
                 dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
-                d_row[j] = dc_total * gg * gi * (one - gi)
-                d_row[hidden + j] = dc_total * c_prev_row[j] * gf * (one - gf)
-                d_row[2 * hidden + j] = dc_total * gi * (one - gg * gg)
-                d_row[3 * hidden + j] = dh_total * tc * go * (one - go)
+                d_i = dc_total * gg * gi * (one - gi)
+                d_f = dc_total * c_prev_row[j] * gf * (one - gf)
+                d_g = dc_total * gi * (one - gg * gg)
+                d_o = dh_total * tc * go * (one - go)
+                d_row[j] = d_i
+                d_row[hidden + j] = d_f
+                d_row[2 * hidden + j] = d_g
+                d_row[3 * hidden + j] = d_o
+                dx_row[j] = d_i
+                dx_row[hidden + j] = d_f
+                dx_row[2 * hidden + j] = d_g
+                dx_row[3 * hidden + j] = d_o
                 dc_row[j] = dc_total * gf
-            d_xg[t, n, :] = d_row
         np.dot(d_step, w_hh, dh_recurrent)
-        for n in range(batch):
-            if step < lengths[n]:
-                dh[n, :] = dh_recurrent[n]
-    return d_xg, dh, dc
+    # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
+    return d_xg, dh_recurrent, dc
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

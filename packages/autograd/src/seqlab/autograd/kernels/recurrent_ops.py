@@ -138,22 +138,33 @@ def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=
     bias = None if b_ih is None else b_ih + b_hh
     xg = _input_projection(x, w_ih, bias)
     out, h_n, c_n, gates, c_prev, tanh_c, h_prev = lstm_forward(
-        xg, np.ascontiguousarray(h0), np.ascontiguousarray(c0), np.ascontiguousarray(w_hh.T),
-        lengths, bool(reverse),
+        xg,
+        np.ascontiguousarray(h0),
+        np.ascontiguousarray(c0),
+        np.ascontiguousarray(w_hh.T),
+        lengths,
+        bool(reverse),
     )
-    saved = LSTMSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, c_prev,
-                      tanh_c, h_prev)
+    saved = LSTMSaved(
+        x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, c_prev, tanh_c, h_prev
+    )
     return out, h_n, c_n, saved
 
 
 def lstm_layer_backward(saved: LSTMSaved, d_out, d_hn, d_cn):
-    """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of one LSTM direction; None grads are 0."""
+    """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of one LSTM direction."""
     steps, batch, hidden = saved.tanh_c.shape
     dtype = saved.x.dtype
     d_xg, dh0, dc0 = lstm_backward(
-        saved.gates, saved.c_prev, saved.tanh_c, np.ascontiguousarray(saved.w_hh), saved.lengths,
-        saved.reverse, _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
-        _grad_or_zeros(d_hn, (batch, hidden), dtype), _grad_or_zeros(d_cn, (batch, hidden), dtype),
+        saved.gates,
+        saved.c_prev,
+        saved.tanh_c,
+        np.ascontiguousarray(saved.w_hh),
+        saved.lengths,
+        saved.reverse,
+        _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
+        _grad_or_zeros(d_hn, (batch, hidden), dtype),
+        _grad_or_zeros(d_cn, (batch, hidden), dtype),
     )
     d_flat, dw_ih, dw_hh = _weight_grads(d_xg, saved.x, saved.h_prev)
     dx = (d_flat @ saved.w_ih).reshape(saved.x.shape)
@@ -170,11 +181,16 @@ def gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False
     xg = _input_projection(x, w_ih, b_ih)
     b_hh_or_zero = np.zeros(3 * hidden, x.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
     out, h_n, gates, hidden_n, h_prev = gru_forward(
-        xg, np.ascontiguousarray(h0), np.ascontiguousarray(w_hh.T), b_hh_or_zero, lengths,
+        xg,
+        np.ascontiguousarray(h0),
+        np.ascontiguousarray(w_hh.T),
+        b_hh_or_zero,
+        lengths,
         bool(reverse),
     )
-    saved = GRUSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, hidden_n,
-                     h_prev)
+    saved = GRUSaved(
+        x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, hidden_n, h_prev
+    )
     return out, h_n, saved
 
 
@@ -183,8 +199,13 @@ def gru_layer_backward(saved: GRUSaved, d_out, d_hn):
     steps, batch, hidden = saved.h_prev.shape
     dtype = saved.x.dtype
     d_xg, d_hg, dh0 = gru_backward(
-        saved.gates, saved.hidden_n, saved.h_prev, np.ascontiguousarray(saved.w_hh),
-        saved.lengths, saved.reverse, _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
+        saved.gates,
+        saved.hidden_n,
+        saved.h_prev,
+        np.ascontiguousarray(saved.w_hh),
+        saved.lengths,
+        saved.reverse,
+        _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
         _grad_or_zeros(d_hn, (batch, hidden), dtype),
     )
     d_x_flat = d_xg.reshape(-1, 3 * hidden)
@@ -197,8 +218,9 @@ def gru_layer_backward(saved: GRUSaved, d_out, d_hn):
     return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
 
 
-def rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False,
-                      nonlinearity="tanh"):
+def rnn_layer_forward(
+    x, h0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False, nonlinearity="tanh"
+):
     """Run one Elman RNN direction (tanh or relu) over x (T, N, F); return out, h_n, saved."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
@@ -220,7 +242,11 @@ def rnn_layer_backward(saved: RNNSaved, d_out, d_hn):
     steps, batch, hidden = saved.out.shape
     dtype = saved.x.dtype
     d_xg, dh0 = rnn_backward(
-        saved.out, np.ascontiguousarray(saved.w_hh), saved.lengths, saved.reverse, saved.relu,
+        saved.out,
+        np.ascontiguousarray(saved.w_hh),
+        saved.lengths,
+        saved.reverse,
+        saved.relu,
         _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
         _grad_or_zeros(d_hn, (batch, hidden), dtype),
     )

@@ -1,4 +1,4 @@
-"""Fused Elman RNN time loops for one direction of one layer: h' = act(W_ih x + b_ih + W_hh h + b_hh).
+"""Fused Elman RNN time loops for one direction of one layer: h' = act(W_ih x + W_hh h + b).
 
 The caller computes `xg = x @ W_ih^T + b_ih + b_hh` (T, N, H) in one GEMM. `relu` picks ReLU
 instead of tanh. The output at each valid step is the new state, so backward takes the
@@ -52,8 +52,8 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
     one = np.ones(1, out.dtype)[0]
     zero = np.zeros(1, out.dtype)[0]
     d_xg = np.empty_like(out)
-    dh = d_hn.copy()
     d_step = np.empty((batch, hidden), out.dtype)
+    # d_step @ W_hh: the gradient reaching h_prev, which the next (earlier) step reads as its dh
     dh_recurrent = np.empty((batch, hidden), out.dtype)
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
@@ -63,22 +63,25 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
                 d_step[n, :] = 0
                 continue
             t = length - 1 - step if reverse else step
+            # a sequence's last valid step gets d_hn (padding passes the state through unchanged)
+            dh_row = d_hn[n] if step == length - 1 else dh_recurrent[n]
             h_row = out[t, n]
             d_out_row = d_out[t, n]
-            dh_row = dh[n]
             d_row = d_step[n]
+            dx_row = d_xg[t, n]
             if relu:
                 for j in range(hidden):
-                    d_row[j] = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
+                    grad = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
+                    d_row[j] = grad
+                    dx_row[j] = grad
             else:
                 for j in range(hidden):
-                    d_row[j] = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
-            d_xg[t, n, :] = d_row
+                    grad = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
+                    d_row[j] = grad
+                    dx_row[j] = grad
         np.dot(d_step, w_hh, dh_recurrent)
-        for n in range(batch):
-            if step < lengths[n]:
-                dh[n, :] = dh_recurrent[n]
-    return d_xg, dh
+    # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
+    return d_xg, dh_recurrent
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

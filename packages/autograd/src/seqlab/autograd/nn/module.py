@@ -39,12 +39,16 @@ class Module:
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
         was_parameter = name in self._parameters
+        was_buffer = name in self._buffers
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         if isinstance(value, Parameter) or (value is None and was_parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        elif was_buffer and (value is None or isinstance(value, np.ndarray)):
+            # assigning an array to a buffer's name updates the buffer, as in PyTorch
+            self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -52,17 +56,39 @@ class Module:
             registry.pop(name, None)
         object.__delattr__(self, name)
 
+    def _check_name(self, name: str, kind: str) -> None:
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"{type(self).__name__}: {kind} name must be a non-empty string without '.', "
+                f"got {name!r}"
+            )
+
     def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register a parameter (None keeps the name, as for `bias=False`)."""
+        self._check_name(name, "parameter")
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(
+                f"{type(self).__name__}.register_parameter({name!r}): expected a Parameter or "
+                f"None, got {type(parameter).__name__}; wrap the tensor in nn.Parameter"
+            )
+        for registry in (self._buffers, self._modules):
+            registry.pop(name, None)
         object.__setattr__(self, name, parameter)
         self._parameters[name] = parameter
 
     def register_buffer(self, name: str, array: np.ndarray | None) -> None:
         """Register a non-trainable array that is saved in `state_dict()`."""
+        self._check_name(name, "buffer")
+        for registry in (self._parameters, self._modules):
+            registry.pop(name, None)
         object.__setattr__(self, name, array)
         self._buffers[name] = array
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register a submodule under `name`."""
+        self._check_name(name, "module")
+        for registry in (self._parameters, self._buffers):
+            registry.pop(name, None)
         object.__setattr__(self, name, module)
         self._modules[name] = module
 
@@ -144,6 +170,8 @@ class Module:
         With strict=True, any missing, unexpected or mis-shaped key raises one error naming all.
         """
         own = self.state_dict()
+        state = {key: value.data if isinstance(value, Tensor) else value
+                 for key, value in state.items()}
         missing = [key for key in own if key not in state]
         unexpected = [key for key in state if key not in own]
         mismatched = [
@@ -166,8 +194,7 @@ class Module:
             dotted = f"{module_name}." if module_name else ""
             for name, parameter in module._parameters.items():
                 if parameter is not None and dotted + name in state:
-                    value = state[dotted + name]
-                    value = value.data if isinstance(value, Tensor) else np.asarray(value)
+                    value = np.asarray(state[dotted + name])
                     parameter.data = value.astype(parameter.data.dtype, copy=True)
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and dotted + name in state:
@@ -199,6 +226,10 @@ class Module:
     def to(self, dtype: Any) -> Module:
         """Cast floating parameters and buffers to `dtype` in place (gradients are dropped)."""
         dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(
+                f"{type(self).__name__}.to() only casts to floating-point dtypes, got {dtype}"
+            )
         for parameter in self.parameters():
             if parameter.data.dtype.kind == "f":
                 parameter.data = parameter.data.astype(dtype)

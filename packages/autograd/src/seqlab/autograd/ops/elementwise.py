@@ -62,7 +62,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
@@ -72,10 +72,43 @@ class Pow(Function):
         if ctx.needs_input_grad[0]:
             grad_a = grad * b * a ** (b - 1)
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+            # d(a**b)/db = a**b * log(a), taken as 0 where a <= 0 (as PyTorch does at a = 0).
+            positive = a > 0
+            log_a = np.where(positive, np.log(np.where(positive, a, 1)), 0)
             grad_b = grad * out * log_a
         return grad_a, grad_b
+
+
+class Maximum(Function):
+    """Elementwise max of two tensors; at ties each input gets half the gradient."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + (a == b) * grad.dtype.type(0.5)
+        return (grad * share_a if ctx.needs_input_grad[0] else None,
+                grad * (1 - share_a) if ctx.needs_input_grad[1] else None)
+
+
+class Minimum(Function):
+    """Elementwise min of two tensors; at ties each input gets half the gradient."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        a, b = ctx.saved_tensors
+        share_a = (a < b) + (a == b) * grad.dtype.type(0.5)
+        return (grad * share_a if ctx.needs_input_grad[0] else None,
+                grad * (1 - share_a) if ctx.needs_input_grad[1] else None)
 
 
 class Neg(Function):
@@ -151,14 +184,29 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def _exp_limit(dtype: np.dtype) -> np.ndarray:
+    """Largest x with a finite exp(x) in `dtype`, as a 0-d array of that dtype."""
+    limit = _EXP_LIMITS.get(dtype)
+    if limit is None:
+        # A hair below log(max): rounding the bound into `dtype` must not push exp past max.
+        limit = float(np.log(np.finfo(dtype).max)) - 0.01
+        limit = _EXP_LIMITS[dtype] = np.asarray(limit, dtype)
+    return limit
+
+
+_EXP_LIMITS: dict[np.dtype, np.ndarray] = {}
+
+
 def stable_sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic function without overflow for large |a|."""
-    out = np.empty_like(a)
-    positive = a >= 0
-    out[positive] = 1 / (1 + np.exp(-a[positive]))
-    exp_a = np.exp(a[~positive])
-    out[~positive] = exp_a / (1 + exp_a)
-    return out
+    """1 / (1 + exp(-a)) without overflow: exp's argument is capped where it would overflow,
+    which only changes results already below the dtype's smallest normal number."""
+    if a.dtype.kind != "f":
+        a = a.astype(np.float32)
+    out = np.negative(a)
+    np.minimum(out, _exp_limit(a.dtype), out=out)
+    np.exp(out, out=out)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 class Sigmoid(Function):
@@ -222,6 +270,18 @@ class Where(Function):
         return (None,
                 np.where(condition, grad, zero) if ctx.needs_input_grad[1] else None,
                 np.where(condition, zero, grad) if ctx.needs_input_grad[2] else None)
+
+
+class Clone(Function):
+    """A copy of the data that stays in the graph."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        return grad
 
 
 class Cast(Function):

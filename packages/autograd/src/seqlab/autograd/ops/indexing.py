@@ -1,4 +1,4 @@
-"""Indexing: basic slices and integer-array (advanced) indices, and masked writes."""
+"""Indexing: basic slices, integer-array (advanced) and boolean indices, and gather."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ def has_advanced_index(index: Any) -> bool:
 
 
 class GetItem(Function):
+    """`a[index]`; backward scatter-adds, so repeated integer indices accumulate."""
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
-        ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
+        ctx.shape, ctx.index = a.shape, index
         return a[index]
 
     @staticmethod
@@ -27,5 +29,36 @@ class GetItem(Function):
         if has_advanced_index(ctx.index):
             np.add.at(out, ctx.index, grad)  # repeated indices accumulate
         else:
-            out[ctx.index] = grad
+            out[ctx.index] = grad  # a basic index selects each position at most once
         return out, None
+
+
+def along_axis_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
+    """A full integer index that picks `index` along `axis` and every position elsewhere."""
+    grids = np.ogrid[tuple(slice(size) for size in index.shape)]
+    grids[axis] = index
+    return tuple(grids)
+
+
+class Gather(Function):
+    """`torch.gather(a, dim, index)`: out[i][j] = a[i][index[i][j]] along `dim`."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+        index = np.asarray(index)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather index must hold integers, got dtype {index.dtype}")
+        if index.ndim != a.ndim:
+            raise ValueError(
+                f"gather index has {index.ndim} dims but the tensor has {a.ndim}; they must match"
+            )
+        # PyTorch allows an index smaller than the tensor in the other dims: build full grids.
+        full_index = along_axis_index(index, dim % a.ndim)
+        ctx.shape, ctx.full_index = a.shape, full_index
+        return a[full_index]
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, ctx.full_index, grad)  # an index may pick a position several times
+        return out, None, None

@@ -27,7 +27,7 @@ class MatMul(Function):
         if ctx.needs_input_grad[0]:
             grad_a = np.matmul(g, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
-                grad_a = grad_a.reshape(grad_a.shape[:-2] + (a.shape[0],))
+                grad_a = grad_a.reshape((*grad_a.shape[:-2], a.shape[0]))
                 grad_a = grad_a.reshape(-1, a.shape[0]).sum(axis=0)
         if ctx.needs_input_grad[1]:
             grad_b = np.matmul(np.swapaxes(a2, -1, -2), g)

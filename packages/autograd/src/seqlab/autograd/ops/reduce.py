@@ -67,7 +67,7 @@ class Extreme(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         (mask,) = ctx.saved_tensors
-        return grad * mask / mask.sum(), None
+        return grad * mask / grad.dtype.type(mask.sum()), None
 
 
 class ExtremeAlongDim(Function):

@@ -33,12 +33,28 @@ class Permute(Function):
 
 
 class Expand(Function):
+    """Broadcast to a larger shape (-1 keeps a size) as a read-only view, like PyTorch."""
+
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         offset = len(shape) - a.ndim
+        if offset < 0:
+            raise ValueError(
+                f"expand to {shape}: the target needs at least {a.ndim} sizes "
+                f"(tensor shape {a.shape})"
+            )
         target = tuple(
-            a.shape[i - offset] if size == -1 else size for i, size in enumerate(shape)
+            a.shape[i - offset] if size == -1 and i >= offset else size
+            for i, size in enumerate(shape)
         )
+        for i, size in enumerate(a.shape):
+            if size != 1 and size != target[i + offset]:
+                raise ValueError(
+                    f"expand: size {size} of dim {i} (tensor shape {a.shape}) cannot become "
+                    f"{target[i + offset]}; only size-1 dims can be expanded (target {shape})"
+                )
+        if any(size < 0 for size in target):
+            raise ValueError(f"expand: -1 is not allowed for the new leading dims of {shape}")
         return np.broadcast_to(a, target)
 
     @staticmethod
@@ -70,7 +86,7 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        return (None, *(np.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis])))
+        return (None, *np.moveaxis(grad, ctx.axis, 0))  # views, no copies
 
 
 class Split(Function):

@@ -8,11 +8,14 @@ from seqlab.nlp.corpora.embedded import (
     LabelledText,
     WordPair,
     corpus_path,
-    list,
     load,
     load_text,
     names,
 )
+
+# corpora.list() is the API the issue names; it stays out of __all__ so that a star import
+# never shadows the builtin list.
+from seqlab.nlp.corpora.embedded import list as list
 from seqlab.nlp.corpora.reading import (
     DEFAULT_CHUNK_BYTES,
     STDIN,
@@ -36,7 +39,6 @@ __all__ = [
     "corpus_path",
     "iter_chunks",
     "iter_lines",
-    "list",
     "load",
     "load_text",
     "names",

@@ -71,9 +71,8 @@ def negative_sampling_update(
         g = input_vector.dtype.type((label - sigmoid(dot)) * alpha)
         if compute_loss:
             loss -= log_sigmoid(dot if d == 0 else -dot)
-        for a in range(size):
+        for a in range(size):  # one pass: both rows updated from values read before the pass
             work[a] += g * output_vector[a]
-        for a in range(size):
             output_vector[a] += g * input_vector[a]
     return loss
 
@@ -93,29 +92,44 @@ def hierarchical_softmax_update(
         g = input_vector.dtype.type((1.0 - codes[b] - sigmoid(dot)) * alpha)
         if compute_loss:
             loss -= log_sigmoid(dot if codes[b] == 0 else -dot)
-        for a in range(size):
+        for a in range(size):  # one pass: both rows updated from values read before the pass
             work[a] += g * node_vector[a]
-        for a in range(size):
             node_vector[a] += g * input_vector[a]
     return loss
 
 
 @njit(cache=True, nogil=True)
-def draw_negatives(cum_table, num_negatives, next_random, negatives):
-    """Draw word indices from the unigram^ns_exponent cumulative table (bisect, as gensim)."""
-    vocab_size = cum_table.shape[0]
-    total = cum_table[vocab_size - 1]
+def make_cum_guide(cum_table):
+    """Bucket guide for cum_table: guide[k] = bisect_left(cum_table, k * total // buckets).
+
+    A draw starts its search at its bucket's guide and steps right, which finds exactly the index
+    bisect_left finds, in O(1) expected steps instead of log2(vocabulary) unpredictable branches.
+    """
+    buckets = cum_table.shape[0]
+    guide = np.zeros(max(buckets, 1), dtype=np.int64)
+    if buckets == 0:
+        return guide
+    total = cum_table[buckets - 1]
+    index = 0
+    for k in range(buckets):
+        bucket_start = -(-(k * total) // buckets)  # smallest value that maps to bucket k
+        while cum_table[index] < bucket_start:
+            index += 1
+        guide[k] = index
+    return guide
+
+
+@njit(cache=True, nogil=True)
+def draw_negatives(cum_table, cum_guide, num_negatives, next_random, negatives):
+    """Draw word indices from the unigram^ns_exponent cumulative table (bisect_left, as gensim)."""
+    buckets = cum_table.shape[0]
+    total = cum_table[buckets - 1]
     for d in range(num_negatives):
         value = (next_random >> 16) % total
-        lo = 0
-        hi = vocab_size
-        while lo < hi:  # bisect_left
-            mid = (lo + hi) // 2
-            if cum_table[mid] < value:
-                lo = mid + 1
-            else:
-                hi = mid
-        negatives[d] = lo
+        index = cum_guide[value * buckets // total]
+        while cum_table[index] < value:
+            index += 1
+        negatives[d] = index
         next_random = lcg_next(next_random)
     return next_random
 
@@ -143,8 +157,8 @@ def subsample(words, sentence_ends, sample_ints, next_random, kept_words, kept_e
 
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(
-    syn0, syn1neg, syn1, words, sentence_ends, sample_ints, cum_table, codes, points, codelens,
-    sg, negative, hs, window, cbow_mean, alpha_start, alpha_end, next_random, work, neu1,
+    syn0, syn1neg, syn1, words, sentence_ends, sample_ints, cum_table, cum_guide, codes, points,
+    codelens, sg, negative, hs, window, cbow_mean, alpha_start, alpha_end, next_random, work, neu1,
     compute_loss,
 ):
     """Train on one chunk of sentences (word indices, sentence end offsets) in place.
@@ -186,7 +200,7 @@ def train_chunk(
                             compute_loss,
                         )
                     if negative:
-                        next_random = draw_negatives(cum_table, negative, next_random, negatives)
+                        next_random = draw_negatives(cum_table, cum_guide, negative, next_random, negatives)
                         loss += negative_sampling_update(
                             input_vector, syn1neg, word, negatives, negative, alpha, work, compute_loss
                         )
@@ -213,7 +227,7 @@ def train_chunk(
                         neu1, syn1, points[word], codes[word], codelens[word], alpha, work, compute_loss
                     )
                 if negative:
-                    next_random = draw_negatives(cum_table, negative, next_random, negatives)
+                    next_random = draw_negatives(cum_table, cum_guide, negative, next_random, negatives)
                     loss += negative_sampling_update(
                         neu1, syn1neg, word, negatives, negative, alpha, work, compute_loss
                     )

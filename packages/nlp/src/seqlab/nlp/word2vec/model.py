@@ -98,6 +98,7 @@ class Word2Vec:
         self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
         self.syn1 = np.zeros((0, vector_size), dtype=np.float32)
         self.cum_table = np.zeros(0, dtype=np.int64)
+        self.cum_guide = np.zeros(1, dtype=np.int64)
         self.corpus_count = 0
         self.corpus_total_words = 0
         self.running_training_loss = 0.0
@@ -134,6 +135,7 @@ class Word2Vec:
         self.wv.vectors = _initial_vectors(len(vocab.index_to_key), self.vector_size, self.seed)
         vocab_size = len(vocab.index_to_key)
         self.cum_table = make_cum_table(vocab.counts, self.ns_exponent)
+        self.cum_guide = kernels.make_cum_guide(self.cum_table)
         tree = build_huffman_tree(vocab.counts if self.hs else vocab.counts[:0])
         self.codes, self.points, self.codelens = tree.codes, tree.points, tree.codelens
         layer_rows = vocab_size if self.hs else 0
@@ -256,8 +258,8 @@ class Word2Vec:
             try:
                 state.next_random, effective, loss = kernels.train_chunk(
                     self.wv.vectors, self.syn1neg, self.syn1, chunk.words, chunk.ends,
-                    self.sample_ints, self.cum_table, self.codes, self.points, self.codelens,
-                    self.sg, self.negative, self.hs, self.window, self.cbow_mean,
+                    self.sample_ints, self.cum_table, self.cum_guide, self.codes, self.points,
+                    self.codelens, self.sg, self.negative, self.hs, self.window, self.cbow_mean,
                     chunk.alpha_start, chunk.alpha_end, state.next_random, state.work, state.neu1,
                     self.compute_loss,
                 )  # fmt: skip

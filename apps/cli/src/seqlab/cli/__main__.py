@@ -1,0 +1,3 @@
+from seqlab.cli.app import main
+
+main()

@@ -1,0 +1,91 @@
+"""`seqlab tokenize train|encode|decode`: char, word and byte-level BPE tokenizers as JSON."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output
+from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.inputs import corpus_text
+from seqlab.cli.tokenizer_choice import train_tokenizer
+
+app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
+
+
+def _load(path: Path):
+    from seqlab.nlp.tokenizers import load_tokenizer
+
+    require_file(path, "tokenizer file")
+    try:
+        return load_tokenizer(path)
+    except (ValueError, OSError) as error:
+        raise CliError(str(error)) from error
+
+
+@app.command("train")
+def train(
+    files: list[Path] = typer.Argument(None, help="Text files or folders ('-' for stdin)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the tokenizer JSON."),
+    level: str = typer.Option("bpe", "--level", help="char, word or bpe."),
+    vocab_size: int = typer.Option(1000, "--vocab-size", help="Target size (word and bpe)."),
+    min_count: int = typer.Option(1, "--min-count", help="Word level: drop rarer words."),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Train a tokenizer.
+
+    Example: seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
+    """
+    require_range("--vocab-size", vocab_size, 1)
+    require_output_path(out)
+    output = Output(quiet, as_json)
+    text, source = corpus_text(files, corpus)
+    tokenizer = train_tokenizer(level, text, vocab_size, min_count)
+    tokenizer.save(out)
+    output.result({"path": str(out), "level": level, "vocab_size": tokenizer.vocab_size,
+                   "source": source},
+                  f"Wrote {level} tokenizer with {tokenizer.vocab_size} tokens to {out}")
+
+
+@app.command("encode")
+def encode(
+    tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
+    text: str = typer.Argument(None, help="Text to encode ('-' or nothing: stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Print the token ids of TEXT.
+
+    Example: seqlab tokenize encode bpe.json "Hello there"
+    """
+    tokenizer = _load(tokenizer_path)
+    if text is None or text == "-":
+        text = sys.stdin.read()
+    ids = tokenizer.encode(text)
+    Output(as_json=as_json).result({"ids": ids}, " ".join(map(str, ids)))
+
+
+@app.command("decode")
+def decode(
+    tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
+    ids: list[str] = typer.Argument(None, help="Token ids ('-' or nothing: stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Print the text of token IDS.
+
+    Example: seqlab tokenize decode bpe.json 72 101 108
+    """
+    tokenizer = _load(tokenizer_path)
+    words = ids if ids and ids != ["-"] else sys.stdin.read().split()
+    try:
+        numbers = [int(w) for w in words]
+    except ValueError as error:
+        raise CliError(f"token ids must be integers: {error}") from error
+    bad = [i for i in numbers if not 0 <= i < tokenizer.vocab_size]
+    if bad:
+        raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{tokenizer.vocab_size - 1})")
+    text = tokenizer.decode(numbers)
+    Output(as_json=as_json).result({"text": text}, text)

@@ -1,0 +1,243 @@
+"""`seqlab.autograd.nn.functional`: losses and layers as functions, as `torch.nn.functional`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd.creation import Generator, as_generator
+from seqlab.autograd.nn.functions.binary_cross_entropy import BinaryCrossEntropyWithLogits
+from seqlab.autograd.nn.functions.cross_entropy import NLLLoss, SoftmaxCrossEntropy
+from seqlab.autograd.nn.functions.embedding import EmbeddingLookup
+from seqlab.autograd.nn.functions.layer_norm import LayerNormalize
+from seqlab.autograd.nn.functions.linear import LinearMap
+from seqlab.autograd.tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+__all__ = [
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding", "layer_norm",
+    "linear", "log_softmax", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+]
+
+
+def _array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _check_reduction(reduction: str, function: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"{function}: reduction must be one of 'mean', 'sum', 'none', got {reduction!r}"
+        )
+
+
+def _class_weight(weight: Any, classes: int, dtype: np.dtype, function: str) -> np.ndarray:
+    """The class weights as a contiguous (classes,) array; empty when there are none."""
+    if weight is None:
+        return np.empty(0, dtype=dtype)
+    array = np.ascontiguousarray(_array(weight), dtype=dtype)
+    if array.shape != (classes,):
+        raise ValueError(
+            f"{function}: weight must have one entry per class, shape ({classes},), "
+            f"got {array.shape}"
+        )
+    return array
+
+
+def _rows_and_targets(input: Tensor, target: np.ndarray,
+                      function: str) -> tuple[Tensor, np.ndarray, tuple[int, ...]]:
+    """(rows, C) logits with the class dim last, (rows,) int64 targets, and the 'none' shape.
+
+    Accepts PyTorch's layouts: (C,) with a scalar target, (N, C) with (N,), and
+    (N, C, d1, ...) with (N, d1, ...).
+    """
+    if input.ndim == 0:
+        raise ValueError(f"{function}: input must have a class dimension, got a scalar")
+    if input.ndim == 1:
+        expected: tuple[int, ...] = ()
+    else:
+        expected = (input.shape[0], *input.shape[2:])
+    if target.shape != expected:
+        raise ValueError(
+            f"{function}: input of shape {input.shape} needs class-index targets of shape "
+            f"{expected}, got {target.shape}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{function}: class-index targets must be integers, got {target.dtype}")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if input.ndim > 2:
+        input = input.permute(0, *range(2, input.ndim), 1)
+    rows = input.reshape(-1, classes)
+    return rows, np.ascontiguousarray(target.reshape(-1), dtype=np.int64), expected
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits against class indices or class probabilities.
+
+    PyTorch's semantics: input (C,), (N, C) or (N, C, d1, ...); integer targets without the
+    class dim use the fused kernel, float targets of the input's shape are probabilities.
+    With label smoothing eps the loss per element is (1 - eps) * NLL + eps / C * sum_c w_c *
+    -log p_c; 'mean' divides by the summed weights of the targets that are not ignore_index.
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    target_array = _array(target)
+    if target_array.dtype.kind == "f":
+        return _cross_entropy_probabilities(input, target, weight, ignore_index, reduction,
+                                            label_smoothing)
+    rows, targets, out_shape = _rows_and_targets(input, target_array, "cross_entropy")
+    class_weight = _class_weight(weight, rows.shape[1], input.dtype, "cross_entropy")
+    loss = SoftmaxCrossEntropy.apply(rows, targets, class_weight, int(ignore_index),
+                                     float(label_smoothing), reduction)
+    return loss.reshape(out_shape) if reduction == "none" else loss
+
+
+def _cross_entropy_probabilities(input: Tensor, target: Any, weight: Any, ignore_index: int,
+                                 reduction: str, label_smoothing: float) -> Tensor:
+    """Cross-entropy against class probabilities (soft targets), composed from Tensor ops."""
+    if tuple(_array(target).shape) != input.shape:
+        raise ValueError(
+            f"cross_entropy: probability targets must have the input's shape {input.shape}, "
+            f"got {tuple(_array(target).shape)}"
+        )
+    if ignore_index != -100:
+        raise ValueError("cross_entropy: ignore_index is only supported for class-index targets")
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[class_dim]
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=input.dtype))
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = input.log_softmax(class_dim) * target
+    if weight is not None:
+        class_weight = _class_weight(weight, classes, input.dtype, "cross_entropy")
+        terms = terms * class_weight.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
+    losses = -terms.sum(class_dim)
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities `input` at class indices `target`.
+
+    Layouts as `cross_entropy`; 'mean' divides by the summed weights of the kept targets.
+    """
+    _check_reduction(reduction, "nll_loss")
+    rows, targets, out_shape = _rows_and_targets(input, _array(target), "nll_loss")
+    class_weight = _class_weight(weight, rows.shape[1], input.dtype, "nll_loss")
+    loss = NLLLoss.apply(rows, targets, class_weight, int(ignore_index), reduction)
+    return loss.reshape(out_shape) if reduction == "none" else loss
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return losses
+    return losses.sum() if reduction == "sum" else losses.mean()
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error (input - target) ** 2, reduced."""
+    _check_reduction(reduction, "mse_loss")
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable expression (finite for logits of 1e4)."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    if tuple(_array(target).shape) != input.shape:
+        raise ValueError(
+            "binary_cross_entropy_with_logits: target must have the input's shape "
+            f"{input.shape}, got {tuple(_array(target).shape)}"
+        )
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=input.dtype)
+    positive = None if pos_weight is None else np.asarray(_array(pos_weight), dtype=input.dtype)
+    losses = BinaryCrossEntropyWithLogits.apply(input, target, positive)
+    if weight is not None:
+        losses = losses * (weight if isinstance(weight, Tensor)
+                           else np.asarray(weight, dtype=input.dtype))
+    return _reduce(losses, reduction)
+
+
+def softmax(input: Tensor, dim: int) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`, stable for large logits."""
+    return input.softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """x - logsumexp(x) along `dim`, stable for large logits."""
+    return input.log_softmax(dim)
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(x, 0)."""
+    return input.relu()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return input.tanh()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic function."""
+    return input.sigmoid()
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            generator: Generator = None) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (when training).
+
+    `generator` is an np.random.Generator, a seed, or None for seqlab's default generator.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * np.zeros((), dtype=input.dtype)
+    keep = as_generator(generator).random(input.shape) >= p
+    return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+
+
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of `weight` at integer indices `input`: shape input.shape + (embedding_dim,).
+
+    Row `padding_idx` gets no gradient.
+    """
+    indices = _array(input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got {indices.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
+    padding = -1 if padding_idx is None else padding_idx % weight.shape[0]
+    return EmbeddingLookup.apply(weight, indices, padding)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias over the last dim; weight has shape (out_features, in_features)."""
+    if input.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear: input's last dim {input.shape[-1]} does not match weight's in_features "
+            f"{weight.shape[-1]} (weight shape {weight.shape})"
+        )
+    return LinearMap.apply(input, weight, bias)
+
+
+def layer_norm(input: Tensor, normalized_shape: int | tuple[int, ...], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing `normalized_shape` dims, then scale and shift."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(
+            f"layer_norm: input of shape {input.shape} does not end in normalized_shape {shape}"
+        )
+    return LayerNormalize.apply(input, weight, bias, len(shape), float(eps))

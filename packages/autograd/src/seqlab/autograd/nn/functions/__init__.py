@@ -1,0 +1,1 @@
+"""Autograd Functions behind `nn.functional`: fused kernels and NumPy forward/backward pairs."""

@@ -1,0 +1,314 @@
+"""The backoff n-gram model every smoothing method estimates: scoring, sampling, saving.
+
+Every model here ends up in ARPA's backoff form: for each listed n-gram a log probability and,
+when it is a context, a log backoff weight. Interpolated models (Kneser-Ney, Witten-Bell) are
+exactly representable that way (the backoff weight is the interpolation weight), so a model and
+its ARPA file give the same numbers. All log probabilities are natural logs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from seqlab.nlp.ngram import kernels
+from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
+from seqlab.nlp.ngram.vocabulary import (
+    BOS,
+    BOS_ID,
+    EOS,
+    EOS_ID,
+    UNK,
+    UNK_ID,
+    encode_corpus,
+    pad_sentences,
+)
+
+SAVE_FORMAT = "seqlab-ngram"
+LN10 = math.log(10.0)
+
+
+def log_backoff_weights(weights: np.ndarray, is_context: np.ndarray) -> np.ndarray:
+    """log of each context's backoff weight; 0 (weight 1) for rows that are not contexts."""
+    out = np.zeros(len(weights))
+    with np.errstate(divide="ignore"):
+        np.log(weights, out=out, where=is_context)
+    return out
+
+
+class NgramLanguageModel:
+    """A fitted backoff n-gram model of any order (the base of every smoothing method)."""
+
+    #: Stupid Backoff's per-step log penalty; None for real (normalised) models.
+    constant_backoff: float | None = None
+    _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
+
+    def __init__(self, order: int, unk_cutoff: int = 1) -> None:
+        if not isinstance(order, int) or order < 1:
+            raise ValueError(f"order must be an integer >= 1, got {order!r}")
+        if not isinstance(unk_cutoff, int) or unk_cutoff < 1:
+            raise ValueError(f"unk_cutoff must be an integer >= 1, got {unk_cutoff!r}")
+        self.order = order
+        self.unk_cutoff = unk_cutoff
+        self.vocab: list[str] = []
+        self._index: dict[str, int] = {}
+        self._keys: list[np.ndarray] = []
+        self._logprob: list[np.ndarray] = []
+        self._logbackoff: list[np.ndarray] = []
+        self._flat: tuple[np.ndarray, ...] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        NgramLanguageModel._registry[cls.__name__] = cls
+
+    # ---- estimation -------------------------------------------------------------------------
+
+    def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLanguageModel:
+        """Count the n-grams of `sentences` (lists of tokens) and estimate the model."""
+        vocab, padded, position = encode_corpus(sentences, self.unk_cutoff)
+        if len(padded) == 0:
+            raise ValueError("cannot fit an n-gram model on an empty corpus")
+        tables = count_ngrams(padded, position, self.order, len(vocab))
+        logprob, logbackoff = self._estimate(tables, len(vocab))
+        self._set_tables(vocab, [table.keys for table in tables], logprob, logbackoff)
+        return self
+
+    def _estimate(
+        self, tables: list[NgramTable], vocab_size: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Log probability and log backoff of every row of every table (a smoothing method)."""
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments (saved with the model)."""
+        return {"order": self.order, "unk_cutoff": self.unk_cutoff}
+
+    def _set_tables(self, vocab: list[str], keys: list[np.ndarray], logprob: list[np.ndarray],
+                    logbackoff: list[np.ndarray]) -> None:
+        self.vocab = list(vocab)
+        self._index = {token: i for i, token in enumerate(self.vocab)}
+        self._keys = [np.ascontiguousarray(k, dtype=np.int64) for k in keys]
+        self._logprob = [np.ascontiguousarray(p, dtype=np.float64) for p in logprob]
+        self._logbackoff = [np.ascontiguousarray(b, dtype=np.float64) for b in logbackoff]
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(k) for k in keys])
+        self._flat = (
+            np.concatenate(self._keys),
+            np.concatenate(self._logprob),
+            np.concatenate(self._logbackoff),
+            offsets,
+        )
+
+    def _require_fitted(self) -> tuple[np.ndarray, ...]:
+        if self._flat is None:
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit() first")
+        return self._flat
+
+    # ---- lookup -----------------------------------------------------------------------------
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of tokens, <unk>, <s> and </s> included."""
+        return len(self.vocab)
+
+    @property
+    def counts(self) -> list[int]:
+        """Number of listed n-grams of each order (as in an ARPA header)."""
+        return [len(k) for k in self._keys]
+
+    def token_id(self, token: str) -> int:
+        """Id of `token` (the id of <unk> for a token outside the vocabulary)."""
+        return self._index.get(token, self._index.get(UNK, UNK_ID))
+
+    def _ids(self, tokens: Sequence[str | int]) -> np.ndarray:
+        get, unk = self._index.get, self._index.get(UNK, UNK_ID)
+        ids = [t if isinstance(t, (int, np.integer)) else get(t, unk) for t in tokens]
+        array = np.asarray(ids, dtype=np.int64)
+        if array.size and (array.min() < 0 or array.max() >= self.vocab_size):
+            raise ValueError(f"token ids must be in [0, {self.vocab_size}), got {tokens!r}")
+        return array
+
+    def _context_ids(self, context: Sequence[str | int]) -> np.ndarray:
+        """Ids of `context`; a sentence that ended with </s> starts again at <s>."""
+        ids = self._ids(context)
+        ends = np.flatnonzero(ids == self._index.get(EOS, EOS_ID))
+        if len(ends):
+            ids = np.concatenate(([self._index.get(BOS, BOS_ID)], ids[ends[-1] + 1 :]))
+        return ids
+
+    def logprob(self, word: str, context: Sequence[str] = ()) -> float:
+        """Natural-log probability of `word` after `context` (tokens; '<s>' marks a start)."""
+        keys, logprob, logbackoff, offsets = self._require_fitted()
+        context_ids = self._context_ids(context)
+        state, state_length = kernels.context_state(context_ids, self.vocab_size, keys, offsets)
+        new_state = np.empty_like(state)
+        use_constant = self.constant_backoff is not None
+        return float(kernels.step(
+            state, state_length, int(self._ids([word])[0]), self.vocab_size, keys, logprob,
+            logbackoff, offsets, self.constant_backoff or 0.0, use_constant, new_state,
+        ))
+
+    def log10prob(self, word: str, context: Sequence[str] = ()) -> float:
+        """Base-10 log probability of `word` after `context` (as ARPA files and KenLM print)."""
+        return self.logprob(word, context) / LN10
+
+    def next_token_logprobs(self, context: Sequence[str | int] = ()) -> np.ndarray:
+        """Natural-log probabilities of every vocabulary entry after `context` (tokens or ids).
+
+        Pass `['<s>', ...]` to condition on a sentence start; an empty context gives the unigram
+        distribution. <s> itself is never predicted (log probability -inf).
+        """
+        keys, _, _, offsets = self._require_fitted()
+        context_ids = self._context_ids(context)
+        state, state_length = kernels.context_state(context_ids, self.vocab_size, keys, offsets)
+        result = self._logprob[0].copy()
+        vocab_size = self.vocab_size
+        for length in range(1, state_length + 1):
+            row = int(state[length - 1])
+            if row < 0:
+                if self.constant_backoff is not None:
+                    result += self.constant_backoff
+                continue
+            if self.constant_backoff is not None:
+                result += self.constant_backoff
+            else:
+                result += self._logbackoff[length - 1][row]
+            children = self._keys[length]
+            lo, hi = np.searchsorted(children, [row * vocab_size, (row + 1) * vocab_size])
+            result[children[lo:hi] - row * vocab_size] = self._logprob[length][lo:hi]
+        if self.constant_backoff is not None:  # scores, not probabilities: normalise to sample
+            result = result - np.logaddexp.reduce(result)
+        return result
+
+    # ---- scoring ----------------------------------------------------------------------------
+
+    def _padded_logprobs(self, sentences: Iterable[Sequence[str]]) -> tuple[np.ndarray, int]:
+        keys, logprob, logbackoff, offsets = self._require_fitted()
+        get, unk = self._index.get, self._index.get(UNK, UNK_ID)
+        flat: list[int] = []
+        lengths: list[int] = []
+        for sentence in sentences:
+            if isinstance(sentence, str):
+                sentence = list(sentence)
+            ids = [get(token, unk) for token in sentence]
+            flat.extend(ids)
+            lengths.append(len(ids))
+        bos, eos = self._index.get(BOS, BOS_ID), self._index.get(EOS, EOS_ID)
+        padded, _ = pad_sentences(np.asarray(flat, dtype=np.int64),
+                                  np.asarray(lengths, dtype=np.int64), bos, eos)
+        use_constant = self.constant_backoff is not None
+        out = kernels.score_padded(padded, self.vocab_size, keys, logprob, logbackoff, offsets,
+                                   self.constant_backoff or 0.0, use_constant, bos)
+        return out, len(flat) + len(lengths)
+
+    def score(self, sentence: Sequence[str]) -> float:
+        """Total natural-log probability of one sentence, with <s> before it and </s> after."""
+        logprobs, _ = self._padded_logprobs([sentence])
+        return float(logprobs.sum())
+
+    def sentence_logprobs(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
+        """Total natural-log probability of each sentence (with <s> / </s> padding)."""
+        sentences = list(sentences)
+        logprobs, _ = self._padded_logprobs(sentences)
+        lengths = np.array([len(s) + 2 for s in sentences], dtype=np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        return np.add.reduceat(logprobs, starts) if len(sentences) else np.zeros(0)
+
+    def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
+        """exp(-mean log probability) over every token and one </s> per sentence (as KenLM).
+
+        Out-of-vocabulary tokens count, scored as <unk>.
+        """
+        if self.constant_backoff is not None:
+            raise TypeError(
+                f"{type(self).__name__} gives scores, not probabilities: perplexity is undefined"
+            )
+        logprobs, n_tokens = self._padded_logprobs(sentences)
+        if n_tokens == 0:
+            raise ValueError("perplexity needs at least one sentence")
+        return math.exp(-math.fsum(logprobs.tolist()) / n_tokens)
+
+    # ---- generation -------------------------------------------------------------------------
+
+    def generate(self, n: int, seed: int | None = None, temperature: float = 1.0,
+                 context: Sequence[str] | None = None) -> list[str]:
+        """Sample `n` tokens (a sentence end appears as '</s>', after which a new one starts).
+
+        `temperature=0` picks the most likely token each time; `context` defaults to ['<s>'].
+        """
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        if not (temperature >= 0 and math.isfinite(temperature)):
+            raise ValueError(f"temperature must be a finite number >= 0, got {temperature}")
+        rng = np.random.default_rng(seed)
+        bos = self._index.get(BOS, BOS_ID)
+        history = list(self._ids(context)) if context is not None else [bos]
+        window = max(self.order - 1, 0)
+        tokens: list[str] = []
+        for _ in range(n):
+            logprobs = self.next_token_logprobs(history[len(history) - window:] if window else [])
+            if temperature == 0:
+                choice = int(np.argmax(logprobs))
+            else:
+                scaled = logprobs / temperature
+                probs = np.exp(scaled - scaled.max())
+                choice = int(rng.choice(len(probs), p=probs / probs.sum()))
+            tokens.append(self.vocab[choice])
+            history = [bos] if self.vocab[choice] == EOS else [*history, choice]
+        return tokens
+
+    # ---- files ------------------------------------------------------------------------------
+
+    def save_arpa(self, path: str | Path) -> None:
+        """Write the model as an ARPA file (log10 probabilities and backoffs), KenLM/SRILM-ready."""
+        from seqlab.nlp.ngram.arpa import write_arpa
+
+        if self.constant_backoff is not None:
+            raise TypeError(f"{type(self).__name__} gives scores, not probabilities: "
+                            "it has no ARPA form (use save() instead)")
+        self._require_fitted()
+        write_arpa(path, self.vocab, self._keys, self._logprob, self._logbackoff)
+
+    def save(self, path: str | Path) -> None:
+        """Save to one .npz file (arrays plus a JSON header; no pickle), read back by `load`."""
+        self._require_fitted()
+        header = {"format": SAVE_FORMAT, "version": 1, "class": type(self).__name__,
+                  "config": self.config(), "vocab": self.vocab}
+        arrays: dict[str, np.ndarray] = {"header": np.array(json.dumps(header))}
+        for n, (k, p, b) in enumerate(zip(self._keys, self._logprob, self._logbackoff), 1):
+            arrays[f"keys_{n}"], arrays[f"logprob_{n}"], arrays[f"logbackoff_{n}"] = k, p, b
+        with open(path, "wb") as file:
+            np.savez(file, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> NgramLanguageModel:
+        """Load a model written by `save` (any smoothing method)."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"n-gram model file not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                if header.get("format") != SAVE_FORMAT:
+                    raise ValueError("not a seqlab n-gram model")
+                model_class = cls._registry[header["class"]]
+                model = model_class(**header["config"])
+                order = len([name for name in data.files if name.startswith("keys_")])
+                model._set_tables(
+                    header["vocab"],
+                    [data[f"keys_{n}"] for n in range(1, order + 1)],
+                    [data[f"logprob_{n}"] for n in range(1, order + 1)],
+                    [data[f"logbackoff_{n}"] for n in range(1, order + 1)],
+                )
+        except (ValueError, KeyError, OSError, TypeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path} is not a seqlab n-gram model file ({error})") from error
+        return model
+
+    def __repr__(self) -> str:
+        fitted = f", vocab_size={self.vocab_size}, counts={self.counts}" if self._flat else ""
+        return f"{type(self).__name__}(order={self.order}{fitted})"

@@ -1,0 +1,74 @@
+"""The fused path: each (layer, direction) is one autograd Function whose time loops run in
+Numba kernels (seqlab.autograd.kernels.recurrent_ops): one GEMM projects all inputs before the
+loop, only `h @ W_hh^T` runs per step, and the weight gradients are one GEMM each after it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqlab.autograd import Context, Function, Tensor
+from seqlab.autograd.kernels import recurrent_ops as ops
+
+
+def _bias_grads(ctx: Context, db_ih, db_hh):
+    return (db_ih if ctx.needs_input_grad[5] else None,
+            db_hh if ctx.needs_input_grad[6] else None)
+
+
+class LSTMLayer(Function):
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
+        out, h_n, c_n, saved = ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
+                                                      lengths, reverse)
+        ctx.save_for_backward(saved)
+        return out, h_n, c_n
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn, d_cn):
+        (saved,) = ctx.saved_tensors
+        dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.lstm_layer_backward(saved, d_out, d_hn,
+                                                                           d_cn)
+        return (dx, dh0, dc0, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
+
+
+class GRULayer(Function):
+    @staticmethod
+    def forward(ctx, x, h0, unused_c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
+        out, h_n, saved = ops.gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
+        ctx.save_for_backward(saved)
+        return out, h_n
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn):
+        (saved,) = ctx.saved_tensors
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = ops.gru_layer_backward(saved, d_out, d_hn)
+        return (dx, dh0, None, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
+
+
+class RNNLayer(Function):
+    @staticmethod
+    def forward(ctx, x, h0, nonlinearity, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
+        out, h_n, saved = ops.rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse,
+                                                nonlinearity)
+        ctx.save_for_backward(saved)
+        return out, h_n
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn):
+        (saved,) = ctx.saved_tensors
+        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = ops.rnn_layer_backward(saved, d_out, d_hn)
+        return (dx, dh0, None, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
+
+
+def run_direction(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple,
+                  lengths: np.ndarray | None, reverse: bool):
+    """One direction of one layer through its fused Function; returns (out, h_n, c_n)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    if mode == "lstm":
+        return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
+    if mode == "gru":
+        out, h_n = GRULayer.apply(x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
+        return out, h_n, None
+    nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
+    out, h_n = RNNLayer.apply(x, h0, nonlinearity, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
+    return out, h_n, None
