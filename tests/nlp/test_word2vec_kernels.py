@@ -38,10 +38,14 @@ def test_draw_negatives_is_bisect_left_on_the_cum_table(counts, seed):
     drawn = np.zeros(40, dtype=np.int64)
     after = kernels.draw_negatives(cum_table, guide, 40, seed, drawn)
     expected, expected_after = reference.draw_negatives(cum_table, 40, seed)
-    assert drawn.tolist() == expected == [
-        bisect.bisect_left(cum_table.tolist(), value)
-        for value in _values(seed, 40, int(cum_table[-1]))
-    ]
+    assert (
+        drawn.tolist()
+        == expected
+        == [
+            bisect.bisect_left(cum_table.tolist(), value)
+            for value in _values(seed, 40, int(cum_table[-1]))
+        ]
+    )
     assert after == expected_after
 
 

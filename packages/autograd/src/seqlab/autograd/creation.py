@@ -66,11 +66,13 @@ def full(size: Sequence[int], fill_value: float, dtype: Any = DEFAULT_DTYPE,
 
 
 def zeros_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros(other.shape, dtype=other.dtype if dtype is None else dtype), requires_grad=requires_grad)
+    dtype = other.dtype if dtype is None else dtype
+    return Tensor(np.zeros(other.shape, dtype=dtype), requires_grad=requires_grad)
 
 
 def ones_like(other: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones(other.shape, dtype=other.dtype if dtype is None else dtype), requires_grad=requires_grad)
+    dtype = other.dtype if dtype is None else dtype
+    return Tensor(np.ones(other.shape, dtype=dtype), requires_grad=requires_grad)
 
 
 def randn(*size: Any, generator: Generator = None, dtype: Any = DEFAULT_DTYPE,

@@ -485,13 +485,15 @@ class Tensor:
 
     def var(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
             unbiased: bool = True, correction: int | None = None) -> Tensor:
-        """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased)."""
+        """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased);
+        nan when N <= correction, as in PyTorch."""
         if correction is None:
             correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)
         axes = reduce.normalize_dims(dim, self.ndim)
         count = int(np.prod([self.shape[i] for i in axes]))
-        return (centered * centered).sum(dim, keepdim) / max(count - correction, 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
 
     def std(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
             unbiased: bool = True, correction: int | None = None) -> Tensor:

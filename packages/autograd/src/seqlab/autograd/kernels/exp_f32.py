@@ -29,7 +29,7 @@ _HIGHEST = 88.0296919
 
 def exp(x):
     """e ** x of a scalar (plain-Python body; jitted callers get a typed version)."""
-    return math.exp(x)
+    return math.inf if x > 709.0 else math.exp(x)  # inf where math.exp would raise
 
 
 @intrinsic

@@ -19,10 +19,12 @@ from numba import njit
 from .exp_f32 import exp
 
 # Reassociation lets LLVM vectorize the row sums; no nnan/ninf: infinite logits are inputs.
+# Only the row loops get these flags: across the mixed float32/float64 loss arithmetic they
+# would let LLVM round a float64 sum to float32 (losing the loss to the logits' magnitude).
 _FLAGS = {"contract", "reassoc", "nsz", "arcp"}
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FLAGS, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=_FLAGS)
 def _row_max(logits, i, classes):
     """Max of logits[i] with eight independent running maxima, so the loop does not wait on
     one long chain of dependent comparisons (twice as fast as the plain loop at 65 classes)."""
@@ -45,6 +47,44 @@ def _row_max(logits, i, classes):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FLAGS)
+def _exp_row(logits, i, peak, probs):
+    """probs[i] = exp(logits[i] - peak); returns their sum (in the logits' dtype)."""
+    exp_sum = logits.dtype.type(0)
+    for c in range(logits.shape[1]):
+        shifted = exp(logits[i, c] - peak)
+        probs[i, c] = shifted
+        exp_sum += shifted
+    return exp_sum
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FLAGS)
+def _scale_row(probs, i, factor):
+    for c in range(probs.shape[1]):
+        probs[i, c] *= factor
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FLAGS)
+def _exp_row_smoothed(logits, i, peak, probs, weight):
+    """As _exp_row, and also sum_c w_c * (logits[i, c] - peak) (w_c = 1 when weight is empty)
+    in the same loop, for label smoothing."""
+    exp_sum = logits.dtype.type(0)
+    shifted_sum = logits.dtype.type(0)
+    if weight.shape[0] > 0:
+        for c in range(logits.shape[1]):
+            shifted = logits[i, c] - peak
+            probs[i, c] = exp(shifted)
+            exp_sum += probs[i, c]
+            shifted_sum += weight[c] * shifted
+    else:
+        for c in range(logits.shape[1]):
+            shifted = logits[i, c] - peak
+            probs[i, c] = exp(shifted)
+            exp_sum += probs[i, c]
+            shifted_sum += shifted
+    return exp_sum, shifted_sum
+
+
+@njit(cache=True, error_model="numpy")
 def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_smoothing,
                                   probs, losses):
     """Fill probs (rows, C) and per-row losses (rows,); return (total, weight_sum, bad_row).
@@ -54,7 +94,6 @@ def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_s
     in the logits' dtype (vector lanes); the loss total and the weight sum in float64.
     """
     rows, classes = logits.shape
-    zero = logits.dtype.type(0)
     has_weight = weight.shape[0] > 0
     smoothing = label_smoothing > 0.0
     weight_total = 0.0
@@ -73,26 +112,17 @@ def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_s
         if target < 0 or target >= classes:
             return total, weight_sum, i
         peak = _row_max(logits, i, classes)
-        exp_sum = zero
-        for c in range(classes):
-            shifted = exp(logits[i, c] - peak)
-            probs[i, c] = shifted
-            exp_sum += shifted
-        inverse = 1.0 / exp_sum
-        for c in range(classes):
-            probs[i, c] *= inverse
+        if smoothing:
+            exp_sum, weighted_shifted = _exp_row_smoothed(logits, i, peak, probs, weight)
+        else:
+            exp_sum, weighted_shifted = _exp_row(logits, i, peak, probs), 0.0
+        _scale_row(probs, i, 1.0 / exp_sum)
         log_norm = np.log(float(exp_sum))
         target_weight = weight[target] if has_weight else 1.0
-        loss = -(logits[i, target] - peak - log_norm) * target_weight * (1.0 - label_smoothing)
+        target_shifted = float(logits[i, target] - peak)
+        loss = -(target_shifted - log_norm) * target_weight * (1.0 - label_smoothing)
         if smoothing:
             # sum_c w_c * log p_c = sum_c w_c * (x_c - peak) - W * log_norm
-            weighted_shifted = zero
-            if has_weight:
-                for c in range(classes):
-                    weighted_shifted += weight[c] * (logits[i, c] - peak)
-            else:
-                for c in range(classes):
-                    weighted_shifted += logits[i, c] - peak
             loss -= label_smoothing / classes * (weighted_shifted - weight_total * log_norm)
         losses[i] = loss
         total += loss

@@ -202,7 +202,7 @@ def stable_sigmoid(a: np.ndarray) -> np.ndarray:
     which only changes results already below the dtype's smallest normal number."""
     if a.dtype.kind != "f":
         a = a.astype(np.float32)
-    out = np.negative(a)
+    out = np.negative(a, out=np.empty_like(a))  # out= keeps 0-d results arrays
     np.minimum(out, _exp_limit(a.dtype), out=out)
     np.exp(out, out=out)
     out += 1

@@ -35,8 +35,14 @@ class GetItem(Function):
 
 def along_axis_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     """A full integer index that picks `index` along `axis` and every position elsewhere."""
-    grids = np.ogrid[tuple(slice(size) for size in index.shape)]
-    grids[axis] = index
+    grids = []
+    for dim, size in enumerate(index.shape):
+        if dim == axis:
+            grids.append(index)
+        else:
+            shape = [1] * index.ndim
+            shape[dim] = size
+            grids.append(np.arange(size).reshape(shape))
     return tuple(grids)
 
 

@@ -101,7 +101,8 @@ class LogSumExp(Function):
         axes = normalize_dims(dim, a.ndim)
         peak = np.max(a, axis=axes, keepdims=True)
         peak = np.where(np.isfinite(peak), peak, 0)
-        out = np.log(np.sum(np.exp(a - peak), axis=axes, keepdims=True)) + peak
+        with np.errstate(divide="ignore"):  # a slice of only -inf sums to 0: log gives -inf
+            out = np.log(np.sum(np.exp(a - peak), axis=axes, keepdims=True)) + peak
         ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
         return out if keepdim else np.squeeze(out, axis=axes)

@@ -1,4 +1,4 @@
-"""Numba kernels for word2vec training: skip-gram / CBOW with negative sampling or hierarchical softmax.
+"""Numba kernels for word2vec: skip-gram / CBOW, negative sampling or hierarchical softmax.
 
 Plain ``@njit`` functions on ndarrays; this module imports nothing else of the project.
 Random numbers come from the 48-bit linear congruential generator that word2vec.c and gensim use
@@ -45,7 +45,7 @@ def log_sigmoid(x: float) -> float:
 def negative_sampling_update(
     input_vector, syn1neg, target, negatives, num_negatives, alpha, work, compute_loss
 ):
-    """Score one input vector against its target and negatives; update syn1neg, add the input's step to work.
+    """Input vector vs its target and negatives: update syn1neg, add the input's step to work.
 
     Loss: -log sigmoid(v_target . h) - sum_k log sigmoid(-v_k . h). Each output row moves by
     ``-alpha * dloss/dv`` at once; the input's step ``-alpha * dloss/dh`` is accumulated in ``work``
@@ -81,7 +81,7 @@ def negative_sampling_update(
 def hierarchical_softmax_update(
     input_vector, syn1, points, codes, codelen, alpha, work, compute_loss
 ):
-    """Hierarchical-softmax step along one word's Huffman path; update syn1, add the input's step to work."""
+    """Hierarchical softmax on a word's Huffman path: update syn1, add the input's step to work."""
     size = input_vector.shape[0]
     loss = 0.0
     for b in range(codelen):
@@ -136,7 +136,7 @@ def draw_negatives(cum_table, cum_guide, num_negatives, next_random, negatives):
 
 @njit(cache=True, nogil=True)
 def subsample(words, sentence_ends, sample_ints, next_random, kept_words, kept_ends):
-    """Drop frequent words with gensim's keep probability; returns (next_random, number of kept words)."""
+    """Drop frequent words with gensim's keep probability; returns (next_random, kept count)."""
     num_kept = 0
     start = 0
     for s in range(sentence_ends.shape[0]):
@@ -157,8 +157,27 @@ def subsample(words, sentence_ends, sample_ints, next_random, kept_words, kept_e
 
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(
-    syn0, syn1neg, syn1, words, sentence_ends, sample_ints, cum_table, cum_guide, codes, points,
-    codelens, sg, negative, hs, window, cbow_mean, alpha_start, alpha_end, next_random, work, neu1,
+    syn0,
+    syn1neg,
+    syn1,
+    words,
+    sentence_ends,
+    sample_ints,
+    cum_table,
+    cum_guide,
+    codes,
+    points,
+    codelens,
+    sg,
+    negative,
+    hs,
+    window,
+    cbow_mean,
+    alpha_start,
+    alpha_end,
+    next_random,
+    work,
+    neu1,
     compute_loss,
 ):
     """Train on one chunk of sentences (word indices, sentence end offsets) in place.
@@ -196,13 +215,28 @@ def train_chunk(
                     work[:] = 0.0
                     if hs:
                         loss += hierarchical_softmax_update(
-                            input_vector, syn1, points[word], codes[word], codelens[word], alpha, work,
+                            input_vector,
+                            syn1,
+                            points[word],
+                            codes[word],
+                            codelens[word],
+                            alpha,
+                            work,
                             compute_loss,
                         )
                     if negative:
-                        next_random = draw_negatives(cum_table, cum_guide, negative, next_random, negatives)
+                        next_random = draw_negatives(
+                            cum_table, cum_guide, negative, next_random, negatives
+                        )
                         loss += negative_sampling_update(
-                            input_vector, syn1neg, word, negatives, negative, alpha, work, compute_loss
+                            input_vector,
+                            syn1neg,
+                            word,
+                            negatives,
+                            negative,
+                            alpha,
+                            work,
+                            compute_loss,
                         )
                     for a in range(size):
                         input_vector[a] += work[a]
@@ -224,10 +258,19 @@ def train_chunk(
                 work[:] = 0.0
                 if hs:
                     loss += hierarchical_softmax_update(
-                        neu1, syn1, points[word], codes[word], codelens[word], alpha, work, compute_loss
+                        neu1,
+                        syn1,
+                        points[word],
+                        codes[word],
+                        codelens[word],
+                        alpha,
+                        work,
+                        compute_loss,
                     )
                 if negative:
-                    next_random = draw_negatives(cum_table, cum_guide, negative, next_random, negatives)
+                    next_random = draw_negatives(
+                        cum_table, cum_guide, negative, next_random, negatives
+                    )
                     loss += negative_sampling_update(
                         neu1, syn1neg, word, negatives, negative, alpha, work, compute_loss
                     )

@@ -1,4 +1,4 @@
-"""KeyedVectors: word -> vector lookup, similarity queries and evaluations, with gensim's names and semantics."""
+"""KeyedVectors: word vectors, similarity and evaluations, with gensim's names and semantics."""
 
 import itertools
 from collections.abc import Iterable, Sequence
@@ -52,7 +52,7 @@ class KeyedVectors:
         return self.get_index(key, -1) >= 0
 
     def get_index(self, key: Key, default: int | None = None) -> int:
-        """Row of key in vectors; an int in range is its own index. KeyError naming key when absent."""
+        """Row of key in vectors (an int in range is its own); KeyError naming an absent key."""
         index = self.key_to_index.get(key, -1)  # type: ignore[arg-type]
         if index >= 0:
             return index
@@ -165,7 +165,7 @@ class KeyedVectors:
         topn: int | None = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]] | np.ndarray:
-        """Keys nearest (cosine) to the mean of unit positive vectors minus negative ones (3CosAdd)."""
+        """Keys nearest (cosine) to the mean of unit positive minus negative vectors (3CosAdd)."""
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _as_list(positive), _as_list(negative)
@@ -219,7 +219,9 @@ class KeyedVectors:
     def _best(self, dists: np.ndarray, topn: int, exclude: list[int]) -> list[tuple[str, float]]:
         """Top-n (key, score), highest first, leaving out the query's own keys."""
         count = min(topn + len(exclude), len(dists))
-        best = np.argpartition(-dists, count - 1)[:count] if count < len(dists) else np.arange(count)
+        best = (
+            np.argpartition(-dists, count - 1)[:count] if count < len(dists) else np.arange(count)
+        )
         best = best[np.argsort(-dists[best], kind="stable")]
         result = [(self.index_to_key[i], float(dists[i])) for i in best if i not in exclude]
         return result[:topn]
@@ -230,7 +232,9 @@ class KeyedVectors:
 
     similar_by_word = similar_by_key
 
-    def similar_by_vector(self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None):
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int = 10, restrict_vocab: int | None = None
+    ):
         """Keys nearest to a vector."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
 
@@ -238,7 +242,9 @@ class KeyedVectors:
         """The word furthest from the mean of the unit vectors of the (known) words."""
         used = [word for word in words if word in self]
         if not used:
-            raise ValueError(f"cannot select a word from an empty list: none of {list(words)} is known")
+            raise ValueError(
+                f"cannot select a word from an empty list: none of {list(words)} is known"
+            )
         vectors = np.vstack([self.get_vector(word, norm=True) for word in used]).astype(np.float32)
         mean = self.get_mean_vector(vectors, post_normalize=True)
         dists = np.dot(vectors, mean)
@@ -262,7 +268,7 @@ class KeyedVectors:
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
     ):
-        """Correlation with human similarity scores: ((pearson, p), (spearman, p), oov_ratio %), as gensim."""
+        """Correlation with human scores: ((pearson, p), (spearman, p), oov %), as gensim."""
         ok_vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
         gold, model, oov = [], [], 0
         original, self.key_to_index = self.key_to_index, ok_vocab
@@ -306,7 +312,7 @@ class KeyedVectors:
     ) -> tuple[float, list[dict]]:
         """Analogy accuracy a:b :: c:? by 3CosAdd over the top restrict_vocab words, as gensim.
 
-        Returns (accuracy, sections); each section is {'section', 'correct', 'incorrect'} and the last
+        Returns (accuracy, sections); each section is {'section', 'correct', 'incorrect'}, the last
         one is 'Total accuracy'.
         """
         ok_vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
@@ -321,7 +327,9 @@ class KeyedVectors:
                     section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
                     continue
                 if not section:
-                    raise ValueError(f"Missing section header before line #{line_number} in {analogies}")
+                    raise ValueError(
+                        f"Missing section header before line #{line_number} in {analogies}"
+                    )
                 words = [w.upper() for w in line.split()] if case_insensitive else line.split()
                 if len(words) != 4:
                     continue  # gensim skips invalid lines
@@ -348,7 +356,9 @@ class KeyedVectors:
     def _solve_analogy(self, a, b, c, ok_vocab, restrict_vocab, case_insensitive) -> str | None:
         original, self.key_to_index = self.key_to_index, ok_vocab
         try:
-            sims = self.most_similar(positive=[b, c], negative=[a], topn=5, restrict_vocab=restrict_vocab)
+            sims = self.most_similar(
+                positive=[b, c], negative=[a], topn=5, restrict_vocab=restrict_vocab
+            )
         finally:
             self.key_to_index = original
         predicted = None
@@ -361,7 +371,7 @@ class KeyedVectors:
     # ---- files ----------------------------------------------------------------------------------
 
     def save_word2vec_format(self, fname: str | Path, binary: bool = False) -> None:
-        """Write the vectors in word2vec.c text or binary format, most frequent words first when counts are known."""
+        """Write word2vec.c text or binary format, most frequent words first if counts are known."""
         order = np.arange(len(self))
         if self.counts is not None:
             order = np.argsort(-self.counts, kind="stable")
@@ -377,7 +387,7 @@ class KeyedVectors:
         unicode_errors: str = "strict",
         limit: int | None = None,
     ) -> "KeyedVectors":
-        """Read a word2vec.c text or binary file; a duplicate word keeps its first vector (as gensim)."""
+        """Read a word2vec.c text or binary file; a repeated word keeps its first vector."""
         keys, vectors = read_word2vec_format(fname, binary, limit, encoding, unicode_errors)
         first = {}
         for row, key in enumerate(keys):

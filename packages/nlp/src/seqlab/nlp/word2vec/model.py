@@ -159,7 +159,9 @@ class Word2Vec:
     ) -> tuple[int, int]:
         """Train for `epochs` passes; returns (effective words trained, raw words seen)."""
         if not len(self.wv):
-            raise ValueError("build the vocabulary first: call build_vocab(sentences) before train()")
+            raise ValueError(
+                "build the vocabulary first: call build_vocab(sentences) before train()"
+            )
         sentences = _sentences(corpus_iterable, corpus_file)
         epochs = self.epochs if epochs is None else epochs
         if compute_loss is not None:
@@ -214,7 +216,9 @@ class Word2Vec:
         try:
             done_words = done_sentences = 0
             for words, ends, raw_words, sentence_count in self._encoded_chunks(sentences):
-                start = schedule.alpha(epoch, done_words, done_sentences, total_words, total_examples)
+                start = schedule.alpha(
+                    epoch, done_words, done_sentences, total_words, total_examples
+                )
                 done_words += raw_words
                 done_sentences += sentence_count
                 end = schedule.alpha(epoch, done_words, done_sentences, total_words, total_examples)
@@ -268,8 +272,10 @@ class Word2Vec:
                 failed = True
                 results.put(error)
 
-    def _encoded_chunks(self, sentences: Sentences) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
-        """Yield (word indices, sentence ends, raw words, sentences) per ~batch_words in-vocabulary words."""
+    def _encoded_chunks(
+        self, sentences: Sentences
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
+        """Yield (word indices, sentence ends, raw words, sentences), ~batch_words words each."""
         get = self.wv.key_to_index.get
         words: list[int] = []
         ends: list[int] = []
@@ -312,7 +318,9 @@ class _AlphaSchedule:
 def _sentences(corpus_iterable: Sentences | None, corpus_file: str | Path | None) -> Sentences:
     """The training input: an iterable of token lists, or the lines of corpus_file."""
     if (corpus_iterable is None) == (corpus_file is None):
-        raise ValueError("pass exactly one of corpus_iterable (token lists) or corpus_file (a path)")
+        raise ValueError(
+            "pass exactly one of corpus_iterable (token lists) or corpus_file (a path)"
+        )
     if corpus_file is not None:
         return LineSentences(corpus_file)
     if isinstance(corpus_iterable, Iterator):

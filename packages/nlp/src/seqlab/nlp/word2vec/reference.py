@@ -21,7 +21,7 @@ def _log_sigmoid(x: float) -> float:
 
 
 def draw_negatives(cum_table: np.ndarray, count: int, next_random: int) -> tuple[list[int], int]:
-    """Negative word indices by bisect_left on the cumulative table, and the advanced random state."""
+    """Negative word indices by bisect_left on the cumulative table, and the next random state."""
     drawn = []
     for _ in range(count):
         value = (next_random >> 16) % int(cum_table[-1])
@@ -58,8 +58,24 @@ def hierarchical_softmax_update(input_vector, syn1, points, codes, alpha, work):
 
 
 def train_chunk(
-    syn0, syn1neg, syn1, words, sentence_ends, sample_ints, cum_table, codes, points, codelens,
-    sg, negative, hs, window, cbow_mean, alpha_start, alpha_end, next_random,
+    syn0,
+    syn1neg,
+    syn1,
+    words,
+    sentence_ends,
+    sample_ints,
+    cum_table,
+    codes,
+    points,
+    codelens,
+    sg,
+    negative,
+    hs,
+    window,
+    cbow_mean,
+    alpha_start,
+    alpha_end,
+    next_random,
 ):
     """Reference of kernels.train_chunk: returns (next_random, effective_words, loss)."""
     sentences, start = [], 0
@@ -89,7 +105,9 @@ def train_chunk(
                 for context_word in context:
                     work = np.zeros_like(syn0[0])
                     if hs:
-                        loss += hierarchical_softmax_update(syn0[context_word], syn1, *path, alpha, work)
+                        loss += hierarchical_softmax_update(
+                            syn0[context_word], syn1, *path, alpha, work
+                        )
                     if negative:
                         drawn, next_random = draw_negatives(cum_table, negative, next_random)
                         loss += negative_sampling_update(

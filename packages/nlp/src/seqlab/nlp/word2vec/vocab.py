@@ -26,7 +26,7 @@ class VocabCounts:
 
 
 def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> VocabCounts:
-    """Count words; when more than max_vocab_size distinct words are held, prune the rarest (gensim's rule)."""
+    """Count words; above max_vocab_size distinct words, prune the rarest (gensim's rule)."""
     counts: Counter[str] = Counter()
     total_words = 0
     sentence_count = 0
@@ -34,14 +34,14 @@ def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None
     for sentence in sentences:
         if isinstance(sentence, str):
             raise TypeError(
-                "each sentence must be a list of tokens, got a str: split your text into words first "
+                "each sentence must be a list of tokens, got a str: split your text into words "
                 "(or pass corpus_file= for a text file with one sentence per line)"
             )
         counts.update(sentence)
         total_words += len(sentence)
         sentence_count += 1
         if max_vocab_size and len(counts) > max_vocab_size:
-            # gensim's utils.prune_vocab: drop words with count < min_reduce, raise the bar each time
+            # gensim's utils.prune_vocab: drop counts < min_reduce, raise the bar each time
             for word in [w for w, c in counts.items() if c < min_reduce]:
                 del counts[word]
             min_reduce += 1
@@ -59,7 +59,7 @@ class Vocabulary:
 
 
 def build_vocabulary(raw: VocabCounts, min_count: int, sample: float) -> Vocabulary:
-    """Apply min_count, sort by descending frequency (ties as gensim) and compute subsampling thresholds."""
+    """Apply min_count, sort by descending count (ties as gensim), set subsampling thresholds."""
     kept = [(word, count) for word, count in raw.counts.items() if count >= min_count]
     counts = np.array([count for _, count in kept], dtype=np.int64)
     # gensim sort_by_descending_frequency: lexsort((-indices, -counts))
@@ -107,7 +107,7 @@ class _HeapItem(NamedTuple):
 
 @dataclass
 class HuffmanTree:
-    """Per-word paths in padded arrays: codes (0/1), points (inner-node rows of syn1), code lengths."""
+    """Per-word paths, padded: codes (0/1), points (inner-node rows of syn1), code lengths."""
 
     codes: np.ndarray  # int8 (V, max_depth)
     points: np.ndarray  # int64 (V, max_depth)
@@ -115,13 +115,15 @@ class HuffmanTree:
 
 
 def build_huffman_tree(counts: np.ndarray) -> HuffmanTree:
-    """Huffman tree over word counts, built exactly like gensim's _build_heap / _assign_binary_codes."""
+    """Huffman tree over word counts, built like gensim's _build_heap / _assign_binary_codes."""
     vocab_size = len(counts)
     heap = [_HeapItem(int(c), i, None, None) for i, c in enumerate(counts.tolist())]
     heapq.heapify(heap)
     for inner in range(vocab_size - 1):
         first, second = heapq.heappop(heap), heapq.heappop(heap)
-        heapq.heappush(heap, _HeapItem(first.count + second.count, inner + vocab_size, first, second))
+        heapq.heappush(
+            heap, _HeapItem(first.count + second.count, inner + vocab_size, first, second)
+        )
     paths: list[tuple[list[int], list[int]]] = [([], [])] * vocab_size
     stack = [(heap[0], [], [])] if heap else []
     while stack:

@@ -1,0 +1,240 @@
+"""`seqlab ngram train|eval|generate|export-arpa`: count-based language models with ARPA files."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output, write_stream
+from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.inputs import corpus_lines
+
+app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
+                  no_args_is_help=True)
+
+SMOOTHING = ("kneser-ney", "witten-bell", "add-k", "laplace", "mle", "stupid-backoff")
+# ARPA separates tokens by whitespace, so a character-level model spells the space as this.
+SPACE = "\u2581"
+
+
+def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[list[str]]:
+    """Token lists, one per line: words (punctuation kept) or characters."""
+    from seqlab.nlp.tokenizers import WordTokenizer
+
+    tokenizer = WordTokenizer(lowercase=lowercase)
+    for line in lines:
+        line = line.lower() if lowercase else line
+        if level == "char":
+            yield [SPACE if ch == " " else ch for ch in line]
+        else:
+            yield tokenizer.tokenize(line)
+
+
+def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
+    from seqlab.nlp import ngram
+
+    if smoothing == "kneser-ney":
+        return ngram.KneserNey(order, unk_cutoff=unk_cutoff)
+    if smoothing == "witten-bell":
+        return ngram.WittenBell(order, unk_cutoff=unk_cutoff)
+    if smoothing == "add-k":
+        return ngram.AddK(order, k=k, unk_cutoff=unk_cutoff)
+    if smoothing == "laplace":
+        return ngram.Laplace(order, unk_cutoff=unk_cutoff)
+    if smoothing == "mle":
+        return ngram.MLE(order, unk_cutoff=unk_cutoff)
+    if smoothing == "stupid-backoff":
+        return ngram.StupidBackoff(order, unk_cutoff=unk_cutoff)
+    raise CliError(f"--smoothing must be one of {', '.join(SMOOTHING)}, got {smoothing!r}",
+                   code=2)
+
+
+def load_ngram(path: Path):
+    """An n-gram model from an ARPA file or a seqlab .npz model file."""
+    from seqlab.nlp import ngram
+
+    require_file(path, "n-gram model")
+    try:
+        if path.suffix == ".arpa" or path.read_bytes()[:64].lstrip().startswith(b"\\data\\"):
+            return ngram.load_arpa(path)
+        return ngram.load(path)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        raise CliError(f"{error}".split("\n")[0]) from error
+
+
+def is_char_level(model) -> bool:
+    from seqlab.nlp.ngram import BOS, EOS, UNK
+
+    words = [w for w in model.vocab if w not in (BOS, EOS, UNK)]
+    return bool(words) and all(len(w) == 1 for w in words)
+
+
+def save_model(model, out: Path) -> None:
+    if out.suffix == ".arpa":
+        try:
+            model.save_arpa(out)
+        except TypeError as error:
+            raise CliError(f"{error}; write a .npz file instead") from error
+    else:
+        model.save(out)
+
+
+@app.command("train")
+def train(
+    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
+    out: Path = typer.Option(Path("model.arpa"), "--out", "-o",
+                             help=".arpa (KenLM/SRILM) or .npz (seqlab)."),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
+    order: int = typer.Option(3, "--order", "-n"),
+    smoothing: str = typer.Option("kneser-ney", "--smoothing", "-s",
+                                  help=", ".join(SMOOTHING)),
+    k: float = typer.Option(1.0, "--k", help="add-k's k."),
+    level: str = typer.Option("word", "--level", help="word or char."),
+    unk_cutoff: int = typer.Option(1, "--unk-cutoff",
+                                   help="Words seen fewer times become <unk>."),
+    lowercase: bool = typer.Option(False, "--lowercase"),
+    as_json: bool = typer.Option(False, "--json"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Count n-grams and write a smoothed model.
+
+    Example: seqlab ngram train corpus.txt --order 3 --smoothing kneser-ney --out corpus.arpa
+    """
+    require_range("--order", order, 1)
+    require_range("--unk-cutoff", unk_cutoff, 1)
+    require_range("--k", k, 0, low_open=True)
+    if level not in ("word", "char"):
+        raise CliError(f"--level must be word or char, got {level!r}", code=2)
+    require_output_path(out)
+    output = Output(quiet, as_json)
+    model = build_model(smoothing, order, k, unk_cutoff)
+    sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
+    if not sentences:
+        raise CliError("the corpus has no tokens to count")
+    started = time.perf_counter()
+    model.fit(sentences)
+    seconds = time.perf_counter() - started
+    save_model(model, out)
+    tokens = sum(len(s) for s in sentences)
+    output.result(
+        {"path": str(out), "order": order, "smoothing": smoothing, "sentences": len(sentences),
+         "tokens": tokens, "vocab_size": model.vocab_size, "ngram_counts": model.counts,
+         "seconds": seconds},
+        f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
+        f"wrote {out}",
+    )
+
+
+@app.command("eval")
+def evaluate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
+    corpus: str = typer.Option(None, "--corpus"),
+    lowercase: bool = typer.Option(False, "--lowercase"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Perplexity (one </s> per sentence, as KenLM) and bits per token.
+
+    Example: seqlab ngram eval corpus.arpa test.txt
+    """
+    model = load_ngram(model_path)
+    level = "char" if is_char_level(model) else "word"
+    sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
+    if not sentences:
+        raise CliError("the test text has no tokens")
+    perplexity = model.perplexity(sentences)
+    tokens = sum(len(s) + 1 for s in sentences)
+    Output(as_json=as_json).result(
+        {"perplexity": perplexity, "bits_per_token": math.log2(perplexity),
+         "tokens": tokens, "sentences": len(sentences)},
+        f"perplexity {perplexity:.4f}  ({math.log2(perplexity):.4f} bits per token, "
+        f"{tokens:,} tokens incl. </s>)",
+    )
+
+
+@app.command("generate")
+def generate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    prompt: str = typer.Option("", "--prompt", "-p"),
+    length: int = typer.Option(50, "--length", "-n", help="Tokens to generate."),
+    temperature: float = typer.Option(1.0, "--temperature", "-t"),
+    top_k: int = typer.Option(None, "--top-k"),
+    top_p: float = typer.Option(None, "--top-p"),
+    greedy: bool = typer.Option(False, "--greedy"),
+    seed: int = typer.Option(None, "--seed"),
+) -> None:
+    """Stream sampled text from an n-gram model (a sentence end starts a new line).
+
+    Example: seqlab ngram generate corpus.arpa --length 40 --seed 1
+    """
+    from seqlab.nlp.generation import ContextWindowModel, SamplingOptions, sample
+    from seqlab.nlp.ngram import BOS, EOS
+
+    require_range("--length", length, 0)
+    require_range("--temperature", temperature, 0)
+    require_range("--top-p", top_p, 0, 1, low_open=True)
+    require_range("--top-k", top_k, 1)
+    model = load_ngram(model_path)
+    char_level = is_char_level(model)
+    bos = model.vocab.index(BOS)
+    start = [bos]
+    if prompt:
+        tokens = next(sentences_of([prompt], "char" if char_level else "word", False))
+        start += [model.token_id(t) for t in tokens]
+    token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
+                                     max(model.order - 1, 0), start)
+    options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
+                              top_p=top_p, greedy=greedy, seed=seed)
+    if prompt:
+        write_stream(prompt)
+    separator = "" if char_level else " "
+    for token_id in _restarting(token_model, bos, model.vocab.index(EOS), options):
+        word = model.vocab[token_id]
+        if word == EOS:
+            write_stream("\n")
+        else:
+            write_stream((" " if word == SPACE else word) if char_level else separator + word)
+    write_stream("\n")
+
+
+def _restarting(token_model, bos: int, eos: int, options) -> Iterator[int]:
+    """Sample, starting a fresh sentence context (<s>) after every </s>."""
+    from dataclasses import replace
+
+    from seqlab.nlp.generation import sample
+
+    remaining = options.max_tokens
+    state = token_model.initial_state()
+    seed_rng = options.seed
+    while remaining > 0:
+        run = replace(options, max_tokens=remaining, stop_tokens=frozenset({eos}), seed=seed_rng)
+        produced = 0
+        for token in sample(token_model, (), run, state=state):
+            produced += 1
+            yield token
+        remaining -= produced
+        state = token_model.advance((), bos)
+        seed_rng = None if seed_rng is None else seed_rng + 1
+
+
+@app.command("export-arpa")
+def export_arpa(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    out: Path = typer.Argument(..., help="ARPA file to write."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Write a model as an ARPA file (KenLM, SRILM).
+
+    Example: seqlab ngram export-arpa model.npz model.arpa
+    """
+    model = load_ngram(model_path)
+    require_output_path(out)
+    try:
+        model.save_arpa(out)
+    except TypeError as error:
+        raise CliError(str(error)) from error
+    Output(as_json=as_json).result({"path": str(out)}, f"Wrote {out}")

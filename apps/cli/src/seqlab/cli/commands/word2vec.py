@@ -1,0 +1,217 @@
+"""`seqlab word2vec train|similar|analogy|evaluate|export`: skip-gram / CBOW vectors."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.inputs import corpus_lines
+from seqlab.cli.progress import make_progress, rate_text
+
+app = typer.Typer(help="Train and query word2vec vectors (gensim-compatible files).",
+                  no_args_is_help=True)
+
+
+def _is_binary(path: Path, binary: bool | None) -> bool:
+    return binary if binary is not None else path.suffix in (".bin", ".w2v")
+
+
+def load_vectors(path: Path, binary: bool | None = None):
+    """KeyedVectors from a word2vec text or binary file, or a CliError naming the problem."""
+    from seqlab.nlp.word2vec import KeyedVectors
+
+    require_file(path, "vectors file")
+    try:
+        return KeyedVectors.load_word2vec_format(path, binary=_is_binary(path, binary))
+    except (ValueError, UnicodeDecodeError, OSError) as error:
+        raise CliError(f"cannot read vectors from {path}: {error} "
+                       "(is it a word2vec text file, or binary with --binary?)") from error
+
+
+class _ProgressCallback:
+    def __init__(self, progress, task) -> None:
+        self.progress, self.task, self.started = progress, task, time.perf_counter()
+        self.losses: list[float] = []
+
+    def on_progress(self, model, words_done: int, total_words: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        self.progress.update(self.task, completed=words_done, total=total_words,
+                             rate=rate_text(words_done, elapsed, "words"))
+
+    def on_epoch_end(self, model, epoch: int, loss, words_per_sec: float) -> None:
+        if loss is not None:
+            self.losses.append(float(loss))
+            self.progress.update(self.task, info=f"epoch {epoch + 1} loss {loss:,.0f}")
+
+
+@app.command("train")
+def train(
+    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
+    out: Path = typer.Option(Path("vectors.txt"), "--out", "-o",
+                             help="Vectors file (.bin = binary)."),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus (lee, wiki) with no FILES."),
+    cbow: bool = typer.Option(False, "--cbow/--sg", help="CBOW instead of skip-gram."),
+    dim: int = typer.Option(100, "--dim", help="Vector size."),
+    window: int = typer.Option(5, "--window"),
+    min_count: int = typer.Option(5, "--min-count"),
+    negative: int = typer.Option(5, "--negative", help="Negative samples (0 with --hs)."),
+    hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax."),
+    sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold."),
+    epochs: int = typer.Option(5, "--epochs"),
+    workers: int = typer.Option(2, "--workers"),
+    seed: int = typer.Option(1, "--seed"),
+    lowercase: bool = typer.Option(True, "--lowercase/--keep-case"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: by suffix)."),
+    as_json: bool = typer.Option(False, "--json"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Train word vectors.
+
+    Example: seqlab word2vec train --corpus wiki --dim 100 --epochs 5 --out wiki.txt
+    """
+    from seqlab.nlp.tokenizers import WordTokenizer
+    from seqlab.nlp.word2vec import Word2Vec
+
+    for name, value in (("--dim", dim), ("--window", window), ("--epochs", epochs),
+                        ("--workers", workers), ("--min-count", min_count)):
+        require_range(name, value, 1)
+    require_range("--negative", negative, 0)
+    require_output_path(out)
+    output = Output(quiet, as_json)
+    tokenizer = WordTokenizer(lowercase=lowercase)
+    sentences = [s for s in (tokenizer.tokenize(line) for line in
+                             corpus_lines(files, corpus or ("lee" if not files else None))) if s]
+    if not sentences:
+        raise CliError("the corpus has no words to train on")
+    try:
+        model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
+                         sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
+                         workers=workers, seed=seed, compute_loss=True)
+        model.build_vocab(sentences)
+    except ValueError as error:
+        raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
+    started = time.perf_counter()
+    with make_progress("words", output.show_progress) as progress:
+        task = progress.add_task("word2vec", total=None, rate="", info="")
+        callback = _ProgressCallback(progress, task)
+        trained, raw = model.train(sentences, total_words=model.corpus_total_words,
+                                   epochs=epochs, callbacks=[callback])
+    seconds = time.perf_counter() - started
+    model.wv.save_word2vec_format(out, binary=_is_binary(out, binary))
+    output.result(
+        {"path": str(out), "vocabulary": len(model.wv), "dim": dim, "effective_words": trained,
+         "raw_words": raw, "seconds": seconds, "words_per_sec": trained / max(seconds, 1e-9),
+         "epoch_losses": callback.losses},
+        f"Wrote {len(model.wv):,} vectors of size {dim} to {out} "
+        f"({rate_text(trained, seconds, 'words')})",
+    )
+
+
+@app.command("similar")
+def similar(
+    vectors: Path = typer.Argument(..., help="Vectors file."),
+    words: list[str] = typer.Argument(..., help="Positive words (prefix with - to subtract)."),
+    topn: int = typer.Option(10, "--topn"),
+    binary: bool = typer.Option(None, "--binary/--text"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Nearest words by cosine similarity.
+
+    Example: seqlab word2vec similar vectors.txt king -man woman
+    """
+    require_range("--topn", topn, 1)
+    kv = load_vectors(vectors, binary)
+    positive = [w for w in words if not w.startswith("-") or w == "-"]
+    negative = [w[1:] for w in words if w.startswith("-") and w != "-"]
+    try:
+        results = kv.most_similar(positive=positive, negative=negative, topn=topn)
+    except KeyError as error:
+        raise CliError(f"{error.args[0] if error.args else error} (not in {vectors})") from error
+    Output(as_json=as_json).result(
+        {"query": words, "similar": [{"word": w, "similarity": float(s)} for w, s in results]},
+        "\n".join(f"{s:7.4f}  {w}" for w, s in results),
+    )
+
+
+@app.command("analogy")
+def analogy(
+    vectors: Path = typer.Argument(...),
+    a: str = typer.Argument(..., help="a in a : b :: c : ?"),
+    b: str = typer.Argument(...),
+    c: str = typer.Argument(...),
+    topn: int = typer.Option(5, "--topn"),
+    binary: bool = typer.Option(None, "--binary/--text"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Solve a : b :: c : ? (b - a + c).
+
+    Example: seqlab word2vec analogy vectors.txt man king woman
+    """
+    kv = load_vectors(vectors, binary)
+    try:
+        results = kv.most_similar(positive=[b, c], negative=[a], topn=topn)
+    except KeyError as error:
+        raise CliError(f"{error.args[0] if error.args else error} (not in {vectors})") from error
+    Output(as_json=as_json).result(
+        {"analogy": [a, b, c], "answers": [{"word": w, "similarity": float(s)}
+                                           for w, s in results]},
+        "\n".join(f"{s:7.4f}  {w}" for w, s in results),
+    )
+
+
+@app.command("evaluate")
+def evaluate(
+    vectors: Path = typer.Argument(...),
+    pairs: list[Path] = typer.Option(None, "--pairs", help="Word-pair files (default: "
+                                     "embedded WordSim-353 and SimLex-999)."),
+    analogies: Path = typer.Option(None, "--analogies", help="Analogy file (default: "
+                                   "embedded questions-words)."),
+    binary: bool = typer.Option(None, "--binary/--text"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Spearman correlation on word-similarity sets and analogy accuracy.
+
+    Example: seqlab word2vec evaluate vectors.txt
+    """
+    from seqlab.nlp import corpora
+
+    kv = load_vectors(vectors, binary)
+    pair_files = [(p.name, p) for p in pairs] if pairs else [
+        (name, corpora.corpus_path(name)) for name in ("wordsim353", "simlex999")]
+    analogy_file = analogies or corpora.corpus_path("questions-words")
+    report: dict[str, dict] = {}
+    for name, path in pair_files:
+        require_file(Path(path), "word-pair file")
+        pearson, spearman, oov = kv.evaluate_word_pairs(path)
+        report[name] = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
+                        "oov_percent": float(oov)}
+    require_file(Path(analogy_file), "analogy file")
+    accuracy, _sections = kv.evaluate_word_analogies(analogy_file)
+    report["analogies"] = {"accuracy": float(accuracy)}
+    if as_json:
+        Output(as_json=True).result(report)
+        return
+    for name, values in report.items():
+        stdout.print(f"{name:>16}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
+
+
+@app.command("export")
+def export(
+    vectors: Path = typer.Argument(..., help="Vectors file to convert."),
+    out: Path = typer.Argument(..., help="Output file."),
+    binary: bool = typer.Option(None, "--binary/--text", help="Output format (default: suffix)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Convert between word2vec text and binary formats (both read by gensim).
+
+    Example: seqlab word2vec export vectors.txt vectors.bin --binary
+    """
+    kv = load_vectors(vectors)
+    require_output_path(out)
+    kv.save_word2vec_format(out, binary=_is_binary(out, binary))
+    Output(as_json=as_json).result({"path": str(out), "vectors": len(kv)},
+                                   f"Wrote {len(kv):,} vectors to {out}")
