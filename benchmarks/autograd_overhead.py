@@ -7,7 +7,9 @@ Two workloads, forward + backward, timed as medians over many repeats:
 
 Run:  uv run python benchmarks/autograd_overhead.py [--peer-python /work/peers/bin/python]
 The PyTorch half runs in a subprocess (this script with --torch) under the peer interpreter
-(default: $SEQLAB_PEER_PYTHON; skipped with a message when neither is given).
+(default: $SEQLAB_PEER_PYTHON; skipped with a message when neither is given). Timed blocks
+alternate between the two so that both see the same machine load; `ratio` is the median of
+the per-block ratios seqlab / PyTorch (below 1: seqlab is faster).
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ TARGET_RATIOS = {
 def load_corpus(path: Path) -> tuple[np.ndarray, list[str]]:
     """Character ids (int64) of the whole file and the sorted character vocabulary."""
     if not path.is_file():
-        raise FileNotFoundError(f"corpus {path} not found: pass --corpus PATH to tinyshakespeare.txt")
+        raise FileNotFoundError(
+            f"corpus {path} not found: pass --corpus PATH to tinyshakespeare.txt")
     text = path.read_text(encoding="utf-8")
     chars = sorted(set(text))
     lookup = np.zeros(max(map(ord, chars)) + 1, dtype=np.int64)
@@ -123,15 +124,15 @@ class SeqlabCharLM:
         self.state = detach_state(state)
         return float(loss.data)
 
-    def mean_loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
-        """Mean cross-entropy (nats) of (T, N) chunks run from a zero state, no gradients."""
+    def evaluate(self, inputs: np.ndarray, targets: np.ndarray, state=None):
+        """Mean cross-entropy (nats) of a (T, N) chunk from `state`, no gradients; new state."""
         from seqlab.autograd import no_grad
 
         with no_grad():
-            logits, _ = self.logits(inputs, None)
+            logits, state = self.logits(inputs, state)
             loss = self._functional.cross_entropy(logits.reshape(-1, self.vocab),
                                                   targets.reshape(-1))
-        return float(loss.data)
+        return float(loss.data), state
 
 
 def detach_state(state):
@@ -176,13 +177,13 @@ class TorchCharLM:
                       else state.detach())
         return float(loss.item())
 
-    def mean_loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+    def evaluate(self, inputs: np.ndarray, targets: np.ndarray, state=None):
         torch = self.torch
         with torch.no_grad():
-            logits, _ = self.logits(torch.from_numpy(inputs), None)
+            logits, state = self.logits(torch.from_numpy(inputs), state)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, self.vocab),
                                                      torch.from_numpy(targets).reshape(-1))
-        return float(loss.item())
+        return float(loss.item()), state
 
 
 # ---------------------------------------------------------------- phase profile (seqlab)

@@ -27,13 +27,12 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 VOCAB, GEN_HIDDEN, GEN_LAYERS, GEN_TOKENS = 65, 256, 2, 2000
 
 
-def median_seconds(run, repeats):
-    run()
+def median_seconds(run, repeats, clock=time.perf_counter):
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
@@ -57,8 +56,11 @@ def blas_core_names():
     names = {}
     for path in paths:
         library = ctypes.CDLL(path)
-        for symbol in ("scipy_openblas_get_corename", "scipy_openblas_get_corename64_",
-                       "openblas_get_corename"):
+        for symbol in (
+            "scipy_openblas_get_corename",
+            "scipy_openblas_get_corename64_",
+            "openblas_get_corename",
+        ):
             function = getattr(library, symbol, None)
             if function is not None:
                 function.restype = ctypes.c_char_p
@@ -67,188 +69,252 @@ def blas_core_names():
     return names
 
 
-def gemm_gflops(repeats):
-    a, b = (np.random.default_rng(0).random((512, 512), dtype=np.float32) for _ in range(2))
-    out = np.empty_like(a)
-    seconds = median_seconds(lambda: [np.dot(a, b, out=out) for _ in range(20)], repeats)
-    return 20 * 2 * 512**3 / seconds / 1e9
-
-
-def seqlab_worker(sizes, kinds, repeats):
+def seqlab_tasks():
+    """Benchmark tasks for the seqlab side: name -> (setup(kind, hidden) -> callable)."""
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS numba calls, to name its core)
 
     from seqlab.autograd.kernels import recurrent_ops as ops
     from seqlab.autograd.kernels.recurrent_lstm import lstm_step
 
     rng = np.random.default_rng(0)
-    results = {"gemm_gflops": gemm_gflops(repeats), "blas": blas_core_names(), "layers": {}}
-    for kind in kinds:
-        for hidden in sizes:
-            x = rng.standard_normal((STEPS, BATCH, hidden)).astype(np.float32)
-            h0 = np.zeros((BATCH, hidden), np.float32)
-            d_out = rng.standard_normal((STEPS, BATCH, hidden)).astype(np.float32)
-            w_ih, w_hh, b_ih, b_hh = random_layer(kind, hidden, rng)
 
-            def train_step(kind=kind, x=x, h0=h0, d_out=d_out, w=(w_ih, w_hh, b_ih, b_hh)):
-                if kind == "lstm":
-                    *_, saved = ops.lstm_layer_forward(x, h0, h0, *w)
-                    ops.lstm_layer_backward(saved, d_out, None, None)
-                elif kind == "gru":
-                    *_, saved = ops.gru_layer_forward(x, h0, *w)
-                    ops.gru_layer_backward(saved, d_out, None)
-                else:
-                    *_, saved = ops.rnn_layer_forward(x, h0, *w)
-                    ops.rnn_layer_backward(saved, d_out, None)
+    def layer(kind, hidden):
+        x = rng.standard_normal((STEPS, BATCH, hidden)).astype(np.float32)
+        h0 = np.zeros((BATCH, hidden), np.float32)
+        d_out = rng.standard_normal((STEPS, BATCH, hidden)).astype(np.float32)
+        weights = random_layer(kind, hidden, rng)
+        forward = {
+            "lstm": ops.lstm_layer_forward,
+            "gru": ops.gru_layer_forward,
+            "rnn": ops.rnn_layer_forward,
+        }[kind]
+        backward = {
+            "lstm": ops.lstm_layer_backward,
+            "gru": ops.gru_layer_backward,
+            "rnn": ops.rnn_layer_backward,
+        }[kind]
+        states = (h0, h0) if kind == "lstm" else (h0,)
+        no_grads = (None, None) if kind == "lstm" else (None,)
 
-            results["layers"][f"{kind}-{hidden}"] = median_seconds(train_step, repeats)
+        def train_step():
+            *_, saved = forward(x, *states, *weights)
+            backward(saved, d_out, *no_grads)
 
-    # generation: embedding folded into layer 0's input projection (a table lookup per token)
-    layers = [random_layer("lstm", GEN_HIDDEN, rng) for _ in range(GEN_LAYERS)]
-    embedding = rng.standard_normal((VOCAB, GEN_HIDDEN)).astype(np.float32)
-    table = embedding @ layers[0][0].T + layers[0][2] + layers[0][3]
-    w_ih_t = [np.ascontiguousarray(w_ih.T) for w_ih, *_ in layers]
-    w_hh_t = [np.ascontiguousarray(w_hh.T) for _, w_hh, *_ in layers]
-    biases = [b_ih + b_hh for *_, b_ih, b_hh in layers]
-    w_out_t = rng.uniform(-0.06, 0.06, (GEN_HIDDEN, VOCAB)).astype(np.float32)
+        return train_step
 
-    def generate():
-        states = [[np.zeros((1, GEN_HIDDEN), np.float32)] * 2 for _ in range(GEN_LAYERS)]
-        token, uniforms = 0, rng.random(GEN_TOKENS)
-        for index in range(GEN_TOKENS):
-            xg = table[token : token + 1]
-            for layer in range(GEN_LAYERS):
-                if layer:
-                    xg = states[layer - 1][0] @ w_ih_t[layer] + biases[layer]
-                states[layer] = lstm_step(xg, *states[layer], w_hh_t[layer])
-            logits = (states[-1][0] @ w_out_t)[0]
-            weights = np.exp(logits - logits.max())
-            cumulative = np.cumsum(weights)
-            token = int(np.searchsorted(cumulative, uniforms[index] * cumulative[-1]))
+    def generation():
+        # the embedding is folded into layer 0's input projection: a table lookup per token
+        layers = [random_layer("lstm", GEN_HIDDEN, rng) for _ in range(GEN_LAYERS)]
+        embedding = rng.standard_normal((VOCAB, GEN_HIDDEN)).astype(np.float32)
+        table = embedding @ layers[0][0].T + layers[0][2] + layers[0][3]
+        w_ih_t = [np.ascontiguousarray(w_ih.T) for w_ih, *_ in layers]
+        w_hh_t = [np.ascontiguousarray(w_hh.T) for _, w_hh, *_ in layers]
+        biases = [b_ih + b_hh for *_, b_ih, b_hh in layers]
+        w_out_t = rng.uniform(-0.06, 0.06, (GEN_HIDDEN, VOCAB)).astype(np.float32)
 
-    results["generate_chars_per_s"] = GEN_TOKENS / median_seconds(generate, max(3, repeats // 2))
-    return results
+        def generate():
+            states = [[np.zeros((1, GEN_HIDDEN), np.float32)] * 2 for _ in range(GEN_LAYERS)]
+            token, uniforms = 0, rng.random(GEN_TOKENS)
+            for index in range(GEN_TOKENS):
+                xg = table[token : token + 1]
+                for layer in range(GEN_LAYERS):
+                    if layer:
+                        xg = states[layer - 1][0] @ w_ih_t[layer] + biases[layer]
+                    states[layer] = lstm_step(xg, *states[layer], w_hh_t[layer])
+                logits = (states[-1][0] @ w_out_t)[0]
+                weights = np.exp(logits - logits.max())
+                cumulative = np.cumsum(weights)
+                token = int(np.searchsorted(cumulative, uniforms[index] * cumulative[-1]))
+
+        return generate
+
+    def gemm():
+        a, b = (np.random.default_rng(0).random((512, 512), dtype=np.float32) for _ in range(2))
+        out = np.empty_like(a)
+        return lambda: [np.dot(a, b, out=out) for _ in range(20)]
+
+    return {"layer": layer, "generate": generation, "gemm": gemm, "info": blas_core_names}
 
 
-def torch_worker(sizes, kinds, repeats, threads):
+def torch_tasks(threads):
+    """Benchmark tasks for the PyTorch side, same names as seqlab_tasks."""
     import torch
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     modules = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
-    results = {"layers": {}}
+
+    def layer(kind, hidden):
+        module = modules[kind](hidden, hidden)
+        x = torch.randn(STEPS, BATCH, hidden, requires_grad=True)
+        d_out = torch.randn(STEPS, BATCH, hidden)
+
+        def train_step():
+            module.zero_grad(set_to_none=True)
+            x.grad = None
+            out, _ = module(x)
+            out.backward(d_out)
+
+        return train_step
+
+    def generation():
+        lstm = torch.nn.LSTM(GEN_HIDDEN, GEN_HIDDEN, GEN_LAYERS)
+        embedding = torch.nn.Embedding(VOCAB, GEN_HIDDEN)
+        head = torch.nn.Linear(GEN_HIDDEN, VOCAB)
+
+        def generate():
+            with torch.no_grad():
+                state, token = None, torch.zeros(1, 1, dtype=torch.long)
+                for _ in range(GEN_TOKENS):
+                    out, state = lstm(embedding(token), state)
+                    probs = torch.softmax(head(out[0]), dim=-1)
+                    token = torch.multinomial(probs, 1)
+
+        return generate
+
+    return {"layer": layer, "generate": generation, "info": torch.get_num_threads}
+
+
+def serve(tasks):
+    """Worker loop: read one JSON request per line, answer with one JSON line."""
+    prepared = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        name, args = request["task"], tuple(request.get("args", ()))
+        if name == "info":
+            answer = tasks["info"]()
+        else:
+            if (name, args) not in prepared:
+                prepared[name, args] = tasks[name](*args)
+                prepared[name, args]()  # warm-up: compilation, first-touch allocations
+            clock = time.process_time if request.get("clock") == "cpu" else time.perf_counter
+            answer = median_seconds(prepared[name, args], request["repeats"], clock)
+        print(json.dumps(answer), flush=True)
+
+
+class Worker:
+    """A benchmark worker subprocess with its BLAS thread count fixed at start."""
+
+    def _start(self, python, side, threads, keep_openblas_env):
+        env = dict(
+            os.environ,
+            OPENBLAS_NUM_THREADS=str(threads),
+            OMP_NUM_THREADS=str(threads),
+            MKL_NUM_THREADS=str(threads),
+        )
+        if not keep_openblas_env:
+            env.pop("OPENBLAS_CORETYPE", None)
+            env.pop("OPENBLAS_L2_SIZE", None)
+        command = [python, __file__, "--worker", side, "--threads", str(threads)]
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def __init__(self, python, side, threads, keep_openblas_env, clock="wall"):
+        self.clock = clock
+        self._start(python, side, threads, keep_openblas_env)
+
+    def ask(self, task, args=(), repeats=1):
+        request = {"task": task, "args": args, "repeats": repeats, "clock": self.clock}
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:
+            raise SystemExit(f"benchmark worker {self.process.args} died")
+        return json.loads(answer)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def interleaved(workers, task, args, rounds):
+    """Median seconds per worker, alternating single runs so both see the same machine load."""
+    samples = [[] for _ in workers]
+    for worker in workers:
+        worker.ask(task, args)  # set-up and warm-up outside the timed rounds
+    for _ in range(rounds):
+        for worker, worker_samples in zip(workers, samples):
+            worker_samples.append(worker.ask(task, args))
+    return [statistics.median(s) for s in samples]
+
+
+def run_threads(threads, sizes, kinds, args):
+    ours = Worker(sys.executable, "seqlab", threads, args.keep_openblas_env, args.clock)
+    workers = [ours]
+    if args.peer_python is not None:
+        workers.append(
+            Worker(args.peer_python, "torch", threads, args.keep_openblas_env, args.clock)
+        )
+    gemm_gflops = 20 * 2 * 512**3 / interleaved([ours], "gemm", (), args.rounds)[0] / 1e9
+    print(
+        f"\n== {threads} thread(s): float32 GEMM 512x512 {gemm_gflops:.0f} GFLOP/s; "
+        f"OpenBLAS cores {ours.ask('info')}"
+    )
+    print(
+        f"{'layer':<9} {'seqlab ms':>10} {'torch ms':>9} {'ratio':>7} {'seqlab':>7} {'torch':>7}"
+        f"   (ratio = torch time / seqlab time; last two: % of GEMM ceiling)"
+    )
     for kind in kinds:
         for hidden in sizes:
-            layer = modules[kind](hidden, hidden)
-            x = torch.randn(STEPS, BATCH, hidden, requires_grad=True)
-            d_out = torch.randn(STEPS, BATCH, hidden)
-
-            def train_step(layer=layer, x=x, d_out=d_out):
-                layer.zero_grad(set_to_none=True)
-                x.grad = None
-                out, _ = layer(x)
-                out.backward(d_out)
-
-            results["layers"][f"{kind}-{hidden}"] = median_seconds(train_step, repeats)
-
-    lstm = torch.nn.LSTM(GEN_HIDDEN, GEN_HIDDEN, GEN_LAYERS)
-    embedding = torch.nn.Embedding(VOCAB, GEN_HIDDEN)
-    head = torch.nn.Linear(GEN_HIDDEN, VOCAB)
-
-    def generate():
-        with torch.no_grad():
-            state, token = None, torch.zeros(1, 1, dtype=torch.long)
-            for _ in range(GEN_TOKENS):
-                out, state = lstm(embedding(token), state)
-                probs = torch.softmax(head(out[0]), dim=-1)
-                token = torch.multinomial(probs, 1)
-
-    results["generate_chars_per_s"] = GEN_TOKENS / median_seconds(generate, max(3, repeats // 2))
-    return results
-
-
-def run_worker(python, side, threads, args):
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    if not args.keep_openblas_env:
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_L2_SIZE", None)
-    command = [python, __file__, "--worker", side, "--threads", str(threads), "--sizes",
-               args.sizes, "--kinds", args.kinds, "--repeats", str(args.repeats)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def merge_rounds(rounds):
-    """Median over rounds of each measurement."""
-    merged = dict(rounds[0])
-    merged["layers"] = {key: statistics.median(r["layers"][key] for r in rounds)
-                        for key in rounds[0]["layers"]}
-    merged["generate_chars_per_s"] = statistics.median(r["generate_chars_per_s"] for r in rounds)
-    if "gemm_gflops" in rounds[0]:
-        merged["gemm_gflops"] = statistics.median(r["gemm_gflops"] for r in rounds)
-    return merged
-
-
-def report(threads, ours, peer):
-    print(f"\n== {threads} thread(s): float32 GEMM {ours['gemm_gflops']:.0f} GFLOP/s, "
-          f"BLAS cores {ours['blas']}")
-    print(f"{'layer':<10} {'seqlab ms':>10} {'torch ms':>10} {'ratio':>7} "
-          f"{'seqlab %ceil':>13} {'torch %ceil':>12}")
-    ceiling = ours["gemm_gflops"] * 1e9
-    for key, seconds in ours["layers"].items():
-        kind, hidden = key.split("-")
-        flops = layer_flops(kind, int(hidden))
-        line = f"{key:<10} {seconds * 1e3:>10.2f} "
-        if peer is not None:
-            peer_seconds = peer["layers"][key]
-            line += f"{peer_seconds * 1e3:>10.2f} {peer_seconds / seconds:>6.2f}x "
-        else:
-            line += f"{'-':>10} {'-':>7} "
-        line += f"{100 * flops / seconds / ceiling:>12.0f}%"
-        if peer is not None:
-            line += f" {100 * flops / peer['layers'][key] / ceiling:>11.0f}%"
-        print(line)
-    line = f"generate 2x{GEN_HIDDEN} LSTM, batch 1: seqlab {ours['generate_chars_per_s']:,.0f} chars/s"
-    if peer is not None:
-        line += (f", torch {peer['generate_chars_per_s']:,.0f} chars/s "
-                 f"({ours['generate_chars_per_s'] / peer['generate_chars_per_s']:.1f}x)")
-    print(line)
+            seconds = interleaved(workers, "layer", (kind, hidden), args.rounds)
+            flops = layer_flops(kind, hidden)
+            percent = [f"{100 * flops / s / (gemm_gflops * 1e9):>6.0f}%" for s in seconds]
+            line = f"{kind}-{hidden:<4} {seconds[0] * 1e3:>10.2f} "
+            if len(seconds) == 2:
+                line += f"{seconds[1] * 1e3:>9.2f} {seconds[1] / seconds[0]:>6.2f}x {percent[0]} "
+                line += percent[1]
+            else:
+                line += f"{'-':>9} {'-':>7} {percent[0]}"
+            print(line, flush=True)
+    rates = [GEN_TOKENS / s for s in interleaved(workers, "generate", (), max(3, args.rounds // 2))]
+    line = f"generate 2x{GEN_HIDDEN} LSTM, batch 1: seqlab {rates[0]:,.0f} chars/s"
+    if len(rates) == 2:
+        line += f", torch {rates[1]:,.0f} chars/s ({rates[0] / rates[1]:.1f}x)"
+    print(line, flush=True)
+    for worker in workers:
+        worker.close()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    parser.add_argument(
+        "--peer-python",
+        default=os.environ.get("SEQLAB_PEER_PYTHON"),
+        help="python with torch installed (default $SEQLAB_PEER_PYTHON)",
+    )
     parser.add_argument("--threads", default="1,2", help="comma-separated BLAS thread counts")
     parser.add_argument("--sizes", default="128,256,512", help="comma-separated hidden sizes")
     parser.add_argument("--kinds", default="lstm,gru,rnn", help="comma-separated: lstm,gru,rnn")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating seqlab/torch rounds")
-    parser.add_argument("--keep-openblas-env", action="store_true",
-                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers")
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved timed runs per side")
+    parser.add_argument(
+        "--keep-openblas-env",
+        action="store_true",
+        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers",
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="cpu: process CPU time, steadier on a busy machine (meaningful at 1 thread only)",
+    )
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    kinds = args.kinds.split(",")
     if args.worker == "seqlab":
-        print(json.dumps(seqlab_worker(sizes, kinds, args.repeats)))
+        serve(seqlab_tasks())
         return
     if args.worker == "torch":
-        print(json.dumps(torch_worker(sizes, kinds, args.repeats, int(args.threads))))
+        serve(torch_tasks(int(args.threads)))
         return
     if args.peer_python is None:
         print("no --peer-python (or $SEQLAB_PEER_PYTHON): timing seqlab only")
-    print(f"batch {BATCH} x {STEPS} steps, input = hidden, float32, forward + backward of one "
-          f"layer; medians of {args.rounds} rounds x {args.repeats} runs")
+    print(
+        f"one layer, one direction, forward + backward, batch {BATCH} x {STEPS} steps, "
+        f"input = hidden, float32; medians of {args.rounds} interleaved runs, {args.clock} clock"
+    )
+    sizes = [int(s) for s in args.sizes.split(",")]
     for threads in (int(t) for t in args.threads.split(",")):
-        ours_rounds, peer_rounds = [], []
-        for _ in range(args.rounds):
-            ours_rounds.append(run_worker(sys.executable, "seqlab", threads, args))
-            if args.peer_python is not None:
-                peer_rounds.append(run_worker(args.peer_python, "torch", threads, args))
-        report(threads, merge_rounds(ours_rounds), merge_rounds(peer_rounds) if peer_rounds else None)
+        run_threads(threads, sizes, args.kinds.split(","), args)
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ def test_second_backward_through_freed_graph_is_a_clear_error():
     x = leaf([1.0, 2.0])
     loss = (x.exp() * 2).sum()
     loss.backward()
-    with pytest.raises(RuntimeError, match="backward through the graph a second time.*"
+    with pytest.raises(RuntimeError, match=r"backward through the graph a second time.*"
                        "retain_graph=True"):
         loss.backward()
 
@@ -299,7 +299,7 @@ def test_backward_returning_too_few_gradients_is_a_clear_error():
         def backward(ctx, grad):
             return grad
 
-    with pytest.raises(RuntimeError, match="TooFew.backward returned 1 gradients for 2"):
+    with pytest.raises(RuntimeError, match=r"TooFew\.backward returned 1 gradients for 2"):
         TooFew.apply(leaf([1.0]), leaf([2.0])).sum().backward()
 
 

@@ -72,7 +72,7 @@ def test_cross_entropy_kernel_reports_the_first_bad_target():
 def test_cross_entropy_kernel_is_finite_for_huge_logits():
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=np.float32)
     targets = np.array([1, 2], dtype=np.int64)
-    probs, losses, total, _, _ = _run_forward(ce_kernels, logits, targets,
+    probs, losses, _, _, _ = _run_forward(ce_kernels, logits, targets,
                                               np.empty(0, np.float32), -100, 0.1)
     assert np.all(np.isfinite(probs)) and np.all(np.isfinite(losses))
     # row 0: log-softmax of the target is -2e4; row 1 is uniform: log 3

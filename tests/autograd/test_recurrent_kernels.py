@@ -38,18 +38,24 @@ def make_case(kind, dtype, steps=5, batch=3, features=4, hidden=3, bias=True, se
     }
 
 
-def run_kernel(kind, case, lengths, reverse):
-    """Fused path: return the outputs [out, h_n, (c_n)] and a function of their gradients."""
+def kernel_forward(kind, case, lengths, reverse):
+    """Fused path: return the outputs [out, h_n, (c_n)], the saved arrays and the backward."""
     args = (case["w_ih"], case["w_hh"], case["b_ih"], case["b_hh"], lengths, reverse)
     if kind == "lstm":
         out, h_n, c_n, saved = ops.lstm_layer_forward(case["x"], *case["states"], *args)
-        return [out, h_n, c_n], lambda *grads: ops.lstm_layer_backward(saved, *grads)
+        return [out, h_n, c_n], saved, ops.lstm_layer_backward
     if kind == "gru":
         out, h_n, saved = ops.gru_layer_forward(case["x"], *case["states"], *args)
-        return [out, h_n], lambda *grads: ops.gru_layer_backward(saved, *grads)
+        return [out, h_n], saved, ops.gru_layer_backward
     nonlinearity = kind.removeprefix("rnn_")
     out, h_n, saved = ops.rnn_layer_forward(case["x"], *case["states"], *args, nonlinearity)
-    return [out, h_n], lambda *grads: ops.rnn_layer_backward(saved, *grads)
+    return [out, h_n], saved, ops.rnn_layer_backward
+
+
+def run_kernel(kind, case, lengths, reverse):
+    """Fused path: return the outputs and a function of their gradients."""
+    outputs, saved, layer_backward = kernel_forward(kind, case, lengths, reverse)
+    return outputs, lambda *grads: layer_backward(saved, *grads)
 
 
 def run_reference(kind, case, lengths, reverse):
@@ -300,3 +306,14 @@ def test_mixed_dtypes_are_a_clear_error():
     case["w_hh"] = case["w_hh"].astype(np.float32)
     with pytest.raises(ValueError, match="dtype"):
         run_kernel("gru", case, None, False)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_skipping_the_input_gradient_keeps_the_others(kind):
+    case = make_case(kind, np.float64)
+    outputs, saved, layer_backward = kernel_forward(kind, case, [5, 2, 4], False)
+    d_outputs = output_grads(outputs)
+    full = layer_backward(saved, *d_outputs)
+    partial = layer_backward(saved, *d_outputs, need_input_grad=False)
+    assert partial[0] is None
+    assert_all_close(partial[1:], full[1:], rtol=0, atol=0)

@@ -100,3 +100,20 @@ def test_learns_a_sine_one_step_ahead():
     assert history[-1] < 0.05 * history[0]
     error = np.abs(model.predict(inputs)[:, 0, 0] - targets[:, 0, 0]).mean()
     assert error < 0.1
+
+
+def test_validation_restores_the_best_epoch():
+    series = np.sin(np.arange(120) * 2 * np.pi / 17) + 0.3 * np.sin(np.arange(120) * 0.9)
+    inputs, targets = make_windows(series, window=8, horizon=1)
+    fit, valid = (inputs[:80], targets[:80]), (inputs[80:], targets[80:])
+
+    def valid_mse(model):
+        return float(((model.predict(valid[0]) - valid[1]) ** 2).mean())
+
+    plain = SequenceRegressor(1, 6, generator=0)
+    per_epoch = []
+    fit_regressor(plain, *fit, epochs=6, lr=0.05, generator=0,
+                  on_epoch=lambda epoch, loss: per_epoch.append(valid_mse(plain)))
+    chosen = SequenceRegressor(1, 6, generator=0)
+    fit_regressor(chosen, *fit, epochs=6, lr=0.05, generator=0, valid=valid)
+    assert np.isclose(valid_mse(chosen), min(per_epoch), rtol=1e-6)

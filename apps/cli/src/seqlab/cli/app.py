@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
-import click
 import typer
 
 from seqlab.cli.console import stderr
-from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_USAGE, CliError
+from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError
 
 app = typer.Typer(
     name="seqlab",
@@ -41,20 +41,25 @@ def _error_line(message: str) -> None:
     stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
 
 
+class Interrupted(BaseException):
+    """Ctrl-C outside training. A BaseException, so the CLI framework does not turn it into
+    its own 'Aborted!' with exit code 1."""
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
+    signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        app(args=argv, prog_name="seqlab", standalone_mode=False)
+        app(args=argv, prog_name="seqlab")  # standalone: usage errors print usage, exit 2
     except CliError as error:
         _error_line(str(error))
         sys.exit(error.code)
-    except click.exceptions.UsageError as error:
-        error.show(file=sys.stderr)
-        sys.exit(EXIT_USAGE)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
@@ -62,9 +67,6 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
-    except click.exceptions.ClickException as error:
-        error.show(file=sys.stderr)
-        sys.exit(error.exit_code)
     except Exception as error:  # a bug, not bad input: still one line, traceback on request
         if os.environ.get("SEQLAB_DEBUG"):
             raise

@@ -25,15 +25,20 @@ from seqlab.autograd.gradcheck import GradcheckError, gradcheck
 from seqlab.autograd.io import load, save
 from seqlab.autograd.tensor import Tensor
 
-from seqlab.autograd import nn, optim  # noqa: E402  (submodules need the names above)
+# isort: split
+# nn and optim import names defined above, so they come last.
+from seqlab.autograd import nn, optim
 
 float32 = np.float32
 float64 = np.float64
 int64 = np.int64
+int32 = np.int32
+bool_ = np.bool_
 
 __all__ = [
-    "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "cat",
-    "default_generator", "enable_grad", "float32", "float64", "full", "gradcheck", "int64",
-    "is_grad_enabled", "load", "manual_seed", "nn", "no_grad", "optim", "save", "ones", "ones_like", "rand", "randn",
-    "set_grad_enabled", "stack", "tensor", "where", "zeros", "zeros_like",
+    "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "bool_", "cat",
+    "default_generator", "enable_grad", "float32", "float64", "full", "gradcheck", "int32",
+    "int64", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad", "ones", "ones_like",
+    "optim", "rand", "randn", "save", "set_grad_enabled", "stack", "tensor", "where", "zeros",
+    "zeros_like",
 ]

@@ -82,30 +82,40 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     previous_mode = _grad_state.enabled
     _grad_state.enabled = False  # backward computations never record a graph
     try:
+        # The body runs once per node of every training step: keep it inline and flat.
         while ready:
             ctx = ready.pop()
             inputs = ctx.inputs
             output_grads = pending.pop(ctx, None)
             if output_grads is None:
-                input_grads = ()  # no gradient reached this op: only release its parents
+                # No gradient reached this op: skip it, but let its parents' counts drop.
+                input_grads = (None,) * len(inputs)
             else:
                 if ctx.released:
                     raise RuntimeError(FREED_GRAPH_MESSAGE)
-                input_grads = _run_backward(ctx, output_grads)
+                if len(output_grads) == 1:
+                    input_grads = ctx.function.backward(ctx, output_grads[0])
+                else:
+                    input_grads = ctx.function.backward(ctx, *_fill_unused(ctx, output_grads))
+                if type(input_grads) is not tuple:
+                    input_grads = _as_gradient_tuple(input_grads)
+                if len(input_grads) != len(inputs):
+                    raise RuntimeError(_count_message(ctx, len(input_grads)))
                 if not retain_graph:
-                    ctx.release()
-            for position, tensor in enumerate(inputs):
+                    ctx._saved = ()
+                    ctx.inputs = ()
+                    ctx.released = True
+            for tensor, input_grad in zip(inputs, input_grads):
                 if tensor is None:
                     continue
                 parent = tensor._ctx
-                input_grad = input_grads[position] if input_grads else None
                 if input_grad is not None:
                     data = tensor.data
                     if type(input_grad) is not np.ndarray:
                         input_grad = np.asarray(input_grad)
                     if input_grad.shape != data.shape:
                         input_grad = unbroadcast(input_grad, data.shape, ctx.function.__name__)
-                    if input_grad.dtype != data.dtype:
+                    if input_grad.dtype is not data.dtype and input_grad.dtype != data.dtype:
                         input_grad = input_grad.astype(data.dtype)
                     if parent is None:
                         _accumulate_leaf(tensor, input_grad)
@@ -115,6 +125,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                             slots = pending[parent] = [None] * len(parent.output_meta)
                         index = tensor._output_index
                         previous = slots[index]
+                        # Never in place: the first gradient may be shared or a read-only view.
                         slots[index] = input_grad if previous is None else previous + input_grad
                 if parent is not None:
                     remaining = consumers[parent] - 1
@@ -125,21 +136,24 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         _grad_state.enabled = previous_mode
 
 
-def _run_backward(ctx: Context, output_grads: list[np.ndarray | None]) -> tuple:
-    """Call the op's backward with one gradient per output (zeros for unused outputs)."""
-    if len(output_grads) == 1:
-        input_grads = ctx.function.backward(ctx, output_grads[0])
-    else:
-        input_grads = ctx.function.backward(ctx, *(
-            grad if grad is not None else np.zeros(shape, dtype)
-            for grad, (shape, dtype) in zip(output_grads, ctx.output_meta)
-        ))
-    if type(input_grads) is not tuple:
-        input_grads = (input_grads,)
-    if len(input_grads) != len(ctx.inputs):
-        raise RuntimeError(
-            f"{ctx.function.__name__}.backward returned {len(input_grads)} gradients for "
-            f"{len(ctx.inputs)} forward arguments; return one per argument (None for "
-            "arguments without a gradient)"
-        )
-    return input_grads
+def _fill_unused(ctx: Context, output_grads: list[np.ndarray | None]) -> list[np.ndarray]:
+    """One gradient per output, zeros for outputs that nobody used."""
+    return [
+        grad if grad is not None else np.zeros(shape, dtype)
+        for grad, (shape, dtype) in zip(output_grads, ctx.output_meta)
+    ]
+
+
+def _as_gradient_tuple(input_grads: object) -> tuple:
+    """A backward may return a single gradient (one input) or a list."""
+    if isinstance(input_grads, list):
+        return tuple(input_grads)
+    return (input_grads,)
+
+
+def _count_message(ctx: Context, returned: int) -> str:
+    return (
+        f"{ctx.function.__name__}.backward returned {returned} gradients for "
+        f"{len(ctx.inputs)} forward arguments; return one per argument (None for arguments "
+        "without a gradient)"
+    )

@@ -201,8 +201,13 @@ class SequenceRegressor(Module):
 def fit_regressor(model: SequenceRegressor, inputs: np.ndarray, targets: np.ndarray, *,
                   epochs: int = 100, lr: float = 1e-2, batch_size: int = 32,
                   clip_norm: float | None = 1.0, weight_decay: float = 0.0,
-                  generator: Any = None, on_epoch: Any = None) -> list[float]:
-    """Minimise mean squared error with Adam over shuffled minibatches; per-epoch mean losses."""
+                  generator: Any = None, on_epoch: Any = None,
+                  valid: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:
+    """Minimise mean squared error with Adam over shuffled minibatches; per-epoch mean losses.
+
+    With `valid=(inputs, targets)`, the weights of the epoch with the lowest validation MSE are
+    restored at the end (early stopping without stopping: the best epoch wins).
+    """
     from seqlab.autograd.nn.utils import clip_grad_norm_
     from seqlab.autograd.optim import Adam
 
@@ -217,6 +222,7 @@ def fit_regressor(model: SequenceRegressor, inputs: np.ndarray, targets: np.ndar
     optimizer = Adam(parameters, lr=lr, weight_decay=weight_decay)
     model.train()
     history = []
+    best_loss, best_state = np.inf, None
     for epoch in range(epochs):
         order = rng.permutation(inputs.shape[0])
         total = 0.0
@@ -233,4 +239,13 @@ def fit_regressor(model: SequenceRegressor, inputs: np.ndarray, targets: np.ndar
         history.append(total / inputs.shape[0])
         if on_epoch is not None:
             on_epoch(epoch, history[-1])
+        if valid is not None:
+            prediction = model.predict(valid[0])
+            valid_loss = float(((prediction - np.reshape(valid[1], prediction.shape)) ** 2).mean())
+            if valid_loss < best_loss:
+                best_loss = valid_loss
+                best_state = {name: array.copy() for name, array in model.state_dict().items()}
+            model.train()
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history

@@ -171,7 +171,7 @@ def generate(
 
     Example: seqlab ngram generate corpus.arpa --length 40 --seed 1
     """
-    from seqlab.nlp.generation import ContextWindowModel, SamplingOptions, sample
+    from seqlab.nlp.generation import ContextWindowModel, SamplingOptions
     from seqlab.nlp.ngram import BOS, EOS
 
     require_range("--length", length, 0)

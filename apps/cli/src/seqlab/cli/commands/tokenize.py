@@ -86,6 +86,7 @@ def decode(
         raise CliError(f"token ids must be integers: {error}") from error
     bad = [i for i in numbers if not 0 <= i < tokenizer.vocab_size]
     if bad:
-        raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{tokenizer.vocab_size - 1})")
+        last = tokenizer.vocab_size - 1
+        raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{last})")
     text = tokenizer.decode(numbers)
     Output(as_json=as_json).result({"text": text}, text)

@@ -1,18 +1,36 @@
 """Numba-jitted hot kernels: plain functions on ndarrays, each with a NumPy reference.
 
-Nothing here imports the rest of seqlab. The references live in `kernels.reference`
-(cross-entropy, embedding) and `kernels.recurrent_reference` (recurrent layers).
+Nothing here imports the rest of seqlab. References: `kernels.reference` (cross-entropy,
+embedding) and `kernels.recurrent_reference` (recurrent layers); `kernels.recurrent_ops` wraps
+the recurrent time loops with the GEMMs around them.
 """
 
 from seqlab.autograd.kernels.embedding import embedding_backward, embedding_forward
+from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward, gru_step
+from seqlab.autograd.kernels.recurrent_lstm import lstm_backward, lstm_forward, lstm_step
+from seqlab.autograd.kernels.recurrent_ops import (
+    gru_layer_backward,
+    gru_layer_forward,
+    lstm_layer_backward,
+    lstm_layer_forward,
+    rnn_layer_backward,
+    rnn_layer_forward,
+)
+from seqlab.autograd.kernels.recurrent_reference import (
+    gru_reference,
+    lstm_reference,
+    rnn_reference,
+)
+from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward, rnn_step
 from seqlab.autograd.kernels.softmax_cross_entropy import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
 )
 
 __all__ = [
-    "embedding_backward",
-    "embedding_forward",
-    "softmax_cross_entropy_backward",
-    "softmax_cross_entropy_forward",
+    "embedding_backward", "embedding_forward", "gru_backward", "gru_forward",
+    "gru_layer_backward", "gru_layer_forward", "gru_reference", "gru_step", "lstm_backward",
+    "lstm_forward", "lstm_layer_backward", "lstm_layer_forward", "lstm_reference", "lstm_step",
+    "rnn_backward", "rnn_forward", "rnn_layer_backward", "rnn_layer_forward", "rnn_reference",
+    "rnn_step", "softmax_cross_entropy_backward", "softmax_cross_entropy_forward",
 ]

@@ -41,8 +41,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         )
     clip_coefficient = min(float(max_norm) / (total + 1e-6), 1.0)
     if clip_coefficient < 1.0 or not math.isfinite(total):
-        for grad in grads:
-            grad *= np.asarray(clip_coefficient, dtype=grad.dtype)
+        with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in PyTorch
+            for grad in grads:
+                grad *= np.asarray(clip_coefficient, dtype=grad.dtype)
     return total
 
 

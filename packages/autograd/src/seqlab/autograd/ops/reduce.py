@@ -8,24 +8,36 @@ from seqlab.autograd.function import Context, Function
 
 
 def normalize_dims(dim: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
-    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+    """Axes as a sorted tuple of non-negative ints; None means all axes.
+
+    A 0-d tensor accepts dim 0 or -1 (as in PyTorch) and has no axis to reduce.
+    """
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    bound = max(ndim, 1)
+    out = set()
     for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dimensions")
-        out.append(d % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+        if not -bound <= d < bound:
+            raise IndexError(
+                f"dim {d} is out of range for a tensor with {ndim} dimensions "
+                f"(allowed {-bound}..{bound - 1})"
+            )
+        if ndim:
+            out.add(int(d) % ndim)
+    return tuple(sorted(out))
 
 
 def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...],
                    keepdim: bool) -> np.ndarray:
     """Re-insert reduced axes of `grad` (when keepdim was False) and broadcast to `shape`."""
     if not keepdim and axes:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+        grad = grad.reshape([1 if i in axes else size for i, size in enumerate(shape)])
+    # A materialised array costs one write per element; np.broadcast_to costs several
+    # microseconds of Python per call, which dominates for the small arrays of a training step.
+    out = np.empty(shape, dtype=grad.dtype)
+    out[...] = grad
+    return out
 
 
 class Sum(Function):
@@ -33,7 +45,7 @@ class Sum(Function):
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
         axes = normalize_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        return np.sum(a, axis=axes, keepdims=keepdim)
+        return a.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
@@ -44,14 +56,16 @@ class Mean(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
         axes = normalize_dims(dim, a.ndim)
-        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        ctx.count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        return np.mean(a, axis=axes, keepdims=keepdim)
+        count = 1
+        for axis in axes:
+            count *= a.shape[axis]
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.count = a.shape, axes, keepdim, count
+        # A Python int divisor keeps float32 sums in float32 (np.mean is slower here).
+        return a.sum(axis=axes, keepdims=keepdim) / count
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        grad = grad / np.asarray(ctx.count, dtype=grad.dtype)
-        return expand_reduced(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None
+        return expand_reduced(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class Extreme(Function):

@@ -47,7 +47,7 @@ def stream_pieces(ids: Iterator[int], decode: Callable[[Sequence[int]], str],
         after = decode(window + pending)
         if after.endswith("\ufffd") and len(pending) < 4:
             continue  # an incomplete UTF-8 sequence: wait for its next byte
-        piece = after[len(before):] if after.startswith(before) else after
+        piece = after[_common_prefix(before, after):]
         window = (window + pending)[-DECODE_WINDOW:]
         pending = []
         if piece:
@@ -96,6 +96,18 @@ def generate_text(model: TokenModel, encode: Callable[[str], list[int]],
             held = held[safe:]
     if held:
         yield held
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix (text already shown is never shown again)."""
+    if b.startswith(a):
+        return len(a)
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _chain(first: list[int], rest: Iterator[int]) -> Iterator[int]:

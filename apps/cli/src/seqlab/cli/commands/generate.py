@@ -1,0 +1,130 @@
+"""`seqlab generate`: stream text from a trained model, token by token."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output, write_stream
+from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.models import load_any
+
+
+def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
+    """The prompt from --prompt, --prompt-file or stdin ('-')."""
+    given = sum(x for x in (prompt is not None, prompt_file is not None, from_stdin))
+    if given > 1:
+        raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
+    if prompt_file is not None:
+        require_file(prompt_file, "prompt file")
+        try:
+            return prompt_file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise CliError(f"prompt file {prompt_file} is not UTF-8 text "
+                           f"(invalid byte at offset {error.start})") from error
+    if from_stdin:
+        return sys.stdin.read()
+    return prompt or ""
+
+
+def generate(
+    model_path: Path = typer.Argument(..., metavar="MODEL", help="A checkpoint or n-gram model."),
+    stdin_prompt: str = typer.Argument(None, metavar="[-]",
+                                       help="'-' reads the prompt from stdin."),
+    prompt: str = typer.Option(None, "--prompt", "-p", help="Text to continue."),
+    prompt_file: Path = typer.Option(None, "--prompt-file", help="Read the prompt from a file."),
+    length: int = typer.Option(300, "--length", "-n", help="Tokens to generate."),
+    temperature: float = typer.Option(0.8, "--temperature", "-t", help="0 = greedy."),
+    top_k: int = typer.Option(None, "--top-k", help="Sample from the k most likely tokens."),
+    top_p: float = typer.Option(None, "--top-p", help="Nucleus sampling mass, in (0, 1]."),
+    repetition_penalty: float = typer.Option(1.0, "--repetition-penalty"),
+    beam: int = typer.Option(None, "--beam", help="Beam search with this width."),
+    length_penalty: float = typer.Option(1.0, "--length-penalty", help="Beam length norm."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always the most likely token."),
+    stop: list[str] = typer.Option(None, "--stop", help="Stop before this string (repeatable)."),
+    seed: int = typer.Option(None, "--seed", help="Same seed, same text."),
+    echo_prompt: bool = typer.Option(True, "--echo/--no-echo", help="Print the prompt first."),
+) -> None:
+    """Stream generated text to stdout (flushed token by token, also through a pipe).
+
+    Examples:
+      seqlab generate model.safetensors --prompt "ROMEO:" --length 400
+      seqlab generate model.safetensors --top-p 0.9 --temperature 0.7 --seed 1
+      seqlab generate model.safetensors --beam 5 --length 60
+      echo "To be" | seqlab generate model.safetensors -
+      seqlab generate corpus.arpa --length 40
+    """
+    if stdin_prompt not in (None, "-"):
+        raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
+                       code=2)
+    require_range("--length", length, 0)
+    require_range("--temperature", temperature, 0)
+    require_range("--top-k", top_k, 1)
+    require_range("--top-p", top_p, 0, 1, low_open=True)
+    require_range("--repetition-penalty", repetition_penalty, 0, low_open=True)
+    require_range("--beam", beam, 1)
+    text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
+    kind, loaded = load_any(model_path)
+    if kind == "ngram":
+        from seqlab.cli.commands import ngram
+
+        if beam:
+            raise CliError("--beam works with neural models; n-gram models sample", code=2)
+        ngram.generate(model_path, prompt=text, length=length, temperature=temperature,
+                       top_k=top_k, top_p=top_p, greedy=greedy, seed=seed)
+        return
+    _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
+                     length_penalty, greedy, stop or [], seed, echo_prompt)
+
+
+def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
+                     length_penalty, greedy, stop, seed, echo_prompt) -> None:
+    from seqlab.cli import lm_text
+    from seqlab.nlp.generation import (
+        SamplingOptions,
+        UnknownPromptWarning,
+        beam_search,
+        generate_text,
+    )
+
+    model, tokenizer = loaded.model, loaded.tokenizer
+    encode = lm_text.encode_prompt_ids(tokenizer)
+    decode = lm_text.decoder(tokenizer)
+    output = Output()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnknownPromptWarning)
+        if beam:
+            prompt_ids = encode(text) if text else lm_text.start_ids(tokenizer)
+            _warn_unknown(output, prompt_ids, tokenizer.unk_id)
+            ids = beam_search(model, prompt_ids, beam_width=beam, max_tokens=length,
+                              length_penalty=length_penalty)
+            if echo_prompt and text:
+                write_stream(text)
+            write_stream(decode(ids) + "\n")
+            return
+        options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
+                                  top_p=top_p, repetition_penalty=repetition_penalty,
+                                  greedy=greedy, seed=seed)
+        pieces = generate_text(model, encode, decode, text, options, stop_strings=stop,
+                               unk_id=tokenizer.unk_id, start_ids=lm_text.start_ids(tokenizer),
+                               special_ids=sorted(tokenizer.special_ids))
+        if echo_prompt and text:
+            write_stream(text)
+        first = True
+        for piece in pieces:
+            if first:
+                for warning in caught:
+                    output.warn(str(warning.message))
+                first = False
+            write_stream(piece)
+    write_stream("\n")
+
+
+def _warn_unknown(output: Output, ids: list[int], unk_id: int) -> None:
+    unknown = sum(1 for i in ids if i == unk_id)
+    if unknown:
+        output.warn(f"{unknown} token(s) of the prompt are not in the model's vocabulary and "
+                    "were replaced by <unk>")

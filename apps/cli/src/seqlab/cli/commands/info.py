@@ -1,0 +1,51 @@
+"""`seqlab info`: what a model file holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.models import load_any
+from seqlab.seqmodels.checkpoint import training_path
+
+
+def info(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Architecture, parameter count, vocabulary and training history of a model.
+
+    Example: seqlab info model.safetensors
+    """
+    kind, loaded = load_any(model_path)
+    if kind == "ngram":
+        data = {"kind": "ngram", "class": type(loaded).__name__, "order": loaded.order,
+                "vocab_size": loaded.vocab_size, "ngram_counts": loaded.counts}
+        Output(as_json=as_json).result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+        return
+    checkpoint, tokenizer = loaded.checkpoint, loaded.tokenizer
+    history = [m for m in checkpoint.metrics if "loss" in m]
+    data = {"kind": "neural", "config": checkpoint.config,
+            "parameters": loaded.model.num_parameters(), "step": checkpoint.step,
+            "tokenizer": tokenizer.to_dict().get("type"), "vocab_size": tokenizer.vocab_size,
+            "validation": history[-1] if history else None,
+            "best_validation_loss": min((m["loss"] for m in history), default=None),
+            "resumable": training_path(model_path).exists()}
+    if as_json:
+        Output(as_json=True).result(data)
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in checkpoint.config.items():
+        table.add_row(key, str(value))
+    table.add_row("parameters", f"{data['parameters']:,}")
+    table.add_row("tokenizer", f"{data['tokenizer']} ({tokenizer.vocab_size} tokens)")
+    table.add_row("trained steps", str(checkpoint.step))
+    if history:
+        last = history[-1]
+        table.add_row("last validation", f"{last['loss']:.4f} nats, "
+                      f"{last.get('bits_per_token', 0):.4f} bits/token at step {last.get('step')}")
+        table.add_row("validation curve", " ".join(f"{m['loss']:.3f}" for m in history[-8:]))
+    stdout.print(table)

@@ -1,0 +1,98 @@
+"""`seqlab train`: train a recurrent language model on your text (or an embedded corpus)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output
+from seqlab.cli.errors import CliError, require_output_path, require_range
+from seqlab.cli.threads import set_threads
+from seqlab.cli.tokenizer_choice import LEVELS
+from seqlab.cli.training import TrainOptions, run_training
+
+CELLS = ("lstm", "gru", "rnn")
+
+
+def train(
+    files: list[Path] = typer.Argument(None, help="Text files or folders, or '-' for stdin. "
+                                       "None: the embedded corpus (--corpus)."),
+    out: Path = typer.Option(Path("model.safetensors"), "--out", "-o",
+                             help="Model file (safetensors; PyTorch-loadable)."),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus: lee, wiki, polarity."),
+    level: str = typer.Option(None, "--level", help="char, word or bpe (default char)."),
+    vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
+    cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
+    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
+    layers: int = typer.Option(None, "--layers", help="Stacked layers (default 2)."),
+    embedding_dim: int = typer.Option(None, "--embedding-dim"),
+    dropout: float = typer.Option(None, "--dropout", help="Between layers and before the "
+                                  "output, in [0, 1) (default 0)."),
+    seq_len: int = typer.Option(64, "--seq-len", help="BPTT chunk length."),
+    batch_size: int = typer.Option(32, "--batch-size", help="Parallel streams."),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate."),
+    clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping."),
+    steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
+    epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs."),
+    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
+    val_fraction: float = typer.Option(0.1, "--val-fraction", help="Held-out tail of the text."),
+    eval_every: int = typer.Option(200, "--eval-every", help="Validate every N steps."),
+    checkpoint_every: int = typer.Option(500, "--checkpoint-every"),
+    keep_last: int = typer.Option(3, "--keep-last", help="Periodic checkpoints kept."),
+    resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
+    seed: int = typer.Option(0, "--seed"),
+    threads: int = typer.Option(None, "--threads", help="BLAS threads (default: all cores)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Train a character-, word- or BPE-level RNN/LSTM/GRU language model.
+
+    Examples:
+      seqlab train                                   # char LSTM on the embedded 'lee' corpus
+      seqlab train book.txt --hidden 512 --layers 2 --time-budget 600 --out book.safetensors
+      seqlab train texts/ --level word --cell gru --epochs 5
+      seqlab train book.txt --resume book.safetensors --steps 5000
+    """
+    if level is not None and level not in LEVELS:
+        raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
+    if cell is not None and cell not in CELLS:
+        raise CliError(f"--cell must be one of {', '.join(CELLS)}, got {cell!r}", code=2)
+    for name, value in (("--hidden", hidden), ("--layers", layers), ("--seq-len", seq_len),
+                        ("--batch-size", batch_size), ("--steps", steps), ("--epochs", epochs),
+                        ("--eval-every", eval_every), ("--checkpoint-every", checkpoint_every),
+                        ("--keep-last", keep_last), ("--embedding-dim", embedding_dim),
+                        ("--threads", threads), ("--vocab-size", vocab_size)):
+        require_range(name, value, 1)
+    require_range("--dropout", dropout, 0, 1, high_open=True)
+    require_range("--lr", lr, 0, low_open=True)
+    require_range("--clip", clip, 0, low_open=True)
+    require_range("--time-budget", time_budget, 0, low_open=True)
+    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
+    require_output_path(out, "--out")
+    set_threads(threads)
+    output = Output(quiet, as_json)
+    options = TrainOptions(
+        files=files or None, corpus=corpus, out=out, level=level or "char",
+        vocab_size=vocab_size, cell=cell, hidden_size=hidden, num_layers=layers,
+        embedding_dim=embedding_dim, dropout=dropout, seq_len=seq_len, batch_size=batch_size,
+        lr=lr, clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
+        val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
+        keep_last=keep_last, resume=resume, seed=seed, argv=sys.argv[1:],
+    )
+    if resume is not None and level is None:
+        options.level = None  # take the checkpoint's
+    summary = run_training(options, output)
+    valid = summary.valid or {}
+    output.result(
+        {"model": str(summary.model_path), "steps": summary.steps,
+         "stop_reason": summary.stop_reason, "seconds": summary.seconds,
+         "tokens": summary.tokens, "train_loss": summary.train_loss,
+         "valid_loss": valid.get("loss"), "valid_perplexity": valid.get("perplexity"),
+         "valid_bits_per_token": valid.get("bits_per_token"),
+         "metrics": str(summary.metrics_path)},
+        f"Saved {summary.model_path} after {summary.steps} steps ({summary.stop_reason})"
+        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} bits per "
+           "token" if valid else ""),
+    )

@@ -1,0 +1,70 @@
+"""Turning text into the token stream a neural language model trains on, and back.
+
+Char and BPE tokenizers see newlines as ordinary characters. The word tokenizer drops them, so
+each line ends with </s>, which generation turns back into a newline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+def is_word_level(tokenizer) -> bool:
+    from seqlab.nlp.tokenizers import WordTokenizer
+
+    return isinstance(tokenizer, WordTokenizer)
+
+
+def encode_corpus(tokenizer, text: str) -> np.ndarray:
+    """All of `text` as one int64 id stream."""
+    if not is_word_level(tokenizer):
+        return np.asarray(tokenizer.encode(text), dtype=np.int64)
+    ids: list[int] = []
+    eos = tokenizer.eos_id
+    for line in text.split("\n"):
+        if line.strip():
+            ids.extend(tokenizer.encode(line))
+            ids.append(eos)
+    return np.asarray(ids, dtype=np.int64)
+
+
+def encode_prompt_ids(tokenizer) -> Callable[[str], list[int]]:
+    """The prompt encoder matching `encode_corpus` (word level: lines end with </s>)."""
+    if not is_word_level(tokenizer):
+        return tokenizer.encode
+
+    def encode(text: str) -> list[int]:
+        ids: list[int] = []
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            ids.extend(tokenizer.encode(line))
+            if number + 1 < len(lines):
+                ids.append(tokenizer.eos_id)
+        return ids
+
+    return encode
+
+
+def decoder(tokenizer) -> Callable[[Sequence[int]], str]:
+    """ids -> text, with </s> as a newline at word level."""
+    if not is_word_level(tokenizer):
+        return tokenizer.decode
+    eos = tokenizer.eos_id
+
+    def decode(ids: Sequence[int]) -> str:
+        lines: list[list[int]] = [[]]
+        for token in ids:
+            if int(token) == eos:
+                lines.append([])
+            else:
+                lines[-1].append(int(token))
+        return "\n".join(tokenizer.decode(line) for line in lines)
+
+    return decode
+
+
+def start_ids(tokenizer) -> list[int]:
+    """Where an empty prompt starts: a line start (</s>) for words, nothing for char/BPE."""
+    return [tokenizer.eos_id] if is_word_level(tokenizer) else []

@@ -1,0 +1,53 @@
+"""Loading any model file the CLI accepts: a neural checkpoint or an n-gram model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqlab.cli.errors import CliError, require_file
+
+
+@dataclass
+class NeuralModel:
+    model: Any
+    tokenizer: Any
+    checkpoint: Any
+
+
+def is_checkpoint(path: Path) -> bool:
+    """A safetensors file starts with an 8-byte header length and then '{'."""
+    with path.open("rb") as file:
+        head = file.read(9)
+    return len(head) == 9 and head[8:9] == b"{"
+
+
+def load_neural(path: Path) -> NeuralModel:
+    """Model, tokenizer and checkpoint from a seqlab checkpoint, or a one-line CliError."""
+    from seqlab.nlp.tokenizers import Tokenizer
+    from seqlab.seqmodels.checkpoint import load_model
+
+    require_file(path, "model file")
+    try:
+        model, checkpoint = load_model(path)
+    except (ValueError, KeyError, OSError) as error:
+        raise CliError(f"{str(error).splitlines()[0]}") from error
+    if not checkpoint.tokenizer:
+        raise CliError(f"{path} holds no tokenizer: it was not written by `seqlab train`")
+    try:
+        tokenizer = Tokenizer.from_dict(checkpoint.tokenizer)
+    except (ValueError, KeyError) as error:
+        raise CliError(f"{path}: its tokenizer is unreadable ({error})") from error
+    model.eval()
+    return NeuralModel(model, tokenizer, checkpoint)
+
+
+def load_any(path: Path) -> tuple[str, Any]:
+    """('neural', NeuralModel) or ('ngram', n-gram model)."""
+    require_file(path, "model file")
+    if path.suffix == ".safetensors" or is_checkpoint(path):
+        return "neural", load_neural(path)
+    from seqlab.cli.commands.ngram import load_ngram
+
+    return "ngram", load_ngram(path)
