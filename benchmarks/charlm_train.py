@@ -5,9 +5,12 @@ steps of truncated BPTT over tinyshakespeare's characters (state carried across 
 detached), cross-entropy, clip_grad_norm_(5), Adam(lr 2e-3). A step is forward, backward, clip,
 Adam update and zero_grad. Each (library, thread count) runs in its own subprocess with the BLAS
 thread count fixed by environment (and torch.set_num_threads); tokens/s are medians over the
-timed steps that follow the warm-up steps. "% ceil" is the achieved training FLOP/s (3 x forward,
-forward per token = layers * 2 (E + H) G H + 2 H V with E = H, G = 4 / 3 / 1) over this
-machine's float32 GEMM rate at that thread count (the faster of NumPy's and PyTorch's 512^3 GEMM).
+timed steps that follow the warm-up steps. The machine is shared, so each step is also timed in
+process CPU seconds: "cpu ratio" compares tokens per CPU second (robust to other processes at 1
+thread; at 2 threads it also counts BLAS threads spinning). "% ceil" is the training FLOPs per
+CPU second (3 x forward, forward per token = layers * 2 (E + H) G H + 2 H V with E = H,
+G = 4 / 3 / 1) over the float32 GEMM rate per CPU second at that thread count (the faster of
+NumPy's and PyTorch's 512^3 GEMM).
 
     uv run python benchmarks/charlm_train.py --peer-python /work/peers/bin/python
     uv run python benchmarks/charlm_train.py --cells lstm --sizes 128x1 --threads 1 --steps 5
@@ -78,13 +81,13 @@ def forward_flops_per_token(cell: str, hidden: int, layers: int, vocab: int) -> 
 
 
 def gemm_gflops(matmul, repeats: int = 5) -> float:
-    """Best float32 GEMM rate of a 512^3 product over `repeats` rounds of 20."""
+    """Best float32 GEMM rate (per CPU second) of a 512^3 product over `repeats` rounds of 20."""
     best = 0.0
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(20):
             matmul()
-        best = max(best, 20 * 2 * 512**3 / (time.perf_counter() - start) / 1e9)
+        best = max(best, 20 * 2 * 512**3 / max(time.process_time() - start, 1e-9) / 1e9)
     return best
 
 
@@ -188,7 +191,11 @@ class TorchCharLM:
 
 # ---------------------------------------------------------------- phase profile (seqlab)
 class PhaseTimer:
-    """Wraps functions so that each call adds its wall time to a named phase of this step."""
+    """Wraps functions so that each call adds its CPU time to a named phase of this step.
+
+    Process CPU time, not wall time: on a shared machine it leaves out the time other processes
+    hold the core (run the profile at 1 thread, where CPU time is this step's own work).
+    """
 
     def __init__(self) -> None:
         self.step: dict[str, float] = {}
@@ -196,11 +203,11 @@ class PhaseTimer:
 
     def wrap(self, name: str, function):
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.step[name] = self.step.get(name, 0.0) + time.perf_counter() - start
+                self.step[name] = self.step.get(name, 0.0) + time.process_time() - start
         return timed
 
     def patch_static(self, owner, method: str, name: str) -> None:
@@ -244,15 +251,15 @@ def profile_phases(cell: str, hidden: int, layers: int, steps: int, warmup: int,
     model.optimizer.zero_grad = timer.wrap("zero_grad", model.optimizer.zero_grad)
     batches = stream_batches(tokens)
     for _ in range(warmup + steps):
-        start = time.perf_counter()
+        start = time.process_time()
         model.train_step(*next(batches))
-        timer.end_step(time.perf_counter() - start)
+        timer.end_step(time.process_time() - start)
     history = timer.history[warmup:]
     names = sorted({name for step in history for name in step},
                    key=lambda name: (name.split()[0] != "fwd", name))
     total = statistics.median(step["step total"] for step in history)
-    print(f"seqlab {cell} {hidden}x{layers}: median of {steps} steps, step {total * 1e3:.2f} ms "
-          f"= {BATCH * BPTT_STEPS / total:,.0f} tokens/s")
+    print(f"seqlab {cell} {hidden}x{layers}: median CPU time of {steps} steps, step "
+          f"{total * 1e3:.2f} ms = {BATCH * BPTT_STEPS / total:,.0f} tokens per CPU second")
     for name in names:
         value = statistics.median(step.get(name, 0.0) for step in history)
         print(f"  {name:<26} {value * 1e3:8.3f} ms {100 * value / total:6.1f}%")
@@ -272,16 +279,19 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 
 def time_training(model, batches, warmup: int, steps: int) -> dict:
-    """Median tokens/s over `steps` timed steps after `warmup` untimed ones."""
+    """Median tokens per wall second and per CPU second over `steps` steps after `warmup`."""
     for _ in range(warmup):
         model.train_step(*next(batches))
-    seconds, losses = [], []
+    seconds, cpu_seconds, losses = [], [], []
     for _ in range(steps):
         inputs, targets = next(batches)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         losses.append(model.train_step(inputs, targets))
         seconds.append(time.perf_counter() - start)
-    return {"tokens_per_s": BATCH * BPTT_STEPS / statistics.median(seconds),
+        cpu_seconds.append(time.process_time() - cpu_start)
+    tokens = BATCH * BPTT_STEPS
+    return {"tokens_per_s": tokens / statistics.median(seconds),
+            "tokens_per_cpu_s": tokens / max(statistics.median(cpu_seconds), 1e-9),
             "last_loss": losses[-1]}
 
 
@@ -328,24 +338,26 @@ def print_table(threads: int, ours: dict, peer: dict | None, vocab: int) -> None
     print(f"\n== {threads} thread(s): float32 GEMM ceiling {ceiling:.0f} GFLOP/s "
           f"(NumPy {ours['gemm_gflops']:.0f}"
           + (f", PyTorch {peer['gemm_gflops']:.0f})" if peer else ")"))
-    print(f"{'config':<14} {'seqlab tok/s':>13} {'torch tok/s':>12} {'ratio':>7} {'target':>7} "
-          f"{'seqlab %ceil':>13} {'torch %ceil':>12}")
+    print(f"{'config':<12} {'seqlab tok/s':>12} {'torch tok/s':>11} {'ratio':>6} {'cpu ratio':>9} "
+          f"{'target':>6} {'seqlab %ceil':>12} {'torch %ceil':>11}")
     for key, timing in ours["configs"].items():
         cell, size = key.split("-")
         hidden, layers = (int(part) for part in size.split("x"))
-        flops = 3 * forward_flops_per_token(cell, hidden, layers, vocab)
-        ours_rate = timing["tokens_per_s"]
+        flops = 3 * forward_flops_per_token(cell, hidden, layers, vocab) / 1e9
+        ours_rate, ours_cpu = timing["tokens_per_s"], timing["tokens_per_cpu_s"]
         target = TARGET_RATIOS.get((cell, hidden))
-        line = f"{key:<14} {ours_rate:>13,.0f} "
+        line = f"{key:<12} {ours_rate:>12,.0f} "
         if peer is not None:
             peer_rate = peer["configs"][key]["tokens_per_s"]
+            peer_cpu = peer["configs"][key]["tokens_per_cpu_s"]
             ratio = ours_rate / peer_rate
             mark = "" if target is None else (" ok" if ratio >= target else " LOW")
-            line += f"{peer_rate:>12,.0f} {ratio:>6.2f}x {target or 0:>6.2f}x"
-            line += f" {100 * ours_rate * flops / 1e9 / ceiling:>12.0f}%"
-            line += f" {100 * peer_rate * flops / 1e9 / ceiling:>11.0f}%{mark}"
+            line += (f"{peer_rate:>11,.0f} {ratio:>5.2f}x {ours_cpu / peer_cpu:>8.2f}x "
+                     f"{target or 0:>5.2f}x {100 * ours_cpu * flops / ceiling:>11.0f}% "
+                     f"{100 * peer_cpu * flops / ceiling:>10.0f}%{mark}")
         else:
-            line += f"{'-':>12} {'-':>7} {'-':>7} {100 * ours_rate * flops / 1e9 / ceiling:>12.0f}%"
+            line += f"{'-':>11} {'-':>6} {'-':>9} {'-':>6} "
+            line += f"{100 * ours_cpu * flops / ceiling:>11.0f}%"
         print(line)
 
 
@@ -404,8 +416,8 @@ def merge_rounds(rounds: list[dict]) -> dict | None:
         return None
     return {
         "gemm_gflops": statistics.median(r["gemm_gflops"] for r in rounds),
-        "configs": {key: {"tokens_per_s": statistics.median(r["configs"][key]["tokens_per_s"]
-                                                            for r in rounds)}
+        "configs": {key: {rate: statistics.median(r["configs"][key][rate] for r in rounds)
+                          for rate in ("tokens_per_s", "tokens_per_cpu_s")}
                     for key in rounds[0]["configs"]},
     }
 

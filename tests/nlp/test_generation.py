@@ -196,3 +196,13 @@ def test_context_window_adapter_keeps_last_tokens():
     list(sample(model, [1, 2, 1], SamplingOptions(max_tokens=2, seed=0)))
     assert seen[0] == (2, 1)
     assert all(len(c) == 2 for c in seen)
+
+
+def test_banned_tokens_are_never_generated():
+    model = toy_model()
+    greedy_first = int(np.argmax(model.table[0]))
+    out = list(sample(model, [0], SamplingOptions(max_tokens=300, seed=0,
+                                                  banned_tokens=frozenset({greedy_first}))))
+    assert greedy_first not in out
+    assert greedy_first not in beam_search(model, [0], beam_width=3, max_tokens=5,
+                                           banned_tokens=[greedy_first])

@@ -54,6 +54,8 @@ def test_learning_rate_decays_linearly_over_all_epochs():
     assert schedule.alpha(1, 50, 0, 100, None) == pytest.approx(0.025 - 0.0249 * 1.5 / 4)
     assert schedule.alpha(3, 100, 0, 100, None) == pytest.approx(0.0001)
     assert schedule.alpha(3, 500, 0, 100, None) == pytest.approx(0.0001)  # never below min_alpha
+    # a sentence total takes precedence over words, as in gensim
+    assert schedule.alpha(0, 90, 5, 100, 10) == pytest.approx(0.025 - 0.0249 * 0.5 / 4)
 
 
 class Recorder:

@@ -68,3 +68,11 @@ def decoder(tokenizer) -> Callable[[Sequence[int]], str]:
 def start_ids(tokenizer) -> list[int]:
     """Where an empty prompt starts: a line start (</s>) for words, nothing for char/BPE."""
     return [tokenizer.eos_id] if is_word_level(tokenizer) else []
+
+
+def banned_ids(tokenizer) -> frozenset[int]:
+    """Special tokens a model must never write: all but </s>, which ends a line at word level."""
+    banned = set(tokenizer.special_ids)
+    if is_word_level(tokenizer):
+        banned.discard(tokenizer.eos_id)
+    return frozenset(banned)

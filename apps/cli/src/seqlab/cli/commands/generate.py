@@ -100,14 +100,16 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
             prompt_ids = encode(text) if text else lm_text.start_ids(tokenizer)
             _warn_unknown(output, prompt_ids, tokenizer.unk_id)
             ids = beam_search(model, prompt_ids, beam_width=beam, max_tokens=length,
-                              length_penalty=length_penalty)
+                              length_penalty=length_penalty,
+                              banned_tokens=lm_text.banned_ids(tokenizer))
             if echo_prompt and text:
                 write_stream(text)
             write_stream(decode(ids) + "\n")
             return
         options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
                                   top_p=top_p, repetition_penalty=repetition_penalty,
-                                  greedy=greedy, seed=seed)
+                                  greedy=greedy, seed=seed,
+                                  banned_tokens=lm_text.banned_ids(tokenizer))
         pieces = generate_text(model, encode, decode, text, options, stop_strings=stop,
                                unk_id=tokenizer.unk_id, start_ids=lm_text.start_ids(tokenizer),
                                special_ids=sorted(tokenizer.special_ids))

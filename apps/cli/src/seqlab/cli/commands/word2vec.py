@@ -186,17 +186,26 @@ def evaluate(
     report: dict[str, dict] = {}
     for name, path in pair_files:
         require_file(Path(path), "word-pair file")
-        pearson, spearman, oov = kv.evaluate_word_pairs(path)
+        try:
+            pearson, spearman, oov = kv.evaluate_word_pairs(path)
+        except ValueError:  # every pair out of vocabulary: nothing to correlate
+            report[name] = {"pearson": None, "spearman": None, "oov_percent": 100.0}
+            continue
         report[name] = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
                         "oov_percent": float(oov)}
     require_file(Path(analogy_file), "analogy file")
-    accuracy, _sections = kv.evaluate_word_analogies(analogy_file)
-    report["analogies"] = {"accuracy": float(accuracy)}
+    try:
+        accuracy, _sections = kv.evaluate_word_analogies(analogy_file)
+        report["analogies"] = {"accuracy": float(accuracy)}
+    except (ValueError, ZeroDivisionError):
+        report["analogies"] = {"accuracy": None}
     if as_json:
         Output(as_json=True).result(report)
         return
     for name, values in report.items():
-        stdout.print(f"{name:>16}: " + ", ".join(f"{k} {v:.4f}" for k, v in values.items()))
+        stdout.print(f"{name:>16}: " + ", ".join(
+            f"{k} {'n/a (all out of vocabulary)' if v is None else f'{v:.4f}'}"
+            for k, v in values.items()))
 
 
 @app.command("export")

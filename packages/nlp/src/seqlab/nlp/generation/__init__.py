@@ -5,6 +5,7 @@ from seqlab.nlp.generation.protocol import ContextWindowModel, TokenModel
 from seqlab.nlp.generation.sampling import (
     SamplingOptions,
     apply_repetition_penalty,
+    ban,
     next_token_distribution,
     sample,
 )
@@ -17,6 +18,6 @@ from seqlab.nlp.generation.text import (
 
 __all__ = [
     "ContextWindowModel", "SamplingOptions", "TokenModel", "UnknownPromptWarning",
-    "apply_repetition_penalty", "beam_search", "encode_prompt", "generate_text",
+    "apply_repetition_penalty", "ban", "beam_search", "encode_prompt", "generate_text",
     "next_token_distribution", "sample", "stream_pieces",
 ]

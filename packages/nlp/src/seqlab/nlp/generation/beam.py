@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.nlp.generation.protocol import TokenModel
+from seqlab.nlp.generation.sampling import ban
 
 
 @dataclass
@@ -25,11 +26,12 @@ class Hypothesis:
 
 def beam_search(model: TokenModel, prompt: Iterable[int] = (), beam_width: int = 4,
                 max_tokens: int = 50, length_penalty: float = 1.0,
-                stop_tokens: Iterable[int] = ()) -> list[int]:
+                stop_tokens: Iterable[int] = (), banned_tokens: Iterable[int] = ()) -> list[int]:
     """The highest-scoring continuation of `prompt` (new tokens only)."""
     if beam_width < 1:
         raise ValueError(f"beam width must be >= 1, got {beam_width}")
     stops = set(stop_tokens)
+    banned = frozenset(banned_tokens)
     state = model.initial_state()
     for token in prompt:
         state = model.advance(state, int(token))
@@ -40,6 +42,8 @@ def beam_search(model: TokenModel, prompt: Iterable[int] = (), beam_width: int =
             if beam.finished:
                 continue
             logprobs = np.asarray(model.logprobs(beam.state), dtype=np.float64)
+            if banned:
+                logprobs = ban(logprobs, banned)
             width = min(beam_width, logprobs.size)
             best = np.argpartition(-logprobs, width - 1)[:width]
             for token in best:

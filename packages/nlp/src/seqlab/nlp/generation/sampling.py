@@ -25,6 +25,7 @@ class SamplingOptions:
     greedy: bool = False
     seed: int | None = None
     stop_tokens: frozenset[int] = field(default_factory=frozenset)
+    banned_tokens: frozenset[int] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.max_tokens < 0:
@@ -50,6 +51,13 @@ def apply_repetition_penalty(logprobs: np.ndarray, seen: Iterable[int],
     if index.size and penalty != 1.0:
         scores = out[index]
         out[index] = np.where(scores > 0, scores / penalty, scores * penalty)
+    return out
+
+
+def ban(logprobs: np.ndarray, tokens: Iterable[int]) -> np.ndarray:
+    """Log-probabilities with `tokens` made impossible (e.g. <pad>, <unk>)."""
+    out = logprobs.copy()
+    out[np.fromiter(tokens, dtype=np.int64)] = -np.inf
     return out
 
 
@@ -91,6 +99,8 @@ def sample(model: TokenModel, prompt: Iterable[int] = (), options: SamplingOptio
         if step:
             state = model.advance(state, history[-1])  # only when another token is wanted
         logprobs = np.asarray(model.logprobs(state), dtype=np.float64)
+        if options.banned_tokens:
+            logprobs = ban(logprobs, options.banned_tokens)
         if options.repetition_penalty != 1.0:
             logprobs = apply_repetition_penalty(logprobs, history, options.repetition_penalty)
         if options.greedy or options.temperature == 0:

@@ -108,6 +108,7 @@ class Word2Vec:
             self.train(
                 sentences,
                 corpus_file=corpus_file,
+                total_examples=self.corpus_count,  # gensim's constructor passes both counts
                 total_words=self.corpus_total_words,
                 epochs=epochs,
                 compute_loss=compute_loss,
@@ -157,7 +158,11 @@ class Word2Vec:
         compute_loss: bool | None = None,
         callbacks: Sequence[Any] = (),
     ) -> tuple[int, int]:
-        """Train for `epochs` passes; returns (effective words trained, raw words seen)."""
+        """Train for `epochs` passes; returns (effective words trained, raw words seen).
+
+        The learning rate falls linearly over total_examples sentences per epoch when given (as
+        gensim), else over total_words raw words (default: the corpus scanned by build_vocab).
+        """
         if not len(self.wv):
             raise ValueError(
                 "build the vocabulary first: call build_vocab(sentences) before train()"
@@ -166,7 +171,8 @@ class Word2Vec:
         epochs = self.epochs if epochs is None else epochs
         if compute_loss is not None:
             self.compute_loss = compute_loss
-        total_words = total_words or self.corpus_total_words
+        if not total_examples:  # as gensim, a sentence count given takes precedence over words
+            total_words = total_words or self.corpus_total_words
         if not total_words and not total_examples:
             raise ValueError("pass total_words or total_examples so the learning rate can decay")
         schedule = _AlphaSchedule(
@@ -212,7 +218,7 @@ class Word2Vec:
         for thread in threads:
             thread.start()
         totals = {"effective": 0, "raw": 0, "loss": 0.0, "pending": 0}
-        grand_total = (total_words or 0) * schedule.epochs
+        grand_total = (total_words or self.corpus_total_words) * schedule.epochs
         try:
             done_words = done_sentences = 0
             for words, ends, raw_words, sentence_count in self._encoded_chunks(sentences):
@@ -301,16 +307,20 @@ class Word2Vec:
 
 
 class _AlphaSchedule:
-    """gensim's linear decay from start to end over all words of all epochs (never below end)."""
+    """gensim's linear decay from start to end over all epochs (never below end).
+
+    Progress counts sentences when a sentence total is known (gensim's precedence: its constructor
+    passes both totals), else raw words.
+    """
 
     def __init__(self, start: float, end: float, epochs: int):
         self.start, self.end, self.epochs = start, end, epochs
 
     def alpha(self, epoch, done_words, done_sentences, total_words, total_examples) -> float:
-        if total_words:
-            epoch_progress = done_words / total_words
-        else:
+        if total_examples:
             epoch_progress = done_sentences / total_examples
+        else:
+            epoch_progress = done_words / total_words
         progress = (epoch + epoch_progress) / self.epochs
         return max(self.end, self.start - (self.start - self.end) * progress)
 

@@ -1,0 +1,25 @@
+"""Fixtures for the end-to-end tests: a small corpus and a tiny trained model."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from cli_helpers import CORPUS, TINY, run
+
+
+@pytest.fixture(scope="session")
+def corpus_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("corpus") / "small.txt"
+    path.write_text(CORPUS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory, corpus_file) -> Path:
+    out = tmp_path_factory.mktemp("model") / "tiny.safetensors"
+    done = run("train", str(corpus_file), "--steps", "12", "--out", str(out), *TINY)
+    assert done.returncode == 0, done.stderr
+    return out
