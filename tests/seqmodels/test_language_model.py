@@ -70,8 +70,9 @@ def test_step_does_not_modify_the_state_it_is_given():
     assert all(np.array_equal(a, b) for a, b in zip(state, copies))
 
 
-def test_sampler_interface_is_value_semantics_and_matches_step():
-    model = make("gru")
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "rnn_relu"])
+def test_sampler_interface_is_value_semantics_and_matches_step(cell):
+    model = make(cell, num_layers=2)
     start = model.initial_state()
     assert isinstance(start, LMState)
     assert np.isclose(np.exp(model.logprobs(start)).sum(), 1.0)

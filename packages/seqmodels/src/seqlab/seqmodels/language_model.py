@@ -20,13 +20,14 @@ neural and n-gram models share, stepping one token at a time through immutable s
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import Tensor, as_generator, no_grad
+from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
+from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 
 CELLS = ("lstm", "gru", "rnn", "rnn_relu")
@@ -85,10 +86,12 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class LMState:
-    """A generation state: recurrent arrays (h,) or (h, c), each (L, 1, H), and next logprobs."""
+    """A generation state: recurrent arrays (h,) or (h, c), each (L, 1, H), the next-token
+    logprobs, and the weight snapshot the run steps with (shared by every state of one run)."""
 
     hidden: tuple[np.ndarray, ...]
     next_logprobs: np.ndarray
+    plan: GenerationPlan | None = field(default=None, compare=False, repr=False)
 
 
 class LanguageModel(Module):
@@ -235,20 +238,25 @@ class LanguageModel(Module):
 
     # ------------------------------------------------------------------ sampler interface
     def initial_state(self) -> LMState:
-        """The state before any token: zero recurrent state, logprobs read from it."""
+        """The state before any token: zero recurrent state, logprobs read from it.
+
+        It snapshots the weights for the fast per-token path (`GenerationPlan`), so a run
+        started here is unaffected by later training steps.
+        """
+        plan = GenerationPlan.from_model(self)
         hidden = state_arrays(self.init_state(1))
         top = hidden[0][-1]
-        logits = top @ self.decoder.weight.data.T
-        if self.decoder.bias is not None:
-            logits = logits + self.decoder.bias.data
-        return LMState(hidden, _log_softmax(logits)[0].astype(np.float64))
+        logits = (top @ plan.decoder_t)[0].astype(np.float64) + plan.decoder_bias
+        return LMState(hidden, _log_softmax(logits), plan)
 
     def advance(self, state: LMState, token_id: int) -> LMState:
         """A new state: `state` after feeding `token_id` (state itself is unchanged)."""
-        with no_grad():
-            logprobs, hidden = self.step(np.array([token_id]), self._hidden(state))
-        hidden = hidden if isinstance(hidden, tuple) else (hidden,)
-        return LMState(hidden, logprobs[0].astype(np.float64))
+        token = int(token_id)
+        if not 0 <= token < self.vocab_size:
+            raise ValueError(f"token id {token} is outside the vocabulary [0, {self.vocab_size})")
+        plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
+        hidden, logprobs = plan.step(token, state.hidden)
+        return LMState(hidden, logprobs, plan)
 
     def logprobs(self, state: LMState) -> np.ndarray:
         """Natural-log probabilities (V,) of the next token in `state`."""
