@@ -47,7 +47,7 @@ def beam_search(model: TokenModel, prompt: Iterable[int] = (), beam_width: int =
             width = min(beam_width, logprobs.size)
             best = np.argpartition(-logprobs, width - 1)[:width]
             for token in best:
-                candidates.append(Hypothesis(beam.tokens + [int(token)],
+                candidates.append(Hypothesis([*beam.tokens, int(token)],
                                              beam.logprob + float(logprobs[token]), beam.state,
                                              finished=int(token) in stops))
         candidates.sort(key=lambda h: h.score(length_penalty), reverse=True)
