@@ -62,8 +62,8 @@ def stream_batches(tokens: np.ndarray, batch: int = BATCH, steps: int = BPTT_STE
     """Endless (inputs, targets) chunks (steps, batch) of `batch` parallel streams, in order.
 
     Stream n reads tokens[n * L : (n + 1) * L]; chunk k covers its positions k*steps ..., so the
-    state a stream ends one chunk with is the right start for the next. Wraps around (the state
-    is then reset by the caller's choice: we keep it, as a long run over the epoch boundary).
+    state a stream ends one chunk with is the right start for the next. After the last chunk it
+    starts over (the caller keeps carrying its state across that boundary, as PyTorch's example).
     """
     per_stream = (len(tokens) - 1) // batch
     inputs = tokens[: batch * per_stream].reshape(batch, per_stream).T
@@ -312,6 +312,8 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         out = np.empty_like(a)
         gflops = gemm_gflops(lambda: np.dot(a, b, out=out))
     results = {"gemm_gflops": gflops, "configs": {}}
+    if side == "seqlab":
+        results["blas"] = blas_cores()
     for cell in args.cells.split(","):
         for hidden, layers in parse_sizes(args.sizes):
             model = model_class(cell, hidden, layers, len(chars))
@@ -320,10 +322,33 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     return results
 
 
-def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
-    """Run this file as a worker under `python` with `threads` BLAS threads; its JSON result."""
+def worker_environment(threads: int, keep_openblas_env: bool = False) -> dict[str, str]:
+    """This environment with every thread count set to `threads`.
+
+    OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are dropped unless kept: this machine's environment
+    forces OpenBLAS onto its Haswell (AVX2) kernels, about 25% slower on large float32 GEMMs
+    than the SkylakeX (AVX-512) kernels OpenBLAS picks for this CPU by itself.
+    """
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads))
+    if not keep_openblas_env:
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+    return env
+
+
+def blas_cores() -> str:
+    """The OpenBLAS libraries loaded in this process and the kernels each one uses."""
+    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS that np.dot inside Numba calls)
+    from threadpoolctl import threadpool_info
+
+    return ", ".join(f"{Path(info['filepath']).name.split('-')[0]}: {info.get('architecture')}"
+                     for info in threadpool_info() if info.get("internal_api") == "openblas")
+
+
+def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
+    """Run this file as a worker under `python` with `threads` BLAS threads; its JSON result."""
+    env = worker_environment(threads, args.keep_openblas_env)
     command = [python, __file__, "--worker", side, "--threads", str(threads),
                "--cells", args.cells, "--sizes", args.sizes, "--steps", str(args.steps),
                "--warmup", str(args.warmup), "--corpus", str(args.corpus)]
@@ -337,7 +362,8 @@ def print_table(threads: int, ours: dict, peer: dict | None, vocab: int) -> None
     ceiling = max(ours["gemm_gflops"], peer["gemm_gflops"] if peer else 0.0)
     print(f"\n== {threads} thread(s): float32 GEMM ceiling {ceiling:.0f} GFLOP/s "
           f"(NumPy {ours['gemm_gflops']:.0f}"
-          + (f", PyTorch {peer['gemm_gflops']:.0f})" if peer else ")"))
+          + (f", PyTorch {peer['gemm_gflops']:.0f})" if peer else ")")
+          + f"; seqlab's OpenBLAS kernels: {ours['blas']}")
     print(f"{'config':<12} {'seqlab tok/s':>12} {'torch tok/s':>11} {'ratio':>6} {'cpu ratio':>9} "
           f"{'target':>6} {'seqlab %ceil':>12} {'torch %ceil':>11}")
     for key, timing in ours["configs"].items():
@@ -375,6 +401,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternating seqlab/torch rounds per thread count (median taken)")
     parser.add_argument("--json", help="also write the raw results to this file")
+    parser.add_argument("--keep-openblas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers")
     parser.add_argument("--profile", action="store_true",
                         help="print seqlab's time per phase of a step instead (this process's "
                              "threads: set OPENBLAS_NUM_THREADS)")
@@ -415,6 +443,7 @@ def merge_rounds(rounds: list[dict]) -> dict | None:
     if not rounds:
         return None
     return {
+        "blas": rounds[0].get("blas", ""),
         "gemm_gflops": statistics.median(r["gemm_gflops"] for r in rounds),
         "configs": {key: {rate: statistics.median(r["configs"][key][rate] for r in rounds)
                           for rate in ("tokens_per_s", "tokens_per_cpu_s")}

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from charlm_train import worker_environment
 
 HIDDEN, LAYERS, VOCAB = 256, 2, 65
 PROMPT = [18, 27, 26, 17, 27, 10, 0]  # 7 ids; their values do not matter for speed
@@ -163,8 +164,7 @@ def torch_worker(chars: int, repeats: int, threads: int) -> dict:
 
 def spawn_worker(python: str, side: str, args: argparse.Namespace) -> dict:
     threads = str(args.threads)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
-               MKL_NUM_THREADS=threads, NUMBA_NUM_THREADS=threads)
+    env = worker_environment(args.threads, args.keep_openblas_env)
     command = [python, __file__, "--worker", side, "--threads", threads, "--chars",
                str(args.chars), "--repeats", str(args.repeats)]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -182,6 +182,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
     parser.add_argument("--rounds", type=int, default=1, help="alternating seqlab/torch rounds")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--keep-openblas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "seqlab":

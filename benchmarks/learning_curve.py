@@ -34,6 +34,7 @@ from charlm_train import (
     TorchCharLM,
     load_corpus,
     stream_batches,
+    worker_environment,
 )
 
 CELL, HIDDEN, LAYERS = "lstm", 256, 2
@@ -104,8 +105,7 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
 
 def spawn_worker(python: str, side: str, args: argparse.Namespace) -> dict:
     threads = str(args.threads)
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads,
-               MKL_NUM_THREADS=threads, NUMBA_NUM_THREADS=threads)
+    env = worker_environment(args.threads, args.keep_openblas_env)
     command = [python, __file__, "--worker", side, "--threads", threads, "--budget",
                str(args.budget), "--every", str(args.every), "--val-tokens", str(args.val_tokens),
                "--seed", str(args.seed), "--corpus", str(args.corpus)]
@@ -134,23 +134,32 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds per side")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between evaluations")
     parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    parser.add_argument("--seqlab-threads", type=int,
+                        help="seqlab's BLAS threads if not --threads (OpenBLAS threading can lose "
+                             "on a loaded 2-core machine: compare charlm_train.py at 1 and 2)")
     parser.add_argument("--val-tokens", type=int, default=65536,
                         help="size of the fixed validation subset (tokens)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "learning_curve"),
                         help="write OUT.csv and OUT.json")
+    parser.add_argument("--keep-openblas-env", action="store_true",
+                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(run_worker(args.worker, args)))
         return
+    torch_threads = args.threads
+    args.threads = args.seqlab_threads or args.threads
     curves = {"seqlab": spawn_worker(sys.executable, "seqlab", args)["curve"]}
+    seqlab_threads, args.threads = args.threads, torch_threads
     if args.peer_python:
         curves["torch"] = spawn_worker(args.peer_python, "torch", args)["curve"]
     else:
         print("no --peer-python (or $SEQLAB_PEER_PYTHON): seqlab only")
-    print(f"\n2x{HIDDEN} LSTM char LM, {args.threads} thread(s), validation = {args.val_tokens} "
-          "tokens of the last 10%: val loss (nats | bits per char) at training wall-clock marks")
+    print(f"\n2x{HIDDEN} LSTM char LM, seqlab {seqlab_threads} / PyTorch {torch_threads} "
+          f"thread(s), validation = {args.val_tokens} tokens of the last 10%: val loss "
+          "(nats | bits per char) at training wall-clock marks")
     print(f"{'seconds':>8} " + " ".join(f"{name + ' nats':>12} {'bpc':>6} {'steps':>6}"
                                          for name in curves))
     for index, mark in enumerate(marks_for(args.budget, args.every)):

@@ -11,6 +11,14 @@ import typer
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.models import load_any
+from seqlab.cli.numba_status import compile_with_status
+
+STEP_KERNEL_MODULES = {
+    "lstm": "seqlab.autograd.kernels.recurrent_lstm",
+    "gru": "seqlab.autograd.kernels.recurrent_gru",
+    "rnn_tanh": "seqlab.autograd.kernels.recurrent_rnn",
+    "rnn_relu": "seqlab.autograd.kernels.recurrent_rnn",
+}
 
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
@@ -91,9 +99,11 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
     )
 
     model, tokenizer = loaded.model, loaded.tokenizer
+    output = Output()
+    compile_with_status(output, [STEP_KERNEL_MODULES[model.rnn.mode]],
+                        lambda: model.advance(model.initial_state(), 0))
     encode = lm_text.encode_prompt_ids(tokenizer)
     decode = lm_text.decoder(tokenizer)
-    output = Output()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnknownPromptWarning)
         if beam:

@@ -1,0 +1,51 @@
+"""A BLAS GEMM on row-major views for the recurrent time loops: strided rows, optional accumulate.
+
+`np.dot` inside njit only takes contiguous operands and overwrites its output. The time loops
+want `out += a @ b` straight into one step's slice of a (G, T, N) array (rows T*N apart) and
+`b` given as a transposed view, so they call the GEMM that Numba's own np.dot calls
+(`numba_xxgemm`, scipy's BLAS) with the leading dimensions and transpose flags themselves.
+Plain-Python body for NUMBA_DISABLE_JIT=1; jitted callers get the BLAS version.
+"""
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+from numba.np.linalg import _BLAS, ensure_blas
+
+
+def matmul_into(a, b, out, accumulate):
+    """out[...] (+)= a @ b for 2-D arrays whose rows may be strided (plain-Python body)."""
+    if accumulate:
+        out += a @ b
+    else:
+        out[...] = a @ b
+
+
+def _row_stride(array):
+    return array.strides[0] // array.itemsize
+
+
+@overload(matmul_into, jit_options={"error_model": "numpy", "inline": "always"})
+def _matmul_into_blas(a, b, out, accumulate):
+    ensure_blas()
+    gemm = _BLAS().numba_xxgemm(out.dtype)
+    kind = np.int8(ord("s" if out.dtype == types.float32 else "d"))
+    trans, no_trans = np.int8(ord("t")), np.int8(ord("n"))
+
+    def impl(a, b, out, accumulate):
+        # Row-major out = a @ b is column-major out^T = b^T a^T: BLAS gets b as its first
+        # operand. `b` is either row-contiguous or a transposed view (column-contiguous).
+        rows, inner = a.shape
+        cols = b.shape[1]
+        alpha = np.ones(1, out.dtype)
+        beta = np.ones(1, out.dtype) if accumulate else np.zeros(1, out.dtype)
+        if b.strides[1] == b.itemsize:
+            b_trans, b_lead = no_trans, _row_stride(b)
+        else:
+            b_trans, b_lead = trans, b.strides[1] // b.itemsize
+        gemm(
+            kind, b_trans, no_trans, cols, rows, inner, alpha.ctypes, b.ctypes, b_lead,
+            a.ctypes, _row_stride(a), beta.ctypes, out.ctypes, _row_stride(out),
+        )
+
+    return impl
