@@ -2,7 +2,7 @@
 
 `np.dot` inside njit only takes contiguous operands and overwrites its output. The time loops
 want `out += a @ b` straight into one step's slice of a (G, T, N) array (rows T*N apart) and
-`b` given as a transposed view, so they call the GEMM that Numba's own np.dot calls
+`a` or `b` given as a transposed view, so they call the GEMM that Numba's own np.dot calls
 (`numba_xxgemm`, scipy's BLAS) with the leading dimensions and transpose flags themselves.
 Plain-Python body for NUMBA_DISABLE_JIT=1; jitted callers get the BLAS version.
 """
@@ -21,10 +21,6 @@ def matmul_into(a, b, out, accumulate):
         out[...] = a @ b
 
 
-def _row_stride(array):
-    return array.strides[0] // array.itemsize
-
-
 @overload(matmul_into, jit_options={"error_model": "numpy", "inline": "always"})
 def _matmul_into_blas(a, b, out, accumulate):
     ensure_blas()
@@ -34,18 +30,24 @@ def _matmul_into_blas(a, b, out, accumulate):
 
     def impl(a, b, out, accumulate):
         # Row-major out = a @ b is column-major out^T = b^T a^T: BLAS gets b as its first
-        # operand. `b` is either row-contiguous or a transposed view (column-contiguous).
+        # operand. `a` and `b` are row-contiguous or transposed views (column-contiguous).
         rows, inner = a.shape
         cols = b.shape[1]
         alpha = np.ones(1, out.dtype)
         beta = np.ones(1, out.dtype) if accumulate else np.zeros(1, out.dtype)
-        if b.strides[1] == b.itemsize:
-            b_trans, b_lead = no_trans, _row_stride(b)
+        # a leading dimension must be at least the row length even where the stride is moot
+        if a.strides[1] == a.itemsize or inner == 1:
+            a_trans, a_lead = no_trans, max(a.strides[0] // a.itemsize, inner, 1)
         else:
-            b_trans, b_lead = trans, b.strides[1] // b.itemsize
+            a_trans, a_lead = trans, max(a.strides[1] // a.itemsize, rows, 1)
+        out_lead = max(out.strides[0] // out.itemsize, cols, 1)
+        if b.strides[1] == b.itemsize or cols == 1:
+            b_trans, b_lead = no_trans, max(b.strides[0] // b.itemsize, cols, 1)
+        else:
+            b_trans, b_lead = trans, max(b.strides[1] // b.itemsize, inner, 1)
         gemm(
-            kind, b_trans, no_trans, cols, rows, inner, alpha.ctypes, b.ctypes, b_lead,
-            a.ctypes, _row_stride(a), beta.ctypes, out.ctypes, _row_stride(out),
+            kind, b_trans, a_trans, cols, rows, inner, alpha.ctypes, b.ctypes, b_lead,
+            a.ctypes, a_lead, beta.ctypes, out.ctypes, out_lead,
         )
 
     return impl
