@@ -317,3 +317,59 @@ def test_skipping_the_input_gradient_keeps_the_others(kind):
     partial = layer_backward(saved, *d_outputs, need_input_grad=False)
     assert partial[0] is None
     assert_all_close(partial[1:], full[1:], rtol=0, atol=0)
+
+
+def _jitted_matmul_into():
+    from numba import njit
+
+    from seqlab.autograd.kernels.recurrent_blas import matmul_into
+
+    @njit(cache=False)
+    def run(a, b, out, accumulate):
+        matmul_into(a, b, out, accumulate)
+
+    return run
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("a_transposed", [False, True])
+@pytest.mark.parametrize("b_transposed", [False, True])
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_strided_gemm_matches_numpy(dtype, a_transposed, b_transposed, accumulate):
+    run = _jitted_matmul_into()
+    rng = np.random.default_rng(1)
+    rows, inner, cols = 5, 4, 3
+    # a strided-row slice of a 3-D array, as the time loops pass one step of (G, T, N)
+    if a_transposed:
+        a = rng.standard_normal((inner, 2, rows))[:, 1, :].T
+    else:
+        a = rng.standard_normal((rows, 3, inner))[:, 2, :]
+    b = rng.standard_normal((cols, inner)).T if b_transposed else rng.standard_normal((inner, cols))
+    a, b = a.astype(dtype), b.astype(dtype)
+    holder = rng.standard_normal((rows, 2, cols)).astype(dtype)
+    out = holder[:, 0, :]
+    expected = out + a @ b if accumulate else a @ b
+    untouched = holder[:, 1, :].copy()
+    run(a, b, out, accumulate)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
+    np.testing.assert_array_equal(holder[:, 1, :], untouched)
+
+
+def test_time_loops_run_one_blas_thread_and_restore_the_setting():
+    libraries = ops._loop_blas_libraries()
+    if not libraries:
+        pytest.skip("no scipy BLAS found by threadpoolctl")
+    before = [library.num_threads for library in libraries]
+    try:
+        for library in libraries:
+            library.set_num_threads(2)
+        with ops._one_blas_thread():
+            with ops._one_blas_thread():  # nested (another Python thread's loop)
+                assert [library.num_threads for library in libraries] == [1] * len(libraries)
+            assert [library.num_threads for library in libraries] == [1] * len(libraries)
+        assert [library.num_threads for library in libraries] == [2] * len(libraries)
+    finally:
+        for library, threads in zip(libraries, before):
+            library.set_num_threads(threads)

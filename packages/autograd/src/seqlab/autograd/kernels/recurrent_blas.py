@@ -8,7 +8,7 @@ Plain-Python body for NUMBA_DISABLE_JIT=1; jitted callers get the BLAS version.
 """
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 from numba.np.linalg import _BLAS, ensure_blas
 
@@ -46,8 +46,29 @@ def _matmul_into_blas(a, b, out, accumulate):
         else:
             b_trans, b_lead = trans, max(b.strides[1] // b.itemsize, inner, 1)
         gemm(
-            kind, b_trans, a_trans, cols, rows, inner, alpha.ctypes, b.ctypes, b_lead,
-            a.ctypes, a_lead, beta.ctypes, out.ctypes, out_lead,
+            kind,
+            b_trans,
+            a_trans,
+            cols,
+            rows,
+            inner,
+            alpha.ctypes,
+            b.ctypes,
+            b_lead,
+            a.ctypes,
+            a_lead,
+            beta.ctypes,
+            out.ctypes,
+            out_lead,
         )
 
     return impl
+
+
+@njit(cache=True, nogil=True)
+def transpose_into(source, target):
+    """target[...] = source.T for a small 2-D array (one step's GEMM result)."""
+    rows, cols = source.shape
+    for col in range(cols):
+        for row in range(rows):
+            target[col, row] = source[row, col]
