@@ -172,3 +172,25 @@ def test_forward_accepts_ndarray_state():
     b, _ = model(ids[2:], as_arrays)
     assert np.array_equal(a.data, b.data)
     assert isinstance(a, Tensor)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "rnn_relu"])
+def test_folded_embedding_projection_equals_the_plain_path(cell):
+    """Gathering layer 0's projection from an (V, G*H) table gives the same logits and the same
+    gradient for every parameter as embedding -> full input projection."""
+    results = []
+    ids = tokens(steps=9, batch=4)  # 36 tokens > 11 symbols: the folded path applies
+    for fused in (True, False):
+        model = make(cell, num_layers=2)
+        model.rnn.fused = fused  # the composed path never folds
+        assert model._folds_embedding(ids) == fused
+        logits, state = model(ids)
+        weight = np.random.default_rng(5).standard_normal(logits.shape)
+        h_n = state[0] if cell == "lstm" else state
+        ((logits * weight).sum() + h_n.sum()).backward()
+        results.append((logits.data, {n: p.grad for n, p in model.named_parameters()}))
+    (folded, folded_grads), (plain, plain_grads) = results
+    np.testing.assert_allclose(folded, plain, rtol=1e-10, atol=1e-12)
+    for name, grad in plain_grads.items():
+        np.testing.assert_allclose(folded_grads[name], grad, rtol=1e-9, atol=1e-11,
+                                   err_msg=name)

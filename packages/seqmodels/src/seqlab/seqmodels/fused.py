@@ -72,3 +72,30 @@ def run_direction(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: 
     nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
     out, h_n = RNNLayer.apply(x, h0, nonlinearity, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
     return out, h_n, None
+
+
+class ProjectedLayer(Function):
+    """One direction of one layer whose input projection comes in as a tensor."""
+
+    @staticmethod
+    def forward(ctx, xg, h0, c0, w_hh, b_hh, mode):
+        out, h_n, c_n, saved = ops.projected_forward(mode, xg, h0, c0, w_hh, b_hh)
+        ctx.save_for_backward(saved)
+        return (out, h_n, c_n) if mode == "lstm" else (out, h_n)
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn, *d_cn):
+        (saved,) = ctx.saved_tensors
+        d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(saved, d_out, d_hn,
+                                                              d_cn[0] if d_cn else None)
+        return d_xg, dh0, dc0, dw_hh, db_hh, None
+
+
+def run_projected(mode: str, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
+                  b_hh: Tensor | None):
+    """Layer 0 over a given input projection; returns (out, h_n, c_n)."""
+    gru_bias = b_hh if mode == "gru" else None
+    if mode == "lstm":
+        return ProjectedLayer.apply(xg, h0, c0, w_hh, None, mode)
+    out, h_n = ProjectedLayer.apply(xg, h0, None, w_hh, gru_bias, mode)
+    return out, h_n, None

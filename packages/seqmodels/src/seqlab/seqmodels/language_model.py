@@ -27,6 +27,7 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
+from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 
@@ -171,9 +172,28 @@ class LanguageModel(Module):
             raise ValueError(f"tokens must be (T, N) token ids, got shape {ids.shape}")
         if state is not None:
             state = tuple(map(_as_tensor, state)) if isinstance(state, tuple) else _as_tensor(state)
-        embedded = self.drop(self.embedding(ids))
-        output, state = self.rnn(embedded, state)
+        if self._folds_embedding(ids):
+            output, state = self.rnn.forward_projected(self._input_projection(ids), state)
+        else:
+            output, state = self.rnn(self.drop(self.embedding(ids)), state)
         return self.decoder(self.drop(output)), state
+
+    def _folds_embedding(self, ids: np.ndarray) -> bool:
+        """Whether layer 0's input projection is gathered from a (V, G*H) table: on the fused
+        unidirectional path, with no dropout on the embeddings, when the vocabulary is smaller
+        than the batch of tokens (char and small BPE vocabularies)."""
+        rnn = self.rnn
+        no_dropout = not self.training or self.drop.p == 0
+        return rnn.fused and not rnn.bidirectional and no_dropout and self.vocab_size < ids.size
+
+    def _input_projection(self, ids: np.ndarray) -> Tensor:
+        """embedding(ids) @ W_ih^T + b as rows of (E @ W_ih^T + b): one (V, E) x (E, G*H) GEMM
+        instead of a (T*N, E) one, and the backward scatters into V rows."""
+        w_ih, _, b_ih, b_hh = self.rnn.layer_weights(0, 0)
+        table = self.embedding.weight @ w_ih.T
+        if b_ih is not None:
+            table = table + (b_ih if self.rnn.mode == "gru" else b_ih + b_hh)
+        return F.embedding(ids, table)
 
     def _token_ids(self, tokens: Any) -> np.ndarray:
         ids = np.asarray(tokens.data if isinstance(tokens, Tensor) else tokens)

@@ -123,9 +123,20 @@ class RNNBase(Module):
         steps, batch = x.shape[0], x.shape[1]
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
-        h_finals, c_finals = [], []
-        layer_input = x
-        for layer in range(self.num_layers):
+        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [])
+        if unbatched:
+            out, h_n = out.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        elif self.batch_first:
+            out = out.transpose(0, 1)
+        return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
+
+    def _run_layers(self, layer_input, h0, c0, lengths, first_layer: int, h_finals: list,
+                    c_finals: list):
+        """Layers `first_layer`.. over (T, N, F) input; finals of earlier layers come in lists."""
+        for layer in range(first_layer, self.num_layers):
+            if layer and self.dropout and self.training:
+                layer_input = self._dropout(layer_input)
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
@@ -136,16 +147,26 @@ class RNNBase(Module):
                 h_finals.append(h_n)
                 c_finals.append(c_n)
             layer_input = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                layer_input = self._dropout(layer_input)
-        out = layer_input
         h_n = stack(h_finals, 0)
         c_n = stack(c_finals, 0) if self.mode == "lstm" else None
-        if unbatched:
-            out, h_n = out.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if c_n is not None else None
-        elif self.batch_first:
-            out = out.transpose(0, 1)
+        return layer_input, h_n, c_n
+
+    def forward_projected(self, xg: Tensor, hx: Any = None):
+        """`forward` for a unidirectional fused stack whose layer-0 input projection
+        `x @ W_ih^T + b` (T, N, G*H) was computed by the caller (GRU: + b_ih only).
+
+        A language model gathers it from a (vocab, G*H) table, which is much cheaper than
+        projecting every embedded token. Time-major, no lengths.
+        """
+        if self.bidirectional or not self.fused:
+            raise ValueError("forward_projected needs a unidirectional stack on the fused path")
+        from seqlab.seqmodels import fused
+
+        h0, c0 = self._initial_states(hx, xg.shape[1], False)
+        _, w_hh, _, b_hh = self.layer_weights(0, 0)
+        out, h_n, c_n = fused.run_projected(self.mode, xg, h0[0],
+                                            c0[0] if c0 is not None else None, w_hh, b_hh)
+        out, h_n, c_n = self._run_layers(out, h0, c0, None, 1, [h_n], [c_n])
         return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
 
     def extra_repr(self) -> str:

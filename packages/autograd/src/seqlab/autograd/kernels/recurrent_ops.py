@@ -376,3 +376,82 @@ def rnn_layer_backward(
     db_ih = d_flat.sum(axis=0) if saved.has_bias else None
     db_hh = db_ih.copy() if saved.has_bias else None
     return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+
+class ProjectedSaved(NamedTuple):
+    """What projected_backward needs: the time loop's saved activations and its settings."""
+
+    mode: str
+    w_hh: np.ndarray
+    lengths: np.ndarray
+    reverse: bool
+    activations: tuple
+
+
+def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: Array,
+                      b_hh: Array | None, lengths: Array | None = None,
+                      reverse: bool = False) -> tuple[Array, Array, Array | None, ProjectedSaved]:
+    """The time loop alone, over an input projection computed elsewhere (T, N, G*H).
+
+    For LSTM and RNN `xg` already holds both biases; for GRU it holds b_ih and `b_hh` (which
+    sits inside the reset gate) is passed here. A language model uses this to gather layer 0's
+    projection from a (vocab, G*H) table instead of multiplying every embedded token.
+    `mode` is 'lstm', 'gru', 'rnn_tanh' or 'rnn_relu'.
+    """
+    steps, batch, _ = xg.shape
+    hidden = w_hh.shape[1]
+    lengths = check_lengths(lengths, steps, batch)
+    xg = np.ascontiguousarray(xg)
+    h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
+    with _one_blas_thread():
+        if mode == "lstm":
+            out, h_n, c_n, *activations = lstm_forward(
+                xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), np.ascontiguousarray(w_hh),
+                lengths, bool(reverse))
+        elif mode == "gru":
+            bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
+            out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
+                                                 lengths, bool(reverse))
+            c_n = None
+        else:
+            out, h_n, h_prev = rnn_forward(xg, h0, np.ascontiguousarray(w_hh.T), lengths,
+                                           bool(reverse), mode == "rnn_relu")
+            activations, c_n = [out, h_prev], None
+    return out, h_n, c_n, ProjectedSaved(mode, w_hh, lengths, bool(reverse), tuple(activations))
+
+
+def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array | None,
+                       d_cn: Array | None = None) -> tuple[Array, Array, Array | None, Array,
+                                                           Array | None]:
+    """(d_xg, dh0, dc0, dw_hh, db_hh) of `projected_forward`; db_hh only for GRU, dc0 only
+    for LSTM (else None)."""
+    acts = saved.activations
+    mode = saved.mode
+    h_prev = acts[-1]
+    steps, batch, hidden = h_prev.shape
+    dtype = h_prev.dtype
+    d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
+    d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
+    dc0 = db_hh = None
+    with _one_blas_thread():
+        if mode == "lstm":
+            gates, c_prev, tanh_c, _ = acts
+            d_xg, dh0, dc0 = lstm_backward(
+                gates, c_prev, tanh_c, np.ascontiguousarray(saved.w_hh.T), saved.lengths,
+                saved.reverse, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype))
+            d_h = d_xg
+        elif mode == "gru":
+            gates, hidden_n, _ = acts
+            d_xg, d_h, dh0 = gru_backward(gates, hidden_n, h_prev,
+                                          np.ascontiguousarray(saved.w_hh), saved.lengths,
+                                          saved.reverse, d_out, d_hn)
+        else:
+            out, _ = acts
+            d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(saved.w_hh), saved.lengths,
+                                     saved.reverse, mode == "rnn_relu", d_out, d_hn)
+            d_h = d_xg
+    d_h_flat = d_h.reshape(-1, d_h.shape[2])
+    dw_hh = d_h_flat.T @ h_prev.reshape(-1, hidden)
+    if mode == "gru":
+        db_hh = d_h_flat.sum(axis=0)
+    return d_xg, dh0, dc0, dw_hh, db_hh
