@@ -96,25 +96,21 @@ class SeqlabCharLM:
     """Embedding -> stack -> Linear on seqlab, with its Adam and state carried across chunks."""
 
     def __init__(self, cell: str, hidden: int, layers: int, vocab: int, seed: int = 0) -> None:
-        from seqlab.autograd import manual_seed, nn, optim
-        from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
+        from seqlab.autograd import nn, optim
+        from seqlab.seqmodels import LanguageModel
 
-        manual_seed(seed)
         self.cell, self.vocab = cell, vocab
-        stack_class = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell]
-        self.embedding = nn.Embedding(vocab, hidden)
-        self.stack = stack_class(hidden, hidden, layers)
-        self.head = nn.Linear(hidden, vocab)
-        self.parameters = [*self.embedding.parameters(), *self.stack.parameters(),
-                           *self.head.parameters()]
+        # What `seqlab train` builds: for a small vocabulary it gathers layer 0's input
+        # projection from a (V, G*H) table instead of projecting every embedded token.
+        self.model = LanguageModel(vocab, hidden, hidden, layers, cell=cell, generator=seed)
+        self.parameters = list(self.model.parameters())
         self.optimizer = optim.Adam(self.parameters, lr=LEARNING_RATE)
         self.state = None
         self._functional, self._clip = nn.functional, nn.utils.clip_grad_norm_
 
     def logits(self, inputs: np.ndarray, state):
         """(T, N, V) logits and the final state."""
-        out, state = self.stack(self.embedding(inputs), state)
-        return self.head(out), state
+        return self.model(inputs, state)
 
     def train_step(self, inputs: np.ndarray, targets: np.ndarray) -> float:
         """One truncated-BPTT step; returns the loss."""
