@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import safetensors.numpy
@@ -90,4 +89,3 @@ def test_word_level_training_and_generation(tmp_path, corpus_file):
     generated = run("generate", str(out), "--prompt", "the quick", "--length", "8", "--seed", "1")
     assert generated.returncode == 0, generated.stderr
     assert generated.stdout.startswith("the quick")
-    time.sleep(0)
