@@ -53,7 +53,8 @@ def train(
     files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
     out: Path = typer.Option(Path("vectors.txt"), "--out", "-o",
                              help="Vectors file (.bin = binary)."),
-    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus (lee, wiki) with no FILES."),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus with no FILES: wiki "
+                               "(default), lee or polarity."),
     cbow: bool = typer.Option(False, "--cbow/--sg", help="CBOW instead of skip-gram."),
     dim: int = typer.Option(100, "--dim", help="Vector size."),
     window: int = typer.Option(5, "--window"),
@@ -84,7 +85,7 @@ def train(
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
     sentences = [s for s in (tokenizer.tokenize(line) for line in
-                             corpus_lines(files, corpus or ("lee" if not files else None))) if s]
+                             corpus_lines(files, corpus or ("wiki" if not files else None))) if s]
     if not sentences:
         raise CliError("the corpus has no words to train on")
     try:
