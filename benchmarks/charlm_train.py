@@ -235,7 +235,7 @@ def profile_phases(cell: str, hidden: int, layers: int, steps: int, warmup: int,
     for attribute, label in (("_input_projection", "fwd stack: input GEMM"),
                              (f"{kernel}_forward", "fwd stack: time loop"),
                              (f"{kernel}_backward", "bwd stack: time loop"),
-                             ("_weight_grads", "bwd stack: dW GEMMs")):
+                             ("_input_grads", "bwd stack: dx, dW_ih GEMMs")):
         setattr(recurrent_ops, attribute, timer.wrap(label, getattr(recurrent_ops, attribute)))
     engine_backward = engine.backward
     engine.backward = timer.wrap("bwd total (engine)", engine_backward)

@@ -97,47 +97,13 @@ def _one_blas_thread():
                         library.set_num_threads(threads)
 
 
-class LSTMSaved(NamedTuple):
-    """What lstm_layer_backward needs from the forward pass."""
+class LayerSaved(NamedTuple):
+    """What a `*_layer_backward` needs: the layer input, its weights and the time loop's state."""
 
     x: np.ndarray
     w_ih: np.ndarray
-    w_hh: np.ndarray
     has_bias: bool
-    lengths: np.ndarray
-    reverse: bool
-    gates: np.ndarray
-    c_prev: np.ndarray
-    tanh_c: np.ndarray
-    h_prev: np.ndarray
-
-
-class GRUSaved(NamedTuple):
-    """What gru_layer_backward needs from the forward pass."""
-
-    x: np.ndarray
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    has_bias: bool
-    lengths: np.ndarray
-    reverse: bool
-    gates: np.ndarray
-    hidden_n: np.ndarray
-    h_prev: np.ndarray
-
-
-class RNNSaved(NamedTuple):
-    """What rnn_layer_backward needs from the forward pass."""
-
-    x: np.ndarray
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    has_bias: bool
-    lengths: np.ndarray
-    reverse: bool
-    relu: bool
-    out: np.ndarray
-    h_prev: np.ndarray
+    loop: "ProjectedSaved"
 
 
 def check_lengths(lengths: Array | None, steps: int, batch: int) -> Array:
@@ -193,13 +159,13 @@ def _input_projection(x, w_ih, bias):
     return xg.reshape(steps, batch, -1)
 
 
-def _weight_grads(d_proj, inputs, h_prev):
-    """dW_ih, dW_hh from the projected-input gradients (T, N, G): one GEMM each over all steps."""
-    gate_width = d_proj.shape[2]
-    d_flat = d_proj.reshape(-1, gate_width)
-    dw_ih = d_flat.T @ inputs.reshape(-1, inputs.shape[2])
-    dw_hh = d_flat.T @ h_prev.reshape(-1, h_prev.shape[2])
-    return d_flat, dw_ih, dw_hh
+def _input_grads(saved: LayerSaved, d_xg: Array, need_input_grad: bool):
+    """dx, dW_ih and db_ih from the projected-input gradients (T, N, G): one GEMM each."""
+    d_flat = d_xg.reshape(-1, d_xg.shape[2])
+    dw_ih = d_flat.T @ saved.x.reshape(-1, saved.x.shape[2])
+    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
+    db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    return dx, dw_ih, db_ih
 
 
 def _grad_or_zeros(grad, shape, dtype):
@@ -218,53 +184,25 @@ def lstm_layer_forward(
     b_hh: Array | None,
     lengths: Array | None = None,
     reverse: bool = False,
-) -> tuple[Array, Array, Array, LSTMSaved]:
+) -> tuple[Array, Array, Array, LayerSaved]:
     """Run one LSTM direction over x (T, N, F); return out (T, N, H), h_n, c_n, saved."""
-    steps, batch, _, _ = _check_inputs(x, (h0, c0), w_ih, w_hh, (b_ih, b_hh), 4)
-    lengths = check_lengths(lengths, steps, batch)
+    _check_inputs(x, (h0, c0), w_ih, w_hh, (b_ih, b_hh), 4)
     x = np.ascontiguousarray(x)
-    bias = None if b_ih is None else b_ih + b_hh
-    xg = _input_projection(x, w_ih, bias)
-    with _one_blas_thread():
-        out, h_n, c_n, gates, c_prev, tanh_c, h_prev = lstm_forward(
-            xg,
-            np.ascontiguousarray(h0),
-            np.ascontiguousarray(c0),
-            np.ascontiguousarray(w_hh),
-            lengths,
-            bool(reverse),
-        )
-    saved = LSTMSaved(
-        x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, c_prev, tanh_c, h_prev
-    )
-    return out, h_n, c_n, saved
+    xg = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
+    out, h_n, c_n, loop = projected_forward("lstm", xg, h0, c0, w_hh, None, lengths, reverse)
+    return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
 def lstm_layer_backward(
-    saved: LSTMSaved,
+    saved: LayerSaved,
     d_out: Array | None,
     d_hn: Array | None,
     d_cn: Array | None,
     need_input_grad: bool = True,
 ) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of one LSTM direction."""
-    steps, batch, hidden = saved.tanh_c.shape
-    dtype = saved.x.dtype
-    with _one_blas_thread():
-        d_xg, dh0, dc0 = lstm_backward(
-            saved.gates,
-            saved.c_prev,
-            saved.tanh_c,
-            np.ascontiguousarray(saved.w_hh.T),
-            saved.lengths,
-            saved.reverse,
-            _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
-            _grad_or_zeros(d_hn, (batch, hidden), dtype),
-            _grad_or_zeros(d_cn, (batch, hidden), dtype),
-        )
-    d_flat, dw_ih, dw_hh = _weight_grads(d_xg, saved.x, saved.h_prev)
-    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
-    db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    d_xg, dh0, dc0, dw_hh, _ = projected_backward(saved.loop, d_out, d_hn, d_cn)
+    dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     db_hh = db_ih.copy() if saved.has_bias else None
     return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
 
@@ -278,53 +216,22 @@ def gru_layer_forward(
     b_hh: Array | None,
     lengths: Array | None = None,
     reverse: bool = False,
-) -> tuple[Array, Array, GRUSaved]:
+) -> tuple[Array, Array, LayerSaved]:
     """Run one GRU direction over x (T, N, F); return out (T, N, H), h_n, saved."""
-    steps, batch, _, hidden = _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 3)
-    lengths = check_lengths(lengths, steps, batch)
+    _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 3)
     x = np.ascontiguousarray(x)
     xg = _input_projection(x, w_ih, b_ih)
-    b_hh_or_zero = np.zeros(3 * hidden, x.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
-    with _one_blas_thread():
-        out, h_n, gates, hidden_n, h_prev = gru_forward(
-            xg,
-            np.ascontiguousarray(h0),
-            np.ascontiguousarray(w_hh.T),
-            b_hh_or_zero,
-            lengths,
-            bool(reverse),
-        )
-    saved = GRUSaved(
-        x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), gates, hidden_n, h_prev
-    )
-    return out, h_n, saved
+    out, h_n, _, loop = projected_forward("gru", xg, h0, None, w_hh, b_hh, lengths, reverse)
+    return out, h_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
 def gru_layer_backward(
-    saved: GRUSaved, d_out: Array | None, d_hn: Array | None, need_input_grad: bool = True
+    saved: LayerSaved, d_out: Array | None, d_hn: Array | None, need_input_grad: bool = True
 ) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dw_ih, dw_hh, db_ih, db_hh) of one GRU direction; None grads are 0."""
-    steps, batch, hidden = saved.h_prev.shape
-    dtype = saved.x.dtype
-    with _one_blas_thread():
-        d_xg, d_hg, dh0 = gru_backward(
-            saved.gates,
-            saved.hidden_n,
-            saved.h_prev,
-            np.ascontiguousarray(saved.w_hh),
-            saved.lengths,
-            saved.reverse,
-            _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
-            _grad_or_zeros(d_hn, (batch, hidden), dtype),
-        )
-    d_x_flat = d_xg.reshape(-1, 3 * hidden)
-    d_h_flat = d_hg.reshape(-1, 3 * hidden)
-    dw_ih = d_x_flat.T @ saved.x.reshape(-1, saved.x.shape[2])
-    dw_hh = d_h_flat.T @ saved.h_prev.reshape(-1, hidden)
-    dx = (d_x_flat @ saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
-    db_ih = d_x_flat.sum(axis=0) if saved.has_bias else None
-    db_hh = d_h_flat.sum(axis=0) if saved.has_bias else None
-    return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+    d_xg, dh0, _, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn)
+    dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
+    return dx, dh0, dw_ih, dw_hh, db_ih, (db_hh if saved.has_bias else None)
 
 
 def rnn_layer_forward(
@@ -337,43 +244,24 @@ def rnn_layer_forward(
     lengths: Array | None = None,
     reverse: bool = False,
     nonlinearity: str = "tanh",
-) -> tuple[Array, Array, RNNSaved]:
+) -> tuple[Array, Array, LayerSaved]:
     """Run one Elman RNN direction (tanh or relu) over x (T, N, F); return out, h_n, saved."""
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"nonlinearity must be 'tanh' or 'relu'; got {nonlinearity!r}")
-    steps, batch, _, _ = _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 1)
-    lengths = check_lengths(lengths, steps, batch)
+    _check_inputs(x, (h0,), w_ih, w_hh, (b_ih, b_hh), 1)
     x = np.ascontiguousarray(x)
-    relu = nonlinearity == "relu"
-    bias = None if b_ih is None else b_ih + b_hh
-    xg = _input_projection(x, w_ih, bias)
-    with _one_blas_thread():
-        out, h_n, h_prev = rnn_forward(
-            xg, np.ascontiguousarray(h0), np.ascontiguousarray(w_hh.T), lengths, bool(reverse), relu
-        )
-    saved = RNNSaved(x, w_ih, w_hh, b_ih is not None, lengths, bool(reverse), relu, out, h_prev)
-    return out, h_n, saved
+    xg = _input_projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
+    out, h_n, _, loop = projected_forward(f"rnn_{nonlinearity}", xg, h0, None, w_hh, None,
+                                          lengths, reverse)
+    return out, h_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
 def rnn_layer_backward(
-    saved: RNNSaved, d_out: Array | None, d_hn: Array | None, need_input_grad: bool = True
+    saved: LayerSaved, d_out: Array | None, d_hn: Array | None, need_input_grad: bool = True
 ) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dw_ih, dw_hh, db_ih, db_hh) of one RNN direction; None grads are 0."""
-    steps, batch, hidden = saved.out.shape
-    dtype = saved.x.dtype
-    with _one_blas_thread():
-        d_xg, dh0 = rnn_backward(
-            saved.out,
-            np.ascontiguousarray(saved.w_hh),
-            saved.lengths,
-            saved.reverse,
-            saved.relu,
-            _grad_or_zeros(d_out, (steps, batch, hidden), dtype),
-            _grad_or_zeros(d_hn, (batch, hidden), dtype),
-        )
-    d_flat, dw_ih, dw_hh = _weight_grads(d_xg, saved.x, saved.h_prev)
-    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
-    db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    d_xg, dh0, _, dw_hh, _ = projected_backward(saved.loop, d_out, d_hn)
+    dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     db_hh = db_ih.copy() if saved.has_bias else None
     return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
 
@@ -391,7 +279,8 @@ class ProjectedSaved(NamedTuple):
 def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: Array,
                       b_hh: Array | None, lengths: Array | None = None,
                       reverse: bool = False) -> tuple[Array, Array, Array | None, ProjectedSaved]:
-    """The time loop alone, over an input projection computed elsewhere (T, N, G*H).
+    """The time loop alone, over an input projection computed elsewhere (T, N, G*H): the one
+    place the forward kernels are called (the `*_layer_forward` functions project, then call it).
 
     For LSTM and RNN `xg` already holds both biases; for GRU it holds b_ih and `b_hh` (which
     sits inside the reset gate) is passed here. A language model uses this to gather layer 0's
