@@ -31,7 +31,7 @@ def evaluate(
     if kind == "ngram":
         from seqlab.cli.commands import ngram
 
-        ngram.evaluate(model_path, files=files, corpus=corpus, lowercase=False, as_json=as_json)
+        ngram.report_perplexity(loaded, files, corpus, lowercase=False, as_json=as_json)
         return
     from seqlab.cli import lm_text
     from seqlab.cli.inputs import corpus_text

@@ -81,8 +81,11 @@ def generate(
 
         if beam:
             raise CliError("--beam works with neural models; n-gram models sample", code=2)
-        ngram.generate(model_path, prompt=text, length=length, temperature=temperature,
-                       top_k=top_k, top_p=top_p, greedy=greedy, seed=seed)
+        from seqlab.nlp.generation import SamplingOptions
+
+        ngram.stream_generated(loaded, text, SamplingOptions(
+            max_tokens=length, temperature=temperature, top_k=top_k, top_p=top_p,
+            greedy=greedy, seed=seed))
         return
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)

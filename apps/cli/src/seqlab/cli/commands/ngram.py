@@ -141,7 +141,12 @@ def evaluate(
 
     Example: seqlab ngram eval corpus.arpa test.txt
     """
-    model = load_ngram(model_path)
+    report_perplexity(load_ngram(model_path), files, corpus, lowercase, as_json)
+
+
+def report_perplexity(model, files: list[Path] | None, corpus: str | None, lowercase: bool,
+                      as_json: bool) -> None:
+    """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus)."""
     level = "char" if is_char_level(model) else "word"
     sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
     if not sentences:
@@ -171,14 +176,22 @@ def generate(
 
     Example: seqlab ngram generate corpus.arpa --length 40 --seed 1
     """
-    from seqlab.nlp.generation import ContextWindowModel, SamplingOptions
-    from seqlab.nlp.ngram import BOS, EOS
+    from seqlab.nlp.generation import SamplingOptions
 
     require_range("--length", length, 0)
     require_range("--temperature", temperature, 0)
     require_range("--top-p", top_p, 0, 1, low_open=True)
     require_range("--top-k", top_k, 1)
-    model = load_ngram(model_path)
+    options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
+                              top_p=top_p, greedy=greedy, seed=seed)
+    stream_generated(load_ngram(model_path), prompt, options)
+
+
+def stream_generated(model, prompt: str, options) -> None:
+    """Stream text sampled from a loaded n-gram model after `prompt`, one token at a time."""
+    from seqlab.nlp.generation import ContextWindowModel
+    from seqlab.nlp.ngram import BOS, EOS
+
     char_level = is_char_level(model)
     bos = model.vocab.index(BOS)
     start = [bos]
@@ -187,8 +200,6 @@ def generate(
         start += [model.token_id(t) for t in tokens]
     token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
                                      max(model.order - 1, 0), start)
-    options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
-                              top_p=top_p, greedy=greedy, seed=seed)
     if prompt:
         write_stream(prompt)
     separator = "" if char_level else " "
