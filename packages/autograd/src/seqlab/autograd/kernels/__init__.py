@@ -7,7 +7,11 @@ the recurrent time loops with the GEMMs around them.
 
 from seqlab.autograd.kernels.embedding import embedding_backward, embedding_forward
 from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward, gru_step
-from seqlab.autograd.kernels.recurrent_lstm import lstm_backward, lstm_forward, lstm_step
+from seqlab.autograd.kernels.recurrent_lstm import (
+    lstm_backward_part,
+    lstm_forward_part,
+    lstm_step,
+)
 from seqlab.autograd.kernels.recurrent_ops import (
     gru_layer_backward,
     gru_layer_forward,
@@ -29,8 +33,8 @@ from seqlab.autograd.kernels.softmax_cross_entropy import (
 
 __all__ = [
     "embedding_backward", "embedding_forward", "gru_backward", "gru_forward",
-    "gru_layer_backward", "gru_layer_forward", "gru_reference", "gru_step", "lstm_backward",
-    "lstm_forward", "lstm_layer_backward", "lstm_layer_forward", "lstm_reference", "lstm_step",
+    "gru_layer_backward", "gru_layer_forward", "gru_reference", "gru_step", "lstm_backward_part",
+    "lstm_forward_part", "lstm_layer_backward", "lstm_layer_forward", "lstm_reference", "lstm_step",
     "rnn_backward", "rnn_forward", "rnn_layer_backward", "rnn_layer_forward", "rnn_reference",
     "rnn_step", "softmax_cross_entropy_backward", "softmax_cross_entropy_forward",
 ]

@@ -20,8 +20,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .recurrent_gru import gru_backward, gru_forward
-from .recurrent_lstm import lstm_backward, lstm_forward
+from .loop_team import run_team, team_size
+from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
+from .unit_blocks import gate_rows, unit_block
 
 Array = np.ndarray
 _FLOAT_TYPES = (np.float32, np.float64)
@@ -77,6 +79,7 @@ def _one_blas_thread():
     H=128-512 layer fwd+bwd 1.3-1.5x faster with the loop's BLAS on one thread). numba calls
     scipy's BLAS and numpy its own, so only the former is limited. Counted, so loops run from
     several Python threads (the kernels release the GIL) restore the setting once, at the end.
+    Yields the thread count the caller had allowed (what a loop team may use).
     """
     libraries = _loop_blas_libraries()
     with _loop_threads_lock:
@@ -86,8 +89,9 @@ def _one_blas_thread():
                 if threads != 1:
                     library.set_num_threads(1)
         _loop_threads_users[0] += 1
+        allowed = max(_loop_threads_users[1].values(), default=1)
     try:
-        yield
+        yield allowed
     finally:
         with _loop_threads_lock:
             _loop_threads_users[0] -= 1
@@ -266,6 +270,46 @@ def rnn_layer_backward(
     return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
+    """The LSTM time loop as `parts` threads; out, h_n, c_n, gates, c_prev, tanh_c, h_prev."""
+    steps, batch, gate_width = xg.shape
+    hidden = gate_width // 4
+    out, c_prev, tanh_c, h_prev = (np.empty((steps, batch, hidden), xg.dtype) for _ in range(4))
+    gates = np.empty_like(xg)
+    h_buf = np.empty((2, batch, hidden), xg.dtype)
+    h_buf[0] = h0
+    c = c0.copy()
+    w_hh = np.ascontiguousarray(w_hh)
+    w_parts = [w_hh if parts == 1 else gate_rows(w_hh, 4, *unit_block(hidden, part, parts))
+               for part in range(parts)]
+
+    def run_part(part, parts, flags):
+        lstm_forward_part(xg, w_parts[part], lengths, reverse, h_buf, c, out, gates, c_prev,
+                          tanh_c, h_prev, part, parts, flags)
+
+    run_team(parts, run_part)
+    return out, h_buf[steps % 2].copy(), c, gates, c_prev, tanh_c, h_prev
+
+
+def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
+    """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0."""
+    gates, c_prev, tanh_c, _ = activations
+    batch, hidden = d_hn.shape
+    d_xg = np.empty_like(gates)
+    d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)
+    dh = np.empty((batch, hidden), gates.dtype)
+    dc = d_cn.copy()
+    w_t_parts = [np.ascontiguousarray(saved.w_hh[:, slice(*unit_block(hidden, part, parts))].T)
+                 for part in range(parts)]
+
+    def run_part(part, parts, flags):
+        lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], saved.lengths, saved.reverse,
+                           d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags)
+
+    run_team(parts, run_part)
+    return d_xg, dh, dc
+
+
 class ProjectedSaved(NamedTuple):
     """What projected_backward needs: the time loop's saved activations and its settings."""
 
@@ -292,11 +336,11 @@ def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: A
     lengths = check_lengths(lengths, steps, batch)
     xg = np.ascontiguousarray(xg)
     h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
-    with _one_blas_thread():
+    with _one_blas_thread() as threads:
         if mode == "lstm":
-            out, h_n, c_n, *activations = lstm_forward(
-                xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), np.ascontiguousarray(w_hh),
-                lengths, bool(reverse))
+            out, h_n, c_n, *activations = _lstm_forward(
+                xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), w_hh, lengths, bool(reverse),
+                team_size(threads, hidden))
         elif mode == "gru":
             bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
             out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
@@ -322,12 +366,11 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
     dc0 = db_hh = None
-    with _one_blas_thread():
+    with _one_blas_thread() as threads:
         if mode == "lstm":
-            gates, c_prev, tanh_c, _ = acts
-            d_xg, dh0, dc0 = lstm_backward(
-                gates, c_prev, tanh_c, np.ascontiguousarray(saved.w_hh.T), saved.lengths,
-                saved.reverse, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype))
+            d_xg, dh0, dc0 = _lstm_backward(
+                acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
+                team_size(threads, hidden))
             d_h = d_xg
         elif mode == "gru":
             gates, hidden_n, _ = acts

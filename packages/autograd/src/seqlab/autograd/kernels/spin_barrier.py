@@ -1,0 +1,111 @@
+"""A spinning barrier for a team of nogil kernels that share one time loop (one wait per step).
+
+A recurrent time loop split across threads by hidden unit must meet once per step: every part
+reads the whole previous state. A step takes 10-500 us, far too short for an OS wait, so each
+part publishes how many steps it has finished in its own cache line of `flags` (an int64 array
+of `parts * FLAG_STRIDE` zeros) and spins until every other part has finished as many. The
+counts only grow within a call, so no reset is needed. After a while of spinning it yields the
+core (`sched_yield`), so a part whose partner was descheduled does not starve it.
+
+The jitted versions use acquire loads and release stores (LLVM atomics), so the state a part
+wrote before arriving is visible to every part after it leaves. Plain-Python bodies for
+NUMBA_DISABLE_JIT=1, where the GIL orders everything.
+"""
+
+import os
+
+import llvmlite.ir as ir
+import numpy as np
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+
+FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
+_SPINS_BEFORE_YIELD = 20000
+
+
+def new_flags(parts: int) -> np.ndarray:
+    """Zeroed step counters for a team of `parts` kernels."""
+    return np.zeros(parts * FLAG_STRIDE, dtype=np.int64)
+
+
+def load_acquire(flags, index):
+    """flags[index], read with acquire ordering (plain-Python body)."""
+    return flags[index]
+
+
+def store_release(flags, index, value):
+    """flags[index] = value, written with release ordering (plain-Python body)."""
+    flags[index] = value
+
+
+def yield_core():
+    """Let another thread run on this core (plain-Python body)."""
+    os.sched_yield()
+
+
+def _element_pointer(context, builder, array_type, array, index):
+    array_struct = context.make_array(array_type)(context, builder, array)
+    return cgutils.get_item_pointer(context, builder, array_type, array_struct, [index],
+                                    wraparound=False)
+
+
+@intrinsic
+def _load_acquire(typingctx, flags, index):
+    def codegen(context, builder, signature, args):
+        pointer = _element_pointer(context, builder, signature.args[0], args[0], args[1])
+        return builder.load_atomic(pointer, "acquire", 8)
+
+    return types.int64(flags, index), codegen
+
+
+@intrinsic
+def _store_release(typingctx, flags, index, value):
+    def codegen(context, builder, signature, args):
+        pointer = _element_pointer(context, builder, signature.args[0], args[0], args[1])
+        builder.store_atomic(args[2], pointer, "release", 8)
+        return context.get_dummy_value()
+
+    return types.void(flags, index, types.int64), codegen
+
+
+@intrinsic
+def _sched_yield(typingctx):
+    def codegen(context, builder, signature, args):
+        declared = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(32), []), "sched_yield")
+        builder.call(declared, [])
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+@overload(load_acquire, jit_options={"inline": "always"})
+def _load_acquire_typed(flags, index):
+    return lambda flags, index: _load_acquire(flags, index)
+
+
+@overload(store_release, jit_options={"inline": "always"})
+def _store_release_typed(flags, index, value):
+    return lambda flags, index, value: _store_release(flags, index, np.int64(value))
+
+
+@overload(yield_core, jit_options={"inline": "always"})
+def _yield_core_typed():
+    return lambda: _sched_yield()
+
+
+@njit(cache=True, nogil=True)
+def arrive_and_wait(flags, part, parts, count):
+    """Say part `part` has finished `count` steps; return once all `parts` parts have."""
+    if parts == 1:
+        return
+    store_release(flags, part * FLAG_STRIDE, count)
+    for other in range(parts):
+        if other == part:
+            continue
+        spins = 0
+        while load_acquire(flags, other * FLAG_STRIDE) < count:
+            spins += 1
+            if spins > _SPINS_BEFORE_YIELD:
+                yield_core()
