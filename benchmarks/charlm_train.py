@@ -3,14 +3,14 @@
 Model Embedding(V, H) -> {LSTM, GRU, RNN}(H, H, layers) -> Linear(H, V), float32, batch 32 x 64
 steps of truncated BPTT over tinyshakespeare's characters (state carried across chunks and
 detached), cross-entropy, clip_grad_norm_(5), Adam(lr 2e-3). A step is forward, backward, clip,
-Adam update and zero_grad. Each (library, thread count) runs in its own subprocess with the BLAS
-thread count fixed by environment (and torch.set_num_threads); tokens/s are medians over the
-timed steps that follow the warm-up steps. The machine is shared, so each step is also timed in
-process CPU seconds: "cpu ratio" compares tokens per CPU second (robust to other processes at 1
-thread; at 2 threads it also counts BLAS threads spinning). "% ceil" is the training FLOPs per
-CPU second (3 x forward, forward per token = layers * 2 (E + H) G H + 2 H V with E = H,
-G = 4 / 3 / 1) over the float32 GEMM rate per CPU second at that thread count (the faster of
-NumPy's and PyTorch's 512^3 GEMM).
+Adam update and zero_grad. Each (library, thread count) runs in its own subprocess with the
+thread count fixed by environment and by the library's own `set_num_threads` (torch's,
+seqlab's); tokens/s are medians over the timed steps that follow the warm-up steps. The machine
+is shared, so each step is also timed in process CPU seconds: "cpu ratio" compares tokens per
+CPU second (robust to other processes at 1 thread; at 2 threads it also counts threads
+spinning). "% ceil" is the training FLOPs per CPU second (3 x forward, forward per token =
+layers * 2 (E + H) G H + 2 H V with E = H, G = 4 / 3 / 1) over the float32 GEMM rate per CPU
+second at that thread count (the faster of seqlab's and PyTorch's 512^3 GEMM).
 
     uv run python benchmarks/charlm_train.py --peer-python /work/peers/bin/python
     uv run python benchmarks/charlm_train.py --cells lstm --sizes 128x1 --threads 1 --steps 5
@@ -305,10 +305,12 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         out = torch.empty(512, 512)
         gflops = gemm_gflops(lambda: torch.mm(a, b, out=out))
     else:
+        from seqlab.autograd import set_num_threads, threads
+
+        set_num_threads(args.threads)
         model_class = SeqlabCharLM
         a, b = (np.random.default_rng(0).random((512, 512), dtype=np.float32) for _ in range(2))
-        out = np.empty_like(a)
-        gflops = gemm_gflops(lambda: np.dot(a, b, out=out))
+        gflops = gemm_gflops(lambda: threads.matmul(a, b))
     results = {"gemm_gflops": gflops, "configs": {}}
     if side == "seqlab":
         results["blas"] = blas_cores()

@@ -20,9 +20,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .recurrent_gru import gru_backward, gru_forward
-from .loop_team import run_team, team_size
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
+from .thread_team import matmul, run_team, team_size
 from .unit_blocks import gate_rows, unit_block
 
 Array = np.ndarray
@@ -79,7 +79,6 @@ def _one_blas_thread():
     H=128-512 layer fwd+bwd 1.3-1.5x faster with the loop's BLAS on one thread). numba calls
     scipy's BLAS and numpy its own, so only the former is limited. Counted, so loops run from
     several Python threads (the kernels release the GIL) restore the setting once, at the end.
-    Yields the thread count the caller had allowed (what a loop team may use).
     """
     libraries = _loop_blas_libraries()
     with _loop_threads_lock:
@@ -89,9 +88,8 @@ def _one_blas_thread():
                 if threads != 1:
                     library.set_num_threads(1)
         _loop_threads_users[0] += 1
-        allowed = max(_loop_threads_users[1].values(), default=1)
     try:
-        yield allowed
+        yield
     finally:
         with _loop_threads_lock:
             _loop_threads_users[0] -= 1
@@ -157,7 +155,7 @@ def _check_inputs(x, states, w_ih, w_hh, biases, gate_count: int) -> tuple[int, 
 def _input_projection(x, w_ih, bias):
     """x @ w_ih^T + bias for all steps at once, as (T, N, G)."""
     steps, batch, features = x.shape
-    xg = x.reshape(steps * batch, features) @ w_ih.T
+    xg = matmul(x.reshape(steps * batch, features), w_ih.T)
     if bias is not None:
         xg += bias
     return xg.reshape(steps, batch, -1)
@@ -166,8 +164,8 @@ def _input_projection(x, w_ih, bias):
 def _input_grads(saved: LayerSaved, d_xg: Array, need_input_grad: bool):
     """dx, dW_ih and db_ih from the projected-input gradients (T, N, G): one GEMM each."""
     d_flat = d_xg.reshape(-1, d_xg.shape[2])
-    dw_ih = d_flat.T @ saved.x.reshape(-1, saved.x.shape[2])
-    dx = (d_flat @ saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
+    dw_ih = matmul(d_flat.T, saved.x.reshape(-1, saved.x.shape[2]))
+    dx = matmul(d_flat, saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
     db_ih = d_flat.sum(axis=0) if saved.has_bias else None
     return dx, dw_ih, db_ih
 
@@ -336,11 +334,11 @@ def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: A
     lengths = check_lengths(lengths, steps, batch)
     xg = np.ascontiguousarray(xg)
     h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
-    with _one_blas_thread() as threads:
+    with _one_blas_thread():
         if mode == "lstm":
             out, h_n, c_n, *activations = _lstm_forward(
                 xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), w_hh, lengths, bool(reverse),
-                team_size(threads, hidden))
+                team_size(hidden))
         elif mode == "gru":
             bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
             out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
@@ -366,11 +364,11 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
     dc0 = db_hh = None
-    with _one_blas_thread() as threads:
+    with _one_blas_thread():
         if mode == "lstm":
             d_xg, dh0, dc0 = _lstm_backward(
                 acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
-                team_size(threads, hidden))
+                team_size(hidden))
             d_h = d_xg
         elif mode == "gru":
             gates, hidden_n, _ = acts
@@ -383,7 +381,7 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
                                      saved.reverse, mode == "rnn_relu", d_out, d_hn)
             d_h = d_xg
     d_h_flat = d_h.reshape(-1, d_h.shape[2])
-    dw_hh = d_h_flat.T @ h_prev.reshape(-1, hidden)
+    dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, hidden))
     if mode == "gru":
         db_hh = d_h_flat.sum(axis=0)
     return d_xg, dh0, dc0, dw_hh, db_hh

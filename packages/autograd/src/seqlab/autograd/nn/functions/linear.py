@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd.function import Context, Function
+from seqlab.autograd.threads import matmul
 
 
 class LinearMap(Function):
@@ -14,7 +15,7 @@ class LinearMap(Function):
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray,
                 bias: np.ndarray | None) -> np.ndarray:
         rows = x.reshape(-1, x.shape[-1])
-        out = rows @ weight.T
+        out = matmul(rows, weight.T)
         if bias is not None:
             out += bias
         ctx.save_for_backward(rows if ctx.needs_input_grad[1] else None,
@@ -28,9 +29,9 @@ class LinearMap(Function):
         grad_rows = grad.reshape(-1, grad.shape[-1])
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_x = (grad_rows @ weight).reshape(ctx.input_shape)
+            grad_x = matmul(grad_rows, weight).reshape(ctx.input_shape)
         if ctx.needs_input_grad[1]:
-            grad_weight = grad_rows.T @ rows
+            grad_weight = matmul(grad_rows.T, rows)
         if ctx.needs_input_grad[2]:
             grad_bias = grad_rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias

@@ -1,0 +1,156 @@
+"""seqlab's own threads: the spinning barrier, LSTM time loops split by hidden unit, and GEMMs
+split by rows, each against the one-thread result; and `set_num_threads`."""
+
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from numba import njit
+
+from seqlab.autograd.kernels import recurrent_ops as ops
+from seqlab.autograd.kernels import recurrent_reference as reference
+from seqlab.autograd.kernels import thread_team
+from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
+from seqlab.autograd.kernels.unit_blocks import gate_rows, max_parts, unit_block
+
+
+@njit(nogil=True)
+def _exchange(flags, slots, part, steps):
+    """Each step: write this part's slot, meet, check the other part's slot holds this step."""
+    for step in range(steps):
+        slots[part] = step
+        arrive_and_wait(flags, part, 2, 2 * step + 1)
+        if slots[1 - part] != step:
+            return step + 1  # saw a stale or future value: the barrier let it through early
+        arrive_and_wait(flags, part, 2, 2 * step + 2)
+    return 0
+
+
+@pytest.mark.kernels
+def test_spin_barrier_keeps_two_threads_in_step():
+    flags, slots, steps = new_flags(2), np.full(2, -1, np.int64), 300
+    results = [None, None]
+    other = threading.Thread(target=lambda: results.__setitem__(1, _exchange(flags, slots, 1,
+                                                                             steps)))
+    other.start()
+    results[0] = _exchange(flags, slots, 0, steps)
+    other.join()
+    assert results == [0, 0]
+
+
+@pytest.mark.parametrize("hidden, parts", [(64, 2), (40, 2), (80, 3), (16, 1), (130, 4)])
+def test_unit_blocks_tile_the_hidden_units(hidden, parts):
+    assert parts <= max_parts(hidden)
+    blocks = [unit_block(hidden, part, parts) for part in range(parts)]
+    assert blocks[0][0] == 0 and blocks[-1][1] == hidden
+    for (_, stop), (start, _) in zip(blocks, blocks[1:]):
+        assert stop == start and start % 16 == 0
+    assert all(stop > start for start, stop in blocks)
+
+
+def test_gate_rows_takes_each_gates_rows_for_the_units():
+    weight = np.arange(4 * 6 * 2).reshape(24, 2)
+    rows = gate_rows(weight, 4, 2, 5)
+    expected = np.concatenate([weight[g * 6 + 2:g * 6 + 5] for g in range(4)])
+    np.testing.assert_array_equal(rows, expected)
+    assert rows.flags.c_contiguous
+
+
+def _lstm_case(dtype, steps=5, batch=3, hidden=40, seed=0):
+    rng = np.random.default_rng(seed)
+
+    def draw(*shape):
+        return (0.5 * rng.standard_normal(shape)).astype(dtype)
+
+    return draw(steps, batch, 4 * hidden), draw(batch, hidden), draw(batch, hidden), \
+        draw(4 * hidden, hidden), draw(steps, batch, hidden), draw(batch, hidden), \
+        draw(batch, hidden)
+
+
+class _Saved:
+    def __init__(self, w_hh, lengths, reverse):
+        self.w_hh, self.lengths, self.reverse = w_hh, lengths, reverse
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden, parts", [(40, 2), (80, 3)])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("lengths", [None, [5, 2, 4]])
+def test_lstm_team_equals_one_part(dtype, hidden, parts, reverse, lengths):
+    xg, h0, c0, w_hh, d_out, d_hn, d_cn = _lstm_case(dtype, hidden=hidden)
+    lengths = ops.check_lengths(None if lengths is None else np.array(lengths), 5, 3)
+    results = {}
+    for team in (1, parts):
+        forward = ops._lstm_forward(xg, h0, c0, w_hh, lengths, reverse, team)
+        backward = ops._lstm_backward(forward[3:], _Saved(w_hh, lengths, reverse), d_out, d_hn,
+                                      d_cn, team)
+        results[team] = forward + backward
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    for one, split in zip(results[1], results[parts]):
+        np.testing.assert_allclose(split, one, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_layer_on_a_team_matches_the_reference(monkeypatch, reverse):
+    monkeypatch.setattr(thread_team, "_threads", 2)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: 2)
+    monkeypatch.setattr(thread_team.numba.config, "DISABLE_JIT", False)
+    rng = np.random.default_rng(1)
+    steps, batch, features, hidden = 4, 3, 5, 64
+    assert thread_team.team_size(hidden) == 2
+    x = rng.standard_normal((steps, batch, features))
+    h0, c0 = rng.standard_normal((2, batch, hidden))
+    w_ih, w_hh = (0.3 * rng.standard_normal((4 * hidden, n)) for n in (features, hidden))
+    b_ih, b_hh = 0.1 * rng.standard_normal((2, 4 * hidden))
+    lengths = np.array([4, 1, 3])
+    out, h_n, c_n, saved = ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths,
+                                                  reverse)
+    expected = reference.lstm_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
+    for got, want in zip((out, h_n, c_n), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transpose_a, transpose_b", [(False, False), (True, False),
+                                                      (False, True)])
+def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b):
+    monkeypatch.setattr(thread_team, "_threads", 3)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: 3)
+    monkeypatch.setattr(thread_team, "MIN_PARALLEL_MACS", 1)
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((70, 250) if transpose_a else (250, 70)).astype(dtype)
+    b = rng.standard_normal((30, 70) if transpose_b else (70, 30)).astype(dtype)
+    a, b = (a.T if transpose_a else a), (b.T if transpose_b else b)
+    got = thread_team.matmul(a, b)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, a @ b, rtol=tolerance, atol=tolerance)
+    assert got.dtype == dtype and got.flags.c_contiguous
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        thread_team.set_num_threads(bad)
+
+
+def test_set_num_threads_gives_blas_one_thread_and_splits_loops():
+    # in a fresh process: the setting is process-wide
+    code = (
+        "from threadpoolctl import threadpool_info\n"
+        "from seqlab.autograd import get_num_threads, set_num_threads\n"
+        "from seqlab.autograd.kernels import thread_team\n"
+        "assert get_num_threads() is None and thread_team.team_size(128) == 1\n"
+        "set_num_threads(2)\n"
+        "assert get_num_threads() == 2\n"
+        "assert {i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'} == {1}\n"
+        "print(thread_team.team_size(128), thread_team.team_size(40))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    cores = min(2, thread_team.usable_cores())
+    assert done.stdout.split() == [str(cores), "1"]
