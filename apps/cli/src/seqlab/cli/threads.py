@@ -1,12 +1,11 @@
-"""--threads: how many threads BLAS (and so every GEMM in training) may use."""
+"""--threads: how many threads seqlab trains with (its own: time-loop teams, split GEMMs)."""
 
 from __future__ import annotations
 
 
 def set_threads(threads: int | None) -> None:
-    """Limit BLAS threads for the rest of the process (None: leave the default)."""
-    if threads is None:
-        return
-    from threadpoolctl import threadpool_limits
+    """Train on `threads` threads for the rest of the process (None: every usable core)."""
+    from seqlab.autograd import set_num_threads
+    from seqlab.autograd.kernels.thread_team import usable_cores
 
-    threadpool_limits(limits=threads)
+    set_num_threads(threads or usable_cores())

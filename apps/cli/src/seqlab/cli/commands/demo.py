@@ -10,6 +10,7 @@ import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import require_output_path, require_range
+from seqlab.cli.threads import set_threads
 from seqlab.cli.training import TrainOptions, run_training
 
 
@@ -30,6 +31,7 @@ def demo(
     require_range("--seconds", seconds, 0, low_open=True)
     require_range("--length", length, 1)
     require_range("--temperature", temperature, 0)
+    set_threads(None)
     output = Output(quiet)
     with tempfile.TemporaryDirectory(prefix="seqlab-demo-") as scratch:
         path = out or Path(scratch) / "demo.safetensors"
