@@ -97,6 +97,23 @@ def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> No
             other.result()
 
 
+def for_ranges(size: int, call: Callable[[int, int], None], min_block: int = 1 << 16) -> None:
+    """Call call(start, stop) over [0, size) in contiguous ranges, one per thread at once (one
+    range when seqlab's threads are not set or size < 2 * min_block); `call` must be nogil."""
+    blocks = 1 if _threads is None else min(_threads, usable_cores(), size // min_block,
+                                            _MAX_PARTS)
+    if blocks <= 1:
+        call(0, size)
+        return
+    bounds = [size * block // blocks for block in range(blocks + 1)]
+    others = [_pool().submit(call, bounds[k], bounds[k + 1]) for k in range(1, blocks)]
+    try:
+        call(0, bounds[1])
+    finally:
+        for other in others:
+            other.result()
+
+
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for 2-D arrays, as row blocks on seqlab's threads when it is large enough."""
     rows, inner = a.shape

@@ -7,7 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd.kernels.adam import adam_update
+from seqlab.autograd.kernels.thread_team import for_ranges
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Adam(Optimizer):
@@ -70,6 +74,13 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = np.zeros_like(data)
             state["step"] += 1
             step = state["step"]
+            arrays = (data, state["exp_avg"], state["exp_avg_sq"],
+                      state.get("max_exp_avg_sq", state["exp_avg_sq"]))
+            if data.dtype in _KERNEL_DTYPES and all(
+                    array.flags.c_contiguous and array.dtype == data.dtype for array in arrays):
+                _kernel_step(arrays, grad, group, step)
+                continue
+            # NumPy path (non-contiguous or other dtypes), the kernel's reference
             if group["maximize"]:
                 grad = -grad
             if weight_decay != 0:
@@ -98,6 +109,25 @@ class Adam(Optimizer):
             np.divide(exp_avg, scratch, out=scratch)
             scratch *= step_size
             data -= scratch
+
+
+def _kernel_step(arrays: tuple, grad: np.ndarray, group: dict[str, Any], step: int) -> None:
+    """One Adam step of a contiguous float parameter by the single-pass kernel."""
+    data = arrays[0]
+    flat = [array.reshape(-1) for array in arrays]
+    grad = np.ascontiguousarray(grad, dtype=data.dtype).reshape(-1)
+    cast = data.dtype.type
+    lr, (beta1, beta2) = group["lr"], group["betas"]
+    scalars = (cast(beta1), cast(1.0 - beta1), cast(beta2), cast(1.0 - beta2),
+               cast(group["weight_decay"]), cast(1.0 - lr * group["weight_decay"]),
+               cast(math.sqrt(1.0 - beta2**step)), cast(group["eps"]),
+               cast(lr / (1.0 - beta1**step)), bool(group["maximize"]),
+               bool(group["decoupled_weight_decay"]), bool(group["amsgrad"]))
+
+    def update(start: int, stop: int) -> None:
+        adam_update(flat[0], grad, flat[1], flat[2], flat[3], start, stop, *scalars)
+
+    for_ranges(data.size, update)
 
 
 class AdamW(Adam):
