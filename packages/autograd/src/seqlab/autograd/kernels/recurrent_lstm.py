@@ -116,22 +116,32 @@ def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_p
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out, d_hn, dc, d_xg,
-                       d_step_buf, dh, part, parts, flags):
+                       d_step_buf, dh, part, parts, flags, in_step):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
 
     w_t_part = W_hh^T's rows for those units (width, 4H). Every part writes its units' gate
     gradients into d_step_buf[s % 2] (2, N, 4H); after the step's barrier each multiplies the
     whole of it by its rows, giving the recurrent gradient at its own units in dh (N, H).
-    dc (N, H) starts as d_c_n; on return dc and dh hold d_c0 and d_h0 at this part's units.
+    `in_step` (every sequence reads the same time at each step: forward, or all lengths T) skips
+    that buffer: the step's rows of d_xg are the GEMM operand (half the stores).
+    dc (N, H) holds d_c_n on entry; on return dc and dh hold d_c0 and d_h0 at this part's units.
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
     start, stop = unit_block(hidden, part, parts)
     width = stop - start
     one = np.ones(1, gates.dtype)[0]
+    # the state gradients of this part's units, in arrays of its own (as in the forward loop)
+    dh_own = np.zeros((batch, width), gates.dtype)
+    dc_own = np.empty((batch, width), gates.dtype)
+    for n in range(batch):
+        copy_into(dc[n], start, dc_own[n], 0, width)
     dh_t = np.empty((width, batch), gates.dtype)
     for step in range(steps - 1, -1, -1):
-        d_step = d_step_buf[step % 2]
+        if in_step:
+            d_step = d_xg[steps - 1 - step if reverse else step]
+        else:
+            d_step = d_step_buf[step % 2]
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -140,13 +150,15 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
                     d_step[n, gate * hidden + start:gate * hidden + stop] = 0
                 continue
             t = length - 1 - step if reverse else step
-            # a sequence's last valid step gets d_hn (padding passes the state through unchanged)
-            dh_row = d_hn[n] if step == length - 1 else dh[n]
+            dh_row = dh_own[n]
+            if step == length - 1:
+                # a sequence's last valid step gets d_hn (padding passes the state through)
+                copy_into(d_hn[n], start, dh_row, 0, width)
             g_row = gates[t, n]
             tanh_c_row = tanh_c[t, n]
             c_prev_row = c_prev[t, n]
             d_out_row = d_out[t, n]
-            dc_row = dc[n]
+            dc_row = dc_own[n]
             d_row = d_step[n]
             dx_row = d_xg[t, n]
             for k in range(width):
@@ -159,25 +171,27 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
                 gg = g_row[j_g]
                 go = g_row[j_o]
                 tc = tanh_c_row[j]
-                dh_total = dh_row[j] + d_out_row[j]
-                dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
+                dh_total = dh_row[k] + d_out_row[j]
+                dc_total = dc_row[k] + dh_total * go * (one - tc * tc)
                 d_i = dc_total * gg * gi * (one - gi)
                 d_f = dc_total * c_prev_row[j] * gf * (one - gf)
                 d_g = dc_total * gi * (one - gg * gg)
                 d_o = dh_total * tc * go * (one - go)
-                d_row[j] = d_i
-                d_row[j_f] = d_f
-                d_row[j_g] = d_g
-                d_row[j_o] = d_o
                 dx_row[j] = d_i
                 dx_row[j_f] = d_f
                 dx_row[j_g] = d_g
                 dx_row[j_o] = d_o
-                dc_row[j] = dc_total * gf
+                dc_row[k] = dc_total * gf
+            if not in_step:
+                for gate in range(4):
+                    copy_into(dx_row, gate * hidden + start, d_row, gate * hidden + start, width)
         arrive_and_wait(flags, part, parts, steps - step)
         matmul_into(w_t_part, d_step.T, dh_t, False)
-        transpose_into(dh_t, dh[:, start:stop])
+        transpose_into(dh_t, dh_own)
     # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
+    for n in range(batch):
+        copy_into(dh_own[n], 0, dh[n], start, width)
+        copy_into(dc_own[n], 0, dc[n], start, width)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

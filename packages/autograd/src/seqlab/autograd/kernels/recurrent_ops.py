@@ -294,15 +294,17 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
     gates, c_prev, tanh_c, _ = activations
     batch, hidden = d_hn.shape
     d_xg = np.empty_like(gates)
-    d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)
+    d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)  # unused when in_step
     dh = np.empty((batch, hidden), gates.dtype)
     dc = d_cn.copy()
     w_t_parts = [np.ascontiguousarray(saved.w_hh[:, slice(*unit_block(hidden, part, parts))].T)
                  for part in range(parts)]
 
+    in_step = not saved.reverse or bool((saved.lengths == gates.shape[0]).all())
+
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], saved.lengths, saved.reverse,
-                           d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags)
+                           d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step)
 
     run_team(parts, run_part)
     return d_xg, dh, dc
