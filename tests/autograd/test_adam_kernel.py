@@ -54,9 +54,9 @@ def test_kernel_split_across_threads_equals_one_range(monkeypatch):
     monkeypatch.setattr(adam_module, "adam_update", counted)
     real_for_ranges = thread_team.for_ranges
     monkeypatch.setattr(adam_module, "for_ranges",
-                        lambda size, call: real_for_ranges(size, call, min_block=4))
+                        lambda sizes, call: real_for_ranges(sizes, call, min_block=4))
     split = trajectory(Adam, {"lr": 0.01, "amsgrad": True}, np.float32)
     for got, want in zip(split, one):
         np.testing.assert_array_equal(got, want)
-    # 35 elements in three ranges, 11 in two (at least 4 each)
-    assert sorted(set(calls)) == [(0, 5), (0, 11), (5, 11), (11, 23), (23, 35)]
+    # 35 + 11 elements end to end, split in three blocks of 15, 15 and 16
+    assert sorted(set(calls)) == [(0, 11), (0, 15), (15, 30), (30, 35)]

@@ -1,6 +1,7 @@
 """seqlab's own threads: the spinning barrier, LSTM time loops split by hidden unit, and GEMMs
 split by rows, each against the one-thread result; and `set_num_threads`."""
 
+import itertools
 import subprocess
 import sys
 import threading
@@ -45,7 +46,7 @@ def test_unit_blocks_tile_the_hidden_units(hidden, parts):
     assert parts <= max_parts(hidden)
     blocks = [unit_block(hidden, part, parts) for part in range(parts)]
     assert blocks[0][0] == 0 and blocks[-1][1] == hidden
-    for (_, stop), (start, _) in zip(blocks, blocks[1:]):
+    for (_, stop), (start, _) in itertools.pairwise(blocks):
         assert stop == start and start % 16 == 0
     assert all(stop > start for start, stop in blocks)
 
@@ -95,22 +96,32 @@ def test_lstm_team_equals_one_part(dtype, hidden, parts, reverse, lengths):
 
 @pytest.mark.kernels
 @pytest.mark.parametrize("reverse", [False, True])
-def test_lstm_layer_on_a_team_matches_the_reference(monkeypatch, reverse):
-    monkeypatch.setattr(thread_team, "_threads", 2)
-    monkeypatch.setattr(thread_team, "usable_cores", lambda: 2)
-    monkeypatch.setattr(thread_team.numba.config, "DISABLE_JIT", False)
+def test_lstm_layer_on_a_team_matches_the_reference_and_one_thread(monkeypatch, reverse):
     rng = np.random.default_rng(1)
     steps, batch, features, hidden = 4, 3, 5, 64
-    assert thread_team.team_size(hidden) == 2
     x = rng.standard_normal((steps, batch, features))
     h0, c0 = rng.standard_normal((2, batch, hidden))
     w_ih, w_hh = (0.3 * rng.standard_normal((4 * hidden, n)) for n in (features, hidden))
     b_ih, b_hh = 0.1 * rng.standard_normal((2, 4 * hidden))
     lengths = np.array([4, 1, 3])
-    out, h_n, c_n, saved = ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths,
-                                                  reverse)
+    d_out, d_hn, d_cn = rng.standard_normal((steps, batch, hidden)), *rng.standard_normal(
+        (2, batch, hidden))
+
+    def run():
+        out, h_n, c_n, saved = ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
+                                                      lengths, reverse)
+        return (out, h_n, c_n), ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
+
+    alone = run()
+    monkeypatch.setattr(thread_team, "_threads", 2)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: 2)
+    monkeypatch.setattr(thread_team.numba.config, "DISABLE_JIT", False)
+    assert thread_team.team_size(hidden) == 2
+    outputs, grads = run()
     expected = reference.lstm_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
-    for got, want in zip((out, h_n, c_n), expected):
+    for got, want in zip(outputs, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    for got, want in zip(grads, alone[1]):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
@@ -154,3 +165,20 @@ def test_set_num_threads_gives_blas_one_thread_and_splits_loops():
     assert done.returncode == 0, done.stderr
     cores = min(2, thread_team.usable_cores())
     assert done.stdout.split() == [str(cores), "1"]
+
+
+@pytest.mark.parametrize("threads", [None, 1, 2, 3])
+@pytest.mark.parametrize("sizes", [[10], [3, 0, 17, 5], [1, 1, 1, 1, 1, 1, 1]])
+def test_for_ranges_covers_every_position_once(monkeypatch, threads, sizes):
+    monkeypatch.setattr(thread_team, "_threads", threads)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: 3)
+    counts = [np.zeros(size, int) for size in sizes]
+    lock = threading.Lock()
+
+    def visit(item, start, stop):
+        with lock:
+            counts[item][start:stop] += 1
+
+    thread_team.for_ranges(sizes, visit, min_block=2)
+    for count in counts:
+        np.testing.assert_array_equal(count, 1)

@@ -138,10 +138,7 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
         copy_into(dc[n], start, dc_own[n], 0, width)
     dh_t = np.empty((width, batch), gates.dtype)
     for step in range(steps - 1, -1, -1):
-        if in_step:
-            d_step = d_xg[steps - 1 - step if reverse else step]
-        else:
-            d_step = d_step_buf[step % 2]
+        d_step = d_xg[steps - 1 - step if reverse else step] if in_step else d_step_buf[step % 2]
         for n in range(batch):
             length = lengths[n]
             if step >= length:

@@ -97,18 +97,37 @@ def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> No
             other.result()
 
 
-def for_ranges(size: int, call: Callable[[int, int], None], min_block: int = 1 << 16) -> None:
-    """Call call(start, stop) over [0, size) in contiguous ranges, one per thread at once (one
-    range when seqlab's threads are not set or size < 2 * min_block); `call` must be nogil."""
-    blocks = 1 if _threads is None else min(_threads, usable_cores(), size // min_block,
+def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
+               min_block: int = 1 << 15) -> None:
+    """Call call(item, start, stop) so that the ranges cover [0, sizes[item]) for every item,
+    with the total split evenly over seqlab's threads, run at once (all in this thread when the
+    threads are not set or the total is under 2 * min_block); `call` should release the GIL."""
+    total = sum(sizes)
+    blocks = 1 if _threads is None else min(_threads, usable_cores(), total // min_block,
                                             _MAX_PARTS)
     if blocks <= 1:
-        call(0, size)
+        for item, size in enumerate(sizes):
+            call(item, 0, size)
         return
-    bounds = [size * block // blocks for block in range(blocks + 1)]
-    others = [_pool().submit(call, bounds[k], bounds[k + 1]) for k in range(1, blocks)]
+    # block k covers positions [total * k / blocks, total * (k + 1) / blocks) of all items laid
+    # end to end
+    bounds = [total * block // blocks for block in range(blocks + 1)]
+    offsets = np.cumsum([0, *sizes])
+    work: list[list[tuple[int, int, int]]] = [[] for _ in range(blocks)]
+    for block in range(blocks):
+        low, high = bounds[block], bounds[block + 1]
+        for item, size in enumerate(sizes):
+            start, stop = max(low - offsets[item], 0), min(high - offsets[item], size)
+            if start < stop:
+                work[block].append((item, int(start), int(stop)))
+
+    def run(block: int) -> None:
+        for item, start, stop in work[block]:
+            call(item, start, stop)
+
+    others = [_pool().submit(run, block) for block in range(1, blocks)]
     try:
-        call(0, bounds[1])
+        run(0)
     finally:
         for other in others:
             other.result()

@@ -58,6 +58,7 @@ class Adam(Optimizer):
         eps = group["eps"]
         weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
+        kernel_updates = []
         for param in group["params"]:
             grad = param.grad
             if grad is None:
@@ -78,7 +79,7 @@ class Adam(Optimizer):
                       state.get("max_exp_avg_sq", state["exp_avg_sq"]))
             if data.dtype in _KERNEL_DTYPES and all(
                     array.flags.c_contiguous and array.dtype == data.dtype for array in arrays):
-                _kernel_step(arrays, grad, group, step)
+                kernel_updates.append(_kernel_update(arrays, grad, group, step))
                 continue
             # NumPy path (non-contiguous or other dtypes), the kernel's reference
             if group["maximize"]:
@@ -109,10 +110,14 @@ class Adam(Optimizer):
             np.divide(exp_avg, scratch, out=scratch)
             scratch *= step_size
             data -= scratch
+        # every parameter's update at once, split evenly over seqlab's threads
+        for_ranges([size for size, _ in kernel_updates],
+                   lambda item, start, stop: kernel_updates[item][1](start, stop))
 
 
-def _kernel_step(arrays: tuple, grad: np.ndarray, group: dict[str, Any], step: int) -> None:
-    """One Adam step of a contiguous float parameter by the single-pass kernel."""
+def _kernel_update(arrays: tuple, grad: np.ndarray, group: dict[str, Any],
+                   step: int) -> tuple[int, Any]:
+    """(size, update(start, stop)): one Adam step of a contiguous float parameter's range."""
     data = arrays[0]
     flat = [array.reshape(-1) for array in arrays]
     grad = np.ascontiguousarray(grad, dtype=data.dtype).reshape(-1)
@@ -127,7 +132,7 @@ def _kernel_step(arrays: tuple, grad: np.ndarray, group: dict[str, Any], step: i
     def update(start: int, stop: int) -> None:
         adam_update(flat[0], grad, flat[1], flat[2], flat[3], start, stop, *scalars)
 
-    for_ranges(data.size, update)
+    return data.size, update
 
 
 class AdamW(Adam):
