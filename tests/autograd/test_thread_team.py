@@ -91,6 +91,9 @@ def test_lstm_team_equals_one_part(dtype, hidden, parts, reverse, lengths):
         results[team] = forward + backward
     tolerance = 1e-5 if dtype == np.float32 else 1e-13
     for one, split in zip(results[1], results[parts]):
+        if one is None:  # h_prev, not saved when out and h0 give it
+            assert split is None and (not reverse or (lengths == 5).all())
+            continue
         np.testing.assert_allclose(split, one, rtol=tolerance, atol=tolerance)
 
 

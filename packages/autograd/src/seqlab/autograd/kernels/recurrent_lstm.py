@@ -7,8 +7,10 @@ The per-step GEMMs are computed transposed, (4H, N) and (H, N), then transposed 
 with the batch as BLAS's short dimension OpenBLAS runs them ~1.45x faster than `h @ W_hh^T`
 (N=32, H=128-512, native and Haswell cores), which pays for the transposes from H=128 up.
 Every saved array is in time order, so the caller gets dW_hh as one GEMM `d_xg^T @ h_prev` over
-all steps. `lengths` (N,) int64 with 1 <= L <= T: steps past a sequence's length leave its state
-alone and output zeros; with `reverse` step s reads time L-1-s.
+all steps (or, when every sequence reads the same time at each step, from `out` shifted by one
+step and h0, without saving h_prev). `lengths` (N,) int64 with 1 <= L <= T: steps past a
+sequence's length leave its state alone and output zeros; with `reverse` step s reads time
+L-1-s.
 """
 
 import numpy as np
@@ -31,14 +33,14 @@ def copy_into(source, source_offset, target, target_offset, count):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_prev, tanh_c,
-                      h_prev, part, parts, flags):
+                      h_prev, part, parts, flags, save_h_prev):
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over xg (T, N, 4H).
 
     w_part holds those units' rows of W_hh, gate by gate (4 * width, H). h_shared (2, N, H)
     holds h0 in [0]; with several parts, step s reads h_shared[s % 2] whole and writes its units
     of h_shared[(s + 1) % 2], so one barrier per step keeps the parts in step. Fills the caller's
-    out, gates, c_prev, tanh_c, h_prev (time order) at this part's units, and h_shared[T % 2]
-    and c (c0 on entry) with the final state.
+    out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
+    units, and h_shared[T % 2] and c (c0 on entry) with the final state.
     """
     steps, batch, gate_width = xg.shape
     hidden = gate_width // 4
@@ -66,7 +68,8 @@ def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_p
                 out[step, n, start:stop] = 0
                 c_prev[step, n, start:stop] = 0
                 tanh_c[step, n, start:stop] = 0
-                h_prev[step, n, start:stop] = 0
+                if save_h_prev:
+                    h_prev[step, n, start:stop] = 0
                 continue
             t = length - 1 - step if reverse else step
             x_row = xg[t, n]
@@ -75,9 +78,10 @@ def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_p
             h_row = h[n]
             c_row = c_own[n]
             out_row = out[t, n]
-            h_prev_row = h_prev[t, n]
             c_prev_row = c_prev[t, n]
             tanh_c_row = tanh_c[t, n]
+            if save_h_prev:
+                copy_into(h_row, 0, h_prev[t, n], start, width)
             for k in range(width):
                 # unsigned indices: Numba then skips the negative-index wraparound, whose
                 # select stops LLVM vectorizing the loop (measured 2x slower at H=128)
@@ -93,7 +97,6 @@ def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_p
                 g_row[j_f] = gf
                 g_row[j_g] = gg
                 g_row[j_o] = go
-                h_prev_row[j] = h_row[k]
                 c_old = c_row[k]
                 c_prev_row[j] = c_old
                 c_new = gf * c_old + gi * gg

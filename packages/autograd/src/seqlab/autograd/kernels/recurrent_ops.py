@@ -268,11 +268,19 @@ def rnn_layer_backward(
     return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
 
 
+def _in_step(lengths: Array, steps: int, reverse: bool) -> bool:
+    """Whether every sequence reads the same time at each step of the loop."""
+    return not reverse or bool((lengths == steps).all())
+
+
 def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
-    """The LSTM time loop as `parts` threads; out, h_n, c_n, gates, c_prev, tanh_c, h_prev."""
+    """The LSTM time loop as `parts` threads: out, h_n, c_n and the saved activations
+    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it."""
     steps, batch, gate_width = xg.shape
     hidden = gate_width // 4
-    out, c_prev, tanh_c, h_prev = (np.empty((steps, batch, hidden), xg.dtype) for _ in range(4))
+    save_h_prev = not _in_step(lengths, steps, reverse)
+    out, c_prev, tanh_c = (np.empty((steps, batch, hidden), xg.dtype) for _ in range(3))
+    h_prev = np.empty((steps if save_h_prev else 1, batch, hidden), xg.dtype)
     gates = np.empty_like(xg)
     h_buf = np.empty((2, batch, hidden), xg.dtype)
     h_buf[0] = h0
@@ -283,15 +291,32 @@ def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
 
     def run_part(part, parts, flags):
         lstm_forward_part(xg, w_parts[part], lengths, reverse, h_buf, c, out, gates, c_prev,
-                          tanh_c, h_prev, part, parts, flags)
+                          tanh_c, h_prev, part, parts, flags, save_h_prev)
 
     run_team(parts, run_part)
-    return out, h_buf[steps % 2].copy(), c, gates, c_prev, tanh_c, h_prev
+    activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
+    return out, h_buf[steps % 2].copy(), c, *activations
+
+
+def _lstm_dw_hh(d_xg, activations, reverse):
+    """dW_hh = sum over steps of d_xg[t]^T h_prev[t], from out and h0 when h_prev was not saved
+    (forward: h_prev[t] = out[t - 1], h0 at t = 0; reverse over full lengths: out[t + 1], h0 at
+    T - 1; padded steps have zero d_xg, so what h_prev holds there does not matter)."""
+    _, _, _, h_prev, out, h0 = activations
+    gate_width, hidden = d_xg.shape[2], out.shape[2]
+    if h_prev is not None:
+        return matmul(d_xg.reshape(-1, gate_width).T, h_prev.reshape(-1, hidden))
+    first, later = (-1, slice(None, -1)) if reverse else (0, slice(1, None))
+    earlier = slice(1, None) if reverse else slice(None, -1)
+    dw_hh = d_xg[first].T @ h0
+    if out.shape[0] > 1:
+        dw_hh += matmul(d_xg[later].reshape(-1, gate_width).T, out[earlier].reshape(-1, hidden))
+    return dw_hh
 
 
 def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
     """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0."""
-    gates, c_prev, tanh_c, _ = activations
+    gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     d_xg = np.empty_like(gates)
     d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)  # unused when in_step
@@ -300,7 +325,7 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
     w_t_parts = [np.ascontiguousarray(saved.w_hh[:, slice(*unit_block(hidden, part, parts))].T)
                  for part in range(parts)]
 
-    in_step = not saved.reverse or bool((saved.lengths == gates.shape[0]).all())
+    in_step = _in_step(saved.lengths, gates.shape[0], saved.reverse)
 
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], saved.lengths, saved.reverse,
@@ -360,19 +385,19 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     for LSTM (else None)."""
     acts = saved.activations
     mode = saved.mode
-    h_prev = acts[-1]
-    steps, batch, hidden = h_prev.shape
-    dtype = h_prev.dtype
+    steps, batch = acts[0].shape[:2]
+    hidden = saved.w_hh.shape[1]
+    dtype = acts[0].dtype
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
-    dc0 = db_hh = None
     with _one_blas_thread():
         if mode == "lstm":
             d_xg, dh0, dc0 = _lstm_backward(
                 acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
                 team_size(hidden))
-            d_h = d_xg
-        elif mode == "gru":
+            return d_xg, dh0, dc0, _lstm_dw_hh(d_xg, acts, saved.reverse), None
+        h_prev = acts[-1]
+        if mode == "gru":
             gates, hidden_n, _ = acts
             d_xg, d_h, dh0 = gru_backward(gates, hidden_n, h_prev,
                                           np.ascontiguousarray(saved.w_hh), saved.lengths,
@@ -384,6 +409,5 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
             d_h = d_xg
     d_h_flat = d_h.reshape(-1, d_h.shape[2])
     dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, hidden))
-    if mode == "gru":
-        db_hh = d_h_flat.sum(axis=0)
-    return d_xg, dh0, dc0, dw_hh, db_hh
+    db_hh = d_h_flat.sum(axis=0) if mode == "gru" else None
+    return d_xg, dh0, None, dw_hh, db_hh
