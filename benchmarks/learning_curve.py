@@ -6,8 +6,8 @@ trained on the first 90% of tinyshakespeare. At fixed marks of training wall-clo
 ..., --budget seconds; evaluation time is not counted) the validation loss is measured on a fixed
 subset of the last 10% (the first --val-tokens tokens laid into 32 streams, run in 64-step chunks
 with the state carried, from a zero state). seqlab then PyTorch run one after the other, each in
-its own subprocess with --threads BLAS threads; both curves (seconds, steps, nats and bits per
-char) are printed and written to --out.csv and --out.json.
+its own subprocess with --threads threads (each library's set_num_threads); both curves
+(seconds, steps, nats and bits per char) are printed and written to --out.csv and --out.json.
 
     uv run python benchmarks/learning_curve.py --peer-python /work/peers/bin/python --budget 300
 """
@@ -77,6 +77,10 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         import torch
 
         torch.set_num_threads(args.threads)
+    else:
+        from seqlab.autograd import set_num_threads
+
+        set_num_threads(args.threads)
     model_class = TorchCharLM if side == "torch" else SeqlabCharLM
     chunks = validation_chunks(tokens, args.val_tokens)
     batches = stream_batches(tokens[: int(len(tokens) * TRAIN_FRACTION)])
@@ -133,10 +137,9 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds per side")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between evaluations")
-    parser.add_argument("--threads", type=int, default=2, help="BLAS / torch threads")
+    parser.add_argument("--threads", type=int, default=2, help="threads for each library")
     parser.add_argument("--seqlab-threads", type=int,
-                        help="seqlab's BLAS threads if not --threads (OpenBLAS threading can lose "
-                             "on a loaded 2-core machine: compare charlm_train.py at 1 and 2)")
+                        help="seqlab's threads if not --threads (to compare settings)")
     parser.add_argument("--val-tokens", type=int, default=65536,
                         help="size of the fixed validation subset (tokens)")
     parser.add_argument("--seed", type=int, default=0)
