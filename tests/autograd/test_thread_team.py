@@ -135,14 +135,26 @@ def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b)
     monkeypatch.setattr(thread_team, "_threads", 3)
     monkeypatch.setattr(thread_team, "usable_cores", lambda: 3)
     monkeypatch.setattr(thread_team, "MIN_PARALLEL_MACS", 1)
+    monkeypatch.setattr(thread_team, "MIN_ROWS_PER_BLOCK", 8)
+    pool, submitted = thread_team._pool(), []
+
+    class CountingPool:
+        def submit(self, *args):
+            submitted.append(args)
+            return pool.submit(*args)
+
+    monkeypatch.setattr(thread_team, "_pool", CountingPool)
     rng = np.random.default_rng(2)
-    a = rng.standard_normal((70, 250) if transpose_a else (250, 70)).astype(dtype)
-    b = rng.standard_normal((30, 70) if transpose_b else (70, 30)).astype(dtype)
-    a, b = (a.T if transpose_a else a), (b.T if transpose_b else b)
-    got = thread_team.matmul(a, b)
-    tolerance = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(got, a @ b, rtol=tolerance, atol=tolerance)
-    assert got.dtype == dtype and got.flags.c_contiguous
+    # many rows (split by rows), then few rows and many columns (split by columns)
+    for rows, cols in ((250, 30), (20, 90)):
+        a = rng.standard_normal((70, rows) if transpose_a else (rows, 70)).astype(dtype)
+        b = rng.standard_normal((cols, 70) if transpose_b else (70, cols)).astype(dtype)
+        a, b = (a.T if transpose_a else a), (b.T if transpose_b else b)
+        got = thread_team.matmul(a, b)
+        tolerance = 1e-5 if dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(got, a @ b, rtol=tolerance, atol=tolerance)
+        assert got.dtype == dtype and got.flags.c_contiguous
+    assert len(submitted) == 4  # two of the three blocks of each product ran in the pool
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])

@@ -29,8 +29,8 @@ from .unit_blocks import max_parts
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
 # cost more than the second core gives
 MIN_UNITS_PER_PART = 32
-# a GEMM below this many multiply-adds, or with fewer rows per block, stays on one thread:
-# waking a worker costs ~20-50 us
+# a GEMM below this many multiply-adds, or with fewer rows (columns) per block, stays on one
+# thread: waking a worker costs ~20-50 us
 MIN_PARALLEL_MACS = 1 << 22
 MIN_ROWS_PER_BLOCK = 64
 
@@ -134,19 +134,31 @@ def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-D arrays, as row blocks on seqlab's threads when it is large enough."""
+    """a @ b for 2-D arrays, as row (or, for few rows, column) blocks on seqlab's threads when
+    it is large enough."""
     rows, inner = a.shape
     cols = b.shape[1]
-    blocks = 1 if _threads is None else min(_threads, usable_cores(), rows // MIN_ROWS_PER_BLOCK,
-                                            _MAX_PARTS)
-    if blocks <= 1 or rows * inner * cols < MIN_PARALLEL_MACS:
+    if _threads is None or rows * inner * cols < MIN_PARALLEL_MACS:
+        return a @ b
+    threads = min(_threads, usable_cores(), _MAX_PARTS)
+    by_rows = rows >= cols
+    blocks = min(threads, (rows if by_rows else cols) // MIN_ROWS_PER_BLOCK)
+    if blocks <= 1:
         return a @ b
     out = np.empty((rows, cols), np.result_type(a, b))
-    bounds = [rows * block // blocks for block in range(blocks + 1)]
-    others = [_pool().submit(np.matmul, a[bounds[k]:bounds[k + 1]], b,
-                             out=out[bounds[k]:bounds[k + 1]]) for k in range(1, blocks)]
+    length = rows if by_rows else cols
+    bounds = [length * block // blocks for block in range(blocks + 1)]
+
+    def block(k: int) -> None:
+        part = slice(bounds[k], bounds[k + 1])
+        if by_rows:
+            np.matmul(a[part], b, out=out[part])
+        else:
+            np.matmul(a, b[:, part], out=out[:, part])
+
+    others = [_pool().submit(block, k) for k in range(1, blocks)]
     try:
-        np.matmul(a[:bounds[1]], b, out=out[:bounds[1]])
+        block(0)
     finally:
         for other in others:
             other.result()
