@@ -69,11 +69,14 @@ def blas_core_names():
     return names
 
 
-def seqlab_tasks():
+def seqlab_tasks(threads):
     """Benchmark tasks for the seqlab side: name -> (setup(kind, hidden) -> callable)."""
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS numba calls, to name its core)
 
+    from seqlab.autograd import set_num_threads
     from seqlab.autograd.kernels import recurrent_ops as ops
+
+    set_num_threads(threads)
     from seqlab.autograd.kernels.recurrent_lstm import lstm_step
 
     rng = np.random.default_rng(0)
@@ -228,13 +231,18 @@ class Worker:
         self.process.wait()
 
 
-def interleaved(workers, task, args, rounds):
-    """Median seconds per worker, alternating single runs so both see the same machine load."""
+def interleaved(workers, task, args, rounds, settle=0.0):
+    """Median seconds per worker, alternating single runs so both see the same machine load.
+
+    `settle` seconds pass before each run: the side that just ran may leave threads spinning
+    (OpenMP waits actively for a while), which would slow the other side's threads.
+    """
     samples = [[] for _ in workers]
     for worker in workers:
         worker.ask(task, args)  # set-up and warm-up outside the timed rounds
     for _ in range(rounds):
         for worker, worker_samples in zip(workers, samples):
+            time.sleep(settle)
             worker_samples.append(worker.ask(task, args))
     return [statistics.median(s) for s in samples]
 
@@ -257,7 +265,8 @@ def run_threads(threads, sizes, kinds, args):
     )
     for kind in kinds:
         for hidden in sizes:
-            seconds = interleaved(workers, "layer", (kind, hidden), args.rounds)
+            seconds = interleaved(workers, "layer", (kind, hidden), args.rounds,
+                                  settle=0.5 if threads > 1 else 0.0)
             flops = layer_flops(kind, hidden)
             percent = [f"{100 * flops / s / (gemm_gflops * 1e9):>6.0f}%" for s in seconds]
             line = f"{kind}-{hidden:<4} {seconds[0] * 1e3:>10.2f} "
@@ -301,7 +310,7 @@ def main():
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "seqlab":
-        serve(seqlab_tasks())
+        serve(seqlab_tasks(int(args.threads)))
         return
     if args.worker == "torch":
         serve(torch_tasks(int(args.threads)))
