@@ -43,7 +43,8 @@ def train(
     keep_last: int = typer.Option(3, "--keep-last", help="Periodic checkpoints kept."),
     resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
     seed: int = typer.Option(0, "--seed"),
-    threads: int = typer.Option(None, "--threads", help="Threads to train with (default: all cores)."),
+    threads: int = typer.Option(None, "--threads",
+                                help="Threads to train with (default: all cores)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
