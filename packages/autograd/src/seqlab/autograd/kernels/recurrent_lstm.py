@@ -119,7 +119,7 @@ def lstm_forward_part(xg, w_part, lengths, reverse, h_shared, c, out, gates, c_p
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out, d_hn, dc, d_xg,
-                       d_step_buf, dh, part, parts, flags, in_step):
+                       d_step_buf, dh, part, parts, flags, in_step, previous, h0, dw_hh):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
 
     w_t_part = W_hh^T's rows for those units (width, 4H). Every part writes its units' gate
@@ -128,6 +128,8 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
     `in_step` (every sequence reads the same time at each step: forward, or all lengths T) skips
     that buffer: the step's rows of d_xg are the GEMM operand (half the stores).
     dc (N, H) holds d_c_n on entry; on return dc and dh hold d_c0 and d_h0 at this part's units.
+    Then the part fills its units' rows of dw_hh (4H, H) (`lstm_dw_hh_rows`; `previous` is
+    h_prev, or `out` when in_step), with no wait: those rows need only its own gradients.
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
@@ -192,6 +194,34 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
     for n in range(batch):
         copy_into(dh_own[n], 0, dh[n], start, width)
         copy_into(dc_own[n], 0, dc[n], start, width)
+    lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, start, stop)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_dw_hh_rows(d_xg, previous, h0, shifted, reverse, dw_hh, start, stop):
+    """dw_hh's rows for units [start, stop) of each gate: the sum over steps of d_xg[t]^T @
+    h_prev[t]. Without `shifted`, previous is h_prev (T, N, H). With it, previous is `out`
+    and every sequence read the same time at each step: h_prev[t] is out[t - 1] (out[t + 1]
+    when `reverse`) and h0 at the first step read (padded steps have zero d_xg)."""
+    steps, batch, gate_width = d_xg.shape
+    hidden = gate_width // 4
+    d_flat = d_xg.reshape(steps * batch, gate_width)
+    previous_flat = previous.reshape(steps * batch, hidden)
+    later = (steps - 1) * batch
+    for gate in range(4):
+        low = gate * hidden + start
+        high = gate * hidden + stop
+        rows = dw_hh[low:high]
+        if not shifted:
+            matmul_into(d_flat[:, low:high].T, previous_flat, rows, False)
+            continue
+        first = later if reverse else 0
+        matmul_into(d_flat[first:first + batch, low:high].T, h0, rows, False)
+        if steps > 1:
+            if reverse:
+                matmul_into(d_flat[:later, low:high].T, previous_flat[batch:], rows, True)
+            else:
+                matmul_into(d_flat[batch:, low:high].T, previous_flat[:later], rows, True)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -298,27 +298,13 @@ def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
     return out, h_buf[steps % 2].copy(), c, *activations
 
 
-def _lstm_dw_hh(d_xg, activations, reverse):
-    """dW_hh = sum over steps of d_xg[t]^T h_prev[t], from out and h0 when h_prev was not saved
-    (forward: h_prev[t] = out[t - 1], h0 at t = 0; reverse over full lengths: out[t + 1], h0 at
-    T - 1; padded steps have zero d_xg, so what h_prev holds there does not matter)."""
-    _, _, _, h_prev, out, h0 = activations
-    gate_width, hidden = d_xg.shape[2], out.shape[2]
-    if h_prev is not None:
-        return matmul(d_xg.reshape(-1, gate_width).T, h_prev.reshape(-1, hidden))
-    first, later = (-1, slice(None, -1)) if reverse else (0, slice(1, None))
-    earlier = slice(1, None) if reverse else slice(None, -1)
-    dw_hh = d_xg[first].T @ h0
-    if out.shape[0] > 1:
-        dw_hh += matmul(d_xg[later].reshape(-1, gate_width).T, out[earlier].reshape(-1, hidden))
-    return dw_hh
-
-
 def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
-    """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0."""
-    gates, c_prev, tanh_c = activations[:3]
+    """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh."""
+    gates, c_prev, tanh_c, h_prev, out, h0 = activations
     batch, hidden = d_hn.shape
     d_xg = np.empty_like(gates)
+    dw_hh = np.empty((4 * hidden, hidden), gates.dtype)
+    previous = out if h_prev is None else h_prev
     d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)  # unused when in_step
     dh = np.empty((batch, hidden), gates.dtype)
     dc = d_cn.copy()
@@ -329,10 +315,11 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
 
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], saved.lengths, saved.reverse,
-                           d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step)
+                           d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step,
+                           previous, h0, dw_hh)
 
     run_team(parts, run_part)
-    return d_xg, dh, dc
+    return d_xg, dh, dc, dw_hh
 
 
 class ProjectedSaved(NamedTuple):
@@ -392,10 +379,10 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
     with _one_blas_thread():
         if mode == "lstm":
-            d_xg, dh0, dc0 = _lstm_backward(
+            d_xg, dh0, dc0, dw_hh = _lstm_backward(
                 acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
                 team_size(hidden))
-            return d_xg, dh0, dc0, _lstm_dw_hh(d_xg, acts, saved.reverse), None
+            return d_xg, dh0, dc0, dw_hh, None
         h_prev = acts[-1]
         if mode == "gru":
             gates, hidden_n, _ = acts
