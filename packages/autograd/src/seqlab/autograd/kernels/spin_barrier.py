@@ -12,6 +12,7 @@ wrote before arriving is visible to every part after it leaves. Plain-Python bod
 NUMBA_DISABLE_JIT=1, where the GIL orders everything.
 """
 
+import sys
 import time
 
 import llvmlite.ir as ir
@@ -72,9 +73,11 @@ def _store_release(typingctx, flags, index, value):
 @intrinsic
 def _sched_yield(typingctx):
     def codegen(context, builder, signature, args):
-        declared = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.IntType(32), []), "sched_yield")
-        builder.call(declared, [])
+        # POSIX sched_yield; Windows has no such symbol (SwitchToThread), so there it only spins
+        if sys.platform != "win32":
+            declared = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.IntType(32), []), "sched_yield")
+            builder.call(declared, [])
         return context.get_dummy_value()
 
     return types.void(), codegen
