@@ -17,7 +17,10 @@ def adam_update(data, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, start, stop, be
                 one_minus_beta1, beta2, one_minus_beta2, weight_decay, decay_factor,
                 bias2_sqrt, eps, step_size, maximize, decoupled, amsgrad):
     """One Adam step on data[start:stop] (all arrays 1-D, the parameter's dtype)."""
-    for i in range(start, stop):
+    for k in range(stop - start):
+        # an unsigned index spares Numba's negative-index wraparound, whose select kept LLVM
+        # from vectorizing the loop (2.5 -> 0.23 ns per element)
+        i = np.uint64(start + k)
         g = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             if decoupled:

@@ -98,7 +98,7 @@ def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> No
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
-               min_block: int = 1 << 15) -> None:
+               min_block: int = 1 << 18) -> None:
     """Call call(item, start, stop) so that the ranges cover [0, sizes[item]) for every item,
     with the total split evenly over seqlab's threads, run at once (all in this thread when the
     threads are not set or the total is under 2 * min_block); `call` should release the GIL."""
