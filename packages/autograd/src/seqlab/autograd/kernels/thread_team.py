@@ -1,11 +1,12 @@
-"""seqlab's own threads: a team per time loop, and GEMMs split into row blocks.
+"""seqlab's own threads: a team per time loop, GEMMs split into blocks, ranges for Adam.
 
 `set_num_threads(n)` (like `torch.set_num_threads`) makes seqlab split its work n ways itself:
 
 - a recurrent time loop runs as n nogil kernels, each owning a block of hidden units, that meet
   at a spinning barrier once per step (`spin_barrier`);
-- a large GEMM runs as n row blocks, each a one-thread BLAS call in its own thread
-  (`matmul`; NumPy releases the GIL inside BLAS).
+- a large GEMM runs as n row (or, for few rows, column) blocks, each a one-thread BLAS call in
+  its own thread (`matmul`; NumPy releases the GIL inside BLAS);
+- elementwise kernels over many arrays take even shares of their total length (`for_ranges`).
 
 It also limits NumPy's and SciPy's BLAS to one thread: their worker threads spin for a while
 after every GEMM, and a team thread sharing a core with one ran at half speed (measured: LSTM
