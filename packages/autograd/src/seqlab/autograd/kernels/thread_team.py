@@ -34,6 +34,9 @@ MIN_UNITS_PER_PART = 32
 # thread: waking a worker costs ~20-50 us
 MIN_PARALLEL_MACS = 1 << 22
 MIN_ROWS_PER_BLOCK = 64
+# Parts of a team wait for each other, so every part needs a thread at once: the pool starts
+# threads as they are needed and never queues a part behind another while one is idle.
+_MAX_PARTS = 64
 
 _threads: int | None = None
 _blas_limits = None
@@ -64,17 +67,18 @@ def get_num_threads() -> int | None:
     return _threads
 
 
+def _threads_for(most: int) -> int:
+    """How many threads work that splits into at most `most` pieces gets (at least 1)."""
+    if _threads is None:
+        return 1
+    return max(1, min(_threads, usable_cores(), most, _MAX_PARTS))
+
+
 def team_size(hidden: int) -> int:
     """How many parts a time loop over `hidden` units runs as."""
-    if _threads is None or _threads == 1 or numba.config.DISABLE_JIT:
+    if numba.config.DISABLE_JIT:
         return 1  # (plain-Python parts would spin on the GIL)
-    return max(1, min(_threads, usable_cores(), hidden // MIN_UNITS_PER_PART,
-                      max_parts(hidden), _MAX_PARTS))
-
-
-# Parts of a team wait for each other, so every part needs a thread at once: the pool starts
-# threads as they are needed and never queues a part behind another while one is idle.
-_MAX_PARTS = 64
+    return _threads_for(min(hidden // MIN_UNITS_PER_PART, max_parts(hidden)))
 
 
 @functools.cache
@@ -82,20 +86,22 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(_MAX_PARTS - 1, thread_name_prefix="seqlab")
 
 
+def _run_at_once(tasks: list[Callable[[], None]]) -> None:
+    """Run every task at the same time, tasks[0] in this thread, the rest on the pool."""
+    others = [_pool().submit(task) for task in tasks[1:]]
+    try:
+        tasks[0]()
+    finally:
+        for other in others:
+            other.result()
+
+
 def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> None:
     """Call run_part(part, parts, flags) for every part at once; part 0 in this thread."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
-    if parts == 1:
-        run_part(0, 1, flags)
-        return
-    others = [_pool().submit(run_part, part, parts, flags) for part in range(1, parts)]
-    try:
-        run_part(0, parts, flags)
-    finally:
-        for other in others:
-            other.result()
+    _run_at_once([functools.partial(run_part, part, parts, flags) for part in range(parts)])
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
@@ -104,9 +110,8 @@ def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
     with the total split evenly over seqlab's threads, run at once (all in this thread when the
     threads are not set or the total is under 2 * min_block); `call` should release the GIL."""
     total = sum(sizes)
-    blocks = 1 if _threads is None else min(_threads, usable_cores(), total // min_block,
-                                            _MAX_PARTS)
-    if blocks <= 1:
+    blocks = _threads_for(total // min_block)
+    if blocks == 1:
         for item, size in enumerate(sizes):
             call(item, 0, size)
         return
@@ -126,12 +131,7 @@ def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
         for item, start, stop in work[block]:
             call(item, start, stop)
 
-    others = [_pool().submit(run, block) for block in range(1, blocks)]
-    try:
-        run(0)
-    finally:
-        for other in others:
-            other.result()
+    _run_at_once([functools.partial(run, block) for block in range(blocks)])
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -141,13 +141,12 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     cols = b.shape[1]
     if _threads is None or rows * inner * cols < MIN_PARALLEL_MACS:
         return a @ b
-    threads = min(_threads, usable_cores(), _MAX_PARTS)
     by_rows = rows >= cols
-    blocks = min(threads, (rows if by_rows else cols) // MIN_ROWS_PER_BLOCK)
-    if blocks <= 1:
+    length = rows if by_rows else cols
+    blocks = _threads_for(length // MIN_ROWS_PER_BLOCK)
+    if blocks == 1:
         return a @ b
     out = np.empty((rows, cols), np.result_type(a, b))
-    length = rows if by_rows else cols
     bounds = [length * block // blocks for block in range(blocks + 1)]
 
     def block(k: int) -> None:
@@ -157,10 +156,5 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         else:
             np.matmul(a, b[:, part], out=out[:, part])
 
-    others = [_pool().submit(block, k) for k in range(1, blocks)]
-    try:
-        block(0)
-    finally:
-        for other in others:
-            other.result()
+    _run_at_once([functools.partial(block, k) for k in range(blocks)])
     return out
