@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from seqlab.autograd import nn
+from seqlab.autograd.kernels.sum_of_squares import sum_of_squares
 from seqlab.autograd.nn.utils import clip_grad_norm_, clip_grad_value_
 
 
@@ -61,3 +62,33 @@ def test_clip_grad_value_clips_elementwise_in_place():
     clip_grad_value_(parameters, 1.0)
     assert parameters[0].grad is grad
     np.testing.assert_array_equal(grad, [-1.0, 0.2, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [0, 1, 17, 100_003])
+def test_sum_of_squares_accumulates_in_float64(dtype, size):
+    values = (np.random.default_rng(size).standard_normal(size) * 1e3).astype(dtype)
+    expected = math.fsum(float(v) ** 2 for v in values)
+    assert sum_of_squares(values) == pytest.approx(expected, rel=1e-12, abs=0.0)
+
+
+def test_sum_of_squares_passes_non_finite_values_through():
+    assert sum_of_squares(np.array([1.0, np.inf, 2.0], np.float32)) == math.inf
+    assert math.isnan(sum_of_squares(np.array([1.0, np.nan], np.float32)))
+    # float32 squares that would overflow float32 do not overflow the float64 total
+    assert sum_of_squares(np.array([3e38, 3e38], np.float32)) == pytest.approx(2 * 3e38**2)
+
+
+def test_clip_grad_norm_float32_and_non_contiguous_gradients_match_float64():
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal((40, 30)), rng.standard_normal(7)]
+    parameters = []
+    for grad in grads:
+        parameter = nn.Parameter(np.zeros(grad.shape, np.float32))
+        parameter.grad = grad.astype(np.float32)
+        parameters.append(parameter)
+    parameters[0].grad = np.asfortranarray(parameters[0].grad)
+    expected = math.sqrt(sum(math.fsum(v**2 for v in g.astype(np.float32).ravel().tolist())
+                             for g in grads))
+    assert clip_grad_norm_(parameters, 1.0) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(parameters[0].grad, grads[0] / (expected + 1e-6), rtol=1e-6)

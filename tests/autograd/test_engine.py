@@ -48,6 +48,20 @@ def test_leaf_gradient_does_not_alias_arrays_of_other_leaves():
     np.testing.assert_allclose(b.grad, [1.0, 1.0])
 
 
+def test_leaf_gradient_takes_the_parameters_layout():
+    # x.T @ y's backward hands x a transposed (F-ordered) array; the leaf's .grad must be laid
+    # out as x.data is, so optimizers can walk both as flat arrays without copying
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    y = leaf(np.arange(8.0).reshape(2, 4))
+    (x.T @ y).sum().backward()
+    assert x.grad.flags.c_contiguous and y.grad.flags.c_contiguous
+    np.testing.assert_allclose(x.grad, np.tile(y.data.sum(axis=1, keepdims=True), (1, 3)))
+    f_ordered = leaf(np.asfortranarray(np.arange(6.0).reshape(3, 2)))
+    (f_ordered * 2).sum().backward()
+    assert f_ordered.grad.flags.f_contiguous
+    np.testing.assert_allclose(f_ordered.grad, 2.0)
+
+
 def test_no_graph_when_no_input_requires_grad():
     x = Tensor(np.ones(3))
     y = (x * 2).exp()

@@ -56,8 +56,12 @@ def _count_consumers(root: Context) -> dict[Context, int]:
 def _accumulate_leaf(tensor: Tensor, grad: np.ndarray) -> None:
     if tensor.grad is None:
         # Own the memory: a backward may hand the same array (or a read-only view) to
-        # several inputs, and `+=` below must never write into it.
-        tensor.grad = np.array(grad, dtype=tensor.data.dtype, copy=True)
+        # several inputs, and `+=` below must never write into it. The copy takes the
+        # parameter's layout (as PyTorch's gradient layout contract), so optimizers and
+        # clipping can walk data and grad as flat arrays without copying again (a transposed
+        # W_ih gradient cost clip + Adam two extra copies per step).
+        tensor.grad = np.empty_like(tensor.data)
+        np.copyto(tensor.grad, grad, casting="unsafe")
     else:
         tensor.grad += grad
 

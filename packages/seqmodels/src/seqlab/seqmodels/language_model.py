@@ -190,9 +190,9 @@ class LanguageModel(Module):
         """embedding(ids) @ W_ih^T + b as rows of (E @ W_ih^T + b): one (V, E) x (E, G*H) GEMM
         instead of a (T*N, E) one, and the backward scatters into V rows."""
         w_ih, _, b_ih, b_hh = self.rnn.layer_weights(0, 0)
-        table = self.embedding.weight @ w_ih.T
-        if b_ih is not None:
-            table = table + (b_ih if self.rnn.mode == "gru" else b_ih + b_hh)
+        bias = b_ih if b_ih is None or self.rnn.mode == "gru" else b_ih + b_hh
+        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
+        table = F.linear(self.embedding.weight, w_ih, bias)
         return F.embedding(ids, table)
 
     def _token_ids(self, tokens: Any) -> np.ndarray:

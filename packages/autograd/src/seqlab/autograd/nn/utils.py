@@ -7,9 +7,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from seqlab.autograd.kernels.sum_of_squares import sum_of_squares
 from seqlab.autograd.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
@@ -31,6 +34,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     norm_type = float(norm_type)
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    elif norm_type == 2.0 and all(g.dtype in _KERNEL_DTYPES for g in grads):
+        total = math.sqrt(sum(sum_of_squares(g.reshape(-1)) for g in grads))
     else:
         per_grad = [np.linalg.norm(g.reshape(-1).astype(np.float64), ord=norm_type) for g in grads]
         total = float(np.linalg.norm(np.asarray(per_grad), ord=norm_type))
