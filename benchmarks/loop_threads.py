@@ -17,8 +17,10 @@ import statistics
 import time
 from types import SimpleNamespace
 
-# this machine's OPENBLAS_CORETYPE=Haswell halves OpenBLAS's float32 GEMM; use the native core
+# this machine's OPENBLAS_CORETYPE=Haswell halves OpenBLAS's float32 GEMM and its
+# OPENBLAS_L2_SIZE=512 shrinks its blocking: use the native core and cache sizes
 os.environ.pop("OPENBLAS_CORETYPE", None)
+os.environ.pop("OPENBLAS_L2_SIZE", None)
 
 import numpy as np
 
