@@ -157,6 +157,31 @@ def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b)
     assert len(submitted) == 4  # two of the three blocks of each product ran in the pool
 
 
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_matmuls_equal_numpy_and_run_side_by_side_on_two_threads(monkeypatch, threads):
+    monkeypatch.setattr(thread_team, "_threads", threads)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: threads)
+    monkeypatch.setattr(thread_team, "MIN_PARALLEL_MACS", 1)
+    monkeypatch.setattr(thread_team, "MIN_ROWS_PER_BLOCK", 8)
+    pool, submitted = thread_team._pool(), []
+
+    class CountingPool:
+        def submit(self, *args):
+            submitted.append(args)
+            return pool.submit(*args)
+
+    monkeypatch.setattr(thread_team, "_pool", CountingPool)
+    rng = np.random.default_rng(3)
+    d_out = rng.standard_normal((200, 30)).astype(np.float32)
+    weight, x = rng.standard_normal((30, 40)), rng.standard_normal((200, 40))
+    weight, x = weight.astype(np.float32), x.astype(np.float32)
+    d_x, d_weight = thread_team.matmuls([(d_out, weight), (d_out.T, x)])
+    np.testing.assert_allclose(d_x, d_out @ weight, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(d_weight, d_out.T @ x, rtol=1e-5, atol=1e-5)
+    # 1 thread: nothing in the pool; 2: the second product whole in the pool; 4: each split
+    assert len(submitted) == {1: 0, 2: 1, 4: 6}[threads]
+
+
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
 def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
     with pytest.raises(ValueError, match="threads must be a positive integer"):

@@ -26,9 +26,10 @@ from .unit_blocks import unit_block
 @register_jitable(inline="always")
 def copy_into(source, source_offset, target, target_offset, count):
     """target[target_offset:][:count] = source[source_offset:][:count] for 1-D C-contiguous
-    rows (a loop LLVM vectorizes; slicing the rows instead would make them strided arrays)."""
+    rows (a loop LLVM vectorizes; slicing the rows instead would make them strided arrays).
+    Unsigned indices: with signed ones the wraparound select made LLVM emit scatters."""
     for k in range(count):
-        target[target_offset + k] = source[source_offset + k]
+        target[np.uint64(target_offset + k)] = source[np.uint64(source_offset + k)]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

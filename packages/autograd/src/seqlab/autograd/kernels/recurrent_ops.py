@@ -22,7 +22,7 @@ import numpy as np
 from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
-from .thread_team import matmul, run_team, team_size
+from .thread_team import matmul, matmuls, run_team, team_size
 from .unit_blocks import gate_rows, unit_block
 
 Array = np.ndarray
@@ -164,8 +164,12 @@ def _input_projection(x, w_ih, bias):
 def _input_grads(saved: LayerSaved, d_xg: Array, need_input_grad: bool):
     """dx, dW_ih and db_ih from the projected-input gradients (T, N, G): one GEMM each."""
     d_flat = d_xg.reshape(-1, d_xg.shape[2])
-    dw_ih = matmul(d_flat.T, saved.x.reshape(-1, saved.x.shape[2]))
-    dx = matmul(d_flat, saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
+    x_flat = saved.x.reshape(-1, saved.x.shape[2])
+    if need_input_grad:
+        dx, dw_ih = matmuls([(d_flat, saved.w_ih), (d_flat.T, x_flat)])
+        dx = dx.reshape(saved.x.shape)
+    else:
+        dx, dw_ih = None, matmul(d_flat.T, x_flat)
     db_ih = d_flat.sum(axis=0) if saved.has_bias else None
     return dx, dw_ih, db_ih
 

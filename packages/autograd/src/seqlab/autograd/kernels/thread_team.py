@@ -5,7 +5,8 @@
 - a recurrent time loop runs as n nogil kernels, each owning a block of hidden units, that meet
   at a spinning barrier once per step (`spin_barrier`);
 - a large GEMM runs as n row (or, for few rows, column) blocks, each a one-thread BLAS call in
-  its own thread (`matmul`; NumPy releases the GIL inside BLAS);
+  its own thread (`matmul`; NumPy releases the GIL inside BLAS); a backward's independent
+  GEMMs of the same size (dX and dW) run side by side, one per thread (`matmuls`);
 - elementwise kernels over many arrays take even shares of their total length (`for_ranges`).
 
 It also limits NumPy's and SciPy's BLAS to one thread: their worker threads spin for a while
@@ -158,3 +159,23 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     _run_at_once([functools.partial(block, k) for k in range(blocks)])
     return out
+
+
+def matmuls(products: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """[a @ b for (a, b) in products]. With about as many threads as products, each product
+    runs whole on a thread of its own, all at once (one hand-over instead of one per block;
+    Linear(128, 65)'s dX and dW on 2048 rows: 0.35 -> 0.28 ms on 2 threads); otherwise each
+    is split by `matmul`. Meant for products of similar size."""
+    count = len(products)
+    small = any(a.shape[0] * a.shape[1] * b.shape[1] < MIN_PARALLEL_MACS for a, b in products)
+    threads = _threads_for(count)
+    if count < 2 or small or threads < count or (_threads or 1) >= 2 * count:
+        return [matmul(a, b) for a, b in products]
+    results: list[np.ndarray] = [np.empty(0)] * count
+
+    def product(k: int) -> None:
+        a, b = products[k]
+        results[k] = a @ b
+
+    _run_at_once([functools.partial(product, k) for k in range(count)])
+    return results

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd.function import Context, Function
-from seqlab.autograd.threads import matmul
+from seqlab.autograd.threads import matmul, matmuls
 
 
 class LinearMap(Function):
@@ -28,9 +28,12 @@ class LinearMap(Function):
         rows, weight = ctx.saved_tensors
         grad_rows = grad.reshape(-1, grad.shape[-1])
         grad_x = grad_weight = grad_bias = None
-        if ctx.needs_input_grad[0]:
+        if ctx.needs_input_grad[0] and ctx.needs_input_grad[1]:
+            grad_x, grad_weight = matmuls([(grad_rows, weight), (grad_rows.T, rows)])
+            grad_x = grad_x.reshape(ctx.input_shape)
+        elif ctx.needs_input_grad[0]:
             grad_x = matmul(grad_rows, weight).reshape(ctx.input_shape)
-        if ctx.needs_input_grad[1]:
+        elif ctx.needs_input_grad[1]:
             grad_weight = matmul(grad_rows.T, rows)
         if ctx.needs_input_grad[2]:
             grad_bias = grad_rows.sum(axis=0)
