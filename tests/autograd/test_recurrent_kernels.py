@@ -308,6 +308,50 @@ def test_mixed_dtypes_are_a_clear_error():
         run_kernel("gru", case, None, False)
 
 
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn_tanh"])
+def test_projected_loops_read_table_rows_at_ids(mode):
+    # every kind takes a (R, G*H) table and ids; LSTM reads it in place, GRU/RNN gather it
+    rng = np.random.default_rng(4)
+    gates = {"lstm": 4, "gru": 3, "rnn_tanh": 1}[mode]
+    steps, batch, hidden, rows = 4, 3, 5, 6
+    table = rng.standard_normal((rows, gates * hidden))
+    ids = rng.integers(0, rows, (steps, batch))
+    h0, c0 = rng.standard_normal((2, batch, hidden))
+    w_hh = 0.5 * rng.standard_normal((gates * hidden, hidden))
+    b_hh = rng.standard_normal(gates * hidden) if mode == "gru" else None
+    d_out = rng.standard_normal((steps, batch, hidden))
+    d_hn, d_cn = rng.standard_normal((2, batch, hidden))
+    c0 = c0 if mode == "lstm" else None
+    d_cn = d_cn if mode == "lstm" else None
+    lengths = np.array([4, 2, 3])
+    read = ops.projected_forward(mode, table, h0, c0, w_hh, b_hh, lengths, True, ids=ids)
+    plain = ops.projected_forward(mode, table[ids], h0, c0, w_hh, b_hh, lengths, True)
+    for got, want in zip(read[:3], plain[:3]):  # out, h_n, c_n (None but for LSTM)
+        np.testing.assert_allclose(*(np.zeros(0) if a is None else a for a in (got, want)),
+                                   rtol=1e-13, atol=1e-13)
+    d_table, *grads = ops.projected_backward(read[3], d_out, d_hn, d_cn)
+    d_xg, *plain_grads = ops.projected_backward(plain[3], d_out, d_hn, d_cn)
+    for got, want in zip(grads, plain_grads):
+        if want is None:  # dc0 of GRU/RNN, db_hh but for GRU
+            assert got is None
+            continue
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+    expected = np.zeros_like(table)
+    np.add.at(expected, ids.reshape(-1), d_xg.reshape(-1, gates * hidden))
+    np.testing.assert_allclose(d_table, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    (np.array([[0, 6]]), r"ids must lie in \[0, 6\)"),
+    (np.array([[-1, 2]]), r"ids must lie in \[0, 6\)"),
+    (np.array([0, 1]), r"ids must be \(T, N\)"),
+])
+def test_bad_table_ids_are_a_clear_error(ids, message):
+    table, h0, w_hh = np.zeros((6, 4)), np.zeros((2, 1)), np.zeros((4, 1))
+    with pytest.raises(ValueError, match=message):
+        ops.projected_forward("lstm", table, h0, h0, w_hh, None, ids=ids)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_skipping_the_input_gradient_keeps_the_others(kind):
     case = make_case(kind, np.float64)

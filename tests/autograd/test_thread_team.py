@@ -88,13 +88,43 @@ def test_lstm_team_equals_one_part(dtype, hidden, parts, reverse, lengths):
         forward = ops._lstm_forward(xg, h0, c0, w_hh, lengths, reverse, team)
         backward = ops._lstm_backward(forward[3:], _Saved(w_hh, lengths, reverse), d_out, d_hn,
                                       d_cn, team)
-        results[team] = forward + backward
+        assert backward[4] is None  # no table was read
+        results[team] = forward + backward[:4]
     tolerance = 1e-5 if dtype == np.float32 else 1e-13
     for one, split in zip(results[1], results[parts]):
         if one is None:  # h_prev, not saved when out and h0 give it
             assert split is None and (not reverse or (lengths == 5).all())
             continue
         np.testing.assert_allclose(split, one, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("parts", [1, 2, 3])
+@pytest.mark.parametrize("reverse, lengths", [(False, None), (True, None), (True, [5, 2, 4]),
+                                              (False, [5, 2, 4])])
+def test_lstm_reading_a_table_at_ids_equals_the_gathered_projection(dtype, parts, reverse,
+                                                                    lengths):
+    _, h0, c0, w_hh, d_out, d_hn, d_cn = _lstm_case(dtype, hidden=80)
+    rng = np.random.default_rng(5)
+    table = (0.5 * rng.standard_normal((7, 4 * 80))).astype(dtype)
+    ids = rng.integers(0, 7, (5, 3))
+    ids[:, 0] = 2  # a row read many times: its gradient adds up
+    lengths = ops.check_lengths(None if lengths is None else np.array(lengths), 5, 3)
+    saved = _Saved(w_hh, lengths, reverse)
+    gathered = ops._lstm_forward(table[ids], h0, c0, w_hh, lengths, reverse, 1)
+    d_xg, *grads = ops._lstm_backward(gathered[3:], saved, d_out, d_hn, d_cn, 1)[:4]
+    read = ops._lstm_forward(table, h0, c0, w_hh, lengths, reverse, parts, ids)
+    backward = ops._lstm_backward(read[3:], saved, d_out, d_hn, d_cn, parts, ids, len(table))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    for got, want in zip(read, gathered):
+        if want is not None:
+            np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+    for got, want in zip(backward[1:4], grads):
+        np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+    d_table = np.zeros_like(table)
+    np.add.at(d_table, ids.reshape(-1), d_xg.reshape(-1, 4 * 80))  # padded steps: zero rows
+    np.testing.assert_allclose(backward[4], d_table, rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.kernels

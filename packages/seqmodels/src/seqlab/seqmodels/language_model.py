@@ -173,7 +173,7 @@ class LanguageModel(Module):
         if state is not None:
             state = tuple(map(_as_tensor, state)) if isinstance(state, tuple) else _as_tensor(state)
         if self._folds_embedding(ids):
-            output, state = self.rnn.forward_projected(self._input_projection(ids), state)
+            output, state = self.rnn.forward_projected(self._input_table(), state, ids)
         else:
             output, state = self.rnn(self.drop(self.embedding(ids)), state)
         return self.decoder(self.drop(output)), state
@@ -186,14 +186,14 @@ class LanguageModel(Module):
         no_dropout = not self.training or self.drop.p == 0
         return rnn.fused and not rnn.bidirectional and no_dropout and self.vocab_size < ids.size
 
-    def _input_projection(self, ids: np.ndarray) -> Tensor:
-        """embedding(ids) @ W_ih^T + b as rows of (E @ W_ih^T + b): one (V, E) x (E, G*H) GEMM
-        instead of a (T*N, E) one, and the backward scatters into V rows."""
+    def _input_table(self) -> Tensor:
+        """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H): one (V, E) x
+        (E, G*H) GEMM instead of a (T*N, E) one; the stack reads its rows at the token ids and
+        its backward adds into V rows."""
         w_ih, _, b_ih, b_hh = self.rnn.layer_weights(0, 0)
         bias = b_ih if b_ih is None or self.rnn.mode == "gru" else b_ih + b_hh
         # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
-        table = F.linear(self.embedding.weight, w_ih, bias)
-        return F.embedding(ids, table)
+        return F.linear(self.embedding.weight, w_ih, bias)
 
     def _token_ids(self, tokens: Any) -> np.ndarray:
         ids = np.asarray(tokens.data if isinstance(tokens, Tensor) else tokens)

@@ -151,21 +151,26 @@ class RNNBase(Module):
         c_n = stack(c_finals, 0) if self.mode == "lstm" else None
         return layer_input, h_n, c_n
 
-    def forward_projected(self, xg: Tensor, hx: Any = None):
+    def forward_projected(self, xg: Tensor, hx: Any = None, ids: Any = None):
         """`forward` for a unidirectional fused stack whose layer-0 input projection
         `x @ W_ih^T + b` (T, N, G*H) was computed by the caller (GRU: + b_ih only).
 
-        A language model gathers it from a (vocab, G*H) table, which is much cheaper than
-        projecting every embedded token. Time-major, no lengths.
+        With `ids` (T, N) integer rows, `xg` is a (R, G*H) table and step t of sequence n
+        reads row ids[t, n]: a language model passes E @ W_ih^T + b over its vocabulary,
+        much cheaper than projecting every embedded token (the LSTM loop reads the table in
+        place). Time-major, no lengths.
         """
         if self.bidirectional or not self.fused:
             raise ValueError("forward_projected needs a unidirectional stack on the fused path")
         from seqlab.seqmodels import fused
 
-        h0, c0 = self._initial_states(hx, xg.shape[1], False)
+        if ids is not None:
+            ids = np.asarray(ids)
+        batch = ids.shape[1] if ids is not None else xg.shape[1]
+        h0, c0 = self._initial_states(hx, batch, False)
         _, w_hh, _, b_hh = self.layer_weights(0, 0)
         out, h_n, c_n = fused.run_projected(self.mode, xg, h0[0],
-                                            c0[0] if c0 is not None else None, w_hh, b_hh)
+                                            c0[0] if c0 is not None else None, w_hh, b_hh, ids)
         out, h_n, c_n = self._run_layers(out, h0, c0, None, 1, [h_n], [c_n])
         return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
 

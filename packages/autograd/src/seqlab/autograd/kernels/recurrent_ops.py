@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .embedding import embedding_backward
 from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
@@ -277,16 +278,29 @@ def _in_step(lengths: Array, steps: int, reverse: bool) -> bool:
     return not reverse or bool((lengths == steps).all())
 
 
-def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
-    """The LSTM time loop as `parts` threads: out, h_n, c_n and the saved activations
-    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it."""
+def _rows_of(xg, ids):
+    """(x_rows, row_of) for the LSTM kernels: xg (T, N, G) as T*N rows, or a (R, G) table read
+    at ids (T, N)."""
+    if ids is not None:
+        return xg, ids
     steps, batch, gate_width = xg.shape
+    return xg.reshape(steps * batch, gate_width), np.arange(steps * batch).reshape(steps, batch)
+
+
+def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None):
+    """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
+    (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
+    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it."""
+    x_rows, row_of = _rows_of(xg, ids)
+    steps, batch = row_of.shape
+    gate_width = x_rows.shape[1]
     hidden = gate_width // 4
+    dtype = x_rows.dtype
     save_h_prev = not _in_step(lengths, steps, reverse)
-    out, c_prev, tanh_c = (np.empty((steps, batch, hidden), xg.dtype) for _ in range(3))
-    h_prev = np.empty((steps if save_h_prev else 1, batch, hidden), xg.dtype)
-    gates = np.empty_like(xg)
-    h_buf = np.empty((2, batch, hidden), xg.dtype)
+    out, c_prev, tanh_c = (np.empty((steps, batch, hidden), dtype) for _ in range(3))
+    h_prev = np.empty((steps if save_h_prev else 1, batch, hidden), dtype)
+    gates = np.empty((steps, batch, gate_width), dtype)
+    h_buf = np.empty((2, batch, hidden), dtype)
     h_buf[0] = h0
     c = c0.copy()
     w_hh = np.ascontiguousarray(w_hh)
@@ -294,19 +308,22 @@ def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts):
                for part in range(parts)]
 
     def run_part(part, parts, flags):
-        lstm_forward_part(xg, w_parts[part], lengths, reverse, h_buf, c, out, gates, c_prev,
-                          tanh_c, h_prev, part, parts, flags, save_h_prev)
+        lstm_forward_part(x_rows, row_of, w_parts[part], lengths, reverse, h_buf, c, out, gates,
+                          c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
 
     run_team(parts, run_part)
     activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
     return out, h_buf[steps % 2].copy(), c, *activations
 
 
-def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
-    """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh."""
+def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts, ids=None, table_rows=0):
+    """Backward of `_lstm_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
+    gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
     gates, c_prev, tanh_c, h_prev, out, h0 = activations
     batch, hidden = d_hn.shape
     d_xg = np.empty_like(gates)
+    d_table = np.zeros((table_rows if ids is not None else 0, gates.shape[2]), gates.dtype)
+    row_of = ids if ids is not None else np.zeros(gates.shape[:2], np.int64)
     dw_hh = np.empty((4 * hidden, hidden), gates.dtype)
     previous = out if h_prev is None else h_prev
     d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)  # unused when in_step
@@ -320,10 +337,10 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts):
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], saved.lengths, saved.reverse,
                            d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step,
-                           previous, h0, dw_hh)
+                           previous, h0, dw_hh, row_of, d_table)
 
     run_team(parts, run_part)
-    return d_xg, dh, dc, dw_hh
+    return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
 class ProjectedSaved(NamedTuple):
@@ -334,46 +351,74 @@ class ProjectedSaved(NamedTuple):
     lengths: np.ndarray
     reverse: bool
     activations: tuple
+    ids: np.ndarray | None = None  # (T, N) rows of a table the projection was read from
+    table_rows: int = 0
+
+
+def _check_ids(ids: Array, table: Array) -> Array:
+    """ids as contiguous int64 (T, N) rows of a (R, G) table; ValueError if not."""
+    if table.ndim != 2:
+        raise ValueError(f"with ids, the input projection is a (rows, G*H) table; got shape "
+                         f"{table.shape}")
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if ids.ndim != 2:
+        raise ValueError(f"ids must be (T, N) table rows; got shape {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
+        raise ValueError(f"ids must lie in [0, {table.shape[0]}) (the table's rows); got min "
+                         f"{ids.min()} max {ids.max()}")
+    return ids
 
 
 def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: Array,
                       b_hh: Array | None, lengths: Array | None = None,
-                      reverse: bool = False) -> tuple[Array, Array, Array | None, ProjectedSaved]:
+                      reverse: bool = False,
+                      ids: Array | None = None) -> tuple[Array, Array, Array | None,
+                                                         ProjectedSaved]:
     """The time loop alone, over an input projection computed elsewhere (T, N, G*H): the one
     place the forward kernels are called (the `*_layer_forward` functions project, then call it).
 
     For LSTM and RNN `xg` already holds both biases; for GRU it holds b_ih and `b_hh` (which
-    sits inside the reset gate) is passed here. A language model uses this to gather layer 0's
-    projection from a (vocab, G*H) table instead of multiplying every embedded token.
-    `mode` is 'lstm', 'gru', 'rnn_tanh' or 'rnn_relu'.
+    sits inside the reset gate) is passed here. With `ids` (T, N), `xg` is a (R, G*H) table
+    and step t of sequence n reads its row ids[t, n]: a language model's layer-0 projection is
+    a (vocab, G*H) table instead of a GEMM over every embedded token. The LSTM loop reads the
+    table in place; GRU and RNN gather it first. `mode` is 'lstm', 'gru', 'rnn_tanh' or
+    'rnn_relu'.
     """
-    steps, batch, _ = xg.shape
+    xg = np.ascontiguousarray(xg)
+    if ids is not None:
+        ids = _check_ids(ids, xg)
+    steps, batch = ids.shape if ids is not None else xg.shape[:2]
     hidden = w_hh.shape[1]
     lengths = check_lengths(lengths, steps, batch)
-    xg = np.ascontiguousarray(xg)
     h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
+    table_rows = xg.shape[0] if ids is not None else 0
     with _one_blas_thread():
         if mode == "lstm":
             out, h_n, c_n, *activations = _lstm_forward(
                 xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), w_hh, lengths, bool(reverse),
-                team_size(hidden))
-        elif mode == "gru":
-            bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
-            out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
-                                                 lengths, bool(reverse))
-            c_n = None
+                team_size(hidden), ids)
         else:
-            out, h_n, h_prev = rnn_forward(xg, h0, np.ascontiguousarray(w_hh.T), lengths,
-                                           bool(reverse), mode == "rnn_relu")
-            activations, c_n = [out, h_prev], None
-    return out, h_n, c_n, ProjectedSaved(mode, w_hh, lengths, bool(reverse), tuple(activations))
+            if ids is not None:
+                xg = np.take(xg, ids, axis=0)
+            if mode == "gru":
+                bias = (np.zeros(3 * hidden, xg.dtype) if b_hh is None
+                        else np.ascontiguousarray(b_hh))
+                out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
+                                                     lengths, bool(reverse))
+                c_n = None
+            else:
+                out, h_n, h_prev = rnn_forward(xg, h0, np.ascontiguousarray(w_hh.T), lengths,
+                                               bool(reverse), mode == "rnn_relu")
+                activations, c_n = [out, h_prev], None
+    return out, h_n, c_n, ProjectedSaved(mode, w_hh, lengths, bool(reverse), tuple(activations),
+                                         ids, table_rows)
 
 
 def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array | None,
                        d_cn: Array | None = None) -> tuple[Array, Array, Array | None, Array,
                                                            Array | None]:
     """(d_xg, dh0, dc0, dw_hh, db_hh) of `projected_forward`; db_hh only for GRU, dc0 only
-    for LSTM (else None)."""
+    for LSTM (else None). d_xg is the table's gradient (R, G*H) when the forward had ids."""
     acts = saved.activations
     mode = saved.mode
     steps, batch = acts[0].shape[:2]
@@ -383,10 +428,10 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
     with _one_blas_thread():
         if mode == "lstm":
-            d_xg, dh0, dc0, dw_hh = _lstm_backward(
+            d_xg, dh0, dc0, dw_hh, d_table = _lstm_backward(
                 acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
-                team_size(hidden))
-            return d_xg, dh0, dc0, dw_hh, None
+                team_size(hidden), saved.ids, saved.table_rows)
+            return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
         h_prev = acts[-1]
         if mode == "gru":
             gates, hidden_n, _ = acts
@@ -401,4 +446,8 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_h_flat = d_h.reshape(-1, d_h.shape[2])
     dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, hidden))
     db_hh = d_h_flat.sum(axis=0) if mode == "gru" else None
+    if saved.ids is not None:
+        d_table = np.empty((saved.table_rows, d_xg.shape[2]), dtype)
+        embedding_backward(d_xg.reshape(-1, d_xg.shape[2]), saved.ids.reshape(-1), -1, d_table)
+        d_xg = d_table
     return d_xg, dh0, None, dw_hh, db_hh
