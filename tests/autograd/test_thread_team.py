@@ -14,7 +14,7 @@ from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels import thread_team
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
-from seqlab.autograd.kernels.unit_blocks import gate_rows, max_parts, unit_block
+from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, max_parts, unit_block
 
 
 @njit(nogil=True)
@@ -49,6 +49,19 @@ def test_unit_blocks_tile_the_hidden_units(hidden, parts):
     for (_, stop), (start, _) in itertools.pairwise(blocks):
         assert stop == start and start % 16 == 0
     assert all(stop > start for start, stop in blocks)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_line_aligned_arrays_start_on_a_cache_line(dtype):
+    for shape in [(3, 5), (2, 32, 128), (0, 7)]:
+        for _ in range(20):  # whatever offset malloc happens to give
+            array = line_aligned(shape, dtype)
+            assert array.shape == shape and array.dtype == dtype
+            assert array.flags.c_contiguous and array.flags.writeable
+            assert array.ctypes.data % 64 == 0 or array.size == 0
+    source = np.arange(15).reshape(3, 5).astype(dtype)
+    np.testing.assert_array_equal(line_aligned((3, 5), dtype, source), source)
+    assert (line_aligned((4, 2), dtype, 0) == 0).all()
 
 
 def test_gate_rows_takes_each_gates_rows_for_the_units():

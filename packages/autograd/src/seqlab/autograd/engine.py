@@ -60,7 +60,7 @@ def _accumulate_leaf(tensor: Tensor, grad: np.ndarray) -> None:
         # parameter's layout (as PyTorch's gradient layout contract), so optimizers and
         # clipping can walk data and grad as flat arrays without copying again (a transposed
         # W_ih gradient cost clip + Adam two extra copies per step).
-        tensor.grad = np.empty_like(tensor.data)
+        tensor.grad = np.empty_like(tensor.data, subok=False)
         np.copyto(tensor.grad, grad, casting="unsafe")
     else:
         tensor.grad += grad

@@ -166,6 +166,8 @@ class RNNBase(Module):
 
         if ids is not None:
             ids = np.asarray(ids)
+            if ids.ndim != 2:
+                raise ValueError(f"ids must be (T, N) table rows; got shape {ids.shape}")
         batch = ids.shape[1] if ids is not None else xg.shape[1]
         h0, c0 = self._initial_states(hx, batch, False)
         _, w_hh, _, b_hh = self.layer_weights(0, 0)

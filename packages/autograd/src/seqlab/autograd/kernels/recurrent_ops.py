@@ -24,7 +24,7 @@ from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
 from .thread_team import matmul, matmuls, run_team, team_size
-from .unit_blocks import gate_rows, unit_block
+from .unit_blocks import gate_rows, line_aligned, unit_block
 
 Array = np.ndarray
 _FLOAT_TYPES = (np.float32, np.float64)
@@ -297,12 +297,13 @@ def _lstm_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None):
     hidden = gate_width // 4
     dtype = x_rows.dtype
     save_h_prev = not _in_step(lengths, steps, reverse)
-    out, c_prev, tanh_c = (np.empty((steps, batch, hidden), dtype) for _ in range(3))
-    h_prev = np.empty((steps if save_h_prev else 1, batch, hidden), dtype)
-    gates = np.empty((steps, batch, gate_width), dtype)
-    h_buf = np.empty((2, batch, hidden), dtype)
+    # every array the parts write side by side starts on a cache line (unit_blocks)
+    out, c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(3))
+    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
+    gates = line_aligned((steps, batch, gate_width), dtype)
+    h_buf = line_aligned((2, batch, hidden), dtype)
     h_buf[0] = h0
-    c = c0.copy()
+    c = line_aligned(c0.shape, dtype, c0)
     w_hh = np.ascontiguousarray(w_hh)
     w_parts = [w_hh if parts == 1 else gate_rows(w_hh, 4, *unit_block(hidden, part, parts))
                for part in range(parts)]
@@ -321,14 +322,15 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts, ids=None, table
     gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
     gates, c_prev, tanh_c, h_prev, out, h0 = activations
     batch, hidden = d_hn.shape
-    d_xg = np.empty_like(gates)
-    d_table = np.zeros((table_rows if ids is not None else 0, gates.shape[2]), gates.dtype)
-    row_of = ids if ids is not None else np.zeros(gates.shape[:2], np.int64)
-    dw_hh = np.empty((4 * hidden, hidden), gates.dtype)
+    dtype = gates.dtype
+    d_xg = line_aligned(gates.shape, dtype)
+    d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
+    row_of = ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
+    dw_hh = line_aligned((4 * hidden, hidden), dtype)
     previous = out if h_prev is None else h_prev
-    d_step_buf = np.empty((2, batch, 4 * hidden), gates.dtype)  # unused when in_step
-    dh = np.empty((batch, hidden), gates.dtype)
-    dc = d_cn.copy()
+    d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
+    dh = line_aligned((batch, hidden), dtype)
+    dc = line_aligned(d_cn.shape, dtype, d_cn)
     w_t_parts = [np.ascontiguousarray(saved.w_hh[:, slice(*unit_block(hidden, part, parts))].T)
                  for part in range(parts)]
 
@@ -360,7 +362,7 @@ def _check_ids(ids: Array, table: Array) -> Array:
     if table.ndim != 2:
         raise ValueError(f"with ids, the input projection is a (rows, G*H) table; got shape "
                          f"{table.shape}")
-    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    ids = np.array(ids, dtype=np.int64, order="C")  # a copy: backward reads it later
     if ids.ndim != 2:
         raise ValueError(f"ids must be (T, N) table rows; got shape {ids.shape}")
     if ids.size and (ids.min() < 0 or ids.max() >= table.shape[0]):
