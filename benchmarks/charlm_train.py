@@ -396,8 +396,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="128x1,256x2,512x2",
                         help="comma-separated hidden x layers")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps per configuration")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps per configuration")
+    # PyTorch's oneDNN LSTM took more than 3 steps to settle at 2 threads in some runs
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternating seqlab/torch rounds per thread count (median taken)")
     parser.add_argument("--json", help="also write the raw results to this file")
