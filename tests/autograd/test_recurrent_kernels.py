@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.kernels import recurrent_reference as reference
+from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_step
 from seqlab.autograd.kernels.recurrent_lstm import lstm_step
 from seqlab.autograd.kernels.recurrent_rnn import rnn_step
@@ -399,6 +400,17 @@ def test_strided_gemm_matches_numpy(dtype, a_transposed, b_transposed, accumulat
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)
     np.testing.assert_array_equal(holder[:, 1, :], untouched)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(512, 128), (7, 3), (1, 9), (40, 1)])
+def test_transposed_is_a_contiguous_copy_of_the_transpose(dtype, shape):
+    matrix = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    for source in (matrix, np.asfortranarray(matrix), matrix[:, ::-1]):
+        got = transposed(source)
+        assert got.flags.c_contiguous and got.dtype == dtype
+        np.testing.assert_array_equal(got, source.T)
 
 
 def test_time_loops_run_one_blas_thread_and_restore_the_setting():

@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .embedding import embedding_backward
+from .recurrent_blas import transposed
 from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
@@ -331,8 +332,8 @@ def _lstm_backward(activations, saved, d_out, d_hn, d_cn, parts, ids=None, table
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
     dh = line_aligned((batch, hidden), dtype)
     dc = line_aligned(d_cn.shape, dtype, d_cn)
-    w_t_parts = [np.ascontiguousarray(saved.w_hh[:, slice(*unit_block(hidden, part, parts))].T)
-                 for part in range(parts)]
+    w_t = transposed(saved.w_hh)  # each part's rows of W_hh^T are a contiguous block
+    w_t_parts = [w_t[slice(*unit_block(hidden, part, parts))] for part in range(parts)]
 
     in_step = _in_step(saved.lengths, gates.shape[0], saved.reverse)
 
@@ -405,11 +406,11 @@ def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: A
             if mode == "gru":
                 bias = (np.zeros(3 * hidden, xg.dtype) if b_hh is None
                         else np.ascontiguousarray(b_hh))
-                out, h_n, *activations = gru_forward(xg, h0, np.ascontiguousarray(w_hh.T), bias,
+                out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias,
                                                      lengths, bool(reverse))
                 c_n = None
             else:
-                out, h_n, h_prev = rnn_forward(xg, h0, np.ascontiguousarray(w_hh.T), lengths,
+                out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths,
                                                bool(reverse), mode == "rnn_relu")
                 activations, c_n = [out, h_prev], None
     return out, h_n, c_n, ProjectedSaved(mode, w_hh, lengths, bool(reverse), tuple(activations),
