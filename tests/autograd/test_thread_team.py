@@ -171,12 +171,11 @@ def test_lstm_layer_on_a_team_matches_the_reference_and_one_thread(monkeypatch, 
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("transpose_a, transpose_b", [(False, False), (True, False),
-                                                      (False, True)])
-def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b):
-    monkeypatch.setattr(thread_team, "_threads", 3)
-    monkeypatch.setattr(thread_team, "usable_cores", lambda: 3)
+def _split_small_gemms(monkeypatch, threads: int) -> list:
+    """seqlab on `threads` threads (and cores) splitting even tiny GEMMs; the returned list
+    records every task handed to the pool."""
+    monkeypatch.setattr(thread_team, "_threads", threads)
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: threads)
     monkeypatch.setattr(thread_team, "MIN_PARALLEL_MACS", 1)
     monkeypatch.setattr(thread_team, "MIN_ROWS_PER_BLOCK", 8)
     pool, submitted = thread_team._pool(), []
@@ -187,6 +186,14 @@ def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b)
             return pool.submit(*args)
 
     monkeypatch.setattr(thread_team, "_pool", CountingPool)
+    return submitted
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("transpose_a, transpose_b", [(False, False), (True, False),
+                                                      (False, True)])
+def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b):
+    submitted = _split_small_gemms(monkeypatch, 3)
     rng = np.random.default_rng(2)
     # many rows (split by rows), then few rows and many columns (split by columns)
     for rows, cols in ((250, 30), (20, 90)):
@@ -202,18 +209,7 @@ def test_split_matmul_equals_numpy(monkeypatch, dtype, transpose_a, transpose_b)
 
 @pytest.mark.parametrize("threads", [1, 2, 4])
 def test_matmuls_equal_numpy_and_run_side_by_side_on_two_threads(monkeypatch, threads):
-    monkeypatch.setattr(thread_team, "_threads", threads)
-    monkeypatch.setattr(thread_team, "usable_cores", lambda: threads)
-    monkeypatch.setattr(thread_team, "MIN_PARALLEL_MACS", 1)
-    monkeypatch.setattr(thread_team, "MIN_ROWS_PER_BLOCK", 8)
-    pool, submitted = thread_team._pool(), []
-
-    class CountingPool:
-        def submit(self, *args):
-            submitted.append(args)
-            return pool.submit(*args)
-
-    monkeypatch.setattr(thread_team, "_pool", CountingPool)
+    submitted = _split_small_gemms(monkeypatch, threads)
     rng = np.random.default_rng(3)
     d_out = rng.standard_normal((200, 30)).astype(np.float32)
     weight, x = rng.standard_normal((30, 40)), rng.standard_normal((200, 40))
