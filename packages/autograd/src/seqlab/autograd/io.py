@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import safetensors
 import safetensors.numpy
+
+from seqlab.autograd.atomic import atomic_path
 
 # safetensors metadata is str -> str: our JSON lives under this one key.
 METADATA_KEY = "seqlab"
@@ -33,22 +34,8 @@ def save(
     path = Path(path)
     arrays = _checked_arrays(state, path)
     header = None if metadata is None else {METADATA_KEY: _metadata_json(metadata, path)}
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            f"cannot save {path}: directory {directory} does not exist; create it first"
-        )
-    # Write beside the target and rename, so a crash never leaves a half-written file at `path`.
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
+    with atomic_path(path) as temporary:
         safetensors.numpy.save_file(arrays, temporary, metadata=header)
-        with open(temporary, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from seqlab.autograd.atomic import atomic_write
+
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
 # Every seqlab vocabulary starts with these, in this order, so ids 0..3 mean the same everywhere.
 SPECIAL_TOKENS: tuple[str, ...] = (PAD, UNK, BOS, EOS)
@@ -20,7 +22,8 @@ def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
         encoded = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: only JSON's \u escapes can carry them
         encoded = (json.dumps(data, ensure_ascii=True, indent=1) + "\n").encode("ascii")
-    Path(path).write_bytes(encoded)
+    with atomic_write(path, "wb") as file:
+        file.write(encoded)
 
 
 def read_json_object(path: str | Path, expected_types: Iterable[str], what: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
@@ -41,7 +42,7 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
                 "whitespace): map whitespace to a visible symbol, or use save() instead"
             )
     vocab_size, order = len(vocab), len(keys)
-    with open(path, "w", encoding="utf-8", newline="\n") as file:
+    with atomic_write(path) as file:
         file.write("\\data\\\n")
         file.writelines(f"ngram {n}={len(k)}\n" for n, k in enumerate(keys, 1))
         names: list[str] = list(vocab)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
 from seqlab.nlp.ngram.vocabulary import (
@@ -282,7 +283,7 @@ class NgramLanguageModel:
         arrays: dict[str, np.ndarray] = {"header": np.array(json.dumps(header))}
         for n, (k, p, b) in enumerate(zip(self._keys, self._logprob, self._logbackoff), 1):
             arrays[f"keys_{n}"], arrays[f"logprob_{n}"], arrays[f"logbackoff_{n}"] = k, p, b
-        with open(path, "wb") as file:
+        with atomic_write(path, "wb") as file:
             np.savez(file, **arrays)
 
     @classmethod

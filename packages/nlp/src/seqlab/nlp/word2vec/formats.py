@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab.autograd.atomic import atomic_write
+
 
 def write_word2vec_format(
     path: str | Path, keys: list[str], vectors: np.ndarray, binary: bool = False
@@ -18,7 +20,7 @@ def write_word2vec_format(
     if len(keys) != count:
         raise ValueError(f"{len(keys)} keys but {count} vectors")
     rows = vectors.astype(np.float32, copy=False)
-    with open(path, "wb") as out:
+    with atomic_write(path, "wb") as out:
         out.write(f"{count} {dimension}\n".encode())
         for key, row in zip(keys, rows):
             if binary:

@@ -1,0 +1,93 @@
+"""`atomic_write`: the one way seqlab writes a file a user keeps.
+
+The content goes to a temporary file in the target's folder, is flushed and fsynced, gets the
+permissions a plain `open(path, "w")` would give (the user's umask, not mkstemp's 0600), and is
+renamed over the target only when everything was written. On any failure (an exception, a full
+disk, Ctrl-C) the temporary file is removed and the target is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the platform allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no other way: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def temporary_path(path: str | os.PathLike[str]) -> Path:
+    """A new, empty temporary file beside `path` (same folder, so the rename is atomic)."""
+    path = Path(path)
+    directory = path.parent
+    if not directory.is_dir():
+        raise FileNotFoundError(
+            f"cannot write {path}: folder {directory} does not exist; create it first"
+        )
+    handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    return Path(name)
+
+
+def commit_temporary(temporary: Path, path: str | os.PathLike[str]) -> None:
+    """fsync `temporary`, give it the umask's permissions and rename it over `path`."""
+    with open(temporary, "rb+") as written:
+        os.fsync(written.fileno())
+    os.chmod(temporary, 0o666 & ~current_umask())
+    os.replace(temporary, path)
+    with contextlib.suppress(OSError):  # the rename itself durable where directories sync
+        directory = os.open(Path(path).parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path for a writer that takes a file name (np.savez, safetensors);
+    on success it replaces `path`, on any failure it is removed and `path` is untouched."""
+    temporary = temporary_path(path)
+    try:
+        yield temporary
+        commit_temporary(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_write(
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    *,
+    encoding: str | None = "utf-8",
+    newline: str | None = "\n",
+) -> Iterator[IO[Any]]:
+    """Open a file object to write `path` atomically: `with atomic_write(p) as f: f.write(...)`.
+
+    `mode` is "w" (text, UTF-8 and "\\n" line ends by default) or "wb" (bytes).
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_write: mode must be 'w' or 'wb', not {mode!r}")
+    with atomic_path(path) as temporary:
+        if mode == "wb":
+            with open(temporary, "wb") as file:
+                yield file
+        else:
+            with open(temporary, "w", encoding=encoding, newline=newline) as file:
+                yield file
