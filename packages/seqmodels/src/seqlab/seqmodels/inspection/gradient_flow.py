@@ -54,6 +54,8 @@ class LayerFlow:
     weight_ih_norms: np.ndarray | None
     weight_hh_norms: np.ndarray | None
     jacobian_norms: np.ndarray | None
+    # with keep_weight_grads: {'weight_ih': (D, T, G*H, F), 'weight_hh': (D, T, G*H, H)}
+    weight_grads: dict[str, np.ndarray] | None = None
 
 
 @dataclass
@@ -168,9 +170,14 @@ def _jacobian_product_norms(kind, inputs, hidden, cell, weights, h0, c0, reverse
 
 
 def gradient_flow(stack_like, inputs: np.ndarray, loss_fn: Callable[[Tensor], Tensor], *,
-                  weight_norms: bool = True, jacobians: bool = True) -> GradientFlow:
+                  weight_norms: bool = True, jacobians: bool = True,
+                  keep_weight_grads: bool = False) -> GradientFlow:
     """dL/dh_t for every layer and step of a stack on time-major inputs (T, N, F) from a zero
-    state, where L = loss_fn(out) and out (T, N, D*H) is the top layer's output."""
+    state, where L = loss_fn(out) and out (T, N, D*H) is the top layer's output.
+
+    `weight_norms`: also each step's share of dL/dW_ih and dL/dW_hh (within a memory budget);
+    `keep_weight_grads`: keep those shares themselves; `jacobians`: also the step-Jacobian
+    product norms (for states up to JACOBIAN_STATE_LIMIT)."""
     stack_module = stack_of(stack_like)
     kind = kind_of(stack_module)
     x_array = np.asarray(inputs, dtype=stack_module.dtype)
@@ -178,7 +185,8 @@ def gradient_flow(stack_like, inputs: np.ndarray, loss_fn: Callable[[Tensor], Te
         x_array = x_array[:, None, :]
     steps, batch = x_array.shape[:2]
     weights_size = sum(w.data.size for w in stack_module.parameters() if w.ndim == 2)
-    copy_weights = weight_norms and steps * weights_size <= WEIGHT_GRADIENT_BUDGET
+    copy_weights = keep_weight_grads or (weight_norms
+                                         and steps * weights_size <= WEIGHT_GRADIENT_BUDGET)
     h0, c0 = _initial_state(stack_module, batch, x_array.dtype)
     x = Tensor(x_array)
     all_probes: list[list[_Probes]] = []
@@ -198,8 +206,8 @@ def gradient_flow(stack_like, inputs: np.ndarray, loss_fn: Callable[[Tensor], Te
         raise ValueError(f"loss_fn must return a scalar Tensor, got shape {loss.shape}")
     loss.backward()
     recording = record_stack(stack_module, x_array) if jacobians else None
-    layers = [_layer_flow(stack_module, kind, layer, probes, recording, h0, c0, copy_weights)
-              for layer, probes in enumerate(all_probes)]
+    layers = [_layer_flow(stack_module, kind, layer, probes, recording, h0, c0, copy_weights,
+                          keep_weight_grads) for layer, probes in enumerate(all_probes)]
     return GradientFlow(float(loss.item()), layers)
 
 
@@ -209,7 +217,8 @@ def _stacked(grads: list[list[Tensor]]) -> np.ndarray:
 
 
 def _layer_flow(stack_module, kind: CellKind, layer: int, probes: list[_Probes],
-                recording: Recording | None, h0, c0, copy_weights: bool) -> LayerFlow:
+                recording: Recording | None, h0, c0, copy_weights: bool,
+                keep_weight_grads: bool) -> LayerFlow:
     grad_h = _stacked([p.h[0] for p in probes])
     grad_c = _stacked([p.c[0] for p in probes]) if kind.has_cell else None
     norms = np.sqrt((grad_h.astype(np.float64) ** 2).sum(axis=(1, 2)))
@@ -232,7 +241,13 @@ def _layer_flow(stack_module, kind: CellKind, layer: int, probes: list[_Probes],
                 layer_arrays(stack_module, layer, direction), h0[index],
                 c0[index] if kind.has_cell else None, bool(direction)))
         jacobian = np.stack(rows)
-    return LayerFlow(layer, grad_h, grad_c, norms, ih, hh, jacobian)
+    kept = None
+    if keep_weight_grads:
+        kept = {name: np.stack([np.stack([_grad(t) for t in getattr(p, name)[0]])
+                                for p in probes])
+                for name in ("w_ih", "w_hh")}
+        kept = {"weight_ih": kept["w_ih"], "weight_hh": kept["w_hh"]}
+    return LayerFlow(layer, grad_h, grad_c, norms, ih, hh, jacobian, kept)
 
 
 # ---------------------------------------------------------------------- losses of the heads
