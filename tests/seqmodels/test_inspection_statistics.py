@@ -79,6 +79,15 @@ def test_interpretable_units_find_a_planted_quote_unit():
     assert best == {(4, "inside_quotes"), (1, "position_in_line")}
     assert next(s for s in found if s.unit == 1).correlation < -0.9
     assert len({(s.layer, s.state, s.unit) for s in found}) == 3
+    best_each = interpretable_units(manual_recording(hidden, gates), props, top=1,
+                                    per_property=True)
+    varying = sorted(name for name, values in props.items() if values.std() > 0)
+    assert "inside_brackets" not in varying  # the text has none: left out, not scored 0
+    assert sorted(s.property for s in best_each) == varying
+    for score in best_each:
+        expected = np.abs(correlations(hidden, props[score.property])).max()
+        assert score.score == pytest.approx(expected)
+    assert [s.score for s in best_each] == sorted((s.score for s in best_each), reverse=True)
 
 
 def test_interpretable_units_on_a_real_recording_are_scored_correlations():

@@ -122,11 +122,16 @@ class UnitScore:
 
 
 def interpretable_units(recording: Recording, properties: dict[str, np.ndarray],
-                        top: int = 5, sequence: int = 0) -> list[UnitScore]:
-    """The `top` (layer, state, unit, property) with the largest |correlation| over sequence
-    `sequence`, each unit listed once (with its best property); properties that do not vary
-    over the text score 0 and are left out."""
-    candidates = []
+                        top: int = 5, sequence: int = 0,
+                        per_property: bool = False) -> list[UnitScore]:
+    """The units whose state (hidden, or cell for an LSTM) best tracks a property over
+    sequence `sequence`, by |Pearson correlation|, best first.
+
+    By default the `top` best (layer, state, unit) overall, each with its best property; with
+    `per_property`, the `top` best units of each property. Properties that do not vary over
+    the text score 0 and are left out.
+    """
+    scores: dict[str, list[UnitScore]] = {name: [] for name in properties}
     for record in recording.layers:
         for state, series in record.states.items():
             activations = series[:, sequence, :]
@@ -134,11 +139,15 @@ def interpretable_units(recording: Recording, properties: dict[str, np.ndarray],
                 if values.shape[0] != activations.shape[0]:
                     raise ValueError(f"property {name!r} has {values.shape[0]} values for "
                                      f"{activations.shape[0]} steps")
-                for unit, value in enumerate(correlations(activations, values)):
-                    if value != 0.0:
-                        candidates.append(UnitScore(record.layer, state, unit, name,
-                                                    float(value)))
-    candidates.sort(key=lambda score: -score.score)
+                scores[name].extend(
+                    UnitScore(record.layer, state, unit, name, float(value))
+                    for unit, value in enumerate(correlations(activations, values))
+                    if value != 0.0)
+    if per_property:
+        chosen = [score for name in properties
+                  for score in sorted(scores[name], key=lambda s: -s.score)[:top]]
+        return sorted(chosen, key=lambda s: -s.score)
+    candidates = sorted((s for found in scores.values() for s in found), key=lambda s: -s.score)
     chosen, seen = [], set()
     for candidate in candidates:
         key = (candidate.layer, candidate.state, candidate.unit)

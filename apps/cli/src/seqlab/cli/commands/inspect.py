@@ -1,0 +1,195 @@
+"""`seqlab inspect`: a text coloured by one unit's activation, the units that best track simple
+properties of the text, and gate saturation per layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_output_path, require_range
+from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
+from seqlab.cli.threads import set_threads
+
+
+def inspect(
+    model_path: Path = typer.Argument(None, metavar="[MODEL]",
+                                      help="A model file (default: train a small char LSTM "
+                                      "on the embedded corpus for a few seconds)."),
+    text: str = typer.Option(None, "--text", help="The text to run the model on."),
+    file: Path = typer.Option(None, "--file", help="Read the text from this UTF-8 file."),
+    layer: int = typer.Option(None, "--layer", help="Layer to show (default: the best unit's)."),
+    unit: int = typer.Option(None, "--unit", help="Unit to colour by (default: the most "
+                             "interpretable unit of the layer)."),
+    gate: str = typer.Option(None, "--gate", help="Colour by this gate of the unit "
+                             "(LSTM i f g o, GRU r z n) instead of its state."),
+    state: str = typer.Option(None, "--state", help="hidden or cell (LSTM) state to colour by."),
+    top: int = typer.Option(2, "--top", help="Interpretable units to list per property."),
+    html_out: Path = typer.Option(None, "--html", help="Also write a self-contained HTML page "
+                                  "where every unit can be selected."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object: the shown values, "
+                                 "unit scores, saturation and array summaries."),
+    steps: int = typer.Option(DEFAULT_STEPS, "--train-steps",
+                              help="Training steps of the default model (no MODEL)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the default model."),
+) -> None:
+    """See inside a recurrent model: states and gates of every unit over your text.
+
+    Example: seqlab inspect model.safetensors --file chapter.txt --html units.html
+    """
+    from seqlab.seqmodels.inspection import (
+        interpretable_units,
+        record,
+        saturation,
+        text_properties,
+    )
+
+    require_range("--top", top, 1)
+    require_range("--train-steps", steps, 1)
+    if gate is not None and state is not None:
+        raise CliError("give --gate or --state, not both", code=EXIT_USAGE)
+    if html_out is not None:
+        require_output_path(html_out, "--html")
+    output = Output(as_json=as_json)
+    set_threads(None)
+    content, source = read_text(text, file)
+    subject = load_subject(model_path, output, steps, seed)
+    ids, pieces = token_pieces(subject.tokenizer, content)
+    subject.model.eval()
+    recording = record(subject.model, ids)
+    units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True)
+    choice = _choose(recording, units, layer, unit, gate, state)
+    values = recording.layers[choice["layer"]].series(choice["series"])[:, 0, choice["unit"]]
+    saturations = saturation(recording)
+    data = _summary(subject, source, pieces, recording, choice, values, units, saturations)
+    if html_out is not None:
+        _write_html(html_out, pieces, recording, choice, values, units, subject.description)
+        output.info(f"HTML page written to {html_out}")
+    if as_json:
+        output.result(data)
+        return
+    _print(data, pieces, values, _scale(recording, choice, values))
+
+
+def _choose(recording, units, layer: int | None, unit: int | None, gate: str | None,
+            state: str | None) -> dict[str, Any]:
+    """Layer, quantity and unit to show, from the options or the most interpretable unit."""
+    kind = recording.kind
+    layers = len(recording.layers)
+    if layer is not None and not 0 <= layer < layers:
+        raise CliError(f"--layer must be in [0, {layers - 1}] (the model has {layers} "
+                       f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
+    if gate is not None and gate not in kind.gate_names:
+        names = " ".join(kind.gate_names)
+        raise CliError(f"--gate must be one of the {kind.mode.upper()} gates ({names}), got "
+                       f"{gate!r}" if names else f"--gate: a {kind.mode} cell has no gates",
+                       code=EXIT_USAGE)
+    if state is not None and state not in kind.state_names:
+        raise CliError(f"--state must be one of {', '.join(kind.state_names)}, got {state!r}",
+                       code=EXIT_USAGE)
+    best = next((u for u in units if layer is None or u.layer == layer), None)
+    chosen_layer = layer if layer is not None else (best.layer if best else layers - 1)
+    record = recording.layers[chosen_layer]
+    if unit is not None and not 0 <= unit < record.units:
+        raise CliError(f"--unit must be in [0, {record.units - 1}] (layer {chosen_layer} has "
+                       f"{record.units} units), got {unit}", code=EXIT_USAGE)
+    series = gate or state or (best.state if best and unit is None else "hidden")
+    if unit is None:
+        same = [u for u in units if u.layer == chosen_layer and u.state == series]
+        chosen_unit = same[0].unit if same else (best.unit if best and best.layer ==
+                                                 chosen_layer else 0)
+    else:
+        chosen_unit = unit
+    return {"layer": chosen_layer, "series": series, "unit": int(chosen_unit)}
+
+
+def _scale(recording, choice, values):
+    from seqlab.cli.activation_view import scale_for
+
+    kind = recording.kind
+    ranges = dict(zip(kind.gate_names, kind.gate_ranges, strict=True))
+    series = recording.layers[choice["layer"]].series(choice["series"])
+    return scale_for(choice["series"], series, ranges, nonnegative=kind.mode == "rnn_relu")
+
+
+def _stats(array: np.ndarray) -> dict[str, Any]:
+    return {"shape": list(array.shape), "mean": float(array.mean()), "std": float(array.std()),
+            "min": float(array.min()), "max": float(array.max())}
+
+
+def _summary(subject, source, pieces, recording, choice, values, units, saturations):
+    model = subject.model
+    config = getattr(model, "config", {})
+    return {
+        "model": subject.description, "config": config, "text_source": source,
+        "tokens": pieces, "shown": {**choice, "values": [float(v) for v in values]},
+        "interpretable_units": [
+            {"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
+             "correlation": round(u.correlation, 4)} for u in units],
+        "saturation": [
+            {"layer": s.layer, "gate": s.gate, "left": round(s.mean_left, 4),
+             "right": round(s.mean_right, 4), "units_mostly_left": s.mostly("left"),
+             "units_mostly_right": s.mostly("right")} for s in saturations],
+        "arrays": [{name: _stats(layer.series(name)) for name in layer.series_names}
+                   for layer in recording.layers],
+    }
+
+
+def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -> None:
+    from seqlab.cli.activation_view import coloured_text, legend
+
+    shown = data["shown"]
+    stdout.print(f"[bold]{data['model']}[/]: {len(pieces)} tokens from {data['text_source']}.",
+                 soft_wrap=False)
+    stdout.print(f"Layer {shown['layer']}, unit {shown['unit']}, {shown['series']}:",
+                 soft_wrap=False)
+    stdout.print(coloured_text(pieces, values, scale), soft_wrap=False)
+    stdout.print(legend(scale), soft_wrap=False)
+    table = Table(title="Most interpretable units (Pearson r with a property of the text)",
+                  title_justify="left")
+    for column in ("layer", "state", "unit", "tracks", "r"):
+        table.add_column(column, justify="right" if column in ("layer", "unit", "r") else "left")
+    for u in data["interpretable_units"]:
+        table.add_row(str(u["layer"]), u["state"], str(u["unit"]), u["property"],
+                      f"{u['correlation']:+.4f}")
+    if data["interpretable_units"]:
+        stdout.print(table)
+    else:
+        stdout.print("No property of the text varies, so no unit is scored.")
+    if not data["saturation"]:
+        stdout.print("An Elman RNN has no gates: no saturation to show.")
+        return
+    table = Table(title="Gate saturation (share of steps: left < 10% of the gate's range, "
+                  "right > 90%)", title_justify="left")
+    for column in ("layer", "gate", "left", "right", "units >50% left", "units >50% right"):
+        table.add_column(column, justify="left" if column == "gate" else "right")
+    for s in data["saturation"]:
+        table.add_row(str(s["layer"]), s["gate"], f"{s['left']:.4f}", f"{s['right']:.4f}",
+                      str(s["units_mostly_left"]), str(s["units_mostly_right"]))
+    stdout.print(table)
+
+
+def _write_html(path: Path, pieces, recording, choice, values, units, title: str) -> None:
+    from seqlab.cli.activation_view import scale_for
+    from seqlab.cli.inspect_html import page, write_page
+
+    kind = recording.kind
+    ranges = dict(zip(kind.gate_names, kind.gate_ranges, strict=True))
+    layers = []
+    for record in recording.layers:
+        series = {}
+        for name in record.series_names:
+            array = record.series(name)[:, 0, :]
+            scale = scale_for(name, array, ranges, nonnegative=kind.mode == "rnn_relu")
+            series[name] = {"low": scale.low, "high": scale.high,
+                            "values": np.round(array.T.astype(np.float64), 4).tolist()}
+        layers.append({"units": record.units, "series": series})
+    top = [{"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
+            "correlation": u.correlation} for u in units]
+    content = page(pieces, layers, choice, values, _scale(recording, choice, values), top,
+                   f"seqlab inspect: {title}")
+    write_page(path, content)

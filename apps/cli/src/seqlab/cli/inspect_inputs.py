@@ -1,0 +1,108 @@
+"""What `seqlab inspect` and `seqlab gradients` read: a model (or a small default one trained on
+the spot), a text (or a passage of the embedded corpus), and the text of each token."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
+from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
+
+DEFAULT_STEPS = 150
+MAX_TOKENS = 5000
+
+
+@dataclass
+class Subject:
+    """The model under inspection, its tokenizer and where it came from (for the header)."""
+
+    model: Any
+    tokenizer: Any
+    description: str
+
+
+def default_passage() -> str:
+    """A passage of the embedded corpus with quotes and brackets in it (or its first line)."""
+    text, _ = corpus_text(None, DEFAULT_CORPUS)
+    lines = [line for line in text.split("\n") if line.strip()]
+    for line in lines:
+        if line.count('"') >= 4 and "(" in line and len(line) <= 800:
+            return line
+    return lines[0][:800]
+
+
+def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
+    """(text, where it came from) from --text, --file or the default passage."""
+    if text is not None and file is not None:
+        raise CliError("give --text or --file, not both", code=EXIT_USAGE)
+    if file is not None:
+        require_file(file, "--file")
+        try:
+            content = file.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise CliError(f"--file {file} is not UTF-8 text (byte {error.start}); convert it "
+                           "first, e.g. iconv -t utf-8") from error
+        source = str(file)
+    elif text is not None:
+        content, source = text, "--text"
+    else:
+        content, source = default_passage(), f"a passage of the embedded '{DEFAULT_CORPUS}' corpus"
+    if not content.strip():
+        raise CliError(f"the text to inspect is empty ({source}); give some text")
+    return content, source
+
+
+def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
+                 seed: int = 0) -> Subject:
+    """The model in MODEL, or a small char LSTM trained now on the embedded corpus."""
+    if model_path is not None:
+        from seqlab.cli.models import load_neural
+
+        loaded = load_neural(model_path)
+        if not hasattr(loaded.model, "embedding"):
+            raise CliError(f"{model_path} holds a {type(loaded.model).__name__}: inspect and "
+                           "gradients read models over tokens (a language model or classifier)")
+        return Subject(loaded.model, loaded.tokenizer, str(model_path))
+    return train_default(output, steps, seed)
+
+
+def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str = "lstm"):
+    """A small char-level model trained for `steps` steps on the embedded corpus (seconds)."""
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels.inspection import small_language_model, train_language_model
+
+    text, _ = corpus_text(None, DEFAULT_CORPUS)
+    tokenizer = CharTokenizer.train(text)
+    ids = np.asarray(tokenizer.encode(text))
+    model = small_language_model(cell, tokenizer.vocab_size, seed)
+    started = time.perf_counter()
+    losses = train_language_model(model, ids, steps)
+    seconds = time.perf_counter() - started
+    description = (f"a char {cell.upper()} (1 layer, {model.hidden_size} units) trained "
+                   f"{steps} steps on the embedded '{DEFAULT_CORPUS}' corpus")
+    output.info(f"No MODEL given: using {description} just now ({seconds:.1f} s, loss "
+                f"{losses[0]:.2f} -> {losses[-1]:.2f}). Pass a model file to inspect your own.")
+    return Subject(model, tokenizer, description)
+
+
+def token_pieces(tokenizer, text: str) -> tuple[np.ndarray, list[str]]:
+    """Token ids of `text` and the text each token stands for (concatenated, the text itself
+    for char tokenizers; word tokens are shown with a space between them)."""
+    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    if ids.size == 0:
+        raise CliError("the text gives no tokens with this model's tokenizer; give more text")
+    if ids.size > MAX_TOKENS:
+        raise CliError(f"the text has {ids.size} tokens; inspect reads at most {MAX_TOKENS} "
+                       "(give a shorter --text or --file)")
+    kind = tokenizer.to_dict().get("type")
+    if kind == "char" and len(text) == ids.size:
+        return ids, list(text)
+    pieces = [tokenizer.decode([int(i)], skip_special_tokens=False) for i in ids]
+    if kind == "word":
+        pieces = [piece + " " for piece in pieces[:-1]] + pieces[-1:]
+    return ids, pieces
