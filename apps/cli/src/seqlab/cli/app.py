@@ -24,6 +24,7 @@ app = typer.Typer(
 
 def _register() -> None:
     from seqlab.cli.commands import corpora, demo, evaluate, generate, info, ngram, tokenize, train
+    from seqlab.cli.commands import gradients as gradients_command
     from seqlab.cli.commands import inspect as inspect_command
     from seqlab.cli.commands import word2vec as word2vec_commands
 
@@ -34,6 +35,7 @@ def _register() -> None:
     app.command("info")(info.info)
     app.command("corpora")(corpora.corpora)
     app.command("inspect")(inspect_command.inspect)
+    app.command("gradients")(gradients_command.gradients)
     app.add_typer(ngram.app, name="ngram")
     app.add_typer(word2vec_commands.app, name="word2vec")
     app.add_typer(tokenize.app, name="tokenize")

@@ -16,6 +16,11 @@ from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, to
 from seqlab.cli.threads import set_threads
 
 
+def show(*objects: Any) -> None:
+    """Print for a reader: wrapped at the terminal's width (80 columns when piped)."""
+    stdout.print(*objects, soft_wrap=False)
+
+
 def inspect(
     model_path: Path = typer.Argument(None, metavar="[MODEL]",
                                       help="A model file (default: train a small char LSTM "
@@ -143,12 +148,10 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
     from seqlab.cli.activation_view import coloured_text, legend
 
     shown = data["shown"]
-    stdout.print(f"[bold]{data['model']}[/]: {len(pieces)} tokens from {data['text_source']}.",
-                 soft_wrap=False)
-    stdout.print(f"Layer {shown['layer']}, unit {shown['unit']}, {shown['series']}:",
-                 soft_wrap=False)
-    stdout.print(coloured_text(pieces, values, scale), soft_wrap=False)
-    stdout.print(legend(scale), soft_wrap=False)
+    show(f"[bold]{data['model']}[/]: {len(pieces)} tokens from {data['text_source']}.")
+    show(f"Layer {shown['layer']}, unit {shown['unit']}, {shown['series']}:")
+    show(coloured_text(pieces, values, scale))
+    show(legend(scale))
     table = Table(title="Most interpretable units (Pearson r with a property of the text)",
                   title_justify="left")
     for column in ("layer", "state", "unit", "tracks", "r"):
@@ -157,11 +160,11 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
         table.add_row(str(u["layer"]), u["state"], str(u["unit"]), u["property"],
                       f"{u['correlation']:+.4f}")
     if data["interpretable_units"]:
-        stdout.print(table)
+        show(table)
     else:
-        stdout.print("No property of the text varies, so no unit is scored.")
+        show("No property of the text varies, so no unit is scored.")
     if not data["saturation"]:
-        stdout.print("An Elman RNN has no gates: no saturation to show.")
+        show("An Elman RNN has no gates: no saturation to show.")
         return
     table = Table(title="Gate saturation (share of steps: left < 10% of the gate's range, "
                   "right > 90%)", title_justify="left")
@@ -170,7 +173,7 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
     for s in data["saturation"]:
         table.add_row(str(s["layer"]), s["gate"], f"{s['left']:.4f}", f"{s['right']:.4f}",
                       str(s["units_mostly_left"]), str(s["units_mostly_right"]))
-    stdout.print(table)
+    show(table)
 
 
 def _write_html(path: Path, pieces, recording, choice, values, units, title: str) -> None:

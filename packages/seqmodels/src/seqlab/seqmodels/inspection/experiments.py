@@ -69,6 +69,7 @@ class CellExperiment:
     trained: DecayCurve
     steps: int
     losses: list[float] = field(default_factory=list)
+    model: LanguageModel | None = field(default=None, repr=False)  # the trained model
 
 
 class _Losses(Callback):
@@ -111,7 +112,7 @@ def compare_cells(cells: list[str], train_ids: Any, probe_ids: Any, vocab_size: 
         initial = decay_curve(model, probe_ids)
         losses = train_language_model(model, train_ids, steps)
         results.append(CellExperiment(cell, initial, decay_curve(model, probe_ids), steps,
-                                      losses))
+                                      losses, model))
     return results
 
 
@@ -164,6 +165,11 @@ def exploding(model: LanguageModel, token_ids: Any, scale: float = 4.0, max_norm
     """Multiply every W_hh of a copy of `model` by `scale`, measure the decay curve (now a
     growth curve where the scaled Jacobians exceed 1) and one SGD step on the text's mean
     cross-entropy, unclipped and clipped by norm to `max_norm`."""
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is measured here
+        return _exploding(model, token_ids, scale, max_norm, lr)
+
+
+def _exploding(model, token_ids, scale, max_norm, lr) -> ExplodingResult:
     scaled = _copy(model)
     for layer in range(scaled.rnn.num_layers):
         w_hh = scaled.rnn.layer_weights(layer, 0)[1]
