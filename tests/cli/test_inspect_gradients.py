@@ -1,0 +1,251 @@
+"""`seqlab inspect` and `seqlab gradients` end to end: JSON carries what is shown, the HTML page
+is valid and self-contained, bad options get one line."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from html.parser import HTMLParser
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from cli_helpers import seqlab_env
+
+from seqlab.cli.models import load_neural
+from seqlab.seqmodels.inspection import (
+    interpretable_units,
+    record,
+    saturation,
+    steps_until_below,
+    text_properties,
+)
+
+TEXT = 'He said "stop (now)" and left.\nThen "go" was heard (twice).'
+VOID = {"meta", "input", "br", "img", "link", "hr"}
+
+
+class Checker(HTMLParser):
+    """Tags nest and close properly; collects the token spans of #text and the scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.errors: list[str] = []
+        self.tokens: list[str] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self.in_text = 0
+        self.attrs: dict = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        self.open.append(tag)
+        self.attrs = dict(attrs)
+        if tag == "div" and self.attrs.get("id") == "text":
+            self.in_text = len(self.open)
+        elif self.in_text and tag == "span":
+            self.tokens.append("")
+        elif self.in_text:
+            self.errors.append(f"unexpected <{tag}> in the text")
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+            return
+        if self.in_text == len(self.open):
+            self.in_text = 0
+        self.open.pop()
+
+    def handle_data(self, data):
+        if self.open and self.open[-1] == "script":
+            self.scripts.append((self.attrs, data))
+        elif self.in_text and self.open[-1] == "span":
+            self.tokens[-1] += data
+        elif self.in_text and data:
+            self.errors.append(f"text outside a token span: {data!r}")
+
+
+def run_at_80_columns(*args: str) -> subprocess.CompletedProcess:
+    """`seqlab ARGS` with its output going to an 80-column reader."""
+    env = seqlab_env()
+    env["COLUMNS"] = "80"
+    return subprocess.run([sys.executable, "-m", "seqlab.cli", *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """`seqlab ARGS` inside this process (saves the interpreter start, seconds on a busy
+    machine); returns returncode, stdout and stderr as a subprocess would."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def invoke(*args: str) -> SimpleNamespace:
+        from seqlab.cli.app import main
+
+        handler = signal.getsignal(signal.SIGINT)
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+        finally:
+            signal.signal(signal.SIGINT, handler)
+        captured = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=captured.out, stderr=captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def run_json(run):
+    def invoke(*args: str) -> dict:
+        done = run(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    return invoke
+
+
+def test_inspect_json_carries_the_recorded_numbers(trained_model, run_json):
+    data = run_json("inspect", str(trained_model), "--text", TEXT)
+    assert "".join(data["tokens"]) == TEXT
+    loaded = load_neural(trained_model)
+    ids = np.asarray(loaded.tokenizer.encode(TEXT))
+    recording = record(loaded.model, ids)
+    shown = data["shown"]
+    expected = recording.layers[shown["layer"]].series(shown["series"])[:, 0, shown["unit"]]
+    np.testing.assert_allclose(shown["values"], expected, rtol=1e-6, atol=1e-7)
+    units = interpretable_units(recording, text_properties(list(TEXT)), top=2,
+                                per_property=True)
+    assert [(u["layer"], u["state"], u["unit"], u["property"])
+            for u in data["interpretable_units"]] == \
+        [(u.layer, u.state, u.unit, u.property) for u in units]
+    for mine, theirs in zip(units, data["interpretable_units"], strict=True):
+        assert theirs["correlation"] == pytest.approx(mine.correlation, abs=1e-4)
+    assert [(s["gate"], s["left"]) for s in data["saturation"]] == \
+        [(s.gate, round(s.mean_left, 4)) for s in saturation(recording)]
+    assert [s["gate"] for s in data["saturation"]] == ["i", "f", "g", "o"]
+
+
+def test_inspect_terminal_shows_the_json_numbers_within_80_columns(trained_model, run_json):
+    data = run_json("inspect", str(trained_model), "--text", TEXT, "--gate", "f", "--unit", "3")
+    assert data["shown"]["series"] == "f" and data["shown"]["unit"] == 3
+    done = run_at_80_columns("inspect", str(trained_model), "--text", TEXT, "--gate", "f",
+                             "--unit", "3")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "Layer 0, unit 3, f:" in done.stdout
+    assert "f gate: +0" in done.stdout  # the legend, on the gate's own [0, 1] range
+    for unit in data["interpretable_units"]:
+        assert f"{unit['correlation']:+.4f}" in done.stdout
+    for gate in data["saturation"]:
+        assert f"{gate['left']:.4f}" in done.stdout and f"{gate['right']:.4f}" in done.stdout
+
+
+def test_inspect_html_is_valid_self_contained_and_holds_every_token_once(trained_model,
+                                                                        tmp_path, run_json):
+    out = tmp_path / "units.html"
+    data = run_json("inspect", str(trained_model), "--text", TEXT, "--html", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "http" not in page.lower() and "src=" not in page and "<link" not in page
+    checker = Checker()
+    checker.feed(page)
+    checker.close()
+    assert checker.errors == [] and checker.open == []
+    assert checker.tokens == data["tokens"]
+    assert "".join(checker.tokens) == TEXT
+    payload = next(text for attrs, text in checker.scripts if attrs.get("id") == "data")
+    values = json.loads(payload)
+    layer = values["layers"][data["shown"]["layer"]]
+    assert set(layer["series"]) == {"hidden", "cell", "i", "f", "g", "o"}
+    series = layer["series"][data["shown"]["series"]]["values"][data["shown"]["unit"]]
+    np.testing.assert_allclose(series, data["shown"]["values"], atol=5e-5)
+    node = shutil.which("node")
+    if node:
+        script = next(text for attrs, text in checker.scripts if not attrs.get("id"))
+        (tmp_path / "page.js").write_text(script)
+        check = subprocess.run([node, "--check", str(tmp_path / "page.js")],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+
+def test_inspect_without_a_model_trains_one_and_says_so(run):
+    done = run("inspect", "--train-steps", "5", "--text", "a (b) c", "--top", "1")
+    assert done.returncode == 0, done.stderr
+    assert "No MODEL given" in done.stderr and "5 steps" in done.stderr
+    assert "Most interpretable units" in done.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--layer", "3"], "--layer must be in [0, 0]"),
+    (["--unit", "999"], "--unit must be in [0,"),
+    (["--gate", "z"], "--gate must be one of the LSTM gates (i f g o)"),
+    (["--state", "cell", "--gate", "f"], "give --gate or --state, not both"),
+    (["--file", "missing.txt"], "give --text or --file, not both"),
+])
+def test_inspect_bad_options_get_one_line(trained_model, args, message, run):
+    done = run("inspect", str(trained_model), "--text", TEXT, *args)
+    assert done.returncode != 0
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_inspect_missing_model_file(tmp_path, run):
+    done = run("inspect", str(tmp_path / "none.safetensors"), "--text", "x")
+    assert done.returncode == 1 and "model file not found" in done.stderr
+
+
+def test_gradients_defaults_show_the_rnn_gradient_fading_first(run_json):
+    data = run_json("gradients", "--exploding")
+    cells = data["cells"]
+    assert list(cells) == ["rnn", "lstm", "gru"] and data["length"] == 200
+    for entry in cells.values():
+        for curve in (entry, entry["initial"]):
+            assert len(curve["norms"]) == 200 and curve["norms"][0] > 0
+            assert curve["vanished_at"] == steps_until_below(curve["norms"])
+    # the lesson, as measured on the shipped defaults (100 training steps)
+    assert cells["rnn"]["vanished_at"] < cells["lstm"]["vanished_at"]
+    assert cells["rnn"]["vanished_at"] < (cells["gru"]["vanished_at"] or 201)
+    exploding = data["exploding"]
+    assert exploding["growth"] > 1e3 and exploding["grad_norm"] > exploding["max_norm"]
+    assert exploding["clipped_update_norm"] == pytest.approx(exploding["lr"] *
+                                                             exploding["max_norm"], rel=1e-4)
+    assert exploding["loss_after_clipped"] < exploding["loss_before"]
+
+
+def test_gradients_table_shows_the_json_numbers_within_80_columns(run_json):
+    args = ("gradients", "--steps", "5", "--length", "60", "--exploding")
+    data = run_json(*args)
+    done = run_at_80_columns(*args)
+    assert done.returncode == 0, done.stderr
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    rows = {match[0]: match[1:] for match in
+            re.findall(r"│ (rnn|lstm|gru)\s+│\s+([^│]*?) │\s+([^│]*?) │", done.stdout)}
+    assert set(rows) == set(data["cells"])
+    for name, entry in data["cells"].items():
+        shown = tuple(str(value) if value is not None else "not within 60"
+                      for value in (entry["initial"]["vanished_at"], entry["vanished_at"]))
+        assert rows[name] == shown
+    assert f"{data['exploding']['grad_norm']:.4g}" in done.stdout
+
+
+def test_gradients_of_a_given_model(trained_model, run, run_json):
+    data = run_json("gradients", str(trained_model), "--text", TEXT, "--length", "20")
+    (name, entry), = data["cells"].items()
+    assert name == "lstm" and len(entry["norms"]) == 20 and "initial" not in entry
+    done = run("gradients", str(trained_model), "--cell", "gru")
+    assert done.returncode == 2 and "does not match" in done.stderr
+
+
+def test_gradients_bad_options(run):
+    done = run("gradients", "--cell", "transformer")
+    assert done.returncode == 2 and "--cell must be one of rnn, lstm, gru, all" in done.stderr
+    done = run("gradients", "--text", "abc")
+    assert done.returncode == 2 and "--text and --file go with a MODEL" in done.stderr
