@@ -183,3 +183,25 @@ def test_language_model_flow_last_step_gradient_is_the_decoder_gradient():
     np.testing.assert_allclose(flow.layers[-1].grad_h[-1, 0], expected, atol=1e-12)
     assert len(flow.norms_back()) == 11 and flow.norms_back()[0] == flow.layers[-1].norms[-1]
     assert all(p.grad is None for p in model.parameters())
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max"])
+def test_classifier_flow_is_the_classifier_loss_and_its_gradient(pooling):
+    from seqlab.autograd.nn.functional import cross_entropy
+    from seqlab.seqmodels import SequenceClassifier
+    from seqlab.seqmodels.inspection import classifier_flow
+
+    model = SequenceClassifier(10, 4, 3, num_classes=3, num_layers=2, cell="lstm",
+                               bidirectional=True, pooling=pooling, dtype=np.float64,
+                               generator=1)
+    model.eval()
+    ids = np.random.default_rng(3).integers(1, 10, size=7)
+    flow = classifier_flow(model, ids, label=2, keep_weight_grads=True)
+    loss = cross_entropy(model(ids[None, :]), np.array([2]))  # the training path
+    assert flow.loss == pytest.approx(float(loss.item()), rel=1e-12)
+    loss.backward()
+    for layer in range(2):
+        for direction in range(2):
+            w_hh = model.rnn.layer_weights(layer, direction)[1]
+            kept = flow.layers[layer].weight_grads["weight_hh"][direction]
+            np.testing.assert_allclose(kept.sum(axis=0), w_hh.grad, atol=1e-12)

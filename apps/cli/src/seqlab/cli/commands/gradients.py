@@ -194,10 +194,11 @@ def _print(data: dict[str, Any]) -> None:
         show(f"\nAfter {data['steps']} training steps:")
     show(log_plot({name: e["norms"] for name, e in cells.items()}, MARKERS))
     trained = any("initial" in entry for entry in cells.values())
-    table = Table(title=f"Steps back until ||dL/dh_k|| < {data['threshold']:g} x its value at "
-                  "the last step" + (" (before / after training)" if trained else "")
-                  + ", and ||dL/dh_k|| / ||dL/dh_0|| at k = "
-                  + ", ".join(str(back) for back in SHOWN_STEPS_BACK), title_justify="left")
+    table = Table()
+    show(f"Steps back until ||dL/dh_k|| < {data['threshold']:g} x its value at the last step"
+         + (" (before / after training)" if trained else "")
+         + ", and ||dL/dh_k|| / ||dL/dh_0|| at k = "
+         + ", ".join(str(back) for back in SHOWN_STEPS_BACK))
     columns = ["cell"] + (["before", "after"] if trained else ["steps"])
     columns += [f"k = {back}" for back in SHOWN_STEPS_BACK]
     if trained:
@@ -230,8 +231,8 @@ def _print_exploding(result: dict[str, Any]) -> None:
     growth = result["growth"]
     show(f"Largest ||dL/dh_k|| is {growth:.1e} x its value at the last step."
                  if growth is not None else "The gradient norms are not all finite.")
-    table = Table(title=f"One SGD step (lr {result['lr']:g}) on the passage's mean loss",
-                  title_justify="left")
+    table = Table()
+    show(f"One SGD step (lr {result['lr']:g}) on the passage's mean loss")
     for column in ("", "gradient norm", "update norm", "loss before", "loss after"):
         table.add_column(column, justify="left" if not column else "right")
     grad_norm = result["grad_norm"]

@@ -152,8 +152,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
     show(f"Layer {shown['layer']}, unit {shown['unit']}, {shown['series']}:")
     show(coloured_text(pieces, values, scale))
     show(legend(scale))
-    table = Table(title="Most interpretable units (Pearson r with a property of the text)",
-                  title_justify="left")
+    table = Table()
+    show("Most interpretable units (Pearson r with a property of the text)")
     for column in ("layer", "state", "unit", "tracks", "r"):
         table.add_column(column, justify="right" if column in ("layer", "unit", "r") else "left")
     for u in data["interpretable_units"]:
@@ -166,8 +166,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
     if not data["saturation"]:
         show("An Elman RNN has no gates: no saturation to show.")
         return
-    table = Table(title="Gate saturation (share of steps: left < 10% of the gate's range, "
-                  "right > 90%)", title_justify="left")
+    table = Table()
+    show("Gate saturation (share of steps: left < 10% of the gate's range, right > 90%)")
     for column in ("layer", "gate", "left", "right", "units >50% left", "units >50% right"):
         table.add_column(column, justify="left" if column == "gate" else "right")
     for s in data["saturation"]:
