@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from cli_helpers import seqlab_env
 
+from seqlab.cli.activation_view import PALETTE
 from seqlab.cli.models import load_neural
 from seqlab.seqmodels.inspection import (
     interpretable_units,
@@ -37,6 +38,7 @@ class Checker(HTMLParser):
         self.open: list[str] = []
         self.errors: list[str] = []
         self.tokens: list[str] = []
+        self.styles: list[str] = []
         self.scripts: list[tuple[dict, str]] = []
         self.in_text = 0
         self.attrs: dict = {}
@@ -50,6 +52,7 @@ class Checker(HTMLParser):
             self.in_text = len(self.open)
         elif self.in_text and tag == "span":
             self.tokens.append("")
+            self.styles.append(self.attrs.get("style", ""))
         elif self.in_text:
             self.errors.append(f"unexpected <{tag}> in the text")
 
@@ -165,8 +168,16 @@ def test_inspect_html_is_valid_self_contained_and_holds_every_token_once(trained
     values = json.loads(payload)
     layer = values["layers"][data["shown"]["layer"]]
     assert set(layer["series"]) == {"hidden", "cell", "i", "f", "g", "o"}
-    series = layer["series"][data["shown"]["series"]]["values"][data["shown"]["unit"]]
-    np.testing.assert_allclose(series, data["shown"]["values"], atol=5e-5)
+    series = layer["series"][data["shown"]["series"]]
+    classes = [int(digit) for digit in series["classes"][data["shown"]["unit"]]]
+    position = (np.asarray(data["shown"]["values"]) - series["low"]) / \
+        (series["high"] - series["low"])
+    expected = np.clip(np.floor(position * 9), 0, 8).astype(int)
+    assert classes == expected.tolist() and len(set(classes)) > 1
+    assert [len(row) for row in series["classes"]] == [len(TEXT)] * layer["units"]
+    # painted in advance, so the page reads without its script
+    assert [style.split(";")[0] for style in checker.styles] == \
+        [f"background:{PALETTE[k]}" for k in classes]
     node = shutil.which("node")
     if node:
         script = next(text for attrs, text in checker.scripts if not attrs.get("id"))

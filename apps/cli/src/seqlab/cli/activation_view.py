@@ -31,19 +31,19 @@ class Scale:
         return np.clip(np.floor(position * len(PALETTE)), 0, len(PALETTE) - 1).astype(int)
 
 
-def scale_for(series: str, values: np.ndarray, gate_ranges: dict[str, tuple[float, float]],
-              nonnegative: bool = False) -> Scale:
-    """The scale of a recorded quantity: a gate's own range, [-1, 1] for tanh hidden states,
-    and [-m, m] (m = the largest |value|) for cell states and ReLU hidden states."""
-    if series in gate_ranges:
-        low, high = gate_ranges[series]
+def scale_for(series: str, values: np.ndarray, kind) -> Scale:
+    """The scale of a recorded quantity of a `CellKind`: a gate's own range, the hidden
+    state's range when it is bounded, and [-m, m] or [0, m] (m = the largest |value|) for
+    cell states and ReLU hidden states."""
+    gates = dict(zip(kind.gate_names, kind.gate_ranges, strict=True))
+    if series in gates:
+        low, high = gates[series]
         return Scale(low, high, f"{series} gate")
-    if series == "hidden" and not nonnegative:
-        return Scale(-1.0, 1.0, "hidden state")
+    low, high = kind.hidden_range if series == "hidden" else (-np.inf, np.inf)
+    if np.isfinite(low) and np.isfinite(high):
+        return Scale(low, high, f"{series} state")
     largest = float(np.abs(values).max()) or 1.0
-    if nonnegative:
-        return Scale(0.0, largest, f"{series} state")
-    return Scale(-largest, largest, f"{series} state")
+    return Scale(max(low, -largest), min(high, largest), f"{series} state")
 
 
 def colour_style(palette_class: int) -> str:

@@ -50,14 +50,14 @@ SCRIPT = """
     var layer = data.layers[+layerBox.value];
     var series = layer.series[seriesBox.value];
     var unit = Math.max(0, Math.min(layer.units - 1, +unitBox.value || 0));
-    var values = series.values[unit], low = series.low, high = series.high;
-    var span = (high - low) || 1;
+    var classes = series.classes[unit], low = series.low, high = series.high;
+    var width = (high - low) / palette.length;
     for (var i = 0; i < spans.length; i++) {
-      var k = Math.floor((values[i] - low) / span * palette.length);
-      k = Math.max(0, Math.min(palette.length - 1, k));
+      var k = +classes.charAt(i);
       spans[i].style.background = palette[k];
       spans[i].style.color = dark.indexOf(k) >= 0 ? "#fff" : "#000";
-      spans[i].title = seriesBox.value + " = " + values[i];
+      spans[i].title = seriesBox.value + " in [" + (low + k * width).toPrecision(3) + ", " +
+        (low + (k + 1) * width).toPrecision(3) + "]";
     }
     note.textContent = "layer " + layerBox.value + ", " + seriesBox.value + ", unit " + unit +
       " (scale " + low + " to " + high + ")";
@@ -84,7 +84,8 @@ def _json_for_script(value: Any) -> str:
 def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, Any],
          values: np.ndarray, scale: Scale, top_units: list[dict[str, Any]], title: str) -> str:
     """The page. `layers`: per layer {"units": U, "series": {name: {"low", "high",
-    "values": (U, T) lists}}}; `values`/`scale`: the selected series, painted in advance."""
+    "classes": U strings of T palette-class digits}}}; `values`/`scale`: the selected series,
+    painted in advance."""
     classes = scale.classes(values)
     spans = []
     for piece, palette_class in zip(pieces, classes, strict=True):

@@ -199,7 +199,7 @@ def _print(data: dict[str, Any]) -> None:
          + (" (before / after training)" if trained else "")
          + ", and ||dL/dh_k|| / ||dL/dh_0|| at k = "
          + ", ".join(str(back) for back in SHOWN_STEPS_BACK))
-    columns = ["cell"] + (["before", "after"] if trained else ["steps"])
+    columns = ["cell"] + (["before", "after"] if trained else ["steps back"])
     columns += [f"k = {back}" for back in SHOWN_STEPS_BACK]
     if trained:
         columns.append("train loss")

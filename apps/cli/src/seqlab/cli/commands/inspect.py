@@ -90,9 +90,9 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
                        f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
     if gate is not None and gate not in kind.gate_names:
         names = " ".join(kind.gate_names)
-        raise CliError(f"--gate must be one of the {kind.mode.upper()} gates ({names}), got "
-                       f"{gate!r}" if names else f"--gate: a {kind.mode} cell has no gates",
-                       code=EXIT_USAGE)
+        raise CliError(f"--gate must be one of the {kind.title} gates ({names}), got {gate!r}"
+                       if names else f"--gate: an {kind.title} has no gates (use --state "
+                       "hidden)", code=EXIT_USAGE)
     if state is not None and state not in kind.state_names:
         raise CliError(f"--state must be one of {', '.join(kind.state_names)}, got {state!r}",
                        code=EXIT_USAGE)
@@ -115,10 +115,8 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
 def _scale(recording, choice, values):
     from seqlab.cli.activation_view import scale_for
 
-    kind = recording.kind
-    ranges = dict(zip(kind.gate_names, kind.gate_ranges, strict=True))
     series = recording.layers[choice["layer"]].series(choice["series"])
-    return scale_for(choice["series"], series, ranges, nonnegative=kind.mode == "rnn_relu")
+    return scale_for(choice["series"], series, recording.kind)
 
 
 def _stats(array: np.ndarray) -> dict[str, Any]:
@@ -164,7 +162,7 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
     else:
         show("No property of the text varies, so no unit is scored.")
     if not data["saturation"]:
-        show("An Elman RNN has no gates: no saturation to show.")
+        show("This model's cell has no gates: no saturation to show.")
         return
     table = Table()
     show("Gate saturation (share of steps: left < 10% of the gate's range, right > 90%)")
@@ -180,16 +178,16 @@ def _write_html(path: Path, pieces, recording, choice, values, units, title: str
     from seqlab.cli.activation_view import scale_for
     from seqlab.cli.inspect_html import page, write_page
 
-    kind = recording.kind
-    ranges = dict(zip(kind.gate_names, kind.gate_ranges, strict=True))
     layers = []
     for record in recording.layers:
         series = {}
         for name in record.series_names:
             array = record.series(name)[:, 0, :]
-            scale = scale_for(name, array, ranges, nonnegative=kind.mode == "rnn_relu")
+            scale = scale_for(name, array, recording.kind)
+            # one palette class per token and unit, as a digit: the page stays small
+            classes = scale.classes(array.T)
             series[name] = {"low": scale.low, "high": scale.high,
-                            "values": np.round(array.T.astype(np.float64), 4).tolist()}
+                            "classes": ["".join(map(str, row)) for row in classes]}
         layers.append({"units": record.units, "series": series})
     top = [{"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
             "correlation": u.correlation} for u in units]

@@ -17,6 +17,7 @@ from seqlab.seqmodels.cells import gru_cell, lstm_cell, rnn_cell
 
 SIGMOID_RANGE = (0.0, 1.0)
 TANH_RANGE = (-1.0, 1.0)
+RELU_RANGE = (0.0, float("inf"))
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -135,9 +136,11 @@ class CellKind:
     """What inspection needs to know about one cell kind."""
 
     mode: str  # RNNBase.mode
+    title: str  # for people: "LSTM", "GRU", "Elman RNN (tanh)"
     gate_names: tuple[str, ...]  # in weight-row order
     gate_ranges: tuple[tuple[float, float], ...]  # activation range of each gate
     has_cell: bool  # carries a cell state c beside h (LSTM)
+    hidden_range: tuple[float, float]  # what h can take: (-1, 1) for tanh, (0, inf) for ReLU
     # (x_proj, h, c, w_hh, b_hh) ndarrays -> Step
     step: Callable[..., Step]
     # (Step, h_prev, c_prev, w_hh) -> d state' / d state, (N, S, S); S = 2H with a cell state
@@ -152,15 +155,24 @@ class CellKind:
 
 
 KINDS: dict[str, CellKind] = {
-    "lstm": CellKind("lstm", ("i", "f", "g", "o"),
-                     (SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE), True,
-                     lstm_step, lstm_jacobian, _lstm_graph_step),
-    "gru": CellKind("gru", ("r", "z", "n"), (SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE), False,
-                    gru_step, gru_jacobian, _gru_graph_step),
-    "rnn_tanh": CellKind("rnn_tanh", (), (), False, _rnn_step(False), _rnn_jacobian(False),
-                         _rnn_graph_step("tanh")),
-    "rnn_relu": CellKind("rnn_relu", (), (), False, _rnn_step(True), _rnn_jacobian(True),
-                         _rnn_graph_step("relu")),
+    "lstm": CellKind(
+        mode="lstm", title="LSTM", gate_names=("i", "f", "g", "o"),
+        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE), has_cell=True,
+        hidden_range=TANH_RANGE, step=lstm_step, jacobian=lstm_jacobian,
+        graph_step=_lstm_graph_step),
+    "gru": CellKind(
+        mode="gru", title="GRU", gate_names=("r", "z", "n"),
+        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE), has_cell=False,
+        hidden_range=TANH_RANGE, step=gru_step, jacobian=gru_jacobian,
+        graph_step=_gru_graph_step),
+    "rnn_tanh": CellKind(
+        mode="rnn_tanh", title="Elman RNN (tanh)", gate_names=(), gate_ranges=(),
+        has_cell=False, hidden_range=TANH_RANGE, step=_rnn_step(False),
+        jacobian=_rnn_jacobian(False), graph_step=_rnn_graph_step("tanh")),
+    "rnn_relu": CellKind(
+        mode="rnn_relu", title="Elman RNN (ReLU)", gate_names=(), gate_ranges=(),
+        has_cell=False, hidden_range=RELU_RANGE, step=_rnn_step(True),
+        jacobian=_rnn_jacobian(True), graph_step=_rnn_graph_step("relu")),
 }
 
 
