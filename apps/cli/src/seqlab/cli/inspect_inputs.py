@@ -3,6 +3,7 @@ the spot), a text (or a passage of the embedded corpus), and the text of each to
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,10 +38,13 @@ def default_passage() -> str:
 
 
 def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
-    """(text, where it came from) from --text, --file or the default passage."""
+    """(text, where it came from) from --text, --file (- reads standard input) or the default
+    passage."""
     if text is not None and file is not None:
         raise CliError("give --text or --file, not both", code=EXIT_USAGE)
-    if file is not None:
+    if file is not None and str(file) == "-":
+        content, source = sys.stdin.read(), "standard input"
+    elif file is not None:
         require_file(file, "--file")
         try:
             content = file.read_text(encoding="utf-8")

@@ -44,7 +44,9 @@ def gradients(
     max_norm: float = typer.Option(1.0, "--max-norm", help="--exploding: clipping norm."),
     lr: float = typer.Option(0.1, "--lr", help="--exploding: SGD step size."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object; per cell `norms` is "
-                                 "||dL/dh_k|| from the last step (index 0) back."),
+                                 "||dL/dh_k|| from the last step (index 0) back, "
+                                 "`jacobian_norms` the step-Jacobian products' norms and "
+                                 "`weight_hh_norms` each step's share of dL/dW_hh."),
     seed: int = typer.Option(0, "--seed", help="Seed of the small models."),
 ) -> None:
     """Vanishing and exploding gradients, measured: ||dL/dh_k|| of a loss at the last step.
@@ -84,7 +86,8 @@ def gradients(
 
 def _curve_data(curve) -> dict[str, Any]:
     return {"norms": curve.norms, "vanished_at": curve.vanished_at,
-            "jacobian_norms": curve.jacobian_norms, "loss": curve.loss}
+            "jacobian_norms": curve.jacobian_norms, "weight_hh_norms": curve.weight_hh_norms,
+            "loss": curve.loss}
 
 
 def _small_models(cells: list[str], steps: int, length: int, seed: int, output):

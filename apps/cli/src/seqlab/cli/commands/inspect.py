@@ -26,7 +26,8 @@ def inspect(
                                       help="A model file (default: train a small char LSTM "
                                       "on the embedded corpus for a few seconds)."),
     text: str = typer.Option(None, "--text", help="The text to run the model on."),
-    file: Path = typer.Option(None, "--file", help="Read the text from this UTF-8 file."),
+    file: Path = typer.Option(None, "--file", help="Read the text from this UTF-8 file (- for "
+                              "standard input)."),
     layer: int = typer.Option(None, "--layer", help="Layer to show (default: the best unit's)."),
     unit: int = typer.Option(None, "--unit", help="Unit to colour by (default: the most "
                              "interpretable unit of the layer)."),

@@ -38,12 +38,14 @@ def steps_until_below(norms_back: list[float], ratio: float = VANISHED) -> int |
 
 @dataclass
 class DecayCurve:
-    """||dL/dh_k|| of the top layer from the last step (index 0) back to the first, and the
-    spectral norms of the step-Jacobian products over the same steps (None if not measured)."""
+    """||dL/dh_k|| of the top layer from the last step (index 0) back to the first, the
+    spectral norms of the step-Jacobian products over the same steps, and the norm of each
+    step's share of dL/dW_hh (None where not measured)."""
 
     norms: list[float]
     jacobian_norms: list[float] | None
     loss: float
+    weight_hh_norms: list[float] | None = None  # each step's share of dL/dW_hh, same order
 
     @property
     def vanished_at(self) -> int | None:
@@ -57,7 +59,9 @@ def decay_curve(model: LanguageModel, token_ids: Any) -> DecayCurve:
     top = flow.layers[-1]
     jacobian = None if top.jacobian_norms is None else \
         [float(value) for value in top.jacobian_norms[0][::-1]]
-    return DecayCurve(flow.norms_back(), jacobian, flow.loss)
+    weights = None if top.weight_hh_norms is None else \
+        [float(value) for value in top.weight_hh_norms[0][::-1]]
+    return DecayCurve(flow.norms_back(), jacobian, flow.loss, weights)
 
 
 @dataclass
