@@ -72,10 +72,12 @@ class GradientFlow:
 
 @dataclass
 class _Probes:
-    h: list[list[Tensor]]  # [direction][t] zero leaves added to h_t
-    c: list[list[Tensor]] | None
-    w_ih: list[list[Tensor]] | None  # [direction][t] leaf copies of W_ih read at step t
-    w_hh: list[list[Tensor]] | None
+    """One direction's leaves, indexed by step t."""
+
+    h: list[Tensor]  # zeros added to h_t
+    c: list[Tensor] | None  # zeros added to c_t (LSTM)
+    w_ih: list[Tensor] | None  # the copy of W_ih step t reads
+    w_hh: list[Tensor] | None
 
 
 def _leaf(array: np.ndarray) -> Tensor:
@@ -99,20 +101,20 @@ def _unroll_direction(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | None, we
     steps = x.shape[0]
     shape = h.shape
     outputs: list[Tensor | None] = [None] * steps
-    probes = _Probes([[None] * steps], [[None] * steps] if kind.has_cell else None,
-                     [[None] * steps] if copy_weights else None,
-                     [[None] * steps] if copy_weights else None)
+    probes = _Probes([None] * steps, [None] * steps if kind.has_cell else None,
+                     [None] * steps if copy_weights else None,
+                     [None] * steps if copy_weights else None)
     shared_ih, shared_hh = Tensor(w_ih.data), Tensor(w_hh.data)
     for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
         step_ih, step_hh = shared_ih, shared_hh
         if copy_weights:
-            step_ih = probes.w_ih[0][t] = _leaf(w_ih.data)
-            step_hh = probes.w_hh[0][t] = _leaf(w_hh.data)
+            step_ih = probes.w_ih[t] = _leaf(w_ih.data)
+            step_hh = probes.w_hh[t] = _leaf(w_hh.data)
         h_next, c_next = kind.graph_step(x[t], h, c, step_ih, step_hh, b_ih, b_hh)
-        probe = probes.h[0][t] = _leaf(np.zeros(shape, h.dtype))
+        probe = probes.h[t] = _leaf(np.zeros(shape, h.dtype))
         h = h_next + probe
         if c_next is not None:
-            probe = probes.c[0][t] = _leaf(np.zeros(shape, h.dtype))
+            probe = probes.c[t] = _leaf(np.zeros(shape, h.dtype))
             c = c_next + probe
         outputs[t] = h
     return stack(outputs, 0), probes
@@ -212,20 +214,20 @@ def gradient_flow(stack_like, inputs: np.ndarray, loss_fn: Callable[[Tensor], Te
 
 
 def _stacked(grads: list[list[Tensor]]) -> np.ndarray:
-    """[direction][t] probes -> (T, N, D*H) gradients."""
+    """Probes [direction][t] -> their gradients (T, N, D*H)."""
     return np.concatenate([np.stack([_grad(t) for t in steps]) for steps in grads], axis=2)
 
 
 def _layer_flow(stack_module, kind: CellKind, layer: int, probes: list[_Probes],
                 recording: Recording | None, h0, c0, copy_weights: bool,
                 keep_weight_grads: bool) -> LayerFlow:
-    grad_h = _stacked([p.h[0] for p in probes])
-    grad_c = _stacked([p.c[0] for p in probes]) if kind.has_cell else None
+    grad_h = _stacked([p.h for p in probes])
+    grad_c = _stacked([p.c for p in probes]) if kind.has_cell else None
     norms = np.sqrt((grad_h.astype(np.float64) ** 2).sum(axis=(1, 2)))
     ih = hh = None
     if copy_weights:
-        ih = np.stack([_norms_over_steps(p.w_ih[0]) for p in probes])
-        hh = np.stack([_norms_over_steps(p.w_hh[0]) for p in probes])
+        ih = np.stack([_norms_over_steps(p.w_ih) for p in probes])
+        hh = np.stack([_norms_over_steps(p.w_hh) for p in probes])
     jacobian = None
     state_size = stack_module.hidden_size * (2 if kind.has_cell else 1)
     if recording is not None and state_size <= JACOBIAN_STATE_LIMIT:
@@ -243,10 +245,8 @@ def _layer_flow(stack_module, kind: CellKind, layer: int, probes: list[_Probes],
         jacobian = np.stack(rows)
     kept = None
     if keep_weight_grads:
-        kept = {name: np.stack([np.stack([_grad(t) for t in getattr(p, name)[0]])
-                                for p in probes])
-                for name in ("w_ih", "w_hh")}
-        kept = {"weight_ih": kept["w_ih"], "weight_hh": kept["w_hh"]}
+        kept = {"weight_ih": np.stack([np.stack([_grad(t) for t in p.w_ih]) for p in probes]),
+                "weight_hh": np.stack([np.stack([_grad(t) for t in p.w_hh]) for p in probes])}
     return LayerFlow(layer, grad_h, grad_c, norms, ih, hh, jacobian, kept)
 
 
