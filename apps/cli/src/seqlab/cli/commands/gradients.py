@@ -19,7 +19,7 @@ from seqlab.cli.inspect_inputs import load_subject, read_text
 from seqlab.cli.threads import set_threads
 
 CELL_CHOICES = {"rnn": ["rnn"], "lstm": ["lstm"], "gru": ["gru"], "all": ["rnn", "lstm", "gru"]}
-MARKERS = {"rnn": "R", "lstm": "L", "gru": "G", "rnn_relu": "U"}
+STYLES = {"before training": "grey50", "measured": "bold #0072b2"}
 SHOWN_STEPS_BACK = (10, 50)
 
 
@@ -185,17 +185,22 @@ def _ratio(norms: list[float | None], back: int) -> str:
 
 
 def _print(data: dict[str, Any]) -> None:
-    from seqlab.cli.log_plot import log_plot
+    from seqlab.cli.log_plot import legend, log_panels
 
     cells = data["cells"]
     length = data["length"]
     show(f"[bold]||dL/dh_k|| back through time[/], {data['source']}.")
     if any("initial" in entry for entry in cells.values()):
-        show("\nBefore training:")
-        show(log_plot({name: e["initial"]["norms"] for name, e in cells.items()},
-                              MARKERS))
-        show(f"\nAfter {data['steps']} training steps:")
-    show(log_plot({name: e["norms"] for name, e in cells.items()}, MARKERS))
+        after = f"after {data['steps']} steps"
+        STYLES.setdefault(after, STYLES["measured"])
+        panels = {name: {"before training": e["initial"]["norms"], after: e["norms"]}
+                  for name, e in cells.items()}
+        markers = {"before training": ".", after: "#"}
+    else:
+        panels = {name: {"measured": e["norms"]} for name, e in cells.items()}
+        markers = {"measured": "#"}
+    show(log_panels(panels, markers, STYLES))
+    show(legend(markers))
     trained = any("initial" in entry for entry in cells.values())
     table = Table()
     show(f"Steps back until ||dL/dh_k|| < {data['threshold']:g} x its value at the last step"
@@ -225,12 +230,14 @@ def _print(data: dict[str, Any]) -> None:
 
 
 def _print_exploding(result: dict[str, Any]) -> None:
-    from seqlab.cli.log_plot import log_plot
+    from seqlab.cli.log_plot import legend, log_panels
 
     show(f"\n[bold]Exploding:[/] {result['model']}, W_hh x {result['scale']:g} "
-                 f"(spectral radius {result['spectral_radius']:.2f}):")
-    show(log_plot({f"{result['cell']} x{result['scale']:g}": result["norms"]},
-                          {f"{result['cell']} x{result['scale']:g}": "X"}))
+         f"(spectral radius {result['spectral_radius']:.2f}):")
+    markers = {"scaled": "#"}
+    show(log_panels({f"{result['cell']}, W_hh x {result['scale']:g}": {"scaled": result["norms"]}},
+                    markers, {"scaled": STYLES["measured"]}))
+    show(legend(markers))
     growth = result["growth"]
     show(f"Largest ||dL/dh_k|| is {growth:.1e} x its value at the last step."
                  if growth is not None else "The gradient norms are not all finite.")
