@@ -260,3 +260,35 @@ def test_gradients_bad_options(run):
     assert done.returncode == 2 and "--cell must be one of rnn, lstm, gru, all" in done.stderr
     done = run("gradients", "--text", "abc")
     assert done.returncode == 2 and "--text and --file go with a MODEL" in done.stderr
+
+
+def test_log_panels_put_each_decade_on_its_row_and_fit_the_width():
+    from seqlab.cli.log_plot import log_panels
+
+    fast = [10.0 ** -k for k in range(10)]  # 1 ... 1e-9
+    slow = [10.0 ** (-k / 3) for k in range(10)]  # 1 ... 1e-3
+    plot = log_panels({"a": {"x": fast}, "b": {"x": slow}}, {"x": "#"}, width=60,
+                      height=10).plain.splitlines()
+    assert all(len(line) <= 60 for line in plot)
+    rows = plot[1:11]
+    assert rows[0].startswith("1e+00 |#") and rows[-1].startswith("1e-09 |")
+    first_panel = [row[7:7 + 25] for row in rows]
+    # ten points in ten columns, one decade per row: point k of `fast` is at row k, column k
+    for k in range(10):
+        assert first_panel[k].strip() == "#" and first_panel[k].index("#") == k
+    assert "+" + "-" * 25 + " +" + "-" * 25 in plot[11]
+
+
+def test_scales_follow_the_cell_kind():
+    from seqlab.cli.activation_view import Scale, scale_for
+    from seqlab.seqmodels.inspection import KINDS
+
+    values = np.array([-3.0, 0.5, 2.0])
+    assert scale_for("f", values, KINDS["lstm"]) == Scale(0.0, 1.0, "f gate")
+    assert scale_for("n", values, KINDS["gru"]) == Scale(-1.0, 1.0, "n gate")
+    assert scale_for("hidden", values, KINDS["lstm"]) == Scale(-1.0, 1.0, "hidden state")
+    assert scale_for("cell", values, KINDS["lstm"]) == Scale(-3.0, 3.0, "cell state")
+    assert scale_for("hidden", np.array([0.0, 4.0]), KINDS["rnn_relu"]) == \
+        Scale(0.0, 4.0, "hidden state")
+    classes = Scale(0.0, 1.0, "").classes(np.array([0.0, 0.11, 0.5, 0.999, 1.0, 7.0]))
+    assert classes.tolist() == [0, 0, 4, 8, 8, 8]
