@@ -232,7 +232,7 @@ def test_gradients_defaults_show_the_rnn_gradient_fading_first(run_json):
 
 
 def test_gradients_table_shows_the_json_numbers_within_80_columns(run_json):
-    args = ("gradients", "--steps", "5", "--length", "60", "--exploding")
+    args = ("gradients", "--cell", "gru", "--steps", "3", "--length", "60", "--exploding")
     data = run_json(*args)
     done = run_at_80_columns(*args)
     assert done.returncode == 0, done.stderr
