@@ -29,7 +29,7 @@ def show(*objects: Any) -> None:
 
 
 def gradients(
-    model_path: Path = typer.Argument(None, metavar="[MODEL]",
+    model_path: Path = typer.Argument(None, metavar="MODEL",
                                       help="A language model file (default: small char "
                                       "models of each cell, built and trained here)."),
     cell: str = typer.Option(None, "--cell", help="rnn, lstm, gru or all (default all; only "

@@ -22,7 +22,7 @@ def show(*objects: Any) -> None:
 
 
 def inspect(
-    model_path: Path = typer.Argument(None, metavar="[MODEL]",
+    model_path: Path = typer.Argument(None, metavar="MODEL",
                                       help="A model file (default: train a small char LSTM "
                                       "on the embedded corpus for a few seconds)."),
     text: str = typer.Option(None, "--text", help="The text to run the model on."),
