@@ -11,7 +11,7 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-from seqlab.autograd.atomic import atomic_path
+from seqlab.autograd.atomic import atomic_write
 
 # safetensors metadata is str -> str: our JSON lives under this one key.
 METADATA_KEY = "seqlab"
@@ -34,8 +34,11 @@ def save(
     path = Path(path)
     arrays = _checked_arrays(state, path)
     header = None if metadata is None else {METADATA_KEY: _metadata_json(metadata, path)}
-    with atomic_path(path) as temporary:
-        safetensors.numpy.save_file(arrays, temporary, metadata=header)
+    # Serialised here and written by Python, so a full disk or a permission problem is an
+    # OSError naming the file (safetensors' own writer reports them as SafetensorError).
+    data = safetensors.numpy.save(arrays, metadata=header)
+    with atomic_write(path, "wb") as file:
+        file.write(data)
 
 
 def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

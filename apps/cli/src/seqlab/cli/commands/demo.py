@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import require_output_path, require_range
+from seqlab.cli.errors import require_range
+from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.training import TrainOptions, run_training
 
@@ -23,6 +24,7 @@ def demo(
     out: Path = typer.Option(None, "--out", help="Keep the model here (default: a temp dir)."),
     seed: int = typer.Option(0, "--seed"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = force_option(),
 ) -> None:
     """Train a char-level LSTM on an embedded corpus for about a minute, then generate.
 
@@ -31,11 +33,12 @@ def demo(
     require_range("--seconds", seconds, 0, low_open=True)
     require_range("--length", length, 1)
     require_range("--temperature", temperature, 0)
+    if out is not None:
+        check_checkpoint_output(out, force=force)
     set_threads(None)
     output = Output(quiet)
     with tempfile.TemporaryDirectory(prefix="seqlab-demo-") as scratch:
         path = out or Path(scratch) / "demo.safetensors"
-        require_output_path(path)
         options = TrainOptions(files=None, corpus=corpus, out=path, level="char", cell="lstm",
                                hidden_size=256, num_layers=1, embedding_dim=64, dropout=0.0,
                                seq_len=64, batch_size=32, lr=3e-3, time_budget=seconds,

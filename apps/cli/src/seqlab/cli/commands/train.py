@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS
 from seqlab.cli.training import TrainOptions, run_training
@@ -47,6 +48,7 @@ def train(
                                 help="Threads to train with (default: all cores)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    force: bool = force_option(),
 ) -> None:
     """Train a character-, word- or BPE-level RNN/LSTM/GRU language model.
 
@@ -71,7 +73,7 @@ def train(
     require_range("--clip", clip, 0, low_open=True)
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
-    require_output_path(out, "--out")
+    check_checkpoint_output(out, files or (), force=force)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = TrainOptions(
