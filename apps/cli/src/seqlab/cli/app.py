@@ -17,6 +17,7 @@ except ImportError:  # pragma: no cover - older typer on click
 from seqlab.cli.console import stderr
 from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError
 from seqlab.cli.params import harden
+from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
 app = typer.Typer(
     name="seqlab",
@@ -27,6 +28,20 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def _options(
+    errors: str = typer.Option(
+        "strict", "--errors", metavar="POLICY",
+        help="Bytes of text input that are not UTF-8: strict (stop, naming the byte offset), "
+        "replace (with U+FFFD) or ignore. Goes before the command: "
+        "seqlab --errors replace train book.txt"),
+) -> None:
+    """Options for every command."""
+    from seqlab.cli.inputs import set_decode_errors
+
+    set_decode_errors(errors)
 
 
 def _register() -> None:
@@ -99,6 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     except CliError as error:
         _error_line(str(error))
         sys.exit(error.code)
+    except PatternTimeoutError as error:  # a tokenizer's own pattern, from a file
+        _error_line(str(error))
+        sys.exit(EXIT_BAD_INPUT)
     except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)

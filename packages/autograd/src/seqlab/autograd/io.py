@@ -15,6 +15,8 @@ from seqlab.autograd.atomic import atomic_write
 
 # safetensors metadata is str -> str: our JSON lives under this one key.
 METADATA_KEY = "seqlab"
+# A seqlab header (config, a 200k-word vocabulary, the metrics history) stays far below this.
+MAX_HEADER_BYTES = 32 * 1024 * 1024
 # The dtypes safetensors.numpy reads back.
 SUPPORTED_DTYPES = frozenset(
     np.dtype(name)
@@ -48,6 +50,7 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
         raise FileNotFoundError(f"no such file: {path}; check the path (was it saved there?)")
     if not path.is_file():
         raise ValueError(f"{path} is not a file; pass the path of a .safetensors file")
+    _check_header_size(path)
     try:
         with safetensors.safe_open(path, framework="np") as reader:
             header = reader.metadata() or {}
@@ -74,6 +77,24 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
             "expected a JSON object; re-create the file with seqlab.autograd.save"
         )
     return state, metadata
+
+
+def _check_header_size(path: Path) -> None:
+    """Refuse a header length beyond the file or beyond any seqlab header before reading it."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(8)
+    if len(head) < 8:
+        raise ValueError(f"{path} is not a valid safetensors file (it has only {size} bytes); "
+                         "it may be truncated")
+    length = int.from_bytes(head, "little")
+    if length > size - 8:
+        raise ValueError(f"{path} is not a valid safetensors file: its header claims {length:,} "
+                         f"bytes but the file has {size:,}; it is truncated or not safetensors")
+    if length > MAX_HEADER_BYTES:
+        raise ValueError(f"{path}: its safetensors header is {length:,} bytes, more than the "
+                         f"{MAX_HEADER_BYTES:,} any seqlab file needs; it was not written by "
+                         "seqlab (or is damaged)")
 
 
 def _checked_arrays(state: dict[str, np.ndarray], path: Path) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from seqlab.cli import outputs
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.inputs import corpus_text
-from seqlab.cli.tokenizer_choice import train_tokenizer
+from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
 app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
 
@@ -43,6 +43,7 @@ def train(
     Example: seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
     """
     require_range("--vocab-size", vocab_size, 1)
+    check_vocab_size(level, vocab_size)
     outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
     output = Output(quiet, as_json)
     text, source = corpus_text(files, corpus)

@@ -11,7 +11,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_range
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
-from seqlab.cli.tokenizer_choice import LEVELS
+from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
 from seqlab.cli.training import TrainOptions, run_training
 
 CELLS = ("lstm", "gru", "rnn")
@@ -74,6 +74,7 @@ def train(
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
     check_checkpoint_output(out, files or (), force=force)
+    check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = TrainOptions(

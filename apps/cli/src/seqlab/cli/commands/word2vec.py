@@ -22,15 +22,19 @@ def _is_binary(path: Path, binary: bool | None) -> bool:
 
 
 def load_vectors(path: Path, binary: bool | None = None):
-    """KeyedVectors from a word2vec text or binary file, or a CliError naming the problem."""
+    """KeyedVectors from a word2vec text or binary file (format detected unless --binary or
+    --text says), or a CliError naming the problem."""
     from seqlab.nlp.word2vec import KeyedVectors
 
     require_file(path, "vectors file")
     try:
-        return KeyedVectors.load_word2vec_format(path, binary=_is_binary(path, binary))
-    except (ValueError, UnicodeDecodeError, OSError) as error:
-        raise CliError(f"cannot read vectors from {path}: {error} "
-                       "(is it a word2vec text file, or binary with --binary?)") from error
+        return KeyedVectors.load_word2vec_format(path, binary=binary)
+    except UnicodeDecodeError as error:
+        raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
+                       f"{error.start} of its entry); is it a word2vec file?") from error
+    except (ValueError, OSError, MemoryError) as error:
+        named = str(error) if str(path) in str(error) else f"{path}: {error}"
+        raise CliError(f"cannot read vectors from {named}") from error
 
 
 class _ProgressCallback:
@@ -122,7 +126,8 @@ def similar(
     vectors: Path = typer.Argument(..., help="Vectors file."),
     words: list[str] = typer.Argument(..., help="Positive words (prefix with - to subtract)."),
     topn: int = typer.Option(10, "--topn"),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Nearest words by cosine similarity; a word written -word is subtracted.
@@ -150,7 +155,8 @@ def analogy(
     b: str = typer.Argument(...),
     c: str = typer.Argument(...),
     topn: int = typer.Option(5, "--topn"),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Solve a : b :: c : ? (b - a + c).
@@ -176,7 +182,8 @@ def evaluate(
                                      "embedded WordSim-353 and SimLex-999)."),
     analogies: Path = typer.Option(None, "--analogies", help="Analogy file (default: "
                                    "embedded questions-words)."),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Spearman correlation on word-similarity sets and analogy accuracy.
