@@ -10,6 +10,7 @@ import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import require_range
+from seqlab.cli.lm_text import bits_name
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.training import TrainOptions, run_training
@@ -46,7 +47,7 @@ def demo(
                                keep_last=1, seed=seed)
         summary = run_training(options, output)
         if summary.valid:
-            output.info(f"Validation: {summary.valid['bits_per_token']:.3f} bits per character "
+            output.info(f"Validation: {summary.valid['bits_per_token']:.3f} {bits_name('char')} "
                         f"after {summary.steps} steps.")
         output.info("[bold]Generated text:[/]")
         from seqlab.cli.commands.generate import _generate_neural

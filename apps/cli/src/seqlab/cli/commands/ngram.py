@@ -202,16 +202,34 @@ def stream_generated(model, prompt: str, options) -> None:
         start += [model.token_id(t) for t in tokens]
     token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
                                      max(model.order - 1, 0), start)
+    previous = None
     if prompt:
         write_stream(prompt)
-    separator = "" if char_level else " "
+        previous = start[-1] if len(start) > 1 else None
+        previous = model.vocab[previous] if previous is not None else None
     for token_id in _restarting(token_model, bos, model.vocab.index(EOS), options):
         word = model.vocab[token_id]
         if word == EOS:
             write_stream("\n")
+            previous = None
+        elif char_level:
+            write_stream(" " if word == SPACE else word)
         else:
-            write_stream((" " if word == SPACE else word) if char_level else separator + word)
+            write_stream(spaced(previous, word))
+            previous = word
     write_stream("\n")
+
+
+CLOSING = frozenset(",.;:!?%)]}") | {"...", "'s", "n't"}
+OPENING = frozenset("([{")
+
+
+def spaced(previous: str | None, word: str) -> str:
+    """`word` as it follows `previous` in running text: no space at a line start, before
+    closing punctuation or after an opening bracket (as the word tokenizer's decode)."""
+    if previous is None or previous in OPENING or word in CLOSING:
+        return word
+    return " " + word
 
 
 def _restarting(token_model, bos: int, eos: int, options) -> Iterator[int]:

@@ -9,6 +9,7 @@ import typer
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.lm_text import bits_name
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
@@ -41,7 +42,8 @@ def train(
     val_fraction: float = typer.Option(0.1, "--val-fraction", help="Held-out tail of the text."),
     eval_every: int = typer.Option(200, "--eval-every", help="Validate every N steps."),
     checkpoint_every: int = typer.Option(500, "--checkpoint-every"),
-    keep_last: int = typer.Option(3, "--keep-last", help="Periodic checkpoints kept."),
+    keep_last: int = typer.Option(1, "--keep-last", help="Periodic checkpoints kept while "
+                                  "training (removed once --out is saved)."),
     resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
     seed: int = typer.Option(0, "--seed"),
     threads: int = typer.Option(None, "--threads",
@@ -97,6 +99,6 @@ def train(
          "valid_bits_per_token": valid.get("bits_per_token"),
          "metrics": str(summary.metrics_path)},
         f"Saved {summary.model_path} after {summary.steps} steps ({summary.stop_reason})"
-        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} bits per "
-           "token" if valid else ""),
+        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} "
+           f"{bits_name(options.level)}" if valid else ""),
     )
