@@ -8,6 +8,7 @@ import signal
 import sys
 
 import typer
+from rich.markup import escape
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import UsageError
@@ -60,7 +61,9 @@ def _register() -> None:
 
 
 def _error_line(message: str) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # escaped: a message quoting a path or value like "[/x]" must not be read as markup
+    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+                 soft_wrap=True)
 
 
 class Interrupted(BaseException):
@@ -77,7 +80,7 @@ def _usage_error(error: UsageError) -> None:
     giving no arguments."""
     if type(error).__name__ == "NoArgsIsHelpError":
         error.show()
-        sys.exit(0)
+        sys.exit(error.exit_code)
     where = error.ctx.command_path if error.ctx is not None else "seqlab"
     _error_line(f"{error.format_message()} (see '{where} --help')")
     sys.exit(error.exit_code)
