@@ -53,6 +53,7 @@ class TrainOptions:
     resume: Path | None = None
     seed: int = 0
     argv: list[str] = field(default_factory=list)
+    report_kept: bool = True  # say which files the run keeps (not for a throwaway demo model)
 
 
 @dataclass
@@ -270,7 +271,9 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
                            metrics_path, interrupted)
     if output.show_progress and (display.train_losses or display.valid_losses):
         output.info(loss_chart(display.train_losses, display.valid_losses))
-    output.info(tidy_periodic_checkpoints(options.out, checkpoint_dir))
+    kept = tidy_periodic_checkpoints(options.out, checkpoint_dir)
+    if options.report_kept:
+        output.info(kept)
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {options.out}\n"
                     f"  resume with: {_resume_command(options)}")

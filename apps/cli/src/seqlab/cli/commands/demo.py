@@ -44,7 +44,7 @@ def demo(
                                hidden_size=256, num_layers=1, embedding_dim=64, dropout=0.0,
                                seq_len=64, batch_size=32, lr=3e-3, time_budget=seconds,
                                val_fraction=0.05, eval_every=100, checkpoint_every=10**9,
-                               keep_last=1, seed=seed)
+                               keep_last=1, seed=seed, report_kept=out is not None)
         summary = run_training(options, output)
         if summary.valid:
             output.info(f"Validation: {summary.valid['bits_per_token']:.3f} {bits_name('char')} "
