@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 import safetensors
 import safetensors.numpy
 
+from seqlab.autograd import io as seqlab_io
 from seqlab.autograd.io import load, save
 
 
@@ -100,15 +103,22 @@ def test_failure_mid_write_leaves_the_previous_file_intact(tmp_path, monkeypatch
     path = tmp_path / "model.safetensors"
     save(path, {"x": np.arange(3.0)}, {"version": 1})
     before = path.read_bytes()
-    real_save_file = safetensors.numpy.save_file
+    real_atomic_write = seqlab_io.atomic_write
 
-    def crash_half_way(tensors, filename, metadata=None):
-        real_save_file(tensors, filename, metadata=metadata)
-        with open(filename, "r+b") as written:  # the disk filled up half way through
-            written.truncate(len(before) // 2)
-        raise OSError("No space left on device")
+    class HalfFull:  # the disk fills up half way through the write
+        def __init__(self, file):
+            self.file = file
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", crash_half_way)
+        def write(self, data):
+            self.file.write(data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    @contextlib.contextmanager
+    def filling_disk(target, mode):
+        with real_atomic_write(target, mode) as file:
+            yield HalfFull(file)
+
+    monkeypatch.setattr(seqlab_io, "atomic_write", filling_disk)
     with pytest.raises(OSError, match="No space left"):
         save(path, {"x": np.arange(1000.0)}, {"version": 2})
     assert path.read_bytes() == before

@@ -171,7 +171,7 @@ def test_failed_write_leaves_the_previous_checkpoint_intact(tmp_path, monkeypatc
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(safetensors.numpy, "save_file", crash)
+    monkeypatch.setattr(safetensors.numpy, "save", crash)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(path, model, step=2)
     assert path.read_bytes() == before

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
 
 import typer
+from rich.markup import escape
+
+try:  # typer >= 0.22 vendors click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - older typer on click
+    from click.exceptions import UsageError
 
 from seqlab.cli.console import stderr
 from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError
+from seqlab.cli.params import harden
+from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
 app = typer.Typer(
     name="seqlab",
@@ -20,6 +29,20 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def _options(
+    errors: str = typer.Option(
+        "strict", "--errors", metavar="POLICY",
+        help="Bytes of text input that are not UTF-8: strict (stop, naming the byte offset), "
+        "replace (with U+FFFD) or ignore. Goes before the command: "
+        "seqlab --errors replace train book.txt"),
+) -> None:
+    """Options for every command."""
+    from seqlab.cli.inputs import set_decode_errors
+
+    set_decode_errors(errors)
 
 
 def _register() -> None:
@@ -42,7 +65,9 @@ def _register() -> None:
 
 
 def _error_line(message: str) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # escaped: a message quoting a path or value like "[/x]" must not be read as markup
+    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+                 soft_wrap=True)
 
 
 class Interrupted(BaseException):
@@ -54,15 +79,51 @@ def _raise_interrupted(signum, frame) -> None:
     raise Interrupted
 
 
+def _usage_error(error: UsageError) -> None:
+    """One line for a usage error (the full usage is one --help away); help when asked by
+    giving no arguments."""
+    if type(error).__name__ == "NoArgsIsHelpError":
+        error.show()
+        sys.exit(error.exit_code)
+    where = error.ctx.command_path if error.ctx is not None else "seqlab"
+    _error_line(f"{error.format_message()} (see '{where} --help')")
+    sys.exit(error.exit_code)
+
+
+def _os_error_line(error: OSError) -> str:
+    """What went wrong with which file, and what to do, for errors the platform reports."""
+    name = f" {error.filename}" if error.filename else ""
+    reason = error.strerror or str(error)
+    advice = {
+        errno.ENOSPC: "free some space or write elsewhere; no existing file was changed",
+        errno.EDQUOT: "free some space or write elsewhere; no existing file was changed",
+        errno.EACCES: "check the permissions, or choose another path",
+        errno.EPERM: "check the permissions, or choose another path",
+        errno.EROFS: "the file system is read-only: choose another path",
+    }.get(error.errno, "check the path and try again")
+    return f"{reason}:{name} ({advice})"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        app(args=argv, prog_name="seqlab")  # standalone: usage errors print usage, exit 2
+        command = harden(typer.main.get_command(app))
+        code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except UsageError as error:
+        _usage_error(error)
+    except typer.Abort:
+        _error_line("aborted")
+        sys.exit(EXIT_INTERRUPTED)
     except CliError as error:
         _error_line(str(error))
         sys.exit(error.code)
+    except PatternTimeoutError as error:  # a tokenizer's own pattern, from a file
+        _error_line(str(error))
+        sys.exit(EXIT_BAD_INPUT)
     except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
@@ -71,6 +132,11 @@ def main(argv: list[str] | None = None) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+    except OSError as error:  # full disk, permission denied, ...: the platform's own words
+        if os.environ.get("SEQLAB_DEBUG"):
+            raise
+        _error_line(_os_error_line(error))
+        sys.exit(EXIT_BAD_INPUT)
     except Exception as error:  # a bug, not bad input: still one line, traceback on request
         if os.environ.get("SEQLAB_DEBUG"):
             raise

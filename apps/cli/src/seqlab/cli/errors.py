@@ -26,6 +26,9 @@ def require_file(path: Path, what: str = "file") -> Path:
         raise CliError(f"{what} not found: {path} (check the path)")
     if path.is_dir():
         raise CliError(f"{what} is a directory, not a file: {path}")
+    if not path.is_file():  # a device (/dev/zero), a FIFO or a socket: endless or blocking
+        raise CliError(f"{what} {path} is not a regular file (a device, pipe or socket); "
+                       "give a file saved on disk")
     try:
         with path.open("rb"):
             pass

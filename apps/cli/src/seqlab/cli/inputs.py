@@ -11,14 +11,34 @@ DEFAULT_CORPUS = "lee"
 TEXT_CORPORA = ("lee", "wiki", "polarity")
 
 
+DECODE_ERRORS = ("strict", "replace", "ignore")
+_decode_errors = "strict"
+
+
+def set_decode_errors(policy: str) -> None:
+    """What reading text does with bytes that are not UTF-8 (the root `--errors` option)."""
+    global _decode_errors
+    if policy not in DECODE_ERRORS:
+        raise CliError(f"--errors must be one of {', '.join(DECODE_ERRORS)}, got {policy!r}",
+                       code=2)
+    _decode_errors = policy
+
+
 def _translate(error: Exception) -> CliError:
-    return CliError(str(error).replace("\n", " "))
+    message = str(error).replace("\n", " ")
+    # the library speaks Python; the user runs a command
+    message = message.replace("pass errors='replace'",
+                              "run `seqlab --errors replace COMMAND ...`")
+    message = message.replace("or the right encoding", "or convert the file to UTF-8 first")
+    return CliError(message)
 
 
 def corpus_text(files: list[Path] | None, corpus: str | None = None,
-                errors: str = "strict") -> tuple[str, str]:
+                errors: str | None = None) -> tuple[str, str]:
     """(text, description) from FILES, or from an embedded corpus when no files are given."""
     from seqlab.nlp import corpora
+
+    errors = errors or _decode_errors
 
     if files:
         try:
@@ -38,9 +58,11 @@ def corpus_text(files: list[Path] | None, corpus: str | None = None,
 
 
 def corpus_lines(files: list[Path] | None, corpus: str | None = None,
-                 errors: str = "strict") -> Iterator[str]:
+                 errors: str | None = None) -> Iterator[str]:
     """Non-empty lines of FILES (streamed) or of an embedded corpus."""
     from seqlab.nlp import corpora
+
+    errors = errors or _decode_errors
 
     if not files:
         text, _ = corpus_text(None, corpus)

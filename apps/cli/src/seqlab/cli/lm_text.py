@@ -65,9 +65,20 @@ def decoder(tokenizer) -> Callable[[Sequence[int]], str]:
     return decode
 
 
+LINE_STARTS = ("\n", ". ", " ")
+
+
 def start_ids(tokenizer) -> list[int]:
-    """Where an empty prompt starts: a line start (</s>) for words, nothing for char/BPE."""
-    return [tokenizer.eos_id] if is_word_level(tokenizer) else []
+    """Where an empty prompt starts: a line start (</s>) for words; for char/BPE the ids of a
+    newline (else a sentence end, else a space) the model knows, so that it does not begin in
+    the middle of a word. Empty when the model knows none of them."""
+    if is_word_level(tokenizer):
+        return [tokenizer.eos_id]
+    for text in LINE_STARTS:
+        ids = tokenizer.encode(text)
+        if ids and tokenizer.unk_id not in ids:
+            return list(ids)
+    return []
 
 
 def banned_ids(tokenizer) -> frozenset[int]:
@@ -76,3 +87,11 @@ def banned_ids(tokenizer) -> frozenset[int]:
     if is_word_level(tokenizer):
         banned.discard(tokenizer.eos_id)
     return frozenset(banned)
+
+
+BITS_NAMES = {"char": "bits per character", "word": "bits per word", "bpe": "bits per token"}
+
+
+def bits_name(level: str | None) -> str:
+    """One name per tokenizer level for the same number (bits per predicted token)."""
+    return BITS_NAMES.get(level or "", "bits per token")

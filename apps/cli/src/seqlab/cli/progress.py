@@ -1,33 +1,53 @@
-"""Rich progress bars with throughput and ETA, shared by the long-running commands."""
+"""Rich progress bars with throughput and ETA, shared by the long-running commands.
+
+Laid out for an 80-column terminal: one line of fixed-width columns (name, bar, percent, rate,
+elapsed, ETA: about 75 characters), and the free `info` field (live loss and the like) on its
+own line below, cut to the terminal's width, so that no column is ever squeezed to "2…".
+"""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Column
+from rich.text import Text
 
 from seqlab.cli.console import stderr
 
+BAR_WIDTH = 24
+
+
+class _InfoLineProgress(Progress):
+    """A Progress whose tasks' `info` field is drawn on a line of its own."""
+
+    def get_renderable(self):
+        lines = [self.make_tasks_table(self.tasks)]
+        for task in self.tasks:
+            info = task.fields.get("info")
+            if info:
+                lines.append(Text("  " + str(info), no_wrap=True, overflow="ellipsis",
+                                  style="dim"))
+        return Group(*lines)
+
 
 def make_progress(unit: str = "tokens", enabled: bool = True) -> Progress:
-    """A progress display on stderr: bar, count, rate in `unit`/s, elapsed, ETA, and a free
-    `info` field (live loss and the like)."""
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
+    """A progress display on stderr: bar, percent, rate in `unit`/s, elapsed, ETA, and a free
+    `info` field (live loss and the like) on the line below."""
+    return _InfoLineProgress(
+        TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+        BarColumn(bar_width=BAR_WIDTH),
         TaskProgressColumn(),
-        MofNCompleteColumn(),
-        TextColumn("[cyan]{task.fields[rate]}"),
+        TextColumn("[cyan]{task.fields[rate]}", table_column=Column(no_wrap=True, min_width=12)),
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[info]}"),
         console=stderr,
         disable=not enabled,
         transient=False,

@@ -5,6 +5,19 @@ from __future__ import annotations
 from seqlab.cli.errors import CliError
 
 LEVELS = ("char", "word", "bpe")
+# Ids 0..3 are <pad> <unk> <s> </s>; byte-level BPE also needs its 256 byte ids.
+SMALLEST_VOCABULARY = {"word": 5, "bpe": 4 + 256}
+
+
+def check_vocab_size(level: str, vocab_size: int | None) -> None:
+    """A CliError when --vocab-size cannot hold the level's fixed ids and one more token."""
+    if level not in LEVELS:
+        raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
+    smallest = SMALLEST_VOCABULARY.get(level)
+    if vocab_size is not None and smallest is not None and vocab_size < smallest:
+        fixed = "4 special tokens" if level == "word" else "4 special tokens and 256 bytes"
+        raise CliError(f"--vocab-size {vocab_size} is too small for a {level} tokenizer: it needs "
+                       f"at least {smallest} ({fixed}, plus what it learns)", code=2)
 
 
 def train_tokenizer(level: str, text: str, vocab_size: int | None = None,
@@ -12,6 +25,7 @@ def train_tokenizer(level: str, text: str, vocab_size: int | None = None,
     """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text`."""
     from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
+    check_vocab_size(level, vocab_size)
     if level == "char":
         return CharTokenizer.train(text)
     if level == "word":

@@ -19,6 +19,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import EXIT_INTERRUPTED, CliError
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
+from seqlab.cli.run_files import tidy_periodic_checkpoints
 
 DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
                         "embedding_dim": None}
@@ -52,6 +53,7 @@ class TrainOptions:
     resume: Path | None = None
     seed: int = 0
     argv: list[str] = field(default_factory=list)
+    report_kept: bool = True  # say which files the run keeps (not for a throwaway demo model)
 
 
 @dataclass
@@ -126,6 +128,7 @@ class _Display:
         self.last_valid: dict[str, Any] | None = None
         self.smoothed: float | None = None
         self.tokens_at_start: int | None = None
+        self.bits = "bits per token"  # the name for this level (lm_text.bits_name)
 
     def on_step(self, metrics: dict[str, Any]) -> None:
         loss = metrics["loss"]
@@ -140,7 +143,7 @@ class _Display:
         info = f"loss {self.smoothed:.3f}" if self.smoothed is not None else "loss nan"
         if self.last_valid:
             valid = self.last_valid
-            info += f"  val {valid['loss']:.3f} ({valid['bits_per_token']:.3f} bits/token)"
+            info += f"  val {valid['loss']:.3f} ({valid['bits_per_token']:.3f} {self.bits})"
         self.progress.update(self.task, completed=done, info=info,
                              rate=rate_text(metrics["tokens"] - self.tokens_at_start, elapsed,
                                             "tok"))
@@ -251,11 +254,14 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
             task = progress.add_task("training", total=total, completed=trainer.step
                                      if kind == "steps" else trainer.elapsed, rate="", info="")
             display = _Display(progress, task, kind, metrics_file, started)
+            display.bits = lm_text.bits_name(options.level)
             trainer.callbacks.append(display)
             try:
                 result = trainer.fit()
             except FloatingPointError as error:
                 raise CliError(str(error)) from error
+            if not interrupted:  # a run that reached its limit shows a full bar
+                progress.update(task, completed=total)
             trainer.save(options.out)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
@@ -265,6 +271,9 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
                            metrics_path, interrupted)
     if output.show_progress and (display.train_losses or display.valid_losses):
         output.info(loss_chart(display.train_losses, display.valid_losses))
+    kept = tidy_periodic_checkpoints(options.out, checkpoint_dir)
+    if options.report_kept:
+        output.info(kept)
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {options.out}\n"
                     f"  resume with: {_resume_command(options)}")

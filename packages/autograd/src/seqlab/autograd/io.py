@@ -11,10 +11,12 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
-from seqlab.autograd.atomic import atomic_path
+from seqlab.autograd.atomic import atomic_write
 
 # safetensors metadata is str -> str: our JSON lives under this one key.
 METADATA_KEY = "seqlab"
+# A seqlab header (config, a 200k-word vocabulary, the metrics history) stays far below this.
+MAX_HEADER_BYTES = 32 * 1024 * 1024
 # The dtypes safetensors.numpy reads back.
 SUPPORTED_DTYPES = frozenset(
     np.dtype(name)
@@ -34,8 +36,11 @@ def save(
     path = Path(path)
     arrays = _checked_arrays(state, path)
     header = None if metadata is None else {METADATA_KEY: _metadata_json(metadata, path)}
-    with atomic_path(path) as temporary:
-        safetensors.numpy.save_file(arrays, temporary, metadata=header)
+    # Serialised here and written by Python, so a full disk or a permission problem is an
+    # OSError naming the file (safetensors' own writer reports them as SafetensorError).
+    data = safetensors.numpy.save(arrays, metadata=header)
+    with atomic_write(path, "wb") as file:
+        file.write(data)
 
 
 def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -45,6 +50,7 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
         raise FileNotFoundError(f"no such file: {path}; check the path (was it saved there?)")
     if not path.is_file():
         raise ValueError(f"{path} is not a file; pass the path of a .safetensors file")
+    _check_header_size(path)
     try:
         with safetensors.safe_open(path, framework="np") as reader:
             header = reader.metadata() or {}
@@ -71,6 +77,24 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
             "expected a JSON object; re-create the file with seqlab.autograd.save"
         )
     return state, metadata
+
+
+def _check_header_size(path: Path) -> None:
+    """Refuse a header length beyond the file or beyond any seqlab header before reading it."""
+    size = path.stat().st_size
+    with path.open("rb") as file:
+        head = file.read(8)
+    if len(head) < 8:
+        raise ValueError(f"{path} is not a valid safetensors file (it has only {size} bytes); "
+                         "it may be truncated")
+    length = int.from_bytes(head, "little")
+    if length > size - 8:
+        raise ValueError(f"{path} is not a valid safetensors file: its header claims {length:,} "
+                         f"bytes but the file has {size:,}; it is truncated or not safetensors")
+    if length > MAX_HEADER_BYTES:
+        raise ValueError(f"{path}: its safetensors header is {length:,} bytes, more than the "
+                         f"{MAX_HEADER_BYTES:,} any seqlab file needs; it was not written by "
+                         "seqlab (or is damaged)")
 
 
 def _checked_arrays(state: dict[str, np.ndarray], path: Path) -> dict[str, np.ndarray]:

@@ -26,6 +26,16 @@ def write_json(path: str | Path, data: Mapping[str, Any]) -> None:
         file.write(encoded)
 
 
+def check_version(data: Mapping[str, Any], supported: int, what: str) -> None:
+    """A ValueError when `data["version"]` is not a format version this seqlab reads."""
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{what} data has an invalid format version {version!r}")
+    if version > supported:
+        raise ValueError(f"{what} format version {version} is newer than this seqlab reads "
+                         f"(up to {supported}); upgrade seqlab")
+
+
 def read_json_object(path: str | Path, expected_types: Iterable[str], what: str) -> dict[str, Any]:
     """Read a JSON object whose "type" is one of `expected_types`; ValueError naming the file."""
     path = Path(path)
@@ -160,6 +170,7 @@ class Vocabulary:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Vocabulary:
         """Inverse of to_dict()."""
+        check_version(data, 1, "vocabulary")
         tokens = data.get("tokens")
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError('vocabulary data needs a "tokens" list of strings')

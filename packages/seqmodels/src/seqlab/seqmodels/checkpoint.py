@@ -32,6 +32,7 @@ import numpy as np
 
 from seqlab.autograd import io
 from seqlab.autograd.nn import Module, StateDictError
+from seqlab.seqmodels.config_checks import check_config_fits, check_config_object
 
 FORMAT = "seqlab.checkpoint"
 TRAINING_FORMAT = "seqlab.training-state"
@@ -170,7 +171,8 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = True) -> C
     training_state = None
     if training and header.get("has_training_state"):
         training_state = _load_training(training_path(path), header["run_token"])
-    return Checkpoint(path, state, header["config"], header.get("tokenizer"),
+    config = check_config_object(header.get("config"), path)
+    return Checkpoint(path, state, config, header.get("tokenizer"),
                       int(header.get("step", 0)), header.get("metrics", []), training_state)
 
 
@@ -268,6 +270,7 @@ def load_model(path: str | os.PathLike[str], *, config: dict[str, Any] | None = 
     if config is not None:
         check_config(checkpoint.config, config, path)
     check_tokenizer(checkpoint.tokenizer, tokenizer, path)
+    check_config_fits(checkpoint.config, checkpoint.state, path)
     model = model_from_config(checkpoint.config, generator=generator)
     load_state_into(model, checkpoint.state, path)
     return model, checkpoint

@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import require_output_path, require_range
+from seqlab.cli.errors import require_range
+from seqlab.cli.lm_text import bits_name
+from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.training import TrainOptions, run_training
 
@@ -23,6 +25,7 @@ def demo(
     out: Path = typer.Option(None, "--out", help="Keep the model here (default: a temp dir)."),
     seed: int = typer.Option(0, "--seed"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = force_option(),
 ) -> None:
     """Train a char-level LSTM on an embedded corpus for about a minute, then generate.
 
@@ -31,19 +34,20 @@ def demo(
     require_range("--seconds", seconds, 0, low_open=True)
     require_range("--length", length, 1)
     require_range("--temperature", temperature, 0)
+    if out is not None:
+        check_checkpoint_output(out, force=force)
     set_threads(None)
     output = Output(quiet)
     with tempfile.TemporaryDirectory(prefix="seqlab-demo-") as scratch:
         path = out or Path(scratch) / "demo.safetensors"
-        require_output_path(path)
         options = TrainOptions(files=None, corpus=corpus, out=path, level="char", cell="lstm",
                                hidden_size=256, num_layers=1, embedding_dim=64, dropout=0.0,
                                seq_len=64, batch_size=32, lr=3e-3, time_budget=seconds,
                                val_fraction=0.05, eval_every=100, checkpoint_every=10**9,
-                               keep_last=1, seed=seed)
+                               keep_last=1, seed=seed, report_kept=out is not None)
         summary = run_training(options, output)
         if summary.valid:
-            output.info(f"Validation: {summary.valid['bits_per_token']:.3f} bits per character "
+            output.info(f"Validation: {summary.valid['bits_per_token']:.3f} {bits_name('char')} "
                         f"after {summary.steps} steps.")
         output.info("[bold]Generated text:[/]")
         from seqlab.cli.commands.generate import _generate_neural

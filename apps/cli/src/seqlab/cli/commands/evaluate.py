@@ -10,6 +10,7 @@ import typer
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
+from seqlab.cli.lm_text import bits_name
 from seqlab.cli.models import load_any
 
 
@@ -48,11 +49,14 @@ def evaluate(
     unknown = float(np.mean(tokens == loaded.tokenizer.unk_id))
     chars = len(text)
     bits_per_char = metrics["loss"] * metrics["tokens"] / math.log(2) / max(chars, 1)
+    level = loaded.tokenizer.to_dict().get("type")
+    per_character = "" if level == "char" else f", {bits_per_char:.4f} bits per character"
     Output(as_json=as_json).result(
         {"loss": metrics["loss"], "perplexity": metrics["perplexity"],
          "bits_per_token": metrics["bits_per_token"], "bits_per_char": bits_per_char,
          "tokens": metrics["tokens"], "unknown_fraction": unknown, "source": source},
         f"loss {metrics['loss']:.4f} nats  perplexity {metrics['perplexity']:.3f}  "
-        f"{metrics['bits_per_token']:.4f} bits/token  ({metrics['tokens']:,} tokens of {source}"
+        f"{metrics['bits_per_token']:.4f} {bits_name(level)}{per_character}  "
+        f"({metrics['tokens']:,} tokens of {source}"
         + (f", {unknown:.1%} unknown" if unknown else "") + ")",
     )

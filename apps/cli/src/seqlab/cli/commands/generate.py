@@ -110,6 +110,11 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnknownPromptWarning)
         if beam:
+            usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
+            if beam > usable:
+                output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "
+                            f"write; using --beam {usable}")
+                beam = usable
             prompt_ids = encode(text) if text else lm_text.start_ids(tokenizer)
             _warn_unknown(output, prompt_ids, tokenizer.unk_id)
             ids = beam_search(model, prompt_ids, beam_width=beam, max_tokens=length,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import typer
 
+from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.inputs import corpus_lines
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -99,6 +100,7 @@ def train(
     lowercase: bool = typer.Option(False, "--lowercase"),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = outputs.force_option(),
 ) -> None:
     """Count n-grams and write a smoothed model.
 
@@ -109,7 +111,7 @@ def train(
     require_range("--k", k, 0, low_open=True)
     if level not in ("word", "char"):
         raise CliError(f"--level must be word or char, got {level!r}", code=2)
-    require_output_path(out)
+    outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     model = build_model(smoothing, order, k, unk_cutoff)
     sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
@@ -200,16 +202,34 @@ def stream_generated(model, prompt: str, options) -> None:
         start += [model.token_id(t) for t in tokens]
     token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
                                      max(model.order - 1, 0), start)
+    previous = None
     if prompt:
         write_stream(prompt)
-    separator = "" if char_level else " "
+        previous = start[-1] if len(start) > 1 else None
+        previous = model.vocab[previous] if previous is not None else None
     for token_id in _restarting(token_model, bos, model.vocab.index(EOS), options):
         word = model.vocab[token_id]
         if word == EOS:
             write_stream("\n")
+            previous = None
+        elif char_level:
+            write_stream(" " if word == SPACE else word)
         else:
-            write_stream((" " if word == SPACE else word) if char_level else separator + word)
+            write_stream(spaced(previous, word))
+            previous = word
     write_stream("\n")
+
+
+CLOSING = frozenset(",.;:!?%)]}") | {"...", "'s", "n't"}
+OPENING = frozenset("([{")
+
+
+def spaced(previous: str | None, word: str) -> str:
+    """`word` as it follows `previous` in running text: no space at a line start, before
+    closing punctuation or after an opening bracket (as the word tokenizer's decode)."""
+    if previous is None or previous in OPENING or word in CLOSING:
+        return word
+    return " " + word
 
 
 def _restarting(token_model, bos: int, eos: int, options) -> Iterator[int]:
@@ -237,13 +257,14 @@ def export_arpa(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     out: Path = typer.Argument(..., help="ARPA file to write."),
     as_json: bool = typer.Option(False, "--json"),
+    force: bool = outputs.force_option(),
 ) -> None:
     """Write a model as an ARPA file (KenLM, SRILM).
 
     Example: seqlab ngram export-arpa model.npz model.arpa
     """
+    outputs.check_output(out, outputs.ARPA, [model_path], force=force, option="OUT")
     model = load_ngram(model_path)
-    require_output_path(out)
     try:
         model.save_arpa(out)
     except TypeError as error:

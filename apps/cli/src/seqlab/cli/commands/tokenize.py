@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from seqlab.cli import outputs
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.inputs import corpus_text
-from seqlab.cli.tokenizer_choice import train_tokenizer
+from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
 app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
 
@@ -35,13 +36,15 @@ def train(
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = outputs.force_option(),
 ) -> None:
     """Train a tokenizer.
 
     Example: seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
     """
     require_range("--vocab-size", vocab_size, 1)
-    require_output_path(out)
+    check_vocab_size(level, vocab_size)
+    outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
     output = Output(quiet, as_json)
     text, source = corpus_text(files, corpus)
     tokenizer = train_tokenizer(level, text, vocab_size, min_count)

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.lm_text import bits_name
+from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
-from seqlab.cli.tokenizer_choice import LEVELS
+from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
 from seqlab.cli.training import TrainOptions, run_training
 
 CELLS = ("lstm", "gru", "rnn")
@@ -40,13 +42,15 @@ def train(
     val_fraction: float = typer.Option(0.1, "--val-fraction", help="Held-out tail of the text."),
     eval_every: int = typer.Option(200, "--eval-every", help="Validate every N steps."),
     checkpoint_every: int = typer.Option(500, "--checkpoint-every"),
-    keep_last: int = typer.Option(3, "--keep-last", help="Periodic checkpoints kept."),
+    keep_last: int = typer.Option(1, "--keep-last", help="Periodic checkpoints kept while "
+                                  "training (removed once --out is saved)."),
     resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
     seed: int = typer.Option(0, "--seed"),
     threads: int = typer.Option(None, "--threads",
                                 help="Threads to train with (default: all cores)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    force: bool = force_option(),
 ) -> None:
     """Train a character-, word- or BPE-level RNN/LSTM/GRU language model.
 
@@ -71,7 +75,8 @@ def train(
     require_range("--clip", clip, 0, low_open=True)
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
-    require_output_path(out, "--out")
+    check_checkpoint_output(out, files or (), force=force)
+    check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = TrainOptions(
@@ -94,6 +99,6 @@ def train(
          "valid_bits_per_token": valid.get("bits_per_token"),
          "metrics": str(summary.metrics_path)},
         f"Saved {summary.model_path} after {summary.steps} steps ({summary.stop_reason})"
-        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} bits per "
-           "token" if valid else ""),
+        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} "
+           f"{bits_name(options.level)}" if valid else ""),
     )

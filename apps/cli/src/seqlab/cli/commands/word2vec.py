@@ -7,8 +7,9 @@ from pathlib import Path
 
 import typer
 
+from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.inputs import corpus_lines
 from seqlab.cli.progress import make_progress, rate_text
 
@@ -21,15 +22,19 @@ def _is_binary(path: Path, binary: bool | None) -> bool:
 
 
 def load_vectors(path: Path, binary: bool | None = None):
-    """KeyedVectors from a word2vec text or binary file, or a CliError naming the problem."""
+    """KeyedVectors from a word2vec text or binary file (format detected unless --binary or
+    --text says), or a CliError naming the problem."""
     from seqlab.nlp.word2vec import KeyedVectors
 
     require_file(path, "vectors file")
     try:
-        return KeyedVectors.load_word2vec_format(path, binary=_is_binary(path, binary))
-    except (ValueError, UnicodeDecodeError, OSError) as error:
-        raise CliError(f"cannot read vectors from {path}: {error} "
-                       "(is it a word2vec text file, or binary with --binary?)") from error
+        return KeyedVectors.load_word2vec_format(path, binary=binary)
+    except UnicodeDecodeError as error:
+        raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
+                       f"{error.start} of its entry); is it a word2vec file?") from error
+    except (ValueError, OSError, MemoryError) as error:
+        named = str(error) if str(path) in str(error) else f"{path}: {error}"
+        raise CliError(f"cannot read vectors from {named}") from error
 
 
 class _ProgressCallback:
@@ -69,6 +74,7 @@ def train(
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: by suffix)."),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = outputs.force_option(),
 ) -> None:
     """Train word vectors.
 
@@ -81,7 +87,7 @@ def train(
                         ("--workers", workers), ("--min-count", min_count)):
         require_range(name, value, 1)
     require_range("--negative", negative, 0)
-    require_output_path(out)
+    outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
     sentences = [s for s in (tokenizer.tokenize(line) for line in
@@ -112,15 +118,19 @@ def train(
     )
 
 
-@app.command("similar")
+# "-man" is a word to subtract, not options -m -a -n: unknown dashed words stay arguments, and
+# only --help (not -h, which "-hat" would contain) asks for help.
+@app.command("similar", context_settings={"ignore_unknown_options": True,
+                                          "help_option_names": ["--help"]})
 def similar(
     vectors: Path = typer.Argument(..., help="Vectors file."),
     words: list[str] = typer.Argument(..., help="Positive words (prefix with - to subtract)."),
     topn: int = typer.Option(10, "--topn"),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Nearest words by cosine similarity.
+    """Nearest words by cosine similarity; a word written -word is subtracted.
 
     Example: seqlab word2vec similar vectors.txt king -man woman
     """
@@ -145,7 +155,8 @@ def analogy(
     b: str = typer.Argument(...),
     c: str = typer.Argument(...),
     topn: int = typer.Option(5, "--topn"),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Solve a : b :: c : ? (b - a + c).
@@ -171,7 +182,8 @@ def evaluate(
                                      "embedded WordSim-353 and SimLex-999)."),
     analogies: Path = typer.Option(None, "--analogies", help="Analogy file (default: "
                                    "embedded questions-words)."),
-    binary: bool = typer.Option(None, "--binary/--text"),
+    binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
+                                "detected)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Spearman correlation on word-similarity sets and analogy accuracy.
@@ -215,13 +227,14 @@ def export(
     out: Path = typer.Argument(..., help="Output file."),
     binary: bool = typer.Option(None, "--binary/--text", help="Output format (default: suffix)."),
     as_json: bool = typer.Option(False, "--json"),
+    force: bool = outputs.force_option(),
 ) -> None:
     """Convert between word2vec text and binary formats (both read by gensim).
 
     Example: seqlab word2vec export vectors.txt vectors.bin --binary
     """
+    outputs.check_output(out, outputs.WORD2VEC, [vectors], force=force, option="OUT")
     kv = load_vectors(vectors)
-    require_output_path(out)
     kv.save_word2vec_format(out, binary=_is_binary(out, binary))
     Output(as_json=as_json).result({"path": str(out), "vectors": len(kv)},
                                    f"Wrote {len(kv):,} vectors to {out}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -297,6 +298,9 @@ class NgramLanguageModel:
                 header = json.loads(str(data["header"]))
                 if header.get("format") != SAVE_FORMAT:
                     raise ValueError("not a seqlab n-gram model")
+                if header.get("version", 1) != 1:
+                    raise ValueError(f"format version {header.get('version')!r} is not one this "
+                                     "seqlab reads (1); upgrade seqlab")
                 model_class = cls._registry[header["class"]]
                 model = model_class(**header["config"])
                 order = len([name for name in data.files if name.startswith("keys_")])
@@ -306,7 +310,8 @@ class NgramLanguageModel:
                     [data[f"logprob_{n}"] for n in range(1, order + 1)],
                     [data[f"logbackoff_{n}"] for n in range(1, order + 1)],
                 )
-        except (ValueError, KeyError, OSError, TypeError, json.JSONDecodeError) as error:
+        except (ValueError, KeyError, OSError, TypeError, json.JSONDecodeError, EOFError,
+                zipfile.BadZipFile) as error:
             raise ValueError(f"{path} is not a seqlab n-gram model file ({error})") from error
         return model
 

@@ -9,7 +9,18 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from seqlab.nlp.vocab import BOS, EOS, PAD, SPECIAL_TOKENS, UNK, read_json_object, write_json
+from seqlab.nlp.vocab import (
+    BOS,
+    EOS,
+    PAD,
+    SPECIAL_TOKENS,
+    UNK,
+    check_version,
+    read_json_object,
+    write_json,
+)
+
+FORMAT_VERSION = 1  # of the JSON a tokenizer is saved as
 
 __all__ = ["BOS", "EOS", "PAD", "SPECIAL_TOKENS", "UNK", "Tokenizer", "as_text_iterable"]
 
@@ -114,11 +125,12 @@ class Tokenizer(ABC):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with a "type" field naming the tokenizer class."""
-        return {"type": self.type_name, "version": 1, **self._config()}
+        return {"type": self.type_name, "version": FORMAT_VERSION, **self._config()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tokenizer:
         """Rebuild a tokenizer from to_dict() output (any subclass when called on Tokenizer)."""
+        check_version(data, FORMAT_VERSION, "tokenizer")
         target = _TOKENIZER_TYPES.get(data.get("type")) if cls is Tokenizer else cls
         if target is None or data.get("type") != target.type_name:
             raise ValueError(

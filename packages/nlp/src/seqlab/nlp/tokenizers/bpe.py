@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -13,6 +12,7 @@ import numpy as np
 
 from seqlab.nlp.tokenizers import bpe_kernels
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
+from seqlab.nlp.tokenizers.patterns import Splitter
 
 # GPT-2's split, written for the stdlib `re`: contractions, letter runs, digit runs, other-symbol
 # runs (each with one optional leading space), whitespace. The classes partition every character,
@@ -51,10 +51,7 @@ class BPETokenizer(Tokenizer):
             limit = FIRST_MERGE_ID + k
             if not (_N_SPECIAL <= left < limit and _N_SPECIAL <= right < limit):
                 raise ValueError(f"merge {k} = ({left}, {right}) uses an id outside [4, {limit})")
-        try:
-            self._regex = re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"invalid pre-token pattern {pattern!r}: {error}") from error
+        self._regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
         self.pattern = pattern
         self._ranks = {pair: k for k, pair in enumerate(self.merges)}
         self._token_bytes: list[bytes] = [b""] * _N_SPECIAL + [bytes([b]) for b in range(256)]
@@ -81,7 +78,7 @@ class BPETokenizer(Tokenizer):
             raise ValueError(f"vocab_size must be >= {FIRST_MERGE_ID} (4 specials + 256 bytes)")
         if min_frequency < 1:
             raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
-        regex = re.compile(pattern)
+        regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
         word_counts: Counter = Counter()
         for text in as_text_iterable(texts):
             word_counts.update(regex.findall(text))

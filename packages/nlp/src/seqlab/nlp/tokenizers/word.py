@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from seqlab.nlp.tokenizers.base import Tokenizer, as_text_iterable
+from seqlab.nlp.tokenizers.patterns import Splitter
 from seqlab.nlp.vocab import Vocabulary
 
 # Words (letters/digits/underscore, with inner apostrophes as in "don't"), or one punctuation mark.
@@ -28,10 +29,7 @@ class WordTokenizer(Tokenizer):
         pattern: str = DEFAULT_PATTERN,
     ) -> None:
         """Wrap a vocabulary; without one only tokenize() works (train() builds one)."""
-        try:
-            self._regex = re.compile(pattern)
-        except re.error as error:
-            raise ValueError(f"invalid word pattern {pattern!r}: {error}") from error
+        self._regex = Splitter(pattern, (DEFAULT_PATTERN,), "word pattern")
         self.pattern = pattern
         self.lowercase = lowercase
         self.vocab = vocab

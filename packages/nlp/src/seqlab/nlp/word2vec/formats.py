@@ -90,19 +90,68 @@ def _read_binary(stream, path, count, dimension, encoding, unicode_errors):
     return keys, vectors
 
 
+def looks_binary(first_entry: bytes, dimension: int) -> bool:
+    """Whether the bytes after the header are a binary entry: text is a line of a word and
+    `dimension` numbers, which raw float32 bytes practically never are."""
+    line = first_entry.split(b"\n", 1)[0]
+    fields = line.split()
+    if len(fields) != dimension + 1:
+        return True
+    try:
+        [float(value) for value in fields[1:]]
+    except ValueError:
+        return True
+    return False
+
+
+def _check_sizes(path: str | Path, count: int, dimension: int, binary: bool,
+                 available: int) -> None:
+    """Refuse a header that announces more data than the file holds, before allocating it."""
+    smallest_entry = (4 * dimension + 2) if binary else (2 * dimension + 2)
+    if count * smallest_entry > available:
+        raise ValueError(
+            f"{path}, line 1: the header announces {count} vectors of dimension {dimension}, "
+            f"at least {count * smallest_entry:,} bytes, but the file holds only {available:,} "
+            "after it: the header is wrong or the file is truncated"
+        )
+
+
 def read_word2vec_format(
     path: str | Path,
-    binary: bool = False,
+    binary: bool | None = False,
     limit: int | None = None,
     encoding: str = "utf8",
     unicode_errors: str = "strict",
 ) -> tuple[list[str], np.ndarray]:
-    """Read (keys, float32 vectors) from a word2vec text or binary file; at most `limit` vectors."""
+    """Read (keys, float32 vectors) from a word2vec text or binary file; at most `limit` vectors.
+
+    `binary=None` detects the format; a file of the other format than the one asked for is a
+    ValueError saying so (not vectors read as garbage).
+    """
     if not Path(path).is_file():
         raise FileNotFoundError(f"word2vec file {str(path)!r} does not exist")
+    size = Path(path).stat().st_size
     with open(path, "rb") as stream:
-        count, dimension = _parse_header(stream.readline(), path)
+        header = stream.readline(1024)
+        count, dimension = _parse_header(header, path)
         if limit is not None:
             count = min(count, limit)
+        start = stream.tell()
+        _check_sizes(path, count, dimension, False, size - start)  # the smaller format's bound
+        first = stream.read(min(16 * dimension + 1024, 1 << 20))
+        stream.seek(start)
+        if count == 0 or (b"\n" not in first and len(first) == 1 << 20):
+            detected = bool(binary)  # nothing to judge by (or an entry longer than 1 MB)
+        else:
+            detected = looks_binary(first, dimension)
+        if binary is None:
+            binary = detected
+        elif detected != binary:
+            found, asked = ("binary", "text") if detected else ("text", "binary")
+            raise ValueError(
+                f"{path} is in the word2vec {found} format, but was read as {asked}; "
+                f"read it as {found} (binary={detected}, or the matching --binary/--text)"
+            )
+        _check_sizes(path, count, dimension, binary, size - start)
         reader = _read_binary if binary else _read_text
         return reader(stream, path, count, dimension, encoding, unicode_errors)

@@ -382,12 +382,13 @@ class KeyedVectors:
     def load_word2vec_format(
         cls,
         fname: str | Path,
-        binary: bool = False,
+        binary: bool | None = False,
         encoding: str = "utf8",
         unicode_errors: str = "strict",
         limit: int | None = None,
     ) -> "KeyedVectors":
-        """Read a word2vec.c text or binary file; a repeated word keeps its first vector."""
+        """Read a word2vec.c text or binary file (binary=None: detect which); a repeated word
+        keeps its first vector."""
         keys, vectors = read_word2vec_format(fname, binary, limit, encoding, unicode_errors)
         first = {}
         for row, key in enumerate(keys):

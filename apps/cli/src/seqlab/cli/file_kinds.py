@@ -1,0 +1,137 @@
+"""What kind of seqlab file a path holds, judged from a bounded look at its first bytes.
+
+Used before writing, so that `--out` never replaces a file seqlab did not write (or wrote as
+something else). Each test reads at most a few megabytes and never raises: an unreadable or
+unknown file is simply "not seqlab's".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT = "seqlab checkpoint"
+TRAINING_STATE = "seqlab training state"
+ARPA = "ARPA n-gram model"
+NGRAM_NPZ = "seqlab n-gram model (.npz)"
+WORD2VEC = "word2vec vectors file"
+TOKENIZER = "seqlab tokenizer"
+METRICS = "seqlab metrics log"
+
+# Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
+MAX_SAFETENSORS_HEADER = 100_000_000
+_PEEK = 1 << 16
+_WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
+
+
+def _peek(path: Path, size: int = _PEEK) -> bytes:
+    try:
+        with path.open("rb") as file:
+            return file.read(size)
+    except OSError:
+        return b""
+
+
+def safetensors_format(path: Path) -> str | None:
+    """The `format` in a safetensors file's seqlab metadata, or None (not safetensors/seqlab)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(8)
+            if len(head) != 8:
+                return None
+            (length,) = struct.unpack("<Q", head)
+            if length > min(MAX_SAFETENSORS_HEADER, path.stat().st_size - 8):
+                return None
+            header = json.loads(file.read(length))
+        metadata = json.loads(header["__metadata__"]["seqlab"])
+        return metadata.get("format") if isinstance(metadata, dict) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_arpa(path: Path) -> bool:
+    """An ARPA file: a `\\data\\` line near the top (comments may come before it)."""
+    head = _peek(path)
+    return any(line.strip() == b"\\data\\" for line in head.splitlines()[:200])
+
+
+def is_ngram_npz(path: Path) -> bool:
+    """A zip whose `header.npy` names the seqlab n-gram format."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("header.npy")
+            if info.file_size > 50_000_000:
+                return False
+            with archive.open(info) as member:
+                header = np.lib.format.read_array(member, allow_pickle=False)
+        return json.loads(str(header)).get("format") == "seqlab-ngram"
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, EOFError, AttributeError):
+        return False
+
+
+def is_word2vec(path: Path) -> bool:
+    """A `<count> <dimension>` header, then a first entry of that dimension (text or binary)."""
+    head = _peek(path)
+    match = _WORD2VEC_HEADER.match(head)
+    if not match:
+        return False
+    count, dimension = int(match.group(1)), int(match.group(2))
+    rest = head[match.end():]
+    if count == 0 or not rest:
+        return count == 0 and not rest
+    line = rest.split(b"\n", 1)[0]
+    if len(line.split()) == dimension + 1:  # text: a word and `dimension` numbers
+        return True
+    space = rest.find(b" ")  # binary: a word, a space, 4 * dimension bytes
+    return space > 0 and len(rest) >= min(space + 1 + 4 * dimension, _PEEK)
+
+
+def tokenizer_type(path: Path) -> str | None:
+    """The "type" of a seqlab tokenizer or vocabulary JSON file, else None."""
+    if not _peek(path, 64).lstrip().startswith(b"{"):
+        return None
+    try:
+        if path.stat().st_size > 500_000_000:
+            return None
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if isinstance(data, dict) and data.get("type") in ("char", "word", "bpe", "vocabulary") \
+            and "version" in data:
+        return data["type"]
+    return None
+
+
+def is_metrics_log(path: Path) -> bool:
+    """A JSON-lines file whose first record is a seqlab training or validation record."""
+    first = _peek(path, 1 << 14).split(b"\n", 1)[0]
+    try:
+        record = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and record.get("type") in ("train", "valid")
+
+
+def kind_of(path: Path) -> str | None:
+    """One of the kinds above, or None for any other file."""
+    form = safetensors_format(path)
+    if form == "seqlab.checkpoint":
+        return CHECKPOINT
+    if form == "seqlab.training-state":
+        return TRAINING_STATE
+    if is_arpa(path):
+        return ARPA
+    if is_ngram_npz(path):
+        return NGRAM_NPZ
+    if is_word2vec(path):
+        return WORD2VEC
+    if tokenizer_type(path) is not None:
+        return TOKENIZER
+    if is_metrics_log(path):
+        return METRICS
+    return None

@@ -1,0 +1,157 @@
+"""The one check every writing command makes before any work starts: may we write `--out`?
+
+Refused (each as one line saying what to do), unless `--force`:
+- an `--out` that is one of the command's inputs (same path after resolving links, or the same
+  file under another name: a hard link), or an existing file inside an input folder;
+- an existing file that is not an output of the same kind (judged from its content, not its name);
+and always: a suffix the command cannot write, a missing or read-only folder, a directory.
+The write itself then goes through `seqlab.autograd.atomic`, so a failure leaves the old file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from seqlab.cli import file_kinds
+from seqlab.cli.errors import EXIT_USAGE, CliError
+
+FORCE_HELP = "Overwrite --out even when it exists and is not a file of the kind written here."
+
+
+def force_option() -> bool:
+    """The `--force` option every writing command takes."""
+    return typer.Option(False, "--force", help=FORCE_HELP)
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    """What a command writes: a name for messages, the suffixes it takes, the kinds it may
+    replace (see `file_kinds`)."""
+
+    what: str
+    suffixes: tuple[str, ...]
+    replaces: frozenset[str]
+
+
+CHECKPOINT = OutputKind("a model checkpoint", (".safetensors",),
+                        frozenset({file_kinds.CHECKPOINT}))
+NGRAM = OutputKind("an n-gram model", (".arpa", ".npz"),
+                   frozenset({file_kinds.ARPA, file_kinds.NGRAM_NPZ}))
+ARPA = OutputKind("an ARPA file", (".arpa",), frozenset({file_kinds.ARPA}))
+WORD2VEC = OutputKind("a word2vec vectors file", (".txt", ".vec", ".bin", ".w2v"),
+                      frozenset({file_kinds.WORD2VEC}))
+TOKENIZER = OutputKind("a tokenizer", (".json",), frozenset({file_kinds.TOKENIZER}))
+TRAINING_STATE = OutputKind("a training state", (".safetensors",),
+                            frozenset({file_kinds.TRAINING_STATE}))
+METRICS = OutputKind("a metrics log", (".jsonl",), frozenset({file_kinds.METRICS}))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except OSError:
+        return False
+
+
+def _check_folder(out: Path, option: str) -> None:
+    folder = out.expanduser().absolute().parent
+    if not folder.exists():
+        raise CliError(f"{option} {out}: folder {folder} does not exist "
+                       f"(create it first, e.g. mkdir -p {folder})")
+    if not folder.is_dir():
+        raise CliError(f"{option} {out}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"{option} {out}: cannot write in folder {folder} (permission denied or "
+                       "read-only file system); choose another folder")
+
+
+def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = (), *,
+                 force: bool = False, option: str = "--out",
+                 companions: Sequence[tuple[Path, OutputKind]] = ()) -> Path:
+    """Refuse (CliError) to write `out` when that could lose a user's file; returns `out`.
+
+    `companions` are further files the command writes beside `out` (a metrics log, a training
+    state): each must be absent or of its own kind, unless `force`.
+    """
+    if str(out) == "-":
+        raise CliError(f"{option} must be a file name; this command cannot write to stdout",
+                       code=EXIT_USAGE)
+    name = out.name
+    if not any(name.endswith(suffix) for suffix in kind.suffixes):
+        raise CliError(f"{option} {out}: {kind.what} file name must end with "
+                       f"{' or '.join(kind.suffixes)}", code=EXIT_USAGE)
+    if out.is_dir():
+        raise CliError(f"{option} {out} is a folder; give a file name inside it")
+    _check_folder(out, option)
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        if _same_file(out, source):
+            raise CliError(f"{option} {out} is also an input of this command; writing it would "
+                           "destroy that input: choose another --out")
+        if out.exists() and source.is_dir() and _inside(out, source):
+            raise CliError(f"{option} {out} lies inside the input folder {source}, so it is read "
+                           "as input; choose an --out outside that folder")
+    for path, path_kind in ((out, kind), *companions):
+        _refuse_foreign(path, path_kind, force, option if path == out else "")
+
+
+def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> None:
+    if force or not path.exists():
+        return
+    label = f"{option} {path}" if option else str(path)
+    if path.is_dir():
+        raise CliError(f"{label} is a folder; it would be replaced by {kind.what}: "
+                       "move it away first")
+    if not path.is_file():
+        raise CliError(f"{label} is not a regular file; choose another --out")
+    if path.stat().st_size == 0:
+        return
+    found = file_kinds.kind_of(path)
+    if found in kind.replaces:
+        return
+    looks = f"it is a {found}" if found else "seqlab did not write it"
+    raise CliError(f"{label} already exists and is not {kind.what} ({looks}); choose another "
+                   "--out, or pass --force to overwrite it")
+
+
+def input_paths(*groups: Iterable[Path | None] | Path | None) -> list[Path]:
+    """Flatten the command's input arguments (lists, single paths, None) into one list."""
+    found: list[Path] = []
+    for group in groups:
+        if group is None:
+            continue
+        if isinstance(group, Path):
+            found.append(group)
+        else:
+            found.extend(p for p in group if p is not None)
+    return found
+
+
+def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
+                            force: bool = False) -> Path:
+    """`check_output` for a training run: the model file, and what `seqlab train` writes beside
+    it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder)."""
+    from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
+
+    if out.name.endswith(TRAINING_SUFFIX):
+        raise CliError(f"--out {out}: names ending in {TRAINING_SUFFIX} hold training state; "
+                       "give the model another name", code=EXIT_USAGE)
+    folder = out.parent / f"{out.stem}.checkpoints"
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
+                       "move it away or choose another --out")
+    return check_output(out, CHECKPOINT, inputs, force=force, companions=(
+        (training_path(out), TRAINING_STATE), (out.with_suffix(".metrics.jsonl"), METRICS)))

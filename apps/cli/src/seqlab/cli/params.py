@@ -1,0 +1,61 @@
+"""Checks every command's options get without repeating them per command.
+
+`harden(command)` walks the whole command tree once at start-up and adds a callback to
+- every float option or argument: NaN and infinities are refused (`--lr nan`, `--k inf`), since
+  no seqlab setting means anything there and a NaN slips through every `<`/`>` range check;
+- every `--seed`: negative seeds are refused (NumPy's generators cannot take them).
+New commands get the checks by being registered, nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+
+def _finite(value: Any) -> Any:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for item in values:
+        if isinstance(item, float) and not math.isfinite(item):
+            raise typer.BadParameter(f"{item} is not a finite number; give a real value")
+    return value
+
+
+def _non_negative_seed(value: Any) -> Any:
+    if isinstance(value, int) and value < 0:
+        raise typer.BadParameter(f"{value} is negative; seeds are integers >= 0")
+    return value
+
+
+def _chain(check: Callable[[Any], Any], previous: Callable | None) -> Callable:
+    def callback(ctx, param, value):
+        value = check(value)
+        return previous(ctx, param, value) if previous is not None else value
+
+    return callback
+
+
+def _annotation(param: Any) -> Any:
+    """The parameter's Python type: typer >= 0.22 keeps it, older typer has click types."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None:
+        return descriptor.annotation
+    name = getattr(getattr(param, "type", None), "name", None)
+    scalar = {"float": float, "integer": int}.get(name)
+    return list[scalar] if scalar and getattr(param, "multiple", False) else scalar
+
+
+def harden(command: Any) -> Any:
+    """Add the checks above to every parameter of `command` and its subcommands; returns it."""
+    for param in getattr(command, "params", ()):
+        annotation = _annotation(param)
+        if annotation is float or annotation == list[float]:
+            param.callback = _chain(_finite, param.callback)
+        elif param.name == "seed" and annotation is int:
+            param.callback = _chain(_non_negative_seed, param.callback)
+    for sub in getattr(command, "commands", {}).values():
+        harden(sub)
+    return command

@@ -1,0 +1,29 @@
+"""What a finished training run keeps on disk, and saying so.
+
+While a run trains, numbered checkpoints (model + optimizer state, ~3x the model) are written to
+NAME.checkpoints/ so that even a `kill -9` loses little. Once the run has saved NAME.safetensors
+with its training state, those numbered files duplicate it: they are removed, and what is kept
+is listed: the model, its training state (what --resume reads) and the best-validation model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path) -> str:
+    """Remove the numbered checkpoints the saved `out` supersedes; return what is kept."""
+    from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
+
+    manager = CheckpointManager(checkpoint_dir)
+    for old in manager.checkpoints():
+        training_path(old).unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
+    kept = [f"{out} (the model)"]
+    if training_path(out).exists():
+        kept.append(f"{training_path(out).name} (optimizer state: what --resume needs)")
+    if manager.best_path.exists():
+        kept.append(f"{manager.best_path} (best validation)")
+    if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
+        checkpoint_dir.rmdir()
+    return "Kept " + ", ".join(kept)

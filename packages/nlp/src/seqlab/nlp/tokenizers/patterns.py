@@ -1,0 +1,50 @@
+"""Splitting patterns that cannot hang the process.
+
+A tokenizer file or checkpoint carries its pre-token pattern, so a pattern is untrusted input: a
+pattern such as `(a|aa)+$` backtracks for longer than the universe on a line of forty a's. The
+built-in patterns are linear-time and run on the standard `re` (fast, as before). Any other
+pattern runs on the `regex` package, whose matcher takes a timeout: a search that runs past
+1 s + 1 s per megabyte of text stops with `PatternTimeoutError` naming the pattern. (Restricting
+the accepted syntax instead would refuse useful patterns and still miss slow ones.)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import regex
+
+SECONDS_BASE = 1.0
+SECONDS_PER_CHARACTER = 1e-6
+
+
+class PatternTimeoutError(ValueError):
+    """A tokenizer pattern ran past its time bound (catastrophic backtracking)."""
+
+
+class Splitter:
+    """`findall(text)` with one compiled pattern, bounded in time unless it is a trusted one."""
+
+    def __init__(self, pattern: str, trusted: Iterable[str], what: str) -> None:
+        self.pattern, self.what = pattern, what
+        self._trusted = pattern in set(trusted)
+        try:
+            self._compiled = re.compile(pattern) if self._trusted else \
+                regex.compile(pattern, flags=regex.VERSION0)
+        except (re.error, regex.error) as error:
+            raise ValueError(f"invalid {what} {pattern!r}: {error}") from error
+
+    def findall(self, text: str) -> list:
+        """All matches of the pattern in `text` (PatternTimeoutError if it runs away)."""
+        if self._trusted:
+            return self._compiled.findall(text)
+        limit = SECONDS_BASE + SECONDS_PER_CHARACTER * len(text)
+        try:
+            return self._compiled.findall(text, timeout=limit)
+        except TimeoutError as error:
+            raise PatternTimeoutError(
+                f"the {self.what} {self.pattern!r} ran for more than {limit:.1f} s on "
+                f"{len(text):,} characters (it backtracks without end); use a tokenizer with the "
+                "default pattern or a simpler one"
+            ) from error
