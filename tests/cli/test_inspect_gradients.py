@@ -292,3 +292,17 @@ def test_scales_follow_the_cell_kind():
         Scale(0.0, 4.0, "hidden state")
     classes = Scale(0.0, 1.0, "").classes(np.array([0.0, 0.11, 0.5, 0.999, 1.0, 7.0]))
     assert classes.tolist() == [0, 0, 4, 8, 8, 8]
+
+
+def test_inspect_html_never_replaces_a_file_seqlab_did_not_write(trained_model, tmp_path, run):
+    page = tmp_path / "notes.html"
+    page.write_text("<html>my own notes</html>")
+    done = run("inspect", str(trained_model), "--text", TEXT, "--html", str(page))
+    assert done.returncode != 0 and "--force" in done.stderr
+    assert page.read_text() == "<html>my own notes</html>"
+    ours = tmp_path / "units.html"
+    for _ in range(2):  # a page seqlab wrote may be written again
+        assert run("inspect", str(trained_model), "--text", TEXT, "--html",
+                   str(ours)).returncode == 0
+    done = run("inspect", str(trained_model), "--text", TEXT, "--html", str(page), "--force")
+    assert done.returncode == 0 and "my own notes" not in page.read_text()

@@ -37,18 +37,6 @@ def require_file(path: Path, what: str = "file") -> Path:
     return path
 
 
-def require_output_path(path: Path, what: str = "output") -> Path:
-    """The path, if its directory exists and is writable; otherwise a CliError saying so."""
-    parent = path.expanduser().resolve().parent
-    if not parent.exists():
-        raise CliError(
-            f"{what} directory does not exist: {parent} (create it first, e.g. mkdir -p {parent})"
-        )
-    if path.is_dir():
-        raise CliError(f"{what} path is a directory: {path} (give a file name)")
-    return path
-
-
 def require_range(name: str, value: float | int | None, low: float | None = None,
                   high: float | None = None, low_open: bool = False,
                   high_open: bool = False) -> None:

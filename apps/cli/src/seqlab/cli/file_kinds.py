@@ -22,6 +22,7 @@ NGRAM_NPZ = "seqlab n-gram model (.npz)"
 WORD2VEC = "word2vec vectors file"
 TOKENIZER = "seqlab tokenizer"
 METRICS = "seqlab metrics log"
+HTML_PAGE = "seqlab HTML page"
 
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000
@@ -107,6 +108,11 @@ def tokenizer_type(path: Path) -> str | None:
     return None
 
 
+def is_html_page(path: Path) -> bool:
+    """A page seqlab wrote: its head names seqlab as the generator."""
+    return b'<meta name="generator" content="seqlab">' in _peek(path, 1 << 12)
+
+
 def is_metrics_log(path: Path) -> bool:
     """A JSON-lines file whose first record is a seqlab training or validation record."""
     first = _peek(path, 1 << 14).split(b"\n", 1)[0]
@@ -134,4 +140,6 @@ def kind_of(path: Path) -> str | None:
         return TOKENIZER
     if is_metrics_log(path):
         return METRICS
+    if is_html_page(path):
+        return HTML_PAGE
     return None

@@ -107,6 +107,7 @@ def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, An
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="seqlab">
 <title>{html.escape(title)}</title>
 <style>{STYLE}</style>
 </head>

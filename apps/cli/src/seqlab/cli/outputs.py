@@ -49,6 +49,7 @@ TOKENIZER = OutputKind("a tokenizer", (".json",), frozenset({file_kinds.TOKENIZE
 TRAINING_STATE = OutputKind("a training state", (".safetensors",),
                             frozenset({file_kinds.TRAINING_STATE}))
 METRICS = OutputKind("a metrics log", (".jsonl",), frozenset({file_kinds.METRICS}))
+HTML_PAGE = OutputKind("an HTML page", (".html", ".htm"), frozenset({file_kinds.HTML_PAGE}))
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import EXIT_USAGE, CliError, require_output_path, require_range
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_range
 from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
+from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
 from seqlab.cli.threads import set_threads
 
 
@@ -42,6 +43,7 @@ def inspect(
     steps: int = typer.Option(DEFAULT_STEPS, "--train-steps",
                               help="Training steps of the default model (no MODEL)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the default model."),
+    force: bool = force_option(),
 ) -> None:
     """See inside a recurrent model: states and gates of every unit over your text.
 
@@ -59,7 +61,7 @@ def inspect(
     if gate is not None and state is not None:
         raise CliError("give --gate or --state, not both", code=EXIT_USAGE)
     if html_out is not None:
-        require_output_path(html_out, "--html")
+        check_output(html_out, HTML_PAGE, [model_path, file], force=force, option="--html")
     output = Output(as_json=as_json)
     set_threads(None)
     content, source = read_text(text, file)
