@@ -79,8 +79,9 @@ class ProjectedLayer(Function):
     or a (R, G*H) table read at rows `ids` (T, N)."""
 
     @staticmethod
-    def forward(ctx, xg, h0, c0, w_hh, b_hh, mode, ids):
-        out, h_n, c_n, saved = ops.projected_forward(mode, xg, h0, c0, w_hh, b_hh, ids=ids)
+    def forward(ctx, xg, h0, c0, w_hh, b_hh, mode, ids, lengths, reverse):
+        out, h_n, c_n, saved = ops.projected_forward(mode, xg, h0, c0, w_hh, b_hh, lengths,
+                                                     reverse, ids)
         ctx.save_for_backward(saved)
         return (out, h_n, c_n) if mode == "lstm" else (out, h_n)
 
@@ -89,14 +90,16 @@ class ProjectedLayer(Function):
         (saved,) = ctx.saved_tensors
         d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(saved, d_out, d_hn,
                                                               d_cn[0] if d_cn else None)
-        return d_xg, dh0, dc0, dw_hh, db_hh, None, None
+        return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None
 
 
 def run_projected(mode: str, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
-                  b_hh: Tensor | None, ids: np.ndarray | None = None):
-    """Layer 0 over a given input projection (or table rows `ids`); returns (out, h_n, c_n)."""
+                  b_hh: Tensor | None, ids: np.ndarray | None = None,
+                  lengths: np.ndarray | None = None, reverse: bool = False):
+    """One direction of one layer over a given input projection (or table rows `ids`);
+    returns (out, h_n, c_n)."""
     gru_bias = b_hh if mode == "gru" else None
     if mode == "lstm":
-        return ProjectedLayer.apply(xg, h0, c0, w_hh, None, mode, ids)
-    out, h_n = ProjectedLayer.apply(xg, h0, None, w_hh, gru_bias, mode, ids)
+        return ProjectedLayer.apply(xg, h0, c0, w_hh, None, mode, ids, lengths, reverse)
+    out, h_n = ProjectedLayer.apply(xg, h0, None, w_hh, gru_bias, mode, ids, lengths, reverse)
     return out, h_n, None

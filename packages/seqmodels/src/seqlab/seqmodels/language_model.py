@@ -27,7 +27,6 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
-from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 
@@ -172,28 +171,16 @@ class LanguageModel(Module):
             raise ValueError(f"tokens must be (T, N) token ids, got shape {ids.shape}")
         if state is not None:
             state = tuple(map(_as_tensor, state)) if isinstance(state, tuple) else _as_tensor(state)
-        if self._folds_embedding(ids):
-            output, state = self.rnn.forward_projected(self._input_table(), state, ids)
-        else:
-            output, state = self.rnn(self.drop(self.embedding(ids)), state)
+        # with no dropout on the embeddings the stack sees the embedding's own output and,
+        # for a small vocabulary, reads layer 0's projection from a (V, G*H) table
+        output, state = self.rnn(self.drop(self.embedding(ids)), state)
         return self.decoder(self.drop(output)), state
 
     def _folds_embedding(self, ids: np.ndarray) -> bool:
-        """Whether layer 0's input projection is gathered from a (V, G*H) table: on the fused
-        unidirectional path, with no dropout on the embeddings, when the vocabulary is smaller
-        than the batch of tokens (char and small BPE vocabularies)."""
-        rnn = self.rnn
+        """Whether layer 0's input projection is gathered from a (V, G*H) table: with no
+        dropout on the embeddings, when the stack reads tables for this many tokens."""
         no_dropout = not self.training or self.drop.p == 0
-        return rnn.fused and not rnn.bidirectional and no_dropout and self.vocab_size < ids.size
-
-    def _input_table(self) -> Tensor:
-        """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H): one (V, E) x
-        (E, G*H) GEMM instead of a (T*N, E) one; the stack reads its rows at the token ids and
-        its backward adds into V rows."""
-        w_ih, _, b_ih, b_hh = self.rnn.layer_weights(0, 0)
-        bias = b_ih if b_ih is None or self.rnn.mode == "gru" else b_ih + b_hh
-        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
-        return F.linear(self.embedding.weight, w_ih, bias)
+        return no_dropout and self.rnn.reads_embedding_table(self.vocab_size, ids.size)
 
     def _token_ids(self, tokens: Any) -> np.ndarray:
         ids = np.asarray(tokens.data if isinstance(tokens, Tensor) else tokens)

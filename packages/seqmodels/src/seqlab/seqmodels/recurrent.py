@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import Tensor, as_generator, cat, stack, zeros
+from seqlab.autograd import Tensor, as_generator, cat, stack, where, zeros
 from seqlab.autograd.nn import Module
+from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels import composed
 from seqlab.seqmodels.cells import GATES, uniform_parameter
 
@@ -110,10 +111,17 @@ class RNNBase(Module):
         return h0, c0
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
-        """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them."""
+        """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them.
+
+        When `x` is, unchanged, the output of an `Embedding` (or `F.embedding`) over fewer
+        symbols than it has tokens, layer 0 reads its input projection from a per-symbol
+        table E @ W_ih^T + b (V, G*H) at the token ids instead of projecting every embedded
+        token: the same outputs and gradients, for whoever composed the two.
+        """
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
+        table = self._embedding_table(x)
         if unbatched:
             x = x.unsqueeze(1)
         elif self.batch_first:
@@ -123,7 +131,11 @@ class RNNBase(Module):
         steps, batch = x.shape[0], x.shape[1]
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
-        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [])
+        if table is not None:
+            weight, ids, padding_idx = table
+            ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
+            table = (weight, ids, padding_idx)
+        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
         if unbatched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None
@@ -131,18 +143,58 @@ class RNNBase(Module):
             out = out.transpose(0, 1)
         return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
 
+    def reads_embedding_table(self, symbols: int, tokens: int) -> bool:
+        """Whether layer 0 reads an embedding's per-symbol input table rather than projecting
+        its output: on the fused path, when the symbols are fewer than the tokens."""
+        return self.fused and symbols < tokens
+
+    def _embedding_table(self, x: Tensor):
+        """(weight, ids, padding_idx) of the embedding `x` came from when layer 0 should read
+        its table (ids laid out as `x`), else None."""
+        source = F.embedding_source(x)
+        if source is None:
+            return None
+        weight, ids, _ = source
+        if (ids.shape != tuple(x.shape[:-1]) or weight.dtype != self.dtype
+                or not self.reads_embedding_table(weight.shape[0], ids.size)):
+            return None
+        return source
+
+    def _input_table(self, table, layer_weights) -> Tensor:
+        """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H) (GRU: + b_ih
+        only; b_hh sits in its reset gate): one (V, E) x (E, G*H) GEMM instead of a (T*N, E)
+        one; the loop reads its rows at the token ids and its backward adds into V rows."""
+        weight, _, padding_idx = table
+        w_ih, _, b_ih, b_hh = layer_weights
+        bias = b_ih if b_ih is None or self.mode == "gru" else b_ih + b_hh
+        if padding_idx is not None and weight.requires_grad:
+            # the padding row gets no gradient, as through the embedding itself
+            keep = (np.arange(weight.shape[0]) != padding_idx)[:, None]
+            weight = where(keep, weight, weight.detach())
+        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
+        return F.linear(weight, w_ih, bias)
+
     def _run_layers(self, layer_input, h0, c0, lengths, first_layer: int, h_finals: list,
-                    c_finals: list):
-        """Layers `first_layer`.. over (T, N, F) input; finals of earlier layers come in lists."""
+                    c_finals: list, table=None):
+        """Layers `first_layer`.. over (T, N, F) input; finals of earlier layers come in lists.
+        With `table` (weight, ids (T, N), padding_idx), layer 0 reads an embedding's table."""
         for layer in range(first_layer, self.num_layers):
             if layer and self.dropout and self.training:
                 layer_input = self._dropout(layer_input)
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
-                out, h_n, c_n = self._run_direction(
-                    layer_input, h0[index], c0[index] if c0 is not None else None,
-                    self.layer_weights(layer, direction), lengths, reverse=bool(direction))
+                weights = self.layer_weights(layer, direction)
+                h0_part, c0_part = h0[index], c0[index] if c0 is not None else None
+                if layer == 0 and table is not None:
+                    from seqlab.seqmodels import fused
+
+                    out, h_n, c_n = fused.run_projected(
+                        self.mode, self._input_table(table, weights), h0_part, c0_part,
+                        weights[1], weights[3], table[1], lengths, bool(direction))
+                else:
+                    out, h_n, c_n = self._run_direction(layer_input, h0_part, c0_part, weights,
+                                                        lengths, reverse=bool(direction))
                 outputs.append(out)
                 h_finals.append(h_n)
                 c_finals.append(c_n)

@@ -9,96 +9,21 @@ Shapes: x (T, N, F), states (N, H), w_ih (G*H, F), w_hh (G*H, H), biases (G*H,) 
 lengths (N,) ints in [1, T] or None (all T); outputs at the original time index in both directions.
 """
 
-import contextlib
-import ctypes
-import ctypes.util
-import functools
-import os
-import threading
 from typing import NamedTuple
 
 import numpy as np
+
+from seqlab.autograd.threads import matmul, matmuls, run_team, seqlab_computing, team_size
 
 from .embedding import embedding_backward
 from .recurrent_blas import transposed
 from .recurrent_gru import gru_backward, gru_forward
 from .recurrent_lstm import lstm_backward_part, lstm_forward_part
 from .recurrent_rnn import rnn_backward, rnn_forward
-from .thread_team import matmul, matmuls, run_team, team_size
 from .unit_blocks import gate_rows, line_aligned, unit_block
 
 Array = np.ndarray
 _FLOAT_TYPES = (np.float32, np.float64)
-
-
-def retain_freed_memory() -> bool:
-    """Make glibc keep freed large blocks for reuse instead of unmapping them; False if not glibc.
-
-    A training step allocates tens of MB of activations and frees them at the end; by default
-    glibc returns such blocks to the OS, so the next step page-faults them back in, which costs
-    ~2.5 us per 4 KiB page on a VM (measured: 8 x 4 MB alloc + fill 20 ms, 0.9 ms with this).
-    Process-wide: resident memory stays at its peak instead of shrinking between steps.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        mallopt = ctypes.CDLL(name).mallopt
-    except (OSError, AttributeError):  # not glibc (musl, macOS)
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    # 32 MiB is glibc's largest mmap threshold; blocks above it are still mapped per allocation
-    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 1 << 30))
-
-
-retain_freed_memory()
-
-
-@functools.cache
-def _loop_blas_libraries() -> tuple:
-    """threadpoolctl controllers of the BLAS the jitted loops call (scipy's), not numpy's."""
-    import scipy.linalg.cython_blas  # noqa: F401  (loads the library before it is looked for)
-    from threadpoolctl import ThreadpoolController
-
-    return tuple(
-        library
-        for library in ThreadpoolController().select(user_api="blas").lib_controllers
-        if "scipy.libs" in library.filepath.split(os.sep)
-        or os.sep + "scipy" + os.sep in library.filepath
-    )
-
-
-_loop_threads_lock = threading.Lock()
-_loop_threads_users = [0, {}]  # loops running now, thread counts to restore after the last
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """Run the per-step GEMMs of a time loop on one BLAS thread; numpy's big GEMMs keep theirs.
-
-    A step's GEMM is 4-70 MFLOP: splitting it across threads costs a wake-up and a barrier per
-    step, which on a busy machine stalls for milliseconds (measured on 2 loaded cores: LSTM
-    H=128-512 layer fwd+bwd 1.3-1.5x faster with the loop's BLAS on one thread). numba calls
-    scipy's BLAS and numpy its own, so only the former is limited. Counted, so loops run from
-    several Python threads (the kernels release the GIL) restore the setting once, at the end.
-    """
-    libraries = _loop_blas_libraries()
-    with _loop_threads_lock:
-        if _loop_threads_users[0] == 0:
-            _loop_threads_users[1] = {lib: lib.num_threads for lib in libraries}
-            for library, threads in _loop_threads_users[1].items():
-                if threads != 1:
-                    library.set_num_threads(1)
-        _loop_threads_users[0] += 1
-    try:
-        yield
-    finally:
-        with _loop_threads_lock:
-            _loop_threads_users[0] -= 1
-            if _loop_threads_users[0] == 0:
-                for library, threads in _loop_threads_users[1].items():
-                    if threads != 1:
-                        library.set_num_threads(threads)
 
 
 class LayerSaved(NamedTuple):
@@ -395,7 +320,7 @@ def projected_forward(mode: str, xg: Array, h0: Array, c0: Array | None, w_hh: A
     lengths = check_lengths(lengths, steps, batch)
     h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
     table_rows = xg.shape[0] if ids is not None else 0
-    with _one_blas_thread():
+    with seqlab_computing():
         if mode == "lstm":
             out, h_n, c_n, *activations = _lstm_forward(
                 xg, h0, np.ascontiguousarray(c0, dtype=xg.dtype), w_hh, lengths, bool(reverse),
@@ -429,7 +354,7 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     dtype = acts[0].dtype
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
-    with _one_blas_thread():
+    with seqlab_computing():
         if mode == "lstm":
             d_xg, dh0, dc0, dw_hh, d_table = _lstm_backward(
                 acts, saved, d_out, d_hn, _grad_or_zeros(d_cn, (batch, hidden), dtype),
