@@ -25,8 +25,8 @@ os.environ.pop("OPENBLAS_L2_SIZE", None)
 import numpy as np
 
 from seqlab.autograd import set_num_threads
-from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.threads import seqlab_computing
+from seqlab.seqmodels import recurrent_ops as ops
 
 STEPS, BATCH = 64, 32
 

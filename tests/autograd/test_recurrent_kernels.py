@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_step
 from seqlab.autograd.kernels.recurrent_lstm import lstm_step
 from seqlab.autograd.kernels.recurrent_rnn import rnn_step
+from seqlab.seqmodels import recurrent_ops as ops
 
 KINDS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}

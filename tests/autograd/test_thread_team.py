@@ -13,11 +13,11 @@ from numba import njit
 
 from seqlab.autograd import Tensor
 from seqlab.autograd import threads as thread_team
-from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
 from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, max_parts, unit_block
 from seqlab.autograd.nn import Module
+from seqlab.seqmodels import recurrent_ops as ops
 
 
 @njit(nogil=True)
