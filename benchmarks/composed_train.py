@@ -16,6 +16,8 @@ Adam(2e-3), zero_grad.
 - `infer-b32` / `infer-b1`: forward of Embedding(65, 256) -> LSTM(256, 256, 2) -> Linear under
   no_grad, batch 32 x 64 and 1 x 64.
 
+Memory: each worker prints its peak resident memory and how far the peak rose above its
+resident memory after imports (run one configuration per call to read it per configuration).
 Rates are tokens per second, medians over each round's timed steps, then over rounds; rounds
 alternate seqlab and PyTorch processes (short rounds suit a shared machine: compare the ratio).
 
@@ -232,7 +234,8 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     """Time every configuration on one library in this process."""
     chars, vocabulary = load_corpus(Path(args.corpus))
     runner_class = TorchRunner if side == "torch" else SeqlabRunner
-    results = {"configs": {}}
+    library_info(side)  # imports the library first: memory growth is the models' and steps'
+    results = {"configs": {}, "rss_before_mib": resident_mib()}
     for config in args.configs.split(","):
         spec = describe(config)
         vocab = WORD_VOCAB if spec["kind"] == "word" else len(vocabulary)
@@ -250,6 +253,17 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     results["library"] = library_info(side)
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
+
+
+def resident_mib() -> float:
+    """This process's resident memory now, MiB (after imports, before any model)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
@@ -301,7 +315,9 @@ def main() -> None:
         print(f"\n== OMP_NUM_THREADS={threads}")
         for side in ("seqlab", "torch"):
             rss = max(r["peak_rss_mib"] for r in rounds[side])
-            print(f"  {side}: {rounds[side][0]['library']}; worker peak RSS {rss:.0f} MiB")
+            growth = max(r["peak_rss_mib"] - r["rss_before_mib"] for r in rounds[side])
+            print(f"  {side}: {rounds[side][0]['library']}; worker peak RSS {rss:.0f} MiB, "
+                  f"{growth:.0f} MiB above its RSS after imports")
         print(f"{'config':<16} {'seqlab tok/s':>12} {'torch tok/s':>12} {'ratio':>6} "
               f"{'target':>6}")
         for config in args.configs.split(","):
