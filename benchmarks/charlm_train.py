@@ -219,23 +219,19 @@ def profile_phases(cell: str, hidden: int, layers: int, steps: int, warmup: int,
                    corpus: Path) -> None:
     """Print seqlab's median time per phase of a training step (ms and % of the step)."""
     from seqlab.autograd import engine
-    from seqlab.autograd.kernels import recurrent_ops
     from seqlab.autograd.nn.functions.cross_entropy import SoftmaxCrossEntropy
     from seqlab.autograd.nn.functions.embedding import EmbeddingLookup
     from seqlab.autograd.nn.functions.linear import LinearMap
-    from seqlab.seqmodels import fused
+    from seqlab.seqmodels import fused, recurrent_ops
 
     timer = PhaseTimer()
-    layer_function = {"lstm": fused.LSTMLayer, "gru": fused.GRULayer, "rnn": fused.RNNLayer}[cell]
-    for owner, label in ((EmbeddingLookup, "embedding"), (layer_function, "stack"),
+    for owner, label in ((EmbeddingLookup, "embedding"), (fused.RecurrentLayer, "stack"),
                          (fused.ProjectedLayer, "stack (layer 0)"),
                          (LinearMap, "linear"), (SoftmaxCrossEntropy, "cross-entropy")):
         timer.patch_static(owner, "forward", f"fwd {label}")
         timer.patch_static(owner, "backward", f"bwd {label}")
-    kernel = {"lstm": "_lstm", "gru": "gru", "rnn": "rnn"}[cell]
     for attribute, label in (("_input_projection", "fwd stack: input GEMM"),
-                             (f"{kernel}_forward", "fwd stack: time loop"),
-                             (f"{kernel}_backward", "bwd stack: time loop"),
+                             ("projected_forward", "fwd stack: time loop"),
                              ("projected_backward", "bwd stack: loop + dW_hh"),
                              ("_input_grads", "bwd stack: dx, dW_ih GEMMs")):
         setattr(recurrent_ops, attribute, timer.wrap(label, getattr(recurrent_ops, attribute)))

@@ -2,7 +2,7 @@
 
 The loops alone (no input projection or weight-gradient GEMMs), batch 32 x 64 steps, float32,
 medians of --repeats calls back to back; a team of 2 splits the hidden units between two nogil
-kernels that meet at a barrier every step (see seqlab.autograd.kernels.thread_team). Checks
+kernels that meet at a barrier every step (see seqlab.autograd.threads). Checks
 that both give the same results first. The other side of the ratio is seqlab itself on one
 thread: PyTorch's loop is not separable from its layer (see recurrent_kernels.py for that).
 
@@ -25,7 +25,8 @@ os.environ.pop("OPENBLAS_L2_SIZE", None)
 import numpy as np
 
 from seqlab.autograd import set_num_threads
-from seqlab.autograd.kernels import recurrent_ops as ops
+from seqlab.autograd.threads import seqlab_computing
+from seqlab.seqmodels import recurrent_ops as ops
 
 STEPS, BATCH = 64, 32
 
@@ -53,7 +54,7 @@ def time_size(hidden: int, repeats: int, rng: np.random.Generator) -> list[float
         forward = ops._lstm_forward(xg, h0, c0, w_hh, lengths, False, parts)
         backward = ops._lstm_backward(forward[3:], saved, d_out, h0, c0, parts)
         results.append([*forward, *backward])
-        with ops._one_blas_thread():
+        with seqlab_computing():
             times.append(median_ms(
                 lambda parts=parts: ops._lstm_forward(xg, h0, c0, w_hh, lengths, False, parts),
                 repeats))

@@ -74,7 +74,7 @@ def seqlab_tasks(threads):
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS numba calls, to name its core)
 
     from seqlab.autograd import set_num_threads
-    from seqlab.autograd.kernels import recurrent_ops as ops
+    from seqlab.seqmodels import recurrent_ops as ops
 
     set_num_threads(threads)
     from seqlab.autograd.kernels.recurrent_lstm import lstm_step

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from seqlab.autograd import Tensor
-from seqlab.autograd.kernels import thread_team
+from seqlab.autograd import threads as thread_team
 from seqlab.autograd.optim import Adam, AdamW
 from seqlab.autograd.optim import adam as adam_module
 

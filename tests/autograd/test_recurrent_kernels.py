@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab.autograd.kernels import recurrent_ops as ops
 from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_step
 from seqlab.autograd.kernels.recurrent_lstm import lstm_step
 from seqlab.autograd.kernels.recurrent_rnn import rnn_step
+from seqlab.seqmodels import recurrent_ops as ops
 
 KINDS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
@@ -411,21 +411,3 @@ def test_transposed_is_a_contiguous_copy_of_the_transpose(dtype, shape):
         got = transposed(source)
         assert got.flags.c_contiguous and got.dtype == dtype
         np.testing.assert_array_equal(got, source.T)
-
-
-def test_time_loops_run_one_blas_thread_and_restore_the_setting():
-    libraries = ops._loop_blas_libraries()
-    if not libraries:
-        pytest.skip("no scipy BLAS found by threadpoolctl")
-    before = [library.num_threads for library in libraries]
-    try:
-        for library in libraries:
-            library.set_num_threads(2)
-        with ops._one_blas_thread():
-            with ops._one_blas_thread():  # nested (another Python thread's loop)
-                assert [library.num_threads for library in libraries] == [1] * len(libraries)
-            assert [library.num_threads for library in libraries] == [1] * len(libraries)
-        assert [library.num_threads for library in libraries] == [2] * len(libraries)
-    finally:
-        for library, threads in zip(libraries, before):
-            library.set_num_threads(threads)

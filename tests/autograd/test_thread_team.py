@@ -2,6 +2,7 @@
 split by rows, each against the one-thread result; and `set_num_threads`."""
 
 import itertools
+import os
 import subprocess
 import sys
 import threading
@@ -10,11 +11,13 @@ import numpy as np
 import pytest
 from numba import njit
 
-from seqlab.autograd.kernels import recurrent_ops as ops
+from seqlab.autograd import Tensor
+from seqlab.autograd import threads as thread_team
 from seqlab.autograd.kernels import recurrent_reference as reference
-from seqlab.autograd.kernels import thread_team
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
 from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, max_parts, unit_block
+from seqlab.autograd.nn import Module
+from seqlab.seqmodels import recurrent_ops as ops
 
 
 @njit(nogil=True)
@@ -227,26 +230,74 @@ def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
         thread_team.set_num_threads(bad)
 
 
-def test_set_num_threads_gives_blas_one_thread_and_splits_loops():
-    # in a fresh process: the setting is process-wide
-    code = (
-        "from threadpoolctl import threadpool_info\n"
-        "from seqlab.autograd import get_num_threads, set_num_threads\n"
-        "from seqlab.autograd.kernels import thread_team\n"
-        "assert get_num_threads() is None and thread_team.team_size(128) == 1\n"
-        "set_num_threads(2)\n"
-        "assert get_num_threads() == 2\n"
-        "assert {i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'} == {1}\n"
-        "print(thread_team.team_size(128), thread_team.team_size(40))\n"
-    )
+def _fresh_process(code: str, environment: dict[str, str]) -> list[str]:
+    """The words `code` prints, run by this Python in a fresh process with `environment` added
+    to (or, for "", removed from) os.environ."""
+    env = {key: value for key, value in os.environ.items() if key not in environment}
+    env.update({key: value for key, value in environment.items() if value})
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+                          check=False, env=env)
     assert done.returncode == 0, done.stderr
-    cores = min(2, thread_team.usable_cores())
-    assert done.stdout.split() == [str(cores), "1"]
+    return done.stdout.split()
 
 
-@pytest.mark.parametrize("threads", [None, 1, 2, 3])
+_DEFAULTS = (
+    "from threadpoolctl import threadpool_info\n"
+    "import seqlab.seqmodels\n"
+    "from seqlab.autograd import get_num_threads\n"
+    "from seqlab.autograd import threads\n"
+    "blas = sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'})\n"
+    "print(get_num_threads(), threads.team_size(128), threads.team_size(40), *blas)\n"
+)
+
+
+@pytest.mark.parametrize("omp", ["", "1", "2", "3,1", "zero"])
+def test_threads_come_from_the_environment_and_blas_is_left_as_found(omp):
+    # in a fresh process: the default is read at import, as PyTorch does
+    cores = thread_team.usable_cores()
+    threads = int(omp.split(",")[0]) if omp[:1].isdigit() else cores
+    # OpenBLAS reads OMP_NUM_THREADS itself (at most one thread per core), as it found it
+    blas = min(threads, cores)
+    words = _fresh_process(_DEFAULTS, {"OMP_NUM_THREADS": omp, "OPENBLAS_NUM_THREADS": ""})
+    assert words == [str(threads), str(min(threads, cores, 4)), "1", str(blas)]
+
+
+def test_set_num_threads_overrides_the_environment():
+    code = "from seqlab.autograd import set_num_threads\nset_num_threads(1)\n" + _DEFAULTS
+    words = _fresh_process(code, {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": ""})
+    assert words[:3] == ["1", "1", "1"]
+
+
+def test_blas_has_one_thread_while_seqlab_computes_and_the_users_setting_after():
+    libraries = thread_team._blas_libraries()
+    if not libraries:
+        pytest.skip("no BLAS found by threadpoolctl")
+    before = [library.num_threads for library in libraries]
+    seen = []
+
+    class Probe(Module):
+        def forward(self, x):
+            seen.append([library.num_threads for library in libraries])
+            return x * 2.0
+
+    try:
+        for library in libraries:
+            library.set_num_threads(2)
+        with thread_team.seqlab_computing():
+            with thread_team.seqlab_computing():  # nested (another Python thread's call)
+                assert [library.num_threads for library in libraries] == [1] * len(libraries)
+            assert [library.num_threads for library in libraries] == [1] * len(libraries)
+        assert [library.num_threads for library in libraries] == [2] * len(libraries)
+        x = Tensor(np.ones(3), requires_grad=True)
+        Probe()(x).sum().backward()
+        assert seen == [[1] * len(libraries)]
+        assert [library.num_threads for library in libraries] == [2] * len(libraries)
+    finally:
+        for library, threads in zip(libraries, before):
+            library.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("sizes", [[10], [3, 0, 17, 5], [1, 1, 1, 1, 1, 1, 1]])
 def test_for_ranges_covers_every_position_once(monkeypatch, threads, sizes):
     monkeypatch.setattr(thread_team, "_threads", threads)

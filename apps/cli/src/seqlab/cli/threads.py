@@ -4,8 +4,11 @@ from __future__ import annotations
 
 
 def set_threads(threads: int | None) -> None:
-    """Train on `threads` threads for the rest of the process (None: every usable core)."""
+    """Train on `threads` threads (None: as seqlab's default, OMP_NUM_THREADS or every usable
+    core), and keep freed activation memory for the next step (the CLI owns its process)."""
     from seqlab.autograd import set_num_threads
-    from seqlab.autograd.kernels.thread_team import usable_cores
+    from seqlab.autograd.memory import retain_freed_memory
 
-    set_num_threads(threads or usable_cores())
+    if threads is not None:
+        set_num_threads(threads)
+    retain_freed_memory()

@@ -11,6 +11,7 @@ import numpy as np
 from seqlab.autograd import engine, function, grad_mode
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.ops import indexing, matmul, reduce, shape
+from seqlab.autograd.threads import seqlab_computing
 
 DEFAULT_DTYPE = np.float32
 
@@ -157,7 +158,8 @@ class Tensor:
                     f"backward(grad=...) got a gradient of shape {grad_array.shape} for an "
                     f"output of shape {self.shape}; they must be equal"
                 )
-        engine.backward(self, grad_array, retain_graph=retain_graph)
+        with seqlab_computing():  # BLAS on one thread while seqlab's own threads compute
+            engine.backward(self, grad_array, retain_graph=retain_graph)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""

@@ -14,8 +14,6 @@ import numpy as np
 from seqlab.autograd import Tensor, as_generator, zeros
 from seqlab.autograd.nn import Module, Parameter
 
-GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
-
 
 def uniform_parameter(shape: tuple[int, ...], bound: float, generator: np.random.Generator,
                       dtype: Any) -> Parameter:

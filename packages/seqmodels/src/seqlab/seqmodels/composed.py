@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd import Tensor, stack, where
-from seqlab.seqmodels.cells import gru_cell, lstm_cell, rnn_cell
+from seqlab.seqmodels.cell_kinds import CellKind
 
 
-def run_direction(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple,
+def run_direction(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple,
                   lengths: np.ndarray | None, reverse: bool):
     """Run one direction of one layer over (T, N, F) input; returns (out, h_n, c_n).
 
@@ -24,13 +24,7 @@ def run_direction(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: 
     outputs: list[Tensor | None] = [None] * steps
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     for t in order:
-        if mode == "lstm":
-            h_next, c_next = lstm_cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
-        elif mode == "gru":
-            h_next, c_next = gru_cell(x[t], h, w_ih, w_hh, b_ih, b_hh), None
-        else:
-            nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
-            h_next, c_next = rnn_cell(x[t], h, w_ih, w_hh, b_ih, b_hh, nonlinearity), None
+        h_next, c_next = kind.cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
         if lengths is None:
             h, c = h_next, c_next
             outputs[t] = h_next

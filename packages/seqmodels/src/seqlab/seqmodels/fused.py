@@ -1,77 +1,48 @@
-"""The fused path: each (layer, direction) is one autograd Function whose time loops run in
-Numba kernels (seqlab.autograd.kernels.recurrent_ops): one GEMM projects all inputs before the
-loop, only `h @ W_hh^T` runs per step, and the weight gradients are one GEMM each after it."""
+"""The fused path: each (layer, direction) is one autograd Function whose time loop runs in Numba
+kernels (`recurrent_ops` around `recurrent_loops`): one GEMM projects all inputs before the
+loop, only `h @ W_hh^T` runs per step, and the weight gradients are one GEMM each after it. One
+Function serves every cell kind (`cell_kinds`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from seqlab.autograd import Context, Function, Tensor
-from seqlab.autograd.kernels import recurrent_ops as ops
+from seqlab.seqmodels import recurrent_ops as ops
+from seqlab.seqmodels.cell_kinds import CellKind
 
 
-def _bias_grads(ctx: Context, db_ih, db_hh):
-    return (db_ih if ctx.needs_input_grad[5] else None,
-            db_hh if ctx.needs_input_grad[6] else None)
+def _outputs(kind: CellKind, out, h_n, c_n):
+    return (out, h_n, c_n) if kind.has_cell_state else (out, h_n)
 
 
-class LSTMLayer(Function):
+class RecurrentLayer(Function):
+    """One direction of one layer of any kind over its input x (T, N, F)."""
+
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
-        out, h_n, c_n, saved = ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                                      lengths, reverse)
+    def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, kind, lengths, reverse):
+        out, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
+                                                 lengths, reverse)
         ctx.save_for_backward(saved)
-        return out, h_n, c_n
+        return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
-    def backward(ctx, d_out, d_hn, d_cn):
+    def backward(ctx: Context, d_out, d_hn, *d_cn):
         (saved,) = ctx.saved_tensors
-        dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.lstm_layer_backward(saved, d_out, d_hn,
-                                                                           d_cn)
-        return (dx, dh0, dc0, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
+        dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.layer_backward(
+            saved, d_out, d_hn, d_cn[0] if d_cn else None, need_input_grad=ctx.needs_input_grad[0])
+        db_ih = db_ih if ctx.needs_input_grad[5] else None
+        db_hh = db_hh if ctx.needs_input_grad[6] else None
+        return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, None, None, None
 
 
-class GRULayer(Function):
-    @staticmethod
-    def forward(ctx, x, h0, unused_c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
-        out, h_n, saved = ops.gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
-        ctx.save_for_backward(saved)
-        return out, h_n
-
-    @staticmethod
-    def backward(ctx, d_out, d_hn):
-        (saved,) = ctx.saved_tensors
-        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = ops.gru_layer_backward(saved, d_out, d_hn)
-        return (dx, dh0, None, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
-
-
-class RNNLayer(Function):
-    @staticmethod
-    def forward(ctx, x, h0, nonlinearity, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
-        out, h_n, saved = ops.rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse,
-                                                nonlinearity)
-        ctx.save_for_backward(saved)
-        return out, h_n
-
-    @staticmethod
-    def backward(ctx, d_out, d_hn):
-        (saved,) = ctx.saved_tensors
-        dx, dh0, dw_ih, dw_hh, db_ih, db_hh = ops.rnn_layer_backward(saved, d_out, d_hn)
-        return (dx, dh0, None, dw_ih, dw_hh, *_bias_grads(ctx, db_ih, db_hh), None, None)
-
-
-def run_direction(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple,
+def run_direction(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | None, weights: tuple,
                   lengths: np.ndarray | None, reverse: bool):
-    """One direction of one layer through its fused Function; returns (out, h_n, c_n)."""
+    """One direction of one layer through the fused Function; returns (out, h_n, c_n)."""
     w_ih, w_hh, b_ih, b_hh = weights
-    if mode == "lstm":
-        return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
-    if mode == "gru":
-        out, h_n = GRULayer.apply(x, h0, None, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
-        return out, h_n, None
-    nonlinearity = "tanh" if mode == "rnn_tanh" else "relu"
-    out, h_n = RNNLayer.apply(x, h0, nonlinearity, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
-    return out, h_n, None
+    outputs = RecurrentLayer.apply(x, h0, c0 if kind.has_cell_state else None, w_ih, w_hh, b_ih,
+                                   b_hh, kind, lengths, reverse)
+    return outputs if kind.has_cell_state else (*outputs, None)
 
 
 class ProjectedLayer(Function):
@@ -79,24 +50,26 @@ class ProjectedLayer(Function):
     or a (R, G*H) table read at rows `ids` (T, N)."""
 
     @staticmethod
-    def forward(ctx, xg, h0, c0, w_hh, b_hh, mode, ids):
-        out, h_n, c_n, saved = ops.projected_forward(mode, xg, h0, c0, w_hh, b_hh, ids=ids)
+    def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
+        out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
+                                                     reverse, ids)
         ctx.save_for_backward(saved)
-        return (out, h_n, c_n) if mode == "lstm" else (out, h_n)
+        return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
-    def backward(ctx, d_out, d_hn, *d_cn):
+    def backward(ctx: Context, d_out, d_hn, *d_cn):
         (saved,) = ctx.saved_tensors
         d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(saved, d_out, d_hn,
                                                               d_cn[0] if d_cn else None)
-        return d_xg, dh0, dc0, dw_hh, db_hh, None, None
+        return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None
 
 
-def run_projected(mode: str, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
-                  b_hh: Tensor | None, ids: np.ndarray | None = None):
-    """Layer 0 over a given input projection (or table rows `ids`); returns (out, h_n, c_n)."""
-    gru_bias = b_hh if mode == "gru" else None
-    if mode == "lstm":
-        return ProjectedLayer.apply(xg, h0, c0, w_hh, None, mode, ids)
-    out, h_n = ProjectedLayer.apply(xg, h0, None, w_hh, gru_bias, mode, ids)
-    return out, h_n, None
+def run_projected(kind: CellKind, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
+                  b_hh: Tensor | None, ids: np.ndarray | None = None,
+                  lengths: np.ndarray | None = None, reverse: bool = False):
+    """One direction of one layer over a given input projection (or table rows `ids`);
+    returns (out, h_n, c_n)."""
+    loop_bias = b_hh if kind.hh_bias_in_loop else None
+    outputs = ProjectedLayer.apply(xg, h0, c0 if kind.has_cell_state else None, w_hh,
+                                   loop_bias, kind, ids, lengths, reverse)
+    return outputs if kind.has_cell_state else (*outputs, None)

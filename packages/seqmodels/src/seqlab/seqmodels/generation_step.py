@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqlab.autograd.kernels import gru_step, lstm_step, rnn_step
+from seqlab.seqmodels.cell_kinds import CellKind
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class LayerWeights:
 class GenerationPlan:
     """The weights one generation run reads, laid out for the per-token step."""
 
-    mode: str
+    kind: CellKind
     embedding: np.ndarray
     layers: tuple[LayerWeights, ...]
     decoder_t: np.ndarray  # (H, V)
@@ -44,32 +44,29 @@ class GenerationPlan:
             gates = w_hh.shape[0]
             b_ih = np.zeros(gates, dtype) if b_ih is None else b_ih
             b_hh = np.zeros(gates, dtype) if b_hh is None else b_hh
-            bias = b_ih if stack.mode == "gru" else b_ih + b_hh
+            bias = stack.kind.projection_bias(b_ih, b_hh)
             layers.append(LayerWeights(np.ascontiguousarray(w_ih.T), bias.copy(),
                                        np.ascontiguousarray(w_hh.T), b_hh.copy()))
         decoder = model.decoder
         bias = decoder.bias.data if decoder.bias is not None else \
             np.zeros(decoder.weight.shape[0], dtype)
-        return cls(stack.mode, model.embedding.weight.data.copy(), tuple(layers),
+        return cls(stack.kind, model.embedding.weight.data.copy(), tuple(layers),
                    np.ascontiguousarray(decoder.weight.data.T), bias.copy())
 
     def step(self, token: int, hidden: tuple[np.ndarray, ...]):
         """Feed one token; returns (new hidden (h,) or (h, c) each (L, 1, H), logprobs (V,))."""
         h_all = hidden[0]
-        c_all = hidden[1] if self.mode == "lstm" else None
+        c_all = hidden[1] if self.kind.has_cell_state else None
         x = self.embedding[token : token + 1]
         new_h = np.empty_like(h_all)
         new_c = np.empty_like(c_all) if c_all is not None else None
         for index, weights in enumerate(self.layers):
             xg = x @ weights.w_ih_t
             xg += weights.bias
-            if self.mode == "lstm":
-                h, c = lstm_step(xg, h_all[index], c_all[index], weights.w_hh_t)
+            h, c = self.kind.step(xg, h_all[index], None if c_all is None else c_all[index],
+                                  weights.w_hh_t, weights.b_hh)
+            if c is not None:
                 new_c[index] = c
-            elif self.mode == "gru":
-                h = gru_step(xg, h_all[index], weights.w_hh_t, weights.b_hh)
-            else:
-                h = rnn_step(xg, h_all[index], weights.w_hh_t, self.mode == "rnn_relu")
             new_h[index] = h
             x = h
         logits = (x @ self.decoder_t)[0].astype(np.float64)

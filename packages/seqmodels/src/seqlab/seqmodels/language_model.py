@@ -19,7 +19,6 @@ neural and n-gram models share, stepping one token at a time through immutable s
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,37 +26,14 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
-from seqlab.autograd.nn import functional as F
+from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.generation_step import GenerationPlan
-from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
+from seqlab.seqmodels.recurrent import build_stack, fused_available
 
-CELLS = ("lstm", "gru", "rnn", "rnn_relu")
+__all__ = ["CELLS", "LMState", "LanguageModel", "build_stack", "detach_state", "fused_available",
+           "state_arrays"]
 
 State = Any  # Tensor / ndarray (RNN, GRU) or a (h, c) pair of them (LSTM)
-
-
-def fused_available() -> bool:
-    """Whether the fused whole-sequence kernels (`seqlab.seqmodels.fused`) are installed."""
-    return importlib.util.find_spec("seqlab.seqmodels.fused") is not None
-
-
-def build_stack(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                dropout: float = 0.0, bidirectional: bool = False, batch_first: bool = False,
-                dtype: Any = np.float32, generator: Any = None) -> RNNBase:
-    """An LSTM, GRU or RNN stack by name, on the fused path when it is available."""
-    options = {"num_layers": num_layers, "batch_first": batch_first, "dropout": dropout,
-               "bidirectional": bidirectional, "dtype": dtype, "generator": generator}
-    if cell == "lstm":
-        stack = LSTM(input_size, hidden_size, **options)
-    elif cell == "gru":
-        stack = GRU(input_size, hidden_size, **options)
-    elif cell in ("rnn", "rnn_relu"):
-        nonlinearity = "relu" if cell == "rnn_relu" else "tanh"
-        stack = RNN(input_size, hidden_size, nonlinearity=nonlinearity, **options)
-    else:
-        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
-    stack.fused = fused_available()
-    return stack
 
 
 def detach_state(state: State) -> State:
@@ -73,11 +49,6 @@ def state_arrays(state: State) -> tuple[np.ndarray, ...]:
     """The arrays of a state, in order: (h,) or (h, c)."""
     parts = state if isinstance(state, tuple) else (state,)
     return tuple(part.data if isinstance(part, Tensor) else np.asarray(part) for part in parts)
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # tanh form: no overflow warning for large negative inputs
-    return 0.5 * (np.tanh(0.5 * a) + 1.0)
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -112,8 +83,7 @@ class LanguageModel(Module):
                 f"tie_weights needs embedding_dim == hidden_size, got {embedding_dim} and "
                 f"{hidden_size}"
             )
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        self.kind = cell_kind(cell)  # ValueError for an unknown cell
         # One generator for init and every dropout mask: saving its state makes runs resumable.
         self.generator = as_generator(generator)
         self.vocab_size = vocab_size
@@ -161,7 +131,7 @@ class LanguageModel(Module):
     def init_state(self, batch: int) -> State:
         """A zero recurrent state for `batch` sequences: h or (h, c), each (L, N, H)."""
         shape = (self.num_layers, batch, self.hidden_size)
-        if self.cell == "lstm":
+        if self.kind.has_cell_state:
             return Tensor(np.zeros(shape, self.dtype)), Tensor(np.zeros(shape, self.dtype))
         return Tensor(np.zeros(shape, self.dtype))
 
@@ -172,28 +142,16 @@ class LanguageModel(Module):
             raise ValueError(f"tokens must be (T, N) token ids, got shape {ids.shape}")
         if state is not None:
             state = tuple(map(_as_tensor, state)) if isinstance(state, tuple) else _as_tensor(state)
-        if self._folds_embedding(ids):
-            output, state = self.rnn.forward_projected(self._input_table(), state, ids)
-        else:
-            output, state = self.rnn(self.drop(self.embedding(ids)), state)
+        # with no dropout on the embeddings the stack sees the embedding's own output and,
+        # for a small vocabulary, reads layer 0's projection from a (V, G*H) table
+        output, state = self.rnn(self.drop(self.embedding(ids)), state)
         return self.decoder(self.drop(output)), state
 
     def _folds_embedding(self, ids: np.ndarray) -> bool:
-        """Whether layer 0's input projection is gathered from a (V, G*H) table: on the fused
-        unidirectional path, with no dropout on the embeddings, when the vocabulary is smaller
-        than the batch of tokens (char and small BPE vocabularies)."""
-        rnn = self.rnn
+        """Whether layer 0's input projection is gathered from a (V, G*H) table: with no
+        dropout on the embeddings, when the stack reads tables for this many tokens."""
         no_dropout = not self.training or self.drop.p == 0
-        return rnn.fused and not rnn.bidirectional and no_dropout and self.vocab_size < ids.size
-
-    def _input_table(self) -> Tensor:
-        """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H): one (V, E) x
-        (E, G*H) GEMM instead of a (T*N, E) one; the stack reads its rows at the token ids and
-        its backward adds into V rows."""
-        w_ih, _, b_ih, b_hh = self.rnn.layer_weights(0, 0)
-        bias = b_ih if b_ih is None or self.rnn.mode == "gru" else b_ih + b_hh
-        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
-        return F.linear(self.embedding.weight, w_ih, bias)
+        return no_dropout and self.rnn.reads_embedding_table(self.vocab_size, ids.size)
 
     def _token_ids(self, tokens: Any) -> np.ndarray:
         ids = np.asarray(tokens.data if isinstance(tokens, Tensor) else tokens)
@@ -217,7 +175,7 @@ class LanguageModel(Module):
         hidden = state_arrays(state) if state is not None else state_arrays(
             self.init_state(ids.shape[0]))
         h_all = hidden[0]
-        c_all = hidden[1] if self.cell == "lstm" else None
+        c_all = hidden[1] if self.kind.has_cell_state else None
         x = self.embedding.weight.data[ids]
         new_h, new_c = [], []
         for layer in range(self.num_layers):
@@ -229,32 +187,24 @@ class LanguageModel(Module):
         if self.decoder.bias is not None:
             logits += self.decoder.bias.data
         h_out = np.stack(new_h)
-        state_out = (h_out, np.stack(new_c)) if self.cell == "lstm" else h_out
+        state_out = (h_out, np.stack(new_c)) if self.kind.has_cell_state else h_out
         return _log_softmax(logits), state_out
 
     def _cell_step(self, layer: int, x: np.ndarray, h: np.ndarray,
                    c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """One step of one layer through its kind's step kernel (as generation runs it)."""
         w_ih, w_hh, b_ih, b_hh = (None if w is None else w.data
                                   for w in self.rnn.layer_weights(layer, 0))
-        x_proj = x @ w_ih.T
-        h_proj = h @ w_hh.T
-        if b_ih is not None:
-            x_proj += b_ih
-            h_proj += b_hh
-        mode = self.rnn.mode
-        if mode == "lstm":
-            i, f, g, o = np.split(x_proj + h_proj, 4, axis=1)
-            c_next = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-            return _sigmoid(o) * np.tanh(c_next), c_next
-        if mode == "gru":
-            x_r, x_z, x_n = np.split(x_proj, 3, axis=1)
-            h_r, h_z, h_n = np.split(h_proj, 3, axis=1)
-            r = _sigmoid(x_r + h_r)
-            z = _sigmoid(x_z + h_z)
-            n = np.tanh(x_n + r * h_n)
-            return (1 - z) * n + z * h, None
-        pre = x_proj + h_proj
-        return (np.tanh(pre) if mode == "rnn_tanh" else np.maximum(pre, 0)), None
+        kind = self.kind
+        xg = x @ w_ih.T
+        bias = kind.projection_bias(b_ih, b_hh)
+        if bias is not None:
+            xg += bias
+        if kind.hh_bias_in_loop and b_hh is None:
+            b_hh = np.zeros(w_hh.shape[0], w_hh.dtype)
+        return kind.step(np.ascontiguousarray(xg), np.ascontiguousarray(h),
+                         None if c is None else np.ascontiguousarray(c),
+                         np.ascontiguousarray(w_hh.T), b_hh)
 
     # ------------------------------------------------------------------ sampler interface
     def initial_state(self) -> LMState:
@@ -283,7 +233,7 @@ class LanguageModel(Module):
         return state.next_logprobs
 
     def _hidden(self, state: LMState) -> State:
-        return state.hidden if self.cell == "lstm" else state.hidden[0]
+        return state.hidden if self.kind.has_cell_state else state.hidden[0]
 
     def extra_repr(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self._config.items())

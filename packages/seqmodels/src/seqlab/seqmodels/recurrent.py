@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
 from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import Tensor, as_generator, cat, stack, zeros
+from seqlab.autograd import Tensor, as_generator, cat, stack, where, zeros
 from seqlab.autograd.nn import Module
+from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels import composed
-from seqlab.seqmodels.cells import GATES, uniform_parameter
+from seqlab.seqmodels.cell_kinds import CELL_KINDS, cell_kind
+from seqlab.seqmodels.cells import uniform_parameter
 
 
 def check_lengths(lengths: Any, steps: int, batch: int) -> np.ndarray:
@@ -44,12 +48,13 @@ class RNNBase(Module):
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.mode = mode
+        self.kind = CELL_KINDS[mode]
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
         self.bidirectional = bidirectional
         self.fused = True  # False runs the composed reference path
         self._rng = as_generator(generator)
-        gates = GATES[mode] * hidden_size
+        gates = self.kind.gates * hidden_size
         bound = 1 / math.sqrt(hidden_size)
         directions = 2 if bidirectional else 1
         for layer in range(num_layers):
@@ -86,8 +91,8 @@ class RNNBase(Module):
         if self.fused:
             from seqlab.seqmodels import fused
 
-            return fused.run_direction(self.mode, x, h0, c0, weights, lengths, reverse)
-        return composed.run_direction(self.mode, x, h0, c0, weights, lengths, reverse)
+            return fused.run_direction(self.kind, x, h0, c0, weights, lengths, reverse)
+        return composed.run_direction(self.kind, x, h0, c0, weights, lengths, reverse)
 
     def _dropout(self, x: Tensor) -> Tensor:
         keep = 1.0 - self.dropout
@@ -96,7 +101,7 @@ class RNNBase(Module):
 
     def _initial_states(self, hx: Any, batch: int, unbatched: bool):
         shape = (self.num_layers * self.num_directions, batch, self.hidden_size)
-        is_lstm = self.mode == "lstm"
+        is_lstm = self.kind.has_cell_state
         if hx is None:
             h0 = zeros(shape, dtype=self.dtype)
             return h0, (zeros(shape, dtype=self.dtype) if is_lstm else None)
@@ -110,10 +115,17 @@ class RNNBase(Module):
         return h0, c0
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
-        """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them."""
+        """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them.
+
+        When `x` is, unchanged, the output of an `Embedding` (or `F.embedding`) over fewer
+        symbols than it has tokens, layer 0 reads its input projection from a per-symbol
+        table E @ W_ih^T + b (V, G*H) at the token ids instead of projecting every embedded
+        token: the same outputs and gradients, for whoever composed the two.
+        """
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
+        table = self._embedding_table(x)
         if unbatched:
             x = x.unsqueeze(1)
         elif self.batch_first:
@@ -123,32 +135,76 @@ class RNNBase(Module):
         steps, batch = x.shape[0], x.shape[1]
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
-        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [])
+        if table is not None:
+            weight, ids, padding_idx = table
+            ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
+            table = (weight, ids, padding_idx)
+        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
         if unbatched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None
         elif self.batch_first:
             out = out.transpose(0, 1)
-        return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
+        return (out, (h_n, c_n)) if self.kind.has_cell_state else (out, h_n)
+
+    def reads_embedding_table(self, symbols: int, tokens: int) -> bool:
+        """Whether layer 0 reads an embedding's per-symbol input table rather than projecting
+        its output: on the fused path, when the symbols are fewer than the tokens."""
+        return self.fused and symbols < tokens
+
+    def _embedding_table(self, x: Tensor):
+        """(weight, ids, padding_idx) of the embedding `x` came from when layer 0 should read
+        its table (ids laid out as `x`), else None."""
+        source = F.embedding_source(x)
+        if source is None:
+            return None
+        weight, ids, _ = source
+        if (ids.shape != tuple(x.shape[:-1]) or weight.dtype != self.dtype
+                or not self.reads_embedding_table(weight.shape[0], ids.size)):
+            return None
+        return source
+
+    def _input_table(self, table, layer_weights) -> Tensor:
+        """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H) (GRU: + b_ih
+        only; b_hh sits in its reset gate): one (V, E) x (E, G*H) GEMM instead of a (T*N, E)
+        one; the loop reads its rows at the token ids and its backward adds into V rows."""
+        weight, _, padding_idx = table
+        w_ih, _, b_ih, b_hh = layer_weights
+        bias = self.kind.projection_bias(b_ih, b_hh)
+        if padding_idx is not None and weight.requires_grad:
+            # the padding row gets no gradient, as through the embedding itself
+            keep = (np.arange(weight.shape[0]) != padding_idx)[:, None]
+            weight = where(keep, weight, weight.detach())
+        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
+        return F.linear(weight, w_ih, bias)
 
     def _run_layers(self, layer_input, h0, c0, lengths, first_layer: int, h_finals: list,
-                    c_finals: list):
-        """Layers `first_layer`.. over (T, N, F) input; finals of earlier layers come in lists."""
+                    c_finals: list, table=None):
+        """Layers `first_layer`.. over (T, N, F) input; finals of earlier layers come in lists.
+        With `table` (weight, ids (T, N), padding_idx), layer 0 reads an embedding's table."""
         for layer in range(first_layer, self.num_layers):
             if layer and self.dropout and self.training:
                 layer_input = self._dropout(layer_input)
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
-                out, h_n, c_n = self._run_direction(
-                    layer_input, h0[index], c0[index] if c0 is not None else None,
-                    self.layer_weights(layer, direction), lengths, reverse=bool(direction))
+                weights = self.layer_weights(layer, direction)
+                h0_part, c0_part = h0[index], c0[index] if c0 is not None else None
+                if layer == 0 and table is not None:
+                    from seqlab.seqmodels import fused
+
+                    out, h_n, c_n = fused.run_projected(
+                        self.kind, self._input_table(table, weights), h0_part, c0_part,
+                        weights[1], weights[3], table[1], lengths, bool(direction))
+                else:
+                    out, h_n, c_n = self._run_direction(layer_input, h0_part, c0_part, weights,
+                                                        lengths, reverse=bool(direction))
                 outputs.append(out)
                 h_finals.append(h_n)
                 c_finals.append(c_n)
             layer_input = outputs[0] if len(outputs) == 1 else cat(outputs, dim=2)
         h_n = stack(h_finals, 0)
-        c_n = stack(c_finals, 0) if self.mode == "lstm" else None
+        c_n = stack(c_finals, 0) if self.kind.has_cell_state else None
         return layer_input, h_n, c_n
 
     def forward_projected(self, xg: Tensor, hx: Any = None, ids: Any = None):
@@ -171,10 +227,10 @@ class RNNBase(Module):
         batch = ids.shape[1] if ids is not None else xg.shape[1]
         h0, c0 = self._initial_states(hx, batch, False)
         _, w_hh, _, b_hh = self.layer_weights(0, 0)
-        out, h_n, c_n = fused.run_projected(self.mode, xg, h0[0],
+        out, h_n, c_n = fused.run_projected(self.kind, xg, h0[0],
                                             c0[0] if c0 is not None else None, w_hh, b_hh, ids)
         out, h_n, c_n = self._run_layers(out, h0, c0, None, 1, [h_n], [c_n])
-        return (out, (h_n, c_n)) if self.mode == "lstm" else (out, h_n)
+        return (out, (h_n, c_n)) if self.kind.has_cell_state else (out, h_n)
 
     def extra_repr(self) -> str:
         parts = [f"{self.input_size}, {self.hidden_size}"]
@@ -223,3 +279,25 @@ class RNN(RNNBase):
         super().__init__(f"rnn_{nonlinearity}", input_size, hidden_size, num_layers, bias,
                          batch_first, dropout, bidirectional, dtype, generator)
         self.nonlinearity = nonlinearity
+
+
+# the stack class of each cell kind, with its arguments
+_STACKS = {"lstm": LSTM, "gru": GRU, "rnn_tanh": functools.partial(RNN, nonlinearity="tanh"),
+           "rnn_relu": functools.partial(RNN, nonlinearity="relu")}
+
+
+def fused_available() -> bool:
+    """Whether the fused whole-sequence kernels (`seqlab.seqmodels.fused`) are installed."""
+    return importlib.util.find_spec("seqlab.seqmodels.fused") is not None
+
+
+def build_stack(cell: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                dropout: float = 0.0, bidirectional: bool = False, batch_first: bool = False,
+                dtype: Any = np.float32, generator: Any = None) -> RNNBase:
+    """An LSTM, GRU or RNN stack by cell name ('lstm', 'gru', 'rnn', 'rnn_relu'), on the fused
+    path when it is available."""
+    stack = _STACKS[cell_kind(cell).name](
+        input_size, hidden_size, num_layers=num_layers, batch_first=batch_first,
+        dropout=dropout, bidirectional=bidirectional, dtype=dtype, generator=generator)
+    stack.fused = fused_available()
+    return stack

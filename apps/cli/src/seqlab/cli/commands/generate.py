@@ -13,13 +13,6 @@ from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
-STEP_KERNEL_MODULES = {
-    "lstm": "seqlab.autograd.kernels.recurrent_lstm",
-    "gru": "seqlab.autograd.kernels.recurrent_gru",
-    "rnn_tanh": "seqlab.autograd.kernels.recurrent_rnn",
-    "rnn_relu": "seqlab.autograd.kernels.recurrent_rnn",
-}
-
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
     """The prompt from --prompt, --prompt-file or stdin ('-')."""
@@ -103,7 +96,7 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
 
     model, tokenizer = loaded.model, loaded.tokenizer
     output = Output()
-    compile_with_status(output, [STEP_KERNEL_MODULES[model.rnn.mode]],
+    compile_with_status(output, [model.rnn.kind.step_kernel.__module__],
                         lambda: model.advance(model.initial_state(), 0))
     encode = lm_text.encode_prompt_ids(tokenizer)
     decode = lm_text.decoder(tokenizer)

@@ -1,8 +1,8 @@
 """Numba-jitted hot kernels: plain functions on ndarrays, each with a NumPy reference.
 
 Nothing here imports the rest of seqlab. References: `kernels.reference` (cross-entropy,
-embedding) and `kernels.recurrent_reference` (recurrent layers); `kernels.recurrent_ops` wraps
-the recurrent time loops with the GEMMs around them.
+embedding) and `kernels.recurrent_reference` (recurrent layers). The recurrent layers' GEMMs
+around these loops live in `seqlab.seqmodels`; threads and BLAS policy in `seqlab.autograd.threads`.
 """
 
 from seqlab.autograd.kernels.embedding import embedding_backward, embedding_forward
@@ -11,14 +11,6 @@ from seqlab.autograd.kernels.recurrent_lstm import (
     lstm_backward_part,
     lstm_forward_part,
     lstm_step,
-)
-from seqlab.autograd.kernels.recurrent_ops import (
-    gru_layer_backward,
-    gru_layer_forward,
-    lstm_layer_backward,
-    lstm_layer_forward,
-    rnn_layer_backward,
-    rnn_layer_forward,
 )
 from seqlab.autograd.kernels.recurrent_reference import (
     gru_reference,
@@ -32,9 +24,8 @@ from seqlab.autograd.kernels.softmax_cross_entropy import (
 )
 
 __all__ = [
-    "embedding_backward", "embedding_forward", "gru_backward", "gru_forward",
-    "gru_layer_backward", "gru_layer_forward", "gru_reference", "gru_step", "lstm_backward_part",
-    "lstm_forward_part", "lstm_layer_backward", "lstm_layer_forward", "lstm_reference", "lstm_step",
-    "rnn_backward", "rnn_forward", "rnn_layer_backward", "rnn_layer_forward", "rnn_reference",
-    "rnn_step", "softmax_cross_entropy_backward", "softmax_cross_entropy_forward",
+    "embedding_backward", "embedding_forward", "gru_backward", "gru_forward", "gru_reference",
+    "gru_step", "lstm_backward_part", "lstm_forward_part", "lstm_reference", "lstm_step",
+    "rnn_backward", "rnn_forward", "rnn_reference", "rnn_step", "softmax_cross_entropy_backward",
+    "softmax_cross_entropy_forward",
 ]

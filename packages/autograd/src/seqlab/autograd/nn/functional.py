@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,9 @@ from seqlab.autograd.tensor import Tensor
 _REDUCTIONS = ("mean", "sum", "none")
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding", "layer_norm",
-    "linear", "log_softmax", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding",
+    "embedding_source", "layer_norm", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "softmax", "tanh",
 ]
 
 
@@ -219,7 +221,26 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     padding = -1 if padding_idx is None else padding_idx % weight.shape[0]
-    return EmbeddingLookup.apply(weight, indices, padding)
+    out = EmbeddingLookup.apply(weight, indices, padding)
+    # a copy of the indices: a caller may refill its batch buffer before the layer reads it
+    _embedding_sources[id(out)] = (weakref.ref(out), weight, indices.copy(),
+                                     None if padding < 0 else padding)
+    weakref.finalize(out, _embedding_sources.pop, id(out), None)
+    return out
+
+
+# id(embedding output) -> (weak reference to it, weight, indices, padding_idx); an entry leaves
+# when its output is freed (the weak reference guards against a reused id)
+_embedding_sources: dict[int, tuple] = {}
+
+
+def embedding_source(output: Tensor) -> tuple[Tensor, np.ndarray, int | None] | None:
+    """(weight, indices, padding_idx) when `output` is, unchanged, what `embedding` returned
+    for them (so a layer reading it may instead read rows of a per-symbol table), else None."""
+    entry = _embedding_sources.get(id(output))
+    if entry is None or entry[0]() is not output:
+        return None
+    return entry[1], entry[2], entry[3]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

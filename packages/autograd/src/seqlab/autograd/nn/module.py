@@ -10,6 +10,7 @@ import numpy as np
 
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
+from seqlab.autograd.threads import seqlab_computing
 
 
 class StateDictError(KeyError):
@@ -257,7 +258,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        with seqlab_computing():  # BLAS on one thread while seqlab's own threads compute
+            return self.forward(*args, **kwargs)
 
     def extra_repr(self) -> str:
         return ""

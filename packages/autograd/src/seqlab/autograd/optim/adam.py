@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.kernels.adam import adam_update
-from seqlab.autograd.kernels.thread_team import for_ranges
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
+from seqlab.autograd.threads import for_ranges
 
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 

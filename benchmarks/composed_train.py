@@ -1,0 +1,332 @@
+"""The compositions users write, seqlab vs PyTorch side by side, each with its library defaults.
+
+No `set_num_threads` call on either side: each worker process gets OMP_NUM_THREADS=n and
+nothing else, and each library takes its threads from that, as a user's script would. Every
+configuration is float32; training steps are forward, cross-entropy, backward, clip_grad_norm_(5),
+Adam(2e-3), zero_grad.
+
+- `<cell>-HxL`: Embedding(65, H) -> {LSTM, GRU, RNN}(H, H, L) -> Linear(H, 65), composed by hand,
+  batch 32 x 64 steps of tinyshakespeare, state carried across chunks (truncated BPTT);
+- `lm-<cell>-HxL`: the same through seqlab's `LanguageModel` (PyTorch: the same composition);
+- `bilstm-lengths`: Embedding(65, 128) -> bidirectional LSTM(128) over per-sequence lengths
+  (lengths in [32, 64]) -> Linear(256, 65), batch 32 x 64; PyTorch runs packed sequences
+  (pack_padded_sequence, enforce_sorted=False), seqlab passes `lengths=`;
+- `word-lm`: Embedding(10000, 256) -> LSTM(256, 256, 2) -> Linear(256, 10000), batch 32 x 35,
+  Zipf-distributed token ids;
+- `infer-b32` / `infer-b1`: forward of Embedding(65, 256) -> LSTM(256, 256, 2) -> Linear under
+  no_grad, batch 32 x 64 and 1 x 64.
+
+Memory: each worker prints its peak resident memory and how far the peak rose above its
+resident memory after imports (run one configuration per call to read it per configuration).
+Rates are tokens per second, medians over each round's timed steps, then over rounds; rounds
+alternate seqlab and PyTorch processes (short rounds suit a shared machine: compare the ratio).
+
+    uv run python benchmarks/composed_train.py --peer-python /work/peers/bin/python
+    uv run python benchmarks/composed_train.py --configs lstm-128x1,word-lm --threads 1 --rounds 3
+
+The PyTorch side runs this file under the peer interpreter; nothing of seqlab is imported there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from charlm_train import DEFAULT_CORPUS, load_corpus, stream_batches
+
+LEARNING_RATE, CLIP_NORM = 2e-3, 5.0
+DEFAULT_CONFIGS = ("lstm-128x1,lstm-256x2,lstm-512x2,gru-128x1,gru-256x2,gru-512x2,rnn-128x1,"
+                   "rnn-256x2,lm-lstm-128x1,lm-gru-128x1,bilstm-lengths,word-lm,infer-b32,infer-b1")
+# the issue's targets (seqlab / PyTorch tokens/s)
+TARGETS = {"lstm": 1.2, "gru": 1.2, "rnn": 1.5, "lm": 1.4, "bilstm": 1.5, "word": 1.2,
+           "infer": 1.2}
+WORD_VOCAB, WORD_STEPS = 10_000, 35
+
+
+def describe(config: str) -> dict:
+    """What a configuration name means: kind, cell, hidden, layers, batch, steps, vocab."""
+    parts = config.split("-")
+    if parts[0] in ("lstm", "gru", "rnn") or parts[0] == "lm":
+        cell, size = (parts[1], parts[2]) if parts[0] == "lm" else (parts[0], parts[1])
+        hidden, layers = (int(v) for v in size.split("x"))
+        return {"kind": "lm" if parts[0] == "lm" else "composed", "cell": cell,
+                "hidden": hidden, "layers": layers, "batch": 32, "steps": 64}
+    if config == "bilstm-lengths":
+        return {"kind": "bilstm", "cell": "lstm", "hidden": 128, "layers": 1, "batch": 32,
+                "steps": 64}
+    if config == "word-lm":
+        return {"kind": "word", "cell": "lstm", "hidden": 256, "layers": 2, "batch": 32,
+                "steps": WORD_STEPS}
+    if config in ("infer-b32", "infer-b1"):
+        return {"kind": "infer", "cell": "lstm", "hidden": 256, "layers": 2,
+                "batch": 32 if config == "infer-b32" else 1, "steps": 64}
+    raise SystemExit(f"unknown config {config!r}; known: {DEFAULT_CONFIGS}")
+
+
+# ---------------------------------------------------------------- batches (NumPy only)
+def batches_for(spec: dict, chars: np.ndarray, seed: int = 0):
+    """Endless (inputs, targets, lengths) batches, time-major (T, N)."""
+    rng = np.random.default_rng(seed)
+    if spec["kind"] == "word":
+        while True:
+            ids = np.minimum(rng.zipf(1.2, (spec["steps"] + 1, spec["batch"])) - 1,
+                             WORD_VOCAB - 1).astype(np.int64)
+            yield np.ascontiguousarray(ids[:-1]), np.ascontiguousarray(ids[1:]), None
+    for inputs, targets in stream_batches(chars, spec["batch"], spec["steps"]):
+        lengths = None
+        if spec["kind"] == "bilstm":
+            lengths = rng.integers(spec["steps"] // 2, spec["steps"] + 1, spec["batch"])
+        yield inputs, targets, lengths
+
+
+# ---------------------------------------------------------------- seqlab side
+def seqlab_model(spec: dict, vocab: int):
+    """(model, parameters) of a configuration, composed as a user writes it."""
+    from seqlab.autograd import nn
+    from seqlab.seqmodels import GRU, LSTM, RNN, LanguageModel
+
+    hidden, layers = spec["hidden"], spec["layers"]
+    if spec["kind"] == "lm":
+        model = LanguageModel(vocab, hidden, hidden, layers, cell=spec["cell"], generator=0)
+        return model, list(model.parameters())
+    stack_class = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[spec["cell"]]
+    bidirectional = spec["kind"] == "bilstm"
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, hidden)
+            self.stack = stack_class(hidden, hidden, layers, bidirectional=bidirectional)
+            self.head = nn.Linear(hidden * (2 if bidirectional else 1), vocab)
+
+        def forward(self, inputs, state=None, lengths=None):
+            out, state = self.stack(self.embedding(inputs), state, lengths=lengths)
+            return self.head(out), state
+
+    model = Net()
+    return model, list(model.parameters())
+
+
+class SeqlabRunner:
+    def __init__(self, spec: dict, vocab: int) -> None:
+        from seqlab.autograd import no_grad, optim
+        from seqlab.autograd.nn import functional, utils
+
+        self.spec, self.vocab = spec, vocab
+        self.model, self.parameters = seqlab_model(spec, vocab)
+        self.optimizer = optim.Adam(self.parameters, lr=LEARNING_RATE)
+        self.functional, self.clip, self.no_grad = functional, utils.clip_grad_norm_, no_grad
+        self.state = None
+
+    def step(self, inputs, targets, lengths) -> None:
+        if self.spec["kind"] == "infer":
+            with self.no_grad():
+                self.model(inputs)
+            return
+        if self.spec["kind"] == "bilstm":
+            logits, _ = self.model(inputs, None, lengths)
+        else:
+            logits, state = self.model(inputs, self.state)
+            self.state = (tuple(s.detach() for s in state) if isinstance(state, tuple)
+                          else state.detach())
+        loss = self.functional.cross_entropy(logits.reshape(-1, self.vocab), targets.reshape(-1))
+        loss.backward()
+        self.clip(self.parameters, CLIP_NORM)
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+
+
+# ---------------------------------------------------------------- PyTorch side
+class TorchRunner:
+    def __init__(self, spec: dict, vocab: int) -> None:
+        import torch
+
+        torch.manual_seed(0)
+        self.torch, self.spec, self.vocab = torch, spec, vocab
+        hidden, layers = spec["hidden"], spec["layers"]
+        stack_class = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}
+        bidirectional = spec["kind"] == "bilstm"
+        self.embedding = torch.nn.Embedding(vocab, hidden)
+        self.stack = stack_class[spec["cell"]](hidden, hidden, layers,
+                                               bidirectional=bidirectional)
+        self.head = torch.nn.Linear(hidden * (2 if bidirectional else 1), vocab)
+        self.parameters = [*self.embedding.parameters(), *self.stack.parameters(),
+                           *self.head.parameters()]
+        self.optimizer = torch.optim.Adam(self.parameters, lr=LEARNING_RATE)
+        self.state = None
+
+    def forward(self, inputs, state, lengths):
+        torch = self.torch
+        x = self.embedding(inputs)
+        if lengths is None:
+            out, state = self.stack(x, state)
+        else:
+            packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.from_numpy(lengths),
+                                                             enforce_sorted=False)
+            out, state = self.stack(packed)
+            out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, total_length=inputs.shape[0])
+        return self.head(out), state
+
+    def step(self, inputs, targets, lengths) -> None:
+        torch = self.torch
+        inputs = torch.from_numpy(inputs)
+        if self.spec["kind"] == "infer":
+            with torch.no_grad():
+                self.forward(inputs, None, None)
+            return
+        logits, state = self.forward(inputs, self.state, lengths)
+        if self.spec["kind"] != "bilstm":
+            self.state = (tuple(s.detach() for s in state) if isinstance(state, tuple)
+                          else state.detach())
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, self.vocab),
+                                                 torch.from_numpy(targets).reshape(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.parameters, CLIP_NORM)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
+
+# ---------------------------------------------------------------- workers
+def machine_info() -> dict:
+    """CPU model and the vector ISA flags that matter for GEMMs."""
+    model, flags = platform.processor(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
+    return {"cpu": model, "isa": " ".join(flag for flag in wanted if flag in flags),
+            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+
+
+def library_info(side: str) -> str:
+    """Thread count the library chose and the BLAS it computes with."""
+    if side == "torch":
+        import torch
+
+        return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN "
+                f"{torch.backends.mkldnn.is_available()}, MKL {torch.backends.mkl.is_available()}")
+    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS the time loops call)
+    from threadpoolctl import threadpool_info
+
+    from seqlab.autograd import get_num_threads
+
+    blas = ", ".join(f"{info['internal_api']} {info['version']} {info.get('architecture')} "
+                     f"({info['num_threads']} threads, {Path(info['filepath']).parent.name})"
+                     for info in threadpool_info() if info["user_api"] == "blas")
+    return f"seqlab {get_num_threads()} threads; BLAS: {blas}"
+
+
+def run_worker(side: str, args: argparse.Namespace) -> dict:
+    """Time every configuration on one library in this process."""
+    chars, vocabulary = load_corpus(Path(args.corpus))
+    runner_class = TorchRunner if side == "torch" else SeqlabRunner
+    library_info(side)  # imports the library first: memory growth is the models' and steps'
+    results = {"configs": {}, "rss_before_mib": resident_mib()}
+    for config in args.configs.split(","):
+        spec = describe(config)
+        vocab = WORD_VOCAB if spec["kind"] == "word" else len(vocabulary)
+        runner = runner_class(spec, vocab)
+        batches = batches_for(spec, chars)
+        for _ in range(args.warmup):
+            runner.step(*next(batches))
+        seconds = []
+        for _ in range(args.steps):
+            batch = next(batches)
+            start = time.perf_counter()
+            runner.step(*batch)
+            seconds.append(time.perf_counter() - start)
+        results["configs"][config] = spec["batch"] * spec["steps"] / statistics.median(seconds)
+    results["library"] = library_info(side)
+    results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def resident_mib() -> float:
+    """This process's resident memory now, MiB (after imports, before any model)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
+    """This file as a worker under `python` with OMP_NUM_THREADS=threads; its JSON result."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    env["OMP_NUM_THREADS"] = str(threads)
+    command = [python, __file__, "--worker", side, "--configs", args.configs,
+               "--steps", str(args.steps), "--warmup", str(args.warmup), "--corpus", args.corpus]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def target_of(config: str) -> float:
+    return TARGETS[config.split("-")[0]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
+                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS, help="comma-separated")
+    parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS values")
+    parser.add_argument("--steps", type=int, default=6, help="timed steps per configuration")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternating seqlab/PyTorch rounds per thread count")
+    parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    for config in args.configs.split(","):
+        describe(config)
+    if args.worker:
+        print(json.dumps(run_worker(args.worker, args)))
+        return
+    if args.peer_python is None:
+        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
+    machine = machine_info()
+    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    print(f"{args.rounds} alternating round(s) per thread count, {args.steps} timed steps after "
+          f"{args.warmup} warm-up; tokens/s, medians; ratio = seqlab / PyTorch")
+    for threads in (int(t) for t in args.threads.split(",")):
+        rounds = {"seqlab": [], "torch": []}
+        for _ in range(args.rounds):
+            rounds["seqlab"].append(spawn_worker(sys.executable, "seqlab", threads, args))
+            rounds["torch"].append(spawn_worker(args.peer_python, "torch", threads, args))
+        print(f"\n== OMP_NUM_THREADS={threads}")
+        for side in ("seqlab", "torch"):
+            rss = max(r["peak_rss_mib"] for r in rounds[side])
+            growth = max(r["peak_rss_mib"] - r["rss_before_mib"] for r in rounds[side])
+            print(f"  {side}: {rounds[side][0]['library']}; worker peak RSS {rss:.0f} MiB, "
+                  f"{growth:.0f} MiB above its RSS after imports")
+        print(f"{'config':<16} {'seqlab tok/s':>12} {'torch tok/s':>12} {'ratio':>6} "
+              f"{'target':>6}")
+        for config in args.configs.split(","):
+            ours = statistics.median(r["configs"][config] for r in rounds["seqlab"])
+            peer = statistics.median(r["configs"][config] for r in rounds["torch"])
+            ratio, target = ours / peer, target_of(config)
+            print(f"{config:<16} {ours:>12,.0f} {peer:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x"
+                  f"{'' if ratio >= target else '  short'}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The time loop of each cell kind over an input projection, on plain ndarrays: one forward and
+one backward per kind, all with the same signature, so the cell-kind table can hold them.
+
+forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids) -> (out, h_n, c_n, activations):
+    xg (T, N, G*H) holds the input projection with its biases (GRU: b_ih only; b_hh, which
+    sits inside its reset gate, comes in here), or with ids (T, N) it is a (R, G*H) table read
+    at rows ids[t, n]; h0, c0 (N, H) (c0, c_n None but for LSTM); lengths (N,) int64 in [1, T].
+backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn)
+    -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
+    forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
+
+The LSTM loop runs as a team of threads (`seqlab.autograd.threads`), each owning a block of
+hidden units, and reads a table in place; GRU and RNN loops run on one thread and gather first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqlab.autograd.kernels.embedding import embedding_backward
+from seqlab.autograd.kernels.recurrent_blas import transposed
+from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward
+from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
+from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
+from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, unit_block
+from seqlab.autograd.threads import matmul, run_team, team_size
+
+Array = np.ndarray
+
+
+def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
+    """Whether every sequence reads the same time at each step of the loop."""
+    return not reverse or bool((lengths == steps).all())
+
+
+def _rows_of(xg, ids):
+    """(x_rows, row_of) for the LSTM kernels: xg (T, N, G) as T*N rows, or a (R, G) table read
+    at ids (T, N)."""
+    if ids is not None:
+        return xg, ids
+    steps, batch, gate_width = xg.shape
+    return xg.reshape(steps * batch, gate_width), np.arange(steps * batch).reshape(steps, batch)
+
+
+def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None):
+    """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
+    (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
+    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it."""
+    x_rows, row_of = _rows_of(xg, ids)
+    steps, batch = row_of.shape
+    gate_width = x_rows.shape[1]
+    hidden = gate_width // 4
+    dtype = x_rows.dtype
+    save_h_prev = not in_step(lengths, steps, reverse)
+    # every array the parts write side by side starts on a cache line (unit_blocks)
+    out, c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(3))
+    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
+    gates = line_aligned((steps, batch, gate_width), dtype)
+    h_buf = line_aligned((2, batch, hidden), dtype)
+    h_buf[0] = h0
+    c = line_aligned(c0.shape, dtype, c0)
+    w_hh = np.ascontiguousarray(w_hh)
+    w_parts = [w_hh if parts == 1 else gate_rows(w_hh, 4, *unit_block(hidden, part, parts))
+               for part in range(parts)]
+
+    def run_part(part, parts, flags):
+        lstm_forward_part(x_rows, row_of, w_parts[part], lengths, reverse, h_buf, c, out, gates,
+                          c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
+
+    run_team(parts, run_part)
+    activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
+    return out, h_buf[steps % 2].copy(), c, *activations
+
+
+def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids=None,
+                       table_rows=0):
+    """Backward of `lstm_team_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
+    gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
+    gates, c_prev, tanh_c, h_prev, out, h0 = activations
+    batch, hidden = d_hn.shape
+    dtype = gates.dtype
+    d_xg = line_aligned(gates.shape, dtype)
+    d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
+    row_of = ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
+    dw_hh = line_aligned((4 * hidden, hidden), dtype)
+    previous = out if h_prev is None else h_prev
+    d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
+    dh = line_aligned((batch, hidden), dtype)
+    dc = line_aligned(d_cn.shape, dtype, d_cn)
+    w_t = transposed(w_hh)  # each part's rows of W_hh^T are a contiguous block
+    w_t_parts = [w_t[slice(*unit_block(hidden, part, parts))] for part in range(parts)]
+    same_time = in_step(lengths, gates.shape[0], reverse)
+
+    def run_part(part, parts, flags):
+        lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], lengths, reverse, d_out,
+                           d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
+                           previous, h0, dw_hh, row_of, d_table)
+
+    run_team(parts, run_part)
+    return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
+
+
+def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids):
+    """The LSTM loop (b_hh is already in xg), as a team sized for its hidden units."""
+    c0 = np.ascontiguousarray(c0, dtype=xg.dtype)
+    out, h_n, c_n, *activations = lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse,
+                                                    team_size(w_hh.shape[1]), ids)
+    return out, h_n, c_n, tuple(activations)
+
+
+def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
+    """Backward of `lstm_loop_forward`; the team adds into the table's gradient itself."""
+    d_xg, dh0, dc0, dw_hh, d_table = lstm_team_backward(
+        activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, team_size(w_hh.shape[1]), ids,
+        table_rows)
+    return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
+
+
+def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids):
+    """The GRU loop on one thread; b_hh (inside the reset gate) is added per step."""
+    if ids is not None:
+        xg = np.take(xg, ids, axis=0)
+    hidden = w_hh.shape[1]
+    bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
+    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse)
+    return out, h_n, None, tuple(activations)
+
+
+def _table_gradient(d_xg, ids, table_rows):
+    """The (table_rows, G) gradient of a table read at ids, from the gradient of what was read."""
+    d_table = np.empty((table_rows, d_xg.shape[2]), d_xg.dtype)
+    embedding_backward(d_xg.reshape(-1, d_xg.shape[2]), ids.reshape(-1), -1, d_table)
+    return d_table
+
+
+def _weight_grads(d_h, h_prev, with_bias):
+    """dW_hh (and db_hh) from the gradients of the hidden projection at every step."""
+    d_h_flat = d_h.reshape(-1, d_h.shape[2])
+    dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, h_prev.shape[2]))
+    return dw_hh, (d_h_flat.sum(axis=0) if with_bias else None)
+
+
+def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
+    """Backward of `gru_loop_forward`, with db_hh."""
+    gates, hidden_n, h_prev = activations
+    d_xg, d_h, dh0 = gru_backward(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
+                                  reverse, d_out, d_hn)
+    dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
+    if ids is not None:
+        d_xg = _table_gradient(d_xg, ids, table_rows)
+    return d_xg, dh0, None, dw_hh, db_hh
+
+
+def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, relu=False):
+    """The Elman RNN loop (tanh, or relu) on one thread; b_hh is already in xg."""
+    if ids is not None:
+        xg = np.take(xg, ids, axis=0)
+    out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu)
+    return out, h_n, None, (out, h_prev)
+
+
+def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
+                      relu=False):
+    """Backward of `rnn_loop_forward`."""
+    out, h_prev = activations
+    d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
+                             d_hn)
+    dw_hh, _ = _weight_grads(d_xg, h_prev, False)
+    if ids is not None:
+        d_xg = _table_gradient(d_xg, ids, table_rows)
+    return d_xg, dh0, None, dw_hh, None
