@@ -12,7 +12,7 @@ import pytest
 
 from seqlab.autograd import Tensor
 from seqlab.seqmodels import GRU, LSTM, RNN, LanguageModel, SequenceClassifier
-from seqlab.seqmodels.fused import GRULayer, LSTMLayer, RNNLayer
+from seqlab.seqmodels.fused import RecurrentLayer
 from seqlab.seqmodels.inspection import record
 
 STACKS = {
@@ -21,7 +21,7 @@ STACKS = {
     "rnn_tanh": lambda **kw: RNN(**kw),
     "rnn_relu": lambda **kw: RNN(nonlinearity="relu", **kw),
 }
-LAYER_FUNCTIONS = (LSTMLayer, GRULayer, RNNLayer)
+LAYER_FUNCTIONS = (RecurrentLayer,)
 
 
 def fused_activations(output: Tensor, stack) -> dict[tuple[int, int], tuple]:
