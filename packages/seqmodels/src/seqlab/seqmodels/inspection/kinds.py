@@ -1,5 +1,6 @@
-"""One small description per cell kind: its gates, its NumPy step that keeps them, its state
-Jacobian, and its autograd step. Everything in `inspection` dispatches through `KINDS`.
+"""What inspection adds to each kind of `seqlab.seqmodels.cell_kinds`: gate names and ranges, a
+NumPy step that keeps every gate, and the state Jacobian; the autograd step is the kind's own
+composed cell. Everything in `inspection` dispatches through `KINDS`.
 
 Gate layouts are PyTorch's: LSTM rows [i, f, g, o]; GRU rows [r, z, n] with
 n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) and h' = (1 - z) * n + z * h.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqlab.autograd import Tensor
-from seqlab.seqmodels.cells import gru_cell, lstm_cell, rnn_cell
+from seqlab.seqmodels.cell_kinds import CELL_KINDS
 
 SIGMOID_RANGE = (0.0, 1.0)
 TANH_RANGE = (-1.0, 1.0)
@@ -116,21 +117,6 @@ def _rnn_jacobian(relu: bool) -> Callable[..., np.ndarray]:
     return jacobian
 
 
-def _lstm_graph_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    return lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)
-
-
-def _gru_graph_step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    return gru_cell(x, h, w_ih, w_hh, b_ih, b_hh), None
-
-
-def _rnn_graph_step(nonlinearity: str):
-    def step(x, h, c, w_ih, w_hh, b_ih, b_hh):
-        return rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity), None
-
-    return step
-
-
 @dataclass(frozen=True)
 class CellKind:
     """What inspection needs to know about one cell kind."""
@@ -159,20 +145,20 @@ KINDS: dict[str, CellKind] = {
         mode="lstm", title="LSTM", gate_names=("i", "f", "g", "o"),
         gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE), has_cell=True,
         hidden_range=TANH_RANGE, step=lstm_step, jacobian=lstm_jacobian,
-        graph_step=_lstm_graph_step),
+        graph_step=CELL_KINDS["lstm"].cell),
     "gru": CellKind(
         mode="gru", title="GRU", gate_names=("r", "z", "n"),
         gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE), has_cell=False,
         hidden_range=TANH_RANGE, step=gru_step, jacobian=gru_jacobian,
-        graph_step=_gru_graph_step),
+        graph_step=CELL_KINDS["gru"].cell),
     "rnn_tanh": CellKind(
         mode="rnn_tanh", title="Elman RNN (tanh)", gate_names=(), gate_ranges=(),
         has_cell=False, hidden_range=TANH_RANGE, step=_rnn_step(False),
-        jacobian=_rnn_jacobian(False), graph_step=_rnn_graph_step("tanh")),
+        jacobian=_rnn_jacobian(False), graph_step=CELL_KINDS["rnn_tanh"].cell),
     "rnn_relu": CellKind(
         mode="rnn_relu", title="Elman RNN (ReLU)", gate_names=(), gate_ranges=(),
         has_cell=False, hidden_range=RELU_RANGE, step=_rnn_step(True),
-        jacobian=_rnn_jacobian(True), graph_step=_rnn_graph_step("relu")),
+        jacobian=_rnn_jacobian(True), graph_step=CELL_KINDS["rnn_relu"].cell),
 }
 
 
