@@ -199,6 +199,7 @@ def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2
     state = plan.start(source, lengths)
     batch = state.memory.shape[0]
     limits = max_lengths(lengths, max_len_a, max_len_b)
+    source_lengths = np.asarray(lengths)
     tokens = np.full(batch, model.bos_id, dtype=np.int64)
     outputs: list[list[int]] = [[] for _ in range(batch)]
     rows: list[list[np.ndarray]] = [[] for _ in range(batch)]
@@ -221,7 +222,9 @@ def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2
     source_steps = state.memory.shape[1]
     found = []
     for n in range(batch):
-        weights = np.array(rows[n]).reshape(-1, source_steps) if attention else None
+        weights = None
+        if attention:  # (output tokens, this sentence's source tokens)
+            weights = np.array(rows[n]).reshape(-1, source_steps)[:, : source_lengths[n]]
         found.append([Hypothesis(outputs[n], float(logprobs[n]), float(logprobs[n]), weights)])
     return Decoded(found)
 
@@ -240,6 +243,7 @@ def beam_search(model: Any, source: Any, lengths: Any, *, width: int = 5, nbest:
     batch, source_steps = first.memory.shape[0], first.memory.shape[1]
     state = first.select(np.repeat(np.arange(batch), width))
     limits = max_lengths(lengths, max_len_a, max_len_b)
+    source_lengths = np.asarray(lengths)
     scores = np.full((batch, width), -np.inf)
     scores[:, 0] = 0.0
     histories = np.zeros((batch, width, 0), dtype=np.int64)
@@ -250,7 +254,7 @@ def beam_search(model: Any, source: Any, lengths: Any, *, width: int = 5, nbest:
 
     def finish(n: int, beam: int, logprob: float, ended: bool) -> None:
         length = histories.shape[2] + ended
-        weights = attention_rows[n, beam] if attention else None
+        weights = attention_rows[n, beam, :, : source_lengths[n]] if attention else None
         normaliser = max(length, 1) ** length_penalty
         finished[n].append(Hypothesis(histories[n, beam].tolist(), logprob,
                                       logprob / normaliser, weights))
