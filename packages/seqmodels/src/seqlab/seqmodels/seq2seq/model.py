@@ -151,8 +151,8 @@ class Seq2Seq(Module):
                                target_in: Any) -> tuple[Tensor, Tensor]:
         """(logits (N, T, V), attention weights (N, T, S)) under teacher forcing."""
         targets = np.asarray(target_in)
-        if targets.ndim != 2 or targets.size and (targets.min() < 0 or
-                                                  targets.max() >= self.target_vocab_size):
+        if targets.ndim != 2 or (targets.size and (targets.min() < 0 or
+                                                  targets.max() >= self.target_vocab_size)):
             raise ValueError(f"target_in must be (N, T) ids in [0, {self.target_vocab_size})")
         memory, state = self.encode(source, source_lengths)
         keep = np.arange(memory.shape[1])[None, :] < np.asarray(source_lengths)[:, None]
