@@ -195,3 +195,18 @@ class PairBatches:
         self._order = None
         if not 0 <= self.position < len(self):
             raise ValueError(f"saved position {self.position} is out of range [0, {len(self)})")
+
+
+def held_out(source: str, fraction: float) -> bool:
+    """Whether a pair goes to the held-out side: a fixed hash of its source text, so every pair
+    with the same source (all pronunciations of a word) lands on the same side, on any machine."""
+    return zlib.crc32(source.encode("utf-8")) % 10_000 < round(fraction * 10_000)
+
+
+def split_pairs(pairs: Iterable[tuple[str, str]],
+                fraction: float) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(training pairs, held-out pairs), split by source text with `held_out`."""
+    train, valid = [], []
+    for pair in pairs:
+        (valid if held_out(pair[0], fraction) else train).append(pair)
+    return train, valid
