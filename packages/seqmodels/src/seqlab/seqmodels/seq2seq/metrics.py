@@ -2,9 +2,10 @@
 
 BLEU (Papineni et al. 2002) is the corpus-level definition on already tokenized text: n-gram
 counts clipped by the reference and summed over the corpus, up to 4-grams, uniform weights, the
-brevity penalty, no smoothing (NLTK's `corpus_bleu` with its defaults gives the same number).
-chrF (Popovic 2015): character n-grams up to 6 with whitespace removed, statistics summed over
-the corpus, precision and recall averaged over the orders, then their F-beta with beta 2.
+brevity penalty, no smoothing: sacreBLEU's `corpus_bleu(tokenize="none", smooth_method="none")`
+and NLTK's `corpus_bleu` give the same number. chrF (Popovic 2015): character n-grams up to 6
+with whitespace removed, statistics summed over the corpus, precision and recall averaged over
+the orders that occur, then their F-beta with beta 2: sacreBLEU's default `corpus_chrf`.
 """
 
 from __future__ import annotations
