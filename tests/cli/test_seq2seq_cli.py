@@ -115,3 +115,18 @@ def test_bad_options_and_models(reverse_model, trained_model, tmp_path, reverse_
     before = reverse_tsv.read_bytes()
     same = run("seq2seq", "train", str(reverse_tsv), "--out", str(reverse_tsv), "--steps", "1")
     assert same.returncode == 2 and reverse_tsv.read_bytes() == before
+
+
+def test_default_is_g2p_on_cmudict(tmp_path, reverse_model):
+    out = tmp_path / "g2p.safetensors"
+    done = run("seq2seq", "train", "--out", str(out), "--steps", "2", "--hidden", "16",
+               "--layers", "1", "--embedding-dim", "8", "--eval-every", "100", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["steps"] == 2 and result["valid_exact_match"] is not None
+    phonemes = run("seq2seq", "translate", str(out), "hello")
+    assert phonemes.returncode == 0
+    assert all(token.rstrip("012").isalpha() and token.isupper()
+               for token in phonemes.stdout.split())
+    refused = run("seq2seq", "eval", str(reverse_model))
+    assert refused.returncode == 1 and "give the PAIRS" in refused.stderr

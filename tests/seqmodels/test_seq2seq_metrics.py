@@ -45,3 +45,13 @@ def test_closest_reference_counts():
     assert scores["token_error_rate"] == pytest.approx(1 / 6)
     assert "bleu" not in scores
     assert "bleu" in score_outputs(hypotheses, references, word_level=True)
+
+
+def test_g2p_scores_with_and_without_stress():
+    from seqlab.seqmodels.seq2seq.scoring import g2p_scores
+
+    hypotheses = [["K", "AE1", "T"], ["D", "AO0", "G"]]
+    references = [[["K", "AE1", "T"]], [["D", "AO1", "G"], ["D", "AA1", "G"]]]
+    scores = g2p_scores(hypotheses, references)
+    assert scores["wer"] == 0.0 and scores["per"] == 0.0
+    assert scores["wer_stress"] == 0.5 and scores["per_stress"] == pytest.approx(1 / 6)

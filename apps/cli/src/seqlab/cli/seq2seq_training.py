@@ -27,7 +27,7 @@ DEFAULTS = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim"
 class Seq2SeqOptions:
     """Everything a run needs (None: the default, or the resumed model's)."""
 
-    pairs: list[Path]
+    pairs: list[Path] | None  # None: the embedded G2P default (CMUdict)
     out: Path
     source_level: str | None = None
     target_level: str | None = None
@@ -63,6 +63,26 @@ def read_all_pairs(paths: list[Path]) -> list[tuple[str, str]]:
         raise CliError(f"no pairs in {', '.join(map(str, paths))}: each line must be "
                        "source<TAB>target")
     return pairs
+
+
+G2P_TASK = "g2p-cmudict"
+VALID_LIMIT = 2000  # held-out pairs scored during training (eval scores them all)
+
+
+def g2p_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The embedded default: CMUdict's (word, phonemes) pairs, training and held-out parts."""
+    from seqlab.nlp.corpora.cmudict import g2p_split
+
+    try:
+        return g2p_split()
+    except (FileNotFoundError, UnicodeDecodeError) as error:
+        raise CliError(f"the embedded G2P data cannot be read: {error}") from error
+
+
+def _every_kth(pairs: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """At most `limit` pairs, spread evenly over the list (a fixed subset)."""
+    step = max(1, -(-len(pairs) // limit))
+    return pairs[::step]
 
 
 def build_tokenizer(level: str, texts: list[str], vocab_size: int | None):
@@ -156,10 +176,22 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
         if resumed.config.get("model") != "Seq2Seq" or resumed.training is None:
             raise CliError(f"--resume {options.resume}: not a resumable seq2seq checkpoint "
                            "(a different model, or its .train.safetensors file is missing)")
-    pairs = read_all_pairs(options.pairs)
-    train_pairs, valid_pairs = split_pairs(pairs, options.val_fraction)
-    if not train_pairs:
-        raise CliError(f"all {len(pairs)} pairs fell in the held-out part; lower --val-fraction")
+    task = None
+    if options.pairs:
+        pairs = read_all_pairs(options.pairs)
+        train_pairs, valid_pairs = split_pairs(pairs, options.val_fraction)
+        if not train_pairs:
+            raise CliError(f"all {len(pairs)} pairs fell in the held-out part; lower "
+                           "--val-fraction")
+    else:
+        task = G2P_TASK
+        output.info("No PAIRS: training grapheme-to-phoneme conversion on the CMU Pronouncing "
+                    f"Dictionary (10% of the words held out; {VALID_LIMIT} of them scored "
+                    "during training)")
+        train_pairs, valid_pairs = g2p_pairs()
+        valid_pairs = _every_kth(valid_pairs, VALID_LIMIT)
+        options.source_level = options.source_level or "char"
+        options.target_level = options.target_level or "word"
     if resumed is not None:
         source_tokenizer = Tokenizer.from_dict(resumed.tokenizer["source"])
         target_tokenizer = Tokenizer.from_dict(resumed.tokenizer["target"])
@@ -197,8 +229,8 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
         model, optim.Adam(model.parameters(), lr=options.lr), train_data, valid_data,
         clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
         checkpoint_dir=checkpoint_dir, checkpoint_every=options.checkpoint_every,
-        keep_last=options.keep_last, tokenizer=tokenizer_header(source_tokenizer,
-                                                                target_tokenizer), **limits)
+        keep_last=options.keep_last,
+        tokenizer=tokenizer_header(source_tokenizer, target_tokenizer, task), **limits)
     if options.resume is not None:
         try:
             trainer.resume(options.resume)

@@ -27,8 +27,9 @@ def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> Non
 
 @app.command("train")
 def train(
-    pairs: list[Path] = typer.Argument(..., metavar="PAIRS...",
-                                       help="TSV files of source<TAB>target lines."),
+    pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
+                                       help="TSV files of source<TAB>target lines. None: "
+                                       "grapheme-to-phoneme on the CMU Pronouncing Dictionary."),
     out: Path = typer.Option(Path("seq2seq.safetensors"), "--out", "-o", help="Model file."),
     source_level: str = typer.Option(None, "--source-level", help="char, word or bpe "
                                      "(default char)."),
@@ -68,6 +69,7 @@ def train(
     """Train an encoder-decoder with attention on source<TAB>target pairs.
 
     Examples:
+      seqlab seq2seq train --out g2p.safetensors      # G2P on CMUdict, embedded
       seqlab seq2seq train words.tsv --target-level word --out g2p.safetensors
       seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe --time-budget 3600
     """
@@ -93,7 +95,7 @@ def train(
     if not out.name.endswith(".safetensors") or out.name.endswith(".train.safetensors"):
         raise CliError(f"--out {out}: give a name ending in .safetensors (not "
                        ".train.safetensors)", code=2)
-    if any(out.resolve() == path.resolve() for path in pairs):
+    if any(out.resolve() == path.resolve() for path in pairs or ()):
         raise CliError(f"--out {out} is one of the PAIRS files; give another name", code=2)
     set_threads(threads)
     architecture = {"cell": cell, "hidden_size": hidden, "num_layers": layers,
@@ -101,7 +103,7 @@ def train(
                     "attention": attention, "input_feeding": input_feeding,
                     "dropout": dropout, "tie_weights": tie_weights}
     options = Seq2SeqOptions(
-        pairs=pairs, out=out, source_level=source_level, target_level=target_level,
+        pairs=pairs or None, out=out, source_level=source_level, target_level=target_level,
         vocab_size=vocab_size, architecture=architecture, batch_size=batch_size, lr=lr,
         clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
@@ -116,7 +118,7 @@ def train(
 
 
 def _load(model_path: Path):
-    """(model, source tokenizer, target tokenizer), or a one-line CliError."""
+    """(model, source tokenizer, target tokenizer, task), or a one-line CliError."""
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels.seq2seq.translate import load_seq2seq
 
@@ -125,8 +127,8 @@ def _load(model_path: Path):
         model, tokenizers, _ = load_seq2seq(model_path)
     except (ValueError, OSError) as error:
         raise CliError(str(error).splitlines()[0]) from error
-    return model, Tokenizer.from_dict(tokenizers["source"]), \
-        Tokenizer.from_dict(tokenizers["target"])
+    return (model, Tokenizer.from_dict(tokenizers["source"]),
+            Tokenizer.from_dict(tokenizers["target"]), tokenizers.get("task"))
 
 
 def _input_lines(text: str | None) -> Iterator[str]:
@@ -187,7 +189,7 @@ def translate(
         raise CliError(f"--nbest {nbest} needs a beam at least as wide: add --beam {nbest}",
                        code=2)
     require_range("--max-len-a", max_len_a, 0)
-    model, source_tokenizer, target_tokenizer = _load(model_path)
+    model, source_tokenizer, target_tokenizer, _ = _load(model_path)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam, nbest=nbest,
                             length_penalty=length_penalty, max_len_a=max_len_a,
                             max_len_b=max_len_b)
@@ -218,24 +220,30 @@ def translate(
 @app.command("eval")
 def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
-    pairs: list[Path] = typer.Argument(..., metavar="PAIRS...",
-                                       help="TSV files of source<TAB>reference lines."),
+    pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
+                                       help="TSV files of source<TAB>reference lines. None: "
+                                       "the embedded G2P default's held-out words."),
     beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Exact match, token error rate (and BLEU, chrF for word targets) on held-out pairs.
 
-    A source given several references scores against the closest one.
+    A source given several references scores against the closest one. With no PAIRS, a model
+    trained on the embedded G2P default is scored on its held-out words, also as word and
+    phoneme error rates without stress (wer, per) and with it (wer_stress, per_stress).
     """
-    from seqlab.cli.seq2seq_training import read_all_pairs
-    from seqlab.seqmodels.seq2seq.scoring import score_outputs
+    from seqlab.cli.seq2seq_training import G2P_TASK, g2p_pairs, read_all_pairs
+    from seqlab.seqmodels.seq2seq.scoring import g2p_scores, score_outputs
     from seqlab.seqmodels.seq2seq.translate import Translator
 
     require_range("--beam", beam, 1)
-    model, source_tokenizer, target_tokenizer = _load(model_path)
+    model, source_tokenizer, target_tokenizer, task = _load(model_path)
+    if not pairs and task != G2P_TASK:
+        raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
+                       "PAIRS files to score it on")
     references: dict[str, list[str]] = {}
-    for source, target in read_all_pairs(pairs):
+    for source, target in (read_all_pairs(pairs) if pairs else g2p_pairs()[1]):
         references.setdefault(source, []).append(target)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)
@@ -245,8 +253,11 @@ def evaluate(
         hypotheses.append(_token_strings(target_tokenizer, found[0].tokens))
     tokenized = [[_token_strings(target_tokenizer, target_tokenizer.encode(r)) for r in refs]
                  for refs in references.values()]
-    scores = score_outputs(hypotheses, tokenized,
-                           word_level=target_tokenizer.type_name == "word")
+    if pairs:
+        scores = score_outputs(hypotheses, tokenized,
+                               word_level=target_tokenizer.type_name == "word")
+    else:
+        scores = g2p_scores(hypotheses, tokenized)
     if translator.unknown_tokens:
         Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
                       "(read as <unk>)")
@@ -254,4 +265,7 @@ def evaluate(
              f"error rate {100 * scores['token_error_rate']:.2f}%")
     if "bleu" in scores:
         human += f", BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}"
+    if "wer" in scores:
+        human += (f"; without stress WER {100 * scores['wer']:.2f}%, PER "
+                  f"{100 * scores['per']:.2f}%")
     Output(as_json=as_json).result(scores, human)

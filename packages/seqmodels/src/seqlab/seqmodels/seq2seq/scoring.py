@@ -41,3 +41,18 @@ def score_outputs(hypotheses: Sequence[Sequence[str]],
         scores["chrf"] = corpus_chrf([" ".join(h) for h in hypotheses],
                                      [" ".join(r) for r in closest])
     return scores
+
+
+def g2p_scores(hypotheses: Sequence[Sequence[str]],
+               references: Sequence[Sequence[Sequence[str]]]) -> dict[str, float]:
+    """Grapheme-to-phoneme scores: word and phoneme error rates without stress (`wer`, `per`:
+    stress digits removed from both sides) and with it (`wer_stress`, `per_stress`)."""
+    def unstressed(tokens: Sequence[str]) -> list[str]:
+        return [token.rstrip("012") for token in tokens]
+
+    stressed = score_outputs(hypotheses, references)
+    plain = score_outputs([unstressed(h) for h in hypotheses],
+                          [[unstressed(r) for r in refs] for refs in references])
+    return {**stressed, "wer": 1.0 - plain["exact_match"], "per": plain["token_error_rate"],
+            "wer_stress": 1.0 - stressed["exact_match"],
+            "per_stress": stressed["token_error_rate"]}

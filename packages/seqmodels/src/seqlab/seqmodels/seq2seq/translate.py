@@ -28,9 +28,14 @@ def save_seq2seq(path: str | os.PathLike[str], model: Seq2Seq, source_tokenizer:
                                                                    target_tokenizer), **options)
 
 
-def tokenizer_header(source_tokenizer: Any, target_tokenizer: Any) -> dict[str, Any]:
-    """The JSON both tokenizers are kept as in a Seq2Seq checkpoint."""
-    return {"source": source_tokenizer.to_dict(), "target": target_tokenizer.to_dict()}
+def tokenizer_header(source_tokenizer: Any, target_tokenizer: Any,
+                     task: str | None = None) -> dict[str, Any]:
+    """The JSON both tokenizers are kept as in a Seq2Seq checkpoint (with the name of the
+    embedded data set it was trained on, if any)."""
+    header = {"source": source_tokenizer.to_dict(), "target": target_tokenizer.to_dict()}
+    if task is not None:
+        header["task"] = task
+    return header
 
 
 def load_seq2seq(path: str | os.PathLike[str]) -> tuple[Seq2Seq, dict[str, Any], Checkpoint]:
