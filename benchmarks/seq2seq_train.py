@@ -11,7 +11,8 @@ backward, clip_grad_norm_(5), Adam(lr 1e-3) and zero_grad.
 Data: grapheme-to-phoneme pairs of the CMU Pronouncing Dictionary (the embedded default of
 `seqlab seq2seq train`), shuffled with a fixed seed and cut into batches of 64 in the parent
 process; both libraries train on exactly those batches. Each (library, thread count) runs in its
-own subprocess with every thread count fixed; target tokens/s are total tokens over total time
+own subprocess with every thread count fixed (and OpenBLAS left to pick its own kernels, as in
+charlm_train.py); target tokens/s are total tokens over total time
 of the timed steps after the warm-up ones.
 
     uv run python benchmarks/seq2seq_train.py --peer-python /work/peers/bin/python
@@ -175,6 +176,8 @@ def run_worker(args: argparse.Namespace) -> dict:
 def spawn(python: str, side: str, threads: int, args: argparse.Namespace, vocab) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads))
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # as charlm_train.py: see there
+        env.pop(name, None)
     command = [python, __file__, "--worker", side, "--worker-threads", str(threads), "--batches",
                args.batches, "--warmup", str(args.warmup), "--source-vocab", str(vocab[0]),
                "--target-vocab", str(vocab[1])]

@@ -130,3 +130,26 @@ def test_default_is_g2p_on_cmudict(tmp_path, reverse_model):
                for token in phonemes.stdout.split())
     refused = run("seq2seq", "eval", str(reverse_model))
     assert refused.returncode == 1 and "give the PAIRS" in refused.stderr
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(reverse_tsv, tmp_path):
+    import signal
+    import time
+
+    from cli_helpers import popen
+
+    out = tmp_path / "run.safetensors"
+    process = popen("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--steps", "100000",
+                    "--quiet", *TINY, stdout=-1, stderr=-1, text=True)
+    metrics = tmp_path / "run.metrics.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (metrics.exists() and metrics.read_text().count("\n")):
+        time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    resumed = run("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--resume", str(out),
+                  "--steps", "100000", "--time-budget", "0.5", "--json", *TINY)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["steps"] > 10

@@ -57,7 +57,7 @@ def train(
     time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
     val_fraction: float = typer.Option(0.1, "--val-fraction",
                                        help="Held out, split by source text."),
-    eval_every: int = typer.Option(200, "--eval-every"),
+    eval_every: int = typer.Option(500, "--eval-every"),
     checkpoint_every: int = typer.Option(1000, "--checkpoint-every"),
     keep_last: int = typer.Option(3, "--keep-last"),
     resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
@@ -193,7 +193,6 @@ def translate(
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam, nbest=nbest,
                             length_penalty=length_penalty, max_len_a=max_len_a,
                             max_len_b=max_len_b)
-    interactive = text in (None, "-") and sys.stdin.isatty()
     batch_size = 1 if text in (None, "-") else 32
     warned = False
     for index, (line, found) in enumerate(translator.stream(
@@ -204,17 +203,14 @@ def translate(
             for hypothesis in found:
                 write_stream(f"{index} ||| {hypothesis.text} ||| {hypothesis.score:.4f}\n")
         if attention:
-            source_ids = translator.encode(line)
-            translator.unknown_tokens -= int((source_ids == source_tokenizer.unk_id).sum())
-            stderr.print(draw_attention(_token_strings(source_tokenizer, source_ids.tolist()),
+            source_ids = source_tokenizer.encode(line) or [source_tokenizer.unk_id]
+            stderr.print(draw_attention(_token_strings(source_tokenizer, source_ids),
                                         _token_strings(target_tokenizer, found[0].tokens),
                                         found[0].attention), highlight=False)
         if translator.unknown_tokens and not warned:
             warned = True
             Output().warn(f"line {index + 1} has source tokens never seen in training; "
                           "they are read as <unk>")
-    if interactive:
-        sys.stdout.flush()
 
 
 @app.command("eval")
