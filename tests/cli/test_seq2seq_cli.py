@@ -40,9 +40,11 @@ def test_translate_text_file_and_stdin(reverse_model, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == "F E D C B A\n"
     inputs = tmp_path / "in.txt"
-    inputs.write_text("bad\nhead\n", encoding="utf-8")
-    from_file = run("seq2seq", "translate", str(reverse_model), str(inputs), "--beam", "4")
-    assert from_file.stdout.splitlines() == ["D A B", "D A E H"]
+    inputs.write_text("bad\n\nhead\n", encoding="utf-8")
+    from_file = run("seq2seq", "translate", str(reverse_model), str(inputs), "--beam", "4",
+                    "--attention")
+    assert from_file.stdout.splitlines() == ["D A B", "", "D A E H"]
+    assert "<unk>" not in from_file.stderr
     nbest = run("seq2seq", "translate", str(reverse_model), "-", "--beam", "3", "--nbest", "2",
                 input="cab\n")
     lines = nbest.stdout.splitlines()

@@ -206,7 +206,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
                                            [s for s, _ in train_pairs], options.vocab_size)
         target_tokenizer = build_tokenizer(options.target_level or "char",
                                            [t for _, t in train_pairs], options.vocab_size)
-    train_corpus = PairCorpus.encode(train_pairs, source_tokenizer, target_tokenizer)
+    try:
+        train_corpus = PairCorpus.encode(train_pairs, source_tokenizer, target_tokenizer)
+    except ValueError as error:
+        raise CliError(f"a training pair cannot be used: {error} (choose another "
+                       "--source-level / --target-level or fix the pair)") from error
     arch = _architecture(options, resumed.config if resumed else None)
     try:
         model = Seq2Seq(source_tokenizer.vocab_size, target_tokenizer.vocab_size,
@@ -218,7 +222,10 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
     train_data = PairBatches(train_corpus, options.batch_size, seed=options.seed, **ids)
     valid_data = None
     if valid_pairs:
-        valid_corpus = PairCorpus.encode(valid_pairs, source_tokenizer, target_tokenizer)
+        try:
+            valid_corpus = PairCorpus.encode(valid_pairs, source_tokenizer, target_tokenizer)
+        except ValueError as error:
+            raise CliError(f"a held-out pair cannot be used: {error}") from error
         valid_data = PairBatches(valid_corpus, max(options.batch_size, 64), **ids)
     limits = {"max_steps": options.steps, "max_epochs": options.epochs,
               "time_budget": options.time_budget}

@@ -202,7 +202,7 @@ def translate(
         else:
             for hypothesis in found:
                 write_stream(f"{index} ||| {hypothesis.text} ||| {hypothesis.score:.4f}\n")
-        if attention:
+        if attention and found[0].attention is not None:
             source_ids = source_tokenizer.encode(line) or [source_tokenizer.unk_id]
             stderr.print(draw_attention(_token_strings(source_tokenizer, source_ids),
                                         _token_strings(target_tokenizer, found[0].tokens),

@@ -91,9 +91,15 @@ class Translator:
 
     def translate(self, lines: Sequence[str],
                   attention: bool = False) -> list[list[Translation]]:
-        """Up to `nbest` translations of every line, best first."""
-        if not lines:
-            return []
+        """Up to `nbest` translations of every line, best first (a blank line: one empty)."""
+        kept = [index for index, line in enumerate(lines) if line.strip()]
+        results: list[list[Translation]] = [[Translation("", [], 0.0, 0.0)] for _ in lines]
+        if kept:
+            for index, found in zip(kept, self._decode([lines[i] for i in kept], attention)):
+                results[index] = found
+        return results
+
+    def _decode(self, lines: Sequence[str], attention: bool) -> list[list[Translation]]:
         source, lengths = pad_rows([self.encode(line) for line in lines],
                                    self.model.pad_id)
         options = {"max_len_a": self.max_len_a, "max_len_b": self.max_len_b,
