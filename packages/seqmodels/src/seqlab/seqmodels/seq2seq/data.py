@@ -93,11 +93,6 @@ class PairCorpus:
         """Target tokens in all, </s> included (what the loss averages over)."""
         return int(self.target_ids.size + len(self))
 
-    def subset(self, indices: np.ndarray) -> PairCorpus:
-        """The pairs at `indices`, in that order."""
-        rows = [(self.source(i), self.target(i)) for i in indices]
-        return PairCorpus(*_flatten([s for s, _ in rows]), *_flatten([t for _, t in rows]))
-
     def batch(self, indices: np.ndarray, pad_id: int, bos_id: int, eos_id: int) -> PairBatch:
         """The pairs at `indices` as one padded batch."""
         return make_batch([self.source(i).astype(np.int64) for i in indices],
@@ -108,13 +103,6 @@ class PairCorpus:
         value = zlib.crc32(self.source_ids.tobytes())
         return zlib.crc32(self.target_offsets.tobytes(), zlib.crc32(self.target_ids.tobytes(),
                                                                     value))
-
-
-def _flatten(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([row.size for row in rows])
-    ids = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
-    return ids, offsets
 
 
 class PairBatches:
