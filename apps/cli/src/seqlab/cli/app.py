@@ -62,6 +62,8 @@ def _register() -> None:
     app.add_typer(ngram.app, name="ngram")
     app.add_typer(word2vec_commands.app, name="word2vec")
     app.add_typer(tokenize.app, name="tokenize")
+    from seqlab.cli.commands import seq2seq as seq2seq_commands
+    app.add_typer(seq2seq_commands.app, name="seq2seq")
 
 
 def _error_line(message: str) -> None:

@@ -19,12 +19,14 @@ from seqlab.seqmodels.regressor import (
     load_series,
     make_windows,
 )
+from seqlab.seqmodels.seq2seq import Seq2Seq
 from seqlab.seqmodels.trainer import Callback, NonFiniteLossError, Trainer, TrainResult
 
 __all__ = [
     "GRU", "LSTM", "RNN", "Callback", "CheckpointManager", "GRUCell", "LMState", "LSTMCell",
-    "LanguageModel", "NonFiniteLossError", "RNNBase", "RNNCell", "SequenceClassifier",
-    "SequenceRegressor", "StandardScaler", "TokenStreams", "TrainResult", "Trainer",
+    "LanguageModel", "NonFiniteLossError", "RNNBase", "RNNCell", "Seq2Seq",
+    "SequenceClassifier", "SequenceRegressor", "StandardScaler", "TokenStreams", "TrainResult",
+    "Trainer",
     "fit_regressor", "load_checkpoint", "load_model", "load_series", "make_windows",
     "save_checkpoint",
 ]

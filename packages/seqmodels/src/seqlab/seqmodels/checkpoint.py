@@ -238,8 +238,10 @@ def model_from_config(config: dict[str, Any], generator: Any = None) -> Module:
     from seqlab.seqmodels.classifier import SequenceClassifier
     from seqlab.seqmodels.language_model import LanguageModel
     from seqlab.seqmodels.regressor import SequenceRegressor
+    from seqlab.seqmodels.seq2seq.model import Seq2Seq
 
-    classes = {cls.__name__: cls for cls in (LanguageModel, SequenceClassifier, SequenceRegressor)}
+    classes = {cls.__name__: cls for cls in (LanguageModel, SequenceClassifier, SequenceRegressor,
+                                             Seq2Seq)}
     name = config.get("model")
     if name not in classes:
         raise ValueError(f"unknown model class {name!r} in config; expected one of "

@@ -13,14 +13,15 @@ from seqlab.autograd.nn.functions.cross_entropy import NLLLoss, SoftmaxCrossEntr
 from seqlab.autograd.nn.functions.embedding import EmbeddingLookup
 from seqlab.autograd.nn.functions.layer_norm import LayerNormalize
 from seqlab.autograd.nn.functions.linear import LinearMap
+from seqlab.autograd.nn.functions.masked_softmax import MaskedSoftmax
 from seqlab.autograd.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding",
-    "embedding_source", "layer_norm", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
-    "sigmoid", "softmax", "tanh",
+    "embedding_source", "layer_norm", "linear", "log_softmax", "masked_softmax", "mse_loss",
+    "nll_loss", "relu", "sigmoid", "softmax", "tanh",
 ]
 
 
@@ -172,6 +173,15 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 def softmax(input: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, stable for large logits."""
     return input.softmax(dim)
+
+
+def masked_softmax(input: Tensor, keep: Any) -> Tensor:
+    """Softmax over the last dim, with zero weight (and zero gradient) where `keep` is False.
+
+    `keep` is a boolean array broadcasting against `input`; every row must keep a position.
+    """
+    mask = np.asarray(_array(keep), dtype=bool)
+    return MaskedSoftmax.apply(input, mask)
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:

@@ -1,0 +1,267 @@
+"""`seqlab seq2seq train|translate|eval`: encoder-decoder models with attention on TSV pairs."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from seqlab.cli.console import Output, stderr, write_stream
+from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.tokenizer_choice import LEVELS
+
+app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention on "
+                  "source<TAB>target pairs.", no_args_is_help=True)
+
+CELLS = ("lstm", "gru", "rnn")
+SHADES = " ░▒▓█"
+
+
+def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise CliError(f"{name} must be one of {', '.join(choices)}, got {value!r}", code=2)
+
+
+@app.command("train")
+def train(
+    pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
+                                       help="TSV files of source<TAB>target lines. None: "
+                                       "grapheme-to-phoneme on the CMU Pronouncing Dictionary."),
+    out: Path = typer.Option(Path("seq2seq.safetensors"), "--out", "-o", help="Model file."),
+    source_level: str = typer.Option(None, "--source-level", help="char, word or bpe "
+                                     "(default char)."),
+    target_level: str = typer.Option(None, "--target-level", help="char, word or bpe "
+                                     "(default char)."),
+    vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
+    cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
+    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
+    layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2)."),
+    embedding_dim: int = typer.Option(None, "--embedding-dim"),
+    bidirectional: bool = typer.Option(None, "--bidirectional/--unidirectional",
+                                       help="Encoder direction (default bidirectional)."),
+    attention: str = typer.Option(None, "--attention",
+                                  help="dot, general or additive (default general)."),
+    input_feeding: bool = typer.Option(None, "--input-feeding/--no-input-feeding",
+                                       help="Feed the last attentional vector to the decoder."),
+    dropout: float = typer.Option(None, "--dropout", help="In [0, 1) (default 0.2)."),
+    tie_weights: bool = typer.Option(None, "--tie-weights/--no-tie-weights",
+                                     help="Share target embedding and output weights."),
+    batch_size: int = typer.Option(64, "--batch-size"),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate."),
+    clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping."),
+    steps: int = typer.Option(None, "--steps"),
+    epochs: int = typer.Option(None, "--epochs", help="(default 10 when no limit is given)"),
+    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
+    val_fraction: float = typer.Option(0.1, "--val-fraction",
+                                       help="Held out, split by source text."),
+    eval_every: int = typer.Option(500, "--eval-every"),
+    checkpoint_every: int = typer.Option(1000, "--checkpoint-every"),
+    keep_last: int = typer.Option(3, "--keep-last"),
+    resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
+    seed: int = typer.Option(0, "--seed"),
+    threads: int = typer.Option(None, "--threads", help="Threads (default: all cores)."),
+    as_json: bool = typer.Option(False, "--json"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Train an encoder-decoder with attention on source<TAB>target pairs.
+
+    Examples:
+      seqlab seq2seq train --out g2p.safetensors      # G2P on CMUdict, embedded
+      seqlab seq2seq train words.tsv --target-level word --out g2p.safetensors
+      seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe --time-budget 3600
+    """
+    from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
+    from seqlab.cli.threads import set_threads
+
+    _check_choice("--source-level", source_level, LEVELS)
+    _check_choice("--target-level", target_level, LEVELS)
+    _check_choice("--cell", cell, CELLS)
+    _check_choice("--attention", attention, ("dot", "general", "additive"))
+    for name, value in (("--hidden", hidden), ("--layers", layers), ("--batch-size", batch_size),
+                        ("--steps", steps), ("--epochs", epochs), ("--eval-every", eval_every),
+                        ("--checkpoint-every", checkpoint_every), ("--keep-last", keep_last),
+                        ("--embedding-dim", embedding_dim), ("--threads", threads),
+                        ("--vocab-size", vocab_size)):
+        require_range(name, value, 1)
+    require_range("--dropout", dropout, 0, 1, high_open=True)
+    require_range("--lr", lr, 0, low_open=True)
+    require_range("--clip", clip, 0, low_open=True)
+    require_range("--time-budget", time_budget, 0, low_open=True)
+    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
+    require_output_path(out, "--out")
+    if not out.name.endswith(".safetensors") or out.name.endswith(".train.safetensors"):
+        raise CliError(f"--out {out}: give a name ending in .safetensors (not "
+                       ".train.safetensors)", code=2)
+    if any(out.resolve() == path.resolve() for path in pairs or ()):
+        raise CliError(f"--out {out} is one of the PAIRS files; give another name", code=2)
+    set_threads(threads)
+    architecture = {"cell": cell, "hidden_size": hidden, "num_layers": layers,
+                    "embedding_dim": embedding_dim, "bidirectional": bidirectional,
+                    "attention": attention, "input_feeding": input_feeding,
+                    "dropout": dropout, "tie_weights": tie_weights}
+    options = Seq2SeqOptions(
+        pairs=pairs or None, out=out, source_level=source_level, target_level=target_level,
+        vocab_size=vocab_size, architecture=architecture, batch_size=batch_size, lr=lr,
+        clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
+        val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
+        keep_last=keep_last, resume=resume, seed=seed, argv=sys.argv[1:])
+    output = Output(quiet, as_json)
+    summary = run_seq2seq_training(options, output)
+    human = f"Saved {summary['model']} after {summary['steps']} steps ({summary['stop_reason']})"
+    if summary["valid_exact_match"] is not None:
+        human += (f"; held out: exact match {100 * summary['valid_exact_match']:.1f}%, token "
+                  f"error rate {100 * summary['valid_token_error_rate']:.1f}%")
+    output.result(summary, human)
+
+
+def _load(model_path: Path):
+    """(model, source tokenizer, target tokenizer, task), or a one-line CliError."""
+    from seqlab.nlp.tokenizers import Tokenizer
+    from seqlab.seqmodels.seq2seq.translate import load_seq2seq
+
+    require_file(model_path, "model")
+    try:
+        model, tokenizers, _ = load_seq2seq(model_path)
+    except (ValueError, OSError) as error:
+        raise CliError(str(error).splitlines()[0]) from error
+    return (model, Tokenizer.from_dict(tokenizers["source"]),
+            Tokenizer.from_dict(tokenizers["target"]), tokenizers.get("task"))
+
+
+def _input_lines(text: str | None) -> Iterator[str]:
+    """Lines from '-' (stdin, as they arrive), an existing file, or the argument itself."""
+    if text is None or text == "-":
+        for line in sys.stdin:
+            yield line.rstrip("\r\n")
+        return
+    path = Path(text)
+    if path.is_file():
+        try:
+            with path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    yield line.rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
+                           "UTF-8") from error
+        return
+    yield from text.splitlines() or [text]
+
+
+def draw_attention(source_tokens: list[str], target_tokens: list[str], weights) -> str:
+    """The attention matrix as shaded cells: a row per output token, a column per source one."""
+    width = max((len(t) for t in target_tokens), default=0)
+    header = " " * (width + 1) + " ".join(t[:1] or " " for t in source_tokens)
+    rows = [header]
+    for token, row in zip(target_tokens, weights):
+        cells = " ".join(SHADES[min(int(w * len(SHADES)), len(SHADES) - 1)] for w in row)
+        rows.append(f"{token:>{width}} {cells}")
+    return "\n".join(rows)
+
+
+def _token_strings(tokenizer: Any, ids: list[int]) -> list[str]:
+    return [tokenizer.id_to_token(int(i)) for i in ids]
+
+
+@app.command("translate")
+def translate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    text: str = typer.Argument(None, metavar="[TEXT|FILE|-]",
+                               help="A line, a file of lines, or '-' for stdin (default)."),
+    beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
+    nbest: int = typer.Option(1, "--nbest", help="Outputs per input (<= --beam)."),
+    length_penalty: float = typer.Option(1.0, "--length-penalty",
+                                         help="Beam scores divided by length ** this."),
+    max_len_a: float = typer.Option(2.0, "--max-len-a", help="Output length limit: a * "
+                                    "source length + b."),
+    max_len_b: int = typer.Option(10, "--max-len-b"),
+    attention: bool = typer.Option(False, "--attention",
+                                   help="Draw each attention matrix (on stderr)."),
+) -> None:
+    """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`)."""
+    from seqlab.seqmodels.seq2seq.translate import Translator
+
+    require_range("--beam", beam, 1)
+    require_range("--nbest", nbest, 1)
+    if nbest > beam:
+        raise CliError(f"--nbest {nbest} needs a beam at least as wide: add --beam {nbest}",
+                       code=2)
+    require_range("--max-len-a", max_len_a, 0)
+    model, source_tokenizer, target_tokenizer, _ = _load(model_path)
+    translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam, nbest=nbest,
+                            length_penalty=length_penalty, max_len_a=max_len_a,
+                            max_len_b=max_len_b)
+    batch_size = 1 if text in (None, "-") else 32
+    warned = False
+    for index, (line, found) in enumerate(translator.stream(
+            _input_lines(text), batch_size=batch_size, attention=attention)):
+        if nbest == 1:
+            write_stream(found[0].text + "\n")
+        else:
+            for hypothesis in found:
+                write_stream(f"{index} ||| {hypothesis.text} ||| {hypothesis.score:.4f}\n")
+        if attention and found[0].attention is not None:
+            source_ids = source_tokenizer.encode(line) or [source_tokenizer.unk_id]
+            stderr.print(draw_attention(_token_strings(source_tokenizer, source_ids),
+                                        _token_strings(target_tokenizer, found[0].tokens),
+                                        found[0].attention), highlight=False)
+        if translator.unknown_tokens and not warned:
+            warned = True
+            Output().warn(f"line {index + 1} has source tokens never seen in training; "
+                          "they are read as <unk>")
+
+
+@app.command("eval")
+def evaluate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
+                                       help="TSV files of source<TAB>reference lines. None: "
+                                       "the embedded G2P default's held-out words."),
+    beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
+    length_penalty: float = typer.Option(1.0, "--length-penalty"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Exact match, token error rate (and BLEU, chrF for word targets) on held-out pairs.
+
+    A source given several references scores against the closest one. With no PAIRS, a model
+    trained on the embedded G2P default is scored on its held-out words, also as word and
+    phoneme error rates without stress (wer, per) and with it (wer_stress, per_stress).
+    """
+    from seqlab.cli.seq2seq_training import G2P_TASK, g2p_pairs, read_all_pairs
+    from seqlab.seqmodels.seq2seq.scoring import g2p_scores, score_outputs
+    from seqlab.seqmodels.seq2seq.translate import Translator
+
+    require_range("--beam", beam, 1)
+    model, source_tokenizer, target_tokenizer, task = _load(model_path)
+    if not pairs and task != G2P_TASK:
+        raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
+                       "PAIRS files to score it on")
+    references: dict[str, list[str]] = {}
+    for source, target in (read_all_pairs(pairs) if pairs else g2p_pairs()[1]):
+        references.setdefault(source, []).append(target)
+    translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
+                            length_penalty=length_penalty)
+    sources = list(references)
+    hypotheses = []
+    for _, found in translator.stream(sources, batch_size=64):
+        hypotheses.append(_token_strings(target_tokenizer, found[0].tokens))
+    tokenized = [[_token_strings(target_tokenizer, target_tokenizer.encode(r)) for r in refs]
+                 for refs in references.values()]
+    if pairs:
+        scores = score_outputs(hypotheses, tokenized,
+                               word_level=target_tokenizer.type_name == "word")
+    else:
+        scores = g2p_scores(hypotheses, tokenized)
+    if translator.unknown_tokens:
+        Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
+                      "(read as <unk>)")
+    human = (f"{len(sources)} sources: exact match {100 * scores['exact_match']:.2f}%, token "
+             f"error rate {100 * scores['token_error_rate']:.2f}%")
+    if "bleu" in scores:
+        human += f", BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}"
+    if "wer" in scores:
+        human += (f"; without stress WER {100 * scores['wer']:.2f}%, PER "
+                  f"{100 * scores['per']:.2f}%")
+    Output(as_json=as_json).result(scores, human)

@@ -1,0 +1,200 @@
+"""Pairs of token-id sequences and the batch source the Trainer reads them from.
+
+`read_pairs` streams `source<TAB>target` lines from a TSV file; `PairCorpus` keeps the encoded
+pairs as two flat int32 arrays with offsets (no Python object per token); `PairBatches` is the
+Trainer's data source: length-bucketed, shuffled batches, resumable to the exact batch.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.seqmodels.seq2seq.batch import PairBatch, make_batch
+
+
+class PairFileError(ValueError):
+    """A TSV pairs file that cannot be read: says which file, which line, and what to do."""
+
+
+def read_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
+    """(source, target) text pairs of a UTF-8 `source<TAB>target` file; blank lines skipped.
+
+    The first tab splits a line. A line without a tab, or with an empty side, is a PairFileError.
+    """
+    path = Path(path)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as error:
+                raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
+                                    "convert the file to UTF-8 (e.g. iconv -t utf-8)") from None
+            if not line.strip():
+                continue
+            if "\t" not in line:
+                raise PairFileError(f"{path}:{number}: no tab; each line must be "
+                                    "source<TAB>target")
+            source, target = line.split("\t", 1)
+            if not source.strip() or not target.strip():
+                side = "source" if not source.strip() else "target"
+                raise PairFileError(f"{path}:{number}: empty {side}; each line must be "
+                                    "source<TAB>target with text on both sides")
+            yield source, target
+
+
+class PairCorpus:
+    """Encoded (source, target) pairs, stored flat: ids int32 and offsets int64 per side."""
+
+    def __init__(self, source_ids: np.ndarray, source_offsets: np.ndarray,
+                 target_ids: np.ndarray, target_offsets: np.ndarray) -> None:
+        if source_offsets.shape != target_offsets.shape or source_offsets.shape[0] < 1:
+            raise ValueError("source and target offsets must describe the same pairs")
+        self.source_ids, self.source_offsets = source_ids, source_offsets
+        self.target_ids, self.target_offsets = target_ids, target_offsets
+
+    @classmethod
+    def encode(cls, pairs: Iterable[tuple[str, str]], source_tokenizer: Any,
+               target_tokenizer: Any) -> PairCorpus:
+        """Encode text pairs with the two tokenizers (pairs are read once, as they stream)."""
+        sides: list[tuple[list[np.ndarray], list[int]]] = [([], [0]), ([], [0])]
+        for source, target in pairs:
+            for (arrays, offsets), tokenizer, text in ((sides[0], source_tokenizer, source),
+                                                       (sides[1], target_tokenizer, target)):
+                ids = np.asarray(tokenizer.encode(text), dtype=np.int32)
+                if ids.size == 0:
+                    raise ValueError(f"{text!r} encodes to no tokens")
+                arrays.append(ids)
+                offsets.append(offsets[-1] + ids.size)
+        flat = [np.concatenate(arrays) if arrays else np.zeros(0, np.int32)
+                for arrays, _ in sides]
+        return cls(flat[0], np.asarray(sides[0][1], np.int64), flat[1],
+                   np.asarray(sides[1][1], np.int64))
+
+    def __len__(self) -> int:
+        return self.source_offsets.shape[0] - 1
+
+    def source(self, index: int) -> np.ndarray:
+        return self.source_ids[self.source_offsets[index] : self.source_offsets[index + 1]]
+
+    def target(self, index: int) -> np.ndarray:
+        return self.target_ids[self.target_offsets[index] : self.target_offsets[index + 1]]
+
+    @property
+    def source_lengths(self) -> np.ndarray:
+        return np.diff(self.source_offsets)
+
+    @property
+    def target_tokens(self) -> int:
+        """Target tokens in all, </s> included (what the loss averages over)."""
+        return int(self.target_ids.size + len(self))
+
+    def batch(self, indices: np.ndarray, pad_id: int, bos_id: int, eos_id: int) -> PairBatch:
+        """The pairs at `indices` as one padded batch."""
+        return make_batch([self.source(i).astype(np.int64) for i in indices],
+                          [self.target(i).astype(np.int64) for i in indices],
+                          bos_id, eos_id, pad_id, indices)
+
+    def checksum(self) -> int:
+        value = zlib.crc32(self.source_ids.tobytes())
+        return zlib.crc32(self.target_offsets.tobytes(), zlib.crc32(self.target_ids.tobytes(),
+                                                                    value))
+
+
+class PairBatches:
+    """The Trainer's data source over a PairCorpus (see the unified Trainer contract).
+
+    Each epoch shuffles the pairs with a generator seeded by (seed, epoch), sorts windows of
+    `bucket` batches by source length (less padding) and shuffles the batch order; a saved
+    `state_dict` (epoch, position) rebuilds the same order, so a resumed run sees the same
+    batches. `batches()` is one deterministic pass in length order, for validation.
+    """
+
+    def __init__(self, corpus: PairCorpus, batch_size: int, *, pad_id: int = 0,
+                 bos_id: int = 2, eos_id: int = 3, seed: int = 0, bucket: int = 50) -> None:
+        if batch_size < 1 or bucket < 1:
+            raise ValueError(f"batch_size and bucket must be at least 1, got {batch_size}, "
+                             f"{bucket}")
+        if len(corpus) == 0:
+            raise ValueError("no pairs to train on")
+        self.corpus, self.batch_size, self.bucket, self.seed = corpus, batch_size, bucket, seed
+        self.ids = (pad_id, bos_id, eos_id)
+        self.epoch = 0
+        self.position = 0
+        self._checksum = corpus.checksum()
+        self._order: list[np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        """Batches per epoch."""
+        return -(-len(self.corpus) // self.batch_size)
+
+    def _epoch_order(self) -> list[np.ndarray]:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        permutation = rng.permutation(len(self.corpus))
+        lengths = self.corpus.source_lengths
+        window = self.batch_size * self.bucket
+        batches = []
+        for start in range(0, permutation.size, window):
+            chunk = permutation[start : start + window]
+            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+            batches.extend(chunk[i : i + self.batch_size]
+                           for i in range(0, chunk.size, self.batch_size))
+        return [batches[i] for i in rng.permutation(len(batches))]
+
+    def next_batch(self) -> tuple[PairBatch, bool]:
+        """The next training batch, and whether it starts an epoch."""
+        if self._order is None:
+            self._order = self._epoch_order()
+        starts_epoch = self.position == 0
+        batch = self.corpus.batch(self._order[self.position], *self.ids)
+        self.position += 1
+        if self.position == len(self._order):
+            self.position = 0
+            self.epoch += 1
+            self._order = None
+        return batch, starts_epoch
+
+    def batches(self) -> Iterator[PairBatch]:
+        """One full pass in source-length order (deterministic; does not move the position)."""
+        order = np.argsort(self.corpus.source_lengths, kind="stable")
+        for start in range(0, order.size, self.batch_size):
+            yield self.corpus.batch(order[start : start + self.batch_size], *self.ids)
+
+    def state_dict(self) -> dict[str, int]:
+        """Where the source is (JSON-able): enough to continue exactly."""
+        return {"epoch": self.epoch, "position": self.position, "seed": self.seed,
+                "batch_size": self.batch_size, "bucket": self.bucket,
+                "pairs": len(self.corpus), "checksum": self._checksum}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continue from a saved position; the data and batching must be the same."""
+        keys = ("seed", "batch_size", "bucket", "pairs", "checksum")
+        saved = tuple(state.get(key) for key in keys)
+        mine = (self.seed, self.batch_size, self.bucket, len(self.corpus), self._checksum)
+        if saved != mine:
+            raise ValueError(f"the saved data position belongs to other pairs or batching "
+                             f"(seed, batch size, bucket, pairs, checksum): saved {saved}, "
+                             f"now {mine}; resume with the same files and options")
+        self.epoch, self.position = int(state["epoch"]), int(state["position"])
+        self._order = None
+        if not 0 <= self.position < len(self):
+            raise ValueError(f"saved position {self.position} is out of range [0, {len(self)})")
+
+
+def held_out(source: str, fraction: float) -> bool:
+    """Whether a pair goes to the held-out side: a fixed hash of its source text, so every pair
+    with the same source (all pronunciations of a word) lands on the same side, on any machine."""
+    return zlib.crc32(source.encode("utf-8")) % 10_000 < round(fraction * 10_000)
+
+
+def split_pairs(pairs: Iterable[tuple[str, str]],
+                fraction: float) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(training pairs, held-out pairs), split by source text with `held_out`."""
+    train, valid = [], []
+    for pair in pairs:
+        (valid if held_out(pair[0], fraction) else train).append(pair)
+    return train, valid

@@ -1,0 +1,57 @@
+"""Edit distance, BLEU, chrF and closest-reference scoring."""
+
+import math
+
+import pytest
+
+from seqlab.seqmodels.seq2seq.metrics import corpus_bleu, corpus_chrf, edit_distance
+from seqlab.seqmodels.seq2seq.scoring import score_outputs
+
+HYPOTHESES = ["the cat sat on the mat today", "a quick brown dog jumps over the fox"]
+REFERENCES = ["the cat sat on the red mat", "the quick brown fox jumps over the lazy dog"]
+
+
+def test_edit_distance():
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance([], ["a", "b"]) == 2
+    assert edit_distance(["K", "AE", "T"], ["K", "AE", "T"]) == 0
+    assert edit_distance("abc", "cab") == 2
+
+
+def test_bleu_and_chrf_known_values():
+    # sacreBLEU 2.6.0: corpus_bleu(h, [r], tokenize="none", smooth_method="none").score and
+    # corpus_chrf(h, [r]).score; NLTK 3 corpus_bleu gives the same BLEU
+    bleu = corpus_bleu([h.split() for h in HYPOTHESES], [r.split() for r in REFERENCES])
+    assert bleu == pytest.approx(41.22516740477306, rel=1e-12)
+    assert corpus_chrf(HYPOTHESES, REFERENCES) == pytest.approx(63.77392654908643, rel=1e-12)
+
+
+def test_bleu_by_hand():
+    # one sentence, 4 tokens vs 5: precisions 4/4, 2/3, 1/2, 0/1 -> 0 without smoothing
+    assert corpus_bleu([["a", "b", "c", "e"]], [["a", "b", "c", "d", "e"]]) == 0.0
+    # 1..4-gram precisions 5/6, 3/5, 2/4, 1/3; hypothesis longer, so no brevity penalty
+    hypothesis, reference = ["a", "b", "c", "d", "x", "e"], ["a", "b", "c", "d", "e"]
+    expected = 100 * math.exp((math.log(5 / 6) + math.log(3 / 5) + math.log(2 / 4)
+                               + math.log(1 / 3)) / 4)
+    assert corpus_bleu([hypothesis], [reference]) == pytest.approx(expected, rel=1e-12)
+    assert corpus_bleu([reference], [reference]) == pytest.approx(100.0)
+
+
+def test_closest_reference_counts():
+    hypotheses = [["K", "AE", "T"], ["D", "AO", "G"]]
+    references = [[["K", "AH", "T"], ["K", "AE", "T"]], [["D", "AA", "G"]]]
+    scores = score_outputs(hypotheses, references)
+    assert scores["exact_match"] == 0.5
+    assert scores["token_error_rate"] == pytest.approx(1 / 6)
+    assert "bleu" not in scores
+    assert "bleu" in score_outputs(hypotheses, references, word_level=True)
+
+
+def test_g2p_scores_with_and_without_stress():
+    from seqlab.seqmodels.seq2seq.scoring import g2p_scores
+
+    hypotheses = [["K", "AE1", "T"], ["D", "AO0", "G"]]
+    references = [[["K", "AE1", "T"]], [["D", "AO1", "G"], ["D", "AA1", "G"]]]
+    scores = g2p_scores(hypotheses, references)
+    assert scores["wer"] == 0.0 and scores["per"] == 0.0
+    assert scores["wer_stress"] == 0.5 and scores["per_stress"] == pytest.approx(1 / 6)
