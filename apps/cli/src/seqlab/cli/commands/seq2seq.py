@@ -10,7 +10,8 @@ from typing import Any
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
+from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.tokenizer_choice import LEVELS
 
 app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention on "
@@ -65,6 +66,7 @@ def train(
     threads: int = typer.Option(None, "--threads", help="Threads (default: all cores)."),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
+    force: bool = force_option(),
 ) -> None:
     """Train an encoder-decoder with attention on source<TAB>target pairs.
 
@@ -91,12 +93,7 @@ def train(
     require_range("--clip", clip, 0, low_open=True)
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
-    require_output_path(out, "--out")
-    if not out.name.endswith(".safetensors") or out.name.endswith(".train.safetensors"):
-        raise CliError(f"--out {out}: give a name ending in .safetensors (not "
-                       ".train.safetensors)", code=2)
-    if any(out.resolve() == path.resolve() for path in pairs or ()):
-        raise CliError(f"--out {out} is one of the PAIRS files; give another name", code=2)
+    check_checkpoint_output(out, pairs or (), force=force)
     set_threads(threads)
     architecture = {"cell": cell, "hidden_size": hidden, "num_layers": layers,
                     "embedding_dim": embedding_dim, "bidirectional": bidirectional,
