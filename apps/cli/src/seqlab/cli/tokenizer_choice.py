@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from seqlab.cli.errors import CliError
 
 LEVELS = ("char", "word", "bpe")
 
 
-def train_tokenizer(level: str, text: str, vocab_size: int | None = None,
+def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | None = None,
                     min_count: int = 1, lowercase: bool = False):
-    """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text`."""
+    """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text` (a str, or streamed
+    pieces: the tokenizers count characters, words or pre-tokens, never hold the text)."""
     from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
     if level == "char":

@@ -9,7 +9,7 @@ import typer
 
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file, require_output_path, require_range
-from seqlab.cli.inputs import corpus_lines
+from seqlab.cli.inputs import StreamedSentences, corpus_lines, streamable
 from seqlab.cli.progress import make_progress, rate_text
 
 app = typer.Typer(help="Train and query word2vec vectors (gensim-compatible files).",
@@ -84,9 +84,13 @@ def train(
     require_output_path(out)
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
-    sentences = [s for s in (tokenizer.tokenize(line) for line in
-                             corpus_lines(files, corpus or ("wiki" if not files else None))) if s]
-    if not sentences:
+    if streamable(files):  # read from disk on every epoch, as gensim's LineSentence
+        sentences = StreamedSentences(files, tokenizer.tokenize)
+    else:
+        sentences = [s for s in (tokenizer.tokenize(line) for line in
+                                 corpus_lines(files, corpus or ("wiki" if not files else None)))
+                     if s]
+    if next(iter(sentences), None) is None:
         raise CliError("the corpus has no words to train on")
     try:
         model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
