@@ -6,9 +6,11 @@ smoothing method estimates the same model and writes the same ARPA file. The cor
 1. one pass maps tokens to ids in first-appearance order (what `encode_corpus` does) and writes
    the padded ids (`<s> w1 ... wm </s>`, uint32) to a scratch file; only the vocabulary is held;
 2. for each order n = 2..N, one pass over that file in blocks of whole sentences: the (n-1)-gram
-   ending at each position is looked up in the finished order n-1 table (a binary search), the
-   block's order-n keys `parent * V + word` are counted, and the sorted (key, count, suffix)
-   rows are buffered; a full buffer is merged and spilled to disk as a sorted run;
+   ending at each position is found in the finished order n-1 table (the previous pass kept,
+   on disk, each block's distinct keys and each position's index among them, so one sorted
+   search per distinct key does it), the block's order-n keys `parent * V + word` are counted,
+   and the sorted (key, count, suffix) rows are buffered; a full buffer is merged and spilled
+   to disk as a sorted run;
 3. the runs are merged window by window (every key up to the smallest last key of the runs'
    windows is final), which needs one window per run in memory.
 
@@ -105,24 +107,75 @@ def sentence_positions(ids: np.ndarray) -> np.ndarray:
     return np.arange(len(ids), dtype=np.int64) - starts[sentence_of]
 
 
-def count_block(ids: np.ndarray, position: np.ndarray, lower_keys: Sequence[np.ndarray],
-                order: int, vocab_size: int) -> Counts:
-    """Order-`order` Counts of one block of whole padded sentences.
-
-    `lower_keys[m - 1]` is the finished, sorted key array of order m (m = 1 .. order - 1); the
-    rows found there are the parents and suffixes of this order's n-grams.
-    """
-    node = ids  # row, in the order-m table, of the m-gram ending at each position
-    for m in range(2, order):
+def lookup_nodes(ids: np.ndarray, position: np.ndarray, lower_keys: Sequence[np.ndarray],
+                 order: int, vocab_size: int) -> np.ndarray:
+    """Row, in the finished order-`order` table, of the n-gram ending at each position (-1
+    where the sentence so far is shorter); `lower_keys[m - 1]` is order m's sorted keys."""
+    node = ids
+    for m in range(2, order + 1):
         ends = np.flatnonzero(position >= m - 1)
         rows = np.searchsorted(lower_keys[m - 1], node[ends - 1] * vocab_size + ids[ends])
         next_node = np.full(len(ids), -1, dtype=np.int64)
         next_node[ends] = rows
         node = next_node
+    return node
+
+
+def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, order: int,
+                vocab_size: int) -> tuple[Counts, np.ndarray]:
+    """Order-`order` Counts of one block of whole padded sentences, and the index of each
+    position's n-gram among the block's distinct keys (-1 where there is none).
+
+    `parent_node` is `lookup_nodes(..., order - 1, ...)`: the finished order n-1 rows, which
+    are the parents and suffixes of this order's n-grams.
+    """
     ends = np.flatnonzero(position >= order - 1)
-    keys = node[ends - 1] * vocab_size + ids[ends]
-    unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-    return Counts(unique, counts.astype(np.int64), node[ends][first])
+    keys = parent_node[ends - 1] * vocab_size + ids[ends]
+    unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
+                                               return_counts=True)
+    local = np.full(len(ids), -1, dtype=np.int64)
+    local[ends] = inverse
+    return Counts(unique, counts.astype(np.int64), parent_node[ends][first]), local
+
+
+class BlockNodes:
+    """Each block's distinct keys and per-position index into them, kept on disk for one pass,
+    so the next order finds every position's row with one sorted search per distinct key."""
+
+    def __init__(self, scratch: Path, name: str) -> None:
+        self.path = scratch / f"{name}.nodes.npy"
+        self.keys_path = scratch / f"{name}.keys.npy"
+        self.stream = open(self.path, "wb")  # noqa: SIM115 - closed in finish()
+        self.keys_stream = open(self.keys_path, "wb")  # noqa: SIM115
+        self.block_sizes: list[tuple[int, int]] = []
+
+    def add(self, unique_keys: np.ndarray, local: np.ndarray) -> None:
+        local.tofile(self.stream)
+        unique_keys.tofile(self.keys_stream)
+        self.block_sizes.append((len(local), len(unique_keys)))
+
+    def finish(self) -> None:
+        self.stream.close()
+        self.keys_stream.close()
+
+    def rows(self, table_keys: np.ndarray) -> Iterator[np.ndarray]:
+        """Per block, each position's row in the finished table of these keys (-1: none)."""
+        local_all = np.memmap(self.path, dtype=np.int64, mode="r") if self.block_sizes else None
+        keys_all = np.memmap(self.keys_path, dtype=np.int64, mode="r") \
+            if any(k for _, k in self.block_sizes) else None
+        at = key_at = 0
+        for size, n_keys in self.block_sizes:
+            local = np.asarray(local_all[at: at + size])
+            rows = np.searchsorted(table_keys, keys_all[key_at: key_at + n_keys]) \
+                if n_keys else np.zeros(0, dtype=np.int64)
+            node = np.full(size, -1, dtype=np.int64)
+            defined = local >= 0
+            node[defined] = rows[local[defined]]
+            at, key_at = at + size, key_at + n_keys
+            yield node
+        del local_all, keys_all
+        self.path.unlink(missing_ok=True)
+        self.keys_path.unlink(missing_ok=True)
 
 
 class ExternalCounter:
@@ -315,15 +368,28 @@ def count_ngrams_external(
             ids = new_id[padded[part]]
             unigram_counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
         tables = [unigram_table(unigram_counts)]
+        previous: BlockNodes | None = None
         for n in range(2, order + 1):
             counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
-            lower_keys = [table.keys for table in tables]
+            nodes = BlockNodes(scratch, f"order{n}") if n < order else None
+            parents = previous.rows(tables[-1].keys) if previous is not None else None
             for part in sentence_blocks(padded, budget.block_tokens):
                 ids = new_id[padded[part]]
-                counter.add(count_block(ids, sentence_positions(ids), lower_keys, n, vocab_size))
+                parent_node = next(parents) if parents is not None else ids
+                counts, local = count_block(ids, sentence_positions(ids), parent_node, n,
+                                            vocab_size)
+                counter.add(counts)
+                if nodes is not None:
+                    nodes.add(counts.keys, local)
+            if parents is not None:
+                for _ in parents:  # let the generator remove its files
+                    pass
+            if nodes is not None:
+                nodes.finish()
             stats.runs[n] = len(counter.runs)
             merged = counter.result(budget.window_rows(len(counter.runs) + 1))
             tables.append(table_of(merged, tables[-1], vocab_size))
+            previous = nodes
             del counter, merged
         del padded
     return vocab, tables
