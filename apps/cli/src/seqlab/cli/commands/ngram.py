@@ -160,7 +160,7 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
         raise CliError("--cluster needs corpus files the workers can read (no stdin, no "
                        "embedded corpus); on a real cluster, on a path every worker sees")
     try:
-        paths = corpora.resolve_paths([str(f) for f in files])
+        paths = [Path(p).resolve() for p in corpora.resolve_paths([str(f) for f in files])]
         client = connect(cluster)
     except ImportError as error:
         raise CliError(str(error)) from error

@@ -51,7 +51,7 @@ def connect(cluster: str):
         local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
                              dashboard_address=None)
         return Client(local)
-    return Client(cluster)
+    return Client(cluster, timeout="15s")
 
 
 def shard_files(paths: Sequence[Path], shards: int) -> list[list[str]]:
