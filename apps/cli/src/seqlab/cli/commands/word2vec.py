@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,13 +101,20 @@ def train(
         model.build_vocab(sentences)
     except ValueError as error:
         raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
-    started = time.perf_counter()
-    with make_progress("words", output.show_progress) as progress:
-        task = progress.add_task("word2vec", total=None, rate="", info="")
-        callback = _ProgressCallback(progress, task)
-        trained, raw = model.train(sentences, total_words=model.corpus_total_words,
-                                   epochs=epochs, callbacks=[callback])
-    seconds = time.perf_counter() - started
+    with contextlib.ExitStack() as scratch:
+        if isinstance(sentences, StreamedSentences):  # epochs read ids, not text (see encoded)
+            from seqlab.nlp.word2vec.encoded import EncodedSentences
+
+            folder = scratch.enter_context(tempfile.TemporaryDirectory(
+                prefix=f".{out.name}.ids-", dir=out.resolve().parent))
+            sentences = EncodedSentences.encode(sentences, model.wv.key_to_index, folder)
+        started = time.perf_counter()
+        with make_progress("words", output.show_progress) as progress:
+            task = progress.add_task("word2vec", total=None, rate="", info="")
+            callback = _ProgressCallback(progress, task)
+            trained, raw = model.train(sentences, total_words=model.corpus_total_words,
+                                       epochs=epochs, callbacks=[callback])
+        seconds = time.perf_counter() - started
     model.wv.save_word2vec_format(out, binary=_is_binary(out, binary))
     output.result(
         {"path": str(out), "vocabulary": len(model.wv), "dim": dim, "effective_words": trained,
