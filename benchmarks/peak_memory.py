@@ -134,8 +134,11 @@ def main() -> None:
     if args.lmplz:
         with tempfile.TemporaryDirectory(dir=folder) as out:
             arpa = Path(out) / "lm.arpa"
-            shell = f"{args.lmplz} -o 5 -S 1G -T {out} < {corpus} > {arpa}"
-            peers.append(("lmplz", "lmplz -o 5 -S 1G", ["/bin/sh", "-c", shell]))
+            # a repeated corpus has no singletons: KenLM then needs its fallback discounts,
+            # which seqlab uses on its own in that case
+            shell = f"{args.lmplz} -o 5 -S 1G --discount_fallback -T {out} < {corpus} > {arpa}"
+            peers.append(("lmplz", "lmplz -o 5 -S 1G --discount_fallback",
+                          ["/bin/sh", "-c", shell]))
             for who, name, command in peers:
                 if args.only and args.only not in name:
                     continue
