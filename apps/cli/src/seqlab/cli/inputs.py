@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from seqlab.cli.errors import CliError
@@ -74,3 +74,62 @@ def corpus_lines(files: list[Path] | None, corpus: str | None = None,
                 yield line
     except (FileNotFoundError, ValueError, OSError) as error:
         raise _translate(error) from error
+
+
+def translated(items: Iterable) -> Iterator:
+    """Items of a lazily read corpus; a missing, binary or undecodable file becomes a CliError."""
+    try:
+        yield from items
+    except (FileNotFoundError, ValueError, OSError) as error:
+        raise _translate(error) from error
+
+
+class CorpusPieces:
+    """Re-iterable tokenizer-safe text pieces of FILES, streamed (see seqlab.nlp.corpora)."""
+
+    def __init__(self, files: list[Path], errors: str = "strict") -> None:
+        from seqlab.nlp import corpora
+
+        self.sources = [str(f) for f in files]
+        self.errors = errors
+        try:
+            corpora.resolve_paths(self.sources)
+        except (FileNotFoundError, ValueError) as error:
+            raise _translate(error) from error
+
+    def __iter__(self) -> Iterator[str]:
+        from seqlab.nlp import corpora
+
+        return translated(corpora.iter_pieces(self.sources, errors=self.errors))
+
+    @property
+    def description(self) -> str:
+        return ", ".join(self.sources)
+
+    def require_text(self) -> None:
+        """CliError unless some piece has a non-space character (reads only until one does)."""
+        if not any(piece.strip() for piece in self):
+            raise CliError(f"the corpus is empty: {self.description} (give a file with some "
+                           "text)")
+
+
+def streamable(files: list[Path] | None) -> bool:
+    """FILES can be read more than once (no stdin), so they need not be held in memory."""
+    return bool(files) and all(str(f) != "-" for f in files)
+
+
+class StreamedSentences:
+    """Re-iterable token lists of FILES' non-blank lines, read from disk on every pass."""
+
+    def __init__(self, files: list[Path], tokenize, errors: str = "strict") -> None:
+        from seqlab.nlp import corpora
+
+        self.sources = [str(f) for f in files]
+        try:
+            corpora.resolve_paths(self.sources)
+        except (FileNotFoundError, ValueError) as error:
+            raise _translate(error) from error
+        self.lines = corpora.TokenizedLines(self.sources, tokenize, errors=errors)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return translated(self.lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from seqlab.cli.errors import CliError
 
 LEVELS = ("char", "word", "bpe")
@@ -20,9 +22,10 @@ def check_vocab_size(level: str, vocab_size: int | None) -> None:
                        f"at least {smallest} ({fixed}, plus what it learns)", code=2)
 
 
-def train_tokenizer(level: str, text: str, vocab_size: int | None = None,
+def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | None = None,
                     min_count: int = 1, lowercase: bool = False):
-    """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text`."""
+    """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text` (a str, or streamed
+    pieces: the tokenizers count characters, words or pre-tokens, never hold the text)."""
     from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
     check_vocab_size(level, vocab_size)

@@ -109,6 +109,34 @@ def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: in
     return train, valid
 
 
+UNKNOWN_SAMPLE = 10_000_000  # tokens checked for <unk> when resuming on new text
+
+
+def _corpus(options: TrainOptions):
+    """(text, description): a str for an embedded corpus or stdin, else streamed pieces."""
+    from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
+
+    if not streamable(options.files):
+        return corpus_text(options.files, options.corpus)
+    pieces = CorpusPieces(options.files)
+    pieces.require_text()
+    return pieces, pieces.description
+
+
+def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
+    """The corpus as ids: streamed once into a memory-mapped cache beside the model file."""
+    if isinstance(text, str):
+        return lm_text.encode_corpus(tokenizer, text)
+    from seqlab.nlp.corpora import cached_token_ids
+
+    cache_dir = options.out.parent / f"{options.out.stem}.cache"
+    try:
+        return cached_token_ids(text.sources, tokenizer, cache_dir,
+                                line_eos=lm_text.is_word_level(tokenizer))
+    except (ValueError, OSError) as error:
+        raise CliError(str(error).replace("\n", " ")) from error
+
+
 def _resume_command(options: TrainOptions) -> str:
     args = list(options.argv)
     if "--resume" in args:
@@ -165,7 +193,6 @@ class _Display:
 def run_training(options: TrainOptions, output: Output) -> TrainSummary:
     """Train (or resume) a language model as the options say; returns what happened."""
     from seqlab.autograd import optim
-    from seqlab.cli.inputs import corpus_text
     from seqlab.cli.tokenizer_choice import train_tokenizer
     from seqlab.seqmodels import LanguageModel, Trainer
     from seqlab.seqmodels.checkpoint import load_checkpoint
@@ -183,7 +210,7 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
             raise CliError(f"{options.resume} holds no training state (its "
                            ".train.safetensors file is missing): it cannot be resumed")
         resumed_config, resumed_tokenizer = checkpoint.config, checkpoint.tokenizer
-    text, source = corpus_text(options.files, options.corpus)
+    text, source = _corpus(options)
     if resumed_tokenizer is not None:
         from seqlab.nlp.tokenizers import Tokenizer
 
@@ -196,9 +223,9 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
     else:
         output.info(f"Building a {options.level} vocabulary from {source}...")
         tokenizer = train_tokenizer(options.level, text, options.vocab_size)
-    tokens = lm_text.encode_corpus(tokenizer, text)
+    tokens = _token_ids(tokenizer, text, options)
     if resumed_tokenizer is not None and tokens.size and \
-            np.mean(tokens == tokenizer.unk_id) > 0.05:
+            np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
         output.warn("more than 5% of this corpus is unknown to the resumed model's vocabulary")
     train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
                                     options.seq_len)

@@ -13,6 +13,7 @@ from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, require_range
 from seqlab.cli.inputs import corpus_lines
+from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
                   no_args_is_help=True)
@@ -24,15 +25,9 @@ SPACE = "\u2581"
 
 def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[list[str]]:
     """Token lists, one per line: words (punctuation kept) or characters."""
-    from seqlab.nlp.tokenizers import WordTokenizer
+    from seqlab.nlp.ngram.sentences import LineTokens
 
-    tokenizer = WordTokenizer(lowercase=lowercase)
-    for line in lines:
-        line = line.lower() if lowercase else line
-        if level == "char":
-            yield [SPACE if ch == " " else ch for ch in line]
-        else:
-            yield tokenizer.tokenize(line)
+    return map(LineTokens(level, lowercase), lines)
 
 
 def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
@@ -98,6 +93,10 @@ def train(
     unk_cutoff: int = typer.Option(1, "--unk-cutoff",
                                    help="Words seen fewer times become <unk>."),
     lowercase: bool = typer.Option(False, "--lowercase"),
+    memory: str = typer.Option("1G", "--memory", help="Counting memory budget (as lmplz -S): "
+                               "sorted runs beyond it spill to disk beside --out."),
+    cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
+                                "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     force: bool = outputs.force_option(),
@@ -113,22 +112,77 @@ def train(
         raise CliError(f"--level must be word or char, got {level!r}", code=2)
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
+    memory_bytes = parse_size("--memory", memory)
     model = build_model(smoothing, order, k, unk_cutoff)
-    sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
-    if not sentences:
-        raise CliError("the corpus has no tokens to count")
     started = time.perf_counter()
-    model.fit(sentences)
+    if cluster:
+        tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes)
+    else:
+        tally = Tally(s for s in sentences_of(corpus_lines(files, corpus), level, lowercase)
+                      if s)
+        try:
+            model.fit_external(tally, memory_bytes, scratch_dir=out.resolve().parent)
+        except ValueError as error:
+            if tally.sentences == 0:
+                raise CliError("the corpus has no tokens to count") from error
+            raise CliError(str(error)) from error
     seconds = time.perf_counter() - started
     save_model(model, out)
-    tokens = sum(len(s) for s in sentences)
+    tokens = tally.tokens
     output.result(
-        {"path": str(out), "order": order, "smoothing": smoothing, "sentences": len(sentences),
+        {"path": str(out), "order": order, "smoothing": smoothing, "sentences": tally.sentences,
          "tokens": tokens, "vocab_size": model.vocab_size, "ngram_counts": model.counts,
          "seconds": seconds},
         f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
         f"wrote {out}",
     )
+
+
+class Tally:
+    """Passes sentences through once, counting sentences and tokens."""
+
+    def __init__(self, sentences: Iterable[list[str]]) -> None:
+        self.source, self.sentences, self.tokens = sentences, 0, 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for sentence in self.source:
+            self.sentences += 1
+            self.tokens += len(sentence)
+            yield sentence
+
+
+def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
+                   memory_bytes: int) -> Tally:
+    """Count FILES on a Dask cluster and estimate `model` from the merged counts."""
+    from seqlab.nlp import corpora
+    from seqlab.nlp.ngram.distributed import connect, count_ngrams_dask
+    from seqlab.nlp.ngram.sentences import LineTokens
+
+    if not files or any(str(f) == "-" for f in files):
+        raise CliError("--cluster needs corpus files the workers can read (no stdin, no "
+                       "embedded corpus); on a real cluster, on a path every worker sees")
+    try:
+        paths = [Path(p).resolve() for p in corpora.resolve_paths([str(f) for f in files])]
+        client = connect(cluster)
+    except ImportError as error:
+        raise CliError(str(error)) from error
+    except (OSError, ValueError) as error:
+        raise CliError(f"--cluster {cluster}: {error}") from error
+    try:
+        vocab, tables = count_ngrams_dask(client, paths, LineTokens(level, lowercase),
+                                          model.order, model.unk_cutoff, memory_bytes)
+    except ValueError as error:
+        raise CliError(str(error).replace("\n", " ")) from error
+    finally:
+        local = client.cluster if cluster.startswith("local:") else None
+        client.close()
+        if local is not None:
+            local.close()
+    model.fit_counts(vocab, tables)
+    tally = Tally(())
+    tally.sentences = int(tables[0].counts[model.vocab.index("</s>")])
+    tally.tokens = int(tables[0].counts.sum()) - tally.sentences
+    return tally
 
 
 @app.command("eval")

@@ -10,7 +10,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file, require_range
-from seqlab.cli.inputs import corpus_text
+from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
 app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
@@ -46,7 +46,12 @@ def train(
     check_vocab_size(level, vocab_size)
     outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
     output = Output(quiet, as_json)
-    text, source = corpus_text(files, corpus)
+    if streamable(files):
+        text = CorpusPieces(files)
+        text.require_text()
+        source = text.description
+    else:
+        text, source = corpus_text(files, corpus)
     tokenizer = train_tokenizer(level, text, vocab_size, min_count)
     tokenizer.save(out)
     output.result({"path": str(out), "level": level, "vocab_size": tokenizer.vocab_size,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 import time
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file, require_range
-from seqlab.cli.inputs import corpus_lines
+from seqlab.cli.inputs import StreamedSentences, corpus_lines, streamable
 from seqlab.cli.progress import make_progress, rate_text
 
 app = typer.Typer(help="Train and query word2vec vectors (gensim-compatible files).",
@@ -90,9 +92,13 @@ def train(
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
-    sentences = [s for s in (tokenizer.tokenize(line) for line in
-                             corpus_lines(files, corpus or ("wiki" if not files else None))) if s]
-    if not sentences:
+    if streamable(files):  # read from disk on every epoch, as gensim's LineSentence
+        sentences = StreamedSentences(files, tokenizer.tokenize)
+    else:
+        sentences = [s for s in (tokenizer.tokenize(line) for line in
+                                 corpus_lines(files, corpus or ("wiki" if not files else None)))
+                     if s]
+    if next(iter(sentences), None) is None:
         raise CliError("the corpus has no words to train on")
     try:
         model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
@@ -101,13 +107,20 @@ def train(
         model.build_vocab(sentences)
     except ValueError as error:
         raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
-    started = time.perf_counter()
-    with make_progress("words", output.show_progress) as progress:
-        task = progress.add_task("word2vec", total=None, rate="", info="")
-        callback = _ProgressCallback(progress, task)
-        trained, raw = model.train(sentences, total_words=model.corpus_total_words,
-                                   epochs=epochs, callbacks=[callback])
-    seconds = time.perf_counter() - started
+    with contextlib.ExitStack() as scratch:
+        if isinstance(sentences, StreamedSentences):  # epochs read ids, not text (see encoded)
+            from seqlab.nlp.word2vec.encoded import EncodedSentences
+
+            folder = scratch.enter_context(tempfile.TemporaryDirectory(
+                prefix=f".{out.name}.ids-", dir=out.resolve().parent))
+            sentences = EncodedSentences.encode(sentences, model.wv.key_to_index, folder)
+        started = time.perf_counter()
+        with make_progress("words", output.show_progress) as progress:
+            task = progress.add_task("word2vec", total=None, rate="", info="")
+            callback = _ProgressCallback(progress, task)
+            trained, raw = model.train(sentences, total_words=model.corpus_total_words,
+                                       epochs=epochs, callbacks=[callback])
+        seconds = time.perf_counter() - started
     model.wv.save_word2vec_format(out, binary=_is_binary(out, binary))
     output.result(
         {"path": str(out), "vocabulary": len(model.wv), "dim": dim, "effective_words": trained,

@@ -25,6 +25,13 @@ from seqlab.nlp.corpora.reading import (
     read_text,
     resolve_paths,
 )
+from seqlab.nlp.corpora.streaming import (
+    TokenizedLines,
+    iter_pieces,
+    safe_pieces,
+    stream_token_ids,
+)
+from seqlab.nlp.corpora.token_cache import cached_token_ids, narrowest_unsigned
 from seqlab.nlp.corpora.wiki import WikiArticle
 
 __all__ = [
@@ -34,14 +41,20 @@ __all__ = [
     "CorpusDecodeError",
     "CorpusInfo",
     "LabelledText",
+    "TokenizedLines",
     "WikiArticle",
     "WordPair",
+    "cached_token_ids",
     "corpus_path",
     "iter_chunks",
     "iter_lines",
+    "iter_pieces",
     "load",
     "load_text",
     "names",
+    "narrowest_unsigned",
     "read_text",
     "resolve_paths",
+    "safe_pieces",
+    "stream_token_ids",
 ]

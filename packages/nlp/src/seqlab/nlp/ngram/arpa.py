@@ -67,6 +67,9 @@ class ArpaModel(NgramLanguageModel):
         raise TypeError("an ARPA model is already estimated; fit a KneserNey, WittenBell, ... "
                         "model instead")
 
+    def fit_counts(self, vocab, tables):
+        return self.fit(None)
+
 
 def load_arpa(path: str | Path) -> ArpaModel:
     """Read any ARPA file (KenLM, SRILM, seqlab); ValueError naming the file and line if bad.

@@ -76,6 +76,21 @@ class NgramLanguageModel:
         if len(padded) == 0:
             raise ValueError("cannot fit an n-gram model on an empty corpus")
         tables = count_ngrams(padded, position, self.order, len(vocab))
+        return self.fit_counts(vocab, tables)
+
+    def fit_external(self, sentences: Iterable[Sequence[str]], memory_bytes: int,
+                     scratch_dir: str | Path | None = None) -> NgramLanguageModel:
+        """`fit` for corpora larger than memory: one pass over `sentences` (any iterable, e.g.
+        streamed from disk), counting in `memory_bytes` with sorted runs spilled to
+        `scratch_dir`; the same model as `fit` (see `ngram.external`)."""
+        from seqlab.nlp.ngram.external import count_ngrams_external
+
+        vocab, tables = count_ngrams_external(sentences, self.order, self.unk_cutoff,
+                                              memory_bytes, scratch_dir)
+        return self.fit_counts(vocab, tables)
+
+    def fit_counts(self, vocab: list[str], tables: list[NgramTable]) -> NgramLanguageModel:
+        """Estimate the model from counted tables (`count_ngrams`'s layout) over `vocab`."""
         logprob, logbackoff = self._estimate(tables, len(vocab))
         self._set_tables(vocab, [table.keys for table in tables], logprob, logbackoff)
         return self

@@ -17,6 +17,7 @@ import numpy as np
 
 from seqlab.nlp.word2vec import kernels
 from seqlab.nlp.word2vec.corpus import LineSentences
+from seqlab.nlp.word2vec.encoded import EncodedSentences
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
 from seqlab.nlp.word2vec.vocab import (
     build_huffman_tree,
@@ -282,6 +283,9 @@ class Word2Vec:
         self, sentences: Sentences
     ) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
         """Yield (word indices, sentence ends, raw words, sentences), ~batch_words words each."""
+        if isinstance(sentences, EncodedSentences):  # already indices: no per-word Python work
+            yield from sentences.chunks(self.batch_words)
+            return
         get = self.wv.key_to_index.get
         words: list[int] = []
         ends: list[int] = []

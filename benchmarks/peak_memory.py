@@ -1,0 +1,160 @@
+"""Peak memory (max RSS) and wall time of the corpus commands on a large generated corpus.
+
+The corpus is tinyshakespeare repeated to --mb megabytes in a temporary folder (never in the
+repository). Each command runs in its own process, as a user runs it; its peak resident set
+comes from os.wait4's rusage (what /usr/bin/time -v reports as "Maximum resident set size").
+
+    uv run python benchmarks/peak_memory.py --mb 50
+    uv run python benchmarks/peak_memory.py --mb 50 --baseline /tmp/seqlab-base   # old code
+    uv run python benchmarks/peak_memory.py --mb 50 --peer-python /work/peers/bin/python \\
+        --lmplz /tmp/kenlm/build/bin/lmplz
+
+--baseline ROOT runs the seqlab commands from another checkout's sources (for example
+`git archive <commit> | tar -x -C ROOT`), so old and new are measured on the same machine.
+Peers (gensim's LineSentence word2vec, HF tokenizers' byte-level BPE, KenLM's lmplz) run when
+given. The machine is shared: read the ratios, and run one benchmark at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_SOURCE = "/work/shared/data/tinyshakespeare.txt"
+SOURCE_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
+               "apps/cli/src")
+
+PEER_WORD2VEC = """
+import sys, time
+from gensim.models import Word2Vec
+from gensim.models.word2vec import LineSentence
+start = time.perf_counter()
+model = Word2Vec(LineSentence(sys.argv[1]), vector_size=50, window=5, min_count=5, sg=1,
+                 negative=5, epochs=1, workers=2, seed=1)
+print(f"words/s {model.corpus_total_words / (time.perf_counter() - start):.0f}")
+"""
+PEER_BPE = """
+import sys
+from tokenizers import ByteLevelBPETokenizer
+ByteLevelBPETokenizer().train([sys.argv[1]], vocab_size=2000, min_frequency=2,
+                              show_progress=False)
+"""
+
+
+def make_corpus(source: Path, megabytes: int, folder: Path) -> Path:
+    """`source` repeated until the file has `megabytes` MB (ends with a newline)."""
+    path = folder / f"corpus-{megabytes}MB.txt"
+    if path.is_file() and path.stat().st_size >= megabytes << 20:
+        return path
+    text = source.read_bytes()
+    with open(path, "wb") as out:
+        written = 0
+        while written < megabytes << 20:
+            out.write(text)
+            written += len(text)
+    return path
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run `command`; its wall time, peak RSS (MB), exit status and stdout tail."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=env, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024,
+            "rc": process.returncode, "tail": output.strip().splitlines()[-1:] or [""]}
+
+
+def seqlab_commands(corpus: Path, out: Path, new: bool) -> dict[str, list[str]]:
+    memory = ["--memory", "1G"] if new else []
+    return {
+        "tokenize train --level bpe --vocab-size 2000": [
+            "tokenize", "train", str(corpus), "--level", "bpe", "--vocab-size", "2000",
+            "--out", str(out / "bpe.json"), "--json"],
+        "word2vec train --dim 50 --epochs 1": [
+            "word2vec", "train", str(corpus), "--dim", "50", "--epochs", "1", "--workers", "2",
+            "--out", str(out / "vectors.txt"), "--json", "--quiet"],
+        "train --level word (30 steps, 1x64 LSTM)": [
+            "train", str(corpus), "--level", "word", "--steps", "30", "--hidden", "64",
+            "--layers", "1", "--out", str(out / "word.safetensors"), "--json", "--quiet",
+            "--eval-every", "1000"],
+        "train --level char (30 steps, 1x64 LSTM)": [
+            "train", str(corpus), "--level", "char", "--steps", "30", "--hidden", "64",
+            "--layers", "1", "--out", str(out / "char.safetensors"), "--json", "--quiet",
+            "--eval-every", "1000"],
+        "ngram train --order 5" + (" --memory 1G" if new else ""): [
+            "ngram", "train", str(corpus), "--order", "5", *memory, "--out",
+            str(out / "lm.arpa"), "--json", "--quiet"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mb", type=int, default=50)
+    parser.add_argument("--source", type=Path, default=Path(DEFAULT_SOURCE))
+    parser.add_argument("--baseline", type=Path, help="root of another seqlab checkout")
+    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
+    parser.add_argument("--lmplz", help="path to KenLM's lmplz")
+    parser.add_argument("--only", help="run only commands whose name contains this")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.gettempdir()) / "seqlab-bench"
+    folder.mkdir(exist_ok=True)
+    corpus = make_corpus(args.source, args.mb, folder)
+    print(f"corpus {corpus} ({corpus.stat().st_size / 2**20:.0f} MB)")
+    env = dict(os.environ, NO_COLOR="1")
+    rows = []
+    runs = [("seqlab", env, True)]
+    if args.baseline:
+        base_env = dict(env, PYTHONPATH=os.pathsep.join(
+            str(args.baseline / d) for d in SOURCE_DIRS))
+        runs.append(("baseline", base_env, False))
+    for label, run_env, new in runs:
+        with tempfile.TemporaryDirectory(dir=folder) as out:
+            for name, command in seqlab_commands(corpus, Path(out), new).items():
+                if args.only and args.only not in name:
+                    continue
+                result = measure([sys.executable, "-m", "seqlab.cli", *command], run_env)
+                rows.append((label, name, result))
+                print(json.dumps({"who": label, "command": name, **result}), flush=True)
+    peers = []
+    if args.peer_python:
+        peers += [("gensim", "Word2Vec(LineSentence), dim 50, 1 epoch",
+                   [args.peer_python, "-c", PEER_WORD2VEC, str(corpus)]),
+                  ("tokenizers", "ByteLevelBPETokenizer.train, vocab 2000",
+                   [args.peer_python, "-c", PEER_BPE, str(corpus)])]
+    if args.lmplz:
+        with tempfile.TemporaryDirectory(dir=folder) as out:
+            arpa = Path(out) / "lm.arpa"
+            # a repeated corpus has no singletons: KenLM then needs its fallback discounts,
+            # which seqlab uses on its own in that case
+            shell = f"{args.lmplz} -o 5 -S 1G --discount_fallback -T {out} < {corpus} > {arpa}"
+            peers.append(("lmplz", "lmplz -o 5 -S 1G --discount_fallback",
+                          ["/bin/sh", "-c", shell]))
+            for who, name, command in peers:
+                if args.only and args.only not in name:
+                    continue
+                result = measure(command, env)
+                rows.append((who, name, result))
+                print(json.dumps({"who": who, "command": name, **result}), flush=True)
+    else:
+        for who, name, command in peers:
+            result = measure(command, env)
+            rows.append((who, name, result))
+            print(json.dumps({"who": who, "command": name, **result}), flush=True)
+    print("\n| who | command | wall s | peak RSS MB |\n|---|---|---|---|")
+    for who, name, result in rows:
+        status = "" if result["rc"] == 0 else f" (exit {result['rc']})"
+        print(f"| {who} | {name}{status} | {result['seconds']:.1f} | {result['peak_mb']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""A corpus's token ids in a memory-mapped cache file, reused while the corpus is unchanged.
+
+Commands that pass over a corpus more than once (language-model training) encode it once,
+streaming, into `<cache_dir>/<key>.ids`: raw ids in the narrowest unsigned dtype that holds the
+tokenizer's vocabulary (uint8 for bytes and small alphabets, uint16 up to 65,536 tokens), with a
+JSON sidecar giving dtype and length. The key hashes the tokenizer, the encoding rule and each
+file's fingerprint: path, size, modification time (ns) and a BLAKE2b hash of a sample of its
+bytes (the first, middle and last 64 KiB). Hashing the whole file would catch an edit that keeps
+size and mtime, at the cost of reading the corpus once more; the sample is what rsync and make
+trust, and any change through an editor or a copy changes the mtime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd.atomic import atomic_path, atomic_write
+from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
+from seqlab.nlp.corpora.streaming import stream_token_ids
+
+CACHE_VERSION = 1
+SAMPLE_BYTES = 1 << 16
+
+
+def narrowest_unsigned(vocab_size: int) -> np.dtype:
+    """The smallest unsigned integer dtype that holds ids 0..vocab_size-1."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if vocab_size - 1 <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    return np.dtype(np.uint64)
+
+
+def file_fingerprint(path: Path) -> dict[str, Any]:
+    """Path, size, mtime and a hash of the first, middle and last SAMPLE_BYTES of a file."""
+    stat = path.stat()
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as stream:
+        for offset in (0, max(0, stat.st_size // 2 - SAMPLE_BYTES // 2),
+                       max(0, stat.st_size - SAMPLE_BYTES)):
+            stream.seek(offset)
+            digest.update(stream.read(SAMPLE_BYTES))
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "sample_blake2b": digest.hexdigest()}
+
+
+def cache_key(paths: list[Path], tokenizer, line_eos: bool, options: dict[str, Any]) -> str:
+    """A hex key naming the ids of these files under this tokenizer and encoding rule."""
+    description = {
+        "version": CACHE_VERSION,
+        "files": [file_fingerprint(p) for p in paths],
+        "tokenizer": tokenizer.to_dict(),
+        "line_eos": line_eos,
+        "options": {k: v for k, v in sorted(options.items()) if k != "stdin"},
+    }
+    text = json.dumps(description, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def cached_token_ids(source: Source, tokenizer, cache_dir: str | Path, line_eos: bool = False,
+                     chunk_bytes: int = DEFAULT_CHUNK_BYTES, **options: Any) -> np.ndarray:
+    """Token ids of `source` as a read-only memory map, encoded once and reused while unchanged.
+
+    Returns the same ids as `stream_token_ids` (an unsigned dtype; cast batches, not the whole).
+    Stdin is never cached (it cannot be fingerprinted): its ids are read into memory.
+    """
+    resolved = resolve_paths(source, options.get("pattern", "*.txt"))
+    dtype = narrowest_unsigned(tokenizer.vocab_size)
+    if STDIN in resolved:
+        blocks = list(stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options))
+        return np.concatenate(blocks).astype(dtype) if blocks else np.zeros(0, dtype)
+    cache_dir = Path(cache_dir)
+    key = cache_key([Path(p) for p in resolved], tokenizer, line_eos, options)
+    ids_path, meta_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.json"
+    meta = _read_meta(meta_path)
+    if meta is None or not ids_path.is_file() or \
+            ids_path.stat().st_size != meta["length"] * np.dtype(meta["dtype"]).itemsize:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        length = 0
+        with atomic_path(ids_path) as temporary, open(temporary, "wb") as stream:
+            for block in stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options):
+                block.astype(dtype).tofile(stream)
+                length += block.size
+        meta = {"dtype": dtype.name, "length": length, "version": CACHE_VERSION}
+        with atomic_write(meta_path) as file:
+            json.dump(meta, file)
+        remove_stale(cache_dir, keep=key)
+    if meta["length"] == 0:
+        return np.zeros(0, dtype=np.dtype(meta["dtype"]))
+    return np.memmap(ids_path, dtype=np.dtype(meta["dtype"]), mode="r", shape=(meta["length"],))
+
+
+def _read_meta(path: Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("version") != CACHE_VERSION:
+        return None
+    return meta
+
+
+def remove_stale(cache_dir: str | Path, keep: str) -> None:
+    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions)."""
+    cache_dir = Path(cache_dir)
+    if not cache_dir.is_dir():
+        return
+    for entry in cache_dir.iterdir():
+        if entry.suffix in (".ids", ".json") and entry.stem != keep:
+            os.unlink(entry)

@@ -1,0 +1,395 @@
+"""N-gram counting in a memory budget: sorted runs spilled to disk and merged (as KenLM's lmplz).
+
+The result is exactly `counting.count_ngrams`'s tables (same ids, same sorted keys), so every
+smoothing method estimates the same model and writes the same ARPA file. The corpus is streamed:
+
+1. one pass maps tokens to ids in first-appearance order (what `encode_corpus` does) and writes
+   the padded ids (`<s> w1 ... wm </s>`, uint32) to a scratch file; only the vocabulary is held;
+2. for each order n = 2..N, one pass over that file in blocks of whole sentences: the (n-1)-gram
+   ending at each position is found in the finished order n-1 table (the previous pass kept,
+   on disk, each block's distinct keys and each position's index among them, so one sorted
+   search per distinct key does it), the block's order-n keys `parent * V + word` are counted,
+   and the sorted (key, count, suffix) rows are buffered; a full buffer is merged and spilled
+   to disk as a sorted run;
+3. the runs are merged window by window (every key up to the smallest last key of the runs'
+   windows is final), which needs one window per run in memory.
+
+`memory_bytes` bounds the working memory of counting (blocks, buffer, merge windows); the
+finished tables, which are the model, are held as the in-memory path holds them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seqlab.nlp.ngram.counting import NgramTable
+from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
+
+BYTES_PER_ROW = 24  # key, count, suffix: int64 each
+# working bytes per token of a block (ids, positions, lookups, keys and np.unique's sort)
+BYTES_PER_BLOCK_TOKEN = 96
+MIN_BLOCK_TOKENS = 16
+MIN_BUFFER_ROWS = 16
+
+
+@dataclass
+class CountingStats:
+    """What counting did: blocks read and runs spilled per order (for tests and reports)."""
+
+    tokens: int = 0
+    sentences: int = 0
+    runs: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Sorted distinct keys of one order with their counts and suffix rows."""
+
+    keys: np.ndarray
+    counts: np.ndarray
+    suffix: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def merge_counts(parts: Sequence[Counts]) -> Counts:
+    """One sorted Counts from several (keys summed; a key's suffix is the same everywhere)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Counts(empty, empty, empty)
+    if len(parts) == 1:
+        return parts[0]
+    keys = np.concatenate([p.keys for p in parts])
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate([p.counts for p in parts]),
+                         minlength=len(unique))
+    suffix = np.concatenate([p.suffix for p in parts])[first]
+    return Counts(unique, np.rint(counts).astype(np.int64), suffix)
+
+
+def merge_sorted_runs(runs: Sequence[Counts], window_rows: int) -> Counts:
+    """Merge sorted runs (arrays or memory maps) holding one window of each run at a time."""
+    window_rows = max(1, window_rows)
+    starts = [0] * len(runs)
+    merged: list[Counts] = []
+    while True:
+        live = [i for i, run in enumerate(runs) if starts[i] < len(run)]
+        if not live:
+            break
+        pivot = min(int(runs[i].keys[min(starts[i] + window_rows, len(runs[i])) - 1])
+                    for i in live)
+        pieces = []
+        for i in live:
+            run, start = runs[i], starts[i]
+            stop = min(start + window_rows, len(run))
+            take = start + int(np.searchsorted(run.keys[start:stop], pivot, side="right"))
+            pieces.append(Counts(np.asarray(run.keys[start:take]),
+                                 np.asarray(run.counts[start:take]),
+                                 np.asarray(run.suffix[start:take])))
+            starts[i] = take
+        merged.append(merge_counts(pieces))
+    return Counts(*(np.concatenate([getattr(m, name) for m in merged]) if merged
+                    else np.zeros(0, dtype=np.int64) for name in ("keys", "counts", "suffix")))
+
+
+def sentence_positions(ids: np.ndarray) -> np.ndarray:
+    """Position of every id in its padded sentence (ids start with <s>; each <s> starts one)."""
+    is_start = ids == BOS_ID
+    starts = np.flatnonzero(is_start)
+    sentence_of = np.cumsum(is_start) - 1
+    return np.arange(len(ids), dtype=np.int64) - starts[sentence_of]
+
+
+def lookup_nodes(ids: np.ndarray, position: np.ndarray, lower_keys: Sequence[np.ndarray],
+                 order: int, vocab_size: int) -> np.ndarray:
+    """Row, in the finished order-`order` table, of the n-gram ending at each position (-1
+    where the sentence so far is shorter); `lower_keys[m - 1]` is order m's sorted keys."""
+    node = ids
+    for m in range(2, order + 1):
+        ends = np.flatnonzero(position >= m - 1)
+        rows = np.searchsorted(lower_keys[m - 1], node[ends - 1] * vocab_size + ids[ends])
+        next_node = np.full(len(ids), -1, dtype=np.int64)
+        next_node[ends] = rows
+        node = next_node
+    return node
+
+
+def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, order: int,
+                vocab_size: int) -> tuple[Counts, np.ndarray]:
+    """Order-`order` Counts of one block of whole padded sentences, and the index of each
+    position's n-gram among the block's distinct keys (-1 where there is none).
+
+    `parent_node` is `lookup_nodes(..., order - 1, ...)`: the finished order n-1 rows, which
+    are the parents and suffixes of this order's n-grams.
+    """
+    ends = np.flatnonzero(position >= order - 1)
+    keys = parent_node[ends - 1] * vocab_size + ids[ends]
+    unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
+                                               return_counts=True)
+    local = np.full(len(ids), -1, dtype=np.int64)
+    local[ends] = inverse
+    return Counts(unique, counts.astype(np.int64), parent_node[ends][first]), local
+
+
+class BlockNodes:
+    """Each block's distinct keys and per-position index into them, kept on disk for one pass,
+    so the next order finds every position's row with one sorted search per distinct key."""
+
+    def __init__(self, scratch: Path, name: str) -> None:
+        self.path = scratch / f"{name}.nodes.npy"
+        self.keys_path = scratch / f"{name}.keys.npy"
+        self.stream = open(self.path, "wb")  # noqa: SIM115 - closed in finish()
+        self.keys_stream = open(self.keys_path, "wb")  # noqa: SIM115
+        self.block_sizes: list[tuple[int, int]] = []
+
+    def add(self, unique_keys: np.ndarray, local: np.ndarray) -> None:
+        local.tofile(self.stream)
+        unique_keys.tofile(self.keys_stream)
+        self.block_sizes.append((len(local), len(unique_keys)))
+
+    def finish(self) -> None:
+        self.stream.close()
+        self.keys_stream.close()
+
+    def rows(self, table_keys: np.ndarray) -> Iterator[np.ndarray]:
+        """Per block, each position's row in the finished table of these keys (-1: none)."""
+        local_all = np.memmap(self.path, dtype=np.int64, mode="r") if self.block_sizes else None
+        keys_all = np.memmap(self.keys_path, dtype=np.int64, mode="r") \
+            if any(k for _, k in self.block_sizes) else None
+        at = key_at = 0
+        for size, n_keys in self.block_sizes:
+            local = np.asarray(local_all[at: at + size])
+            rows = np.searchsorted(table_keys, keys_all[key_at: key_at + n_keys]) \
+                if n_keys else np.zeros(0, dtype=np.int64)
+            node = np.full(size, -1, dtype=np.int64)
+            defined = local >= 0
+            node[defined] = rows[local[defined]]
+            at, key_at = at + size, key_at + n_keys
+            yield node
+        del local_all, keys_all
+        self.path.unlink(missing_ok=True)
+        self.keys_path.unlink(missing_ok=True)
+
+
+class ExternalCounter:
+    """Buffers block counts of one order and spills sorted runs when the buffer is full."""
+
+    def __init__(self, buffer_rows: int, scratch: Path, name: str) -> None:
+        self.buffer_rows = max(MIN_BUFFER_ROWS, buffer_rows)
+        self.scratch, self.name = scratch, name
+        self.buffer: list[Counts] = []
+        self.buffered = 0
+        self.runs: list[Counts] = []
+
+    def add(self, counts: Counts) -> None:
+        self.buffer.append(counts)
+        self.buffered += len(counts)
+        if self.buffered >= self.buffer_rows:
+            self.spill()
+
+    def spill(self) -> None:
+        """Merge the buffer into one sorted run on disk (memory-mapped back for the merge)."""
+        if not self.buffer:
+            return
+        run = merge_counts(self.buffer)
+        self.buffer, self.buffered = [], 0
+        stem = self.scratch / f"{self.name}-run{len(self.runs)}"
+        arrays = []
+        for part, values in zip(("keys", "counts", "suffix"), (run.keys, run.counts, run.suffix)):
+            path = stem.with_suffix(f".{part}.npy")
+            np.save(path, values)
+            arrays.append(np.load(path, mmap_mode="r"))
+        self.runs.append(Counts(*arrays))
+
+    def result(self, window_rows: int) -> Counts:
+        """All counts, merged: in memory when nothing was spilled, else from the runs."""
+        if not self.runs:
+            return merge_counts(self.buffer)
+        self.spill()
+        return merge_sorted_runs(self.runs, window_rows)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How a memory budget is split between blocks, the counting buffer and merge windows."""
+
+    block_tokens: int
+    buffer_rows: int
+
+    @classmethod
+    def of(cls, memory_bytes: int, order: int) -> Budget:
+        per_token = BYTES_PER_BLOCK_TOKEN + 8 * order
+        return cls(block_tokens=max(MIN_BLOCK_TOKENS, memory_bytes // 4 // per_token),
+                   buffer_rows=max(MIN_BUFFER_ROWS, memory_bytes // 2 // (4 * BYTES_PER_ROW)))
+
+    def window_rows(self, runs: int) -> int:
+        return max(1, self.buffer_rows // max(runs, 1))
+
+
+class VocabularyBuilder:
+    """Token -> id in first-appearance order (<unk>, <s>, </s> first), grown block by block."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
+        self.counts = np.zeros(len(SPECIAL_TOKENS), dtype=np.int64)
+
+    def add_tokens(self, tokens: Sequence[str]) -> np.ndarray:
+        """Ids of `tokens` (new ones numbered in order of appearance); counts them."""
+        index = self.index
+        for token in dict.fromkeys(tokens):  # distinct tokens of the block, in order
+            if token not in index:
+                index[token] = len(index)
+        ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        if len(index) > len(self.counts):
+            self.counts = np.concatenate(
+                (self.counts, np.zeros(len(index) - len(self.counts), dtype=np.int64)))
+        self.counts += np.bincount(ids, minlength=len(self.counts))
+        return ids
+
+    def merge(self, other_counts: dict[str, int]) -> None:
+        """Add another shard's {token: count} (in its first-appearance order)."""
+        self.add_tokens(list(other_counts))
+        ids = np.fromiter(map(self.index.__getitem__, other_counts), dtype=np.int64,
+                          count=len(other_counts))
+        self.counts[ids] += np.fromiter(other_counts.values(), dtype=np.int64,
+                                        count=len(other_counts)) - 1
+
+    def finish(self, unk_cutoff: int) -> tuple[list[str], np.ndarray]:
+        """(vocabulary, new id of every raw id) with rare words mapped to <unk>."""
+        if self.counts[BOS_ID] or self.counts[EOS_ID]:
+            token = BOS if self.counts[BOS_ID] else EOS
+            raise ValueError(
+                f"the training sentences contain the reserved token {token!r}; sentence "
+                "boundaries are added by the model, so remove it from the input"
+            )
+        keep = self.counts >= unk_cutoff
+        keep[: len(SPECIAL_TOKENS)] = True
+        new_id = np.where(keep, np.cumsum(keep) - 1, UNK_ID).astype(np.int64)
+        vocab = [token for token, kept in zip(self.index, keep.tolist()) if kept]
+        return vocab, new_id
+
+
+def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
+                  vocabulary: VocabularyBuilder) -> Iterator[tuple[np.ndarray, int]]:
+    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each."""
+    flat: list[str] = []
+    lengths: list[int] = []
+    for sentence in sentences:
+        if isinstance(sentence, str):
+            sentence = list(sentence)
+        flat.extend(sentence)
+        lengths.append(len(sentence))
+        if len(flat) + 2 * len(lengths) >= block_tokens:
+            yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
+            flat, lengths = [], []
+    if lengths:
+        yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
+
+
+def _pad(word_ids: np.ndarray, lengths: list[int]) -> np.ndarray:
+    from seqlab.nlp.ngram.vocabulary import pad_sentences
+
+    padded, _ = pad_sentences(word_ids, np.asarray(lengths, dtype=np.int64))
+    return padded
+
+
+def sentence_blocks(padded: np.ndarray, block_tokens: int) -> Iterator[slice]:
+    """Slices of `padded` of at least `block_tokens` ids (or the rest), cut before an <s>."""
+    start, total = 0, len(padded)
+    while start < total:
+        stop = start + block_tokens
+        while stop < total and padded[stop] != BOS_ID:
+            window = np.asarray(padded[stop: stop + block_tokens])
+            found = np.flatnonzero(window == BOS_ID)
+            stop = stop + int(found[0]) if len(found) else stop + len(window)
+        stop = min(stop, total)
+        yield slice(start, stop)
+        start = stop
+
+
+def unigram_table(counts: np.ndarray) -> NgramTable:
+    """The order-1 table of `counting.count_ngrams` from the unigram counts."""
+    vocab_size = len(counts)
+    words = np.arange(vocab_size, dtype=np.int64)
+    return NgramTable(keys=words, counts=counts.astype(np.int64),
+                      parent=np.zeros(vocab_size, dtype=np.int64), words=words,
+                      suffix=np.full(vocab_size, -1, dtype=np.int64),
+                      starts_with_bos=words == BOS_ID)
+
+
+def table_of(counts: Counts, lower: NgramTable, vocab_size: int) -> NgramTable:
+    """An order n >= 2 table of `counting.count_ngrams` from its merged counts."""
+    parent = counts.keys // vocab_size
+    return NgramTable(keys=counts.keys, counts=counts.counts, parent=parent,
+                      words=counts.keys - parent * vocab_size, suffix=counts.suffix,
+                      starts_with_bos=lower.starts_with_bos[parent])
+
+
+def count_ngrams_external(
+    sentences: Iterable[Sequence[str]], order: int, unk_cutoff: int = 1,
+    memory_bytes: int = 1 << 30, scratch_dir: str | Path | None = None,
+    stats: CountingStats | None = None,
+) -> tuple[list[str], list[NgramTable]]:
+    """(vocabulary, tables) exactly as `encode_corpus` + `count_ngrams`, in a memory budget.
+
+    Scratch files (the padded ids and the sorted runs) live in a temporary folder under
+    `scratch_dir` (default: the system's temporary folder) and are removed at the end.
+    """
+    if order < 1:
+        raise ValueError(f"order must be >= 1, got {order}")
+    stats = stats if stats is not None else CountingStats()
+    budget = Budget.of(memory_bytes, order)
+    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+        scratch = Path(folder)
+        vocabulary = VocabularyBuilder()
+        ids_path = scratch / "padded.u32"
+        with open(ids_path, "wb") as stream:
+            for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
+                block.astype(np.uint32).tofile(stream)
+                stats.tokens += len(block) - 2 * n_sentences
+                stats.sentences += n_sentences
+        if stats.sentences == 0:
+            raise ValueError("cannot fit an n-gram model on an empty corpus")
+        vocab, new_id = vocabulary.finish(unk_cutoff)
+        vocab_size = len(vocab)
+        total = stats.tokens + 2 * stats.sentences
+        if vocab_size * total >= 2**62:
+            raise ValueError("corpus too large for 64-bit n-gram keys")
+        padded = np.memmap(ids_path, dtype=np.uint32, mode="r", shape=(total,))
+        unigram_counts = np.zeros(vocab_size, dtype=np.int64)
+        for part in sentence_blocks(padded, budget.block_tokens):
+            ids = new_id[padded[part]]
+            unigram_counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+        tables = [unigram_table(unigram_counts)]
+        previous: BlockNodes | None = None
+        for n in range(2, order + 1):
+            counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
+            nodes = BlockNodes(scratch, f"order{n}") if n < order else None
+            parents = previous.rows(tables[-1].keys) if previous is not None else None
+            for part in sentence_blocks(padded, budget.block_tokens):
+                ids = new_id[padded[part]]
+                parent_node = next(parents) if parents is not None else ids
+                counts, local = count_block(ids, sentence_positions(ids), parent_node, n,
+                                            vocab_size)
+                counter.add(counts)
+                if nodes is not None:
+                    nodes.add(counts.keys, local)
+            if parents is not None:
+                for _ in parents:  # let the generator remove its files
+                    pass
+            if nodes is not None:
+                nodes.finish()
+            stats.runs[n] = len(counter.runs)
+            merged = counter.result(budget.window_rows(len(counter.runs) + 1))
+            tables.append(table_of(merged, tables[-1], vocab_size))
+            previous = nodes
+            del counter, merged
+        del padded
+    return vocab, tables

@@ -1,0 +1,57 @@
+"""Lines of text as n-gram sentences: word tokens or characters, streamed from files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# ARPA separates tokens by whitespace, so a character-level model spells the space as this.
+SPACE = "\u2581"
+
+
+@dataclass(frozen=True)
+class LineTokens:
+    """A line's tokens: words (punctuation kept) or characters; a blank line has none.
+
+    A plain, picklable object, so that Dask workers tokenize exactly as the client does.
+    """
+
+    level: str = "word"
+    lowercase: bool = False
+    _tokenize: object = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.level not in ("word", "char"):
+            raise ValueError(f"level must be word or char, got {self.level!r}")
+
+    def __call__(self, line: str) -> list[str]:
+        if not line.strip():
+            return []
+        line = line.lower() if self.lowercase else line
+        if self.level == "char":
+            return [SPACE if ch == " " else ch for ch in line]
+        if self._tokenize is None:
+            from seqlab.nlp.tokenizers import WordTokenizer
+
+            object.__setattr__(self, "_tokenize", WordTokenizer().tokenize)
+        return self._tokenize(line)
+
+    def __getstate__(self) -> dict:
+        return {"level": self.level, "lowercase": self.lowercase}
+
+    def __setstate__(self, state: dict) -> None:
+        object.__setattr__(self, "level", state["level"])
+        object.__setattr__(self, "lowercase", state["lowercase"])
+        object.__setattr__(self, "_tokenize", None)
+
+
+def file_sentences(paths: Sequence[str | Path], line_tokens: LineTokens,
+                   errors: str = "strict") -> Iterator[list[str]]:
+    """The non-empty token lists of the lines of `paths`, streamed in order."""
+    from seqlab.nlp.corpora import iter_lines
+
+    for line in iter_lines([str(p) for p in paths], errors=errors):
+        tokens = line_tokens(line)
+        if tokens:
+            yield tokens

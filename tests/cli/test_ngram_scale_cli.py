@@ -1,0 +1,65 @@
+"""`seqlab ngram train --memory` and `--cluster` write the in-memory model's ARPA file."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from cli_helpers import run
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    lines = [f"line {i} about the {'cat' if i % 3 else 'dog'} and {i % 7} mats ." for i in
+             range(300)]
+    (folder / "a.txt").write_text("\n".join(lines[:150]), encoding="utf-8")
+    (folder / "b.txt").write_text("\n\n".join(lines[150:]) + "\n", encoding="utf-8")
+    return folder
+
+
+def _reference_arpa(folder, path, order):
+    from seqlab.nlp import corpora, ngram
+    from seqlab.nlp.ngram.sentences import LineTokens
+
+    tokens = LineTokens("word")
+    sentences = [s for s in map(tokens, corpora.iter_lines(folder)) if s]
+    ngram.KneserNey(order).fit(sentences).save_arpa(path)
+    return path.read_bytes()
+
+
+def test_a_tiny_memory_budget_writes_the_in_memory_arpa(tmp_path, corpus):
+    out = tmp_path / "small.arpa"
+    done = run("ngram", "train", str(corpus), "--order", "4", "--memory", "4K", "--out",
+               str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == _reference_arpa(corpus, tmp_path / "ref.arpa", 4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.arpa", "small.arpa", "texts"]
+
+
+def test_bad_memory_sizes_fail_cleanly(tmp_path, corpus):
+    for size in ("lots", "12Q", "10"):
+        done = run("ngram", "train", str(corpus), "--memory", size, "--out",
+                   str(tmp_path / "x.arpa"))
+        assert done.returncode == 2 and "--memory" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
+                    reason="Dask is not installed (extra seqlab-nlp[distributed])")
+def test_cluster_of_two_local_workers_writes_the_same_arpa(tmp_path, corpus):
+    out = tmp_path / "cluster.arpa"
+    done = run("ngram", "train", str(corpus), "--order", "3", "--cluster", "local:2",
+               "--out", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == _reference_arpa(corpus, tmp_path / "ref.arpa", 3)
+
+
+def test_cluster_refuses_stdin_and_bad_worker_counts(tmp_path, corpus):
+    done = run("ngram", "train", "--cluster", "local:2", "--out", str(tmp_path / "x.arpa"))
+    assert done.returncode != 0 and "--cluster needs corpus files" in done.stderr
+    if importlib.util.find_spec("distributed") is not None:
+        done = run("ngram", "train", str(corpus), "--cluster", "local:zero", "--out",
+                   str(tmp_path / "x.arpa"))
+        assert done.returncode != 0 and "local:N" in done.stderr, done.stderr

@@ -1,0 +1,54 @@
+"""N-gram counting on a Dask LocalCluster of 2 workers writes the single-process ARPA file."""
+
+import pytest
+
+from seqlab.nlp import ngram
+from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
+
+distributed = pytest.importorskip(
+    "dask.distributed",
+    reason="Dask is not installed: install the extra (uv sync --all-packages --extra "
+           "distributed, or pip install 'seqlab-nlp[distributed]')",
+)
+
+
+@pytest.fixture(scope="module")
+def client():
+    from seqlab.nlp.ngram.distributed import connect
+
+    client = connect("local:2")
+    yield client
+    cluster = client.cluster
+    client.close()
+    cluster.close()
+
+
+def _files(folder):
+    texts = [
+        "the cat sat on the mat .\nthe dog sat on the log\n",
+        "a cat and a dog .\n\n   \nthe mat and the log",  # blank lines, no final newline
+        "naïve café , the cat\r\nsat on the café mat\n",
+        "one more line about the dog and the cat .\n" * 3,
+    ]
+    paths = []
+    for i, text in enumerate(texts):
+        path = folder / f"{i}.txt"
+        path.write_text(text, encoding="utf-8", newline="")
+        paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("level,order,unk_cutoff", [("word", 3, 1), ("char", 4, 2)])
+def test_cluster_arpa_is_the_single_process_arpa(client, tmp_path, level, order, unk_cutoff):
+    from seqlab.nlp.ngram.distributed import count_ngrams_dask
+
+    paths = _files(tmp_path)
+    line_tokens = LineTokens(level)
+    single = ngram.KneserNey(order, unk_cutoff=unk_cutoff).fit(
+        list(file_sentences(paths, line_tokens)))
+    vocab, tables = count_ngrams_dask(client, paths, line_tokens, order, unk_cutoff,
+                                      memory_bytes=4096, shards=3)
+    clustered = ngram.KneserNey(order, unk_cutoff=unk_cutoff).fit_counts(vocab, tables)
+    single.save_arpa(tmp_path / "single.arpa")
+    clustered.save_arpa(tmp_path / "cluster.arpa")
+    assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()

@@ -1,0 +1,78 @@
+"""Counting in a memory budget (sorted runs spilled to disk, merged) gives the in-memory model."""
+
+import numpy as np
+import pytest
+
+from seqlab.nlp import ngram
+from seqlab.nlp.ngram.counting import count_ngrams
+from seqlab.nlp.ngram.external import (
+    CountingStats,
+    Counts,
+    count_ngrams_external,
+    merge_sorted_runs,
+)
+from seqlab.nlp.ngram.vocabulary import encode_corpus
+
+
+def _corpus(seed=0, sentences=300):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(60)]
+    weights = 1.0 / np.arange(1, 61)
+    weights /= weights.sum()
+    out = []
+    for _ in range(sentences):
+        length = int(rng.integers(0, 12))
+        out.append([words[i] for i in rng.choice(60, size=length, p=weights)])
+    out.append(["w1"] * 40)  # one long sentence
+    return out
+
+
+@pytest.mark.parametrize("order,unk_cutoff", [(1, 1), (2, 2), (3, 1), (5, 2)])
+def test_tables_equal_the_in_memory_count_with_many_spills(order, unk_cutoff, tmp_path):
+    sentences = _corpus(order)
+    vocab, padded, position = encode_corpus(sentences, unk_cutoff)
+    expected = count_ngrams(padded, position, order, len(vocab))
+    stats = CountingStats()
+    got_vocab, tables = count_ngrams_external(iter(sentences), order, unk_cutoff,
+                                              memory_bytes=8192, scratch_dir=tmp_path,
+                                              stats=stats)
+    assert got_vocab == vocab
+    if order > 1:
+        assert min(stats.runs.values()) >= 3  # the tiny budget really spilled several runs
+    for want, got in zip(expected, tables, strict=True):
+        for name in ("keys", "counts", "parent", "words", "suffix", "starts_with_bos"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    assert list(tmp_path.iterdir()) == []  # scratch files removed
+
+
+@pytest.mark.parametrize("model_class", [ngram.KneserNey, ngram.WittenBell, ngram.AddK])
+def test_arpa_from_the_budgeted_count_is_the_in_memory_arpa(model_class, tmp_path):
+    sentences = _corpus(7, 400)
+    in_memory = model_class(4, unk_cutoff=2).fit(sentences)
+    budgeted = model_class(4, unk_cutoff=2).fit_external(
+        (s for s in sentences), memory_bytes=16384, scratch_dir=tmp_path)
+    in_memory.save_arpa(tmp_path / "a.arpa")
+    budgeted.save_arpa(tmp_path / "b.arpa")
+    assert (tmp_path / "a.arpa").read_bytes() == (tmp_path / "b.arpa").read_bytes()
+
+
+def test_merge_of_sorted_runs_with_small_windows():
+    rng = np.random.default_rng(3)
+    runs, everything = [], {}
+    for _ in range(5):
+        keys = np.unique(rng.integers(0, 200, size=int(rng.integers(0, 80))))
+        counts = rng.integers(1, 5, size=len(keys))
+        runs.append(Counts(keys, counts, keys % 7))
+        for key, count in zip(keys.tolist(), counts.tolist()):
+            everything[key] = everything.get(key, 0) + count
+    merged = merge_sorted_runs(runs, window_rows=3)
+    assert merged.keys.tolist() == sorted(everything)
+    assert merged.counts.tolist() == [everything[k] for k in sorted(everything)]
+    np.testing.assert_array_equal(merged.suffix, merged.keys % 7)
+
+
+def test_reserved_tokens_and_empty_corpora_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="reserved token '<s>'"):
+        count_ngrams_external([["a", "<s>"]], 2, scratch_dir=tmp_path)
+    with pytest.raises(ValueError, match="empty corpus"):
+        count_ngrams_external([], 2, scratch_dir=tmp_path)
