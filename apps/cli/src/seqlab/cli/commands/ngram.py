@@ -120,8 +120,13 @@ def train(
     else:
         tally = Tally(s for s in sentences_of(corpus_lines(files, corpus), level, lowercase)
                       if s)
+        scratch = out.resolve().parent
         try:
-            model.fit_external(tally, memory_bytes, scratch_dir=out.resolve().parent)
+            model.fit_external(tally, memory_bytes, scratch_dir=scratch)
+        except OSError as error:
+            raise CliError(f"{error.strerror or error} while spilling counts to a scratch folder "
+                           f"in {scratch} (beside --out {out}): free some space or write "
+                           "elsewhere; no existing file was changed") from error
         except ValueError as error:
             if tally.sentences == 0:
                 raise CliError("the corpus has no tokens to count") from error

@@ -84,7 +84,7 @@ def cached_token_ids(source: Source, tokenizer, cache_dir: str | Path, line_eos:
         length = 0
         with atomic_path(ids_path) as temporary, open(temporary, "wb") as stream:
             for block in stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options):
-                block.astype(dtype).tofile(stream)
+                stream.write(np.ascontiguousarray(block, dtype=dtype).data)
                 length += block.size
         meta = {"dtype": dtype.name, "length": length, "version": CACHE_VERSION}
         with atomic_write(meta_path) as file:

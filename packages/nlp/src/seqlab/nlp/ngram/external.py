@@ -150,8 +150,8 @@ class BlockNodes:
         self.block_sizes: list[tuple[int, int]] = []
 
     def add(self, unique_keys: np.ndarray, local: np.ndarray) -> None:
-        local.tofile(self.stream)
-        unique_keys.tofile(self.keys_stream)
+        self.stream.write(np.ascontiguousarray(local).data)
+        self.keys_stream.write(np.ascontiguousarray(unique_keys).data)
         self.block_sizes.append((len(local), len(unique_keys)))
 
     def finish(self) -> None:
@@ -352,7 +352,7 @@ def count_ngrams_external(
         ids_path = scratch / "padded.u32"
         with open(ids_path, "wb") as stream:
             for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
-                block.astype(np.uint32).tofile(stream)
+                stream.write(np.ascontiguousarray(block, dtype=np.uint32).data)
                 stats.tokens += len(block) - 2 * n_sentences
                 stats.sentences += n_sentences
         if stats.sentences == 0:

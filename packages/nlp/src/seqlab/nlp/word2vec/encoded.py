@@ -46,10 +46,10 @@ class EncodedSentences:
                 if len(kept) >= _ENCODE_BATCH:
                     for values, stream in ((batch, words_file), (kept, kept_file),
                                            (raw, raw_file)):
-                        np.asarray(values, dtype=np.uint32).tofile(stream)
+                        stream.write(np.ascontiguousarray(values, dtype=np.uint32).data)
                     batch, kept, raw = [], [], []
             for values, stream in ((batch, words_file), (kept, kept_file), (raw, raw_file)):
-                np.asarray(values, dtype=np.uint32).tofile(stream)
+                stream.write(np.ascontiguousarray(values, dtype=np.uint32).data)
         arrays = [np.memmap(p, dtype=np.uint32, mode="r") if p.stat().st_size
                   else np.zeros(0, dtype=np.uint32) for p in paths]
         return cls(*arrays)
