@@ -1,6 +1,7 @@
 """seqlab.seqmodels: RNN / LSTM / GRU stacks with PyTorch's conventions and fused Numba BPTT,
 heads for language modelling, classification and forecasting, and a resumable training loop."""
 
+from seqlab.seqmodels.batches import ExampleBatches
 from seqlab.seqmodels.cells import GRUCell, LSTMCell, RNNCell
 from seqlab.seqmodels.checkpoint import (
     CheckpointManager,
@@ -15,16 +16,16 @@ from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 from seqlab.seqmodels.regressor import (
     SequenceRegressor,
     StandardScaler,
-    fit_regressor,
     load_series,
     make_windows,
 )
 from seqlab.seqmodels.trainer import Callback, NonFiniteLossError, Trainer, TrainResult
 
 __all__ = [
-    "GRU", "LSTM", "RNN", "Callback", "CheckpointManager", "GRUCell", "LMState", "LSTMCell",
+    "GRU", "LSTM", "RNN", "Callback", "CheckpointManager", "ExampleBatches", "GRUCell",
+    "LMState", "LSTMCell",
     "LanguageModel", "NonFiniteLossError", "RNNBase", "RNNCell", "SequenceClassifier",
     "SequenceRegressor", "StandardScaler", "TokenStreams", "TrainResult", "Trainer",
-    "fit_regressor", "load_checkpoint", "load_model", "load_series", "make_windows",
+    "load_checkpoint", "load_model", "load_series", "make_windows",
     "save_checkpoint",
 ]
