@@ -152,6 +152,6 @@ def test_example_batches_cover_every_row_once_per_epoch():
             seen.extend(batch.tolist())
         assert sorted(seen) == rows.tolist()
     assert data.epoch == 2
-    assert [b[0].tolist() for b in data.batches()][0] == [0, 1, 2, 3, 4]
+    assert next(b[0].tolist() for b in data.batches()) == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError, match="other data"):
         ExampleBatches((rows[:-1],), 5).load_state_dict(data.state_dict())
