@@ -10,8 +10,8 @@ import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import require_output_path, require_range
+from seqlab.cli.lm_training import TrainOptions, run_training
 from seqlab.cli.threads import set_threads
-from seqlab.cli.training import TrainOptions, run_training
 
 
 def demo(
