@@ -118,6 +118,31 @@ class SequenceClassifier(Module):
             return (output * mask.astype(output.dtype)).sum(1) / counts
         return output.masked_fill(~mask, -np.inf).max(1).values
 
+    def set_embedding_rows(self, rows: Any, vectors: Any, freeze: bool = False) -> None:
+        """Copy `vectors` (K, embedding_dim) into embedding rows `rows` (K,) (pretrained word
+        vectors for the words a vocabulary shares with them); `freeze` stops their training."""
+        rows = np.asarray(rows, dtype=np.int64)
+        vectors = np.asarray(vectors)
+        weight = self.embedding.weight
+        if vectors.shape != (rows.size, weight.shape[1]):
+            raise ValueError(f"vectors must be ({rows.size}, {weight.shape[1]}), got "
+                             f"{vectors.shape}")
+        weight.data[rows] = vectors.astype(weight.dtype)
+        weight.requires_grad = not freeze
+        self._config["embeddings_frozen"] = bool(freeze)
+
+    def probabilities(self, tokens: Any, lengths: Any = None) -> np.ndarray:
+        """Class probabilities (N, num_classes), in eval mode without a graph."""
+        from seqlab.autograd import no_grad
+
+        was_training = self.training
+        self.eval()
+        with no_grad():
+            logits = self.forward(tokens, lengths).data.astype(np.float64)
+        self.train(was_training)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
     def predict(self, tokens: Any, lengths: Any = None) -> np.ndarray:
         """Most likely class per sequence (N,), in eval mode without a graph."""
         from seqlab.autograd import no_grad
