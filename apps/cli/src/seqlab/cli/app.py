@@ -36,6 +36,7 @@ def _register() -> None:
     app.add_typer(word2vec_commands.app, name="word2vec")
     app.add_typer(tokenize.app, name="tokenize")
     app.add_typer(__import__("seqlab.cli.commands.classify", fromlist=["app"]).app, name="classify")
+    app.add_typer(__import__("seqlab.cli.commands.forecast", fromlist=["app"]).app, name="forecast")
 
 
 def _error_line(message: str) -> None:
