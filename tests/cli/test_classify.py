@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from cli_helpers import TINY, run
-from test_bad_input import assert_clean_failure
+from cli_helpers import run
+from inprocess import assert_fails, invoke
 
 SMALL = ["--hidden", "8", "--embedding-dim", "6", "--batch-size", "8", "--quiet"]
 POSITIVE = ["good", "great", "lovely", "fine", "superb"]
@@ -134,29 +134,29 @@ def test_vectors_initialise_the_embedding_row_for_row(reviews, tmp_path, layout)
 
 def test_bad_inputs_are_one_clear_line(tmp_path, reviews, classifier, trained_model):
     out = str(tmp_path / "x.safetensors")
-    assert_clean_failure(run("classify", "train", str(reviews), "--label-column", "stars",
+    assert_fails(invoke("classify", "train", str(reviews), "--label-column", "stars",
                              "--out", out), "stars", "--label-column", code=1)
     one = write_csv(tmp_path / "one.csv", [("pos", t) for t in sentences(POSITIVE, 5, 0)])
-    assert_clean_failure(run("classify", "train", str(one), "--out", out), "one class")
+    assert_fails(invoke("classify", "train", str(one), "--out", out), "one class")
     single = write_csv(tmp_path / "single.csv", [("pos", "good"), ("pos", "great"),
                                                  ("neg", "bad")])
-    assert_clean_failure(run("classify", "train", str(single), "--out", out),
+    assert_fails(invoke("classify", "train", str(single), "--out", out),
                          "'neg'", "single example")
     empty = write_csv(tmp_path / "empty.csv", [("pos", "good"), ("neg", " ")])
-    assert_clean_failure(run("classify", "train", str(empty), "--out", out), "empty.csv:3",
+    assert_fails(invoke("classify", "train", str(empty), "--out", out), "empty.csv:3",
                          "empty")
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("label,text\npos,good\nneg,bad,extra\n")
-    assert_clean_failure(run("classify", "train", str(ragged), "--out", out), "ragged.csv:3")
+    assert_fails(invoke("classify", "train", str(ragged), "--out", out), "ragged.csv:3")
     model, _ = classifier
     unseen = write_csv(tmp_path / "unseen.csv", [("pos", "good"), ("meh", "so so")])
-    assert_clean_failure(run("classify", "eval", str(model), str(unseen)), "'meh'")
-    assert_clean_failure(run("classify", "predict", str(trained_model), "-", input="hi\n"),
+    assert_fails(invoke("classify", "eval", str(model), str(unseen)), "'meh'")
+    assert_fails(invoke("classify", "predict", str(trained_model), "-", input="hi\n"),
                          "language model", "not a classifier", code=1)
     arpa = tmp_path / "lm.arpa"
     arpa.write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 a\n\n\\end\\\n")
-    assert_clean_failure(run("classify", "predict", str(arpa), "-", input="hi\n"),
+    assert_fails(invoke("classify", "predict", str(arpa), "-", input="hi\n"),
                          "not a seqlab classifier")
     assert not (tmp_path / "x.safetensors").exists()
-    assert_clean_failure(run("classify", "train", str(reviews), "--pooling", "sum", *TINY[:0],
+    assert_fails(invoke("classify", "train", str(reviews), "--pooling", "sum",
                              "--out", out), "--pooling", code=2)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 from cli_helpers import run
+from inprocess import assert_fails, invoke
 from test_bad_input import assert_clean_failure
 
 SMALL = ["--hidden", "8", "--window", "6", "--quiet"]
@@ -86,18 +87,18 @@ def test_bad_inputs_are_one_clear_line(tmp_path, series_csv, trained_model, fore
     out = str(tmp_path / "x.safetensors")
     text = tmp_path / "text.csv"
     text.write_text("day,value\n1,3\n2,high\n3,4\n")
-    assert_clean_failure(run("forecast", "train", str(text), "--target", "value", "--out", out),
+    assert_fails(invoke("forecast", "train", str(text), "--target", "value", "--out", out),
                          "text.csv:3", "not a number", code=1)
-    assert_clean_failure(run("forecast", "train", str(series_csv), "--target", "sales",
+    assert_fails(invoke("forecast", "train", str(series_csv), "--target", "sales",
                              "--window", "500", "--out", out), "--window", "longer")
-    assert_clean_failure(run("forecast", "train", str(series_csv), "--target", "sales",
+    assert_fails(invoke("forecast", "train", str(series_csv), "--target", "sales",
                              "--horizon", "0", "--out", out), "--horizon", code=2)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("t,y\n1,2\n2,3,4\n")
-    assert_clean_failure(run("forecast", "train", str(ragged), "--target", "y", "--out", out),
+    assert_fails(invoke("forecast", "train", str(ragged), "--target", "y", "--out", out),
                          "ragged.csv:3")
-    assert_clean_failure(run("forecast", "train", str(series_csv), "--target", "nope",
+    assert_fails(invoke("forecast", "train", str(series_csv), "--target", "nope",
                              "--out", out), "'nope'", "--target")
-    assert_clean_failure(run("forecast", "predict", str(trained_model)), "language model",
+    assert_fails(invoke("forecast", "predict", str(trained_model)), "language model",
                          "not a forecaster")
     assert not (tmp_path / "x.safetensors").exists()
