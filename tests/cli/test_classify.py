@@ -153,6 +153,8 @@ def test_bad_inputs_are_one_clear_line(tmp_path, reviews, classifier, trained_mo
     assert_fails(invoke("classify", "eval", str(model), str(unseen)), "'meh'")
     assert_fails(invoke("classify", "predict", str(trained_model), "-", input="hi\n"),
                          "language model", "not a classifier", code=1)
+    assert_fails(invoke("generate", str(model), "--length", "3"), "classifier",
+                 "seqlab classify")
     arpa = tmp_path / "lm.arpa"
     arpa.write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 a\n\n\\end\\\n")
     assert_fails(invoke("classify", "predict", str(arpa), "-", input="hi\n"),

@@ -79,6 +79,8 @@ def test_embedded_series_recursive_predict_and_resume(tmp_path):
     resumed = run("forecast", "train", "--resume", str(out), "--steps", "6", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["steps"] == 6
+    info = json.loads(run("info", str(out), "--json").stdout)
+    assert info["config"]["model"] == "SequenceRegressor" and info["metadata"]["window"] == 6
     ahead = json.loads(run("forecast", "predict", str(out), "--steps", "4", "--json").stdout)
     assert ahead["method"] == "recursive" and len(ahead["values"]) == 4
 

@@ -20,7 +20,7 @@ def info(
 
     Example: seqlab info model.safetensors
     """
-    kind, loaded = load_any(model_path)
+    kind, loaded = load_any(model_path, any_head=True)
     if kind == "ngram":
         data = {"kind": "ngram", "class": type(loaded).__name__, "order": loaded.order,
                 "vocab_size": loaded.vocab_size, "ngram_counts": loaded.counts}
@@ -30,7 +30,9 @@ def info(
     history = [m for m in checkpoint.metrics if "loss" in m]
     data = {"kind": "neural", "config": checkpoint.config,
             "parameters": loaded.model.num_parameters(), "step": checkpoint.step,
-            "tokenizer": tokenizer.to_dict().get("type"), "vocab_size": tokenizer.vocab_size,
+            "tokenizer": tokenizer.to_dict().get("type") if tokenizer else None,
+            "vocab_size": tokenizer.vocab_size if tokenizer else None,
+            "metadata": checkpoint.metadata,
             "validation": history[-1] if history else None,
             "best_validation_loss": min((m["loss"] for m in history), default=None),
             "resumable": training_path(model_path).exists()}
@@ -41,11 +43,17 @@ def info(
     for key, value in checkpoint.config.items():
         table.add_row(key, str(value))
     table.add_row("parameters", f"{data['parameters']:,}")
-    table.add_row("tokenizer", f"{data['tokenizer']} ({tokenizer.vocab_size} tokens)")
+    if tokenizer is not None:
+        table.add_row("tokenizer", f"{data['tokenizer']} ({tokenizer.vocab_size} tokens)")
+    for key in ("labels", "target", "features", "window", "horizon"):
+        if key in (checkpoint.metadata or {}):
+            table.add_row(key, str(checkpoint.metadata[key]))
     table.add_row("trained steps", str(checkpoint.step))
     if history:
         last = history[-1]
-        table.add_row("last validation", f"{last['loss']:.4f} nats, "
-                      f"{last.get('bits_per_token', 0):.4f} bits/token at step {last.get('step')}")
+        extra = (f", {last['bits_per_token']:.4f} bits/token" if "bits_per_token" in last else
+                 f", accuracy {last['accuracy']:.4f}" if "accuracy" in last else "")
+        table.add_row("last validation", f"{last['loss']:.4f} loss{extra} at step "
+                      f"{last.get('step')}")
         table.add_row("validation curve", " ".join(f"{m['loss']:.3f}" for m in history[-8:]))
     stdout.print(table)
