@@ -26,15 +26,16 @@ from seqlab.cli.training import (
 )
 
 DEFAULTS = {"out": "classifier.safetensors", "label_column": "label", "text_column": "text",
-            "level": "word", "max_length": 200, "cell": "lstm", "hidden_size": 128,
-            "num_layers": 1, "bidirectional": False, "pooling": "mean", "dropout": 0.2,
-            "val_fraction": 0.2, "batch_size": 32, "lr": 3e-3, "clip": 5.0,
+            "level": "word", "lowercase": False, "max_length": 200, "cell": "lstm",
+            "hidden_size": 128, "num_layers": 1, "bidirectional": False, "pooling": "mean",
+            "dropout": 0.2, "val_fraction": 0.2, "batch_size": 32, "lr": 3e-3, "clip": 5.0,
             "class_weights": "none", "freeze_vectors": False, "seed": 0, "keep_last": 3,
             "monitor": "accuracy"}
 ARCHITECTURE = ("cell", "hidden_size", "num_layers", "bidirectional", "pooling", "dropout",
                 "embedding_dim")
-FIXED = ("data", "label_column", "text_column", "level", "vocab_size", "max_length",
-         "val_fraction", "batch_size", "class_weights", "vectors", "freeze_vectors", "seed")
+FIXED = ("data", "label_column", "text_column", "level", "lowercase", "vocab_size",
+         "max_length", "val_fraction", "batch_size", "class_weights", "vectors",
+         "freeze_vectors", "seed")
 MONITORS = {"loss": "min", "accuracy": "max", "macro_f1": "max"}
 
 
@@ -47,6 +48,7 @@ class ClassifyOptions:
     label_column: str | None = None
     text_column: str | None = None
     level: str | None = None
+    lowercase: bool | None = None
     vocab_size: int | None = None
     max_length: int | None = None
     cell: str | None = None
@@ -199,7 +201,8 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     else:
         output.info(f"Building a {options.level} vocabulary from {len(train_texts):,} "
                     f"training texts of {description}...")
-        tokenizer = train_tokenizer(options.level, "\n".join(train_texts), options.vocab_size)
+        tokenizer = train_tokenizer(options.level, "\n".join(train_texts), options.vocab_size,
+                                    lowercase=options.lowercase)
     try:
         ids, lengths = encode_texts(tokenizer, data.texts, options.max_length)
     except ValueError as error:

@@ -33,6 +33,8 @@ def train(
     label_column: str = typer.Option(None, "--label-column", help="Default 'label'."),
     text_column: str = typer.Option(None, "--text-column", help="Default 'text'."),
     level: str = typer.Option(None, "--level", help="char, word or bpe (default word)."),
+    lowercase: bool = typer.Option(None, "--lowercase/--keep-case",
+                                   help="Lowercase words (word level; default keep case)."),
     vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
     max_length: int = typer.Option(None, "--max-length",
                                    help="Tokens kept per text (default 200)."),
@@ -111,7 +113,7 @@ def train(
     output = Output(quiet, as_json)
     options = ClassifyOptions(
         data=[str(p) for p in data] if data else None, out=str(out) if out else None,
-        label_column=label_column, text_column=text_column, level=level,
+        label_column=label_column, text_column=text_column, level=level, lowercase=lowercase,
         vocab_size=vocab_size, max_length=max_length, cell=cell, hidden_size=hidden,
         num_layers=layers, embedding_dim=embedding_dim, bidirectional=bidirectional,
         pooling=pooling, dropout=dropout, val_fraction=val_fraction, batch_size=batch_size,
