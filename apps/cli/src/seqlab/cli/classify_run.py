@@ -26,8 +26,8 @@ from seqlab.cli.training import (
 )
 
 DEFAULTS = {"out": "classifier.safetensors", "label_column": "label", "text_column": "text",
-            "level": "word", "lowercase": False, "max_length": 200, "cell": "lstm",
-            "hidden_size": 128, "num_layers": 1, "bidirectional": False, "pooling": "mean",
+            "level": "word", "lowercase": False, "max_length": 200, "cell": "gru",
+            "hidden_size": 128, "num_layers": 1, "bidirectional": True, "pooling": "max",
             "dropout": 0.2, "val_fraction": 0.2, "batch_size": 32, "lr": 3e-3, "clip": 5.0,
             "class_weights": "none", "freeze_vectors": False, "seed": 0, "keep_last": 3,
             "monitor": "accuracy"}
@@ -36,6 +36,7 @@ ARCHITECTURE = ("cell", "hidden_size", "num_layers", "bidirectional", "pooling",
 FIXED = ("data", "label_column", "text_column", "level", "lowercase", "vocab_size",
          "max_length", "val_fraction", "batch_size", "class_weights", "vectors",
          "freeze_vectors", "seed")
+WORD_VOCABULARY = 5000  # most frequent training words; rarer ones share <unk>
 MONITORS = {"loss": "min", "accuracy": "max", "macro_f1": "max"}
 
 
@@ -201,7 +202,8 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     else:
         output.info(f"Building a {options.level} vocabulary from {len(train_texts):,} "
                     f"training texts of {description}...")
-        tokenizer = train_tokenizer(options.level, "\n".join(train_texts), options.vocab_size,
+        vocab_size = options.vocab_size or (WORD_VOCABULARY if options.level == "word" else None)
+        tokenizer = train_tokenizer(options.level, "\n".join(train_texts), vocab_size,
                                     lowercase=options.lowercase)
     try:
         ids, lengths = encode_texts(tokenizer, data.texts, options.max_length)
@@ -244,7 +246,7 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
-        limits["epochs"] = options.epochs = 10
+        limits["epochs"] = options.epochs = 8
     eval_every = options.eval_every or len(train_data)
     out = Path(options.out)
     folder = checkpoint_dir(out)
