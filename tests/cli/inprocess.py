@@ -1,6 +1,8 @@
 """Run a `seqlab` command inside the test process (no interpreter start, no Numba import per
-call) for the bad-input cases: each must end in a `CliError` (which `seqlab.cli.app.main`
-prints as one line with its exit code) or a usage error, never another exception."""
+call): for the bad-input cases, each of which must end in a `CliError` (which
+`seqlab.cli.app.main` prints as one line with its exit code) or a usage error, never another
+exception; and for commands that only read a model (predict, eval, info). Training commands
+run as real subprocesses: they set the process's thread count."""
 
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ _registered = False
 
 
 @dataclass
-class Failure:
+class Outcome:
     code: int
-    message: str
+    message: str  # the CliError's message, or what the command printed
+
+    @property
+    def stdout(self) -> str:
+        return self.message
 
 
-def invoke(*args: str, input: str | None = None) -> Failure:
-    """`seqlab ARGS...` in process; the exit code and message of a failing command."""
+def invoke(*args: str, input: str | None = None) -> Outcome:
+    """`seqlab ARGS...` in process: its exit code and error message or output."""
     global _registered
     from seqlab.cli import app as cli_app
     from seqlab.cli.errors import CliError
@@ -29,13 +35,13 @@ def invoke(*args: str, input: str | None = None) -> Failure:
     result = CliRunner().invoke(cli_app.app, list(args), input=input)
     error = result.exception
     if isinstance(error, CliError):
-        return Failure(error.code, str(error))
+        return Outcome(error.code, str(error))
     if isinstance(error, SystemExit) or error is None:
-        return Failure(result.exit_code, result.output)
+        return Outcome(result.exit_code, result.stdout if result.exit_code == 0 else result.output)
     raise AssertionError(f"seqlab {' '.join(args)} raised {type(error).__name__}: {error}")
 
 
-def assert_fails(failure: Failure, *words: str, code: int | None = None) -> None:
+def assert_fails(failure: Outcome, *words: str, code: int | None = None) -> None:
     """A non-zero exit whose one-line message names every word (case-insensitive)."""
     assert failure.code != 0, failure.message
     if code is not None:

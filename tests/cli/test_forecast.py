@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from cli_helpers import run
 from inprocess import assert_fails, invoke
-from test_bad_input import assert_clean_failure
 
 SMALL = ["--hidden", "8", "--window", "6", "--quiet"]
 
@@ -50,7 +49,7 @@ def test_train_and_eval_report_the_baselines(forecaster, series_csv):
     report = json.loads(evaluated.stdout)
     assert report["mae"] == pytest.approx(result["mae"])
     assert set(report["baselines"]) == {"persistence", "seasonal_naive", "ar"}
-    drawn = run("forecast", "eval", str(out), str(series_csv))
+    drawn = invoke("forecast", "eval", str(out), str(series_csv))
     assert "persistence" in drawn.stdout and "actual" in drawn.stdout
 
 
@@ -60,13 +59,13 @@ def test_predict_direct_and_the_multivariate_limit(forecaster, series_csv):
     assert direct.returncode == 0, direct.stderr
     first = json.loads(direct.stdout)
     assert first["method"] == "direct" and len(first["values"]) == 3
-    again = json.loads(run("forecast", "predict", str(out), str(series_csv), "--steps", "3",
-                           "--json").stdout)
+    again = json.loads(invoke("forecast", "predict", str(out), str(series_csv), "--steps",
+                              "3", "--json").stdout)
     assert again["values"] == first["values"]  # a reloaded model predicts the same
-    as_csv = run("forecast", "predict", str(out), str(series_csv), "--steps", "2")
+    as_csv = invoke("forecast", "predict", str(out), str(series_csv), "--steps", "2")
     assert as_csv.stdout.splitlines()[0] == "step,sales" and len(as_csv.stdout.split()) == 3
-    beyond = run("forecast", "predict", str(out), str(series_csv), "--steps", "5")
-    assert_clean_failure(beyond, "horizon", "features")
+    beyond = invoke("forecast", "predict", str(out), str(series_csv), "--steps", "5")
+    assert_fails(beyond, "horizon", "features")
 
 
 def test_embedded_series_recursive_predict_and_resume(tmp_path):
@@ -79,9 +78,9 @@ def test_embedded_series_recursive_predict_and_resume(tmp_path):
     resumed = run("forecast", "train", "--resume", str(out), "--steps", "6", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["steps"] == 6
-    info = json.loads(run("info", str(out), "--json").stdout)
+    info = json.loads(invoke("info", str(out), "--json").stdout)
     assert info["config"]["model"] == "SequenceRegressor" and info["metadata"]["window"] == 6
-    ahead = json.loads(run("forecast", "predict", str(out), "--steps", "4", "--json").stdout)
+    ahead = json.loads(invoke("forecast", "predict", str(out), "--steps", "4", "--json").stdout)
     assert ahead["method"] == "recursive" and len(ahead["values"]) == 4
 
 
