@@ -162,6 +162,7 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import train_tokenizer
     from seqlab.nlp.classification import (
+        EmptyTextError,
         balanced_class_weights,
         check_labels,
         encode_texts,
@@ -207,11 +208,9 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
                                     lowercase=options.lowercase)
     try:
         ids, lengths = encode_texts(tokenizer, data.texts, options.max_length)
-    except ValueError as error:
-        index = int(str(error).split()[1]) - 1 if str(error).startswith("text ") else None
-        where = data.origins[index] if index is not None else description
-        raise CliError(f"{where}: the text has no {options.level} tokens; remove it") \
-            from error
+    except EmptyTextError as error:
+        raise CliError(f"{data.origins[error.index]}: the text has no {options.level} "
+                       "tokens; remove it") from error
     label_ids = np.array([labels.index(label) for label in data.labels], dtype=np.int64)
     vectors_rows = None
     if source is None and options.vectors is not None:

@@ -95,15 +95,23 @@ def classification_report(actual: Sequence[Any], predicted: Sequence[Any],
     }
 
 
+class EmptyTextError(ValueError):
+    """A text that the tokenizer turns into no tokens; `index` says which."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"text {index + 1} has no tokens; remove it or give it some text")
+        self.index = index
+
+
 def encode_texts(tokenizer: Any, texts: Sequence[str],
                  max_length: int) -> tuple[np.ndarray, np.ndarray]:
     """Token ids of each text, cut to `max_length`, padded with the pad id: (ids (N, L) int32,
-    lengths (N,) int64). A text with no tokens is a ValueError naming its position."""
+    lengths (N,) int64). A text with no tokens is an `EmptyTextError`."""
     rows = []
     for index, text in enumerate(texts):
         ids = tokenizer.encode(text)[:max_length]
         if not ids:
-            raise ValueError(f"text {index + 1} has no tokens; remove it or give it some text")
+            raise EmptyTextError(index)
         rows.append(ids)
     lengths = np.array([len(row) for row in rows], dtype=np.int64)
     batch = np.full((len(rows), int(lengths.max(initial=1))), tokenizer.pad_id, dtype=np.int32)
