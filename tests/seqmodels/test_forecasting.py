@@ -8,6 +8,7 @@ import pytest
 from seqlab.seqmodels.forecasting import (
     SeriesTransform,
     ar_forecasts,
+    estimate_season,
     evaluation_origins,
     fit_ar,
     persistence,
@@ -91,3 +92,10 @@ def test_read_series_interpolates_and_names_bad_cells(tmp_path):
     ragged.write_text("t,y\n1,1.0\n2,2.0,7\n")
     with pytest.raises(ValueError, match="3 fields"):
         read_series(ragged, "y")
+
+
+def test_estimate_season_finds_the_period():
+    time = np.arange(400)
+    noise = np.random.default_rng(0).normal(0, 0.1, 400)
+    values = (0.05 * time + np.sin(time * 2 * np.pi / 12) + noise)[:, None]
+    assert estimate_season(values, 300) == 12

@@ -251,6 +251,7 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
     from seqlab.seqmodels.forecasting import (
         SeriesTransform,
         ar_forecasts,
+        estimate_season,
         evaluation_origins,
         fit_ar,
         model_forecasts,
@@ -265,7 +266,10 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
     order = ar_order or metadata.get("ar_order") or window
     transform = SeriesTransform.from_state_dict(metadata["transform"])
     split = split_index(values.shape[0], metadata["test_fraction"])
-    reach = max(window, order, season or 0)
+    estimated = season is None
+    if estimated:
+        season = estimate_season(values, split)
+    reach = max(window, order, season)
     try:
         origins = evaluation_origins(values.shape[0], split, horizon, reach,
                                      transform.first_index)
@@ -277,7 +281,8 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
     baselines: dict[str, Any] = {
         "persistence": forecast_errors(persistence(values, origins, horizon), actual),
         "seasonal_naive": forecast_errors(seasonal_naive(values, origins, horizon, season),
-                                          actual) | {"season": season} if season else None,
+                                          actual) | {"season": season,
+                                                     "season_estimated": estimated},
         "ar": forecast_errors(ar_forecasts(values, origins, horizon, coefficients), actual)
         | {"order": order},
     }

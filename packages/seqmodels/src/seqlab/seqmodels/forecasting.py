@@ -236,6 +236,21 @@ def seasonal_naive(values: np.ndarray, origins: np.ndarray, horizon: int,
     return values[origins[:, None] + steps[None, :] - back[None, :], 0]
 
 
+def estimate_season(values: np.ndarray, split: int, longest: int = 400) -> int:
+    """The lag (2 .. `longest`, at most a third of the training part) where the differenced
+    training target correlates best with itself: a season for seasonal naive when none is
+    given."""
+    changes = np.diff(values[:split, 0])
+    changes = changes - changes.mean()
+    top = min(longest, changes.size // 3)
+    if top < 2 or not np.any(changes):
+        return 1
+    energy = float(np.dot(changes, changes))
+    scores = [float(np.dot(changes[lag:], changes[:-lag])) / energy
+              for lag in range(2, top + 1)]
+    return 2 + int(np.argmax(scores))
+
+
 def fit_ar(values: np.ndarray, split: int, order: int) -> np.ndarray:
     """Least-squares AR(p) with intercept on the target's training part: (p + 1,) coefficients."""
     target = values[:split, 0]

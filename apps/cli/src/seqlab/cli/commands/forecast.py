@@ -59,7 +59,8 @@ def train(
     checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
     keep_last: int = typer.Option(None, "--keep-last"),
     season: int = typer.Option(None, "--season", help="Season length for the seasonal-naive "
-                               "baseline (embedded: 11 sunspots, 52 co2)."),
+                               "baseline (embedded: 11 sunspots, 52 co2; otherwise estimated "
+                               "from the training part's autocorrelation)."),
     ar_order: int = typer.Option(None, "--ar-order", help="Order of the AR(p) baseline "
                                  "(default: --window)."),
     seed: int = typer.Option(None, "--seed", help="Default 0."),
@@ -143,7 +144,8 @@ def _draw(report: dict[str, Any], plot: dict[str, list[float]]) -> None:
     rows = {"model": report, **{name: value for name, value in report["baselines"].items()
                                 if value is not None}}
     for name, values in rows.items():
-        label = {"seasonal_naive": f"seasonal naive ({values.get('season')})",
+        estimated = " estimated" if values.get("season_estimated") else ""
+        label = {"seasonal_naive": f"seasonal naive ({values.get('season')}{estimated})",
                  "ar": f"AR({values.get('order')})"}.get(name, name)
         table.add_row(label, *(f"{values[key]:.4g}" for key in ("mae", "rmse", "mape", "smape")))
     stdout.print(table)
