@@ -75,7 +75,11 @@ def split_valid(inputs: np.ndarray, targets: np.ndarray, fraction: float):
 
 
 def run_seqlab(args: argparse.Namespace) -> list[float]:
-    from seqlab.seqmodels.regressor import SequenceRegressor, fit_regressor, load_series
+    import tempfile
+
+    from seqlab.autograd.optim import Adam
+    from seqlab.seqmodels import ExampleBatches, SequenceRegressor, Trainer, load_model
+    from seqlab.seqmodels.regressor import load_series
 
     years, values = load_series("sunspots")
     train_x, train_y, test_x, test_values, mean, scale = windows(values, years, args.window)
@@ -83,10 +87,14 @@ def run_seqlab(args: argparse.Namespace) -> list[float]:
     errors = []
     for seed in range(args.seeds):
         model = SequenceRegressor(1, args.hidden, cell=args.cell, generator=seed)
-        fit_regressor(model, fit_x, fit_y, epochs=args.epochs, lr=args.lr,
-                      batch_size=args.batch_size, clip_norm=1.0, generator=seed,
-                      valid=(valid_x, valid_y))
-        prediction = model.predict(test_x)[:, 0, 0] * scale + mean
+        data = ExampleBatches((fit_x, fit_y), args.batch_size, seed=seed)
+        with tempfile.TemporaryDirectory() as folder:
+            # evaluated once per epoch; the best epoch's weights are the kept model
+            Trainer(model, Adam(model.parameters(), lr=args.lr), data,
+                    ExampleBatches((valid_x, valid_y), 1024, shuffle=False), clip_norm=1.0,
+                    eval_every=len(data), max_epochs=args.epochs, checkpoint_dir=folder).fit()
+            best, _ = load_model(Path(folder) / "best.safetensors")
+        prediction = best.predict(test_x)[:, 0, 0] * scale + mean
         errors.append(float(np.abs(prediction - test_values).mean()))
     return errors
 

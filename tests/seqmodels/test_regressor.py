@@ -6,7 +6,6 @@ import pytest
 from seqlab.seqmodels.regressor import (
     SequenceRegressor,
     StandardScaler,
-    fit_regressor,
     interpolate_missing,
     load_series,
     make_windows,
@@ -89,31 +88,3 @@ def test_many_to_one_reads_each_sequence_at_its_length():
     padded = model(x, lengths=np.array([3, 5])).data
     assert np.allclose(padded[0], model(x[:1, :3]).data[0])
     assert np.allclose(padded[1], model(x[1:]).data[0])
-
-
-def test_learns_a_sine_one_step_ahead():
-    series = np.sin(np.arange(200) * 2 * np.pi / 25)
-    inputs, targets = make_windows(series, window=12, horizon=1)
-    model = SequenceRegressor(1, 16, generator=0)
-    history = fit_regressor(model, inputs, targets, epochs=12, lr=0.02, batch_size=32,
-                            generator=0)
-    assert history[-1] < 0.05 * history[0]
-    error = np.abs(model.predict(inputs)[:, 0, 0] - targets[:, 0, 0]).mean()
-    assert error < 0.1
-
-
-def test_validation_restores_the_best_epoch():
-    series = np.sin(np.arange(120) * 2 * np.pi / 17) + 0.3 * np.sin(np.arange(120) * 0.9)
-    inputs, targets = make_windows(series, window=8, horizon=1)
-    fit, valid = (inputs[:80], targets[:80]), (inputs[80:], targets[80:])
-
-    def valid_mse(model):
-        return float(((model.predict(valid[0]) - valid[1]) ** 2).mean())
-
-    plain = SequenceRegressor(1, 6, generator=0)
-    per_epoch = []
-    fit_regressor(plain, *fit, epochs=6, lr=0.05, generator=0,
-                  on_epoch=lambda epoch, loss: per_epoch.append(valid_mse(plain)))
-    chosen = SequenceRegressor(1, 6, generator=0)
-    fit_regressor(chosen, *fit, epochs=6, lr=0.05, generator=0, valid=valid)
-    assert np.isclose(valid_mse(chosen), min(per_epoch), rtol=1e-6)

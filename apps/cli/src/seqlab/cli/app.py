@@ -46,9 +46,21 @@ def _options(
 
 
 def _register() -> None:
-    from seqlab.cli.commands import corpora, demo, evaluate, generate, info, ngram, tokenize, train
+    from seqlab.cli.commands import (
+        classify,
+        corpora,
+        demo,
+        evaluate,
+        forecast,
+        generate,
+        info,
+        ngram,
+        tokenize,
+        train,
+    )
     from seqlab.cli.commands import gradients as gradients_command
     from seqlab.cli.commands import inspect as inspect_command
+    from seqlab.cli.commands import seq2seq as seq2seq_commands
     from seqlab.cli.commands import word2vec as word2vec_commands
 
     app.command("demo")(demo.demo)
@@ -62,7 +74,8 @@ def _register() -> None:
     app.add_typer(ngram.app, name="ngram")
     app.add_typer(word2vec_commands.app, name="word2vec")
     app.add_typer(tokenize.app, name="tokenize")
-    from seqlab.cli.commands import seq2seq as seq2seq_commands
+    app.add_typer(classify.app, name="classify")
+    app.add_typer(forecast.app, name="forecast")
     app.add_typer(seq2seq_commands.app, name="seq2seq")
 
 

@@ -23,8 +23,16 @@ def is_checkpoint(path: Path) -> bool:
     return len(head) == 9 and head[8:9] == b"{"
 
 
-def load_neural(path: Path) -> NeuralModel:
-    """Model, tokenizer and checkpoint from a seqlab checkpoint, or a one-line CliError."""
+HEAD_COMMANDS = {"SequenceClassifier": ("a classifier", "seqlab classify predict|eval"),
+                 "SequenceRegressor": ("a forecaster", "seqlab forecast predict|eval"),
+                 "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq translate|eval")}
+
+
+def load_neural(path: Path, any_head: bool = False) -> NeuralModel:
+    """Model, tokenizer and checkpoint from a seqlab checkpoint, or a one-line CliError.
+
+    Language models only, unless `any_head` (then the tokenizer may be None: a forecaster).
+    """
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels.checkpoint import load_model
 
@@ -33,6 +41,13 @@ def load_neural(path: Path) -> NeuralModel:
         model, checkpoint = load_model(path)
     except (ValueError, KeyError, OSError) as error:
         raise CliError(f"{str(error).splitlines()[0]}") from error
+    head = checkpoint.config.get("model")
+    if head in HEAD_COMMANDS and not any_head:
+        what, command = HEAD_COMMANDS[head]
+        raise CliError(f"{path} is {what}, not a language model; use {command}")
+    if any_head and head in HEAD_COMMANDS and (not checkpoint.tokenizer or head == "Seq2Seq"):
+        # a forecaster has no tokenizer; a seq2seq model has two (seqlab.seqmodels.seq2seq)
+        return NeuralModel(model.eval(), None, checkpoint)
     if not checkpoint.tokenizer:
         raise CliError(f"{path} holds no tokenizer: it was not written by `seqlab train`")
     try:
@@ -43,11 +58,11 @@ def load_neural(path: Path) -> NeuralModel:
     return NeuralModel(model, tokenizer, checkpoint)
 
 
-def load_any(path: Path) -> tuple[str, Any]:
+def load_any(path: Path, any_head: bool = False) -> tuple[str, Any]:
     """('neural', NeuralModel) or ('ngram', n-gram model)."""
     require_file(path, "model file")
     if path.suffix == ".safetensors" or is_checkpoint(path):
-        return "neural", load_neural(path)
+        return "neural", load_neural(path, any_head)
     from seqlab.cli.commands.ngram import load_ngram
 
     return "ngram", load_ngram(path)

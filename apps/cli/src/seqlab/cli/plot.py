@@ -31,3 +31,28 @@ def loss_chart(train: Sequence[float], valid: Sequence[float], width: int = 60) 
     if valid:
         lines.append(f"valid loss {sparkline(valid, width)}  {valid[0]:.3f} -> {valid[-1]:.3f}")
     return "\n".join(lines)
+
+
+def line_plot(series: dict[str, Sequence[float]], height: int = 12, width: int = 72) -> str:
+    """Several series on one character grid (first: '·', then '*', 'o', '+'), with a legend
+    and the value range; longer series are resampled to `width` columns."""
+    marks = "·*o+"
+    finite = [v for values in series.values() for v in values if math.isfinite(v)]
+    if not finite:
+        return ""
+    low, high = min(finite), max(finite)
+    span = (high - low) or 1.0
+    grid = [[" "] * width for _ in range(height)]
+    for mark, values in zip(marks, series.values(), strict=False):
+        count = len(values)
+        for column in range(min(width, count)):
+            index = int(column * count / min(width, count))
+            value = values[index]
+            if math.isfinite(value):
+                row = height - 1 - int((value - low) / span * (height - 1))
+                grid[row][column] = mark
+    lines = ["".join(row).rstrip() for row in grid]
+    lines[0] = f"{lines[0]:<{width}}  {high:.4g}"
+    lines[-1] = f"{lines[-1]:<{width}}  {low:.4g}"
+    legend = "   ".join(f"{mark} {name}" for mark, name in zip(marks, series, strict=False))
+    return "\n".join([*lines, legend])

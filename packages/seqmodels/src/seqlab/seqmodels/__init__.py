@@ -1,6 +1,7 @@
 """seqlab.seqmodels: RNN / LSTM / GRU stacks with PyTorch's conventions and fused Numba BPTT,
 heads for language modelling, classification and forecasting, and a resumable training loop."""
 
+from seqlab.seqmodels.batches import ExampleBatches
 from seqlab.seqmodels.cells import GRUCell, LSTMCell, RNNCell
 from seqlab.seqmodels.checkpoint import (
     CheckpointManager,
@@ -15,7 +16,6 @@ from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 from seqlab.seqmodels.regressor import (
     SequenceRegressor,
     StandardScaler,
-    fit_regressor,
     load_series,
     make_windows,
 )
@@ -23,10 +23,9 @@ from seqlab.seqmodels.seq2seq import Seq2Seq
 from seqlab.seqmodels.trainer import Callback, NonFiniteLossError, Trainer, TrainResult
 
 __all__ = [
-    "GRU", "LSTM", "RNN", "Callback", "CheckpointManager", "GRUCell", "LMState", "LSTMCell",
-    "LanguageModel", "NonFiniteLossError", "RNNBase", "RNNCell", "Seq2Seq",
-    "SequenceClassifier", "SequenceRegressor", "StandardScaler", "TokenStreams", "TrainResult",
-    "Trainer",
-    "fit_regressor", "load_checkpoint", "load_model", "load_series", "make_windows",
+    "GRU", "LSTM", "RNN", "Callback", "CheckpointManager", "ExampleBatches", "GRUCell",
+    "LMState", "LSTMCell", "LanguageModel", "NonFiniteLossError", "RNNBase", "RNNCell",
+    "Seq2Seq", "SequenceClassifier", "SequenceRegressor", "StandardScaler", "TokenStreams",
+    "TrainResult", "Trainer", "load_checkpoint", "load_model", "load_series", "make_windows",
     "save_checkpoint",
 ]

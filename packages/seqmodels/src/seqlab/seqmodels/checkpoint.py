@@ -49,8 +49,9 @@ class TrainingState:
     scheduler: dict[str, Any] | None = None
     carry: tuple[np.ndarray, ...] = ()  # recurrent state carried across chunks
     rng: dict[str, Any] | None = None  # numpy bit generator state of the model's generator
-    data: dict[str, Any] | None = None  # TokenStreams.state_dict()
+    data: dict[str, Any] | None = None  # the data source's state_dict()
     trainer: dict[str, Any] = field(default_factory=dict)
+    run: dict[str, Any] | None = None  # how the run was started (a command's options)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Checkpoint:
     step: int
     metrics: list[dict[str, Any]]
     training: TrainingState | None
+    metadata: dict[str, Any] | None = None  # what the head needs besides weights (labels, ...)
 
 
 def training_path(path: str | os.PathLike[str]) -> Path:
@@ -113,8 +115,12 @@ def optimizer_from_file(tensors: dict[str, np.ndarray], meta: dict[str, Any]) ->
 def save_checkpoint(path: str | os.PathLike[str], model: Module, *,
                     tokenizer: dict[str, Any] | None = None, step: int = 0,
                     metrics: list[dict[str, Any]] | None = None,
-                    training: TrainingState | None = None) -> Path:
-    """Write `model` (and, given `training`, its training state) atomically; returns the path."""
+                    training: TrainingState | None = None,
+                    metadata: dict[str, Any] | None = None) -> Path:
+    """Write `model` (and, given `training`, its training state) atomically; returns the path.
+
+    `metadata` is any JSON the head needs besides its weights (class labels, a scaler).
+    """
     path = Path(path)
     if not path.name.endswith(SUFFIX):
         raise ValueError(f"checkpoint path must end with {SUFFIX}, got {path}")
@@ -132,6 +138,8 @@ def save_checkpoint(path: str | os.PathLike[str], model: Module, *,
         "tokenizer": tokenizer, "step": int(step), "metrics": _jsonable(metrics or []),
         "run_token": run_token, "has_training_state": training is not None,
     }
+    if metadata is not None:
+        header["metadata"] = _jsonable(metadata)
     state = {name: np.asarray(array) for name, array in model.state_dict().items()}
     io.save(path, state, header)
     if training is None:
@@ -152,6 +160,7 @@ def _save_training(path: Path, training: TrainingState, run_token: str) -> None:
         "optimizer": optimizer_meta, "scheduler": _jsonable(training.scheduler),
         "rng": _jsonable(training.rng), "data": _jsonable(training.data),
         "trainer": _jsonable(training.trainer), "carry_count": len(training.carry),
+        "run": _jsonable(training.run),
     }
     io.save(path, tensors, header)
 
@@ -173,7 +182,8 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = True) -> C
         training_state = _load_training(training_path(path), header["run_token"])
     config = check_config_object(header.get("config"), path)
     return Checkpoint(path, state, config, header.get("tokenizer"),
-                      int(header.get("step", 0)), header.get("metrics", []), training_state)
+                      int(header.get("step", 0)), header.get("metrics", []), training_state,
+                      header.get("metadata"))
 
 
 def _load_training(path: Path, run_token: str) -> TrainingState:
@@ -193,7 +203,7 @@ def _load_training(path: Path, run_token: str) -> TrainingState:
                  if header.get("optimizer") is not None else None)
     carry = tuple(tensors[f"carry.{index}"] for index in range(header.get("carry_count", 0)))
     return TrainingState(optimizer, header.get("scheduler"), carry, header.get("rng"),
-                         header.get("data"), header.get("trainer") or {})
+                         header.get("data"), header.get("trainer") or {}, header.get("run"))
 
 
 def check_config(saved: dict[str, Any], expected: dict[str, Any], path: Any) -> None:
@@ -316,7 +326,7 @@ class CheckpointManager:
         if best:
             # the best model is for keeping, not resuming: no training state
             save_checkpoint(self.best_path, model, step=step, tokenizer=options.get("tokenizer"),
-                            metrics=options.get("metrics"))
+                            metrics=options.get("metrics"), metadata=options.get("metadata"))
         for old in self.checkpoints()[: -self.keep_last]:
             training_path(old).unlink(missing_ok=True)
             old.unlink(missing_ok=True)

@@ -8,7 +8,8 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, cat
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
-from seqlab.seqmodels.language_model import CELLS, build_stack
+from seqlab.seqmodels.cell_kinds import CELLS
+from seqlab.seqmodels.recurrent import build_stack
 
 POOLINGS = ("last", "mean", "max")
 
@@ -18,7 +19,13 @@ class SequenceClassifier(Module):
 
     `forward(tokens (N, T), lengths (N,) | None)` -> logits (N, num_classes). Steps at or after a
     sequence's length are padding: they change no state and no pooled value.
+
+    Trains through `Trainer` on batches `(tokens (N, T), lengths (N,), labels (N,))` (an
+    `ExampleBatches` over padded ids, lengths and labels); `class_weights` (C,), when set,
+    weights the training loss per class (e.g. "balanced" weights for skewed labels).
     """
+
+    kind = "classifier"
 
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, num_classes: int,
                  num_layers: int = 1, cell: str = "lstm", bidirectional: bool = False,
@@ -63,6 +70,7 @@ class SequenceClassifier(Module):
         directions = 2 if bidirectional else 1
         self.classifier = Linear(directions * hidden_size, num_classes, dtype=dtype,
                                  generator=self.generator)
+        self.class_weights: np.ndarray | None = None
 
     @property
     def config(self) -> dict[str, Any]:
@@ -111,6 +119,31 @@ class SequenceClassifier(Module):
             return (output * mask.astype(output.dtype)).sum(1) / counts
         return output.masked_fill(~mask, -np.inf).max(1).values
 
+    def set_embedding_rows(self, rows: Any, vectors: Any, freeze: bool = False) -> None:
+        """Copy `vectors` (K, embedding_dim) into embedding rows `rows` (K,) (pretrained word
+        vectors for the words a vocabulary shares with them); `freeze` stops their training."""
+        rows = np.asarray(rows, dtype=np.int64)
+        vectors = np.asarray(vectors)
+        weight = self.embedding.weight
+        if vectors.shape != (rows.size, weight.shape[1]):
+            raise ValueError(f"vectors must be ({rows.size}, {weight.shape[1]}), got "
+                             f"{vectors.shape}")
+        weight.data[rows] = vectors.astype(weight.dtype)
+        weight.requires_grad = not freeze
+        self._config["embeddings_frozen"] = bool(freeze)
+
+    def probabilities(self, tokens: Any, lengths: Any = None) -> np.ndarray:
+        """Class probabilities (N, num_classes), in eval mode without a graph."""
+        from seqlab.autograd import no_grad
+
+        was_training = self.training
+        self.eval()
+        with no_grad():
+            logits = self.forward(tokens, lengths).data.astype(np.float64)
+        self.train(was_training)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
     def predict(self, tokens: Any, lengths: Any = None) -> np.ndarray:
         """Most likely class per sequence (N,), in eval mode without a graph."""
         from seqlab.autograd import no_grad
@@ -122,5 +155,57 @@ class SequenceClassifier(Module):
         self.train(was_training)
         return logits.data.argmax(axis=1)
 
+    # ------------------------------------------------------------------ Trainer protocol
+    def training_loss(self, batch: tuple[np.ndarray, np.ndarray, np.ndarray],
+                      carry: Any = None) -> tuple[Tensor, int, None]:
+        """Mean (class-weighted) cross-entropy of a batch, its example count, no carry."""
+        from seqlab.autograd.nn.functional import cross_entropy
+
+        tokens, lengths, labels = _trimmed(batch)
+        logits = self.forward(tokens, lengths)
+        weight = None if self.class_weights is None else \
+            np.asarray(self.class_weights, dtype=logits.dtype)
+        loss = cross_entropy(logits, np.asarray(labels, dtype=np.int64), weight=weight)
+        return loss, len(labels), None
+
+    def evaluation_metrics(self, batches: Any) -> dict[str, float]:
+        """Mean cross-entropy (unweighted), accuracy and macro-F1 over `batches`."""
+        from seqlab.autograd.nn.functional import cross_entropy
+
+        total, predictions, truth = 0.0, [], []
+        for batch in batches:
+            tokens, lengths, labels = _trimmed(batch)
+            logits = self.forward(tokens, lengths)
+            labels = np.asarray(labels, dtype=np.int64)
+            total += float(cross_entropy(logits, labels, reduction="sum").item())
+            predictions.append(logits.data.argmax(axis=1))
+            truth.append(labels)
+        if not truth:
+            raise ValueError("no examples to evaluate")
+        predicted, actual = np.concatenate(predictions), np.concatenate(truth)
+        return {"loss": total / actual.size, "accuracy": float(np.mean(predicted == actual)),
+                "macro_f1": macro_f1(actual, predicted, self._config["num_classes"]),
+                "examples": int(actual.size)}
+
     def extra_repr(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self._config.items())
+
+
+def _trimmed(batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A padded batch cut to its longest sequence (padding past it is pure cost)."""
+    tokens, lengths, labels = batch
+    lengths = np.asarray(lengths, dtype=np.int64)
+    longest = max(int(lengths.max(initial=1)), 1)
+    return np.asarray(tokens)[:, :longest], np.maximum(lengths, 1), labels
+
+
+def macro_f1(actual: np.ndarray, predicted: np.ndarray, num_classes: int) -> float:
+    """Unweighted mean of per-class F1 over the classes present in `actual` or `predicted`."""
+    scores = []
+    for label in range(num_classes):
+        true_positive = np.sum((predicted == label) & (actual == label))
+        guessed, real = np.sum(predicted == label), np.sum(actual == label)
+        if guessed == 0 and real == 0:
+            continue
+        scores.append(2 * true_positive / (guessed + real))
+    return float(np.mean(scores)) if scores else 0.0

@@ -1,4 +1,5 @@
-"""`TokenStreams`: a token array laid into N parallel streams, cut into chunks for truncated BPTT.
+"""`TokenStreams`: the language model's data source: a token array laid into N parallel
+streams, cut into chunks for truncated BPTT.
 
 The array is trimmed to a multiple of N and laid out column-wise: stream j holds the j-th
 contiguous slice of the text, so row t of the (steps, N) grid is position t of every stream.
@@ -77,6 +78,15 @@ class TokenStreams:
             self.position = 0
             self.epoch += 1
         return inputs, targets, starts_epoch
+
+    def next_batch(self) -> tuple[tuple[np.ndarray, np.ndarray], bool]:
+        """The Trainer's data-source protocol: ((input, target), starts_epoch)."""
+        inputs, targets, starts_epoch = self.next_chunk()
+        return (inputs, targets), starts_epoch
+
+    def batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One full pass of (input, target) chunks, for validation."""
+        return iter(self)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """The chunks of one epoch, from the start (does not move `position`)."""

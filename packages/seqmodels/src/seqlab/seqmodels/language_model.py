@@ -26,6 +26,7 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
+from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import build_stack, fused_available
@@ -68,6 +69,8 @@ class LMState:
 
 class LanguageModel(Module):
     """A recurrent language model over token ids, PyTorch word_language_model style."""
+
+    kind = "language_model"
 
     def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int,
                  num_layers: int = 1, cell: str = "lstm", dropout: float = 0.0,
@@ -234,6 +237,36 @@ class LanguageModel(Module):
 
     def _hidden(self, state: LMState) -> State:
         return state.hidden if self.kind.has_cell_state else state.hidden[0]
+
+    # ------------------------------------------------------------------ Trainer protocol
+    def training_loss(self, batch: tuple[np.ndarray, np.ndarray],
+                      carry: State) -> tuple[Tensor, int, State]:
+        """Mean next-token cross-entropy of a (T, N) chunk, its token count, and the state
+        after it (detached) to carry into the next chunk; a None carry starts from zeros."""
+        inputs, targets = batch
+        state = carry if carry is not None else self.init_state(inputs.shape[1])
+        logits, state = self(inputs, state)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                               np.asarray(targets).reshape(-1))
+        return loss, int(np.size(targets)), detach_state(state)
+
+    def evaluation_metrics(self, batches: Any) -> dict[str, float]:
+        """Loss (nats per token), perplexity, bits per token and token count over `batches`
+        (consecutive chunks: the state carries from one to the next)."""
+        from seqlab.seqmodels.metrics import loss_metrics
+
+        total, count, state = 0.0, 0, None
+        for inputs, targets in batches:
+            if state is None:
+                state = self.init_state(inputs.shape[1])
+            logits, state = self(inputs, state)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                   np.asarray(targets).reshape(-1), reduction="sum")
+            total += float(loss.item())
+            count += int(np.size(targets))
+        if not count:
+            raise ValueError("no tokens to evaluate")
+        return {**loss_metrics(total / count), "tokens": count}
 
     def extra_repr(self) -> str:
         return ", ".join(f"{key}={value}" for key, value in self._config.items())

@@ -16,7 +16,8 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, no_grad
 from seqlab.autograd.nn import Linear, Module
-from seqlab.seqmodels.language_model import CELLS, build_stack
+from seqlab.seqmodels.cell_kinds import CELLS
+from seqlab.seqmodels.recurrent import build_stack
 
 SERIES = {"sunspots": "sunspots.csv", "co2": "co2.csv"}
 
@@ -135,7 +136,12 @@ class SequenceRegressor(Module):
 
     Many-to-one (default): one forecast per sequence, (N, horizon, output_size), read from the
     last step. Many-to-many: a forecast at every step, (N, T, horizon, output_size).
+
+    Trains through `Trainer` on batches `(inputs, targets)` (an `ExampleBatches` over the
+    arrays `make_windows` returns), minimising mean squared error.
     """
+
+    kind = "regressor"
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int = 1,
                  horizon: int = 1, num_layers: int = 1, cell: str = "lstm",
@@ -186,6 +192,28 @@ class SequenceRegressor(Module):
             last = output[np.arange(batch), np.asarray(lengths) - 1]
         return self.head(last).reshape(batch, self.horizon, self.output_size)
 
+    # ------------------------------------------------------------------ Trainer protocol
+    def training_loss(self, batch: tuple[np.ndarray, np.ndarray],
+                      carry: Any = None) -> tuple[Tensor, int, None]:
+        """Mean squared error of a batch of windows, its window count, no carry."""
+        inputs, targets = batch
+        prediction = self.forward(np.asarray(inputs, dtype=self.rnn.dtype))
+        target = Tensor(np.asarray(targets, dtype=self.rnn.dtype).reshape(prediction.shape))
+        return ((prediction - target) ** 2).mean(), len(inputs), None
+
+    def evaluation_metrics(self, batches: Any) -> dict[str, float]:
+        """Mean squared error ("loss") and mean absolute error over `batches` (model units)."""
+        squared, absolute, count = 0.0, 0.0, 0
+        for inputs, targets in batches:
+            prediction = self.forward(np.asarray(inputs, dtype=self.rnn.dtype)).data
+            error = prediction.astype(np.float64) - np.reshape(targets, prediction.shape)
+            squared += float(np.sum(error ** 2))
+            absolute += float(np.sum(np.abs(error)))
+            count += error.size
+        if not count:
+            raise ValueError("no windows to evaluate")
+        return {"loss": squared / count, "mae": absolute / count}
+
     def predict(self, x: Any, batch_size: int = 1024) -> np.ndarray:
         """Forecasts as an ndarray, in eval mode without a graph."""
         was_training = self.training
@@ -196,56 +224,3 @@ class SequenceRegressor(Module):
                      for start in range(0, array.shape[0], batch_size)]
         self.train(was_training)
         return np.concatenate(parts)
-
-
-def fit_regressor(model: SequenceRegressor, inputs: np.ndarray, targets: np.ndarray, *,
-                  epochs: int = 100, lr: float = 1e-2, batch_size: int = 32,
-                  clip_norm: float | None = 1.0, weight_decay: float = 0.0,
-                  generator: Any = None, on_epoch: Any = None,
-                  valid: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:
-    """Minimise mean squared error with Adam over shuffled minibatches; per-epoch mean losses.
-
-    With `valid=(inputs, targets)`, the weights of the epoch with the lowest validation MSE are
-    restored at the end (early stopping without stopping: the best epoch wins).
-    """
-    from seqlab.autograd.nn.utils import clip_grad_norm_
-    from seqlab.autograd.optim import Adam
-
-    if inputs.shape[0] != targets.shape[0]:
-        raise ValueError(f"inputs and targets differ in length: {inputs.shape[0]} vs "
-                         f"{targets.shape[0]}")
-    rng = as_generator(generator)
-    dtype = model.rnn.dtype
-    inputs = np.asarray(inputs, dtype=dtype)
-    targets = np.asarray(targets, dtype=dtype)
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    optimizer = Adam(parameters, lr=lr, weight_decay=weight_decay)
-    model.train()
-    history = []
-    best_loss, best_state = np.inf, None
-    for epoch in range(epochs):
-        order = rng.permutation(inputs.shape[0])
-        total = 0.0
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            prediction = model(Tensor(inputs[batch]))
-            loss = ((prediction - Tensor(targets[batch].reshape(prediction.shape))) ** 2).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            if clip_norm is not None:
-                clip_grad_norm_(parameters, clip_norm)
-            optimizer.step()
-            total += float(loss.item()) * len(batch)
-        history.append(total / inputs.shape[0])
-        if on_epoch is not None:
-            on_epoch(epoch, history[-1])
-        if valid is not None:
-            prediction = model.predict(valid[0])
-            valid_loss = float(((prediction - np.reshape(valid[1], prediction.shape)) ** 2).mean())
-            if valid_loss < best_loss:
-                best_loss = valid_loss
-                best_state = {name: array.copy() for name, array in model.state_dict().items()}
-            model.train()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return history

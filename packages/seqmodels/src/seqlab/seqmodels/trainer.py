@@ -1,15 +1,26 @@
-"""`Trainer`: truncated-BPTT training of a language model over `TokenStreams`.
+"""`Trainer`: one training loop for every head (language model, classifier, regressor, seq2seq).
 
-The loop carries the recurrent state across chunks (detached), clips gradients, steps the
-optimizer and LR scheduler, evaluates on a validation stream every `eval_every` steps, stops
-early, checkpoints, and reports through callbacks: the library prints nothing.
+Keras style, the model brings its loss. Two small protocols connect a head to the loop:
+
+- a data source (`train_data`, `valid_data`): `next_batch() -> (batch, starts_epoch)`, an
+  `epoch` counter, `state_dict()` / `load_state_dict()` (the exact position, shuffling generator
+  included) and `batches()` (one deterministic pass, for validation);
+- the model: `training_loss(batch, carry) -> (loss Tensor, item count, carry)` and
+  `evaluation_metrics(batches) -> dict` holding at least "loss", plus `config` for checkpoints.
+
+The loop passes `carry=None` when a batch starts an epoch (or after a skipped step), and the
+carry it gets back, detached, to the next batch (the language model's recurrent state across
+truncated-BPTT chunks; None for heads that carry nothing). Around that it clips gradients,
+steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
+chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints and the best one, and
+reports through callbacks: the library prints nothing.
 
 Callbacks are objects with any of `on_step(metrics)`, `on_eval(metrics)`,
 `on_checkpoint(path)` (subclass `Callback` or pass any object with those methods).
 
 A run stopped (limits, `request_stop()`) and resumed from its checkpoint with `resume(path)`
-continues exactly: parameters, optimizer and scheduler state, the carried recurrent state, the
-data position and the model's generator (dropout masks) are all restored.
+continues exactly: parameters, optimizer and scheduler state, the carry, the data position
+(with its shuffling generator) and the model's generator (dropout masks) are all restored.
 """
 
 from __future__ import annotations
@@ -24,7 +35,6 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import Tensor, no_grad
-from seqlab.autograd.nn.functional import cross_entropy
 from seqlab.autograd.nn.utils import clip_grad_norm_, clip_grad_value_
 from seqlab.autograd.optim import lr_scheduler
 from seqlab.seqmodels.checkpoint import (
@@ -36,10 +46,12 @@ from seqlab.seqmodels.checkpoint import (
     load_state_into,
     save_checkpoint,
 )
-from seqlab.seqmodels.data import TokenStreams
-from seqlab.seqmodels.language_model import detach_state, state_arrays
+from seqlab.seqmodels.metrics import LN2, loss_metrics
 
-LN2 = math.log(2.0)
+__all__ = ["LN2", "Callback", "NonFiniteLossError", "TrainResult", "Trainer", "detach_carry",
+           "loss_metrics"]
+
+MODES = ("min", "max")
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -66,29 +78,58 @@ class TrainResult:
     steps: int
     epochs: int
     stop_reason: str  # steps | epochs | time_budget | early_stopping | stop_requested
-    best_valid_loss: float | None
+    best_valid_loss: float | None  # the lowest validation loss seen
     history: list[dict[str, Any]] = field(default_factory=list)
     checkpoint: Path | None = None
+    best_metric: float | None = None  # the best value of the monitored metric
 
 
-def loss_metrics(loss: float) -> dict[str, float]:
-    """Loss in nats per token, its perplexity and bits per token."""
-    perplexity = math.exp(loss) if loss < 700 else math.inf
-    return {"loss": loss, "perplexity": perplexity, "bits_per_token": loss / LN2}
+def detach_carry(carry: Any) -> Any:
+    """The same carry (None, a Tensor or a tuple of them), cut from the graph."""
+    if carry is None:
+        return None
+    if isinstance(carry, tuple):
+        return tuple(detach_carry(part) for part in carry)
+    return carry.detach() if isinstance(carry, Tensor) else Tensor(np.asarray(carry))
+
+
+def carry_arrays(carry: Any) -> tuple[np.ndarray, ...]:
+    """The arrays of a carry, in order: () for None, (h,) or (h, c)."""
+    if carry is None:
+        return ()
+    parts = carry if isinstance(carry, tuple) else (carry,)
+    return tuple(part.data if isinstance(part, Tensor) else np.asarray(part) for part in parts)
+
+
+def carry_from_arrays(arrays: tuple[np.ndarray, ...]) -> Any:
+    """The inverse of `carry_arrays` (one array comes back as a Tensor, several as a tuple)."""
+    tensors = tuple(Tensor(array) for array in arrays)
+    if not tensors:
+        return None
+    return tensors if len(tensors) > 1 else tensors[0]
 
 
 class Trainer:
-    """Trains a `LanguageModel` (or any model with `forward(tokens, state)` and `init_state`)."""
+    """Trains any model that brings `training_loss` and `evaluation_metrics` (see module doc).
 
-    def __init__(self, model: Any, optimizer: Any, train_data: TokenStreams,
-                 valid_data: TokenStreams | None = None, *, scheduler: Any = None,
+    `monitor` names the validation metric that early stopping, the best checkpoint and
+    ReduceLROnPlateau watch ("loss" by default; "accuracy" with `mode="max"`, ...).
+    `metadata` is JSON stored in every checkpoint's header (labels, scalers: what a head needs
+    besides its weights); `run` is JSON stored with the training state (how the run was started,
+    so a command can continue it).
+    """
+
+    def __init__(self, model: Any, optimizer: Any, train_data: Any,
+                 valid_data: Any = None, *, scheduler: Any = None,
                  clip_norm: float | None = None, clip_value: float | None = None,
                  eval_every: int | None = None, max_steps: int | None = None,
                  max_epochs: int | None = None, time_budget: float | None = None,
                  patience: int | None = None, min_delta: float = 0.0, max_nonfinite: int = 5,
                  callbacks: Any = (), checkpoint_dir: str | os.PathLike[str] | None = None,
                  checkpoint_every: int | None = None, keep_last: int = 3,
-                 tokenizer: dict[str, Any] | None = None) -> None:
+                 tokenizer: dict[str, Any] | None = None, monitor: str = "loss",
+                 mode: str = "min", metadata: dict[str, Any] | None = None,
+                 run: dict[str, Any] | None = None) -> None:
         if clip_norm is not None and clip_value is not None:
             raise ValueError("pass clip_norm or clip_value, not both")
         for name, value in (("eval_every", eval_every), ("max_steps", max_steps),
@@ -97,6 +138,8 @@ class Trainer:
                             ("checkpoint_every", checkpoint_every)):
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
+        if mode not in MODES:
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         if patience is not None and (valid_data is None or eval_every is None):
             raise ValueError("early stopping (patience) needs valid_data and eval_every")
         self.model = model
@@ -108,13 +151,16 @@ class Trainer:
         self.eval_every = eval_every
         self.max_steps, self.max_epochs, self.time_budget = max_steps, max_epochs, time_budget
         self.patience, self.min_delta = patience, min_delta
+        self.monitor, self.mode = monitor, mode
         self.max_nonfinite = max_nonfinite
         self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
         self.manager = (CheckpointManager(checkpoint_dir, keep_last=keep_last)
                         if checkpoint_dir is not None else None)
         self.checkpoint_every = checkpoint_every
         self.tokenizer = tokenizer
-        # ReduceLROnPlateau steps on the validation loss, the others once per update
+        self.metadata = metadata
+        self.run = run
+        # ReduceLROnPlateau steps on the monitored metric, the others once per update
         self._plateau_scheduler = isinstance(scheduler, lr_scheduler.ReduceLROnPlateau)
         if self._plateau_scheduler and (valid_data is None or eval_every is None):
             raise ValueError("ReduceLROnPlateau needs valid_data and eval_every")
@@ -122,8 +168,9 @@ class Trainer:
         # counters saved in checkpoints
         self.step = 0
         self.elapsed = 0.0
-        self.tokens_seen = 0
+        self.tokens_seen = 0  # items the losses averaged over (tokens, examples, windows)
         self.best_valid_loss: float | None = None
+        self.best_metric: float | None = None
         self.evals_without_improvement = 0
         self.nonfinite_in_a_row = 0
         self.history: list[dict[str, Any]] = []
@@ -174,7 +221,7 @@ class Trainer:
         if self.manager and (last_path is None or last_path != self.manager.path_for(self.step)):
             last_path = self.save()
         return TrainResult(self.step, self.train_data.epoch, reason, self.best_valid_loss,
-                           list(self.history), last_path)
+                           list(self.history), last_path, self.best_metric)
 
     def _limit_reached(self, started: float) -> str | None:
         if self.max_steps is not None and self.step >= self.max_steps:
@@ -186,15 +233,16 @@ class Trainer:
         return None
 
     def train_step(self) -> dict[str, Any]:
-        """One optimizer step on the next chunk; returns (and reports) its metrics."""
+        """One optimizer step on the next batch; returns (and reports) its metrics."""
         step_started = time.perf_counter()
-        inputs, targets, starts_epoch = self.train_data.next_chunk()
-        if starts_epoch or self.carry is None:
-            self.carry = self.model.init_state(inputs.shape[1])
+        batch, starts_epoch = self.train_data.next_batch()
+        if starts_epoch:
+            self.carry = None
         self.model.train()
-        logits, state = self.model(inputs, self.carry)
-        loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        loss, count, carry = self.model.training_loss(batch, self.carry)
         loss_value = float(loss.item())
+        if self.optimizer is None:
+            raise ValueError("this Trainer has no optimizer: it can evaluate, not train")
         self.optimizer.zero_grad()
         grad_norm = math.nan
         lr = self.optimizer.param_groups[0]["lr"]  # the rate this step uses
@@ -205,21 +253,21 @@ class Trainer:
         if skipped:
             self.nonfinite_in_a_row += 1
             self.optimizer.zero_grad()
-            self.carry = None  # a NaN state would poison every later chunk
+            self.carry = None  # a NaN state would poison every later batch
         else:
             self.nonfinite_in_a_row = 0
             self._clip()
             self.optimizer.step()
             if self.scheduler is not None and not self._plateau_scheduler:
                 self.scheduler.step()
-            self.carry = detach_state(state)
+            self.carry = detach_carry(carry)
         self.step += 1
-        self.tokens_seen += targets.size
+        self.tokens_seen += int(count)
         seconds = time.perf_counter() - step_started
         metrics = {"step": self.step, "epoch": self.train_data.epoch, "loss": loss_value,
                    "grad_norm": grad_norm, "lr": lr,
                    "tokens": self.tokens_seen, "elapsed": self.elapsed,
-                   "tokens_per_second": targets.size / seconds if seconds > 0 else math.inf,
+                   "tokens_per_second": count / seconds if seconds > 0 else math.inf,
                    "skipped": skipped}
         self._emit("on_step", metrics)
         if self.nonfinite_in_a_row >= self.max_nonfinite:
@@ -244,44 +292,57 @@ class Trainer:
             clip_grad_value_(self.parameters, self.clip_value)
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate(self, data: TokenStreams | None = None) -> dict[str, float]:
-        """Mean loss (nats), perplexity and bits per token over one pass of `data`."""
+    def evaluate(self, data: Any = None) -> dict[str, float]:
+        """The model's evaluation metrics ("loss" and head-specific ones) over one pass."""
         data = data if data is not None else self.valid_data
         if data is None:
             raise ValueError("no validation data: pass valid_data to Trainer or data= here")
         was_training = self.model.training
         self.model.eval()
-        total, count = 0.0, 0
-        with no_grad():
-            state = self.model.init_state(data.batch_size)
-            for inputs, targets in data:
-                logits, state = self.model(inputs, state)
-                loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                     reduction="sum")
-                total += float(loss.item())
-                count += targets.size
-        self.model.train(was_training)
-        return {**loss_metrics(total / count), "tokens": count}
+        try:
+            with no_grad():
+                metrics = dict(self.model.evaluation_metrics(data.batches()))
+        finally:
+            self.model.train(was_training)
+        if "loss" not in metrics:
+            raise ValueError(f"{type(self.model).__name__}.evaluation_metrics returned no "
+                             "'loss'; every head must report its mean loss")
+        if self.monitor not in metrics:
+            raise ValueError(f"monitor={self.monitor!r} is not among the metrics "
+                             f"{type(self.model).__name__} reports: {', '.join(metrics)}")
+        return metrics
+
+    def _improves(self, value: float) -> bool:
+        if self.best_metric is None:
+            return math.isfinite(value)
+        if self.mode == "min":
+            return value < self.best_metric - self.min_delta
+        return value > self.best_metric + self.min_delta
 
     def _evaluate_and_track(self) -> bool:
         """Evaluate, record, save the best model; True when early stopping says stop."""
         metrics = {"step": self.step, "epoch": self.train_data.epoch, "elapsed": self.elapsed,
                    **self.evaluate()}
-        improved = self.best_valid_loss is None or \
-            metrics["loss"] < self.best_valid_loss - self.min_delta
-        if improved:
+        if self.best_valid_loss is None or metrics["loss"] < self.best_valid_loss:
             self.best_valid_loss = metrics["loss"]
+        value = float(metrics[self.monitor])
+        improved = self._improves(value)
+        if improved:
+            self.best_metric = value
             self.evals_without_improvement = 0
         else:
             self.evals_without_improvement += 1
         metrics["best_loss"] = self.best_valid_loss
+        metrics[f"best_{self.monitor}"] = self.best_metric
         if self._plateau_scheduler:
-            self.scheduler.step(metrics["loss"])
+            self.scheduler.step(value)
         self.history.append(metrics)
         self._emit("on_eval", metrics)
         if improved and self.manager is not None:
+            self.manager.directory.mkdir(parents=True, exist_ok=True)
             path = save_checkpoint(self.manager.best_path, self.model, step=self.step,
-                                   tokenizer=self.tokenizer, metrics=self.history)
+                                   tokenizer=self.tokenizer, metrics=self.history,
+                                   metadata=self.metadata)
             self._emit("on_checkpoint", path)
         return self.patience is not None and self.evals_without_improvement >= self.patience
 
@@ -290,21 +351,23 @@ class Trainer:
         """Everything beyond the weights that an exact resume needs."""
         generator = getattr(self.model, "generator", None)
         return TrainingState(
-            optimizer=self.optimizer.state_dict(),
+            optimizer=self.optimizer.state_dict() if self.optimizer is not None else None,
             scheduler=self.scheduler.state_dict() if self.scheduler is not None else None,
-            carry=state_arrays(self.carry) if self.carry is not None else (),
+            carry=carry_arrays(self.carry),
             rng=generator.bit_generator.state if generator is not None else None,
             data=self.train_data.state_dict(),
             trainer={"step": self.step, "elapsed": self.elapsed, "tokens_seen": self.tokens_seen,
-                     "best_valid_loss": self.best_valid_loss,
+                     "best_valid_loss": self.best_valid_loss, "best_metric": self.best_metric,
+                     "monitor": self.monitor, "mode": self.mode,
                      "evals_without_improvement": self.evals_without_improvement,
                      "nonfinite_in_a_row": self.nonfinite_in_a_row},
+            run=self.run,
         )
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write a resumable checkpoint (to the checkpoint directory when no path is given)."""
         options = {"tokenizer": self.tokenizer, "metrics": self.history,
-                   "training": self.training_state()}
+                   "training": self.training_state(), "metadata": self.metadata}
         if path is not None:
             written = save_checkpoint(path, self.model, step=self.step, **options)
         elif self.manager is not None:
@@ -324,7 +387,7 @@ class Trainer:
             raise ValueError(f"{path} holds no training state (a best/exported model?); "
                              "resume from a numbered checkpoint, or load it with load_model")
         load_state_into(self.model, checkpoint.state, path)
-        if training.optimizer is not None:
+        if self.optimizer is not None and training.optimizer is not None:
             self.optimizer.load_state_dict(training.optimizer)
         if self.scheduler is not None and training.scheduler is not None:
             self.scheduler.load_state_dict(training.scheduler)
@@ -333,13 +396,21 @@ class Trainer:
         generator = getattr(self.model, "generator", None)
         if generator is not None and training.rng is not None:
             generator.bit_generator.state = training.rng
-        carry = tuple(Tensor(array) for array in training.carry)
-        self.carry = None if not carry else (carry if len(carry) > 1 else carry[0])
+        self.carry = carry_from_arrays(training.carry)
         counters = training.trainer
         self.step = int(counters.get("step", checkpoint.step))
         self.elapsed = float(counters.get("elapsed", 0.0))
         self.tokens_seen = int(counters.get("tokens_seen", 0))
         self.best_valid_loss = counters.get("best_valid_loss")
-        self.evals_without_improvement = int(counters.get("evals_without_improvement", 0))
+        same_watch = (counters.get("monitor", "loss"), counters.get("mode", "min")) == \
+            (self.monitor, self.mode)
+        saved_best = counters.get("best_metric", counters.get("best_valid_loss"))
+        self.best_metric = saved_best if same_watch else None
+        self.evals_without_improvement = int(counters.get("evals_without_improvement", 0)) \
+            if same_watch else 0
         self.nonfinite_in_a_row = int(counters.get("nonfinite_in_a_row", 0))
         self.history = list(checkpoint.metrics)
+        if self.metadata is None:
+            self.metadata = checkpoint.metadata
+        if self.run is None:
+            self.run = training.run

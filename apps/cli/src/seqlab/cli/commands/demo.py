@@ -11,9 +11,9 @@ import typer
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import require_range
 from seqlab.cli.lm_text import bits_name
+from seqlab.cli.lm_training import TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
-from seqlab.cli.training import TrainOptions, run_training
 
 
 def demo(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -10,10 +9,10 @@ import typer
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_range
 from seqlab.cli.lm_text import bits_name
+from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
-from seqlab.cli.training import TrainOptions, run_training
 
 CELLS = ("lstm", "gru", "rnn")
 
@@ -21,8 +20,9 @@ CELLS = ("lstm", "gru", "rnn")
 def train(
     files: list[Path] = typer.Argument(None, help="Text files or folders, or '-' for stdin. "
                                        "None: the embedded corpus (--corpus)."),
-    out: Path = typer.Option(Path("model.safetensors"), "--out", "-o",
-                             help="Model file (safetensors; PyTorch-loadable)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Model file (safetensors; PyTorch-loadable). Default "
+                             "model.safetensors; with --resume, the run's own file."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus: lee, wiki, polarity."),
     level: str = typer.Option(None, "--level", help="char, word or bpe (default char)."),
     vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
@@ -32,20 +32,25 @@ def train(
     embedding_dim: int = typer.Option(None, "--embedding-dim"),
     dropout: float = typer.Option(None, "--dropout", help="Between layers and before the "
                                   "output, in [0, 1) (default 0)."),
-    seq_len: int = typer.Option(64, "--seq-len", help="BPTT chunk length."),
-    batch_size: int = typer.Option(32, "--batch-size", help="Parallel streams."),
-    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate."),
-    clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping."),
+    seq_len: int = typer.Option(None, "--seq-len", help="BPTT chunk length (default 64)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Parallel streams (default 32)."),
+    lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.002)."),
+    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
     steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
     epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs."),
     time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
-    val_fraction: float = typer.Option(0.1, "--val-fraction", help="Held-out tail of the text."),
-    eval_every: int = typer.Option(200, "--eval-every", help="Validate every N steps."),
-    checkpoint_every: int = typer.Option(500, "--checkpoint-every"),
-    keep_last: int = typer.Option(1, "--keep-last", help="Periodic checkpoints kept while "
-                                  "training (removed once --out is saved)."),
-    resume: Path = typer.Option(None, "--resume", help="Continue from this checkpoint."),
-    seed: int = typer.Option(0, "--seed"),
+    val_fraction: float = typer.Option(None, "--val-fraction",
+                                       help="Held-out tail of the text (default 0.1)."),
+    eval_every: int = typer.Option(None, "--eval-every",
+                                   help="Validate every N steps (default 200)."),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every", help="Default 500."),
+    keep_last: int = typer.Option(None, "--keep-last", help="Periodic checkpoints kept "
+                                  "while training (default 3; removed once --out is saved)."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run saved in this "
+                                "checkpoint: its data, its --out, its remaining budget."),
+    init_from: Path = typer.Option(None, "--init-from", help="Start a new run from this "
+                                   "model's weights and tokenizer (fine-tuning)."),
+    seed: int = typer.Option(None, "--seed", help="Default 0."),
     threads: int = typer.Option(None, "--threads",
                                 help="Threads to train with (default: all cores)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
@@ -58,7 +63,9 @@ def train(
       seqlab train                                   # char LSTM on the embedded 'lee' corpus
       seqlab train book.txt --hidden 512 --layers 2 --time-budget 600 --out book.safetensors
       seqlab train texts/ --level word --cell gru --epochs 5
-      seqlab train book.txt --resume book.safetensors --steps 5000
+      seqlab train --resume book.safetensors                   # continue that run
+      seqlab train --resume book.safetensors --steps 5000      # ... with a new budget
+      seqlab train poems.txt --init-from book.safetensors --out poems.safetensors
     """
     if level is not None and level not in LEVELS:
         raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
@@ -75,20 +82,20 @@ def train(
     require_range("--clip", clip, 0, low_open=True)
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
-    check_checkpoint_output(out, files or (), force=force)
+    if out is not None or resume is None:  # a resumed run writes its own --out again
+        target = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(target, [*(files or ()), init_from], force=force)
     check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = TrainOptions(
-        files=files or None, corpus=corpus, out=out, level=level or "char",
+        files=files or None, corpus=corpus, out=out, level=level,
         vocab_size=vocab_size, cell=cell, hidden_size=hidden, num_layers=layers,
         embedding_dim=embedding_dim, dropout=dropout, seq_len=seq_len, batch_size=batch_size,
         lr=lr, clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
-        keep_last=keep_last, resume=resume, seed=seed, argv=sys.argv[1:],
+        keep_last=keep_last, resume=resume, init_from=init_from, seed=seed,
     )
-    if resume is not None and level is None:
-        options.level = None  # take the checkpoint's
     summary = run_training(options, output)
     valid = summary.valid or {}
     output.result(

@@ -1,0 +1,263 @@
+"""`seqlab classify train | predict | eval`: many-to-one text classification end to end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.outputs import check_checkpoint_output, force_option
+
+app = typer.Typer(help="Text classification (sentiment, topic, source) with an RNN/LSTM/GRU.",
+                  no_args_is_help=True)
+
+CELLS = ("lstm", "gru", "rnn")
+LEVELS = ("char", "word", "bpe")
+POOLINGS = ("last", "mean", "max")
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise CliError(f"{name} must be one of {', '.join(allowed)}, got {value!r}", code=2)
+
+
+@app.command("train")
+def train(
+    data: list[Path] = typer.Argument(None, help="CSV/TSV (with a header), JSONL, or a folder "
+                                      "with one subfolder per class. None: the embedded "
+                                      "news-vs-encyclopedia passages."),
+    out: Path = typer.Option(None, "--out", "-o", help="Model file (default "
+                             "classifier.safetensors; with --resume, the run's own)."),
+    label_column: str = typer.Option(None, "--label-column", help="Default 'label'."),
+    text_column: str = typer.Option(None, "--text-column", help="Default 'text'."),
+    level: str = typer.Option(None, "--level", help="char, word or bpe (default word)."),
+    lowercase: bool = typer.Option(None, "--lowercase/--keep-case",
+                                   help="Lowercase words (word level; default keep case)."),
+    vocab_size: int = typer.Option(None, "--vocab-size",
+                                   help="word/bpe vocabulary size (default 5000 words, 1000 "
+                                   "BPE)."),
+    max_length: int = typer.Option(None, "--max-length",
+                                   help="Tokens kept per text (default 200)."),
+    cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default gru)."),
+    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 128)."),
+    layers: int = typer.Option(None, "--layers", help="Stacked layers (default 1)."),
+    embedding_dim: int = typer.Option(None, "--embedding-dim",
+                                      help="Default min(hidden, 128); --vectors sets it."),
+    bidirectional: bool = typer.Option(None, "--bidirectional/--unidirectional",
+                                       help="Read texts both ways (default bidirectional)."),
+    pooling: str = typer.Option(None, "--pooling", help="last, mean or max (default max)."),
+    dropout: float = typer.Option(None, "--dropout", help="In [0, 1) (default 0.2)."),
+    val_fraction: float = typer.Option(None, "--val-fraction",
+                                       help="Stratified validation share (default 0.2)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Default 32."),
+    lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.003)."),
+    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
+    steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
+    epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs "
+                               "(default 8 when no stop is given)."),
+    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
+    eval_every: int = typer.Option(None, "--eval-every", help="Validate every N steps "
+                                   "(default once per epoch)."),
+    patience: int = typer.Option(None, "--patience", help="Stop after N validations "
+                                 "without improvement of --monitor."),
+    monitor: str = typer.Option(None, "--monitor", help="loss, accuracy or macro_f1 "
+                                "(default accuracy): early stopping and best checkpoint."),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
+    keep_last: int = typer.Option(None, "--keep-last", help="Periodic checkpoints kept."),
+    class_weights: str = typer.Option(None, "--class-weights",
+                                      help="none or balanced (weights the loss by class)."),
+    vectors: Path = typer.Option(None, "--vectors", help="Initialise the embedding from word "
+                                 "vectors (word2vec text/binary or GloVe text)."),
+    freeze_vectors: bool = typer.Option(None, "--freeze-vectors/--train-vectors",
+                                        help="Keep --vectors fixed while training."),
+    seed: int = typer.Option(None, "--seed", help="Default 0."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run saved in this "
+                                "checkpoint: its data, its --out, its remaining budget."),
+    init_from: Path = typer.Option(None, "--init-from", help="Start a new run from this "
+                                   "classifier's weights and tokenizer (fine-tuning)."),
+    threads: int = typer.Option(None, "--threads", help="Default: all cores."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    force: bool = force_option(),
+) -> None:
+    """Train a text classifier and report it beside a bag-of-words baseline.
+
+    Examples:
+      seqlab classify train                                 # embedded news vs encyclopedia
+      seqlab classify train reviews.csv --label-column sentiment --epochs 5
+      seqlab classify train texts/ --level char --bidirectional --class-weights balanced
+      seqlab classify train reviews.csv --vectors vectors.txt --freeze-vectors
+      seqlab classify train --resume classifier.safetensors
+    """
+    from seqlab.cli.classify_run import MONITORS, ClassifyOptions, run_classify_training
+    from seqlab.cli.threads import set_threads
+
+    _choice("--level", level, LEVELS)
+    _choice("--cell", cell, CELLS)
+    _choice("--pooling", pooling, POOLINGS)
+    _choice("--class-weights", class_weights, ("none", "balanced"))
+    _choice("--monitor", monitor, tuple(MONITORS))
+    for name, value in (("--hidden", hidden), ("--layers", layers), ("--steps", steps),
+                        ("--epochs", epochs), ("--eval-every", eval_every),
+                        ("--batch-size", batch_size), ("--max-length", max_length),
+                        ("--checkpoint-every", checkpoint_every), ("--keep-last", keep_last),
+                        ("--embedding-dim", embedding_dim), ("--threads", threads),
+                        ("--vocab-size", vocab_size), ("--patience", patience)):
+        require_range(name, value, 1)
+    require_range("--dropout", dropout, 0, 1, high_open=True)
+    require_range("--lr", lr, 0, low_open=True)
+    require_range("--clip", clip, 0, low_open=True)
+    require_range("--time-budget", time_budget, 0, low_open=True)
+    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
+    if out is not None or resume is None:  # a resumed run writes its own --out again
+        from seqlab.cli.classify_run import DEFAULTS
+
+        target = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(target, [*(data or ()), vectors, init_from], force=force)
+    set_threads(threads)
+    output = Output(quiet, as_json)
+    options = ClassifyOptions(
+        data=[str(p) for p in data] if data else None, out=str(out) if out else None,
+        label_column=label_column, text_column=text_column, level=level, lowercase=lowercase,
+        vocab_size=vocab_size, max_length=max_length, cell=cell, hidden_size=hidden,
+        num_layers=layers, embedding_dim=embedding_dim, bidirectional=bidirectional,
+        pooling=pooling, dropout=dropout, val_fraction=val_fraction, batch_size=batch_size,
+        lr=lr, clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
+        eval_every=eval_every, checkpoint_every=checkpoint_every, keep_last=keep_last,
+        patience=patience, monitor=monitor, class_weights=class_weights,
+        vectors=str(vectors) if vectors else None, freeze_vectors=freeze_vectors, seed=seed,
+        resume=str(resume) if resume else None, init_from=str(init_from) if init_from else None)
+    result = run_classify_training(options, output)
+    validation = result.get("validation")
+    human = f"Saved {result['model']} after {result['steps']} steps ({result['stop_reason']})"
+    if validation:
+        human += (f"; validation accuracy {validation['accuracy']:.4f}, macro-F1 "
+                  f"{validation['macro_f1']:.4f} (bag-of-words baseline "
+                  f"{result['baseline']['accuracy']:.4f} / {result['baseline']['macro_f1']:.4f})")
+    output.result(result, human)
+
+
+def _prediction_inputs(source: Path | None) -> tuple[list[str], list[str]]:
+    """(names, texts): non-blank lines of a file or stdin, or the files of a folder."""
+    from seqlab.cli.errors import require_file
+
+    if source is not None and source.is_dir():
+        files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
+        if not files:
+            raise CliError(f"folder {source} holds no files to classify")
+        texts = []
+        for file in files:
+            try:
+                texts.append(file.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as error:
+                raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") \
+                    from error
+        keep = [i for i, text in enumerate(texts) if text.strip()]
+        return [str(files[i]) for i in keep], [texts[i] for i in keep]
+    if source is None or str(source) == "-":
+        raw = sys.stdin.read()
+        name = "stdin"
+    else:
+        require_file(source, "input file")
+        try:
+            raw = source.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise CliError(f"{source} is not UTF-8 text (byte offset {error.start})") from error
+        name = str(source)
+    lines = [(number, line) for number, line in enumerate(raw.splitlines(), start=1)
+             if line.strip()]
+    return [f"{name}:{number}" for number, _ in lines], [line for _, line in lines]
+
+
+@app.command("predict")
+def predict(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    source: Path = typer.Argument(None, metavar="[FILE|FOLDER|-]",
+                                  help="One text per line ('-' or nothing: stdin), or a "
+                                  "folder: one text per file. Blank lines are skipped."),
+    probabilities: bool = typer.Option(False, "--probabilities",
+                                       help="Also print every class's probability."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Predict one label per input line (or per file of a folder).
+
+    Examples:
+      seqlab classify predict classifier.safetensors reviews.txt
+      echo "a gripping, beautiful film" | seqlab classify predict classifier.safetensors -
+      seqlab classify predict classifier.safetensors inbox/ --probabilities --json
+    """
+    from seqlab.cli.classify_models import class_probabilities, load_classifier
+
+    loaded = load_classifier(model_path)
+    names, texts = _prediction_inputs(source)
+    if not texts:
+        raise CliError("no text to classify: the input is empty")
+    probs = class_probabilities(loaded, texts)
+    chosen = probs.argmax(axis=1)
+    labels = loaded.labels
+    if as_json:
+        predictions = [{"input": name, "label": labels[c]} | (
+            {"probabilities": dict(zip(labels, map(float, row), strict=True))}
+            if probabilities else {})
+            for name, c, row in zip(names, chosen, probs, strict=True)]
+        Output(as_json=True).result({"labels": labels, "predictions": predictions})
+        return
+    folder = source is not None and source.is_dir()
+    for name, c, row in zip(names, chosen, probs, strict=True):
+        fields = [name] if folder else []
+        fields.append(labels[c])
+        if probabilities:
+            fields.extend(f"{label}={p:.4f}" for label, p in zip(labels, row, strict=True))
+        sys.stdout.write("\t".join(fields) + "\n")
+    sys.stdout.flush()
+
+
+@app.command("eval")
+def evaluate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    data: list[Path] = typer.Argument(..., help="Labelled data, as for `classify train`."),
+    label_column: str = typer.Option("label", "--label-column"),
+    text_column: str = typer.Option("text", "--text-column"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """Accuracy, macro and per-class precision / recall / F1, and the confusion matrix.
+
+    Example: seqlab classify eval classifier.safetensors test.csv --json
+    """
+    from seqlab.cli.classify_models import (
+        class_probabilities,
+        confusion_table,
+        load_classifier,
+        metrics_table,
+    )
+    from seqlab.nlp.classification import classification_report
+    from seqlab.nlp.corpora.labelled import LabelledTexts, read_labelled
+
+    loaded = load_classifier(model_path)
+    examples = LabelledTexts()
+    for path in data:
+        try:
+            examples.extend(read_labelled(path, label_column, text_column))
+        except (ValueError, OSError) as error:
+            raise CliError(str(error).splitlines()[0]) from error
+    if not len(examples):
+        raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
+    unknown = sorted(set(examples.labels) - set(loaded.labels))
+    if unknown:
+        at = examples.origins[examples.labels.index(unknown[0])]
+        raise CliError(f"{at}: label {unknown[0]!r} is not one the model knows "
+                       f"({', '.join(loaded.labels)}); evaluate on data with the model's labels")
+    probs = class_probabilities(loaded, examples.texts)
+    predicted = [loaded.labels[c] for c in probs.argmax(axis=1)]
+    report = classification_report(examples.labels, predicted, loaded.labels)
+    if as_json:
+        Output(as_json=True).result(report)
+        return
+    stdout.print(f"{report['examples']:,} texts of {', '.join(map(str, data))}")
+    stdout.print(metrics_table({"model": report}))
+    stdout.print(confusion_table(report))
+
+

@@ -1,0 +1,261 @@
+"""`seqlab forecast train | predict | eval`: time-series forecasting end to end."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.outputs import check_checkpoint_output, force_option
+
+app = typer.Typer(help="Time-series forecasting with an RNN/LSTM/GRU, beside classic baselines.",
+                  no_args_is_help=True)
+
+CELLS = ("lstm", "gru", "rnn")
+TRANSFORMS = ("none", "difference", "detrend")
+
+
+def _features(text: str | None) -> list[str] | None:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else None
+
+
+@app.command("train")
+def train(
+    series_file: Path = typer.Argument(None, metavar="[SERIES.csv]",
+                                       help="CSV with a header. None: --series."),
+    series: str = typer.Option(None, "--series", help="Embedded series: sunspots (default) "
+                               "or co2."),
+    target: str = typer.Option(None, "--target", help="Column to forecast."),
+    features: str = typer.Option(None, "--features", help="Extra input columns, comma "
+                                 "separated (multivariate)."),
+    time_column: str = typer.Option(None, "--time-column", help="Column of time stamps."),
+    out: Path = typer.Option(None, "--out", "-o", help="Model file (default "
+                             "forecaster.safetensors; with --resume, the run's own)."),
+    window: int = typer.Option(None, "--window", help="Past values the model sees (default "
+                               "20)."),
+    horizon: int = typer.Option(None, "--horizon", help="Values forecast at once (default 1)."),
+    test_fraction: float = typer.Option(None, "--test-fraction", help="Held-out tail, in "
+                                        "time order (default 0.2)."),
+    val_fraction: float = typer.Option(None, "--val-fraction", help="Last share of the "
+                                       "training windows for validation (default 0.15)."),
+    transform: str = typer.Option(None, "--transform", help="none, difference or detrend "
+                                  "(fitted on the training part; default none)."),
+    cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
+    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 32)."),
+    layers: int = typer.Option(None, "--layers", help="Default 1."),
+    dropout: float = typer.Option(None, "--dropout", help="Between layers (default 0)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Default 32."),
+    lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.01)."),
+    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 1)."),
+    steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
+    epochs: int = typer.Option(None, "--epochs", help="Default 100 when no stop is given."),
+    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
+    eval_every: int = typer.Option(None, "--eval-every", help="Default once per epoch."),
+    patience: int = typer.Option(None, "--patience", help="Stop after N validations "
+                                 "without a lower loss."),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
+    keep_last: int = typer.Option(None, "--keep-last"),
+    season: int = typer.Option(None, "--season", help="Season length for the seasonal-naive "
+                               "baseline (embedded: 11 sunspots, 52 co2; otherwise estimated "
+                               "from the training part's autocorrelation)."),
+    ar_order: int = typer.Option(None, "--ar-order", help="Order of the AR(p) baseline "
+                                 "(default: --window)."),
+    seed: int = typer.Option(None, "--seed", help="Default 0."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run saved in this "
+                                "checkpoint: its data, its --out, its remaining budget."),
+    init_from: Path = typer.Option(None, "--init-from", help="Start a new run from this "
+                                   "forecaster's weights (fine-tuning)."),
+    threads: int = typer.Option(None, "--threads"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    force: bool = force_option(),
+) -> None:
+    """Train a forecaster; report it on the held-out tail beside the baselines.
+
+    Examples:
+      seqlab forecast train                                  # sunspots, one year ahead
+      seqlab forecast train --series co2 --horizon 52 --transform difference
+      seqlab forecast train sales.csv --target sales --features price,promo --window 28
+      seqlab forecast train --resume forecaster.safetensors --epochs 200
+    """
+    from seqlab.cli.forecast_run import ForecastOptions, run_forecast_training
+    from seqlab.cli.threads import set_threads
+
+    _checks(cell, transform)
+    for name, value in (("--window", window), ("--horizon", horizon), ("--hidden", hidden),
+                        ("--layers", layers), ("--batch-size", batch_size), ("--steps", steps),
+                        ("--epochs", epochs), ("--eval-every", eval_every),
+                        ("--patience", patience), ("--checkpoint-every", checkpoint_every),
+                        ("--keep-last", keep_last), ("--season", season),
+                        ("--ar-order", ar_order), ("--threads", threads)):
+        require_range(name, value, 1)
+    require_range("--test-fraction", test_fraction, 0, 1, low_open=True, high_open=True)
+    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
+    require_range("--dropout", dropout, 0, 1, high_open=True)
+    require_range("--lr", lr, 0, low_open=True)
+    require_range("--clip", clip, 0, low_open=True)
+    require_range("--time-budget", time_budget, 0, low_open=True)
+    if out is not None or resume is None:  # a resumed run writes its own --out again
+        from seqlab.cli.forecast_run import DEFAULTS
+
+        target = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(target, [series_file, init_from], force=force)
+    set_threads(threads)
+    output = Output(quiet, as_json)
+    options = ForecastOptions(
+        series_file=str(series_file) if series_file else None, series=series, target=target,
+        features=_features(features), time_column=time_column,
+        out=str(out) if out else None, window=window, horizon=horizon,
+        test_fraction=test_fraction, val_fraction=val_fraction, transform=transform,
+        cell=cell, hidden_size=hidden, num_layers=layers, dropout=dropout,
+        batch_size=batch_size, lr=lr, clip=clip, steps=steps, epochs=epochs,
+        time_budget=time_budget, eval_every=eval_every, patience=patience,
+        checkpoint_every=checkpoint_every, keep_last=keep_last, season=season,
+        ar_order=ar_order, seed=seed, resume=str(resume) if resume else None,
+        init_from=str(init_from) if init_from else None)
+    result = run_forecast_training(options, output)
+    plot = result.pop("plot")
+    if output.show_progress:
+        _draw(result, plot)
+    output.result(result, f"Saved {result['model']} after {result['steps']} steps "
+                  f"({result['stop_reason']}); held-out MAE {result['mae']:.4g} "
+                  f"(persistence {result['baselines']['persistence']['mae']:.4g}, "
+                  f"AR({result['baselines']['ar']['order']}) "
+                  f"{result['baselines']['ar']['mae']:.4g})")
+
+
+def _checks(cell: str | None, transform: str | None) -> None:
+    if cell is not None and cell not in CELLS:
+        raise CliError(f"--cell must be one of {', '.join(CELLS)}, got {cell!r}", code=2)
+    if transform is not None and transform not in TRANSFORMS:
+        raise CliError(f"--transform must be one of {', '.join(TRANSFORMS)}, got "
+                       f"{transform!r}", code=2)
+
+
+def _draw(report: dict[str, Any], plot: dict[str, list[float]]) -> None:
+    """The metrics table and the forecast-against-actual plot (first forecast step)."""
+    from rich.table import Table
+
+    from seqlab.cli.plot import line_plot
+
+    table = Table(box=None, title=f"held-out tail: {report['origins']} forecasts of "
+                  f"{report['horizon']} step(s)")
+    for column in ("", "MAE", "RMSE", "MAPE %", "sMAPE %"):
+        table.add_column(column, justify="right" if column else "left")
+    rows = {"model": report, **{name: value for name, value in report["baselines"].items()
+                                if value is not None}}
+    for name, values in rows.items():
+        estimated = " estimated" if values.get("season_estimated") else ""
+        label = {"seasonal_naive": f"seasonal naive ({values.get('season')}{estimated})",
+                 "ar": f"AR({values.get('order')})"}.get(name, name)
+        table.add_row(label, *(f"{values[key]:.4g}" for key in ("mae", "rmse", "mape", "smape")))
+    stdout.print(table)
+    stdout.print(line_plot({"actual": plot["actual"], "forecast (1 step)": plot["forecast"]}))
+
+
+def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:
+    from seqlab.cli.errors import require_file
+    from seqlab.cli.training import require_kind
+    from seqlab.seqmodels.checkpoint import load_checkpoint, load_state_into, model_from_config
+
+    require_file(model_path, "model file")
+    try:
+        checkpoint = load_checkpoint(model_path, training=False)
+    except (ValueError, KeyError, OSError) as error:
+        raise CliError(f"{model_path} is not a seqlab forecaster: "
+                       f"{str(error).splitlines()[0]}") from error
+    require_kind(checkpoint, "SequenceRegressor", model_path, "a forecaster",
+                 "give a model written by `seqlab forecast train`")
+    metadata = checkpoint.metadata or {}
+    if metadata.get("task") != "forecast":
+        raise CliError(f"{model_path} was not written by `seqlab forecast train` (no series "
+                       "settings in it)")
+    model = model_from_config(checkpoint.config)
+    load_state_into(model, checkpoint.state, model_path)
+    return model.eval(), metadata
+
+
+def _series_for(metadata: dict[str, Any], series_file: Path | None, series: str | None) -> Any:
+    from seqlab.cli.forecast_run import load_series_input
+
+    if series_file is None and series is None:
+        series = metadata.get("series") or "sunspots"
+    return load_series_input(str(series_file) if series_file else None, series,
+                             metadata["target"], metadata.get("features") or None,
+                             metadata.get("time_column") if series_file else None)
+
+
+@app.command("predict")
+def predict(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    series_file: Path = typer.Argument(None, metavar="[SERIES.csv]",
+                                       help="The history to forecast from (same columns as "
+                                       "in training). None: the model's embedded series."),
+    series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
+    steps: int = typer.Option(None, "--steps", help="Values to forecast (default: the "
+                              "model's horizon)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """The next K values after the series: direct up to the model's horizon, recursive beyond.
+
+    Example: seqlab forecast predict forecaster.safetensors --series sunspots --steps 11
+    """
+    from seqlab.seqmodels.forecasting import SeriesTransform, forecast_ahead
+
+    require_range("--steps", steps, 1)
+    model, metadata = _load(model_path)
+    data = _series_for(metadata, series_file, series)
+    if data.interpolated:
+        Output().warn(f"{data.interpolated} missing values were filled by linear interpolation")
+    window = metadata["window"]
+    if data.values.shape[0] < window + 1:
+        raise CliError(f"the series has {data.values.shape[0]} values; the model needs at "
+                       f"least {window + 1} (its window)")
+    transform = SeriesTransform.from_state_dict(metadata["transform"])
+    try:
+        values, method = forecast_ahead(model, transform, data.values, window,
+                                        steps or metadata["horizon"])
+    except ValueError as error:
+        raise CliError(str(error)) from error
+    if as_json:
+        Output(as_json=True).result({"target": metadata["target"], "method": method,
+                                     "values": values.tolist()})
+        return
+    sys.stdout.write(f"step,{metadata['target']}\n")
+    for step, value in enumerate(values, start=1):
+        sys.stdout.write(f"{step},{value:.6g}\n")
+    sys.stdout.flush()
+
+
+@app.command("eval")
+def evaluate(
+    model_path: Path = typer.Argument(..., metavar="MODEL"),
+    series_file: Path = typer.Argument(None, metavar="[SERIES.csv]"),
+    series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
+    season: int = typer.Option(None, "--season", help="Seasonal-naive season (default: the "
+                               "model's)."),
+    ar_order: int = typer.Option(None, "--ar-order", help="AR(p) order (default: the "
+                                 "model's)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+) -> None:
+    """MAE, RMSE, MAPE and sMAPE on the held-out tail, beside persistence, seasonal naive and
+    AR(p) fitted on the same training part, and a plot of forecast against actual.
+
+    Example: seqlab forecast eval forecaster.safetensors --json
+    """
+    from seqlab.cli.forecast_run import forecast_report
+
+    require_range("--season", season, 1)
+    require_range("--ar-order", ar_order, 1)
+    model, metadata = _load(model_path)
+    data = _series_for(metadata, series_file, series)
+    report = forecast_report(model, metadata, data.values, season, ar_order)
+    plot = report.pop("plot")
+    if as_json:
+        Output(as_json=True).result(report)
+        return
+    _draw(report, plot)

@@ -1,0 +1,321 @@
+"""`seqlab train` and `seqlab demo`: build, continue (--resume) or fine-tune (--init-from) a
+language model and train it through the shared runner (`seqlab.cli.training`)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.cli import lm_text
+from seqlab.cli.console import Output
+from seqlab.cli.errors import CliError
+from seqlab.cli.training import (
+    check_budget_left,
+    checkpoint_dir,
+    continue_run,
+    load_initial,
+    load_resumable,
+    progress_total,
+    require_kind,
+    run_trainer,
+    trainer_limits,
+)
+
+DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
+                        "embedding_dim": None}
+DEFAULTS = {"out": "model.safetensors", "level": "char", "seq_len": 64, "batch_size": 32,
+            "lr": 2e-3, "clip": 5.0, "val_fraction": 0.1, "eval_every": 200,
+            "checkpoint_every": 500, "keep_last": 3, "seed": 0}
+# what a resumed run cannot change: its data, how it is cut, its vocabulary
+FIXED = ("files", "corpus", "level", "vocab_size", "seq_len", "batch_size", "val_fraction",
+         "seed")
+
+
+@dataclass
+class TrainOptions:
+    """Everything a training run needs (None means: the default, or the resumed run's)."""
+
+    files: list[Path] | None
+    corpus: str | None
+    out: Path | None
+    level: str | None = None
+    vocab_size: int | None = None
+    cell: str | None = None
+    hidden_size: int | None = None
+    num_layers: int | None = None
+    embedding_dim: int | None = None
+    dropout: float | None = None
+    seq_len: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    clip: float | None = None
+    steps: int | None = None
+    epochs: int | None = None
+    time_budget: float | None = None
+    val_fraction: float | None = None
+    eval_every: int | None = None
+    checkpoint_every: int | None = None
+    keep_last: int | None = None
+    resume: Path | None = None
+    init_from: Path | None = None
+    seed: int | None = None
+    report_kept: bool = True  # say which files the run keeps (not for a throwaway demo model)
+
+
+@dataclass
+class TrainSummary:
+    model_path: Path
+    steps: int
+    stop_reason: str
+    seconds: float
+    tokens: int
+    train_loss: float | None
+    valid: dict[str, float] | None
+    metrics_path: Path
+    interrupted: bool
+
+
+RUN_KEYS = ("files", "corpus", "out", "level", "vocab_size", "seq_len", "batch_size", "lr",
+            "clip", "steps", "epochs", "time_budget", "val_fraction", "eval_every",
+            "checkpoint_every", "keep_last", "seed", "init_from")
+
+
+def _run_record(options: TrainOptions) -> dict[str, Any]:
+    """The options as JSON, paths absolute, so `--resume` can continue the run anywhere."""
+    values = asdict(options)
+    record = {key: values[key] for key in RUN_KEYS}
+    record["command"] = "train"
+    if options.files:
+        record["files"] = [f if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
+    for key in ("out", "init_from"):
+        record[key] = str(Path(record[key]).resolve()) if record[key] is not None else None
+    return record
+
+
+def _given(options: TrainOptions) -> dict[str, Any]:
+    given = {key: getattr(options, key) for key in RUN_KEYS if key != "init_from"}
+    if options.files:
+        given["files"] = [f if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
+    if options.out is not None:
+        given["out"] = str(Path(options.out).resolve())
+    return given
+
+
+def _apply(options: TrainOptions, values: dict[str, Any]) -> None:
+    for key in RUN_KEYS:
+        if key in values and key != "init_from":
+            setattr(options, key, values[key])
+    options.files = [Path(f) for f in options.files] if options.files else None
+    options.out = Path(options.out) if options.out is not None else None
+
+
+def _fill_defaults(options: TrainOptions) -> None:
+    for key, value in DEFAULTS.items():
+        if getattr(options, key) is None:
+            setattr(options, key, Path(value) if key == "out" else value)
+
+
+def _architecture(options: TrainOptions, saved: dict[str, Any] | None,
+                  flag: str) -> dict[str, Any]:
+    base = dict(DEFAULT_ARCHITECTURE)
+    if saved:
+        base.update({k: saved[k] for k in base if k in saved})
+    given = {"cell": options.cell, "hidden_size": options.hidden_size,
+             "num_layers": options.num_layers, "dropout": options.dropout,
+             "embedding_dim": options.embedding_dim}
+    if saved:
+        path = options.resume or options.init_from
+        for key, value in given.items():
+            if value is not None and saved.get(key) != value:
+                raise CliError(
+                    f"{flag} {path}: the model has {key}={saved.get(key)}, but {value} was "
+                    "asked for (drop the option to keep that model's architecture)"
+                )
+    base.update({k: v for k, v in given.items() if v is not None})
+    if base["embedding_dim"] is None:
+        base["embedding_dim"] = min(base["hidden_size"], 128) if options.level == "char" \
+            else base["hidden_size"]
+    return base
+
+
+def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: int):
+    from seqlab.seqmodels import TokenStreams
+
+    if tokens.size < 2 * batch_size + 2:
+        raise CliError(
+            f"the corpus has {tokens.size} tokens, fewer than one batch needs "
+            f"({2 * batch_size + 2} for --batch-size {batch_size}); give more text or a "
+            "smaller --batch-size"
+        )
+    n_valid = int(tokens.size * val_fraction)
+    valid_tokens = tokens[tokens.size - n_valid:] if n_valid else tokens[:0]
+    train_tokens = tokens[: tokens.size - n_valid]
+    train = TokenStreams(train_tokens, batch_size, seq_len)
+    valid_batch = max(1, min(batch_size, valid_tokens.size // (seq_len + 1)))
+    valid = TokenStreams(valid_tokens, valid_batch, seq_len) if valid_tokens.size >= 2 * \
+        valid_batch + 2 else None
+    return train, valid
+
+
+UNKNOWN_SAMPLE = 10_000_000  # tokens checked for <unk> when fine-tuning on new text
+
+
+def _corpus(options: TrainOptions):
+    """(text, description): a str for an embedded corpus or stdin, else streamed pieces."""
+    from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
+
+    if not streamable(options.files):
+        return corpus_text(options.files, options.corpus)
+    pieces = CorpusPieces(options.files)
+    pieces.require_text()
+    return pieces, pieces.description
+
+
+def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
+    """The corpus as ids: streamed once into a memory-mapped cache beside the model file."""
+    if isinstance(text, str):
+        return lm_text.encode_corpus(tokenizer, text)
+    from seqlab.nlp.corpora import cached_token_ids
+
+    cache_dir = options.out.parent / f"{options.out.stem}.cache"
+    try:
+        return cached_token_ids(text.sources, tokenizer, cache_dir,
+                                line_eos=lm_text.is_word_level(tokenizer))
+    except (ValueError, OSError) as error:
+        raise CliError(str(error).replace("\n", " ")) from error
+
+
+def resume_command(out: Path) -> str:
+    """The command line that continues the run saved at `out`."""
+    return f"seqlab train --resume {shlex.quote(str(out))}"
+
+
+def run_training(options: TrainOptions, output: Output) -> TrainSummary:
+    """Train, continue (--resume) or fine-tune (--init-from) a language model."""
+    from seqlab.autograd import optim
+    from seqlab.cli.tokenizer_choice import train_tokenizer
+    from seqlab.nlp.tokenizers import Tokenizer
+    from seqlab.seqmodels import LanguageModel, Trainer
+
+    if options.resume is not None and options.init_from is not None:
+        raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
+                       "model's weights), not both", code=2)
+    source_checkpoint = saved_config = saved_tokenizer = None
+    flag = ""
+    if options.resume is not None:
+        flag = "--resume"
+        source_checkpoint = load_resumable(options.resume)
+        run = source_checkpoint.training.run or {}
+        if run:
+            _apply(options, continue_run(run, _given(options), FIXED, options.resume))
+        if options.out is None:
+            options.out = Path(options.resume)
+    elif options.init_from is not None:
+        flag = "--init-from"
+        source_checkpoint = load_initial(options.init_from)
+    if source_checkpoint is not None:
+        require_kind(source_checkpoint, "LanguageModel", options.resume or options.init_from,
+                     "a language model",
+                     "use the command that trained it (seqlab classify / seqlab forecast)")
+        saved_config, saved_tokenizer = source_checkpoint.config, source_checkpoint.tokenizer
+        kind = (saved_tokenizer or {}).get("type")
+        if options.level and kind and options.level != kind:
+            raise CliError(f"{flag} {options.resume or options.init_from}: the model is "
+                           f"{kind}-level, but --level {options.level} was asked for")
+        options.level = options.level or kind
+    _fill_defaults(options)
+    if options.init_from is not None and \
+            Path(options.out).resolve() == Path(options.init_from).resolve():
+        raise CliError(f"--out {options.out} is the --init-from model; give another --out so "
+                       "the model you start from stays as it is")
+    text, source = _corpus(options)
+    if saved_tokenizer is not None:
+        tokenizer = Tokenizer.from_dict(saved_tokenizer)
+    else:
+        output.info(f"Building a {options.level} vocabulary from {source}...")
+        tokenizer = train_tokenizer(options.level, text, options.vocab_size)
+    tokens = _token_ids(tokenizer, text, options)
+    if saved_tokenizer is not None and tokens.size and \
+            np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
+        output.warn("more than 5% of this corpus is unknown to the model's vocabulary")
+    train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
+                                    options.seq_len)
+    arch = _architecture(options, saved_config, flag)
+    model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"], arch["hidden_size"],
+                          arch["num_layers"], cell=arch["cell"], dropout=arch["dropout"],
+                          generator=options.seed)
+    if options.init_from is not None:
+        from seqlab.seqmodels.checkpoint import load_state_into
+
+        try:
+            load_state_into(model, source_checkpoint.state, options.init_from)
+        except ValueError as error:
+            raise CliError(str(error).splitlines()[0]) from error
+    optimizer = optim.Adam(model.parameters(), lr=options.lr)
+    folder = checkpoint_dir(options.out)
+    folder.mkdir(exist_ok=True)
+    limits = {"steps": options.steps, "epochs": options.epochs,
+              "time_budget": options.time_budget}
+    trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
+                      eval_every=options.eval_every if valid_data is not None else None,
+                      checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
+                      keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),
+                      run=_run_record(options), **trainer_limits(limits))
+    if options.resume is not None:
+        try:
+            trainer.resume(options.resume)
+        except ValueError as error:
+            message = str(error).splitlines()[0]
+            if "different stream layout" in message:
+                message = (f"--resume {options.resume}: the run's text changed since it was "
+                           "saved (its token stream differs); continue it on the same text, or "
+                           f"start a new run from its weights with --init-from {options.resume}")
+            raise CliError(message) from error
+        trainer.run = _run_record(options)
+        check_budget_left(trainer, limits)
+    output.info(f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
+                f"on {train_data.tokens_per_epoch:,} {options.level} tokens "
+                f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"
+                + (f", resuming at step {trainer.step}" if trainer.step else "")
+                + (f", starting from {options.init_from}" if options.init_from else ""))
+    _warm_up(model, output)
+    total, kind = progress_total(limits, len(train_data), trainer.step)
+
+    def valid_text(metrics: dict[str, Any]) -> str:
+        return (f"{metrics['loss']:.3f} ({metrics['bits_per_token']:.3f} "
+                f"{lm_text.bits_name(options.level)})")
+
+    outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
+                          resume_command=resume_command(options.out),
+                          resumed=options.resume is not None, valid_text=valid_text,
+                          report_kept=options.report_kept)
+    return TrainSummary(options.out, trainer.step, outcome.result.stop_reason, outcome.seconds,
+                        trainer.tokens_seen, outcome.train_loss, outcome.valid,
+                        outcome.metrics_path, False)
+
+
+def _warm_up(model, output: Output) -> None:
+    """Run one tiny step so the Numba kernels compile (with a status line) before the bar."""
+    from seqlab.cli.numba_status import compile_with_status
+
+    def step() -> None:
+        from seqlab.autograd.nn.functional import cross_entropy
+
+        tokens = np.zeros((2, 1), dtype=np.int64)
+        model.eval()  # no dropout: the generator's state (and so resumed runs) stays untouched
+        logits, _ = model(tokens)
+        cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)).backward()
+        model.zero_grad()
+        model.train()
+
+    compile_with_status(output, KERNEL_MODULES, step)
+
+
+KERNEL_MODULES = (
+    "seqlab.autograd.kernels.recurrent_lstm",
+    "seqlab.autograd.kernels.softmax_cross_entropy",
+)

@@ -1,0 +1,120 @@
+"""What text classification needs around the model, from scikit-learn: a stratified split,
+"balanced" class weights, the bag-of-words baseline, and the metrics report.
+
+The baseline is a logistic regression on unigram + bigram counts (scikit-learn's
+`CountVectorizer` + `LogisticRegression`), fitted on the same training split as the recurrent
+model, so a report shows whether the RNN earns its cost.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def check_labels(labels: Sequence[str], stratified: bool) -> None:
+    """ValueError for one class only, or (stratified) a class with a single example."""
+    counts = Counter(labels)
+    if len(counts) < 2:
+        only = next(iter(counts), None)
+        raise ValueError(f"the data has one class only ({only!r}); a classifier needs at "
+                         "least two labels")
+    if stratified:
+        single = sorted(label for label, count in counts.items() if count < 2)
+        if single:
+            raise ValueError(f"class {single[0]!r} has a single example: a stratified "
+                             "validation split needs at least two per class; add examples "
+                             "or drop the class")
+
+
+def stratified_split(labels: Sequence[str], fraction: float,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, validation indices) with every class in both, in its proportion."""
+    from sklearn.model_selection import train_test_split
+
+    check_labels(labels, stratified=True)
+    indices = np.arange(len(labels))
+    classes = len(set(labels))
+    size = max(round(len(labels) * fraction), classes)
+    if len(labels) - size < classes:
+        raise ValueError(f"{len(labels)} examples are too few for a validation split of "
+                         f"{fraction:g} with {classes} classes; add data or lower --val-fraction")
+    train, valid = train_test_split(indices, test_size=size, random_state=seed,
+                                    stratify=list(labels))
+    return np.sort(train), np.sort(valid)
+
+
+def balanced_class_weights(label_ids: np.ndarray, num_classes: int) -> np.ndarray:
+    """n_samples / (n_classes * count(c)) per class, scikit-learn's "balanced" weights."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(label_ids)
+    weights = np.ones(num_classes)
+    weights[present] = compute_class_weight("balanced", classes=present, y=label_ids)
+    return weights
+
+
+def bag_of_words_baseline(train_texts: Sequence[str], train_labels: Sequence[Any],
+                          test_texts: Sequence[str], seed: int = 0) -> np.ndarray:
+    """Predictions of a unigram+bigram logistic regression trained on the training split."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = CountVectorizer(ngram_range=(1, 2), min_df=1)
+    features = vectorizer.fit_transform(train_texts)
+    model = LogisticRegression(max_iter=2000, random_state=seed)
+    model.fit(features, list(train_labels))
+    return model.predict(vectorizer.transform(test_texts))
+
+
+def classification_report(actual: Sequence[Any], predicted: Sequence[Any],
+                          labels: Sequence[Any]) -> dict[str, Any]:
+    """Accuracy, macro precision/recall/F1, per-class precision/recall/F1/support, and the
+    confusion matrix (rows: actual label, columns: predicted, in `labels` order)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+    labels = list(labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        actual, predicted, labels=labels, zero_division=0)
+    present = support > 0
+    return {
+        "accuracy": float(accuracy_score(actual, predicted)),
+        "macro_precision": float(np.mean(precision[present])),
+        "macro_recall": float(np.mean(recall[present])),
+        "macro_f1": float(np.mean(f1[present])),
+        "per_class": {str(label): {"precision": float(p), "recall": float(r), "f1": float(f),
+                                   "support": int(s)}
+                      for label, p, r, f, s in zip(labels, precision, recall, f1, support,
+                                                   strict=True)},
+        "labels": [str(label) for label in labels],
+        "confusion": confusion_matrix(actual, predicted, labels=labels).tolist(),
+        "examples": len(actual),
+    }
+
+
+class EmptyTextError(ValueError):
+    """A text that the tokenizer turns into no tokens; `index` says which."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"text {index + 1} has no tokens; remove it or give it some text")
+        self.index = index
+
+
+def encode_texts(tokenizer: Any, texts: Sequence[str],
+                 max_length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of each text, cut to `max_length`, padded with the pad id: (ids (N, L) int32,
+    lengths (N,) int64). A text with no tokens is an `EmptyTextError`."""
+    rows = []
+    for index, text in enumerate(texts):
+        ids = tokenizer.encode(text)[:max_length]
+        if not ids:
+            raise EmptyTextError(index)
+        rows.append(ids)
+    lengths = np.array([len(row) for row in rows], dtype=np.int64)
+    batch = np.full((len(rows), int(lengths.max(initial=1))), tokenizer.pad_id, dtype=np.int32)
+    for index, row in enumerate(rows):
+        batch[index, : len(row)] = row
+    return batch, lengths

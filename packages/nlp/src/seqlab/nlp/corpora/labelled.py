@@ -1,0 +1,181 @@
+"""Labelled text for classification: CSV/TSV, JSONL, a folder per class, or an embedded set.
+
+- CSV or TSV (by extension: .tsv/.tab are tab-separated) with a header naming a label column
+  and a text column;
+- JSONL: one object per line with those keys;
+- a folder with one subfolder per class holding text files (scikit-learn's `load_files`
+  layout): every file is one example labelled by its subfolder.
+
+The embedded default (`source_passages()`) is real text labelled by where it comes from:
+40-word passages of the Lee news corpus ("news") and of the shortened English Wikipedia dump
+("encyclopedia") that ship with gensim: topic/source attribution, P(text | source). No package
+we depend on ships a larger human-labelled set (gensim's Pang & Lee sentences are 200).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PASSAGE_WORDS = 40
+
+
+@dataclass
+class LabelledTexts:
+    """Texts, their labels (strings), and where each came from ("file:line" or a file)."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
+
+    def extend(self, other: LabelledTexts) -> None:
+        self.texts.extend(other.texts)
+        self.labels.extend(other.labels)
+        self.origins.extend(other.origins)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); convert it "
+                         "to UTF-8") from error
+
+
+def _check_text(text: str, origin: str) -> str:
+    if not text.strip():
+        raise ValueError(f"{origin}: the text is empty; remove the row or give it some text")
+    return text
+
+
+def read_table(path: Path, label_column: str = "label", text_column: str = "text",
+               delimiter: str | None = None) -> LabelledTexts:
+    """A CSV or TSV file with a header naming `label_column` and `text_column`."""
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    rows = csv.reader(_read(path).splitlines(), delimiter=delimiter)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise ValueError(f"{path} is empty: expected a header row naming the columns") from None
+    for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
+        if name not in header:
+            raise ValueError(f"{path} has no column {name!r} (its columns: "
+                             f"{', '.join(header)}); name the right one with {option}")
+    label_at, text_at = header.index(label_column), header.index(text_column)
+    data = LabelledTexts()
+    for number, row in enumerate(rows, start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
+                             f"{len(header)}; quote fields that contain the delimiter")
+        origin = f"{path}:{number}"
+        data.texts.append(_check_text(row[text_at], origin))
+        data.labels.append(_check_label(row[label_at], origin))
+        data.origins.append(origin)
+    return data
+
+
+def _check_label(label: object, origin: str) -> str:
+    text = str(label).strip() if label is not None else ""
+    if not text:
+        raise ValueError(f"{origin}: the label is empty")
+    return text
+
+
+def read_jsonl(path: Path, label_column: str = "label",
+               text_column: str = "text") -> LabelledTexts:
+    """A JSONL file: one object per line with `label_column` and `text_column` keys."""
+    data = LabelledTexts()
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        origin = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{origin}: not valid JSON ({error.msg})") from error
+        if not isinstance(record, dict):
+            raise ValueError(f"{origin}: expected a JSON object per line")
+        for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
+            if name not in record:
+                raise ValueError(f"{origin} has no key {name!r} (its keys: "
+                                 f"{', '.join(record)}); name the right one with {option}")
+        text = record[text_column]
+        if not isinstance(text, str):
+            raise ValueError(f"{origin}: {text_column!r} is not a string")
+        data.texts.append(_check_text(text, origin))
+        data.labels.append(_check_label(record[label_column], origin))
+        data.origins.append(origin)
+    return data
+
+
+def read_folder(path: Path) -> LabelledTexts:
+    """One subfolder per class holding text files (scikit-learn's `load_files` layout)."""
+    classes = sorted(child for child in path.iterdir()
+                     if child.is_dir() and not child.name.startswith("."))
+    if not classes:
+        raise ValueError(f"folder {path} has no subfolders: put each class's text files in a "
+                         "subfolder named after the class")
+    data = LabelledTexts()
+    for folder in classes:
+        files = sorted(f for f in folder.rglob("*") if f.is_file() and
+                       not f.name.startswith("."))
+        for file in files:
+            data.texts.append(_check_text(_read(file), str(file)))
+            data.labels.append(folder.name)
+            data.origins.append(str(file))
+    if not data.texts:
+        raise ValueError(f"the class subfolders of {path} hold no files")
+    return data
+
+
+def read_labelled(path: str | Path, label_column: str = "label",
+                  text_column: str = "text") -> LabelledTexts:
+    """Labelled texts from a CSV/TSV file, a JSONL file or a folder of class subfolders."""
+    path = Path(path)
+    if path.is_dir():
+        return read_folder(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"data not found: {path} (check the path)")
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return read_jsonl(path, label_column, text_column)
+    if path.suffix.lower() in (".csv", ".tsv", ".tab"):
+        return read_table(path, label_column, text_column)
+    raise ValueError(f"{path}: give a .csv, .tsv, .jsonl file or a folder with one subfolder "
+                     "per class")
+
+
+def _passages(text: str, words: int) -> list[str]:
+    tokens = text.split()
+    return [" ".join(tokens[start : start + words])
+            for start in range(0, len(tokens) - words + 1, words)]
+
+
+def source_passages(per_class: int | None = None, words: int = PASSAGE_WORDS) -> LabelledTexts:
+    """The embedded default: news vs encyclopedia passages (see the module docstring).
+
+    Each class gets the same number of passages (the smaller class's count, or `per_class`);
+    encyclopedia passages are taken evenly across the Wikipedia articles.
+    """
+    from seqlab.nlp.corpora.embedded import load
+
+    news = [passage for story in load("lee") for passage in _passages(story, words)]
+    articles = [passage for article in load("wiki")
+                for passage in _passages(article.text, words)]
+    count = min(len(news), len(articles), per_class or len(news))
+    every = len(articles) / count
+    encyclopedia = [articles[int(index * every)] for index in range(count)]
+    data = LabelledTexts()
+    for label, passages in (("news", news[:count]), ("encyclopedia", encyclopedia)):
+        for number, passage in enumerate(passages):
+            data.texts.append(passage)
+            data.labels.append(label)
+            data.origins.append(f"embedded:{label}:{number}")
+    return data

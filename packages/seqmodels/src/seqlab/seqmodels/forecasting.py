@@ -1,0 +1,278 @@
+"""Forecasting around a `SequenceRegressor`: series from CSV, transforms fitted on the training
+part only, rolling-origin windows, recursive/direct forecasts, and the classic baselines.
+
+Indexing: a series is (L, F) with the target in column 0. The held-out tail is every index
+>= `split`. An origin t is the last observed index; a forecast covers t+1 .. t+H. Training
+windows only use origins whose targets lie before `split`; evaluation origins are every t with
+t+1 >= split and t+H < L (the model sees the actual values up to t, as in practice).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
+
+TRANSFORMS = ("none", "difference", "detrend")
+MISSING = ("", "na", "nan", "null", "none", "?")
+
+
+@dataclass
+class Series:
+    """Values (L, F) (target first), their column names, optional time stamps, and how many
+    missing values were interpolated."""
+
+    values: np.ndarray
+    columns: list[str]
+    stamps: list[str] | None
+    interpolated: int = 0
+
+
+def _number(text: str, column: str, where: str) -> float:
+    if text.strip().lower() in MISSING:
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{where}: column {column!r} holds {text!r}, not a number; pick a "
+                         "numeric column with --target/--features") from None
+
+
+def read_series(path: str | Path, target: str, features: list[str] | None = None,
+                time_column: str | None = None) -> Series:
+    """Numeric columns of a CSV file with a header (target first); missing values interpolated."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"series file not found: {path} (check the path)")
+    text = path.read_text(encoding="utf-8")
+    rows = csv.reader(text.splitlines(), delimiter="\t" if path.suffix == ".tsv" else ",")
+    try:
+        header = [name.strip() for name in next(rows)]
+    except StopIteration:
+        raise ValueError(f"{path} is empty: expected a header row naming the columns") from None
+    columns = [target, *(features or [])]
+    for name, option in [*((c, "--target/--features") for c in columns),
+                         *(((time_column, "--time-column"),) if time_column else ())]:
+        if name not in header:
+            raise ValueError(f"{path} has no column {name!r} (its columns: "
+                             f"{', '.join(header)}); name the right one with {option}")
+    positions = [header.index(name) for name in columns]
+    values, stamps = [], []
+    for number, row in enumerate(rows, start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
+                             f"{len(header)}; fix the row")
+        values.append([_number(row[p], name, f"{path}:{number}")
+                       for p, name in zip(positions, columns, strict=True)])
+        if time_column:
+            stamps.append(row[header.index(time_column)])
+    if not values:
+        raise ValueError(f"{path} has a header but no rows")
+    return finish_series(np.array(values, dtype=np.float64), columns,
+                         stamps if time_column else None)
+
+
+def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None) -> Series:
+    """Interpolate missing values column by column; a column with no value is a ValueError."""
+    values = values.reshape(values.shape[0], -1)
+    missing = int(np.isnan(values).sum())
+    for column in range(values.shape[1]):
+        if np.isnan(values[:, column]).all():
+            raise ValueError(f"column {columns[column]!r} has no values")
+        values[:, column] = interpolate_missing(values[:, column])
+    return Series(values, columns, stamps, missing)
+
+
+def embedded_series(name: str) -> Series:
+    """A bundled series (`sunspots`, `co2`) as a `Series`."""
+    from seqlab.seqmodels.regressor import SERIES, load_series
+
+    if name not in SERIES:
+        raise ValueError(f"--series must be one of {', '.join(SERIES)}, got {name!r}")
+    stamps, values = load_series(name)
+    return finish_series(values[:, None].copy(), [name], [str(s) for s in stamps])
+
+
+class SeriesTransform:
+    """Differencing or linear detrending, then standardisation, all fitted on the training
+    part only; `levels()` turns model outputs back into target values."""
+
+    def __init__(self, kind: str = "none") -> None:
+        if kind not in TRANSFORMS:
+            raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, got {kind!r}")
+        self.kind = kind
+        self.scaler = StandardScaler()
+        self.trend: np.ndarray | None = None  # (F, 2): intercept, slope per column
+
+    @property
+    def first_index(self) -> int:
+        """The first index with a transformed value (differences start at 1)."""
+        return 1 if self.kind == "difference" else 0
+
+    def _raw(self, values: np.ndarray) -> np.ndarray:
+        if self.kind == "difference":
+            out = np.zeros_like(values)
+            out[1:] = values[1:] - values[:-1]
+            return out
+        if self.kind == "detrend":
+            time = np.arange(values.shape[0], dtype=np.float64)[:, None]
+            return values - (self.trend[:, 0] + time * self.trend[:, 1])
+        return values
+
+    def fit(self, values: np.ndarray, split: int) -> SeriesTransform:
+        """Fit on `values[:split]` only."""
+        train = values[:split]
+        if self.kind == "detrend":
+            time = np.column_stack([np.ones(split), np.arange(split, dtype=np.float64)])
+            coefficients, *_ = np.linalg.lstsq(time, train, rcond=None)
+            self.trend = coefficients.T.copy()
+        self.scaler.fit(self._raw(train)[self.first_index:])
+        return self
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """The model's view of the whole series (L, F)."""
+        return self.scaler.transform(self._raw(values))
+
+    def levels(self, values: np.ndarray, origin: int, outputs: np.ndarray) -> np.ndarray:
+        """Target values at origin+1 .. origin+H from scaled model outputs (H,)."""
+        raw = outputs * self.scaler.scale[0] + self.scaler.mean[0]
+        if self.kind == "difference":
+            return values[origin, 0] + np.cumsum(raw)
+        if self.kind == "detrend":
+            steps = origin + 1 + np.arange(len(raw))
+            return raw + self.trend[0, 0] + steps * self.trend[0, 1]
+        return raw
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "scaler": self.scaler.state_dict(),
+                "trend": None if self.trend is None else self.trend.tolist()}
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any]) -> SeriesTransform:
+        transform = cls(state["kind"])
+        transform.scaler = StandardScaler.from_state_dict(state["scaler"])
+        transform.trend = None if state.get("trend") is None else np.asarray(state["trend"])
+        return transform
+
+
+def split_index(length: int, test_fraction: float) -> int:
+    """Where the held-out tail starts: the last `test_fraction` of the series."""
+    return length - round(length * test_fraction)
+
+
+def training_windows(model_view: np.ndarray, first: int, split: int, window: int,
+                     horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (M, W, F) and targets (M, H, 1) with every target before `split`."""
+    origins = np.arange(first + window - 1, split - horizon)
+    if not origins.size:
+        raise ValueError(f"the training part ({split} values) is too short for window "
+                         f"{window} + horizon {horizon}; use a shorter --window or --horizon, "
+                         "or a smaller --test-fraction")
+    inputs = model_view[origins[:, None] - window + 1 + np.arange(window)]
+    targets = model_view[origins[:, None] + 1 + np.arange(horizon), :1]
+    return inputs, targets
+
+
+def evaluation_origins(length: int, split: int, horizon: int, window: int,
+                       first: int) -> np.ndarray:
+    """Origins whose whole forecast lies in the held-out tail."""
+    start = max(split - 1, first + window - 1)
+    origins = np.arange(start, length - horizon)
+    if not origins.size:
+        raise ValueError(f"the held-out tail ({length - split} values) is shorter than the "
+                         f"horizon {horizon}; use a larger --test-fraction or a shorter horizon")
+    return origins
+
+
+def model_forecasts(model: Any, transform: SeriesTransform, values: np.ndarray,
+                    origins: np.ndarray, window: int) -> np.ndarray:
+    """Direct forecasts (len(origins), H) in target units, from the actual values up to each
+    origin."""
+    view = transform.transform(values)
+    inputs = view[origins[:, None] - window + 1 + np.arange(window)]
+    outputs = model.predict(inputs)[:, :, 0].astype(np.float64)
+    return np.stack([transform.levels(values, origin, row)
+                     for origin, row in zip(origins, outputs, strict=True)])
+
+
+def forecast_ahead(model: Any, transform: SeriesTransform, values: np.ndarray, window: int,
+                   steps: int) -> tuple[np.ndarray, str]:
+    """The next `steps` target values after the series, and the method: "direct" while steps
+    <= the model's horizon, else "recursive" (univariate only: predictions fed back)."""
+    horizon = model.horizon
+    if steps <= horizon:
+        origin = np.array([values.shape[0] - 1])
+        return model_forecasts(model, transform, values, origin, window)[0, :steps], "direct"
+    if values.shape[1] > 1:
+        raise ValueError(f"--steps {steps} exceeds the model's horizon {horizon}, and a model "
+                         "with extra features cannot forecast recursively (their future is "
+                         f"unknown); train with --horizon {steps}")
+    extended = values.copy()
+    while extended.shape[0] < values.shape[0] + steps:
+        origin = np.array([extended.shape[0] - 1])
+        block = model_forecasts(model, transform, extended, origin, window)[0]
+        extended = np.concatenate([extended, block[:, None]])
+    return extended[values.shape[0] : values.shape[0] + steps, 0], "recursive"
+
+
+def persistence(values: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """The last observed value, repeated."""
+    return np.repeat(values[origins, 0][:, None], horizon, axis=1)
+
+
+def seasonal_naive(values: np.ndarray, origins: np.ndarray, horizon: int,
+                   season: int) -> np.ndarray:
+    """The value one season (or whole seasons) before each target, from observed values."""
+    steps = np.arange(1, horizon + 1)
+    back = season * np.ceil(steps / season).astype(int)
+    return values[origins[:, None] + steps[None, :] - back[None, :], 0]
+
+
+def estimate_season(values: np.ndarray, split: int, longest: int = 400) -> int:
+    """The lag (2 .. `longest`, at most a third of the training part) where the differenced
+    training target correlates best with itself: a season for seasonal naive when none is
+    given."""
+    changes = np.diff(values[:split, 0])
+    changes = changes - changes.mean()
+    top = min(longest, changes.size // 3)
+    if top < 2 or not np.any(changes):
+        return 1
+    energy = float(np.dot(changes, changes))
+    scores = [float(np.dot(changes[lag:], changes[:-lag])) / energy
+              for lag in range(2, top + 1)]
+    return 2 + int(np.argmax(scores))
+
+
+def fit_ar(values: np.ndarray, split: int, order: int) -> np.ndarray:
+    """Least-squares AR(p) with intercept on the target's training part: (p + 1,) coefficients."""
+    target = values[:split, 0]
+    if split <= 2 * order + 1:
+        raise ValueError(f"the training part ({split} values) is too short for AR({order})")
+    rows = np.arange(order, split)
+    design = np.column_stack([np.ones(rows.size), *(target[rows - lag]
+                                                     for lag in range(1, order + 1))])
+    coefficients, *_ = np.linalg.lstsq(design, target[rows], rcond=None)
+    return coefficients
+
+
+def ar_forecasts(values: np.ndarray, origins: np.ndarray, horizon: int,
+                 coefficients: np.ndarray) -> np.ndarray:
+    """Recursive AR(p) forecasts from the observed values up to each origin."""
+    order = coefficients.size - 1
+    forecasts = np.zeros((origins.size, horizon))
+    for row, origin in enumerate(origins):
+        history = list(values[origin - order + 1 : origin + 1, 0])
+        for step in range(horizon):
+            lags = history[::-1][:order]
+            value = coefficients[0] + float(np.dot(coefficients[1:], lags))
+            forecasts[row, step] = value
+            history.append(value)
+    return forecasts

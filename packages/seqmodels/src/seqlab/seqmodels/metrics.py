@@ -1,0 +1,37 @@
+"""Metric formulas the heads report: loss in nats and bits, accuracy, forecast errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+LN2 = math.log(2.0)
+
+
+def loss_metrics(loss: float) -> dict[str, float]:
+    """Loss in nats per token, its perplexity and bits per token."""
+    perplexity = math.exp(loss) if loss < 700 else math.inf
+    return {"loss": loss, "perplexity": perplexity, "bits_per_token": loss / LN2}
+
+
+def forecast_errors(prediction: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """MAE, RMSE, MAPE and sMAPE (both in percent) of forecasts against actual values.
+
+    MAPE skips actual values of zero (it is undefined there); sMAPE uses
+    200 * |f - a| / (|f| + |a|), 0 where both are zero.
+    """
+    prediction = np.asarray(prediction, dtype=np.float64).ravel()
+    actual = np.asarray(actual, dtype=np.float64).ravel()
+    if prediction.shape != actual.shape or not actual.size:
+        raise ValueError(f"forecast_errors needs equal, non-empty shapes, got "
+                         f"{prediction.shape} and {actual.shape}")
+    error = prediction - actual
+    nonzero = actual != 0
+    mape = float(np.mean(np.abs(error[nonzero] / actual[nonzero])) * 100) if nonzero.any() \
+        else math.nan
+    denominator = np.abs(prediction) + np.abs(actual)
+    ratio = np.divide(np.abs(error), denominator, out=np.zeros_like(error),
+                      where=denominator > 0)
+    return {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error ** 2))),
+            "mape": mape, "smape": float(np.mean(ratio) * 200)}
