@@ -12,8 +12,8 @@ from seqlab.seqmodels.seq2seq.data import (
     PairFileError,
     read_pairs,
 )
-from seqlab.seqmodels.seq2seq.fit import Seq2SeqTrainer
 from seqlab.seqmodels.seq2seq.translate import Translator, load_seq2seq, save_seq2seq
+from seqlab.seqmodels.trainer import Trainer
 
 
 def _reverse_pairs(count: int, seed: int) -> PairCorpus:
@@ -27,7 +27,7 @@ def _reverse_pairs(count: int, seed: int) -> PairCorpus:
 def test_reverse_task_is_learned_to_full_exact_match():
     train, valid = _reverse_pairs(2000, 0), _reverse_pairs(200, 1)
     model = Seq2Seq(10, 10, 16, 32, attention="additive", bidirectional=True, generator=0)
-    trainer = Seq2SeqTrainer(model, optim.Adam(model.parameters(), lr=5e-3),
+    trainer = Trainer(model, optim.Adam(model.parameters(), lr=5e-3),
                              PairBatches(train, 32), PairBatches(valid, 200), clip_norm=1.0,
                              eval_every=100, max_steps=500)
     result = trainer.fit()
@@ -40,9 +40,9 @@ def test_reverse_task_is_learned_to_full_exact_match():
         assert tokens == [int(t) for t in row[row != 0][::-1]]
 
 
-def _trainer(corpus: PairCorpus, **options) -> Seq2SeqTrainer:
+def _trainer(corpus: PairCorpus, **options) -> Trainer:
     model = Seq2Seq(10, 10, 8, 8, dropout=0.3, input_feeding=True, generator=7)
-    return Seq2SeqTrainer(model, optim.Adam(model.parameters(), lr=1e-2),
+    return Trainer(model, optim.Adam(model.parameters(), lr=1e-2),
                           PairBatches(corpus, 16, seed=3, bucket=2), clip_norm=1.0, **options)
 
 

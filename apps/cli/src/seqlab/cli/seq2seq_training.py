@@ -3,18 +3,14 @@ with a live progress display, save checkpoints, stop cleanly on Ctrl-C."""
 
 from __future__ import annotations
 
-import json
-import math
 import shlex
-import signal
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seqlab.cli.console import Output
-from seqlab.cli.errors import EXIT_INTERRUPTED, CliError, require_file
-from seqlab.cli.progress import make_progress, rate_text
+from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.training import run_trainer
 
 ARCHITECTURE_KEYS = ("cell", "hidden_size", "num_layers", "embedding_dim", "bidirectional",
                      "attention", "input_feeding", "dropout", "tie_weights")
@@ -107,47 +103,6 @@ def _architecture(options: Seq2SeqOptions, resumed: dict[str, Any] | None) -> di
     return base
 
 
-class _Display:
-    """Trainer callbacks: the progress bar, and the metrics JSONL beside the model."""
-
-    def __init__(self, progress, task, total_kind: str, metrics_file) -> None:
-        self.progress, self.task, self.total_kind = progress, task, total_kind
-        self.metrics_file = metrics_file
-        self.started = time.perf_counter()
-        self.smoothed: float | None = None
-        self.last_valid: dict[str, Any] | None = None
-        self.first_tokens: int | None = None
-
-    def on_step(self, metrics: dict[str, Any]) -> None:
-        loss = metrics["loss"]
-        self.smoothed = loss if self.smoothed is None else 0.95 * self.smoothed + 0.05 * loss
-        if self.first_tokens is None:
-            self.first_tokens = metrics["tokens"]
-        info = f"loss {self.smoothed:.3f}"
-        if self.last_valid:
-            valid = self.last_valid
-            info += f"  val {valid['loss']:.3f}"
-            if "exact_match" in valid:
-                info += (f"  exact {100 * valid['exact_match']:.1f}%  "
-                         f"TER {100 * valid['token_error_rate']:.1f}%")
-        done = metrics["elapsed"] if self.total_kind == "time" else metrics["step"]
-        rate = rate_text(metrics["tokens"] - self.first_tokens,
-                         time.perf_counter() - self.started, "tok")
-        self.progress.update(self.task, completed=done, info=info, rate=rate)
-        if metrics["step"] % 10 == 0:
-            self._write({"type": "train", **metrics})
-
-    def on_eval(self, metrics: dict[str, Any]) -> None:
-        self.last_valid = metrics
-        self._write({"type": "valid", **metrics})
-
-    def _write(self, record: dict[str, Any]) -> None:
-        clean = {k: (v if not isinstance(v, float) or math.isfinite(v) else None)
-                 for k, v in record.items()}
-        self.metrics_file.write(json.dumps(clean) + "\n")
-        self.metrics_file.flush()
-
-
 def _resume_command(options: Seq2SeqOptions) -> str:
     args = list(options.argv)
     if "--resume" in args:
@@ -163,8 +118,8 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
     from seqlab.seqmodels.checkpoint import load_checkpoint
     from seqlab.seqmodels.seq2seq import Seq2Seq
     from seqlab.seqmodels.seq2seq.data import PairBatches, PairCorpus, split_pairs
-    from seqlab.seqmodels.seq2seq.fit import Seq2SeqTrainer
     from seqlab.seqmodels.seq2seq.translate import tokenizer_header
+    from seqlab.seqmodels.trainer import Trainer
 
     resumed = None
     if options.resume is not None:
@@ -232,7 +187,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
     if all(value is None for value in limits.values()):
         limits["max_epochs"] = 10
     checkpoint_dir = options.out.parent / f"{options.out.stem}.checkpoints"
-    trainer = Seq2SeqTrainer(
+    trainer = Trainer(
         model, optim.Adam(model.parameters(), lr=options.lr), train_data, valid_data,
         clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
         checkpoint_dir=checkpoint_dir, checkpoint_every=options.checkpoint_every,
@@ -258,41 +213,22 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
         total, kind = options.time_budget, "time"
     else:
         total, kind = (limits["max_epochs"]) * len(train_data), "steps"
-    interrupted = False
-    previous = signal.getsignal(signal.SIGINT)
 
-    def on_interrupt(signum, frame):  # first Ctrl-C: finish the step, save, exit 130
-        nonlocal interrupted
-        interrupted = True
-        trainer.request_stop()
-        signal.signal(signal.SIGINT, previous)
+    def valid_text(metrics: dict[str, Any]) -> str:
+        text = f"{metrics['loss']:.3f}"
+        if "exact_match" in metrics:
+            text += (f"  exact {100 * metrics['exact_match']:.1f}%  "
+                     f"TER {100 * metrics['token_error_rate']:.1f}%")
+        return text
 
-    metrics_path = options.out.with_suffix(".metrics.jsonl")
-    started = time.perf_counter()
-    signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        with metrics_path.open("a", encoding="utf-8") as metrics_file, \
-                make_progress("tok", output.show_progress) as progress:
-            task = progress.add_task("training", total=total, rate="", info="",
-                                     completed=trainer.step if kind == "steps" else
-                                     trainer.elapsed)
-            display = _Display(progress, task, kind, metrics_file)
-            trainer.callbacks.append(display)
-            try:
-                result = trainer.fit()
-            except FloatingPointError as error:
-                raise CliError(str(error)) from error
-            trainer.save(options.out)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if interrupted:
-        output.warn(f"interrupted: saved a resumable checkpoint to {options.out}\n"
-                    f"  resume with: {_resume_command(options)}")
-        raise SystemExit(EXIT_INTERRUPTED)
-    valid = display.last_valid or {}
+    outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
+                          resume_command=_resume_command(options),
+                          resumed=options.resume is not None, valid_text=valid_text)
+    result, valid = outcome.result, outcome.valid or {}
+    metrics_path = outcome.metrics_path
     return {"model": str(options.out), "steps": trainer.step, "stop_reason": result.stop_reason,
-            "seconds": time.perf_counter() - started, "target_tokens": trainer.tokens_seen,
-            "train_loss": display.smoothed, "valid_loss": valid.get("loss"),
+            "seconds": outcome.seconds, "target_tokens": trainer.tokens_seen,
+            "train_loss": outcome.train_loss, "valid_loss": valid.get("loss"),
             "valid_exact_match": valid.get("exact_match"),
             "valid_token_error_rate": valid.get("token_error_rate"),
             "best_model": str(checkpoint_dir / "best.safetensors") if valid else None,
