@@ -115,8 +115,8 @@ def train(
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.classify_run import DEFAULTS
 
-        target = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(target, [*(data or ()), vectors, init_from], force=force)
+        model_out = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(model_out, [*(data or ()), vectors, init_from], force=force)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = ClassifyOptions(

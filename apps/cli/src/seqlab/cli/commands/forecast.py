@@ -102,8 +102,8 @@ def train(
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.forecast_run import DEFAULTS
 
-        target = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(target, [series_file, init_from], force=force)
+        model_out = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(model_out, [series_file, init_from], force=force)
     set_threads(threads)
     output = Output(quiet, as_json)
     options = ForecastOptions(

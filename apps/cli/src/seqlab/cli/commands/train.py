@@ -83,8 +83,8 @@ def train(
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
     if out is not None or resume is None:  # a resumed run writes its own --out again
-        target = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(target, [*(files or ()), init_from], force=force)
+        model_out = out if out is not None else Path(DEFAULTS["out"])
+        check_checkpoint_output(model_out, [*(files or ()), init_from], force=force)
     check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)
