@@ -128,6 +128,19 @@ def test_errors_replace_reads_what_strict_refuses(hostile_folder, monkeypatch):
     (hostile_folder / "latin.arpa").unlink()
 
 
+@pytest.mark.parametrize("command,out", [
+    (["tokenize", "train", "latin.txt", "--level", "char"], "latin.json"),
+    (["word2vec", "train", "latin.txt", "--min-count", "1", "--epochs", "1"], "latin.vec"),
+])
+def test_errors_replace_reaches_the_streamed_readers(hostile_folder, monkeypatch, command, out):
+    monkeypatch.chdir(hostile_folder)
+    assert invoke(*command, "--out", out).returncode != 0  # strict: refused
+    done = invoke("--errors", "replace", *command, "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert "\ufffd" in (hostile_folder / out).read_text(encoding="utf-8")
+    (hostile_folder / out).unlink()
+
+
 def test_word2vec_format_is_detected_without_flags(hostile_folder, monkeypatch):
     monkeypatch.chdir(hostile_folder)
     for name in ("small.vec", "small.bin"):

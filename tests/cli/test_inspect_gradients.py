@@ -306,3 +306,18 @@ def test_inspect_html_never_replaces_a_file_seqlab_did_not_write(trained_model, 
                    str(ours)).returncode == 0
     done = run("inspect", str(trained_model), "--text", TEXT, "--html", str(page), "--force")
     assert done.returncode == 0 and "my own notes" not in page.read_text()
+
+
+def test_inspect_reads_a_classifier_checkpoint(tmp_path, run_json):
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels import SequenceClassifier
+    from seqlab.seqmodels.checkpoint import save_checkpoint
+
+    tokenizer = CharTokenizer.train(TEXT)
+    model = SequenceClassifier(tokenizer.vocab_size, 8, 6, 2, cell="gru", generator=0)
+    path = save_checkpoint(tmp_path / "clf.safetensors", model, tokenizer=tokenizer.to_dict())
+    data = run_json("inspect", str(path), "--text", TEXT)
+    recording = record(model.eval(), np.asarray(tokenizer.encode(TEXT))[:, None])
+    shown = data["shown"]
+    expected = recording.layers[shown["layer"]].series(shown["series"])[:, 0, shown["unit"]]
+    np.testing.assert_allclose(shown["values"], expected, rtol=1e-5, atol=1e-6)

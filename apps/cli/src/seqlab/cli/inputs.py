@@ -24,6 +24,11 @@ def set_decode_errors(policy: str) -> None:
     _decode_errors = policy
 
 
+def decode_errors() -> str:
+    """The root `--errors` policy in force ('strict', 'replace' or 'ignore')."""
+    return _decode_errors
+
+
 def _translate(error: Exception) -> CliError:
     message = str(error).replace("\n", " ")
     # the library speaks Python; the user runs a command
@@ -87,11 +92,11 @@ def translated(items: Iterable) -> Iterator:
 class CorpusPieces:
     """Re-iterable tokenizer-safe text pieces of FILES, streamed (see seqlab.nlp.corpora)."""
 
-    def __init__(self, files: list[Path], errors: str = "strict") -> None:
+    def __init__(self, files: list[Path], errors: str | None = None) -> None:
         from seqlab.nlp import corpora
 
         self.sources = [str(f) for f in files]
-        self.errors = errors
+        self.errors = errors or _decode_errors  # the root --errors option by default
         try:
             corpora.resolve_paths(self.sources)
         except (FileNotFoundError, ValueError) as error:
@@ -121,7 +126,7 @@ def streamable(files: list[Path] | None) -> bool:
 class StreamedSentences:
     """Re-iterable token lists of FILES' non-blank lines, read from disk on every pass."""
 
-    def __init__(self, files: list[Path], tokenize, errors: str = "strict") -> None:
+    def __init__(self, files: list[Path], tokenize, errors: str | None = None) -> None:
         from seqlab.nlp import corpora
 
         self.sources = [str(f) for f in files]
@@ -129,7 +134,8 @@ class StreamedSentences:
             corpora.resolve_paths(self.sources)
         except (FileNotFoundError, ValueError) as error:
             raise _translate(error) from error
-        self.lines = corpora.TokenizedLines(self.sources, tokenize, errors=errors)
+        self.lines = corpora.TokenizedLines(self.sources, tokenize,
+                                            errors=errors or _decode_errors)
 
     def __iter__(self) -> Iterator[list[str]]:
         return translated(self.lines)

@@ -67,7 +67,7 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
     if model_path is not None:
         from seqlab.cli.models import load_neural
 
-        loaded = load_neural(model_path)
+        loaded = load_neural(model_path, any_head=True)  # classifiers too
         if not hasattr(loaded.model, "embedding"):
             raise CliError(f"{model_path} holds a {type(loaded.model).__name__}: inspect and "
                            "gradients read models over tokens (a language model or classifier)")

@@ -184,7 +184,7 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
     cache_dir = options.out.parent / f"{options.out.stem}.cache"
     try:
         return cached_token_ids(text.sources, tokenizer, cache_dir,
-                                line_eos=lm_text.is_word_level(tokenizer))
+                                line_eos=lm_text.is_word_level(tokenizer), errors=text.errors)
     except (ValueError, OSError) as error:
         raise CliError(str(error).replace("\n", " ")) from error
 
@@ -312,10 +312,6 @@ def _warm_up(model, output: Output) -> None:
         model.zero_grad()
         model.train()
 
-    compile_with_status(output, KERNEL_MODULES, step)
-
-
-KERNEL_MODULES = (
-    "seqlab.autograd.kernels.recurrent_lstm",
-    "seqlab.autograd.kernels.softmax_cross_entropy",
-)
+    # the cell kind's time loops and step live in one kernel module per kind
+    compile_with_status(output, [model.rnn.kind.step_kernel.__module__,
+                                 "seqlab.autograd.kernels.softmax_cross_entropy"], step)

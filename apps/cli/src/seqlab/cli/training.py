@@ -105,6 +105,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         def valid_text(metrics: dict[str, Any]) -> str:
             return f"{metrics['loss']:.3f}"
     log = MetricsLog(metrics_path(out), trainer.step if resumed else None)
+    if not resumed:  # a new run to the same --out: an older run's best model is not this one's
+        _remove_checkpoint(checkpoint_dir(out) / "best.safetensors")
     interrupted = False
     started = time.perf_counter()
     previous_handler = signal.getsignal(signal.SIGINT)
@@ -147,6 +149,13 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                     f"  resume with: {resume_command}")
         raise SystemExit(EXIT_INTERRUPTED)
     return outcome
+
+
+def _remove_checkpoint(path: Path) -> None:
+    from seqlab.seqmodels.checkpoint import training_path
+
+    training_path(path).unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
 
 
 def checkpoint_dir(out: Path) -> Path:

@@ -12,7 +12,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, require_range
-from seqlab.cli.inputs import corpus_lines
+from seqlab.cli.inputs import corpus_lines, decode_errors
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -174,7 +174,8 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
     except (OSError, ValueError) as error:
         raise CliError(f"--cluster {cluster}: {error}") from error
     try:
-        vocab, tables = count_ngrams_dask(client, paths, LineTokens(level, lowercase),
+        line_tokens = LineTokens(level, lowercase, errors=decode_errors())
+        vocab, tables = count_ngrams_dask(client, paths, line_tokens,
                                           model.order, model.unk_cutoff, memory_bytes)
     except ValueError as error:
         raise CliError(str(error).replace("\n", " ")) from error

@@ -203,9 +203,12 @@ class ExternalCounter:
         stem = self.scratch / f"{self.name}-run{len(self.runs)}"
         arrays = []
         for part, values in zip(("keys", "counts", "suffix"), (run.keys, run.counts, run.suffix)):
-            path = stem.with_suffix(f".{part}.npy")
-            np.save(path, values)
-            arrays.append(np.load(path, mmap_mode="r"))
+            path = stem.with_suffix(f".{part}.raw")
+            values = np.ascontiguousarray(values)
+            with open(path, "wb") as stream:  # file.write: a full disk is ENOSPC, named
+                stream.write(values.data)
+            arrays.append(np.memmap(path, dtype=values.dtype, mode="r", shape=values.shape)
+                          if values.size else values)
         self.runs.append(Counts(*arrays))
 
     def result(self, window_rows: int) -> Counts:

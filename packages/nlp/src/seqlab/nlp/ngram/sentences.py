@@ -19,6 +19,7 @@ class LineTokens:
 
     level: str = "word"
     lowercase: bool = False
+    errors: str = "strict"  # how `file_sentences` decodes bytes that are not UTF-8
     _tokenize: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -38,20 +39,22 @@ class LineTokens:
         return self._tokenize(line)
 
     def __getstate__(self) -> dict:
-        return {"level": self.level, "lowercase": self.lowercase}
+        return {"level": self.level, "lowercase": self.lowercase, "errors": self.errors}
 
     def __setstate__(self, state: dict) -> None:
         object.__setattr__(self, "level", state["level"])
         object.__setattr__(self, "lowercase", state["lowercase"])
+        object.__setattr__(self, "errors", state.get("errors", "strict"))
         object.__setattr__(self, "_tokenize", None)
 
 
 def file_sentences(paths: Sequence[str | Path], line_tokens: LineTokens,
-                   errors: str = "strict") -> Iterator[list[str]]:
-    """The non-empty token lists of the lines of `paths`, streamed in order."""
+                   errors: str | None = None) -> Iterator[list[str]]:
+    """The non-empty token lists of the lines of `paths`, streamed in order (decoded as
+    `errors`, by default `line_tokens.errors`)."""
     from seqlab.nlp.corpora import iter_lines
 
-    for line in iter_lines([str(p) for p in paths], errors=errors):
+    for line in iter_lines([str(p) for p in paths], errors=errors or line_tokens.errors):
         tokens = line_tokens(line)
         if tokens:
             yield tokens
