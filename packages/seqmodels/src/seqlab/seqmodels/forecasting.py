@@ -10,6 +10,7 @@ t+1 >= split and t+H < L (the model sees the actual values up to t, as in practi
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,8 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     if not path.is_file():
         raise FileNotFoundError(f"series file not found: {path} (check the path)")
     text = path.read_text(encoding="utf-8")
-    rows = csv.reader(text.splitlines(), delimiter="\t" if path.suffix == ".tsv" else ",")
+    rows = csv.reader(io.StringIO(text, newline=""),
+                      delimiter="\t" if path.suffix == ".tsv" else ",")
     try:
         header = [name.strip() for name in next(rows)]
     except StopIteration:

@@ -15,6 +15,7 @@ we depend on ships a larger human-labelled set (gensim's Pang & Lee sentences ar
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,11 @@ def read_table(path: Path, label_column: str = "label", text_column: str = "text
     """A CSV or TSV file with a header naming `label_column` and `text_column`."""
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    rows = csv.reader(_read(path).splitlines(), delimiter=delimiter)
+    # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
+    # stray quote mark never swallows the rows after it
+    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    rows = csv.reader(io.StringIO(_read(path), newline=""), delimiter=delimiter,
+                      quoting=quoting)
     try:
         header = next(rows)
     except StopIteration:
@@ -69,7 +74,8 @@ def read_table(path: Path, label_column: str = "label", text_column: str = "text
                              f"{', '.join(header)}); name the right one with {option}")
     label_at, text_at = header.index(label_column), header.index(text_column)
     data = LabelledTexts()
-    for number, row in enumerate(rows, start=2):
+    for row in rows:
+        number = rows.line_num
         if not row:
             continue
         if len(row) != len(header):
