@@ -76,19 +76,3 @@ def test_reserved_tokens_and_empty_corpora_are_refused(tmp_path):
         count_ngrams_external([["a", "<s>"]], 2, scratch_dir=tmp_path)
     with pytest.raises(ValueError, match="empty corpus"):
         count_ngrams_external([], 2, scratch_dir=tmp_path)
-
-
-def test_sorted_groups_is_np_unique_up_to_which_occurrence_is_named():
-    from seqlab.nlp.ngram.external import sorted_groups
-
-    rng = np.random.default_rng(5)
-    for keys in (rng.integers(0, 50, size=2_000), np.array([7]), np.zeros(0, dtype=np.int64),
-                 np.repeat(np.array([9, 3, 9]), 4)):
-        keys = keys.astype(np.int64)
-        unique, first, inverse, counts = sorted_groups(keys)
-        want_unique, want_inverse, want_counts = np.unique(keys, return_inverse=True,
-                                                           return_counts=True)
-        assert np.array_equal(unique, want_unique)
-        assert np.array_equal(inverse, want_inverse.ravel())
-        assert np.array_equal(counts, want_counts)
-        assert np.array_equal(keys[first], unique)  # `first` names an occurrence of each key

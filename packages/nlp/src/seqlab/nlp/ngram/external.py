@@ -58,22 +58,6 @@ class Counts:
         return len(self.keys)
 
 
-def sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """np.unique(keys, return_index, return_inverse, return_counts) by one unstable argsort
-    (np.unique's return_index needs a stable merge sort, slower on int64): which occurrence
-    stands for a key is arbitrary, so use it only for values every occurrence shares."""
-    perm = np.argsort(keys)
-    ordered = keys[perm]
-    new = np.empty(len(keys), dtype=bool)
-    new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[perm] = np.cumsum(new) - 1
-    counts = np.diff(np.append(starts, len(keys)))
-    return ordered[starts], perm[starts], inverse, counts
-
-
 def merge_counts(parts: Sequence[Counts]) -> Counts:
     """One sorted Counts from several (keys summed; a key's suffix is the same everywhere)."""
     parts = [p for p in parts if len(p)]
@@ -83,7 +67,7 @@ def merge_counts(parts: Sequence[Counts]) -> Counts:
     if len(parts) == 1:
         return parts[0]
     keys = np.concatenate([p.keys for p in parts])
-    unique, first, inverse, _ = sorted_groups(keys)
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     counts = np.bincount(inverse, weights=np.concatenate([p.counts for p in parts]),
                          minlength=len(unique))
     suffix = np.concatenate([p.suffix for p in parts])[first]
@@ -147,7 +131,8 @@ def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, 
     """
     ends = np.flatnonzero(position >= order - 1)
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
-    unique, first, inverse, counts = sorted_groups(keys)
+    unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
+                                               return_counts=True)
     local = np.full(len(ids), -1, dtype=np.int64)
     local[ends] = inverse
     return Counts(unique, counts.astype(np.int64), parent_node[ends][first]), local
