@@ -309,3 +309,30 @@ def test_counting_matches_python_counter():
     assert model.counts[2] == len(trigrams)
     for (u, v, w), count in trigrams.items():
         assert math.exp(model.logprob(w, [u, v])) == pytest.approx(count / contexts[(u, v)])
+
+
+def test_perplexity_streams_blocks_and_matches_one_pass_over_a_list(monkeypatch):
+    from seqlab.nlp.ngram import base
+
+    rng = random.Random(3)
+    words = ["the", "cat", "sat", "on", "mat", "dog", "zebra"]  # zebra is unseen: <unk>
+    test = [[rng.choice(words) for _ in range(rng.randint(0, 9))] for _ in range(200)]
+    model = KneserNey(3).fit(CORPUS)
+    # the reference: every token's log probability from the per-sentence scores, summed once
+    total = math.fsum(model.score(sentence) for sentence in test)
+    expected = math.exp(-total / sum(len(s) + 1 for s in test))
+    whole = model.perplexity(test)
+    monkeypatch.setattr(base, "SCORE_BLOCK_TOKENS", 7)  # dozens of blocks
+    pulled = []
+
+    def stream():
+        for sentence in test:
+            pulled.append(sentence)
+            yield sentence
+
+    streamed = model.perplexity(stream())
+    assert len(pulled) == len(test)
+    assert streamed == whole  # the same correctly rounded sum, bit for bit
+    assert streamed == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="at least one sentence"):
+        model.perplexity(iter([]))

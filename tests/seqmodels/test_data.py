@@ -76,3 +76,38 @@ def test_state_dict_for_other_data_or_layout_is_refused():
 def test_bad_input_is_a_clear_error(tokens, batch, seq_len, match):
     with pytest.raises(ValueError, match=match):
         TokenStreams(tokens, batch, seq_len)
+
+
+def _grid_reference(tokens: np.ndarray, batch: int) -> np.ndarray:
+    """The grid as the first version built it: the whole corpus cast to int64, laid out."""
+    steps = tokens.size // batch
+    return np.ascontiguousarray(
+        tokens[: steps * batch].astype(np.int64).reshape(batch, steps).T)
+
+
+def test_memory_mapped_ids_stay_mapped_and_chunks_match_an_int64_copy(tmp_path, monkeypatch):
+    import zlib
+
+    from seqlab.seqmodels import data
+
+    # a small checksum block, so the checksum is computed over many blocks and a partial one
+    monkeypatch.setattr(data, "CHECKSUM_BLOCK_BYTES", 8 * 3 * 7)
+    tokens = np.random.default_rng(1).integers(0, 60_000, size=1_003).astype(np.uint16)
+    path = tmp_path / "ids.u16"
+    tokens.tofile(path)
+    mapped = np.memmap(path, dtype=np.uint16, mode="r")
+    streams = TokenStreams(mapped, batch_size=3, seq_len=7)
+    assert streams.grid.dtype == np.uint16
+    assert np.shares_memory(streams.grid, mapped)  # no copy of the corpus
+    reference = _grid_reference(tokens, 3)
+    # the checksum is the one earlier versions saved, so their runs still resume
+    assert streams.checksum == zlib.crc32(reference.tobytes())
+    chunks = list(streams)
+    assert len(chunks) == -(-(reference.shape[0] - 1) // 7)
+    for index, (inputs, targets) in enumerate(chunks):
+        start = index * 7
+        length = inputs.shape[0]
+        assert inputs.dtype == np.int64 and targets.dtype == np.int64
+        assert inputs.flags.c_contiguous and targets.flags.c_contiguous
+        assert np.array_equal(inputs, reference[start : start + length])
+        assert np.array_equal(targets, reference[start + 1 : start + 1 + length])

@@ -6,6 +6,10 @@ contiguous slice of the text, so row t of the (steps, N) grid is position t of e
 Chunk k is `input = grid[kT : kT + T]`, `target = grid[kT + 1 : kT + T + 1]`: the recurrent state
 at the end of one chunk is exactly the state the next chunk starts from (the trainer carries it
 across chunks, detached).
+
+The ids stay in the dtype they come in (a memory-mapped uint8/uint16 cache stays memory-mapped):
+only the chunk being handed out is cast to int64, and the checksum is computed in fixed-size
+blocks, so the data source adds O(batch) memory, not O(corpus).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+CHECKSUM_BLOCK_BYTES = 1 << 24  # int64 bytes cast per step while checksumming (16 MiB)
 
 
 class TokenStreams:
@@ -39,18 +45,34 @@ class TokenStreams:
             )
         self.batch_size = batch_size
         self.seq_len = seq_len
-        self.grid = np.ascontiguousarray(
-            array[: steps * batch_size].astype(np.int64).reshape(batch_size, steps).T
-        )
+        # (N, steps) view of the ids as given: row j is stream j; no copy, no cast
+        self._streams = array[: steps * batch_size].reshape(batch_size, steps)
         # identifies the data, so a position saved for other data is not applied to this one
-        self.checksum = zlib.crc32(self.grid.tobytes())
+        self.checksum = self._checksum()
         self.position = 0  # index of the next chunk within the epoch
         self.epoch = 0
 
     @property
+    def grid(self) -> np.ndarray:
+        """The (steps, N) grid: row t is position t of every stream (a view, ids' own dtype)."""
+        return self._streams.T
+
+    @property
     def steps_per_stream(self) -> int:
         """Tokens per stream (rows of the grid)."""
-        return self.grid.shape[0]
+        return self._streams.shape[1]
+
+    def _rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows [start, stop) of the grid as a contiguous int64 (stop - start, N) array."""
+        return np.ascontiguousarray(self._streams[:, start:stop].T, dtype=np.int64)
+
+    def _checksum(self) -> int:
+        """CRC-32 of the grid as contiguous int64 bytes, computed block by block."""
+        rows = max(1, CHECKSUM_BLOCK_BYTES // (8 * self.batch_size))
+        crc = 0
+        for start in range(0, self.steps_per_stream, rows):
+            crc = zlib.crc32(self._rows(start, start + rows), crc)
+        return crc
 
     def __len__(self) -> int:
         """Chunks per epoch (the last one may be shorter than seq_len)."""
@@ -67,7 +89,8 @@ class TokenStreams:
             raise IndexError(f"chunk index {index} out of range [0, {len(self)})")
         start = index * self.seq_len
         length = min(self.seq_len, self.steps_per_stream - 1 - start)
-        return self.grid[start : start + length], self.grid[start + 1 : start + 1 + length]
+        rows = self._rows(start, start + length + 1)
+        return rows[:length], rows[1:]
 
     def next_chunk(self) -> tuple[np.ndarray, np.ndarray, bool]:
         """The next chunk, and whether it starts an epoch (the caller resets its state there)."""

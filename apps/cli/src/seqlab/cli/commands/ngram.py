@@ -210,14 +210,17 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None, lower
                       as_json: bool) -> None:
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus)."""
     level = "char" if is_char_level(model) else "word"
-    sentences = [s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s]
-    if not sentences:
-        raise CliError("the test text has no tokens")
-    perplexity = model.perplexity(sentences)
-    tokens = sum(len(s) + 1 for s in sentences)
+    tally = Tally(s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s)
+    try:
+        perplexity = model.perplexity(tally)  # streamed: no list of the test sentences
+    except ValueError as error:
+        if tally.sentences == 0:
+            raise CliError("the test text has no tokens") from error
+        raise
+    tokens = tally.tokens + tally.sentences
     Output(as_json=as_json).result(
         {"perplexity": perplexity, "bits_per_token": math.log2(perplexity),
-         "tokens": tokens, "sentences": len(sentences)},
+         "tokens": tokens, "sentences": tally.sentences},
         f"perplexity {perplexity:.4f}  ({math.log2(perplexity):.4f} bits per token, "
         f"{tokens:,} tokens incl. </s>)",
     )

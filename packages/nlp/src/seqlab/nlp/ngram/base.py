@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from seqlab.nlp.ngram.vocabulary import (
 )
 
 SAVE_FORMAT = "seqlab-ngram"
+SCORE_BLOCK_TOKENS = 1 << 20  # tokens scored per kernel call when a stream is scored
 LN10 = math.log(10.0)
 
 
@@ -245,10 +246,20 @@ class NgramLanguageModel:
             raise TypeError(
                 f"{type(self).__name__} gives scores, not probabilities: perplexity is undefined"
             )
-        logprobs, n_tokens = self._padded_logprobs(sentences)
+        n_tokens = 0
+
+        def values() -> Iterator[float]:
+            nonlocal n_tokens
+            for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
+                logprobs, count = self._padded_logprobs(block)
+                n_tokens += count
+                yield from logprobs.tolist()
+
+        # fsum over the stream: the same correctly rounded total as over one list of them all
+        total = math.fsum(values())
         if n_tokens == 0:
             raise ValueError("perplexity needs at least one sentence")
-        return math.exp(-math.fsum(logprobs.tolist()) / n_tokens)
+        return math.exp(-total / n_tokens)
 
     # ---- generation -------------------------------------------------------------------------
 
@@ -333,3 +344,18 @@ class NgramLanguageModel:
     def __repr__(self) -> str:
         fitted = f", vocab_size={self.vocab_size}, counts={self.counts}" if self._flat else ""
         return f"{type(self).__name__}(order={self.order}{fitted})"
+
+
+def sentence_batches(sentences: Iterable[Sequence[str]],
+                     block_tokens: int) -> Iterator[list[Sequence[str]]]:
+    """Consecutive lists of `sentences` holding about `block_tokens` tokens each (streamed)."""
+    batch: list[Sequence[str]] = []
+    tokens = 0
+    for sentence in sentences:
+        batch.append(sentence)
+        tokens += len(sentence) + 2
+        if tokens >= block_tokens:
+            yield batch
+            batch, tokens = [], 0
+    if batch:
+        yield batch
