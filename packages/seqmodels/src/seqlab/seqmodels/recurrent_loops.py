@@ -5,8 +5,9 @@ forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save) -> (out, h_n, c_n, 
     xg (T, N, G*H) holds the input projection with its biases (GRU: b_ih only; b_hh, which
     sits inside its reset gate, comes in here), or with ids (T, N) it is a (R, G*H) table read
     at rows ids[t, n]; h0, c0 (N, H) (c0, c_n None but for LSTM); lengths (N,) int64 in [1, T].
-    `save=False` says no backward will run: the LSTM loop then stores only out (activations
-    None; H floats written per sequence and step instead of 7H); GRU and RNN keep theirs either way.
+    `save=False` says no backward will run: the LSTM and GRU loops then store only out
+    (activations None; H floats written per sequence and step instead of 7H / 6H); RNN keeps
+    its (out and h_prev) either way.
 backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn)
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
     forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
@@ -129,8 +130,9 @@ def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
         xg = np.take(xg, ids, axis=0)
     hidden = w_hh.shape[1]
     bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
-    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse)
-    return out, h_n, None, tuple(activations)
+    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse,
+                                         save)
+    return out, h_n, None, (tuple(activations) if save else None)
 
 
 def _table_gradient(d_xg, ids, table_rows):
