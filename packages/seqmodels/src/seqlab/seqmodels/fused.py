@@ -12,6 +12,12 @@ from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
 
 
+def _backward_may_run(ctx: Context) -> bool:
+    """Whether the graph is recorded for this call (under no_grad, or when no input needs a
+    gradient, it is not: the time loop then need not keep its activations)."""
+    return any(ctx.needs_input_grad)
+
+
 def _outputs(kind: CellKind, out, h_n, c_n):
     return (out, h_n, c_n) if kind.has_cell_state else (out, h_n)
 
@@ -22,7 +28,7 @@ class RecurrentLayer(Function):
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, kind, lengths, reverse):
         out, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                                 lengths, reverse)
+                                                 lengths, reverse, save=_backward_may_run(ctx))
         ctx.save_for_backward(saved)
         return _outputs(kind, out, h_n, c_n)
 
@@ -52,7 +58,7 @@ class ProjectedLayer(Function):
     @staticmethod
     def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
         out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
-                                                     reverse, ids)
+                                                     reverse, ids, save=_backward_may_run(ctx))
         ctx.save_for_backward(saved)
         return _outputs(kind, out, h_n, c_n)
 

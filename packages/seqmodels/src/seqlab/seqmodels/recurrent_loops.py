@@ -1,10 +1,13 @@
 """The time loop of each cell kind over an input projection, on plain ndarrays: one forward and
 one backward per kind, all with the same signature, so the cell-kind table can hold them.
 
-forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids) -> (out, h_n, c_n, activations):
+forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save) -> (out, h_n, c_n, activations):
     xg (T, N, G*H) holds the input projection with its biases (GRU: b_ih only; b_hh, which
     sits inside its reset gate, comes in here), or with ids (T, N) it is a (R, G*H) table read
     at rows ids[t, n]; h0, c0 (N, H) (c0, c_n None but for LSTM); lengths (N,) int64 in [1, T].
+    `save=False` says no backward will run: the LSTM and GRU loops then store only out
+    (activations None; H floats written per sequence and step instead of 7H / 6H); RNN keeps
+    its (out and h_prev) either way.
 backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn)
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
     forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
@@ -42,20 +45,23 @@ def _rows_of(xg, ids):
     return xg.reshape(steps * batch, gate_width), np.arange(steps * batch).reshape(steps, batch)
 
 
-def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None):
+def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=True):
     """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
     (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
-    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it."""
+    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it.
+    Without `save` (no backward will run) the activations are None: the loop stores only out."""
     x_rows, row_of = _rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
     hidden = gate_width // 4
     dtype = x_rows.dtype
-    save_h_prev = not in_step(lengths, steps, reverse)
+    save_h_prev = save and not in_step(lengths, steps, reverse)
+    kept = steps if save else 1  # without `save`, (1, N, .) placeholders the loop never reads
     # every array the parts write side by side starts on a cache line (unit_blocks)
-    out, c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(3))
+    out = line_aligned((steps, batch, hidden), dtype)
+    c_prev, tanh_c = (line_aligned((kept, batch, hidden), dtype) for _ in range(2))
     h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-    gates = line_aligned((steps, batch, gate_width), dtype)
+    gates = line_aligned((kept, batch, gate_width), dtype)
     h_buf = line_aligned((2, batch, hidden), dtype)
     h_buf[0] = h0
     c = line_aligned(c0.shape, dtype, c0)
@@ -65,9 +71,11 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None):
 
     def run_part(part, parts, flags):
         lstm_forward_part(x_rows, row_of, w_parts[part], lengths, reverse, h_buf, c, out, gates,
-                          c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
+                          c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save)
 
     run_team(parts, run_part)
+    if not save:
+        return out, h_buf[steps % 2].copy(), c, None
     activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
     return out, h_buf[steps % 2].copy(), c, *activations
 
@@ -100,12 +108,12 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
-def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids):
+def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The LSTM loop (b_hh is already in xg), as a team sized for its hidden units."""
     c0 = np.ascontiguousarray(c0, dtype=xg.dtype)
     out, h_n, c_n, *activations = lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse,
-                                                    team_size(w_hh.shape[1]), ids)
-    return out, h_n, c_n, tuple(activations)
+                                                    team_size(w_hh.shape[1]), ids, save)
+    return out, h_n, c_n, (tuple(activations) if save else None)
 
 
 def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
@@ -116,14 +124,15 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
     return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
 
 
-def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids):
+def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop on one thread; b_hh (inside the reset gate) is added per step."""
     if ids is not None:
         xg = np.take(xg, ids, axis=0)
     hidden = w_hh.shape[1]
     bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
-    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse)
-    return out, h_n, None, tuple(activations)
+    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse,
+                                         save)
+    return out, h_n, None, (tuple(activations) if save else None)
 
 
 def _table_gradient(d_xg, ids, table_rows):
@@ -151,7 +160,8 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     return d_xg, dh0, None, dw_hh, db_hh
 
 
-def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, relu=False):
+def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
+                     relu=False):
     """The Elman RNN loop (tanh, or relu) on one thread; b_hh is already in xg."""
     if ids is not None:
         xg = np.take(xg, ids, axis=0)

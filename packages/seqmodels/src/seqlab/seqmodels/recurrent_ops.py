@@ -120,17 +120,18 @@ def _grad_or_zeros(grad, shape, dtype):
 
 def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w_ih: Array,
                   w_hh: Array, b_ih: Array | None, b_hh: Array | None,
-                  lengths: Array | None = None,
-                  reverse: bool = False) -> tuple[Array, Array, Array | None, LayerSaved]:
+                  lengths: Array | None = None, reverse: bool = False,
+                  save: bool = True) -> tuple[Array, Array, Array | None, LayerSaved]:
     """Run one direction of a layer of `kind` over x (T, N, F): out (T, N, H), h_n, c_n (None
-    but for LSTM), saved."""
+    but for LSTM), saved (`save=False`: no backward will run, see `projected_forward`)."""
     kind = CELL_KINDS[kind] if isinstance(kind, str) else kind
     states = (h0, c0) if kind.has_cell_state else (h0,)
     _check_inputs(x, states, w_ih, w_hh, (b_ih, b_hh), kind.gates)
     x = np.ascontiguousarray(x)
     xg = _input_projection(x, w_ih, kind.projection_bias(b_ih, b_hh))
     loop_bias = b_hh if kind.hh_bias_in_loop else None
-    out, h_n, c_n, loop = projected_forward(kind, xg, h0, c0, w_hh, loop_bias, lengths, reverse)
+    out, h_n, c_n, loop = projected_forward(kind, xg, h0, c0, w_hh, loop_bias, lengths, reverse,
+                                            save=save)
     return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
@@ -212,7 +213,7 @@ def _check_ids(ids: Array, table: Array) -> Array:
 
 def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | None,
                       w_hh: Array, b_hh: Array | None, lengths: Array | None = None,
-                      reverse: bool = False, ids: Array | None = None
+                      reverse: bool = False, ids: Array | None = None, save: bool = True
                       ) -> tuple[Array, Array, Array | None, ProjectedSaved]:
     """The time loop alone, over an input projection computed elsewhere (T, N, G*H): the one
     place the forward loops are called (`layer_forward` projects, then calls it).
@@ -222,7 +223,8 @@ def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | No
     and step t of sequence n reads its row ids[t, n]: an embedding's layer-0 projection is a
     (vocab, G*H) table instead of a GEMM over every embedded token. The LSTM loop reads the
     table in place; GRU and RNN gather it first. `mode` is a `CellKind` or its name ('lstm',
-    'gru', 'rnn_tanh', 'rnn_relu').
+    'gru', 'rnn_tanh', 'rnn_relu'). With `save=False` (nothing will run backward: inference)
+    the loop may keep no activations, and the result cannot go to `projected_backward`.
     """
     kind = CELL_KINDS[mode] if isinstance(mode, str) else mode
     xg = np.ascontiguousarray(xg)
@@ -234,7 +236,7 @@ def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | No
     table_rows = xg.shape[0] if ids is not None else 0
     with seqlab_computing():
         out, h_n, c_n, activations = kind.loop_forward(xg, h0, c0, w_hh, b_hh, lengths,
-                                                       bool(reverse), ids)
+                                                       bool(reverse), ids, save)
     return out, h_n, c_n, ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations,
                                          ids, table_rows)
 

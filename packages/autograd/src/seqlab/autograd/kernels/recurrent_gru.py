@@ -13,16 +13,20 @@ from .recurrent_activations import sigmoid, tanh
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse):
-    """Run the GRU over xg (T, N, 3H); return out, h_n and saved gates, hidden_n, h_prev."""
+def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse, save=True):
+    """Run the GRU over xg (T, N, 3H); return out, h_n and saved gates, hidden_n, h_prev.
+
+    Without `save` (inference: nothing will run backward) the saved arrays are (1, N, .)
+    placeholders the loop never writes: per sequence and step it stores H floats, not 6H."""
     steps, batch, gate_width = xg.shape
     hidden = gate_width // 3
     one = np.ones(1, xg.dtype)[0]
+    kept = steps if save else 1
     out = np.empty((steps, batch, hidden), xg.dtype)
-    gates = np.empty((steps, batch, gate_width), xg.dtype)
+    gates = np.empty((kept, batch, gate_width), xg.dtype)
     # W_hn h + b_hn, the part of n's pre-activation that r scales: backward needs it for dr
-    hidden_n = np.empty((steps, batch, hidden), xg.dtype)
-    h_prev = np.empty((steps, batch, hidden), xg.dtype)
+    hidden_n = np.empty((kept, batch, hidden), xg.dtype)
+    h_prev = np.empty((kept, batch, hidden), xg.dtype)
     h = h0.copy()
     hg = np.empty((batch, gate_width), xg.dtype)
     for step in range(steps):
@@ -31,13 +35,24 @@ def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse):
             length = lengths[n]
             if step >= length:
                 out[step, n, :] = 0
-                gates[step, n, :] = 0
-                hidden_n[step, n, :] = 0
-                h_prev[step, n, :] = 0
+                if save:
+                    gates[step, n, :] = 0
+                    hidden_n[step, n, :] = 0
+                    h_prev[step, n, :] = 0
                 continue
             t = length - 1 - step if reverse else step
             x_row = xg[t, n]
             hg_row = hg[n]
+            if not save:
+                h_row = h[n]
+                for j in range(hidden):
+                    r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
+                    z = sigmoid(x_row[hidden + j] + hg_row[hidden + j] + b_hh[hidden + j])
+                    nn = tanh(x_row[2 * hidden + j]
+                              + r * (hg_row[2 * hidden + j] + b_hh[2 * hidden + j]))
+                    h_row[j] = (one - z) * nn + z * h_row[j]
+                out[t, n, :] = h_row
+                continue
             g_row = gates[t, n]
             hn_row = hidden_n[t, n]
             h_row = h[n]

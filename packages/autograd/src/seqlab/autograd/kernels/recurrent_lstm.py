@@ -35,9 +35,26 @@ def copy_into(source, source_offset, target, target_offset, count):
         target[np.uint64(target_offset + k)] = source[np.uint64(source_offset + k)]
 
 
+@register_jitable(inline="always")
+def lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidden):
+    """One sequence's step of lstm_forward_part at its units, keeping nothing for backward:
+    the new c and h in c_row and h_row (the part's own, width long), h in out_row[start:]."""
+    for k in range(width):
+        j = np.uint64(start + k)  # unsigned: no wraparound select (see lstm_forward_part)
+        gi = sigmoid(x_row[j] + hg_row[k])
+        gf = sigmoid(x_row[np.uint64(hidden + start + k)] + hg_row[width + k])
+        gg = tanh(x_row[np.uint64(2 * hidden + start + k)] + hg_row[2 * width + k])
+        go = sigmoid(x_row[np.uint64(3 * hidden + start + k)] + hg_row[3 * width + k])
+        c_new = gf * c_row[k] + gi * gg
+        c_row[k] = c_new
+        h_new = go * tanh(c_new)
+        h_row[k] = h_new
+        out_row[j] = h_new
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out, gates, c_prev,
-                      tanh_c, h_prev, part, parts, flags, save_h_prev):
+                      tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over the input projection
     x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)).
 
@@ -45,7 +62,9 @@ def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out
     holds h0 in [0]; with several parts, step s reads h_shared[s % 2] whole and writes its units
     of h_shared[(s + 1) % 2], so one barrier per step keeps the parts in step. Fills the caller's
     out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
-    units, and h_shared[T % 2] and c (c0 on entry) with the final state.
+    units, and h_shared[T % 2] and c (c0 on entry) with the final state. Without `save`
+    (inference: nothing will run backward) gates, c_prev, tanh_c and h_prev are left alone and
+    may be (1, N, .) placeholders: only out and the final state are written.
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -70,9 +89,11 @@ def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out
             if step >= length:
                 # time `step` is padding for this sequence in both directions: zeros keep the
                 # caller's all-steps GEMMs (dW_hh = d_xg^T h_prev) free of garbage
+                out[step, n, start:stop] = 0
+                if not save:
+                    continue
                 for gate in range(4):
                     gates[step, n, gate * hidden + start:gate * hidden + stop] = 0
-                out[step, n, start:stop] = 0
                 c_prev[step, n, start:stop] = 0
                 tanh_c[step, n, start:stop] = 0
                 if save_h_prev:
@@ -81,10 +102,13 @@ def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out
             t = length - 1 - step if reverse else step
             x_row = x_rows[row_of[t, n]]
             hg_row = hg[n]
-            g_row = gates[t, n]
             h_row = h[n]
             c_row = c_own[n]
             out_row = out[t, n]
+            if not save:
+                lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidden)
+                continue
+            g_row = gates[t, n]
             c_prev_row = c_prev[t, n]
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
