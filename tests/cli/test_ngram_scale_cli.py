@@ -63,3 +63,27 @@ def test_cluster_refuses_stdin_and_bad_worker_counts(tmp_path, corpus):
         done = run("ngram", "train", str(corpus), "--cluster", "local:zero", "--out",
                    str(tmp_path / "x.arpa"))
         assert done.returncode != 0 and "local:N" in done.stderr, done.stderr
+
+
+def test_the_memory_budget_really_spills_runs_to_disk(tmp_path, corpus, monkeypatch):
+    from inprocess import invoke
+
+    from seqlab.nlp.ngram import external
+
+    spilled = []
+    spill = external.ExternalCounter.spill
+
+    def counting_spill(self):
+        spilled.append(len(self.buffer))
+        spill(self)
+
+    monkeypatch.setattr(external.ExternalCounter, "spill", counting_spill)
+    small, large = tmp_path / "small.arpa", tmp_path / "large.arpa"
+    assert invoke("ngram", "train", corpus, "--order", "4", "--memory", "4K", "--out",
+                  small).returncode == 0
+    assert sum(1 for count in spilled if count) >= 3  # several sorted runs on disk
+    spilled.clear()
+    assert invoke("ngram", "train", corpus, "--order", "4", "--memory", "1G", "--out",
+                  large).returncode == 0
+    assert not any(spilled)  # a roomy budget counts in memory
+    assert small.read_bytes() == large.read_bytes()
