@@ -83,10 +83,12 @@ def test_resume_continues_the_run(reverse_tsv, tmp_path):
     first = run("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--steps", "3",
                 "--json", *TINY)
     assert first.returncode == 0, first.stderr
-    again = run("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--resume", str(out),
-                "--steps", "5", "--json", *TINY)
+    (tmp_path / "elsewhere").mkdir()
+    again = run("seq2seq", "train", str(reverse_tsv), "--resume", str(out), "--steps", "5",
+                "--json", *TINY, cwd=tmp_path / "elsewhere")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["steps"] == 5
+    assert json.loads(again.stdout)["steps"] == 5  # continued in --resume's own file
+    assert json.loads(again.stdout)["model"] == str(out)
     other = run("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--resume", str(out),
                 "--steps", "9", "--hidden", "64")
     assert other.returncode == 1 and "hidden_size" in other.stderr

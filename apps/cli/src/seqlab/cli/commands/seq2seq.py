@@ -31,7 +31,8 @@ def train(
     pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
                                        help="TSV files of source<TAB>target lines. None: "
                                        "grapheme-to-phoneme on the CMU Pronouncing Dictionary."),
-    out: Path = typer.Option(Path("seq2seq.safetensors"), "--out", "-o", help="Model file."),
+    out: Path = typer.Option(None, "--out", "-o", help="Model file (default "
+                             "seq2seq.safetensors; with --resume, the resumed file)."),
     source_level: str = typer.Option(None, "--source-level", help="char, word or bpe "
                                      "(default char)."),
     target_level: str = typer.Option(None, "--target-level", help="char, word or bpe "
@@ -93,6 +94,8 @@ def train(
     require_range("--clip", clip, 0, low_open=True)
     require_range("--time-budget", time_budget, 0, low_open=True)
     require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
+    if out is None:  # a resumed run continues in its own file
+        out = resume if resume is not None else Path("seq2seq.safetensors")
     check_checkpoint_output(out, pairs or (), force=force)
     set_threads(threads)
     architecture = {"cell": cell, "hidden_size": hidden, "num_layers": layers,
