@@ -14,13 +14,15 @@ import numpy as np
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.training import (
-    check_budget_left,
+    absolute_path,
+    apply_run,
     checkpoint_dir,
     continue_run,
     load_initial,
     load_resumable,
     progress_total,
     require_kind,
+    resume_trainer,
     run_trainer,
     trainer_limits,
 )
@@ -79,16 +81,12 @@ class ClassifyOptions:
     init_from: str | None = None
 
 
-def _absolute(path: Any) -> Any:
-    return str(Path(path).resolve()) if path is not None and str(path) != "-" else path
-
-
 def _record(options: ClassifyOptions) -> dict[str, Any]:
     record = asdict(options)
     record.pop("resume")
-    record["data"] = [_absolute(p) for p in options.data] if options.data else None
+    record["data"] = [absolute_path(p) for p in options.data] if options.data else None
     for key in ("out", "vectors", "init_from"):
-        record[key] = _absolute(record[key])
+        record[key] = absolute_path(record[key])
     record["command"] = "classify train"
     return record
 
@@ -123,13 +121,11 @@ def _resolve(options: ClassifyOptions) -> Any:
         given = {key: value for key, value in asdict(options).items()
                  if key not in ("resume", "init_from")}
         if options.data:
-            given["data"] = [_absolute(p) for p in options.data]
+            given["data"] = [absolute_path(p) for p in options.data]
         if options.out is not None:
-            given["out"] = _absolute(options.out)
+            given["out"] = absolute_path(options.out)
         merged = continue_run(run, given, FIXED, Path(options.resume))
-        for key, value in merged.items():
-            if hasattr(options, key) and key not in ("resume", "init_from"):
-                setattr(options, key, value)
+        apply_run(options, merged)
         options.out = options.out or options.resume
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
@@ -261,13 +257,7 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
                                 "max_length": options.max_length},
                       run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
-        try:
-            trainer.resume(options.resume)
-        except ValueError as error:
-            raise CliError(f"--resume {options.resume}: {str(error).splitlines()[0]}") \
-                from error
-        trainer.run = _record(options)
-        check_budget_left(trainer, limits)
+        resume_trainer(trainer, options.resume, limits, _record(options))
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{'bidirectional ' if options.bidirectional else ''}{options.cell.upper()} "
                 f"classifier on {len(train_rows):,} texts ({len(labels)} classes: "

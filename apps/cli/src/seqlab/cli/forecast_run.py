@@ -14,13 +14,15 @@ import numpy as np
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.training import (
-    check_budget_left,
+    absolute_path,
+    apply_run,
     checkpoint_dir,
     continue_run,
     load_initial,
     load_resumable,
     progress_total,
     require_kind,
+    resume_trainer,
     run_trainer,
     trainer_limits,
 )
@@ -93,15 +95,11 @@ def load_series_input(series_file: str | None, series: str | None, target: str |
         raise CliError(str(error).splitlines()[0]) from error
 
 
-def _absolute(path: Any) -> Any:
-    return str(Path(path).resolve()) if path is not None else None
-
-
 def _record(options: ForecastOptions) -> dict[str, Any]:
     record = asdict(options)
     record.pop("resume")
     for key in ("series_file", "out", "init_from"):
-        record[key] = _absolute(record[key])
+        record[key] = absolute_path(record[key])
     record["command"] = "forecast train"
     return record
 
@@ -118,11 +116,9 @@ def _resolve(options: ForecastOptions) -> Any:
         given = {key: value for key, value in asdict(options).items()
                  if key not in ("resume", "init_from")}
         for key in ("series_file", "out"):
-            given[key] = _absolute(given[key])
+            given[key] = absolute_path(given[key])
         merged = continue_run(source.training.run or {}, given, FIXED, Path(options.resume))
-        for key, value in merged.items():
-            if hasattr(options, key) and key not in ("resume", "init_from"):
-                setattr(options, key, value)
+        apply_run(options, merged)
         options.out = options.out or options.resume
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
@@ -218,13 +214,7 @@ def run_forecast_training(options: ForecastOptions, output: Output) -> dict[str,
                       keep_last=options.keep_last, metadata=metadata, run=_record(options),
                       **trainer_limits(limits))
     if options.resume is not None:
-        try:
-            trainer.resume(options.resume)
-        except ValueError as error:
-            raise CliError(f"--resume {options.resume}: {str(error).splitlines()[0]}") \
-                from error
-        trainer.run = _record(options)
-        check_budget_left(trainer, limits)
+        resume_trainer(trainer, options.resume, limits, _record(options))
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{options.cell.upper()} forecaster on {cut:,} windows of {options.window} "
                 f"(horizon {options.horizon}, {values.shape[1]} column"

@@ -14,13 +14,13 @@ from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.training import (
-    check_budget_left,
     checkpoint_dir,
     continue_run,
     load_initial,
     load_resumable,
     progress_total,
     require_kind,
+    resume_trainer,
     run_trainer,
     trainer_limits,
 )
@@ -266,17 +266,14 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
                       keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),
                       run=_run_record(options), **trainer_limits(limits))
     if options.resume is not None:
-        try:
-            trainer.resume(options.resume)
-        except ValueError as error:
-            message = str(error).splitlines()[0]
-            if "different stream layout" in message:
-                message = (f"--resume {options.resume}: the run's text changed since it was "
-                           "saved (its token stream differs); continue it on the same text, or "
-                           f"start a new run from its weights with --init-from {options.resume}")
-            raise CliError(message) from error
-        trainer.run = _run_record(options)
-        check_budget_left(trainer, limits)
+        def explain(line: str) -> str:
+            if "different stream layout" not in line:
+                return line
+            return (f"--resume {options.resume}: the run's text changed since it was saved (its "
+                    "token stream differs); continue it on the same text, or start a new run "
+                    f"from its weights with --init-from {options.resume}")
+
+        resume_trainer(trainer, options.resume, limits, _run_record(options), explain)
     output.info(f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
                 f"on {train_data.tokens_per_epoch:,} {options.level} tokens "
                 f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"

@@ -228,6 +228,33 @@ def continue_run(saved: dict[str, Any], given: dict[str, Any], fixed: tuple[str,
     return merged
 
 
+def absolute_path(path: Any) -> Any:
+    """A path as an absolute string for a run record (None and '-' for stdin stay as they are)."""
+    return str(Path(path).resolve()) if path is not None and str(path) != "-" else path
+
+
+def apply_run(options: Any, merged: dict[str, Any]) -> None:
+    """Set a resumed run's merged options (`continue_run`) on a command's options object."""
+    for key, value in merged.items():
+        if hasattr(options, key) and key not in ("resume", "init_from"):
+            setattr(options, key, value)
+
+
+def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
+                   record: dict[str, Any],
+                   explain: Callable[[str], str] | None = None) -> None:
+    """Restore `trainer` from the checkpoint `path`, store this run's `record` and check that
+    budget is left; a failure is one CliError (`explain` words it from the error's first line,
+    by default "--resume PATH: ...")."""
+    try:
+        trainer.resume(path)
+    except ValueError as error:
+        line = str(error).splitlines()[0]
+        raise CliError(explain(line) if explain else f"--resume {path}: {line}") from error
+    trainer.run = record
+    check_budget_left(trainer, limits)
+
+
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
     """A CliError when a resumed run has already used the budget it would continue with."""
     if limits.get("steps") is not None and trainer.step >= limits["steps"]:
