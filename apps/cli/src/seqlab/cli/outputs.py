@@ -145,14 +145,16 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
                             force: bool = False) -> Path:
     """`check_output` for a training run: the model file, and what `seqlab train` writes beside
     it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder)."""
+    from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
 
     if out.name.endswith(TRAINING_SUFFIX):
         raise CliError(f"--out {out}: names ending in {TRAINING_SUFFIX} hold training state; "
                        "give the model another name", code=EXIT_USAGE)
-    folder = out.parent / f"{out.stem}.checkpoints"
+    folder = checkpoint_dir(out)
     if folder.exists() and not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
     return check_output(out, CHECKPOINT, inputs, force=force, companions=(
-        (training_path(out), TRAINING_STATE), (out.with_suffix(".metrics.jsonl"), METRICS)))
+        (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)))

@@ -10,7 +10,7 @@ from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.training import run_trainer
+from seqlab.cli.training import checkpoint_dir, run_trainer
 
 ARCHITECTURE_KEYS = ("cell", "hidden_size", "num_layers", "embedding_dim", "bidirectional",
                      "attention", "input_feeding", "dropout", "tie_weights")
@@ -186,11 +186,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
         limits["max_epochs"] = 10
-    checkpoint_dir = options.out.parent / f"{options.out.stem}.checkpoints"
+    folder = checkpoint_dir(options.out)
     trainer = Trainer(
         model, optim.Adam(model.parameters(), lr=options.lr), train_data, valid_data,
         clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
-        checkpoint_dir=checkpoint_dir, checkpoint_every=options.checkpoint_every,
+        checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
         keep_last=options.keep_last,
         tokenizer=tokenizer_header(source_tokenizer, target_tokenizer, task), **limits)
     if options.resume is not None:
@@ -231,5 +231,5 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
             "train_loss": outcome.train_loss, "valid_loss": valid.get("loss"),
             "valid_exact_match": valid.get("exact_match"),
             "valid_token_error_rate": valid.get("token_error_rate"),
-            "best_model": str(checkpoint_dir / "best.safetensors") if valid else None,
+            "best_model": str(folder / "best.safetensors") if valid else None,
             "metrics": str(metrics_path)}
