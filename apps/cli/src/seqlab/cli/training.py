@@ -73,7 +73,7 @@ class _Display:
         self.log.add({"type": "valid", **metrics}, flush=True)
 
     def on_checkpoint(self, path: Path) -> None:
-        self.log.flush()
+        self.log.sync()  # the rows up to a resumable checkpoint are on disk with it
 
 
 def progress_total(limits: dict[str, Any], batches_per_epoch: int,
@@ -131,11 +131,11 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
             finally:
                 trainer.callbacks.remove(display)
             trainer.save(out)
-            log.flush()
             if not interrupted:  # a run that reached its limit shows a full bar
                 progress.update(task, completed=total)
     finally:
         signal.signal(signal.SIGINT, previous_handler)
+        log.close()  # the rows so far, fsynced, whatever ended the run
     kept = tidy_periodic_checkpoints(out, checkpoint_dir(out))
     if report_kept:
         output.info(kept)
