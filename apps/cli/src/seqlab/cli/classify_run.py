@@ -285,7 +285,7 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
 
 def _vectors_for(options: ClassifyOptions, tokenizer: Any) -> tuple[np.ndarray, np.ndarray]:
     """(embedding rows, their vectors) for the vocabulary words found in --vectors."""
-    from seqlab.nlp.word2vec.vectors_file import read_vectors
+    from seqlab.nlp.word2vec.vectors_file import read_vectors, vocabulary_vectors
 
     try:
         words, vectors = read_vectors(options.vectors)
@@ -294,18 +294,10 @@ def _vectors_for(options: ClassifyOptions, tokenizer: Any) -> tuple[np.ndarray, 
     if options.embedding_dim is not None and options.embedding_dim != vectors.shape[1]:
         raise CliError(f"--embedding-dim {options.embedding_dim} differs from the "
                        f"{vectors.shape[1]} dimensions of {options.vectors}; drop the option")
-    index = {word: row for row, word in enumerate(words)}
-    special = set(tokenizer.special_ids)
-    rows, found = [], []
-    for token_id in range(tokenizer.vocab_size):
-        word = tokenizer.id_to_token(token_id)
-        if token_id not in special and word in index:
-            rows.append(token_id)
-            found.append(index[word])
-    if not rows:
-        raise CliError(f"--vectors {options.vectors}: none of the vocabulary's words has a "
-                       "vector (another language, or lowercase vectors for cased text?)")
-    return np.array(rows, dtype=np.int64), vectors[found]
+    try:
+        return vocabulary_vectors(tokenizer, words, vectors)
+    except ValueError as error:
+        raise CliError(f"--vectors {options.vectors}: {error}") from error
 
 
 def _validation_report(model: Any, tokenizer: Any, labels: list[str], data: Any,

@@ -235,49 +235,13 @@ def run_forecast_training(options: ForecastOptions, output: Output) -> dict[str,
             "metrics": str(outcome.metrics_path), **report}
 
 
+
 def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
                     season: int | None = None, ar_order: int | None = None) -> dict[str, Any]:
-    """The model's MAE/RMSE/MAPE/sMAPE on the held-out tail beside the three baselines."""
-    from seqlab.seqmodels.forecasting import (
-        SeriesTransform,
-        ar_forecasts,
-        estimate_season,
-        evaluation_origins,
-        fit_ar,
-        model_forecasts,
-        persistence,
-        seasonal_naive,
-        split_index,
-    )
-    from seqlab.seqmodels.metrics import forecast_errors
+    """`seqlab.seqmodels.forecast_evaluation.forecast_report`, its ValueError as a CliError."""
+    from seqlab.seqmodels.forecast_evaluation import forecast_report as report
 
-    window, horizon = metadata["window"], metadata["horizon"]
-    season = season or metadata.get("season")
-    order = ar_order or metadata.get("ar_order") or window
-    transform = SeriesTransform.from_state_dict(metadata["transform"])
-    split = split_index(values.shape[0], metadata["test_fraction"])
-    estimated = season is None
-    if estimated:
-        season = estimate_season(values, split)
-    reach = max(window, order, season)
     try:
-        origins = evaluation_origins(values.shape[0], split, horizon, reach,
-                                     transform.first_index)
-        coefficients = fit_ar(values, split, order)
+        return report(model, metadata, values, season, ar_order)
     except ValueError as error:
-        raise CliError(str(error)) from error
-    actual = values[origins[:, None] + 1 + np.arange(horizon), 0]
-    forecasts = model_forecasts(model, transform, values, origins, window)
-    baselines: dict[str, Any] = {
-        "persistence": forecast_errors(persistence(values, origins, horizon), actual),
-        "seasonal_naive": forecast_errors(seasonal_naive(values, origins, horizon, season),
-                                          actual) | {"season": season,
-                                                     "season_estimated": estimated},
-        "ar": forecast_errors(ar_forecasts(values, origins, horizon, coefficients), actual)
-        | {"order": order},
-    }
-    return {**forecast_errors(forecasts, actual), "horizon": horizon,
-            "method": "direct", "test_values": int(values.shape[0] - split),
-            "origins": int(origins.size), "baselines": baselines,
-            "per_step_mae": np.abs(forecasts - actual).mean(axis=0).tolist(),
-            "plot": {"actual": actual[:, 0].tolist(), "forecast": forecasts[:, 0].tolist()}}
+        raise CliError(str(error).splitlines()[0]) from error

@@ -143,22 +143,17 @@ def _architecture(options: TrainOptions, saved: dict[str, Any] | None,
 
 
 def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: int):
-    from seqlab.seqmodels import TokenStreams
+    """`train_valid_streams`, a corpus too short for one batch as a CliError."""
+    from seqlab.seqmodels.data import TooFewTokensError, train_valid_streams
 
-    if tokens.size < 2 * batch_size + 2:
+    try:
+        return train_valid_streams(tokens, val_fraction, batch_size, seq_len)
+    except TooFewTokensError as error:
         raise CliError(
-            f"the corpus has {tokens.size} tokens, fewer than one batch needs "
-            f"({2 * batch_size + 2} for --batch-size {batch_size}); give more text or a "
+            f"the corpus has {error.tokens} tokens, fewer than one batch needs "
+            f"({error.needed} for --batch-size {batch_size}); give more text or a "
             "smaller --batch-size"
-        )
-    n_valid = int(tokens.size * val_fraction)
-    valid_tokens = tokens[tokens.size - n_valid:] if n_valid else tokens[:0]
-    train_tokens = tokens[: tokens.size - n_valid]
-    train = TokenStreams(train_tokens, batch_size, seq_len)
-    valid_batch = max(1, min(batch_size, valid_tokens.size // (seq_len + 1)))
-    valid = TokenStreams(valid_tokens, valid_batch, seq_len) if valid_tokens.size >= 2 * \
-        valid_batch + 2 else None
-    return train, valid
+        ) from error
 
 
 UNKNOWN_SAMPLE = 10_000_000  # tokens checked for <unk> when fine-tuning on new text

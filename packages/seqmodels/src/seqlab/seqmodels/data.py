@@ -138,3 +138,32 @@ class TokenStreams:
             raise ValueError(f"saved position {position} is out of range [0, {len(self)})")
         self.position = position
         self.epoch = int(state["epoch"])
+
+
+class TooFewTokensError(ValueError):
+    """A corpus too short for even one batch of `batch_size` streams."""
+
+    def __init__(self, tokens: int, needed: int, batch_size: int) -> None:
+        super().__init__(f"the corpus has {tokens} tokens, fewer than one batch of "
+                         f"{batch_size} streams needs ({needed})")
+        self.tokens, self.needed, self.batch_size = tokens, needed, batch_size
+
+
+def train_valid_streams(tokens: Any, val_fraction: float, batch_size: int,
+                        seq_len: int) -> tuple[TokenStreams, TokenStreams | None]:
+    """Training and validation streams: the last `val_fraction` of `tokens` is held out.
+
+    The held-out tail is laid into at most `batch_size` streams (fewer for a short tail, so
+    each stream still has a whole chunk); a tail too short for one stream gives no validation
+    data (None). Raises TooFewTokensError when `tokens` cannot fill one training batch.
+    """
+    size = len(tokens)
+    if size < 2 * batch_size + 2:
+        raise TooFewTokensError(size, 2 * batch_size + 2, batch_size)
+    n_valid = int(size * val_fraction)
+    valid_tokens = tokens[size - n_valid:] if n_valid else tokens[:0]
+    train = TokenStreams(tokens[: size - n_valid], batch_size, seq_len)
+    valid_batch = max(1, min(batch_size, len(valid_tokens) // (seq_len + 1)))
+    valid = TokenStreams(valid_tokens, valid_batch, seq_len) \
+        if len(valid_tokens) >= 2 * valid_batch + 2 else None
+    return train, valid

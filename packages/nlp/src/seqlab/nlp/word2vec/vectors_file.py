@@ -1,9 +1,13 @@
 """Read word vectors in whichever common format a file is: word2vec text (a "count dim"
-header), word2vec binary, or GloVe text (no header). gensim's reader does the parsing."""
+header), word2vec binary, or GloVe text (no header). gensim's reader does the parsing.
+`vocabulary_vectors` lines pretrained vectors up with a tokenizer's ids, for initialising an
+embedding table."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,3 +50,27 @@ def read_vectors(path: str | Path) -> tuple[list[str], np.ndarray]:
     except (ValueError, EOFError, UnicodeDecodeError, IndexError) as error:
         raise ValueError(f"{path}: cannot read word vectors ({error})") from error
     return list(vectors.index_to_key), np.asarray(vectors.vectors, dtype=np.float32)
+
+
+def vocabulary_vectors(tokenizer: Any, words: Sequence[str],
+                       vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(token ids, their vectors) for the tokenizer's non-special tokens that have a vector.
+
+    `words[i]` names row i of `vectors` (as `read_vectors` returns them; gensim keeps one row
+    per word). Ids come in increasing order. Raises ValueError when no token has a
+    vector (vectors of another language, or lowercase vectors for cased text).
+    """
+    index = {word: row for row, word in enumerate(words)}
+    special = set(tokenizer.special_ids)
+    ids, found = [], []
+    for token_id in range(tokenizer.vocab_size):
+        if token_id in special:
+            continue
+        row = index.get(tokenizer.id_to_token(token_id))
+        if row is not None:
+            ids.append(token_id)
+            found.append(row)
+    if not ids:
+        raise ValueError("none of the vocabulary's words has a vector (another language, or "
+                         "lowercase vectors for cased text?)")
+    return np.array(ids, dtype=np.int64), np.asarray(vectors)[found]
