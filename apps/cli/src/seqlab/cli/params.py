@@ -3,7 +3,8 @@
 `harden(command)` walks the whole command tree once at start-up and adds a callback to
 - every float option or argument: NaN and infinities are refused (`--lr nan`, `--k inf`), since
   no seqlab setting means anything there and a NaN slips through every `<`/`>` range check;
-- every `--seed`: negative seeds are refused (NumPy's generators cannot take them).
+- every `--seed`: negative seeds are refused (NumPy's generators cannot take them);
+- every numeric option `option_ranges` names: a value outside its range is refused in one line.
 New commands get the checks by being registered, nothing else.
 """
 
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+
+from seqlab.cli.option_ranges import Range, range_of
 
 
 def _finite(value: Any) -> Any:
@@ -48,14 +51,31 @@ def _annotation(param: Any) -> Any:
     return list[scalar] if scalar and getattr(param, "multiple", False) else scalar
 
 
-def harden(command: Any) -> Any:
-    """Add the checks above to every parameter of `command` and its subcommands; returns it."""
+def _in_range(allowed: Range, option: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        allowed.check(option, value)
+        return value
+
+    return check
+
+
+def _long_option(param: Any) -> str | None:
+    return next((name for name in getattr(param, "opts", ()) if name.startswith("--")), None)
+
+
+def harden(command: Any, path: str = "") -> Any:
+    """Add the checks above to every parameter of `command` and its subcommands (`path`:
+    the command's name below `seqlab`, as `option_ranges` keys it); returns it."""
     for param in getattr(command, "params", ()):
         annotation = _annotation(param)
         if annotation is float or annotation == list[float]:
             param.callback = _chain(_finite, param.callback)
         elif param.name == "seed" and annotation is int:
             param.callback = _chain(_non_negative_seed, param.callback)
-    for sub in getattr(command, "commands", {}).values():
-        harden(sub)
+        option = _long_option(param)
+        allowed = range_of(path, option) if option and annotation in (int, float) else None
+        if allowed is not None:
+            param.callback = _chain(_in_range(allowed, option), param.callback)
+    for name, sub in getattr(command, "commands", {}).items():
+        harden(sub, f"{path} {name}".strip())
     return command

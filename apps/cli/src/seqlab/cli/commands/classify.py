@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 
 app = typer.Typer(help="Text classification (sentiment, topic, source) with an RNN/LSTM/GRU.",
@@ -100,18 +100,6 @@ def train(
     _choice("--pooling", pooling, POOLINGS)
     _choice("--class-weights", class_weights, ("none", "balanced"))
     _choice("--monitor", monitor, tuple(MONITORS))
-    for name, value in (("--hidden", hidden), ("--layers", layers), ("--steps", steps),
-                        ("--epochs", epochs), ("--eval-every", eval_every),
-                        ("--batch-size", batch_size), ("--max-length", max_length),
-                        ("--checkpoint-every", checkpoint_every), ("--keep-last", keep_last),
-                        ("--embedding-dim", embedding_dim), ("--threads", threads),
-                        ("--vocab-size", vocab_size), ("--patience", patience)):
-        require_range(name, value, 1)
-    require_range("--dropout", dropout, 0, 1, high_open=True)
-    require_range("--lr", lr, 0, low_open=True)
-    require_range("--clip", clip, 0, low_open=True)
-    require_range("--time-budget", time_budget, 0, low_open=True)
-    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.classify_run import DEFAULTS
 

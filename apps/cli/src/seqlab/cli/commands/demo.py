@@ -9,7 +9,6 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import require_range
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -31,9 +30,6 @@ def demo(
 
     Example: seqlab demo --seconds 120 --corpus wiki
     """
-    require_range("--seconds", seconds, 0, low_open=True)
-    require_range("--length", length, 1)
-    require_range("--temperature", temperature, 0)
     if out is not None:
         check_checkpoint_output(out, force=force)
     set_threads(None)

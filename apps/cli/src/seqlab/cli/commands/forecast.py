@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 
 app = typer.Typer(help="Time-series forecasting with an RNN/LSTM/GRU, beside classic baselines.",
@@ -86,19 +86,6 @@ def train(
     from seqlab.cli.threads import set_threads
 
     _checks(cell, transform)
-    for name, value in (("--window", window), ("--horizon", horizon), ("--hidden", hidden),
-                        ("--layers", layers), ("--batch-size", batch_size), ("--steps", steps),
-                        ("--epochs", epochs), ("--eval-every", eval_every),
-                        ("--patience", patience), ("--checkpoint-every", checkpoint_every),
-                        ("--keep-last", keep_last), ("--season", season),
-                        ("--ar-order", ar_order), ("--threads", threads)):
-        require_range(name, value, 1)
-    require_range("--test-fraction", test_fraction, 0, 1, low_open=True, high_open=True)
-    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
-    require_range("--dropout", dropout, 0, 1, high_open=True)
-    require_range("--lr", lr, 0, low_open=True)
-    require_range("--clip", clip, 0, low_open=True)
-    require_range("--time-budget", time_budget, 0, low_open=True)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.forecast_run import DEFAULTS
 
@@ -206,7 +193,6 @@ def predict(
     """
     from seqlab.seqmodels.forecasting import SeriesTransform, forecast_ahead
 
-    require_range("--steps", steps, 1)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
     if data.interpolated:
@@ -249,8 +235,6 @@ def evaluate(
     """
     from seqlab.cli.forecast_run import forecast_report
 
-    require_range("--season", season, 1)
-    require_range("--ar-order", ar_order, 1)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
     report = forecast_report(model, metadata, data.values, season, ar_order)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
@@ -61,12 +61,6 @@ def generate(
     if stdin_prompt not in (None, "-"):
         raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
                        code=2)
-    require_range("--length", length, 0)
-    require_range("--temperature", temperature, 0)
-    require_range("--top-k", top_k, 1)
-    require_range("--top-p", top_p, 0, 1, low_open=True)
-    require_range("--repetition-penalty", repetition_penalty, 0, low_open=True)
-    require_range("--beam", beam, 1)
     text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
     kind, loaded = load_any(model_path)
     if kind == "ngram":

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import EXIT_USAGE, CliError, require_range
+from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
 from seqlab.cli.inspect_inputs import load_subject, read_text
 from seqlab.cli.threads import set_threads
@@ -53,11 +53,6 @@ def gradients(
 
     Example: seqlab gradients --cell all --steps 100 --exploding
     """
-    require_range("--steps", steps, 0)
-    require_range("--length", length, 2)
-    require_range("--scale", scale, 0, low_open=True)
-    require_range("--max-norm", max_norm, 0, low_open=True)
-    require_range("--lr", lr, 0, low_open=True)
     if cell is not None and cell not in CELL_CHOICES:
         raise CliError(f"--cell must be one of {', '.join(CELL_CHOICES)}, got {cell!r}",
                        code=EXIT_USAGE)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import EXIT_USAGE, CliError, require_range
+from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
 from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
 from seqlab.cli.threads import set_threads
@@ -56,8 +56,6 @@ def inspect(
         text_properties,
     )
 
-    require_range("--top", top, 1)
-    require_range("--train-steps", steps, 1)
     if gate is not None and state is not None:
         raise CliError("give --gate or --state, not both", code=EXIT_USAGE)
     if html_out is not None:

@@ -9,7 +9,7 @@ import typer
 
 from seqlab.cli import outputs
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
@@ -42,7 +42,6 @@ def train(
 
     Example: seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
     """
-    require_range("--vocab-size", vocab_size, 1)
     check_vocab_size(level, vocab_size)
     outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
     output = Output(quiet, as_json)

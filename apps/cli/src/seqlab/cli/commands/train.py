@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError, require_range
+from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -71,17 +71,6 @@ def train(
         raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
     if cell is not None and cell not in CELLS:
         raise CliError(f"--cell must be one of {', '.join(CELLS)}, got {cell!r}", code=2)
-    for name, value in (("--hidden", hidden), ("--layers", layers), ("--seq-len", seq_len),
-                        ("--batch-size", batch_size), ("--steps", steps), ("--epochs", epochs),
-                        ("--eval-every", eval_every), ("--checkpoint-every", checkpoint_every),
-                        ("--keep-last", keep_last), ("--embedding-dim", embedding_dim),
-                        ("--threads", threads), ("--vocab-size", vocab_size)):
-        require_range(name, value, 1)
-    require_range("--dropout", dropout, 0, 1, high_open=True)
-    require_range("--lr", lr, 0, low_open=True)
-    require_range("--clip", clip, 0, low_open=True)
-    require_range("--time-budget", time_budget, 0, low_open=True)
-    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         model_out = out if out is not None else Path(DEFAULTS["out"])
         check_checkpoint_output(model_out, [*(files or ()), init_from], force=force)

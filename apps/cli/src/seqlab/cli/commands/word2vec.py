@@ -11,7 +11,7 @@ import typer
 
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import StreamedSentences, corpus_lines, streamable
 from seqlab.cli.progress import make_progress, rate_text
 
@@ -85,10 +85,6 @@ def train(
     from seqlab.nlp.tokenizers import WordTokenizer
     from seqlab.nlp.word2vec import Word2Vec
 
-    for name, value in (("--dim", dim), ("--window", window), ("--epochs", epochs),
-                        ("--workers", workers), ("--min-count", min_count)):
-        require_range(name, value, 1)
-    require_range("--negative", negative, 0)
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
@@ -147,7 +143,6 @@ def similar(
 
     Example: seqlab word2vec similar vectors.txt king -man woman
     """
-    require_range("--topn", topn, 1)
     kv = load_vectors(vectors, binary)
     positive = [w for w in words if not w.startswith("-") or w == "-"]
     negative = [w[1:] for w in words if w.startswith("-") and w != "-"]
