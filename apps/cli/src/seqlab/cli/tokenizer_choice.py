@@ -1,4 +1,10 @@
-"""Build the tokenizer a `--level` names, trained on the corpus text."""
+"""Build the tokenizer a `--level` names, trained on the corpus text.
+
+`--vocab-size` caps every level: word and BPE as their own vocabularies, char by keeping the
+most frequent characters (rarer ones read as <unk>, as Keras' `TextVectorization(split=
+"character", max_tokens=N)` does). `--lowercase` applies to char and word levels; byte-level
+BPE keeps the text's bytes exactly, so it is refused there rather than silently ignored.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from seqlab.cli.errors import CliError
 
 LEVELS = ("char", "word", "bpe")
 # Ids 0..3 are <pad> <unk> <s> </s>; byte-level BPE also needs its 256 byte ids.
-SMALLEST_VOCABULARY = {"word": 5, "bpe": 4 + 256}
+SMALLEST_VOCABULARY = {"char": 5, "word": 5, "bpe": 4 + 256}
+LOWERCASE_LEVELS = ("char", "word")
 
 
 def check_vocab_size(level: str, vocab_size: int | None) -> None:
@@ -17,9 +24,16 @@ def check_vocab_size(level: str, vocab_size: int | None) -> None:
         raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
     smallest = SMALLEST_VOCABULARY.get(level)
     if vocab_size is not None and smallest is not None and vocab_size < smallest:
-        fixed = "4 special tokens" if level == "word" else "4 special tokens and 256 bytes"
+        fixed = "4 special tokens and 256 bytes" if level == "bpe" else "4 special tokens"
         raise CliError(f"--vocab-size {vocab_size} is too small for a {level} tokenizer: it needs "
                        f"at least {smallest} ({fixed}, plus what it learns)", code=2)
+
+
+def check_lowercase(level: str, lowercase: bool | None) -> None:
+    """A CliError when --lowercase is asked of a level that cannot lowercase (bpe)."""
+    if lowercase and level not in LOWERCASE_LEVELS:
+        raise CliError(f"--lowercase applies to --level {' or '.join(LOWERCASE_LEVELS)}; "
+                       f"{level} keeps the text's bytes exactly: drop --lowercase", code=2)
 
 
 def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | None = None,
@@ -29,8 +43,10 @@ def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | Non
     from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
     check_vocab_size(level, vocab_size)
+    check_lowercase(level, lowercase)
     if level == "char":
-        return CharTokenizer.train(text)
+        return CharTokenizer.train(text, min_count=min_count, max_size=vocab_size,
+                                   lowercase=lowercase)
     if level == "word":
         return WordTokenizer.train(text, min_count=min_count, max_size=vocab_size,
                                    lowercase=lowercase)

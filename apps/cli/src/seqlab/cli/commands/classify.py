@@ -10,6 +10,7 @@ import typer
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.tokenizer_choice import check_lowercase
 
 app = typer.Typer(help="Text classification (sentiment, topic, source) with an RNN/LSTM/GRU.",
                   no_args_is_help=True)
@@ -35,10 +36,11 @@ def train(
     text_column: str = typer.Option(None, "--text-column", help="Default 'text'."),
     level: str = typer.Option(None, "--level", help="char, word or bpe (default word)."),
     lowercase: bool = typer.Option(None, "--lowercase/--keep-case",
-                                   help="Lowercase words (word level; default keep case)."),
+                                   help="Lowercase the text (word and char levels; default keep "
+                                   "case)."),
     vocab_size: int = typer.Option(None, "--vocab-size",
-                                   help="word/bpe vocabulary size (default 5000 words, 1000 "
-                                   "BPE)."),
+                                   help="Vocabulary size (default 5000 words, 1000 BPE, "
+                                   "every character; char: the most frequent N)."),
     max_length: int = typer.Option(None, "--max-length",
                                    help="Tokens kept per text (default 200)."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default gru)."),
@@ -100,6 +102,7 @@ def train(
     _choice("--pooling", pooling, POOLINGS)
     _choice("--class-weights", class_weights, ("none", "balanced"))
     _choice("--monitor", monitor, tuple(MONITORS))
+    check_lowercase(level or "word", lowercase)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.classify_run import DEFAULTS
 

@@ -31,8 +31,11 @@ def train(
     files: list[Path] = typer.Argument(None, help="Text files or folders ('-' for stdin)."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the tokenizer JSON."),
     level: str = typer.Option("bpe", "--level", help="char, word or bpe."),
-    vocab_size: int = typer.Option(1000, "--vocab-size", help="Target size (word and bpe)."),
-    min_count: int = typer.Option(1, "--min-count", help="Word level: drop rarer words."),
+    vocab_size: int = typer.Option(None, "--vocab-size", help="Target size (default 1000 for "
+                                   "word and bpe; char: every character seen, or the most "
+                                   "frequent N)."),
+    min_count: int = typer.Option(1, "--min-count",
+                                  help="Word and char levels: drop rarer tokens."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -51,6 +54,8 @@ def train(
         source = text.description
     else:
         text, source = corpus_text(files, corpus)
+    if vocab_size is None and level != "char":
+        vocab_size = 1000
     tokenizer = train_tokenizer(level, text, vocab_size, min_count)
     tokenizer.save(out)
     output.result({"path": str(out), "level": level, "vocab_size": tokenizer.vocab_size,

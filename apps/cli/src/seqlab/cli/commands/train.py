@@ -25,7 +25,8 @@ def train(
                              "model.safetensors; with --resume, the run's own file."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus: lee, wiki, polarity."),
     level: str = typer.Option(None, "--level", help="char, word or bpe (default char)."),
-    vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
+    vocab_size: int = typer.Option(None, "--vocab-size", help="Vocabulary size; for char, "
+                                  "the most frequent characters (the rest read as <unk>)."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
     layers: int = typer.Option(None, "--layers", help="Stacked layers (default 2)."),

@@ -1,4 +1,6 @@
-"""Character tokenizer: one id per Unicode code point (or per UTF-8 byte in byte mode)."""
+"""Character tokenizer: one id per Unicode code point (or per UTF-8 byte in byte mode),
+optionally after Unicode normalization and lowercasing (as Keras' `TextVectorization` with
+`split="character"` lowercases by default)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,12 @@ REPLACEMENT_CHARACTER = "\ufffd"
 _N_SPECIAL = len(SPECIAL_TOKENS)
 
 
+def _prepared(text: str, normalize: str | None, lowercase: bool) -> str:
+    """The text as the alphabet sees it: normalized, then lowercased if asked."""
+    text = unicodedata.normalize(normalize, text) if normalize else text
+    return text.lower() if lowercase else text
+
+
 class CharTokenizer(Tokenizer):
     """Code-point tokenizer with a trained alphabet, or a fixed 256-byte alphabet in byte mode."""
 
@@ -27,14 +35,17 @@ class CharTokenizer(Tokenizer):
         alphabet: Iterable[str] = (),
         normalize: str | None = None,
         byte_level: bool = False,
+        lowercase: bool = False,
     ) -> None:
-        """Build from an alphabet (single characters); byte_level=True ignores it and uses bytes."""
+        """Build from an alphabet (single characters); byte_level=True ignores it and uses bytes.
+        With `lowercase`, text is lowercased (after `normalize`) before it is looked up."""
         if normalize is not None and normalize not in NORMALIZATION_FORMS:
             raise ValueError(
                 f"normalize must be None or one of {NORMALIZATION_FORMS}, got {normalize!r}"
             )
         self.normalize = normalize
         self.byte_level = byte_level
+        self.lowercase = lowercase
         if byte_level:
             self._alphabet: list[str] = []
             self._codes = np.arange(256, dtype=np.int64)
@@ -55,27 +66,25 @@ class CharTokenizer(Tokenizer):
         min_count: int = 1,
         max_size: int | None = None,
         byte_level: bool = False,
+        lowercase: bool = False,
     ) -> CharTokenizer:
         """Build the alphabet from a corpus: characters seen >= min_count times, at most
-        max_size ids in all (specials included), most frequent kept."""
+        max_size ids in all (specials included), most frequent kept; rarer characters read
+        as <unk>. With `lowercase`, the corpus (and later text) is lowercased first."""
         if byte_level:
-            return cls(normalize=normalize, byte_level=True)
+            return cls(normalize=normalize, byte_level=True, lowercase=lowercase)
         if min_count < 1:
             raise ValueError(f"min_count must be >= 1, got {min_count}")
         counts: Counter = Counter()
         for text in as_text_iterable(texts):
-            counts.update(cls._normalized(text, normalize))
+            counts.update(_prepared(text, normalize, lowercase))
         kept = [c for c, n in counts.items() if n >= min_count]
         kept.sort(key=lambda c: (-counts[c], c))  # most frequent first, ties by character
         if max_size is not None:
             if max_size < _N_SPECIAL:
                 raise ValueError(f"max_size must be >= {_N_SPECIAL} (the specials), got {max_size}")
             kept = kept[: max_size - _N_SPECIAL]
-        return cls(kept, normalize=normalize)
-
-    @staticmethod
-    def _normalized(text: str, normalize: str | None) -> str:
-        return unicodedata.normalize(normalize, text) if normalize else text
+        return cls(kept, normalize=normalize, lowercase=lowercase)
 
     @property
     def vocab_size(self) -> int:
@@ -113,7 +122,7 @@ class CharTokenizer(Tokenizer):
 
     def encode_array(self, text: str) -> np.ndarray:
         """Ids as an int64 array, vectorised: characters outside the alphabet become <unk>."""
-        text = self._normalized(text, self.normalize)
+        text = _prepared(text, self.normalize, self.lowercase)
         if self.byte_level:
             return (
                 np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8).astype(
@@ -172,6 +181,7 @@ class CharTokenizer(Tokenizer):
         return {
             "normalize": self.normalize,
             "byte_level": self.byte_level,
+            "lowercase": self.lowercase,
             "alphabet": self._alphabet,
         }
 
@@ -181,4 +191,5 @@ class CharTokenizer(Tokenizer):
             data.get("alphabet", []),
             normalize=data.get("normalize"),
             byte_level=bool(data.get("byte_level", False)),
+            lowercase=bool(data.get("lowercase", False)),
         )
