@@ -22,6 +22,7 @@ from seqlab.cli.training import (
     load_resumable,
     progress_total,
     require_kind,
+    require_validation_for_patience,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -238,6 +239,8 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
                                 options.batch_size, seed=options.seed)
     valid_data = ExampleBatches((ids[valid_rows], lengths[valid_rows], label_ids[valid_rows]),
                                 256, shuffle=False) if len(valid_rows) else None
+    require_validation_for_patience(options.patience, valid_data, "texts",
+                                    options.val_fraction)
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
@@ -249,7 +252,7 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=options.lr)
     trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
                       eval_every=eval_every if valid_data is not None else None,
-                      patience=options.patience if valid_data is not None else None,
+                      patience=options.patience,
                       monitor=options.monitor, mode=MONITORS[options.monitor],
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
                       keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),

@@ -22,6 +22,7 @@ from seqlab.cli.training import (
     load_resumable,
     progress_total,
     require_kind,
+    require_validation_for_patience,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -190,6 +191,8 @@ def run_forecast_training(options: ForecastOptions, output: Output) -> dict[str,
                                 seed=options.seed)
     valid_data = ExampleBatches((inputs[cut:], targets[cut:]), 1024, shuffle=False) \
         if valid_count else None
+    require_validation_for_patience(options.patience, valid_data, "windows",
+                                    options.val_fraction)
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
@@ -209,7 +212,7 @@ def run_forecast_training(options: ForecastOptions, output: Output) -> dict[str,
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=options.lr), train_data,
                       valid_data, clip_norm=options.clip,
                       eval_every=(options.eval_every or len(train_data)) if valid_data else None,
-                      patience=options.patience if valid_data else None,
+                      patience=options.patience,
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
                       keep_last=options.keep_last, metadata=metadata, run=_record(options),
                       **trainer_limits(limits))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.cli.console import Output
-from seqlab.cli.errors import EXIT_INTERRUPTED, CliError, require_file
+from seqlab.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, require_file
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
@@ -253,6 +253,16 @@ def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
         raise CliError(explain(line) if explain else f"--resume {path}: {line}") from error
     trainer.run = record
     check_budget_left(trainer, limits)
+
+
+def require_validation_for_patience(patience: int | None, valid_data: Any, what: str,
+                                    val_fraction: float) -> None:
+    """A CliError when --patience is given but the run holds out nothing to validate on
+    (early stopping watches validation results; it is never dropped silently)."""
+    if patience is not None and valid_data is None:
+        raise CliError(f"--patience {patience} stops on validation results, but --val-fraction "
+                       f"{val_fraction:g} holds out no {what}; raise --val-fraction or drop "
+                       "--patience", code=EXIT_USAGE)
 
 
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
