@@ -16,6 +16,7 @@ from seqlab.cli.errors import CliError
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
+    check_resumed_output,
     checkpoint_dir,
     continue_run,
     load_initial,
@@ -154,8 +155,10 @@ def _resolve(options: ClassifyOptions) -> Any:
     return source
 
 
-def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str, Any]:
-    """Train (continue, fine-tune) a classifier; returns the result JSON."""
+def run_classify_training(options: ClassifyOptions, output: Output, *,
+                          force: bool = False) -> dict[str, Any]:
+    """Train (continue, fine-tune) a classifier; returns the result JSON (`force`: the
+    command's --force, for the file a resumed run writes when given no --out)."""
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import train_tokenizer
     from seqlab.nlp.classification import (
@@ -168,7 +171,12 @@ def run_classify_training(options: ClassifyOptions, output: Output) -> dict[str,
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels import ExampleBatches, SequenceClassifier, Trainer
 
+    out_given = options.out
     source = _resolve(options)
+    if options.resume is not None and out_given is None:
+        inputs = [*(options.data or ()), options.vectors]
+        check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
+                             force=force)
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")

@@ -16,6 +16,7 @@ from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
+    check_resumed_output,
     checkpoint_dir,
     continue_run,
     load_initial,
@@ -145,13 +146,19 @@ def _resolve(options: ForecastOptions) -> Any:
     return source
 
 
-def run_forecast_training(options: ForecastOptions, output: Output) -> dict[str, Any]:
-    """Train (continue, fine-tune) a forecaster; returns the result JSON."""
+def run_forecast_training(options: ForecastOptions, output: Output, *,
+                          force: bool = False) -> dict[str, Any]:
+    """Train (continue, fine-tune) a forecaster; returns the result JSON (`force`: the
+    command's --force, for the file a resumed run writes when given no --out)."""
     from seqlab.autograd import optim
     from seqlab.seqmodels import ExampleBatches, SequenceRegressor, Trainer
     from seqlab.seqmodels.forecasting import SeriesTransform, split_index, training_windows
 
+    out_given = options.out
     source = _resolve(options)
+    if options.resume is not None and out_given is None:
+        series = [Path(options.series_file)] if options.series_file else []
+        check_resumed_output(Path(options.out), series, force=force)
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")

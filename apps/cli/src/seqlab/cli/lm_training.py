@@ -14,6 +14,7 @@ from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.training import (
+    check_resumed_output,
     checkpoint_dir,
     continue_run,
     load_initial,
@@ -189,8 +190,9 @@ def resume_command(out: Path) -> str:
     return f"seqlab train --resume {shlex.quote(str(out))}"
 
 
-def run_training(options: TrainOptions, output: Output) -> TrainSummary:
-    """Train, continue (--resume) or fine-tune (--init-from) a language model."""
+def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
+    """Train, continue (--resume) or fine-tune (--init-from) a language model (`force`: the
+    command's --force, for the file a resumed run writes when given no --out)."""
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import train_tokenizer
     from seqlab.nlp.tokenizers import Tokenizer
@@ -200,6 +202,7 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
         raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
                        "model's weights), not both", code=2)
     source_checkpoint = saved_config = saved_tokenizer = None
+    out_given = options.out
     flag = ""
     if options.resume is not None:
         flag = "--resume"
@@ -209,6 +212,8 @@ def run_training(options: TrainOptions, output: Output) -> TrainSummary:
             _apply(options, continue_run(run, _given(options), FIXED, options.resume))
         if options.out is None:
             options.out = Path(options.resume)
+        if out_given is None:
+            check_resumed_output(options.out, options.files or (), force=force)
     elif options.init_from is not None:
         flag = "--init-from"
         source_checkpoint = load_initial(options.init_from)

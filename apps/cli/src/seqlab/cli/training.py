@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,6 +253,15 @@ def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
         raise CliError(explain(line) if explain else f"--resume {path}: {line}") from error
     trainer.run = record
     check_budget_left(trainer, limits)
+
+
+def check_resumed_output(out: Path, inputs: Iterable[Path | None], *, force: bool) -> None:
+    """The output guard for a resumed run given no --out: it writes the --out its run recorded
+    (or the checkpoint it resumes), which may since have become someone else's file. The run's
+    own files (model, training state, metrics log) pass, as for any --out."""
+    from seqlab.cli.outputs import check_checkpoint_output
+
+    check_checkpoint_output(out, inputs, force=force)
 
 
 def require_validation_for_patience(patience: int | None, valid_data: Any, what: str,

@@ -121,7 +121,7 @@ def train(
         patience=patience, monitor=monitor, class_weights=class_weights,
         vectors=str(vectors) if vectors else None, freeze_vectors=freeze_vectors, seed=seed,
         resume=str(resume) if resume else None, init_from=str(init_from) if init_from else None)
-    result = run_classify_training(options, output)
+    result = run_classify_training(options, output, force=force)
     validation = result.get("validation")
     human = f"Saved {result['model']} after {result['steps']} steps ({result['stop_reason']})"
     if validation:

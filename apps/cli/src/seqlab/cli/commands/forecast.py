@@ -104,7 +104,7 @@ def train(
         checkpoint_every=checkpoint_every, keep_last=keep_last, season=season,
         ar_order=ar_order, seed=seed, resume=str(resume) if resume else None,
         init_from=str(init_from) if init_from else None)
-    result = run_forecast_training(options, output)
+    result = run_forecast_training(options, output, force=force)
     plot = result.pop("plot")
     if output.show_progress:
         _draw(result, plot)

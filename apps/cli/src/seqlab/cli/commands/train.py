@@ -86,7 +86,7 @@ def train(
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed,
     )
-    summary = run_training(options, output)
+    summary = run_training(options, output, force=force)
     valid = summary.valid or {}
     output.result(
         {"model": str(summary.model_path), "steps": summary.steps,
