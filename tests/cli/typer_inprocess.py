@@ -7,10 +7,13 @@ run as real subprocesses: they set the process's thread count."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from unittest import mock
 
+import typer
+import typer.testing
 from typer.testing import CliRunner
 
-_registered = False
+_command = None  # the command tree as `seqlab.cli.app.main` builds it, made once
 
 
 @dataclass
@@ -25,14 +28,18 @@ class Outcome:
 
 def invoke(*args: str, input: str | None = None) -> Outcome:
     """`seqlab ARGS...` in process: its exit code and error message or output."""
-    global _registered
+    global _command
     from seqlab.cli import app as cli_app
     from seqlab.cli.errors import CliError
+    from seqlab.cli.params import harden
 
-    if not _registered:
+    if _command is None:
         cli_app._register()
-        _registered = True
-    result = CliRunner().invoke(cli_app.app, list(args), input=input)
+        _command = harden(typer.main.get_command(cli_app.app))
+    # the runner builds a fresh command tree from the Typer app; use the one `main` runs,
+    # with `params.harden`'s checks (option ranges, finite floats, seeds)
+    with mock.patch.object(typer.testing, "_get_command", lambda app: _command):
+        result = CliRunner().invoke(cli_app.app, list(args), input=input)
     error = result.exception
     if isinstance(error, CliError):
         return Outcome(error.code, str(error))
