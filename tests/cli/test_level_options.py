@@ -46,3 +46,18 @@ def test_classify_lowercase_at_char_level_and_refused_for_bpe(tmp_path):
     refused = invoke("classify", "train", data, "--level", "bpe", "--lowercase",
                      "--out", tmp_path / "bpe.safetensors")
     assert_one_line_failure(refused, "--lowercase", "bpe", code=2)
+    cased = invoke("classify", "train", data, "--init-from", out, "--keep-case",
+                   "--out", tmp_path / "tuned.safetensors")
+    assert_one_line_failure(cased, "lowercases", "--keep-case", code=2)
+
+
+def test_fine_tuning_refuses_tokenizer_options_it_would_ignore(tmp_path, trained_model,
+                                                               corpus_file):
+    info = json.loads(invoke("info", trained_model, "--json").stdout)
+    out = tmp_path / "tuned.safetensors"
+    other = invoke("train", corpus_file, "--init-from", trained_model, "--vocab-size",
+                   str(info["vocab_size"] + 3), "--out", out, *TINY)
+    assert_one_line_failure(other, "--vocab-size", str(info["vocab_size"]), code=2)
+    same = invoke("train", corpus_file, "--init-from", trained_model, "--vocab-size",
+                  str(info["vocab_size"]), "--steps", "1", "--out", out, *TINY)
+    assert same.returncode == 0, same.stderr

@@ -160,7 +160,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     """Train (continue, fine-tune) a classifier; returns the result JSON (`force`: the
     command's --force, for the file a resumed run writes when given no --out)."""
     from seqlab.autograd import optim
-    from seqlab.cli.tokenizer_choice import train_tokenizer
+    from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.classification import (
         EmptyTextError,
         balanced_class_weights,
@@ -171,8 +171,8 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels import ExampleBatches, SequenceClassifier, Trainer
 
-    out_given = options.out
-    source = _resolve(options)
+    out_given, lowercase_given = options.out, options.lowercase
+    source = _resolve(options)  # fills defaults: what was given is kept above
     if options.resume is not None and out_given is None:
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
@@ -204,6 +204,9 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         raise CliError(str(error)) from error
     train_texts = [data.texts[i] for i in train_rows]
     if source is not None:
+        if options.init_from is not None:
+            check_kept_tokenizer(source.tokenizer, options.vocab_size, lowercase_given,
+                                 f"--init-from {options.init_from}")
         tokenizer = Tokenizer.from_dict(source.tokenizer)
     else:
         output.info(f"Building a {options.level} vocabulary from {len(train_texts):,} "

@@ -194,7 +194,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     """Train, continue (--resume) or fine-tune (--init-from) a language model (`force`: the
     command's --force, for the file a resumed run writes when given no --out)."""
     from seqlab.autograd import optim
-    from seqlab.cli.tokenizer_choice import train_tokenizer
+    from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels import LanguageModel, Trainer
 
@@ -234,6 +234,9 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                        "the model you start from stays as it is")
     text, source = _corpus(options)
     if saved_tokenizer is not None:
+        if options.init_from is not None:
+            check_kept_tokenizer(saved_tokenizer, options.vocab_size, None,
+                                 f"--init-from {options.init_from}")
         tokenizer = Tokenizer.from_dict(saved_tokenizer)
     else:
         output.info(f"Building a {options.level} vocabulary from {source}...")

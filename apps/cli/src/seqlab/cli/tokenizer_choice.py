@@ -36,6 +36,24 @@ def check_lowercase(level: str, lowercase: bool | None) -> None:
                        f"{level} keeps the text's bytes exactly: drop --lowercase", code=2)
 
 
+def check_kept_tokenizer(saved: dict, vocab_size: int | None, lowercase: bool | None,
+                         where: str) -> None:
+    """A CliError when --vocab-size or --lowercase/--keep-case ask for another tokenizer than
+    the saved one a fine-tuned model keeps (they would otherwise be ignored silently)."""
+    from seqlab.nlp.tokenizers import Tokenizer
+
+    size = Tokenizer.from_dict(saved).vocab_size
+    if vocab_size is not None and vocab_size != size:
+        raise CliError(f"{where}: the model's vocabulary has {size} tokens, not --vocab-size "
+                       f"{vocab_size}; drop --vocab-size (a fine-tuned model keeps its "
+                       "tokenizer)", code=2)
+    folds = bool(saved.get("lowercase", False))
+    if lowercase is not None and lowercase != folds:
+        raise CliError(f"{where}: the model's tokenizer {'lowercases' if folds else 'keeps case'}"
+                       f"; drop {'--lowercase' if lowercase else '--keep-case'} (a fine-tuned "
+                       "model keeps its tokenizer)", code=2)
+
+
 def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | None = None,
                     min_count: int = 1, lowercase: bool = False):
     """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text` (a str, or streamed
