@@ -31,6 +31,8 @@ class Seq2SeqOptions:
     architecture: dict[str, Any] = field(default_factory=dict)
     batch_size: int = 64
     lr: float = 2e-3
+    lr_schedule: str = "cosine"  # constant, linear or cosine decay to the run's end
+    warmup_steps: int = 200
     clip: float = 5.0
     steps: int | None = None
     epochs: int | None = None
@@ -187,8 +189,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
     if all(value is None for value in limits.values()):
         limits["max_epochs"] = 10
     folder = checkpoint_dir(options.out)
+    optimizer = optim.Adam(model.parameters(), lr=options.lr)
+    scheduler = optim.lr_scheduler.RunDecayLR(optimizer, options.lr_schedule,
+                                              warmup_steps=options.warmup_steps)
     trainer = Trainer(
-        model, optim.Adam(model.parameters(), lr=options.lr), train_data, valid_data,
+        model, optimizer, train_data, valid_data, scheduler=scheduler,
         clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
         checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
         keep_last=options.keep_last,

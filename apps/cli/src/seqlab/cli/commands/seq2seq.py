@@ -52,7 +52,12 @@ def train(
     tie_weights: bool = typer.Option(None, "--tie-weights/--no-tie-weights",
                                      help="Share target embedding and output weights."),
     batch_size: int = typer.Option(64, "--batch-size"),
-    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate."),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate (the peak, after warm-up)."),
+    lr_schedule: str = typer.Option("cosine", "--lr-schedule",
+                                    help="constant, linear or cosine: the decay to zero at the "
+                                    "run's end (--steps, --epochs or --time-budget)."),
+    warmup_steps: int = typer.Option(200, "--warmup-steps",
+                                     help="Steps of linear warm-up to --lr (0: none)."),
     clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping."),
     steps: int = typer.Option(None, "--steps"),
     epochs: int = typer.Option(None, "--epochs", help="(default 10 when no limit is given)"),
@@ -83,6 +88,8 @@ def train(
     _check_choice("--target-level", target_level, LEVELS)
     _check_choice("--cell", cell, CELLS)
     _check_choice("--attention", attention, ("dot", "general", "additive"))
+    _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
+    require_range("--warmup-steps", warmup_steps, 0)
     for name, value in (("--hidden", hidden), ("--layers", layers), ("--batch-size", batch_size),
                         ("--steps", steps), ("--epochs", epochs), ("--eval-every", eval_every),
                         ("--checkpoint-every", checkpoint_every), ("--keep-last", keep_last),
@@ -105,7 +112,8 @@ def train(
     options = Seq2SeqOptions(
         pairs=pairs or None, out=out, source_level=source_level, target_level=target_level,
         vocab_size=vocab_size, architecture=architecture, batch_size=batch_size, lr=lr,
-        clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
+        lr_schedule=lr_schedule, warmup_steps=warmup_steps, clip=clip, steps=steps,
+        epochs=epochs, time_budget=time_budget,
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, seed=seed, argv=sys.argv[1:])
     output = Output(quiet, as_json)
