@@ -29,6 +29,9 @@ ARCHITECTURE_KEYS = ("cell", "hidden_size", "num_layers", "embedding_dim", "bidi
 DEFAULTS = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim": None,
             "bidirectional": True, "attention": "general", "input_feeding": False,
             "dropout": 0.2, "tie_weights": False}
+# the embedded G2P default's recipe for an hour on 2 cores: one layer each side trains about
+# twice the steps of two in the same time, which wins at this budget (BENCHMARKS.md, issue 13)
+G2P_DEFAULTS = {"num_layers": 1}
 
 
 RUN_DEFAULTS = {"batch_size": 64, "lr": 2e-3, "lr_schedule": "cosine", "warmup_steps": 200,
@@ -157,6 +160,8 @@ def _architecture(options: Seq2SeqOptions, saved: dict[str, Any] | None) -> dict
     """The model's architecture: the options over the defaults, or a resumed / initial model's
     (an option that differs from it is a CliError)."""
     base = dict(DEFAULTS)
+    if not options.pairs:
+        base.update(G2P_DEFAULTS)
     if saved:
         flag = "--resume" if options.resume is not None else "--init-from"
         path = options.resume if options.resume is not None else options.init_from

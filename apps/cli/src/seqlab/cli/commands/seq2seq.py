@@ -40,7 +40,8 @@ def train(
     vocab_size: int = typer.Option(None, "--vocab-size", help="word/bpe vocabulary size."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
-    layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2)."),
+    layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2; 1 "
+                               "for the embedded G2P default)."),
     embedding_dim: int = typer.Option(None, "--embedding-dim"),
     bidirectional: bool = typer.Option(None, "--bidirectional/--unidirectional",
                                        help="Encoder direction (default bidirectional)."),
