@@ -69,6 +69,7 @@ def test_eval_json(reverse_model, reverse_tsv, tmp_path):
     done = run("seq2seq", "eval", str(reverse_model), str(some), "--json")
     assert done.returncode == 0, done.stderr
     scores = json.loads(done.stdout)
+    assert scores["beam"] == 5  # the default: beam search scores at least as well as greedy
     assert scores["exact_match"] > 0.95 and scores["token_error_rate"] < 0.02
     assert 0 < scores["bleu"] <= 100
     # several references: the closest one counts

@@ -113,8 +113,8 @@ def test_init_from_fine_tunes_on_other_pairs_with_new_options(pairs, tmp_path):
     assert header.tokenizer == load_checkpoint(base, training=False).tokenizer
     record = load_checkpoint(tuned).training.run
     assert record["init_from"] == str(base.resolve()) and record["batch_size"] == 8
-    moved = invoke("seq2seq", "train", other, "--init-from", base, "--out", tmp_path / "x.safetensors",
-                   "--steps", "1", "--hidden", "32")
+    moved = invoke("seq2seq", "train", other, "--init-from", base, "--out",
+                   tmp_path / "x.safetensors", "--steps", "1", "--hidden", "32")
     assert moved.returncode == 1 and "hidden_size" in moved.stderr
     same = invoke("seq2seq", "train", other, "--init-from", base, "--out", base, "--steps", "1")
     assert same.returncode != 0 and "Traceback" not in same.stderr

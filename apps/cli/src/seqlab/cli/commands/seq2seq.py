@@ -236,7 +236,8 @@ def evaluate(
     pairs: list[Path] = typer.Argument(None, metavar="[PAIRS...]",
                                        help="TSV files of source<TAB>reference lines. None: "
                                        "the embedded G2P default's held-out words."),
-    beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
+    beam: int = typer.Option(5, "--beam", help="Beam width (default 5: about 1 point of WER "
+                             "better than greedy on G2P; 1: greedy, faster)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -271,11 +272,13 @@ def evaluate(
                                word_level=target_tokenizer.type_name == "word")
     else:
         scores = g2p_scores(hypotheses, tokenized)
+    scores["beam"] = beam
     if translator.unknown_tokens:
         Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
                       "(read as <unk>)")
-    human = (f"{len(sources)} sources: exact match {100 * scores['exact_match']:.2f}%, token "
-             f"error rate {100 * scores['token_error_rate']:.2f}%")
+    human = (f"{len(sources)} sources (beam {beam}): exact match "
+             f"{100 * scores['exact_match']:.2f}%, token error rate "
+             f"{100 * scores['token_error_rate']:.2f}%")
     if "bleu" in scores:
         human += f", BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}"
     if "wer" in scores:
