@@ -223,3 +223,35 @@ def test_module_exports_and_works_with_adam():
     scheduler.step()
     assert optimizer.param_groups[0]["lr"] == 0.05
     assert isinstance(scheduler, lr_scheduler.LRScheduler)
+
+
+@pytest.mark.parametrize("shape", ["constant", "linear", "cosine"])
+def test_run_decay_follows_its_closed_form_against_the_run_fraction(shape):
+    warmup, final, total = 3, 0.1, 10
+    scheduler = lr_scheduler.RunDecayLR(make_optimizer(), shape, warmup_steps=warmup,
+                                        final_factor=final)
+    decays = {"constant": lambda p: 1.0, "linear": lambda p: 1 - (1 - final) * p,
+              "cosine": lambda p: final + (1 - final) * (1 + math.cos(math.pi * p)) / 2}
+    lrs = [scheduler.get_last_lr()]
+    for step in range(1, total + 1):
+        scheduler.optimizer.step()
+        scheduler.step(step / total)
+        lrs.append(scheduler.get_last_lr())
+    expected = closed_form(lambda base, k: base * min(1, (k + 1) / warmup)
+                           * decays[shape](k / total), total)
+    np.testing.assert_allclose(np.array(lrs), expected, rtol=1e-12)
+    if shape != "constant":
+        np.testing.assert_allclose(lrs[-1], [final * base for base in BASE_LRS], rtol=1e-12)
+
+
+def test_run_decay_keeps_its_progress_through_state_dict_and_checks_its_settings():
+    scheduler = lr_scheduler.RunDecayLR(make_optimizer(), "linear")
+    scheduler.step(0.5)
+    state = json.loads(json.dumps(scheduler.state_dict()))
+    restored = lr_scheduler.RunDecayLR(make_optimizer(), "linear")
+    restored.load_state_dict(state)
+    restored.step()  # no progress given: the last one holds
+    assert restored.get_last_lr() == pytest.approx([0.5 * base for base in BASE_LRS])
+    for kwargs in ({"shape": "step"}, {"warmup_steps": -1}, {"final_factor": 1.5}):
+        with pytest.raises(ValueError):
+            lr_scheduler.RunDecayLR(make_optimizer(), **kwargs)

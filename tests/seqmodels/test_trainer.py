@@ -213,3 +213,31 @@ def test_bad_settings_are_clear_errors():
     with pytest.raises(ValueError, match="at least one limit"):
         Trainer(model, optimizer, data).fit()
     assert loss_metrics(math.log(2))["bits_per_token"] == pytest.approx(1.0)
+
+
+def test_a_run_decay_schedule_reaches_its_floor_at_the_step_or_epoch_limit():
+    from seqlab.autograd.optim.lr_scheduler import RunDecayLR
+
+    data = TokenStreams(corpus(), batch_size=4, seq_len=10)
+    for limits, total in (({"max_steps": 8}, 8), ({"max_epochs": 2}, 2 * len(data))):
+        model = make_model()
+        optimizer = SGD(model.parameters(), lr=0.1)
+        recorder = Recorder()
+        trainer = Trainer(model, optimizer, TokenStreams(corpus(), batch_size=4, seq_len=10),
+                          scheduler=RunDecayLR(optimizer, "linear", final_factor=0.2),
+                          callbacks=[recorder], **limits)
+        trainer.fit()
+        # step k (0-based) uses the rate set after k updates: 0.1 * (1 - 0.8 k / total)
+        expected = [0.1 * (1 - 0.8 * k / total) for k in range(total)]
+        assert [m["lr"] for m in recorder.steps] == pytest.approx(expected)
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(0.02)
+        assert trainer.progress() == 1.0
+
+
+def test_progress_follows_the_time_budget():
+    model = make_model()
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1),
+                      TokenStreams(corpus(), batch_size=4, seq_len=10), time_budget=100.0)
+    assert trainer.progress() == 0.0
+    trainer.elapsed = 25.0
+    assert trainer.progress() == pytest.approx(0.25)

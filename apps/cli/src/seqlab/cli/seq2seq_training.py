@@ -4,44 +4,113 @@ with a live progress display, save checkpoints, stop cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.training import checkpoint_dir, run_trainer
+from seqlab.cli.training import (
+    absolute_path,
+    apply_run,
+    checkpoint_dir,
+    continue_run,
+    load_initial,
+    load_resumable,
+    progress_total,
+    require_kind,
+    resume_trainer,
+    run_trainer,
+    trainer_limits,
+)
 
 ARCHITECTURE_KEYS = ("cell", "hidden_size", "num_layers", "embedding_dim", "bidirectional",
                      "attention", "input_feeding", "dropout", "tie_weights")
 DEFAULTS = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim": None,
             "bidirectional": True, "attention": "general", "input_feeding": False,
             "dropout": 0.2, "tie_weights": False}
+# the embedded G2P default's recipe for an hour on 2 cores: one layer each side trains about
+# twice the steps of two in the same time, which wins at this budget (BENCHMARKS.md, issue 13)
+G2P_DEFAULTS = {"num_layers": 1}
+
+
+RUN_DEFAULTS = {"batch_size": 64, "lr": 2e-3, "lr_schedule": "cosine", "warmup_steps": 200,
+                "clip": 5.0, "val_fraction": 0.1, "eval_every": 500, "checkpoint_every": 1000,
+                "keep_last": 3, "seed": 0}
+# what a resumed run may not change: its data and batching (the saved data position depends on
+# them) and its learning-rate schedule (restored with the optimizer)
+FIXED = ("files", "source_level", "target_level", "vocab_size", "batch_size", "val_fraction",
+         "seed", "lr", "lr_schedule", "warmup_steps")
 
 
 @dataclass
 class Seq2SeqOptions:
-    """Everything a run needs (None: the default, or the resumed model's)."""
+    """Everything a run needs (None: the default, the resumed run's, or the model's)."""
 
     pairs: list[Path] | None  # None: the embedded G2P default (CMUdict)
-    out: Path
+    out: Path | None
     source_level: str | None = None
     target_level: str | None = None
     vocab_size: int | None = None
     architecture: dict[str, Any] = field(default_factory=dict)
-    batch_size: int = 64
-    lr: float = 2e-3
-    clip: float = 5.0
+    batch_size: int | None = None
+    lr: float | None = None
+    lr_schedule: str | None = None  # constant, linear or cosine decay to the run's end
+    warmup_steps: int | None = None
+    clip: float | None = None
     steps: int | None = None
     epochs: int | None = None
     time_budget: float | None = None
-    val_fraction: float = 0.1
-    eval_every: int = 200
-    checkpoint_every: int = 1000
-    keep_last: int = 3
+    val_fraction: float | None = None
+    eval_every: int | None = None
+    checkpoint_every: int | None = None
+    keep_last: int | None = None
     resume: Path | None = None
-    seed: int = 0
-    argv: list[str] = field(default_factory=list)
+    init_from: Path | None = None
+    seed: int | None = None
+
+
+def _record(options: Seq2SeqOptions) -> dict[str, Any]:
+    """The run as stored with its checkpoints: what `--resume` continues."""
+    record = {key: value for key, value in asdict(options).items()
+              if key not in ("pairs", "architecture", "resume")}
+    record["files"] = [absolute_path(p) for p in options.pairs] if options.pairs else None
+    for key in ("out", "init_from"):
+        record[key] = absolute_path(record[key])
+    record["command"] = "seq2seq train"
+    return record
+
+
+def _resolve(options: Seq2SeqOptions) -> Any:
+    """Merge a resumed run's options and apply the defaults; returns the checkpoint to start
+    from (`--resume` or `--init-from`), or None."""
+    if options.resume is not None and options.init_from is not None:
+        raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
+                       "model's weights), not both", code=2)
+    source = None
+    if options.resume is not None:
+        source = load_resumable(Path(options.resume))
+        require_kind(source, "Seq2Seq", Path(options.resume), "a seq2seq model",
+                     "resume it with the command that trained it")
+        given = _record(options)
+        run = dict(source.training.run or {})
+        merged = continue_run(run, given, FIXED, Path(options.resume))
+        apply_run(options, merged)
+        files = merged.get("files")
+        options.pairs = [Path(p) for p in files] if files else None
+        options.out = Path(merged.get("out") or options.resume)
+    elif options.init_from is not None:
+        source = load_initial(Path(options.init_from))
+        require_kind(source, "Seq2Seq", Path(options.init_from), "a seq2seq model",
+                     "fine-tune a model written by `seqlab seq2seq train`")
+        if options.out is not None and \
+                Path(options.out).resolve() == Path(options.init_from).resolve():
+            raise CliError(f"--out {options.out} is the --init-from model; give another --out")
+    options.out = Path(options.out or "seq2seq.safetensors")
+    for key, value in RUN_DEFAULTS.items():
+        if getattr(options, key) is None:
+            setattr(options, key, value)
+    return source
 
 
 def read_all_pairs(paths: list[Path]) -> list[tuple[str, str]]:
@@ -87,15 +156,21 @@ def build_tokenizer(level: str, texts: list[str], vocab_size: int | None):
     return train_tokenizer(level, "\n".join(texts), vocab_size)
 
 
-def _architecture(options: Seq2SeqOptions, resumed: dict[str, Any] | None) -> dict[str, Any]:
+def _architecture(options: Seq2SeqOptions, saved: dict[str, Any] | None) -> dict[str, Any]:
+    """The model's architecture: the options over the defaults, or a resumed / initial model's
+    (an option that differs from it is a CliError)."""
     base = dict(DEFAULTS)
-    if resumed:
-        base.update({key: resumed[key] for key in ARCHITECTURE_KEYS})
+    if not options.pairs:
+        base.update(G2P_DEFAULTS)
+    if saved:
+        flag = "--resume" if options.resume is not None else "--init-from"
+        path = options.resume if options.resume is not None else options.init_from
+        base.update({key: saved[key] for key in ARCHITECTURE_KEYS})
         for key, value in options.architecture.items():
-            if value is not None and resumed[key] != value:
-                raise CliError(f"--resume {options.resume}: the checkpoint has {key}="
-                               f"{resumed[key]}, but {value} was asked for (drop the option "
-                               "to continue that model)")
+            if value is not None and saved[key] != value:
+                raise CliError(f"{flag} {path}: the model has {key}={saved[key]}, but {value} "
+                               "was asked for (drop the option to keep that model's "
+                               "architecture)")
     base.update({k: v for k, v in options.architecture.items() if v is not None})
     if base["embedding_dim"] is None:
         base["embedding_dim"] = base["hidden_size"] if base["tie_weights"] else \
@@ -103,34 +178,49 @@ def _architecture(options: Seq2SeqOptions, resumed: dict[str, Any] | None) -> di
     return base
 
 
-def _resume_command(options: Seq2SeqOptions) -> str:
-    args = list(options.argv)
-    if "--resume" in args:
-        position = args.index("--resume")
-        del args[position : position + 2]
-    return "seqlab " + " ".join(shlex.quote(a) for a in [*args, "--resume", str(options.out)])
+def _tokenizers(options: Seq2SeqOptions, source: Any, train_pairs: list[tuple[str, str]]):
+    """(source, target) tokenizers: a resumed or initial model's, else built from the pairs."""
+    from seqlab.nlp.tokenizers import Tokenizer
+
+    if source is None:
+        return (build_tokenizer(options.source_level or "char", [s for s, _ in train_pairs],
+                                options.vocab_size),
+                build_tokenizer(options.target_level or "char", [t for _, t in train_pairs],
+                                options.vocab_size))
+    flag = "--resume" if options.resume is not None else "--init-from"
+    tokenizers = (Tokenizer.from_dict(source.tokenizer["source"]),
+                  Tokenizer.from_dict(source.tokenizer["target"]))
+    for side, tokenizer in zip(("source", "target"), tokenizers, strict=True):
+        level = getattr(options, f"{side}_level")
+        if level is not None and level != tokenizer.type_name:
+            raise CliError(f"{flag} {options.resume or options.init_from}: the model's {side} "
+                           f"is {tokenizer.type_name}-level, but --{side}-level {level} was "
+                           "asked for")
+        setattr(options, f"{side}_level", tokenizer.type_name)
+    return tokenizers
+
+
+def _encode(pairs: list[tuple[str, str]], tokenizers: tuple[Any, Any], what: str):
+    from seqlab.seqmodels.seq2seq.data import PairCorpus
+
+    try:
+        return PairCorpus.encode(pairs, *tokenizers)
+    except ValueError as error:
+        raise CliError(f"a {what} pair cannot be used: {error} (choose another --source-level "
+                       "/ --target-level or fix the pair)") from error
 
 
 def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, Any]:
-    """Train (or resume) as the options say; returns the result record."""
+    """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
+    the result record."""
     from seqlab.autograd import optim
-    from seqlab.nlp.tokenizers import Tokenizer
-    from seqlab.seqmodels.checkpoint import load_checkpoint
+    from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
-    from seqlab.seqmodels.seq2seq.data import PairBatches, PairCorpus, split_pairs
+    from seqlab.seqmodels.seq2seq.data import PairBatches, split_pairs
     from seqlab.seqmodels.seq2seq.translate import tokenizer_header
     from seqlab.seqmodels.trainer import Trainer
 
-    resumed = None
-    if options.resume is not None:
-        require_file(options.resume, "--resume checkpoint")
-        try:
-            resumed = load_checkpoint(options.resume)
-        except (ValueError, OSError) as error:
-            raise CliError(str(error).splitlines()[0]) from error
-        if resumed.config.get("model") != "Seq2Seq" or resumed.training is None:
-            raise CliError(f"--resume {options.resume}: not a resumable seq2seq checkpoint "
-                           "(a different model, or its .train.safetensors file is missing)")
+    source = _resolve(options)
     task = None
     if options.pairs:
         pairs = read_all_pairs(options.pairs)
@@ -147,72 +237,52 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
         valid_pairs = _every_kth(valid_pairs, VALID_LIMIT)
         options.source_level = options.source_level or "char"
         options.target_level = options.target_level or "word"
-    if resumed is not None:
-        source_tokenizer = Tokenizer.from_dict(resumed.tokenizer["source"])
-        target_tokenizer = Tokenizer.from_dict(resumed.tokenizer["target"])
-        for side, level, tokenizer in (("source", options.source_level, source_tokenizer),
-                                       ("target", options.target_level, target_tokenizer)):
-            if level is not None and level != tokenizer.type_name:
-                raise CliError(f"--resume {options.resume}: the checkpoint's {side} is "
-                               f"{tokenizer.type_name}-level, but --{side}-level {level} was "
-                               "asked for")
-    else:
-        source_tokenizer = build_tokenizer(options.source_level or "char",
-                                           [s for s, _ in train_pairs], options.vocab_size)
-        target_tokenizer = build_tokenizer(options.target_level or "char",
-                                           [t for _, t in train_pairs], options.vocab_size)
+    tokenizers = _tokenizers(options, source, train_pairs)
+    train_corpus = _encode(train_pairs, tokenizers, "training")
+    arch = _architecture(options, source.config if source is not None else None)
     try:
-        train_corpus = PairCorpus.encode(train_pairs, source_tokenizer, target_tokenizer)
-    except ValueError as error:
-        raise CliError(f"a training pair cannot be used: {error} (choose another "
-                       "--source-level / --target-level or fix the pair)") from error
-    arch = _architecture(options, resumed.config if resumed else None)
-    try:
-        model = Seq2Seq(source_tokenizer.vocab_size, target_tokenizer.vocab_size,
-                        pad_id=target_tokenizer.pad_id, bos_id=target_tokenizer.bos_id,
-                        eos_id=target_tokenizer.eos_id, generator=options.seed, **arch)
+        model = Seq2Seq(tokenizers[0].vocab_size, tokenizers[1].vocab_size,
+                        pad_id=tokenizers[1].pad_id, bos_id=tokenizers[1].bos_id,
+                        eos_id=tokenizers[1].eos_id, generator=options.seed, **arch)
     except ValueError as error:
         raise CliError(str(error), code=2) from error
+    if options.init_from is not None:
+        try:
+            load_state_into(model, source.state, options.init_from)
+        except ValueError as error:
+            raise CliError(f"--init-from {options.init_from}: "
+                           f"{str(error).splitlines()[0]}") from error
     ids = {"pad_id": model.pad_id, "bos_id": model.bos_id, "eos_id": model.eos_id}
     train_data = PairBatches(train_corpus, options.batch_size, seed=options.seed, **ids)
     valid_data = None
     if valid_pairs:
-        try:
-            valid_corpus = PairCorpus.encode(valid_pairs, source_tokenizer, target_tokenizer)
-        except ValueError as error:
-            raise CliError(f"a held-out pair cannot be used: {error}") from error
-        valid_data = PairBatches(valid_corpus, max(options.batch_size, 64), **ids)
-    limits = {"max_steps": options.steps, "max_epochs": options.epochs,
+        valid_data = PairBatches(_encode(valid_pairs, tokenizers, "held-out"),
+                                 max(options.batch_size, 64), **ids)
+    limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
-        limits["max_epochs"] = 10
-    folder = checkpoint_dir(options.out)
+        limits["epochs"] = options.epochs = 10
+    out = Path(options.out)
+    folder = checkpoint_dir(out)
+    optimizer = optim.Adam(model.parameters(), lr=options.lr)
+    scheduler = optim.lr_scheduler.RunDecayLR(optimizer, options.lr_schedule,
+                                              warmup_steps=options.warmup_steps)
     trainer = Trainer(
-        model, optim.Adam(model.parameters(), lr=options.lr), train_data, valid_data,
+        model, optimizer, train_data, valid_data, scheduler=scheduler,
         clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
         checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
-        keep_last=options.keep_last,
-        tokenizer=tokenizer_header(source_tokenizer, target_tokenizer, task), **limits)
+        keep_last=options.keep_last, tokenizer=tokenizer_header(*tokenizers, task),
+        run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
-        try:
-            trainer.resume(options.resume)
-        except ValueError as error:
-            raise CliError(str(error).splitlines()[0]) from error
-        if options.steps is not None and trainer.step >= options.steps:
-            raise CliError(f"the checkpoint is already at step {trainer.step}; ask for more "
-                           "--steps than that to continue")
+        resume_trainer(trainer, options.resume, limits, _record(options))
     output.info(
         f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
         f"encoder-decoder ({arch['attention']} attention) on {len(train_corpus):,} pairs, "
-        f"{len(valid_pairs):,} held out; vocabularies {source_tokenizer.vocab_size} -> "
-        f"{target_tokenizer.vocab_size}, {model.num_parameters():,} parameters"
-        + (f", resuming at step {trainer.step}" if trainer.step else ""))
-    if options.steps is not None:
-        total, kind = options.steps, "steps"
-    elif options.time_budget is not None and options.epochs is None:
-        total, kind = options.time_budget, "time"
-    else:
-        total, kind = (limits["max_epochs"]) * len(train_data), "steps"
+        f"{len(valid_pairs):,} held out; vocabularies {tokenizers[0].vocab_size} -> "
+        f"{tokenizers[1].vocab_size}, {model.num_parameters():,} parameters"
+        + (f", resuming at step {trainer.step}" if trainer.step else "")
+        + (f", starting from {options.init_from}" if options.init_from is not None else ""))
+    total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
         text = f"{metrics['loss']:.3f}"
@@ -221,15 +291,15 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
                      f"TER {100 * metrics['token_error_rate']:.1f}%")
         return text
 
-    outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
-                          resume_command=_resume_command(options),
+    outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
+                          resume_command=f"seqlab seq2seq train --resume "
+                                         f"{shlex.quote(str(out))}",
                           resumed=options.resume is not None, valid_text=valid_text)
     result, valid = outcome.result, outcome.valid or {}
-    metrics_path = outcome.metrics_path
-    return {"model": str(options.out), "steps": trainer.step, "stop_reason": result.stop_reason,
-            "seconds": outcome.seconds, "target_tokens": trainer.tokens_seen,
-            "train_loss": outcome.train_loss, "valid_loss": valid.get("loss"),
-            "valid_exact_match": valid.get("exact_match"),
+    return {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
+            "stop_reason": result.stop_reason, "seconds": outcome.seconds,
+            "target_tokens": trainer.tokens_seen, "train_loss": outcome.train_loss,
+            "valid_loss": valid.get("loss"), "valid_exact_match": valid.get("exact_match"),
             "valid_token_error_rate": valid.get("token_error_rate"),
             "best_model": str(folder / "best.safetensors") if valid else None,
-            "metrics": str(metrics_path)}
+            "metrics": str(outcome.metrics_path)}

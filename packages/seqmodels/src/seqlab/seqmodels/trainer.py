@@ -176,6 +176,7 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self.carry: Any = None
         self._stop_requested = False
+        self._started: float | None = None  # perf_counter at the (virtual) start of fit
 
     # ------------------------------------------------------------------ control
     def request_stop(self) -> None:
@@ -198,6 +199,7 @@ class Trainer:
             raise ValueError("set at least one limit: max_steps, max_epochs or time_budget")
         self._stop_requested = False
         started = time.perf_counter() - self.elapsed
+        self._started = started
         reason = self._limit_reached(started)
         last_path = None
         evaluated = True  # nothing to evaluate when no step runs
@@ -220,8 +222,30 @@ class Trainer:
             self._evaluate_and_track()
         if self.manager and (last_path is None or last_path != self.manager.path_for(self.step)):
             last_path = self.save()
+        self._started = None
         return TrainResult(self.step, self.train_data.epoch, reason, self.best_valid_loss,
                            list(self.history), last_path, self.best_metric)
+
+    def progress(self, step: int | None = None) -> float:
+        """The fraction of the run done, in [0, 1]: the largest of steps / max_steps, epochs /
+        max_epochs and elapsed time / time_budget (for schedules that decay to the run's end,
+        such as `lr_scheduler.RunDecayLR`). `step` overrides the step count."""
+        fractions = [0.0]
+        if self.max_steps is not None:
+            fractions.append((self.step if step is None else step) / self.max_steps)
+        if self.max_epochs is not None:
+            epoch = float(self.train_data.epoch)
+            position, size = getattr(self.train_data, "position", None), None
+            if position is not None and hasattr(self.train_data, "__len__"):
+                size = len(self.train_data)
+            if size:
+                epoch += position / size
+            fractions.append(epoch / self.max_epochs)
+        if self.time_budget is not None:
+            elapsed = self.elapsed if self._started is None else \
+                time.perf_counter() - self._started
+            fractions.append(elapsed / self.time_budget)
+        return min(1.0, max(fractions))
 
     def _limit_reached(self, started: float) -> str | None:
         if self.max_steps is not None and self.step >= self.max_steps:
@@ -258,7 +282,9 @@ class Trainer:
             self.nonfinite_in_a_row = 0
             self._clip()
             self.optimizer.step()
-            if self.scheduler is not None and not self._plateau_scheduler:
+            if getattr(self.scheduler, "follows_progress", False):
+                self.scheduler.step(self.progress(self.step + 1))  # counting this update
+            elif self.scheduler is not None and not self._plateau_scheduler:
                 self.scheduler.step()
             self.carry = detach_carry(carry)
         self.step += 1

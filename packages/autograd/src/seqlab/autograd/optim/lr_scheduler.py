@@ -15,6 +15,7 @@ __all__ = [
     "LRScheduler",
     "LinearLR",
     "ReduceLROnPlateau",
+    "RunDecayLR",
     "StepLR",
 ]
 
@@ -177,6 +178,59 @@ class LinearLR(LRScheduler):
             self.total_iters * self.start_factor + (self.last_epoch - 1) * change
         )
         return [lr * factor for lr in self._current_lrs()]
+
+
+DECAY_SHAPES = ("constant", "linear", "cosine")
+
+
+class RunDecayLR(LRScheduler):
+    """Linear warm-up, then a decay that reaches `final_factor` x lr₀ at the end of the run.
+
+    The run's end may be a number of steps or a time budget, so the schedule is written against
+    the fraction of the run done, p in [0, 1], which `step(progress)` receives (a Trainer
+    passes `Trainer.progress()`, the largest fraction of its step, epoch and time limits):
+
+        lr = lr₀ · min(1, k / warmup_steps) · d(p),   k = steps taken so far (1 for the first)
+        d(p) = 1 (constant), 1 - (1 - f)·p (linear), f + (1 - f)(1 + cos πp) / 2 (cosine)
+
+    with f = `final_factor`. `step()` without a progress keeps the last one (warm-up only).
+    """
+
+    follows_progress = True
+
+    def __init__(self, optimizer: Optimizer, shape: str = "cosine", warmup_steps: int = 0,
+                 final_factor: float = 0.0) -> None:
+        if shape not in DECAY_SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(DECAY_SHAPES)}, got {shape!r}")
+        if warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be at least 0, got {warmup_steps}")
+        if not 0.0 <= final_factor <= 1.0:
+            raise ValueError(f"final_factor must be in [0, 1], got {final_factor}")
+        self.shape, self.warmup_steps, self.final_factor = shape, warmup_steps, final_factor
+        self.progress = 0.0
+        super().__init__(optimizer)
+
+    def factor(self, steps: int, progress: float) -> float:
+        """The multiplier of lr₀ after `steps` updates at run fraction `progress`."""
+        warm = 1.0 if self.warmup_steps == 0 else min(1.0, (steps + 1) / self.warmup_steps)
+        p, f = min(max(progress, 0.0), 1.0), self.final_factor
+        if self.shape == "linear":
+            decay = 1.0 - (1.0 - f) * p
+        elif self.shape == "cosine":
+            decay = f + (1.0 - f) * (1.0 + math.cos(math.pi * p)) / 2.0
+        else:
+            decay = 1.0
+        return warm * decay
+
+    def get_lr(self) -> list[float]:
+        factor = self.factor(self.last_epoch, self.progress)
+        return [base_lr * factor for base_lr in self.base_lrs]
+
+    def step(self, progress: float | None = None) -> None:  # type: ignore[override]
+        """Advance one update; `progress` is the fraction of the run done (None: unchanged)."""
+        if progress is not None:
+            self.progress = float(progress)
+        super().step()
 
 
 class ReduceLROnPlateau(LRScheduler):

@@ -2,7 +2,9 @@
 
 `DecodingPlan` snapshots the weights once (transposed, biases combined) and runs the encoder under
 `no_grad`; every decoder step is then NumPy on ndarrays with no graph: the embedding rows, one
-cell step per layer, the attention over the memory, the output layer and a log-softmax.
+cell step per layer (the input GEMM, then the cell kind's jitted step from the one cell-kind
+table, as language-model generation runs it), the attention over the memory, the output layer
+and a log-softmax.
 
 Beam search (OpenNMT / fairseq style) keeps `width` live hypotheses per sentence, all sentences in
 one (N * width) batch. Each step ranks the `2 * width` best extensions of a sentence: an
@@ -22,10 +24,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import no_grad
-
-
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * a) + 1.0)
+from seqlab.seqmodels.generation_step import LayerWeights
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -35,29 +34,6 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def _array(value: Any) -> np.ndarray | None:
     return None if value is None else np.array(value.data, copy=True)
-
-
-def cell_step(mode: str, x: np.ndarray, h: np.ndarray, c: np.ndarray | None,
-              weights: tuple) -> tuple[np.ndarray, np.ndarray | None]:
-    """One step of an LSTM/GRU/RNN cell on (B, F) input, PyTorch's equations and gate order."""
-    w_ih_t, w_hh_t, b_ih, b_hh = weights
-    x_proj = x @ w_ih_t
-    h_proj = h @ w_hh_t
-    if b_ih is not None:
-        x_proj += b_ih
-        h_proj += b_hh
-    if mode == "lstm":
-        i, f, g, o = np.split(x_proj + h_proj, 4, axis=1)
-        c_next = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-        return _sigmoid(o) * np.tanh(c_next), c_next
-    if mode == "gru":
-        x_r, x_z, x_n = np.split(x_proj, 3, axis=1)
-        h_r, h_z, h_n = np.split(h_proj, 3, axis=1)
-        r = _sigmoid(x_r + h_r)
-        z = _sigmoid(x_z + h_z)
-        return (1 - z) * np.tanh(x_n + r * h_n) + z * h, None
-    pre = x_proj + h_proj
-    return (np.tanh(pre) if mode == "rnn_tanh" else np.maximum(pre, 0)), None
 
 
 @dataclass
@@ -83,14 +59,18 @@ class DecodingPlan:
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self.mode = model.decoder.mode
+        self.kind = model.decoder.kind
         self.input_feeding = model.input_feeding
         self.embedding = _array(model.target_embedding.weight)
         self.layers = []
         for layer in range(model.num_layers):
             w_ih, w_hh, b_ih, b_hh = (_array(w) for w in model.decoder.layer_weights(layer, 0))
-            self.layers.append((np.ascontiguousarray(w_ih.T), np.ascontiguousarray(w_hh.T),
-                                b_ih, b_hh))
+            gates = w_hh.shape[0]
+            b_ih = np.zeros(gates, w_hh.dtype) if b_ih is None else b_ih
+            b_hh = np.zeros(gates, w_hh.dtype) if b_hh is None else b_hh
+            self.layers.append(LayerWeights(np.ascontiguousarray(w_ih.T),
+                                            self.kind.projection_bias(b_ih, b_hh),
+                                            np.ascontiguousarray(w_hh.T), b_hh))
         attention = model.attention
         self.attention_kind = attention.kind
         if attention.kind == "additive":
@@ -128,8 +108,12 @@ class DecodingPlan:
         new_h = np.empty_like(state.h)
         new_c = None if state.c is None else np.empty_like(state.c)
         for index, weights in enumerate(self.layers):
-            h, c = cell_step(self.mode, x, state.h[index],
-                             None if state.c is None else state.c[index], weights)
+            xg = x @ weights.w_ih_t
+            xg += weights.bias
+            h, c = self.kind.step(xg, np.ascontiguousarray(state.h[index]),
+                                  None if state.c is None else
+                                  np.ascontiguousarray(state.c[index]),
+                                  weights.w_hh_t, weights.b_hh)
             new_h[index] = h
             if new_c is not None:
                 new_c[index] = c

@@ -26,7 +26,8 @@ import numpy as np
 from seqlab.autograd import Tensor, as_generator, cat, no_grad, zeros
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
-from seqlab.seqmodels.language_model import CELLS, build_stack
+from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
+from seqlab.seqmodels.language_model import build_stack
 from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention
 from seqlab.seqmodels.seq2seq.batch import PairBatch
 
@@ -49,6 +50,7 @@ class Seq2Seq(Module):
                              "be positive")
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        self.cell_kind = cell_kind(cell)
         if attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, "
                              f"got {attention!r}")
@@ -78,7 +80,7 @@ class Seq2Seq(Module):
                                    dropout=dropout, bidirectional=bidirectional,
                                    batch_first=True, **options)
         self.bridge_h = Linear(hidden_size, hidden_size, **options)
-        if cell == "lstm":
+        if self.cell_kind.has_cell_state:
             self.bridge_c = Linear(hidden_size, hidden_size, **options)
         self.target_embedding = Embedding(target_vocab_size, embedding_dim, **options)
         decoder_input = embedding_dim + (hidden_size if input_feeding else 0)
@@ -126,7 +128,7 @@ class Seq2Seq(Module):
         ids, lengths = self.check_source(source, lengths)
         embedded = self.drop(self.source_embedding(ids))
         memory, final = self.encoder(embedded, None, lengths=lengths)
-        if self.cell == "lstm":
+        if self.cell_kind.has_cell_state:
             h_n, c_n = final
             return memory, (self.bridge_h(self._join_directions(h_n)).tanh(),
                             self.bridge_c(self._join_directions(c_n)))
