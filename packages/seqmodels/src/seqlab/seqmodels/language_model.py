@@ -19,6 +19,7 @@ neural and n-gram models share, stepping one token at a time through immutable s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.generation_step import GenerationPlan
+from seqlab.seqmodels.token_drawer import TokenDrawer
 from seqlab.seqmodels.recurrent import build_stack, fused_available
 
 __all__ = ["CELLS", "LMState", "LanguageModel", "build_stack", "detach_state", "fused_available",
@@ -218,9 +220,7 @@ class LanguageModel(Module):
         """
         plan = GenerationPlan.from_model(self)
         hidden = state_arrays(self.init_state(1))
-        top = hidden[0][-1]
-        logits = (top @ plan.decoder_t)[0].astype(np.float64) + plan.decoder_bias
-        return LMState(hidden, _log_softmax(logits), plan)
+        return LMState(hidden, plan.initial_logprobs(hidden), plan)
 
     def advance(self, state: LMState, token_id: int) -> LMState:
         """A new state: `state` after feeding `token_id` (state itself is unchanged)."""
@@ -234,6 +234,12 @@ class LanguageModel(Module):
     def logprobs(self, state: LMState) -> np.ndarray:
         """Natural-log probabilities (V,) of the next token in `state`."""
         return state.next_logprobs
+
+    def token_drawer(self, state: LMState, history: Iterable[int], rule: Any) -> TokenDrawer:
+        """Draws the tokens after `state` in chunks, one jitted call each (the sampler's fast
+        path): `rule` is a `SamplingOptions`, `history` the tokens already fed (the prompt)."""
+        plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
+        return TokenDrawer(plan, state.hidden, state.next_logprobs, history, rule)
 
     def _hidden(self, state: LMState) -> State:
         return state.hidden if self.kind.has_cell_state else state.hidden[0]
