@@ -68,16 +68,23 @@ class GenerationPlan:
         decoder_bias = decoder.bias.data if decoder.bias is not None else \
             np.zeros(decoder.weight.shape[0], dtype)
         hidden, width = recurrent[0].shape
+        upper_projections = np.stack(projections[1:]) if len(projections) > 1 else \
+            np.zeros((0, hidden, width), dtype)
+        upper_biases = np.stack(biases[1:]) if len(biases) > 1 else np.zeros((0, width), dtype)
         return cls(
-            KIND_CODES[stack.kind.name], np.ascontiguousarray(table, dtype), embedding.copy(),
-            w_ih0_t, biases[0].copy(),
-            np.ascontiguousarray(np.stack(projections[1:]) if len(projections) > 1
-                                 else np.zeros((0, hidden, width), dtype)),
-            np.ascontiguousarray(np.stack(biases[1:]) if len(biases) > 1
-                                 else np.zeros((0, width), dtype)),
-            np.ascontiguousarray(np.stack(recurrent)), np.ascontiguousarray(np.stack(hidden_biases)),
-            np.ascontiguousarray(decoder.weight.data.T), decoder_bias.copy(),
-            stack.kind.has_cell_state)
+            kind_code=KIND_CODES[stack.kind.name],
+            table=np.ascontiguousarray(table, dtype),
+            embedding=embedding.copy(),
+            w_ih0_t=w_ih0_t,
+            bias0=biases[0].copy(),
+            w_ih_t=np.ascontiguousarray(upper_projections),
+            bias=np.ascontiguousarray(upper_biases),
+            w_hh_t=np.ascontiguousarray(np.stack(recurrent)),
+            b_hh=np.ascontiguousarray(np.stack(hidden_biases)),
+            decoder_t=np.ascontiguousarray(decoder.weight.data.T),
+            decoder_bias=decoder_bias.copy(),
+            has_cell_state=stack.kind.has_cell_state,
+        )
 
     @property
     def vocab_size(self) -> int:

@@ -30,8 +30,8 @@ from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.generation_step import GenerationPlan
-from seqlab.seqmodels.token_drawer import TokenDrawer
 from seqlab.seqmodels.recurrent import build_stack, fused_available
+from seqlab.seqmodels.token_drawer import TokenDrawer
 
 __all__ = ["CELLS", "LMState", "LanguageModel", "build_stack", "detach_state", "fused_available",
            "state_arrays"]

@@ -18,7 +18,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def model_step(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
                decoder_t, decoder_bias, h, c, logprobs):
     """NumPy version of kernels.generation.model_step (h, c, logprobs updated in place)."""
-    layers, hidden = h.shape
+    layers = h.shape[0]
     x_gates = table[token].copy() if table.shape[0] else embedding[token] @ w_ih0_t + bias0
     for layer in range(layers):
         if layer:

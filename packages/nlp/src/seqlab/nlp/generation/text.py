@@ -53,6 +53,8 @@ def stream_pieces(ids: Iterator[int], decode: Callable[[Sequence[int]], str],
         pending = []
         if piece:
             yield piece
+    if pending:  # the ids ended inside a character: show what there is
+        yield from _rest(window, pending, decode)
 
 
 def stream_chunk_pieces(chunks: Iterable[Sequence[int]], decode: Callable[[Sequence[int]], str],
@@ -77,6 +79,16 @@ def stream_chunk_pieces(chunks: Iterable[Sequence[int]], decode: Callable[[Seque
         pending = pending[ready:]
         if piece:
             yield piece
+    if pending:
+        yield from _rest(window, pending, decode)
+
+
+def _rest(window: list[int], pending: list[int],
+          decode: Callable[[Sequence[int]], str]) -> Iterator[str]:
+    before, after = decode(window), decode(window + pending)
+    piece = after[_common_prefix(before, after):]
+    if piece:
+        yield piece
 
 
 def _complete_prefix(window: list[int], pending: list[int],
