@@ -13,8 +13,10 @@ neural and n-gram models share, stepping one token at a time through immutable s
     state = model.advance(state, token_id)    # feed one token, get a NEW state
     logp = model.logprobs(state)              # (V,) float64 log-probabilities of the next token
 
-`advance` runs one `step` at batch 1 and stores the next-token log-probabilities in the state, so
-`logprobs` is free and beam search can branch from one state many times.
+`advance` runs one jitted call through every layer at batch 1 (`GenerationPlan`) and stores the
+next-token log-probabilities in the state, so `logprobs` is free and beam search can branch from
+one state many times. `token_drawer` is the sampler's fast path (`FusedTokenModel`): many tokens
+drawn per jitted call, the same tokens the per-token loop would pick.
 """
 
 from __future__ import annotations
