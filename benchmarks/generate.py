@@ -13,7 +13,8 @@ seqlab side (a worker process with OMP_NUM_THREADS=n, no set_num_threads call):
 PyTorch side (the same thread count): Embedding -> nn.LSTM(2 layers) -> Linear with V the
 model's vocabulary, random weights; step by step with (h, c) carried under inference_mode,
 torch.multinomial on softmax(logits) with a seeded generator; with oneDNN as shipped and with
-torch.backends.mkldnn.flags(enabled=False). Its fastest loop is the reference.
+torch.backends.mkldnn.flags(enabled=False). Its fastest loop is the reference. A PyTorch path
+slower than --chars in RUN_SECONDS samples fewer chars per run.
 
 MODEL is a checkpoint made by `seqlab train --steps 3` (hidden 256, 2 layers, char level, the
 embedded corpus) unless --model names one. Rounds alternate seqlab and PyTorch processes; each
@@ -40,6 +41,7 @@ from composed_train import library_info, machine_info
 
 HIDDEN, LAYERS = 256, 2
 PROMPT = "The "
+RUN_SECONDS = 5.0
 
 
 def timed(function) -> tuple[float, float]:
@@ -137,9 +139,12 @@ def torch_worker(vocab: int, chars: int, repeats: int) -> dict:
         return tokens
 
     def rate() -> dict:
-        sample(20, 0)
-        return medians([timed(lambda seed=seed: sample(chars, seed)) for seed in range(repeats)],
-                       chars)
+        # a path that collapses (oneDNN's threads on a loaded machine: tens of chars/s) is
+        # timed on fewer chars, about RUN_SECONDS a run, not for many minutes
+        warm_up = timed(lambda: sample(50, 0))[0]
+        count = max(50, min(chars, int(RUN_SECONDS * 50 / warm_up)))
+        return medians([timed(lambda seed=seed: sample(count, seed)) for seed in range(repeats)],
+                       count)
 
     results = {"torch default": rate()}
     with torch.backends.mkldnn.flags(enabled=False):
