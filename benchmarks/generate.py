@@ -1,214 +1,248 @@
-"""Batch-1 sampling speed of a 2 x 256 char LSTM, seqlab vs PyTorch, in chars/s.
+"""Batch-1 sampling speed of a 2 x 256 char LSTM as users get it, seqlab vs PyTorch, in chars/s.
 
-Model Embedding(V, 256) -> LSTM(256, 256, 2) -> Linear(256, V), float32, V = tinyshakespeare's
-65 characters; random weights (speed does not depend on them). A run feeds a prompt once, then
-samples --chars characters one at a time from softmax(logits) (temperature 1). Reported: the
-median chars/s over --repeats runs of:
-  seqlab kernels   one fused `kernels.recurrent_lstm.lstm_step` per layer per token, the
-                   embedding folded into layer 0's input projection (a (V, 4H) table lookup);
-  seqlab LM.step   `seqmodels.language_model.LanguageModel.step` (if importable);
-  torch default    nn.LSTM step by step under no_grad (oneDNN as PyTorch ships it);
-  torch no-oneDNN  the same inside torch.backends.mkldnn.flags(enabled=False).
+seqlab side (a worker process with OMP_NUM_THREADS=n, no set_num_threads call):
+  seqlab command   `seqlab generate MODEL --length N --seed S --prompt P` run in the worker
+                   through the CLI's own entry point (`seqlab.cli.app.main`, stdout to
+                   /dev/null): the time of --length N minus that of --length 1, so loading the
+                   checkpoint and parsing are left out and everything per token (sampler,
+                   decoding, writing) is in;
+  seqlab library   `seqlab.nlp.generation.sample(model, prompt, SamplingOptions(...))`, the
+                   call the command makes, on the loaded model (temperature 1);
+  with --process   also the command as separate processes (`python -m seqlab.cli generate`):
+                   (N - 1) chars over the difference of the two processes' wall times.
+PyTorch side (the same thread count): Embedding -> nn.LSTM(2 layers) -> Linear with V the
+model's vocabulary, random weights; step by step with (h, c) carried under inference_mode,
+torch.multinomial on softmax(logits) with a seeded generator; with oneDNN as shipped and with
+torch.backends.mkldnn.flags(enabled=False). Its fastest loop is the reference. A PyTorch path
+slower than --chars in RUN_SECONDS samples fewer chars per run.
 
-    uv run python benchmarks/generate.py --peer-python /work/peers/bin/python
+MODEL is a checkpoint made by `seqlab train --steps 3` (hidden 256, 2 layers, char level, the
+embedded corpus) unless --model names one. Rounds alternate seqlab and PyTorch processes; each
+process reports medians over --repeats runs, the table the medians over rounds, wall-clock
+chars/s and (beside it) chars per CPU-second of the process, which a loaded machine disturbs less.
 
-The PyTorch side runs this file under --peer-python (default $SEQLAB_PEER_PYTHON) in a
-subprocess with the same thread count (default 1).
+    uv run python benchmarks/generate.py --peer-python /work/peers/bin/python --threads 1,2
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from charlm_train import worker_environment
+from composed_train import library_info, machine_info
 
-HIDDEN, LAYERS, VOCAB = 256, 2, 65
-PROMPT = [18, 27, 26, 17, 27, 10, 0]  # 7 ids; their values do not matter for speed
-
-
-def median_rate(sample, chars: int, repeats: int) -> float:
-    """Median chars/s of `sample(chars, seed)` over `repeats` runs after one warm-up run."""
-    sample(min(chars, 50), 0)
-    rates = []
-    for seed in range(repeats):
-        start = time.perf_counter()
-        sample(chars, seed)
-        rates.append(chars / (time.perf_counter() - start))
-    return statistics.median(rates)
+HIDDEN, LAYERS = 256, 2
+PROMPT = "The "
+RUN_SECONDS = 5.0
 
 
-def draw(logits: np.ndarray, uniform: float) -> int:
-    """Index drawn from softmax(logits) with one uniform number (inverse CDF)."""
-    weights = np.exp(logits - logits.max())
-    cumulative = np.cumsum(weights)
-    return min(int(np.searchsorted(cumulative, uniform * cumulative[-1])), len(logits) - 1)
+def timed(function) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def medians(samples: list[tuple[float, float]], chars: int) -> dict:
+    return {"wall": chars / statistics.median(s[0] for s in samples),
+            "cpu": chars / statistics.median(s[1] for s in samples)}
+
+
+@contextlib.contextmanager
+def stdout_to_devnull():
+    saved = sys.stdout
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        sys.stdout = sink
+        try:
+            yield
+        finally:
+            sys.stdout = saved
 
 
 # ---------------------------------------------------------------- seqlab side
-def seqlab_model():
-    """The seqlab modules (random init, seed 0): embedding, LSTM stack, head."""
-    from seqlab.autograd import manual_seed, nn
-    from seqlab.seqmodels.recurrent import LSTM
+def seqlab_worker(model_path: str, chars: int, repeats: int) -> dict:
+    from seqlab.cli.app import main as seqlab_main
+    from seqlab.cli.models import load_any
+    from seqlab.nlp.generation import SamplingOptions, sample
 
-    manual_seed(0)
-    return nn.Embedding(VOCAB, HIDDEN), LSTM(HIDDEN, HIDDEN, LAYERS), nn.Linear(HIDDEN, VOCAB)
+    def command(length: int, seed: int) -> None:
+        with stdout_to_devnull():
+            seqlab_main(["generate", model_path, "--length", str(length), "--seed", str(seed),
+                         "--prompt", PROMPT])
 
+    command(20, 0)  # warm-up: imports, kernels loaded from the cache
+    rows: list[tuple[float, float]] = []
+    for seed in range(repeats):
+        short = timed(lambda seed=seed: command(1, seed))
+        long = timed(lambda seed=seed: command(chars + 1, seed))
+        rows.append((long[0] - short[0], long[1] - short[1]))
+    results = {"seqlab command": medians(rows, chars)}
 
-def seqlab_kernel_sampler():
-    """sample(chars, seed) on the fused single-step kernel, weights prepared once."""
-    from seqlab.autograd.kernels.recurrent_lstm import lstm_step
-
-    embedding, stack, head = seqlab_model()
-    layers = [[w.data for w in stack.layer_weights(layer, 0)] for layer in range(LAYERS)]
-    w_ih0, _, b_ih0, b_hh0 = layers[0]
-    table = embedding.weight.data @ w_ih0.T + (b_ih0 + b_hh0)  # token -> layer-0 gates (V, 4H)
-    w_ih_t = [np.ascontiguousarray(w_ih.T) for w_ih, *_ in layers]
-    w_hh_t = [np.ascontiguousarray(w_hh.T) for _, w_hh, *_ in layers]
-    biases = [b_ih + b_hh for *_, b_ih, b_hh in layers]
-    w_out_t = np.ascontiguousarray(head.weight.data.T)
-    b_out = head.bias.data
-
-    def advance(token: int, states: list) -> np.ndarray:
-        xg = table[token: token + 1]
-        for layer in range(LAYERS):
-            if layer:
-                xg = states[layer - 1][0] @ w_ih_t[layer]
-                xg += biases[layer]
-            states[layer] = lstm_step(xg, *states[layer], w_hh_t[layer])
-        return (states[-1][0] @ w_out_t)[0] + b_out
-
-    def sample(chars: int, seed: int) -> list[int]:
-        uniforms = np.random.default_rng(seed).random(chars)
-        zero = np.zeros((1, HIDDEN), np.float32)
-        states = [(zero, zero) for _ in range(LAYERS)]
-        for token in PROMPT:
-            logits = advance(token, states)
-        out = []
-        for index in range(chars):
-            token = draw(logits, uniforms[index])
-            out.append(token)
-            logits = advance(token, states)
-        return out
-
-    return sample
+    _, loaded = load_any(Path(model_path))
+    model, tokenizer = loaded.model, loaded.tokenizer
+    prompt = tokenizer.encode(PROMPT)
+    list(sample(model, prompt, SamplingOptions(max_tokens=20, seed=0)))
+    runs = [timed(lambda seed=seed: list(sample(model, prompt,
+                                                SamplingOptions(max_tokens=chars, seed=seed))))
+            for seed in range(repeats)]
+    results["seqlab library"] = medians(runs, chars)
+    return {"rates": results, "library": library_info("seqlab"), "vocab": model.vocab_size}
 
 
-def seqlab_language_model_sampler():
-    """sample(chars, seed) through LanguageModel.step, or None if seqmodels has none yet."""
-    try:
-        from seqlab.seqmodels.language_model import LanguageModel
-    except ImportError:
-        return None
-    model = LanguageModel(VOCAB, HIDDEN, HIDDEN, LAYERS, cell="lstm")
-    model.eval()
+def process_rate(model_path: str, chars: int, threads: int, repeats: int) -> dict:
+    """The command as separate processes: (chars) over the wall-time difference."""
+    from charlm_train import worker_environment
 
-    def sample(chars: int, seed: int) -> list[int]:
-        uniforms = np.random.default_rng(seed).random(chars)
-        logprobs, state = model.step(np.array(PROMPT[:1]))
-        for token in PROMPT[1:]:
-            logprobs, state = model.step(np.array([token]), state)
-        out = []
-        for index in range(chars):
-            token = draw(logprobs[0], uniforms[index])
-            out.append(token)
-            logprobs, state = model.step(np.array([token]), state)
-        return out
+    def run(length: int) -> float:
+        command = [sys.executable, "-m", "seqlab.cli", "generate", model_path, "--length",
+                   str(length), "--seed", "1", "--prompt", PROMPT]
+        start = time.perf_counter()
+        subprocess.run(command, env=worker_environment(threads), stdout=subprocess.DEVNULL,
+                       check=True)
+        return time.perf_counter() - start
 
-    return sample
-
-
-def seqlab_worker(chars: int, repeats: int) -> dict:
-    results = {"seqlab kernels": median_rate(seqlab_kernel_sampler(), chars, repeats)}
-    language_model = seqlab_language_model_sampler()
-    if language_model is not None:
-        results["seqlab LM.step"] = median_rate(language_model, chars, repeats)
-    return results
+    run(1)
+    pairs = [(run(chars + 1), run(1)) for _ in range(repeats)]
+    return {"wall": chars / statistics.median(long - short for long, short in pairs),
+            "cpu": float("nan")}
 
 
 # ---------------------------------------------------------------- PyTorch side
-def torch_worker(chars: int, repeats: int, threads: int) -> dict:
+def torch_worker(vocab: int, chars: int, repeats: int) -> dict:
     import torch
 
-    torch.set_num_threads(threads)
     torch.manual_seed(0)
-    embedding = torch.nn.Embedding(VOCAB, HIDDEN)
+    embedding = torch.nn.Embedding(vocab, HIDDEN)
     lstm = torch.nn.LSTM(HIDDEN, HIDDEN, LAYERS)
-    head = torch.nn.Linear(HIDDEN, VOCAB)
+    head = torch.nn.Linear(HIDDEN, vocab)
+    prompt = torch.arange(len(PROMPT)).reshape(-1, 1) % vocab
 
-    def sample(chars: int, seed: int) -> list[int]:
+    def sample(count: int, seed: int) -> list[int]:
         generator = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            out, state = lstm(embedding(torch.tensor(PROMPT).reshape(-1, 1)))
+        tokens = []
+        with torch.inference_mode():
+            out, state = lstm(embedding(prompt))
             logits = head(out[-1])
-            tokens = []
-            for _ in range(chars):
+            for _ in range(count):
                 token = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
                 tokens.append(int(token))
                 out, state = lstm(embedding(token), state)
                 logits = head(out[0])
         return tokens
 
-    results = {"torch default": median_rate(sample, chars, repeats)}
+    def rate() -> dict:
+        # a path that collapses (oneDNN's threads on a loaded machine: tens of chars/s) is
+        # timed on fewer chars, about RUN_SECONDS a run, not for many minutes
+        warm_up = timed(lambda: sample(50, 0))[0]
+        count = max(50, min(chars, int(RUN_SECONDS * 50 / warm_up)))
+        return medians([timed(lambda seed=seed: sample(count, seed)) for seed in range(repeats)],
+                       count)
+
+    results = {"torch default": rate()}
     with torch.backends.mkldnn.flags(enabled=False):
-        results["torch no-oneDNN"] = median_rate(sample, chars, repeats)
-    return results
+        results["torch no-oneDNN"] = rate()
+    return {"rates": results, "library": library_info("torch")}
 
 
-def spawn_worker(python: str, side: str, args: argparse.Namespace) -> dict:
-    threads = str(args.threads)
-    env = worker_environment(args.threads, args.keep_openblas_env)
-    command = [python, __file__, "--worker", side, "--threads", threads, "--chars",
-               str(args.chars), "--repeats", str(args.repeats)]
+# ---------------------------------------------------------------- driver
+def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
+                 vocab: int) -> dict:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    env["OMP_NUM_THREADS"] = str(threads)
+    command = [python, __file__, "--worker", side, "--model", args.model, "--vocab", str(vocab),
+               "--chars", str(args.chars), "--repeats", str(args.repeats)]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def make_model(folder: str) -> str:
+    path = str(Path(folder) / "char-lstm-2x256.safetensors")
+    subprocess.run([sys.executable, "-m", "seqlab.cli", "train", "--steps", "3", "--hidden",
+                    str(HIDDEN), "--layers", str(LAYERS), "--out", path, "--quiet"], check=True)
+    return path
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
                         help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
-    parser.add_argument("--chars", type=int, default=2000, help="characters sampled per run")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs (median taken)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
-    parser.add_argument("--rounds", type=int, default=1, help="alternating seqlab/torch rounds")
+    parser.add_argument("--model", help="a char-level checkpoint (default: train one)")
+    parser.add_argument("--chars", type=int, default=3000, help="characters sampled per run")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per process")
+    parser.add_argument("--threads", default="1", help="comma-separated OMP_NUM_THREADS values")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating seqlab/torch rounds")
+    parser.add_argument("--process", action="store_true",
+                        help="also time the command as separate processes")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--keep-openblas-env", action="store_true",
-                        help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE in the workers")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--vocab", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "seqlab":
-        print(json.dumps(seqlab_worker(args.chars, args.repeats)))
+        print(json.dumps(seqlab_worker(args.model, args.chars, args.repeats)))
         return
     if args.worker == "torch":
-        print(json.dumps(torch_worker(args.chars, args.repeats, args.threads)))
+        print(json.dumps(torch_worker(args.vocab, args.chars, args.repeats)))
         return
-    if args.peer_python is None:
-        print("no --peer-python (or $SEQLAB_PEER_PYTHON): timing seqlab only")
-    rounds: dict[str, list[float]] = {}
-    for _ in range(args.rounds):
-        sides = [sys.executable] + ([args.peer_python] if args.peer_python else [])
-        for python, side in zip(sides, ("seqlab", "torch")):
-            for name, rate in spawn_worker(python, side, args).items():
+    with tempfile.TemporaryDirectory() as folder:
+        args.model = args.model or make_model(folder)
+        run_rounds(args)
+
+
+def run_rounds(args: argparse.Namespace) -> None:
+    machine = machine_info()
+    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    print(f"batch-1 sampling, {LAYERS}x{HIDDEN} char LSTM ({args.model}), {args.chars} chars a "
+          f"run, median of {args.repeats} runs per process, {args.rounds} alternating rounds")
+    everything = {}
+    for threads in (int(t) for t in args.threads.split(",")):
+        print(f"\n== OMP_NUM_THREADS={threads}  ({load_average()} before)")
+        rounds: dict[str, list[dict]] = {}
+        vocab = 0
+        for _ in range(args.rounds):
+            ours = spawn_worker(sys.executable, "seqlab", threads, args, 0)
+            vocab = ours["vocab"]
+            for name, rate in ours["rates"].items():
                 rounds.setdefault(name, []).append(rate)
-    results = {name: statistics.median(rates) for name, rates in rounds.items()}
-    print(f"batch-1 sampling, {LAYERS}x{HIDDEN} LSTM, vocab {VOCAB}, {args.chars} chars a run, "
-          f"{args.threads} thread(s), median of {args.repeats} runs x {args.rounds} round(s)")
-    reference = results.get("torch no-oneDNN")
-    for name, rate in results.items():
-        versus = f"  {rate / reference:5.2f}x torch no-oneDNN" if reference else ""
-        print(f"  {name:<18} {rate:>10,.0f} chars/s{versus}")
+            if args.process:
+                rounds.setdefault("seqlab process", []).append(
+                    process_rate(args.model, args.chars, threads, 3))
+            if args.peer_python:
+                peer = spawn_worker(args.peer_python, "torch", threads, args, vocab)
+                for name, rate in peer["rates"].items():
+                    rounds.setdefault(name, []).append(rate)
+        print(f"  seqlab: {ours['library']}")
+        if args.peer_python:
+            print(f"  torch: {peer['library']}")
+        table = {name: {kind: statistics.median(r[kind] for r in rates) for kind in ("wall", "cpu")}
+                 for name, rates in rounds.items()}
+        torch_best = max((table[n]["wall"] for n in table if n.startswith("torch")), default=None)
+        torch_best_cpu = max((table[n]["cpu"] for n in table if n.startswith("torch")),
+                             default=None)
+        print(f"  {'':<16} {'chars/s':>9} {'vs torch':>9} {'chars/CPU-s':>12} {'vs torch':>9}")
+        for name, rate in table.items():
+            versus = f"{rate['wall'] / torch_best:8.2f}x" if torch_best else ""
+            versus_cpu = f"{rate['cpu'] / torch_best_cpu:8.2f}x" if torch_best_cpu else ""
+            print(f"  {name:<16} {rate['wall']:>9,.0f} {versus:>9} {rate['cpu']:>12,.0f} "
+                  f"{versus_cpu:>9}")
+        print(f"  ({load_average()} after)", flush=True)
+        everything[threads] = table
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        Path(args.json).write_text(json.dumps(everything, indent=1))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from seqlab.nlp.generation import (
     generate_text,
     next_token_distribution,
     sample,
+    stream_chunk_pieces,
     stream_pieces,
 )
 
@@ -147,6 +148,42 @@ def test_stream_pieces_hold_back_split_utf8_characters():
     pieces = list(stream_pieces(iter(ids), byte_decode))
     assert "".join(pieces) == text
     assert all("\ufffd" not in p for p in pieces)
+
+
+def chunked(ids, sizes):
+    chunks, start = [], 0
+    for size in itertools.cycle(sizes):
+        if start >= len(ids):
+            return chunks
+        chunks.append(ids[start:start + size])
+        start += size
+
+
+@pytest.mark.parametrize("sizes", [[1], [2, 3], [5], [7, 1, 4], [1000]])
+def test_stream_chunk_pieces_hold_back_split_utf8_characters_at_any_chunking(sizes):
+    text = "héllo → wörld, 日本語 and 🎉 too"
+    ids = list(text.encode("utf-8"))
+    pieces = list(stream_chunk_pieces(chunked(ids, sizes), byte_decode))
+    assert "".join(pieces) == text
+    assert all("\ufffd" not in p for p in pieces)
+    assert len(pieces) <= len(chunked(ids, sizes))  # one piece per chunk at most
+
+
+@pytest.mark.parametrize("sizes", [[1], [3], [2, 5], [50]])
+def test_stream_chunk_pieces_show_bytes_that_are_not_utf8(sizes):
+    ids = list(b"ab") + [0xE2, 0x86] + list("cd€".encode()) + [0x80] * 5 + [0xF0]
+    pieces = list(stream_chunk_pieces(chunked(ids, sizes), byte_decode))
+    # the stray bytes come out as replacement characters, never lost or swallowing text,
+    # also the lone lead byte at the very end
+    assert "".join(pieces) == byte_decode(ids)
+    assert "".join(stream_pieces(iter(ids), byte_decode)) == byte_decode(ids)
+
+
+def test_stream_chunk_pieces_continue_after_the_prompt_history():
+    history = list("→ ".encode())
+    ids = list("wörld".encode())
+    pieces = list(stream_chunk_pieces(chunked(ids, [2]), byte_decode, history))
+    assert "".join(pieces) == "wörld"
 
 
 class Letters:

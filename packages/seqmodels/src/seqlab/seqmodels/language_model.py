@@ -13,12 +13,15 @@ neural and n-gram models share, stepping one token at a time through immutable s
     state = model.advance(state, token_id)    # feed one token, get a NEW state
     logp = model.logprobs(state)              # (V,) float64 log-probabilities of the next token
 
-`advance` runs one `step` at batch 1 and stores the next-token log-probabilities in the state, so
-`logprobs` is free and beam search can branch from one state many times.
+`advance` runs one jitted call through every layer at batch 1 (`GenerationPlan`) and stores the
+next-token log-probabilities in the state, so `logprobs` is free and beam search can branch from
+one state many times. `token_drawer` is the sampler's fast path (`FusedTokenModel`): many tokens
+drawn per jitted call, the same tokens the per-token loop would pick.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import build_stack, fused_available
+from seqlab.seqmodels.token_drawer import TokenDrawer
 
 __all__ = ["CELLS", "LMState", "LanguageModel", "build_stack", "detach_state", "fused_available",
            "state_arrays"]
@@ -218,9 +222,7 @@ class LanguageModel(Module):
         """
         plan = GenerationPlan.from_model(self)
         hidden = state_arrays(self.init_state(1))
-        top = hidden[0][-1]
-        logits = (top @ plan.decoder_t)[0].astype(np.float64) + plan.decoder_bias
-        return LMState(hidden, _log_softmax(logits), plan)
+        return LMState(hidden, plan.initial_logprobs(hidden), plan)
 
     def advance(self, state: LMState, token_id: int) -> LMState:
         """A new state: `state` after feeding `token_id` (state itself is unchanged)."""
@@ -234,6 +236,12 @@ class LanguageModel(Module):
     def logprobs(self, state: LMState) -> np.ndarray:
         """Natural-log probabilities (V,) of the next token in `state`."""
         return state.next_logprobs
+
+    def token_drawer(self, state: LMState, history: Iterable[int], rule: Any) -> TokenDrawer:
+        """Draws the tokens after `state` in chunks, one jitted call each (the sampler's fast
+        path): `rule` is a `SamplingOptions`, `history` the tokens already fed (the prompt)."""
+        plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
+        return TokenDrawer(plan, state.hidden, state.next_logprobs, history, rule)
 
     def _hidden(self, state: LMState) -> State:
         return state.hidden if self.kind.has_cell_state else state.hidden[0]

@@ -80,18 +80,20 @@ def generate(
 
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop, seed, echo_prompt) -> None:
+    from seqlab.autograd.kernels import generation as generation_kernels
     from seqlab.cli import lm_text
     from seqlab.nlp.generation import (
         SamplingOptions,
         UnknownPromptWarning,
         beam_search,
         generate_text,
+        sample,
     )
 
     model, tokenizer = loaded.model, loaded.tokenizer
     output = Output()
-    compile_with_status(output, [model.rnn.kind.step_kernel.__module__],
-                        lambda: model.advance(model.initial_state(), 0))
+    compile_with_status(output, [generation_kernels.__name__],
+                        lambda: list(sample(model, [0], SamplingOptions(max_tokens=2))))
     encode = lm_text.encode_prompt_ids(tokenizer)
     decode = lm_text.decoder(tokenizer)
     with warnings.catch_warnings(record=True) as caught:

@@ -8,7 +8,8 @@ A `TokenModel` is stepped one token at a time through an explicit, immutable sta
 
 States are values: `advance` never changes the state it is given, so beam search can branch
 from one state many times. Neural language models keep their recurrent (h, c) in the state and
-run one fused step per `advance`; n-gram models keep the last n-1 token ids.
+run one fused step per `advance`; n-gram models keep the last n-1 token ids. A model may also
+offer `token_drawer` (`FusedTokenModel`) so that sampling runs many tokens per call.
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ class TokenModel(Protocol):
     def advance(self, state: Any, token_id: int) -> Any: ...
 
     def logprobs(self, state: Any) -> np.ndarray: ...
+
+
+class TokenDrawer(Protocol):
+    """Draws the next tokens of one sampling run, one uniform number in [0, 1) each."""
+
+    def draw(self, uniforms: np.ndarray) -> np.ndarray:
+        """Up to len(uniforms) token ids; fewer only when the last is a stop token."""
+        ...
+
+
+@runtime_checkable
+class FusedTokenModel(TokenModel, Protocol):
+    """A TokenModel that can also draw many tokens per call (a jitted kernel), as the sampler's
+    own per-token loop would from the same uniform numbers: `rule` is the `SamplingOptions`,
+    `history` the tokens fed so far (the repetition penalty's start)."""
+
+    def token_drawer(self, state: Any, history: Sequence[int], rule: Any) -> TokenDrawer: ...
 
 
 class ContextWindowModel:

@@ -4,13 +4,18 @@ stop tokens, a token budget, and a seed. Tokens are yielded as they are made."""
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from seqlab.nlp.generation.protocol import TokenModel
+from seqlab.nlp.generation.protocol import FusedTokenModel, TokenDrawer, TokenModel
+
+# A fused drawer's chunks aim at this many seconds (text appears every few milliseconds)
+CHUNK_SECONDS = 0.005
+MAX_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,18 @@ def sample(model: TokenModel, prompt: Iterable[int] = (), options: SamplingOptio
     Stops early after yielding a token in `options.stop_tokens`. The same seed gives the same
     tokens.
     """
+    for chunk in sample_chunks(model, prompt, options, state):
+        yield from chunk
+
+
+def sample_chunks(model: TokenModel, prompt: Iterable[int] = (),
+                  options: SamplingOptions | None = None, state: Any = None,
+                  chunk_seconds: float = CHUNK_SECONDS) -> Iterator[list[int]]:
+    """`sample`'s tokens in lists: one token each, or, from a model with a fused drawer
+    (`FusedTokenModel`), as many as it draws in about `chunk_seconds` (starting from one, so the
+    first token comes at once). The tokens are the same either way: each takes one uniform
+    number from the seeded generator, as `Generator.choice` would.
+    """
     options = options or SamplingOptions()
     rng = np.random.default_rng(options.seed)
     state = model.initial_state() if state is None else state
@@ -95,20 +112,48 @@ def sample(model: TokenModel, prompt: Iterable[int] = (), options: SamplingOptio
     for token in prompt:
         state = model.advance(state, int(token))
         history.append(int(token))
+    if options.max_tokens and isinstance(model, FusedTokenModel):
+        yield from _drawn_chunks(model.token_drawer(state, history, options), rng,
+                                 options.max_tokens, chunk_seconds)
+        return
     for step in range(options.max_tokens):
         if step:
             state = model.advance(state, history[-1])  # only when another token is wanted
-        logprobs = np.asarray(model.logprobs(state), dtype=np.float64)
-        if options.banned_tokens:
-            logprobs = ban(logprobs, options.banned_tokens)
-        if options.repetition_penalty != 1.0:
-            logprobs = apply_repetition_penalty(logprobs, history, options.repetition_penalty)
-        if options.greedy or options.temperature == 0:
-            token = int(np.argmax(logprobs))
-        else:
-            probs = next_token_distribution(logprobs, options)
-            token = int(rng.choice(probs.size, p=probs))
-        yield token
+        token = _next_token(np.asarray(model.logprobs(state), dtype=np.float64), history,
+                            options, rng)
+        yield [token]
         if token in options.stop_tokens:
             return
         history.append(token)
+
+
+def _next_token(logprobs: np.ndarray, history: list[int], options: SamplingOptions,
+                rng: np.random.Generator) -> int:
+    if options.banned_tokens:
+        logprobs = ban(logprobs, options.banned_tokens)
+    if options.repetition_penalty != 1.0:
+        logprobs = apply_repetition_penalty(logprobs, history, options.repetition_penalty)
+    if options.greedy or options.temperature == 0:
+        return int(np.argmax(logprobs))
+    probs = next_token_distribution(logprobs, options)
+    return int(rng.choice(probs.size, p=probs))
+
+
+def _drawn_chunks(drawer: TokenDrawer, rng: np.random.Generator, budget: int,
+                  chunk_seconds: float) -> Iterator[list[int]]:
+    """Chunks from a fused drawer, doubling (or halving) so each takes about chunk_seconds."""
+    size = 1
+    while budget > 0:
+        count = min(size, budget)
+        started = time.perf_counter()
+        tokens = drawer.draw(rng.random(count))
+        elapsed = time.perf_counter() - started
+        if len(tokens):
+            yield tokens.tolist()
+        if len(tokens) < count:
+            return  # a stop token
+        budget -= count
+        if elapsed < chunk_seconds / 2:
+            size = min(size * 2, MAX_CHUNK)
+        elif elapsed > chunk_seconds * 2 and size > 1:
+            size //= 2

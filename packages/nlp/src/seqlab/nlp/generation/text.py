@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from seqlab.nlp.generation.protocol import TokenModel
-from seqlab.nlp.generation.sampling import SamplingOptions, sample
+from seqlab.nlp.generation.sampling import SamplingOptions, sample_chunks
 
 # How many previous tokens to re-decode for each new piece: enough for a multi-byte character
 # split across byte-level BPE tokens to come out whole.
 DECODE_WINDOW = 8
+MAX_HELD = 3  # ids held back at most while a character is incomplete
 
 
 class UnknownPromptWarning(UserWarning):
@@ -52,6 +53,56 @@ def stream_pieces(ids: Iterator[int], decode: Callable[[Sequence[int]], str],
         pending = []
         if piece:
             yield piece
+    if pending:  # the ids ended inside a character: show what there is
+        yield from _rest(window, pending, decode)
+
+
+def stream_chunk_pieces(chunks: Iterable[Sequence[int]], decode: Callable[[Sequence[int]], str],
+                        history: Sequence[int] = ()) -> Iterator[str]:
+    """`stream_pieces` for lists of ids: one piece (two decodes) per list, not per id.
+
+    An incomplete UTF-8 sequence at the end of a list waits for the next list, at most
+    MAX_HELD ids, as `stream_pieces` waits for the next id.
+    """
+    window = list(history)[-DECODE_WINDOW:]
+    pending: list[int] = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        ready, after = _complete_prefix(window, pending, decode)
+        if ready < 0:
+            if len(pending) <= MAX_HELD:
+                continue  # all of it may still be one character: wait for the next ids
+            ready = len(pending)  # not UTF-8 after all: show the replacement characters
+        before = decode(window)
+        piece = after[_common_prefix(before, after):]
+        window = (window + pending[:ready])[-DECODE_WINDOW:]
+        pending = pending[ready:]
+        if piece:
+            yield piece
+    if pending:
+        yield from _rest(window, pending, decode)
+
+
+def _rest(window: list[int], pending: list[int],
+          decode: Callable[[Sequence[int]], str]) -> Iterator[str]:
+    before, after = decode(window), decode(window + pending)
+    piece = after[_common_prefix(before, after):]
+    if piece:
+        yield piece
+
+
+def _complete_prefix(window: list[int], pending: list[int],
+                     decode: Callable[[Sequence[int]], str]) -> tuple[int, str]:
+    """(n, text): the most pending ids, holding back at most MAX_HELD, whose text ends with a
+    whole character, and that text (window included); (-1, all of it) when none does."""
+    whole = decode(window + pending)
+    if not whole.endswith("\ufffd"):
+        return len(pending), whole
+    for held in range(1, min(MAX_HELD, len(pending)) + 1):
+        text = decode(window + pending[: len(pending) - held])
+        if not text.endswith("\ufffd"):
+            return len(pending) - held, text
+    return -1, whole
 
 
 def generate_text(model: TokenModel, encode: Callable[[str], list[int]],
@@ -74,11 +125,10 @@ def generate_text(model: TokenModel, encode: Callable[[str], list[int]],
         first = [int(rng.choice(choices))]
         prompt_ids = first
         options = replace(options, max_tokens=max(options.max_tokens - 1, 0))
-    ids = sample(model, prompt_ids, options)
-    tokens = _chain(first, ids)
+    chunks = sample_chunks(model, prompt_ids, options)
     held = ""
     longest_stop = max((len(s) for s in stop_strings), default=0)
-    for piece in stream_pieces(tokens, decode, [] if first else prompt_ids):
+    for piece in stream_chunk_pieces(_chain(first, chunks), decode, [] if first else prompt_ids):
         if not stop_strings:
             yield piece
             continue
@@ -110,6 +160,7 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _chain(first: list[int], rest: Iterator[int]) -> Iterator[int]:
-    yield from first
+def _chain(first: list[int], rest: Iterator[list[int]]) -> Iterator[list[int]]:
+    if first:
+        yield first
     yield from rest

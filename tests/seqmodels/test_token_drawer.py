@@ -1,0 +1,96 @@
+"""A language model's fused drawer samples exactly the tokens of the sampler's per-token NumPy
+loop (same seed, same uniform numbers), for every cell kind and sampling rule."""
+
+import numpy as np
+import pytest
+
+from seqlab.nlp.generation import FusedTokenModel, SamplingOptions, sample, sample_chunks
+from seqlab.seqmodels import generation_step
+from seqlab.seqmodels.language_model import LanguageModel
+
+
+class PerTokenOnly:
+    """The same model seen through the plain TokenModel interface (no fused drawer)."""
+
+    def __init__(self, model: LanguageModel) -> None:
+        self.model, self.vocab_size = model, model.vocab_size
+
+    def initial_state(self):
+        return self.model.initial_state()
+
+    def advance(self, state, token_id):
+        return self.model.advance(state, token_id)
+
+    def logprobs(self, state):
+        return self.model.logprobs(state)
+
+
+def make(cell, dtype=np.float32, vocab=13, layers=2):
+    return LanguageModel(vocab, 6, 8, num_layers=layers, cell=cell, dtype=dtype, generator=0)
+
+
+RULES = [
+    {"seed": 1},
+    {"seed": 2, "temperature": 0.5, "top_k": 4},
+    {"seed": 3, "temperature": 1.4, "top_p": 0.8, "repetition_penalty": 1.5},
+    {"seed": 4, "banned_tokens": frozenset({0, 5}), "stop_tokens": frozenset({7})},
+    {"seed": 5, "greedy": True, "repetition_penalty": 2.0},
+]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "rnn_relu"])
+@pytest.mark.parametrize("rule", RULES)
+def test_fused_drawer_samples_what_the_per_token_loop_samples(cell, rule):
+    model = make(cell, dtype=np.float64)
+    assert isinstance(model, FusedTokenModel)
+    assert not isinstance(PerTokenOnly(model), FusedTokenModel)
+    options = SamplingOptions(max_tokens=60, **rule)
+    fused = list(sample(model, [3, 1, 4], options))
+    plain = list(sample(PerTokenOnly(model), [3, 1, 4], options))
+    assert fused == plain
+    assert all(isinstance(token, int) for token in fused)
+    if "stop_tokens" in rule and 7 in fused:
+        assert fused.index(7) == len(fused) - 1
+
+
+def test_float32_model_and_word_sized_vocabulary_without_the_table(monkeypatch):
+    # a vocabulary too large for layer 0's table computes the projection per token instead
+    model = make("lstm", vocab=40)
+    options = SamplingOptions(max_tokens=80, seed=9, top_p=0.95)
+    with_table = list(sample(model, [2], options))
+    monkeypatch.setattr(generation_step, "TABLE_VOCAB_PER_EMBEDDING_DIM", 1)
+    assert generation_step.GenerationPlan.from_model(model).table.shape[0] == 0
+    without_table = list(sample(model, [2], options))
+    plain = list(sample(PerTokenOnly(model), [2], options))
+    assert with_table == without_table == plain
+
+
+def test_chunk_sizes_do_not_change_the_tokens():
+    model = make("gru")
+    options = SamplingOptions(max_tokens=200, seed=11, temperature=0.9)
+    one_at_a_time = list(sample_chunks(model, [1], options, chunk_seconds=0.0))
+    growing = list(sample_chunks(model, [1], options, chunk_seconds=60.0))
+    assert all(len(chunk) == 1 for chunk in one_at_a_time)
+    assert [len(chunk) for chunk in growing[:4]] == [1, 2, 4, 8]
+    tokens = [token for chunk in growing for token in chunk]
+    assert [token for chunk in one_at_a_time for token in chunk] == tokens
+    assert len(tokens) == 200
+
+
+def test_a_run_is_a_snapshot_and_states_stay_values():
+    model = make("lstm")
+    options = SamplingOptions(max_tokens=30, seed=3)
+    start = model.advance(model.initial_state(), 2)
+    saved = [part.copy() for part in start.hidden]
+    first = list(sample(model, (), options, state=start))
+    assert all(np.array_equal(a, b) for a, b in zip(saved, start.hidden))
+    assert list(sample(model, (), options, state=start)) == first
+    drawer = model.token_drawer(start, [], options)
+    model.decoder.bias.data += 5.0  # training after the snapshot does not reach the run
+    assert drawer.draw(np.random.default_rng(3).random(30)).tolist() == first
+
+
+def test_bad_banned_tokens_are_a_clear_error():
+    model = make("rnn")
+    with pytest.raises(ValueError, match="banned token id 99"):
+        list(sample(model, [1], SamplingOptions(max_tokens=3, banned_tokens=frozenset({99}))))
