@@ -157,7 +157,8 @@ def _pick(cumulative, start, stop, mass):
 
 
 @numba.njit(cache=True)
-def generate_chunk(seed, target, keys, offsets, next_words, cumulative, totals, kept, text, text_offsets):
+def generate_chunk(seed, target, keys, offsets, next_words, cumulative, totals, kept, text,
+                   text_offsets):
     """Sample sentences until at least `target` bytes; return the bytes (whole lines only)."""
     np.random.seed(seed)
     out = np.empty(target + 64 * 1024, dtype=np.uint8)
