@@ -24,7 +24,7 @@ SPACE = "\u2581"
 
 
 def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[list[str]]:
-    """Token lists, one per line: words (punctuation kept) or characters."""
+    """Token lists, one per line: words, whitespace-separated tokens or characters."""
     from seqlab.nlp.ngram.sentences import LineTokens
 
     return map(LineTokens(level, lowercase), lines)
@@ -89,7 +89,8 @@ def train(
     smoothing: str = typer.Option("kneser-ney", "--smoothing", "-s",
                                   help=", ".join(SMOOTHING)),
     k: float = typer.Option(1.0, "--k", help="add-k's k."),
-    level: str = typer.Option("word", "--level", help="word or char."),
+    level: str = typer.Option("word", "--level", help="word (punctuation split off), "
+                              "whitespace (tokens between spaces, as lmplz) or char."),
     unk_cutoff: int = typer.Option(1, "--unk-cutoff",
                                    help="Words seen fewer times become <unk>."),
     lowercase: bool = typer.Option(False, "--lowercase"),
@@ -108,8 +109,8 @@ def train(
     require_range("--order", order, 1)
     require_range("--unk-cutoff", unk_cutoff, 1)
     require_range("--k", k, 0, low_open=True)
-    if level not in ("word", "char"):
-        raise CliError(f"--level must be word or char, got {level!r}", code=2)
+    if level not in ("word", "whitespace", "char"):
+        raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     memory_bytes = parse_size("--memory", memory)

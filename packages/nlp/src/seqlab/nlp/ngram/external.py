@@ -20,13 +20,16 @@ finished tables, which are the model, are held as the in-memory path holds them.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
 
@@ -66,12 +69,11 @@ def merge_counts(parts: Sequence[Counts]) -> Counts:
         return Counts(empty, empty, empty)
     if len(parts) == 1:
         return parts[0]
-    keys = np.concatenate([p.keys for p in parts])
-    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    counts = np.bincount(inverse, weights=np.concatenate([p.counts for p in parts]),
-                         minlength=len(unique))
-    suffix = np.concatenate([p.suffix for p in parts])[first]
-    return Counts(unique, np.rint(counts).astype(np.int64), suffix)
+    unique, counts, suffix = count_kernels.sum_keys(
+        np.concatenate([p.keys for p in parts]),
+        np.concatenate([p.counts for p in parts]).astype(np.int64, copy=False),
+        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False))
+    return Counts(unique, counts, suffix)
 
 
 def merge_sorted_runs(runs: Sequence[Counts], window_rows: int) -> Counts:
@@ -131,11 +133,10 @@ def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, 
     """
     ends = np.flatnonzero(position >= order - 1)
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
-    unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
-                                               return_counts=True)
+    unique, counts, inverse, suffix = count_kernels.count_keys(keys, parent_node[ends])
     local = np.full(len(ids), -1, dtype=np.int64)
     local[ends] = inverse
-    return Counts(unique, counts.astype(np.int64), parent_node[ends][first]), local
+    return Counts(unique, counts, suffix), local
 
 
 class BlockNodes:
@@ -240,19 +241,17 @@ class VocabularyBuilder:
     """Token -> id in first-appearance order (<unk>, <s>, </s> first), grown block by block."""
 
     def __init__(self) -> None:
-        self.index: dict[str, int] = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
+        # A missing token gets the next id inside dict lookup (C), in order of appearance.
+        self.index: dict[str, int] = defaultdict(itertools.count(len(SPECIAL_TOKENS)).__next__,
+                                                 {t: i for i, t in enumerate(SPECIAL_TOKENS)})
         self.counts = np.zeros(len(SPECIAL_TOKENS), dtype=np.int64)
 
     def add_tokens(self, tokens: Sequence[str]) -> np.ndarray:
         """Ids of `tokens` (new ones numbered in order of appearance); counts them."""
-        index = self.index
-        for token in dict.fromkeys(tokens):  # distinct tokens of the block, in order
-            if token not in index:
-                index[token] = len(index)
-        ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        if len(index) > len(self.counts):
+        ids = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        if len(self.index) > len(self.counts):
             self.counts = np.concatenate(
-                (self.counts, np.zeros(len(index) - len(self.counts), dtype=np.int64)))
+                (self.counts, np.zeros(len(self.index) - len(self.counts), dtype=np.int64)))
         self.counts += np.bincount(ids, minlength=len(self.counts))
         return ids
 
