@@ -4,8 +4,8 @@ Both read the same whitespace-split tokens (`--level whitespace`, which splits a
 lmplz splits on spaces and tabs) and write an ARPA file; the n-gram counts of the two headers
 are printed side by side as a check that both counted the same thing. Peak RSS comes from
 `/usr/bin/time -v` (the largest resident set of the process), with wall and CPU (user + system)
-time: lmplz runs several threads, and on a busy machine wall time is mostly waiting. Make the corpus with
-`benchmarks/make_corpus.py`.
+time: lmplz runs several threads, and on a busy machine wall time is mostly waiting.
+Make the corpus with `benchmarks/make_corpus.py`.
 
     uv run python benchmarks/ngram_scale.py --corpus /work/corpora/synth200m.txt \\
         --lmplz /tmp/kenlm/build/bin/lmplz --order 5 --memory 2G
