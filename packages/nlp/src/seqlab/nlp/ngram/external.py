@@ -76,29 +76,61 @@ def merge_counts(parts: Sequence[Counts]) -> Counts:
     return Counts(unique, counts, suffix)
 
 
-def merge_sorted_runs(runs: Sequence[Counts], window_rows: int) -> Counts:
-    """Merge sorted runs (arrays or memory maps) holding one window of each run at a time."""
+def run_window(run, start: int, stop: int) -> Counts:
+    """Rows start..stop of a sorted run: a Counts (arrays or memory maps), or any object with
+    `window(start, stop)` (a run held elsewhere, e.g. on a Dask worker)."""
+    if hasattr(run, "window"):
+        return run.window(start, stop)
+    return Counts(np.asarray(run.keys[start:stop]), np.asarray(run.counts[start:stop]),
+                  np.asarray(run.suffix[start:stop]))
+
+
+def merged_windows(runs: Sequence, window_rows: int) -> Iterator[Counts]:
+    """The merge of sorted runs, in order, one window at a time: every key up to the smallest
+    last key of the runs' current windows is final. Holds one window per run."""
     window_rows = max(1, window_rows)
     starts = [0] * len(runs)
-    merged: list[Counts] = []
     while True:
         live = [i for i, run in enumerate(runs) if starts[i] < len(run)]
         if not live:
-            break
-        pivot = min(int(runs[i].keys[min(starts[i] + window_rows, len(runs[i])) - 1])
-                    for i in live)
+            return
+        windows = {i: run_window(runs[i], starts[i], min(starts[i] + window_rows, len(runs[i])))
+                   for i in live}
+        pivot = min(int(window.keys[-1]) for window in windows.values())
         pieces = []
-        for i in live:
-            run, start = runs[i], starts[i]
-            stop = min(start + window_rows, len(run))
-            take = start + int(np.searchsorted(run.keys[start:stop], pivot, side="right"))
-            pieces.append(Counts(np.asarray(run.keys[start:take]),
-                                 np.asarray(run.counts[start:take]),
-                                 np.asarray(run.suffix[start:take])))
-            starts[i] = take
-        merged.append(merge_counts(pieces))
+        for i, window in windows.items():
+            take = int(np.searchsorted(window.keys, pivot, side="right"))
+            pieces.append(Counts(window.keys[:take], window.counts[:take], window.suffix[:take]))
+            starts[i] += take
+        yield merge_counts(pieces)
+
+
+def merge_sorted_runs(runs: Sequence, window_rows: int) -> Counts:
+    """Merge sorted runs (arrays, memory maps or remote runs) holding one window of each run
+    at a time (see `merged_windows`)."""
+    merged = list(merged_windows(runs, window_rows))
     return Counts(*(np.concatenate([getattr(m, name) for m in merged]) if merged
                     else np.zeros(0, dtype=np.int64) for name in ("keys", "counts", "suffix")))
+
+
+def write_run(windows: Iterable[Counts], stem: Path) -> Counts:
+    """Write sorted Counts windows to `stem`.{keys,counts,suffix}.raw and memory-map them back."""
+    parts = ("keys", "counts", "suffix")
+    paths = [stem.with_suffix(f".{part}.raw") for part in parts]
+    streams = [open(path, "wb") for path in paths]  # noqa: SIM115 - closed below
+    rows = 0
+    try:
+        for window in windows:
+            for stream, part in zip(streams, parts):  # file.write: a full disk is ENOSPC
+                stream.write(np.ascontiguousarray(getattr(window, part), dtype=np.int64).data)
+            rows += len(window)
+    finally:
+        for stream in streams:
+            stream.close()
+    if rows == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Counts(empty, empty, empty)
+    return Counts(*(np.memmap(path, dtype=np.int64, mode="r", shape=(rows,)) for path in paths))
 
 
 def sentence_positions(ids: np.ndarray) -> np.ndarray:
@@ -201,16 +233,7 @@ class ExternalCounter:
             return
         run = merge_counts(self.buffer)
         self.buffer, self.buffered = [], 0
-        stem = self.scratch / f"{self.name}-run{len(self.runs)}"
-        arrays = []
-        for part, values in zip(("keys", "counts", "suffix"), (run.keys, run.counts, run.suffix)):
-            path = stem.with_suffix(f".{part}.raw")
-            values = np.ascontiguousarray(values)
-            with open(path, "wb") as stream:  # file.write: a full disk is ENOSPC, named
-                stream.write(values.data)
-            arrays.append(np.memmap(path, dtype=values.dtype, mode="r", shape=values.shape)
-                          if values.size else values)
-        self.runs.append(Counts(*arrays))
+        self.runs.append(write_run([run], self.scratch / f"{self.name}-run{len(self.runs)}"))
 
     def result(self, window_rows: int) -> Counts:
         """All counts, merged: in memory when nothing was spilled, else from the runs."""
@@ -218,6 +241,13 @@ class ExternalCounter:
             return merge_counts(self.buffer)
         self.spill()
         return merge_sorted_runs(self.runs, window_rows)
+
+    def result_on_disk(self, window_rows: int) -> Counts:
+        """All counts, merged window by window into one more run on disk (memory-mapped):
+        the merged counts are never all in memory."""
+        self.spill()
+        return write_run(merged_windows(self.runs, window_rows),
+                         self.scratch / f"{self.name}-merged")
 
 
 @dataclass(frozen=True)
