@@ -38,6 +38,7 @@ BYTES_PER_ROW = 24  # key, count, suffix: int64 each
 BYTES_PER_BLOCK_TOKEN = 96
 MIN_BLOCK_TOKENS = 16
 MIN_BUFFER_ROWS = 16
+MAX_BATCH_SENTENCES = 4096  # sentences taken from the stream at a time
 
 
 @dataclass
@@ -310,14 +311,19 @@ class VocabularyBuilder:
 
 def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
                   vocabulary: VocabularyBuilder) -> Iterator[tuple[np.ndarray, int]]:
-    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each."""
+    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each.
+
+    Sentences are taken in batches (list, chain and map run in C: no Python step per
+    sentence); a str sentence is its characters."""
+    iterator = iter(sentences)
+    batch_size = max(1, min(MAX_BATCH_SENTENCES, block_tokens // 64))
     flat: list[str] = []
     lengths: list[int] = []
-    for sentence in sentences:
-        if isinstance(sentence, str):
-            sentence = list(sentence)
-        flat.extend(sentence)
-        lengths.append(len(sentence))
+    while batch := list(itertools.islice(iterator, batch_size)):
+        if any(map(isinstance, batch, itertools.repeat(str))):
+            batch = [list(s) if isinstance(s, str) else s for s in batch]
+        flat.extend(itertools.chain.from_iterable(batch))
+        lengths.extend(map(len, batch))
         if len(flat) + 2 * len(lengths) >= block_tokens:
             yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
             flat, lengths = [], []
