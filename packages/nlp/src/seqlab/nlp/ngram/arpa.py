@@ -34,8 +34,11 @@ def _log10(values: np.ndarray) -> np.ndarray:
 
 
 def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray],
-               logprob: Sequence[np.ndarray], logbackoff: Sequence[np.ndarray]) -> None:
+               logprob: Sequence[np.ndarray], logbackoff: Sequence[np.ndarray],
+               flat_keys: np.ndarray | None = None) -> None:
     """Write backoff n-gram tables (natural logs, see `kernels`) as an ARPA file.
+
+    `flat_keys` may pass the orders' keys already laid end to end (a model's flat table).
 
     Rows are written by `arpa_kernels.write_rows` in blocks of WRITE_BLOCK_ROWS, so neither
     the n-grams' names nor the numbers' text is ever held for a whole order.
@@ -54,7 +57,8 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
     vocab_offsets[1:] = np.cumsum([len(t) for t in encoded])
     offsets = np.zeros(order + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(k) for k in keys])
-    flat_keys = np.concatenate([np.asarray(k, dtype=np.int64) for k in keys])
+    if flat_keys is None:
+        flat_keys = np.concatenate([np.asarray(k, dtype=np.int64) for k in keys])
     longest = int(np.diff(vocab_offsets).max(initial=0))
     buffer = np.empty(max(WRITE_BUFFER_BYTES, 4 * order * (longest + 1) + 256), dtype=np.uint8)
     with atomic_write(path, "wb") as file:
