@@ -87,3 +87,21 @@ def test_the_memory_budget_really_spills_runs_to_disk(tmp_path, corpus, monkeypa
                   large).returncode == 0
     assert not any(spilled)  # a roomy budget counts in memory
     assert small.read_bytes() == large.read_bytes()
+
+
+def test_whitespace_level_counts_str_split_tokens_as_lmplz_does(tmp_path):
+    from seqlab.nlp import ngram
+
+    text = "the cat, sat.\n\n  a  dog\tsat .\nthe cat, sat .\n"
+    (tmp_path / "c.txt").write_text(text, encoding="utf-8")
+    out = tmp_path / "ws.arpa"
+    done = run("ngram", "train", str(tmp_path / "c.txt"), "--order", "3", "--level",
+               "whitespace", "--memory", "4K", "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    sentences = [line.split() for line in text.splitlines() if line.split()]
+    ngram.KneserNey(3).fit(sentences).save_arpa(tmp_path / "ref.arpa")
+    assert out.read_bytes() == (tmp_path / "ref.arpa").read_bytes()
+    assert "cat," in ngram.load_arpa(out).vocab  # punctuation stays on its word
+    done = run("ngram", "train", str(tmp_path / "c.txt"), "--level", "words", "--out",
+               str(tmp_path / "x.arpa"))
+    assert done.returncode == 2 and "--level" in done.stderr and "Traceback" not in done.stderr

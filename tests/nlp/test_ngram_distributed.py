@@ -52,3 +52,35 @@ def test_cluster_arpa_is_the_single_process_arpa(client, tmp_path, level, order,
     single.save_arpa(tmp_path / "single.arpa")
     clustered.save_arpa(tmp_path / "cluster.arpa")
     assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()
+
+
+def test_cluster_merge_reads_bounded_windows_and_cleans_up(client, tmp_path):
+    """With a tiny budget the workers spill and the client merges the shards a few rows at a
+    time, never gathering a shard's counts whole; the ARPA is still the single-process one."""
+    from pathlib import Path
+
+    from seqlab.nlp.ngram.distributed import ClusterStats, count_ngrams_dask
+    from seqlab.nlp.ngram.external import Budget
+
+    paths = _files(tmp_path)
+    for i in range(4, 8):  # more text, so every order has more rows than one window
+        path = tmp_path / f"{i}.txt"
+        path.write_text("".join(f"w{(i * j) % 23} w{j % 7} w{(j * j) % 11} x{j % 5} .\n"
+                                for j in range(40)), encoding="utf-8")
+        paths.append(path)
+    line_tokens = LineTokens("word")
+    single = ngram.KneserNey(4).fit(list(file_sentences(paths, line_tokens)))
+    stats = ClusterStats()
+    memory = 2048
+    vocab, tables = count_ngrams_dask(client, paths, line_tokens, 4, memory_bytes=memory,
+                                      shards=2, stats=stats)
+    clustered = ngram.KneserNey(4).fit_counts(vocab, tables)
+    single.save_arpa(tmp_path / "single.arpa")
+    clustered.save_arpa(tmp_path / "cluster.arpa")
+    assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()
+    for n in (2, 3, 4):
+        assert stats.runs[n] >= 4  # the workers spilled several sorted runs
+        assert stats.windows[n] > 4 * 2  # many small windows, not one gather per shard
+        assert len(tables[n - 1].keys) > 4 * Budget.of(memory, n).window_rows(2)
+    assert stats.largest_window <= max(Budget.of(memory, n).window_rows(2) for n in (2, 3, 4))
+    assert stats.folders and not any(Path(folder).exists() for folder in stats.folders)

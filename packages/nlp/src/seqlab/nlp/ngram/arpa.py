@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from seqlab.autograd.atomic import atomic_write
-from seqlab.nlp.ngram import kernels
+from seqlab.nlp.ngram import arpa_kernels, kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
@@ -25,39 +25,79 @@ LOG10_ZERO = -99.0
 MISSING_UNK_LOG10 = -100.0
 _NGRAM_COUNT = re.compile(r"ngram\s+(\d+)\s*=\s*(\d+)$")
 _SECTION = re.compile(r"\\(\d+)-grams:$")
+WRITE_BLOCK_ROWS = 1 << 16
+WRITE_BUFFER_BYTES = 8 << 20
 
 
-def _log10_text(values: np.ndarray) -> list[str]:
-    log10 = np.maximum(values / LN10, LOG10_ZERO)  # -inf (log zero) becomes -99
-    return [repr(x) for x in log10.tolist()]
+def _log10(values: np.ndarray) -> np.ndarray:
+    return np.maximum(values / LN10, LOG10_ZERO)  # -inf (log zero) becomes -99
 
 
 def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray],
-               logprob: Sequence[np.ndarray], logbackoff: Sequence[np.ndarray]) -> None:
-    """Write backoff n-gram tables (natural logs, see `kernels`) as an ARPA file."""
+               logprob: Sequence[np.ndarray], logbackoff: Sequence[np.ndarray],
+               flat_keys: np.ndarray | None = None) -> None:
+    """Write backoff n-gram tables (natural logs, see `kernels`) as an ARPA file.
+
+    `flat_keys` may pass the orders' keys already laid end to end (a model's flat table).
+
+    Rows are written by `arpa_kernels.write_rows` in blocks of WRITE_BLOCK_ROWS, so neither
+    the n-grams' names nor the numbers' text is ever held for a whole order.
+    """
+    encoded = []
     for token in vocab:
         if not token or any(ch.isspace() for ch in token):
             raise ValueError(
                 f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
                 "whitespace): map whitespace to a visible symbol, or use save() instead"
             )
+        encoded.append(token.encode("utf-8"))
     vocab_size, order = len(vocab), len(keys)
-    with atomic_write(path) as file:
-        file.write("\\data\\\n")
-        file.writelines(f"ngram {n}={len(k)}\n" for n, k in enumerate(keys, 1))
-        names: list[str] = list(vocab)
+    vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
+    vocab_offsets = np.zeros(vocab_size + 1, dtype=np.int64)
+    vocab_offsets[1:] = np.cumsum([len(t) for t in encoded])
+    offsets = np.zeros(order + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(k) for k in keys])
+    if flat_keys is None:
+        flat_keys = np.concatenate([np.asarray(k, dtype=np.int64) for k in keys])
+    longest = int(np.diff(vocab_offsets).max(initial=0))
+    buffer = np.empty(max(WRITE_BUFFER_BYTES, 4 * order * (longest + 1) + 256), dtype=np.uint8)
+    with atomic_write(path, "wb") as file:
+        file.write(b"\\data\\\n")
+        file.write("".join(f"ngram {n}={len(k)}\n" for n, k in enumerate(keys, 1)).encode())
         for n in range(1, order + 1):
-            if n > 1:
-                parent, words = np.divmod(keys[n - 1], vocab_size)
-                names = [f"{names[p]} {vocab[w]}" for p, w in zip(parent.tolist(), words.tolist())]
-            file.write(f"\n\\{n}-grams:\n")
-            probs = _log10_text(logprob[n - 1])
-            if n < order:
-                backoffs = _log10_text(logbackoff[n - 1])
-                file.writelines(f"{p}\t{name}\t{b}\n" for p, name, b in zip(probs, names, backoffs))
-            else:
-                file.writelines(f"{p}\t{name}\n" for p, name in zip(probs, names))
-        file.write("\n\\end\\\n")
+            file.write(f"\n\\{n}-grams:\n".encode())
+            with_backoff = n < order
+            for start in range(0, len(keys[n - 1]), WRITE_BLOCK_ROWS):
+                stop = min(start + WRITE_BLOCK_ROWS, len(keys[n - 1]))
+                probs = _log10(np.asarray(logprob[n - 1][start:stop]))
+                backoffs = _log10(np.asarray(logbackoff[n - 1][start:stop])) if with_backoff \
+                    else probs
+                row = start
+                while row < stop:
+                    used, row, status = arpa_kernels.write_rows(
+                        n, row, stop, vocab_size, flat_keys, offsets, vocab_text, vocab_offsets,
+                        probs[row - start:], backoffs[row - start:], with_backoff, buffer)
+                    file.write(buffer[:used].data)
+                    if status == arpa_kernels.UNWRITABLE:
+                        file.write(_python_row(n, row, vocab, flat_keys, offsets,
+                                               probs[row - start],
+                                               backoffs[row - start] if with_backoff else None))
+                        row += 1
+        file.write(b"\n\\end\\\n")
+
+
+def _python_row(order: int, row: int, vocab: Sequence[str], flat_keys: np.ndarray,
+                offsets: np.ndarray, log10prob: float, log10backoff: float | None) -> bytes:
+    """One ARPA line written by Python (values the kernel cannot write exactly)."""
+    words, node = [], row
+    for m in range(order, 1, -1):
+        node, word = divmod(int(flat_keys[offsets[m - 1] + node]), len(vocab))
+        words.append(vocab[word])
+    words.append(vocab[node])
+    line = f"{float(log10prob)!r}\t{' '.join(reversed(words))}"
+    if log10backoff is not None:
+        line += f"\t{float(log10backoff)!r}"
+    return (line + "\n").encode("utf-8")
 
 
 class ArpaModel(NgramLanguageModel):

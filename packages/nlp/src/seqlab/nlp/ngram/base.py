@@ -88,7 +88,11 @@ class NgramLanguageModel:
 
         vocab, tables = count_ngrams_external(sentences, self.order, self.unk_cutoff,
                                               memory_bytes, scratch_dir)
-        return self.fit_counts(vocab, tables)
+        logprob, logbackoff = self._estimate(tables, len(vocab))
+        keys = [table.keys for table in tables]
+        del tables  # counts, parents and suffixes go before the flat tables are built
+        self._set_tables(vocab, keys, logprob, logbackoff)
+        return self
 
     def fit_counts(self, vocab: list[str], tables: list[NgramTable]) -> NgramLanguageModel:
         """Estimate the model from counted tables (`count_ngrams`'s layout) over `vocab`."""
@@ -110,17 +114,18 @@ class NgramLanguageModel:
                     logbackoff: list[np.ndarray]) -> None:
         self.vocab = list(vocab)
         self._index = {token: i for i, token in enumerate(self.vocab)}
-        self._keys = [np.ascontiguousarray(k, dtype=np.int64) for k in keys]
-        self._logprob = [np.ascontiguousarray(p, dtype=np.float64) for p in logprob]
-        self._logbackoff = [np.ascontiguousarray(b, dtype=np.float64) for b in logbackoff]
         offsets = np.zeros(len(keys) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(k) for k in keys])
-        self._flat = (
-            np.concatenate(self._keys),
-            np.concatenate(self._logprob),
-            np.concatenate(self._logbackoff),
-            offsets,
-        )
+        flat = []
+        for arrays, dtype in ((keys, np.int64), (logprob, np.float64), (logbackoff, np.float64)):
+            joined = np.empty(offsets[-1], dtype=dtype)
+            for n, array in enumerate(arrays):
+                joined[offsets[n]:offsets[n + 1]] = array
+            flat.append(joined)
+        # each order's table is a view of the flat one the kernels read: held once
+        self._keys, self._logprob, self._logbackoff = (
+            [joined[offsets[n]:offsets[n + 1]] for n in range(len(keys))] for joined in flat)
+        self._flat = (*flat, offsets)
 
     def _require_fitted(self) -> tuple[np.ndarray, ...]:
         if self._flat is None:
@@ -299,8 +304,9 @@ class NgramLanguageModel:
         if self.constant_backoff is not None:
             raise TypeError(f"{type(self).__name__} gives scores, not probabilities: "
                             "it has no ARPA form (use save() instead)")
-        self._require_fitted()
-        write_arpa(path, self.vocab, self._keys, self._logprob, self._logbackoff)
+        flat_keys = self._require_fitted()[0]
+        write_arpa(path, self.vocab, self._keys, self._logprob, self._logbackoff,
+                   flat_keys=flat_keys)
 
     def save(self, path: str | Path) -> None:
         """Save to one .npz file (arrays plus a JSON header; no pickle), read back by `load`."""

@@ -1,20 +1,26 @@
 """N-gram counting on a Dask cluster: files sharded across workers, counted by the same block
-kernels as one machine, sorted counts merged on the client; the same tables, the same ARPA.
+kernels as one machine, sorted counts merged window by window on the client; the same
+tables, the same ARPA.
 
 Rounds, each a map over the shards (contiguous groups of files, in reading order):
 1. vocabulary: each worker returns its shard's {token: count} in first-appearance order; the
    client merges them in shard order, which is the order one process reading the files sees;
-2. for n = 1 .. N: each worker tokenizes its shard again, counts order n against the finished
+2. unigrams: each worker returns its shard's count of every id; the client adds them;
+3. for n = 2 .. N: each worker tokenizes its shard again, counts order n against the finished
    lower tables (broadcast to every worker once per round) in its own memory budget, spilling
-   sorted runs to its local disk, and returns its sorted counts; the client merges them.
+   sorted runs to its local disk and merging them there into one sorted run; the client then
+   merges the shards' runs in a streaming k-way merge, fetching one window of each at a time,
+   so its working memory is the budget whatever the number and size of the shards.
 
 Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing else does.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -94,34 +100,112 @@ def _padded_blocks(paths: list[str], line_tokens: LineTokens, mapping: dict[str,
         yield padded()
 
 
+def shard_unigrams(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
+                   vocab_size: int, memory_bytes: int) -> np.ndarray:
+    """Count of every id of one shard (the order-1 round)."""
+    budget = Budget.of(memory_bytes, 1)
+    counts = np.zeros(vocab_size, dtype=np.int64)
+    for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
+        counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+    return counts
+
+
+@dataclass
+class ShardRun:
+    """One shard's sorted counts of one order, kept on the worker that counted them, in a
+    folder on its local disk (memory-mapped); the client reads it a window at a time."""
+
+    folder: str
+    counts: Counts
+    spilled: int
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 def shard_counts(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
                  lower_keys: list[np.ndarray], order: int, vocab_size: int,
-                 memory_bytes: int) -> Counts:
-    """Sorted order-`order` counts of one shard (order 1: counts of every id, as keys 0..V-1)."""
+                 memory_bytes: int) -> ShardRun:
+    """Sorted order-`order` counts (order >= 2) of one shard, counted in `memory_bytes` and
+    merged to the worker's disk (never all in its memory)."""
     budget = Budget.of(memory_bytes, order)
-    if order == 1:
-        counts = np.zeros(vocab_size, dtype=np.int64)
-        for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
-            counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
-        keys = np.arange(vocab_size, dtype=np.int64)
-        return Counts(keys, counts, np.full(vocab_size, -1, dtype=np.int64))
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-shard-") as folder:
+    folder = tempfile.mkdtemp(prefix="seqlab-ngram-shard-")
+    try:
         counter = ExternalCounter(budget.buffer_rows, Path(folder), f"order{order}")
         for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
             position = sentence_positions(ids)
             parent_node = lookup_nodes(ids, position, lower_keys, order - 1, vocab_size)
             counter.add(count_block(ids, position, parent_node, order, vocab_size)[0])
-        result = counter.result(budget.window_rows(len(counter.runs) + 1))
-        return Counts(np.array(result.keys), np.array(result.counts), np.array(result.suffix))
+        spilled = len(counter.runs)
+        merged = counter.result_on_disk(budget.window_rows(len(counter.runs) + 1))
+        for run in counter.runs:  # the merged run replaces them
+            for array in (run.keys, run.counts, run.suffix):
+                if isinstance(array, np.memmap):
+                    Path(array.filename).unlink(missing_ok=True)
+        return ShardRun(folder, merged, spilled)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def shard_window(shard: ShardRun, start: int, stop: int) -> Counts:
+    """Rows start..stop of a shard's counts, as plain arrays (what travels to the client)."""
+    return Counts(np.array(shard.counts.keys[start:stop]),
+                  np.array(shard.counts.counts[start:stop]),
+                  np.array(shard.counts.suffix[start:stop]))
+
+
+def shard_summary(shard: ShardRun) -> tuple[int, int, str]:
+    """(rows, runs spilled, folder) of a shard's counts."""
+    return len(shard), shard.spilled, shard.folder
+
+
+def remove_shard(shard: ShardRun) -> None:
+    """Delete a shard's counts from its worker's disk."""
+    shutil.rmtree(shard.folder, ignore_errors=True)
+
+
+class RemoteRun:
+    """A shard's sorted counts on a worker, read by the client a window at a time."""
+
+    def __init__(self, client, future, length: int, stats: ClusterStats, order: int) -> None:
+        self.client, self.future, self.length = client, future, length
+        self.stats, self.order = stats, order
+
+    def __len__(self) -> int:
+        return self.length
+
+    def window(self, start: int, stop: int) -> Counts:
+        self.stats.windows[self.order] = self.stats.windows.get(self.order, 0) + 1
+        self.stats.largest_window = max(self.stats.largest_window, stop - start)
+        return self.client.submit(shard_window, self.future, start, stop, pure=False).result()
+
+
+@dataclass
+class ClusterStats:
+    """What the cluster did, per order: runs the workers spilled, windows the client read."""
+
+    runs: dict[int, int] = field(default_factory=dict)
+    windows: dict[int, int] = field(default_factory=dict)
+    largest_window: int = 0
+    folders: list[str] = field(default_factory=list)
 
 
 def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens, order: int,
                       unk_cutoff: int = 1, memory_bytes: int = 1 << 30,
-                      shards: int | None = None) -> tuple[list[str], list[NgramTable]]:
+                      shards: int | None = None,
+                      stats: ClusterStats | None = None) -> tuple[list[str], list[NgramTable]]:
     """(vocabulary, tables) of the sentences of `paths` counted on a Dask cluster; exactly
-    what one process gives (`count_ngrams_external` of `file_sentences(paths, line_tokens)`)."""
+    what one process gives (`count_ngrams_external` of `file_sentences(paths, line_tokens)`).
+
+    Each worker merges its shard's counts to its own disk; the client merges the shards
+    holding one window of `memory_bytes` per shard (a streaming k-way merge), so neither
+    side gathers every shard's counts. The finished tables, which are the model, are held
+    by the client as on one machine.
+    """
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
+    stats = stats if stats is not None else ClusterStats()
     if shards is None:
         shards = max(1, len(client.scheduler_info()["workers"]))
     groups = shard_files([Path(p) for p in paths], shards)
@@ -136,16 +220,23 @@ def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     vocab_size = len(vocab)
     mapping = dict(zip(builder.index, new_id.tolist()))
     [mapping_future] = client.scatter([mapping], broadcast=True)
-    tables: list[NgramTable] = []
-    for n in range(1, order + 1):
+    unigrams = client.gather(client.map(shard_unigrams, groups, line_tokens=line_tokens,
+                                        mapping=mapping_future, vocab_size=vocab_size,
+                                        memory_bytes=memory_bytes, pure=False))
+    tables: list[NgramTable] = [unigram_table(np.sum(unigrams, axis=0))]
+    for n in range(2, order + 1):
         [lower_future] = client.scatter([[table.keys for table in tables]], broadcast=True)
         futures = client.map(shard_counts, groups, line_tokens=line_tokens,
                              mapping=mapping_future, lower_keys=lower_future, order=n,
                              vocab_size=vocab_size, memory_bytes=memory_bytes, pure=False)
-        parts = client.gather(futures)
-        if n == 1:
-            tables.append(unigram_table(np.sum([part.counts for part in parts], axis=0)))
-        else:
-            merged = merge_sorted_runs(parts, Budget.of(memory_bytes, n).window_rows(len(parts)))
-            tables.append(table_of(merged, tables[-1], vocab_size))
+        try:
+            summaries = client.gather(client.map(shard_summary, futures, pure=False))
+            stats.runs[n] = sum(spilled for _, spilled, _ in summaries)
+            stats.folders += [folder for _, _, folder in summaries]
+            runs = [RemoteRun(client, future, rows, stats, n)
+                    for future, (rows, _, _) in zip(futures, summaries)]
+            merged = merge_sorted_runs(runs, Budget.of(memory_bytes, n).window_rows(len(runs)))
+        finally:
+            client.gather(client.map(remove_shard, futures, pure=False))
+        tables.append(table_of(merged, tables[-1], vocab_size))
     return vocab, tables

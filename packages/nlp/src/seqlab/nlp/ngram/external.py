@@ -20,13 +20,16 @@ finished tables, which are the model, are held as the in-memory path holds them.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
 
@@ -35,6 +38,7 @@ BYTES_PER_ROW = 24  # key, count, suffix: int64 each
 BYTES_PER_BLOCK_TOKEN = 96
 MIN_BLOCK_TOKENS = 16
 MIN_BUFFER_ROWS = 16
+MAX_BATCH_SENTENCES = 4096  # sentences taken from the stream at a time
 
 
 @dataclass
@@ -66,37 +70,68 @@ def merge_counts(parts: Sequence[Counts]) -> Counts:
         return Counts(empty, empty, empty)
     if len(parts) == 1:
         return parts[0]
-    keys = np.concatenate([p.keys for p in parts])
-    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    counts = np.bincount(inverse, weights=np.concatenate([p.counts for p in parts]),
-                         minlength=len(unique))
-    suffix = np.concatenate([p.suffix for p in parts])[first]
-    return Counts(unique, np.rint(counts).astype(np.int64), suffix)
+    unique, counts, suffix = count_kernels.sum_keys(
+        np.concatenate([p.keys for p in parts]),
+        np.concatenate([p.counts for p in parts]).astype(np.int64, copy=False),
+        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False))
+    return Counts(unique, counts, suffix)
 
 
-def merge_sorted_runs(runs: Sequence[Counts], window_rows: int) -> Counts:
-    """Merge sorted runs (arrays or memory maps) holding one window of each run at a time."""
+def run_window(run, start: int, stop: int) -> Counts:
+    """Rows start..stop of a sorted run: a Counts (arrays or memory maps), or any object with
+    `window(start, stop)` (a run held elsewhere, e.g. on a Dask worker)."""
+    if hasattr(run, "window"):
+        return run.window(start, stop)
+    return Counts(np.asarray(run.keys[start:stop]), np.asarray(run.counts[start:stop]),
+                  np.asarray(run.suffix[start:stop]))
+
+
+def merged_windows(runs: Sequence, window_rows: int) -> Iterator[Counts]:
+    """The merge of sorted runs, in order, one window at a time: every key up to the smallest
+    last key of the runs' current windows is final. Holds one window per run."""
     window_rows = max(1, window_rows)
     starts = [0] * len(runs)
-    merged: list[Counts] = []
     while True:
         live = [i for i, run in enumerate(runs) if starts[i] < len(run)]
         if not live:
-            break
-        pivot = min(int(runs[i].keys[min(starts[i] + window_rows, len(runs[i])) - 1])
-                    for i in live)
+            return
+        windows = {i: run_window(runs[i], starts[i], min(starts[i] + window_rows, len(runs[i])))
+                   for i in live}
+        pivot = min(int(window.keys[-1]) for window in windows.values())
         pieces = []
-        for i in live:
-            run, start = runs[i], starts[i]
-            stop = min(start + window_rows, len(run))
-            take = start + int(np.searchsorted(run.keys[start:stop], pivot, side="right"))
-            pieces.append(Counts(np.asarray(run.keys[start:take]),
-                                 np.asarray(run.counts[start:take]),
-                                 np.asarray(run.suffix[start:take])))
-            starts[i] = take
-        merged.append(merge_counts(pieces))
+        for i, window in windows.items():
+            take = int(np.searchsorted(window.keys, pivot, side="right"))
+            pieces.append(Counts(window.keys[:take], window.counts[:take], window.suffix[:take]))
+            starts[i] += take
+        yield merge_counts(pieces)
+
+
+def merge_sorted_runs(runs: Sequence, window_rows: int) -> Counts:
+    """Merge sorted runs (arrays, memory maps or remote runs) holding one window of each run
+    at a time (see `merged_windows`)."""
+    merged = list(merged_windows(runs, window_rows))
     return Counts(*(np.concatenate([getattr(m, name) for m in merged]) if merged
                     else np.zeros(0, dtype=np.int64) for name in ("keys", "counts", "suffix")))
+
+
+def write_run(windows: Iterable[Counts], stem: Path) -> Counts:
+    """Write sorted Counts windows to `stem`.{keys,counts,suffix}.raw and memory-map them back."""
+    parts = ("keys", "counts", "suffix")
+    paths = [stem.with_suffix(f".{part}.raw") for part in parts]
+    streams = [open(path, "wb") for path in paths]  # noqa: SIM115 - closed below
+    rows = 0
+    try:
+        for window in windows:
+            for stream, part in zip(streams, parts):  # file.write: a full disk is ENOSPC
+                stream.write(np.ascontiguousarray(getattr(window, part), dtype=np.int64).data)
+            rows += len(window)
+    finally:
+        for stream in streams:
+            stream.close()
+    if rows == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Counts(empty, empty, empty)
+    return Counts(*(np.memmap(path, dtype=np.int64, mode="r", shape=(rows,)) for path in paths))
 
 
 def sentence_positions(ids: np.ndarray) -> np.ndarray:
@@ -131,11 +166,10 @@ def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, 
     """
     ends = np.flatnonzero(position >= order - 1)
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
-    unique, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
-                                               return_counts=True)
+    unique, counts, inverse, suffix = count_kernels.count_keys(keys, parent_node[ends])
     local = np.full(len(ids), -1, dtype=np.int64)
     local[ends] = inverse
-    return Counts(unique, counts.astype(np.int64), parent_node[ends][first]), local
+    return Counts(unique, counts, suffix), local
 
 
 class BlockNodes:
@@ -200,16 +234,7 @@ class ExternalCounter:
             return
         run = merge_counts(self.buffer)
         self.buffer, self.buffered = [], 0
-        stem = self.scratch / f"{self.name}-run{len(self.runs)}"
-        arrays = []
-        for part, values in zip(("keys", "counts", "suffix"), (run.keys, run.counts, run.suffix)):
-            path = stem.with_suffix(f".{part}.raw")
-            values = np.ascontiguousarray(values)
-            with open(path, "wb") as stream:  # file.write: a full disk is ENOSPC, named
-                stream.write(values.data)
-            arrays.append(np.memmap(path, dtype=values.dtype, mode="r", shape=values.shape)
-                          if values.size else values)
-        self.runs.append(Counts(*arrays))
+        self.runs.append(write_run([run], self.scratch / f"{self.name}-run{len(self.runs)}"))
 
     def result(self, window_rows: int) -> Counts:
         """All counts, merged: in memory when nothing was spilled, else from the runs."""
@@ -217,6 +242,13 @@ class ExternalCounter:
             return merge_counts(self.buffer)
         self.spill()
         return merge_sorted_runs(self.runs, window_rows)
+
+    def result_on_disk(self, window_rows: int) -> Counts:
+        """All counts, merged window by window into one more run on disk (memory-mapped):
+        the merged counts are never all in memory."""
+        self.spill()
+        return write_run(merged_windows(self.runs, window_rows),
+                         self.scratch / f"{self.name}-merged")
 
 
 @dataclass(frozen=True)
@@ -240,19 +272,17 @@ class VocabularyBuilder:
     """Token -> id in first-appearance order (<unk>, <s>, </s> first), grown block by block."""
 
     def __init__(self) -> None:
-        self.index: dict[str, int] = {token: i for i, token in enumerate(SPECIAL_TOKENS)}
+        # A missing token gets the next id inside dict lookup (C), in order of appearance.
+        self.index: dict[str, int] = defaultdict(itertools.count(len(SPECIAL_TOKENS)).__next__,
+                                                 {t: i for i, t in enumerate(SPECIAL_TOKENS)})
         self.counts = np.zeros(len(SPECIAL_TOKENS), dtype=np.int64)
 
     def add_tokens(self, tokens: Sequence[str]) -> np.ndarray:
         """Ids of `tokens` (new ones numbered in order of appearance); counts them."""
-        index = self.index
-        for token in dict.fromkeys(tokens):  # distinct tokens of the block, in order
-            if token not in index:
-                index[token] = len(index)
-        ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        if len(index) > len(self.counts):
+        ids = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        if len(self.index) > len(self.counts):
             self.counts = np.concatenate(
-                (self.counts, np.zeros(len(index) - len(self.counts), dtype=np.int64)))
+                (self.counts, np.zeros(len(self.index) - len(self.counts), dtype=np.int64)))
         self.counts += np.bincount(ids, minlength=len(self.counts))
         return ids
 
@@ -281,14 +311,19 @@ class VocabularyBuilder:
 
 def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
                   vocabulary: VocabularyBuilder) -> Iterator[tuple[np.ndarray, int]]:
-    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each."""
+    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each.
+
+    Sentences are taken in batches (list, chain and map run in C: no Python step per
+    sentence); a str sentence is its characters."""
+    iterator = iter(sentences)
+    batch_size = max(1, min(MAX_BATCH_SENTENCES, block_tokens // 64))
     flat: list[str] = []
     lengths: list[int] = []
-    for sentence in sentences:
-        if isinstance(sentence, str):
-            sentence = list(sentence)
-        flat.extend(sentence)
-        lengths.append(len(sentence))
+    while batch := list(itertools.islice(iterator, batch_size)):
+        if any(map(isinstance, batch, itertools.repeat(str))):
+            batch = [list(s) if isinstance(s, str) else s for s in batch]
+        flat.extend(itertools.chain.from_iterable(batch))
+        lengths.extend(map(len, batch))
         if len(flat) + 2 * len(lengths) >= block_tokens:
             yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
             flat, lengths = [], []

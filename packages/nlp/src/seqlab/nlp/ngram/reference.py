@@ -65,3 +65,24 @@ def score_padded_reference(
         out[i] = backoff_logprob(table, context, word, constant_backoff)
         history.append(word)
     return out
+
+
+def arpa_lines_reference(
+    vocab: Sequence[str],
+    keys: Sequence[np.ndarray],
+    logprob: Sequence[np.ndarray],
+    logbackoff: Sequence[np.ndarray],
+) -> list[str]:
+    """Every n-gram line of an ARPA file as Python writes it (names joined, `repr` of log10)."""
+    lines: list[str] = []
+    names: list[str] = list(vocab)
+    order, vocab_size = len(keys), len(vocab)
+    for n in range(1, order + 1):
+        if n > 1:
+            parent, words = np.divmod(keys[n - 1], vocab_size)
+            names = [f"{names[p]} {vocab[w]}" for p, w in zip(parent.tolist(), words.tolist())]
+        probs = np.maximum(logprob[n - 1] / np.log(10.0), -99.0).tolist()
+        backoffs = np.maximum(logbackoff[n - 1] / np.log(10.0), -99.0).tolist()
+        for name, p, b in zip(names, probs, backoffs):
+            lines.append(f"{p!r}\t{name}\t{b!r}" if n < order else f"{p!r}\t{name}")
+    return lines

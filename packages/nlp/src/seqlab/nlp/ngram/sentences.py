@@ -8,11 +8,14 @@ from pathlib import Path
 
 # ARPA separates tokens by whitespace, so a character-level model spells the space as this.
 SPACE = "\u2581"
+LEVELS = ("word", "whitespace", "char")
 
 
 @dataclass(frozen=True)
 class LineTokens:
-    """A line's tokens: words (punctuation kept) or characters; a blank line has none.
+    """A line's tokens: words (punctuation split off as tokens), whitespace-separated tokens
+    (`str.split`, as KenLM's
+    lmplz reads text) or characters; a blank line has none.
 
     A plain, picklable object, so that Dask workers tokenize exactly as the client does.
     """
@@ -23,10 +26,12 @@ class LineTokens:
     _tokenize: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.level not in ("word", "char"):
-            raise ValueError(f"level must be word or char, got {self.level!r}")
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
 
     def __call__(self, line: str) -> list[str]:
+        if self.level == "whitespace":
+            return (line.lower() if self.lowercase else line).split()
         if not line.strip():
             return []
         line = line.lower() if self.lowercase else line
