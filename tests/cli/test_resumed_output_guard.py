@@ -46,3 +46,21 @@ def test_forecast_resume_refuses_a_foreign_metrics_log_at_the_recorded_out(tmp_p
     refused = invoke("forecast", "train", "--resume", copy, "--steps", "4")
     assert_one_line_failure(refused, str(log), "--force", code=1)
     assert log.read_text() == "not a seqlab log\n"
+
+
+def test_seq2seq_resume_refuses_a_foreign_file_at_the_recorded_out(tmp_path):
+    pairs = tmp_path / "copy.tsv"
+    pairs.write_text("".join(f"{w}\t{' '.join(w)}\n" for w in ("ab", "ba", "abc", "cab") * 8),
+                     encoding="utf-8")
+    small = ["--hidden", "8", "--layers", "1", "--embedding-dim", "4", "--batch-size", "8",
+             "--quiet"]
+    recorded, copy = tmp_path / "m.safetensors", tmp_path / "n.safetensors"
+    assert invoke("seq2seq", "train", pairs, "--steps", "2", "--out", recorded,
+                  *small).returncode == 0
+    copy_run(recorded, copy)
+    recorded.write_text("USER DATA\n")
+    refused = invoke("seq2seq", "train", "--resume", copy, "--steps", "4")
+    assert_one_line_failure(refused, str(recorded), "--force", code=1)
+    assert recorded.read_text() == "USER DATA\n"
+    forced = invoke("seq2seq", "train", "--resume", copy, "--steps", "4", "--force", "--quiet")
+    assert forced.returncode == 0, forced.stderr

@@ -58,6 +58,7 @@ RANGES: dict[str, Range] = {
     "--temperature": NON_NEGATIVE,
     "--negative": NON_NEGATIVE,
     "--max-len-a": NON_NEGATIVE,
+    "--warmup-steps": NON_NEGATIVE,
     "--length": NON_NEGATIVE,
     "--top-p": PROBABILITY_MASS,
 }

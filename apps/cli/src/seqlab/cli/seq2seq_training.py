@@ -13,6 +13,7 @@ from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
+    check_resumed_output,
     checkpoint_dir,
     continue_run,
     load_initial,
@@ -81,9 +82,10 @@ def _record(options: Seq2SeqOptions) -> dict[str, Any]:
     return record
 
 
-def _resolve(options: Seq2SeqOptions) -> Any:
+def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
     """Merge a resumed run's options and apply the defaults; returns the checkpoint to start
-    from (`--resume` or `--init-from`), or None."""
+    from (`--resume` or `--init-from`), or None. A resumed run given no --out writes the --out
+    its run recorded, which passes the output guard here (it may be someone else's file now)."""
     if options.resume is not None and options.init_from is not None:
         raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
                        "model's weights), not both", code=2)
@@ -92,6 +94,7 @@ def _resolve(options: Seq2SeqOptions) -> Any:
         source = load_resumable(Path(options.resume))
         require_kind(source, "Seq2Seq", Path(options.resume), "a seq2seq model",
                      "resume it with the command that trained it")
+        out_given = options.out is not None
         given = _record(options)
         run = dict(source.training.run or {})
         merged = continue_run(run, given, FIXED, Path(options.resume))
@@ -99,6 +102,8 @@ def _resolve(options: Seq2SeqOptions) -> Any:
         files = merged.get("files")
         options.pairs = [Path(p) for p in files] if files else None
         options.out = Path(merged.get("out") or options.resume)
+        if not out_given:
+            check_resumed_output(options.out, options.pairs or (), force=force)
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
         require_kind(source, "Seq2Seq", Path(options.init_from), "a seq2seq model",
@@ -210,9 +215,10 @@ def _encode(pairs: list[tuple[str, str]], tokenizers: tuple[Any, Any], what: str
                        "/ --target-level or fix the pair)") from error
 
 
-def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, Any]:
+def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
+                         force: bool = False) -> dict[str, Any]:
     """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
-    the result record."""
+    the result record. `force`: the --force of the output guard."""
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -220,7 +226,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output) -> dict[str, A
     from seqlab.seqmodels.seq2seq.translate import tokenizer_header
     from seqlab.seqmodels.trainer import Trainer
 
-    source = _resolve(options)
+    source = _resolve(options, force)
     task = None
     if options.pairs:
         pairs = read_all_pairs(options.pairs)

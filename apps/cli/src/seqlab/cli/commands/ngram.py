@@ -12,7 +12,7 @@ import typer
 
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import corpus_lines, decode_errors
 from seqlab.cli.sizes import parse_size
 
@@ -109,9 +109,6 @@ def train(
 
     Example: seqlab ngram train corpus.txt --order 3 --smoothing kneser-ney --out corpus.arpa
     """
-    require_range("--order", order, 1)
-    require_range("--unk-cutoff", unk_cutoff, 1)
-    require_range("--k", k, 0, low_open=True)
     if level not in ("word", "whitespace", "char"):
         raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
@@ -250,10 +247,6 @@ def generate(
     """
     from seqlab.nlp.generation import SamplingOptions
 
-    require_range("--length", length, 0)
-    require_range("--temperature", temperature, 0)
-    require_range("--top-p", top_p, 0, 1, low_open=True)
-    require_range("--top-k", top_k, 1)
     options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
                               top_p=top_p, greedy=greedy, seed=seed)
     stream_generated(load_ngram(model_path), prompt, options)

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import CliError, require_file, require_range
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.tokenizer_choice import LEVELS
 
@@ -97,19 +97,6 @@ def train(
     _check_choice("--cell", cell, CELLS)
     _check_choice("--attention", attention, ("dot", "general", "additive"))
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
-    require_range("--warmup-steps", warmup_steps, 0)
-    require_range("--seed", seed, 0)
-    for name, value in (("--hidden", hidden), ("--layers", layers), ("--batch-size", batch_size),
-                        ("--steps", steps), ("--epochs", epochs), ("--eval-every", eval_every),
-                        ("--checkpoint-every", checkpoint_every), ("--keep-last", keep_last),
-                        ("--embedding-dim", embedding_dim), ("--threads", threads),
-                        ("--vocab-size", vocab_size)):
-        require_range(name, value, 1)
-    require_range("--dropout", dropout, 0, 1, high_open=True)
-    require_range("--lr", lr, 0, low_open=True)
-    require_range("--clip", clip, 0, low_open=True)
-    require_range("--time-budget", time_budget, 0, low_open=True)
-    require_range("--val-fraction", val_fraction, 0, 1, high_open=True)
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
         check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force)
@@ -126,7 +113,7 @@ def train(
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed)
     output = Output(quiet, as_json)
-    summary = run_seq2seq_training(options, output)
+    summary = run_seq2seq_training(options, output, force=force)
     human = f"Saved {summary['model']} after {summary['steps']} steps ({summary['stop_reason']})"
     if summary["valid_exact_match"] is not None:
         human += (f"; held out: exact match {100 * summary['valid_exact_match']:.1f}%, token "
@@ -200,12 +187,9 @@ def translate(
     """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`)."""
     from seqlab.seqmodels.seq2seq.translate import Translator
 
-    require_range("--beam", beam, 1)
-    require_range("--nbest", nbest, 1)
     if nbest > beam:
         raise CliError(f"--nbest {nbest} needs a beam at least as wide: add --beam {nbest}",
                        code=2)
-    require_range("--max-len-a", max_len_a, 0)
     model, source_tokenizer, target_tokenizer, _ = _load(model_path)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam, nbest=nbest,
                             length_penalty=length_penalty, max_len_a=max_len_a,
@@ -251,7 +235,6 @@ def evaluate(
     from seqlab.seqmodels.seq2seq.scoring import g2p_scores, score_outputs
     from seqlab.seqmodels.seq2seq.translate import Translator
 
-    require_range("--beam", beam, 1)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
     if not pairs and task != G2P_TASK:
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "

@@ -3,7 +3,7 @@
 `DecodingPlan` snapshots the weights once (transposed, biases combined) and runs the encoder under
 `no_grad`; every decoder step is then NumPy on ndarrays with no graph: the embedding rows, one
 cell step per layer (the input GEMM, then the cell kind's jitted step from the one cell-kind
-table, as language-model generation runs it), the attention over the memory, the output layer
+table), the attention over the memory, the output layer
 and a log-softmax.
 
 Beam search (OpenNMT / fairseq style) keeps `width` live hypotheses per sentence, all sentences in
@@ -24,7 +24,16 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import no_grad
-from seqlab.seqmodels.generation_step import LayerWeights
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One decoder layer laid out for the per-step cell: transposed, biases combined."""
+
+    w_ih_t: np.ndarray  # (F, G*H), contiguous
+    bias: np.ndarray  # added to x @ W_ih^T: b_ih + b_hh (LSTM, RNN) or b_ih (GRU)
+    w_hh_t: np.ndarray  # (H, G*H), contiguous
+    b_hh: np.ndarray  # GRU only: the hidden bias sits inside the reset gate
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
