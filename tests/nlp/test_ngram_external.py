@@ -76,3 +76,21 @@ def test_reserved_tokens_and_empty_corpora_are_refused(tmp_path):
         count_ngrams_external([["a", "<s>"]], 2, scratch_dir=tmp_path)
     with pytest.raises(ValueError, match="empty corpus"):
         count_ngrams_external([], 2, scratch_dir=tmp_path)
+
+
+def test_padded_blocks_stay_near_the_block_size_whatever_the_sentence_length():
+    """A block (the unit --memory is budgeted in) overshoots by a sentence or two, for short
+    and for long sentences alike, and every sentence lands in exactly one block in order."""
+    import numpy as np
+
+    from seqlab.nlp.ngram.external import VocabularyBuilder, padded_blocks
+
+    rng = np.random.default_rng(0)
+    for mean_length in (3, 80, 400):
+        sentences = [[f"w{t}" for t in rng.integers(0, 50, size=max(1, int(n)))]
+                     for n in rng.poisson(mean_length, size=600)]
+        longest = max(map(len, sentences)) + 2
+        blocks = list(padded_blocks(iter(sentences), 1000, VocabularyBuilder()))
+        assert sum(count for _, count in blocks) == len(sentences)
+        assert sum(len(padded) for padded, _ in blocks) == sum(len(s) + 2 for s in sentences)
+        assert all(len(padded) < 1000 + 2 * longest for padded, _ in blocks[:-1])

@@ -316,14 +316,29 @@ def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
     Sentences are taken in batches (list, chain and map run in C: no Python step per
     sentence); a str sentence is its characters."""
     iterator = iter(sentences)
-    batch_size = max(1, min(MAX_BATCH_SENTENCES, block_tokens // 64))
     flat: list[str] = []
     lengths: list[int] = []
-    while batch := list(itertools.islice(iterator, batch_size)):
+    seen_tokens, seen_sentences = 0, 0
+    while True:
+        # as many sentences as should fill half of what is left of the block at the mean
+        # padded length seen so far (one sentence first), so a block overshoots by about a
+        # sentence or two however long sentences are, not by a whole batch
+        left = block_tokens - len(flat) - 2 * len(lengths)
+        if seen_sentences:
+            mean = (seen_tokens + 2 * seen_sentences) / seen_sentences
+            batch_size = max(1, min(MAX_BATCH_SENTENCES, int(left / (2 * mean))))
+        else:
+            batch_size = 1
+        batch = list(itertools.islice(iterator, batch_size))
+        if not batch:
+            break
         if any(map(isinstance, batch, itertools.repeat(str))):
             batch = [list(s) if isinstance(s, str) else s for s in batch]
+        before = len(flat)
         flat.extend(itertools.chain.from_iterable(batch))
         lengths.extend(map(len, batch))
+        seen_tokens += len(flat) - before
+        seen_sentences += len(batch)
         if len(flat) + 2 * len(lengths) >= block_tokens:
             yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
             flat, lengths = [], []
