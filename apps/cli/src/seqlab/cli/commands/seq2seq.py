@@ -37,7 +37,9 @@ def train(
                                      "(default char)."),
     target_level: str = typer.Option(None, "--target-level", help="char, word or bpe "
                                      "(default char)."),
-    vocab_size: int = typer.Option(None, "--vocab-size", help="Vocabulary size (char: the most frequent characters, the rest <unk>)."),
+    vocab_size: int = typer.Option(
+        None, "--vocab-size",
+        help="Vocabulary size (char: the most frequent characters, the rest <unk>)."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
     layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2; 1 "
