@@ -25,10 +25,21 @@ from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
 from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
-from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, unit_block
+from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
+from seqlab.autograd.workspace import empty
 
 Array = np.ndarray
+
+
+def line_aligned(shape, dtype, fill=None) -> Array:
+    """An array starting on a 64-byte line (parts of a team write rows side by side: no
+    false sharing at block edges), its memory reused from the step before (`workspace`);
+    `fill` copied in when given."""
+    array = empty(shape, dtype)
+    if fill is not None:
+        array[...] = fill
+    return array
 
 
 def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
