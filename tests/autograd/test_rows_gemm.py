@@ -80,3 +80,36 @@ def test_lstm_layer_on_the_rows_path_equals_the_reference(hidden, parts, lengths
     grads = recurrent_ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
     for actual, expected in zip(grads, expected_backward(d_out, d_hn, d_cn), strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize(("kind", "hidden"), [("gru", 96), ("gru", 256), ("rnn_tanh", 256),
+                                              ("rnn_relu", 256)])
+def test_gru_and_rnn_layers_on_the_rows_path_equal_the_reference(kind, hidden):
+    """GRU: backward from H = 86 (depth 3H), forward from 256; RNN: both from H = 256."""
+    steps, batch, gates = 2, 5, 3 if kind == "gru" else 1
+    rng = np.random.default_rng(hidden)
+    x = 0.5 * rng.standard_normal((steps, batch, 3))
+    h0 = 0.5 * rng.standard_normal((batch, hidden))
+    w_ih = 0.5 * rng.standard_normal((gates * hidden, 3))
+    w_hh = rng.standard_normal((gates * hidden, hidden)) / np.sqrt(hidden)
+    b_ih, b_hh = 0.5 * rng.standard_normal((2, gates * hidden))
+    lengths = [2, 1, 2, 2, 1]
+    if kind == "gru":
+        out, h_n, saved = recurrent_ops.gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths,
+                                                          reverse=True)
+        backward = recurrent_ops.gru_layer_backward
+        expected_out, expected_h, expected_backward = reference.gru_reference(
+            x, h0, w_ih, w_hh, b_ih, b_hh, np.asarray(lengths), True)
+    else:
+        nonlinearity = kind.removeprefix("rnn_")
+        out, h_n, saved = recurrent_ops.rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, lengths,
+                                                          True, nonlinearity)
+        backward = recurrent_ops.rnn_layer_backward
+        expected_out, expected_h, expected_backward = reference.rnn_reference(
+            x, h0, w_ih, w_hh, b_ih, b_hh, np.asarray(lengths), True, nonlinearity)
+    np.testing.assert_allclose(out, expected_out, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(h_n, expected_h, rtol=1e-12, atol=1e-13)
+    d_out, d_hn = rng.standard_normal(out.shape), rng.standard_normal(h_n.shape)
+    for actual, expected in zip(backward(saved, d_out, d_hn), expected_backward(d_out, d_hn),
+                                strict=True):
+        np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from .recurrent_activations import sigmoid, tanh
+from .rows_gemm import rows_gemm_into, rows_gemm_pays
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -41,8 +42,13 @@ def gru_forward_into(xg, h0, w_hh_t, b_hh, lengths, reverse, save, out, gates, h
     one = np.ones(1, xg.dtype)[0]
     h = h0.copy()
     hg = np.empty((batch, gate_width), xg.dtype)
+    by_rows = rows_gemm_pays(batch, hidden)
+    w_rows = np.ascontiguousarray(w_hh_t.T) if by_rows else w_hh_t  # W_hh's rows (3H, H)
     for step in range(steps):
-        np.dot(h, w_hh_t, hg)
+        if by_rows:
+            rows_gemm_into(h, w_rows, hg)
+        else:
+            np.dot(h, w_hh_t, hg)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -104,6 +110,8 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
     # gradient reaching h_prev: through h' = ... + z * h (direct) and through the gates (GEMM)
     dh_direct = np.zeros((batch, hidden), gates.dtype)
     dh_recurrent = np.zeros((batch, hidden), gates.dtype)
+    by_rows = rows_gemm_pays(batch, gate_width)
+    w_rows = np.ascontiguousarray(w_hh.T) if by_rows else w_hh  # W_hh^T's rows (H, 3H)
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
             length = lengths[n]
@@ -141,7 +149,10 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
                 d_row[2 * hidden + j] = dn_pre * r
                 direct_row[j] = dh_total * z
             d_hg[t, n, :] = d_row
-        np.dot(d_step, w_hh, dh_recurrent)
+        if by_rows:
+            rows_gemm_into(d_step, w_rows, dh_recurrent)
+        else:
+            np.dot(d_step, w_hh, dh_recurrent)
     return dh_direct + dh_recurrent
 
 
