@@ -20,6 +20,10 @@ Memory: each worker prints its peak resident memory and how far the peak rose ab
 resident memory after imports (run one configuration per call to read it per configuration).
 Rates are tokens per second, medians over each round's timed steps, then over rounds; rounds
 alternate seqlab and PyTorch processes (short rounds suit a shared machine: compare the ratio).
+`cpu ratio` is the same ratio of tokens per second of the worker's CPU time (process_time):
+at one thread it is the work each library does, free of the time other jobs take the core
+away (on a loaded shared machine the wall-clock ratio moves by 0.2-0.4 between runs); at two
+threads it counts both threads, spin-waits included, so read it only beside the wall ratio.
 
     uv run python benchmarks/composed_train.py --peer-python /work/peers/bin/python
     uv run python benchmarks/composed_train.py --configs lstm-128x1,word-lm --threads 1 --rounds 3
@@ -235,7 +239,7 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     chars, vocabulary = load_corpus(Path(args.corpus))
     runner_class = TorchRunner if side == "torch" else SeqlabRunner
     library_info(side)  # imports the library first: memory growth is the models' and steps'
-    results = {"configs": {}, "rss_before_mib": resident_mib()}
+    results = {"configs": {}, "cpu": {}, "rss_before_mib": resident_mib()}
     for config in args.configs.split(","):
         spec = describe(config)
         vocab = WORD_VOCAB if spec["kind"] == "word" else len(vocabulary)
@@ -243,13 +247,16 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         batches = batches_for(spec, chars)
         for _ in range(args.warmup):
             runner.step(*next(batches))
-        seconds = []
+        seconds, cpu_seconds = [], []
         for _ in range(args.steps):
             batch = next(batches)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             runner.step(*batch)
             seconds.append(time.perf_counter() - start)
-        results["configs"][config] = spec["batch"] * spec["steps"] / statistics.median(seconds)
+            cpu_seconds.append(time.process_time() - cpu_start)
+        tokens = spec["batch"] * spec["steps"]
+        results["configs"][config] = tokens / statistics.median(seconds)
+        results["cpu"][config] = tokens / statistics.median(cpu_seconds)
     results["library"] = library_info(side)
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
@@ -319,13 +326,15 @@ def main() -> None:
             print(f"  {side}: {rounds[side][0]['library']}; worker peak RSS {rss:.0f} MiB, "
                   f"{growth:.0f} MiB above its RSS after imports")
         print(f"{'config':<16} {'seqlab tok/s':>12} {'torch tok/s':>12} {'ratio':>6} "
-              f"{'target':>6}")
+              f"{'target':>6} {'cpu ratio':>9}")
         for config in args.configs.split(","):
             ours = statistics.median(r["configs"][config] for r in rounds["seqlab"])
             peer = statistics.median(r["configs"][config] for r in rounds["torch"])
             ratio, target = ours / peer, target_of(config)
+            cpu_ratio = (statistics.median(r["cpu"][config] for r in rounds["seqlab"])
+                         / statistics.median(r["cpu"][config] for r in rounds["torch"]))
             print(f"{config:<16} {ours:>12,.0f} {peer:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x"
-                  f"{'' if ratio >= target else '  short'}", flush=True)
+                  f" {cpu_ratio:>8.2f}x{'' if ratio >= target else '  short'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 import numba
 import numpy as np
 
+from seqlab.autograd import workspace
 from seqlab.autograd.kernels.spin_barrier import new_flags
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
@@ -192,12 +193,13 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     cols = b.shape[1]
     if rows * inner * cols < MIN_PARALLEL_MACS:
         return a @ b
+    # the result's memory comes back from the step before (`workspace`: no page faults)
+    out = workspace.empty((rows, cols), np.result_type(a, b))
     by_rows = rows >= cols
     length = rows if by_rows else cols
     blocks = _threads_for(length // MIN_ROWS_PER_BLOCK)
     if blocks == 1:
-        return a @ b
-    out = np.empty((rows, cols), np.result_type(a, b))
+        return np.matmul(a, b, out=out)
     bounds = [length * block // blocks for block in range(blocks + 1)]
 
     def block(k: int) -> None:
@@ -225,7 +227,8 @@ def matmuls(products: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
 
     def product(k: int) -> None:
         a, b = products[k]
-        results[k] = a @ b
+        results[k] = np.matmul(a, b, out=workspace.empty((a.shape[0], b.shape[1]),
+                                                         np.result_type(a, b)))
 
     _run_at_once([functools.partial(product, k) for k in range(count)])
     return results

@@ -22,13 +22,24 @@ import numpy as np
 
 from seqlab.autograd.kernels.embedding import embedding_backward
 from seqlab.autograd.kernels.recurrent_blas import transposed
-from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward
+from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
 from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
-from seqlab.autograd.kernels.unit_blocks import gate_rows, line_aligned, unit_block
+from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
+from seqlab.autograd.workspace import empty
 
 Array = np.ndarray
+
+
+def line_aligned(shape, dtype, fill=None) -> Array:
+    """An array starting on a 64-byte line (parts of a team write rows side by side: no
+    false sharing at block edges), its memory reused from the step before (`workspace`);
+    `fill` copied in when given."""
+    array = empty(shape, dtype)
+    if fill is not None:
+        array[...] = fill
+    return array
 
 
 def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
@@ -126,13 +137,26 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
 
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop on one thread; b_hh (inside the reset gate) is added per step."""
-    if ids is not None:
-        xg = np.take(xg, ids, axis=0)
+    xg = _gathered(xg, ids)
+    steps, batch, gate_width = xg.shape
     hidden = w_hh.shape[1]
     bias = np.zeros(3 * hidden, xg.dtype) if b_hh is None else np.ascontiguousarray(b_hh)
-    out, h_n, *activations = gru_forward(xg, h0, transposed(w_hh), bias, lengths, reverse,
-                                         save)
-    return out, h_n, None, (tuple(activations) if save else None)
+    kept = steps if save else 1
+    out, hidden_n, h_prev = (line_aligned((n, batch, hidden), xg.dtype)
+                             for n in (steps, kept, kept))
+    gates = line_aligned((kept, batch, gate_width), xg.dtype)
+    h_n = gru_forward_into(xg, h0, transposed(w_hh), bias, lengths, reverse, save, out, gates,
+                           hidden_n, h_prev)
+    return out, h_n, None, ((gates, hidden_n, h_prev) if save else None)
+
+
+def _gathered(xg, ids):
+    """xg itself, or the (T, N, G) rows of the table xg read at ids."""
+    if ids is None:
+        return xg
+    rows = line_aligned((*ids.shape, xg.shape[1]), xg.dtype)
+    np.take(xg, ids, axis=0, out=rows)
+    return rows
 
 
 def _table_gradient(d_xg, ids, table_rows):
@@ -152,8 +176,9 @@ def _weight_grads(d_h, h_prev, with_bias):
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
     """Backward of `gru_loop_forward`, with db_hh."""
     gates, hidden_n, h_prev = activations
-    d_xg, d_h, dh0 = gru_backward(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
-                                  reverse, d_out, d_hn)
+    d_xg, d_h = (line_aligned(gates.shape, gates.dtype) for _ in range(2))
+    dh0 = gru_backward_into(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
+                            reverse, d_out, d_hn, d_xg, d_h)
     dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
@@ -163,8 +188,7 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu) on one thread; b_hh is already in xg."""
-    if ids is not None:
-        xg = np.take(xg, ids, axis=0)
+    xg = _gathered(xg, ids)
     out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu)
     return out, h_n, None, (out, h_prev)
 

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from .recurrent_activations import sigmoid, tanh
+from .rows_gemm import rows_gemm_into, rows_gemm_pays
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -20,17 +21,34 @@ def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse, save=True):
     placeholders the loop never writes: per sequence and step it stores H floats, not 6H."""
     steps, batch, gate_width = xg.shape
     hidden = gate_width // 3
-    one = np.ones(1, xg.dtype)[0]
     kept = steps if save else 1
     out = np.empty((steps, batch, hidden), xg.dtype)
     gates = np.empty((kept, batch, gate_width), xg.dtype)
     # W_hn h + b_hn, the part of n's pre-activation that r scales: backward needs it for dr
     hidden_n = np.empty((kept, batch, hidden), xg.dtype)
     h_prev = np.empty((kept, batch, hidden), xg.dtype)
+    h = gru_forward_into(xg, h0, w_hh_t, b_hh, lengths, reverse, save, out, gates, hidden_n,
+                         h_prev)
+    return out, h, gates, hidden_n, h_prev
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gru_forward_into(xg, h0, w_hh_t, b_hh, lengths, reverse, save, out, gates, hidden_n,
+                     h_prev):
+    """gru_forward into the caller's out (T, N, H), gates (T, N, 3H), hidden_n and h_prev
+    (T, N, H) (the last three (1, N, .) and unread without `save`); returns h_n."""
+    steps, batch, gate_width = xg.shape
+    hidden = gate_width // 3
+    one = np.ones(1, xg.dtype)[0]
     h = h0.copy()
     hg = np.empty((batch, gate_width), xg.dtype)
+    by_rows = rows_gemm_pays(batch, hidden)
+    w_rows = np.ascontiguousarray(w_hh_t.T) if by_rows else w_hh_t  # W_hh's rows (3H, H)
     for step in range(steps):
-        np.dot(h, w_hh_t, hg)
+        if by_rows:
+            rows_gemm_into(h, w_rows, hg)
+        else:
+            np.dot(h, w_hh_t, hg)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -68,21 +86,32 @@ def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse, save=True):
                 hn_row[j] = hn
                 h_row[j] = (one - z) * nn + z * h_row[j]
             out[t, n, :] = h_row
-    return out, h, gates, hidden_n, h_prev
+    return h
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
     """Backpropagate through gru_forward; return d_xg, d_hg (both (T, N, 3H)) and d_h0."""
+    d_xg = np.empty_like(gates)
+    d_hg = np.empty_like(gates)
+    dh0 = gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn, d_xg,
+                            d_hg)
+    return d_xg, d_hg, dh0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn, d_xg,
+                      d_hg):
+    """gru_backward into the caller's d_xg and d_hg (T, N, 3H); returns d_h0."""
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 3
     one = np.ones(1, gates.dtype)[0]
-    d_xg = np.empty_like(gates)
-    d_hg = np.empty_like(gates)
     d_step = np.empty((batch, gate_width), gates.dtype)
     # gradient reaching h_prev: through h' = ... + z * h (direct) and through the gates (GEMM)
     dh_direct = np.zeros((batch, hidden), gates.dtype)
     dh_recurrent = np.zeros((batch, hidden), gates.dtype)
+    by_rows = rows_gemm_pays(batch, gate_width)
+    w_rows = np.ascontiguousarray(w_hh.T) if by_rows else w_hh  # W_hh^T's rows (H, 3H)
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
             length = lengths[n]
@@ -120,8 +149,11 @@ def gru_backward(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_hn):
                 d_row[2 * hidden + j] = dn_pre * r
                 direct_row[j] = dh_total * z
             d_hg[t, n, :] = d_row
-        np.dot(d_step, w_hh, dh_recurrent)
-    return d_xg, d_hg, dh_direct + dh_recurrent
+        if by_rows:
+            rows_gemm_into(d_step, w_rows, dh_recurrent)
+        else:
+            np.dot(d_step, w_hh, dh_recurrent)
+    return dh_direct + dh_recurrent
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit
 
 from .recurrent_activations import tanh
+from .rows_gemm import rows_gemm_into, rows_gemm_pays
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -21,8 +22,13 @@ def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu):
     h_prev = np.empty((steps, batch, hidden), xg.dtype)
     h = h0.copy()
     hg = np.empty((batch, hidden), xg.dtype)
+    by_rows = rows_gemm_pays(batch, hidden)
+    w_rows = np.ascontiguousarray(w_hh_t.T) if by_rows else w_hh_t  # W_hh's rows
     for step in range(steps):
-        np.dot(h, w_hh_t, hg)
+        if by_rows:
+            rows_gemm_into(h, w_rows, hg)
+        else:
+            np.dot(h, w_hh_t, hg)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -55,6 +61,8 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
     d_step = np.empty((batch, hidden), out.dtype)
     # d_step @ W_hh: the gradient reaching h_prev, which the next (earlier) step reads as its dh
     dh_recurrent = np.empty((batch, hidden), out.dtype)
+    by_rows = rows_gemm_pays(batch, hidden)
+    w_rows = np.ascontiguousarray(w_hh.T) if by_rows else w_hh  # W_hh^T's rows
     for step in range(steps - 1, -1, -1):
         for n in range(batch):
             length = lengths[n]
@@ -79,7 +87,10 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
                     grad = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
                     d_row[j] = grad
                     dx_row[j] = grad
-        np.dot(d_step, w_hh, dh_recurrent)
+        if by_rows:
+            rows_gemm_into(d_step, w_rows, dh_recurrent)
+        else:
+            np.dot(d_step, w_hh, dh_recurrent)
     # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
     return d_xg, dh_recurrent
 
