@@ -1,14 +1,15 @@
 """The one table of what differs between recurrent cell kinds: LSTM, GRU, Elman RNN (tanh, relu).
 
 Every place that used to choose by a string (the stacks, the composed and fused paths, the time
-loops, generation) reads a `CellKind` instead:
+loops, inspection, seq2seq decoding, language-model generation) reads a `CellKind` instead:
 
     kind = CELL_KINDS["gru"]             # or cell_kind("rnn") for the names models are built by
     kind.gates, kind.has_cell_state      # 3, False
     kind.cell(x, h, c, w_ih, w_hh, b_ih, b_hh) -> (h, c | None)      composed reference step
     kind.loop_forward / kind.loop_backward                           fused time loops
-    kind.step(xg, h, c, w_hh_t, b_hh) -> (h, c | None)               generation step
+    kind.step(xg, h, c, w_hh_t, b_hh) -> (h, c | None)               one step on ndarrays
     kind.step_kernel                                                 (its jitted kernel)
+    kind.generation_code          the kind's code in seqlab.autograd.kernels.generation
 
 The fused layer Function is one for every kind (`seqlab.seqmodels.fused.RecurrentLayer`): it
 takes the kind and calls its loops.
@@ -20,7 +21,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from seqlab.autograd.kernels import gru_step, lstm_step, rnn_step
+from seqlab.autograd.kernels import generation, gru_step, lstm_step, rnn_step
 from seqlab.seqmodels import recurrent_loops as loops
 from seqlab.seqmodels.cells import gru_cell, lstm_cell, rnn_cell
 
@@ -39,7 +40,8 @@ class CellKind:
     loop_forward: Callable  # see recurrent_loops
     loop_backward: Callable
     step: Callable  # (xg, h, c, w_hh_t, b_hh) -> (h, c or None), ndarrays: calls step_kernel
-    step_kernel: Callable  # the jitted generation step itself (its module holds its cache)
+    step_kernel: Callable  # the jitted step itself (its module holds its cache)
+    generation_code: int  # the kind in the fused whole-model generation kernels
 
     def projection_bias(self, b_ih, b_hh):
         """The bias added to x @ W_ih^T (tensors or arrays; None without bias)."""
@@ -79,14 +81,15 @@ def _rnn_kind(nonlinearity: str) -> CellKind:
         cell=functools.partial(_rnn_cell, nonlinearity=nonlinearity),
         loop_forward=functools.partial(loops.rnn_loop_forward, relu=relu),
         loop_backward=functools.partial(loops.rnn_loop_backward, relu=relu),
-        step=functools.partial(_rnn_step, relu=relu), step_kernel=rnn_step)
+        step=functools.partial(_rnn_step, relu=relu), step_kernel=rnn_step,
+        generation_code=generation.RNN_RELU if relu else generation.RNN_TANH)
 
 
 CELL_KINDS: dict[str, CellKind] = {
     "lstm": CellKind("lstm", 4, True, False, _lstm_cell, loops.lstm_loop_forward,
-                     loops.lstm_loop_backward, _lstm_step, lstm_step),
+                     loops.lstm_loop_backward, _lstm_step, lstm_step, generation.LSTM),
     "gru": CellKind("gru", 3, False, True, _gru_cell, loops.gru_loop_forward,
-                    loops.gru_loop_backward, _gru_step, gru_step),
+                    loops.gru_loop_backward, _gru_step, gru_step, generation.GRU),
     "rnn_tanh": _rnn_kind("tanh"),
     "rnn_relu": _rnn_kind("relu"),
 }

@@ -14,10 +14,6 @@ import numpy as np
 
 from seqlab.autograd.kernels import generation as kernels
 
-# the kernel's code for each cell kind (CellKind.name)
-KIND_CODES = {"lstm": kernels.LSTM, "gru": kernels.GRU, "rnn_tanh": kernels.RNN_TANH,
-              "rnn_relu": kernels.RNN_RELU}
-
 # Layer 0's input projection becomes a (V, G*H) table when the vocabulary is at most this many
 # times the embedding width: the table costs V*E*G*H multiply-adds once and saves E*G*H per token
 # (and a weight read), so it pays back within V tokens; char vocabularies take it, large word
@@ -72,7 +68,7 @@ class GenerationPlan:
             np.zeros((0, hidden, width), dtype)
         upper_biases = np.stack(biases[1:]) if len(biases) > 1 else np.zeros((0, width), dtype)
         return cls(
-            kind_code=KIND_CODES[stack.kind.name],
+            kind_code=stack.kind.generation_code,
             table=np.ascontiguousarray(table, dtype),
             embedding=embedding.copy(),
             w_ih0_t=w_ih0_t,

@@ -199,7 +199,7 @@ class LanguageModel(Module):
 
     def _cell_step(self, layer: int, x: np.ndarray, h: np.ndarray,
                    c: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-        """One step of one layer through its kind's step kernel (as generation runs it)."""
+        """One step of one layer through its kind's step kernel (on ndarrays, no graph)."""
         w_ih, w_hh, b_ih, b_hh = (None if w is None else w.data
                                   for w in self.rnn.layer_weights(layer, 0))
         kind = self.kind
