@@ -11,6 +11,7 @@ The file's content never changes; arrays that are not memory maps are left alone
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 from typing import Any
 
@@ -53,7 +54,6 @@ class PageReleaser:
         """Drop every resident page of the maps now (they are read again from the page cache)."""
         self.pending = 0
         for mapped in self.maps:
-            try:
+            # closed, or a kernel without it: keep the pages
+            with contextlib.suppress(OSError, ValueError):
                 mapped.madvise(mmap.MADV_DONTNEED)
-            except (OSError, ValueError):  # closed, or a kernel without it: keep the pages
-                pass
