@@ -25,7 +25,7 @@ from seqlab.nlp.corpora.reading import (
     read_text,
     resolve_paths,
 )
-from seqlab.nlp.corpora.spool import has_stdin, spooled_stdin
+from seqlab.nlp.corpora.spool import copy_stdin, has_stdin, replace_stdin, spooled_stdin
 from seqlab.nlp.corpora.streaming import (
     TokenizedLines,
     encode_pieces,
@@ -52,6 +52,7 @@ __all__ = [
     "WikiArticle",
     "WordPair",
     "cached_token_ids",
+    "copy_stdin",
     "corpus_path",
     "encode_pieces",
     "has_stdin",
@@ -64,6 +65,7 @@ __all__ = [
     "names",
     "narrowest_unsigned",
     "read_text",
+    "replace_stdin",
     "resolve_paths",
     "safe_pieces",
     "spooled_stdin",

@@ -26,6 +26,23 @@ def has_stdin(sources: list[str | Path] | None) -> bool:
     return any(str(source) == STDIN for source in sources or ())
 
 
+def copy_stdin(folder: str | Path, stdin: BinaryIO | None = None) -> Path:
+    """Copy standard input's bytes to a new hidden file in `folder`; the caller removes it."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    name = Path(folder) / f".stdin-{os.getpid()}-{uuid.uuid4().hex[:8]}.txt"
+    with atomic_path(name) as temporary, open(temporary, "wb") as copy:
+        shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, copy,
+                           DEFAULT_CHUNK_BYTES)
+    return name
+
+
+def replace_stdin(sources: list[str | Path], copy: Path) -> list[str | Path]:
+    """`sources` with '-' replaced by `copy`; '-' may appear once."""
+    if sum(str(source) == STDIN for source in sources) > 1:
+        raise ValueError("'-' (standard input) can be given only once")
+    return [copy if str(source) == STDIN else source for source in sources]
+
+
 @contextlib.contextmanager
 def spooled_stdin(sources: list[str | Path], folder: str | Path,
                   stdin: BinaryIO | None = None) -> Iterator[list[str | Path]]:
@@ -36,15 +53,10 @@ def spooled_stdin(sources: list[str | Path], folder: str | Path,
     if not has_stdin(sources):
         yield list(sources)
         return
-    if sum(str(source) == STDIN for source in sources) > 1:
-        raise ValueError("'-' (standard input) can be given only once")
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    name = Path(folder) / f".stdin-{os.getpid()}-{uuid.uuid4().hex[:8]}.txt"
+    replace_stdin(sources, Path())  # refuse a second '-' before reading anything
+    copy = copy_stdin(folder, stdin)
     try:
-        with atomic_path(name) as temporary, open(temporary, "wb") as copy:
-            shutil.copyfileobj(stdin if stdin is not None else sys.stdin.buffer, copy,
-                               DEFAULT_CHUNK_BYTES)
-        yield [name if str(source) == STDIN else source for source in sources]
+        yield replace_stdin(sources, copy)
     finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+            os.unlink(copy)
