@@ -101,7 +101,7 @@ def predict_text() -> str:
     and no final newline."""
     rng = np.random.default_rng(1)
     breaks = ["\n", "\r\n", "\r", "\u2028", "\x0c", "\n\n", "\n  \n"]
-    return "".join(" ".join(rng.choice(WORDS + ["good", "bad"], 5)) + breaks[n % len(breaks)]
+    return "".join(" ".join(rng.choice([*WORDS, "good", "bad"], 5)) + breaks[n % len(breaks)]
                    for n in range(700)) + "good last"
 
 
