@@ -38,7 +38,8 @@ PEER_WORD2VEC = """
 import sys, time
 from gensim.models import Word2Vec
 from gensim.models.word2vec import LineSentence
-model = Word2Vec(vector_size=50, window=5, min_count=5, sg=1, negative=5, workers=2, seed=1)
+window = int(sys.argv[2])
+model = Word2Vec(vector_size=50, window=window, min_count=5, sg=1, negative=5, workers=2, seed=1)
 model.build_vocab(LineSentence(sys.argv[1]))  # streamed from disk, as on every epoch
 start = time.perf_counter()
 trained, raw = model.train(LineSentence(sys.argv[1]), total_examples=model.corpus_count,
@@ -105,7 +106,7 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
 
 
 def seqlab_commands(corpus: Path, out: Path, new: bool,
-                    val_fraction: float = 0.1) -> dict[str, list[str]]:
+                    val_fraction: float = 0.1, window: int = 5) -> dict[str, list[str]]:
     """The measured commands (train: few steps, as what matters is reading and caching)."""
     memory = ["--memory", "1G"] if new else []
     validation = ["--val-fraction", str(val_fraction)]
@@ -113,8 +114,9 @@ def seqlab_commands(corpus: Path, out: Path, new: bool,
         "tokenize train --level bpe --vocab-size 2000": [
             "tokenize", "train", str(corpus), "--level", "bpe", "--vocab-size", "2000",
             "--out", str(out / "bpe.json"), "--json"],
-        "word2vec train --dim 50 --epochs 1": [
-            "word2vec", "train", str(corpus), "--dim", "50", "--epochs", "1", "--workers", "2",
+        f"word2vec train --dim 50 --window {window} --epochs 1": [
+            "word2vec", "train", str(corpus), "--dim", "50", "--window", str(window),
+            "--epochs", "1", "--workers", "2",
             "--out", str(out / "vectors.txt"), "--json", "--quiet"],
         "train --level word --vocab-size 10000 (30 steps, 1x64 LSTM)": [
             "train", str(corpus), "--level", "word", "--vocab-size", "10000", "--steps", "30",
@@ -139,8 +141,8 @@ def peer_commands(args: argparse.Namespace, corpus: Path, out: Path) -> dict[str
     seqlab command they match)."""
     peers: dict[str, list[str]] = {}
     if args.peer_python:
-        peers["word2vec: gensim: Word2Vec(LineSentence), dim 50, 1 epoch"] = [
-            args.peer_python, "-c", PEER_WORD2VEC, str(corpus)]
+        peers[f"word2vec: gensim: Word2Vec(LineSentence), dim 50, window {args.window}, 1 epoch"
+              ] = [args.peer_python, "-c", PEER_WORD2VEC, str(corpus), str(args.window)]
         peers["tokenize bpe: tokenizers: ByteLevelBPETokenizer.train, vocab 2000"] = [
             args.peer_python, "-c", PEER_BPE, str(corpus)]
     if args.lmplz:
@@ -165,6 +167,7 @@ def main() -> None:
                         "repeated to --mb MB")
     parser.add_argument("--val-fraction", type=float, default=0.1,
                         help="train's held-out share (its final validation pass is timed too)")
+    parser.add_argument("--window", type=int, default=5, help="word2vec window (both)")
     parser.add_argument("--baseline", type=Path, help="root of another seqlab checkout")
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
     parser.add_argument("--lmplz", help="path to KenLM's lmplz")
@@ -187,7 +190,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         out = Path(scratch)
         for label, run_env, new in runs:
-            commands = seqlab_commands(corpus, out / label, new, args.val_fraction)
+            commands = seqlab_commands(corpus, out / label, new, args.val_fraction, args.window)
             (out / label).mkdir()
             for name, command in commands.items():
                 if selected(name, args.only):
