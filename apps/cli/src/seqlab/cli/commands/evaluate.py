@@ -64,6 +64,8 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, batch_size: int, s
     from seqlab.nlp.corpora import spooled_stdin
 
     source = ", ".join(str(f) for f in files)
+    if sum(str(f) == "-" for f in files) > 1:
+        raise CliError("'-' (standard input) can be given only once", code=2)
     with spooled_stdin(files, scratch) as sources:
         pieces = CorpusPieces(sources)
         if not any(piece.strip() for piece in pieces):
