@@ -15,7 +15,7 @@ import contextlib
 import mmap
 from typing import Any
 
-DEFAULT_EVERY_BYTES = 64 << 20
+DEFAULT_EVERY_BYTES = 16 << 20
 
 
 def backing_mmap(array: Any) -> mmap.mmap | None:
