@@ -139,3 +139,14 @@ def test_a_truncated_cache_file_is_rebuilt(corpus, tmp_path):
     (ids_file,) = cache.glob("*.ids")
     ids_file.write_bytes(ids_file.read_bytes()[:10])
     np.testing.assert_array_equal(cached_token_ids(corpus, tokenizer, cache), ids)
+
+
+def test_word_stream_of_text_without_a_final_newline_ends_with_eos(corpus):
+    single = corpus / "a.txt"  # TRICKY ends without a newline
+    text = read_text(single)
+    assert not text.endswith("\n")
+    tokenizer = WordTokenizer.train(text)
+    for chunk_bytes in (1, 7, 1 << 20):
+        streamed = np.concatenate(list(stream_token_ids(single, tokenizer, line_eos=True,
+                                                        chunk_bytes=chunk_bytes)))
+        np.testing.assert_array_equal(streamed, _word_lm_reference(tokenizer, text))

@@ -58,3 +58,13 @@ class _Reiterable:
     def __iter__(self):
         self.passes += 1
         return iter(self.items)
+
+
+def test_running_ends_are_a_memory_map_equal_to_the_cumulative_sum(tmp_path):
+    from seqlab.nlp.word2vec.encoded import _running_ends
+
+    kept = np.random.default_rng(1).integers(0, 50, 2_500, dtype=np.uint32)
+    ends = _running_ends(kept, tmp_path / "ends.i64", block=1000)  # three blocks
+    assert isinstance(ends, np.memmap)
+    np.testing.assert_array_equal(ends, np.cumsum(kept, dtype=np.int64))
+    assert _running_ends(kept[:0], tmp_path / "none.i64").size == 0

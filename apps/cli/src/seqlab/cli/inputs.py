@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -90,17 +93,34 @@ def translated(items: Iterable) -> Iterator:
 
 
 class CorpusPieces:
-    """Re-iterable tokenizer-safe text pieces of FILES, streamed (see seqlab.nlp.corpora)."""
+    """Re-iterable tokenizer-safe text pieces of FILES, streamed (see seqlab.nlp.corpora).
 
-    def __init__(self, files: list[Path], errors: str | None = None) -> None:
+    With `spool_dir`, a '-' among FILES is first copied to a hidden file there (stdin cannot be
+    read twice); the copy is removed by `close()`, or when the object goes away.
+    """
+
+    def __init__(self, files: list[Path], errors: str | None = None,
+                 spool_dir: Path | None = None) -> None:
         from seqlab.nlp import corpora
 
-        self.sources = [str(f) for f in files]
+        self.names = [str(f) for f in files]
+        self.sources = list(self.names)
         self.errors = errors or _decode_errors  # the root --errors option by default
+        self._remove_copy = None
         try:
             corpora.resolve_paths(self.sources)
-        except (FileNotFoundError, ValueError) as error:
+            if spool_dir is not None and corpora.has_stdin(self.sources):
+                corpora.replace_stdin(self.sources, Path())  # one '-' at most
+                copy = corpora.copy_stdin(spool_dir)
+                self._remove_copy = weakref.finalize(self, _remove_file, copy)
+                self.sources = [str(s) for s in corpora.replace_stdin(self.sources, copy)]
+        except (FileNotFoundError, ValueError, OSError) as error:
             raise _translate(error) from error
+
+    def close(self) -> None:
+        """Remove the copy of stdin, if one was made (the pieces cannot be read afterwards)."""
+        if self._remove_copy is not None:
+            self._remove_copy()
 
     def __iter__(self) -> Iterator[str]:
         from seqlab.nlp import corpora
@@ -109,7 +129,7 @@ class CorpusPieces:
 
     @property
     def description(self) -> str:
-        return ", ".join(self.sources)
+        return ", ".join(self.names)
 
     def require_text(self) -> None:
         """CliError unless some piece has a non-space character (reads only until one does)."""
@@ -118,9 +138,9 @@ class CorpusPieces:
                            "text)")
 
 
-def streamable(files: list[Path] | None) -> bool:
-    """FILES can be read more than once (no stdin), so they need not be held in memory."""
-    return bool(files) and all(str(f) != "-" for f in files)
+def _remove_file(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 class StreamedSentences:

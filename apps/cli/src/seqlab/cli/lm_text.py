@@ -6,7 +6,9 @@ each line ends with </s>, which generation turns back into a newline.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +30,43 @@ def encode_corpus(tokenizer, text: str) -> np.ndarray:
             ids.extend(tokenizer.encode(line))
             ids.append(eos)
     return np.asarray(ids, dtype=np.int64)
+
+
+@dataclass
+class StreamedIds:
+    """A corpus's ids (memory-mapped) with what was counted while streaming it."""
+
+    ids: np.ndarray
+    characters: int
+    unknown: int
+
+
+def stream_corpus_ids(pieces: Iterable[str], tokenizer, path: Path) -> StreamedIds:
+    """The ids of streamed tokenizer-safe pieces, written to `path` and memory-mapped: the same
+    ids as `encode_corpus` of the whole text, with its character and <unk> counts."""
+    from seqlab.nlp.corpora import (
+        encode_pieces,
+        mapped_token_ids,
+        narrowest_unsigned,
+        write_token_ids,
+    )
+
+    counts = {"characters": 0, "unknown": 0}
+
+    def counted_pieces() -> Iterator[str]:
+        for piece in pieces:
+            counts["characters"] += len(piece)
+            yield piece
+
+    def counted_blocks() -> Iterator[np.ndarray]:
+        for block in encode_pieces(counted_pieces(), tokenizer, is_word_level(tokenizer)):
+            counts["unknown"] += int(np.count_nonzero(block == tokenizer.unk_id))
+            yield block
+
+    dtype = narrowest_unsigned(tokenizer.vocab_size)
+    length = write_token_ids(counted_blocks(), dtype, path)
+    return StreamedIds(mapped_token_ids(path, dtype, length), counts["characters"],
+                       counts["unknown"])
 
 
 def encode_prompt_ids(tokenizer) -> Callable[[str], list[int]]:

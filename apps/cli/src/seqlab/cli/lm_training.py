@@ -91,7 +91,7 @@ def _run_record(options: TrainOptions) -> dict[str, Any]:
     record = {key: values[key] for key in RUN_KEYS}
     record["command"] = "train"
     if options.files:
-        record["files"] = [f if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
+        record["files"] = ["-" if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
     for key in ("out", "init_from"):
         record[key] = str(Path(record[key]).resolve()) if record[key] is not None else None
     return record
@@ -100,7 +100,7 @@ def _run_record(options: TrainOptions) -> dict[str, Any]:
 def _given(options: TrainOptions) -> dict[str, Any]:
     given = {key: getattr(options, key) for key in RUN_KEYS if key != "init_from"}
     if options.files:
-        given["files"] = [f if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
+        given["files"] = ["-" if str(f) == "-" else str(Path(f).resolve()) for f in options.files]
     if options.out is not None:
         given["out"] = str(Path(options.out).resolve())
     return given
@@ -161,12 +161,13 @@ UNKNOWN_SAMPLE = 10_000_000  # tokens checked for <unk> when fine-tuning on new 
 
 
 def _corpus(options: TrainOptions):
-    """(text, description): a str for an embedded corpus or stdin, else streamed pieces."""
-    from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
+    """(text, description): a str for an embedded corpus, else streamed pieces (stdin is
+    copied beside the id cache first: the vocabulary and the ids each read the text)."""
+    from seqlab.cli.inputs import CorpusPieces, corpus_text
 
-    if not streamable(options.files):
+    if not options.files:
         return corpus_text(options.files, options.corpus)
-    pieces = CorpusPieces(options.files)
+    pieces = CorpusPieces(options.files, spool_dir=options.out.parent / f"{options.out.stem}.cache")
     pieces.require_text()
     return pieces, pieces.description
 
@@ -183,6 +184,8 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
                                 line_eos=lm_text.is_word_level(tokenizer), errors=text.errors)
     except (ValueError, OSError) as error:
         raise CliError(str(error).replace("\n", " ")) from error
+    finally:
+        text.close()  # the copy of stdin, if any: the ids are cached now
 
 
 def resume_command(out: Path) -> str:

@@ -9,7 +9,9 @@ across chunks, detached).
 
 The ids stay in the dtype they come in (a memory-mapped uint8/uint16 cache stays memory-mapped):
 only the chunk being handed out is cast to int64, and the checksum is computed in fixed-size
-blocks, so the data source adds O(batch) memory, not O(corpus).
+blocks, so the data source adds O(batch) memory, not O(corpus). The pages of a memory map that
+have been read are given back as the reading moves on (`seqlab.autograd.mapped_pages`), so a
+pass over a 1 GB cache does not leave the process 1 GB larger.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
+from seqlab.autograd.mapped_pages import PageReleaser
 
 CHECKSUM_BLOCK_BYTES = 1 << 24  # int64 bytes cast per step while checksumming (16 MiB)
 
@@ -47,6 +51,7 @@ class TokenStreams:
         self.seq_len = seq_len
         # (N, steps) view of the ids as given: row j is stream j; no copy, no cast
         self._streams = array[: steps * batch_size].reshape(batch_size, steps)
+        self._pages = PageReleaser(array)
         # identifies the data, so a position saved for other data is not applied to this one
         self.checksum = self._checksum()
         self.position = 0  # index of the next chunk within the epoch
@@ -64,7 +69,10 @@ class TokenStreams:
 
     def _rows(self, start: int, stop: int) -> np.ndarray:
         """Rows [start, stop) of the grid as a contiguous int64 (stop - start, N) array."""
-        return np.ascontiguousarray(self._streams[:, start:stop].T, dtype=np.int64)
+        rows = np.ascontiguousarray(self._streams[:, start:stop].T, dtype=np.int64)
+        # each stream's rows lie on their own page(s) of the map
+        self._pages.advance(self.batch_size * ((stop - start) * self._streams.itemsize + 4096))
+        return rows
 
     def _checksum(self) -> int:
         """CRC-32 of the grid as contiguous int64 bytes, computed block by block."""
@@ -72,6 +80,7 @@ class TokenStreams:
         crc = 0
         for start in range(0, self.steps_per_stream, rows):
             crc = zlib.crc32(self._rows(start, start + rows), crc)
+        self._pages.release()
         return crc
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -131,36 +132,62 @@ def train(
     output.result(result, human)
 
 
-def _prediction_inputs(source: Path | None) -> tuple[list[str], list[str]]:
-    """(names, texts): non-blank lines of a file or stdin, or the files of a folder."""
-    from seqlab.cli.errors import require_file
+def _folder_inputs(source: Path) -> tuple[list[str], list[str]]:
+    """(names, texts) of a folder's non-blank files, one text per file."""
+    files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
+    if not files:
+        raise CliError(f"folder {source} holds no files to classify")
+    texts = []
+    for file in files:
+        try:
+            texts.append(file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") from error
+    keep = [i for i, text in enumerate(texts) if text.strip()]
+    return [str(files[i]) for i in keep], [texts[i] for i in keep]
 
-    if source is not None and source.is_dir():
-        files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
-        if not files:
-            raise CliError(f"folder {source} holds no files to classify")
-        texts = []
-        for file in files:
-            try:
-                texts.append(file.read_text(encoding="utf-8"))
-            except UnicodeDecodeError as error:
-                raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") \
-                    from error
-        keep = [i for i, text in enumerate(texts) if text.strip()]
-        return [str(files[i]) for i in keep], [texts[i] for i in keep]
+
+def _complete(line: str) -> bool:
+    """Whether a `splitlines(keepends=True)` line ends with its line break (a "\r" alone may
+    still become "\r\n" with the next chunk)."""
+    return not line.endswith("\r") and len(line.splitlines()[0]) < len(line)
+
+
+def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], list[str]]]:
+    """(names, texts) batches of the non-blank lines of a file or stdin, streamed: lines are
+    cut and numbered as `str.splitlines` cuts the whole text."""
+    from seqlab.cli.errors import require_file
+    from seqlab.cli.inputs import decode_errors, translated
+    from seqlab.nlp.corpora import iter_chunks
+
     if source is None or str(source) == "-":
-        raw = sys.stdin.read()
-        name = "stdin"
+        chunks, name = iter_chunks("-", errors=decode_errors()), "stdin"
     else:
         require_file(source, "input file")
-        try:
-            raw = source.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise CliError(f"{source} is not UTF-8 text (byte offset {error.start})") from error
-        name = str(source)
-    lines = [(number, line) for number, line in enumerate(raw.splitlines(), start=1)
-             if line.strip()]
-    return [f"{name}:{number}" for number, _ in lines], [line for _, line in lines]
+        chunks, name = iter_chunks(source, errors=decode_errors()), str(source)
+    names: list[str] = []
+    texts: list[str] = []
+    number = 0
+    carry = ""
+    for chunk in translated(_with_end(chunks)):
+        lines = (carry + chunk).splitlines(keepends=True)
+        carry = lines.pop() if chunk and lines and not _complete(lines[-1]) else ""
+        for line in lines:
+            number += 1
+            if line.strip():
+                names.append(f"{name}:{number}")
+                texts.append(line.splitlines()[0])
+                if len(texts) == batch:
+                    yield names, texts
+                    names, texts = [], []
+    if texts:
+        yield names, texts
+
+
+def _with_end(chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks, then "" (which flushes the last line)."""
+    yield from chunks
+    yield ""
 
 
 @app.command("predict")
@@ -180,30 +207,34 @@ def predict(
       echo "a gripping, beautiful film" | seqlab classify predict classifier.safetensors -
       seqlab classify predict classifier.safetensors inbox/ --probabilities --json
     """
-    from seqlab.cli.classify_models import class_probabilities, load_classifier
+    from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities, load_classifier
 
     loaded = load_classifier(model_path)
-    names, texts = _prediction_inputs(source)
-    if not texts:
-        raise CliError("no text to classify: the input is empty")
-    probs = class_probabilities(loaded, texts)
-    chosen = probs.argmax(axis=1)
-    labels = loaded.labels
-    if as_json:
-        predictions = [{"input": name, "label": labels[c]} | (
-            {"probabilities": dict(zip(labels, map(float, row), strict=True))}
-            if probabilities else {})
-            for name, c, row in zip(names, chosen, probs, strict=True)]
-        Output(as_json=True).result({"labels": labels, "predictions": predictions})
-        return
     folder = source is not None and source.is_dir()
-    for name, c, row in zip(names, chosen, probs, strict=True):
-        fields = [name] if folder else []
-        fields.append(labels[c])
-        if probabilities:
-            fields.extend(f"{label}={p:.4f}" for label, p in zip(labels, row, strict=True))
-        sys.stdout.write("\t".join(fields) + "\n")
-    sys.stdout.flush()
+    batches = [_folder_inputs(source)] if folder else _line_inputs(source, PREDICT_BATCH)
+    labels = loaded.labels
+    predictions = []
+    seen = 0
+    for names, texts in batches:  # a batch at a time: the input is never held whole
+        seen += len(texts)
+        probs = class_probabilities(loaded, texts)
+        for name, row in zip(names, probs, strict=True):
+            label = labels[int(row.argmax())]
+            if as_json:
+                predictions.append({"input": name, "label": label} | (
+                    {"probabilities": dict(zip(labels, map(float, row), strict=True))}
+                    if probabilities else {}))
+                continue
+            fields = [name] if folder else []
+            fields.append(label)
+            if probabilities:
+                fields.extend(f"{label}={p:.4f}" for label, p in zip(labels, row, strict=True))
+            sys.stdout.write("\t".join(fields) + "\n")
+        sys.stdout.flush()
+    if not seen:
+        raise CliError("no text to classify: the input is empty")
+    if as_json:
+        Output(as_json=True).result({"labels": labels, "predictions": predictions})
 
 
 @app.command("eval")

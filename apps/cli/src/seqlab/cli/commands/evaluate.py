@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import typer
 
+from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
@@ -34,20 +37,56 @@ def evaluate(
 
         ngram.report_perplexity(loaded, files, corpus, lowercase=False, as_json=as_json)
         return
-    from seqlab.cli import lm_text
+    if files:
+        with _scratch_folder(model_path) as scratch:
+            _evaluate_files(loaded, files, Path(scratch), batch_size, seq_len, as_json)
+        return
     from seqlab.cli.inputs import corpus_text
+
+    text, source = corpus_text(None, corpus)
+    tokens = lm_text.encode_corpus(loaded.tokenizer, text)
+    unknown = int(np.count_nonzero(tokens == loaded.tokenizer.unk_id))
+    _report(loaded, tokens, len(text), unknown, source, batch_size, seq_len, as_json)
+
+
+def _scratch_folder(model_path: Path) -> tempfile.TemporaryDirectory:
+    """A temporary folder for the streamed ids: beside the model, or the system's if that
+    folder is read-only."""
+    folder = model_path.resolve().parent
+    return tempfile.TemporaryDirectory(prefix=f".{model_path.name}.eval-",
+                                       dir=folder if os.access(folder, os.W_OK) else None)
+
+
+def _evaluate_files(loaded, files: list[Path], scratch: Path, batch_size: int, seq_len: int,
+                    as_json: bool) -> None:
+    """Stream FILES (stdin copied to `scratch` first) into memory-mapped ids and score them."""
+    from seqlab.cli.inputs import CorpusPieces
+    from seqlab.nlp.corpora import spooled_stdin
+
+    source = ", ".join(str(f) for f in files)
+    if sum(str(f) == "-" for f in files) > 1:
+        raise CliError("'-' (standard input) can be given only once", code=2)
+    with spooled_stdin(files, scratch) as sources:
+        pieces = CorpusPieces(sources)
+        if not any(piece.strip() for piece in pieces):
+            raise CliError(f"the corpus is empty: {source} (give a file with some text)")
+        streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")
+    _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, batch_size,
+            seq_len, as_json)
+
+
+def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: str,
+            batch_size: int, seq_len: int, as_json: bool) -> None:
+    """Score the ids with the model and print loss, perplexity and bits."""
     from seqlab.seqmodels import TokenStreams, Trainer
 
-    text, source = corpus_text(files, corpus)
-    tokens = lm_text.encode_corpus(loaded.tokenizer, text)
     batch = max(1, min(batch_size, (tokens.size - 1) // 2))
     if tokens.size < 3:
         raise CliError(f"{source} has too few tokens ({tokens.size}) to evaluate")
     data = TokenStreams(tokens, batch, seq_len)
     trainer = Trainer(loaded.model, None, data, max_steps=1)
     metrics = trainer.evaluate(data)
-    unknown = float(np.mean(tokens == loaded.tokenizer.unk_id))
-    chars = len(text)
+    unknown = unknown_count / tokens.size
     bits_per_char = metrics["loss"] * metrics["tokens"] / math.log(2) / max(chars, 1)
     level = loaded.tokenizer.to_dict().get("type")
     per_character = "" if level == "char" else f", {bits_per_char:.4f} bits per character"

@@ -10,7 +10,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.inputs import CorpusPieces, corpus_text, streamable
+from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
 app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
@@ -48,15 +48,19 @@ def train(
     check_vocab_size(level, vocab_size)
     outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
     output = Output(quiet, as_json)
-    if streamable(files):
-        text = CorpusPieces(files)
-        text.require_text()
-        source = text.description
-    else:
-        text, source = corpus_text(files, corpus)
     if vocab_size is None and level != "char":
         vocab_size = 1000
-    tokenizer = train_tokenizer(level, text, vocab_size, min_count)
+    if files:  # stdin is copied beside --out first (a hidden file, removed afterwards)
+        pieces = CorpusPieces(files, spool_dir=out.resolve().parent)
+        try:
+            pieces.require_text()
+            tokenizer = train_tokenizer(level, pieces, vocab_size, min_count)
+        finally:
+            pieces.close()
+        source = pieces.description
+    else:
+        text, source = corpus_text(None, corpus)
+        tokenizer = train_tokenizer(level, text, vocab_size, min_count)
     tokenizer.save(out)
     output.result({"path": str(out), "level": level, "vocab_size": tokenizer.vocab_size,
                    "source": source},

@@ -12,7 +12,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.inputs import StreamedSentences, corpus_lines, streamable
+from seqlab.cli.inputs import StreamedSentences, corpus_lines
 from seqlab.cli.progress import make_progress, rate_text
 
 app = typer.Typer(help="Train and query word2vec vectors (gensim-compatible files).",
@@ -88,27 +88,28 @@ def train(
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
-    if streamable(files):  # read from disk on every epoch, as gensim's LineSentence
-        sentences = StreamedSentences(files, tokenizer.tokenize)
-    else:
-        sentences = [s for s in (tokenizer.tokenize(line) for line in
-                                 corpus_lines(files, corpus or ("wiki" if not files else None)))
-                     if s]
-    if next(iter(sentences), None) is None:
-        raise CliError("the corpus has no words to train on")
-    try:
-        model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
-                         sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
-                         workers=workers, seed=seed, compute_loss=True)
-        model.build_vocab(sentences)
-    except ValueError as error:
-        raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
     with contextlib.ExitStack() as scratch:
+        # ids of the epochs, and a copy of stdin (read once per epoch), beside the output
+        folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(
+            prefix=f".{out.name}.ids-", dir=out.resolve().parent)))
+        if files:  # read from disk on every epoch, as gensim's LineSentence
+            sources = scratch.enter_context(_spooled(files, folder))
+            sentences = StreamedSentences(sources, tokenizer.tokenize)
+        else:
+            sentences = [s for s in (tokenizer.tokenize(line) for line in
+                                     corpus_lines(None, corpus or "wiki")) if s]
+        if next(iter(sentences), None) is None:
+            raise CliError("the corpus has no words to train on")
+        try:
+            model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
+                             sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
+                             workers=workers, seed=seed, compute_loss=True)
+            model.build_vocab(sentences)
+        except ValueError as error:
+            raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
         if isinstance(sentences, StreamedSentences):  # epochs read ids, not text (see encoded)
             from seqlab.nlp.word2vec.encoded import EncodedSentences
 
-            folder = scratch.enter_context(tempfile.TemporaryDirectory(
-                prefix=f".{out.name}.ids-", dir=out.resolve().parent))
             sentences = EncodedSentences.encode(sentences, model.wv.key_to_index, folder)
         started = time.perf_counter()
         with make_progress("words", output.show_progress) as progress:
@@ -125,6 +126,17 @@ def train(
         f"Wrote {len(model.wv):,} vectors of size {dim} to {out} "
         f"({rate_text(trained, seconds, 'words')})",
     )
+
+
+def _spooled(files: list[Path], folder: Path):
+    """FILES with '-' replaced by a copy of stdin in `folder` (a CliError if '-' is repeated)."""
+    from seqlab.nlp.corpora import replace_stdin, spooled_stdin
+
+    try:
+        replace_stdin(files, folder)
+    except ValueError as error:
+        raise CliError(str(error), code=2) from error
+    return spooled_stdin(files, folder)
 
 
 # "-man" is a word to subtract, not options -m -a -n: unknown dashed words stay arguments, and

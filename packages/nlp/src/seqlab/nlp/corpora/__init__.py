@@ -25,13 +25,20 @@ from seqlab.nlp.corpora.reading import (
     read_text,
     resolve_paths,
 )
+from seqlab.nlp.corpora.spool import copy_stdin, has_stdin, replace_stdin, spooled_stdin
 from seqlab.nlp.corpora.streaming import (
     TokenizedLines,
+    encode_pieces,
     iter_pieces,
     safe_pieces,
     stream_token_ids,
 )
-from seqlab.nlp.corpora.token_cache import cached_token_ids, narrowest_unsigned
+from seqlab.nlp.corpora.token_cache import (
+    cached_token_ids,
+    mapped_token_ids,
+    narrowest_unsigned,
+    write_token_ids,
+)
 from seqlab.nlp.corpora.wiki import WikiArticle
 
 __all__ = [
@@ -45,16 +52,23 @@ __all__ = [
     "WikiArticle",
     "WordPair",
     "cached_token_ids",
+    "copy_stdin",
     "corpus_path",
+    "encode_pieces",
+    "has_stdin",
     "iter_chunks",
     "iter_lines",
     "iter_pieces",
     "load",
     "load_text",
+    "mapped_token_ids",
     "names",
     "narrowest_unsigned",
     "read_text",
+    "replace_stdin",
     "resolve_paths",
     "safe_pieces",
+    "spooled_stdin",
     "stream_token_ids",
+    "write_token_ids",
 ]

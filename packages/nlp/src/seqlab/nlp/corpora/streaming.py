@@ -90,6 +90,8 @@ def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[n
             line_has_words = True
         if ids:
             yield np.asarray(ids, dtype=np.int64)
+    if line_has_words:  # the text ends without a newline: its last line still ends with </s>
+        yield np.asarray([eos_id], dtype=np.int64)
 
 
 def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
@@ -100,7 +102,12 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
     `line_eos=True` gives the word-level language-model stream: each non-blank line's ids and
     then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
     """
-    pieces = iter_pieces(source, chunk_bytes, **options)
+    return encode_pieces(iter_pieces(source, chunk_bytes, **options), tokenizer, line_eos)
+
+
+def encode_pieces(pieces: Iterable[str], tokenizer, line_eos: bool = False
+                  ) -> Iterator[np.ndarray]:
+    """Id blocks of tokenizer-safe pieces (see `stream_token_ids`), one block per piece."""
     if line_eos:
         yield from encode_line_pieces(pieces, tokenizer.encode, tokenizer.eos_id)
         return

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from seqlab.autograd.atomic import atomic_path, atomic_write
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: a last line without a newline ends with </s> at word level
 SAMPLE_BYTES = 1 << 16
 
 
@@ -81,18 +82,30 @@ def cached_token_ids(source: Source, tokenizer, cache_dir: str | Path, line_eos:
     if meta is None or not ids_path.is_file() or \
             ids_path.stat().st_size != meta["length"] * np.dtype(meta["dtype"]).itemsize:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        length = 0
-        with atomic_path(ids_path) as temporary, open(temporary, "wb") as stream:
-            for block in stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options):
-                stream.write(np.ascontiguousarray(block, dtype=dtype).data)
-                length += block.size
+        blocks = stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options)
+        length = write_token_ids(blocks, dtype, ids_path)
         meta = {"dtype": dtype.name, "length": length, "version": CACHE_VERSION}
         with atomic_write(meta_path) as file:
             json.dump(meta, file)
         remove_stale(cache_dir, keep=key)
-    if meta["length"] == 0:
-        return np.zeros(0, dtype=np.dtype(meta["dtype"]))
-    return np.memmap(ids_path, dtype=np.dtype(meta["dtype"]), mode="r", shape=(meta["length"],))
+    return mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
+
+
+def write_token_ids(blocks: Iterable[np.ndarray], dtype: np.dtype, path: str | Path) -> int:
+    """Write id blocks to `path` (atomically) as raw `dtype` values; the number written."""
+    length = 0
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        for block in blocks:
+            stream.write(np.ascontiguousarray(block, dtype=dtype).data)
+            length += block.size
+    return length
+
+
+def mapped_token_ids(path: str | Path, dtype: np.dtype, length: int) -> np.ndarray:
+    """The ids `write_token_ids` wrote, as a read-only memory map (an empty array for none)."""
+    if length == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
 
 
 def _read_meta(path: Path) -> dict[str, Any] | None:

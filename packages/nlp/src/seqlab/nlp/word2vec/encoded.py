@@ -6,6 +6,8 @@ the in-vocabulary word indices (uint32), and per sentence its count of kept word
 words (uint32). An epoch then cuts them into exactly the chunks `Word2Vec` cuts a sentence
 iterable into (a chunk closes after the sentence that brings it to `batch_words` kept words),
 so training with `workers=1` gives bit-identical vectors, with no list of sentences in memory.
+The running sentence ends (int64) are a fourth file, and the pages an epoch has read are given
+back as it goes (`seqlab.autograd.mapped_pages`): memory stays flat whatever the corpus size.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab.autograd.atomic import atomic_path
+from seqlab.autograd.mapped_pages import PageReleaser
+
 # sentences encoded per write: bounds the Python lists of one batch
 _ENCODE_BATCH = 1 << 14
 
@@ -22,9 +27,11 @@ _ENCODE_BATCH = 1 << 14
 class EncodedSentences:
     """A corpus as memory-mapped word indices (see the module docs); pass it to `train`."""
 
-    def __init__(self, words: np.ndarray, kept: np.ndarray, raw: np.ndarray) -> None:
+    def __init__(self, words: np.ndarray, kept: np.ndarray, raw: np.ndarray,
+                 ends: np.ndarray | None = None) -> None:
         self.words, self.kept, self.raw = words, kept, raw
-        self.ends = np.cumsum(kept, dtype=np.int64)
+        self.ends = np.cumsum(kept, dtype=np.int64) if ends is None else ends
+        self._pages = PageReleaser(words, kept, raw, self.ends)
 
     @classmethod
     def encode(cls, sentences: Iterable[Sequence[str]], key_to_index: Mapping[str, int],
@@ -52,7 +59,7 @@ class EncodedSentences:
                 stream.write(np.ascontiguousarray(values, dtype=np.uint32).data)
         arrays = [np.memmap(p, dtype=np.uint32, mode="r") if p.stat().st_size
                   else np.zeros(0, dtype=np.uint32) for p in paths]
-        return cls(*arrays)
+        return cls(*arrays, ends=_running_ends(arrays[1], folder / "ends.i64"))
 
     def __len__(self) -> int:
         """Number of sentences."""
@@ -70,5 +77,20 @@ class EncodedSentences:
             words = np.asarray(self.words[base:end], dtype=np.int64)
             ends = self.ends[start:stop] - base
             raw_words = int(self.raw[start:stop].sum(dtype=np.int64))
+            self._pages.advance(words.size * self.words.itemsize + (stop - start) * 16)
             yield words, ends, raw_words, stop - start
             start = stop
+        self._pages.release()
+
+
+def _running_ends(kept: np.ndarray, path: Path, block: int = 1 << 20) -> np.ndarray:
+    """np.cumsum(kept) as an int64 memory map in `path`, computed block by block."""
+    if not kept.size:
+        return np.zeros(0, dtype=np.int64)
+    total = 0
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        for start in range(0, kept.size, block):
+            ends = np.cumsum(kept[start:start + block], dtype=np.int64) + total
+            stream.write(ends.data)
+            total = int(ends[-1])
+    return np.memmap(path, dtype=np.int64, mode="r")
