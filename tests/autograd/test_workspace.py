@@ -90,3 +90,23 @@ def test_matmul_results_from_the_workspace_equal_numpy(dtype):
         first, second = matmuls([(a, b), (a.T.copy().T, b)])
         np.testing.assert_allclose(first, a @ b, rtol=1e-5)
         np.testing.assert_allclose(second, a @ b, rtol=1e-5)
+
+
+def test_sizes_freed_long_ago_make_room_for_the_ones_a_run_uses_now():
+    """A run whose shapes change (the last short batch, bucketed lengths) must not leave the
+    cache full of sizes that never come back: the oldest give way to the newest."""
+    block = BIG[0] * BIG[1] * 4 + workspace.LINE_BYTES
+    workspace.set_cache_limit(2 * block)
+    old = [workspace.empty(BIG, np.float32) for _ in range(2)]
+    del old  # the cache is now full of BIG blocks
+    new_shape = (BIG[0] + 16, BIG[1])
+    for _ in range(3):  # two arrays of a new size each step: both come back from the cache
+        step = [workspace.empty(new_shape, np.float32) for _ in range(2)]
+        where = {address(a) for a in step}
+        del step
+    again = [workspace.empty(new_shape, np.float32) for _ in range(2)]
+    assert {address(a) for a in again} == where
+    assert workspace.cached_bytes() == 0
+    too_big = workspace.empty((4 * BIG[0], BIG[1]), np.float32)  # larger than the whole cache
+    del too_big
+    assert workspace.cached_bytes() == 0

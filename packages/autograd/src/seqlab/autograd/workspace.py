@@ -51,13 +51,13 @@ class _Owner:
 
 def _give_back(raw: np.ndarray, size: int) -> None:
     with _lock:
-        if _state["cached"] + raw.nbytes > _state["limit"]:
-            return  # over the limit: NumPy frees it
+        if raw.nbytes > _state["limit"]:
+            return  # larger than the whole cache: NumPy frees it
+        while _state["cached"] + raw.nbytes > _state["limit"]:
+            _drop_oldest()  # the sizes given back longest ago make room (a run's shapes change)
         _free.setdefault(size, []).append(raw)
         _free.move_to_end(size)
         _state["cached"] += raw.nbytes
-        while _state["cached"] > _state["limit"]:  # (only after the limit was lowered)
-            _drop_oldest()
 
 
 def _drop_oldest() -> None:

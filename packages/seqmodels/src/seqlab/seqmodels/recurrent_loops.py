@@ -155,7 +155,7 @@ def _gathered(xg, ids):
     if ids is None:
         return xg
     rows = line_aligned((*ids.shape, xg.shape[1]), xg.dtype)
-    np.take(xg, ids, axis=0, out=rows)
+    np.take(xg, ids, axis=0, out=rows, mode="clip")  # ids checked; "raise" copies out
     return rows
 
 
