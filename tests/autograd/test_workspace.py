@@ -110,3 +110,14 @@ def test_sizes_freed_long_ago_make_room_for_the_ones_a_run_uses_now():
     too_big = workspace.empty((4 * BIG[0], BIG[1]), np.float32)  # larger than the whole cache
     del too_big
     assert workspace.cached_bytes() == 0
+
+
+def test_release_frees_what_is_kept_and_keeps_the_limit():
+    arrays = [workspace.empty(BIG, np.float32) for _ in range(3)]
+    del arrays
+    assert workspace.cached_bytes() > 0
+    limit = workspace.cache_limit()
+    workspace.release()
+    assert workspace.cached_bytes() == 0 and workspace.cache_limit() == limit
+    workspace.empty(BIG, np.float32)  # freed at once: still cached after a release
+    assert workspace.cached_bytes() > 0

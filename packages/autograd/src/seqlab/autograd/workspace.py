@@ -105,6 +105,14 @@ def set_cache_limit(limit_bytes: int) -> None:
             _drop_oldest()
 
 
+def release() -> None:
+    """Free every block kept for reuse (the limit stays): what a finished run calls, so the
+    memory a training step reused is not held while the process does something else."""
+    with _lock:
+        while _free:
+            _drop_oldest()
+
+
 def cache_limit() -> int:
     """The most bytes of freed blocks kept for reuse."""
     return _state["limit"]

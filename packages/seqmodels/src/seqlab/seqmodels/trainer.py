@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import Tensor, no_grad
+from seqlab.autograd import Tensor, no_grad, workspace
 from seqlab.autograd.nn.utils import clip_grad_norm_, clip_grad_value_
 from seqlab.autograd.optim import lr_scheduler
 from seqlab.seqmodels.checkpoint import (
@@ -223,6 +223,7 @@ class Trainer:
         if self.manager and (last_path is None or last_path != self.manager.path_for(self.step)):
             last_path = self.save()
         self._started = None
+        workspace.release()  # the step arrays' reused blocks are not held after the run
         return TrainResult(self.step, self.train_data.epoch, reason, self.best_valid_loss,
                            list(self.history), last_path, self.best_metric)
 
