@@ -16,7 +16,9 @@ neural and n-gram models share, stepping one token at a time through immutable s
 `advance` runs one jitted call through every layer at batch 1 (`GenerationPlan`) and stores the
 next-token log-probabilities in the state, so `logprobs` is free and beam search can branch from
 one state many times. `token_drawer` is the sampler's fast path (`FusedTokenModel`): many tokens
-drawn per jitted call, the same tokens the per-token loop would pick.
+drawn per jitted call, the tokens the per-token loop would pick from the same uniform numbers
+(up to rounding: a number within ~1e-15 of a cumulative-probability boundary may fall on the
+other side, since the two sum and exponentiate in different orders).
 """
 
 from __future__ import annotations

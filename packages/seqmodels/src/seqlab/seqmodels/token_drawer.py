@@ -2,8 +2,10 @@
 
 `TokenDrawer` is what `LanguageModel.token_drawer` returns to the shared sampler
 (`seqlab.nlp.generation.sample_chunks`): it owns a working copy of the recurrent state and the
-sampling rule, and `draw(uniforms)` returns the next tokens, one uniform number each, exactly as
-the sampler's per-token NumPy loop would pick them from the same numbers.
+sampling rule, and `draw(uniforms)` returns the next tokens, one uniform number each, as the
+sampler's per-token NumPy loop would pick them from the same numbers (up to rounding: a number
+within ~1e-15 of a cumulative-probability boundary may fall on the other side, since the kernel
+sums and exponentiates in its own order; seeded runs of the fast path repeat exactly).
 """
 
 from __future__ import annotations
