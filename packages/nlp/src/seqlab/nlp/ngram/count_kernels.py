@@ -46,10 +46,9 @@ def radix_sort_pairs(keys, key_bits):
 
 
 @njit(cache=True)
-def count_keys(keys, values):
-    """(distinct keys sorted, count of each, index of each key among them, `values` at each
-    distinct key's first occurrence): `np.unique` with return_index/inverse/counts, for
-    non-negative int64 keys."""
+def sorted_keys(keys):
+    """(keys sorted stably, the position each came from, how many distinct): the radix sort
+    over only as many bits as the largest non-negative int64 key needs."""
     n = keys.shape[0]
     key_bits = 1
     if n:
@@ -61,6 +60,16 @@ def count_keys(keys, values):
     for i in range(n):
         if i == 0 or ordered[i] != ordered[i - 1]:
             distinct += 1
+    return ordered, positions, distinct
+
+
+@njit(cache=True)
+def count_keys(keys, values):
+    """(distinct keys sorted, count of each, index of each key among them, `values` at each
+    distinct key's first occurrence): `np.unique` with return_index/inverse/counts, for
+    non-negative int64 keys."""
+    n = keys.shape[0]
+    ordered, positions, distinct = sorted_keys(keys)
     unique = np.empty(distinct, dtype=np.int64)
     counts = np.zeros(distinct, dtype=np.int64)
     first_values = np.empty(distinct, dtype=values.dtype)
@@ -81,16 +90,7 @@ def sum_keys(keys, weights, values):
     """(distinct keys sorted, sum of `weights` over each, `values` at each one's first
     occurrence): merging count tables whose keys repeat (non-negative int64 keys)."""
     n = keys.shape[0]
-    key_bits = 1
-    if n:
-        largest = keys.max()
-        while key_bits < 63 and (largest >> key_bits) > 0:
-            key_bits += 1
-    ordered, positions = radix_sort_pairs(keys, key_bits)
-    distinct = 0
-    for i in range(n):
-        if i == 0 or ordered[i] != ordered[i - 1]:
-            distinct += 1
+    ordered, positions, distinct = sorted_keys(keys)
     unique = np.empty(distinct, dtype=np.int64)
     sums = np.zeros(distinct, dtype=weights.dtype)
     first_values = np.empty(distinct, dtype=values.dtype)
