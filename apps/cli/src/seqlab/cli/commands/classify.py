@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -213,18 +214,20 @@ def predict(
     folder = source is not None and source.is_dir()
     batches = [_folder_inputs(source)] if folder else _line_inputs(source, PREDICT_BATCH)
     labels = loaded.labels
-    predictions = []
     seen = 0
     for names, texts in batches:  # a batch at a time: the input is never held whole
-        seen += len(texts)
         probs = class_probabilities(loaded, texts)
         for name, row in zip(names, probs, strict=True):
             label = labels[int(row.argmax())]
-            if as_json:
-                predictions.append({"input": name, "label": label} | (
+            if as_json:  # the one JSON object, written a prediction at a time
+                item = {"input": name, "label": label} | (
                     {"probabilities": dict(zip(labels, map(float, row), strict=True))}
-                    if probabilities else {}))
+                    if probabilities else {})
+                head = f'{{"labels": {json.dumps(labels)}, "predictions": [' if not seen else ", "
+                sys.stdout.write(head + json.dumps(item))
+                seen += 1
                 continue
+            seen += 1
             fields = [name] if folder else []
             fields.append(label)
             if probabilities:
@@ -234,7 +237,8 @@ def predict(
     if not seen:
         raise CliError("no text to classify: the input is empty")
     if as_json:
-        Output(as_json=True).result({"labels": labels, "predictions": predictions})
+        sys.stdout.write("]}\n")
+        sys.stdout.flush()
 
 
 @app.command("eval")
