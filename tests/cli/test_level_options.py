@@ -61,3 +61,16 @@ def test_fine_tuning_refuses_tokenizer_options_it_would_ignore(tmp_path, trained
     same = invoke("train", corpus_file, "--init-from", trained_model, "--vocab-size",
                   str(info["vocab_size"]), "--steps", "1", "--out", out, *TINY)
     assert same.returncode == 0, same.stderr
+
+
+def test_tokenize_bpe_min_count_is_the_merge_pair_threshold(tmp_path, corpus_file):
+    def merges(*options):
+        out = tmp_path / f"bpe{len(options)}{options[-1] if options else ''}.json"
+        done = invoke("tokenize", "train", corpus_file, "--level", "bpe", "--vocab-size", "400",
+                      "--out", out, "-q", *options)
+        assert done.returncode == 0, done.stderr
+        return json.loads(out.read_text())["merges"]
+
+    default, two, rare = merges(), merges("--min-count", "2"), merges("--min-count", "50")
+    assert default == two  # the trainer's own threshold, 2, is the default
+    assert 0 < len(rare) < len(default) and rare == default[:len(rare)]

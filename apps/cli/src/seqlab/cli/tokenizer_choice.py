@@ -55,19 +55,22 @@ def check_kept_tokenizer(saved: dict, vocab_size: int | None, lowercase: bool | 
 
 
 def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | None = None,
-                    min_count: int = 1, lowercase: bool = False):
+                    min_count: int | None = None, lowercase: bool = False):
     """A CharTokenizer, WordTokenizer or BPETokenizer fitted to `text` (a str, or streamed
-    pieces: the tokenizers count characters, words or pre-tokens, never hold the text)."""
+    pieces: the tokenizers count characters, words or pre-tokens, never hold the text).
+    `min_count`: char and word levels keep tokens seen that often (default 1); BPE merges only
+    pairs seen that often (default: the BPE trainer's own, 2)."""
     from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
     check_vocab_size(level, vocab_size)
     check_lowercase(level, lowercase)
     if level == "char":
-        return CharTokenizer.train(text, min_count=min_count, max_size=vocab_size,
+        return CharTokenizer.train(text, min_count=min_count or 1, max_size=vocab_size,
                                    lowercase=lowercase)
     if level == "word":
-        return WordTokenizer.train(text, min_count=min_count, max_size=vocab_size,
+        return WordTokenizer.train(text, min_count=min_count or 1, max_size=vocab_size,
                                    lowercase=lowercase)
     if level == "bpe":
-        return BPETokenizer.train(text, vocab_size=vocab_size or 1000)
+        pair_count = {} if min_count is None else {"min_frequency": min_count}
+        return BPETokenizer.train(text, vocab_size=vocab_size or 1000, **pair_count)
     raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)

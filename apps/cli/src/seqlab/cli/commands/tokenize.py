@@ -34,8 +34,10 @@ def train(
     vocab_size: int = typer.Option(None, "--vocab-size", help="Target size (default 1000 for "
                                    "word and bpe; char: every character seen, or the most "
                                    "frequent N)."),
-    min_count: int = typer.Option(1, "--min-count",
-                                  help="Word and char levels: drop rarer tokens."),
+    min_count: int = typer.Option(None, "--min-count",
+                                  help="Word and char levels: drop tokens seen fewer times "
+                                  "(default 1); bpe: merge only pairs seen at least this "
+                                  "often (default 2)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
