@@ -97,8 +97,9 @@ def train(
     unk_cutoff: int = typer.Option(1, "--unk-cutoff",
                                    help="Words seen fewer times become <unk>."),
     lowercase: bool = typer.Option(False, "--lowercase"),
-    memory: str = typer.Option("1G", "--memory", help="Counting memory budget (as lmplz -S): "
-                               "sorted runs beyond it spill to disk beside --out."),
+    memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
+                               "counting spills sorted runs to disk beside --out; Kneser-Ney "
+                               "to .arpa also estimates and writes within it."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
@@ -122,7 +123,12 @@ def train(
         tally = Tally(filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase)))
         scratch = out.resolve().parent
         try:
-            model.fit_external(tally, memory_bytes, scratch_dir=scratch)
+            if smoothing == "kneser-ney" and out.suffix == ".arpa":
+                # counting, estimation and the ARPA file all in the budget (as lmplz -S)
+                model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
+                                            scratch)
+            else:
+                model.fit_external(tally, memory_bytes, scratch_dir=scratch)
         except OSError as error:
             raise CliError(f"{error.strerror or error} while spilling counts to a scratch folder "
                            f"in {scratch} (beside --out {out}): free some space or write "
@@ -132,7 +138,8 @@ def train(
                 raise CliError("the corpus has no tokens to count") from error
             raise CliError(str(error)) from error
     seconds = time.perf_counter() - started
-    save_model(model, out)
+    if not isinstance(model, WrittenModel):
+        save_model(model, out)
     tokens = tally.tokens
     output.result(
         {"path": str(out), "order": order, "smoothing": smoothing, "sentences": tally.sentences,
@@ -141,6 +148,23 @@ def train(
         f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
         f"wrote {out}",
     )
+
+
+class WrittenModel:
+    """What the output report needs of a model already written to --out."""
+
+    def __init__(self, vocab_size: int, counts: list[int]) -> None:
+        self.vocab_size, self.counts = vocab_size, counts
+
+
+def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk_cutoff: int,
+                        scratch: Path) -> WrittenModel:
+    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`)."""
+    from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
+
+    result = train_kneser_ney_arpa(sentences, order, out, memory_bytes, unk_cutoff,
+                                   scratch_dir=scratch)
+    return WrittenModel(result.vocab_size, result.counts)
 
 
 class Tally:

@@ -158,7 +158,9 @@ class StreamedEstimate:
         if high > low:
             raw = np.array(self.raw_counts(n)[low:high])
             if n == 1:
-                adjusted = np.array(adjusted)
+                in_memory = np.array(adjusted)
+                _remove(adjusted)
+                adjusted = in_memory
                 adjusted[low:high] = raw
             else:
                 patched = np.memmap(adjusted.filename, dtype=np.int64, mode="r+",
