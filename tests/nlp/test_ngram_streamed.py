@@ -11,8 +11,12 @@ from seqlab.nlp.ngram import KneserNey, load_arpa
 from seqlab.nlp.ngram.arpa import write_arpa
 from seqlab.nlp.ngram.disk_arrays import ColumnWriter, gather, scatter_count
 from seqlab.nlp.ngram.external import CountingStats, Counts, count_orders
-from seqlab.nlp.ngram.streamed import Plan, StreamedEstimate, train_kneser_ney_arpa, \
-    write_arpa_streamed
+from seqlab.nlp.ngram.streamed import (
+    Plan,
+    StreamedEstimate,
+    train_kneser_ney_arpa,
+    write_arpa_streamed,
+)
 
 TINY = 4096  # bytes: blocks of 64 rows, random-access chunks of 128 rows
 
