@@ -416,9 +416,8 @@ def count_orders(
 ) -> tuple[list[str], np.ndarray, list[Counts]]:
     """(vocabulary, unigram counts, merged Counts of orders 2..`order`) in a memory budget.
 
-    With `on_disk` the merged Counts of an order that spilled runs are memory maps of files in
-    `scratch` (which must outlive them); otherwise they are merged into memory (an order that
-    never spilled fits in the counting buffer, an eighth of the budget).
+    With `on_disk` the merged Counts are memory maps of files in `scratch` (which must outlive
+    them); otherwise they are merged into memory.
     """
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
@@ -468,7 +467,9 @@ def count_orders(
             nodes.finish()
         stats.runs[n] = len(counter.runs)
         window_rows = budget.window_rows(len(counter.runs) + 1)
-        if on_disk and counter.runs:  # an order that never spilled is small: kept in memory
+        if on_disk and not counter.runs:  # never spilled: the buffer is the whole order
+            higher.append(write_run([counter.result(window_rows)], scratch / f"order{n}-merged"))
+        elif on_disk:
             higher.append(counter.result_on_disk(window_rows))
             for run in counter.runs:  # the merged file holds them all now
                 for part in ("keys", "counts", "suffix"):

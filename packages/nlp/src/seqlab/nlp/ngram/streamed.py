@@ -93,28 +93,39 @@ def train_kneser_ney_arpa(
         scratch = Path(folder)
         vocab, unigram_counts, higher = count_orders(sentences, order, unk_cutoff, memory_bytes,
                                                      scratch, stats, on_disk=True)
-        rows = [len(vocab)] + [len(c) for c in higher]
-        if stream is None:
-            stream = sum(rows) * BYTES_PER_MODEL_ROW > memory_bytes
-        if not stream:
-            tables = [unigram_table(unigram_counts)]
-            for counts in higher:
-                in_memory = Counts(*(np.array(getattr(counts, part))
-                                     for part in ("keys", "counts", "suffix")))
-                tables.append(table_of(in_memory, tables[-1], len(vocab)))
-            del higher
-            model = KneserNey(order, unk_cutoff).fit_counts(vocab, tables)
-            del tables
-            model.save_arpa(path)
-            return StreamedResult(len(vocab), model.counts, model.discounts, False, stats)
-        estimate = StreamedEstimate(scratch, len(vocab), unigram_counts, higher,
-                                    Plan.of(memory_bytes))
-        estimate.run()
-        write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
-                            scratch, estimate.plan)
-        discounts = estimate.discounts
-        del estimate, higher
-    return StreamedResult(len(vocab), rows, discounts, True, stats)
+        result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
+                                       scratch, stream, unk_cutoff)
+    result.stats = stats
+    return result
+
+
+def write_kneser_ney_arpa(
+    vocab: list[str], unigram_counts: np.ndarray, higher: list[Counts], path: str | Path,
+    memory_bytes: int, scratch: Path, stream: bool | None = None, unk_cutoff: int = 1,
+) -> StreamedResult:
+    """Estimate modified Kneser-Ney from merged counts (`count_orders`'s, on disk or in memory)
+    and write the ARPA file, streamed over files in `scratch` when `stream` is True or (None)
+    when the in-memory model would exceed `memory_bytes`."""
+    rows = [len(vocab)] + [len(c) for c in higher]
+    if stream is None:
+        stream = sum(rows) * BYTES_PER_MODEL_ROW > memory_bytes
+    if not stream:
+        tables = [unigram_table(unigram_counts)]
+        for counts in higher:
+            columns = [getattr(counts, part) for part in ("keys", "counts", "suffix")]
+            in_memory = Counts(*(np.array(column) for column in columns))
+            PageReleaser(*columns).release()  # the file's pages: a copy of what is now held
+            tables.append(table_of(in_memory, tables[-1], len(vocab)))
+        model = KneserNey(len(rows), unk_cutoff).fit_counts(vocab, tables)
+        del tables
+        model.save_arpa(path)
+        return StreamedResult(len(vocab), model.counts, model.discounts, False)
+    estimate = StreamedEstimate(scratch, len(vocab), unigram_counts, higher,
+                                Plan.of(memory_bytes))
+    estimate.run()
+    write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
+                        scratch, estimate.plan)
+    return StreamedResult(len(vocab), rows, estimate.discounts, True)
 
 
 class StreamedEstimate:
