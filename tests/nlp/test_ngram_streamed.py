@@ -52,11 +52,11 @@ def test_streamed_arpa_is_the_in_memory_arpa_byte_for_byte(order, unk_cutoff, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["memory.arpa", "streamed.arpa"]
 
 
-def test_a_roomy_budget_estimates_in_memory_with_the_same_file(tmp_path):
+def test_the_in_memory_estimate_of_counts_on_disk_writes_the_same_file(tmp_path):
     sentences = _corpus(9)
     KneserNey(3, unk_cutoff=2).fit(sentences).save_arpa(tmp_path / "memory.arpa")
-    result = train_kneser_ney_arpa(iter(sentences), 3, tmp_path / "auto.arpa", 1 << 30, 2,
-                                   scratch_dir=tmp_path)
+    result = train_kneser_ney_arpa(iter(sentences), 3, tmp_path / "auto.arpa", TINY, 2,
+                                   scratch_dir=tmp_path, stream=False)
     assert not result.streamed
     assert (tmp_path / "auto.arpa").read_bytes() == (tmp_path / "memory.arpa").read_bytes()
 
