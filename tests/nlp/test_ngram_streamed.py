@@ -136,3 +136,12 @@ def test_streamed_order_5_equals_lmplz_and_reads_back(tmp_path):
     assert mine.keys() == lmplz.keys()
     for ngram, values in lmplz.items():  # lmplz computes in float32
         np.testing.assert_allclose(mine[ngram], values, atol=2e-6, err_msg=ngram)
+
+
+def test_orders_with_no_ngrams_stream_to_the_same_file(tmp_path):
+    sentences = [["a"], ["b"], ["a"], ["c", "a"]] * 3  # no 5-grams, one 4-gram
+    KneserNey(5).fit(sentences).save_arpa(tmp_path / "memory.arpa")
+    result = train_kneser_ney_arpa(iter(sentences), 5, tmp_path / "streamed.arpa", TINY,
+                                   scratch_dir=tmp_path)
+    assert result.counts[3:] == [1, 0]
+    assert (tmp_path / "streamed.arpa").read_bytes() == (tmp_path / "memory.arpa").read_bytes()
