@@ -121,6 +121,9 @@ def write_kneser_ney_arpa(
     estimate = StreamedEstimate(scratch, len(vocab), unigram_counts, higher,
                                 Plan.of(memory_bytes))
     estimate.run()
+    for counts in higher:  # the writer needs the keys only: give the disk space back
+        _remove(counts.counts)
+        _remove(counts.suffix)
     write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
                         scratch, estimate.plan)
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
