@@ -86,7 +86,7 @@ def train_kneser_ney_arpa(
     The estimate streams over files in a temporary folder under `scratch_dir`; `stream=False`
     estimates in memory instead (`KneserNey.fit_counts`; about 120 bytes per n-gram at the
     peak, whatever the budget). Streaming is no slower even when the model fits: 8.96 vs 9.66
-    CPU seconds on 10 MB, 13.1 vs 15.4 on 20 MB (order 5, BENCHMARKS.md).
+    CPU seconds on 10 MB, 12.2-15.2 vs 15.4 on 20 MB (order 5, BENCHMARKS.md).
     """
     stats = stats if stats is not None else CountingStats()
     with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
