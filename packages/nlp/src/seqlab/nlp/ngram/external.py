@@ -14,8 +14,11 @@ smoothing method estimates the same model and writes the same ARPA file. The cor
 3. the runs are merged window by window (every key up to the smallest last key of the runs'
    windows is final), which needs one window per run in memory.
 
-`memory_bytes` bounds the working memory of counting (blocks, buffer, merge windows); the
-finished tables, which are the model, are held as the in-memory path holds them.
+`memory_bytes` bounds the working memory of counting (blocks, buffer, merge windows).
+`count_ngrams_external` then holds the finished tables as the in-memory path does;
+`count_orders(on_disk=True)` leaves them on disk for `streamed`, which estimates Kneser-Ney
+and writes the ARPA file within the same budget. Pages of memory-mapped files are given back
+as each pass moves on (`seqlab.autograd.mapped_pages`).
 """
 
 from __future__ import annotations
