@@ -97,8 +97,9 @@ def train(
     unk_cutoff: int = typer.Option(1, "--unk-cutoff",
                                    help="Words seen fewer times become <unk>."),
     lowercase: bool = typer.Option(False, "--lowercase"),
-    memory: str = typer.Option("1G", "--memory", help="Counting memory budget (as lmplz -S): "
-                               "sorted runs beyond it spill to disk beside --out."),
+    memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
+                               "counting spills sorted runs to disk beside --out; Kneser-Ney "
+                               "to .arpa also estimates and writes within it."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
@@ -116,13 +117,23 @@ def train(
     memory_bytes = parse_size("--memory", memory)
     model = build_model(smoothing, order, k, unk_cutoff)
     started = time.perf_counter()
+    # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
+    streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
     if cluster:
-        tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes)
+        tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
+                               estimate=not streamed)
+        if streamed:
+            model = streamed_from_tables(tally.tables, tally.vocab, out, memory_bytes,
+                                         unk_cutoff, out.resolve().parent)
     else:
         tally = Tally(filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase)))
         scratch = out.resolve().parent
         try:
-            model.fit_external(tally, memory_bytes, scratch_dir=scratch)
+            if streamed:
+                model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
+                                            scratch)
+            else:
+                model.fit_external(tally, memory_bytes, scratch_dir=scratch)
         except OSError as error:
             raise CliError(f"{error.strerror or error} while spilling counts to a scratch folder "
                            f"in {scratch} (beside --out {out}): free some space or write "
@@ -132,7 +143,8 @@ def train(
                 raise CliError("the corpus has no tokens to count") from error
             raise CliError(str(error)) from error
     seconds = time.perf_counter() - started
-    save_model(model, out)
+    if not isinstance(model, WrittenModel):
+        save_model(model, out)
     tokens = tally.tokens
     output.result(
         {"path": str(out), "order": order, "smoothing": smoothing, "sentences": tally.sentences,
@@ -143,6 +155,45 @@ def train(
     )
 
 
+class WrittenModel:
+    """What the output report needs of a model already written to --out."""
+
+    def __init__(self, vocab_size: int, counts: list[int]) -> None:
+        self.vocab_size, self.counts = vocab_size, counts
+
+
+def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk_cutoff: int,
+                        scratch: Path) -> WrittenModel:
+    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`)."""
+    from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
+
+    result = train_kneser_ney_arpa(sentences, order, out, memory_bytes, unk_cutoff,
+                                   scratch_dir=scratch)
+    return WrittenModel(result.vocab_size, result.counts)
+
+
+def streamed_from_tables(tables, vocab: list[str], out: Path, memory_bytes: int,
+                         unk_cutoff: int, scratch: Path) -> WrittenModel:
+    """Kneser-Ney of merged count tables (the cluster's) straight to the ARPA file --out,
+    estimated and written within --memory (see `ngram.streamed`)."""
+    import tempfile
+
+    from seqlab.nlp.ngram.external import Counts
+    from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa
+
+    unigram_counts = tables[0].counts
+    higher = [Counts(t.keys, t.counts, t.suffix) for t in tables[1:]]
+    tables.clear()  # parents, words: not needed
+    try:
+        with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch) as folder:
+            result = write_kneser_ney_arpa(vocab, unigram_counts, higher, out, memory_bytes,
+                                           Path(folder), unk_cutoff=unk_cutoff)
+    except OSError as error:
+        raise CliError(f"{error.strerror or error} while writing estimation files in {scratch} "
+                       f"(beside --out {out}): free some space or write elsewhere") from error
+    return WrittenModel(result.vocab_size, result.counts)
+
+
 class Tally:
     """Passes sentences through once, counting sentences and tokens (in batches: no Python
     step per sentence)."""
@@ -151,6 +202,8 @@ class Tally:
 
     def __init__(self, sentences: Iterable[list[str]]) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
+        self.vocab: list[str] = []  # the cluster's vocabulary and merged counts, when the
+        self.tables: list = []  # caller estimates
 
     def __iter__(self) -> Iterator[list[str]]:
         iterator = iter(self.source)
@@ -161,8 +214,9 @@ class Tally:
 
 
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
-                   memory_bytes: int) -> Tally:
-    """Count FILES on a Dask cluster and estimate `model` from the merged counts."""
+                   memory_bytes: int, estimate: bool = True) -> Tally:
+    """Count FILES on a Dask cluster and estimate `model` from the merged counts (or, without
+    `estimate`, leave the vocabulary and merged tables on the returned Tally)."""
     from seqlab.nlp import corpora
     from seqlab.nlp.ngram.distributed import connect, count_ngrams_dask
     from seqlab.nlp.ngram.sentences import LineTokens
@@ -188,10 +242,13 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
         client.close()
         if local is not None:
             local.close()
-    model.fit_counts(vocab, tables)
     tally = Tally(())
-    tally.sentences = int(tables[0].counts[model.vocab.index("</s>")])
+    tally.sentences = int(tables[0].counts[vocab.index("</s>")])
     tally.tokens = int(tables[0].counts.sum()) - tally.sentences
+    if estimate:
+        model.fit_counts(vocab, tables)
+    else:
+        tally.vocab, tally.tables = vocab, tables
     return tally
 
 

@@ -29,7 +29,8 @@ WRITE_BLOCK_ROWS = 1 << 16
 WRITE_BUFFER_BYTES = 8 << 20
 
 
-def _log10(values: np.ndarray) -> np.ndarray:
+def log10_values(values: np.ndarray) -> np.ndarray:
+    """Natural logs to the log10 an ARPA file holds (log zero, -inf, becomes -99)."""
     return np.maximum(values / LN10, LOG10_ZERO)  # -inf (log zero) becomes -99
 
 
@@ -43,34 +44,22 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
     Rows are written by `arpa_kernels.write_rows` in blocks of WRITE_BLOCK_ROWS, so neither
     the n-grams' names nor the numbers' text is ever held for a whole order.
     """
-    encoded = []
-    for token in vocab:
-        if not token or any(ch.isspace() for ch in token):
-            raise ValueError(
-                f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
-                "whitespace): map whitespace to a visible symbol, or use save() instead"
-            )
-        encoded.append(token.encode("utf-8"))
     vocab_size, order = len(vocab), len(keys)
-    vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
-    vocab_offsets = np.zeros(vocab_size + 1, dtype=np.int64)
-    vocab_offsets[1:] = np.cumsum([len(t) for t in encoded])
+    vocab_text, vocab_offsets = encode_vocab(vocab)
     offsets = np.zeros(order + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(k) for k in keys])
     if flat_keys is None:
         flat_keys = np.concatenate([np.asarray(k, dtype=np.int64) for k in keys])
-    longest = int(np.diff(vocab_offsets).max(initial=0))
-    buffer = np.empty(max(WRITE_BUFFER_BYTES, 4 * order * (longest + 1) + 256), dtype=np.uint8)
+    buffer = write_buffer(vocab_offsets, order)
     with atomic_write(path, "wb") as file:
-        file.write(b"\\data\\\n")
-        file.write("".join(f"ngram {n}={len(k)}\n" for n, k in enumerate(keys, 1)).encode())
+        file.write(arpa_header([len(k) for k in keys]))
         for n in range(1, order + 1):
             file.write(f"\n\\{n}-grams:\n".encode())
             with_backoff = n < order
             for start in range(0, len(keys[n - 1]), WRITE_BLOCK_ROWS):
                 stop = min(start + WRITE_BLOCK_ROWS, len(keys[n - 1]))
-                probs = _log10(np.asarray(logprob[n - 1][start:stop]))
-                backoffs = _log10(np.asarray(logbackoff[n - 1][start:stop])) if with_backoff \
+                probs = log10_values(np.asarray(logprob[n - 1][start:stop]))
+                backoffs = log10_values(np.asarray(logbackoff[n - 1][start:stop])) if with_backoff \
                     else probs
                 row = start
                 while row < stop:
@@ -86,6 +75,42 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
         file.write(b"\n\\end\\\n")
 
 
+def encode_vocab(vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(UTF-8 bytes of all tokens end to end, offset of each token's bytes) for the kernels;
+    ValueError for a token an ARPA file cannot hold."""
+    encoded = []
+    for token in vocab:
+        if not token or any(ch.isspace() for ch in token):
+            raise ValueError(
+                f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
+                "whitespace): map whitespace to a visible symbol, or use save() instead"
+            )
+        encoded.append(token.encode("utf-8"))
+    vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
+    vocab_offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+    vocab_offsets[1:] = np.cumsum([len(t) for t in encoded])
+    return vocab_text, vocab_offsets
+
+
+def write_buffer(vocab_offsets: np.ndarray, order: int) -> np.ndarray:
+    """The byte buffer the kernels write lines into (room for the longest line)."""
+    longest = int(np.diff(vocab_offsets).max(initial=0))
+    return np.empty(max(WRITE_BUFFER_BYTES, 4 * order * (longest + 1) + 256), dtype=np.uint8)
+
+
+def arpa_header(counts: Sequence[int]) -> bytes:
+    """The `\\data\\` block: one `ngram n=count` line per order."""
+    return b"\\data\\\n" + "".join(f"ngram {n}={c}\n" for n, c in enumerate(counts, 1)).encode()
+
+
+def python_line(words: Sequence[str], log10prob: float, log10backoff: float | None) -> bytes:
+    """One ARPA line written by Python's `repr` (values the kernel cannot write exactly)."""
+    line = f"{float(log10prob)!r}\t{' '.join(words)}"
+    if log10backoff is not None:
+        line += f"\t{float(log10backoff)!r}"
+    return (line + "\n").encode("utf-8")
+
+
 def _python_row(order: int, row: int, vocab: Sequence[str], flat_keys: np.ndarray,
                 offsets: np.ndarray, log10prob: float, log10backoff: float | None) -> bytes:
     """One ARPA line written by Python (values the kernel cannot write exactly)."""
@@ -94,10 +119,7 @@ def _python_row(order: int, row: int, vocab: Sequence[str], flat_keys: np.ndarra
         node, word = divmod(int(flat_keys[offsets[m - 1] + node]), len(vocab))
         words.append(vocab[word])
     words.append(vocab[node])
-    line = f"{float(log10prob)!r}\t{' '.join(reversed(words))}"
-    if log10backoff is not None:
-        line += f"\t{float(log10backoff)!r}"
-    return (line + "\n").encode("utf-8")
+    return python_line(words[::-1], log10prob, log10backoff)
 
 
 class ArpaModel(NgramLanguageModel):

@@ -115,6 +115,35 @@ def write_number(value, out, at, text):
 
 
 @njit(cache=True)
+def write_line(words, order, log10prob, log10backoff, with_backoff, vocab_text, vocab_offsets,
+               out, at, text):
+    """Write one ARPA line `prob<TAB>w1 .. wn[<TAB>backoff]` at out[at:] (words[:order] are
+    the ids). The new position; -1 when `out` has no room; -2 when a value cannot be written
+    by `write_number` (nothing is written then)."""
+    need = 2 * 32 + 3
+    for m in range(order):
+        need += vocab_offsets[words[m] + 1] - vocab_offsets[words[m]] + 1
+    if at + need > out.shape[0]:
+        return -1
+    at = write_number(log10prob, out, at, text)
+    if at < 0:
+        return -2
+    for m in range(order):
+        out[at] = 9 if m == 0 else 32  # tab before the words, spaces between them
+        at += 1
+        for byte in range(vocab_offsets[words[m]], vocab_offsets[words[m] + 1]):
+            out[at] = vocab_text[byte]
+            at += 1
+    if with_backoff:
+        out[at] = 9
+        at = write_number(log10backoff, out, at + 1, text)
+        if at < 0:
+            return -2
+    out[at] = 10
+    return at + 1
+
+
+@njit(cache=True)
 def write_rows(order, start, stop, vocab_size, keys, offsets, vocab_text, vocab_offsets,
                log10prob, log10backoff, with_backoff, out):
     """Write ARPA lines `prob<TAB>w1 .. wn[<TAB>backoff]` of rows start..stop of order `order`.
@@ -134,26 +163,31 @@ def write_rows(order, start, stop, vocab_size, keys, offsets, vocab_text, vocab_
             words[m - 1] = key % vocab_size
             node = key // vocab_size
         words[0] = node
-        need = 2 * 32 + 3
-        for m in range(order):
-            need += vocab_offsets[words[m] + 1] - vocab_offsets[words[m]] + 1
-        if at + need > out.shape[0]:
+        end = write_line(words, order, log10prob[row - start], log10backoff[row - start],
+                         with_backoff, vocab_text, vocab_offsets, out, at, text)
+        if end == -1:
             return at, row, FULL
-        begin = at
-        at = write_number(log10prob[row - start], out, at, text)
-        if at < 0:
-            return begin, row, UNWRITABLE
-        for m in range(order):
-            out[at] = 9 if m == 0 else 32  # tab before the words, spaces between them
-            at += 1
-            for byte in range(vocab_offsets[words[m]], vocab_offsets[words[m] + 1]):
-                out[at] = vocab_text[byte]
-                at += 1
-        if with_backoff:
-            out[at] = 9
-            at = write_number(log10backoff[row - start], out, at + 1, text)
-            if at < 0:
-                return begin, row, UNWRITABLE
-        out[at] = 10
-        at += 1
+        if end == -2:
+            return at, row, UNWRITABLE
+        at = end
     return at, stop, OK
+
+
+@njit(cache=True)
+def write_word_rows(words, start, log10prob, log10backoff, with_backoff, vocab_text,
+                    vocab_offsets, out):
+    """`write_rows` for rows spelled out: words[i] holds the ids of row i (one block of an
+    order, as the streamed writer reads it). Rows start.. are written; (bytes used, next row,
+    status) as `write_rows`."""
+    at = 0
+    order = words.shape[1]
+    text = np.empty(17, dtype=np.uint8)
+    for row in range(start, words.shape[0]):
+        end = write_line(words[row], order, log10prob[row], log10backoff[row], with_backoff,
+                         vocab_text, vocab_offsets, out, at, text)
+        if end == -1:
+            return at, row, FULL
+        if end == -2:
+            return at, row, UNWRITABLE
+        at = end
+    return at, words.shape[0], OK

@@ -14,8 +14,11 @@ smoothing method estimates the same model and writes the same ARPA file. The cor
 3. the runs are merged window by window (every key up to the smallest last key of the runs'
    windows is final), which needs one window per run in memory.
 
-`memory_bytes` bounds the working memory of counting (blocks, buffer, merge windows); the
-finished tables, which are the model, are held as the in-memory path holds them.
+`memory_bytes` bounds the working memory of counting (blocks, buffer, merge windows).
+`count_ngrams_external` then holds the finished tables as the in-memory path does;
+`count_orders(on_disk=True)` leaves them on disk for `streamed`, which estimates Kneser-Ney
+and writes the ARPA file within the same budget. Pages of memory-mapped files are given back
+as each pass moves on (`seqlab.autograd.mapped_pages`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
@@ -91,6 +95,8 @@ def merged_windows(runs: Sequence, window_rows: int) -> Iterator[Counts]:
     last key of the runs' current windows is final. Holds one window per run."""
     window_rows = max(1, window_rows)
     starts = [0] * len(runs)
+    pages = PageReleaser(*(getattr(run, part) for run in runs if not hasattr(run, "window")
+                           for part in ("keys", "counts", "suffix")))
     while True:
         live = [i for i, run in enumerate(runs) if starts[i] < len(run)]
         if not live:
@@ -104,6 +110,7 @@ def merged_windows(runs: Sequence, window_rows: int) -> Iterator[Counts]:
             pieces.append(Counts(window.keys[:take], window.counts[:take], window.suffix[:take]))
             starts[i] += take
         yield merge_counts(pieces)
+        pages.advance(sum(24 * len(piece) for piece in pieces))
 
 
 def merge_sorted_runs(runs: Sequence, window_rows: int) -> Counts:
@@ -198,6 +205,7 @@ class BlockNodes:
         keys_all = np.memmap(self.keys_path, dtype=np.int64, mode="r") \
             if any(k for _, k in self.block_sizes) else None
         at = key_at = 0
+        pages = PageReleaser(table_keys, local_all, keys_all)
         for size, n_keys in self.block_sizes:
             local = np.asarray(local_all[at: at + size])
             rows = np.searchsorted(table_keys, keys_all[key_at: key_at + n_keys]) \
@@ -206,6 +214,7 @@ class BlockNodes:
             defined = local >= 0
             node[defined] = rows[local[defined]]
             at, key_at = at + size, key_at + n_keys
+            pages.release()  # the searches touch pages all over the table's keys
             yield node
         del local_all, keys_all
         self.path.unlink(missing_ok=True)
@@ -395,54 +404,85 @@ def count_ngrams_external(
     Scratch files (the padded ids and the sorted runs) live in a temporary folder under
     `scratch_dir` (default: the system's temporary folder) and are removed at the end.
     """
+    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+        vocab, unigram_counts, higher = count_orders(sentences, order, unk_cutoff, memory_bytes,
+                                                     Path(folder), stats, on_disk=False)
+    tables = [unigram_table(unigram_counts)]
+    for counts in higher:
+        tables.append(table_of(counts, tables[-1], len(vocab)))
+    return vocab, tables
+
+
+def count_orders(
+    sentences: Iterable[Sequence[str]], order: int, unk_cutoff: int, memory_bytes: int,
+    scratch: Path, stats: CountingStats | None = None, on_disk: bool = True,
+) -> tuple[list[str], np.ndarray, list[Counts]]:
+    """(vocabulary, unigram counts, merged Counts of orders 2..`order`) in a memory budget.
+
+    With `on_disk` the merged Counts are memory maps of files in `scratch` (which must outlive
+    them); otherwise they are merged into memory.
+    """
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else CountingStats()
     budget = Budget.of(memory_bytes, order)
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
-        scratch = Path(folder)
-        vocabulary = VocabularyBuilder()
-        ids_path = scratch / "padded.u32"
-        with open(ids_path, "wb") as stream:
-            for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
-                stream.write(np.ascontiguousarray(block, dtype=np.uint32).data)
-                stats.tokens += len(block) - 2 * n_sentences
-                stats.sentences += n_sentences
-        if stats.sentences == 0:
-            raise ValueError("cannot fit an n-gram model on an empty corpus")
-        vocab, new_id = vocabulary.finish(unk_cutoff)
-        vocab_size = len(vocab)
-        total = stats.tokens + 2 * stats.sentences
-        if vocab_size * total >= 2**62:
-            raise ValueError("corpus too large for 64-bit n-gram keys")
-        padded = np.memmap(ids_path, dtype=np.uint32, mode="r", shape=(total,))
-        unigram_counts = np.zeros(vocab_size, dtype=np.int64)
+    vocabulary = VocabularyBuilder()
+    ids_path = scratch / "padded.u32"
+    with open(ids_path, "wb") as stream:
+        for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
+            stream.write(np.ascontiguousarray(block, dtype=np.uint32).data)
+            stats.tokens += len(block) - 2 * n_sentences
+            stats.sentences += n_sentences
+    if stats.sentences == 0:
+        raise ValueError("cannot fit an n-gram model on an empty corpus")
+    vocab, new_id = vocabulary.finish(unk_cutoff)
+    del vocabulary
+    vocab_size = len(vocab)
+    total = stats.tokens + 2 * stats.sentences
+    if vocab_size * total >= 2**62:
+        raise ValueError("corpus too large for 64-bit n-gram keys")
+    padded = np.memmap(ids_path, dtype=np.uint32, mode="r", shape=(total,))
+    pages = PageReleaser(padded)
+    unigram_counts = np.zeros(vocab_size, dtype=np.int64)
+    for part in sentence_blocks(padded, budget.block_tokens):
+        ids = new_id[padded[part]]
+        pages.advance(4 * len(ids))
+        unigram_counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+    higher: list[Counts] = []
+    previous: BlockNodes | None = None
+    for n in range(2, order + 1):
+        counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
+        nodes = BlockNodes(scratch, f"order{n}") if n < order else None
+        parents = previous.rows(higher[-1].keys) if previous is not None else None
         for part in sentence_blocks(padded, budget.block_tokens):
             ids = new_id[padded[part]]
-            unigram_counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
-        tables = [unigram_table(unigram_counts)]
-        previous: BlockNodes | None = None
-        for n in range(2, order + 1):
-            counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
-            nodes = BlockNodes(scratch, f"order{n}") if n < order else None
-            parents = previous.rows(tables[-1].keys) if previous is not None else None
-            for part in sentence_blocks(padded, budget.block_tokens):
-                ids = new_id[padded[part]]
-                parent_node = next(parents) if parents is not None else ids
-                counts, local = count_block(ids, sentence_positions(ids), parent_node, n,
-                                            vocab_size)
-                counter.add(counts)
-                if nodes is not None:
-                    nodes.add(counts.keys, local)
-            if parents is not None:
-                for _ in parents:  # let the generator remove its files
-                    pass
+            pages.advance(4 * len(ids))
+            parent_node = next(parents) if parents is not None else ids
+            counts, local = count_block(ids, sentence_positions(ids), parent_node, n,
+                                        vocab_size)
+            counter.add(counts)
             if nodes is not None:
-                nodes.finish()
-            stats.runs[n] = len(counter.runs)
-            merged = counter.result(budget.window_rows(len(counter.runs) + 1))
-            tables.append(table_of(merged, tables[-1], vocab_size))
-            previous = nodes
-            del counter, merged
-        del padded
-    return vocab, tables
+                nodes.add(counts.keys, local)
+        if parents is not None:
+            for _ in parents:  # let the generator remove its files
+                pass
+        if nodes is not None:
+            nodes.finish()
+        stats.runs[n] = len(counter.runs)
+        window_rows = budget.window_rows(len(counter.runs) + 1)
+        if on_disk and not counter.runs:  # never spilled: the buffer is the whole order
+            higher.append(write_run([counter.result(window_rows)], scratch / f"order{n}-merged"))
+        elif on_disk:
+            higher.append(counter.result_on_disk(window_rows))
+            for run in counter.runs:  # the merged file holds them all now
+                for part in ("keys", "counts", "suffix"):
+                    filename = getattr(getattr(run, part), "filename", None)
+                    if filename:
+                        Path(filename).unlink(missing_ok=True)
+        else:
+            higher.append(counter.result(window_rows))
+        previous = nodes
+        del counter
+    del padded
+    ids_path.unlink(missing_ok=True)
+    return vocab, unigram_counts, higher

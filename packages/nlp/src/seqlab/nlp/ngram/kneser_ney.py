@@ -38,6 +38,13 @@ def modified_kn_discounts(
 ) -> np.ndarray:
     """[0, D1, D2, D3+] from the counts of adjusted counts (Chen & Goodman eq. 26)."""
     n = np.bincount(np.minimum(adjusted, 5), minlength=6)[:5].astype(np.float64)
+    return discounts_from_count_of_counts(n, fallback)
+
+
+def discounts_from_count_of_counts(
+    n: np.ndarray, fallback: tuple[float, float, float] = FALLBACK_DISCOUNTS
+) -> np.ndarray:
+    """[0, D1, D2, D3+] from n[k] = how many n-grams have adjusted count k (k = 0..4)."""
     if np.any(n[1:4] == 0):
         return np.array([0.0, *fallback])
     y = n[1] / (n[1] + 2.0 * n[2])
