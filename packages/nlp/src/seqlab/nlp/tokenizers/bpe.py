@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.nlp.tokenizers import bpe_kernels
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
 from seqlab.nlp.tokenizers.patterns import Splitter
 
@@ -86,6 +85,9 @@ class BPETokenizer(Tokenizer):
         symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.int64) + _N_SPECIAL
         lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
         counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(words))
+        # imported here: Numba (~130 MB resident with LLVM) is needed for training only
+        from seqlab.nlp.tokenizers import bpe_kernels
+
         merges = bpe_kernels.train_merges(
             symbols, lengths, counts, vocab_size - FIRST_MERGE_ID, min_frequency, FIRST_MERGE_ID
         )
