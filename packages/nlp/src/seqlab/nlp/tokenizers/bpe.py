@@ -85,6 +85,8 @@ class BPETokenizer(Tokenizer):
         symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.int64) + _N_SPECIAL
         lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
         counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(words))
+        # the words as Python objects go before Numba loads: its modules reuse their memory
+        del words, word_counts
         # imported here: Numba (~130 MB resident with LLVM) is needed for training only
         from seqlab.nlp.tokenizers import bpe_kernels
 
