@@ -22,23 +22,25 @@ def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.
     """Learn up to n_merges merges; an (m, 2) int64 array of (left, right) symbol ids, equal to
     `bpe_kernels.train_merges` on the same arguments."""
     base = first_new_id + n_merges
-    # 8-byte machine integers (array.array), not lists of int objects (~36 bytes an entry)
     lengths = word_lengths.astype(np.int64)
     n = int(lengths.sum())
+    # machine integers (array.array), not lists of int objects (~36 bytes an entry); 4 bytes
+    # for positions and symbols where they fit
+    code = "i" if max(n, base) < 2**31 else "q"
     starts = np.cumsum(lengths) - lengths
     used = lengths > 0
-    nxt_array = np.arange(1, n + 1, dtype=np.int64)
-    nxt_array[(starts + lengths - 1)[used]] = -1
-    prv_array = np.arange(-1, n - 1, dtype=np.int64)
-    prv_array[starts[used]] = -1
-    sym = array("q", symbols[:n].astype(np.int64).tobytes())
-    nxt = array("q", nxt_array.tobytes())
-    prv = array("q", prv_array.tobytes())
-    weight = array("q", np.repeat(word_counts.astype(np.int64), lengths).tobytes())
-    del nxt_array, prv_array
+    links = np.arange(1, n + 1, dtype=np.int64)
+    links[(starts + lengths - 1)[used]] = -1
+    nxt = _machine(links, code)
+    links = np.arange(-1, n - 1, dtype=np.int64)
+    links[starts[used]] = -1
+    prv = _machine(links, code)
+    del links
+    sym = _machine(symbols[:n], code)
+    weight = _machine(np.repeat(word_counts.astype(np.int64), lengths), "q")
 
     counts: defaultdict[int, int] = defaultdict(int)
-    where: defaultdict[int, array] = defaultdict(lambda: array("q"))  # pair -> positions, FIFO
+    where: defaultdict[int, array] = defaultdict(lambda: array(code))  # pair -> positions, FIFO
     for p in range(n):
         q = nxt[p]
         if q != -1:
@@ -100,3 +102,10 @@ def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.
             if count > 0:
                 heapq.heappush(heap, (-count, key))
     return np.array(merges, dtype=np.int64).reshape(-1, 2)
+
+
+def _machine(values: np.ndarray, code: str) -> array:
+    """`values` as an array.array of typecode `code` ("i": C int, "q": int64), one copy."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).view(np.uint8).data)
+    return out
