@@ -9,8 +9,6 @@ from rich.table import Table
 
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.lm_text import bits_name
-from seqlab.cli.models import load_any
-from seqlab.seqmodels.checkpoint import training_path
 
 
 def info(
@@ -21,6 +19,10 @@ def info(
 
     Example: seqlab info model.safetensors
     """
+    # imported here: the models pull in Numba and the kernels, which other commands may not need
+    from seqlab.cli.models import load_any
+    from seqlab.seqmodels.checkpoint import training_path
+
     kind, loaded = load_any(model_path, any_head=True)
     if kind == "ngram":
         data = {"kind": "ngram", "class": type(loaded).__name__, "order": loaded.order,

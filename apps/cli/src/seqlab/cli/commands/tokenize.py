@@ -53,6 +53,9 @@ def train(
     if vocab_size is None and level != "char":
         vocab_size = 1000
     if files:  # stdin is copied beside --out first (a hidden file, removed afterwards)
+        from seqlab.autograd.memory import return_freed_memory
+
+        return_freed_memory()  # a streamed pass: each freed piece goes back to the system
         pieces = CorpusPieces(files, spool_dir=out.resolve().parent)
         try:
             pieces.require_text()

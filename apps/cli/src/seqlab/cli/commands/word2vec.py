@@ -82,10 +82,12 @@ def train(
 
     Example: seqlab word2vec train --corpus wiki --dim 100 --epochs 5 --out wiki.txt
     """
+    from seqlab.autograd.memory import return_freed_memory
     from seqlab.nlp.tokenizers import WordTokenizer
     from seqlab.nlp.word2vec import Word2Vec
 
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
+    return_freed_memory()  # streamed passes: each freed piece of text goes back to the system
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
     with contextlib.ExitStack() as scratch:

@@ -9,8 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gensim.test.utils import datapath
-
 from seqlab.nlp.corpora.wiki import WikiArticle, extract_articles
 
 
@@ -178,6 +176,9 @@ def _entry(name: str) -> _Entry:
 
 def corpus_path(name: str) -> Path:
     """The gensim test-data file behind a corpus (for tools that read the file themselves)."""
+    # imported here: gensim brings SciPy (~60 MB resident) to commands reading their own files
+    from gensim.test.utils import datapath
+
     path = Path(datapath(_entry(name).file))
     if not path.is_file():
         raise FileNotFoundError(f"corpus {name!r} should be at {path}; is gensim fully installed?")

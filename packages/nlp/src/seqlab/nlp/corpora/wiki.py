@@ -7,8 +7,6 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from gensim.corpora import wikicorpus
-
 _BOLD_ITALIC = re.compile(r"'{2,}")
 _HEADING = re.compile(r"^(={2,6})\s*(.*?)\s*\1\s*$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
@@ -24,6 +22,8 @@ class WikiArticle(NamedTuple):
 
 def clean_wiki_text(markup: str) -> str:
     """Wiki markup -> plain paragraphs: gensim's filter_wiki, then quotes, headings, spacing."""
+    from gensim.corpora import wikicorpus  # here: gensim costs ~60 MB and 2 s to import
+
     text = wikicorpus.filter_wiki(markup)
     text = _BOLD_ITALIC.sub("", text)
     text = _HEADING.sub(r"\2", text)
@@ -33,6 +33,8 @@ def clean_wiki_text(markup: str) -> str:
 
 def extract_articles(dump_path: str | Path) -> list[WikiArticle]:
     """Articles of a .xml.bz2 dump, skipping redirects and the stubs gensim's WikiCorpus skips."""
+    from gensim.corpora import wikicorpus
+
     articles = []
     with bz2.open(dump_path, "rb") as dump:
         # Namespace 0 holds the articles (not talk, user, category ... pages).

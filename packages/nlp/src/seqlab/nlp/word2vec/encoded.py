@@ -23,6 +23,8 @@ from seqlab.autograd.mapped_pages import PageReleaser
 # sentences encoded per write: bounds the Python lists of one batch
 _ENCODE_BATCH = 1 << 14
 
+RELEASE_EVERY_BYTES = 4 << 20
+
 
 class EncodedSentences:
     """A corpus as memory-mapped word indices (see the module docs); pass it to `train`."""
@@ -31,7 +33,9 @@ class EncodedSentences:
                  ends: np.ndarray | None = None) -> None:
         self.words, self.kept, self.raw = words, kept, raw
         self.ends = np.cumsum(kept, dtype=np.int64) if ends is None else ends
-        self._pages = PageReleaser(words, kept, raw, self.ends)
+        # every 4 MiB read (not the default 16): 12 MB less at the peak, for a madvise per
+        # ~100 chunks of 10,000 words
+        self._pages = PageReleaser(words, kept, raw, self.ends, every_bytes=RELEASE_EVERY_BYTES)
 
     @classmethod
     def encode(cls, sentences: Iterable[Sequence[str]], key_to_index: Mapping[str, int],

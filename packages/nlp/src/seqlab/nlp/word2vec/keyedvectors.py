@@ -6,7 +6,6 @@ from numbers import Integral
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from seqlab.nlp.word2vec.formats import read_word2vec_format, write_word2vec_format
 
@@ -298,6 +297,8 @@ class KeyedVectors:
                 f"No valid similarity judgements found in {pairs}: either invalid format or "
                 f"all are out-of-vocabulary in a vocabulary of {len(self)} words"
             )
+        from scipy import stats  # only here: importing scipy.stats costs ~40 MB and 1 s
+
         spearman = stats.spearmanr(gold, model)
         pearson = stats.pearsonr(gold, model)
         oov_ratio = float(oov) / (len(gold) if dummy4unknown else len(gold) + oov) * 100

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.nlp.word2vec import kernels
 from seqlab.nlp.word2vec.corpus import LineSentences
 from seqlab.nlp.word2vec.encoded import EncodedSentences
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
@@ -129,6 +128,9 @@ class Word2Vec:
                 f"({raw.total_words} words, {len(raw.counts)} distinct): lower min_count"
             )
         self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
+        # The raw counts (every distinct word of the corpus) go before Numba loads, so that its
+        # modules' objects reuse their memory instead of adding to the peak.
+        del raw
         self.sample_ints = vocab.sample_ints
         self.wv = KeyedVectors(self.vector_size)
         self.wv.index_to_key = vocab.index_to_key
@@ -137,7 +139,7 @@ class Word2Vec:
         self.wv.vectors = _initial_vectors(len(vocab.index_to_key), self.vector_size, self.seed)
         vocab_size = len(vocab.index_to_key)
         self.cum_table = make_cum_table(vocab.counts, self.ns_exponent)
-        self.cum_guide = kernels.make_cum_guide(self.cum_table)
+        self.cum_guide = _kernels().make_cum_guide(self.cum_table)
         tree = build_huffman_tree(vocab.counts if self.hs else vocab.counts[:0])
         self.codes, self.points, self.codelens = tree.codes, tree.points, tree.codelens
         layer_rows = vocab_size if self.hs else 0
@@ -267,7 +269,7 @@ class Word2Vec:
                 results.put(RuntimeError("word2vec worker stopped after an earlier error"))
                 continue
             try:
-                state.next_random, effective, loss = kernels.train_chunk(
+                state.next_random, effective, loss = _kernels().train_chunk(
                     self.wv.vectors, self.syn1neg, self.syn1, chunk.words, chunk.ends,
                     self.sample_ints, self.cum_table, self.cum_guide, self.codes, self.points,
                     self.codelens, self.sg, self.negative, self.hs, self.window, self.cbow_mean,
@@ -353,3 +355,11 @@ def _initial_vectors(count: int, vector_size: int, seed: int) -> np.ndarray:
     vectors -= 1.0
     vectors /= vector_size
     return vectors
+
+
+def _kernels():
+    """The Numba kernels, imported on first use (importing Numba costs ~60 MB resident, which
+    a caller that only counts or loads vectors does not need)."""
+    from seqlab.nlp.word2vec import kernels
+
+    return kernels

@@ -1,0 +1,111 @@
+"""The BPE training merge loop in plain Python, for corpora whose distinct words are few.
+
+The same algorithm as `bpe_kernels.train_merges` (linked lists over the distinct words'
+symbols, pair counts updated per occurrence, a lazy max-heap, ties to the smallest pair key), so
+the same merges in the same order; without Numba, whose import and LLVM start-up add ~130 MB of
+resident memory and ~3 s, more than this loop costs on up to a few hundred thousand symbols.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import defaultdict
+
+import numpy as np
+
+_DEAD = -1
+
+
+def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.ndarray,
+                 n_merges: int, min_frequency: int, first_new_id: int) -> np.ndarray:
+    """Learn up to n_merges merges; an (m, 2) int64 array of (left, right) symbol ids, equal to
+    `bpe_kernels.train_merges` on the same arguments."""
+    base = first_new_id + n_merges
+    lengths = word_lengths.astype(np.int64)
+    n = int(lengths.sum())
+    # machine integers (array.array), not lists of int objects (~36 bytes an entry); 4 bytes
+    # for positions and symbols where they fit
+    code = "i" if max(n, base) < 2**31 else "q"
+    starts = np.cumsum(lengths) - lengths
+    used = lengths > 0
+    links = np.arange(1, n + 1, dtype=np.int64)
+    links[(starts + lengths - 1)[used]] = -1
+    nxt = _machine(links, code)
+    links = np.arange(-1, n - 1, dtype=np.int64)
+    links[starts[used]] = -1
+    prv = _machine(links, code)
+    del links
+    sym = _machine(symbols[:n], code)
+    weight = _machine(np.repeat(word_counts.astype(np.int64), lengths), "q")
+
+    counts: defaultdict[int, int] = defaultdict(int)
+    where: defaultdict[int, array] = defaultdict(lambda: array(code))  # pair -> positions, FIFO
+    for p in range(n):
+        q = nxt[p]
+        if q != -1:
+            key = sym[p] * base + sym[q]
+            counts[key] += weight[p]
+            where[key].append(p)
+    heap = [(-count, key) for key, count in counts.items()]
+    heapq.heapify(heap)
+
+    merges: list[tuple[int, int]] = []
+    while len(merges) < n_merges:
+        best_key, best_count = -1, 0
+        while heap:
+            negative_count, key = heapq.heappop(heap)
+            current = counts.get(key, 0)
+            if current == -negative_count:
+                best_key, best_count = key, current
+                break
+            if 0 < current < -negative_count:  # stale-high entry: requeue at its true count
+                heapq.heappush(heap, (-current, key))
+        if best_key < 0 or best_count <= 0 or best_count < min_frequency:
+            break
+        left, right = divmod(best_key, base)
+        new = first_new_id + len(merges)
+        merges.append((left, right))
+        touched: dict[int, None] = {}
+        occurrences = where[best_key]
+        # the Numba kernel walks a FIFO list that grows as it goes: an index does the same
+        i = 0
+        while i < len(occurrences):
+            p = occurrences[i]
+            i += 1
+            q = nxt[p]
+            if sym[p] != left or q == -1 or sym[q] != right:
+                continue  # stale: this occurrence was consumed by an earlier merge
+            w = weight[p]
+            before, after = prv[p], nxt[q]
+            if before != -1:
+                counts[sym[before] * base + left] -= w
+                key = sym[before] * base + new
+                counts[key] += w
+                touched[key] = None
+                where[key].append(before)
+            if after != -1:
+                counts[right * base + sym[after]] -= w
+                key = new * base + sym[after]
+                counts[key] += w
+                touched[key] = None
+                where[key].append(p)
+            counts[best_key] -= w
+            sym[p] = new
+            sym[q] = _DEAD
+            nxt[p] = after
+            if after != -1:
+                prv[after] = p
+        del where[best_key]
+        for key in touched:
+            count = counts[key]
+            if count > 0:
+                heapq.heappush(heap, (-count, key))
+    return np.array(merges, dtype=np.int64).reshape(-1, 2)
+
+
+def _machine(values: np.ndarray, code: str) -> array:
+    """`values` as an array.array of typecode `code` ("i": C int, "q": int64), one copy."""
+    out = array(code)
+    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).view(np.uint8).data)
+    return out
