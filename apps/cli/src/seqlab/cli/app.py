@@ -45,7 +45,16 @@ def _options(
     set_decode_errors(errors)
 
 
+_registered = False
+
+
 def _register() -> None:
+    """Add every command to `app`, once (main runs many times in one test process: each
+    repeat added the whole tree again, and building it grew with every call)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from seqlab.cli.commands import (
         classify,
         corpora,
