@@ -1,0 +1,118 @@
+"""The valid positions of a padded batch, and the two layout changes teacher forcing needs.
+
+A batch of G2P pairs is about half padding on each side. The recurrent loops must still step
+through the longest sequence, but nothing else has to touch a padded position: the input
+projections of the upper layers, the attention's output layer, the output layer and the loss
+run over the M valid rows only (`gather_rows`), and a loop reads its input projection as a
+table of those M rows (`Positions.rows`). PyTorch's `pack_padded_sequence` does the same for
+its encoder; here the decoder's non-recurrent work is packed as well.
+
+Rows are in time-major order: row r is position (t, n) of the r-th True of the (T, N) mask,
+so a time-major array (T, N, F) gives row r at flat index `time_major[r]` = t * N + n and a
+batch-first one (N, T, F) at `batch_first[r]` = n * T + t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqlab.autograd import Context, Function, Tensor
+
+
+@dataclass(frozen=True)
+class Positions:
+    """The valid (time, sequence) positions of a batch whose sequence n has lengths[n] steps."""
+
+    lengths: np.ndarray  # (N,) int64 in [1, steps]
+    steps: int  # T, the padded length
+    time_major: np.ndarray  # (M,) flat index t * N + n of each valid position
+    batch_first: np.ndarray  # (M,) flat index n * T + t of the same positions
+    rows: np.ndarray  # (T, N) int64: the row of each valid position (0 at padding)
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, steps: int) -> Positions:
+        """The positions of sequences with these lengths, padded to `steps`."""
+        lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+        valid = np.arange(steps)[:, None] < lengths[None, :]
+        times, sequences = np.nonzero(valid)  # row-major over (T, N): time-major order
+        batch = lengths.shape[0]
+        rows = np.zeros((steps, batch), dtype=np.int64)
+        rows[times, sequences] = np.arange(times.shape[0])
+        return cls(lengths, steps, times * batch + sequences, sequences * steps + times, rows)
+
+    @property
+    def count(self) -> int:
+        """M, the number of valid positions."""
+        return int(self.time_major.shape[0])
+
+
+class GatherRows(Function):
+    """Rows of several arrays side by side: out[r] = [a_1.rows[index_1[r]], a_2.rows[...], ..]
+    where a_k.rows is a_k seen as (-1, F_k). Every index is free of repeats, so the backward
+    writes each gradient row once (zeros elsewhere) instead of adding."""
+
+    @staticmethod
+    def forward(ctx: Context, indices: tuple, *arrays: np.ndarray) -> np.ndarray:
+        widths = [array.shape[-1] for array in arrays]
+        out = np.empty((indices[0].shape[0], sum(widths)), dtype=arrays[0].dtype)
+        start = 0
+        for array, index, width in zip(arrays, indices, widths):
+            out[:, start:start + width] = array.reshape(-1, width)[index]
+            start += width
+        ctx.indices, ctx.widths = indices, widths
+        ctx.shapes = [array.shape for array in arrays]
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grads = []
+        start = 0
+        for index, width, shape, needed in zip(ctx.indices, ctx.widths, ctx.shapes,
+                                               ctx.needs_input_grad[1:]):
+            if needed:
+                full = np.zeros((int(np.prod(shape[:-1])), width), dtype=grad.dtype)
+                full[index] = grad[:, start:start + width]
+                grads.append(full.reshape(shape))
+            else:
+                grads.append(None)
+            start += width
+        return (None, *grads)
+
+
+def gather_rows(arrays: list[Tensor], indices: list[np.ndarray]) -> Tensor:
+    """(M, sum of F_k): the rows `indices[k]` of each arrays[k] (seen as (-1, F_k)), side by
+    side; each index must hold no repeats."""
+    return GatherRows.apply(tuple(indices), *arrays)
+
+
+class BatchFirstJoin(Function):
+    """Time-major arrays (T, N, F_k) side by side as one batch-first (N, T, sum of F_k)."""
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray) -> np.ndarray:
+        steps, batch = arrays[0].shape[:2]
+        widths = [array.shape[2] for array in arrays]
+        out = np.empty((batch, steps, sum(widths)), dtype=arrays[0].dtype)
+        start = 0
+        for array, width in zip(arrays, widths):
+            out[:, :, start:start + width] = array.transpose(1, 0, 2)
+            start += width
+        ctx.widths = widths
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grads = []
+        start = 0
+        for width in ctx.widths:
+            grads.append(np.ascontiguousarray(grad[:, :, start:start + width].transpose(1, 0, 2)))
+            start += width
+        return tuple(grads)
+
+
+def batch_first_join(arrays: list[Tensor]) -> Tensor:
+    """(N, T, sum of F_k) from time-major (T, N, F_k) arrays: the encoder's directions joined
+    into the attention's memory in one pass."""
+    return BatchFirstJoin.apply(*arrays)
