@@ -9,21 +9,60 @@ from seqlab.autograd import stack as stacked
 from seqlab.autograd.nn import Embedding
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.language_model import build_stack
-from seqlab.seqmodels.seq2seq import Seq2Seq, make_batch
+from seqlab.seqmodels.seq2seq import Seq2Seq, make_batch, packing
 from seqlab.seqmodels.seq2seq.packed_stack import run_packed
 from seqlab.seqmodels.seq2seq.packing import Positions, batch_first_join, gather_rows
 
 LENGTHS = np.array([3, 1, 4, 2])
 
 
+@pytest.fixture(params=[False, True], ids=["one-loop", "chunked"])
+def chunked(request, monkeypatch):
+    """Whether the loops run in chunks: with chunks of one sequence allowed and free, the
+    four sequences of LENGTHS run as four loops of 4, 3, 2 and 1 steps."""
+    if request.param:
+        monkeypatch.setattr(packing, "MIN_CHUNK", 1)
+        monkeypatch.setattr(packing, "CHUNK_COST", 0)
+    return request.param
+
+
+def test_chunk_count_weighs_steps_saved_against_the_cost_of_a_chunk():
+    # 32 x 15 + 32 x 7 + one extra chunk's cost: less than 64 x 15, and than four chunks
+    assert packing.chunk_count(np.array([15] * 32 + [7] * 32)) == 2
+    assert packing.chunk_count(np.array([15] * 16 + [7] * 48)) == 4
+    assert packing.chunk_count(np.full(64, 9)) == 1  # equal lengths: nothing to save
+    assert packing.chunk_count(np.array([9, 3])) == 1  # fewer than MIN_CHUNK per chunk
+
+
 def test_positions_list_every_valid_position_once_in_time_major_order():
-    positions = Positions.of(LENGTHS, 5)
+    positions = Positions.of(LENGTHS, 5, chunked=False)
     expected = [(t, n) for t in range(5) for n in range(4) if t < LENGTHS[n]]
     assert positions.count == len(expected) == LENGTHS.sum()
     assert [(i // 4, i % 4) for i in positions.time_major] == expected
     assert [(i % 5, i // 5) for i in positions.batch_first] == expected
     for row, (t, n) in enumerate(expected):
         assert positions.rows[t, n] == row
+
+
+def test_chunks_hold_sequences_longest_first_and_contiguous_rows(chunked):
+    positions = Positions.of(LENGTHS, 6)  # one padded step beyond the longest
+    assert len(positions.chunks) == (4 if chunked else 1)
+    seen, start = [], 0
+    for chunk in positions.chunks:
+        members = np.arange(4)[chunk.sequences]
+        assert chunk.start == start and chunk.steps == LENGTHS[members].max()
+        for column, n in enumerate(members):
+            for t in range(chunk.steps):
+                if t < LENGTHS[n]:
+                    row = chunk.start + chunk.ids[t, column]
+                    assert positions.rows[t, n] == row
+                    assert positions.time_major[row] == t * 4 + n
+                    assert positions.batch_first[row] == n * 6 + t
+                    seen.append(row)
+        start = chunk.stop
+    assert sorted(seen) == list(range(LENGTHS.sum())) and start == LENGTHS.sum()
+    if chunked:
+        assert [int(np.arange(4)[c.sequences][0]) for c in positions.chunks] == [2, 0, 3, 1]
 
 
 def test_gather_rows_and_batch_first_join_match_numpy_and_finite_differences():
@@ -46,12 +85,12 @@ def test_gather_rows_and_batch_first_join_match_numpy_and_finite_differences():
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 @pytest.mark.parametrize("symbols", [6, 40])  # fewer symbols than positions: the table path
-def test_packed_stack_equals_the_padded_stack_with_lengths(cell, symbols):
+def test_packed_stack_equals_the_padded_stack_with_lengths(cell, symbols, chunked):
     rng = np.random.default_rng(1)
     stack = build_stack(cell, 3, 4, num_layers=2, bidirectional=True, batch_first=False,
                         dtype=np.float64, generator=2)
     embedding = Embedding(symbols, 3, dtype=np.float64, generator=3)
-    steps, batch = 5, 4
+    steps, batch = 5 if chunked else 4, 4  # (padding beyond the longest sequence, or none)
     ids = rng.integers(0, symbols, size=(steps, batch))
     shape = (4, batch, 4)
     h0 = Tensor(rng.normal(size=shape), requires_grad=True)
@@ -103,7 +142,7 @@ def _padded_loss(model: Seq2Seq, batch) -> Tensor:
 
 @pytest.mark.parametrize("cell, attention, bidirectional", [
     ("gru", "dot", True), ("rnn", "additive", False), ("lstm", "general", True)])
-def test_packed_loss_equals_the_padded_loss(cell, attention, bidirectional):
+def test_packed_loss_equals_the_padded_loss(cell, attention, bidirectional, chunked):
     rng = np.random.default_rng(5)
     model = Seq2Seq(50, 45, 5, 6, num_layers=2, cell=cell, bidirectional=bidirectional,
                     attention=attention, dtype=np.float64, generator=6)

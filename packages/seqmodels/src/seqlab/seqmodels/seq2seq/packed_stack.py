@@ -21,8 +21,8 @@ import numpy as np
 from seqlab.autograd import Tensor, where, zeros
 from seqlab.autograd.nn import Embedding
 from seqlab.autograd.nn import functional as F
-from seqlab.seqmodels import fused
 from seqlab.seqmodels.recurrent import RNNBase
+from seqlab.seqmodels.seq2seq.chunked_layer import run_chunked
 from seqlab.seqmodels.seq2seq.packing import Positions, gather_rows
 
 
@@ -62,12 +62,11 @@ def run_packed(stack: RNNBase, embedding: Embedding, ids: np.ndarray, positions:
     """
     kind = stack.kind
     batch = ids.shape[1]
-    lengths = positions.lengths
     h0, c0 = (initial if kind.has_cell_state else (initial, None)) if initial is not None \
         else (None, None)
     layer_input, is_table = _layer0_input(embedding, ids, positions, embedding_dropout,
                                           stack.training)
-    row_ids = ids if is_table else positions.rows
+    shared_ids = ids if is_table else None
     h_finals: list[Tensor] = []
     c_finals: list[Tensor | None] = []
     outputs: list[Tensor] = []
@@ -76,7 +75,7 @@ def run_packed(stack: RNNBase, embedding: Embedding, ids: np.ndarray, positions:
             layer_input = gather_rows(outputs, [positions.time_major] * len(outputs))
             if stack.dropout and stack.training:
                 layer_input = F.dropout(layer_input, stack.dropout, True, generator)
-            row_ids = positions.rows
+            shared_ids = None
         outputs = []
         for direction in range(stack.num_directions):
             index = layer * stack.num_directions + direction
@@ -85,8 +84,8 @@ def run_packed(stack: RNNBase, embedding: Embedding, ids: np.ndarray, positions:
             state = zeros((batch, stack.hidden_size), dtype=stack.dtype)
             h_start = state if h0 is None else h0[index]
             c_start = None if not kind.has_cell_state else (state if c0 is None else c0[index])
-            out, h_n, c_n = fused.run_projected(kind, table, h_start, c_start, w_hh, b_hh,
-                                                row_ids, lengths, bool(direction))
+            out, h_n, c_n = run_chunked(kind, table, h_start, c_start, w_hh, b_hh, positions,
+                                        shared_ids, bool(direction))
             outputs.append(out)
             h_finals.append(h_n)
             c_finals.append(c_n)
