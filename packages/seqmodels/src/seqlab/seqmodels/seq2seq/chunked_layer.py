@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqlab.autograd import Context, Function, Tensor
+from seqlab.autograd import Context, Function, Tensor, workspace
 from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.seq2seq.packing import Positions
@@ -33,9 +33,12 @@ class ChunkedLayer(Function):
         save = any(ctx.needs_input_grad)
         batch, hidden = h0.shape
         single = _single(positions)
-        out = None if single else np.zeros((positions.steps, batch, hidden), table.dtype)
-        h_n = None if single else np.empty((batch, hidden), table.dtype)
-        c_n = None if single or c0 is None else np.empty((batch, hidden), table.dtype)
+        out = h_n = c_n = None
+        if not single:  # (memory reused from the step before: no page faults)
+            out = workspace.empty((positions.steps, batch, hidden), table.dtype)
+            out[...] = 0  # a chunk's loop writes its steps; the rest is padding
+            h_n = np.empty((batch, hidden), table.dtype)
+            c_n = None if c0 is None else np.empty((batch, hidden), table.dtype)
         saved = []
         for chunk in positions.chunks:
             rows, ids = _chunk_input(table, chunk, shared_ids)
@@ -64,7 +67,9 @@ class ChunkedLayer(Function):
         if _single(positions):
             d_table, dh0, dc0, dw_hh, db_hh = ops.projected_backward(saved[0], d_out, d_hn, d_cn)
             return d_table, dh0, dc0, dw_hh, db_hh, None, None, None, None
-        d_table = (np.zeros if ctx.shared else np.empty)(ctx.table_shape, d_out.dtype)
+        d_table = workspace.empty(ctx.table_shape, d_out.dtype)
+        if ctx.shared:
+            d_table[...] = 0
         dh0 = np.empty_like(d_hn)
         dc0 = np.empty_like(d_hn) if ctx.has_cell_state else None
         dw_hh = db_hh = None
@@ -81,9 +86,13 @@ class ChunkedLayer(Function):
             dh0[members] = chunk_h0
             if dc0 is not None:
                 dc0[members] = chunk_c0
-            dw_hh = chunk_w_hh.copy() if dw_hh is None else dw_hh + chunk_w_hh
-            if chunk_b_hh is not None:
-                db_hh = chunk_b_hh.copy() if db_hh is None else db_hh + chunk_b_hh
+            # each chunk's weight gradients are new arrays of its own: add in place
+            if dw_hh is None:
+                dw_hh, db_hh = chunk_w_hh, chunk_b_hh
+            else:
+                dw_hh += chunk_w_hh
+                if db_hh is not None:
+                    db_hh += chunk_b_hh
         return d_table, dh0, dc0, dw_hh, db_hh, None, None, None, None
 
 
