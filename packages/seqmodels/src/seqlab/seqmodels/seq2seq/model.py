@@ -12,7 +12,12 @@ and, for an LSTM, c0 = W_c c + b_c.
 
 Without input feeding the decoder runs as one fused whole-sequence layer and attention as
 batched GEMMs over all steps; with it, step t's input carries step t-1's attentional vector, so
-the decoder runs one step at a time. The Trainer contract: `training_loss(batch, carry)` and
+the decoder runs one step at a time. On the fused path the encoder, and in `training_loss`
+without input feeding the decoder too, touch valid positions only outside the recurrences (the
+upper layers' input projections, the attention's output layer, the output layer and the loss
+run over packed rows: `packing`, `packed_stack`), and the time loops run over chunks of
+sequences of similar length (`chunked_layer`); `forward` keeps the padded (N, T, V) logits.
+The Trainer contract: `training_loss(batch, carry)` and
 `evaluation_metrics(batches)`; `seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
 """
 
