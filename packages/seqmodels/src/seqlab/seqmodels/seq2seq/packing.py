@@ -14,11 +14,12 @@ batch-first one (N, T, F) at `batch_first[r]` = n * T + t.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from seqlab.autograd import Context, Function, Tensor
+from seqlab.autograd import Context, Function, Tensor, workspace
 
 # A chunk of sequences runs the time loop only as many steps as its longest one; the loop's cost
 # is about proportional to sequences x steps from 16 sequences up (AMD EPYC, H = 128 and 256:
@@ -121,7 +122,8 @@ class GatherRows(Function):
     @staticmethod
     def forward(ctx: Context, indices: tuple, *arrays: np.ndarray) -> np.ndarray:
         widths = [array.shape[-1] for array in arrays]
-        out = np.empty((indices[0].shape[0], sum(widths)), dtype=arrays[0].dtype)
+        # (memory reused from the step before: no page faults)
+        out = workspace.empty((indices[0].shape[0], sum(widths)), arrays[0].dtype)
         start = 0
         for array, index, width in zip(arrays, indices, widths):
             out[:, start:start + width] = array.reshape(-1, width)[index]
@@ -137,7 +139,8 @@ class GatherRows(Function):
         for index, width, shape, needed in zip(ctx.indices, ctx.widths, ctx.shapes,
                                                ctx.needs_input_grad[1:]):
             if needed:
-                full = np.zeros((int(np.prod(shape[:-1])), width), dtype=grad.dtype)
+                full = workspace.empty((math.prod(shape[:-1]), width), grad.dtype)
+                full[...] = 0
                 full[index] = grad[:, start:start + width]
                 grads.append(full.reshape(shape))
             else:
@@ -159,7 +162,7 @@ class BatchFirstJoin(Function):
     def forward(ctx: Context, *arrays: np.ndarray) -> np.ndarray:
         steps, batch = arrays[0].shape[:2]
         widths = [array.shape[2] for array in arrays]
-        out = np.empty((batch, steps, sum(widths)), dtype=arrays[0].dtype)
+        out = workspace.empty((batch, steps, sum(widths)), arrays[0].dtype)
         start = 0
         for array, width in zip(arrays, widths):
             out[:, :, start:start + width] = array.transpose(1, 0, 2)
