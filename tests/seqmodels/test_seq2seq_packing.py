@@ -160,3 +160,21 @@ def test_packed_loss_equals_the_padded_loss(cell, attention, bidirectional, chun
     for name, grad in padded_grads.items():
         np.testing.assert_allclose(packed_grads[name], grad, rtol=1e-10, atol=1e-13,
                                    err_msg=name)
+
+
+def test_dropout_masks_the_packed_rows_in_training_only():
+    rng = np.random.default_rng(7)
+    model = Seq2Seq(9, 8, 5, 6, num_layers=2, bidirectional=True, dropout=0.4,
+                    dtype=np.float64, generator=8)
+    sources = [rng.integers(4, 9, size=n) for n in (5, 2, 7, 3)]
+    targets = [rng.integers(4, 8, size=n) for n in (2, 6, 1, 4)]
+    batch = make_batch(sources, targets, model.bos_id, model.eos_id, model.pad_id)
+    model.train()
+    first, second = model.training_loss(batch)[0], model.training_loss(batch)[0]
+    assert first.item() != second.item()
+    model.zero_grad()
+    first.backward()
+    assert all(np.isfinite(p.grad).all() and p.grad.any() for p in model.parameters())
+    model.eval()
+    np.testing.assert_allclose(model.training_loss(batch)[0].item(),
+                               _padded_loss(model, batch).item(), rtol=1e-12)
