@@ -5,18 +5,25 @@ attention without input feeding, embeddings 128, batch 64, float32; the bidirect
 splits the 256 units over its two directions (OpenNMT's convention, so the memory has 256
 features), and a tanh bridge maps its final states to the decoder's. PyTorch packs the padded
 sources (`pack_padded_sequence`), as it must for a correct bidirectional encoder; seqlab passes
-the lengths. A step is forward, cross-entropy over the target tokens (padding ignored),
-backward, clip_grad_norm_(5), Adam(lr 1e-3) and zero_grad.
+the lengths, and its training loss runs the non-recurrent work of both sides (upper layers'
+input projections, attention output layer, output layer, loss) over the valid positions only
+(`seqlab.seqmodels.seq2seq.packing`). A step is forward, cross-entropy over the target tokens
+(padding ignored), backward, clip_grad_norm_(5), Adam(lr 1e-3) and zero_grad.
 
 Data: grapheme-to-phoneme pairs of the CMU Pronouncing Dictionary (the embedded default of
 `seqlab seq2seq train`), shuffled with a fixed seed and cut into batches of 64 in the parent
-process; both libraries train on exactly those batches. Each (library, thread count) runs in its
-own subprocess with every thread count fixed (and OpenBLAS left to pick its own kernels, as in
-charlm_train.py); target tokens/s are total tokens over total time
-of the timed steps after the warm-up ones.
+process; both libraries train on exactly those batches. Each (library, thread count, round)
+runs in its own subprocess with every thread count fixed (and OpenBLAS left to pick its own
+kernels, as in charlm_train.py); a round's target tokens/s are its total tokens over the total
+time of its timed steps after the warm-up ones, and the report gives the median over
+`--rounds` rounds that alternate seqlab and PyTorch processes. `cpu ratio` is the ratio of the
+same rates from the workers' CPU time (process_time): at one thread it is the work each
+library does, free of the time other jobs take the core away, so on a loaded shared machine
+read it beside the wall-clock ratio (the load average is printed before and after each thread
+count); at two threads it counts both threads, spin-waits included.
 
-    uv run python benchmarks/seq2seq_train.py --peer-python /work/peers/bin/python
-    uv run python benchmarks/seq2seq_train.py --threads 1 --steps 10
+    uv run python benchmarks/seq2seq_train.py --peer-python /work/peers/bin/python --steps 30
+    uv run python benchmarks/seq2seq_train.py --threads 1 --steps 10 --rounds 1
 
 The PyTorch side runs this same file under the peer interpreter (--peer-python, default
 $SEQLAB_PEER_PYTHON; without one only seqlab is timed). Nothing of seqlab is imported there.
@@ -27,10 +34,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -148,6 +158,40 @@ def torch_step_function(source_vocab: int, target_vocab: int):
 
 
 # ---------------------------------------------------------------- workers and report
+def machine_info() -> dict:
+    """CPU model and the vector ISA flags that matter for GEMMs (as composed_train.py)."""
+    model, flags = platform.processor(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
+    return {"cpu": model, "isa": " ".join(flag for flag in wanted if flag in flags),
+            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+
+
+def library_info(side: str) -> str:
+    """Thread count the library computes with and its BLAS."""
+    if side == "torch":
+        import torch
+
+        return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN "
+                f"{torch.backends.mkldnn.is_available()}, MKL {torch.backends.mkl.is_available()}")
+    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS the time loops call)
+    from threadpoolctl import threadpool_info
+
+    from seqlab.autograd import get_num_threads
+
+    blas = ", ".join(f"{info['internal_api']} {info['version']} {info.get('architecture')} "
+                     f"({info['num_threads']} threads, {Path(info['filepath']).parent.name})"
+                     for info in threadpool_info() if info["user_api"] == "blas")
+    return f"seqlab {get_num_threads()} threads; BLAS: {blas}"
+
+
 def run_worker(args: argparse.Namespace) -> dict:
     if args.worker == "torch":
         import torch
@@ -160,17 +204,19 @@ def run_worker(args: argparse.Namespace) -> dict:
         set_num_threads(args.worker_threads)
         step = seqlab_step_function(args.source_vocab, args.target_vocab)
     batches = load_batches(args.batches)
-    tokens = seconds = 0.0
+    tokens = seconds = cpu_seconds = 0.0
     losses = []
     for index, batch in enumerate(batches):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         losses.append(step(batch))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu_started
         if index >= args.warmup:
             tokens += int(np.count_nonzero(batch["target_out"] != PAD))
             seconds += elapsed
-    return {"tokens_per_second": tokens / seconds, "first_loss": losses[0],
-            "last_loss": losses[-1]}
+            cpu_seconds += cpu_elapsed
+    return {"tokens_per_second": tokens / seconds, "cpu_tokens_per_second": tokens / cpu_seconds,
+            "first_loss": losses[0], "last_loss": losses[-1],
+            "library": library_info(args.worker)}
 
 
 def spawn(python: str, side: str, threads: int, args: argparse.Namespace, vocab) -> dict:
@@ -187,6 +233,11 @@ def spawn(python: str, side: str, threads: int, args: argparse.Namespace, vocab)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
@@ -194,6 +245,8 @@ def main() -> None:
     parser.add_argument("--worker-threads", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=20, help="Timed steps.")
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="Alternating seqlab / PyTorch rounds per thread count (medians).")
     parser.add_argument("--worker", choices=("seqlab", "torch"), help=argparse.SUPPRESS)
     parser.add_argument("--batches", help=argparse.SUPPRESS)
     parser.add_argument("--source-vocab", type=int, help=argparse.SUPPRESS)
@@ -202,21 +255,43 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(args)))
         return
+    if args.rounds < 1 or args.steps < 1 or args.warmup < 0:
+        raise SystemExit("--rounds and --steps must be at least 1, --warmup at least 0")
+    machine = machine_info()
     with tempfile.TemporaryDirectory() as folder:
         args.batches = os.path.join(folder, "batches.npz")
         vocab = make_batches(args.warmup + args.steps, args.batches)
+        print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
         print(f"G2P batches of {BATCH}, bi-LSTM {LAYERS}x{HIDDEN} encoder, LSTM {LAYERS}x{HIDDEN}"
               f" decoder, general attention; vocabularies {vocab[0]} -> {vocab[1]}; "
-              f"{args.steps} timed steps after {args.warmup}")
-        print(f"{'threads':>7} {'seqlab tok/s':>13} {'torch tok/s':>12} {'ratio':>6}")
+              f"{args.steps} timed steps after {args.warmup}; {args.rounds} alternating round(s)"
+              f" per thread count; target tokens/s, medians over rounds; ratio = seqlab / "
+              f"PyTorch; cpu = the same from process time")
         for threads in (int(t) for t in args.threads.split(",")):
-            ours = spawn(sys.executable, "seqlab", threads, args, vocab)
-            theirs = spawn(args.peer_python, "torch", threads, args, vocab) \
-                if args.peer_python else None
-            peer = f"{theirs['tokens_per_second']:12.0f}" if theirs else f"{'-':>12}"
-            ratio = f"{ours['tokens_per_second'] / theirs['tokens_per_second']:6.2f}" \
-                if theirs else f"{'-':>6}"
-            print(f"{threads:>7} {ours['tokens_per_second']:13.0f} {peer} {ratio}")
+            load_before = load_average()
+            rounds: dict[str, list[dict]] = {"seqlab": [], "torch": []}
+            for _ in range(args.rounds):
+                rounds["seqlab"].append(spawn(sys.executable, "seqlab", threads, args, vocab))
+                if args.peer_python:
+                    rounds["torch"].append(spawn(args.peer_python, "torch", threads, args,
+                                                 vocab))
+            print(f"\n== {threads} thread(s); load average (1, 5, 15 min) before {load_before},"
+                  f" after {load_average()}")
+            for side in ("seqlab", "torch"):
+                if rounds[side]:
+                    rates = " / ".join(f"{r['tokens_per_second']:.0f}" for r in rounds[side])
+                    print(f"  {side}: {rounds[side][0]['library']}; rounds {rates} tok/s")
+            ours = statistics.median(r["tokens_per_second"] for r in rounds["seqlab"])
+            ours_cpu = statistics.median(r["cpu_tokens_per_second"] for r in rounds["seqlab"])
+            print(f"{'threads':>7} {'seqlab tok/s':>13} {'torch tok/s':>12} {'ratio':>6} "
+                  f"{'cpu ratio':>9}")
+            if not rounds["torch"]:
+                print(f"{threads:>7} {ours:13.0f} {'-':>12} {'-':>6} {'-':>9}")
+                continue
+            theirs = statistics.median(r["tokens_per_second"] for r in rounds["torch"])
+            theirs_cpu = statistics.median(r["cpu_tokens_per_second"] for r in rounds["torch"])
+            print(f"{threads:>7} {ours:13.0f} {theirs:12.0f} {ours / theirs:6.2f} "
+                  f"{ours_cpu / theirs_cpu:9.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import numpy as np
 from seqlab.autograd import Tensor, cat
 from seqlab.autograd.nn import Linear, Module
 from seqlab.autograd.nn import functional as F
+from seqlab.seqmodels.seq2seq.packing import Positions, gather_rows
 
 ATTENTIONS = ("dot", "general", "additive")
 
@@ -63,3 +64,14 @@ class Attention(Module):
         context = weights @ memory
         attentional = self.output_layer(cat([context, queries], dim=2)).tanh()
         return attentional, weights
+
+    def attend_rows(self, queries: Tensor, memory: Tensor, keys: Tensor, keep: np.ndarray,
+                    positions: Positions) -> Tensor:
+        """The attentional vectors (M, H) of the valid positions only, for time-major
+        `queries` (T, N, H): scores, weights and contexts as batched GEMMs over all steps,
+        the output layer over the M rows [context; query] of `positions`."""
+        batch_first = queries.transpose(0, 1)  # a view: the batched GEMMs take its strides
+        weights = F.masked_softmax(self.scores(batch_first, keys), keep[:, None, :])
+        context = weights @ memory
+        rows = gather_rows([context, queries], [positions.batch_first, positions.time_major])
+        return self.output_layer(rows).tanh()

@@ -12,7 +12,12 @@ and, for an LSTM, c0 = W_c c + b_c.
 
 Without input feeding the decoder runs as one fused whole-sequence layer and attention as
 batched GEMMs over all steps; with it, step t's input carries step t-1's attentional vector, so
-the decoder runs one step at a time. The Trainer contract: `training_loss(batch, carry)` and
+the decoder runs one step at a time. On the fused path the encoder, and in `training_loss`
+without input feeding the decoder too, touch valid positions only outside the recurrences (the
+upper layers' input projections, the attention's output layer, the output layer and the loss
+run over packed rows: `packing`, `packed_stack`), and the time loops run over chunks of
+sequences of similar length (`chunked_layer`); `forward` keeps the padded (N, T, V) logits.
+The Trainer contract: `training_loss(batch, carry)` and
 `evaluation_metrics(batches)`; `seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
 """
 
@@ -23,13 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import Tensor, as_generator, cat, no_grad, zeros
+from seqlab.autograd import Tensor, as_generator, cat, no_grad, stack, zeros
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
+from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.language_model import build_stack
 from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention
 from seqlab.seqmodels.seq2seq.batch import PairBatch
+from seqlab.seqmodels.seq2seq.packed_stack import packable, run_packed
+from seqlab.seqmodels.seq2seq.packing import Positions, batch_first_join
 
 
 class Seq2Seq(Module):
@@ -126,6 +134,9 @@ class Seq2Seq(Module):
     def encode(self, source: Any, lengths: Any) -> tuple[Tensor, Any]:
         """Memory (N, S, H) and the decoder's initial state h0 or (h0, c0), each (L, N, H)."""
         ids, lengths = self.check_source(source, lengths)
+        if packable(self.encoder):
+            with seqlab_computing():  # BLAS on one thread, as inside a module call
+                return self._encode_packed(ids, lengths)
         embedded = self.drop(self.source_embedding(ids))
         memory, final = self.encoder(embedded, None, lengths=lengths)
         if self.cell_kind.has_cell_state:
@@ -133,6 +144,27 @@ class Seq2Seq(Module):
             return memory, (self.bridge_h(self._join_directions(h_n)).tanh(),
                             self.bridge_c(self._join_directions(c_n)))
         return memory, self.bridge_h(self._join_directions(final)).tanh()
+
+    def _encode_packed(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[Tensor, Any]:
+        """`encode` on the fused path: the encoder's upper layers project valid positions only
+        (`packed_stack`), its directions join straight into the batch-first memory."""
+        positions = Positions.of(lengths, ids.shape[1])
+        outputs, h_finals, c_finals = run_packed(
+            self.encoder, self.source_embedding, np.ascontiguousarray(ids.T), positions,
+            embedding_dropout=self.drop, generator=self.generator)
+        memory = batch_first_join(outputs)
+        h0 = self.bridge_h(self._join_finals(h_finals)).tanh()
+        if self.cell_kind.has_cell_state:
+            return memory, (h0, self.bridge_c(self._join_finals(c_finals)))
+        return memory, h0
+
+    def _join_finals(self, finals: list[Tensor]) -> Tensor:
+        """(L, N, H) from the final states (N, H / D) of every (layer, direction)."""
+        directions = self.encoder.num_directions
+        if directions == 1:
+            return stack(finals, 0)
+        return stack([cat(finals[layer * directions:(layer + 1) * directions], dim=1)
+                      for layer in range(self.num_layers)], 0)
 
     def _join_directions(self, state: Tensor) -> Tensor:
         """(L * D, N, H / D) final states -> (L, N, H), each layer's directions concatenated."""
@@ -183,11 +215,45 @@ class Seq2Seq(Module):
     # ------------------------------------------------------------------ Trainer contract
     def training_loss(self, batch: PairBatch, carry: Any = None) -> tuple[Tensor, int, None]:
         """Mean cross-entropy over the batch's target tokens, their count, and no carry."""
+        positions = self._target_positions(batch.target_out)
+        if positions is not None and not self.input_feeding and packable(self.decoder):
+            with seqlab_computing():
+                return self._packed_loss(batch, positions), positions.count, None
         logits = self.forward(batch.source, batch.source_lengths, batch.target_in)
         targets = batch.target_out.reshape(-1)
         loss = F.cross_entropy(logits.reshape(-1, self.target_vocab_size), targets,
                                ignore_index=self.pad_id)
         return loss, int(np.count_nonzero(targets != self.pad_id)), None
+
+    def _target_positions(self, target_out: np.ndarray) -> Positions | None:
+        """The valid target positions (N, T) -> Positions, or None when padding is not only
+        at the ends of the rows (the padded path then scores what is not padding)."""
+        valid = np.asarray(target_out) != self.pad_id
+        lengths = valid.sum(axis=1)
+        steps = valid.shape[1]
+        if lengths.min(initial=1) < 1 or not (
+                valid == (np.arange(steps)[None, :] < lengths[:, None])).all():
+            return None
+        return Positions.of(lengths, steps)
+
+    def _packed_loss(self, batch: PairBatch, positions: Positions) -> Tensor:
+        """Teacher-forced loss without input feeding, over the valid target positions only:
+        the decoder's upper input projections, the attention's output layer, the output
+        layer and the loss run over M rows instead of N x T."""
+        targets = np.asarray(batch.target_in)
+        if targets.ndim != 2 or (targets.size and (targets.min() < 0 or
+                                                  targets.max() >= self.target_vocab_size)):
+            raise ValueError(f"target_in must be (N, T) ids in [0, {self.target_vocab_size})")
+        memory, state = self.encode(batch.source, batch.source_lengths)
+        keep = np.arange(memory.shape[1])[None, :] < np.asarray(batch.source_lengths)[:, None]
+        keys = self.attention.keys(memory)
+        outputs, _, _ = run_packed(
+            self.decoder, self.target_embedding, np.ascontiguousarray(targets.T, np.int64),
+            positions, state, embedding_dropout=self.drop, generator=self.generator)
+        attentional = self.attention.attend_rows(outputs[0], memory, keys, keep, positions)
+        logits = self.output(self.drop(attentional))
+        gold = np.asarray(batch.target_out).reshape(-1)[positions.batch_first]
+        return F.cross_entropy(logits, gold.astype(np.int64))
 
     def evaluation_metrics(self, batches: Iterable[PairBatch],
                            decode: bool = True) -> dict[str, float]:
