@@ -193,19 +193,19 @@ def _pack_rows(b, panels):
 @njit(cache=True, nogil=True, error_model="numpy")
 def _pack_transposed(rows, panels):
     """panels[p, k, j] = rows[p * width + j, k] (rows = b.T, contiguous), zeros past its rows,
-    by 16 x 16 blocks (a whole panel's lines written column by column left L1 between uses)."""
+    8 source rows at a time (rows 1 KiB apart share L1 sets: 64 of them at once thrashed)."""
     count, depth, width = panels.shape
     columns = rows.shape[0]
     panels[...] = 0
     for p in range(count):
-        for j0 in range(0, width, 16):
-            j_end = min(j0 + 16, width, columns - p * width)
-            for k0 in range(0, depth, 16):
-                k_end = min(k0 + 16, depth)
+        for j0 in range(0, width, 8):
+            j_end = min(j0 + 8, width, columns - p * width)
+            if j_end <= j0:
+                break
+            for k in range(depth):
+                target = panels[p, k]
                 for j in range(j0, j_end):
-                    source = rows[p * width + j]
-                    for k in range(k0, k_end):
-                        panels[p, k, j] = source[k]
+                    target[j] = rows[p * width + j, k]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
