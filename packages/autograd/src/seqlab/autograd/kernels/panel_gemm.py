@@ -161,6 +161,12 @@ def panel_columns(columns: int, dtype) -> int:
     return -(-columns // width) * width
 
 
+def panels_shape(depth: int, columns: int, dtype) -> tuple[int, int, int]:
+    """The shape of `pack_panels` of a (depth, columns) matrix of `dtype`."""
+    width = COLS * lanes_of(dtype)
+    return panel_columns(columns, dtype) // width, depth, width
+
+
 def pack_panels(b):
     """b (K, M) as (ceil(M / width), K, width) panels of the tile's width, zero columns past M.
     One column of tiles reads its panel front to back; from b's own rows (M apart: at M = 1024
@@ -168,19 +174,18 @@ def pack_panels(b):
     ran at 94-108 GFLOP/s against 114 packed, and at batch 1 three times slower. b may be a
     transposed view (W_hh.T): the copy reads it in blocks (NumPy's strided copy of a
     (256, 1024) W^T took 620 us, more than a batch-1 time loop's products)."""
-    depth, columns = b.shape
-    width = COLS * lanes_of(b.dtype)
-    panels = np.empty((panel_columns(columns, b.dtype) // width, depth, width), b.dtype)
+    panels = np.empty(panels_shape(*b.shape, b.dtype), b.dtype)
     if b.strides[0] == b.itemsize and b.ndim == 2:  # a transposed view: read b.T's rows
-        _pack_transposed(b.T, panels)
+        pack_transposed_into(b.T, panels)
     else:
-        _pack_rows(b, panels)
+        pack_rows_into(b, panels)
     return panels
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _pack_rows(b, panels):
-    """panels[p, k, j] = b[k, p * width + j], zeros past b's columns."""
+def pack_rows_into(b, panels):
+    """The panels of b (K, M) into `panels` (panels_shape(K, M)): panels[p, k, j] =
+    b[k, p * width + j], zeros past b's columns."""
     count, depth, width = panels.shape
     columns = b.shape[1]
     for p in range(count):
@@ -191,8 +196,9 @@ def _pack_rows(b, panels):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _pack_transposed(rows, panels):
-    """panels[p, k, j] = rows[p * width + j, k] (rows = b.T, contiguous), zeros past its rows,
+def pack_transposed_into(rows, panels):
+    """The panels of rows.T into `panels` (panels_shape(K, M) for rows (M, K)): panels[p, k,
+    j] = rows[p * width + j, k] (rows = b.T, contiguous), zeros past its rows,
     8 source rows at a time (rows 1 KiB apart share L1 sets: 64 of them at once thrashed)."""
     count, depth, width = panels.shape
     columns = rows.shape[0]

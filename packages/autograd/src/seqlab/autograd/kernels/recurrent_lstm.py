@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
-from .panel_gemm import panel_gemm_packed_into
+from .panel_gemm import pack_rows_into, pack_transposed_into, panel_gemm_packed_into
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into, transpose_into
 from .spin_barrier import arrive_and_wait
@@ -62,10 +62,10 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over the input projection
     x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)).
 
-    w_part holds those units' rows of W_hh, gate by gate (4 * width, H), and w_panels the
-    same transposed as `pack_panels` (H, 4 * width): with panels each step's product is
-    `panel_gemm_packed_into`, without ((0, ., .): small batches, see `panels_pay`) BLAS's
-    `w_part @ h^T` and a transpose. h_shared (2, N, H)
+    w_part holds those units' rows of W_hh, gate by gate (4 * width, H), and w_panels room
+    for the same transposed, packed (`panels_shape(H, 4 * width)`), which the part fills:
+    with panels each step's product is `panel_gemm_packed_into`, without ((0, ., .): small
+    batches, see `panels_pay`) BLAS's `w_part @ h^T` and a transpose. h_shared (2, N, H)
     holds h0 in [0]; with several parts, step s reads h_shared[s % 2] whole and writes its units
     of h_shared[(s + 1) % 2], so one barrier per step keeps the parts in step. Fills the caller's
     out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
@@ -86,6 +86,8 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
         copy_into(h_shared[0, n], start, h[n], 0, width)
         copy_into(c[n], start, c_own[n], 0, width)
     by_panels = w_panels.shape[0] > 0
+    if by_panels:  # each part packs its own (in parallel, where the team has several)
+        pack_transposed_into(w_part, w_panels)
     hg_t = np.empty((0 if by_panels else 4 * width, batch), dtype)
     hg = np.empty((batch, w_panels.shape[0] * w_panels.shape[2] if by_panels else 4 * width),
                   dtype)
@@ -161,13 +163,14 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_panels, lengths, reverse, d_out, d_hn,
-                       dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0,
+def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths, reverse, d_out,
+                       d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0,
                        dw_hh, row_of, d_rows):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
 
-    w_t_part = W_hh^T's rows for those units (width, 4H) for BLAS, or w_panels the same
-    transposed as `pack_panels` (4H, width) (as in the forward: the other is (0, .)). Every
+    w_t_part = W_hh^T's rows for those units (width, 4H) for BLAS, or w_panels room for
+    W_hh's columns of those units packed (`panels_shape(4H, width)`), which the part fills
+    from w_hh (4H, H) (as in the forward: the unused one is empty). Every
     part writes its units' gate gradients into d_step_buf[s % 2] (2, N, 4H); after the step's
     barrier each multiplies the whole of it by its panels: the recurrent gradient at its units
     in dh (N, H).
@@ -187,6 +190,8 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_panels, lengths, rever
     one = np.ones(1, gates.dtype)[0]
     # the state gradients of this part's units, in arrays of its own (as in the forward loop)
     by_panels = w_panels.shape[0] > 0
+    if by_panels:
+        pack_rows_into(w_hh[:, start:stop], w_panels)
     dh_own = np.zeros((batch, w_panels.shape[0] * w_panels.shape[2] if by_panels else width),
                       gates.dtype)
     dh_t = np.empty((0 if by_panels else width, batch), gates.dtype)
