@@ -202,7 +202,9 @@ def pack_transposed_into(rows, panels):
     8 source rows at a time (rows 1 KiB apart share L1 sets: 64 of them at once thrashed)."""
     count, depth, width = panels.shape
     columns = rows.shape[0]
-    panels[...] = 0
+    last = columns - (count - 1) * width  # the columns of the last panel that b has
+    if last < width:
+        panels[count - 1, :, last:] = 0
     for p in range(count):
         for j0 in range(0, width, 8):
             j_end = min(j0 + 8, width, columns - p * width)
