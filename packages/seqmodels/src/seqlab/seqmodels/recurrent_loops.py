@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd.kernels.embedding import embedding_backward
+from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
@@ -30,6 +31,8 @@ from seqlab.autograd.threads import matmul, run_team, team_size
 from seqlab.autograd.workspace import empty
 
 Array = np.ndarray
+# what the LSTM loops get instead of packed panels when BLAS does their per-step products
+_NO_PANELS = {dtype: np.empty((0, 1, 1), dtype) for dtype in (np.float32, np.float64)}
 
 
 def line_aligned(shape, dtype, fill=None) -> Array:
@@ -79,10 +82,14 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
     w_hh = np.ascontiguousarray(w_hh)
     w_parts = [w_hh if parts == 1 else gate_rows(w_hh, 4, *unit_block(hidden, part, parts))
                for part in range(parts)]
+    w_panels = [line_aligned(panels_shape(hidden, 4 * (stop - start), dtype), dtype)
+                if panels_pay(batch) else _NO_PANELS[dtype.type]
+                for start, stop in (unit_block(hidden, part, parts) for part in range(parts))]
 
     def run_part(part, parts, flags):
-        lstm_forward_part(x_rows, row_of, w_parts[part], lengths, reverse, h_buf, c, out, gates,
-                          c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save)
+        lstm_forward_part(x_rows, row_of, w_parts[part], w_panels[part], lengths, reverse, h_buf,
+                          c, out, gates, c_prev, tanh_c, h_prev, part, parts, flags,
+                          save_h_prev, save)
 
     run_team(parts, run_part)
     if not save:
@@ -106,14 +113,22 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
     dh = line_aligned((batch, hidden), dtype)
     dc = line_aligned(d_cn.shape, dtype, d_cn)
-    w_t = transposed(w_hh)  # each part's rows of W_hh^T are a contiguous block
-    w_t_parts = [w_t[slice(*unit_block(hidden, part, parts))] for part in range(parts)]
+    units = [unit_block(hidden, part, parts) for part in range(parts)]
+    w_hh = np.ascontiguousarray(w_hh)
+    if panels_pay(batch):  # room for W_hh's columns of each part's units, packed by the part
+        w_panels = [line_aligned(panels_shape(4 * hidden, stop - start, dtype), dtype)
+                    for start, stop in units]
+        w_t_parts = [np.empty((0, 4 * hidden), dtype)] * parts
+    else:  # each part's rows of W_hh^T, a contiguous block, for BLAS
+        w_t = transposed(w_hh)
+        w_t_parts = [w_t[start:stop] for start, stop in units]
+        w_panels = [_NO_PANELS[dtype.type]] * parts
     same_time = in_step(lengths, gates.shape[0], reverse)
 
     def run_part(part, parts, flags):
-        lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], lengths, reverse, d_out,
-                           d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
-                           previous, h0, dw_hh, row_of, d_table)
+        lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
+                           reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
+                           same_time, previous, h0, dw_hh, row_of, d_table)
 
     run_team(parts, run_part)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)

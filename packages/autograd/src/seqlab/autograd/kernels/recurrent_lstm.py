@@ -6,13 +6,12 @@ of each (time, sequence) in `row_of` (T, N): R = T*N rows of one GEMM, or a (voc
 language model gathers from, read in place (no (T, N, 4H) copy: forward 2.38 -> 2.18 ms at
 H=128, 1.57 -> 1.36 ms on 2 parts, gather included). The loops run
 only `W_hh h` (forward) and `W_hh^T dgates` (backward) per step, fused with the gate math.
-The per-step GEMMs are computed transposed, (4H, N) and (H, N), then transposed back into rows:
-with the batch as BLAS's short dimension OpenBLAS runs them ~1.45x faster than `h @ W_hh^T`
-(N=32, H=128-512, native and Haswell cores), which pays for the transposes from H=128 up.
-From batch 4 and dot products 256 long (`rows_gemm_pays`: the backward at every H >= 64, the
-forward from H = 256) the step's product is `rows_gemm_into` instead: rows of h (or dgates)
-against W_hh's rows (W_hh^T's) in place, written as (N, .) rows, no BLAS repacking and no
-transpose (CPU time, one thread, AMD EPYC: backward loop 1.05-1.12x, forward at H=512 1.10x).
+The per-step product is `panel_gemm_packed_into` over W_hh packed once per layer call
+(`pack_panels`: W_hh^T's columns of the part's units in the forward, W_hh's in the backward),
+written as (N, .) rows with no transpose; it replaced OpenBLAS plus a transpose and, from batch
+4, `rows_gemm` (CPU time, one thread, AMD EPYC Zen 4, batch 32: 112-115 GFLOP/s against 74-106
+and 53-82). Below batch 4 (`panels_pay`) the loops keep OpenBLAS's `W_hh h` and a transpose:
+there the packing (a 1 MiB transpose, ~0.6 ms at H = 256) costs more than the panels save.
 Every saved array is in time order, so the caller gets dW_hh as one GEMM `d_xg^T @ h_prev` over
 all steps (or, when every sequence reads the same time at each step, from `out` shifted by one
 step and h0, without saving h_prev). `lengths` (N,) int64 with 1 <= L <= T: steps past a
@@ -24,9 +23,9 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from .panel_gemm import pack_rows_into, pack_transposed_into, panel_gemm_packed_into
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into, transpose_into
-from .rows_gemm import rows_gemm_into, rows_gemm_pays
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
 
@@ -58,12 +57,15 @@ def lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidde
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out, gates, c_prev,
-                      tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
+def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shared, c, out,
+                      gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over the input projection
     x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)).
 
-    w_part holds those units' rows of W_hh, gate by gate (4 * width, H). h_shared (2, N, H)
+    w_part holds those units' rows of W_hh, gate by gate (4 * width, H), and w_panels room
+    for the same transposed, packed (`panels_shape(H, 4 * width)`), which the part fills:
+    with panels each step's product is `panel_gemm_packed_into`, without ((0, ., .): small
+    batches, see `panels_pay`) BLAS's `w_part @ h^T` and a transpose. h_shared (2, N, H)
     holds h0 in [0]; with several parts, step s reads h_shared[s % 2] whole and writes its units
     of h_shared[(s + 1) % 2], so one barrier per step keeps the parts in step. Fills the caller's
     out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
@@ -83,13 +85,16 @@ def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out
     for n in range(batch):
         copy_into(h_shared[0, n], start, h[n], 0, width)
         copy_into(c[n], start, c_own[n], 0, width)
-    hg_t = np.empty((4 * width, batch), dtype)
-    hg = np.empty((batch, 4 * width), dtype)
-    by_rows = rows_gemm_pays(batch, hidden)
+    by_panels = w_panels.shape[0] > 0
+    if by_panels:  # each part packs its own (in parallel, where the team has several)
+        pack_transposed_into(w_part, w_panels)
+    hg_t = np.empty((0 if by_panels else 4 * width, batch), dtype)
+    hg = np.empty((batch, w_panels.shape[0] * w_panels.shape[2] if by_panels else 4 * width),
+                  dtype)
     for step in range(steps):
         h_full = h if parts == 1 else h_shared[step % 2]
-        if by_rows:
-            rows_gemm_into(h_full, w_part, hg)
+        if by_panels:
+            panel_gemm_packed_into(h_full, w_panels, hg)
         else:
             matmul_into(w_part, h_full.T, hg_t, False)
             transpose_into(hg_t, hg)
@@ -158,14 +163,17 @@ def lstm_forward_part(x_rows, row_of, w_part, lengths, reverse, h_shared, c, out
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out, d_hn, dc, d_xg,
-                       d_step_buf, dh, part, parts, flags, in_step, previous, h0, dw_hh, row_of,
-                       d_rows):
+def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths, reverse, d_out,
+                       d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0,
+                       dw_hh, row_of, d_rows):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
 
-    w_t_part = W_hh^T's rows for those units (width, 4H). Every part writes its units' gate
-    gradients into d_step_buf[s % 2] (2, N, 4H); after the step's barrier each multiplies the
-    whole of it by its rows, giving the recurrent gradient at its own units in dh (N, H).
+    w_t_part = W_hh^T's rows for those units (width, 4H) for BLAS, or w_panels room for
+    W_hh's columns of those units packed (`panels_shape(4H, width)`), which the part fills
+    from w_hh (4H, H) (as in the forward: the unused one is empty). Every
+    part writes its units' gate gradients into d_step_buf[s % 2] (2, N, 4H); after the step's
+    barrier each multiplies the whole of it by its panels: the recurrent gradient at its units
+    in dh (N, H).
     `in_step` (every sequence reads the same time at each step: forward, or all lengths T) skips
     that buffer: the step's rows of d_xg are the GEMM operand (half the stores).
     dc (N, H) holds d_c_n on entry; on return dc and dh hold d_c0 and d_h0 at this part's units.
@@ -181,12 +189,15 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
     width = stop - start
     one = np.ones(1, gates.dtype)[0]
     # the state gradients of this part's units, in arrays of its own (as in the forward loop)
-    dh_own = np.zeros((batch, width), gates.dtype)
+    by_panels = w_panels.shape[0] > 0
+    if by_panels:
+        pack_rows_into(w_hh[:, start:stop], w_panels)
+    dh_own = np.zeros((batch, w_panels.shape[0] * w_panels.shape[2] if by_panels else width),
+                      gates.dtype)
+    dh_t = np.empty((0 if by_panels else width, batch), gates.dtype)
     dc_own = np.empty((batch, width), gates.dtype)
     for n in range(batch):
         copy_into(dc[n], start, dc_own[n], 0, width)
-    dh_t = np.empty((width, batch), gates.dtype)
-    by_rows = rows_gemm_pays(batch, gate_width)
     for step in range(steps - 1, -1, -1):
         d_step = d_xg[steps - 1 - step if reverse else step] if in_step else d_step_buf[step % 2]
         for n in range(batch):
@@ -233,8 +244,8 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, lengths, reverse, d_out,
                 for gate in range(4):
                     copy_into(dx_row, gate * hidden + start, d_row, gate * hidden + start, width)
         arrive_and_wait(flags, part, parts, steps - step)
-        if by_rows:
-            rows_gemm_into(d_step, w_t_part, dh_own)
+        if by_panels:
+            panel_gemm_packed_into(d_step, w_panels, dh_own)
         else:
             matmul_into(w_t_part, d_step.T, dh_t, False)
             transpose_into(dh_t, dh_own)

@@ -1,5 +1,8 @@
 """`out = a @ b.T` for the recurrent loops' per-step products, as dot products of rows.
 
+(The GRU and RNN loops use it; the LSTM loops moved to `panel_gemm`, broadcast tiles with no
+horizontal adds, 1.1-1.4x faster than this kernel at batch 32.)
+
 Every step of a time loop multiplies the batch's rows (N, K) with a weight matrix whose rows
 (M, K) are already contiguous in K: W_hh's own rows in the forward (`h @ W_hh^T`), W_hh^T's
 rows in the backward (`dgates @ W_hh`). A BLAS GEMM packs both operands again on every call
