@@ -18,7 +18,7 @@ from seqlab.nlp.ngram.streamed import (
     write_arpa_streamed,
 )
 
-TINY = 16384  # bytes: blocks of 64 rows, random-access chunks of 512 rows
+TINY = 16384  # bytes: blocks of 64 rows, random-access chunks of 256 rows
 
 
 def _corpus(seed=0, sentences=400):

@@ -43,6 +43,14 @@ BYTES_PER_BLOCK_TOKEN = 96
 MIN_BLOCK_TOKENS = 16
 MIN_BUFFER_ROWS = 16
 MAX_BATCH_SENTENCES = 4096  # sentences taken from the stream at a time
+# What the process itself holds (interpreter, NumPy, Numba and its compiled kernels): about
+# 250 MB, taken out of a budget before it is split (at most half of it).
+PROCESS_BYTES = 256 << 20
+
+
+def working_bytes(memory_bytes: int) -> int:
+    """The part of a whole-process budget (as `--memory`) left for data."""
+    return memory_bytes - min(PROCESS_BYTES, memory_bytes // 2)
 
 
 @dataclass
@@ -269,6 +277,7 @@ class Budget:
 
     @classmethod
     def of(cls, memory_bytes: int, order: int) -> Budget:
+        memory_bytes = working_bytes(memory_bytes)
         per_token = BYTES_PER_BLOCK_TOKEN + 8 * order
         return cls(block_tokens=max(MIN_BLOCK_TOKENS, memory_bytes // 4 // per_token),
                    buffer_rows=max(MIN_BUFFER_ROWS, memory_bytes // 2 // (4 * BYTES_PER_ROW)))

@@ -41,7 +41,14 @@ from seqlab.nlp.ngram.arpa import (
 )
 from seqlab.nlp.ngram.base import log_backoff_weights
 from seqlab.nlp.ngram.disk_arrays import ColumnWriter, gather, read, row_blocks, scatter_count
-from seqlab.nlp.ngram.external import CountingStats, Counts, count_orders, table_of, unigram_table
+from seqlab.nlp.ngram.external import (
+    CountingStats,
+    Counts,
+    count_orders,
+    table_of,
+    unigram_table,
+    working_bytes,
+)
 from seqlab.nlp.ngram.kneser_ney import KneserNey, discounts_from_count_of_counts
 from seqlab.nlp.ngram.vocabulary import BOS_ID
 
@@ -70,6 +77,7 @@ class Plan:
 
     @classmethod
     def of(cls, memory_bytes: int) -> Plan:
+        memory_bytes = working_bytes(memory_bytes)
         return cls(block_rows=max(MIN_BLOCK_ROWS, memory_bytes // 2 // BYTES_PER_BLOCK_ROW),
                    chunk_rows=max(MIN_BLOCK_ROWS, memory_bytes // 4 // 8))
 
