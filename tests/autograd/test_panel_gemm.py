@@ -8,11 +8,16 @@ The LSTM loops take the panels from batch 4 (`panels_pay`); the other kernel tes
 as a team of two, with hidden sizes whose gate columns are not a multiple of the tile.
 """
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels.panel_gemm import (
+    FMA,
     MIN_BATCH,
     ROWS,
     lanes_of,
@@ -79,9 +84,30 @@ def test_panel_product_rejects_mismatched_shapes():
         panel_gemm_packed_into(a, pack_panels(np.ones((2, 5))), np.zeros((4, 64)))
 
 
+def test_panel_product_rejects_column_strided_rows():
+    """The tile reads rows as contiguous vectors: a transposed view must be refused, not read
+    wrong."""
+    a = np.ones((16, 5)).T
+    with pytest.raises(ValueError, match="contiguous rows"):
+        panel_gemm_packed_into(a, pack_panels(np.ones((16, 3))),
+                               np.zeros((5, panel_columns(3, np.float64))))
+
+
 def test_lanes_and_threshold():
     assert lanes_of(np.float32) == 2 * lanes_of(np.float64) >= 4
-    assert panels_pay(MIN_BATCH) and not panels_pay(MIN_BATCH - 1)
+    assert panels_pay(MIN_BATCH) == FMA and not panels_pay(MIN_BATCH - 1)
+
+
+def test_tile_width_follows_numbas_target_not_the_host(tmp_path):
+    """The width is compiled into cached machine code, so it must come from the target Numba
+    compiles (and keys its cache) for: a portable target (NUMBA_CPU_NAME=generic, no features)
+    gets 32-byte vectors and no panels (no FMA), whatever the host has."""
+    script = ("from seqlab.autograd.kernels import panel_gemm as pg; "
+              "print(pg.VECTOR_BYTES, pg.FMA, pg.panels_pay(32))")
+    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == ["32", "False", "False"]
 
 
 def _lstm_case(hidden, batch, steps, seed):

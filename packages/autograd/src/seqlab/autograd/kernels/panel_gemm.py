@@ -9,8 +9,9 @@ vector loads of b's row k feed ROWS * COLS fused multiply-adds into accumulators
 registers over all of K, then are stored once. Numba cannot express a vector accumulator (its
 loop vectorizer only vectorizes the k loop, as reductions, and spilled a generated 4 x 32
 scalar tile at 6 GFLOP/s), so the tile is an LLVM IR intrinsic of explicit `<lanes x float>`
-vectors (`llvm.fma`); LLVM lowers those to the host's widest registers (zmm with AVX-512, two
-ymm each on AVX2, where the tile is halved to fit 16 registers).
+vectors (`llvm.fmuladd`: one FMA instruction each on an FMA target); LLVM lowers those to the
+widest registers of Numba's target (`cpu_features`: zmm with AVX-512, two ymm each on AVX2, where
+the tile is halved to fit 16 registers). Targets without FMA keep BLAS (`panels_pay`).
 Plain-NumPy bodies under NUMBA_DISABLE_JIT=1 (`panel_gemm_reference` is the reference).
 CPU time, one thread, AMD EPYC Zen 4, batch 32, float32, with W packed into panels once per
 layer call (`pack_panels`): 112-115 GFLOP/s at H = 128 / 256 / 512 forward and backward,
@@ -24,9 +25,10 @@ from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from .cpu_features import vector_bytes
+from .cpu_features import has_fma, vector_bytes
 
 VECTOR_BYTES = vector_bytes()  # 64 with AVX-512, else 32
+FMA = has_fma()
 ROWS = 4
 COLS = 4 if VECTOR_BYTES >= 64 else 2  # ROWS * COLS accumulators + COLS loads fit the registers
 
@@ -55,7 +57,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
     itemsize = ir.Constant(int64, 4 if out_type.dtype == types.float32 else 8)
     suffix = f"v{lanes}f{32 if out_type.dtype == types.float32 else 64}"
     fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector] * 3),
-                                         f"llvm.fma.{suffix}")
+                                         f"llvm.fmuladd.{suffix}")
 
     def row_pointer(arr, row, column):
         """Address of arr[row, column] for an array with contiguous rows."""
@@ -150,8 +152,10 @@ MIN_BATCH = 4  # below it the time loops keep BLAS: packing W costs more than th
 def panels_pay(batch: int) -> bool:
     """Whether a time loop over `batch` sequences packs W_hh into panels (else BLAS per step):
     at batch 1 a panel product takes 12.5 us against OpenBLAS's 15.5 (H = 256), 128 steps
-    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer."""
-    return batch >= MIN_BATCH
+    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer. Never on a target without FMA
+    instructions (there the tile's multiply-adds run as separate instructions and lose to
+    BLAS)."""
+    return batch >= MIN_BATCH and FMA
 
 
 def panel_columns(columns: int, dtype) -> int:
@@ -175,7 +179,9 @@ def pack_panels(b):
     transposed view (W_hh.T): the copy reads it in blocks (NumPy's strided copy of a
     (256, 1024) W^T took 620 us, more than a batch-1 time loop's products)."""
     panels = np.empty(panels_shape(*b.shape, b.dtype), b.dtype)
-    if b.strides[0] == b.itemsize and b.ndim == 2:  # a transposed view: read b.T's rows
+    if b.ndim != 2:
+        raise ValueError(f"pack_panels: b must be 2-D, got shape {b.shape}")
+    if b.strides[0] == b.itemsize:  # a transposed view: read b.T's rows
         pack_transposed_into(b.T, panels)
     else:
         pack_rows_into(b, panels)
@@ -219,12 +225,17 @@ def pack_transposed_into(rows, panels):
 @njit(cache=True, nogil=True, error_model="numpy")
 def panel_gemm_packed_into(a, panels, out):
     """out[...] = a @ b for b given as `pack_panels(b)`: a (N, K), out (N, panel_columns(M))
-    with contiguous rows (row strides may be anything), K >= 1; float32 or float64, one dtype.
+    each with contiguous rows (unit column stride; the row stride may be anything), K >= 1;
+    float32 or float64, one dtype.
     ROWS x (COLS * lanes) tiles, then 1-row tiles for the rows below a multiple of ROWS."""
     n_rows = a.shape[0]
     count, depth, width = panels.shape
     if a.shape[1] != depth or out.shape[1] != count * width or out.shape[0] != n_rows:
         raise ValueError("panel_gemm_packed_into: a (N, K), panels (P, K, W), out (N, P*W)")
+    item = panels.itemsize
+    if (a.strides[1] != a.itemsize or out.strides[1] != out.itemsize
+            or panels.strides[2] != item or panels.strides[1] != width * item):
+        raise ValueError("panel_gemm_packed_into: a, out and panels need contiguous rows")
     n_main = n_rows - n_rows % ROWS
     for p in range(count):
         panel = panels[p]
