@@ -23,3 +23,12 @@ def trained_model(tmp_path_factory, corpus_file) -> Path:
     done = run("train", str(corpus_file), "--steps", "12", "--out", str(out), *TINY)
     assert done.returncode == 0, done.stderr
     return out
+
+
+@pytest.fixture(autouse=True)
+def _no_allocator_policy(monkeypatch):
+    """Commands run in process here: the glibc policy a command sets for its own process
+    (`seqlab.autograd.memory`) must not carry over into the tests that follow."""
+    from seqlab.autograd import memory
+
+    monkeypatch.setattr(memory, "_mallopt", lambda parameter, value: False)

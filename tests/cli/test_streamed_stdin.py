@@ -131,6 +131,23 @@ def test_predict_streams_lines_as_the_whole_text_reading(classifier, tmp_path, m
     assert done.stdout.splitlines() == labels
 
 
+def test_predict_json_stopped_by_bad_input_is_still_one_json_object(classifier, tmp_path,
+                                                                     monkeypatch):
+    """Predictions stream out a batch at a time; an undecodable byte after the first batch
+    ends the object with an "error" field (and the usual one-line error and exit code)."""
+    from seqlab.nlp import corpora
+    from tests.cli.inprocess import assert_one_line_failure
+
+    monkeypatch.setattr(corpora, "iter_chunks",  # small chunks: the bad byte comes late
+                        functools.partial(corpora.reading.iter_chunks, chunk_bytes=64))
+    path = tmp_path / "in.txt"
+    path.write_bytes(("a good film\n" * 300).encode() + b"bad \xff byte\n")
+    done = invoke("classify", "predict", classifier, path, "--json")
+    assert_one_line_failure(done, "utf-8")
+    result = json.loads(done.stdout)
+    assert len(result["predictions"]) >= 256 and "utf-8" in result["error"].lower()
+
+
 def test_predict_of_blank_stdin_is_one_clear_line(classifier, monkeypatch):
     from tests.cli.inprocess import assert_one_line_failure
 

@@ -54,7 +54,6 @@ def _register() -> None:
     global _registered
     if _registered:
         return
-    _registered = True
     from seqlab.cli.commands import (
         classify,
         corpora,
@@ -86,6 +85,7 @@ def _register() -> None:
     app.add_typer(classify.app, name="classify")
     app.add_typer(forecast.app, name="forecast")
     app.add_typer(seq2seq_commands.app, name="seq2seq")
+    _registered = True  # only once every command is in (a failed import leaves none marked)
 
 
 def _error_line(message: str) -> None:

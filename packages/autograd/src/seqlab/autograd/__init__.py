@@ -41,23 +41,24 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    elif name in _SUBPACKAGES:
-        value = importlib.import_module(f"{__name__}.{name}")
-    elif name in _DTYPES:
-        import numpy as np
+if not TYPE_CHECKING:  # hidden from type checkers, which would type every unknown name Any
 
-        value = getattr(np, _DTYPES[name])
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+    def __getattr__(name: str) -> Any:
+        if name in _EXPORTS:
+            value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+        elif name in _SUBPACKAGES:
+            value = importlib.import_module(f"{__name__}.{name}")
+        elif name in _DTYPES:
+            import numpy as np
 
+            value = getattr(np, _DTYPES[name])
+        else:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
 
 
 class _Package(types.ModuleType):

@@ -1,6 +1,13 @@
-"""An explicit, process-wide allocator policy a program may opt into (seqlab never sets it itself).
+"""Explicit, process-wide glibc allocator policies a program may opt into; importing seqlab
+never sets one. Two, for two kinds of work:
 
-`seqlab train` and `seqlab demo` opt in: they own their process. A library user decides for theirs.
+- `retain_freed_memory`: keep freed large blocks for reuse (a training loop's activations);
+  `seqlab train`, `seqlab demo` and the other training commands set it (`cli.threads`).
+- `return_freed_memory`: map each block of 128 KiB or more on its own and unmap it when freed
+  (a streamed pass over a corpus); `seqlab tokenize train` and `seqlab word2vec train` set it.
+
+The commands own their process; a library user decides for theirs. Elsewhere than glibc
+(musl, macOS) both do nothing and return False.
 """
 
 import ctypes

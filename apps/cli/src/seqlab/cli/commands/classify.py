@@ -215,30 +215,43 @@ def predict(
     batches = [_folder_inputs(source)] if folder else _line_inputs(source, PREDICT_BATCH)
     labels = loaded.labels
     seen = 0
-    for names, texts in batches:  # a batch at a time: the input is never held whole
-        probs = class_probabilities(loaded, texts)
-        for name, row in zip(names, probs, strict=True):
-            label = labels[int(row.argmax())]
-            if as_json:  # the one JSON object, written a prediction at a time
-                item = {"input": name, "label": label} | (
-                    {"probabilities": dict(zip(labels, map(float, row), strict=True))}
-                    if probabilities else {})
-                head = f'{{"labels": {json.dumps(labels)}, "predictions": [' if not seen else ", "
-                sys.stdout.write(head + json.dumps(item))
+    try:
+        for names, texts in batches:  # a batch at a time: the input is never held whole
+            probs = class_probabilities(loaded, texts)
+            for name, row in zip(names, probs, strict=True):
+                _write_prediction(name, labels, row, seen, folder, probabilities, as_json)
                 seen += 1
-                continue
-            seen += 1
-            fields = [name] if folder else []
-            fields.append(label)
-            if probabilities:
-                fields.extend(f"{label}={p:.4f}" for label, p in zip(labels, row, strict=True))
-            sys.stdout.write("\t".join(fields) + "\n")
-        sys.stdout.flush()
+            sys.stdout.flush()
+    except BaseException as error:  # bad input, Ctrl-C: the one-line error still follows
+        if as_json and seen:  # stdout stays one JSON object, saying why it stopped
+            message = (str(error).splitlines() or [type(error).__name__])[0]
+            sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
+            sys.stdout.flush()
+        raise
     if not seen:
         raise CliError("no text to classify: the input is empty")
     if as_json:
         sys.stdout.write("]}\n")
         sys.stdout.flush()
+
+
+def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool,
+                      probabilities: bool, as_json: bool) -> None:
+    """One prediction to stdout: a TSV line, or the next item of the --json object (its
+    opening first)."""
+    label = labels[int(row.argmax())]
+    if as_json:
+        item = {"input": name, "label": label} | (
+            {"probabilities": dict(zip(labels, map(float, row), strict=True))}
+            if probabilities else {})
+        head = f'{{"labels": {json.dumps(labels)}, "predictions": [' if not seen else ", "
+        sys.stdout.write(head + json.dumps(item))
+        return
+    fields = [name] if folder else []
+    fields.append(label)
+    if probabilities:
+        fields.extend(f"{label}={p:.4f}" for label, p in zip(labels, row, strict=True))
+    sys.stdout.write("\t".join(fields) + "\n")
 
 
 @app.command("eval")
