@@ -176,18 +176,11 @@ def streamed_from_tables(tables, vocab: list[str], out: Path, memory_bytes: int,
                          unk_cutoff: int, scratch: Path) -> WrittenModel:
     """Kneser-Ney of merged count tables (the cluster's) straight to the ARPA file --out,
     estimated and written within --memory (see `ngram.streamed`)."""
-    import tempfile
+    from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa_from_tables
 
-    from seqlab.nlp.ngram.external import Counts
-    from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa
-
-    unigram_counts = tables[0].counts
-    higher = [Counts(t.keys, t.counts, t.suffix) for t in tables[1:]]
-    tables.clear()  # parents, words: not needed
     try:
-        with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch) as folder:
-            result = write_kneser_ney_arpa(vocab, unigram_counts, higher, out, memory_bytes,
-                                           Path(folder), unk_cutoff=unk_cutoff)
+        result = write_kneser_ney_arpa_from_tables(tables, vocab, out, memory_bytes, scratch,
+                                                   unk_cutoff)
     except OSError as error:
         raise CliError(f"{error.strerror or error} while writing estimation files in {scratch} "
                        f"(beside --out {out}): free some space or write elsewhere") from error
