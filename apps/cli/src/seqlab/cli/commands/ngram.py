@@ -99,7 +99,8 @@ def train(
     lowercase: bool = typer.Option(False, "--lowercase"),
     memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
                                "counting spills sorted runs to disk beside --out; Kneser-Ney "
-                               "to .arpa also estimates and writes within it."),
+                               "to .arpa also estimates and writes within it (with "
+                               "--cluster, the merged counts are held in memory)."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),

@@ -189,20 +189,22 @@ class StreamedEstimate:
         adjusted = scatter_count(self.higher[n - 1].suffix, self.rows[n - 1],
                                  self.plan.chunk_rows, self.plan.block_rows,
                                  self.scratch / f"adjusted{n}.i64")
-        low, high = bos
+        low, high = bos  # n-grams that start with <s> keep their raw counts
         if high > low:
-            raw = np.array(self.raw_counts(n)[low:high])
+            raw_counts = self.raw_counts(n)
             if n == 1:
                 in_memory = np.array(adjusted)
                 _remove(adjusted)
                 adjusted = in_memory
-                adjusted[low:high] = raw
-            else:
-                patched = np.memmap(adjusted.filename, dtype=np.int64, mode="r+",
-                                    shape=adjusted.shape)
-                patched[low:high] = raw
-                patched.flush()
-                del patched
+                adjusted[low:high] = raw_counts[low:high]
+            else:  # a block at a time, written through the file (no dirty mapped pages):
+                # there can be one such row per sentence
+                pages = PageReleaser(raw_counts)
+                with open(adjusted.filename, "r+b") as column:
+                    column.seek(low * adjusted.itemsize)
+                    for start, stop in row_blocks(high - low, self.plan.block_rows):
+                        column.write(read(raw_counts, low + start, low + stop, pages)
+                                     .astype(np.int64).tobytes())
         return adjusted
 
     def discounts_of(self, adjusted: np.ndarray) -> np.ndarray:
