@@ -34,15 +34,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from composed_train import library_info, machine_info
 
 BATCH, EMBEDDING, HIDDEN, LAYERS = 64, 128, 256, 2
 LEARNING_RATE, CLIP_NORM = 1e-3, 5.0
@@ -158,40 +157,7 @@ def torch_step_function(source_vocab: int, target_vocab: int):
 
 
 # ---------------------------------------------------------------- workers and report
-def machine_info() -> dict:
-    """CPU model and the vector ISA flags that matter for GEMMs (as composed_train.py)."""
-    model, flags = platform.processor(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
-    return {"cpu": model, "isa": " ".join(flag for flag in wanted if flag in flags),
-            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
-
-
-def library_info(side: str) -> str:
-    """Thread count the library computes with and its BLAS."""
-    if side == "torch":
-        import torch
-
-        return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN "
-                f"{torch.backends.mkldnn.is_available()}, MKL {torch.backends.mkl.is_available()}")
-    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS the time loops call)
-    from threadpoolctl import threadpool_info
-
-    from seqlab.autograd import get_num_threads
-
-    blas = ", ".join(f"{info['internal_api']} {info['version']} {info.get('architecture')} "
-                     f"({info['num_threads']} threads, {Path(info['filepath']).parent.name})"
-                     for info in threadpool_info() if info["user_api"] == "blas")
-    return f"seqlab {get_num_threads()} threads; BLAS: {blas}"
-
-
+# machine_info / library_info: composed_train.py's (one description of the machine)
 def run_worker(args: argparse.Namespace) -> dict:
     if args.worker == "torch":
         import torch
