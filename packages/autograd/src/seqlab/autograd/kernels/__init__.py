@@ -5,6 +5,8 @@ embedding) and `kernels.recurrent_reference` (recurrent layers). The recurrent l
 around these loops live in `seqlab.seqmodels`; threads and BLAS policy in `seqlab.autograd.threads`.
 """
 
+# First: importing cache_guard clears this folder's stale Numba caches before any kernel loads one.
+from seqlab.autograd.kernels import cache_guard  # noqa: F401
 from seqlab.autograd.kernels.embedding import embedding_backward, embedding_forward
 from seqlab.autograd.kernels.recurrent_gru import gru_backward, gru_forward, gru_step
 from seqlab.autograd.kernels.recurrent_lstm import (
