@@ -2,16 +2,18 @@
 the NumPy reference layer (float64), alone and crossed with the unit-split team (either
 backward runs after either forward), with lengths, reverse, uneven row blocks and a table."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from seqlab.autograd.kernels import recurrent_reference as reference
+from seqlab.autograd.kernels.panel_gemm import FMA, ROWS
 from seqlab.autograd.kernels.recurrent_lstm_rows import (
     MIN_ROWS_PER_PART,
     row_block,
     rows_split_pays,
 )
-from seqlab.autograd.kernels.panel_gemm import FMA, ROWS
 from seqlab.seqmodels import recurrent_loops, recurrent_ops
 
 pytestmark = pytest.mark.kernels
@@ -33,7 +35,7 @@ def _case(hidden, batch, steps, features, seed):
 def test_row_blocks_tile_the_batch(batch, parts):
     blocks = [row_block(batch, part, parts) for part in range(parts)]
     assert blocks[0][0] == 0 and blocks[-1][1] == batch
-    for (_, stop), (start, _) in zip(blocks, blocks[1:], strict=False):
+    for (_, stop), (start, _) in itertools.pairwise(blocks):
         assert stop == start and start % ROWS == 0
     assert all(stop > start for start, stop in blocks)
 
