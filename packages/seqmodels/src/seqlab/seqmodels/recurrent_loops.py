@@ -12,8 +12,11 @@ backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
     forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
 
-The LSTM loop runs as a team of threads (`seqlab.autograd.threads`), each owning a block of
-hidden units, and reads a table in place; GRU and RNN loops run on one thread and gather first.
+The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
+place; GRU and RNN loops run on one thread and gather first. A training loop (`save`) whose
+parts get 8 or more sequences each splits the batch (`kernels.recurrent_lstm_rows`: no barrier
+inside the time loop); otherwise, and always without `save`, each part owns a block of hidden
+units and the parts meet once per step.
 """
 
 from __future__ import annotations
