@@ -49,7 +49,8 @@ from charlm_train import DEFAULT_CORPUS, load_corpus, stream_batches
 
 LEARNING_RATE, CLIP_NORM = 2e-3, 5.0
 DEFAULT_CONFIGS = ("lstm-128x1,lstm-256x2,lstm-512x2,gru-128x1,gru-256x2,gru-512x2,rnn-128x1,"
-                   "rnn-256x2,lm-lstm-128x1,lm-gru-128x1,bilstm-lengths,word-lm,infer-b32,infer-b1")
+                   "rnn-256x2,lm-lstm-128x1,lm-lstm-256x2,lm-lstm-512x2,lm-gru-128x1,bilstm-lengths,"
+                   "word-lm,infer-b32,infer-b1")
 # the targets (seqlab / PyTorch tokens/s)
 TARGETS = {"lstm": 1.2, "gru": 1.2, "rnn": 1.5, "lm": 1.4, "bilstm": 1.5, "word": 1.2,
            "infer": 1.2}

@@ -6,7 +6,8 @@ the first value of `OMP_NUM_THREADS` when it is set, else every core this proces
 the usable cores). No call is needed for full speed. seqlab splits its own work that many ways:
 
 - a recurrent time loop runs as n nogil kernels, each owning a block of hidden units, that meet
-  at a spinning barrier once per step (`kernels.spin_barrier`; `run_team`);
+  at a spinning barrier once per step (`kernels.spin_barrier`; `run_team`), or, for an LSTM's
+  training loop over a batch large enough, each owning a block of sequences (no per-step barrier);
 - a large GEMM runs as n row (or, for few rows, column) blocks, each a one-thread BLAS call in
   its own thread (`matmul`; NumPy releases the GIL inside BLAS); a backward's independent
   GEMMs of the same size (dX and dW) run side by side, one per thread (`matmuls`);

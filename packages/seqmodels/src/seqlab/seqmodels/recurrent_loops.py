@@ -12,8 +12,11 @@ backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
     forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
 
-The LSTM loop runs as a team of threads (`seqlab.autograd.threads`), each owning a block of
-hidden units, and reads a table in place; GRU and RNN loops run on one thread and gather first.
+The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
+place; GRU and RNN loops run on one thread and gather first. A training loop (`save`) whose
+parts get 8 or more sequences each splits the batch (`kernels.recurrent_lstm_rows`: no barrier
+inside the time loop); otherwise, and always without `save`, each part owns a block of hidden
+units and the parts meet once per step.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
+from seqlab.autograd.kernels.recurrent_lstm_rows import (
+    lstm_backward_rows,
+    lstm_forward_rows,
+    rows_split_pays,
+)
 from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
@@ -70,6 +78,9 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
     hidden = gate_width // 4
     dtype = x_rows.dtype
     save_h_prev = save and not in_step(lengths, steps, reverse)
+    if save and rows_split_pays(batch, parts):
+        return _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts,
+                                  save_h_prev)
     kept = steps if save else 1  # without `save`, (1, N, .) placeholders the loop never reads
     # every array the parts write side by side starts on a cache line (unit_blocks)
     out = line_aligned((steps, batch, hidden), dtype)
@@ -105,6 +116,9 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     gates, c_prev, tanh_c, h_prev, out, h0 = activations
     batch, hidden = d_hn.shape
     dtype = gates.dtype
+    if rows_split_pays(batch, parts):
+        return _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
+                                   parts, ids, table_rows)
     d_xg = line_aligned(gates.shape, dtype)
     d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
     row_of = ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
@@ -129,6 +143,57 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
                            reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
                            same_time, previous, h0, dw_hh, row_of, d_table)
+
+    run_team(parts, run_part)
+    return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
+
+
+def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev):
+    """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`)."""
+    steps, batch = row_of.shape
+    hidden = x_rows.shape[1] // 4
+    dtype = x_rows.dtype
+    out = line_aligned((steps, batch, hidden), dtype)
+    c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
+    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
+    gates = line_aligned((steps, batch, 4 * hidden), dtype)
+    h_n = np.empty((batch, hidden), dtype)
+    c = line_aligned(c0.shape, dtype, c0)
+    h0 = np.ascontiguousarray(h0, dtype=dtype)
+    w_hh = np.ascontiguousarray(w_hh)
+    w_panels = line_aligned(panels_shape(hidden, 4 * hidden, dtype), dtype)
+
+    def run_part(part, parts, flags):
+        lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out,
+                          gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
+
+    run_team(parts, run_part)
+    return (out, h_n, c, gates, c_prev, tanh_c, h_prev if save_h_prev else None, out,
+            h0.copy())
+
+
+def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
+                        table_rows):
+    """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`)."""
+    gates, c_prev, tanh_c, h_prev, out, h0 = activations
+    batch, hidden = d_hn.shape
+    dtype = gates.dtype
+    d_xg = line_aligned(gates.shape, dtype)
+    d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
+    row_of = ids if ids is not None else np.empty((0, 0), np.int64)
+    dw_hh = line_aligned((4 * hidden, hidden), dtype)
+    previous = out if h_prev is None else h_prev
+    same_time = in_step(lengths, gates.shape[0], reverse)
+    d_step_buf = line_aligned((1, batch, 4 * hidden), dtype)  # unused when same_time
+    dh = line_aligned((batch, hidden), dtype)
+    dc = line_aligned(d_cn.shape, dtype, d_cn)
+    w_hh = np.ascontiguousarray(w_hh)
+    w_panels = line_aligned(panels_shape(4 * hidden, hidden, dtype), dtype)
+
+    def run_part(part, parts, flags):
+        lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out,
+                           d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
+                           previous, h0, dw_hh, row_of, d_table)
 
     run_team(parts, run_part)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)

@@ -1,0 +1,215 @@
+"""LSTM training time loops as a team split by sequence: no barrier inside the time loop.
+
+`recurrent_lstm` splits a team by hidden unit: every part reads the whole previous h, so the
+parts meet at a barrier once per step (64 times a loop at 64 steps), and a part that the OS
+or the hypervisor delays stalls the others at every one of them. Sequences of a batch are
+independent, so here part p runs sequences `row_block(N, p, parts)` through every hidden unit,
+all steps on its own: the same multiply-adds per part (at batch 32 on 2 parts, 16 x H x 4H a
+step instead of 32 x H x 2H), over the whole of W_hh, packed into panels once per call (each
+part packs its share of the panels, then one barrier). The backward meets once more after its
+loop, then each part forms its rows of dW_hh (and of a table's gradient) as in the unit split.
+Same inputs, outputs and saved arrays as `lstm_forward_part` / `lstm_backward_part` with
+`save=True`, so either backward runs after either forward. Needs panels (`panels_pay`); used
+for a team whose parts get at least `MIN_ROWS_PER_PART` sequences each (`rows_split_pays`).
+"""
+
+import numpy as np
+from numba import njit
+
+from .panel_gemm import (
+    ROWS,
+    pack_rows_into,
+    pack_transposed_into,
+    panel_gemm_packed_into,
+    panels_pay,
+)
+from .recurrent_activations import sigmoid, tanh
+from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .spin_barrier import arrive_and_wait
+from .unit_blocks import unit_block
+
+MIN_ROWS_PER_PART = 2 * ROWS  # below it a part's product runs too few full row tiles
+
+
+def rows_split_pays(batch: int, parts: int) -> bool:
+    """Whether a team of `parts` splits a batch of `batch` sequences rather than hidden units."""
+    return parts > 1 and panels_pay(batch) and batch >= MIN_ROWS_PER_PART * parts
+
+
+@njit(cache=True, nogil=True)
+def row_block(batch, part, parts):
+    """[start, stop) of the sequences part `part` of `parts` runs: contiguous, near-equal,
+    multiples of the tile's ROWS but for the last."""
+    chunks = (batch + ROWS - 1) // ROWS
+    start = min(batch, chunks * part // parts * ROWS)
+    stop = min(batch, chunks * (part + 1) // parts * ROWS)
+    return start, stop
+
+
+@njit(cache=True, nogil=True)
+def _pack_share(w_hh, panels, part, parts, flags, transposed):
+    """This part's share of the panels of W_hh^T (`transposed`) or of W_hh (w_hh (4H, H)),
+    then wait until every part has packed its share (the barrier's first count)."""
+    count, _, width = panels.shape
+    first, last = count * part // parts, count * (part + 1) // parts
+    if first < last:
+        if transposed:
+            stop = min(last * width, w_hh.shape[0])
+            pack_transposed_into(w_hh[first * width:stop], panels[first:last])
+        else:
+            stop = min(last * width, w_hh.shape[1])
+            pack_rows_into(w_hh[:, first * width:stop], panels[first:last])
+    arrive_and_wait(flags, part, parts, 1)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out, gates,
+                      c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev):
+    """Run sequences `row_block(N, part, parts)` of the LSTM through all hidden units over the
+    input projection x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)), keeping what backward
+    needs (as `lstm_forward_part` with save=True).
+
+    w_hh (4H, H); w_panels room for W_hh^T packed (`panels_shape(H, 4H)`), shared by the team
+    (each part packs a share). h0 (N, H) is read, h_n (N, H) gets the final h, c (N, H) holds
+    c0 on entry and c_n on return, at this part's sequences; out, gates, c_prev, tanh_c and
+    h_prev (only if save_h_prev) are filled at them in time order.
+    """
+    steps, batch = row_of.shape
+    gate_width = x_rows.shape[1]
+    hidden = gate_width // 4
+    low, high = row_block(batch, part, parts)
+    rows = high - low
+    dtype = x_rows.dtype
+    _pack_share(w_hh, w_panels, part, parts, flags, True)
+    h = np.empty((rows, hidden), dtype)
+    c_own = np.empty((rows, hidden), dtype)
+    for i in range(rows):
+        copy_into(h0[low + i], 0, h[i], 0, hidden)
+        copy_into(c[low + i], 0, c_own[i], 0, hidden)
+    hg = np.empty((rows, w_panels.shape[0] * w_panels.shape[2]), dtype)
+    for step in range(steps):
+        if rows > 0:
+            panel_gemm_packed_into(h, w_panels, hg)
+        for i in range(rows):
+            n = low + i
+            length = lengths[n]
+            if step >= length:
+                # padding for this sequence: zeros keep dW_hh = d_xg^T h_prev free of garbage
+                out[step, n] = 0
+                gates[step, n] = 0
+                c_prev[step, n] = 0
+                tanh_c[step, n] = 0
+                if save_h_prev:
+                    h_prev[step, n] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            x_row = x_rows[row_of[t, n]]
+            hg_row = hg[i]
+            h_row = h[i]
+            c_row = c_own[i]
+            out_row = out[t, n]
+            g_row = gates[t, n]
+            c_prev_row = c_prev[t, n]
+            tanh_c_row = tanh_c[t, n]
+            if save_h_prev:
+                copy_into(h_row, 0, h_prev[t, n], 0, hidden)
+            for k in range(hidden):
+                # unsigned indices: no wraparound select, which stops LLVM vectorizing
+                j = np.uint64(k)
+                j_f = np.uint64(hidden + k)
+                j_g = np.uint64(2 * hidden + k)
+                j_o = np.uint64(3 * hidden + k)
+                gi = sigmoid(x_row[j] + hg_row[j])
+                gf = sigmoid(x_row[j_f] + hg_row[j_f])
+                gg = tanh(x_row[j_g] + hg_row[j_g])
+                go = sigmoid(x_row[j_o] + hg_row[j_o])
+                g_row[j] = gi
+                g_row[j_f] = gf
+                g_row[j_g] = gg
+                g_row[j_o] = go
+                c_old = c_row[j]
+                c_prev_row[j] = c_old
+                c_new = gf * c_old + gi * gg
+                tc = tanh(c_new)
+                tanh_c_row[j] = tc
+                c_row[j] = c_new
+                h_new = go * tc
+                h_row[j] = h_new
+                out_row[j] = h_new
+    for i in range(rows):
+        copy_into(h[i], 0, h_n[low + i], 0, hidden)
+        copy_into(c_own[i], 0, c[low + i], 0, hidden)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out, d_hn, dc,
+                       d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0, dw_hh,
+                       row_of, d_rows):
+    """Backpropagate sequences `row_block(N, part, parts)` through `lstm_forward_rows` (or
+    `lstm_forward_part`): the arguments and results of `lstm_backward_part`, with w_panels
+    room for W_hh packed (`panels_shape(4H, H)`), shared by the team.
+
+    Each step's recurrent gradient is this part's rows of the gate gradients (d_xg's rows of
+    that step when `in_step`, else d_step_buf) times W_hh; after the loop the parts meet once
+    and each forms its rows of dw_hh, and of d_rows when the forward read a table.
+    """
+    steps, batch, gate_width = gates.shape
+    hidden = gate_width // 4
+    low, high = row_block(batch, part, parts)
+    rows = high - low
+    one = np.ones(1, gates.dtype)[0]
+    _pack_share(w_hh, w_panels, part, parts, flags, False)
+    dh_own = np.zeros((rows, w_panels.shape[0] * w_panels.shape[2]), gates.dtype)
+    dc_own = np.empty((rows, hidden), gates.dtype)
+    for i in range(rows):
+        copy_into(dc[low + i], 0, dc_own[i], 0, hidden)
+    for step in range(steps - 1, -1, -1):
+        d_step = d_xg[steps - 1 - step if reverse else step] if in_step else d_step_buf[0]
+        for i in range(rows):
+            n = low + i
+            length = lengths[n]
+            if step >= length:
+                d_xg[step, n] = 0
+                d_step[n] = 0
+                continue
+            t = length - 1 - step if reverse else step
+            dh_row = dh_own[i]
+            if step == length - 1:
+                # a sequence's last valid step gets d_hn (padding passes the state through)
+                copy_into(d_hn[n], 0, dh_row, 0, hidden)
+            g_row = gates[t, n]
+            tanh_c_row = tanh_c[t, n]
+            c_prev_row = c_prev[t, n]
+            d_out_row = d_out[t, n]
+            dc_row = dc_own[i]
+            dx_row = d_xg[t, n]
+            for k in range(hidden):
+                j = np.uint64(k)  # unsigned: no wraparound select (see the forward)
+                j_f = np.uint64(hidden + k)
+                j_g = np.uint64(2 * hidden + k)
+                j_o = np.uint64(3 * hidden + k)
+                gi = g_row[j]
+                gf = g_row[j_f]
+                gg = g_row[j_g]
+                go = g_row[j_o]
+                tc = tanh_c_row[j]
+                dh_total = dh_row[j] + d_out_row[j]
+                dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
+                dx_row[j] = dc_total * gg * gi * (one - gi)
+                dx_row[j_f] = dc_total * c_prev_row[j] * gf * (one - gf)
+                dx_row[j_g] = dc_total * gi * (one - gg * gg)
+                dx_row[j_o] = dh_total * tc * go * (one - go)
+                dc_row[j] = dc_total * gf
+            if not in_step:
+                copy_into(dx_row, 0, d_step[n], 0, gate_width)
+        if rows > 0:
+            panel_gemm_packed_into(d_step[low:high], w_panels, dh_own)
+    # every sequence has step 0 valid, so the last product holds d_h0 for all of them
+    for i in range(rows):
+        copy_into(dh_own[i], 0, dh[low + i], 0, hidden)
+        copy_into(dc_own[i], 0, dc[low + i], 0, hidden)
+    arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
+    first, last = unit_block(gate_width, part, parts)
+    lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, first, last)
+    if d_rows.shape[0] > 0:
+        add_rows_into(d_xg, row_of, d_rows, first, last)
