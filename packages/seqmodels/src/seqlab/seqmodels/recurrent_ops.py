@@ -119,7 +119,7 @@ def project_rows(x: Array, w: Array, bias: Array | None = None) -> Array:
         out = matmul(x, w.T)
     else:
         out = np.empty((rows, w.shape[0]), np.result_type(x, w))
-        product = w @ x.T
+        product = matmul(w, x.T)  # (row blocks on seqlab's threads when large enough)
         if numba.config.DISABLE_JIT:
             np.copyto(out, product.T)
         else:
