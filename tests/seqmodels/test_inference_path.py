@@ -13,6 +13,7 @@ from seqlab.seqmodels.recurrent_ops import FEW_ROWS, project_rows
 STACKS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 
 
+@pytest.mark.kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("rows", [1, 7, FEW_ROWS, FEW_ROWS + 1])
 def test_project_rows_equals_numpy(rows, dtype):
