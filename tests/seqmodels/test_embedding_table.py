@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqlab.autograd import Tensor
+from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels import fused
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
@@ -111,3 +111,33 @@ def test_a_refilled_index_buffer_does_not_change_what_the_layer_reads():
     ids[:] = 0  # the caller's next batch, written before the layer runs
     got, _ = stack(x)
     np.testing.assert_allclose(got.data, want.data, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(FACTORIES))
+@pytest.mark.parametrize("vocab, used", [(40, 5), (7, 7), (30, 30)])
+def test_under_no_grad_layer_0_projects_only_the_symbols_read(kind, vocab, used, table_reads):
+    """Without a graph, the table holds the embedding rows the ids read, each once, whenever
+    they are fewer than the tokens (here from 18 tokens: 5 of 40 symbols, all 7 of 7; 30
+    distinct ids of 30 need no table): outputs equal the graph path's to round-off."""
+    embedding = Embedding(vocab, FEATURES, dtype=np.float64, generator=1)
+    stack = FACTORIES[kind](input_size=FEATURES, hidden_size=HIDDEN, num_layers=2,
+                            bidirectional=True, dtype=np.float64, generator=2)
+    rng = np.random.default_rng(4)
+    if used == 30:  # more tokens, all distinct
+        ids = rng.permutation(vocab).reshape(STEPS * 5, 1)
+    else:
+        symbols = rng.choice(vocab, used, replace=False)
+        ids = symbols[np.arange(STEPS * BATCH) % used].reshape(STEPS, BATCH)
+    want = stack(embedding(ids) + 0.0)  # the graph's path: every embedded token projected
+    with no_grad():
+        got = stack(embedding(ids))
+    gates = {"lstm": 4, "gru": 3}.get(kind, 1)
+    rows = [] if used == 30 else [(used, gates * HIDDEN)] * 2
+    assert table_reads == rows
+    for got_array, want_array in zip(_flat(*got), _flat(*want)):
+        np.testing.assert_allclose(got_array.data, want_array.data, rtol=1e-12, atol=1e-12)
+
+
+def _flat(out, state) -> list:
+    """out and every state tensor of a stack's return value."""
+    return [out, *(state if isinstance(state, tuple) else (state,))]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqlab.autograd.kernels import generation as kernels
+from seqlab.autograd.threads import seqlab_computing
 
 # Layer 0's input projection becomes a (V, G*H) table when the vocabulary is at most this many
 # times the embedding width: the table costs V*E*G*H multiply-adds once and saves E*G*H per token
@@ -40,7 +41,16 @@ class GenerationPlan:
 
     @classmethod
     def from_model(cls, model) -> GenerationPlan:
-        """Snapshot a LanguageModel's current weights."""
+        """Snapshot a LanguageModel's current weights.
+
+        Its products run with BLAS on one thread (`seqlab_computing`): a team woken here went
+        on spinning beside the one-thread token loop that follows (`seqlab generate` at
+        OMP_NUM_THREADS=2 burnt a second core for the same chars/s)."""
+        with seqlab_computing():
+            return cls._from_model(model)
+
+    @classmethod
+    def _from_model(cls, model) -> GenerationPlan:
         stack, dtype = model.rnn, model.embedding.weight.data.dtype
         projections, recurrent, biases, hidden_biases = [], [], [], []
         for layer in range(stack.num_layers):
@@ -110,6 +120,7 @@ class GenerationPlan:
 
     def initial_logprobs(self, hidden: tuple[np.ndarray, ...]) -> np.ndarray:
         """Next-token log-probabilities read from the top layer's h (before any token)."""
-        logits = (hidden[0][-1, 0] @ self.decoder_t).astype(np.float64) + self.decoder_bias
+        with seqlab_computing():  # (no BLAS team to spin on, see from_model)
+            logits = (hidden[0][-1, 0] @ self.decoder_t).astype(np.float64) + self.decoder_bias
         shifted = logits - logits.max()
         return shifted - np.log(np.exp(shifted).sum())
