@@ -105,7 +105,7 @@ class CorpusPieces:
                  spool_dir: Path | None = None, chunk_bytes: int | None = None) -> None:
         from seqlab.nlp import corpora
 
-        self.chunk_bytes = chunk_bytes or corpora.DEFAULT_CHUNK_BYTES
+        self.chunk_bytes = chunk_bytes
         self.names = [str(f) for f in files]
         self.sources = list(self.names)
         self.errors = errors or _decode_errors  # the root --errors option by default
@@ -128,8 +128,8 @@ class CorpusPieces:
     def __iter__(self) -> Iterator[str]:
         from seqlab.nlp import corpora
 
-        return translated(corpora.iter_pieces(self.sources, self.chunk_bytes,
-                                              errors=self.errors))
+        size = {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
+        return translated(corpora.iter_pieces(self.sources, errors=self.errors, **size))
 
     @property
     def description(self) -> str:
