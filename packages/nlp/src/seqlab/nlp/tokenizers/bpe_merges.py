@@ -37,7 +37,10 @@ def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.
     prv = _machine(links, code)
     del links
     sym = _machine(symbols[:n], code)
-    weight = _machine(np.repeat(word_counts.astype(np.int64), lengths), "q")
+    # a word's count fits 4 bytes below 2**31 occurrences (a corpus of billions of words)
+    weight_code = "i" if int(word_counts.max(initial=0)) < 2**31 else "q"
+    weight = _machine(np.repeat(word_counts, lengths), weight_code)
+    del starts, used, lengths
 
     counts: defaultdict[int, int] = defaultdict(int)
     where: defaultdict[int, array] = defaultdict(lambda: array(code))  # pair -> positions, FIFO
