@@ -17,6 +17,7 @@ machine may be shared, so wall times are only as good as the load they were meas
 `git archive <commit> | tar -x -C ROOT`), so old and new are measured on the same machine.
 Peers (gensim's LineSentence word2vec, HF tokenizers' byte-level BPE, KenLM's lmplz) run when
 given. The machine is shared: read the ratios, and run one benchmark at a time.
+`benchmarks/memory_breakdown.py` shows where one command's peak is, mapping by mapping.
 """
 
 from __future__ import annotations

@@ -97,6 +97,17 @@ def test_tokenized_lines_are_reiterable_lines(corpus):
     assert list(lines) == expected  # a second epoch reads the files again
 
 
+def test_tokenized_lines_default_chunks_cut_lines_of_a_larger_file(tmp_path):
+    from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES
+
+    path = tmp_path / "big.txt"
+    line = "Naïve café, 日本語 don't stop\r\n"
+    path.write_bytes((line * (3 * COUNTING_CHUNK_BYTES // len(line.encode()) + 5)).encode())
+    tokenizer = WordTokenizer(lowercase=True)
+    expected = [t for t in map(tokenizer.tokenize, read_text(path).split("\n")) if t]
+    assert list(TokenizedLines(path, tokenizer.tokenize)) == expected
+
+
 def test_narrowest_unsigned_dtype():
     assert narrowest_unsigned(256) == np.uint8
     assert narrowest_unsigned(257) == np.uint16

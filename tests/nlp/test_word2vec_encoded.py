@@ -1,6 +1,7 @@
-"""Training from memory-mapped word indices is bit-identical to training from token lists."""
+"""Training from word indices encoded to files is bit-identical to training from token lists."""
 
 import numpy as np
+import pytest
 
 from seqlab.nlp.word2vec import Word2Vec
 from seqlab.nlp.word2vec.encoded import EncodedSentences
@@ -39,16 +40,22 @@ def test_chunks_match_the_sentence_iterable_chunks(tmp_path):
     sentences = _sentences()
     model = _model()
     model.build_vocab(sentences)
+    sentences[10:14] = [[], ["never-seen", "either"], [], []]  # sentences with no kept word
     encoded = EncodedSentences.encode(sentences, model.wv.key_to_index, tmp_path)
-    for batch_words in (1, 50, 10**6):
-        model.batch_words = batch_words
-        expected = list(model._encoded_chunks(sentences))
-        got = list(encoded.chunks(batch_words))
-        assert len(got) == len(expected)
-        for (w1, e1, r1, s1), (w2, e2, r2, s2) in zip(got, expected):
-            np.testing.assert_array_equal(w1, w2)
-            np.testing.assert_array_equal(e1, e2)
-            assert (r1, s1) == (r2, s2)
+    # read blocks of 1 and 7 sentences (chunks cross block borders, a chunk spans many
+    # blocks), and the default block, larger than the corpus
+    for block_sentences in (1, 7, 1 << 16):
+        blocked = EncodedSentences(*encoded.paths, block_sentences=block_sentences)
+        for batch_words in (1, 50, 97, 10**6):
+            model.batch_words = batch_words
+            expected = list(model._encoded_chunks(sentences))
+            got = list(blocked.chunks(batch_words))
+            assert len(got) == len(expected)
+            for (w1, e1, r1, s1), (w2, e2, r2, s2) in zip(got, expected):
+                assert w1.dtype == e1.dtype == np.int64
+                np.testing.assert_array_equal(w1, w2)
+                np.testing.assert_array_equal(e1, e2)
+                assert (r1, s1) == (r2, s2)
 
 
 class _Reiterable:
@@ -60,11 +67,17 @@ class _Reiterable:
         return iter(self.items)
 
 
-def test_running_ends_are_a_memory_map_equal_to_the_cumulative_sum(tmp_path):
-    from seqlab.nlp.word2vec.encoded import _running_ends
+def test_a_truncated_index_file_is_an_error_not_a_short_chunk(tmp_path):
+    sentences = _sentences()
+    model = _model()
+    model.build_vocab(sentences)
+    encoded = EncodedSentences.encode(sentences, model.wv.key_to_index, tmp_path)
+    words_path = encoded.paths[0]
+    words_path.write_bytes(words_path.read_bytes()[:-8])
+    with pytest.raises(ValueError, match="shorter than its sentence counts"):
+        list(encoded.chunks(50))
 
-    kept = np.random.default_rng(1).integers(0, 50, 2_500, dtype=np.uint32)
-    ends = _running_ends(kept, tmp_path / "ends.i64", block=1000)  # three blocks
-    assert isinstance(ends, np.memmap)
-    np.testing.assert_array_equal(ends, np.cumsum(kept, dtype=np.int64))
-    assert _running_ends(kept[:0], tmp_path / "none.i64").size == 0
+
+def test_an_empty_corpus_has_no_chunks(tmp_path):
+    encoded = EncodedSentences.encode([], {"a": 0}, tmp_path)
+    assert len(encoded) == 0 and list(encoded.chunks(10)) == []

@@ -96,13 +96,16 @@ class CorpusPieces:
     """Re-iterable tokenizer-safe text pieces of FILES, streamed (see seqlab.nlp.corpora).
 
     With `spool_dir`, a '-' among FILES is first copied to a hidden file there (stdin cannot be
-    read twice); the copy is removed by `close()`, or when the object goes away.
+    read twice); the copy is removed by `close()`, or when the object goes away. `chunk_bytes`:
+    the pieces' size (default `DEFAULT_CHUNK_BYTES`; a pass that only counts takes
+    `COUNTING_CHUNK_BYTES`, see there).
     """
 
     def __init__(self, files: list[Path], errors: str | None = None,
-                 spool_dir: Path | None = None) -> None:
+                 spool_dir: Path | None = None, chunk_bytes: int | None = None) -> None:
         from seqlab.nlp import corpora
 
+        self.chunk_bytes = chunk_bytes
         self.names = [str(f) for f in files]
         self.sources = list(self.names)
         self.errors = errors or _decode_errors  # the root --errors option by default
@@ -125,7 +128,8 @@ class CorpusPieces:
     def __iter__(self) -> Iterator[str]:
         from seqlab.nlp import corpora
 
-        return translated(corpora.iter_pieces(self.sources, errors=self.errors))
+        size = {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
+        return translated(corpora.iter_pieces(self.sources, errors=self.errors, **size))
 
     @property
     def description(self) -> str:

@@ -17,6 +17,7 @@ from seqlab.nlp.corpora.embedded import (
 # never shadows the builtin list.
 from seqlab.nlp.corpora.embedded import list as list
 from seqlab.nlp.corpora.reading import (
+    COUNTING_CHUNK_BYTES,
     DEFAULT_CHUNK_BYTES,
     STDIN,
     CorpusDecodeError,
@@ -42,6 +43,7 @@ from seqlab.nlp.corpora.token_cache import (
 from seqlab.nlp.corpora.wiki import WikiArticle
 
 __all__ = [
+    "COUNTING_CHUNK_BYTES",
     "DEFAULT_CHUNK_BYTES",
     "STDIN",
     "Analogy",

@@ -24,7 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, Source, iter_chunks
+from seqlab.nlp.corpora.reading import (
+    COUNTING_CHUNK_BYTES,
+    DEFAULT_CHUNK_BYTES,
+    Source,
+    iter_chunks,
+)
 
 # A text carried over without a safe boundary is cut anyway past this many chunk sizes.
 MAX_CARRY_CHUNKS = 64
@@ -122,9 +127,10 @@ class TokenizedLines:
 
     gensim's `LineSentence` for seqlab's tokenizers: nothing but one chunk is held, so a
     word2vec epoch or an n-gram count streams any corpus size. `tokenize` maps a line to tokens.
+    The chunks are `COUNTING_CHUNK_BYTES` by default: a chunk's lines are all held at once.
     """
 
-    def __init__(self, source: Source, tokenize, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    def __init__(self, source: Source, tokenize, chunk_bytes: int = COUNTING_CHUNK_BYTES,
                  **options: Any) -> None:
         self.source = [str(s) for s in source] if isinstance(source, list | tuple) else source
         if str(self.source) == "-" or (isinstance(self.source, list) and "-" in self.source):

@@ -89,7 +89,10 @@ class BPETokenizer(Tokenizer):
         for text in as_text_iterable(texts):
             word_counts.update(regex.findall(text))
         words = [w.encode("utf-8", "surrogatepass") for w in word_counts]
-        symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.int64) + _N_SPECIAL
+        # byte + specials < 2**16: two bytes a symbol while the merge loop runs (it makes its own
+        # copies in the types it needs)
+        symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.uint16)
+        symbols += _N_SPECIAL
         lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
         counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(words))
         # the words as Python objects go before Numba loads: its modules reuse their memory

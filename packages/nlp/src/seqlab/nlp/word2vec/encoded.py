@@ -1,41 +1,39 @@
-"""Sentences encoded once to a model's word indices and memory-mapped, for epochs over ids.
+"""Sentences encoded once to a model's word indices on disk, for epochs over ids.
 
 Every epoch over a list of token lists (or a `LineSentence` stream) maps each word to its
-index in Python again. Encoding once after `build_vocab` keeps three flat arrays on disk:
-the in-vocabulary word indices (uint32), and per sentence its count of kept words and of raw
-words (uint32). An epoch then cuts them into exactly the chunks `Word2Vec` cuts a sentence
-iterable into (a chunk closes after the sentence that brings it to `batch_words` kept words),
-so training with `workers=1` gives bit-identical vectors, with no list of sentences in memory.
-The running sentence ends (int64) are a fourth file, and the pages an epoch has read are given
-back as it goes (`seqlab.autograd.mapped_pages`): memory stays flat whatever the corpus size.
+index in Python again. Encoding once after `build_vocab` keeps three flat uint32 files: the
+in-vocabulary word indices, and per sentence its count of kept words and of raw words. An
+epoch reads them front to back in blocks (`read`, not a memory map: the pages of a mapped
+file that a pass has read count in the process's resident set until it unmaps them) and cuts
+them into exactly the chunks `Word2Vec` cuts a sentence iterable into (a chunk closes after
+the sentence that brings it to `batch_words` kept words), so training with `workers=1` gives
+bit-identical vectors, with no list of sentences in memory and memory flat whatever the
+corpus size: one block of sentence counts and one chunk of indices at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from seqlab.autograd.atomic import atomic_path
-from seqlab.autograd.mapped_pages import PageReleaser
-
 # sentences encoded per write: bounds the Python lists of one batch
 _ENCODE_BATCH = 1 << 14
-
-RELEASE_EVERY_BYTES = 4 << 20
+# sentences whose kept and raw counts an epoch reads at a time (256 KiB of each file)
+READ_BLOCK_SENTENCES = 1 << 16
+_ITEM = np.dtype("<u4")
 
 
 class EncodedSentences:
-    """A corpus as memory-mapped word indices (see the module docs); pass it to `train`."""
+    """A corpus as word indices in files (see the module docs); pass it to `train`."""
 
-    def __init__(self, words: np.ndarray, kept: np.ndarray, raw: np.ndarray,
-                 ends: np.ndarray | None = None) -> None:
-        self.words, self.kept, self.raw = words, kept, raw
-        self.ends = np.cumsum(kept, dtype=np.int64) if ends is None else ends
-        # every 4 MiB read (not the default 16): 12 MB less at the peak, for a madvise per
-        # ~100 chunks of 10,000 words
-        self._pages = PageReleaser(words, kept, raw, self.ends, every_bytes=RELEASE_EVERY_BYTES)
+    def __init__(self, words_path: str | Path, kept_path: str | Path, raw_path: str | Path,
+                 block_sentences: int = READ_BLOCK_SENTENCES) -> None:
+        self.paths = tuple(Path(p) for p in (words_path, kept_path, raw_path))
+        self.block_sentences = block_sentences
+        self.sentence_count = self.paths[1].stat().st_size // _ITEM.itemsize
 
     @classmethod
     def encode(cls, sentences: Iterable[Sequence[str]], key_to_index: Mapping[str, int],
@@ -55,46 +53,71 @@ class EncodedSentences:
                 kept.append(len(indices))
                 raw.append(len(sentence))
                 if len(kept) >= _ENCODE_BATCH:
-                    for values, stream in ((batch, words_file), (kept, kept_file),
-                                           (raw, raw_file)):
-                        stream.write(np.ascontiguousarray(values, dtype=np.uint32).data)
+                    _write(batch, kept, raw, words_file, kept_file, raw_file)
                     batch, kept, raw = [], [], []
-            for values, stream in ((batch, words_file), (kept, kept_file), (raw, raw_file)):
-                stream.write(np.ascontiguousarray(values, dtype=np.uint32).data)
-        arrays = [np.memmap(p, dtype=np.uint32, mode="r") if p.stat().st_size
-                  else np.zeros(0, dtype=np.uint32) for p in paths]
-        return cls(*arrays, ends=_running_ends(arrays[1], folder / "ends.i64"))
+            _write(batch, kept, raw, words_file, kept_file, raw_file)
+        return cls(*paths)
 
     def __len__(self) -> int:
         """Number of sentences."""
-        return len(self.kept)
+        return self.sentence_count
 
     def chunks(self, batch_words: int) -> Iterator[tuple[np.ndarray, np.ndarray, int, int]]:
         """(word indices, sentence ends within the chunk, raw words, sentences) per chunk."""
-        start = 0
-        while start < len(self.kept):
-            base = int(self.ends[start - 1]) if start else 0
-            # the first sentence whose end brings the chunk to batch_words kept words closes it
-            stop = int(np.searchsorted(self.ends, base + batch_words, side="left")) + 1
-            stop = min(max(stop, start + 1), len(self.kept))
-            end = int(self.ends[stop - 1])
-            words = np.asarray(self.words[base:end], dtype=np.int64)
-            ends = self.ends[start:stop] - base
-            raw_words = int(self.raw[start:stop].sum(dtype=np.int64))
-            self._pages.advance(words.size * self.words.itemsize + (stop - start) * 16)
-            yield words, ends, raw_words, stop - start
-            start = stop
-        self._pages.release()
+        words_path, kept_path, raw_path = self.paths
+        with open(words_path, "rb") as words_file, open(kept_path, "rb") as kept_file, \
+                open(raw_path, "rb") as raw_file:
+            # the open chunk's sentences from earlier blocks: (kept counts, raw counts) pieces
+            pending: list[tuple[np.ndarray, np.ndarray]] = []
+            pending_words = 0  # kept words in `pending`
+            while True:
+                kept = _read(kept_file, self.block_sentences, kept_path)
+                if not kept.size:
+                    break
+                raw = _read(raw_file, kept.size, raw_path)
+                ends = np.cumsum(kept, dtype=np.int64)
+                start = 0
+                while start < kept.size:
+                    base = int(ends[start - 1]) if start else 0
+                    # the first sentence whose end brings the chunk to batch_words kept words
+                    # closes it (at least one sentence a chunk)
+                    target = base + batch_words - pending_words
+                    stop = int(np.searchsorted(ends, target, side="left")) + 1
+                    if stop > kept.size:  # not closed in this block: carry it over
+                        pending.append((kept[start:], raw[start:]))
+                        pending_words += int(ends[-1]) - base
+                        break
+                    stop = max(stop, start + 1)
+                    pieces = [*pending, (kept[start:stop], raw[start:stop])]
+                    yield _chunk(pieces, words_file, words_path)
+                    pending, pending_words = [], 0
+                    start = stop
+            if pending:
+                yield _chunk(pending, words_file, words_path)
 
 
-def _running_ends(kept: np.ndarray, path: Path, block: int = 1 << 20) -> np.ndarray:
-    """np.cumsum(kept) as an int64 memory map in `path`, computed block by block."""
-    if not kept.size:
-        return np.zeros(0, dtype=np.int64)
-    total = 0
-    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
-        for start in range(0, kept.size, block):
-            ends = np.cumsum(kept[start:start + block], dtype=np.int64) + total
-            stream.write(ends.data)
-            total = int(ends[-1])
-    return np.memmap(path, dtype=np.int64, mode="r")
+def _chunk(pieces: list[tuple[np.ndarray, np.ndarray]], words_file: BinaryIO,
+           words_path: Path) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """A chunk of the sentences whose (kept, raw) counts are `pieces`; reads their indices."""
+    kept = np.concatenate([k for k, _ in pieces]) if len(pieces) > 1 else pieces[0][0]
+    raw_words = sum(int(r.sum(dtype=np.int64)) for _, r in pieces)
+    ends = np.cumsum(kept, dtype=np.int64)
+    count = int(ends[-1]) if ends.size else 0
+    words = _read(words_file, count, words_path).astype(np.int64)
+    if words.size != count:
+        raise ValueError(f"{words_path} is shorter than its sentence counts say (truncated?)")
+    return words, ends, raw_words, int(kept.size)
+
+
+def _read(stream: BinaryIO, count: int, path: Path) -> np.ndarray:
+    """Up to `count` uint32 values from `stream` (fewer at the end of the file)."""
+    data = stream.read(count * _ITEM.itemsize)
+    if len(data) % _ITEM.itemsize:
+        raise ValueError(f"{path} ends in the middle of a value (truncated?)")
+    return np.frombuffer(data, dtype=_ITEM)
+
+
+def _write(batch: list[int], kept: list[int], raw: list[int], *streams: BinaryIO) -> None:
+    """Append one batch of indices and per-sentence counts to the three files."""
+    for values, stream in zip((batch, kept, raw), streams):
+        stream.write(np.ascontiguousarray(values, dtype=_ITEM).data)
