@@ -9,14 +9,14 @@ from seqlab.autograd.kernels.cache_guard import STAMP_NAME, clear_stale_caches, 
 
 
 def _folder_with_caches(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "caller.py").write_text("def f():\n    return helper()\n")
     (tmp_path / "helper.py").write_text("def helper():\n    return 1\n")
     return tmp_path
 
 
-def _write_caches(folder: Path) -> list[Path]:
-    cache = folder / "__pycache__"
-    cache.mkdir(exist_ok=True)
+def _write_caches(cache: Path) -> list[Path]:
+    cache.mkdir(parents=True, exist_ok=True)
     files = [cache / "caller.f-1.py311.nbi", cache / "caller.f-1.py311.1.nbc"]
     for path in files:
         path.write_bytes(b"compiled")
@@ -25,29 +25,30 @@ def _write_caches(folder: Path) -> list[Path]:
 
 def test_caches_without_a_stamp_are_cleared_then_kept_while_sources_stay(tmp_path):
     folder = _folder_with_caches(tmp_path)
-    caches = _write_caches(folder)
+    caches = _write_caches(folder / "__pycache__")
     (folder / "__pycache__" / "caller.cpython-311.pyc").write_bytes(b"bytecode")
 
-    assert clear_stale_caches(folder) is True
+    assert clear_stale_caches(folder, [folder / "__pycache__"]) is True
     assert not any(path.exists() for path in caches)
     assert (folder / "__pycache__" / "caller.cpython-311.pyc").exists()
     assert (folder / "__pycache__" / STAMP_NAME).read_text().strip() == sources_digest(folder)
 
-    caches = _write_caches(folder)
-    assert clear_stale_caches(folder) is False
+    caches = _write_caches(folder / "__pycache__")
+    assert clear_stale_caches(folder, [folder / "__pycache__"]) is False
     assert all(path.exists() for path in caches)
 
 
 def test_a_changed_helper_file_clears_the_callers_cache(tmp_path):
     folder = _folder_with_caches(tmp_path)
-    clear_stale_caches(folder)
-    caches = _write_caches(folder)
+    beside = [folder / "__pycache__"]
+    clear_stale_caches(folder, beside)
+    caches = _write_caches(folder / "__pycache__")
 
     (folder / "helper.py").write_text("def helper():\n    return 2\n")
 
-    assert clear_stale_caches(folder) is True
+    assert clear_stale_caches(folder, beside) is True
     assert not any(path.exists() for path in caches)
-    assert clear_stale_caches(folder) is False
+    assert clear_stale_caches(folder, beside) is False
 
 
 def test_added_or_renamed_sources_change_the_digest(tmp_path):
@@ -62,7 +63,36 @@ def test_added_or_renamed_sources_change_the_digest(tmp_path):
 def test_a_folder_that_cannot_be_written_is_left_alone(tmp_path):
     folder = _folder_with_caches(tmp_path)
     (folder / "__pycache__").write_text("not a folder")  # mkdir and the stamp write fail
-    assert clear_stale_caches(folder) is False
+    assert clear_stale_caches(folder, [folder / "__pycache__"]) is False
+
+
+def test_caches_kept_elsewhere_are_cleared_too(tmp_path):
+    """NUMBA_CACHE_DIR or the user-wide folder: the one Numba writes to now comes first."""
+    folder = _folder_with_caches(tmp_path / "src")
+    elsewhere, beside = tmp_path / "numba-cache" / "kernels_0123", folder / "__pycache__"
+    assert clear_stale_caches(folder, [elsewhere, beside]) is False  # nothing cached yet
+    assert (elsewhere / STAMP_NAME).is_file() and not beside.exists()
+
+    caches = _write_caches(elsewhere) + _write_caches(folder / "__pycache__")
+    assert clear_stale_caches(folder, [elsewhere, beside]) is True  # beside had no stamp
+    assert all(path.exists() for path in caches[:2]) and not any(p.exists() for p in caches[2:])
+
+    caches = _write_caches(elsewhere) + _write_caches(folder / "__pycache__")
+    (folder / "helper.py").write_text("def helper():\n    return 3\n")
+    assert clear_stale_caches(folder, [elsewhere, beside]) is True
+    assert not any(path.exists() for path in caches)
+
+
+def test_numba_cache_dir_comes_first(tmp_path, monkeypatch):
+    from numba.core import config
+
+    from seqlab.autograd.kernels.cache_guard import numba_cache_folders
+
+    folder = Path(cache_guard.__file__).parent
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path))
+    folders = numba_cache_folders(folder)
+    assert folders[0].parent == tmp_path and folders[0].name.startswith("kernels_")
+    assert folder / "__pycache__" in folders
 
 
 def test_importing_the_kernels_stamps_their_folder():

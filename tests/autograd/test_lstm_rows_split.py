@@ -49,10 +49,11 @@ def test_rows_split_needs_several_parts_and_rows_enough():
 @pytest.mark.skipif(not FMA, reason="the split by sequence needs panels (FMA)")
 @pytest.mark.parametrize("hidden", [5, 24, 72])
 @pytest.mark.parametrize("parts", [2, 3])
-@pytest.mark.parametrize("lengths_kind", ["full", "lengths"])
+@pytest.mark.parametrize("lengths_kind,reverse", [("full", False), ("lengths", True),
+                                                  ("full", True), ("lengths", False)])
 @pytest.mark.parametrize("cross", [None, "forward", "backward"])
-def test_lstm_layer_split_by_sequence_equals_the_reference(hidden, parts, lengths_kind, cross,
-                                                            monkeypatch):
+def test_lstm_layer_split_by_sequence_equals_the_reference(hidden, parts, lengths_kind, reverse,
+                                                            cross, monkeypatch):
     """`cross` runs one direction of the pass on the unit-split team instead."""
     steps, batch = 4, 8 * parts + 3
     assert rows_split_pays(batch, parts)
@@ -63,12 +64,12 @@ def test_lstm_layer_split_by_sequence_equals_the_reference(hidden, parts, length
     if cross == "forward":
         monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
     out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                                            lengths, reverse=lengths is not None)
+                                                            lengths, reverse=reverse)
     monkeypatch.setattr(recurrent_loops, "rows_split_pays",
                         (lambda *_: False) if cross == "backward" else rows_split_pays)
     full = np.full(batch, steps) if lengths is None else np.asarray(lengths)
     expected_out, expected_h, expected_c, expected_backward = reference.lstm_reference(
-        x, h0, c0, w_ih, w_hh, b_ih, b_hh, full, lengths is not None)
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, full, reverse)
     for actual, expected in ((out, expected_out), (h_n, expected_h), (c_n, expected_c)):
         np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-13)
     d_out, d_hn, d_cn = (rng.standard_normal(a.shape) for a in (out, h_n, c_n))

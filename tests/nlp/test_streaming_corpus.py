@@ -105,7 +105,9 @@ def test_tokenized_lines_default_chunks_cut_lines_of_a_larger_file(tmp_path):
     path.write_bytes((line * (3 * COUNTING_CHUNK_BYTES // len(line.encode()) + 5)).encode())
     tokenizer = WordTokenizer(lowercase=True)
     expected = [t for t in map(tokenizer.tokenize, read_text(path).split("\n")) if t]
-    assert list(TokenizedLines(path, tokenizer.tokenize)) == expected
+    lines = TokenizedLines(path, tokenizer.tokenize)
+    assert lines.chunk_bytes == COUNTING_CHUNK_BYTES  # the file is several such chunks long
+    assert list(lines) == expected
 
 
 def test_narrowest_unsigned_dtype():

@@ -81,3 +81,14 @@ def test_a_truncated_index_file_is_an_error_not_a_short_chunk(tmp_path):
 def test_an_empty_corpus_has_no_chunks(tmp_path):
     encoded = EncodedSentences.encode([], {"a": 0}, tmp_path)
     assert len(encoded) == 0 and list(encoded.chunks(10)) == []
+
+
+def test_a_truncated_raw_counts_file_is_an_error_not_fewer_counted_words(tmp_path):
+    sentences = _sentences()
+    model = _model()
+    model.build_vocab(sentences)
+    encoded = EncodedSentences.encode(sentences, model.wv.key_to_index, tmp_path)
+    raw_path = encoded.paths[2]
+    raw_path.write_bytes(raw_path.read_bytes()[:-8])
+    with pytest.raises(ValueError, match="fewer sentences"):
+        list(encoded.chunks(50))

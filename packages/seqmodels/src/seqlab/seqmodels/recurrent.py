@@ -318,9 +318,14 @@ def _rows_read(weight: Tensor, ids: np.ndarray):
     embedding's rows that `ids` read, each once, and ids renumbered to them, when they are
     fewer than the tokens (else None: projecting the embedded tokens costs no more). A batch-1
     char sequence of 64 tokens reads ~25 of 65 symbols: a 25-row projection instead of 64."""
-    present = np.zeros(weight.shape[0], np.bool_)
-    present[ids] = True
-    distinct = np.flatnonzero(present)
+    if ids.size < 2:
+        return None
+    if 8 * ids.size < weight.shape[0]:  # few ids in a large vocabulary: no vocabulary-sized mask
+        distinct = np.unique(ids)
+    else:
+        present = np.zeros(weight.shape[0], np.bool_)
+        present[ids] = True
+        distinct = np.flatnonzero(present)
     if distinct.size >= ids.size:
         return None
     if distinct.size == weight.shape[0]:

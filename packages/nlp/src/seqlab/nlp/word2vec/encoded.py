@@ -75,6 +75,9 @@ class EncodedSentences:
                 if not kept.size:
                     break
                 raw = _read(raw_file, kept.size, raw_path)
+                if raw.size != kept.size:
+                    raise ValueError(f"{raw_path} holds fewer sentences than {kept_path} "
+                                     "(truncated?)")
                 ends = np.cumsum(kept, dtype=np.int64)
                 start = 0
                 while start < kept.size:
