@@ -57,6 +57,17 @@ def space_length(data, i, stop):
     return 0
 
 
+@njit(cache=True, inline="always")
+def field_space(data, i, stop):
+    """`space_length`, with the common bytes (ASCII word bytes, space, tab) decided inline."""
+    b = data[i]
+    if b == 32 or b == 9:
+        return 1
+    if 32 < b < 0xC2:
+        return 0
+    return space_length(data, i, stop)
+
+
 @njit(cache=True)
 def two_product(a, b):
     """(p, e) with p = fl(a * b) and p + e == a * b exactly (Dekker)."""
@@ -207,17 +218,47 @@ def find_word(data, start, end, vocab_bytes, vocab_offsets, table):
 
 
 @njit(cache=True)
-def find_sorted(keys, lo, hi, key):
-    """Index of `key` in the sorted keys[lo:hi] (relative to lo), or -1."""
-    start, end = lo, hi
+def same_bytes(data, start, end, other_start, other_end):
+    """data[start:end] == data[other_start:other_end] (other_start -1: no span)."""
+    if other_start < 0 or end - start != other_end - other_start:
+        return False
+    for k in range(end - start):  # noqa: SIM110 (a loop Numba compiles)
+        if data[start + k] != data[other_start + k]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def lower_bound(keys, lo, hi, key):
+    """The first index in [lo, hi) whose key is >= `key` (hi if none); keys sorted."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if keys[mid] < key:
             lo = mid + 1
         else:
             hi = mid
-    if lo < end and keys[lo] == key:
-        return lo - start
+    return lo
+
+
+@njit(cache=True)
+def find_sorted(keys, start, end, key, hint):
+    """Index of `key` in the sorted keys[start:end] (relative to start), or -1.
+
+    `hint` (relative; -1 for none) is where the previous key was found: files in key order
+    ask for increasing keys, found by galloping forward from it in a few steps."""
+    lo, hi = start, end
+    if hint >= 0 and start + hint < end and keys[start + hint] < key:
+        lo = start + hint + 1
+        step = 1
+        bound = lo
+        while bound < end and keys[bound] < key:
+            lo = bound + 1
+            bound = lo + step
+            step *= 2
+        hi = min(bound + 1, end)
+    at = lower_bound(keys, lo, hi, key)
+    if at < end and keys[at] == key:
+        return at - start
     return -1
 
 
@@ -235,6 +276,7 @@ def parse_rows(data, pos, order, vocab_bytes, vocab_offsets, table, vocab_size, 
     prefix_words / prefix_rows (length order) carry the last prefix found across calls."""
     stop = len(data)
     fields = np.empty((MAX_FIELDS, 2), dtype=np.int64)
+    previous = np.full((order, 3), -1, dtype=np.int64)  # last line's word spans and ids
     rows = 0
     capacity = len(out_prob)
     while True:
@@ -248,12 +290,12 @@ def parse_rows(data, pos, order, vocab_bytes, vocab_offsets, table, vocab_size, 
         count = 0
         i = pos
         while i < line_end:
-            space = space_length(data, i, line_end)
+            space = field_space(data, i, line_end)
             if space:
                 i += space
                 continue
             field_start = i
-            while i < line_end and space_length(data, i, line_end) == 0:
+            while i < line_end and field_space(data, i, line_end) == 0:
                 i += 1
             if count < MAX_FIELDS:
                 fields[count, 0] = field_start
@@ -278,10 +320,14 @@ def parse_rows(data, pos, order, vocab_bytes, vocab_offsets, table, vocab_size, 
             spans[rows, 1] = fields[1, 1]
         else:
             for j in range(order):
-                word = find_word(data, fields[j + 1, 0], fields[j + 1, 1], vocab_bytes,
-                                 vocab_offsets, table)
-                if word < 0:
-                    return pos, rows, SLOW
+                start, end = fields[j + 1, 0], fields[j + 1, 1]
+                if same_bytes(data, start, end, previous[j, 0], previous[j, 1]):
+                    word = previous[j, 2]  # n-grams in a file share their first words
+                else:
+                    word = find_word(data, start, end, vocab_bytes, vocab_offsets, table)
+                    if word < 0:
+                        return pos, rows, SLOW
+                    previous[j, 0], previous[j, 1], previous[j, 2] = start, end, word
                 out_words[rows, j] = word
             out_keys[rows] = ngram_key(out_words[rows], order, vocab_size, flat_keys, offsets,
                                        prefix_words, prefix_rows)
@@ -308,7 +354,7 @@ def ngram_key(words, order, vocab_size, flat_keys, offsets, prefix_words, prefix
             row = -1
             if parent >= 0:
                 row = find_sorted(flat_keys, offsets[m], offsets[m + 1],
-                                  parent * vocab_size + words[m])
+                                  parent * vocab_size + words[m], prefix_rows[m])
             prefix_rows[m] = row
             parent = row
         if parent < 0:
