@@ -26,8 +26,8 @@ POW10 = np.array([float(10**k) for k in range(23)])  # exact doubles
 SPLITTER = 134217729.0  # 2**27 + 1
 TWO53 = 2**53
 MAX_MANTISSA = 2**62
-MASK48 = (1 << 48) - 1
-FNV_PRIME = 0x100000001B3
+MASK32 = (1 << 32) - 1
+FNV_PRIME = 0x01000193
 ROW, SECTION_END, NEED_MORE, FULL, SLOW = 0, 1, 2, 3, 4
 MAX_FIELDS = 64  # more fields than any order's line: the line is left to Python
 
@@ -123,7 +123,7 @@ def parse_number(data, start, end):
     while i < end and 48 <= data[i] <= 57:
         if mantissa >= MAX_MANTISSA // 10:
             return 0.0, False
-        mantissa = mantissa * 10 + (data[i] - 48)
+        mantissa = mantissa * 10 + (int(data[i]) - 48)
         digits += 1
         i += 1
     if i < end and data[i] == 46:
@@ -131,7 +131,7 @@ def parse_number(data, start, end):
         while i < end and 48 <= data[i] <= 57:
             if mantissa >= MAX_MANTISSA // 10:
                 return 0.0, False
-            mantissa = mantissa * 10 + (data[i] - 48)
+            mantissa = mantissa * 10 + (int(data[i]) - 48)
             digits += 1
             exponent -= 1
             i += 1
@@ -147,7 +147,7 @@ def parse_number(data, start, end):
         value = 0
         while i < end and 48 <= data[i] <= 57:
             if value < 10000:
-                value = value * 10 + (data[i] - 48)
+                value = value * 10 + (int(data[i]) - 48)
             written += 1
             i += 1
         if written == 0:
@@ -172,11 +172,11 @@ def parse_number(data, start, end):
 
 @njit(cache=True)
 def word_hash(data, start, end):
-    """FNV-1a over the word's bytes, kept to 48 bits (the same in Python and Numba)."""
-    h = np.int64(0xCBF29CE484222325 & MASK48)
+    """32-bit FNV-1a over the word's bytes (no overflow: the same in Python and Numba)."""
+    h = np.int64(0x811C9DC5)
     for i in range(start, end):
-        h = ((h ^ data[i]) * FNV_PRIME) & MASK48
-    return h ^ (h >> 24)
+        h = ((h ^ data[i]) * FNV_PRIME) & MASK32
+    return h ^ (h >> 16)
 
 
 @njit(cache=True)
