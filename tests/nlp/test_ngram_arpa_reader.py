@@ -4,9 +4,13 @@ these with NUMBA_DISABLE_JIT=1)."""
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
+import shutil
 import struct
+import subprocess
 import sys
 from decimal import Decimal, getcontext
 
@@ -259,3 +263,31 @@ def test_not_utf8_names_the_line_and_offset(blocks, tmp_path):
     with pytest.raises(ValueError, match=r"latin\.arpa:6: not UTF-8 text \(byte 0xe9 at byte "
                                          r"offset 39"):
         load_arpa(path)
+
+
+def _lmplz() -> str | None:
+    return os.environ.get("SEQLAB_LMPLZ") or shutil.which("lmplz")
+
+
+@pytest.mark.skipif(_lmplz() is None or not os.environ.get("SEQLAB_PEER_PYTHON"),
+                    reason="set SEQLAB_LMPLZ (KenLM's lmplz) and SEQLAB_PEER_PYTHON (kenlm)")
+def test_an_lmplz_file_scores_as_kenlm_scores_it(tmp_path):
+    rng = random.Random(4)
+    words = [f"w{i}" for i in range(300)]
+    lines = [" ".join(rng.choice(words[:rng.randint(5, 300)]) for _ in range(rng.randint(1, 15)))
+             for _ in range(3000)]
+    with open(tmp_path / "lm.arpa", "w") as out:
+        subprocess.run([_lmplz(), "-o", "5", "-S", "100M", "-T", str(tmp_path),
+                        "--discount_fallback", "--prune", "0", "0", "1"],
+                       input="\n".join(lines[:2500]) + "\n", stdout=out,
+                       stderr=subprocess.DEVNULL, text=True, check=True)
+    _assert_same(tmp_path / "lm.arpa")
+    test = lines[2500:]
+    script = ("import kenlm, sys, json\n"
+              f"model = kenlm.Model({str(tmp_path / 'lm.arpa')!r})\n"
+              f"print(json.dumps([model.score(s, bos=True, eos=True) for s in {test!r}]))\n")
+    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script], capture_output=True,
+                          text=True, check=True)
+    theirs = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
+    ours = load_arpa(tmp_path / "lm.arpa").sentence_logprobs([s.split() for s in test])
+    np.testing.assert_allclose(ours / math.log(10), theirs, rtol=1e-5, atol=1e-4)
