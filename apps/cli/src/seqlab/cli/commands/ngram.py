@@ -54,13 +54,16 @@ def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
 
 def load_ngram(path: Path):
     """An n-gram model from an ARPA file or a seqlab .npz model file."""
+    from seqlab.cli.file_kinds import is_arpa, is_ngram_npz
     from seqlab.nlp import ngram
 
     require_file(path, "n-gram model")
+    arpa = path.suffix == ".arpa" or is_arpa(path)
+    if not arpa and not is_ngram_npz(path):
+        raise CliError(f"{path} is not an n-gram model: give an ARPA file or a .npz model "
+                       "written by `seqlab ngram train`")
     try:
-        if path.suffix == ".arpa" or path.read_bytes()[:64].lstrip().startswith(b"\\data\\"):
-            return ngram.load_arpa(path)
-        return ngram.load(path)
+        return ngram.load_arpa(path) if arpa else ngram.load(path)
     except (ValueError, OSError, UnicodeDecodeError) as error:
         raise CliError(f"{error}".split("\n")[0]) from error
 

@@ -112,8 +112,6 @@ class NgramLanguageModel:
 
     def _set_tables(self, vocab: list[str], keys: list[np.ndarray], logprob: list[np.ndarray],
                     logbackoff: list[np.ndarray]) -> None:
-        self.vocab = list(vocab)
-        self._index = {token: i for i, token in enumerate(self.vocab)}
         offsets = np.zeros(len(keys) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(k) for k in keys])
         flat = []
@@ -122,9 +120,19 @@ class NgramLanguageModel:
             for n, array in enumerate(arrays):
                 joined[offsets[n]:offsets[n + 1]] = array
             flat.append(joined)
+        self._set_flat_tables(vocab, *flat, offsets)
+
+    def _set_flat_tables(self, vocab: list[str], flat_keys: np.ndarray,
+                         flat_logprob: np.ndarray, flat_logbackoff: np.ndarray,
+                         offsets: np.ndarray) -> None:
+        """Adopt tables already laid end to end (order n at offsets[n - 1]:offsets[n])."""
+        self.vocab = list(vocab)
+        self._index = {token: i for i, token in enumerate(self.vocab)}
+        flat = (flat_keys, flat_logprob, flat_logbackoff)
         # each order's table is a view of the flat one the kernels read: held once
         self._keys, self._logprob, self._logbackoff = (
-            [joined[offsets[n]:offsets[n + 1]] for n in range(len(keys))] for joined in flat)
+            [joined[offsets[n]:offsets[n + 1]] for n in range(len(offsets) - 1)]
+            for joined in flat)
         self._flat = (*flat, offsets)
 
     def _require_fitted(self) -> tuple[np.ndarray, ...]:
