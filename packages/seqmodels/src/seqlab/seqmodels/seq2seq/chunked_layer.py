@@ -16,6 +16,8 @@ single loop (one direction, one chunk) runs it as a team over its hidden units i
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from seqlab.autograd import Context, Function, Tensor, workspace
@@ -74,21 +76,50 @@ class ChunkedLayers(Function):
     def backward(ctx: Context, *grads):
         positions, jobs = ctx.positions, ctx.jobs
         per_direction = 3 if jobs[0].kind.has_cell_state else 2
-        chunks = len(positions.chunks)
-        for index, job in enumerate(jobs):
-            direction, chunk = divmod(index, chunks)
+        chunks = positions.chunks
+        single = _single(positions)
+        placed: list[list] = []  # per direction: d_table, dh0, dc0 (the jobs fill them)
+        for direction, table_shape in enumerate(ctx.table_shapes):
             d_out, d_hn, *d_cn = grads[direction * per_direction:(direction + 1) * per_direction]
-            members = positions.chunks[chunk].sequences
-            job.d_out = d_out[:positions.chunks[chunk].steps, members]
-            job.d_hn = d_hn[members]
-            job.d_cn = d_cn[0][members] if d_cn else None
+            direction_jobs = jobs[direction * len(chunks):(direction + 1) * len(chunks)]
+            if single:
+                job = direction_jobs[0]
+                job.d_out, job.d_hn, job.d_cn = d_out, d_hn, d_cn[0] if d_cn else None
+                continue
+            # each job slices its gradients and writes its rows of the direction's in its
+            # own thread (memory reused: no page faults)
+            d_table = workspace.empty(table_shape, d_out.dtype)
+            if ctx.shared:
+                d_table[...] = 0  # the chunks' tables add up below
+            dh0 = np.empty(d_hn.shape, d_hn.dtype)
+            dc0 = np.empty_like(dh0) if d_cn else None
+            for job, chunk in zip(direction_jobs, chunks):
+                members = chunk.sequences
+                job.d_out = functools.partial(_rows, d_out, chunk.steps, members)
+                job.d_hn = functools.partial(_rows, d_hn, None, members)
+                job.d_cn = functools.partial(_rows, d_cn[0], None, members) if d_cn else None
+                job.after_backward = _grad_placer(chunk, d_table, dh0, dc0, ctx.shared)
+            placed.append([d_table, dh0, dc0])
         with seqlab_computing():
             run_jobs(jobs, lambda job: job.backward())
-        input_grads: list = [None, None, None]  # kind, positions, shared_ids
-        for direction, table_shape in enumerate(ctx.table_shapes):
-            input_grads += _direction_grads(jobs[direction * chunks:(direction + 1) * chunks],
-                                            positions, ctx.shared, table_shape)
         ctx.jobs = None  # the saved activations go as soon as backward is done
+        input_grads: list = [None, None, None]  # kind, positions, shared_ids
+        if single:
+            for job in jobs:
+                input_grads += list(job.grads)
+            return tuple(input_grads)
+        for direction, (d_table, dh0, dc0) in enumerate(placed):
+            direction_jobs = jobs[direction * len(chunks):(direction + 1) * len(chunks)]
+            if ctx.shared:
+                for job in direction_jobs:
+                    d_table += job.grads[0]
+            # each chunk's weight gradients are new arrays of its own: add in place
+            dw_hh, db_hh = direction_jobs[0].grads[3:]
+            for job in direction_jobs[1:]:
+                dw_hh += job.grads[3]
+                if db_hh is not None:
+                    db_hh += job.grads[4]
+            input_grads += [d_table, dh0, dc0, dw_hh, db_hh]
         return tuple(input_grads)
 
 
@@ -108,32 +139,24 @@ def _placer(job: LoopJob, result: list, chunk, single: bool):
     return place
 
 
-def _direction_grads(jobs: list[LoopJob], positions: Positions, shared: bool,
-                     table_shape) -> list:
-    """(d_table, dh0, dc0, dw_hh, db_hh) of one direction from its chunks' gradients."""
-    if _single(positions):
-        return list(jobs[0].grads)
-    first = jobs[0].grads
-    d_table = workspace.empty(table_shape, first[0].dtype)
-    if shared:
-        d_table[...] = 0
-    dh0 = np.empty((positions.lengths.shape[0], first[1].shape[1]), first[1].dtype)
-    dc0 = None if first[2] is None else np.empty_like(dh0)
-    dw_hh, db_hh = first[3], first[4]  # each chunk's are new arrays of its own: add in place
-    for index, (job, chunk) in enumerate(zip(jobs, positions.chunks)):
-        chunk_table, chunk_h0, chunk_c0, chunk_w_hh, chunk_b_hh = job.grads
-        if shared:
-            d_table += chunk_table
-        else:
+def _rows(grad: np.ndarray, steps: int | None, members) -> np.ndarray:
+    """A chunk's part of a layer's gradient: its sequences' columns (of the first `steps`)."""
+    return grad[members] if steps is None else grad[:steps, members]
+
+
+def _grad_placer(chunk, d_table: np.ndarray, dh0: np.ndarray, dc0: np.ndarray | None,
+                 shared: bool):
+    """What a job does with its gradients in its own thread: its rows of the direction's
+    table gradient (a shared table's add up after the jobs), dh0 and dc0."""
+    members = chunk.sequences
+
+    def place(chunk_table, chunk_h0, chunk_c0, dw_hh, db_hh) -> None:
+        if not shared:
             d_table[chunk.start:chunk.stop] = chunk_table
-        dh0[chunk.sequences] = chunk_h0
+        dh0[members] = chunk_h0
         if dc0 is not None:
-            dc0[chunk.sequences] = chunk_c0
-        if index:
-            dw_hh += chunk_w_hh
-            if db_hh is not None:
-                db_hh += chunk_b_hh
-    return [d_table, dh0, dc0, dw_hh, db_hh]
+            dc0[members] = chunk_c0
+    return place
 
 
 def _single(positions: Positions) -> bool:

@@ -26,8 +26,10 @@ class LoopJob:
     """One time loop: its inputs, what it saves for backward, and its gradients once run.
 
     `forward()` runs the loop and calls `after(out, h_n, c_n)` (None unless set) in the same
-    thread; `backward()` reads `d_out`, `d_hn`, `d_cn` (set by the caller) and leaves
-    (d_xg or the table's gradient, dh0, dc0, dw_hh, db_hh) in `grads`.
+    thread; `backward()` reads `d_out`, `d_hn`, `d_cn` (set by the caller; each may be a
+    callable that gives it, so that slicing it out of a larger array happens in the job's
+    thread), leaves (d_xg or the table's gradient, dh0, dc0, dw_hh, db_hh) in `grads` and
+    calls `after_backward(*grads)` (None unless set) in the same thread.
     """
 
     def __init__(self, kind: CellKind, xg: np.ndarray, h0: np.ndarray, c0: np.ndarray | None,
@@ -40,6 +42,7 @@ class LoopJob:
         self.cost = cost
         self.parts = 1  # threads of the loop's own team (run_jobs sets it)
         self.after: Callable | None = None
+        self.after_backward: Callable | None = None
         self.activations = None
         self.d_out = self.d_hn = self.d_cn = None
         self.grads: tuple = ()
@@ -71,6 +74,7 @@ class LoopJob:
         d_hn = _contiguous_or_zeros(self.d_hn, (batch, hidden), dtype)
         d_cn = _contiguous_or_zeros(self.d_cn, (batch, hidden), dtype) \
             if kind.has_cell_state else None
+        self.d_out = self.d_hn = self.d_cn = None
         if kind.name == "lstm":
             d_xg, dh0, dc0, dw_hh, d_table = loops.lstm_team_backward(
                 self.activations, self.w_hh, self.lengths, self.reverse, d_out, d_hn, d_cn,
@@ -80,10 +84,14 @@ class LoopJob:
             self.grads = kind.loop_backward(self.activations, self.w_hh, self.lengths,
                                             self.reverse, self.ids, self.table_rows, d_out,
                                             d_hn, d_cn)
-        self.activations = self.d_out = self.d_hn = self.d_cn = None
+        self.activations = None
+        if self.after_backward is not None:
+            self.after_backward(*self.grads)
 
 
 def _contiguous_or_zeros(grad, shape, dtype):
+    if callable(grad):
+        grad = grad()
     if grad is None:
         return np.zeros(shape, dtype)
     return np.ascontiguousarray(grad, dtype=dtype)
