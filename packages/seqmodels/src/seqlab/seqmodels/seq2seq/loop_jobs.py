@@ -39,6 +39,7 @@ class LoopJob:
         self.h0 = np.ascontiguousarray(h0, dtype=xg.dtype)
         self.c0 = None if c0 is None else np.ascontiguousarray(c0, dtype=xg.dtype)
         self.lengths, self.reverse, self.ids, self.save = lengths, reverse, ids, save
+        self.table_rows = xg.shape[0] if ids is not None else 0  # (the rows ids read)
         self.cost = cost
         self.parts = 1  # threads of the loop's own team (run_jobs sets it)
         self.after: Callable | None = None
@@ -50,7 +51,7 @@ class LoopJob:
     def forward(self) -> None:
         """Run the loop; its outputs go to `after`."""
         kind, xg = self.kind, self.xg
-        if kind.name == "lstm":  # the one kind whose loop runs as a team: choose its size
+        if kind.loop_forward is loops.lstm_loop_forward:  # a team loop: choose its size
             out, h_n, c_n, *activations = loops.lstm_team_forward(
                 xg, self.h0, self.c0, self.w_hh, self.lengths, self.reverse, self.parts,
                 self.ids, self.save)
@@ -59,7 +60,6 @@ class LoopJob:
             out, h_n, c_n, self.activations = kind.loop_forward(
                 xg, self.h0, self.c0, self.w_hh, self.b_hh, self.lengths, self.reverse,
                 self.ids, self.save)
-        self.table_rows = xg.shape[0] if self.ids is not None else 0
         self.xg = self.h0 = self.c0 = None  # the loop keeps what its backward needs
         if self.after is not None:
             self.after(out, h_n, c_n)
@@ -75,7 +75,7 @@ class LoopJob:
         d_cn = _contiguous_or_zeros(self.d_cn, (batch, hidden), dtype) \
             if kind.has_cell_state else None
         self.d_out = self.d_hn = self.d_cn = None
-        if kind.name == "lstm":
+        if kind.loop_backward is loops.lstm_loop_backward:
             d_xg, dh0, dc0, dw_hh, d_table = loops.lstm_team_backward(
                 self.activations, self.w_hh, self.lengths, self.reverse, d_out, d_hn, d_cn,
                 self.parts, self.ids, self.table_rows)

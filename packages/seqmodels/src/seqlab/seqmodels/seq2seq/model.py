@@ -16,9 +16,10 @@ the decoder runs one step at a time. On the fused path the encoder, and in `trai
 without input feeding the decoder too, touch valid positions only outside the recurrences (the
 upper layers' input projections, the attention's output layer, the output layer and the loss
 run over packed rows: `packing`, `packed_stack`), and the time loops run over chunks of
-sequences of similar length (`chunked_layer`); `forward` keeps the padded (N, T, V) logits.
-The Trainer contract: `training_loss(batch, carry)` and
-`evaluation_metrics(batches)`; `seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
+sequences of similar length (`chunked_layer`), side by side on the threads (`loop_jobs`);
+`forward` keeps the padded (N, T, V) logits. The Trainer contract:
+`training_loss(batch, carry)` and `evaluation_metrics(batches)`;
+`seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
 """
 
 from __future__ import annotations
