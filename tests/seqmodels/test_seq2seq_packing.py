@@ -197,6 +197,8 @@ def test_packed_loss_is_the_same_with_loops_side_by_side(cell, chunked, monkeypa
     targets = [rng.integers(4, 25, size=n) for n in (2, 6, 1, 4)]
     batch = make_batch(sources, targets, model.bos_id, model.eos_id, model.pad_id)
     monkeypatch.setattr(loop_jobs, "usable_cores", lambda: 2)  # (also on a one-core machine)
+    # (and under NUMBA_DISABLE_JIT=1, where the jobs would otherwise stay on one thread)
+    monkeypatch.setattr(loop_jobs.numba.config, "DISABLE_JIT", False)
     results, used = [], []
     real_run_team = loop_jobs.run_team
     monkeypatch.setattr(loop_jobs, "run_team",
