@@ -1,5 +1,7 @@
 """Seq2Seq: teacher-forced loss and every gradient against an independent NumPy model (float64)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from seq2seq_reference import seq2seq_loss
@@ -107,6 +109,27 @@ def test_bad_arguments_are_clear():
         model(np.array([[9]]), np.array([1]), np.array([[2]]))
     with pytest.raises(ValueError, match="source_lengths"):
         model(np.array([[1, 2]]), np.array([3]), np.array([[2]]))
+    with pytest.raises(ValueError, match=r"target_in must be .* N = 1"):
+        model(np.array([[1, 2]]), np.array([2]), np.array([[2], [3]]))
+    with pytest.raises(ValueError, match="target_in ids"):
+        model(np.array([[1, 2]]), np.array([2]), np.array([[2, 5]]))
+
+
+def test_an_empty_batch_or_mismatched_targets_give_one_clear_error():
+    model = _model()
+    empty = make_batch([], [], model.bos_id, model.eos_id, model.pad_id)
+    for call in (lambda: model.training_loss(empty),
+                 lambda: model(empty.source, empty.source_lengths, empty.target_in),
+                 lambda: model.encode(empty.source, empty.source_lengths)):
+        with pytest.raises(ValueError, match="empty batch"):
+            call()
+    batch = _batch(model)
+    short = dataclasses.replace(batch, target_out=batch.target_out[:, :-1])
+    with pytest.raises(ValueError, match="target_out must have target_in's shape"):
+        model.training_loss(short)
+    wrong = dataclasses.replace(batch, target_out=batch.target_out + 100)
+    with pytest.raises(ValueError, match="target_out ids"):
+        model.training_loss(wrong)
 
 
 def test_dropout_changes_training_but_not_eval():

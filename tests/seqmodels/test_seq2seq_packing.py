@@ -4,12 +4,12 @@ against `RNNBase` over the same padded batch, and the packed loss against the pa
 import numpy as np
 import pytest
 
-from seqlab.autograd import Tensor, cat, gradcheck
+from seqlab.autograd import Tensor, cat, get_num_threads, gradcheck, set_num_threads
 from seqlab.autograd import stack as stacked
 from seqlab.autograd.nn import Embedding
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.language_model import build_stack
-from seqlab.seqmodels.seq2seq import Seq2Seq, make_batch, packing
+from seqlab.seqmodels.seq2seq import Seq2Seq, loop_jobs, make_batch, packing
 from seqlab.seqmodels.seq2seq.packed_stack import run_packed
 from seqlab.seqmodels.seq2seq.packing import Positions, batch_first_join, gather_rows
 
@@ -178,3 +178,43 @@ def test_dropout_masks_the_packed_rows_in_training_only():
     model.eval()
     np.testing.assert_allclose(model.training_loss(batch)[0].item(),
                                _padded_loss(model, batch).item(), rtol=1e-12)
+
+
+def test_loop_jobs_go_longest_first_to_the_least_loaded_thread():
+    shares = loop_jobs.assign([3, 9, 3, 9, 5, 5], 2)  # two directions' chunks: equal halves
+    assert sorted(shares[0] + shares[1]) == list(range(6))
+    assert [sum([3, 9, 3, 9, 5, 5][i] for i in share) for share in shares] == [17, 17]
+    assert loop_jobs.assign([4, 1], 3) == [[0], [1], []]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_packed_loss_is_the_same_with_loops_side_by_side(cell, chunked, monkeypatch):
+    """The loops as jobs on two threads give the one-thread result bit for bit."""
+    rng = np.random.default_rng(9)
+    model = Seq2Seq(30, 25, 5, 6, num_layers=2, cell=cell, bidirectional=True,
+                    dtype=np.float64, generator=4)
+    sources = [rng.integers(4, 30, size=n) for n in (5, 2, 7, 3)]
+    targets = [rng.integers(4, 25, size=n) for n in (2, 6, 1, 4)]
+    batch = make_batch(sources, targets, model.bos_id, model.eos_id, model.pad_id)
+    monkeypatch.setattr(loop_jobs, "usable_cores", lambda: 2)  # (also on a one-core machine)
+    # (and under NUMBA_DISABLE_JIT=1, where the jobs would otherwise stay on one thread)
+    monkeypatch.setattr(loop_jobs.numba.config, "DISABLE_JIT", False)
+    results, used = [], []
+    real_run_team = loop_jobs.run_team
+    monkeypatch.setattr(loop_jobs, "run_team",
+                        lambda parts, run: (used.append(parts), real_run_team(parts, run)))
+    before = get_num_threads()
+    try:
+        for threads in (1, 2):
+            set_num_threads(threads)
+            model.zero_grad()
+            loss = model.training_loss(batch)[0]
+            loss.backward()
+            results.append((loss.item(), {n: p.grad.copy() for n, p in model.named_parameters()}))
+    finally:
+        set_num_threads(before)
+    assert used and set(used) == {2}  # only the two-thread run handed loops to threads
+    (one, one_grads), (two, two_grads) = results
+    assert one == two
+    for name, grad in one_grads.items():
+        np.testing.assert_array_equal(two_grads[name], grad, err_msg=name)

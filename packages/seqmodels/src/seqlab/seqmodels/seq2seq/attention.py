@@ -57,11 +57,17 @@ class Attention(Module):
         hidden = (projected.unsqueeze(2) + keys.unsqueeze(1)).tanh()  # (N, T, S, H)
         return self.score_layer(hidden).squeeze(3)
 
+    def weights_and_context(self, queries: Tensor, memory: Tensor, keys: Tensor,
+                            keep: np.ndarray) -> tuple[Tensor, Tensor]:
+        """(weights (N, T, S), context (N, T, H)) for batch-first queries (N, T, H): the
+        scores softmaxed over the valid source positions (`keep` (N, S)), padding exactly 0."""
+        weights = F.masked_softmax(self.scores(queries, keys), keep[:, None, :])
+        return weights, weights @ memory
+
     def forward(self, queries: Tensor, memory: Tensor, keys: Tensor,
                 keep: np.ndarray) -> tuple[Tensor, Tensor]:
         """(attentional (N, T, H), weights (N, T, S)); `keep` (N, S) marks valid positions."""
-        weights = F.masked_softmax(self.scores(queries, keys), keep[:, None, :])
-        context = weights @ memory
+        weights, context = self.weights_and_context(queries, memory, keys, keep)
         attentional = self.output_layer(cat([context, queries], dim=2)).tanh()
         return attentional, weights
 
@@ -71,7 +77,11 @@ class Attention(Module):
         `queries` (T, N, H): scores, weights and contexts as batched GEMMs over all steps,
         the output layer over the M rows [context; query] of `positions`."""
         batch_first = queries.transpose(0, 1)  # a view: the batched GEMMs take its strides
-        weights = F.masked_softmax(self.scores(batch_first, keys), keep[:, None, :])
-        context = weights @ memory
+        _, context = self.weights_and_context(batch_first, memory, keys, keep)
         rows = gather_rows([context, queries], [positions.batch_first, positions.time_major])
         return self.output_layer(rows).tanh()
+
+
+def source_mask(lengths: np.ndarray, steps: int) -> np.ndarray:
+    """(N, S) bool: True at the valid source positions of sequences of these lengths."""
+    return np.arange(steps)[None, :] < np.asarray(lengths)[:, None]

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import no_grad
+from seqlab.seqmodels.seq2seq.attention import source_mask
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class DecodingPlan:
             model.train(was_training)
         h, c = (state[0].data, state[1].data) if isinstance(state, tuple) else (state.data, None)
         steps = memory.shape[1]
-        keep = np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
+        keep = source_mask(lengths, steps)
         attentional = np.zeros((memory.shape[0], model.hidden_size), dtype=memory.dtype)
         return DecoderState(h, c, attentional, memory.data, keys.data, keep)
 

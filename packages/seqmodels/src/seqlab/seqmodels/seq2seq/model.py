@@ -16,9 +16,10 @@ the decoder runs one step at a time. On the fused path the encoder, and in `trai
 without input feeding the decoder too, touch valid positions only outside the recurrences (the
 upper layers' input projections, the attention's output layer, the output layer and the loss
 run over packed rows: `packing`, `packed_stack`), and the time loops run over chunks of
-sequences of similar length (`chunked_layer`); `forward` keeps the padded (N, T, V) logits.
-The Trainer contract: `training_loss(batch, carry)` and
-`evaluation_metrics(batches)`; `seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
+sequences of similar length (`chunked_layer`), side by side on the threads (`loop_jobs`);
+`forward` keeps the padded (N, T, V) logits. The Trainer contract:
+`training_loss(batch, carry)` and `evaluation_metrics(batches)`;
+`seqlab.seqmodels.seq2seq.decoding` decodes on plain arrays.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from seqlab.autograd.nn import functional as F
 from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
 from seqlab.seqmodels.language_model import build_stack
-from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention
+from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention, source_mask
 from seqlab.seqmodels.seq2seq.batch import PairBatch
 from seqlab.seqmodels.seq2seq.packed_stack import packable, run_packed
 from seqlab.seqmodels.seq2seq.packing import Positions, batch_first_join
@@ -117,19 +118,34 @@ class Seq2Seq(Module):
 
     # ------------------------------------------------------------------ encoder
     def check_source(self, source: Any, lengths: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Source ids (N, S) int64 and lengths (N,), validated."""
+        """Source ids (N, S) int64 and lengths (N,), validated; N = 0 is an error."""
         ids = np.asarray(source)
         lengths = np.asarray(lengths)
         if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer):
             raise ValueError(f"source must be (N, S) integer ids, got {ids.shape} {ids.dtype}")
-        if ids.size and (ids.min() < 0 or ids.max() >= self.source_vocab_size):
+        if ids.shape[0] == 0 or ids.shape[1] == 0:
+            raise ValueError(f"empty batch: source is {ids.shape}; a batch needs at least one "
+                             f"pair with at least one source token")
+        if ids.min() < 0 or ids.max() >= self.source_vocab_size:
             raise ValueError(f"source ids must lie in [0, {self.source_vocab_size}), got min "
                              f"{ids.min()} max {ids.max()}")
-        if lengths.shape != (ids.shape[0],) or (lengths.size and (
-                lengths.min() < 1 or lengths.max() > ids.shape[1])):
-            raise ValueError(f"source_lengths must be (N,) = ({ids.shape[0]},) values in "
+        if lengths.shape != (ids.shape[0],) or not np.issubdtype(lengths.dtype, np.integer) \
+                or lengths.min() < 1 or lengths.max() > ids.shape[1]:
+            raise ValueError(f"source_lengths must be (N,) = ({ids.shape[0]},) integers in "
                              f"[1, {ids.shape[1]}], got {lengths}")
         return ids.astype(np.int64, copy=False), lengths.astype(np.int64, copy=False)
+
+    def check_targets(self, target: Any, batch: int, name: str = "target_in") -> np.ndarray:
+        """Target ids (N, T) int64 for a batch of `batch` sources, validated."""
+        ids = np.asarray(target)
+        if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer) or ids.shape[0] != batch \
+                or ids.shape[1] == 0:
+            raise ValueError(f"{name} must be (N, T) integer ids with N = {batch} (the "
+                             f"source's) and T >= 1, got {ids.shape} {ids.dtype}")
+        if ids.min() < 0 or ids.max() >= self.target_vocab_size:
+            raise ValueError(f"{name} ids must lie in [0, {self.target_vocab_size}), got min "
+                             f"{ids.min()} max {ids.max()}")
+        return ids.astype(np.int64, copy=False)
 
     def encode(self, source: Any, lengths: Any) -> tuple[Tensor, Any]:
         """Memory (N, S, H) and the decoder's initial state h0 or (h0, c0), each (L, N, H)."""
@@ -153,25 +169,19 @@ class Seq2Seq(Module):
             self.encoder, self.source_embedding, np.ascontiguousarray(ids.T), positions,
             embedding_dropout=self.drop, generator=self.generator)
         memory = batch_first_join(outputs)
-        h0 = self.bridge_h(self._join_finals(h_finals)).tanh()
+        h0 = self.bridge_h(self._join_directions(h_finals)).tanh()
         if self.cell_kind.has_cell_state:
-            return memory, (h0, self.bridge_c(self._join_finals(c_finals)))
+            return memory, (h0, self.bridge_c(self._join_directions(c_finals)))
         return memory, h0
 
-    def _join_finals(self, finals: list[Tensor]) -> Tensor:
-        """(L, N, H) from the final states (N, H / D) of every (layer, direction)."""
-        directions = self.encoder.num_directions
-        if directions == 1:
-            return stack(finals, 0)
-        return stack([cat(finals[layer * directions:(layer + 1) * directions], dim=1)
-                      for layer in range(self.num_layers)], 0)
-
-    def _join_directions(self, state: Tensor) -> Tensor:
-        """(L * D, N, H / D) final states -> (L, N, H), each layer's directions concatenated."""
-        layers, batch = self.num_layers, state.shape[1]
+    def _join_directions(self, finals: Tensor | list[Tensor]) -> Tensor:
+        """(L, N, H) from the encoder's final states, (L * D, N, H / D) or the list of them
+        in the stack's order: each layer's directions side by side."""
+        state = stack(finals, 0) if isinstance(finals, list) else finals
         directions = self.encoder.num_directions
         if directions == 1:
             return state
+        layers, batch = self.num_layers, state.shape[1]
         per_direction = state.reshape(layers, directions, batch, state.shape[2])
         return per_direction.permute(0, 2, 1, 3).reshape(layers, batch, self.hidden_size)
 
@@ -184,14 +194,12 @@ class Seq2Seq(Module):
     def forward_with_attention(self, source: Any, source_lengths: Any,
                                target_in: Any) -> tuple[Tensor, Tensor]:
         """(logits (N, T, V), attention weights (N, T, S)) under teacher forcing."""
-        targets = np.asarray(target_in)
-        if targets.ndim != 2 or (targets.size and (targets.min() < 0 or
-                                                  targets.max() >= self.target_vocab_size)):
-            raise ValueError(f"target_in must be (N, T) ids in [0, {self.target_vocab_size})")
-        memory, state = self.encode(source, source_lengths)
-        keep = np.arange(memory.shape[1])[None, :] < np.asarray(source_lengths)[:, None]
+        ids, lengths = self.check_source(source, source_lengths)
+        targets = self.check_targets(target_in, ids.shape[0])
+        memory, state = self.encode(ids, lengths)
+        keep = source_mask(lengths, memory.shape[1])
         keys = self.attention.keys(memory)
-        embedded = self.drop(self.target_embedding(targets.astype(np.int64)))
+        embedded = self.drop(self.target_embedding(targets))
         if self.input_feeding:
             attentional, weights = self._decode_fed(embedded, state, memory, keys, keep)
         else:
@@ -215,12 +223,19 @@ class Seq2Seq(Module):
     # ------------------------------------------------------------------ Trainer contract
     def training_loss(self, batch: PairBatch, carry: Any = None) -> tuple[Tensor, int, None]:
         """Mean cross-entropy over the batch's target tokens, their count, and no carry."""
-        positions = self._target_positions(batch.target_out)
+        ids, lengths = self.check_source(batch.source, batch.source_lengths)
+        target_in = self.check_targets(batch.target_in, ids.shape[0])
+        target_out = self.check_targets(batch.target_out, ids.shape[0], "target_out")
+        if target_out.shape != target_in.shape:
+            raise ValueError(f"target_out must have target_in's shape {target_in.shape}, got "
+                             f"{target_out.shape}")
+        positions = self._target_positions(target_out)
         if positions is not None and not self.input_feeding and packable(self.decoder):
             with seqlab_computing():
-                return self._packed_loss(batch, positions), positions.count, None
-        logits = self.forward(batch.source, batch.source_lengths, batch.target_in)
-        targets = batch.target_out.reshape(-1)
+                loss = self._packed_loss(ids, lengths, target_in, target_out, positions)
+            return loss, positions.count, None
+        logits = self.forward(ids, lengths, target_in)
+        targets = target_out.reshape(-1)
         loss = F.cross_entropy(logits.reshape(-1, self.target_vocab_size), targets,
                                ignore_index=self.pad_id)
         return loss, int(np.count_nonzero(targets != self.pad_id)), None
@@ -236,24 +251,21 @@ class Seq2Seq(Module):
             return None
         return Positions.of(lengths, steps)
 
-    def _packed_loss(self, batch: PairBatch, positions: Positions) -> Tensor:
+    def _packed_loss(self, source: np.ndarray, lengths: np.ndarray, target_in: np.ndarray,
+                     target_out: np.ndarray, positions: Positions) -> Tensor:
         """Teacher-forced loss without input feeding, over the valid target positions only:
         the decoder's upper input projections, the attention's output layer, the output
-        layer and the loss run over M rows instead of N x T."""
-        targets = np.asarray(batch.target_in)
-        if targets.ndim != 2 or (targets.size and (targets.min() < 0 or
-                                                  targets.max() >= self.target_vocab_size)):
-            raise ValueError(f"target_in must be (N, T) ids in [0, {self.target_vocab_size})")
-        memory, state = self.encode(batch.source, batch.source_lengths)
-        keep = np.arange(memory.shape[1])[None, :] < np.asarray(batch.source_lengths)[:, None]
+        layer and the loss run over M rows instead of N x T. The arguments are checked
+        (`training_loss`); `positions` are target_out's valid positions."""
+        memory, state = self.encode(source, lengths)
+        keep = source_mask(lengths, memory.shape[1])
         keys = self.attention.keys(memory)
-        outputs, _, _ = run_packed(
-            self.decoder, self.target_embedding, np.ascontiguousarray(targets.T, np.int64),
-            positions, state, embedding_dropout=self.drop, generator=self.generator)
+        outputs, _, _ = run_packed(self.decoder, self.target_embedding,
+                                   np.ascontiguousarray(target_in.T), positions, state,
+                                   embedding_dropout=self.drop, generator=self.generator)
         attentional = self.attention.attend_rows(outputs[0], memory, keys, keep, positions)
         logits = self.output(self.drop(attentional))
-        gold = np.asarray(batch.target_out).reshape(-1)[positions.batch_first]
-        return F.cross_entropy(logits, gold.astype(np.int64))
+        return F.cross_entropy(logits, target_out.reshape(-1)[positions.batch_first])
 
     def evaluation_metrics(self, batches: Iterable[PairBatch],
                            decode: bool = True) -> dict[str, float]:

@@ -76,17 +76,19 @@ def run_packed(stack: RNNBase, embedding: Embedding, ids: np.ndarray, positions:
             if stack.dropout and stack.training:
                 layer_input = F.dropout(layer_input, stack.dropout, True, generator)
             shared_ids = None
-        outputs = []
+        tables, h_starts, c_starts, weights = [], [], [], []
         for direction in range(stack.num_directions):
             index = layer * stack.num_directions + direction
             w_ih, w_hh, b_ih, b_hh = stack.layer_weights(layer, direction)
-            table = F.linear(layer_input, w_ih, kind.projection_bias(b_ih, b_hh))
+            tables.append(F.linear(layer_input, w_ih, kind.projection_bias(b_ih, b_hh)))
+            weights.append((w_hh, b_hh))
             state = zeros((batch, stack.hidden_size), dtype=stack.dtype)
-            h_start = state if h0 is None else h0[index]
-            c_start = None if not kind.has_cell_state else (state if c0 is None else c0[index])
-            out, h_n, c_n = run_chunked(kind, table, h_start, c_start, w_hh, b_hh, positions,
-                                        shared_ids, bool(direction))
-            outputs.append(out)
-            h_finals.append(h_n)
-            c_finals.append(c_n)
+            h_starts.append(state if h0 is None else h0[index])
+            c_starts.append(None if not kind.has_cell_state else
+                            (state if c0 is None else c0[index]))
+        # the directions' loops together: they run side by side on the threads
+        results = run_chunked(kind, tables, h_starts, c_starts, weights, positions, shared_ids)
+        outputs = [out for out, _, _ in results]
+        h_finals += [h_n for _, h_n, _ in results]
+        c_finals += [c_n for _, _, c_n in results]
     return outputs, h_finals, c_finals
