@@ -75,17 +75,19 @@ class Counts:
 
 
 def merge_counts(parts: Sequence[Counts]) -> Counts:
-    """One sorted Counts from several (keys summed; a key's suffix is the same everywhere)."""
+    """One sorted Counts from several sorted ones (keys summed; a key's suffix is the same
+    everywhere), by a k-way merge."""
     parts = [p for p in parts if len(p)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Counts(empty, empty, empty)
     if len(parts) == 1:
         return parts[0]
-    unique, counts, suffix = count_kernels.sum_keys(
+    offsets = np.cumsum([0] + [len(p) for p in parts], dtype=np.int64)
+    unique, counts, suffix = count_kernels.merge_sorted_parts(
         np.concatenate([p.keys for p in parts]),
         np.concatenate([p.counts for p in parts]).astype(np.int64, copy=False),
-        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False))
+        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False), offsets)
     return Counts(unique, counts, suffix)
 
 
@@ -216,13 +218,14 @@ class BlockNodes:
         pages = PageReleaser(table_keys, local_all, keys_all)
         for size, n_keys in self.block_sizes:
             local = np.asarray(local_all[at: at + size])
-            rows = np.searchsorted(table_keys, keys_all[key_at: key_at + n_keys]) \
+            rows = count_kernels.search_sorted_needles(
+                np.asarray(table_keys), np.asarray(keys_all[key_at: key_at + n_keys])) \
                 if n_keys else np.zeros(0, dtype=np.int64)
             node = np.full(size, -1, dtype=np.int64)
             defined = local >= 0
             node[defined] = rows[local[defined]]
             at, key_at = at + size, key_at + n_keys
-            pages.release()  # the searches touch pages all over the table's keys
+            pages.release()  # the searches touch pages along the table's keys
             yield node
         del local_all, keys_all
         self.path.unlink(missing_ok=True)
