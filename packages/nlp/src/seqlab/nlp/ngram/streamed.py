@@ -145,21 +145,6 @@ def write_kneser_ney_arpa(
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
 
 
-def write_kneser_ney_arpa_from_tables(tables: list, vocab: list[str], path: str | Path,
-                                      memory_bytes: int, scratch_dir: str | Path,
-                                      unk_cutoff: int = 1) -> StreamedResult:
-    """Modified Kneser-Ney of merged count tables held in memory (the Dask cluster's: `keys`,
-    `counts`, `suffix` per order) to the ARPA file, estimated and written streamed within
-    `memory_bytes` through a temporary folder in `scratch_dir`. Empties `tables` (their
-    parents and words are not needed)."""
-    unigram_counts = tables[0].counts
-    higher = [Counts(t.keys, t.counts, t.suffix) for t in tables[1:]]
-    tables.clear()
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
-        return write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
-                                     Path(folder), unk_cutoff=unk_cutoff)
-
-
 class StreamedEstimate:
     """Steps 1-3 of the module docs: log10 probability and backoff columns of every order."""
 
