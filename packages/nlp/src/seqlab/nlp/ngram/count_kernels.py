@@ -171,13 +171,14 @@ def merge_sorted_parts(keys, weights, values, offsets):
 
 
 @njit(cache=True)
-def search_sorted_needles(haystack, needles):
-    """`np.searchsorted(haystack, needles)` (side "left") for needles sorted ascending:
-    each search gallops on from the previous answer, so a block of sorted keys costs about
-    len(needles) * log(len(haystack) / len(needles)) steps and touches the haystack in order."""
+def search_sorted_needles(haystack, needles, start=0):
+    """`np.searchsorted(haystack, needles)` (side "left") for needles sorted ascending whose
+    answers are all >= `start`: each search gallops on from the previous answer, so a block
+    of sorted keys costs about len(needles) * log(len(haystack) / len(needles)) steps and
+    touches the haystack in order."""
     n = haystack.shape[0]
     out = np.empty(needles.shape[0], dtype=np.int64)
-    low = 0
+    low = start
     for i in range(needles.shape[0]):
         x = needles[i]
         if low < n and haystack[low] < x:

@@ -92,8 +92,10 @@ def gather(source: np.ndarray, index: np.ndarray, chunk_bytes: int, block_rows: 
     for number, (low, high) in enumerate(chunks):
         part_path = path if number == len(chunks) - 1 else path.with_suffix(f".part{number}")
         out = ColumnWriter(part_path, source.dtype)
-        values = np.array(source[low:high])
         pages = PageReleaser(index, source, *([previous] if previous is not None else []))
+        values = np.empty(high - low, dtype=source.dtype)  # copied a block at a time: the
+        for start, stop in row_blocks(high - low, block_rows):  # file's pages are given back
+            values[start:stop] = read(source, low + start, low + stop, pages)
         pages.release()
         for start, stop in row_blocks(len(index), block_rows):
             rows = read(index, start, stop, pages)
