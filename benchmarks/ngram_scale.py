@@ -11,6 +11,8 @@ Make the corpus with `benchmarks/make_corpus.py`.
         --lmplz /tmp/kenlm/build/bin/lmplz --order 5 --memory 2G
 
 The machine is shared: the load average before each run is printed; read the ratio.
+`--together` starts both at once, so both run under the same load (they then share the
+CPUs with each other too: compare CPU times).
 """
 
 from __future__ import annotations
@@ -29,16 +31,33 @@ from pathlib import Path
 def timed(command: list[str], stdin=None, stdout=None) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds (user + system), peak RSS in GB) of one command, by
     /usr/bin/time -v."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        started = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-v", "-o", report.name, *command], stdin=stdin,
-                       stdout=stdout if stdout is not None else subprocess.DEVNULL, check=True)
-        seconds = time.perf_counter() - started
-        text = Path(report.name).read_text()
+    return Timed(command, stdin, stdout).wait()
+
+
+class Timed:
+    """One command started under /usr/bin/time -v; `wait()` gives (wall s, CPU s, peak GB)."""
+
+    def __init__(self, command: list[str], stdin=None, stdout=None) -> None:
+        self.report = tempfile.NamedTemporaryFile("r", suffix=".time")  # noqa: SIM115
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            ["/usr/bin/time", "-v", "-o", self.report.name, *command], stdin=stdin,
+            stdout=stdout if stdout is not None else subprocess.DEVNULL)
+
+    def wait(self) -> tuple[float, float, float]:
+        if self.process.wait() != 0:
+            raise subprocess.CalledProcessError(self.process.returncode, self.process.args)
+        seconds = time.perf_counter() - self.started
+        with self.report:
+            return (seconds, *usage(Path(self.report.name).read_text()))
+
+
+def usage(text: str) -> tuple[float, float]:
+    """(CPU seconds, peak RSS in GB) of a /usr/bin/time -v report."""
     kilobytes = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
     cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([0-9.]+)", text).group(1))
               for kind in ("User", "System"))
-    return seconds, cpu, kilobytes / 1024**2
+    return cpu, kilobytes / 1024**2
 
 
 def header_counts(arpa: Path) -> list[int]:
@@ -61,6 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory", default="2G")
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--skip", choices=["seqlab", "lmplz"], action="append", default=[])
+    parser.add_argument("--together", action="store_true",
+                        help="start both at once (the same machine load for both; on 2 cores "
+                        "they share them, so compare CPU times)")
+    parser.add_argument("--lmplz-to-null", action="store_true",
+                        help="lmplz's ARPA to /dev/null (saves its size on disk)")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     os.environ.clear()
@@ -70,26 +94,36 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=args.scratch, prefix="ngram-scale-") as folder:
         folder = Path(folder)
         results = {}
-        if "lmplz" not in args.skip and args.lmplz:
-            print(f"load average before lmplz: {os.getloadavg()}", flush=True)
-            with open(args.corpus, "rb") as text, open(folder / "lmplz.arpa", "wb") as out:
-                results["lmplz"] = timed([args.lmplz, "-o", str(args.order), "-S", args.memory,
-                                          "-T", str(folder), "--discount_fallback"],
-                                         stdin=text, stdout=out)
-            print(f"lmplz  {results['lmplz'][0]:8.1f} s  cpu {results['lmplz'][1]:8.1f} s  "
-                  f"{results['lmplz'][2]:6.2f} GB  "
-                  f"{header_counts(folder / 'lmplz.arpa')}", flush=True)
-            (folder / "lmplz.arpa").unlink()
-        if "seqlab" not in args.skip:
-            print(f"load average before seqlab: {os.getloadavg()}", flush=True)
-            seqlab = Path(sys.executable).with_name("seqlab")
-            results["seqlab"] = timed([str(seqlab), "ngram", "train", str(args.corpus),
-                                       "--order", str(args.order), "--memory", args.memory,
-                                       "--level", "whitespace", "--quiet", "--force",
-                                       "--out", str(folder / "seqlab.arpa")])
-            print(f"seqlab {results['seqlab'][0]:8.1f} s  cpu {results['seqlab'][1]:8.1f} s  "
-                  f"{results['seqlab'][2]:6.2f} GB  "
-                  f"{header_counts(folder / 'seqlab.arpa')}", flush=True)
+        lmplz_out = Path(os.devnull) if args.lmplz_to_null else folder / "lmplz.arpa"
+        seqlab = Path(sys.executable).with_name("seqlab")
+        commands = {
+            "lmplz": [args.lmplz, "-o", str(args.order), "-S", args.memory, "-T", str(folder),
+                      "--discount_fallback"],
+            "seqlab": [str(seqlab), "ngram", "train", str(args.corpus), "--order",
+                       str(args.order), "--memory", args.memory, "--level", "whitespace",
+                       "--quiet", "--force", "--out", str(folder / "seqlab.arpa")],
+        }
+        if not args.lmplz:
+            args.skip.append("lmplz")
+        names = [name for name in ("lmplz", "seqlab") if name not in args.skip]
+        running = {}
+        with open(args.corpus, "rb") as text, open(lmplz_out, "wb") as out:
+            for name in names:
+                print(f"load average before {name}: {os.getloadavg()}", flush=True)
+                started = Timed(commands[name], stdin=text if name == "lmplz" else None,
+                                stdout=out if name == "lmplz" else None)
+                if args.together:
+                    running[name] = started
+                else:
+                    results[name] = started.wait()
+            for name, started in running.items():
+                results[name] = started.wait()
+        print(f"load average after: {os.getloadavg()}", flush=True)
+        for name in names:
+            arpa = folder / f"{name}.arpa"
+            counts = header_counts(arpa) if arpa.exists() else "(ARPA not kept)"
+            print(f"{name:6s} {results[name][0]:8.1f} s  cpu {results[name][1]:8.1f} s  "
+                  f"{results[name][2]:6.2f} GB  {counts}", flush=True)
         if len(results) == 2:
             wall, cpu = (results["seqlab"][i] / results["lmplz"][i] for i in (0, 1))
             print(f"seqlab / lmplz: wall {wall:.2f}, cpu {cpu:.2f}")

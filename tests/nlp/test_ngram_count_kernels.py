@@ -53,3 +53,30 @@ def test_whitespace_level_splits_as_str_split():
     assert tokens("  The cat,  sat.\tOK  \n") == ["The", "cat,", "sat.", "OK"]
     assert LineTokens("whitespace", lowercase=True)("A B") == ["a", "b"]
     assert tokens("   \n") == []
+
+
+@pytest.mark.parametrize("parts", [0, 1, 2, 7, 40])
+def test_merge_sorted_parts_equals_sum_keys(parts):
+    rng = np.random.default_rng(parts)
+    pieces = []
+    for _ in range(parts):  # sorted distinct keys per part, repeated across parts
+        size = int(rng.integers(0, 300))
+        pieces.append(np.unique(rng.integers(0, 2000, size, dtype=np.int64) * 70001))
+    keys = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum([0] + [len(p) for p in pieces], dtype=np.int64)
+    weights = rng.integers(1, 9, len(keys), dtype=np.int64)
+    values = rng.integers(0, 50, len(keys), dtype=np.int64)  # first occurrence wins
+    unique, sums, first_values = count_kernels.merge_sorted_parts(keys, weights, values, offsets)
+    want = count_kernels.sum_keys(keys, weights, values)
+    for got, expected in zip((unique, sums, first_values), want):
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(("needles", "haystack"), [(0, 10), (50, 0), (300, 5), (1000, 100000)])
+def test_search_sorted_needles_equals_np_searchsorted(needles, haystack):
+    rng = np.random.default_rng(needles + haystack)
+    table = np.sort(rng.integers(0, 10**6, haystack, dtype=np.int64))
+    wanted = np.sort(np.concatenate([rng.integers(-5, 10**6 + 5, needles, dtype=np.int64),
+                                     table[: needles // 3]]))  # hits, misses, repeats, ends
+    np.testing.assert_array_equal(count_kernels.search_sorted_needles(table, wanted),
+                                  np.searchsorted(table, wanted))

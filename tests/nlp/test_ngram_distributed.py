@@ -84,3 +84,38 @@ def test_cluster_merge_reads_bounded_windows_and_cleans_up(client, tmp_path):
         assert len(tables[n - 1].keys) > 4 * Budget.of(memory, n).window_rows(2)
     assert stats.largest_window <= max(Budget.of(memory, n).window_rows(2) for n in (2, 3, 4))
     assert stats.folders and not any(Path(folder).exists() for folder in stats.folders)
+
+
+def test_cluster_kneser_ney_streams_the_merge_to_disk_and_writes_the_streamed_arpa(client,
+                                                                                     tmp_path):
+    """The client merges the shards' runs into files and estimates from them within a tiny
+    budget (several spills, several windows): the ARPA is the one-machine streamed file and
+    the in-memory one, byte for byte, and no scratch file is left."""
+    from seqlab.nlp.ngram.distributed import ClusterStats, train_kneser_ney_arpa_dask
+    from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
+
+    (tmp_path / "corpus").mkdir()
+    paths = _files(tmp_path / "corpus")
+    for i in range(4, 8):
+        path = tmp_path / "corpus" / f"{i}.txt"
+        path.write_text("".join(f"w{(i * j) % 23} w{j % 7} w{(j * j) % 11} x{j % 5} .\n"
+                                for j in range(40)), encoding="utf-8")
+        paths.append(path)
+    line_tokens = LineTokens("word")
+    sentences = list(file_sentences(paths, line_tokens))
+    ngram.KneserNey(4, unk_cutoff=2).fit(sentences).save_arpa(tmp_path / "memory.arpa")
+    train_kneser_ney_arpa(iter(sentences), 4, tmp_path / "single.arpa", 4096, 2,
+                          scratch_dir=tmp_path)
+    stats = ClusterStats()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    result = train_kneser_ney_arpa_dask(client, paths, line_tokens, 4, tmp_path / "cluster.arpa",
+                                        4096, unk_cutoff=2, scratch_dir=scratch, shards=2,
+                                        stats=stats)
+    cluster = (tmp_path / "cluster.arpa").read_bytes()
+    assert cluster == (tmp_path / "single.arpa").read_bytes()
+    assert cluster == (tmp_path / "memory.arpa").read_bytes()
+    assert min(stats.runs.values()) >= 2 and min(stats.windows.values()) > 2
+    assert result.stats.sentences == len(sentences)
+    assert result.stats.tokens == sum(map(len, sentences))
+    assert list(scratch.iterdir()) == []

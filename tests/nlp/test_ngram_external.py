@@ -94,3 +94,26 @@ def test_padded_blocks_stay_near_the_block_size_whatever_the_sentence_length():
         assert sum(count for _, count in blocks) == len(sentences)
         assert sum(len(padded) for padded, _ in blocks) == sum(len(s) + 2 for s in sentences)
         assert all(len(padded) < 1000 + 2 * longest for padded, _ in blocks[:-1])
+
+
+def test_block_keys_are_searched_in_slices_that_give_the_table_pages_back(tmp_path,
+                                                                         monkeypatch):
+    """Each block's sorted keys are found in the memory-mapped table a slice at a time (the
+    same rows as np.searchsorted), and the table's pages are released as the slices move on
+    rather than all being resident after one search."""
+    from seqlab.autograd.mapped_pages import PageReleaser
+    from seqlab.nlp.ngram import external
+
+    rng = np.random.default_rng(5)
+    table = np.unique(rng.integers(0, 10**9, 200_000, dtype=np.int64))
+    table.tofile(tmp_path / "keys.raw")
+    mapped = np.memmap(tmp_path / "keys.raw", dtype=np.int64, mode="r")
+    needles = np.unique(np.concatenate([rng.choice(table, 3000),
+                                        rng.integers(0, 10**9, 3000, dtype=np.int64)]))
+    monkeypatch.setattr(external, "SEARCH_SLICE", 97)
+    releases = []
+    pages = PageReleaser(mapped, every_bytes=64 << 10)
+    monkeypatch.setattr(pages, "release", lambda: releases.append(1))
+    rows = external._search_table(mapped, needles, pages)
+    np.testing.assert_array_equal(rows, np.searchsorted(table, needles))
+    assert len(releases) >= 8  # 1.6 MB of table searched, given back every 64 KB or so

@@ -18,7 +18,7 @@ from seqlab.nlp.ngram.streamed import (
     write_arpa_streamed,
 )
 
-TINY = 16384  # bytes: blocks of 64 rows, random-access chunks of 256 rows
+TINY = 16384  # bytes: blocks of 64 rows, random-access chunks of 640 float64 rows
 
 
 def _corpus(seed=0, sentences=400):
@@ -44,7 +44,7 @@ def test_streamed_arpa_is_the_in_memory_arpa_byte_for_byte(order, unk_cutoff, tm
     assert result.discounts == model.discounts
     if order > 1:  # several spilled runs, several blocks and several random-access passes
         assert min(stats.runs.values()) >= 3
-        assert max(result.counts) > 2 * Plan.of(TINY).chunk_rows
+        assert max(result.counts) > Plan.of(TINY).chunk_rows
     if unk_cutoff > 1:
         assert any(line.split("\t")[1].split()[-1] == "<unk>" for line in
                    (tmp_path / "streamed.arpa").read_text().splitlines() if "\t" in line)
@@ -67,13 +67,13 @@ def test_range_passes_equal_numpy(tmp_path):
     index = rng.integers(0, 1000, size=5000)
     index_writer.write(index)
     on_disk = index_writer.finish()
-    counts = scatter_count(on_disk, 1003, chunk_rows=97, block_rows=333,
+    counts = scatter_count(on_disk, 1003, chunk_bytes=97 * 4, block_rows=333,
                            path=tmp_path / "counts.i64")
     np.testing.assert_array_equal(counts, np.bincount(index, minlength=1003))
     source = rng.random(1000)
     source_writer = ColumnWriter(tmp_path / "source.f64", np.float64)
     source_writer.write(source)
-    gathered = gather(source_writer.finish(), on_disk, chunk_rows=128, block_rows=700,
+    gathered = gather(source_writer.finish(), on_disk, chunk_bytes=128 * 8, block_rows=700,
                       path=tmp_path / "gathered.f64")
     np.testing.assert_array_equal(gathered, source[index])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -94,7 +94,7 @@ def test_streamed_writer_writes_what_write_arpa_writes_for_any_values(tmp_path):
     log10 = [np.maximum(p / np.log(10), -99.0) for p in logprob]
     log10_backoff = [np.maximum(b / np.log(10), -99.0) for b in logbackoff[:-1]] + [np.zeros(0)]
     write_arpa_streamed(tmp_path / "b.arpa", vocab, higher, log10, log10_backoff, tmp_path,
-                        Plan(block_rows=4, chunk_rows=2))
+                        Plan(block_rows=4, chunk_bytes=16))
     assert (tmp_path / "b.arpa").read_bytes() == (tmp_path / "a.arpa").read_bytes()
     text = (tmp_path / "b.arpa").read_text()
     assert "e-13\n" in text and "\t2171." in text  # rows Python wrote

@@ -103,7 +103,7 @@ def train(
     memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
                                "counting spills sorted runs to disk beside --out; Kneser-Ney "
                                "to .arpa also estimates and writes within it (with "
-                               "--cluster, the merged counts are held in memory)."),
+                               "--cluster too: the merged counts go to disk)."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
@@ -125,10 +125,9 @@ def train(
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
     if cluster:
         tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
-                               estimate=not streamed)
+                               arpa_out=out if streamed else None)
         if streamed:
-            model = streamed_from_tables(tally.tables, tally.vocab, out, memory_bytes,
-                                         unk_cutoff, out.resolve().parent)
+            model = tally.written
     else:
         tally = Tally(filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase)))
         scratch = out.resolve().parent
@@ -176,21 +175,6 @@ def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk
     return WrittenModel(result.vocab_size, result.counts)
 
 
-def streamed_from_tables(tables, vocab: list[str], out: Path, memory_bytes: int,
-                         unk_cutoff: int, scratch: Path) -> WrittenModel:
-    """Kneser-Ney of merged count tables (the cluster's) straight to the ARPA file --out,
-    estimated and written within --memory (see `ngram.streamed`)."""
-    from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa_from_tables
-
-    try:
-        result = write_kneser_ney_arpa_from_tables(tables, vocab, out, memory_bytes, scratch,
-                                                   unk_cutoff)
-    except OSError as error:
-        raise CliError(f"{error.strerror or error} while writing estimation files in {scratch} "
-                       f"(beside --out {out}): free some space or write elsewhere") from error
-    return WrittenModel(result.vocab_size, result.counts)
-
-
 class Tally:
     """Passes sentences through once, counting sentences and tokens (in batches: no Python
     step per sentence)."""
@@ -199,8 +183,7 @@ class Tally:
 
     def __init__(self, sentences: Iterable[list[str]]) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
-        self.vocab: list[str] = []  # the cluster's vocabulary and merged counts, when the
-        self.tables: list = []  # caller estimates
+        self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
 
     def __iter__(self) -> Iterator[list[str]]:
         iterator = iter(self.source)
@@ -211,11 +194,16 @@ class Tally:
 
 
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
-                   memory_bytes: int, estimate: bool = True) -> Tally:
-    """Count FILES on a Dask cluster and estimate `model` from the merged counts (or, without
-    `estimate`, leave the vocabulary and merged tables on the returned Tally)."""
+                   memory_bytes: int, arpa_out: Path | None = None) -> Tally:
+    """Count FILES on a Dask cluster and estimate `model` from the merged counts, or (with
+    `arpa_out`) write modified Kneser-Ney to that ARPA file from the merged counts on disk
+    within `memory_bytes` (`Tally.written`)."""
     from seqlab.nlp import corpora
-    from seqlab.nlp.ngram.distributed import connect, count_ngrams_dask
+    from seqlab.nlp.ngram.distributed import (
+        connect,
+        count_ngrams_dask,
+        train_kneser_ney_arpa_dask,
+    )
     from seqlab.nlp.ngram.sentences import LineTokens
 
     if not files or any(str(f) == "-" for f in files):
@@ -228,8 +216,22 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
         raise CliError(str(error)) from error
     except (OSError, ValueError) as error:
         raise CliError(f"--cluster {cluster}: {error}") from error
+    tally = Tally(())
     try:
         line_tokens = LineTokens(level, lowercase, errors=decode_errors())
+        if arpa_out is not None:
+            scratch = arpa_out.resolve().parent
+            try:
+                result = train_kneser_ney_arpa_dask(client, paths, line_tokens, model.order,
+                                                    arpa_out, memory_bytes, model.unk_cutoff,
+                                                    scratch_dir=scratch)
+            except OSError as error:
+                raise CliError(f"{error.strerror or error} while writing the merged counts "
+                               f"in {scratch} (beside --out {arpa_out}): free some space or "
+                               "write elsewhere") from error
+            tally.written = WrittenModel(result.vocab_size, result.counts)
+            tally.sentences, tally.tokens = result.stats.sentences, result.stats.tokens
+            return tally
         vocab, tables = count_ngrams_dask(client, paths, line_tokens,
                                           model.order, model.unk_cutoff, memory_bytes)
     except ValueError as error:
@@ -239,13 +241,9 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
         client.close()
         if local is not None:
             local.close()
-    tally = Tally(())
     tally.sentences = int(tables[0].counts[vocab.index("</s>")])
     tally.tokens = int(tables[0].counts.sum()) - tally.sentences
-    if estimate:
-        model.fit_counts(vocab, tables)
-    else:
-        tally.vocab, tally.tables = vocab, tables
+    model.fit_counts(vocab, tables)
     return tally
 
 

@@ -102,3 +102,97 @@ def sum_keys(keys, weights, values):
             first_values[group] = values[positions[i]]
         sums[group] += weights[positions[i]]
     return unique, sums, first_values
+
+
+@njit(cache=True)
+def _sift_down(heap_keys, heap_parts, size, i):
+    """Restore the min-heap order (key, then part) below slot i."""
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            return
+        right = child + 1
+        if right < size and (heap_keys[right] < heap_keys[child] or (
+                heap_keys[right] == heap_keys[child] and heap_parts[right] < heap_parts[child])):
+            child = right
+        if heap_keys[child] < heap_keys[i] or (
+                heap_keys[child] == heap_keys[i] and heap_parts[child] < heap_parts[i]):
+            heap_keys[i], heap_keys[child] = heap_keys[child], heap_keys[i]
+            heap_parts[i], heap_parts[child] = heap_parts[child], heap_parts[i]
+            i = child
+        else:
+            return
+
+
+@njit(cache=True)
+def merge_sorted_parts(keys, weights, values, offsets):
+    """`sum_keys` of parts that are each sorted (part p is rows offsets[p]:offsets[p + 1]):
+    a k-way heap merge, O(n log k) sequential reads instead of a radix sort of everything.
+    Equal keys are summed; `values` is taken from the lowest part holding the key (the first
+    occurrence, as `sum_keys`). The results are views of arrays of len(keys) rows."""
+    n = keys.shape[0]
+    parts = offsets.shape[0] - 1
+    heap_keys = np.empty(max(parts, 1), dtype=np.int64)
+    heap_parts = np.empty(max(parts, 1), dtype=np.int64)
+    at = offsets[:-1].copy()
+    size = 0
+    for p in range(parts):
+        if offsets[p] < offsets[p + 1]:
+            heap_keys[size] = keys[offsets[p]]
+            heap_parts[size] = p
+            size += 1
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(heap_keys, heap_parts, size, i)
+    unique = np.empty(n, dtype=np.int64)
+    sums = np.empty(n, dtype=weights.dtype)
+    first_values = np.empty(n, dtype=values.dtype)
+    last = -1
+    while size > 0:
+        key = heap_keys[0]
+        p = heap_parts[0]
+        row = at[p]
+        if last < 0 or unique[last] != key:
+            last += 1
+            unique[last] = key
+            sums[last] = weights[row]
+            first_values[last] = values[row]
+        else:
+            sums[last] += weights[row]
+        row += 1
+        at[p] = row
+        if row < offsets[p + 1]:
+            heap_keys[0] = keys[row]
+        else:
+            size -= 1
+            heap_keys[0] = heap_keys[size]
+            heap_parts[0] = heap_parts[size]
+        _sift_down(heap_keys, heap_parts, size, 0)
+    return unique[: last + 1], sums[: last + 1], first_values[: last + 1]
+
+
+@njit(cache=True)
+def search_sorted_needles(haystack, needles, start=0):
+    """`np.searchsorted(haystack, needles)` (side "left") for needles sorted ascending whose
+    answers are all >= `start`: each search gallops on from the previous answer, so a block
+    of sorted keys costs about len(needles) * log(len(haystack) / len(needles)) steps and
+    touches the haystack in order."""
+    n = haystack.shape[0]
+    out = np.empty(needles.shape[0], dtype=np.int64)
+    low = start
+    for i in range(needles.shape[0]):
+        x = needles[i]
+        if low < n and haystack[low] < x:
+            bound = 1
+            while low + bound < n and haystack[low + bound] < x:
+                bound *= 2
+            left = low + bound // 2 + 1  # haystack[low + bound // 2] < x
+            right = min(low + bound, n)  # haystack[right] >= x, or right == n
+            while left < right:
+                mid = (left + right) >> 1
+                if haystack[mid] < x:
+                    left = mid + 1
+                else:
+                    right = mid
+            low = left
+        out[i] = low
+    return out

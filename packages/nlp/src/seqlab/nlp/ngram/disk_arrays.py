@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from seqlab.autograd.mapped_pages import PageReleaser
+from seqlab.nlp.ngram import disk_kernels
 
 
 class ColumnWriter:
@@ -61,34 +62,40 @@ def read(array: np.ndarray, start: int, stop: int, pages: PageReleaser) -> np.nd
     return block
 
 
-def scatter_count(index: np.ndarray, length: int, chunk_rows: int, block_rows: int,
+def scatter_count(index: np.ndarray, length: int, chunk_bytes: int, block_rows: int,
                   path: Path) -> np.ndarray:
     """`np.bincount(index, minlength=length)` (int64) for an index column on disk, written to
-    `path`: one pass over `index` per chunk of `chunk_rows` target rows."""
+    `path`: one pass over `index` per chunk of target rows that fits `chunk_bytes` (counted
+    in uint32 where they cannot overflow it)."""
+    count_dtype = np.dtype(np.uint32 if len(index) < 2**32 else np.int64)
+    chunk_rows = max(1, chunk_bytes // count_dtype.itemsize)
     out = ColumnWriter(path, np.int64)
     pages = PageReleaser(index)
     for low, high in row_blocks(length, chunk_rows):
-        counts = np.zeros(high - low, dtype=np.int64)
+        counts = np.zeros(high - low, dtype=count_dtype)
         for start, stop in row_blocks(len(index), block_rows):
-            rows = read(index, start, stop, pages)
-            rows = rows[(rows >= low) & (rows < high)] - low
-            counts += np.bincount(rows, minlength=high - low)
+            disk_kernels.count_in_range(read(index, start, stop, pages), low, high, counts)
         pages.release()
-        out.write(counts)
+        for start, stop in row_blocks(high - low, block_rows):
+            out.write(counts[start:stop].astype(np.int64))
+        del counts
     return out.finish()
 
 
-def gather(source: np.ndarray, index: np.ndarray, chunk_rows: int, block_rows: int,
+def gather(source: np.ndarray, index: np.ndarray, chunk_bytes: int, block_rows: int,
            path: Path) -> np.ndarray:
     """`source[index]` for columns on disk, written to `path`: one pass over `index` per chunk
-    of `chunk_rows` source rows (each pass after the first rewrites the output)."""
+    of source rows that fits `chunk_bytes` (each pass after the first rewrites the output)."""
+    chunk_rows = max(1, chunk_bytes // source.dtype.itemsize)
     chunks = list(row_blocks(len(source), chunk_rows)) or [(0, 0)]
     previous: np.ndarray | None = None
     for number, (low, high) in enumerate(chunks):
         part_path = path if number == len(chunks) - 1 else path.with_suffix(f".part{number}")
         out = ColumnWriter(part_path, source.dtype)
-        values = np.array(source[low:high])
         pages = PageReleaser(index, source, *([previous] if previous is not None else []))
+        values = np.empty(high - low, dtype=source.dtype)  # copied a block at a time: the
+        for start, stop in row_blocks(high - low, block_rows):  # file's pages are given back
+            values[start:stop] = read(source, low + start, low + stop, pages)
         pages.release()
         for start, stop in row_blocks(len(index), block_rows):
             rows = read(index, start, stop, pages)
@@ -96,8 +103,7 @@ def gather(source: np.ndarray, index: np.ndarray, chunk_rows: int, block_rows: i
                 block = np.empty(stop - start, dtype=source.dtype)
             else:
                 block = read(previous, start, stop, pages)
-            inside = (rows >= low) & (rows < high)
-            block[inside] = values[rows[inside] - low]
+            disk_kernels.gather_in_range(rows, low, high, values, block)
             out.write(block)
         done = out.finish()
         if previous is not None:

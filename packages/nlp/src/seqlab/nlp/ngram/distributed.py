@@ -10,7 +10,10 @@ Rounds, each a map over the shards (contiguous groups of files, in reading order
    lower tables (broadcast to every worker once per round) in its own memory budget, spilling
    sorted runs to its local disk and merging them there into one sorted run; the client then
    merges the shards' runs in a streaming k-way merge, fetching one window of each at a time,
-   so its working memory is the budget whatever the number and size of the shards.
+   into sorted files on its disk, so its working memory is the budget whatever the number
+   and size of the shards;
+4. Kneser-Ney to ARPA (`train_kneser_ney_arpa_dask`): the client estimates from those files
+   exactly as one machine does (`streamed`), within the same budget.
 
 Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing else does.
 """
@@ -33,10 +36,11 @@ from seqlab.nlp.ngram.external import (
     VocabularyBuilder,
     count_block,
     lookup_nodes,
-    merge_sorted_runs,
+    merged_windows,
     sentence_positions,
     table_of,
     unigram_table,
+    write_run,
 )
 from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 from seqlab.nlp.ngram.vocabulary import pad_sentences
@@ -191,18 +195,16 @@ class ClusterStats:
     folders: list[str] = field(default_factory=list)
 
 
-def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens, order: int,
-                      unk_cutoff: int = 1, memory_bytes: int = 1 << 30,
-                      shards: int | None = None,
-                      stats: ClusterStats | None = None) -> tuple[list[str], list[NgramTable]]:
-    """(vocabulary, tables) of the sentences of `paths` counted on a Dask cluster; exactly
-    what one process gives (`count_ngrams_external` of `file_sentences(paths, line_tokens)`).
-
-    Each worker merges its shard's counts to its own disk; the client merges the shards
-    holding one window of `memory_bytes` per shard (a streaming k-way merge), so neither
-    side gathers every shard's counts. The finished tables, which are the model, are held
-    by the client as on one machine.
-    """
+def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens, order: int,
+                      unk_cutoff: int, memory_bytes: int, scratch: Path,
+                      shards: int | None = None, stats: ClusterStats | None = None,
+                      ) -> tuple[list[str], np.ndarray, list[Counts]]:
+    """(vocabulary, unigram counts, merged Counts of orders 2..`order`) of the sentences of
+    `paths` counted on a Dask cluster: what `external.count_orders(on_disk=True)` gives on
+    one machine. The client streams each order's k-way merge of the shards' runs (a window
+    of each at a time) into sorted files in `scratch`, memory-mapped back, so it never holds
+    the merged counts; it reads the orders below's keys to broadcast them to the workers,
+    which count against them."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
@@ -216,16 +218,22 @@ def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
         raise ValueError("cannot fit an n-gram model on an empty corpus")
     for counts, _ in vocabularies:
         builder.merge(counts)
+    del vocabularies
     vocab, new_id = builder.finish(unk_cutoff)
     vocab_size = len(vocab)
     mapping = dict(zip(builder.index, new_id.tolist()))
+    del builder
     [mapping_future] = client.scatter([mapping], broadcast=True)
     unigrams = client.gather(client.map(shard_unigrams, groups, line_tokens=line_tokens,
                                         mapping=mapping_future, vocab_size=vocab_size,
                                         memory_bytes=memory_bytes, pure=False))
-    tables: list[NgramTable] = [unigram_table(np.sum(unigrams, axis=0))]
+    unigram_counts = np.sum(unigrams, axis=0)
+    higher: list[Counts] = []
     for n in range(2, order + 1):
-        [lower_future] = client.scatter([[table.keys for table in tables]], broadcast=True)
+        lower_keys = [np.arange(vocab_size, dtype=np.int64)] + \
+            [np.asarray(counts.keys) for counts in higher]
+        [lower_future] = client.scatter([lower_keys], broadcast=True)
+        del lower_keys
         futures = client.map(shard_counts, groups, line_tokens=line_tokens,
                              mapping=mapping_future, lower_keys=lower_future, order=n,
                              vocab_size=vocab_size, memory_bytes=memory_bytes, pure=False)
@@ -235,8 +243,56 @@ def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
             stats.folders += [folder for _, _, folder in summaries]
             runs = [RemoteRun(client, future, rows, stats, n)
                     for future, (rows, _, _) in zip(futures, summaries)]
-            merged = merge_sorted_runs(runs, Budget.of(memory_bytes, n).window_rows(len(runs)))
+            window_rows = Budget.of(memory_bytes, n).window_rows(len(runs))
+            higher.append(write_run(merged_windows(runs, window_rows),
+                                    scratch / f"order{n}-merged"))
         finally:
             client.gather(client.map(remove_shard, futures, pure=False))
-        tables.append(table_of(merged, tables[-1], vocab_size))
+        client.cancel([lower_future])
+    return vocab, unigram_counts, higher
+
+
+def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens, order: int,
+                      unk_cutoff: int = 1, memory_bytes: int = 1 << 30,
+                      shards: int | None = None,
+                      stats: ClusterStats | None = None) -> tuple[list[str], list[NgramTable]]:
+    """(vocabulary, tables) of the sentences of `paths` counted on a Dask cluster; exactly
+    what one process gives (`count_ngrams_external` of `file_sentences(paths, line_tokens)`).
+
+    The merged counts go through files in a temporary folder (`count_orders_dask`) and are
+    then read into the tables, which the in-memory smoothing methods need whole.
+    """
+    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-") as folder:
+        vocab, unigram_counts, higher = count_orders_dask(
+            client, paths, line_tokens, order, unk_cutoff, memory_bytes, Path(folder),
+            shards, stats)
+        tables: list[NgramTable] = [unigram_table(unigram_counts)]
+        for counts in higher:
+            in_memory = Counts(*(np.array(getattr(counts, part))
+                                 for part in ("keys", "counts", "suffix")))
+            tables.append(table_of(in_memory, tables[-1], len(vocab)))
+        del higher
     return vocab, tables
+
+
+def train_kneser_ney_arpa_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens,
+                               order: int, path: str | Path, memory_bytes: int,
+                               unk_cutoff: int = 1, scratch_dir: str | Path | None = None,
+                               shards: int | None = None, stats: ClusterStats | None = None):
+    """Count `paths` on a Dask cluster and write the modified Kneser-Ney ARPA file `path`,
+    estimated on the client from the merged counts on disk within `memory_bytes` (as
+    `streamed.train_kneser_ney_arpa` on one machine; the same file). Scratch files live in a
+    temporary folder under `scratch_dir`. Returns `streamed.StreamedResult`, its `stats`
+    holding the corpus's token and sentence counts."""
+    from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa
+    from seqlab.nlp.ngram.vocabulary import EOS_ID
+
+    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+        vocab, unigram_counts, higher = count_orders_dask(
+            client, paths, line_tokens, order, unk_cutoff, memory_bytes, Path(folder),
+            shards, stats)
+        result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
+                                       Path(folder), unk_cutoff=unk_cutoff)
+    result.stats.sentences = int(unigram_counts[EOS_ID])
+    result.stats.tokens = int(unigram_counts.sum()) - result.stats.sentences
+    return result

@@ -43,9 +43,10 @@ BYTES_PER_BLOCK_TOKEN = 96
 MIN_BLOCK_TOKENS = 16
 MIN_BUFFER_ROWS = 16
 MAX_BATCH_SENTENCES = 4096  # sentences taken from the stream at a time
-# What the process itself holds (interpreter, NumPy, Numba and its compiled kernels): about
-# 250 MB, taken out of a budget before it is split (at most half of it).
-PROCESS_BYTES = 256 << 20
+SEARCH_SLICE = 1 << 15  # sorted keys searched in a table between page releases
+# What the process itself holds (interpreter, NumPy, Numba, llvmlite and the compiled kernels):
+# 250-290 MB measured, taken out of a budget before it is split (at most half of it).
+PROCESS_BYTES = 320 << 20
 
 
 def working_bytes(memory_bytes: int) -> int:
@@ -75,17 +76,19 @@ class Counts:
 
 
 def merge_counts(parts: Sequence[Counts]) -> Counts:
-    """One sorted Counts from several (keys summed; a key's suffix is the same everywhere)."""
+    """One sorted Counts from several sorted ones (keys summed; a key's suffix is the same
+    everywhere), by a k-way merge."""
     parts = [p for p in parts if len(p)]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Counts(empty, empty, empty)
     if len(parts) == 1:
         return parts[0]
-    unique, counts, suffix = count_kernels.sum_keys(
+    offsets = np.cumsum([0] + [len(p) for p in parts], dtype=np.int64)
+    unique, counts, suffix = count_kernels.merge_sorted_parts(
         np.concatenate([p.keys for p in parts]),
         np.concatenate([p.counts for p in parts]).astype(np.int64, copy=False),
-        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False))
+        np.concatenate([p.suffix for p in parts]).astype(np.int64, copy=False), offsets)
     return Counts(unique, counts, suffix)
 
 
@@ -216,17 +219,40 @@ class BlockNodes:
         pages = PageReleaser(table_keys, local_all, keys_all)
         for size, n_keys in self.block_sizes:
             local = np.asarray(local_all[at: at + size])
-            rows = np.searchsorted(table_keys, keys_all[key_at: key_at + n_keys]) \
-                if n_keys else np.zeros(0, dtype=np.int64)
+            rows = _search_table(table_keys, np.asarray(keys_all[key_at: key_at + n_keys]),
+                                 pages)
             node = np.full(size, -1, dtype=np.int64)
             defined = local >= 0
             node[defined] = rows[local[defined]]
             at, key_at = at + size, key_at + n_keys
-            pages.release()  # the searches touch pages all over the table's keys
+            pages.release()
             yield node
         del local_all, keys_all
         self.path.unlink(missing_ok=True)
         self.keys_path.unlink(missing_ok=True)
+
+
+def _search_table(table_keys: np.ndarray, needles: np.ndarray,
+                  pages: PageReleaser) -> np.ndarray:
+    """Row of each of a block's sorted distinct keys in a finished table (memory-mapped).
+    A block's keys reach all over the table, so one search would make every page of it
+    resident at once (the whole order, over 1 GB at the 1 GB corpus); a slice of sorted
+    needles at a time covers one stretch of the table, whose pages are counted and given
+    back as the searches move on."""
+    haystack = np.asarray(table_keys)
+    rows = np.empty(len(needles), dtype=np.int64)
+    low = 0
+    for start, stop in _slices(len(needles), SEARCH_SLICE):
+        rows[start:stop] = count_kernels.search_sorted_needles(haystack, needles[start:stop],
+                                                               low)
+        pages.advance(8 * (int(rows[stop - 1]) - low) + 4096)  # the stretch searched
+        low = int(rows[stop - 1])
+    return rows
+
+
+def _slices(total: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, size):
+        yield start, min(start + size, total)
 
 
 class ExternalCounter:

@@ -70,16 +70,24 @@ class StreamedResult:
 
 @dataclass(frozen=True)
 class Plan:
-    """How the budget is split: rows per block, source rows per random-access chunk."""
+    """How the budget is split: rows per block, bytes of the chunk of target (or source) rows
+    a random-access pass holds. The passes never hold both: a gather or scatter pass reads
+    only an index block (plus an output block) beside its chunk, so the chunk takes over half
+    the budget, and an order of 130M rows is one pass in 2 GB."""
 
     block_rows: int
-    chunk_rows: int
+    chunk_bytes: int
 
     @classmethod
     def of(cls, memory_bytes: int) -> Plan:
         memory_bytes = working_bytes(memory_bytes)
         return cls(block_rows=max(MIN_BLOCK_ROWS, memory_bytes // 2 // BYTES_PER_BLOCK_ROW),
-                   chunk_rows=max(MIN_BLOCK_ROWS, memory_bytes // 4 // 8))
+                   chunk_bytes=max(8 * MIN_BLOCK_ROWS, memory_bytes * 5 // 8))
+
+    @property
+    def chunk_rows(self) -> int:
+        """Source rows of float64 (or int64) a random-access chunk holds."""
+        return self.chunk_bytes // 8
 
 
 def train_kneser_ney_arpa(
@@ -137,21 +145,6 @@ def write_kneser_ney_arpa(
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
 
 
-def write_kneser_ney_arpa_from_tables(tables: list, vocab: list[str], path: str | Path,
-                                      memory_bytes: int, scratch_dir: str | Path,
-                                      unk_cutoff: int = 1) -> StreamedResult:
-    """Modified Kneser-Ney of merged count tables held in memory (the Dask cluster's: `keys`,
-    `counts`, `suffix` per order) to the ARPA file, estimated and written streamed within
-    `memory_bytes` through a temporary folder in `scratch_dir`. Empties `tables` (their
-    parents and words are not needed)."""
-    unigram_counts = tables[0].counts
-    higher = [Counts(t.keys, t.counts, t.suffix) for t in tables[1:]]
-    tables.clear()
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
-        return write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
-                                     Path(folder), unk_cutoff=unk_cutoff)
-
-
 class StreamedEstimate:
     """Steps 1-3 of the module docs: log10 probability and backoff columns of every order."""
 
@@ -187,7 +180,7 @@ class StreamedEstimate:
         if n == self.order:
             return self.raw_counts(n)
         adjusted = scatter_count(self.higher[n - 1].suffix, self.rows[n - 1],
-                                 self.plan.chunk_rows, self.plan.block_rows,
+                                 self.plan.chunk_bytes, self.plan.block_rows,
                                  self.scratch / f"adjusted{n}.i64")
         low, high = bos  # n-grams that start with <s> keep their raw counts
         if high > low:
@@ -242,7 +235,7 @@ class StreamedEstimate:
             if n == 1:
                 lower = np.full(self.rows[0], 1.0 / (self.vocab_size - 1))
             else:
-                lower = gather(lower_prob, self.higher[n - 2].suffix, self.plan.chunk_rows,
+                lower = gather(lower_prob, self.higher[n - 2].suffix, self.plan.chunk_bytes,
                                self.plan.block_rows, self.scratch / f"lower{n}.f64")
                 _remove(lower_prob)
             lower_prob = self.probabilities(n, adjusted, discount_of, lower)
