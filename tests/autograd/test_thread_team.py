@@ -312,3 +312,20 @@ def test_for_ranges_covers_every_position_once(monkeypatch, threads, sizes):
     thread_team.for_ranges(sizes, visit, min_block=2)
     for count in counts:
         np.testing.assert_array_equal(count, 1)
+
+
+def test_work_split_inside_a_team_task_stays_in_its_thread(monkeypatch):
+    """A task of a team (a seq2seq loop job, a block of a product) that splits work again gets
+    one thread: the pool's threads are its partners, busy, and a nested split could wait on a
+    pool its callers fill."""
+    monkeypatch.setattr(thread_team, "usable_cores", lambda: 4)
+    monkeypatch.setattr(thread_team, "_threads", 4)
+    assert thread_team.threads_for(8) == 4
+    seen = [None] * 3
+
+    def part(index, parts, flags):
+        seen[index] = thread_team.threads_for(8)
+
+    thread_team.run_team(3, part)
+    assert seen == [1, 1, 1]
+    assert thread_team.threads_for(8) == 4  # and outside again

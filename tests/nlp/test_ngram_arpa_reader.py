@@ -265,6 +265,35 @@ def test_not_utf8_names_the_line_and_offset(blocks, tmp_path):
         load_arpa(path)
 
 
+def test_crlf_lines_are_quoted_without_their_carriage_return(tmp_path):
+    path = tmp_path / "crlf.arpa"
+    path.write_bytes(b"\\data\\\r\nngram 1=1\r\n\r\n\\2-grams:\r\n")
+    with pytest.raises(ValueError, match=r"crlf\.arpa:4: expected '\\1-grams:', got "
+                                         r"'\\\\2-grams:' \("):
+        load_arpa(path)
+
+
+def test_lone_carriage_returns_get_their_own_message(tmp_path):
+    path = tmp_path / "mac.arpa"
+    path.write_bytes(b"\\data\\\rngram 1=1\r\r\\1-grams:\r-1\ta\r\r\\end\\\r")
+    with pytest.raises(ValueError, match="lone carriage return"):
+        load_arpa(path)
+
+
+def test_a_line_with_more_fields_than_the_kernel_holds_is_read_by_python(tmp_path):
+    order = rk.MAX_FIELDS + 6  # an n-gram line of more fields than the kernel keeps
+    words = [f"w{i}" for i in range(order)]
+    lines = ["\\data\\", f"ngram 1={order}"] + [f"ngram {n}=1" for n in range(2, order + 1)]
+    lines += ["", "\\1-grams:"] + [f"-2\t{word}\t-0.25" for word in words]
+    for n in range(2, order + 1):
+        backoff = "\t-0.25" if n < order else ""
+        lines += ["", f"\\{n}-grams:", f"-1.5\t{' '.join(words[:n])}{backoff}"]
+    path = tmp_path / "deep.arpa"
+    path.write_text("\n".join(lines) + "\n\n\\end\\\n")
+    _assert_same(path)
+    assert load_arpa(path).order == order
+
+
 def _lmplz() -> str | None:
     return os.environ.get("SEQLAB_LMPLZ") or shutil.which("lmplz")
 

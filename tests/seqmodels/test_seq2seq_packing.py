@@ -6,6 +6,7 @@ import pytest
 
 from seqlab.autograd import Tensor, cat, get_num_threads, gradcheck, set_num_threads
 from seqlab.autograd import stack as stacked
+from seqlab.autograd import threads as thread_module
 from seqlab.autograd.nn import Embedding
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.language_model import build_stack
@@ -196,7 +197,7 @@ def test_packed_loss_is_the_same_with_loops_side_by_side(cell, chunked, monkeypa
     sources = [rng.integers(4, 30, size=n) for n in (5, 2, 7, 3)]
     targets = [rng.integers(4, 25, size=n) for n in (2, 6, 1, 4)]
     batch = make_batch(sources, targets, model.bos_id, model.eos_id, model.pad_id)
-    monkeypatch.setattr(loop_jobs, "usable_cores", lambda: 2)  # (also on a one-core machine)
+    monkeypatch.setattr(thread_module, "usable_cores", lambda: 2)  # (also on one core)
     # (and under NUMBA_DISABLE_JIT=1, where the jobs would otherwise stay on one thread)
     monkeypatch.setattr(loop_jobs.numba.config, "DISABLE_JIT", False)
     results, used = [], []
@@ -218,3 +219,28 @@ def test_packed_loss_is_the_same_with_loops_side_by_side(cell, chunked, monkeypa
     assert one == two
     for name, grad in one_grads.items():
         np.testing.assert_array_equal(two_grads[name], grad, err_msg=name)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_retained_graph_runs_backward_twice(threads, chunked, monkeypatch):
+    """backward(retain_graph=True) then backward(): every gradient twice the first one's."""
+    rng = np.random.default_rng(11)
+    model = Seq2Seq(30, 25, 5, 6, num_layers=2, cell="lstm", bidirectional=True,
+                    dtype=np.float64, generator=3)
+    sources = [rng.integers(4, 30, size=n) for n in (5, 2, 7, 3)]
+    targets = [rng.integers(4, 25, size=n) for n in (2, 6, 1, 4)]
+    batch = make_batch(sources, targets, model.bos_id, model.eos_id, model.pad_id)
+    monkeypatch.setattr(thread_module, "usable_cores", lambda: 2)
+    monkeypatch.setattr(loop_jobs.numba.config, "DISABLE_JIT", False)
+    before = get_num_threads()
+    try:
+        set_num_threads(threads)
+        model.zero_grad()
+        loss = model.training_loss(batch)[0]
+        loss.backward(retain_graph=True)
+        once = {n: p.grad.copy() for n, p in model.named_parameters()}
+        loss.backward()
+    finally:
+        set_num_threads(before)
+    for name, param in model.named_parameters():
+        np.testing.assert_allclose(param.grad, 2 * once[name], rtol=1e-12, err_msg=name)

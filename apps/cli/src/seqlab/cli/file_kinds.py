@@ -66,7 +66,7 @@ def is_ngram_npz(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("header.npy")
-            if info.file_size > 50_000_000:
+            if info.file_size > 1_000_000_000:  # (a vocabulary of tens of millions of words)
                 return False
             with archive.open(info) as member:
                 header = np.lib.format.read_array(member, allow_pickle=False)

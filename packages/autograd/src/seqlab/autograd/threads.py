@@ -121,9 +121,19 @@ def seqlab_computing() -> Iterator[None]:
                     library.set_num_threads(threads)
 
 
-def _threads_for(most: int) -> int:
-    """How many threads work that splits into at most `most` pieces gets (at least 1)."""
+_in_team = threading.local()  # `.active` while this thread runs a task of `_run_at_once`
+
+
+def threads_for(most: int) -> int:
+    """How many threads work that splits into at most `most` pieces gets (at least 1); one
+    inside a task already running beside others (the other threads are busy, and a nested
+    split would wait on a pool its own callers fill)."""
+    if getattr(_in_team, "active", False):
+        return 1
     return max(1, min(_threads, usable_cores(), most, _MAX_PARTS))
+
+
+_threads_for = threads_for
 
 
 def team_size(hidden: int) -> int:
@@ -139,14 +149,24 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
 
 
 def _run_at_once(tasks: list[Callable[[], None]]) -> None:
-    """Run every task at the same time, tasks[0] in this thread, the rest on the pool."""
+    """Run every task at the same time, tasks[0] in this thread, the rest on the pool; work
+    the tasks split again runs in their own thread (`threads_for`)."""
     with seqlab_computing():
-        others = [_pool().submit(task) for task in tasks[1:]]
+        others = [_pool().submit(_as_team_task, task) for task in tasks[1:]]
         try:
-            tasks[0]()
+            _as_team_task(tasks[0])
         finally:
             for other in others:
                 other.result()
+
+
+def _as_team_task(task: Callable[[], None]) -> None:
+    outer = getattr(_in_team, "active", False)
+    _in_team.active = True
+    try:
+        task()
+    finally:
+        _in_team.active = outer
 
 
 def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> None:

@@ -305,7 +305,7 @@ def parse_rows(data, pos, order, vocab_bytes, vocab_offsets, table, vocab_size, 
             return pos, rows, SECTION_END
         if rows == capacity:
             return pos, rows, FULL
-        if count != order + 1 and count != order + 2:
+        if (count != order + 1 and count != order + 2) or count > MAX_FIELDS:
             return pos, rows, SLOW
         prob, ok = parse_number(data, fields[0, 0], fields[0, 1])
         if not ok or prob > 1e-6:

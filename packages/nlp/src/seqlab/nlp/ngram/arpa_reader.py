@@ -111,7 +111,7 @@ class _Lines:
                 break
             if not self.fill():
                 return None
-        line = self.data[self.pos:end].decode("utf-8")
+        line = self.data[self.pos:end].decode("utf-8").removesuffix("\r")  # (CRLF files)
         self.pos = end + 1
         self.number += 1
         return line
@@ -168,6 +168,11 @@ class _Reader:
         while line is not None and line.strip() != "\\data\\":
             line = self.lines.next_line()
         if line is None:
+            with open(self.path, "rb") as file:
+                head = file.read(1 << 16)
+            if b"\r" in head and b"\n" not in head:
+                raise ValueError(f"{self.path}: its lines end in a lone carriage return (old Mac "
+                                 "line endings); convert them to newlines")
             raise ValueError(f"{self.path}:1: no \\data\\ header found (is this an ARPA file?)")
         expected: dict[int, int] = {}
         line = self.lines.next_line()

@@ -65,7 +65,10 @@ class ChunkedLayers(Function):
                 jobs.append(job)
         with seqlab_computing():
             run_jobs(jobs, lambda job: job.forward())
-        ctx.jobs, ctx.positions, ctx.shared = jobs, positions, shared_ids is not None
+        # the jobs hold the loops' saved activations: the engine frees them after backward
+        # unless the graph is retained
+        ctx.save_for_backward(*jobs)
+        ctx.positions, ctx.shared = positions, shared_ids is not None
         ctx.table_shapes = [arrays[d * _PER_DIRECTION].shape for d in range(directions)]
         outputs = []
         for out, h_n, c_n in results:
@@ -74,7 +77,7 @@ class ChunkedLayers(Function):
 
     @staticmethod
     def backward(ctx: Context, *grads):
-        positions, jobs = ctx.positions, ctx.jobs
+        positions, jobs = ctx.positions, list(ctx.saved_tensors)
         per_direction = 3 if jobs[0].kind.has_cell_state else 2
         chunks = positions.chunks
         single = _single(positions)
@@ -102,7 +105,6 @@ class ChunkedLayers(Function):
             placed.append([d_table, dh0, dc0])
         with seqlab_computing():
             run_jobs(jobs, lambda job: job.backward())
-        ctx.jobs = None  # the saved activations go as soon as backward is done
         input_grads: list = [None, None, None]  # kind, positions, shared_ids
         if single:
             for job in jobs:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from seqlab.autograd.threads import get_num_threads, run_team, team_size, usable_cores
+from seqlab.autograd.threads import run_team, team_size, threads_for
 from seqlab.seqmodels import recurrent_loops as loops
 from seqlab.seqmodels.cell_kinds import CellKind
 
@@ -84,7 +84,6 @@ class LoopJob:
             self.grads = kind.loop_backward(self.activations, self.w_hh, self.lengths,
                                             self.reverse, self.ids, self.table_rows, d_out,
                                             d_hn, d_cn)
-        self.activations = None
         if self.after_backward is not None:
             self.after_backward(*self.grads)
 
@@ -112,7 +111,7 @@ def job_threads(count: int) -> int:
     """How many threads `count` independent loops run on."""
     if numba.config.DISABLE_JIT:
         return 1  # (plain-Python loops would only take turns at the GIL)
-    return max(1, min(get_num_threads(), usable_cores(), count))
+    return threads_for(count)
 
 
 def run_jobs(jobs: list[LoopJob], call: Callable[[LoopJob], None]) -> None:
