@@ -273,6 +273,16 @@ def test_crlf_lines_are_quoted_without_their_carriage_return(tmp_path):
         load_arpa(path)
 
 
+@pytest.mark.parametrize("cut", ["-1\ta <", "-1\ta", "-1."])
+def test_a_file_cut_off_in_a_line_says_so(cut, tmp_path):
+    path = tmp_path / "cut.arpa"
+    path.write_text("\\data\\\nngram 1=2\nngram 2=3\n\n\\1-grams:\n-1\ta\t0\n-1\tb\t0\n\n"
+                    f"\\2-grams:\n-1\ta b\n{cut}")
+    with pytest.raises(ValueError, match=r"cut\.arpa:11: the file ends in the middle of this "
+                                         r"line \(truncated"):
+        load_arpa(path)
+
+
 def test_lone_carriage_returns_get_their_own_message(tmp_path):
     path = tmp_path / "mac.arpa"
     path.write_bytes(b"\\data\\\rngram 1=1\r\r\\1-grams:\r-1\ta\r\r\\end\\\r")

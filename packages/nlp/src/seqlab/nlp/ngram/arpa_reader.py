@@ -328,17 +328,26 @@ class _Reader:
         end = lines.data.index(b"\n", start)
         line = lines.data[start:end].decode("utf-8")
         number = lines.number
+        # the file's last line with no newline after it: a bad one was most likely cut off
+        cut_off = lines.at_end and end == len(lines.data) - 1
+
+        def fail(message: str) -> ValueError:
+            if cut_off:
+                return ValueError(f"{self.path}:{number}: the file ends in the middle of this "
+                                  "line (truncated? write or copy it again)")
+            return self.fail(number, message)
+
         fields = line.split()
         if len(fields) not in (n + 1, n + 2):
-            raise self.fail(number, f"a {n}-gram line needs log10 prob, {n} words and an "
-                                    f"optional backoff; got {len(fields)} fields")
+            raise fail(f"a {n}-gram line needs log10 prob, {n} words and an optional backoff; "
+                       f"got {len(fields)} fields")
         try:
             log10prob = float(fields[0])
             log10backoff = float(fields[n + 1]) if len(fields) == n + 2 else 0.0
         except ValueError as error:
-            raise self.fail(number, f"bad number ({error})") from error
+            raise fail(f"bad number ({error})") from error
         if math.isnan(log10prob) or log10prob > 1e-6:
-            raise self.fail(number, f"log10 probability must be <= 0, got {fields[0]}")
+            raise fail(f"log10 probability must be <= 0, got {fields[0]}")
         row = block.filled
         if n == 1:
             # the word's byte span: the first field after the number's (whitespace between)
@@ -352,6 +361,8 @@ class _Reader:
             for j, word in enumerate(fields[1:n + 1]):
                 word_id = word_table.index.get(word)
                 if word_id is None:
+                    if cut_off:
+                        raise fail("")
                     raise ValueError(f"{self.path}:{number}: word {word!r} is not among the "
                                      "1-grams")
                 block.words[row, j] = word_id
