@@ -92,3 +92,14 @@ def test_a_truncated_raw_counts_file_is_an_error_not_fewer_counted_words(tmp_pat
     raw_path.write_bytes(raw_path.read_bytes()[:-8])
     with pytest.raises(ValueError, match="fewer sentences"):
         list(encoded.chunks(50))
+
+
+def test_a_truncated_sentence_counts_file_is_an_error_not_fewer_sentences(tmp_path):
+    sentences = _sentences()
+    model = _model()
+    model.build_vocab(sentences)
+    encoded = EncodedSentences.encode(sentences, model.wv.key_to_index, tmp_path)
+    kept_path = encoded.paths[1]
+    kept_path.write_bytes(kept_path.read_bytes()[:-8])  # two whole counts cut off
+    with pytest.raises(ValueError, match="holds more than"):
+        list(encoded.chunks(50))

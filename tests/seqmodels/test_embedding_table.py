@@ -114,11 +114,12 @@ def test_a_refilled_index_buffer_does_not_change_what_the_layer_reads():
 
 
 @pytest.mark.parametrize("kind", sorted(FACTORIES))
-@pytest.mark.parametrize("vocab, used", [(40, 5), (7, 7), (30, 30)])
+@pytest.mark.parametrize("vocab, used", [(40, 5), (7, 7), (30, 30), (400, 5)])
 def test_under_no_grad_layer_0_projects_only_the_symbols_read(kind, vocab, used, table_reads):
     """Without a graph, the table holds the embedding rows the ids read, each once, whenever
-    they are fewer than the tokens (here from 18 tokens: 5 of 40 symbols, all 7 of 7; 30
-    distinct ids of 30 need no table): outputs equal the graph path's to round-off."""
+    they are fewer than the tokens (here from 18 tokens: 5 of 40 symbols, all 7 of 7, 5 of 400
+    found without a vocabulary-sized mask; 30 distinct ids of 30 need no table): outputs equal
+    the graph path's to round-off."""
     embedding = Embedding(vocab, FEATURES, dtype=np.float64, generator=1)
     stack = FACTORIES[kind](input_size=FEATURES, hidden_size=HIDDEN, num_layers=2,
                             bidirectional=True, dtype=np.float64, generator=2)

@@ -320,12 +320,14 @@ def _rows_read(weight: Tensor, ids: np.ndarray):
     char sequence of 64 tokens reads ~25 of 65 symbols: a 25-row projection instead of 64."""
     if ids.size < 2:
         return None
-    if 8 * ids.size < weight.shape[0]:  # few ids in a large vocabulary: no vocabulary-sized mask
-        distinct = np.unique(ids)
-    else:
-        present = np.zeros(weight.shape[0], np.bool_)
-        present[ids] = True
-        distinct = np.flatnonzero(present)
+    if 8 * ids.size < weight.shape[0]:  # few ids in a large vocabulary: nothing vocabulary-sized
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        if distinct.size >= ids.size:
+            return None
+        return Tensor(weight.data[distinct]), inverse.reshape(ids.shape), None
+    present = np.zeros(weight.shape[0], np.bool_)
+    present[ids] = True
+    distinct = np.flatnonzero(present)
     if distinct.size >= ids.size:
         return None
     if distinct.size == weight.shape[0]:

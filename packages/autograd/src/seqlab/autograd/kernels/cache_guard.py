@@ -49,8 +49,13 @@ def numba_cache_folders(folder: Path) -> list[Path]:
     beside = folder / "__pycache__"
     elsewhere = []
     source = str(folder / "__init__.py")
-    locators = [caching.UserProvidedCacheLocator] if config.CACHE_DIR else []
-    for locator in [*locators, caching.UserWideCacheLocator]:
+    # (public names since Numba 0.61; underscored before)
+    user_given, user_wide = (getattr(caching, name, None) or getattr(caching, f"_{name}", None)
+                             for name in ("UserProvidedCacheLocator", "UserWideCacheLocator"))
+    locators = [user_given] if config.CACHE_DIR else []
+    for locator in [*locators, user_wide]:
+        if locator is None:
+            continue
         try:
             elsewhere.append(Path(locator(_probe, source).get_cache_path()))
         except (AttributeError, TypeError, ValueError, OSError):  # another Numba's internals

@@ -164,15 +164,15 @@ class _Reader:
         return line
 
     def _header(self) -> dict[int, int]:
+        with open(self.path, "rb") as file:
+            head = file.read(1 << 16)
+        if b"\r" in head and b"\n" not in head:  # (before a search for '\n' reads it all)
+            raise ValueError(f"{self.path}: its lines end in a lone carriage return (old Mac "
+                             "line endings); convert them to newlines")
         line = self.lines.next_line()
         while line is not None and line.strip() != "\\data\\":
             line = self.lines.next_line()
         if line is None:
-            with open(self.path, "rb") as file:
-                head = file.read(1 << 16)
-            if b"\r" in head and b"\n" not in head:
-                raise ValueError(f"{self.path}: its lines end in a lone carriage return (old Mac "
-                                 "line endings); convert them to newlines")
             raise ValueError(f"{self.path}:1: no \\data\\ header found (is this an ARPA file?)")
         expected: dict[int, int] = {}
         line = self.lines.next_line()

@@ -97,6 +97,10 @@ class EncodedSentences:
                     start = stop
             if pending:
                 yield _chunk(pending, words_file, words_path)
+            for stream, path in ((words_file, words_path), (raw_file, raw_path)):
+                if stream.read(1):
+                    raise ValueError(f"{path} holds more than {kept_path}'s sentence counts "
+                                     "say (truncated?)")
 
 
 def _chunk(pieces: list[tuple[np.ndarray, np.ndarray]], words_file: BinaryIO,
