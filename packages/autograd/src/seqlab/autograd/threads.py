@@ -133,14 +133,11 @@ def threads_for(most: int) -> int:
     return max(1, min(_threads, usable_cores(), most, _MAX_PARTS))
 
 
-_threads_for = threads_for
-
-
 def team_size(hidden: int) -> int:
     """How many parts a time loop over `hidden` units runs as."""
     if numba.config.DISABLE_JIT:
         return 1  # (plain-Python parts would spin on the GIL)
-    return _threads_for(min(hidden // MIN_UNITS_PER_PART, max_parts(hidden)))
+    return threads_for(min(hidden // MIN_UNITS_PER_PART, max_parts(hidden)))
 
 
 @functools.cache
@@ -183,7 +180,7 @@ def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
     with the total split evenly over seqlab's threads, run at once (all in this thread when the
     total is under 2 * min_block); `call` should release the GIL."""
     total = sum(sizes)
-    blocks = _threads_for(total // min_block)
+    blocks = threads_for(total // min_block)
     if blocks == 1:
         for item, size in enumerate(sizes):
             call(item, 0, size)
@@ -218,7 +215,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = workspace.empty((rows, cols), np.result_type(a, b))
     by_rows = rows >= cols
     length = rows if by_rows else cols
-    blocks = _threads_for(length // MIN_ROWS_PER_BLOCK)
+    blocks = threads_for(length // MIN_ROWS_PER_BLOCK)
     if blocks == 1:
         return np.matmul(a, b, out=out)
     bounds = [length * block // blocks for block in range(blocks + 1)]
@@ -241,7 +238,7 @@ def matmuls(products: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     is split by `matmul`. Meant for products of similar size."""
     count = len(products)
     small = any(a.shape[0] * a.shape[1] * b.shape[1] < MIN_PARALLEL_MACS for a, b in products)
-    threads = _threads_for(count)
+    threads = threads_for(count)
     if count < 2 or small or threads < count or _threads >= 2 * count:
         return [matmul(a, b) for a, b in products]
     results: list[np.ndarray] = [np.empty(0)] * count
