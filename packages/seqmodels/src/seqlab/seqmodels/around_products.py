@@ -8,8 +8,10 @@ float32, packing included: the LSTM 512 x 2 projection 47-48 -> 41-43 ms (bias a
 dx 42-45 -> 38-41 ms (see BENCHMARKS.md, issue 11). The weight gradients d^T @ x stay with
 OpenBLAS: through the panels, with d packed, they ran no faster (43.3 against 43.1-43.5 ms).
 
-On 2 threads the rows split in two (the panels packed by both, half each); dx runs beside the
-dW_ih GEMM, one product a thread, as `threads.matmuls` runs the two. Where the panels do not
+On 2 threads each product splits in two (the panels packed by both threads, half each; then
+half of the rows each), then dW_ih splits by rows as `threads.matmul` splits it: not dx beside
+dW_ih, one a thread, as `threads.matmuls` runs them, since dx through the panels now takes 10%
+less time than dW_ih and the thread done first would wait. Where the panels do not
 pay (no FMA on Numba's target, few rows, columns not a multiple of the tile's width, NumPy
 bodies under NUMBA_DISABLE_JIT) both functions are the BLAS products they replace.
 """
@@ -28,7 +30,7 @@ from seqlab.autograd.kernels.panel_gemm import (
     panel_columns,
     panels_shape,
 )
-from seqlab.autograd.threads import for_ranges, get_num_threads, matmul
+from seqlab.autograd.threads import for_ranges, matmul, matmuls
 
 Array = np.ndarray
 BLOCK = 32  # rows of a taken through every panel at once (16-64 ran within 3%)
@@ -98,32 +100,15 @@ def project(x: Array, w: Array, bias: Array | None) -> Array:
 def input_and_weight_grads(d: Array, w: Array, x: Array,
                            need_input_grad: bool) -> tuple[Array | None, Array]:
     """(d @ w or None, d^T @ x) for d (R, G), w (G, F) and x (R, F): dx through the panels
-    where they pay, dW by BLAS; on 2 threads the two products side by side."""
+    where they pay, dW by BLAS."""
     rows, columns = d.shape
     features = w.shape[1]
     if not need_input_grad:
         return None, matmul(d.T, x)
     if not panels_pay(rows, columns, features, d.dtype) or w.dtype != d.dtype:
-        from seqlab.autograd.threads import matmuls
-
         dx, dw = matmuls([(d, w), (d.T, x)])
         return dx, dw
     d = np.ascontiguousarray(d)
     dx = workspace.empty((rows, features), d.dtype)
-    side_by_side = get_num_threads() in (2, 3)  # (from 4 threads each product splits itself)
-    results: dict[str, Array] = {}
-
-    def input_grad() -> None:
-        panels = _packed(np.ascontiguousarray(w), transposed=False)
-        _rows_product(d, panels, None, dx, split=not side_by_side)
-
-    def weight_grad() -> None:
-        results["dw"] = matmul(d.T, x)
-
-    if side_by_side:
-        for_ranges([1, 1], lambda item, _low, _high: (input_grad, weight_grad)[item](),
-                   min_block=1)
-    else:
-        input_grad()
-        weight_grad()
-    return dx, results["dw"]
+    _rows_product(d, _packed(np.ascontiguousarray(w), transposed=False), None, dx, split=True)
+    return dx, matmul(d.T, x)
