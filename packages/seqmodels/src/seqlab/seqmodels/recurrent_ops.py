@@ -17,7 +17,8 @@ import numba
 import numpy as np
 
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
-from seqlab.autograd.threads import matmul, matmuls, seqlab_computing
+from seqlab.autograd.threads import matmul, seqlab_computing
+from seqlab.seqmodels.around_products import input_and_weight_grads, project
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, CellKind
 from seqlab.seqmodels.recurrent_loops import (
     lstm_team_backward,
@@ -99,10 +100,7 @@ def _input_projection(x, w_ih, bias, few_rows_transposed=False):
     x_flat = x.reshape(steps * batch, features)
     if few_rows_transposed:
         return project_rows(x_flat, w_ih, bias).reshape(steps, batch, -1)
-    xg = matmul(x_flat, w_ih.T)
-    if bias is not None:
-        xg += bias
-    return xg.reshape(steps, batch, -1)
+    return project(x_flat, w_ih, bias).reshape(steps, batch, -1)
 
 
 # Up to this many rows, x @ W^T runs faster as (W @ x^T)^T: OpenBLAS then packs W as it is
@@ -133,11 +131,9 @@ def _input_grads(saved: LayerSaved, d_xg: Array, need_input_grad: bool):
     """dx, dW_ih and db_ih from the projected-input gradients (T, N, G): one GEMM each."""
     d_flat = d_xg.reshape(-1, d_xg.shape[2])
     x_flat = saved.x.reshape(-1, saved.x.shape[2])
-    if need_input_grad:
-        dx, dw_ih = matmuls([(d_flat, saved.w_ih), (d_flat.T, x_flat)])
+    dx, dw_ih = input_and_weight_grads(d_flat, saved.w_ih, x_flat, need_input_grad)
+    if dx is not None:
         dx = dx.reshape(saved.x.shape)
-    else:
-        dx, dw_ih = None, matmul(d_flat.T, x_flat)
     db_ih = d_flat.sum(axis=0) if saved.has_bias else None
     return dx, dw_ih, db_ih
 

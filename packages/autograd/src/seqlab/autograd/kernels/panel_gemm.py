@@ -43,12 +43,20 @@ def lanes_of(dtype) -> int:
     return VECTOR_BYTES // np.dtype(dtype).itemsize
 
 
-def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
-    """IR of out[n0:n0+ROWS, m0:m0+COLS*lanes] = a[n0:n0+ROWS, :depth] @ b[:depth, m0:...]."""
+def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
+                  transposed_out=False):
+    """IR of out[n0:n0+ROWS, m0:m0+COLS*lanes] = a[n0:n0+ROWS, :depth] @ b[:depth, m0:...]
+    (`start`: + c[n0:n0+ROWS, m0:...], c the 4th argument, any strides: out itself to
+    accumulate, a bias broadcast with row stride 0). `a` may have any strides (its element
+    [n, k] is read at n * strides[0] + k * strides[1]); b, out and c need unit column strides.
+    `transposed_out`: the tile is stored as out[m0:m0+COLS*lanes, n0:n0+ROWS] (its transpose)."""
     a_type, b_type, out_type = signature.args[:3]
     a_arr = context.make_array(a_type)(context, builder, args[0])
     b_arr = context.make_array(b_type)(context, builder, args[1])
     out_arr = context.make_array(out_type)(context, builder, args[2])
+    if start:
+        c_arr = context.make_array(signature.args[3])(context, builder, args[3])
+        args = (*args[:3], *args[4:])
     n0, m0, depth = args[3], args[4], args[5]
     scalar = context.get_value_type(out_type.dtype)
     lanes = VECTOR_BYTES // (4 if out_type.dtype == types.float32 else 8)
@@ -68,6 +76,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
 
     a_rows = [row_pointer(a_arr, builder.add(n0, ir.Constant(int64, r)), ir.Constant(int64, 0))
               for r in range(ROWS)]
+    a_step = cgutils.unpack_tuple(builder, a_arr.strides, 2)[1]
     b_stride = cgutils.unpack_tuple(builder, b_arr.strides, 2)[0]
     b_start = row_pointer(b_arr, ir.Constant(int64, 0), m0)
     zero = ir.Constant(vector, [ir.Constant(scalar, 0.0)] * lanes)
@@ -75,6 +84,14 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
     broadcast_mask = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
     vector_bytes_ = ir.Constant(int64, VECTOR_BYTES)
 
+    initial = [[zero] * COLS for _ in range(ROWS)]
+    if start:  # the accumulators start from c's tile (loaded before the loop)
+        for r in range(ROWS):
+            c_row = row_pointer(c_arr, builder.add(n0, ir.Constant(int64, r)), m0)
+            for c in range(COLS):
+                address = builder.add(c_row, builder.mul(ir.Constant(int64, c), vector_bytes_))
+                initial[r][c] = builder.load(builder.inttoptr(address, vector.as_pointer()),
+                                             align=4 if lanes == 16 else 8)
     entry = builder.basic_block
     loop = builder.append_basic_block("panel.loop")
     done = builder.append_basic_block("panel.done")
@@ -83,16 +100,16 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
     k = builder.phi(int64)
     k.add_incoming(ir.Constant(int64, 0), entry)
     sums = [[builder.phi(vector) for _ in range(COLS)] for _ in range(ROWS)]
-    for row in sums:
-        for total in row:
-            total.add_incoming(zero, entry)
+    for r, row in enumerate(sums):
+        for c, total in enumerate(row):
+            total.add_incoming(initial[r][c], entry)
     b_row = builder.add(b_start, builder.mul(k, b_stride))
     b_vectors = []
     for c in range(COLS):
         address = builder.add(b_row, builder.mul(ir.Constant(int64, c), vector_bytes_))
         pointer = builder.inttoptr(address, vector.as_pointer())
         b_vectors.append(builder.load(pointer, align=4 if lanes == 16 else 8))
-    k_offset = builder.mul(k, itemsize)
+    k_offset = builder.mul(k, a_step)
     new_sums = []
     for r in range(ROWS):
         pointer = builder.inttoptr(builder.add(a_rows[r], k_offset), scalar.as_pointer())
@@ -109,6 +126,18 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS):
             sums[r][c].add_incoming(new_sums[r][c], tail)
     builder.cbranch(builder.icmp_signed("<", k_next, depth), loop, done)
     builder.position_at_end(done)
+    if transposed_out:  # out[m0 + j, n0:n0 + ROWS] = the tile's column j
+        quad = ir.VectorType(scalar, ROWS)
+        for c in range(COLS):
+            for lane in range(lanes):
+                column = builder.add(m0, ir.Constant(int64, c * lanes + lane))
+                values = ir.Constant(quad, ir.Undefined)
+                for r in range(ROWS):
+                    value = builder.extract_element(new_sums[r][c], ir.Constant(int64, lane))
+                    values = builder.insert_element(values, value, ir.Constant(int64, r))
+                address = row_pointer(out_arr, column, n0)
+                builder.store(values, builder.inttoptr(address, quad.as_pointer()), align=4)
+        return context.get_dummy_value()
     for r in range(ROWS):
         out_row = row_pointer(out_arr, builder.add(n0, ir.Constant(int64, r)), m0)
         for c in range(COLS):
@@ -132,6 +161,30 @@ def _row_tile(typingctx, a, b, out, n0, m0, depth):
     return signature, lambda *args: _tile_codegen(*args, ROWS=1)
 
 
+@intrinsic
+def _tile_from(typingctx, a, b, out, c, n0, m0, depth):
+    """`_tile` plus c's tile: out[tile] = c[tile] + a[rows, :depth] @ b[:depth, cols]."""
+    signature = types.void(a, b, out, c, types.int64, types.int64, types.int64)
+    return signature, lambda *args: _tile_codegen(*args, start=True)
+
+
+@intrinsic
+def _row_tile_from(typingctx, a, b, out, c, n0, m0, depth):
+    """`_tile_from` of one row."""
+    signature = types.void(a, b, out, c, types.int64, types.int64, types.int64)
+    return signature, lambda *args: _tile_codegen(*args, ROWS=1, start=True)
+
+
+def _tile_from_python(a, b, out, c, n0, m0, depth, rows=ROWS):
+    width = COLS * lanes_of(out.dtype)
+    out[n0:n0 + rows, m0:m0 + width] = (c[n0:n0 + rows, m0:m0 + width]
+                                        + a[n0:n0 + rows, :depth] @ b[:depth, m0:m0 + width])
+
+
+def _row_tile_from_python(a, b, out, c, n0, m0, depth):
+    _tile_from_python(a, b, out, c, n0, m0, depth, 1)
+
+
 def _tile_python(a, b, out, n0, m0, depth, rows=ROWS):
     width = COLS * lanes_of(out.dtype)
     out[n0:n0 + rows, m0:m0 + width] = a[n0:n0 + rows, :depth] @ b[:depth, m0:m0 + width]
@@ -144,6 +197,8 @@ def _row_tile_python(a, b, out, n0, m0, depth):
 if config.DISABLE_JIT:  # the intrinsic has no Python body
     _tile = _tile_python
     _row_tile = _row_tile_python
+    _tile_from = _tile_from_python
+    _row_tile_from = _row_tile_from_python
 
 
 MIN_BATCH = 4  # below it the time loops keep BLAS: packing W costs more than the panels save

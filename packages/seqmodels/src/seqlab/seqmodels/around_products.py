@@ -1,0 +1,114 @@
+"""The training path's GEMMs around the time loops that run faster through packed panels.
+
+A layer's input projection x @ W_ih^T + b and its input gradient d_xg @ W_ih, over all T*N
+rows: with b packed into panels (`kernels.panel_gemm.pack_panels`) and a taken in blocks of
+BLOCK rows through every panel (`kernels.panel_blocks.panel_rows_into`), the bias as the
+accumulators' start. CPU time, one thread, AMD EPYC (Zen 4), 2048 rows (batch 32 x 64),
+float32, packing included: the LSTM 512 x 2 projection 47-48 -> 41-43 ms (bias add included),
+dx 42-45 -> 38-41 ms (see BENCHMARKS.md, issue 11). The weight gradients d^T @ x stay with
+OpenBLAS: through the panels, with d packed, they ran no faster (43.3 against 43.1-43.5 ms).
+
+On 2 threads each product splits in two (the panels packed by both threads, half each; then
+half of the rows each), then dW_ih splits by rows as `threads.matmul` splits it: not dx beside
+dW_ih, one a thread, as `threads.matmuls` runs them, since dx through the panels now takes 10%
+less time than dW_ih and the thread done first would wait. Where the panels do not
+pay (no FMA on Numba's target, few rows, columns not a multiple of the tile's width, NumPy
+bodies under NUMBA_DISABLE_JIT) both functions are the BLAS products they replace.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from seqlab.autograd import workspace
+from seqlab.autograd.kernels.panel_blocks import panel_rows_into
+from seqlab.autograd.kernels.panel_gemm import (
+    FMA,
+    pack_rows_into,
+    pack_transposed_into,
+    panel_columns,
+    panels_shape,
+)
+from seqlab.autograd.threads import for_ranges, matmul, matmuls
+
+Array = np.ndarray
+BLOCK = 32  # rows of a taken through every panel at once (16-64 ran within 3%)
+MIN_ROWS = 256  # fewer rows: BLAS (packing W costs more than the tiles save)
+MIN_DEPTH = 64  # shallower products: the tile's fixed costs outweigh its speed
+_FLOATS = (np.float32, np.float64)
+
+
+def panels_pay(rows: int, depth: int, columns: int, dtype) -> bool:
+    """Whether a (rows, depth) x (depth, columns) product of the training path takes the
+    panels: FMA on Numba's target, jitted kernels, enough rows and depth, and columns a
+    multiple of the tile's width (the product writes whole tiles)."""
+    return (FMA and not numba.config.DISABLE_JIT and np.dtype(dtype).type in _FLOATS
+            and rows >= MIN_ROWS and depth >= MIN_DEPTH
+            and panel_columns(columns, dtype) == columns)
+
+
+def _packed(b_rows: Array, transposed: bool) -> Array:
+    """b = b_rows.T (`transposed`) or b_rows itself, packed into panels on seqlab's threads."""
+    depth, columns = b_rows.shape[::-1] if transposed else b_rows.shape
+    panels = workspace.empty(panels_shape(depth, columns, b_rows.dtype), b_rows.dtype)
+    width = panels.shape[2]
+
+    def pack(_item: int, low: int, high: int) -> None:
+        if transposed:  # panel p holds rows [p * width, (p + 1) * width) of b_rows
+            pack_transposed_into(b_rows[low * width:high * width], panels[low:high])
+        else:
+            pack_rows_into(b_rows[:, low * width:high * width], panels[low:high])
+
+    for_ranges([panels.shape[0]], pack, min_block=1)
+    return panels
+
+
+def _rows_product(a: Array, panels: Array, bias: Array | None, out: Array,
+                  split: bool) -> None:
+    """out = a @ b (+ bias) for b packed as `panels`, split by rows on seqlab's threads when
+    `split`."""
+    first = out if bias is None else np.broadcast_to(bias, out.shape)
+
+    def rows(_item: int, low: int, high: int) -> None:
+        panel_rows_into(a[low:high], panels, out[low:high], first[low:high], bias is not None,
+                        BLOCK)
+
+    if split:
+        for_ranges([a.shape[0]], rows, min_block=MIN_ROWS // 2)
+    else:
+        rows(0, 0, a.shape[0])
+
+
+def project(x: Array, w: Array, bias: Array | None) -> Array:
+    """x @ w^T (+ bias) for x (R, F) and w (G, F), a new (R, G) array (workspace memory)."""
+    rows, depth = x.shape
+    columns = w.shape[0]
+    if not panels_pay(rows, depth, columns, np.result_type(x, w)) or x.dtype != w.dtype:
+        out = matmul(x, w.T)
+        if bias is not None:
+            out += bias
+        return out
+    x = np.ascontiguousarray(x)
+    out = workspace.empty((rows, columns), x.dtype)
+    panels = _packed(np.ascontiguousarray(w), transposed=True)
+    _rows_product(x, panels, None if bias is None else np.ascontiguousarray(bias, x.dtype), out,
+                  split=True)
+    return out
+
+
+def input_and_weight_grads(d: Array, w: Array, x: Array,
+                           need_input_grad: bool) -> tuple[Array | None, Array]:
+    """(d @ w or None, d^T @ x) for d (R, G), w (G, F) and x (R, F): dx through the panels
+    where they pay, dW by BLAS."""
+    rows, columns = d.shape
+    features = w.shape[1]
+    if not need_input_grad:
+        return None, matmul(d.T, x)
+    if not panels_pay(rows, columns, features, d.dtype) or w.dtype != d.dtype:
+        dx, dw = matmuls([(d, w), (d.T, x)])
+        return dx, dw
+    d = np.ascontiguousarray(d)
+    dx = workspace.empty((rows, features), d.dtype)
+    _rows_product(d, _packed(np.ascontiguousarray(w), transposed=False), None, dx, split=True)
+    return dx, matmul(d.T, x)

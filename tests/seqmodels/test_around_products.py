@@ -1,0 +1,107 @@
+"""around_products: the training path's projection and dx through packed panels.
+
+The panels take products of at least MIN_ROWS rows and MIN_DEPTH depth; the layer tests
+elsewhere run smaller shapes (BLAS), so here the thresholds are lowered and the products, and
+a whole LSTM layer's forward and backward, are checked in float64 against NumPy and the NumPy
+reference layer, on one thread and on two (rows split, dx beside dW).
+"""
+
+import numpy as np
+import pytest
+
+from seqlab.autograd import threads
+from seqlab.autograd.kernels import recurrent_reference as reference
+from seqlab.autograd.kernels.panel_gemm import FMA, panel_columns
+from seqlab.seqmodels import around_products, recurrent_ops
+
+needs_panels = pytest.mark.skipif(not FMA, reason="the panels need FMA on Numba's target")
+
+
+@pytest.fixture
+def small_panels(monkeypatch):
+    monkeypatch.setattr(around_products, "MIN_ROWS", 8)
+    monkeypatch.setattr(around_products, "MIN_DEPTH", 1)
+
+
+@pytest.fixture(params=[1, 2])
+def thread_count(request):
+    before = threads.get_num_threads()
+    threads.set_num_threads(request.param)
+    yield request.param
+    threads.set_num_threads(before)
+
+
+def test_panels_pay_only_where_they_win():
+    width = panel_columns(1, np.float32)
+    rows, depth = around_products.MIN_ROWS, around_products.MIN_DEPTH
+    assert around_products.panels_pay(rows, depth, 2 * width, np.float32) == FMA
+    assert not around_products.panels_pay(rows - 1, depth, 2 * width, np.float32)
+    assert not around_products.panels_pay(rows, depth - 1, 2 * width, np.float32)
+    assert not around_products.panels_pay(rows, depth, 2 * width + 1, np.float32)
+    assert not around_products.panels_pay(rows, depth, 2 * width, np.int64)
+
+
+@needs_panels
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_projection_equals_numpy(small_panels, thread_count, with_bias):
+    width = panel_columns(1, np.float64)
+    rng = np.random.default_rng(thread_count)
+    x = rng.standard_normal((45, 7))
+    w = rng.standard_normal((3 * width, 7))
+    bias = rng.standard_normal(3 * width) if with_bias else None
+    assert around_products.panels_pay(*x.shape, w.shape[0], x.dtype)
+    expected = x @ w.T + (bias if with_bias else 0)
+    np.testing.assert_allclose(around_products.project(x, w, bias), expected, rtol=1e-12,
+                               atol=1e-12)
+
+
+@needs_panels
+@pytest.mark.parametrize("need_input_grad", [True, False])
+def test_input_and_weight_grads_equal_numpy(small_panels, thread_count, need_input_grad):
+    width = panel_columns(1, np.float64)
+    rng = np.random.default_rng(3)
+    d = rng.standard_normal((30, 4 * width))
+    w = rng.standard_normal((4 * width, width))
+    x = rng.standard_normal((30, width))
+    dx, dw = around_products.input_and_weight_grads(d, w, x, need_input_grad)
+    np.testing.assert_allclose(dw, d.T @ x, rtol=1e-12, atol=1e-11)
+    if need_input_grad:
+        np.testing.assert_allclose(dx, d @ w, rtol=1e-12, atol=1e-11)
+    else:
+        assert dx is None
+
+
+def test_blas_where_the_panels_do_not_pay(thread_count):
+    """Odd column counts (no whole tiles) go to BLAS, with the same results."""
+    rng = np.random.default_rng(9)
+    x, w, bias = rng.standard_normal((300, 70)), rng.standard_normal((67, 70)), np.ones(67)
+    np.testing.assert_allclose(around_products.project(x, w, bias), x @ w.T + 1, rtol=1e-12)
+    d = rng.standard_normal((300, 67))
+    dx, dw = around_products.input_and_weight_grads(d, w, x, True)
+    np.testing.assert_allclose(dx, d @ w, rtol=1e-12)
+    np.testing.assert_allclose(dw, d.T @ x, rtol=1e-12)
+
+
+@needs_panels
+def test_lstm_layer_with_panel_projections_equals_the_reference(small_panels, thread_count):
+    """A whole layer, the projection and dx through the panels: outputs and every gradient."""
+    steps, batch, features = 4, 6, 5
+    hidden = panel_columns(1, np.float64) // 4 * 2  # 4H a multiple of the tile's width
+    rng = np.random.default_rng(21)
+
+    def draw(*shape, scale=0.5):
+        return scale * rng.standard_normal(shape)
+
+    x, h0, c0 = draw(steps, batch, features), draw(batch, hidden), draw(batch, hidden)
+    w_ih, w_hh = draw(4 * hidden, features), draw(4 * hidden, hidden, scale=hidden ** -0.5)
+    b_ih, b_hh = draw(4 * hidden), draw(4 * hidden)
+    assert around_products.panels_pay(steps * batch, features, 4 * hidden, np.float64)
+    out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    expected_out, expected_h, expected_c, expected_backward = reference.lstm_reference(
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, np.full(batch, steps), False)
+    for actual, expected in ((out, expected_out), (h_n, expected_h), (c_n, expected_c)):
+        np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-13)
+    d_out, d_hn, d_cn = (rng.standard_normal(a.shape) for a in (out, h_n, c_n))
+    grads = recurrent_ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
+    for actual, expected in zip(grads, expected_backward(d_out, d_hn, d_cn), strict=True):
+        np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
