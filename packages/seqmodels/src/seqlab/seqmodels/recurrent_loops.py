@@ -16,7 +16,7 @@ The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a 
 place. A training loop (`save`) whose parts get 8 or more sequences each splits the batch
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
 `save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
-training loops split the batch the same way under the same rule (`rows_team`,
+training loops split the batch the same way when each step has enough work (`rows_team`,
 `recurrent_rows_teams`, reading a table in place); otherwise, and without `save`, they run on
 one thread and gather first.
 """
@@ -223,9 +223,20 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
     return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
 
 
-def rows_team(batch: int, hidden: int) -> int:
-    """How many parts a GRU or RNN training loop over `batch` sequences of `hidden` units runs
-    as, split by sequence (`recurrent_rows_teams`); 1: the single-thread loop."""
+# Split GRU and RNN training loops by sequence only from this many multiply-adds per sequence
+# and step (G * H * H: GRU from H = 105, RNN from H = 182). Loops alone at batch 32 x 64 on 2
+# threads (AMD EPYC Zen 4, BENCHMARKS.md): GRU H = 128-512 and RNN H = 256-512 take the same
+# CPU time split or not and their critical path falls 1.6-1.9x; at GRU H = 64 and RNN H = 64 /
+# 128 the two team starts and barriers cost 15-40% more CPU for a gain of at most 1.3x.
+MIN_SPLIT_MACS = 1 << 15
+
+
+def rows_team(batch: int, gates: int, hidden: int) -> int:
+    """How many parts a GRU (gates 3) or RNN (gates 1) training loop over `batch` sequences of
+    `hidden` units runs as, split by sequence (`recurrent_rows_teams`); 1: the single-thread
+    loop. The split needs 8 sequences a part (`rows_split_pays`) and `MIN_SPLIT_MACS`."""
+    if gates * hidden * hidden < MIN_SPLIT_MACS:
+        return 1
     parts = team_size(hidden)
     return parts if rows_split_pays(batch, parts) else 1
 
@@ -233,7 +244,7 @@ def rows_team(batch: int, hidden: int) -> int:
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
     runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh.shape[1]) if save else 1
+    parts = rows_team((xg if ids is None else ids).shape[1], 3, w_hh.shape[1]) if save else 1
     if parts > 1:
         return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
     xg = _gathered(xg, ids)
@@ -275,7 +286,7 @@ def _weight_grads(d_h, h_prev, with_bias):
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
     """Backward of `gru_loop_forward`, with db_hh."""
     gates, hidden_n, h_prev = activations
-    parts = rows_team(gates.shape[1], w_hh.shape[1])
+    parts = rows_team(gates.shape[1], 3, w_hh.shape[1])
     if parts > 1:
         return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, parts)
@@ -292,7 +303,7 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
     runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh.shape[1]) if save else 1
+    parts = rows_team((xg if ids is None else ids).shape[1], 1, w_hh.shape[1]) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
@@ -304,7 +315,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                       relu=False):
     """Backward of `rnn_loop_forward`."""
     out, h_prev = activations
-    parts = rows_team(out.shape[1], w_hh.shape[1])
+    parts = rows_team(out.shape[1], 1, w_hh.shape[1])
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
