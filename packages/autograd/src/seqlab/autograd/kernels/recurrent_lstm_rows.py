@@ -18,8 +18,13 @@ import numpy as np
 from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
-from .recurrent_activations import sigmoid, tanh
-from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .recurrent_lstm import (
+    add_rows_into,
+    copy_into,
+    lstm_dw_hh_rows,
+    lstm_units_backward,
+    lstm_units_saved,
+)
 from .row_blocks import MIN_ROWS_PER_PART, pack_share, row_block, rows_split_pays
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
@@ -79,29 +84,8 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            for k in range(hidden):
-                # unsigned indices: no wraparound select, which stops LLVM vectorizing
-                j = np.uint64(k)
-                j_f = np.uint64(hidden + k)
-                j_g = np.uint64(2 * hidden + k)
-                j_o = np.uint64(3 * hidden + k)
-                gi = sigmoid(x_row[j] + hg_row[j])
-                gf = sigmoid(x_row[j_f] + hg_row[j_f])
-                gg = tanh(x_row[j_g] + hg_row[j_g])
-                go = sigmoid(x_row[j_o] + hg_row[j_o])
-                g_row[j] = gi
-                g_row[j_f] = gf
-                g_row[j_g] = gg
-                g_row[j_o] = go
-                c_old = c_row[j]
-                c_prev_row[j] = c_old
-                c_new = gf * c_old + gi * gg
-                tc = tanh(c_new)
-                tanh_c_row[j] = tc
-                c_row[j] = c_new
-                h_new = go * tc
-                h_row[j] = h_new
-                out_row[j] = h_new
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, 0, hidden, hidden, hidden)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
         copy_into(c_own[i], 0, c[low + i], 0, hidden)
@@ -149,23 +133,8 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
             d_out_row = d_out[t, n]
             dc_row = dc_own[i]
             dx_row = d_xg[t, n]
-            for k in range(hidden):
-                j = np.uint64(k)  # unsigned: no wraparound select (see the forward)
-                j_f = np.uint64(hidden + k)
-                j_g = np.uint64(2 * hidden + k)
-                j_o = np.uint64(3 * hidden + k)
-                gi = g_row[j]
-                gf = g_row[j_f]
-                gg = g_row[j_g]
-                go = g_row[j_o]
-                tc = tanh_c_row[j]
-                dh_total = dh_row[j] + d_out_row[j]
-                dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
-                dx_row[j] = dc_total * gg * gi * (one - gi)
-                dx_row[j_f] = dc_total * c_prev_row[j] * gf * (one - gf)
-                dx_row[j_g] = dc_total * gi * (one - gg * gg)
-                dx_row[j_o] = dh_total * tc * go * (one - go)
-                dc_row[j] = dc_total * gf
+            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
+                                dx_row, 0, hidden, hidden, one)
             if not in_step:
                 copy_into(dx_row, 0, d_step[n], 0, gate_width)
         if rows > 0:
