@@ -30,13 +30,18 @@ def _case(kind, hidden, batch, steps, features, seed):
             draw(width, hidden, scale=1 / np.sqrt(hidden)), draw(width), draw(width))
 
 
-def _split(monkeypatch, parts, forward, backward):
-    """Team of `parts`; the split by sequence on in the forward and backward as asked."""
+def _split(monkeypatch, parts, forward, backward, teams=None):
+    """Team of `parts`; the split by sequence on in the forward and backward as asked. The
+    team size of every loop goes into `teams` (a list) when given."""
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: parts)
     monkeypatch.setattr(recurrent_loops, "MIN_SPLIT_MACS", 0)  # small layers split too
     state = {"on": forward}
     monkeypatch.setattr(recurrent_loops, "rows_split_pays",
                         lambda *args: state["on"] and rows_split_pays(*args))
+    if teams is not None:
+        rows_team = recurrent_loops.rows_team
+        monkeypatch.setattr(recurrent_loops, "rows_team",
+                            lambda *args: teams.append(rows_team(*args)) or teams[-1])
     return lambda: state.update(on=backward)
 
 
@@ -77,7 +82,8 @@ def test_layer_split_by_sequence_equals_the_reference(kind, hidden, parts, lengt
     rng = np.random.default_rng(hidden * parts)
     lengths = None if lengths_kind == "full" else rng.integers(1, steps + 1, batch)
     x, h0, w_ih, w_hh, b_ih, b_hh = _case(kind, hidden, batch, steps, 3, seed=hidden + parts)
-    to_backward = _split(monkeypatch, parts, cross != "forward", cross != "backward")
+    teams = []
+    to_backward = _split(monkeypatch, parts, cross != "forward", cross != "backward", teams)
     out, h_n, saved = _layer(kind, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
     to_backward()
     full = np.full(batch, steps) if lengths is None else np.asarray(lengths)
@@ -89,6 +95,7 @@ def test_layer_split_by_sequence_equals_the_reference(kind, hidden, parts, lengt
     backward = (recurrent_ops.gru_layer_backward if kind == "gru"
                 else recurrent_ops.rnn_layer_backward)
     grads = backward(saved, d_out, d_hn)
+    assert teams == [1 if cross == "forward" else parts, 1 if cross == "backward" else parts]
     for actual, expected in zip(grads, want_backward(d_out, d_hn), strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
 
@@ -129,7 +136,7 @@ def test_table_read_split_by_sequence_equals_the_gathered_rows(kind, dtype, monk
     w_hh = (rng.standard_normal((width, hidden)) / np.sqrt(hidden)).astype(dtype)
     b_hh = (0.5 * rng.standard_normal(width)).astype(dtype) if kind == "gru" else None
     lengths = rng.integers(1, steps + 1, batch)
-    to_backward = _split(monkeypatch, 2, True, True)
+    _split(monkeypatch, 2, True, True)
     by_table = recurrent_ops.projected_forward(kind, table, h0, None, w_hh, b_hh, lengths,
                                                ids=ids)
     _split(monkeypatch, 2, False, False)
@@ -139,8 +146,7 @@ def test_table_read_split_by_sequence_equals_the_gathered_rows(kind, dtype, monk
         np.testing.assert_allclose(actual, expected, rtol=tolerance, atol=tolerance)
     d_out = rng.standard_normal(by_table[0].shape).astype(dtype)
     d_hn = rng.standard_normal((batch, hidden)).astype(dtype)
-    to_backward = _split(monkeypatch, 2, True, True)
-    to_backward()
+    _split(monkeypatch, 2, True, True)
     d_table, *rest = recurrent_ops.projected_backward(by_table[3], d_out, d_hn, None)
     _split(monkeypatch, 2, False, False)
     d_rows, *expected_rest = recurrent_ops.projected_backward(gathered[3], d_out, d_hn, None)
@@ -163,11 +169,8 @@ def test_two_layer_bidirectional_stack_equals_the_composed_cells(kind, monkeypat
     x_data = rng.standard_normal((steps, batch, features))
     lengths = rng.integers(1, steps + 1, batch)
     weight = rng.standard_normal((steps, batch, 2 * hidden))
-    _split(monkeypatch, 2, True, True)
     calls = []
-    original = recurrent_loops.rows_team
-    monkeypatch.setattr(recurrent_loops, "rows_team",
-                        lambda *args: calls.append(original(*args)) or calls[-1])
+    _split(monkeypatch, 2, True, True, calls)
     results = []
     for fused in (True, False):
         factory = GRU if kind == "gru" else lambda *a, **k: RNN(*a, nonlinearity=kind[4:], **k)
@@ -179,6 +182,6 @@ def test_two_layer_bidirectional_stack_equals_the_composed_cells(kind, monkeypat
         ((out * weight).sum() + (h_n * h_n).sum()).backward()
         results.append((out.data, h_n.data, x.grad,
                         *(p.grad for _, p in model.named_parameters())))
-    assert calls and all(parts == 2 for parts in calls)  # 4 forward loops and 4 backward
+    assert calls == [2] * 8  # 2 layers x 2 directions, forward and backward
     for actual, expected in zip(*results, strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
