@@ -13,10 +13,12 @@ backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn
     forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
 
 The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
-place; GRU and RNN loops run on one thread and gather first. A training loop (`save`) whose
-parts get 8 or more sequences each splits the batch (`kernels.recurrent_lstm_rows`: no barrier
-inside the time loop); otherwise, and always without `save`, each part owns a block of hidden
-units and the parts meet once per step.
+place. A training loop (`save`) whose parts get 8 or more sequences each splits the batch
+(`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
+`save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
+training loops split the batch the same way when each step has enough work (`rows_team`,
+`recurrent_rows_teams`, reading a table in place); otherwise, and without `save`, they run on
+one thread and gather first.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
 from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.recurrent_rows_teams import (
+    gru_rows_backward,
+    gru_rows_forward,
+    rnn_rows_backward,
+    rnn_rows_forward,
+)
 
 Array = np.ndarray
 # what the LSTM loops get instead of packed panels when BLAS does their per-step products
@@ -215,8 +223,30 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
     return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
 
 
+# Split GRU and RNN training loops by sequence only from this many multiply-adds per sequence
+# and step (G * H * H: GRU from H = 105, RNN from H = 182). Loops alone at batch 32 x 64 on 2
+# threads (AMD EPYC Zen 4, BENCHMARKS.md): GRU H = 128-512 and RNN H = 256-512 take the same
+# CPU time split or not and their critical path falls 1.6-1.9x; at GRU H = 64 and RNN H = 64 /
+# 128 the two team starts and barriers cost 15-40% more CPU for a gain of at most 1.3x.
+MIN_SPLIT_MACS = 1 << 15
+
+
+def rows_team(batch: int, gates: int, hidden: int) -> int:
+    """How many parts a GRU (gates 3) or RNN (gates 1) training loop over `batch` sequences of
+    `hidden` units runs as, split by sequence (`recurrent_rows_teams`); 1: the single-thread
+    loop. The split needs 8 sequences a part (`rows_split_pays`) and `MIN_SPLIT_MACS`."""
+    if gates * hidden * hidden < MIN_SPLIT_MACS:
+        return 1
+    parts = team_size(hidden)
+    return parts if rows_split_pays(batch, parts) else 1
+
+
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
-    """The GRU loop on one thread; b_hh (inside the reset gate) is added per step."""
+    """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
+    runs as a team split by sequence when `rows_team` says so, else on one thread."""
+    parts = rows_team((xg if ids is None else ids).shape[1], 3, w_hh.shape[1]) if save else 1
+    if parts > 1:
+        return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
     xg = _gathered(xg, ids)
     steps, batch, gate_width = xg.shape
     hidden = w_hh.shape[1]
@@ -256,6 +286,10 @@ def _weight_grads(d_h, h_prev, with_bias):
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
     """Backward of `gru_loop_forward`, with db_hh."""
     gates, hidden_n, h_prev = activations
+    parts = rows_team(gates.shape[1], 3, w_hh.shape[1])
+    if parts > 1:
+        return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
+                                 d_hn, parts)
     d_xg, d_h = (line_aligned(gates.shape, gates.dtype) for _ in range(2))
     dh0 = gru_backward_into(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
                             reverse, d_out, d_hn, d_xg, d_h)
@@ -267,7 +301,11 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
-    """The Elman RNN loop (tanh, or relu) on one thread; b_hh is already in xg."""
+    """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
+    runs as a team split by sequence when `rows_team` says so, else on one thread."""
+    parts = rows_team((xg if ids is None else ids).shape[1], 1, w_hh.shape[1]) if save else 1
+    if parts > 1:
+        return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
     out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu)
     return out, h_n, None, (out, h_prev)
@@ -277,6 +315,10 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                       relu=False):
     """Backward of `rnn_loop_forward`."""
     out, h_prev = activations
+    parts = rows_team(out.shape[1], 1, w_hh.shape[1])
+    if parts > 1:
+        return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
+                                 d_hn, relu, parts)
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
                              d_hn)
     dw_hh, _ = _weight_grads(d_xg, h_prev, False)

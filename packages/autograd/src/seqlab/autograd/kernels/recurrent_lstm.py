@@ -56,6 +56,66 @@ def lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidde
         out_row[j] = h_new
 
 
+@register_jitable(inline="always")
+def lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row, tanh_c_row,
+                     start, width, hidden, hg_gate):
+    """One sequence's step of the LSTM at units [start, start + width), keeping what backward
+    needs: gates, c_prev and tanh(c) at those units of g_row, c_prev_row and tanh_c_row, h in
+    out_row; the new c and h in c_row and h_row (indexed from 0). hg_row holds W_hh h for
+    those units gate by gate, hg_gate apart (the unit split: the part's 4 * width products;
+    the split by sequence: all 4H). Inlined into both teams' forward loops (one cell update)."""
+    for k in range(width):
+        # unsigned indices: Numba then skips the negative-index wraparound, whose select
+        # stops LLVM vectorizing the loop (measured 2x slower at H=128)
+        j = np.uint64(start + k)
+        j_f = np.uint64(hidden + start + k)
+        j_g = np.uint64(2 * hidden + start + k)
+        j_o = np.uint64(3 * hidden + start + k)
+        gi = sigmoid(x_row[j] + hg_row[np.uint64(k)])
+        gf = sigmoid(x_row[j_f] + hg_row[np.uint64(hg_gate + k)])
+        gg = tanh(x_row[j_g] + hg_row[np.uint64(2 * hg_gate + k)])
+        go = sigmoid(x_row[j_o] + hg_row[np.uint64(3 * hg_gate + k)])
+        g_row[j] = gi
+        g_row[j_f] = gf
+        g_row[j_g] = gg
+        g_row[j_o] = go
+        c_old = c_row[np.uint64(k)]
+        c_prev_row[j] = c_old
+        c_new = gf * c_old + gi * gg
+        tc = tanh(c_new)
+        tanh_c_row[j] = tc
+        c_row[np.uint64(k)] = c_new
+        h_new = go * tc
+        h_row[np.uint64(k)] = h_new
+        out_row[j] = h_new
+
+
+@register_jitable(inline="always")
+def lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row, dx_row,
+                        start, width, hidden, one):
+    """One sequence's backward step of the LSTM at units [start, start + width): the gate
+    gradients into dx_row at those units; dc_row (indexed from 0) takes dc back one step.
+    dh_row (from 0) holds the gradient reaching h from later steps. Inlined into both teams'
+    backward loops. `one`: 1 in the arrays' dtype."""
+    for k in range(width):
+        j = np.uint64(start + k)  # unsigned: no wraparound select (see lstm_units_saved)
+        j_f = np.uint64(hidden + start + k)
+        j_g = np.uint64(2 * hidden + start + k)
+        j_o = np.uint64(3 * hidden + start + k)
+        gi = g_row[j]
+        gf = g_row[j_f]
+        gg = g_row[j_g]
+        go = g_row[j_o]
+        tc = tanh_c_row[j]
+        dh_total = dh_row[np.uint64(k)] + d_out_row[j]
+        dc_total = dc_row[np.uint64(k)] + dh_total * go * (one - tc * tc)
+        dx_row[j] = dc_total * gg * gi * (one - gi)
+        dx_row[j_f] = dc_total * c_prev_row[j] * gf * (one - gf)
+        dx_row[j_g] = dc_total * gi * (one - gg * gg)
+        dx_row[j_o] = dh_total * tc * go * (one - go)
+        dc_row[np.uint64(k)] = dc_total * gf
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shared, c, out,
                       gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
@@ -127,30 +187,8 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], start, width)
-            for k in range(width):
-                # unsigned indices: Numba then skips the negative-index wraparound, whose
-                # select stops LLVM vectorizing the loop (measured 2x slower at H=128)
-                j = np.uint64(start + k)
-                j_f = np.uint64(hidden + start + k)
-                j_g = np.uint64(2 * hidden + start + k)
-                j_o = np.uint64(3 * hidden + start + k)
-                gi = sigmoid(x_row[j] + hg_row[k])
-                gf = sigmoid(x_row[j_f] + hg_row[width + k])
-                gg = tanh(x_row[j_g] + hg_row[2 * width + k])
-                go = sigmoid(x_row[j_o] + hg_row[3 * width + k])
-                g_row[j] = gi
-                g_row[j_f] = gf
-                g_row[j_g] = gg
-                g_row[j_o] = go
-                c_old = c_row[k]
-                c_prev_row[j] = c_old
-                c_new = gf * c_old + gi * gg
-                tc = tanh(c_new)
-                tanh_c_row[j] = tc
-                c_row[k] = c_new
-                h_new = go * tc
-                h_row[k] = h_new
-                out_row[j] = h_new
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, start, width, hidden, width)
         if parts > 1:
             h_next = h_shared[(step + 1) % 2]
             for n in range(batch):
@@ -219,27 +257,8 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
             dc_row = dc_own[n]
             d_row = d_step[n]
             dx_row = d_xg[t, n]
-            for k in range(width):
-                j = np.uint64(start + k)  # unsigned: no wraparound select (see forward)
-                j_f = np.uint64(hidden + start + k)
-                j_g = np.uint64(2 * hidden + start + k)
-                j_o = np.uint64(3 * hidden + start + k)
-                gi = g_row[j]
-                gf = g_row[j_f]
-                gg = g_row[j_g]
-                go = g_row[j_o]
-                tc = tanh_c_row[j]
-                dh_total = dh_row[k] + d_out_row[j]
-                dc_total = dc_row[k] + dh_total * go * (one - tc * tc)
-                d_i = dc_total * gg * gi * (one - gi)
-                d_f = dc_total * c_prev_row[j] * gf * (one - gf)
-                d_g = dc_total * gi * (one - gg * gg)
-                d_o = dh_total * tc * go * (one - go)
-                dx_row[j] = d_i
-                dx_row[j_f] = d_f
-                dx_row[j_g] = d_g
-                dx_row[j_o] = d_o
-                dc_row[k] = dc_total * gf
+            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
+                                dx_row, start, width, hidden, one)
             if not in_step:
                 for gate in range(4):
                     copy_into(dx_row, gate * hidden + start, d_row, gate * hidden + start, width)

@@ -10,56 +10,27 @@ part packs its share of the panels, then one barrier). The backward meets once m
 loop, then each part forms its rows of dW_hh (and of a table's gradient) as in the unit split.
 Same inputs, outputs and saved arrays as `lstm_forward_part` / `lstm_backward_part` with
 `save=True`, so either backward runs after either forward. Needs panels (`panels_pay`); used
-for a team whose parts get at least `MIN_ROWS_PER_PART` sequences each (`rows_split_pays`).
+for a team whose parts get at least `MIN_ROWS_PER_PART` sequences each (`rows_split_pays`;
+the split itself is `row_blocks`, shared with the GRU and RNN loops).
 """
 
 import numpy as np
 from numba import njit
 
-from .panel_gemm import (
-    ROWS,
-    pack_rows_into,
-    pack_transposed_into,
-    panel_gemm_packed_into,
-    panels_pay,
+from .panel_gemm import panel_gemm_packed_into
+from .recurrent_lstm import (
+    add_rows_into,
+    copy_into,
+    lstm_dw_hh_rows,
+    lstm_units_backward,
+    lstm_units_saved,
 )
-from .recurrent_activations import sigmoid, tanh
-from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .row_blocks import MIN_ROWS_PER_PART, pack_share, row_block, rows_split_pays
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
 
-MIN_ROWS_PER_PART = 2 * ROWS  # below it a part's product runs too few full row tiles
-
-
-def rows_split_pays(batch: int, parts: int) -> bool:
-    """Whether a team of `parts` splits a batch of `batch` sequences rather than hidden units."""
-    return parts > 1 and panels_pay(batch) and batch >= MIN_ROWS_PER_PART * parts
-
-
-@njit(cache=True, nogil=True)
-def row_block(batch, part, parts):
-    """[start, stop) of the sequences part `part` of `parts` runs: contiguous, near-equal,
-    multiples of the tile's ROWS but for the last."""
-    chunks = (batch + ROWS - 1) // ROWS
-    start = min(batch, chunks * part // parts * ROWS)
-    stop = min(batch, chunks * (part + 1) // parts * ROWS)
-    return start, stop
-
-
-@njit(cache=True, nogil=True)
-def _pack_share(w_hh, panels, part, parts, flags, transposed):
-    """This part's share of the panels of W_hh^T (`transposed`) or of W_hh (w_hh (4H, H)),
-    then wait until every part has packed its share (the barrier's first count)."""
-    count, _, width = panels.shape
-    first, last = count * part // parts, count * (part + 1) // parts
-    if first < last:
-        if transposed:
-            stop = min(last * width, w_hh.shape[0])
-            pack_transposed_into(w_hh[first * width:stop], panels[first:last])
-        else:
-            stop = min(last * width, w_hh.shape[1])
-            pack_rows_into(w_hh[:, first * width:stop], panels[first:last])
-    arrive_and_wait(flags, part, parts, 1)
+__all__ = ["MIN_ROWS_PER_PART", "lstm_backward_rows", "lstm_forward_rows", "row_block",
+           "rows_split_pays"]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -80,7 +51,7 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
     low, high = row_block(batch, part, parts)
     rows = high - low
     dtype = x_rows.dtype
-    _pack_share(w_hh, w_panels, part, parts, flags, True)
+    pack_share(w_hh, w_panels, part, parts, flags, True)
     h = np.empty((rows, hidden), dtype)
     c_own = np.empty((rows, hidden), dtype)
     for i in range(rows):
@@ -113,29 +84,8 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            for k in range(hidden):
-                # unsigned indices: no wraparound select, which stops LLVM vectorizing
-                j = np.uint64(k)
-                j_f = np.uint64(hidden + k)
-                j_g = np.uint64(2 * hidden + k)
-                j_o = np.uint64(3 * hidden + k)
-                gi = sigmoid(x_row[j] + hg_row[j])
-                gf = sigmoid(x_row[j_f] + hg_row[j_f])
-                gg = tanh(x_row[j_g] + hg_row[j_g])
-                go = sigmoid(x_row[j_o] + hg_row[j_o])
-                g_row[j] = gi
-                g_row[j_f] = gf
-                g_row[j_g] = gg
-                g_row[j_o] = go
-                c_old = c_row[j]
-                c_prev_row[j] = c_old
-                c_new = gf * c_old + gi * gg
-                tc = tanh(c_new)
-                tanh_c_row[j] = tc
-                c_row[j] = c_new
-                h_new = go * tc
-                h_row[j] = h_new
-                out_row[j] = h_new
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, 0, hidden, hidden, hidden)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
         copy_into(c_own[i], 0, c[low + i], 0, hidden)
@@ -158,7 +108,7 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
     low, high = row_block(batch, part, parts)
     rows = high - low
     one = np.ones(1, gates.dtype)[0]
-    _pack_share(w_hh, w_panels, part, parts, flags, False)
+    pack_share(w_hh, w_panels, part, parts, flags, False)
     dh_own = np.zeros((rows, w_panels.shape[0] * w_panels.shape[2]), gates.dtype)
     dc_own = np.empty((rows, hidden), gates.dtype)
     for i in range(rows):
@@ -183,23 +133,8 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
             d_out_row = d_out[t, n]
             dc_row = dc_own[i]
             dx_row = d_xg[t, n]
-            for k in range(hidden):
-                j = np.uint64(k)  # unsigned: no wraparound select (see the forward)
-                j_f = np.uint64(hidden + k)
-                j_g = np.uint64(2 * hidden + k)
-                j_o = np.uint64(3 * hidden + k)
-                gi = g_row[j]
-                gf = g_row[j_f]
-                gg = g_row[j_g]
-                go = g_row[j_o]
-                tc = tanh_c_row[j]
-                dh_total = dh_row[j] + d_out_row[j]
-                dc_total = dc_row[j] + dh_total * go * (one - tc * tc)
-                dx_row[j] = dc_total * gg * gi * (one - gi)
-                dx_row[j_f] = dc_total * c_prev_row[j] * gf * (one - gf)
-                dx_row[j_g] = dc_total * gi * (one - gg * gg)
-                dx_row[j_o] = dh_total * tc * go * (one - go)
-                dc_row[j] = dc_total * gf
+            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
+                                dx_row, 0, hidden, hidden, one)
             if not in_step:
                 copy_into(dx_row, 0, d_step[n], 0, gate_width)
         if rows > 0:
