@@ -184,7 +184,7 @@ def shard_counts(shard: Shard, order: int, vocab_size: int, memory_bytes: int,
     lower_path = shard.table_path(order - 1)
     lower_keys = None
     if shard.nodes is not None:
-        rows = os.path.getsize(lower_path) // 8
+        rows = lower_path.stat().st_size // 8 if lower_path.exists() else 0  # none sent
         lower_keys = np.memmap(lower_path, dtype=np.int64, mode="r", shape=(rows,)) if rows \
             else np.zeros(0, dtype=np.int64)
     merged, nodes, spilled = count_order(shard.padded(), None, order, vocab_size, shard.nodes,
