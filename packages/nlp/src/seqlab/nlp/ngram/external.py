@@ -160,27 +160,13 @@ def sentence_positions(ids: np.ndarray) -> np.ndarray:
     return np.arange(len(ids), dtype=np.int64) - starts[sentence_of]
 
 
-def lookup_nodes(ids: np.ndarray, position: np.ndarray, lower_keys: Sequence[np.ndarray],
-                 order: int, vocab_size: int) -> np.ndarray:
-    """Row, in the finished order-`order` table, of the n-gram ending at each position (-1
-    where the sentence so far is shorter); `lower_keys[m - 1]` is order m's sorted keys."""
-    node = ids
-    for m in range(2, order + 1):
-        ends = np.flatnonzero(position >= m - 1)
-        rows = np.searchsorted(lower_keys[m - 1], node[ends - 1] * vocab_size + ids[ends])
-        next_node = np.full(len(ids), -1, dtype=np.int64)
-        next_node[ends] = rows
-        node = next_node
-    return node
-
-
 def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, order: int,
                 vocab_size: int) -> tuple[Counts, np.ndarray]:
     """Order-`order` Counts of one block of whole padded sentences, and the index of each
     position's n-gram among the block's distinct keys (-1 where there is none).
 
-    `parent_node` is `lookup_nodes(..., order - 1, ...)`: the finished order n-1 rows, which
-    are the parents and suffixes of this order's n-grams.
+    `parent_node` is the finished order n-1 row of the n-gram ending at each position (the
+    ids for order 2; `BlockNodes.rows` after): the parents and suffixes of this order's.
     """
     ends = np.flatnonzero(position >= order - 1)
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
