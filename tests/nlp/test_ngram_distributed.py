@@ -54,13 +54,17 @@ def test_cluster_arpa_is_the_single_process_arpa(client, tmp_path, level, order,
     assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()
 
 
-def test_cluster_merge_reads_bounded_windows_and_cleans_up(client, tmp_path):
+def test_cluster_merge_reads_bounded_windows_and_cleans_up(client, tmp_path, monkeypatch):
     """With a tiny budget the workers spill and the client merges the shards a few rows at a
-    time, never gathering a shard's counts whole; the ARPA is still the single-process one."""
+    time, never gathering a shard's counts whole, and sends each order's keys to the workers
+    a few rows at a time too; the ARPA is still the single-process one."""
     from pathlib import Path
 
+    from seqlab.nlp.ngram import distributed as cluster
     from seqlab.nlp.ngram.distributed import ClusterStats, count_ngrams_dask
     from seqlab.nlp.ngram.external import Budget
+
+    monkeypatch.setattr(cluster, "MIN_KEYS_WINDOW", 32)  # the client side's floor
 
     paths = _files(tmp_path)
     for i in range(4, 8):  # more text, so every order has more rows than one window
@@ -83,6 +87,11 @@ def test_cluster_merge_reads_bounded_windows_and_cleans_up(client, tmp_path):
         assert stats.windows[n] > 4 * 2  # many small windows, not one gather per shard
         assert len(tables[n - 1].keys) > 4 * Budget.of(memory, n).window_rows(2)
     assert stats.largest_window <= max(Budget.of(memory, n).window_rows(2) for n in (2, 3, 4))
+    # the parents' keys went to the workers in windows (any order of arrival), never whole
+    assert stats.keys_sent == {2: len(tables[1].keys), 3: len(tables[2].keys)}
+    assert stats.largest_keys_window <= max(32, *(Budget.of(memory, n).buffer_rows
+                                                 for n in (3, 4)))
+    assert stats.largest_keys_window < len(tables[1].keys) // 4
     assert stats.folders and not any(Path(folder).exists() for folder in stats.folders)
 
 

@@ -28,6 +28,8 @@ HTML_PAGE = "seqlab HTML page"
 MAX_SAFETENSORS_HEADER = 100_000_000
 _PEEK = 1 << 16
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
+_NGRAM_FORMAT = re.compile(r'\s*\{\s*"format"\s*:\s*"seqlab-ngram"')
+_NGRAM_FORMAT_CHARS = 64  # of the header's JSON read to recognise it
 
 
 def _peek(path: Path, size: int = _PEEK) -> bytes:
@@ -62,16 +64,28 @@ def is_arpa(path: Path) -> bool:
 
 
 def is_ngram_npz(path: Path) -> bool:
-    """A zip whose `header.npy` names the seqlab n-gram format."""
+    """A zip whose `header.npy` (a JSON string) starts by naming the seqlab n-gram format.
+
+    Only the npy header and the JSON's first few characters are read: the JSON holds the
+    whole vocabulary (hundreds of MB for a large model), and seqlab has always written
+    `"format"` as its first key.
+    """
     try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("header.npy")
-            if info.file_size > 1_000_000_000:  # (a vocabulary of tens of millions of words)
+        with zipfile.ZipFile(path) as archive, archive.open("header.npy") as member:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
                 return False
-            with archive.open(info) as member:
-                header = np.lib.format.read_array(member, allow_pickle=False)
-        return json.loads(str(header)).get("format") == "seqlab-ngram"
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, EOFError, AttributeError):
+            if shape != () or dtype.kind != "U":
+                return False
+            start = member.read(4 * _NGRAM_FORMAT_CHARS)
+        encoding = "utf-32-be" if dtype.byteorder == ">" else "utf-32-le"
+        text = start[: len(start) // 4 * 4].decode(encoding)
+        return _NGRAM_FORMAT.match(text) is not None
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, EOFError, UnicodeDecodeError):
         return False
 
 

@@ -31,6 +31,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import numba
@@ -52,11 +53,35 @@ MIN_ROWS_PER_BLOCK = 64
 _MAX_PARTS = 64
 
 
+# How often the cores are counted again. `threads_for` asks on every split, and
+# sched_getaffinity costs 2-3 us (a syscall and a set of every core): the count is kept and
+# read again after this long, so a change of affinity (taskset -p, a cgroup's cpuset,
+# os.sched_setaffinity) is followed within a second, and at once after `set_num_threads`.
+# (OpenMP and PyTorch count once, when their pool starts, and never follow a change; a forked
+# child inherits its parent's affinity, so the kept count stays true there.)
+CORES_RECHECK_SECONDS = 1.0
+_cores_seen: tuple[float, int] | None = None  # (time.monotonic() when counted, cores)
+
+
 def usable_cores() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on (counted at most once a `CORES_RECHECK_SECONDS`)."""
+    global _cores_seen
+    now = time.monotonic()
+    seen = _cores_seen
+    if seen is not None and now - seen[0] < CORES_RECHECK_SECONDS:
+        return seen[1]
     if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    _cores_seen = (now, cores)
+    return cores
+
+
+def forget_usable_cores() -> None:
+    """Count the usable cores afresh on the next call (after changing this process's affinity)."""
+    global _cores_seen
+    _cores_seen = None
 
 
 def threads_from_environment() -> int:
@@ -75,6 +100,7 @@ def set_num_threads(threads: int) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}")
     _threads = threads
+    forget_usable_cores()  # a call made after changing the affinity applies it at once
 
 
 def get_num_threads() -> int:
@@ -121,7 +147,13 @@ def seqlab_computing() -> Iterator[None]:
                     library.set_num_threads(threads)
 
 
-_in_team = threading.local()  # `.active` while this thread runs a task of `_run_at_once`
+class _TeamFlag(threading.local):
+    """`.active` while this thread runs a task of `_run_at_once`."""
+
+    active = False  # a class default: a thread that never set it reads it without an exception
+
+
+_in_team = _TeamFlag()
 
 
 def threads_for(most: int) -> int:

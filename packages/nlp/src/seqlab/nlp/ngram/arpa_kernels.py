@@ -1,4 +1,4 @@
-"""Numba kernels that write ARPA lines as bytes. Plain ndarrays in and out; no project imports.
+"""Numba kernels that write ARPA lines as bytes. Plain ndarrays in and out.
 
 Python's `repr` of every probability and `f"{names[p]} {word}"` for every n-gram were three
 quarters of `ngram train`'s time on a 20 MB corpus, and the names of every n-gram of every
@@ -18,6 +18,9 @@ import math
 
 import numpy as np
 from numba import njit
+
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
 
 POW10 = np.array([float(10**k) for k in range(23)])  # exact doubles
 SPLITTER = 134217729.0  # 2**27 + 1

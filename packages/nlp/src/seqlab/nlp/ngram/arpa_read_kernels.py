@@ -1,5 +1,6 @@
-"""Numba kernels that read ARPA n-gram lines from bytes. Plain ndarrays in and out; no project
-imports, and every jitted helper lives in this file (Numba's cache is per file).
+"""Numba kernels that read ARPA n-gram lines from bytes. Plain ndarrays in and out; the exact
+product and the sorted search are the writer's and the lookup's (`arpa_kernels.two_product`,
+`kernels.find_row`), safe across files since `seqlab.nlp.kernel_caches` guards Numba's caches.
 
 `parse_rows` reads one section's lines from a block of UTF-8 bytes: it splits each line into
 fields on the whitespace Python's `str.split()` splits on, parses the numbers, maps the words
@@ -22,8 +23,12 @@ import math
 import numpy as np
 from numba import njit
 
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
+from seqlab.nlp.ngram.arpa_kernels import two_product
+from seqlab.nlp.ngram.kernels import find_row
+
 POW10 = np.array([float(10**k) for k in range(23)])  # exact doubles
-SPLITTER = 134217729.0  # 2**27 + 1
 TWO53 = 2**53
 MAX_MANTISSA = 2**62
 MASK32 = (1 << 32) - 1
@@ -66,20 +71,6 @@ def field_space(data, i, stop):
     if 32 < b < 0xC2:
         return 0
     return space_length(data, i, stop)
-
-
-@njit(cache=True)
-def two_product(a, b):
-    """(p, e) with p = fl(a * b) and p + e == a * b exactly (Dekker)."""
-    p = a * b
-    big_a = a * SPLITTER
-    a_high = big_a - (big_a - a)
-    a_low = a - a_high
-    big_b = b * SPLITTER
-    b_high = big_b - (big_b - b)
-    b_low = b - b_high
-    e = ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
-    return p, e
 
 
 @njit(cache=True)
@@ -229,18 +220,6 @@ def same_bytes(data, start, end, other_start, other_end):
 
 
 @njit(cache=True)
-def lower_bound(keys, lo, hi, key):
-    """The first index in [lo, hi) whose key is >= `key` (hi if none); keys sorted."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if keys[mid] < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=True)
 def find_sorted(keys, start, end, key, hint):
     """Index of `key` in the sorted keys[start:end] (relative to start), or -1.
 
@@ -256,10 +235,8 @@ def find_sorted(keys, start, end, key, hint):
             bound = lo + step
             step *= 2
         hi = min(bound + 1, end)
-    at = lower_bound(keys, lo, hi, key)
-    if at < end and keys[at] == key:
-        return at - start
-    return -1
+    row = find_row(keys, lo, hi, key)
+    return row - start if row >= 0 else -1
 
 
 @njit(cache=True)

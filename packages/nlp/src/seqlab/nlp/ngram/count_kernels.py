@@ -1,4 +1,4 @@
-"""Numba kernels for counting n-gram keys. Plain ndarrays in and out; no project imports.
+"""Numba kernels for counting n-gram keys. Plain ndarrays in and out.
 
 `np.unique(keys, return_index=True, return_inverse=True, return_counts=True)` sorts an index
 array with a stable comparison sort; it was a third of `ngram train`'s counting time. An LSD
@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
 
 RADIX_BITS = 11
 

@@ -1,9 +1,12 @@
 """Numba kernels for the range passes of `disk_arrays` (no boolean masks or temporaries per
-block). Plain ndarrays in and out; no project imports."""
+block). Plain ndarrays in and out."""
 
 from __future__ import annotations
 
 from numba import njit
+
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
 
 
 @njit(cache=True)

@@ -5,13 +5,15 @@ tables, the same ARPA.
 Rounds, each a map over the shards (contiguous groups of files, in reading order):
 1. vocabulary: each worker returns its shard's {token: count} in first-appearance order; the
    client merges them in shard order, which is the order one process reading the files sees;
-2. unigrams: each worker returns its shard's count of every id; the client adds them;
-3. for n = 2 .. N: each worker tokenizes its shard again, counts order n against the finished
-   lower tables (broadcast to every worker once per round) in its own memory budget, spilling
-   sorted runs to its local disk and merging them there into one sorted run; the client then
-   merges the shards' runs in a streaming k-way merge, fetching one window of each at a time,
-   into sorted files on its disk, so its working memory is the budget whatever the number
-   and size of the shards;
+2. unigrams: each worker tokenizes its shard once into padded final ids on its local disk
+   (what one machine keeps in its scratch folder) and returns the count of every id;
+3. for n = 2 .. N: each worker counts order n by one machine's pass over its ids
+   (`external.count_order`, in its own memory budget, spilling sorted runs to its disk and
+   merging them there), finding each position's parent in the keys of order n - 1, which the
+   client sends to the workers' disks a window at a time; the client then merges the shards'
+   runs in a streaming k-way merge, fetching one window of each at a time, into sorted files
+   on its disk. No process holds an order's keys whole: every one works within the budget
+   whatever the number and size of the shards;
 4. Kneser-Ney to ARPA (`train_kneser_ney_arpa_dask`): the client estimates from those files
    exactly as one machine does (`streamed`), within the same budget.
 
@@ -20,22 +22,23 @@ Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing e
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.external import (
+    BlockNodes,
     Budget,
     Counts,
-    ExternalCounter,
     VocabularyBuilder,
-    count_block,
-    lookup_nodes,
+    count_order,
     merged_windows,
     sentence_positions,
     table_of,
@@ -104,77 +107,128 @@ def _padded_blocks(paths: list[str], line_tokens: LineTokens, mapping: dict[str,
         yield padded()
 
 
-def shard_unigrams(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
-                   vocab_size: int, memory_bytes: int) -> np.ndarray:
-    """Count of every id of one shard (the order-1 round)."""
-    budget = Budget.of(memory_bytes, 1)
-    counts = np.zeros(vocab_size, dtype=np.int64)
-    for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
-        counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
-    return counts
-
-
 @dataclass
-class ShardRun:
-    """One shard's sorted counts of one order, kept on the worker that counted them, in a
-    folder on its local disk (memory-mapped); the client reads it a window at a time."""
+class Shard:
+    """One shard's files on the local disk of the worker that holds it: its padded final ids
+    (uint32, written once: later rounds read them, not the text), the block nodes the last
+    round kept for the next, and the sorted counts of the last order, which the client reads
+    a window at a time. Plain data and paths only, so it pickles small if Dask moves it."""
 
     folder: str
-    counts: Counts
-    spilled: int
+    tokens: int
+    unigrams: np.ndarray
+    nodes: BlockNodes | None = None
+    run: tuple[str, str, str] | None = None
+    rows: int = 0
+    spilled: int = 0
 
-    def __len__(self) -> int:
-        return len(self.counts)
+    def padded(self) -> np.ndarray:
+        """The padded ids, memory-mapped (empty when the shard has no sentence)."""
+        if self.tokens == 0:
+            return np.zeros(0, dtype=np.uint32)
+        return np.memmap(Path(self.folder) / "padded.u32", dtype=np.uint32, mode="r",
+                         shape=(self.tokens,))
+
+    def table_path(self, order: int) -> Path:
+        """Where the finished keys of `order`, sent by the client, are kept."""
+        return Path(self.folder) / f"table{order}.keys"
 
 
-def shard_counts(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
-                 lower_keys: list[np.ndarray], order: int, vocab_size: int,
-                 memory_bytes: int) -> ShardRun:
-    """Sorted order-`order` counts (order >= 2) of one shard, counted in `memory_bytes` and
-    merged to the worker's disk (never all in its memory)."""
+def shard_prepare(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
+                  vocab_size: int, memory_bytes: int, order: int) -> Shard:
+    """Tokenize a shard once into padded final ids on the worker's disk, counting unigrams."""
     budget = Budget.of(memory_bytes, order)
     folder = tempfile.mkdtemp(prefix="seqlab-ngram-shard-")
     try:
-        counter = ExternalCounter(budget.buffer_rows, Path(folder), f"order{order}")
-        for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
-            position = sentence_positions(ids)
-            parent_node = lookup_nodes(ids, position, lower_keys, order - 1, vocab_size)
-            counter.add(count_block(ids, position, parent_node, order, vocab_size)[0])
-        spilled = len(counter.runs)
-        merged = counter.result_on_disk(budget.window_rows(len(counter.runs) + 1))
-        for run in counter.runs:  # the merged run replaces them
-            for array in (run.keys, run.counts, run.suffix):
-                if isinstance(array, np.memmap):
-                    Path(array.filename).unlink(missing_ok=True)
-        return ShardRun(folder, merged, spilled)
+        counts = np.zeros(vocab_size, dtype=np.int64)
+        tokens = 0
+        with open(Path(folder) / "padded.u32", "wb") as stream:
+            for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
+                counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+                stream.write(np.ascontiguousarray(ids, dtype=np.uint32).data)
+                tokens += len(ids)
+        return Shard(folder, tokens, counts)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
-def shard_window(shard: ShardRun, start: int, stop: int) -> Counts:
+def shard_unigrams(shard: Shard) -> np.ndarray:
+    """Count of every id of one shard (the order-1 round)."""
+    return shard.unigrams
+
+
+def shard_receive_keys(shard: Shard, order: int, start: int, keys: np.ndarray,
+                       total: int) -> int:
+    """Write rows start.. of the finished sorted keys of `order` (of `total`) to the
+    worker's disk: the next round finds its parents in them as one machine does."""
+    descriptor = os.open(shard.table_path(order), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(descriptor).st_size != 8 * total:  # windows may come in any order
+            os.ftruncate(descriptor, 8 * total)
+        data = memoryview(np.ascontiguousarray(keys, dtype=np.int64)).cast("B")
+        written = 0
+        while written < len(data):  # pwrite: a full disk is ENOSPC, never a short file
+            written += os.pwrite(descriptor, data[written:], 8 * start + written)
+    finally:
+        os.close(descriptor)
+    return len(keys)
+
+
+def shard_counts(shard: Shard, order: int, vocab_size: int, memory_bytes: int,
+                 max_order: int) -> Shard:
+    """Sorted order-`order` counts (order >= 2) of one shard, counted by one machine's pass
+    (`external.count_order`) in `memory_bytes` and merged on the worker's disk; the parents
+    are found in the keys of order - 1 the client sent (`shard_receive_keys`)."""
+    budget = Budget.of(memory_bytes, max_order)
+    lower_path = shard.table_path(order - 1)
+    lower_keys = None
+    if shard.nodes is not None:
+        rows = lower_path.stat().st_size // 8 if lower_path.exists() else 0  # none sent
+        lower_keys = np.memmap(lower_path, dtype=np.int64, mode="r", shape=(rows,)) if rows \
+            else np.zeros(0, dtype=np.int64)
+    merged, nodes, spilled = count_order(shard.padded(), None, order, vocab_size, shard.nodes,
+                                         lower_keys, budget, Path(shard.folder),
+                                         last=order == max_order)
+    del lower_keys
+    lower_path.unlink(missing_ok=True)
+    run = None
+    if len(merged):
+        run = tuple(str(getattr(merged, part).filename) for part in ("keys", "counts", "suffix"))
+    return replace(shard, unigrams=np.zeros(0, dtype=np.int64), nodes=nodes, run=run,
+                   rows=len(merged), spilled=spilled)
+
+
+def shard_window(shard: Shard, start: int, stop: int) -> Counts:
     """Rows start..stop of a shard's counts, as plain arrays (what travels to the client)."""
-    return Counts(np.array(shard.counts.keys[start:stop]),
-                  np.array(shard.counts.counts[start:stop]),
-                  np.array(shard.counts.suffix[start:stop]))
+    assert shard.run is not None
+    return Counts(*(np.array(np.memmap(path, dtype=np.int64, mode="r", shape=(shard.rows,))
+                             [start:stop]) for path in shard.run))
 
 
-def shard_summary(shard: ShardRun) -> tuple[int, int, str]:
+def shard_summary(shard: Shard) -> tuple[int, int, str]:
     """(rows, runs spilled, folder) of a shard's counts."""
-    return len(shard), shard.spilled, shard.folder
+    return shard.rows, shard.spilled, shard.folder
 
 
-def remove_shard(shard: ShardRun) -> None:
-    """Delete a shard's counts from its worker's disk."""
+def drop_run(shard: Shard) -> None:
+    """Delete a shard's counts of the last order (merged by the client) from its disk."""
+    for path in shard.run or ():
+        Path(path).unlink(missing_ok=True)
+
+
+def remove_shard(shard: Shard) -> None:
+    """Delete a shard's folder from its worker's disk."""
     shutil.rmtree(shard.folder, ignore_errors=True)
 
 
 class RemoteRun:
     """A shard's sorted counts on a worker, read by the client a window at a time."""
 
-    def __init__(self, client, future, length: int, stats: ClusterStats, order: int) -> None:
+    def __init__(self, client, future, length: int, stats: ClusterStats, order: int,
+                 worker: str) -> None:
         self.client, self.future, self.length = client, future, length
-        self.stats, self.order = stats, order
+        self.stats, self.order, self.worker = stats, order, worker
 
     def __len__(self) -> int:
         return self.length
@@ -182,17 +236,45 @@ class RemoteRun:
     def window(self, start: int, stop: int) -> Counts:
         self.stats.windows[self.order] = self.stats.windows.get(self.order, 0) + 1
         self.stats.largest_window = max(self.stats.largest_window, stop - start)
-        return self.client.submit(shard_window, self.future, start, stop, pure=False).result()
+        return self.client.submit(shard_window, self.future, start, stop, pure=False,
+                                  workers=[self.worker], allow_other_workers=False).result()
 
 
 @dataclass
 class ClusterStats:
-    """What the cluster did, per order: runs the workers spilled, windows the client read."""
+    """What the cluster did, per order: runs the workers spilled, windows the client read,
+    rows of lower-order keys sent to the workers (one window of them in memory at a time)."""
 
     runs: dict[int, int] = field(default_factory=dict)
     windows: dict[int, int] = field(default_factory=dict)
     largest_window: int = 0
     folders: list[str] = field(default_factory=list)
+    keys_sent: dict[int, int] = field(default_factory=dict)
+    largest_keys_window: int = 0
+
+
+# Rows of keys sent to the workers at a time: at least this many (fewer round trips on a tiny
+# budget), else a counting buffer's worth.
+MIN_KEYS_WINDOW = 1 << 16
+
+
+def _send_keys(client, shards: list, where: list[str], keys: np.ndarray, order: int,
+               window_rows: int, stats: ClusterStats) -> None:
+    """Send order `order`'s merged keys (a memory map on the client) to every shard's disk,
+    one window at a time: the client reads and holds one window, and so does each worker."""
+    pages = PageReleaser(keys)
+    total = len(keys)
+    for start in range(0, total, window_rows):
+        window = np.array(keys[start: start + window_rows])
+        pages.advance(8 * len(window))
+        [window_future] = client.scatter([window], broadcast=True)
+        client.gather([client.submit(shard_receive_keys, shard, order, start, window_future,
+                                     total, pure=False, workers=[worker],
+                                     allow_other_workers=False)
+                       for shard, worker in zip(shards, where)])
+        stats.largest_keys_window = max(stats.largest_keys_window, len(window))
+        del window, window_future
+    stats.keys_sent[order] = total
 
 
 def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineTokens, order: int,
@@ -201,10 +283,11 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
                       ) -> tuple[list[str], np.ndarray, list[Counts]]:
     """(vocabulary, unigram counts, merged Counts of orders 2..`order`) of the sentences of
     `paths` counted on a Dask cluster: what `external.count_orders(on_disk=True)` gives on
-    one machine. The client streams each order's k-way merge of the shards' runs (a window
-    of each at a time) into sorted files in `scratch`, memory-mapped back, so it never holds
-    the merged counts; it reads the orders below's keys to broadcast them to the workers,
-    which count against them."""
+    one machine. Each worker tokenizes its shard once to padded ids on its disk and counts
+    each order by one machine's pass over them, finding the parents in the order below's
+    keys, which the client sends a window at a time to the workers' disks. The client streams
+    each order's k-way merge of the shards' runs (a window of each at a time) into sorted
+    files in `scratch`, memory-mapped back; no process holds a whole order's keys."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
@@ -224,31 +307,42 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     mapping = dict(zip(builder.index, new_id.tolist()))
     del builder
     [mapping_future] = client.scatter([mapping], broadcast=True)
-    unigrams = client.gather(client.map(shard_unigrams, groups, line_tokens=line_tokens,
-                                        mapping=mapping_future, vocab_size=vocab_size,
-                                        memory_bytes=memory_bytes, pure=False))
-    unigram_counts = np.sum(unigrams, axis=0)
-    higher: list[Counts] = []
-    for n in range(2, order + 1):
-        lower_keys = [np.arange(vocab_size, dtype=np.int64)] + \
-            [np.asarray(counts.keys) for counts in higher]
-        [lower_future] = client.scatter([lower_keys], broadcast=True)
-        del lower_keys
-        futures = client.map(shard_counts, groups, line_tokens=line_tokens,
-                             mapping=mapping_future, lower_keys=lower_future, order=n,
-                             vocab_size=vocab_size, memory_bytes=memory_bytes, pure=False)
-        try:
-            summaries = client.gather(client.map(shard_summary, futures, pure=False))
+    del mapping
+    prepared = client.map(shard_prepare, groups, line_tokens=line_tokens,
+                          mapping=mapping_future, vocab_size=vocab_size,
+                          memory_bytes=memory_bytes, order=order, pure=False)
+    try:
+        summaries = client.gather(client.map(shard_summary, prepared, pure=False))
+        stats.folders += [folder for _, _, folder in summaries]
+        del mapping_future  # the workers let the vocabulary go
+        holders = client.who_has(prepared)
+        where = [sorted(holders[future.key])[0] for future in prepared]
+        unigram_counts = np.sum(client.gather(client.map(shard_unigrams, prepared, pure=False)),
+                                axis=0)
+        if vocab_size * (sum(tokens for tokens, _, _ in summaries)) >= 2**62:
+            raise ValueError("corpus too large for 64-bit n-gram keys")
+        higher: list[Counts] = []
+        current = prepared
+        for n in range(2, order + 1):
+            budget = Budget.of(memory_bytes, n)
+            if n > 2:
+                _send_keys(client, current, where, higher[-1].keys, n - 1,
+                           max(budget.buffer_rows, MIN_KEYS_WINDOW), stats)
+            current = [client.submit(shard_counts, shard, n, vocab_size, memory_bytes, order,
+                                     pure=False, workers=[worker], allow_other_workers=False)
+                       for shard, worker in zip(current, where)]
+            summaries = client.gather(client.map(shard_summary, current, pure=False))
             stats.runs[n] = sum(spilled for _, spilled, _ in summaries)
-            stats.folders += [folder for _, _, folder in summaries]
-            runs = [RemoteRun(client, future, rows, stats, n)
-                    for future, (rows, _, _) in zip(futures, summaries)]
-            window_rows = Budget.of(memory_bytes, n).window_rows(len(runs))
-            higher.append(write_run(merged_windows(runs, window_rows),
+            runs = [RemoteRun(client, future, rows, stats, n, worker)
+                    for future, (rows, _, _), worker in zip(current, summaries, where)]
+            higher.append(write_run(merged_windows(runs, budget.window_rows(len(runs))),
                                     scratch / f"order{n}-merged"))
-        finally:
-            client.gather(client.map(remove_shard, futures, pure=False))
-        client.cancel([lower_future])
+            client.gather([client.submit(drop_run, shard, pure=False, workers=[worker],
+                                         allow_other_workers=False)
+                           for shard, worker in zip(current, where)])
+    finally:  # (a shard that failed to prepare removed its own folder)
+        done = [future for future in prepared if future.status == "finished"]
+        client.gather(client.map(remove_shard, done, pure=False))
     return vocab, unigram_counts, higher
 
 

@@ -160,27 +160,13 @@ def sentence_positions(ids: np.ndarray) -> np.ndarray:
     return np.arange(len(ids), dtype=np.int64) - starts[sentence_of]
 
 
-def lookup_nodes(ids: np.ndarray, position: np.ndarray, lower_keys: Sequence[np.ndarray],
-                 order: int, vocab_size: int) -> np.ndarray:
-    """Row, in the finished order-`order` table, of the n-gram ending at each position (-1
-    where the sentence so far is shorter); `lower_keys[m - 1]` is order m's sorted keys."""
-    node = ids
-    for m in range(2, order + 1):
-        ends = np.flatnonzero(position >= m - 1)
-        rows = np.searchsorted(lower_keys[m - 1], node[ends - 1] * vocab_size + ids[ends])
-        next_node = np.full(len(ids), -1, dtype=np.int64)
-        next_node[ends] = rows
-        node = next_node
-    return node
-
-
 def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, order: int,
                 vocab_size: int) -> tuple[Counts, np.ndarray]:
     """Order-`order` Counts of one block of whole padded sentences, and the index of each
     position's n-gram among the block's distinct keys (-1 where there is none).
 
-    `parent_node` is `lookup_nodes(..., order - 1, ...)`: the finished order n-1 rows, which
-    are the parents and suffixes of this order's n-grams.
+    `parent_node` is the finished order n-1 row of the n-gram ending at each position (the
+    ids for order 2; `BlockNodes.rows` after): the parents and suffixes of this order's.
     """
     ends = np.flatnonzero(position >= order - 1)
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
@@ -207,8 +193,10 @@ class BlockNodes:
         self.block_sizes.append((len(local), len(unique_keys)))
 
     def finish(self) -> None:
+        """Close the files (what is left is a few numbers: the object pickles)."""
         self.stream.close()
         self.keys_stream.close()
+        self.stream = self.keys_stream = None
 
     def rows(self, table_keys: np.ndarray) -> Iterator[np.ndarray]:
         """Per block, each position's row in the finished table of these keys (-1: none)."""
@@ -486,38 +474,55 @@ def count_orders(
     higher: list[Counts] = []
     previous: BlockNodes | None = None
     for n in range(2, order + 1):
-        counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
-        nodes = BlockNodes(scratch, f"order{n}") if n < order else None
-        parents = previous.rows(higher[-1].keys) if previous is not None else None
-        for part in sentence_blocks(padded, budget.block_tokens):
-            ids = new_id[padded[part]]
-            pages.advance(4 * len(ids))
-            parent_node = next(parents) if parents is not None else ids
-            counts, local = count_block(ids, sentence_positions(ids), parent_node, n,
-                                        vocab_size)
-            counter.add(counts)
-            if nodes is not None:
-                nodes.add(counts.keys, local)
-        if parents is not None:
-            for _ in parents:  # let the generator remove its files
-                pass
-        if nodes is not None:
-            nodes.finish()
-        stats.runs[n] = len(counter.runs)
-        window_rows = budget.window_rows(len(counter.runs) + 1)
-        if on_disk and not counter.runs:  # never spilled: the buffer is the whole order
-            higher.append(write_run([counter.result(window_rows)], scratch / f"order{n}-merged"))
-        elif on_disk:
-            higher.append(counter.result_on_disk(window_rows))
-            for run in counter.runs:  # the merged file holds them all now
-                for part in ("keys", "counts", "suffix"):
-                    filename = getattr(getattr(run, part), "filename", None)
-                    if filename:
-                        Path(filename).unlink(missing_ok=True)
-        else:
-            higher.append(counter.result(window_rows))
-        previous = nodes
-        del counter
+        merged, previous, stats.runs[n] = count_order(
+            padded, new_id, n, vocab_size, previous, higher[-1].keys if higher else None,
+            budget, scratch, last=n == order, on_disk=on_disk)
+        higher.append(merged)
     del padded
     ids_path.unlink(missing_ok=True)
     return vocab, unigram_counts, higher
+
+
+def count_order(padded: np.ndarray, new_id: np.ndarray | None, n: int, vocab_size: int,
+                previous: BlockNodes | None, lower_keys: np.ndarray | None, budget: Budget,
+                scratch: Path, last: bool, on_disk: bool = True,
+                ) -> tuple[Counts, BlockNodes | None, int]:
+    """One pass over padded sentences counting order `n` >= 2 within `budget`: (the merged
+    Counts, each block's nodes kept on disk for order n + 1 (None when `last`), runs spilled).
+
+    `padded` holds raw ids mapped by `new_id`, or final ids (`new_id` None); `previous` and
+    `lower_keys` are order n - 1's block nodes and finished sorted keys (None for n = 2).
+    Blocks are cut by `sentence_blocks(padded, budget.block_tokens)`, the same every pass.
+    With `on_disk` the merged Counts are memory maps of files in `scratch`.
+    """
+    pages = PageReleaser(padded)
+    counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
+    nodes = None if last else BlockNodes(scratch, f"order{n}")
+    parents = previous.rows(lower_keys) if previous is not None else None
+    for part in sentence_blocks(padded, budget.block_tokens):
+        ids = new_id[padded[part]] if new_id is not None else np.asarray(padded[part],
+                                                                         dtype=np.int64)
+        pages.advance(padded.itemsize * len(ids))
+        parent_node = next(parents) if parents is not None else ids
+        counts, local = count_block(ids, sentence_positions(ids), parent_node, n, vocab_size)
+        counter.add(counts)
+        if nodes is not None:
+            nodes.add(counts.keys, local)
+    if parents is not None:
+        for _ in parents:  # let the generator remove its files
+            pass
+    if nodes is not None:
+        nodes.finish()
+    window_rows = budget.window_rows(len(counter.runs) + 1)
+    if on_disk and not counter.runs:  # never spilled: the buffer is the whole order
+        merged = write_run([counter.result(window_rows)], scratch / f"order{n}-merged")
+    elif on_disk:
+        merged = counter.result_on_disk(window_rows)
+        for run in counter.runs:  # the merged file holds them all now
+            for part in ("keys", "counts", "suffix"):
+                filename = getattr(getattr(run, part), "filename", None)
+                if filename:
+                    Path(filename).unlink(missing_ok=True)
+    else:
+        merged = counter.result(window_rows)
+    return merged, nodes, len(counter.runs)

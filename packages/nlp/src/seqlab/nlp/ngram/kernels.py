@@ -1,4 +1,4 @@
-"""Numba kernels for backoff n-gram lookup. Plain ndarrays in and out; no project imports.
+"""Numba kernels for backoff n-gram lookup. Plain ndarrays in and out.
 
 A model of order N is N tables laid out end to end: rows offsets[n-1]:offsets[n] hold the
 n-grams of order n, keyed by `parent_row * vocab_size + word` and sorted (unigram rows are the
@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
 
 
 @njit(cache=True)

@@ -18,6 +18,9 @@ import numpy as np
 from numba import njit, types
 from numba.typed import Dict
 
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
+
 _DEAD = -1
 
 

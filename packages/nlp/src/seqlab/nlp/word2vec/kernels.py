@@ -1,6 +1,6 @@
 """Numba kernels for word2vec: skip-gram / CBOW, negative sampling or hierarchical softmax.
 
-Plain ``@njit`` functions on ndarrays; this module imports nothing else of the project.
+Plain ``@njit`` functions on ndarrays; of the project it imports only the cache guard.
 Random numbers come from the 48-bit linear congruential generator that word2vec.c and gensim use
 (``next_random = next_random * 25214903917 + 11``), kept as a signed 64-bit integer: the product
 wraps in Numba and is exact in Python, and masking to 48 bits makes both agree.
@@ -10,6 +10,9 @@ import math
 
 import numpy as np
 from numba import njit
+
+# Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
+from seqlab.nlp import kernel_caches  # noqa: F401
 
 LCG_MULTIPLIER = 25214903917
 LCG_INCREMENT = 11

@@ -1,0 +1,22 @@
+"""Clears stale Numba caches of every `*kernels*.py` in seqlab.nlp; each such module imports it.
+
+Numba caches a kernel by its own file only, and the n-gram kernels call jitted helpers of other
+kernel files (`arpa_read_kernels` uses `arpa_kernels.two_product` and `kernels.find_row`): an
+edit to a helper alone would leave its callers' caches stale. Importing this module runs
+`seqlab.autograd.kernel_caches.clear_stale_caches` over every kernel file of the package (one
+digest, so a kernel may call a helper of any other kernel file here) before any kernel loads a
+cache. It imports no kernels itself, so importing one kernel module loads only that one.
+Jitted code of seqlab.nlp lives only in files named `*kernels*.py` (a test holds every file that
+imports Numba to that and to importing this module).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqlab.autograd.kernel_caches import clear_stale_caches
+
+KERNEL_PATTERN = "**/*kernels*.py"
+PACKAGE_ROOT = Path(__file__).parent
+
+clear_stale_caches(PACKAGE_ROOT, pattern=KERNEL_PATTERN)
