@@ -13,8 +13,6 @@ import struct
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
 CHECKPOINT = "seqlab checkpoint"
 TRAINING_STATE = "seqlab training state"
 ARPA = "ARPA n-gram model"
@@ -66,6 +64,7 @@ def is_ngram_npz(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("header.npy")
+            import numpy as np  # only for a zip: checking an --out path loads no NumPy
             if info.file_size > 1_000_000_000:  # (a vocabulary of tens of millions of words)
                 return False
             with archive.open(info) as member:

@@ -20,9 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.nlp.corpora.reading import (
     COUNTING_CHUNK_BYTES,
@@ -30,6 +28,9 @@ from seqlab.nlp.corpora.reading import (
     Source,
     iter_chunks,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A text carried over without a safe boundary is cut anyway past this many chunk sizes.
 MAX_CARRY_CHUNKS = 64
