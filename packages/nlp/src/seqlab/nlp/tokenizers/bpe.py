@@ -38,7 +38,8 @@ def byte_to_printable() -> tuple[str, ...]:
 # Up to this many symbols in the distinct words, training merges in plain Python
 # (`bpe_merges`) is faster than importing Numba and loading its kernel (0.7 s against ~4 s for
 # 471k symbols and 1,740 merges; 3.0 s against 2.3 s for 1.4M symbols and 4,000 merges) and
-# saves the ~130 MB Numba and LLVM add to the process. Both give the same merges.
+# saves the ~130 MB Numba and LLVM add to the process, and NumPy's ~20 MB: below the limit
+# training imports neither. Both give the same merges.
 PYTHON_MERGE_LIMIT = 1_000_000
 
 
