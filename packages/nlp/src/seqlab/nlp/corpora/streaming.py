@@ -81,6 +81,8 @@ def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, **option
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
     """Ids of every non-blank line followed by `eos_id` (the word-level LM stream), piece by
     piece: a line cut between pieces is continued, and ends with one </s>."""
+    import numpy as np  # here: counting a corpus (tokenize train) loads no NumPy
+
     line_has_words = False
     for piece in pieces:
         lines = piece.split("\n")
