@@ -6,7 +6,12 @@ import pytest
 from seqlab.nlp.tokenizers import BPETokenizer, bpe
 from seqlab.nlp.tokenizers.bpe_kernels import reference_train_merges
 from seqlab.nlp.tokenizers.bpe_kernels import train_merges as kernel_train_merges
-from seqlab.nlp.tokenizers.bpe_merges import train_merges
+from seqlab.nlp.tokenizers.bpe_merges import train_merges as python_train_merges
+
+
+def train_merges(*args) -> np.ndarray:
+    """The plain-Python loop's merges as the kernel's (m, 2) int64 array."""
+    return np.array(python_train_merges(*args), dtype=np.int64).reshape(-1, 2)
 
 
 def test_python_merges_match_reference_on_random_words():
@@ -33,6 +38,21 @@ def test_python_merges_match_reference_on_words_of_text():
     expected = reference_train_merges(symbols, lengths, counts, 20, 2, bpe.FIRST_MERGE_ID)
     np.testing.assert_array_equal(got, expected)
     assert len(got) > 5
+
+
+def test_python_merges_take_machine_integer_arrays_as_the_tokenizer_passes_them():
+    """bpe.py hands the loop uint16 symbols and int64 lengths as array.array, no NumPy."""
+    from array import array
+
+    words = {"low": 5, "lower": 2, "newest": 6, "widest": 3, " the": 9, "aaaa": 2, "a": 4}
+    encoded = [w.encode() for w in words]
+    symbols = array("H", (byte + 4 for byte in b"".join(encoded)))
+    lengths = array("q", map(len, encoded))
+    got = python_train_merges(symbols, lengths, list(words.values()), 20, 2, 260)
+    expected = reference_train_merges(np.array(symbols, dtype=np.int64), np.array(lengths),
+                                      np.array(list(words.values())), 20, 2, 260)
+    assert got == [tuple(pair) for pair in expected.tolist()]
+    assert all(type(left) is int and type(right) is int for left, right in got)
 
 
 @pytest.mark.kernels

@@ -13,8 +13,6 @@ import struct
 import zipfile
 from pathlib import Path
 
-import numpy as np
-
 CHECKPOINT = "seqlab checkpoint"
 TRAINING_STATE = "seqlab training state"
 ARPA = "ARPA n-gram model"
@@ -72,6 +70,8 @@ def is_ngram_npz(path: Path) -> bool:
     """
     try:
         with zipfile.ZipFile(path) as archive, archive.open("header.npy") as member:
+            import numpy as np  # only for a zip: checking an --out path loads no NumPy
+
             version = np.lib.format.read_magic(member)
             if version == (1, 0):
                 shape, _, dtype = np.lib.format.read_array_header_1_0(member)

@@ -7,12 +7,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_STEPS = 150
 MAX_TOKENS = 5000
@@ -82,6 +83,8 @@ def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str =
 
     text, _ = corpus_text(None, DEFAULT_CORPUS)
     tokenizer = CharTokenizer.train(text)
+    import numpy as np
+
     ids = np.asarray(tokenizer.encode(text))
     model = small_language_model(cell, tokenizer.vocab_size, seed)
     started = time.perf_counter()
@@ -97,6 +100,8 @@ def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str =
 def token_pieces(tokenizer, text: str) -> tuple[np.ndarray, list[str]]:
     """Token ids of `text` and the text each token stands for (concatenated, the text itself
     for char tokenizers; word tokens are shown with a space between them)."""
+    import numpy as np
+
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
     if ids.size == 0:
         raise CliError("the text gives no tokens with this model's tokenizer; give more text")

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 
 def is_word_level(tokenizer) -> bool:
@@ -21,6 +24,8 @@ def is_word_level(tokenizer) -> bool:
 
 def encode_corpus(tokenizer, text: str) -> np.ndarray:
     """All of `text` as one int64 id stream."""
+    import numpy as np
+
     if not is_word_level(tokenizer):
         return np.asarray(tokenizer.encode(text), dtype=np.int64)
     ids: list[int] = []
@@ -44,6 +49,8 @@ class StreamedIds:
 def stream_corpus_ids(pieces: Iterable[str], tokenizer, path: Path) -> StreamedIds:
     """The ids of streamed tokenizer-safe pieces, written to `path` and memory-mapped: the same
     ids as `encode_corpus` of the whole text, with its character and <unk> counts."""
+    import numpy as np
+
     from seqlab.nlp.corpora import (
         encode_pieces,
         mapped_token_ids,

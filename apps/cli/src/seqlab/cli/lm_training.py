@@ -6,9 +6,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.cli import lm_text
 from seqlab.cli.console import Output
@@ -25,6 +23,9 @@ from seqlab.cli.training import (
     run_trainer,
     trainer_limits,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
                         "embedding_dim": None}
@@ -196,6 +197,8 @@ def resume_command(out: Path) -> str:
 def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
     """Train, continue (--resume) or fine-tune (--init-from) a language model (`force`: the
     command's --force, for the file a resumed run writes when given no --out)."""
+    import numpy as np  # here: registering the commands loads no NumPy
+
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.tokenizers import Tokenizer
@@ -306,6 +309,8 @@ def _warm_up(model, output: Output) -> None:
     from seqlab.cli.numba_status import compile_with_status
 
     def step() -> None:
+        import numpy as np
+
         from seqlab.autograd.nn.functional import cross_entropy
 
         tokens = np.zeros((2, 1), dtype=np.int64)

@@ -6,8 +6,8 @@ import math
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import typer
 
 from seqlab.cli import lm_text
@@ -15,6 +15,9 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.models import load_any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def evaluate(
@@ -45,6 +48,8 @@ def evaluate(
 
     text, source = corpus_text(None, corpus)
     tokens = lm_text.encode_corpus(loaded.tokenizer, text)
+    import numpy as np
+
     unknown = int(np.count_nonzero(tokens == loaded.tokenizer.unk_id))
     _report(loaded, tokens, len(text), unknown, source, batch_size, seq_len, as_json)
 

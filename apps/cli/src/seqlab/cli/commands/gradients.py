@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -17,6 +16,9 @@ from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
 from seqlab.cli.inspect_inputs import load_subject, read_text
 from seqlab.cli.threads import set_threads
+
+if TYPE_CHECKING:
+    pass
 
 CELL_CHOICES = {"rnn": ["rnn"], "lstm": ["lstm"], "gru": ["gru"], "all": ["rnn", "lstm", "gru"]}
 STYLES = {"before training": "grey50", "measured": "bold #0072b2"}
@@ -91,6 +93,8 @@ def _small_models(cells: list[str], steps: int, length: int, seed: int, output):
 
     text, _ = corpus_text(None, DEFAULT_CORPUS)
     tokenizer = CharTokenizer.train(text)
+    import numpy as np
+
     ids = np.asarray(tokenizer.encode(text))
     probe, train = ids[-(length + 1):], ids[: -(length + 1)]
     output.info(f"Building small char models ({', '.join(cells)}), measuring, training each "
@@ -126,6 +130,8 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file, ou
         raise CliError(f"--cell {cell} does not match {model_path}, a {model.cell} model "
                        "(leave --cell out)", code=EXIT_USAGE)
     content, source = read_text(text, file)
+    import numpy as np
+
     ids = np.asarray(subject.tokenizer.encode(content))
     if ids.size < 2:
         raise CliError(f"the text ({source}) gives {ids.size} token(s); give at least 2")

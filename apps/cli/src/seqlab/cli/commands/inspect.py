@@ -4,9 +4,8 @@ properties of the text, and gate saturation per layer."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -15,6 +14,9 @@ from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
 from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
 from seqlab.cli.threads import set_threads
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def show(*objects: Any) -> None:

@@ -34,13 +34,20 @@ from seqlab.nlp.corpora.streaming import (
     safe_pieces,
     stream_token_ids,
 )
-from seqlab.nlp.corpora.token_cache import (
-    cached_token_ids,
-    mapped_token_ids,
-    narrowest_unsigned,
-    write_token_ids,
-)
 from seqlab.nlp.corpora.wiki import WikiArticle
+
+# The id cache needs NumPy (~20 MB resident): its names load on first use, so that counting a
+# corpus (`tokenize train`) never imports it (PEP 562).
+_TOKEN_CACHE_NAMES = ("cached_token_ids", "mapped_token_ids", "narrowest_unsigned",
+                      "write_token_ids")
+
+
+def __getattr__(name: str):
+    if name in _TOKEN_CACHE_NAMES:
+        from seqlab.nlp.corpora import token_cache
+
+        return getattr(token_cache, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "COUNTING_CHUNK_BYTES",

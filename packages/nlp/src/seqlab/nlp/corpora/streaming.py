@@ -20,9 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.nlp.corpora.reading import (
     COUNTING_CHUNK_BYTES,
@@ -30,6 +28,9 @@ from seqlab.nlp.corpora.reading import (
     Source,
     iter_chunks,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A text carried over without a safe boundary is cut anyway past this many chunk sizes.
 MAX_CARRY_CHUNKS = 64
@@ -80,6 +81,8 @@ def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, **option
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
     """Ids of every non-blank line followed by `eos_id` (the word-level LM stream), piece by
     piece: a line cut between pieces is continued, and ends with one </s>."""
+    import numpy as np  # here: counting a corpus (tokenize train) loads no NumPy
+
     line_has_words = False
     for piece in pieces:
         lines = piece.split("\n")

@@ -5,9 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from seqlab.nlp.vocab import (
     BOS,
@@ -19,6 +17,9 @@ from seqlab.nlp.vocab import (
     read_json_object,
     write_json,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FORMAT_VERSION = 1  # of the JSON a tokenizer is saved as
 
@@ -94,12 +95,16 @@ class Tokenizer(ABC):
 
     def encode_array(self, text: str) -> np.ndarray:
         """Token ids of `text` as an int64 array (for training on a whole corpus)."""
+        import numpy as np  # here: training a tokenizer needs no NumPy (~20 MB resident)
+
         return np.asarray(self.encode(text), dtype=np.int64)
 
     def encode_batch(
         self, texts: Sequence[str], add_bos: bool = False, add_eos: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """Encode many texts: (ids (N, max_len) int64 padded with pad_id, lengths (N,) int64)."""
+        import numpy as np
+
         if isinstance(texts, str):
             raise TypeError("encode_batch takes a sequence of strings, not one string")
         rows = []
@@ -118,6 +123,8 @@ class Tokenizer(ABC):
 
     def decode_batch(self, ids: np.ndarray, lengths: np.ndarray | None = None) -> list[str]:
         """Decode each row of a padded batch (up to its length when lengths are given)."""
+        import numpy as np
+
         ids = np.asarray(ids)
         if lengths is None:
             return [self.decode(row.tolist()) for row in ids]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
-
-import numpy as np
 
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
 from seqlab.nlp.tokenizers.patterns import Splitter
@@ -39,7 +38,8 @@ def byte_to_printable() -> tuple[str, ...]:
 # Up to this many symbols in the distinct words, training merges in plain Python
 # (`bpe_merges`) is faster than importing Numba and loading its kernel (0.7 s against ~4 s for
 # 471k symbols and 1,740 merges; 3.0 s against 2.3 s for 1.4M symbols and 4,000 merges) and
-# saves the ~130 MB Numba and LLVM add to the process. Both give the same merges.
+# saves the ~130 MB Numba and LLVM add to the process, and NumPy's ~20 MB: below the limit
+# training imports neither. Both give the same merges.
 PYTHON_MERGE_LIMIT = 1_000_000
 
 
@@ -89,22 +89,34 @@ class BPETokenizer(Tokenizer):
         for text in as_text_iterable(texts):
             word_counts.update(regex.findall(text))
         words = [w.encode("utf-8", "surrogatepass") for w in word_counts]
-        # byte + specials < 2**16: two bytes a symbol while the merge loop runs (it makes its own
-        # copies in the types it needs)
-        symbols = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.uint16)
-        symbols += _N_SPECIAL
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
-        counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(words))
-        # the words as Python objects go before Numba loads: its modules reuse their memory
-        del words, word_counts
-        if len(symbols) <= PYTHON_MERGE_LIMIT:
-            from seqlab.nlp.tokenizers import bpe_merges as merge_loop
+        counts = list(word_counts.values())
+        # the words as Python objects go before the merge loop: its arrays reuse their memory
+        del word_counts
+        joined = b"".join(words)
+        lengths = array("q", map(len, words))
+        del words
+        n_merges = vocab_size - FIRST_MERGE_ID
+        if len(joined) <= PYTHON_MERGE_LIMIT:  # no NumPy, no Numba: ~20 + ~130 MB less resident
+            from seqlab.nlp.tokenizers.bpe_merges import train_merges
+
+            # byte + specials < 2**16: two bytes a symbol (the loop makes its own copies)
+            symbols = array("H", map(_N_SPECIAL.__add__, joined))
+            del joined
+            merges = train_merges(symbols, lengths, counts, n_merges, min_frequency,
+                                  FIRST_MERGE_ID)
         else:  # imported here: Numba costs ~130 MB resident with LLVM, and ~3 s to start
-            from seqlab.nlp.tokenizers import bpe_kernels as merge_loop
-        merges = merge_loop.train_merges(
-            symbols, lengths, counts, vocab_size - FIRST_MERGE_ID, min_frequency, FIRST_MERGE_ID
-        )
-        return cls(map(tuple, merges.tolist()), pattern=pattern)
+            import numpy as np
+
+            from seqlab.nlp.tokenizers.bpe_kernels import train_merges as train_with_numba
+
+            numbers = np.frombuffer(joined, dtype=np.uint8).astype(np.uint16)
+            del joined
+            numbers += _N_SPECIAL
+            merges = train_with_numba(
+                numbers, np.asarray(lengths, dtype=np.int64),
+                np.fromiter(counts, dtype=np.int64, count=len(counts)), n_merges,
+                min_frequency, FIRST_MERGE_ID).tolist()
+        return cls(map(tuple, merges), pattern=pattern)
 
     @property
     def vocab_size(self) -> int:

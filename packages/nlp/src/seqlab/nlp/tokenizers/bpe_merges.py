@@ -11,36 +11,38 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import defaultdict
-
-import numpy as np
+from collections.abc import Sequence
 
 _DEAD = -1
 
 
-def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.ndarray,
-                 n_merges: int, min_frequency: int, first_new_id: int) -> np.ndarray:
-    """Learn up to n_merges merges; an (m, 2) int64 array of (left, right) symbol ids, equal to
-    `bpe_kernels.train_merges` on the same arguments."""
+def train_merges(symbols: Sequence[int], word_lengths: Sequence[int],
+                 word_counts: Sequence[int], n_merges: int, min_frequency: int,
+                 first_new_id: int) -> list[tuple[int, int]]:
+    """Learn up to n_merges merges as (left, right) symbol ids, equal to
+    `bpe_kernels.train_merges` on the same arguments (any sequences of ints: `array.array`s,
+    lists or ndarrays; no NumPy is imported, which saves ~20 MB resident)."""
     base = first_new_id + n_merges
-    lengths = word_lengths.astype(np.int64)
-    n = int(lengths.sum())
+    lengths = [int(length) for length in word_lengths]
+    n = sum(lengths)
     # machine integers (array.array), not lists of int objects (~36 bytes an entry); 4 bytes
     # for positions and symbols where they fit
     code = "i" if max(n, base) < 2**31 else "q"
-    starts = np.cumsum(lengths) - lengths
-    used = lengths > 0
-    links = np.arange(1, n + 1, dtype=np.int64)
-    links[(starts + lengths - 1)[used]] = -1
-    nxt = _machine(links, code)
-    links = np.arange(-1, n - 1, dtype=np.int64)
-    links[starts[used]] = -1
-    prv = _machine(links, code)
-    del links
-    sym = _machine(symbols[:n], code)
+    sym = array(code, symbols[:n])
+    nxt = array(code, range(1, n + 1))
+    prv = array(code, range(-1, n - 1))
     # a word's count fits 4 bytes below 2**31 occurrences (a corpus of billions of words)
-    weight_code = "i" if int(word_counts.max(initial=0)) < 2**31 else "q"
-    weight = _machine(np.repeat(word_counts, lengths), weight_code)
-    del starts, used, lengths
+    counts_of_words = [int(count) for count in word_counts]
+    weight_code = "i" if max(counts_of_words, default=0) < 2**31 else "q"
+    weight = array(weight_code)
+    start = 0
+    for length, count in zip(lengths, counts_of_words, strict=True):
+        if length:
+            nxt[start + length - 1] = -1
+            prv[start] = -1
+            weight.extend(array(weight_code, (count,)) * length)
+            start += length
+    del lengths, counts_of_words
 
     counts: defaultdict[int, int] = defaultdict(int)
     where: defaultdict[int, array] = defaultdict(lambda: array(code))  # pair -> positions, FIFO
@@ -109,11 +111,5 @@ def train_merges(symbols: np.ndarray, word_lengths: np.ndarray, word_counts: np.
             count = counts[key]
             if count > 0:
                 heapq.heappush(heap, (-count << shift) | key)
-    return np.array(merges, dtype=np.int64).reshape(-1, 2)
+    return merges
 
-
-def _machine(values: np.ndarray, code: str) -> array:
-    """`values` as an array.array of typecode `code` ("i": C int, "q": int64), one copy."""
-    out = array(code)
-    out.frombytes(np.ascontiguousarray(values, dtype=np.dtype(code)).view(np.uint8).data)
-    return out

@@ -7,11 +7,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 NORMALIZATION_FORMS = ("NFC", "NFKC", "NFD", "NFKD")
 # Shown for <unk> when decoding: the Unicode replacement character, so decode stays a plain string.
@@ -43,6 +44,8 @@ class CharTokenizer(Tokenizer):
             raise ValueError(
                 f"normalize must be None or one of {NORMALIZATION_FORMS}, got {normalize!r}"
             )
+        import numpy as np  # here: importing the tokenizers (BPE training) needs no NumPy
+
         self.normalize = normalize
         self.byte_level = byte_level
         self.lowercase = lowercase
@@ -122,6 +125,8 @@ class CharTokenizer(Tokenizer):
 
     def encode_array(self, text: str) -> np.ndarray:
         """Ids as an int64 array, vectorised: characters outside the alphabet become <unk>."""
+        import numpy as np
+
         text = _prepared(text, self.normalize, self.lowercase)
         if self.byte_level:
             return (
