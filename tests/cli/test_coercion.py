@@ -16,8 +16,8 @@ adapters = pytest.importorskip("typer._adapters")  # this typer coerces through 
 from typer.models import OptionInfo  # noqa: E402
 
 # digits, signs, separators, the letters of inf/nan/e/true/yes..., Unicode spaces and digits
-ALPHABET = [*"0123456789+-._eEinfaINFAtyrueslo ", "\t", "\xa0", "\u2003", "\x1c", "\n",
-            "\u0663", "x", "\x00"]
+ALPHABET = list("0123456789+-._eEinfaINFAtyrueslo ") + ["\t", "\xa0", "\u2003", "\x1c", "\n",
+                                                        "\u0663", "x", "\x00"]
 WORDS = ["", " ", "1", "-1", "+1", "1.0", "1.00", "1.", ".0", "1.5", "1_000", "1__0", "_1",
          "1_", "1e3", "1e-3", "1E5_0", "inf", "-inf", "Infinity", "nan", "-nan", "NaN", "snan",
          "0x10", "0b1", "00012", "\u0663", "\u0663.0", " 12 ", "\xa07", "\x1c7", "7\x1c",
