@@ -5,8 +5,7 @@
   no seqlab setting means anything there and a NaN slips through every `<`/`>` range check;
 - every `--seed`: negative seeds are refused (NumPy's generators cannot take them);
 - every numeric option `option_ranges` names: a value outside its range is refused in one line.
-It also gives each plain parameter `seqlab.cli.coercion`'s parsing, so that reading the options
-does not load Pydantic. New commands get all this by being registered, nothing else.
+New commands get the checks by being registered, nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from typing import Any
 
 import typer
 
-from seqlab.cli.coercion import install_all as install_coercion
 from seqlab.cli.option_ranges import Range, range_of
 
 
@@ -68,7 +66,6 @@ def _long_option(param: Any) -> str | None:
 def harden(command: Any, path: str = "") -> Any:
     """Add the checks above to every parameter of `command` and its subcommands (`path`:
     the command's name below `seqlab`, as `option_ranges` keys it); returns it."""
-    install_coercion(command)
     for param in getattr(command, "params", ()):
         annotation = _annotation(param)
         if annotation is float or annotation == list[float]:
