@@ -1,16 +1,16 @@
 """What the commands import before they need it: the corpus commands' resident floor.
 
-Numba with LLVM adds ~130 MB to a process, SciPy and gensim ~60 MB, NumPy ~20 MB, Pydantic
-(which Typer uses to parse options, `seqlab.cli.coercion`) ~11 MB, `regex` ~4 MB: registering
-the commands, counting a corpus and training a BPE tokenizer below the plain-Python merge limit
-must load none of them; word2vec needs NumPy and Numba, nothing else heavy."""
+Numba with LLVM adds ~130 MB to a process, SciPy and gensim ~60 MB, NumPy ~20 MB, `regex`
+~4 MB: registering the commands, counting a corpus and training a BPE tokenizer below the
+plain-Python merge limit must load none of them; word2vec needs NumPy and Numba, nothing else
+heavy. (Typer loads Pydantic, ~11 MB, when it parses options: the CLI framework's cost, kept.)"""
 
 import subprocess
 import sys
 import textwrap
 
 HEAVY = ("numba", "scipy", "gensim", "seqlab.seqmodels", "seqlab.autograd.tensor", "numpy",
-         "pydantic", "regex")
+         "regex")
 
 
 def _loaded_after(code: str) -> list[str]:
