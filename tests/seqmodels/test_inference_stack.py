@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from seqlab.autograd import Tensor, no_grad
+from seqlab.autograd.kernels.panel_gemm import FMA, panel_columns
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.recurrent import GRU, LSTM
@@ -95,3 +96,39 @@ def test_dropout_in_training_mode_keeps_the_graph_paths_dropout():
         stack.eval()
         kept = stack(x)[0].data
     assert not np.allclose(dropped, kept)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("panels", [1, 2])
+def test_project_by_panels_equals_numpy(dtype, panels):
+    rows = panels * panel_columns(1, dtype)
+    assert recurrent_inference.panels_project(rows, dtype) or not FMA
+    rng = np.random.default_rng(panels)
+    x = rng.standard_normal((rows, 9)).astype(dtype)
+    w = rng.standard_normal((20, 9)).astype(dtype)
+    bias = rng.standard_normal(20).astype(dtype)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for b in (bias, None):
+        got = recurrent_inference.project_by_panels(x, w, b)
+        want = x.astype(np.float64) @ w.T.astype(np.float64) + (0 if b is None else b)
+        assert got.dtype == dtype and got.shape == (rows, 20)
+        np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("stack_class", [LSTM, GRU])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_one_upper_layer_projected_by_panels_equals_the_graph_path(monkeypatch,
+                                                                         stack_class, dtype):
+    """Batch 1 over as many steps as a panel has columns: layer 1's projection by panels."""
+    steps = panel_columns(1, dtype)
+    stack = stack_class(5, 8, num_layers=2, dtype=dtype, generator=0)
+    x = Tensor(np.random.default_rng(5).standard_normal((steps, 1, 5)).astype(dtype))
+    want = stack(x)
+    calls = []
+    real = recurrent_inference.project_by_panels
+    monkeypatch.setattr(recurrent_inference, "project_by_panels",
+                        lambda *args: calls.append(args[0].shape) or real(*args))
+    with no_grad():
+        got = stack(x)
+    assert calls == ([(steps, 8)] if FMA else [])
+    _assert_same(got, want, 2e-6 if dtype == np.float32 else 1e-12)
