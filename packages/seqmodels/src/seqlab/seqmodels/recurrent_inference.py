@@ -104,6 +104,15 @@ def _upper_layer(kind: CellKind, x: np.ndarray, h0, c0, weights, lengths, revers
                              lengths, reverse, save=False)[:3]
 
 
+def table_layer(kind: CellKind, rows: np.ndarray, ids: np.ndarray, h0: np.ndarray,
+                c0: np.ndarray | None, w_hh: np.ndarray, b_hh: np.ndarray | None, lengths,
+                reverse: bool):
+    """out, h_n, c_n of layer 0 reading its input projection from table `rows` at `ids`."""
+    loop_bias = b_hh if kind.hh_bias_in_loop else None
+    return projected_forward(kind, rows, h0, c0, w_hh, loop_bias, lengths, reverse, ids,
+                             save=False)[:3]
+
+
 def _arrays(weights) -> tuple:
     return tuple(None if w is None else w.data for w in weights)
 
@@ -129,12 +138,9 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                 reverse = bool(direction)
                 if layer == 0 and table is not None:
                     weight, ids, _ = table
-                    bias = kind.projection_bias(b_ih, b_hh)
-                    rows = project_rows(weight.data, w_ih, bias)
-                    loop_bias = b_hh if kind.hh_bias_in_loop else None
-                    out, h_n, c_n, _ = projected_forward(kind, rows, h0[index], c0_part, w_hh,
-                                                         loop_bias, lengths, reverse, ids,
-                                                         save=False)
+                    rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
+                    out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
+                                                b_hh, lengths, reverse)
                 elif layer and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths,
                                             directions):
                     out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part, w_ih,
