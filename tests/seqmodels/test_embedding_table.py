@@ -9,7 +9,7 @@ import pytest
 
 from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.nn import Embedding
-from seqlab.seqmodels import fused
+from seqlab.seqmodels import fused, recurrent_inference
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 
 FACTORIES = {
@@ -23,14 +23,22 @@ VOCAB, FEATURES, HIDDEN, STEPS, BATCH = 7, 5, 4, 6, 3  # 18 tokens > 7 symbols
 
 @pytest.fixture
 def table_reads(monkeypatch) -> list:
-    """Records each table a layer reads (its shape) through the fused projected path."""
+    """Records each table a layer reads (its shape): through the fused projected path, or
+    without a graph through `recurrent_inference.table_layer`."""
     reads, run = [], fused.run_projected
 
     def counted(mode, xg, *rest, **kw):
         reads.append(tuple(xg.shape))
         return run(mode, xg, *rest, **kw)
 
+    def counted_without_graph(kind, rows, *rest):
+        reads.append(tuple(rows.shape))
+        return read_table(kind, rows, *rest)
+
     monkeypatch.setattr(fused, "run_projected", counted)
+    # under no_grad the stack runs on plain arrays (`recurrent_inference`)
+    read_table = recurrent_inference.table_layer
+    monkeypatch.setattr(recurrent_inference, "table_layer", counted_without_graph)
     return reads
 
 

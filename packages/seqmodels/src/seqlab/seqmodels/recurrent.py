@@ -140,7 +140,12 @@ class RNNBase(Module):
             weight, ids, padding_idx = table
             ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
             table = (weight, ids, padding_idx)
-        out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
+        if not is_grad_enabled() and self.fused and not (self.dropout and self.training):
+            from seqlab.seqmodels import recurrent_inference  # no graph: plain arrays
+
+            out, h_n, c_n = recurrent_inference.run_layers(self, x, h0, c0, lengths, table)
+        else:
+            out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
         if unbatched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None

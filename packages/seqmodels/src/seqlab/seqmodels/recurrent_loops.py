@@ -49,6 +49,8 @@ from seqlab.seqmodels.recurrent_rows_teams import (
 Array = np.ndarray
 # what the LSTM loops get instead of packed panels when BLAS does their per-step products
 _NO_PANELS = {dtype: np.empty((0, 1, 1), dtype) for dtype in (np.float32, np.float64)}
+# what an LSTM loop without `save` gets for the activations it does not keep
+_UNSAVED = {dtype: np.empty((1, 1, 1), dtype) for dtype in (np.float32, np.float64)}
 
 
 def line_aligned(shape, dtype, fill=None) -> Array:
@@ -89,12 +91,14 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
     if save and rows_split_pays(batch, parts):
         return _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts,
                                   save_h_prev)
-    kept = steps if save else 1  # without `save`, (1, N, .) placeholders the loop never reads
     # every array the parts write side by side starts on a cache line (unit_blocks)
     out = line_aligned((steps, batch, hidden), dtype)
-    c_prev, tanh_c = (line_aligned((kept, batch, hidden), dtype) for _ in range(2))
-    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-    gates = line_aligned((kept, batch, gate_width), dtype)
+    if save:
+        c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
+        h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
+        gates = line_aligned((steps, batch, gate_width), dtype)
+    else:  # placeholders the loop never reads (no allocation: batch-1 inference counts us)
+        c_prev = tanh_c = h_prev = gates = _UNSAVED[dtype.type]
     h_buf = line_aligned((2, batch, hidden), dtype)
     h_buf[0] = h0
     c = line_aligned(c0.shape, dtype, c0)

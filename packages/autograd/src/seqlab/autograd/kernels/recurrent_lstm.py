@@ -131,7 +131,7 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
     out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
     units, and h_shared[T % 2] and c (c0 on entry) with the final state. Without `save`
     (inference: nothing will run backward) gates, c_prev, tanh_c and h_prev are left alone and
-    may be (1, N, .) placeholders: only out and the final state are written.
+    may be placeholders of any shape: only out and the final state are written.
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]

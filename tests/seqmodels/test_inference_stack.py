@@ -1,0 +1,134 @@
+"""A stack's forward under no_grad (`recurrent_inference`: plain arrays, upper LSTM layers as
+one per-step product) equals the graph path's outputs to float32 round-off, and takes the
+stacked loop exactly where `stacked_pays` says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.autograd import Tensor, no_grad
+from seqlab.autograd.kernels.panel_gemm import FMA, panel_columns
+from seqlab.autograd.nn import Embedding
+from seqlab.seqmodels import recurrent_inference
+from seqlab.seqmodels.recurrent import GRU, LSTM
+
+
+def _stacked_calls(monkeypatch) -> list:
+    calls = []
+    real = recurrent_inference.lstm_stacked_layer
+
+    def counting(*args):
+        calls.append(args[0].shape)
+        return real(*args)
+
+    monkeypatch.setattr(recurrent_inference, "lstm_stacked_layer", counting)
+    return calls
+
+
+def _assert_same(got, want, tolerance):
+    got_out, got_state = got
+    want_out, want_state = want
+    assert not got_out.requires_grad
+    pairs = [(got_out, want_out)]
+    pairs += list(zip(got_state, want_state)) if isinstance(got_state, tuple) else [
+        (got_state, want_state)]
+    for got_tensor, want_tensor in pairs:
+        assert got_tensor.dtype == want_tensor.dtype and got_tensor.shape == want_tensor.shape
+        np.testing.assert_allclose(got_tensor.data, want_tensor.data, rtol=tolerance,
+                                   atol=tolerance)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_float32_lstm_stack_equals_the_graph_path(monkeypatch, bias, batch_first):
+    stack = LSTM(6, 16, num_layers=3, bias=bias, batch_first=batch_first, generator=0)
+    rng = np.random.default_rng(2)
+    shape = (9, 7, 6) if batch_first else (7, 9, 6)
+    x = Tensor(rng.standard_normal(shape).astype(np.float32))
+    h0 = Tensor((0.5 * rng.standard_normal((3, 9, 16))).astype(np.float32))
+    c0 = Tensor((0.5 * rng.standard_normal((3, 9, 16))).astype(np.float32))
+    want = stack(x, (h0, c0))
+    assert want[0].requires_grad  # the graph path
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(x, (h0, c0))
+    assert calls == [(7, 9, 16), (7, 9, 16)]  # layers 1 and 2, time-major
+    _assert_same(got, want, 2e-6)
+
+
+def test_embedding_table_then_stacked_layer_equals_the_graph_path(monkeypatch):
+    """Layer 0 reads the embedding's rows, layer 1 runs stacked (a language model's shape)."""
+    embedding = Embedding(11, 8, generator=0)
+    stack = LSTM(8, 16, num_layers=2, generator=1)
+    ids = np.random.default_rng(3).integers(0, 11, (12, 5))
+    want = stack(embedding(ids))
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(embedding(ids))
+    assert len(calls) == 1
+    _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("case", ["batch 3", "lengths", "bidirectional", "gru"])
+def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
+    """Small batches, lengths, two directions and other cells: no stacked loop, same outputs."""
+    batch = 3 if case == "batch 3" else 6
+    stack_class = GRU if case == "gru" else LSTM
+    stack = stack_class(5, 8, num_layers=2, bidirectional=case == "bidirectional",
+                        generator=0)
+    x = Tensor(np.random.default_rng(4).standard_normal((6, batch, 5)).astype(np.float32))
+    lengths = np.array([6, 2, 5, 6, 1, 3]) if case == "lengths" else None
+    want = stack(x, lengths=lengths)
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(x, lengths=lengths)
+    assert calls == []
+    _assert_same(got, want, 2e-6)
+
+
+def test_dropout_in_training_mode_keeps_the_graph_paths_dropout():
+    """Under no_grad a training-mode stack with dropout still drops (as PyTorch's does)."""
+    stack = LSTM(4, 8, num_layers=2, dropout=0.5, generator=0)
+    x = Tensor(np.ones((5, 6, 4), np.float32))
+    with no_grad():
+        dropped = stack(x)[0].data
+        stack.eval()
+        kept = stack(x)[0].data
+    assert not np.allclose(dropped, kept)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("panels", [1, 2])
+def test_project_by_panels_equals_numpy(dtype, panels):
+    rows = panels * panel_columns(1, dtype)
+    assert recurrent_inference.panels_project(rows, dtype) or not FMA
+    rng = np.random.default_rng(panels)
+    x = rng.standard_normal((rows, 9)).astype(dtype)
+    w = rng.standard_normal((20, 9)).astype(dtype)
+    bias = rng.standard_normal(20).astype(dtype)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for b in (bias, None):
+        got = recurrent_inference.project_by_panels(x, w, b)
+        want = x.astype(np.float64) @ w.T.astype(np.float64) + (0 if b is None else b)
+        assert got.dtype == dtype and got.shape == (rows, 20)
+        np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("stack_class", [LSTM, GRU])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_one_upper_layer_projected_by_panels_equals_the_graph_path(monkeypatch,
+                                                                         stack_class, dtype):
+    """Batch 1 over as many steps as a panel has columns: layer 1's projection by panels."""
+    steps = panel_columns(1, dtype)
+    stack = stack_class(5, 8, num_layers=2, dtype=dtype, generator=0)
+    x = Tensor(np.random.default_rng(5).standard_normal((steps, 1, 5)).astype(dtype))
+    want = stack(x)
+    calls = []
+    real = recurrent_inference.project_by_panels
+    monkeypatch.setattr(recurrent_inference, "project_by_panels",
+                        lambda *args: calls.append(args[0].shape) or real(*args))
+    with no_grad():
+        got = stack(x)
+    assert calls == ([(steps, 8)] if FMA else [])
+    _assert_same(got, want, 2e-6 if dtype == np.float32 else 1e-12)
