@@ -58,15 +58,19 @@ def _reference(kind, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse):
     return reference.rnn_reference(x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse, kind[4:])
 
 
+def _w_hh(gates, hidden):
+    return np.empty((gates * hidden, hidden), np.float32)
+
+
 def test_rows_team_splits_only_batches_and_layers_big_enough(monkeypatch):
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
-    assert recurrent_loops.rows_team(32, 3, 128) == (2 if FMA else 1)  # GRU 128: 49k MACs
-    assert recurrent_loops.rows_team(32, 1, 256) == (2 if FMA else 1)  # RNN 256: 65k
-    assert recurrent_loops.rows_team(32, 1, 128) == 1  # RNN 128: 16k multiply-adds a step
-    assert recurrent_loops.rows_team(32, 3, 64) == 1
-    assert recurrent_loops.rows_team(15, 3, 256) == 1  # fewer than 8 sequences a part
+    assert recurrent_loops.rows_team(32, _w_hh(3, 128)) == (2 if FMA else 1)  # GRU 128: 49k MACs
+    assert recurrent_loops.rows_team(32, _w_hh(1, 256)) == (2 if FMA else 1)  # RNN 256: 65k
+    assert recurrent_loops.rows_team(32, _w_hh(1, 128)) == 1  # RNN 128: 16k multiply-adds a step
+    assert recurrent_loops.rows_team(32, _w_hh(3, 64)) == 1
+    assert recurrent_loops.rows_team(15, _w_hh(3, 256)) == 1  # fewer than 8 sequences a part
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 1)
-    assert recurrent_loops.rows_team(64, 3, 512) == 1  # one thread: the single-thread loop
+    assert recurrent_loops.rows_team(64, _w_hh(3, 512)) == 1  # one thread: the single-thread loop
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -34,11 +34,11 @@ def thread_count(request):
 def test_panels_pay_only_where_they_win():
     width = panel_columns(1, np.float32)
     rows, depth = around_products.MIN_ROWS, around_products.MIN_DEPTH
-    assert around_products.panels_pay(rows, depth, 2 * width, np.float32) == FMA
-    assert not around_products.panels_pay(rows - 1, depth, 2 * width, np.float32)
-    assert not around_products.panels_pay(rows, depth - 1, 2 * width, np.float32)
-    assert not around_products.panels_pay(rows, depth, 2 * width + 1, np.float32)
-    assert not around_products.panels_pay(rows, depth, 2 * width, np.int64)
+    assert around_products.products_take_panels(rows, depth, 2 * width, np.float32) == FMA
+    assert not around_products.products_take_panels(rows - 1, depth, 2 * width, np.float32)
+    assert not around_products.products_take_panels(rows, depth - 1, 2 * width, np.float32)
+    assert not around_products.products_take_panels(rows, depth, 2 * width + 1, np.float32)
+    assert not around_products.products_take_panels(rows, depth, 2 * width, np.int64)
 
 
 @needs_panels
@@ -49,7 +49,7 @@ def test_projection_equals_numpy(small_panels, thread_count, with_bias):
     x = rng.standard_normal((45, 7))
     w = rng.standard_normal((3 * width, 7))
     bias = rng.standard_normal(3 * width) if with_bias else None
-    assert around_products.panels_pay(*x.shape, w.shape[0], x.dtype)
+    assert around_products.products_take_panels(*x.shape, w.shape[0], x.dtype)
     expected = x @ w.T + (bias if with_bias else 0)
     np.testing.assert_allclose(around_products.project(x, w, bias), expected, rtol=1e-12,
                                atol=1e-12)
@@ -85,7 +85,7 @@ def test_blas_where_the_panels_do_not_pay(thread_count):
 @needs_panels
 def test_lstm_layer_with_panel_projections_equals_the_reference(small_panels, thread_count):
     """A whole layer, the projection and dx through the panels: outputs and every gradient."""
-    steps, batch, features = 4, 6, 5
+    steps, batch, features = 4, 6, panel_columns(1, np.float64)  # dx: whole tiles too
     hidden = panel_columns(1, np.float64) // 4 * 2  # 4H a multiple of the tile's width
     rng = np.random.default_rng(21)
 
@@ -95,7 +95,8 @@ def test_lstm_layer_with_panel_projections_equals_the_reference(small_panels, th
     x, h0, c0 = draw(steps, batch, features), draw(batch, hidden), draw(batch, hidden)
     w_ih, w_hh = draw(4 * hidden, features), draw(4 * hidden, hidden, scale=hidden ** -0.5)
     b_ih, b_hh = draw(4 * hidden), draw(4 * hidden)
-    assert around_products.panels_pay(steps * batch, features, 4 * hidden, np.float64)
+    assert around_products.products_take_panels(steps * batch, features, 4 * hidden, np.float64)
+    assert around_products.products_take_panels(steps * batch, 4 * hidden, features, np.float64)
     out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     expected_out, expected_h, expected_c, expected_backward = reference.lstm_reference(
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, np.full(batch, steps), False)

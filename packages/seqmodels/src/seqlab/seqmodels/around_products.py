@@ -39,7 +39,7 @@ MIN_DEPTH = 64  # shallower products: the tile's fixed costs outweigh its speed
 _FLOATS = (np.float32, np.float64)
 
 
-def panels_pay(rows: int, depth: int, columns: int, dtype) -> bool:
+def products_take_panels(rows: int, depth: int, columns: int, dtype) -> bool:
     """Whether a (rows, depth) x (depth, columns) product of the training path takes the
     panels: FMA on Numba's target, jitted kernels, enough rows and depth, and columns a
     multiple of the tile's width (the product writes whole tiles)."""
@@ -84,7 +84,7 @@ def project(x: Array, w: Array, bias: Array | None) -> Array:
     """x @ w^T (+ bias) for x (R, F) and w (G, F), a new (R, G) array (workspace memory)."""
     rows, depth = x.shape
     columns = w.shape[0]
-    if not panels_pay(rows, depth, columns, np.result_type(x, w)) or x.dtype != w.dtype:
+    if not products_take_panels(rows, depth, columns, np.result_type(x, w)) or x.dtype != w.dtype:
         out = matmul(x, w.T)
         if bias is not None:
             out += bias
@@ -105,7 +105,7 @@ def input_and_weight_grads(d: Array, w: Array, x: Array,
     features = w.shape[1]
     if not need_input_grad:
         return None, matmul(d.T, x)
-    if not panels_pay(rows, columns, features, d.dtype) or w.dtype != d.dtype:
+    if not products_take_panels(rows, columns, features, d.dtype) or w.dtype != d.dtype:
         dx, dw = matmuls([(d, w), (d.T, x)])
         return dx, dw
     d = np.ascontiguousarray(d)

@@ -12,6 +12,7 @@ Every other layer computes exactly what the graph path's no-grad branch computed
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from seqlab.autograd import Tensor
@@ -38,13 +39,16 @@ from seqlab.seqmodels.recurrent_ops import (
     projected_forward,
 )
 
+# The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
+PANELS = FMA and not numba.config.DISABLE_JIT
+
 
 def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int) -> bool:
     """Whether an upper layer runs as `lstm_stacked_forward`: an LSTM, one direction, every
     sequence T long, a batch the panels pay for, on one thread (a team splits the recurrent
     product by units; the stacked loop has no team)."""
-    return (kind.has_cell_state and directions == 1 and lengths is None and panels_pay(batch)
-            and team_size(hidden) == 1)
+    return (PANELS and kind.has_cell_state and directions == 1 and lengths is None
+            and panels_pay(batch) and team_size(hidden) == 1)
 
 
 def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
@@ -69,7 +73,7 @@ def panels_project(rows: int, dtype) -> bool:
     panel columns (no column of the tile wasted), on a target with FMA. One thread, AMD EPYC
     Zen 4, x (R, 256) by W (1024, 256) float32, all included: 64 rows 390 -> 336 us (batch 1 x
     64), 128 rows 738 -> 672; 25 rows 211 -> 317 and 100 rows 606 -> 650, so not there."""
-    return FMA and rows <= FEW_ROWS and rows % panel_columns(1, dtype) == 0
+    return PANELS and rows <= FEW_ROWS and rows % panel_columns(1, dtype) == 0
 
 
 def project_by_panels(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
@@ -113,8 +117,15 @@ def table_layer(kind: CellKind, rows: np.ndarray, ids: np.ndarray, h0: np.ndarra
                              save=False)[:3]
 
 
+def _array(value) -> np.ndarray | None:
+    """A Tensor's array, or a plain array as given (the graph path takes both)."""
+    if value is None or isinstance(value, Tensor):
+        return None if value is None else value.data
+    return np.asarray(value)
+
+
 def _arrays(weights) -> tuple:
-    return tuple(None if w is None else w.data for w in weights)
+    return tuple(_array(w) for w in weights)
 
 
 def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndarray | None,
@@ -124,9 +135,9 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     rows of an embedding's table)."""
     kind = stack.kind
     directions = stack.num_directions
-    h0 = h0.data
-    c0 = c0.data if c0 is not None else None
-    layer_input = None if table is not None else x.data
+    h0 = _array(h0)
+    c0 = _array(c0)
+    layer_input = None if table is not None else _array(x)
     h_finals, c_finals = [], []
     with seqlab_computing():
         for layer in range(stack.num_layers):

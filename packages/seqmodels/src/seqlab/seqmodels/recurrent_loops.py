@@ -44,6 +44,7 @@ from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_forward,
     rnn_rows_backward,
     rnn_rows_forward,
+    rows_of,
 )
 
 Array = np.ndarray
@@ -68,21 +69,12 @@ def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
     return not reverse or bool((lengths == steps).all())
 
 
-def _rows_of(xg, ids):
-    """(x_rows, row_of) for the LSTM kernels: xg (T, N, G) as T*N rows, or a (R, G) table read
-    at ids (T, N)."""
-    if ids is not None:
-        return xg, ids
-    steps, batch, gate_width = xg.shape
-    return xg.reshape(steps * batch, gate_width), np.arange(steps * batch).reshape(steps, batch)
-
-
 def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=True):
     """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
     (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
     (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it.
     Without `save` (no backward will run) the activations are None: the loop stores only out."""
-    x_rows, row_of = _rows_of(xg, ids)
+    x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
     hidden = gate_width // 4
@@ -235,20 +227,21 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
 MIN_SPLIT_MACS = 1 << 15
 
 
-def rows_team(batch: int, gates: int, hidden: int) -> int:
-    """How many parts a GRU (gates 3) or RNN (gates 1) training loop over `batch` sequences of
-    `hidden` units runs as, split by sequence (`recurrent_rows_teams`); 1: the single-thread
-    loop. The split needs 8 sequences a part (`rows_split_pays`) and `MIN_SPLIT_MACS`."""
-    if gates * hidden * hidden < MIN_SPLIT_MACS:
+def rows_team(batch: int, w_hh: Array) -> int:
+    """How many parts a GRU or RNN training loop over `batch` sequences with recurrent weights
+    `w_hh` (G * H, H) runs as, split by sequence (`recurrent_rows_teams`); 1: the single-thread
+    loop. The split needs 8 sequences a part (`rows_split_pays`) and `MIN_SPLIT_MACS` (w_hh's
+    multiply-adds a sequence and step)."""
+    if w_hh.size < MIN_SPLIT_MACS:
         return 1
-    parts = team_size(hidden)
+    parts = team_size(w_hh.shape[1])
     return parts if rows_split_pays(batch, parts) else 1
 
 
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
     runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], 3, w_hh.shape[1]) if save else 1
+    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
     if parts > 1:
         return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
     xg = _gathered(xg, ids)
@@ -290,7 +283,7 @@ def _weight_grads(d_h, h_prev, with_bias):
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
     """Backward of `gru_loop_forward`, with db_hh."""
     gates, hidden_n, h_prev = activations
-    parts = rows_team(gates.shape[1], 3, w_hh.shape[1])
+    parts = rows_team(gates.shape[1], w_hh)
     if parts > 1:
         return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, parts)
@@ -307,7 +300,7 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
     runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], 1, w_hh.shape[1]) if save else 1
+    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
@@ -319,7 +312,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                       relu=False):
     """Backward of `rnn_loop_forward`."""
     out, h_prev = activations
-    parts = rows_team(out.shape[1], 1, w_hh.shape[1])
+    parts = rows_team(out.shape[1], w_hh)
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)

@@ -21,7 +21,7 @@ from seqlab.autograd.workspace import empty
 Array = np.ndarray
 
 
-def _rows_of(xg: Array, ids: Array | None) -> tuple[Array, Array]:
+def rows_of(xg: Array, ids: Array | None) -> tuple[Array, Array]:
     """(x_rows, row_of): xg (T, N, G) as T*N rows, or a (R, G) table read at ids (T, N)."""
     if ids is not None:
         return xg, ids
@@ -44,7 +44,7 @@ def _row_of(ids: Array | None) -> Array:
 def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
     """`recurrent_loops.gru_loop_forward` with save, as `parts` threads: out, h_n, None and
     the saved (gates, hidden_n, h_prev)."""
-    x_rows, row_of = _rows_of(xg, ids)
+    x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
     hidden = gate_width // 3
@@ -94,7 +94,7 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts):
     """`recurrent_loops.rnn_loop_forward` as `parts` threads: out, h_n, None and the saved
     (out, h_prev)."""
-    x_rows, row_of = _rows_of(xg, ids)
+    x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     hidden = x_rows.shape[1]
     dtype = x_rows.dtype
