@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-
 def is_word_level(tokenizer) -> bool:
     from seqlab.nlp.tokenizers import WordTokenizer
 

@@ -12,9 +12,9 @@ beside the sources, the user-wide cache folder). One limit remains: a process th
 old sources and compiles a new specialisation after the stamp was renewed writes a cache with
 the old helper inside; restart long-lived processes after changing kernels.
 
-This module imports no kernels (Numba only when it clears), so a package's kernel modules can
-run the guard first thing: `seqlab.autograd.kernels.cache_guard` for that folder, and
-`seqlab.nlp.kernel_caches` for every `*kernels*.py` of `seqlab.nlp`.
+This module imports no kernels (of Numba only its cache locators, to find the folders), so a
+package's kernel modules can run the guard first thing: `seqlab.autograd.kernels.cache_guard`
+for that folder, and `seqlab.nlp.kernel_caches` for every `*kernels*.py` of `seqlab.nlp`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def clear_stale_caches(root: Path, cache_folders: list[Path] | None = None, *,
     deleted = False
     for caches in per_folder:
         for rank, cache in enumerate(caches):
-            if rank and not cache.is_dir():
+            if rank and not os.path.isdir(cache):  # (False where it cannot be entered)
                 continue
             deleted |= _clear_unless_stamped(cache, digest)
     return deleted

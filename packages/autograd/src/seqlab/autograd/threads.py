@@ -84,6 +84,10 @@ def forget_usable_cores() -> None:
     _cores_seen = None
 
 
+if hasattr(os, "register_at_fork"):  # a forked child counts its own (it may narrow it at once)
+    os.register_at_fork(after_in_child=forget_usable_cores)
+
+
 def threads_from_environment() -> int:
     """The first value of OMP_NUM_THREADS when it is a positive integer (as OpenMP and PyTorch
     read it), else every usable core."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -16,9 +16,6 @@ from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
 from seqlab.cli.inspect_inputs import load_subject, read_text
 from seqlab.cli.threads import set_threads
-
-if TYPE_CHECKING:
-    pass
 
 CELL_CHOICES = {"rnn": ["rnn"], "lstm": ["lstm"], "gru": ["gru"], "all": ["rnn", "lstm", "gru"]}
 STYLES = {"before training": "grey50", "measured": "bold #0072b2"}
