@@ -22,7 +22,6 @@ ERROR_POLICIES = ("strict", "replace", "ignore")
 _MAX_LINE_CARRY_FACTOR = 4
 
 
-
 class FileRange(NamedTuple):
     """Bytes start..stop of a file, read by `iter_chunks` / `iter_lines` exactly as those lines
     are read in the whole file: start is 0 or just after a b"\n", stop is the file's size or
@@ -176,20 +175,19 @@ def iter_chunks(
             for chunk in _line_aligned(blocks, chunk_bytes):
                 ends_with_newline = chunk.endswith("\n")
                 yield chunk
-        elif isinstance(path, FileRange):
-            with open(path.path, "rb") as stream:
-                _check_range(stream, path, encoding)
-                stream.seek(path.start)
-                # utf-8-sig drops a BOM at the decoder's first bytes: only the file's start has one
-                decoding = "utf-8" if path.start and _is_utf8_sig(encoding) else encoding
-                blocks = _decoded_blocks(stream, str(path.path), decoding, errors, chunk_bytes,
-                                         path.start, path.stop)
-                for chunk in _line_aligned(blocks, chunk_bytes):
-                    ends_with_newline = chunk.endswith("\n")
-                    yield chunk
         else:
-            with open(path, "rb") as stream:
-                blocks = _decoded_blocks(stream, str(path), encoding, errors, chunk_bytes)
+            file = path.path if isinstance(path, FileRange) else path
+            with open(file, "rb") as stream:
+                start, stop, decoding = 0, None, encoding
+                if isinstance(path, FileRange):
+                    _check_range(stream, path, encoding)
+                    start, stop = path.start, path.stop
+                    stream.seek(start)
+                    # utf-8-sig drops a BOM at the decoder's first bytes: only byte 0 has one
+                    if start and _is_utf8_sig(encoding):
+                        decoding = "utf-8"
+                blocks = _decoded_blocks(stream, str(file), decoding, errors, chunk_bytes,
+                                         start, stop)
                 for chunk in _line_aligned(blocks, chunk_bytes):
                     ends_with_newline = chunk.endswith("\n")
                     yield chunk
