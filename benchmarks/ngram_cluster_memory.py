@@ -11,7 +11,8 @@ the two ARPA files are compared byte for byte.
     uv run python benchmarks/ngram_cluster_memory.py --baseline /tmp/base --order 3 \\
         --memory 1G --workers 2 --rounds 2 FILE [FILE ...]
 
-Give several files (shards are whole files), e.g. `split -n l/4 -d` of one corpus.
+Shards are byte ranges cut after a newline (since 5 December; before, whole files): one file
+is shared by the workers.
 """
 
 from __future__ import annotations

@@ -128,3 +128,34 @@ def test_cluster_kneser_ney_streams_the_merge_to_disk_and_writes_the_streamed_ar
     assert result.stats.sentences == len(sentences)
     assert result.stats.tokens == sum(map(len, sentences))
     assert list(scratch.iterdir()) == []
+
+
+def test_one_file_is_shared_by_both_workers_and_gives_the_single_machine_arpa(client, tmp_path):
+    """A corpus of one file is cut into byte ranges after newlines (here inside multi-byte text,
+    \\r\\n and lone \\r lines, with no final newline), one per worker: both workers count, and
+    the ARPA file is the one-machine streamed one and the in-memory one, byte for byte."""
+    from seqlab.nlp.ngram.distributed import shard_ranges, train_kneser_ney_arpa_dask
+    from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
+
+    path = tmp_path / "one.txt"
+    lines = [f"naïve café {i % 7} , the {'cat' if i % 3 else 'dög'} sat\r" + ("\n" if i % 2
+             else "\r\n") + ("€ and ☕ on the mat .\rstill the same line\n" if i % 5 == 0 else "")
+             for i in range(60)]
+    path.write_bytes(("".join(lines) + "the last line without a newline").encode())
+    groups = shard_ranges([path], 2)
+    assert len(groups) == 2 and all(piece.path == str(path) for group in groups
+                                    for piece in group)
+    line_tokens = LineTokens("word")
+    sentences = list(file_sentences([path], line_tokens))
+    ngram.KneserNey(3).fit(sentences).save_arpa(tmp_path / "memory.arpa")
+    train_kneser_ney_arpa(iter(sentences), 3, tmp_path / "single.arpa", 4096,
+                          scratch_dir=tmp_path)
+    result = train_kneser_ney_arpa_dask(client, [path], line_tokens, 3,
+                                        tmp_path / "cluster.arpa", 4096)  # shards: 2 workers
+    cluster = (tmp_path / "cluster.arpa").read_bytes()
+    assert cluster == (tmp_path / "single.arpa").read_bytes()
+    assert cluster == (tmp_path / "memory.arpa").read_bytes()
+    assert result.stats.sentences == len(sentences)
+    # both workers read a part: each range alone gives a share of the sentences
+    parts = [list(file_sentences(group, line_tokens)) for group in groups]
+    assert all(parts) and parts[0] + parts[1] == sentences

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 STDIN = "-"
 DEFAULT_CHUNK_BYTES = 1 << 20
@@ -20,20 +21,37 @@ ERROR_POLICIES = ("strict", "replace", "ignore")
 # A chunk may grow past chunk_bytes only while it has no newline; beyond this many bytes it is cut.
 _MAX_LINE_CARRY_FACTOR = 4
 
-Source = str | Path | Sequence[str | Path]
+
+class FileRange(NamedTuple):
+    """Bytes start..stop of a file, read by `iter_chunks` / `iter_lines` exactly as those lines
+    are read in the whole file: start is 0 or just after a b"\n", stop is the file's size or
+    just after a b"\n" (so no line or character is split). Needs an encoding in which the
+    byte b"\n" is always a line end (UTF-8, ASCII, Latin-1; not UTF-16/32); a range that
+    does not start the file never has a UTF-8 BOM stripped (utf-8-sig strips it at byte 0)."""
+
+    path: str | Path
+    start: int
+    stop: int
+
+
+Source = str | Path | FileRange | Sequence[str | Path | FileRange]
 
 
 class CorpusDecodeError(ValueError):
     """A file's bytes are not valid in the requested encoding."""
 
 
-def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path]:
-    """Expand a source into files: a file, '-' (stdin), a folder (recursive `pattern`), a list."""
-    items = [source] if isinstance(source, str | Path) else list(source)
+def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | FileRange]:
+    """Expand a source into files: a file, '-' (stdin), a folder (recursive `pattern`), a list
+    (a FileRange stays as it is)."""
+    items = [source] if isinstance(source, str | Path | FileRange) else list(source)
     if not items:
         raise ValueError("no input given: pass a file, a folder, '-' for stdin, or a list of them")
-    resolved: list[str | Path] = []
+    resolved: list[str | Path | FileRange] = []
     for item in items:
+        if isinstance(item, FileRange):
+            resolved.append(item)
+            continue
         if str(item) == STDIN:
             resolved.append(STDIN)
             continue
@@ -57,14 +75,19 @@ def _checks_nul(encoding: str) -> bool:
 
 
 def _decoded_blocks(
-    stream: BinaryIO, name: str, encoding: str, errors: str, chunk_bytes: int
+    stream: BinaryIO, name: str, encoding: str, errors: str, chunk_bytes: int,
+    start: int = 0, stop: int | None = None,
 ) -> Iterator[str]:
+    # Reads from `start` (where the stream stands) to `stop`, in blocks aligned to multiples
+    # of chunk_bytes in the file, as reading from byte 0 does: a range's text then comes in the
+    # same blocks as in the whole file, so _line_aligned cuts an over-long line at the same places.
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     check_nul = _checks_nul(encoding)
-    offset = 0
+    offset = start
     final = False
     while not final:
-        block = stream.read(chunk_bytes)
+        size = chunk_bytes - offset % chunk_bytes
+        block = stream.read(size if stop is None else min(size, stop - offset))
         final = not block
         if check_nul and b"\x00" in block:
             where = offset + block.index(b"\x00")
@@ -100,6 +123,28 @@ def _line_aligned(blocks: Iterable[str], chunk_bytes: int) -> Iterator[str]:
         yield carry
 
 
+def _is_utf8_sig(encoding: str) -> bool:
+    return codecs.lookup(encoding).name == "utf-8-sig"
+
+
+def _check_range(stream: BinaryIO, piece: FileRange, encoding: str) -> None:
+    """ValueError unless `piece` is a whole number of lines of its file in `encoding`."""
+    if not _is_utf8_sig(encoding) and (not _checks_nul(encoding) or
+                                       "\n".encode(encoding) != b"\n"):
+        raise ValueError(f"{piece.path}: byte ranges need an encoding in which b'\\n' ends a "
+                         f"line (UTF-8, ASCII, Latin-1), not {encoding}; read the whole file")
+    size = os.fstat(stream.fileno()).st_size
+    if not 0 <= piece.start <= piece.stop <= size:
+        raise ValueError(f"{piece.path}: byte range {piece.start}..{piece.stop} is not inside "
+                         f"the file ({size} bytes)")
+    for edge in (piece.start, piece.stop):
+        if 0 < edge < size:
+            stream.seek(edge - 1)
+            if stream.read(1) != b"\n":
+                raise ValueError(f"{piece.path}: byte range {piece.start}..{piece.stop} does "
+                                 f"not cut just after a newline at byte {edge}")
+
+
 def iter_chunks(
     source: Source,
     encoding: str = "utf-8",
@@ -109,6 +154,9 @@ def iter_chunks(
     stdin: BinaryIO | None = None,
 ) -> Iterator[str]:
     """Stream text in chunks of about chunk_bytes, cut at line ends; files are joined by a newline.
+
+    An item of `source` may be a FileRange: those bytes of a file, read as they are in the
+    whole file (the same chunks' lines; decode errors name the offset in the file).
 
     errors='strict' raises CorpusDecodeError naming the file and byte offset; 'replace' puts
     U+FFFD in place of bad bytes. A file with NUL bytes is rejected as binary (ValueError).
@@ -128,8 +176,18 @@ def iter_chunks(
                 ends_with_newline = chunk.endswith("\n")
                 yield chunk
         else:
-            with open(path, "rb") as stream:
-                blocks = _decoded_blocks(stream, str(path), encoding, errors, chunk_bytes)
+            file = path.path if isinstance(path, FileRange) else path
+            with open(file, "rb") as stream:
+                start, stop, decoding = 0, None, encoding
+                if isinstance(path, FileRange):
+                    _check_range(stream, path, encoding)
+                    start, stop = path.start, path.stop
+                    stream.seek(start)
+                    # utf-8-sig drops a BOM at the decoder's first bytes: only byte 0 has one
+                    if start and _is_utf8_sig(encoding):
+                        decoding = "utf-8"
+                blocks = _decoded_blocks(stream, str(file), decoding, errors, chunk_bytes,
+                                         start, stop)
                 for chunk in _line_aligned(blocks, chunk_bytes):
                     ends_with_newline = chunk.endswith("\n")
                     yield chunk

@@ -1,8 +1,9 @@
-"""N-gram counting on a Dask cluster: files sharded across workers, counted by the same block
-kernels as one machine, sorted counts merged window by window on the client; the same
+"""N-gram counting on a Dask cluster: the corpus sharded across workers, counted by the same
+block kernels as one machine, sorted counts merged window by window on the client; the same
 tables, the same ARPA.
 
-Rounds, each a map over the shards (contiguous groups of files, in reading order):
+Rounds, each a map over the shards (contiguous byte ranges of the files, about equal in bytes,
+cut just after a newline, in reading order: N workers share even one file; `shard_ranges`):
 1. vocabulary: each worker returns its shard's {token: count} in first-appearance order; the
    client merges them in shard order, which is the order one process reading the files sees;
 2. unigrams: each worker tokenizes its shard once into padded final ids on its local disk
@@ -22,6 +23,7 @@ Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing e
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -32,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from seqlab.autograd.mapped_pages import PageReleaser
+from seqlab.nlp.corpora import FileRange
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.external import (
     BlockNodes,
@@ -67,17 +70,57 @@ def connect(cluster: str):
     return Client(cluster, timeout="15s")
 
 
-def shard_files(paths: Sequence[Path], shards: int) -> list[list[str]]:
-    """Contiguous groups of files, about equal in bytes, in reading order (none empty)."""
-    sizes = np.array([max(Path(p).stat().st_size, 1) for p in paths], dtype=np.float64)
-    bounds = np.cumsum(sizes) / sizes.sum() * shards
-    groups: list[list[str]] = [[] for _ in range(shards)]
-    for path, bound in zip(paths, bounds):
-        groups[min(int(np.ceil(bound)) - 1, shards - 1)].append(str(path))
-    return [group for group in groups if group]
+# Bytes read at a time while looking for the newline after a shard's target end.
+_SCAN_BYTES = 1 << 16
 
 
-def shard_vocabulary(paths: list[str], line_tokens: LineTokens) -> tuple[dict[str, int], int]:
+def _line_end_after(path: Path, offset: int, size: int) -> int:
+    """The smallest position >= `offset` just after a b"\\n" of the file, or its size: a
+    place to cut it that splits no line (streamed: one block in memory however long the line)."""
+    if offset == 0:
+        return 0
+    with open(path, "rb") as stream:
+        stream.seek(offset - 1)  # a newline just before `offset` makes `offset` itself a cut
+        position = offset - 1
+        while block := stream.read(_SCAN_BYTES):
+            found = block.find(b"\n")
+            if found >= 0:
+                return position + found + 1
+            position += len(block)
+    return size
+
+
+def shard_ranges(paths: Sequence[str | Path], shards: int) -> list[list[FileRange]]:
+    """The corpus cut into at most `shards` contiguous pieces about equal in bytes, in reading
+    order (none empty): each a list of byte ranges of files, cut just after a newline, so that
+    the workers share even one large file; reading them in order gives the lines of the files
+    (`corpora.FileRange`). A line longer than a shard stays whole, so a shard may be larger
+    and there may be fewer shards."""
+    paths = [Path(p) for p in paths]
+    sizes = [p.stat().st_size for p in paths]
+    bases = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).tolist()
+    total = bases[-1]
+    cuts = [0]
+    for k in range(1, shards):
+        target = max(k * total // shards, cuts[-1])
+        index = int(np.searchsorted(bases, target, side="right")) - 1
+        if index >= len(paths):
+            break
+        cut = bases[index] + _line_end_after(paths[index], target - bases[index], sizes[index])
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(total)
+    groups: list[list[FileRange]] = []
+    for low, high in itertools.pairwise(cuts):
+        if high <= low:
+            continue
+        groups.append([FileRange(str(path), max(low - base, 0), min(high - base, size))
+                       for path, base, size in zip(paths, bases, sizes)
+                       if size and base < high and base + size > low])
+    return groups
+
+
+def shard_vocabulary(paths: list[FileRange], line_tokens: LineTokens) -> tuple[dict[str, int], int]:
     """({token: count} in first-appearance order, sentence count) of one shard."""
     counts: dict[str, int] = {}
     sentences = 0
@@ -88,7 +131,7 @@ def shard_vocabulary(paths: list[str], line_tokens: LineTokens) -> tuple[dict[st
     return counts, sentences
 
 
-def _padded_blocks(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
+def _padded_blocks(paths: list[FileRange], line_tokens: LineTokens, mapping: dict[str, int],
                    block_tokens: int) -> Iterator[np.ndarray]:
     flat: list[str] = []
     lengths: list[int] = []
@@ -134,7 +177,7 @@ class Shard:
         return Path(self.folder) / f"table{order}.keys"
 
 
-def shard_prepare(paths: list[str], line_tokens: LineTokens, mapping: dict[str, int],
+def shard_prepare(paths: list[FileRange], line_tokens: LineTokens, mapping: dict[str, int],
                   vocab_size: int, memory_bytes: int, order: int) -> Shard:
     """Tokenize a shard once into padded final ids on the worker's disk, counting unigrams."""
     budget = Budget.of(memory_bytes, order)
@@ -293,7 +336,7 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     stats = stats if stats is not None else ClusterStats()
     if shards is None:
         shards = max(1, len(client.scheduler_info()["workers"]))
-    groups = shard_files([Path(p) for p in paths], shards)
+    groups = shard_ranges(paths, shards)
     vocabularies = client.gather(client.map(shard_vocabulary, groups,
                                             line_tokens=line_tokens, pure=False))
     builder = VocabularyBuilder()

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from seqlab.nlp.corpora import FileRange
 
 # ARPA separates tokens by whitespace, so a character-level model spells the space as this.
 SPACE = "\u2581"
@@ -53,13 +57,15 @@ class LineTokens:
         object.__setattr__(self, "_tokenize", None)
 
 
-def file_sentences(paths: Sequence[str | Path], line_tokens: LineTokens,
+def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTokens,
                    errors: str | None = None) -> Iterator[list[str]]:
-    """The non-empty token lists of the lines of `paths`, streamed in order (decoded as
-    `errors`, by default `line_tokens.errors`)."""
-    from seqlab.nlp.corpora import iter_lines
+    """The non-empty token lists of the lines of `paths` (files, or byte ranges of files as
+    `corpora.FileRange`), streamed in order (decoded as `errors`, by default
+    `line_tokens.errors`)."""
+    from seqlab.nlp.corpora import FileRange, iter_lines
 
-    for line in iter_lines([str(p) for p in paths], errors=errors or line_tokens.errors):
+    pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
+    for line in iter_lines(pieces, errors=errors or line_tokens.errors):
         tokens = line_tokens(line)
         if tokens:
             yield tokens
