@@ -1,5 +1,8 @@
 """N-gram counting on a Dask LocalCluster of 2 workers writes the single-process ARPA file."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from seqlab.nlp import ngram
@@ -159,3 +162,17 @@ def test_one_file_is_shared_by_both_workers_and_gives_the_single_machine_arpa(cl
     # both workers read a part: each range alone gives a share of the sentences
     parts = [list(file_sentences(group, line_tokens)) for group in groups]
     assert all(parts) and parts[0] + parts[1] == sentences
+
+
+def test_remove_run_folders_deletes_that_runs_shard_folders_only(tmp_path, monkeypatch):
+    """What every worker runs when a cluster count ends, failed or not: the folders of shards
+    that failed, were cancelled or finished late go; another run's stay."""
+    from seqlab.nlp.ngram import distributed as cluster_counting
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    mine = [tempfile.mkdtemp(prefix=cluster_counting._shard_prefix("abc")) for _ in range(2)]
+    (Path(mine[0]) / "padded.u32").write_bytes(b"\0" * 8)
+    other = tempfile.mkdtemp(prefix=cluster_counting._shard_prefix("xyz"))
+    assert cluster_counting.remove_run_folders("abc") == 2
+    assert not any(Path(folder).exists() for folder in mine)
+    assert Path(other).exists()

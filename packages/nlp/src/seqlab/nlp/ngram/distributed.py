@@ -27,6 +27,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -160,6 +161,7 @@ class Shard:
     folder: str
     tokens: int
     unigrams: np.ndarray
+    worker: str = ""  # the address of the worker whose disk holds `folder`
     nodes: BlockNodes | None = None
     run: tuple[str, str, str] | None = None
     rows: int = 0
@@ -177,11 +179,18 @@ class Shard:
         return Path(self.folder) / f"table{order}.keys"
 
 
+def _shard_prefix(run: str) -> str:
+    return f"seqlab-ngram-shard-{run}-"
+
+
 def shard_prepare(paths: list[FileRange], line_tokens: LineTokens, mapping: dict[str, int],
-                  vocab_size: int, memory_bytes: int, order: int) -> Shard:
-    """Tokenize a shard once into padded final ids on the worker's disk, counting unigrams."""
+                  vocab_size: int, memory_bytes: int, order: int, run: str = "") -> Shard:
+    """Tokenize a shard once into padded final ids on the worker's disk, counting unigrams
+    (in a folder named after the `run`, which `remove_run_folders` finds)."""
+    from dask.distributed import get_worker
+
     budget = Budget.of(memory_bytes, order)
-    folder = tempfile.mkdtemp(prefix="seqlab-ngram-shard-")
+    folder = tempfile.mkdtemp(prefix=_shard_prefix(run))
     try:
         counts = np.zeros(vocab_size, dtype=np.int64)
         tokens = 0
@@ -190,10 +199,14 @@ def shard_prepare(paths: list[FileRange], line_tokens: LineTokens, mapping: dict
                 counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
                 stream.write(np.ascontiguousarray(ids, dtype=np.uint32).data)
                 tokens += len(ids)
-        return Shard(folder, tokens, counts)
+        return Shard(folder, tokens, counts, get_worker().address)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _shard_worker(shard: Shard) -> str:
+    return shard.worker
 
 
 def shard_unigrams(shard: Shard) -> np.ndarray:
@@ -260,9 +273,13 @@ def drop_run(shard: Shard) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def remove_shard(shard: Shard) -> None:
-    """Delete a shard's folder from its worker's disk."""
-    shutil.rmtree(shard.folder, ignore_errors=True)
+def remove_run_folders(run: str) -> int:
+    """Delete every shard folder of `run` on this worker's disk (those of shards that failed,
+    were cancelled or finished after the client gave up too); how many there were."""
+    folders = list(Path(tempfile.gettempdir()).glob(_shard_prefix(run) + "*"))
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(folders)
 
 
 class RemoteRun:
@@ -351,15 +368,16 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     del builder
     [mapping_future] = client.scatter([mapping], broadcast=True)
     del mapping
+    run = uuid.uuid4().hex[:12]
+    current: list = []
     prepared = client.map(shard_prepare, groups, line_tokens=line_tokens,
                           mapping=mapping_future, vocab_size=vocab_size,
-                          memory_bytes=memory_bytes, order=order, pure=False)
+                          memory_bytes=memory_bytes, order=order, run=run, pure=False)
     try:
         summaries = client.gather(client.map(shard_summary, prepared, pure=False))
         stats.folders += [folder for _, _, folder in summaries]
         del mapping_future  # the workers let the vocabulary go
-        holders = client.who_has(prepared)
-        where = [sorted(holders[future.key])[0] for future in prepared]
+        where = client.gather(client.map(_shard_worker, prepared, pure=False))
         unigram_counts = np.sum(client.gather(client.map(shard_unigrams, prepared, pure=False)),
                                 axis=0)
         if vocab_size * (sum(tokens for tokens, _, _ in summaries)) >= 2**62:
@@ -374,6 +392,7 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
             current = [client.submit(shard_counts, shard, n, vocab_size, memory_bytes, order,
                                      pure=False, workers=[worker], allow_other_workers=False)
                        for shard, worker in zip(current, where)]
+            prepared = []  # the shards of the order below go (their unigrams with them)
             summaries = client.gather(client.map(shard_summary, current, pure=False))
             stats.runs[n] = sum(spilled for _, spilled, _ in summaries)
             runs = [RemoteRun(client, future, rows, stats, n, worker)
@@ -383,9 +402,10 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
             client.gather([client.submit(drop_run, shard, pure=False, workers=[worker],
                                          allow_other_workers=False)
                            for shard, worker in zip(current, where)])
-    finally:  # (a shard that failed to prepare removed its own folder)
-        done = [future for future in prepared if future.status == "finished"]
-        client.gather(client.map(remove_shard, done, pure=False))
+    finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
+        client.cancel([future for future in prepared if not future.done()])
+        del prepared, current
+        client.run(remove_run_folders, run)
     return vocab, unigram_counts, higher
 
 
