@@ -147,3 +147,9 @@ def test_numba_keeps_a_stale_helper_and_the_guard_drops_it(tmp_path):
     assert run(1, "unguarded") == "1"
     assert run(2, "unguarded") == "1"  # Numba's cache of caller_kernels.py is stale
     assert run(3, "guarded") == "3"
+    # and with nothing changed the guard keeps the caches it stamped (it does not always clear)
+    cached = {path: path.stat().st_mtime_ns
+              for path in (tmp_path / "__pycache__").glob("caller_kernels.*.nb*")}
+    assert cached
+    assert run(3, "guarded") == "3"
+    assert {path: path.stat().st_mtime_ns for path in cached if path.exists()} == cached
