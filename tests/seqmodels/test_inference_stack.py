@@ -147,3 +147,41 @@ def test_plain_arrays_as_input_and_state_under_no_grad(stack_class):
     with no_grad():
         got = stack(x, state)
     _assert_same(got, want, 2e-6)
+
+
+@pytest.fixture
+def two_threads():
+    from seqlab.autograd import threads
+
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    yield
+    threads.set_num_threads(before)
+
+
+@pytest.mark.parametrize("case", ["lstm", "lstm table", "gru lengths", "bidirectional"])
+def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_threads, case):
+    """On 2 threads a batch of 8+ sequences a part runs as parts of the batch, every layer of
+    a part on one thread: the same outputs as the graph path, the parts covering the batch."""
+    batch = 21
+    stack = (GRU if case.startswith("gru") else LSTM)(8, 16, num_layers=2, generator=0,
+                                                      bidirectional=case == "bidirectional")
+    rng = np.random.default_rng(7)
+    lengths = rng.integers(1, 7, batch) if case == "gru lengths" else None
+    if case == "lstm table":
+        embedding = Embedding(11, 8, generator=1)
+        ids = rng.integers(0, 11, (6, batch))
+        want = stack(embedding(ids))
+    else:
+        x = Tensor(rng.standard_normal((6, batch, 8)).astype(np.float32))
+        want = stack(x, lengths=lengths)
+    parts = []
+    real = recurrent_inference._stack_arrays
+    monkeypatch.setattr(recurrent_inference, "_stack_arrays",
+                        lambda stack, x, h0, *rest: parts.append(h0.shape[1])
+                        or real(stack, x, h0, *rest))
+    with no_grad():
+        got = stack(embedding(ids)) if case == "lstm table" else stack(x, lengths=lengths)
+    expected_parts = recurrent_inference.batch_parts(batch)
+    assert sorted(parts) == ([10, 11] if expected_parts == 2 else [batch])
+    _assert_same(got, want, 2e-6)

@@ -29,7 +29,7 @@ from seqlab.autograd.kernels.recurrent_lstm_stacked import (
     pack_rows_transposed_into,
     pack_stacked_into,
 )
-from seqlab.autograd.threads import seqlab_computing, team_size
+from seqlab.autograd.threads import run_team, seqlab_computing, team_size, threads_for
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.recurrent_ops import (
@@ -39,6 +39,7 @@ from seqlab.seqmodels.recurrent_ops import (
     projected_forward,
 )
 
+MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
 PANELS = FMA and not numba.config.DISABLE_JIT
 
@@ -128,16 +129,53 @@ def _arrays(weights) -> tuple:
     return tuple(_array(w) for w in weights)
 
 
+def batch_parts(batch: int) -> int:
+    """How many parts a no-grad stack over `batch` sequences splits into, each part all its
+    layers on one thread (`MIN_SEQUENCES_PER_PART` sequences at least). The sequences are
+    independent: no part waits on another until all are done, where a team split by units
+    meets at a barrier every step."""
+    if numba.config.DISABLE_JIT:
+        return 1
+    return threads_for(batch // MIN_SEQUENCES_PER_PART)
+
+
 def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndarray | None,
                table) -> tuple[Tensor, Tensor, Tensor | None]:
     """`RNNBase._run_layers` from layer 0 without a graph: out (T, N, D*H), h_n, c_n.
     `table` (weight, ids (T, N), padding_idx) or None as there (layer 0 reads the projected
-    rows of an embedding's table)."""
-    kind = stack.kind
-    directions = stack.num_directions
+    rows of an embedding's table). On several threads the batch splits (`batch_parts`)."""
     h0 = _array(h0)
     c0 = _array(c0)
-    layer_input = None if table is not None else _array(x)
+    x = None if table is not None else _array(x)
+    batch = h0.shape[1]
+    parts = batch_parts(batch)
+    if parts == 1:
+        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table)
+    else:
+        bounds = [batch * part // parts for part in range(parts + 1)]
+        results: list = [None] * parts
+
+        def run_part(part: int, _parts: int, _flags) -> None:
+            low, high = bounds[part], bounds[part + 1]
+            part_table = None if table is None else (table[0], table[1][:, low:high], table[2])
+            results[part] = _stack_arrays(
+                stack, None if x is None else x[:, low:high], h0[:, low:high],
+                None if c0 is None else c0[:, low:high],
+                None if lengths is None else lengths[low:high], part_table)
+
+        with seqlab_computing():
+            run_team(parts, run_part)
+        out, h_n, c_n = (None if results[0][i] is None
+                         else np.concatenate([result[i] for result in results], axis=1)
+                         for i in range(3))
+    return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
+                  lengths: np.ndarray | None, table) -> tuple:
+    """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share."""
+    kind = stack.kind
+    directions = stack.num_directions
     h_finals, c_finals = [], []
     with seqlab_computing():
         for layer in range(stack.num_layers):
@@ -167,6 +205,5 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                 h_finals.append(h_n)
                 c_finals.append(c_n)
             layer_input = outputs[0] if directions == 1 else np.concatenate(outputs, axis=2)
-    h_n = Tensor(np.stack(h_finals, 0))
-    c_n = Tensor(np.stack(c_finals, 0)) if kind.has_cell_state else None
-    return Tensor(layer_input), h_n, c_n
+    c_n = np.stack(c_finals, 0) if kind.has_cell_state else None
+    return layer_input, np.stack(h_finals, 0), c_n
