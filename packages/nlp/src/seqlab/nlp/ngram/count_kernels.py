@@ -13,6 +13,7 @@ from numba import njit
 
 # Before any kernel below loads a cache: clears stale caches of every seqlab.nlp kernel file.
 from seqlab.nlp import kernel_caches  # noqa: F401
+from seqlab.nlp.ngram.kernels import lower_bound
 
 RADIX_BITS = 11
 
@@ -188,14 +189,7 @@ def search_sorted_needles(haystack, needles, start=0):
             bound = 1
             while low + bound < n and haystack[low + bound] < x:
                 bound *= 2
-            left = low + bound // 2 + 1  # haystack[low + bound // 2] < x
-            right = min(low + bound, n)  # haystack[right] >= x, or right == n
-            while left < right:
-                mid = (left + right) >> 1
-                if haystack[mid] < x:
-                    left = mid + 1
-                else:
-                    right = mid
-            low = left
+            # haystack[low + bound // 2] < x; haystack[low + bound] >= x, or it is past the end
+            low = lower_bound(haystack, low + bound // 2 + 1, min(low + bound, n), x)
         out[i] = low
     return out

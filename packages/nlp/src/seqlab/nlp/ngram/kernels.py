@@ -21,17 +21,23 @@ from seqlab.nlp import kernel_caches  # noqa: F401
 
 
 @njit(cache=True)
-def find_row(keys, lo, hi, key):
-    """Row of `key` in the sorted slice keys[lo:hi], or -1."""
-    end = hi
+def lower_bound(keys, lo, hi, key):
+    """The first row of the sorted slice keys[lo:hi] whose key is >= `key` (hi if none)."""
     while lo < hi:
         mid = (lo + hi) >> 1
         if keys[mid] < key:
             lo = mid + 1
         else:
             hi = mid
-    if lo < end and keys[lo] == key:
-        return lo
+    return lo
+
+
+@njit(cache=True)
+def find_row(keys, lo, hi, key):
+    """Row of `key` in the sorted slice keys[lo:hi], or -1."""
+    row = lower_bound(keys, lo, hi, key)
+    if row < hi and keys[row] == key:
+        return row
     return -1
 
 
