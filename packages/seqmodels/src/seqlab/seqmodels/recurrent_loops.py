@@ -39,6 +39,7 @@ from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
 from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.around_products import recurrent_weight_grad
 from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_backward,
     gru_rows_forward,
@@ -126,7 +127,7 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     d_xg = line_aligned(gates.shape, dtype)
     d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
     row_of = ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
-    dw_hh = line_aligned((4 * hidden, hidden), dtype)
+    no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
     previous = out if h_prev is None else h_prev
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
     dh = line_aligned((batch, hidden), dtype)
@@ -146,9 +147,10 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
                            reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
-                           same_time, previous, h0, dw_hh, row_of, d_table)
+                           same_time, previous, h0, no_dw_hh, row_of, d_table)
 
     run_team(parts, run_part)
+    dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
@@ -185,7 +187,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     d_xg = line_aligned(gates.shape, dtype)
     d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
     row_of = ids if ids is not None else np.empty((0, 0), np.int64)
-    dw_hh = line_aligned((4 * hidden, hidden), dtype)
+    no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
     previous = out if h_prev is None else h_prev
     same_time = in_step(lengths, gates.shape[0], reverse)
     d_step_buf = line_aligned((1, batch, 4 * hidden), dtype)  # unused when same_time
@@ -197,9 +199,10 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     def run_part(part, parts, flags):
         lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out,
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
-                           previous, h0, dw_hh, row_of, d_table)
+                           previous, h0, no_dw_hh, row_of, d_table)
 
     run_team(parts, run_part)
+    dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 

@@ -218,8 +218,10 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
     Then the part fills its share of dw_hh (4H, H): after the last step's barrier every part's
     gradients are in d_xg, so the share is a contiguous block of rows (`unit_block` over 4H),
     one GEMM rather than four gate blocks of its own units (0.90 -> 0.70 ms at H=128, 2 parts;
-    `previous` is h_prev, or `out` when in_step). When the forward read a table, d_rows (R, 4H)
-    (zeros on entry; (0, 4H) otherwise) gets the same columns of d_xg added at row_of's rows.
+    `previous` is h_prev, or `out` when in_step); a (0, H) dw_hh skips it (the caller forms
+    dW_hh with NumPy's BLAS, faster than the SciPy BLAS a kernel calls). When the forward
+    read a table, d_rows (R, 4H) (zeros on entry; (0, 4H) otherwise) gets the same columns of
+    d_xg added at row_of's rows.
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
@@ -273,7 +275,8 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
         copy_into(dh_own[n], 0, dh[n], start, width)
         copy_into(dc_own[n], 0, dc[n], start, width)
     low, high = unit_block(gate_width, part, parts)
-    lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, low, high)
+    if dw_hh.shape[0] > 0:  # (0, H): the caller forms dW_hh itself
+        lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, low, high)
     if d_rows.shape[0] > 0:
         add_rows_into(d_xg, row_of, d_rows, low, high)
 

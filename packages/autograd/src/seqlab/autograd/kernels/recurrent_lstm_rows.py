@@ -7,7 +7,8 @@ independent, so here part p runs sequences `row_block(N, p, parts)` through ever
 all steps on its own: the same multiply-adds per part (at batch 32 on 2 parts, 16 x H x 4H a
 step instead of 32 x H x 2H), over the whole of W_hh, packed into panels once per call (each
 part packs its share of the panels, then one barrier). The backward meets once more after its
-loop, then each part forms its rows of dW_hh (and of a table's gradient) as in the unit split.
+loop, then each part forms its rows of dW_hh (unless dw_hh is (0, H)) and of a table's
+gradient, as in the unit split.
 Same inputs, outputs and saved arrays as `lstm_forward_part` / `lstm_backward_part` with
 `save=True`, so either backward runs after either forward. Needs panels (`panels_pay`); used
 for a team whose parts get at least `MIN_ROWS_PER_PART` sequences each (`rows_split_pays`;
@@ -145,6 +146,7 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
         copy_into(dc_own[i], 0, dc[low + i], 0, hidden)
     arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
     first, last = unit_block(gate_width, part, parts)
-    lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, first, last)
+    if dw_hh.shape[0] > 0:  # (0, H): the caller forms dW_hh itself
+        lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, first, last)
     if d_rows.shape[0] > 0:
         add_rows_into(d_xg, row_of, d_rows, first, last)
