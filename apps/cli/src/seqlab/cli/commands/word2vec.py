@@ -85,6 +85,7 @@ def train(
     from seqlab.autograd.memory import return_freed_memory
     from seqlab.nlp.tokenizers import WordTokenizer
     from seqlab.nlp.word2vec import Word2Vec
+    from seqlab.nlp.word2vec.lean_loading import load_kernels_without_scipy
 
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     return_freed_memory()  # streamed passes: each freed piece of text goes back to the system
@@ -102,6 +103,7 @@ def train(
                                      corpus_lines(None, corpus or "wiki")) if s]
         if next(iter(sentences), None) is None:
             raise CliError("the corpus has no words to train on")
+        load_kernels_without_scipy()  # this process compiles nothing that needs SciPy
         try:
             model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
                              sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
