@@ -109,6 +109,7 @@ def count_words(sentences: Iterable[Sequence[str]], min_count: int) -> VocabCoun
     table.add(batch)
     total_words += batch_tokens
     del batch
+    table.table = np.zeros(0, dtype=np.int32)  # no more lookups: the index goes before the dict
     return VocabCounts(table.at_least(min_count), total_words, sentence_count,
                        distinct_words=table.num_words)
 
