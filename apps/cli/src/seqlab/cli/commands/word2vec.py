@@ -120,12 +120,14 @@ def train(
             trained, raw = model.train(sentences, total_words=model.corpus_total_words,
                                        epochs=epochs, callbacks=[callback])
         seconds = time.perf_counter() - started
-    model.wv.save_word2vec_format(out, binary=_is_binary(out, binary))
+    vectors = model.wv
+    del model  # its output layer and tables go before the file is written
+    vectors.save_word2vec_format(out, binary=_is_binary(out, binary))
     output.result(
-        {"path": str(out), "vocabulary": len(model.wv), "dim": dim, "effective_words": trained,
+        {"path": str(out), "vocabulary": len(vectors), "dim": dim, "effective_words": trained,
          "raw_words": raw, "seconds": seconds, "words_per_sec": trained / max(seconds, 1e-9),
          "epoch_losses": callback.losses},
-        f"Wrote {len(model.wv):,} vectors of size {dim} to {out} "
+        f"Wrote {len(vectors):,} vectors of size {dim} to {out} "
         f"({rate_text(trained, seconds, 'words')})",
     )
 

@@ -373,9 +373,11 @@ class KeyedVectors:
 
     def save_word2vec_format(self, fname: str | Path, binary: bool = False) -> None:
         """Write word2vec.c text or binary format, most frequent words first if counts are known."""
-        order = np.arange(len(self))
-        if self.counts is not None:
-            order = np.argsort(-self.counts, kind="stable")
+        if self.counts is None or bool(np.all(self.counts[1:] <= self.counts[:-1])):
+            # already in that order (a trained model's is): no reordered copy of the vectors
+            write_word2vec_format(fname, self.index_to_key, self.vectors, binary=binary)
+            return
+        order = np.argsort(-self.counts, kind="stable")
         keys = [self.index_to_key[i] for i in order]
         write_word2vec_format(fname, keys, self.vectors[order], binary=binary)
 

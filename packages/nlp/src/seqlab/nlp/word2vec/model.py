@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.nlp.word2vec.corpus import LineSentences
+from seqlab.nlp.word2vec.counting import count_words
 from seqlab.nlp.word2vec.encoded import EncodedSentences
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
 from seqlab.nlp.word2vec.vocab import (
@@ -120,16 +121,17 @@ class Word2Vec:
     def build_vocab(self, corpus_iterable: Sentences | None = None, corpus_file=None) -> None:
         """Scan the corpus, keep words seen min_count times and initialise the weights."""
         sentences = _sentences(corpus_iterable, corpus_file)
-        raw = scan_vocab(sentences, self.max_vocab_size)
+        if self.max_vocab_size:  # gensim's pruning, on a dict of every word
+            raw = scan_vocab(sentences, self.max_vocab_size)
+        else:  # same counts in compact arrays (~30 bytes a distinct word, not ~100)
+            raw = count_words(sentences, self.min_count)
         vocab = build_vocabulary(raw, self.min_count, self.sample)
         if not vocab.index_to_key:
             raise ValueError(
                 f"no word occurs min_count={self.min_count} times in the corpus "
-                f"({raw.total_words} words, {len(raw.counts)} distinct): lower min_count"
+                f"({raw.total_words} words, {raw.distinct} distinct): lower min_count"
             )
         self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
-        # The raw counts (every distinct word of the corpus) go before Numba loads, so that its
-        # modules' objects reuse their memory instead of adding to the peak.
         del raw
         self.sample_ints = vocab.sample_ints
         self.wv = KeyedVectors(self.vector_size)

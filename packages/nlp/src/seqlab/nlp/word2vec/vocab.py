@@ -18,11 +18,21 @@ CUM_TABLE_DOMAIN = 2**31 - 1
 
 @dataclass
 class VocabCounts:
-    """Raw word counts of a corpus scan, in first-seen order."""
+    """Word counts of a corpus scan, in first-seen order.
+
+    `scan_vocab` keeps every word in `counts`; `counting.count_words` only those seen min_count
+    times and the number of distinct words in `distinct_words`.
+    """
 
     counts: dict[str, int]
     total_words: int
     sentence_count: int
+    distinct_words: int | None = None
+
+    @property
+    def distinct(self) -> int:
+        """Distinct words of the corpus (after any max_vocab_size pruning)."""
+        return len(self.counts) if self.distinct_words is None else self.distinct_words
 
 
 def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> VocabCounts:
