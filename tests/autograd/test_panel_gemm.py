@@ -68,10 +68,11 @@ def test_pack_panels_of_rows_and_of_a_transposed_view(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("depth", [1, 64, 150])
+@pytest.mark.parametrize("depth", [1, 64, 150, 300])
 def test_pack_transposed_into_every_panel_and_a_block_of_them(dtype, depth):
-    """panels[p, k, j] = rows[p * width + j, k], zeros past the rows, over k blocks of 64 and
-    their ragged end; also a block of panels from a block of rows (as a team's parts pack)."""
+    """panels[p, k, j] = rows[p * width + j, k], zeros past the rows, in both loop orders (rows
+    up to 1 KiB by k blocks of 64 with a ragged end, longer ones 8 rows at a time); also a
+    block of panels from a block of rows (as a team's parts pack)."""
     width = _width(dtype)
     rng = np.random.default_rng(depth)
     rows = rng.standard_normal((3 * width + 5, depth)).astype(dtype)
