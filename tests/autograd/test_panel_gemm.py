@@ -22,6 +22,7 @@ from seqlab.autograd.kernels.panel_gemm import (
     ROWS,
     lanes_of,
     pack_panels,
+    pack_transposed_into,
     panel_columns,
     panel_gemm_packed_into,
     panel_gemm_reference,
@@ -64,6 +65,28 @@ def test_pack_panels_of_rows_and_of_a_transposed_view(dtype):
         unpacked = panels.transpose(1, 0, 2).reshape(6, 3 * width)
         np.testing.assert_array_equal(unpacked[:, :b.shape[1]], b)
         np.testing.assert_array_equal(unpacked[:, b.shape[1]:], 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("depth", [1, 64, 150, 300])
+def test_pack_transposed_into_every_panel_and_a_block_of_them(dtype, depth):
+    """panels[p, k, j] = rows[p * width + j, k], zeros past the rows, in both loop orders (rows
+    up to 1 KiB by k blocks of 64 with a ragged end, longer ones 8 rows at a time); also a
+    block of panels from a block of rows (as a team's parts pack)."""
+    width = _width(dtype)
+    rng = np.random.default_rng(depth)
+    rows = rng.standard_normal((3 * width + 5, depth)).astype(dtype)
+    count = 4
+    expected = np.zeros((count * width, depth), dtype)
+    expected[:rows.shape[0]] = rows
+    expected = expected.reshape(count, width, depth).transpose(0, 2, 1)
+    panels = np.full((count, depth, width), np.nan, dtype)
+    pack_transposed_into(rows, panels)
+    np.testing.assert_array_equal(panels, expected)
+    panels[:] = np.nan
+    pack_transposed_into(rows[width:], panels[1:])  # the last three panels only
+    np.testing.assert_array_equal(panels[1:], expected[1:])
+    assert np.isnan(panels[0]).all()
 
 
 def test_panel_product_reads_and_writes_strided_rows():

@@ -46,6 +46,8 @@ from seqlab.seqmodels.recurrent_rows_teams import (
     rnn_rows_backward,
     rnn_rows_forward,
     rows_of,
+    table_room,
+    table_row_of,
 )
 
 Array = np.ndarray
@@ -125,8 +127,8 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
         return _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
                                    parts, ids, table_rows)
     d_xg = line_aligned(gates.shape, dtype)
-    d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
-    row_of = ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
+    d_table = table_room(ids, table_rows, gates.shape[2], dtype)
+    row_of = table_row_of(ids)
     no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
     previous = out if h_prev is None else h_prev
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
@@ -185,8 +187,8 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     d_xg = line_aligned(gates.shape, dtype)
-    d_table = line_aligned((table_rows if ids is not None else 0, gates.shape[2]), dtype, 0)
-    row_of = ids if ids is not None else np.empty((0, 0), np.int64)
+    d_table = table_room(ids, table_rows, gates.shape[2], dtype)
+    row_of = table_row_of(ids)
     no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
     previous = out if h_prev is None else h_prev
     same_time = in_step(lengths, gates.shape[0], reverse)

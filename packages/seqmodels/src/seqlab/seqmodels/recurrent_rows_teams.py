@@ -29,16 +29,19 @@ def rows_of(xg: Array, ids: Array | None) -> tuple[Array, Array]:
     return xg.reshape(steps * batch, gate_width), np.arange(steps * batch).reshape(steps, batch)
 
 
-def _table_room(ids: Array | None, table_rows: int, gate_width: int, dtype) -> Array:
-    """Zeros for the gradient of a (table_rows, G) table read at ids (no rows without ids)."""
+def table_room(ids: Array | None, table_rows: int, gate_width: int, dtype) -> Array:
+    """Zeros for the gradient of a (table_rows, G) table read at ids (no rows without ids),
+    starting on a cache line (`workspace`: parts of a team add into it side by side)."""
     rows = table_rows if ids is not None else 0
     room = empty((rows, gate_width), dtype)
     room[...] = 0
     return room
 
 
-def _row_of(ids: Array | None) -> Array:
-    return ids if ids is not None else np.empty((0, 0), np.int64)  # (d_table has no rows)
+def table_row_of(ids: Array | None) -> Array:
+    """The row_of a backward kernel gets with `table_room(ids, ...)`: ids, or (0, 0) when the
+    forward read no table (the kernel then skips the table's gradient: it has no rows)."""
+    return ids if ids is not None else np.empty((0, 0), np.int64)
 
 
 def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
@@ -73,14 +76,14 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     hidden = gate_width // 3
     dtype = gates.dtype
     d_xg, d_hg = (empty(gates.shape, dtype) for _ in range(2))
-    d_table = _table_room(ids, table_rows, gate_width, dtype)
+    d_table = table_room(ids, table_rows, gate_width, dtype)
     dh = np.empty((batch, hidden), dtype)
     dw_hh = empty((gate_width, hidden), dtype)
     db_hh = np.empty(gate_width, dtype)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = empty(panels_shape(gate_width, hidden, dtype), dtype)
     d_out, d_hn = (np.ascontiguousarray(a, dtype=dtype) for a in (d_out, d_hn))
-    row_of = _row_of(ids)
+    row_of = table_row_of(ids)
 
     def run_part(part, parts, flags):
         gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse, d_out,
@@ -120,13 +123,13 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     _, batch, hidden = out.shape
     dtype = out.dtype
     d_xg = empty(out.shape, dtype)
-    d_table = _table_room(ids, table_rows, hidden, dtype)
+    d_table = table_room(ids, table_rows, hidden, dtype)
     dh = np.empty((batch, hidden), dtype)
     dw_hh = empty((hidden, hidden), dtype)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = empty(panels_shape(hidden, hidden, dtype), dtype)
     d_out, d_hn = (np.ascontiguousarray(a, dtype=dtype) for a in (d_out, d_hn))
-    row_of = _row_of(ids)
+    row_of = table_row_of(ids)
 
     def run_part(part, parts, flags):
         rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out, d_hn,

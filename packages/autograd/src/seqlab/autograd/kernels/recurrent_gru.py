@@ -8,9 +8,80 @@ hidden part of n. Saved arrays are in time order, so dW_hh = d_hg^T @ h_prev is 
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from .recurrent_activations import sigmoid, tanh
 from .rows_gemm import rows_gemm_into, rows_gemm_pays
+
+
+@register_jitable(inline="always")
+def gru_units_unsaved(x_row, hg_row, b_hh, h_row, out_row, hidden, one):
+    """One sequence's GRU step, keeping nothing for backward: the new h in h_row and out_row
+    (which may be h_row itself). x_row holds W_i x + b_i, hg_row W_h h (3H each), b_hh (3H,).
+    Inlined into the loops and the single step (one cell update). `one`: 1 in the dtype."""
+    for k in range(hidden):
+        # unsigned indices: Numba then skips the negative-index wraparound, whose select
+        # stops LLVM vectorizing the loop
+        j = np.uint64(k)
+        j_z = np.uint64(hidden + k)
+        j_n = np.uint64(2 * hidden + k)
+        r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
+        z = sigmoid(x_row[j_z] + hg_row[j_z] + b_hh[j_z])
+        nn = tanh(x_row[j_n] + r * (hg_row[j_n] + b_hh[j_n]))
+        h_new = (one - z) * nn + z * h_row[j]
+        h_row[j] = h_new
+        out_row[j] = h_new
+
+
+@register_jitable(inline="always")
+def gru_units_saved(x_row, hg_row, b_hh, h_row, out_row, g_row, hn_row, hidden, one):
+    """gru_units_unsaved keeping what backward needs: the gates [r, z, n] in g_row (3H) and
+    W_hn h + b_hn (what r scales) in hn_row (H). Inlined into both training forward loops."""
+    for k in range(hidden):
+        j = np.uint64(k)  # unsigned: no wraparound select (see gru_units_unsaved)
+        j_z = np.uint64(hidden + k)
+        j_n = np.uint64(2 * hidden + k)
+        r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
+        z = sigmoid(x_row[j_z] + hg_row[j_z] + b_hh[j_z])
+        hn = hg_row[j_n] + b_hh[j_n]
+        nn = tanh(x_row[j_n] + r * hn)
+        g_row[j] = r
+        g_row[j_z] = z
+        g_row[j_n] = nn
+        hn_row[j] = hn
+        h_new = (one - z) * nn + z * h_row[j]
+        h_row[j] = h_new
+        out_row[j] = h_new
+
+
+@register_jitable(inline="always")
+def gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_row,
+                       recurrent_row, dx_row, d_row, last, hidden, one):
+    """One sequence's GRU backward step: the gradients of the input projection's gates in
+    dx_row and of W_hh h + b_hh's in d_row (3H each); direct_row (H) takes the gradient that
+    reaches h_prev through z * h. The gradient reaching h is d_hn_row at a sequence's `last`
+    step, else direct_row + recurrent_row (the product with W_hh). Inlined into both training
+    backward loops. `one`: 1 in the dtype."""
+    for k in range(hidden):
+        j = np.uint64(k)  # unsigned: no wraparound select (see gru_units_unsaved)
+        j_z = np.uint64(hidden + k)
+        j_n = np.uint64(2 * hidden + k)
+        r = g_row[j]
+        z = g_row[j_z]
+        nn = g_row[j_n]
+        # a sequence's last valid step gets d_hn (padding passes the state through)
+        dh_in = d_hn_row[j] if last else direct_row[j] + recurrent_row[j]
+        dh_total = dh_in + d_out_row[j]
+        dn_pre = dh_total * (one - z) * (one - nn * nn)
+        dr_pre = dn_pre * hn_row[j] * r * (one - r)
+        dz_pre = dh_total * (h_prev_row[j] - nn) * z * (one - z)
+        dx_row[j] = dr_pre
+        dx_row[j_z] = dz_pre
+        dx_row[j_n] = dn_pre
+        d_row[j] = dr_pre
+        d_row[j_z] = dz_pre
+        d_row[j_n] = dn_pre * r
+        direct_row[j] = dh_total * z
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -61,31 +132,13 @@ def gru_forward_into(xg, h0, w_hh_t, b_hh, lengths, reverse, save, out, gates, h
             t = length - 1 - step if reverse else step
             x_row = xg[t, n]
             hg_row = hg[n]
-            if not save:
-                h_row = h[n]
-                for j in range(hidden):
-                    r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
-                    z = sigmoid(x_row[hidden + j] + hg_row[hidden + j] + b_hh[hidden + j])
-                    nn = tanh(x_row[2 * hidden + j]
-                              + r * (hg_row[2 * hidden + j] + b_hh[2 * hidden + j]))
-                    h_row[j] = (one - z) * nn + z * h_row[j]
-                out[t, n, :] = h_row
-                continue
-            g_row = gates[t, n]
-            hn_row = hidden_n[t, n]
             h_row = h[n]
+            if not save:
+                gru_units_unsaved(x_row, hg_row, b_hh, h_row, out[t, n], hidden, one)
+                continue
             h_prev[t, n, :] = h_row
-            for j in range(hidden):
-                r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
-                z = sigmoid(x_row[hidden + j] + hg_row[hidden + j] + b_hh[hidden + j])
-                hn = hg_row[2 * hidden + j] + b_hh[2 * hidden + j]
-                nn = tanh(x_row[2 * hidden + j] + r * hn)
-                g_row[j] = r
-                g_row[hidden + j] = z
-                g_row[2 * hidden + j] = nn
-                hn_row[j] = hn
-                h_row[j] = (one - z) * nn + z * h_row[j]
-            out[t, n, :] = h_row
+            gru_units_saved(x_row, hg_row, b_hh, h_row, out[t, n], gates[t, n], hidden_n[t, n],
+                            hidden, one)
     return h
 
 
@@ -131,23 +184,8 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
             recurrent_row = dh_recurrent[n]
             dx_row = d_xg[t, n]
             d_row = d_step[n]
-            for j in range(hidden):
-                r = g_row[j]
-                z = g_row[hidden + j]
-                nn = g_row[2 * hidden + j]
-                # a sequence's last valid step gets d_hn (padding passes the state through)
-                dh_in = d_hn_row[j] if last else direct_row[j] + recurrent_row[j]
-                dh_total = dh_in + d_out_row[j]
-                dn_pre = dh_total * (one - z) * (one - nn * nn)
-                dr_pre = dn_pre * hn_row[j] * r * (one - r)
-                dz_pre = dh_total * (h_prev_row[j] - nn) * z * (one - z)
-                dx_row[j] = dr_pre
-                dx_row[hidden + j] = dz_pre
-                dx_row[2 * hidden + j] = dn_pre
-                d_row[j] = dr_pre
-                d_row[hidden + j] = dz_pre
-                d_row[2 * hidden + j] = dn_pre * r
-                direct_row[j] = dh_total * z
+            gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_row,
+                               recurrent_row, dx_row, d_row, last, hidden, one)
             d_hg[t, n, :] = d_row
         if by_rows:
             rows_gemm_into(d_step, w_rows, dh_recurrent)
@@ -163,11 +201,7 @@ def gru_step(xg, h, w_hh_t, b_hh):
     hidden = gate_width // 3
     one = np.ones(1, xg.dtype)[0]
     hg = np.dot(h, w_hh_t)
-    h_new = np.empty((batch, hidden), xg.dtype)
+    h_new = h.astype(xg.dtype)  # a copy the step overwrites in place
     for n in range(batch):
-        for j in range(hidden):
-            r = sigmoid(xg[n, j] + hg[n, j] + b_hh[j])
-            z = sigmoid(xg[n, hidden + j] + hg[n, hidden + j] + b_hh[hidden + j])
-            nn = tanh(xg[n, 2 * hidden + j] + r * (hg[n, 2 * hidden + j] + b_hh[2 * hidden + j]))
-            h_new[n, j] = (one - z) * nn + z * h[n, j]
+        gru_units_unsaved(xg[n], hg[n], b_hh, h_new[n], h_new[n], hidden, one)
     return h_new

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
-from .recurrent_activations import sigmoid, tanh
+from .recurrent_gru import gru_units_backward, gru_units_saved
 from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
 from .row_blocks import pack_share, row_block
 from .spin_barrier import arrive_and_wait
@@ -68,22 +68,7 @@ def gru_forward_rows(x_rows, row_of, w_hh, w_panels, b_hh, lengths, reverse, h0,
             hn_row = hidden_n[t, n]
             out_row = out[t, n]
             copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            for k in range(hidden):
-                # unsigned indices: no wraparound select, which stops LLVM vectorizing
-                j = np.uint64(k)
-                j_z = np.uint64(hidden + k)
-                j_n = np.uint64(2 * hidden + k)
-                r = sigmoid(x_row[j] + hg_row[j] + b_hh[j])
-                z = sigmoid(x_row[j_z] + hg_row[j_z] + b_hh[j_z])
-                hn = hg_row[j_n] + b_hh[j_n]
-                nn = tanh(x_row[j_n] + r * hn)
-                g_row[j] = r
-                g_row[j_z] = z
-                g_row[j_n] = nn
-                hn_row[j] = hn
-                h_new = (one - z) * nn + z * h_row[j]
-                h_row[j] = h_new
-                out_row[j] = h_new
+            gru_units_saved(x_row, hg_row, b_hh, h_row, out_row, g_row, hn_row, hidden, one)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
 
@@ -131,26 +116,8 @@ def gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse,
             direct_row = dh_direct[i]
             recurrent_row = dh_recurrent[i]
             dx_row = d_xg[t, n]
-            for k in range(hidden):
-                j = np.uint64(k)  # unsigned: no wraparound select (see the forward)
-                j_z = np.uint64(hidden + k)
-                j_n = np.uint64(2 * hidden + k)
-                r = g_row[j]
-                z = g_row[j_z]
-                nn = g_row[j_n]
-                # a sequence's last valid step gets d_hn (padding passes the state through)
-                dh_in = d_hn_row[j] if last else direct_row[j] + recurrent_row[j]
-                dh_total = dh_in + d_out_row[j]
-                dn_pre = dh_total * (one - z) * (one - nn * nn)
-                dr_pre = dn_pre * hn_row[j] * r * (one - r)
-                dz_pre = dh_total * (h_prev_row[j] - nn) * z * (one - z)
-                dx_row[j] = dr_pre
-                dx_row[j_z] = dz_pre
-                dx_row[j_n] = dn_pre
-                d_row[j] = dr_pre
-                d_row[j_z] = dz_pre
-                d_row[j_n] = dn_pre * r
-                direct_row[j] = dh_total * z
+            gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_row,
+                               recurrent_row, dx_row, d_row, last, hidden, one)
             copy_into(d_row, 0, d_hg[t, n], 0, gate_width)
         if rows > 0:
             panel_gemm_packed_into(d_step, w_panels, dh_recurrent)

@@ -8,9 +8,51 @@ work as in recurrent_lstm.
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 from .recurrent_activations import tanh
 from .rows_gemm import rows_gemm_into, rows_gemm_pays
+
+
+@register_jitable(inline="always")
+def rnn_units(x_row, hg_row, h_row, out_row, hidden, relu, zero):
+    """One sequence's RNN step: h = tanh (or relu) of x_row + hg_row (W_ih x + biases, W_hh h;
+    H each) into h_row and out_row (which may be h_row itself). Inlined into the loops and the
+    single step (one cell update). `zero`: 0 in the dtype."""
+    if relu:
+        for k in range(hidden):
+            # unsigned indices: Numba then skips the negative-index wraparound, whose select
+            # stops LLVM vectorizing the loop
+            j = np.uint64(k)
+            a = x_row[j] + hg_row[j]
+            h_new = a if a > zero else zero
+            h_row[j] = h_new
+            out_row[j] = h_new
+    else:
+        for k in range(hidden):
+            j = np.uint64(k)
+            h_new = tanh(x_row[j] + hg_row[j])
+            h_row[j] = h_new
+            out_row[j] = h_new
+
+
+@register_jitable(inline="always")
+def rnn_units_backward(h_row, dh_row, d_out_row, d_row, dx_row, hidden, relu, one, zero):
+    """One sequence's RNN backward step: the gradient of the pre-activation, from the step's
+    output h_row and the gradients reaching h (dh_row from later steps, d_out_row from above),
+    into d_row and dx_row. Inlined into both training backward loops."""
+    if relu:
+        for k in range(hidden):
+            j = np.uint64(k)  # unsigned: no wraparound select (see rnn_units)
+            grad = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
+            d_row[j] = grad
+            dx_row[j] = grad
+    else:
+        for k in range(hidden):
+            j = np.uint64(k)
+            grad = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
+            d_row[j] = grad
+            dx_row[j] = grad
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -40,14 +82,7 @@ def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu):
             hg_row = hg[n]
             h_row = h[n]
             h_prev[t, n, :] = h_row
-            if relu:
-                for j in range(hidden):
-                    a = x_row[j] + hg_row[j]
-                    h_row[j] = a if a > zero else zero
-            else:
-                for j in range(hidden):
-                    h_row[j] = tanh(x_row[j] + hg_row[j])
-            out[t, n, :] = h_row
+            rnn_units(x_row, hg_row, h_row, out[t, n], hidden, relu, zero)
     return out, h, h_prev
 
 
@@ -77,16 +112,7 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn):
             d_out_row = d_out[t, n]
             d_row = d_step[n]
             dx_row = d_xg[t, n]
-            if relu:
-                for j in range(hidden):
-                    grad = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
-                    d_row[j] = grad
-                    dx_row[j] = grad
-            else:
-                for j in range(hidden):
-                    grad = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
-                    d_row[j] = grad
-                    dx_row[j] = grad
+            rnn_units_backward(h_row, dh_row, d_out_row, d_row, dx_row, hidden, relu, one, zero)
         if by_rows:
             rows_gemm_into(d_step, w_rows, dh_recurrent)
         else:
@@ -103,10 +129,5 @@ def rnn_step(xg, h, w_hh_t, relu):
     hg = np.dot(h, w_hh_t)
     h_new = np.empty((batch, hidden), xg.dtype)
     for n in range(batch):
-        for j in range(hidden):
-            a = xg[n, j] + hg[n, j]
-            if relu:
-                h_new[n, j] = a if a > zero else zero
-            else:
-                h_new[n, j] = tanh(a)
+        rnn_units(xg[n], hg[n], h_new[n], h_new[n], hidden, relu, zero)
     return h_new

@@ -16,8 +16,8 @@ import numpy as np
 from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
-from .recurrent_activations import tanh
 from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .recurrent_rnn import rnn_units, rnn_units_backward
 from .row_blocks import pack_share, row_block
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
@@ -61,19 +61,7 @@ def rnn_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, relu, h0,
             h_row = h[i]
             out_row = out[t, n]
             copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            if relu:
-                for k in range(hidden):
-                    j = np.uint64(k)  # unsigned: no wraparound select (it stops vectorizing)
-                    a = x_row[j] + hg_row[j]
-                    h_new = a if a > zero else zero
-                    h_row[j] = h_new
-                    out_row[j] = h_new
-            else:
-                for k in range(hidden):
-                    j = np.uint64(k)
-                    h_new = tanh(x_row[j] + hg_row[j])
-                    h_row[j] = h_new
-                    out_row[j] = h_new
+            rnn_units(x_row, hg_row, h_row, out_row, hidden, relu, zero)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
 
@@ -115,18 +103,7 @@ def rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out
             h_row = out[t, n]
             d_out_row = d_out[t, n]
             dx_row = d_xg[t, n]
-            if relu:
-                for k in range(hidden):
-                    j = np.uint64(k)
-                    grad = dh_row[j] + d_out_row[j] if h_row[j] > zero else zero
-                    d_row[j] = grad
-                    dx_row[j] = grad
-            else:
-                for k in range(hidden):
-                    j = np.uint64(k)
-                    grad = (dh_row[j] + d_out_row[j]) * (one - h_row[j] * h_row[j])
-                    d_row[j] = grad
-                    dx_row[j] = grad
+            rnn_units_backward(h_row, dh_row, d_out_row, d_row, dx_row, hidden, relu, one, zero)
         if rows > 0:
             panel_gemm_packed_into(d_step, w_panels, dh_recurrent)
     # every sequence has step 0 valid, so the last product holds its share of d_h0
