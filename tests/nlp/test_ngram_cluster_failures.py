@@ -32,14 +32,12 @@ def client(worker_tmp):
     """A LocalCluster of 2 worker processes of its own (tests here kill workers)."""
     import dask
 
-    from seqlab.nlp.ngram.distributed import connect
+    from seqlab.nlp.ngram.distributed import connect, disconnect
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        client = connect("local:2")
+        client = connect("local:2", quiet=True)
         yield client
-        cluster = client.cluster
-        client.close()
-        cluster.close()
+        disconnect(client)
 
 
 def _corpus(folder):

@@ -126,21 +126,37 @@ class ShardWatch:
                               "the command; nothing was written") from error
 
     def scatter(self, value: Any, stage: str):
-        """A future of `value` on every worker (`Client.scatter(broadcast=True)`); a worker
-        that dies on the way is passed over once the scheduler has removed it."""
-        deadline = time.monotonic() + self.comm_grace_seconds
+        """A future of `value` on every worker (`Client.scatter(broadcast=True)`), run on the
+        client's event loop while this thread checks the cluster: a scatter caught by a
+        worker's death can wait for ever, so when a worker it was sending to goes it is
+        cancelled and started again (or WorkerLostError, when that worker held a shard)."""
+        import asyncio
+        import concurrent.futures
+
         while True:
             self._listed_at = -float("inf")
             self.check(stage)
-            try:
-                [future] = self.client.scatter([value], broadcast=True)
-                return future
-            except TimeoutError:
-                raise
-            except OSError as error:  # CommClosedError: a worker went while receiving it
-                if time.monotonic() >= deadline:
-                    self._after_comm_error(error, [], stage)
-                time.sleep(self.poll_seconds)
+            receivers = set(self._listed)
+            coroutine = self.client.scatter([value], broadcast=True, asynchronous=True)
+            running = asyncio.run_coroutine_threadsafe(coroutine,
+                                                       self.client.loop.asyncio_loop)
+            while True:
+                try:
+                    [future] = running.result(timeout=self.poll_seconds)
+                    return future
+                except concurrent.futures.TimeoutError:
+                    pass
+                except OSError:  # CommClosedError: a receiver went; the scheduler will say
+                    time.sleep(self.poll_seconds)
+                    break
+                try:
+                    self.check(stage)
+                except WorkerLostError:
+                    running.cancel()
+                    raise
+                if not receivers <= self._listed:  # one it was sending to is gone: again
+                    running.cancel()
+                    break
 
     def gather(self, futures: Sequence[Any], stage: str,
                shards: Sequence[int] | None = None) -> list:

@@ -23,7 +23,9 @@ Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing e
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -53,10 +55,20 @@ from seqlab.nlp.ngram.external import (
 from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 from seqlab.nlp.ngram.vocabulary import pad_sentences
 
+# How long `connect` tries to reach a scheduler before giving up.
+CONNECT_TIMEOUT_SECONDS = 15
+# `local:N` starts N processes on this machine: at most this many per CPU.
+MAX_LOCAL_WORKERS_PER_CPU = 4
 
-def connect(cluster: str):
+
+def connect(cluster: str, quiet: bool = False):
     """A dask.distributed Client: `local:N` starts a LocalCluster of N worker processes,
-    anything else is a scheduler address (tcp://host:8786)."""
+    anything else is a scheduler address (tcp://host:8786), given up on after
+    `CONNECT_TIMEOUT_SECONDS`. `quiet` keeps the local cluster's own log lines (workers
+    restarted, tasks failed) off stderr: what goes wrong reaches the caller as an exception.
+
+    Raises ValueError for a spec that is neither, OSError when no scheduler answers or the
+    local workers cannot start; messages say what to do, without repeating `cluster`."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as error:
@@ -64,12 +76,47 @@ def connect(cluster: str):
                           "pip install 'seqlab-nlp[distributed]'") from error
     if cluster.startswith("local:"):
         count = cluster.removeprefix("local:")
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"--cluster local:N needs a worker count N >= 1, got {cluster!r}")
-        local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                             dashboard_address=None)
+        most = MAX_LOCAL_WORKERS_PER_CPU * (os.cpu_count() or 1)
+        if not count.isdigit() or not 1 <= int(count) <= most:
+            raise ValueError(f"local:N needs a worker count N from 1 to {most} (processes on "
+                             "this machine), e.g. local:2")
+        try:
+            local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                                 dashboard_address=None,
+                                 silence_logs=logging.CRITICAL if quiet else logging.WARNING)
+        except (RuntimeError, OSError) as error:
+            raise OSError(f"could not start {count} local worker processes ({error}); try "
+                          "fewer") from error
         return Client(local)
-    return Client(cluster, timeout="15s")
+    if not cluster.strip():
+        raise ValueError("give a scheduler address such as tcp://host:8786, or local:N for N "
+                         "worker processes on this machine")
+    try:
+        return Client(cluster, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
+    except ValueError as error:
+        raise ValueError(f"not a scheduler address ({error}): give one such as "
+                         "tcp://host:8786, or local:N for N worker processes on this "
+                         "machine") from error
+    except OSError as error:
+        raise OSError(f"no Dask scheduler answered within {CONNECT_TIMEOUT_SECONDS} s: start "
+                      "one there (`dask scheduler`, workers with `dask worker ADDRESS`), fix "
+                      "the address, or use local:N") from error
+
+
+def disconnect(client, timeout: float = 5.0) -> None:
+    """Close `client` and the LocalCluster `connect` started for it (if any), each given
+    `timeout` seconds: a local cluster whose nanny is restarting a killed worker can take
+    for ever to close. A local cluster that does not close in time is left to end with this
+    process (its workers are daemon processes), not waited for again at exit."""
+    local = client.cluster  # None for a scheduler address
+    with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
+        client.close(timeout=timeout)
+    if local is None:
+        return
+    try:
+        local.close(timeout=timeout)
+    except Exception:  # a timeout or a broken connection (see the docstring)
+        local.shutdown_on_close = False  # Dask's atexit would wait for it once more
 
 
 # Bytes read at a time while looking for the newline after a shard's target end.
