@@ -138,3 +138,16 @@ def test_no_worker_left_is_an_error_after_the_grace_time(tmp_path):
     time.sleep(0.3)
     with pytest.raises(WorkerLostError, match="no worker for 0 s while finding the vocabulary"):
         watch.check("finding the vocabulary")
+
+
+def test_a_scheduler_that_stops_answering_is_the_same_one_error():
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
+
+    class Client:  # what a synchronous Client raises once it gives up reconnecting
+        def scheduler_info(self):
+            raise OSError("Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s")
+
+    watch = ShardWatch(Client(), ["0.txt bytes 0..9"])
+    with pytest.raises(WorkerLostError, match=r"lost contact with the scheduler \(Timed out.*"
+                                              r"rerun the command"):
+        watch.check("counting order 2")

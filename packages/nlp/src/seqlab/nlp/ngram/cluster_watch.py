@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,12 @@ class ShardWatch:
             self.removed.add(address)
 
     def _workers(self) -> list[str]:
-        return list(self.client.scheduler_info()["workers"])
+        try:
+            return list(self.client.scheduler_info()["workers"])
+        except OSError as error:  # the scheduler is gone (the client gave up reconnecting)
+            raise WorkerLostError(f"lost contact with the scheduler ({error}): check that it "
+                                  "still runs, then rerun the command; nothing was written"
+                                  ) from error
 
     def check(self, stage: str) -> None:
         """WorkerLostError if a worker holding a shard is gone, or no worker has been left for
@@ -181,6 +187,11 @@ class ShardWatch:
                 except KilledWorker as error:
                     self.client.cancel(futures)
                     raise self._killed(error, shards[k], stage) from error
+                except CancelledError as error:  # not by us: the scheduler forgot the task
+                    raise WorkerLostError(
+                        f"the cluster cancelled shard {shards[k] + 1}'s task while {stage} "
+                        f"({error}): the scheduler may have restarted or gone; rerun the "
+                        "command; nothing was written") from error
         return results
 
     def _killed(self, error, index: int, stage: str) -> WorkerLostError:
