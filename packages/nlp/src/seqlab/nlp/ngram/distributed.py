@@ -18,7 +18,9 @@ cut just after a newline, in reading order: N workers share even one file; `shar
 4. Kneser-Ney to ARPA (`train_kneser_ney_arpa_dask`): the client estimates from those files
    exactly as one machine does (`streamed`), within the same budget.
 
-Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing else does.
+Every wait goes through `cluster_watch.ShardWatch`, so that a worker lost mid-run is one
+clear error, never a hang. Needs the optional extra `seqlab-nlp[distributed]` (Dask
+distributed); nothing else does.
 """
 
 from __future__ import annotations
@@ -398,7 +400,12 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     each order by one machine's pass over them, finding the parents in the order below's
     keys, which the client sends a window at a time to the workers' disks. The client streams
     each order's k-way merge of the shards' runs (a window of each at a time) into sorted
-    files in `scratch`, memory-mapped back; no process holds a whole order's keys."""
+    files in `scratch`, memory-mapped back; no process holds a whole order's keys.
+
+    A worker holding a shard that dies or leaves, a shard that keeps killing workers and a
+    cluster left without workers raise `cluster_watch.WorkerLostError` within about a
+    second (a minute for no workers) instead of waiting for ever; the pending tasks are
+    cancelled and every worker left deletes this run's folders."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
@@ -412,10 +419,12 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
         return _count_orders(client, groups, line_tokens, order, unk_cutoff, memory_bytes,
                              scratch, stats, watch, run, pending)
     finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
-        client.cancel([future for future in pending if not future.done()])
-        pending.clear()
-        watch.close()
-        client.run(remove_run_folders, run, on_error="ignore")
+        # (if the scheduler is gone too, the error on its way says so; nothing to add)
+        with contextlib.suppress(OSError):
+            client.cancel([future for future in pending if not future.done()])
+            pending.clear()
+            watch.close()
+            client.run(remove_run_folders, run, on_error="ignore")
 
 
 def _count_orders(client, groups: list[list[FileRange]], line_tokens: LineTokens, order: int,
