@@ -75,16 +75,6 @@ def _check_ranges(folder, contents, shards, chunk_bytes, keep_ends, encoding) ->
     ranged = []
     for group in groups:
         ranged += iter_lines(group, **options)
-        last = group[-1]
-        data = Path(last.path).read_bytes()
-        text = data.decode(encoding, errors="replace")
-        if last.path != str(paths[-1]) and last.stop == len(data) and text and \
-                not text.endswith("\n"):
-            # the whole reader joins a file without a final newline to the next by a newline
-            # of its own, which iter_lines yields as a line ("" or "\n"); a shard that ends
-            # such a file has no next file to join: blank lines hold no tokens, so n-gram
-            # counting (file_sentences) sees the same sentences either way
-            ranged.append("\n" if keep_ends else "")
     assert ranged == whole
 
 

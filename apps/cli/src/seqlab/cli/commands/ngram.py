@@ -123,7 +123,7 @@ def train(
     started = time.perf_counter()
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
-    if cluster:
+    if cluster is not None:
         tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
                                arpa_out=out if streamed else None)
         if streamed:
@@ -199,9 +199,11 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
     `arpa_out`) write modified Kneser-Ney to that ARPA file from the merged counts on disk
     within `memory_bytes` (`Tally.written`)."""
     from seqlab.nlp import corpora
+    from seqlab.nlp.ngram.cluster_watch import WorkerLostError
     from seqlab.nlp.ngram.distributed import (
         connect,
         count_ngrams_dask,
+        disconnect,
         train_kneser_ney_arpa_dask,
     )
     from seqlab.nlp.ngram.sentences import LineTokens
@@ -211,7 +213,7 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
                        "embedded corpus); on a real cluster, on a path every worker sees")
     try:
         paths = [Path(p).resolve() for p in corpora.resolve_paths([str(f) for f in files])]
-        client = connect(cluster)
+        client = connect(cluster, quiet=True)
     except ImportError as error:
         raise CliError(str(error)) from error
     except (OSError, ValueError) as error:
@@ -236,11 +238,10 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
                                           model.order, model.unk_cutoff, memory_bytes)
     except ValueError as error:
         raise CliError(str(error).replace("\n", " ")) from error
+    except WorkerLostError as error:
+        raise CliError(f"--cluster {cluster}: {error}") from error
     finally:
-        local = client.cluster if cluster.startswith("local:") else None
-        client.close()
-        if local is not None:
-            local.close()
+        disconnect(client)
     tally.sentences = int(tables[0].counts[vocab.index("</s>")])
     tally.tokens = int(tables[0].counts.sum()) - tally.sentences
     model.fit_counts(vocab, tables)

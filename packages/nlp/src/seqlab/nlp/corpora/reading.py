@@ -145,6 +145,48 @@ def _check_range(stream: BinaryIO, piece: FileRange, encoding: str) -> None:
                                  f"not cut just after a newline at byte {edge}")
 
 
+def _file_chunks(
+    source: Source,
+    encoding: str,
+    errors: str,
+    chunk_bytes: int,
+    pattern: str,
+    stdin: BinaryIO | None,
+) -> Iterator[tuple[bool, Iterator[str]]]:
+    """(is the last file, its chunks cut at line ends) for each file of `source`, in order;
+    each file's chunks must be consumed before the next file's."""
+    if errors not in ERROR_POLICIES:
+        raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
+    if chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be >= 1, got {chunk_bytes}")
+    codecs.lookup(encoding)  # LookupError with the codec name before any file is opened
+    paths = resolve_paths(source, pattern)
+    for number, path in enumerate(paths):
+        yield number + 1 == len(paths), _chunks_of(path, encoding, errors, chunk_bytes, stdin)
+
+
+def _chunks_of(path: str | Path | FileRange, encoding: str, errors: str, chunk_bytes: int,
+               stdin: BinaryIO | None) -> Iterator[str]:
+    """The chunks of one file, byte range or stdin, cut at line ends."""
+    if path == STDIN:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        blocks = _decoded_blocks(stream, "<stdin>", encoding, errors, chunk_bytes)
+        yield from _line_aligned(blocks, chunk_bytes)
+        return
+    file = path.path if isinstance(path, FileRange) else path
+    with open(file, "rb") as stream:
+        start, stop, decoding = 0, None, encoding
+        if isinstance(path, FileRange):
+            _check_range(stream, path, encoding)
+            start, stop = path.start, path.stop
+            stream.seek(start)
+            # utf-8-sig drops a BOM at the decoder's first bytes: only byte 0 has one
+            if start and _is_utf8_sig(encoding):
+                decoding = "utf-8"
+        blocks = _decoded_blocks(stream, str(file), decoding, errors, chunk_bytes, start, stop)
+        yield from _line_aligned(blocks, chunk_bytes)
+
+
 def iter_chunks(
     source: Source,
     encoding: str = "utf-8",
@@ -161,50 +203,47 @@ def iter_chunks(
     errors='strict' raises CorpusDecodeError naming the file and byte offset; 'replace' puts
     U+FFFD in place of bad bytes. A file with NUL bytes is rejected as binary (ValueError).
     """
-    if errors not in ERROR_POLICIES:
-        raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
-    if chunk_bytes < 1:
-        raise ValueError(f"chunk_bytes must be >= 1, got {chunk_bytes}")
-    codecs.lookup(encoding)  # LookupError with the codec name before any file is opened
-    paths = resolve_paths(source, pattern)
-    for number, path in enumerate(paths):
+    for last_file, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
         ends_with_newline = True
-        if path == STDIN:
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            blocks = _decoded_blocks(stream, "<stdin>", encoding, errors, chunk_bytes)
-            for chunk in _line_aligned(blocks, chunk_bytes):
-                ends_with_newline = chunk.endswith("\n")
-                yield chunk
-        else:
-            file = path.path if isinstance(path, FileRange) else path
-            with open(file, "rb") as stream:
-                start, stop, decoding = 0, None, encoding
-                if isinstance(path, FileRange):
-                    _check_range(stream, path, encoding)
-                    start, stop = path.start, path.stop
-                    stream.seek(start)
-                    # utf-8-sig drops a BOM at the decoder's first bytes: only byte 0 has one
-                    if start and _is_utf8_sig(encoding):
-                        decoding = "utf-8"
-                blocks = _decoded_blocks(stream, str(file), decoding, errors, chunk_bytes,
-                                         start, stop)
-                for chunk in _line_aligned(blocks, chunk_bytes):
-                    ends_with_newline = chunk.endswith("\n")
-                    yield chunk
-        if not ends_with_newline and number + 1 < len(paths):
+        for chunk in chunks:
+            ends_with_newline = chunk.endswith("\n")
+            yield chunk
+        if not ends_with_newline and not last_file:
             yield "\n"  # so the last line of one file never runs into the first of the next
 
 
-def iter_lines(source: Source, keep_ends: bool = False, **options) -> Iterator[str]:
+def iter_lines(
+    source: Source,
+    keep_ends: bool = False,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    pattern: str = "*.txt",
+    stdin: BinaryIO | None = None,
+) -> Iterator[str]:
     """Stream lines split at "\n" (ending and any "\r" dropped unless keep_ends); options as in
-    iter_chunks."""
-    for chunk in iter_chunks(source, **options):
-        lines = chunk.split("\n")
-        last = lines.pop()  # "" when the chunk ends with a newline, else an unterminated line
-        for line in lines:
-            yield line + "\n" if keep_ends else line.removesuffix("\r")
-        if last:
-            yield last if keep_ends else last.removesuffix("\r")
+    iter_chunks.
+
+    The end of a file ends a line: a file without a final newline gives its last line and
+    nothing more (with keep_ends, that line has no ending, as in the file), so each file, and
+    each `FileRange` of it, gives the same lines read alone as among other files. A line
+    longer than 4 * chunk_bytes comes in pieces cut at block borders (the same places in a
+    range as in the whole file); without keep_ends no piece is empty.
+    """
+    for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
+        cut = False  # the chunk before ended inside an over-long line
+        for chunk in chunks:
+            lines = chunk.split("\n")
+            last = lines.pop()  # "" when the chunk ends with a newline, else an unterminated line
+            if keep_ends:
+                yield from (line + "\n" for line in lines)
+            else:
+                if cut and lines and lines[0] in ("", "\r"):
+                    del lines[0]  # only the ending of the line cut at the chunk border
+                yield from (line.removesuffix("\r") for line in lines)
+            if last:
+                yield last if keep_ends else last.removesuffix("\r")
+            cut = bool(last)
 
 
 def read_text(source: Source, **options) -> str:

@@ -18,12 +18,16 @@ cut just after a newline, in reading order: N workers share even one file; `shar
 4. Kneser-Ney to ARPA (`train_kneser_ney_arpa_dask`): the client estimates from those files
    exactly as one machine does (`streamed`), within the same budget.
 
-Needs the optional extra `seqlab-nlp[distributed]` (Dask distributed); nothing else does.
+Every wait goes through `cluster_watch.ShardWatch`, so that a worker lost mid-run is one
+clear error, never a hang. Needs the optional extra `seqlab-nlp[distributed]` (Dask
+distributed); nothing else does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -36,6 +40,7 @@ import numpy as np
 
 from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.corpora import FileRange
+from seqlab.nlp.ngram.cluster_watch import ShardWatch, describe_shard
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.external import (
     BlockNodes,
@@ -52,10 +57,20 @@ from seqlab.nlp.ngram.external import (
 from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 from seqlab.nlp.ngram.vocabulary import pad_sentences
 
+# How long `connect` tries to reach a scheduler before giving up.
+CONNECT_TIMEOUT_SECONDS = 15
+# `local:N` starts N processes on this machine: at most this many per CPU.
+MAX_LOCAL_WORKERS_PER_CPU = 4
 
-def connect(cluster: str):
+
+def connect(cluster: str, quiet: bool = False):
     """A dask.distributed Client: `local:N` starts a LocalCluster of N worker processes,
-    anything else is a scheduler address (tcp://host:8786)."""
+    anything else is a scheduler address (tcp://host:8786), given up on after
+    `CONNECT_TIMEOUT_SECONDS`. `quiet` keeps the local cluster's own log lines (workers
+    restarted, tasks failed) off stderr: what goes wrong reaches the caller as an exception.
+
+    Raises ValueError for a spec that is neither, OSError when no scheduler answers or the
+    local workers cannot start; messages say what to do, without repeating `cluster`."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as error:
@@ -63,12 +78,47 @@ def connect(cluster: str):
                           "pip install 'seqlab-nlp[distributed]'") from error
     if cluster.startswith("local:"):
         count = cluster.removeprefix("local:")
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"--cluster local:N needs a worker count N >= 1, got {cluster!r}")
-        local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
-                             dashboard_address=None)
+        most = MAX_LOCAL_WORKERS_PER_CPU * (os.cpu_count() or 1)
+        if not count.isdigit() or not 1 <= int(count) <= most:
+            raise ValueError(f"local:N needs a worker count N from 1 to {most} (processes on "
+                             "this machine), e.g. local:2")
+        try:
+            local = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                                 dashboard_address=None,
+                                 silence_logs=logging.CRITICAL if quiet else logging.WARNING)
+        except (RuntimeError, OSError) as error:
+            raise OSError(f"could not start {count} local worker processes ({error}); try "
+                          "fewer") from error
         return Client(local)
-    return Client(cluster, timeout="15s")
+    if not cluster.strip():
+        raise ValueError("give a scheduler address such as tcp://host:8786, or local:N for N "
+                         "worker processes on this machine")
+    try:
+        return Client(cluster, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
+    except ValueError as error:
+        raise ValueError(f"not a scheduler address ({error}): give one such as "
+                         "tcp://host:8786, or local:N for N worker processes on this "
+                         "machine") from error
+    except OSError as error:
+        raise OSError(f"no Dask scheduler answered within {CONNECT_TIMEOUT_SECONDS} s: start "
+                      "one there (`dask scheduler`, workers with `dask worker ADDRESS`), fix "
+                      "the address, or use local:N") from error
+
+
+def disconnect(client, timeout: float = 5.0) -> None:
+    """Close `client` and the LocalCluster `connect` started for it (if any), each given
+    `timeout` seconds: a local cluster whose nanny is restarting a killed worker can take
+    for ever to close. A local cluster that does not close in time is left to end with this
+    process (its workers are daemon processes), not waited for again at exit."""
+    local = client.cluster  # None for a scheduler address
+    with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
+        client.close(timeout=timeout)
+    if local is None:
+        return
+    try:
+        local.close(timeout=timeout)
+    except Exception:  # a timeout or a broken connection (see the docstring)
+        local.shutdown_on_close = False  # Dask's atexit would wait for it once more
 
 
 # Bytes read at a time while looking for the newline after a shard's target end.
@@ -286,9 +336,10 @@ class RemoteRun:
     """A shard's sorted counts on a worker, read by the client a window at a time."""
 
     def __init__(self, client, future, length: int, stats: ClusterStats, order: int,
-                 worker: str) -> None:
+                 worker: str, watch: ShardWatch, shard: int) -> None:
         self.client, self.future, self.length = client, future, length
         self.stats, self.order, self.worker = stats, order, worker
+        self.watch, self.shard = watch, shard
 
     def __len__(self) -> int:
         return self.length
@@ -296,8 +347,10 @@ class RemoteRun:
     def window(self, start: int, stop: int) -> Counts:
         self.stats.windows[self.order] = self.stats.windows.get(self.order, 0) + 1
         self.stats.largest_window = max(self.stats.largest_window, stop - start)
-        return self.client.submit(shard_window, self.future, start, stop, pure=False,
-                                  workers=[self.worker], allow_other_workers=False).result()
+        future = self.client.submit(shard_window, self.future, start, stop, pure=False,
+                                    workers=[self.worker], allow_other_workers=False)
+        [window] = self.watch.gather([future], f"merging order {self.order}", [self.shard])
+        return window
 
 
 @dataclass
@@ -319,7 +372,7 @@ MIN_KEYS_WINDOW = 1 << 16
 
 
 def _send_keys(client, shards: list, where: list[str], keys: np.ndarray, order: int,
-               window_rows: int, stats: ClusterStats) -> None:
+               window_rows: int, stats: ClusterStats, watch: ShardWatch) -> None:
     """Send order `order`'s merged keys (a memory map on the client) to every shard's disk,
     one window at a time: the client reads and holds one window, and so does each worker."""
     pages = PageReleaser(keys)
@@ -327,11 +380,11 @@ def _send_keys(client, shards: list, where: list[str], keys: np.ndarray, order: 
     for start in range(0, total, window_rows):
         window = np.array(keys[start: start + window_rows])
         pages.advance(8 * len(window))
-        [window_future] = client.scatter([window], broadcast=True)
-        client.gather([client.submit(shard_receive_keys, shard, order, start, window_future,
-                                     total, pure=False, workers=[worker],
-                                     allow_other_workers=False)
-                       for shard, worker in zip(shards, where)])
+        window_future = watch.scatter(window, f"sending the order-{order} keys")
+        watch.gather([client.submit(shard_receive_keys, shard, order, start, window_future,
+                                    total, pure=False, workers=[worker],
+                                    allow_other_workers=False)
+                      for shard, worker in zip(shards, where)], f"sending the order-{order} keys")
         stats.largest_keys_window = max(stats.largest_keys_window, len(window))
         del window, window_future
     stats.keys_sent[order] = total
@@ -347,15 +400,41 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     each order by one machine's pass over them, finding the parents in the order below's
     keys, which the client sends a window at a time to the workers' disks. The client streams
     each order's k-way merge of the shards' runs (a window of each at a time) into sorted
-    files in `scratch`, memory-mapped back; no process holds a whole order's keys."""
+    files in `scratch`, memory-mapped back; no process holds a whole order's keys.
+
+    A worker holding a shard that dies or leaves, a shard that keeps killing workers and a
+    cluster left without workers raise `cluster_watch.WorkerLostError` within about a
+    second (a minute for no workers) instead of waiting for ever; the pending tasks are
+    cancelled and every worker left deletes this run's folders."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
     if shards is None:
         shards = max(1, len(client.scheduler_info()["workers"]))
     groups = shard_ranges(paths, shards)
-    vocabularies = client.gather(client.map(shard_vocabulary, groups,
-                                            line_tokens=line_tokens, pure=False))
+    watch = ShardWatch(client, [describe_shard(group) for group in groups])
+    run = uuid.uuid4().hex[:12]
+    pending: list = []  # every future a failure must cancel
+    try:
+        return _count_orders(client, groups, line_tokens, order, unk_cutoff, memory_bytes,
+                             scratch, stats, watch, run, pending)
+    finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
+        # (if the scheduler is gone too, the error on its way says so; nothing to add)
+        with contextlib.suppress(OSError):
+            client.cancel([future for future in pending if not future.done()])
+            pending.clear()
+            watch.close()
+            client.run(remove_run_folders, run, on_error="ignore")
+
+
+def _count_orders(client, groups: list[list[FileRange]], line_tokens: LineTokens, order: int,
+                  unk_cutoff: int, memory_bytes: int, scratch: Path, stats: ClusterStats,
+                  watch: ShardWatch, run: str, pending: list,
+                  ) -> tuple[list[str], np.ndarray, list[Counts]]:
+    """`count_orders_dask` on the shards `groups`, every wait through `watch`, every future
+    submitted kept in `pending` (the caller cancels those left when it fails)."""
+    vocabularies = watch.gather(client.map(shard_vocabulary, groups, line_tokens=line_tokens,
+                                           pure=False), "finding the vocabulary")
     builder = VocabularyBuilder()
     if sum(sentences for _, sentences in vocabularies) == 0:
         raise ValueError("cannot fit an n-gram model on an empty corpus")
@@ -366,46 +445,46 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     vocab_size = len(vocab)
     mapping = dict(zip(builder.index, new_id.tolist()))
     del builder
-    [mapping_future] = client.scatter([mapping], broadcast=True)
+    mapping_future = watch.scatter(mapping, "sending the vocabulary")
     del mapping
-    run = uuid.uuid4().hex[:12]
-    current: list = []
     prepared = client.map(shard_prepare, groups, line_tokens=line_tokens,
                           mapping=mapping_future, vocab_size=vocab_size,
                           memory_bytes=memory_bytes, order=order, run=run, pure=False)
-    try:
-        summaries = client.gather(client.map(shard_summary, prepared, pure=False))
-        stats.folders += [folder for _, _, folder in summaries]
-        del mapping_future  # the workers let the vocabulary go
-        where = client.gather(client.map(_shard_worker, prepared, pure=False))
-        unigram_counts = np.sum(client.gather(client.map(shard_unigrams, prepared, pure=False)),
-                                axis=0)
-        if vocab_size * (sum(tokens for tokens, _, _ in summaries)) >= 2**62:
-            raise ValueError("corpus too large for 64-bit n-gram keys")
-        higher: list[Counts] = []
-        current = prepared
-        for n in range(2, order + 1):
-            budget = Budget.of(memory_bytes, n)
-            if n > 2:
-                _send_keys(client, current, where, higher[-1].keys, n - 1,
-                           max(budget.buffer_rows, MIN_KEYS_WINDOW), stats)
-            current = [client.submit(shard_counts, shard, n, vocab_size, memory_bytes, order,
-                                     pure=False, workers=[worker], allow_other_workers=False)
-                       for shard, worker in zip(current, where)]
-            prepared = []  # the shards of the order below go (their unigrams with them)
-            summaries = client.gather(client.map(shard_summary, current, pure=False))
-            stats.runs[n] = sum(spilled for _, spilled, _ in summaries)
-            runs = [RemoteRun(client, future, rows, stats, n, worker)
-                    for future, (rows, _, _), worker in zip(current, summaries, where)]
-            higher.append(write_run(merged_windows(runs, budget.window_rows(len(runs))),
-                                    scratch / f"order{n}-merged"))
-            client.gather([client.submit(drop_run, shard, pure=False, workers=[worker],
-                                         allow_other_workers=False)
-                           for shard, worker in zip(current, where)])
-    finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
-        client.cancel([future for future in prepared if not future.done()])
-        del prepared, current
-        client.run(remove_run_folders, run)
+    pending += prepared
+    summaries = watch.gather(client.map(shard_summary, prepared, pure=False),
+                             "tokenizing the shards")
+    stats.folders += [folder for _, _, folder in summaries]
+    del mapping_future  # the workers let the vocabulary go
+    where = watch.gather(client.map(_shard_worker, prepared, pure=False),
+                         "tokenizing the shards")
+    watch.pin(where)  # from here on a shard's tasks run where its files are, or not at all
+    unigram_counts = np.sum(watch.gather(client.map(shard_unigrams, prepared, pure=False),
+                                         "counting unigrams"), axis=0)
+    if vocab_size * (sum(tokens for tokens, _, _ in summaries)) >= 2**62:
+        raise ValueError("corpus too large for 64-bit n-gram keys")
+    higher: list[Counts] = []
+    current = prepared
+    for n in range(2, order + 1):
+        budget = Budget.of(memory_bytes, n)
+        if n > 2:
+            _send_keys(client, current, where, higher[-1].keys, n - 1,
+                       max(budget.buffer_rows, MIN_KEYS_WINDOW), stats, watch)
+        current = [client.submit(shard_counts, shard, n, vocab_size, memory_bytes, order,
+                                 pure=False, workers=[worker], allow_other_workers=False)
+                   for shard, worker in zip(current, where)]
+        pending[:] = current  # the shards of the order below go (their unigrams with them)
+        prepared = []
+        summaries = watch.gather(client.map(shard_summary, current, pure=False),
+                                 f"counting order {n}")
+        stats.runs[n] = sum(spilled for _, spilled, _ in summaries)
+        runs = [RemoteRun(client, future, rows, stats, n, worker, watch, index)
+                for index, (future, (rows, _, _), worker)
+                in enumerate(zip(current, summaries, where))]
+        higher.append(write_run(merged_windows(runs, budget.window_rows(len(runs))),
+                                scratch / f"order{n}-merged"))
+        watch.gather([client.submit(drop_run, shard, pure=False, workers=[worker],
+                                    allow_other_workers=False)
+                      for shard, worker in zip(current, where)], f"merging order {n}")
     return vocab, unigram_counts, higher
 
 

@@ -1,0 +1,203 @@
+"""Waiting on a cluster count's futures without hanging when a worker leaves.
+
+After the shards are tokenized, every task of an n-gram count on a Dask cluster is pinned to
+the worker whose disk holds its shard (`workers=[address], allow_other_workers=False`). When
+that worker dies or is retired, Dask keeps such a task in the `no-worker` state until a worker
+of the same address joins again, which may be never (dask/distributed#7346; the scheduler's
+`no-workers-timeout` fails it, but it is off by default and belongs to whoever runs the
+scheduler). So the client never blocks on a future for long: `ShardWatch.gather` waits a
+moment at a time and, between waits, checks that every worker holding a shard is still there,
+told at once by the scheduler's `remove-worker` event on that worker's topic
+(`Client.subscribe_topic`) and, should an event be missed, by the scheduler's list of workers.
+A lost holder, a shard that kept killing its workers (`KilledWorker`) or a cluster left without
+any worker becomes one `WorkerLostError` error naming the worker and the shard.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Sequence
+from concurrent.futures import CancelledError
+from pathlib import Path
+from typing import Any
+
+
+class WorkerLostError(RuntimeError):
+    """A worker holding a shard's files left the cluster (or the shard kept killing workers,
+    or no worker is left): the count cannot go on, and running it again is the remedy."""
+
+
+def describe_shard(pieces: Sequence[Any]) -> str:
+    """'a.txt bytes 0..1200, b.txt bytes 0..80' for a shard's byte ranges (`FileRange`s)."""
+    named = [f"{Path(piece.path).name} bytes {piece.start}..{piece.stop}" for piece in pieces]
+    if len(named) > 2:
+        named = [*named[:2], f"{len(named) - 2} more files"]
+    return ", ".join(named) or "no bytes"
+
+
+class ShardWatch:
+    """Gathers a cluster count's futures, failing within about `poll_seconds` when a worker
+    holding a shard leaves, and after `no_workers_seconds` when the cluster has no worker.
+
+    `shards` describes each shard (for messages); `pin(holders)` records which worker holds
+    each one once they are tokenized (before that, Dask reruns a lost task elsewhere);
+    `close()` ends the subscriptions."""
+
+    def __init__(self, client, shards: Sequence[str], poll_seconds: float = 0.5,
+                 no_workers_seconds: float = 60.0, comm_grace_seconds: float = 10.0) -> None:
+        self.client, self.shards = client, list(shards)
+        self.poll_seconds, self.no_workers_seconds = poll_seconds, no_workers_seconds
+        self.comm_grace_seconds = comm_grace_seconds
+        self.holders: list[str] = []
+        self.removed: set[str] = set()  # holders the scheduler reported removed
+        self._empty_since: float | None = None
+        self._listed: set[str] = set()  # the scheduler's workers, as last asked
+        self._listed_at = -float("inf")
+
+    def pin(self, holders: Sequence[str]) -> None:
+        """Shard i's files now live on the disk of worker holders[i]."""
+        self.holders = list(holders)
+        for address in set(self.holders):
+            self.client.subscribe_topic(address, functools.partial(self._on_worker_event,
+                                                                   address))
+        self._listed_at = -float("inf")  # ask the scheduler now: one may be gone already
+        self.check("tokenizing the shards")
+
+    def close(self) -> None:
+        """Stop listening to the holders' events."""
+        for address in set(self.holders):
+            self.client.unsubscribe_topic(address)
+
+    def _on_worker_event(self, address: str, event: tuple[float, Any]) -> None:
+        # runs on the client's event loop: only note it; the waiting thread raises
+        _, message = event
+        if isinstance(message, dict) and message.get("action") == "remove-worker":
+            self.removed.add(address)
+
+    def _workers(self) -> list[str]:
+        try:
+            return list(self.client.scheduler_info()["workers"])
+        except OSError as error:  # the scheduler is gone (the client gave up reconnecting)
+            raise WorkerLostError(f"lost contact with the scheduler ({error}): check that it "
+                                  "still runs, then rerun the command; nothing was written"
+                                  ) from error
+
+    def check(self, stage: str) -> None:
+        """WorkerLostError if a worker holding a shard is gone, or no worker has been left for
+        `no_workers_seconds`."""
+        now = time.monotonic()
+        if now - self._listed_at >= self.poll_seconds:  # one call to the scheduler a poll
+            self._listed, self._listed_at = set(self._workers()), now
+        workers = self._listed
+        lost = [address for address in self.holders
+                if address in self.removed or address not in workers]
+        if lost:
+            address = lost[0]
+            held = [i for i, holder in enumerate(self.holders) if holder == address]
+            which = ", ".join(f"shard {i + 1} of {len(self.holders)} ({self.shards[i]})"
+                              for i in held[:3])
+            raise WorkerLostError(
+                f"worker {address} left the cluster while {stage}; it held {which} on its "
+                "disk, so the count cannot go on: rerun the command (on workers that stay "
+                "up); nothing was written, and the other workers' shard folders were removed")
+        if workers:
+            self._empty_since = None
+        elif self._empty_since is None:
+            self._empty_since = now
+        elif now - self._empty_since > self.no_workers_seconds:
+            raise WorkerLostError(
+                f"the cluster has had no worker for {self.no_workers_seconds:.0f} s while "
+                f"{stage}: start workers for the scheduler and rerun the command; nothing "
+                "was written")
+
+    def _check_or_cancel(self, futures: Sequence[Any], stage: str) -> None:
+        try:
+            self.check(stage)
+        except WorkerLostError:
+            self.client.cancel(list(futures))  # pinned to a worker that is gone: never to run
+            raise
+
+    def _after_comm_error(self, error: OSError, futures: Sequence[Any], stage: str) -> None:
+        """A connection broke: a worker most likely died, which the scheduler will soon say
+        (WorkerLostError naming it); if it does not within `comm_grace_seconds`, still one
+        WorkerLostError."""
+        deadline = time.monotonic() + self.comm_grace_seconds
+        while time.monotonic() < deadline:
+            self._listed_at = -float("inf")
+            self._check_or_cancel(futures, stage)
+            time.sleep(self.poll_seconds)
+        self.client.cancel(list(futures))
+        raise WorkerLostError(f"lost contact with the cluster while {stage} ({error}): rerun "
+                              "the command; nothing was written") from error
+
+    def scatter(self, value: Any, stage: str):
+        """A future of `value` on every worker (`Client.scatter(broadcast=True)`), run on the
+        client's event loop while this thread checks the cluster: a scatter caught by a
+        worker's death can wait for ever, so when a worker it was sending to goes it is
+        cancelled and started again (or WorkerLostError, when that worker held a shard)."""
+        import asyncio
+        import concurrent.futures
+
+        while True:
+            self._listed_at = -float("inf")
+            self.check(stage)
+            receivers = set(self._listed)
+            coroutine = self.client.scatter([value], broadcast=True, asynchronous=True)
+            running = asyncio.run_coroutine_threadsafe(coroutine,
+                                                       self.client.loop.asyncio_loop)
+            while True:
+                try:
+                    [future] = running.result(timeout=self.poll_seconds)
+                    return future
+                except concurrent.futures.TimeoutError:
+                    pass
+                except OSError:  # CommClosedError: a receiver went; the scheduler will say
+                    time.sleep(self.poll_seconds)
+                    break
+                try:
+                    self.check(stage)
+                except WorkerLostError:
+                    running.cancel()
+                    raise
+                if not receivers <= self._listed:  # one it was sending to is gone: again
+                    running.cancel()
+                    break
+
+    def gather(self, futures: Sequence[Any], stage: str,
+               shards: Sequence[int] | None = None) -> list:
+        """The results of `futures` (shard `shards[k]`'s for futures[k]; by default
+        futures[k] is shard k's), each waited for and fetched a moment at a time
+        (`Future.result(timeout)`), the cluster checked in between."""
+        from dask.distributed import KilledWorker
+
+        futures = list(futures)
+        shards = list(range(len(futures))) if shards is None else list(shards)
+        results = []
+        for k, future in enumerate(futures):
+            while True:
+                self._check_or_cancel(futures, stage)
+                try:
+                    results.append(future.result(timeout=self.poll_seconds))
+                    break
+                except TimeoutError:  # (an OSError: before the next clause)
+                    continue
+                except OSError as error:
+                    self._after_comm_error(error, futures, stage)
+                except KilledWorker as error:
+                    self.client.cancel(futures)
+                    raise self._killed(error, shards[k], stage) from error
+                except CancelledError as error:  # not by us: the scheduler forgot the task
+                    raise WorkerLostError(
+                        f"the cluster cancelled shard {shards[k] + 1}'s task while {stage} "
+                        f"({error}): the scheduler may have restarted or gone; rerun the "
+                        "command; nothing was written") from error
+        return results
+
+    def _killed(self, error, index: int, stage: str) -> WorkerLostError:
+        last = getattr(error.last_worker, "address", error.last_worker)
+        return WorkerLostError(
+            f"shard {index + 1} of {len(self.shards)} ({self.shards[index]}) made its "
+            f"workers die, the last {last}, while {stage}: a worker may need more memory "
+            "(lower --memory, or give workers more), then rerun the command; nothing was "
+            "written")

@@ -1,0 +1,83 @@
+"""`seqlab ngram train --cluster`: a lost worker, an unreachable scheduler and a bad spec are
+each one clear line and a non-zero exit, never a hang, a traceback or a changed --out."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+import pytest
+from inprocess import assert_one_line_failure, invoke
+
+pytest.importorskip("dask.distributed", reason="Dask is not installed: install the extra "
+                    "(uv sync --all-packages --extra distributed)")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"{i}.txt").write_text(
+            "".join(f"line {j} about the {'cat' if j % 3 else 'dog'} and {(i * j) % 7} mats .\n"
+                    for j in range(150)), encoding="utf-8")
+    return folder
+
+
+def test_a_worker_killed_mid_run_is_one_line_and_leaves_the_model_file_as_it_was(
+        tmp_path, corpus, monkeypatch):
+    from seqlab.nlp.ngram import distributed as cluster
+
+    out = tmp_path / "model.arpa"
+    assert invoke("ngram", "train", corpus, "--order", "3", "--out", out).returncode == 0
+    before = out.read_bytes()
+    send_keys = cluster._send_keys
+    killed = []
+
+    def kill_a_holder_then_send(client, shards, where, *args):
+        if not killed:  # the order-2 keys are about to go out: the first shard's holder dies
+            [pid] = client.run(os.getpid, workers=[where[0]]).values()
+            os.kill(pid, signal.SIGKILL)
+            killed.append(where[0])
+        return send_keys(client, shards, where, *args)
+
+    monkeypatch.setattr(cluster, "_send_keys", kill_a_holder_then_send)
+    done = invoke("ngram", "train", corpus, "--order", "3", "--cluster", "local:2", "--out",
+                  out)
+    assert killed
+    assert_one_line_failure(done, f"--cluster local:2: worker {killed[0]} left the cluster",
+                            "shard 1 of 2", "rerun the command", "nothing was written")
+    assert out.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("seqlab-ngram-")]
+
+
+def test_an_unreachable_scheduler_is_one_line_after_the_connect_timeout(tmp_path, corpus,
+                                                                        monkeypatch):
+    from seqlab.nlp.ngram import distributed as cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_SECONDS", 1)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "model.arpa"
+    done = invoke("ngram", "train", corpus, "--cluster", f"tcp://127.0.0.1:{port}", "--out",
+                  out)
+    assert_one_line_failure(done, f"--cluster tcp://127.0.0.1:{port}",
+                            "no Dask scheduler answered within 1 s", "dask scheduler")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("spec,words", [
+    ("local:0", ["local:N needs a worker count N from 1"]),
+    ("local:two", ["local:N needs a worker count"]),
+    ("local:100000", ["local:N needs a worker count"]),
+    ("nonsense", ["not a scheduler address", "tcp://host:8786"]),
+    ("http://host:1", ["not a scheduler address", "local:N"]),
+    ("", ["give a scheduler address"]),
+])
+def test_bad_cluster_specs_are_one_line(tmp_path, corpus, spec, words):
+    out = tmp_path / "model.arpa"
+    done = invoke("ngram", "train", corpus, "--cluster", spec, "--out", out)
+    assert_one_line_failure(done, *words)
+    assert not out.exists()

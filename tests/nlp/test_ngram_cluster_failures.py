@@ -1,0 +1,153 @@
+"""A cluster count whose worker dies or leaves mid-run fails fast with one clear error: which
+worker, which shard, rerun; the ARPA file is not written and no shard folder is left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from seqlab.nlp.ngram.sentences import LineTokens
+
+distributed = pytest.importorskip(
+    "dask.distributed",
+    reason="Dask is not installed: install the extra (uv sync --all-packages --extra "
+           "distributed, or pip install 'seqlab-nlp[distributed]')",
+)
+
+
+@pytest.fixture
+def worker_tmp(tmp_path, monkeypatch):
+    """The workers' temporary folder (they inherit TMPDIR), to see what they leave."""
+    folder = tmp_path / "workers-tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def client(worker_tmp):
+    """A LocalCluster of 2 worker processes of its own (tests here kill workers)."""
+    import dask
+
+    from seqlab.nlp.ngram.distributed import connect, disconnect
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        client = connect("local:2", quiet=True)
+        yield client
+        disconnect(client)
+
+
+def _corpus(folder):
+    paths = []
+    for i in range(2):
+        path = folder / f"{i}.txt"
+        path.write_text("".join(f"w{(i * j) % 23} w{j % 7} w{(j * j) % 11} x{j % 5} .\n"
+                                for j in range(200)), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _shard_folders(folder):
+    return [p for p in folder.iterdir() if p.name.startswith("seqlab-ngram-shard-")]
+
+
+@pytest.mark.parametrize("how", ["killed", "retired"])
+def test_a_worker_lost_mid_run_is_one_clear_error_and_nothing_is_written(
+        client, tmp_path, worker_tmp, monkeypatch, how):
+    from seqlab.nlp.ngram import distributed as cluster
+    from seqlab.nlp.ngram.cluster_watch import WorkerLostError, describe_shard
+
+    paths = _corpus(tmp_path)
+    send_keys = cluster._send_keys
+    lost = []
+
+    def lose_a_worker_then_send(client, shards, where, *args):
+        # the order-2 keys are about to go to the workers: the second shard's holder goes
+        if not lost:
+            lost.append(where[1])
+            lost.append(time.monotonic())
+            if how == "killed":
+                [pid] = client.run(os.getpid, workers=[where[1]]).values()
+                os.kill(pid, signal.SIGKILL)
+            else:
+                client.retire_workers([where[1]])
+        return send_keys(client, shards, where, *args)
+
+    monkeypatch.setattr(cluster, "_send_keys", lose_a_worker_then_send)
+    out = tmp_path / "model.arpa"
+    started = time.monotonic()
+    with pytest.raises(WorkerLostError) as caught:
+        cluster.train_kneser_ney_arpa_dask(client, paths, LineTokens("word"), 3, out,
+                                           1 << 20, scratch_dir=tmp_path, shards=2)
+    assert time.monotonic() - lost[1] < 5  # told within a poll or two, not a timeout
+    assert time.monotonic() - started < 25
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"worker {lost[0]} left the cluster" in message
+    second = describe_shard(cluster.shard_ranges(paths, 2)[1])
+    assert f"shard 2 of 2 ({second})" in message and "rerun" in message
+    assert not out.exists()
+    assert _shard_folders(worker_tmp) == []  # the survivors removed the run's folders
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("seqlab-ngram-")]
+
+
+def test_a_shard_that_kills_every_worker_it_runs_on_is_one_clear_error(client, tmp_path,
+                                                                       worker_tmp):
+    from seqlab.nlp.ngram.cluster_watch import WorkerLostError, describe_shard
+    from seqlab.nlp.ngram.distributed import shard_ranges, train_kneser_ney_arpa_dask
+
+    class KillingTokens(LineTokens):  # a local class: Dask ships it by value
+        def __call__(self, line):
+            if line.startswith("KILL"):
+                os._exit(1)
+            return super().__call__(line)
+
+    paths = _corpus(tmp_path)
+    paths[1].write_text("KILL the worker\n", encoding="utf-8")
+    out = tmp_path / "model.arpa"
+    out.write_text("a user's file\n")
+    with pytest.raises(WorkerLostError) as caught:
+        train_kneser_ney_arpa_dask(client, paths, KillingTokens("word"), 3, out, 1 << 20,
+                                   scratch_dir=tmp_path, shards=2)
+    second = describe_shard(shard_ranges(paths, 2)[1])
+    assert second.endswith("1.txt bytes 0..16")  # the shard that holds the killing line
+    assert f"shard 2 of 2 ({second}) made its workers die" in str(caught.value)
+    assert "rerun" in str(caught.value)
+    assert out.read_text() == "a user's file\n"
+    assert _shard_folders(worker_tmp) == []
+
+
+def test_no_worker_left_is_an_error_after_the_grace_time(tmp_path):
+    """A cluster whose workers are all gone: the watch gives up after `no_workers_seconds`
+    rather than waiting for a worker that may never come."""
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
+
+    class Client:  # the scheduler's answer only: no worker at all
+        def scheduler_info(self):
+            return {"workers": {}}
+
+        def cancel(self, futures):
+            pass
+
+    watch = ShardWatch(Client(), ["0.txt bytes 0..9"], poll_seconds=0.0,
+                       no_workers_seconds=0.2)
+    watch.check("finding the vocabulary")  # the clock starts
+    time.sleep(0.3)
+    with pytest.raises(WorkerLostError, match="no worker for 0 s while finding the vocabulary"):
+        watch.check("finding the vocabulary")
+
+
+def test_a_scheduler_that_stops_answering_is_the_same_one_error():
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
+
+    class Client:  # what a synchronous Client raises once it gives up reconnecting
+        def scheduler_info(self):
+            raise OSError("Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s")
+
+    watch = ShardWatch(Client(), ["0.txt bytes 0..9"])
+    with pytest.raises(WorkerLostError, match=r"lost contact with the scheduler \(Timed out.*"
+                                              r"rerun the command"):
+        watch.check("counting order 2")
