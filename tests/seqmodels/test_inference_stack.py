@@ -185,3 +185,39 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     expected_parts = recurrent_inference.batch_parts(batch)
     assert sorted(parts) == ([10, 11] if expected_parts == 2 else [batch])
     _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("case", ["batch 1 table", "batch 3 lengths", "no bias float64"])
+def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_threads, case):
+    """Below the panels' batch on 2 threads an LSTM stack runs as one team split by hidden
+    units (`recurrent_units_team`) where `units_team_parts` says so: the graph path's outputs."""
+    dtype = np.float64 if case == "no bias float64" else np.float32
+    batch = 3 if case == "batch 3 lengths" else 1
+    stack = LSTM(8, 64, num_layers=2, bias=case != "no bias float64", dtype=dtype, generator=0)
+    rng = np.random.default_rng(8)
+    lengths = np.array([5, 2, 4]) if case == "batch 3 lengths" else None
+    if case == "batch 1 table":
+        embedding = Embedding(11, 8, generator=1)
+        ids = rng.integers(0, 11, (5, batch))
+        want = stack(embedding(ids))
+    else:
+        x = Tensor(rng.standard_normal((5, batch, 8)).astype(dtype))
+        want = stack(x, lengths=lengths)
+    teams = []
+    real = recurrent_inference.units_team_forward
+    monkeypatch.setattr(recurrent_inference, "units_team_forward",
+                        lambda *args: teams.append(args[-1]) or real(*args))
+    with no_grad():
+        got = stack(embedding(ids)) if case == "batch 1 table" else stack(x, lengths=lengths)
+    expected = recurrent_inference.units_team_parts(stack.kind, batch, 64, 1)
+    assert teams == ([expected] if expected > 1 else [])
+    _assert_same(got, want, 2e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_units_team_is_only_for_small_unidirectional_lstm_batches(two_threads):
+    lstm, gru = LSTM(4, 64, generator=0), GRU(4, 64, generator=0)
+    parts = recurrent_inference.units_team_parts
+    assert parts(gru.kind, 1, 64, 1) == 1
+    assert parts(lstm.kind, 1, 64, 2) == 1  # bidirectional
+    assert parts(lstm.kind, 8, 64, 1) == 1  # panels from batch 4
+    assert parts(lstm.kind, 1, 16, 1) == 1  # too few units for two parts

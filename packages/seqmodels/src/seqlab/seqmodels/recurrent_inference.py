@@ -38,6 +38,7 @@ from seqlab.seqmodels.recurrent_ops import (
     project_rows,
     projected_forward,
 )
+from seqlab.seqmodels.recurrent_units_team import units_team_forward, units_team_parts
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
@@ -149,7 +150,14 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     x = None if table is not None else _array(x)
     batch = h0.shape[1]
     parts = batch_parts(batch)
-    if parts == 1:
+    team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions)
+    by_units = None
+    if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
+        x0, row_of = _layer0_rows(x, table)
+        by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
+    if by_units is not None:
+        out, h_n, c_n = by_units
+    elif parts == 1:
         out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table)
     else:
         bounds = [batch * part // parts for part in range(parts + 1)]
@@ -169,6 +177,16 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                          else np.concatenate([result[i] for result in results], axis=1)
                          for i in range(3))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
+    """Layer 0's input as rows (R, F) and the row each (step, sequence) reads (T, N): the
+    embedding table's rows at its ids, or x's own rows in order."""
+    if table is not None:
+        weight, ids, _ = table
+        return _array(weight), np.asarray(ids)
+    steps, batch, features = x.shape
+    return x.reshape(steps * batch, features), np.arange(steps * batch).reshape(steps, batch)
 
 
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
