@@ -155,7 +155,7 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)
         by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
-    if by_units is not None:
+    if by_units is not None:  # (None: a dtype the team does not take)
         out, h_n, c_n = by_units
     elif parts == 1:
         out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table)
