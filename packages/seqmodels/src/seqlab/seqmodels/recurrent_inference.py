@@ -7,7 +7,10 @@ Python of the Function path is a tenth of the forward. An upper LSTM layer at a 
 on one thread runs its input projection inside the time loop as one per-step product
 (`kernels.recurrent_lstm_stacked`) instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
-Every other layer computes exactly what the graph path's no-grad branch computed.
+Every other layer computes exactly what the graph path's no-grad branch computed. On several
+threads a batch of 8+ sequences a part splits by sequence (`batch_parts`); a one-direction
+stack below the panels' batch runs whole as one team split by hidden units
+(`recurrent_units_team`) when `units_team_parts` says it pays.
 """
 
 from __future__ import annotations

@@ -172,12 +172,15 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                 rows = w_ih[layer][gate * hidden + start:gate * hidden + stop]
                 matmul_into(inputs, rows.T, projected[:, gate * width:(gate + 1) * width],
                             False)
+        part_bias = np.empty(gates * width, dtype)
         for gate in range(gates):
             for k in range(width):
-                b = bias[layer][gate * hidden + start + k]
+                part_bias[gate * width + k] = bias[layer][gate * hidden + start + k]
                 loop_start[gate * width + k] = hh_bias[layer][gate * hidden + start + k]
-                for r in range(inputs.shape[0]):
-                    projected[r, gate * width + k] += b
+        for r in range(inputs.shape[0]):
+            projected_row = projected[r]
+            for k in range(gates * width):
+                projected_row[np.uint64(k)] += part_bias[np.uint64(k)]
         h = np.empty((batch, width), dtype)
         c = np.empty((batch, width if cell == LSTM else 0), dtype)
         for n in range(batch):
