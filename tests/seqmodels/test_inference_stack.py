@@ -224,5 +224,7 @@ def test_units_team_is_only_for_small_unidirectional_batches_with_work(two_threa
     assert parts(lstm.kind, 1, 256, 2) == 1  # bidirectional
     assert parts(lstm.kind, 4, 256, 1) == 1  # from batch 4 the panel loops
     assert parts(lstm.kind, 1, 64, 1) == 1  # 4 * 64 * 64 multiply-adds a step: too few
-    assert parts(gru.kind, 1, 128, 1) == 1
+    assert parts(gru.kind, 1, 96, 1) == 1
     assert parts(rnn.kind, 1, 128, 1) == 1
+    expected = recurrent_inference.team_size(128)  # 2 where 2 cores are usable
+    assert parts(lstm.kind, 3, 128, 1) == parts(gru.kind, 1, 128, 1) == expected

@@ -20,9 +20,14 @@ from seqlab.autograd.threads import run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 
-# A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H): below
-# it a step's GEMV is shorter than what the barrier and the second thread's start cost.
-MIN_TEAM_MACS = 1 << 16
+# A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
+# H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
+# barrier passed; the critical path without waits) against the old path's whole forward on one
+# thread, 2 layers, batch 1 x 64, AMD EPYC Zen 4 under load: LSTM H = 128 370 vs 797 us, 256
+# 1418 vs 2923, 512 6.5 vs 34 ms; GRU 128 287 vs 774, 256 1013 vs 2498; RNN 256 360 vs 822.
+# Below it (LSTM 64: 127 vs 341 us, RNN 128: 101 vs 266) the 128 barriers and the team's start
+# (~0.5 us and ~30 us quiet, far more on a loaded machine) would take most of the gain.
+MIN_TEAM_MACS = 1 << 15
 
 
 def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int) -> int:
