@@ -113,32 +113,64 @@ def dot_rows_into(w, first, count, h_row, start_row, out_row, offset):
 
 
 @register_jitable(inline="always")
-def _cell_units(cell, hg_row, x_row, c_row, h_row, out_row, start, width, zero):
-    """One sequence's step at the part's units. hg_row: the gates' pre-activations of those
-    units, gate by gate (width apart; GRU's third: W_hn h + b_hn alone), x_row the part's
-    projected row (GRU reads its n gate's input there); new c (LSTM) and h into c_row and
-    h_row (from 0), h into out_row[start:]. `zero`: 0 in the arrays' dtype."""
+def _lstm_units(hg_row, c_row, h_row, out_row, start, width):
+    """LSTM: hg_row holds the pre-activations of gates [i, f, g, o], width apart."""
     for k in range(width):
         j = np.uint64(k)
-        if cell == LSTM:
-            gi = sigmoid(hg_row[j])
-            gf = sigmoid(hg_row[np.uint64(width + k)])
-            gg = tanh(hg_row[np.uint64(2 * width + k)])
-            go = sigmoid(hg_row[np.uint64(3 * width + k)])
-            c_new = gf * c_row[j] + gi * gg
-            c_row[j] = c_new
-            h_new = go * tanh(c_new)
-        elif cell == GRU:
-            r = sigmoid(hg_row[j])
-            z = sigmoid(hg_row[np.uint64(width + k)])
-            n = tanh(x_row[np.uint64(2 * width + k)] + r * hg_row[np.uint64(2 * width + k)])
-            h_new = n + z * (h_row[j] - n)
-        elif cell == RNN_TANH:
-            h_new = tanh(hg_row[j])
-        else:
-            h_new = hg_row[j] if hg_row[j] > zero else zero
+        gi = sigmoid(hg_row[j])
+        gf = sigmoid(hg_row[np.uint64(width + k)])
+        gg = tanh(hg_row[np.uint64(2 * width + k)])
+        go = sigmoid(hg_row[np.uint64(3 * width + k)])
+        c_new = gf * c_row[j] + gi * gg
+        c_row[j] = c_new
+        h_new = go * tanh(c_new)
         h_row[j] = h_new
         out_row[np.uint64(start + k)] = h_new
+
+
+@register_jitable(inline="always")
+def _gru_units(hg_row, x_row, h_row, out_row, start, width):
+    """GRU: hg_row holds r's and z's pre-activations, then W_hn h + b_hn; x_row[2 * width:]
+    the n gate's projected input."""
+    for k in range(width):
+        j = np.uint64(k)
+        r = sigmoid(hg_row[j])
+        z = sigmoid(hg_row[np.uint64(width + k)])
+        n = tanh(x_row[np.uint64(2 * width + k)] + r * hg_row[np.uint64(2 * width + k)])
+        h_new = n + z * (h_row[j] - n)
+        h_row[j] = h_new
+        out_row[np.uint64(start + k)] = h_new
+
+
+@register_jitable(inline="always")
+def _rnn_units(hg_row, h_row, out_row, start, width, relu, zero):
+    """Elman RNN: h = tanh (or ReLU) of hg_row. `zero`: 0 in the arrays' dtype."""
+    if relu:
+        for k in range(width):
+            j = np.uint64(k)
+            h_new = hg_row[j] if hg_row[j] > zero else zero
+            h_row[j] = h_new
+            out_row[np.uint64(start + k)] = h_new
+        return
+    for k in range(width):
+        j = np.uint64(k)
+        h_new = tanh(hg_row[j])
+        h_row[j] = h_new
+        out_row[np.uint64(start + k)] = h_new
+
+
+@register_jitable(inline="always")
+def _cell_units(cell, hg_row, x_row, c_row, h_row, out_row, start, width, zero):
+    """One sequence's step at the part's units (one loop per cell kind: a branch inside the
+    loop would keep LLVM from vectorizing it). hg_row: the gates' pre-activations of those
+    units, gate by gate (width apart; GRU's third: W_hn h + b_hn alone), x_row the part's
+    projected row; new c (LSTM) and h into c_row and h_row (from 0), h into out_row[start:]."""
+    if cell == LSTM:
+        _lstm_units(hg_row, c_row, h_row, out_row, start, width)
+    elif cell == GRU:
+        _gru_units(hg_row, x_row, h_row, out_row, start, width)
+    else:
+        _rnn_units(hg_row, h_row, out_row, start, width, cell == RNN_RELU, zero)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
