@@ -185,3 +185,46 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     expected_parts = recurrent_inference.batch_parts(batch)
     assert sorted(parts) == ([10, 11] if expected_parts == 2 else [batch])
     _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("case", ["lstm batch 1 table", "gru batch 3 lengths",
+                                  "lstm no bias float64", "rnn batch 2"])
+def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_threads, case):
+    """Below the panels' batch on 2 threads a stack runs as one team split by hidden units
+    (`recurrent_units_team`) where `units_team_parts` says so: the graph path's outputs."""
+    dtype = np.float64 if "float64" in case else np.float32
+    batch = 3 if "batch 3" in case else (2 if "batch 2" in case else 1)
+    stack_class = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[case.split()[0]]
+    stack = stack_class(8, 256, num_layers=2, bias="no bias" not in case, dtype=dtype,
+                        generator=0)
+    rng = np.random.default_rng(8)
+    lengths = np.array([5, 2, 4]) if "lengths" in case else None
+    if "table" in case:
+        embedding = Embedding(11, 8, generator=1)
+        ids = rng.integers(0, 11, (5, batch))
+        want = stack(embedding(ids))
+    else:
+        x = Tensor(rng.standard_normal((5, batch, 8)).astype(dtype))
+        want = stack(x, lengths=lengths)
+    teams = []
+    real = recurrent_inference.units_team_forward
+    monkeypatch.setattr(recurrent_inference, "units_team_forward",
+                        lambda *args: teams.append(args[-1]) or real(*args))
+    with no_grad():
+        got = stack(embedding(ids)) if "table" in case else stack(x, lengths=lengths)
+    expected = recurrent_inference.units_team_parts(stack.kind, batch, 256, 1)
+    assert teams == ([expected] if expected > 1 else [])
+    _assert_same(got, want, 2e-6 if dtype == np.float32 else 1e-12)
+
+
+def test_units_team_is_only_for_small_unidirectional_batches_with_work(two_threads):
+    parts = recurrent_inference.units_team_parts
+    lstm, gru, rnn = (LSTM(4, 256, generator=0), GRU(4, 256, generator=0),
+                      RNN(4, 256, generator=0))
+    assert parts(lstm.kind, 1, 256, 2) == 1  # bidirectional
+    assert parts(lstm.kind, 4, 256, 1) == 1  # from batch 4 the panel loops
+    assert parts(lstm.kind, 1, 64, 1) == 1  # 4 * 64 * 64 multiply-adds a step: too few
+    assert parts(gru.kind, 1, 96, 1) == 1
+    assert parts(rnn.kind, 1, 128, 1) == 1
+    expected = recurrent_inference.team_size(128)  # 2 where 2 cores are usable
+    assert parts(lstm.kind, 3, 128, 1) == parts(gru.kind, 1, 128, 1) == expected

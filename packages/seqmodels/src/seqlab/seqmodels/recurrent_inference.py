@@ -7,7 +7,10 @@ Python of the Function path is a tenth of the forward. An upper LSTM layer at a 
 on one thread runs its input projection inside the time loop as one per-step product
 (`kernels.recurrent_lstm_stacked`) instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
-Every other layer computes exactly what the graph path's no-grad branch computed.
+Every other layer computes exactly what the graph path's no-grad branch computed. On several
+threads a batch of 8+ sequences a part splits by sequence (`batch_parts`); a one-direction
+stack below the panels' batch runs whole as one team split by hidden units
+(`recurrent_units_team`) when `units_team_parts` says it pays.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from seqlab.seqmodels.recurrent_ops import (
     project_rows,
     projected_forward,
 )
+from seqlab.seqmodels.recurrent_units_team import units_team_forward, units_team_parts
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
@@ -149,7 +153,14 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     x = None if table is not None else _array(x)
     batch = h0.shape[1]
     parts = batch_parts(batch)
-    if parts == 1:
+    team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions)
+    by_units = None
+    if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
+        x0, row_of = _layer0_rows(x, table)
+        by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
+    if by_units is not None:  # (None: a dtype the team does not take)
+        out, h_n, c_n = by_units
+    elif parts == 1:
         out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table)
     else:
         bounds = [batch * part // parts for part in range(parts + 1)]
@@ -169,6 +180,16 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                          else np.concatenate([result[i] for result in results], axis=1)
                          for i in range(3))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
+    """Layer 0's input as rows (R, F) and the row each (step, sequence) reads (T, N): the
+    embedding table's rows at its ids, or x's own rows in order."""
+    if table is not None:
+        weight, ids, _ = table
+        return _array(weight), np.asarray(ids)
+    steps, batch, features = x.shape
+    return x.reshape(steps * batch, features), np.arange(steps * batch).reshape(steps, batch)
 
 
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,

@@ -1,0 +1,95 @@
+"""A no-grad recurrent stack at a small batch on several threads: every layer as one team split
+by hidden units (`kernels.recurrent_units_stack`), each thread keeping its own rows of each
+W_hh hot in its own core's cache.
+
+At batch 1 the batch split (`recurrent_inference.batch_parts`) has nothing to split; the
+per-layer LSTM team of `recurrent_loops` called BLAS every step from both threads at once (no
+faster than one thread) and GRU and RNN loops ran on one thread. Here one team runs the whole
+stack: each part projects its own gate rows of every layer's input and runs its units' steps
+with its own GEMV, meeting the other parts once a step.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
+from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
+from seqlab.autograd.threads import run_team, seqlab_computing, team_size
+from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.cell_kinds import CellKind
+
+# A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
+# H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
+# barrier passed; the critical path without waits) against the old path's whole forward on one
+# thread, 2 layers, batch 1 x 64, AMD EPYC Zen 4 under load: LSTM H = 128 370 vs 797 us, 256
+# 1418 vs 2923, 512 6.5 vs 34 ms; GRU 128 287 vs 774, 256 1013 vs 2498; RNN 256 360 vs 822.
+# Below it (LSTM 64: 127 vs 341 us, RNN 128: 101 vs 266) the 128 barriers and the team's start
+# (~0.5 us and ~30 us quiet, far more on a loaded machine) would take most of the gain.
+MIN_TEAM_MACS = 1 << 15
+
+
+def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int) -> int:
+    """How many parts `units_team_forward` runs a stack as; 1: it does not (the other paths
+    serve it). One direction, a batch below the panels' (`MIN_BATCH`: from there the LSTM's
+    per-layer loops run on packed panels), `MIN_TEAM_MACS` per step, as many parts as a time
+    loop over `hidden` units gets (`team_size`)."""
+    if numba.config.DISABLE_JIT or directions != 1 or batch >= MIN_BATCH:
+        return 1
+    if kind.gates * hidden * hidden < MIN_TEAM_MACS:
+        return 1
+    return team_size(hidden)
+
+
+def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
+                       c0: np.ndarray | None, lengths: np.ndarray | None, parts: int):
+    """out (T, N, H), h_n and c_n (L, N, H; c_n None but for LSTM) of `stack` (one direction)
+    over layer 0's input rows x0 (R, F), step t of sequence n reading row row_of[t, n], as
+    `parts` threads; None where an array's dtype does not fit (the caller takes another path)."""
+    dtype = x0.dtype
+    kind = stack.kind
+    weights = [[w if w is None else w.data for w in stack.layer_weights(layer, 0)]
+               for layer in range(stack.num_layers)]
+    states = [h0] if c0 is None else [h0, c0]
+    if any(w.dtype != dtype for layer in weights for w in layer if w is not None) or any(
+            state.dtype != dtype for state in states):
+        return None
+    steps, batch = row_of.shape
+    hidden = stack.hidden_size
+    layers = stack.num_layers
+    gate_rows = kind.gates * hidden
+    zeros = np.zeros(gate_rows, dtype)
+    bias, hh_bias = [], []
+    for _, _, b_ih, b_hh in weights:
+        if b_ih is None:
+            bias.append(zeros)
+            hh_bias.append(zeros)
+        elif kind.hh_bias_in_loop:  # GRU: b_hr and b_hz join the projection, b_hn stays
+            bias.append(b_ih + np.concatenate([b_hh[:2 * hidden], zeros[2 * hidden:]]))
+            hh_bias.append(np.ascontiguousarray(b_hh))
+        else:
+            bias.append(b_ih + b_hh)
+            hh_bias.append(zeros)
+    lengths = (np.full(batch, steps, np.int64) if lengths is None
+               else np.ascontiguousarray(lengths, np.int64))
+    x0 = np.ascontiguousarray(x0)
+    row_of = np.ascontiguousarray(row_of, np.int64)
+    h0 = np.ascontiguousarray(h0)
+    c0 = np.empty((0, 0, 0), dtype) if c0 is None else np.ascontiguousarray(c0)
+    # parts write their units side by side: every array starts on a cache line (`empty`)
+    h_shared = empty((2, batch, hidden), dtype)
+    outs = empty((layers, steps, batch, hidden), dtype)
+    h_n = empty((layers, batch, hidden), dtype)
+    c_n = empty((layers, batch, hidden) if kind.has_cell_state else (0, 0, 0), dtype)
+    arguments = (kind.generation_code, x0, row_of,
+                 tuple(np.ascontiguousarray(w[0]) for w in weights),
+                 tuple(np.ascontiguousarray(w[1]) for w in weights), tuple(bias),
+                 tuple(hh_bias), lengths, h0, c0, h_shared, outs, h_n, c_n)
+
+    def run_part(part: int, parts: int, flags: np.ndarray) -> None:
+        units_stack_part(*arguments, part, parts, flags)
+
+    with seqlab_computing():
+        run_team(parts, run_part)
+    return outs[-1], h_n, (c_n if kind.has_cell_state else None)
