@@ -66,12 +66,13 @@ def test_one_step_reads_only_h0(thread_count):
         np.testing.assert_allclose(got, d[0].T @ h0, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("batch", [16, 2])
 @pytest.mark.parametrize("with_lengths", [False, True])
-def test_lstm_layer_gradients_equal_the_reference(thread_count, with_lengths):
-    """A whole LSTM layer (split by sequence on two threads: batch 16; the unit split on one),
-    forward (dW_hh from `out` shifted) and reverse with lengths (from the saved h_prev): every
-    gradient against the NumPy reference layer."""
-    steps, batch, features, hidden = 5, 16, 6, 8
+def test_lstm_layer_gradients_equal_the_reference(thread_count, with_lengths, batch):
+    """A whole LSTM layer (on two threads split by sequence at batch 16, by units at batch 2;
+    H = 64 so that a team runs), forward (dW_hh from `out` shifted) and reverse with lengths
+    (from the saved h_prev): every gradient against the NumPy reference layer."""
+    steps, features, hidden = 5, 6, 64
     rng = np.random.default_rng(6)
 
     def draw(*shape, scale=0.5):

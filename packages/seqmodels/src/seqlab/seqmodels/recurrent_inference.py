@@ -153,7 +153,9 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     x = None if table is not None else _array(x)
     batch = h0.shape[1]
     parts = batch_parts(batch)
-    team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions)
+    steps = np.shape(table[1])[0] if table is not None else x.shape[0]
+    team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
+                            steps * stack.num_layers)
     by_units = None
     if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)

@@ -28,18 +28,30 @@ from seqlab.seqmodels.cell_kinds import CellKind
 # Below it (LSTM 64: 127 vs 341 us, RNN 128: 101 vs 266) the 128 barriers and the team's start
 # (~0.5 us and ~30 us quiet, far more on a loaded machine) would take most of the gain.
 MIN_TEAM_MACS = 1 << 15
+# ... and from this many layer-steps a call: the team's start (~30 us quiet) costs about what
+# two or three layer-steps save at the smallest sizes above, so a step-by-step caller (a decoder
+# fed one step at a time under no_grad) keeps the one-thread path.
+MIN_TEAM_LAYER_STEPS = 4
 
 
-def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int) -> int:
+def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
+                     layer_steps: int = MIN_TEAM_LAYER_STEPS) -> int:
     """How many parts `units_team_forward` runs a stack as; 1: it does not (the other paths
     serve it). One direction, a batch below the panels' (`MIN_BATCH`: from there the LSTM's
-    per-layer loops run on packed panels), `MIN_TEAM_MACS` per step, as many parts as a time
-    loop over `hidden` units gets (`team_size`)."""
+    per-layer loops run on packed panels), `MIN_TEAM_MACS` per step, `MIN_TEAM_LAYER_STEPS`
+    layers times steps in the call, as many parts as a time loop over `hidden` units gets
+    (`team_size`)."""
     if numba.config.DISABLE_JIT or directions != 1 or batch >= MIN_BATCH:
         return 1
-    if kind.gates * hidden * hidden < MIN_TEAM_MACS:
+    if kind.gates * hidden * hidden < MIN_TEAM_MACS or layer_steps < MIN_TEAM_LAYER_STEPS:
         return 1
     return team_size(hidden)
+
+
+def _plain(array: np.ndarray) -> np.ndarray:
+    """array as the kernel's tuples need it: C order, aligned and writeable (one Numba type for
+    every layer: a read-only or strided weight among them would not type), copied if not."""
+    return np.require(array, requirements="CAW")
 
 
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
@@ -67,29 +79,30 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
             hh_bias.append(zeros)
         elif kind.hh_bias_in_loop:  # GRU: b_hr and b_hz join the projection, b_hn stays
             bias.append(b_ih + np.concatenate([b_hh[:2 * hidden], zeros[2 * hidden:]]))
-            hh_bias.append(np.ascontiguousarray(b_hh))
+            hh_bias.append(_plain(b_hh))
         else:
             bias.append(b_ih + b_hh)
             hh_bias.append(zeros)
     lengths = (np.full(batch, steps, np.int64) if lengths is None
-               else np.ascontiguousarray(lengths, np.int64))
-    x0 = np.ascontiguousarray(x0)
-    row_of = np.ascontiguousarray(row_of, np.int64)
-    h0 = np.ascontiguousarray(h0)
-    c0 = np.empty((0, 0, 0), dtype) if c0 is None else np.ascontiguousarray(c0)
+               else np.require(lengths, np.int64, "CAW"))
+    x0 = _plain(x0)
+    row_of = np.require(row_of, np.int64, "CAW")
+    h0 = _plain(h0)
+    c0 = np.empty((0, 0, 0), dtype) if c0 is None else _plain(c0)
     # parts write their units side by side: every array starts on a cache line (`empty`)
     h_shared = empty((2, batch, hidden), dtype)
     outs = empty((layers, steps, batch, hidden), dtype)
     h_n = empty((layers, batch, hidden), dtype)
     c_n = empty((layers, batch, hidden) if kind.has_cell_state else (0, 0, 0), dtype)
     arguments = (kind.generation_code, x0, row_of,
-                 tuple(np.ascontiguousarray(w[0]) for w in weights),
-                 tuple(np.ascontiguousarray(w[1]) for w in weights), tuple(bias),
-                 tuple(hh_bias), lengths, h0, c0, h_shared, outs, h_n, c_n)
+                 tuple(_plain(w[0]) for w in weights), tuple(_plain(w[1]) for w in weights),
+                 tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
+                 outs, h_n, c_n)
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
         units_stack_part(*arguments, part, parts, flags)
 
     with seqlab_computing():
         run_team(parts, run_part)
-    return outs[-1], h_n, (c_n if kind.has_cell_state else None)
+    out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
+    return out, h_n, (c_n if kind.has_cell_state else None)
