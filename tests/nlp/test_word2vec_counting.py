@@ -56,3 +56,19 @@ def test_table_grows_from_a_tiny_capacity_and_keeps_first_seen_order():
 def test_a_sentence_given_as_a_string_is_refused():
     with pytest.raises(TypeError, match="list of tokens"):
         count_words(["the cat sat"], 1)
+
+
+@pytest.mark.parametrize("odd", [[7, 1, 7, 2], [b"7", b"b", "a", b"7"]], ids=["ints", "bytes"])
+def test_tokens_that_are_not_str_count_as_scan_vocab_counts_them(monkeypatch, odd):
+    """ints or bytes (any hashable, as scan_vocab takes), after str-only batches: the same
+    counts, first-seen order and totals as `scan_vocab`."""
+    from seqlab.nlp.word2vec import counting
+
+    monkeypatch.setattr(counting, "BATCH_TOKENS", 3)  # the str-only batches go to the table
+    sentences = [["b", "a", "c"], ["a", "d", "b"], odd, ["a", "e"]]
+    got = count_words(sentences, 1)
+    want = scan_vocab(sentences)
+    assert list(got.counts.items()) == list(want.counts.items())
+    assert (got.total_words, got.sentence_count, got.distinct) == (
+        want.total_words, want.sentence_count, len(want.counts))
+    assert count_words(sentences, 2).counts == {w: c for w, c in want.counts.items() if c >= 2}

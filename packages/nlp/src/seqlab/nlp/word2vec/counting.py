@@ -87,9 +87,12 @@ def count_words(sentences: Iterable[Sequence[str]], min_count: int) -> VocabCoun
     """Count a corpus's words compactly; `counts` holds the words seen >= min_count times.
 
     `distinct_words` is the number of distinct words of the whole corpus. Raises TypeError for
-    a sentence given as a str, as `scan_vocab` does.
+    a sentence given as a str, as `scan_vocab` does. Tokens that are not str (ints, bytes: any
+    hashable, as `scan_vocab` takes) move the counts to a Counter from the first batch holding
+    one, in the same first-seen order (then memory is a dict's, as `scan_vocab`'s).
     """
     table = CompactCounts()
+    plain: Counter | None = None  # every count, once a token is not a str
     total_words = sentence_count = 0
     batch: Counter[str] = Counter()  # a batch's counts, in first-seen order
     batch_tokens = 0
@@ -103,15 +106,30 @@ def count_words(sentences: Iterable[Sequence[str]], min_count: int) -> VocabCoun
         batch_tokens += len(sentence)
         sentence_count += 1
         if batch_tokens >= BATCH_TOKENS:
-            table.add(batch)
+            plain = _add(table, plain, batch)
             total_words += batch_tokens
             batch, batch_tokens = Counter(), 0
-    table.add(batch)
+    plain = _add(table, plain, batch)
     total_words += batch_tokens
     del batch
+    if plain is not None:
+        kept = {word: count for word, count in plain.items() if count >= min_count}
+        return VocabCounts(kept, total_words, sentence_count, distinct_words=len(plain))
     table.table = np.zeros(0, dtype=np.int32)  # no more lookups: the index goes before the dict
     return VocabCounts(table.at_least(min_count), total_words, sentence_count,
                        distinct_words=table.num_words)
+
+
+def _add(table: CompactCounts, plain: Counter | None, batch: Counter) -> Counter | None:
+    """Add a batch to the table, or to `plain` (returned; made from the table the first time a
+    batch holds a token that is not a str)."""
+    if plain is None and all(type(token) is str for token in batch):
+        table.add(batch)
+        return None
+    if plain is None:
+        plain = Counter(table.at_least(1))
+    plain.update(batch)
+    return plain
 
 
 def _power_of_two(value: int) -> int:
