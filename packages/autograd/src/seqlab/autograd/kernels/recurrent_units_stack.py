@@ -251,3 +251,103 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                 h_n[layer, n, start + k] = h[n, k]
                 if cell == LSTM:
                     c_n[layer, n, start + k] = c[n, k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _project_block(cell, inputs, first, count, w_ih, bias, start, width, hidden, projected):
+    """projected[:count] = inputs[first:first + count] @ (this part's gate rows of w_ih).T +
+    bias at those rows, gate by gate (width apart)."""
+    gates = 4 if cell == LSTM else (3 if cell == GRU else 1)
+    if width == 0:
+        return
+    for gate in range(gates):
+        rows = w_ih[gate * hidden + start:gate * hidden + start + width]
+        matmul_into(inputs[first:first + count], rows.T,
+                    projected[:count, gate * width:(gate + 1) * width], False)
+    for r in range(count):
+        for gate in range(gates):
+            for k in range(width):
+                projected[r, gate * width + k] += bias[gate * hidden + start + k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def units_stack_wave_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c0,
+                          h_shared, outs, h_n, c_n, part, parts, flags, block):
+    """`units_stack_part` with the layers as a wavefront: layer l runs step t in the barrier
+    interval t + l * block, so the whole stack meets T + (L - 1) * block + 1 times instead of
+    L * (T + 1). Layer l > 0 projects its input `block` steps at a time (one GEMM a gate over
+    the layer below's outputs of those steps, complete one interval before). h_shared is
+    (L, 2, N, H): each layer's double-buffered h. Arguments otherwise as `units_stack_part`."""
+    steps, batch = row_of.shape
+    layers = len(w_hh)
+    gates = 4 if cell == LSTM else (3 if cell == GRU else 1)
+    dtype = x0.dtype
+    zero = np.zeros(1, dtype)[0]
+    hidden = outs.shape[3]
+    start, stop = unit_block(hidden, part, parts)
+    width = stop - start
+    block = max(1, min(block, steps))
+    # layer 0 reads the projection of every input row; a layer above, its block's projection
+    first_rows = x0.shape[0]
+    projected = np.empty((layers, max(first_rows, block * batch), gates * width), dtype)
+    _project_block(cell, x0, 0, first_rows, w_ih[0], bias[0], start, width, hidden,
+                   projected[0])
+    loop_start = np.zeros((layers, gates * width), dtype)
+    h = np.empty((layers, batch, width), dtype)
+    c = np.empty((layers, batch, width if cell == LSTM else 0), dtype)
+    for layer in range(layers):
+        for gate in range(gates):
+            for k in range(width):
+                loop_start[layer, gate * width + k] = hh_bias[layer][gate * hidden + start + k]
+        for n in range(batch):
+            for k in range(width):
+                h[layer, n, k] = h0[layer, n, start + k]
+                h_shared[layer, 0, n, start + k] = h0[layer, n, start + k]
+                if cell == LSTM:
+                    c[layer, n, k] = c0[layer, n, start + k]
+    met = 0
+    if parts > 1:  # every unit of h0 in h_shared before any step reads it
+        met += 1
+        arrive_and_wait(flags, part, parts, met)
+    hg = np.empty((batch, gates * width), dtype)
+    for interval in range(steps + (layers - 1) * block):
+        for layer in range(layers):
+            step = interval - layer * block
+            if step < 0 or step >= steps:
+                continue
+            weights = w_hh[layer]
+            if layer > 0 and step % block == 0:  # the layer below finished these steps
+                count = min(block, steps - step)
+                below = outs[layer - 1].reshape(steps * batch, hidden)
+                _project_block(cell, below, step * batch, count * batch, w_ih[layer],
+                               bias[layer], start, width, hidden, projected[layer])
+            h_full = h_shared[layer, step % 2]
+            out = outs[layer]
+            h_own = h[layer]
+            c_own = c[layer]
+            for n in range(batch):
+                if step >= lengths[n]:  # padding: state kept, output zeros
+                    for k in range(width):
+                        out[step, n, start + k] = 0
+                    continue
+                row = projected[layer, row_of[step, n] if layer == 0
+                                else (step % block) * batch + n]
+                for gate in range(gates):
+                    from_row = loop_start[layer] if cell == GRU and gate == 2 else row
+                    dot_rows_into(weights, gate * hidden + start, width, h_full[n], from_row,
+                                  hg[n], gate * width)
+                _cell_units(cell, hg[n], row, c_own[n], h_own[n], out[step, n], start, width,
+                            zero)
+            h_next = h_shared[layer, (step + 1) % 2]
+            for n in range(batch):
+                for k in range(width):
+                    h_next[n, start + k] = h_own[n, k]
+        if parts > 1:
+            met += 1
+            arrive_and_wait(flags, part, parts, met)
+    for layer in range(layers):
+        for n in range(batch):
+            for k in range(width):
+                h_n[layer, n, start + k] = h[layer, n, k]
+                if cell == LSTM:
+                    c_n[layer, n, start + k] = c[layer, n, k]
