@@ -14,7 +14,6 @@ from seqlab.autograd.kernels.recurrent_units_stack import (
     dot_rows_into,
     units_stack_part,
     units_stack_reference,
-    units_stack_wave_part,
 )
 
 pytestmark = pytest.mark.kernels
@@ -42,9 +41,8 @@ def _case(cell, dtype, layers=2, steps=5, batch=2, features=3, hidden=20, rows=4
     }
 
 
-def _run(case, parts, block=None):
-    """The kernel as a team of `parts` (`threads.run_team`): top layer's out, h_n, c_n;
-    with `block`, the wavefront kernel (`units_stack_wave_part`) at that lag."""
+def _run(case, parts):
+    """The kernel as a team of `parts` (`threads.run_team`): top layer's out, h_n, c_n."""
     cell = case["cell"]
     layers, batch, hidden = case["h0"].shape
     steps = case["row_of"].shape[0]
@@ -56,8 +54,7 @@ def _run(case, parts, block=None):
     else:
         bias = tuple(b_i + b_h for b_i, b_h in zip(case["b_ih"], case["b_hh"]))
         hh_bias = tuple(np.zeros_like(b) for b in bias)
-    h_shared = np.full((2, batch, hidden) if block is None else (layers, 2, batch, hidden),
-                       np.nan, dtype)
+    h_shared = np.full((2, batch, hidden), np.nan, dtype)
     outs = np.full((layers, steps, batch, hidden), np.nan, dtype)
     h_n = np.full_like(case["h0"], np.nan)
     lstm = cell == LSTM
@@ -65,13 +62,9 @@ def _run(case, parts, block=None):
     c_n = np.full_like(c0, np.nan)
 
     def run_part(part, parts, flags):
-        arguments = (cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias,
-                     hh_bias, case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n, part,
-                     parts, flags)
-        if block is None:
-            units_stack_part(*arguments)
-        else:
-            units_stack_wave_part(*arguments, block)
+        units_stack_part(cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias,
+                         hh_bias, case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n,
+                         part, parts, flags)
 
     threads.run_team(parts, run_part)
     return outs[-1], h_n, (c_n if lstm else None)
@@ -163,25 +156,3 @@ def test_float32_equals_the_float64_reference_to_round_off(parts, cell):
         assert got_array is None or got_array.dtype == np.float32
     # ReLU's outputs grow unbounded over the layers (to ~10 here): so does float32 round-off
     _assert_close(got, _reference(wide), 2e-4 if cell == RNN_RELU else 2e-5)
-
-
-# block 1: the plain wavefront; 2: blocks with a remainder (5 steps); 9: one block past T
-@pytest.mark.parametrize("block", [1, 2, 9])
-@pytest.mark.parametrize("parts", [1, 2])
-@pytest.mark.parametrize("cell", CELLS)
-@pytest.mark.parametrize(("layers", "batch", "hidden"), [(1, 1, 20), (3, 3, 36)])
-def test_wavefront_equals_the_reference(block, parts, cell, layers, batch, hidden):
-    case = _case(cell, np.float64, layers=layers, batch=batch, hidden=hidden)
-    case["lengths"] = np.arange(batch, 0, -1, dtype=np.int64) * 5 // batch
-    _assert_close(_run(case, parts, block), _reference(case), 1e-12)
-
-
-@pytest.mark.parametrize("cell", [LSTM, GRU])
-def test_wavefront_float32_equals_the_float64_reference_to_round_off(cell):
-    case = _case(cell, np.float32, layers=2, batch=1, steps=8, features=16, hidden=40)
-    got = _run(case, 2, 3)
-    wide = {key: (tuple(v.astype(np.float64) for v in value) if isinstance(value, tuple)
-                  else value.astype(np.float64)
-                  if isinstance(value, np.ndarray) and value.dtype == np.float32 else value)
-            for key, value in case.items()}
-    _assert_close(got, _reference(wide), 2e-5)

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
-from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part, units_stack_wave_part
+from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
@@ -28,10 +28,6 @@ from seqlab.seqmodels.cell_kinds import CellKind
 # Below it (LSTM 64: 127 vs 341 us, RNN 128: 101 vs 266) the 128 barriers and the team's start
 # (~0.5 us and ~30 us quiet, far more on a loaded machine) would take most of the gain.
 MIN_TEAM_MACS = 1 << 15
-
-# Layers above the first run this many steps behind the one below (`units_stack_wave_part`:
-# T + (L - 1) * WAVE_BLOCK + 1 meets a forward instead of L * (T + 1)); 0: layer by layer.
-WAVE_BLOCK = 0
 
 
 def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int) -> int:
@@ -82,8 +78,7 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     h0 = np.ascontiguousarray(h0)
     c0 = np.empty((0, 0, 0), dtype) if c0 is None else np.ascontiguousarray(c0)
     # parts write their units side by side: every array starts on a cache line (`empty`)
-    block = WAVE_BLOCK if layers > 1 else 0
-    h_shared = empty((2, batch, hidden) if block == 0 else (layers, 2, batch, hidden), dtype)
+    h_shared = empty((2, batch, hidden), dtype)
     outs = empty((layers, steps, batch, hidden), dtype)
     h_n = empty((layers, batch, hidden), dtype)
     c_n = empty((layers, batch, hidden) if kind.has_cell_state else (0, 0, 0), dtype)
@@ -93,10 +88,7 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
                  tuple(hh_bias), lengths, h0, c0, h_shared, outs, h_n, c_n)
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        if block == 0:
-            units_stack_part(*arguments, part, parts, flags)
-        else:
-            units_stack_wave_part(*arguments, part, parts, flags, block)
+        units_stack_part(*arguments, part, parts, flags)
 
     with seqlab_computing():
         run_team(parts, run_part)
