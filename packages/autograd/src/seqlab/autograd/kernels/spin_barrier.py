@@ -22,7 +22,12 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
-_SPINS_BEFORE_YIELD = 20000
+# ~0.3 us of spinning (AMD EPYC VM). With 20000 (~6 us) a team of 2 that found one free core
+# (the other taken by another process: both parts on one core) paid two spin-outs a meet:
+# 12.7 us a meet, 1650 us for the 130 meets of a 2 x 64-step forward against ~70 us when both
+# cores are free; at 1000 they cost 230-290 us (benchmarks/units_team_barrier.py). A yield
+# with no one else to run returns at once, so a quiet team loses nothing measurable.
+_SPINS_BEFORE_YIELD = 1000
 
 
 def new_flags(parts: int) -> np.ndarray:
