@@ -22,12 +22,11 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
-# ~0.3 us of spinning (AMD EPYC VM). With 20000 (~6 us) a team of 2 that found one free core
-# (the other taken by another process: both parts on one core) paid two spin-outs a meet:
-# 12.7 us a meet, 1650 us for the 130 meets of a 2 x 64-step forward against ~70 us when both
-# cores are free; at 1000 they cost 230-290 us (benchmarks/units_team_barrier.py). A yield
-# with no one else to run returns at once, so a quiet team loses nothing measurable.
-_SPINS_BEFORE_YIELD = 1000
+# ~6 us of spinning (AMD EPYC VM). A team of 2 that shares one core (the other taken by another
+# process) pays two spin-outs a meet (12.7 us; benchmarks/units_team_barrier.py), but yielding
+# after 1000 spins lost: the batch-1 team then ran at ~19k tokens/s beside base's 39-43k
+# (both parts kept on one core far more often). See BENCHMARKS.md.
+_SPINS_BEFORE_YIELD = 20000
 
 
 def new_flags(parts: int) -> np.ndarray:
