@@ -22,6 +22,10 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
+# ~6 us of spinning (AMD EPYC VM). A team of 2 that shares one core (the other taken by another
+# process) pays two spin-outs a meet (12.7 us; benchmarks/units_team_barrier.py), but yielding
+# after 1000 spins lost: the batch-1 team then ran at ~19k tokens/s beside base's 39-43k
+# (both parts kept on one core far more often). See BENCHMARKS.md.
 _SPINS_BEFORE_YIELD = 20000
 
 
