@@ -180,3 +180,18 @@ def test_a_scheduler_that_went_is_lost_contact_at_once():
         assert time.monotonic() - started < 5
     finally:
         client.close(timeout=2)
+
+
+def test_the_default_shard_count_is_the_schedulers_workers_not_the_stale_copy(
+        client, tmp_path, monkeypatch):
+    from seqlab.nlp.ngram.distributed import ClusterStats, count_ngrams_dask
+    from seqlab.nlp.ngram.sentences import LineTokens
+
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"{i}.txt")
+        paths[-1].write_text("".join(f"w{j % 7} w{(i + j) % 5} .\n" for j in range(50)))
+    monkeypatch.setattr(client, "scheduler_info", lambda *a, **k: {"workers": {}})
+    stats = ClusterStats()
+    count_ngrams_dask(client, paths, LineTokens("word"), 2, stats=stats)
+    assert len(stats.folders) == 2  # a shard per worker

@@ -119,7 +119,7 @@ class ShardWatch:
         if isinstance(message, dict) and message.get("action") == "remove-worker":
             self.removed.add(address)
 
-    def _workers(self) -> list[str]:
+    def workers(self) -> list[str]:
         """The scheduler's workers now, asked of it (`Scheduler.identity`; not the client's
         `scheduler_info()`, a copy refreshed every few seconds that may list no worker)."""
         status = self.client.status
@@ -145,7 +145,7 @@ class ShardWatch:
         gone, or no worker has been left for `no_workers_seconds`."""
         now = time.monotonic()
         if now - self._listed_at >= self.poll_seconds:  # one call to the scheduler a poll
-            self._listed, self._listed_at = set(self._workers()), now
+            self._listed, self._listed_at = set(self.workers()), now
         workers = self._listed
         needed = range(len(self.holders)) if shards is None else shards
         lost = [self.holders[i] for i in needed if i < len(self.holders)

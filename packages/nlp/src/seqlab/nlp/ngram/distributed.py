@@ -433,7 +433,8 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
     if shards is None:
-        shards = max(1, len(client.scheduler_info()["workers"]))
+        # the scheduler's workers now (the client's scheduler_info() copy may list none)
+        shards = max(1, len(ShardWatch(client, []).workers()))
     groups = shard_ranges(paths, shards)
     watch = ShardWatch(client, [describe_shard(group) for group in groups])
     run = uuid.uuid4().hex[:12]
