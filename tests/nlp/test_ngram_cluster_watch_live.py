@@ -111,7 +111,7 @@ def test_a_broadcast_that_keeps_failing_is_given_up(client, monkeypatch):
         raise OSError("connection closed by a worker")
 
     monkeypatch.setattr(client, "scatter", lambda *a, **k: broken())
-    watch = ShardWatch(client, ["a.txt"], poll_seconds=0.01)
+    watch = ShardWatch(client, ["a.txt"], poll_seconds=0.01, comm_grace_seconds=0.1)
     done = _within(10, lambda: watch.scatter([1, 2], "sending the vocabulary"))
     assert isinstance(done.get("error"), WorkerLostError), done
     assert "failed 5 times while sending the vocabulary" in str(done["error"])

@@ -221,7 +221,7 @@ class ShardWatch:
                 except concurrent.futures.TimeoutError:
                     pass
                 except OSError:  # CommClosedError: a receiver went; the scheduler will say
-                    time.sleep(self.poll_seconds)
+                    self._await_departure(receivers, stage)
                     break
                 try:
                     self.check(stage)
@@ -235,6 +235,18 @@ class ShardWatch:
                               f"while {stage} (workers kept leaving, or the scheduler stopped "
                               "answering): rerun the command on workers that stay up; nothing "
                               "was written")
+
+    def _await_departure(self, receivers: set[str], stage: str) -> None:
+        """After a broadcast broke: wait, checking the cluster, until the scheduler no longer
+        lists one of `receivers` (WorkerLostError if it held a shard), at most
+        `comm_grace_seconds`, so that the next attempt goes to the workers left."""
+        deadline = time.monotonic() + self.comm_grace_seconds
+        while time.monotonic() < deadline:
+            time.sleep(self.poll_seconds)
+            self._listed_at = -float("inf")
+            self.check(stage)
+            if not receivers <= self._listed:
+                return
 
     def gather(self, futures: Sequence[Any], stage: str,
                shards: Sequence[int] | None = None) -> list:
