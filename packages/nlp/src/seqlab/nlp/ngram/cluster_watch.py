@@ -8,9 +8,13 @@ of the same address joins again, which may be never (dask/distributed#7346; the 
 scheduler). So the client never blocks on a future for long: `ShardWatch.gather` waits a
 moment at a time and, between waits, checks that every worker holding a shard is still there,
 told at once by the scheduler's `remove-worker` event on that worker's topic
-(`Client.subscribe_topic`) and, should an event be missed, by the scheduler's list of workers.
-A lost holder, a shard that kept killing its workers (`KilledWorker`) or a cluster left without
-any worker becomes one `WorkerLostError` error naming the worker and the shard.
+(`Client.subscribe_topic`) and, should an event be missed, by the scheduler's list of workers
+(asked of the scheduler itself, `Scheduler.identity`, within `answer_seconds`: the client's
+`scheduler_info()` is a copy refreshed every few seconds that may list no worker).
+A lost holder, a shard that kept killing its workers (`KilledWorker`), a cluster left without
+any worker or a scheduler that stopped answering becomes one `WorkerLostError` naming the
+worker and the shard; an OSError a task raised itself (a corpus file a worker cannot see, a
+full disk) becomes one `ShardTaskError` naming the file.
 """
 
 from __future__ import annotations
@@ -275,7 +279,11 @@ class ShardWatch:
                 except OSError as error:
                     if future.status == "error":  # the task's own (a TimeoutError too)
                         self.cancel(futures)
-                        raise task_error(error, stage) from error
+                        # (the error caught may be our wait's timeout, just as it failed)
+                        own = future.exception(timeout=self.answer_seconds)
+                        if not isinstance(own, OSError):
+                            raise own from None
+                        raise task_error(own, stage) from own
                     if isinstance(error, TimeoutError) and not future.done():
                         continue  # still running: check the cluster, wait again
                     self._after_comm_error(error, futures, stage, shards)

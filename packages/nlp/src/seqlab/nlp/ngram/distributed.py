@@ -428,7 +428,8 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     A worker holding a shard that dies or leaves, a shard that keeps killing workers and a
     cluster left without workers raise `cluster_watch.WorkerLostError` within about a
     second (a minute for no workers) instead of waiting for ever; the pending tasks are
-    cancelled and every worker left deletes this run's folders."""
+    cancelled and every worker left deletes this run's folders. An OSError of a task's own
+    (a file a worker cannot read, a full disk) raises `cluster_watch.ShardTaskError`."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
