@@ -140,12 +140,17 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_dask_logs_are_kept_off_stder
     monkeypatch.setattr(cluster, "_send_keys", kill_the_scheduler_then_send)
     out = tmp_path / "model.arpa"
     before = logging.getLogger("distributed.client").level
+    before_root = logging.getLogger("distributed").level
     started = time.monotonic()
     done = invoke("ngram", "train", corpus, "--order", "3", "--cluster", address, "--out",
                   out)
     assert time.monotonic() - started < 30
     assert levels == [logging.CRITICAL]  # Dask's reconnect errors kept off stderr
-    assert logging.getLogger("distributed.client").level == before
+    # and after the failure too: the closed client still reconnects, and would log at exit
+    assert logging.getLogger("distributed.client").level == logging.CRITICAL
+    monkeypatch.undo()
+    logging.getLogger("distributed.client").setLevel(before)
+    logging.getLogger("distributed").setLevel(before_root)
     # the client may see the scheduler gone at once, or only when it does not answer
     assert_one_line_failure(done, f"--cluster {address}: ", "rerun the command")
     assert ("lost contact with the scheduler" in done.stderr
@@ -175,3 +180,16 @@ def test_a_corpus_file_the_workers_cannot_see_is_one_line_naming_it(tmp_path, co
     assert_one_line_failure(done, f"--cluster local:2: a worker could not read {hidden}",
                             "every worker must see the corpus at the same path")
     assert not out.exists()
+
+
+def test_dask_logs_stay_quiet_in_a_process_that_had_not_imported_dask_yet():
+    """Importing distributed sets its loggers' levels: quieting them must come after."""
+    code = ("import logging\n"
+            "from seqlab.cli.commands.ngram import quiet_dask_logs\n"
+            "with quiet_dask_logs():\n"
+            "    import distributed.client\n"
+            "    print(logging.getLogger('distributed.client').getEffectiveLevel())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(logging.CRITICAL)]

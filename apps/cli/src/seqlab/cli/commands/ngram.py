@@ -211,19 +211,33 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
+class QuietLogs:
+    """`keep` leaves Dask quiet after `quiet_dask_logs` (set after a failed run: a client
+    whose scheduler went still tries to reconnect in the background, and logs at exit)."""
+
+    keep = False
+
+
 @contextlib.contextmanager
-def quiet_dask_logs() -> Iterator[None]:
+def quiet_dask_logs() -> Iterator[QuietLogs]:
     """Dask's own log lines (a client failing to reconnect, its tracebacks while closing) kept
     off stderr during a --cluster run: what goes wrong reaches the user as one CliError line."""
+    with contextlib.suppress(ImportError):  # first: importing it sets its loggers' levels
+        import distributed  # noqa: F401
     loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.setLevel(logging.CRITICAL)
+    quiet = QuietLogs()
     try:
-        yield
+        yield quiet
+    except BaseException:
+        quiet.keep = True  # the command ends with this error: nothing of Dask's to add
+        raise
     finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+        if not quiet.keep:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
 
 
 def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercase: bool,

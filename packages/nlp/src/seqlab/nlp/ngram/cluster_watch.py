@@ -272,6 +272,11 @@ class ShardWatch:
                     self.cancel(futures)
                     raise self._killed(error, shards[k], stage) from error
                 except CancelledError as error:  # not by us: the scheduler forgot the task
+                    if self.client.status != "running":  # or the client lost it
+                        raise WorkerLostError(
+                            f"lost contact with the scheduler while {stage} (the client is "
+                            f"{self.client.status}): check that it still runs, then rerun the "
+                            "command; nothing was written") from error
                     raise WorkerLostError(
                         f"the cluster cancelled shard {shards[k] + 1}'s task while {stage} "
                         f"({one_line(error)}): the scheduler may have restarted or gone; "
