@@ -185,3 +185,26 @@ def test_a_client_that_lost_its_scheduler_is_lost_contact_at_once():
         with pytest.raises(WorkerLostError, match=f"lost contact with the scheduler .the "
                                                   f"client is {status}.*rerun the command"):
             watch.check("counting order 2")
+
+
+def test_a_wait_that_times_out_just_as_the_task_finishes_waits_again():
+    """Future.result(timeout) can time out as the task finishes (done, status 'finished'):
+    that is our wait's timeout, not a broken connection nor the task's error."""
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch
+
+    class Future:
+        status = "finished"
+        waits = 0
+
+        def done(self):
+            return True
+
+        def result(self, timeout=None):
+            self.waits += 1
+            if self.waits == 1:
+                raise TimeoutError(f"timed out after {timeout} s.")
+            return 7
+
+    watch = ShardWatch(_FakeClient(_Scheduler(["tcp://w:1"])), ["0.txt"], poll_seconds=0.0,
+                       comm_grace_seconds=0.2)
+    assert watch.gather([Future()], "counting order 2") == [7]

@@ -289,8 +289,8 @@ class ShardWatch:
                         if not isinstance(own, OSError):
                             raise own from None
                         raise task_error(own, stage) from own
-                    if isinstance(error, TimeoutError) and not future.done():
-                        continue  # still running: check the cluster, wait again
+                    if isinstance(error, TimeoutError):  # our wait's (the task may have
+                        continue  # finished since): check the cluster, wait again
                     self._after_comm_error(error, futures, stage, shards)
         return results
 
