@@ -120,19 +120,44 @@ def test_a_shard_that_kills_every_worker_it_runs_on_is_one_clear_error(client, t
     assert _shard_folders(worker_tmp) == []
 
 
+class _Scheduler:
+    """A scheduler's `identity` as the client's rpc gives it: a coroutine, here after
+    `delay` seconds (None: never), listing `workers`."""
+
+    def __init__(self, workers=(), delay=0.0):
+        self.workers, self.delay = list(workers), delay
+
+    async def identity(self):
+        import asyncio
+
+        if self.delay is None:
+            await asyncio.Event().wait()
+        await asyncio.sleep(self.delay)
+        return {"workers": {address: {} for address in self.workers}}
+
+
+class _FakeClient:
+    """What ShardWatch asks of a client, with a scheduler of our own; `sync` honours
+    `callback_timeout` as `Client.sync` does."""
+
+    def __init__(self, scheduler, status="running"):
+        self.scheduler, self.status = scheduler, status
+
+    def sync(self, function, callback_timeout=None):
+        import asyncio
+
+        return asyncio.run(asyncio.wait_for(function(), callback_timeout))
+
+    def cancel(self, futures):
+        pass
+
+
 def test_no_worker_left_is_an_error_after_the_grace_time(tmp_path):
     """A cluster whose workers are all gone: the watch gives up after `no_workers_seconds`
     rather than waiting for a worker that may never come."""
     from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
 
-    class Client:  # the scheduler's answer only: no worker at all
-        def scheduler_info(self):
-            return {"workers": {}}
-
-        def cancel(self, futures):
-            pass
-
-    watch = ShardWatch(Client(), ["0.txt bytes 0..9"], poll_seconds=0.0,
+    watch = ShardWatch(_FakeClient(_Scheduler()), ["0.txt bytes 0..9"], poll_seconds=0.0,
                        no_workers_seconds=0.2)
     watch.check("finding the vocabulary")  # the clock starts
     time.sleep(0.3)
@@ -140,14 +165,46 @@ def test_no_worker_left_is_an_error_after_the_grace_time(tmp_path):
         watch.check("finding the vocabulary")
 
 
-def test_a_scheduler_that_stops_answering_is_the_same_one_error():
+def test_a_scheduler_that_stops_answering_is_one_error_after_the_answer_timeout():
     from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
 
-    class Client:  # what a synchronous Client raises once it gives up reconnecting
-        def scheduler_info(self):
-            raise OSError("Timed out trying to connect to tcp://10.0.0.1:8786 after 30 s")
-
-    watch = ShardWatch(Client(), ["0.txt bytes 0..9"])
-    with pytest.raises(WorkerLostError, match=r"lost contact with the scheduler \(Timed out.*"
+    watch = ShardWatch(_FakeClient(_Scheduler(["tcp://w:1"], delay=None)), ["0.txt"],
+                       answer_seconds=0.3)
+    started = time.monotonic()
+    with pytest.raises(WorkerLostError, match=r"the scheduler did not answer within 0.3 s.*"
                                               r"rerun the command"):
         watch.check("counting order 2")
+    assert time.monotonic() - started < 3
+
+
+def test_a_client_that_lost_its_scheduler_is_lost_contact_at_once():
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
+
+    for status in ("connecting", "closed"):
+        watch = ShardWatch(_FakeClient(_Scheduler(["tcp://w:1"]), status), ["0.txt"])
+        with pytest.raises(WorkerLostError, match=f"lost contact with the scheduler .the "
+                                                  f"client is {status}.*rerun the command"):
+            watch.check("counting order 2")
+
+
+def test_a_wait_that_times_out_just_as_the_task_finishes_waits_again():
+    """Future.result(timeout) can time out as the task finishes (done, status 'finished'):
+    that is our wait's timeout, not a broken connection nor the task's error."""
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch
+
+    class Future:
+        status = "finished"
+        waits = 0
+
+        def done(self):
+            return True
+
+        def result(self, timeout=None):
+            self.waits += 1
+            if self.waits == 1:
+                raise TimeoutError(f"timed out after {timeout} s.")
+            return 7
+
+    watch = ShardWatch(_FakeClient(_Scheduler(["tcp://w:1"])), ["0.txt"], poll_seconds=0.0,
+                       comm_grace_seconds=0.2)
+    assert watch.gather([Future()], "counting order 2") == [7]

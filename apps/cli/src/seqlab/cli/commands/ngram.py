@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import time
 from collections.abc import Iterable, Iterator
@@ -198,8 +200,50 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
     """Count FILES on a Dask cluster and estimate `model` from the merged counts, or (with
     `arpa_out`) write modified Kneser-Ney to that ARPA file from the merged counts on disk
     within `memory_bytes` (`Tally.written`)."""
+    if not files or any(str(f) == "-" for f in files):
+        raise CliError("--cluster needs corpus files the workers can read (no stdin, no "
+                       "embedded corpus); on a real cluster, on a path every worker sees")
+    with quiet_dask_logs():
+        return _fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes, arpa_out)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+class QuietLogs:
+    """`keep` leaves Dask quiet after `quiet_dask_logs` (set after a failed run: a client
+    whose scheduler went still tries to reconnect in the background, and logs at exit)."""
+
+    keep = False
+
+
+@contextlib.contextmanager
+def quiet_dask_logs() -> Iterator[QuietLogs]:
+    """Dask's own log lines (a client failing to reconnect, its tracebacks while closing) kept
+    off stderr during a --cluster run: what goes wrong reaches the user as one CliError line."""
+    with contextlib.suppress(ImportError):  # first: importing it sets its loggers' levels
+        import distributed  # noqa: F401
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.client")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    quiet = QuietLogs()
+    try:
+        yield quiet
+    except BaseException:
+        quiet.keep = True  # the command ends with this error: nothing of Dask's to add
+        raise
+    finally:
+        if not quiet.keep:
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
+
+
+def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercase: bool,
+                    memory_bytes: int, arpa_out: Path | None) -> Tally:
     from seqlab.nlp import corpora
-    from seqlab.nlp.ngram.cluster_watch import WorkerLostError
+    from seqlab.nlp.ngram.cluster_watch import ShardTaskError, WorkerLostError
     from seqlab.nlp.ngram.distributed import (
         connect,
         count_ngrams_dask,
@@ -208,16 +252,13 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
     )
     from seqlab.nlp.ngram.sentences import LineTokens
 
-    if not files or any(str(f) == "-" for f in files):
-        raise CliError("--cluster needs corpus files the workers can read (no stdin, no "
-                       "embedded corpus); on a real cluster, on a path every worker sees")
     try:
         paths = [Path(p).resolve() for p in corpora.resolve_paths([str(f) for f in files])]
         client = connect(cluster, quiet=True)
     except ImportError as error:
         raise CliError(str(error)) from error
     except (OSError, ValueError) as error:
-        raise CliError(f"--cluster {cluster}: {error}") from error
+        raise CliError(f"--cluster {cluster}: {_one_line(error)}") from error
     tally = Tally(())
     try:
         line_tokens = LineTokens(level, lowercase, errors=decode_errors())
@@ -237,11 +278,12 @@ def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lo
         vocab, tables = count_ngrams_dask(client, paths, line_tokens,
                                           model.order, model.unk_cutoff, memory_bytes)
     except ValueError as error:
-        raise CliError(str(error).replace("\n", " ")) from error
-    except WorkerLostError as error:
-        raise CliError(f"--cluster {cluster}: {error}") from error
+        raise CliError(_one_line(error)) from error
+    except (WorkerLostError, ShardTaskError) as error:
+        raise CliError(f"--cluster {cluster}: {_one_line(error)}") from error
     finally:
-        disconnect(client)
+        with contextlib.suppress(Exception):
+            disconnect(client)
     tally.sentences = int(tables[0].counts[vocab.index("</s>")])
     tally.tokens = int(tables[0].counts.sum()) - tally.sentences
     model.fit_counts(vocab, tables)

@@ -40,7 +40,12 @@ import numpy as np
 
 from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.corpora import FileRange
-from seqlab.nlp.ngram.cluster_watch import ShardWatch, describe_shard
+from seqlab.nlp.ngram.cluster_watch import (
+    ShardTaskError,
+    ShardWatch,
+    WorkerLostError,
+    describe_shard,
+)
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.external import (
     BlockNodes,
@@ -93,16 +98,34 @@ def connect(cluster: str, quiet: bool = False):
     if not cluster.strip():
         raise ValueError("give a scheduler address such as tcp://host:8786, or local:N for N "
                          "worker processes on this machine")
+    _check_scheme(cluster)
     try:
         return Client(cluster, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
-    except ValueError as error:
-        raise ValueError(f"not a scheduler address ({error}): give one such as "
+    except (ValueError, TypeError) as error:  # TypeError: tls:// with no ssl_context, ucx://
+        raise ValueError(f"not a scheduler address this command can use "
+                         f"({' '.join(str(error).split())}): give one such as "
                          "tcp://host:8786, or local:N for N worker processes on this "
                          "machine") from error
     except OSError as error:
         raise OSError(f"no Dask scheduler answered within {CONNECT_TIMEOUT_SECONDS} s: start "
                       "one there (`dask scheduler`, workers with `dask worker ADDRESS`), fix "
                       "the address, or use local:N") from error
+
+
+def _check_scheme(cluster: str) -> None:
+    """ValueError for an address whose protocol this command cannot use: tls:// without
+    Dask's TLS settings, ucx:// (neither fails cleanly in `Client`: a TypeError, then a
+    half-made client that waits 30 s at exit)."""
+    import dask
+
+    scheme = cluster.split("://", 1)[0].lower() if "://" in cluster else "tcp"
+    if scheme == "tls" and not dask.config.get("distributed.comm.tls.client.cert", None):
+        raise ValueError("a tls:// scheduler needs Dask's TLS settings (distributed.comm.tls "
+                         "in the Dask config: certificates of this client): set them, or give "
+                         "a tcp://host:8786 address, or local:N")
+    if scheme == "ucx":
+        raise ValueError("ucx:// scheduler addresses are not supported: give one such as "
+                         "tcp://host:8786, or local:N for N worker processes on this machine")
 
 
 def disconnect(client, timeout: float = 5.0) -> None:
@@ -405,12 +428,14 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     A worker holding a shard that dies or leaves, a shard that keeps killing workers and a
     cluster left without workers raise `cluster_watch.WorkerLostError` within about a
     second (a minute for no workers) instead of waiting for ever; the pending tasks are
-    cancelled and every worker left deletes this run's folders."""
+    cancelled and every worker left deletes this run's folders. An OSError of a task's own
+    (a file a worker cannot read, a full disk) raises `cluster_watch.ShardTaskError`."""
     if order < 1:
         raise ValueError(f"order must be >= 1, got {order}")
     stats = stats if stats is not None else ClusterStats()
     if shards is None:
-        shards = max(1, len(client.scheduler_info()["workers"]))
+        # the scheduler's workers now (the client's scheduler_info() copy may list none)
+        shards = max(1, len(ShardWatch(client, []).workers()))
     groups = shard_ranges(paths, shards)
     watch = ShardWatch(client, [describe_shard(group) for group in groups])
     run = uuid.uuid4().hex[:12]
@@ -418,13 +443,23 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     try:
         return _count_orders(client, groups, line_tokens, order, unk_cutoff, memory_bytes,
                              scratch, stats, watch, run, pending)
+    except Exception as error:
+        if client.status == "running" or isinstance(error, (WorkerLostError, ShardTaskError)):
+            raise
+        # the client closed under us (it gave up reconnecting to a scheduler that went)
+        raise WorkerLostError(f"lost contact with the scheduler (the client is {client.status}):"
+                              " check that it still runs, then rerun the command; nothing was "
+                              "written") from error
     finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
-        # (if the scheduler is gone too, the error on its way says so; nothing to add)
-        with contextlib.suppress(OSError):
-            client.cancel([future for future in pending if not future.done()])
-            pending.clear()
-            watch.close()
-            client.run(remove_run_folders, run, on_error="ignore")
+        # (if the scheduler is gone too, the error on its way says so; nothing to add): each
+        # step on its own, so that one failing leaves the others done
+        watch.cancel(pending)
+        pending.clear()
+        watch.close()
+        with contextlib.suppress(Exception):
+            if client.status == "running":  # (not waiting for a reconnection)
+                client.run(remove_run_folders, run, on_error="ignore",
+                           callback_timeout=watch.answer_seconds)  # (Client.sync's keyword)
 
 
 def _count_orders(client, groups: list[list[FileRange]], line_tokens: LineTokens, order: int,
