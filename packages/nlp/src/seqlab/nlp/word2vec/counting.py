@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from seqlab.nlp.word2vec.vocab import VocabCounts
+from seqlab.nlp.word2vec.vocab import VocabCounts, refuse_str_sentence
 
 BATCH_TOKENS = 1 << 16  # tokens counted in a Counter, then added to the table in one call
 MAX_LOAD = 0.7  # grow the hash table beyond this fraction of its slots in use
@@ -97,11 +97,7 @@ def count_words(sentences: Iterable[Sequence[str]], min_count: int) -> VocabCoun
     batch: Counter[str] = Counter()  # a batch's counts, in first-seen order
     batch_tokens = 0
     for sentence in sentences:
-        if isinstance(sentence, str):
-            raise TypeError(
-                "each sentence must be a list of tokens, got a str: split your text into words "
-                "(or pass corpus_file= for a text file with one sentence per line)"
-            )
+        refuse_str_sentence(sentence)
         batch.update(sentence)
         batch_tokens += len(sentence)
         sentence_count += 1

@@ -35,6 +35,15 @@ class VocabCounts:
         return len(self.counts) if self.distinct_words is None else self.distinct_words
 
 
+def refuse_str_sentence(sentence) -> None:
+    """TypeError for a sentence given as one str (it would count its characters as words)."""
+    if isinstance(sentence, str):
+        raise TypeError(
+            "each sentence must be a list of tokens, got a str: split your text into words "
+            "(or pass corpus_file= for a text file with one sentence per line)"
+        )
+
+
 def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> VocabCounts:
     """Count words; above max_vocab_size distinct words, prune the rarest (gensim's rule)."""
     counts: Counter[str] = Counter()
@@ -42,11 +51,7 @@ def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None
     sentence_count = 0
     min_reduce = 1
     for sentence in sentences:
-        if isinstance(sentence, str):
-            raise TypeError(
-                "each sentence must be a list of tokens, got a str: split your text into words "
-                "(or pass corpus_file= for a text file with one sentence per line)"
-            )
+        refuse_str_sentence(sentence)
         counts.update(sentence)
         total_words += len(sentence)
         sentence_count += 1
