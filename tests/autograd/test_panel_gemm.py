@@ -22,6 +22,7 @@ from seqlab.autograd.kernels.panel_gemm import (
     ROWS,
     lanes_of,
     pack_panels,
+    pack_transposed_in_k_blocks,
     pack_transposed_into,
     panel_columns,
     panel_gemm_packed_into,
@@ -67,12 +68,15 @@ def test_pack_panels_of_rows_and_of_a_transposed_view(dtype):
         np.testing.assert_array_equal(unpacked[:, b.shape[1]:], 0)
 
 
+@pytest.mark.parametrize("pack", [pack_transposed_into, pack_transposed_in_k_blocks],
+                         ids=["by length", "k blocks"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("depth", [1, 64, 150, 300])
-def test_pack_transposed_into_every_panel_and_a_block_of_them(dtype, depth):
+def test_pack_transposed_into_every_panel_and_a_block_of_them(dtype, depth, pack):
     """panels[p, k, j] = rows[p * width + j, k], zeros past the rows, in both loop orders (rows
-    up to 1 KiB by k blocks of 64 with a ragged end, longer ones 8 rows at a time); also a
-    block of panels from a block of rows (as a team's parts pack)."""
+    up to 1 KiB by k blocks of 64 with a ragged end, longer ones 8 rows at a time; the k-block
+    order alone at every length); also a block of panels from a block of rows (as a team's
+    parts pack)."""
     width = _width(dtype)
     rng = np.random.default_rng(depth)
     rows = rng.standard_normal((3 * width + 5, depth)).astype(dtype)
@@ -81,10 +85,10 @@ def test_pack_transposed_into_every_panel_and_a_block_of_them(dtype, depth):
     expected[:rows.shape[0]] = rows
     expected = expected.reshape(count, width, depth).transpose(0, 2, 1)
     panels = np.full((count, depth, width), np.nan, dtype)
-    pack_transposed_into(rows, panels)
+    pack(rows, panels)
     np.testing.assert_array_equal(panels, expected)
     panels[:] = np.nan
-    pack_transposed_into(rows[width:], panels[1:])  # the last three panels only
+    pack(rows[width:], panels[1:])  # the last three panels only
     np.testing.assert_array_equal(panels[1:], expected[1:])
     assert np.isnan(panels[0]).all()
 

@@ -21,17 +21,14 @@ import numpy as np
 from seqlab.autograd import Tensor
 from seqlab.autograd.kernels.panel_gemm import (
     FMA,
+    pack_transposed_in_k_blocks,
     panel_columns,
     panel_gemm_packed_into,
     panels_pay,
     panels_shape,
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
-from seqlab.autograd.kernels.recurrent_lstm_stacked import (
-    lstm_stacked_forward,
-    pack_rows_transposed_into,
-    pack_stacked_into,
-)
+from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
 from seqlab.autograd.threads import run_team, seqlab_computing, team_size, threads_for
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
@@ -88,7 +85,7 @@ def project_by_panels(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None) -> 
     rows, features = x.shape
     dtype = x.dtype
     panels = np.empty(panels_shape(features, rows, dtype), dtype)
-    pack_rows_transposed_into(np.ascontiguousarray(x), panels)
+    pack_transposed_in_k_blocks(np.ascontiguousarray(x), panels)
     product = empty((w.shape[0], rows), dtype)
     panel_gemm_packed_into(np.ascontiguousarray(w), panels, product)
     out = np.empty((rows, w.shape[0]), dtype)

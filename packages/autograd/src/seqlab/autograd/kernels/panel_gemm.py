@@ -261,25 +261,16 @@ def pack_transposed_into(rows, panels):
     """The panels of rows.T into `panels` (panels_shape(K, M) for rows (M, K)): panels[p, k,
     j] = rows[p * width + j, k] (rows = b.T, contiguous), zeros past its rows.
 
-    Rows of up to 1 KiB: k in blocks of 64, each source row read a line at a time into a block
-    of panel rows that stays in L1 (float32, 128 x 128 to 2048 x 256: 0.66-0.72x the time of
-    the order below). Longer rows: 8 source rows at a time over all k (rows 1 KiB apart share
-    L1 sets: 64 of them at once thrashed; there k blocks ran from 0.7x to 1.4x its time)."""
+    Rows of up to 1 KiB: `pack_transposed_in_k_blocks` (float32, 128 x 128 to 2048 x 256:
+    0.66-0.72x the time of the order below). Longer rows: 8 source rows at a time over all k
+    (rows 1 KiB apart share L1 sets: 64 of them at once thrashed; there k blocks ran from 0.7x
+    to 1.4x its time)."""
     count, depth, width = panels.shape
-    columns = rows.shape[0]
-    last = columns - (count - 1) * width  # the columns of the last panel that rows has
-    if last < width:
-        panels[count - 1, :, last:] = 0
     if depth * rows.itemsize <= 1024:
-        for p in range(count):
-            j_end = min(width, columns - p * width)
-            for k0 in range(0, depth, 64):
-                k_end = min(k0 + 64, depth)
-                for j in range(j_end):
-                    source = rows[p * width + j]
-                    for k in range(k0, k_end):
-                        panels[p, k, j] = source[k]
+        pack_transposed_in_k_blocks(rows, panels)
         return
+    columns = rows.shape[0]
+    _zero_past_columns(panels, columns)
     for p in range(count):
         for j0 in range(0, width, 8):
             j_end = min(j0 + 8, width, columns - p * width)
@@ -289,6 +280,32 @@ def pack_transposed_into(rows, panels):
                 target = panels[p, k]
                 for j in range(j0, j_end):
                     target[j] = rows[p * width + j, k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def pack_transposed_in_k_blocks(rows, panels):
+    """`pack_transposed_into`'s panels with k in blocks of 64 whatever the rows' length: each
+    source row is read a line at a time into a block of panel rows that stays in L1."""
+    count, depth, width = panels.shape
+    columns = rows.shape[0]
+    _zero_past_columns(panels, columns)
+    for p in range(count):
+        j_end = min(width, columns - p * width)
+        for k0 in range(0, depth, 64):
+            k_end = min(k0 + 64, depth)
+            for j in range(j_end):
+                source = rows[p * width + j]
+                for k in range(k0, k_end):
+                    panels[p, k, j] = source[k]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _zero_past_columns(panels, columns):
+    """Zeros in the last panel's columns past `columns` (the matrix's own)."""
+    count, _, width = panels.shape
+    last = columns - (count - 1) * width
+    if last < width:
+        panels[count - 1, :, last:] = 0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
