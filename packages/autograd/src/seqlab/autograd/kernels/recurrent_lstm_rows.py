@@ -26,7 +26,13 @@ from .recurrent_lstm import (
     lstm_units_backward,
     lstm_units_saved,
 )
-from .row_blocks import MIN_ROWS_PER_PART, pack_share, row_block, rows_split_pays
+from .row_blocks import (
+    MIN_ROWS_PER_PART,
+    pack_share,
+    row_block,
+    rows_split_pays,
+    start_forward_part,
+)
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
 
@@ -52,13 +58,9 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
     low, high = row_block(batch, part, parts)
     rows = high - low
     dtype = x_rows.dtype
-    pack_share(w_hh, w_panels, part, parts, flags, True)
-    h = np.empty((rows, hidden), dtype)
+    h, hg = start_forward_part(w_hh, w_panels, h0, low, high, part, parts, flags)
     c_own = np.empty((rows, hidden), dtype)
-    for i in range(rows):
-        copy_into(h0[low + i], 0, h[i], 0, hidden)
-        copy_into(c[low + i], 0, c_own[i], 0, hidden)
-    hg = np.empty((rows, w_panels.shape[0] * w_panels.shape[2]), dtype)
+    c_own[:] = c[low:high]
     for step in range(steps):
         if rows > 0:
             panel_gemm_packed_into(h, w_panels, hg)

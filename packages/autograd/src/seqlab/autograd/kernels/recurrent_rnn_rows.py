@@ -18,7 +18,7 @@ from numba import njit
 from .panel_gemm import panel_gemm_packed_into
 from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
 from .recurrent_rnn import rnn_units, rnn_units_backward
-from .row_blocks import pack_share, row_block
+from .row_blocks import pack_share, row_block, start_forward_part
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
 
@@ -40,11 +40,7 @@ def rnn_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, relu, h0,
     rows = high - low
     dtype = x_rows.dtype
     zero = np.zeros(1, dtype)[0]
-    pack_share(w_hh, w_panels, part, parts, flags, True)
-    h = np.empty((rows, hidden), dtype)
-    for i in range(rows):
-        copy_into(h0[low + i], 0, h[i], 0, hidden)
-    hg = np.empty((rows, w_panels.shape[0] * w_panels.shape[2]), dtype)
+    h, hg = start_forward_part(w_hh, w_panels, h0, low, high, part, parts, flags)
     for step in range(steps):
         if rows > 0:
             panel_gemm_packed_into(h, w_panels, hg)

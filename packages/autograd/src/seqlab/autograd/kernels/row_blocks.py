@@ -8,6 +8,7 @@ the parts meet once (`pack_share`). A part's per-step product is then (N / parts
 against all of W_hh; below `MIN_ROWS_PER_PART` rows it runs too few full row tiles to pay.
 """
 
+import numpy as np
 from numba import njit
 
 from .panel_gemm import ROWS, pack_rows_into, pack_transposed_into, panels_pay
@@ -45,3 +46,16 @@ def pack_share(w_hh, panels, part, parts, flags, transposed):
             stop = min(last * width, w_hh.shape[1])
             pack_rows_into(w_hh[:, first * width:stop], panels[first:last])
     arrive_and_wait(flags, part, parts, 1)
+
+
+@njit(cache=True, nogil=True)
+def start_forward_part(w_hh, w_panels, h0, low, high, part, parts, flags):
+    """A forward part's start: its share of W_hh^T's panels packed (then the parts meet), its
+    sequences' own h (a copy of h0[low:high]) and room for a step's product h @ W_hh^T:
+    (h, hg), both of w_panels' dtype."""
+    pack_share(w_hh, w_panels, part, parts, flags, True)
+    rows = high - low
+    h = np.empty((rows, h0.shape[1]), w_panels.dtype)
+    h[:] = h0[low:high]
+    hg = np.empty((rows, w_panels.shape[0] * w_panels.shape[2]), w_panels.dtype)
+    return h, hg
