@@ -84,6 +84,16 @@ def gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_ro
         direct_row[j] = dh_total * z
 
 
+@register_jitable(inline="always")
+def gru_sequence_backward(gates, hidden_n, h_prev, d_out, d_hn, d_xg, t, n, direct_row,
+                          recurrent_row, d_row, last, hidden, one):
+    """`gru_units_backward` at step t of sequence n of the saved arrays (T, N, .): binds that
+    step's rows of gates, hidden_n, h_prev, d_out and d_xg and sequence n's row of d_hn, for
+    both training backward loops (which differ in how they index their per-sequence rooms)."""
+    gru_units_backward(gates[t, n], hidden_n[t, n], h_prev[t, n], d_out[t, n], d_hn[n],
+                       direct_row, recurrent_row, d_xg[t, n], d_row, last, hidden, one)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def gru_forward(xg, h0, w_hh_t, b_hh, lengths, reverse, save=True):
     """Run the GRU over xg (T, N, 3H); return out, h_n and saved gates, hidden_n, h_prev.
@@ -175,17 +185,9 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
                 continue
             t = length - 1 - step if reverse else step
             last = step == length - 1
-            g_row = gates[t, n]
-            hn_row = hidden_n[t, n]
-            h_prev_row = h_prev[t, n]
-            d_out_row = d_out[t, n]
-            d_hn_row = d_hn[n]
-            direct_row = dh_direct[n]
-            recurrent_row = dh_recurrent[n]
-            dx_row = d_xg[t, n]
             d_row = d_step[n]
-            gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_row,
-                               recurrent_row, dx_row, d_row, last, hidden, one)
+            gru_sequence_backward(gates, hidden_n, h_prev, d_out, d_hn, d_xg, t, n,
+                                  dh_direct[n], dh_recurrent[n], d_row, last, hidden, one)
             d_hg[t, n, :] = d_row
         if by_rows:
             rows_gemm_into(d_step, w_rows, dh_recurrent)

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
-from .recurrent_gru import gru_units_backward, gru_units_saved
+from .recurrent_gru import gru_sequence_backward, gru_units_saved
 from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
 from .row_blocks import pack_share, row_block, start_forward_part
 from .spin_barrier import arrive_and_wait
@@ -104,16 +104,8 @@ def gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse,
                 continue
             t = length - 1 - step if reverse else step
             last = step == length - 1
-            g_row = gates[t, n]
-            hn_row = hidden_n[t, n]
-            h_prev_row = h_prev[t, n]
-            d_out_row = d_out[t, n]
-            d_hn_row = d_hn[n]
-            direct_row = dh_direct[i]
-            recurrent_row = dh_recurrent[i]
-            dx_row = d_xg[t, n]
-            gru_units_backward(g_row, hn_row, h_prev_row, d_out_row, d_hn_row, direct_row,
-                               recurrent_row, dx_row, d_row, last, hidden, one)
+            gru_sequence_backward(gates, hidden_n, h_prev, d_out, d_hn, d_xg, t, n,
+                                  dh_direct[i], dh_recurrent[i], d_row, last, hidden, one)
             copy_into(d_row, 0, d_hg[t, n], 0, gate_width)
         if rows > 0:
             panel_gemm_packed_into(d_step, w_panels, dh_recurrent)
