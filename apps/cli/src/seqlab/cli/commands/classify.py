@@ -133,19 +133,27 @@ def train(
     output.result(result, human)
 
 
-def _folder_inputs(source: Path) -> tuple[list[str], list[str]]:
-    """(names, texts) of a folder's non-blank files, one text per file."""
+def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[str]]]:
+    """(names, texts) batches of a folder's non-blank files, one text per file: `batch` files'
+    texts at a time, never the whole folder's."""
     files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
     if not files:
         raise CliError(f"folder {source} holds no files to classify")
-    texts = []
+    names: list[str] = []
+    texts: list[str] = []
     for file in files:
         try:
-            texts.append(file.read_text(encoding="utf-8"))
+            text = file.read_text(encoding="utf-8")  # one input of the model: read whole
         except UnicodeDecodeError as error:
             raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") from error
-    keep = [i for i, text in enumerate(texts) if text.strip()]
-    return [str(files[i]) for i in keep], [texts[i] for i in keep]
+        if text.strip():
+            names.append(str(file))
+            texts.append(text)
+        if len(texts) == batch:
+            yield names, texts
+            names, texts = [], []
+    if texts:
+        yield names, texts
 
 
 def _complete(line: str) -> bool:
@@ -212,7 +220,7 @@ def predict(
 
     loaded = load_classifier(model_path)
     folder = source is not None and source.is_dir()
-    batches = [_folder_inputs(source)] if folder else _line_inputs(source, PREDICT_BATCH)
+    batches = (_folder_inputs if folder else _line_inputs)(source, PREDICT_BATCH)
     labels = loaded.labels
     seen = 0
     try:
