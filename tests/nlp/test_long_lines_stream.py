@@ -150,3 +150,24 @@ def test_safe_pieces_keep_every_tokenizers_tokens(text, piece_size):
     bpe, words = BPETokenizer(), WordTokenizer()
     assert [t for p in pieces for t in bpe.pretokenize(p)] == bpe.pretokenize(text)
     assert [t for p in pieces for t in words.tokenize(p)] == words.tokenize(text)
+
+
+def test_a_cache_of_the_previous_version_is_not_reused(tmp_path, tokenizers, monkeypatch):
+    """Caches written before pieces stopped being force-cut (version 2) may hold other ids:
+    the version is in the key and the metadata, so such a cache is rebuilt and removed."""
+    from seqlab.nlp.corpora import cached_token_ids, token_cache
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    paths = _write(texts)
+    cache = tmp_path / "cache"
+    tokenizer = tokenizers["bpe"]
+    monkeypatch.setattr(token_cache, "CACHE_VERSION", token_cache.CACHE_VERSION - 1)
+    cached_token_ids(paths, tokenizer, cache)
+    [old_file] = cache.glob("*.ids")
+    old_file.write_bytes(bytes(old_file.stat().st_size))  # ids an older cutting may have given
+    monkeypatch.undo()
+    ids = cached_token_ids(paths, tokenizer, cache)
+    np.testing.assert_array_equal(ids, np.asarray(tokenizer.encode(_whole_text())))
+    assert [p.name for p in cache.glob("*.ids")] != [old_file.name]
+    assert len(list(cache.glob("*.ids"))) == 1
