@@ -3,7 +3,8 @@ counts, what `ShardWatch.workers` asks now) against `identity` (every worker's m
 asked before), alternated in one run on one LocalCluster.
 
 Two figures: the question alone (median microseconds of wall and of this process's CPU, which
-holds the LocalCluster's scheduler and the client; the reply's pickled bytes), and a whole
+holds the LocalCluster's scheduler and the client, the two questions asked in turn; the reply's
+pickled bytes), and a whole
 `count_ngrams_dask` run with the watch asking one or the other (wall and CPU seconds).
 
     uv run python benchmarks/cluster_watch_overhead.py --workers 2 --rounds 5 \\
@@ -28,16 +29,21 @@ def _ask_identity(self) -> list[str]:
     return list(identity["workers"])
 
 
-def _question(client, name: str, calls: int) -> tuple[float, float]:
-    """Median wall and CPU microseconds of one `name` question, over `calls`."""
-    handler = getattr(client.scheduler, name)
-    walls, cpus = [], []
-    for _ in range(calls):
+def _questions(client, calls: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU microseconds of one question of each kind, asked in turn (ABBA)
+    `calls` times each."""
+    names = ("identity", "ncores")
+    walls: dict[str, list[float]] = {name: [] for name in names}
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    for number in range(2 * calls):
+        name = names[(number + number // 2) % 2]
+        handler = getattr(client.scheduler, name)
         wall, cpu = time.perf_counter(), time.process_time()
         client.sync(handler, callback_timeout=10)
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return 1e6 * statistics.median(walls), 1e6 * statistics.median(cpus)
+        walls[name].append(time.perf_counter() - wall)
+        cpus[name].append(time.process_time() - cpu)
+    return {name: (1e6 * statistics.median(walls[name]), 1e6 * statistics.median(cpus[name]))
+            for name in names}
 
 
 def _count(client, paths, how: str) -> tuple[float, float]:
@@ -59,6 +65,8 @@ def _count(client, paths, how: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", action="store_true",
+                        help="workers as threads of this process, not processes")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--corpus", type=Path, required=True)
@@ -67,7 +75,7 @@ def main() -> None:
 
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=not args.threads,
                            dashboard_address=None, silence_logs=logging.CRITICAL)
     client = Client(cluster)
     client.wait_for_workers(args.workers)
@@ -83,18 +91,20 @@ def main() -> None:
             name: {"q_wall": [], "q_cpu": [], "run_wall": [], "run_cpu": []}
             for name in ("identity", "ncores")}
         _count(client, paths, "ncores")  # warm: imports, compiled kernels on the workers
-        for _ in range(args.rounds):
-            for name in ("identity", "ncores"):
-                wall, cpu = _question(client, name, args.calls)
+        for round_ in range(args.rounds):
+            for name, (wall, cpu) in _questions(client, args.calls).items():
                 results[name]["q_wall"].append(wall)
                 results[name]["q_cpu"].append(cpu)
+            order = ("identity", "ncores") if round_ % 2 == 0 else ("ncores", "identity")
+            for name in order:  # which runs first changes each round
                 wall, cpu = _count(client, paths, name)
                 results[name]["run_wall"].append(wall)
                 results[name]["run_cpu"].append(cpu)
     client.close()
     cluster.close()
     print(f"corpus {args.corpus} x {args.copies} ({args.copies * len(text) / 1e6:.1f} MB), "
-          f"{args.workers} workers, {args.rounds} rounds alternated")
+          f"{args.workers} {'thread' if args.threads else 'process'} workers, {args.rounds} rounds "
+          "alternated (ABBA)")
     print(f"{'question':9} {'reply B':>8} {'us wall':>8} {'us CPU':>8} "
           f"{'run s wall':>10} {'run s CPU':>9}")
     for name, figures in results.items():

@@ -220,9 +220,10 @@ def iter_lines(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     pattern: str = "*.txt",
     stdin: BinaryIO | None = None,
+    keep_cr: bool = False,
 ) -> Iterator[str]:
-    """Stream lines split at "\n" (ending and any "\r" before it dropped unless keep_ends);
-    options as in iter_chunks.
+    """Stream lines split at "\n" (ending and any "\r" before it dropped unless keep_ends;
+    keep_cr drops the "\n" only, as `str.split("\n")` does); options as in iter_chunks.
 
     Every line comes whole, whatever its length, as `str.split("\n")` of the whole text cuts
     it (a "\r" not followed by "\n" is a character of its line): a line's memory is the
@@ -242,13 +243,15 @@ def iter_lines(
                 parts = []
             if keep_ends:
                 yield from (line + "\n" for line in lines)
+            elif keep_cr:
+                yield from lines
             else:
                 yield from (line.removesuffix("\r") for line in lines)
             if last:
                 parts.append(last)
         if parts:
             line = "".join(parts)
-            yield line if keep_ends else line.removesuffix("\r")
+            yield line if keep_ends or keep_cr else line.removesuffix("\r")
 
 
 def read_text(source: Source, **options) -> str:

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     import numpy as np
 
 _SPACE_CUT = re.compile(r"(?<=\S) (?=\S)")
-_NEWLINE_CUT = re.compile(r"(?<=\S)\r(?=\n\S)|(?<=\S\n)(?=\S)")
 # A cut found near the end of a chunk is enough; the whole chunk is searched only when none is.
 _SEARCH_TAIL = 1 << 16
 # Characters a cut needs to see before it (the "a\r" of "a\r|\nb").
@@ -46,11 +45,23 @@ _CONTEXT = 2
 
 def _last_safe_cut(text: str) -> int:
     """The last index where `text` may be cut (see the module docs), or 0 when there is none."""
+    end = len(text) - 1  # a cut needs a character after it
+    while True:
+        newline = text.rfind("\n", 1, end)
+        if newline < 0:
+            break
+        if not text[newline + 1].isspace():
+            before = text[newline - 1]
+            if not before.isspace():
+                return newline + 1
+            if before == "\r" and newline >= 2 and not text[newline - 2].isspace():
+                return newline  # "a\r" | "\nb"
+        end = newline
+    # no line end to cut at: a single space inside a line, near the end first
     for start in (max(0, len(text) - _SEARCH_TAIL), 0):
         last = 0
-        for pattern in (_NEWLINE_CUT, _SPACE_CUT):
-            for match in pattern.finditer(text, max(0, start - _CONTEXT)):
-                last = max(last, match.end() if pattern is _NEWLINE_CUT else match.start())
+        for match in _SPACE_CUT.finditer(text, max(0, start - _CONTEXT)):
+            last = match.start()
         if last or start == 0:
             return last
     return 0
@@ -155,12 +166,12 @@ class TokenizedLines:
         self.options = options
 
     def __iter__(self) -> Iterator[list[str]]:
-        # keep_ends, then only the "\n" dropped: a line is tokenized as `str.split("\n")` of the
-        # whole text gives it (a "\r" before the "\n" stays for the tokenizer to see)
-        lines = iter_lines(self.source, keep_ends=True, chunk_bytes=self.chunk_bytes,
+        # keep_cr: a line is tokenized as `str.split("\n")` of the whole text gives it (a "\r"
+        # before the "\n" stays for the tokenizer to see)
+        lines = iter_lines(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
                            **self.options)
         for line in lines:
-            tokens = self.tokenize(line.removesuffix("\n"))
+            tokens = self.tokenize(line)
             if tokens:
                 yield tokens
 
