@@ -72,8 +72,6 @@ def test_encode_of_stdin_that_is_not_utf8_is_one_line(tokenizers, monkeypatch):
 
 
 def test_predict_on_a_folder_reads_a_batch_of_files_at_a_time(tmp_path, monkeypatch):
-    from cli_helpers import run
-
     from seqlab.cli import classify_models
 
     data = tmp_path / "data.csv"
@@ -81,8 +79,8 @@ def test_predict_on_a_folder_reads_a_batch_of_files_at_a_time(tmp_path, monkeypa
         f"{'pos' if i % 2 else 'neg'},{'good fine' if i % 2 else 'bad dull'} film {i}\n"
         for i in range(24)))
     model = tmp_path / "clf.safetensors"
-    done = run("classify", "train", str(data), "--steps", "2", "--hidden", "8",
-               "--embedding-dim", "6", "--out", str(model), "--quiet")
+    done = invoke("classify", "train", data, "--steps", "2", "--hidden", "8",
+                  "--embedding-dim", "6", "--out", model, "--quiet")
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "inbox"
     folder.mkdir()
