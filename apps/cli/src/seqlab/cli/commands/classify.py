@@ -162,6 +162,11 @@ def _complete(line: str) -> bool:
     return not line.endswith("\r") and len(line.splitlines()[0]) < len(line)
 
 
+def _inside_a_line(chunk: str) -> bool:
+    """Whether `chunk` holds no line break, except perhaps a "\r" at its end."""
+    return len(chunk.splitlines()) == 1 and not _complete(chunk)
+
+
 def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], list[str]]]:
     """(names, texts) batches of the non-blank lines of a file or stdin, streamed: lines are
     cut and numbered as `str.splitlines` cuts the whole text."""
@@ -177,10 +182,13 @@ def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], l
     names: list[str] = []
     texts: list[str] = []
     number = 0
-    carry = ""
+    parts: list[str] = []  # a line still going on, in pieces: joined once when it ends
     for chunk in translated(_with_end(chunks)):
-        lines = (carry + chunk).splitlines(keepends=True)
-        carry = lines.pop() if chunk and lines and not _complete(lines[-1]) else ""
+        if chunk and parts and not parts[-1].endswith("\r") and _inside_a_line(chunk):
+            parts.append(chunk)  # (re-splitting the carry each chunk was quadratic)
+            continue
+        lines = ("".join(parts) + chunk).splitlines(keepends=True)
+        parts = [lines.pop()] if chunk and lines and not _complete(lines[-1]) else []
         for line in lines:
             number += 1
             if line.strip():
