@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 
+import numba
 import numpy as np
 import pytest
 from numba import njit
@@ -259,7 +260,19 @@ def test_threads_come_from_the_environment_and_blas_is_left_as_found(omp):
     # OpenBLAS reads OMP_NUM_THREADS itself (at most one thread per core), as it found it
     blas = min(threads, cores)
     words = _fresh_process(_DEFAULTS, {"OMP_NUM_THREADS": omp, "OPENBLAS_NUM_THREADS": ""})
-    assert words == [str(threads), str(min(threads, cores, 4)), "1", str(blas)]
+    # the child inherits NUMBA_DISABLE_JIT: without the JIT a time loop runs as one part
+    # (plain-Python parts would spin on the GIL), whatever the threads
+    team = 1 if numba.config.DISABLE_JIT else min(threads, cores, 4)
+    assert words == [str(threads), str(team), "1", str(blas)]
+
+
+@pytest.mark.parametrize("jit_off", ["", "1"])
+def test_a_time_loop_is_one_part_without_the_jit_and_several_with_it(jit_off):
+    """`team_size` follows NUMBA_DISABLE_JIT as the process found it, not the threads alone."""
+    words = _fresh_process(_DEFAULTS, {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "",
+                                       "NUMBA_DISABLE_JIT": jit_off})
+    team = 1 if jit_off else min(2, thread_team.usable_cores(), 4)
+    assert words[:3] == ["2", str(team), "1"]
 
 
 def test_set_num_threads_overrides_the_environment():

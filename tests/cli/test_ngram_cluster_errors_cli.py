@@ -153,9 +153,52 @@ def test_a_scheduler_killed_mid_run_is_one_line_and_dask_logs_are_kept_off_stder
     logging.getLogger("distributed").setLevel(before_root)
     # the client may see the scheduler gone at once, or only when it does not answer
     assert_one_line_failure(done, f"--cluster {address}: ", "rerun the command")
-    assert ("lost contact with the scheduler" in done.stderr
-            or "the scheduler did not answer within" in done.stderr), done.stderr
+    assert f"lost contact with the scheduler at {address} (" in done.stderr, done.stderr
+    assert "start it again" in done.stderr
     assert not out.exists()
+
+
+def test_a_scheduler_that_stops_answering_mid_run_is_one_line_naming_it(
+        tmp_path, corpus, monkeypatch, scheduler_and_worker):
+    """A frozen scheduler (here SIGSTOP: its connection stays open, so the client still
+    says "running") is lost contact with the scheduler at its address, with what to do,
+    after the answer timeout; an existing --out is left as it was."""
+    import functools
+
+    from seqlab.nlp.ngram import distributed as cluster
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch
+
+    address, scheduler = scheduler_and_worker
+    send_keys = cluster._send_keys
+    stopped = []
+
+    def stop_the_scheduler_then_send(*args):
+        if not stopped:
+            os.kill(scheduler.pid, signal.SIGSTOP)
+            stopped.append(True)
+        return send_keys(*args)
+
+    monkeypatch.setattr(cluster, "_send_keys", stop_the_scheduler_then_send)
+    monkeypatch.setattr(cluster, "ShardWatch", functools.partial(ShardWatch, answer_seconds=2))
+    out = tmp_path / "model.arpa"
+    assert invoke("ngram", "train", corpus, "--order", "2", "--out", out).returncode == 0
+    older = out.read_bytes()  # a model seqlab wrote: the cluster run may replace it
+    levels = (logging.getLogger("distributed.client").level,
+              logging.getLogger("distributed").level)
+    started = time.monotonic()
+    try:
+        done = invoke("ngram", "train", corpus, "--order", "3", "--cluster", address, "--out",
+                      out)
+    finally:
+        os.kill(scheduler.pid, signal.SIGCONT)
+        monkeypatch.undo()
+        logging.getLogger("distributed.client").setLevel(levels[0])
+        logging.getLogger("distributed").setLevel(levels[1])
+    assert stopped and time.monotonic() - started < 30, done.stderr
+    assert_one_line_failure(done, f"--cluster {address}: lost contact with the scheduler at "
+                            f"{address} (it did not answer within 2 s): it has stopped or "
+                            "cannot be reached; start it again", "rerun the command")
+    assert out.read_bytes() == older
 
 
 def test_a_corpus_file_the_workers_cannot_see_is_one_line_naming_it(tmp_path, corpus,

@@ -153,3 +153,27 @@ def test_full_disk_during_checkpoint_save(tmp_path, trained_model):
         after = snapshot(disk)
         assert after["m.safetensors"] == before["m.safetensors"]
         assert not [name for name in after if name.endswith(".tmp")]
+
+
+DATASETS = {  # a command that reads a user's data file, and a small such file
+    "classify": ("data.csv", "label,text\npos,good film\nneg,bad film\n" * 4),
+    "forecast": ("series.csv", "t,value\n" + "".join(f"{i},{i % 5}\n" for i in range(40))),
+    "seq2seq": ("pairs.tsv", "ab\tba\ncd\tdc\n" * 4),
+}
+
+
+@pytest.mark.parametrize("command", sorted(DATASETS))
+def test_dataset_commands_never_write_over_their_input_or_a_foreign_file(folder, command):
+    name, text = DATASETS[command]
+    data = folder / name
+    data.write_text(text)
+    os.link(data, folder / "linked.safetensors")
+    refused_and_untouched(folder, [command, "train", data, "--out",
+                                   folder / "linked.safetensors"], "input")
+    safetensors.numpy.save_file({"w": np.ones(3, np.float32)}, str(folder / "theirs.safetensors"))
+    refused_and_untouched(folder, [command, "train", data, "--out",
+                                   folder / "theirs.safetensors"], "seqlab did not")
+    (folder / "theirs.safetensors").unlink()
+    (folder / "model.metrics.jsonl").write_text("my own log\n")
+    refused_and_untouched(folder, [command, "train", data, "--out", folder / "model.safetensors"],
+                          "metrics.jsonl")

@@ -74,7 +74,7 @@ def test_streamed_ids_equal_whole_text_ids_for_every_level(corpus, chunk_bytes):
 def test_safe_pieces_keep_bpe_pretokens(text, piece_size):
     tokenizer = BPETokenizer()
     chunks = [text[i:i + piece_size] for i in range(0, len(text), piece_size)]
-    pieces = list(safe_pieces(chunks, max_carry=10**6))
+    pieces = list(safe_pieces(chunks))
     assert "".join(pieces) == text
     streamed = [token for piece in pieces for token in tokenizer.pretokenize(piece)]
     assert streamed == tokenizer.pretokenize(text)

@@ -133,25 +133,38 @@ def train(
     output.result(result, human)
 
 
-def _folder_inputs(source: Path) -> tuple[list[str], list[str]]:
-    """(names, texts) of a folder's non-blank files, one text per file."""
+def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[str]]]:
+    """(names, texts) batches of a folder's non-blank files, one text per file: `batch` files'
+    texts at a time, never the whole folder's."""
     files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
     if not files:
         raise CliError(f"folder {source} holds no files to classify")
-    texts = []
+    names: list[str] = []
+    texts: list[str] = []
     for file in files:
         try:
-            texts.append(file.read_text(encoding="utf-8"))
+            text = file.read_text(encoding="utf-8")  # one input of the model: read whole
         except UnicodeDecodeError as error:
             raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") from error
-    keep = [i for i, text in enumerate(texts) if text.strip()]
-    return [str(files[i]) for i in keep], [texts[i] for i in keep]
+        if text.strip():
+            names.append(str(file))
+            texts.append(text)
+        if len(texts) == batch:
+            yield names, texts
+            names, texts = [], []
+    if texts:
+        yield names, texts
 
 
 def _complete(line: str) -> bool:
     """Whether a `splitlines(keepends=True)` line ends with its line break (a "\r" alone may
     still become "\r\n" with the next chunk)."""
     return not line.endswith("\r") and len(line.splitlines()[0]) < len(line)
+
+
+def _inside_a_line(chunk: str) -> bool:
+    """Whether `chunk` holds no line break, except perhaps a "\r" at its end."""
+    return len(chunk.splitlines()) == 1 and not _complete(chunk)
 
 
 def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], list[str]]]:
@@ -169,10 +182,13 @@ def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], l
     names: list[str] = []
     texts: list[str] = []
     number = 0
-    carry = ""
+    parts: list[str] = []  # a line still going on, in pieces: joined once when it ends
     for chunk in translated(_with_end(chunks)):
-        lines = (carry + chunk).splitlines(keepends=True)
-        carry = lines.pop() if chunk and lines and not _complete(lines[-1]) else ""
+        if chunk and parts and not parts[-1].endswith("\r") and _inside_a_line(chunk):
+            parts.append(chunk)  # (re-splitting the carry each chunk was quadratic)
+            continue
+        lines = ("".join(parts) + chunk).splitlines(keepends=True)
+        parts = [lines.pop()] if chunk and lines and not _complete(lines[-1]) else []
         for line in lines:
             number += 1
             if line.strip():
@@ -212,7 +228,7 @@ def predict(
 
     loaded = load_classifier(model_path)
     folder = source is not None and source.is_dir()
-    batches = [_folder_inputs(source)] if folder else _line_inputs(source, PREDICT_BATCH)
+    batches = (_folder_inputs if folder else _line_inputs)(source, PREDICT_BATCH)
     labels = loaded.labels
     seen = 0
     try:

@@ -87,9 +87,27 @@ def encode(
     """
     tokenizer = _load(tokenizer_path)
     if text is None or text == "-":
-        text = sys.stdin.read()
+        _encode_stdin(tokenizer, as_json)
+        return
     ids = tokenizer.encode(text)
     Output(as_json=as_json).result({"ids": ids}, " ".join(map(str, ids)))
+
+
+def _encode_stdin(tokenizer, as_json: bool) -> None:
+    """The ids of stdin, written piece by piece as it is read (tokenizer-safe pieces: the same
+    ids as encoding it whole), so a corpus piped in is never held whole; the same output as
+    `Output.result` gives for the whole text."""
+    from seqlab.cli.inputs import decode_errors, translated
+    from seqlab.nlp.corpora import stream_token_ids
+
+    sys.stdout.write('{"ids": [' if as_json else "")
+    separator = ", " if as_json else " "
+    first = True
+    for block in translated(stream_token_ids("-", tokenizer, errors=decode_errors())):
+        sys.stdout.write(("" if first else separator) + separator.join(map(str, block.tolist())))
+        first = False
+    sys.stdout.write("]}\n" if as_json else "\n")
+    sys.stdout.flush()
 
 
 @app.command("decode")

@@ -220,30 +220,38 @@ def iter_lines(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     pattern: str = "*.txt",
     stdin: BinaryIO | None = None,
+    keep_cr: bool = False,
 ) -> Iterator[str]:
-    """Stream lines split at "\n" (ending and any "\r" dropped unless keep_ends); options as in
-    iter_chunks.
+    """Stream lines split at "\n" (ending and any "\r" before it dropped unless keep_ends;
+    keep_cr drops the "\n" only, as `str.split("\n")` does); options as in iter_chunks.
 
-    The end of a file ends a line: a file without a final newline gives its last line and
-    nothing more (with keep_ends, that line has no ending, as in the file), so each file, and
-    each `FileRange` of it, gives the same lines read alone as among other files. A line
-    longer than 4 * chunk_bytes comes in pieces cut at block borders (the same places in a
-    range as in the whole file); without keep_ends no piece is empty.
+    Every line comes whole, whatever its length, as `str.split("\n")` of the whole text cuts
+    it (a "\r" not followed by "\n" is a character of its line): a line's memory is the
+    line's, as in gensim's `LineSentence` or Python's file iteration, and nothing else is held
+    but one chunk. The end of a file ends a line: a file without a final newline gives its last
+    line and nothing more (with keep_ends, that line has no ending, as in the file), so each
+    file, and each `FileRange` of it, gives the same lines read alone as among other files.
     """
     for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
-        cut = False  # the chunk before ended inside an over-long line
+        parts: list[str] = []  # the start of a line longer than the chunks read so far
         for chunk in chunks:
             lines = chunk.split("\n")
-            last = lines.pop()  # "" when the chunk ends with a newline, else an unterminated line
+            last = lines.pop()  # "" when the chunk ends with a newline, else a line going on
+            if lines and parts:
+                parts.append(lines[0])
+                lines[0] = "".join(parts)
+                parts = []
             if keep_ends:
                 yield from (line + "\n" for line in lines)
+            elif keep_cr:
+                yield from lines
             else:
-                if cut and lines and lines[0] in ("", "\r"):
-                    del lines[0]  # only the ending of the line cut at the chunk border
                 yield from (line.removesuffix("\r") for line in lines)
             if last:
-                yield last if keep_ends else last.removesuffix("\r")
-            cut = bool(last)
+                parts.append(last)
+        if parts:
+            line = "".join(parts)
+            yield line if keep_ends or keep_cr else line.removesuffix("\r")
 
 
 def read_text(source: Source, **options) -> str:

@@ -6,13 +6,16 @@ whole, but "  \\n" when the text ends after the newline). `safe_pieces` re-cuts 
 where the tokenization of the whole text has a boundary that every seqlab tokenizer respects:
 
 - right after a "\\n" that follows a non-space character and precedes one ("a\\nb" -> "a\\n" | "b");
+- between the "\\r" and "\\n" of a CRLF line end in the same place ("a\\r\\nb" -> "a\\r" | "\\nb":
+  GPT-2's pattern splits "\\r", "\\n" there in the whole text too);
 - inside a long line, right before a single space between two non-space characters
   ("foo bar" -> "foo" | " bar"), as GPT-2's " ?word" pieces start there.
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
-tests prove it on long lines, CRLF, missing final newlines and multi-byte characters split
-across chunks). Only a run of `max_carry` characters with no such boundary at all (a huge
-word or a long run of blank lines) is cut anywhere.
+tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
+split across chunks). A stretch of text with no such boundary (one huge word, a long run of
+blank lines) is carried whole until one comes, never cut: memory is then that stretch's, as a
+line's is in a line reader.
 """
 
 from __future__ import annotations
@@ -27,14 +30,17 @@ from seqlab.nlp.corpora.reading import (
     DEFAULT_CHUNK_BYTES,
     Source,
     iter_chunks,
+    iter_lines,
 )
 
 if TYPE_CHECKING:
     import numpy as np
 
-# A text carried over without a safe boundary is cut anyway past this many chunk sizes.
-MAX_CARRY_CHUNKS = 64
 _SPACE_CUT = re.compile(r"(?<=\S) (?=\S)")
+# A cut found near the end of a chunk is enough; the whole chunk is searched only when none is.
+_SEARCH_TAIL = 1 << 16
+# Characters a cut needs to see before it (the "a\r" of "a\r|\nb").
+_CONTEXT = 2
 
 
 def _last_safe_cut(text: str) -> int:
@@ -44,38 +50,55 @@ def _last_safe_cut(text: str) -> int:
         newline = text.rfind("\n", 1, end)
         if newline < 0:
             break
-        if not text[newline - 1].isspace() and not text[newline + 1].isspace():
-            return newline + 1
+        if not text[newline + 1].isspace():
+            before = text[newline - 1]
+            if not before.isspace():
+                return newline + 1
+            if before == "\r" and newline >= 2 and not text[newline - 2].isspace():
+                return newline  # "a\r" | "\nb"
         end = newline
-    last = 0
-    for match in _SPACE_CUT.finditer(text, max(0, len(text) - (1 << 16))):
-        last = match.start()
-    return last
+    # no line end to cut at: a single space inside a line, near the end first
+    for start in (max(0, len(text) - _SEARCH_TAIL), 0):
+        last = 0
+        for match in _SPACE_CUT.finditer(text, max(0, start - _CONTEXT)):
+            last = match.start()
+        if last or start == 0:
+            return last
+    return 0
 
 
-def safe_pieces(chunks: Iterable[str], max_carry: int = MAX_CARRY_CHUNKS * DEFAULT_CHUNK_BYTES
-                ) -> Iterator[str]:
-    """Re-cut a stream of text chunks at tokenizer-safe boundaries; "".join is unchanged."""
-    carry = ""
+def safe_pieces(chunks: Iterable[str]) -> Iterator[str]:
+    """Re-cut a stream of text chunks at tokenizer-safe boundaries; "".join is unchanged.
+
+    Only the new chunk (and the carried text's last characters, as context) is searched for a
+    cut, and carried text is joined only when one is found, so a long stretch without one costs
+    linear time."""
+    parts: list[str] = []  # text carried over: no safe cut inside it
+    context = ""  # its last _CONTEXT characters
     for chunk in chunks:
-        text = carry + chunk
+        if not chunk:
+            continue
+        text = context + chunk
         cut = _last_safe_cut(text)
-        if cut == 0 and len(text) > max_carry:
-            cut = len(text)
-        if cut:
-            yield text[:cut]
-            carry = text[cut:]
-        else:
-            carry = text
-    if carry:
-        yield carry
+        if cut == 0:
+            parts.append(chunk)
+            context = text[-_CONTEXT:]
+            continue
+        carried = "".join(parts)
+        joined = carried + chunk
+        at = len(carried) - len(context) + cut
+        yield joined[:at]
+        rest = joined[at:]
+        parts = [rest] if rest else []
+        context = joined[-_CONTEXT:]
+    if parts:
+        yield "".join(parts)
 
 
 def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, **options: Any
                 ) -> Iterator[str]:
     """The text of `source` (files, folders, '-') as tokenizer-safe pieces of ~chunk_bytes."""
-    chunks = iter_chunks(source, chunk_bytes=chunk_bytes, **options)
-    return safe_pieces(chunks, MAX_CARRY_CHUNKS * chunk_bytes)
+    return safe_pieces(iter_chunks(source, chunk_bytes=chunk_bytes, **options))
 
 
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
@@ -143,16 +166,12 @@ class TokenizedLines:
         self.options = options
 
     def __iter__(self) -> Iterator[list[str]]:
-        carry = ""
-        for chunk in iter_chunks(self.source, chunk_bytes=self.chunk_bytes, **self.options):
-            lines = (carry + chunk).split("\n")
-            carry = lines.pop()
-            for line in lines:
-                tokens = self.tokenize(line)
-                if tokens:
-                    yield tokens
-        if carry:
-            tokens = self.tokenize(carry)
+        # keep_cr: a line is tokenized as `str.split("\n")` of the whole text gives it (a "\r"
+        # before the "\n" stays for the tokenizer to see)
+        lines = iter_lines(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
+                           **self.options)
+        for line in lines:
+            tokens = self.tokenize(line)
             if tokens:
                 yield tokens
 

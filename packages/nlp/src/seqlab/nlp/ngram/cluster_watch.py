@@ -9,8 +9,9 @@ scheduler). So the client never blocks on a future for long: `ShardWatch.gather`
 moment at a time and, between waits, checks that every worker holding a shard is still there,
 told at once by the scheduler's `remove-worker` event on that worker's topic
 (`Client.subscribe_topic`) and, should an event be missed, by the scheduler's list of workers
-(asked of the scheduler itself, `Scheduler.identity`, within `answer_seconds`: the client's
-`scheduler_info()` is a copy refreshed every few seconds that may list no worker).
+(asked of the scheduler itself, its `ncores` handler: addresses and thread counts only, within
+`answer_seconds`; the client's `scheduler_info()` is a copy refreshed every few seconds that
+may list no worker).
 A lost holder, a shard that kept killing its workers (`KilledWorker`), a cluster left without
 any worker or a scheduler that stopped answering becomes one `WorkerLostError` naming the
 worker and the shard; an OSError a task raised itself (a corpus file a worker cannot see, a
@@ -123,26 +124,36 @@ class ShardWatch:
         if isinstance(message, dict) and message.get("action") == "remove-worker":
             self.removed.add(address)
 
+    @property
+    def scheduler_address(self) -> str:
+        """The scheduler's address, as the client connects to it (for messages)."""
+        return str(getattr(getattr(self.client, "scheduler", None), "address", None)
+                   or "(address unknown)")
+
+    def scheduler_lost(self, why: str) -> WorkerLostError:
+        """The one-line error for a scheduler that went or stopped answering (`why`)."""
+        return WorkerLostError(
+            f"lost contact with the scheduler at {self.scheduler_address} ({why}): it has "
+            "stopped or cannot be reached; start it again (with its workers) or mend the "
+            "network to it, then rerun the command; nothing was written")
+
     def workers(self) -> list[str]:
-        """The scheduler's workers now, asked of it (`Scheduler.identity`; not the client's
-        `scheduler_info()`, a copy refreshed every few seconds that may list no worker)."""
+        """The scheduler's workers now, asked of it (its `ncores` handler: each worker's
+        address and thread count, the least it can say; not `identity`, which sends every
+        worker's metrics, nor the client's `scheduler_info()`, a copy refreshed every few
+        seconds that may list no worker)."""
         status = self.client.status
         if status != "running":  # closed, or reconnecting to a scheduler that went
-            raise WorkerLostError(f"lost contact with the scheduler (the client is {status}): "
-                                  "check that it still runs, then rerun the command; nothing "
-                                  "was written")
+            raise self.scheduler_lost(f"the client is {status}")
         try:
-            identity = self.client.sync(self.client.scheduler.identity,
-                                        callback_timeout=self.answer_seconds)
+            threads = self.client.sync(self.client.scheduler.ncores,
+                                       callback_timeout=self.answer_seconds)
         except TimeoutError as error:  # (an OSError: before the next clause)
-            raise WorkerLostError(f"the scheduler did not answer within "
-                                  f"{self.answer_seconds:g} s: check that it still runs, then "
-                                  "rerun the command; nothing was written") from error
+            raise self.scheduler_lost(f"it did not answer within {self.answer_seconds:g} s"
+                                      ) from error
         except Exception as error:  # a broken connection, a client closed meanwhile
-            raise WorkerLostError(f"lost contact with the scheduler ({one_line(error)}): check "
-                                  "that it still runs, then rerun the command; nothing was "
-                                  "written") from error
-        return list(identity["workers"])
+            raise self.scheduler_lost(one_line(error)) from error
+        return list(threads)
 
     def check(self, stage: str, shards: Sequence[int] | None = None) -> None:
         """WorkerLostError if a worker holding one of `shards` (by default every shard) is
@@ -273,10 +284,8 @@ class ShardWatch:
                     raise self._killed(error, shards[k], stage) from error
                 except CancelledError as error:  # not by us: the scheduler forgot the task
                     if self.client.status != "running":  # or the client lost it
-                        raise WorkerLostError(
-                            f"lost contact with the scheduler while {stage} (the client is "
-                            f"{self.client.status}): check that it still runs, then rerun the "
-                            "command; nothing was written") from error
+                        raise self.scheduler_lost(f"the client is {self.client.status} while "
+                                                  f"{stage}") from error
                     raise WorkerLostError(
                         f"the cluster cancelled shard {shards[k] + 1}'s task while {stage} "
                         f"({one_line(error)}): the scheduler may have restarted or gone; "

@@ -447,9 +447,7 @@ def count_orders_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
         if client.status == "running" or isinstance(error, (WorkerLostError, ShardTaskError)):
             raise
         # the client closed under us (it gave up reconnecting to a scheduler that went)
-        raise WorkerLostError(f"lost contact with the scheduler (the client is {client.status}):"
-                              " check that it still runs, then rerun the command; nothing was "
-                              "written") from error
+        raise watch.scheduler_lost(f"the client is {client.status}") from error
     finally:  # every worker deletes this run's folders, after the pending tasks are cancelled
         # (if the scheduler is gone too, the error on its way says so; nothing to add): each
         # step on its own, so that one failing leaves the others done

@@ -1,0 +1,84 @@
+"""A/B of the streamed corpus readers of two source trees, alternating in one run: seconds of
+wall and CPU to read a corpus through `iter_pieces` (the tokenizer-safe pieces that train's id
+cache, eval and tokenize train read), `iter_lines` (n-gram counting) and `TokenizedLines`
+(word2vec's sentences, split on white space), each in a fresh process.
+
+    uv run python benchmarks/streamed_readers_ab.py --baseline-src /tmp/base \\
+        --corpus /work/shared/data/tinyshakespeare.txt --copies 45 --rounds 3 [--crlf]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
+            "apps/cli/src")
+READ = """
+import json, sys, time
+from seqlab.nlp.corpora import TokenizedLines, iter_lines, iter_pieces
+path, reader = sys.argv[1], sys.argv[2]
+wall, cpu = time.perf_counter(), time.process_time()
+if reader == "pieces":
+    count = sum(len(piece) for piece in iter_pieces(path))
+elif reader == "lines":
+    count = sum(1 for _ in iter_lines(path))
+else:
+    count = sum(len(tokens) for tokens in TokenizedLines(path, str.split))
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+                  "count": count}))
+"""
+
+
+def _run(tree: Path, path: Path, reader: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
+    done = subprocess.run([sys.executable, "-c", READ, str(path), reader], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline-src", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--copies", type=int, default=45)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--crlf", action="store_true", help="with \\r\\n line ends")
+    args = parser.parse_args()
+    trees = {"before": args.baseline_src, "after": Path(__file__).resolve().parents[1]}
+    text = args.corpus.read_bytes()
+    if args.crlf:
+        text = text.replace(b"\n", b"\r\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.txt"
+        path.write_bytes(text * args.copies)
+        print(f"{path.stat().st_size / 1e6:.1f} MB ({'CRLF' if args.crlf else 'LF'}), "
+              f"{args.rounds} rounds, trees alternated")
+        for reader in ("pieces", "lines", "sentences"):
+            figures: dict[str, dict[str, list[float]]] = {
+                name: {"wall": [], "cpu": []} for name in trees}
+            counts = set()
+            for _ in range(args.rounds):
+                for name, tree in trees.items():
+                    result = _run(tree, path, reader)
+                    figures[name]["wall"].append(result["wall"])
+                    figures[name]["cpu"].append(result["cpu"])
+                    counts.add(result["count"])
+            medians = {name: {k: statistics.median(v) for k, v in f.items()}
+                       for name, f in figures.items()}
+            print(f"{reader:9} before {medians['before']['wall']:.2f} s wall "
+                  f"{medians['before']['cpu']:.2f} s CPU | after "
+                  f"{medians['after']['wall']:.2f} / {medians['after']['cpu']:.2f} | "
+                  f"after/before wall {medians['after']['wall'] / medians['before']['wall']:.2f}"
+                  f" CPU {medians['after']['cpu'] / medians['before']['cpu']:.2f}"
+                  f"{'' if len(counts) == 1 else '  (COUNTS DIFFER: ' + str(counts) + ')'}")
+
+
+if __name__ == "__main__":
+    main()
