@@ -267,9 +267,9 @@ def test_stacked_panels_packed_by_several_threads_equal_one(hidden):
 
 @pytest.mark.parametrize("hidden", [48, 80])
 def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_threads, hidden):
-    """A batch split over an embedding's table: the table's projection and the stacked
-    layer's panels computed once for both parts (`shared_work`, gate rows over several
-    panels), the graph path's outputs."""
+    """A batch split over an embedding's table: the table's projection, layer 0's W_hh panels
+    and the stacked layer's panels computed once for both parts (`shared_work`, gate rows
+    over several panels), the graph path's outputs."""
     embedding = Embedding(13, 8, generator=1)
     stack = LSTM(8, hidden, num_layers=2, generator=0)
     ids = np.random.default_rng(8).integers(0, 13, (5, 18))
@@ -284,4 +284,5 @@ def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_thre
     if recurrent_inference.batch_parts(18) == 2:
         assert len(shared) == 1 and "rows" in shared[0]
         assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
+        assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
     _assert_same(got, want, 2e-6)

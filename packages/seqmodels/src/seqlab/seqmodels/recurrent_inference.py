@@ -22,18 +22,21 @@ from seqlab.autograd import Tensor
 from seqlab.autograd.kernels.panel_gemm import (
     FMA,
     pack_transposed_in_k_blocks,
+    pack_transposed_into,
     panel_columns,
     panel_gemm_packed_into,
     panels_pay,
     panels_shape,
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
+from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
 from seqlab.autograd.threads import run_team, seqlab_computing, team_size, threads_for
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
+    _check_ids,
     layer_forward,
     project_rows,
     projected_forward,
@@ -94,6 +97,37 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     c = np.array(c0, dtype, order="C")
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
     lstm_stacked_forward(x, panels, h, c, out)
+    return out, h, c
+
+
+def packed_panels(w_hh: np.ndarray, dtype, parts: int = 1) -> np.ndarray:
+    """W_hh^T packed for `lstm_packed_forward` (`panels_shape(H, G*H)`), by `parts` threads
+    at once (each its share of whole panels)."""
+    panels = empty(panels_shape(w_hh.shape[1], w_hh.shape[0], dtype), dtype)
+    w_hh = np.ascontiguousarray(w_hh, dtype)
+    width = panels.shape[2]
+
+    def pack_part(part: int, parts: int, _flags) -> None:
+        low, high = (panels.shape[0] * k // parts for k in (part, part + 1))
+        if high > low:
+            pack_transposed_into(w_hh[low * width:high * width], panels[low:high])
+
+    if parts == 1:
+        pack_part(0, 1, None)
+    else:
+        run_team(parts, pack_part)
+    return panels
+
+
+def lstm_packed_layer(x_rows: np.ndarray, row_of: np.ndarray, h0: np.ndarray, c0: np.ndarray,
+                      panels: np.ndarray):
+    """out (T, N, H), h_n, c_n of one LSTM layer over the projected rows x_rows[row_of[t, n]]
+    (biases in) by `lstm_packed_forward` over W_hh's `packed_panels`."""
+    dtype = x_rows.dtype
+    h = np.array(h0, dtype, order="C")
+    c = np.array(c0, dtype, order="C")
+    out = empty((*row_of.shape, h.shape[1]), dtype)
+    lstm_packed_forward(np.ascontiguousarray(x_rows), row_of, panels, h, c, out)
     return out, h, c
 
 
@@ -227,6 +261,9 @@ def shared_work(stack, table, h0: np.ndarray, part_batch: int, lengths, parts: i
                if stacked_pays(kind, part_batch, stack.hidden_size, lengths,
                                stack.num_directions, in_part=True)]
     shared: dict = {layer: stacked_panels(*weights[layer], dtype, parts) for layer in stacked}
+    if stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
+                    in_part=True):  # layer 0 by `lstm_packed_layer`
+        shared["panels0"] = packed_panels(weights[0][1], dtype, parts)
     if table is not None and stack.num_directions == 1 and _array(table[0]).dtype == dtype:
         w_ih, _, b_ih, b_hh = weights[0]
         bias = kind.projection_bias(b_ih, b_hh)
@@ -257,6 +294,24 @@ def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
     return x.reshape(steps * batch, features), np.arange(steps * batch).reshape(steps, batch)
 
 
+def _packed_layer0(kind: CellKind, x: np.ndarray | None, table, shared: dict, h0: np.ndarray,
+                   c0: np.ndarray, weights) -> tuple:
+    """out, h_n, c_n of an LSTM layer 0 (one direction) over the shared W_hh panels: from the
+    shared projection of the embedding's table at this part's ids, or projecting x here."""
+    w_ih, b_ih, b_hh = weights
+    bias = kind.projection_bias(b_ih, b_hh)
+    if table is not None:
+        rows = shared.get("rows")
+        if rows is None:
+            rows = project_rows(_array(table[0]), w_ih, bias)
+        row_of = _check_ids(table[1], rows)
+    else:
+        steps, batch, features = x.shape
+        rows = project_rows(np.ascontiguousarray(x).reshape(steps * batch, features), w_ih, bias)
+        row_of = np.arange(steps * batch).reshape(steps, batch)
+    return lstm_packed_layer(rows, row_of, h0, c0, shared["panels0"])
+
+
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
                   lengths: np.ndarray | None, table, shared: dict | None = None) -> tuple:
     """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share;
@@ -273,7 +328,10 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 w_ih, w_hh, b_ih, b_hh = _arrays(stack.layer_weights(layer, direction))
                 c0_part = c0[index] if c0 is not None else None
                 reverse = bool(direction)
-                if layer == 0 and table is not None:
+                if layer == 0 and "panels0" in shared:
+                    out, h_n, c_n = _packed_layer0(kind, layer_input, table, shared, h0[0],
+                                                   c0_part, (w_ih, b_ih, b_hh))
+                elif layer == 0 and table is not None:
                     weight, ids, _ = table
                     rows = shared.get("rows")
                     if rows is None:
