@@ -58,10 +58,22 @@ def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: i
             and panels_pay(batch) and (in_part or team_size(hidden) == 1))
 
 
-def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
-                   b_hh: np.ndarray | None, dtype, parts: int = 1) -> np.ndarray:
-    """The panels of [W_ih | W_hh | b]^T that `lstm_stacked_forward` multiplies by, packed by
-    `parts` threads at once (each its share of whole panels: of the gate rows they hold)."""
+def _panel_share(count: int, part: int, parts: int) -> tuple[int, int]:
+    """The panels [low, high) of `count` that part `part` of `parts` packs."""
+    return count * part // parts, count * (part + 1) // parts
+
+
+def _run_shares(jobs: list, parts: int) -> None:
+    """Call job(part, parts) for every job, each part of `parts` its own share, at once."""
+    if parts == 1:
+        for job in jobs:
+            job(0, 1)
+        return
+    run_team(parts, lambda part, parts, _flags: [job(part, parts) for job in jobs])
+
+
+def _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype):
+    """Room for `stacked_panels` and the job (part, parts) packing a part's share of it."""
     hidden = w_hh.shape[1]
     depth = w_ih.shape[1] + hidden + 1
     bias = np.zeros(4 * hidden, dtype) if b_ih is None else b_ih + b_hh
@@ -69,17 +81,21 @@ def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
     w_ih, w_hh = np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh)
     width = panels.shape[2]
 
-    def pack_part(part: int, parts: int, _flags) -> None:
-        low, high = (panels.shape[0] * k // parts for k in (part, part + 1))
-        if high == low:
-            return
-        rows = slice(low * width, high * width)
-        pack_stacked_into(w_ih[rows], w_hh[rows], bias[rows], panels[low:high])
+    def pack_share(part: int, parts: int) -> None:
+        low, high = _panel_share(panels.shape[0], part, parts)
+        if high > low:
+            rows = slice(low * width, high * width)
+            pack_stacked_into(w_ih[rows], w_hh[rows], bias[rows], panels[low:high])
 
-    if parts == 1:
-        pack_part(0, 1, None)
-    else:
-        run_team(parts, pack_part)
+    return panels, pack_share
+
+
+def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
+                   b_hh: np.ndarray | None, dtype, parts: int = 1) -> np.ndarray:
+    """The panels of [W_ih | W_hh | b]^T that `lstm_stacked_forward` multiplies by, packed by
+    `parts` threads at once (each its share of whole panels: of the gate rows they hold)."""
+    panels, job = _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype)
+    _run_shares([job], parts)
     return panels
 
 
@@ -100,22 +116,25 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     return out, h, c
 
 
-def packed_panels(w_hh: np.ndarray, dtype, parts: int = 1) -> np.ndarray:
-    """W_hh^T packed for `lstm_packed_forward` (`panels_shape(H, G*H)`), by `parts` threads
-    at once (each its share of whole panels)."""
+def _packed_job(w_hh, dtype):
+    """Room for `packed_panels` and the job (part, parts) packing a part's share of it."""
     panels = empty(panels_shape(w_hh.shape[1], w_hh.shape[0], dtype), dtype)
     w_hh = np.ascontiguousarray(w_hh, dtype)
     width = panels.shape[2]
 
-    def pack_part(part: int, parts: int, _flags) -> None:
-        low, high = (panels.shape[0] * k // parts for k in (part, part + 1))
+    def pack_share(part: int, parts: int) -> None:
+        low, high = _panel_share(panels.shape[0], part, parts)
         if high > low:
             pack_transposed_into(w_hh[low * width:high * width], panels[low:high])
 
-    if parts == 1:
-        pack_part(0, 1, None)
-    else:
-        run_team(parts, pack_part)
+    return panels, pack_share
+
+
+def packed_panels(w_hh: np.ndarray, dtype, parts: int = 1) -> np.ndarray:
+    """W_hh^T packed for `lstm_packed_forward` (`panels_shape(H, G*H)`), by `parts` threads
+    at once (each its share of whole panels)."""
+    panels, job = _packed_job(w_hh, dtype)
+    _run_shares([job], parts)
     return panels
 
 
@@ -247,23 +266,26 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
 
 def shared_work(stack, table, h0: np.ndarray, part_batch: int, lengths, parts: int) -> dict:
     """What every part of a batch split would compute alike, computed once by `parts` threads
-    before the parts start, each its share of the gate rows: layer 0's projection of an
-    embedding's table ("rows") and the panels of each upper layer the parts run stacked
-    (layer -> panels). At batch 32 on 2 threads each part projected the 65 x 256 table by
-    1024 rows (0.43 ms) and packed layer 1's 2 MiB of panels (0.39 ms) for itself. Empty
-    (the parts do their own) where a weight's dtype differs from the state's."""
+    before the parts start (one team), each its share of the gate rows: layer 0's projection
+    of an embedding's table ("rows"), an LSTM layer 0's W_hh panels ("panels0") and the panels
+    of each upper layer the parts run stacked (layer -> panels). At batch 32 on 2 threads each
+    part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1 MiB of W_hh
+    panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the parts do
+    their own) where a weight's dtype differs from the state's."""
     kind = stack.kind
     dtype = h0.dtype
     weights = [_arrays(stack.layer_weights(layer, 0)) for layer in range(stack.num_layers)]
     if any(w is not None and w.dtype != dtype for layer in weights for w in layer):
         return {}
-    stacked = [layer for layer in range(1, stack.num_layers)
-               if stacked_pays(kind, part_batch, stack.hidden_size, lengths,
-                               stack.num_directions, in_part=True)]
-    shared: dict = {layer: stacked_panels(*weights[layer], dtype, parts) for layer in stacked}
+    shared: dict = {}
+    jobs = []
     if stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
-                    in_part=True):  # layer 0 by `lstm_packed_layer`
-        shared["panels0"] = packed_panels(weights[0][1], dtype, parts)
+                    in_part=True):  # layer 0 by `lstm_packed_layer`, the others stacked
+        shared["panels0"], job = _packed_job(weights[0][1], dtype)
+        jobs.append(job)
+        for layer in range(1, stack.num_layers):
+            shared[layer], job = _stacked_job(*weights[layer], dtype)
+            jobs.append(job)
     if table is not None and stack.num_directions == 1 and _array(table[0]).dtype == dtype:
         w_ih, _, b_ih, b_hh = weights[0]
         bias = kind.projection_bias(b_ih, b_hh)
@@ -271,16 +293,16 @@ def shared_work(stack, table, h0: np.ndarray, part_batch: int, lengths, parts: i
         rows = np.empty((embedded.shape[0], w_ih.shape[0]), dtype)
         width = panel_columns(1, dtype)
 
-        def project_part(part: int, parts: int, _flags) -> None:
+        def project_share(part: int, parts: int) -> None:
             low, high = (w_ih.shape[0] // width * k // parts * width for k in (part, part + 1))
             high = w_ih.shape[0] if part == parts - 1 else high
-            if high == low:
-                return
-            rows[:, low:high] = project_rows(embedded, w_ih[low:high],
-                                             None if bias is None else bias[low:high])
+            if high > low:
+                rows[:, low:high] = project_rows(embedded, w_ih[low:high],
+                                                 None if bias is None else bias[low:high])
 
-        run_team(parts, project_part)
+        jobs.insert(0, project_share)
         shared["rows"] = rows
+    _run_shares(jobs, parts)
     return shared
 
 
