@@ -286,3 +286,15 @@ def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_thre
         assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
         assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
     _assert_same(got, want, 2e-6)
+
+
+def test_two_threads_with_an_input_of_another_dtype_refuse_it_as_the_graph_path(two_threads):
+    """A float64 input to a float32 stack over a batch split: no shared work in the wrong
+    dtype, the graph path's one clear error."""
+    stack = LSTM(8, 16, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(9).standard_normal((5, 18, 8)))
+    with pytest.raises(ValueError, match="dtype") as graph_error:
+        stack(x)
+    with no_grad(), pytest.raises(ValueError, match="dtype") as no_grad_error:
+        stack(x)
+    assert str(no_grad_error.value) == str(graph_error.value)

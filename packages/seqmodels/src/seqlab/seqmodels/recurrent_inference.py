@@ -246,7 +246,7 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
         results: list = [None] * parts
 
         with seqlab_computing():
-            shared = shared_work(stack, table, h0, batch // parts, lengths, parts)
+            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts)
 
             def run_part(part: int, _parts: int, _flags) -> None:
                 low, high = bounds[part], bounds[part + 1]
@@ -264,18 +264,22 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
 
 
-def shared_work(stack, table, h0: np.ndarray, part_batch: int, lengths, parts: int) -> dict:
+def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
+                parts: int) -> dict:
     """What every part of a batch split would compute alike, computed once by `parts` threads
     before the parts start (one team), each its share of the gate rows: layer 0's projection
     of an embedding's table ("rows"), an LSTM layer 0's W_hh panels ("panels0") and the panels
     of each upper layer the parts run stacked (layer -> panels). At batch 32 on 2 threads each
     part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1 MiB of W_hh
     panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the parts do
-    their own) where a weight's dtype differs from the state's."""
+    their own, as the graph path would) where a weight's, the input's (x or the table's)
+    dtype differs from the state's."""
     kind = stack.kind
     dtype = h0.dtype
     weights = [_arrays(stack.layer_weights(layer, 0)) for layer in range(stack.num_layers)]
-    if any(w is not None and w.dtype != dtype for layer in weights for w in layer):
+    layer0_input = x if table is None else _array(table[0])
+    if layer0_input.dtype != dtype or any(w is not None and w.dtype != dtype
+                                          for layer in weights for w in layer):
         return {}
     shared: dict = {}
     jobs = []
@@ -286,7 +290,7 @@ def shared_work(stack, table, h0: np.ndarray, part_batch: int, lengths, parts: i
         for layer in range(1, stack.num_layers):
             shared[layer], job = _stacked_job(*weights[layer], dtype)
             jobs.append(job)
-    if table is not None and stack.num_directions == 1 and _array(table[0]).dtype == dtype:
+    if table is not None and stack.num_directions == 1:
         w_ih, _, b_ih, b_hh = weights[0]
         bias = kind.projection_bias(b_ih, b_hh)
         embedded = _array(table[0])
