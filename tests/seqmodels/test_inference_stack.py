@@ -282,7 +282,7 @@ def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_thre
     with no_grad():
         got = stack(embedding(ids))
     if recurrent_inference.batch_parts(18) == 2:
-        assert len(shared) == 1 and "rows" in shared[0]
+        assert len(shared) == 1 and ("rows" in shared[0]) == PANELS
         assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
         assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
     _assert_same(got, want, 2e-6)
@@ -298,3 +298,20 @@ def test_two_threads_with_an_input_of_another_dtype_refuse_it_as_the_graph_path(
     with no_grad(), pytest.raises(ValueError, match="dtype") as no_grad_error:
         stack(x)
     assert str(no_grad_error.value) == str(graph_error.value)
+
+
+def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads):
+    """GRU (and RNN) parts do all their own work: the table's projection alone is not worth a
+    team's start (`shared_work` empty)."""
+    embedding = Embedding(13, 8, generator=1)
+    stack = GRU(8, 48, num_layers=2, generator=0)
+    ids = np.random.default_rng(10).integers(0, 13, (5, 18))
+    want = stack(embedding(ids))
+    shared = []
+    real = recurrent_inference.shared_work
+    monkeypatch.setattr(recurrent_inference, "shared_work",
+                        lambda *args: shared.append(real(*args)) or shared[-1])
+    with no_grad():
+        got = stack(embedding(ids))
+    assert shared == ([{}] if recurrent_inference.batch_parts(18) == 2 else [])
+    _assert_same(got, want, 2e-6)

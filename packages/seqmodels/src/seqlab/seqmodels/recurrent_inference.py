@@ -273,7 +273,8 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
     part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1 MiB of W_hh
     panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the parts do
     their own, as the graph path would) where a weight's, the input's (x or the table's)
-    dtype differs from the state's."""
+    dtype differs from the state's, and for every stack but a one-direction LSTM whose
+    layers the parts run over panels (`stacked_pays`)."""
     kind = stack.kind
     dtype = h0.dtype
     weights = [_arrays(stack.layer_weights(layer, 0)) for layer in range(stack.num_layers)]
@@ -281,16 +282,17 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
     if layer0_input.dtype != dtype or any(w is not None and w.dtype != dtype
                                           for layer in weights for w in layer):
         return {}
+    if not stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
+                        in_part=True):
+        return {}  # (GRU, RNN: a table's projection alone saved no more than a team's start)
+    # layer 0 by `lstm_packed_layer`, the others stacked
     shared: dict = {}
-    jobs = []
-    if stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
-                    in_part=True):  # layer 0 by `lstm_packed_layer`, the others stacked
-        shared["panels0"], job = _packed_job(weights[0][1], dtype)
+    shared["panels0"], job = _packed_job(weights[0][1], dtype)
+    jobs = [job]
+    for layer in range(1, stack.num_layers):
+        shared[layer], job = _stacked_job(*weights[layer], dtype)
         jobs.append(job)
-        for layer in range(1, stack.num_layers):
-            shared[layer], job = _stacked_job(*weights[layer], dtype)
-            jobs.append(job)
-    if table is not None and stack.num_directions == 1:
+    if table is not None:
         w_ih, _, b_ih, b_hh = weights[0]
         bias = kind.projection_bias(b_ih, b_hh)
         embedded = _array(table[0])
@@ -359,9 +361,7 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                                                    c0_part, (w_ih, b_ih, b_hh))
                 elif layer == 0 and table is not None:
                     weight, ids, _ = table
-                    rows = shared.get("rows")
-                    if rows is None:
-                        rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
+                    rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
                 elif layer and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths,
