@@ -8,8 +8,10 @@ on one thread runs its input projection inside the time loop as one per-step pro
 (`kernels.recurrent_lstm_stacked`) instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 Every other layer computes exactly what the graph path's no-grad branch computed. On several
-threads a batch of 8+ sequences a part splits by sequence (`batch_parts`); a one-direction
-stack below the panels' batch runs whole as one team split by hidden units
+threads a batch of 8+ sequences a part splits by sequence (`batch_parts`), an LSTM's parts
+reading one copy of what they all need (`shared_work`: the table's projection and every
+layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`);
+a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays.
 """
 
