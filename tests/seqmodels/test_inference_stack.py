@@ -249,3 +249,69 @@ def test_a_read_only_weight_in_one_layer_takes_the_unit_team_too(two_threads):
     with no_grad():
         got = stack(x)
     _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("hidden", [16, 48, 80])
+def test_stacked_panels_packed_by_several_threads_equal_one(hidden):
+    """`stacked_panels` split over 2 or 3 threads (whole panels each, some with none when
+    there are fewer panels than threads) packs exactly what one thread packs."""
+    rng = np.random.default_rng(hidden)
+    w_ih = rng.standard_normal((4 * hidden, 7)).astype(np.float32)
+    w_hh = rng.standard_normal((4 * hidden, hidden)).astype(np.float32)
+    b_ih, b_hh = (rng.standard_normal(4 * hidden).astype(np.float32) for _ in range(2))
+    want = recurrent_inference.stacked_panels(w_ih, w_hh, b_ih, b_hh, np.float32)
+    for parts in (2, 3):
+        got = recurrent_inference.stacked_panels(w_ih, w_hh, b_ih, b_hh, np.float32, parts)
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("hidden", [48, 80])
+def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_threads, hidden):
+    """A batch split over an embedding's table: the table's projection, layer 0's W_hh panels
+    and the stacked layer's panels computed once for both parts (`shared_work`, gate rows
+    over several panels), the graph path's outputs."""
+    embedding = Embedding(13, 8, generator=1)
+    stack = LSTM(8, hidden, num_layers=2, generator=0)
+    ids = np.random.default_rng(8).integers(0, 13, (5, 18))
+    want = stack(embedding(ids))
+    shared = []
+    real = recurrent_inference.shared_work
+    monkeypatch.setattr(recurrent_inference, "shared_work",
+                        lambda *args: shared.append(real(*args)) or shared[-1])
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(embedding(ids))
+    if recurrent_inference.batch_parts(18) == 2:
+        assert len(shared) == 1 and ("rows" in shared[0]) == PANELS
+        assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
+        assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
+    _assert_same(got, want, 2e-6)
+
+
+def test_two_threads_with_an_input_of_another_dtype_refuse_it_as_the_graph_path(two_threads):
+    """A float64 input to a float32 stack over a batch split: no shared work in the wrong
+    dtype, the graph path's one clear error."""
+    stack = LSTM(8, 16, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(9).standard_normal((5, 18, 8)))
+    with pytest.raises(ValueError, match="dtype") as graph_error:
+        stack(x)
+    with no_grad(), pytest.raises(ValueError, match="dtype") as no_grad_error:
+        stack(x)
+    assert str(no_grad_error.value) == str(graph_error.value)
+
+
+def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads):
+    """GRU (and RNN) parts do all their own work: the table's projection alone is not worth a
+    team's start (`shared_work` empty)."""
+    embedding = Embedding(13, 8, generator=1)
+    stack = GRU(8, 48, num_layers=2, generator=0)
+    ids = np.random.default_rng(10).integers(0, 13, (5, 18))
+    want = stack(embedding(ids))
+    shared = []
+    real = recurrent_inference.shared_work
+    monkeypatch.setattr(recurrent_inference, "shared_work",
+                        lambda *args: shared.append(real(*args)) or shared[-1])
+    with no_grad():
+        got = stack(embedding(ids))
+    assert shared == ([{}] if recurrent_inference.batch_parts(18) == 2 else [])
+    _assert_same(got, want, 2e-6)

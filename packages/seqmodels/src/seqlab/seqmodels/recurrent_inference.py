@@ -8,8 +8,10 @@ on one thread runs its input projection inside the time loop as one per-step pro
 (`kernels.recurrent_lstm_stacked`) instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 Every other layer computes exactly what the graph path's no-grad branch computed. On several
-threads a batch of 8+ sequences a part splits by sequence (`batch_parts`); a one-direction
-stack below the panels' batch runs whole as one team split by hidden units
+threads a batch of 8+ sequences a part splits by sequence (`batch_parts`), an LSTM's parts
+reading one copy of what they all need (`shared_work`: the table's projection and every
+layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`);
+a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays.
 """
 
@@ -22,18 +24,21 @@ from seqlab.autograd import Tensor
 from seqlab.autograd.kernels.panel_gemm import (
     FMA,
     pack_transposed_in_k_blocks,
+    pack_transposed_into,
     panel_columns,
     panel_gemm_packed_into,
     panels_pay,
     panels_shape,
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
+from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
 from seqlab.autograd.threads import run_team, seqlab_computing, team_size, threads_for
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
+    _check_ids,
     layer_forward,
     project_rows,
     projected_forward,
@@ -45,28 +50,105 @@ MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_sp
 PANELS = FMA and not numba.config.DISABLE_JIT
 
 
-def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int) -> bool:
+def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int,
+                 in_part: bool = False) -> bool:
     """Whether an upper layer runs as `lstm_stacked_forward`: an LSTM, one direction, every
     sequence T long, a batch the panels pay for, on one thread (a team splits the recurrent
-    product by units; the stacked loop has no team)."""
+    product by units; the stacked loop has no team). `in_part`: asked for a part of a batch
+    split (`batch_parts`) from outside it, where each part runs on one thread."""
     return (PANELS and kind.has_cell_state and directions == 1 and lengths is None
-            and panels_pay(batch) and team_size(hidden) == 1)
+            and panels_pay(batch) and (in_part or team_size(hidden) == 1))
+
+
+def _panel_share(count: int, part: int, parts: int) -> tuple[int, int]:
+    """The panels [low, high) of `count` that part `part` of `parts` packs."""
+    return count * part // parts, count * (part + 1) // parts
+
+
+def _run_shares(jobs: list, parts: int) -> None:
+    """Call job(part, parts) for every job, each part of `parts` its own share, at once."""
+    if parts == 1:
+        for job in jobs:
+            job(0, 1)
+        return
+    run_team(parts, lambda part, parts, _flags: [job(part, parts) for job in jobs])
+
+
+def _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype):
+    """Room for `stacked_panels` and the job (part, parts) packing a part's share of it."""
+    hidden = w_hh.shape[1]
+    depth = w_ih.shape[1] + hidden + 1
+    bias = np.zeros(4 * hidden, dtype) if b_ih is None else b_ih + b_hh
+    panels = empty(panels_shape(depth, 4 * hidden, dtype), dtype)
+    w_ih, w_hh = np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh)
+    width = panels.shape[2]
+
+    def pack_share(part: int, parts: int) -> None:
+        low, high = _panel_share(panels.shape[0], part, parts)
+        if high > low:
+            rows = slice(low * width, high * width)
+            pack_stacked_into(w_ih[rows], w_hh[rows], bias[rows], panels[low:high])
+
+    return panels, pack_share
+
+
+def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
+                   b_hh: np.ndarray | None, dtype, parts: int = 1) -> np.ndarray:
+    """The panels of [W_ih | W_hh | b]^T that `lstm_stacked_forward` multiplies by, packed by
+    `parts` threads at once (each its share of whole panels: of the gate rows they hold)."""
+    panels, job = _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype)
+    _run_shares([job], parts)
+    return panels
 
 
 def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
-                       w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None):
-    """out (T, N, H), h_n, c_n of one LSTM layer over x (T, N, F) by `lstm_stacked_forward`."""
+                       w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None,
+                       panels: np.ndarray | None = None):
+    """out (T, N, H), h_n, c_n of one LSTM layer over x (T, N, F) by `lstm_stacked_forward`
+    (over `panels` when given: `stacked_panels` of these weights)."""
     x = np.ascontiguousarray(x)
     dtype = x.dtype
     hidden = w_hh.shape[1]
-    depth = x.shape[2] + hidden + 1
-    bias = np.zeros(4 * hidden, dtype) if b_ih is None else b_ih + b_hh
-    panels = empty(panels_shape(depth, 4 * hidden, dtype), dtype)
-    pack_stacked_into(np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh), bias, panels)
+    if panels is None:
+        panels = stacked_panels(w_ih, w_hh, b_ih, b_hh, dtype)
     h = np.array(h0, dtype, order="C")
     c = np.array(c0, dtype, order="C")
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
     lstm_stacked_forward(x, panels, h, c, out)
+    return out, h, c
+
+
+def _packed_job(w_hh, dtype):
+    """Room for `packed_panels` and the job (part, parts) packing a part's share of it."""
+    panels = empty(panels_shape(w_hh.shape[1], w_hh.shape[0], dtype), dtype)
+    w_hh = np.ascontiguousarray(w_hh, dtype)
+    width = panels.shape[2]
+
+    def pack_share(part: int, parts: int) -> None:
+        low, high = _panel_share(panels.shape[0], part, parts)
+        if high > low:
+            pack_transposed_into(w_hh[low * width:high * width], panels[low:high])
+
+    return panels, pack_share
+
+
+def packed_panels(w_hh: np.ndarray, dtype, parts: int = 1) -> np.ndarray:
+    """W_hh^T packed for `lstm_packed_forward` (`panels_shape(H, G*H)`), by `parts` threads
+    at once (each its share of whole panels)."""
+    panels, job = _packed_job(w_hh, dtype)
+    _run_shares([job], parts)
+    return panels
+
+
+def lstm_packed_layer(x_rows: np.ndarray, row_of: np.ndarray, h0: np.ndarray, c0: np.ndarray,
+                      panels: np.ndarray):
+    """out (T, N, H), h_n, c_n of one LSTM layer over the projected rows x_rows[row_of[t, n]]
+    (biases in) by `lstm_packed_forward` over W_hh's `packed_panels`."""
+    dtype = x_rows.dtype
+    h = np.array(h0, dtype, order="C")
+    c = np.array(c0, dtype, order="C")
+    out = empty((*row_of.shape, h.shape[1]), dtype)
+    lstm_packed_forward(np.ascontiguousarray(x_rows), row_of, panels, h, c, out)
     return out, h, c
 
 
@@ -165,20 +247,71 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
         bounds = [batch * part // parts for part in range(parts + 1)]
         results: list = [None] * parts
 
-        def run_part(part: int, _parts: int, _flags) -> None:
-            low, high = bounds[part], bounds[part + 1]
-            part_table = None if table is None else (table[0], table[1][:, low:high], table[2])
-            results[part] = _stack_arrays(
-                stack, None if x is None else x[:, low:high], h0[:, low:high],
-                None if c0 is None else c0[:, low:high],
-                None if lengths is None else lengths[low:high], part_table)
-
         with seqlab_computing():
+            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts)
+
+            def run_part(part: int, _parts: int, _flags) -> None:
+                low, high = bounds[part], bounds[part + 1]
+                part_table = (None if table is None
+                              else (table[0], table[1][:, low:high], table[2]))
+                results[part] = _stack_arrays(
+                    stack, None if x is None else x[:, low:high], h0[:, low:high],
+                    None if c0 is None else c0[:, low:high],
+                    None if lengths is None else lengths[low:high], part_table, shared)
+
             run_team(parts, run_part)
         out, h_n, c_n = (None if results[0][i] is None
                          else np.concatenate([result[i] for result in results], axis=1)
                          for i in range(3))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
+                parts: int) -> dict:
+    """What every part of a batch split would compute alike, computed once by `parts` threads
+    before the parts start (one team), each its share of the gate rows: layer 0's projection
+    of an embedding's table ("rows"), an LSTM layer 0's W_hh panels ("panels0") and the panels
+    of each upper layer the parts run stacked (layer -> panels). At batch 32 on 2 threads each
+    part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1 MiB of W_hh
+    panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the parts do
+    their own, as the graph path would) where a weight's, the input's (x or the table's)
+    dtype differs from the state's, and for every stack but a one-direction LSTM whose
+    layers the parts run over panels (`stacked_pays`)."""
+    kind = stack.kind
+    dtype = h0.dtype
+    weights = [_arrays(stack.layer_weights(layer, 0)) for layer in range(stack.num_layers)]
+    layer0_input = x if table is None else _array(table[0])
+    if layer0_input.dtype != dtype or any(w is not None and w.dtype != dtype
+                                          for layer in weights for w in layer):
+        return {}
+    if not stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
+                        in_part=True):
+        return {}  # (GRU, RNN: a table's projection alone saved no more than a team's start)
+    # layer 0 by `lstm_packed_layer`, the others stacked
+    shared: dict = {}
+    shared["panels0"], job = _packed_job(weights[0][1], dtype)
+    jobs = [job]
+    for layer in range(1, stack.num_layers):
+        shared[layer], job = _stacked_job(*weights[layer], dtype)
+        jobs.append(job)
+    if table is not None:
+        w_ih, _, b_ih, b_hh = weights[0]
+        bias = kind.projection_bias(b_ih, b_hh)
+        embedded = _array(table[0])
+        rows = np.empty((embedded.shape[0], w_ih.shape[0]), dtype)
+        width = panel_columns(1, dtype)
+
+        def project_share(part: int, parts: int) -> None:
+            low, high = (w_ih.shape[0] // width * k // parts * width for k in (part, part + 1))
+            high = w_ih.shape[0] if part == parts - 1 else high
+            if high > low:
+                rows[:, low:high] = project_rows(embedded, w_ih[low:high],
+                                                 None if bias is None else bias[low:high])
+
+        jobs.insert(0, project_share)
+        shared["rows"] = rows
+    _run_shares(jobs, parts)
+    return shared
 
 
 def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
@@ -191,9 +324,29 @@ def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
     return x.reshape(steps * batch, features), np.arange(steps * batch).reshape(steps, batch)
 
 
+def _packed_layer0(kind: CellKind, x: np.ndarray | None, table, shared: dict, h0: np.ndarray,
+                   c0: np.ndarray, weights) -> tuple:
+    """out, h_n, c_n of an LSTM layer 0 (one direction) over the shared W_hh panels: from the
+    shared projection of the embedding's table at this part's ids, or projecting x here."""
+    w_ih, b_ih, b_hh = weights
+    bias = kind.projection_bias(b_ih, b_hh)
+    if table is not None:
+        rows = shared.get("rows")
+        if rows is None:
+            rows = project_rows(_array(table[0]), w_ih, bias)
+        row_of = _check_ids(table[1], rows)
+    else:
+        steps, batch, features = x.shape
+        rows = project_rows(np.ascontiguousarray(x).reshape(steps * batch, features), w_ih, bias)
+        row_of = np.arange(steps * batch).reshape(steps, batch)
+    return lstm_packed_layer(rows, row_of, h0, c0, shared["panels0"])
+
+
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
-                  lengths: np.ndarray | None, table) -> tuple:
-    """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share."""
+                  lengths: np.ndarray | None, table, shared: dict | None = None) -> tuple:
+    """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share;
+    `shared`: what `shared_work` computed for every part (none: all computed here)."""
+    shared = shared or {}
     kind = stack.kind
     directions = stack.num_directions
     h_finals, c_finals = [], []
@@ -205,7 +358,10 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 w_ih, w_hh, b_ih, b_hh = _arrays(stack.layer_weights(layer, direction))
                 c0_part = c0[index] if c0 is not None else None
                 reverse = bool(direction)
-                if layer == 0 and table is not None:
+                if layer == 0 and "panels0" in shared:
+                    out, h_n, c_n = _packed_layer0(kind, layer_input, table, shared, h0[0],
+                                                   c0_part, (w_ih, b_ih, b_hh))
+                elif layer == 0 and table is not None:
                     weight, ids, _ = table
                     rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
@@ -213,7 +369,7 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 elif layer and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths,
                                             directions):
                     out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part, w_ih,
-                                                       w_hh, b_ih, b_hh)
+                                                       w_hh, b_ih, b_hh, shared.get(layer))
                 elif layer:
                     out, h_n, c_n = _upper_layer(kind, layer_input, h0[index], c0_part,
                                                  (w_ih, w_hh, b_ih, b_hh), lengths, reverse)
