@@ -129,8 +129,7 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     d_xg = line_aligned(gates.shape, dtype)
     d_table = table_room(ids, table_rows, gates.shape[2], dtype)
     row_of = table_row_of(ids)
-    no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
-    previous = out if h_prev is None else h_prev
+    previous = out if h_prev is None else h_prev  # dW_hh after the team from these
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
     dh = line_aligned((batch, hidden), dtype)
     dc = line_aligned(d_cn.shape, dtype, d_cn)
@@ -149,7 +148,7 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
                            reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
-                           same_time, previous, h0, no_dw_hh, row_of, d_table)
+                           same_time, row_of, d_table)
 
     run_team(parts, run_part)
     dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)

@@ -202,8 +202,8 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths, reverse, d_out,
-                       d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0,
-                       dw_hh, row_of, d_rows):
+                       d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of,
+                       d_rows):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
 
     w_t_part = W_hh^T's rows for those units (width, 4H) for BLAS, or w_panels room for
@@ -215,13 +215,12 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
     `in_step` (every sequence reads the same time at each step: forward, or all lengths T) skips
     that buffer: the step's rows of d_xg are the GEMM operand (half the stores).
     dc (N, H) holds d_c_n on entry; on return dc and dh hold d_c0 and d_h0 at this part's units.
-    Then the part fills its share of dw_hh (4H, H): after the last step's barrier every part's
-    gradients are in d_xg, so the share is a contiguous block of rows (`unit_block` over 4H),
-    one GEMM rather than four gate blocks of its own units (0.90 -> 0.70 ms at H=128, 2 parts;
-    `previous` is h_prev, or `out` when in_step); a (0, H) dw_hh skips it (the caller forms
-    dW_hh with NumPy's BLAS, faster than the SciPy BLAS a kernel calls). When the forward
-    read a table, d_rows (R, 4H) (zeros on entry; (0, 4H) otherwise) gets the same columns of
-    d_xg added at row_of's rows.
+    dW_hh is not formed here: every saved array is in time order, so the caller forms it after
+    the team as one GEMM over all steps with NumPy's BLAS (`around_products.
+    recurrent_weight_grad`; the SciPy BLAS a kernel calls ran it 5-15% slower). When the
+    forward read a table, d_rows (R, 4H) (zeros on entry; (0, 4H) otherwise) gets d_xg's
+    columns of a contiguous block of rows (`unit_block` over 4H: after the last step's barrier
+    every part's gradients are in d_xg) added at row_of's rows.
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
@@ -275,8 +274,6 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
         copy_into(dh_own[n], 0, dh[n], start, width)
         copy_into(dc_own[n], 0, dc[n], start, width)
     low, high = unit_block(gate_width, part, parts)
-    if dw_hh.shape[0] > 0:  # (0, H): the caller forms dW_hh itself
-        lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, low, high)
     if d_rows.shape[0] > 0:
         add_rows_into(d_xg, row_of, d_rows, low, high)
 
@@ -297,8 +294,9 @@ def add_rows_into(d_xg, row_of, d_rows, low, high):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_dw_hh_rows(d_xg, previous, h0, shifted, reverse, dw_hh, low, high):
-    """dw_hh[low:high] (rows of the (4H, H) gradient): the sum over steps of d_xg[t]^T @
-    h_prev[t] at those rows. Without `shifted`, previous is h_prev (T, N, H). With it,
+    """dw_hh[low:high] (rows of the (G*H, H) gradient): the sum over steps of d_xg[t]^T @
+    h_prev[t] at those rows (the GRU and RNN rows kernels' in-kernel weight gradient; the LSTM
+    loops leave dW_hh to their caller). Without `shifted`, previous is h_prev (T, N, H). With it,
     previous is `out` and every sequence read the same time at each step: h_prev[t] is
     out[t - 1] (out[t + 1] when `reverse`) and h0 at the first step read (padded steps have
     zero d_xg)."""
