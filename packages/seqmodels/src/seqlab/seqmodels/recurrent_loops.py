@@ -188,7 +188,6 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     d_xg = line_aligned(gates.shape, dtype)
     d_table = table_room(ids, table_rows, gates.shape[2], dtype)
     row_of = table_row_of(ids)
-    no_dw_hh = np.empty((0, hidden), dtype)  # dW_hh after the team (`recurrent_weight_grad`)
     previous = out if h_prev is None else h_prev
     same_time = in_step(lengths, gates.shape[0], reverse)
     d_step_buf = line_aligned((1, batch, 4 * hidden), dtype)  # unused when same_time
@@ -200,7 +199,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     def run_part(part, parts, flags):
         lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out,
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
-                           previous, h0, no_dw_hh, row_of, d_table)
+                           row_of, d_table)
 
     run_team(parts, run_part)
     dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)

@@ -6,9 +6,10 @@ or the hypervisor delays stalls the others at every one of them. Sequences of a 
 independent, so here part p runs sequences `row_block(N, p, parts)` through every hidden unit,
 all steps on its own: the same multiply-adds per part (at batch 32 on 2 parts, 16 x H x 4H a
 step instead of 32 x H x 2H), over the whole of W_hh, packed into panels once per call (each
-part packs its share of the panels, then one barrier). The backward meets once more after its
-loop, then each part forms its rows of dW_hh (unless dw_hh is (0, H)) and of a table's
-gradient, as in the unit split.
+part packs its share of the panels, then one barrier). When the forward read a table, the
+backward meets once more after its loop and each part adds its columns of the gate gradients
+into the table's gradient, as in the unit split; dW_hh is the caller's (one GEMM over all steps
+after the team, `around_products.recurrent_weight_grad`).
 Same inputs, outputs and saved arrays as `lstm_forward_part` / `lstm_backward_part` with
 `save=True`, so either backward runs after either forward. Needs panels (`panels_pay`); used
 for a team whose parts get at least `MIN_ROWS_PER_PART` sequences each (`rows_split_pays`;
@@ -22,7 +23,6 @@ from .panel_gemm import panel_gemm_packed_into
 from .recurrent_lstm import (
     add_rows_into,
     copy_into,
-    lstm_dw_hh_rows,
     lstm_units_backward,
     lstm_units_saved,
 )
@@ -96,15 +96,16 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out, d_hn, dc,
-                       d_xg, d_step_buf, dh, part, parts, flags, in_step, previous, h0, dw_hh,
-                       row_of, d_rows):
+                       d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of, d_rows):
     """Backpropagate sequences `row_block(N, part, parts)` through `lstm_forward_rows` (or
     `lstm_forward_part`): the arguments and results of `lstm_backward_part`, with w_panels
-    room for W_hh packed (`panels_shape(4H, H)`), shared by the team.
+    room for W_hh packed (`panels_shape(4H, H)`), shared by the team, less dW_hh (the
+    caller forms it from d_xg after the team).
 
     Each step's recurrent gradient is this part's rows of the gate gradients (d_xg's rows of
-    that step when `in_step`, else d_step_buf) times W_hh; after the loop the parts meet once
-    and each forms its rows of dw_hh, and of d_rows when the forward read a table.
+    that step when `in_step`, else d_step_buf) times W_hh. When the forward read a table
+    (d_rows (R, 4H) with R > 0, row_of its ids), the parts meet once after the loop and each
+    adds its block of d_xg's columns into d_rows at row_of.
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
@@ -146,9 +147,7 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
     for i in range(rows):
         copy_into(dh_own[i], 0, dh[low + i], 0, hidden)
         copy_into(dc_own[i], 0, dc[low + i], 0, hidden)
-    arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
-    first, last = unit_block(gate_width, part, parts)
-    if dw_hh.shape[0] > 0:  # (0, H): the caller forms dW_hh itself
-        lstm_dw_hh_rows(d_xg, previous, h0, in_step, reverse, dw_hh, first, last)
     if d_rows.shape[0] > 0:
+        arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
+        first, last = unit_block(gate_width, part, parts)
         add_rows_into(d_xg, row_of, d_rows, first, last)
