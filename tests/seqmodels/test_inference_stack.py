@@ -260,31 +260,42 @@ def test_stacked_panels_packed_by_several_threads_equal_one(hidden):
     w_hh = rng.standard_normal((4 * hidden, hidden)).astype(np.float32)
     b_ih, b_hh = (rng.standard_normal(4 * hidden).astype(np.float32) for _ in range(2))
     want = recurrent_inference.stacked_panels(w_ih, w_hh, b_ih, b_hh, np.float32)
+    want_packed = recurrent_inference.packed_panels(w_hh, np.float32)
     for parts in (2, 3):
         got = recurrent_inference.stacked_panels(w_ih, w_hh, b_ih, b_hh, np.float32, parts)
         np.testing.assert_array_equal(got, want)
+        got = recurrent_inference.packed_panels(w_hh, np.float32, parts)
+        np.testing.assert_array_equal(got, want_packed)
 
 
-@pytest.mark.parametrize("hidden", [48, 80])
-def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_threads, hidden):
-    """A batch split over an embedding's table: the table's projection, layer 0's W_hh panels
-    and the stacked layer's panels computed once for both parts (`shared_work`, gate rows
-    over several panels), the graph path's outputs."""
+@pytest.mark.parametrize("source", ["table", "x"])
+@pytest.mark.parametrize("hidden,batch", [(48, 18), (80, 19)])
+def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_threads, hidden,
+                                                           batch, source):
+    """A batch split (even or not) over an embedding's table or a plain input: the table's
+    projection, layer 0's W_hh panels and the stacked layer's panels computed once for both
+    parts (`shared_work`, gate rows over several panels), the graph path's outputs."""
+    if recurrent_inference.batch_parts(batch) != 2:
+        pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
     embedding = Embedding(13, 8, generator=1)
     stack = LSTM(8, hidden, num_layers=2, generator=0)
-    ids = np.random.default_rng(8).integers(0, 13, (5, 18))
-    want = stack(embedding(ids))
+    ids = np.random.default_rng(8).integers(0, 13, (5, batch))
+    x = Tensor(np.random.default_rng(8).standard_normal((5, batch, 8)).astype(np.float32))
+
+    def run():
+        return stack(embedding(ids) if source == "table" else x)
+
+    want = run()
     shared = []
     real = recurrent_inference.shared_work
     monkeypatch.setattr(recurrent_inference, "shared_work",
                         lambda *args: shared.append(real(*args)) or shared[-1])
     calls = _stacked_calls(monkeypatch)
     with no_grad():
-        got = stack(embedding(ids))
-    if recurrent_inference.batch_parts(18) == 2:
-        assert len(shared) == 1 and ("rows" in shared[0]) == PANELS
-        assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
-        assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
+        got = run()
+    assert len(shared) == 1 and ("rows" in shared[0]) == (PANELS and source == "table")
+    assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
+    assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
     _assert_same(got, want, 2e-6)
 
 
@@ -303,6 +314,8 @@ def test_two_threads_with_an_input_of_another_dtype_refuse_it_as_the_graph_path(
 def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads):
     """GRU (and RNN) parts do all their own work: the table's projection alone is not worth a
     team's start (`shared_work` empty)."""
+    if recurrent_inference.batch_parts(18) != 2:
+        pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
     embedding = Embedding(13, 8, generator=1)
     stack = GRU(8, 48, num_layers=2, generator=0)
     ids = np.random.default_rng(10).integers(0, 13, (5, 18))
@@ -313,5 +326,5 @@ def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads):
                         lambda *args: shared.append(real(*args)) or shared[-1])
     with no_grad():
         got = stack(embedding(ids))
-    assert shared == ([{}] if recurrent_inference.batch_parts(18) == 2 else [])
+    assert shared == [{}]
     _assert_same(got, want, 2e-6)

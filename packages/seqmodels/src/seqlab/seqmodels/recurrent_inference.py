@@ -331,9 +331,7 @@ def _packed_layer0(kind: CellKind, x: np.ndarray | None, table, shared: dict, h0
     w_ih, b_ih, b_hh = weights
     bias = kind.projection_bias(b_ih, b_hh)
     if table is not None:
-        rows = shared.get("rows")
-        if rows is None:
-            rows = project_rows(_array(table[0]), w_ih, bias)
+        rows = shared["rows"]  # (`shared_work` projects the table wherever it packs panels0)
         row_of = _check_ids(table[1], rows)
     else:
         steps, batch, features = x.shape
