@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import new_flags
+from seqlab.autograd.kernels.spin_barrier import new_flags, spin_outs
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -202,12 +202,65 @@ def _as_team_task(task: Callable[[], None]) -> None:
         _in_team.active = outer
 
 
-def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> None:
-    """Call run_part(part, parts, flags) for every part at once; part 0 in this thread."""
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """seqlab's work inside runs on this thread alone (`threads_for` answers 1 here), as
+    inside a team's part; the thread count set stays as it is."""
+    outer = getattr(_in_team, "active", False)
+    _in_team.active = True
+    try:
+        yield
+    finally:
+        _in_team.active = outer
+
+
+def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> int:
+    """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
+    Returns how many times a part spun out waiting at the team's barrier (`spin_outs`)."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
     _run_at_once([functools.partial(run_part, part, parts, flags) for part in range(parts)])
+    return spin_outs(flags)
+
+
+class TeamWatch:
+    """Whether a team that meets every step should run now, judged by its last calls.
+
+    On free cores a meet costs well under a microsecond and a part almost never spins out
+    (`spin_barrier.spin_outs`: once a call or so, where the partner thread wakes late). When
+    another process holds a core, the parts take turns on the other one and nearly every meet
+    spins out (~12.7 us a meet for a 2-part team, AMD EPYC; a batch-1 forward then took 3-4x a
+    one-thread one). `record` after each team call: when more than one meet in
+    `SPIN_OUT_SHARE` spun out, `team_pays` answers False for `first_pause` seconds, twice as
+    long after each further such call (up to `longest_pause`), after which one call tries the
+    team again; a call with few spin-outs sets the pause back. Races between Python threads
+    only move a pause by one call.
+    """
+
+    SPIN_OUT_SHARE = 16
+
+    def __init__(self, first_pause: float = 0.05, longest_pause: float = 1.0) -> None:
+        self.first_pause, self.longest_pause = first_pause, longest_pause
+        self._pause = 0.0  # the last pause taken; 0 after a call with few spin-outs
+        self._until = 0.0  # time.monotonic() before which the team does not pay
+
+    def reset(self) -> None:
+        """Forget the calls seen: the next call runs as a team."""
+        self._pause = self._until = 0.0
+
+    def team_pays(self) -> bool:
+        """False while a pause taken after a contended call lasts."""
+        return time.monotonic() >= self._until
+
+    def record(self, spun_out: int, meets: int) -> None:
+        """One team call's spin-outs (`run_team`'s answer) out of `meets` (summed over parts)."""
+        if spun_out * self.SPIN_OUT_SHARE <= meets:
+            self._pause = 0.0
+            return
+        self._pause = (self.first_pause if self._pause == 0.0
+                       else min(2 * self._pause, self.longest_pause))
+        self._until = time.monotonic() + self._pause
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],
