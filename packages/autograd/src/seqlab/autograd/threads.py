@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import new_flags, spin_outs
+from seqlab.autograd.kernels.spin_barrier import contended, new_flags, spin_outs
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -231,14 +231,12 @@ class TeamWatch:
     (`spin_barrier.spin_outs`: once a call or so, where the partner thread wakes late). When
     another process holds a core, the parts take turns on the other one and nearly every meet
     spins out (~12.7 us a meet for a 2-part team, AMD EPYC; a batch-1 forward then took 3-4x a
-    one-thread one). `record` after each team call: when more than one meet in
-    `SPIN_OUT_SHARE` spun out, `team_pays` answers False for `first_pause` seconds, twice as
+    one-thread one). `record` after each team call: when its spin-outs say it was
+    `spin_barrier.contended`, `team_pays` answers False for `first_pause` seconds, twice as
     long after each further such call (up to `longest_pause`), after which one call tries the
     team again; a call with few spin-outs sets the pause back. Races between Python threads
     only move a pause by one call.
     """
-
-    SPIN_OUT_SHARE = 16
 
     def __init__(self, first_pause: float = 0.05, longest_pause: float = 1.0) -> None:
         self.first_pause, self.longest_pause = first_pause, longest_pause
@@ -255,7 +253,7 @@ class TeamWatch:
 
     def record(self, spun_out: int, meets: int) -> None:
         """One team call's spin-outs (`run_team`'s answer) out of `meets` (summed over parts)."""
-        if spun_out * self.SPIN_OUT_SHARE <= meets:
+        if not contended(spun_out, meets):
             self._pause = 0.0
             return
         self._pause = (self.first_pause if self._pause == 0.0

@@ -22,7 +22,7 @@ import llvmlite.ir as ir
 import numpy as np
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic, overload, register_jitable
 
 FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
 # ~6 us of spinning (AMD EPYC VM). A team of 2 that shares one core (the other taken by another
@@ -31,6 +31,12 @@ FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never on
 # (both parts kept on one core far more often). See BENCHMARKS.md.
 _SPINS_BEFORE_YIELD = 20000
 SPIN_OUT_SLOT = 1  # flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]: meets at which the part spun out
+KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spin_outs`
+# A team is contended when more than one meet in this many spun out (summed over its parts).
+# On free cores a call of the batch-1 unit team spins out about once (its partner thread
+# wakes late); with one core taken, one part spins out at every meet (AMD EPYC, 2 vCPUs).
+SPIN_OUT_SHARE = 16
+MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
 
 
 def new_flags(parts: int) -> np.ndarray:
@@ -42,6 +48,31 @@ def spin_outs(flags: np.ndarray) -> int:
     """How many meets, summed over the team's parts, a part waited at past its spinning
     (`_SPINS_BEFORE_YIELD`) before yielding the core; read once the team has finished."""
     return int(flags[SPIN_OUT_SLOT::FLAG_STRIDE].sum())
+
+
+@register_jitable
+def contended(spun_out, meets):
+    """Whether `spun_out` spin-outs in `meets` meets (both summed over a team's parts) say
+    that the parts are taking turns on fewer cores than they are: more than one meet in
+    `SPIN_OUT_SHARE` and more than `MIN_SPIN_OUTS`."""
+    return spun_out > MIN_SPIN_OUTS and spun_out * SPIN_OUT_SHARE > meets
+
+
+@register_jitable
+def keep_spin_outs(flags, part):
+    """Copy this part's spin-out count to its kept slot; call it before arriving at a meet
+    after which every part reads the kept counts (`kept_spin_outs`): each part's kept count
+    then stays as it was until that part arrives at a later meet."""
+    flags[part * FLAG_STRIDE + KEPT_SLOT] = flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]
+
+
+@register_jitable
+def kept_spin_outs(flags, parts):
+    """The parts' kept spin-out counts, summed: the same in every part after the meet."""
+    total = 0
+    for part in range(parts):
+        total += flags[part * FLAG_STRIDE + KEPT_SLOT]
+    return total
 
 
 def load_acquire(flags, index):
