@@ -82,7 +82,8 @@ def test_every_part_decides_alike_on_its_own_spin_outs(cell):
 
 
 def test_contended_is_more_than_one_meet_in_the_share_and_a_few():
-    assert not contended(0, 100) and not contended(8, 260) and not contended(8, 130)
-    assert contended(17, 260) and contended(130, 260)
+    meets = 130
+    assert not contended(0, meets) and not contended(meets // SPIN_OUT_SHARE, meets)
+    assert contended(meets // SPIN_OUT_SHARE + 1, meets) and contended(meets, 2 * meets)
     assert not contended(MIN_SPIN_OUTS, 4)  # a short call's late start is no contention
     assert contended(MIN_SPIN_OUTS + 1, SPIN_OUT_SHARE * MIN_SPIN_OUTS)

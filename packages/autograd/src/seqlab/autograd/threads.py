@@ -238,7 +238,7 @@ class TeamWatch:
     only move a pause by one call.
     """
 
-    def __init__(self, first_pause: float = 0.05, longest_pause: float = 1.0) -> None:
+    def __init__(self, first_pause: float = 0.02, longest_pause: float = 0.25) -> None:
         self.first_pause, self.longest_pause = first_pause, longest_pause
         self._pause = 0.0  # the last pause taken; 0 after a call with few spin-outs
         self._until = 0.0  # time.monotonic() before which the team does not pay

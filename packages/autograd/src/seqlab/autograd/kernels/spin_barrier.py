@@ -35,7 +35,8 @@ KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spi
 # A team is contended when more than one meet in this many spun out (summed over its parts).
 # On free cores a call of the batch-1 unit team spins out about once (its partner thread
 # wakes late); with one core taken, one part spins out at every meet (AMD EPYC, 2 vCPUs).
-SPIN_OUT_SHARE = 16
+# One in 16 sent the team to one thread in calls it would have won (BENCHMARKS.md).
+SPIN_OUT_SHARE = 4
 MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
 
 
