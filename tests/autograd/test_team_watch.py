@@ -38,14 +38,15 @@ def test_a_partner_that_comes_late_makes_the_waiting_part_spin_out():
 
 
 @pytest.mark.kernels
-def test_run_team_answers_the_spin_outs():
+def test_run_team_answers_the_spin_outs_and_the_meets():
     def run_part(part, parts, flags):
         if part == 1:
             time.sleep(0.2)
         _meet(flags, part, parts, 2)
 
-    assert threads.run_team(2, run_part) >= 1
-    assert threads.run_team(1, lambda part, parts, flags: _meet(flags, part, parts, 2)) == 0
+    spun_out, meets = threads.run_team(2, run_part)
+    assert spun_out >= 1 and meets == 2 * 2
+    assert threads.run_team(1, lambda part, parts, flags: _meet(flags, part, parts, 2)) == (0, 0)
 
 
 def test_team_watch_pauses_after_a_contended_call_and_doubles_the_pause():

@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import contended, new_flags, spin_outs
+from seqlab.autograd.kernels.spin_barrier import contended, meets, new_flags, spin_outs
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -214,14 +214,15 @@ def one_thread() -> Iterator[None]:
         _in_team.active = outer
 
 
-def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> int:
+def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
     """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
-    Returns how many times a part spun out waiting at the team's barrier (`spin_outs`)."""
+    Returns (spin-outs, meets): how many times a part spun out waiting at the team's barrier
+    (`spin_outs`) and how many meets the parts arrived at, both summed over the parts."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
     _run_at_once([functools.partial(run_part, part, parts, flags) for part in range(parts)])
-    return spin_outs(flags)
+    return spin_outs(flags), meets(flags)
 
 
 class TeamWatch:
@@ -252,7 +253,8 @@ class TeamWatch:
         return time.monotonic() >= self._until
 
     def record(self, spun_out: int, meets: int) -> None:
-        """One team call's spin-outs (`run_team`'s answer) out of `meets` (summed over parts)."""
+        """One team call's spin-outs out of the `meets` its parts arrived at (`run_team`'s
+        answer; a team that went on as one part, `recurrent_units_stack`, met fewer times)."""
         if not contended(spun_out, meets):
             self._pause = 0.0
             return

@@ -107,7 +107,7 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
         units_stack_part(*arguments, part, parts, flags)
 
     with seqlab_computing():
-        spun_out = run_team(parts, run_part)
-    UNITS_TEAM_WATCH.record(spun_out, parts * layers * (steps + 1))
+        spun_out, meets = run_team(parts, run_part)
+    UNITS_TEAM_WATCH.record(spun_out, meets)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
     return out, h_n, (c_n if kind.has_cell_state else None)

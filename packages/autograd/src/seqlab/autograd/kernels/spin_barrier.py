@@ -45,6 +45,12 @@ def new_flags(parts: int) -> np.ndarray:
     return np.zeros(parts * FLAG_STRIDE, dtype=np.int64)
 
 
+def meets(flags: np.ndarray) -> int:
+    """How many meets the team's parts arrived at, summed over the parts; read once the team
+    has finished."""
+    return int(flags[::FLAG_STRIDE].sum())
+
+
 def spin_outs(flags: np.ndarray) -> int:
     """How many meets, summed over the team's parts, a part waited at past its spinning
     (`_SPINS_BEFORE_YIELD`) before yielding the core; read once the team has finished."""
