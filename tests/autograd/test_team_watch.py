@@ -57,6 +57,7 @@ def test_team_watch_pauses_after_a_contended_call_and_doubles_the_pause():
     watch.record(spun_out=130, meets=260)  # one part spun out at every meet
     assert not watch.team_pays()
     assert watch._pause == pytest.approx(0.05)
+    watch.record_alone(0.0)  # the one-part calls meanwhile were faster
     time.sleep(0.06)
     assert watch.team_pays()  # the pause over: one call tries the team again
     watch.record(spun_out=100, meets=260)
@@ -71,6 +72,25 @@ def test_team_watch_pauses_after_a_contended_call_and_doubles_the_pause():
     assert watch._pause == pytest.approx(0.05) and not watch.team_pays()
     watch.reset()
     assert watch.team_pays()
+
+
+def test_team_watch_keeps_the_team_while_one_part_is_slower_still():
+    """On a machine loaded past its cores a one-part call can be slower than a contended
+    team's: then contended calls take no pause, until a free team call says the machine
+    changed."""
+    watch = threads.TeamWatch(first_pause=10.0)
+    watch.record(spun_out=130, meets=130, seconds=4e-5)  # contended, one part not tried yet
+    assert not watch.team_pays()
+    watch.record_alone(9e-5)  # the one-part call that ran meanwhile: slower
+    watch._until = 0.0  # (the pause over)
+    watch.record(spun_out=130, meets=130, seconds=4e-5)
+    assert watch.team_pays()  # no pause: the team, contended, is still the faster
+    watch.record(spun_out=130, meets=130, seconds=1e-4)  # slower than one part now: pause
+    assert not watch.team_pays()
+    watch._until = 0.0
+    watch.record(spun_out=0, meets=130, seconds=2e-5)  # free: one part is news again
+    watch.record(spun_out=130, meets=130, seconds=4e-5)
+    assert not watch.team_pays()
 
 
 def test_one_thread_makes_splits_answer_one_and_restores():

@@ -237,30 +237,50 @@ class TeamWatch:
     long after each further such call (up to `longest_pause`), after which one call tries the
     team again; a call with few spin-outs sets the pause back. Races between Python threads
     only move a pause by one call.
+
+    A one-part call is faster only while it gets a core of its own: on a machine loaded far
+    past its cores, the scheduler shares each core among threads, a team's two threads got
+    twice the share of one, and one-part calls ran 2-4x slower than the contended team (AMD
+    EPYC, load 7-10 on 2 cores). So the caller also gives each call's wall seconds a step
+    (`seconds` for a team call, `record_alone` for a one-part call), and a contended team
+    call takes no pause while the last one-part call seen since the last free team call
+    was slower than it.
     """
 
     def __init__(self, first_pause: float = 0.02, longest_pause: float = 0.25) -> None:
         self.first_pause, self.longest_pause = first_pause, longest_pause
         self._pause = 0.0  # the last pause taken; 0 after a call with few spin-outs
         self._until = 0.0  # time.monotonic() before which the team does not pay
+        self._alone = float("inf")  # wall seconds a step of the last one-part call, if recent
 
     def reset(self) -> None:
         """Forget the calls seen: the next call runs as a team."""
         self._pause = self._until = 0.0
+        self._alone = float("inf")
 
     def team_pays(self) -> bool:
         """False while a pause taken after a contended call lasts."""
         return time.monotonic() >= self._until
 
-    def record(self, spun_out: int, meets: int) -> None:
+    def record(self, spun_out: int, meets: int, seconds: float = 0.0) -> None:
         """One team call's spin-outs out of the `meets` its parts arrived at (`run_team`'s
-        answer; a team that went on as one part, `recurrent_units_stack`, met fewer times)."""
+        answer; a team that went on as one part, `recurrent_units_stack`, met fewer times) and
+        its wall `seconds` a step."""
         if not contended(spun_out, meets):
             self._pause = 0.0
+            self._alone = float("inf")  # the machine changed: a one-part call is news again
             return
-        self._pause = (self.first_pause if self._pause == 0.0
-                       else min(2 * self._pause, self.longest_pause))
-        self._until = time.monotonic() + self._pause
+        if self._alone <= seconds:
+            self._pause = (self.first_pause if self._pause == 0.0
+                           else min(2 * self._pause, self.longest_pause))
+            self._until = time.monotonic() + self._pause
+        elif self._alone == float("inf"):  # not tried since the machine changed: try it
+            self._pause = self.first_pause
+            self._until = time.monotonic() + self._pause
+
+    def record_alone(self, seconds: float) -> None:
+        """One one-part call's wall `seconds` a step (taken while a pause lasted)."""
+        self._alone = seconds
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],

@@ -15,6 +15,8 @@ stack below the panels' batch runs whole as one team split by hidden units
 
 from __future__ import annotations
 
+import time
+
 import numba
 import numpy as np
 
@@ -166,8 +168,11 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     by_units = None
     if parts == 1 and team > 1 and not UNITS_TEAM_WATCH.team_pays():
         # the team's last call mostly waited (a core taken): one thread, no per-layer teams
+        started = time.perf_counter()
         with one_thread():
             by_units = _stack_arrays(stack, x, h0, c0, lengths, table)
+        UNITS_TEAM_WATCH.record_alone((time.perf_counter() - started)
+                                      / max(steps * stack.num_layers, 1))
     elif parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)
         by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)

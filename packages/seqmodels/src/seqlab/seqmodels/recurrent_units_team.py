@@ -11,6 +11,8 @@ with its own GEMV, meeting the other parts once a step.
 
 from __future__ import annotations
 
+import time
+
 import numba
 import numpy as np
 
@@ -107,7 +109,9 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
         units_stack_part(*arguments, part, parts, flags)
 
     with seqlab_computing():
+        started = time.perf_counter()
         spun_out, meets = run_team(parts, run_part)
-    UNITS_TEAM_WATCH.record(spun_out, meets)
+        seconds = (time.perf_counter() - started) / max(steps * layers, 1)
+    UNITS_TEAM_WATCH.record(spun_out, meets, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
     return out, h_n, (c_n if kind.has_cell_state else None)
