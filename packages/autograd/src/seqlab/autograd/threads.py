@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import new_flags
+from seqlab.autograd.kernels.spin_barrier import contended, meets, new_flags, spin_outs
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -202,12 +202,85 @@ def _as_team_task(task: Callable[[], None]) -> None:
         _in_team.active = outer
 
 
-def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> None:
-    """Call run_part(part, parts, flags) for every part at once; part 0 in this thread."""
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """seqlab's work inside runs on this thread alone (`threads_for` answers 1 here), as
+    inside a team's part; the thread count set stays as it is."""
+    outer = getattr(_in_team, "active", False)
+    _in_team.active = True
+    try:
+        yield
+    finally:
+        _in_team.active = outer
+
+
+def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
+    """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
+    Returns (spin-outs, meets): how many times a part spun out waiting at the team's barrier
+    (`spin_outs`) and how many meets the parts arrived at, both summed over the parts."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
     _run_at_once([functools.partial(run_part, part, parts, flags) for part in range(parts)])
+    return spin_outs(flags), meets(flags)
+
+
+class TeamWatch:
+    """Whether a team that meets every step should run now, judged by its last calls.
+
+    On free cores a meet costs well under a microsecond and a part almost never spins out
+    (`spin_barrier.spin_outs`: once a call or so, where the partner thread wakes late). When
+    another process holds a core, the parts take turns on the other one and nearly every meet
+    spins out (~12.7 us a meet for a 2-part team, AMD EPYC; a batch-1 forward then took 3-4x a
+    one-thread one). `record` after each team call: when its spin-outs say it was
+    `spin_barrier.contended`, `team_pays` answers False for `first_pause` seconds, twice as
+    long after each further such call (up to `longest_pause`), after which one call tries the
+    team again; a call with few spin-outs sets the pause back. Races between Python threads
+    only move a pause by one call.
+
+    A one-part call is faster only while it gets a core of its own: on a machine loaded far
+    past its cores, the scheduler shares each core among threads, a team's two threads got
+    twice the share of one, and one-part calls ran 2-4x slower than the contended team (AMD
+    EPYC, load 7-10 on 2 cores). So the caller also gives each call's wall seconds a step
+    (`seconds` for a team call, `record_alone` for a one-part call), and a contended team
+    call takes no pause while the last one-part call seen since the last free team call
+    was slower than it.
+    """
+
+    def __init__(self, first_pause: float = 0.02, longest_pause: float = 0.25) -> None:
+        self.first_pause, self.longest_pause = first_pause, longest_pause
+        self._pause = 0.0  # the last pause taken; 0 after a call with few spin-outs
+        self._until = 0.0  # time.monotonic() before which the team does not pay
+        self._alone = float("inf")  # wall seconds a step of the last one-part call, if recent
+
+    def reset(self) -> None:
+        """Forget the calls seen: the next call runs as a team."""
+        self._pause = self._until = 0.0
+        self._alone = float("inf")
+
+    def team_pays(self) -> bool:
+        """False while a pause taken after a contended call lasts."""
+        return time.monotonic() >= self._until
+
+    def record(self, spun_out: int, meets: int, seconds: float = 0.0) -> None:
+        """One team call's spin-outs out of the `meets` its parts arrived at (`run_team`'s
+        answer; a team that went on as one part, `recurrent_units_stack`, met fewer times) and
+        its wall `seconds` a step."""
+        if not contended(spun_out, meets):
+            self._pause = 0.0
+            self._alone = float("inf")  # the machine changed: a one-part call is news again
+            return
+        if self._alone <= seconds:
+            self._pause = (self.first_pause if self._pause == 0.0
+                           else min(2 * self._pause, self.longest_pause))
+            self._until = time.monotonic() + self._pause
+        elif self._alone == float("inf"):  # not tried since the machine changed: try it
+            self._pause = self.first_pause
+            self._until = time.monotonic() + self._pause
+
+    def record_alone(self, seconds: float) -> None:
+        """One one-part call's wall `seconds` a step (taken while a pause lasted)."""
+        self._alone = seconds
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],

@@ -17,6 +17,8 @@ a one-direction stack below the panels' batch runs whole as one team split by hi
 
 from __future__ import annotations
 
+import time
+
 import numba
 import numpy as np
 
@@ -33,7 +35,13 @@ from seqlab.autograd.kernels.panel_gemm import (
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
-from seqlab.autograd.threads import run_team, seqlab_computing, team_size, threads_for
+from seqlab.autograd.threads import (
+    one_thread,
+    run_team,
+    seqlab_computing,
+    team_size,
+    threads_for,
+)
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.recurrent_ops import (
@@ -43,7 +51,11 @@ from seqlab.seqmodels.recurrent_ops import (
     project_rows,
     projected_forward,
 )
-from seqlab.seqmodels.recurrent_units_team import units_team_forward, units_team_parts
+from seqlab.seqmodels.recurrent_units_team import (
+    UNITS_TEAM_WATCH,
+    units_team_forward,
+    units_team_parts,
+)
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
@@ -236,7 +248,14 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
     by_units = None
-    if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
+    if parts == 1 and team > 1 and not UNITS_TEAM_WATCH.team_pays():
+        # the team's last call mostly waited (a core taken): one thread, no per-layer teams
+        started = time.perf_counter()
+        with one_thread():
+            by_units = _stack_arrays(stack, x, h0, c0, lengths, table)
+        UNITS_TEAM_WATCH.record_alone((time.perf_counter() - started)
+                                      / max(steps * stack.num_layers, 1))
+    elif parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)
         by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
     if by_units is not None:  # (None: a dtype the team does not take)

@@ -11,12 +11,14 @@ with its own GEMV, meeting the other parts once a step.
 
 from __future__ import annotations
 
+import time
+
 import numba
 import numpy as np
 
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
 from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
-from seqlab.autograd.threads import run_team, seqlab_computing, team_size
+from seqlab.autograd.threads import TeamWatch, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 
@@ -32,6 +34,10 @@ MIN_TEAM_MACS = 1 << 15
 # two or three layer-steps save at the smallest sizes above, so a step-by-step caller (a decoder
 # fed one step at a time under no_grad) keeps the one-thread path.
 MIN_TEAM_LAYER_STEPS = 4
+# The team's calls so far: after a call whose meets mostly spun out (another process holds a
+# core, and the parts take turns on one), the next calls run on one thread for a while
+# (`TeamWatch`); `run_layers` asks `team_pays` before it starts the team.
+UNITS_TEAM_WATCH = TeamWatch()
 
 
 def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
@@ -103,6 +109,9 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
         units_stack_part(*arguments, part, parts, flags)
 
     with seqlab_computing():
-        run_team(parts, run_part)
+        started = time.perf_counter()
+        spun_out, meets = run_team(parts, run_part)
+        seconds = (time.perf_counter() - started) / max(steps * layers, 1)
+    UNITS_TEAM_WATCH.record(spun_out, meets, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
     return out, h_n, (c_n if kind.has_cell_state else None)

@@ -11,7 +11,9 @@ layer below's outputs), then runs the steps, each a dot-product GEMV of its rows
 started from those projections (no BLAS call per step: two parts calling OpenBLAS at once
 every step ran no faster than one), the cell update, its units of h published in `h_shared`
 and one spinning barrier (`spin_barrier`). The layer above starts after the last step's
-barrier (it reads every unit of the layer's output).
+barrier (it reads every unit of the layer's output). When the team's meets so far mostly spun
+out (`spin_barrier.contended`: another process holds a core and the parts take turns on one),
+part 0 runs the layers left alone from the next layer boundary and the other parts return.
 
 Cells by their `generation` codes (LSTM, GRU, RNN_TANH, RNN_RELU), PyTorch's gate rows and
 equations; `bias` is what the projection adds (b_ih + b_hh; GRU: b_ih, plus b_hh for r and z),
@@ -28,7 +30,7 @@ from numba.extending import register_jitable
 from .generation import GRU, LSTM, RNN_RELU, RNN_TANH
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into
-from .spin_barrier import arrive_and_wait
+from .spin_barrier import arrive_and_wait, contended, keep_spin_outs, kept_spin_outs
 from .unit_blocks import unit_block
 
 GATES = {LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1}
@@ -183,13 +185,19 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
     (L, N, H) initial states (c0 read by LSTM only). Writes its units of outs (L, T, N, H)
     (layer l's outputs, the input of layer l + 1), h_n and c_n (L, N, H; c_n by LSTM only);
     h_shared (2, N, H) is the team's scratch for h. `flags`: the team's barrier counters
-    (`spin_barrier.new_flags(parts)`), fresh for every call."""
+    (`spin_barrier.new_flags(parts)`), fresh for every call. Returns the layer from which
+    part 0 ran alone (`len(w_hh)`: never): at each layer's last meet every part decides the
+    same from the spin-outs the parts had kept before it (`keep_spin_outs`)."""
     steps, batch = row_of.shape
+    layers = len(w_hh)
+    alone_from = layers
     gates = 4 if cell == LSTM else (3 if cell == GRU else 1)
     dtype = x0.dtype
     zero = np.zeros(1, dtype)[0]
     met = 0  # barriers passed
-    for layer in range(len(w_hh)):
+    for layer in range(layers):
+        if alone_from < layers:  # the team went on as part 0 alone
+            part, parts = 0, 1
         weights = w_hh[layer]
         hidden = weights.shape[1]
         start, stop = unit_block(hidden, part, parts)
@@ -245,9 +253,17 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                     h_next[n, start + k] = h[n, k]
             if parts > 1:
                 met += 1
+                if step == steps - 1:  # what every part reads after this meet
+                    keep_spin_outs(flags, part)
                 arrive_and_wait(flags, part, parts, met)
         for n in range(batch):
             for k in range(width):
                 h_n[layer, n, start + k] = h[n, k]
                 if cell == LSTM:
                     c_n[layer, n, start + k] = c[n, k]
+        if parts > 1 and steps > 0 and layer + 1 < layers and contended(
+                kept_spin_outs(flags, parts), met * parts):
+            alone_from = layer + 1
+            if part != 0:
+                return alone_from
+    return alone_from

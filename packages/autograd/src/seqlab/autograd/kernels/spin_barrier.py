@@ -5,7 +5,10 @@ reads the whole previous state. A step takes 10-500 us, far too short for an OS 
 part publishes how many steps it has finished in its own cache line of `flags` (an int64 array
 of `parts * FLAG_STRIDE` zeros) and spins until every other part has finished as many. The
 counts only grow within a call, so no reset is needed. After a while of spinning it yields the
-core (`sched_yield`), so a part whose partner was descheduled does not starve it.
+core (`sched_yield`), so a part whose partner was descheduled does not starve it. Each part also
+counts, in the next slot of its line, the meets at which it spun that long (`spin_outs`): on
+two free cores a meet takes well under a microsecond, so many spin-outs in a call say that
+another process holds a core and the team's parts are taking turns on the other one.
 
 The jitted versions use acquire loads and release stores (LLVM atomics), so the state a part
 wrote before arriving is visible to every part after it leaves. Plain-Python bodies for
@@ -19,7 +22,7 @@ import llvmlite.ir as ir
 import numpy as np
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic, overload, register_jitable
 
 FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never one cache line
 # ~6 us of spinning (AMD EPYC VM). A team of 2 that shares one core (the other taken by another
@@ -27,11 +30,56 @@ FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never on
 # after 1000 spins lost: the batch-1 team then ran at ~19k tokens/s beside base's 39-43k
 # (both parts kept on one core far more often). See BENCHMARKS.md.
 _SPINS_BEFORE_YIELD = 20000
+SPIN_OUT_SLOT = 1  # flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]: meets at which the part spun out
+KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spin_outs`
+# A team is contended when more than one meet in this many spun out (summed over its parts).
+# On free cores a call of the batch-1 unit team spins out about once (its partner thread
+# wakes late); with one core taken, one part spins out at every meet (AMD EPYC, 2 vCPUs).
+# One in 16 sent the team to one thread in calls it would have won (BENCHMARKS.md).
+SPIN_OUT_SHARE = 4
+MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
 
 
 def new_flags(parts: int) -> np.ndarray:
     """Zeroed step counters for a team of `parts` kernels."""
     return np.zeros(parts * FLAG_STRIDE, dtype=np.int64)
+
+
+def meets(flags: np.ndarray) -> int:
+    """How many meets the team's parts arrived at, summed over the parts; read once the team
+    has finished."""
+    return int(flags[::FLAG_STRIDE].sum())
+
+
+def spin_outs(flags: np.ndarray) -> int:
+    """How many meets, summed over the team's parts, a part waited at past its spinning
+    (`_SPINS_BEFORE_YIELD`) before yielding the core; read once the team has finished."""
+    return int(flags[SPIN_OUT_SLOT::FLAG_STRIDE].sum())
+
+
+@register_jitable
+def contended(spun_out, meets):
+    """Whether `spun_out` spin-outs in `meets` meets (both summed over a team's parts) say
+    that the parts are taking turns on fewer cores than they are: more than one meet in
+    `SPIN_OUT_SHARE` and more than `MIN_SPIN_OUTS`."""
+    return spun_out > MIN_SPIN_OUTS and spun_out * SPIN_OUT_SHARE > meets
+
+
+@register_jitable
+def keep_spin_outs(flags, part):
+    """Copy this part's spin-out count to its kept slot; call it before arriving at a meet
+    after which every part reads the kept counts (`kept_spin_outs`): each part's kept count
+    then stays as it was until that part arrives at a later meet."""
+    flags[part * FLAG_STRIDE + KEPT_SLOT] = flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]
+
+
+@register_jitable
+def kept_spin_outs(flags, parts):
+    """The parts' kept spin-out counts, summed: the same in every part after the meet."""
+    total = 0
+    for part in range(parts):
+        total += flags[part * FLAG_STRIDE + KEPT_SLOT]
+    return total
 
 
 def load_acquire(flags, index):
@@ -104,7 +152,8 @@ def _yield_core_typed():
 
 @njit(cache=True, nogil=True)
 def arrive_and_wait(flags, part, parts, count):
-    """Say part `part` has finished `count` steps; return once all `parts` parts have."""
+    """Say part `part` has finished `count` steps; return once all `parts` parts have. A meet
+    at which this part spins out adds one to its `SPIN_OUT_SLOT` (only this part writes it)."""
     if parts == 1:
         return
     store_release(flags, part * FLAG_STRIDE, count)
@@ -115,4 +164,6 @@ def arrive_and_wait(flags, part, parts, count):
         while load_acquire(flags, other * FLAG_STRIDE) < count:
             spins += 1
             if spins > _SPINS_BEFORE_YIELD:
+                if spins == _SPINS_BEFORE_YIELD + 1:
+                    flags[part * FLAG_STRIDE + SPIN_OUT_SLOT] += 1
                 yield_core()
