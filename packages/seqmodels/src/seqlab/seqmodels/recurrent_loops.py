@@ -120,19 +120,15 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
                        table_rows=0):
     """Backward of `lstm_team_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
     gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
-    gates, c_prev, tanh_c, h_prev, out, h0 = activations
+    gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     if rows_split_pays(batch, parts):
         return _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
                                    parts, ids, table_rows)
-    d_xg = line_aligned(gates.shape, dtype)
-    d_table = table_room(ids, table_rows, gates.shape[2], dtype)
-    row_of = table_row_of(ids)
-    previous = out if h_prev is None else h_prev  # dW_hh after the team from these
-    d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when in_step
-    dh = line_aligned((batch, hidden), dtype)
-    dc = line_aligned(d_cn.shape, dtype, d_cn)
+    d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
+                                                               d_hn, d_cn, ids, table_rows)
+    d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when same_time
     units = [unit_block(hidden, part, parts) for part in range(parts)]
     w_hh = np.ascontiguousarray(w_hh)
     if panels_pay(batch):  # room for W_hh's columns of each part's units, packed by the part
@@ -143,7 +139,6 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
         w_t = transposed(w_hh)
         w_t_parts = [w_t[start:stop] for start, stop in units]
         w_panels = [_NO_PANELS[dtype.type]] * parts
-    same_time = in_step(lengths, gates.shape[0], reverse)
 
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
@@ -151,6 +146,28 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
                            same_time, row_of, d_table)
 
     run_team(parts, run_part)
+    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
+
+
+def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows) -> tuple:
+    """What both LSTM team backwards start from: room for d_xg, the table's gradient (or
+    none), the table row each (step, sequence) read, whether h_prev is read in the step
+    (`in_step`), dh, and dc holding d_c_n."""
+    gates = activations[0]
+    dtype = gates.dtype
+    d_xg = line_aligned(gates.shape, dtype)
+    d_table = table_room(ids, table_rows, gates.shape[2], dtype)
+    same_time = in_step(lengths, gates.shape[0], reverse)
+    dh = line_aligned(d_hn.shape, dtype)
+    dc = line_aligned(d_cn.shape, dtype, d_cn)
+    return d_xg, d_table, table_row_of(ids), same_time, dh, dc
+
+
+def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse) -> tuple:
+    """d_xg, d_h0, d_c0, dW_hh (formed after the team from the saved h_prev, or from the
+    outputs shifted a step) and the table's gradient (None without a table)."""
+    h_prev, out, h0 = activations[3:]
+    previous = out if h_prev is None else h_prev
     dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
@@ -182,17 +199,12 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
                         table_rows):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`)."""
-    gates, c_prev, tanh_c, h_prev, out, h0 = activations
+    gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
-    d_xg = line_aligned(gates.shape, dtype)
-    d_table = table_room(ids, table_rows, gates.shape[2], dtype)
-    row_of = table_row_of(ids)
-    previous = out if h_prev is None else h_prev
-    same_time = in_step(lengths, gates.shape[0], reverse)
+    d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
+                                                               d_hn, d_cn, ids, table_rows)
     d_step_buf = line_aligned((1, batch, 4 * hidden), dtype)  # unused when same_time
-    dh = line_aligned((batch, hidden), dtype)
-    dc = line_aligned(d_cn.shape, dtype, d_cn)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = line_aligned(panels_shape(4 * hidden, hidden, dtype), dtype)
 
@@ -202,8 +214,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
                            row_of, d_table)
 
     run_team(parts, run_part)
-    dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
-    return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
+    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
 def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
