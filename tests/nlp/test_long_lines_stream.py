@@ -54,7 +54,7 @@ def _whole_lines(texts, keep_ends=False):
         tail = parts.pop()
         lines += [part + "\n" if keep_ends else part.removesuffix("\r") for part in parts]
         if tail:
-            lines.append(tail if keep_ends else tail.removesuffix("\r"))
+            lines.append(tail)  # no "\n" after it: a final "\r" is a character, not an ending
     return lines
 
 

@@ -30,6 +30,7 @@ from seqlab.nlp.corpora.reading import (
 from seqlab.nlp.corpora.spool import copy_stdin, has_stdin, replace_stdin, spooled_stdin
 from seqlab.nlp.corpora.streaming import (
     TokenizedLines,
+    builtin_pattern,
     encode_pieces,
     iter_pieces,
     safe_pieces,
@@ -60,6 +61,7 @@ __all__ = [
     "FileRange",
     "LabelledText",
     "TokenizedLines",
+    "builtin_pattern",
     "WikiArticle",
     "WordPair",
     "cached_token_ids",

@@ -226,11 +226,13 @@ def iter_lines(
     keep_cr drops the "\n" only, as `str.split("\n")` does); options as in iter_chunks.
 
     Every line comes whole, whatever its length, as `str.split("\n")` of the whole text cuts
-    it (a "\r" not followed by "\n" is a character of its line): a line's memory is the
-    line's, as in gensim's `LineSentence` or Python's file iteration, and nothing else is held
-    but one chunk. The end of a file ends a line: a file without a final newline gives its last
-    line and nothing more (with keep_ends, that line has no ending, as in the file), so each
-    file, and each `FileRange` of it, gives the same lines read alone as among other files.
+    it (a "\r" not followed by "\n" is a character of its line, also at the end of a file):
+    a line's memory is the line's, as in gensim's `LineSentence` or Python's file iteration,
+    plus the chunk being read (up to `_MAX_LINE_CARRY_FACTOR` chunk sizes while a line has no
+    newline) and that chunk's lines. The end of a file ends a line: a file without a final
+    newline gives its last line and nothing more (with keep_ends, that line has no ending, as
+    in the file), so each file, and each `FileRange` of it, gives the same lines read alone as
+    among other files.
     """
     for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
         parts: list[str] = []  # the start of a line longer than the chunks read so far
@@ -249,9 +251,8 @@ def iter_lines(
                 yield from (line.removesuffix("\r") for line in lines)
             if last:
                 parts.append(last)
-        if parts:
-            line = "".join(parts)
-            yield line if keep_ends or keep_cr else line.removesuffix("\r")
+        if parts:  # a last line without "\n": a "\r" ending it is one of its characters
+            yield "".join(parts)
 
 
 def read_text(source: Source, **options) -> str:
