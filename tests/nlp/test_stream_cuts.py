@@ -12,8 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqlab.nlp.corpora import builtin_pattern, iter_lines, iter_pieces, safe_pieces
-from seqlab.nlp.corpora import stream_token_ids
+from seqlab.nlp.corpora import (
+    builtin_pattern,
+    iter_lines,
+    iter_pieces,
+    safe_pieces,
+    stream_token_ids,
+)
 from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
 # cl100k / Llama-3 style: "\r\n" and whitespace runs before a line end are one pre-token
