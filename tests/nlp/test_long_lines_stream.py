@@ -99,8 +99,8 @@ def test_tokenized_lines_equal_the_whole_files_lines(tmp_path, chunk_bytes):
 @pytest.mark.parametrize("chunk_bytes", CHUNKS)
 def test_ngram_sentences_equal_the_whole_files_lines(tmp_path, monkeypatch, chunk_bytes):
     paths = _write(tmp_path)
-    monkeypatch.setattr(corpora, "iter_lines",
-                        functools.partial(iter_lines, chunk_bytes=chunk_bytes))
+    monkeypatch.setattr(corpora, "iter_line_parts",
+                        functools.partial(corpora.iter_line_parts, chunk_bytes=chunk_bytes))
     for level in ("word", "whitespace", "char"):
         tokens = LineTokens(level)
         expected = [t for t in map(tokens, _whole_lines(FILES)) if t]

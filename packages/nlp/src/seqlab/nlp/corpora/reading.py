@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -253,6 +254,59 @@ def iter_lines(
                 parts.append(last)
         if parts:  # a last line without "\n": a "\r" ending it is one of its characters
             yield "".join(parts)
+
+
+_LAST_TOKEN_START = re.compile(r"\s(?=\S)")
+
+
+def _token_cut(text: str) -> int:
+    """The index of the last token's start in `text` (just after a whitespace character
+    followed by a non-space one), or 0 when there is none."""
+    last = 0
+    for window in (256, 1 << 16, len(text)):
+        for match in _LAST_TOKEN_START.finditer(text, max(0, len(text) - window)):
+            last = match.end()
+        if last or window >= len(text):
+            return last
+    return 0
+
+
+def iter_line_parts(source: Source, **options) -> Iterator[tuple[str, bool]]:
+    """(part, ends its line) for the lines of `iter_lines(source, **options)`, a line longer
+    than the chunk being read coming in several parts cut at whitespace (just before a
+    non-space character, so no whitespace-separated token is ever cut, and a "\r" ending
+    the line stays in its last part). Joined, a line's parts are `iter_lines`'s line; memory
+    is a chunk and the longest token, not the line."""
+    keep_ends, keep_cr = options.get("keep_ends", False), options.get("keep_cr", False)
+    options = {k: v for k, v in options.items() if k not in ("keep_ends", "keep_cr")}
+
+    def ending(line: str) -> str:
+        return line + "\n" if keep_ends else line if keep_cr else line.removesuffix("\r")
+
+    for _, chunks in _file_chunks(source, options.get("encoding", "utf-8"),
+                                  options.get("errors", "strict"),
+                                  options.get("chunk_bytes", DEFAULT_CHUNK_BYTES),
+                                  options.get("pattern", "*.txt"), options.get("stdin")):
+        carry: list[str] = []  # the line's text after its last cut so far
+        for chunk in chunks:
+            lines = chunk.split("\n")
+            last = lines.pop()
+            if lines and carry:
+                carry.append(lines[0])
+                lines[0] = "".join(carry)
+                carry = []
+            for line in lines:
+                yield ending(line), True
+            if last:
+                cut = _token_cut(last)
+                if cut:
+                    carry.append(last[:cut])
+                    yield "".join(carry), False
+                    carry = [last[cut:]]
+                else:
+                    carry.append(last)
+        if carry:  # a last line without "\n": a "\r" ending it is one of its characters
+            yield "".join(carry), True
 
 
 def read_text(source: Source, **options) -> str:
