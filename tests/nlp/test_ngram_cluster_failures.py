@@ -200,8 +200,8 @@ def test_a_client_closed_after_the_watch_began_still_names_the_scheduler():
     client = _FakeClient(_Scheduler(["tcp://w:1"]))
     watch = ShardWatch(client, ["0.txt"])
     client.scheduler, client.status = None, "closed"
-    with pytest.raises(WorkerLostError, match="lost contact with the scheduler at "
-                                              "tcp://10.0.0.7:8786 .the client is closed"):
+    with pytest.raises(WorkerLostError, match=r"lost contact with the scheduler at "
+                                              r"tcp://10\.0\.0\.7:8786 .the client is closed"):
         watch.check("counting order 2")
 
 

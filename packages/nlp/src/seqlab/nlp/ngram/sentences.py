@@ -88,10 +88,8 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
         else line_tokens
     parts = iter_line_parts(pieces, errors=errors or line_tokens.errors)
     for part, ends in parts:
-        if ends:  # the usual case: a whole line
-            tokens = whole(part)
-        else:  # a line longer than a chunk: tokenized part by part as it is read
-            tokens = line_tokens.of_parts(_rest_of_line(part, parts))
+        # a whole line (the usual case), or one longer than a chunk: tokenized part by part
+        tokens = whole(part) if ends else line_tokens.of_parts(_rest_of_line(part, parts))
         if tokens:
             yield tokens
 
