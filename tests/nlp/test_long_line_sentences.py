@@ -89,3 +89,28 @@ def test_a_long_lines_text_is_never_tokenized_whole(tmp_path, monkeypatch):
         sentences = list(file_sentences([path], LineTokens(level)))
         assert len(sentences) == 1 and len(sentences[0]) >= 3000
     assert seen and max(seen) <= 5 * 64 + 100 < path.stat().st_size
+
+
+def _line_sentence(text, most):
+    """gensim's LineSentence, re-written: each line's `split()` in slices of `most` tokens."""
+    sentences = []
+    for line in text.splitlines():
+        tokens = line.split()
+        sentences += [tokens[i:i + most] for i in range(0, len(tokens), most)]
+    return sentences
+
+
+@pytest.mark.parametrize(("chunk_bytes", "most"), [(1, 7), (5, 10), (64, 10000), (4096, 3)])
+def test_word2vec_sentences_are_cut_as_gensims_line_sentence(tmp_path, chunk_bytes, most):
+    from seqlab.nlp.corpora import TokenizedLines
+
+    text = (_text8_like(25_003) + "\n" + "one two three four five six seven\n\n"
+            + " ".join(["w"] * 20) + "\n" + _text8_like(40, seed=2))
+    path = tmp_path / "c.txt"
+    path.write_bytes(text.encode())
+    lines = TokenizedLines(path, str.split, chunk_bytes=chunk_bytes, max_sentence_length=most)
+    expected = _line_sentence(text, most)
+    assert list(lines) == expected and list(lines) == expected  # and again: re-iterable
+    if most == 10000:
+        gensim = pytest.importorskip("gensim.models.word2vec")
+        assert list(gensim.LineSentence(str(path))) == expected

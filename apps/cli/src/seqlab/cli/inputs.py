@@ -155,13 +155,17 @@ class StreamedSentences:
 
     def __init__(self, files: list[Path], tokenize, errors: str | None = None) -> None:
         from seqlab.nlp import corpora
+        from seqlab.nlp.word2vec.corpus import MAX_SENTENCE_LENGTH
 
         self.sources = [str(f) for f in files]
         try:
             corpora.resolve_paths(self.sources)
         except (FileNotFoundError, ValueError) as error:
             raise _translate(error) from error
+        # lines cut into sentences of 10,000 tokens, as gensim's LineSentence: a one-line
+        # corpus (text8) is read in parts, never held whole
         self.lines = corpora.TokenizedLines(self.sources, tokenize,
+                                            max_sentence_length=MAX_SENTENCE_LENGTH,
                                             errors=errors or _decode_errors)
 
     def __iter__(self) -> Iterator[list[str]]:

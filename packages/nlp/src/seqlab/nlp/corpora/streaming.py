@@ -35,6 +35,7 @@ from seqlab.nlp.corpora.reading import (
     DEFAULT_CHUNK_BYTES,
     Source,
     iter_chunks,
+    iter_line_parts,
     iter_lines,
 )
 
@@ -192,29 +193,61 @@ def encode_pieces(pieces: Iterable[str], tokenizer, line_eos: bool = False
 class TokenizedLines:
     """Re-iterable token lists, one per non-blank line, read from disk on every pass.
 
-    gensim's `LineSentence` for seqlab's tokenizers: nothing but one chunk is held, so a
-    word2vec epoch or an n-gram count streams any corpus size. `tokenize` maps a line to tokens.
-    The chunks are `COUNTING_CHUNK_BYTES` by default: a chunk's lines are all held at once.
+    gensim's `LineSentence` for seqlab's tokenizers: a word2vec epoch or an n-gram count
+    streams any corpus size. `tokenize` maps a line to tokens. The chunks are
+    `COUNTING_CHUNK_BYTES` by default: a chunk's lines are all held at once.
+
+    With `max_sentence_length` (gensim's LineSentence takes 10,000), a line's tokens come as
+    sentences of at most that many, as LineSentence splits them (10,001 tokens: 10,000 and
+    1), and a line longer than a chunk is read in parts cut at whitespace and tokenized part
+    by part (`iter_line_parts`: `tokenize` must then never join tokens across whitespace, as
+    the word tokenizer and characters do not), so memory is bounded on a one-line corpus.
+    Without it, every line comes whole.
     """
 
     def __init__(self, source: Source, tokenize, chunk_bytes: int = COUNTING_CHUNK_BYTES,
-                 **options: Any) -> None:
+                 max_sentence_length: int | None = None, **options: Any) -> None:
         self.source = [str(s) for s in source] if isinstance(source, list | tuple) else source
         if str(self.source) == "-" or (isinstance(self.source, list) and "-" in self.source):
             raise ValueError("stdin cannot be read twice: save it to a file first")
+        if max_sentence_length is not None and max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
         self.tokenize = tokenize
         self.chunk_bytes = chunk_bytes
+        self.max_sentence_length = max_sentence_length
         self.options = options
 
     def __iter__(self) -> Iterator[list[str]]:
         # keep_cr: a line is tokenized as `str.split("\n")` of the whole text gives it (a "\r"
         # before the "\n" stays for the tokenizer to see)
+        if self.max_sentence_length is not None:
+            yield from self._split_sentences(self.max_sentence_length)
+            return
         lines = iter_lines(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
                            **self.options)
         for line in lines:
             tokens = self.tokenize(line)
             if tokens:
                 yield tokens
+
+    def _split_sentences(self, most: int) -> Iterator[list[str]]:
+        parts = iter_line_parts(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
+                                **self.options)
+        pending: list[str] = []  # tokens of the line so far, not yet given
+        for part, ends in parts:
+            tokens = self.tokenize(part)
+            if ends and not pending and len(tokens) <= most:  # the usual case: a whole line
+                if tokens:
+                    yield tokens
+                continue
+            pending.extend(tokens)
+            while len(pending) >= most:
+                yield pending[:most]
+                pending = pending[most:]
+            if ends and pending:
+                yield pending
+            if ends:
+                pending = []
 
 
 def paths_of(source: Source) -> list[Path]:
