@@ -277,17 +277,27 @@ def iter_line_parts(source: Source, **options) -> Iterator[tuple[str, bool]]:
     non-space character, so no whitespace-separated token is ever cut, and a "\r" ending
     the line stays in its last part). Joined, a line's parts are `iter_lines`'s line; memory
     is a chunk and the longest token, not the line."""
-    keep_ends, keep_cr = options.get("keep_ends", False), options.get("keep_cr", False)
-    options = {k: v for k, v in options.items() if k not in ("keep_ends", "keep_cr")}
+    for parts, last_open in line_part_batches(source, **options):
+        yield from ((part, True) for part in parts[:-1])
+        yield parts[-1], not last_open
 
-    def ending(line: str) -> str:
-        return line + "\n" if keep_ends else line if keep_cr else line.removesuffix("\r")
+
+def line_part_batches(source: Source, **options) -> Iterator[tuple[list[str], bool]]:
+    """`iter_line_parts` a chunk at a time, for loops without a Python step a line: (parts,
+    whether the last part's line goes on); every other part ends its line, and the first part
+    continues the previous batch's open line, if any. Never an empty list."""
+    keep_ends, keep_cr = options.pop("keep_ends", False), options.pop("keep_cr", False)
+
+    def ended(lines: list[str]) -> list[str]:
+        if keep_ends:
+            return [line + "\n" for line in lines]
+        return lines if keep_cr else [line.removesuffix("\r") for line in lines]
 
     for _, chunks in _file_chunks(source, options.get("encoding", "utf-8"),
                                   options.get("errors", "strict"),
                                   options.get("chunk_bytes", DEFAULT_CHUNK_BYTES),
                                   options.get("pattern", "*.txt"), options.get("stdin")):
-        carry: list[str] = []  # the line's text after its last cut so far
+        carry: list[str] = []  # the open line's text after its last cut so far
         for chunk in chunks:
             lines = chunk.split("\n")
             last = lines.pop()
@@ -295,18 +305,18 @@ def iter_line_parts(source: Source, **options) -> Iterator[tuple[str, bool]]:
                 carry.append(lines[0])
                 lines[0] = "".join(carry)
                 carry = []
-            for line in lines:
-                yield ending(line), True
-            if last:
-                cut = _token_cut(last)
-                if cut:
-                    carry.append(last[:cut])
-                    yield "".join(carry), False
-                    carry = [last[cut:]]
-                else:
-                    carry.append(last)
+            lines = ended(lines)
+            cut = _token_cut(last) if last else 0
+            if cut:
+                carry.append(last[:cut])
+                lines.append("".join(carry))
+                carry = [last[cut:]]
+            elif last:
+                carry.append(last)
+            if lines:
+                yield lines, bool(cut)
         if carry:  # a last line without "\n": a "\r" ending it is one of its characters
-            yield "".join(carry), True
+            yield ["".join(carry)], False
 
 
 def read_text(source: Source, **options) -> str:

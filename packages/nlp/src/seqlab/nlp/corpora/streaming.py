@@ -35,8 +35,8 @@ from seqlab.nlp.corpora.reading import (
     DEFAULT_CHUNK_BYTES,
     Source,
     iter_chunks,
-    iter_line_parts,
     iter_lines,
+    line_part_batches,
 )
 
 if TYPE_CHECKING:
@@ -231,23 +231,36 @@ class TokenizedLines:
                 yield tokens
 
     def _split_sentences(self, most: int) -> Iterator[list[str]]:
-        parts = iter_line_parts(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
-                                **self.options)
-        pending: list[str] = []  # tokens of the line so far, not yet given
-        for part, ends in parts:
-            tokens = self.tokenize(part)
-            if ends and not pending and len(tokens) <= most:  # the usual case: a whole line
-                if tokens:
-                    yield tokens
-                continue
-            pending.extend(tokens)
-            while len(pending) >= most:
-                yield pending[:most]
-                pending = pending[most:]
-            if ends and pending:
-                yield pending
-            if ends:
-                pending = []
+        batches = line_part_batches(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
+                                    **self.options)
+        tokenize = self.tokenize
+        pending: list[str] | None = None  # tokens of an open line not yet given
+        for parts, last_open in batches:
+            if pending is not None:  # the first part continues the open line
+                pending.extend(tokenize(parts[0]))
+                parts = parts[1:]
+                while len(pending) >= most:
+                    yield pending[:most]
+                    pending = pending[most:]
+                if not parts and last_open:
+                    continue
+                if pending:
+                    yield pending
+                pending = None
+            if last_open:
+                pending = tokenize(parts.pop())
+            for tokens in map(tokenize, parts):  # whole lines (the usual case)
+                if len(tokens) <= most:
+                    if tokens:
+                        yield tokens
+                else:
+                    yield from (tokens[i:i + most] for i in range(0, len(tokens), most))
+            if pending is not None:
+                while len(pending) >= most:
+                    yield pending[:most]
+                    pending = pending[most:]
+        if pending:
+            yield pending
 
 
 def paths_of(source: Source) -> list[Path]:
