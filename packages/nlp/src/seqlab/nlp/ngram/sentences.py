@@ -80,13 +80,15 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
     `corpora.FileRange`), streamed in order (decoded as `errors`, by default
     `line_tokens.errors`). A line longer than a chunk is tokenized part by part (cut at
     whitespace): its tokens, not its text, are held."""
-    from seqlab.nlp.corpora import FileRange, iter_line_parts
+    from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES, FileRange, iter_line_parts
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
     # what LineTokens does for whitespace tokens, without a Python call per line
     whole = str.split if line_tokens.level == "whitespace" and not line_tokens.lowercase \
         else line_tokens
-    parts = iter_line_parts(pieces, errors=errors or line_tokens.errors)
+    # counting chunks: a long line's part (up to 5 chunks) is split into tokens at once
+    parts = iter_line_parts(pieces, errors=errors or line_tokens.errors,
+                            chunk_bytes=COUNTING_CHUNK_BYTES)
     for part, ends in parts:
         # a whole line (the usual case), or one longer than a chunk: tokenized part by part
         tokens = whole(part) if ends else line_tokens.of_parts(_rest_of_line(part, parts))
