@@ -3,7 +3,6 @@ n-gram sentences and word2vec sentences equal those of the whole line, tokenized
 
 from __future__ import annotations
 
-import functools
 import random
 
 import pytest
@@ -45,8 +44,7 @@ def test_ngram_sentences_of_a_long_line_equal_the_whole_line(tmp_path, monkeypat
     text = _text8_like() + "\n" + " \u00a0 \n" + _text8_like(500, seed=1)
     path = tmp_path / "c.txt"
     path.write_bytes(text.encode())
-    monkeypatch.setattr(corpora, "iter_line_parts",
-                        functools.partial(iter_line_parts, chunk_bytes=chunk_bytes))
+    monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", chunk_bytes)
     for level in ("word", "whitespace", "char"):
         for lowercase in (False, True):
             tokens = LineTokens(level, lowercase)
@@ -63,8 +61,7 @@ def test_the_arpa_of_a_long_line_read_in_parts_is_the_whole_lines(tmp_path, monk
     whole = tmp_path / "whole.arpa"
     train_kneser_ney_arpa([path.read_text().split()], 3, whole, 1 << 26, 1,
                           scratch_dir=tmp_path)
-    monkeypatch.setattr(corpora, "iter_line_parts",
-                        functools.partial(iter_line_parts, chunk_bytes=7))
+    monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", 7)
     parted = tmp_path / "parted.arpa"
     train_kneser_ney_arpa(file_sentences([path], tokens), 3, parted, 1 << 26, 1,
                           scratch_dir=tmp_path)
@@ -75,8 +72,7 @@ def test_a_long_lines_text_is_never_tokenized_whole(tmp_path, monkeypatch):
     """The line's str is never built: each text the tokenizer sees is about a chunk."""
     path = tmp_path / "c.txt"
     path.write_bytes(_text8_like(3000).encode())
-    monkeypatch.setattr(corpora, "iter_line_parts",
-                        functools.partial(iter_line_parts, chunk_bytes=64))
+    monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", 64)
     seen = []
     real_call = LineTokens.__call__
 

@@ -6,8 +6,6 @@ safe cut after its newlines) and runs of blank lines. Tiny chunk sizes force eve
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -99,8 +97,7 @@ def test_tokenized_lines_equal_the_whole_files_lines(tmp_path, chunk_bytes):
 @pytest.mark.parametrize("chunk_bytes", CHUNKS)
 def test_ngram_sentences_equal_the_whole_files_lines(tmp_path, monkeypatch, chunk_bytes):
     paths = _write(tmp_path)
-    monkeypatch.setattr(corpora, "iter_line_parts",
-                        functools.partial(corpora.iter_line_parts, chunk_bytes=chunk_bytes))
+    monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", chunk_bytes)
     for level in ("word", "whitespace", "char"):
         tokens = LineTokens(level)
         expected = [t for t in map(tokens, _whole_lines(FILES)) if t]
