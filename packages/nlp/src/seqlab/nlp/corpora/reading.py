@@ -282,21 +282,27 @@ def iter_line_parts(source: Source, **options) -> Iterator[tuple[str, bool]]:
         yield parts[-1], not last_open
 
 
-def line_part_batches(source: Source, **options) -> Iterator[tuple[list[str], bool]]:
+def line_part_batches(
+    source: Source,
+    keep_ends: bool = False,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    pattern: str = "*.txt",
+    stdin: BinaryIO | None = None,
+    keep_cr: bool = False,
+) -> Iterator[tuple[list[str], bool]]:
     """`iter_line_parts` a chunk at a time, for loops without a Python step a line: (parts,
     whether the last part's line goes on); every other part ends its line, and the first part
-    continues the previous batch's open line, if any. Never an empty list."""
-    keep_ends, keep_cr = options.pop("keep_ends", False), options.pop("keep_cr", False)
+    continues the previous batch's open line, if any. Never an empty list. Options as in
+    `iter_lines`."""
 
     def ended(lines: list[str]) -> list[str]:
         if keep_ends:
             return [line + "\n" for line in lines]
         return lines if keep_cr else [line.removesuffix("\r") for line in lines]
 
-    for _, chunks in _file_chunks(source, options.get("encoding", "utf-8"),
-                                  options.get("errors", "strict"),
-                                  options.get("chunk_bytes", DEFAULT_CHUNK_BYTES),
-                                  options.get("pattern", "*.txt"), options.get("stdin")):
+    for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
         carry: list[str] = []  # the open line's text after its last cut so far
         for chunk in chunks:
             lines = chunk.split("\n")
