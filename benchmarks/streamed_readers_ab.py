@@ -1,7 +1,8 @@
 """A/B of the streamed corpus readers of two source trees, alternating in one run: seconds of
 wall and CPU to read a corpus through `iter_pieces` (the tokenizer-safe pieces that train's id
-cache, eval and tokenize train read), `iter_lines` (n-gram counting) and `TokenizedLines`
-(word2vec's sentences, split on white space), each in a fresh process.
+cache, eval and tokenize train read), `iter_lines`, `TokenizedLines`
+(sentences split on white space), n-gram counting's `file_sentences` ("ngram") and word2vec's
+10,000-token sentences ("w2v"), each in a fresh process.
 
     uv run python benchmarks/streamed_readers_ab.py --baseline-src /tmp/base \\
         --corpus /work/shared/data/tinyshakespeare.txt --copies 45 --rounds 3 [--crlf]
@@ -29,6 +30,14 @@ if reader == "pieces":
     count = sum(len(piece) for piece in iter_pieces(path))
 elif reader == "lines":
     count = sum(1 for _ in iter_lines(path))
+elif reader == "ngram":  # n-gram counting's sentences (whitespace tokens)
+    from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
+    count = sum(len(tokens) for tokens in file_sentences([path], LineTokens("whitespace")))
+elif reader == "w2v":  # word2vec's sentences (10,000-token cut where the tree has it)
+    import inspect
+    cut = "max_sentence_length" in inspect.signature(TokenizedLines).parameters
+    lines = TokenizedLines(path, str.split, **({"max_sentence_length": 10000} if cut else {}))
+    count = sum(len(tokens) for tokens in lines)
 else:
     count = sum(len(tokens) for tokens in TokenizedLines(path, str.split))
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
@@ -60,7 +69,7 @@ def main() -> None:
         path.write_bytes(text * args.copies)
         print(f"{path.stat().st_size / 1e6:.1f} MB ({'CRLF' if args.crlf else 'LF'}), "
               f"{args.rounds} rounds, trees alternated")
-        for reader in ("pieces", "lines", "sentences"):
+        for reader in ("pieces", "lines", "sentences", "ngram", "w2v"):
             figures: dict[str, dict[str, list[float]]] = {
                 name: {"wall": [], "cpu": []} for name in trees}
             counts = set()

@@ -106,3 +106,29 @@ def test_predict_on_a_folder_reads_a_batch_of_files_at_a_time(tmp_path, monkeypa
     for a, b in zip(first, second, strict=True):
         assert a["label"] == b["label"]
         assert a["probabilities"] == pytest.approx(b["probabilities"], abs=1e-6)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_encode_stopped_by_a_bad_byte_ends_its_output(tokenizers, monkeypatch, as_json):
+    """A decode error after the first piece: --json still gives one JSON object (the ids so
+    far and an "error"), plain output ends its line; one line on stderr, exit 1."""
+    import functools
+
+    from inprocess import assert_one_line_failure
+
+    from seqlab.nlp import corpora
+
+    monkeypatch.setattr(corpora, "stream_token_ids",
+                        functools.partial(corpora.stream_token_ids, chunk_bytes=32))
+    good = "many good words here\n" * 50
+    monkeypatch.setattr(sys, "stdin",
+                        io.TextIOWrapper(io.BytesIO(good.encode() + b"bad \xff byte\n")))
+    done = invoke("tokenize", "encode", tokenizers["char"], "-",
+                  *(["--json"] if as_json else []))
+    assert_one_line_failure(done, "utf-8")
+    assert done.stdout.endswith("\n")
+    if as_json:
+        result = json.loads(done.stdout)
+        assert len(result["ids"]) > len(good) // 2 and "utf-8" in result["error"].lower()
+    else:
+        assert len(done.stdout.split()) > len(good) // 2

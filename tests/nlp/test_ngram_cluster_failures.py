@@ -192,6 +192,19 @@ def test_a_client_that_lost_its_scheduler_is_lost_contact_at_once():
             watch.check("counting order 2")
 
 
+def test_a_client_closed_after_the_watch_began_still_names_the_scheduler():
+    """Dask's Client._close sets `client.scheduler` to None: the address is kept from the
+    start of the watch."""
+    from seqlab.nlp.ngram.cluster_watch import ShardWatch, WorkerLostError
+
+    client = _FakeClient(_Scheduler(["tcp://w:1"]))
+    watch = ShardWatch(client, ["0.txt"])
+    client.scheduler, client.status = None, "closed"
+    with pytest.raises(WorkerLostError, match=r"lost contact with the scheduler at "
+                                              r"tcp://10\.0\.0\.7:8786 .the client is closed"):
+        watch.check("counting order 2")
+
+
 def test_a_wait_that_times_out_just_as_the_task_finishes_waits_again():
     """Future.result(timeout) can time out as the task finishes (done, status 'finished'):
     that is our wait's timeout, not a broken connection nor the task's error."""

@@ -102,10 +102,12 @@ class CorpusPieces:
     """
 
     def __init__(self, files: list[Path], errors: str | None = None,
-                 spool_dir: Path | None = None, chunk_bytes: int | None = None) -> None:
+                 spool_dir: Path | None = None, chunk_bytes: int | None = None,
+                 builtin: bool = True) -> None:
         from seqlab.nlp import corpora
 
         self.chunk_bytes = chunk_bytes
+        self.builtin = builtin  # cut for a built-in pattern (`corpora.builtin_pattern`)
         self.names = [str(f) for f in files]
         self.sources = list(self.names)
         self.errors = errors or _decode_errors  # the root --errors option by default
@@ -129,7 +131,8 @@ class CorpusPieces:
         from seqlab.nlp import corpora
 
         size = {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
-        return translated(corpora.iter_pieces(self.sources, errors=self.errors, **size))
+        return translated(corpora.iter_pieces(self.sources, builtin=self.builtin,
+                                              errors=self.errors, **size))
 
     @property
     def description(self) -> str:
@@ -152,13 +155,17 @@ class StreamedSentences:
 
     def __init__(self, files: list[Path], tokenize, errors: str | None = None) -> None:
         from seqlab.nlp import corpora
+        from seqlab.nlp.word2vec.corpus import MAX_SENTENCE_LENGTH
 
         self.sources = [str(f) for f in files]
         try:
             corpora.resolve_paths(self.sources)
         except (FileNotFoundError, ValueError) as error:
             raise _translate(error) from error
+        # lines cut into sentences of 10,000 tokens, as gensim's LineSentence: a one-line
+        # corpus (text8) is read in parts, never held whole
         self.lines = corpora.TokenizedLines(self.sources, tokenize,
+                                            max_sentence_length=MAX_SENTENCE_LENGTH,
                                             errors=errors or _decode_errors)
 
     def __iter__(self) -> Iterator[list[str]]:

@@ -66,13 +66,13 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, batch_size: int, s
                     as_json: bool) -> None:
     """Stream FILES (stdin copied to `scratch` first) into memory-mapped ids and score them."""
     from seqlab.cli.inputs import CorpusPieces
-    from seqlab.nlp.corpora import spooled_stdin
+    from seqlab.nlp.corpora import builtin_pattern, spooled_stdin
 
     source = ", ".join(str(f) for f in files)
     if sum(str(f) == "-" for f in files) > 1:
         raise CliError("'-' (standard input) can be given only once", code=2)
     with spooled_stdin(files, scratch) as sources:
-        pieces = CorpusPieces(sources)
+        pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer))
         if not any(piece.strip() for piece in pieces):
             raise CliError(f"the corpus is empty: {source} (give a file with some text)")
         streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")

@@ -15,7 +15,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.inputs import corpus_lines, decode_errors
+from seqlab.cli.inputs import corpus_lines, decode_errors, translated
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -33,6 +33,18 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[
     if level == "whitespace" and not lowercase:
         return map(str.split, lines)  # what LineTokens does, without a Python call per line
     return map(LineTokens(level, lowercase), lines)
+
+
+def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
+                     lowercase: bool) -> Iterator[list[str]]:
+    """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk is
+    tokenized part by part, see `file_sentences`) or of an embedded corpus."""
+    if not files:
+        return filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase))
+    from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
+
+    return translated(file_sentences([str(f) for f in files], LineTokens(level, lowercase),
+                                     errors=decode_errors()))
 
 
 def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
@@ -131,7 +143,7 @@ def train(
         if streamed:
             model = tally.written
     else:
-        tally = Tally(filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase)))
+        tally = Tally(corpus_sentences(files, corpus, level, lowercase))
         scratch = out.resolve().parent
         try:
             if streamed:
@@ -309,7 +321,7 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None, lower
                       as_json: bool) -> None:
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus)."""
     level = "char" if is_char_level(model) else "word"
-    tally = Tally(s for s in sentences_of(corpus_lines(files, corpus), level, lowercase) if s)
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase))
     try:
         perplexity = model.perplexity(tally)  # streamed: no list of the test sentences
     except ValueError as error:

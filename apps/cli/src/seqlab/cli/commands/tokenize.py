@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -103,9 +104,19 @@ def _encode_stdin(tokenizer, as_json: bool) -> None:
     sys.stdout.write('{"ids": [' if as_json else "")
     separator = ", " if as_json else " "
     first = True
-    for block in translated(stream_token_ids("-", tokenizer, errors=decode_errors())):
-        sys.stdout.write(("" if first else separator) + separator.join(map(str, block.tolist())))
-        first = False
+    try:
+        for block in translated(stream_token_ids("-", tokenizer, errors=decode_errors())):
+            sys.stdout.write(("" if first else separator)
+                             + separator.join(map(str, block.tolist())))
+            first = False
+    except BaseException as error:  # bad bytes, Ctrl-C: the one-line error still follows
+        if as_json:  # stdout stays one JSON object, saying why it stopped (as classify's)
+            message = (str(error).splitlines() or [type(error).__name__])[0]
+            sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
+        elif not first:  # the ids written so far end their line
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+        raise
     sys.stdout.write("]}\n" if as_json else "\n")
     sys.stdout.flush()
 

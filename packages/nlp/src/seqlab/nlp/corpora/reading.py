@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -226,11 +227,13 @@ def iter_lines(
     keep_cr drops the "\n" only, as `str.split("\n")` does); options as in iter_chunks.
 
     Every line comes whole, whatever its length, as `str.split("\n")` of the whole text cuts
-    it (a "\r" not followed by "\n" is a character of its line): a line's memory is the
-    line's, as in gensim's `LineSentence` or Python's file iteration, and nothing else is held
-    but one chunk. The end of a file ends a line: a file without a final newline gives its last
-    line and nothing more (with keep_ends, that line has no ending, as in the file), so each
-    file, and each `FileRange` of it, gives the same lines read alone as among other files.
+    it (a "\r" not followed by "\n" is a character of its line, also at the end of a file):
+    a line's memory is the line's, as in gensim's `LineSentence` or Python's file iteration,
+    plus the chunk being read (up to `_MAX_LINE_CARRY_FACTOR` chunk sizes while a line has no
+    newline) and that chunk's lines. The end of a file ends a line: a file without a final
+    newline gives its last line and nothing more (with keep_ends, that line has no ending, as
+    in the file), so each file, and each `FileRange` of it, gives the same lines read alone as
+    among other files.
     """
     for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
         parts: list[str] = []  # the start of a line longer than the chunks read so far
@@ -249,9 +252,77 @@ def iter_lines(
                 yield from (line.removesuffix("\r") for line in lines)
             if last:
                 parts.append(last)
-        if parts:
-            line = "".join(parts)
-            yield line if keep_ends or keep_cr else line.removesuffix("\r")
+        if parts:  # a last line without "\n": a "\r" ending it is one of its characters
+            yield "".join(parts)
+
+
+_LAST_TOKEN_START = re.compile(r"\s(?=\S)")
+
+
+def _token_cut(text: str) -> int:
+    """The index of the last token's start in `text` (just after a whitespace character
+    followed by a non-space one), or 0 when there is none."""
+    last = 0
+    for window in (256, 1 << 16, len(text)):
+        for match in _LAST_TOKEN_START.finditer(text, max(0, len(text) - window)):
+            last = match.end()
+        if last or window >= len(text):
+            return last
+    return 0
+
+
+def iter_line_parts(source: Source, **options) -> Iterator[tuple[str, bool]]:
+    """(part, ends its line) for the lines of `iter_lines(source, **options)`, a line longer
+    than the chunk being read coming in several parts cut at whitespace (just before a
+    non-space character, so no whitespace-separated token is ever cut, and a "\r" ending
+    the line stays in its last part). Joined, a line's parts are `iter_lines`'s line; memory
+    is a chunk and the longest token, not the line."""
+    for parts, last_open in line_part_batches(source, **options):
+        yield from ((part, True) for part in parts[:-1])
+        yield parts[-1], not last_open
+
+
+def line_part_batches(
+    source: Source,
+    keep_ends: bool = False,
+    encoding: str = "utf-8",
+    errors: str = "strict",
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    pattern: str = "*.txt",
+    stdin: BinaryIO | None = None,
+    keep_cr: bool = False,
+) -> Iterator[tuple[list[str], bool]]:
+    """`iter_line_parts` a chunk at a time, for loops without a Python step a line: (parts,
+    whether the last part's line goes on); every other part ends its line, and the first part
+    continues the previous batch's open line, if any. Never an empty list. Options as in
+    `iter_lines`."""
+
+    def ended(lines: list[str]) -> list[str]:
+        if keep_ends:
+            return [line + "\n" for line in lines]
+        return lines if keep_cr else [line.removesuffix("\r") for line in lines]
+
+    for _, chunks in _file_chunks(source, encoding, errors, chunk_bytes, pattern, stdin):
+        carry: list[str] = []  # the open line's text after its last cut so far
+        for chunk in chunks:
+            lines = chunk.split("\n")
+            last = lines.pop()
+            if lines and carry:
+                carry.append(lines[0])
+                lines[0] = "".join(carry)
+                carry = []
+            lines = ended(lines)
+            cut = _token_cut(last) if last else 0
+            if cut:
+                carry.append(last[:cut])
+                lines.append("".join(carry))
+                carry = [last[cut:]]
+            elif last:
+                carry.append(last)
+            if lines:
+                yield lines, bool(cut)
+        if carry:  # a last line without "\n": a "\r" ending it is one of its characters
+            yield ["".join(carry)], False
 
 
 def read_text(source: Source, **options) -> str:

@@ -3,23 +3,28 @@
 `iter_chunks` already cuts at line ends, but a cut right after a newline still changes what
 GPT-2-style pre-tokenization does with the whitespace around it ("x  \\ny" splits "  ", "\\n"
 whole, but "  \\n" when the text ends after the newline). `safe_pieces` re-cuts the stream only
-where the tokenization of the whole text has a boundary that every seqlab tokenizer respects:
+where the tokenization of the whole text has a boundary the tokenizer respects:
 
-- right after a "\\n" that follows a non-space character and precedes one ("a\\nb" -> "a\\n" | "b");
-- between the "\\r" and "\\n" of a CRLF line end in the same place ("a\\r\\nb" -> "a\\r" | "\\nb":
-  GPT-2's pattern splits "\\r", "\\n" there in the whole text too);
-- inside a long line, right before a single space between two non-space characters
-  ("foo bar" -> "foo" | " bar"), as GPT-2's " ?word" pieces start there.
+- with a built-in pattern (the default BPE pre-token and word patterns, and the character
+  tokenizer): right before a whitespace character that precedes a non-space one ("foo bar" ->
+  "foo" | " bar", "a\\n\\tb" -> "a\\n" | "\\tb", "a\\r\\nb" -> "a\\r" | "\\nb"): GPT-2's
+  " ?word" pieces start there, its `\\s+(?!\\S)` leaves that last whitespace character to the
+  next piece, and the word pattern never holds whitespace (a property test checks it against
+  tokenizing the whole text);
+- with any other pattern (a tokenizer file may carry its own; cl100k-style patterns keep
+  "\\r\\n" and runs of whitespace together): only right after a "\\n" between two non-space
+  characters ("a\\nb" -> "a\\n" | "b").
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
-split across chunks). A stretch of text with no such boundary (one huge word, a long run of
-blank lines) is carried whole until one comes, never cut: memory is then that stretch's, as a
-line's is in a line reader.
+split across chunks). A stretch of `max_carry` characters with no such boundary (one huge
+word, a long run of blank lines, a custom pattern on text without plain line ends) is cut
+anyway, with a one-line warning, so memory stays bounded.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -31,74 +36,109 @@ from seqlab.nlp.corpora.reading import (
     Source,
     iter_chunks,
     iter_lines,
+    line_part_batches,
 )
 
 if TYPE_CHECKING:
     import numpy as np
 
-_SPACE_CUT = re.compile(r"(?<=\S) (?=\S)")
-# A cut found near the end of a chunk is enough; the whole chunk is searched only when none is.
-_SEARCH_TAIL = 1 << 16
-# Characters a cut needs to see before it (the "a\r" of "a\r|\nb").
-_CONTEXT = 2
+# A text carried over without a safe boundary is cut anyway past this many chunk sizes.
+MAX_CARRY_CHUNKS = 64
+MIN_CARRY = 1 << 16  # and never before this many characters (tiny test chunks, long words)
+_WHITESPACE_CUT = re.compile(r"\s(?=\S)")
+# Tail windows searched for the last cut, shortest first (ordinary text has one in the first).
+_WINDOWS = (256, 1 << 12, 1 << 16)
+# Characters a cut needs to see before it: "a\n|b" looks 2 back, the carried "x\r" of
+# "x\r|\nb" with the "\n" in the new chunk 3 (the last carried character may start a cut).
+_CONTEXT = 3
+_log = logging.getLogger(__name__)
 
 
-def _last_safe_cut(text: str) -> int:
-    """The last index where `text` may be cut (see the module docs), or 0 when there is none."""
-    end = len(text) - 1  # a cut needs a character after it
-    while True:
-        newline = text.rfind("\n", 1, end)
-        if newline < 0:
-            break
-        if not text[newline + 1].isspace():
-            before = text[newline - 1]
-            if not before.isspace():
-                return newline + 1
-            if before == "\r" and newline >= 2 and not text[newline - 2].isspace():
-                return newline  # "a\r" | "\nb"
-        end = newline
-    # no line end to cut at: a single space inside a line, near the end first
-    for start in (max(0, len(text) - _SEARCH_TAIL), 0):
+def builtin_pattern(tokenizer: Any) -> bool:
+    """Whether `tokenizer` splits text with a built-in pattern (or none: characters), so that
+    the whitespace cuts of `safe_pieces` are safe for it."""
+    from seqlab.nlp.tokenizers.bpe import DEFAULT_PRETOKEN_PATTERN
+    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN
+
+    pattern = getattr(tokenizer, "pattern", None)
+    return pattern is None or pattern in (DEFAULT_PRETOKEN_PATTERN, DEFAULT_PATTERN)
+
+
+def _last_whitespace_cut(text: str) -> int:
+    """The last index before a whitespace character followed by a non-space one, or 0."""
+    for window in (*_WINDOWS, len(text)):
         last = 0
-        for match in _SPACE_CUT.finditer(text, max(0, start - _CONTEXT)):
+        for match in _WHITESPACE_CUT.finditer(text, max(0, len(text) - window)):
             last = match.start()
-        if last or start == 0:
+        if last or window >= len(text):
             return last
     return 0
 
 
-def safe_pieces(chunks: Iterable[str]) -> Iterator[str]:
+def _last_line_cut(text: str) -> int:
+    """The last index just after a "\\n" between two non-space characters, or 0."""
+    end = len(text) - 1  # a cut needs a character after it
+    while True:
+        newline = text.rfind("\n", 1, end)
+        if newline < 0:
+            return 0
+        if not text[newline - 1].isspace() and not text[newline + 1].isspace():
+            return newline + 1
+        end = newline
+
+
+def safe_pieces(chunks: Iterable[str],
+                max_carry: int = MAX_CARRY_CHUNKS * DEFAULT_CHUNK_BYTES,
+                builtin: bool = True) -> Iterator[str]:
     """Re-cut a stream of text chunks at tokenizer-safe boundaries; "".join is unchanged.
 
-    Only the new chunk (and the carried text's last characters, as context) is searched for a
-    cut, and carried text is joined only when one is found, so a long stretch without one costs
-    linear time."""
+    `builtin`: the tokenizer uses a built-in pattern (see `builtin_pattern`); otherwise only
+    line-end cuts are made. Text carried past `max_carry` characters without a safe cut is cut
+    at its end (one warning per stream). Only the new chunk (and the carried text's last
+    characters, as context) is searched for a cut, and carried text is joined only when one
+    is found, so a long stretch without one costs linear time."""
+    last_cut = _last_whitespace_cut if builtin else _last_line_cut
     parts: list[str] = []  # text carried over: no safe cut inside it
+    carried_size = 0
     context = ""  # its last _CONTEXT characters
+    warned = False
     for chunk in chunks:
         if not chunk:
             continue
         text = context + chunk
-        cut = _last_safe_cut(text)
-        if cut == 0:
+        cut = last_cut(text)
+        at = carried_size - len(context) + cut  # the cut's index in carried + chunk
+        if cut == 0 or at <= 0:  # none, or one before the carried text (already yielded)
             parts.append(chunk)
+            carried_size += len(chunk)
             context = text[-_CONTEXT:]
+            if carried_size > max_carry:
+                if not warned:
+                    _log.warning(
+                        "warning: %d characters of the corpus with no tokenizer-safe cut (a "
+                        "huge word or whitespace run%s); cut there to bound memory, so the "
+                        "tokens at the cut may differ from tokenizing the text whole",
+                        carried_size, "" if builtin else ", or a custom pattern on text "
+                        "without plain line ends")
+                    warned = True
+                yield "".join(parts)
+                parts, carried_size = [], 0
             continue
-        carried = "".join(parts)
-        joined = carried + chunk
-        at = len(carried) - len(context) + cut
+        joined = "".join(parts) + chunk
         yield joined[:at]
         rest = joined[at:]
-        parts = [rest] if rest else []
+        parts, carried_size = [rest], len(rest)
         context = joined[-_CONTEXT:]
     if parts:
         yield "".join(parts)
 
 
-def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, **options: Any
-                ) -> Iterator[str]:
-    """The text of `source` (files, folders, '-') as tokenizer-safe pieces of ~chunk_bytes."""
-    return safe_pieces(iter_chunks(source, chunk_bytes=chunk_bytes, **options))
+def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, builtin: bool = True,
+                **options: Any) -> Iterator[str]:
+    """The text of `source` (files, folders, '-') as tokenizer-safe pieces of ~chunk_bytes
+    (`builtin`: as in `safe_pieces`; cut anyway past `MAX_CARRY_CHUNKS` chunks)."""
+    return safe_pieces(iter_chunks(source, chunk_bytes=chunk_bytes, **options),
+                       max(MAX_CARRY_CHUNKS * chunk_bytes, MIN_CARRY), builtin)
 
 
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
@@ -132,8 +172,10 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
 
     `line_eos=True` gives the word-level language-model stream: each non-blank line's ids and
     then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
+    The pieces are cut as `builtin_pattern(tokenizer)` allows.
     """
-    return encode_pieces(iter_pieces(source, chunk_bytes, **options), tokenizer, line_eos)
+    pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer), **options)
+    return encode_pieces(pieces, tokenizer, line_eos)
 
 
 def encode_pieces(pieces: Iterable[str], tokenizer, line_eos: bool = False
@@ -151,29 +193,74 @@ def encode_pieces(pieces: Iterable[str], tokenizer, line_eos: bool = False
 class TokenizedLines:
     """Re-iterable token lists, one per non-blank line, read from disk on every pass.
 
-    gensim's `LineSentence` for seqlab's tokenizers: nothing but one chunk is held, so a
-    word2vec epoch or an n-gram count streams any corpus size. `tokenize` maps a line to tokens.
-    The chunks are `COUNTING_CHUNK_BYTES` by default: a chunk's lines are all held at once.
+    gensim's `LineSentence` for seqlab's tokenizers: a word2vec epoch or an n-gram count
+    streams any corpus size. `tokenize` maps a line to tokens. The chunks are
+    `COUNTING_CHUNK_BYTES` by default: a chunk's lines are all held at once.
+
+    With `max_sentence_length` (gensim's LineSentence takes 10,000), a line's tokens come as
+    sentences of at most that many, as LineSentence splits them (10,001 tokens: 10,000 and
+    1), and a line longer than a chunk is read in parts cut at whitespace and tokenized part
+    by part (`iter_line_parts`: `tokenize` must then never join tokens across whitespace, as
+    the word tokenizer and characters do not), so memory is bounded on a one-line corpus.
+    Without it, every line comes whole.
     """
 
     def __init__(self, source: Source, tokenize, chunk_bytes: int = COUNTING_CHUNK_BYTES,
-                 **options: Any) -> None:
+                 max_sentence_length: int | None = None, **options: Any) -> None:
         self.source = [str(s) for s in source] if isinstance(source, list | tuple) else source
         if str(self.source) == "-" or (isinstance(self.source, list) and "-" in self.source):
             raise ValueError("stdin cannot be read twice: save it to a file first")
+        if max_sentence_length is not None and max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be >= 1, got {max_sentence_length}")
         self.tokenize = tokenize
         self.chunk_bytes = chunk_bytes
+        self.max_sentence_length = max_sentence_length
         self.options = options
 
     def __iter__(self) -> Iterator[list[str]]:
         # keep_cr: a line is tokenized as `str.split("\n")` of the whole text gives it (a "\r"
         # before the "\n" stays for the tokenizer to see)
+        if self.max_sentence_length is not None:
+            yield from self._split_sentences(self.max_sentence_length)
+            return
         lines = iter_lines(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
                            **self.options)
         for line in lines:
             tokens = self.tokenize(line)
             if tokens:
                 yield tokens
+
+    def _split_sentences(self, most: int) -> Iterator[list[str]]:
+        batches = line_part_batches(self.source, chunk_bytes=self.chunk_bytes, keep_cr=True,
+                                    **self.options)
+        tokenize = self.tokenize
+        pending: list[str] | None = None  # tokens of an open line not yet given
+        for parts, last_open in batches:
+            if pending is not None:  # the first part continues the open line
+                pending.extend(tokenize(parts[0]))
+                parts = parts[1:]
+                while len(pending) >= most:
+                    yield pending[:most]
+                    pending = pending[most:]
+                if not parts and last_open:
+                    continue
+                if pending:
+                    yield pending
+                pending = None
+            if last_open:
+                pending = tokenize(parts.pop())
+            for tokens in map(tokenize, parts):  # whole lines (the usual case)
+                if len(tokens) <= most:
+                    if tokens:
+                        yield tokens
+                else:
+                    yield from (tokens[i:i + most] for i in range(0, len(tokens), most))
+            if pending is not None:
+                while len(pending) >= most:
+                    yield pending[:most]
+                    pending = pending[most:]
+        if pending:
+            yield pending
 
 
 def paths_of(source: Source) -> list[Path]:

@@ -97,6 +97,8 @@ class ShardWatch:
         self._empty_since: float | None = None
         self._listed: set[str] = set()  # the scheduler's workers, as last asked
         self._listed_at = -float("inf")
+        # kept now: a closed client has forgotten it (`client.scheduler` is None after _close)
+        self._scheduler_address = self._current_address()
 
     def pin(self, holders: Sequence[str]) -> None:
         """Shard i's files now live on the disk of worker holders[i]."""
@@ -124,11 +126,15 @@ class ShardWatch:
         if isinstance(message, dict) and message.get("action") == "remove-worker":
             self.removed.add(address)
 
+    def _current_address(self) -> str | None:
+        address = getattr(getattr(self.client, "scheduler", None), "address", None)
+        return str(address) if address else None
+
     @property
     def scheduler_address(self) -> str:
-        """The scheduler's address, as the client connects to it (for messages)."""
-        return str(getattr(getattr(self.client, "scheduler", None), "address", None)
-                   or "(address unknown)")
+        """The scheduler's address, as the client connected to it when the watch began (for
+        messages; the client forgets it once closed)."""
+        return self._scheduler_address or self._current_address() or "(address unknown)"
 
     def scheduler_lost(self, why: str) -> WorkerLostError:
         """The one-line error for a scheduler that went or stopped answering (`why`)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +47,23 @@ class LineTokens:
             object.__setattr__(self, "_tokenize", WordTokenizer().tokenize)
         return self._tokenize(line)
 
+    def of_parts(self, parts: Iterable[str]) -> list[str]:
+        """The tokens of the line that is `parts` joined, each part cut at whitespace (as
+        `corpora.iter_line_parts` cuts), tokenized one at a time: the line's text is never
+        held whole, and its tokens are shared str objects (a token list, not a text)."""
+        tokens: list[str] = []
+        shared: dict[str, str] = {}
+        blank = True
+        for part in parts:
+            if self.level == "char":
+                part = part.lower() if self.lowercase else part
+                new = [SPACE if ch == " " else ch for ch in part]
+                blank = blank and not part.strip()
+            else:
+                new = self(part)
+            tokens.extend(map(shared.setdefault, new, new))
+        return [] if blank and self.level == "char" else tokens
+
     def __getstate__(self) -> dict:
         return {"level": self.level, "lowercase": self.lowercase, "errors": self.errors}
 
@@ -61,11 +78,28 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
                    errors: str | None = None) -> Iterator[list[str]]:
     """The non-empty token lists of the lines of `paths` (files, or byte ranges of files as
     `corpora.FileRange`), streamed in order (decoded as `errors`, by default
-    `line_tokens.errors`)."""
-    from seqlab.nlp.corpora import FileRange, iter_lines
+    `line_tokens.errors`). A line longer than a chunk is tokenized part by part (cut at
+    whitespace): its tokens, not its text, are held."""
+    from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES, FileRange, iter_line_parts
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
-    for line in iter_lines(pieces, errors=errors or line_tokens.errors):
-        tokens = line_tokens(line)
+    # what LineTokens does for whitespace tokens, without a Python call per line
+    whole = str.split if line_tokens.level == "whitespace" and not line_tokens.lowercase \
+        else line_tokens
+    # counting chunks: a long line's part (up to 5 chunks) is split into tokens at once
+    parts = iter_line_parts(pieces, errors=errors or line_tokens.errors,
+                            chunk_bytes=COUNTING_CHUNK_BYTES)
+    for part, ends in parts:
+        # a whole line (the usual case), or one longer than a chunk: tokenized part by part
+        tokens = whole(part) if ends else line_tokens.of_parts(_rest_of_line(part, parts))
         if tokens:
             yield tokens
+
+
+def _rest_of_line(first: str, parts: Iterator[tuple[str, bool]]) -> Iterator[str]:
+    """`first`, then the parts of `parts` up to the one ending the line."""
+    yield first
+    for part, ends in parts:
+        yield part
+        if ends:
+            return
