@@ -13,7 +13,8 @@ every step ran no faster than one), the cell update, its units of h published in
 and one spinning barrier (`spin_barrier`). The layer above starts after the last step's
 barrier (it reads every unit of the layer's output). When the team's meets so far mostly spun
 out (`spin_barrier.contended`: another process holds a core and the parts take turns on one),
-part 0 runs the layers left alone from the next layer boundary and the other parts return.
+a team of 2 parts goes on as part 0 alone from the next layer boundary and part 1 returns (a
+team of more parts runs to the end: one busy core must not idle the others).
 
 Cells by their `generation` codes (LSTM, GRU, RNN_TANH, RNN_RELU), PyTorch's gate rows and
 equations; `bias` is what the projection adds (b_ih + b_hh; GRU: b_ih, plus b_hh for r and z),
@@ -186,8 +187,9 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
     (layer l's outputs, the input of layer l + 1), h_n and c_n (L, N, H; c_n by LSTM only);
     h_shared (2, N, H) is the team's scratch for h. `flags`: the team's barrier counters
     (`spin_barrier.new_flags(parts)`), fresh for every call. Returns the layer from which
-    part 0 ran alone (`len(w_hh)`: never): at each layer's last meet every part decides the
-    same from the spin-outs the parts had kept before it (`keep_spin_outs`)."""
+    part 0 ran alone (`len(w_hh)`: never; always for parts != 2): at each layer's last meet
+    every part of a team of 2 decides the same from the spin-outs the parts had kept before it
+    (`keep_spin_outs`)."""
     steps, batch = row_of.shape
     layers = len(w_hh)
     alone_from = layers
@@ -261,7 +263,9 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                 h_n[layer, n, start + k] = h[n, k]
                 if cell == LSTM:
                     c_n[layer, n, start + k] = c[n, k]
-        if parts > 1 and steps > 0 and layer + 1 < layers and contended(
+        # only a team of 2 goes on as one part: with more parts, one busy core would send
+        # every call's upper layers to one thread while the other cores sit idle
+        if parts == 2 and steps > 0 and layer + 1 < layers and contended(
                 kept_spin_outs(flags, parts), met * parts):
             alone_from = layer + 1
             if part != 0:
