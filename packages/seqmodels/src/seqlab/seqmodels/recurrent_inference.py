@@ -258,7 +258,7 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
             # kernel as one part on this thread, so the outputs keep the team's bits
             started = time.perf_counter()
             with one_thread():
-                by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, 1)
+                by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, 1, team)
             watch.record_alone((time.perf_counter() - started)
                                / max(steps * stack.num_layers, 1))
     if by_units is not None:  # (None: a dtype the team does not take)

@@ -69,13 +69,17 @@ def _plain(array: np.ndarray) -> np.ndarray:
 
 
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
-                       c0: np.ndarray | None, lengths: np.ndarray | None, parts: int):
+                       c0: np.ndarray | None, lengths: np.ndarray | None, parts: int,
+                       split: int | None = None):
     """out (T, N, H), h_n and c_n (L, N, H; c_n None but for LSTM) of `stack` (one direction)
     over layer 0's input rows x0 (R, F), step t of sequence n reading row row_of[t, n], as
     `parts` threads; None where an array's dtype does not fit (the caller takes another path).
-    Every `parts` gives the same bits (one part runs the same loops over all the units), so a
-    caller may run it as one part while the team is paused (`units_team_watch`); a team's call
-    is recorded in that watch."""
+    `split` (default `parts`): the team whose bits to give; `parts` 1 with `split` a team's
+    size gives that team's bits exactly (its input projections as the team's GEMMs, the steps
+    the same loops over every unit), so a caller runs it so while the team is paused
+    (`units_team_watch`) and the outputs do not depend on the machine's load. A team's call is
+    recorded in that watch."""
+    split = parts if split is None else split
     dtype = x0.dtype
     kind = stack.kind
     weights = [[w if w is None else w.data for w in stack.layer_weights(layer, 0)]
@@ -117,7 +121,7 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
                  outs, h_n, c_n)
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        units_stack_part(*arguments, part, parts, flags)
+        units_stack_part(*arguments, part, parts, flags, split)
 
     with seqlab_computing():
         started = time.perf_counter()
