@@ -41,8 +41,9 @@ def _case(cell, dtype, layers=2, steps=5, batch=2, features=3, hidden=20, rows=4
     }
 
 
-def _run(case, parts):
-    """The kernel as a team of `parts` (`threads.run_team`): top layer's out, h_n, c_n."""
+def _run(case, parts, split=None):
+    """The kernel as a team of `parts` (`threads.run_team`) giving the bits of a team of
+    `split` (default `parts`): top layer's out, h_n, c_n."""
     cell = case["cell"]
     layers, batch, hidden = case["h0"].shape
     steps = case["row_of"].shape[0]
@@ -64,7 +65,7 @@ def _run(case, parts):
     def run_part(part, parts, flags):
         units_stack_part(cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias,
                          hh_bias, case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n,
-                         part, parts, flags)
+                         part, parts, flags, parts if split is None else split)
 
     threads.run_team(parts, run_part)
     return outs[-1], h_n, (c_n if lstm else None)
@@ -156,3 +157,19 @@ def test_float32_equals_the_float64_reference_to_round_off(parts, cell):
         assert got_array is None or got_array.dtype == np.float32
     # ReLU's outputs grow unbounded over the layers (to ~10 here): so does float32 round-off
     _assert_close(got, _reference(wide), 2e-4 if cell == RNN_RELU else 2e-5)
+
+
+@pytest.mark.parametrize("team", [2, 3])
+@pytest.mark.parametrize("cell", CELLS)
+def test_one_part_gives_a_teams_bits_when_split_as_it(team, cell):
+    """A paused team's call (one part, `split` the team's size) must give the team's bits
+    exactly, whatever the machine's load: BLAS's projection GEMMs differ at round-off with
+    their width (one part's whole-layer GEMM did, at H = 64 and 128), so one part runs them
+    in the team's blocks."""
+    case = _case(cell, np.float32, layers=2, batch=1, steps=12, features=24, hidden=64)
+    want = _run(case, team)
+    for got_array, want_array in zip(_run(case, 1, split=team), want):
+        if want_array is None:
+            assert got_array is None
+        else:
+            np.testing.assert_array_equal(got_array, want_array)

@@ -193,15 +193,6 @@ def _run_at_once(tasks: list[Callable[[], None]]) -> None:
                 other.result()
 
 
-def _as_team_task(task: Callable[[], None]) -> None:
-    outer = getattr(_in_team, "active", False)
-    _in_team.active = True
-    try:
-        task()
-    finally:
-        _in_team.active = outer
-
-
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
     """seqlab's work inside runs on this thread alone (`threads_for` answers 1 here), as
@@ -212,6 +203,11 @@ def one_thread() -> Iterator[None]:
         yield
     finally:
         _in_team.active = outer
+
+
+def _as_team_task(task: Callable[[], None]) -> None:
+    with one_thread():
+        task()
 
 
 def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
@@ -226,61 +222,101 @@ def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tu
 
 
 class TeamWatch:
-    """Whether a team that meets every step should run now, judged by its last calls.
+    """Whether a team that meets every step should run now, judged by its last calls (of one
+    shape: seconds a step compare only between calls of the same work, `TeamWatches`).
 
     On free cores a meet costs well under a microsecond and a part almost never spins out
     (`spin_barrier.spin_outs`: once a call or so, where the partner thread wakes late). When
     another process holds a core, the parts take turns on the other one and nearly every meet
     spins out (~12.7 us a meet for a 2-part team, AMD EPYC; a batch-1 forward then took 3-4x a
     one-thread one). `record` after each team call: when its spin-outs say it was
-    `spin_barrier.contended`, `team_pays` answers False for `first_pause` seconds, twice as
-    long after each further such call (up to `longest_pause`), after which one call tries the
-    team again; a call with few spin-outs sets the pause back. Races between Python threads
-    only move a pause by one call.
+    `spin_barrier.contended`, `team_pays` answers False for the next `first_pause` calls, twice
+    as many after each further such call (up to `longest_pause`), after which one call tries
+    the team again; a call with few spin-outs sets the pause back. The pause counts calls, not
+    seconds, so it holds for calls however far apart (a REPL, line-by-line prediction). Races
+    between Python threads only move a pause by a call.
 
     A one-part call is faster only while it gets a core of its own: on a machine loaded far
     past its cores, the scheduler shares each core among threads, a team's two threads got
     twice the share of one, and one-part calls ran 2-4x slower than the contended team (AMD
     EPYC, load 7-10 on 2 cores). So the caller also gives each call's wall seconds a step
-    (`seconds` for a team call, `record_alone` for a one-part call), and a contended team
-    call takes no pause while the last one-part call seen since the last free team call
-    was slower than it.
+    (`seconds` for a team call, `record_alone` for each one-part call taken while paused), and
+    a contended team call takes no pause while the last one-part call was slower than it;
+    after `retry_alone` such calls (or a free team call) one part is tried again.
     """
 
-    def __init__(self, first_pause: float = 0.02, longest_pause: float = 0.25) -> None:
+    def __init__(self, first_pause: int = 2, longest_pause: int = 32,
+                 retry_alone: int = 16) -> None:
         self.first_pause, self.longest_pause = first_pause, longest_pause
-        self._pause = 0.0  # the last pause taken; 0 after a call with few spin-outs
-        self._until = 0.0  # time.monotonic() before which the team does not pay
-        self._alone = float("inf")  # wall seconds a step of the last one-part call, if recent
+        self.retry_alone = retry_alone
+        self.reset()
 
     def reset(self) -> None:
         """Forget the calls seen: the next call runs as a team."""
-        self._pause = self._until = 0.0
-        self._alone = float("inf")
+        self._pause = 0  # the last pause taken, in calls; 0 after a call with few spin-outs
+        self._paused = 0  # one-part calls left in the pause taken
+        self._alone = float("inf")  # wall seconds a step of the last one-part call, if recent
+        self._kept = 0  # contended team calls since then that took no pause
 
     def team_pays(self) -> bool:
-        """False while a pause taken after a contended call lasts."""
-        return time.monotonic() >= self._until
+        """False while a pause taken after a contended call lasts (`record_alone` counts it
+        down)."""
+        return self._paused <= 0
 
-    def record(self, spun_out: int, meets: int, seconds: float = 0.0) -> None:
-        """One team call's spin-outs out of the `meets` its parts arrived at (`run_team`'s
+    def _take_pause(self) -> None:
+        self._pause = (self.first_pause if self._pause == 0
+                       else min(2 * self._pause, self.longest_pause))
+        self._paused = self._pause
+
+    def record(self, spun_out: int, met: int, seconds: float) -> None:
+        """One team call's spin-outs out of the `met` meets its parts arrived at (`run_team`'s
         answer; a team that went on as one part, `recurrent_units_stack`, met fewer times) and
         its wall `seconds` a step."""
-        if not contended(spun_out, meets):
-            self._pause = 0.0
+        if not contended(spun_out, met):
+            self._pause = 0
             self._alone = float("inf")  # the machine changed: a one-part call is news again
             return
         if self._alone <= seconds:
-            self._pause = (self.first_pause if self._pause == 0.0
-                           else min(2 * self._pause, self.longest_pause))
-            self._until = time.monotonic() + self._pause
-        elif self._alone == float("inf"):  # not tried since the machine changed: try it
-            self._pause = self.first_pause
-            self._until = time.monotonic() + self._pause
+            self._take_pause()
+            return
+        self._kept += 1
+        if self._kept > self.retry_alone:  # the one-part time is stale: try one part again
+            self._alone = float("inf")
+        if self._alone == float("inf"):  # not tried since the machine changed: try it
+            self._pause = 0
+            self._take_pause()
 
     def record_alone(self, seconds: float) -> None:
         """One one-part call's wall `seconds` a step (taken while a pause lasted)."""
         self._alone = seconds
+        self._kept = 0
+        self._paused -= 1
+
+
+class TeamWatches:
+    """One `TeamWatch` per shape of work (a key such as (kind, hidden, layers, batch, dtype)):
+    seconds a step of different models do not compare. Keeps the `most` keys used last."""
+
+    def __init__(self, most: int = 16) -> None:
+        self.most = most
+        self._watches: dict = {}
+
+    def watch(self, key) -> TeamWatch:
+        """The watch of `key` (a new one, the team allowed, for a key not seen lately)."""
+        found = self._watches.pop(key, None)
+        if found is None:
+            found = TeamWatch()
+            while len(self._watches) >= self.most:  # the least recently used goes
+                del self._watches[next(iter(self._watches))]
+        self._watches[key] = found  # (dicts keep insertion order: now the most recent)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._watches)
+
+    def reset(self) -> None:
+        """Forget every shape's calls: each next call runs as a team."""
+        self._watches.clear()
 
 
 def for_ranges(sizes: list[int], call: Callable[[int, int, int], None],

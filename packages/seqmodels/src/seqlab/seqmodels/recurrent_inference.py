@@ -52,9 +52,9 @@ from seqlab.seqmodels.recurrent_ops import (
     projected_forward,
 )
 from seqlab.seqmodels.recurrent_units_team import (
-    UNITS_TEAM_WATCH,
     units_team_forward,
     units_team_parts,
+    units_team_watch,
 )
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
@@ -248,16 +248,19 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
     by_units = None
-    if parts == 1 and team > 1 and not UNITS_TEAM_WATCH.team_pays():
-        # the team's last call mostly waited (a core taken): one thread, no per-layer teams
-        started = time.perf_counter()
-        with one_thread():
-            by_units = _stack_arrays(stack, x, h0, c0, lengths, table)
-        UNITS_TEAM_WATCH.record_alone((time.perf_counter() - started)
-                                      / max(steps * stack.num_layers, 1))
-    elif parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
+    if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)
-        by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
+        watch = units_team_watch(stack, batch, x0.dtype)
+        if watch.team_pays():
+            by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
+        else:
+            # the team's last call of this shape mostly waited (a core taken): the same
+            # kernel as one part on this thread, so the outputs keep the team's bits
+            started = time.perf_counter()
+            with one_thread():
+                by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, 1, team)
+            watch.record_alone((time.perf_counter() - started)
+                               / max(steps * stack.num_layers, 1))
     if by_units is not None:  # (None: a dtype the team does not take)
         out, h_n, c_n = by_units
     elif parts == 1:

@@ -18,7 +18,7 @@ import numpy as np
 
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
 from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
-from seqlab.autograd.threads import TeamWatch, run_team, seqlab_computing, team_size
+from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 
@@ -34,10 +34,18 @@ MIN_TEAM_MACS = 1 << 15
 # two or three layer-steps save at the smallest sizes above, so a step-by-step caller (a decoder
 # fed one step at a time under no_grad) keeps the one-thread path.
 MIN_TEAM_LAYER_STEPS = 4
-# The team's calls so far: after a call whose meets mostly spun out (another process holds a
-# core, and the parts take turns on one), the next calls run on one thread for a while
-# (`TeamWatch`); `run_layers` asks `team_pays` before it starts the team.
-UNITS_TEAM_WATCH = TeamWatch()
+# The team's calls so far, one watch per shape (`units_team_watch`): after a call whose meets
+# mostly spun out (another process holds a core, and the parts take turns on one), the next
+# calls of that shape run as one part for a while (`TeamWatch`); `run_layers` asks `team_pays`
+# before it starts the team.
+UNITS_TEAM_WATCHES = TeamWatches()
+
+
+def units_team_watch(stack, batch: int, dtype) -> TeamWatch:
+    """The `TeamWatch` of `stack`'s calls at `batch` in `dtype`: seconds a layer-step compare
+    only between calls of one kind, hidden size, depth, batch and dtype."""
+    key = (stack.kind.name, stack.hidden_size, stack.num_layers, batch, np.dtype(dtype).str)
+    return UNITS_TEAM_WATCHES.watch(key)
 
 
 def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
@@ -61,10 +69,17 @@ def _plain(array: np.ndarray) -> np.ndarray:
 
 
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
-                       c0: np.ndarray | None, lengths: np.ndarray | None, parts: int):
+                       c0: np.ndarray | None, lengths: np.ndarray | None, parts: int,
+                       split: int | None = None):
     """out (T, N, H), h_n and c_n (L, N, H; c_n None but for LSTM) of `stack` (one direction)
     over layer 0's input rows x0 (R, F), step t of sequence n reading row row_of[t, n], as
-    `parts` threads; None where an array's dtype does not fit (the caller takes another path)."""
+    `parts` threads; None where an array's dtype does not fit (the caller takes another path).
+    `split` (default `parts`): the team whose bits to give; `parts` 1 with `split` a team's
+    size gives that team's bits exactly (its input projections as the team's GEMMs, the steps
+    the same loops over every unit), so a caller runs it so while the team is paused
+    (`units_team_watch`) and the outputs do not depend on the machine's load. A team's call is
+    recorded in that watch."""
+    split = parts if split is None else split
     dtype = x0.dtype
     kind = stack.kind
     weights = [[w if w is None else w.data for w in stack.layer_weights(layer, 0)]
@@ -106,12 +121,13 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
                  outs, h_n, c_n)
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        units_stack_part(*arguments, part, parts, flags)
+        units_stack_part(*arguments, part, parts, flags, split)
 
     with seqlab_computing():
         started = time.perf_counter()
-        spun_out, meets = run_team(parts, run_part)
+        spun_out, met = run_team(parts, run_part)
         seconds = (time.perf_counter() - started) / max(steps * layers, 1)
-    UNITS_TEAM_WATCH.record(spun_out, meets, seconds)
+    if parts > 1:
+        units_team_watch(stack, batch, dtype).record(spun_out, met, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
     return out, h_n, (c_n if kind.has_cell_state else None)

@@ -13,7 +13,8 @@ every step ran no faster than one), the cell update, its units of h published in
 and one spinning barrier (`spin_barrier`). The layer above starts after the last step's
 barrier (it reads every unit of the layer's output). When the team's meets so far mostly spun
 out (`spin_barrier.contended`: another process holds a core and the parts take turns on one),
-part 0 runs the layers left alone from the next layer boundary and the other parts return.
+a team of 2 parts goes on as part 0 alone from the next layer boundary and part 1 returns (a
+team of more parts runs to the end: one busy core must not idle the others).
 
 Cells by their `generation` codes (LSTM, GRU, RNN_TANH, RNN_RELU), PyTorch's gate rows and
 equations; `bias` is what the projection adds (b_ih + b_hh; GRU: b_ih, plus b_hh for r and z),
@@ -177,7 +178,7 @@ def _cell_units(cell, hg_row, x_row, c_row, h_row, out_row, start, width, zero):
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c0, h_shared,
-                     outs, h_n, c_n, part, parts, flags):
+                     outs, h_n, c_n, part, parts, flags, split):
     """Part `part` of `parts` of the stack's forward: hidden units `unit_block(H, part,
     parts)` of every layer of `cell`. x0 (R, F) layer 0's input rows, row_of (T, N) which row
     step t of sequence n reads; w_ih, w_hh, bias, hh_bias tuples with one entry per layer
@@ -185,9 +186,13 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
     (L, N, H) initial states (c0 read by LSTM only). Writes its units of outs (L, T, N, H)
     (layer l's outputs, the input of layer l + 1), h_n and c_n (L, N, H; c_n by LSTM only);
     h_shared (2, N, H) is the team's scratch for h. `flags`: the team's barrier counters
-    (`spin_barrier.new_flags(parts)`), fresh for every call. Returns the layer from which
-    part 0 ran alone (`len(w_hh)`: never): at each layer's last meet every part decides the
-    same from the spin-outs the parts had kept before it (`keep_spin_outs`)."""
+    (`spin_barrier.new_flags(parts)`), fresh for every call. `split`: the input projection
+    runs as the GEMMs of a team of `split` parts (a part's units in `unit_block(H, q, split)`
+    blocks; BLAS's bits depend on a GEMM's width), so any `parts` dividing the units as a team
+    of `split` does (`split` itself, or 1) gives the same bits. Returns the layer from which
+    part 0 ran alone (`len(w_hh)`: never; always for parts != 2): at each layer's last meet
+    every part of a team of 2 decides the same from the spin-outs the parts had kept before it
+    (`keep_spin_outs`)."""
     steps, batch = row_of.shape
     layers = len(w_hh)
     alone_from = layers
@@ -207,11 +212,15 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
         # each step's product starts from (the projection, or GRU's b_hn for its n gate)
         projected = np.empty((inputs.shape[0], gates * width), dtype)
         loop_start = np.zeros(gates * width, dtype)
-        if width > 0:
+        for block in range(split):  # the blocks of a team of `split` inside this part's
+            low, high = unit_block(hidden, block, split)
+            low, high = max(low, start), min(high, stop)
+            if low >= high:
+                continue
             for gate in range(gates):
-                rows = w_ih[layer][gate * hidden + start:gate * hidden + stop]
-                matmul_into(inputs, rows.T, projected[:, gate * width:(gate + 1) * width],
-                            False)
+                rows = w_ih[layer][gate * hidden + low:gate * hidden + high]
+                matmul_into(inputs, rows.T, projected[:, gate * width + low - start:
+                                                      gate * width + high - start], False)
         part_bias = np.empty(gates * width, dtype)
         for gate in range(gates):
             for k in range(width):
@@ -261,7 +270,9 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                 h_n[layer, n, start + k] = h[n, k]
                 if cell == LSTM:
                     c_n[layer, n, start + k] = c[n, k]
-        if parts > 1 and steps > 0 and layer + 1 < layers and contended(
+        # only a team of 2 goes on as one part: with more parts, one busy core would send
+        # every call's upper layers to one thread while the other cores sit idle
+        if parts == 2 and steps > 0 and layer + 1 < layers and contended(
                 kept_spin_outs(flags, parts), met * parts):
             alone_from = layer + 1
             if part != 0:

@@ -6,7 +6,8 @@ part publishes how many steps it has finished in its own cache line of `flags` (
 of `parts * FLAG_STRIDE` zeros) and spins until every other part has finished as many. The
 counts only grow within a call, so no reset is needed. After a while of spinning it yields the
 core (`sched_yield`), so a part whose partner was descheduled does not starve it. Each part also
-counts, in the next slot of its line, the meets at which it spun that long (`spin_outs`): on
+counts, in the next slot of its line, the meets at which it spun that long (`spin_outs`; once
+a meet, however many partners it waited for): on
 two free cores a meet takes well under a microsecond, so many spin-outs in a call say that
 another process holds a core and the team's parts are taking turns on the other one.
 
@@ -46,14 +47,17 @@ def new_flags(parts: int) -> np.ndarray:
 
 
 def meets(flags: np.ndarray) -> int:
-    """How many meets the team's parts arrived at, summed over the parts; read once the team
-    has finished."""
+    """The step count each part last published (`arrive_and_wait`'s `count`), summed over the
+    parts; read once the team has finished. That is the meets the parts arrived at only for a
+    team that counts its meets 1, 2, 3... (the unit team, `recurrent_units_stack`, does; the
+    LSTM backward team counts down and a one-meet team says 1)."""
     return int(flags[::FLAG_STRIDE].sum())
 
 
 def spin_outs(flags: np.ndarray) -> int:
-    """How many meets, summed over the team's parts, a part waited at past its spinning
-    (`_SPINS_BEFORE_YIELD`) before yielding the core; read once the team has finished."""
+    """How many meets a part waited at past its spinning (`_SPINS_BEFORE_YIELD`) before
+    yielding the core, summed over the team's parts: each part counts a meet once, however
+    many of its partners it waited for there; read once the team has finished."""
     return int(flags[SPIN_OUT_SLOT::FLAG_STRIDE].sum())
 
 
@@ -153,10 +157,12 @@ def _yield_core_typed():
 @njit(cache=True, nogil=True)
 def arrive_and_wait(flags, part, parts, count):
     """Say part `part` has finished `count` steps; return once all `parts` parts have. A meet
-    at which this part spins out adds one to its `SPIN_OUT_SLOT` (only this part writes it)."""
+    at which this part spins out (waiting for one partner or more) adds one to its
+    `SPIN_OUT_SLOT` (only this part writes it)."""
     if parts == 1:
         return
     store_release(flags, part * FLAG_STRIDE, count)
+    spun_out = False
     for other in range(parts):
         if other == part:
             continue
@@ -164,6 +170,7 @@ def arrive_and_wait(flags, part, parts, count):
         while load_acquire(flags, other * FLAG_STRIDE) < count:
             spins += 1
             if spins > _SPINS_BEFORE_YIELD:
-                if spins == _SPINS_BEFORE_YIELD + 1:
+                if not spun_out:  # once a meet, not once a partner waited for
                     flags[part * FLAG_STRIDE + SPIN_OUT_SLOT] += 1
+                    spun_out = True
                 yield_core()
