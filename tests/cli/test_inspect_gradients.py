@@ -255,6 +255,36 @@ def test_gradients_of_a_given_model(trained_model, run, run_json):
     assert done.returncode == 2 and "does not match" in done.stderr
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gradients_exploding_on_a_gated_model(cell, trained_model, corpus_file, tmp_path, run,
+                                              run_json):
+    """The README's `gradients MODEL --exploding` on LSTM and GRU models, whose W_hh is G*H x H:
+    the radius is each gate's H x H block's, checked against NumPy on the slices."""
+    from cli_helpers import TINY
+
+    path = trained_model
+    if cell != "lstm":
+        path = tmp_path / f"{cell}.safetensors"
+        done = run("train", str(corpus_file), "--cell", cell, "--steps", "3", "--out",
+                   str(path), *TINY)
+        assert done.returncode == 0, done.stderr
+    args = ("gradients", str(path), "--text", "hello there", "--exploding", "--length", "5")
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    assert "Exploding:" in done.stdout and "spectral radius of its gate blocks" in done.stdout
+    data = run_json(*args)["exploding"]
+    w_hh = load_neural(path).model.rnn.weight_hh_l0.data.astype(np.float64) * data["scale"]
+    hidden = w_hh.shape[1]
+    names = {"lstm": "ifgo", "gru": "rzn"}[cell]
+    assert list(data["block_spectral_radii"]) == list(names)
+    for k, name in enumerate(names):
+        block = w_hh[k * hidden:(k + 1) * hidden]
+        expected = max(abs(np.linalg.eigvals(block)))
+        assert data["block_spectral_radii"][name] == pytest.approx(expected, rel=1e-5)
+    assert data["spectral_radius"] == max(data["block_spectral_radii"].values())
+    assert all(np.isfinite(data["norms"])) and len(data["norms"]) == 5
+
+
 def test_gradients_bad_options(run):
     done = run("gradients", "--cell", "transformer")
     assert done.returncode == 2 and "--cell must be one of rnn, lstm, gru, all" in done.stderr

@@ -57,7 +57,8 @@ def small_chunks(monkeypatch):
 
 
 def whole_text_result(model_path, text: str) -> dict:
-    """What `seqlab eval` computed before streaming: the whole text encoded at once."""
+    """What `seqlab eval` computes from the whole text encoded at once (one stream, 128 tokens
+    a call: test_eval_every_token checks that against one float64 pass)."""
     import math
 
     from seqlab.cli import lm_text
@@ -66,7 +67,7 @@ def whole_text_result(model_path, text: str) -> dict:
 
     _, loaded = load_any(model_path)
     tokens = lm_text.encode_corpus(loaded.tokenizer, text)
-    data = TokenStreams(tokens, max(1, min(16, (tokens.size - 1) // 2)), 128)
+    data = TokenStreams(tokens, 1, 128)
     metrics = Trainer(loaded.model, None, data, max_steps=1).evaluate(data)
     return {"loss": metrics["loss"], "tokens": metrics["tokens"],
             "unknown_fraction": float(np.mean(tokens == loaded.tokenizer.unk_id)),

@@ -121,12 +121,31 @@ def test_compare_cells_measures_before_and_after_training():
         assert result.trained.jacobian_norms[0] == 1.0
 
 
+@pytest.mark.parametrize("cell, gates", [("lstm", "ifgo"), ("gru", "rzn")])
+def test_exploding_on_gated_cells_measures_each_gate_block(cell, gates):
+    """LSTM / GRU W_hh stacks one H x H block per gate (4H x H, 3H x H): the radius is each
+    block's largest |eigenvalue| (checked against NumPy on the slices), the reported one their
+    maximum, scaled with W_hh."""
+    model = LanguageModel(10, 4, 6, cell=cell, generator=2)
+    ids = np.random.default_rng(3).integers(0, 10, size=21)
+    w_hh = model.rnn.weight_hh_l0.data.astype(np.float64)
+    result = exploding(model, ids, scale=3.0, max_norm=0.5, lr=0.2)
+    assert list(result.block_spectral_radii) == list(gates)
+    for k, gate in enumerate(gates):
+        eigenvalues = np.linalg.eigvals(3.0 * w_hh[6 * k:6 * (k + 1), :])
+        assert result.block_spectral_radii[gate] == pytest.approx(np.abs(eigenvalues).max(),
+                                                                  rel=1e-6)
+    assert result.spectral_radius == max(result.block_spectral_radii.values())
+    assert len(result.curve.norms) == 20 and np.isfinite(result.grad_norm)
+
+
 def test_exploding_scales_the_radius_and_clipping_bounds_the_update():
     model = LanguageModel(10, 4, 8, cell="rnn", generator=0)
     ids = np.random.default_rng(1).integers(0, 10, size=41)
     radius = float(np.abs(np.linalg.eigvals(model.rnn.weight_hh_l0.data)).max())
     result = exploding(model, ids, scale=5.0, max_norm=0.5, lr=0.2)
     assert result.spectral_radius == pytest.approx(5.0 * radius, rel=1e-5)
+    assert result.block_spectral_radii == {"h": result.spectral_radius}
     assert result.update_norm == pytest.approx(0.2 * result.grad_norm, rel=1e-4)
     assert result.clipped_update_norm == pytest.approx(0.2 * min(result.grad_norm, 0.5),
                                                        rel=1e-4)

@@ -24,17 +24,26 @@ def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     files: list[Path] = typer.Argument(None, help="Text to score (default: embedded corpus)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
-    batch_size: int = typer.Option(16, "--batch-size"),
-    seq_len: int = typer.Option(128, "--seq-len"),
+    batch_size: int = typer.Option(None, "--batch-size", hidden=True,
+                                   help="Ignored (the text is scored as one sequence)."),
+    seq_len: int = typer.Option(128, "--seq-len", help="Tokens per forward call; the state "
+                                "carries across calls, so the score does not depend on it."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Score text with a neural checkpoint or an n-gram model.
+
+    A neural model reads the text as one sequence from a fresh state, as `generate` does, and
+    is scored on every token after the first (N - 1 predictions for N tokens).
 
     Examples:
       seqlab eval model.safetensors held_out.txt
       seqlab eval corpus.arpa test.txt --json
     """
     kind, loaded = load_any(model_path)
+    if batch_size is not None and kind != "ngram":
+        Output(as_json=as_json).warn(
+            "--batch-size is ignored: eval scores the text as one sequence (every token after "
+            "the first, the state carried through), so the score is the same without it")
     if kind == "ngram":
         from seqlab.cli.commands import ngram
 
@@ -42,7 +51,7 @@ def evaluate(
         return
     if files:
         with _scratch_folder(model_path) as scratch:
-            _evaluate_files(loaded, files, Path(scratch), batch_size, seq_len, as_json)
+            _evaluate_files(loaded, files, Path(scratch), seq_len, as_json)
         return
     from seqlab.cli.inputs import corpus_text
 
@@ -51,7 +60,7 @@ def evaluate(
     import numpy as np
 
     unknown = int(np.count_nonzero(tokens == loaded.tokenizer.unk_id))
-    _report(loaded, tokens, len(text), unknown, source, batch_size, seq_len, as_json)
+    _report(loaded, tokens, len(text), unknown, source, seq_len, as_json)
 
 
 def _scratch_folder(model_path: Path) -> tempfile.TemporaryDirectory:
@@ -62,7 +71,7 @@ def _scratch_folder(model_path: Path) -> tempfile.TemporaryDirectory:
                                        dir=folder if os.access(folder, os.W_OK) else None)
 
 
-def _evaluate_files(loaded, files: list[Path], scratch: Path, batch_size: int, seq_len: int,
+def _evaluate_files(loaded, files: list[Path], scratch: Path, seq_len: int,
                     as_json: bool) -> None:
     """Stream FILES (stdin copied to `scratch` first) into memory-mapped ids and score them."""
     from seqlab.cli.inputs import CorpusPieces
@@ -76,19 +85,25 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, batch_size: int, s
         if not any(piece.strip() for piece in pieces):
             raise CliError(f"the corpus is empty: {source} (give a file with some text)")
         streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")
-    _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, batch_size,
-            seq_len, as_json)
+    _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, seq_len,
+            as_json)
 
 
 def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: str,
-            batch_size: int, seq_len: int, as_json: bool) -> None:
-    """Score the ids with the model and print loss, perplexity and bits."""
+            seq_len: int, as_json: bool) -> None:
+    """Score the ids with the model and print loss, perplexity and bits.
+
+    One stream (batch 1) over all the ids, `seq_len` at a time with the state carried: every
+    token after the first is predicted once, from all the text before it. Splitting the text
+    into parallel columns would start each column from a fresh state (and drop the remainder
+    that fills no column), so the score would depend on the batch size.
+    """
     from seqlab.seqmodels import TokenStreams, Trainer
 
-    batch = max(1, min(batch_size, (tokens.size - 1) // 2))
-    if tokens.size < 3:
-        raise CliError(f"{source} has too few tokens ({tokens.size}) to evaluate")
-    data = TokenStreams(tokens, batch, seq_len)
+    if tokens.size < 2:
+        raise CliError(f"{source} gives {tokens.size} token(s); eval scores each token after "
+                       "the first, so give a text of at least 2 tokens")
+    data = TokenStreams(tokens, 1, seq_len)
     trainer = Trainer(loaded.model, None, data, max_steps=1)
     metrics = trainer.evaluate(data)
     unknown = unknown_count / tokens.size

@@ -149,6 +149,7 @@ def _exploding(model, probe, scale: float, max_norm: float, lr: float) -> dict[s
     norms = result.curve.norms
     growth = max(norms) / norms[0] if norms[0] > 0 and all(map(math.isfinite, norms)) else None
     data = {"cell": model.cell, "scale": scale, "spectral_radius": result.spectral_radius,
+            "block_spectral_radii": result.block_spectral_radii,
             "norms": norms, "growth": growth, "grad_norm": result.grad_norm,
             "max_norm": max_norm, "lr": lr, "update_norm": result.update_norm,
             "clipped_update_norm": result.clipped_update_norm,
@@ -230,8 +231,13 @@ def _print(data: dict[str, Any]) -> None:
 def _print_exploding(result: dict[str, Any]) -> None:
     from seqlab.cli.log_plot import legend, log_panels
 
-    show(f"\n[bold]Exploding:[/] {result['model']}, W_hh x {result['scale']:g} "
-         f"(spectral radius {result['spectral_radius']:.2f}):")
+    blocks = result.get("block_spectral_radii") or {}
+    if len(blocks) > 1:  # LSTM / GRU: one H x H block of W_hh per gate
+        radius = ("spectral radius of its gate blocks "
+                  + ", ".join(f"{name} {_number(value, '.2f')}" for name, value in blocks.items()))
+    else:
+        radius = f"spectral radius {_number(result['spectral_radius'], '.2f')}"
+    show(f"\n[bold]Exploding:[/] {result['model']}, W_hh x {result['scale']:g} ({radius}):")
     markers = {"scaled": "#"}
     show(log_panels({f"{result['cell']}, W_hh x {result['scale']:g}": {"scaled": result["norms"]}},
                     markers, {"scaled": STYLES["measured"]}))

@@ -21,6 +21,7 @@ from seqlab.autograd.nn.utils import clip_grad_norm_
 from seqlab.autograd.optim import Adam
 from seqlab.seqmodels.data import TokenStreams
 from seqlab.seqmodels.inspection.gradient_flow import language_model_flow
+from seqlab.seqmodels.inspection.kinds import kind_of
 from seqlab.seqmodels.language_model import LanguageModel
 from seqlab.seqmodels.trainer import Callback, Trainer
 
@@ -126,7 +127,9 @@ class ExplodingResult:
     mean cross-entropy on a text with and without clipping the gradient to `max_norm`."""
 
     scale: float
-    spectral_radius: float  # largest |eigenvalue| of the scaled W_hh of layer 0
+    # largest |eigenvalue| of the scaled W_hh of layer 0; for LSTM / GRU, whose W_hh stacks one
+    # H x H block per gate, the largest over those blocks (see `block_spectral_radii`)
+    spectral_radius: float
     curve: DecayCurve
     grad_norm: float
     max_norm: float
@@ -136,6 +139,27 @@ class ExplodingResult:
     loss_before: float
     loss_after: float
     loss_after_clipped: float
+    # largest |eigenvalue| of each H x H block of the scaled W_hh of layer 0, by gate name
+    # (LSTM i, f, g, o; GRU r, z, n; "h" for a plain RNN, whose W_hh is one block)
+    block_spectral_radii: dict[str, float] = field(default_factory=dict)
+
+
+def block_spectral_radii(w_hh: np.ndarray, gate_names: tuple[str, ...]) -> dict[str, float]:
+    """Largest |eigenvalue| of each square H x H block of a recurrent weight, by gate name.
+
+    A plain RNN's W_hh is (H, H): one block, named "h". An LSTM's is (4H, H) and a GRU's (3H, H),
+    gate rows stacked as PyTorch does, so each gate's recurrent matrix is one H x H block; each
+    is the linear map from h_{t-1} into that gate's pre-activation, and the largest of them is
+    what "the spectral radius of W_hh" means for the gated cells.
+    """
+    hidden = w_hh.shape[1]
+    names = gate_names or ("h",)
+    if w_hh.shape[0] != hidden * len(names):
+        raise ValueError(f"W_hh of shape {w_hh.shape} does not hold {len(names)} blocks of "
+                         f"{hidden} x {hidden}")
+    blocks = np.asarray(w_hh, np.float64).reshape(len(names), hidden, hidden)
+    return {name: float(np.abs(np.linalg.eigvals(block)).max())
+            for name, block in zip(names, blocks, strict=True)}
 
 
 def _mean_loss(model: LanguageModel, inputs: np.ndarray, targets: np.ndarray) -> Tensor:
@@ -178,7 +202,9 @@ def _exploding(model, token_ids, scale, max_norm, lr) -> ExplodingResult:
     for layer in range(scaled.rnn.num_layers):
         w_hh = scaled.rnn.layer_weights(layer, 0)[1]
         w_hh.data = w_hh.data * np.asarray(scale, w_hh.data.dtype)
-    radius = float(np.abs(np.linalg.eigvals(scaled.rnn.layer_weights(0, 0)[1].data)).max())
+    radii = block_spectral_radii(scaled.rnn.layer_weights(0, 0)[1].data,
+                                 kind_of(scaled.rnn).gate_names)
+    radius = max(radii.values())
     curve = decay_curve(scaled, token_ids)
     ids = np.asarray(token_ids)
     inputs, targets = ids[:-1], ids[1:]
@@ -192,4 +218,5 @@ def _exploding(model, token_ids, scale, max_norm, lr) -> ExplodingResult:
     update_norm, loss_after = _loss_after_update(scaled, grads, lr, inputs, targets)
     clipped_norm, loss_after_clipped = _loss_after_update(scaled, clipped, lr, inputs, targets)
     return ExplodingResult(scale, radius, curve, float(grad_norm), max_norm, lr, update_norm,
-                           clipped_norm, float(loss.item()), loss_after, loss_after_clipped)
+                           clipped_norm, float(loss.item()), loss_after, loss_after_clipped,
+                           radii)
