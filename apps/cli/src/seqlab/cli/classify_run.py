@@ -176,7 +176,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     if options.resume is not None and out_given is None:
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
-                             force=force)
+                             force=force, model="SequenceClassifier")
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")

@@ -40,6 +40,22 @@ def _peek(path: Path, size: int = _PEEK) -> bytes:
 
 def safetensors_format(path: Path) -> str | None:
     """The `format` in a safetensors file's seqlab metadata, or None (not safetensors/seqlab)."""
+    metadata = _seqlab_metadata(path)
+    return metadata.get("format") if metadata is not None else None
+
+
+def checkpoint_model(path: Path) -> str | None:
+    """The model class a seqlab checkpoint holds ("LanguageModel", "SequenceClassifier",
+    "SequenceRegressor", "Seq2Seq"), or None (not a checkpoint, or no class recorded)."""
+    metadata = _seqlab_metadata(path)
+    if metadata is None or metadata.get("format") != "seqlab.checkpoint":
+        return None
+    config = metadata.get("config")
+    model = config.get("model") if isinstance(config, dict) else None
+    return model if isinstance(model, str) else None
+
+
+def _seqlab_metadata(path: Path) -> dict | None:
     try:
         with path.open("rb") as file:
             head = file.read(8)
@@ -50,7 +66,7 @@ def safetensors_format(path: Path) -> str | None:
                 return None
             header = json.loads(file.read(length))
         metadata = json.loads(header["__metadata__"]["seqlab"])
-        return metadata.get("format") if isinstance(metadata, dict) else None
+        return metadata if isinstance(metadata, dict) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

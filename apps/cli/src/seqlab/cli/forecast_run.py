@@ -158,7 +158,8 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     source = _resolve(options)
     if options.resume is not None and out_given is None:
         series = [Path(options.series_file)] if options.series_file else []
-        check_resumed_output(Path(options.out), series, force=force)
+        check_resumed_output(Path(options.out), series, force=force,
+                             model="SequenceRegressor")
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")

@@ -219,7 +219,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         if options.out is None:
             options.out = Path(options.resume)
         if out_given is None:
-            check_resumed_output(options.out, options.files or (), force=force)
+            check_resumed_output(options.out, options.files or (), force=force,
+                                 model="LanguageModel")
     elif options.init_from is not None:
         flag = "--init-from"
         source_checkpoint = load_initial(options.init_from)

@@ -141,10 +141,41 @@ def input_paths(*groups: Iterable[Path | None] | Path | None) -> list[Path]:
     return found
 
 
+# What each model class is called in messages, and the command that trains it.
+MODEL_KINDS = {"LanguageModel": ("a language model", "seqlab train"),
+               "SequenceClassifier": ("a classifier", "seqlab classify train"),
+               "SequenceRegressor": ("a forecaster", "seqlab forecast train"),
+               "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq train")}
+
+
+def _refuse_other_model(out: Path, model: str, force: bool) -> None:
+    """A training run replaces a checkpoint of its own model class only (a classifier run never
+    replaces a language model and its NAME.train.safetensors, log and checkpoints) unless
+    `force`; the model file is judged first, then NAME.checkpoints/best.safetensors."""
+    from seqlab.cli.training import checkpoint_dir
+
+    if force:
+        return
+    what = MODEL_KINDS.get(model, (model, ""))[0]
+    for path in (out, checkpoint_dir(out) / "best.safetensors"):
+        found = file_kinds.checkpoint_model(path) if path.is_file() else None
+        if found is None or found == model:
+            continue
+        found_what, command = MODEL_KINDS.get(found, (f"a {found} model", ""))
+        by = f" (written by `{command}`)" if command else ""
+        label = f"--out {out}" if path == out else f"--out {out}: {path}"
+        raise CliError(f"{label} is {found_what}{by}, not {what}; this run would "
+                       f"replace it and its training files: choose another --out, or pass "
+                       "--force to replace them")
+
+
 def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
-                            force: bool = False) -> Path:
+                            force: bool = False, model: str | None = None) -> Path:
     """`check_output` for a training run: the model file, and what `seqlab train` writes beside
-    it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder)."""
+    it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder).
+
+    `model` is the class the run trains ("LanguageModel", "SequenceClassifier", ...): an
+    existing checkpoint of another class is refused unless `force`."""
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
@@ -156,5 +187,8 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     if folder.exists() and not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
-    return check_output(out, CHECKPOINT, inputs, force=force, companions=(
+    checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)))
+    if model is not None:
+        _refuse_other_model(out, model, force)
+    return checked

@@ -104,7 +104,7 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
         options.pairs = [Path(p) for p in files] if files else None
         options.out = Path(merged.get("out") or options.resume)
         if not out_given:
-            check_resumed_output(options.out, options.pairs or (), force=force)
+            check_resumed_output(options.out, options.pairs or (), force=force, model="Seq2Seq")
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
         require_kind(source, "Seq2Seq", Path(options.init_from), "a seq2seq model",

@@ -255,13 +255,14 @@ def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
     check_budget_left(trainer, limits)
 
 
-def check_resumed_output(out: Path, inputs: Iterable[Path | None], *, force: bool) -> None:
+def check_resumed_output(out: Path, inputs: Iterable[Path | None], *, force: bool,
+                         model: str | None = None) -> None:
     """The output guard for a resumed run given no --out: it writes the --out its run recorded
     (or the checkpoint it resumes), which may since have become someone else's file. The run's
     own files (model, training state, metrics log) pass, as for any --out."""
     from seqlab.cli.outputs import check_checkpoint_output
 
-    check_checkpoint_output(out, inputs, force=force)
+    check_checkpoint_output(out, inputs, force=force, model=model)
 
 
 def require_validation_for_patience(patience: int | None, valid_data: Any, what: str,

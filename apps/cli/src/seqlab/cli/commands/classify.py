@@ -109,7 +109,8 @@ def train(
         from seqlab.cli.classify_run import DEFAULTS
 
         model_out = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(model_out, [*(data or ()), vectors, init_from], force=force)
+        check_checkpoint_output(model_out, [*(data or ()), vectors, init_from], force=force,
+                                model="SequenceClassifier")
     set_threads(threads)
     output = Output(quiet, as_json)
     options = ClassifyOptions(
