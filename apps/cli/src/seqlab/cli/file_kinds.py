@@ -15,7 +15,8 @@ from pathlib import Path
 
 CHECKPOINT = "seqlab checkpoint"
 TRAINING_STATE = "seqlab training state"
-ARPA = "ARPA n-gram model"
+ARPA = "seqlab ARPA n-gram model"
+FOREIGN_ARPA = "ARPA n-gram model seqlab did not write"
 NGRAM_NPZ = "seqlab n-gram model (.npz)"
 WORD2VEC = "word2vec vectors file"
 TOKENIZER = "seqlab tokenizer"
@@ -25,6 +26,9 @@ HTML_PAGE = "seqlab HTML page"
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000
 _PEEK = 1 << 16
+# The first line of every ARPA file seqlab writes (seqlab.nlp.ngram.arpa.SEQLAB_MARK; kept
+# here too so that checking an --out path imports no NumPy; a test checks they agree).
+ARPA_MARK = b"# written by seqlab\n"
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
 _NGRAM_FORMAT = re.compile(r'\s*\{\s*"format"\s*:\s*"seqlab-ngram"')
 _NGRAM_FORMAT_CHARS = 64  # of the header's JSON read to recognise it
@@ -161,7 +165,7 @@ def kind_of(path: Path) -> str | None:
     if form == "seqlab.training-state":
         return TRAINING_STATE
     if is_arpa(path):
-        return ARPA
+        return ARPA if _peek(path, len(ARPA_MARK)) == ARPA_MARK else FOREIGN_ARPA
     if is_ngram_npz(path):
         return NGRAM_NPZ
     if is_word2vec(path):
