@@ -13,6 +13,7 @@ import numpy as np
 
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -258,8 +259,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         limits["epochs"] = options.epochs = 8
     eval_every = options.eval_every or len(train_data)
     out = Path(options.out)
-    folder = checkpoint_dir(out)
-    folder.mkdir(exist_ok=True)
+    folder = claim_checkpoint_dir(checkpoint_dir(out))
     optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=options.lr)
     trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
                       eval_every=eval_every if valid_data is not None else None,

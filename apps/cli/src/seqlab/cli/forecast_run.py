@@ -13,6 +13,7 @@ import numpy as np
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -215,8 +216,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                 "season": season, "ar_order": options.ar_order or options.window,
                 "series": options.series if not options.series_file else None}
     out = Path(options.out)
-    folder = checkpoint_dir(out)
-    folder.mkdir(exist_ok=True)
+    folder = claim_checkpoint_dir(checkpoint_dir(out))
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=options.lr), train_data,
                       valid_data, clip_norm=options.clip,
                       eval_every=(options.eval_every or len(train_data)) if valid_data else None,
