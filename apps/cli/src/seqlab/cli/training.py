@@ -170,6 +170,11 @@ def load_resumable(path: Path) -> Any:
     require_file(path, "--resume checkpoint")
     try:
         checkpoint = load_checkpoint(path)
+    except FileNotFoundError as error:  # its NAME.train.safetensors is gone
+        line = str(error).splitlines()[0].replace(
+            "or load the model's weights alone", f"or start a new run from its weights with "
+            f"--init-from {path}")
+        raise CliError(f"--resume {path}: {line}") from error
     except (ValueError, OSError, KeyError) as error:
         raise CliError(f"--resume {path}: {str(error).splitlines()[0]}") from error
     if checkpoint.training is None:

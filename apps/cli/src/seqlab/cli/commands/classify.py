@@ -301,7 +301,8 @@ def evaluate(
             raise CliError(str(error).splitlines()[0]) from error
     if not len(examples):
         raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
-    unknown = sorted(set(examples.labels) - set(loaded.labels))
+    known = set(loaded.labels)
+    unknown = [label for label in dict.fromkeys(examples.labels) if label not in known]
     if unknown:
         at = examples.origins[examples.labels.index(unknown[0])]
         raise CliError(f"{at}: label {unknown[0]!r} is not one the model knows "

@@ -80,7 +80,7 @@ def encode_vocab(vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         if not token or any(ch.isspace() for ch in token):
             raise ValueError(
                 f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
-                "whitespace): map whitespace to a visible symbol, or use save() instead"
+                "whitespace): map whitespace to a visible symbol, or save the model as .npz instead"
             )
         encoded.append(token.encode("utf-8"))
     vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
