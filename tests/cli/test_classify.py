@@ -158,7 +158,7 @@ def test_bad_inputs_are_one_clear_line(tmp_path, reviews, classifier, trained_mo
     arpa = tmp_path / "lm.arpa"
     arpa.write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 a\n\n\\end\\\n")
     assert_fails(invoke("classify", "predict", str(arpa), "-", input="hi\n"),
-                         "not a seqlab classifier")
+                         "is an ARPA n-gram model", "not a neural model checkpoint")
     assert not (tmp_path / "x.safetensors").exists()
     assert_fails(invoke("classify", "train", str(reviews), "--pooling", "sum",
                              "--out", out), "--pooling", code=2)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from seqlab.nlp.ngram import MLE, AddK, KneserNey, Laplace, WittenBell, load_arpa
+from seqlab.nlp.ngram.arpa import SEQLAB_MARK
 
 CORPUS = [
     ["the", "cat", "sat", "on", "the", "mat"],
@@ -54,13 +55,13 @@ def test_mle_round_trip_on_seen_text(tmp_path):
 def test_arpa_layout(tmp_path):
     KneserNey(2).fit([["a", "b"], ["b"]]).save_arpa(tmp_path / "toy.arpa")
     lines = (tmp_path / "toy.arpa").read_text().splitlines()
-    assert lines[:4] == ["\\data\\", "ngram 1=5", "ngram 2=4", ""]
-    assert lines[4] == "\\1-grams:" and lines[-1] == "\\end\\"
-    unigrams = [line.split("\t") for line in lines[5:10]]
+    assert lines[:5] == ["# written by seqlab", "\\data\\", "ngram 1=5", "ngram 2=4", ""]
+    assert lines[5] == "\\1-grams:" and lines[-1] == "\\end\\"
+    unigrams = [line.split("\t") for line in lines[6:11]]
     assert all(len(fields) == 3 for fields in unigrams)  # prob, word, backoff
     assert [f[1] for f in unigrams] == ["<unk>", "<s>", "</s>", "a", "b"]
     assert float(unigrams[1][0]) == -99  # <s> is never predicted
-    bigrams = [line.split("\t") for line in lines[12:16]]
+    bigrams = [line.split("\t") for line in lines[13:17]]
     assert all(len(fields) == 2 for fields in bigrams)  # highest order: no backoff
 
 
@@ -169,6 +170,7 @@ def test_kenlm_module_reads_our_arpa_with_the_same_perplexity(tmp_path):
     sentences = _peer_corpus()
     model = KneserNey(3, unk_cutoff=2).fit(sentences[:300])
     model.save_arpa(tmp_path / "kn.arpa")
+    assert (tmp_path / "kn.arpa").read_bytes().startswith(SEQLAB_MARK)  # KenLM skips '#' lines
     theirs = kenlm.Model(str(tmp_path / "kn.arpa"))
     total = sum(theirs.score(" ".join(s), bos=True, eos=True) for s in sentences[300:])
     words = sum(len(s) + 1 for s in sentences[300:])
@@ -182,6 +184,7 @@ def test_peer_kenlm_reads_our_arpa_with_the_same_perplexity(tmp_path):
     for model in (KneserNey(3, unk_cutoff=2), WittenBell(4), AddK(2, k=0.5)):
         model.fit(sentences[:300])
         model.save_arpa(tmp_path / "m.arpa")
+        assert (tmp_path / "m.arpa").read_bytes().startswith(SEQLAB_MARK)  # KenLM skips it
         script = _kenlm_perplexity_script(tmp_path / "m.arpa", sentences[300:])
         result = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script],
                                 capture_output=True, text=True, check=True)

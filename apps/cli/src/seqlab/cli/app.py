@@ -167,6 +167,10 @@ def main(argv: list[str] | None = None) -> None:
         _error_line(f"internal error: {type(error).__name__}: {error} "
                     "(set SEQLAB_DEBUG=1 to see the traceback)")
         sys.exit(EXIT_BAD_INPUT)
+    finally:  # a run stopped before its first checkpoint leaves no empty NAME.checkpoints/
+        from seqlab.cli.run_files import remove_empty_created
+
+        remove_empty_created()
 
 
 if __name__ == "__main__":

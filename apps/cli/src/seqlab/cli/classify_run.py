@@ -13,6 +13,7 @@ import numpy as np
 
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -176,7 +177,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     if options.resume is not None and out_given is None:
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
-                             force=force)
+                             force=force, model="SequenceClassifier")
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
@@ -258,8 +259,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         limits["epochs"] = options.epochs = 8
     eval_every = options.eval_every or len(train_data)
     out = Path(options.out)
-    folder = checkpoint_dir(out)
-    folder.mkdir(exist_ok=True)
+    folder = claim_checkpoint_dir(checkpoint_dir(out))
     optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=options.lr)
     trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
                       eval_every=eval_every if valid_data is not None else None,

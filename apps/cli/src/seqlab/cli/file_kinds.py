@@ -15,7 +15,8 @@ from pathlib import Path
 
 CHECKPOINT = "seqlab checkpoint"
 TRAINING_STATE = "seqlab training state"
-ARPA = "ARPA n-gram model"
+ARPA = "seqlab ARPA n-gram model"
+FOREIGN_ARPA = "ARPA n-gram model seqlab did not write"
 NGRAM_NPZ = "seqlab n-gram model (.npz)"
 WORD2VEC = "word2vec vectors file"
 TOKENIZER = "seqlab tokenizer"
@@ -25,6 +26,9 @@ HTML_PAGE = "seqlab HTML page"
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000
 _PEEK = 1 << 16
+# The first line of every ARPA file seqlab writes (seqlab.nlp.ngram.arpa.SEQLAB_MARK; kept
+# here too so that checking an --out path imports no NumPy; a test checks they agree).
+ARPA_MARK = b"# written by seqlab\n"
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
 _NGRAM_FORMAT = re.compile(r'\s*\{\s*"format"\s*:\s*"seqlab-ngram"')
 _NGRAM_FORMAT_CHARS = 64  # of the header's JSON read to recognise it
@@ -40,6 +44,22 @@ def _peek(path: Path, size: int = _PEEK) -> bytes:
 
 def safetensors_format(path: Path) -> str | None:
     """The `format` in a safetensors file's seqlab metadata, or None (not safetensors/seqlab)."""
+    metadata = _seqlab_metadata(path)
+    return metadata.get("format") if metadata is not None else None
+
+
+def checkpoint_model(path: Path) -> str | None:
+    """The model class a seqlab checkpoint holds ("LanguageModel", "SequenceClassifier",
+    "SequenceRegressor", "Seq2Seq"), or None (not a checkpoint, or no class recorded)."""
+    metadata = _seqlab_metadata(path)
+    if metadata is None or metadata.get("format") != "seqlab.checkpoint":
+        return None
+    config = metadata.get("config")
+    model = config.get("model") if isinstance(config, dict) else None
+    return model if isinstance(model, str) else None
+
+
+def _seqlab_metadata(path: Path) -> dict | None:
     try:
         with path.open("rb") as file:
             head = file.read(8)
@@ -50,7 +70,7 @@ def safetensors_format(path: Path) -> str | None:
                 return None
             header = json.loads(file.read(length))
         metadata = json.loads(header["__metadata__"]["seqlab"])
-        return metadata.get("format") if isinstance(metadata, dict) else None
+        return metadata if isinstance(metadata, dict) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -145,7 +165,7 @@ def kind_of(path: Path) -> str | None:
     if form == "seqlab.training-state":
         return TRAINING_STATE
     if is_arpa(path):
-        return ARPA
+        return ARPA if _peek(path, len(ARPA_MARK)) == ARPA_MARK else FOREIGN_ARPA
     if is_ngram_npz(path):
         return NGRAM_NPZ
     if is_word2vec(path):

@@ -13,6 +13,7 @@ import numpy as np
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -158,7 +159,8 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     source = _resolve(options)
     if options.resume is not None and out_given is None:
         series = [Path(options.series_file)] if options.series_file else []
-        check_resumed_output(Path(options.out), series, force=force)
+        check_resumed_output(Path(options.out), series, force=force,
+                             model="SequenceRegressor")
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
@@ -214,8 +216,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                 "season": season, "ar_order": options.ar_order or options.window,
                 "series": options.series if not options.series_file else None}
     out = Path(options.out)
-    folder = checkpoint_dir(out)
-    folder.mkdir(exist_ok=True)
+    folder = claim_checkpoint_dir(checkpoint_dir(out))
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=options.lr), train_data,
                       valid_data, clip_norm=options.clip,
                       eval_every=(options.eval_every or len(train_data)) if valid_data else None,

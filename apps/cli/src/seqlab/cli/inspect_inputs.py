@@ -58,7 +58,9 @@ def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
     else:
         content, source = default_passage(), f"a passage of the embedded '{DEFAULT_CORPUS}' corpus"
     if not content.strip():
-        raise CliError(f"the text to inspect is empty ({source}); give some text")
+        what = ("standard input holds" if str(file) == "-" else f"--file {source} holds") \
+            if file is not None else f"{source} gives"
+        raise CliError(f"{what} no text to inspect (it is empty or blank); give some text")
     return content, source
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     check_resumed_output,
     checkpoint_dir,
@@ -219,7 +220,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         if options.out is None:
             options.out = Path(options.resume)
         if out_given is None:
-            check_resumed_output(options.out, options.files or (), force=force)
+            check_resumed_output(options.out, options.files or (), force=force,
+                                 model="LanguageModel")
     elif options.init_from is not None:
         flag = "--init-from"
         source_checkpoint = load_initial(options.init_from)
@@ -265,8 +267,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         except ValueError as error:
             raise CliError(str(error).splitlines()[0]) from error
     optimizer = optim.Adam(model.parameters(), lr=options.lr)
-    folder = checkpoint_dir(options.out)
-    folder.mkdir(exist_ok=True)
+    folder = claim_checkpoint_dir(checkpoint_dir(options.out))
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,

@@ -28,6 +28,16 @@ HEAD_COMMANDS = {"SequenceClassifier": ("a classifier", "seqlab classify predict
                  "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq translate|eval")}
 
 
+def refuse_ngram_model(path: Path) -> None:
+    """A CliError when `path` holds an n-gram model where a neural checkpoint is needed."""
+    from seqlab.cli.file_kinds import is_arpa, is_ngram_npz
+
+    if is_arpa(path) or is_ngram_npz(path):
+        form = "an ARPA n-gram model" if is_arpa(path) else "a seqlab n-gram model (.npz)"
+        raise CliError(f"{path} is {form}, not a neural model checkpoint; n-gram models work "
+                       "with seqlab ngram eval|generate and seqlab eval")
+
+
 def load_neural(path: Path, any_head: bool = False) -> NeuralModel:
     """Model, tokenizer and checkpoint from a seqlab checkpoint, or a one-line CliError.
 
@@ -37,6 +47,7 @@ def load_neural(path: Path, any_head: bool = False) -> NeuralModel:
     from seqlab.seqmodels.checkpoint import load_model
 
     require_file(path, "model file")
+    refuse_ngram_model(path)
     try:
         model, checkpoint = load_model(path)
     except (ValueError, KeyError, OSError) as error:

@@ -20,7 +20,8 @@ import typer
 from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError
 
-FORCE_HELP = "Overwrite --out even when it exists and is not a file of the kind written here."
+FORCE_HELP = ("Overwrite the output file even when it exists and is not a file of the kind "
+              "written here.")
 
 
 def force_option() -> bool:
@@ -31,11 +32,14 @@ def force_option() -> bool:
 @dataclass(frozen=True)
 class OutputKind:
     """What a command writes: a name for messages, the suffixes it takes, the kinds it may
-    replace (see `file_kinds`)."""
+    replace (see `file_kinds`). `marked` is False for a format with no room for seqlab's mark
+    (word2vec vectors, read by gensim): any existing file of it is replaced only with --force,
+    since seqlab cannot tell one it wrote from another's."""
 
     what: str
     suffixes: tuple[str, ...]
     replaces: frozenset[str]
+    marked: bool = True
 
 
 CHECKPOINT = OutputKind("a model checkpoint", (".safetensors",),
@@ -44,7 +48,7 @@ NGRAM = OutputKind("an n-gram model", (".arpa", ".npz"),
                    frozenset({file_kinds.ARPA, file_kinds.NGRAM_NPZ}))
 ARPA = OutputKind("an ARPA file", (".arpa",), frozenset({file_kinds.ARPA}))
 WORD2VEC = OutputKind("a word2vec vectors file", (".txt", ".vec", ".bin", ".w2v"),
-                      frozenset({file_kinds.WORD2VEC}))
+                      frozenset({file_kinds.WORD2VEC}), marked=False)
 TOKENIZER = OutputKind("a tokenizer", (".json",), frozenset({file_kinds.TOKENIZER}))
 TRAINING_STATE = OutputKind("a training state", (".safetensors",),
                             frozenset({file_kinds.TRAINING_STATE}))
@@ -91,7 +95,7 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
                        code=EXIT_USAGE)
     name = out.name
     if not any(name.endswith(suffix) for suffix in kind.suffixes):
-        raise CliError(f"{option} {out}: {kind.what} file name must end with "
+        raise CliError(f"{option} {out}: the name of {kind.what} must end with "
                        f"{' or '.join(kind.suffixes)}", code=EXIT_USAGE)
     if out.is_dir():
         raise CliError(f"{option} {out} is a folder; give a file name inside it")
@@ -101,10 +105,10 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
             continue
         if _same_file(out, source):
             raise CliError(f"{option} {out} is also an input of this command; writing it would "
-                           "destroy that input: choose another --out")
+                           f"destroy that input: choose another {option}")
         if out.exists() and source.is_dir() and _inside(out, source):
             raise CliError(f"{option} {out} lies inside the input folder {source}, so it is read "
-                           "as input; choose an --out outside that folder")
+                           f"as input; choose {option} outside that folder")
     for path, path_kind in ((out, kind), *companions):
         _refuse_foreign(path, path_kind, force, option if path == out else "")
 
@@ -113,19 +117,28 @@ def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> N
     if force or not path.exists():
         return
     label = f"{option} {path}" if option else str(path)
+    choose = f"choose another {option or '--out'}"
     if path.is_dir():
         raise CliError(f"{label} is a folder; it would be replaced by {kind.what}: "
                        "move it away first")
     if not path.is_file():
-        raise CliError(f"{label} is not a regular file; choose another --out")
+        raise CliError(f"{label} is not a regular file; {choose}")
     if path.stat().st_size == 0:
         return
     found = file_kinds.kind_of(path)
+    if not kind.marked:
+        raise CliError(f"{label} already exists; {kind.what} carries no mark of who wrote it, "
+                       f"so seqlab replaces one only with --force: {choose}, or pass --force "
+                       "to overwrite it")
     if found in kind.replaces:
         return
-    looks = f"it is a {found}" if found else "seqlab did not write it"
-    raise CliError(f"{label} already exists and is not {kind.what} ({looks}); choose another "
-                   "--out, or pass --force to overwrite it")
+    looks = f"it is {_article(found)}" if found else "seqlab did not write it"
+    raise CliError(f"{label} already exists and is not {kind.what} ({looks}); {choose}, or "
+                   "pass --force to overwrite it")
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def input_paths(*groups: Iterable[Path | None] | Path | None) -> list[Path]:
@@ -141,10 +154,41 @@ def input_paths(*groups: Iterable[Path | None] | Path | None) -> list[Path]:
     return found
 
 
+# What each model class is called in messages, and the command that trains it.
+MODEL_KINDS = {"LanguageModel": ("a language model", "seqlab train"),
+               "SequenceClassifier": ("a classifier", "seqlab classify train"),
+               "SequenceRegressor": ("a forecaster", "seqlab forecast train"),
+               "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq train")}
+
+
+def _refuse_other_model(out: Path, model: str, force: bool) -> None:
+    """A training run replaces a checkpoint of its own model class only (a classifier run never
+    replaces a language model and its NAME.train.safetensors, log and checkpoints) unless
+    `force`; the model file is judged first, then NAME.checkpoints/best.safetensors."""
+    from seqlab.cli.training import checkpoint_dir
+
+    if force:
+        return
+    what = MODEL_KINDS.get(model, (model, ""))[0]
+    for path in (out, checkpoint_dir(out) / "best.safetensors"):
+        found = file_kinds.checkpoint_model(path) if path.is_file() else None
+        if found is None or found == model:
+            continue
+        found_what, command = MODEL_KINDS.get(found, (f"a {found} model", ""))
+        by = f" (written by `{command}`)" if command else ""
+        label = f"--out {out}" if path == out else f"--out {out}: {path}"
+        raise CliError(f"{label} is {found_what}{by}, not {what}; this run would "
+                       f"replace it and its training files: choose another --out, or pass "
+                       "--force to replace them")
+
+
 def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
-                            force: bool = False) -> Path:
+                            force: bool = False, model: str | None = None) -> Path:
     """`check_output` for a training run: the model file, and what `seqlab train` writes beside
-    it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder)."""
+    it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder).
+
+    `model` is the class the run trains ("LanguageModel", "SequenceClassifier", ...): an
+    existing checkpoint of another class is refused unless `force`."""
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
@@ -156,5 +200,8 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     if folder.exists() and not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
-    return check_output(out, CHECKPOINT, inputs, force=force, companions=(
+    checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)))
+    if model is not None:
+        _refuse_other_model(out, model, force)
+    return checked

@@ -27,3 +27,28 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path) -> str:
     if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()
     return "Kept " + ", ".join(kept)
+
+
+_CREATED: list[Path] = []  # checkpoint folders this process made (see claim_checkpoint_dir)
+
+
+def claim_checkpoint_dir(folder: Path, create: bool = True) -> Path:
+    """Note that this run may make `folder` (when it does not exist yet), and make it when
+    `create`; `remove_empty_created` later removes it if the run stops leaving it empty."""
+    if not folder.exists():
+        _CREATED.append(folder)
+    if create:
+        folder.mkdir(exist_ok=True)
+    return folder
+
+
+def remove_empty_created() -> None:
+    """Remove the checkpoint folders this process made that are still empty (a run stopped by
+    an error or Ctrl-C before its first checkpoint); a folder that existed before is kept."""
+    while _CREATED:
+        folder = _CREATED.pop()
+        try:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        except OSError:
+            pass  # not ours to fight over: a folder we cannot read or remove stays

@@ -10,6 +10,7 @@ from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -104,7 +105,7 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
         options.pairs = [Path(p) for p in files] if files else None
         options.out = Path(merged.get("out") or options.resume)
         if not out_given:
-            check_resumed_output(options.out, options.pairs or (), force=force)
+            check_resumed_output(options.out, options.pairs or (), force=force, model="Seq2Seq")
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
         require_kind(source, "Seq2Seq", Path(options.init_from), "a seq2seq model",
@@ -270,7 +271,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     if all(value is None for value in limits.values()):
         limits["epochs"] = options.epochs = 10
     out = Path(options.out)
-    folder = checkpoint_dir(out)
+    folder = claim_checkpoint_dir(checkpoint_dir(out), create=False)
     optimizer = optim.Adam(model.parameters(), lr=options.lr)
     scheduler = optim.lr_scheduler.RunDecayLR(optimizer, options.lr_schedule,
                                               warmup_steps=options.warmup_steps)

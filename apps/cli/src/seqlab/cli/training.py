@@ -170,6 +170,11 @@ def load_resumable(path: Path) -> Any:
     require_file(path, "--resume checkpoint")
     try:
         checkpoint = load_checkpoint(path)
+    except FileNotFoundError as error:  # its NAME.train.safetensors is gone
+        line = str(error).splitlines()[0].replace(
+            "or load the model's weights alone", f"or start a new run from its weights with "
+            f"--init-from {path}")
+        raise CliError(f"--resume {path}: {line}") from error
     except (ValueError, OSError, KeyError) as error:
         raise CliError(f"--resume {path}: {str(error).splitlines()[0]}") from error
     if checkpoint.training is None:
@@ -255,13 +260,14 @@ def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
     check_budget_left(trainer, limits)
 
 
-def check_resumed_output(out: Path, inputs: Iterable[Path | None], *, force: bool) -> None:
+def check_resumed_output(out: Path, inputs: Iterable[Path | None], *, force: bool,
+                         model: str | None = None) -> None:
     """The output guard for a resumed run given no --out: it writes the --out its run recorded
     (or the checkpoint it resumes), which may since have become someone else's file. The run's
     own files (model, training state, metrics log) pass, as for any --out."""
     from seqlab.cli.outputs import check_checkpoint_output
 
-    check_checkpoint_output(out, inputs, force=force)
+    check_checkpoint_output(out, inputs, force=force, model=model)
 
 
 def require_validation_for_patience(patience: int | None, valid_data: Any, what: str,

@@ -59,7 +59,7 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
     except (safetensors.SafetensorError, OSError, ValueError) as error:
         raise ValueError(
             f"{path} is not a valid safetensors file ({error}); it may be truncated or "
-            "written by something else: re-create it with seqlab.autograd.save"
+            "written by another program: write it again"
         ) from error
     text = header.get(METADATA_KEY)
     if text is None:
@@ -88,6 +88,9 @@ def _check_header_size(path: Path) -> None:
         raise ValueError(f"{path} is not a valid safetensors file (it has only {size} bytes); "
                          "it may be truncated")
     length = int.from_bytes(head, "little")
+    if length > size - 8 and head.isascii() and (head.decode().isprintable() or b"\n" in head):
+        raise ValueError(f"{path} is not a valid safetensors file: it starts with text "
+                         f"({head.decode(errors='replace')!r}...)")
     if length > size - 8:
         raise ValueError(f"{path} is not a valid safetensors file: its header claims {length:,} "
                          f"bytes but the file has {size:,}; it is truncated or not safetensors")

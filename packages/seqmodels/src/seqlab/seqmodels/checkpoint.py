@@ -190,7 +190,7 @@ def _load_training(path: Path, run_token: str) -> TrainingState:
     if not path.exists():
         raise FileNotFoundError(
             f"training state {path} is missing: the checkpoint was saved with it; copy it beside "
-            "the model file to resume, or load the model alone with training=False"
+            "the model file to resume, or load the model's weights alone"
         )
     tensors, header = io.load(path)
     if header.get("format") != TRAINING_FORMAT or header.get("run_token") != run_token:

@@ -109,7 +109,8 @@ def train(
         from seqlab.cli.classify_run import DEFAULTS
 
         model_out = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(model_out, [*(data or ()), vectors, init_from], force=force)
+        check_checkpoint_output(model_out, [*(data or ()), vectors, init_from], force=force,
+                                model="SequenceClassifier")
     set_threads(threads)
     output = Output(quiet, as_json)
     options = ClassifyOptions(
@@ -300,7 +301,8 @@ def evaluate(
             raise CliError(str(error).splitlines()[0]) from error
     if not len(examples):
         raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
-    unknown = sorted(set(examples.labels) - set(loaded.labels))
+    known = set(loaded.labels)
+    unknown = [label for label in dict.fromkeys(examples.labels) if label not in known]
     if unknown:
         at = examples.origins[examples.labels.index(unknown[0])]
         raise CliError(f"{at}: label {unknown[0]!r} is not one the model knows "

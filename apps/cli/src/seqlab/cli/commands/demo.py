@@ -31,7 +31,7 @@ def demo(
     Example: seqlab demo --seconds 120 --corpus wiki
     """
     if out is not None:
-        check_checkpoint_output(out, force=force)
+        check_checkpoint_output(out, force=force, model="LanguageModel")
     set_threads(None)
     output = Output(quiet)
     with tempfile.TemporaryDirectory(prefix="seqlab-demo-") as scratch:

@@ -90,7 +90,8 @@ def train(
         from seqlab.cli.forecast_run import DEFAULTS
 
         model_out = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(model_out, [series_file, init_from], force=force)
+        check_checkpoint_output(model_out, [series_file, init_from], force=force,
+                                model="SequenceRegressor")
     set_threads(threads)
     output = Output(quiet, as_json)
     options = ForecastOptions(

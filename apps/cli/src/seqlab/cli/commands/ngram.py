@@ -94,7 +94,7 @@ def save_model(model, out: Path) -> None:
         try:
             model.save_arpa(out)
         except TypeError as error:
-            raise CliError(f"{error}; write a .npz file instead") from error
+            raise CliError(str(error).replace("save it as .npz", "give a .npz --out")) from error
     else:
         model.save(out)
 
@@ -438,5 +438,6 @@ def export_arpa(
     try:
         model.save_arpa(out)
     except TypeError as error:
-        raise CliError(str(error)) from error
+        raise CliError(str(error).replace("(save it as .npz instead)", "(keep the .npz)")) \
+            from error
     Output(as_json=as_json).result({"path": str(out)}, f"Wrote {out}")

@@ -101,7 +101,8 @@ def train(
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
-        check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force)
+        check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force,
+                                model="Seq2Seq")
     set_threads(threads)
     architecture = {"cell": cell, "hidden_size": hidden, "num_layers": layers,
                     "embedding_dim": embedding_dim, "bidirectional": bidirectional,

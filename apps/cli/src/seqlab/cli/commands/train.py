@@ -74,7 +74,8 @@ def train(
         raise CliError(f"--cell must be one of {', '.join(CELLS)}, got {cell!r}", code=2)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         model_out = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(model_out, [*(files or ()), init_from], force=force)
+        check_checkpoint_output(model_out, [*(files or ()), init_from], force=force,
+                                model="LanguageModel")
     check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)

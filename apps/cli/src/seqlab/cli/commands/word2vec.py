@@ -87,6 +87,9 @@ def train(
     from seqlab.nlp.word2vec import Word2Vec
 
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
+    if not hs and negative <= 0:
+        raise CliError("--negative 0 without --hs leaves nothing to train: give --negative 5 "
+                       "(negative sampling) or --hs (hierarchical softmax)", code=2)
     return_freed_memory()  # streamed passes: each freed piece of text goes back to the system
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)

@@ -3,6 +3,8 @@
 Layout: a `\\data\\` header with `ngram n=count` lines, then one `\\n-grams:` section per order
 whose lines are `log10 p <TAB> w1 ... wn [<TAB> log10 backoff]`, then `\\end\\`.
 Log zero is written -99 (the ARPA convention); read back it stays 10**-99, as KenLM reads it.
+The first line is a comment, `SEQLAB_MARK`: KenLM (`ReadARPACounts`) and SRILM skip '#' lines
+before `\\data\\`, and seqlab's CLI replaces an existing ARPA file only when it carries the mark.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import arpa_kernels
 from seqlab.nlp.ngram.arpa_reader import ArpaModel, load_arpa  # noqa: F401 (moved, kept here)
 
+SEQLAB_MARK = b"# written by seqlab\n"
 LN10 = math.log(10.0)
 LOG10_ZERO = -99.0
 WRITE_BLOCK_ROWS = 1 << 16
@@ -77,7 +80,7 @@ def encode_vocab(vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         if not token or any(ch.isspace() for ch in token):
             raise ValueError(
                 f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
-                "whitespace): map whitespace to a visible symbol, or use save() instead"
+                "whitespace): map whitespace to a visible symbol, or save the model as .npz instead"
             )
         encoded.append(token.encode("utf-8"))
     vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
@@ -93,8 +96,9 @@ def write_buffer(vocab_offsets: np.ndarray, order: int) -> np.ndarray:
 
 
 def arpa_header(counts: Sequence[int]) -> bytes:
-    """The `\\data\\` block: one `ngram n=count` line per order."""
-    return b"\\data\\\n" + "".join(f"ngram {n}={c}\n" for n, c in enumerate(counts, 1)).encode()
+    """Seqlab's mark, then the `\\data\\` block: one `ngram n=count` line per order."""
+    counts_text = "".join(f"ngram {n}={c}\n" for n, c in enumerate(counts, 1))
+    return SEQLAB_MARK + b"\\data\\\n" + counts_text.encode()
 
 
 def python_line(words: Sequence[str], log10prob: float, log10backoff: float | None) -> bytes:

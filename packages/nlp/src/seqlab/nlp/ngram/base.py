@@ -311,7 +311,7 @@ class NgramLanguageModel:
 
         if self.constant_backoff is not None:
             raise TypeError(f"{type(self).__name__} gives scores, not probabilities: "
-                            "it has no ARPA form (use save() instead)")
+                            "it has no ARPA form (save it as .npz instead)")
         flat_keys = self._require_fitted()[0]
         write_arpa(path, self.vocab, self._keys, self._logprob, self._logbackoff,
                    flat_keys=flat_keys)

@@ -36,7 +36,7 @@ def _parse_header(line: bytes, path: str | Path) -> tuple[int, int]:
     except ValueError:
         raise ValueError(
             f"{path}, line 1: expected a header '<count> <dimension>', got {line[:80]!r}; "
-            "is this a word2vec-format file (pass binary=True for binary files)?"
+            "is this a word2vec-format vectors file?"
         ) from None
     if count < 0 or dimension <= 0:
         raise ValueError(f"{path}, line 1: invalid header counts {count} {dimension}")
