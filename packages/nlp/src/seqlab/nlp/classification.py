@@ -59,12 +59,20 @@ def balanced_class_weights(label_ids: np.ndarray, num_classes: int) -> np.ndarra
 
 def bag_of_words_baseline(train_texts: Sequence[str], train_labels: Sequence[Any],
                           test_texts: Sequence[str], seed: int = 0) -> np.ndarray:
-    """Predictions of a unigram+bigram logistic regression trained on the training split."""
+    """Predictions of a unigram+bigram logistic regression trained on the training split; the
+    training split's most frequent label for every text when its texts hold no word of two
+    letters or more (scikit-learn's default tokens: nothing to fit)."""
+    from collections import Counter
+
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = CountVectorizer(ngram_range=(1, 2), min_df=1)
-    features = vectorizer.fit_transform(train_texts)
+    try:
+        features = vectorizer.fit_transform(train_texts)
+    except ValueError:  # "empty vocabulary"
+        majority = Counter(train_labels).most_common(1)[0][0]
+        return np.array([majority] * len(test_texts))
     model = LogisticRegression(max_iter=2000, random_state=seed)
     model.fit(features, list(train_labels))
     return model.predict(vectorizer.transform(test_texts))
