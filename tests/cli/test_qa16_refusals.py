@@ -1,0 +1,64 @@
+"""QA round 16: inputs that used to end in "internal error", a hang or silent nonsense now end in
+one line naming the file or option and what to do, with files left as they were."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from cli_helpers import CORPUS
+from inprocess import assert_one_line_failure, invoke, snapshot
+
+
+def test_a_model_larger_than_memory_is_refused_with_its_size(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(CORPUS)
+    before = snapshot(tmp_path)
+    done = invoke("train", corpus, "--hidden", "100000000", "--layers", "1", "--steps", "2",
+                  "--out", tmp_path / "m.safetensors", "--quiet")
+    assert_one_line_failure(done, "--hidden", "memory", "PiB", code=1)
+    assert not (tmp_path / "m.safetensors").exists()
+    assert {k: v for k, v in snapshot(tmp_path).items() if k in before} == before
+
+
+@pytest.fixture(scope="module")
+def ngram_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ngrams")
+    corpus = folder / "c.txt"
+    corpus.write_text(CORPUS)
+    for smoothing, name in (("stupid-backoff", "sb.npz"), ("mle", "mle.arpa"),
+                            ("kneser-ney", "kn.arpa")):
+        done = invoke("ngram", "train", corpus, "--smoothing", smoothing, "--order", "3",
+                      "--out", folder / name)
+        assert done.returncode == 0, done.stderr
+    (folder / "unseen.txt").write_text("zebra quick brown\n")
+    return folder
+
+
+@pytest.mark.parametrize("command", [("ngram", "eval"), ("eval",)])
+def test_stupid_backoff_perplexity_is_refused_with_what_to_use(ngram_models, command):
+    done = invoke(*command, ngram_models / "sb.npz", ngram_models / "unseen.txt")
+    assert_one_line_failure(done, "stupid-backoff", "not probabilities", "--smoothing kneser-ney",
+                            code=1)
+
+
+def test_zero_probability_tokens_give_inf_perplexity_and_are_counted(ngram_models):
+    done = invoke("ngram", "eval", ngram_models / "mle.arpa", ngram_models / "unseen.txt")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("perplexity inf"), done.stdout
+    assert "zero probability" in done.stdout and len(done.stdout) < 300
+    done = invoke("ngram", "eval", ngram_models / "mle.arpa", ngram_models / "unseen.txt",
+                  "--json")
+    result = json.loads(done.stdout)
+    # "zebra" is unknown (<unk> unseen in training) and every trigram after it too
+    assert result["perplexity"] is None and result["zero_probability_tokens"] >= 1
+    assert result["zero_probability_tokens"] <= result["tokens"] == 4
+
+
+def test_seen_text_keeps_a_finite_perplexity(ngram_models):
+    done = invoke("ngram", "eval", ngram_models / "mle.arpa", ngram_models / "c.txt", "--json")
+    result = json.loads(done.stdout)
+    assert math.isfinite(result["perplexity"]) and 1 <= result["perplexity"] < 10
+    assert result["bits_per_token"] == pytest.approx(math.log2(result["perplexity"]))
+    assert "zero_probability_tokens" not in result
