@@ -62,3 +62,19 @@ def test_seen_text_keeps_a_finite_perplexity(ngram_models):
     assert math.isfinite(result["perplexity"]) and 1 <= result["perplexity"] < 10
     assert result["bits_per_token"] == pytest.approx(math.log2(result["perplexity"]))
     assert "zero_probability_tokens" not in result
+
+
+def test_a_text_field_over_csvs_default_limit_is_read(tmp_path):
+    rows = ["label,text"]
+    for i in range(4):
+        words = " ".join(["good fine" if i % 2 else "bad poor"] * 40_000)  # ~360 KB a field
+        rows.append(f"{'pos' if i % 2 else 'neg'},{words}")
+    data = tmp_path / "long.csv"
+    data.write_text("\n".join(rows) + "\n")
+    model = tmp_path / "c.safetensors"
+    done = invoke("classify", "train", data, "--hidden", "8", "--epochs", "1", "-q",
+                  "--out", model)
+    assert done.returncode == 0, done.stderr
+    done = invoke("classify", "eval", model, data)
+    assert done.returncode == 0, done.stderr
+    assert "4 texts" in done.stdout
