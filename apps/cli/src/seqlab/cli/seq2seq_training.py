@@ -119,15 +119,19 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
     return source
 
 
-def read_all_pairs(paths: list[Path]) -> list[tuple[str, str]]:
-    """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input."""
+MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-len)
+
+
+def read_all_pairs(paths: list[Path], max_len: int | None = MAX_LEN) -> list[tuple[str, str]]:
+    """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input (a
+    side longer than `max_len` characters too)."""
     from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
 
     pairs: list[tuple[str, str]] = []
     for path in paths:
         require_file(path, "PAIRS file")
         try:
-            pairs.extend(read_pairs(path))
+            pairs.extend(read_pairs(path, max_len))
         except PairFileError as error:
             raise CliError(str(error)) from error
     if not pairs:
@@ -217,9 +221,10 @@ def _encode(pairs: list[tuple[str, str]], tokenizers: tuple[Any, Any], what: str
 
 
 def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
-                         force: bool = False) -> dict[str, Any]:
+                         force: bool = False, max_len: int = MAX_LEN) -> dict[str, Any]:
     """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
-    the result record. `force`: the --force of the output guard."""
+    the result record. `force`: the --force of the output guard; `max_len`: the longest side
+    of a pair, in characters."""
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -230,7 +235,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     source = _resolve(options, force)
     task = None
     if options.pairs:
-        pairs = read_all_pairs(options.pairs)
+        pairs = read_all_pairs(options.pairs, max_len)
         train_pairs, valid_pairs = split_pairs(pairs, options.val_fraction)
         if not train_pairs:
             raise CliError(f"all {len(pairs)} pairs fell in the held-out part; lower "
