@@ -78,3 +78,27 @@ def test_a_text_field_over_csvs_default_limit_is_read(tmp_path):
     done = invoke("classify", "eval", model, data)
     assert done.returncode == 0, done.stderr
     assert "4 texts" in done.stdout
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"The quick " * 500 + b"\xff\xfe brown", ["stdin", "not UTF-8", "offset 5000"]),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00", ["stdin", "NUL", "binary"]),
+])
+def test_a_prompt_on_stdin_gets_the_checks_of_a_prompt_file(trained_model, tmp_path, data,
+                                                            words):
+    import subprocess
+    import sys
+
+    from cli_helpers import seqlab_env
+
+    done = subprocess.run([sys.executable, "-m", "seqlab.cli", "generate", str(trained_model),
+                           "-", "-n", "5"], input=data, capture_output=True, env=seqlab_env(),
+                          timeout=120)
+    assert done.stdout == b""
+    from inprocess import Done
+
+    assert_one_line_failure(Done(done.returncode, "", done.stderr.decode()), *words, code=1)
+    prompt = tmp_path / "p.txt"
+    prompt.write_bytes(data)
+    assert_one_line_failure(invoke("generate", trained_model, "--prompt-file", prompt, "-n", "5"),
+                            *words[1:], code=1)

@@ -14,6 +14,19 @@ from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
 
+def _prompt_text(data: bytes, what: str) -> str:
+    """`data` as strict UTF-8 text; undecodable or binary bytes (NUL) are a CliError."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
+                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
+    if "\x00" in text:
+        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
+                       "binary file, not text; give a text prompt")
+    return text
+
+
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
     """The prompt from --prompt, --prompt-file or stdin ('-')."""
     given = sum(x for x in (prompt is not None, prompt_file is not None, from_stdin))
@@ -21,13 +34,13 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
         raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
     if prompt_file is not None:
         require_file(prompt_file, "prompt file")
-        try:
-            return prompt_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise CliError(f"prompt file {prompt_file} is not UTF-8 text "
-                           f"(invalid byte at offset {error.start})") from error
+        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}")
     if from_stdin:
-        return sys.stdin.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream without bytes underneath (tests, embedding)
+            return _prompt_text(sys.stdin.read().encode("utf-8", "surrogateescape"),
+                                "the prompt on stdin")
+        return _prompt_text(buffer.read(), "the prompt on stdin")
     return prompt or ""
 
 
