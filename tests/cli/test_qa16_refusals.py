@@ -102,3 +102,27 @@ def test_a_prompt_on_stdin_gets_the_checks_of_a_prompt_file(trained_model, tmp_p
     prompt.write_bytes(data)
     assert_one_line_failure(invoke("generate", trained_model, "--prompt-file", prompt, "-n", "5"),
                             *words[1:], code=1)
+
+
+@pytest.mark.parametrize("args, words", [
+    (["generate", "LM", "--stop", ""], ["--stop", "non-empty"]),
+    (["generate", "LM", "--beam", "3", "--greedy"], ["--beam", "--greedy"]),
+    (["generate", "LM", "--beam", "3", "--top-k", "5"], ["--beam", "--top-k"]),
+    (["train", "C", "--corpus", "foo", "--steps", "1", "--out", "T/x.safetensors"],
+     ["--corpus", "not both"]),
+    (["word2vec", "train", "C", "--sample", "-1", "--out", "T/v.txt"], ["--sample"]),
+    (["classify", "train", "T/c.csv", "--text-column", "label", "--out", "T/c.safetensors"],
+     ["--label-column", "--text-column", "'label'"]),
+    (["seq2seq", "translate", "LM", "abc", "--max-len-b", "-1"], ["--max-len-b"]),
+])
+def test_contradicting_or_meaningless_options_are_usage_errors(trained_model, tmp_path, args,
+                                                               words):
+    (tmp_path / "c.txt").write_text(CORPUS)
+    (tmp_path / "c.csv").write_text("label,text\npos,good\nneg,bad\n")
+    before = snapshot(tmp_path)
+    args = [str(trained_model) if a == "LM" else str(tmp_path / "c.txt") if a == "C"
+            else a.replace("T/", f"{tmp_path}/") for a in args]
+    done = invoke(*args)
+    assert_one_line_failure(done, *words, code=2)
+    assert done.stdout == ""
+    assert snapshot(tmp_path) == before

@@ -74,6 +74,7 @@ def generate(
     if stdin_prompt not in (None, "-"):
         raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
                        code=2)
+    _check_decoding(beam, greedy, top_k, top_p, stop or [])
     text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
     kind, loaded = load_any(model_path)
     if kind == "ngram":
@@ -89,6 +90,20 @@ def generate(
         return
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)
+
+
+def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: float | None,
+                    stop: list[str]) -> None:
+    """Options that contradict each other, or mean nothing, are a usage error (exit 2)."""
+    if beam:
+        sampling = [name for name, given in (("--greedy", greedy), ("--top-k", top_k is not None),
+                                             ("--top-p", top_p is not None)) if given]
+        if sampling:
+            raise CliError(f"--beam searches for the most likely text; {', '.join(sampling)} "
+                           "chooses how to sample: give one or the other", code=2)
+    if any(s == "" for s in stop):
+        raise CliError("--stop needs a non-empty string (an empty one would stop at once)",
+                       code=2)
 
 
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import EXIT_USAGE, CliError, require_file, require_range
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.tokenizer_choice import LEVELS
 
@@ -105,7 +105,6 @@ def train(
     _check_choice("--cell", cell, CELLS)
     _check_choice("--attention", attention, ("dot", "general", "additive"))
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
-    require_range("--max-len", max_len, 1)
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
         check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force)
@@ -226,8 +225,6 @@ def translate(
     """
     from seqlab.seqmodels.seq2seq.translate import Translator
 
-    require_range("--max-len", max_len, 1)
-    require_range("--max-len-a", max_len_a, 0)
     if max_len_a == 0 and max_len_b < 1:
         raise CliError(f"--max-len-a 0 with --max-len-b {max_len_b} allows no output token: "
                        "give --max-len-b 1 or more, or --max-len-a above 0", code=EXIT_USAGE)
@@ -286,7 +283,6 @@ def evaluate(
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
                        "PAIRS files to score it on")
     references: dict[str, list[str]] = {}
-    require_range("--max-len", max_len, 1)
     for source, target in (read_all_pairs(pairs, max_len) if pairs else g2p_pairs()[1]):
         references.setdefault(source, []).append(target)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
