@@ -10,6 +10,7 @@ from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -303,10 +304,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
                      f"TER {100 * metrics['token_error_rate']:.1f}%")
         return text
 
-    outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
-                          resume_command=f"seqlab seq2seq train --resume "
-                                         f"{shlex.quote(str(out))}",
-                          resumed=options.resume is not None, valid_text=valid_text)
+    with out_of_memory("a batch of pairs this long", "--max-len or --batch-size"):
+        outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
+                              resume_command=f"seqlab seq2seq train --resume "
+                                             f"{shlex.quote(str(out))}",
+                              resumed=options.resume is not None, valid_text=valid_text)
     result, valid = outcome.result, outcome.valid or {}
     return {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
             "stop_reason": result.stop_reason, "seconds": outcome.seconds,
