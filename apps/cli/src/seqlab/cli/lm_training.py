@@ -248,12 +248,6 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     else:
         output.info(f"Building a {options.level} vocabulary from {source}...")
         tokenizer = train_tokenizer(options.level, text, options.vocab_size)
-    tokens = _token_ids(tokenizer, text, options)
-    if saved_tokenizer is not None and tokens.size and \
-            np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
-        output.warn("more than 5% of this corpus is unknown to the model's vocabulary")
-    train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
-                                    options.seq_len)
     arch = _architecture(options, saved_config, flag)
     lower = "--hidden, --layers or --embedding-dim"
     check_parameters(language_model_parameters(tokenizer.vocab_size, arch["embedding_dim"],
@@ -261,6 +255,12 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                                                arch["cell"]),
                      4, f"training a model of --hidden {arch['hidden_size']} and --layers "
                      f"{arch['num_layers']}", lower)
+    tokens = _token_ids(tokenizer, text, options)
+    if saved_tokenizer is not None and tokens.size and \
+            np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
+        output.warn("more than 5% of this corpus is unknown to the model's vocabulary")
+    train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
+                                    options.seq_len)
     with out_of_memory("this model", lower):
         model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"],
                               arch["hidden_size"], arch["num_layers"], cell=arch["cell"],
