@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
+from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     check_resumed_output,
@@ -249,16 +250,23 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     else:
         output.info(f"Building a {options.level} vocabulary from {source}...")
         tokenizer = train_tokenizer(options.level, text, options.vocab_size)
+    arch = _architecture(options, saved_config, flag)
+    lower = "--hidden, --layers or --embedding-dim"
+    check_parameters(language_model_parameters(tokenizer.vocab_size, arch["embedding_dim"],
+                                               arch["hidden_size"], arch["num_layers"],
+                                               arch["cell"]),
+                     4, f"training a model of --hidden {arch['hidden_size']} and --layers "
+                     f"{arch['num_layers']}", lower)
     tokens = _token_ids(tokenizer, text, options)
     if saved_tokenizer is not None and tokens.size and \
             np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
         output.warn("more than 5% of this corpus is unknown to the model's vocabulary")
     train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
                                     options.seq_len)
-    arch = _architecture(options, saved_config, flag)
-    model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"], arch["hidden_size"],
-                          arch["num_layers"], cell=arch["cell"], dropout=arch["dropout"],
-                          generator=options.seed)
+    with out_of_memory("this model", lower):
+        model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"],
+                              arch["hidden_size"], arch["num_layers"], cell=arch["cell"],
+                              dropout=arch["dropout"], generator=options.seed)
     if options.init_from is not None:
         from seqlab.seqmodels.checkpoint import load_state_into
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
     absolute_path,
@@ -120,15 +121,19 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
     return source
 
 
-def read_all_pairs(paths: list[Path]) -> list[tuple[str, str]]:
-    """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input."""
+MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-len)
+
+
+def read_all_pairs(paths: list[Path], max_len: int | None = MAX_LEN) -> list[tuple[str, str]]:
+    """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input (a
+    side longer than `max_len` characters too)."""
     from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
 
     pairs: list[tuple[str, str]] = []
     for path in paths:
         require_file(path, "PAIRS file")
         try:
-            pairs.extend(read_pairs(path))
+            pairs.extend(read_pairs(path, max_len))
         except PairFileError as error:
             raise CliError(str(error)) from error
     if not pairs:
@@ -218,9 +223,10 @@ def _encode(pairs: list[tuple[str, str]], tokenizers: tuple[Any, Any], what: str
 
 
 def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
-                         force: bool = False) -> dict[str, Any]:
+                         force: bool = False, max_len: int = MAX_LEN) -> dict[str, Any]:
     """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
-    the result record. `force`: the --force of the output guard."""
+    the result record. `force`: the --force of the output guard; `max_len`: the longest side
+    of a pair, in characters."""
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -231,7 +237,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     source = _resolve(options, force)
     task = None
     if options.pairs:
-        pairs = read_all_pairs(options.pairs)
+        pairs = read_all_pairs(options.pairs, max_len)
         train_pairs, valid_pairs = split_pairs(pairs, options.val_fraction)
         if not train_pairs:
             raise CliError(f"all {len(pairs)} pairs fell in the held-out part; lower "
@@ -299,10 +305,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
                      f"TER {100 * metrics['token_error_rate']:.1f}%")
         return text
 
-    outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
-                          resume_command=f"seqlab seq2seq train --resume "
-                                         f"{shlex.quote(str(out))}",
-                          resumed=options.resume is not None, valid_text=valid_text)
+    with out_of_memory("a batch of pairs this long", "--max-len or --batch-size"):
+        outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
+                              resume_command=f"seqlab seq2seq train --resume "
+                                             f"{shlex.quote(str(out))}",
+                              resumed=options.resume is not None, valid_text=valid_text)
     result, valid = outcome.result, outcome.valid or {}
     return {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
             "stop_reason": result.stop_reason, "seconds": outcome.seconds,

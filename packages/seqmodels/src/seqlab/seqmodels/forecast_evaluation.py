@@ -45,6 +45,14 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
     if estimated:
         season = estimate_season(values, split)
     reach = max(window, order, season)
+    if ar_order and split <= 2 * order + 1:
+        raise ValueError(f"--ar-order {order} needs a training part of more than {2 * order + 1} "
+                         f"values, but this series' has {split}; lower --ar-order to "
+                         f"{max((split - 2) // 2, 1)} or less, or give more rows")
+    _check_history(values.shape[0], split, horizon, first=transform.first_index,
+                   needs={"the model's window": window,
+                          "--ar-order" if ar_order else "the AR order (the window)": order,
+                          "the estimated season" if estimated else "--season": season})
     origins = evaluation_origins(values.shape[0], split, horizon, reach, transform.first_index)
     coefficients = fit_ar(values, split, order)
     actual = values[origins[:, None] + 1 + np.arange(horizon), 0]
@@ -62,3 +70,21 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
             "origins": int(origins.size), "baselines": baselines,
             "per_step_mae": np.abs(forecasts - actual).mean(axis=0).tolist(),
             "plot": {"actual": actual[:, 0].tolist(), "forecast": forecasts[:, 0].tolist()}}
+
+
+def _check_history(length: int, split: int, horizon: int, first: int,
+                   needs: dict[str, int]) -> None:
+    """A ValueError naming the cause when no forecast origin fits: a history (`needs`: what
+    asks for how many past values) longer than the series allows, or too short a tail."""
+    allowed = length - horizon - first  # the longest history that leaves one origin
+    name, longest = max(needs.items(), key=lambda item: item[1])
+    if longest > allowed:
+        rows = f"give a series of at least {longest + horizon + first} rows"
+        lower = (f"lower it to {allowed} or less, or {rows}" if allowed >= 1 and "--" in name
+                 else rows)
+        raise ValueError(f"{name} ({longest}) needs more past values than the {length}-row "
+                         f"series leaves before a {horizon}-step forecast; {lower}")
+    if split - 1 >= length - horizon:
+        raise ValueError(f"the held-out tail ({length - split} of {length} rows) is shorter "
+                         f"than the horizon {horizon}; use a larger --test-fraction, a shorter "
+                         "horizon, or more rows")

@@ -22,6 +22,8 @@ from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 
 TRANSFORMS = ("none", "difference", "detrend")
 MISSING = ("", "na", "nan", "null", "none", "?")
+# larger magnitudes overflow float64 once squared (errors, scaling): refused as they are read
+MAX_ABS = 1e150
 
 
 @dataclass
@@ -39,10 +41,16 @@ def _number(text: str, column: str, where: str) -> float:
     if text.strip().lower() in MISSING:
         return math.nan
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise ValueError(f"{where}: column {column!r} holds {text!r}, not a number; pick a "
                          "numeric column with --target/--features") from None
+    if not abs(value) <= MAX_ABS:
+        raise ValueError(f"{where}: column {column!r} holds {text.strip()!r}, "
+                         f"{'not a finite number' if math.isinf(value) else 'too large'} "
+                         f"(values must lie within +-{MAX_ABS:g}); fix or rescale the value, "
+                         "or leave the cell empty to interpolate it")
+    return value
 
 
 def read_series(path: str | Path, target: str, features: list[str] | None = None,
@@ -51,7 +59,13 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"series file not found: {path} (check the path)")
-    text = path.read_text(encoding="utf-8")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); save the file "
+                         "as UTF-8 or convert it (e.g. iconv -t utf-8)") from None
     rows = csv.reader(io.StringIO(text, newline=""),
                       delimiter="\t" if path.suffix == ".tsv" else ",")
     try:

@@ -104,6 +104,7 @@ def train(
     _choice("--pooling", pooling, POOLINGS)
     _choice("--class-weights", class_weights, ("none", "balanced"))
     _choice("--monitor", monitor, tuple(MONITORS))
+    _distinct_columns(label_column or "label", text_column or "text")
     check_lowercase(level or "word", lowercase)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         from seqlab.cli.classify_run import DEFAULTS
@@ -292,6 +293,7 @@ def evaluate(
     from seqlab.nlp.classification import classification_report
     from seqlab.nlp.corpora.labelled import LabelledTexts, read_labelled
 
+    _distinct_columns(label_column, text_column)
     loaded = load_classifier(model_path)
     examples = LabelledTexts()
     for path in data:
@@ -318,3 +320,8 @@ def evaluate(
     stdout.print(confusion_table(report))
 
 
+def _distinct_columns(label_column: str, text_column: str) -> None:
+    """The label and the text must come from two columns (exit 2 otherwise)."""
+    if label_column == text_column:
+        raise CliError(f"--label-column and --text-column both name {label_column!r}: the "
+                       "labels and the texts must come from two different columns", code=2)

@@ -14,6 +14,19 @@ from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
 
+def _prompt_text(data: bytes, what: str) -> str:
+    """`data` as strict UTF-8 text; undecodable or binary bytes (NUL) are a CliError."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
+                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
+    if "\x00" in text:
+        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
+                       "binary file, not text; give a text prompt")
+    return text
+
+
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
     """The prompt from --prompt, --prompt-file or stdin ('-')."""
     given = sum(x for x in (prompt is not None, prompt_file is not None, from_stdin))
@@ -21,13 +34,13 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
         raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
     if prompt_file is not None:
         require_file(prompt_file, "prompt file")
-        try:
-            return prompt_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise CliError(f"prompt file {prompt_file} is not UTF-8 text "
-                           f"(invalid byte at offset {error.start})") from error
+        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}")
     if from_stdin:
-        return sys.stdin.read()
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream without bytes underneath (tests, embedding)
+            return _prompt_text(sys.stdin.read().encode("utf-8", "surrogateescape"),
+                                "the prompt on stdin")
+        return _prompt_text(buffer.read(), "the prompt on stdin")
     return prompt or ""
 
 
@@ -61,6 +74,7 @@ def generate(
     if stdin_prompt not in (None, "-"):
         raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
                        code=2)
+    _check_decoding(beam, greedy, top_k, top_p, stop or [])
     text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
     kind, loaded = load_any(model_path)
     if kind == "ngram":
@@ -76,6 +90,20 @@ def generate(
         return
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)
+
+
+def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: float | None,
+                    stop: list[str]) -> None:
+    """Options that contradict each other, or mean nothing, are a usage error (exit 2)."""
+    if beam:
+        sampling = [name for name, given in (("--greedy", greedy), ("--top-k", top_k is not None),
+                                             ("--top-p", top_p is not None)) if given]
+        if sampling:
+            raise CliError(f"--beam searches for the most likely text; {', '.join(sampling)} "
+                           "chooses how to sample: give one or the other", code=2)
+    if any(s == "" for s in stop):
+        raise CliError("--stop needs a non-empty string (an empty one would stop at once)",
+                       code=2)
 
 
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,

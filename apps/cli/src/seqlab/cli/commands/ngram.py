@@ -321,14 +321,28 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None, lower
                       as_json: bool) -> None:
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus)."""
     level = "char" if is_char_level(model) else "word"
+    if getattr(model, "constant_backoff", None) is not None:
+        raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
+                       "not probabilities: perplexity is undefined (train with "
+                       "--smoothing kneser-ney, or witten-bell, to measure perplexity)")
     tally = Tally(corpus_sentences(files, corpus, level, lowercase))
     try:
-        perplexity = model.perplexity(tally)  # streamed: no list of the test sentences
+        # streamed: no list of the test sentences
+        perplexity, _, zeros = model.perplexity_detail(tally)
     except ValueError as error:
         if tally.sentences == 0:
             raise CliError("the test text has no tokens") from error
         raise
     tokens = tally.tokens + tally.sentences
+    if zeros:
+        Output(as_json=as_json).result(
+            {"perplexity": None, "bits_per_token": None, "tokens": tokens,
+             "sentences": tally.sentences, "zero_probability_tokens": zeros},
+            f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
+            "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
+            "gives every token some)",
+        )
+        return
     Output(as_json=as_json).result(
         {"perplexity": perplexity, "bits_per_token": math.log2(perplexity),
          "tokens": tokens, "sentences": tally.sentences},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import typer
 
 from seqlab.cli.console import Output, stderr, write_stream
-from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.tokenizer_choice import LEVELS
 
@@ -18,6 +19,10 @@ app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention 
                   "source<TAB>target pairs.", no_args_is_help=True)
 
 CELLS = ("lstm", "gru", "rnn")
+MAX_LEN_HELP = ("Longest source or target, in characters (default 1000): longer lines are "
+                "refused, as memory and time grow with the length.")
+# a word with a file extension (notes.txt, en.tsv): taken for a file name when it names none
+_LOOKS_LIKE_FILE = re.compile(r"\S*\.[A-Za-z][A-Za-z0-9]{1,4}")
 SHADES = " ░▒▓█"
 
 
@@ -80,6 +85,7 @@ def train(
                                    "model's weights and vocabularies (fine-tuning)."),
     seed: int = typer.Option(None, "--seed", help="(default 0)"),
     threads: int = typer.Option(None, "--threads", help="Threads (default: all cores)."),
+    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     force: bool = force_option(),
@@ -116,7 +122,7 @@ def train(
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed)
     output = Output(quiet, as_json)
-    summary = run_seq2seq_training(options, output, force=force)
+    summary = run_seq2seq_training(options, output, force=force, max_len=max_len)
     human = f"Saved {summary['model']} after {summary['steps']} steps ({summary['stop_reason']})"
     if summary["valid_exact_match"] is not None:
         human += (f"; held out: exact match {100 * summary['valid_exact_match']:.1f}%, token "
@@ -138,23 +144,44 @@ def _load(model_path: Path):
             Tokenizer.from_dict(tokenizers["target"]), tokenizers.get("task"))
 
 
-def _input_lines(text: str | None) -> Iterator[str]:
-    """Lines from '-' (stdin, as they arrive), an existing file, or the argument itself."""
-    if text is None or text == "-":
-        for line in sys.stdin:
-            yield line.rstrip("\r\n")
+def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]:
+    """Lines from '-' (stdin, as they arrive), an existing file, or the argument itself (always
+    with `as_text`); a folder, a missing file name or a line over `max_len` characters is a
+    CliError."""
+    if text is None or (text == "-" and not as_text):
+        yield from _checked(sys.stdin, "stdin", max_len)
+        return
+    if as_text:
+        yield from _checked(text.splitlines() or [text], "--text", max_len)
         return
     path = Path(text)
-    if path.is_file():
+    if path.is_dir():
+        raise CliError(f"{path} is a folder: give a file of lines to translate, or the text "
+                       "itself with --text")
+    if path.exists():
+        require_file(path, "input file")
         try:
             with path.open(encoding="utf-8") as handle:
-                for line in handle:
-                    yield line.rstrip("\r\n")
+                yield from _checked(handle, str(path), max_len)
         except UnicodeDecodeError as error:
             raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
                            "UTF-8") from error
         return
-    yield from text.splitlines() or [text]
+    if "/" in text or "\\" in text or _LOOKS_LIKE_FILE.fullmatch(text):
+        raise CliError(f"no such file: {text} (check the path; to translate that text as it "
+                       "is, add --text)")
+    yield from _checked(text.splitlines() or [text], "the text", max_len)
+
+
+def _checked(lines, source: str, max_len: int) -> Iterator[str]:
+    """The lines without their line ends; one longer than `max_len` characters is refused."""
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        if len(line) > max_len:
+            raise CliError(f"{source} line {number} is {len(line):,} characters, over the "
+                           f"limit of {max_len:,}; split it, or raise --max-len (time grows "
+                           "with the length)")
+        yield line
 
 
 def draw_attention(source_tokens: list[str], target_tokens: list[str], weights) -> str:
@@ -186,10 +213,22 @@ def translate(
     max_len_b: int = typer.Option(10, "--max-len-b"),
     attention: bool = typer.Option(False, "--attention",
                                    help="Draw each attention matrix (on stderr)."),
+    as_text: bool = typer.Option(False, "--text", help="Translate the argument itself, even "
+                                 "when it names a file or looks like a file name."),
+    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
 ) -> None:
-    """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`)."""
+    """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`).
+
+    The argument is read as a file when one of that name exists (a folder is refused), as
+    text otherwise; a name that looks like a file's (a path separator, or an extension such
+    as .txt) but names none is refused. --text always takes it as text; '-' (or nothing)
+    reads stdin.
+    """
     from seqlab.seqmodels.seq2seq.translate import Translator
 
+    if max_len_a == 0 and max_len_b < 1:
+        raise CliError(f"--max-len-a 0 with --max-len-b {max_len_b} allows no output token: "
+                       "give --max-len-b 1 or more, or --max-len-a above 0", code=EXIT_USAGE)
     if nbest > beam:
         raise CliError(f"--nbest {nbest} needs a beam at least as wide: add --beam {nbest}",
                        code=2)
@@ -200,7 +239,8 @@ def translate(
     batch_size = 1 if text in (None, "-") else 32
     warned = False
     for index, (line, found) in enumerate(translator.stream(
-            _input_lines(text), batch_size=batch_size, attention=attention)):
+            _input_lines(text, as_text, max_len), batch_size=batch_size,
+            attention=attention)):
         if nbest == 1:
             write_stream(found[0].text + "\n")
         else:
@@ -226,6 +266,7 @@ def evaluate(
     beam: int = typer.Option(5, "--beam", help="Beam width (default 5: about 1 point of WER "
                              "better than greedy on G2P; 1: greedy, faster)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty"),
+    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Exact match, token error rate (and BLEU, chrF for word targets) on held-out pairs.
@@ -243,7 +284,7 @@ def evaluate(
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
                        "PAIRS files to score it on")
     references: dict[str, list[str]] = {}
-    for source, target in (read_all_pairs(pairs) if pairs else g2p_pairs()[1]):
+    for source, target in (read_all_pairs(pairs, max_len) if pairs else g2p_pairs()[1]):
         references.setdefault(source, []).append(target)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)

@@ -72,6 +72,9 @@ def train(
         raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
     if cell is not None and cell not in CELLS:
         raise CliError(f"--cell must be one of {', '.join(CELLS)}, got {cell!r}", code=2)
+    if files and corpus is not None:
+        raise CliError(f"give FILES or --corpus {corpus}, not both (--corpus names an embedded "
+                       "corpus, used when no FILES are given)", code=2)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         model_out = out if out is not None else Path(DEFAULTS["out"])
         check_checkpoint_output(model_out, [*(files or ()), init_from], force=force,

@@ -62,8 +62,19 @@ def read_table(path: Path, label_column: str = "label", text_column: str = "text
     # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
     # stray quote mark never swallows the rows after it
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    rows = csv.reader(io.StringIO(_read(path), newline=""), delimiter=delimiter,
-                      quoting=quoting)
+    text = _read(path)
+    # the whole file is in memory already: a field as long as the file costs nothing more
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        return _read_rows(path, text, delimiter, quoting, label_column, text_column)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _read_rows(path: Path, text: str, delimiter: str, quoting: int, label_column: str,
+               text_column: str) -> LabelledTexts:
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = next(rows)
     except StopIteration:
@@ -74,7 +85,13 @@ def read_table(path: Path, label_column: str = "label", text_column: str = "text
                              f"{', '.join(header)}); name the right one with {option}")
     label_at, text_at = header.index(label_column), header.index(text_column)
     data = LabelledTexts()
-    for row in rows:
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise ValueError(f"{path}:{rows.line_num}: {error}") from error
         number = rows.line_num
         if not row:
             continue

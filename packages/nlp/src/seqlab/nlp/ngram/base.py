@@ -34,6 +34,8 @@ from seqlab.nlp.ngram.vocabulary import (
 SAVE_FORMAT = "seqlab-ngram"
 SCORE_BLOCK_TOKENS = 1 << 20  # tokens scored per kernel call when a stream is scored
 LN10 = math.log(10.0)
+# log zero: -inf, or at most ARPA's log10 -99 (KenLM writes log zero so, and reads it back)
+ZERO_LOGPROB = -99.0 * LN10 * (1 - 1e-9)
 
 
 def log_backoff_weights(weights: np.ndarray, is_context: np.ndarray) -> np.ndarray:
@@ -253,26 +255,35 @@ class NgramLanguageModel:
     def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
         """exp(-mean log probability) over every token and one </s> per sentence (as KenLM).
 
-        Out-of-vocabulary tokens count, scored as <unk>.
+        Out-of-vocabulary tokens count, scored as <unk>. Infinite when some token has zero
+        probability (log10 -99 in an ARPA file, as KenLM writes log zero).
         """
+        return self.perplexity_detail(sentences)[0]
+
+    def perplexity_detail(self, sentences: Iterable[Sequence[str]]) -> tuple[float, int, int]:
+        """(perplexity, tokens scored, tokens of zero probability) in one pass: perplexity is
+        inf when any token has zero probability."""
         if self.constant_backoff is not None:
             raise TypeError(
                 f"{type(self).__name__} gives scores, not probabilities: perplexity is undefined"
             )
-        n_tokens = 0
+        n_tokens = n_zero = 0
 
         def values() -> Iterator[float]:
-            nonlocal n_tokens
+            nonlocal n_tokens, n_zero
             for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
                 logprobs, count = self._padded_logprobs(block)
                 n_tokens += count
+                n_zero += int(np.count_nonzero(logprobs <= ZERO_LOGPROB))
                 yield from logprobs.tolist()
 
         # fsum over the stream: the same correctly rounded total as over one list of them all
         total = math.fsum(values())
         if n_tokens == 0:
             raise ValueError("perplexity needs at least one sentence")
-        return math.exp(-total / n_tokens)
+        if n_zero:
+            return math.inf, n_tokens, n_zero
+        return math.exp(-total / n_tokens), n_tokens, 0
 
     # ---- generation -------------------------------------------------------------------------
 

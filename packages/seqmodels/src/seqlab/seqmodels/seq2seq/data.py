@@ -21,10 +21,11 @@ class PairFileError(ValueError):
     """A TSV pairs file that cannot be read: says which file, which line, and what to do."""
 
 
-def read_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
+def read_pairs(path: str | Path, max_chars: int | None = None) -> Iterator[tuple[str, str]]:
     """(source, target) text pairs of a UTF-8 `source<TAB>target` file; blank lines skipped.
 
-    The first tab splits a line. A line without a tab, or with an empty side, is a PairFileError.
+    The first tab splits a line. A line without a tab, or with an empty side, or (given
+    `max_chars`) a side longer than `max_chars` characters, is a PairFileError.
     """
     path = Path(path)
     with path.open("rb") as handle:
@@ -44,6 +45,12 @@ def read_pairs(path: str | Path) -> Iterator[tuple[str, str]]:
                 side = "source" if not source.strip() else "target"
                 raise PairFileError(f"{path}:{number}: empty {side}; each line must be "
                                     "source<TAB>target with text on both sides")
+            if max_chars is not None and max(len(source), len(target)) > max_chars:
+                side = "source" if len(source) > max_chars else "target"
+                raise PairFileError(f"{path}:{number}: the {side} is "
+                                    f"{max(len(source), len(target)):,} characters, over the "
+                                    f"limit of {max_chars:,}; split it, or raise --max-len "
+                                    "(memory and time grow with its square)")
             yield source, target
 
 
