@@ -39,7 +39,7 @@ def test_an_arpa_file_seqlab_did_not_write_is_refused(folder):
     assert file_kinds.kind_of(foreign) == file_kinds.FOREIGN_ARPA
     before = snapshot(folder)
     refused = invoke("ngram", "train", folder / "corpus.txt", "--out", foreign)
-    assert_one_line_failure(refused, str(foreign), "seqlab did not write", "--force", code=1)
+    assert_one_line_failure(refused, str(foreign), "without seqlab's mark", "--force", code=1)
     assert snapshot(folder) == before
     forced = invoke("ngram", "train", folder / "corpus.txt", "--out", foreign, "--force")
     assert forced.returncode == 0, forced.stderr

@@ -126,3 +126,39 @@ def test_contradicting_or_meaningless_options_are_usage_errors(trained_model, tm
     assert_one_line_failure(done, *words, code=2)
     assert done.stdout == ""
     assert snapshot(tmp_path) == before
+
+
+CLOSED_ARPA = """\\data\\
+ngram 1=4
+
+\\1-grams:
+-0.5\t<s>\t0
+-0.5\ta
+-0.5\tb
+-0.5\t</s>
+
+\\end\\
+"""
+
+
+def test_an_unknown_word_of_an_arpa_file_without_unk_keeps_a_finite_perplexity(tmp_path):
+    """A closed-vocabulary ARPA file (no <unk>, as SRILM and KenLM can write) scores an unknown
+    word log10 -100, as KenLM does, and the perplexity stays the finite number KenLM calls
+    "including OOVs": only log zero (-inf, or ARPA's -99) makes it inf."""
+    from seqlab.nlp.ngram.arpa_reader import load_arpa
+
+    arpa = tmp_path / "closed.arpa"
+    arpa.write_text(CLOSED_ARPA)
+    perplexity, tokens, zero = load_arpa(arpa).perplexity_detail([["a", "zzz"]])
+    # a, zzz, </s>: -0.5, -100, -0.5 in log10
+    assert (tokens, zero) == (3, 0)
+    assert math.isclose(perplexity, 10 ** (101 / 3), rel_tol=1e-9)
+
+
+@pytest.mark.parametrize("sentence", ["add 1/2 cup", "yes and/or no", "see notes.txt now"])
+def test_translate_takes_a_sentence_with_a_slash_or_a_dot_as_text(sentence):
+    """Only an argument without whitespace can be taken for a path: a sentence that holds a
+    '/' or a file-like word is translated (here: read as text, not refused)."""
+    from seqlab.cli.commands.seq2seq import _input_lines
+
+    assert list(_input_lines(sentence, False, 1000)) == [sentence]

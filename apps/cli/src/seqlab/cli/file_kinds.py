@@ -16,7 +16,8 @@ from pathlib import Path
 CHECKPOINT = "seqlab checkpoint"
 TRAINING_STATE = "seqlab training state"
 ARPA = "seqlab ARPA n-gram model"
-FOREIGN_ARPA = "ARPA n-gram model seqlab did not write"
+FOREIGN_ARPA = ("ARPA n-gram model without seqlab's mark (another tool's, or written by seqlab "
+                "before December 2026)")
 NGRAM_NPZ = "seqlab n-gram model (.npz)"
 WORD2VEC = "word2vec vectors file"
 TOKENIZER = "seqlab tokenizer"

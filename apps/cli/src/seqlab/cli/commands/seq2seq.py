@@ -167,7 +167,8 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
             raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
                            "UTF-8") from error
         return
-    if "/" in text or "\\" in text or _LOOKS_LIKE_FILE.fullmatch(text):
+    if not any(character.isspace() for character in text) and (
+            "/" in text or "\\" in text or _LOOKS_LIKE_FILE.fullmatch(text)):
         raise CliError(f"no such file: {text} (check the path; to translate that text as it "
                        "is, add --text)")
     yield from _checked(text.splitlines() or [text], "the text", max_len)

@@ -54,7 +54,10 @@ def load_arpa(path: str | Path) -> ArpaModel:
     if not path.is_file():
         raise FileNotFoundError(f"ARPA file not found: {path}")
     with open(path, "rb") as file:
-        return _Reader(path, file).read()
+        reader = _Reader(path, file)
+        model = reader.read()
+    model.unk_listed = reader.unk_listed
+    return model
 
 
 class _Lines:
@@ -241,6 +244,7 @@ class _Reader:
                                      "is listed twice")
                 seen.add(token)
         size = len(vocab)
+        self.unk_listed = UNK in index
         for special, value in ((UNK, MISSING_UNK_LOG10), (BOS, LOG10_ZERO),
                                (EOS, MISSING_UNK_LOG10)):
             if special not in index:

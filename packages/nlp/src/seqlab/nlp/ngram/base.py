@@ -35,7 +35,18 @@ SAVE_FORMAT = "seqlab-ngram"
 SCORE_BLOCK_TOKENS = 1 << 20  # tokens scored per kernel call when a stream is scored
 LN10 = math.log(10.0)
 # log zero: -inf, or at most ARPA's log10 -99 (KenLM writes log zero so, and reads it back)
-ZERO_LOGPROB = -99.0 * LN10 * (1 - 1e-9)
+ZERO_LOGPROB = -99.0 * LN10
+
+
+def zero_probabilities(logprobs: np.ndarray, unk_listed: bool) -> int:
+    """How many of `logprobs` (natural logs) are log zero: -inf or at most ARPA's log10 -99
+    (a sum with it: a backoff to a zero). Where an ARPA file lists no <unk>, an unknown word
+    gets log10 -100 (KenLM's OOV score, which its perplexity "including OOVs" counts as a
+    number): there only -inf and exactly -99 are log zero."""
+    if unk_listed:
+        return int(np.count_nonzero(logprobs <= ZERO_LOGPROB * (1 - 1e-9)))
+    return int(np.count_nonzero(np.isneginf(logprobs)
+                                | np.isclose(logprobs, ZERO_LOGPROB, rtol=1e-9, atol=0.0)))
 
 
 def log_backoff_weights(weights: np.ndarray, is_context: np.ndarray) -> np.ndarray:
@@ -51,6 +62,7 @@ class NgramLanguageModel:
 
     #: Stupid Backoff's per-step log penalty; None for real (normalised) models.
     constant_backoff: float | None = None
+    unk_listed: bool = True  # False: an ARPA file without <unk> (see `zero_probabilities`)
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
     def __init__(self, order: int, unk_cutoff: int = 1) -> None:
@@ -274,7 +286,7 @@ class NgramLanguageModel:
             for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
                 logprobs, count = self._padded_logprobs(block)
                 n_tokens += count
-                n_zero += int(np.count_nonzero(logprobs <= ZERO_LOGPROB))
+                n_zero += zero_probabilities(logprobs, self.unk_listed)
                 yield from logprobs.tolist()
 
         # fsum over the stream: the same correctly rounded total as over one list of them all
