@@ -17,22 +17,17 @@ from numba import njit
 from .panel_gemm import pack_transposed_in_k_blocks, panel_gemm_packed_into
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_lstm import copy_into
+from .recurrent_lstm_packed import lstm_packed_reference
 
 
 def lstm_stacked_reference(x, h0, c0, w_ih, w_hh, bias):
     """out (T, N, H), h_n, c_n of an LSTM layer over x (T, N, F) (PyTorch gate rows [i, f, g,
-    o]; bias = b_ih + b_hh), step by step in NumPy."""
-    hidden = w_hh.shape[1]
-    h, c = h0.copy(), c0.copy()
-    out = np.empty((x.shape[0], x.shape[1], hidden), x.dtype)
-    for t in range(x.shape[0]):
-        gates = x[t] @ w_ih.T + h @ w_hh.T + bias
-        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        i, f, o = (1 / (1 + np.exp(-v)) for v in (i, f, o))
-        c = f * c + i * np.tanh(g)
-        h = o * np.tanh(c)
-        out[t] = h
-    return out, h, c
+    o]; bias = b_ih + b_hh), step by step in NumPy: x projected, then the packed loop's
+    reference over the projected rows."""
+    steps, batch, features = x.shape
+    x_rows = x.reshape(steps * batch, features) @ w_ih.T + bias
+    row_of = np.arange(steps * batch).reshape(steps, batch)
+    return lstm_packed_reference(x_rows, row_of, w_hh, h0, c0)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
