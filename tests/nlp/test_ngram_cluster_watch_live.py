@@ -17,9 +17,8 @@ distributed = pytest.importorskip(
 )
 
 
-@pytest.fixture(scope="module")
-def client():
-    """A LocalCluster of 2 worker threads (no test here kills a process)."""
+def _thread_cluster():
+    """A LocalCluster of 2 worker threads and its client, closed when the test is done."""
     from dask.distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -29,6 +28,12 @@ def client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A LocalCluster of 2 worker threads (no test here kills a process)."""
+    yield from _thread_cluster()
 
 
 def _within(seconds, function):
@@ -147,15 +152,7 @@ def test_a_holder_retiring_after_its_last_task_is_no_loss(worker_tmp_cluster):
 @pytest.fixture
 def worker_tmp_cluster():
     """A cluster of its own (a test here retires one of its workers)."""
-    from dask.distributed import Client, LocalCluster
-
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
-    client = Client(cluster)
-    client.wait_for_workers(2)
-    yield client
-    client.close()
-    cluster.close()
+    yield from _thread_cluster()
 
 
 def test_a_scheduler_that_went_is_lost_contact_at_once():
