@@ -54,7 +54,8 @@ def test_float32_lstm_stack_equals_the_graph_path(monkeypatch, bias, batch_first
     calls = _stacked_calls(monkeypatch)
     with no_grad():
         got = stack(x, (h0, c0))
-    assert calls == ([(7, 9, 16), (7, 9, 16)] if PANELS else [])  # layers 1, 2, time-major
+    # layer 0 over x itself, then layers 1, 2; time-major
+    assert calls == ([(7, 9, 6), (7, 9, 16), (7, 9, 16)] if PANELS else [])
     _assert_same(got, want, 2e-6)
 
 
@@ -294,8 +295,10 @@ def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_thre
     with no_grad():
         got = run()
     assert len(shared) == 1 and ("rows" in shared[0]) == (PANELS and source == "table")
-    assert (1 in shared[0]) == PANELS and len(calls) == (2 if PANELS else 0)
-    assert ("panels0" in shared[0]) == PANELS  # layer 0 over the shared W_hh panels
+    # layer 0 over the shared W_hh panels after a table, stacked over x itself
+    assert ("panels0" in shared[0]) == (PANELS and source == "table")
+    assert (0 in shared[0]) == (PANELS and source == "x") and (1 in shared[0]) == PANELS
+    assert len(calls) == ((2 if source == "table" else 4) if PANELS else 0)
     _assert_same(got, want, 2e-6)
 
 
@@ -328,3 +331,16 @@ def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads):
         got = stack(embedding(ids))
     assert shared == [{}]
     _assert_same(got, want, 2e-6)
+
+
+def test_an_input_of_another_dtype_on_one_thread_refuses_it_as_the_graph_path(monkeypatch):
+    """Layer 0 runs stacked over x only when x shares the stack's dtype: a float64 input to
+    a float32 stack at a panel batch gets the graph path's one clear error, no stacked call."""
+    stack = LSTM(8, 16, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(9).standard_normal((5, 9, 8)))
+    with pytest.raises(ValueError, match="dtype") as graph_error:
+        stack(x)
+    calls = _stacked_calls(monkeypatch)
+    with no_grad(), pytest.raises(ValueError, match="dtype") as no_grad_error:
+        stack(x)
+    assert str(no_grad_error.value) == str(graph_error.value) and calls == []

@@ -309,11 +309,14 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
     if not stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
                         in_part=True):
         return {}  # (GRU, RNN: a table's projection alone saved no more than a team's start)
-    # layer 0 by `lstm_packed_layer`, the others stacked
+    # layer 0 by `lstm_packed_layer` over the table's projection, or stacked over x; the
+    # others stacked
     shared: dict = {}
-    shared["panels0"], job = _packed_job(weights[0][1], dtype)
-    jobs = [job]
-    for layer in range(1, stack.num_layers):
+    jobs = []
+    if table is not None:
+        shared["panels0"], job = _packed_job(weights[0][1], dtype)
+        jobs.append(job)
+    for layer in range(0 if table is None else 1, stack.num_layers):
         shared[layer], job = _stacked_job(*weights[layer], dtype)
         jobs.append(job)
     if table is not None:
@@ -346,20 +349,18 @@ def _layer0_rows(x: np.ndarray | None, table) -> tuple[np.ndarray, np.ndarray]:
     return x.reshape(steps * batch, features), np.arange(steps * batch).reshape(steps, batch)
 
 
-def _packed_layer0(kind: CellKind, x: np.ndarray | None, table, shared: dict, h0: np.ndarray,
-                   c0: np.ndarray, weights) -> tuple:
-    """out, h_n, c_n of an LSTM layer 0 (one direction) over the shared W_hh panels: from the
-    shared projection of the embedding's table at this part's ids, or projecting x here."""
-    w_ih, b_ih, b_hh = weights
-    bias = kind.projection_bias(b_ih, b_hh)
-    if table is not None:
-        rows = shared["rows"]  # (`shared_work` projects the table wherever it packs panels0)
-        row_of = _check_ids(table[1], rows)
-    else:
-        steps, batch, features = x.shape
-        rows = project_rows(np.ascontiguousarray(x).reshape(steps * batch, features), w_ih, bias)
-        row_of = np.arange(steps * batch).reshape(steps, batch)
-    return lstm_packed_layer(rows, row_of, h0, c0, shared["panels0"])
+def _packed_layer0(table, shared: dict, h0: np.ndarray, c0: np.ndarray) -> tuple:
+    """out, h_n, c_n of an LSTM layer 0 (one direction) over the shared W_hh panels, from the
+    shared projection of the embedding's table at this part's ids."""
+    rows = shared["rows"]  # (`shared_work` projects the table wherever it packs panels0)
+    return lstm_packed_layer(rows, _check_ids(table[1], rows), h0, c0, shared["panels0"])
+
+
+def _stackable_input(x: np.ndarray, *arrays) -> bool:
+    """Whether layer 0 may run stacked over its input x (T, N, F) itself (not an embedding's
+    table): x and every state and weight share one dtype (else the layer-by-layer path
+    raises the graph path's error)."""
+    return all(array is None or array.dtype == x.dtype for array in arrays)
 
 
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
@@ -379,15 +380,14 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 c0_part = c0[index] if c0 is not None else None
                 reverse = bool(direction)
                 if layer == 0 and "panels0" in shared:
-                    out, h_n, c_n = _packed_layer0(kind, layer_input, table, shared, h0[0],
-                                                   c0_part, (w_ih, b_ih, b_hh))
+                    out, h_n, c_n = _packed_layer0(table, shared, h0[0], c0_part)
                 elif layer == 0 and table is not None:
                     weight, ids, _ = table
                     rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
-                elif layer and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths,
-                                            directions):
+                elif ((layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih, b_hh))
+                      and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions)):
                     out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part, w_ih,
                                                        w_hh, b_ih, b_hh, shared.get(layer))
                 elif layer:
