@@ -266,7 +266,7 @@ def main() -> None:
                 print(f"  {side} {point}: {error}")
         header = f"{'point':<18} {'seqlab':>10} {'torch':>10} {'ratio':>6} {'cpu':>6}"
         if args.baseline_src:
-            header += f" {'base':>10} {'base/pt':>7} {'now/base':>8}"
+            header += f" {'base':>10} {'base/pt':>7} {'now/base':>8} {'cpu':>6}"
         print(header)
         for point in points:
             ours, peer = (median_of(rounds[s], "wall", point) for s in ("seqlab", "torch"))
@@ -275,7 +275,10 @@ def main() -> None:
             line = f"{point:<18} {ours:>10,.0f} {peer:>10,.0f} {ours / peer:>5.2f}x {cpu:>5.2f}x"
             if args.baseline_src:
                 base = median_of(rounds["base"], "wall", point)
-                line += f" {base:>10,.0f} {base / peer:>6.2f}x {ours / base:>7.2f}x"
+                base_cpu = (median_of(rounds["seqlab"], "cpu", point)
+                            / median_of(rounds["base"], "cpu", point))
+                line += (f" {base:>10,.0f} {base / peer:>6.2f}x {ours / base:>7.2f}x"
+                         f" {base_cpu:>5.2f}x")
             print(line + ("  <1" if ours < peer else ""), flush=True)
 
 
