@@ -386,8 +386,9 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                     rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
-                elif ((layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih, b_hh))
-                      and stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions)):
+                elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions)
+                      and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
+                                                     b_hh))):
                     out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part, w_ih,
                                                        w_hh, b_ih, b_hh, shared.get(layer))
                 elif layer:
