@@ -3,14 +3,16 @@
 The graph path wraps each (layer, direction) in an autograd Function and its state in Tensors;
 without a graph the same kernels run here straight on the arrays (`recurrent_ops` with
 `save=False`), Tensors made only for what the stack returns: at batch 1 x 64 the per-call
-Python of the Function path is a tenth of the forward. An upper LSTM layer at a panel batch
-on one thread runs its input projection inside the time loop as one per-step product
-(`kernels.recurrent_lstm_stacked`) instead of a whole-input GEMM before it; an upper layer
+Python of the Function path is a tenth of the forward. An LSTM layer at a panel batch on one
+thread, an upper one or layer 0 over its own input (not an embedding's table), runs its input
+projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`)
+instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 Every other layer computes exactly what the graph path's no-grad branch computed. On several
 threads a batch of 8+ sequences a part splits by sequence (`batch_parts`), an LSTM's parts
 reading one copy of what they all need (`shared_work`: the table's projection and every
-layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`);
+layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`
+over a table, stacked over its own input);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays.
 """
@@ -290,14 +292,14 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
 
 def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
                 parts: int) -> dict:
-    """What every part of a batch split would compute alike, computed once by `parts` threads
-    before the parts start (one team), each its share of the gate rows: layer 0's projection
-    of an embedding's table ("rows"), an LSTM layer 0's W_hh panels ("panels0") and the panels
-    of each upper layer the parts run stacked (layer -> panels). At batch 32 on 2 threads each
-    part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1 MiB of W_hh
-    panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the parts do
-    their own, as the graph path would) where a weight's, the input's (x or the table's)
-    dtype differs from the state's, and for every stack but a one-direction LSTM whose
+    """What every part of a batch split would compute alike, computed once by `parts` threads before
+    the parts start (one team), each its share of the gate rows: layer 0's projection of an
+    embedding's table ("rows") and its W_hh panels ("panels0"), and the panels of each layer the
+    parts run stacked (layer -> panels: the upper ones, and layer 0 over x). At batch 32 on 2
+    threads each part projected the 65 x 256 table by 1024 rows (0.43 ms), packed layer 0's 1
+    MiB of W_hh panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the
+    parts do their own, as the graph path would) where a weight's, the input's (x or the
+    table's) dtype differs from the state's, and for every stack but a one-direction LSTM whose
     layers the parts run over panels (`stacked_pays`)."""
     kind = stack.kind
     dtype = h0.dtype
