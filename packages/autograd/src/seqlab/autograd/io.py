@@ -55,8 +55,10 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
         with safetensors.safe_open(path, framework="np") as reader:
             header = reader.metadata() or {}
             # Copies: the reader's arrays may be read-only views of the file.
-            state = {name: np.array(reader.get_tensor(name)) for name in reader.keys()}  # noqa: SIM118
+            state = {name: _read_tensor(reader, name, path) for name in reader.keys()}  # noqa: SIM118
     except (safetensors.SafetensorError, OSError, ValueError) as error:
+        if isinstance(error, ForeignDtypeError):
+            raise
         raise ValueError(
             f"{path} is not a valid safetensors file ({error}); it may be truncated or "
             "written by another program: write it again"
@@ -77,6 +79,36 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
             "expected a JSON object; re-create the file with seqlab.autograd.save"
         )
     return state, metadata
+
+
+class ForeignDtypeError(ValueError):
+    """A tensor of a dtype NumPy cannot hold (PyTorch's float8 kinds, ...)."""
+
+
+def _read_tensor(reader: Any, name: str, path: Path) -> np.ndarray:
+    """One tensor as a writable array; PyTorch's bfloat16 becomes float32 (exactly: a
+    bfloat16 is the top half of the float32 of the same value)."""
+    dtype = reader.get_slice(name).get_dtype()
+    if dtype == "BF16":
+        return _read_bfloat16(path, name)
+    try:
+        return np.array(reader.get_tensor(name))
+    except (TypeError, AttributeError) as error:  # safetensors.numpy knows no such dtype
+        raise ForeignDtypeError(
+            f"{path}: tensor {name!r} has dtype {dtype}, which NumPy cannot hold; convert it "
+            "to float32 where it was saved (in PyTorch: tensor.float()) and save it again"
+        ) from error
+
+
+def _read_bfloat16(path: Path, name: str) -> np.ndarray:
+    """A BF16 tensor's bytes, from the offsets in the file's JSON header, widened to float32."""
+    with path.open("rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        entry = json.loads(file.read(length))[name]
+        begin, end = entry["data_offsets"]
+        file.seek(8 + length + begin)
+        raw = np.frombuffer(file.read(end - begin), dtype="<u2")
+    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(entry["shape"])
 
 
 def _check_header_size(path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -39,8 +40,14 @@ class RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, dtype: Any = np.float32,
-                 generator: Any = None) -> None:
+                 generator: Any = None, proj_size: int = 0) -> None:
         super().__init__()
+        if proj_size:
+            raise ValueError(
+                f"proj_size={proj_size}: seqlab's {type(self).__name__} has no "
+                "projections (PyTorch's LSTM proj_size); leave proj_size at 0 and add a Linear "
+                "after the stack if you need a smaller output"
+            )
         if input_size <= 0 or hidden_size <= 0 or num_layers <= 0:
             raise ValueError(
                 "input_size, hidden_size and num_layers must be positive, got "
@@ -48,6 +55,11 @@ class RNNBase(Module):
             )
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(  # PyTorch's warning, word for word
+                "dropout option adds dropout after all but last recurrent layer, so non-zero "
+                "dropout expects num_layers greater than 1, but got dropout="
+                f"{dropout} and num_layers={num_layers}", UserWarning, stacklevel=3)
         self.mode = mode
         self.kind = CELL_KINDS[mode]
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -106,14 +118,40 @@ class RNNBase(Module):
         if hx is None:
             h0 = zeros(shape, dtype=self.dtype)
             return h0, (zeros(shape, dtype=self.dtype) if is_lstm else None)
+        name = type(self).__name__
+        if is_lstm and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise ValueError(f"{name} takes hx as a tuple (h0, c0), got {type(hx).__name__}")
+        if not is_lstm and isinstance(hx, (tuple, list)):
+            raise ValueError(f"{name} takes hx as one tensor h0, got a {type(hx).__name__}")
         h0, c0 = hx if is_lstm else (hx, None)
+        for state_name, state in (("h0", h0), ("c0", c0)):
+            if state is None:
+                continue
+            if unbatched and state.ndim != 2:
+                raise ValueError(f"For unbatched 2-D input, hx should also be 2-D but got "
+                                 f"{state.ndim}-D {state_name} of shape {tuple(state.shape)}")
+            self._check_dtype(state_name, state)
         if unbatched:
             h0 = h0.unsqueeze(1)
             c0 = c0.unsqueeze(1) if c0 is not None else None
-        for name, state in (("h0", h0), ("c0", c0)):
+        for state_name, state in (("h0", h0), ("c0", c0)):
             if state is not None and tuple(state.shape) != shape:
-                raise ValueError(f"{name} must have shape {shape}, got {tuple(state.shape)}")
+                raise ValueError(
+                    f"{state_name} must have shape {shape}, got {tuple(state.shape)}")
         return h0, c0
+
+    def _check_dtype(self, name: str, value: Any) -> None:
+        """The input and initial states share the parameters' dtype, as PyTorch requires."""
+        dtype = np.dtype(value.dtype)
+        if dtype.kind != "f":
+            raise ValueError(f"{type(self).__name__} {name} must be floating point "
+                             f"({self.dtype}), got {dtype}")
+        if dtype != self.dtype:
+            raise ValueError(
+                f"{type(self).__name__} {name} dtype {dtype} does not match its {self.dtype} "
+                f"parameters: convert the {name} (.astype(np.{self.dtype})) or the model "
+                f"(model.to(np.{dtype}))"
+            )
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
         """out, h_n (RNN/GRU) or out, (h_n, c_n) (LSTM), exactly as PyTorch returns them.
@@ -133,7 +171,13 @@ class RNNBase(Module):
             x = x.transpose(0, 1)
         if x.shape[-1] != self.input_size:
             raise ValueError(f"input has {x.shape[-1]} features, expected {self.input_size}")
+        self._check_dtype("input", x)
         steps, batch = x.shape[0], x.shape[1]
+        if steps == 0:
+            raise ValueError("Expected sequence length to be larger than 0 in RNN (got input "
+                             f"of shape {tuple(x.shape)})")
+        if batch == 0:  # as PyTorch: empty outputs and final states
+            return self._empty_batch_outputs(steps)
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
         if table is not None:
@@ -152,6 +196,17 @@ class RNNBase(Module):
         elif self.batch_first:
             out = out.transpose(0, 1)
         return (out, (h_n, c_n)) if self.kind.has_cell_state else (out, h_n)
+
+    def _empty_batch_outputs(self, steps: int):
+        """What `forward` returns for a batch of no sequences."""
+        out = zeros((steps, 0, self.num_directions * self.hidden_size), dtype=self.dtype)
+        if self.batch_first:
+            out = out.transpose(0, 1)
+        shape = (self.num_layers * self.num_directions, 0, self.hidden_size)
+        h_n = zeros(shape, dtype=self.dtype)
+        if self.kind.has_cell_state:
+            return out, (h_n, zeros(shape, dtype=self.dtype))
+        return out, h_n
 
     def reads_embedding_table(self, symbols: int, tokens: int) -> bool:
         """Whether layer 0 reads an embedding's per-symbol input table rather than projecting
@@ -267,9 +322,9 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = np.float32, generator: Any = None) -> None:
+                 dtype: Any = np.float32, generator: Any = None, proj_size: int = 0) -> None:
         super().__init__("lstm", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype, generator)
+                         dropout, bidirectional, dtype, generator, proj_size)
 
 
 class GRU(RNNBase):
@@ -277,9 +332,9 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = np.float32, generator: Any = None) -> None:
+                 dtype: Any = np.float32, generator: Any = None, proj_size: int = 0) -> None:
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype, generator)
+                         dropout, bidirectional, dtype, generator, proj_size)
 
 
 class RNN(RNNBase):
@@ -288,11 +343,11 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = np.float32,
-                 generator: Any = None) -> None:
+                 generator: Any = None, proj_size: int = 0) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(f"rnn_{nonlinearity}", input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional, dtype, generator)
+                         batch_first, dropout, bidirectional, dtype, generator, proj_size)
         self.nonlinearity = nonlinearity
 
 
@@ -311,9 +366,11 @@ def build_stack(cell: str, input_size: int, hidden_size: int, num_layers: int = 
                 dtype: Any = np.float32, generator: Any = None) -> RNNBase:
     """An LSTM, GRU or RNN stack by cell name ('lstm', 'gru', 'rnn', 'rnn_relu'), on the fused
     path when it is available."""
+    # a head's dropout also applies around the stack; between layers only when there are two
     stack = _STACKS[cell_kind(cell).name](
         input_size, hidden_size, num_layers=num_layers, batch_first=batch_first,
-        dropout=dropout, bidirectional=bidirectional, dtype=dtype, generator=generator)
+        dropout=dropout if num_layers > 1 else 0.0, bidirectional=bidirectional, dtype=dtype,
+        generator=generator)
     stack.fused = fused_available()
     return stack
 

@@ -42,6 +42,13 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, input: Tensor) -> Tensor:
+        dtype = np.dtype(input.dtype)
+        if dtype != self.weight.dtype:
+            raise ValueError(
+                f"Linear: input dtype {dtype} does not match its {self.weight.dtype} weight; "
+                f"convert the input (.astype(np.{self.weight.dtype})) or the model "
+                f"(model.to(np.{dtype}))"
+            )
         return functional.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -12,6 +12,9 @@ from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
 from seqlab.autograd.threads import seqlab_computing
 
+# PyTorch's device types, which `Module.to` recognises (seqlab runs on the first only)
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "mtia")
+
 
 class StateDictError(KeyError):
     """`load_state_dict` found missing, unexpected or mis-shaped keys."""
@@ -225,7 +228,16 @@ class Module:
                 parameter.grad.fill(0)
 
     def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to `dtype` in place (gradients are dropped)."""
+        """Cast floating parameters and buffers to `dtype` in place (gradients are dropped).
+
+        PyTorch's device spellings are understood: "cpu" changes nothing (seqlab runs on the
+        CPU), any other device ("cuda", "cuda:0", "mps", ...) is refused.
+        """
+        if isinstance(dtype, str) and dtype.split(":")[0] in _DEVICES:
+            if dtype.split(":")[0] != "cpu":
+                raise ValueError(f"device {dtype!r}: seqlab runs on the CPU only; use "
+                                 ".to('cpu') or leave the module where it is")
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(
@@ -239,6 +251,10 @@ class Module:
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and buffer.dtype.kind == "f":
                     module.register_buffer(name, buffer.astype(dtype))
+        return self
+
+    def cpu(self) -> Module:
+        """The module itself: seqlab runs on the CPU (PyTorch's `module.cpu()`)."""
         return self
 
     def float(self) -> Module:

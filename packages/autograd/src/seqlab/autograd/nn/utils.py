@@ -33,7 +33,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         return 0.0
     norm_type = float(norm_type)
     if norm_type == math.inf:
-        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+        # np.max, not Python's max: a NaN in any gradient makes the norm NaN (max(x, nan) is x)
+        total = float(np.max([np.max(np.abs(g)) if g.size else 0.0 for g in grads]))
     elif norm_type == 2.0 and all(g.dtype in _KERNEL_DTYPES for g in grads):
         total = math.sqrt(sum(sum_of_squares(g.reshape(-1)) for g in grads))
     else:

@@ -1,0 +1,94 @@
+"""RNN/LSTM/GRU arguments a PyTorch user may pass: what PyTorch accepts works the same way,
+what seqlab does not offer or PyTorch refuses is one clear error naming the argument."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.autograd import Tensor, no_grad
+from seqlab.seqmodels import GRU, LSTM, RNN
+
+STACKS = [LSTM, GRU, RNN]
+
+
+def zeros(*shape, dtype=np.float32) -> Tensor:
+    return Tensor(np.zeros(shape, dtype=dtype))
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_proj_size_is_refused_by_name(factory):
+    factory(4, 3, proj_size=0)  # PyTorch's default: accepted
+    with pytest.raises(ValueError, match="proj_size"):
+        factory(4, 3, proj_size=2)
+
+
+def test_dropout_on_a_single_layer_warns_as_pytorch_does():
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        LSTM(4, 3, dropout=0.5)
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        GRU(4, 3, num_layers=1, dropout=0.2)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("factory", STACKS)
+def test_input_dtype_other_than_the_parameters_is_one_clear_error(factory, fused):
+    model = factory(4, 3)
+    model.fused = fused
+    for grad in (True, False):
+        with pytest.raises(ValueError, match=r"input dtype float64 .* float32 parameters"):
+            if grad:
+                model(zeros(5, 2, 4, dtype=np.float64))
+            else:
+                with no_grad():
+                    model(zeros(5, 2, 4, dtype=np.float64))
+    with pytest.raises(ValueError, match="floating point"):
+        model(Tensor(np.zeros((5, 2, 4), dtype=np.int64)))
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_initial_state_dtype_other_than_the_parameters_is_one_clear_error(factory):
+    model = factory(4, 3)
+    h0 = zeros(1, 2, 3, dtype=np.float64)
+    hx = (h0, zeros(1, 2, 3)) if factory is LSTM else h0
+    with pytest.raises(ValueError, match=r"h0 dtype float64 .* float32 parameters"):
+        model(zeros(5, 2, 4), hx)
+
+
+def test_lstm_needs_a_pair_and_gru_rnn_a_tensor_as_hx():
+    with pytest.raises(ValueError, match=r"LSTM takes hx as a tuple \(h0, c0\)"):
+        LSTM(4, 3)(zeros(5, 2, 4), zeros(1, 2, 3))
+    for factory in (GRU, RNN):
+        with pytest.raises(ValueError, match="takes hx as one tensor h0"):
+            factory(4, 3)(zeros(5, 2, 4), (zeros(1, 2, 3),))
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_unbatched_input_needs_two_dimensional_states(factory):
+    h0 = zeros(1, 1, 3)
+    hx = (h0, h0) if factory is LSTM else h0
+    with pytest.raises(ValueError, match="unbatched 2-D input, hx should also be 2-D"):
+        factory(4, 3)(zeros(5, 4), hx)
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_an_empty_sequence_is_refused_as_pytorch_does(factory):
+    with pytest.raises(ValueError, match="sequence length to be larger than 0"):
+        factory(4, 3)(zeros(0, 2, 4))
+
+
+@pytest.mark.parametrize("grad", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("factory", STACKS)
+def test_an_empty_batch_gives_empty_outputs_as_pytorch_does(factory, batch_first, grad):
+    model = factory(4, 3, num_layers=2, bidirectional=True, batch_first=batch_first)
+    x = zeros(0, 5, 4) if batch_first else zeros(5, 0, 4)
+    if grad:
+        out, state = model(x)
+    else:
+        with no_grad():
+            out, state = model(x)
+    assert out.shape == ((0, 5, 6) if batch_first else (5, 0, 6))
+    for final in state if factory is LSTM else (state,):
+        assert final.shape == (4, 0, 3)
+        assert final.dtype == np.float32
