@@ -13,6 +13,7 @@ corpus size: one block of sentence counts and one chunk of indices at a time.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -44,17 +45,16 @@ class EncodedSentences:
         get = key_to_index.get
         with open(paths[0], "wb") as words_file, open(paths[1], "wb") as kept_file, \
                 open(paths[2], "wb") as raw_file:
-            batch: list[int] = []
-            kept: list[int] = []
-            raw: list[int] = []
+            # machine integers (4 bytes a word), not lists of Python ints (~40 bytes a word)
+            batch, kept, raw = array("I"), array("I"), array("I")
             for sentence in sentences:
-                indices = [i for i in map(get, sentence) if i is not None]
-                batch.extend(indices)
-                kept.append(len(indices))
+                before = len(batch)
+                batch.extend([i for i in map(get, sentence) if i is not None])
+                kept.append(len(batch) - before)
                 raw.append(len(sentence))
                 if len(kept) >= _ENCODE_BATCH:
                     _write(batch, kept, raw, words_file, kept_file, raw_file)
-                    batch, kept, raw = [], [], []
+                    batch, kept, raw = array("I"), array("I"), array("I")
             _write(batch, kept, raw, words_file, kept_file, raw_file)
         return cls(*paths)
 
@@ -124,7 +124,8 @@ def _read(stream: BinaryIO, count: int, path: Path) -> np.ndarray:
     return np.frombuffer(data, dtype=_ITEM)
 
 
-def _write(batch: list[int], kept: list[int], raw: list[int], *streams: BinaryIO) -> None:
-    """Append one batch of indices and per-sentence counts to the three files."""
+def _write(batch: array, kept: array, raw: array, *streams: BinaryIO) -> None:
+    """Append one batch of indices and per-sentence counts (arrays of "I") to the three
+    files, as little-endian uint32."""
     for values, stream in zip((batch, kept, raw), streams):
-        stream.write(np.ascontiguousarray(values, dtype=_ITEM).data)
+        stream.write(np.frombuffer(values, dtype=np.uintc).astype(_ITEM, copy=False).data)
