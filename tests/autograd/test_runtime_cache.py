@@ -92,3 +92,34 @@ def test_stale_runtime_files_are_replaced(tmp_path):
     assert _child(tmp_path)["miss"] == "no cache file: compiled"
     files = _cache_files(tmp_path)
     assert len(files) == 1 and files[0] != stale
+
+
+PROCESS = textwrap.dedent("""
+    import json, sys
+    from seqlab.autograd import runtime_cache
+    if sys.argv[1] == "command":
+        from seqlab.cli.app import main
+        try:
+            main(["ngram", "train", sys.argv[2], "--order", "2", "--out", sys.argv[3], "-q"])
+        except SystemExit as done:
+            assert not done.code, done.code
+    else:
+        from seqlab.nlp.ngram import count_kernels  # a kernel module, as a library user
+    from numba.core.runtime import nrtdynmod
+    print(json.dumps({
+        "hooked": bool(getattr(nrtdynmod.compile_nrt_functions, "_seqlab_cached", False)),
+    }))
+""")
+
+
+@pytest.mark.parametrize("how", ["command", "library"])
+def test_only_the_commands_replace_numbas_runtime_initialisation(tmp_path, how):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat\nthe dog sat\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_DISABLE_JIT"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROCESS, how, str(corpus), str(tmp_path / "model.arpa")],
+        capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    hooked = json.loads(done.stdout.strip().splitlines()[-1])["hooked"]
+    assert hooked is (how == "command")  # importing seqlab changes no process-wide state

@@ -40,9 +40,12 @@ def _options(
         "seqlab --errors replace train book.txt"),
 ) -> None:
     """Options for every command."""
+    from seqlab.autograd.runtime_cache import request_cached_runtime
     from seqlab.cli.inputs import set_decode_errors
 
     set_decode_errors(errors)
+    # the command owns its process: Numba's runtime from cached object code (README, Threads)
+    request_cached_runtime()
 
 
 _registered = False

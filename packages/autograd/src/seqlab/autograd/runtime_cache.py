@@ -20,6 +20,11 @@ versions, the source of `nrtdynmod`, the code generator's target (triple, CPU, f
 NRT debug settings; its payload is checked against a SHA-256 before use. Any miss or failure
 compiles as Numba does. A no-op under `NUMBA_DISABLE_JIT`, when the runtime is already
 initialised, or when no cache folder is writable.
+
+It replaces a function of Numba's for the whole process, so importing seqlab never does it: the
+`seqlab` commands own their process and ask for it (`request_cached_runtime`, installed by the
+kernel modules' cache guards just before the first kernel loads, so a command that loads no
+kernel never imports Numba); a library user may call `use_cached_runtime()` for their own.
 """
 
 from __future__ import annotations
@@ -39,6 +44,21 @@ _HEADER = struct.Struct("<QQ32s")  # object code length, bitcode length, SHA-256
 # why the runtime was not loaded from the cache and what was done instead, for tests and
 # benchmarks ("" when it was loaded)
 last_miss = "not called"
+_requested = False
+
+
+def request_cached_runtime() -> None:
+    """Have the first seqlab kernel module to load call `use_cached_runtime()` (the commands
+    call this; it imports nothing)."""
+    global _requested
+    _requested = True
+
+
+def install_if_requested() -> None:
+    """`use_cached_runtime()` if `request_cached_runtime()` was called (the kernel packages'
+    cache guards call this before any kernel loads its cache)."""
+    if _requested:
+        use_cached_runtime()
 
 
 def use_cached_runtime(folder: str | os.PathLike[str] | None = None) -> bool:

@@ -15,7 +15,11 @@ from seqlab.autograd.kernel_caches import (
     numba_cache_folders,
     sources_digest,
 )
+from seqlab.autograd.runtime_cache import install_if_requested
 
 __all__ = ["STAMP_NAME", "clear_stale_caches", "numba_cache_folders", "sources_digest"]
 
 clear_stale_caches(Path(__file__).parent)
+# Numba's runtime from cached object code where a command asked for it (see
+# seqlab.autograd.runtime_cache)
+install_if_requested()
