@@ -121,10 +121,11 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
 
 
 def remove_stale(cache_dir: str | Path, keep: str) -> None:
-    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions)."""
+    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions;
+    `.offsets`: the row offsets of labelled-row caches)."""
     cache_dir = Path(cache_dir)
     if not cache_dir.is_dir():
         return
     for entry in cache_dir.iterdir():
-        if entry.suffix in (".ids", ".json") and entry.stem != keep:
+        if entry.suffix in (".ids", ".json", ".offsets") and entry.stem != keep:
             os.unlink(entry)
