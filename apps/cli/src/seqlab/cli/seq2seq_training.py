@@ -285,7 +285,24 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
                          force: bool = False, max_len: int = MAX_LEN) -> dict[str, Any]:
     """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
     the result record. `force`: the --force of the output guard; `max_len`: the longest side
-    of a pair, in characters."""
+    of a pair, in characters. A run refused before its first step (a first batch larger than
+    memory, say) removes the metrics log and id cache it created."""
+    from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.refusal_cleanup import removed_on_refusal
+
+    source = _resolve(options, force)
+    out = Path(options.out)
+    run: dict[str, Any] = {}
+
+    def trained() -> bool:
+        return "trainer" in run and run["trainer"].step > run["start"]
+
+    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+        return _train(options, output, source, max_len, run)
+
+
+def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
+           run: dict[str, Any]) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -293,7 +310,6 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     from seqlab.seqmodels.seq2seq.translate import tokenizer_header
     from seqlab.seqmodels.trainer import Trainer
 
-    source = _resolve(options, force)
     task = None
     if options.pairs:
         files = PairFiles(options.pairs, max_len, options.val_fraction)
@@ -353,6 +369,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
         run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
         resume_trainer(trainer, options.resume, limits, _record(options))
+    run.update(trainer=trainer, start=trainer.step)
     output.info(
         f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
         f"encoder-decoder ({arch['attention']} attention) on {len(train_corpus):,} pairs, "
