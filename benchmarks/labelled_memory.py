@@ -67,7 +67,19 @@ def make_files(workdir: Path, megabytes: float) -> tuple[Path, Path]:
     return table, pairs
 
 
-def commands(table: Path, pairs: Path, out: Path) -> dict[str, list[str]]:
+def commands(table: Path, pairs: Path, out: Path, steps: int | None = None
+             ) -> dict[str, list[str]]:
+    """The two commands; with `steps`, a training-speed run (no validation split)."""
+    if steps is not None:
+        return {
+            "classify train": ["classify", "train", str(table), "--hidden", "32", "--steps",
+                               str(steps), "--val-fraction", "0", "--quiet", "--force",
+                               "--out", str(out / "clf.safetensors")],
+            "seq2seq train": ["seq2seq", "train", str(pairs), "--hidden", "32", "--layers", "1",
+                              "--steps", str(steps), "--val-fraction", "0", "--source-level",
+                              "word", "--target-level", "word", "--vocab-size", "3000",
+                              "--quiet", "--force", "--out", str(out / "s2s.safetensors")],
+        }
     return {
         "classify train": ["classify", "train", str(table), "--hidden", "16", "--embedding-dim",
                            "16", "--steps", "20", "--val-fraction", "0.01", "--quiet",
@@ -109,6 +121,8 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", choices=["classify train", "seq2seq train"], default=None)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="a training-speed run: this many steps, no validation split")
     options = parser.parse_args()
     table, pairs = make_files(options.workdir, options.megabytes)
     print(json.dumps({"cpu": cpu_model(), "csv_mb": table.stat().st_size / 1e6,
@@ -118,7 +132,7 @@ def main() -> None:
         for name, tree in (("baseline", options.baseline), ("this", ROOT)):
             out = options.workdir / f"out-{name}"
             out.mkdir(exist_ok=True)
-            for command, args in commands(table, pairs, out).items():
+            for command, args in commands(table, pairs, out, options.steps).items():
                 if options.only and command != options.only:
                     continue
                 result = run(tree, args, env)
