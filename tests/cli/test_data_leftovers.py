@@ -81,3 +81,14 @@ def test_missing_values_are_filled_with_a_warning_saying_where(tmp_path, forecas
     warning = " ".join(done.stderr.split())
     assert "3 missing values" in warning and f"{series}:42" in warning
     assert "linear interpolation" in warning and "'nan'" in warning
+
+
+def test_a_classify_run_refused_after_reading_its_data_leaves_nothing(tmp_path):
+    data = tmp_path / "rows.csv"
+    data.write_text("label,text\n" + "".join(f"{'pos' if i % 2 else 'neg'},text {i} here\n"
+                                             for i in range(40)))
+    before = snapshot(tmp_path)
+    done = invoke("classify", "train", data, "--patience", "2", "--val-fraction", "0",
+                  "--hidden", "4", "--out", tmp_path / "c.safetensors", "-q")
+    assert_one_line_failure(done, "--patience", code=2)
+    assert snapshot(tmp_path) == before  # no c.cache/ of the rows' ids

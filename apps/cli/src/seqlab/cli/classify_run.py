@@ -177,7 +177,25 @@ def _resolve(options: ClassifyOptions) -> Any:
 def run_classify_training(options: ClassifyOptions, output: Output, *,
                           force: bool = False) -> dict[str, Any]:
     """Train (continue, fine-tune) a classifier; returns the result JSON (`force`: the
-    command's --force, for the file a resumed run writes when given no --out)."""
+    command's --force, for the file a resumed run writes when given no --out). A run refused
+    before its first step removes the metrics log and id cache it created."""
+    from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.refusal_cleanup import removed_on_refusal
+
+    out_given, lowercase_given = options.out, options.lowercase
+    source = _resolve(options)  # fills defaults: what was given is kept above
+    out = Path(options.out)
+    run: dict[str, Any] = {}
+
+    def trained() -> bool:
+        return "trainer" in run and run["trainer"].step > run["start"]
+
+    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+        return _train(options, output, source, out_given, lowercase_given, force, run)
+
+
+def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str | None,
+           lowercase_given: bool | None, force: bool, run: dict[str, Any]) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.classification import (
@@ -195,8 +213,6 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     from seqlab.seqmodels import SequenceClassifier, Trainer
     from seqlab.seqmodels.row_batches import RowBatches
 
-    out_given, lowercase_given = options.out, options.lowercase
-    source = _resolve(options)  # fills defaults: what was given is kept above
     if options.resume is not None and out_given is None:
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
@@ -310,6 +326,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
                       run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
         resume_trainer(trainer, options.resume, limits, _record(options))
+    run.update(trainer=trainer, start=trainer.step)
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{'bidirectional ' if options.bidirectional else ''}{options.cell.upper()} "
                 f"classifier on {len(train_rows):,} texts ({len(labels)} classes: "
