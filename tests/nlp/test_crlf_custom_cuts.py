@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+
 from seqlab.nlp.corpora import iter_pieces, safe_pieces, stream_token_ids
 from seqlab.nlp.tokenizers import BPETokenizer, WordTokenizer
 
