@@ -179,6 +179,7 @@ class PairFiles:
         for path in paths:
             require_file(path, "PAIRS file")
         self.paths, self.max_len, self.fraction = paths, max_len, fraction
+        self.counts: tuple[int, int] | None = None  # (training, held-out), once read
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
@@ -195,15 +196,23 @@ class PairFiles:
         return held_out(source, self.fraction)
 
     def train(self) -> Iterator[tuple[str, str]]:
-        """The training side's pairs, in order."""
-        return (pair for pair in self if not self.held_out(pair[0]))
+        """The training side's pairs, in order; a whole pass also counts both sides
+        (`counts`), so the first vocabulary's pass needs no counting pass before it."""
+        counts = [0, 0]
+        for pair in self:
+            held = self.held_out(pair[0])
+            counts[held] += 1
+            if not held:
+                yield pair
+        self.counts = (counts[0], counts[1])
 
     def count(self) -> tuple[int, int]:
-        """(training pairs, held-out pairs): one pass, which also checks every line."""
-        counts = [0, 0]
-        for source, _ in self:
-            counts[self.held_out(source)] += 1
-        return counts[0], counts[1]
+        """(training pairs, held-out pairs): one pass, which also checks every line (none
+        when a pass of `train()` already counted them)."""
+        if self.counts is None:
+            for _ in self.train():
+                pass
+        return self.counts
 
 
 def _architecture(options: Seq2SeqOptions, saved: dict[str, Any] | None) -> dict[str, Any]:
@@ -313,6 +322,8 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
     task = None
     if options.pairs:
         files = PairFiles(options.pairs, max_len, options.val_fraction)
+        # a new model's first vocabulary pass counts the pairs (and checks every line)
+        tokenizers = _tokenizers(options, source, files.train)
         train_count, valid_count = files.count()
         if not train_count + valid_count:
             raise CliError(f"no pairs in {', '.join(map(str, options.pairs))}: each line must "
@@ -320,7 +331,6 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
         if not train_count:
             raise CliError(f"all {valid_count} pairs fell in the held-out part; lower "
                            "--val-fraction")
-        tokenizers = _tokenizers(options, source, files.train)
         train_corpus, valid_corpus = _encode_files(files, tokenizers, Path(options.out))
     else:
         task = G2P_TASK
