@@ -94,20 +94,38 @@ def _record(options: ClassifyOptions) -> dict[str, Any]:
     return record
 
 
-def _read_data(options: ClassifyOptions) -> tuple[Any, str]:
-    from seqlab.nlp.corpora.labelled import LabelledTexts, read_labelled, source_passages
+def _read_data(options: ClassifyOptions) -> tuple[Any, Any, str]:
+    """(the rows' source, every row's label code, a description): one streamed pass."""
+    from seqlab.nlp.corpora.labelled import source_passages
+    from seqlab.nlp.corpora.labelled_ids import LabelledSource, scan_labels
 
     if not options.data:
-        return source_passages(), "the embedded news-vs-encyclopedia passages"
-    data = LabelledTexts()
-    for path in options.data:
+        rows = LabelledSource(texts=source_passages())
+        description = "the embedded news-vs-encyclopedia passages"
+    else:
+        rows = LabelledSource([Path(p) for p in options.data], options.label_column,
+                              options.text_column)
+        description = ", ".join(options.data)
+    try:
+        labels = scan_labels(rows)
+    except (ValueError, OSError) as error:
+        raise CliError(str(error).splitlines()[0]) from error
+    if not len(labels):
+        raise CliError(f"no labelled examples in {description}")
+    return rows, labels, description
+
+
+def _rows_pass(what: str):
+    """A CliError for a pass over the rows that fails (a file changed or went away)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def guard():
         try:
-            data.extend(read_labelled(path, options.label_column, options.text_column))
+            yield
         except (ValueError, OSError) as error:
-            raise CliError(str(error).splitlines()[0]) from error
-    if not len(data):
-        raise CliError(f"no labelled examples in {', '.join(options.data)}")
-    return data, ", ".join(options.data)
+            raise CliError(f"{str(error).splitlines()[0]} (while {what})") from error
+    return guard()
 
 
 def _resolve(options: ClassifyOptions) -> Any:
@@ -159,21 +177,42 @@ def _resolve(options: ClassifyOptions) -> Any:
 def run_classify_training(options: ClassifyOptions, output: Output, *,
                           force: bool = False) -> dict[str, Any]:
     """Train (continue, fine-tune) a classifier; returns the result JSON (`force`: the
-    command's --force, for the file a resumed run writes when given no --out)."""
-    from seqlab.autograd import optim
-    from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
-    from seqlab.nlp.classification import (
-        EmptyTextError,
-        balanced_class_weights,
-        check_labels,
-        encode_texts,
-        stratified_split,
-    )
-    from seqlab.nlp.tokenizers import Tokenizer
-    from seqlab.seqmodels import ExampleBatches, SequenceClassifier, Trainer
+    command's --force, for the file a resumed run writes when given no --out). A run refused
+    before its first step removes the metrics log and id cache it created."""
+    from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.refusal_cleanup import removed_on_refusal
 
     out_given, lowercase_given = options.out, options.lowercase
     source = _resolve(options)  # fills defaults: what was given is kept above
+    out = Path(options.out)
+    run: dict[str, Any] = {}
+
+    def trained() -> bool:
+        return "trainer" in run and run["trainer"].step > run["start"]
+
+    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+        return _train(options, output, source, out_given, lowercase_given, force, run)
+
+
+def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str | None,
+           lowercase_given: bool | None, force: bool, run: dict[str, Any]) -> dict[str, Any]:
+    from seqlab.autograd import optim
+    from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
+    from seqlab.nlp.classification import (
+        balanced_class_weights,
+        check_label_counts,
+        stratified_split,
+    )
+    from seqlab.nlp.corpora.labelled_ids import (
+        EmptyRowError,
+        cached_row_ids,
+        row_texts,
+        vocabulary_pieces,
+    )
+    from seqlab.nlp.tokenizers import Tokenizer
+    from seqlab.seqmodels import SequenceClassifier, Trainer
+    from seqlab.seqmodels.row_batches import RowBatches
+
     if options.resume is not None and out_given is None:
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
@@ -184,43 +223,56 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     if options.vectors is not None and options.level != "word":
         raise CliError(f"--vectors needs --level word (word vectors), not {options.level}",
                        code=2)
-    data, description = _read_data(options)
+    rows, row_labels, description = _read_data(options)
     if source is not None:
         labels = list(source.metadata["labels"])
-        unknown = sorted(set(data.labels) - set(labels))
+        unknown = sorted(set(row_labels.names) - set(labels))
         if unknown:
             raise CliError(f"labels {', '.join(map(repr, unknown[:5]))} are not among the "
                            f"model's classes ({', '.join(labels)}); train a new classifier "
                            "for other classes")
     else:
-        labels = sorted(set(data.labels))
+        labels = sorted(row_labels.names)
+    # each row's class in the model's order; the split stratifies by the names' sorted order
+    label_ids = np.array([labels.index(name) for name in row_labels.names],
+                         dtype=np.int64)[row_labels.codes]
+    by_name = np.argsort(np.argsort(np.array(row_labels.names, dtype=object)))
     try:
-        check_labels(data.labels, stratified=options.val_fraction > 0)
+        counts = np.bincount(row_labels.codes, minlength=len(row_labels.names))
+        check_label_counts(dict(zip(row_labels.names, counts.tolist(), strict=True)),
+                           stratified=options.val_fraction > 0)
         if options.val_fraction > 0:
-            train_rows, valid_rows = stratified_split(data.labels, options.val_fraction,
-                                                      options.seed)
+            train_rows, valid_rows = stratified_split(by_name[row_labels.codes],
+                                                      options.val_fraction, options.seed)
         else:
-            train_rows, valid_rows = np.arange(len(data)), np.arange(0)
+            train_rows, valid_rows = np.arange(len(row_labels)), np.arange(0)
     except ValueError as error:
         raise CliError(str(error)) from error
-    train_texts = [data.texts[i] for i in train_rows]
     if source is not None:
         if options.init_from is not None:
             check_kept_tokenizer(source.tokenizer, options.vocab_size, lowercase_given,
                                  f"--init-from {options.init_from}")
         tokenizer = Tokenizer.from_dict(source.tokenizer)
     else:
-        output.info(f"Building a {options.level} vocabulary from {len(train_texts):,} "
+        output.info(f"Building a {options.level} vocabulary from {len(train_rows):,} "
                     f"training texts of {description}...")
         vocab_size = options.vocab_size or (WORD_VOCABULARY if options.level == "word" else None)
-        tokenizer = train_tokenizer(options.level, "\n".join(train_texts), vocab_size,
-                                    lowercase=options.lowercase)
+        with _rows_pass("building the vocabulary"):
+            tokenizer = train_tokenizer(options.level,
+                                        vocabulary_pieces(row_texts(rows, _mask(
+                                            len(row_labels), train_rows))),
+                                        vocab_size, lowercase=options.lowercase)
+    out = Path(options.out)
     try:
-        ids, lengths = encode_texts(tokenizer, data.texts, options.max_length)
-    except EmptyTextError as error:
-        raise CliError(f"{data.origins[error.index]}: the text has no {options.level} "
-                       "tokens; remove it") from error
-    label_ids = np.array([labels.index(label) for label in data.labels], dtype=np.int64)
+        with _rows_pass("encoding the texts"):
+            row_ids = cached_row_ids(rows, tokenizer, options.max_length,
+                                     out.parent / f"{out.stem}.cache")
+    except EmptyRowError as error:
+        raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
+                       "it") from error
+    if len(row_ids) != len(row_labels):
+        raise CliError(f"{description} changed while it was read ({len(row_labels):,} rows, "
+                       f"then {len(row_ids):,}); train again")
     vectors_rows = None
     if source is None and options.vectors is not None:
         vectors_rows = _vectors_for(options, tokenizer)
@@ -247,10 +299,13 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         load_state_into(model, source.state, options.init_from)
     if options.class_weights == "balanced":
         model.class_weights = balanced_class_weights(label_ids[train_rows], len(labels))
-    train_data = ExampleBatches((ids[train_rows], lengths[train_rows], label_ids[train_rows]),
-                                options.batch_size, seed=options.seed)
-    valid_data = ExampleBatches((ids[valid_rows], lengths[valid_rows], label_ids[valid_rows]),
-                                256, shuffle=False) if len(valid_rows) else None
+    # the batches ExampleBatches gave over the rows padded to the longest (same seed, same
+    # checksum), each padded to its own longest row only
+    layout = {"pad_id": tokenizer.pad_id, "width": row_ids.width}
+    train_data = RowBatches(row_ids.ids, row_ids.offsets, label_ids, options.batch_size,
+                            rows=train_rows, seed=options.seed, **layout)
+    valid_data = RowBatches(row_ids.ids, row_ids.offsets, label_ids, 256, rows=valid_rows,
+                            shuffle=False, **layout) if len(valid_rows) else None
     require_validation_for_patience(options.patience, valid_data, "texts",
                                     options.val_fraction)
     limits = {"steps": options.steps, "epochs": options.epochs,
@@ -258,7 +313,6 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     if all(value is None for value in limits.values()):
         limits["epochs"] = options.epochs = 8
     eval_every = options.eval_every or len(train_data)
-    out = Path(options.out)
     folder = claim_checkpoint_dir(checkpoint_dir(out))
     optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=options.lr)
     trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
@@ -272,6 +326,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
                       run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
         resume_trainer(trainer, options.resume, limits, _record(options))
+    run.update(trainer=trainer, start=trainer.step)
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{'bidirectional ' if options.bidirectional else ''}{options.cell.upper()} "
                 f"classifier on {len(train_rows):,} texts ({len(labels)} classes: "
@@ -292,9 +347,17 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
               "train_examples": len(train_rows), "valid_examples": len(valid_rows),
               "labels": labels, "metrics": str(outcome.metrics_path)}
     if len(valid_rows):
-        result.update(_validation_report(model, tokenizer, labels, data, train_rows,
-                                         valid_rows, ids, lengths, options, output))
+        with _rows_pass("reading the texts for the baseline"):
+            result.update(_validation_report(model, labels, rows, label_ids, train_rows,
+                                             valid_data, options, output))
     return result
+
+
+def _mask(size: int, rows: np.ndarray) -> np.ndarray:
+    """A bool per row, set at `rows`."""
+    keep = np.zeros(size, dtype=bool)
+    keep[rows] = True
+    return keep
 
 
 def _vectors_for(options: ClassifyOptions, tokenizer: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -314,27 +377,49 @@ def _vectors_for(options: ClassifyOptions, tokenizer: Any) -> tuple[np.ndarray, 
         raise CliError(f"--vectors {options.vectors}: {error}") from error
 
 
-def _validation_report(model: Any, tokenizer: Any, labels: list[str], data: Any,
-                       train_rows: np.ndarray, valid_rows: np.ndarray, ids: np.ndarray,
-                       lengths: np.ndarray, options: ClassifyOptions,
-                       output: Output) -> dict[str, Any]:
-    """The final model and the bag-of-words baseline on the same validation split."""
-    from seqlab.cli.classify_models import confusion_table, metrics_table
-    from seqlab.nlp.classification import bag_of_words_baseline, classification_report
+BASELINE_TEXTS = 20_000  # training texts the bag-of-words baseline is fitted on, at most
+BASELINE_BATCH = 4096  # validation texts it predicts at a time
 
-    predicted = np.concatenate([
-        model.predict(ids[valid_rows][start : start + 256],
-                      lengths[valid_rows][start : start + 256])
-        for start in range(0, len(valid_rows), 256)])
-    actual = [data.labels[i] for i in valid_rows]
-    report = classification_report(actual, [labels[i] for i in predicted], labels)
-    baseline_predictions = bag_of_words_baseline(
-        [data.texts[i] for i in train_rows], [data.labels[i] for i in train_rows],
-        [data.texts[i] for i in valid_rows], seed=options.seed)
-    baseline = classification_report(actual, list(baseline_predictions), labels)
+
+def _validation_report(model: Any, labels: list[str], rows: Any, label_ids: np.ndarray,
+                       train_rows: np.ndarray, valid_data: Any, options: ClassifyOptions,
+                       output: Output) -> dict[str, Any]:
+    """The final model and the bag-of-words baseline on the same validation split (the
+    baseline fitted on at most BASELINE_TEXTS training texts, evenly spaced: its bigram
+    vocabulary would otherwise grow with the data)."""
+    from seqlab.cli.classify_models import confusion_table, metrics_table
+    from seqlab.nlp.classification import (
+        classification_report_codes,
+        evenly_spaced,
+        fit_bag_of_words,
+    )
+    from seqlab.nlp.corpora.labelled_ids import row_texts
+
+    predicted = np.concatenate([model.predict(tokens, lengths)
+                                for tokens, lengths, _ in valid_data.batches()])
+    valid_rows = valid_data.rows
+    actual = label_ids[valid_rows]
+    report = classification_report_codes(actual, predicted, labels)
+    sample = evenly_spaced(train_rows, BASELINE_TEXTS)
+    predict = fit_bag_of_words(list(row_texts(rows, _mask(len(label_ids), sample))),
+                               [labels[i] for i in label_ids[sample]], seed=options.seed)
+    code = {label: index for index, label in enumerate(labels)}
+    baseline_codes = np.zeros(len(valid_rows), dtype=np.int64)
+    done = 0
+    texts: list[str] = []
+    for text in row_texts(rows, _mask(len(label_ids), valid_rows)):
+        texts.append(text)
+        if len(texts) == BASELINE_BATCH:
+            baseline_codes[done : done + len(texts)] = [code[p] for p in predict(texts)]
+            done, texts = done + len(texts), []
+    if texts:
+        baseline_codes[done : done + len(texts)] = [code[p] for p in predict(texts)]
+    baseline = classification_report_codes(actual, baseline_codes, labels)
     if output.show_progress:
         stdout.print(f"Validation ({len(valid_rows):,} texts):")
         stdout.print(metrics_table({"RNN": report, "bag-of-words LR": baseline}))
         stdout.print(confusion_table(report))
-    return {"validation": report, "baseline": {"name": "unigram+bigram logistic regression",
-                                               **baseline}}
+    name = "unigram+bigram logistic regression"
+    if len(sample) < len(train_rows):
+        name += f" (fitted on {len(sample):,} of the {len(train_rows):,} training texts)"
+    return {"validation": report, "baseline": {"name": name, **baseline}}

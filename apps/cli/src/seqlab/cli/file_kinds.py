@@ -19,7 +19,9 @@ ARPA = "seqlab ARPA n-gram model"
 FOREIGN_ARPA = ("ARPA n-gram model without seqlab's mark (another tool's, or written by seqlab "
                 "before December 2026)")
 NGRAM_NPZ = "seqlab n-gram model (.npz)"
-WORD2VEC = "word2vec vectors file"
+WORD2VEC = "seqlab word2vec vectors file"
+FOREIGN_WORD2VEC = ("word2vec vectors file without seqlab's mark (another tool's, or written "
+                    "by seqlab before December 2026)")
 TOKENIZER = "seqlab tokenizer"
 METRICS = "seqlab metrics log"
 HTML_PAGE = "seqlab HTML page"
@@ -31,6 +33,9 @@ _PEEK = 1 << 16
 # here too so that checking an --out path imports no NumPy; a test checks they agree).
 ARPA_MARK = b"# written by seqlab\n"
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
+# The end of the header line of every vectors file seqlab writes ("<count> <dimension>\t\t\n";
+# seqlab.nlp.word2vec.formats.SEQLAB_HEADER_MARK; a test checks they agree).
+WORD2VEC_MARK = re.compile(rb"\d+ \d+\t\t\n")
 _NGRAM_FORMAT = re.compile(r'\s*\{\s*"format"\s*:\s*"seqlab-ngram"')
 _NGRAM_FORMAT_CHARS = 64  # of the header's JSON read to recognise it
 
@@ -170,7 +175,8 @@ def kind_of(path: Path) -> str | None:
     if is_ngram_npz(path):
         return NGRAM_NPZ
     if is_word2vec(path):
-        return WORD2VEC
+        header = _peek(path, 64).split(b"\n", 1)[0] + b"\n"
+        return WORD2VEC if WORD2VEC_MARK.fullmatch(header) else FOREIGN_WORD2VEC
     if tokenizer_type(path) is not None:
         return TOKENIZER
     if is_metrics_log(path):

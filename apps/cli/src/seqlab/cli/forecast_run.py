@@ -166,9 +166,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
-    if series.interpolated:
-        output.warn(f"{series.interpolated} missing values were filled by linear "
-                    "interpolation")
+    warn_interpolated(series, output)
     values = series.values
     if source is not None and values.shape[1] != source.config["input_size"]:
         raise CliError(f"the model reads {source.config['input_size']} columns, this series "
@@ -256,3 +254,17 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
         return report(model, metadata, values, season, ar_order)
     except ValueError as error:
         raise CliError(str(error).splitlines()[0]) from error
+
+
+def warn_interpolated(series: Any, output: Output) -> None:
+    """Say how many missing values (empty cells, NA, nan, null, none, ?) were filled, how,
+    and where the first one is: they are never filled silently."""
+    if not series.interpolated:
+        return
+    from seqlab.seqmodels.forecasting import MISSING
+
+    where = f" (the first at {series.first_missing})" if series.first_missing else ""
+    markers = ", ".join(repr(m) for m in MISSING if m)
+    output.warn(f"{series.interpolated} missing values{where} were filled by linear "
+                f"interpolation between their neighbours (an empty cell or {markers} is "
+                "missing); fill or remove them to train on values you chose")

@@ -32,14 +32,12 @@ def force_option() -> bool:
 @dataclass(frozen=True)
 class OutputKind:
     """What a command writes: a name for messages, the suffixes it takes, the kinds it may
-    replace (see `file_kinds`). `marked` is False for a format with no room for seqlab's mark
-    (word2vec vectors, read by gensim): any existing file of it is replaced only with --force,
-    since seqlab cannot tell one it wrote from another's."""
+    replace (see `file_kinds`: seqlab marks what it writes, word2vec vectors in the header
+    line's whitespace), any other existing file only with --force."""
 
     what: str
     suffixes: tuple[str, ...]
     replaces: frozenset[str]
-    marked: bool = True
 
 
 CHECKPOINT = OutputKind("a model checkpoint", (".safetensors",),
@@ -48,7 +46,7 @@ NGRAM = OutputKind("an n-gram model", (".arpa", ".npz"),
                    frozenset({file_kinds.ARPA, file_kinds.NGRAM_NPZ}))
 ARPA = OutputKind("an ARPA file", (".arpa",), frozenset({file_kinds.ARPA}))
 WORD2VEC = OutputKind("a word2vec vectors file", (".txt", ".vec", ".bin", ".w2v"),
-                      frozenset({file_kinds.WORD2VEC}), marked=False)
+                      frozenset({file_kinds.WORD2VEC}))
 TOKENIZER = OutputKind("a tokenizer", (".json",), frozenset({file_kinds.TOKENIZER}))
 TRAINING_STATE = OutputKind("a training state", (".safetensors",),
                             frozenset({file_kinds.TRAINING_STATE}))
@@ -126,10 +124,6 @@ def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> N
     if path.stat().st_size == 0:
         return
     found = file_kinds.kind_of(path)
-    if not kind.marked:
-        raise CliError(f"{label} already exists; {kind.what} carries no mark of who wrote it, "
-                       f"so seqlab replaces one only with --force: {choose}, or pass --force "
-                       "to overwrite it")
     if found in kind.replaces:
         return
     looks = f"it is {_article(found)}" if found else "seqlab did not write it"

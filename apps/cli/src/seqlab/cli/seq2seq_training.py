@@ -4,6 +4,7 @@ with a live progress display, save checkpoints, stop cleanly on Ctrl-C."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,10 +163,56 @@ def _every_kth(pairs: list[tuple[str, str]], limit: int) -> list[tuple[str, str]
     return pairs[::step]
 
 
-def build_tokenizer(level: str, texts: list[str], vocab_size: int | None):
+def build_tokenizer(level: str, texts: Iterable[str], vocab_size: int | None):
+    """A tokenizer trained on `"\\n".join(texts)`, the texts streamed (never joined whole)."""
     from seqlab.cli.tokenizer_choice import train_tokenizer
+    from seqlab.nlp.corpora.labelled_ids import vocabulary_pieces
 
-    return train_tokenizer(level, "\n".join(texts), vocab_size)
+    return train_tokenizer(level, vocabulary_pieces(texts), vocab_size)
+
+
+class PairFiles:
+    """The pairs of PAIRS files, read again on every pass (never held whole): each pass checks
+    the lines as `read_all_pairs` does; `held_out` and `train` pick a side of the split."""
+
+    def __init__(self, paths: list[Path], max_len: int | None, fraction: float) -> None:
+        for path in paths:
+            require_file(path, "PAIRS file")
+        self.paths, self.max_len, self.fraction = paths, max_len, fraction
+        self.counts: tuple[int, int] | None = None  # (training, held-out), once read
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
+
+        for path in self.paths:
+            try:
+                yield from read_pairs(path, self.max_len)
+            except PairFileError as error:
+                raise CliError(str(error)) from error
+
+    def held_out(self, source: str) -> bool:
+        from seqlab.seqmodels.seq2seq.data import held_out
+
+        return held_out(source, self.fraction)
+
+    def train(self) -> Iterator[tuple[str, str]]:
+        """The training side's pairs, in order; a whole pass also counts both sides
+        (`counts`), so the first vocabulary's pass needs no counting pass before it."""
+        counts = [0, 0]
+        for pair in self:
+            held = self.held_out(pair[0])
+            counts[held] += 1
+            if not held:
+                yield pair
+        self.counts = (counts[0], counts[1])
+
+    def count(self) -> tuple[int, int]:
+        """(training pairs, held-out pairs): one pass, which also checks every line (none
+        when a pass of `train()` already counted them)."""
+        if self.counts is None:
+            for _ in self.train():
+                pass
+        return self.counts
 
 
 def _architecture(options: Seq2SeqOptions, saved: dict[str, Any] | None) -> dict[str, Any]:
@@ -190,15 +237,17 @@ def _architecture(options: Seq2SeqOptions, saved: dict[str, Any] | None) -> dict
     return base
 
 
-def _tokenizers(options: Seq2SeqOptions, source: Any, train_pairs: list[tuple[str, str]]):
-    """(source, target) tokenizers: a resumed or initial model's, else built from the pairs."""
+def _tokenizers(options: Seq2SeqOptions, source: Any,
+                train_pairs: Callable[[], Iterable[tuple[str, str]]]):
+    """(source, target) tokenizers: a resumed or initial model's, else built from the
+    training pairs (`train_pairs()`: a fresh pass over them; one pass a side)."""
     from seqlab.nlp.tokenizers import Tokenizer
 
     if source is None:
-        return (build_tokenizer(options.source_level or "char", [s for s, _ in train_pairs],
-                                options.vocab_size),
-                build_tokenizer(options.target_level or "char", [t for _, t in train_pairs],
-                                options.vocab_size))
+        return (build_tokenizer(options.source_level or "char",
+                                (s for s, _ in train_pairs()), options.vocab_size),
+                build_tokenizer(options.target_level or "char",
+                                (t for _, t in train_pairs()), options.vocab_size))
     flag = "--resume" if options.resume is not None else "--init-from"
     tokenizers = (Tokenizer.from_dict(source.tokenizer["source"]),
                   Tokenizer.from_dict(source.tokenizer["target"]))
@@ -222,26 +271,67 @@ def _encode(pairs: list[tuple[str, str]], tokenizers: tuple[Any, Any], what: str
                        "/ --target-level or fix the pair)") from error
 
 
+def _encode_files(files: PairFiles, tokenizers: tuple[Any, Any], out: Path):
+    """(training, held-out) PairCorpus of the PAIRS files: ids encoded once into the id cache
+    beside --out (`<stem>.cache`), memory-mapped, reused while files and tokenizers are
+    unchanged."""
+    from seqlab.nlp.corpora.pair_ids import EmptyPairError, cached_pair_ids
+    from seqlab.seqmodels.seq2seq.data import PairCorpus
+
+    try:
+        segments = cached_pair_ids(lambda: iter(files), list(files.paths), files.held_out,
+                                   {"val_fraction": files.fraction, "max_len": files.max_len},
+                                   *tokenizers, out.parent / f"{out.stem}.cache")
+    except EmptyPairError as error:
+        raise CliError(f"a pair cannot be used: {error} (choose another --source-level "
+                       "/ --target-level or fix the pair)") from error
+    return tuple(PairCorpus(segments[f"{side}-source"].ids, segments[f"{side}-source"].offsets,
+                            segments[f"{side}-target"].ids, segments[f"{side}-target"].offsets)
+                 for side in ("train", "valid"))
+
+
 def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
                          force: bool = False, max_len: int = MAX_LEN) -> dict[str, Any]:
     """Train (continue with --resume, fine-tune with --init-from) as the options say; returns
     the result record. `force`: the --force of the output guard; `max_len`: the longest side
-    of a pair, in characters."""
+    of a pair, in characters. A run refused before its first step (a first batch larger than
+    memory, say) removes the metrics log and id cache it created."""
+    from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.refusal_cleanup import removed_on_refusal
+
+    source = _resolve(options, force)
+    out = Path(options.out)
+    run: dict[str, Any] = {}
+
+    def trained() -> bool:
+        return "trainer" in run and run["trainer"].step > run["start"]
+
+    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+        return _train(options, output, source, max_len, run)
+
+
+def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
+           run: dict[str, Any]) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
-    from seqlab.seqmodels.seq2seq.data import PairBatches, split_pairs
+    from seqlab.seqmodels.seq2seq.data import PairBatches
     from seqlab.seqmodels.seq2seq.translate import tokenizer_header
     from seqlab.seqmodels.trainer import Trainer
 
-    source = _resolve(options, force)
     task = None
     if options.pairs:
-        pairs = read_all_pairs(options.pairs, max_len)
-        train_pairs, valid_pairs = split_pairs(pairs, options.val_fraction)
-        if not train_pairs:
-            raise CliError(f"all {len(pairs)} pairs fell in the held-out part; lower "
+        files = PairFiles(options.pairs, max_len, options.val_fraction)
+        # a new model's first vocabulary pass counts the pairs (and checks every line)
+        tokenizers = _tokenizers(options, source, files.train)
+        train_count, valid_count = files.count()
+        if not train_count + valid_count:
+            raise CliError(f"no pairs in {', '.join(map(str, options.pairs))}: each line must "
+                           "be source<TAB>target")
+        if not train_count:
+            raise CliError(f"all {valid_count} pairs fell in the held-out part; lower "
                            "--val-fraction")
+        train_corpus, valid_corpus = _encode_files(files, tokenizers, Path(options.out))
     else:
         task = G2P_TASK
         output.info("No PAIRS: training grapheme-to-phoneme conversion on the CMU Pronouncing "
@@ -251,8 +341,9 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
         valid_pairs = _every_kth(valid_pairs, VALID_LIMIT)
         options.source_level = options.source_level or "char"
         options.target_level = options.target_level or "word"
-    tokenizers = _tokenizers(options, source, train_pairs)
-    train_corpus = _encode(train_pairs, tokenizers, "training")
+        tokenizers = _tokenizers(options, source, lambda: train_pairs)
+        train_corpus = _encode(train_pairs, tokenizers, "training")
+        valid_corpus = _encode(valid_pairs, tokenizers, "held-out") if valid_pairs else None
     arch = _architecture(options, source.config if source is not None else None)
     try:
         model = Seq2Seq(tokenizers[0].vocab_size, tokenizers[1].vocab_size,
@@ -269,9 +360,8 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     ids = {"pad_id": model.pad_id, "bos_id": model.bos_id, "eos_id": model.eos_id}
     train_data = PairBatches(train_corpus, options.batch_size, seed=options.seed, **ids)
     valid_data = None
-    if valid_pairs:
-        valid_data = PairBatches(_encode(valid_pairs, tokenizers, "held-out"),
-                                 max(options.batch_size, 64), **ids)
+    if valid_corpus is not None and len(valid_corpus):
+        valid_data = PairBatches(valid_corpus, max(options.batch_size, 64), **ids)
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
     if all(value is None for value in limits.values()):
@@ -289,10 +379,12 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
         run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
         resume_trainer(trainer, options.resume, limits, _record(options))
+    run.update(trainer=trainer, start=trainer.step)
     output.info(
         f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
         f"encoder-decoder ({arch['attention']} attention) on {len(train_corpus):,} pairs, "
-        f"{len(valid_pairs):,} held out; vocabularies {tokenizers[0].vocab_size} -> "
+        f"{len(valid_data.corpus) if valid_data is not None else 0:,} held out; vocabularies "
+        f"{tokenizers[0].vocab_size} -> "
         f"{tokenizers[1].vocab_size}, {model.num_parameters():,} parameters"
         + (f", resuming at step {trainer.step}" if trainer.step else "")
         + (f", starting from {options.init_from}" if options.init_from is not None else ""))

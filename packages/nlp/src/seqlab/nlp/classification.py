@@ -9,7 +9,7 @@ model, so a report shows whether the RNN earns its cost.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,11 @@ import numpy as np
 
 def check_labels(labels: Sequence[str], stratified: bool) -> None:
     """ValueError for one class only, or (stratified) a class with a single example."""
-    counts = Counter(labels)
+    check_label_counts(Counter(labels), stratified)
+
+
+def check_label_counts(counts: Mapping[Any, int], stratified: bool) -> None:
+    """`check_labels` on each label's count of examples (labels in first-seen order)."""
     if len(counts) < 2:
         only = next(iter(counts), None)
         raise ValueError(f"the data has one class only ({only!r}); a classifier needs at "
@@ -30,20 +34,25 @@ def check_labels(labels: Sequence[str], stratified: bool) -> None:
                              "or drop the class")
 
 
-def stratified_split(labels: Sequence[str], fraction: float,
+def stratified_split(labels: Sequence[Any] | np.ndarray, fraction: float,
                      seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(train indices, validation indices) with every class in both, in its proportion."""
+    """(train indices, validation indices) with every class in both, in its proportion.
+
+    `labels`: one per example (strings, or integer codes: the split depends only on the
+    classes' sorted order, so codes numbered in the names' sorted order split as the names)."""
     from sklearn.model_selection import train_test_split
 
-    check_labels(labels, stratified=True)
+    labels = np.asarray(labels)
+    names, counts = np.unique(labels, return_counts=True)
+    check_label_counts(dict(zip(names.tolist(), counts.tolist(), strict=True)), stratified=True)
     indices = np.arange(len(labels))
-    classes = len(set(labels))
+    classes = len(names)
     size = max(round(len(labels) * fraction), classes)
     if len(labels) - size < classes:
         raise ValueError(f"{len(labels)} examples are too few for a validation split of "
                          f"{fraction:g} with {classes} classes; add data or lower --val-fraction")
     train, valid = train_test_split(indices, test_size=size, random_state=seed,
-                                    stratify=list(labels))
+                                    stratify=labels)
     return np.sort(train), np.sort(valid)
 
 
@@ -58,12 +67,18 @@ def balanced_class_weights(label_ids: np.ndarray, num_classes: int) -> np.ndarra
 
 
 def bag_of_words_baseline(train_texts: Sequence[str], train_labels: Sequence[Any],
-                          test_texts: Sequence[str], seed: int = 0) -> np.ndarray:
+                          test_texts: Iterable[str], seed: int = 0) -> np.ndarray:
     """Predictions of a unigram+bigram logistic regression trained on the training split; the
     training split's most frequent label for every text when its texts hold no word of two
     letters or more (scikit-learn's default tokens: nothing to fit)."""
-    from collections import Counter
+    predict = fit_bag_of_words(train_texts, train_labels, seed)
+    return predict(list(test_texts))
 
+
+def fit_bag_of_words(train_texts: Sequence[str], train_labels: Sequence[Any],
+                     seed: int = 0) -> Callable[[Sequence[str]], np.ndarray]:
+    """`bag_of_words_baseline`'s model, fitted: a function from texts to predicted labels (call
+    it on batches of texts to predict a large set)."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -72,10 +87,17 @@ def bag_of_words_baseline(train_texts: Sequence[str], train_labels: Sequence[Any
         features = vectorizer.fit_transform(train_texts)
     except ValueError:  # "empty vocabulary"
         majority = Counter(train_labels).most_common(1)[0][0]
-        return np.array([majority] * len(test_texts))
+        return lambda texts: np.array([majority] * len(texts))
     model = LogisticRegression(max_iter=2000, random_state=seed)
     model.fit(features, list(train_labels))
-    return model.predict(vectorizer.transform(test_texts))
+    return lambda texts: model.predict(vectorizer.transform(texts))
+
+
+def evenly_spaced(indices: np.ndarray, most: int) -> np.ndarray:
+    """At most `most` of `indices`, spread evenly over them (all when there are so few)."""
+    if len(indices) <= most:
+        return indices
+    return indices[np.linspace(0, len(indices) - 1, most).round().astype(np.int64)]
 
 
 def classification_report(actual: Sequence[Any], predicted: Sequence[Any],
@@ -101,6 +123,18 @@ def classification_report(actual: Sequence[Any], predicted: Sequence[Any],
         "confusion": confusion_matrix(actual, predicted, labels=labels).tolist(),
         "examples": len(actual),
     }
+
+
+def classification_report_codes(actual: np.ndarray, predicted: np.ndarray,
+                                names: Sequence[str]) -> dict[str, Any]:
+    """`classification_report` of integer class codes (indices into `names`): the report is
+    the one the names would give, without a Python object per example."""
+    report = classification_report(np.asarray(actual, dtype=np.int64),
+                                   np.asarray(predicted, dtype=np.int64), range(len(names)))
+    report["per_class"] = {str(name): value for name, value in
+                           zip(names, report["per_class"].values(), strict=True)}
+    report["labels"] = [str(name) for name in names]
+    return report
 
 
 class EmptyTextError(ValueError):

@@ -35,6 +35,7 @@ class Series:
     columns: list[str]
     stamps: list[str] | None
     interpolated: int = 0
+    first_missing: str | None = None  # "file:row" of the first missing value read
 
 
 def _number(text: str, column: str, where: str) -> float:
@@ -80,6 +81,7 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
                              f"{', '.join(header)}); name the right one with {option}")
     positions = [header.index(name) for name in columns]
     values, stamps = [], []
+    first_missing = None
     for number, row in enumerate(rows, start=2):
         if not row:
             continue
@@ -88,12 +90,16 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
                              f"{len(header)}; fix the row")
         values.append([_number(row[p], name, f"{path}:{number}")
                        for p, name in zip(positions, columns, strict=True)])
+        if first_missing is None and any(math.isnan(v) for v in values[-1]):
+            first_missing = f"{path}:{number}"
         if time_column:
             stamps.append(row[header.index(time_column)])
     if not values:
         raise ValueError(f"{path} has a header but no rows")
-    return finish_series(np.array(values, dtype=np.float64), columns,
-                         stamps if time_column else None)
+    series = finish_series(np.array(values, dtype=np.float64), columns,
+                           stamps if time_column else None)
+    series.first_missing = first_missing
+    return series
 
 
 def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None) -> Series:

@@ -284,40 +284,57 @@ def evaluate(
 
     Example: seqlab classify eval classifier.safetensors test.csv --json
     """
-    from seqlab.cli.classify_models import (
-        class_probabilities,
-        confusion_table,
-        load_classifier,
-        metrics_table,
-    )
-    from seqlab.nlp.classification import classification_report
-    from seqlab.nlp.corpora.labelled import LabelledTexts, read_labelled
+    from seqlab.cli.classify_models import confusion_table, load_classifier, metrics_table
 
     _distinct_columns(label_column, text_column)
     loaded = load_classifier(model_path)
-    examples = LabelledTexts()
-    for path in data:
-        try:
-            examples.extend(read_labelled(path, label_column, text_column))
-        except (ValueError, OSError) as error:
-            raise CliError(str(error).splitlines()[0]) from error
-    if not len(examples):
-        raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
-    known = set(loaded.labels)
-    unknown = [label for label in dict.fromkeys(examples.labels) if label not in known]
-    if unknown:
-        at = examples.origins[examples.labels.index(unknown[0])]
-        raise CliError(f"{at}: label {unknown[0]!r} is not one the model knows "
-                       f"({', '.join(loaded.labels)}); evaluate on data with the model's labels")
-    probs = class_probabilities(loaded, examples.texts)
-    predicted = [loaded.labels[c] for c in probs.argmax(axis=1)]
-    report = classification_report(examples.labels, predicted, loaded.labels)
+    try:
+        report = _streamed_report(loaded, data, label_column, text_column)
+    except (ValueError, OSError) as error:
+        raise CliError(str(error).splitlines()[0]) from error
     if as_json:
         Output(as_json=True).result(report)
         return
     stdout.print(f"{report['examples']:,} texts of {', '.join(map(str, data))}")
     stdout.print(metrics_table({"model": report}))
     stdout.print(confusion_table(report))
+
+
+def _streamed_report(loaded, data: list[Path], label_column: str,
+                     text_column: str) -> dict:
+    """The model's classification report on labelled files, read and predicted a batch at a
+    time (a label code per text is all that is kept)."""
+    from array import array
+
+    import numpy as np
+
+    from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities
+    from seqlab.nlp.classification import classification_report_codes
+    from seqlab.nlp.corpora.labelled_ids import LabelledSource
+
+    code = {label: index for index, label in enumerate(loaded.labels)}
+    actual, predicted = array("q"), array("q")
+    texts: list[str] = []
+
+    def flush() -> None:
+        if texts:
+            predicted.extend(class_probabilities(loaded, texts).argmax(axis=1).tolist())
+            texts.clear()
+
+    for text, label, origin in LabelledSource(list(data), label_column, text_column):
+        if label not in code:
+            raise CliError(f"{origin}: label {label!r} is not one the model knows "
+                           f"({', '.join(loaded.labels)}); evaluate on data with the model's "
+                           "labels")
+        actual.append(code[label])
+        texts.append(text)
+        if len(texts) == PREDICT_BATCH:
+            flush()
+    flush()
+    if not actual:
+        raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
+    return classification_report_codes(np.frombuffer(actual, dtype=np.int64),
+                                       np.frombuffer(predicted, dtype=np.int64), loaded.labels)
 
 
 def _distinct_columns(label_column: str, text_column: str) -> None:

@@ -192,12 +192,12 @@ def predict(
 
     Example: seqlab forecast predict forecaster.safetensors --series sunspots --steps 11
     """
+    from seqlab.cli.forecast_run import warn_interpolated
     from seqlab.seqmodels.forecasting import SeriesTransform, forecast_ahead
 
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
-    if data.interpolated:
-        Output().warn(f"{data.interpolated} missing values were filled by linear interpolation")
+    warn_interpolated(data, Output())
     window = metadata["window"]
     if data.values.shape[0] < window + 1:
         raise CliError(f"the series has {data.values.shape[0]} values; the model needs at "
@@ -234,10 +234,11 @@ def evaluate(
 
     Example: seqlab forecast eval forecaster.safetensors --json
     """
-    from seqlab.cli.forecast_run import forecast_report
+    from seqlab.cli.forecast_run import forecast_report, warn_interpolated
 
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
+    warn_interpolated(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)
     plot = report.pop("plot")
     if as_json:

@@ -15,10 +15,12 @@ we depend on ships a larger human-labelled set (gensim's Pang & Lee sentences ar
 from __future__ import annotations
 
 import csv
-import io
 import json
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 PASSAGE_WORDS = 40
 
@@ -48,43 +50,64 @@ def _read(path: Path) -> str:
                          "to UTF-8") from error
 
 
+def _not_utf8(path: Path, line: int) -> ValueError:
+    return ValueError(f"{path} is not UTF-8 text (after line {line}); convert it to UTF-8")
+
+
 def _check_text(text: str, origin: str) -> str:
     if not text.strip():
         raise ValueError(f"{origin}: the text is empty; remove the row or give it some text")
     return text
 
 
+def _collect(rows: Iterable[tuple[str, str, str]]) -> LabelledTexts:
+    data = LabelledTexts()
+    for text, label, origin in rows:
+        data.texts.append(text)
+        data.labels.append(label)
+        data.origins.append(origin)
+    return data
+
+
 def read_table(path: Path, label_column: str = "label", text_column: str = "text",
                delimiter: str | None = None) -> LabelledTexts:
     """A CSV or TSV file with a header naming `label_column` and `text_column`."""
+    return _collect(iter_table(path, label_column, text_column, delimiter))
+
+
+def iter_table(path: Path, label_column: str = "label", text_column: str = "text",
+               delimiter: str | None = None) -> Iterator[tuple[str, str, str]]:
+    """(text, label, origin) rows of a CSV or TSV file, streamed (the csv module's reading:
+    quoted fields may hold newlines and delimiters; CRLF and LF line ends)."""
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
     # stray quote mark never swallows the rows after it
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    text = _read(path)
-    # the whole file is in memory already: a field as long as the file costs nothing more
+    # no field is longer than the file: a long one is read, not refused
     limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text) + 1))
-    try:
-        return _read_rows(path, text, delimiter, quoting, label_column, text_column)
-    finally:
-        csv.field_size_limit(limit)
+    with open(path, encoding="utf-8", newline="") as stream:
+        csv.field_size_limit(max(limit, min(path.stat().st_size + 1, sys.maxsize // 2)))
+        try:
+            yield from _read_rows(path, stream, delimiter, quoting, label_column, text_column)
+        finally:
+            csv.field_size_limit(limit)
 
 
-def _read_rows(path: Path, text: str, delimiter: str, quoting: int, label_column: str,
-               text_column: str) -> LabelledTexts:
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+def _read_rows(path: Path, stream: TextIO, delimiter: str, quoting: int, label_column: str,
+               text_column: str) -> Iterator[tuple[str, str, str]]:
+    rows = csv.reader(stream, delimiter=delimiter, quoting=quoting)
     try:
         header = next(rows)
     except StopIteration:
         raise ValueError(f"{path} is empty: expected a header row naming the columns") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path, 0) from None
     for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
         if name not in header:
             raise ValueError(f"{path} has no column {name!r} (its columns: "
                              f"{', '.join(header)}); name the right one with {option}")
     label_at, text_at = header.index(label_column), header.index(text_column)
-    data = LabelledTexts()
     while True:
         try:
             row = next(rows)
@@ -92,6 +115,8 @@ def _read_rows(path: Path, text: str, delimiter: str, quoting: int, label_column
             break
         except csv.Error as error:
             raise ValueError(f"{path}:{rows.line_num}: {error}") from error
+        except UnicodeDecodeError:
+            raise _not_utf8(path, rows.line_num) from None
         number = rows.line_num
         if not row:
             continue
@@ -99,10 +124,7 @@ def _read_rows(path: Path, text: str, delimiter: str, quoting: int, label_column
             raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
                              f"{len(header)}; quote fields that contain the delimiter")
         origin = f"{path}:{number}"
-        data.texts.append(_check_text(row[text_at], origin))
-        data.labels.append(_check_label(row[label_at], origin))
-        data.origins.append(origin)
-    return data
+        yield (_check_text(row[text_at], origin), _check_label(row[label_at], origin), origin)
 
 
 def _check_label(label: object, origin: str) -> str:
@@ -115,62 +137,86 @@ def _check_label(label: object, origin: str) -> str:
 def read_jsonl(path: Path, label_column: str = "label",
                text_column: str = "text") -> LabelledTexts:
     """A JSONL file: one object per line with `label_column` and `text_column` keys."""
-    data = LabelledTexts()
-    for number, line in enumerate(_read(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        origin = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{origin}: not valid JSON ({error.msg})") from error
-        if not isinstance(record, dict):
-            raise ValueError(f"{origin}: expected a JSON object per line")
-        for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
-            if name not in record:
-                raise ValueError(f"{origin} has no key {name!r} (its keys: "
-                                 f"{', '.join(record)}); name the right one with {option}")
-        text = record[text_column]
-        if not isinstance(text, str):
-            raise ValueError(f"{origin}: {text_column!r} is not a string")
-        data.texts.append(_check_text(text, origin))
-        data.labels.append(_check_label(record[label_column], origin))
-        data.origins.append(origin)
-    return data
+    return _collect(iter_jsonl(path, label_column, text_column))
+
+
+def iter_jsonl(path: Path, label_column: str = "label",
+               text_column: str = "text") -> Iterator[tuple[str, str, str]]:
+    """(text, label, origin) rows of a JSONL file, streamed line by line."""
+    with open(path, encoding="utf-8") as stream:
+        number = 0
+        while True:
+            try:
+                line = stream.readline()
+            except UnicodeDecodeError:
+                raise _not_utf8(path, number) from None
+            if not line:
+                break
+            number += 1
+            if not line.strip():
+                continue
+            origin = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{origin}: not valid JSON ({error.msg})") from error
+            if not isinstance(record, dict):
+                raise ValueError(f"{origin}: expected a JSON object per line")
+            for name, option in ((label_column, "--label-column"),
+                                 (text_column, "--text-column")):
+                if name not in record:
+                    raise ValueError(f"{origin} has no key {name!r} (its keys: "
+                                     f"{', '.join(record)}); name the right one with {option}")
+            text = record[text_column]
+            if not isinstance(text, str):
+                raise ValueError(f"{origin}: {text_column!r} is not a string")
+            yield (_check_text(text, origin), _check_label(record[label_column], origin),
+                   origin)
 
 
 def read_folder(path: Path) -> LabelledTexts:
     """One subfolder per class holding text files (scikit-learn's `load_files` layout)."""
+    return _collect(iter_folder(path))
+
+
+def iter_folder(path: Path) -> Iterator[tuple[str, str, str]]:
+    """(text, label, origin) of every file of a folder of class subfolders, a file at a time."""
     classes = sorted(child for child in path.iterdir()
                      if child.is_dir() and not child.name.startswith("."))
     if not classes:
         raise ValueError(f"folder {path} has no subfolders: put each class's text files in a "
                          "subfolder named after the class")
-    data = LabelledTexts()
+    found = False
     for folder in classes:
         files = sorted(f for f in folder.rglob("*") if f.is_file() and
                        not f.name.startswith("."))
         for file in files:
-            data.texts.append(_check_text(_read(file), str(file)))
-            data.labels.append(folder.name)
-            data.origins.append(str(file))
-    if not data.texts:
+            found = True
+            yield _check_text(_read(file), str(file)), folder.name, str(file)
+    if not found:
         raise ValueError(f"the class subfolders of {path} hold no files")
-    return data
 
 
 def read_labelled(path: str | Path, label_column: str = "label",
                   text_column: str = "text") -> LabelledTexts:
     """Labelled texts from a CSV/TSV file, a JSONL file or a folder of class subfolders."""
+    return _collect(iter_labelled(path, label_column, text_column))
+
+
+def iter_labelled(path: str | Path, label_column: str = "label",
+                  text_column: str = "text") -> Iterator[tuple[str, str, str]]:
+    """(text, label, origin) rows of a CSV/TSV file, a JSONL file or a folder of class
+    subfolders, streamed: one row (one file of a folder) is held at a time. The path is
+    checked when this is called, the rows as they are read."""
     path = Path(path)
     if path.is_dir():
-        return read_folder(path)
+        return iter_folder(path)
     if not path.is_file():
         raise FileNotFoundError(f"data not found: {path} (check the path)")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return read_jsonl(path, label_column, text_column)
+        return iter_jsonl(path, label_column, text_column)
     if path.suffix.lower() in (".csv", ".tsv", ".tab"):
-        return read_table(path, label_column, text_column)
+        return iter_table(path, label_column, text_column)
     raise ValueError(f"{path}: give a .csv, .tsv, .jsonl file or a folder with one subfolder "
                      "per class")
 

@@ -12,8 +12,9 @@ where the tokenization of the whole text has a boundary the tokenizer respects:
   next piece, and the word pattern never holds whitespace (a property test checks it against
   tokenizing the whole text);
 - with any other pattern (a tokenizer file may carry its own; cl100k-style patterns keep
-  "\\r\\n" and runs of whitespace together): only right after a "\\n" between two non-space
-  characters ("a\\nb" -> "a\\n" | "b").
+  "\\r\\n" and runs of whitespace together): only right after a "\\n" or "\\r\\n" between two
+  non-space characters ("a\\nb" -> "a\\n" | "b", "a\\r\\nb" -> "a\\r\\n" | "b": the line end
+  stays whole, as whole-text tokenization sees it).
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
@@ -76,13 +77,17 @@ def _last_whitespace_cut(text: str) -> int:
 
 
 def _last_line_cut(text: str) -> int:
-    """The last index just after a "\\n" between two non-space characters, or 0."""
+    """The last index just after a line end between two non-space characters, or 0: a "\\n"
+    ("a\\n|b") or a "\\r\\n" ("a\\r\\n|b": the pair stays whole on the left)."""
     end = len(text) - 1  # a cut needs a character after it
     while True:
         newline = text.rfind("\n", 1, end)
         if newline < 0:
             return 0
-        if not text[newline - 1].isspace() and not text[newline + 1].isspace():
+        before = newline - 1
+        if text[before] == "\r" and before > 0:
+            before -= 1  # CRLF: look at the character before the pair
+        if not text[before].isspace() and not text[newline + 1].isspace():
             return newline + 1
         end = newline
 

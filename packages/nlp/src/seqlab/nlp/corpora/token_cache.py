@@ -25,9 +25,10 @@ from seqlab.autograd.atomic import atomic_path, atomic_write
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
-CACHE_VERSION = 4  # 2: a last line without a newline ends with </s> at word level; 3: pieces
+CACHE_VERSION = 5  # 2: a last line without a newline ends with </s> at word level; 3: pieces
 # are never cut inside a stretch without a safe boundary (ids equal the whole text's always);
-# 4: a custom pattern's pieces are cut at line ends only (the "\r" | "\n" cut split its CRLF)
+# 4: a custom pattern's pieces are cut at line ends only (the "\r" | "\n" cut split its CRLF);
+# 5: and after a whole "\r\n" too (CRLF text was cut every 64 chunks, ids could differ there)
 SAMPLE_BYTES = 1 << 16
 
 
@@ -121,10 +122,11 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
 
 
 def remove_stale(cache_dir: str | Path, keep: str) -> None:
-    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions)."""
+    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions;
+    `.offsets`: the row offsets of labelled-row caches)."""
     cache_dir = Path(cache_dir)
     if not cache_dir.is_dir():
         return
     for entry in cache_dir.iterdir():
-        if entry.suffix in (".ids", ".json") and entry.stem != keep:
+        if entry.suffix in (".ids", ".json", ".offsets") and entry.stem != keep:
             os.unlink(entry)

@@ -3,13 +3,31 @@
 Both start with a header line ``"<count> <dimension>\\n"``. Text: one ``word v1 v2 ...`` line per
 word. Binary: ``word`` + a space + ``dimension`` little-endian float32 values (gensim writes no
 newline after the values; word2vec.c does: a newline before a word is skipped when reading).
+
+seqlab marks the files it writes with two tabs at the end of the header line
+(``"<count> <dimension>\\t\\t\\n"``): gensim's reader takes ``header.split()``, word2vec.c reads
+the two numbers with ``fscanf("%lld")``, and a reader that splits on single spaces still gets
+two fields (``int()`` ignores the tabs), so every reader sees the same two numbers; the commands
+recognise the mark and replace a file seqlab wrote without ``--force``.
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
 
 from seqlab.autograd.atomic import atomic_write
+
+# After "<count> <dimension>" on the header line of every vectors file seqlab writes (kept in
+# seqlab.cli.file_kinds too, so that checking an --out path imports no NumPy; a test checks
+# they agree).
+SEQLAB_HEADER_MARK = "\t\t"
+_MARKED_HEADER = re.compile(rb"\d+ \d+" + SEQLAB_HEADER_MARK.encode() + rb"\n")
+
+
+def has_seqlab_mark(header: bytes) -> bool:
+    """Whether a vectors file's first line (with its newline) carries seqlab's mark."""
+    return _MARKED_HEADER.fullmatch(header) is not None
 
 
 def write_word2vec_format(
@@ -21,7 +39,7 @@ def write_word2vec_format(
         raise ValueError(f"{len(keys)} keys but {count} vectors")
     rows = vectors.astype(np.float32, copy=False)
     with atomic_write(path, "wb") as out:
-        out.write(f"{count} {dimension}\n".encode())
+        out.write(f"{count} {dimension}{SEQLAB_HEADER_MARK}\n".encode())
         for key, row in zip(keys, rows):
             if binary:
                 out.write(f"{key} ".encode() + row.astype("<f4").tobytes())

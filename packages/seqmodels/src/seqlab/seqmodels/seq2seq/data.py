@@ -8,13 +8,17 @@ Trainer's data source: length-bucketed, shuffled batches, resumable to the exact
 from __future__ import annotations
 
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.seqmodels.seq2seq.batch import PairBatch, make_batch
+
+CHECKSUM_BLOCK = 1 << 22  # ids cast to int32 at a time while checksumming
 
 
 class PairFileError(ValueError):
@@ -55,7 +59,11 @@ def read_pairs(path: str | Path, max_chars: int | None = None) -> Iterator[tuple
 
 
 class PairCorpus:
-    """Encoded (source, target) pairs, stored flat: ids int32 and offsets int64 per side."""
+    """Encoded (source, target) pairs, stored flat: ids and int64 offsets per side.
+
+    The ids may be int32 arrays or read-only memory maps of an id cache in a narrow unsigned
+    dtype (`seqlab.nlp.corpora.pair_ids`): a batch casts only its own pairs, and the pages of a
+    map that batches have read are given back as training moves on."""
 
     def __init__(self, source_ids: np.ndarray, source_offsets: np.ndarray,
                  target_ids: np.ndarray, target_offsets: np.ndarray) -> None:
@@ -63,24 +71,26 @@ class PairCorpus:
             raise ValueError("source and target offsets must describe the same pairs")
         self.source_ids, self.source_offsets = source_ids, source_offsets
         self.target_ids, self.target_offsets = target_ids, target_offsets
+        self._pages = PageReleaser(source_ids, target_ids)
 
     @classmethod
     def encode(cls, pairs: Iterable[tuple[str, str]], source_tokenizer: Any,
                target_tokenizer: Any) -> PairCorpus:
-        """Encode text pairs with the two tokenizers (pairs are read once, as they stream)."""
-        sides: list[tuple[list[np.ndarray], list[int]]] = [([], [0]), ([], [0])]
+        """Encode text pairs with the two tokenizers (pairs are read once, as they stream;
+        the ids are gathered flat, with no array per pair)."""
+        sides = [(array("i"), array("q", [0])), (array("i"), array("q", [0]))]
         for source, target in pairs:
-            for (arrays, offsets), tokenizer, text in ((sides[0], source_tokenizer, source),
-                                                       (sides[1], target_tokenizer, target)):
-                ids = np.asarray(tokenizer.encode(text), dtype=np.int32)
-                if ids.size == 0:
+            for (ids, offsets), tokenizer, text in ((sides[0], source_tokenizer, source),
+                                                    (sides[1], target_tokenizer, target)):
+                encoded = tokenizer.encode(text)
+                if not encoded:
                     raise ValueError(f"{text!r} encodes to no tokens")
-                arrays.append(ids)
-                offsets.append(offsets[-1] + ids.size)
-        flat = [np.concatenate(arrays) if arrays else np.zeros(0, np.int32)
-                for arrays, _ in sides]
-        return cls(flat[0], np.asarray(sides[0][1], np.int64), flat[1],
-                   np.asarray(sides[1][1], np.int64))
+                ids.extend(encoded)
+                offsets.append(offsets[-1] + len(encoded))
+        flat = [np.frombuffer(ids, dtype=np.int32).copy() if ids else np.zeros(0, np.int32)
+                for ids, _ in sides]
+        return cls(flat[0], np.frombuffer(sides[0][1], np.int64).copy(), flat[1],
+                   np.frombuffer(sides[1][1], np.int64).copy())
 
     def __len__(self) -> int:
         return self.source_offsets.shape[0] - 1
@@ -102,14 +112,26 @@ class PairCorpus:
 
     def batch(self, indices: np.ndarray, pad_id: int, bos_id: int, eos_id: int) -> PairBatch:
         """The pairs at `indices` as one padded batch."""
+        tokens = int((self.source_offsets[indices + 1] - self.source_offsets[indices]).sum() +
+                     (self.target_offsets[indices + 1] - self.target_offsets[indices]).sum())
+        self._pages.advance(tokens * self.source_ids.itemsize + 8192 * len(indices))
         return make_batch([self.source(i).astype(np.int64) for i in indices],
                           [self.target(i).astype(np.int64) for i in indices],
                           bos_id, eos_id, pad_id, indices)
 
     def checksum(self) -> int:
-        value = zlib.crc32(self.source_ids.tobytes())
-        return zlib.crc32(self.target_offsets.tobytes(), zlib.crc32(self.target_ids.tobytes(),
-                                                                    value))
+        """CRC-32 of the source ids, target ids (as int32) and target offsets, block by block
+        (the value of the int32 arrays' bytes, whatever dtype the ids are kept in)."""
+        value = _crc_int32(self.source_ids, 0)
+        value = _crc_int32(self.target_ids, value)
+        return zlib.crc32(np.ascontiguousarray(self.target_offsets), value)
+
+
+def _crc_int32(ids: np.ndarray, value: int) -> int:
+    for start in range(0, ids.shape[0], CHECKSUM_BLOCK):
+        value = zlib.crc32(np.ascontiguousarray(ids[start : start + CHECKSUM_BLOCK],
+                                                dtype=np.int32), value)
+    return value
 
 
 class PairBatches:
