@@ -41,9 +41,10 @@ def _case(cell, dtype, layers=2, steps=5, batch=2, features=3, hidden=20, rows=4
     }
 
 
-def _run(case, parts, split=None):
+def _run(case, parts, split=None, table0=None, table0_ready=False):
     """The kernel as a team of `parts` (`threads.run_team`) giving the bits of a team of
-    `split` (default `parts`): top layer's out, h_n, c_n."""
+    `split` (default `parts`): top layer's out, h_n, c_n; `table0`, `table0_ready` as the
+    kernel takes them (default: no table kept)."""
     cell = case["cell"]
     layers, batch, hidden = case["h0"].shape
     steps = case["row_of"].shape[0]
@@ -61,11 +62,13 @@ def _run(case, parts, split=None):
     lstm = cell == LSTM
     c0 = case["c0"] if lstm else np.empty((0, 0, 0), dtype)
     c_n = np.full_like(c0, np.nan)
+    table0 = np.empty(0, dtype) if table0 is None else table0
 
     def run_part(part, parts, flags):
         units_stack_part(cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias,
                          hh_bias, case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n,
-                         part, parts, flags, parts if split is None else split)
+                         part, parts, flags, parts if split is None else split, table0,
+                         table0_ready)
 
     threads.run_team(parts, run_part)
     return outs[-1], h_n, (c_n if lstm else None)
@@ -173,3 +176,25 @@ def test_one_part_gives_a_teams_bits_when_split_as_it(team, cell):
             assert got_array is None
         else:
             np.testing.assert_array_equal(got_array, want_array)
+
+
+@pytest.mark.parametrize(("parts", "split"), [(1, 1), (2, 2), (1, 2)])
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_kept_layer0_table_gives_the_same_bits_and_is_read_when_ready(cell, parts, split):
+    """A call filling `table0` gives the bits of a call without it; a call with it ready gives
+    them again; and a ready table is what layer 0 reads (scaled, the outputs change)."""
+    case = _case(cell, np.float32, layers=2, batch=1, hidden=20)
+    rows = case["x0"].shape[0]
+    want = _run(case, parts, split)
+    table0 = np.full(rows * GATES[cell] * 20, np.nan, np.float32)
+    filled = _run(case, parts, split, table0)
+    assert not np.isnan(table0).any()
+    kept = _run(case, parts, split, table0, True)
+    for got in (filled, kept):
+        for got_array, want_array in zip(got, want):
+            if want_array is not None:
+                np.testing.assert_array_equal(got_array, want_array)
+    case["x0"] = 2 * case["x0"]  # not read: the ready table stands for it
+    np.testing.assert_array_equal(_run(case, parts, split, table0, True)[0], want[0])
+    table0 *= 2
+    assert not np.array_equal(_run(case, parts, split, table0, True)[0], want[0])
