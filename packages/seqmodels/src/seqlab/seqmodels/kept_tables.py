@@ -20,7 +20,10 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numba
 import numpy as np
+
+from seqlab.autograd.kernels import bit_compare
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # owner -> {key: KeptResult}
 
@@ -33,6 +36,9 @@ def same_bits(a: np.ndarray | None, b: np.ndarray | None) -> bool:
         return False
     if a.dtype.kind not in "fciub" or a.dtype.itemsize not in (1, 2, 4, 8):
         return bool(np.array_equal(a, b))
+    if (a.dtype.itemsize in (4, 8) and a.flags.c_contiguous and b.flags.c_contiguous
+            and not numba.config.DISABLE_JIT):
+        return bool(bit_compare.same_bits(a, b))
     unsigned = np.dtype(f"u{a.dtype.itemsize}")
     return bool(np.array_equal(a.view(unsigned), b.view(unsigned)))
 
@@ -65,6 +71,19 @@ def kept(owner: Any, key: Any, sources: Sequence[np.ndarray | None],
         return entry.value
     value = compute()
     entries[key] = KeptResult(sources, value)
+    return value
+
+
+def kept_room(owner: Any, key: Any, make: Callable[[], Any]) -> Any:
+    """make()'s value, kept on `owner` under `key` (which should name every shape and dtype in
+    it), for a caller that checks its contents itself (the unit team's layer-0 table: each
+    part compares its own rows with the copies kept beside them, `recurrent_units_stack`)."""
+    entries = _KEPT.get(owner)
+    if entries is None:
+        entries = _KEPT.setdefault(owner, {})
+    value = entries.get(key)
+    if value is None:
+        value = entries[key] = make()
     return value
 
 

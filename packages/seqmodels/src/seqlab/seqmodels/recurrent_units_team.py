@@ -21,7 +21,7 @@ from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.kept_tables import kept
+from seqlab.seqmodels.kept_tables import kept_room
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -69,14 +69,19 @@ def _plain(array: np.ndarray) -> np.ndarray:
     return np.require(array, requirements="CAW")
 
 
-def _table0(stack, x0: np.ndarray, weights: list, parts: int, split: int) -> list:
-    """[room for layer 0's projection of every row of x0 in the parts' layout, whether it is
-    filled]: kept on `stack` while x0 and layer 0's weights stay bitwise the same (a new one,
-    not filled, otherwise). The layout and bits depend on `parts` and `split`: one each."""
-    w_ih, _, b_ih, b_hh = weights[0]
-    size = x0.shape[0] * w_ih.shape[0]
-    return kept(stack, ("units0", parts, split), (x0, w_ih, b_ih, b_hh),
-                lambda: [np.empty(size, x0.dtype), False])
+def _table0(stack, x0: np.ndarray, w_ih: np.ndarray, parts: int, split: int) -> list:
+    """[table0, kept_x, kept_w, kept_b, filled] as `units_stack_part` takes them: the room for
+    layer 0's projection of every row of x0 in the parts' layout and the copies each part
+    checks its block by (`kept_tables.kept_room`: the parts check the bits, not this). One
+    per `parts` and `split` (layout and bits depend on both) and shape."""
+    rows, features = x0.shape
+    dtype = x0.dtype
+
+    def make() -> list:
+        return [np.empty(rows * w_ih.shape[0], dtype), np.empty((parts, rows, features), dtype),
+                np.empty(w_ih.shape, dtype), np.empty(w_ih.shape[0], dtype), False]
+
+    return kept_room(stack, ("units0", parts, split, x0.shape, w_ih.shape, dtype.str), make)
 
 
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
@@ -90,7 +95,7 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     the same loops over every unit), so a caller runs it so while the team is paused
     (`units_team_watch`) and the outputs do not depend on the machine's load. A team's call is
     recorded in that watch. `keep_table`: x0 is an embedding's whole table, whose layer-0
-    projection the parts keep across calls (`_table0`)."""
+    projection the parts keep across calls, each checking its block's sources (`_table0`)."""
     split = parts if split is None else split
     dtype = x0.dtype
     kind = stack.kind
@@ -127,22 +132,24 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     outs = empty((layers, steps, batch, hidden), dtype)
     h_n = empty((layers, batch, hidden), dtype)
     c_n = empty((layers, batch, hidden) if kind.has_cell_state else (0, 0, 0), dtype)
-    table0 = _table0(stack, x0, weights, parts, split) if keep_table else [
-        np.empty(0, dtype), False]
+    table0 = (_table0(stack, x0, weights[0][0], parts, split) if keep_table
+              else [np.empty(0, dtype), np.empty((0, 0, 0), dtype), np.empty((0, 0), dtype),
+                    np.empty(0, dtype), False])
     arguments = (kind.generation_code, x0, row_of,
                  tuple(_plain(w[0]) for w in weights), tuple(_plain(w[1]) for w in weights),
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
-    ready = table0[1]
+    kept = tuple(table0[:4])
+    ready = table0[4]
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        units_stack_part(*arguments, part, parts, flags, split, table0[0], ready)
+        units_stack_part(*arguments, part, parts, flags, split, *kept, ready)
 
     with seqlab_computing():
         started = time.perf_counter()
         spun_out, met = run_team(parts, run_part)
         seconds = (time.perf_counter() - started) / max(steps * layers, 1)
-    table0[1] = True  # (filled by every part: run_team returned without an exception)
+    table0[4] = True  # (every part filled its block: run_team returned without an exception)
     if parts > 1:
         units_team_watch(stack, batch, dtype).record(spun_out, met, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
