@@ -12,7 +12,7 @@ import pytest
 from seqlab.autograd import no_grad, optim, threads
 from seqlab.autograd.nn import Embedding, Parameter
 from seqlab.seqmodels import recurrent_inference
-from seqlab.seqmodels.kept_tables import _KEPT, forget, kept, same_bits
+from seqlab.seqmodels.kept_tables import _KEPT, MOST_KEPT, forget, kept, kept_room, same_bits
 from seqlab.seqmodels.recurrent import GRU, LSTM
 
 VOCAB, FEATURES, HIDDEN = 20, 16, 96  # LSTM and GRU at H = 96: a unit team on 2 threads
@@ -175,3 +175,12 @@ def test_kept_recomputes_only_when_a_source_changes():
     assert kept(owner, "k", (source, None), compute) == 25.0
     assert kept(owner, "k", (source, np.zeros(1)), compute) == 25.0  # another source: again
     assert len(computed) == 3
+
+
+def test_an_owner_keeps_only_its_most_recent_results():
+    owner = LSTM(2, 3)
+    for key in range(MOST_KEPT + 3):
+        kept_room(owner, ("room", key), lambda: [])
+    assert list(_KEPT[owner]) == [("room", key) for key in range(3, MOST_KEPT + 3)]
+    forget(owner)
+    assert owner not in _KEPT

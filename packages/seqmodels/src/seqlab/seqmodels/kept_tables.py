@@ -26,6 +26,22 @@ import numpy as np
 from seqlab.autograd.kernels import bit_compare
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # owner -> {key: KeptResult}
+MOST_KEPT = 8  # results kept per owner (keys name shapes: a stack fed tables of many shapes)
+
+
+def _entries(owner: Any) -> dict:
+    """The owner's kept results, by key, the least recently added first."""
+    entries = _KEPT.get(owner)
+    if entries is None:
+        entries = _KEPT.setdefault(owner, {})
+    return entries
+
+
+def _store(entries: dict, key: Any, value: Any) -> None:
+    entries.pop(key, None)
+    while len(entries) >= MOST_KEPT:
+        del entries[next(iter(entries))]
+    entries[key] = value
 
 
 def same_bits(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -63,14 +79,12 @@ def kept(owner: Any, key: Any, sources: Sequence[np.ndarray | None],
     """compute()'s value, kept on `owner` under `key`: computed again whenever an array of
     `sources` (the arrays it reads) is not bitwise what it was at the last computation. The
     caller must not write into the value (later calls get the same object)."""
-    entries = _KEPT.get(owner)
-    if entries is None:
-        entries = _KEPT.setdefault(owner, {})
+    entries = _entries(owner)
     entry = entries.get(key)
     if entry is not None and entry.matches(sources):
         return entry.value
     value = compute()
-    entries[key] = KeptResult(sources, value)
+    _store(entries, key, KeptResult(sources, value))
     return value
 
 
@@ -78,12 +92,11 @@ def kept_room(owner: Any, key: Any, make: Callable[[], Any]) -> Any:
     """make()'s value, kept on `owner` under `key` (which should name every shape and dtype in
     it), for a caller that checks its contents itself (the unit team's layer-0 table: each
     part compares its own rows with the copies kept beside them, `recurrent_units_stack`)."""
-    entries = _KEPT.get(owner)
-    if entries is None:
-        entries = _KEPT.setdefault(owner, {})
+    entries = _entries(owner)
     value = entries.get(key)
     if value is None:
-        value = entries[key] = make()
+        value = make()
+        _store(entries, key, value)
     return value
 
 
