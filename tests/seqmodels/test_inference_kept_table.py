@@ -11,8 +11,16 @@ import pytest
 
 from seqlab.autograd import no_grad, optim, threads
 from seqlab.autograd.nn import Embedding, Parameter
-from seqlab.seqmodels import recurrent_inference
-from seqlab.seqmodels.kept_tables import _KEPT, MOST_KEPT, forget, kept, kept_room, same_bits
+from seqlab.seqmodels import recurrent, recurrent_inference
+from seqlab.seqmodels.kept_tables import (
+    _KEPT,
+    MOST_KEPT,
+    ChangeWatch,
+    forget,
+    kept,
+    kept_room,
+    same_bits,
+)
 from seqlab.seqmodels.recurrent import GRU, LSTM
 
 VOCAB, FEATURES, HIDDEN = 20, 16, 96  # LSTM and GRU at H = 96: a unit team on 2 threads
@@ -58,7 +66,8 @@ def _assert_bits(got, want) -> None:
 
 
 def _kept_keys(stack) -> list:
-    return list(_KEPT.get(stack, {}))
+    """The keys of the tables kept for `stack` (its `ChangeWatch` aside)."""
+    return [key for key in _KEPT.get(stack, {}) if key != ("change watch",)]
 
 
 @pytest.mark.parametrize("stack_class", [LSTM, GRU])
@@ -168,19 +177,50 @@ def test_kept_recomputes_only_when_a_source_changes():
         computed.append(1)
         return source.sum()
 
-    assert kept(owner, "k", (source, None), compute) == 15.0
-    assert kept(owner, "k", (source, None), compute) == 15.0
+    assert kept(owner, "k", (source, None), compute) == (15.0, True)
+    assert kept(owner, "k", (source, None), compute) == (15.0, False)
     assert len(computed) == 1
     source[0] = 10.0
-    assert kept(owner, "k", (source, None), compute) == 25.0
-    assert kept(owner, "k", (source, np.zeros(1)), compute) == 25.0  # another source: again
+    assert kept(owner, "k", (source, None), compute) == (25.0, True)
+    assert kept(owner, "k", (source, np.zeros(1)), compute) == (25.0, True)  # another source
     assert len(computed) == 3
 
 
 def test_an_owner_keeps_only_its_most_recent_results():
     owner = LSTM(2, 3)
     for key in range(MOST_KEPT + 3):
-        kept_room(owner, ("room", key), lambda: [])
+        kept_room(owner, ("room", key), list)
     assert list(_KEPT[owner]) == [("room", key) for key in range(3, MOST_KEPT + 3)]
     forget(owner)
     assert owner not in _KEPT
+
+
+def test_change_watch_stops_keeping_while_the_sources_change_and_probes():
+    watch = ChangeWatch(changes=2, probe=4)
+    assert watch.pays()
+    watch.record(True)
+    assert watch.pays()
+    watch.record(True)  # two calls in a row found them changed
+    answers = [watch.pays() for _ in range(8)]
+    assert answers == [False, False, False, True] * 2  # a probe every 4th call
+    watch.record(False)  # a probe found them unchanged
+    assert watch.pays() and watch.pays()
+
+
+@pytest.mark.parametrize("stack_class", [LSTM, GRU])
+def test_weights_changed_before_every_call_send_calls_to_the_rows_read(monkeypatch, thread_count,
+                                                                        stack_class):
+    """An optimizer step between no-grad calls: after two calls that found the weights
+    changed, calls project the rows they read (nothing kept), with the graph path's outputs."""
+    embedding, stack = _model(stack_class)
+    wholes = []
+    real = recurrent._rows_read
+    monkeypatch.setattr(recurrent, "_rows_read", lambda weight, ids, whole=False:
+                        wholes.append(whole) or real(weight, ids, whole))
+    for call in range(6):
+        stack.weight_ih_l0.data[0, 0] += 0.25  # (W_ih's first element is among those sampled)
+        ids = _ids(call)
+        got = _call(embedding, stack, ids)
+        want = stack(embedding(ids))[0].numpy()  # the graph path, the weights as they are
+        np.testing.assert_allclose(got[0], want, rtol=2e-5, atol=2e-6)
+    assert wholes == [True, True, False, False, False, False]

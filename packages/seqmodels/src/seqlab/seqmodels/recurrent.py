@@ -180,7 +180,7 @@ class RNNBase(Module):
             from seqlab.seqmodels import recurrent_inference
 
             batch = 1 if x.ndim == 2 else x.shape[0 if self.batch_first else 1]
-            return _rows_read(weight, ids, recurrent_inference.keeps_whole_table(
+            return _rows_read(weight, ids, recurrent_inference.reads_whole_table(
                 self, weight.shape[0], batch, weight.dtype))
         if not self.reads_embedding_table(weight.shape[0], ids.size):
             return None
@@ -338,7 +338,7 @@ def _rows_read(weight: Tensor, ids: np.ndarray, whole: bool = False):
     char sequence of 64 tokens reads ~25 of 65 symbols: a 25-row projection instead of 64.
     `whole`: the whole table (weight itself, ids as given) where it reads as many rows as that
     takes (`MIN_WHOLE_TABLE_ROWS`): its projection is kept across calls
-    (`recurrent_inference.keeps_whole_table`)."""
+    (`recurrent_inference.reads_whole_table`)."""
     if ids.size < 2:
         return None
     if 8 * ids.size < weight.shape[0]:  # few ids in a large vocabulary: nothing vocabulary-sized

@@ -48,7 +48,7 @@ from seqlab.autograd.threads import (
 )
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.kept_tables import kept
+from seqlab.seqmodels.kept_tables import change_watch, kept
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
     _check_ids,
@@ -262,7 +262,16 @@ def _kept_rows(stack, table, weights) -> np.ndarray:
     def project() -> np.ndarray:
         return project_rows(embedded, w_ih, kind.projection_bias(b_ih, b_hh))
 
-    return kept(stack, ("rows0",), (embedded, w_ih, b_ih, b_hh), project)
+    rows, computed = kept(stack, ("rows0",), (embedded, w_ih, b_ih, b_hh), project)
+    change_watch(stack).record(computed)
+    return rows
+
+
+def reads_whole_table(stack, vocab: int, batch: int, dtype) -> bool:
+    """Whether this no-grad call of `stack` should read an embedding's whole table (ask once a
+    call): where `keeps_whole_table`, unless its weights changed between its last calls
+    (`kept_tables.ChangeWatch`: then the rows read are projected, as before)."""
+    return keeps_whole_table(stack, vocab, batch, dtype) and change_watch(stack).pays()
 
 
 def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndarray | None,

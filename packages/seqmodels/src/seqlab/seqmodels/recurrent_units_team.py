@@ -21,7 +21,7 @@ from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.kept_tables import kept_room
+from seqlab.seqmodels.kept_tables import change_watch, kept_room, same_bits
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -88,6 +88,17 @@ def _table0(stack, x0: np.ndarray, w_ih: np.ndarray, parts: int, split: int) -> 
     return kept_room(stack, ("units0", parts, split, x0.shape, w_ih.shape, dtype.str), make)
 
 
+def _changed(table0: list, x0: np.ndarray, w_ih: np.ndarray, bias: np.ndarray) -> bool:
+    """Whether layer 0's sources seem to have changed since the table's last call, for the
+    `ChangeWatch` only (the parts check every bit themselves): x0 and the bias whole, every
+    97th element of W_ih (an optimizer step moves them all)."""
+    if not table0[4]:
+        return True
+    _, kept_x, kept_w, kept_b, _ = table0
+    return not (same_bits(bias, kept_b) and all(same_bits(x0, seen) for seen in kept_x)
+                and same_bits(w_ih.reshape(-1)[::97], kept_w.reshape(-1)[::97]))
+
+
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
                        c0: np.ndarray | None, lengths: np.ndarray | None, parts: int,
                        split: int | None = None, keep_table: bool = False):
@@ -143,6 +154,8 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
                  tuple(_plain(w[0]) for w in weights), tuple(_plain(w[1]) for w in weights),
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
+    if keep_table:
+        change_watch(stack).record(_changed(table0, x0, weights[0][0], arguments[5][0]))
     kept = tuple(table0[:4])
     ready = table0[4]
 
