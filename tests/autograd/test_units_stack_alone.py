@@ -59,7 +59,8 @@ def _run_with_flags(case, flags, parts=2):
         answers[part] = units_stack_part(
             cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias, hh_bias,
             case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n, part, parts, flags,
-            parts)
+            parts, np.empty(0, case["x0"].dtype), np.empty((0, 0, 0), case["x0"].dtype),
+            np.empty((0, 0), case["x0"].dtype), np.empty(0, case["x0"].dtype), False)
 
     # every part on a daemon thread of its own, so that a hung one cannot hang the test run
     workers = [threading.Thread(target=run_part, args=(part,), daemon=True)

@@ -41,9 +41,10 @@ def _case(cell, dtype, layers=2, steps=5, batch=2, features=3, hidden=20, rows=4
     }
 
 
-def _run(case, parts, split=None):
+def _run(case, parts, split=None, kept=None, table0_ready=False):
     """The kernel as a team of `parts` (`threads.run_team`) giving the bits of a team of
-    `split` (default `parts`): top layer's out, h_n, c_n."""
+    `split` (default `parts`): top layer's out, h_n, c_n; `kept` (table0, kept_x, kept_w,
+    kept_b) and `table0_ready` as the kernel takes them (default: no table kept)."""
     cell = case["cell"]
     layers, batch, hidden = case["h0"].shape
     steps = case["row_of"].shape[0]
@@ -61,11 +62,15 @@ def _run(case, parts, split=None):
     lstm = cell == LSTM
     c0 = case["c0"] if lstm else np.empty((0, 0, 0), dtype)
     c_n = np.full_like(c0, np.nan)
+    if kept is None:
+        kept = (np.empty(0, dtype), np.empty((0, 0, 0), dtype), np.empty((0, 0), dtype),
+                np.empty(0, dtype))
 
     def run_part(part, parts, flags):
         units_stack_part(cell, case["x0"], case["row_of"], case["w_ih"], case["w_hh"], bias,
                          hh_bias, case["lengths"], case["h0"], c0, h_shared, outs, h_n, c_n,
-                         part, parts, flags, parts if split is None else split)
+                         part, parts, flags, parts if split is None else split, *kept,
+                         table0_ready)
 
     threads.run_team(parts, run_part)
     return outs[-1], h_n, (c_n if lstm else None)
@@ -173,3 +178,68 @@ def test_one_part_gives_a_teams_bits_when_split_as_it(team, cell):
             assert got_array is None
         else:
             np.testing.assert_array_equal(got_array, want_array)
+
+
+def _kept(case, parts):
+    """Room for the layer-0 table and its copies, as `recurrent_units_team` makes it."""
+    rows, features = case["x0"].shape
+    w_ih = case["w_ih"][0]
+    dtype = case["x0"].dtype
+    return (np.full(rows * w_ih.shape[0], np.nan, dtype), np.empty((parts, rows, features), dtype),
+            np.empty(w_ih.shape, dtype), np.empty(w_ih.shape[0], dtype))
+
+
+def _assert_bits(got, want):
+    for got_array, want_array in zip(got, want):
+        if want_array is not None:
+            np.testing.assert_array_equal(got_array, want_array)
+
+
+@pytest.mark.parametrize(("parts", "split"), [(1, 1), (2, 2), (1, 2)])
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_kept_layer0_table_gives_the_same_bits_and_is_read_when_ready(cell, parts, split):
+    """A call filling `table0` gives the bits of a call without it; a call with it ready gives
+    them again; and a ready table whose sources are unchanged is what layer 0 reads."""
+    case = _case(cell, np.float32, layers=2, batch=1, hidden=20)
+    want = _run(case, parts, split)
+    kept = _kept(case, parts)
+    filled = _run(case, parts, split, kept)
+    assert not np.isnan(kept[0]).any()
+    _assert_bits(filled, want)
+    _assert_bits(_run(case, parts, split, kept, True), want)
+    kept[0][:] *= 2  # (its sources unchanged: the block is read as it is)
+    assert not np.array_equal(_run(case, parts, split, kept, True)[0], want[0])
+
+
+@pytest.mark.parametrize("changed", ["x0", "w_ih row of part 1", "bias row of part 0",
+                                     "negative zero"])
+@pytest.mark.parametrize("cell", [LSTM, GRU])
+def test_a_kept_table_whose_sources_changed_is_projected_again(cell, changed):
+    """Each part checks the bits its block came from: any change (a row of x0, one unit's
+    weight or bias row, a sign of zero) gives the bits of a call with nothing kept."""
+    parts = 2
+    case = _case(cell, np.float32, layers=2, batch=1, hidden=20)
+    kept = _kept(case, parts)
+    _run(case, parts, None, kept)
+    gates = GATES[cell]
+    if changed == "x0":
+        case["x0"] = case["x0"].copy()
+        case["x0"][1, 2] += 1.0
+    elif changed == "w_ih row of part 1":  # units [16, 20) are part 1's
+        w_ih = [w.copy() for w in case["w_ih"]]
+        w_ih[0][(gates - 1) * 20 + 17, 0] += 1.0
+        case["w_ih"] = tuple(w_ih)
+    elif changed == "bias row of part 0":
+        b_ih = [b.copy() for b in case["b_ih"]]
+        b_ih[0][3] += 1.0
+        case["b_ih"] = tuple(b_ih)
+    else:
+        case["x0"] = case["x0"].copy()
+        case["x0"][0, 0] = 0.0
+        kept = _kept(case, parts)
+        _run(case, parts, None, kept)
+        case["x0"] = case["x0"].copy()
+        case["x0"][0, 0] = -0.0
+    want = _run(case, parts)
+    _assert_bits(_run(case, parts, None, kept, True), want)
+    _assert_bits(_run(case, parts, None, kept, True), want)  # and kept again after

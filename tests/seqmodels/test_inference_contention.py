@@ -15,22 +15,14 @@ from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 from seqlab.seqmodels.recurrent_units_team import units_team_forward, units_team_watch
 
 
-@pytest.fixture
-def two_threads():
-    before = threads.get_num_threads()
-    threads.set_num_threads(2)
-    yield
-    threads.set_num_threads(before)
-
-
 def _count_team_calls(monkeypatch) -> list:
     """(parts, threads a split inside it would get) of every `units_team_forward` call."""
     calls = []
     real = recurrent_inference.units_team_forward
 
-    def counting(*args):
+    def counting(*args, **keywords):
         calls.append((args[6], threads.threads_for(64)))  # args[6]: parts
-        return real(*args)
+        return real(*args, **keywords)
 
     monkeypatch.setattr(recurrent_inference, "units_team_forward", counting)
     return calls

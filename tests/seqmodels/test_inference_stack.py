@@ -150,16 +150,6 @@ def test_plain_arrays_as_input_and_state_under_no_grad(stack_class):
     _assert_same(got, want, 2e-6)
 
 
-@pytest.fixture
-def two_threads():
-    from seqlab.autograd import threads
-
-    before = threads.get_num_threads()
-    threads.set_num_threads(2)
-    yield
-    threads.set_num_threads(before)
-
-
 @pytest.mark.parametrize("case", ["lstm", "lstm table", "gru lengths", "bidirectional"])
 def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_threads, case):
     """On 2 threads a batch of 8+ sequences a part runs as parts of the batch, every layer of
@@ -179,8 +169,8 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     parts = []
     real = recurrent_inference._stack_arrays
     monkeypatch.setattr(recurrent_inference, "_stack_arrays",
-                        lambda stack, x, h0, *rest: parts.append(h0.shape[1])
-                        or real(stack, x, h0, *rest))
+                        lambda stack, x, h0, *rest, **keywords: parts.append(h0.shape[1])
+                        or real(stack, x, h0, *rest, **keywords))
     with no_grad():
         got = stack(embedding(ids)) if case == "lstm table" else stack(x, lengths=lengths)
     expected_parts = recurrent_inference.batch_parts(batch)
@@ -212,7 +202,8 @@ def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_thre
     teams = []
     real = recurrent_inference.units_team_forward
     monkeypatch.setattr(recurrent_inference, "units_team_forward",
-                        lambda *args: teams.append(args[-1]) or real(*args))
+                        lambda *args, **keywords: teams.append(args[6])
+                        or real(*args, **keywords))
     with no_grad():
         got = stack(embedding(ids)) if "table" in case else stack(x, lengths=lengths)
     expected = recurrent_inference.units_team_parts(stack.kind, batch, 256, 1)

@@ -18,6 +18,12 @@ from seqlab.seqmodels import composed
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, cell_kind
 from seqlab.seqmodels.cells import uniform_parameter
 
+# No-grad calls read an embedding's whole table (its projection kept across calls) only where a
+# sequence reads this many of its rows: OpenBLAS's bits of a row of x @ W^T depend on x's row
+# count below ~5 (0.3.30-31, AMD EPYC), so the rows read would differ from the compacted
+# table's (`_rows_read`) that earlier versions projected; from 8 rows they matched.
+MIN_WHOLE_TABLE_ROWS = 8
+
 
 def check_lengths(lengths: Any, steps: int, batch: int) -> np.ndarray:
     """Validate per-sequence lengths: one int per sequence, each in [1, steps]."""
@@ -165,6 +171,8 @@ class RNNBase(Module):
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
         table = self._embedding_table(x)
+        source = F.embedding_source(x) if table is not None else None
+        whole_table = source is not None and table[0] is source[0]  # (kept across calls)
         if unbatched:
             x = x.unsqueeze(1)
         elif self.batch_first:
@@ -187,7 +195,8 @@ class RNNBase(Module):
         if not is_grad_enabled() and self.fused and not (self.dropout and self.training):
             from seqlab.seqmodels import recurrent_inference  # no graph: plain arrays
 
-            out, h_n, c_n = recurrent_inference.run_layers(self, x, h0, c0, lengths, table)
+            out, h_n, c_n = recurrent_inference.run_layers(self, x, h0, c0, lengths, table,
+                                                           whole_table)
         else:
             out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
         if unbatched:
@@ -223,7 +232,11 @@ class RNNBase(Module):
         if ids.shape != tuple(x.shape[:-1]) or weight.dtype != self.dtype or not self.fused:
             return None
         if not is_grad_enabled():
-            return _rows_read(weight, ids)
+            from seqlab.seqmodels import recurrent_inference
+
+            batch = 1 if x.ndim == 2 else x.shape[0 if self.batch_first else 1]
+            return _rows_read(weight, ids, recurrent_inference.reads_whole_table(
+                self, weight.shape[0], batch, weight.dtype))
         if not self.reads_embedding_table(weight.shape[0], ids.size):
             return None
         return source
@@ -375,11 +388,14 @@ def build_stack(cell: str, input_size: int, hidden_size: int, num_layers: int = 
     return stack
 
 
-def _rows_read(weight: Tensor, ids: np.ndarray):
+def _rows_read(weight: Tensor, ids: np.ndarray, whole: bool = False):
     """(table weight, ids into it, None) for layer 0 without a graph (inference): the
     embedding's rows that `ids` read, each once, and ids renumbered to them, when they are
     fewer than the tokens (else None: projecting the embedded tokens costs no more). A batch-1
-    char sequence of 64 tokens reads ~25 of 65 symbols: a 25-row projection instead of 64."""
+    char sequence of 64 tokens reads ~25 of 65 symbols: a 25-row projection instead of 64.
+    `whole`: the whole table (weight itself, ids as given) where it reads as many rows as that
+    takes (`MIN_WHOLE_TABLE_ROWS`): its projection is kept across calls
+    (`recurrent_inference.reads_whole_table`)."""
     if ids.size < 2:
         return None
     if 8 * ids.size < weight.shape[0]:  # few ids in a large vocabulary: nothing vocabulary-sized
@@ -392,7 +408,7 @@ def _rows_read(weight: Tensor, ids: np.ndarray):
     distinct = np.flatnonzero(present)
     if distinct.size >= ids.size:
         return None
-    if distinct.size == weight.shape[0]:
+    if distinct.size == weight.shape[0] or (whole and distinct.size >= MIN_WHOLE_TABLE_ROWS):
         return weight, ids, None
     position = np.empty(weight.shape[0], np.int64)
     position[distinct] = np.arange(distinct.size)

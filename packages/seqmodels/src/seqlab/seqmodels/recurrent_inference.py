@@ -14,7 +14,10 @@ reading one copy of what they all need (`shared_work`: the table's projection an
 layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`
 over a table, stacked over its own input);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
-(`recurrent_units_team`) when `units_team_parts` says it pays.
+(`recurrent_units_team`) when `units_team_parts` says it pays. Below the panels' batch, layer
+0 reads an embedding's whole (small) table, whose projection is kept across calls while its
+weights stay bitwise the same (`keeps_whole_table`, `kept_tables`): at batch 1 x 64 it was
+the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from seqlab.autograd import Tensor
 from seqlab.autograd.kernels.panel_gemm import (
     FMA,
+    MIN_BATCH,
     pack_transposed_in_k_blocks,
     pack_transposed_into,
     panel_columns,
@@ -46,6 +50,7 @@ from seqlab.autograd.threads import (
 )
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
+from seqlab.seqmodels.kept_tables import change_watch, kept
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
     _check_ids,
@@ -60,6 +65,10 @@ from seqlab.seqmodels.recurrent_units_team import (
 )
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
+# Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
+# this size (a char vocabulary: 65 x 1024 float32 at LSTM 256 is 266 KB; a 10k-word one would
+# be 40 MB and its first call 10k rows of GEMM): the rows a call reads are compacted instead.
+KEPT_TABLE_BYTES = 4 << 20
 # The panel paths need the FMA tile, and under NUMBA_DISABLE_JIT their loops would run in Python
 PANELS = FMA and not numba.config.DISABLE_JIT
 
@@ -236,15 +245,50 @@ def batch_parts(batch: int) -> int:
     return threads_for(batch // MIN_SEQUENCES_PER_PART)
 
 
+def keeps_whole_table(stack, vocab: int, batch: int, dtype) -> bool:
+    """Whether a no-grad call of `stack` at `batch` reads an embedding's whole table of `vocab`
+    rows and keeps its layer-0 projection across calls (`kept_tables`): a batch below the
+    panels' (`MIN_BATCH`: the unit team's and the one-thread path's), the projection at most
+    `KEPT_TABLE_BYTES`."""
+    gate_rows = stack.kind.gates * stack.hidden_size
+    return (batch < MIN_BATCH and stack.num_directions == 1
+            and vocab * gate_rows * np.dtype(dtype).itemsize <= KEPT_TABLE_BYTES)
+
+
+def _kept_rows(stack, table, weights) -> np.ndarray:
+    """Layer 0's projection of the whole table (V, G*H), kept across calls."""
+    kind = stack.kind
+    w_ih, _, b_ih, b_hh = weights
+    embedded = table[0].data
+
+    def project() -> np.ndarray:
+        return project_rows(embedded, w_ih, kind.projection_bias(b_ih, b_hh))
+
+    rows, computed = kept(stack, ("rows0",), (embedded, w_ih, b_ih, b_hh), project)
+    change_watch(stack).record(computed)
+    return rows
+
+
+def reads_whole_table(stack, vocab: int, batch: int, dtype) -> bool:
+    """Whether this no-grad call of `stack` should read an embedding's whole table (ask once a
+    call): where `keeps_whole_table`, unless its weights changed between its last calls
+    (`kept_tables.ChangeWatch`: then the rows read are projected, as before)."""
+    return keeps_whole_table(stack, vocab, batch, dtype) and change_watch(stack).pays()
+
+
 def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndarray | None,
-               table) -> tuple[Tensor, Tensor, Tensor | None]:
+               table, whole_table: bool = False) -> tuple[Tensor, Tensor, Tensor | None]:
     """`RNNBase._run_layers` from layer 0 without a graph: out (T, N, D*H), h_n, c_n.
     `table` (weight, ids (T, N), padding_idx) or None as there (layer 0 reads the projected
-    rows of an embedding's table). On several threads the batch splits (`batch_parts`)."""
+    rows of an embedding's table; `whole_table`: the embedding's whole weight, whose projection
+    is kept across calls where `keeps_whole_table` says so). On several threads the batch
+    splits (`batch_parts`)."""
     h0 = _array(h0)
     c0 = _array(c0)
     x = None if table is not None else _array(x)
     batch = h0.shape[1]
+    keep = whole_table and table is not None and keeps_whole_table(
+        stack, table[0].shape[0], batch, table[0].dtype)
     parts = batch_parts(batch)
     steps = np.shape(table[1])[0] if table is not None else x.shape[0]
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
@@ -254,19 +298,21 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
         x0, row_of = _layer0_rows(x, table)
         watch = units_team_watch(stack, batch, x0.dtype)
         if watch.team_pays():
-            by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team)
+            by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, team,
+                                          keep_table=keep)
         else:
             # the team's last call of this shape mostly waited (a core taken): the same
             # kernel as one part on this thread, so the outputs keep the team's bits
             started = time.perf_counter()
             with one_thread():
-                by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, 1, team)
+                by_units = units_team_forward(stack, x0, row_of, h0, c0, lengths, 1, team,
+                                              keep_table=keep)
             watch.record_alone((time.perf_counter() - started)
                                / max(steps * stack.num_layers, 1))
     if by_units is not None:  # (None: a dtype the team does not take)
         out, h_n, c_n = by_units
     elif parts == 1:
-        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table)
+        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep)
     else:
         bounds = [batch * part // parts for part in range(parts + 1)]
         results: list = [None] * parts
@@ -366,9 +412,11 @@ def _stackable_input(x: np.ndarray, *arrays) -> bool:
 
 
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
-                  lengths: np.ndarray | None, table, shared: dict | None = None) -> tuple:
+                  lengths: np.ndarray | None, table, shared: dict | None = None,
+                  keep_table: bool = False) -> tuple:
     """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share;
-    `shared`: what `shared_work` computed for every part (none: all computed here)."""
+    `shared`: what `shared_work` computed for every part (none: all computed here);
+    `keep_table`: layer 0's projection of `table` kept across calls (`_kept_rows`)."""
     shared = shared or {}
     kind = stack.kind
     directions = stack.num_directions
@@ -385,7 +433,11 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                     out, h_n, c_n = _packed_layer0(table, shared, h0[0], c0_part)
                 elif layer == 0 and table is not None:
                     weight, ids, _ = table
-                    rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
+                    if keep_table:
+                        rows = _kept_rows(stack, table, (w_ih, w_hh, b_ih, b_hh))
+                    else:
+                        rows = project_rows(weight.data, w_ih,
+                                            kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
                 elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions)

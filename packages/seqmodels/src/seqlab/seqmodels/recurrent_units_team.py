@@ -21,6 +21,7 @@ from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
+from seqlab.seqmodels.kept_tables import change_watch, kept_room, same_bits
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -64,13 +65,43 @@ def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
 
 def _plain(array: np.ndarray) -> np.ndarray:
     """array as the kernel's tuples need it: C order, aligned and writeable (one Numba type for
-    every layer: a read-only or strided weight among them would not type), copied if not."""
+    every layer: a read-only or strided weight among them would not type), copied if not.
+    (The flags first: `np.require` alone took ~1 us an array, 10 arrays a call.)"""
+    flags = array.flags
+    if flags.c_contiguous and flags.aligned and flags.writeable:
+        return array
     return np.require(array, requirements="CAW")
+
+
+def _table0(stack, x0: np.ndarray, w_ih: np.ndarray, parts: int, split: int) -> list:
+    """[table0, kept_x, kept_w, kept_b, filled] as `units_stack_part` takes them: the room for
+    layer 0's projection of every row of x0 in the parts' layout and the copies each part
+    checks its block by (`kept_tables.kept_room`: the parts check the bits, not this). One
+    per `parts` and `split` (layout and bits depend on both) and shape."""
+    rows, features = x0.shape
+    dtype = x0.dtype
+
+    def make() -> list:
+        return [np.empty(rows * w_ih.shape[0], dtype), np.empty((parts, rows, features), dtype),
+                np.empty(w_ih.shape, dtype), np.empty(w_ih.shape[0], dtype), False]
+
+    return kept_room(stack, ("units0", parts, split, x0.shape, w_ih.shape, dtype.str), make)
+
+
+def _changed(table0: list, x0: np.ndarray, w_ih: np.ndarray, bias: np.ndarray) -> bool:
+    """Whether layer 0's sources seem to have changed since the table's last call, for the
+    `ChangeWatch` only (the parts check every bit themselves): x0 and the bias whole, every
+    97th element of W_ih (an optimizer step moves them all)."""
+    if not table0[4]:
+        return True
+    _, kept_x, kept_w, kept_b, _ = table0
+    return not (same_bits(bias, kept_b) and all(same_bits(x0, seen) for seen in kept_x)
+                and same_bits(w_ih.reshape(-1)[::97], kept_w.reshape(-1)[::97]))
 
 
 def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray,
                        c0: np.ndarray | None, lengths: np.ndarray | None, parts: int,
-                       split: int | None = None):
+                       split: int | None = None, keep_table: bool = False):
     """out (T, N, H), h_n and c_n (L, N, H; c_n None but for LSTM) of `stack` (one direction)
     over layer 0's input rows x0 (R, F), step t of sequence n reading row row_of[t, n], as
     `parts` threads; None where an array's dtype does not fit (the caller takes another path).
@@ -78,7 +109,8 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     size gives that team's bits exactly (its input projections as the team's GEMMs, the steps
     the same loops over every unit), so a caller runs it so while the team is paused
     (`units_team_watch`) and the outputs do not depend on the machine's load. A team's call is
-    recorded in that watch."""
+    recorded in that watch. `keep_table`: x0 is an embedding's whole table, whose layer-0
+    projection the parts keep across calls, each checking its block's sources (`_table0`)."""
     split = parts if split is None else split
     dtype = x0.dtype
     kind = stack.kind
@@ -115,18 +147,26 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     outs = empty((layers, steps, batch, hidden), dtype)
     h_n = empty((layers, batch, hidden), dtype)
     c_n = empty((layers, batch, hidden) if kind.has_cell_state else (0, 0, 0), dtype)
+    table0 = (_table0(stack, x0, weights[0][0], parts, split) if keep_table
+              else [np.empty(0, dtype), np.empty((0, 0, 0), dtype), np.empty((0, 0), dtype),
+                    np.empty(0, dtype), False])
     arguments = (kind.generation_code, x0, row_of,
                  tuple(_plain(w[0]) for w in weights), tuple(_plain(w[1]) for w in weights),
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
+    if keep_table:
+        change_watch(stack).record(_changed(table0, x0, weights[0][0], arguments[5][0]))
+    kept = tuple(table0[:4])
+    ready = table0[4]
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        units_stack_part(*arguments, part, parts, flags, split)
+        units_stack_part(*arguments, part, parts, flags, split, *kept, ready)
 
     with seqlab_computing():
         started = time.perf_counter()
         spun_out, met = run_team(parts, run_part)
         seconds = (time.perf_counter() - started) / max(steps * layers, 1)
+    table0[4] = True  # (every part filled its block: run_team returned without an exception)
     if parts > 1:
         units_team_watch(stack, batch, dtype).record(spun_out, met, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's

@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from .bit_compare import same_bits
 from .generation import GRU, LSTM, RNN_RELU, RNN_TANH
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into
@@ -176,9 +177,17 @@ def _cell_units(cell, hg_row, x_row, c_row, h_row, out_row, start, width, zero):
         _rnn_units(hg_row, h_row, out_row, start, width, cell == RNN_RELU, zero)
 
 
+@register_jitable(inline="always")
+def table0_block(table0, rows, gates, start, stop):
+    """The (rows, gates * (stop - start)) block of `table0` (flat) that holds the layer-0
+    projection of the part owning units [start, stop): C order, blocks side by side."""
+    return table0[rows * gates * start:rows * gates * stop].reshape((rows, gates * (stop - start)))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c0, h_shared,
-                     outs, h_n, c_n, part, parts, flags, split):
+                     outs, h_n, c_n, part, parts, flags, split, table0, kept_x, kept_w,
+                     kept_b, table0_ready):
     """Part `part` of `parts` of the stack's forward: hidden units `unit_block(H, part,
     parts)` of every layer of `cell`. x0 (R, F) layer 0's input rows, row_of (T, N) which row
     step t of sequence n reads; w_ih, w_hh, bias, hh_bias tuples with one entry per layer
@@ -192,7 +201,14 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
     of `split` does (`split` itself, or 1) gives the same bits. Returns the layer from which
     part 0 ran alone (`len(w_hh)`: never; always for parts != 2): at each layer's last meet
     every part of a team of 2 decides the same from the spin-outs the parts had kept before it
-    (`keep_spin_outs`)."""
+    (`keep_spin_outs`). `table0`: empty, or room (R * G * H,) for layer 0's projection of every
+    row of x0 (bias in) kept across calls, part p's block `table0_block(table0, R, G, start,
+    stop)`, with copies of what that block came from: kept_x (parts, R, F) x0 as part p saw
+    it, kept_w (G*H, F) and kept_b (G*H,) the rows of w_ih[0] and bias[0] (its units' gate
+    rows). Where `table0_ready` and x0 and the part's rows are bitwise their copies
+    (`same_bits`), the part reads its block instead of projecting x0; else it projects into
+    the block, then copies what it read. One table per `parts` and `split` (the layout and
+    the bits depend on both); a part checks and writes only its own block and rows."""
     steps, batch = row_of.shape
     layers = len(w_hh)
     alone_from = layers
@@ -210,26 +226,43 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
         inputs = x0 if layer == 0 else outs[layer - 1].reshape(steps * batch, outs.shape[3])
         # this part's gate rows of the input projection, gate by gate, with the bias; what
         # each step's product starts from (the projection, or GRU's b_hn for its n gate)
-        projected = np.empty((inputs.shape[0], gates * width), dtype)
-        loop_start = np.zeros(gates * width, dtype)
-        for block in range(split):  # the blocks of a team of `split` inside this part's
-            low, high = unit_block(hidden, block, split)
-            low, high = max(low, start), min(high, stop)
-            if low >= high:
-                continue
+        kept = layer == 0 and table0.size > 0
+        fresh = False  # the kept block holds this call's projection
+        if kept:
+            projected = table0_block(table0, inputs.shape[0], gates, start, stop)
+            fresh = table0_ready and same_bits(x0, kept_x[part])
             for gate in range(gates):
-                rows = w_ih[layer][gate * hidden + low:gate * hidden + high]
-                matmul_into(inputs, rows.T, projected[:, gate * width + low - start:
-                                                      gate * width + high - start], False)
+                low, high = gate * hidden + start, gate * hidden + stop
+                fresh = fresh and same_bits(w_ih[0][low:high], kept_w[low:high]) and same_bits(
+                    bias[0][low:high], kept_b[low:high])
+        else:
+            projected = np.empty((inputs.shape[0], gates * width), dtype)
+        loop_start = np.zeros(gates * width, dtype)
         part_bias = np.empty(gates * width, dtype)
         for gate in range(gates):
             for k in range(width):
                 part_bias[gate * width + k] = bias[layer][gate * hidden + start + k]
                 loop_start[gate * width + k] = hh_bias[layer][gate * hidden + start + k]
-        for r in range(inputs.shape[0]):
-            projected_row = projected[r]
-            for k in range(gates * width):
-                projected_row[np.uint64(k)] += part_bias[np.uint64(k)]
+        if not fresh:
+            for block in range(split):  # the blocks of a team of `split` inside this part's
+                low, high = unit_block(hidden, block, split)
+                low, high = max(low, start), min(high, stop)
+                if low >= high:
+                    continue
+                for gate in range(gates):
+                    rows = w_ih[layer][gate * hidden + low:gate * hidden + high]
+                    matmul_into(inputs, rows.T, projected[:, gate * width + low - start:
+                                                          gate * width + high - start], False)
+            for r in range(inputs.shape[0]):
+                projected_row = projected[r]
+                for k in range(gates * width):
+                    projected_row[np.uint64(k)] += part_bias[np.uint64(k)]
+            if kept:  # (after the block: a copy that matches vouches for a written block)
+                kept_x[part][...] = x0
+                for gate in range(gates):
+                    low, high = gate * hidden + start, gate * hidden + stop
+                    kept_w[low:high] = w_ih[0][low:high]
+                    kept_b[low:high] = bias[0][low:high]
         h = np.empty((batch, width), dtype)
         c = np.empty((batch, width if cell == LSTM else 0), dtype)
         for n in range(batch):
