@@ -173,7 +173,14 @@ def _corpus(options: TrainOptions):
     if not options.files:
         return corpus_text(options.files, options.corpus)
     pieces = CorpusPieces(options.files, spool_dir=options.out.parent / f"{options.out.stem}.cache")
-    pieces.require_text()
+    try:
+        pieces.require_text()
+    except CliError as error:
+        if options.resume is None or not _reads_stdin(options.files):
+            raise
+        raise CliError(f"--resume {options.resume}: the run read its text from standard input "
+                       "and none came this time; pipe the same text into it again: SAME_TEXT | "
+                       f"{resume_command(options.resume)}") from error
     return pieces, pieces.description
 
 
@@ -193,9 +200,19 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
         text.close()  # the copy of stdin, if any: the ids are cached now
 
 
-def resume_command(out: Path) -> str:
-    """The command line that continues the run saved at `out`."""
-    return f"seqlab train --resume {shlex.quote(str(out))}"
+def resume_command(out: Path, files: list[str] | None = None) -> str:
+    """The command line that continues the run saved at `out` (a run that read its text from
+    stdin reads it there again: the line says to pipe the same text in)."""
+    command = f"seqlab train --resume {shlex.quote(str(out))}"
+    if _reads_stdin(files):
+        return (f"SAME_TEXT | {command}  (the run read its text from stdin: pipe the same "
+                "text into it again)")
+    return command
+
+
+def _reads_stdin(files: list[Any] | None) -> bool:
+    """Whether a run's FILES include '-' (standard input)."""
+    return any(str(file) == "-" for file in files or ())
 
 
 def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
@@ -307,7 +324,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                 f"{lm_text.bits_name(options.level)})")
 
     outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
-                          resume_command=resume_command(options.out),
+                          resume_command=resume_command(options.out, options.files),
                           resumed=options.resume is not None, valid_text=valid_text,
                           report_kept=options.report_kept)
     return TrainSummary(options.out, trainer.step, outcome.result.stop_reason, outcome.seconds,
