@@ -156,7 +156,8 @@ def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: in
         return train_valid_streams(tokens, val_fraction, batch_size, seq_len)
     except TooFewTokensError as error:
         raise CliError(
-            f"the corpus has {error.tokens} tokens, fewer than one batch needs "
+            f"the corpus has {error.tokens:,} token{'' if error.tokens == 1 else 's'}, fewer "
+            "than one batch needs "
             f"({error.needed} for --batch-size {batch_size}); give more text or a "
             "smaller --batch-size"
         ) from error
@@ -174,7 +175,7 @@ def _corpus(options: TrainOptions):
         return corpus_text(options.files, options.corpus)
     pieces = CorpusPieces(options.files, spool_dir=options.out.parent / f"{options.out.stem}.cache")
     try:
-        pieces.require_text()
+        pieces.require_text(any_character=options.level == "char")
     except CliError as error:
         if options.resume is None or not _reads_stdin(options.files):
             raise
