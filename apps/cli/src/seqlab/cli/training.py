@@ -280,6 +280,16 @@ def require_validation_for_patience(patience: int | None, valid_data: Any, what:
                        "--patience", code=EXIT_USAGE)
 
 
+STOP_WORDS = {"steps": "--steps reached", "epochs": "--epochs done",
+              "time_budget": "--time-budget used", "early_stopping": "early stopping",
+              "stop_requested": "stopped on request"}
+
+
+def stop_words(reason: str) -> str:
+    """A Trainer's stop_reason ("time_budget", ...) as a user reads it; JSON keeps the name."""
+    return STOP_WORDS.get(reason, reason.replace("_", " "))
+
+
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
     """A CliError when a resumed run has already used the budget it would continue with.
 

@@ -32,8 +32,9 @@ def evaluate(
 ) -> None:
     """Score text with a neural checkpoint or an n-gram model.
 
-    A neural model reads the text as one sequence from a fresh state, as `generate` does, and
-    is scored on every token after the first (N - 1 predictions for N tokens).
+    A neural model reads the text as one sequence from a fresh state, as
+    generate does, and is scored on every token after the first (N - 1
+    predictions for N tokens).
 
     Examples:
       seqlab eval model.safetensors held_out.txt
