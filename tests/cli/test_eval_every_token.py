@@ -66,4 +66,4 @@ def test_eval_of_one_token_is_one_clear_line(model, tmp_path):
 
     path = tmp_path / "one.txt"
     path.write_text("H", encoding="utf-8")
-    assert_one_line_failure(invoke("eval", model, path), "1 token(s)", str(path))
+    assert_one_line_failure(invoke("eval", model, path), "gives 1 token;", str(path))

@@ -77,6 +77,7 @@ def test_eval_json(reverse_model, reverse_tsv, tmp_path):
     refs.write_text("abc\tX Y Z\nabc\tC B A\nab\tA B\n", encoding="utf-8")
     scored = json.loads(run("seq2seq", "eval", str(reverse_model), str(refs), "--json").stdout)
     assert scored["exact_match"] == 0.5 and scored["sentences"] == 2
+    assert isinstance(scored["sentences"], int)  # a count, not 2.0
 
 
 def test_resume_continues_the_run(reverse_tsv, tmp_path):

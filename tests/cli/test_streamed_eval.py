@@ -116,4 +116,9 @@ def test_eval_of_blank_text_is_one_clear_line(model, tmp_path):
 
     blank = tmp_path / "blank.txt"
     blank.write_text("\n  \n\r\n")
+    if json.loads(invoke("info", model, "--json").stdout)["tokenizer"] == "char":
+        # at char level spaces and newlines are tokens: blank text is text (cliqa 17 item 8)
+        scored = invoke("eval", model, blank, "--json")
+        assert scored.returncode == 0 and json.loads(scored.stdout)["tokens"] >= 4
+        blank.write_text("")
     assert_one_line_failure(invoke("eval", model, blank), "empty", str(blank))

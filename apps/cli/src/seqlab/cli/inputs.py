@@ -138,9 +138,10 @@ class CorpusPieces:
     def description(self) -> str:
         return ", ".join(self.names)
 
-    def require_text(self) -> None:
-        """CliError unless some piece has a non-space character (reads only until one does)."""
-        if not any(piece.strip() for piece in self):
+    def require_text(self, any_character: bool = False) -> None:
+        """CliError unless some piece has a non-space character, or with `any_character` (a
+        char-level corpus, where a newline is a token) any character; reads only until one."""
+        if not any(piece if any_character else piece.strip() for piece in self):
             raise CliError(f"the corpus is empty: {self.description} (give a file with some "
                            "text)")
 

@@ -29,6 +29,8 @@ from seqlab.cli.training import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from seqlab.seqmodels import Trainer
+
 DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
                         "embedding_dim": None}
 DEFAULTS = {"out": "model.safetensors", "level": "char", "seq_len": 64, "batch_size": 32,
@@ -154,7 +156,8 @@ def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: in
         return train_valid_streams(tokens, val_fraction, batch_size, seq_len)
     except TooFewTokensError as error:
         raise CliError(
-            f"the corpus has {error.tokens} tokens, fewer than one batch needs "
+            f"the corpus has {error.tokens:,} token{'' if error.tokens == 1 else 's'}, fewer "
+            "than one batch needs "
             f"({error.needed} for --batch-size {batch_size}); give more text or a "
             "smaller --batch-size"
         ) from error
@@ -171,7 +174,14 @@ def _corpus(options: TrainOptions):
     if not options.files:
         return corpus_text(options.files, options.corpus)
     pieces = CorpusPieces(options.files, spool_dir=options.out.parent / f"{options.out.stem}.cache")
-    pieces.require_text()
+    try:
+        pieces.require_text(any_character=options.level == "char")
+    except CliError as error:
+        if options.resume is None or not _reads_stdin(options.files):
+            raise
+        raise CliError(f"--resume {options.resume}: the run read its text from standard input "
+                       "and none came this time; pipe the same text into it again: SAME_TEXT | "
+                       f"{resume_command(options.resume)}") from error
     return pieces, pieces.description
 
 
@@ -191,9 +201,19 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
         text.close()  # the copy of stdin, if any: the ids are cached now
 
 
-def resume_command(out: Path) -> str:
-    """The command line that continues the run saved at `out`."""
-    return f"seqlab train --resume {shlex.quote(str(out))}"
+def resume_command(out: Path, files: list[str] | None = None) -> str:
+    """The command line that continues the run saved at `out` (a run that read its text from
+    stdin reads it there again: the line says to pipe the same text in)."""
+    command = f"seqlab train --resume {shlex.quote(str(out))}"
+    if _reads_stdin(files):
+        return (f"SAME_TEXT | {command}  (the run read its text from stdin: pipe the same "
+                "text into it again)")
+    return command
+
+
+def _reads_stdin(files: list[Any] | None) -> bool:
+    """Whether a run's FILES include '-' (standard input)."""
+    return any(str(file) == "-" for file in files or ())
 
 
 def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
@@ -297,7 +317,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                 f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"
                 + (f", resuming at step {trainer.step}" if trainer.step else "")
                 + (f", starting from {options.init_from}" if options.init_from else ""))
-    _warm_up(model, output)
+    _warm_up(trainer, output)
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
@@ -305,7 +325,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                 f"{lm_text.bits_name(options.level)})")
 
     outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
-                          resume_command=resume_command(options.out),
+                          resume_command=resume_command(options.out, options.files),
                           resumed=options.resume is not None, valid_text=valid_text,
                           report_kept=options.report_kept)
     return TrainSummary(options.out, trainer.step, outcome.result.stop_reason, outcome.seconds,
@@ -313,22 +333,10 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                         outcome.metrics_path, False)
 
 
-def _warm_up(model, output: Output) -> None:
-    """Run one tiny step so the Numba kernels compile (with a status line) before the bar."""
-    from seqlab.cli.numba_status import compile_with_status
+def _warm_up(trainer: Trainer, output: Output) -> None:
+    """Run the run's first step (undone) so every kernel it calls compiles, with a status line,
+    before the bar and the --time-budget clock start (`kernel_warm_up`)."""
+    from seqlab.cli.kernel_warm_up import warm_up_step
+    from seqlab.cli.numba_status import compile_while_showing
 
-    def step() -> None:
-        import numpy as np
-
-        from seqlab.autograd.nn.functional import cross_entropy
-
-        tokens = np.zeros((2, 1), dtype=np.int64)
-        model.eval()  # no dropout: the generator's state (and so resumed runs) stays untouched
-        logits, _ = model(tokens)
-        cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1)).backward()
-        model.zero_grad()
-        model.train()
-
-    # the cell kind's time loops and step live in one kernel module per kind
-    compile_with_status(output, [model.rnn.kind.step_kernel.__module__,
-                                 "seqlab.autograd.kernels.softmax_cross_entropy"], step)
+    compile_while_showing(output, lambda: warm_up_step(trainer))

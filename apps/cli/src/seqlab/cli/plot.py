@@ -23,13 +23,18 @@ def sparkline(values: Sequence[float], width: int = 60) -> str:
                    if math.isfinite(v) else " " for v in values)
 
 
-def loss_chart(train: Sequence[float], valid: Sequence[float], width: int = 60) -> str:
-    """Train and validation curves with their ranges, for the end of a run."""
+def loss_chart(train: Sequence[float], valid: Sequence[float], width: int = 60,
+               columns: int = 79) -> str:
+    """Train and validation curves with their ranges, for the end of a run: each line fits
+    in `columns` (an 80-column terminal by default; the curves narrow to fit, not wrap)."""
+    ranges = {name: f"  {values[0]:.3f} -> {values[-1]:.3f}"
+              for name, values in (("train", train), ("valid", valid)) if values}
+    label = len("train loss ")
+    width = max(8, min(width, columns - label - max(map(len, ranges.values()), default=0)))
     lines = []
-    if train:
-        lines.append(f"train loss {sparkline(train, width)}  {train[0]:.3f} -> {train[-1]:.3f}")
-    if valid:
-        lines.append(f"valid loss {sparkline(valid, width)}  {valid[0]:.3f} -> {valid[-1]:.3f}")
+    for name, values in (("train", train), ("valid", valid)):
+        if values:
+            lines.append(f"{name} loss {sparkline(values, width)}{ranges[name]}")
     return "\n".join(lines)
 
 

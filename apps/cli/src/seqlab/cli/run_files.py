@@ -19,11 +19,12 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path) -> str:
     for old in manager.checkpoints():
         training_path(old).unlink(missing_ok=True)
         old.unlink(missing_ok=True)
+    # every path as the run was given it (relative stays relative), the model's folder first
     kept = [f"{out} (the model)"]
     if training_path(out).exists():
-        kept.append(f"{training_path(out).name} (optimizer state: what --resume needs)")
+        kept.append(f"{training_path(out)} (optimizer state: what --resume needs)")
     if manager.best_path.exists():
-        kept.append(f"{manager.best_path} (best validation)")
+        kept.append(f"{checkpoint_dir / manager.best_path.name} (best validation)")
     if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()
     return "Kept " + ", ".join(kept)

@@ -280,14 +280,33 @@ def require_validation_for_patience(patience: int | None, valid_data: Any, what:
                        "--patience", code=EXIT_USAGE)
 
 
+STOP_WORDS = {"steps": "--steps reached", "epochs": "--epochs done",
+              "time_budget": "--time-budget used", "early_stopping": "early stopping",
+              "stop_requested": "stopped on request"}
+
+
+def stop_words(reason: str) -> str:
+    """A Trainer's stop_reason ("time_budget", ...) as a user reads it; JSON keeps the name."""
+    return STOP_WORDS.get(reason, reason.replace("_", " "))
+
+
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
-    """A CliError when a resumed run has already used the budget it would continue with."""
+    """A CliError when a resumed run has already used the budget it would continue with.
+
+    A limit is the run's total, counted from its start (as Keras' `epochs` with
+    `initial_epoch`): the error names the value that trains as much again."""
     if limits.get("steps") is not None and trainer.step >= limits["steps"]:
-        raise CliError(f"the run is already at step {trainer.step} (its budget was "
-                       f"--steps {limits['steps']}); give a larger --steps to continue")
+        raise CliError(f"the run is already at step {trainer.step} and --steps "
+                       f"{limits['steps']} is the run's total, counted from its start; for "
+                       f"{limits['steps']} more steps give --steps "
+                       f"{trainer.step + limits['steps']}")
     if limits.get("epochs") is not None and trainer.train_data.epoch >= limits["epochs"]:
-        raise CliError(f"the run has already done {trainer.train_data.epoch} epochs (its "
-                       f"budget was --epochs {limits['epochs']}); give a larger --epochs")
+        done = trainer.train_data.epoch
+        raise CliError(f"the run has already done {done} epochs and --epochs {limits['epochs']} "
+                       f"is the run's total, counted from its start; for {limits['epochs']} "
+                       f"more epochs give --epochs {done + limits['epochs']}")
     if limits.get("time_budget") is not None and trainer.elapsed >= limits["time_budget"]:
-        raise CliError(f"the run has already trained {trainer.elapsed:.0f} s (its budget was "
-                       f"--time-budget {limits['time_budget']:g}); give a larger --time-budget")
+        budget = limits["time_budget"]
+        raise CliError(f"the run has already trained {trainer.elapsed:.0f} s and --time-budget "
+                       f"{budget:g} is the run's total, counted from its start; for {budget:g} "
+                       f"s more give --time-budget {math.ceil(trainer.elapsed + budget)}")

@@ -32,8 +32,9 @@ def evaluate(
 ) -> None:
     """Score text with a neural checkpoint or an n-gram model.
 
-    A neural model reads the text as one sequence from a fresh state, as `generate` does, and
-    is scored on every token after the first (N - 1 predictions for N tokens).
+    A neural model reads the text as one sequence from a fresh state, as
+    generate does, and is scored on every token after the first (N - 1
+    predictions for N tokens).
 
     Examples:
       seqlab eval model.safetensors held_out.txt
@@ -82,7 +83,8 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, seq_len: int,
         raise CliError("'-' (standard input) can be given only once", code=2)
     with spooled_stdin(files, scratch) as sources:
         pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer))
-        if not any(piece.strip() for piece in pieces):
+        char_level = loaded.tokenizer.to_dict().get("type") == "char"  # a newline is a token
+        if not any(piece if char_level else piece.strip() for piece in pieces):
             raise CliError(f"the corpus is empty: {source} (give a file with some text)")
         streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")
     _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, seq_len,
@@ -101,8 +103,9 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     from seqlab.seqmodels import TokenStreams, Trainer
 
     if tokens.size < 2:
-        raise CliError(f"{source} gives {tokens.size} token(s); eval scores each token after "
-                       "the first, so give a text of at least 2 tokens")
+        raise CliError(f"{source} gives {tokens.size} token{'' if tokens.size == 1 else 's'}; "
+                       "eval scores each token after the first, so give a text of at least 2 "
+                       "tokens")
     data = TokenStreams(tokens, 1, seq_len)
     trainer = Trainer(loaded.model, None, data, max_steps=1)
     metrics = trainer.evaluate(data)

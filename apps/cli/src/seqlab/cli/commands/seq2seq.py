@@ -301,6 +301,7 @@ def evaluate(
     else:
         scores = g2p_scores(hypotheses, tokenized)
     scores["beam"] = beam
+    scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
     if translator.unknown_tokens:
         Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
                       "(read as <unk>)")

@@ -13,6 +13,7 @@ from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
+from seqlab.cli.training import stop_words
 
 CELLS = ("lstm", "gru", "rnn")
 
@@ -37,9 +38,14 @@ def train(
     batch_size: int = typer.Option(None, "--batch-size", help="Parallel streams (default 32)."),
     lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.002)."),
     clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
-    steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
-    epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs."),
-    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
+    steps: int = typer.Option(None, "--steps", help="Stop at this step: a total, counted "
+                              "from the run's start also with --resume."),
+    epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs: a total, "
+                               "counted from the run's start also with --resume."),
+    time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds "
+                                      "of training: a total, counted from the run's start "
+                                      "also with --resume (300 s trained, 360: one more "
+                                      "minute)."),
     val_fraction: float = typer.Option(None, "--val-fraction",
                                        help="Held-out tail of the text (default 0.1)."),
     eval_every: int = typer.Option(None, "--eval-every",
@@ -65,7 +71,7 @@ def train(
       seqlab train book.txt --hidden 512 --layers 2 --time-budget 600 --out book.safetensors
       seqlab train texts/ --level word --cell gru --epochs 5
       seqlab train --resume book.safetensors                   # continue that run
-      seqlab train --resume book.safetensors --steps 5000      # ... with a new budget
+      seqlab train --resume book.safetensors --steps 5000      # ... up to step 5000
       seqlab train poems.txt --init-from book.safetensors --out poems.safetensors
     """
     if level is not None and level not in LEVELS:
@@ -99,7 +105,8 @@ def train(
          "valid_loss": valid.get("loss"), "valid_perplexity": valid.get("perplexity"),
          "valid_bits_per_token": valid.get("bits_per_token"),
          "metrics": str(summary.metrics_path)},
-        f"Saved {summary.model_path} after {summary.steps} steps ({summary.stop_reason})"
+        f"Saved {summary.model_path} after {summary.steps} steps "
+        f"({stop_words(summary.stop_reason)})"
         + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} "
            f"{bits_name(options.level)}" if valid else ""),
     )
