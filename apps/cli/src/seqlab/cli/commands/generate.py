@@ -14,8 +14,14 @@ from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
 
-def _prompt_text(data: bytes, what: str) -> str:
-    """`data` as strict UTF-8 text; undecodable or binary bytes (NUL) are a CliError."""
+def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
+    """`data` as strict UTF-8 text, a byte-order mark at its start dropped (as every corpus
+    reader drops it); undecodable or binary bytes (NUL) are a CliError."""
+    from seqlab.nlp.corpora.wide_text import wide_text_message
+
+    wide = wide_text_message(what, data[:512], None if path is None else str(path))
+    if wide is not None:
+        raise CliError(wide)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -24,7 +30,7 @@ def _prompt_text(data: bytes, what: str) -> str:
     if "\x00" in text:
         raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
                        "binary file, not text; give a text prompt")
-    return text
+    return text.removeprefix("\ufeff")
 
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
@@ -34,7 +40,7 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
         raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
     if prompt_file is not None:
         require_file(prompt_file, "prompt file")
-        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}")
+        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}", prompt_file)
     if from_stdin:
         buffer = getattr(sys.stdin, "buffer", None)
         if buffer is None:  # a text stream without bytes underneath (tests, embedding)
