@@ -72,8 +72,11 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
 
         loaded = load_neural(model_path, any_head=True)  # classifiers too
         if not hasattr(loaded.model, "embedding"):
-            raise CliError(f"{model_path} holds a {type(loaded.model).__name__}: inspect and "
-                           "gradients read models over tokens (a language model or classifier)")
+            from seqlab.cli.outputs import model_kind
+
+            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: inspect "
+                           "and gradients read models over tokens (a language model or "
+                           "classifier)")
         return Subject(loaded.model, loaded.tokenizer, str(model_path))
     return train_default(output, steps, seed)
 
