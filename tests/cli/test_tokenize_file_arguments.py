@@ -65,3 +65,19 @@ def test_decode_says_what_it_expects(tokenizer, tmp_path, monkeypatch):
     assert_one_line_failure(done, "on stdin is 'oops'", "decode expects token ids")
     monkeypatch.setattr(sys, "stdin", io.StringIO(ids_file.read_text()))
     assert invoke("tokenize", "decode", tokenizer, "-").stdout.strip() == "to be"
+
+
+def test_text_too_long_for_a_file_name_is_text(tokenizer, tmp_path):
+    """A word longer than a file name may be (255 bytes) is text for both commands that take
+    TEXT|FILE, never an 'File name too long' error."""
+    word = "abcab" * 80
+    assert len(_ids(invoke("tokenize", "encode", tokenizer, word, "--json"))) == len(word)
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{w}\t{w[::-1]}\n" for w in ("abc", "bca", "cab") * 10))
+    model = tmp_path / "s2s.safetensors"
+    done = invoke("seq2seq", "train", pairs, "--hidden", "8", "--layers", "1", "--steps", "1",
+                  "--out", model, "-q")
+    assert done.returncode == 0, done.stderr
+    done = invoke("seq2seq", "translate", model, word, "--max-len-a", "0", "--max-len-b", "2")
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1
