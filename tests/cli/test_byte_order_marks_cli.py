@@ -74,3 +74,26 @@ def test_utf16_corpus_and_prompt_are_named_with_iconv(tmp_path):
     assert invoke("ngram", "train", plain, "--order", "2", "--out", model, "-q").returncode == 0
     done = invoke("generate", model, "--prompt-file", wide, "-n", "3")
     assert_one_line_failure(done, "prompt file", "looks like UTF-16", "iconv -f UTF-16")
+
+
+def test_inspect_file_drops_the_mark_and_names_utf16(tmp_path):
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels import LanguageModel
+    from seqlab.seqmodels.checkpoint import save_checkpoint
+
+    text = "to be or not to be\n"
+    tokenizer = CharTokenizer.train(text)
+    model = save_checkpoint(tmp_path / "lm.safetensors",
+                            LanguageModel(tokenizer.vocab_size, 4, 4, generator=0),
+                            tokenizer=tokenizer.to_dict())
+    marked, plain = _pair(tmp_path, text)
+    shown = []
+    for source in (marked, plain):
+        done = invoke("inspect", model, "--file", source, "--json")
+        assert done.returncode == 0, done.stderr
+        shown.append(json.loads(done.stdout)["tokens"])
+    assert shown[0] == shown[1] == list(text)
+    wide = tmp_path / "wide.txt"
+    wide.write_bytes(text.encode("utf-16"))
+    assert_one_line_failure(invoke("inspect", model, "--file", wide), "--file",
+                            "looks like UTF-16", "iconv -f UTF-16")

@@ -35,3 +35,24 @@ def named_file(text: str, what: str = "input file") -> Path | None:
         raise CliError(f"no such file: {text} (check the path; to use that text as it is, "
                        "add --text)")
     return None
+
+
+def decode_text(data: bytes, what: str, path: Path | None = None,
+                remedy: str = "give a text file") -> str:
+    """`data` (all of a small input: a prompt, a passage) as strict UTF-8 text, a byte-order
+    mark at its start dropped as the corpus readers drop it; UTF-16/32 text, undecodable bytes
+    or NUL bytes are a CliError naming `what` (iconv's line names `path`, FILE if None)."""
+    from seqlab.nlp.corpora.wide_text import SNIFF_BYTES, wide_text_message
+
+    wide = wide_text_message(what, data[:SNIFF_BYTES], None if path is None else str(path))
+    if wide is not None:
+        raise CliError(wide)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
+                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
+    if "\x00" in text:
+        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
+                       f"binary file, not text; {remedy}")
+    return text.removeprefix("\ufeff")

@@ -15,22 +15,10 @@ from seqlab.cli.numba_status import compile_with_status
 
 
 def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
-    """`data` as strict UTF-8 text, a byte-order mark at its start dropped (as every corpus
-    reader drops it); undecodable or binary bytes (NUL) are a CliError."""
-    from seqlab.nlp.corpora.wide_text import wide_text_message
+    """`data` as UTF-8 text for a prompt (see `text_argument.decode_text`)."""
+    from seqlab.cli.text_argument import decode_text
 
-    wide = wide_text_message(what, data[:512], None if path is None else str(path))
-    if wide is not None:
-        raise CliError(wide)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
-                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
-    if "\x00" in text:
-        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
-                       "binary file, not text; give a text prompt")
-    return text.removeprefix("\ufeff")
+    return decode_text(data, what, path, "give a text prompt")
 
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
