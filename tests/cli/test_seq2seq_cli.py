@@ -117,7 +117,8 @@ def test_bad_options_and_models(reverse_model, trained_model):
     nbest = run("seq2seq", "translate", str(reverse_model), "abc", "--nbest", "3")
     assert nbest.returncode == 2 and "--beam 3" in nbest.stderr
     language_model = run("seq2seq", "translate", str(trained_model), "abc")
-    assert language_model.returncode == 1 and "LanguageModel" in language_model.stderr
+    assert language_model.returncode == 1 and "a language model" in language_model.stderr
+    assert "LanguageModel" not in language_model.stderr  # the user's words, not the class
     assert "Traceback" not in language_model.stderr
     unknown = run("seq2seq", "translate", str(reverse_model), "abz")
     assert unknown.returncode == 0 and "<unk>" in unknown.stderr

@@ -44,14 +44,12 @@ def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
     if text is not None and file is not None:
         raise CliError("give --text or --file, not both", code=EXIT_USAGE)
     if file is not None and str(file) == "-":
-        content, source = sys.stdin.read(), "standard input"
+        content, source = sys.stdin.read().removeprefix("\ufeff"), "standard input"
     elif file is not None:
+        from seqlab.cli.text_argument import decode_text
+
         require_file(file, "--file")
-        try:
-            content = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            raise CliError(f"--file {file} is not UTF-8 text (byte {error.start}); convert it "
-                           "first, e.g. iconv -t utf-8") from error
+        content = decode_text(file.read_bytes(), f"--file {file}", file, "give a text file")
         source = str(file)
     elif text is not None:
         content, source = text, "--text"
@@ -72,8 +70,11 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
 
         loaded = load_neural(model_path, any_head=True)  # classifiers too
         if not hasattr(loaded.model, "embedding"):
-            raise CliError(f"{model_path} holds a {type(loaded.model).__name__}: inspect and "
-                           "gradients read models over tokens (a language model or classifier)")
+            from seqlab.cli.outputs import model_kind
+
+            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: inspect "
+                           "and gradients read models over tokens (a language model or "
+                           "classifier)")
         return Subject(loaded.model, loaded.tokenizer, str(model_path))
     return train_default(output, steps, seed)
 

@@ -155,6 +155,14 @@ MODEL_KINDS = {"LanguageModel": ("a language model", "seqlab train"),
                "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq train")}
 
 
+def model_kind(model_class: str | None) -> str:
+    """A model class in the user's words: "a forecaster (written by `seqlab forecast train`)"."""
+    if model_class is None:
+        return "a checkpoint of no recorded model kind"
+    what, command = MODEL_KINDS.get(model_class, (f"a {model_class} model", ""))
+    return f"{what} (written by `{command}`)" if command else what
+
+
 def _refuse_other_model(out: Path, model: str, force: bool) -> None:
     """A training run replaces a checkpoint of its own model class only (a classifier run never
     replaces a language model and its NAME.train.safetensors, log and checkpoints) unless

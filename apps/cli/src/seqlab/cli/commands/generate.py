@@ -14,17 +14,11 @@ from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
 
-def _prompt_text(data: bytes, what: str) -> str:
-    """`data` as strict UTF-8 text; undecodable or binary bytes (NUL) are a CliError."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
-                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
-    if "\x00" in text:
-        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
-                       "binary file, not text; give a text prompt")
-    return text
+def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
+    """`data` as UTF-8 text for a prompt (see `text_argument.decode_text`)."""
+    from seqlab.cli.text_argument import decode_text
+
+    return decode_text(data, what, path, "give a text prompt")
 
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
@@ -34,7 +28,7 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
         raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
     if prompt_file is not None:
         require_file(prompt_file, "prompt file")
-        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}")
+        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}", prompt_file)
     if from_stdin:
         buffer = getattr(sys.stdin, "buffer", None)
         if buffer is None:  # a text stream without bytes underneath (tests, embedding)

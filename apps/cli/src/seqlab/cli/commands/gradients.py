@@ -121,8 +121,10 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file, ou
     subject = load_subject(model_path, output)
     model = subject.model
     if type(model).__name__ != "LanguageModel":
-        raise CliError(f"{model_path} holds a {type(model).__name__}; gradients measures the "
-                       "loss of a language model's next-token prediction")
+        from seqlab.cli.outputs import model_kind
+
+        raise CliError(f"{model_path} is {model_kind(type(model).__name__)}; gradients "
+                       "measures the loss of a language model's next-token prediction")
     if cell not in (None, "all", model.cell):
         raise CliError(f"--cell {cell} does not match {model_path}, a {model.cell} model "
                        "(leave --cell out)", code=EXIT_USAGE)

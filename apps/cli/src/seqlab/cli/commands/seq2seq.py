@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.text_argument import named_file
 from seqlab.cli.tokenizer_choice import LEVELS
 
 app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention on "
@@ -22,7 +22,6 @@ CELLS = ("lstm", "gru", "rnn")
 MAX_LEN_HELP = ("Longest source or target, in characters (default 1000): longer lines are "
                 "refused, as memory and time grow with the length.")
 # a word with a file extension (notes.txt, en.tsv): taken for a file name when it names none
-_LOOKS_LIKE_FILE = re.compile(r"\S*\.[A-Za-z][A-Za-z0-9]{1,4}")
 SHADES = " ░▒▓█"
 
 
@@ -154,12 +153,8 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
     if as_text:
         yield from _checked(text.splitlines() or [text], "--text", max_len)
         return
-    path = Path(text)
-    if path.is_dir():
-        raise CliError(f"{path} is a folder: give a file of lines to translate, or the text "
-                       "itself with --text")
-    if path.exists():
-        require_file(path, "input file")
+    path = named_file(text, "input file")  # the rule `tokenize encode` shares
+    if path is not None:
         try:
             with path.open(encoding="utf-8") as handle:
                 yield from _checked(handle, str(path), max_len)
@@ -167,10 +162,6 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
             raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
                            "UTF-8") from error
         return
-    if not any(character.isspace() for character in text) and (
-            "/" in text or "\\" in text or _LOOKS_LIKE_FILE.fullmatch(text)):
-        raise CliError(f"no such file: {text} (check the path; to translate that text as it "
-                       "is, add --text)")
     yield from _checked(text.splitlines() or [text], "the text", max_len)
 
 

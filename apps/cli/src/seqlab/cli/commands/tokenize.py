@@ -79,25 +79,39 @@ def train(
 @app.command("encode")
 def encode(
     tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
-    text: str = typer.Argument(None, help="Text to encode ('-' or nothing: stdin)."),
+    text: str = typer.Argument(None, metavar="[TEXT|FILE|-]",
+                               help="Text to encode, a file of text, or '-' (or nothing) for "
+                               "stdin."),
+    as_text: bool = typer.Option(False, "--text", help="Encode the argument itself, even when "
+                                 "it names a file or looks like a file name."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Print the token ids of TEXT.
 
+    The argument is read as a file when one of that name exists (a folder is refused), as
+    text otherwise; a name that looks like a file's (a path separator, or an extension such
+    as .txt) but names none is refused. --text always takes it as text.
+
     Example: seqlab tokenize encode bpe.json "Hello there"
     """
+    from seqlab.cli.text_argument import named_file
+
     tokenizer = _load(tokenizer_path)
-    if text is None or text == "-":
-        _encode_stdin(tokenizer, as_json)
+    if text is None or (text == "-" and not as_text):
+        _encode_stream("-", tokenizer, as_json)
+        return
+    path = None if as_text else named_file(text)
+    if path is not None:
+        _encode_stream(path, tokenizer, as_json)
         return
     ids = tokenizer.encode(text)
     Output(as_json=as_json).result({"ids": ids}, " ".join(map(str, ids)))
 
 
-def _encode_stdin(tokenizer, as_json: bool) -> None:
-    """The ids of stdin, written piece by piece as it is read (tokenizer-safe pieces: the same
-    ids as encoding it whole), so a corpus piped in is never held whole; the same output as
-    `Output.result` gives for the whole text."""
+def _encode_stream(source: Path | str, tokenizer, as_json: bool) -> None:
+    """The ids of a file or stdin ('-'), written piece by piece as it is read (tokenizer-safe
+    pieces: the same ids as encoding it whole), so a corpus is never held whole; the same
+    output as `Output.result` gives for the whole text."""
     from seqlab.cli.inputs import decode_errors, translated
     from seqlab.nlp.corpora import stream_token_ids
 
@@ -105,7 +119,8 @@ def _encode_stdin(tokenizer, as_json: bool) -> None:
     separator = ", " if as_json else " "
     first = True
     try:
-        for block in translated(stream_token_ids("-", tokenizer, errors=decode_errors())):
+        for block in translated(stream_token_ids(str(source), tokenizer,
+                                                 errors=decode_errors())):
             sys.stdout.write(("" if first else separator)
                              + separator.join(map(str, block.tolist())))
             first = False
@@ -132,14 +147,29 @@ def decode(
     Example: seqlab tokenize decode bpe.json 72 101 108
     """
     tokenizer = _load(tokenizer_path)
-    words = ids if ids and ids != ["-"] else sys.stdin.read().split()
-    try:
-        numbers = [int(w) for w in words]
-    except ValueError as error:
-        raise CliError(f"token ids must be integers: {error}") from error
+    from_stdin = not ids or ids == ["-"]
+    words = sys.stdin.read().split() if from_stdin else ids
+    numbers = [_token_id(word, number, from_stdin) for number, word in enumerate(words, 1)]
     bad = [i for i in numbers if not 0 <= i < tokenizer.vocab_size]
     if bad:
         last = tokenizer.vocab_size - 1
         raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{last})")
     text = tokenizer.decode(numbers)
     Output(as_json=as_json).result({"text": text}, text)
+
+
+def _token_id(word: str, number: int, from_stdin: bool) -> int:
+    """`word` as a token id; a CliError saying what decode expects when it is not one."""
+    try:
+        return int(word)
+    except ValueError:
+        pass
+    expected = ("decode expects token ids, whole numbers separated by spaces (as `seqlab "
+                "tokenize encode` prints them)")
+    shown = word if len(word) <= 40 else word[:37] + "..."
+    if not from_stdin and Path(word).is_file():
+        raise CliError(f"{word} is a file; {expected}, as arguments or on stdin: seqlab "
+                       f"tokenize decode TOKENIZER - < {word}", code=2) from None
+    where = f"word {number} on stdin" if from_stdin else f"argument {number}"
+    raise CliError(f"{where} is {shown!r}, not a token id; {expected}",
+                   code=1 if from_stdin else 2) from None

@@ -35,8 +35,25 @@ def load_vectors(path: Path, binary: bool | None = None):
         raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
                        f"{error.start} of its entry); is it a word2vec file?") from error
     except (ValueError, OSError, MemoryError) as error:
+        other = _other_kind(path)
+        if other is not None:
+            raise CliError(f"{path} is {other}, not a vectors file; give word2vec text or "
+                           "binary vectors, as `seqlab word2vec train --out` writes") from error
         named = str(error) if str(path) in str(error) else f"{path}: {error}"
         raise CliError(f"cannot read vectors from {named}") from error
+
+
+def _other_kind(path: Path) -> str | None:
+    """What another kind of seqlab (or ARPA) file `path` is, in words; None if none."""
+    from seqlab.cli import file_kinds
+    from seqlab.cli.outputs import model_kind
+
+    kind = file_kinds.kind_of(path)
+    if kind == file_kinds.CHECKPOINT:
+        return model_kind(file_kinds.checkpoint_model(path))
+    if kind in (None, file_kinds.WORD2VEC):
+        return None
+    return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
 
 
 class _ProgressCallback:
@@ -85,6 +102,7 @@ def train(
     from seqlab.autograd.memory import return_freed_memory
     from seqlab.nlp.tokenizers import WordTokenizer
     from seqlab.nlp.word2vec import Word2Vec
+    from seqlab.nlp.word2vec.model import EmptyVocabularyError
 
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     if not hs and negative <= 0:
@@ -110,8 +128,12 @@ def train(
                              sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
                              workers=workers, seed=seed, compute_loss=True)
             model.build_vocab(sentences)
+        except EmptyVocabularyError as error:
+            raise CliError(f"no word occurs --min-count {error.min_count} times in the corpus "
+                           f"({error.total_words:,} words, {error.distinct:,} distinct): give a "
+                           "lower --min-count, or a larger corpus") from error
         except ValueError as error:
-            raise CliError(f"{error} (try a lower --min-count or a larger corpus)") from error
+            raise CliError(str(error)) from error
         if isinstance(sentences, StreamedSentences):  # epochs read ids, not text (see encoded)
             from seqlab.nlp.word2vec.encoded import EncodedSentences
 

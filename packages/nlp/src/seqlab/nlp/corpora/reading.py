@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from seqlab.nlp.corpora.wide_text import SNIFF_BYTES, wide_text_message
+
 STDIN = "-"
 DEFAULT_CHUNK_BYTES = 1 << 20
 # For a pass that only counts (word2vec's vocabulary and epochs, BPE's pre-tokens): what a
@@ -28,7 +30,7 @@ class FileRange(NamedTuple):
     are read in the whole file: start is 0 or just after a b"\n", stop is the file's size or
     just after a b"\n" (so no line or character is split). Needs an encoding in which the
     byte b"\n" is always a line end (UTF-8, ASCII, Latin-1; not UTF-16/32); a range that
-    does not start the file never has a UTF-8 BOM stripped (utf-8-sig strips it at byte 0)."""
+    does not start the file never has a UTF-8 BOM stripped (only byte 0 can hold one)."""
 
     path: str | Path
     start: int
@@ -82,32 +84,47 @@ def _decoded_blocks(
     # Reads from `start` (where the stream stands) to `stop`, in blocks aligned to multiples
     # of chunk_bytes in the file, as reading from byte 0 does: a range's text then comes in the
     # same blocks as in the whole file, so _line_aligned cuts an over-long line at the same places.
+    # Read from byte 0 in UTF-8, a byte-order mark there is dropped, as utf-8-sig drops it.
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     check_nul = _checks_nul(encoding)
+    strip_bom = start == 0 and codecs.lookup(encoding).name == "utf-8"
+    head = b""  # the file's first bytes, to tell UTF-16/32 text from binary data
     offset = start
     final = False
     while not final:
         size = chunk_bytes - offset % chunk_bytes
         block = stream.read(size if stop is None else min(size, stop - offset))
         final = not block
+        if start == 0 and len(head) < SNIFF_BYTES:
+            head += block[:SNIFF_BYTES - len(head)]
         if check_nul and b"\x00" in block:
             where = offset + block.index(b"\x00")
-            raise ValueError(
+            wide = wide_text_message(name, head, _file_name(name)) if start == 0 else None
+            raise ValueError(wide or (
                 f"{name} looks like a binary file (NUL byte at byte offset {where}); "
                 "seqlab reads text files only"
-            )
+            ))
         pending = len(decoder.getstate()[0])  # bytes of a split character kept from the last block
         try:
             text = decoder.decode(block, final=final)
         except UnicodeDecodeError as error:
             where = offset - pending + error.start
-            raise CorpusDecodeError(
+            wide = wide_text_message(name, head, _file_name(name)) if start == 0 else None
+            raise CorpusDecodeError(wide or (
                 f"{name}: invalid {encoding} data at byte offset {where} ({error.reason}); "
                 "pass errors='replace' to substitute U+FFFD, or the right encoding"
-            ) from error
+            )) from error
         offset += len(block)
+        if text and strip_bom:
+            strip_bom = False  # only the file's first character can be its mark
+            if text[0] == "\ufeff" and head.startswith(codecs.BOM_UTF8):
+                text = text[1:]
         if text:
             yield text
+
+
+def _file_name(name: str) -> str | None:
+    return None if name == "<stdin>" else name
 
 
 def _line_aligned(blocks: Iterable[str], chunk_bytes: int) -> Iterator[str]:

@@ -48,6 +48,15 @@ class _WorkerState:
         self.neu1 = np.zeros(vector_size, dtype=np.float32)
 
 
+class EmptyVocabularyError(ValueError):
+    """No word of the corpus occurs `min_count` times (`build_vocab` keeps none)."""
+
+    def __init__(self, min_count: int, total_words: int, distinct: int) -> None:
+        super().__init__(f"no word occurs min_count={min_count} times in the corpus "
+                         f"({total_words} words, {distinct} distinct): lower min_count")
+        self.min_count, self.total_words, self.distinct = min_count, total_words, distinct
+
+
 class Word2Vec:
     """word2vec (Mikolov et al. 2013) trained on CPU threads; vectors end up in ``self.wv``.
 
@@ -127,10 +136,7 @@ class Word2Vec:
             raw = count_words(sentences, self.min_count)
         vocab = build_vocabulary(raw, self.min_count, self.sample)
         if not vocab.index_to_key:
-            raise ValueError(
-                f"no word occurs min_count={self.min_count} times in the corpus "
-                f"({raw.total_words} words, {raw.distinct} distinct): lower min_count"
-            )
+            raise EmptyVocabularyError(self.min_count, raw.total_words, raw.distinct)
         self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
         del raw
         self.sample_ints = vocab.sample_ints

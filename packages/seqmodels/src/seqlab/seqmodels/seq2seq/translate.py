@@ -38,6 +38,12 @@ def tokenizer_header(source_tokenizer: Any, target_tokenizer: Any,
     return header
 
 
+# The model classes a checkpoint may record, in words (messages reach command-line users).
+_KIND_WORDS = {"LanguageModel": "a language model", "SequenceClassifier": "a classifier",
+               "SequenceRegressor": "a forecaster",
+               "Seq2Seq": "a sequence-to-sequence model without its tokenizers"}
+
+
 def load_seq2seq(path: str | os.PathLike[str]) -> tuple[Seq2Seq, dict[str, Any], Checkpoint]:
     """(model, {"source": tokenizer dict, "target": tokenizer dict}, checkpoint).
 
@@ -49,8 +55,9 @@ def load_seq2seq(path: str | os.PathLike[str]) -> tuple[Seq2Seq, dict[str, Any],
     kind = checkpoint.config.get("model")
     tokenizers = checkpoint.tokenizer or {}
     if kind != "Seq2Seq" or not {"source", "target"} <= set(tokenizers):
-        raise ValueError(f"{path} holds a {kind} model, not a sequence-to-sequence one; "
-                         "give a model written by `seqlab seq2seq train`")
+        what = _KIND_WORDS.get(kind, f"a {kind} model" if kind else "a model of no recorded kind")
+        raise ValueError(f"{path} holds {what}, not a sequence-to-sequence one; give a model "
+                         "written by `seqlab seq2seq train`")
     model, checkpoint = load_model(path)
     model.eval()
     return model, tokenizers, checkpoint
