@@ -160,12 +160,15 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
                        "itself with --text")
     if path.exists():
         require_file(path, "input file")
+        from seqlab.cli.inputs import decode_errors
+
         try:
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8-sig", errors=decode_errors()) as handle:
                 yield from _checked(handle, str(path), max_len)
         except UnicodeDecodeError as error:
-            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
-                           "UTF-8") from error
+            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); run `seqlab "
+                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert it "
+                           "to UTF-8") from error
         return
     if not any(character.isspace() for character in text) and (
             "/" in text or "\\" in text or _LOOKS_LIKE_FILE.fullmatch(text)):
