@@ -96,6 +96,7 @@ def _record(options: ClassifyOptions) -> dict[str, Any]:
 
 def _read_data(options: ClassifyOptions) -> tuple[Any, Any, str]:
     """(the rows' source, every row's label code, a description): one streamed pass."""
+    from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.nlp.corpora.labelled import source_passages
     from seqlab.nlp.corpora.labelled_ids import LabelledSource, scan_labels
 
@@ -104,12 +105,12 @@ def _read_data(options: ClassifyOptions) -> tuple[Any, Any, str]:
         description = "the embedded news-vs-encyclopedia passages"
     else:
         rows = LabelledSource([Path(p) for p in options.data], options.label_column,
-                              options.text_column)
+                              options.text_column, errors=decode_errors())
         description = ", ".join(options.data)
     try:
         labels = scan_labels(rows)
     except (ValueError, OSError) as error:
-        raise CliError(str(error).splitlines()[0]) from error
+        raise CliError(remedy(str(error).splitlines()[0])) from error
     if not len(labels):
         raise CliError(f"no labelled examples in {description}")
     return rows, labels, description
@@ -119,12 +120,14 @@ def _rows_pass(what: str):
     """A CliError for a pass over the rows that fails (a file changed or went away)."""
     import contextlib
 
+    from seqlab.cli.inputs import remedy
+
     @contextlib.contextmanager
     def guard():
         try:
             yield
         except (ValueError, OSError) as error:
-            raise CliError(f"{str(error).splitlines()[0]} (while {what})") from error
+            raise CliError(f"{remedy(str(error).splitlines()[0])} (while {what})") from error
     return guard()
 
 

@@ -79,6 +79,7 @@ class ForecastOptions:
 def load_series_input(series_file: str | None, series: str | None, target: str | None,
                       features: list[str] | None, time_column: str | None) -> Any:
     """The `Series` a command works on: a CSV file or an embedded series, or a CliError."""
+    from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.seqmodels.forecasting import embedded_series, read_series
 
     try:
@@ -89,13 +90,13 @@ def load_series_input(series_file: str | None, series: str | None, target: str |
                 raise CliError(f"--target is required with {series_file}: name the column to "
                                "forecast", code=2)
             require_file(Path(series_file), "series file")
-            return read_series(series_file, target, features, time_column)
+            return read_series(series_file, target, features, time_column, decode_errors())
         if features:
             raise CliError("--features needs a SERIES.csv file (the embedded series have one "
                            "column)", code=2)
         return embedded_series(series or "sunspots")
     except (ValueError, OSError) as error:
-        raise CliError(str(error).splitlines()[0]) from error
+        raise CliError(remedy(str(error).splitlines()[0])) from error
 
 
 def _record(options: ForecastOptions) -> dict[str, Any]:

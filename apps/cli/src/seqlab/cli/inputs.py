@@ -32,13 +32,17 @@ def decode_errors() -> str:
     return _decode_errors
 
 
-def _translate(error: Exception) -> CliError:
-    message = str(error).replace("\n", " ")
+def remedy(message: str) -> str:
+    """A library's message in the user's words: its Python remedy for bytes that are not
+    UTF-8 (errors='replace') becomes the root `--errors` option."""
     # the library speaks Python; the user runs a command
     message = message.replace("pass errors='replace'",
                               "run `seqlab --errors replace COMMAND ...`")
-    message = message.replace("or the right encoding", "or convert the file to UTF-8 first")
-    return CliError(message)
+    return message.replace("or the right encoding", "or convert the file to UTF-8 first")
+
+
+def _translate(error: Exception) -> CliError:
+    return CliError(remedy(str(error).replace("\n", " ")))
 
 
 def corpus_text(files: list[Path] | None, corpus: str | None = None,

@@ -128,15 +128,16 @@ MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-len)
 def read_all_pairs(paths: list[Path], max_len: int | None = MAX_LEN) -> list[tuple[str, str]]:
     """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input (a
     side longer than `max_len` characters too)."""
+    from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
 
     pairs: list[tuple[str, str]] = []
     for path in paths:
         require_file(path, "PAIRS file")
         try:
-            pairs.extend(read_pairs(path, max_len))
+            pairs.extend(read_pairs(path, max_len, decode_errors()))
         except PairFileError as error:
-            raise CliError(str(error)) from error
+            raise CliError(remedy(str(error))) from error
     if not pairs:
         raise CliError(f"no pairs in {', '.join(map(str, paths))}: each line must be "
                        "source<TAB>target")
@@ -176,19 +177,23 @@ class PairFiles:
     the lines as `read_all_pairs` does; `held_out` and `train` pick a side of the split."""
 
     def __init__(self, paths: list[Path], max_len: int | None, fraction: float) -> None:
+        from seqlab.cli.inputs import decode_errors
+
         for path in paths:
             require_file(path, "PAIRS file")
         self.paths, self.max_len, self.fraction = paths, max_len, fraction
+        self.errors = decode_errors()  # the root --errors option
         self.counts: tuple[int, int] | None = None  # (training, held-out), once read
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
+        from seqlab.cli.inputs import remedy
         from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
 
         for path in self.paths:
             try:
-                yield from read_pairs(path, self.max_len)
+                yield from read_pairs(path, self.max_len, self.errors)
             except PairFileError as error:
-                raise CliError(str(error)) from error
+                raise CliError(remedy(str(error))) from error
 
     def held_out(self, source: str) -> bool:
         from seqlab.seqmodels.seq2seq.data import held_out
@@ -280,7 +285,8 @@ def _encode_files(files: PairFiles, tokenizers: tuple[Any, Any], out: Path):
 
     try:
         segments = cached_pair_ids(lambda: iter(files), list(files.paths), files.held_out,
-                                   {"val_fraction": files.fraction, "max_len": files.max_len},
+                                   {"val_fraction": files.fraction, "max_len": files.max_len,
+                                    "errors": files.errors},
                                    *tokenizers, out.parent / f"{out.stem}.cache")
     except EmptyPairError as error:
         raise CliError(f"a pair cannot be used: {error} (choose another --source-level "

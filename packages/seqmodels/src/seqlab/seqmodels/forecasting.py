@@ -55,18 +55,22 @@ def _number(text: str, column: str, where: str) -> float:
 
 
 def read_series(path: str | Path, target: str, features: list[str] | None = None,
-                time_column: str | None = None) -> Series:
-    """Numeric columns of a CSV file with a header (target first); missing values interpolated."""
+                time_column: str | None = None, errors: str = "strict") -> Series:
+    """Numeric columns of a CSV file with a header (target first); missing values interpolated.
+
+    A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
+    ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"series file not found: {path} (check the path)")
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8", errors).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); save the file "
-                         "as UTF-8 or convert it (e.g. iconv -t utf-8)") from None
+        raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); pass "
+                         "errors='replace' to substitute U+FFFD, or save the file as UTF-8 or "
+                         "convert it (e.g. iconv -t utf-8)") from None
     rows = csv.reader(io.StringIO(text, newline=""),
                       delimiter="\t" if path.suffix == ".tsv" else ",")
     try:

@@ -138,6 +138,8 @@ def train(
 def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[str]]]:
     """(names, texts) batches of a folder's non-blank files, one text per file: `batch` files'
     texts at a time, never the whole folder's."""
+    from seqlab.cli.inputs import decode_errors
+
     files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
     if not files:
         raise CliError(f"folder {source} holds no files to classify")
@@ -145,9 +147,12 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
     texts: list[str] = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")  # one input of the model: read whole
+            # one input of the model: read whole
+            text = file.read_bytes().decode("utf-8", decode_errors()).removeprefix("\ufeff")
         except UnicodeDecodeError as error:
-            raise CliError(f"{file} is not UTF-8 text (byte offset {error.start})") from error
+            raise CliError(f"{file} is not UTF-8 text (byte offset {error.start}); run `seqlab "
+                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert the "
+                           "file to UTF-8") from error
         if text.strip():
             names.append(str(file))
             texts.append(text)
@@ -285,13 +290,14 @@ def evaluate(
     Example: seqlab classify eval classifier.safetensors test.csv --json
     """
     from seqlab.cli.classify_models import confusion_table, load_classifier, metrics_table
+    from seqlab.cli.inputs import remedy
 
     _distinct_columns(label_column, text_column)
     loaded = load_classifier(model_path)
     try:
         report = _streamed_report(loaded, data, label_column, text_column)
     except (ValueError, OSError) as error:
-        raise CliError(str(error).splitlines()[0]) from error
+        raise CliError(remedy(str(error).splitlines()[0])) from error
     if as_json:
         Output(as_json=True).result(report)
         return
@@ -309,6 +315,7 @@ def _streamed_report(loaded, data: list[Path], label_column: str,
     import numpy as np
 
     from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities
+    from seqlab.cli.inputs import decode_errors
     from seqlab.nlp.classification import classification_report_codes
     from seqlab.nlp.corpora.labelled_ids import LabelledSource
 
@@ -321,7 +328,8 @@ def _streamed_report(loaded, data: list[Path], label_column: str,
             predicted.extend(class_probabilities(loaded, texts).argmax(axis=1).tolist())
             texts.clear()
 
-    for text, label, origin in LabelledSource(list(data), label_column, text_column):
+    for text, label, origin in LabelledSource(list(data), label_column, text_column,
+                                                     errors=decode_errors()):
         if label not in code:
             raise CliError(f"{origin}: label {label!r} is not one the model knows "
                            f"({', '.join(loaded.labels)}); evaluate on data with the model's "

@@ -155,12 +155,15 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
         return
     path = named_file(text, "input file")  # the rule `tokenize encode` shares
     if path is not None:
+        from seqlab.cli.inputs import decode_errors
+
         try:
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8-sig", errors=decode_errors()) as handle:
                 yield from _checked(handle, str(path), max_len)
         except UnicodeDecodeError as error:
-            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); convert it to "
-                           "UTF-8") from error
+            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); run `seqlab "
+                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert it "
+                           "to UTF-8") from error
         return
     yield from _checked(text.splitlines() or [text], "the text", max_len)
 

@@ -6,6 +6,10 @@
 - a folder with one subfolder per class holding text files (scikit-learn's `load_files`
   layout): every file is one example labelled by its subfolder.
 
+Text is UTF-8; a byte-order mark (U+FEFF, as Excel's "CSV UTF-8" writes) at the start of a
+file is dropped, as the `utf-8-sig` codec does. `errors` ('strict', 'replace', 'ignore') is what
+decoding does with bytes that are not UTF-8, as in `seqlab.nlp.corpora.reading`.
+
 The embedded default (`source_passages()`) is real text labelled by where it comes from:
 40-word passages of the Lee news corpus ("news") and of the shortened English Wikipedia dump
 ("encyclopedia") that ship with gensim: topic/source attribution, P(text | source). No package
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import TextIO
 
 PASSAGE_WORDS = 40
+ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
+_REMEDY = "pass errors='replace' to substitute U+FFFD, or convert the file to UTF-8"
 
 
 @dataclass
@@ -42,16 +48,17 @@ class LabelledTexts:
         return len(self.texts)
 
 
-def _read(path: Path) -> str:
+def _read(path: Path, errors: str = "strict") -> str:
+    data = path.read_bytes()
     try:
-        return path.read_text(encoding="utf-8")
+        return data.decode("utf-8", errors).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); convert it "
-                         "to UTF-8") from error
+        raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); "
+                         f"{_REMEDY}") from error
 
 
 def _not_utf8(path: Path, line: int) -> ValueError:
-    return ValueError(f"{path} is not UTF-8 text (after line {line}); convert it to UTF-8")
+    return ValueError(f"{path} is not UTF-8 text (after line {line}); {_REMEDY}")
 
 
 def _check_text(text: str, origin: str) -> str:
@@ -70,13 +77,14 @@ def _collect(rows: Iterable[tuple[str, str, str]]) -> LabelledTexts:
 
 
 def read_table(path: Path, label_column: str = "label", text_column: str = "text",
-               delimiter: str | None = None) -> LabelledTexts:
+               delimiter: str | None = None, errors: str = "strict") -> LabelledTexts:
     """A CSV or TSV file with a header naming `label_column` and `text_column`."""
-    return _collect(iter_table(path, label_column, text_column, delimiter))
+    return _collect(iter_table(path, label_column, text_column, delimiter, errors))
 
 
 def iter_table(path: Path, label_column: str = "label", text_column: str = "text",
-               delimiter: str | None = None) -> Iterator[tuple[str, str, str]]:
+               delimiter: str | None = None,
+               errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a CSV or TSV file, streamed (the csv module's reading:
     quoted fields may hold newlines and delimiters; CRLF and LF line ends)."""
     if delimiter is None:
@@ -86,7 +94,7 @@ def iter_table(path: Path, label_column: str = "label", text_column: str = "text
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     # no field is longer than the file: a long one is read, not refused
     limit = csv.field_size_limit()
-    with open(path, encoding="utf-8", newline="") as stream:
+    with open(path, encoding=ENCODING, errors=errors, newline="") as stream:
         csv.field_size_limit(max(limit, min(path.stat().st_size + 1, sys.maxsize // 2)))
         try:
             yield from _read_rows(path, stream, delimiter, quoting, label_column, text_column)
@@ -134,16 +142,16 @@ def _check_label(label: object, origin: str) -> str:
     return text
 
 
-def read_jsonl(path: Path, label_column: str = "label",
-               text_column: str = "text") -> LabelledTexts:
+def read_jsonl(path: Path, label_column: str = "label", text_column: str = "text",
+               errors: str = "strict") -> LabelledTexts:
     """A JSONL file: one object per line with `label_column` and `text_column` keys."""
-    return _collect(iter_jsonl(path, label_column, text_column))
+    return _collect(iter_jsonl(path, label_column, text_column, errors))
 
 
-def iter_jsonl(path: Path, label_column: str = "label",
-               text_column: str = "text") -> Iterator[tuple[str, str, str]]:
+def iter_jsonl(path: Path, label_column: str = "label", text_column: str = "text",
+               errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a JSONL file, streamed line by line."""
-    with open(path, encoding="utf-8") as stream:
+    with open(path, encoding=ENCODING, errors=errors) as stream:
         number = 0
         while True:
             try:
@@ -174,12 +182,12 @@ def iter_jsonl(path: Path, label_column: str = "label",
                    origin)
 
 
-def read_folder(path: Path) -> LabelledTexts:
+def read_folder(path: Path, errors: str = "strict") -> LabelledTexts:
     """One subfolder per class holding text files (scikit-learn's `load_files` layout)."""
-    return _collect(iter_folder(path))
+    return _collect(iter_folder(path, errors))
 
 
-def iter_folder(path: Path) -> Iterator[tuple[str, str, str]]:
+def iter_folder(path: Path, errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) of every file of a folder of class subfolders, a file at a time."""
     classes = sorted(child for child in path.iterdir()
                      if child.is_dir() and not child.name.startswith("."))
@@ -192,31 +200,31 @@ def iter_folder(path: Path) -> Iterator[tuple[str, str, str]]:
                        not f.name.startswith("."))
         for file in files:
             found = True
-            yield _check_text(_read(file), str(file)), folder.name, str(file)
+            yield _check_text(_read(file, errors), str(file)), folder.name, str(file)
     if not found:
         raise ValueError(f"the class subfolders of {path} hold no files")
 
 
-def read_labelled(path: str | Path, label_column: str = "label",
-                  text_column: str = "text") -> LabelledTexts:
+def read_labelled(path: str | Path, label_column: str = "label", text_column: str = "text",
+                  errors: str = "strict") -> LabelledTexts:
     """Labelled texts from a CSV/TSV file, a JSONL file or a folder of class subfolders."""
-    return _collect(iter_labelled(path, label_column, text_column))
+    return _collect(iter_labelled(path, label_column, text_column, errors))
 
 
-def iter_labelled(path: str | Path, label_column: str = "label",
-                  text_column: str = "text") -> Iterator[tuple[str, str, str]]:
+def iter_labelled(path: str | Path, label_column: str = "label", text_column: str = "text",
+                  errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a CSV/TSV file, a JSONL file or a folder of class
     subfolders, streamed: one row (one file of a folder) is held at a time. The path is
     checked when this is called, the rows as they are read."""
     path = Path(path)
     if path.is_dir():
-        return iter_folder(path)
+        return iter_folder(path, errors)
     if not path.is_file():
         raise FileNotFoundError(f"data not found: {path} (check the path)")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return iter_jsonl(path, label_column, text_column)
+        return iter_jsonl(path, label_column, text_column, errors)
     if path.suffix.lower() in (".csv", ".tsv", ".tab"):
-        return iter_table(path, label_column, text_column)
+        return iter_table(path, label_column, text_column, errors=errors)
     raise ValueError(f"{path}: give a .csv, .tsv, .jsonl file or a folder with one subfolder "
                      "per class")
 

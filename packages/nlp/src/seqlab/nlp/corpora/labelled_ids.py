@@ -36,7 +36,7 @@ from seqlab.nlp.corpora.token_cache import (
     write_token_ids,
 )
 
-ROWS_CACHE_VERSION = 1
+ROWS_CACHE_VERSION = 2  # 2: a file's leading byte-order mark is dropped
 BLOCK_IDS = 1 << 20  # ids gathered before a block is written
 TEXT_CHUNK_CHARS = 1 << 20  # texts joined into chunks of about this size for a vocabulary
 
@@ -49,6 +49,7 @@ class LabelledSource:
     label_column: str = "label"
     text_column: str = "text"
     texts: LabelledTexts | None = None  # in memory (the embedded set): not cached on disk
+    errors: str = "strict"  # bytes that are not UTF-8: 'strict', 'replace' or 'ignore'
 
     def __iter__(self) -> Iterator[tuple[str, str, str]]:
         """(text, label, origin) of every row, in order."""
@@ -56,7 +57,7 @@ class LabelledSource:
             yield from zip(self.texts.texts, self.texts.labels, self.texts.origins, strict=True)
             return
         for path in self.paths:
-            yield from iter_labelled(path, self.label_column, self.text_column)
+            yield from iter_labelled(path, self.label_column, self.text_column, self.errors)
 
     def files(self) -> list[Path]:
         """The files read, in order (a folder's class files): what the cache key fingerprints."""
@@ -202,7 +203,8 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
     if source.texts is not None:
         return encode_rows(source, tokenizer, max_length)
     options = {"rows": ROWS_CACHE_VERSION, "label_column": source.label_column,
-               "text_column": source.text_column, "max_length": max_length}
+               "text_column": source.text_column, "max_length": max_length,
+               "errors": source.errors}
     key = cache_key(source.files(), tokenizer, False, options)
     cache_dir = Path(cache_dir)
     ids_path, offsets_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.offsets"

@@ -29,7 +29,7 @@ from seqlab.nlp.corpora.token_cache import (
     narrowest_unsigned,
 )
 
-PAIRS_CACHE_VERSION = 1
+PAIRS_CACHE_VERSION = 2  # 2: a file's leading byte-order mark is dropped
 SEGMENTS = ("train-source", "train-target", "valid-source", "valid-target")
 BLOCK_IDS = 1 << 20
 

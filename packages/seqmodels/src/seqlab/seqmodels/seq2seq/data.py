@@ -25,9 +25,12 @@ class PairFileError(ValueError):
     """A TSV pairs file that cannot be read: says which file, which line, and what to do."""
 
 
-def read_pairs(path: str | Path, max_chars: int | None = None) -> Iterator[tuple[str, str]]:
+def read_pairs(path: str | Path, max_chars: int | None = None,
+               errors: str = "strict") -> Iterator[tuple[str, str]]:
     """(source, target) text pairs of a UTF-8 `source<TAB>target` file; blank lines skipped.
 
+    A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
+    ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8.
     The first tab splits a line. A line without a tab, or with an empty side, or (given
     `max_chars`) a side longer than `max_chars` characters, is a PairFileError.
     """
@@ -35,10 +38,13 @@ def read_pairs(path: str | Path, max_chars: int | None = None) -> Iterator[tuple
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
-                line = raw.decode("utf-8").rstrip("\r\n")
+                line = raw.decode("utf-8", errors).rstrip("\r\n")
             except UnicodeDecodeError as error:
                 raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
-                                    "convert the file to UTF-8 (e.g. iconv -t utf-8)") from None
+                                    "pass errors='replace' to substitute U+FFFD, or convert "
+                                    "the file to UTF-8 (e.g. iconv -t utf-8)") from None
+            if number == 1:
+                line = line.removeprefix("\ufeff")
             if not line.strip():
                 continue
             if "\t" not in line:
