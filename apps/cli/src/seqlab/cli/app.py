@@ -16,7 +16,13 @@ except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
 from seqlab.cli.console import stderr
-from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError
+from seqlab.cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    CliError,
+    forget_outputs,
+    output_error_line,
+)
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
@@ -131,6 +137,7 @@ def _os_error_line(error: OSError) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
+    forget_outputs()
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         command = harden(typer.main.get_command(app))
@@ -159,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as error:  # full disk, permission denied, ...: the platform's own words
         if os.environ.get("SEQLAB_DEBUG"):
             raise
-        _error_line(_os_error_line(error))
+        _error_line(output_error_line(error) or _os_error_line(error))
         sys.exit(EXIT_BAD_INPUT)
     except Exception as error:  # a bug, not bad input: still one line, traceback on request
         if os.environ.get("SEQLAB_DEBUG"):

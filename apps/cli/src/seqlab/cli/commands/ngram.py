@@ -14,7 +14,7 @@ import typer
 
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.errors import CliError, require_file, write_error_line
 from seqlab.cli.inputs import corpus_lines, decode_errors, translated
 from seqlab.cli.sizes import parse_size
 
@@ -168,10 +168,8 @@ def train(
                                             scratch, model.tokenization)
             else:
                 model.fit_external(tally, memory_bytes, scratch_dir=scratch)
-        except OSError as error:
-            raise CliError(f"{error.strerror or error} while spilling counts to a scratch folder "
-                           f"in {scratch} (beside --out {out}): free some space or write "
-                           "elsewhere; no existing file was changed") from error
+        except OSError as error:  # the counts spill to a scratch folder beside --out
+            raise CliError(write_error_line(error, out)) from error
         except ValueError as error:
             if tally.sentences == 0:
                 raise CliError("the corpus has no tokens to count") from error
@@ -297,10 +295,8 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
                 result = train_kneser_ney_arpa_dask(client, paths, line_tokens, model.order,
                                                     arpa_out, memory_bytes, model.unk_cutoff,
                                                     scratch_dir=scratch)
-            except OSError as error:
-                raise CliError(f"{error.strerror or error} while writing the merged counts "
-                               f"in {scratch} (beside --out {arpa_out}): free some space or "
-                               "write elsewhere") from error
+            except OSError as error:  # the merged counts go to a scratch folder beside it
+                raise CliError(write_error_line(error, arpa_out)) from error
             tally.written = WrittenModel(result.vocab_size, result.counts)
             tally.sentences, tally.tokens = result.stats.sentences, result.stats.tokens
             return tally
