@@ -116,8 +116,31 @@ def _usage_error(error: UsageError) -> None:
         error.show()
         sys.exit(error.exit_code)
     where = error.ctx.command_path if error.ctx is not None else "seqlab"
-    _error_line(f"{error.format_message()} (see '{where} --help')")
+    _error_line(f"{_data_option_hint(error, where) or error.format_message()} "
+                f"(see '{where} --help')")
     sys.exit(error.exit_code)
+
+
+# Commands that read a data file, and what to give them, for a user who tries --corpus/--series
+# (a fuzzy "Possible options" would suggest unrelated ones).
+_DATA_ARGUMENTS = {
+    "classify train": "a CSV/TSV/JSONL file or a folder with one subfolder per class (with "
+                      "none, its embedded labelled passages)",
+    "seq2seq train": "a TSV file of source<TAB>target pairs (with none, its embedded pairs)",
+    "forecast": "a CSV file with --target, or --series NAME for an embedded series",
+}
+
+
+def _data_option_hint(error: UsageError, where: str) -> str | None:
+    """For `--corpus`/`--series` given to a command without it: what that command reads."""
+    name = getattr(error, "option_name", None)
+    words = where.split()[1:]
+    if type(error).__name__ != "NoSuchOption" or name not in ("--corpus", "--series") \
+            or not words or words[0] not in ("classify", "seq2seq", "forecast"):
+        return None
+    what = _DATA_ARGUMENTS.get(" ".join(words[:2])) or _DATA_ARGUMENTS.get(words[0]) \
+        or "its data files as arguments"
+    return f"'{where}' has no {name} option: give it {what}"
 
 
 def _os_error_line(error: OSError) -> str:
