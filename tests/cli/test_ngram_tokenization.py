@@ -53,6 +53,9 @@ def test_eval_tokenizes_as_training_did(texts, out, smoothing):
     expected = _by_hand(model, TEST)
     assert _perplexity("ngram", "eval", model_path, test) == pytest.approx(expected, rel=1e-12)
     assert _perplexity("eval", model_path, test) == pytest.approx(expected, rel=1e-12)
+    exported = texts / "exported.arpa"  # export-arpa keeps the record
+    assert invoke("ngram", "export-arpa", model_path, exported).returncode == 0
+    assert load_arpa(exported).tokenization == model.tokenization
     # the word level without lowercasing (what eval did before) scores other tokens
     other = _perplexity("ngram", "eval", model_path, test, "--level", "word", "--no-lowercase")
     assert other != pytest.approx(expected, rel=1e-3)

@@ -63,7 +63,8 @@ def _about(error: OSError, out: Path) -> bool:
         first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
     except (ValueError, IndexError, TypeError):
         return False
-    return first.lstrip(".").startswith(out.stem) or first.startswith("seqlab-")
+    named = first.lstrip(".")
+    return named.startswith((out.name, f"{out.stem}.")) or first.startswith("seqlab-")
 
 
 def output_error_line(error: OSError) -> str | None:
