@@ -89,3 +89,19 @@ def test_a_full_disk_names_out_and_says_to_free_space(tmp_path):
             assert_one_line_failure(done, "no space left", "free some space", code=1)
             _assert_names_out(done, str(out))
             assert "permission" not in done.stderr
+
+
+def test_only_files_named_after_out_are_blamed_on_it(tmp_path):
+    from seqlab.cli import errors
+
+    out = tmp_path / "m.safetensors"
+    errors.forget_outputs()
+    errors.note_output(out)
+    for name in ("m.safetensors", ".m.safetensors.abcd1234.tmp", "m.cache/ids.bin",
+                 "m.checkpoints", ".m.train.safetensors.abcd1234.tmp", "seqlab-ngram-x/runs"):
+        error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / name))
+        assert errors.output_error_line(error).startswith(f"cannot write --out {out}:"), name
+    for name in ("m.txt", "model.txt", "other/m.safetensors"):
+        error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / name))
+        assert errors.output_error_line(error) is None, name
+    errors.forget_outputs()

@@ -23,6 +23,9 @@ class CliError(Exception):
 # Bytes a hidden temporary or sidecar file's name adds to --out's (`.NAME.train.safetensors`'s
 # temporary `.STEM.train.safetensors.XXXXXXXX.tmp` is the longest: 20 more).
 SIDECAR_NAME_BYTES = 20
+# What seqlab writes beside --out STEM.SUFFIX, named after it (a cache, periodic checkpoints,
+# the training state, the metrics log).
+SIDECARS = (".cache", ".checkpoints", ".train.safetensors", ".metrics.jsonl")
 _WRITING: list[tuple[Path, str]] = []  # the outputs this run checked (see `note_output`)
 
 
@@ -63,8 +66,9 @@ def _about(error: OSError, out: Path) -> bool:
         first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
     except (ValueError, IndexError, TypeError):
         return False
-    named = first.lstrip(".")
-    return named.startswith((out.name, f"{out.stem}.")) or first.startswith("seqlab-")
+    named = first.lstrip(".")  # (a hidden temporary: .NAME.XXXXXXXX.tmp)
+    return named.startswith((out.name, *(out.stem + side for side in SIDECARS))) \
+        or first.startswith("seqlab-")
 
 
 def output_error_line(error: OSError) -> str | None:
