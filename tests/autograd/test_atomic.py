@@ -54,3 +54,15 @@ def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"), \
             atomic_write(tmp_path / "nope" / "f"):
         pass
+
+
+def test_errors_name_the_file_asked_for_not_the_hidden_temporary(tmp_path):
+    import errno
+
+    long_name = tmp_path / ("n" * 250)  # a legal name; its temporary's is too long
+    with pytest.raises(OSError) as caught, atomic_write(long_name) as file:
+        file.write("x")
+    assert caught.value.errno == errno.ENAMETOOLONG
+    assert caught.value.filename == str(long_name)
+    assert "hidden temporary" in caught.value.strerror
+    assert list(tmp_path.iterdir()) == []

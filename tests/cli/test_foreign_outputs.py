@@ -10,6 +10,7 @@ from inprocess import assert_one_line_failure, invoke, snapshot
 
 from seqlab.cli import file_kinds
 from seqlab.nlp.ngram.arpa import SEQLAB_MARK
+from seqlab.nlp.ngram.mark import MARK_PREFIX
 
 KENLM_ARPA = """\\data\\
 ngram 1=3
@@ -43,7 +44,7 @@ def test_an_arpa_file_seqlab_did_not_write_is_refused(folder):
     assert snapshot(folder) == before
     forced = invoke("ngram", "train", folder / "corpus.txt", "--out", foreign, "--force")
     assert forced.returncode == 0, forced.stderr
-    assert foreign.read_bytes().startswith(SEQLAB_MARK)
+    assert foreign.read_bytes().startswith(MARK_PREFIX)
     assert file_kinds.kind_of(foreign) == file_kinds.ARPA
 
 
@@ -54,7 +55,7 @@ def test_seqlabs_own_arpa_file_is_replaced_without_force(folder):
     first = out.read_bytes()
     again = invoke("ngram", "train", folder / "corpus.txt", "--order", "3", "--out", out)
     assert again.returncode == 0, again.stderr
-    assert out.read_bytes() != first and out.read_bytes().startswith(SEQLAB_MARK)
+    assert out.read_bytes() != first and out.read_bytes().startswith(MARK_PREFIX)
     # export-arpa too replaces a marked file, and refuses an unmarked one
     npz = folder / "lm.npz"
     assert invoke("ngram", "train", folder / "corpus.txt", "--out", npz).returncode == 0

@@ -115,9 +115,11 @@ def test_cluster_kneser_ney_streams_the_merge_to_disk_and_writes_the_streamed_ar
         paths.append(path)
     line_tokens = LineTokens("word")
     sentences = list(file_sentences(paths, line_tokens))
-    ngram.KneserNey(4, unk_cutoff=2).fit(sentences).save_arpa(tmp_path / "memory.arpa")
+    memory = ngram.KneserNey(4, unk_cutoff=2).fit(sentences)
+    memory.tokenization = line_tokens.recorded()  # the cluster's file records it
+    memory.save_arpa(tmp_path / "memory.arpa")
     train_kneser_ney_arpa(iter(sentences), 4, tmp_path / "single.arpa", 4096, 2,
-                          scratch_dir=tmp_path)
+                          scratch_dir=tmp_path, tokenization=line_tokens.recorded())
     stats = ClusterStats()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -150,9 +152,11 @@ def test_one_file_is_shared_by_both_workers_and_gives_the_single_machine_arpa(cl
                                     for piece in group)
     line_tokens = LineTokens("word")
     sentences = list(file_sentences([path], line_tokens))
-    ngram.KneserNey(3).fit(sentences).save_arpa(tmp_path / "memory.arpa")
+    memory = ngram.KneserNey(3).fit(sentences)
+    memory.tokenization = line_tokens.recorded()  # the cluster's file records it
+    memory.save_arpa(tmp_path / "memory.arpa")
     train_kneser_ney_arpa(iter(sentences), 3, tmp_path / "single.arpa", 4096,
-                          scratch_dir=tmp_path)
+                          scratch_dir=tmp_path, tokenization=line_tokens.recorded())
     result = train_kneser_ney_arpa_dask(client, [path], line_tokens, 3,
                                         tmp_path / "cluster.arpa", 4096)  # shards: 2 workers
     cluster = (tmp_path / "cluster.arpa").read_bytes()

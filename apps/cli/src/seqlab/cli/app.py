@@ -16,7 +16,13 @@ except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
 from seqlab.cli.console import stderr
-from seqlab.cli.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, CliError
+from seqlab.cli.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    CliError,
+    forget_outputs,
+    output_error_line,
+)
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
@@ -113,8 +119,31 @@ def _usage_error(error: UsageError) -> None:
         error.show()
         sys.exit(error.exit_code)
     where = error.ctx.command_path if error.ctx is not None else "seqlab"
-    _error_line(f"{error.format_message()} (see '{where} --help')")
+    _error_line(f"{_data_option_hint(error, where) or error.format_message()} "
+                f"(see '{where} --help')")
     sys.exit(error.exit_code)
+
+
+# Commands that read a data file, and what to give them, for a user who tries --corpus/--series
+# (a fuzzy "Possible options" would suggest unrelated ones).
+_DATA_ARGUMENTS = {
+    "classify train": "a CSV/TSV/JSONL file or a folder with one subfolder per class (with "
+                      "none, its embedded labelled passages)",
+    "seq2seq train": "a TSV file of source<TAB>target pairs (with none, its embedded pairs)",
+    "forecast": "a CSV file with --target, or --series NAME for an embedded series",
+}
+
+
+def _data_option_hint(error: UsageError, where: str) -> str | None:
+    """For `--corpus`/`--series` given to a command without it: what that command reads."""
+    name = getattr(error, "option_name", None)
+    words = where.split()[1:]
+    if type(error).__name__ != "NoSuchOption" or name not in ("--corpus", "--series") \
+            or not words or words[0] not in ("classify", "seq2seq", "forecast"):
+        return None
+    what = _DATA_ARGUMENTS.get(" ".join(words[:2])) or _DATA_ARGUMENTS.get(words[0]) \
+        or "its data files as arguments"
+    return f"'{where}' has no {name} option: give it {what}"
 
 
 def _os_error_line(error: OSError) -> str:
@@ -134,6 +163,7 @@ def _os_error_line(error: OSError) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
+    forget_outputs()
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         command = harden(typer.main.get_command(app))
@@ -162,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as error:  # full disk, permission denied, ...: the platform's own words
         if os.environ.get("SEQLAB_DEBUG"):
             raise
-        _error_line(_os_error_line(error))
+        _error_line(output_error_line(error) or _os_error_line(error))
         sys.exit(EXIT_BAD_INPUT)
     except Exception as error:  # a bug, not bad input: still one line, traceback on request
         if os.environ.get("SEQLAB_DEBUG"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 EXIT_OK = 0
@@ -16,6 +18,88 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
         super().__init__(message)
         self.code = code
+
+
+# Bytes a hidden temporary or sidecar file's name adds to --out's (`.NAME.train.safetensors`'s
+# temporary `.STEM.train.safetensors.XXXXXXXX.tmp` is the longest: 20 more).
+SIDECAR_NAME_BYTES = 20
+# What seqlab writes beside --out STEM.SUFFIX, named after it (a cache, periodic checkpoints,
+# the training state, the metrics log).
+SIDECARS = (".cache", ".checkpoints", ".train.safetensors", ".metrics.jsonl")
+_WRITING: list[tuple[Path, str]] = []  # the outputs this run checked (see `note_output`)
+
+
+def note_output(out: Path, option: str = "--out") -> None:
+    """Remember that this run writes `out` (given as `option`): a platform error while writing
+    it, or a file named after it, is then reported as about `option`, not a hidden name."""
+    _WRITING.append((out, option))
+
+
+def forget_outputs() -> None:
+    """A new command starts (the CLI runs several in one process in tests)."""
+    _WRITING.clear()
+
+
+def check_name_length(out: Path, option: str = "--out") -> None:
+    """Refuse (exit 2) an output name too long for its folder's file system, counting the
+    hidden files seqlab writes named after it, before any work is done."""
+    folder = out.expanduser().absolute().parent
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    size = len(os.fsencode(out.name))
+    if size + SIDECAR_NAME_BYTES > name_max:
+        raise CliError(f"{option} {out}: the name is {size:,} bytes long; this file system takes "
+                       f"names of up to {name_max} bytes, and seqlab writes hidden files named "
+                       f"after it (up to {SIDECAR_NAME_BYTES} bytes longer): choose a name of at "
+                       f"most {name_max - SIDECAR_NAME_BYTES} bytes", code=EXIT_USAGE)
+
+
+def _about(error: OSError, out: Path) -> bool:
+    """Whether `error` concerns writing `out`: the file, its temporary, a file or folder named
+    after it (NAME.cache, NAME.checkpoints, .NAME...tmp) or seqlab's scratch folder beside it."""
+    if not error.filename:  # a write() that failed: only a full disk says nothing of a name
+        return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    folder = out.expanduser().absolute().parent
+    try:
+        first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
+    except (ValueError, IndexError, TypeError):
+        return False
+    named = first.lstrip(".")  # (a hidden temporary: .NAME.XXXXXXXX.tmp)
+    return named.startswith((out.name, *(out.stem + side for side in SIDECARS))) \
+        or first.startswith("seqlab-")
+
+
+def output_error_line(error: OSError) -> str | None:
+    """One line for a platform error while writing an output this run checked: which option
+    and file, what happened, what to do (full disk, permissions, read-only, name length); None
+    when the error concerns no such output."""
+    for out, option in reversed(_WRITING):
+        if _about(error, out):
+            return write_error_line(error, out, option)
+    return None
+
+
+def write_error_line(error: OSError, out: Path, option: str = "--out") -> str:
+    """`option OUT` could not be written because of `error`: the reason and the remedy."""
+    folder = out.expanduser().absolute().parent
+    unchanged = "; no existing file was changed"
+    advice = {
+        errno.ENOSPC: f"the disk holding {folder} is full: free some space there, or choose "
+                      f"an {option} on another disk{unchanged}",
+        errno.EACCES: f"no permission to write in {folder}: choose an {option} in a folder you "
+                      f"can write to{unchanged}",
+        errno.EROFS: f"{folder} is on a read-only file system: choose an {option} elsewhere",
+        errno.ENAMETOOLONG: f"the name, with the hidden files seqlab writes named after it (up "
+                            f"to {SIDECAR_NAME_BYTES} bytes longer), is too long for this "
+                            f"file system: choose a shorter {option}",
+    }
+    advice[errno.EDQUOT] = advice[errno.ENOSPC].replace("disk holding", "quota for")
+    advice[errno.EPERM] = advice[errno.EACCES]
+    reason = error.strerror or str(error)
+    remedy = advice.get(error.errno, f"check {folder} and try again")
+    return f"cannot write {option} {out}: {reason} ({remedy})"
 
 
 def require_file(path: Path, what: str = "file") -> Path:

@@ -29,7 +29,8 @@ HTML_PAGE = "seqlab HTML page"
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000
 _PEEK = 1 << 16
-# The first line of every ARPA file seqlab writes (seqlab.nlp.ngram.arpa.SEQLAB_MARK; kept
+# The first line of every ARPA file seqlab writes (seqlab.nlp.ngram.arpa.SEQLAB_MARK, where
+# "; tokenization: ..." may replace the newline, see seqlab.nlp.ngram.mark; kept
 # here too so that checking an --out path imports no NumPy; a test checks they agree).
 ARPA_MARK = b"# written by seqlab\n"
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
@@ -171,7 +172,8 @@ def kind_of(path: Path) -> str | None:
     if form == "seqlab.training-state":
         return TRAINING_STATE
     if is_arpa(path):
-        return ARPA if _peek(path, len(ARPA_MARK)) == ARPA_MARK else FOREIGN_ARPA
+        head = _peek(path, len(ARPA_MARK))  # the mark alone, or naming the tokenization
+        return ARPA if head in (ARPA_MARK, ARPA_MARK[:-1] + b";") else FOREIGN_ARPA
     if is_ngram_npz(path):
         return NGRAM_NPZ
     if is_word2vec(path):

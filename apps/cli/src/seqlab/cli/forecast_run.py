@@ -94,6 +94,11 @@ def load_series_input(series_file: str | None, series: str | None, target: str |
         if features:
             raise CliError("--features needs a SERIES.csv file (the embedded series have one "
                            "column)", code=2)
+        from seqlab.seqmodels.regressor import SERIES
+
+        if (series or "sunspots") not in SERIES:  # a bad option value: exit 2, as Typer's
+            raise CliError(f"--series must be one of {', '.join(SERIES)}, got {series!r}",
+                           code=2)
         return embedded_series(series or "sunspots")
     except (ValueError, OSError) as error:
         raise CliError(remedy(str(error).splitlines()[0])) from error

@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from seqlab.cli.errors import CliError
+from seqlab.cli.errors import EXIT_USAGE, CliError
 
 DEFAULT_CORPUS = "lee"
 TEXT_CORPORA = ("lee", "wiki", "polarity")
@@ -61,7 +61,8 @@ def corpus_text(files: list[Path] | None, corpus: str | None = None,
     else:
         name = corpus or DEFAULT_CORPUS
         if name not in TEXT_CORPORA:
-            raise CliError(f"--corpus must be one of {', '.join(TEXT_CORPORA)}, got {name!r}")
+            raise CliError(f"--corpus must be one of {', '.join(TEXT_CORPORA)}, got {name!r}",
+                           code=EXIT_USAGE)
         text = corpora.load_text(name)
         source = f"embedded corpus '{name}'"
     if not text.strip():

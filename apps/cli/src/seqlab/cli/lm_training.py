@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from seqlab.cli import lm_text
 from seqlab.cli.console import Output
-from seqlab.cli.errors import CliError
+from seqlab.cli.errors import CliError, output_error_line
 from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.training import (
@@ -196,6 +196,8 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
         return cached_token_ids(text.sources, tokenizer, cache_dir,
                                 line_eos=lm_text.is_word_level(tokenizer), errors=text.errors)
     except (ValueError, OSError) as error:
+        if isinstance(error, OSError) and output_error_line(error):
+            raise  # writing NAME.cache beside --out: reported as about --out
         raise CliError(str(error).replace("\n", " ")) from error
     finally:
         text.close()  # the copy of stdin, if any: the ids are cached now

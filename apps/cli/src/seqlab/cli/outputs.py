@@ -18,7 +18,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli import file_kinds
-from seqlab.cli.errors import EXIT_USAGE, CliError
+from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
 
 FORCE_HELP = ("Overwrite the output file even when it exists and is not a file of the kind "
               "written here.")
@@ -98,6 +98,8 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
     if out.is_dir():
         raise CliError(f"{option} {out} is a folder; give a file name inside it")
     _check_folder(out, option)
+    check_name_length(out, option)
+    note_output(out, option)  # a platform error writing it is then reported as about it
     for source in inputs:
         if source is None or str(source) == "-":
             continue

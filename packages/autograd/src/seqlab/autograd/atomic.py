@@ -9,6 +9,7 @@ disk, Ctrl-C) the temporary file is removed and the target is left as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -38,7 +39,14 @@ def temporary_path(path: str | os.PathLike[str]) -> Path:
         raise FileNotFoundError(
             f"cannot write {path}: folder {directory} does not exist; create it first"
         )
-    handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:  # named for the file asked for, not the hidden temporary
+        error.filename = str(path)
+        if error.errno == errno.ENAMETOOLONG:
+            error.strerror = (f"{error.strerror} (with the hidden temporary name written "
+                              f"first, .{path.name}.XXXXXXXX.tmp)")
+        raise
     os.close(handle)
     return Path(name)
 
@@ -67,7 +75,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         commit_temporary(temporary, path)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.filename is None:
+        if isinstance(error, OSError) and error.filename in (None, str(temporary)):
             error.filename = str(path)  # a full disk names the file the user asked for
         raise
 

@@ -48,7 +48,8 @@ def evaluate(
     if kind == "ngram":
         from seqlab.cli.commands import ngram
 
-        ngram.report_perplexity(loaded, files, corpus, lowercase=False, as_json=as_json)
+        # tokenized as the model's training text was (recorded in its file), as `ngram eval`
+        ngram.report_perplexity(loaded, files, corpus, lowercase=None, as_json=as_json)
         return
     if files:
         with _scratch_folder(model_path) as scratch:

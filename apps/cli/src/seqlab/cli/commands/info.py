@@ -26,7 +26,8 @@ def info(
     kind, loaded = load_any(model_path, any_head=True)
     if kind == "ngram":
         data = {"kind": "ngram", "class": type(loaded).__name__, "order": loaded.order,
-                "vocab_size": loaded.vocab_size, "ngram_counts": loaded.counts}
+                "vocab_size": loaded.vocab_size, "ngram_counts": loaded.counts,
+                "tokenization": loaded.tokenization}
         Output(as_json=as_json).result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
         return
     checkpoint, tokenizer = loaded.checkpoint, loaded.tokenizer

@@ -14,7 +14,7 @@ import typer
 
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.errors import CliError, require_file, write_error_line
 from seqlab.cli.inputs import corpus_lines, decode_errors, translated
 from seqlab.cli.sizes import parse_size
 
@@ -89,6 +89,21 @@ def is_char_level(model) -> bool:
     return bool(words) and all(len(w) == 1 for w in words)
 
 
+def model_tokens(model, level: str | None = None,
+                 lowercase: bool | None = None) -> tuple[str, bool]:
+    """(level, lowercase) to read text for `model`: the options given, else what the model
+    records it was trained on (files seqlab writes since December 2026), else the word level
+    (char for a model of single characters) and no lowercasing, as before."""
+    recorded = getattr(model, "tokenization", None) or {}
+    if level is None:
+        level = recorded.get("level") or ("char" if is_char_level(model) else "word")
+    if level not in ("word", "whitespace", "char"):
+        raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
+    if lowercase is None:
+        lowercase = bool(recorded.get("lowercase", False))
+    return level, lowercase
+
+
 def save_model(model, out: Path) -> None:
     if out.suffix == ".arpa":
         try:
@@ -138,23 +153,23 @@ def train(
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
     if cluster is not None:
+        model.tokenization = {"level": level, "lowercase": lowercase}
         tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
                                arpa_out=out if streamed else None)
         if streamed:
             model = tally.written
     else:
+        model.tokenization = {"level": level, "lowercase": lowercase}
         tally = Tally(corpus_sentences(files, corpus, level, lowercase))
         scratch = out.resolve().parent
         try:
             if streamed:
                 model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
-                                            scratch)
+                                            scratch, model.tokenization)
             else:
                 model.fit_external(tally, memory_bytes, scratch_dir=scratch)
-        except OSError as error:
-            raise CliError(f"{error.strerror or error} while spilling counts to a scratch folder "
-                           f"in {scratch} (beside --out {out}): free some space or write "
-                           "elsewhere; no existing file was changed") from error
+        except OSError as error:  # the counts spill to a scratch folder beside --out
+            raise CliError(write_error_line(error, out)) from error
         except ValueError as error:
             if tally.sentences == 0:
                 raise CliError("the corpus has no tokens to count") from error
@@ -180,12 +195,12 @@ class WrittenModel:
 
 
 def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk_cutoff: int,
-                        scratch: Path) -> WrittenModel:
+                        scratch: Path, tokenization: dict | None = None) -> WrittenModel:
     """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`)."""
     from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
 
     result = train_kneser_ney_arpa(sentences, order, out, memory_bytes, unk_cutoff,
-                                   scratch_dir=scratch)
+                                   scratch_dir=scratch, tokenization=tokenization)
     return WrittenModel(result.vocab_size, result.counts)
 
 
@@ -280,10 +295,8 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
                 result = train_kneser_ney_arpa_dask(client, paths, line_tokens, model.order,
                                                     arpa_out, memory_bytes, model.unk_cutoff,
                                                     scratch_dir=scratch)
-            except OSError as error:
-                raise CliError(f"{error.strerror or error} while writing the merged counts "
-                               f"in {scratch} (beside --out {arpa_out}): free some space or "
-                               "write elsewhere") from error
+            except OSError as error:  # the merged counts go to a scratch folder beside it
+                raise CliError(write_error_line(error, arpa_out)) from error
             tally.written = WrittenModel(result.vocab_size, result.counts)
             tally.sentences, tally.tokens = result.stats.sentences, result.stats.tokens
             return tally
@@ -307,20 +320,29 @@ def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
     corpus: str = typer.Option(None, "--corpus"),
-    lowercase: bool = typer.Option(False, "--lowercase"),
+    level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
+                              "model was trained, which seqlab records in its files; word, or "
+                              "char for a character model, for another tool's file)."),
+    lowercase: bool = typer.Option(None, "--lowercase/--no-lowercase", help="Lowercase the "
+                                   "text (default: as the model was trained, where recorded; "
+                                   "else not)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Perplexity (one </s> per sentence, as KenLM) and bits per token.
 
+    The text is tokenized as the model's training text was (--level, --lowercase of `ngram
+    train`, recorded in the files seqlab writes).
+
     Example: seqlab ngram eval corpus.arpa test.txt
     """
-    report_perplexity(load_ngram(model_path), files, corpus, lowercase, as_json)
+    report_perplexity(load_ngram(model_path), files, corpus, lowercase, as_json, level)
 
 
-def report_perplexity(model, files: list[Path] | None, corpus: str | None, lowercase: bool,
-                      as_json: bool) -> None:
-    """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus)."""
-    level = "char" if is_char_level(model) else "word"
+def report_perplexity(model, files: list[Path] | None, corpus: str | None,
+                      lowercase: bool | None, as_json: bool, level: str | None = None) -> None:
+    """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus),
+    tokenized as `model_tokens` says."""
+    level, lowercase = model_tokens(model, level, lowercase)
     if getattr(model, "constant_backoff", None) is not None:
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
@@ -378,11 +400,12 @@ def stream_generated(model, prompt: str, options) -> None:
     from seqlab.nlp.generation import ContextWindowModel
     from seqlab.nlp.ngram import BOS, EOS
 
-    char_level = is_char_level(model)
+    level, lowercase = model_tokens(model)
+    char_level = level == "char"
     bos = model.vocab.index(BOS)
     start = [bos]
     if prompt:
-        tokens = next(sentences_of([prompt], "char" if char_level else "word", False))
+        tokens = next(sentences_of([prompt], level, lowercase))
         start += [model.token_id(t) for t in tokens]
     token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
                                      max(model.order - 1, 0), start)
@@ -398,6 +421,9 @@ def stream_generated(model, prompt: str, options) -> None:
             previous = None
         elif char_level:
             write_stream(" " if word == SPACE else word)
+        elif level == "whitespace":  # the tokens were whatever lay between spaces
+            write_stream(word if previous is None else " " + word)
+            previous = word
         else:
             write_stream(spaced(previous, word))
             previous = word

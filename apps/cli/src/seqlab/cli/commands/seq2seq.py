@@ -45,7 +45,8 @@ def train(
         None, "--vocab-size",
         help="Vocabulary size (char: the most frequent characters, the rest <unk>)."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
-    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
+    hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256; 384 for the "
+                               "embedded G2P default)."),
     layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2; 1 "
                                "for the embedded G2P default)."),
     embedding_dim: int = typer.Option(None, "--embedding-dim"),
@@ -55,7 +56,8 @@ def train(
                                   help="dot, general or additive (default general)."),
     input_feeding: bool = typer.Option(None, "--input-feeding/--no-input-feeding",
                                        help="Feed the last attentional vector to the decoder."),
-    dropout: float = typer.Option(None, "--dropout", help="In [0, 1) (default 0.2)."),
+    dropout: float = typer.Option(None, "--dropout", help="In [0, 1) (default 0.2; 0.3 for the "
+                                 "embedded G2P default)."),
     tie_weights: bool = typer.Option(None, "--tie-weights/--no-tie-weights",
                                      help="Share target embedding and output weights."),
     batch_size: int = typer.Option(None, "--batch-size", help="Pairs a batch (default 64)."),

@@ -3,8 +3,9 @@
 Layout: a `\\data\\` header with `ngram n=count` lines, then one `\\n-grams:` section per order
 whose lines are `log10 p <TAB> w1 ... wn [<TAB> log10 backoff]`, then `\\end\\`.
 Log zero is written -99 (the ARPA convention); read back it stays 10**-99, as KenLM reads it.
-The first line is a comment, `SEQLAB_MARK`: KenLM (`ReadARPACounts`) and SRILM skip '#' lines
-before `\\data\\`, and seqlab's CLI replaces an existing ARPA file only when it carries the mark.
+The first line is a comment, `SEQLAB_MARK` (naming the model's tokenization when it has one, see
+`mark`): KenLM (`ReadARPACounts`) and SRILM skip '#' lines before `\\data\\`, and seqlab's CLI
+replaces an existing ARPA file only when it carries the mark.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import arpa_kernels
 from seqlab.nlp.ngram.arpa_reader import ArpaModel, load_arpa  # noqa: F401 (moved, kept here)
+from seqlab.nlp.ngram.mark import SEQLAB_MARK, mark_line  # noqa: F401 (SEQLAB_MARK: kept here)
 
-SEQLAB_MARK = b"# written by seqlab\n"
 LN10 = math.log(10.0)
 LOG10_ZERO = -99.0
 WRITE_BLOCK_ROWS = 1 << 16
@@ -33,10 +34,11 @@ def log10_values(values: np.ndarray) -> np.ndarray:
 
 def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray],
                logprob: Sequence[np.ndarray], logbackoff: Sequence[np.ndarray],
-               flat_keys: np.ndarray | None = None) -> None:
+               flat_keys: np.ndarray | None = None, tokenization: dict | None = None) -> None:
     """Write backoff n-gram tables (natural logs, see `kernels`) as an ARPA file.
 
-    `flat_keys` may pass the orders' keys already laid end to end (a model's flat table).
+    `flat_keys` may pass the orders' keys already laid end to end (a model's flat table);
+    `tokenization` (`{"level": ..., "lowercase": ...}`) goes into the mark line (see `mark`).
 
     Rows are written by `arpa_kernels.write_rows` in blocks of WRITE_BLOCK_ROWS, so neither
     the n-grams' names nor the numbers' text is ever held for a whole order.
@@ -49,7 +51,7 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
         flat_keys = np.concatenate([np.asarray(k, dtype=np.int64) for k in keys])
     buffer = write_buffer(vocab_offsets, order)
     with atomic_write(path, "wb") as file:
-        file.write(arpa_header([len(k) for k in keys]))
+        file.write(arpa_header([len(k) for k in keys], tokenization))
         for n in range(1, order + 1):
             file.write(f"\n\\{n}-grams:\n".encode())
             with_backoff = n < order
@@ -95,10 +97,11 @@ def write_buffer(vocab_offsets: np.ndarray, order: int) -> np.ndarray:
     return np.empty(max(WRITE_BUFFER_BYTES, 4 * order * (longest + 1) + 256), dtype=np.uint8)
 
 
-def arpa_header(counts: Sequence[int]) -> bytes:
-    """Seqlab's mark, then the `\\data\\` block: one `ngram n=count` line per order."""
+def arpa_header(counts: Sequence[int], tokenization: dict | None = None) -> bytes:
+    """Seqlab's mark (naming `tokenization`, if any), then the `\\data\\` block: one
+    `ngram n=count` line per order."""
     counts_text = "".join(f"ngram {n}={c}\n" for n, c in enumerate(counts, 1))
-    return SEQLAB_MARK + b"\\data\\\n" + counts_text.encode()
+    return mark_line(tokenization) + b"\\data\\\n" + counts_text.encode()
 
 
 def python_line(words: Sequence[str], log10prob: float, log10backoff: float | None) -> bytes:

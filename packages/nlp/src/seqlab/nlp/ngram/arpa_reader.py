@@ -21,6 +21,7 @@ import numpy as np
 from seqlab.nlp.ngram import arpa_read_kernels as rk
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
+from seqlab.nlp.ngram.mark import read_tokenization
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
 LN10 = math.log(10.0)
@@ -46,6 +47,7 @@ class ArpaModel(NgramLanguageModel):
 def load_arpa(path: str | Path) -> ArpaModel:
     """Read any ARPA file (KenLM, SRILM, seqlab); ValueError naming the file and line if bad.
 
+    The tokenization seqlab's mark line records (see `mark`) becomes the model's `tokenization`.
     A missing <unk> gets log10 probability -100 (as KenLM substitutes); <s> is never predicted.
     N-grams whose prefix is missing (pruned SRILM files) get that prefix added with its backoff
     probability and weight 1, which changes no score.
@@ -57,6 +59,10 @@ def load_arpa(path: str | Path) -> ArpaModel:
         reader = _Reader(path, file)
         model = reader.read()
     model.unk_listed = reader.unk_listed
+    try:
+        model.tokenization = read_tokenization(path)
+    except ValueError as error:
+        raise ValueError(f"{path}:1: {error}") from None
     return model
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
+from seqlab.nlp.ngram.mark import checked_tokenization
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -63,6 +64,10 @@ class NgramLanguageModel:
     #: Stupid Backoff's per-step log penalty; None for real (normalised) models.
     constant_backoff: float | None = None
     unk_listed: bool = True  # False: an ARPA file without <unk> (see `zero_probabilities`)
+    #: How the training text was tokenized (`{"level": "word"|"whitespace"|"char",
+    #: "lowercase": bool}`), saved with the model (.npz header, ARPA mark line) so that text
+    #: to score is read the same way; None where unknown (set it after `fit`).
+    tokenization: dict | None = None
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
     def __init__(self, order: int, unk_cutoff: int = 1) -> None:
@@ -337,13 +342,15 @@ class NgramLanguageModel:
                             "it has no ARPA form (save it as .npz instead)")
         flat_keys = self._require_fitted()[0]
         write_arpa(path, self.vocab, self._keys, self._logprob, self._logbackoff,
-                   flat_keys=flat_keys)
+                   flat_keys=flat_keys, tokenization=self.tokenization)
 
     def save(self, path: str | Path) -> None:
         """Save to one .npz file (arrays plus a JSON header; no pickle), read back by `load`."""
         self._require_fitted()
         header = {"format": SAVE_FORMAT, "version": 1, "class": type(self).__name__,
                   "config": self.config(), "vocab": self.vocab}
+        if self.tokenization is not None:
+            header["tokenization"] = checked_tokenization(self.tokenization)
         arrays: dict[str, np.ndarray] = {"header": np.array(json.dumps(header))}
         for n, (k, p, b) in enumerate(zip(self._keys, self._logprob, self._logbackoff), 1):
             arrays[f"keys_{n}"], arrays[f"logprob_{n}"], arrays[f"logbackoff_{n}"] = k, p, b
@@ -373,6 +380,8 @@ class NgramLanguageModel:
                     [data[f"logprob_{n}"] for n in range(1, order + 1)],
                     [data[f"logbackoff_{n}"] for n in range(1, order + 1)],
                 )
+                if header.get("tokenization") is not None:
+                    model.tokenization = checked_tokenization(header["tokenization"])
         except (ValueError, KeyError, OSError, TypeError, json.JSONDecodeError, EOFError,
                 zipfile.BadZipFile) as error:
             raise ValueError(f"{path} is not a seqlab n-gram model file ({error})") from error

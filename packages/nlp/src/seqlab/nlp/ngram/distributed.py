@@ -561,7 +561,8 @@ def train_kneser_ney_arpa_dask(client, paths: Sequence[str | Path], line_tokens:
             client, paths, line_tokens, order, unk_cutoff, memory_bytes, Path(folder),
             shards, stats)
         result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
-                                       Path(folder), unk_cutoff=unk_cutoff)
+                                       Path(folder), unk_cutoff=unk_cutoff,
+                                       tokenization=line_tokens.recorded())
     result.stats.sentences = int(unigram_counts[EOS_ID])
     result.stats.tokens = int(unigram_counts.sum()) - result.stats.sentences
     return result

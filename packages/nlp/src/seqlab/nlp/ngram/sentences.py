@@ -47,6 +47,10 @@ class LineTokens:
             object.__setattr__(self, "_tokenize", WordTokenizer().tokenize)
         return self._tokenize(line)
 
+    def recorded(self) -> dict[str, str | bool]:
+        """The tokenization a model trained on these tokens records (see `mark`)."""
+        return {"level": self.level, "lowercase": self.lowercase}
+
     def of_parts(self, parts: Iterable[str]) -> list[str]:
         """The tokens of the line that is `parts` joined, each part cut at whitespace (as
         `corpora.iter_line_parts` cuts), tokenized one at a time: the line's text is never

@@ -93,7 +93,7 @@ class Plan:
 def train_kneser_ney_arpa(
     sentences: Iterable[Sequence[str]], order: int, path: str | Path, memory_bytes: int,
     unk_cutoff: int = 1, scratch_dir: str | Path | None = None, stream: bool = True,
-    stats: CountingStats | None = None,
+    stats: CountingStats | None = None, tokenization: dict | None = None,
 ) -> StreamedResult:
     """Count `sentences`, estimate modified Kneser-Ney and write the ARPA file `path`, in
     about `memory_bytes` of working memory (as `lmplz -S`); the file is `KneserNey(order,
@@ -103,6 +103,7 @@ def train_kneser_ney_arpa(
     estimates in memory instead (`KneserNey.fit_counts`; about 120 bytes per n-gram at the
     peak, whatever the budget). Streaming is no slower even when the model fits: 8.96 vs 9.66
     CPU seconds on 10 MB, 12.2-15.2 vs 15.4 on 20 MB (order 5, BENCHMARKS.md).
+    `tokenization` (how `sentences` were tokenized) goes into the file's mark line (`mark`).
     """
     stats = stats if stats is not None else CountingStats()
     with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
@@ -110,7 +111,7 @@ def train_kneser_ney_arpa(
         vocab, unigram_counts, higher = count_orders(sentences, order, unk_cutoff, memory_bytes,
                                                      scratch, stats, on_disk=True)
         result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
-                                       scratch, stream, unk_cutoff)
+                                       scratch, stream, unk_cutoff, tokenization)
     result.stats = stats
     return result
 
@@ -118,6 +119,7 @@ def train_kneser_ney_arpa(
 def write_kneser_ney_arpa(
     vocab: list[str], unigram_counts: np.ndarray, higher: list[Counts], path: str | Path,
     memory_bytes: int, scratch: Path, stream: bool = True, unk_cutoff: int = 1,
+    tokenization: dict | None = None,
 ) -> StreamedResult:
     """Estimate modified Kneser-Ney from merged counts (`count_orders`'s, on disk or in memory)
     and write the ARPA file: streamed over files in `scratch` within `memory_bytes`, or (not
@@ -131,6 +133,7 @@ def write_kneser_ney_arpa(
             PageReleaser(*columns).release()  # the file's pages: a copy of what is now held
             tables.append(table_of(in_memory, tables[-1], len(vocab)))
         model = KneserNey(len(rows), unk_cutoff).fit_counts(vocab, tables)
+        model.tokenization = tokenization
         del tables
         model.save_arpa(path)
         return StreamedResult(len(vocab), model.counts, model.discounts, False)
@@ -141,7 +144,7 @@ def write_kneser_ney_arpa(
         _remove(counts.counts)
         _remove(counts.suffix)
     write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
-                        scratch, estimate.plan)
+                        scratch, estimate.plan, tokenization)
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
 
 
@@ -297,7 +300,7 @@ def _remove(column: np.ndarray | None) -> None:
 
 def write_arpa_streamed(path: str | Path, vocab: Sequence[str], higher: Sequence[Counts],
                         log10prob: Sequence[np.ndarray], log10backoff: Sequence[np.ndarray],
-                        scratch: Path, plan: Plan) -> None:
+                        scratch: Path, plan: Plan, tokenization: dict | None = None) -> None:
     """Step 4 of the module docs: the ARPA file of the columns, order by order, block by block
     (the same bytes as `arpa.write_arpa` of the same values)."""
     vocab_size, order = len(vocab), len(higher) + 1
@@ -305,7 +308,7 @@ def write_arpa_streamed(path: str | Path, vocab: Sequence[str], higher: Sequence
     buffer = write_buffer(vocab_offsets, order)
     word_dtype = np.uint32 if vocab_size < 2**32 else np.int64
     with atomic_write(path, "wb") as file:
-        file.write(arpa_header([vocab_size] + [len(c) for c in higher]))
+        file.write(arpa_header([vocab_size] + [len(c) for c in higher], tokenization))
         lower_words: np.ndarray = np.arange(vocab_size, dtype=word_dtype).reshape(-1, 1)
         for n in range(1, order + 1):
             file.write(f"\n\\{n}-grams:\n".encode())

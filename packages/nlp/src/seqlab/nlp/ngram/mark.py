@@ -1,0 +1,70 @@
+"""The first line of an ARPA file seqlab writes: its mark, and how the text was tokenized.
+
+`# written by seqlab` alone (files of before December 2026), or followed by the tokenization
+the model was trained with, which `seqlab ngram eval`, `seqlab eval` and `ngram generate` use
+to read text as training did:
+
+    # written by seqlab; tokenization: level=whitespace lowercase=true
+
+KenLM (`ReadARPACounts`) and SRILM skip '#' lines before `\\data\\`, so the line costs them
+nothing. The same tokenization is kept in a .npz model's JSON header (`"tokenization"`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SEQLAB_MARK = b"# written by seqlab\n"
+MARK_PREFIX = SEQLAB_MARK.rstrip(b"\n")
+TOKENIZATION_TAG = "; tokenization:"
+LEVELS = ("word", "whitespace", "char")  # as `sentences.LEVELS`
+_BOOLEANS = {"true": True, "false": False}
+
+
+def checked_tokenization(tokenization: dict) -> dict[str, str | bool]:
+    """`{"level": ..., "lowercase": ...}` from a recorded tokenization; ValueError naming what
+    is wrong (an unknown level or key: a file of a newer seqlab)."""
+    unknown = sorted(set(tokenization) - {"level", "lowercase"})
+    level, lowercase = tokenization.get("level"), tokenization.get("lowercase", False)
+    if unknown or level not in LEVELS or not isinstance(lowercase, bool):
+        raise ValueError(f"the model records a tokenization this seqlab does not know "
+                         f"({tokenization!r}; it knows level={'|'.join(LEVELS)}, "
+                         "lowercase=true|false): read it with the seqlab that wrote it, or "
+                         "upgrade seqlab")
+    return {"level": level, "lowercase": lowercase}
+
+
+def mark_line(tokenization: dict | None) -> bytes:
+    """The mark line (with its newline), naming `tokenization` when one is given."""
+    if tokenization is None:
+        return SEQLAB_MARK
+    checked = checked_tokenization(tokenization)
+    fields = f"level={checked['level']} lowercase={str(checked['lowercase']).lower()}"
+    return MARK_PREFIX + f"{TOKENIZATION_TAG} {fields}\n".encode()
+
+
+def tokenization_of_line(line: bytes | str) -> dict[str, str | bool] | None:
+    """The tokenization a first line records; None when it is no seqlab mark or names none."""
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    text = text.rstrip("\r\n")
+    prefix = MARK_PREFIX.decode() + TOKENIZATION_TAG
+    if not text.startswith(prefix):
+        return None
+    recorded: dict[str, str | bool] = {}
+    for field in text[len(prefix):].split():
+        key, _, value = field.partition("=")
+        recorded[key] = _BOOLEANS.get(value, value)
+    return checked_tokenization(recorded)
+
+
+def read_tokenization(path: str | Path) -> dict[str, str | bool] | None:
+    """The tokenization recorded in an ARPA file's first line, or None (another tool's file,
+    or a seqlab file that records none); ValueError for one this seqlab does not know."""
+    with open(path, "rb") as file:
+        first = file.readline(4096)
+    return tokenization_of_line(first)
+
+
+def is_marked(head: bytes) -> bool:
+    """Whether a file starting with `head` starts with seqlab's mark line."""
+    return head.startswith(SEQLAB_MARK) or head.startswith(MARK_PREFIX + b";")
