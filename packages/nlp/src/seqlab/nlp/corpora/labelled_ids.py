@@ -36,7 +36,7 @@ from seqlab.nlp.corpora.token_cache import (
     write_token_ids,
 )
 
-ROWS_CACHE_VERSION = 1
+ROWS_CACHE_VERSION = 2  # 2: a CSV field's CRLF and CR read as LF again (version 1 kept "\r\n")
 BLOCK_IDS = 1 << 20  # ids gathered before a block is written
 TEXT_CHUNK_CHARS = 1 << 20  # texts joined into chunks of about this size for a vocabulary
 
