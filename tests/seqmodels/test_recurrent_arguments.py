@@ -92,3 +92,18 @@ def test_an_empty_batch_gives_empty_outputs_as_pytorch_does(factory, batch_first
     for final in state if factory is LSTM else (state,):
         assert final.shape == (4, 0, 3)
         assert final.dtype == np.float32
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_an_empty_batch_still_checks_hx_and_lengths(factory):
+    """PyTorch checks hx's shape before it returns the empty outputs of a batch of 0."""
+    model = factory(4, 3)
+    h0 = zeros(1, 2, 3)  # a batch of 2, not 0
+    hx = (h0, h0) if factory is LSTM else h0
+    with pytest.raises(ValueError, match="hx|h0|hidden"):
+        model(zeros(5, 0, 4), hx)
+    with pytest.raises(ValueError, match="length"):
+        model(zeros(5, 0, 4), lengths=[5, 5])
+    good = (zeros(1, 0, 3), zeros(1, 0, 3)) if factory is LSTM else zeros(1, 0, 3)
+    out, _ = model(zeros(5, 0, 4), good, lengths=np.zeros(0, dtype=np.int64))
+    assert out.shape == (5, 0, 3)

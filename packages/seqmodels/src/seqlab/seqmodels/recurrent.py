@@ -184,10 +184,10 @@ class RNNBase(Module):
         if steps == 0:
             raise ValueError("Expected sequence length to be larger than 0 in RNN (got input "
                              f"of shape {tuple(x.shape)})")
-        if batch == 0:  # as PyTorch: empty outputs and final states
-            return self._empty_batch_outputs(steps)
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
+        if batch == 0:  # as PyTorch, once hx and lengths are checked: empty outputs and states
+            return self._empty_batch_outputs(steps)
         if table is not None:
             weight, ids, padding_idx = table
             ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
