@@ -100,7 +100,7 @@ def test_an_empty_batch_still_checks_hx_and_lengths(factory):
     model = factory(4, 3)
     h0 = zeros(1, 2, 3)  # a batch of 2, not 0
     hx = (h0, h0) if factory is LSTM else h0
-    with pytest.raises(ValueError, match="hx|h0|hidden"):
+    with pytest.raises(ValueError, match=r"hx|h0|hidden"):
         model(zeros(5, 0, 4), hx)
     with pytest.raises(ValueError, match="length"):
         model(zeros(5, 0, 4), lengths=[5, 5])
