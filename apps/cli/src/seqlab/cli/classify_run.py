@@ -266,7 +266,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     with _rows_pass("encoding the texts"):
         try:  # inside: the pass turns every other ValueError into its own message
             row_ids = cached_row_ids(rows, tokenizer, options.max_length,
-                                     out.parent / f"{out.stem}.cache")
+                                     out.parent / f"{out.stem}.cache", row_labels)
         except EmptyRowError as error:
             raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
                            "it") from error
