@@ -59,13 +59,17 @@ def write_rows(path, count=90, seed=0, line_end="\r\n"):
     return path
 
 
-def test_rows_are_read_as_the_csv_module_reads_the_whole_file(tmp_path):
+def test_rows_are_read_as_the_csv_module_reads_the_whole_text(tmp_path):
+    """As the csv module reads the file's text (line ends read as "\\n", as JSONL and folder
+    inputs are): a quoted field's CRLF or CR is "\\n"."""
     path = write_rows(tmp_path / "rows.csv")
-    whole = list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8"),
-                                        newline="")))[1:]
+    path.write_bytes(path.read_bytes() + b'pos,"a lone\rCR, a\r\nCRLF"\r\n')
+    whole = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))[1:]
     streamed = list(LabelledSource([path]))
     assert [(text, label) for text, label, _ in streamed] == [(t, lab) for lab, t in whole]
-    assert any("\r\n" in text for text, _, _ in streamed)
+    assert streamed[-1][0] == "a lone\nCR, a\nCRLF"
+    assert not any("\r" in text for text, _, _ in streamed)
+    assert any("\n" in text for text, _, _ in streamed)
     assert any("," in text for text, _, _ in streamed)
 
 

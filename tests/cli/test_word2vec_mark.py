@@ -10,7 +10,12 @@ from cli_helpers import CORPUS
 from inprocess import assert_one_line_failure, invoke, snapshot
 
 from seqlab.cli import file_kinds
-from seqlab.nlp.word2vec.formats import SEQLAB_HEADER_MARK, has_seqlab_mark, write_word2vec_format
+from seqlab.nlp.word2vec.formats import (
+    SEQLAB_BINARY_MARK,
+    SEQLAB_HEADER_MARK,
+    has_seqlab_mark,
+    write_word2vec_format,
+)
 from seqlab.nlp.word2vec.vectors_file import read_vectors
 
 TRAIN = ["--dim", "4", "--min-count", "1", "--epochs", "1"]
@@ -29,7 +34,55 @@ def test_the_cli_and_the_writer_agree_on_the_mark(tmp_path):
     assert header == b"2 3" + SEQLAB_HEADER_MARK.encode() + b"\n"
     assert has_seqlab_mark(header) and file_kinds.WORD2VEC_MARK.fullmatch(header)
     assert not has_seqlab_mark(b"2 3\n") and not has_seqlab_mark(b"2 3 \n")
+    assert not has_seqlab_mark(b"2 3\na 1 2 3") and not has_seqlab_mark(b"2 3\t\na")
     assert file_kinds.kind_of(path) == file_kinds.WORD2VEC
+    binary = tmp_path / "v.bin"
+    write_word2vec_format(binary, ["a", "b"], np.ones((2, 3)), binary=True)
+    start = binary.read_bytes()[:8]
+    assert start.startswith(b"2 3\n" + SEQLAB_BINARY_MARK.encode() + b"a ")
+    assert has_seqlab_mark(start) and file_kinds.WORD2VEC_MARK.match(start)
+    assert file_kinds.kind_of(binary) == file_kinds.WORD2VEC
+
+
+def _word2vec_c_read_binary(data: bytes) -> tuple[list[bytes], np.ndarray]:
+    """word2vec.c's distance.c / bin2text reader: fscanf("%lld") twice, then for each entry
+    fgetc a word up to a space (a '\\n' is skipped, every other byte kept), then fread the
+    float32 values."""
+    position = 0
+
+    def scan_number() -> int:  # fscanf("%lld"): skip whitespace, read digits
+        nonlocal position
+        while data[position:position + 1].isspace():
+            position += 1
+        begin = position
+        while data[position:position + 1].isdigit():
+            position += 1
+        return int(data[begin:position])
+
+    words, size = scan_number(), scan_number()
+    keys, rows = [], []
+    for _ in range(words):
+        word = bytearray()
+        while True:
+            byte = data[position:position + 1]
+            position += 1
+            if not byte or byte == b" ":
+                break
+            if byte != b"\n":
+                word += byte
+        keys.append(bytes(word))
+        rows.append(np.frombuffer(data, "<f4", size, position))
+        position += 4 * size
+    return keys, np.array(rows)
+
+
+def test_word2vec_cs_reader_reads_the_marked_binary_file(tmp_path):
+    path = tmp_path / "v.bin"
+    vectors = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    write_word2vec_format(path, ["the", "naïve", "x"], vectors, binary=True)
+    keys, rows = _word2vec_c_read_binary(path.read_bytes())
+    assert keys == [b"the", "naïve".encode(), b"x"]
+    np.testing.assert_array_equal(rows, vectors)
 
 
 @pytest.mark.parametrize("binary", [False, True])
@@ -57,8 +110,7 @@ def test_a_second_run_replaces_seqlabs_own_vectors(folder):
     again = invoke("word2vec", "train", folder / "corpus.txt", *TRAIN, "--dim", "6",
                    "--out", vectors)
     assert again.returncode == 0, again.stderr
-    assert vectors.read_bytes() != first and has_seqlab_mark(
-        vectors.read_bytes().split(b"\n", 1)[0] + b"\n")
+    assert vectors.read_bytes() != first and has_seqlab_mark(vectors.read_bytes())
     exported = folder / "vec.txt"
     for _ in range(2):  # export writes seqlab's mark too, and replaces its own file
         done = invoke("word2vec", "export", vectors, exported)

@@ -16,11 +16,32 @@ def zeros(*shape, dtype=np.float32) -> Tensor:
     return Tensor(np.zeros(shape, dtype=dtype))
 
 
-@pytest.mark.parametrize("factory", STACKS)
-def test_proj_size_is_refused_by_name(factory):
-    factory(4, 3, proj_size=0)  # PyTorch's default: accepted
+def test_proj_size_is_refused_by_name():
+    LSTM(4, 3, proj_size=0)  # PyTorch's default: accepted
     with pytest.raises(ValueError, match="proj_size"):
-        factory(4, 3, proj_size=2)
+        LSTM(4, 3, proj_size=2)
+
+
+@pytest.mark.parametrize("factory", [GRU, RNN])
+@pytest.mark.parametrize("proj_size", [0, 2])
+def test_gru_and_rnn_take_no_proj_size_as_pytorch(factory, proj_size):
+    with pytest.raises(ValueError, match="only supported for LSTM, not RNN or GRU"):
+        factory(4, 3, proj_size=proj_size)
+    factory(4, 3)
+
+
+def test_errors_pytorch_raises_as_runtime_error_are_caught_as_either():
+    from seqlab.autograd.nn import Linear
+
+    for error in (ValueError, RuntimeError):
+        with pytest.raises(error, match="dtype float64 does not match"):
+            Linear(4, 3)(zeros(2, 4, dtype=np.float64))
+        with pytest.raises(error, match="sequence length to be larger than 0"):
+            GRU(4, 3)(zeros(0, 2, 4))
+        with pytest.raises(error, match="h0 must have shape"):
+            GRU(4, 3)(zeros(5, 2, 4), zeros(1, 3, 3))
+        with pytest.raises(error, match="features, expected 4"):
+            LSTM(4, 3)(zeros(5, 2, 5))
 
 
 def test_dropout_on_a_single_layer_warns_as_pytorch_does():
@@ -92,3 +113,18 @@ def test_an_empty_batch_gives_empty_outputs_as_pytorch_does(factory, batch_first
     for final in state if factory is LSTM else (state,):
         assert final.shape == (4, 0, 3)
         assert final.dtype == np.float32
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_an_empty_batch_still_checks_hx_and_lengths(factory):
+    """PyTorch checks hx's shape before it returns the empty outputs of a batch of 0."""
+    model = factory(4, 3)
+    h0 = zeros(1, 2, 3)  # a batch of 2, not 0
+    hx = (h0, h0) if factory is LSTM else h0
+    with pytest.raises(ValueError, match=r"hx|h0|hidden"):
+        model(zeros(5, 0, 4), hx)
+    with pytest.raises(ValueError, match="length"):
+        model(zeros(5, 0, 4), lengths=[5, 5])
+    good = (zeros(1, 0, 3), zeros(1, 0, 3)) if factory is LSTM else zeros(1, 0, 3)
+    out, _ = model(zeros(5, 0, 4), good, lengths=np.zeros(0, dtype=np.int64))
+    assert out.shape == (5, 0, 3)

@@ -266,13 +266,13 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                                             len(row_labels), train_rows))),
                                         vocab_size, lowercase=options.lowercase)
     out = Path(options.out)
-    try:
-        with _rows_pass("encoding the texts"):
+    with _rows_pass("encoding the texts"):
+        try:  # inside: the pass turns every other ValueError into its own message
             row_ids = cached_row_ids(rows, tokenizer, options.max_length,
-                                     out.parent / f"{out.stem}.cache")
-    except EmptyRowError as error:
-        raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
-                       "it") from error
+                                     out.parent / f"{out.stem}.cache", row_labels)
+        except EmptyRowError as error:
+            raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
+                           "it") from error
     if len(row_ids) != len(row_labels):
         raise CliError(f"{description} changed while it was read ({len(row_labels):,} rows, "
                        f"then {len(row_ids):,}); train again")

@@ -34,9 +34,10 @@ _PEEK = 1 << 16
 # here too so that checking an --out path imports no NumPy; a test checks they agree).
 ARPA_MARK = b"# written by seqlab\n"
 _WORD2VEC_HEADER = re.compile(rb"\s*(\d+) (\d+)\s*\n")
-# The end of the header line of every vectors file seqlab writes ("<count> <dimension>\t\t\n";
-# seqlab.nlp.word2vec.formats.SEQLAB_HEADER_MARK; a test checks they agree).
-WORD2VEC_MARK = re.compile(rb"\d+ \d+\t\t\n")
+# The start of every vectors file seqlab writes: "<count> <dimension>\t\t\n" (text) or
+# "<count> <dimension>\n\n" (binary) (seqlab.nlp.word2vec.formats.SEQLAB_HEADER_MARK and
+# SEQLAB_BINARY_MARK; a test checks they agree).
+WORD2VEC_MARK = re.compile(rb"\d+ \d+(?:\t\t\n|\n\n)")
 _NGRAM_FORMAT = re.compile(r'\s*\{\s*"format"\s*:\s*"seqlab-ngram"')
 _NGRAM_FORMAT_CHARS = 64  # of the header's JSON read to recognise it
 
@@ -177,8 +178,7 @@ def kind_of(path: Path) -> str | None:
     if is_ngram_npz(path):
         return NGRAM_NPZ
     if is_word2vec(path):
-        header = _peek(path, 64).split(b"\n", 1)[0] + b"\n"
-        return WORD2VEC if WORD2VEC_MARK.fullmatch(header) else FOREIGN_WORD2VEC
+        return WORD2VEC if WORD2VEC_MARK.match(_peek(path, 64)) else FOREIGN_WORD2VEC
     if tokenizer_type(path) is not None:
         return TOKENIZER
     if is_metrics_log(path):

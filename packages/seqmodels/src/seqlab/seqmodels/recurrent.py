@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, cat, is_grad_enabled, stack, where, zeros
+from seqlab.autograd.errors import ShapeOrDtypeError
 from seqlab.autograd.nn import Module
 from seqlab.autograd.nn import functional as F
 from seqlab.autograd.threads import seqlab_computing
@@ -142,7 +143,7 @@ class RNNBase(Module):
             c0 = c0.unsqueeze(1) if c0 is not None else None
         for state_name, state in (("h0", h0), ("c0", c0)):
             if state is not None and tuple(state.shape) != shape:
-                raise ValueError(
+                raise ShapeOrDtypeError(
                     f"{state_name} must have shape {shape}, got {tuple(state.shape)}")
         return h0, c0
 
@@ -178,16 +179,16 @@ class RNNBase(Module):
         elif self.batch_first:
             x = x.transpose(0, 1)
         if x.shape[-1] != self.input_size:
-            raise ValueError(f"input has {x.shape[-1]} features, expected {self.input_size}")
+            raise ShapeOrDtypeError(f"input has {x.shape[-1]} features, expected {self.input_size}")
         self._check_dtype("input", x)
         steps, batch = x.shape[0], x.shape[1]
         if steps == 0:
-            raise ValueError("Expected sequence length to be larger than 0 in RNN (got input "
-                             f"of shape {tuple(x.shape)})")
-        if batch == 0:  # as PyTorch: empty outputs and final states
-            return self._empty_batch_outputs(steps)
+            raise ShapeOrDtypeError("Expected sequence length to be larger than 0 in RNN (got "
+                                    f"input of shape {tuple(x.shape)})")
         lengths = check_lengths(lengths, steps, batch) if lengths is not None else None
         h0, c0 = self._initial_states(hx, batch, unbatched)
+        if batch == 0:  # as PyTorch, once hx and lengths are checked: empty outputs and states
+            return self._empty_batch_outputs(steps)
         if table is not None:
             weight, ids, padding_idx = table
             ids = ids[:, None] if unbatched else (ids.T if self.batch_first else ids)
@@ -340,14 +341,22 @@ class LSTM(RNNBase):
                          dropout, bidirectional, dtype, generator, proj_size)
 
 
+def _refuse_proj_size(proj_size: int | None) -> None:
+    """GRU and RNN take no proj_size, not even 0 (as PyTorch: LSTM's argument only)."""
+    if proj_size is not None:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class GRU(RNNBase):
     """Multi-layer GRU: `out, h_n = gru(x, h0, lengths=None)`."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = np.float32, generator: Any = None, proj_size: int = 0) -> None:
+                 dtype: Any = np.float32, generator: Any = None,
+                 proj_size: int | None = None) -> None:
+        _refuse_proj_size(proj_size)
         super().__init__("gru", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype, generator, proj_size)
+                         dropout, bidirectional, dtype, generator)
 
 
 class RNN(RNNBase):
@@ -356,11 +365,12 @@ class RNN(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, dtype: Any = np.float32,
-                 generator: Any = None, proj_size: int = 0) -> None:
+                 generator: Any = None, proj_size: int | None = None) -> None:
+        _refuse_proj_size(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         super().__init__(f"rnn_{nonlinearity}", input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional, dtype, generator, proj_size)
+                         batch_first, dropout, bidirectional, dtype, generator)
         self.nonlinearity = nonlinearity
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.creation import Generator, as_generator
+from seqlab.autograd.errors import ShapeOrDtypeError
 from seqlab.autograd.nn import functional, init
 from seqlab.autograd.nn.module import Module
 from seqlab.autograd.nn.parameter import Parameter
@@ -44,7 +45,7 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         dtype = np.dtype(input.dtype)
         if dtype != self.weight.dtype:
-            raise ValueError(
+            raise ShapeOrDtypeError(
                 f"Linear: input dtype {dtype} does not match its {self.weight.dtype} weight; "
                 f"convert the input (.astype(np.{self.weight.dtype})) or the model "
                 f"(model.to(np.{dtype}))"

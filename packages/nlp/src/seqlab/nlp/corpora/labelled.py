@@ -86,7 +86,8 @@ def iter_table(path: Path, label_column: str = "label", text_column: str = "text
                delimiter: str | None = None,
                errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a CSV or TSV file, streamed (the csv module's reading:
-    quoted fields may hold newlines and delimiters; CRLF and LF line ends)."""
+    quoted fields may hold newlines and delimiters; CRLF and LF line ends; a field's CRLF
+    and CR read as LF)."""
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
@@ -132,7 +133,13 @@ def _read_rows(path: Path, stream: TextIO, delimiter: str, quoting: int, label_c
             raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
                              f"{len(header)}; quote fields that contain the delimiter")
         origin = f"{path}:{number}"
-        yield (_check_text(row[text_at], origin), _check_label(row[label_at], origin), origin)
+        yield (_check_text(_lf(row[text_at]), origin), _check_label(_lf(row[label_at]), origin),
+               origin)
+
+
+def _lf(field: str) -> str:
+    """A field's "\\r\\n" and "\\r" as "\\n", as text mode reads them (and JSONL and folders)."""
+    return field.replace("\r\n", "\n").replace("\r", "\n") if "\r" in field else field
 
 
 def _check_label(label: object, origin: str) -> str:

@@ -18,6 +18,7 @@ the csv module's quoting, JSONL, folders), or texts already in memory (the embed
 from __future__ import annotations
 
 import json
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ from seqlab.nlp.corpora.token_cache import (
     write_token_ids,
 )
 
-ROWS_CACHE_VERSION = 2  # 2: a file's leading byte-order mark is dropped
+ROWS_CACHE_VERSION = 3  # 2: a file's leading byte-order mark is dropped; 3: a CSV field's CRLF
+# and CR read as LF again (versions 1-2 kept "\r\n")
 BLOCK_IDS = 1 << 20  # ids gathered before a block is written
 TEXT_CHUNK_CHARS = 1 << 20  # texts joined into chunks of about this size for a vocabulary
 
@@ -196,10 +198,13 @@ def _offsets(lengths: array) -> np.ndarray:
 
 
 def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
-                   cache_dir: str | Path) -> RowIds:
+                   cache_dir: str | Path, labels: RowLabels | None = None) -> RowIds:
     """Every row's ids, encoded once into `cache_dir` and memory-mapped; reused while the
     files, tokenizer, columns and `max_length` are unchanged (a changed file is re-encoded).
-    In-memory sources are encoded in memory."""
+    A file's size, mtime and sampled hash name the cache; `labels` (this pass's `scan_labels`)
+    are checked against the row count and label CRC stored with it too, so an edit in place
+    that keeps size and mtime but moves rows or labels is re-encoded. In-memory sources are
+    encoded in memory."""
     if source.texts is not None:
         return encode_rows(source, tokenizer, max_length)
     options = {"rows": ROWS_CACHE_VERSION, "label_column": source.label_column,
@@ -210,7 +215,10 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
     ids_path, offsets_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.offsets"
     meta_path = cache_dir / f"{key}.json"
     meta = _read_meta(meta_path)
-    if meta is None or not _sizes_match(meta, ids_path, offsets_path):
+    label_crc = _label_crc(labels)
+    if meta is None or not _sizes_match(meta, ids_path, offsets_path) or (
+            labels is not None and (meta.get("rows") != len(labels.codes)
+                                    or meta.get("label_crc") != label_crc)):
         cache_dir.mkdir(parents=True, exist_ok=True)
         dtype = narrowest_unsigned(tokenizer.vocab_size)
         lengths = array("q")
@@ -219,13 +227,22 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
         with atomic_path(offsets_path) as temporary, open(temporary, "wb") as stream:
             stream.write(_offsets(lengths).data)
         meta = {"dtype": dtype.name, "length": length, "rows": len(lengths),
-                "version": ROWS_CACHE_VERSION}
+                "label_crc": label_crc, "version": ROWS_CACHE_VERSION}
         with atomic_write(meta_path) as file:
             json.dump(meta, file)
         remove_stale(cache_dir, keep=key)
     ids = mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
     offsets = np.fromfile(offsets_path, dtype=np.int64)
     return RowIds(ids, offsets)
+
+
+def _label_crc(labels: RowLabels | None) -> int | None:
+    """CRC-32 of the label names and every row's code (None without labels)."""
+    if labels is None:
+        return None
+    names = json.dumps(list(labels.names)).encode("utf-8")
+    return zlib.crc32(np.ascontiguousarray(labels.codes, dtype=np.int32).data,
+                      zlib.crc32(names))
 
 
 def _sizes_match(meta: dict[str, Any], ids_path: Path, offsets_path: Path) -> bool:

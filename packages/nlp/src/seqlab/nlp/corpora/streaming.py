@@ -12,9 +12,11 @@ where the tokenization of the whole text has a boundary the tokenizer respects:
   next piece, and the word pattern never holds whitespace (a property test checks it against
   tokenizing the whole text);
 - with any other pattern (a tokenizer file may carry its own; cl100k-style patterns keep
-  "\\r\\n" and runs of whitespace together): only right after a "\\n" or "\\r\\n" between two
-  non-space characters ("a\\nb" -> "a\\n" | "b", "a\\r\\nb" -> "a\\r\\n" | "b": the line end
-  stays whole, as whole-text tokenization sees it).
+  "\\r\\n" and runs of whitespace together): only right after a bare "\\n" between two
+  non-space characters ("a\\nb" -> "a\\n" | "b"). Never after "\\r\\n": GPT-2's pattern
+  splits "a\\r\\nb" as "\\r", "\\n" in the whole text but takes "\\r\\n" whole at a piece's
+  end, and cl100k-style ones keep it whole, so no cut there is safe for every pattern; CRLF
+  text with a custom pattern is cut only by the forced cut below.
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
@@ -77,17 +79,17 @@ def _last_whitespace_cut(text: str) -> int:
 
 
 def _last_line_cut(text: str) -> int:
-    """The last index just after a line end between two non-space characters, or 0: a "\\n"
-    ("a\\n|b") or a "\\r\\n" ("a\\r\\n|b": the pair stays whole on the left)."""
+    """The last index just after a "\\n" between two non-space characters ("a\\n|b"), or 0.
+
+    Only a bare "\\n" is a cut: a piece ending in "\\r\\n" is not safe for every pattern
+    (GPT-2's `\\s+(?!\\S)|\\s+` splits "a\\r\\nb" as "\\r", "\\n" but takes "\\r\\n" whole
+    at a piece's end), so CRLF text falls back to the forced cut of `safe_pieces`."""
     end = len(text) - 1  # a cut needs a character after it
     while True:
         newline = text.rfind("\n", 1, end)
         if newline < 0:
             return 0
-        before = newline - 1
-        if text[before] == "\r" and before > 0:
-            before -= 1  # CRLF: look at the character before the pair
-        if not text[before].isspace() and not text[newline + 1].isspace():
+        if not text[newline - 1].isspace() and not text[newline + 1].isspace():
             return newline + 1
         end = newline
 

@@ -4,10 +4,13 @@ Both start with a header line ``"<count> <dimension>\\n"``. Text: one ``word v1 
 word. Binary: ``word`` + a space + ``dimension`` little-endian float32 values (gensim writes no
 newline after the values; word2vec.c does: a newline before a word is skipped when reading).
 
-seqlab marks the files it writes with two tabs at the end of the header line
-(``"<count> <dimension>\\t\\t\\n"``): gensim's reader takes ``header.split()``, word2vec.c reads
+seqlab marks the files it writes: a text file with two tabs at the end of the header line
+(``"<count> <dimension>\\t\\t\\n"``: gensim's reader takes ``header.split()``, word2vec.c reads
 the two numbers with ``fscanf("%lld")``, and a reader that splits on single spaces still gets
-two fields (``int()`` ignores the tabs), so every reader sees the same two numbers; the commands
+two fields, as ``int()`` ignores the tabs), a binary file with an empty line after the header
+(``"<count> <dimension>\\n\\n"``: word2vec.c's readers (distance.c, bin2text) read each word
+with ``fgetc`` up to a space, skipping only newlines, so tabs would become part of the first
+word; gensim strips newlines before a binary word, as seqlab's reader does). The commands
 recognise the mark and replace a file seqlab wrote without ``--force``.
 """
 
@@ -22,12 +25,16 @@ from seqlab.autograd.atomic import atomic_write
 # seqlab.cli.file_kinds too, so that checking an --out path imports no NumPy; a test checks
 # they agree).
 SEQLAB_HEADER_MARK = "\t\t"
-_MARKED_HEADER = re.compile(rb"\d+ \d+" + SEQLAB_HEADER_MARK.encode() + rb"\n")
+# After the header line "<count> <dimension>\n" of a binary vectors file seqlab writes.
+SEQLAB_BINARY_MARK = "\n"
+_MARKED_HEADER = re.compile(rb"\d+ \d+(?:" + SEQLAB_HEADER_MARK.encode() + rb"\n|\n"
+                            + SEQLAB_BINARY_MARK.encode() + rb")")
 
 
-def has_seqlab_mark(header: bytes) -> bool:
-    """Whether a vectors file's first line (with its newline) carries seqlab's mark."""
-    return _MARKED_HEADER.fullmatch(header) is not None
+def has_seqlab_mark(start: bytes) -> bool:
+    """Whether a vectors file's first bytes (its header line and the byte after it) carry
+    seqlab's mark, the text or the binary one."""
+    return _MARKED_HEADER.match(start) is not None
 
 
 def write_word2vec_format(
@@ -39,7 +46,8 @@ def write_word2vec_format(
         raise ValueError(f"{len(keys)} keys but {count} vectors")
     rows = vectors.astype(np.float32, copy=False)
     with atomic_write(path, "wb") as out:
-        out.write(f"{count} {dimension}{SEQLAB_HEADER_MARK}\n".encode())
+        mark = f"\n{SEQLAB_BINARY_MARK}" if binary else f"{SEQLAB_HEADER_MARK}\n"
+        out.write(f"{count} {dimension}{mark}".encode())
         for key, row in zip(keys, rows):
             if binary:
                 out.write(f"{key} ".encode() + row.astype("<f4").tobytes())
