@@ -51,7 +51,7 @@ def _other_kind(path: Path) -> str | None:
     kind = file_kinds.kind_of(path)
     if kind == file_kinds.CHECKPOINT:
         return model_kind(file_kinds.checkpoint_model(path))
-    if kind in (None, file_kinds.WORD2VEC):
+    if kind in (None, file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC):
         return None
     return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
 
