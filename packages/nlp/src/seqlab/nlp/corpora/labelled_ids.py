@@ -33,6 +33,7 @@ from seqlab.nlp.corpora.token_cache import (
     cache_key,
     mapped_token_ids,
     narrowest_unsigned,
+    read_cache_meta,
     remove_stale,
     write_token_ids,
 )
@@ -214,7 +215,7 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
     cache_dir = Path(cache_dir)
     ids_path, offsets_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.offsets"
     meta_path = cache_dir / f"{key}.json"
-    meta = _read_meta(meta_path)
+    meta = read_cache_meta(meta_path, ROWS_CACHE_VERSION)
     label_crc = _label_crc(labels)
     if meta is None or not _sizes_match(meta, ids_path, offsets_path) or (
             labels is not None and (meta.get("rows") != len(labels.codes)
@@ -252,12 +253,3 @@ def _sizes_match(meta: dict[str, Any], ids_path: Path, offsets_path: Path) -> bo
     except (OSError, KeyError, TypeError):
         return False
 
-
-def _read_meta(path: Path) -> dict[str, Any] | None:
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("version") != ROWS_CACHE_VERSION:
-        return None
-    return meta

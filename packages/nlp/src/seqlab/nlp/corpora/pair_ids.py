@@ -27,6 +27,7 @@ from seqlab.nlp.corpora.token_cache import (
     cache_key,
     mapped_token_ids,
     narrowest_unsigned,
+    read_cache_meta,
 )
 
 PAIRS_CACHE_VERSION = 2  # 2: a file's leading byte-order mark is dropped
@@ -132,7 +133,7 @@ def cached_pair_ids(pairs: Callable[[], Iterator[tuple[str, str]]], paths: list[
     key = cache_key(paths, tokenizers, False, {"pairs": PAIRS_CACHE_VERSION, **split})
     cache_dir = Path(cache_dir)
     meta_path = cache_dir / f"{key}.pairs.json"
-    meta = _read_meta(meta_path)
+    meta = read_cache_meta(meta_path, PAIRS_CACHE_VERSION)
     if meta is None or not _complete(cache_dir, key, meta):
         cache_dir.mkdir(parents=True, exist_ok=True)
         meta = _write(pairs(), held_out, _segments(source_tokenizer, target_tokenizer),
@@ -186,16 +187,6 @@ def _complete(cache_dir: Path, key: str, meta: dict[str, Any]) -> bool:
     except (OSError, KeyError, TypeError):
         return False
     return True
-
-
-def _read_meta(path: Path) -> dict[str, Any] | None:
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(meta, dict) or meta.get("version") != PAIRS_CACHE_VERSION:
-        return None
-    return meta
 
 
 def _remove_other_pairs(cache_dir: Path, key: str) -> None:

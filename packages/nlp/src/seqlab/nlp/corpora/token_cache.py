@@ -84,7 +84,7 @@ def cached_token_ids(source: Source, tokenizer, cache_dir: str | Path, line_eos:
     cache_dir = Path(cache_dir)
     key = cache_key([Path(p) for p in resolved], tokenizer, line_eos, options)
     ids_path, meta_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.json"
-    meta = _read_meta(meta_path)
+    meta = read_cache_meta(meta_path, CACHE_VERSION)
     if meta is None or not ids_path.is_file() or \
             ids_path.stat().st_size != meta["length"] * np.dtype(meta["dtype"]).itemsize:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -114,12 +114,14 @@ def mapped_token_ids(path: str | Path, dtype: np.dtype, length: int) -> np.ndarr
     return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
 
 
-def _read_meta(path: Path) -> dict[str, Any] | None:
+def read_cache_meta(path: Path, version: int) -> dict[str, Any] | None:
+    """A cache's JSON meta file, or None when it is missing, unreadable or of another
+    `version` (the id caches of corpora, labelled rows and pairs share this)."""
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(meta, dict) or meta.get("version") != CACHE_VERSION:
+    if not isinstance(meta, dict) or meta.get("version") != version:
         return None
     return meta
 
