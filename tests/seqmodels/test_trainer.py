@@ -184,6 +184,35 @@ def test_epoch_and_time_limits():
     assert result.stop_reason == "time_budget" and result.steps >= 1
 
 
+def test_a_run_stopped_by_its_budget_records_at_least_the_budget(monkeypatch, tmp_path):
+    """The budget is judged on the time a checkpoint saves, so resuming with the same total
+    trains nothing more (an evaluation after the last step once pushed the clock over the
+    budget while the saved time stayed under it)."""
+    from seqlab.seqmodels import trainer as trainer_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(trainer_module.time, "perf_counter", lambda: clock[0])
+    model = make_model()
+    data = TokenStreams(corpus(), batch_size=4, seq_len=10)
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), data, data, eval_every=1,
+                      time_budget=10.0, checkpoint_dir=tmp_path, checkpoint_every=1)
+    step, evaluate = trainer.train_step, trainer._evaluate_and_track
+
+    def slow_step():
+        clock[0] += 3.0
+        return step()
+
+    def slow_evaluation():
+        clock[0] += 2.0  # the time between a step and the limit check
+        return evaluate()
+
+    monkeypatch.setattr(trainer, "train_step", slow_step)
+    monkeypatch.setattr(trainer, "_evaluate_and_track", slow_evaluation)
+    result = trainer.fit()
+    assert result.stop_reason == "time_budget"
+    assert trainer.elapsed >= trainer.time_budget  # what the checkpoint saved
+
+
 def test_stop_request_saves_a_resumable_checkpoint(tmp_path):
     model = make_model()
     recorder = Recorder()

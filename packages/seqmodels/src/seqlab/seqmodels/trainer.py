@@ -200,7 +200,7 @@ class Trainer:
         self._stop_requested = False
         started = time.perf_counter() - self.elapsed
         self._started = started
-        reason = self._limit_reached(started)
+        reason = self._limit_reached()
         last_path = None
         evaluated = True  # nothing to evaluate when no step runs
         while reason is None:
@@ -216,7 +216,7 @@ class Trainer:
                 last_path = self.save()
             if self._stop_requested:
                 reason = "stop_requested"
-            reason = reason or self._limit_reached(started)
+            reason = reason or self._limit_reached()
         if self.valid_data is not None and self.eval_every and not evaluated and \
                 reason != "stop_requested":
             self._evaluate_and_track()
@@ -248,12 +248,15 @@ class Trainer:
             fractions.append(elapsed / self.time_budget)
         return min(1.0, max(fractions))
 
-    def _limit_reached(self, started: float) -> str | None:
+    def _limit_reached(self) -> str | None:
         if self.max_steps is not None and self.step >= self.max_steps:
             return "steps"
         if self.max_epochs is not None and self.train_data.epoch >= self.max_epochs:
             return "epochs"
-        if self.time_budget is not None and time.perf_counter() - started >= self.time_budget:
+        # the time recorded after the last step, the one a checkpoint saves: a run stopped
+        # by the budget resumes with elapsed >= budget (the clock read here could pass the
+        # budget during an evaluation the saved time does not count)
+        if self.time_budget is not None and self.elapsed >= self.time_budget:
             return "time_budget"
         return None
 
