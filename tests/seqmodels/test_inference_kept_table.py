@@ -224,3 +224,45 @@ def test_weights_changed_before_every_call_send_calls_to_the_rows_read(monkeypat
         want = stack(embedding(ids))[0].numpy()  # the graph path, the weights as they are
         np.testing.assert_allclose(got[0], want, rtol=2e-5, atol=2e-6)
     assert wholes == [True, True, False, False, False, False]
+
+
+
+def test_two_python_threads_calling_one_model_get_a_lone_calls_bits():
+    """A server calling one model from two threads at once: each call's outputs are what the
+    call alone gives (the kept table is filled and read by one caller at a time; the other
+    projects its rows itself). Before the lock, 30 of 80 such calls read rows of a table the
+    other caller was still filling."""
+    import threading
+
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    try:
+        rng = np.random.default_rng(0)
+        wrong = 0
+        for trial in range(16):
+            def model(trial=trial):
+                return (Embedding(65, 64, generator=trial),
+                        LSTM(64, 256, num_layers=2, generator=trial))
+
+            ids = [rng.integers(0, 65, (64, 1)) for _ in range(2)]
+            want = [_call(*model(), i) for i in ids]  # each alone, on a model of its own
+            embedding, stack = model()  # nothing kept yet: both callers would fill the table
+            meet = threading.Barrier(2)
+            got: list = [None, None]
+
+            def caller(n: int, embedding=embedding, stack=stack, meet=meet, got=got,
+                       ids=ids) -> None:
+                meet.wait()
+                got[n] = _call(embedding, stack, ids[n])
+
+            workers = [threading.Thread(target=caller, args=(n,)) for n in range(2)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            for n in range(2):
+                wrong += not all(np.array_equal(g.view(np.uint32), w.view(np.uint32))
+                                 for g, w in zip(got[n], want[n], strict=True))
+    finally:
+        threads.set_num_threads(before)
+    assert wrong == 0

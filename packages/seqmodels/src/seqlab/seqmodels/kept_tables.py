@@ -84,9 +84,10 @@ def kept(owner: Any, key: Any, sources: Sequence[np.ndarray | None],
     entry = entries.get(key)
     if entry is not None and entry.matches(sources):
         return entry.value, False
-    value = compute()
-    _store(entries, key, KeptResult(sources, value))
-    return value, True
+    result = KeptResult(sources, None)  # the copies first: a write during compute() then
+    result.value = compute()  # shows as a change at the next call, never as a stale match
+    _store(entries, key, result)
+    return result.value, True
 
 
 def kept_room(owner: Any, key: Any, make: Callable[[], Any]) -> Any:

@@ -11,6 +11,7 @@ with its own GEMV, meeting the other parts once a step.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numba
@@ -40,6 +41,7 @@ MIN_TEAM_LAYER_STEPS = 4
 # calls of that shape run as one part for a while (`TeamWatch`); `run_layers` asks `team_pays`
 # before it starts the team.
 UNITS_TEAM_WATCHES = TeamWatches()
+_LOCKS_GUARD = threading.Lock()  # one table lock made per stack, whoever asks first
 
 
 def units_team_watch(stack, batch: int, dtype) -> TeamWatch:
@@ -122,7 +124,6 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
         return None
     steps, batch = row_of.shape
     hidden = stack.hidden_size
-    layers = stack.num_layers
     gate_rows = kind.gates * hidden
     zeros = np.zeros(gate_rows, dtype)
     bias, hh_bias = [], []
@@ -142,6 +143,33 @@ def units_team_forward(stack, x0: np.ndarray, row_of: np.ndarray, h0: np.ndarray
     row_of = np.require(row_of, np.int64, "CAW")
     h0 = _plain(h0)
     c0 = np.empty((0, 0, 0), dtype) if c0 is None else _plain(c0)
+    lock = _table_lock(stack) if keep_table else None
+    if lock is not None and not lock.acquire(blocking=False):
+        # another caller's team is filling or reading the kept table: this call projects its
+        # rows itself (the same products, so the same bits)
+        keep_table, lock = False, None
+    try:
+        return _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0,
+                         parts, split, keep_table)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _table_lock(stack) -> threading.Lock:
+    """The lock one caller at a time holds while its team uses `stack`'s kept table (two
+    Python threads calling one model at once would otherwise fill and read one table)."""
+    with _LOCKS_GUARD:
+        return kept_room(stack, ("units0 lock",), threading.Lock)
+
+
+def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, parts: int,
+              split: int, keep_table: bool):
+    """`units_team_forward`'s team call, its arguments prepared."""
+    dtype = x0.dtype
+    steps, batch = row_of.shape
+    hidden = stack.hidden_size
+    layers = stack.num_layers
     # parts write their units side by side: every array starts on a cache line (`empty`)
     h_shared = empty((2, batch, hidden), dtype)
     outs = empty((layers, steps, batch, hidden), dtype)
