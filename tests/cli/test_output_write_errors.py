@@ -98,10 +98,12 @@ def test_only_files_named_after_out_are_blamed_on_it(tmp_path):
     errors.forget_outputs()
     errors.note_output(out)
     for name in ("m.safetensors", ".m.safetensors.abcd1234.tmp", "m.cache/ids.bin",
-                 "m.checkpoints", ".m.train.safetensors.abcd1234.tmp", "seqlab-ngram-x/runs"):
+                 "m.checkpoints", ".m.train.safetensors.abcd1234.tmp",
+                 "seqlab-ngram-x1_b2c3d/runs"):
         error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / name))
         assert errors.output_error_line(error).startswith(f"cannot write --out {out}:"), name
-    for name in ("m.txt", "model.txt", "other/m.safetensors"):
+    for name in ("m.txt", "model.txt", "other/m.safetensors", "m.safetensors.txt",
+                 "m.cache-old.txt", "seqlab-notes.txt"):
         error = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / name))
         assert errors.output_error_line(error) is None, name
     errors.forget_outputs()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 EXIT_OK = 0
@@ -26,6 +27,8 @@ SIDECAR_NAME_BYTES = 20
 # What seqlab writes beside --out STEM.SUFFIX, named after it (a cache, periodic checkpoints,
 # the training state, the metrics log).
 SIDECARS = (".cache", ".checkpoints", ".train.safetensors", ".metrics.jsonl")
+# seqlab's scratch folders (tempfile.mkdtemp(prefix="seqlab-ngram-"): 8 characters after it)
+_SCRATCH = re.compile(r"seqlab-[a-z]+-[a-z0-9_]{8}")
 _WRITING: list[tuple[Path, str]] = []  # the outputs this run checked (see `note_output`)
 
 
@@ -66,9 +69,12 @@ def _about(error: OSError, out: Path) -> bool:
         first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
     except (ValueError, IndexError, TypeError):
         return False
-    named = first.lstrip(".")  # (a hidden temporary: .NAME.XXXXXXXX.tmp)
-    return named.startswith((out.name, *(out.stem + side for side in SIDECARS))) \
-        or first.startswith("seqlab-")
+    names = {out.name, *(out.stem + side for side in SIDECARS)}
+    if first in names:
+        return True
+    if first.startswith("."):  # a hidden temporary: .NAME.XXXXXXXX.tmp, .NAME.ids-XXXXXXXX
+        return any(first[1:].startswith(name + ".") for name in names)
+    return _SCRATCH.fullmatch(first) is not None
 
 
 def output_error_line(error: OSError) -> str | None:
