@@ -65,7 +65,9 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         raise FileNotFoundError(f"series file not found: {path} (check the path)")
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8", errors).removeprefix("\ufeff")
+        text = data.decode("utf-8", errors)
+        if data.startswith(b"\xef\xbb\xbf"):  # the mark itself, not a U+FEFF that --errors left
+            text = text[1:]
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); pass "

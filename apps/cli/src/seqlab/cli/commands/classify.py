@@ -148,7 +148,10 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
     for file in files:
         try:
             # one input of the model: read whole
-            text = file.read_bytes().decode("utf-8", decode_errors()).removeprefix("\ufeff")
+            data = file.read_bytes()
+            text = data.decode("utf-8", decode_errors())
+            if data.startswith(b"\xef\xbb\xbf"):  # the mark, not a U+FEFF --errors left
+                text = text[1:]
         except UnicodeDecodeError as error:
             raise CliError(f"{file} is not UTF-8 text (byte offset {error.start}); run `seqlab "
                            "--errors replace COMMAND ...` to substitute U+FFFD, or convert the "

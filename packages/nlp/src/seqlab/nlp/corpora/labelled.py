@@ -51,7 +51,8 @@ class LabelledTexts:
 def _read(path: Path, errors: str = "strict") -> str:
     data = path.read_bytes()
     try:
-        return data.decode("utf-8", errors).removeprefix("\ufeff")
+        text = data.decode("utf-8", errors)
+        return text[1:] if data.startswith(b"\xef\xbb\xbf") else text  # not a U+FEFF --errors left
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); "
                          f"{_REMEDY}") from error

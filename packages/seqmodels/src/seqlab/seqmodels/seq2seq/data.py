@@ -43,8 +43,8 @@ def read_pairs(path: str | Path, max_chars: int | None = None,
                 raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
                                     "pass errors='replace' to substitute U+FFFD, or convert "
                                     "the file to UTF-8 (e.g. iconv -t utf-8)") from None
-            if number == 1:
-                line = line.removeprefix("\ufeff")
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # the mark, not a decoded U+FEFF
+                line = line[1:]
             if not line.strip():
                 continue
             if "\t" not in line:
