@@ -139,6 +139,7 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
     """(names, texts) batches of a folder's non-blank files, one text per file: `batch` files'
     texts at a time, never the whole folder's."""
     from seqlab.cli.inputs import decode_errors
+    from seqlab.nlp.corpora.reading import decode_utf8
 
     files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
     if not files:
@@ -148,10 +149,7 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
     for file in files:
         try:
             # one input of the model: read whole
-            data = file.read_bytes()
-            text = data.decode("utf-8", decode_errors())
-            if data.startswith(b"\xef\xbb\xbf"):  # the mark, not a U+FEFF --errors left
-                text = text[1:]
+            text = decode_utf8(file.read_bytes(), decode_errors())
         except UnicodeDecodeError as error:
             raise CliError(f"{file} is not UTF-8 text (byte offset {error.start}); run `seqlab "
                            "--errors replace COMMAND ...` to substitute U+FFFD, or convert the "

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from seqlab.nlp.corpora.reading import decode_utf8
+
 PASSAGE_WORDS = 40
 ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
 _REMEDY = "pass errors='replace' to substitute U+FFFD, or convert the file to UTF-8"
@@ -51,8 +53,7 @@ class LabelledTexts:
 def _read(path: Path, errors: str = "strict") -> str:
     data = path.read_bytes()
     try:
-        text = data.decode("utf-8", errors)
-        return text[1:] if data.startswith(b"\xef\xbb\xbf") else text  # not a U+FEFF --errors left
+        return decode_utf8(data, errors)
     except UnicodeDecodeError as error:
         raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); "
                          f"{_REMEDY}") from error

@@ -25,6 +25,14 @@ ERROR_POLICIES = ("strict", "replace", "ignore")
 _MAX_LINE_CARRY_FACTOR = 4
 
 
+def decode_utf8(data: bytes, errors: str = "strict") -> str:
+    """`data` (a whole file's bytes) as UTF-8 text, a byte-order mark at byte 0 dropped as
+    utf-8-sig drops it (a U+FEFF that `errors` leaves at the start is text); offsets in a
+    UnicodeDecodeError are the file's own."""
+    text = data.decode("utf-8", errors)
+    return text[1:] if data.startswith(codecs.BOM_UTF8) else text
+
+
 class FileRange(NamedTuple):
     """Bytes start..stop of a file, read by `iter_chunks` / `iter_lines` exactly as those lines
     are read in the whole file: start is 0 or just after a b"\n", stop is the file's size or
