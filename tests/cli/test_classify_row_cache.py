@@ -1,6 +1,6 @@
-"""The classify row-ids cache is named by each file's size, mtime and a sampled hash; an edit
-in place that keeps all three (outside the sampled bytes) is caught by the row count and
-label CRC stored with the cache."""
+"""The classify row-ids cache is named by each file's path, size and whole-content hash: an edit
+in place that keeps size and mtime (and lies where a sampled hash would not look) is
+re-encoded, with or without the row count and label CRC stored with the cache."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from seqlab.nlp.corpora.labelled_ids import (
     encode_rows,
     scan_labels,
 )
-from seqlab.nlp.corpora.token_cache import SAMPLE_BYTES
 from seqlab.nlp.tokenizers import WordTokenizer
+
+SAMPLED_BYTES = 1 << 16  # what the version 3 key hashed: the first, middle and last 64 KiB
 
 
 def _rows(count: int) -> list[bytes]:
@@ -33,17 +34,17 @@ def test_an_edit_keeping_size_and_mtime_outside_the_samples_is_re_encoded(tmp_pa
     first = cached_row_ids(LabelledSource([path]), tokenizer, 50, cache,
                            scan_labels(LabelledSource([path])))
     # swap one row's label and text at ~100 KB, same length: size and samples unchanged
-    at = next(i for i in range(len(rows)) if sum(map(len, rows[:i])) > 3 * SAMPLE_BYTES // 2
+    at = next(i for i in range(len(rows)) if sum(map(len, rows[:i])) > 3 * SAMPLED_BYTES // 2
               and rows[i].startswith(b"neg"))
-    assert sum(map(len, rows[:at])) < path.stat().st_size // 2 - SAMPLE_BYTES
+    assert sum(map(len, rows[:at])) < path.stat().st_size // 2 - SAMPLED_BYTES
     rows[at] = rows[at].replace(b"neg,bad!", b"pos,good")
     path.write_bytes(b"label,text\n" + b"".join(rows))
     os.utime(path, ns=(stamp, stamp))
-    stale = cached_row_ids(LabelledSource([path]), tokenizer, 50, cache)  # no labels given
-    np.testing.assert_array_equal(stale.ids, first.ids)  # the file's fingerprint is unchanged
+    whole = encode_rows(LabelledSource([path]), tokenizer, 50)
+    unchecked = cached_row_ids(LabelledSource([path]), tokenizer, 50, cache)  # no labels given
+    np.testing.assert_array_equal(unchecked.ids, whole.ids)  # the content hash changed
     labels = scan_labels(LabelledSource([path]))
     again = cached_row_ids(LabelledSource([path]), tokenizer, 50, cache, labels)
-    whole = encode_rows(LabelledSource([path]), tokenizer, 50)
     assert not np.array_equal(whole.ids, first.ids)
     np.testing.assert_array_equal(again.ids, whole.ids)
     np.testing.assert_array_equal(again.offsets, whole.offsets)

@@ -8,7 +8,8 @@
 3. `cached_row_ids` encodes every row once into `<cache_dir>/<key>.ids` (the narrowest
    unsigned dtype, as the language model's id cache) and `<key>.offsets` (int64, rows + 1),
    reused while the files, the tokenizer and the options are unchanged (`token_cache`'s key:
-   each file's size, mtime and sampled hash).
+   each file's path, size and whole-content hash), built by one process at a time
+   (`token_cache.cache_lock`).
 
 Peak memory is then set by the model, a batch and a few bytes per row (code, offset), not by
 the texts. The rows come from `LabelledSource`: files read by `iter_labelled` (CSV/TSV with
@@ -31,6 +32,7 @@ from seqlab.autograd.atomic import atomic_path, atomic_write
 from seqlab.nlp.corpora.labelled import LabelledTexts, iter_labelled
 from seqlab.nlp.corpora.token_cache import (
     cache_key,
+    cache_lock,
     mapped_token_ids,
     narrowest_unsigned,
     read_cache_meta,
@@ -38,8 +40,8 @@ from seqlab.nlp.corpora.token_cache import (
     write_token_ids,
 )
 
-ROWS_CACHE_VERSION = 3  # 2: a file's leading byte-order mark is dropped; 3: a CSV field's CRLF
-# and CR read as LF again (versions 1-2 kept "\r\n")
+ROWS_CACHE_VERSION = 4  # 2: a file's leading byte-order mark is dropped; 3: a CSV field's CRLF
+# and CR read as LF again (versions 1-2 kept "\r\n"); 4: keyed by each file's content hash
 BLOCK_IDS = 1 << 20  # ids gathered before a block is written
 TEXT_CHUNK_CHARS = 1 << 20  # texts joined into chunks of about this size for a vocabulary
 
@@ -202,10 +204,9 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
                    cache_dir: str | Path, labels: RowLabels | None = None) -> RowIds:
     """Every row's ids, encoded once into `cache_dir` and memory-mapped; reused while the
     files, tokenizer, columns and `max_length` are unchanged (a changed file is re-encoded).
-    A file's size, mtime and sampled hash name the cache; `labels` (this pass's `scan_labels`)
-    are checked against the row count and label CRC stored with it too, so an edit in place
-    that keeps size and mtime but moves rows or labels is re-encoded. In-memory sources are
-    encoded in memory."""
+    Each file's path, size and whole-content hash name the cache (`token_cache.file_fingerprint`);
+    `labels` (this pass's `scan_labels`) are checked against the row count and label CRC
+    stored with it too. In-memory sources are encoded in memory."""
     if source.texts is not None:
         return encode_rows(source, tokenizer, max_length)
     options = {"rows": ROWS_CACHE_VERSION, "label_column": source.label_column,
@@ -215,26 +216,27 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
     cache_dir = Path(cache_dir)
     ids_path, offsets_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.offsets"
     meta_path = cache_dir / f"{key}.json"
-    meta = read_cache_meta(meta_path, ROWS_CACHE_VERSION)
-    label_crc = _label_crc(labels)
-    if meta is None or not _sizes_match(meta, ids_path, offsets_path) or (
-            labels is not None and (meta.get("rows") != len(labels.codes)
-                                    or meta.get("label_crc") != label_crc)):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        dtype = narrowest_unsigned(tokenizer.vocab_size)
-        lengths = array("q")
-        length = write_token_ids(_encoded_blocks(source, tokenizer, max_length, lengths),
-                                 dtype, ids_path)
-        with atomic_path(offsets_path) as temporary, open(temporary, "wb") as stream:
-            stream.write(_offsets(lengths).data)
-        meta = {"dtype": dtype.name, "length": length, "rows": len(lengths),
-                "label_crc": label_crc, "version": ROWS_CACHE_VERSION}
-        with atomic_write(meta_path) as file:
-            json.dump(meta, file)
-        remove_stale(cache_dir, keep=key)
-    ids = mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
-    offsets = np.fromfile(offsets_path, dtype=np.int64)
-    return RowIds(ids, offsets)
+    with cache_lock(cache_dir):
+        meta = read_cache_meta(meta_path, ROWS_CACHE_VERSION)
+        label_crc = _label_crc(labels)
+        if meta is None or not _sizes_match(meta, ids_path, offsets_path) or (
+                labels is not None and (meta.get("rows") != len(labels.codes)
+                                        or meta.get("label_crc") != label_crc)):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            dtype = narrowest_unsigned(tokenizer.vocab_size)
+            lengths = array("q")
+            length = write_token_ids(_encoded_blocks(source, tokenizer, max_length, lengths),
+                                     dtype, ids_path)
+            with atomic_path(offsets_path) as temporary, open(temporary, "wb") as stream:
+                stream.write(_offsets(lengths).data)
+            meta = {"dtype": dtype.name, "length": length, "rows": len(lengths),
+                    "label_crc": label_crc, "version": ROWS_CACHE_VERSION}
+            with atomic_write(meta_path) as file:
+                json.dump(meta, file)
+            remove_stale(cache_dir, keep=key)
+        ids = mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
+        offsets = np.fromfile(offsets_path, dtype=np.int64)
+        return RowIds(ids, offsets)
 
 
 def _label_crc(labels: RowLabels | None) -> int | None:

@@ -5,7 +5,8 @@ object per pair it reads the pairs files in passes (each side's vocabulary, then
 keeps the ids of four segments, training and held-out sources and targets, in
 `<cache_dir>/<key>.<segment>.ids` (the narrowest unsigned dtype) with int64 offsets in
 `<key>.<segment>.offsets`, reused while the files, the tokenizers and the split are unchanged
-(`token_cache`'s key: each file's size, mtime and sampled hash). Memory is then a few bytes a
+(`token_cache`'s key: each file's path, size and whole-content hash; one process builds at a
+time, `token_cache.cache_lock`). Memory is then a few bytes a
 pair (offsets) and a batch, not the text.
 """
 
@@ -25,12 +26,14 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_path, atomic_write
 from seqlab.nlp.corpora.token_cache import (
     cache_key,
+    cache_lock,
     mapped_token_ids,
     narrowest_unsigned,
     read_cache_meta,
 )
 
-PAIRS_CACHE_VERSION = 2  # 2: a file's leading byte-order mark is dropped
+PAIRS_CACHE_VERSION = 3  # 2: a file's leading byte-order mark is dropped; 3: keyed by each
+# file's whole-content hash
 SEGMENTS = ("train-source", "train-target", "valid-source", "valid-target")
 BLOCK_IDS = 1 << 20
 
@@ -133,19 +136,20 @@ def cached_pair_ids(pairs: Callable[[], Iterator[tuple[str, str]]], paths: list[
     key = cache_key(paths, tokenizers, False, {"pairs": PAIRS_CACHE_VERSION, **split})
     cache_dir = Path(cache_dir)
     meta_path = cache_dir / f"{key}.pairs.json"
-    meta = read_cache_meta(meta_path, PAIRS_CACHE_VERSION)
-    if meta is None or not _complete(cache_dir, key, meta):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        meta = _write(pairs(), held_out, _segments(source_tokenizer, target_tokenizer),
-                      cache_dir, key)
-        with atomic_write(meta_path) as file:
-            json.dump(meta, file)
-        _remove_other_pairs(cache_dir, key)
-    return {name: SideIds(mapped_token_ids(cache_dir / f"{key}.{name}.ids",
-                                           np.dtype(meta[name]["dtype"]),
-                                           meta[name]["length"]),
-                          np.fromfile(cache_dir / f"{key}.{name}.offsets", dtype=np.int64))
-            for name in SEGMENTS}
+    with cache_lock(cache_dir):
+        meta = read_cache_meta(meta_path, PAIRS_CACHE_VERSION)
+        if meta is None or not _complete(cache_dir, key, meta):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            meta = _write(pairs(), held_out, _segments(source_tokenizer, target_tokenizer),
+                          cache_dir, key)
+            with atomic_write(meta_path) as file:
+                json.dump(meta, file)
+            _remove_other_pairs(cache_dir, key)
+        return {name: SideIds(mapped_token_ids(cache_dir / f"{key}.{name}.ids",
+                                               np.dtype(meta[name]["dtype"]),
+                                               meta[name]["length"]),
+                              np.fromfile(cache_dir / f"{key}.{name}.offsets", dtype=np.int64))
+                for name in SEGMENTS}
 
 
 def _write(pairs: Iterable[tuple[str, str]], held_out: Callable[[str], bool],

@@ -3,36 +3,46 @@
 Commands that pass over a corpus more than once (language-model training) encode it once,
 streaming, into `<cache_dir>/<key>.ids`: raw ids in the narrowest unsigned dtype that holds the
 tokenizer's vocabulary (uint8 for bytes and small alphabets, uint16 up to 65,536 tokens), with a
-JSON sidecar giving dtype and length. The key hashes the tokenizer, the encoding rule and each
-file's fingerprint: path, size, modification time (ns) and a BLAKE2b hash of a sample of its
-bytes (the first, middle and last 64 KiB). Hashing the whole file would catch an edit that keeps
-size and mtime, at the cost of reading the corpus once more; the sample is what rsync and make
-trust, and any change through an editor or a copy changes the mtime.
+JSON sidecar giving dtype and length.
+
+The key hashes the tokenizer, the encoding rule and each file's `file_fingerprint`: its path,
+size and a SHA-256 of all its bytes. Every id cache (this one, `labelled_ids`, `pair_ids`) is
+keyed by that one function. Size and modification time are not enough: `touch -r`, `cp -p`,
+`rsync -t` and checkout tools restore an mtime, and an edit that keeps the size (a label
+flipped, a word replaced by one as long) would then be served stale ids; a hash of samples
+misses an edit between them. Hashing everything reads the corpus once more per run (SHA-256
+runs at about 0.6 GB/s a core here, see BENCHMARKS.md; reading the ids cache costs about as
+much, and encoding costs far more), and a `touch` alone no longer throws the ids away.
+
+`cache_lock` serialises the processes that share a cache folder: a second process building the
+same ids waits for the first and then reuses them, and one building other ids cannot delete
+(`remove_stale`) files the first is about to map.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from seqlab.autograd.atomic import atomic_path, atomic_write
+from seqlab.autograd.file_lock import FileLock
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
-CACHE_VERSION = 7  # 2: a last line without a newline ends with </s> at word level; 3: pieces
+CACHE_VERSION = 8  # 2: a last line without a newline ends with </s> at word level; 3: pieces
 # are never cut inside a stretch without a safe boundary (ids equal the whole text's always);
 # 4: a custom pattern's pieces are cut at line ends only (the "\r" | "\n" cut split its CRLF);
 # 5: and after a whole "\r\n" too (CRLF text was cut every 64 chunks, ids could differ there);
 # 6: a UTF-8 byte-order mark at the start of a file is dropped, not encoded as a token;
 # 7: not cut after "\r\n" again (GPT-2-style patterns gave other ids there: version 5-6
-# caches of CRLF text may hold wrong ids)
-SAMPLE_BYTES = 1 << 16
+# caches of CRLF text may hold wrong ids); 8: keyed by a hash of each file's whole content
 
 
 def narrowest_unsigned(vocab_size: int) -> np.dtype:
@@ -44,16 +54,26 @@ def narrowest_unsigned(vocab_size: int) -> np.dtype:
 
 
 def file_fingerprint(path: Path) -> dict[str, Any]:
-    """Path, size, mtime and a hash of the first, middle and last SAMPLE_BYTES of a file."""
-    stat = path.stat()
-    digest = hashlib.blake2b(digest_size=16)
+    """What every id cache knows a file by: its resolved path, size and the SHA-256 of all its
+    bytes (not its mtime: a restored mtime must not hide an edit, a touch need not re-encode)."""
     with open(path, "rb") as stream:
-        for offset in (0, max(0, stat.st_size // 2 - SAMPLE_BYTES // 2),
-                       max(0, stat.st_size - SAMPLE_BYTES)):
-            stream.seek(offset)
-            digest.update(stream.read(SAMPLE_BYTES))
-    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "sample_blake2b": digest.hexdigest()}
+        size = os.fstat(stream.fileno()).st_size
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    return {"path": str(path.resolve()), "size": size, "sha256": digest}
+
+
+@contextlib.contextmanager
+def cache_lock(cache_dir: Path) -> Iterator[None]:
+    """Hold `cache_dir`'s lock (`.lock` inside it, created with the folder) while looking up
+    or building its caches: other processes on the same folder wait. A folder that cannot be
+    created or written (a read-only cache) is used unlocked: it is only read."""
+    with contextlib.suppress(OSError):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    if not cache_dir.is_dir():
+        yield
+        return
+    with FileLock(cache_dir / ".lock", wait=True):
+        yield
 
 
 def cache_key(paths: list[Path], tokenizer, line_eos: bool, options: dict[str, Any]) -> str:
@@ -84,17 +104,18 @@ def cached_token_ids(source: Source, tokenizer, cache_dir: str | Path, line_eos:
     cache_dir = Path(cache_dir)
     key = cache_key([Path(p) for p in resolved], tokenizer, line_eos, options)
     ids_path, meta_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.json"
-    meta = read_cache_meta(meta_path, CACHE_VERSION)
-    if meta is None or not ids_path.is_file() or \
-            ids_path.stat().st_size != meta["length"] * np.dtype(meta["dtype"]).itemsize:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        blocks = stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options)
-        length = write_token_ids(blocks, dtype, ids_path)
-        meta = {"dtype": dtype.name, "length": length, "version": CACHE_VERSION}
-        with atomic_write(meta_path) as file:
-            json.dump(meta, file)
-        remove_stale(cache_dir, keep=key)
-    return mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
+    with cache_lock(cache_dir):
+        meta = read_cache_meta(meta_path, CACHE_VERSION)
+        if meta is None or not ids_path.is_file() or \
+                ids_path.stat().st_size != meta["length"] * np.dtype(meta["dtype"]).itemsize:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            blocks = stream_token_ids(source, tokenizer, line_eos, chunk_bytes, **options)
+            length = write_token_ids(blocks, dtype, ids_path)
+            meta = {"dtype": dtype.name, "length": length, "version": CACHE_VERSION}
+            with atomic_write(meta_path) as file:
+                json.dump(meta, file)
+            remove_stale(cache_dir, keep=key)
+        return mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
 
 
 def write_token_ids(blocks: Iterable[np.ndarray], dtype: np.dtype, path: str | Path) -> int:
