@@ -107,6 +107,8 @@ class FileLock:
                 raise
             if self._lock(fd) is False:
                 os.close(fd)
+                with contextlib.suppress(OSError):  # nobody can lock it: leave nothing behind
+                    self.path.unlink()
                 return self
             if self._still_at_path(fd):
                 break
