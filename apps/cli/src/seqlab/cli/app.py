@@ -23,6 +23,7 @@ from seqlab.cli.errors import (
     forget_outputs,
     output_error_line,
 )
+from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
@@ -164,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
     forget_outputs()
+    start_command(argv)
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         command = harden(typer.main.get_command(app))
@@ -204,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
         from seqlab.cli.run_files import remove_empty_created
 
         remove_empty_created()
+        release_outputs()
 
 
 if __name__ == "__main__":

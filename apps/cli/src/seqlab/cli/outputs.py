@@ -6,6 +6,8 @@ Refused (each as one line saying what to do), unless `--force`:
 - an existing file that is not an output of the same kind (judged from its content, not its name);
 and always: a suffix the command cannot write, a missing or read-only folder, a directory.
 The write itself then goes through `seqlab.autograd.atomic`, so a failure leaves the old file.
+Once the checks pass, the run holds `--out`'s lock (`output_locks`) until it ends: a second run
+on the same `--out` is refused while the first runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import typer
 
 from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
+from seqlab.cli.output_locks import lock_output
 
 FORCE_HELP = ("Overwrite the output file even when it exists and is not a file of the kind "
               "written here.")
@@ -82,11 +85,14 @@ def _check_folder(out: Path, option: str) -> None:
 
 def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = (), *,
                  force: bool = False, option: str = "--out",
-                 companions: Sequence[tuple[Path, OutputKind]] = ()) -> Path:
+                 companions: Sequence[tuple[Path, OutputKind]] = (),
+                 lock: bool = True) -> Path:
     """Refuse (CliError) to write `out` when that could lose a user's file; returns `out`.
 
     `companions` are further files the command writes beside `out` (a metrics log, a training
-    state): each must be absent or of its own kind, unless `force`.
+    state): each must be absent or of its own kind, unless `force`. Then, unless `lock` is
+    False (the caller locks after checks of its own), take `out`'s lock or refuse when another
+    run holds it (`output_locks.lock_output`).
     """
     if str(out) == "-":
         raise CliError(f"{option} must be a file name; this command cannot write to stdout",
@@ -111,6 +117,9 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
                            f"as input; choose {option} outside that folder")
     for path, path_kind in ((out, kind), *companions):
         _refuse_foreign(path, path_kind, force, option if path == out else "")
+    if lock:
+        lock_output(out, option)
+    return out
 
 
 def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> None:
@@ -205,7 +214,8 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
     checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
-        (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)))
+        (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)), lock=False)
     if model is not None:
         _refuse_other_model(out, model, force)
+    lock_output(out)  # one lock for the model and everything named after it
     return checked

@@ -1,0 +1,52 @@
+"""One run at a time per output: the lock every writing command takes on its `--out`.
+
+`outputs.check_output` calls `lock_output` once its checks pass, before any work starts, so a
+second run started on the same `--out` (another terminal, a script run twice) is refused with
+one line naming the process that holds it, exits 1 and touches nothing; the first run's
+model, training state, metrics log, checkpoints and id cache (all named after `--out`) stay
+its own. The lock is `seqlab.autograd.file_lock`'s: `.NAME.lock` beside `--out`, dropped by
+the operating system when the holder ends however it ends (a lock file left by a killed run
+blocks nobody), deleted by `release_outputs` when the command ends. Where the file system
+cannot lock, the run goes on unlocked (as every run did before).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from seqlab.autograd.file_lock import FileLock, LockHeldError, describe_process, lock_path
+from seqlab.cli.errors import CliError
+
+_HELD: dict[Path, FileLock] = {}
+_COMMAND: list[str] = []
+
+
+def start_command(argv: Sequence[str] | None) -> None:
+    """A command starts: remember its arguments (a refused run names the holder's command)."""
+    _COMMAND[:] = ["seqlab", *(sys.argv[1:] if argv is None else argv)]
+
+
+def lock_output(out: Path, option: str = "--out") -> None:
+    """Hold `out`'s lock until `release_outputs`, or refuse (CliError) when another process
+    holds it."""
+    path = lock_path(out)
+    if path in _HELD:
+        return
+    lock = FileLock(path, wait=False, holder=describe_process(" ".join(_COMMAND) or None))
+    try:
+        lock.acquire()
+    except LockHeldError as held:
+        by = held.holder or "a process that has not yet said which"
+        raise CliError(f"{option} {out} is being written by another seqlab run, {by}; wait "
+                       f"for it to finish (or stop it), or choose another {option}") from None
+    if lock.held:
+        _HELD[path] = lock
+
+
+def release_outputs() -> None:
+    """Release every output lock this command took (at its end; the OS does it on a crash)."""
+    for lock in reversed(list(_HELD.values())):
+        lock.release()
+    _HELD.clear()
