@@ -18,6 +18,10 @@ Two runs writing one output (a model, an id cache) at once would each replace th
   take flock as a byte-range lock and work). Refusing every run there would make seqlab
   unusable on such a mount for a rare race; the README says so.
 
+The lock file is written in place, not through `seqlab.autograd.atomic`: the lock belongs to its
+inode, so replacing the file would hand a second process a fresh, unlocked one; what is written
+in it is a note for a refused run, never data.
+
 Why not the `filelock` package (Hugging Face datasets, pip and Lightning's caches use it or an
 equivalent): its Unix lock is the same flock, but it records no holder (our refusal names the
 process) and leaves its lock files behind; the checks above are forty lines of stdlib.
