@@ -16,7 +16,7 @@ from cli_helpers import CORPUS, TINY, popen, run
 from inprocess import assert_one_line_failure, invoke, snapshot
 
 from seqlab.autograd.file_lock import lock_path
-from seqlab.cli.metrics_log import metrics_path
+from seqlab.cli.metrics_log import metrics_path, read_rows
 
 HOLD = textwrap.dedent("""
     import sys
@@ -60,6 +60,8 @@ def test_a_second_run_on_the_same_out_is_refused_and_a_killed_one_blocks_nobody(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=60)
+    steps = [row["step"] for row in read_rows(metrics_path(out)) if "step" in row]
+    assert steps and steps == sorted(steps)  # the first run's log alone: not restarted, not mixed
     assert lock_path(out).exists()  # the killed run's lock file is left, unlocked
     third = run("train", folder / "corpus.txt", "--steps", "3", "--out", out, *TINY)
     assert third.returncode == 0, third.stderr
