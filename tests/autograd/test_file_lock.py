@@ -116,3 +116,28 @@ def test_a_file_system_without_locks_is_used_unlocked(tmp_path, monkeypatch):
     with FileLock(tmp_path / ".x.lock", wait=False) as lock:
         assert not lock.held and "cannot lock" in lock.reason
     assert not any(tmp_path.iterdir())  # no lock file left behind
+
+
+def test_a_waiter_on_a_deleted_lock_file_does_not_hold_it_beside_a_newcomer(tmp_path,
+                                                                            monkeypatch):
+    """tox-dev/filelock#574, forced step by step: the waiter opened the holder's file before
+    the holder deleted it; a newcomer then locks a new file at the path; the waiter's flock on
+    the old, deleted file succeeds, and it must see that and queue behind the newcomer."""
+    path = tmp_path / ".m.lock"
+    holder = FileLock(path, wait=False).acquire()
+    stale = os.open(path, os.O_RDWR)  # the waiter's open, before the holder lets go
+    holder.release()  # deletes the file, drops the lock
+    newcomer = FileLock(path, wait=False, holder="newcomer").acquire()
+    real_open = os.open
+    opened = []
+
+    def waiter_open(name, flags, mode=0o777):
+        opened.append(name)
+        return stale if len(opened) == 1 else real_open(name, flags, mode)
+
+    monkeypatch.setattr(file_lock.os, "open", waiter_open)
+    with pytest.raises(LockHeldError) as refused:
+        FileLock(path, wait=False).acquire()
+    assert refused.value.holder == "newcomer" and len(opened) == 2
+    monkeypatch.undo()
+    newcomer.release()

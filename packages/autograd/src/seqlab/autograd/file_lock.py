@@ -22,9 +22,12 @@ The lock file is written in place, not through `seqlab.autograd.atomic`: the loc
 inode, so replacing the file would hand a second process a fresh, unlocked one; what is written
 in it is a note for a refused run, never data.
 
-Why not the `filelock` package (Hugging Face datasets, pip and Lightning's caches use it or an
-equivalent): its Unix lock is the same flock, but it records no holder (our refusal names the
-process) and leaves its lock files behind; the checks above are forty lines of stdlib.
+Why not the `filelock` package (which Hugging Face datasets wraps): its Unix lock is the same
+flock, but it records no holder (our refusal names the process) and keeps every lock file
+after release on purpose (tox-dev/filelock#574, #577: deleting one without re-checking lets a
+waiter lock the deleted inode while a newcomer locks a new one); deleting while held and
+checking the inode after locking, as here (and as columnar-tech/dbc#375 does), closes that race
+and leaves no files behind, in about a hundred lines of stdlib.
 """
 
 from __future__ import annotations
