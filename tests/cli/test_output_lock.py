@@ -111,3 +111,19 @@ def test_every_writing_command_is_refused_while_another_process_writes_its_outpu
         finally:
             holder.stdin.close()
             holder.wait(timeout=60)
+
+
+def test_a_file_system_without_locks_runs_unlocked(folder, monkeypatch):
+    """Some network and FUSE mounts cannot flock: the command runs as before, leaving no lock
+    file behind."""
+    import errno
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    out = folder / "t.json"
+    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "char", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert out.is_file() and not lock_path(out).exists()
