@@ -8,11 +8,16 @@ thread, an upper one or layer 0 over its own input (not an embedding's table), r
 projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`)
 instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
-Every other layer computes exactly what the graph path's no-grad branch computed. On several
-threads a batch of 8+ sequences a part splits by sequence (`batch_parts`), an LSTM's parts
+A stacked layer's panels are kept across calls while its weights stay bitwise the same
+(`kept_panels`), so the stacked loop pays at every batch (batch 1 over raw features too: there
+the loop had called a BLAS GEMV per step). Every other layer computes exactly what the graph
+path's no-grad branch computed. On several threads a batch splits by sequence (`call_parts`:
+an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
+for a thread, any other stack 8+ sequences a part, `batch_parts`), an LSTM's parts
 reading one copy of what they all need (`shared_work`: the table's projection and every
-layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`
-over a table, stacked over its own input);
+layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
+over a table, stacked over its own input); such an LSTM too small to split runs stacked on
+one thread rather than as a per-layer team split by units (`stacked_pays`);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays. Below the panels' batch, layer
 0 reads an embedding's whole (small) table, whose projection is kept across calls while its
@@ -104,6 +109,29 @@ def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: i
         return False
     return (in_part or team_size(hidden) == 1
             or (panel_bytes is not None and panel_bytes <= ALONE_PANELS_BYTES))
+
+
+# Below the panels' batch a layer runs stacked over kept panels (`small_batch_stacked`) only
+# where the layer-by-layer path's per-step BLAS product is slow: at most this many hidden
+# units (its call's fixed cost dominates), W_hh past this size (OpenBLAS's product then ran
+# at ~4 GMAC/s at H 512), or an input at most half as wide as the hidden state.
+SMALL_GEMV_HIDDEN = 64
+SLOW_GEMV_BYTES = 2 << 20
+
+
+def small_batch_stacked(features: int, hidden: int, dtype) -> bool:
+    """Whether an LSTM layer below the panels' batch runs stacked when its panels are kept.
+    The stacked loop's per-step product reads [W_ih | W_hh | b] ((F + H + 1) x 4H) at the
+    panel tile's row rate (~22 GMAC/s a row), where the layer-by-layer path reads W_hh
+    (H x 4H) by a BLAS call per step (~15-17 GMAC/s at H 128-256) after one GEMM projecting
+    every step (~90 GMAC/s). Layer alone, batch 1 x 64, one thread, AMD EPYC Zen 4, CPU us,
+    layer-by-layer -> stacked: H 32 F 32 80 -> 31, H 64 F 64 134 -> 103, H 128 F 40 300 ->
+    243, H 128 F 128 329 -> 375, H 256 F 40 1009 -> 960, H 256 F 128 1110 -> 1240, H 256
+    F 256 1220 -> 1650, H 512 F 512 16500 -> 6500, H 512 F 40 16200 -> 3460 (batch 2 alike:
+    H 128 F 128 530 -> 680, F 40 440 -> 450)."""
+    weights_hh = 4 * hidden * hidden * np.dtype(dtype).itemsize
+    return (hidden <= SMALL_GEMV_HIDDEN or weights_hh > SLOW_GEMV_BYTES
+            or 2 * features <= hidden)
 
 
 def _stack_fits_alone(stack, features: int, lengths, dtype) -> bool:
@@ -417,10 +445,14 @@ def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None)
     return panels
 
 
-def _keeps_layer(packed: list | None, w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> bool:
-    """Whether `_layer_panels` would keep this layer's panels."""
-    return packed is not None and stacked_bytes(w_ih.shape[1], w_hh.shape[1],
-                                                dtype) <= KEPT_PANELS_BYTES
+def _keeps_layer(packed: list | None, batch: int, w_ih: np.ndarray, w_hh: np.ndarray,
+                 dtype) -> bool:
+    """Whether `_layer_panels` would keep this layer's panels, and a stacked loop over them
+    pays at `batch` (`small_batch_stacked` below the panels' batch)."""
+    features, hidden = w_ih.shape[1], w_hh.shape[1]
+    return (packed is not None
+            and stacked_bytes(features, hidden, dtype) <= KEPT_PANELS_BYTES
+            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
 
 
 def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
@@ -540,8 +572,8 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
                                    panel_bytes=stacked_bytes(w_ih.shape[1], w_hh.shape[1],
                                                              w_hh.dtype),
-                                   kept=layer in shared or _keeps_layer(packed, w_ih, w_hh,
-                                                                        w_hh.dtype))
+                                   kept=layer in shared or _keeps_layer(
+                                       packed, h0.shape[1], w_ih, w_hh, w_hh.dtype))
                       and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
                                                      b_hh))):
                     weights = (w_ih, w_hh, b_ih, b_hh)
