@@ -8,11 +8,16 @@ thread, an upper one or layer 0 over its own input (not an embedding's table), r
 projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`)
 instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
-Every other layer computes exactly what the graph path's no-grad branch computed. On several
-threads a batch of 8+ sequences a part splits by sequence (`batch_parts`), an LSTM's parts
+A stacked layer's panels are kept across calls while its weights stay bitwise the same
+(`kept_panels`), so the stacked loop pays at every batch (batch 1 over raw features too: there
+the loop had called a BLAS GEMV per step). Every other layer computes exactly what the graph
+path's no-grad branch computed. On several threads a batch splits by sequence (`call_parts`:
+an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
+for a thread, any other stack 8+ sequences a part, `batch_parts`), an LSTM's parts
 reading one copy of what they all need (`shared_work`: the table's projection and every
-layer's panels, computed once by all threads first; layer 0 then runs `lstm_packed_forward`
-over a table, stacked over its own input);
+layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
+over a table, stacked over its own input); such an LSTM too small to split runs stacked on
+one thread rather than as a per-layer team split by units (`stacked_pays`);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays. Below the panels' batch, layer
 0 reads an embedding's whole (small) table, whose projection is kept across calls while its
@@ -50,6 +55,12 @@ from seqlab.autograd.threads import (
 )
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
+from seqlab.seqmodels.kept_panels import (
+    KEPT_PANELS_BYTES,
+    kept_stacked_panels,
+    panels_watch,
+    stacked_bytes,
+)
 from seqlab.seqmodels.kept_tables import change_watch, kept
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
@@ -65,6 +76,17 @@ from seqlab.seqmodels.recurrent_units_team import (
 )
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
+# An LSTM layer whose stacked panels fit a core's L2 (1 MiB on AMD EPYC Zen 4: LSTM(40, 128)'s
+# are 346 KB) runs stacked on one thread rather than as the per-layer team split by units: at
+# batch 8 x 64, H 128, on 2 threads that team ran at the one-thread stacked loop's rate on a
+# quiet machine (479k vs 474k elements/s) and 2-3x slower than it with a core taken (its
+# barrier every step). A stack of such layers splits its batch in parts of a panel tile's
+# sequences (`MIN_BATCH`) instead of `MIN_SEQUENCES_PER_PART` (`call_parts`).
+ALONE_PANELS_BYTES = 1 << 20
+# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.1 ms on one
+# core): below it a team's start and the parts' fixed costs (~30-60 us) take what the second
+# core gives (LSTM(40, 32) at batch 32 x 64: a whole call ~0.53 ms on one thread).
+MIN_PART_MACS = 1 << 22
 # Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
 # this size (a char vocabulary: 65 x 1024 float32 at LSTM 256 is 266 KB; a 10k-word one would
 # be 40 MB and its first call 10k rows of GEMM): the rows a call reads are compacted instead.
@@ -74,13 +96,72 @@ PANELS = FMA and not numba.config.DISABLE_JIT
 
 
 def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int,
-                 in_part: bool = False) -> bool:
-    """Whether an upper layer runs as `lstm_stacked_forward`: an LSTM, one direction, every
-    sequence T long, a batch the panels pay for, on one thread (a team splits the recurrent
-    product by units; the stacked loop has no team). `in_part`: asked for a part of a batch
-    split (`batch_parts`) from outside it, where each part runs on one thread."""
-    return (PANELS and kind.has_cell_state and directions == 1 and lengths is None
-            and panels_pay(batch) and (in_part or team_size(hidden) == 1))
+                 in_part: bool = False, panel_bytes: int | None = None,
+                 kept: bool = False) -> bool:
+    """Whether an LSTM layer runs as `lstm_stacked_forward`: one direction, every sequence T
+    long, a batch the panels pay for (or any batch when its panels are kept across calls:
+    `kept`, `kept_panels`), on one thread: in a part of a batch split (`in_part`, asked from
+    outside it), where a time loop gets one thread (`team_size`), or where its panels
+    (`panel_bytes`) are at most `ALONE_PANELS_BYTES` (the team split by units loses there)."""
+    if not (PANELS and kind.has_cell_state and directions == 1 and lengths is None):
+        return False
+    if not (panels_pay(batch) or kept):
+        return False
+    return (in_part or team_size(hidden) == 1
+            or (panel_bytes is not None and panel_bytes <= ALONE_PANELS_BYTES))
+
+
+# Below the panels' batch a layer runs stacked over kept panels (`small_batch_stacked`) only
+# where the layer-by-layer path's per-step BLAS product is slow: at most this many hidden
+# units (its call's fixed cost dominates), W_hh past this size (OpenBLAS's product then ran
+# at ~4 GMAC/s at H 512), or an input at most half as wide as the hidden state.
+SMALL_GEMV_HIDDEN = 64
+SLOW_GEMV_BYTES = 2 << 20
+
+
+def small_batch_stacked(features: int, hidden: int, dtype) -> bool:
+    """Whether an LSTM layer below the panels' batch runs stacked when its panels are kept.
+    The stacked loop's per-step product reads [W_ih | W_hh | b] ((F + H + 1) x 4H) at the
+    panel tile's row rate (~22 GMAC/s a row), where the layer-by-layer path reads W_hh
+    (H x 4H) by a BLAS call per step (~15-17 GMAC/s at H 128-256) after one GEMM projecting
+    every step (~90 GMAC/s). Layer alone, batch 1 x 64, one thread, AMD EPYC Zen 4, CPU us,
+    layer-by-layer -> stacked: H 32 F 32 80 -> 31, H 64 F 64 134 -> 103, H 128 F 40 300 ->
+    243, H 128 F 128 329 -> 375, H 256 F 40 1009 -> 960, H 256 F 128 1110 -> 1240, H 256
+    F 256 1220 -> 1650, H 512 F 512 16500 -> 6500, H 512 F 40 16200 -> 3460 (batch 2 alike:
+    H 128 F 128 530 -> 680, F 40 440 -> 450)."""
+    weights_hh = 4 * hidden * hidden * np.dtype(dtype).itemsize
+    return (hidden <= SMALL_GEMV_HIDDEN or weights_hh > SLOW_GEMV_BYTES
+            or 2 * features <= hidden)
+
+
+def _stack_fits_alone(stack, features: int, lengths, dtype) -> bool:
+    """Whether every layer of `stack` (layer 0 over `features` inputs) is an LSTM layer whose
+    stacked panels fit `ALONE_PANELS_BYTES`, one direction, no lengths."""
+    hidden = stack.hidden_size
+    if not (PANELS and stack.kind.has_cell_state and stack.num_directions == 1
+            and lengths is None):
+        return False
+    widest = max(features, hidden) if stack.num_layers > 1 else features
+    return stacked_bytes(widest, hidden, dtype) <= ALONE_PANELS_BYTES
+
+
+def call_parts(stack, batch: int, steps: int, features: int, lengths, dtype) -> int:
+    """How many parts a no-grad call of `stack` over `batch` sequences of `steps` splits into
+    (`features` layer 0's inputs). A stack that fits `_stack_fits_alone` runs every layer of a
+    part stacked over a panel tile's sequences at least (`MIN_BATCH`) and at least
+    `MIN_PART_MACS` multiply-adds; any other by `batch_parts`."""
+    if numba.config.DISABLE_JIT:
+        return 1
+    if not _stack_fits_alone(stack, features, lengths, dtype):
+        return batch_parts(batch)
+    hidden = stack.hidden_size
+    gate_rows = stack.kind.gates * hidden
+    per_sequence = steps * sum((width + hidden + 1) * gate_rows for width in
+                               [features] + [hidden] * (stack.num_layers - 1))
+    parts = threads_for(batch // MIN_BATCH)
+    while parts > 1 and batch // parts * per_sequence < MIN_PART_MACS:
+        parts -= 1
+    return parts
 
 
 def _panel_share(count: int, part: int, parts: int) -> tuple[int, int]:
@@ -289,8 +370,10 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     batch = h0.shape[1]
     keep = whole_table and table is not None and keeps_whole_table(
         stack, table[0].shape[0], batch, table[0].dtype)
-    parts = batch_parts(batch)
     steps = np.shape(table[1])[0] if table is not None else x.shape[0]
+    features = stack.input_size
+    parts = call_parts(stack, batch, steps, features, lengths, h0.dtype)
+    packed = _keeps_panels(stack, lengths)  # (a list of the packs made, or None: no keeping)
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
     by_units = None
@@ -312,13 +395,14 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     if by_units is not None:  # (None: a dtype the team does not take)
         out, h_n, c_n = by_units
     elif parts == 1:
-        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep)
+        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
+                                      packed=packed)
     else:
         bounds = [batch * part // parts for part in range(parts + 1)]
         results: list = [None] * parts
 
         with seqlab_computing():
-            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts)
+            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
 
             def run_part(part: int, _parts: int, _flags) -> None:
                 low, high = bounds[part], bounds[part + 1]
@@ -333,11 +417,46 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
         out, h_n, c_n = (None if results[0][i] is None
                          else np.concatenate([result[i] for result in results], axis=1)
                          for i in range(3))
+    if packed:  # (some layer read kept panels: whether any had to be packed again)
+        panels_watch(stack).record(any(packed))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
 
 
+def _keeps_panels(stack, lengths) -> list | None:
+    """[] where this call's stacked layers read panels kept across calls (`kept_panels`):
+    a one-direction LSTM without lengths, unless its weights changed between its last calls
+    (`kept_panels.panels_watch`); else None. Ask once a call."""
+    if not (PANELS and stack.kind.has_cell_state and stack.num_directions == 1
+            and lengths is None):
+        return None
+    return [] if panels_watch(stack).pays() else None
+
+
+def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None):
+    """Layer `layer`'s stacked panels kept across calls (`packed` gets whether they were
+    packed now), or None (`lstm_stacked_layer` packs them) where `packed` is None or they
+    are larger than `KEPT_PANELS_BYTES`."""
+    w_ih, w_hh = weights[0], weights[1]
+    if packed is None or stacked_bytes(w_ih.shape[1], w_hh.shape[1], dtype) > KEPT_PANELS_BYTES:
+        return None
+    panels, now = kept_stacked_panels(stack, layer, weights, dtype,
+                                      lambda: stacked_panels(*weights, dtype))
+    packed.append(now)
+    return panels
+
+
+def _keeps_layer(packed: list | None, batch: int, w_ih: np.ndarray, w_hh: np.ndarray,
+                 dtype) -> bool:
+    """Whether `_layer_panels` would keep this layer's panels, and a stacked loop over them
+    pays at `batch` (`small_batch_stacked` below the panels' batch)."""
+    features, hidden = w_ih.shape[1], w_hh.shape[1]
+    return (packed is not None
+            and stacked_bytes(features, hidden, dtype) <= KEPT_PANELS_BYTES
+            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
+
+
 def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
-                parts: int) -> dict:
+                parts: int, packed: list | None = None) -> dict:
     """What every part of a batch split would compute alike, computed once by `parts` threads before
     the parts start (one team), each its share of the gate rows: layer 0's projection of an
     embedding's table ("rows") and its W_hh panels ("panels0"), and the panels of each layer the
@@ -346,7 +465,10 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
     MiB of W_hh panels and layer 1's 2 MiB of stacked panels (0.39 ms) for itself. Empty (the
     parts do their own, as the graph path would) where a weight's, the input's (x or the
     table's) dtype differs from the state's, and for every stack but a one-direction LSTM whose
-    layers the parts run over panels (`stacked_pays`)."""
+    layers the parts run over panels (`stacked_pays`). Panels kept across calls (`packed` a
+    list: `_layer_panels`) are found or packed on this thread; the others are packed by the
+    team only where they come to `ALONE_PANELS_BYTES` or a table is projected (at LSTM(40, 32)
+    the team's start cost three times the packing: 56 against 17 us)."""
     kind = stack.kind
     dtype = h0.dtype
     weights = [_arrays(stack.layer_weights(layer, 0)) for layer in range(stack.num_layers)]
@@ -364,8 +486,14 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
     if table is not None:
         shared["panels0"], job = _packed_job(weights[0][1], dtype)
         jobs.append(job)
+    packing = 0  # bytes of panels the jobs pack
     for layer in range(0 if table is None else 1, stack.num_layers):
+        kept_panels = _layer_panels(stack, layer, weights[layer], dtype, packed)
+        if kept_panels is not None:
+            shared[layer] = kept_panels
+            continue
         shared[layer], job = _stacked_job(*weights[layer], dtype)
+        packing += shared[layer].nbytes
         jobs.append(job)
     if table is not None:
         w_ih, _, b_ih, b_hh = weights[0]
@@ -383,7 +511,7 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
 
         jobs.insert(0, project_share)
         shared["rows"] = rows
-    _run_shares(jobs, parts)
+    _run_shares(jobs, parts if table is not None or packing >= ALONE_PANELS_BYTES else 1)
     return shared
 
 
@@ -413,10 +541,11 @@ def _stackable_input(x: np.ndarray, *arrays) -> bool:
 
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
                   lengths: np.ndarray | None, table, shared: dict | None = None,
-                  keep_table: bool = False) -> tuple:
+                  keep_table: bool = False, packed: list | None = None) -> tuple:
     """out (T, N, D*H), h_n, c_n (or None) of every layer on arrays, in this thread's share;
     `shared`: what `shared_work` computed for every part (none: all computed here);
-    `keep_table`: layer 0's projection of `table` kept across calls (`_kept_rows`)."""
+    `keep_table`: layer 0's projection of `table` kept across calls (`_kept_rows`);
+    `packed`: a list where stacked layers read panels kept across calls (`_layer_panels`)."""
     shared = shared or {}
     kind = stack.kind
     directions = stack.num_directions
@@ -440,11 +569,19 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                                             kind.projection_bias(b_ih, b_hh))
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
-                elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions)
+                elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
+                                   panel_bytes=stacked_bytes(w_ih.shape[1], w_hh.shape[1],
+                                                             w_hh.dtype),
+                                   kept=layer in shared or _keeps_layer(
+                                       packed, h0.shape[1], w_ih, w_hh, w_hh.dtype))
                       and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
                                                      b_hh))):
-                    out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part, w_ih,
-                                                       w_hh, b_ih, b_hh, shared.get(layer))
+                    weights = (w_ih, w_hh, b_ih, b_hh)
+                    panels = shared.get(layer)
+                    if panels is None:
+                        panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed)
+                    out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part,
+                                                       *weights, panels)
                 elif layer:
                     out, h_n, c_n = _upper_layer(kind, layer_input, h0[index], c0_part,
                                                  (w_ih, w_hh, b_ih, b_hh), lengths, reverse)

@@ -1,0 +1,136 @@
+"""No-grad LSTM calls read their layers' stacked panels kept across calls (`kept_panels`): at
+every batch (below the panels' too), never stale after a weight is written in place, packed
+per call again while the weights keep changing; and the thread policy for small calls
+(`recurrent_inference.call_parts`, `stacked_pays`): the graph path's outputs to float32
+round-off (the stacked loop sums in another order than the projection and BLAS loop), and
+the same bits as the one-thread stacked loop where it computes the same sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.autograd import Tensor, no_grad
+from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
+from seqlab.autograd.threads import one_thread
+from seqlab.seqmodels import kept_panels, recurrent_inference
+from seqlab.seqmodels.recurrent import GRU, LSTM
+from seqlab.seqmodels.recurrent_inference import PANELS
+
+pytestmark = pytest.mark.skipif(not PANELS, reason="the stacked loop needs the FMA panels "
+                                                   "(and the JIT)")
+
+
+def _count(monkeypatch, name: str) -> list:
+    calls = []
+    real = getattr(recurrent_inference, name)
+    monkeypatch.setattr(recurrent_inference, name,
+                        lambda *args, **keywords: calls.append(args[0].shape)
+                        or real(*args, **keywords))
+    return calls
+
+
+def _assert_close(got, want, tolerance=2e-6):
+    (got_out, (got_h, got_c)), (want_out, (want_h, want_c)) = got, want
+    for got_tensor, want_tensor in ((got_out, want_out), (got_h, want_h), (got_c, want_c)):
+        assert got_tensor.shape == want_tensor.shape and got_tensor.dtype == want_tensor.dtype
+        np.testing.assert_allclose(got_tensor.data, want_tensor.data, rtol=tolerance,
+                                   atol=tolerance)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_small_batches_run_stacked_over_panels_packed_once(monkeypatch, batch):
+    """Below the panels' batch every layer runs stacked; the second call packs nothing and
+    gives the first call's bits."""
+    stack = LSTM(5, 8, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(batch).standard_normal((6, batch, 5)).astype(np.float32))
+    want = stack(x)
+    stacked = _count(monkeypatch, "lstm_stacked_layer")
+    packs = _count(monkeypatch, "stacked_panels")
+    with no_grad(), one_thread():
+        first = stack(x)
+        second = stack(x)
+    assert stacked == [(6, batch, 5), (6, batch, 8)] * 2
+    assert len(packs) == 2  # both layers on the first call only
+    _assert_close(first, want)
+    for a, b in zip((first[0], *first[1]), (second[0], *second[1])):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("written", ["weight_ih_l0", "weight_hh_l1", "bias_hh_l0"])
+def test_a_weight_written_in_place_is_never_read_stale(monkeypatch, written):
+    """One element of one weight written in place between calls: its layer packs again and
+    the outputs are the graph path's with the new weights."""
+    stack = LSTM(5, 8, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(0).standard_normal((6, 2, 5)).astype(np.float32))
+    with no_grad(), one_thread():
+        stack(x)
+    getattr(stack, written).data.reshape(-1)[3] += 0.25  # (as an optimizer's step would)
+    want = stack(x)
+    packs = _count(monkeypatch, "stacked_panels")
+    with no_grad(), one_thread():
+        got = stack(x)
+    assert len(packs) == 1
+    _assert_close(got, want)
+
+
+def test_weights_changing_between_calls_stop_the_keeping(monkeypatch):
+    """After two calls in a row that found their weights changed, a batch below the panels'
+    takes the layer-by-layer path again (no panels packed per call for nothing)."""
+    stack = LSTM(5, 8, num_layers=1, generator=0)
+    x = Tensor(np.random.default_rng(1).standard_normal((6, 1, 5)).astype(np.float32))
+    with no_grad(), one_thread():
+        for _ in range(3):
+            stack.weight_hh_l0.data += 0.01
+            stack(x)
+    assert not kept_panels.panels_watch(stack).pays()
+    stacked = _count(monkeypatch, "lstm_stacked_layer")
+    want = stack(x)
+    with no_grad(), one_thread():
+        got = stack(x)
+    assert stacked == []
+    _assert_close(got, want)
+
+
+def test_call_parts_split_small_lstm_calls_by_panel_tiles_with_work(two_threads):
+    """Parts of `MIN_BATCH` sequences for an LSTM whose panels fit a core's L2, only while a
+    part has `MIN_PART_MACS` of work; other stacks keep `batch_parts`."""
+    parts = recurrent_inference.call_parts
+    if parts(LSTM(40, 128, generator=0), 32, 64, 40, None, np.float32) < 2:
+        pytest.skip("needs 2 usable cores for a split")
+    small = LSTM(40, 128, generator=0)
+    assert parts(small, 2 * MIN_BATCH, 64, 40, None, np.float32) == 2
+    assert parts(small, 2 * MIN_BATCH - 1, 64, 40, None, np.float32) == 1
+    assert parts(small, 2 * MIN_BATCH, 2, 40, None, np.float32) == 1  # too little work
+    assert parts(small, 2 * MIN_BATCH, 64, 40, np.full(8, 64), np.float32) == 1  # lengths
+    assert parts(LSTM(40, 32, generator=0), 8, 64, 40, None, np.float32) == 1  # too little
+    assert parts(LSTM(40, 32, generator=0), 32, 64, 40, None, np.float32) == 2
+    wide = LSTM(40, 512, generator=0)  # panels past a core's L2: the old rule (8 a part)
+    assert parts(wide, 8, 64, 40, None, np.float32) == recurrent_inference.batch_parts(8) == 1
+    assert parts(GRU(40, 128, generator=0), 8, 64, 40, None, np.float32) == 1
+
+
+@pytest.mark.parametrize("batch", [5, 8, 13])
+def test_two_threads_small_lstm_calls_give_the_one_thread_bits(monkeypatch, two_threads, batch):
+    """On 2 threads a small LSTM runs stacked, alone (batch 5) or in parts of the batch (8,
+    13): each sequence's sums are the one-thread stacked loop's, so are the bits; the graph
+    path's outputs to float32 round-off."""
+    stack = LSTM(40, 128, num_layers=2, generator=0)
+    x = Tensor(np.random.default_rng(batch).standard_normal((64, batch, 40)).astype(np.float32))
+    want = stack(x)
+    with no_grad(), one_thread():
+        alone = stack(x)
+    parts = []
+    real = recurrent_inference._stack_arrays
+    monkeypatch.setattr(recurrent_inference, "_stack_arrays",
+                        lambda stack, x, h0, *rest, **keywords: parts.append(h0.shape[1])
+                        or real(stack, x, h0, *rest, **keywords))
+    stacked = _count(monkeypatch, "lstm_stacked_layer")
+    with no_grad():
+        got = stack(x)
+    expected = recurrent_inference.call_parts(stack, batch, 64, 40, None, np.float32)
+    assert len(parts) == expected and sum(parts) == batch
+    assert len(stacked) == 2 * expected
+    for a, b in zip((got[0], *got[1]), (alone[0], *alone[1])):
+        np.testing.assert_array_equal(a.data, b.data)
+    _assert_close(got, want, 5e-6)
