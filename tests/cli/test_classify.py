@@ -162,3 +162,23 @@ def test_bad_inputs_are_one_clear_line(tmp_path, reviews, classifier, trained_mo
     assert not (tmp_path / "x.safetensors").exists()
     assert_fails(invoke("classify", "train", str(reviews), "--pooling", "sum",
                              "--out", out), "--pooling", code=2)
+
+
+def test_a_semicolon_csv_evaluates_as_the_comma_one(classifier, reviews, tmp_path):
+    """Excel writes ';' where the decimal mark is a comma: the header line gives the delimiter."""
+    out, _ = classifier
+    semicolons = tmp_path / "reviews_semi.csv"
+    semicolons.write_text(reviews.read_text().replace(",", ";"))
+    comma = json.loads(invoke("classify", "eval", str(out), str(reviews), "--json").stdout)
+    semi = invoke("classify", "eval", str(out), str(semicolons), "--json")
+    assert semi.code == 0, semi.message
+    assert json.loads(semi.stdout) == comma
+
+
+def test_a_csv_without_a_header_row_is_told_so(tmp_path, reviews):
+    headerless = tmp_path / "noheader.csv"
+    headerless.write_text("".join(reviews.read_text().splitlines(keepends=True)[1:]))
+    assert_fails(invoke("classify", "train", str(headerless), "--out",
+                        str(tmp_path / "c.safetensors")),
+                 "has no column 'label'", "first row is read as the header", "label,text")
+    assert not (tmp_path / "c.safetensors").exists()

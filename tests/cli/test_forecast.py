@@ -103,3 +103,34 @@ def test_bad_inputs_are_one_clear_line(tmp_path, series_csv, trained_model, fore
     assert_fails(invoke("forecast", "predict", str(trained_model)), "language model",
                          "not a forecaster")
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_a_semicolon_csv_evaluates_as_the_comma_one(forecaster, series_csv, tmp_path):
+    """Excel writes ';' where the decimal mark is a comma: the header line gives the delimiter."""
+    out, _ = forecaster
+    semicolons = tmp_path / "sales_semi.csv"
+    semicolons.write_text(series_csv.read_text().replace(",", ";"))
+    comma = invoke("forecast", "eval", str(out), str(series_csv), "--json")
+    semi = invoke("forecast", "eval", str(out), str(semicolons), "--json")
+    assert semi.code == 0, semi.message
+    assert json.loads(semi.stdout) == json.loads(comma.stdout)
+
+
+def test_a_csv_without_a_header_row_is_told_so(tmp_path, series_csv):
+    headerless = tmp_path / "noheader.csv"
+    headerless.write_text("".join(series_csv.read_text().splitlines(keepends=True)[1:]))
+    assert_fails(invoke("forecast", "train", str(headerless), "--target", "sales", "--out",
+                        str(tmp_path / "f.safetensors")),
+                 "has no column 'sales'", "first row is read as the header")
+
+
+def test_rows_out_of_time_order_are_one_clear_line(tmp_path, series_csv):
+    """A file sorted newest first would train on the future and hold out the past."""
+    header, *rows = series_csv.read_text().splitlines()
+    reversed_file = tmp_path / "sales_rev.csv"
+    reversed_file.write_text("\n".join([header, *reversed(rows)]) + "\n")
+    assert_fails(invoke("forecast", "train", str(reversed_file), "--target", "sales",
+                        "--time-column", "month", "--out", str(tmp_path / "f.safetensors")),
+                 "sales_rev.csv:3: time stamp '118'", "comes before '119' on line 2",
+                 "sort the rows by 'month'")
+    assert not (tmp_path / "f.safetensors").exists()

@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.seqmodels.csv_header import file_delimiter, missing_column
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
+from seqlab.seqmodels.time_stamps import check_time_order
 
 TRANSFORMS = ("none", "difference", "detrend")
 MISSING = ("", "na", "nan", "null", "none", "?")
@@ -58,6 +60,10 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
                 time_column: str | None = None, errors: str = "strict") -> Series:
     """Numeric columns of a CSV file with a header (target first); missing values interpolated.
 
+    The header line gives the delimiter (`seqlab.seqmodels.csv_header`: the extension's, tab
+    for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). With `time_column`, rows out
+    of time order or with a repeated stamp are refused (`seqlab.seqmodels.time_stamps`).
+
     A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
     ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8."""
     path = Path(path)
@@ -73,8 +79,8 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); pass "
                          "errors='replace' to substitute U+FFFD, or save the file as UTF-8 or "
                          "convert it (e.g. iconv -t utf-8)") from None
-    rows = csv.reader(io.StringIO(text, newline=""),
-                      delimiter="\t" if path.suffix == ".tsv" else ",")
+    delimiter = file_delimiter(path)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip() for name in next(rows)]
     except StopIteration:
@@ -83,10 +89,10 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     for name, option in [*((c, "--target/--features") for c in columns),
                          *(((time_column, "--time-column"),) if time_column else ())]:
         if name not in header:
-            raise ValueError(f"{path} has no column {name!r} (its columns: "
-                             f"{', '.join(header)}); name the right one with {option}")
+            raise missing_column(path, name, option, header,
+                                 [*columns, *([time_column] if time_column else [])], delimiter)
     positions = [header.index(name) for name in columns]
-    values, stamps = [], []
+    values, stamps, stamp_lines = [], [], []
     first_missing = None
     for number, row in enumerate(rows, start=2):
         if not row:
@@ -100,8 +106,11 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
             first_missing = f"{path}:{number}"
         if time_column:
             stamps.append(row[header.index(time_column)])
+            stamp_lines.append(number)
     if not values:
         raise ValueError(f"{path} has a header but no rows")
+    if time_column:
+        check_time_order(stamps, stamp_lines, time_column, lambda line: f"{path}:{line}")
     series = finish_series(np.array(values, dtype=np.float64), columns,
                            stamps if time_column else None)
     series.first_missing = first_missing

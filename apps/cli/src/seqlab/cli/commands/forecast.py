@@ -32,7 +32,8 @@ def train(
     target: str = typer.Option(None, "--target", help="Column to forecast."),
     features: str = typer.Option(None, "--features", help="Extra input columns, comma "
                                  "separated (multivariate)."),
-    time_column: str = typer.Option(None, "--time-column", help="Column of time stamps."),
+    time_column: str = typer.Option(None, "--time-column", help="Column of time stamps: "
+                                    "rows out of time order or repeated are refused."),
     out: Path = typer.Option(None, "--out", "-o", help="Model file (default "
                              "forecaster.safetensors; with --resume, the run's own)."),
     window: int = typer.Option(None, "--window", help="Past values the model sees (default "

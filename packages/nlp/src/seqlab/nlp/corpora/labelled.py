@@ -1,7 +1,8 @@
 """Labelled text for classification: CSV/TSV, JSONL, a folder per class, or an embedded set.
 
-- CSV or TSV (by extension: .tsv/.tab are tab-separated) with a header naming a label column
-  and a text column;
+- CSV or TSV with a header naming a label column and a text column; the header line gives
+  the delimiter (`seqlab.seqmodels.csv_header`: the extension's, tab for .tsv/.tab and a
+  comma otherwise, else `;`, tab or `|`);
 - JSONL: one object per line with those keys;
 - a folder with one subfolder per class holding text files (scikit-learn's `load_files`
   layout): every file is one example labelled by its subfolder.
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from seqlab.nlp.corpora.reading import decode_utf8
+from seqlab.seqmodels.csv_header import file_delimiter, missing_column
 
 PASSAGE_WORDS = 40
 ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
@@ -89,9 +91,9 @@ def iter_table(path: Path, label_column: str = "label", text_column: str = "text
                errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a CSV or TSV file, streamed (the csv module's reading:
     quoted fields may hold newlines and delimiters; CRLF and LF line ends; a field's CRLF
-    and CR read as LF)."""
+    and CR read as LF). Without `delimiter`, the header line gives it."""
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+        delimiter = file_delimiter(path)
     # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
     # stray quote mark never swallows the rows after it
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
@@ -116,8 +118,8 @@ def _read_rows(path: Path, stream: TextIO, delimiter: str, quoting: int, label_c
         raise _not_utf8(path, 0) from None
     for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
         if name not in header:
-            raise ValueError(f"{path} has no column {name!r} (its columns: "
-                             f"{', '.join(header)}); name the right one with {option}")
+            raise missing_column(path, name, option, header, (label_column, text_column),
+                                 delimiter)
     label_at, text_at = header.index(label_column), header.index(text_column)
     while True:
         try:

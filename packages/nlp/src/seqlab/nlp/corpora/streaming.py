@@ -61,10 +61,10 @@ def builtin_pattern(tokenizer: Any) -> bool:
     """Whether `tokenizer` splits text with a built-in pattern (or none: characters), so that
     the whitespace cuts of `safe_pieces` are safe for it."""
     from seqlab.nlp.tokenizers.bpe import DEFAULT_PRETOKEN_PATTERN
-    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN
+    from seqlab.nlp.tokenizers.word import BUILTIN_PATTERNS
 
     pattern = getattr(tokenizer, "pattern", None)
-    return pattern is None or pattern in (DEFAULT_PRETOKEN_PATTERN, DEFAULT_PATTERN)
+    return pattern is None or pattern in (DEFAULT_PRETOKEN_PATTERN, *BUILTIN_PATTERNS)
 
 
 def _last_whitespace_cut(text: str) -> int:

@@ -2,7 +2,9 @@
 
 A tokenizer file or checkpoint carries its pre-token pattern, so a pattern is untrusted input: a
 pattern such as `(a|aa)+$` backtracks for longer than the universe on a line of forty a's. The
-built-in patterns are linear-time and run on the standard `re` (fast, as before). Any other
+built-in patterns are linear-time and run on the standard `re` (fast, as before), or, where they
+need Unicode properties such as `\\p{M}` that `re` lacks, on `regex` without a time bound (and on
+`re` for ASCII text, through a pattern that splits ASCII text alike). Any other
 pattern runs on the `regex` package, whose matcher takes a timeout: a search that runs past
 1 s + 1 s per megabyte of text stops with `PatternTimeoutError` naming the pattern. (Restricting
 the accepted syntax instead would refuse useful patterns and still miss slow ones.)
@@ -11,7 +13,7 @@ the accepted syntax instead would refuse useful patterns and still miss slow one
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 SECONDS_BASE = 1.0
 SECONDS_PER_CHARACTER = 1e-6
@@ -24,10 +26,20 @@ class PatternTimeoutError(ValueError):
 class Splitter:
     """`findall(text)` with one compiled pattern, bounded in time unless it is a trusted one."""
 
-    def __init__(self, pattern: str, trusted: Iterable[str], what: str) -> None:
+    def __init__(self, pattern: str, trusted: Iterable[str], what: str,
+                 trusted_unicode: Mapping[str, str] | None = None) -> None:
+        """`trusted`: linear-time `re` patterns; `trusted_unicode`: linear-time `regex` patterns,
+        each mapped to an `re` pattern that splits every ASCII text the same way."""
         self.pattern, self.what = pattern, what
-        self._trusted = pattern in set(trusted)
-        if self._trusted:  # the built-in patterns load no `regex` (~4 MB resident)
+        self._trusted = pattern in set(trusted) or pattern in (trusted_unicode or {})
+        self._ascii = None
+        if pattern in (trusted_unicode or {}):
+            import regex
+
+            self._compiled = regex.compile(pattern, flags=regex.VERSION0)
+            self._ascii = re.compile(trusted_unicode[pattern])
+            return
+        if self._trusted:  # the built-in `re` patterns load no `regex` (~4 MB resident)
             self._compiled = re.compile(pattern)
             return
         import regex
@@ -39,6 +51,8 @@ class Splitter:
 
     def findall(self, text: str) -> list:
         """All matches of the pattern in `text` (PatternTimeoutError if it runs away)."""
+        if self._ascii is not None and text.isascii():
+            return self._ascii.findall(text)  # `re` is about 1.5x faster than `regex` here
         if self._trusted:
             return self._compiled.findall(text)
         limit = SECONDS_BASE + SECONDS_PER_CHARACTER * len(text)

@@ -11,8 +11,19 @@ from seqlab.nlp.tokenizers.base import Tokenizer, as_text_iterable
 from seqlab.nlp.tokenizers.patterns import Splitter
 from seqlab.nlp.vocab import Vocabulary
 
-# Words (letters/digits/underscore, with inner apostrophes as in "don't"), or one punctuation mark.
-DEFAULT_PATTERN = r"\w+(?:['\u2019]\w+)*|[^\w\s]"
+# Words (letters/digits/underscore and the combining marks on them, with inner apostrophes as
+# in "don't"), or one punctuation mark. `\p{M}` keeps a Devanagari vowel sign or virama, an
+# Arabic haraka or a decomposed accent ("cafe\u0301") in its word, as NLTK's wordpunct_tokenize
+# does; it runs on `regex` (the standard `re` has no Unicode properties), and on `re` for
+# ASCII text, through ASCII_PATTERN.
+DEFAULT_PATTERN = r"[\w\p{M}]+(?:['\u2019][\w\p{M}]+)*|[^\w\p{M}\s]"
+# DEFAULT_PATTERN on ASCII text: no marks there, and `regex`'s \s, unlike `re`'s, leaves out
+# the separators \x1c-\x1f (they are punctuation tokens).
+ASCII_PATTERN = r"\w+(?:['\u2019]\w+)*|[^\w\s]|[\x1c-\x1f]"
+# The default before marks were kept (run on `re`, whose \w has no marks: "हिन्दी" gave six
+# tokens). Tokenizer files name their pattern, so files saved with it keep their ids.
+PATTERN_BEFORE_MARKS = r"\w+(?:['\u2019]\w+)*|[^\w\s]"
+BUILTIN_PATTERNS = (DEFAULT_PATTERN, PATTERN_BEFORE_MARKS)
 _SPACE_BEFORE_CLOSING = re.compile(r" ([,.;:!?%)\]}])")
 _SPACE_AFTER_OPENING = re.compile(r"([(\[{]) ")
 
@@ -29,7 +40,8 @@ class WordTokenizer(Tokenizer):
         pattern: str = DEFAULT_PATTERN,
     ) -> None:
         """Wrap a vocabulary; without one only tokenize() works (train() builds one)."""
-        self._regex = Splitter(pattern, (DEFAULT_PATTERN,), "word pattern")
+        self._regex = Splitter(pattern, (PATTERN_BEFORE_MARKS,), "word pattern",
+                               trusted_unicode={DEFAULT_PATTERN: ASCII_PATTERN})
         self.pattern = pattern
         self.lowercase = lowercase
         self.vocab = vocab
@@ -82,9 +94,13 @@ class WordTokenizer(Tokenizer):
         return self._require_vocab().lookup(self.tokenize(text))
 
     def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
-        """Words joined by spaces, with no space before closing or after opening punctuation."""
+        """Words joined by spaces, with no space before closing or after opening punctuation.
+
+        skip_special_tokens drops <pad> <unk> <s> </s>, as Hugging Face's `decode` does (an
+        unknown word has no text to show: a char or BPE tokenizer shows U+FFFD for the
+        character or bytes it lost); False shows each by name."""
         vocab = self._require_vocab()
-        skipped = {self.pad_id, self.bos_id, self.eos_id} if skip_special_tokens else set()
+        skipped = self.special_ids if skip_special_tokens else set()
         words = [vocab.id_to_token(int(i)) for i in ids if int(i) not in skipped]
         return self.detokenize(words)
 

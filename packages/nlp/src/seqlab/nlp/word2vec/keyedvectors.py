@@ -151,6 +151,30 @@ class KeyedVectors:
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
         return float(np.dot(_unit(mean1), _unit(mean2)))
 
+    def distances(self, word_or_vector: Key | np.ndarray,
+                  other_words: Sequence[Key] = ()) -> np.ndarray:
+        """Cosine distances from a key or vector to `other_words` (all keys when empty)."""
+        vector = (word_or_vector if isinstance(word_or_vector, np.ndarray)
+                  else self.get_vector(word_or_vector))
+        others = (self.vectors[[self.get_index(word) for word in other_words]]
+                  if len(other_words) else self.vectors)
+        return 1 - self.cosine_similarities(vector, others)
+
+    def closer_than(self, key1: Key, key2: Key) -> list[str]:
+        """Keys closer to key1 than key2 is (key1 itself left out), in vocabulary order."""
+        distances = self.distances(key1)
+        first, second = self.get_index(key1), self.get_index(key2)
+        closer = np.flatnonzero(distances < distances[second])
+        return [self.index_to_key[index] for index in closer if index != first]
+
+    def rank(self, key1: Key, key2: Key) -> int:
+        """Where key2 comes among the keys nearest to key1: 1 + how many are closer."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1: Key, keys_list: Sequence[Key]) -> Key:
+        """The key of keys_list most similar (cosine) to key1; the first of equals."""
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
         """Cosine similarity of one vector with each row of vectors_all."""
@@ -402,6 +426,20 @@ class KeyedVectors:
         kv.key_to_index = {key: index for index, key in enumerate(kv.index_to_key)}
         kv.vectors = vectors[rows]
         return kv
+
+    def save(self, fname: str | Path) -> None:
+        """Save to one file that `KeyedVectors.load` reads (safetensors, not gensim's pickle:
+        see `seqlab.nlp.word2vec.saved`)."""
+        from seqlab.nlp.word2vec.saved import save_keyed_vectors
+
+        save_keyed_vectors(self, fname)
+
+    @classmethod
+    def load(cls, fname: str | Path) -> "KeyedVectors":
+        """Read a file written by `KeyedVectors.save`."""
+        from seqlab.nlp.word2vec.saved import load_keyed_vectors
+
+        return load_keyed_vectors(fname, cls)
 
     def __repr__(self) -> str:
         return f"KeyedVectors<vector_size={self.vector_size}, {len(self)} keys>"

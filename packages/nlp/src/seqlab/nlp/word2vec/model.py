@@ -313,6 +313,22 @@ class Word2Vec:
         if sentence_count:
             yield np.array(words, np.int64), np.array(ends, np.int64), raw_words, sentence_count
 
+    # ---- files --------------------------------------------------------------------------------
+
+    def save(self, fname: str | Path) -> None:
+        """Save the whole model, to train on or query after `Word2Vec.load` (one safetensors
+        file, not gensim's pickle: see `seqlab.nlp.word2vec.saved`)."""
+        from seqlab.nlp.word2vec.saved import save_model
+
+        save_model(self, fname)
+
+    @classmethod
+    def load(cls, fname: str | Path) -> "Word2Vec":
+        """Read a model written by `Word2Vec.save`."""
+        from seqlab.nlp.word2vec.saved import load_model
+
+        return load_model(fname, cls)
+
     def __repr__(self) -> str:
         return (
             f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "

@@ -1,0 +1,114 @@
+"""`Word2Vec.save` / `load` and `KeyedVectors.save` / `load`: gensim's names and semantics in
+one safetensors file.
+
+gensim pickles the object (`utils.SaveLoad`), and unpickling a file runs code from it, which
+is why PyTorch's `torch.load` now defaults to `weights_only`. Here the arrays go into a
+safetensors file and the settings into its JSON header (`seqlab.autograd.io`), written
+atomically. A saved model trains on where it stopped, as gensim's does: the vectors, both
+output layers, the negative-sampling and down-sampling tables, the Huffman codes, the corpus
+counts and the random generator's state are saved. Callbacks are not (pass them to `train`).
+gensim's own files are pickles: read their vectors with `save_word2vec_format` in gensim and
+`KeyedVectors.load_word2vec_format` here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.autograd import io
+
+FORMAT = "seqlab-word2vec"
+VERSION = 1
+# Word2Vec.__init__ arguments kept as they were (callbacks are objects: not saved).
+SETTINGS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size",
+            "sample", "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
+            "epochs", "batch_words", "compute_loss")
+# Training state arrays a model has once its vocabulary is built.
+MODEL_ARRAYS = ("syn1neg", "syn1", "cum_table", "cum_guide", "sample_ints", "codes", "points",
+                "codelens")
+_KINDS = {"keyed_vectors": "KeyedVectors", "word2vec": "Word2Vec"}
+
+
+def _keys_array(keys: list[str]) -> np.ndarray:
+    """The vocabulary as UTF-8 JSON bytes (a 3M-word vocabulary would overflow a header)."""
+    return np.frombuffer(json.dumps(keys, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _vectors_state(kv) -> dict[str, np.ndarray]:
+    state = {"vectors": kv.vectors, "keys": _keys_array(kv.index_to_key)}
+    if kv.counts is not None:
+        state["counts"] = kv.counts
+    return state
+
+
+def save_keyed_vectors(kv, path: str | Path) -> None:
+    """Write a KeyedVectors' keys, vectors and counts."""
+    io.save(path, _vectors_state(kv), {"format": FORMAT, "version": VERSION,
+                                       "kind": "keyed_vectors", "vector_size": kv.vector_size})
+
+
+def save_model(model, path: str | Path) -> None:
+    """Write a Word2Vec model with everything training on needs."""
+    state = _vectors_state(model.wv)
+    if len(model.wv):
+        state.update({name: getattr(model, name) for name in MODEL_ARRAYS})
+    metadata = {
+        "format": FORMAT, "version": VERSION, "kind": "word2vec",
+        "settings": {name: getattr(model, name) for name in SETTINGS},
+        "corpus_count": model.corpus_count, "corpus_total_words": model.corpus_total_words,
+        "running_training_loss": model.running_training_loss,
+        "random_state": model._random.bit_generator.state,
+    }
+    io.save(path, state, metadata)
+
+
+def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    state, metadata = io.load(path)
+    if metadata.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a file written by Word2Vec.save or KeyedVectors.save "
+                         "(a gensim model is a pickle: save its vectors with gensim's "
+                         "save_word2vec_format and read them with "
+                         "KeyedVectors.load_word2vec_format)")
+    if metadata.get("version") != VERSION:
+        raise ValueError(f"{path} has {FORMAT} version {metadata.get('version')}; this seqlab "
+                         f"reads version {VERSION}")
+    found = metadata.get("kind")
+    if found != kind:
+        hint = ".wv" if found == "word2vec" else ""
+        raise ValueError(f"{path} holds a {_KINDS.get(found, found)}, not a {_KINDS[kind]}: "
+                         f"read it with {_KINDS.get(found, found)}.load(path){hint}")
+    return state, metadata
+
+
+def _fill_vectors(kv, state: dict[str, np.ndarray]) -> None:
+    kv.index_to_key = json.loads(state["keys"].tobytes().decode("utf-8"))
+    kv.key_to_index = {key: index for index, key in enumerate(kv.index_to_key)}
+    kv.vectors = state["vectors"]
+    kv.counts = state.get("counts")
+
+
+def load_keyed_vectors(path: str | Path, cls) -> Any:
+    """A KeyedVectors (of class `cls`) from a file written by `save_keyed_vectors`."""
+    state, metadata = _read(path, "keyed_vectors")
+    kv = cls(int(metadata["vector_size"]))
+    _fill_vectors(kv, state)
+    return kv
+
+
+def load_model(path: str | Path, cls) -> Any:
+    """A Word2Vec (of class `cls`) from a file written by `save_model`."""
+    state, metadata = _read(path, "word2vec")
+    model = cls(**metadata["settings"])
+    _fill_vectors(model.wv, state)
+    for name in MODEL_ARRAYS:
+        if name in state:
+            setattr(model, name, state[name])
+    model.corpus_count = int(metadata["corpus_count"])
+    model.corpus_total_words = int(metadata["corpus_total_words"])
+    model.running_training_loss = float(metadata["running_training_loss"])
+    model._random.bit_generator.state = metadata["random_state"]
+    return model
