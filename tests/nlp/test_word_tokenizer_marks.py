@@ -76,11 +76,12 @@ def test_a_saved_tokenizer_keeps_its_pattern_and_ids(tmp_path):
     assert Tokenizer.from_dict(new.to_dict()).tokenize("हिन्दी भाषा") == ["हिन्दी", "भाषा"]
 
 
-def test_decode_skipping_special_tokens_drops_unknown_words_as_hugging_face_does():
-    """HF `decode(ids, skip_special_tokens=True)` drops the unknown token with <pad> <s> </s>
-    (it is one of `all_special_ids`); skip_special_tokens=False shows every one."""
+def test_decode_skipping_special_tokens_keeps_unknown_words_visible():
+    """skip_special_tokens drops <pad> <s> </s> but shows an unknown word as <unk>: a generated
+    or translated text never loses a word without a trace; False shows every special token."""
     tokenizer = WordTokenizer.train("the cat sat on the mat .")
     ids = [tokenizer.bos_id, *tokenizer.encode("the dog sat ."), tokenizer.eos_id]
     assert ids[2] == tokenizer.unk_id
-    assert tokenizer.decode(ids) == "the sat."
+    assert tokenizer.decode(ids) == "the <unk> sat."
+    assert tokenizer.decode([tokenizer.pad_id, *ids]) == "the <unk> sat."
     assert tokenizer.decode(ids, skip_special_tokens=False) == "<s> the <unk> sat. </s>"

@@ -96,11 +96,12 @@ class WordTokenizer(Tokenizer):
     def decode(self, ids: Iterable[int], skip_special_tokens: bool = True) -> str:
         """Words joined by spaces, with no space before closing or after opening punctuation.
 
-        skip_special_tokens drops <pad> <unk> <s> </s>, as Hugging Face's `decode` does (an
-        unknown word has no text to show: a char or BPE tokenizer shows U+FFFD for the
-        character or bytes it lost); False shows each by name."""
+        skip_special_tokens drops <pad> <s> </s>; an unknown word stays visible as <unk>
+        (Hugging Face's skip drops it too, but a generated or translated text would then lose
+        a word without a trace: fairseq and OpenNMT show it, as the char and BPE tokenizers
+        show U+FFFD for what they lost); False shows every special token by name."""
         vocab = self._require_vocab()
-        skipped = self.special_ids if skip_special_tokens else set()
+        skipped = {self.pad_id, self.bos_id, self.eos_id} if skip_special_tokens else set()
         words = [vocab.id_to_token(int(i)) for i in ids if int(i) not in skipped]
         return self.detokenize(words)
 
