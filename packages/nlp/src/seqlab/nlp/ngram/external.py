@@ -367,13 +367,13 @@ def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
         flat.extend(sentence)  # a str: its characters
         lengths.append(len(sentence))
         if len(flat) + 2 * len(lengths) >= block_tokens:
-            yield _pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
+            yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
             flat, lengths, opens = [], [], []
     if lengths:
-        yield _pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
+        yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
 
 
-def _pad_parts(word_ids: np.ndarray, lengths: list[int], opens: list[bool],
+def pad_parts(word_ids: np.ndarray, lengths: list[int], opens: list[bool],
                last_goes_on: bool) -> tuple[np.ndarray, int]:
     """(`<s>` before each item that opens a sentence, `</s>` after each that ends one, and
     the number ended): every item but the last ends where the next opens a sentence."""
