@@ -21,7 +21,7 @@ from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
 from seqlab.nlp.ngram.mark import checked_tokenization
-from seqlab.nlp.ngram.sentences import ContinuedLine, whole_sentences
+from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, whole_sentences
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -72,6 +72,7 @@ class NgramLanguageModel:
     #: Whether `fit` was given str sentences, each its characters (" " a token too): a str
     #: to score is then read the same way (kept in memory only).
     str_is_characters: bool = False
+    _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
     def __init__(self, order: int, unk_cutoff: int = 1) -> None:
@@ -296,9 +297,10 @@ class NgramLanguageModel:
         if self.str_is_characters:
             return list(sentence)
         if self.tokenization is not None:
-            from seqlab.nlp.ngram.sentences import LineTokens
-
-            return LineTokens(**checked_tokenization(self.tokenization))(sentence)
+            recorded = checked_tokenization(self.tokenization)
+            if self._line_tokens is None or self._line_tokens.recorded() != recorded:
+                self._line_tokens = LineTokens(**recorded)  # built once, not per sentence
+            return self._line_tokens(sentence)
         if self._single_characters():
             raise ValueError(
                 "a str sentence for a model of single characters that records no "
@@ -347,13 +349,14 @@ class NgramLanguageModel:
             nonlocal n_tokens, n_zero
             for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
                 if isinstance(block, ContinuedSentence):  # a long line, a part at a time
-                    pieces: Iterable[np.ndarray] = self._continued_logprobs(block.parts)
+                    # (tokens, count): each part's tokens, then </s>, all counted
+                    pieces: Iterable[tuple[np.ndarray, int]] = (
+                        (logprobs, len(logprobs))
+                        for logprobs in self._continued_logprobs(block.parts))
                 else:
-                    logprobs, count = self._padded_logprobs(block)
-                    n_tokens += count - len(logprobs)  # the <s> (scored 0) are no tokens
-                    pieces = (logprobs,)
-                for logprobs in pieces:
-                    n_tokens += len(logprobs)
+                    pieces = (self._padded_logprobs(block),)
+                for logprobs, count in pieces:
+                    n_tokens += count
                     n_zero += zero_probabilities(logprobs, self.unk_listed)
                     yield from logprobs.tolist()
 

@@ -94,8 +94,8 @@ class ContinuedLine(list):
     `file_sentences(..., in_parts=True)` yields these; the readers that take them
     (`NgramLanguageModel.fit_external`, `perplexity`, `streamed.train_kneser_ney_arpa`)
     count and score the parts as one sentence, so a line of any length streams through in
-    memory set by the budget. Anything else should pass the stream through
-    `whole_sentences` first.
+    memory set by the budget; `fit` and `sentence_logprobs` join them (`whole_sentences`).
+    Anything else should pass the stream through `whole_sentences` first.
     """
 
 
@@ -147,7 +147,7 @@ def _line_in_parts(line_tokens: LineTokens, parts: Iterator[str]) -> Iterator[li
     """One long line's tokens as `ContinuedLine` parts and a last plain list (nothing for a
     line without tokens). One part is held back, so that the last non-empty one is known; at
     the character level whitespace is held until the line shows a non-space character (a
-    blank line has no tokens)."""
+    blank line has no tokens; so a line starting with megabytes of blanks holds them)."""
     held: list[str] = []
     # char level: the line's text so far, while it is all blank
     blank_text: list[str] | None = [] if line_tokens.level == "char" else None
