@@ -180,3 +180,27 @@ def test_remove_run_folders_deletes_that_runs_shard_folders_only(tmp_path, monke
     assert cluster_counting.remove_run_folders("abc") == 2
     assert not any(Path(folder).exists() for folder in mine)
     assert Path(other).exists()
+
+
+def test_a_line_longer_than_a_chunk_counts_on_the_cluster_as_the_whole_line(client, tmp_path):
+    """A 1.6 MB line (longer than a reading chunk: its workers read it in ContinuedLine parts
+    and cut blocks inside it) gives the single-process ARPA file of the line read whole."""
+    import random
+
+    from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES
+    from seqlab.nlp.ngram.distributed import count_ngrams_dask
+
+    rng = random.Random(3)
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "log", "café", "and"]
+    line = " ".join(rng.choice(words) for _ in range(400_000))
+    assert len(line.encode()) > 5 * COUNTING_CHUNK_BYTES
+    path = tmp_path / "long.txt"
+    path.write_text("the cat\n" + line + "\na dog sat", encoding="utf-8")
+    line_tokens = LineTokens("whitespace")
+    single = ngram.KneserNey(3).fit(list(file_sentences([path], line_tokens)))
+    vocab, tables = count_ngrams_dask(client, [path], line_tokens, 3, 1,
+                                      memory_bytes=1 << 20, shards=2)
+    clustered = ngram.KneserNey(3).fit_counts(vocab, tables)
+    single.save_arpa(tmp_path / "single.arpa")
+    clustered.save_arpa(tmp_path / "cluster.arpa")
+    assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()

@@ -7,7 +7,6 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
 import typer
@@ -37,14 +36,15 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
                      lowercase: bool) -> Iterator[list[str]]:
-    """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk is
-    tokenized part by part, see `file_sentences`) or of an embedded corpus."""
+    """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
+    in `ContinuedLine` parts, which counting and scoring take as one sentence, see
+    `file_sentences`) or of an embedded corpus."""
     if not files:
         return filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase))
     from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 
     return translated(file_sentences([str(f) for f in files], LineTokens(level, lowercase),
-                                     errors=decode_errors()))
+                                     errors=decode_errors(), in_parts=True))
 
 
 def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
@@ -205,21 +205,21 @@ def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk
 
 
 class Tally:
-    """Passes sentences through once, counting sentences and tokens (in batches: no Python
-    step per sentence)."""
-
-    BATCH = 1024
+    """Passes sentences through once, counting sentences and tokens; a `ContinuedLine` is
+    part of the sentence the next item ends. One item at a time, never a batch ahead: a long
+    line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
 
     def __init__(self, sentences: Iterable[list[str]]) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
         self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
 
     def __iter__(self) -> Iterator[list[str]]:
-        iterator = iter(self.source)
-        while batch := list(islice(iterator, self.BATCH)):
-            self.sentences += len(batch)
-            self.tokens += sum(map(len, batch))
-            yield from batch
+        from seqlab.nlp.ngram.sentences import ContinuedLine
+
+        for sentence in self.source:
+            self.tokens += len(sentence)
+            self.sentences += not isinstance(sentence, ContinuedLine)
+            yield sentence
 
 
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,

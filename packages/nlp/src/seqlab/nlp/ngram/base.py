@@ -21,6 +21,7 @@ from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
 from seqlab.nlp.ngram.mark import checked_tokenization
+from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, whole_sentences
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -68,6 +69,10 @@ class NgramLanguageModel:
     #: "lowercase": bool}`), saved with the model (.npz header, ARPA mark line) so that text
     #: to score is read the same way; None where unknown (set it after `fit`).
     tokenization: dict | None = None
+    #: Whether `fit` was given str sentences, each its characters (" " a token too): a str
+    #: to score is then read the same way (kept in memory only).
+    str_is_characters: bool = False
+    _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
     def __init__(self, order: int, unk_cutoff: int = 1) -> None:
@@ -91,7 +96,11 @@ class NgramLanguageModel:
     # ---- estimation -------------------------------------------------------------------------
 
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLanguageModel:
-        """Count the n-grams of `sentences` (lists of tokens) and estimate the model."""
+        """Count the n-grams of `sentences` (lists of tokens; a str is its characters) and
+        estimate the model."""
+        sentences = list(whole_sentences(sentences))
+        # fitted on str sentences (their characters): a str to score is characters too
+        self.str_is_characters = any(isinstance(s, str) for s in sentences)
         vocab, padded, position = encode_corpus(sentences, self.unk_cutoff)
         if len(padded) == 0:
             raise ValueError("cannot fit an n-gram model on an empty corpus")
@@ -238,32 +247,82 @@ class NgramLanguageModel:
     # ---- scoring ----------------------------------------------------------------------------
 
     def _padded_logprobs(self, sentences: Iterable[Sequence[str]]) -> tuple[np.ndarray, int]:
-        keys, logprob, logbackoff, offsets = self._require_fitted()
+        self._require_fitted()
         get, unk = self._index.get, self._index.get(UNK, UNK_ID)
         flat: list[int] = []
         lengths: list[int] = []
         for sentence in sentences:
-            if isinstance(sentence, str):
-                sentence = list(sentence)
-            ids = [get(token, unk) for token in sentence]
+            ids = [get(token, unk) for token in self.sentence_tokens(sentence)]
             flat.extend(ids)
             lengths.append(len(ids))
         bos, eos = self._index.get(BOS, BOS_ID), self._index.get(EOS, EOS_ID)
         padded, _ = pad_sentences(np.asarray(flat, dtype=np.int64),
                                   np.asarray(lengths, dtype=np.int64), bos, eos)
-        use_constant = self.constant_backoff is not None
-        out = kernels.score_padded(padded, self.vocab_size, keys, logprob, logbackoff, offsets,
-                                   self.constant_backoff or 0.0, use_constant, bos)
-        return out, len(flat) + len(lengths)
+        return self._score_ids(padded), len(flat) + len(lengths)
 
-    def score(self, sentence: Sequence[str]) -> float:
-        """Total natural-log probability of one sentence, with <s> before it and </s> after."""
+    def _score_ids(self, padded: np.ndarray) -> np.ndarray:
+        """Log probability of every id of `padded` given its sentence so far (0 at <s>)."""
+        keys, logprob, logbackoff, offsets = self._require_fitted()
+        use_constant = self.constant_backoff is not None
+        return kernels.score_padded(padded, self.vocab_size, keys, logprob, logbackoff,
+                                    offsets, self.constant_backoff or 0.0, use_constant,
+                                    self._index.get(BOS, BOS_ID))
+
+    def _continued_logprobs(self, parts: Iterator[Sequence[str]]) -> Iterator[np.ndarray]:
+        """Log probabilities of one sentence given as consecutive parts (a long line's
+        `ContinuedLine`s and its last part): each part's tokens, then `</s>`, scored a part
+        at a time with the last order - 1 ids before it as context (the state a whole
+        sentence would have there), so the numbers are the whole sentence's."""
+        get, unk = self._index.get, self._index.get(UNK, UNK_ID)
+        width = self.order - 1
+        context = np.array([self._index.get(BOS, BOS_ID)], dtype=np.int64)
+        for part in parts:
+            ids = np.fromiter((get(token, unk) for token in part), dtype=np.int64)
+            padded = np.concatenate((context, ids))
+            yield self._score_ids(padded)[len(context):]
+            context = padded[len(padded) - width:] if width else padded[:0]
+        eos = np.array([self._index.get(EOS, EOS_ID)], dtype=np.int64)
+        yield self._score_ids(np.concatenate((context, eos)))[-1:]
+
+    def sentence_tokens(self, sentence: Sequence[str] | str) -> Sequence[str]:
+        """The tokens of one sentence to score: a list as it is; a str read as the model's
+        training text was read (its characters when `fit` was given str sentences; else
+        its recorded `tokenization`: words, whitespace-separated tokens or characters),
+        or, where none is recorded, split on whitespace as KenLM's
+        `Model.score` does. A str for a model of single characters that records no
+        tokenization is refused (ValueError): split on whitespace it would score
+        `<unk>`s, read as characters it would score a word model's text wrongly."""
+        if not isinstance(sentence, str):
+            return sentence
+        if self.str_is_characters:
+            return list(sentence)
+        if self.tokenization is not None:
+            recorded = checked_tokenization(self.tokenization)
+            if self._line_tokens is None or self._line_tokens.recorded() != recorded:
+                self._line_tokens = LineTokens(**recorded)  # built once, not per sentence
+            return self._line_tokens(sentence)
+        if self._single_characters():
+            raise ValueError(
+                "a str sentence for a model of single characters that records no "
+                "tokenization: pass a list of tokens (list(text) for characters), or set "
+                "model.tokenization = {'level': 'char', 'lowercase': False} (what "
+                "`seqlab ngram train --level char` records)")
+        return sentence.split()
+
+    def _single_characters(self) -> bool:
+        words = [w for w in self.vocab if w not in (BOS, EOS, UNK)]
+        return bool(words) and all(len(w) == 1 for w in words)
+
+    def score(self, sentence: Sequence[str] | str) -> float:
+        """Total natural-log probability of one sentence, with <s> before it and </s> after:
+        a list of tokens, or a str read as `sentence_tokens` says (as KenLM's
+        `Model.score("the cat sat")`, in natural logs: divide by ln 10 for KenLM's log10)."""
         logprobs, _ = self._padded_logprobs([sentence])
         return float(logprobs.sum())
 
     def sentence_logprobs(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
         """Total natural-log probability of each sentence (with <s> / </s> padding)."""
-        sentences = list(sentences)
+        sentences = [self.sentence_tokens(s) for s in whole_sentences(sentences)]
         logprobs, _ = self._padded_logprobs(sentences)
         lengths = np.array([len(s) + 2 for s in sentences], dtype=np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
@@ -289,10 +348,17 @@ class NgramLanguageModel:
         def values() -> Iterator[float]:
             nonlocal n_tokens, n_zero
             for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
-                logprobs, count = self._padded_logprobs(block)
-                n_tokens += count
-                n_zero += zero_probabilities(logprobs, self.unk_listed)
-                yield from logprobs.tolist()
+                if isinstance(block, ContinuedSentence):  # a long line, a part at a time
+                    # (tokens, count): each part's tokens, then </s>, all counted
+                    pieces: Iterable[tuple[np.ndarray, int]] = (
+                        (logprobs, len(logprobs))
+                        for logprobs in self._continued_logprobs(block.parts))
+                else:
+                    pieces = (self._padded_logprobs(block),)
+                for logprobs, count in pieces:
+                    n_tokens += count
+                    n_zero += zero_probabilities(logprobs, self.unk_listed)
+                    yield from logprobs.tolist()
 
         # fsum over the stream: the same correctly rounded total as over one list of them all
         total = math.fsum(values())
@@ -392,12 +458,40 @@ class NgramLanguageModel:
         return f"{type(self).__name__}(order={self.order}{fitted})"
 
 
+class ContinuedSentence:
+    """One sentence that came as `sentences.ContinuedLine` parts: `parts` yields them and
+    its last part, read from the stream as they are consumed (consume them before the next
+    block of `sentence_batches`)."""
+
+    def __init__(self, first: Sequence[str], rest: Iterator[Sequence[str]]) -> None:
+        self.parts = self._parts(first, rest)
+
+    @staticmethod
+    def _parts(first: Sequence[str], rest: Iterator[Sequence[str]]) -> Iterator[Sequence[str]]:
+        yield first
+        for part in rest:
+            yield part
+            if not isinstance(part, ContinuedLine):
+                return
+
+
 def sentence_batches(sentences: Iterable[Sequence[str]],
-                     block_tokens: int) -> Iterator[list[Sequence[str]]]:
-    """Consecutive lists of `sentences` holding about `block_tokens` tokens each (streamed)."""
+                     block_tokens: int) -> Iterator[list[Sequence[str]] | ContinuedSentence]:
+    """Consecutive lists of `sentences` holding about `block_tokens` tokens each (streamed);
+    a sentence that comes in `ContinuedLine` parts comes alone, as a `ContinuedSentence`."""
+    iterator = iter(sentences)
     batch: list[Sequence[str]] = []
     tokens = 0
-    for sentence in sentences:
+    for sentence in iterator:
+        if isinstance(sentence, ContinuedLine):
+            if batch:
+                yield batch
+                batch, tokens = [], 0
+            continued = ContinuedSentence(sentence, iterator)
+            yield continued
+            for _ in continued.parts:  # what the consumer left: not another sentence's
+                pass
+            continue
         batch.append(sentence)
         tokens += len(sentence) + 2
         if tokens >= block_tokens:

@@ -54,13 +54,13 @@ from seqlab.nlp.ngram.external import (
     VocabularyBuilder,
     count_order,
     merged_windows,
+    pad_parts,
     sentence_positions,
     table_of,
     unigram_table,
     write_run,
 )
-from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
-from seqlab.nlp.ngram.vocabulary import pad_sentences
+from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, file_sentences
 
 # How long `connect` tries to reach a scheduler before giving up.
 CONNECT_TIMEOUT_SECONDS = 15
@@ -198,28 +198,35 @@ def shard_vocabulary(paths: list[FileRange], line_tokens: LineTokens) -> tuple[d
     """({token: count} in first-appearance order, sentence count) of one shard."""
     counts: dict[str, int] = {}
     sentences = 0
-    for tokens in file_sentences(paths, line_tokens):
+    for tokens in file_sentences(paths, line_tokens, in_parts=True):
         for token in tokens:
             counts[token] = counts.get(token, 0) + 1
-        sentences += 1
+        sentences += not isinstance(tokens, ContinuedLine)  # a long line's parts: one
     return counts, sentences
 
 
 def _padded_blocks(paths: list[FileRange], line_tokens: LineTokens, mapping: dict[str, int],
                    block_tokens: int) -> Iterator[np.ndarray]:
+    """Padded final ids of the shard's sentences, about `block_tokens` a block; a long
+    line's `ContinuedLine` parts make one sentence, which blocks may cut (see
+    `external.padded_blocks`)."""
     flat: list[str] = []
     lengths: list[int] = []
+    opens: list[bool] = []
+    continued = False
 
     def padded() -> np.ndarray:
         ids = np.fromiter(map(mapping.__getitem__, flat), dtype=np.int64, count=len(flat))
-        return pad_sentences(ids, np.asarray(lengths, dtype=np.int64))[0]
+        return pad_parts(ids, lengths, opens, continued)[0]
 
-    for tokens in file_sentences(paths, line_tokens):
+    for tokens in file_sentences(paths, line_tokens, in_parts=True):
+        opens.append(not continued)
+        continued = isinstance(tokens, ContinuedLine)
         flat.extend(tokens)
         lengths.append(len(tokens))
         if len(flat) + 2 * len(lengths) >= block_tokens:
             yield padded()
-            flat, lengths = [], []
+            flat, lengths, opens = [], [], []
     if lengths:
         yield padded()
 
@@ -268,8 +275,11 @@ def shard_prepare(paths: list[FileRange], line_tokens: LineTokens, mapping: dict
         counts = np.zeros(vocab_size, dtype=np.int64)
         tokens = 0
         with open(Path(folder) / "padded.u32", "wb") as stream:
+            carried = 0  # position of the next block's first id (blocks cut long lines)
             for ids in _padded_blocks(paths, line_tokens, mapping, budget.block_tokens):
-                counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+                position = sentence_positions(ids, carried)
+                carried = int(position[-1]) + 1
+                counts += np.bincount(ids[position > 0], minlength=vocab_size)
                 stream.write(np.ascontiguousarray(ids, dtype=np.uint32).data)
                 tokens += len(ids)
         return Shard(folder, tokens, counts, get_worker().address)

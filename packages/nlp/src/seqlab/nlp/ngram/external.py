@@ -3,12 +3,15 @@
 The result is exactly `counting.count_ngrams`'s tables (same ids, same sorted keys), so every
 smoothing method estimates the same model and writes the same ARPA file. The corpus is streamed:
 
-1. one pass maps tokens to ids in first-appearance order (what `encode_corpus` does) and writes
-   the padded ids (`<s> w1 ... wm </s>`, uint32) to a scratch file; only the vocabulary is held;
-2. for each order n = 2..N, one pass over that file in blocks of whole sentences: the (n-1)-gram
-   ending at each position is found in the finished order n-1 table (the previous pass kept,
-   on disk, each block's distinct keys and each position's index among them, so one sorted
-   search per distinct key does it), the block's order-n keys `parent * V + word` are counted,
+1. one pass maps tokens to ids in first-appearance order (what `encode_corpus` does; a long
+   line may come in `sentences.ContinuedLine` parts) and writes the padded ids
+   (`<s> w1 ... wm </s>`, uint32) to a scratch file; only the vocabulary is held;
+2. for each order n = 2..N, one pass over that file in blocks (cut anywhere, inside a sentence
+   too: each block carries the previous one's last position and node), so a line of any
+   length is counted a block at a time: the (n-1)-gram ending at each position is found in
+   the finished order n-1 table (the previous pass kept, on disk, each block's distinct keys
+   and each position's index among them, so one sorted search per distinct key does it),
+   the block's order-n keys `parent * V + word` are counted,
    and the sorted (key, count, suffix) rows are buffered; a full buffer is merged and spilled
    to disk as a sorted run;
 3. the runs are merged window by window (every key up to the smallest last key of the runs'
@@ -35,6 +38,7 @@ import numpy as np
 from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
+from seqlab.nlp.ngram.sentences import ContinuedLine
 from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
 
 BYTES_PER_ROW = 24  # key, count, suffix: int64 each
@@ -42,7 +46,6 @@ BYTES_PER_ROW = 24  # key, count, suffix: int64 each
 BYTES_PER_BLOCK_TOKEN = 96
 MIN_BLOCK_TOKENS = 16
 MIN_BUFFER_ROWS = 16
-MAX_BATCH_SENTENCES = 4096  # sentences taken from the stream at a time
 SEARCH_SLICE = 1 << 15  # sorted keys searched in a table between page releases
 # What the process itself holds (interpreter, NumPy, Numba, llvmlite and the compiled kernels):
 # 250-290 MB measured, taken out of a budget before it is split (at most half of it).
@@ -152,27 +155,31 @@ def write_run(windows: Iterable[Counts], stem: Path) -> Counts:
     return Counts(*(np.memmap(path, dtype=np.int64, mode="r", shape=(rows,)) for path in paths))
 
 
-def sentence_positions(ids: np.ndarray) -> np.ndarray:
-    """Position of every id in its padded sentence (ids start with <s>; each <s> starts one)."""
+def sentence_positions(ids: np.ndarray, first_position: int = 0) -> np.ndarray:
+    """Position of every id in its padded sentence (each <s> starts one); ids before the
+    first <s> go on a sentence whose first of them is at `first_position` (a block cut
+    inside a sentence: see `sentence_blocks`)."""
     is_start = ids == BOS_ID
-    starts = np.flatnonzero(is_start)
-    sentence_of = np.cumsum(is_start) - 1
+    starts = np.concatenate(([-first_position], np.flatnonzero(is_start)))
+    sentence_of = np.cumsum(is_start)
     return np.arange(len(ids), dtype=np.int64) - starts[sentence_of]
 
 
 def count_block(ids: np.ndarray, position: np.ndarray, parent_node: np.ndarray, order: int,
-                vocab_size: int) -> tuple[Counts, np.ndarray]:
-    """Order-`order` Counts of one block of whole padded sentences, and the index of each
-    position's n-gram among the block's distinct keys (-1 where there is none).
+                vocab_size: int, first: int = 0) -> tuple[Counts, np.ndarray]:
+    """Order-`order` Counts of the n-grams ending at positions `first`.. of a block of padded
+    ids, and the index of each of those positions' n-gram among the block's distinct keys
+    (-1 where there is none). With `first` = 1 the block's first id is the previous block's
+    last, there only as the context of the next.
 
     `parent_node` is the finished order n-1 row of the n-gram ending at each position (the
     ids for order 2; `BlockNodes.rows` after): the parents and suffixes of this order's.
     """
-    ends = np.flatnonzero(position >= order - 1)
+    ends = np.flatnonzero(position[first:] >= order - 1) + first
     keys = parent_node[ends - 1] * vocab_size + ids[ends]
     unique, counts, inverse, suffix = count_kernels.count_keys(keys, parent_node[ends])
-    local = np.full(len(ids), -1, dtype=np.int64)
-    local[ends] = inverse
+    local = np.full(len(ids) - first, -1, dtype=np.int64)
+    local[ends - first] = inverse
     return Counts(unique, counts, suffix), local
 
 
@@ -343,60 +350,62 @@ class VocabularyBuilder:
 
 def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
                   vocabulary: VocabularyBuilder) -> Iterator[tuple[np.ndarray, int]]:
-    """(padded raw ids `<s> w.. </s>`, sentence count) of about `block_tokens` each.
+    """(padded raw ids `<s> w.. </s>`, sentences ended in it) of about `block_tokens` each
+    (a block overshoots by one sentence or part at most); a str sentence is its characters.
 
-    Sentences are taken in batches (list, chain and map run in C: no Python step per
-    sentence); a str sentence is its characters."""
-    iterator = iter(sentences)
+    A `sentences.ContinuedLine` goes on in the next item: no </s> after it, no <s> before
+    the next, so a long line comes in parts and a block may start or end inside a sentence.
+    Items are taken one at a time, never a batch ahead: a long line's parts are read only
+    as they are counted."""
     flat: list[str] = []
     lengths: list[int] = []
-    seen_tokens, seen_sentences = 0, 0
-    while True:
-        # as many sentences as should fill half of what is left of the block at the mean
-        # padded length seen so far (one sentence first), so a block overshoots by about a
-        # sentence or two however long sentences are, not by a whole batch
-        left = block_tokens - len(flat) - 2 * len(lengths)
-        if seen_sentences:
-            mean = (seen_tokens + 2 * seen_sentences) / seen_sentences
-            batch_size = max(1, min(MAX_BATCH_SENTENCES, int(left / (2 * mean))))
-        else:
-            batch_size = 1
-        batch = list(itertools.islice(iterator, batch_size))
-        if not batch:
-            break
-        if any(map(isinstance, batch, itertools.repeat(str))):
-            batch = [list(s) if isinstance(s, str) else s for s in batch]
-        before = len(flat)
-        flat.extend(itertools.chain.from_iterable(batch))
-        lengths.extend(map(len, batch))
-        seen_tokens += len(flat) - before
-        seen_sentences += len(batch)
+    opens: list[bool] = []  # whether each item starts a sentence
+    continued = False  # whether the last item taken goes on in the next
+    for sentence in sentences:
+        opens.append(not continued)
+        continued = isinstance(sentence, ContinuedLine)
+        flat.extend(sentence)  # a str: its characters
+        lengths.append(len(sentence))
         if len(flat) + 2 * len(lengths) >= block_tokens:
-            yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
-            flat, lengths = [], []
+            yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
+            flat, lengths, opens = [], [], []
     if lengths:
-        yield _pad(vocabulary.add_tokens(flat), lengths), len(lengths)
+        yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
 
 
-def _pad(word_ids: np.ndarray, lengths: list[int]) -> np.ndarray:
-    from seqlab.nlp.ngram.vocabulary import pad_sentences
+def pad_parts(word_ids: np.ndarray, lengths: list[int], opens: list[bool],
+               last_goes_on: bool) -> tuple[np.ndarray, int]:
+    """(`<s>` before each item that opens a sentence, `</s>` after each that ends one, and
+    the number ended): every item but the last ends where the next opens a sentence."""
+    starts = np.asarray(opens, dtype=bool)
+    ends = np.ones(len(lengths), dtype=bool)
+    ends[:-1] = starts[1:]
+    ends[-1] = not last_goes_on
+    if starts.all() and ends.all():  # whole sentences: the usual case
+        from seqlab.nlp.ngram.vocabulary import pad_sentences
 
-    padded, _ = pad_sentences(word_ids, np.asarray(lengths, dtype=np.int64))
-    return padded
+        padded, _ = pad_sentences(word_ids, np.asarray(lengths, dtype=np.int64))
+        return padded, len(lengths)
+    sizes = np.asarray(lengths, dtype=np.int64) + starts + ends
+    first = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    item_of = np.repeat(np.arange(len(sizes)), sizes)
+    offset = np.arange(int(sizes.sum()), dtype=np.int64) - first[item_of]
+    is_bos = starts[item_of] & (offset == 0)
+    is_eos = ends[item_of] & (offset == sizes[item_of] - 1)
+    padded = np.empty(len(offset), dtype=np.int64)
+    padded[is_bos] = BOS_ID
+    padded[is_eos] = EOS_ID
+    padded[~(is_bos | is_eos)] = word_ids
+    return padded, int(ends.sum())
 
 
 def sentence_blocks(padded: np.ndarray, block_tokens: int) -> Iterator[slice]:
-    """Slices of `padded` of at least `block_tokens` ids (or the rest), cut before an <s>."""
-    start, total = 0, len(padded)
-    while start < total:
-        stop = start + block_tokens
-        while stop < total and padded[stop] != BOS_ID:
-            window = np.asarray(padded[stop: stop + block_tokens])
-            found = np.flatnonzero(window == BOS_ID)
-            stop = stop + int(found[0]) if len(found) else stop + len(window)
-        stop = min(stop, total)
-        yield slice(start, stop)
-        start = stop
+    """Slices of `padded` of `block_tokens` ids each (the last one: the rest), cut anywhere,
+    inside a sentence too: `count_order` carries each block's last position and node into
+    the next, so a sentence of any length is counted a block at a time."""
+    block_tokens = max(1, block_tokens)
+    for start in range(0, len(padded), block_tokens):
+        yield slice(start, min(start + block_tokens, len(padded)))
 
 
 def unigram_table(counts: np.ndarray) -> NgramTable:
@@ -454,7 +463,9 @@ def count_orders(
     with open(ids_path, "wb") as stream:
         for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
             stream.write(np.ascontiguousarray(block, dtype=np.uint32).data)
-            stats.tokens += len(block) - 2 * n_sentences
+            # <s> and </s> (raw ids 1, 2) of the sentences that open and end in the block
+            stats.tokens += len(block) - int(np.count_nonzero((block == BOS_ID)
+                                                              | (block == EOS_ID)))
             stats.sentences += n_sentences
     if stats.sentences == 0:
         raise ValueError("cannot fit an n-gram model on an empty corpus")
@@ -467,10 +478,13 @@ def count_orders(
     padded = np.memmap(ids_path, dtype=np.uint32, mode="r", shape=(total,))
     pages = PageReleaser(padded)
     unigram_counts = np.zeros(vocab_size, dtype=np.int64)
+    carried = 0  # position of the next block's first id (a block may start in a sentence)
     for part in sentence_blocks(padded, budget.block_tokens):
         ids = new_id[padded[part]]
         pages.advance(4 * len(ids))
-        unigram_counts += np.bincount(ids[sentence_positions(ids) > 0], minlength=vocab_size)
+        position = sentence_positions(ids, carried)
+        carried = int(position[-1]) + 1
+        unigram_counts += np.bincount(ids[position > 0], minlength=vocab_size)
     higher: list[Counts] = []
     previous: BlockNodes | None = None
     for n in range(2, order + 1):
@@ -492,19 +506,33 @@ def count_order(padded: np.ndarray, new_id: np.ndarray | None, n: int, vocab_siz
 
     `padded` holds raw ids mapped by `new_id`, or final ids (`new_id` None); `previous` and
     `lower_keys` are order n - 1's block nodes and finished sorted keys (None for n = 2).
-    Blocks are cut by `sentence_blocks(padded, budget.block_tokens)`, the same every pass.
+    Blocks are cut by `sentence_blocks(padded, budget.block_tokens)`, the same every pass,
+    inside a sentence too (a line of any length is counted a block at a time).
     With `on_disk` the merged Counts are memory maps of files in `scratch`.
     """
     pages = PageReleaser(padded)
     counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
     nodes = None if last else BlockNodes(scratch, f"order{n}")
     parents = previous.rows(lower_keys) if previous is not None else None
+    # each block after the first is read from one id before it (the context of its first
+    # n-gram), whose position and order n-1 node the previous block leaves here
+    last_position = last_node = None
     for part in sentence_blocks(padded, budget.block_tokens):
-        ids = new_id[padded[part]] if new_id is not None else np.asarray(padded[part],
+        first = 0 if part.start == 0 else 1
+        view = slice(part.start - first, part.stop)
+        ids = new_id[padded[view]] if new_id is not None else np.asarray(padded[view],
                                                                          dtype=np.int64)
-        pages.advance(padded.itemsize * len(ids))
-        parent_node = next(parents) if parents is not None else ids
-        counts, local = count_block(ids, sentence_positions(ids), parent_node, n, vocab_size)
+        pages.advance(padded.itemsize * (len(ids) - first))
+        if parents is None:
+            parent_node = ids
+        else:
+            block_nodes = next(parents)
+            parent_node = block_nodes if not first else np.concatenate(([last_node],
+                                                                        block_nodes))
+            last_node = int(block_nodes[-1])
+        position = sentence_positions(ids, 0 if last_position is None else last_position)
+        last_position = int(position[-1])
+        counts, local = count_block(ids, position, parent_node, n, vocab_size, first)
         counter.add(counts)
         if nodes is not None:
             nodes.add(counts.keys, local)

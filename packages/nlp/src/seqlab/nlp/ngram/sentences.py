@@ -68,6 +68,14 @@ class LineTokens:
             tokens.extend(map(shared.setdefault, new, new))
         return [] if blank and self.level == "char" else tokens
 
+    def part_tokens(self, part: str) -> list[str]:
+        """The tokens of `part`, a part of a line (cut at whitespace) that is not blank as a
+        whole: at the character level a blank part is spaces, not a blank line."""
+        if self.level != "char":
+            return self(part)
+        part = part.lower() if self.lowercase else part
+        return [SPACE if ch == " " else ch for ch in part]
+
     def __getstate__(self) -> dict:
         return {"level": self.level, "lowercase": self.lowercase, "errors": self.errors}
 
@@ -78,12 +86,41 @@ class LineTokens:
         object.__setattr__(self, "_tokenize", None)
 
 
+class ContinuedLine(list):
+    """The first tokens of a line too long to hold whole (longer than a reading chunk): the
+    line's next tokens come as the next item of the same stream, a `ContinuedLine` again
+    while the line goes on, a plain list for its last tokens.
+
+    `file_sentences(..., in_parts=True)` yields these; the readers that take them
+    (`NgramLanguageModel.fit_external`, `perplexity`, `streamed.train_kneser_ney_arpa`)
+    count and score the parts as one sentence, so a line of any length streams through in
+    memory set by the budget; `fit` and `sentence_logprobs` join them (`whole_sentences`).
+    Anything else should pass the stream through `whole_sentences` first.
+    """
+
+
+def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
+    """`items` with each run of `ContinuedLine` parts joined to the part ending it: whole
+    sentences (a long line's tokens then held at once)."""
+    pending: list[str] | None = None
+    for item in items:
+        if isinstance(item, ContinuedLine):
+            pending = list(item) if pending is None else pending + item
+            continue
+        if pending is not None:
+            item, pending = pending + list(item), None
+        yield item
+    if pending is not None:
+        yield pending
+
+
 def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTokens,
-                   errors: str | None = None) -> Iterator[list[str]]:
+                   errors: str | None = None, in_parts: bool = False) -> Iterator[list[str]]:
     """The non-empty token lists of the lines of `paths` (files, or byte ranges of files as
     `corpora.FileRange`), streamed in order (decoded as `errors`, by default
     `line_tokens.errors`). A line longer than a chunk is tokenized part by part (cut at
-    whitespace): its tokens, not its text, are held."""
+    whitespace): its tokens, not its text, are held; with `in_parts` not even those: such a
+    line comes as `ContinuedLine` parts of about a chunk each, then a plain list."""
     from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES, FileRange, iter_line_parts
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
@@ -95,9 +132,39 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
                             chunk_bytes=COUNTING_CHUNK_BYTES)
     for part, ends in parts:
         # a whole line (the usual case), or one longer than a chunk: tokenized part by part
-        tokens = whole(part) if ends else line_tokens.of_parts(_rest_of_line(part, parts))
+        if ends:
+            tokens = whole(part)
+        elif in_parts:
+            yield from _line_in_parts(line_tokens, _rest_of_line(part, parts))
+            continue
+        else:
+            tokens = line_tokens.of_parts(_rest_of_line(part, parts))
         if tokens:
             yield tokens
+
+
+def _line_in_parts(line_tokens: LineTokens, parts: Iterator[str]) -> Iterator[list[str]]:
+    """One long line's tokens as `ContinuedLine` parts and a last plain list (nothing for a
+    line without tokens). One part is held back, so that the last non-empty one is known; at
+    the character level whitespace is held until the line shows a non-space character (a
+    blank line has no tokens; so a line starting with megabytes of blanks holds them)."""
+    held: list[str] = []
+    # char level: the line's text so far, while it is all blank
+    blank_text: list[str] | None = [] if line_tokens.level == "char" else None
+    for part in parts:
+        if blank_text is not None:
+            if not part.strip():
+                blank_text.append(part)
+                continue
+            part, blank_text = "".join(blank_text) + part, None
+        tokens = line_tokens.part_tokens(part)
+        if not tokens:
+            continue
+        if held:
+            yield ContinuedLine(held)
+        held = tokens
+    if held:
+        yield held
 
 
 def _rest_of_line(first: str, parts: Iterator[tuple[str, bool]]) -> Iterator[str]:

@@ -26,6 +26,13 @@ class MLE(NgramLanguageModel):
     """Maximum likelihood: p(w | h) = c(h w) / C(h); zero for unseen n-grams of seen contexts.
 
     Not smoothed: unseen events have probability 0, so perplexity can be infinite.
+
+    Against NLTK's `nltk.lm.MLE` (padded_everygram_pipeline): the same p(w | h) for every
+    seen context h of order >= 2. Two differences, kept on purpose: a context never seen
+    in training backs off to h' here (ARPA's rule: an unlisted context has backoff weight 1,
+    so KenLM reads the same number from `save_arpa`'s file), where NLTK gives 0; and the
+    unigrams never count <s> (never predicted), so p(w) = c(w) / (N + sentences) in NLTK
+    is c(w) / N here (N counting one </s> a sentence; e.g. 3/24 against 3/28).
     """
 
     def _estimate(self, tables, vocab_size):
@@ -47,6 +54,18 @@ class AddK(NgramLanguageModel):
     k (V' - T(h)) / (C(h) + k V'), in proportion to the order n-1 model (Katz backoff form),
     so the model is a proper distribution that an ARPA file stores exactly. Unigrams are the
     textbook (c(w) + k) / (N + k V').
+
+    Against NLTK's `nltk.lm.Laplace` / `Lidstone`: NLTK adds k to V = `vocab_size` words,
+    <s> among them, so its p(w | h) = (c(h w) + k) / (C(h) + k V) gives <s> mass after every
+    context and is not seqlab's (c(h w) + k) / (C(h) + k (V - 1)) for a seen n-gram (3/18
+    against 3/17 for Laplace(2) p(cat | the) on NLTK's doc corpus); an unseen word after a
+    seen context gets a share of the left-over mass by the order n-1 model here (above), the
+    same k / (C(h) + k V) for every word in NLTK; and a context never seen in training is
+    uniform, k / (k V), in NLTK and backs off to the order n-1 estimate here (ARPA's rule).
+    Kept on purpose: here the probabilities of what can follow a context sum to one (an
+    ARPA file, KenLM and perplexity need that; NLTK's sum to one only with <s> counted),
+    and every number survives `save_arpa` / `load_arpa` and KenLM. To compare with NLTK,
+    (c + k) / p_nltk - (c + k) / p = k for a seen n-gram h w.
     """
 
     def __init__(self, order: int, k: float = 1.0, unk_cutoff: int = 1) -> None:

@@ -1,0 +1,90 @@
+"""A str given to `score` / `perplexity` / `sentence_logprobs` is read as the model's text was:
+split on whitespace as KenLM's `Model.score("the cat sat")` for a word model, by the recorded
+tokenization where there is one (ARPA mark line, .npz header), as characters for a model
+fitted on str sentences; a model of single characters that records nothing refuses a str
+rather than score it silently wrong."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+
+import pytest
+
+from seqlab.nlp.ngram import KneserNey, WittenBell, load, load_arpa
+
+SENTENCES = [s.split() for s in ["the cat sat on the mat", "the dog sat on the log",
+                                 "a cat and a dog", "the cat ate"]] * 3
+TEST = ["the cat sat on the log", "a zebra ate", "the   dog\tsat "]
+
+
+def test_a_str_is_split_on_whitespace_for_a_word_model():
+    model = KneserNey(3).fit(SENTENCES)
+    assert model.tokenization is None
+    for text in TEST:
+        assert model.score(text) == model.score(text.split())
+    assert model.perplexity(TEST) == model.perplexity([t.split() for t in TEST])
+    assert list(model.sentence_logprobs(TEST)) == list(
+        model.sentence_logprobs([t.split() for t in TEST]))
+    # the QA's numbers: log10 -2.2596 as KenLM, not -16.68 (the str's characters)
+    assert model.score("the cat sat") / math.log(10) == pytest.approx(-2.2595802, abs=1e-6)
+
+
+@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
+                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+def test_scores_of_strs_equal_kenlms_on_the_same_arpa_file(tmp_path):
+    model = KneserNey(3).fit(SENTENCES)
+    model.save_arpa(tmp_path / "m.arpa")
+    script = (
+        "import json, sys, kenlm\n"
+        "m = kenlm.Model(sys.argv[1])\n"
+        "texts = json.loads(sys.argv[2])\n"
+        "print(json.dumps([m.score(t, bos=True, eos=True) for t in texts]))\n")
+    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script,
+                           str(tmp_path / "m.arpa"), json.dumps(TEST)],
+                          capture_output=True, text=True, check=True)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = load_arpa(tmp_path / "m.arpa")
+    for text, log10 in zip(TEST, theirs, strict=True):
+        assert ours.score(text) / math.log(10) == pytest.approx(log10, abs=1e-5)
+    words = sum(len(t.split()) + 1 for t in TEST)
+    assert ours.perplexity(TEST) == pytest.approx(10 ** (-sum(theirs) / words), rel=1e-5)
+
+
+@pytest.mark.parametrize(("tokenization", "text", "tokens"), [
+    ({"level": "whitespace", "lowercase": True}, "The CAT sat,", ["the", "cat", "sat,"]),
+    ({"level": "word", "lowercase": False}, "the cat sat, then", ["the", "cat", "sat", ",",
+                                                                 "then"]),
+    ({"level": "char", "lowercase": False}, "ab c", ["a", "b", "\u2581", "c"]),
+])
+def test_a_str_is_read_by_the_recorded_tokenization_after_a_round_trip(
+        tmp_path, tokenization, text, tokens):
+    corpus = [["the", "cat", "sat", ",", "then", "sat,"], list("ab\u2581c")]
+    model = WittenBell(2).fit(corpus)
+    model.tokenization = tokenization
+    model.save_arpa(tmp_path / "m.arpa")
+    model.save(tmp_path / "m.npz")
+    for loaded in (load_arpa(tmp_path / "m.arpa"), load(tmp_path / "m.npz")):
+        assert loaded.tokenization == tokenization
+        assert loaded.score(text) == pytest.approx(loaded.score(tokens), abs=1e-12)
+
+
+def test_a_char_model_that_records_no_tokenization_refuses_a_str(tmp_path):
+    model = KneserNey(3).fit([list("abcab"), list("bca")])  # lists of characters
+    with pytest.raises(ValueError, match="list of tokens"):
+        model.score("abc")
+    with pytest.raises(ValueError, match="list of tokens"):
+        model.perplexity(["abc"])
+    assert model.score(list("abc")) < 0  # a list is scored as given
+    model.save_arpa(tmp_path / "m.arpa")
+    with pytest.raises(ValueError, match="list of tokens"):
+        load_arpa(tmp_path / "m.arpa").score("abc")
+
+
+def test_a_model_fitted_on_strs_reads_a_str_as_its_characters():
+    model = KneserNey(3).fit(["hello world", "help me"])
+    assert model.str_is_characters
+    assert model.score("help") == model.score(list("help"))
+    assert model.score("he lp") == model.score(["h", "e", " ", "l", "p"])
