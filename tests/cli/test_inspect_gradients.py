@@ -425,3 +425,40 @@ globalThis.document = {getElementById: (id) => elements[id], createElement: () =
 def test_inspect_of_a_one_direction_model_names_no_direction(trained_model, run):
     done = run("inspect", str(trained_model), "--text", TEXT, "--unit", "3")
     assert "Layer 0, unit 3, hidden:" in done.stdout and "direction" not in done.stdout
+
+
+@pytest.fixture
+def two_layer_model(tmp_path):
+    """A 2-layer char GRU language model, saved as `seqlab train` saves one."""
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels import LanguageModel
+    from seqlab.seqmodels.checkpoint import save_checkpoint
+
+    tokenizer = CharTokenizer.train(TEXT)
+    model = LanguageModel(tokenizer.vocab_size, 6, 8, num_layers=2, cell="gru", generator=0)
+    path = save_checkpoint(tmp_path / "two.safetensors", model, tokenizer=tokenizer.to_dict())
+    return path, model.eval(), tokenizer
+
+
+def test_gradients_says_which_layer_it_measures_and_takes_layer(two_layer_model, run,
+                                                                run_json):
+    """QA 18 item 10: on a 2-layer model the header names the layer whose h is measured (the
+    top by default); --layer picks another, as `inspect --layer` does."""
+    from seqlab.seqmodels.inspection import language_model_flow
+
+    path, model, tokenizer = two_layer_model
+    flow = language_model_flow(model, np.asarray(tokenizer.encode(TEXT))[-21:])
+    args = ("gradients", str(path), "--text", TEXT, "--length", "20")
+    top = run_json(*args)
+    assert top["layer"] == 1 and top["layers"] == 2
+    np.testing.assert_allclose(top["cells"]["gru"]["norms"], flow.norms_back(1), rtol=1e-6)
+    bottom = run_json(*args, "--layer", "0")
+    assert bottom["layer"] == 0
+    np.testing.assert_allclose(bottom["cells"]["gru"]["norms"], flow.norms_back(0), rtol=1e-6)
+    assert not np.allclose(bottom["cells"]["gru"]["norms"], top["cells"]["gru"]["norms"])
+    assert "h of layer 1 (the top of 2)" in " ".join(run(*args).stdout.split())
+    assert "h of layer 0 (of 2)" in " ".join(run(*args, "--layer", "0").stdout.split())
+    done = run(*args, "--layer", "2")
+    assert done.returncode == 2 and "--layer must be in [0, 1]" in done.stderr
+    done = run("gradients", "--layer", "0")
+    assert done.returncode == 2 and "--layer goes with a MODEL" in done.stderr
