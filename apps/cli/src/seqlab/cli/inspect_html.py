@@ -107,7 +107,7 @@ def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, An
     buttons = "".join(
         f'<button class="unit" data-layer="{u["layer"]}" data-series="{u["state"]}" '
         f'data-unit="{u["unit"]}">layer {u["layer"]} {u["state"]} {u["unit"]}'
-        f'{html.escape(u.get("direction", ""))}: '
+        f'{html.escape(u.get("note", ""))}: '
         f'{html.escape(u["property"])} r={u["correlation"]:+.2f}</button>' for u in top_units)
     swatches = "".join(f'<span class="swatch" style="background:{colour}"></span>'
                        for colour in PALETTE)

@@ -247,7 +247,8 @@ def predict(
             rows = iter(class_probabilities(loaded, given) if given else ())
             for name, text in zip(names, texts, strict=True):
                 if text is None:  # written once a text follows: no output for no text
-                    blank += not as_json
+                    if not as_json:
+                        blank += 1
                     continue
                 sys.stdout.write("\n" * blank)
                 blank = 0

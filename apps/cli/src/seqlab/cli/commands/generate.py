@@ -104,9 +104,9 @@ def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: fl
     """Options that contradict each other are a usage error (exit 2): beam search with a
     sampling option, which HF's generate() would apply in beam *sampling*, which seqlab does
     not do, and --length-penalty without a beam. Options that cannot change the text get a
-    warning, as generate() warns about a
-    temperature without sampling: a sampling option with --greedy (an argmax is the same at
-    any temperature, top-k or top-p) and --seed with --beam (beam search draws nothing)."""
+    warning, as generate() warns about a temperature without sampling: a sampling option
+    with --greedy (an argmax is the same at any temperature, top-k or top-p) and --seed with
+    --beam (beam search draws nothing)."""
     if beam:
         sampling = [name for name, given in (
             ("--greedy", greedy), ("--top-k", top_k is not None),

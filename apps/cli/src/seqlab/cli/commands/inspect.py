@@ -210,7 +210,7 @@ def _write_html(path: Path, pieces, recording, choice, values, units, title: str
                        "hidden_size": record.hidden_size, "series": series})
     top = [{"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
             "correlation": u.correlation,
-            "direction": direction_note(recording.layers[u.layer], u.unit)} for u in units]
+            "note": direction_note(recording.layers[u.layer], u.unit)} for u in units]
     caption = (f"layer {choice['layer']}, {choice['series']}, unit {choice['unit']}"
                + direction_note(recording.layers[choice["layer"]], choice["unit"]))
     content = page(pieces, layers, choice, values, _scale(recording, choice, values), top,
