@@ -91,3 +91,18 @@ def test_beam_stops_before_a_stop_string(trained_model):
     cut = invoke(*args, "--stop", stop)
     assert cut.returncode == 0, cut.stderr
     assert cut.stdout == text[:text.index(stop)] + "\n"
+
+
+def test_repetition_penalty_reaches_an_ngram_model(tmp_path):
+    """`generate MODEL.arpa --repetition-penalty` was dropped on the n-gram path: the greedy
+    chain of a model that loops ('a b a b ...') breaks once seen words are penalised."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b a b a b c d\n" * 20)
+    assert invoke("ngram", "train", corpus, "--order", "2", "--out",
+                  tmp_path / "lm.arpa").returncode == 0
+    args = ("generate", tmp_path / "lm.arpa", "--prompt", "a", "--greedy", "--length", "6")
+    looping = invoke(*args)
+    penalised = invoke(*args, "--repetition-penalty", "20")
+    assert looping.returncode == penalised.returncode == 0, penalised.stderr
+    assert looping.stdout.split() == ["a", "b"] * 3 + ["a"]
+    assert "c" in penalised.stdout.split()  # seen words penalised, the loop is left

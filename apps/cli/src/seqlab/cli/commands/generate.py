@@ -91,7 +91,7 @@ def generate(
 
         ngram.stream_generated(loaded, text, SamplingOptions(
             max_tokens=length, temperature=temperature, top_k=top_k, top_p=top_p,
-            greedy=greedy, seed=seed))
+            repetition_penalty=repetition_penalty, greedy=greedy, seed=seed))
         return
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)
