@@ -63,7 +63,7 @@ def test_predict_and_eval(classifier, reviews, tmp_path):
     source.write_text("\n".join(lines) + "\n")
     first = run("classify", "predict", str(out), str(source))
     assert first.returncode == 0, first.stderr
-    assert first.stdout.split() == ["pos", "neg"]  # the blank line is skipped
+    assert first.stdout.split("\n") == ["pos", "", "neg", ""]  # the blank line: an empty one
     piped = run("classify", "predict", str(out), "-", "--probabilities", "--json",
                 input="\n".join(lines))
     predictions = json.loads(piped.stdout)["predictions"]

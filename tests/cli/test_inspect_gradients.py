@@ -351,3 +351,114 @@ def test_inspect_reads_a_classifier_checkpoint(tmp_path, run_json):
     shown = data["shown"]
     expected = recording.layers[shown["layer"]].series(shown["series"])[:, 0, shown["unit"]]
     np.testing.assert_allclose(shown["values"], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture
+def bidirectional_classifier(tmp_path):
+    """A 2-layer bidirectional GRU classifier (hidden 8: units 8-15 of a layer run backwards)."""
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels import SequenceClassifier
+    from seqlab.seqmodels.checkpoint import save_checkpoint
+
+    tokenizer = CharTokenizer.train(TEXT)
+    model = SequenceClassifier(tokenizer.vocab_size, 6, 8, 2, num_layers=2, cell="gru",
+                               bidirectional=True, generator=0)
+    return save_checkpoint(tmp_path / "bi.safetensors", model, tokenizer=tokenizer.to_dict())
+
+
+def test_inspect_says_which_units_of_a_bidirectional_layer_run_backwards(
+        bidirectional_classifier, tmp_path, run, run_json):
+    """QA 18 item 7: unit 10 of layer 1 is the reverse direction's unit 2, computed by the
+    parameters PyTorch names `*_l1_reverse`; the terminal, the JSON and the HTML page say so."""
+    args = ("inspect", str(bidirectional_classifier), "--text", TEXT, "--layer", "1")
+    data = run_json(*args, "--unit", "10")
+    assert data["shown"] | {"values": None} == {
+        "layer": 1, "series": "hidden", "unit": 10, "direction": "reverse",
+        "direction_unit": 2, "parameters": "l1_reverse", "values": None}
+    for unit in data["interpretable_units"]:
+        assert unit["direction"] == ("reverse" if unit["unit"] >= 8 else "forward")
+    done = run(*args, "--unit", "10")
+    assert done.returncode == 0, done.stderr
+    assert "Layer 1, unit 10 (reverse direction, its unit 2: weights *_l1_reverse), hidden:" \
+        in done.stdout
+    assert "Layer 1, unit 3 (forward direction, its unit 3: weights *_l1), hidden:" \
+        in run(*args, "--unit", "3").stdout
+    out = tmp_path / "bi.html"
+    assert run(*args, "--unit", "10", "--html", str(out)).returncode == 0
+    page = out.read_text(encoding="utf-8")
+    # written into the page (it reads without its script) and computed by the script
+    assert "layer 1, hidden, unit 10 (reverse direction, its unit 2: weights *_l1_reverse)" \
+        in page
+    checker = Checker()
+    checker.feed(page)
+    values = json.loads(next(text for attrs, text in checker.scripts if attrs.get("id") ==
+                             "data"))
+    assert [(layer["directions"], layer["hidden_size"]) for layer in values["layers"]] == \
+        [(2, 8), (2, 8)]
+    node = shutil.which("node")
+    if node:
+        script = next(text for attrs, text in checker.scripts if not attrs.get("id"))
+        assert _script_caption(node, tmp_path, script, values, len(checker.tokens)) == \
+            "layer 1, hidden, unit 10 (reverse direction, its unit 2: weights *_l1_reverse)"
+
+
+def _script_caption(node: str, folder, script: str, data: dict, tokens: int) -> str:
+    """The caption the page's script writes, run in Node on a stand-in for the page's DOM."""
+    harness = """
+const data = JSON.parse(process.argv[2]), tokens = +process.argv[3];
+function box(value) { return {value: value, innerHTML: "", addEventListener() {},
+                               appendChild() {}}; }
+const elements = {data: {textContent: process.argv[2]}, note: {textContent: ""},
+  layer: box(String(data.selected.layer)), series: box(data.selected.series),
+  unit: box(String(data.selected.unit))};
+const spans = Array.from({length: tokens}, () => ({style: {}}));
+globalThis.document = {getElementById: (id) => elements[id], createElement: () => ({}),
+  querySelectorAll: (selector) => selector === "#text span" ? spans : []};
+""" + script + "\nconsole.log(elements.note.textContent.split(' (scale')[0]);\n"
+    (folder / "caption.js").write_text(harness)
+    done = subprocess.run([node, str(folder / "caption.js"), json.dumps(data), str(tokens)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_inspect_of_a_one_direction_model_names_no_direction(trained_model, run):
+    done = run("inspect", str(trained_model), "--text", TEXT, "--unit", "3")
+    assert "Layer 0, unit 3, hidden:" in done.stdout and "direction" not in done.stdout
+
+
+@pytest.fixture
+def two_layer_model(tmp_path):
+    """A 2-layer char GRU language model, saved as `seqlab train` saves one."""
+    from seqlab.nlp.tokenizers import CharTokenizer
+    from seqlab.seqmodels import LanguageModel
+    from seqlab.seqmodels.checkpoint import save_checkpoint
+
+    tokenizer = CharTokenizer.train(TEXT)
+    model = LanguageModel(tokenizer.vocab_size, 6, 8, num_layers=2, cell="gru", generator=0)
+    path = save_checkpoint(tmp_path / "two.safetensors", model, tokenizer=tokenizer.to_dict())
+    return path, model.eval(), tokenizer
+
+
+def test_gradients_says_which_layer_it_measures_and_takes_layer(two_layer_model, run,
+                                                                run_json):
+    """QA 18 item 10: on a 2-layer model the header names the layer whose h is measured (the
+    top by default); --layer picks another, as `inspect --layer` does."""
+    from seqlab.seqmodels.inspection import language_model_flow
+
+    path, model, tokenizer = two_layer_model
+    flow = language_model_flow(model, np.asarray(tokenizer.encode(TEXT))[-21:])
+    args = ("gradients", str(path), "--text", TEXT, "--length", "20")
+    top = run_json(*args)
+    assert top["layer"] == 1 and top["layers"] == 2
+    np.testing.assert_allclose(top["cells"]["gru"]["norms"], flow.norms_back(1), rtol=1e-6)
+    bottom = run_json(*args, "--layer", "0")
+    assert bottom["layer"] == 0
+    np.testing.assert_allclose(bottom["cells"]["gru"]["norms"], flow.norms_back(0), rtol=1e-6)
+    assert not np.allclose(bottom["cells"]["gru"]["norms"], top["cells"]["gru"]["norms"])
+    assert "h of layer 1 (the top of 2)" in " ".join(run(*args).stdout.split())
+    assert "h of layer 0 (of 2)" in " ".join(run(*args, "--layer", "0").stdout.split())
+    done = run(*args, "--layer", "2")
+    assert done.returncode == 2 and "--layer must be in [0, 1]" in done.stderr
+    done = run("gradients", "--layer", "0")
+    assert done.returncode == 2 and "--layer goes with a MODEL" in done.stderr

@@ -15,6 +15,8 @@ from seqlab.nlp.generation import (
     UnknownPromptWarning,
     apply_repetition_penalty,
     beam_search,
+    cut_at_stop,
+    encode_prompt,
     generate_text,
     next_token_distribution,
     sample,
@@ -220,6 +222,36 @@ def test_generate_text_stops_before_stop_string_and_warns_on_unknown():
     empty = "".join(generate_text(model, encode, decode, "", SamplingOptions(max_tokens=4,
                                   greedy=True, seed=1), special_ids=[3]))
     assert len(empty) == 4 and empty[0] in "abc"
+
+
+def test_generate_text_from_prompt_ids_encoded_beforehand():
+    """The prompt encoded (and warned about) first, as `seqlab generate` does before echoing
+    it: the same text, and generate_text neither encodes nor warns again."""
+    model = Letters()
+    encode = lambda s: [Letters.alphabet.index(ch) if ch in Letters.alphabet else 3 for ch in s]  # noqa: E731
+    decode = lambda ids: "".join(Letters.alphabet[i] for i in ids)  # noqa: E731
+    opts = SamplingOptions(max_tokens=5, greedy=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ids = encode_prompt(encode, "az", unk_id=3)
+    assert [w.category for w in caught] == [UnknownPromptWarning]
+
+    def refuse(text):
+        raise AssertionError("encoded twice")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        given = "".join(generate_text(model, refuse, decode, "az", opts, unk_id=3,
+                                      prompt_ids=ids))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert given == "".join(generate_text(model, encode, decode, "az", opts, unk_id=3))
+
+
+def test_cut_at_stop_keeps_the_text_before_the_earliest_stop():
+    assert cut_at_stop("abc.abc.", [".a", "c"]) == "ab"
+    assert cut_at_stop("abc", ["x"]) == "abc" and cut_at_stop("abc", []) == "abc"
+    assert cut_at_stop("abc", ["a"]) == ""
 
 
 def test_context_window_adapter_keeps_last_tokens():

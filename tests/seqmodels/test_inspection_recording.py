@@ -139,3 +139,29 @@ def test_unit_layout_and_errors():
     model = LanguageModel(7, 4, 4, generator=0)
     with pytest.raises(ValueError, match=r"token ids must lie in \[0, 7\)"):
         record(model, np.array([1, 9]))
+
+
+def test_direction_of_names_the_parameters_that_compute_a_unit():
+    """A bidirectional layer's unit u is direction_of(u)'s unit j, computed by the parameters
+    `*_{parameter_suffix(u)}`: a one-direction GRU given exactly those parameters, run on the
+    layer's input backwards, gives that unit's recorded hidden state."""
+    hidden = 4
+    stack = GRU(3, hidden, num_layers=2, bidirectional=True, dtype=np.float64, generator=5)
+    x = np.random.default_rng(6).normal(size=(7, 1, 3))
+    layer = record(stack, x).layers[1]
+    assert [layer.direction_of(u) for u in (0, 3, 4, 7)] == \
+        [("forward", 0), ("forward", 3), ("reverse", 0), ("reverse", 3)]
+    assert layer.parameter_suffix(2) == "l1" and layer.parameter_suffix(6) == "l1_reverse"
+    for unit in (1, 6):
+        direction, index = layer.direction_of(unit)
+        suffix = layer.parameter_suffix(unit)
+        single = GRU(2 * hidden, hidden, dtype=np.float64, generator=0)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(single, f"{name}_l0").data = getattr(stack, f"{name}_{suffix}").data.copy()
+        steps = layer.inputs if direction == "forward" else layer.inputs[::-1]
+        out, _ = single(Tensor(np.ascontiguousarray(steps)))
+        expected = out.data if direction == "forward" else out.data[::-1]
+        np.testing.assert_allclose(layer.states["hidden"][:, 0, unit], expected[:, 0, index],
+                                   atol=1e-12)
+    with pytest.raises(IndexError, match=r"units 0\.\.7, not 8"):
+        layer.direction_of(8)

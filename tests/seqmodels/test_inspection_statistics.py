@@ -12,8 +12,10 @@ from seqlab.seqmodels.inspection import (
     Recording,
     compare_cells,
     correlations,
+    decay_curve,
     exploding,
     interpretable_units,
+    language_model_flow,
     record,
     saturation,
     steps_until_below,
@@ -152,3 +154,16 @@ def test_exploding_scales_the_radius_and_clipping_bounds_the_update():
     assert model.rnn.weight_hh_l0.grad is None  # the model itself is untouched
     np.testing.assert_allclose(radius, np.abs(np.linalg.eigvals(
         model.rnn.weight_hh_l0.data)).max())
+
+
+def test_decay_curve_of_a_chosen_layer():
+    """decay_curve's `layer` picks whose h_k is measured (the top by default) and the same layer
+    of the scaled copy in exploding(); a layer the model lacks is a ValueError."""
+    model = LanguageModel(10, 4, 6, num_layers=2, cell="gru", generator=1)
+    ids = np.random.default_rng(2).integers(0, 10, size=16)
+    flow = language_model_flow(model, ids)
+    assert decay_curve(model, ids).norms == flow.norms_back(1)
+    assert decay_curve(model, ids, 0).norms == flow.norms_back(0) != flow.norms_back(1)
+    assert exploding(model, ids, layer=0).curve.norms != exploding(model, ids).curve.norms
+    with pytest.raises(ValueError, match=r"layer must lie in \[-2, 2\)"):
+        decay_curve(model, ids, 2)

@@ -77,3 +77,13 @@ def legend(scale: Scale) -> Text:
     text.append(f" {edges[-1]:+.2g}")
     text.append(f"  (middle {0.5 * (scale.low + scale.high):+.2g})")
     return text
+
+
+def direction_note(record, unit: int) -> str:
+    """' (reverse direction, its unit 2: weights *_l1_reverse)' for a unit of a bidirectional
+    `LayerRecord`, in PyTorch's parameter names; '' for a one-direction layer."""
+    if record.directions == 1:
+        return ""
+    direction, index = record.direction_of(unit)
+    return (f" ({direction} direction, its unit {index}: weights "
+            f"*_{record.parameter_suffix(unit)})")

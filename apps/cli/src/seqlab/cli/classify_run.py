@@ -325,7 +325,10 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
                       keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),
                       metadata={"task": "classify", "labels": labels,
-                                "max_length": options.max_length},
+                                "max_length": options.max_length,
+                                # classify eval reads the same columns unless told otherwise
+                                "label_column": options.label_column,
+                                "text_column": options.text_column},
                       run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
         resume_trainer(trainer, options.resume, limits, _record(options))

@@ -46,6 +46,13 @@ SCRIPT = """
     if (names.indexOf(keep) >= 0) { seriesBox.value = keep; }
     unitBox.max = data.layers[+layerBox.value].units - 1;
   }
+  // a bidirectional layer's units H..2H-1 run backwards; PyTorch names their weights *_reverse
+  function directionNote(index, layer, unit) {
+    if (layer.directions < 2) { return ""; }
+    var reverse = unit >= layer.hidden_size;
+    return " (" + (reverse ? "reverse" : "forward") + " direction, its unit " +
+      (unit % layer.hidden_size) + ": weights *_l" + index + (reverse ? "_reverse" : "") + ")";
+  }
   function paint() {
     var layer = data.layers[+layerBox.value];
     var series = layer.series[seriesBox.value];
@@ -60,7 +67,7 @@ SCRIPT = """
         (low + (k + 1) * width).toPrecision(3) + "]";
     }
     note.textContent = "layer " + layerBox.value + ", " + seriesBox.value + ", unit " + unit +
-      " (scale " + low + " to " + high + ")";
+      directionNote(+layerBox.value, layer, unit) + " (scale " + low + " to " + high + ")";
   }
   layerBox.addEventListener("change", function () { fillSeries(); paint(); });
   seriesBox.addEventListener("change", paint);
@@ -82,10 +89,12 @@ def _json_for_script(value: Any) -> str:
 
 
 def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, Any],
-         values: np.ndarray, scale: Scale, top_units: list[dict[str, Any]], title: str) -> str:
-    """The page. `layers`: per layer {"units": U, "series": {name: {"low", "high",
-    "classes": U strings of T palette-class digits}}}; `values`/`scale`: the selected series,
-    painted in advance."""
+         values: np.ndarray, scale: Scale, top_units: list[dict[str, Any]], title: str,
+         caption: str = "") -> str:
+    """The page. `layers`: per layer {"units": U, "directions": D, "hidden_size": H,
+    "series": {name: {"low", "high", "classes": U strings of T palette-class digits}}};
+    `values`/`scale`: the selected series, painted in advance; `caption`: what is shown, until
+    the script writes it."""
     classes = scale.classes(values)
     spans = []
     for piece, palette_class in zip(pieces, classes, strict=True):
@@ -97,7 +106,8 @@ def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, An
         f"{index}</option>" for index in range(len(layers)))
     buttons = "".join(
         f'<button class="unit" data-layer="{u["layer"]}" data-series="{u["state"]}" '
-        f'data-unit="{u["unit"]}">layer {u["layer"]} {u["state"]} {u["unit"]}: '
+        f'data-unit="{u["unit"]}">layer {u["layer"]} {u["state"]} {u["unit"]}'
+        f'{html.escape(u.get("note", ""))}: '
         f'{html.escape(u["property"])} r={u["correlation"]:+.2f}</button>' for u in top_units)
     swatches = "".join(f'<span class="swatch" style="background:{colour}"></span>'
                        for colour in PALETTE)
@@ -117,7 +127,7 @@ def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, An
 <label>layer <select id="layer">{layer_options}</select></label>
 <label>quantity <select id="series"></select></label>
 <label>unit <input id="unit" type="number" min="0" value="{selected["unit"]}"></label>
-<span id="note"></span>
+<span id="note">{html.escape(caption)}</span>
 </p>
 <p class="legend">low {swatches} high (blue: low end of the scale, red: high end)</p>
 <p>Most interpretable units: {buttons or "none (no property varies over this text)"}</p>

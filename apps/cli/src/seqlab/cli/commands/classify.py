@@ -175,9 +175,10 @@ def _inside_a_line(chunk: str) -> bool:
     return len(chunk.splitlines()) == 1 and not _complete(chunk)
 
 
-def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], list[str]]]:
-    """(names, texts) batches of the non-blank lines of a file or stdin, streamed: lines are
-    cut and numbered as `str.splitlines` cuts the whole text."""
+def _line_inputs(source: Path | None,
+                 batch: int) -> Iterator[tuple[list[str], list[str | None]]]:
+    """(names, texts) batches of the lines of a file or stdin, streamed, a blank line's text
+    None: lines are cut and numbered as `str.splitlines` cuts the whole text."""
     from seqlab.cli.errors import require_file
     from seqlab.cli.inputs import decode_errors, translated
     from seqlab.nlp.corpora import iter_chunks
@@ -188,7 +189,7 @@ def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], l
         require_file(source, "input file")
         chunks, name = iter_chunks(source, errors=decode_errors()), str(source)
     names: list[str] = []
-    texts: list[str] = []
+    texts: list[str | None] = []
     number = 0
     parts: list[str] = []  # a line still going on, in pieces: joined once when it ends
     for chunk in translated(_with_end(chunks)):
@@ -199,12 +200,11 @@ def _line_inputs(source: Path | None, batch: int) -> Iterator[tuple[list[str], l
         parts = [lines.pop()] if chunk and lines and not _complete(lines[-1]) else []
         for line in lines:
             number += 1
-            if line.strip():
-                names.append(f"{name}:{number}")
-                texts.append(line.splitlines()[0])
-                if len(texts) == batch:
-                    yield names, texts
-                    names, texts = [], []
+            names.append(f"{name}:{number}")
+            texts.append(line.splitlines()[0] if line.strip() else None)
+            if len(texts) == batch:
+                yield names, texts
+                names, texts = [], []
     if texts:
         yield names, texts
 
@@ -220,7 +220,9 @@ def predict(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     source: Path = typer.Argument(None, metavar="[FILE|FOLDER|-]",
                                   help="One text per line ('-' or nothing: stdin), or a "
-                                  "folder: one text per file. Blank lines are skipped."),
+                                  "folder: one text per file. A blank line gets an empty "
+                                  "output line, so output line N is input line N's (--json "
+                                  "skips it: each prediction names its line)."),
     probabilities: bool = typer.Option(False, "--probabilities",
                                        help="Also print every class's probability."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
@@ -238,12 +240,20 @@ def predict(
     folder = source is not None and source.is_dir()
     batches = (_folder_inputs if folder else _line_inputs)(source, PREDICT_BATCH)
     labels = loaded.labels
-    seen = 0
+    seen = blank = 0
     try:
         for names, texts in batches:  # a batch at a time: the input is never held whole
-            probs = class_probabilities(loaded, texts)
-            for name, row in zip(names, probs, strict=True):
-                _write_prediction(name, labels, row, seen, folder, probabilities, as_json)
+            given = [text for text in texts if text is not None]
+            rows = iter(class_probabilities(loaded, given) if given else ())
+            for name, text in zip(names, texts, strict=True):
+                if text is None:  # written once a text follows: no output for no text
+                    if not as_json:
+                        blank += 1
+                    continue
+                sys.stdout.write("\n" * blank)
+                blank = 0
+                _write_prediction(name, labels, next(rows), seen, folder, probabilities,
+                                  as_json)
                 seen += 1
             sys.stdout.flush()
     except BaseException as error:  # bad input, Ctrl-C: the one-line error still follows
@@ -254,6 +264,7 @@ def predict(
         raise
     if not seen:
         raise CliError("no text to classify: the input is empty")
+    sys.stdout.write("\n" * blank)  # blank lines at the end: as many lines out as in
     if as_json:
         sys.stdout.write("]}\n")
         sys.stdout.flush()
@@ -282,8 +293,10 @@ def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool
 def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     data: list[Path] = typer.Argument(..., help="Labelled data, as for `classify train`."),
-    label_column: str = typer.Option("label", "--label-column"),
-    text_column: str = typer.Option("text", "--text-column"),
+    label_column: str = typer.Option(None, "--label-column", help="Default: the one the model "
+                                     "was trained with ('label' unless told otherwise)."),
+    text_column: str = typer.Option(None, "--text-column", help="Default: the one the model "
+                                    "was trained with ('text' unless told otherwise)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Accuracy, macro and per-class precision / recall / F1, and the confusion matrix.
@@ -293,8 +306,13 @@ def evaluate(
     from seqlab.cli.classify_models import confusion_table, load_classifier, metrics_table
     from seqlab.cli.inputs import remedy
 
-    _distinct_columns(label_column, text_column)
+    if label_column is not None and text_column is not None:
+        _distinct_columns(label_column, text_column)
     loaded = load_classifier(model_path)
+    trained = loaded.checkpoint.metadata or {}  # models before stop 18 recorded no columns
+    label_column = label_column or trained.get("label_column") or "label"
+    text_column = text_column or trained.get("text_column") or "text"
+    _distinct_columns(label_column, text_column)
     try:
         report = _streamed_report(loaded, data, label_column, text_column)
     except (ValueError, OSError) as error:

@@ -13,6 +13,8 @@ from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
 
+DEFAULT_TEMPERATURE = 0.8
+
 
 def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
     """`data` as UTF-8 text for a prompt (see `text_argument.decode_text`)."""
@@ -45,12 +47,17 @@ def generate(
     prompt: str = typer.Option(None, "--prompt", "-p", help="Text to continue."),
     prompt_file: Path = typer.Option(None, "--prompt-file", help="Read the prompt from a file."),
     length: int = typer.Option(300, "--length", "-n", help="Tokens to generate."),
-    temperature: float = typer.Option(0.8, "--temperature", "-t", help="0 = greedy."),
+    temperature: float = typer.Option(None, "--temperature", "-t", help="0 = greedy "
+                                      f"(default {DEFAULT_TEMPERATURE})."),
     top_k: int = typer.Option(None, "--top-k", help="Sample from the k most likely tokens."),
     top_p: float = typer.Option(None, "--top-p", help="Nucleus sampling mass, in (0, 1]."),
-    repetition_penalty: float = typer.Option(1.0, "--repetition-penalty"),
+    repetition_penalty: float = typer.Option(None, "--repetition-penalty",
+                                             help="Make tokens already written less likely "
+                                             "(default 1: no penalty)."),
     beam: int = typer.Option(None, "--beam", help="Beam search with this width."),
-    length_penalty: float = typer.Option(1.0, "--length-penalty", help="Beam length norm."),
+    length_penalty: float = typer.Option(None, "--length-penalty", help="--beam: divide a "
+                                         "text's log-probability by length**this (default "
+                                         "1; 0: none)."),
     greedy: bool = typer.Option(False, "--greedy", help="Always the most likely token."),
     stop: list[str] = typer.Option(None, "--stop", help="Stop before this string (repeatable)."),
     seed: int = typer.Option(None, "--seed", help="Same seed, same text."),
@@ -68,7 +75,11 @@ def generate(
     if stdin_prompt not in (None, "-"):
         raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
                        code=2)
-    _check_decoding(beam, greedy, top_k, top_p, stop or [])
+    _check_decoding(beam, greedy, top_k, top_p, stop or [], temperature, repetition_penalty,
+                    seed, length_penalty)
+    length_penalty = 1.0 if length_penalty is None else length_penalty
+    temperature = DEFAULT_TEMPERATURE if temperature is None else temperature
+    repetition_penalty = 1.0 if repetition_penalty is None else repetition_penalty
     text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
     kind, loaded = load_any(model_path)
     if kind == "ngram":
@@ -80,21 +91,43 @@ def generate(
 
         ngram.stream_generated(loaded, text, SamplingOptions(
             max_tokens=length, temperature=temperature, top_k=top_k, top_p=top_p,
-            greedy=greedy, seed=seed))
+            repetition_penalty=repetition_penalty, greedy=greedy, seed=seed))
         return
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)
 
 
 def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: float | None,
-                    stop: list[str]) -> None:
-    """Options that contradict each other, or mean nothing, are a usage error (exit 2)."""
+                    stop: list[str], temperature: float | None,
+                    repetition_penalty: float | None, seed: int | None,
+                    length_penalty: float | None) -> None:
+    """Options that contradict each other are a usage error (exit 2): beam search with a
+    sampling option, which HF's generate() would apply in beam *sampling*, which seqlab does
+    not do, and --length-penalty without a beam. Options that cannot change the text get a
+    warning, as generate() warns about a temperature without sampling: a sampling option
+    with --greedy (an argmax is the same at any temperature, top-k or top-p) and --seed with
+    --beam (beam search draws nothing)."""
     if beam:
-        sampling = [name for name, given in (("--greedy", greedy), ("--top-k", top_k is not None),
-                                             ("--top-p", top_p is not None)) if given]
+        sampling = [name for name, given in (
+            ("--greedy", greedy), ("--top-k", top_k is not None),
+            ("--top-p", top_p is not None), ("--temperature", temperature is not None),
+            ("--repetition-penalty", repetition_penalty is not None)) if given]
         if sampling:
             raise CliError(f"--beam searches for the most likely text; {', '.join(sampling)} "
                            "chooses how to sample: give one or the other", code=2)
+        if seed is not None:
+            Output().warn("--seed has no effect with --beam: beam search draws nothing, so "
+                          "it gives the same text every run")
+    elif length_penalty is not None:
+        raise CliError("--length-penalty goes with --beam (it ranks the beam's texts); "
+                       "sampling draws one token at a time", code=2)
+    if greedy:
+        ignored = [name for name, given in (
+            ("--temperature", temperature not in (None, 0)),
+            ("--top-k", top_k is not None), ("--top-p", top_p is not None)) if given]
+        if ignored:
+            Output().warn(f"{', '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no "
+                          "effect with --greedy, which always takes the most likely token")
     if any(s == "" for s in stop):
         raise CliError("--stop needs a non-empty string (an empty one would stop at once)",
                        code=2)
@@ -108,6 +141,8 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
         SamplingOptions,
         UnknownPromptWarning,
         beam_search,
+        cut_at_stop,
+        encode_prompt,
         generate_text,
         sample,
     )
@@ -118,44 +153,35 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
                         lambda: list(sample(model, [0], SamplingOptions(max_tokens=2))))
     encode = lm_text.encode_prompt_ids(tokenizer)
     decode = lm_text.decoder(tokenizer)
+    # encoded (and warned about) before the prompt is echoed: a warning after it would land
+    # in the middle of the line, and with --length 0 never
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnknownPromptWarning)
-        if beam:
-            usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
-            if beam > usable:
-                output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "
-                            f"write; using --beam {usable}")
-                beam = usable
-            prompt_ids = encode(text) if text else lm_text.start_ids(tokenizer)
-            _warn_unknown(output, prompt_ids, tokenizer.unk_id)
-            ids = beam_search(model, prompt_ids, beam_width=beam, max_tokens=length,
-                              length_penalty=length_penalty,
-                              banned_tokens=lm_text.banned_ids(tokenizer))
-            if echo_prompt and text:
-                write_stream(text)
-            write_stream(decode(ids) + "\n")
-            return
-        options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
-                                  top_p=top_p, repetition_penalty=repetition_penalty,
-                                  greedy=greedy, seed=seed,
-                                  banned_tokens=lm_text.banned_ids(tokenizer))
-        pieces = generate_text(model, encode, decode, text, options, stop_strings=stop,
-                               unk_id=tokenizer.unk_id, start_ids=lm_text.start_ids(tokenizer),
-                               special_ids=sorted(tokenizer.special_ids))
+        prompt_ids = encode_prompt(encode, text, tokenizer.unk_id) if text else None
+    for warning in caught:
+        output.warn(str(warning.message))
+    if beam:
+        usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
+        if beam > usable:
+            output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "
+                        f"write; using --beam {usable}")
+            beam = usable
+        ids = beam_search(model, prompt_ids if text else lm_text.start_ids(tokenizer),
+                          beam_width=beam, max_tokens=length, length_penalty=length_penalty,
+                          banned_tokens=lm_text.banned_ids(tokenizer))
         if echo_prompt and text:
             write_stream(text)
-        first = True
-        for piece in pieces:
-            if first:
-                for warning in caught:
-                    output.warn(str(warning.message))
-                first = False
-            write_stream(piece)
+        write_stream(cut_at_stop(decode(ids), stop) + "\n")
+        return
+    options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
+                              top_p=top_p, repetition_penalty=repetition_penalty,
+                              greedy=greedy, seed=seed,
+                              banned_tokens=lm_text.banned_ids(tokenizer))
+    pieces = generate_text(model, encode, decode, text, options, stop_strings=stop,
+                           unk_id=tokenizer.unk_id, start_ids=lm_text.start_ids(tokenizer),
+                           special_ids=sorted(tokenizer.special_ids), prompt_ids=prompt_ids)
+    if echo_prompt and text:
+        write_stream(text)
+    for piece in pieces:
+        write_stream(piece)
     write_stream("\n")
-
-
-def _warn_unknown(output: Output, ids: list[int], unk_id: int) -> None:
-    unknown = sum(1 for i in ids if i == unk_id)
-    if unknown:
-        output.warn(f"{unknown} token(s) of the prompt are not in the model's vocabulary and "
-                    "were replaced by <unk>")

@@ -37,6 +37,8 @@ def gradients(
     length: int = typer.Option(200, "--length", help="Steps back through time to measure."),
     text: str = typer.Option(None, "--text", help="With MODEL: the text to measure on."),
     file: Path = typer.Option(None, "--file", help="With MODEL: read that text from a file."),
+    layer: int = typer.Option(None, "--layer", help="With MODEL: the layer whose h_k is "
+                              "measured (default: the top one)."),
     exploding: bool = typer.Option(False, "--exploding", help="Also scale the recurrent "
                                    "weights up and show what clipping by norm does."),
     scale: float = typer.Option(4.0, "--scale", help="--exploding: factor on W_hh."),
@@ -59,18 +61,24 @@ def gradients(
         raise CliError("--text and --file go with a MODEL; without one the small models are "
                        f"measured on a held-out passage of the '{DEFAULT_CORPUS}' corpus",
                        code=EXIT_USAGE)
+    if model_path is None and layer is not None:
+        raise CliError("--layer goes with a MODEL; the small models have one layer",
+                       code=EXIT_USAGE)
     output = Output(as_json=as_json)
     set_threads(None)
     started = time.perf_counter()
     if model_path is None:
         data, models = _small_models(CELL_CHOICES[cell or "all"], steps, length, seed, output)
     else:
-        data, models = _given_model(model_path, cell, length, text, file, output)
+        data, models = _given_model(model_path, cell, length, text, file, layer, output)
     if exploding:
         chosen = models["exploding"]
-        data["exploding"] = _exploding(chosen, models["probe"], scale, max_norm, lr)
+        data["exploding"] = _exploding(chosen, models["probe"], scale, max_norm, lr,
+                                       data["layer"])
         data["exploding"]["model"] = ("the small char RNN as built, before training"
-                                      if model_path is None else str(model_path))
+                                      if model_path is None else str(model_path)
+                                      + _layer_words(data["layer"], data["layers"]))
+        data["exploding"]["layers"] = data["layers"]
     data["seconds"] = round(time.perf_counter() - started, 2)
     if as_json:
         output.result(data)
@@ -101,7 +109,8 @@ def _small_models(cells: list[str], steps: int, length: int, seed: int, output):
     data: dict[str, Any] = {
         "source": f"char language models (1 layer, {hidden} units), loss at the last step of a "
                   f"held-out {length}-step passage of the embedded '{DEFAULT_CORPUS}' corpus",
-        "length": length, "steps": steps, "threshold": 1e-6, "cells": {}}
+        "length": length, "steps": steps, "threshold": 1e-6, "layer": 0, "layers": 1,
+        "cells": {}}
     for result in results:
         entry = _curve_data(result.trained)
         entry["initial"] = _curve_data(result.initial)
@@ -115,7 +124,8 @@ def _small_models(cells: list[str], steps: int, length: int, seed: int, output):
     return data, {"probe": probe, "exploding": fresh}
 
 
-def _given_model(model_path: Path, cell: str | None, length: int, text, file, output):
+def _given_model(model_path: Path, cell: str | None, length: int, text, file,
+                 layer: int | None, output):
     from seqlab.seqmodels.inspection import decay_curve
 
     subject = load_subject(model_path, output)
@@ -128,6 +138,11 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file, ou
     if cell not in (None, "all", model.cell):
         raise CliError(f"--cell {cell} does not match {model_path}, a {model.cell} model "
                        "(leave --cell out)", code=EXIT_USAGE)
+    layers = model.rnn.num_layers
+    if layer is not None and not 0 <= layer < layers:
+        raise CliError(f"--layer must be in [0, {layers - 1}] ({model_path} has {layers} "
+                       f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
+    layer = layers - 1 if layer is None else layer
     content, source = read_text(text, file)
     import numpy as np
 
@@ -136,21 +151,30 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file, ou
         raise CliError(f"the text ({source}) gives {ids.size} token(s); give at least 2")
     probe = ids[-(length + 1):]
     model.eval()
-    curve = decay_curve(model, probe)
+    curve = decay_curve(model, probe, layer)
     data = {"source": f"{model_path}, loss at the last step of the last {probe.size - 1} "
-                      f"tokens of {source}",
+                      f"tokens of {source}" + _layer_words(layer, layers),
             "length": int(probe.size - 1), "steps": None, "threshold": 1e-6,
-            "cells": {model.cell: _curve_data(curve)}}
+            "layer": layer, "layers": layers, "cells": {model.cell: _curve_data(curve)}}
     return data, {"exploding": model, "probe": probe}
 
 
-def _exploding(model, probe, scale: float, max_norm: float, lr: float) -> dict[str, Any]:
+def _layer_words(layer: int, layers: int) -> str:
+    """Which layer's h_k a multi-layer model's numbers are of ('' for one layer)."""
+    if layers == 1:
+        return ""
+    return f", h of layer {layer} ({'the top ' if layer == layers - 1 else ''}of {layers})"
+
+
+def _exploding(model, probe, scale: float, max_norm: float, lr: float,
+               layer: int) -> dict[str, Any]:
     from seqlab.seqmodels.inspection import exploding
 
-    result = exploding(model, probe, scale=scale, max_norm=max_norm, lr=lr)
+    result = exploding(model, probe, scale=scale, max_norm=max_norm, lr=lr, layer=layer)
     norms = result.curve.norms
     growth = max(norms) / norms[0] if norms[0] > 0 and all(map(math.isfinite, norms)) else None
-    data = {"cell": model.cell, "scale": scale, "spectral_radius": result.spectral_radius,
+    data = {"cell": model.cell, "layer": layer, "scale": scale,
+            "spectral_radius": result.spectral_radius,
             "block_spectral_radii": result.block_spectral_radii,
             "norms": norms, "growth": growth, "grad_norm": result.grad_norm,
             "max_norm": max_norm, "lr": lr, "update_norm": result.update_norm,
@@ -234,11 +258,13 @@ def _print_exploding(result: dict[str, Any]) -> None:
     from seqlab.cli.log_plot import legend, log_panels
 
     blocks = result.get("block_spectral_radii") or {}
+    # the radius is of layer 0's W_hh (see seqmodels' exploding()), the curve of the layer shown
+    of = "layer 0's " if result["layers"] > 1 else ""
     if len(blocks) > 1:  # LSTM / GRU: one H x H block of W_hh per gate
-        radius = ("spectral radius of its gate blocks "
+        radius = (f"spectral radius of {of or 'its '}gate blocks "
                   + ", ".join(f"{name} {_number(value, '.2f')}" for name, value in blocks.items()))
     else:
-        radius = f"spectral radius {_number(result['spectral_radius'], '.2f')}"
+        radius = f"{of}spectral radius {_number(result['spectral_radius'], '.2f')}"
     show(f"\n[bold]Exploding:[/] {result['model']}, W_hh x {result['scale']:g} ({radius}):")
     markers = {"scaled": "#"}
     show(log_panels({f"{result['cell']}, W_hh x {result['scale']:g}": {"scaled": result["norms"]}},

@@ -71,6 +71,7 @@ def inspect(
     recording = record(subject.model, ids)
     units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True)
     choice = _choose(recording, units, layer, unit, gate, state)
+    choice |= _direction(recording.layers[choice["layer"]], choice["unit"])
     values = recording.layers[choice["layer"]].series(choice["series"])[:, 0, choice["unit"]]
     saturations = saturation(recording)
     data = _summary(subject, source, pieces, recording, choice, values, units, saturations)
@@ -80,7 +81,7 @@ def inspect(
     if as_json:
         output.result(data)
         return
-    _print(data, pieces, values, _scale(recording, choice, values))
+    _print(data, pieces, values, _scale(recording, choice, values), recording)
 
 
 def _choose(recording, units, layer: int | None, unit: int | None, gate: str | None,
@@ -115,6 +116,14 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
     return {"layer": chosen_layer, "series": series, "unit": int(chosen_unit)}
 
 
+def _direction(record, unit: int) -> dict[str, Any]:
+    """Which direction of its layer computes `unit`, its index there, and the suffix PyTorch
+    gives that direction's parameters (`l1_reverse`: units H..2H-1 of a bidirectional layer)."""
+    direction, index = record.direction_of(unit)
+    return {"direction": direction, "direction_unit": index,
+            "parameters": record.parameter_suffix(unit)}
+
+
 def _scale(recording, choice, values):
     from seqlab.cli.activation_view import scale_for
 
@@ -135,7 +144,8 @@ def _summary(subject, source, pieces, recording, choice, values, units, saturati
         "tokens": pieces, "shown": {**choice, "values": [float(v) for v in values]},
         "interpretable_units": [
             {"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
-             "correlation": round(u.correlation, 4)} for u in units],
+             "correlation": round(u.correlation, 4),
+             "direction": recording.layers[u.layer].direction_of(u.unit)[0]} for u in units],
         "saturation": [
             {"layer": s.layer, "gate": s.gate, "left": round(s.mean_left, 4),
              "right": round(s.mean_right, 4), "units_mostly_left": s.mostly("left"),
@@ -145,20 +155,25 @@ def _summary(subject, source, pieces, recording, choice, values, units, saturati
     }
 
 
-def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -> None:
-    from seqlab.cli.activation_view import coloured_text, legend
+def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale,
+           recording) -> None:
+    from seqlab.cli.activation_view import coloured_text, direction_note, legend
 
     shown = data["shown"]
     show(f"[bold]{data['model']}[/]: {len(pieces)} tokens from {data['text_source']}.")
-    show(f"Layer {shown['layer']}, unit {shown['unit']}, {shown['series']}:")
+    note = direction_note(recording.layers[shown["layer"]], shown["unit"])
+    show(f"Layer {shown['layer']}, unit {shown['unit']}{note}, {shown['series']}:")
     show(coloured_text(pieces, values, scale))
     show(legend(scale))
     table = Table()
     show("Most interpretable units (Pearson r with a property of the text)")
-    for column in ("layer", "state", "unit", "tracks", "r"):
+    two_ways = any(layer.directions > 1 for layer in recording.layers)
+    columns = ("layer", "state", "unit", *(("direction",) if two_ways else ()), "tracks", "r")
+    for column in columns:
         table.add_column(column, justify="right" if column in ("layer", "unit", "r") else "left")
     for u in data["interpretable_units"]:
-        table.add_row(str(u["layer"]), u["state"], str(u["unit"]), u["property"],
+        table.add_row(str(u["layer"]), u["state"], str(u["unit"]),
+                      *((u["direction"],) if two_ways else ()), u["property"],
                       f"{u['correlation']:+.4f}")
     if data["interpretable_units"]:
         show(table)
@@ -178,7 +193,7 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale) -
 
 
 def _write_html(path: Path, pieces, recording, choice, values, units, title: str) -> None:
-    from seqlab.cli.activation_view import scale_for
+    from seqlab.cli.activation_view import direction_note, scale_for
     from seqlab.cli.inspect_html import page, write_page
 
     layers = []
@@ -191,9 +206,13 @@ def _write_html(path: Path, pieces, recording, choice, values, units, title: str
             classes = scale.classes(array.T)
             series[name] = {"low": scale.low, "high": scale.high,
                             "classes": ["".join(map(str, row)) for row in classes]}
-        layers.append({"units": record.units, "series": series})
+        layers.append({"units": record.units, "directions": record.directions,
+                       "hidden_size": record.hidden_size, "series": series})
     top = [{"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
-            "correlation": u.correlation} for u in units]
+            "correlation": u.correlation,
+            "note": direction_note(recording.layers[u.layer], u.unit)} for u in units]
+    caption = (f"layer {choice['layer']}, {choice['series']}, unit {choice['unit']}"
+               + direction_note(recording.layers[choice["layer"]], choice["unit"]))
     content = page(pieces, layers, choice, values, _scale(recording, choice, values), top,
-                   f"seqlab inspect: {title}")
+                   f"seqlab inspect: {title}", caption)
     write_page(path, content)

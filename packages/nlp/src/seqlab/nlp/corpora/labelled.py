@@ -149,7 +149,7 @@ def _lf(field: str) -> str:
 def _check_label(label: object, origin: str) -> str:
     text = str(label).strip() if label is not None else ""
     if not text:
-        raise ValueError(f"{origin}: the label is empty")
+        raise ValueError(f"{origin}: the label is empty; remove the row or give it a label")
     return text
 
 

@@ -17,6 +17,7 @@ from seqlab.nlp.generation.sampling import (
 )
 from seqlab.nlp.generation.text import (
     UnknownPromptWarning,
+    cut_at_stop,
     encode_prompt,
     generate_text,
     stream_chunk_pieces,
@@ -25,7 +26,7 @@ from seqlab.nlp.generation.text import (
 
 __all__ = [
     "ContextWindowModel", "FusedTokenModel", "SamplingOptions", "TokenDrawer", "TokenModel",
-    "UnknownPromptWarning", "apply_repetition_penalty", "ban", "beam_search", "encode_prompt",
-    "generate_text", "next_token_distribution", "sample", "sample_chunks", "stream_chunk_pieces",
-    "stream_pieces",
+    "UnknownPromptWarning", "apply_repetition_penalty", "ban", "beam_search", "cut_at_stop",
+    "encode_prompt", "generate_text", "next_token_distribution", "sample", "sample_chunks",
+    "stream_chunk_pieces", "stream_pieces",
 ]

@@ -109,15 +109,20 @@ def generate_text(model: TokenModel, encode: Callable[[str], list[int]],
                   decode: Callable[[Sequence[int]], str], prompt: str = "",
                   options: SamplingOptions | None = None, stop_strings: Sequence[str] = (),
                   unk_id: int | None = None, start_ids: Sequence[int] = (),
-                  special_ids: Sequence[int] = ()) -> Iterator[str]:
+                  special_ids: Sequence[int] = (),
+                  prompt_ids: Sequence[int] | None = None) -> Iterator[str]:
     """Yield generated text piece by piece.
 
     An empty prompt starts from `start_ids` (e.g. `<s>`); with none, from a uniformly drawn
     non-special first token, which is yielded too. Generation stops at the first stop string,
-    which is not yielded.
+    which is not yielded. `prompt_ids`: the prompt's ids, encoded beforehand (with
+    `encode_prompt`, so that its warning comes before anything is generated or shown).
     """
     options = options or SamplingOptions()
-    prompt_ids = encode_prompt(encode, prompt, unk_id) if prompt else list(start_ids)
+    if prompt_ids is not None:
+        prompt_ids = list(prompt_ids)
+    else:
+        prompt_ids = encode_prompt(encode, prompt, unk_id) if prompt else list(start_ids)
     first: list[int] = []
     if not prompt_ids:
         rng = np.random.default_rng(options.seed)
@@ -146,6 +151,13 @@ def generate_text(model: TokenModel, encode: Callable[[str], list[int]],
             held = held[safe:]
     if held:
         yield held
+
+
+def cut_at_stop(text: str, stop_strings: Sequence[str]) -> str:
+    """`text` up to the earliest of `stop_strings` (which is not kept), as `generate_text`
+    stops: for text made whole, such as a beam search's."""
+    positions = [text.find(stop) for stop in stop_strings if stop]
+    return text[:min((p for p in positions if p >= 0), default=len(text))]
 
 
 def _common_prefix(a: str, b: str) -> int:

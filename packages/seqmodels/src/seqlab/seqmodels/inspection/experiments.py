@@ -39,9 +39,9 @@ def steps_until_below(norms_back: list[float], ratio: float = VANISHED) -> int |
 
 @dataclass
 class DecayCurve:
-    """||dL/dh_k|| of the top layer from the last step (index 0) back to the first, the
-    spectral norms of the step-Jacobian products over the same steps, and the norm of each
-    step's share of dL/dW_hh (None where not measured)."""
+    """||dL/dh_k|| of one layer (the top unless asked) from the last step (index 0) back to
+    the first, the spectral norms of the step-Jacobian products over the same steps, and the
+    norm of each step's share of dL/dW_hh (None where not measured)."""
 
     norms: list[float]
     jacobian_norms: list[float] | None
@@ -54,15 +54,20 @@ class DecayCurve:
         return steps_until_below(self.norms)
 
 
-def decay_curve(model: LanguageModel, token_ids: Any) -> DecayCurve:
-    """The gradient of the cross-entropy at the last step of `token_ids`, back through time."""
+def decay_curve(model: LanguageModel, token_ids: Any, layer: int = -1) -> DecayCurve:
+    """The gradient of the cross-entropy at the last step of `token_ids` with respect to
+    `layer`'s hidden states (default: the top layer's), back through time."""
+    layers = model.rnn.num_layers
+    if not -layers <= layer < layers:
+        raise ValueError(f"layer must lie in [-{layers}, {layers}) for a {layers}-layer "
+                         f"model, got {layer}")
     flow = language_model_flow(model, token_ids)
-    top = flow.layers[-1]
+    top = flow.layers[layer]
     jacobian = None if top.jacobian_norms is None else \
         [float(value) for value in top.jacobian_norms[0][::-1]]
     weights = None if top.weight_hh_norms is None else \
         [float(value) for value in top.weight_hh_norms[0][::-1]]
-    return DecayCurve(flow.norms_back(), jacobian, flow.loss, weights)
+    return DecayCurve(flow.norms_back(layer), jacobian, flow.loss, weights)
 
 
 @dataclass
@@ -189,23 +194,23 @@ def _loss_after_update(model: LanguageModel, grads: list[np.ndarray], step_size:
 
 
 def exploding(model: LanguageModel, token_ids: Any, scale: float = 4.0, max_norm: float = 1.0,
-              lr: float = 0.1) -> ExplodingResult:
-    """Multiply every W_hh of a copy of `model` by `scale`, measure the decay curve (now a
-    growth curve where the scaled Jacobians exceed 1) and one SGD step on the text's mean
-    cross-entropy, unclipped and clipped by norm to `max_norm`."""
+              lr: float = 0.1, layer: int = -1) -> ExplodingResult:
+    """Multiply every W_hh of a copy of `model` by `scale`, measure the decay curve of `layer`
+    (now a growth curve where the scaled Jacobians exceed 1) and one SGD step on the text's
+    mean cross-entropy, unclipped and clipped by norm to `max_norm`."""
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is measured here
-        return _exploding(model, token_ids, scale, max_norm, lr)
+        return _exploding(model, token_ids, scale, max_norm, lr, layer)
 
 
-def _exploding(model, token_ids, scale, max_norm, lr) -> ExplodingResult:
+def _exploding(model, token_ids, scale, max_norm, lr, layer) -> ExplodingResult:
     scaled = _copy(model)
-    for layer in range(scaled.rnn.num_layers):
-        w_hh = scaled.rnn.layer_weights(layer, 0)[1]
+    for index in range(scaled.rnn.num_layers):
+        w_hh = scaled.rnn.layer_weights(index, 0)[1]
         w_hh.data = w_hh.data * np.asarray(scale, w_hh.data.dtype)
     radii = block_spectral_radii(scaled.rnn.layer_weights(0, 0)[1].data,
                                  kind_of(scaled.rnn).gate_names)
     radius = max(radii.values())
-    curve = decay_curve(scaled, token_ids)
+    curve = decay_curve(scaled, token_ids, layer)
     ids = np.asarray(token_ids)
     inputs, targets = ids[:-1], ids[1:]
     loss = _mean_loss(scaled, inputs, targets)

@@ -33,6 +33,21 @@ class LayerRecord:
         """Features of this layer's output: directions * hidden_size."""
         return self.directions * self.hidden_size
 
+    def direction_of(self, unit: int) -> tuple[str, int]:
+        """('forward' or 'reverse', the unit's index within its direction) of output unit
+        `unit`: units H..2H-1 of a bidirectional layer are the reverse direction's, whose
+        parameters PyTorch names `weight_ih_l{k}_reverse`, `weight_hh_l{k}_reverse`, ..."""
+        if not 0 <= unit < self.units:
+            raise IndexError(f"layer {self.layer} has units 0..{self.units - 1}, not {unit}")
+        direction, index = divmod(unit, self.hidden_size)
+        return ("reverse" if direction else "forward"), index
+
+    def parameter_suffix(self, unit: int) -> str:
+        """The suffix of the parameters that compute output unit `unit`, as PyTorch names
+        them: 'l{k}' or 'l{k}_reverse' (`weight_hh_l1_reverse`)."""
+        direction, _ = self.direction_of(unit)
+        return f"l{self.layer}" + ("_reverse" if direction == "reverse" else "")
+
     @property
     def series_names(self) -> tuple[str, ...]:
         """Every recorded quantity: 'hidden', ('cell',) and the gate names."""
