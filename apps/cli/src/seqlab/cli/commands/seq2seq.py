@@ -157,15 +157,12 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
         return
     path = named_file(text, "input file")  # the rule `tokenize encode` shares
     if path is not None:
-        from seqlab.cli.inputs import decode_errors
+        from seqlab.cli.inputs import decode_errors, translated
+        from seqlab.nlp.corpora import iter_lines
 
-        try:
-            with path.open(encoding="utf-8-sig", errors=decode_errors()) as handle:
-                yield from _checked(handle, str(path), max_len)
-        except UnicodeDecodeError as error:
-            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); run `seqlab "
-                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert it "
-                           "to UTF-8") from error
+        # the corpus readers' rules: --errors, a mark at byte 0, UTF-16 and binary named
+        yield from _checked(translated(iter_lines(str(path), errors=decode_errors())),
+                            str(path), max_len)
         return
     yield from _checked(text.splitlines() or [text], "the text", max_len)
 
