@@ -181,8 +181,12 @@ class PairFiles:
 
         for path in paths:
             require_file(path, "PAIRS file")
+        from seqlab.seqmodels.seq2seq.data import held_out_rule
+
         self.paths, self.max_len, self.fraction = paths, max_len, fraction
         self.errors = decode_errors()  # the root --errors option
+        # whether a pair (by its source) is held out; called for every pair of every pass
+        self.held_out: Callable[[str], bool] = held_out_rule(fraction)
         self.counts: tuple[int, int] | None = None  # (training, held-out), once read
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
@@ -194,11 +198,6 @@ class PairFiles:
                 yield from read_pairs(path, self.max_len, self.errors)
             except PairFileError as error:
                 raise CliError(remedy(str(error))) from error
-
-    def held_out(self, source: str) -> bool:
-        from seqlab.seqmodels.seq2seq.data import held_out
-
-        return held_out(source, self.fraction)
 
     def train(self) -> Iterator[tuple[str, str]]:
         """The training side's pairs, in order; a whole pass also counts both sides
