@@ -50,3 +50,18 @@ class Splitter:
                 f"{len(text):,} characters (it backtracks without end); use a tokenizer with the "
                 "default pattern or a simpler one"
             ) from error
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every match `findall` finds, in order (PatternTimeoutError if it
+        runs away)."""
+        if self._trusted:
+            return [match.span() for match in self._compiled.finditer(text)]
+        limit = SECONDS_BASE + SECONDS_PER_CHARACTER * len(text)
+        try:
+            return [match.span() for match in self._compiled.finditer(text, timeout=limit)]
+        except TimeoutError as error:
+            raise PatternTimeoutError(
+                f"the {self.what} {self.pattern!r} ran for more than {limit:.1f} s on "
+                f"{len(text):,} characters (it backtracks without end); use a tokenizer with the "
+                "default pattern or a simpler one"
+            ) from error
