@@ -90,3 +90,17 @@ def test_a_pattern_with_no_safe_cut_is_cut_by_force_once_with_a_warning(caplog):
                                   token_pattern=r"(?s).+"))  # one match: never cut
     assert len(caplog.records) == 1 and "no cut" in caplog.text
     assert "".join(pieces) == text and max(map(len, pieces)) <= 40_000 + 4096
+
+
+@pytest.mark.parametrize("pattern", [GPT2, CL100K])
+def test_a_crlf_corpus_streams_the_whole_texts_ids_without_a_forced_cut(tmp_path, caplog,
+                                                                        pattern):
+    text = "".join(f"w{i % 7} x{i % 5}, naïve.\r\n" + ("  \r\n" if i % 9 == 0 else "")
+                   for i in range(30_000))  # over 64 chunks of 4 KiB: the old forced cut
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(text.encode())
+    tokenizer = BPETokenizer.train(text[:20_000], vocab_size=300, pattern=pattern)
+    with caplog.at_level(logging.WARNING, logger="seqlab.nlp.corpora.streaming"):
+        streamed = np.concatenate(list(stream_token_ids(path, tokenizer, chunk_bytes=4096)))
+    assert not caplog.records
+    np.testing.assert_array_equal(streamed, tokenizer.encode(text))
