@@ -18,7 +18,8 @@ from seqlab.nlp.tokenizers.patterns import Splitter
 GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 CL100K = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"""
           r""" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
-PATTERNS = [GPT2, CL100K, r"\S+", r"\w+|[^\w\s]+|\s+", r"\S+|\r\n", r"[^\n]+\n?"]
+PATTERNS = [GPT2, CL100K, r"\S+", r"\w+|[^\w\s]+|\s+", r"\S+|\r\n", r"[^\n]+\n?",
+            r"(?m)^\S+|\S+|\s+$|\s", r"(?<=\s\s)\S+|\S|\s+(?=\S\S)|\s"]
 ENDINGS = ["\r\n", "\n", "\r"]
 
 

@@ -100,62 +100,75 @@ def _last_line_cut(text: str) -> int:
         end = newline
 
 
-def _checked_cut(text: str, spans: Callable[[str], list[tuple[int, int]]]) -> int:
-    """The last index c at a whitespace boundary of `text` (just after the last whitespace
-    character before a non-space one, or just before it), at least `CHECKED_MARGIN`
-    characters before the end, where the pattern's matches (`spans`) of text[:c] and of
-    text[c:] are those of the whole text: tokenizing the two sides apart equals tokenizing
-    them together. 0 when none of the last `_MAX_CHECKS` candidates is such a cut."""
+Spans = Callable[..., list[tuple[int, int]]]  # Splitter.spans(text, pos, endpos)
+
+
+def _checked_cut(text: str, spans: Spans, synced: int) -> tuple[int, int]:
+    """(cut, sync point) for `text`, a piece's text so far, which the pattern's scan from
+    index `synced` (0, or a match start of the scan from 0) reads as the scan from 0 does.
+
+    The cut is the last index at a whitespace boundary (just after the last whitespace
+    character before a non-space one, or just before it), past `synced` and at least
+    `CHECKED_MARGIN` characters before the end, where the pattern's matches of text[:cut]
+    and of text[cut:] are those of the text together: tokenizing the two sides apart equals
+    tokenizing them together (0 when none of the last `_MAX_CHECKS` candidates is). Only the
+    text after `synced` is scanned whole; each side is checked on the `CHECKED_MARGIN`
+    characters around the cut, which is exact for patterns that look fewer characters than
+    that past where a match starts or ends. The sync point returned is the last match start
+    at least `CHECKED_MARGIN` characters before the end (for the text grown by more chunks)."""
     limit = len(text) - CHECKED_MARGIN
-    if limit <= 0:
-        return 0
+    if limit <= synced:
+        return 0, synced
+    whole = spans(text, synced)
+    starts = [start for start, _ in whole]
     candidates: list[int] = []
     for window in (*_WINDOWS, limit + 1):
-        start = max(0, limit + 1 - window)
-        for match in _WHITESPACE_CUT.finditer(text, start, limit + 2):
+        begin = max(synced, limit + 1 - window)
+        for match in _WHITESPACE_CUT.finditer(text, begin, limit + 2):
             candidates.extend((match.end(), match.start()))  # after the run, before its last
-        candidates = sorted({c for c in candidates if 0 < c <= limit}, reverse=True)
-        if len(candidates) >= _MAX_CHECKS or start == 0:
+        candidates = sorted({c for c in candidates if synced < c <= limit}, reverse=True)
+        if len(candidates) >= _MAX_CHECKS or begin == synced:
             break
-    whole = spans(text)
-    starts = [start for start, _ in whole]
     checked = 0
     for cut in candidates:
-        # a match of the whole text over the cut rules it out without tokenizing anything
         after = bisect.bisect_left(starts, cut)
-        if after and whole[after - 1][1] > cut:
+        if after and whole[after - 1][1] > cut:  # a match over the cut: no need to look
             continue
         checked += 1
         if checked > _MAX_CHECKS:
             break
+        # text[:cut] scanned from the start reads as the whole text up to a match starting
+        # CHECKED_MARGIN before the cut (nothing before it looks as far as the cut)
+        near = bisect.bisect_right(starts, cut - CHECKED_MARGIN) - 1
+        if near < 0 and synced:  # no match start far enough back to read text[:cut] from
+            continue
+        first, left_from = (near, starts[near]) if near >= 0 else (0, 0)
         right = [(begin + cut, end + cut) for begin, end in spans(text[cut:])]
-        if whole[after:] == right and whole[:after] == spans(text[:cut]):
-            return cut
-    return 0
+        if whole[after:] == right and whole[first:after] == spans(text, left_from, cut):
+            return cut, 0
+    last = bisect.bisect_right(starts, limit) - 1
+    return 0, (starts[last] if last >= 0 else synced)
 
 
-def _checked_pieces(chunks: Iterable[str], max_carry: int,
-                    spans: Callable[[str], list[tuple[int, int]]]) -> Iterator[str]:
-    """`safe_pieces` for a tokenizer's own pattern: each cut checked by `_checked_cut`. A
-    text without one is checked again only once it has doubled (linear time), and cut anyway
-    past `max_carry` characters, with one warning."""
+def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans) -> Iterator[str]:
+    """`safe_pieces` for a tokenizer's own pattern: each cut checked by `_checked_cut`, the
+    text carried without one scanned again only from its last sync point (linear time), and
+    cut anyway past `max_carry` characters, with one warning."""
     parts: list[str] = []
-    size = next_check = 0
+    size = synced = 0
     warned = False
     for chunk in chunks:
         if not chunk:
             continue
         parts.append(chunk)
         size += len(chunk)
-        if size < next_check and size <= max_carry:
-            continue
         text = "".join(parts)
-        cut = _checked_cut(text, spans)
+        cut, synced = _checked_cut(text, spans, synced)
         if cut:
             yield text[:cut]
-            parts, size, next_check = [text[cut:]], len(text) - cut, 0
+            parts, size = [text[cut:]], len(text) - cut
             continue
-        parts, next_check = [text], 2 * size
+        parts = [text]
         if size > max_carry:
             if not warned:
                 _log.warning("warning: %d characters of the corpus with no cut where the "
@@ -164,7 +177,7 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int,
                              "differ from tokenizing the text whole", size)
                 warned = True
             yield text
-            parts, size, next_check = [], 0, 0
+            parts, size, synced = [], 0, 0
     if parts:
         yield "".join(parts)
 
