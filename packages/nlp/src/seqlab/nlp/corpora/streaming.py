@@ -12,12 +12,12 @@ where the tokenization of the whole text has a boundary the tokenizer respects:
   next piece, and the word pattern never holds whitespace (a property test checks it against
   tokenizing the whole text);
 - with any other pattern (a tokenizer file may carry its own; cl100k-style patterns keep
-  "\r\n" and runs of whitespace together), given that pattern: at a whitespace boundary
+  "\\r\\n" and runs of whitespace together), given that pattern: at a whitespace boundary
   where the pattern's matches of the two sides apart are those of the two together
-  (`_checked_cut`), on LF, CRLF or CR text alike (GPT-2's pattern, for one, splits "a\r\nb"
-  as "\r", "\n" in the whole text but takes "\r\n" whole at a piece's end: the check
-  finds "a\r" | "\nb" instead); without the pattern, only right after a bare "\n" between
-  two non-space characters ("a\nb" -> "a\n" | "b").
+  (`_checked_cut`), on LF, CRLF or CR text alike (GPT-2's pattern, for one, splits "a\\r\\nb"
+  as "\\r", "\\n" in the whole text but takes "\\r\\n" whole at a piece's end: the check
+  finds "a\\r" | "\\nb" instead); without the pattern, only right after a bare "\\n" between
+  two non-space characters ("a\\nb" -> "a\\n" | "b").
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
@@ -191,7 +191,7 @@ def safe_pieces(chunks: Iterable[str],
     the tokenizer's `token_pattern`, a cut is made only where that pattern splits the two
     sides apart as it splits them together (`_checked_cut`: exact for any pattern whose
     look-ahead and look-behind span fewer than `CHECKED_MARGIN` characters, on LF, CRLF or CR
-    text); without it, only after a bare "\n" between non-space characters. Text carried past
+    text); without it, only after a bare "\\n" between non-space characters. Text carried past
     `max_carry` characters without a safe cut is cut at its end (one warning per stream). Only
     the new chunk (and the carried text's last characters, as context) is searched for a
     built-in or line cut, and carried text is joined only when one is found, so a long
