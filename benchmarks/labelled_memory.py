@@ -92,7 +92,9 @@ def commands(table: Path, pairs: Path, out: Path, steps: int | None = None
     }
 
 
-def run(tree: Path, args: list[str], env: dict[str, str]) -> dict:
+def run(tree: Path, args: list[str], env: dict[str, str], stdout: bool = False) -> dict:
+    """`seqlab ARGS` of `tree` under `/usr/bin/time -v`: rc, wall s, user+sys s, peak RSS MB
+    (and the command's stdout, with `stdout`)."""
     env = dict(env, PYTHONPATH=os.pathsep.join(str(tree / d) for d in SOURCE_DIRS))
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "seqlab.cli", *args],
                           capture_output=True, text=True, env=env)
@@ -108,10 +110,14 @@ def run(tree: Path, args: list[str], env: dict[str, str]) -> dict:
             return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
         return float(value)
 
-    return {"rc": done.returncode, "wall_s": field("Elapsed (wall clock) time (h:mm:ss or m:ss)"),
-            "cpu_s": field("User time (seconds)") + field("System time (seconds)"),
-            "peak_rss_mb": field("Maximum resident set size (kbytes)") / 1024,
-            "error": "" if done.returncode == 0 else report.strip().splitlines()[:3]}
+    result = {"rc": done.returncode,
+              "wall_s": field("Elapsed (wall clock) time (h:mm:ss or m:ss)"),
+              "cpu_s": field("User time (seconds)") + field("System time (seconds)"),
+              "peak_rss_mb": field("Maximum resident set size (kbytes)") / 1024,
+              "error": "" if done.returncode == 0 else report.strip().splitlines()[:3]}
+    if stdout:
+        result["stdout"] = done.stdout.strip()
+    return result
 
 
 def main() -> None:

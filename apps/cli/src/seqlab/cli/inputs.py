@@ -108,11 +108,12 @@ class CorpusPieces:
 
     def __init__(self, files: list[Path], errors: str | None = None,
                  spool_dir: Path | None = None, chunk_bytes: int | None = None,
-                 builtin: bool = True) -> None:
+                 builtin: bool = True, token_pattern: str | None = None) -> None:
         from seqlab.nlp import corpora
 
         self.chunk_bytes = chunk_bytes
         self.builtin = builtin  # cut for a built-in pattern (`corpora.builtin_pattern`)
+        self.token_pattern = token_pattern  # else cuts checked with the tokenizer's own one
         self.names = [str(f) for f in files]
         self.sources = list(self.names)
         self.errors = errors or _decode_errors  # the root --errors option by default
@@ -137,6 +138,7 @@ class CorpusPieces:
 
         size = {"chunk_bytes": self.chunk_bytes} if self.chunk_bytes else {}
         return translated(corpora.iter_pieces(self.sources, builtin=self.builtin,
+                                              token_pattern=self.token_pattern,
                                               errors=self.errors, **size))
 
     @property

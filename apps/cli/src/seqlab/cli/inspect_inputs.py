@@ -3,7 +3,6 @@ the spot), a text (or a passage of the embedded corpus), and the text of each to
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +43,14 @@ def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
     if text is not None and file is not None:
         raise CliError("give --text or --file, not both", code=EXIT_USAGE)
     if file is not None and str(file) == "-":
-        content, source = sys.stdin.read().removeprefix("\ufeff"), "standard input"
+        from seqlab.cli.text_argument import decode_text, stdin_bytes
+
+        content, source = decode_text(stdin_bytes(), "standard input"), "standard input"
     elif file is not None:
         from seqlab.cli.text_argument import decode_text
 
         require_file(file, "--file")
-        content = decode_text(file.read_bytes(), f"--file {file}", file, "give a text file")
+        content = decode_text(file.read_bytes(), f"--file {file}", file)
         source = str(file)
     elif text is not None:
         content, source = text, "--text"

@@ -124,26 +124,6 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
 
 MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-len)
 
-
-def read_all_pairs(paths: list[Path], max_len: int | None = MAX_LEN) -> list[tuple[str, str]]:
-    """Every (source, target) line of the PAIRS files, as one-line CliErrors on bad input (a
-    side longer than `max_len` characters too)."""
-    from seqlab.cli.inputs import decode_errors, remedy
-    from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
-
-    pairs: list[tuple[str, str]] = []
-    for path in paths:
-        require_file(path, "PAIRS file")
-        try:
-            pairs.extend(read_pairs(path, max_len, decode_errors()))
-        except PairFileError as error:
-            raise CliError(remedy(str(error))) from error
-    if not pairs:
-        raise CliError(f"no pairs in {', '.join(map(str, paths))}: each line must be "
-                       "source<TAB>target")
-    return pairs
-
-
 G2P_TASK = "g2p-cmudict"
 VALID_LIMIT = 2000  # held-out pairs scored during training (eval scores them all)
 
@@ -174,15 +154,20 @@ def build_tokenizer(level: str, texts: Iterable[str], vocab_size: int | None):
 
 class PairFiles:
     """The pairs of PAIRS files, read again on every pass (never held whole): each pass checks
-    the lines as `read_all_pairs` does; `held_out` and `train` pick a side of the split."""
+    the lines as `seqmodels.seq2seq.data.read_pairs` does (a bad one is a one-line CliError);
+    `held_out` and `train` pick a side of the split."""
 
     def __init__(self, paths: list[Path], max_len: int | None, fraction: float) -> None:
         from seqlab.cli.inputs import decode_errors
 
         for path in paths:
             require_file(path, "PAIRS file")
+        from seqlab.seqmodels.seq2seq.data import held_out_rule
+
         self.paths, self.max_len, self.fraction = paths, max_len, fraction
         self.errors = decode_errors()  # the root --errors option
+        # whether a pair (by its source) is held out; called for every pair of every pass
+        self.held_out: Callable[[str], bool] = held_out_rule(fraction)
         self.counts: tuple[int, int] | None = None  # (training, held-out), once read
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
@@ -194,11 +179,6 @@ class PairFiles:
                 yield from read_pairs(path, self.max_len, self.errors)
             except PairFileError as error:
                 raise CliError(remedy(str(error))) from error
-
-    def held_out(self, source: str) -> bool:
-        from seqlab.seqmodels.seq2seq.data import held_out
-
-        return held_out(source, self.fraction)
 
     def train(self) -> Iterator[tuple[str, str]]:
         """The training side's pairs, in order; a whole pass also counts both sides

@@ -4,6 +4,7 @@ translate` and `seqlab tokenize encode` share."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from seqlab.cli.errors import CliError, require_file
@@ -37,22 +38,25 @@ def named_file(text: str, what: str = "input file") -> Path | None:
     return None
 
 
-def decode_text(data: bytes, what: str, path: Path | None = None,
-                remedy: str = "give a text file") -> str:
-    """`data` (all of a small input: a prompt, a passage) as strict UTF-8 text, a byte-order
-    mark at its start dropped as the corpus readers drop it; UTF-16/32 text, undecodable bytes
-    or NUL bytes are a CliError naming `what` (iconv's line names `path`, FILE if None)."""
-    from seqlab.nlp.corpora.wide_text import SNIFF_BYTES, wide_text_message
+def decode_text(data: bytes, what: str, path: Path | None = None) -> str:
+    """`data` (all of a small input: a prompt, a passage, one text of a folder) as text by the
+    rules every reader of seqlab follows (`seqlab.nlp.corpora.reading.decode_input`): the root
+    `--errors` policy for bytes that are not UTF-8, a byte-order mark dropped only at byte 0;
+    UTF-16/32 text, undecodable bytes (under `--errors strict`) or NUL bytes are a CliError
+    naming `what` (iconv's line names `path`, FILE if None)."""
+    from seqlab.cli.inputs import decode_errors, remedy
+    from seqlab.nlp.corpora.reading import decode_input
 
-    wide = wide_text_message(what, data[:SNIFF_BYTES], None if path is None else str(path))
-    if wide is not None:
-        raise CliError(wide)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise CliError(f"{what} is not UTF-8 text (invalid byte at offset {error.start}); "
-                       "give UTF-8 text, or convert it (e.g. iconv -t utf-8)") from error
-    if "\x00" in text:
-        raise CliError(f"{what} holds NUL bytes (offset {text.index(chr(0))}): it looks like a "
-                       f"binary file, not text; {remedy}")
-    return text.removeprefix("\ufeff")
+        return decode_input(data, what, None if path is None else str(path), decode_errors())
+    except ValueError as error:
+        raise CliError(remedy(str(error))) from error
+
+
+def stdin_bytes() -> bytes:
+    """All of standard input as bytes, for `decode_text` (a text stream without bytes under
+    it, as tests and embedding programs give, is encoded back as it came)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read().encode("utf-8", "surrogateescape")
+    return buffer.read()

@@ -138,8 +138,7 @@ def train(
 def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[str]]]:
     """(names, texts) batches of a folder's non-blank files, one text per file: `batch` files'
     texts at a time, never the whole folder's."""
-    from seqlab.cli.inputs import decode_errors
-    from seqlab.nlp.corpora.reading import decode_utf8
+    from seqlab.cli.text_argument import decode_text
 
     files = sorted(f for f in source.rglob("*") if f.is_file() and not f.name.startswith("."))
     if not files:
@@ -147,13 +146,7 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
     names: list[str] = []
     texts: list[str] = []
     for file in files:
-        try:
-            # one input of the model: read whole
-            text = decode_utf8(file.read_bytes(), decode_errors())
-        except UnicodeDecodeError as error:
-            raise CliError(f"{file} is not UTF-8 text (byte offset {error.start}); run `seqlab "
-                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert the "
-                           "file to UTF-8") from error
+        text = decode_text(file.read_bytes(), str(file), file)  # one input of the model: whole
         if text.strip():
             names.append(str(file))
             texts.append(text)

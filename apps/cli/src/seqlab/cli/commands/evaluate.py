@@ -77,13 +77,14 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, seq_len: int,
                     as_json: bool) -> None:
     """Stream FILES (stdin copied to `scratch` first) into memory-mapped ids and score them."""
     from seqlab.cli.inputs import CorpusPieces
-    from seqlab.nlp.corpora import builtin_pattern, spooled_stdin
+    from seqlab.nlp.corpora import builtin_pattern, spooled_stdin, token_pattern
 
     source = ", ".join(str(f) for f in files)
     if sum(str(f) == "-" for f in files) > 1:
         raise CliError("'-' (standard input) can be given only once", code=2)
     with spooled_stdin(files, scratch) as sources:
-        pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer))
+        pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer),
+                              token_pattern=token_pattern(loaded.tokenizer))
         char_level = loaded.tokenizer.to_dict().get("type") == "char"  # a newline is a token
         if not any(piece if char_level else piece.strip() for piece in pieces):
             raise CliError(f"the corpus is empty: {source} (give a file with some text)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -17,10 +16,10 @@ DEFAULT_TEMPERATURE = 0.8
 
 
 def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
-    """`data` as UTF-8 text for a prompt (see `text_argument.decode_text`)."""
+    """`data` as the text of a prompt (see `text_argument.decode_text`)."""
     from seqlab.cli.text_argument import decode_text
 
-    return decode_text(data, what, path, "give a text prompt")
+    return decode_text(data, what, path)
 
 
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
@@ -32,11 +31,9 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
         require_file(prompt_file, "prompt file")
         return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}", prompt_file)
     if from_stdin:
-        buffer = getattr(sys.stdin, "buffer", None)
-        if buffer is None:  # a text stream without bytes underneath (tests, embedding)
-            return _prompt_text(sys.stdin.read().encode("utf-8", "surrogateescape"),
-                                "the prompt on stdin")
-        return _prompt_text(buffer.read(), "the prompt on stdin")
+        from seqlab.cli.text_argument import stdin_bytes
+
+        return _prompt_text(stdin_bytes(), "the prompt on stdin")
     return prompt or ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,15 +158,12 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
         return
     path = named_file(text, "input file")  # the rule `tokenize encode` shares
     if path is not None:
-        from seqlab.cli.inputs import decode_errors
+        from seqlab.cli.inputs import decode_errors, translated
+        from seqlab.nlp.corpora import iter_lines
 
-        try:
-            with path.open(encoding="utf-8-sig", errors=decode_errors()) as handle:
-                yield from _checked(handle, str(path), max_len)
-        except UnicodeDecodeError as error:
-            raise CliError(f"{path} is not UTF-8 text (byte {error.start}); run `seqlab "
-                           "--errors replace COMMAND ...` to substitute U+FFFD, or convert it "
-                           "to UTF-8") from error
+        # the corpus readers' rules: --errors, a mark at byte 0, UTF-16 and binary named
+        yield from _checked(translated(iter_lines(str(path), errors=decode_errors())),
+                            str(path), max_len)
         return
     yield from _checked(text.splitlines() or [text], "the text", max_len)
 
@@ -272,36 +270,23 @@ def evaluate(
     trained on the embedded G2P default is scored on its held-out words, also as word and
     phoneme error rates without stress (wer, per) and with it (wer_stress, per_stress).
     """
-    from seqlab.cli.seq2seq_training import G2P_TASK, g2p_pairs, read_all_pairs
-    from seqlab.seqmodels.seq2seq.scoring import g2p_scores, score_outputs
+    from seqlab.cli.seq2seq_training import G2P_TASK
     from seqlab.seqmodels.seq2seq.translate import Translator
 
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
     if not pairs and task != G2P_TASK:
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
                        "PAIRS files to score it on")
-    references: dict[str, list[str]] = {}
-    for source, target in (read_all_pairs(pairs, max_len) if pairs else g2p_pairs()[1]):
-        references.setdefault(source, []).append(target)
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)
-    sources = list(references)
-    hypotheses = []
-    for _, found in translator.stream(sources, batch_size=64):
-        hypotheses.append(_token_strings(target_tokenizer, found[0].tokens))
-    tokenized = [[_token_strings(target_tokenizer, target_tokenizer.encode(r)) for r in refs]
-                 for refs in references.values()]
-    if pairs:
-        scores = score_outputs(hypotheses, tokenized,
-                               word_level=target_tokenizer.type_name == "word")
-    else:
-        scores = g2p_scores(hypotheses, tokenized)
+    with _source_groups(pairs, max_len) as groups:
+        scores, sources = _score_groups(groups, translator, target_tokenizer, bool(pairs))
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
     if translator.unknown_tokens:
         Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
                       "(read as <unk>)")
-    human = (f"{len(sources)} sources (beam {beam}): exact match "
+    human = (f"{sources} sources (beam {beam}): exact match "
              f"{100 * scores['exact_match']:.2f}%, token error rate "
              f"{100 * scores['token_error_rate']:.2f}%")
     if "bleu" in scores:
@@ -310,3 +295,54 @@ def evaluate(
         human += (f"; without stress WER {100 * scores['wer']:.2f}%, PER "
                   f"{100 * scores['per']:.2f}%")
     Output(as_json=as_json).result(scores, human)
+
+
+@contextlib.contextmanager
+def _source_groups(pairs: list[Path] | None, max_len: int) -> Iterator[Any]:
+    """The PAIRS files (or the embedded G2P held-out words) grouped by source; a file that
+    is not pairs of text is a one-line CliError, also when found while the groups are read."""
+    from seqlab.cli.inputs import decode_errors, remedy
+    from seqlab.cli.seq2seq_training import g2p_pairs
+    from seqlab.seqmodels.seq2seq.data import PairFileError
+    from seqlab.seqmodels.seq2seq.source_groups import grouped_pair_files, grouped_pairs
+
+    if not pairs:
+        yield grouped_pairs(g2p_pairs()[1])
+        return
+    for path in pairs:
+        require_file(path, "PAIRS file")
+    try:
+        with grouped_pair_files(pairs, max_len, decode_errors()) as groups:
+            if not len(groups):
+                raise CliError(f"no pairs in {', '.join(map(str, pairs))}: each line must be "
+                               "source<TAB>target")
+            yield groups
+    except PairFileError as error:
+        raise CliError(remedy(str(error))) from error
+
+
+def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,
+                  word_scores: bool) -> tuple[dict[str, float], int]:
+    """(scores, distinct sources): each group's source translated (64 at a time, in the order
+    the sources first appear) and scored against the closest of its references, which are read
+    back one group at a time; G2P's error rates when not `word_scores`."""
+    from seqlab.seqmodels.seq2seq.scoring import G2PTotals, ScoreTotals
+
+    totals = ScoreTotals(word_level=target_tokenizer.type_name == "word") if word_scores \
+        else G2PTotals()
+
+    def tokens(text: str) -> list[str]:
+        return _token_strings(target_tokenizer, target_tokenizer.encode(text))
+
+    sources = 0
+    for group, (_, found) in enumerate(translator.stream(groups.sources(), batch_size=64)):
+        totals.add(_token_strings(target_tokenizer, found[0].tokens),
+                   (tokens(reference) for reference in groups.references(group)))
+        sources += 1
+    strays = groups.strays()  # sources that shared a 64-bit hash with another: in practice none
+    for (_, found), (_, references) in zip(translator.stream(
+            (source for source, _ in strays), batch_size=64), strays, strict=True):
+        totals.add(_token_strings(target_tokenizer, found[0].tokens),
+                   (tokens(reference) for reference in references))
+        sources += 1
+    return totals.scores(), sources

@@ -239,26 +239,33 @@ def evaluate(
 
     Example: seqlab word2vec evaluate vectors.txt
     """
+    from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.nlp import corpora
+    from seqlab.nlp.word2vec.keyedvectors import EvaluationFileError, NoJudgementsError
 
     kv = load_vectors(vectors, binary)
     pair_files = [(p.name, p) for p in pairs] if pairs else [
         (name, corpora.corpus_path(name)) for name in ("wordsim353", "simlex999")]
     analogy_file = analogies or corpora.corpus_path("questions-words")
     report: dict[str, dict] = {}
+    errors = decode_errors()
     for name, path in pair_files:
         require_file(Path(path), "word-pair file")
         try:
-            pearson, spearman, oov = kv.evaluate_word_pairs(path)
-        except ValueError:  # every pair out of vocabulary: nothing to correlate
+            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors)
+        except EvaluationFileError as error:
+            raise CliError(remedy(str(error))) from error
+        except NoJudgementsError:  # every pair out of vocabulary: nothing to correlate
             report[name] = {"pearson": None, "spearman": None, "oov_percent": 100.0}
             continue
         report[name] = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
                         "oov_percent": float(oov)}
     require_file(Path(analogy_file), "analogy file")
     try:
-        accuracy, _sections = kv.evaluate_word_analogies(analogy_file)
+        accuracy, _sections = kv.evaluate_word_analogies(analogy_file, errors=errors)
         report["analogies"] = {"accuracy": float(accuracy)}
+    except EvaluationFileError as error:
+        raise CliError(remedy(str(error))) from error
     except (ValueError, ZeroDivisionError):
         report["analogies"] = {"accuracy": None}
     if as_json:

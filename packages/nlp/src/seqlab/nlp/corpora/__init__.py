@@ -36,6 +36,7 @@ from seqlab.nlp.corpora.streaming import (
     iter_pieces,
     safe_pieces,
     stream_token_ids,
+    token_pattern,
 )
 from seqlab.nlp.corpora.wiki import WikiArticle
 
@@ -85,5 +86,6 @@ __all__ = [
     "safe_pieces",
     "spooled_stdin",
     "stream_token_ids",
+    "token_pattern",
     "write_token_ids",
 ]

@@ -68,20 +68,18 @@ class _Segment:
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
+        self.encode = tokenizer.encode  # bound once: called for every pair
         self.dtype = narrowest_unsigned(tokenizer.vocab_size)
         self.block: list[int] = []
         self.blocks: list[np.ndarray] = []
         self.lengths = array("q")
 
     def add(self, text: str) -> None:
-        ids = self.tokenizer.encode(text)
+        ids = self.encode(text)
         if not ids:
             raise EmptyPairError(f"{text!r} encodes to no tokens")
         self.block.extend(ids)
         self.lengths.append(len(ids))
-
-    def full(self) -> bool:
-        return len(self.block) >= BLOCK_IDS
 
     def take(self) -> np.ndarray:
         block, self.block = np.asarray(self.block, dtype=self.dtype), []
@@ -96,12 +94,14 @@ class _Segment:
 
 def _encode(pairs: Iterable[tuple[str, str]], held_out: Callable[[str], bool],
             segments: dict[str, _Segment], spill: Callable[[str, np.ndarray], None]) -> None:
+    # (source, target) segment names a side, looked up once: this loop runs for every pair
+    sides = {held: (f"{side}-source", f"{side}-target")
+             for held, side in ((False, "train"), (True, "valid"))}
     for source, target in pairs:
-        side = "valid" if held_out(source) else "train"
-        for name, text in ((f"{side}-source", source), (f"{side}-target", target)):
+        for name, text in zip(sides[held_out(source)], (source, target)):
             segment = segments[name]
             segment.add(text)
-            if segment.full():
+            if len(segment.block) >= BLOCK_IDS:
                 spill(name, segment.take())
     for name, segment in segments.items():
         if segment.block:

@@ -33,6 +33,28 @@ def decode_utf8(data: bytes, errors: str = "strict") -> str:
     return text[1:] if data.startswith(codecs.BOM_UTF8) else text
 
 
+def decode_input(data: bytes, name: str, path: str | None = None, errors: str = "strict") -> str:
+    """All of a small input (a prompt, a passage, one text of a folder) as text by the rules of
+    the streamed readers: `errors` for bytes that are not UTF-8, a byte-order mark dropped only
+    at byte 0 (`decode_utf8`), UTF-16/32 text named with the iconv command that converts `path`
+    (FILE when None), NUL bytes refused as binary data. `name` says what the input is in the
+    messages; a ValueError (CorpusDecodeError for undecodable bytes) otherwise."""
+    if errors not in ERROR_POLICIES:
+        raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
+    wide = wide_text_message(name, data[:SNIFF_BYTES], path)
+    if wide is not None:
+        raise ValueError(wide)
+    if b"\x00" in data:
+        raise ValueError(f"{name} holds a NUL byte at byte offset {data.index(0)}: it looks like "
+                         "a binary file, not text; seqlab reads text files only")
+    try:
+        return decode_utf8(data, errors)
+    except UnicodeDecodeError as error:
+        raise CorpusDecodeError(f"{name} is not UTF-8 text (invalid byte at byte offset "
+                                f"{error.start}: {error.reason}); pass errors='replace' to "
+                                "substitute U+FFFD, or the right encoding") from error
+
+
 class FileRange(NamedTuple):
     """Bytes start..stop of a file, read by `iter_chunks` / `iter_lines` exactly as those lines
     are read in the whole file: start is 0 or just after a b"\n", stop is the file's size or

@@ -12,11 +12,12 @@ where the tokenization of the whole text has a boundary the tokenizer respects:
   next piece, and the word pattern never holds whitespace (a property test checks it against
   tokenizing the whole text);
 - with any other pattern (a tokenizer file may carry its own; cl100k-style patterns keep
-  "\\r\\n" and runs of whitespace together): only right after a bare "\\n" between two
-  non-space characters ("a\\nb" -> "a\\n" | "b"). Never after "\\r\\n": GPT-2's pattern
-  splits "a\\r\\nb" as "\\r", "\\n" in the whole text but takes "\\r\\n" whole at a piece's
-  end, and cl100k-style ones keep it whole, so no cut there is safe for every pattern; CRLF
-  text with a custom pattern is cut only by the forced cut below.
+  "\\r\\n" and runs of whitespace together), given that pattern: at a whitespace boundary
+  where the pattern's matches of the two sides apart are those of the two together
+  (`_checked_cut`), on LF, CRLF or CR text alike (GPT-2's pattern, for one, splits "a\\r\\nb"
+  as "\\r", "\\n" in the whole text but takes "\\r\\n" whole at a piece's end: the check
+  finds "a\\r" | "\\nb" instead); without the pattern, only right after a bare "\\n" between
+  two non-space characters ("a\\nb" -> "a\\n" | "b").
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
@@ -27,9 +28,10 @@ anyway, with a one-line warning, so memory stays bounded.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +56,10 @@ _WINDOWS = (256, 1 << 12, 1 << 16)
 # Characters a cut needs to see before it: "a\n|b" looks 2 back, the carried "x\r" of
 # "x\r|\nb" with the "\n" in the new chunk 3 (the last carried character may start a cut).
 _CONTEXT = 3
+# A pattern-checked cut keeps this many characters after it in the text it was checked on, so
+# that a pattern's look-ahead and look-behind across the cut see checked text.
+CHECKED_MARGIN = 256
+_MAX_CHECKS = 8  # candidate cuts tokenized on each side before the text is carried on
 _log = logging.getLogger(__name__)
 
 
@@ -94,16 +100,108 @@ def _last_line_cut(text: str) -> int:
         end = newline
 
 
+Spans = Callable[..., list[tuple[int, int]]]  # Splitter.spans(text, pos, endpos)
+
+
+def _checked_cut(text: str, spans: Spans, synced: int) -> tuple[int, int]:
+    """(cut, sync point) for `text`, a piece's text so far, which the pattern's scan from
+    index `synced` (0, or a match start of the scan from 0) reads as the scan from 0 does.
+
+    The cut is the last index at a whitespace boundary (just after the last whitespace
+    character before a non-space one, or just before it), past `synced` and at least
+    `CHECKED_MARGIN` characters before the end, where the pattern's matches of text[:cut]
+    and of text[cut:] are those of the text together: tokenizing the two sides apart equals
+    tokenizing them together (0 when none of the last `_MAX_CHECKS` candidates is). Only the
+    text after `synced` is scanned whole; each side is checked on the `CHECKED_MARGIN`
+    characters around the cut, which is exact for patterns that look fewer characters than
+    that past where a match starts or ends. The sync point returned is the last match start
+    at least `CHECKED_MARGIN` characters before the end (for the text grown by more chunks)."""
+    limit = len(text) - CHECKED_MARGIN
+    if limit <= synced:
+        return 0, synced
+    whole = spans(text, synced)
+    starts = [start for start, _ in whole]
+    candidates: list[int] = []
+    for window in (*_WINDOWS, limit + 1):
+        begin = max(synced, limit + 1 - window)
+        for match in _WHITESPACE_CUT.finditer(text, begin, limit + 2):
+            candidates.extend((match.end(), match.start()))  # after the run, before its last
+        candidates = sorted({c for c in candidates if synced < c <= limit}, reverse=True)
+        if len(candidates) >= _MAX_CHECKS or begin == synced:
+            break
+    checked = 0
+    for cut in candidates:
+        after = bisect.bisect_left(starts, cut)
+        if after and whole[after - 1][1] > cut:  # a match over the cut: no need to look
+            continue
+        checked += 1
+        if checked > _MAX_CHECKS:
+            break
+        # text[:cut] scanned from the start reads as the whole text up to a match starting
+        # CHECKED_MARGIN before the cut (nothing before it looks as far as the cut)
+        near = bisect.bisect_right(starts, cut - CHECKED_MARGIN) - 1
+        if near < 0 and synced:  # no match start far enough back to read text[:cut] from
+            continue
+        first, left_from = (near, starts[near]) if near >= 0 else (0, 0)
+        right = [(begin + cut, end + cut) for begin, end in spans(text[cut:])]
+        if whole[after:] == right and whole[first:after] == spans(text, left_from, cut):
+            return cut, 0
+    last = bisect.bisect_right(starts, limit) - 1
+    return 0, (starts[last] if last >= 0 else synced)
+
+
+def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans) -> Iterator[str]:
+    """`safe_pieces` for a tokenizer's own pattern: each cut checked by `_checked_cut`, the
+    text carried without one scanned again only from its last sync point (linear time), and
+    cut anyway past `max_carry` characters, with one warning."""
+    parts: list[str] = []
+    size = synced = 0
+    warned = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        parts.append(chunk)
+        size += len(chunk)
+        text = "".join(parts)
+        cut, synced = _checked_cut(text, spans, synced)
+        if cut:
+            yield text[:cut]
+            parts, size = [text[cut:]], len(text) - cut
+            continue
+        parts = [text]
+        if size > max_carry:
+            if not warned:
+                _log.warning("warning: %d characters of the corpus with no cut where the "
+                             "tokenizer's pattern splits the same (a huge word or whitespace "
+                             "run); cut there to bound memory, so the tokens at the cut may "
+                             "differ from tokenizing the text whole", size)
+                warned = True
+            yield text
+            parts, size, synced = [], 0, 0
+    if parts:
+        yield "".join(parts)
+
+
 def safe_pieces(chunks: Iterable[str],
                 max_carry: int = MAX_CARRY_CHUNKS * DEFAULT_CHUNK_BYTES,
-                builtin: bool = True) -> Iterator[str]:
+                builtin: bool = True, token_pattern: str | None = None) -> Iterator[str]:
     """Re-cut a stream of text chunks at tokenizer-safe boundaries; "".join is unchanged.
 
-    `builtin`: the tokenizer uses a built-in pattern (see `builtin_pattern`); otherwise only
-    line-end cuts are made. Text carried past `max_carry` characters without a safe cut is cut
-    at its end (one warning per stream). Only the new chunk (and the carried text's last
-    characters, as context) is searched for a cut, and carried text is joined only when one
-    is found, so a long stretch without one costs linear time."""
+    `builtin`: the tokenizer uses a built-in pattern (see `builtin_pattern`). Otherwise, given
+    the tokenizer's `token_pattern`, a cut is made only where that pattern splits the two
+    sides apart as it splits them together (`_checked_cut`: exact for any pattern whose
+    look-ahead and look-behind span fewer than `CHECKED_MARGIN` characters, on LF, CRLF or CR
+    text); without it, only after a bare "\\n" between non-space characters. Text carried past
+    `max_carry` characters without a safe cut is cut at its end (one warning per stream). Only
+    the new chunk (and the carried text's last characters, as context) is searched for a
+    built-in or line cut, and carried text is joined only when one is found, so a long
+    stretch without one costs linear time."""
+    if not builtin and token_pattern is not None:
+        from seqlab.nlp.tokenizers.patterns import Splitter
+
+        splitter = Splitter(token_pattern, (), "tokenizer pattern")
+        yield from _checked_pieces(chunks, max_carry, splitter.spans)
+        return
     last_cut = _last_whitespace_cut if builtin else _last_line_cut
     parts: list[str] = []  # text carried over: no safe cut inside it
     carried_size = 0
@@ -141,11 +239,18 @@ def safe_pieces(chunks: Iterable[str],
 
 
 def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, builtin: bool = True,
-                **options: Any) -> Iterator[str]:
+                token_pattern: str | None = None, **options: Any) -> Iterator[str]:
     """The text of `source` (files, folders, '-') as tokenizer-safe pieces of ~chunk_bytes
-    (`builtin`: as in `safe_pieces`; cut anyway past `MAX_CARRY_CHUNKS` chunks)."""
+    (`builtin`, `token_pattern`: as in `safe_pieces`; cut anyway past `MAX_CARRY_CHUNKS`
+    chunks)."""
     return safe_pieces(iter_chunks(source, chunk_bytes=chunk_bytes, **options),
-                       max(MAX_CARRY_CHUNKS * chunk_bytes, MIN_CARRY), builtin)
+                       max(MAX_CARRY_CHUNKS * chunk_bytes, MIN_CARRY), builtin, token_pattern)
+
+
+def token_pattern(tokenizer: Any) -> str | None:
+    """The pattern a tokenizer splits text with when it is not a built-in one (what
+    `safe_pieces` checks its cuts with), None otherwise."""
+    return None if builtin_pattern(tokenizer) else tokenizer.pattern
 
 
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
@@ -181,7 +286,8 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
     then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
     The pieces are cut as `builtin_pattern(tokenizer)` allows.
     """
-    pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer), **options)
+    pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer),
+                         token_pattern(tokenizer), **options)
     return encode_pieces(pieces, tokenizer, line_eos)
 
 

@@ -64,3 +64,21 @@ class Splitter:
                 f"{len(text):,} characters (it backtracks without end); use a tokenizer with the "
                 "default pattern or a simpler one"
             ) from error
+
+    def spans(self, text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[int, int]]:
+        """(start, end) of every match `findall` finds in text[:endpos] scanning from `pos`
+        (look-behind sees the text before it; `^` and `\\A` match only at 0), in order
+        (PatternTimeoutError if it runs away)."""
+        end = len(text) if endpos is None else endpos
+        if self._trusted:
+            return [match.span() for match in self._compiled.finditer(text, pos, end)]
+        limit = SECONDS_BASE + SECONDS_PER_CHARACTER * (end - pos)
+        try:
+            return [match.span() for match in self._compiled.finditer(text, pos, end,
+                                                                      timeout=limit)]
+        except TimeoutError as error:
+            raise PatternTimeoutError(
+                f"the {self.what} {self.pattern!r} ran for more than {limit:.1f} s on "
+                f"{end - pos:,} characters (it backtracks without end); use a tokenizer with the "
+                "default pattern or a simpler one"
+            ) from error

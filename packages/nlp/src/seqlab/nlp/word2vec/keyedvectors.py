@@ -27,6 +27,26 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / norm if norm > 0 else vector
 
 
+class EvaluationFileError(ValueError):
+    """A word-pair or analogy file that cannot be read as text (undecodable bytes under
+    errors='strict', UTF-16/32 text, binary data): the reader's message."""
+
+
+class NoJudgementsError(ValueError):
+    """A word-pair file with no pair both of whose words the vectors know (or none parsed)."""
+
+
+def _file_lines(path: str | Path, encoding: str, errors: str) -> Iterable[str]:
+    """The lines of an evaluation file, read as every corpus is (`corpora.iter_lines`: the
+    `errors` policy, a byte-order mark dropped at byte 0); its errors as EvaluationFileError."""
+    from seqlab.nlp.corpora import iter_lines
+
+    try:
+        yield from iter_lines(str(path), encoding=encoding, errors=errors)
+    except (ValueError, FileNotFoundError) as error:
+        raise EvaluationFileError(str(error)) from error
+
+
 class KeyedVectors:
     """A mapping from words (keys) to vectors: what a trained model leaves for users to keep."""
 
@@ -290,34 +310,39 @@ class KeyedVectors:
         restrict_vocab: int = 300000,
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
+        errors: str = "strict",
     ):
-        """Correlation with human scores: ((pearson, p), (spearman, p), oov %), as gensim."""
+        """Correlation with human scores: ((pearson, p), (spearman, p), oov %), as gensim.
+
+        The file is read as every corpus is (`seqlab.nlp.corpora.iter_lines`): `errors` for
+        undecodable bytes, a byte-order mark dropped at byte 0; undecodable bytes under
+        'strict', UTF-16/32 text and binary data are an EvaluationFileError, no usable pair a
+        NoJudgementsError (both ValueErrors, as gensim raises)."""
         ok_vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
         gold, model, oov = [], [], 0
         original, self.key_to_index = self.key_to_index, ok_vocab
         try:
-            with open(pairs, encoding=encoding) as lines:
-                for line in lines:
-                    if not line or line.startswith("#"):
-                        continue
-                    try:
-                        fields = line.split(delimiter)
-                        a, b, sim = [f.upper() for f in fields] if case_insensitive else fields
-                        sim = float(sim)
-                    except (ValueError, TypeError):
-                        continue  # gensim skips lines it cannot parse
-                    if a not in ok_vocab or b not in ok_vocab:
-                        oov += 1
-                        if dummy4unknown:
-                            model.append(0.0)
-                            gold.append(sim)
-                        continue
-                    gold.append(sim)
-                    model.append(self.similarity(a, b))
+            for line in _file_lines(pairs, encoding, errors):
+                if not line or line.startswith("#"):
+                    continue
+                try:
+                    fields = line.split(delimiter)
+                    a, b, sim = [f.upper() for f in fields] if case_insensitive else fields
+                    sim = float(sim)
+                except (ValueError, TypeError):
+                    continue  # gensim skips lines it cannot parse
+                if a not in ok_vocab or b not in ok_vocab:
+                    oov += 1
+                    if dummy4unknown:
+                        model.append(0.0)
+                        gold.append(sim)
+                    continue
+                gold.append(sim)
+                model.append(self.similarity(a, b))
         finally:
             self.key_to_index = original
         if not gold:
-            raise ValueError(
+            raise NoJudgementsError(
                 f"No valid similarity judgements found in {pairs}: either invalid format or "
                 f"all are out-of-vocabulary in a vocabulary of {len(self)} words"
             )
@@ -334,38 +359,37 @@ class KeyedVectors:
         restrict_vocab: int = 300000,
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
+        errors: str = "strict",
     ) -> tuple[float, list[dict]]:
         """Analogy accuracy a:b :: c:? by 3CosAdd over the top restrict_vocab words, as gensim.
 
         Returns (accuracy, sections); each section is {'section', 'correct', 'incorrect'}, the last
-        one is 'Total accuracy'.
+        one is 'Total accuracy'. The file is read as `evaluate_word_pairs` reads its pairs.
         """
         ok_vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
         sections: list[dict] = []
         section = None
-        with open(analogies, "rb") as lines:
-            for line_number, raw_line in enumerate(lines):
-                line = raw_line.decode("utf8")
-                if line.startswith(": "):
-                    if section:
-                        sections.append(section)
-                    section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
-                    continue
-                if not section:
-                    raise ValueError(
-                        f"Missing section header before line #{line_number} in {analogies}"
-                    )
-                words = [w.upper() for w in line.split()] if case_insensitive else line.split()
-                if len(words) != 4:
-                    continue  # gensim skips invalid lines
-                a, b, c, expected = words
-                if any(word not in ok_vocab for word in words):
-                    if dummy4unknown:
-                        section["incorrect"].append((a, b, c, expected))
-                    continue
-                predicted = self._solve_analogy(a, b, c, ok_vocab, restrict_vocab, case_insensitive)
-                outcome = "correct" if predicted == expected else "incorrect"
-                section[outcome].append((a, b, c, expected))
+        for line_number, line in enumerate(_file_lines(analogies, "utf8", errors)):
+            if line.startswith(": "):
+                if section:
+                    sections.append(section)
+                section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
+                continue
+            if not section:
+                raise ValueError(
+                    f"Missing section header before line #{line_number} in {analogies}"
+                )
+            words = [w.upper() for w in line.split()] if case_insensitive else line.split()
+            if len(words) != 4:
+                continue  # gensim skips invalid lines
+            a, b, c, expected = words
+            if any(word not in ok_vocab for word in words):
+                if dummy4unknown:
+                    section["incorrect"].append((a, b, c, expected))
+                continue
+            predicted = self._solve_analogy(a, b, c, ok_vocab, restrict_vocab, case_insensitive)
+            outcome = "correct" if predicted == expected else "incorrect"
+            section[outcome].append((a, b, c, expected))
         if section:
             sections.append(section)
         total = {

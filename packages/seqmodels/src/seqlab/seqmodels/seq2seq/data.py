@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -34,34 +34,77 @@ def read_pairs(path: str | Path, max_chars: int | None = None,
     The first tab splits a line. A line without a tab, or with an empty side, or (given
     `max_chars`) a side longer than `max_chars` characters, is a PairFileError.
     """
+    for _, source, target in read_located_pairs(path, max_chars, errors):
+        yield source, target
+
+
+def read_located_pairs(path: str | Path, max_chars: int | None = None,
+                       errors: str = "strict") -> Iterator[tuple[int, str, str]]:
+    """(byte offset of its line, source, target) for each pair `read_pairs` gives; the pair
+    reads back from that offset with `pair_at`."""
     path = Path(path)
+    offset = 0
+    limit = -1 if max_chars is None else max_chars
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            # the common line inline (a function call a line is a tenth of the pass): valid
+            # UTF-8, one tab, text on both sides, no side over the limit
             try:
                 line = raw.decode("utf-8", errors).rstrip("\r\n")
-            except UnicodeDecodeError as error:
-                raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
-                                    "pass errors='replace' to substitute U+FFFD, or convert "
-                                    "the file to UTF-8 (e.g. iconv -t utf-8)") from None
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):  # the mark, not a decoded U+FEFF
-                line = line[1:]
-            if not line.strip():
-                continue
-            if "\t" not in line:
-                raise PairFileError(f"{path}:{number}: no tab; each line must be "
-                                    "source<TAB>target")
-            source, target = line.split("\t", 1)
-            if not source.strip() or not target.strip():
-                side = "source" if not source.strip() else "target"
-                raise PairFileError(f"{path}:{number}: empty {side}; each line must be "
-                                    "source<TAB>target with text on both sides")
-            if max_chars is not None and max(len(source), len(target)) > max_chars:
-                side = "source" if len(source) > max_chars else "target"
-                raise PairFileError(f"{path}:{number}: the {side} is "
-                                    f"{max(len(source), len(target)):,} characters, over the "
-                                    f"limit of {max_chars:,}; split it, or raise --max-len "
-                                    "(memory and time grow with its square)")
-            yield source, target
+            except UnicodeDecodeError:
+                line = None
+            if line is not None and offset and "\t" in line and \
+                    (limit < 0 or len(line) <= limit):
+                source, target = line.split("\t", 1)
+                if source and target and not source.isspace() and not target.isspace():
+                    yield offset, source, target
+                    offset += len(raw)
+                    continue
+            pair = _parse_pair(raw, offset == 0, errors, path, number, max_chars)
+            if pair is not None:
+                yield (offset, *pair)
+            offset += len(raw)
+
+
+def pair_at(handle: BinaryIO, offset: int, errors: str = "strict") -> tuple[str, str]:
+    """The pair on the line at byte `offset` of an open pairs file, an offset that
+    `read_located_pairs` gave (so the line is known to hold a pair)."""
+    handle.seek(offset)
+    pair = _parse_pair(handle.readline(), offset == 0, errors, Path(handle.name), 0, None)
+    if pair is None:
+        raise PairFileError(f"{handle.name}: no pair at byte {offset} (did the file change?)")
+    return pair
+
+
+def _parse_pair(raw: bytes, starts_file: bool, errors: str, path: Path, number: int,
+                max_chars: int | None) -> tuple[str, str] | None:
+    """The (source, target) of line `number` (bytes `raw`) of a pairs file, None for a blank
+    line, a PairFileError for anything else that is not source<TAB>target."""
+    try:
+        line = raw.decode("utf-8", errors).rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
+                            "pass errors='replace' to substitute U+FFFD, or convert "
+                            "the file to UTF-8 (e.g. iconv -t utf-8)") from None
+    if starts_file and raw.startswith(b"\xef\xbb\xbf"):  # the mark, not a decoded U+FEFF
+        line = line[1:]
+    if not line.strip():
+        return None
+    if "\t" not in line:
+        raise PairFileError(f"{path}:{number}: no tab; each line must be "
+                            "source<TAB>target")
+    source, target = line.split("\t", 1)
+    if not source.strip() or not target.strip():
+        side = "source" if not source.strip() else "target"
+        raise PairFileError(f"{path}:{number}: empty {side}; each line must be "
+                            "source<TAB>target with text on both sides")
+    if max_chars is not None and max(len(source), len(target)) > max_chars:
+        side = "source" if len(source) > max_chars else "target"
+        raise PairFileError(f"{path}:{number}: the {side} is "
+                            f"{max(len(source), len(target)):,} characters, over the "
+                            f"limit of {max_chars:,}; split it, or raise --max-len "
+                            "(memory and time grow with its square)")
+    return source, target
 
 
 class PairCorpus:
@@ -224,6 +267,18 @@ def held_out(source: str, fraction: float) -> bool:
     """Whether a pair goes to the held-out side: a fixed hash of its source text, so every pair
     with the same source (all pronunciations of a word) lands on the same side, on any machine."""
     return zlib.crc32(source.encode("utf-8")) % 10_000 < round(fraction * 10_000)
+
+
+def held_out_rule(fraction: float) -> Callable[[str], bool]:
+    """`held_out(source, fraction)` as a function of the source alone, the threshold worked
+    out once (a pass over millions of pairs calls it for each)."""
+    threshold = round(fraction * 10_000)
+    crc32 = zlib.crc32
+
+    def held(source: str) -> bool:
+        return crc32(source.encode("utf-8")) % 10_000 < threshold
+
+    return held
 
 
 def split_pairs(pairs: Iterable[tuple[str, str]],

@@ -36,49 +36,85 @@ def _ngrams(tokens: Sequence, order: int) -> Counter:
     return Counter(tuple(tokens[i : i + order]) for i in range(len(tokens) - order + 1))
 
 
+class BleuTotals:
+    """Corpus BLEU's sums (clipped n-gram matches, n-gram counts, lengths), a sentence at a
+    time: the score of a set does not need the set in memory."""
+
+    def __init__(self, max_order: int = 4) -> None:
+        self.max_order = max_order
+        self.matches = [0] * max_order
+        self.totals = [0] * max_order
+        self.hypothesis_length = self.reference_length = 0
+
+    def add(self, hypothesis: Sequence[str], reference: Sequence[str]) -> None:
+        """Count one hypothesis against its reference."""
+        self.hypothesis_length += len(hypothesis)
+        self.reference_length += len(reference)
+        for order in range(1, self.max_order + 1):
+            counts, wanted = _ngrams(hypothesis, order), _ngrams(reference, order)
+            self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
+            self.totals[order - 1] += max(len(hypothesis) - order + 1, 0)
+
+    def score(self) -> float:
+        """BLEU in [0, 100] of what was added."""
+        if self.hypothesis_length == 0 or min(self.matches) == 0:
+            return 0.0
+        log_precision = sum(math.log(m / t) for m, t in zip(self.matches, self.totals)) / \
+            self.max_order
+        brevity = 1.0 if self.hypothesis_length > self.reference_length else \
+            math.exp(1 - self.reference_length / self.hypothesis_length)
+        return 100.0 * brevity * math.exp(log_precision)
+
+
 def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
                 max_order: int = 4) -> float:
     """Corpus BLEU in [0, 100] of token sequences against one reference each."""
-    matches = [0] * max_order
-    totals = [0] * max_order
-    hypothesis_length = reference_length = 0
+    totals = BleuTotals(max_order)
     for hypothesis, reference in zip(hypotheses, references, strict=True):
-        hypothesis_length += len(hypothesis)
-        reference_length += len(reference)
-        for order in range(1, max_order + 1):
+        totals.add(hypothesis, reference)
+    return totals.score()
+
+
+class ChrfTotals:
+    """Corpus chrF's sums (character n-gram matches and counts per order), a sentence at a
+    time."""
+
+    def __init__(self, max_order: int = 6, beta: float = 2.0) -> None:
+        self.max_order, self.beta = max_order, beta
+        self.matches = [0] * max_order
+        self.hypothesis_totals = [0] * max_order
+        self.reference_totals = [0] * max_order
+
+    def add(self, hypothesis: str, reference: str) -> None:
+        """Count one hypothesis string against its reference (whitespace ignored)."""
+        hypothesis, reference = "".join(hypothesis.split()), "".join(reference.split())
+        for order in range(1, self.max_order + 1):
             counts, wanted = _ngrams(hypothesis, order), _ngrams(reference, order)
-            matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
-            totals[order - 1] += max(len(hypothesis) - order + 1, 0)
-    if hypothesis_length == 0 or min(matches) == 0:
-        return 0.0
-    log_precision = sum(math.log(m / t) for m, t in zip(matches, totals)) / max_order
-    brevity = 1.0 if hypothesis_length > reference_length else \
-        math.exp(1 - reference_length / hypothesis_length)
-    return 100.0 * brevity * math.exp(log_precision)
+            self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
+            self.hypothesis_totals[order - 1] += sum(counts.values())
+            self.reference_totals[order - 1] += sum(wanted.values())
+
+    def score(self) -> float:
+        """chrF in [0, 100] of what was added."""
+        precisions, recalls = [], []
+        for match, hyp_total, ref_total in zip(self.matches, self.hypothesis_totals,
+                                               self.reference_totals):
+            if hyp_total and ref_total:
+                precisions.append(match / hyp_total)
+                recalls.append(match / ref_total)
+        if not precisions:
+            return 0.0
+        precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+        if precision + recall == 0:
+            return 0.0
+        factor = self.beta * self.beta
+        return 100.0 * (1 + factor) * precision * recall / (factor * precision + recall)
 
 
 def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str], max_order: int = 6,
                 beta: float = 2.0) -> float:
     """Corpus chrF in [0, 100] of strings against one reference each (whitespace ignored)."""
-    matches = [0] * max_order
-    hypothesis_totals = [0] * max_order
-    reference_totals = [0] * max_order
+    totals = ChrfTotals(max_order, beta)
     for hypothesis, reference in zip(hypotheses, references, strict=True):
-        hypothesis, reference = "".join(hypothesis.split()), "".join(reference.split())
-        for order in range(1, max_order + 1):
-            counts, wanted = _ngrams(hypothesis, order), _ngrams(reference, order)
-            matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
-            hypothesis_totals[order - 1] += sum(counts.values())
-            reference_totals[order - 1] += sum(wanted.values())
-    precisions, recalls = [], []
-    for match, hyp_total, ref_total in zip(matches, hypothesis_totals, reference_totals):
-        if hyp_total and ref_total:
-            precisions.append(match / hyp_total)
-            recalls.append(match / ref_total)
-    if not precisions:
-        return 0.0
-    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    if precision + recall == 0:
-        return 0.0
-    factor = beta * beta
-    return 100.0 * (1 + factor) * precision * recall / (factor * precision + recall)
+        totals.add(hypothesis, reference)
+    return totals.score()

@@ -3,19 +3,104 @@
 `score_outputs` takes, per source, the hypothesis tokens and its references' tokens: exact match
 (the hypothesis equals one of the references), token error rate (edit distance to the closest
 reference over that reference's length, summed over the set), and for word-level targets BLEU and
-chrF against the closest references.
+chrF against the closest references. Every score is a sum over sources: `ScoreTotals` and
+`G2PTotals` add one source (and its references, one at a time) at a time, so a set is scored
+without holding it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from seqlab.seqmodels.seq2seq.metrics import (
-    closest_reference,
-    corpus_bleu,
-    corpus_chrf,
-    edit_distance,
-)
+from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals, edit_distance
+
+
+class Closest:
+    """The first reference at the smallest edit distance from a hypothesis, the references
+    offered one at a time (`metrics.closest_reference`, without the list)."""
+
+    def __init__(self, hypothesis: Sequence[str]) -> None:
+        self.hypothesis = list(hypothesis)
+        self.reference: list[str] | None = None
+        self.distance = 0
+
+    def offer(self, reference: Sequence[str]) -> None:
+        """Keep `reference` if it is closer than every one offered before."""
+        distance = edit_distance(self.hypothesis, list(reference))
+        if self.reference is None or distance < self.distance:
+            self.reference, self.distance = list(reference), distance
+
+
+class ScoreTotals:
+    """exact_match, token_error_rate, sentences (and bleu, chrf when word_level), summed a
+    source at a time."""
+
+    def __init__(self, word_level: bool = False) -> None:
+        self.word_level = word_level
+        self.sentences = self.exact = self.errors = self.length = 0
+        self.bleu, self.chrf = BleuTotals(), ChrfTotals()
+
+    def add(self, hypothesis: Sequence[str], references: Iterable[Sequence[str]]) -> None:
+        """Count one source's hypothesis against the closest of its references (read once)."""
+        self.add_closest(closest_of(hypothesis, references))
+
+    def add_closest(self, closest: Closest) -> None:
+        """Count one source: its hypothesis against the closest of its references."""
+        if closest.reference is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        self.sentences += 1
+        self.exact += closest.distance == 0
+        self.errors += closest.distance
+        self.length += len(closest.reference)
+        if self.word_level:
+            self.bleu.add(closest.hypothesis, closest.reference)
+            self.chrf.add(" ".join(closest.hypothesis), " ".join(closest.reference))
+
+    def scores(self) -> dict[str, float]:
+        """The scores of the sources added (at least one)."""
+        if not self.sentences:
+            raise ValueError("no hypothesis to score")
+        scores = {"sentences": float(self.sentences), "exact_match": self.exact / self.sentences,
+                  "token_error_rate": self.errors / max(self.length, 1)}
+        if self.word_level:
+            scores["bleu"] = self.bleu.score()
+            scores["chrf"] = self.chrf.score()
+        return scores
+
+
+def _unstressed(tokens: Sequence[str]) -> list[str]:
+    return [token.rstrip("012") for token in tokens]
+
+
+class G2PTotals:
+    """Grapheme-to-phoneme scores (see `g2p_scores`), summed a source at a time."""
+
+    def __init__(self) -> None:
+        self.stressed, self.plain = ScoreTotals(), ScoreTotals()
+
+    def add(self, hypothesis: Sequence[str], references: Iterable[Sequence[str]]) -> None:
+        """Count one source's hypothesis against its references (read once)."""
+        stressed, plain = Closest(hypothesis), Closest(_unstressed(hypothesis))
+        for reference in references:
+            stressed.offer(reference)
+            plain.offer(_unstressed(reference))
+        self.stressed.add_closest(stressed)
+        self.plain.add_closest(plain)
+
+    def scores(self) -> dict[str, float]:
+        """The scores of the sources added (at least one)."""
+        stressed, plain = self.stressed.scores(), self.plain.scores()
+        return {**stressed, "wer": 1.0 - plain["exact_match"], "per": plain["token_error_rate"],
+                "wer_stress": 1.0 - stressed["exact_match"],
+                "per_stress": stressed["token_error_rate"]}
+
+
+def closest_of(hypothesis: Sequence[str], references: Iterable[Sequence[str]]) -> Closest:
+    """`Closest` after offering each of `references` in turn."""
+    closest = Closest(hypothesis)
+    for reference in references:
+        closest.offer(reference)
+    return closest
 
 
 def score_outputs(hypotheses: Sequence[Sequence[str]],
@@ -25,34 +110,20 @@ def score_outputs(hypotheses: Sequence[Sequence[str]],
     if len(hypotheses) != len(references) or not hypotheses:
         raise ValueError("score_outputs needs one list of references per hypothesis, and at "
                          "least one hypothesis")
-    exact = errors = length = 0
-    closest = []
+    totals = ScoreTotals(word_level)
     for hypothesis, options in zip(hypotheses, references):
-        best = closest_reference(list(hypothesis), [list(r) for r in options])
-        closest.append(best)
-        distance = edit_distance(list(hypothesis), best)
-        exact += distance == 0
-        errors += distance
-        length += len(best)
-    scores = {"sentences": float(len(hypotheses)), "exact_match": exact / len(hypotheses),
-              "token_error_rate": errors / max(length, 1)}
-    if word_level:
-        scores["bleu"] = corpus_bleu([list(h) for h in hypotheses], closest)
-        scores["chrf"] = corpus_chrf([" ".join(h) for h in hypotheses],
-                                     [" ".join(r) for r in closest])
-    return scores
+        totals.add(hypothesis, options)
+    return totals.scores()
 
 
 def g2p_scores(hypotheses: Sequence[Sequence[str]],
                references: Sequence[Sequence[Sequence[str]]]) -> dict[str, float]:
     """Grapheme-to-phoneme scores: word and phoneme error rates without stress (`wer`, `per`:
     stress digits removed from both sides) and with it (`wer_stress`, `per_stress`)."""
-    def unstressed(tokens: Sequence[str]) -> list[str]:
-        return [token.rstrip("012") for token in tokens]
-
-    stressed = score_outputs(hypotheses, references)
-    plain = score_outputs([unstressed(h) for h in hypotheses],
-                          [[unstressed(r) for r in refs] for refs in references])
-    return {**stressed, "wer": 1.0 - plain["exact_match"], "per": plain["token_error_rate"],
-            "wer_stress": 1.0 - stressed["exact_match"],
-            "per_stress": stressed["token_error_rate"]}
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError("g2p_scores needs one list of references per hypothesis, and at "
+                         "least one hypothesis")
+    totals = G2PTotals()
+    for hypothesis, options in zip(hypotheses, references):
+        totals.add(hypothesis, options)
+    return totals.scores()

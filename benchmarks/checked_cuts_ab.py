@@ -1,0 +1,76 @@
+"""What the pattern-checked cut costs: `stream_token_ids` of a tokenizer with its own (GPT-2)
+pattern over an LF and a CRLF corpus, this tree against a baseline checkout, each run in its
+own process (trees alternating), CPU seconds and whether a forced cut was warned:
+
+    uv run python benchmarks/checked_cuts_ab.py --baseline /tmp/base-streams --megabytes 8
+
+The baseline cuts a custom pattern's text only after a bare "\\n" (free: no tokenizing), and
+CRLF text only by force every 64 chunks; this tree checks each cut by tokenizing both sides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from peak_memory import SOURCE_DIRS, cpu_model, load_average
+
+ROOT = Path(__file__).resolve().parents[1]
+GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+WORKER = r"""
+import json, logging, sys, time
+import numpy as np
+from seqlab.nlp.corpora import stream_token_ids
+from seqlab.nlp.tokenizers import BPETokenizer
+path, pattern = sys.argv[1], sys.argv[2]
+logging.basicConfig(level=logging.WARNING)
+warned = []
+logging.getLogger("seqlab.nlp.corpora.streaming").addFilter(lambda r: warned.append(1) or True)
+with open(path, encoding="utf-8") as f:
+    sample = f.read(200_000)
+tokenizer = BPETokenizer.train(sample, vocab_size=500, pattern=pattern)
+start = time.process_time()
+ids = sum(block.size for block in stream_token_ids(path, tokenizer))
+print(json.dumps({"cpu_s": time.process_time() - start, "ids": int(ids),
+                  "forced_cut_warned": bool(warned)}))
+"""
+
+
+def make_corpus(workdir: Path, megabytes: float, ending: str) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
+    name = "crlf" if ending == "\r\n" else "lf"
+    path = workdir / f"cuts-{name}-{megabytes:g}mb.txt"
+    if not path.exists():
+        line = f"the quick brown fox, 12 naïve jumps{ending}over the lazy dog's back.{ending}"
+        path.write_bytes((line * int(megabytes * 1e6 / len(line.encode()))).encode())
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, required=True)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/checked-cuts"))
+    parser.add_argument("--megabytes", type=float, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    print(json.dumps({"cpu": cpu_model(), "megabytes": options.megabytes}), flush=True)
+    for ending in ("\n", "\r\n"):
+        corpus = make_corpus(options.workdir, options.megabytes, ending)
+        for _ in range(options.rounds):
+            for name, tree in (("baseline", options.baseline), ("this", ROOT)):
+                env = dict(os.environ,
+                           PYTHONPATH=os.pathsep.join(str(tree / d) for d in SOURCE_DIRS))
+                done = subprocess.run([sys.executable, "-c", WORKER, str(corpus), GPT2],
+                                      capture_output=True, text=True, env=env, check=True)
+                print(json.dumps({"corpus": corpus.name, "tree": name, "load": load_average(),
+                                  **json.loads(done.stdout.strip().splitlines()[-1])}),
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()
