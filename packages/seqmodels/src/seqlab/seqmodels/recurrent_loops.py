@@ -75,8 +75,7 @@ def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
 def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=True):
     """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
     (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
-    (gates, cells, h_prev, out, h0); cells (T + 1, N, H) holds c0 and each step's c in step
-    order (`kernels.recurrent_lstm`); h_prev is None when `out` and h0 give it.
+    (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it.
     Without `save` (no backward will run) the activations are None: the loop stores only out."""
     x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
@@ -90,11 +89,11 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
     # every array the parts write side by side starts on a cache line (unit_blocks)
     out = line_aligned((steps, batch, hidden), dtype)
     if save:
-        cells = _cells_room(c0, steps, dtype)
+        c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
         h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
         gates = line_aligned((steps, batch, gate_width), dtype)
     else:  # placeholders the loop never reads (no allocation: batch-1 inference counts us)
-        cells = h_prev = gates = _UNSAVED[dtype.type]
+        c_prev = tanh_c = h_prev = gates = _UNSAVED[dtype.type]
     h_buf = line_aligned((2, batch, hidden), dtype)
     h_buf[0] = h0
     c = line_aligned(c0.shape, dtype, c0)
@@ -107,13 +106,13 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
 
     def run_part(part, parts, flags):
         lstm_forward_part(x_rows, row_of, w_parts[part], w_panels[part], lengths, reverse, h_buf,
-                          c, out, gates, cells, h_prev, part, parts, flags,
+                          c, out, gates, c_prev, tanh_c, h_prev, part, parts, flags,
                           save_h_prev, save)
 
     run_team(parts, run_part)
     if not save:
         return out, h_buf[steps % 2].copy(), c, None
-    activations = (gates, cells, h_prev if save_h_prev else None, out, h0.copy())
+    activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
     return out, h_buf[steps % 2].copy(), c, *activations
 
 
@@ -121,7 +120,7 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
                        table_rows=0):
     """Backward of `lstm_team_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
     gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
-    gates, cells = activations[:2]
+    gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     if rows_split_pays(batch, parts):
@@ -142,20 +141,12 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
         w_panels = [_NO_PANELS[dtype.type]] * parts
 
     def run_part(part, parts, flags):
-        lstm_backward_part(gates, cells, w_t_parts[part], w_hh, w_panels[part], lengths,
+        lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
                            reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
                            same_time, row_of, d_table)
 
     run_team(parts, run_part)
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
-
-
-def _cells_room(c0, steps, dtype) -> Array:
-    """Room for the cell states an LSTM training loop keeps, (steps + 1, N, H) in step order,
-    with c0 in its first row (the first step's c_prev)."""
-    cells = line_aligned((steps + 1, *c0.shape), dtype)
-    cells[0] = c0
-    return cells
 
 
 def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows) -> tuple:
@@ -175,7 +166,7 @@ def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows) 
 def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse) -> tuple:
     """d_xg, d_h0, d_c0, dW_hh (formed after the team from the saved h_prev, or from the
     outputs shifted a step) and the table's gradient (None without a table)."""
-    h_prev, out, h0 = activations[2:]
+    h_prev, out, h0 = activations[3:]
     previous = out if h_prev is None else h_prev
     dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
@@ -187,7 +178,7 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
     hidden = x_rows.shape[1] // 4
     dtype = x_rows.dtype
     out = line_aligned((steps, batch, hidden), dtype)
-    cells = _cells_room(c0, steps, dtype)
+    c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
     h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
     gates = line_aligned((steps, batch, 4 * hidden), dtype)
     h_n = np.empty((batch, hidden), dtype)
@@ -198,16 +189,17 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 
     def run_part(part, parts, flags):
         lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out,
-                          gates, cells, h_prev, part, parts, flags, save_h_prev)
+                          gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
 
     run_team(parts, run_part)
-    return out, h_n, c, gates, cells, h_prev if save_h_prev else None, out, h0.copy()
+    return (out, h_n, c, gates, c_prev, tanh_c, h_prev if save_h_prev else None, out,
+            h0.copy())
 
 
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
                         table_rows):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`)."""
-    gates, cells = activations[:2]
+    gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
@@ -217,7 +209,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     w_panels = line_aligned(panels_shape(4 * hidden, hidden, dtype), dtype)
 
     def run_part(part, parts, flags):
-        lstm_backward_rows(gates, cells, w_hh, w_panels, lengths, reverse, d_out,
+        lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out,
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
                            row_of, d_table)
 

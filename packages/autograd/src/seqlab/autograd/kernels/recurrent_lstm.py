@@ -12,8 +12,8 @@ written as (N, .) rows with no transpose; it replaced OpenBLAS plus a transpose 
 4, `rows_gemm` (CPU time, one thread, AMD EPYC Zen 4, batch 32: 112-115 GFLOP/s against 74-106
 and 53-82). Below batch 4 (`panels_pay`) the loops keep OpenBLAS's `W_hh h` and a transpose:
 there the packing (a 1 MiB transpose, ~0.6 ms at H = 256) costs more than the panels save.
-The gates, out and h_prev are saved in time order, so the caller gets dW_hh as one GEMM
-`d_xg^T @ h_prev` over all steps (or, when every sequence reads the same time at each step, from `out` shifted by one
+Every saved array is in time order, so the caller gets dW_hh as one GEMM `d_xg^T @ h_prev` over
+all steps (or, when every sequence reads the same time at each step, from `out` shifted by one
 step and h0, without saving h_prev). `lengths` (N,) int64 with 1 <= L <= T: steps past a
 sequence's length leave its state alone and output zeros; with `reverse` step s reads time
 L-1-s.
@@ -57,12 +57,11 @@ def lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidde
 
 
 @register_jitable(inline="always")
-def lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, cell_row, start, width,
-                     hidden, hg_gate):
+def lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row, tanh_c_row,
+                     start, width, hidden, hg_gate):
     """One sequence's step of the LSTM at units [start, start + width), keeping what backward
-    needs: gates and the new c at those units of g_row and cell_row, h in out_row; the new c
-    and h in c_row and h_row (indexed from 0). Backward reads c_prev from the step before's
-    cell row and recomputes tanh(c) (one H row fewer stored per step than c_prev and tanh(c)). hg_row holds W_hh h for
+    needs: gates, c_prev and tanh(c) at those units of g_row, c_prev_row and tanh_c_row, h in
+    out_row; the new c and h in c_row and h_row (indexed from 0). hg_row holds W_hh h for
     those units gate by gate, hg_gate apart (the unit split: the part's 4 * width products;
     the split by sequence: all 4H). Inlined into both teams' forward loops (one cell update)."""
     for k in range(width):
@@ -80,9 +79,11 @@ def lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, cell_row, star
         g_row[j_f] = gf
         g_row[j_g] = gg
         g_row[j_o] = go
-        c_new = gf * c_row[np.uint64(k)] + gi * gg
+        c_old = c_row[np.uint64(k)]
+        c_prev_row[j] = c_old
+        c_new = gf * c_old + gi * gg
         tc = tanh(c_new)
-        cell_row[j] = c_new
+        tanh_c_row[j] = tc
         c_row[np.uint64(k)] = c_new
         h_new = go * tc
         h_row[np.uint64(k)] = h_new
@@ -90,14 +91,12 @@ def lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, cell_row, star
 
 
 @register_jitable(inline="always")
-def lstm_units_backward(g_row, cell_row, c_prev_row, d_out_row, dh_row, dc_row, dx_row,
+def lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row, dx_row,
                         start, width, hidden, one):
     """One sequence's backward step of the LSTM at units [start, start + width): the gate
     gradients into dx_row at those units; dc_row (indexed from 0) takes dc back one step.
-    cell_row holds the step's c, c_prev_row the step before's (tanh(c) is recomputed with the
-    forward's own `tanh`: the same bits it used). dh_row (from 0) holds the gradient reaching
-    h from later steps. Inlined into both teams' backward loops. `one`: 1 in the arrays'
-    dtype."""
+    dh_row (from 0) holds the gradient reaching h from later steps. Inlined into both teams'
+    backward loops. `one`: 1 in the arrays' dtype."""
     for k in range(width):
         j = np.uint64(start + k)  # unsigned: no wraparound select (see lstm_units_saved)
         j_f = np.uint64(hidden + start + k)
@@ -107,7 +106,7 @@ def lstm_units_backward(g_row, cell_row, c_prev_row, d_out_row, dh_row, dc_row, 
         gf = g_row[j_f]
         gg = g_row[j_g]
         go = g_row[j_o]
-        tc = tanh(cell_row[j])
+        tc = tanh_c_row[j]
         dh_total = dh_row[np.uint64(k)] + d_out_row[j]
         dc_total = dc_row[np.uint64(k)] + dh_total * go * (one - tc * tc)
         dx_row[j] = dc_total * gg * gi * (one - gi)
@@ -119,7 +118,7 @@ def lstm_units_backward(g_row, cell_row, c_prev_row, d_out_row, dh_row, dc_row, 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shared, c, out,
-                      gates, cells, h_prev, part, parts, flags, save_h_prev, save=True):
+                      gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over the input projection
     x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)).
 
@@ -129,12 +128,10 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
     batches, see `panels_pay`) BLAS's `w_part @ h^T` and a transpose. h_shared (2, N, H)
     holds h0 in [0]; with several parts, step s reads h_shared[s % 2] whole and writes its units
     of h_shared[(s + 1) % 2], so one barrier per step keeps the parts in step. Fills the caller's
-    out, gates, h_prev (time order; h_prev only if save_h_prev) and cells (T + 1, N, H) (step
-    order: cells[s + 1, n] is sequence n's c after its step s; the caller puts c0 in cells[0];
-    padded steps leave their row alone) at this part's units, and h_shared[T % 2] and c (c0
-    on entry) with the final state. Without `save` (inference: nothing will run backward)
-    gates, cells and h_prev are left alone and may be placeholders of any shape: only out and
-    the final state are written.
+    out, gates, c_prev, tanh_c, h_prev (time order; h_prev only if save_h_prev) at this part's
+    units, and h_shared[T % 2] and c (c0 on entry) with the final state. Without `save`
+    (inference: nothing will run backward) gates, c_prev, tanh_c and h_prev are left alone and
+    may be placeholders of any shape: only out and the final state are written.
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -171,6 +168,8 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
                     continue
                 for gate in range(4):
                     gates[step, n, gate * hidden + start:gate * hidden + stop] = 0
+                c_prev[step, n, start:stop] = 0
+                tanh_c[step, n, start:stop] = 0
                 if save_h_prev:
                     h_prev[step, n, start:stop] = 0
                 continue
@@ -184,10 +183,12 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
                 lstm_units_unsaved(x_row, hg_row, c_row, h_row, out_row, start, width, hidden)
                 continue
             g_row = gates[t, n]
+            c_prev_row = c_prev[t, n]
+            tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], start, width)
-            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, cells[step + 1, n],
-                             start, width, hidden, width)
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, start, width, hidden, width)
         if parts > 1:
             h_next = h_shared[(step + 1) % 2]
             for n in range(batch):
@@ -200,7 +201,7 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_backward_part(gates, cells, w_t_part, w_hh, w_panels, lengths, reverse, d_out,
+def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths, reverse, d_out,
                        d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of,
                        d_rows):
     """Backpropagate hidden units `unit_block(H, part, parts)` through lstm_forward_part.
@@ -251,12 +252,14 @@ def lstm_backward_part(gates, cells, w_t_part, w_hh, w_panels, lengths, reverse,
                 # a sequence's last valid step gets d_hn (padding passes the state through)
                 copy_into(d_hn[n], start, dh_row, 0, width)
             g_row = gates[t, n]
+            tanh_c_row = tanh_c[t, n]
+            c_prev_row = c_prev[t, n]
             d_out_row = d_out[t, n]
             dc_row = dc_own[n]
             d_row = d_step[n]
             dx_row = d_xg[t, n]
-            lstm_units_backward(g_row, cells[step + 1, n], cells[step, n], d_out_row, dh_row,
-                                dc_row, dx_row, start, width, hidden, one)
+            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
+                                dx_row, start, width, hidden, one)
             if not in_step:
                 for gate in range(4):
                     copy_into(dx_row, gate * hidden + start, d_row, gate * hidden + start, width)

@@ -42,16 +42,15 @@ __all__ = ["MIN_ROWS_PER_PART", "lstm_backward_rows", "lstm_forward_rows", "row_
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out, gates,
-                      cells, h_prev, part, parts, flags, save_h_prev):
+                      c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev):
     """Run sequences `row_block(N, part, parts)` of the LSTM through all hidden units over the
     input projection x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)), keeping what backward
     needs (as `lstm_forward_part` with save=True).
 
     w_hh (4H, H); w_panels room for W_hh^T packed (`panels_shape(H, 4H)`), shared by the team
     (each part packs a share). h0 (N, H) is read, h_n (N, H) gets the final h, c (N, H) holds
-    c0 on entry and c_n on return, at this part's sequences; out, gates and h_prev (only if
-    save_h_prev) are filled at them in time order, cells (T + 1, N, H) in step order (c0 in
-    cells[0] from the caller, as `lstm_forward_part`).
+    c0 on entry and c_n on return, at this part's sequences; out, gates, c_prev, tanh_c and
+    h_prev (only if save_h_prev) are filled at them in time order.
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -72,6 +71,8 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
                 # padding for this sequence: zeros keep dW_hh = d_xg^T h_prev free of garbage
                 out[step, n] = 0
                 gates[step, n] = 0
+                c_prev[step, n] = 0
+                tanh_c[step, n] = 0
                 if save_h_prev:
                     h_prev[step, n] = 0
                 continue
@@ -82,17 +83,19 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
             c_row = c_own[i]
             out_row = out[t, n]
             g_row = gates[t, n]
+            c_prev_row = c_prev[t, n]
+            tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, cells[step + 1, n],
-                             0, hidden, hidden, hidden)
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, 0, hidden, hidden, hidden)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
         copy_into(c_own[i], 0, c[low + i], 0, hidden)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_backward_rows(gates, cells, w_hh, w_panels, lengths, reverse, d_out, d_hn, dc,
+def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out, d_hn, dc,
                        d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of, d_rows):
     """Backpropagate sequences `row_block(N, part, parts)` through `lstm_forward_rows` (or
     `lstm_forward_part`): the arguments and results of `lstm_backward_part`, with w_panels
@@ -129,11 +132,13 @@ def lstm_backward_rows(gates, cells, w_hh, w_panels, lengths, reverse, d_out, d_
                 # a sequence's last valid step gets d_hn (padding passes the state through)
                 copy_into(d_hn[n], 0, dh_row, 0, hidden)
             g_row = gates[t, n]
+            tanh_c_row = tanh_c[t, n]
+            c_prev_row = c_prev[t, n]
             d_out_row = d_out[t, n]
             dc_row = dc_own[i]
             dx_row = d_xg[t, n]
-            lstm_units_backward(g_row, cells[step + 1, n], cells[step, n], d_out_row, dh_row,
-                                dc_row, dx_row, 0, hidden, hidden, one)
+            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
+                                dx_row, 0, hidden, hidden, one)
             if not in_step:
                 copy_into(dx_row, 0, d_step[n], 0, gate_width)
         if rows > 0:
