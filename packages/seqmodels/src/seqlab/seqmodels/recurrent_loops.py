@@ -1,16 +1,13 @@
 """The time loop of each cell kind over an input projection, on plain ndarrays: one forward and
 one backward per kind, all with the same signature, so the cell-kind table can hold them.
 
-forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save, overwrite_xg=False)
-    -> (out, h_n, c_n, activations):
+forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save) -> (out, h_n, c_n, activations):
     xg (T, N, G*H) holds the input projection with its biases (GRU: b_ih only; b_hh, which
     sits inside its reset gate, comes in here), or with ids (T, N) it is a (R, G*H) table read
     at rows ids[t, n]; h0, c0 (N, H) (c0, c_n None but for LSTM); lengths (N,) int64 in [1, T].
     `save=False` says no backward will run: the LSTM and GRU loops then store only out
     (activations None; H floats written per sequence and step instead of 7H / 6H); RNN keeps
-    its (out and h_prev) either way. `overwrite_xg` says the caller reads xg (not a table) no
-    more: the LSTM training loop then writes its saved gates over it (no gates array of its
-    own to fetch and fill); GRU and RNN leave xg as it is.
+    its (out and h_prev) either way.
 backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
          reuse_saved=False)
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
@@ -79,30 +76,26 @@ def in_step(lengths: Array, steps: int, reverse: bool) -> bool:
     return not reverse or bool((lengths == steps).all())
 
 
-def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=True,
-                      overwrite_xg=False):
+def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=True):
     """The LSTM time loop as `parts` threads over xg (T, N, 4H), or over table[ids] when ids
     (T, N) is given and xg is a (R, 4H) table: out, h_n, c_n and the saved activations
     (gates, c_prev, tanh_c, h_prev, out, h0); h_prev is None when `out` and h0 give it.
-    Without `save` (no backward will run) the activations are None: the loop stores only out.
-    `overwrite_xg` (with save, without ids): the gates are written over xg, which is returned
-    as the saved gates."""
+    Without `save` (no backward will run) the activations are None: the loop stores only out."""
     x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
     hidden = gate_width // 4
     dtype = x_rows.dtype
     save_h_prev = save and not in_step(lengths, steps, reverse)
-    in_place = save and overwrite_xg and ids is None
     if save and rows_split_pays(batch, parts):
         return _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts,
-                                  save_h_prev, xg if in_place else None)
+                                  save_h_prev)
     # every array the parts write side by side starts on a cache line (unit_blocks)
     out = line_aligned((steps, batch, hidden), dtype)
     if save:
         c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
         h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-        gates = xg if in_place else line_aligned((steps, batch, gate_width), dtype)
+        gates = line_aligned((steps, batch, gate_width), dtype)
     else:  # placeholders the loop never reads (no allocation: batch-1 inference counts us)
         c_prev = tanh_c = h_prev = gates = _UNSAVED[dtype.type]
     h_buf = line_aligned((2, batch, hidden), dtype)
@@ -118,7 +111,7 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
     def run_part(part, parts, flags):
         lstm_forward_part(x_rows, row_of, w_parts[part], w_panels[part], lengths, reverse, h_buf,
                           c, out, gates, c_prev, tanh_c, h_prev, part, parts, flags,
-                          save_h_prev, save, in_place)
+                          save_h_prev, save)
 
     run_team(parts, run_part)
     if not save:
@@ -186,18 +179,15 @@ def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
-def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev,
-                       gates_over):
-    """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`);
-    the gates are written over `gates_over` (the projection, (T, N, 4H)) when it is given."""
+def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev):
+    """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`)."""
     steps, batch = row_of.shape
     hidden = x_rows.shape[1] // 4
     dtype = x_rows.dtype
     out = line_aligned((steps, batch, hidden), dtype)
     c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
     h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-    in_place = gates_over is not None
-    gates = gates_over if in_place else line_aligned((steps, batch, 4 * hidden), dtype)
+    gates = line_aligned((steps, batch, 4 * hidden), dtype)
     h_n = np.empty((batch, hidden), dtype)
     c = line_aligned(c0.shape, dtype, c0)
     h0 = np.ascontiguousarray(h0, dtype=dtype)
@@ -206,8 +196,7 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 
     def run_part(part, parts, flags):
         lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out,
-                          gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev,
-                          in_place)
+                          gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
 
     run_team(parts, run_part)
     return (out, h_n, c, gates, c_prev, tanh_c, h_prev if save_h_prev else None, out,
@@ -236,13 +225,11 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
-def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
-                      overwrite_xg=False):
+def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The LSTM loop (b_hh is already in xg), as a team sized for its hidden units."""
     c0 = np.ascontiguousarray(c0, dtype=xg.dtype)
     out, h_n, c_n, *activations = lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse,
-                                                    team_size(w_hh.shape[1]), ids, save,
-                                                    overwrite_xg=overwrite_xg)
+                                                    team_size(w_hh.shape[1]), ids, save)
     return out, h_n, c_n, (tuple(activations) if save else None)
 
 
@@ -274,11 +261,9 @@ def rows_team(batch: int, w_hh: Array) -> int:
     return parts if rows_split_pays(batch, parts) else 1
 
 
-def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
-                     overwrite_xg=False):
+def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread. xg is
-    left as it is, `overwrite_xg` or not."""
+    runs as a team split by sequence when `rows_team` says so, else on one thread."""
     parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
     if parts > 1:
         return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
@@ -337,10 +322,9 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 
 
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
-                     overwrite_xg=False, relu=False):
+                     relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread. xg is
-    left as it is, `overwrite_xg` or not."""
+    runs as a team split by sequence when `rows_team` says so, else on one thread."""
     parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)

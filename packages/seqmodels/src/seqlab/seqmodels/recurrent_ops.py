@@ -157,9 +157,8 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     xg = _input_projection(x, w_ih, kind.projection_bias(b_ih, b_hh),
                            few_rows_transposed=not save)
     loop_bias = b_hh if kind.hh_bias_in_loop else None
-    # xg is this call's own array: the LSTM loop may write its saved gates over it
     out, h_n, c_n, loop = projected_forward(kind, xg, h0, c0, w_hh, loop_bias, lengths, reverse,
-                                            save=save, overwrite_xg=True)
+                                            save=save)
     return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
@@ -242,8 +241,7 @@ def _check_ids(ids: Array, table: Array) -> Array:
 
 def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | None,
                       w_hh: Array, b_hh: Array | None, lengths: Array | None = None,
-                      reverse: bool = False, ids: Array | None = None, save: bool = True,
-                      overwrite_xg: bool = False
+                      reverse: bool = False, ids: Array | None = None, save: bool = True
                       ) -> tuple[Array, Array, Array | None, ProjectedSaved]:
     """The time loop alone, over an input projection computed elsewhere (T, N, G*H): the one
     place the forward loops are called (`layer_forward` projects, then calls it).
@@ -255,12 +253,9 @@ def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | No
     table in place; GRU and RNN gather it first. `mode` is a `CellKind` or its name ('lstm',
     'gru', 'rnn_tanh', 'rnn_relu'). With `save=False` (nothing will run backward: inference)
     the loop may keep no activations, and the result cannot go to `projected_backward`.
-    `overwrite_xg`: the caller reads xg no more (it made it), so the loop may write over it.
     """
     kind = CELL_KINDS[mode] if isinstance(mode, str) else mode
-    contiguous = np.ascontiguousarray(xg)
-    overwrite_xg = overwrite_xg or contiguous is not xg  # a copy made here is ours
-    xg = contiguous
+    xg = np.ascontiguousarray(xg)
     if ids is not None:
         ids = _check_ids(ids, xg)
     steps, batch = ids.shape if ids is not None else xg.shape[:2]
@@ -269,8 +264,7 @@ def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | No
     table_rows = xg.shape[0] if ids is not None else 0
     with seqlab_computing():
         out, h_n, c_n, activations = kind.loop_forward(xg, h0, c0, w_hh, b_hh, lengths,
-                                                       bool(reverse), ids, save,
-                                                       overwrite_xg=overwrite_xg)
+                                                       bool(reverse), ids, save)
     return out, h_n, c_n, ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations,
                                          ids, table_rows)
 

@@ -117,20 +117,6 @@ def lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row
 
 
 @register_jitable(inline="always")
-def lstm_step_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row, tanh_c_row, start,
-                    width, hidden, hg_gate, in_place):
-    """`lstm_units_saved` into g_row, or with `in_place` over x_row itself: the step's row of
-    the input projection becomes its row of gates (each element read before it is written;
-    one array, as in `lstm_step_backward`)."""
-    if in_place:
-        lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, x_row, c_prev_row, tanh_c_row,
-                         start, width, hidden, hg_gate)
-    else:
-        lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row, tanh_c_row,
-                         start, width, hidden, hg_gate)
-
-
-@register_jitable(inline="always")
 def lstm_step_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row, d_xg_row,
                        start, width, hidden, one, in_place):
     """`lstm_units_backward` into d_xg_row, or with `in_place` over g_row itself (the same
@@ -148,8 +134,7 @@ def lstm_step_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shared, c, out,
-                      gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save=True,
-                      in_place=False):
+                      gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, save=True):
     """Run hidden units `unit_block(H, part, parts)` of the LSTM over the input projection
     x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)).
 
@@ -163,9 +148,6 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
     units, and h_shared[T % 2] and c (c0 on entry) with the final state. Without `save`
     (inference: nothing will run backward) gates, c_prev, tanh_c and h_prev are left alone and
     may be placeholders of any shape: only out and the final state are written.
-    `in_place` (with save; the caller passes x_rows' own (T, N, 4H) array as gates, row_of
-    every row in order, and reads the projection no more) writes the gates over the input
-    projection (`lstm_step_saved`).
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -221,8 +203,8 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], start, width)
-            lstm_step_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
-                            tanh_c_row, start, width, hidden, width, in_place)
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, start, width, hidden, width)
         if parts > 1:
             h_next = h_shared[(step + 1) % 2]
             for n in range(batch):

@@ -24,7 +24,7 @@ from .recurrent_lstm import (
     add_rows_into,
     copy_into,
     lstm_step_backward,
-    lstm_step_saved,
+    lstm_units_saved,
 )
 from .row_blocks import (
     MIN_ROWS_PER_PART,
@@ -42,7 +42,7 @@ __all__ = ["MIN_ROWS_PER_PART", "lstm_backward_rows", "lstm_forward_rows", "row_
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out, gates,
-                      c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev, in_place):
+                      c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev):
     """Run sequences `row_block(N, part, parts)` of the LSTM through all hidden units over the
     input projection x_rows[row_of[t, n]] (rows (R, 4H), row_of (T, N)), keeping what backward
     needs (as `lstm_forward_part` with save=True).
@@ -50,8 +50,7 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
     w_hh (4H, H); w_panels room for W_hh^T packed (`panels_shape(H, 4H)`), shared by the team
     (each part packs a share). h0 (N, H) is read, h_n (N, H) gets the final h, c (N, H) holds
     c0 on entry and c_n on return, at this part's sequences; out, gates, c_prev, tanh_c and
-    h_prev (only if save_h_prev) are filled at them in time order. `in_place`: gates is the
-    projection's own array, written over (as in `lstm_forward_part`).
+    h_prev (only if save_h_prev) are filled at them in time order.
     """
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -88,8 +87,8 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
             tanh_c_row = tanh_c[t, n]
             if save_h_prev:
                 copy_into(h_row, 0, h_prev[t, n], 0, hidden)
-            lstm_step_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
-                            tanh_c_row, 0, hidden, hidden, hidden, in_place)
+            lstm_units_saved(x_row, hg_row, c_row, h_row, out_row, g_row, c_prev_row,
+                             tanh_c_row, 0, hidden, hidden, hidden)
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
         copy_into(c_own[i], 0, c[low + i], 0, hidden)

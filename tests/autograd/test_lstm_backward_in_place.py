@@ -1,10 +1,6 @@
-"""The LSTM training loops writing over arrays nobody reads again: the forward's gates over
-its own input projection (`overwrite_xg`), the backward's gate gradients over the saved gates
-(`reuse_saved`). The same bits as into arrays of their own, for both teams (split by unit and
-by sequence), lengths, reverse and a table read (never overwritten); the backward never
-writes over what a retained graph keeps."""
-
-from typing import ClassVar
+"""The LSTM backward loops writing their gate gradients over the saved gates (`reuse_saved`):
+the same bits as into an array of their own, for both teams (split by unit and by sequence),
+lengths, reverse and a table read; and never when the graph is retained."""
 
 import numpy as np
 import pytest
@@ -64,60 +60,10 @@ def test_backward_over_the_saved_gates_equals_backward_into_its_own_array(
             np.testing.assert_array_equal(reused, kept)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("parts, split", [(1, "units"), (2, "units"), (2, "rows")])
-@pytest.mark.parametrize("lengths_kind, reverse", [("full", False), ("lengths", True),
-                                                   ("lengths", False)])
-def test_forward_over_its_projection_equals_forward_into_its_own_gates(
-        dtype, parts, split, lengths_kind, reverse, monkeypatch):
-    if split == "rows" and not FMA:
-        pytest.skip("the split by sequence needs panels (FMA)")
-    steps, batch, hidden = 5, 19, 24
-    rng = np.random.default_rng(7 * parts + reverse)
-    lengths = None if lengths_kind == "full" else rng.integers(1, steps + 1, batch)
-    xg = (0.5 * rng.standard_normal((steps, batch, 4 * hidden))).astype(dtype)
-    h0, c0 = (0.5 * rng.standard_normal((2, batch, hidden))).astype(dtype)
-    w_hh = _weights(rng, hidden, dtype)
-    d_out = rng.standard_normal((steps, batch, hidden)).astype(dtype)
-    d_hn, d_cn = rng.standard_normal((2, batch, hidden)).astype(dtype)
-    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: parts)
-    if split == "units":
-        monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
-    results = {}
-    for overwrite in (False, True):
-        projection = xg.copy()
-        out, h_n, c_n, saved = recurrent_ops.projected_forward(
-            "lstm", projection, h0, c0, w_hh, None, lengths, reverse, overwrite_xg=overwrite)
-        assert (saved.activations[0] is projection) == overwrite
-        if not overwrite:
-            np.testing.assert_array_equal(projection, xg)
-        kept = tuple(a.copy() for a in saved.activations if a is not None)
-        grads = recurrent_ops.projected_backward(saved, d_out, d_hn, d_cn)
-        results[overwrite] = (out, h_n, c_n, *kept, *grads)
-    for kept, reused in zip(results[False], results[True], strict=True):
-        if kept is None:
-            assert reused is None
-        else:
-            np.testing.assert_array_equal(reused, kept)
-
-
-def test_a_table_read_in_place_is_never_overwritten():
-    steps, batch, hidden, vocab = 4, 16, 8, 5
-    rng = np.random.default_rng(3)
-    table = rng.standard_normal((vocab, 4 * hidden))
-    ids = rng.integers(0, vocab, (steps, batch))
-    h0, c0 = rng.standard_normal((2, batch, hidden))
-    before = table.copy()
-    saved = recurrent_ops.projected_forward("lstm", table, h0, c0, _weights(rng, hidden, float),
-                                            None, ids=ids, overwrite_xg=True)[3]
-    np.testing.assert_array_equal(table, before)
-    assert saved.activations[0] is not table
-
-
 class _RecordsRetention(Function):
     """Identity whose backward records what `is_graph_retained` says."""
 
-    seen: ClassVar[list[bool]] = []
+    seen: list[bool] = []
 
     @staticmethod
     def forward(ctx, x):
