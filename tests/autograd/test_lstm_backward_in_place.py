@@ -2,6 +2,8 @@
 the same bits as into an array of their own, for both teams (split by unit and by sequence),
 lengths, reverse and a table read; and never when the graph is retained."""
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -63,7 +65,7 @@ def test_backward_over_the_saved_gates_equals_backward_into_its_own_array(
 class _RecordsRetention(Function):
     """Identity whose backward records what `is_graph_retained` says."""
 
-    seen: list[bool] = []
+    seen: ClassVar[list[bool]] = []
 
     @staticmethod
     def forward(ctx, x):
