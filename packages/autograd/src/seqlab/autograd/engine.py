@@ -84,7 +84,9 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     pending = {root_ctx: root_grads}
     ready = [root_ctx]
     previous_mode = _grad_state.enabled
+    previous_retaining = _grad_state.retaining_graph
     _grad_state.enabled = False  # backward computations never record a graph
+    _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
     try:
         # The body runs once per node of every training step: keep it inline and flat.
         while ready:
@@ -138,6 +140,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                         ready.append(parent)
     finally:
         _grad_state.enabled = previous_mode
+        _grad_state.retaining_graph = previous_retaining
 
 
 def _fill_unused(ctx: Context, output_grads: list[np.ndarray | None]) -> list[np.ndarray]:

@@ -12,6 +12,7 @@ class _GradState(threading.local):
     """Per-thread recording flag; the class attribute is every new thread's default."""
 
     enabled = True
+    retaining_graph = False  # set by the engine while a backward(retain_graph=True) runs
 
 
 # Function.apply reads `_state.enabled` directly: it is the hottest flag in the library.
@@ -21,6 +22,13 @@ _state = _GradState()
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require gradients record a graph."""
     return _state.enabled
+
+
+def is_graph_retained() -> bool:
+    """True while a `backward(retain_graph=True)` runs in this thread. A Function's backward
+    may write over its own saved arrays only when this is False: the engine then releases
+    them right after, and nothing reads them again."""
+    return _state.retaining_graph
 
 
 class _GradModeContext:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd import Context, Function, Tensor
+from seqlab.autograd.grad_mode import is_graph_retained
 from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
 
@@ -36,7 +37,8 @@ class RecurrentLayer(Function):
     def backward(ctx: Context, d_out, d_hn, *d_cn):
         (saved,) = ctx.saved_tensors
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.layer_backward(
-            saved, d_out, d_hn, d_cn[0] if d_cn else None, need_input_grad=ctx.needs_input_grad[0])
+            saved, d_out, d_hn, d_cn[0] if d_cn else None, need_input_grad=ctx.needs_input_grad[0],
+            reuse_saved=not is_graph_retained())
         db_ih = db_ih if ctx.needs_input_grad[5] else None
         db_hh = db_hh if ctx.needs_input_grad[6] else None
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, None, None, None
@@ -65,8 +67,8 @@ class ProjectedLayer(Function):
     @staticmethod
     def backward(ctx: Context, d_out, d_hn, *d_cn):
         (saved,) = ctx.saved_tensors
-        d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(saved, d_out, d_hn,
-                                                              d_cn[0] if d_cn else None)
+        d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(
+            saved, d_out, d_hn, d_cn[0] if d_cn else None, reuse_saved=not is_graph_retained())
         return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None
 
 

@@ -8,9 +8,13 @@ forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save) -> (out, h_n, c_n, 
     `save=False` says no backward will run: the LSTM and GRU loops then store only out
     (activations None; H floats written per sequence and step instead of 7H / 6H); RNN keeps
     its (out and h_prev) either way.
-backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn)
+backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
+         reuse_saved=False)
     -> (d_xg, dh0, dc0, dw_hh, db_hh): d_xg is the table's gradient (table_rows, G*H) when the
-    forward read one; dc0 only for LSTM, db_hh only for GRU (else None).
+    forward read one; dc0 only for LSTM, db_hh only for GRU (else None). `reuse_saved` says
+    nothing reads the activations again: the LSTM loop then writes its gate gradients over
+    the saved gates (d_xg is that array; 8 MiB a layer fewer to fetch and write at H = 256,
+    batch 32 x 64); GRU and RNN keep theirs as they are.
 
 The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
 place. A training loop (`save`) whose parts get 8 or more sequences each splits the batch
@@ -117,17 +121,19 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
 
 
 def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids=None,
-                       table_rows=0):
+                       table_rows=0, reuse_saved=False):
     """Backward of `lstm_team_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
-    gradient of the (table_rows, 4H) table when the forward read one at ids (else None)."""
+    gradient of the (table_rows, 4H) table when the forward read one at ids (else None).
+    With `reuse_saved` d_xg is the saved gates' array, overwritten (no one reads it again)."""
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     if rows_split_pays(batch, parts):
         return _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
-                                   parts, ids, table_rows)
+                                   parts, ids, table_rows, reuse_saved)
     d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
-                                                               d_hn, d_cn, ids, table_rows)
+                                                               d_hn, d_cn, ids, table_rows,
+                                                               reuse_saved)
     d_step_buf = line_aligned((2, batch, 4 * hidden), dtype)  # unused when same_time
     units = [unit_block(hidden, part, parts) for part in range(parts)]
     w_hh = np.ascontiguousarray(w_hh)
@@ -143,19 +149,20 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
     def run_part(part, parts, flags):
         lstm_backward_part(gates, c_prev, tanh_c, w_t_parts[part], w_hh, w_panels[part], lengths,
                            reverse, d_out, d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags,
-                           same_time, row_of, d_table)
+                           same_time, row_of, d_table, reuse_saved)
 
     run_team(parts, run_part)
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
-def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows) -> tuple:
-    """What both LSTM team backwards start from: room for d_xg, the table's gradient (or
-    none), the table row each (step, sequence) read, whether h_prev is read in the step
-    (`in_step`), dh, and dc holding d_c_n."""
+def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows,
+                    reuse_saved) -> tuple:
+    """What both LSTM team backwards start from: room for d_xg (the saved gates themselves
+    with `reuse_saved`), the table's gradient (or none), the table row each (step, sequence)
+    read, whether h_prev is read in the step (`in_step`), dh, and dc holding d_c_n."""
     gates = activations[0]
     dtype = gates.dtype
-    d_xg = line_aligned(gates.shape, dtype)
+    d_xg = gates if reuse_saved else line_aligned(gates.shape, dtype)
     d_table = table_room(ids, table_rows, gates.shape[2], dtype)
     same_time = in_step(lengths, gates.shape[0], reverse)
     dh = line_aligned(d_hn.shape, dtype)
@@ -197,13 +204,14 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 
 
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
-                        table_rows):
+                        table_rows, reuse_saved):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`)."""
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
-                                                               d_hn, d_cn, ids, table_rows)
+                                                               d_hn, d_cn, ids, table_rows,
+                                                               reuse_saved)
     d_step_buf = line_aligned((1, batch, 4 * hidden), dtype)  # unused when same_time
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = line_aligned(panels_shape(4 * hidden, hidden, dtype), dtype)
@@ -211,7 +219,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     def run_part(part, parts, flags):
         lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out,
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
-                           row_of, d_table)
+                           row_of, d_table, reuse_saved)
 
     run_team(parts, run_part)
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
@@ -225,11 +233,12 @@ def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     return out, h_n, c_n, (tuple(activations) if save else None)
 
 
-def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
+def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
+                       reuse_saved=False):
     """Backward of `lstm_loop_forward`; the team adds into the table's gradient itself."""
     d_xg, dh0, dc0, dw_hh, d_table = lstm_team_backward(
         activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, team_size(w_hh.shape[1]), ids,
-        table_rows)
+        table_rows, reuse_saved)
     return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
 
 
@@ -294,8 +303,10 @@ def _weight_grads(d_h, h_prev, with_bias):
     return dw_hh, (d_h_flat.sum(axis=0) if with_bias else None)
 
 
-def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn):
-    """Backward of `gru_loop_forward`, with db_hh."""
+def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
+                      reuse_saved=False):
+    """Backward of `gru_loop_forward`, with db_hh (its activations are left as they are,
+    `reuse_saved` or not)."""
     gates, hidden_n, h_prev = activations
     parts = rows_team(gates.shape[1], w_hh)
     if parts > 1:
@@ -323,8 +334,9 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
 
 
 def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
-                      relu=False):
-    """Backward of `rnn_loop_forward`."""
+                      reuse_saved=False, relu=False):
+    """Backward of `rnn_loop_forward` (its activations are left as they are, `reuse_saved`
+    or not)."""
     out, h_prev = activations
     parts = rows_team(out.shape[1], w_hh)
     if parts > 1:

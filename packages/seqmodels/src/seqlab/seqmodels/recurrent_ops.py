@@ -163,11 +163,12 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
 
 
 def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
-                   d_cn: Array | None = None,
-                   need_input_grad: bool = True) -> tuple[Array | None, ...]:
+                   d_cn: Array | None = None, need_input_grad: bool = True,
+                   reuse_saved: bool = False) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of `layer_forward`; dc0 is None
-    but for LSTM, biases None without bias."""
-    d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn)
+    but for LSTM, biases None without bias. `reuse_saved`: as `projected_backward`."""
+    d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
+                                                      reuse_saved)
     dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     if saved.has_bias and db_hh is None:  # b_hh was in the projection: the same gradient
         db_hh = db_ih.copy()
@@ -269,10 +270,12 @@ def projected_forward(mode: CellKind | str, xg: Array, h0: Array, c0: Array | No
 
 
 def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array | None,
-                       d_cn: Array | None = None) -> tuple[Array, Array, Array | None, Array,
-                                                           Array | None]:
+                       d_cn: Array | None = None, reuse_saved: bool = False
+                       ) -> tuple[Array, Array, Array | None, Array, Array | None]:
     """(d_xg, dh0, dc0, dw_hh, db_hh) of `projected_forward`; db_hh only for GRU, dc0 only
-    for LSTM (else None). d_xg is the table's gradient (R, G*H) when the forward had ids."""
+    for LSTM (else None). d_xg is the table's gradient (R, G*H) when the forward had ids.
+    `reuse_saved` (nothing reads `saved` again: a backward that does not retain the graph)
+    lets the loop write its gradients over the saved activations (`recurrent_loops`)."""
     kind = CELL_KINDS[saved.mode]
     steps, batch = saved.activations[0].shape[:2]
     hidden = saved.w_hh.shape[1]
@@ -282,4 +285,5 @@ def projected_backward(saved: ProjectedSaved, d_out: Array | None, d_hn: Array |
     d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype) if kind.has_cell_state else None
     with seqlab_computing():
         return kind.loop_backward(saved.activations, saved.w_hh, saved.lengths, saved.reverse,
-                                  saved.ids, saved.table_rows, d_out, d_hn, d_cn)
+                                  saved.ids, saved.table_rows, d_out, d_hn, d_cn,
+                                  reuse_saved=reuse_saved)

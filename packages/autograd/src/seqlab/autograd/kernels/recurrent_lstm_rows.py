@@ -23,7 +23,7 @@ from .panel_gemm import panel_gemm_packed_into
 from .recurrent_lstm import (
     add_rows_into,
     copy_into,
-    lstm_units_backward,
+    lstm_step_backward,
     lstm_units_saved,
 )
 from .row_blocks import (
@@ -96,7 +96,8 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, d_out, d_hn, dc,
-                       d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of, d_rows):
+                       d_xg, d_step_buf, dh, part, parts, flags, in_step, row_of, d_rows,
+                       in_place):
     """Backpropagate sequences `row_block(N, part, parts)` through `lstm_forward_rows` (or
     `lstm_forward_part`): the arguments and results of `lstm_backward_part`, with w_panels
     room for W_hh packed (`panels_shape(4H, H)`), shared by the team, less dW_hh (the
@@ -105,7 +106,8 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
     Each step's recurrent gradient is this part's rows of the gate gradients (d_xg's rows of
     that step when `in_step`, else d_step_buf) times W_hh. When the forward read a table
     (d_rows (R, 4H) with R > 0, row_of its ids), the parts meet once after the loop and each
-    adds its block of d_xg's columns into d_rows at row_of.
+    adds its block of d_xg's columns into d_rows at row_of. `in_place`: d_xg is gates itself
+    (as in `lstm_backward_part`).
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 4
@@ -131,14 +133,9 @@ def lstm_backward_rows(gates, c_prev, tanh_c, w_hh, w_panels, lengths, reverse, 
             if step == length - 1:
                 # a sequence's last valid step gets d_hn (padding passes the state through)
                 copy_into(d_hn[n], 0, dh_row, 0, hidden)
-            g_row = gates[t, n]
-            tanh_c_row = tanh_c[t, n]
-            c_prev_row = c_prev[t, n]
-            d_out_row = d_out[t, n]
-            dc_row = dc_own[i]
-            dx_row = d_xg[t, n]
-            lstm_units_backward(g_row, tanh_c_row, c_prev_row, d_out_row, dh_row, dc_row,
-                                dx_row, 0, hidden, hidden, one)
+            dx_row = lstm_step_backward(gates[t, n], tanh_c[t, n], c_prev[t, n], d_out[t, n],
+                                        dh_row, dc_own[i], d_xg[t, n], 0, hidden, hidden, one,
+                                        in_place)
             if not in_step:
                 copy_into(dx_row, 0, d_step[n], 0, gate_width)
         if rows > 0:
