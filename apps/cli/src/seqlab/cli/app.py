@@ -8,14 +8,13 @@ import signal
 import sys
 
 import typer
-from rich.markup import escape
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
-from seqlab.cli.console import stderr
+from seqlab.cli.console import stderr, styled
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -99,9 +98,8 @@ def _register() -> None:
 
 
 def _error_line(message: str) -> None:
-    # escaped: a message quoting a path or value like "[/x]" must not be read as markup
-    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
-                 soft_wrap=True)
+    # literal: a message quoting a path or value like "[/x]" is shown as written
+    stderr.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
 
 
 class Interrupted(BaseException):
