@@ -14,6 +14,7 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
+from seqlab.cli.closed_pipe import OutputClosedError, passing_closed_pipes, silence_closed_output
 from seqlab.cli.console import stderr, styled
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     start_command(argv)
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        command = harden(typer.main.get_command(app))
+        command = passing_closed_pipes(harden(typer.main.get_command(app)))
         code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
@@ -184,10 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        # the reader of our output went away (e.g. `| head`): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except (OutputClosedError, BrokenPipeError):
+        # the reader of our output went away (e.g. `| head`): stop quietly, as cat does
+        silence_closed_output()
         sys.exit(0)
     except OSError as error:  # full disk, permission denied, ...: the platform's own words
         if os.environ.get("SEQLAB_DEBUG"):
