@@ -23,6 +23,7 @@ from seqlab.cli.errors import (
     forget_outputs,
     output_error_line,
 )
+from seqlab.cli.help_text import unwrap_help
 from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
@@ -167,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     start_command(argv)
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        command = passing_closed_pipes(harden(typer.main.get_command(app)))
+        command = passing_closed_pipes(unwrap_help(harden(typer.main.get_command(app))))
         code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
