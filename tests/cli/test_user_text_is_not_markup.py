@@ -148,3 +148,36 @@ def test_messages_and_errors_show_their_words_as_written(capsys):
     assert capsys.readouterr().err.splitlines() == [
         "reading [/] list[0] :smile:", "warning: [b]x[/b] is unknown",
         "error: no such file: [red]a\\"]
+
+
+def test_anything_printed_through_the_consoles_is_literal(capsys):
+    """The guarantee every command relies on: a string or table cell given to either console
+    is never read as markup, whatever future code prints."""
+    from rich.table import Table
+
+    from seqlab.cli.console import stderr, stdout
+
+    table = Table("[b]label[/b]", "list[0]")
+    table.add_row("[/]", ":smile:")
+    stdout.print(table)
+    stderr.print("closing [/] and [red]open")
+    captured = capsys.readouterr()
+    assert "[b]label[/b]" in captured.out and "[/]" in captured.out
+    assert ":smile:" in captured.out and "list[0]" in captured.out
+    assert captured.err == "closing [/] and [red]open\n"
+
+
+def test_forecast_names_its_files_and_columns_as_given(tmp_path):
+    series = tmp_path / "[b]sales.csv"
+    series.write_text("date,[i]units\n" + "".join(f"2024-01-{d:02d},{100 + d % 7}\n"
+                                                  for d in range(1, 29)))
+    out = tmp_path / "[u]f.safetensors"
+    done = invoke("forecast", "train", series, "--target", "[i]units", "--hidden", "4",
+                  "--window", "4", "--horizon", "1", "--steps", "2", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert f"Saved {out}" in done.stdout
+    predicted = invoke("forecast", "predict", out, series, "--steps", "2")
+    assert predicted.returncode == 0, predicted.stderr
+    assert predicted.stdout.startswith("step,[i]units\n")
+    unknown = invoke("forecast", "train", series, "--target", "[/]", "--out", out)
+    assert unknown.returncode != 0 and "[/]" in unknown.stderr
