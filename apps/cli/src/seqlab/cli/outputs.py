@@ -23,8 +23,8 @@ from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
 from seqlab.cli.output_locks import lock_output
 
-FORCE_HELP = ("Overwrite the output file even when it exists and is not a file of the kind "
-              "written here.")
+FORCE_HELP = ("Overwrite the output file even when it exists and seqlab did not write it "
+              "(or wrote another kind of file).")
 
 
 def force_option() -> bool:
