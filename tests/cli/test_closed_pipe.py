@@ -58,10 +58,8 @@ def test_streamed_encode_under_head(char_tokenizer):
     assert (code, stderr) == (0, "") and len(head) == 10
 
 
-@pytest.mark.parametrize("args", [["--help"], ["tokenize", "encode", "--help"]],
-                         ids=["seqlab-help", "command-help"])
-def test_help_to_a_closed_pipe(args):
-    done = closed_at_once(*args)
+def test_help_to_a_closed_pipe():
+    done = closed_at_once("tokenize", "encode", "--help")  # printed by Typer's own console
     assert (done.returncode, done.stderr) == (0, "")
 
 
