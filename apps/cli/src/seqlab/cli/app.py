@@ -8,14 +8,14 @@ import signal
 import sys
 
 import typer
-from rich.markup import escape
 
 try:  # typer >= 0.22 vendors click
     from typer._click.exceptions import UsageError
 except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
-from seqlab.cli.console import stderr
+from seqlab.cli.closed_pipe import OutputClosedError, passing_closed_pipes, silence_closed_output
+from seqlab.cli.console import stderr, styled
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -23,6 +23,7 @@ from seqlab.cli.errors import (
     forget_outputs,
     output_error_line,
 )
+from seqlab.cli.help_text import unwrap_help
 from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
@@ -99,9 +100,8 @@ def _register() -> None:
 
 
 def _error_line(message: str) -> None:
-    # escaped: a message quoting a path or value like "[/x]" must not be read as markup
-    stderr.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
-                 soft_wrap=True)
+    # literal: a message quoting a path or value like "[/x]" is shown as written
+    stderr.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
 
 
 class Interrupted(BaseException):
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     start_command(argv)
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        command = harden(typer.main.get_command(app))
+        command = passing_closed_pipes(unwrap_help(harden(typer.main.get_command(app))))
         code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)
@@ -186,10 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        # the reader of our output went away (e.g. `| head`): stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    except (OutputClosedError, BrokenPipeError):
+        # the reader of our output went away (e.g. `| head`): stop quietly, as cat does
+        silence_closed_output()
         sys.exit(0)
     except OSError as error:  # full disk, permission denied, ...: the platform's own words
         if os.environ.get("SEQLAB_DEBUG"):

@@ -1,4 +1,12 @@
-"""Where output goes: results to stdout, progress and messages to stderr (Rich, NO_COLOR aware)."""
+"""Where output goes: results to stdout, progress and messages to stderr (Rich, NO_COLOR aware).
+
+User data (text, tokens, words, labels, file names, option values) is never read as Rich
+markup: both consoles have markup and emoji codes off, so a string printed or put in a table
+is shown as written (`[/]`, `[b]x[/b]`, `list[0]`, `:smile:`). Styling is given as `styled`
+pieces, never as markup in a string. A command's result text goes out through plain writes,
+byte for byte: no tab expansion, no control characters dropped (a decode prints exactly what
+encode read).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,16 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False)
+stdout = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+stderr = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+def styled(*pieces: str | tuple[str, str]) -> Text:
+    """A line from plain strings and (string, style) pairs: `styled(("warning:", "yellow"),
+    " ", message)`. Every string is taken literally."""
+    return Text.assemble(*pieces)
 
 
 class Output:
@@ -23,22 +38,23 @@ class Output:
     def show_progress(self) -> bool:
         return not self.quiet and not self.as_json
 
-    def info(self, message: str) -> None:
-        """A status line on stderr (hidden by --quiet and --json)."""
+    def info(self, message: str | Text) -> None:
+        """A status line on stderr (hidden by --quiet and --json); a str is shown as written."""
         if self.show_progress:
             stderr.print(message)
 
     def warn(self, message: str) -> None:
-        """A warning on stderr (always shown)."""
-        stderr.print(f"[yellow]warning:[/] {message}")
+        """A warning on stderr (always shown); `message` is shown as written."""
+        stderr.print(styled(("warning:", "yellow"), " ", message))
 
     def result(self, data: dict[str, Any], human: str | None = None) -> None:
-        """The command's result: one JSON object with --json, else the human text."""
+        """The command's result: one JSON object with --json, else the human text, written
+        as it is (user text in it stays exactly as the user gave it)."""
         if self.as_json:
             sys.stdout.write(json.dumps(data, default=_jsonable) + "\n")
             sys.stdout.flush()
         elif human is not None:
-            stdout.print(human)
+            write_stream(human + "\n")
 
 
 def _jsonable(value: Any) -> Any:

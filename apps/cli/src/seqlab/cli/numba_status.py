@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from seqlab.cli.console import Output
+from seqlab.cli.console import Output, styled
 
 
 def cache_present(module_names: Iterable[str]) -> bool:
@@ -33,7 +33,7 @@ def compile_with_status(output: Output, module_names: Iterable[str],
 
     with stderr.status("Compiling Numba kernels (first run only, cached afterwards)..."):
         warm_up()
-    output.info("[dim]Kernels compiled and cached.[/]")
+    output.info(styled(("Kernels compiled and cached.", "dim")))
 
 
 def cache_misses() -> int:
@@ -83,4 +83,4 @@ def compile_while_showing(output: Output, warm_up: Callable[[], None],
         if shown.is_set():
             status.stop()
     if cache_misses() > before:
-        output.info("[dim]Kernels compiled and cached.[/]")
+        output.info(styled(("Kernels compiled and cached.", "dim")))

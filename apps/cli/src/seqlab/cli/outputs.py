@@ -23,8 +23,8 @@ from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
 from seqlab.cli.output_locks import lock_output
 
-FORCE_HELP = ("Overwrite the output file even when it exists and is not a file of the kind "
-              "written here.")
+FORCE_HELP = ("Overwrite the output file even when it exists and seqlab did not write it "
+              "(or wrote another kind of file).")
 
 
 def force_option() -> bool:
@@ -137,9 +137,11 @@ def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> N
     found = file_kinds.kind_of(path)
     if found in kind.replaces:
         return
+    # said of the file, never "is not an HTML page": a user's own page is one, seqlab just
+    # did not write it (and replaces only what it wrote)
     looks = f"it is {_article(found)}" if found else "seqlab did not write it"
-    raise CliError(f"{label} already exists and is not {kind.what} ({looks}); {choose}, or "
-                   "pass --force to overwrite it")
+    raise CliError(f"{label} already exists ({looks}; seqlab replaces only {kind.what} it "
+                   f"wrote itself); {choose}, or pass --force to overwrite it")
 
 
 def _article(noun: str) -> str:

@@ -41,10 +41,12 @@ def make_progress(unit: str = "tokens", enabled: bool = True) -> Progress:
     """A progress display on stderr: bar, percent, rate in `unit`/s, elapsed, ETA, and a free
     `info` field (live loss and the like) on the line below."""
     return _InfoLineProgress(
-        TextColumn("[bold]{task.description}", table_column=Column(no_wrap=True)),
+        TextColumn("{task.description}", style="bold", markup=False,
+                   table_column=Column(no_wrap=True)),
         BarColumn(bar_width=BAR_WIDTH),
         TaskProgressColumn(),
-        TextColumn("[cyan]{task.fields[rate]}", table_column=Column(no_wrap=True, min_width=12)),
+        TextColumn("{task.fields[rate]}", style="cyan", markup=False,
+                   table_column=Column(no_wrap=True, min_width=12)),
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),

@@ -90,9 +90,9 @@ def train(
     """Train a text classifier and report it beside a bag-of-words baseline.
 
     Examples:
-      seqlab classify train                                 # embedded news vs encyclopedia
+      seqlab classify train                      # embedded news vs encyclopedia
       seqlab classify train reviews.csv --label-column sentiment --epochs 5
-      seqlab classify train texts/ --level char --bidirectional --class-weights balanced
+      seqlab classify train texts/ --bidirectional --class-weights balanced
       seqlab classify train reviews.csv --vectors vectors.txt --freeze-vectors
       seqlab classify train --resume classifier.safetensors
     """
@@ -224,7 +224,7 @@ def predict(
 
     Examples:
       seqlab classify predict classifier.safetensors reviews.txt
-      echo "a gripping, beautiful film" | seqlab classify predict classifier.safetensors -
+      echo "a gripping film" | seqlab classify predict classifier.safetensors -
       seqlab classify predict classifier.safetensors inbox/ --probabilities --json
     """
     from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities, load_classifier

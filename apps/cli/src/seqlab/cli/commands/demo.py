@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from seqlab.cli.console import Output, stderr, write_stream
+from seqlab.cli.console import Output, stderr, styled, write_stream
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -45,7 +45,7 @@ def demo(
         if summary.valid:
             output.info(f"Validation: {summary.valid['bits_per_token']:.3f} {bits_name('char')} "
                         f"after {summary.steps} steps.")
-        output.info("[bold]Generated text:[/]")
+        output.info(styled(("Generated text:", "bold")))
         from seqlab.cli.commands.generate import _generate_neural
         from seqlab.cli.models import load_neural
 

@@ -78,9 +78,9 @@ def train(
     """Train a forecaster; report it on the held-out tail beside the baselines.
 
     Examples:
-      seqlab forecast train                                  # sunspots, one year ahead
+      seqlab forecast train                               # sunspots, one year ahead
       seqlab forecast train --series co2 --horizon 52 --transform difference
-      seqlab forecast train sales.csv --target sales --features price,promo --window 28
+      seqlab forecast train sales.csv --target sales --features price,promo
       seqlab forecast train --resume forecaster.safetensors --epochs 200
     """
     from seqlab.cli.forecast_run import ForecastOptions, run_forecast_training

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from seqlab.cli.console import Output, stdout
+from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
 from seqlab.cli.inspect_inputs import load_subject, read_text
@@ -214,7 +214,7 @@ def _print(data: dict[str, Any]) -> None:
 
     cells = data["cells"]
     length = data["length"]
-    show(f"[bold]||dL/dh_k|| back through time[/], {data['source']}.")
+    show(styled(("||dL/dh_k|| back through time", "bold"), f", {data['source']}."))
     if any("initial" in entry for entry in cells.values()):
         after = f"after {data['steps']} steps"
         STYLES.setdefault(after, STYLES["measured"])
@@ -265,7 +265,8 @@ def _print_exploding(result: dict[str, Any]) -> None:
                   + ", ".join(f"{name} {_number(value, '.2f')}" for name, value in blocks.items()))
     else:
         radius = f"{of}spectral radius {_number(result['spectral_radius'], '.2f')}"
-    show(f"\n[bold]Exploding:[/] {result['model']}, W_hh x {result['scale']:g} ({radius}):")
+    show(styled("\n", ("Exploding:", "bold"),
+                f" {result['model']}, W_hh x {result['scale']:g} ({radius}):"))
     markers = {"scaled": "#"}
     show(log_panels({f"{result['cell']}, W_hh x {result['scale']:g}": {"scaled": result["norms"]}},
                     markers, {"scaled": STYLES["measured"]}))

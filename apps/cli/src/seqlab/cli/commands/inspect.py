@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from seqlab.cli.console import Output, stdout
+from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
 from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
@@ -160,7 +160,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale,
     from seqlab.cli.activation_view import coloured_text, direction_note, legend
 
     shown = data["shown"]
-    show(f"[bold]{data['model']}[/]: {len(pieces)} tokens from {data['text_source']}.")
+    show(styled((str(data["model"]), "bold"),
+                f": {len(pieces)} tokens from {data['text_source']}."))
     note = direction_note(recording.layers[shown["layer"]], shown["unit"])
     show(f"Layer {shown['layer']}, unit {shown['unit']}{note}, {shown['series']}:")
     show(coloured_text(pieces, values, scale))

@@ -97,7 +97,7 @@ def train(
     Examples:
       seqlab seq2seq train --out g2p.safetensors      # G2P on CMUdict, embedded
       seqlab seq2seq train words.tsv --target-level word --out g2p.safetensors
-      seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe --time-budget 3600
+      seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe
     """
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads

@@ -67,8 +67,8 @@ def train(
     """Train a character-, word- or BPE-level RNN/LSTM/GRU language model.
 
     Examples:
-      seqlab train                                   # char LSTM on the embedded 'lee' corpus
-      seqlab train book.txt --hidden 512 --layers 2 --time-budget 600 --out book.safetensors
+      seqlab train                          # char LSTM on the embedded 'lee' corpus
+      seqlab train book.txt --hidden 512 --time-budget 600 --out book.safetensors
       seqlab train texts/ --level word --cell gru --epochs 5
       seqlab train --resume book.safetensors                   # continue that run
       seqlab train --resume book.safetensors --steps 5000      # ... up to step 5000

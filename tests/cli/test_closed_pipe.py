@@ -1,0 +1,69 @@
+"""A reader that goes away (`seqlab ... | head`) ends the command quietly with exit 0, as `cat`
+and `head` users expect and `set -o pipefail` scripts need: for streamed results, a result
+written at once, and help text that the CLI framework writes itself (QA stop 18, finding 8).
+Subprocesses: the pipe must be a real one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from cli_helpers import seqlab_env
+from inprocess import invoke
+
+
+def closed_at_once(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """`seqlab ARGS` with stdout a pipe whose reader has already gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "seqlab.cli", *args], input=stdin,
+                              stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              env=seqlab_env(), timeout=300)
+    finally:
+        os.close(write_end)
+
+
+def closed_after(size: int, *args: str) -> tuple[int, str, bytes]:
+    """`seqlab ARGS | head -c SIZE`: the reader takes `size` bytes, then goes."""
+    process = subprocess.Popen([sys.executable, "-m", "seqlab.cli", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=seqlab_env())
+    head = process.stdout.read(size)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    return process.wait(timeout=300), stderr, head
+
+
+@pytest.fixture(scope="module")
+def char_tokenizer(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pipe")
+    text = folder / "big.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog\n" * 20_000)  # 880 kB
+    out = folder / "char.json"
+    assert invoke("tokenize", "train", text, "--level", "char", "--out", out).returncode == 0
+    return out, text
+
+
+def test_generate_under_head(trained_model):
+    code, stderr, head = closed_after(10, "generate", str(trained_model), "--length", "100000")
+    assert (code, stderr) == (0, "") and len(head) == 10
+
+
+def test_streamed_encode_under_head(char_tokenizer):
+    tokenizer, text = char_tokenizer
+    code, stderr, head = closed_after(10, "tokenize", "encode", str(tokenizer), str(text))
+    assert (code, stderr) == (0, "") and len(head) == 10
+
+
+def test_help_to_a_closed_pipe():
+    done = closed_at_once("tokenize", "encode", "--help")  # printed by Typer's own console
+    assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_result_written_at_once_to_a_closed_pipe(char_tokenizer):
+    tokenizer, _ = char_tokenizer
+    done = closed_at_once("tokenize", "decode", str(tokenizer), "-", stdin="5 6 7 " * 50_000)
+    assert (done.returncode, done.stderr) == (0, "")
