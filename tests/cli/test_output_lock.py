@@ -115,8 +115,8 @@ def test_every_writing_command_is_refused_while_another_process_writes_its_outpu
 
 
 def test_a_file_system_without_locks_runs_unlocked(folder, monkeypatch):
-    """Some network and FUSE mounts cannot flock: the command runs as before, leaving no lock
-    file behind."""
+    """Some network and FUSE mounts cannot flock: the command runs as before, silently; the
+    empty lock file stays (a run that cannot lock never deletes one: another may hold it)."""
     import errno
     import fcntl
 
@@ -127,7 +127,20 @@ def test_a_file_system_without_locks_runs_unlocked(folder, monkeypatch):
     out = folder / "t.json"
     done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "char", "--out", out)
     assert done.returncode == 0, done.stderr
-    assert out.is_file() and not lock_path(out).exists()
+    assert out.is_file() and lock_path(out).read_bytes() == b""
+    assert done.stderr == ""
+
+
+def test_a_lock_file_seqlab_cannot_use_runs_unlocked_with_a_warning(folder):
+    """A file seqlab did not write at the lock's path stays as it is; the run goes on
+    unlocked and says so in one line."""
+    out = folder / "t.json"
+    lock_path(out).write_text("my own notes\n")
+    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "char", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert out.is_file() and lock_path(out).read_text() == "my own notes\n"
+    warning = done.stderr.strip()
+    assert len(warning.splitlines()) == 1 and "not locked" in warning and str(out) in warning
 
 
 def test_a_refused_resume_never_removes_the_holders_id_cache(folder, monkeypatch):
