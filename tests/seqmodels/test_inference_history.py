@@ -54,11 +54,16 @@ def test_a_stack_gives_the_same_bits_after_weight_edits_are_undone(thread_count,
     _assert_bits(again, first)
 
 
+@pytest.mark.parametrize("vocab, distinct", [(65, 65), (200, 10)])
 @pytest.mark.parametrize("batch", [1, 8])
 def test_a_language_model_gives_the_same_bits_after_weight_edits_are_undone(thread_count,
-                                                                            batch):
-    model = LanguageModel(65, 32, 32, num_layers=2, generator=0)
-    ids = np.random.default_rng(0).integers(0, 65, (64, batch))
+                                                                            batch, vocab,
+                                                                            distinct):
+    """Also where the kept whole table (200 rows) and the rows a call reads once the watch
+    stops keeping (10) are projected by differently shaped products (`FEW_ROWS`)."""
+    model = LanguageModel(vocab, 32, 32, num_layers=2, generator=0)
+    rng = np.random.default_rng(0)
+    ids = rng.choice(rng.choice(vocab, distinct, replace=False), (64, batch))
     first, again = _edited_then_undone(model, ids, model.rnn.weight_ih_l0)
     _assert_bits(again, first)
     edited, _ = _edited_then_undone(model, ids, model.embedding.weight)
