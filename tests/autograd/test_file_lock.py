@@ -48,7 +48,7 @@ def _end(process: subprocess.Popen) -> None:
 
 def test_lock_path_is_a_hidden_file_beside_the_target(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert lock_path("m.safetensors") == tmp_path.resolve() / ".m.safetensors.lock"
+    assert lock_path("m.safetensors") == tmp_path.resolve() / ".m.safetensors.seqlab-lock"
     assert lock_path(tmp_path / "m.safetensors") == lock_path("./m.safetensors")
 
 
@@ -60,7 +60,7 @@ def test_a_second_process_is_refused_and_told_who_holds_it(tmp_path):
         with pytest.raises(LockHeldError) as refused:
             FileLock(path, wait=False).acquire()
         assert refused.value.holder == "the first run"
-        assert path.read_text() == "the first run\n"
+        assert path.read_text() == f"{file_lock.MARK}\nthe first run\n"
     finally:
         _end(first)
     assert not path.exists()  # the holder deleted it on release
@@ -74,9 +74,9 @@ def test_a_killed_holder_leaves_a_lock_file_that_blocks_nobody(tmp_path):
     _held(first)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=60)
-    assert path.read_text() == "killed\n"  # left behind, unlocked by the kernel
+    assert path.read_text() == f"{file_lock.MARK}\nkilled\n"  # left, unlocked by the kernel
     with FileLock(path, wait=False, holder="next") as lock:
-        assert lock.held and path.read_text() == "next\n"
+        assert lock.held and path.read_text() == f"{file_lock.MARK}\nnext\n"
     assert not path.exists()
 
 
@@ -114,8 +114,109 @@ def test_a_file_system_without_locks_is_used_unlocked(tmp_path, monkeypatch):
 
     monkeypatch.setattr(fcntl, "flock", no_locks)
     with FileLock(tmp_path / ".x.lock", wait=False) as lock:
+        assert not lock.held and "cannot lock" in lock.reason and not lock.foreign
+    # the empty file is left: it may be another process's lock (`test_a_run_that_cannot_...`)
+    assert (tmp_path / ".x.lock").read_bytes() == b""
+    with FileLock(tmp_path / ".x.lock", wait=False) as lock:
         assert not lock.held and "cannot lock" in lock.reason
-    assert not any(tmp_path.iterdir())  # no lock file left behind
+
+
+def test_a_run_that_cannot_lock_leaves_the_holders_lock_file_alone(tmp_path, monkeypatch):
+    """A flock failing with ENOLCK (a busy NFS lockd) while another process holds the lock:
+    the run goes on unlocked, and the holder's lock file stays, so a third run is refused."""
+    path = lock_path(tmp_path / "m.arpa")
+    first = _holder(path, "the first run")
+    try:
+        _held(first)
+
+        def busy(fd, operation):
+            raise OSError(errno.ENOLCK, "No locks available")
+
+        monkeypatch.setattr(fcntl, "flock", busy)
+        second = FileLock(path, wait=False).acquire()
+        assert not second.held and "cannot lock" in second.reason
+        monkeypatch.undo()
+        assert path.read_text() == f"{file_lock.MARK}\nthe first run\n"
+        with pytest.raises(LockHeldError) as refused:
+            FileLock(path, wait=False).acquire()
+        assert refused.value.holder == "the first run"
+    finally:
+        _end(first)
+
+
+def test_a_users_files_beside_the_target_are_never_touched(tmp_path):
+    """The lock file's name cannot be a user's (`.NAME.seqlab-lock`); a file there that seqlab
+    did not write (not empty, no seqlab mark) or a link there is left as it is and the run goes
+    on unlocked (`foreign`)."""
+    own = tmp_path / ".m.arpa.lock"
+    own.write_text("my own notes\n")
+    with FileLock(lock_path(tmp_path / "m.arpa"), wait=False) as lock:
+        assert lock.held
+    assert own.read_text() == "my own notes\n"
+    assert not lock_path(tmp_path / "m.arpa").exists()
+    path = lock_path(tmp_path / "m.arpa")
+    path.write_text("my own notes\n")
+    with FileLock(path, wait=False) as lock:
+        assert not lock.held and lock.foreign and "not a seqlab lock file" in lock.reason
+    assert path.read_text() == "my own notes\n"
+    path.unlink()
+    target = tmp_path / "notes.txt"
+    target.write_text("kept\n")
+    path.symlink_to(target)
+    with FileLock(path, wait=False) as lock:
+        assert not lock.held and lock.foreign
+    assert path.is_symlink() and target.read_text() == "kept\n"
+
+
+def test_release_leaves_a_file_that_replaced_the_lock_file(tmp_path):
+    path = tmp_path / ".m.seqlab-lock"
+    lock = FileLock(path, wait=False).acquire()
+    path.unlink()
+    path.write_text("someone else's\n")  # (a user's file put there while the run held it)
+    lock.release()
+    assert path.read_text() == "someone else's\n"
+
+
+def test_an_interrupted_wait_closes_its_file(tmp_path, monkeypatch):
+    """Ctrl-C while blocked in flock (a cache's waiter) leaves no descriptor open."""
+    def interrupted(fd, operation):
+        raise KeyboardInterrupt
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(fcntl, "flock", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        FileLock(tmp_path / ".x.seqlab-lock").acquire()
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_lock_file_takes_its_mode_from_the_umask(tmp_path):
+    """0666 less the umask: a group sharing a folder (umask 002) shares its lock files, so
+    their runs lock each other out rather than go on unlocked."""
+    before = os.umask(0o002)
+    try:
+        with FileLock(tmp_path / ".x.seqlab-lock", wait=False):
+            assert (tmp_path / ".x.seqlab-lock").stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(before)
+
+
+def test_a_lock_file_that_cannot_be_opened_is_named_foreign(tmp_path, monkeypatch):
+    """Another user's lock file (0644 under umask 022) cannot be opened for writing: the run
+    goes on unlocked with `foreign` set (the CLI says so in one line)."""
+    path = tmp_path / ".x.seqlab-lock"
+    path.write_text("")
+    real_open = os.open
+
+    def not_ours(name, flags, mode=0o777):
+        if Path(name) == path and not flags & os.O_CREAT:
+            raise OSError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(file_lock.os, "open", not_ours)
+    with FileLock(path, wait=False) as lock:
+        assert not lock.held and lock.foreign and "Permission denied" in lock.reason
+    monkeypatch.undo()
+    assert path.exists()
 
 
 def test_a_waiter_on_a_deleted_lock_file_does_not_hold_it_beside_a_newcomer(tmp_path,
@@ -138,6 +239,6 @@ def test_a_waiter_on_a_deleted_lock_file_does_not_hold_it_beside_a_newcomer(tmp_
     monkeypatch.setattr(file_lock.os, "open", waiter_open)
     with pytest.raises(LockHeldError) as refused:
         FileLock(path, wait=False).acquire()
-    assert refused.value.holder == "newcomer" and len(opened) == 2
+    assert refused.value.holder == "newcomer" and len(opened) == 3  # (create, then open)
     monkeypatch.undo()
     newcomer.release()

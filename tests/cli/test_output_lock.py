@@ -4,6 +4,7 @@ Every writing command takes the lock (each `check_output` caller)."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,8 +115,8 @@ def test_every_writing_command_is_refused_while_another_process_writes_its_outpu
 
 
 def test_a_file_system_without_locks_runs_unlocked(folder, monkeypatch):
-    """Some network and FUSE mounts cannot flock: the command runs as before, leaving no lock
-    file behind."""
+    """Some network and FUSE mounts cannot flock: the command runs as before, silently; the
+    empty lock file stays (a run that cannot lock never deletes one: another may hold it)."""
     import errno
     import fcntl
 
@@ -126,4 +127,52 @@ def test_a_file_system_without_locks_runs_unlocked(folder, monkeypatch):
     out = folder / "t.json"
     done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "char", "--out", out)
     assert done.returncode == 0, done.stderr
-    assert out.is_file() and not lock_path(out).exists()
+    assert out.is_file() and lock_path(out).read_bytes() == b""
+    assert done.stderr == ""
+
+
+def test_a_lock_file_seqlab_cannot_use_runs_unlocked_with_a_warning(folder):
+    """A file seqlab did not write at the lock's path stays as it is; the run goes on
+    unlocked and says so in one line."""
+    out = folder / "t.json"
+    lock_path(out).write_text("my own notes\n")
+    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "char", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert out.is_file() and lock_path(out).read_text() == "my own notes\n"
+    warning = done.stderr.strip()
+    assert len(warning.splitlines()) == 1 and "not locked" in warning and str(out) in warning
+
+
+def test_a_refused_resume_never_removes_the_holders_id_cache(folder, monkeypatch):
+    """`classify train --resume m` (no --out: it writes m again) refused because another run
+    holds m's lock must not remove m.cache, which that run created after this one started: the
+    lock is taken before the refusal cleanup notes which files this run would create."""
+    from seqlab.cli import classify_run
+
+    rows = "".join(f"{label},the film was {word} really\n" for label, word in
+                   [("pos", "good"), ("neg", "bad"), ("pos", "great"), ("neg", "dull")] * 6)
+    (folder / "r.csv").write_text("label,text\n" + rows, encoding="utf-8")
+    out = folder / "m.safetensors"
+    trained = invoke("classify", "train", folder / "r.csv", "--epochs", "1", "--hidden", "4",
+                     "--embedding-dim", "4", "--batch-size", "8", "--quiet", "--out", out)
+    assert trained.returncode == 0, trained.stderr
+    cache = folder / "m.cache"
+    shutil.rmtree(cache, ignore_errors=True)  # (removed to save space, say)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(lock_path(out))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    real = classify_run.check_resumed_output
+
+    def holder_creates_its_cache(*arguments, **keywords):
+        cache.mkdir()  # the holder's first batch, between this run's start and its refusal
+        (cache / "holder.ids").write_bytes(b"ids")
+        return real(*arguments, **keywords)
+
+    monkeypatch.setattr(classify_run, "check_resumed_output", holder_creates_its_cache)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        refused = invoke("classify", "train", "--resume", out, "--epochs", "2")
+        assert_one_line_failure(refused, f"--out {out}", f"process {holder.pid}", code=1)
+        assert (cache / "holder.ids").read_bytes() == b"ids"
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)

@@ -55,7 +55,7 @@ def _race(tmp_path: Path, corpora: list[Path]) -> list[dict]:
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
         results.append(json.loads(out))
-    assert not (cache / ".lock").exists()
+    assert not (cache / ".seqlab-lock").exists()
     return results
 
 

@@ -14,6 +14,8 @@ from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
 from seqlab.autograd.threads import one_thread
 from seqlab.seqmodels import kept_panels, recurrent_inference
+from seqlab.seqmodels.kept_tables import forget
+from seqlab.seqmodels.language_model import LanguageModel
 from seqlab.seqmodels.recurrent import GRU, LSTM
 from seqlab.seqmodels.recurrent_inference import PANELS
 
@@ -76,7 +78,8 @@ def test_a_weight_written_in_place_is_never_read_stale(monkeypatch, written):
 
 def test_weights_changing_between_calls_stop_the_keeping(monkeypatch):
     """After two calls in a row that found their weights changed, a batch below the panels'
-    takes the layer-by-layer path again (no panels packed per call for nothing)."""
+    packs its panels for the call alone (nothing copied to be kept), on the same stacked path:
+    the bits of a call that kept them."""
     stack = LSTM(5, 8, num_layers=1, generator=0)
     x = Tensor(np.random.default_rng(1).standard_normal((6, 1, 5)).astype(np.float32))
     with no_grad(), one_thread():
@@ -86,10 +89,57 @@ def test_weights_changing_between_calls_stop_the_keeping(monkeypatch):
     assert not kept_panels.panels_watch(stack).pays()
     stacked = _count(monkeypatch, "lstm_stacked_layer")
     want = stack(x)
+    packs = _counted_packs(monkeypatch)
     with no_grad(), one_thread():
         got = stack(x)
-    assert stacked == []
+        stack(x)
+    assert stacked == [(6, 1, 5)] * 2 and len(packs) == 2  # packed by each call for itself
     _assert_close(got, want)
+    forget(stack)  # nothing kept, nothing watched: the call keeps, with the same bits
+    with no_grad(), one_thread():
+        fresh = stack(x)
+    for a, b in zip((got[0], *got[1]), (fresh[0], *fresh[1])):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def _counted_packs(monkeypatch) -> list:
+    packs = []
+    real = recurrent_inference.stacked_panels
+    monkeypatch.setattr(recurrent_inference, "stacked_panels",
+                        lambda *args, **keywords: packs.append(1) or real(*args, **keywords))
+    return packs
+
+
+def test_an_eight_layer_stack_keeps_every_layers_panels(monkeypatch):
+    """All of a deep stack's layers' panels stay kept across calls (one kept entry per stack,
+    the watches apart from the evicting results): no layer packs again after the first call,
+    and weights that keep changing still stop the keeping."""
+    stack = LSTM(32, 32, num_layers=8, generator=0)
+    x = Tensor(np.random.default_rng(0).standard_normal((64, 1, 32)).astype(np.float32))
+    packs = _counted_packs(monkeypatch)
+    with no_grad(), one_thread():
+        stack(x)
+        assert len(packs) == 8
+        for _ in range(3):
+            stack(x)
+    assert len(packs) == 8
+    with no_grad(), one_thread():
+        for _ in range(3):
+            stack.weight_hh_l7.data += 0.01
+            stack(x)
+    assert not kept_panels.panels_watch(stack).pays()
+
+
+def test_a_seven_layer_language_model_keeps_every_layers_panels(monkeypatch):
+    model = LanguageModel(65, 32, 32, num_layers=7, generator=0)
+    ids = np.random.default_rng(0).integers(0, 65, (64, 1))
+    packs = _counted_packs(monkeypatch)
+    with no_grad(), one_thread():
+        model(ids)
+        first = len(packs)
+        for _ in range(3):
+            model(ids)
+    assert first >= 6 and len(packs) == first
 
 
 def test_call_parts_split_small_lstm_calls_by_panel_tiles_with_work(two_threads):

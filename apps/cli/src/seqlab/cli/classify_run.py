@@ -193,6 +193,12 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     def trained() -> bool:
         return "trainer" in run and run["trainer"].step > run["start"]
 
+    if options.resume is not None and out_given is None:
+        # (before the cleanup notes which files are absent: the lock this takes first, so a
+        # run refused here never removes an id cache that the holder created meanwhile)
+        inputs = [*(options.data or ()), options.vectors]
+        check_resumed_output(out, [Path(p) for p in inputs if p is not None], force=force,
+                             model="SequenceClassifier")
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
         return _train(options, output, source, out_given, lowercase_given, force, run)
 
@@ -216,10 +222,6 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     from seqlab.seqmodels import SequenceClassifier, Trainer
     from seqlab.seqmodels.row_batches import RowBatches
 
-    if options.resume is not None and out_given is None:
-        inputs = [*(options.data or ()), options.vectors]
-        check_resumed_output(Path(options.out), [Path(p) for p in inputs if p is not None],
-                             force=force, model="SequenceClassifier")
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")

@@ -4,10 +4,12 @@
 second run started on the same `--out` (another terminal, a script run twice) is refused with
 one line naming the process that holds it, exits 1 and touches nothing; the first run's
 model, training state, metrics log, checkpoints and id cache (all named after `--out`) stay
-its own. The lock is `seqlab.autograd.file_lock`'s: `.NAME.lock` beside `--out`, dropped by
-the operating system when the holder ends however it ends (a lock file left by a killed run
-blocks nobody), deleted by `release_outputs` when the command ends. Where the file system
-cannot lock, the run goes on unlocked (as every run did before).
+its own. The lock is `seqlab.autograd.file_lock`'s: `.NAME.seqlab-lock` beside `--out`,
+dropped by the operating system when the holder ends however it ends (a lock file left by a
+killed run blocks nobody), deleted by `release_outputs` when the command ends. Where the file
+system cannot lock, the run goes on unlocked (as every run did before); where a file seqlab
+cannot use is at the lock's path (another user's lock file, one seqlab did not write), it
+goes on unlocked with a one-line warning, so that it is never unlocked unawares.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ def lock_output(out: Path, option: str = "--out") -> None:
                        f"for it to finish (or stop it), or choose another {option}") from None
     if lock.held:
         _HELD[path] = lock
+    elif lock.foreign:
+        from rich.markup import escape
+
+        from seqlab.cli.console import stderr
+
+        message = f"{option} {out} is not locked against other seqlab runs: {lock.reason}"
+        stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def release_outputs() -> None:

@@ -2,21 +2,30 @@
 
 Two runs writing one output (a model, an id cache) at once would each replace the other's file
 (`seqlab.autograd.atomic` keeps every file whole, not the work of both). The lock is an advisory
-`fcntl.flock` on a hidden lock file beside the target, `.NAME.lock`:
+`fcntl.flock` on a hidden lock file beside the target, `.NAME.seqlab-lock` (a name no user's
+file has by chance: a `.NAME.lock` of the user's own is never touched):
 
 - the kernel drops it when the holding process ends in any way (exit, crash, `kill -9`), so a
   lock file a killed run left behind blocks nobody: the next run locks it and carries on;
-- the holder writes its process id, host and command into the file, so a refused run can say
-  which process holds it;
-- the holder deletes the lock file when it releases it (while still holding it); a waiter that
-  got the lock on a file deleted meanwhile sees that its file is no longer the one at the path
-  (another inode, or none) and tries again, so two processes never both believe they hold it;
+- the holder writes a mark line (`MARK`) and its process id, host and command into the file,
+  so a refused run can say which process holds it;
+- the holder deletes the lock file when it releases it (while still holding it, and only if
+  the file at the path is still the one it locked); a waiter that got the lock on a file
+  deleted meanwhile sees that its file is no longer the one at the path (another inode, or
+  none) and tries again, so two processes never both believe they hold it;
+- a file at the lock path that seqlab did not write (neither created by this call, empty,
+  nor starting with `MARK`), or a link there, is left as it is: the caller goes on unlocked
+  (`foreign`), as where another user's lock file cannot be opened for writing. Lock files
+  are created 0666 less the umask: a group sharing a folder (umask 002) shares its lock
+  files; under umask 022 another user's run cannot open one, and the CLI says so in a line;
 - where no lock can be taken, the caller goes on unlocked, as before this module (`held` is
   False and `reason` says why): a folder that is read-only or not ours (a read-only cache is
   only read, and writing an output there fails on its own), or a file system without locks
   (`ENOLCK`/`EOPNOTSUPP`: some network or FUSE mounts; NFS v4 and Linux NFS v3 with lockd
   take flock as a byte-range lock and work). Refusing every run there would make seqlab
-  unusable on such a mount for a rare race; the README says so.
+  unusable on such a mount for a rare race; the README says so. A run that cannot lock never
+  deletes the lock file (an ENOLCK may be a busy NFS lockd while another process holds it):
+  on a mount without locks an empty lock file stays beside the target.
 
 The lock file is written in place, not through `seqlab.autograd.atomic`: the lock belongs to its
 inode, so replacing the file would hand a second process a fresh, unlocked one; what is written
@@ -27,7 +36,7 @@ flock, but it records no holder (our refusal names the process) and keeps every 
 after release on purpose (tox-dev/filelock#574, #577: deleting one without re-checking lets a
 waiter lock the deleted inode while a newcomer locks a new one); deleting while held and
 checking the inode after locking, as here (and as columnar-tech/dbc#375 does), closes that race
-and leaves no files behind, in about a hundred lines of stdlib.
+and leaves no files behind, in about a hundred and fifty lines of stdlib.
 """
 
 from __future__ import annotations
@@ -44,6 +53,8 @@ from pathlib import Path
 _UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
 _NOT_OURS = {errno.EACCES, errno.EPERM, errno.EROFS}
 _HOLDER_BYTES = 4096
+MARK = "seqlab lock file (deleted when its run ends)"  # the first line of every lock file
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 try:  # POSIX; on a platform without fcntl every lock is "unsupported"
     import fcntl
@@ -61,13 +72,13 @@ class LockHeldError(Exception):
 
 
 def lock_path(target: str | os.PathLike[str]) -> Path:
-    """The lock file of `target`: `.NAME.lock` in the same folder (the folder's links resolved,
-    so `./m.safetensors` and `/abs/path/m.safetensors` share one lock)."""
+    """The lock file of `target`: `.NAME.seqlab-lock` in the same folder (the folder's links
+    resolved, so `./m.safetensors` and `/abs/path/m.safetensors` share one lock)."""
     target = Path(target).expanduser()
     folder = target.absolute().parent
     with contextlib.suppress(OSError):
         folder = folder.resolve()
-    return folder / f".{target.name}.lock"
+    return folder / f".{target.name}.seqlab-lock"
 
 
 def describe_process(command: str | None = None) -> str:
@@ -85,7 +96,9 @@ class FileLock:
         FileLock(lock_path(out), wait=False).acquire()   # raises LockHeldError at once
 
     `held` says whether the lock was taken; False with a `reason` where locking is impossible
-    (the caller then goes on unlocked). Not reentrant: one FileLock per path per process.
+    (the caller then goes on unlocked), and `foreign` where a file seqlab cannot use is at
+    the path (not seqlab's, a link, another user's). Not reentrant: one FileLock per path per
+    process.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, wait: bool = True,
@@ -95,6 +108,7 @@ class FileLock:
         self.holder = holder
         self.held = False
         self.reason = ""
+        self.foreign = False
         self._fd: int | None = None
 
     def acquire(self) -> FileLock:
@@ -105,25 +119,59 @@ class FileLock:
             self.reason = "this platform has no fcntl locks"
             return self
         while True:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-            except OSError as error:
-                if error.errno in _NOT_OURS:
-                    self.reason = f"cannot create {self.path}: {error.strerror}"
-                    return self
-                raise
-            if self._lock(fd) is False:
-                os.close(fd)
-                with contextlib.suppress(OSError):  # nobody can lock it: leave nothing behind
-                    self.path.unlink()
+            opened = self._open()
+            if opened is None:
                 return self
-            if self._still_at_path(fd):
-                break
-            os.close(fd)  # the holder deleted the file as we waited on it: lock the new one
+            fd, created = opened
+            try:
+                if not self._lock(fd):
+                    os.close(fd)  # (never unlinked: another process may hold this file)
+                    return self
+                if not self._still_at_path(fd):
+                    os.close(fd)  # the holder deleted it as we waited on it: lock the new one
+                    continue
+                if not (created or _written_by_seqlab(fd)):
+                    os.close(fd)
+                    self._not_ours("is not a seqlab lock file")
+                    return self
+            except BaseException:  # LockHeldError, Ctrl-C while waiting: no fd left open
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                raise
+            break
         self._fd = fd
         self.held = True
         self._write_holder(fd)
         return self
+
+    def _open(self) -> tuple[int, bool] | None:
+        """(a descriptor of the lock file, whether this call created it), or None (reason
+        set) where it cannot be opened for writing: created 0666 less the umask, or the one
+        there opened without following a link."""
+        flags = os.O_RDWR | os.O_CLOEXEC
+        while True:
+            try:
+                return os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o666), True
+            except FileExistsError:
+                pass
+            except OSError as error:
+                if error.errno in _NOT_OURS:
+                    self.reason = f"cannot create {self.path}: {error.strerror}"
+                    return None
+                raise
+            try:
+                return os.open(self.path, flags | _NOFOLLOW), False
+            except FileNotFoundError:
+                continue  # deleted by its holder since: create it
+            except OSError as error:
+                if error.errno in _NOT_OURS or error.errno == errno.ELOOP:
+                    self._not_ours(f"cannot be opened for writing ({error.strerror})")
+                    return None
+                raise
+
+    def _not_ours(self, why: str) -> None:
+        self.foreign = True
+        self.reason = f"{self.path} {why}"
 
     def _lock(self, fd: int) -> bool:
         """flock `fd`; False when the file system cannot lock (reason set)."""
@@ -135,19 +183,16 @@ class FileLock:
             except InterruptedError:
                 continue
             except BlockingIOError:
-                holder = _read_holder(fd)
-                os.close(fd)
-                raise LockHeldError(self.path, holder) from None
+                raise LockHeldError(self.path, _read_holder(fd)) from None
             except OSError as error:
                 if error.errno in _UNSUPPORTED:
                     self.reason = f"the file system cannot lock {self.path}: {error.strerror}"
                     return False
-                os.close(fd)
                 raise
 
     def _still_at_path(self, fd: int) -> bool:
         try:
-            at_path = os.stat(self.path)
+            at_path = os.stat(self.path, follow_symlinks=False)
         except FileNotFoundError:
             return False
         mine = os.fstat(fd)
@@ -157,16 +202,18 @@ class FileLock:
         text = (self.holder if self.holder is not None else describe_process()) + "\n"
         try:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, text.encode("utf-8", "replace")[:_HOLDER_BYTES], 0)
+            os.pwrite(fd, f"{MARK}\n{text}".encode("utf-8", "replace")[:_HOLDER_BYTES], 0)
         except OSError:
             pass  # the note is a courtesy: a full disk must not stop the lock
 
     def release(self) -> None:
-        """Delete the lock file and drop the lock (releasing twice is harmless)."""
+        """Delete the lock file (if the file at the path is still the one locked) and drop the
+        lock (releasing twice is harmless)."""
         if self._fd is None:
             return
         try:
-            self.path.unlink(missing_ok=True)  # while held: nobody can hold this inode yet
+            if self._still_at_path(self._fd):  # while held: nobody can hold this inode yet
+                self.path.unlink()
         except OSError:
             pass
         finally:
@@ -181,8 +228,19 @@ class FileLock:
         self.release()
 
 
-def _read_holder(fd: int) -> str:
+def _written_by_seqlab(fd: int) -> bool:
+    """Whether the file is empty (a holder killed before it wrote) or starts with `MARK`."""
     try:
-        return os.pread(fd, _HOLDER_BYTES, 0).decode("utf-8", "replace").strip()
+        start = os.pread(fd, len(MARK.encode()) + 1, 0)
+    except OSError:
+        return False
+    return start in (b"", f"{MARK}\n".encode())
+
+
+def _read_holder(fd: int) -> str:
+    """What the holder wrote about itself (after `MARK`), or ""."""
+    try:
+        text = os.pread(fd, _HOLDER_BYTES, 0).decode("utf-8", "replace")
     except OSError:
         return ""
+    return text.removeprefix(f"{MARK}\n").strip()

@@ -7,7 +7,9 @@ weights' bits costs ~25 us a MiB: kept, the stacked loop pays at every batch, no
 the panels' batch (`panels_pay`), and a batch split's parts need no team to pack them first.
 A stack whose weights change between calls (an optimizer step between no-grad evaluations)
 stops keeping after two such calls (`ChangeWatch`, its own per stack: the embedding table's
-watch counts the table's calls) and packs per call as before.
+watch counts the table's calls) and packs per call: the same stacked loop over the same
+panels, so the outputs' bits never depend on whether they were kept. Every layer's panels of a
+stack are one kept entry (`kept_in`: an 8-layer stack's 8 layers never evict each other).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from seqlab.seqmodels.kept_tables import ChangeWatch, kept, kept_room
+from seqlab.seqmodels.kept_tables import ChangeWatch, kept_in, kept_one, kept_room
 
 # Panels of one layer are kept up to this size (LSTM(H, H) to H = 1024 in float32: 16.8 MiB):
 # a kept layer holds its panels and a copy of its weights, twice the weights' memory.
@@ -31,11 +33,12 @@ def stacked_bytes(features: int, hidden: int, dtype) -> int:
 
 def panels_watch(stack) -> ChangeWatch:
     """`stack`'s watch of whether its kept panels' weights change between calls."""
-    return kept_room(stack, ("stacked panels watch",), ChangeWatch)
+    return kept_one(stack, ("stacked panels watch",), ChangeWatch)
 
 
 def kept_stacked_panels(stack, layer: int, weights: tuple, dtype,
                         pack: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
     """(layer `layer`'s stacked panels, whether they were packed now by `pack`): kept on
     `stack` while `weights` (w_ih, w_hh, b_ih, b_hh) stay bitwise what they were."""
-    return kept(stack, ("stacked panels", layer, np.dtype(dtype).str), weights, pack)
+    layers = kept_room(stack, ("stacked panels", np.dtype(dtype).str), dict)
+    return kept_in(layers, layer, weights, pack)

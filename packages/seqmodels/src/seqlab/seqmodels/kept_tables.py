@@ -11,7 +11,10 @@ anyone may write in place (`p.data -= lr * g`, `np.copyto(w.data, ...)`, `tensor
 the arrays it was computed from and is used only while every one of them is bitwise what it
 was (~35 us for the 1 MiB of W_ih at LSTM 256, AMD EPYC Zen 4): a stale result cannot be
 returned, whoever wrote the weights and however (a NaN stays equal to itself; -0.0 and 0.0
-differ). Results are kept per owner (a stack module), for as long as it lives.
+differ). Results are kept per owner (a stack module), for as long as it lives: its
+`MOST_KEPT` most recent (a stack's layers share one entry, `kept_in`); the watches that judge
+whether keeping pays (`ChangeWatch`) and the owner's lock live apart from them (`kept_one`),
+never evicted, so an owner's history is never forgotten while its results come and go.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from seqlab.autograd.kernels import bit_compare
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # owner -> {key: KeptResult}
 MOST_KEPT = 8  # results kept per owner (keys name shapes: a stack fed tables of many shapes)
+_ONES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # owner -> {key: object}
 
 
 def _entries(owner: Any) -> dict:
@@ -90,6 +94,19 @@ def kept(owner: Any, key: Any, sources: Sequence[np.ndarray | None],
     return result.value, True
 
 
+def kept_in(results: dict, key: Any, sources: Sequence[np.ndarray | None],
+            compute: Callable[[], Any]) -> tuple[Any, bool]:
+    """As `kept`, in `results` (a dict the caller keeps, one `kept_room` entry for many results:
+    a stack's layers), which holds one result per key and evicts none."""
+    entry = results.get(key)
+    if entry is not None and entry.matches(sources):
+        return entry.value, False
+    result = KeptResult(sources, None)  # (the copies first, as in `kept`)
+    result.value = compute()
+    results[key] = result
+    return result.value, True
+
+
 def kept_room(owner: Any, key: Any, make: Callable[[], Any]) -> Any:
     """make()'s value, kept on `owner` under `key` (which should name every shape and dtype in
     it), for a caller that checks its contents itself (the unit team's layer-0 table: each
@@ -99,6 +116,18 @@ def kept_room(owner: Any, key: Any, make: Callable[[], Any]) -> Any:
     if value is None:
         value = make()
         _store(entries, key, value)
+    return value
+
+
+def kept_one(owner: Any, key: Any, make: Callable[[], Any]) -> Any:
+    """make()'s value, kept on `owner` under `key` for as long as the owner lives, apart from
+    its results (never evicted by them): a watch of its calls, its lock."""
+    ones = _ONES.get(owner)
+    if ones is None:
+        ones = _ONES.setdefault(owner, {})
+    value = ones.get(key)
+    if value is None:
+        value = ones.setdefault(key, make())
     return value
 
 
@@ -131,9 +160,11 @@ class ChangeWatch:
 
 def change_watch(owner: Any) -> ChangeWatch:
     """The owner's `ChangeWatch` (kept with its results)."""
-    return kept_room(owner, ("change watch",), ChangeWatch)
+    return kept_one(owner, ("change watch",), ChangeWatch)
 
 
 def forget(owner: Any) -> None:
-    """Drop every result kept on `owner` (they would be computed again on their next use)."""
+    """Drop every result kept on `owner` (they would be computed again on their next use) and
+    its watches."""
     _KEPT.pop(owner, None)
+    _ONES.pop(owner, None)

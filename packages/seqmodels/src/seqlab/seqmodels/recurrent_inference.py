@@ -99,10 +99,11 @@ def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: i
                  in_part: bool = False, panel_bytes: int | None = None,
                  kept: bool = False) -> bool:
     """Whether an LSTM layer runs as `lstm_stacked_forward`: one direction, every sequence T
-    long, a batch the panels pay for (or any batch when its panels are kept across calls:
-    `kept`, `kept_panels`), on one thread: in a part of a batch split (`in_part`, asked from
-    outside it), where a time loop gets one thread (`team_size`), or where its panels
-    (`panel_bytes`) are at most `ALONE_PANELS_BYTES` (the team split by units loses there)."""
+    long, a batch the panels pay for (or any batch when its panels are of a size kept across
+    calls: `kept`, `_keepable_layer`, `kept_panels`), on one thread: in a part of a batch
+    split (`in_part`, asked from outside it), where a time loop gets one thread
+    (`team_size`), or where its panels (`panel_bytes`) are at most `ALONE_PANELS_BYTES` (the
+    team split by units loses there)."""
     if not (PANELS and kind.has_cell_state and directions == 1 and lengths is None):
         return False
     if not (panels_pay(batch) or kept):
@@ -120,7 +121,8 @@ SLOW_GEMV_BYTES = 2 << 20
 
 
 def small_batch_stacked(features: int, hidden: int, dtype) -> bool:
-    """Whether an LSTM layer below the panels' batch runs stacked when its panels are kept.
+    """Whether an LSTM layer below the panels' batch runs stacked (its panels kept across
+    calls, or packed by a call whose weights keep changing: the path never depends on that).
     The stacked loop's per-step product reads [W_ih | W_hh | b] ((F + H + 1) x 4H) at the
     panel tile's row rate (~22 GMAC/s a row), where the layer-by-layer path reads W_hh
     (H x 4H) by a BLAS call per step (~15-17 GMAC/s at H 128-256) after one GEMM projecting
@@ -425,7 +427,8 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
 def _keeps_panels(stack, lengths) -> list | None:
     """[] where this call's stacked layers read panels kept across calls (`kept_panels`):
     a one-direction LSTM without lengths, unless its weights changed between its last calls
-    (`kept_panels.panels_watch`); else None. Ask once a call."""
+    (`kept_panels.panels_watch`); else None (each stacked layer packs its panels for this
+    call alone, on the same path: `_keepable_layer`). Ask once a call."""
     if not (PANELS and stack.kind.has_cell_state and stack.num_directions == 1
             and lengths is None):
         return None
@@ -445,13 +448,14 @@ def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None)
     return panels
 
 
-def _keeps_layer(packed: list | None, batch: int, w_ih: np.ndarray, w_hh: np.ndarray,
-                 dtype) -> bool:
-    """Whether `_layer_panels` would keep this layer's panels, and a stacked loop over them
-    pays at `batch` (`small_batch_stacked` below the panels' batch)."""
+def _keepable_layer(batch: int, w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> bool:
+    """Whether this layer's panels are of a size `_layer_panels` keeps and a stacked loop over
+    them pays at `batch` (`small_batch_stacked` below the panels' batch). From shapes and
+    dtype alone, never from whether this call keeps them (`_keeps_panels`): a call whose
+    weights keep changing packs the panels for itself and takes the same path, so the same
+    weights and input give the same bits whatever the calls before were."""
     features, hidden = w_ih.shape[1], w_hh.shape[1]
-    return (packed is not None
-            and stacked_bytes(features, hidden, dtype) <= KEPT_PANELS_BYTES
+    return (stacked_bytes(features, hidden, dtype) <= KEPT_PANELS_BYTES
             and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
 
 
@@ -572,8 +576,8 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                 elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
                                    panel_bytes=stacked_bytes(w_ih.shape[1], w_hh.shape[1],
                                                              w_hh.dtype),
-                                   kept=layer in shared or _keeps_layer(
-                                       packed, h0.shape[1], w_ih, w_hh, w_hh.dtype))
+                                   kept=layer in shared or _keepable_layer(
+                                       h0.shape[1], w_ih, w_hh, w_hh.dtype))
                       and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
                                                      b_hh))):
                     weights = (w_ih, w_hh, b_ih, b_hh)

@@ -22,7 +22,7 @@ from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.kept_tables import change_watch, kept_room, same_bits
+from seqlab.seqmodels.kept_tables import change_watch, kept_one, kept_room, same_bits
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -160,7 +160,7 @@ def _table_lock(stack) -> threading.Lock:
     """The lock one caller at a time holds while its team uses `stack`'s kept table (two
     Python threads calling one model at once would otherwise fill and read one table)."""
     with _LOCKS_GUARD:
-        return kept_room(stack, ("units0 lock",), threading.Lock)
+        return kept_one(stack, ("units0 lock",), threading.Lock)  # (never evicted)
 
 
 def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, parts: int,

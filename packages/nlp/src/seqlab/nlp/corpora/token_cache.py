@@ -66,15 +66,15 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def cache_lock(cache_dir: Path) -> Iterator[None]:
-    """Hold `cache_dir`'s lock (`.lock` inside it, created with the folder) while looking up
-    or building its caches: other processes on the same folder wait. A folder that cannot be
-    created or written (a read-only cache) is used unlocked: it is only read."""
+    """Hold `cache_dir`'s lock (`.seqlab-lock` inside it, created with the folder) while
+    looking up or building its caches: other processes on the same folder wait. A folder
+    that cannot be created or written (a read-only cache) is used unlocked: it is only read."""
     with contextlib.suppress(OSError):
         cache_dir.mkdir(parents=True, exist_ok=True)
     if not cache_dir.is_dir():
         yield
         return
-    with FileLock(cache_dir / ".lock", wait=True):
+    with FileLock(cache_dir / ".seqlab-lock", wait=True):
         yield
 
 
