@@ -41,6 +41,34 @@ def test_panels_pay_only_where_they_win():
     assert not around_products.products_take_panels(rows, depth, 2 * width, np.int64)
 
 
+def test_narrow_inputs_take_the_panels_with_enough_output():
+    """Depth under MIN_DEPTH (raw features) takes the panels only with MIN_SHALLOW_OUTPUT
+    elements of output or more."""
+    rows = around_products.MIN_ROWS
+    columns = around_products.MIN_SHALLOW_OUTPUT // rows
+    assert panel_columns(columns, np.float32) == columns
+    for depth in (1, 3, around_products.MIN_DEPTH - 1):
+        assert around_products.products_take_panels(rows, depth, columns, np.float32) == FMA
+        assert not around_products.products_take_panels(rows, depth, columns // 2, np.float32)
+    assert not around_products.products_take_panels(rows, 0, columns, np.float32)
+
+
+@needs_panels
+@pytest.mark.parametrize("features", [1, 3, 40])
+def test_narrow_projection_equals_numpy(thread_count, features):
+    """x @ W^T + b at the real thresholds for raw features: the depth (F) far under the
+    tile's width, the last rows below a whole tile."""
+    rows = around_products.MIN_ROWS + 3
+    columns = panel_columns(around_products.MIN_SHALLOW_OUTPUT // around_products.MIN_ROWS,
+                            np.float64)
+    rng = np.random.default_rng(features)
+    x = rng.standard_normal((rows, features))
+    w, bias = rng.standard_normal((columns, features)), rng.standard_normal(columns)
+    assert around_products.products_take_panels(rows, features, columns, np.float64)
+    np.testing.assert_allclose(around_products.project(x, w, bias), x @ w.T + bias, rtol=1e-12,
+                               atol=1e-12)
+
+
 @needs_panels
 @pytest.mark.parametrize("with_bias", [False, True])
 def test_projection_equals_numpy(small_panels, thread_count, with_bias):

@@ -35,16 +35,23 @@ from seqlab.autograd.threads import for_ranges, matmul, matmuls
 Array = np.ndarray
 BLOCK = 32  # rows of a taken through every panel at once (16-64 ran within 3%)
 MIN_ROWS = 256  # fewer rows: BLAS (packing W costs more than the tiles save)
-MIN_DEPTH = 64  # shallower products: the tile's fixed costs outweigh its speed
+MIN_DEPTH = 64  # shallower products need MIN_SHALLOW_OUTPUT elements of output to pay
+# A narrow input (raw features, F = 1-63) projected to G*H columns: the panels won wherever the
+# output held at least 256 x 512 elements (BLAS time / panel time, one thread, AMD EPYC Zen 4,
+# float32, packing and bias included: 2048 rows x 512 columns 10.9x at F = 1, 2.4x at F = 3
+# and 8, 1.35x at F = 40; 256 x 512 1.2-6.5x) and lost below it (256 x 128: 0.86-0.97x).
+MIN_SHALLOW_OUTPUT = 256 * 512
 _FLOATS = (np.float32, np.float64)
 
 
 def products_take_panels(rows: int, depth: int, columns: int, dtype) -> bool:
     """Whether a (rows, depth) x (depth, columns) product of the training path takes the
-    panels: FMA on Numba's target, jitted kernels, enough rows and depth, and columns a
-    multiple of the tile's width (the product writes whole tiles)."""
+    panels: FMA on Numba's target, jitted kernels, enough rows, enough depth or else enough
+    output (`MIN_SHALLOW_OUTPUT`), and columns a multiple of the tile's width (the product
+    writes whole tiles)."""
     return (FMA and not numba.config.DISABLE_JIT and np.dtype(dtype).type in _FLOATS
-            and rows >= MIN_ROWS and depth >= MIN_DEPTH
+            and rows >= MIN_ROWS and depth >= 1
+            and (depth >= MIN_DEPTH or rows * columns >= MIN_SHALLOW_OUTPUT)
             and panel_columns(columns, dtype) == columns)
 
 
