@@ -142,7 +142,7 @@ def narrow_grad_takes_tiles(rows: int, features: int, columns: int, dtype) -> bo
     included: 2048 rows x 512 columns (H = 128) 0.39 -> 0.22 ms at F = 3, 0.46 -> 0.16 at 8,
     1.21 -> 0.85 at 40; x 2048 columns (H = 512) 2.8 -> 2.1, 3.1 -> 2.0, 5.8 -> 4.8 ms; 8192
     rows 1.2-3.5x faster. At F = 100 it ran 0.96-1.27x (not taken: F >= 64 stays with BLAS).
-    Under ROWS features only 1-row tiles run (4 loads a 4 FMAs): F = 1 (a GEMV to BLAS) lost
+    Under ROWS features only 1-row tiles run (4 loads for 4 FMAs): F = 1 (a GEMV to BLAS) lost
     everywhere (2048 x 512 0.056 -> 0.080 ms), F = 3 lost under 2048 x 512 outputs (2048 x 128
     35 -> 44 us, 256 x 512 12 -> 20 us), so F = 2-3 takes them from `MIN_ROW_TILES_OUTPUT`."""
     if features < ROWS and (features < 2 or rows * columns < MIN_ROW_TILES_OUTPUT):
