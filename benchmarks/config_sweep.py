@@ -16,7 +16,7 @@ features, float32, time-major, training), for each cell:
 - `h32`, `h64`, `h512`, `h1024` (1 layer), `h128x3` (3 layers);
 - `b1`, `b4`, `b8`, `b64`, `b128` (batch), `t8`, `t16`, `t256` (sequence length);
 - `bidir` (no lengths), `drop` (3 layers of 128, dropout 0.2 between them), `bfirst`
-  (batch_first=True), `f1` (input size 1), `f64` (float64);
+  (batch_first=True), `f1`, `f3`, `f8`, `f100` (input size 1, 3, 8, 100), `f64` (float64);
 - `infer`, `infer-b1`, `infer-b8`, `infer-h32`, `infer-h512`: forward under no_grad.
 
 A point is `<cell>-<variant>` (`lstm-base`, `gru-b1`, `rnn-infer-h512`). Rates are sequence
@@ -62,7 +62,8 @@ VARIANTS = {
     "b128": {"batch": 128},
     "t8": {"steps": 8}, "t16": {"steps": 16}, "t256": {"steps": 256},
     "bidir": {"bidirectional": True}, "drop": {"layers": 3, "dropout": 0.2},
-    "bfirst": {"batch_first": True}, "f1": {"features": 1}, "f64": {"dtype": "float64"},
+    "bfirst": {"batch_first": True}, "f1": {"features": 1}, "f3": {"features": 3},
+    "f8": {"features": 8}, "f100": {"features": 100}, "f64": {"dtype": "float64"},
     "infer": {"mode": "infer"}, "infer-b1": {"mode": "infer", "batch": 1},
     "infer-b8": {"mode": "infer", "batch": 8}, "infer-h32": {"mode": "infer", "hidden": 32},
     "infer-h512": {"mode": "infer", "hidden": 512},

@@ -225,6 +225,27 @@ def test_matmuls_equal_numpy_and_run_side_by_side_on_two_threads(monkeypatch, th
     assert len(submitted) == {1: 0, 2: 1, 4: 6}[threads]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float64, np.float64),
+                                    (np.float32, np.float64)])
+def test_depth_one_products_equal_numpy_bit_for_bit(monkeypatch, threads, dtypes):
+    """Products of depth 1 (outer products: a regression head's d_out, a one-feature input)
+    run as a multiply: the same values and dtype as NumPy's GEMM, also inside `matmuls`."""
+    _split_small_gemms(monkeypatch, threads)
+    rng = np.random.default_rng(4)
+    column = rng.standard_normal((300, 1)).astype(dtypes[0])
+    row = rng.standard_normal((1, 70)).astype(dtypes[1])
+    got = thread_team.matmul(column, row)
+    np.testing.assert_array_equal(got, column @ row)
+    assert got.dtype == (column @ row).dtype and got.flags.c_contiguous
+    strided = rng.standard_normal((300, 3)).astype(dtypes[0])[:, 1:2]  # a column of a matrix
+    np.testing.assert_array_equal(thread_team.matmul(strided, row), strided @ row)
+    wide = rng.standard_normal((300, 70)).astype(dtypes[1])
+    outer, product = thread_team.matmuls([(column, row), (column.T, wide)])
+    np.testing.assert_array_equal(outer, column @ row)
+    np.testing.assert_allclose(product, column.T @ wide, rtol=1e-5)
+
+
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
 def test_set_num_threads_rejects_what_is_not_a_positive_integer(bad):
     with pytest.raises(ValueError, match="threads must be a positive integer"):

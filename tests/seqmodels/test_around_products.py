@@ -41,6 +41,34 @@ def test_panels_pay_only_where_they_win():
     assert not around_products.products_take_panels(rows, depth, 2 * width, np.int64)
 
 
+def test_narrow_inputs_take_the_panels_with_enough_output():
+    """Depth under MIN_DEPTH (raw features) takes the panels only with MIN_SHALLOW_OUTPUT
+    elements of output or more."""
+    rows = around_products.MIN_ROWS
+    columns = around_products.MIN_SHALLOW_OUTPUT // rows
+    assert panel_columns(columns, np.float32) == columns
+    for depth in (1, 3, around_products.MIN_DEPTH - 1):
+        assert around_products.products_take_panels(rows, depth, columns, np.float32) == FMA
+        assert not around_products.products_take_panels(rows, depth, columns // 2, np.float32)
+    assert not around_products.products_take_panels(rows, 0, columns, np.float32)
+
+
+@needs_panels
+@pytest.mark.parametrize("features", [1, 3, 40])
+def test_narrow_projection_equals_numpy(thread_count, features):
+    """x @ W^T + b at the real thresholds for raw features: the depth (F) far under the
+    tile's width, the last rows below a whole tile."""
+    rows = around_products.MIN_ROWS + 3
+    columns = panel_columns(around_products.MIN_SHALLOW_OUTPUT // around_products.MIN_ROWS,
+                            np.float64)
+    rng = np.random.default_rng(features)
+    x = rng.standard_normal((rows, features))
+    w, bias = rng.standard_normal((columns, features)), rng.standard_normal(columns)
+    assert around_products.products_take_panels(rows, features, columns, np.float64)
+    np.testing.assert_allclose(around_products.project(x, w, bias), x @ w.T + bias, rtol=1e-12,
+                               atol=1e-12)
+
+
 @needs_panels
 @pytest.mark.parametrize("with_bias", [False, True])
 def test_projection_equals_numpy(small_panels, thread_count, with_bias):
@@ -97,6 +125,70 @@ def test_lstm_layer_with_panel_projections_equals_the_reference(small_panels, th
     b_ih, b_hh = draw(4 * hidden), draw(4 * hidden)
     assert around_products.products_take_panels(steps * batch, features, 4 * hidden, np.float64)
     assert around_products.products_take_panels(steps * batch, 4 * hidden, features, np.float64)
+    out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    expected_out, expected_h, expected_c, expected_backward = reference.lstm_reference(
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, np.full(batch, steps), False)
+    for actual, expected in ((out, expected_out), (h_n, expected_h), (c_n, expected_c)):
+        np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-13)
+    d_out, d_hn, d_cn = (rng.standard_normal(a.shape) for a in (out, h_n, c_n))
+    grads = recurrent_ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
+    for actual, expected in zip(grads, expected_backward(d_out, d_hn, d_cn), strict=True):
+        np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
+
+
+def test_narrow_weight_grads_take_the_tiles_only_where_they_win():
+    """F = 4-63 from the shallow products' output; F = 2-3 (1-row tiles) from
+    MIN_ROW_TILES_OUTPUT; F = 1 (a GEMV) and F >= MIN_DEPTH never."""
+    rows = around_products.MIN_ROWS
+    columns = around_products.MIN_SHALLOW_OUTPUT // rows
+    wide = around_products.MIN_ROW_TILES_OUTPUT // rows
+    takes = around_products.narrow_grad_takes_tiles
+    for features in (4, 40, around_products.MIN_DEPTH - 1):
+        assert takes(rows, features, columns, np.float32) == FMA
+        assert not takes(rows, features, columns // 2, np.float32)
+    assert not takes(rows, 3, columns, np.float32)
+    assert takes(rows, 3, wide, np.float32) == takes(rows, 2, wide, np.float32) == FMA
+    assert not takes(rows, 1, wide, np.float32)
+    assert not takes(rows, around_products.MIN_DEPTH, wide, np.float32)
+    assert not takes(rows, 40, columns + 1, np.float32)
+
+
+@needs_panels
+@pytest.mark.parametrize("features", [3, 5, 40])
+@pytest.mark.parametrize("need_input_grad", [True, False])
+def test_narrow_weight_grads_equal_numpy(thread_count, features, need_input_grad):
+    """d^T @ x for a narrow x at the real thresholds, rows not a multiple of the row block."""
+    rows = around_products.NARROW_BLOCK + 7
+    columns = panel_columns(around_products.MIN_ROW_TILES_OUTPUT // rows, np.float64)
+    rng = np.random.default_rng(features)
+    d, x = rng.standard_normal((rows, columns)), rng.standard_normal((rows, features))
+    w = rng.standard_normal((columns, features))
+    assert around_products.narrow_grad_takes_tiles(rows, features, columns, np.float64)
+    dx, dw = around_products.input_and_weight_grads(d, w, x, need_input_grad)
+    np.testing.assert_allclose(dw, d.T @ x, rtol=1e-12, atol=1e-11)
+    assert dw.flags.c_contiguous
+    if need_input_grad:
+        np.testing.assert_allclose(dx, d @ w, rtol=1e-12, atol=1e-11)
+    else:
+        assert dx is None
+
+
+@needs_panels
+def test_lstm_layer_over_narrow_features_equals_the_reference(thread_count):
+    """A whole layer over 5 raw features at the real thresholds: the projection through the
+    panels, dW_ih through the narrow tiles; outputs and every gradient against the reference."""
+    steps, batch, features, hidden = 8, 33, 5, 128
+    rng = np.random.default_rng(17)
+
+    def draw(*shape, scale=0.5):
+        return scale * rng.standard_normal(shape)
+
+    x, h0, c0 = draw(steps, batch, features), draw(batch, hidden), draw(batch, hidden)
+    w_ih, w_hh = draw(4 * hidden, features), draw(4 * hidden, hidden, scale=hidden ** -0.5)
+    b_ih, b_hh = draw(4 * hidden), draw(4 * hidden)
+    rows = steps * batch
+    assert around_products.products_take_panels(rows, features, 4 * hidden, np.float64)
+    assert around_products.narrow_grad_takes_tiles(rows, features, 4 * hidden, np.float64)
     out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     expected_out, expected_h, expected_c, expected_backward = reference.lstm_reference(
         x, h0, c0, w_ih, w_hh, b_ih, b_hh, np.full(batch, steps), False)

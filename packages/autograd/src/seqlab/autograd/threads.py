@@ -354,6 +354,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     it is large enough."""
     rows, inner = a.shape
     cols = b.shape[1]
+    if inner == 1:  # an outer product: the same values as BLAS's GEMM, 3.6-4x faster
+        return _outer(a, b)
     if rows * inner * cols < MIN_PARALLEL_MACS:
         return a @ b
     # the result's memory comes back from the step before (`workspace`: no page faults)
@@ -376,13 +378,23 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for a (R, 1) and b (1, C) as one broadcast multiply. OpenBLAS runs a GEMM of depth
+    1 at a quarter of the speed of writing its output (one thread, AMD EPYC Zen 4, float32: a
+    regression head's d_out, (2048, 1) x (1, 128), 0.29 -> 0.08 ms; (2048, 1) x (1, 512)
+    1.18 -> 0.29 ms)."""
+    out = workspace.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    return np.multiply(a, b, out=out)
+
+
 def matmuls(products: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """[a @ b for (a, b) in products]. With about as many threads as products, each product
     runs whole on a thread of its own, all at once (one hand-over instead of one per block;
     Linear(128, 65)'s dX and dW on 2048 rows: 0.35 -> 0.28 ms on 2 threads); otherwise each
     is split by `matmul`. Meant for products of similar size."""
     count = len(products)
-    small = any(a.shape[0] * a.shape[1] * b.shape[1] < MIN_PARALLEL_MACS for a, b in products)
+    small = any(a.shape[0] * a.shape[1] * b.shape[1] < MIN_PARALLEL_MACS or a.shape[1] == 1
+                for a, b in products)  # (depth 1: `_outer`, by `matmul`)
     threads = threads_for(count)
     if count < 2 or small or threads < count or _threads >= 2 * count:
         return [matmul(a, b) for a, b in products]

@@ -5,7 +5,11 @@ activations as its single-thread version, so either backward runs after either f
 `parts` threads, part p taking sequences `row_block(N, p, parts)` through all hidden units with
 no barrier inside the time loop (`kernels.recurrent_gru_rows`, `kernels.recurrent_rnn_rows`).
 A forward that reads a table at ids reads it in place (no (T, N, G) gather), and the backward
-adds into the table's gradient inside the team. `recurrent_loops` decides when to call these.
+adds into the table's gradient inside the team. dW_hh is one GEMM over all steps after the
+team (NumPy's BLAS on seqlab's threads, as `recurrent_loops` forms it on one thread): formed
+inside the team, by SciPy's BLAS through Numba, split by gate rows, it took 5-40% more CPU
+time (2 threads, AMD EPYC Zen 4, batch 32 x 64, H 128-512; see BENCHMARKS.md, issue 11,
+narrow). `recurrent_loops` decides when to call these.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 from seqlab.autograd.kernels.panel_gemm import panels_shape
 from seqlab.autograd.kernels.recurrent_gru_rows import gru_backward_rows, gru_forward_rows
 from seqlab.autograd.kernels.recurrent_rnn_rows import rnn_backward_rows, rnn_forward_rows
-from seqlab.autograd.threads import run_team
+from seqlab.autograd.threads import matmul, run_team
 from seqlab.autograd.workspace import empty
 
 Array = np.ndarray
@@ -42,6 +46,13 @@ def table_row_of(ids: Array | None) -> Array:
     """The row_of a backward kernel gets with `table_room(ids, ...)`: ids, or (0, 0) when the
     forward read no table (the kernel then skips the table's gradient: it has no rows)."""
     return ids if ids is not None else np.empty((0, 0), np.int64)
+
+
+def _recurrent_weight_grad(d_hidden: Array, h_prev: Array) -> Array:
+    """dW_hh = the sum over steps of d_hidden[t]^T @ h_prev[t] (padded steps have zero
+    d_hidden), one GEMM over all T*N rows."""
+    return matmul(d_hidden.reshape(-1, d_hidden.shape[2]).T,
+                  h_prev.reshape(-1, h_prev.shape[2]))
 
 
 def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
@@ -78,7 +89,6 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     d_xg, d_hg = (empty(gates.shape, dtype) for _ in range(2))
     d_table = table_room(ids, table_rows, gate_width, dtype)
     dh = np.empty((batch, hidden), dtype)
-    dw_hh = empty((gate_width, hidden), dtype)
     db_hh = np.empty(gate_width, dtype)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = empty(panels_shape(gate_width, hidden, dtype), dtype)
@@ -87,10 +97,11 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 
     def run_part(part, parts, flags):
         gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse, d_out,
-                          d_hn, d_xg, d_hg, dh, part, parts, flags, dw_hh, db_hh, row_of,
+                          d_hn, d_xg, d_hg, dh, part, parts, flags, db_hh, row_of,
                           d_table)
 
     run_team(parts, run_part)
+    dw_hh = _recurrent_weight_grad(d_hg, h_prev)
     return (d_xg if ids is None else d_table), dh, None, dw_hh, db_hh
 
 
@@ -125,7 +136,6 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     d_xg = empty(out.shape, dtype)
     d_table = table_room(ids, table_rows, hidden, dtype)
     dh = np.empty((batch, hidden), dtype)
-    dw_hh = empty((hidden, hidden), dtype)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = empty(panels_shape(hidden, hidden, dtype), dtype)
     d_out, d_hn = (np.ascontiguousarray(a, dtype=dtype) for a in (d_out, d_hn))
@@ -133,7 +143,7 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 
     def run_part(part, parts, flags):
         rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out, d_hn,
-                          d_xg, dh, part, parts, flags, dw_hh, row_of, d_table)
+                          d_xg, dh, part, parts, flags, row_of, d_table)
 
     run_team(parts, run_part)
-    return (d_xg if ids is None else d_table), dh, None, dw_hh, None
+    return (d_xg if ids is None else d_table), dh, None, _recurrent_weight_grad(d_xg, h_prev), None

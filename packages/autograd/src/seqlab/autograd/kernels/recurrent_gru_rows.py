@@ -6,7 +6,8 @@ on its own (as `recurrent_lstm_rows` does for the LSTM): per step `h @ W_hh^T` f
 `panel_gemm_packed_into` over W_hh^T packed once per call (each part packs a share of the
 panels, then one barrier), then the gate math. The backward runs its rows' gate gradients
 times W_hh over W_hh's panels, meets the others once after its loop, then forms its rows of
-dW_hh = d_hg^T @ h_prev, of db_hh and, when the forward read a table, of the table's gradient.
+db_hh and, when the forward read a table, of the table's gradient; dW_hh = d_hg^T @ h_prev is
+the caller's, one GEMM after the team (`seqmodels.recurrent_rows_teams`).
 Same saved arrays as `gru_forward_into` with `save=True` (gates [r, z, n], hidden_n = W_hn h +
 b_hn, h_prev, all in time order), so either backward runs after either forward. The NumPy
 reference is `recurrent_reference.gru_reference`. `lengths` and `reverse` as in recurrent_lstm.
@@ -17,7 +18,7 @@ from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
 from .recurrent_gru import gru_sequence_backward, gru_units_saved
-from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .recurrent_lstm import add_rows_into, copy_into
 from .row_blocks import pack_share, row_block, start_forward_part
 from .spin_barrier import arrive_and_wait
 from .unit_blocks import unit_block
@@ -71,15 +72,15 @@ def gru_forward_rows(x_rows, row_of, w_hh, w_panels, b_hh, lengths, reverse, h0,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse, d_out, d_hn,
-                      d_xg, d_hg, dh, part, parts, flags, dw_hh, db_hh, row_of, d_rows):
+                      d_xg, d_hg, dh, part, parts, flags, db_hh, row_of, d_rows):
     """Backpropagate sequences `row_block(N, part, parts)` through `gru_forward_rows` (or
     `gru_forward_into`): d_xg and d_hg (T, N, 3H) get the gradients of the input projection
     and of W_hh h + b_hh at this part's sequences, dh (N, H) gets d_h0 there. w_panels is room
     for W_hh (3H, H) packed (`panels_shape(3H, H)`), shared by the team.
 
-    After the loop the parts meet once; then each fills its block of rows of dw_hh (3H, H)
-    and of db_hh (3H,), and of d_rows (R, 3H, zeros on entry) when the forward read rows of a
-    table at row_of (T, N) (d_rows with no rows otherwise).
+    After the loop the parts meet once; then each fills its block of db_hh (3H,) and of
+    d_rows (R, 3H, zeros on entry) when the forward read rows of a table at row_of (T, N)
+    (d_rows with no rows otherwise). dW_hh is the caller's (d_hg^T @ h_prev).
     """
     steps, batch, gate_width = gates.shape
     hidden = gate_width // 3
@@ -115,7 +116,6 @@ def gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse,
             dh[low + i, k] = dh_direct[i, k] + dh_recurrent[i, k]
     arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_hg and d_xg are in
     first, last = unit_block(gate_width, part, parts)
-    lstm_dw_hh_rows(d_hg, h_prev, dh, False, reverse, dw_hh, first, last)
     column_sums_into(d_hg, db_hh, first, last)
     if d_rows.shape[0] > 0:
         add_rows_into(d_xg, row_of, d_rows, first, last)

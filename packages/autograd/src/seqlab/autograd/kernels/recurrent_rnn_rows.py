@@ -5,8 +5,9 @@ part p of a team runs sequences `row_block(N, p, parts)` through every hidden un
 on its own (as `recurrent_lstm_rows` does for the LSTM): per step `h @ W_hh^T` for its rows by
 `panel_gemm_packed_into` over W_hh^T packed once per call (each part packs a share of the
 panels, then one barrier), then tanh or relu. The backward runs its rows' gradients times W_hh
-over W_hh's panels, meets the others once after its loop, then forms its rows of dW_hh =
-d_xg^T @ h_prev and, when the forward read a table, of the table's gradient. Same saved arrays
+over W_hh's panels, meets the others once after its loop, then, when the forward read a
+table, forms its rows of the table's gradient (dW_hh = d_xg^T @ h_prev is the caller's, one
+GEMM after the team: `seqmodels.recurrent_rows_teams`). Same saved arrays
 as `rnn_forward` (out and h_prev in time order), so either backward runs after either forward.
 The NumPy reference is `recurrent_reference.rnn_reference`. `lengths` and `reverse` as in
 recurrent_lstm.
@@ -16,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from .panel_gemm import panel_gemm_packed_into
-from .recurrent_lstm import add_rows_into, copy_into, lstm_dw_hh_rows
+from .recurrent_lstm import add_rows_into, copy_into
 from .recurrent_rnn import rnn_units, rnn_units_backward
 from .row_blocks import pack_share, row_block, start_forward_part
 from .spin_barrier import arrive_and_wait
@@ -64,15 +65,15 @@ def rnn_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, relu, h0,
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out, d_hn, d_xg,
-                      dh, part, parts, flags, dw_hh, row_of, d_rows):
+                      dh, part, parts, flags, row_of, d_rows):
     """Backpropagate sequences `row_block(N, part, parts)` through `rnn_forward_rows` (or
     `rnn_forward`): d_xg (T, N, H) gets the gradient of the pre-activation at this part's
     sequences, dh (N, H) gets d_h0 there. w_panels is room for W_hh (H, H) packed
     (`panels_shape(H, H)`), shared by the team.
 
-    After the loop the parts meet once; then each fills its block of rows of dw_hh (H, H),
-    and of d_rows (R, H, zeros on entry) when the forward read rows of a table at row_of
-    (T, N) (d_rows with no rows otherwise).
+    After the loop, when the forward read rows of a table at row_of (T, N), the parts meet
+    once; then each fills its block of rows of d_rows (R, H, zeros on entry; no rows
+    otherwise). dW_hh is the caller's (d_xg^T @ h_prev).
     """
     steps, batch, hidden = out.shape
     low, high = row_block(batch, part, parts)
@@ -105,8 +106,7 @@ def rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out
     # every sequence has step 0 valid, so the last product holds its share of d_h0
     for i in range(rows):
         copy_into(dh_recurrent[i], 0, dh[low + i], 0, hidden)
-    arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
-    first, last = unit_block(hidden, part, parts)
-    lstm_dw_hh_rows(d_xg, h_prev, dh, False, reverse, dw_hh, first, last)
     if d_rows.shape[0] > 0:
+        arrive_and_wait(flags, part, parts, 2)  # every part's rows of d_xg are in
+        first, last = unit_block(hidden, part, parts)
         add_rows_into(d_xg, row_of, d_rows, first, last)
