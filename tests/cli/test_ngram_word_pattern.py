@@ -56,7 +56,7 @@ def _old_model(tmp_path):
 
 
 def test_an_old_model_scores_a_str_with_its_old_tokens(tmp_path):
-    model, old = _old_model(tmp_path)
+    _, old = _old_model(tmp_path)
     loaded = load_arpa(tmp_path / "old.arpa")
     assert loaded.score(TEXT.strip()) == pytest.approx(
         loaded.score(old.tokenize(TEXT)), abs=1e-12)

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from seqlab.seqmodels.csv_header import file_delimiter, missing_column
+from seqlab.seqmodels.missing_cells import MISSING
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 from seqlab.seqmodels.time_stamps import check_time_order
 
 TRANSFORMS = ("none", "difference", "detrend")
-MISSING = ("", "na", "nan", "null", "none", "?")
 # larger magnitudes overflow float64 once squared (errors, scaling): refused as they are read
 MAX_ABS = 1e150
 
