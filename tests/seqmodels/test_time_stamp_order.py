@@ -40,9 +40,9 @@ def test_missing_stamps_leave_the_order_check_on(stamps, line):
 
 def test_nanosecond_epochs_compare_exactly():
     _check(["1700000000000000000", "1700000000000000100", "1700000000000000200"])
-    with pytest.raises(ValueError, match="f:3: .* comes before"):
+    with pytest.raises(ValueError, match=r"f:3: .* comes before"):
         _check(["1700000000000000100", "1700000000000000000"])
-    with pytest.raises(ValueError, match="f:3: .* repeats line 2"):
+    with pytest.raises(ValueError, match=r"f:3: .* repeats line 2"):
         _check(["1700000000000000100", "1700000000000000100"])
     _check(["999", "1000.5", "1_001"])  # ints and floats together
 
@@ -52,7 +52,7 @@ def test_nanosecond_epochs_compare_exactly():
     ["2024-01-01T00:00+00:00", "2024-01-02"],
 ])
 def test_naive_and_aware_stamps_are_not_mixed(stamps):
-    with pytest.raises(ValueError, match="^f:3: time stamp .* time zone"):
+    with pytest.raises(ValueError, match=r"^f:3: time stamp .* time zone"):
         _check(stamps)
 
 
