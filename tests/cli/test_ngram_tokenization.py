@@ -79,7 +79,8 @@ def test_a_file_without_the_record_keeps_the_old_reading_or_takes_options(texts)
     assert explicit == pytest.approx(_by_hand(model, TEST), rel=1e-12)
     assert file_kinds.kind_of(marked) == file_kinds.ARPA  # still seqlab's: replaced freely
     assert invoke("ngram", "train", texts / "train.txt", "--out", marked, "-q").returncode == 0
-    assert load_arpa(marked).tokenization == {"level": "word", "lowercase": False}
+    assert load_arpa(marked).tokenization == {"level": "word", "lowercase": False,
+                                              "pattern": "marks"}
 
 
 def model_words(line: str) -> list[str]:
@@ -105,6 +106,8 @@ def test_the_mark_line_round_trips_and_refuses_what_it_does_not_know(tmp_path):
             recorded = {"level": level, "lowercase": lowercase}
             line = mark_line(recorded)
             assert line.startswith(b"# written by seqlab; tokenization: ")
+            if level == "word":  # a word record without its pattern is an old one
+                recorded["pattern"] = "before-marks"
             assert tokenization_of_line(line) == recorded
     assert mark_line(None) == SEQLAB_MARK and tokenization_of_line(SEQLAB_MARK) is None
     assert tokenization_of_line(b"# written by someone else\n") is None

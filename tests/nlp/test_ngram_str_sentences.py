@@ -66,8 +66,11 @@ def test_a_str_is_read_by_the_recorded_tokenization_after_a_round_trip(
     model.tokenization = tokenization
     model.save_arpa(tmp_path / "m.arpa")
     model.save(tmp_path / "m.npz")
+    # a word-level record without a pattern is an old one: read with the pattern of then
+    expected = ({**tokenization, "pattern": "before-marks"} if tokenization["level"] == "word"
+                else tokenization)
     for loaded in (load_arpa(tmp_path / "m.arpa"), load(tmp_path / "m.npz")):
-        assert loaded.tokenization == tokenization
+        assert loaded.tokenization == expected
         assert loaded.score(text) == pytest.approx(loaded.score(tokens), abs=1e-12)
 
 

@@ -43,6 +43,16 @@ def test_most_similar_to_given_and_distances_equal_gensim(vectors_pair):
                                theirs.distances(vector, ["w8", "w1"]), atol=1e-6)
 
 
+@pytest.mark.parametrize("as_given", [list, tuple, np.asarray])
+def test_distances_take_any_non_key_as_a_vector_as_gensim(vectors_pair, as_given):
+    ours, theirs = vectors_pair
+    vector = [float(x) for x in ours["w8"] * 2]
+    np.testing.assert_allclose(ours.distances(as_given(vector), ["w8", "w1"]),
+                               theirs.distances(as_given(vector), ["w8", "w1"]), atol=1e-6)
+    np.testing.assert_allclose(ours.distances(3, ["w1"]),
+                               theirs.distances(3, ["w1"]), atol=1e-6)  # an int is an index
+
+
 def test_unknown_keys_are_key_errors_as_in_gensim(vectors_pair):
     ours, _ = vectors_pair
     for call in (lambda: ours.rank("w0", "zebra"), lambda: ours.closer_than("zebra", "w0"),

@@ -22,6 +22,8 @@ NGRAM_NPZ = "seqlab n-gram model (.npz)"
 WORD2VEC = "seqlab word2vec vectors file"
 FOREIGN_WORD2VEC = ("word2vec vectors file without seqlab's mark (another tool's, or written "
                     "by seqlab before December 2026)")
+WORD2VEC_SAVED = "seqlab word2vec model (Word2Vec.save or KeyedVectors.save)"
+WORD2VEC_SAVED_FORMAT = "seqlab-word2vec"  # as seqlab.nlp.word2vec.saved.FORMAT
 TOKENIZER = "seqlab tokenizer"
 METRICS = "seqlab metrics log"
 HTML_PAGE = "seqlab HTML page"
@@ -65,6 +67,16 @@ def checkpoint_model(path: Path) -> str | None:
     config = metadata.get("config")
     model = config.get("model") if isinstance(config, dict) else None
     return model if isinstance(model, str) else None
+
+
+def word2vec_saved_kind(path: Path) -> str | None:
+    """"word2vec" (Word2Vec.save) or "keyed_vectors" (KeyedVectors.save) for a seqlab word2vec
+    safetensors file, else None."""
+    metadata = _seqlab_metadata(path)
+    if metadata is None or metadata.get("format") != WORD2VEC_SAVED_FORMAT:
+        return None
+    kind = metadata.get("kind")
+    return kind if kind in ("word2vec", "keyed_vectors") else None
 
 
 def _seqlab_metadata(path: Path) -> dict | None:
@@ -172,6 +184,8 @@ def kind_of(path: Path) -> str | None:
         return CHECKPOINT
     if form == "seqlab.training-state":
         return TRAINING_STATE
+    if form == WORD2VEC_SAVED_FORMAT:
+        return WORD2VEC_SAVED
     if is_arpa(path):
         head = _peek(path, len(ARPA_MARK))  # the mark alone, or naming the tokenization
         return ARPA if head in (ARPA_MARK, ARPA_MARK[:-1] + b";") else FOREIGN_ARPA

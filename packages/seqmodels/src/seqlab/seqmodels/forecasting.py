@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.seqmodels.csv_header import file_delimiter, missing_column
+from seqlab.autograd.csv_header import line_delimiter, missing_column
+from seqlab.seqmodels.missing_cells import MISSING
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 from seqlab.seqmodels.time_stamps import check_time_order
 
 TRANSFORMS = ("none", "difference", "detrend")
-MISSING = ("", "na", "nan", "null", "none", "?")
 # larger magnitudes overflow float64 once squared (errors, scaling): refused as they are read
 MAX_ABS = 1e150
 
@@ -60,7 +60,7 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
                 time_column: str | None = None, errors: str = "strict") -> Series:
     """Numeric columns of a CSV file with a header (target first); missing values interpolated.
 
-    The header line gives the delimiter (`seqlab.seqmodels.csv_header`: the extension's, tab
+    The header line gives the delimiter (`seqlab.autograd.csv_header`: the extension's, tab
     for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). With `time_column`, rows out
     of time order or with a repeated stamp are refused (`seqlab.seqmodels.time_stamps`).
 
@@ -79,18 +79,18 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); pass "
                          "errors='replace' to substitute U+FFFD, or save the file as UTF-8 or "
                          "convert it (e.g. iconv -t utf-8)") from None
-    delimiter = file_delimiter(path)
+    columns = [target, *(features or [])]
+    asked = [*columns, *([time_column] if time_column else [])]
+    delimiter = line_delimiter(text.partition("\n")[0], path, asked)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip() for name in next(rows)]
     except StopIteration:
         raise ValueError(f"{path} is empty: expected a header row naming the columns") from None
-    columns = [target, *(features or [])]
     for name, option in [*((c, "--target/--features") for c in columns),
                          *(((time_column, "--time-column"),) if time_column else ())]:
         if name not in header:
-            raise missing_column(path, name, option, header,
-                                 [*columns, *([time_column] if time_column else [])], delimiter)
+            raise missing_column(path, name, option, header, asked, delimiter)
     positions = [header.index(name) for name in columns]
     values, stamps, stamp_lines = [], [], []
     first_missing = None

@@ -25,25 +25,29 @@ SMOOTHING = ("kneser-ney", "witten-bell", "add-k", "laplace", "mle", "stupid-bac
 SPACE = "\u2581"
 
 
-def sentences_of(lines: Iterable[str], level: str, lowercase: bool) -> Iterator[list[str]]:
-    """Token lists, one per line: words, whitespace-separated tokens or characters."""
+def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
+                 pattern: str = "marks") -> Iterator[list[str]]:
+    """Token lists, one per line: words (by the word `pattern`), whitespace-separated tokens
+    or characters."""
     from seqlab.nlp.ngram.sentences import LineTokens
 
     if level == "whitespace" and not lowercase:
         return map(str.split, lines)  # what LineTokens does, without a Python call per line
-    return map(LineTokens(level, lowercase), lines)
+    return map(LineTokens(level, lowercase, pattern=pattern), lines)
 
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
-                     lowercase: bool) -> Iterator[list[str]]:
+                     lowercase: bool, pattern: str = "marks") -> Iterator[list[str]]:
     """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
     in `ContinuedLine` parts, which counting and scoring take as one sentence, see
     `file_sentences`) or of an embedded corpus."""
     if not files:
-        return filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase))
+        return filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase,
+                                         pattern))
     from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 
-    return translated(file_sentences([str(f) for f in files], LineTokens(level, lowercase),
+    return translated(file_sentences([str(f) for f in files],
+                                     LineTokens(level, lowercase, pattern=pattern),
                                      errors=decode_errors(), in_parts=True))
 
 
@@ -90,10 +94,13 @@ def is_char_level(model) -> bool:
 
 
 def model_tokens(model, level: str | None = None,
-                 lowercase: bool | None = None) -> tuple[str, bool]:
-    """(level, lowercase) to read text for `model`: the options given, else what the model
-    records it was trained on (files seqlab writes since December 2026), else the word level
-    (char for a model of single characters) and no lowercasing, as before."""
+                 lowercase: bool | None = None) -> tuple[str, bool, str]:
+    """(level, lowercase, word pattern) to read text for `model`: the options given, else what
+    the model records it was trained on (files seqlab writes since December 2026), else the
+    word level (char for a model of single characters) and no lowercasing, as before; the word
+    pattern the model records, else the one before marks were kept (what old models used)."""
+    from seqlab.nlp.ngram.mark import PATTERN_WHEN_UNRECORDED
+
     recorded = getattr(model, "tokenization", None) or {}
     if level is None:
         level = recorded.get("level") or ("char" if is_char_level(model) else "word")
@@ -101,7 +108,14 @@ def model_tokens(model, level: str | None = None,
         raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
     if lowercase is None:
         lowercase = bool(recorded.get("lowercase", False))
-    return level, lowercase
+    return level, lowercase, str(recorded.get("pattern", PATTERN_WHEN_UNRECORDED))
+
+
+def recorded_tokenization(level: str, lowercase: bool) -> dict[str, str | bool]:
+    """What `ngram train` records for its tokens (the word level names its pattern)."""
+    from seqlab.nlp.ngram.sentences import LineTokens
+
+    return LineTokens(level, lowercase).recorded()
 
 
 def save_model(model, out: Path) -> None:
@@ -153,13 +167,13 @@ def train(
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
     if cluster is not None:
-        model.tokenization = {"level": level, "lowercase": lowercase}
+        model.tokenization = recorded_tokenization(level, lowercase)
         tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
                                arpa_out=out if streamed else None)
         if streamed:
             model = tally.written
     else:
-        model.tokenization = {"level": level, "lowercase": lowercase}
+        model.tokenization = recorded_tokenization(level, lowercase)
         tally = Tally(corpus_sentences(files, corpus, level, lowercase))
         scratch = out.resolve().parent
         try:
@@ -342,12 +356,12 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
                       lowercase: bool | None, as_json: bool, level: str | None = None) -> None:
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus),
     tokenized as `model_tokens` says."""
-    level, lowercase = model_tokens(model, level, lowercase)
+    level, lowercase, pattern = model_tokens(model, level, lowercase)
     if getattr(model, "constant_backoff", None) is not None:
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
                        "--smoothing kneser-ney, or witten-bell, to measure perplexity)")
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase))
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern))
     try:
         # streamed: no list of the test sentences
         perplexity, _, zeros = model.perplexity_detail(tally)
@@ -400,12 +414,12 @@ def stream_generated(model, prompt: str, options) -> None:
     from seqlab.nlp.generation import ContextWindowModel
     from seqlab.nlp.ngram import BOS, EOS
 
-    level, lowercase = model_tokens(model)
+    level, lowercase, pattern = model_tokens(model)
     char_level = level == "char"
     bos = model.vocab.index(BOS)
     start = [bos]
     if prompt:
-        tokens = next(sentences_of([prompt], level, lowercase))
+        tokens = next(sentences_of([prompt], level, lowercase, pattern))
         start += [model.token_id(t) for t in tokens]
     token_model = ContextWindowModel(model.next_token_logprobs, model.vocab_size,
                                      max(model.order - 1, 0), start)

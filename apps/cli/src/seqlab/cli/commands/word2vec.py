@@ -25,11 +25,18 @@ def _is_binary(path: Path, binary: bool | None) -> bool:
 
 def load_vectors(path: Path, binary: bool | None = None):
     """KeyedVectors from a word2vec text or binary file (format detected unless --binary or
-    --text says), or a CliError naming the problem."""
-    from seqlab.nlp.word2vec import KeyedVectors
+    --text says) or a file of `Word2Vec.save` / `KeyedVectors.save`, or a CliError naming
+    the problem."""
+    from seqlab.cli import file_kinds
+    from seqlab.nlp.word2vec import KeyedVectors, Word2Vec
 
     require_file(path, "vectors file")
+    saved = file_kinds.word2vec_saved_kind(path)
     try:
+        if saved == "keyed_vectors":
+            return KeyedVectors.load(path)
+        if saved == "word2vec":
+            return Word2Vec.load(path).wv
         return KeyedVectors.load_word2vec_format(path, binary=binary)
     except UnicodeDecodeError as error:
         raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
@@ -51,7 +58,8 @@ def _other_kind(path: Path) -> str | None:
     kind = file_kinds.kind_of(path)
     if kind == file_kinds.CHECKPOINT:
         return model_kind(file_kinds.checkpoint_model(path))
-    if kind in (None, file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC):
+    if kind in (None, file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC,
+                file_kinds.WORD2VEC_SAVED):
         return None
     return f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
 

@@ -1,7 +1,7 @@
 """Labelled text for classification: CSV/TSV, JSONL, a folder per class, or an embedded set.
 
 - CSV or TSV with a header naming a label column and a text column; the header line gives
-  the delimiter (`seqlab.seqmodels.csv_header`: the extension's, tab for .tsv/.tab and a
+  the delimiter (`seqlab.autograd.csv_header`: the extension's, tab for .tsv/.tab and a
   comma otherwise, else `;`, tab or `|`);
 - JSONL: one object per line with those keys;
 - a folder with one subfolder per class holding text files (scikit-learn's `load_files`
@@ -20,15 +20,15 @@ we depend on ships a larger human-labelled set (gensim's Pang & Lee sentences ar
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
+from seqlab.autograd.csv_header import line_delimiter, missing_column
 from seqlab.nlp.corpora.reading import decode_utf8
-from seqlab.seqmodels.csv_header import file_delimiter, missing_column
 
 PASSAGE_WORDS = 40
 ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
@@ -91,23 +91,30 @@ def iter_table(path: Path, label_column: str = "label", text_column: str = "text
                errors: str = "strict") -> Iterator[tuple[str, str, str]]:
     """(text, label, origin) rows of a CSV or TSV file, streamed (the csv module's reading:
     quoted fields may hold newlines and delimiters; CRLF and LF line ends; a field's CRLF
-    and CR read as LF). Without `delimiter`, the header line gives it."""
-    if delimiter is None:
-        delimiter = file_delimiter(path)
-    # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting), so a
-    # stray quote mark never swallows the rows after it
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    and CR read as LF). Without `delimiter`, the header line gives it (read once, so a pipe
+    keeps it)."""
     # no field is longer than the file: a long one is read, not refused
     limit = csv.field_size_limit()
     with open(path, encoding=ENCODING, errors=errors, newline="") as stream:
+        lines: Iterable[str] = stream
+        if delimiter is None:
+            try:
+                first = stream.readline()
+            except UnicodeDecodeError:
+                raise _not_utf8(path, 0) from None
+            delimiter = line_delimiter(first, path, (label_column, text_column))
+            lines = itertools.chain([first], stream)
+        # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting),
+        # so a stray quote mark never swallows the rows after it
+        quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
         csv.field_size_limit(max(limit, min(path.stat().st_size + 1, sys.maxsize // 2)))
         try:
-            yield from _read_rows(path, stream, delimiter, quoting, label_column, text_column)
+            yield from _read_rows(path, lines, delimiter, quoting, label_column, text_column)
         finally:
             csv.field_size_limit(limit)
 
 
-def _read_rows(path: Path, stream: TextIO, delimiter: str, quoting: int, label_column: str,
+def _read_rows(path: Path, stream: Iterable[str], delimiter: str, quoting: int, label_column: str,
                text_column: str) -> Iterator[tuple[str, str, str]]:
     rows = csv.reader(stream, delimiter=delimiter, quoting=quoting)
     try:

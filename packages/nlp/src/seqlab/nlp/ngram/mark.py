@@ -5,6 +5,11 @@ the model was trained with, which `seqlab ngram eval`, `seqlab eval` and `ngram 
 to read text as training did:
 
     # written by seqlab; tokenization: level=whitespace lowercase=true
+    # written by seqlab; tokenization: level=word lowercase=false pattern=marks
+
+The word level names its pattern (`pattern=marks`: the word tokenizer's default since
+December 2026, which keeps combining marks in their words); a word-level record without one
+was written before that and reads `pattern=before-marks`, so old models keep their tokens.
 
 KenLM (`ReadARPACounts`) and SRILM skip '#' lines before `\\data\\`, so the line costs them
 nothing. The same tokenization is kept in a .npz model's JSON header (`"tokenization"`).
@@ -19,19 +24,29 @@ MARK_PREFIX = SEQLAB_MARK.rstrip(b"\n")
 TOKENIZATION_TAG = "; tokenization:"
 LEVELS = ("word", "whitespace", "char")  # as `sentences.LEVELS`
 _BOOLEANS = {"true": True, "false": False}
+# the word level's patterns (see `sentences.WORD_PATTERNS`); a record without one is older
+WORD_PATTERN_NAMES = ("marks", "before-marks")
+PATTERN_WHEN_UNRECORDED = "before-marks"
 
 
 def checked_tokenization(tokenization: dict) -> dict[str, str | bool]:
-    """`{"level": ..., "lowercase": ...}` from a recorded tokenization; ValueError naming what
-    is wrong (an unknown level or key: a file of a newer seqlab)."""
-    unknown = sorted(set(tokenization) - {"level", "lowercase"})
+    """`{"level": ..., "lowercase": ...}` (and `"pattern"` for the word level: "before-marks"
+    where none is recorded) from a recorded tokenization; ValueError naming what is wrong (an
+    unknown level, pattern or key: a file of a newer seqlab)."""
+    unknown = sorted(set(tokenization) - {"level", "lowercase", "pattern"})
     level, lowercase = tokenization.get("level"), tokenization.get("lowercase", False)
-    if unknown or level not in LEVELS or not isinstance(lowercase, bool):
+    pattern = tokenization.get("pattern", PATTERN_WHEN_UNRECORDED if level == "word" else None)
+    known_pattern = (pattern in WORD_PATTERN_NAMES) if level == "word" else pattern is None
+    if unknown or level not in LEVELS or not isinstance(lowercase, bool) or not known_pattern:
         raise ValueError(f"the model records a tokenization this seqlab does not know "
                          f"({tokenization!r}; it knows level={'|'.join(LEVELS)}, "
-                         "lowercase=true|false): read it with the seqlab that wrote it, or "
+                         f"lowercase=true|false, pattern={'|'.join(WORD_PATTERN_NAMES)} for "
+                         "the word level): read it with the seqlab that wrote it, or "
                          "upgrade seqlab")
-    return {"level": level, "lowercase": lowercase}
+    checked: dict[str, str | bool] = {"level": level, "lowercase": lowercase}
+    if level == "word":
+        checked["pattern"] = pattern
+    return checked
 
 
 def mark_line(tokenization: dict | None) -> bytes:
@@ -40,6 +55,8 @@ def mark_line(tokenization: dict | None) -> bytes:
         return SEQLAB_MARK
     checked = checked_tokenization(tokenization)
     fields = f"level={checked['level']} lowercase={str(checked['lowercase']).lower()}"
+    if "pattern" in checked:
+        fields += f" pattern={checked['pattern']}"
     return MARK_PREFIX + f"{TOKENIZATION_TAG} {fields}\n".encode()
 
 

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 # ARPA separates tokens by whitespace, so a character-level model spells the space as this.
 SPACE = "\u2581"
 LEVELS = ("word", "whitespace", "char")
+# the word level's patterns by the name a model records (`mark.WORD_PATTERN_NAMES`): "marks"
+# (the word tokenizer's default) or the one before it, which old models were trained with
+WORD_PATTERNS = ("marks", "before-marks")
 
 
 @dataclass(frozen=True)
@@ -27,11 +30,15 @@ class LineTokens:
     level: str = "word"
     lowercase: bool = False
     errors: str = "strict"  # how `file_sentences` decodes bytes that are not UTF-8
+    pattern: str = "marks"  # the word level's pattern (WORD_PATTERNS)
     _tokenize: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}")
+        if self.pattern not in WORD_PATTERNS:
+            raise ValueError(f"pattern must be one of {', '.join(WORD_PATTERNS)}, "
+                             f"got {self.pattern!r}")
 
     def __call__(self, line: str) -> list[str]:
         if self.level == "whitespace":
@@ -43,13 +50,19 @@ class LineTokens:
             return [SPACE if ch == " " else ch for ch in line]
         if self._tokenize is None:
             from seqlab.nlp.tokenizers import WordTokenizer
+            from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS
 
-            object.__setattr__(self, "_tokenize", WordTokenizer().tokenize)
+            pattern = DEFAULT_PATTERN if self.pattern == "marks" else PATTERN_BEFORE_MARKS
+            object.__setattr__(self, "_tokenize", WordTokenizer(pattern=pattern).tokenize)
         return self._tokenize(line)
 
     def recorded(self) -> dict[str, str | bool]:
-        """The tokenization a model trained on these tokens records (see `mark`)."""
-        return {"level": self.level, "lowercase": self.lowercase}
+        """The tokenization a model trained on these tokens records (see `mark`): the word
+        level names its pattern."""
+        recorded: dict[str, str | bool] = {"level": self.level, "lowercase": self.lowercase}
+        if self.level == "word":
+            recorded["pattern"] = self.pattern
+        return recorded
 
     def of_parts(self, parts: Iterable[str]) -> list[str]:
         """The tokens of the line that is `parts` joined, each part cut at whitespace (as

@@ -173,9 +173,11 @@ class KeyedVectors:
 
     def distances(self, word_or_vector: Key | np.ndarray,
                   other_words: Sequence[Key] = ()) -> np.ndarray:
-        """Cosine distances from a key or vector to `other_words` (all keys when empty)."""
-        vector = (word_or_vector if isinstance(word_or_vector, np.ndarray)
-                  else self.get_vector(word_or_vector))
+        """Cosine distances from a key or vector to `other_words` (all keys when empty). As
+        gensim, anything not a key (str, int) is a vector: an array, a list or a tuple."""
+        vector = (self.get_vector(word_or_vector)
+                  if isinstance(word_or_vector, (str, int, np.integer))
+                  else np.asarray(word_or_vector, dtype=self.vectors.dtype))
         others = (self.vectors[[self.get_index(word) for word in other_words]]
                   if len(other_words) else self.vectors)
         return 1 - self.cosine_similarities(vector, others)
