@@ -141,7 +141,8 @@ def _decoded_blocks(
             where = offset - pending + error.start
             wide = wide_text_message(name, head, _file_name(name)) if start == 0 else None
             raise CorpusDecodeError(wide or (
-                f"{name}: invalid {encoding} data at byte offset {where} ({error.reason}); "
+                f"{name} is not {_encoding_label(encoding)} text (invalid byte at byte offset "
+                f"{where}: {error.reason}); "
                 "pass errors='replace' to substitute U+FFFD, or the right encoding"
             )) from error
         offset += len(block)
@@ -375,3 +376,8 @@ def line_part_batches(
 def read_text(source: Source, **options) -> str:
     """Read a whole source into one string (use iter_chunks for inputs that do not fit)."""
     return "".join(iter_chunks(source, **options))
+
+
+def _encoding_label(encoding: str) -> str:
+    """`utf-8` as users write it (UTF-8), so every reader's message says "is not UTF-8 text"."""
+    return "UTF-8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
