@@ -280,7 +280,7 @@ class NgramLanguageModel:
             ids = np.fromiter((get(token, unk) for token in part), dtype=np.int64)
             padded = np.concatenate((context, ids))
             yield self._score_ids(padded)[len(context):]
-            context = padded[len(padded) - width:] if width else padded[:0]
+            context = padded[max(0, len(padded) - width):] if width else padded[:0]
         eos = np.array([self._index.get(EOS, EOS_ID)], dtype=np.int64)
         yield self._score_ids(np.concatenate((context, eos)))[-1:]
 
