@@ -143,7 +143,7 @@ def test_parts_shorter_than_the_context_keep_the_sentence_start(tmp_path, monkey
     order - 2: the context carried into the next part must still begin with `<s>`."""
     monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", 16)
     rng = random.Random(0)
-    words = "the cat sat on a mat dog ran far away".split()
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away"]
     line = " ".join(rng.choice(words) for _ in range(300))
     path = tmp_path / "c.txt"
     path.write_text("\n".join(["a cat", line, "the dog", "", line[:50], "x y z"]) + "\ncat dog")
