@@ -73,3 +73,22 @@ def test_an_empty_label_gets_a_remedy(tmp_path):
     done = invoke("classify", "train", str(data), "--out", str(tmp_path / "m.safetensors"))
     assert_fails(done, "empty_label.csv:3: the label is empty",
                  "remove the row or give it a label", code=1)
+
+
+def test_predict_cuts_lines_at_newlines_only(column_model, tmp_path):
+    """A form feed, a U+2028, a lone "\\r" or a "\\x85" inside a line is one of its characters
+    (`wc -l`, `paste` and fastText cut at "\\n" only); "\\r\\n" ends a line as "\\n" does."""
+    out, _ = column_model
+    source = tmp_path / "odd.txt"
+    lines = ["good film", "", "bad\ffilm", "line\u2028two", "a\rb\x85c\x1ed", "last"]
+    source.write_bytes(("\n".join(lines[:4]) + "\r\n" + "\n".join(lines[4:]) + "\n")
+                       .encode("utf-8"))
+    done = invoke_main("classify", "predict", str(out), str(source))
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.split("\n")[:-1]
+    assert len(shown) == len(lines)
+    assert [bool(label) for label in shown] == [bool(line) for line in lines]
+    as_json = json.loads(invoke_main("classify", "predict", str(out), str(source),
+                                     "--json").stdout)
+    assert [p["input"] for p in as_json["predictions"]] == \
+        [f"{source}:{n}" for n in (1, 3, 4, 5, 6)]

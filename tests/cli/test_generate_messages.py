@@ -46,8 +46,8 @@ def test_unknown_prompt_warning_comes_before_the_echoed_prompt(trained_model, le
     assert shown.count("warning:") == 1
 
 
-@pytest.mark.parametrize("option", [["--temperature", "0.5"], ["--temperature", "0.8"],
-                                    ["--repetition-penalty", "1.3"]])
+@pytest.mark.parametrize("option", [["--temperature", "0.5"], ["--temperature", "0"],
+                                    ["--top-k", "3"], ["--top-p", "0.5"], ["--greedy"]])
 def test_beam_refuses_a_sampling_option_it_would_ignore(trained_model, option):
     done = invoke("generate", trained_model, "--prompt", "the", "--beam", "2", *option)
     assert_one_line_failure(done, "--beam", option[0], code=2)
@@ -78,6 +78,57 @@ def test_greedy_warns_about_a_sampling_option_and_gives_the_greedy_text(trained_
 def test_length_penalty_without_beam_is_refused(trained_model):
     done = invoke("generate", trained_model, "--prompt", "the", "--length-penalty", "0.5")
     assert_one_line_failure(done, "--length-penalty", "--beam", code=2)
+
+
+def test_beam_with_the_default_temperature_written_out_warns_and_runs(trained_model):
+    """Scripts write the defaults out; HF's generate() warns about a temperature that
+    beam search ignores rather than refusing it."""
+    plain = invoke("generate", trained_model, "--prompt", "the", "--beam", "2", "--length", "8")
+    written = invoke("generate", trained_model, "--prompt", "the", "--beam", "2", "--length",
+                     "8", "--temperature", "0.8")
+    assert plain.returncode == written.returncode == 0, written.stderr
+    assert written.stdout == plain.stdout
+    assert "warning: --temperature has no effect with --beam" in written.stderr
+
+
+def test_length_penalty_of_the_default_without_beam_warns_and_runs(trained_model):
+    args = ("generate", trained_model, "--prompt", "the", "--length", "8", "--seed", "1")
+    plain = invoke(*args)
+    written = invoke(*args, "--length-penalty", "1.0")
+    assert plain.returncode == written.returncode == 0, written.stderr
+    assert written.stdout == plain.stdout
+    assert "warning: --length-penalty has no effect without --beam" in written.stderr
+
+
+def test_beam_applies_the_repetition_penalty(trained_model, monkeypatch):
+    """HF applies a repetition penalty in beam search too (a logits processor): so does
+    seqlab, with no warning."""
+    from seqlab.nlp import generation
+
+    seen = []
+    real = generation.beam_search
+
+    def recording(*args, **options):
+        seen.append(options.get("repetition_penalty"))
+        return real(*args, **options)
+
+    monkeypatch.setattr(generation, "beam_search", recording)
+    done = invoke("generate", trained_model, "--prompt", "the", "--beam", "2", "--length", "8",
+                  "--repetition-penalty", "1.2")
+    assert done.returncode == 0, done.stderr
+    assert seen == [1.2] and "warning" not in done.stderr
+    plain = invoke("generate", trained_model, "--prompt", "the", "--beam", "2", "--length", "8")
+    assert plain.returncode == 0 and seen == [1.2, 1.0]
+
+
+def test_beam_on_an_ngram_model_is_refused_before_any_warning(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat sat on the mat\nthe dog sat on the cat\n" * 20)
+    model = tmp_path / "m.arpa"
+    assert invoke("ngram", "train", corpus, "--order", "2", "--out", model).returncode == 0
+    done = invoke("generate", model, "--beam", "2", "--seed", "1", "--temperature", "0.8")
+    assert_one_line_failure(done, "--beam", "n-gram", code=2)
+    assert "warning" not in done.stderr
 
 
 def test_beam_stops_before_a_stop_string(trained_model):

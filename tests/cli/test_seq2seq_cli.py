@@ -163,3 +163,19 @@ def test_ctrl_c_saves_a_resumable_checkpoint(reverse_tsv, tmp_path):
                   "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["steps"] == stopped_at + 5
+
+
+def test_translate_cuts_lines_at_newlines_only(reverse_model, tmp_path):
+    """One output line per input line as `wc -l` counts them: a form feed, a U+2028 or a
+    lone "\\r" is a character of its line, from the argument, stdin or a file."""
+    text = "ab\fc\nbad\u2028cab\r\nhead\rab\n"
+    done = run("seq2seq", "translate", str(reverse_model), text)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.split("\n")[:-1]) == 3
+    from_stdin = run("seq2seq", "translate", str(reverse_model), "-", input=text)
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert from_stdin.stdout == done.stdout
+    inputs = tmp_path / "odd.txt"
+    inputs.write_bytes(text.encode())
+    from_file = run("seq2seq", "translate", str(reverse_model), str(inputs))
+    assert from_file.stdout == done.stdout

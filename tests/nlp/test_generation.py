@@ -275,3 +275,26 @@ def test_banned_tokens_are_never_generated():
     assert greedy_first not in out
     assert greedy_first not in beam_search(model, [0], beam_width=3, max_tokens=5,
                                            banned_tokens=[greedy_first])
+
+
+@pytest.mark.parametrize("penalty", [1.5, 3.0])
+def test_beam_search_with_a_repetition_penalty_equals_brute_force(penalty):
+    """As HF's beam search: each step's log-probability of a token already in the prompt or
+    the beam is multiplied by the penalty before it is added to the beam's score."""
+    model = toy_model()
+    length, prompt = 4, [1]
+    best, best_score = None, -np.inf
+    for seq in itertools.product(range(5), repeat=length):
+        last, total, seen = prompt[-1], 0.0, set(prompt)
+        for token in seq:
+            logprob = math.log(model.table[last, token])
+            total += logprob * penalty if token in seen else logprob
+            seen.add(token)
+            last = token
+        if total > best_score:
+            best, best_score = list(seq), total
+    plain = beam_search(model, prompt, beam_width=625, max_tokens=length, length_penalty=0.0)
+    assert beam_search(model, prompt, beam_width=625, max_tokens=length, length_penalty=0.0,
+                       repetition_penalty=penalty) == best != plain
+    with pytest.raises(ValueError, match="repetition_penalty"):
+        beam_search(model, prompt, repetition_penalty=0.0)

@@ -135,3 +135,21 @@ def test_sentence_logprobs_and_fit_take_the_parts_whole(tmp_path, small_chunks):
     np.testing.assert_array_equal(
         model.sentence_logprobs(file_sentences([path], tokens, in_parts=True)),
         model.sentence_logprobs(whole))
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4, 5, 6])
+def test_parts_shorter_than_the_context_keep_the_sentence_start(tmp_path, monkeypatch, order):
+    """With 16-byte chunks a long line's first parts hold one or two words, fewer than
+    order - 2: the context carried into the next part must still begin with `<s>`."""
+    monkeypatch.setattr(corpora, "COUNTING_CHUNK_BYTES", 16)
+    rng = random.Random(0)
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "far", "away"]
+    line = " ".join(rng.choice(words) for _ in range(300))
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(["a cat", line, "the dog", "", line[:50], "x y z"]) + "\ncat dog")
+    tokens = LineTokens("word")
+    parts = list(file_sentences([path], tokens, in_parts=True))
+    assert sum(isinstance(item, ContinuedLine) for item in parts) > 10
+    whole = list(whole_sentences(parts))
+    model = ngram.KneserNey(order).fit(whole)
+    assert model.perplexity_detail(parts) == model.perplexity_detail(whole)

@@ -91,3 +91,48 @@ def test_a_model_fitted_on_strs_reads_a_str_as_its_characters():
     assert model.str_is_characters
     assert model.score("help") == model.score(list("help"))
     assert model.score("he lp") == model.score(["h", "e", " ", "l", "p"])
+
+
+def _foreign_copy(model, tmp_path):
+    """`model` as an ARPA file without seqlab's mark line (as KenLM's lmplz writes one)."""
+    model.save_arpa(tmp_path / "m.arpa")
+    lines = (tmp_path / "m.arpa").read_bytes().split(b"\n", 1)
+    assert lines[0].startswith(b"# written by seqlab")
+    (tmp_path / "foreign.arpa").write_bytes(lines[1])
+    return tmp_path / "foreign.arpa"
+
+
+def test_a_foreign_char_arpa_splits_a_str_on_whitespace_as_kenlm(tmp_path):
+    """KenLM character models hold space-separated characters: with no seqlab mark nothing
+    says the text is to be read otherwise, so a str is split on whitespace, as KenLM does."""
+    model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
+    foreign = load_arpa(_foreign_copy(model, tmp_path))
+    assert foreign.tokenization is None
+    for text in ("h e l l o", "w o r l d", "h e l p", "  d\tl r "):
+        assert foreign.score(text) == pytest.approx(foreign.score(text.split()), abs=1e-12)
+        assert foreign.score(text) == pytest.approx(model.score(text.split()), abs=1e-9)
+    assert foreign.perplexity(["h e l d"]) == pytest.approx(model.perplexity([list("held")]))
+
+
+@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
+                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+def test_a_foreign_char_arpa_scores_strs_as_kenlm(tmp_path):
+    model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
+    foreign = _foreign_copy(model, tmp_path)
+    texts = ["h e l l o", "h e l p", "w o r l d"]
+    script = ("import json, sys, kenlm\n"
+              "m = kenlm.Model(sys.argv[1])\n"
+              "print(json.dumps([m.score(t) for t in json.loads(sys.argv[2])]))\n")
+    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script, str(foreign),
+                           json.dumps(texts)], capture_output=True, text=True, check=True)
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    ours = load_arpa(foreign)
+    for text, log10 in zip(texts, theirs, strict=True):
+        assert ours.score(text) / math.log(10) == pytest.approx(log10, abs=1e-5)
+
+
+def test_the_refusal_names_what_to_do_and_not_the_char_level():
+    model = KneserNey(3).fit([list("abcab"), list("bca")])
+    with pytest.raises(ValueError, match="seqlab") as refused:
+        model.score("a b c")
+    assert "'level': 'char'" not in str(refused.value)

@@ -157,55 +157,31 @@ def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[s
         yield names, texts
 
 
-def _complete(line: str) -> bool:
-    """Whether a `splitlines(keepends=True)` line ends with its line break (a "\r" alone may
-    still become "\r\n" with the next chunk)."""
-    return not line.endswith("\r") and len(line.splitlines()[0]) < len(line)
-
-
-def _inside_a_line(chunk: str) -> bool:
-    """Whether `chunk` holds no line break, except perhaps a "\r" at its end."""
-    return len(chunk.splitlines()) == 1 and not _complete(chunk)
-
-
 def _line_inputs(source: Path | None,
                  batch: int) -> Iterator[tuple[list[str], list[str | None]]]:
     """(names, texts) batches of the lines of a file or stdin, streamed, a blank line's text
-    None: lines are cut and numbered as `str.splitlines` cuts the whole text."""
+    None: lines are cut at "\n" only, a "\r" before it dropped (`corpora.iter_lines`, as
+    `wc -l` and `paste` count them), so output line N is input line N's; a form feed, a
+    lone "\r" or a U+2028 is a character of its line."""
     from seqlab.cli.errors import require_file
     from seqlab.cli.inputs import decode_errors, translated
-    from seqlab.nlp.corpora import iter_chunks
+    from seqlab.nlp import corpora
 
     if source is None or str(source) == "-":
-        chunks, name = iter_chunks("-", errors=decode_errors()), "stdin"
+        lines, name = corpora.iter_lines("-", errors=decode_errors()), "stdin"
     else:
         require_file(source, "input file")
-        chunks, name = iter_chunks(source, errors=decode_errors()), str(source)
+        lines, name = corpora.iter_lines(str(source), errors=decode_errors()), str(source)
     names: list[str] = []
     texts: list[str | None] = []
-    number = 0
-    parts: list[str] = []  # a line still going on, in pieces: joined once when it ends
-    for chunk in translated(_with_end(chunks)):
-        if chunk and parts and not parts[-1].endswith("\r") and _inside_a_line(chunk):
-            parts.append(chunk)  # (re-splitting the carry each chunk was quadratic)
-            continue
-        lines = ("".join(parts) + chunk).splitlines(keepends=True)
-        parts = [lines.pop()] if chunk and lines and not _complete(lines[-1]) else []
-        for line in lines:
-            number += 1
-            names.append(f"{name}:{number}")
-            texts.append(line.splitlines()[0] if line.strip() else None)
-            if len(texts) == batch:
-                yield names, texts
-                names, texts = [], []
+    for number, line in enumerate(translated(lines), start=1):
+        names.append(f"{name}:{number}")
+        texts.append(line if line.strip() else None)
+        if len(texts) == batch:
+            yield names, texts
+            names, texts = [], []
     if texts:
         yield names, texts
-
-
-def _with_end(chunks: Iterator[str]) -> Iterator[str]:
-    """The chunks, then "" (which flushes the last line)."""
-    yield from chunks
-    yield ""
 
 
 @app.command("predict")

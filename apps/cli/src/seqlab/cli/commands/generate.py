@@ -72,18 +72,19 @@ def generate(
     if stdin_prompt not in (None, "-"):
         raise CliError(f"unexpected argument {stdin_prompt!r}: use --prompt TEXT or '-' for stdin",
                        code=2)
-    _check_decoding(beam, greedy, top_k, top_p, stop or [], temperature, repetition_penalty,
-                    seed, length_penalty)
+    ignored = _check_decoding(beam, greedy, top_k, top_p, stop or [], temperature, seed,
+                              length_penalty)
     length_penalty = 1.0 if length_penalty is None else length_penalty
     temperature = DEFAULT_TEMPERATURE if temperature is None else temperature
     repetition_penalty = 1.0 if repetition_penalty is None else repetition_penalty
     text = read_prompt(prompt, prompt_file, stdin_prompt == "-")
     kind, loaded = load_any(model_path)
+    if kind == "ngram" and beam:  # before any warning about the options beam search ignores
+        raise CliError("--beam works with neural models; n-gram models sample", code=2)
+    for warning in ignored:
+        Output().warn(warning)
     if kind == "ngram":
         from seqlab.cli.commands import ngram
-
-        if beam:
-            raise CliError("--beam works with neural models; n-gram models sample", code=2)
         from seqlab.nlp.generation import SamplingOptions
 
         ngram.stream_generated(loaded, text, SamplingOptions(
@@ -95,39 +96,49 @@ def generate(
 
 
 def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: float | None,
-                    stop: list[str], temperature: float | None,
-                    repetition_penalty: float | None, seed: int | None,
-                    length_penalty: float | None) -> None:
-    """Options that contradict each other are a usage error (exit 2): beam search with a
-    sampling option, which HF's generate() would apply in beam *sampling*, which seqlab does
-    not do, and --length-penalty without a beam. Options that cannot change the text get a
-    warning, as generate() warns about a temperature without sampling: a sampling option
-    with --greedy (an argmax is the same at any temperature, top-k or top-p) and --seed with
-    --beam (beam search draws nothing)."""
+                    stop: list[str], temperature: float | None, seed: int | None,
+                    length_penalty: float | None) -> list[str]:
+    """Refuse (a usage error, exit 2) only what the chosen decoding cannot honour and is not
+    the default written out: beam search with --greedy, --top-k, --top-p or a temperature
+    other than the default (HF's generate() would apply those in beam *sampling*, which
+    seqlab does not do), and a --length-penalty other than 1 without a beam. The warnings
+    (returned, to be shown once the model is known to take the options) are for options
+    that cannot change the text, as generate() warns about a temperature without sampling:
+    the default temperature with --beam, --length-penalty 1 without it, a sampling option
+    with --greedy (an argmax is the same at any temperature, top-k or top-p) and --seed
+    with --beam (beam search draws nothing). A repetition penalty works with both."""
+    warnings: list[str] = []
     if beam:
         sampling = [name for name, given in (
             ("--greedy", greedy), ("--top-k", top_k is not None),
-            ("--top-p", top_p is not None), ("--temperature", temperature is not None),
-            ("--repetition-penalty", repetition_penalty is not None)) if given]
+            ("--top-p", top_p is not None),
+            ("--temperature", temperature not in (None, DEFAULT_TEMPERATURE))) if given]
         if sampling:
             raise CliError(f"--beam searches for the most likely text; {', '.join(sampling)} "
                            "chooses how to sample: give one or the other", code=2)
+        if temperature is not None:
+            warnings.append(f"--temperature has no effect with --beam (beam search draws "
+                            f"nothing; {DEFAULT_TEMPERATURE} is the sampling default)")
         if seed is not None:
-            Output().warn("--seed has no effect with --beam: beam search draws nothing, so "
-                          "it gives the same text every run")
+            warnings.append("--seed has no effect with --beam: beam search draws nothing, so "
+                            "it gives the same text every run")
     elif length_penalty is not None:
-        raise CliError("--length-penalty goes with --beam (it ranks the beam's texts); "
-                       "sampling draws one token at a time", code=2)
+        if length_penalty != 1.0:
+            raise CliError("--length-penalty goes with --beam (it ranks the beam's texts); "
+                           "sampling draws one token at a time", code=2)
+        warnings.append("--length-penalty has no effect without --beam (it ranks the "
+                        "beam's texts; 1 is its default)")
     if greedy:
         ignored = [name for name, given in (
             ("--temperature", temperature not in (None, 0)),
             ("--top-k", top_k is not None), ("--top-p", top_p is not None)) if given]
         if ignored:
-            Output().warn(f"{', '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} no "
-                          "effect with --greedy, which always takes the most likely token")
+            warnings.append(f"{', '.join(ignored)} {'has' if len(ignored) == 1 else 'have'} "
+                            "no effect with --greedy, which always takes the most likely token")
     if any(s == "" for s in stop):
         raise CliError("--stop needs a non-empty string (an empty one would stop at once)",
                        code=2)
+    return warnings
 
 
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
@@ -165,7 +176,8 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
             beam = usable
         ids = beam_search(model, prompt_ids if text else lm_text.start_ids(tokenizer),
                           beam_width=beam, max_tokens=length, length_penalty=length_penalty,
-                          banned_tokens=lm_text.banned_ids(tokenizer))
+                          banned_tokens=lm_text.banned_ids(tokenizer),
+                          repetition_penalty=repetition_penalty)
         if echo_prompt and text:
             write_stream(text)
         write_stream(cut_at_stop(decode(ids), stop) + "\n")

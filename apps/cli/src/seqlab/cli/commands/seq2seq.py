@@ -151,10 +151,13 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
     with `as_text`); a folder, a missing file name or a line over `max_len` characters is a
     CliError."""
     if text is None or (text == "-" and not as_text):
+        if hasattr(sys.stdin, "reconfigure"):  # lines end at "\n" only, not at a lone "\r"
+            with contextlib.suppress(OSError, ValueError):  # (read already: left as it is)
+                sys.stdin.reconfigure(newline="\n")
         yield from _checked(sys.stdin, "stdin", max_len)
         return
     if as_text:
-        yield from _checked(text.splitlines() or [text], "--text", max_len)
+        yield from _checked(_newline_lines(text), "--text", max_len)
         return
     path = named_file(text, "input file")  # the rule `tokenize encode` shares
     if path is not None:
@@ -165,13 +168,21 @@ def _input_lines(text: str | None, as_text: bool, max_len: int) -> Iterator[str]
         yield from _checked(translated(iter_lines(str(path), errors=decode_errors())),
                             str(path), max_len)
         return
-    yield from _checked(text.splitlines() or [text], "the text", max_len)
+    yield from _checked(_newline_lines(text), "the text", max_len)
+
+
+def _newline_lines(text: str) -> list[str]:
+    """The lines of `text` cut at "\n" only (as `corpora.iter_lines` cuts a file: a form feed,
+    a U+2028 or a lone "\r" is a character of its line), a final "\n" ending the last."""
+    lines = text.split("\n")
+    return lines[:-1] if len(lines) > 1 and not lines[-1] else lines
 
 
 def _checked(lines, source: str, max_len: int) -> Iterator[str]:
-    """The lines without their line ends; one longer than `max_len` characters is refused."""
+    """The lines without their line ends ("\n" and one "\r" before it); one longer than
+    `max_len` characters is refused."""
     for number, line in enumerate(lines, start=1):
-        line = line.rstrip("\r\n")
+        line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > max_len:
             raise CliError(f"{source} line {number} is {len(line):,} characters, over the "
                            f"limit of {max_len:,}; split it, or raise --max-len (time grows "

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.nlp.generation.protocol import TokenModel
-from seqlab.nlp.generation.sampling import ban
+from seqlab.nlp.generation.sampling import apply_repetition_penalty, ban
 
 
 @dataclass
@@ -26,10 +26,17 @@ class Hypothesis:
 
 def beam_search(model: TokenModel, prompt: Iterable[int] = (), beam_width: int = 4,
                 max_tokens: int = 50, length_penalty: float = 1.0,
-                stop_tokens: Iterable[int] = (), banned_tokens: Iterable[int] = ()) -> list[int]:
-    """The highest-scoring continuation of `prompt` (new tokens only)."""
+                stop_tokens: Iterable[int] = (), banned_tokens: Iterable[int] = (),
+                repetition_penalty: float = 1.0) -> list[int]:
+    """The highest-scoring continuation of `prompt` (new tokens only). `repetition_penalty`
+    multiplies the log-probability of every token already in the prompt or the beam before
+    it is added to the beam's score, as HF generate()'s repetition-penalty logits processor
+    does in beam search (the same penalty as sampling's `apply_repetition_penalty`)."""
     if beam_width < 1:
         raise ValueError(f"beam width must be >= 1, got {beam_width}")
+    if not repetition_penalty > 0:
+        raise ValueError(f"repetition_penalty must be > 0, got {repetition_penalty}")
+    prompt = [int(token) for token in prompt]
     stops = set(stop_tokens)
     banned = frozenset(banned_tokens)
     state = model.initial_state()
@@ -44,6 +51,9 @@ def beam_search(model: TokenModel, prompt: Iterable[int] = (), beam_width: int =
             logprobs = np.asarray(model.logprobs(beam.state), dtype=np.float64)
             if banned:
                 logprobs = ban(logprobs, banned)
+            if repetition_penalty != 1.0:
+                logprobs = apply_repetition_penalty(logprobs, [*prompt, *beam.tokens],
+                                                    repetition_penalty)
             width = min(beam_width, logprobs.size)
             best = np.argpartition(-logprobs, width - 1)[:width]
             for token in best:

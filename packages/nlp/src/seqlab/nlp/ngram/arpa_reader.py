@@ -21,7 +21,7 @@ import numpy as np
 from seqlab.nlp.ngram import arpa_read_kernels as rk
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
-from seqlab.nlp.ngram.mark import read_tokenization
+from seqlab.nlp.ngram.mark import is_marked, read_tokenization
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
 LN10 = math.log(10.0)
@@ -47,7 +47,8 @@ class ArpaModel(NgramLanguageModel):
 def load_arpa(path: str | Path) -> ArpaModel:
     """Read any ARPA file (KenLM, SRILM, seqlab); ValueError naming the file and line if bad.
 
-    The tokenization seqlab's mark line records (see `mark`) becomes the model's `tokenization`.
+    The tokenization seqlab's mark line records (see `mark`) becomes the model's `tokenization`;
+    a file without the mark is `written_elsewhere` (a str to score is split on whitespace).
     A missing <unk> gets log10 probability -100 (as KenLM substitutes); <s> is never predicted.
     N-grams whose prefix is missing (pruned SRILM files) get that prefix added with its backoff
     probability and weight 1, which changes no score.
@@ -59,6 +60,8 @@ def load_arpa(path: str | Path) -> ArpaModel:
         reader = _Reader(path, file)
         model = reader.read()
     model.unk_listed = reader.unk_listed
+    with open(path, "rb") as file:  # another tool's file: a str is read as KenLM reads it
+        model.written_elsewhere = not is_marked(file.readline(4096))
     try:
         model.tokenization = read_tokenization(path)
     except ValueError as error:

@@ -72,6 +72,9 @@ class NgramLanguageModel:
     #: Whether `fit` was given str sentences, each its characters (" " a token too): a str
     #: to score is then read the same way (kept in memory only).
     str_is_characters: bool = False
+    #: Whether the model was read from a file another tool wrote (an ARPA file without
+    #: seqlab's mark): a str is then split on whitespace, as KenLM reads it.
+    written_elsewhere: bool = False
     _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
@@ -280,7 +283,7 @@ class NgramLanguageModel:
             ids = np.fromiter((get(token, unk) for token in part), dtype=np.int64)
             padded = np.concatenate((context, ids))
             yield self._score_ids(padded)[len(context):]
-            context = padded[len(padded) - width:] if width else padded[:0]
+            context = padded[max(0, len(padded) - width):] if width else padded[:0]
         eos = np.array([self._index.get(EOS, EOS_ID)], dtype=np.int64)
         yield self._score_ids(np.concatenate((context, eos)))[-1:]
 
@@ -288,10 +291,11 @@ class NgramLanguageModel:
         """The tokens of one sentence to score: a list as it is; a str read as the model's
         training text was read (its characters when `fit` was given str sentences; else
         its recorded `tokenization`: words, whitespace-separated tokens or characters),
-        or, where none is recorded, split on whitespace as KenLM's
-        `Model.score` does. A str for a model of single characters that records no
-        tokenization is refused (ValueError): split on whitespace it would score
-        `<unk>`s, read as characters it would score a word model's text wrongly."""
+        or, where none is recorded, split on whitespace as KenLM's `Model.score` does (also
+        for another tool's ARPA file of single characters: KenLM character models hold
+        space-separated characters). A str for a seqlab model of single characters that
+        records no tokenization (fitted on lists, or written before December 2026) is
+        refused (ValueError): nothing says how its training text was read."""
         if not isinstance(sentence, str):
             return sentence
         if self.str_is_characters:
@@ -301,12 +305,12 @@ class NgramLanguageModel:
             if self._line_tokens is None or self._line_tokens.recorded() != recorded:
                 self._line_tokens = LineTokens(**recorded)  # built once, not per sentence
             return self._line_tokens(sentence)
-        if self._single_characters():
+        if not self.written_elsewhere and self._single_characters():
             raise ValueError(
-                "a str sentence for a model of single characters that records no "
-                "tokenization: pass a list of tokens (list(text) for characters), or set "
-                "model.tokenization = {'level': 'char', 'lowercase': False} (what "
-                "`seqlab ngram train --level char` records)")
+                "a str sentence for a seqlab model of single characters that records no "
+                "tokenization (how its training text was read): pass a list of tokens, as "
+                "training read its text, or set model.tokenization to the level and "
+                "lowercasing it was trained with (`seqlab ngram train` records them)")
         return sentence.split()
 
     def _single_characters(self) -> bool:
