@@ -25,6 +25,7 @@ GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|
     (GPT2, 1), (r"^\w+|\w+", 0), (r"[(?=]\w+|\(?=a*\)", 0), (LONG_LOOK_BEHIND, 401),
     (r"(?<=a(?=b{3}))c", 4), (r"(?=\p{L}{2})\w", 2), (r"(?<![\]a]b)c", 2),
     (UNBOUNDED_LOOK_BEHIND, None), (r"(?=a+)", None), (r"(?!\S*)x", None),
+    (r"(?=\X)x", None), (r"(?<=(a))\1", 1), (r"(?<=\1)(a)", None),
 ])
 def test_lookaround_reach(pattern, reach):
     assert lookaround_reach(pattern) == reach

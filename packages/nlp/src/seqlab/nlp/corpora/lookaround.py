@@ -10,8 +10,9 @@ import re
 import re._parser as sre_parser  # the parser `re` itself uses: widths of a parsed pattern
 
 LOOKAROUND_OPENERS = ("(?<=", "(?<!", "(?=", "(?!")
-# `regex`-only escapes (a property, a grapheme) stand for one character or more
-_REGEX_ONLY_ESCAPE = re.compile(r"\\[pP](\{[^}]*\}|[A-Za-z])|\\X")
+# `regex`-only escapes: a property stands for one character, a grapheme for any number
+_PROPERTY_ESCAPE = re.compile(r"\\[pP](\{[^}]*\}|[A-Za-z])")
+_GRAPHEME_ESCAPE = re.compile(r"\\X")
 
 
 def _group_end(pattern: str, start: int) -> int | None:
@@ -76,7 +77,8 @@ def _lookaround_bodies(pattern: str) -> list[str] | None:
 def _widest(body: str) -> int | None:
     """The most characters `body` can match, or None (unbounded, or not readable by `re`)."""
     try:
-        widest = sre_parser.parse(_REGEX_ONLY_ESCAPE.sub(r"\\w", body)).getwidth()[1]
+        readable = _GRAPHEME_ESCAPE.sub(r"\\w+", _PROPERTY_ESCAPE.sub(r"\\w", body))
+        widest = sre_parser.parse(readable).getwidth()[1]
     except (re.error, ValueError, TypeError, OverflowError, RecursionError):
         return None
     return widest if widest < sre_parser.MAXREPEAT else None
