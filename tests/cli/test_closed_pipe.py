@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from cli_helpers import seqlab_env
+from cli_helpers import TINY, seqlab_env
 from inprocess import invoke
 
 
@@ -21,6 +21,18 @@ def closed_at_once(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     try:
         return subprocess.run([sys.executable, "-m", "seqlab.cli", *args], input=stdin,
                               stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              env=seqlab_env(), timeout=300)
+    finally:
+        os.close(write_end)
+
+
+def stderr_closed(*args: str) -> subprocess.CompletedProcess:
+    """`seqlab ARGS` with stderr a pipe whose reader has already gone (`2>&- `-like)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "seqlab.cli", *args],
+                              stdout=subprocess.PIPE, stderr=write_end, text=True,
                               env=seqlab_env(), timeout=300)
     finally:
         os.close(write_end)
@@ -67,3 +79,20 @@ def test_a_result_written_at_once_to_a_closed_pipe(char_tokenizer):
     tokenizer, _ = char_tokenizer
     done = closed_at_once("tokenize", "decode", str(tokenizer), "-", stdin="5 6 7 " * 50_000)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_closed_stderr_does_not_end_training(corpus_file, tmp_path):
+    """Review 4, finding 1: progress lines hit the closed stderr first; training must go on,
+    save its model and say so on stdout, with exit 0 (it used to stop at once with exit 0
+    and no model)."""
+    out = tmp_path / "m.safetensors"
+    loud = [option for option in TINY if option != "--quiet"]
+    done = stderr_closed("train", str(corpus_file), "--steps", "12", "--out", str(out), *loud)
+    assert done.returncode == 0
+    assert out.exists() and "Saved" in done.stdout
+
+
+def test_a_closed_stderr_keeps_the_exit_code_of_bad_input(tmp_path):
+    done = stderr_closed("train", str(tmp_path / "missing.txt"), "--out",
+                         str(tmp_path / "m.safetensors"))
+    assert done.returncode == 1

@@ -14,7 +14,12 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
-from seqlab.cli.closed_pipe import OutputClosedError, passing_closed_pipes, silence_closed_output
+from seqlab.cli.closed_pipe import (
+    OutputClosedError,
+    passing_closed_pipes,
+    silence_closed_output,
+    stdout_reader_gone,
+)
 from seqlab.cli.console import stderr, styled
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
@@ -186,7 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     except (Interrupted, KeyboardInterrupt):
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
-    except (OutputClosedError, BrokenPipeError):
+    except (OutputClosedError, BrokenPipeError) as error:
+        stdout_gone = error.stdout if isinstance(error, OutputClosedError) else stdout_reader_gone()
+        if not stdout_gone:  # some other pipe broke: not the quiet end of `| head`
+            _error_line(f"a pipe was closed while writing ({error.__cause__ or error})")
+            sys.exit(EXIT_BAD_INPUT)
         # the reader of our output went away (e.g. `| head`): stop quietly, as cat does
         silence_closed_output()
         sys.exit(0)

@@ -5,7 +5,9 @@ parsing, printing help or running the command, and exits 1; Rich's consoles (our
 Typer draws help with) exit 1 themselves (`Console.on_broken_pipe`). So `set -o pipefail`
 scripts failed on an ordinary `| head`. `passing_closed_pipes` turns both into
 `OutputClosedError`, which is neither an OSError nor a SystemExit, before the framework sees
-them; `app.main` then exits 0, as `cat` users expect.
+them; `app.main` then exits 0, as `cat` users expect, but only when it is stdout's reader
+that went away (`stdout_reader_gone`). A closed stderr does not end a command: the stderr
+console stops writing and the command finishes its work (`console._MessageConsole`).
 """
 
 from __future__ import annotations
@@ -13,13 +15,19 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import select
 import sys
 from collections.abc import Callable
 from typing import Any
 
 
 class OutputClosedError(Exception):
-    """The reader of stdout or stderr closed its end of the pipe."""
+    """The reader of a pipe we wrote to closed its end; `stdout` says whether it was stdout's
+    (the quiet end of `| head`) rather than another pipe's."""
+
+    def __init__(self, stdout: bool) -> None:
+        super().__init__("stdout's reader went away" if stdout else "a pipe's reader went away")
+        self.stdout = stdout
 
 
 def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,11 +37,13 @@ def _translating(method: Callable[..., Any]) -> Callable[..., Any]:
             return method(*args, **kwargs)
         except OSError as error:
             if error.errno == errno.EPIPE:
-                raise OutputClosedError from error
+                raise OutputClosedError(stdout_reader_gone()) from error
             raise
         except SystemExit as stop:  # Rich's on_broken_pipe exits 1 while handling the error
             if isinstance(stop.__context__, BrokenPipeError):
-                raise OutputClosedError from stop.__context__
+                # only a stdout console still exits (stderr's goes on: console.py), and it
+                # has already pointed stdout at /dev/null, so the pipe cannot be asked now
+                raise OutputClosedError(stdout=True) from stop.__context__
             raise
 
     return call
@@ -57,3 +67,15 @@ def silence_closed_output() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, descriptor)
     os.close(devnull)
+
+
+def stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it (or stdout is no file at all, as
+    when tests capture it into memory); False for a live pipe, a file or a terminal."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return True
+    poller = select.poll()
+    poller.register(descriptor, 0)  # POLLERR is always reported: the reader closed a pipe
+    return any(events & select.POLLERR for _, events in poller.poll(0))

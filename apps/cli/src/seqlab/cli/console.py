@@ -11,14 +11,32 @@ encode read).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
+
+class _MessageConsole(Console):
+    """The stderr console. When the reader of stderr goes away, messages stop (stderr is
+    pointed at /dev/null) and the command goes on to finish its work with its own exit code.
+    Rich's default would exit 1 and point *stdout* at /dev/null, whichever stream broke."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        try:
+            descriptor = self.file.fileno()
+        except (AttributeError, OSError, ValueError):  # not a file (tests capture into memory)
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, descriptor)
+        os.close(devnull)
+
+
 stdout = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
-stderr = Console(stderr=True, highlight=False, markup=False, emoji=False)
+stderr = _MessageConsole(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 def styled(*pieces: str | tuple[str, str]) -> Text:

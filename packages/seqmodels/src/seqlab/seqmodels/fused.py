@@ -19,6 +19,18 @@ def _backward_may_run(ctx: Context) -> bool:
     return any(ctx.needs_input_grad)
 
 
+def _saved_for_this_backward(ctx: Context) -> tuple[object, bool]:
+    """The node's saved arrays, and whether this backward may write over them (it does not
+    retain the graph). If so the node is released first: were the backward interrupted after
+    its loop overwrote them (Ctrl-C), a later backward through it gets the usual "backward a
+    second time" error instead of gradients from overwritten activations."""
+    (saved,) = ctx.saved_tensors
+    reuse = not is_graph_retained()
+    if reuse:
+        ctx.release()
+    return saved, reuse
+
+
 def _outputs(kind: CellKind, out, h_n, c_n):
     return (out, h_n, c_n) if kind.has_cell_state else (out, h_n)
 
@@ -35,10 +47,10 @@ class RecurrentLayer(Function):
 
     @staticmethod
     def backward(ctx: Context, d_out, d_hn, *d_cn):
-        (saved,) = ctx.saved_tensors
+        saved, reuse = _saved_for_this_backward(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.layer_backward(
             saved, d_out, d_hn, d_cn[0] if d_cn else None, need_input_grad=ctx.needs_input_grad[0],
-            reuse_saved=not is_graph_retained())
+            reuse_saved=reuse)
         db_ih = db_ih if ctx.needs_input_grad[5] else None
         db_hh = db_hh if ctx.needs_input_grad[6] else None
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh, None, None, None
@@ -66,9 +78,9 @@ class ProjectedLayer(Function):
 
     @staticmethod
     def backward(ctx: Context, d_out, d_hn, *d_cn):
-        (saved,) = ctx.saved_tensors
+        saved, reuse = _saved_for_this_backward(ctx)
         d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(
-            saved, d_out, d_hn, d_cn[0] if d_cn else None, reuse_saved=not is_graph_retained())
+            saved, d_out, d_hn, d_cn[0] if d_cn else None, reuse_saved=reuse)
         return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None
 
 

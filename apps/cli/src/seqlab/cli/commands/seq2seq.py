@@ -228,7 +228,8 @@ def translate(
     The argument is read as a file when one of that name exists (a folder is refused), as
     text otherwise; a name that looks like a file's (a path separator, or an extension such
     as .txt) but names none is refused. --text always takes it as text; '-' (or nothing)
-    reads stdin.
+    reads stdin. A file or stdin is split into lines at \\n only (a \\r\\n end loses its \\r;
+    a lone \\r stays inside its line).
     """
     from seqlab.seqmodels.seq2seq.translate import Translator
 

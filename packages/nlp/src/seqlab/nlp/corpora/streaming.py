@@ -17,7 +17,9 @@ where the tokenization of the whole text has a boundary the tokenizer respects:
   (`_checked_cut`), on LF, CRLF or CR text alike (GPT-2's pattern, for one, splits "a\\r\\nb"
   as "\\r", "\\n" in the whole text but takes "\\r\\n" whole at a piece's end: the check
   finds "a\\r" | "\\nb" instead); without the pattern, only right after a bare "\\n" between
-  two non-space characters ("a\\nb" -> "a\\n" | "b").
+  two non-space characters ("a\\nb" -> "a\\n" | "b"). A pattern whose look-behind or
+  look-ahead may see `CHECKED_MARGIN` characters or more (`lookaround.lookaround_reach`) is
+  never cut by choice: the text is kept whole, up to `max_carry` characters.
 
 Character, word and byte-level BPE tokens then come out the same as from the whole text (the
 tests prove it on long lines, CRLF, lone CR, missing final newlines and multi-byte characters
@@ -182,6 +184,32 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans) -> Iter
         yield "".join(parts)
 
 
+def _uncut_pieces(chunks: Iterable[str], max_carry: int) -> Iterator[str]:
+    """`safe_pieces` for a pattern whose look-arounds may look `CHECKED_MARGIN` characters or
+    further: no cut can be checked, so the text is kept whole and cut only past `max_carry`
+    characters, with one warning (the tokens at such a cut may differ)."""
+    parts: list[str] = []
+    size = 0
+    warned = False
+    for chunk in chunks:
+        if not chunk:
+            continue
+        parts.append(chunk)
+        size += len(chunk)
+        if size > max_carry:
+            if not warned:
+                _log.warning("warning: the tokenizer's pattern has a look-behind or look-ahead "
+                             "that may see %d characters or more, so no cut can be checked; "
+                             "the corpus is cut every %d characters to bound memory, and the "
+                             "tokens at those cuts may differ from tokenizing the text whole",
+                             CHECKED_MARGIN, size)
+                warned = True
+            yield "".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield "".join(parts)
+
+
 def safe_pieces(chunks: Iterable[str],
                 max_carry: int = MAX_CARRY_CHUNKS * DEFAULT_CHUNK_BYTES,
                 builtin: bool = True, token_pattern: str | None = None) -> Iterator[str]:
@@ -191,13 +219,20 @@ def safe_pieces(chunks: Iterable[str],
     the tokenizer's `token_pattern`, a cut is made only where that pattern splits the two
     sides apart as it splits them together (`_checked_cut`: exact for any pattern whose
     look-ahead and look-behind span fewer than `CHECKED_MARGIN` characters, on LF, CRLF or CR
-    text); without it, only after a bare "\\n" between non-space characters. Text carried past
-    `max_carry` characters without a safe cut is cut at its end (one warning per stream). Only
-    the new chunk (and the carried text's last characters, as context) is searched for a
-    built-in or line cut, and carried text is joined only when one is found, so a long
-    stretch without one costs linear time."""
+    text; a pattern whose look-arounds may look further, or cannot be bounded, is not cut
+    but at `max_carry`); without it, only after a bare "\\n" between non-space characters.
+    Text carried past `max_carry` characters without a safe cut is cut at its end (one
+    warning per stream). Only the new chunk (and the carried text's last characters, as
+    context) is searched for a built-in or line cut, and carried text is joined only when one
+    is found, so a long stretch without one costs linear time."""
     if not builtin and token_pattern is not None:
+        from seqlab.nlp.corpora.lookaround import lookaround_reach
         from seqlab.nlp.tokenizers.patterns import Splitter
+
+        reach = lookaround_reach(token_pattern)
+        if reach is None or reach >= CHECKED_MARGIN:  # a cut could not be checked exactly
+            yield from _uncut_pieces(chunks, max_carry)
+            return
 
         splitter = Splitter(token_pattern, (), "tokenizer pattern")
         yield from _checked_pieces(chunks, max_carry, splitter.spans)

@@ -36,7 +36,7 @@ from seqlab.autograd.file_lock import FileLock
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
-CACHE_VERSION = 9  # 2: a last line without a newline ends with </s> at word level; 3: pieces
+CACHE_VERSION = 10  # 2: a last line without a newline ends with </s> at word level; 3: pieces
 # are never cut inside a stretch without a safe boundary (ids equal the whole text's always);
 # 4: a custom pattern's pieces are cut at line ends only (the "\r" | "\n" cut split its CRLF);
 # 5: and after a whole "\r\n" too (CRLF text was cut every 64 chunks, ids could differ there);
@@ -44,7 +44,8 @@ CACHE_VERSION = 9  # 2: a last line without a newline ends with </s> at word lev
 # 7: not cut after "\r\n" again (GPT-2-style patterns gave other ids there: version 5-6
 # caches of CRLF text may hold wrong ids); 8: keyed by a hash of each file's whole content
 # 9: a custom pattern's pieces are cut where the pattern is checked to split the same (CRLF
-# and CR text was cut by force every 64 chunks: ids could differ there)
+# and CR text was cut by force every 64 chunks: ids could differ there); 10: a pattern whose
+# look-around may see 256 characters or more is not cut by choice (checked cuts could differ)
 
 
 def narrowest_unsigned(vocab_size: int) -> np.dtype:
