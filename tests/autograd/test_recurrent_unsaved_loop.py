@@ -123,10 +123,15 @@ def test_layer_under_no_grad_equals_recorded_forward_and_keeps_no_activations(mo
     out, (h_n, c_n) = layer(x)
     with no_grad():
         out_ng, (h_ng, c_ng) = layer(x)
-    assert calls == [True, True, False, False]  # two layers recorded, then two not
+    # two layers recorded; under no_grad the loop never saves (a small no-grad stack may take
+    # the stacked inference path instead, which calls no team loop and sums in another order)
+    assert calls[:2] == [True, True] and not any(calls[2:])
     assert not out_ng.requires_grad
     for got, want in ((out_ng, out), (h_ng, h_n), (c_ng, c_n)):
-        np.testing.assert_array_equal(got.data, want.data)
+        if calls[2:]:
+            np.testing.assert_array_equal(got.data, want.data)
+        else:
+            np.testing.assert_allclose(got.data, want.data, rtol=1e-5, atol=1e-6)
     # with a graph recorded, the loop kept its activations and backward runs
     (out * out).sum().backward()
     assert all(p.grad is not None for p in layer.parameters())

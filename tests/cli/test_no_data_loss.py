@@ -56,7 +56,7 @@ def test_existing_files_of_another_kind_are_refused(folder):
     refused_and_untouched(folder, ["ngram", "train", corpus, "--out", folder / "notes.arpa"],
                           "--force")
     refused_and_untouched(folder, ["tokenize", "train", corpus, "--out", folder / "data.json"],
-                          "not a tokenizer")
+                          "seqlab did not write it")
     refused_and_untouched(folder, ["word2vec", "train", corpus, "--out", folder / "vectors.txt"],
                           "already exists")
     refused_and_untouched(folder, ["train", corpus, "--steps", "1", *TINY,

@@ -41,8 +41,10 @@ def warm_up_step(trainer: Any) -> None:
         _warm_up_optimizer(trainer.optimizer, trainer.parameters)
         if trainer.valid_data is not None and len(trainer.valid_data):
             model.eval()
-            with no_grad():
-                model.evaluation_metrics([trainer.valid_data.chunk(0)])
+            with no_grad():  # twice: a second no-grad call compares the weights' bits
+                chunk = trainer.valid_data.chunk(0)  # with the panels the first one kept
+                model.evaluation_metrics([chunk])
+                model.evaluation_metrics([chunk])
     finally:
         model.zero_grad()
         model.train(was_training)
