@@ -60,9 +60,15 @@ def passing_closed_pipes(command: Any) -> Any:
 def silence_closed_output() -> None:
     """Point stdout at /dev/null, so that the interpreter's last flush of what is still
     buffered for the closed pipe does not fail again at exit."""
+    point_at_devnull(sys.stdout)
+
+
+def point_at_devnull(stream: Any) -> None:
+    """Make `stream`'s file descriptor write to /dev/null (nothing when it has none, as when
+    tests capture it into memory)."""
     try:
-        descriptor = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # not a file (tests capture into memory)
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
         return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, descriptor)

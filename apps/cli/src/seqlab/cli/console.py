@@ -11,7 +11,6 @@ encode read).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Any
 
@@ -25,14 +24,10 @@ class _MessageConsole(Console):
     Rich's default would exit 1 and point *stdout* at /dev/null, whichever stream broke."""
 
     def on_broken_pipe(self) -> None:
+        from seqlab.cli.closed_pipe import point_at_devnull
+
         self.quiet = True
-        try:
-            descriptor = self.file.fileno()
-        except (AttributeError, OSError, ValueError):  # not a file (tests capture into memory)
-            return
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, descriptor)
-        os.close(devnull)
+        point_at_devnull(self.file)
 
 
 stdout = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
