@@ -52,3 +52,54 @@ def test_a_training_state_file_names_its_model_file(tmp_path, corpus_file):
     text = " ".join(done.stderr.split())
     assert "not a seqlab checkpoint" not in text, text
     assert "step-00000004.safetensors" in text and "training state" in text, text
+
+
+def test_forecast_train_resumes_the_same_way(tmp_path):
+    out = tmp_path / "F.safetensors"
+    done = invoke("forecast", "train", "--series", "sunspots", "--steps", "4", "--out", str(out),
+                  "--hidden", "8", "--window", "6", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "F.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000004.safetensors")
+    shutil.move(tmp_path / "F.train.safetensors", folder / "step-00000004.train.safetensors")
+    resumed = invoke("forecast", "train", "--resume", str(out), "--steps", "6")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 6
+
+
+def test_seq2seq_train_resumes_the_same_way(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{w}\t{' '.join(w[::-1])}\n"
+                             for w in ["ab", "ba", "abc", "cab", "bca", "cc"] * 20))
+    out = tmp_path / "S.safetensors"
+    done = invoke("seq2seq", "train", str(pairs), "--out", str(out), "--steps", "2",
+                  "--hidden", "8", "--layers", "1", "--embedding-dim", "4", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "S.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000002.safetensors")
+    shutil.move(tmp_path / "S.train.safetensors", folder / "step-00000002.train.safetensors")
+    resumed = invoke("seq2seq", "train", "--resume", str(out), "--steps", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 3
+
+
+def test_classify_train_resumes_the_same_way(tmp_path):
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,label\n" + "".join(f"{w} film,{'pos' if i % 2 else 'neg'}\n"
+                                           for i, w in enumerate(["good", "bad"] * 20)))
+    out = tmp_path / "C.safetensors"
+    done = invoke("classify", "train", str(data), "--out", str(out), "--steps", "3",
+                  "--hidden", "8", "--embedding-dim", "6", "--batch-size", "8", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "C.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000003.safetensors")
+    shutil.move(tmp_path / "C.train.safetensors", folder / "step-00000003.train.safetensors")
+    resumed = invoke("classify", "train", "--resume", str(out), "--steps", "5")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 5
