@@ -125,7 +125,10 @@ def _usage_error(error: UsageError) -> None:
         error.show()
         sys.exit(error.exit_code)
     where = error.ctx.command_path if error.ctx is not None else "seqlab"
-    _error_line(f"{_data_option_hint(error, where) or error.format_message()} "
+    from seqlab.cli.root_option_hint import root_option_hint
+
+    hint = root_option_hint(error, where) or _data_option_hint(error, where)
+    _error_line(f"{hint or error.format_message()} "
                 f"(see '{where} --help')")
     sys.exit(error.exit_code)
 

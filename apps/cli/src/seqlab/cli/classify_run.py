@@ -25,6 +25,7 @@ from seqlab.cli.training import (
     progress_total,
     require_kind,
     require_validation_for_patience,
+    resume_latest,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -185,6 +186,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
+    resume_latest(options, output)
     out_given, lowercase_given = options.out, options.lowercase
     source = _resolve(options)  # fills defaults: what was given is kept above
     out = Path(options.out)

@@ -25,6 +25,7 @@ from seqlab.cli.training import (
     progress_total,
     require_kind,
     require_validation_for_patience,
+    resume_latest,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -161,6 +162,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     from seqlab.seqmodels import ExampleBatches, SequenceRegressor, Trainer
     from seqlab.seqmodels.forecasting import SeriesTransform, split_index, training_windows
 
+    resume_latest(options, output)
     out_given = options.out
     source = _resolve(options)
     if options.resume is not None and out_given is None:

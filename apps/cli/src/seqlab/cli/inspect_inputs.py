@@ -101,21 +101,30 @@ def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str =
     return Subject(model, tokenizer, description)
 
 
-def token_pieces(tokenizer, text: str) -> tuple[np.ndarray, list[str]]:
-    """Token ids of `text` and the text each token stands for (concatenated, the text itself
-    for char tokenizers; word tokens are shown with a space between them)."""
+def token_pieces(tokenizer, text: str,
+                 max_tokens: int | None = None) -> tuple[np.ndarray, list[str], int]:
+    """Token ids of `text` (its first `max_tokens`, when given), the text each token stands for
+    (concatenated, the text itself for char tokenizers; word tokens are shown with a space
+    between them) and how many tokens the whole text has."""
     import numpy as np
 
     ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    total = int(ids.size)
     if ids.size == 0:
         raise CliError("the text gives no tokens with this model's tokenizer; give more text")
+    if max_tokens is not None:
+        whole_chars = len(text) == ids.size
+        ids = ids[:max_tokens]
+        if whole_chars:
+            text = text[:ids.size]
     if ids.size > MAX_TOKENS:
-        raise CliError(f"the text has {ids.size} tokens; inspect reads at most {MAX_TOKENS} "
-                       "(give a shorter --text or --file)")
+        raise CliError(f"the text has {ids.size:,} tokens; inspect reads at most "
+                       f"{MAX_TOKENS:,}: give --max-tokens {MAX_TOKENS} to read its first "
+                       f"{MAX_TOKENS:,}, or a shorter --text or --file")
     kind = tokenizer.to_dict().get("type")
     if kind == "char" and len(text) == ids.size:
-        return ids, list(text)
+        return ids, list(text), total
     pieces = [tokenizer.decode([int(i)], skip_special_tokens=False) for i in ids]
     if kind == "word":
         pieces = [piece + " " for piece in pieces[:-1]] + pieces[-1:]
-    return ids, pieces
+    return ids, pieces, total

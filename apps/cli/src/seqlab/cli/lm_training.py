@@ -21,6 +21,7 @@ from seqlab.cli.training import (
     load_resumable,
     progress_total,
     require_kind,
+    resume_latest,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -231,6 +232,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     if options.resume is not None and options.init_from is not None:
         raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
                        "model's weights), not both", code=2)
+    resume_latest(options, output)
     source_checkpoint = saved_config = saved_tokenizer = None
     out_given = options.out
     flag = ""

@@ -36,7 +36,7 @@ def lock_output(out: Path, option: str = "--out") -> None:
     path = lock_path(out)
     if path in _HELD:
         return
-    lock = FileLock(path, wait=False, holder=describe_process(" ".join(_COMMAND) or None))
+    lock = FileLock(path, wait=False, holder=describe_process(_COMMAND or None))
     try:
         lock.acquire()
     except LockHeldError as held:

@@ -23,6 +23,7 @@ from seqlab.cli.training import (
     load_resumable,
     progress_total,
     require_kind,
+    resume_latest,
     resume_trainer,
     run_trainer,
     trainer_limits,
@@ -285,6 +286,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
+    resume_latest(options, output)
     source = _resolve(options, force)
     out = Path(options.out)
     run: dict[str, Any] = {}

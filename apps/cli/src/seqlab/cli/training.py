@@ -163,10 +163,55 @@ def checkpoint_dir(out: Path) -> Path:
     return out.parent / f"{out.stem}.checkpoints"
 
 
+def newest_complete_checkpoint(out: Path) -> Path | None:
+    """The newest numbered checkpoint in `NAME.checkpoints/` whose training state is beside it
+    (what a killed run leaves: NAME's own files are written only when a run ends), or None."""
+    from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
+
+    for step in reversed(CheckpointManager(checkpoint_dir(out)).checkpoints()):
+        if training_path(step).is_file():
+            return step
+    return None
+
+
+def resume_latest(options: Any, output: Output) -> None:
+    """When `--resume NAME.safetensors` is missing but `NAME.checkpoints/` holds a complete
+    numbered checkpoint (a run killed before it ended), resume from the newest one, say so in
+    one info line, and keep writing NAME.safetensors (unless --out says otherwise)."""
+    if options.resume is None:
+        return
+    given = Path(options.resume)
+    if str(given) == "-" or given.exists() or not given.name.endswith(".safetensors"):
+        return
+    step = newest_complete_checkpoint(given)
+    if step is None:
+        return
+    as_path = isinstance(options.resume, Path)
+    output.info(f"{given} is missing (the run did not end): resuming from {step}, the newest "
+                f"complete checkpoint in {checkpoint_dir(given)}")
+    options.resume = step if as_path else str(step)
+    if options.out is None:
+        options.out = given if as_path else str(given)
+
+
+def _training_state_hint(path: Path) -> None:
+    """A CliError when `path` is a checkpoint's training-state file, naming the model file."""
+    from seqlab.seqmodels.checkpoint import SUFFIX, TRAINING_SUFFIX
+
+    if path.name.endswith(TRAINING_SUFFIX):
+        model = path.with_name(path.name[: -len(TRAINING_SUFFIX)] + SUFFIX)
+        raise CliError(f"--resume {path} is a checkpoint's training state: give its model file "
+                       f"{model} (the two are read together)")
+
+
 def load_resumable(path: Path) -> Any:
     """The checkpoint `--resume` names, with its training state, or a one-line CliError."""
     from seqlab.seqmodels.checkpoint import load_checkpoint
 
+    _training_state_hint(path)
+    if not path.exists() and str(path) != "-":
+        raise CliError(f"--resume checkpoint not found: {path}, and {checkpoint_dir(path)} "
+                       "holds no complete numbered checkpoint to continue from (check the path)")
     require_file(path, "--resume checkpoint")
     try:
         checkpoint = load_checkpoint(path)

@@ -44,9 +44,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shlex
 import socket
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 # flock not possible here: go on unlocked (see the module docstring)
@@ -81,12 +83,21 @@ def lock_path(target: str | os.PathLike[str]) -> Path:
     return folder / f".{target.name}.seqlab-lock"
 
 
-def describe_process(command: str | None = None) -> str:
-    """What a holder writes about itself: `process PID on HOST (started HH:MM:SS UTC: COMMAND)`."""
-    command = command if command is not None else " ".join(sys.argv)
+def describe_process(command: str | Sequence[str] | None = None) -> str:
+    """What a holder writes about itself: `process PID on HOST (started HH:MM:SS UTC: COMMAND)`,
+    one line; a command given as arguments (by default sys.argv) is quoted as a shell needs it."""
+    if command is None:
+        command = sys.argv
+    if not isinstance(command, str):
+        command = shlex.join(command)
     started = time.strftime("%H:%M:%S UTC", time.gmtime())
     text = f"process {os.getpid()} on {socket.gethostname()} (started {started}: {command})"
-    return text[:_HOLDER_BYTES - 1]
+    return _one_line(text)[:_HOLDER_BYTES - 1]
+
+
+def _one_line(text: str) -> str:
+    """`text` with its line breaks written as \\n and \\r: the holder is one line after MARK."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class FileLock:
@@ -199,7 +210,7 @@ class FileLock:
         return (at_path.st_dev, at_path.st_ino) == (mine.st_dev, mine.st_ino)
 
     def _write_holder(self, fd: int) -> None:
-        text = (self.holder if self.holder is not None else describe_process()) + "\n"
+        text = _one_line(self.holder if self.holder is not None else describe_process()) + "\n"
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{MARK}\n{text}".encode("utf-8", "replace")[:_HOLDER_BYTES], 0)

@@ -11,7 +11,13 @@ from rich.table import Table
 
 from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
-from seqlab.cli.inspect_inputs import DEFAULT_STEPS, load_subject, read_text, token_pieces
+from seqlab.cli.inspect_inputs import (
+    DEFAULT_STEPS,
+    MAX_TOKENS,
+    load_subject,
+    read_text,
+    token_pieces,
+)
 from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
 from seqlab.cli.threads import set_threads
 
@@ -31,6 +37,9 @@ def inspect(
     text: str = typer.Option(None, "--text", help="The text to run the model on."),
     file: Path = typer.Option(None, "--file", help="Read the text from this UTF-8 file (- for "
                               "standard input)."),
+    max_tokens: int = typer.Option(None, "--max-tokens", min=1, max=MAX_TOKENS,
+                                   help=f"Read only the text's first N tokens (at most "
+                                   f"{MAX_TOKENS:,}; a longer text is refused without it)."),
     layer: int = typer.Option(None, "--layer", help="Layer to show (default: the best unit's)."),
     unit: int = typer.Option(None, "--unit", help="Unit to colour by (default: the most "
                              "interpretable unit of the layer)."),
@@ -66,7 +75,10 @@ def inspect(
     set_threads(None)
     content, source = read_text(text, file)
     subject = load_subject(model_path, output, steps, seed)
-    ids, pieces = token_pieces(subject.tokenizer, content)
+    ids, pieces, total = token_pieces(subject.tokenizer, content, max_tokens)
+    if ids.size < total:
+        output.info(f"Reading the first {ids.size:,} of the text's {total:,} tokens "
+                    "(--max-tokens).")
     subject.model.eval()
     recording = record(subject.model, ids)
     units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True)

@@ -258,10 +258,13 @@ def translate(
             stderr.print(draw_attention(_token_strings(source_tokenizer, source_ids),
                                         _token_strings(target_tokenizer, found[0].tokens),
                                         found[0].attention), highlight=False)
-        if translator.unknown_tokens and not warned:
+        # the count is per batch (decoded before its lines are yielded): name the line itself
+        unknown = translator.unknown_in(line) if translator.unknown_tokens and not warned else 0
+        if unknown:
             warned = True
-            Output().warn(f"line {index + 1} has source tokens never seen in training; "
-                          "they are read as <unk>")
+            Output().warn(f"line {index + 1} has {unknown} source token"
+                          f"{'s' if unknown != 1 else ''} never seen in training; they are "
+                          "read as <unk> (later lines are not named)")
 
 
 @app.command("eval")

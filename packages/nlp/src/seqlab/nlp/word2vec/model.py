@@ -63,6 +63,10 @@ class Word2Vec:
     Callbacks are objects with any of ``on_epoch_end(model, epoch, loss, words_per_sec)`` (loss is
     the epoch's float64 loss sum, or None unless compute_loss) and
     ``on_progress(model, words_done, total_words)`` (raw words, all epochs).
+
+    Difference from gensim: the default is ``sg=1`` (skip-gram) where gensim's is ``sg=0``
+    (CBOW). Pass ``sg=0`` for gensim's default; seqlab's benchmarks and users rely on skip-gram
+    as the default, so it stays. Everything else takes gensim's defaults.
     """
 
     def __init__(

@@ -66,7 +66,24 @@ def save_model(model, path: str | Path) -> None:
     io.save(path, state, metadata)
 
 
+def _refuse_pickle(path: str | Path) -> None:
+    """A ValueError naming the way to the vectors when `path` is a pickle (gensim's own
+    `save`), which is never unpickled here: unpickling runs code from the file."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(2)
+    except OSError:
+        return  # io.load says what is wrong with the path
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        raise ValueError(f"{path} is a Python pickle (what gensim's Word2Vec.save writes), not a "
+                         "seqlab file; seqlab never unpickles. In gensim, save the vectors with "
+                         "model.wv.save_word2vec_format('vectors.bin', binary=True), then read "
+                         "them here with KeyedVectors.load_word2vec_format('vectors.bin', "
+                         "binary=True)")
+
+
 def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    _refuse_pickle(path)
     state, metadata = io.load(path)
     if metadata.get("format") != FORMAT:
         raise ValueError(f"{path} is not a file written by Word2Vec.save or KeyedVectors.save "

@@ -96,6 +96,11 @@ class Translator:
         self.unknown_tokens += int(np.count_nonzero(ids == self.source_tokenizer.unk_id))
         return ids
 
+    def unknown_in(self, text: str) -> int:
+        """How many of one line's source tokens are <unk> (not counted in `unknown_tokens`)."""
+        ids = self.source_tokenizer.encode(text)
+        return sum(1 for token in ids if token == self.source_tokenizer.unk_id)
+
     def translate(self, lines: Sequence[str],
                   attention: bool = False) -> list[list[Translation]]:
         """Up to `nbest` translations of every line, best first (a blank line: one empty)."""

@@ -1,0 +1,105 @@
+"""`--resume NAME.safetensors` after a `kill -9` (QA stop 18, fixQ2 item 1): NAME's own files
+are written only when a run ends, so the run continues from the newest complete numbered
+checkpoint in NAME.checkpoints/ and says which; a step's training-state file names its model
+file instead of being called "not a seqlab checkpoint"."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from cli_helpers import TINY
+from inprocess import invoke
+
+
+def _killed_run(tmp_path, corpus_file):
+    out = tmp_path / "Q.safetensors"
+    done = invoke("train", str(corpus_file), "--steps", "4", "--checkpoint-every", "2",
+                  "--out", str(out), *TINY)
+    assert done.returncode == 0, done.stderr
+    # what a killed run leaves: numbered checkpoints (a run that ends tidies them away, so
+    # NAME's two files become step 4's), and not NAME's own two files
+    folder = tmp_path / "Q.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000004.safetensors")
+    shutil.move(tmp_path / "Q.train.safetensors", folder / "step-00000004.train.safetensors")
+    return out
+
+
+def test_resume_continues_from_the_newest_numbered_checkpoint(tmp_path, corpus_file):
+    out = _killed_run(tmp_path, corpus_file)
+    step = tmp_path / "Q.checkpoints" / "step-00000004.safetensors"
+    assert step.exists()
+    resumed = invoke("train", "--resume", str(out), "--steps", "6")
+    assert resumed.returncode == 0, resumed.stderr
+    said = "".join(resumed.stderr.split())  # the console wraps long paths
+    assert f"resumingfrom{step}" in said, resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 6
+
+
+def test_no_checkpoint_at_all_is_still_one_line(tmp_path):
+    missing = tmp_path / "none.safetensors"
+    done = invoke("train", "--resume", str(missing), "--steps", "2")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "not found" in done.stderr and "none.checkpoints" in done.stderr, done.stderr
+
+
+def test_a_training_state_file_names_its_model_file(tmp_path, corpus_file):
+    _killed_run(tmp_path, corpus_file)
+    state = tmp_path / "Q.checkpoints" / "step-00000004.train.safetensors"
+    done = invoke("train", "--resume", str(state), "--steps", "6")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    text = " ".join(done.stderr.split())
+    assert "not a seqlab checkpoint" not in text, text
+    assert "step-00000004.safetensors" in text and "training state" in text, text
+
+
+def test_forecast_train_resumes_the_same_way(tmp_path):
+    out = tmp_path / "F.safetensors"
+    done = invoke("forecast", "train", "--series", "sunspots", "--steps", "4", "--out", str(out),
+                  "--hidden", "8", "--window", "6", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "F.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000004.safetensors")
+    shutil.move(tmp_path / "F.train.safetensors", folder / "step-00000004.train.safetensors")
+    resumed = invoke("forecast", "train", "--resume", str(out), "--steps", "6")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 6
+
+
+def test_seq2seq_train_resumes_the_same_way(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{w}\t{' '.join(w[::-1])}\n"
+                             for w in ["ab", "ba", "abc", "cab", "bca", "cc"] * 20))
+    out = tmp_path / "S.safetensors"
+    done = invoke("seq2seq", "train", str(pairs), "--out", str(out), "--steps", "2",
+                  "--hidden", "8", "--layers", "1", "--embedding-dim", "4", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "S.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000002.safetensors")
+    shutil.move(tmp_path / "S.train.safetensors", folder / "step-00000002.train.safetensors")
+    resumed = invoke("seq2seq", "train", "--resume", str(out), "--steps", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 3
+
+
+def test_classify_train_resumes_the_same_way(tmp_path):
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,label\n" + "".join(f"{w} film,{'pos' if i % 2 else 'neg'}\n"
+                                           for i, w in enumerate(["good", "bad"] * 20)))
+    out = tmp_path / "C.safetensors"
+    done = invoke("classify", "train", str(data), "--out", str(out), "--steps", "3",
+                  "--hidden", "8", "--embedding-dim", "6", "--batch-size", "8", "--quiet")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "C.checkpoints"
+    folder.mkdir(exist_ok=True)
+    shutil.move(out, folder / "step-00000003.safetensors")
+    shutil.move(tmp_path / "C.train.safetensors", folder / "step-00000003.train.safetensors")
+    resumed = invoke("classify", "train", "--resume", str(out), "--steps", "5")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
+    assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 5
