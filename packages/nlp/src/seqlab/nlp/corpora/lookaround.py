@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import re._parser as sre_parser  # the parser `re` itself uses: widths of a parsed pattern
+from collections.abc import Iterator
 
 LOOKAROUND_OPENERS = ("(?<=", "(?<!", "(?=", "(?!")
 # `regex`-only escapes: a property stands for one character, a grapheme for any number
@@ -15,40 +16,11 @@ _PROPERTY_ESCAPE = re.compile(r"\\[pP](\{[^}]*\}|[A-Za-z])")
 _GRAPHEME_ESCAPE = re.compile(r"\\X")
 
 
-def _group_end(pattern: str, start: int) -> int | None:
-    """The index of the ")" closing the group opened at `start`, or None."""
-    depth = 0
+def _outside_classes(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `pattern` from `start` that is neither
+    escaped nor part of a character class (`[...]`, with a leading `^` or `]` read as the
+    class's own)."""
     index = start
-    in_class = False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            if char == "]":
-                in_class = False
-        elif char == "[":
-            in_class = True
-            if pattern.startswith("^", index + 1):
-                index += 1
-            if pattern.startswith("]", index + 1):  # a leading "]" is literal
-                index += 1
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return None
-
-
-def _lookaround_bodies(pattern: str) -> list[str] | None:
-    """The text inside every look-around group of `pattern` (nested ones too), or None when
-    the pattern cannot be read."""
-    bodies: list[str] = []
-    index = 0
     in_class = False
     while index < len(pattern):
         char = pattern[index]
@@ -61,16 +33,39 @@ def _lookaround_bodies(pattern: str) -> list[str] | None:
             in_class = True
             if pattern.startswith("^", index + 1):
                 index += 1
-            if pattern.startswith("]", index + 1):
+            if pattern.startswith("]", index + 1):  # a leading "]" is literal
                 index += 1
-        elif char == "(":
-            opener = next((o for o in LOOKAROUND_OPENERS if pattern.startswith(o, index)), None)
-            if opener is not None:
-                end = _group_end(pattern, index)
-                if end is None:
-                    return None
-                bodies.append(pattern[index + len(opener):end])
+        else:
+            yield index, char
         index += 1
+
+
+def _group_end(pattern: str, start: int) -> int | None:
+    """The index of the ")" closing the group opened at `start`, or None."""
+    depth = 0
+    for index, char in _outside_classes(pattern, start):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _lookaround_bodies(pattern: str) -> list[str] | None:
+    """The text inside every look-around group of `pattern` (nested ones too), or None when
+    the pattern cannot be read."""
+    bodies: list[str] = []
+    for index, char in _outside_classes(pattern):
+        if char != "(":
+            continue
+        opener = next((o for o in LOOKAROUND_OPENERS if pattern.startswith(o, index)), None)
+        if opener is not None:
+            end = _group_end(pattern, index)
+            if end is None:
+                return None
+            bodies.append(pattern[index + len(opener):end])
     return bodies
 
 
