@@ -141,6 +141,7 @@ def test_a_lock_file_seqlab_cannot_use_runs_unlocked_with_a_warning(folder):
     assert out.is_file() and lock_path(out).read_text() == "my own notes\n"
     warning = done.stderr.strip()
     assert len(warning.splitlines()) == 1 and "not locked" in warning and str(out) in warning
+    assert warning.startswith("warning: ") and "[" not in warning  # styled, not markup text
 
 
 def test_a_refused_resume_never_removes_the_holders_id_cache(folder, monkeypatch):

@@ -46,12 +46,10 @@ def lock_output(out: Path, option: str = "--out") -> None:
     if lock.held:
         _HELD[path] = lock
     elif lock.foreign:
-        from rich.markup import escape
-
-        from seqlab.cli.console import stderr
+        from seqlab.cli.console import stderr, styled
 
         message = f"{option} {out} is not locked against other seqlab runs: {lock.reason}"
-        stderr.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+        stderr.print(styled(("warning:", "yellow"), " ", message), soft_wrap=True)
 
 
 def release_outputs() -> None:
