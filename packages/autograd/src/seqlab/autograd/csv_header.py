@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 CANDIDATES = (",", ";", "\t", "|")
-_FIRST_LINE_BYTES = 1 << 20
 
 
 def extension_delimiter(path: Path) -> str:
@@ -52,14 +51,6 @@ def line_delimiter(first_line: str, path: Path, columns: Sequence[str] = ()) -> 
     """The delimiter of a CSV/TSV file whose first line (as read) is `first_line`."""
     line = first_line.removeprefix("\ufeff").rstrip("\r\n")
     return sniff_delimiter(line, extension_delimiter(path), columns)
-
-
-def file_delimiter(path: Path, columns: Sequence[str] = ()) -> str:
-    """The delimiter of a regular CSV/TSV file, from its first line (a byte-order mark
-    dropped). A pipe would lose that line: read it once with `line_delimiter` instead."""
-    with open(path, "rb") as stream:
-        first = stream.readline(_FIRST_LINE_BYTES)
-    return line_delimiter(first.decode("utf-8", "replace"), path, columns)
 
 
 def _is_number(text: str) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
-from seqlab.seqmodels.missing_cells import MISSING
+from seqlab.seqmodels.missing_cells import MISSING, is_missing  # noqa: F401 (MISSING: re-exported)
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 from seqlab.seqmodels.time_stamps import check_time_order
 
@@ -41,7 +41,7 @@ class Series:
 
 
 def _number(text: str, column: str, where: str) -> float:
-    if text.strip().lower() in MISSING:
+    if is_missing(text):
         return math.nan
     try:
         value = float(text)

@@ -15,25 +15,18 @@ from seqlab.cli.numba_status import compile_with_status
 DEFAULT_TEMPERATURE = 0.8
 
 
-def _prompt_text(data: bytes, what: str, path: Path | None = None) -> str:
-    """`data` as the text of a prompt (see `text_argument.decode_text`)."""
-    from seqlab.cli.text_argument import decode_text
-
-    return decode_text(data, what, path)
-
-
 def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) -> str:
     """The prompt from --prompt, --prompt-file or stdin ('-')."""
     given = sum(x for x in (prompt is not None, prompt_file is not None, from_stdin))
     if given > 1:
         raise CliError("give one prompt: --prompt, --prompt-file or '-' (stdin)", code=2)
+    from seqlab.cli.text_argument import decode_text, stdin_bytes
+
     if prompt_file is not None:
         require_file(prompt_file, "prompt file")
-        return _prompt_text(prompt_file.read_bytes(), f"prompt file {prompt_file}", prompt_file)
+        return decode_text(prompt_file.read_bytes(), f"prompt file {prompt_file}", prompt_file)
     if from_stdin:
-        from seqlab.cli.text_argument import stdin_bytes
-
-        return _prompt_text(stdin_bytes(), "the prompt on stdin")
+        return decode_text(stdin_bytes(), "the prompt on stdin")
     return prompt or ""
 
 

@@ -166,14 +166,13 @@ def train(
     started = time.perf_counter()
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
+    model.tokenization = recorded_tokenization(level, lowercase)
     if cluster is not None:
-        model.tokenization = recorded_tokenization(level, lowercase)
         tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
                                arpa_out=out if streamed else None)
         if streamed:
             model = tally.written
     else:
-        model.tokenization = recorded_tokenization(level, lowercase)
         tally = Tally(corpus_sentences(files, corpus, level, lowercase))
         scratch = out.resolve().parent
         try:

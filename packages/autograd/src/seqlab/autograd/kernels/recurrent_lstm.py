@@ -307,34 +307,6 @@ def add_rows_into(d_xg, row_of, d_rows, low, high):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def lstm_dw_hh_rows(d_xg, previous, h0, shifted, reverse, dw_hh, low, high):
-    """dw_hh[low:high] (rows of the (G*H, H) gradient): the sum over steps of d_xg[t]^T @
-    h_prev[t] at those rows (the GRU and RNN rows kernels' in-kernel weight gradient; the LSTM
-    loops leave dW_hh to their caller). Without `shifted`, previous is h_prev (T, N, H). With it,
-    previous is `out` and every sequence read the same time at each step: h_prev[t] is
-    out[t - 1] (out[t + 1] when `reverse`) and h0 at the first step read (padded steps have
-    zero d_xg)."""
-    steps, batch, gate_width = d_xg.shape
-    hidden = previous.shape[2]
-    if low >= high:
-        return
-    d_flat = d_xg.reshape(steps * batch, gate_width)
-    previous_flat = previous.reshape(steps * batch, hidden)
-    rows = dw_hh[low:high]
-    if not shifted:
-        matmul_into(d_flat[:, low:high].T, previous_flat, rows, False)
-        return
-    later = (steps - 1) * batch
-    first = later if reverse else 0
-    matmul_into(d_flat[first:first + batch, low:high].T, h0, rows, False)
-    if steps > 1:
-        if reverse:
-            matmul_into(d_flat[:later, low:high].T, previous_flat[batch:], rows, True)
-        else:
-            matmul_into(d_flat[batch:, low:high].T, previous_flat[:later], rows, True)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
 def lstm_step(xg, h, c, w_hh_t):
     """One LSTM step for inference: xg (N, 4H) = x @ W_ih^T + b; return the new h and c."""
     batch, gate_width = xg.shape

@@ -118,10 +118,14 @@ def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
     pending: list[str] | None = None
     for item in items:
         if isinstance(item, ContinuedLine):
-            pending = list(item) if pending is None else pending + item
+            if pending is None:
+                pending = list(item)
+            else:
+                pending.extend(item)  # (a new list each part copied the line k^2 / 2 times)
             continue
         if pending is not None:
-            item, pending = pending + list(item), None
+            pending.extend(item)
+            item, pending = pending, None
         yield item
     if pending is not None:
         yield pending

@@ -266,7 +266,7 @@ class PairBatches:
 def held_out(source: str, fraction: float) -> bool:
     """Whether a pair goes to the held-out side: a fixed hash of its source text, so every pair
     with the same source (all pronunciations of a word) lands on the same side, on any machine."""
-    return zlib.crc32(source.encode("utf-8")) % 10_000 < round(fraction * 10_000)
+    return held_out_rule(fraction)(source)
 
 
 def held_out_rule(fraction: float) -> Callable[[str], bool]:
