@@ -90,7 +90,7 @@ def test_padded_blocks_stay_near_the_block_size_whatever_the_sentence_length():
         sentences = [[f"w{t}" for t in rng.integers(0, 50, size=max(1, int(n)))]
                      for n in rng.poisson(mean_length, size=600)]
         longest = max(map(len, sentences)) + 2
-        blocks = list(padded_blocks(iter(sentences), 1000, VocabularyBuilder()))
+        blocks = list(padded_blocks(iter(sentences), 1000, VocabularyBuilder().add_tokens))
         assert sum(count for _, count in blocks) == len(sentences)
         assert sum(len(padded) for padded, _ in blocks) == sum(len(s) + 2 for s in sentences)
         assert all(len(padded) < 1000 + 2 * longest for padded, _ in blocks[:-1])

@@ -54,7 +54,7 @@ from seqlab.nlp.ngram.external import (
     VocabularyBuilder,
     count_order,
     merged_windows,
-    pad_parts,
+    padded_blocks,
     sentence_positions,
     table_of,
     unigram_table,
@@ -210,25 +210,12 @@ def _padded_blocks(paths: list[FileRange], line_tokens: LineTokens, mapping: dic
     """Padded final ids of the shard's sentences, about `block_tokens` a block; a long
     line's `ContinuedLine` parts make one sentence, which blocks may cut (see
     `external.padded_blocks`)."""
-    flat: list[str] = []
-    lengths: list[int] = []
-    opens: list[bool] = []
-    continued = False
+    def to_ids(tokens: list[str]) -> np.ndarray:
+        return np.fromiter(map(mapping.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
-    def padded() -> np.ndarray:
-        ids = np.fromiter(map(mapping.__getitem__, flat), dtype=np.int64, count=len(flat))
-        return pad_parts(ids, lengths, opens, continued)[0]
-
-    for tokens in file_sentences(paths, line_tokens, in_parts=True):
-        opens.append(not continued)
-        continued = isinstance(tokens, ContinuedLine)
-        flat.extend(tokens)
-        lengths.append(len(tokens))
-        if len(flat) + 2 * len(lengths) >= block_tokens:
-            yield padded()
-            flat, lengths, opens = [], [], []
-    if lengths:
-        yield padded()
+    for block, _ in padded_blocks(file_sentences(paths, line_tokens, in_parts=True),
+                                  block_tokens, to_ids):
+        yield block
 
 
 @dataclass

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -349,9 +349,11 @@ class VocabularyBuilder:
 
 
 def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
-                  vocabulary: VocabularyBuilder) -> Iterator[tuple[np.ndarray, int]]:
-    """(padded raw ids `<s> w.. </s>`, sentences ended in it) of about `block_tokens` each
-    (a block overshoots by one sentence or part at most); a str sentence is its characters.
+                  to_ids: Callable[[list[str]], np.ndarray]) -> Iterator[tuple[np.ndarray, int]]:
+    """(padded ids `<s> w.. </s>`, sentences ended in it) of about `block_tokens` each (a
+    block overshoots by one sentence or part at most); a str sentence is its characters;
+    `to_ids` gives a block's tokens their ids (`VocabularyBuilder.add_tokens` when counting
+    raw ids, a shard's final vocabulary on a cluster worker).
 
     A `sentences.ContinuedLine` goes on in the next item: no </s> after it, no <s> before
     the next, so a long line comes in parts and a block may start or end inside a sentence.
@@ -367,10 +369,10 @@ def padded_blocks(sentences: Iterable[Sequence[str]], block_tokens: int,
         flat.extend(sentence)  # a str: its characters
         lengths.append(len(sentence))
         if len(flat) + 2 * len(lengths) >= block_tokens:
-            yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
+            yield pad_parts(to_ids(flat), lengths, opens, continued)
             flat, lengths, opens = [], [], []
     if lengths:
-        yield pad_parts(vocabulary.add_tokens(flat), lengths, opens, continued)
+        yield pad_parts(to_ids(flat), lengths, opens, continued)
 
 
 def pad_parts(word_ids: np.ndarray, lengths: list[int], opens: list[bool],
@@ -461,7 +463,8 @@ def count_orders(
     vocabulary = VocabularyBuilder()
     ids_path = scratch / "padded.u32"
     with open(ids_path, "wb") as stream:
-        for block, n_sentences in padded_blocks(sentences, budget.block_tokens, vocabulary):
+        for block, n_sentences in padded_blocks(sentences, budget.block_tokens,
+                                                 vocabulary.add_tokens):
             stream.write(np.ascontiguousarray(block, dtype=np.uint32).data)
             # <s> and </s> (raw ids 1, 2) of the sentences that open and end in the block
             stats.tokens += len(block) - int(np.count_nonzero((block == BOS_ID)
