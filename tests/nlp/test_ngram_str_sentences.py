@@ -136,3 +136,24 @@ def test_the_refusal_names_what_to_do_and_not_the_char_level():
     with pytest.raises(ValueError, match="seqlab") as refused:
         model.score("a b c")
     assert "'level': 'char'" not in str(refused.value)
+
+
+def test_a_changed_tokenization_or_vocabulary_is_seen_at_the_next_str():
+    """The tokenization's reader and the single-character check are kept between sentences:
+    a new tokenization, one changed in place, or a refit is still read at the next str."""
+    model = KneserNey(3).fit([list("abcab"), list("bca")])
+    with pytest.raises(ValueError, match="list of tokens"):
+        model.score("abc")
+    model.tokenization = {"level": "char", "lowercase": False}
+    assert model.score("abc") == model.score(list("abc"))
+    assert model.score("ABC") == model.score(list("ABC"))
+    model.tokenization["lowercase"] = True  # changed in place
+    assert model.score("ABC") == model.score(list("abc"))
+    model.tokenization = {"level": "whitespace", "lowercase": False}
+    assert model.score("a b c") == model.score(list("abc"))
+    model.tokenization = None
+    model.fit(SENTENCES)  # words now: a str is split on whitespace
+    assert model.score("the cat sat") == model.score(["the", "cat", "sat"])
+    model.fit([list("abcab"), list("bca")])  # single characters again: refused
+    with pytest.raises(ValueError, match="list of tokens"):
+        model.score("abc")

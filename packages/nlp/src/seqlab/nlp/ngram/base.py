@@ -76,6 +76,8 @@ class NgramLanguageModel:
     #: seqlab's mark): a str is then split on whitespace, as KenLM reads it.
     written_elsewhere: bool = False
     _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
+    _line_tokens_from: dict | None = None  # a copy of the tokenization it was built from
+    _single_characters: bool | None = None  # whether the vocabulary is single characters
     _registry: ClassVar[dict[str, type[NgramLanguageModel]]] = {}
 
     def __init__(self, order: int, unk_cutoff: int = 1) -> None:
@@ -159,6 +161,7 @@ class NgramLanguageModel:
         """Adopt tables already laid end to end (order n at offsets[n - 1]:offsets[n])."""
         self.vocab = list(vocab)
         self._index = {token: i for i, token in enumerate(self.vocab)}
+        self._single_characters = None  # found again, on first need, for this vocabulary
         flat = (flat_keys, flat_logprob, flat_logbackoff)
         # each order's table is a view of the flat one the kernels read: held once
         self._keys, self._logprob, self._logbackoff = (
@@ -301,11 +304,8 @@ class NgramLanguageModel:
         if self.str_is_characters:
             return list(sentence)
         if self.tokenization is not None:
-            recorded = checked_tokenization(self.tokenization)
-            if self._line_tokens is None or self._line_tokens.recorded() != recorded:
-                self._line_tokens = LineTokens(**recorded)  # built once, not per sentence
-            return self._line_tokens(sentence)
-        if not self.written_elsewhere and self._single_characters():
+            return self._tokenization_reader()(sentence)
+        if not self.written_elsewhere and self._vocab_is_single_characters():
             raise ValueError(
                 "a str sentence for a seqlab model of single characters that records no "
                 "tokenization (how its training text was read): pass a list of tokens, as "
@@ -313,9 +313,21 @@ class NgramLanguageModel:
                 "lowercasing it was trained with (`seqlab ngram train` records them)")
         return sentence.split()
 
-    def _single_characters(self) -> bool:
-        words = [w for w in self.vocab if w not in (BOS, EOS, UNK)]
-        return bool(words) and all(len(w) == 1 for w in words)
+    def _tokenization_reader(self) -> LineTokens:
+        """The reader of `tokenization`, checked and built once (again only when the
+        attribute is given another value or changed in place)."""
+        if self._line_tokens is None or self._line_tokens_from != self.tokenization:
+            self._line_tokens = LineTokens(**checked_tokenization(self.tokenization))
+            self._line_tokens_from = dict(self.tokenization)
+        return self._line_tokens
+
+    def _vocab_is_single_characters(self) -> bool:
+        """Whether every token but <s>, </s> and <unk> is one character (a scan of the
+        vocabulary once per vocabulary, not once per sentence)."""
+        if self._single_characters is None:
+            words = [w for w in self.vocab if w not in (BOS, EOS, UNK)]
+            self._single_characters = bool(words) and all(len(w) == 1 for w in words)
+        return self._single_characters
 
     def score(self, sentence: Sequence[str] | str) -> float:
         """Total natural-log probability of one sentence, with <s> before it and </s> after:
