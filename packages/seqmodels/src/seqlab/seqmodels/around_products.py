@@ -165,7 +165,7 @@ def narrow_weight_grad(d: Array, x: Array) -> Array:
     return np.ascontiguousarray(out.T)
 
 
-def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array, shifted: bool,
+def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array | None, shifted: bool,
                           reverse: bool) -> Array:
     """dW_hh (G*H, H): the sum over steps of d_gates[t]^T @ h_prev[t], for d_gates (T, N, G*H).
 

@@ -6,7 +6,7 @@ activations as its single-thread version, so either backward runs after either f
 no barrier inside the time loop (`kernels.recurrent_gru_rows`, `kernels.recurrent_rnn_rows`).
 A forward that reads a table at ids reads it in place (no (T, N, G) gather), and the backward
 adds into the table's gradient inside the team. dW_hh is one GEMM over all steps after the
-team (NumPy's BLAS on seqlab's threads, as `recurrent_loops` forms it on one thread): formed
+team (`around_products.recurrent_weight_grad`, NumPy's BLAS on seqlab's threads): formed
 inside the team, by SciPy's BLAS through Numba, split by gate rows, it took 5-40% more CPU
 time (2 threads, AMD EPYC Zen 4, batch 32 x 64, H 128-512; see BENCHMARKS.md, issue 11,
 narrow). `recurrent_loops` decides when to call these.
@@ -19,8 +19,9 @@ import numpy as np
 from seqlab.autograd.kernels.panel_gemm import panels_shape
 from seqlab.autograd.kernels.recurrent_gru_rows import gru_backward_rows, gru_forward_rows
 from seqlab.autograd.kernels.recurrent_rnn_rows import rnn_backward_rows, rnn_forward_rows
-from seqlab.autograd.threads import matmul, run_team
+from seqlab.autograd.threads import run_team
 from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.around_products import recurrent_weight_grad
 
 Array = np.ndarray
 
@@ -46,13 +47,6 @@ def table_row_of(ids: Array | None) -> Array:
     """The row_of a backward kernel gets with `table_room(ids, ...)`: ids, or (0, 0) when the
     forward read no table (the kernel then skips the table's gradient: it has no rows)."""
     return ids if ids is not None else np.empty((0, 0), np.int64)
-
-
-def _recurrent_weight_grad(d_hidden: Array, h_prev: Array) -> Array:
-    """dW_hh = the sum over steps of d_hidden[t]^T @ h_prev[t] (padded steps have zero
-    d_hidden), one GEMM over all T*N rows."""
-    return matmul(d_hidden.reshape(-1, d_hidden.shape[2]).T,
-                  h_prev.reshape(-1, h_prev.shape[2]))
 
 
 def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
@@ -101,7 +95,7 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                           d_table)
 
     run_team(parts, run_part)
-    dw_hh = _recurrent_weight_grad(d_hg, h_prev)
+    dw_hh = recurrent_weight_grad(d_hg, h_prev, None, False, reverse)
     return (d_xg if ids is None else d_table), dh, None, dw_hh, db_hh
 
 
@@ -146,4 +140,5 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                           d_xg, dh, part, parts, flags, row_of, d_table)
 
     run_team(parts, run_part)
-    return (d_xg if ids is None else d_table), dh, None, _recurrent_weight_grad(d_xg, h_prev), None
+    dw_hh = recurrent_weight_grad(d_xg, h_prev, None, False, reverse)
+    return (d_xg if ids is None else d_table), dh, None, dw_hh, None
