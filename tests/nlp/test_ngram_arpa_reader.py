@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import struct
 import subprocess
@@ -330,3 +331,26 @@ def test_an_lmplz_file_scores_as_kenlm_scores_it(tmp_path):
     theirs = np.array(json.loads(done.stdout.strip().splitlines()[-1]))
     ours = load_arpa(tmp_path / "lm.arpa").sentence_logprobs([s.split() for s in test])
     np.testing.assert_allclose(ours / math.log(10), theirs, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize(("first", "elsewhere", "tokenization"), [
+    (b"", True, None),
+    (b"# written by someone else\n", True, None),
+    (b"# written by seqlab\n", False, None),
+    (b"# written by seqlab; tokenization: level=char lowercase=true\r\n", False,
+     {"level": "char", "lowercase": True}),
+    (b"# written by seqlab; tokenization: level=word lowercase=false\n", False,
+     {"level": "word", "lowercase": False, "pattern": "before-marks"}),
+])
+def test_the_first_line_says_who_wrote_the_file_and_how_its_text_was_read(
+        first, elsewhere, tokenization, tmp_path):
+    path = tmp_path / "m.arpa"
+    path.write_bytes(first + b"\\data\\\nngram 1=3\n\n\\1-grams:\n-1\t<s>\n-1\t</s>\n"
+                             b"-1\t<unk>\n\n\\end\\\n")
+    model = load_arpa(path)
+    assert model.written_elsewhere is elsewhere
+    assert model.tokenization == tokenization
+    path.write_bytes(b"# written by seqlab; tokenization: level=bpe lowercase=false\n"
+                     + path.read_bytes()[len(first):])
+    with pytest.raises(ValueError, match="^" + re.escape(f"{path}:1: the model records a ")):
+        load_arpa(path)

@@ -10,6 +10,7 @@ blocks, and a sort's index for an order whose lines are not in the model's key o
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ import numpy as np
 from seqlab.nlp.ngram import arpa_read_kernels as rk
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
-from seqlab.nlp.ngram.mark import is_marked, read_tokenization
+from seqlab.nlp.ngram.mark import is_marked, tokenization_of_line
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
 LN10 = math.log(10.0)
@@ -60,10 +61,10 @@ def load_arpa(path: str | Path) -> ArpaModel:
         reader = _Reader(path, file)
         model = reader.read()
     model.unk_listed = reader.unk_listed
-    with open(path, "rb") as file:  # another tool's file: a str is read as KenLM reads it
-        model.written_elsewhere = not is_marked(file.readline(4096))
+    # another tool's file: a str is read as KenLM reads it
+    model.written_elsewhere = not is_marked(reader.first_line)
     try:
-        model.tokenization = read_tokenization(path)
+        model.tokenization = tokenization_of_line(reader.first_line)
     except ValueError as error:
         raise ValueError(f"{path}:1: {error}") from None
     return model
@@ -178,6 +179,7 @@ class _Reader:
     def _header(self) -> dict[int, int]:
         with open(self.path, "rb") as file:
             head = file.read(1 << 16)
+        self.first_line = io.BytesIO(head).readline(4096)  # the mark line, in a seqlab file
         if b"\r" in head and b"\n" not in head:  # (before a search for '\n' reads it all)
             raise ValueError(f"{self.path}: its lines end in a lone carriage return (old Mac "
                              "line endings); convert them to newlines")

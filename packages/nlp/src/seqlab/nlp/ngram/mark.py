@@ -17,8 +17,6 @@ nothing. The same tokenization is kept in a .npz model's JSON header (`"tokeniza
 
 from __future__ import annotations
 
-from pathlib import Path
-
 SEQLAB_MARK = b"# written by seqlab\n"
 MARK_PREFIX = SEQLAB_MARK.rstrip(b"\n")
 TOKENIZATION_TAG = "; tokenization:"
@@ -72,14 +70,6 @@ def tokenization_of_line(line: bytes | str) -> dict[str, str | bool] | None:
         key, _, value = field.partition("=")
         recorded[key] = _BOOLEANS.get(value, value)
     return checked_tokenization(recorded)
-
-
-def read_tokenization(path: str | Path) -> dict[str, str | bool] | None:
-    """The tokenization recorded in an ARPA file's first line, or None (another tool's file,
-    or a seqlab file that records none); ValueError for one this seqlab does not know."""
-    with open(path, "rb") as file:
-        first = file.readline(4096)
-    return tokenization_of_line(first)
 
 
 def is_marked(head: bytes) -> bool:
