@@ -72,3 +72,11 @@ def test_a_bad_line_after_good_ones_is_one_line(model, tmp_path):
     empty.write_text("\n\n")
     assert_one_line_failure(invoke("seq2seq", "eval", model, empty, "--beam", "1"),
                             "no pairs", "source<TAB>target")
+
+
+def test_the_line_counts_each_distinct_source_once(model, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{w}\t{' '.join(reversed(w.split()))}\n" for w in WORDS * 2))
+    done = invoke("seq2seq", "eval", model, pairs, "--beam", "1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{len(WORDS)} sources (beam 1): exact match ")

@@ -295,13 +295,13 @@ def evaluate(
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)
     with _source_groups(pairs, max_len) as groups:
-        scores, sources = _score_groups(groups, translator, target_tokenizer, bool(pairs))
+        scores = _score_groups(groups, translator, target_tokenizer, bool(pairs))
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
     if translator.unknown_tokens:
         Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
                       "(read as <unk>)")
-    human = (f"{sources} sources (beam {beam}): exact match "
+    human = (f"{scores['sentences']} sources (beam {beam}): exact match "
              f"{100 * scores['exact_match']:.2f}%, token error rate "
              f"{100 * scores['token_error_rate']:.2f}%")
     if "bleu" in scores:
@@ -337,10 +337,11 @@ def _source_groups(pairs: list[Path] | None, max_len: int) -> Iterator[Any]:
 
 
 def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,
-                  word_scores: bool) -> tuple[dict[str, float], int]:
-    """(scores, distinct sources): each group's source translated (64 at a time, in the order
-    the sources first appear) and scored against the closest of its references, which are read
-    back one group at a time; G2P's error rates when not `word_scores`."""
+                  word_scores: bool) -> dict[str, float]:
+    """The scores (`sentences`: the distinct sources): each group's source translated (64 at
+    a time, in the order the sources first appear) and scored against the closest of its
+    references, which are read back one group at a time; G2P's error rates when not
+    `word_scores`."""
     from seqlab.seqmodels.seq2seq.scoring import G2PTotals, ScoreTotals
 
     totals = ScoreTotals(word_level=target_tokenizer.type_name == "word") if word_scores \
@@ -349,15 +350,12 @@ def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,
     def tokens(text: str) -> list[str]:
         return _token_strings(target_tokenizer, target_tokenizer.encode(text))
 
-    sources = 0
     for group, (_, found) in enumerate(translator.stream(groups.sources(), batch_size=64)):
         totals.add(_token_strings(target_tokenizer, found[0].tokens),
                    (tokens(reference) for reference in groups.references(group)))
-        sources += 1
     strays = groups.strays()  # sources that shared a 64-bit hash with another: in practice none
     for (_, found), (_, references) in zip(translator.stream(
             (source for source, _ in strays), batch_size=64), strays, strict=True):
         totals.add(_token_strings(target_tokenizer, found[0].tokens),
                    (tokens(reference) for reference in references))
-        sources += 1
-    return totals.scores(), sources
+    return totals.scores()
