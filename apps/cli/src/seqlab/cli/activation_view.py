@@ -5,6 +5,7 @@ and the scale each recorded quantity is drawn on."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rich.text import Text
@@ -79,11 +80,20 @@ def legend(scale: Scale) -> Text:
     return text
 
 
+def unit_direction(record, unit: int) -> dict[str, Any]:
+    """Which direction of its `LayerRecord` computes `unit`, its index there, and the suffix
+    PyTorch gives that direction's parameters (`l1_reverse`: units H..2H-1 of a bidirectional
+    layer)."""
+    direction, index = record.direction_of(unit)
+    return {"direction": direction, "direction_unit": index,
+            "parameters": record.parameter_suffix(unit)}
+
+
 def direction_note(record, unit: int) -> str:
     """' (reverse direction, its unit 2: weights *_l1_reverse)' for a unit of a bidirectional
     `LayerRecord`, in PyTorch's parameter names; '' for a one-direction layer."""
     if record.directions == 1:
         return ""
-    direction, index = record.direction_of(unit)
-    return (f" ({direction} direction, its unit {index}: weights "
-            f"*_{record.parameter_suffix(unit)})")
+    where = unit_direction(record, unit)
+    return (f" ({where['direction']} direction, its unit {where['direction_unit']}: weights "
+            f"*_{where['parameters']})")

@@ -60,6 +60,7 @@ def inspect(
 
     Example: seqlab inspect model.safetensors --file chapter.txt --html units.html
     """
+    from seqlab.cli.activation_view import unit_direction
     from seqlab.seqmodels.inspection import (
         interpretable_units,
         record,
@@ -83,7 +84,7 @@ def inspect(
     recording = record(subject.model, ids)
     units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True)
     choice = _choose(recording, units, layer, unit, gate, state)
-    choice |= _direction(recording.layers[choice["layer"]], choice["unit"])
+    choice |= unit_direction(recording.layers[choice["layer"]], choice["unit"])
     values = recording.layers[choice["layer"]].series(choice["series"])[:, 0, choice["unit"]]
     saturations = saturation(recording)
     data = _summary(subject, source, pieces, recording, choice, values, units, saturations)
@@ -126,14 +127,6 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
     else:
         chosen_unit = unit
     return {"layer": chosen_layer, "series": series, "unit": int(chosen_unit)}
-
-
-def _direction(record, unit: int) -> dict[str, Any]:
-    """Which direction of its layer computes `unit`, its index there, and the suffix PyTorch
-    gives that direction's parameters (`l1_reverse`: units H..2H-1 of a bidirectional layer)."""
-    direction, index = record.direction_of(unit)
-    return {"direction": direction, "direction_unit": index,
-            "parameters": record.parameter_suffix(unit)}
 
 
 def _scale(recording, choice, values):
