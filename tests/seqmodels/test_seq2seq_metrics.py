@@ -5,7 +5,7 @@ import math
 import pytest
 
 from seqlab.seqmodels.seq2seq.metrics import corpus_bleu, corpus_chrf, edit_distance
-from seqlab.seqmodels.seq2seq.scoring import score_outputs
+from seqlab.seqmodels.seq2seq.scoring import closest_of, score_outputs
 
 HYPOTHESES = ["the cat sat on the mat today", "a quick brown dog jumps over the fox"]
 REFERENCES = ["the cat sat on the red mat", "the quick brown fox jumps over the lazy dog"]
@@ -45,6 +45,16 @@ def test_closest_reference_counts():
     assert scores["token_error_rate"] == pytest.approx(1 / 6)
     assert "bleu" not in scores
     assert "bleu" in score_outputs(hypotheses, references, word_level=True)
+
+
+def test_the_first_of_the_closest_references_counts():
+    hypothesis = ["A", "B"]
+    short, long = ["A"], ["A", "B", "C"]  # each one edit away
+    assert closest_of(hypothesis, [short, long]).reference == short
+    assert closest_of(hypothesis, iter([long, short])).reference == long
+    assert closest_of(hypothesis, [long, ["A", "B"], short]).distance == 0
+    assert score_outputs([hypothesis], [[short, long]])["token_error_rate"] == 1.0
+    assert score_outputs([hypothesis], [[long, short]])["token_error_rate"] == pytest.approx(1 / 3)
 
 
 def test_g2p_scores_with_and_without_stress():

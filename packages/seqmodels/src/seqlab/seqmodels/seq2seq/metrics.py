@@ -27,11 +27,6 @@ def edit_distance(hypothesis: Sequence, reference: Sequence) -> int:
     return previous[-1]
 
 
-def closest_reference(hypothesis: Sequence, references: Sequence[Sequence]) -> Sequence:
-    """The reference with the smallest edit distance to `hypothesis` (first on ties)."""
-    return min(references, key=lambda reference: edit_distance(hypothesis, reference))
-
-
 def _ngrams(tokens: Sequence, order: int) -> Counter:
     return Counter(tuple(tokens[i : i + order]) for i in range(len(tokens) - order + 1))
 

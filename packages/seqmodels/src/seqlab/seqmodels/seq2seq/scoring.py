@@ -17,7 +17,7 @@ from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals, edit_distan
 
 class Closest:
     """The first reference at the smallest edit distance from a hypothesis, the references
-    offered one at a time (`metrics.closest_reference`, without the list)."""
+    offered one at a time (no list of them is kept)."""
 
     def __init__(self, hypothesis: Sequence[str]) -> None:
         self.hypothesis = list(hypothesis)
