@@ -197,6 +197,19 @@ def test_an_owner_keeps_only_its_most_recent_results():
     assert owner not in _KEPT
 
 
+def test_kept_results_are_evicted_by_the_most_recently_computed():
+    owner = LSTM(2, 3)
+    source = np.arange(3.0)
+    for key in range(MOST_KEPT):
+        kept(owner, key, (source,), lambda: 1.0)
+    source[0] = 5.0
+    assert kept(owner, 0, (source,), lambda: 2.0) == (2.0, True)  # the newest now
+    assert kept(owner, MOST_KEPT, (source,), lambda: 3.0) == (3.0, True)
+    assert list(_KEPT[owner]) == [*range(2, MOST_KEPT), 0, MOST_KEPT]  # 1, the oldest, went
+    assert kept(owner, MOST_KEPT, (source,), lambda: 4.0) == (3.0, False)  # found: not moved
+    assert list(_KEPT[owner])[-2:] == [0, MOST_KEPT]
+
+
 def test_change_watch_stops_keeping_while_the_sources_change_and_probes():
     watch = ChangeWatch(changes=2, probe=4)
     assert watch.pays()

@@ -82,16 +82,13 @@ def kept(owner: Any, key: Any, sources: Sequence[np.ndarray | None],
          compute: Callable[[], Any]) -> tuple[Any, bool]:
     """(compute()'s value kept on `owner` under `key`, whether it was computed now): computed
     again whenever an array of `sources` (the arrays it reads) is not bitwise what it was at
-    the last computation. The caller must not write into the value (later calls get the same
-    object)."""
+    the last computation (`kept_in` the owner's results, the `MOST_KEPT` most recent). The
+    caller must not write into the value (later calls get the same object)."""
     entries = _entries(owner)
-    entry = entries.get(key)
-    if entry is not None and entry.matches(sources):
-        return entry.value, False
-    result = KeptResult(sources, None)  # the copies first: a write during compute() then
-    result.value = compute()  # shows as a change at the next call, never as a stale match
-    _store(entries, key, result)
-    return result.value, True
+    value, computed = kept_in(entries, key, sources, compute)
+    if computed:  # the newest now: the least recently added go beyond MOST_KEPT
+        _store(entries, key, entries[key])
+    return value, computed
 
 
 def kept_in(results: dict, key: Any, sources: Sequence[np.ndarray | None],
@@ -101,8 +98,8 @@ def kept_in(results: dict, key: Any, sources: Sequence[np.ndarray | None],
     entry = results.get(key)
     if entry is not None and entry.matches(sources):
         return entry.value, False
-    result = KeptResult(sources, None)  # (the copies first, as in `kept`)
-    result.value = compute()
+    result = KeptResult(sources, None)  # the copies first: a write during compute() then
+    result.value = compute()  # shows as a change at the next call, never as a stale match
     results[key] = result
     return result.value, True
 
