@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from seqlab.autograd import file_lock
+from seqlab.autograd.atomic import atomic_write
 from seqlab.autograd.file_lock import FileLock, LockHeldError, lock_path
 
 HOLD = textwrap.dedent("""
@@ -242,3 +243,20 @@ def test_a_waiter_on_a_deleted_lock_file_does_not_hold_it_beside_a_newcomer(tmp_
     assert refused.value.holder == "newcomer" and len(opened) == 3  # (create, then open)
     monkeypatch.undo()
     newcomer.release()
+
+
+def test_two_hard_links_are_two_outputs_with_two_locks(tmp_path):
+    """A lock is keyed by its output's name, not by the file there (`cli.output_locks`): a
+    write renames a new file over its name, so writing one hard link leaves the other's file
+    as it was, and runs on the two names need not wait for each other."""
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("before\n")
+    os.link(first, second)
+    assert lock_path(first) != lock_path(second)
+    with FileLock(lock_path(first), wait=False) as one, \
+            FileLock(lock_path(second), wait=False) as other:
+        assert one.held and other.held
+        with atomic_write(first) as file:
+            file.write("after\n")
+        assert (first.read_text(), second.read_text()) == ("after\n", "before\n")
+        assert not os.path.samefile(first, second)

@@ -10,6 +10,14 @@ killed run blocks nobody), deleted by `release_outputs` when the command ends. W
 system cannot lock, the run goes on unlocked (as every run did before); where a file seqlab
 cannot use is at the lock's path (another user's lock file, one seqlab did not write), it
 goes on unlocked with a one-line warning, so that it is never unlocked unawares.
+
+The lock is keyed by `--out`'s name (its folder's links resolved), not by the identity of a
+file already there (device and inode): what a run writes is names, never an inode in place.
+Every write renames a whole new file over its name (`seqlab.autograd.atomic`), and the files
+beside `--out` are named after it, so two runs on two hard links to one file replace two
+names and leave each other's files alone: they need no common lock. An identity key would
+refuse them for nothing, would change under the first run's own rename (a run started after
+it would find a new inode), and would have no folder of its own for its lock file.
 """
 
 from __future__ import annotations
