@@ -96,19 +96,28 @@ def is_char_level(model) -> bool:
 def model_tokens(model, level: str | None = None,
                  lowercase: bool | None = None) -> tuple[str, bool, str]:
     """(level, lowercase, word pattern) to read text for `model`: the options given, else what
-    the model records it was trained on (files seqlab writes since December 2026), else the
-    word level (char for a model of single characters) and no lowercasing, as before; the word
-    pattern the model records, else the one before marks were kept (what old models used)."""
+    the model records it was trained on (files seqlab writes since December 2026), else for
+    another tool's ARPA file whitespace-separated tokens (as lmplz read its training text, and
+    as KenLM and the model's `score(str)` read text), else the word level (char for a model of
+    single characters) and no lowercasing, as seqlab's older files were read; the word pattern
+    the model records, else the one before marks were kept (what old models used)."""
     from seqlab.nlp.ngram.mark import PATTERN_WHEN_UNRECORDED
 
     recorded = getattr(model, "tokenization", None) or {}
     if level is None:
-        level = recorded.get("level") or ("char" if is_char_level(model) else "word")
+        level = recorded.get("level") or _unrecorded_level(model)
     if level not in ("word", "whitespace", "char"):
         raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
     if lowercase is None:
         lowercase = bool(recorded.get("lowercase", False))
     return level, lowercase, str(recorded.get("pattern", PATTERN_WHEN_UNRECORDED))
+
+
+def _unrecorded_level(model) -> str:
+    """The level of a model that records none (see `model_tokens`)."""
+    if getattr(model, "written_elsewhere", False):
+        return "whitespace"
+    return "char" if is_char_level(model) else "word"
 
 
 def recorded_tokenization(level: str, lowercase: bool) -> dict[str, str | bool]:
@@ -334,8 +343,8 @@ def evaluate(
     files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
     corpus: str = typer.Option(None, "--corpus"),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
-                              "model was trained, which seqlab records in its files; word, or "
-                              "char for a character model, for another tool's file)."),
+                              "model was trained, which seqlab records in its files; "
+                              "whitespace, as KenLM reads text, for another tool's file)."),
     lowercase: bool = typer.Option(None, "--lowercase/--no-lowercase", help="Lowercase the "
                                    "text (default: as the model was trained, where recorded; "
                                    "else not)."),
