@@ -6,12 +6,10 @@ whether its tokens look like words or single characters."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import textwrap
 
 import pytest
 from inprocess import invoke
+from kenlm_peer import kenlm_perplexity, needs_kenlm
 
 from seqlab.nlp.ngram import KneserNey, load_arpa
 
@@ -72,22 +70,11 @@ def test_the_level_option_still_reads_a_foreign_file_otherwise(char_model):
         pytest.approx(by_characters, rel=1e-12)
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 @pytest.mark.parametrize("which", ["char_model", "word_model"])
 def test_eval_of_a_foreign_file_gives_kenlms_perplexity(which, request):
     path, test = request.getfixturevalue(which)
-    script = textwrap.dedent(f"""\
-        import kenlm
-        model = kenlm.Model({str(path)!r})
-        lines = {test.read_text(encoding="utf-8").splitlines()!r}
-        total = sum(model.score(line, bos=True, eos=True) for line in lines)
-        print(repr(10 ** (-total / sum(len(line.split()) + 1 for line in lines))))
-        """)
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    theirs = float(done.stdout.split()[-1])
+    theirs = kenlm_perplexity(path, test.read_text(encoding="utf-8").splitlines())
     assert _perplexity("ngram", "eval", path, test) == pytest.approx(theirs, rel=1e-5)
 
 

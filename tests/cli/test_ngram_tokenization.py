@@ -5,12 +5,10 @@ same tokens, gives the same perplexity from the same ARPA file (whose mark line 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import textwrap
 
 import pytest
 from inprocess import assert_one_line_failure, invoke
+from kenlm_peer import kenlm_perplexity, needs_kenlm
 
 from seqlab.cli import file_kinds
 from seqlab.nlp.ngram import load, load_arpa
@@ -118,8 +116,7 @@ def test_the_mark_line_round_trips_and_refuses_what_it_does_not_know(tmp_path):
                             "upgrade seqlab")
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 @pytest.mark.parametrize("level", ["whitespace", "char"])
 def test_kenlm_gives_the_same_perplexity_on_the_same_tokens(texts, level):
     model_path = texts / "m.arpa"
@@ -132,16 +129,6 @@ def test_kenlm_gives_the_same_perplexity_on_the_same_tokens(texts, level):
     else:  # KenLM reads space-separated tokens: a char model's space is spelled U+2581
         lines = [" ".join("\u2581" if ch == " " else ch for ch in line.lower())
                  for line in TEST.splitlines()]
-    script = textwrap.dedent(f"""\
-        import kenlm
-        model = kenlm.Model({str(model_path)!r})
-        lines = {lines!r}
-        total = sum(model.score(line, bos=True, eos=True) for line in lines)
-        print(repr(10 ** (-total / sum(len(line.split()) + 1 for line in lines))))
-        """)
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script],
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    theirs = float(done.stdout.split()[-1])
+    theirs = kenlm_perplexity(model_path, lines)
     assert _perplexity("ngram", "eval", model_path, texts / "test.txt") == \
         pytest.approx(theirs, rel=1e-5)
