@@ -47,9 +47,9 @@ MIN_TEAM_LAYER_STEPS = 4
 # team ran at 109-142k elements/s on the quiet machine against one thread's 199k), LSTM(40, 96)
 # 183 vs 222, LSTM(40, 192) 501 vs 627 (178k), LSTM(40, 128) at batch 2 421 vs 533 (172k),
 # LSTM(128, 128) 289 vs 496 (131k), 2 x LSTM(40, 128) 542 vs 805 (108k), GRU(40, 128) 191 vs
-# 291, RNN(40, 256) 211 vs 289: the ~100 us and 1-2 us a meet take those. From here the team
-# wins: GRU(40, 256) 431 vs 899 (227k), LSTM(40, 256) 713 vs 1083 (303k), RNN(40, 512) 504 vs
-# 1162, 2 x LSTM(256, 256) 1820 vs 3376 (524k: W_hh alone fills a core's L2).
+# 291, RNN(40, 256) 211 vs 289: the ~100 us and 1-2 us a meet (estimated) take those. From
+# here the team wins: GRU(40, 256) 431 vs 899 (227k), LSTM(40, 256) 713 vs 1083 (303k),
+# RNN(40, 512) 504 vs 1162, 2 x LSTM(256, 256) 1820 vs 3376 (524k: W_hh fills a core's L2).
 MIN_TEAM_LAYER_STEP_MACS = 3 << 16
 # The team's calls so far, one watch per shape (`units_team_watch`): after a call whose meets
 # mostly spun out (another process holds a core, and the parts take turns on one), the next
