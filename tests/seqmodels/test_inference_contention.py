@@ -48,7 +48,9 @@ def test_a_paused_team_runs_its_kernel_as_one_part_with_the_same_bits(monkeypatc
     gives the team's bits exactly, and the graph path's to round-off."""
     if recurrent_inference.team_size(256) < 2:
         pytest.skip("needs 2 usable cores for a team")
-    stack = stack_class(8, 256, num_layers=2, generator=0)
+    # (an RNN of 256 units has too little work a step for the team: `units_team_work_pays`)
+    hidden = 512 if stack_class is RNN else 256
+    stack = stack_class(8, hidden, num_layers=2, generator=0)
     embedding = Embedding(11, 8, generator=1)
     ids = np.random.default_rng(3).integers(0, 11, (64, 1))
     graph = _arrays(stack(embedding(ids)))
@@ -79,7 +81,7 @@ def test_a_paused_team_runs_its_kernel_as_one_part_with_the_same_bits(monkeypatc
 def test_a_paused_shape_leaves_other_shapes_their_team(monkeypatch, two_threads):
     if recurrent_inference.team_size(128) < 2:
         pytest.skip("needs 2 usable cores for a team")
-    small = LSTM(8, 128, num_layers=1, generator=0)
+    small = LSTM(8, 256, num_layers=1, generator=0)  # (work enough for a team)
     big = GRU(8, 256, num_layers=2, generator=0)
     x = Embedding(11, 8, generator=1)(np.random.default_rng(3).integers(0, 11, (16, 1)))
     calls = _count_team_calls(monkeypatch)

@@ -216,6 +216,8 @@ def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_thre
     with no_grad():
         got = stack(embedding(ids)) if "table" in case else stack(x, lengths=lengths)
     expected = recurrent_inference.units_team_parts(stack.kind, batch, 256, 1)
+    if not recurrent_inference.units_team_work_pays(stack.kind, batch, 8, 256, 2):
+        expected = 1
     assert teams == ([expected] if expected > 1 else [])
     _assert_same(got, want, 2e-6 if dtype == np.float32 else 1e-12)
 
@@ -236,12 +238,62 @@ def test_units_team_is_only_for_small_unidirectional_batches_with_work(two_threa
     assert parts(lstm.kind, 3, 128, 1) == parts(gru.kind, 1, 128, 1) == expected
 
 
+def test_units_team_pays_only_with_work_enough_a_layer_step():
+    """Shapes alone decide (`units_team_work_pays`): the batch times each layer's input and
+    recurrent multiply-adds, averaged over the layers, against `MIN_TEAM_LAYER_STEP_MACS`."""
+    pays = recurrent_inference.units_team_work_pays
+    lstm, gru, rnn = (LSTM(4, 8, generator=0).kind, GRU(4, 8, generator=0).kind,
+                      RNN(4, 8, generator=0).kind)
+    assert not pays(lstm, 1, 40, 128, 1)  # (40 + 128) * 4 * 128 = 86k: one thread is faster
+    assert not pays(lstm, 2, 40, 128, 1)  # 172k
+    assert not pays(lstm, 1, 40, 128, 2)  # (86k + 131k) / 2
+    assert not pays(gru, 1, 40, 128, 1)
+    assert not pays(rnn, 1, 40, 256, 1)
+    assert pays(lstm, 1, 40, 256, 1)  # 303k
+    assert pays(lstm, 1, 256, 256, 2)  # the char LM's 2 x 256 over a 256-wide embedding
+    assert pays(gru, 1, 40, 256, 1)
+    assert pays(rnn, 1, 40, 512, 1)
+    assert pays(lstm, 3, 40, 128, 1)  # 259k
+
+
+@pytest.mark.parametrize("stack_class", [LSTM, GRU])
+def test_small_work_on_two_threads_gives_the_one_thread_calls_bits(monkeypatch, two_threads,
+                                                                   stack_class):
+    """A batch-1 stack whose unit team would not pay (`units_team_work_pays`) runs the
+    one-thread path on 2 threads: no team, bit for bit what a 1-thread call gives (the team
+    gave the graph path's outputs to float32 round-off, not the 1-thread call's bits)."""
+    from seqlab.autograd import threads
+
+    stack = stack_class(40, 128, num_layers=1, generator=0)
+    x = Tensor(np.random.default_rng(9).standard_normal((16, 1, 40)).astype(np.float32))
+    want = stack(x)
+    teams = []
+    real = recurrent_inference.units_team_forward
+    monkeypatch.setattr(recurrent_inference, "units_team_forward",
+                        lambda *args, **keywords: teams.append(args[6])
+                        or real(*args, **keywords))
+    with no_grad():
+        got = stack(x)
+        threads.set_num_threads(1)
+        one = stack(x)
+        threads.set_num_threads(2)
+    assert teams == []
+    for got_array, one_array in zip(_flat(got), _flat(one)):
+        np.testing.assert_array_equal(got_array, one_array)
+    _assert_same(got, want, 2e-6)
+
+
+def _flat(output) -> list:
+    out, state = output
+    return [out.data] + [s.data for s in (state if isinstance(state, tuple) else [state])]
+
+
 def test_a_read_only_weight_in_one_layer_takes_the_unit_team_too(two_threads):
     """Weights of mixed flags (one layer's W_hh read-only, as from a memory-mapped file) give
     the kernel's per-layer tuples one type: no TypingError, the graph path's outputs."""
     if recurrent_inference.team_size(128) < 2:
         pytest.skip("needs 2 usable cores for a team")
-    stack = LSTM(8, 128, num_layers=2, generator=0)
+    stack = LSTM(8, 256, num_layers=2, generator=0)  # (work enough for the team)
     frozen = stack.weight_hh_l1.data.copy()
     frozen.setflags(write=False)
     stack.weight_hh_l1.data = frozen

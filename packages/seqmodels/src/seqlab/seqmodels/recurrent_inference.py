@@ -19,14 +19,16 @@ layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
 over a table, stacked over its own input); such an LSTM too small to split runs stacked on
 one thread rather than as a per-layer team split by units (`stacked_pays`);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
-(`recurrent_units_team`) when `units_team_parts` says it pays. Below the panels' batch, layer
-0 reads an embedding's whole (small) table, whose projection is kept across calls while its
-weights stay bitwise the same (`keeps_whole_table`, `kept_tables`): at batch 1 x 64 it was
-the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6).
+(`recurrent_units_team`) when `units_team_parts` says it pays and its work a layer-step does
+(`units_team_work_pays`; else the call runs on one thread, as at 1 thread). Below the
+panels' batch, layer 0 reads an embedding's whole (small) table, whose projection is kept
+across calls while its weights stay bitwise the same (`keeps_whole_table`, `kept_tables`): at
+batch 1 x 64 it was the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numba
@@ -73,6 +75,7 @@ from seqlab.seqmodels.recurrent_units_team import (
     units_team_forward,
     units_team_parts,
     units_team_watch,
+    units_team_work_pays,
 )
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
@@ -95,6 +98,17 @@ KEPT_TABLE_BYTES = 4 << 20
 PANELS = FMA and not numba.config.DISABLE_JIT
 
 
+def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
+    """Whether a stack's layers may run over stacked panels at all: an LSTM, one direction,
+    every sequence T long, on a target with the panel tile (`PANELS`)."""
+    return PANELS and kind.has_cell_state and directions == 1 and lengths is None
+
+
+def _layer_bytes(w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> int:
+    """The bytes of this layer's stacked panels (`stacked_bytes`)."""
+    return stacked_bytes(w_ih.shape[1], w_hh.shape[1], dtype)
+
+
 def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int,
                  in_part: bool = False, panel_bytes: int | None = None,
                  kept: bool = False) -> bool:
@@ -104,7 +118,7 @@ def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: i
     split (`in_part`, asked from outside it), where a time loop gets one thread
     (`team_size`), or where its panels (`panel_bytes`) are at most `ALONE_PANELS_BYTES` (the
     team split by units loses there)."""
-    if not (PANELS and kind.has_cell_state and directions == 1 and lengths is None):
+    if not _stackable_kind(kind, directions, lengths):
         return False
     if not (panels_pay(batch) or kept):
         return False
@@ -140,8 +154,7 @@ def _stack_fits_alone(stack, features: int, lengths, dtype) -> bool:
     """Whether every layer of `stack` (layer 0 over `features` inputs) is an LSTM layer whose
     stacked panels fit `ALONE_PANELS_BYTES`, one direction, no lengths."""
     hidden = stack.hidden_size
-    if not (PANELS and stack.kind.has_cell_state and stack.num_directions == 1
-            and lengths is None):
+    if not _stackable_kind(stack.kind, stack.num_directions, lengths):
         return False
     widest = max(features, hidden) if stack.num_layers > 1 else features
     return stacked_bytes(widest, hidden, dtype) <= ALONE_PANELS_BYTES
@@ -378,6 +391,10 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     packed = _keeps_panels(stack, lengths)  # (a list of the packs made, or None: no keeping)
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
+    # a small batch whose team would not pay runs the one-thread path, the 1-thread call's bits
+    alone = team > 1 and not units_team_work_pays(stack.kind, batch, features,
+                                                  stack.hidden_size, stack.num_layers)
+    team = 1 if alone else team
     by_units = None
     if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
         x0, row_of = _layer0_rows(x, table)
@@ -397,8 +414,9 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     if by_units is not None:  # (None: a dtype the team does not take)
         out, h_n, c_n = by_units
     elif parts == 1:
-        out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
-                                      packed=packed)
+        with one_thread() if alone else contextlib.nullcontext():
+            out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
+                                          packed=packed)
     else:
         bounds = [batch * part // parts for part in range(parts + 1)]
         results: list = [None] * parts
@@ -429,8 +447,7 @@ def _keeps_panels(stack, lengths) -> list | None:
     a one-direction LSTM without lengths, unless its weights changed between its last calls
     (`kept_panels.panels_watch`); else None (each stacked layer packs its panels for this
     call alone, on the same path: `_keepable_layer`). Ask once a call."""
-    if not (PANELS and stack.kind.has_cell_state and stack.num_directions == 1
-            and lengths is None):
+    if not _stackable_kind(stack.kind, stack.num_directions, lengths):
         return None
     return [] if panels_watch(stack).pays() else None
 
@@ -440,7 +457,7 @@ def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None)
     packed now), or None (`lstm_stacked_layer` packs them) where `packed` is None or they
     are larger than `KEPT_PANELS_BYTES`."""
     w_ih, w_hh = weights[0], weights[1]
-    if packed is None or stacked_bytes(w_ih.shape[1], w_hh.shape[1], dtype) > KEPT_PANELS_BYTES:
+    if packed is None or _layer_bytes(w_ih, w_hh, dtype) > KEPT_PANELS_BYTES:
         return None
     panels, now = kept_stacked_panels(stack, layer, weights, dtype,
                                       lambda: stacked_panels(*weights, dtype))
@@ -455,7 +472,7 @@ def _keepable_layer(batch: int, w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> bo
     weights keep changing packs the panels for itself and takes the same path, so the same
     weights and input give the same bits whatever the calls before were."""
     features, hidden = w_ih.shape[1], w_hh.shape[1]
-    return (stacked_bytes(features, hidden, dtype) <= KEPT_PANELS_BYTES
+    return (_layer_bytes(w_ih, w_hh, dtype) <= KEPT_PANELS_BYTES
             and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
 
 
@@ -574,8 +591,7 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
                     out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
                                                 b_hh, lengths, reverse)
                 elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
-                                   panel_bytes=stacked_bytes(w_ih.shape[1], w_hh.shape[1],
-                                                             w_hh.dtype),
+                                   panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
                                    kept=layer in shared or _keepable_layer(
                                        h0.shape[1], w_ih, w_hh, w_hh.dtype))
                       and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,

@@ -36,6 +36,21 @@ MIN_TEAM_MACS = 1 << 15
 # two or three layer-steps save at the smallest sizes above, so a step-by-step caller (a decoder
 # fed one step at a time under no_grad) keeps the one-thread path.
 MIN_TEAM_LAYER_STEPS = 4
+# ... and from this many multiply-adds a layer-step on average (the batch times each layer's
+# input and recurrent products, (width + H) * G * H, over the layers): below it the team's fixed
+# cost (its start and join ~30 us, the partner's late start ~30-50 us, then a meet every
+# layer-step, ~1-2 us with the halves of h crossing cores) takes what the second core saves,
+# and the one-thread path (`one_thread`: an LSTM layer over few inputs stacked over kept
+# panels, the rest layer by layer) is as fast or faster. Part 0's critical path alone (its
+# partner's meets passed beforehand: no waits, no late start) against the one-thread path,
+# batch 1 x 64, CPU us, AMD EPYC Zen 4 under load: LSTM(40, 128) 258 vs 310 (86k MACs; the
+# team ran at 109-142k elements/s on the quiet machine against one thread's 199k), LSTM(40, 96)
+# 183 vs 222, LSTM(40, 192) 501 vs 627 (178k), LSTM(40, 128) at batch 2 421 vs 533 (172k),
+# LSTM(128, 128) 289 vs 496 (131k), 2 x LSTM(40, 128) 542 vs 805 (108k), GRU(40, 128) 191 vs
+# 291, RNN(40, 256) 211 vs 289: the ~100 us and 1-2 us a meet (estimated) take those. From
+# here the team wins: GRU(40, 256) 431 vs 899 (227k), LSTM(40, 256) 713 vs 1083 (303k),
+# RNN(40, 512) 504 vs 1162, 2 x LSTM(256, 256) 1820 vs 3376 (524k: W_hh fills a core's L2).
+MIN_TEAM_LAYER_STEP_MACS = 3 << 16
 # The team's calls so far, one watch per shape (`units_team_watch`): after a call whose meets
 # mostly spun out (another process holds a core, and the parts take turns on one), the next
 # calls of that shape run as one part for a while (`TeamWatch`); `run_layers` asks `team_pays`
@@ -63,6 +78,16 @@ def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
     if kind.gates * hidden * hidden < MIN_TEAM_MACS or layer_steps < MIN_TEAM_LAYER_STEPS:
         return 1
     return team_size(hidden)
+
+
+def units_team_work_pays(kind: CellKind, batch: int, features: int, hidden: int,
+                         layers: int) -> bool:
+    """Whether a unit team's call of a stack (layer 0 over `features` inputs) has work enough a
+    layer-step to pay for its fixed cost (`MIN_TEAM_LAYER_STEP_MACS`); where it has not, a call
+    `units_team_parts` gives a team runs the one-thread path instead. Shapes only."""
+    widths = [features] + [hidden] * (layers - 1)
+    macs = batch * sum((width + hidden) * kind.gates * hidden for width in widths)
+    return macs >= MIN_TEAM_LAYER_STEP_MACS * layers
 
 
 def _plain(array: np.ndarray) -> np.ndarray:
