@@ -33,7 +33,7 @@ def parse_clip(text: str | float) -> float:
 def clip_option(default: float) -> typer.models.OptionInfo:
     """The `--clip` option of a training command whose default norm is `default`."""
     return typer.Option(
-        None, "--clip", parser=parse_clip, metavar="NORM",
+        None, "--clip", parser=parse_clip, metavar="<norm>",
         help=f"Clip gradients to this global norm (default {default:g}); "
         "0, none or inf: no clipping.")
 

@@ -22,15 +22,13 @@ def diverged_line(error: Any, learning_rate: float, metrics_file: Path) -> str:
         kept.append(f"{error.kept} (the last checkpoint before it)")
     if error.best is not None:
         kept.append(f"{error.best} (best validation before it)")
+    saved = (f"kept {' and '.join(kept)}" if kept else
+             "no checkpoint predates the divergence, so none was kept")
     if metrics_file.exists():
-        kept.append(f"{metrics_file} (the metrics so far)")
-    saved = "; no checkpoint predates the divergence, so none was kept"
-    if error.kept is not None or error.best is not None:
-        saved = ""
-    listing = f"; kept {', '.join(kept)}" if kept else ""
+        saved += f"; the metrics so far are in {metrics_file}"
     return (f"training diverged at step {error.first_step}: the loss or gradient was "
             f"non-finite for {error.count} steps in a row (through step {error.step}) with "
-            f"--lr {learning_rate:g} and {_clipping(error)}; try a lower --lr{saved}{listing}")
+            f"--lr {learning_rate:g} and {_clipping(error)}; try a lower --lr; {saved}")
 
 
 def far_above_uniform_line(loss: float, classes: int, what: str, learning_rate: float) -> str:
