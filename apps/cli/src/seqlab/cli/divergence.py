@@ -34,6 +34,7 @@ def diverged_line(error: Any, learning_rate: float, metrics_file: Path) -> str:
 def far_above_uniform_line(loss: float, classes: int, what: str, learning_rate: float) -> str:
     """One warning line: the validation loss ended far above a uniform guess over `classes`
     `what` (tokens, classes): the run diverged although its losses stayed finite."""
-    return (f"the validation loss ended at {loss:.4g} nats, far above a uniform guess over "
+    shown = f"{loss:,.1f}" if loss < 1e6 else f"{loss:.3g}"
+    return (f"the validation loss ended at {shown} nats, far above a uniform guess over "
             f"the {classes:,} {what} (ln {classes:,} = {math.log(classes):.2f}): training "
             f"diverged; try a lower --lr (it was {learning_rate:g})")

@@ -85,7 +85,7 @@ class NonFiniteLossError(FloatingPointError):
         if kept is not None:
             saved = f"kept {kept}, the last checkpoint before it"
         else:
-            saved = "no checkpoint was written before it"
+            saved = "no checkpoint predates it"
         super().__init__(
             f"training diverged at step {first_step}: the loss or gradient was non-finite for "
             f"{count} steps in a row (last loss {loss}, gradient norm {grad_norm}, at step "
