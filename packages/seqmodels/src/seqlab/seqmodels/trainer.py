@@ -13,7 +13,10 @@ carry it gets back, detached, to the next batch (the language model's recurrent 
 truncated-BPTT chunks; None for heads that carry nothing). Around that it clips gradients,
 steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
 chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints and the best one, and
-reports through callbacks: the library prints nothing.
+reports through callbacks: the library prints nothing. A non-finite loss or gradient skips its
+update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): no checkpoint of
+the weights those steps started from is kept, and NumPy's floating-point warnings are silenced
+inside the step (the loop checks the loss and gradient norm itself).
 
 Callbacks are objects with any of `on_step(metrics)`, `on_eval(metrics)`,
 `on_checkpoint(path)` (subclass `Callback` or pass any object with those methods).
