@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.run_files import claim_checkpoint_dir
@@ -322,7 +323,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     eval_every = options.eval_every or len(train_data)
     folder = claim_checkpoint_dir(checkpoint_dir(out))
     optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=options.lr)
-    trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
+    trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=clip_norm(options.clip),
                       eval_every=eval_every if valid_data is not None else None,
                       patience=options.patience,
                       monitor=options.monitor, mode=MONITORS[options.monitor],
@@ -351,7 +352,8 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     outcome = run_trainer(trainer, out, output, unit="ex", total=total, kind=kind,
                           resume_command=f"seqlab classify train --resume "
                                          f"{shlex.quote(str(out))}",
-                          resumed=options.resume is not None, valid_text=valid_text)
+                          resumed=options.resume is not None, valid_text=valid_text,
+                          uniform_over=(len(labels), "classes"))
     result = {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
               "stop_reason": outcome.result.stop_reason, "seconds": outcome.seconds,
               "train_examples": len(train_rows), "valid_examples": len(valid_rows),

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.run_files import claim_checkpoint_dir
@@ -224,7 +225,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     out = Path(options.out)
     folder = claim_checkpoint_dir(checkpoint_dir(out))
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=options.lr), train_data,
-                      valid_data, clip_norm=options.clip,
+                      valid_data, clip_norm=clip_norm(options.clip),
                       eval_every=(options.eval_every or len(train_data)) if valid_data else None,
                       patience=options.patience,
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,

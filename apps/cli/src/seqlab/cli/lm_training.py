@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seqlab.cli import lm_text
+from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, output_error_line
 from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
@@ -302,7 +303,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     folder = claim_checkpoint_dir(checkpoint_dir(options.out))
     limits = {"steps": options.steps, "epochs": options.epochs,
               "time_budget": options.time_budget}
-    trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=options.clip,
+    trainer = Trainer(model, optimizer, train_data, valid_data, clip_norm=clip_norm(options.clip),
                       eval_every=options.eval_every if valid_data is not None else None,
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
                       keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),
@@ -331,7 +332,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,
                           resume_command=resume_command(options.out, options.files),
                           resumed=options.resume is not None, valid_text=valid_text,
-                          report_kept=options.report_kept)
+                          report_kept=options.report_kept,
+                          uniform_over=(model.vocab_size, "tokens"))
     return TrainSummary(options.out, trainer.step, outcome.result.stop_reason, outcome.seconds,
                         trainer.tokens_seen, outcome.train_loss, outcome.valid,
                         outcome.metrics_path, False)

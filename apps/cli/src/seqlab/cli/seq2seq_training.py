@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.model_memory import out_of_memory
@@ -361,7 +362,7 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
                                               warmup_steps=options.warmup_steps)
     trainer = Trainer(
         model, optimizer, train_data, valid_data, scheduler=scheduler,
-        clip_norm=options.clip, eval_every=options.eval_every if valid_data else None,
+        clip_norm=clip_norm(options.clip), eval_every=options.eval_every if valid_data else None,
         checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
         keep_last=options.keep_last, tokenizer=tokenizer_header(*tokenizers, task),
         run=_record(options), **trainer_limits(limits))
@@ -389,7 +390,8 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
         outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
                               resume_command=f"seqlab seq2seq train --resume "
                                              f"{shlex.quote(str(out))}",
-                              resumed=options.resume is not None, valid_text=valid_text)
+                              resumed=options.resume is not None, valid_text=valid_text,
+                              uniform_over=(model.target_vocab_size, "target tokens"))
     result, valid = outcome.result, outcome.valid or {}
     return {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
             "stop_reason": result.stop_reason, "seconds": outcome.seconds,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.cli.console import Output
+from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, require_file
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
@@ -98,9 +99,14 @@ def trainer_limits(limits: dict[str, Any]) -> dict[str, Any]:
 def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: float, kind: str,
                 resume_command: str, resumed: bool,
                 valid_text: Callable[[dict[str, Any]], str] | None = None,
-                report_kept: bool = True) -> RunOutcome:
+                report_kept: bool = True,
+                uniform_over: tuple[int, str] | None = None) -> RunOutcome:
     """Fit `trainer` with progress and metrics, save `out` (resumable), handle Ctrl-C; then
-    remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept."""
+    remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept.
+    `uniform_over` (V, "tokens"): the outputs a cross-entropy head chooses among, to warn when
+    the validation loss ends far above a uniform guess's ln V (a diverged run)."""
+    from seqlab.seqmodels.trainer import NonFiniteLossError
+
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
             return f"{metrics['loss']:.3f}"
@@ -126,6 +132,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
             trainer.callbacks.append(display)
             try:
                 result = trainer.fit()
+            except NonFiniteLossError as error:
+                raise CliError(diverged_line(error, _given_rate(trainer), log.path)) from error
             except FloatingPointError as error:
                 raise CliError(str(error)) from error
             finally:
@@ -144,11 +152,28 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                          display.valid_losses)
     if output.show_progress and (display.train_losses or display.valid_losses):
         output.info(loss_chart(display.train_losses, display.valid_losses))
+    if uniform_over is not None and display.last_valid is not None:
+        _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
+                                _given_rate(trainer))
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
                     f"  resume with: {resume_command}")
         raise SystemExit(EXIT_INTERRUPTED)
     return outcome
+
+
+def _given_rate(trainer: Any) -> float:
+    """The learning rate the run was given (--lr), before any schedule changed it."""
+    group = trainer.optimizer.param_groups[0]
+    return group.get("initial_lr", group["lr"])
+
+
+def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
+                            learning_rate: float) -> None:
+    from seqlab.seqmodels.metrics import far_above_uniform
+
+    if classes > 1 and far_above_uniform(loss, classes):
+        output.warn(far_above_uniform_line(loss, classes, what, learning_rate))
 
 
 def _remove_checkpoint(path: Path) -> None:

@@ -183,9 +183,12 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
 
 def _run_at_once(tasks: list[Callable[[], None]]) -> None:
     """Run every task at the same time, tasks[0] in this thread, the rest on the pool; work
-    the tasks split again runs in their own thread (`threads_for`)."""
+    the tasks split again runs in their own thread (`threads_for`). The pool's threads keep
+    this thread's floating-point error settings (`np.errstate` is per thread): a caller that
+    silences overflow warnings silences them in the work it splits too."""
     with seqlab_computing():
-        others = [_pool().submit(_as_team_task, task) for task in tasks[1:]]
+        settings = np.geterr()
+        others = [_pool().submit(_as_team_task, task, settings) for task in tasks[1:]]
         try:
             _as_team_task(tasks[0])
         finally:
@@ -205,8 +208,8 @@ def one_thread() -> Iterator[None]:
         _in_team.active = outer
 
 
-def _as_team_task(task: Callable[[], None]) -> None:
-    with one_thread():
+def _as_team_task(task: Callable[[], None], errors: dict[str, str] | None = None) -> None:
+    with one_thread(), np.errstate(**(errors or {})):
         task()
 
 

@@ -319,6 +319,19 @@ class CheckpointManager:
         found = self.checkpoints()
         return found[-1] if found else None
 
+    def step_of(self, path: Path) -> int:
+        """The step a numbered checkpoint's name records (`step-00000042.safetensors`: 42)."""
+        return int(path.name[len(self.prefix) + 1: -len(SUFFIX)])
+
+    def discard_from(self, step: int) -> list[Path]:
+        """Remove the numbered checkpoints (with their training state) of `step` and later;
+        returns the model paths removed."""
+        removed = [path for path in self.checkpoints() if self.step_of(path) >= step]
+        for path in removed:
+            training_path(path).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        return removed
+
     def save(self, step: int, model: Module, *, best: bool = False, **options: Any) -> Path:
         """Save step `step` (also as best.safetensors when `best`), then prune old ones."""
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,29 @@ import math
 import numpy as np
 
 LN2 = math.log(2.0)
+# How far above a uniform guess's loss a mean cross-entropy must end to call the run diverged:
+# 10 nats is a model giving the right answer e^-10 (about 1/22,000) of the probability a uniform
+# guess gives it, on average; overfitting ends a few nats above ln V, diverged weights thousands.
+DIVERGED_NATS_ABOVE_UNIFORM = 10.0
 
 
 def loss_metrics(loss: float) -> dict[str, float]:
     """Loss in nats per token, its perplexity and bits per token."""
     perplexity = math.exp(loss) if loss < 700 else math.inf
     return {"loss": loss, "perplexity": perplexity, "bits_per_token": loss / LN2}
+
+
+def uniform_loss(classes: int) -> float:
+    """The cross-entropy of a uniform guess over `classes` outputs: ln V nats."""
+    if classes < 1:
+        raise ValueError(f"classes must be at least 1, got {classes}")
+    return math.log(classes)
+
+
+def far_above_uniform(loss: float, classes: int) -> bool:
+    """Whether a mean cross-entropy (nats) ended far above a uniform guess over `classes`
+    outputs (`DIVERGED_NATS_ABOVE_UNIFORM` more): training diverged, even with finite losses."""
+    return not loss <= uniform_loss(classes) + DIVERGED_NATS_ABOVE_UNIFORM
 
 
 def forecast_errors(prediction: np.ndarray, actual: np.ndarray) -> dict[str, float]:

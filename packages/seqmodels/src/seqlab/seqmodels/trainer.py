@@ -13,7 +13,10 @@ carry it gets back, detached, to the next batch (the language model's recurrent 
 truncated-BPTT chunks; None for heads that carry nothing). Around that it clips gradients,
 steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
 chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints and the best one, and
-reports through callbacks: the library prints nothing.
+reports through callbacks: the library prints nothing. A non-finite loss or gradient skips its
+update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): no checkpoint of
+the weights those steps started from is kept, and NumPy's floating-point warnings are silenced
+inside the step (the loop checks the loss and gradient norm itself).
 
 Callbacks are objects with any of `on_step(metrics)`, `on_eval(metrics)`,
 `on_checkpoint(path)` (subclass `Callback` or pass any object with those methods).
@@ -54,8 +57,43 @@ __all__ = ["LN2", "Callback", "NonFiniteLossError", "TrainResult", "Trainer", "d
 MODES = ("min", "max")
 
 
+# NumPy's floating-point warnings inside a step: a diverging run overflows (`a**b`, `a @ b`),
+# which the loop detects itself from the loss and gradient norm, so NumPy's RuntimeWarning with
+# its source line would only repeat it. Set per step with `np.errstate` (thread- and
+# context-local), never process-wide.
+QUIET_FLOATS = {"over": "ignore", "invalid": "ignore", "divide": "ignore", "under": "ignore"}
+
+
 class NonFiniteLossError(FloatingPointError):
-    """Training produced a non-finite loss or gradient too many steps in a row."""
+    """Training diverged: the loss or gradient was non-finite `count` steps in a row.
+
+    `first_step` is the first of those steps, `step` the last; `lr` the learning rate the last
+    step used and `clip_norm` / `clip_value` the clipping in force. The weights then were the
+    ones every one of those steps started from (a skipped step changes nothing): the checkpoints
+    holding them (written at step `first_step - 1` or later, the best model too) are removed,
+    `removed` lists them, and `kept` is the newest numbered checkpoint written before the
+    divergence (None when there is none); `best` the best-validation model still kept, if any.
+    """
+
+    def __init__(self, *, step: int, first_step: int, count: int, loss: float,
+                 grad_norm: float, lr: float, clip_norm: float | None = None,
+                 clip_value: float | None = None, kept: Path | None = None,
+                 best: Path | None = None, removed: tuple[Path, ...] = ()) -> None:
+        self.step, self.first_step, self.count = step, first_step, count
+        self.loss, self.grad_norm, self.lr = loss, grad_norm, lr
+        self.clip_norm, self.clip_value = clip_norm, clip_value
+        self.kept, self.best, self.removed = kept, best, removed
+        clipping = (f"clip_norm {clip_norm:g}" if clip_norm is not None else
+                    f"clip_value {clip_value:g}" if clip_value is not None else "no clipping")
+        if kept is not None:
+            saved = f"kept {kept}, the last checkpoint before it"
+        else:
+            saved = "no checkpoint predates it"
+        super().__init__(
+            f"training diverged at step {first_step}: the loss or gradient was non-finite for "
+            f"{count} steps in a row (last loss {loss}, gradient norm {grad_norm}, at step "
+            f"{step}) with lr {lr:g} and {clipping}; {saved}; lower the learning rate, clip "
+            "gradients or check the data")
 
 
 class Callback:
@@ -171,6 +209,7 @@ class Trainer:
         self.tokens_seen = 0  # items the losses averaged over (tokens, examples, windows)
         self.best_valid_loss: float | None = None
         self.best_metric: float | None = None
+        self.best_step: int | None = None  # when the best model was saved
         self.evals_without_improvement = 0
         self.nonfinite_in_a_row = 0
         self.history: list[dict[str, Any]] = []
@@ -212,7 +251,9 @@ class Trainer:
                 evaluated = True
                 if self._evaluate_and_track():
                     reason = "early_stopping"
-            if self.manager and self.checkpoint_every and self.step % self.checkpoint_every == 0:
+            # inside a run of non-finite steps the weights are the ones that just failed
+            if self.manager and self.checkpoint_every and self.step % self.checkpoint_every == 0 \
+                    and self.nonfinite_in_a_row == 0:
                 last_path = self.save()
             if self._stop_requested:
                 reason = "stop_requested"
@@ -261,7 +302,17 @@ class Trainer:
         return None
 
     def train_step(self) -> dict[str, Any]:
-        """One optimizer step on the next batch; returns (and reports) its metrics."""
+        """One optimizer step on the next batch; returns (and reports) its metrics.
+
+        A non-finite loss or gradient skips the update; `max_nonfinite` of them in a row raise
+        `NonFiniteLossError` after removing the checkpoints of the weights that failed."""
+        with np.errstate(**QUIET_FLOATS):
+            metrics = self._train_step()
+        if self.nonfinite_in_a_row >= self.max_nonfinite:
+            raise self._diverged(metrics)
+        return metrics
+
+    def _train_step(self) -> dict[str, Any]:
         step_started = time.perf_counter()
         batch, starts_epoch = self.train_data.next_batch()
         if starts_epoch:
@@ -300,13 +351,28 @@ class Trainer:
                    "tokens_per_second": count / seconds if seconds > 0 else math.inf,
                    "skipped": skipped}
         self._emit("on_step", metrics)
-        if self.nonfinite_in_a_row >= self.max_nonfinite:
-            raise NonFiniteLossError(
-                f"the loss or gradient was non-finite for {self.nonfinite_in_a_row} steps in a "
-                f"row (last loss {loss_value}, gradient norm {grad_norm}) at step {self.step}; "
-                "lower the learning rate, clip gradients (clip_norm) or check the data"
-            )
         return metrics
+
+    def _diverged(self, metrics: dict[str, Any]) -> NonFiniteLossError:
+        """The error for a run that diverged at the current non-finite streak, once the
+        checkpoints of the weights that failed (saved at the step before it or later) are gone."""
+        first_step = self.step - self.nonfinite_in_a_row + 1
+        removed: list[Path] = []
+        kept = best = None
+        if self.manager is not None:
+            removed = self.manager.discard_from(first_step - 1)
+            if self.best_step is not None and self.best_step >= first_step - 1 and \
+                    self.manager.best_path.exists():
+                self.manager.best_path.unlink()
+                removed.append(self.manager.best_path)
+                self.best_step = None
+            kept = self.manager.latest()
+            best = self.manager.best_path if self.manager.best_path.exists() else None
+        return NonFiniteLossError(
+            step=self.step, first_step=first_step, count=self.nonfinite_in_a_row,
+            loss=metrics["loss"], grad_norm=metrics["grad_norm"], lr=metrics["lr"],
+            clip_norm=self.clip_norm, clip_value=self.clip_value, kept=kept, best=best,
+            removed=tuple(removed))
 
     def _grad_norm(self) -> float:
         total = 0.0
@@ -330,7 +396,7 @@ class Trainer:
         was_training = self.model.training
         self.model.eval()
         try:
-            with no_grad():
+            with no_grad(), np.errstate(**QUIET_FLOATS):
                 metrics = dict(self.model.evaluation_metrics(data.batches()))
         finally:
             self.model.train(was_training)
@@ -373,6 +439,7 @@ class Trainer:
             path = save_checkpoint(self.manager.best_path, self.model, step=self.step,
                                    tokenizer=self.tokenizer, metrics=self.history,
                                    metadata=self.metadata)
+            self.best_step = self.step
             self._emit("on_checkpoint", path)
         return self.patience is not None and self.evals_without_improvement >= self.patience
 
@@ -390,6 +457,7 @@ class Trainer:
                      "best_valid_loss": self.best_valid_loss, "best_metric": self.best_metric,
                      "monitor": self.monitor, "mode": self.mode,
                      "evals_without_improvement": self.evals_without_improvement,
+                     "best_step": self.best_step,
                      "nonfinite_in_a_row": self.nonfinite_in_a_row},
             run=self.run,
         )
@@ -439,6 +507,7 @@ class Trainer:
         self.evals_without_improvement = int(counters.get("evals_without_improvement", 0)) \
             if same_watch else 0
         self.nonfinite_in_a_row = int(counters.get("nonfinite_in_a_row", 0))
+        self.best_step = counters.get("best_step")
         self.history = list(checkpoint.metrics)
         if self.metadata is None:
             self.metadata = checkpoint.metadata

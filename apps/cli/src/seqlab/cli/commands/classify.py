@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -58,7 +59,7 @@ def train(
                                        help="Stratified validation share (default 0.2)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Default 32."),
     lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.003)."),
-    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
+    clip: float = clip_option(default=5.0),
     steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
     epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs "
                                "(default 8 when no stop is given)."),

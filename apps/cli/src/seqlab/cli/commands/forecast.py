@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -51,7 +52,7 @@ def train(
     dropout: float = typer.Option(None, "--dropout", help="Between layers (default 0)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Default 32."),
     lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.01)."),
-    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 1)."),
+    clip: float = clip_option(default=1.0),
     steps: int = typer.Option(None, "--steps", help="Stop after this many steps."),
     epochs: int = typer.Option(None, "--epochs", help="Default 100 when no stop is given."),
     time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
@@ -71,7 +72,7 @@ def train(
     warmup_steps: int = typer.Option(None, "--warmup-steps",
                                      help="Steps of linear warm-up to --lr (default 200; 0: "
                                      "none)."),
-    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
+    clip: float = clip_option(default=5.0),
     steps: int = typer.Option(None, "--steps"),
     epochs: int = typer.Option(None, "--epochs", help="(default 10 when no limit is given)"),
     time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
@@ -37,7 +38,7 @@ def train(
     seq_len: int = typer.Option(None, "--seq-len", help="BPTT chunk length (default 64)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Parallel streams (default 32)."),
     lr: float = typer.Option(None, "--lr", help="Adam learning rate (default 0.002)."),
-    clip: float = typer.Option(None, "--clip", help="Gradient norm clipping (default 5)."),
+    clip: float = clip_option(default=5.0),
     steps: int = typer.Option(None, "--steps", help="Stop at this step: a total, counted "
                               "from the run's start also with --resume."),
     epochs: int = typer.Option(None, "--epochs", help="Stop after this many epochs: a total, "
