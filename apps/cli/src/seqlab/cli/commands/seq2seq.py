@@ -279,9 +279,12 @@ def evaluate(
     max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Exact match, token error rate (and BLEU, chrF for word targets) on held-out pairs.
+    """Exact match, token error rate, BLEU and chrF on held-out pairs.
 
-    A source given several references scores against the closest one. With no PAIRS, a model
+    The output text (what `translate` prints) is scored against the references as written,
+    never through the model's vocabulary: BLEU and chrF are sacreBLEU's defaults (13a
+    tokenization; a source's references all count), exact match and token error rate use the
+    target tokenizer's split of the closest reference (an output <unk> matches no word). With no PAIRS, a model
     trained on the embedded G2P default is scored on its held-out words, also as word and
     phoneme error rates without stress (wer, per) and with it (wer_stress, per_stress).
     """
@@ -337,25 +340,30 @@ def _source_groups(pairs: list[Path] | None, max_len: int) -> Iterator[Any]:
 
 
 def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,
-                  word_scores: bool) -> dict[str, float]:
+                  pairs_given: bool) -> dict[str, float]:
     """The scores (`sentences`: the distinct sources): each group's source translated (64 at
-    a time, in the order the sources first appear) and scored against the closest of its
-    references, which are read back one group at a time; G2P's error rates when not
-    `word_scores`."""
-    from seqlab.seqmodels.seq2seq.scoring import G2PTotals, ScoreTotals
+    a time, in the order the sources first appear) and scored against its references, which
+    are read back one group at a time. PAIRS are scored as text, as sacreBLEU scores
+    `translate`'s output against the raw references (`seq2seq.text_scoring`); the embedded
+    G2P default gets G2P's error rates. Either way a reference is split by the target
+    tokenizer without its vocabulary: an unseen word is itself, never <unk>."""
+    from seqlab.seqmodels.seq2seq.scoring import G2PTotals
+    from seqlab.seqmodels.seq2seq.text_scoring import TextScoreTotals, output_tokens
 
-    totals = ScoreTotals(word_level=target_tokenizer.type_name == "word") if word_scores \
-        else G2PTotals()
+    tokenize = target_tokenizer.tokenize
+    totals: Any = TextScoreTotals(tokenize) if pairs_given else G2PTotals()
 
-    def tokens(text: str) -> list[str]:
-        return _token_strings(target_tokenizer, target_tokenizer.encode(text))
+    def add(found: Any, references: Any) -> None:
+        tokens = output_tokens(target_tokenizer, found[0].tokens)
+        if pairs_given:
+            totals.add(found[0].text, references, tokens)
+        else:
+            totals.add(tokens, (tokenize(reference) for reference in references))
 
     for group, (_, found) in enumerate(translator.stream(groups.sources(), batch_size=64)):
-        totals.add(_token_strings(target_tokenizer, found[0].tokens),
-                   (tokens(reference) for reference in groups.references(group)))
+        add(found, groups.references(group))
     strays = groups.strays()  # sources that shared a 64-bit hash with another: in practice none
     for (_, found), (_, references) in zip(translator.stream(
             (source for source, _ in strays), batch_size=64), strays, strict=True):
-        totals.add(_token_strings(target_tokenizer, found[0].tokens),
-                   (tokens(reference) for reference in references))
+        add(found, references)
     return totals.scores()
