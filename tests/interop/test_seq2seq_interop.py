@@ -177,5 +177,5 @@ def test_text_scores_match_sacrebleu_defaults_with_several_references(tmp_path):
     bleu, chrf = json.loads(run_peer(SACREBLEU_DEFAULTS, str(tmp_path / "data.json"),
                                      module="sacrebleu"))
     scores = score_texts(hyps, refs)
-    assert 0 < bleu and scores["bleu"] == pytest.approx(bleu, rel=1e-10)
+    assert bleu > 0 and scores["bleu"] == pytest.approx(bleu, rel=1e-10)
     assert scores["chrf"] == pytest.approx(chrf, rel=1e-10)
