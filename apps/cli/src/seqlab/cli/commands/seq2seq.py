@@ -100,7 +100,7 @@ def train(
       seqlab seq2seq train --out g2p.safetensors      # G2P on CMUdict, embedded
       seqlab seq2seq train words.tsv --target-level word --out g2p.safetensors
       seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe
-      seqlab seq2seq train fra.txt --columns 1,2   # en<TAB>fr<TAB>attribution (Tatoeba)
+      seqlab seq2seq train fra.txt --columns 1,2   # Tatoeba: en, fr, credit
     """
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
