@@ -32,8 +32,8 @@ def _reference(data: bytes, max_chars: int | None, columns=None):
         if not line.strip():
             continue
         fields = line.split("\t")
-        if columns is None and len(fields) != 2 or \
-                columns is not None and len(fields) <= max(columns):
+        if (columns is None and len(fields) != 2) or \
+                (columns is not None and len(fields) <= max(columns)):
             return pairs, number
         source, target = fields if columns is None else (fields[columns[0]],
                                                         fields[columns[1]])

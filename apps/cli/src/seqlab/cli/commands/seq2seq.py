@@ -294,8 +294,8 @@ def evaluate(
     tokenization; a source's references all count), exact match and token error rate use the
     target tokenizer's split of the closest reference (an output <unk> matches no word).
     With no PAIRS, a model trained on the embedded G2P default is scored on its held-out
-    words, also as word and phoneme error rates without stress (wer, per) and with it
-    (wer_stress, per_stress).
+    words by exact match, token error rate, and word and phoneme error rates without stress
+    (wer, per) and with it (wer_stress, per_stress).
     """
     from seqlab.cli.seq2seq_training import G2P_TASK
     from seqlab.seqmodels.seq2seq.translate import Translator

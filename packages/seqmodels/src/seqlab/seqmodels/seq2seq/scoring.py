@@ -6,6 +6,11 @@ reference over that reference's length, summed over the set), and for word-level
 chrF against the closest references. Every score is a sum over sources: `ScoreTotals` and
 `G2PTotals` add one source (and its references, one at a time) at a time, so a set is scored
 without holding it.
+
+The tokens are the caller's, compared as given (BLEU as sacreBLEU's `tokenize="none"`): split
+references as written, never through a vocabulary, or an unknown word becomes `<unk>` and
+matches the model's `<unk>`. `text_scoring` scores output text against raw reference text, as
+`seq2seq eval` does.
 """
 
 from __future__ import annotations
