@@ -89,3 +89,13 @@ def test_several_references_count_as_sacrebleu_counts_them():
     # the length of the closest reference (3, of 3 and 5)
     totals.add_references(["a", "a", "a"], [["a", "a", "b"], ["a", "b", "b", "b", "b"]])
     assert totals.matches == [2] and totals.reference_length == 3
+
+
+def test_g2p_scores_take_an_output_unk():
+    from seqlab.seqmodels.seq2seq.scoring import G2PTotals
+    from seqlab.seqmodels.seq2seq.text_scoring import UNKNOWN
+
+    totals = G2PTotals()
+    totals.add(["K", UNKNOWN, "T"], [["K", "AE1", "T"]])
+    scores = totals.scores()
+    assert scores["exact_match"] == 0.0 and scores["per"] == 1 / 3

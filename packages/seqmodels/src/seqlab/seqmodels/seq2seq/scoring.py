@@ -16,6 +16,7 @@ matches the model's `<unk>`. `text_scoring` scores output text against raw refer
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals, edit_distance
 
@@ -73,8 +74,9 @@ class ScoreTotals:
         return scores
 
 
-def _unstressed(tokens: Sequence[str]) -> list[str]:
-    return [token.rstrip("012") for token in tokens]
+def _unstressed(tokens: Sequence[Any]) -> list[Any]:
+    # a token that is not a string (text_scoring.UNKNOWN, an output <unk>) stays as it is
+    return [token.rstrip("012") if isinstance(token, str) else token for token in tokens]
 
 
 class G2PTotals:
