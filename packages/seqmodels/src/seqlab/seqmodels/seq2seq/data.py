@@ -51,6 +51,7 @@ def read_located_pairs(path: str | Path, max_chars: int | None = None,
     reads back from that offset with `pair_at`."""
     path = Path(path)
     columns = _checked_columns(columns)
+    needed = max(columns) if columns is not None else 1  # fields a line needs, less one
     offset = 0
     limit = -1 if max_chars is None else max_chars
     with path.open("rb") as handle:
@@ -61,20 +62,21 @@ def read_located_pairs(path: str | Path, max_chars: int | None = None,
                 line = raw.decode("utf-8", errors).rstrip("\r\n")
             except UnicodeDecodeError:
                 line = None
-            if line is not None and offset:
+            if line is not None and offset and (limit < 0 or len(line) <= limit):
                 if columns is None:
-                    fields = line.split("\t") if line.count("\t") == 1 else ()
+                    source, tab, target = line.partition("\t")
+                    if "\t" in target:
+                        tab = ""
                 else:
                     fields = line.split("\t")
-                    fields = (fields[columns[0]], fields[columns[1]]) \
-                        if len(fields) > max(columns) else ()
-                if fields:
-                    source, target = fields
-                    if source and target and not source.isspace() and not target.isspace() \
-                            and (limit < 0 or max(len(source), len(target)) <= limit):
-                        yield offset, source, target
-                        offset += len(raw)
-                        continue
+                    tab = "\t" if len(fields) > needed else ""
+                    if tab:
+                        source, target = fields[columns[0]], fields[columns[1]]
+                if tab and source and target and not source.isspace() and \
+                        not target.isspace():
+                    yield offset, source, target
+                    offset += len(raw)
+                    continue
             pair = _parse_pair(raw, offset == 0, errors, path, number, max_chars, columns)
             if pair is not None:
                 yield (offset, *pair)
