@@ -27,9 +27,9 @@ def model(tmp_path_factory):
 def _whole_file_scores(model, files, beam):
     """The scores as `seq2seq eval` computed them before it streamed: a dict from each source
     to its references, every hypothesis and reference in lists."""
-    from seqlab.cli.commands.seq2seq import _load, _token_strings
+    from seqlab.cli.commands.seq2seq import _load
     from seqlab.seqmodels.seq2seq.data import read_pairs
-    from seqlab.seqmodels.seq2seq.scoring import score_outputs
+    from seqlab.seqmodels.seq2seq.text_scoring import TextScoreTotals, output_tokens
     from seqlab.seqmodels.seq2seq.translate import Translator
 
     network, source_tokenizer, target_tokenizer, _ = _load(model)
@@ -38,11 +38,11 @@ def _whole_file_scores(model, files, beam):
         for source, target in read_pairs(path):
             references.setdefault(source, []).append(target)
     translator = Translator(network, source_tokenizer, target_tokenizer, beam=beam)
-    hypotheses = [_token_strings(target_tokenizer, found[0].tokens)
-                  for _, found in translator.stream(list(references), batch_size=64)]
-    tokenized = [[_token_strings(target_tokenizer, target_tokenizer.encode(r)) for r in refs]
-                 for refs in references.values()]
-    return score_outputs(hypotheses, tokenized, word_level=True)
+    totals = TextScoreTotals(target_tokenizer.tokenize)
+    for (_, found), refs in zip(translator.stream(list(references), batch_size=64),
+                                references.values(), strict=True):
+        totals.add(found[0].text, refs, output_tokens(target_tokenizer, found[0].tokens))
+    return totals.scores()
 
 
 def test_scattered_repeats_score_as_the_whole_file_did(model, tmp_path):

@@ -12,6 +12,7 @@ from peer import run_peer
 from seqlab.seqmodels import save_checkpoint
 from seqlab.seqmodels.seq2seq import Seq2Seq, make_batch
 from seqlab.seqmodels.seq2seq.metrics import corpus_bleu, corpus_chrf
+from seqlab.seqmodels.seq2seq.text_scoring import score_texts
 
 TORCH_SEQ2SEQ = r"""
 import sys, json, numpy as np, torch
@@ -147,3 +148,34 @@ def test_bleu_and_chrf_match_sacrebleu(tmp_path):
     assert corpus_bleu([h.split() for h in hyps], [r.split() for r in refs]) == \
         pytest.approx(bleu, rel=1e-10)
     assert corpus_chrf(hyps, refs) == pytest.approx(chrf, rel=1e-10)
+
+
+SACREBLEU_DEFAULTS = r"""
+import sys, json, sacrebleu
+hyps, refs = json.load(open(sys.argv[1]))
+width = max(len(r) for r in refs)
+streams = [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
+print(json.dumps([sacrebleu.corpus_bleu(hyps, streams).score,
+                  sacrebleu.corpus_chrf(hyps, streams).score]))
+"""
+
+
+def test_text_scores_match_sacrebleu_defaults_with_several_references(tmp_path):
+    # what `seq2seq eval` reports: raw text, 13a tokenization, 1-3 references a source, some
+    # shorter than chrF's 6-grams, punctuation and <unk> in the outputs
+    rng = np.random.default_rng(1)
+    words = ["the", "cat", "sat", "on", "a", "mat", "3.5", "x-ray", "(big)", "don't", "<unk>"]
+    marks = ["", "", ",", ".", "!", "?", ";"]
+
+    def sentence(low: int, high: int) -> str:
+        return " ".join(rng.choice(words) + rng.choice(marks)
+                        for _ in range(rng.integers(low, high)))
+
+    hyps = [sentence(1, 9) for _ in range(60)]
+    refs = [[sentence(1, 9) for _ in range(rng.integers(1, 4))] for _ in hyps]
+    (tmp_path / "data.json").write_text(json.dumps([hyps, refs]))
+    bleu, chrf = json.loads(run_peer(SACREBLEU_DEFAULTS, str(tmp_path / "data.json"),
+                                     module="sacrebleu"))
+    scores = score_texts(hyps, refs)
+    assert bleu > 0 and scores["bleu"] == pytest.approx(bleu, rel=1e-10)
+    assert scores["chrf"] == pytest.approx(chrf, rel=1e-10)

@@ -292,3 +292,18 @@ def test_train_merges_kernel_matches_reference_on_text():
     expected = reference_train_merges(symbols, lengths, counts, 12, 2, FIRST_MERGE_ID)
     np.testing.assert_array_equal(got, expected)
     assert len(got) > 5
+
+
+def test_tokenize_keeps_what_the_vocabulary_lacks():
+    # tokenize is the split before the vocabulary: encode's <unk> pieces stay as written
+    # (what seq2seq eval compares the model's output with)
+    char = CharTokenizer.train("abc", lowercase=True)
+    assert char.tokenize("AbZ!") == ["a", "b", "z", "!"]
+    assert [char.token_to_id(t) for t in char.tokenize("AbZ!")] == char.encode("AbZ!")
+    assert CharTokenizer(byte_level=True).tokenize("é") == ["<0xC3>", "<0xA9>"]
+    word = WordTokenizer.train("the cat")
+    assert word.tokenize("the dog!") == ["the", "dog", "!"]
+    bpe = BPETokenizer.train("hello hello world", vocab_size=262)
+    pieces = bpe.tokenize("hello, wörld")
+    assert [bpe.token_to_id(p) for p in pieces] == bpe.encode("hello, wörld")
+    assert bpe.unk_id not in bpe.encode("hello, wörld")

@@ -65,3 +65,37 @@ def test_g2p_scores_with_and_without_stress():
     scores = g2p_scores(hypotheses, references)
     assert scores["wer"] == 0.0 and scores["per"] == 0.0
     assert scores["wer_stress"] == 0.5 and scores["per_stress"] == pytest.approx(1 / 6)
+
+
+def test_text_scores_never_credit_an_output_unk():
+    from seqlab.seqmodels.seq2seq.text_scoring import UNKNOWN, TextScoreTotals
+    from seqlab.seqmodels.seq2seq.tokenize_13a import tokenize_13a
+
+    totals = TextScoreTotals()
+    # the model wrote <unk> where the reference has a word its vocabulary lacks
+    totals.add("<unk> cat", ["zebra cat"], [UNKNOWN, "cat"])
+    totals.add("<unk>", ["<unk>"], [UNKNOWN])  # even a reference that spells "<unk>"
+    scores = totals.scores()
+    assert scores["exact_match"] == 0.0 and scores["token_error_rate"] == 2 / 3
+    assert tokenize_13a("Hello, world: 3.5 x-ray 1-2 (ok).") == \
+        ["Hello", ",", "world", ":", "3.5", "x-ray", "1", "-", "2", "(", "ok", ")", "."]
+
+
+def test_several_references_count_as_sacrebleu_counts_them():
+    from seqlab.seqmodels.seq2seq.metrics import BleuTotals
+
+    totals = BleuTotals(max_order=1)
+    # "a" clipped by its largest count in one reference (2), not the sum over both (3);
+    # the length of the closest reference (3, of 3 and 5)
+    totals.add_references(["a", "a", "a"], [["a", "a", "b"], ["a", "b", "b", "b", "b"]])
+    assert totals.matches == [2] and totals.reference_length == 3
+
+
+def test_g2p_scores_take_an_output_unk():
+    from seqlab.seqmodels.seq2seq.scoring import G2PTotals
+    from seqlab.seqmodels.seq2seq.text_scoring import UNKNOWN
+
+    totals = G2PTotals()
+    totals.add(["K", UNKNOWN, "T"], [["K", "AE1", "T"]])
+    scores = totals.scores()
+    assert scores["exact_match"] == 0.0 and scores["per"] == 1 / 3

@@ -86,8 +86,12 @@ def test_batches_cover_every_pair_once_per_epoch_and_state_rebuilds_the_order():
 
 def test_read_pairs_and_its_errors(tmp_path):
     good = tmp_path / "good.tsv"
-    good.write_text("abc\tA B C\n\nhello\tH E\tL\n", encoding="utf-8")
-    assert list(read_pairs(good)) == [("abc", "A B C"), ("hello", "H E\tL")]
+    good.write_text("abc\tA B C\tx\n\nhello\tH E\tL\n", encoding="utf-8")
+    # a third field is refused, unless columns choose two (Tatoeba's en<TAB>fr<TAB>credit)
+    with pytest.raises(PairFileError, match=r"good\.tsv:1: 3 tab-separated fields"):
+        list(read_pairs(good))
+    assert list(read_pairs(good, columns=(0, 1))) == [("abc", "A B C"), ("hello", "H E")]
+    assert list(read_pairs(good, columns=(2, 0))) == [("x", "abc"), ("L", "hello")]
     for name, content, message in (("notab.tsv", "abc\tA\nxyz\n", "notab.tsv:2: no tab"),
                                    ("empty.tsv", "abc\t \n", "empty target"),
                                    ("emptysrc.tsv", "\tX\n", "empty source")):

@@ -46,8 +46,8 @@ RUN_DEFAULTS = {"batch_size": 64, "lr": 2e-3, "lr_schedule": "cosine", "warmup_s
                 "keep_last": 3, "seed": 0}
 # what a resumed run may not change: its data and batching (the saved data position depends on
 # them) and its learning-rate schedule (restored with the optimizer)
-FIXED = ("files", "source_level", "target_level", "vocab_size", "batch_size", "val_fraction",
-         "seed", "lr", "lr_schedule", "warmup_steps")
+FIXED = ("files", "columns", "source_level", "target_level", "vocab_size", "batch_size",
+         "val_fraction", "seed", "lr", "lr_schedule", "warmup_steps")
 
 
 @dataclass
@@ -75,6 +75,7 @@ class Seq2SeqOptions:
     resume: Path | None = None
     init_from: Path | None = None
     seed: int | None = None
+    columns: str | None = None  # --columns "S,T": the fields of each PAIRS line (from 1)
 
 
 def _record(options: Seq2SeqOptions) -> dict[str, Any]:
@@ -156,17 +157,21 @@ def build_tokenizer(level: str, texts: Iterable[str], vocab_size: int | None):
 
 class PairFiles:
     """The pairs of PAIRS files, read again on every pass (never held whole): each pass checks
-    the lines as `seqmodels.seq2seq.data.read_pairs` does (a bad one is a one-line CliError);
+    the lines as `seqmodels.seq2seq.data.read_pairs` does (a bad one is a one-line CliError),
+    reading the fields `columns` ("S,T", from 1; None: exactly two a line) names;
     `held_out` and `train` pick a side of the split."""
 
-    def __init__(self, paths: list[Path], max_len: int | None, fraction: float) -> None:
+    def __init__(self, paths: list[Path], max_len: int | None, fraction: float,
+                 columns: str | None = None) -> None:
         from seqlab.cli.inputs import decode_errors
+        from seqlab.cli.pair_columns import library_columns
 
         for path in paths:
             require_file(path, "PAIRS file")
         from seqlab.seqmodels.seq2seq.data import held_out_rule
 
         self.paths, self.max_len, self.fraction = paths, max_len, fraction
+        self.columns = library_columns(columns)  # 0-based, as the readers take them
         self.errors = decode_errors()  # the root --errors option
         # whether a pair (by its source) is held out; called for every pair of every pass
         self.held_out: Callable[[str], bool] = held_out_rule(fraction)
@@ -174,13 +179,14 @@ class PairFiles:
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         from seqlab.cli.inputs import remedy
+        from seqlab.cli.pair_columns import pairs_message
         from seqlab.seqmodels.seq2seq.data import PairFileError, read_pairs
 
         for path in self.paths:
             try:
-                yield from read_pairs(path, self.max_len, self.errors)
+                yield from read_pairs(path, self.max_len, self.errors, self.columns)
             except PairFileError as error:
-                raise CliError(remedy(str(error))) from error
+                raise CliError(pairs_message(remedy(str(error)))) from error
 
     def train(self) -> Iterator[tuple[str, str]]:
         """The training side's pairs, in order; a whole pass also counts both sides
@@ -268,7 +274,8 @@ def _encode_files(files: PairFiles, tokenizers: tuple[Any, Any], out: Path):
     try:
         segments = cached_pair_ids(lambda: iter(files), list(files.paths), files.held_out,
                                    {"val_fraction": files.fraction, "max_len": files.max_len,
-                                    "errors": files.errors},
+                                    "errors": files.errors,
+                                    "columns": list(files.columns) if files.columns else None},
                                    *tokenizers, out.parent / f"{out.stem}.cache")
     except EmptyPairError as error:
         raise CliError(f"a pair cannot be used: {error} (choose another --source-level "
@@ -310,7 +317,7 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
 
     task = None
     if options.pairs:
-        files = PairFiles(options.pairs, max_len, options.val_fraction)
+        files = PairFiles(options.pairs, max_len, options.val_fraction, options.columns)
         # a new model's first vocabulary pass counts the pairs (and checks every line)
         tokenizers = _tokenizers(options, source, files.train)
         train_count, valid_count = files.count()

@@ -14,6 +14,7 @@ from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.pair_columns import columns_option, normalized_columns
 from seqlab.cli.text_argument import named_file
 from seqlab.cli.tokenizer_choice import LEVELS
 
@@ -89,6 +90,7 @@ def train(
     seed: int = typer.Option(None, "--seed", help="(default 0)"),
     threads: int = typer.Option(None, "--threads", help="Threads (default: all cores)."),
     max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
+    columns: str = columns_option(),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
     force: bool = force_option(),
@@ -99,6 +101,7 @@ def train(
       seqlab seq2seq train --out g2p.safetensors      # G2P on CMUdict, embedded
       seqlab seq2seq train words.tsv --target-level word --out g2p.safetensors
       seqlab seq2seq train en-fr.tsv --source-level bpe --target-level bpe
+      seqlab seq2seq train fra.txt --columns 1,2   # Tatoeba: en, fr, credit
     """
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
@@ -108,6 +111,10 @@ def train(
     _check_choice("--cell", cell, CELLS)
     _check_choice("--attention", attention, ("dot", "general", "additive"))
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
+    columns = normalized_columns(columns)
+    if columns is not None and not pairs and resume is None:
+        raise CliError("--columns chooses the fields of PAIRS files; give the files",
+                       code=EXIT_USAGE)
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
         check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force,
@@ -123,7 +130,7 @@ def train(
         lr_schedule=lr_schedule, warmup_steps=warmup_steps, clip=clip, steps=steps,
         epochs=epochs, time_budget=time_budget,
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
-        keep_last=keep_last, resume=resume, init_from=init_from, seed=seed)
+        keep_last=keep_last, resume=resume, init_from=init_from, seed=seed, columns=columns)
     output = Output(quiet, as_json)
     summary = run_seq2seq_training(options, output, force=force, max_len=max_len)
     human = f"Saved {summary['model']} after {summary['steps']} steps ({summary['stop_reason']})"
@@ -278,24 +285,33 @@ def evaluate(
                              "better than greedy on G2P; 1: greedy, faster)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty"),
     max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
+    columns: str = columns_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Exact match, token error rate (and BLEU, chrF for word targets) on held-out pairs.
+    """Exact match, token error rate, BLEU and chrF on held-out pairs.
 
-    A source given several references scores against the closest one. With no PAIRS, a model
-    trained on the embedded G2P default is scored on its held-out words, also as word and
-    phoneme error rates without stress (wer, per) and with it (wer_stress, per_stress).
+    The output text (what `translate` prints) is scored against the references as written,
+    never through the model's vocabulary: BLEU and chrF are sacreBLEU's defaults (13a
+    tokenization; a source's references all count), exact match and token error rate use the
+    target tokenizer's split of the closest reference (an output <unk> matches no word).
+    With no PAIRS, a model trained on the embedded G2P default is scored on its held-out
+    words by exact match, token error rate, and word and phoneme error rates without stress
+    (wer, per) and with it (wer_stress, per_stress).
     """
     from seqlab.cli.seq2seq_training import G2P_TASK
     from seqlab.seqmodels.seq2seq.translate import Translator
 
+    columns = normalized_columns(columns)
+    if columns is not None and not pairs:
+        raise CliError("--columns chooses the fields of PAIRS files; give the files",
+                       code=EXIT_USAGE)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
     if not pairs and task != G2P_TASK:
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "
                        "PAIRS files to score it on")
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)
-    with _source_groups(pairs, max_len) as groups:
+    with _source_groups(pairs, max_len, columns) as groups:
         scores = _score_groups(groups, translator, target_tokenizer, bool(pairs))
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
@@ -314,10 +330,13 @@ def evaluate(
 
 
 @contextlib.contextmanager
-def _source_groups(pairs: list[Path] | None, max_len: int) -> Iterator[Any]:
-    """The PAIRS files (or the embedded G2P held-out words) grouped by source; a file that
-    is not pairs of text is a one-line CliError, also when found while the groups are read."""
+def _source_groups(pairs: list[Path] | None, max_len: int,
+                   columns: str | None) -> Iterator[Any]:
+    """The PAIRS files (or the embedded G2P held-out words) grouped by source, reading the
+    `--columns` fields; a file that is not pairs of text is a one-line CliError, also when
+    found while the groups are read."""
     from seqlab.cli.inputs import decode_errors, remedy
+    from seqlab.cli.pair_columns import library_columns, pairs_message
     from seqlab.cli.seq2seq_training import g2p_pairs
     from seqlab.seqmodels.seq2seq.data import PairFileError
     from seqlab.seqmodels.seq2seq.source_groups import grouped_pair_files, grouped_pairs
@@ -328,35 +347,41 @@ def _source_groups(pairs: list[Path] | None, max_len: int) -> Iterator[Any]:
     for path in pairs:
         require_file(path, "PAIRS file")
     try:
-        with grouped_pair_files(pairs, max_len, decode_errors()) as groups:
+        with grouped_pair_files(pairs, max_len, decode_errors(),
+                                library_columns(columns)) as groups:
             if not len(groups):
                 raise CliError(f"no pairs in {', '.join(map(str, pairs))}: each line must be "
                                "source<TAB>target")
             yield groups
     except PairFileError as error:
-        raise CliError(remedy(str(error))) from error
+        raise CliError(pairs_message(remedy(str(error)))) from error
 
 
 def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,
-                  word_scores: bool) -> dict[str, float]:
+                  pairs_given: bool) -> dict[str, float]:
     """The scores (`sentences`: the distinct sources): each group's source translated (64 at
-    a time, in the order the sources first appear) and scored against the closest of its
-    references, which are read back one group at a time; G2P's error rates when not
-    `word_scores`."""
-    from seqlab.seqmodels.seq2seq.scoring import G2PTotals, ScoreTotals
+    a time, in the order the sources first appear) and scored against its references, which
+    are read back one group at a time. PAIRS are scored as text, as sacreBLEU scores
+    `translate`'s output against the raw references (`seq2seq.text_scoring`); the embedded
+    G2P default gets G2P's error rates. Either way a reference is split by the target
+    tokenizer without its vocabulary: an unseen word is itself, never <unk>."""
+    from seqlab.seqmodels.seq2seq.scoring import G2PTotals
+    from seqlab.seqmodels.seq2seq.text_scoring import TextScoreTotals, output_tokens
 
-    totals = ScoreTotals(word_level=target_tokenizer.type_name == "word") if word_scores \
-        else G2PTotals()
+    tokenize = target_tokenizer.tokenize
+    totals: Any = TextScoreTotals(tokenize) if pairs_given else G2PTotals()
 
-    def tokens(text: str) -> list[str]:
-        return _token_strings(target_tokenizer, target_tokenizer.encode(text))
+    def add(found: Any, references: Any) -> None:
+        tokens = output_tokens(target_tokenizer, found[0].tokens)
+        if pairs_given:
+            totals.add(found[0].text, references, tokens)
+        else:
+            totals.add(tokens, (tokenize(reference) for reference in references))
 
     for group, (_, found) in enumerate(translator.stream(groups.sources(), batch_size=64)):
-        totals.add(_token_strings(target_tokenizer, found[0].tokens),
-                   (tokens(reference) for reference in groups.references(group)))
+        add(found, groups.references(group))
     strays = groups.strays()  # sources that shared a 64-bit hash with another: in practice none
     for (_, found), (_, references) in zip(translator.stream(
             (source for source, _ in strays), batch_size=64), strays, strict=True):
-        totals.add(_token_strings(target_tokenizer, found[0].tokens),
-                   (tokens(reference) for reference in references))
+        add(found, references)
     return totals.scores()

@@ -32,8 +32,9 @@ from seqlab.nlp.corpora.token_cache import (
     read_cache_meta,
 )
 
-PAIRS_CACHE_VERSION = 3  # 2: a file's leading byte-order mark is dropped; 3: keyed by each
-# file's whole-content hash
+PAIRS_CACHE_VERSION = 4  # 2: a file's leading byte-order mark is dropped; 3: keyed by each
+# file's whole-content hash; 4: keyed by the fields read (seq2seq train --columns), and a line
+# of more than two fields is refused where it was read as source<TAB>rest
 SEGMENTS = ("train-source", "train-target", "valid-source", "valid-target")
 BLOCK_IDS = 1 << 20
 

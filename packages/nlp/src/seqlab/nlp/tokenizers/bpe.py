@@ -162,6 +162,11 @@ class BPETokenizer(Tokenizer):
             ids = merged
         return ids
 
+    def tokenize(self, text: str) -> list[str]:
+        """The printable spellings of `text`'s tokens (byte-level: every piece is in the
+        vocabulary, none becomes <unk>)."""
+        return [self.id_to_token(i) for i in self.encode(text)]
+
     def encode(self, text: str) -> list[int]:
         """Byte-level BPE ids; decode(encode(text)) == text for any valid Unicode text."""
         cache = self._cache

@@ -144,6 +144,14 @@ class CharTokenizer(Tokenizer):
         known = self._codes[where] == points
         return np.where(known, where + _N_SPECIAL, self.unk_id).astype(np.int64)
 
+    def tokenize(self, text: str) -> list[str]:
+        """The characters of `text` as the alphabet looks them up (normalized, lowercased
+        if configured), one outside the alphabet kept as it is (encode makes it <unk>); in
+        byte mode each UTF-8 byte spelled as id_to_token spells it (<0xNN>)."""
+        if self.byte_level:
+            return [self.id_to_token(i) for i in self.encode(text)]
+        return list(_prepared(text, self.normalize, self.lowercase))
+
     def encode(self, text: str) -> list[int]:
         """One id per character (per byte in byte mode)."""
         return self.encode_array(text).tolist()

@@ -25,61 +25,95 @@ class PairFileError(ValueError):
     """A TSV pairs file that cannot be read: says which file, which line, and what to do."""
 
 
-def read_pairs(path: str | Path, max_chars: int | None = None,
-               errors: str = "strict") -> Iterator[tuple[str, str]]:
+Columns = tuple[int, int]  # the (source, target) fields of a line, 0-based
+
+
+def read_pairs(path: str | Path, max_chars: int | None = None, errors: str = "strict",
+               columns: Columns | None = None) -> Iterator[tuple[str, str]]:
     """(source, target) text pairs of a UTF-8 `source<TAB>target` file; blank lines skipped.
 
     A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
     ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8.
-    The first tab splits a line. A line without a tab, or with an empty side, or (given
-    `max_chars`) a side longer than `max_chars` characters, is a PairFileError.
+    A line must have exactly two tab-separated fields, unless `columns` names the two to
+    read (0-based: `(0, 1)` reads the first two of `en<TAB>fr<TAB>attribution`, and a line
+    needs at least as many fields as the larger asks). A line without a tab, with another
+    number of fields, with an empty side, or (given `max_chars`) a side longer than
+    `max_chars` characters, is a PairFileError.
     """
-    for _, source, target in read_located_pairs(path, max_chars, errors):
+    for _, source, target in read_located_pairs(path, max_chars, errors, columns):
         yield source, target
 
 
 def read_located_pairs(path: str | Path, max_chars: int | None = None,
-                       errors: str = "strict") -> Iterator[tuple[int, str, str]]:
+                       errors: str = "strict", columns: Columns | None = None,
+                       ) -> Iterator[tuple[int, str, str]]:
     """(byte offset of its line, source, target) for each pair `read_pairs` gives; the pair
     reads back from that offset with `pair_at`."""
     path = Path(path)
+    columns = _checked_columns(columns)
+    needed = max(columns) if columns is not None else 1  # fields a line needs, less one
     offset = 0
     limit = -1 if max_chars is None else max_chars
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             # the common line inline (a function call a line is a tenth of the pass): valid
-            # UTF-8, one tab, text on both sides, no side over the limit
+            # UTF-8, the fields asked for, text on both sides, no side over the limit
             try:
                 line = raw.decode("utf-8", errors).rstrip("\r\n")
             except UnicodeDecodeError:
                 line = None
-            if line is not None and offset and "\t" in line and \
-                    (limit < 0 or len(line) <= limit):
-                source, target = line.split("\t", 1)
-                if source and target and not source.isspace() and not target.isspace():
+            if line is not None and offset and (limit < 0 or len(line) <= limit):
+                if columns is None:
+                    source, tab, target = line.partition("\t")
+                    if "\t" in target:
+                        tab = ""
+                else:
+                    fields = line.split("\t")
+                    tab = "\t" if len(fields) > needed else ""
+                    if tab:
+                        source, target = fields[columns[0]], fields[columns[1]]
+                if tab and source and target and not source.isspace() and \
+                        not target.isspace():
                     yield offset, source, target
                     offset += len(raw)
                     continue
-            pair = _parse_pair(raw, offset == 0, errors, path, number, max_chars)
+            pair = _parse_pair(raw, offset == 0, errors, path, number, max_chars, columns)
             if pair is not None:
                 yield (offset, *pair)
             offset += len(raw)
 
 
-def pair_at(handle: BinaryIO, offset: int, errors: str = "strict") -> tuple[str, str]:
+def pair_at(handle: BinaryIO, offset: int, errors: str = "strict",
+            columns: Columns | None = None) -> tuple[str, str]:
     """The pair on the line at byte `offset` of an open pairs file, an offset that
     `read_located_pairs` gave (so the line is known to hold a pair)."""
     handle.seek(offset)
-    pair = _parse_pair(handle.readline(), offset == 0, errors, Path(handle.name), 0, None)
+    pair = _parse_pair(handle.readline(), offset == 0, errors, Path(handle.name), 0, None,
+                       _checked_columns(columns))
     if pair is None:
         raise PairFileError(f"{handle.name}: no pair at byte {offset} (did the file change?)")
     return pair
 
 
+def _checked_columns(columns: Columns | None) -> Columns | None:
+    if columns is None:
+        return None
+    if len(columns) != 2 or min(columns) < 0 or columns[0] == columns[1]:
+        raise ValueError(f"columns must be two different field numbers from 0 (source, "
+                         f"target), got {columns!r}")
+    return (int(columns[0]), int(columns[1]))
+
+
+def _fields(count: int) -> str:
+    return f"{count} tab-separated field{'s' if count != 1 else ''}"
+
+
 def _parse_pair(raw: bytes, starts_file: bool, errors: str, path: Path, number: int,
-                max_chars: int | None) -> tuple[str, str] | None:
+                max_chars: int | None, columns: Columns | None = None,
+                ) -> tuple[str, str] | None:
     """The (source, target) of line `number` (bytes `raw`) of a pairs file, None for a blank
-    line, a PairFileError for anything else that is not source<TAB>target."""
+    line, a PairFileError for anything else that is not source<TAB>target (or, given
+    `columns`, has no such fields)."""
     try:
         line = raw.decode("utf-8", errors).rstrip("\r\n")
     except UnicodeDecodeError as error:
@@ -90,10 +124,22 @@ def _parse_pair(raw: bytes, starts_file: bool, errors: str, path: Path, number: 
         line = line[1:]
     if not line.strip():
         return None
-    if "\t" not in line:
+    fields = line.split("\t")
+    if columns is not None:
+        if len(fields) <= max(columns):
+            raise PairFileError(f"{path}:{number}: {_fields(len(fields))}, but columns="
+                                f"{columns} needs {max(columns) + 1}; choose fields every "
+                                "line has")
+        source, target = fields[columns[0]], fields[columns[1]]
+    elif len(fields) == 1:
         raise PairFileError(f"{path}:{number}: no tab; each line must be "
                             "source<TAB>target")
-    source, target = line.split("\t", 1)
+    elif len(fields) > 2:
+        raise PairFileError(f"{path}:{number}: {_fields(len(fields))}; each line must be "
+                            "source<TAB>target: pass columns=(0, 1) to read two of the "
+                            "fields (the others are ignored), or keep only two (cut -f1,2)")
+    else:
+        source, target = fields
     if not source.strip() or not target.strip():
         side = "source" if not source.strip() else "target"
         raise PairFileError(f"{path}:{number}: empty {side}; each line must be "

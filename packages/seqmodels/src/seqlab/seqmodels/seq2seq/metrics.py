@@ -43,10 +43,24 @@ class BleuTotals:
 
     def add(self, hypothesis: Sequence[str], reference: Sequence[str]) -> None:
         """Count one hypothesis against its reference."""
+        self.add_references(hypothesis, [reference])
+
+    def add_references(self, hypothesis: Sequence[str],
+                       references: Sequence[Sequence[str]]) -> None:
+        """Count one hypothesis against several references, as sacreBLEU does: each n-gram
+        clipped by its largest count in any one reference, and the reference length the one
+        closest to the hypothesis's (the shorter of two as close)."""
+        if not references:
+            raise ValueError("a hypothesis needs at least one reference")
         self.hypothesis_length += len(hypothesis)
-        self.reference_length += len(reference)
+        self.reference_length += min((abs(len(r) - len(hypothesis)), len(r))
+                                     for r in references)[1]
         for order in range(1, self.max_order + 1):
-            counts, wanted = _ngrams(hypothesis, order), _ngrams(reference, order)
+            counts = _ngrams(hypothesis, order)
+            wanted = _ngrams(references[0], order)
+            for reference in references[1:]:
+                for gram, n in _ngrams(reference, order).items():
+                    wanted[gram] = max(wanted[gram], n)
             self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
             self.totals[order - 1] += max(len(hypothesis) - order + 1, 0)
 
@@ -82,28 +96,55 @@ class ChrfTotals:
 
     def add(self, hypothesis: str, reference: str) -> None:
         """Count one hypothesis string against its reference (whitespace ignored)."""
-        hypothesis, reference = "".join(hypothesis.split()), "".join(reference.split())
-        for order in range(1, self.max_order + 1):
-            counts, wanted = _ngrams(hypothesis, order), _ngrams(reference, order)
-            self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
-            self.hypothesis_totals[order - 1] += sum(counts.values())
-            self.reference_totals[order - 1] += sum(wanted.values())
+        self.add_references(hypothesis, [reference])
+
+    def add_references(self, hypothesis: str, references: Sequence[str]) -> None:
+        """Count one hypothesis against the one of `references` it scores best against
+        (sentence chrF; the first of equals), as sacreBLEU does. An order the reference has no
+        n-gram of counts none of the hypothesis's either (sacreBLEU's rule)."""
+        if not references:
+            raise ValueError("a hypothesis needs at least one reference")
+        counts = _char_ngrams(hypothesis, self.max_order)
+        best, best_score = None, -1.0
+        for reference in references:
+            stats = []
+            for have, wanted in zip(counts, _char_ngrams(reference, self.max_order)):
+                stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
+                              sum(have.values()) if wanted else 0, sum(wanted.values())))
+            score = _f_score(stats, self.beta)
+            if score > best_score:
+                best, best_score = stats, score
+        for order, (match, hyp_total, ref_total) in enumerate(best):
+            self.matches[order] += match
+            self.hypothesis_totals[order] += hyp_total
+            self.reference_totals[order] += ref_total
 
     def score(self) -> float:
         """chrF in [0, 100] of what was added."""
-        precisions, recalls = [], []
-        for match, hyp_total, ref_total in zip(self.matches, self.hypothesis_totals,
-                                               self.reference_totals):
-            if hyp_total and ref_total:
-                precisions.append(match / hyp_total)
-                recalls.append(match / ref_total)
-        if not precisions:
-            return 0.0
-        precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-        if precision + recall == 0:
-            return 0.0
-        factor = self.beta * self.beta
-        return 100.0 * (1 + factor) * precision * recall / (factor * precision + recall)
+        return _f_score(list(zip(self.matches, self.hypothesis_totals,
+                                 self.reference_totals)), self.beta)
+
+
+def _char_ngrams(text: str, max_order: int) -> list[Counter]:
+    text = "".join(text.split())
+    return [_ngrams(text, order) for order in range(1, max_order + 1)]
+
+
+def _f_score(stats: Sequence[tuple[int, int, int]], beta: float) -> float:
+    """chrF of (matches, hypothesis n-grams, reference n-grams) per order: precision and
+    recall averaged over the orders both sides have, then their F-beta."""
+    precisions, recalls = [], []
+    for match, hyp_total, ref_total in stats:
+        if hyp_total and ref_total:
+            precisions.append(match / hyp_total)
+            recalls.append(match / ref_total)
+    if not precisions:
+        return 0.0
+    precision, recall = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    if precision + recall == 0:
+        return 0.0
+    factor = beta * beta
+    return 100.0 * (1 + factor) * precision * recall / (factor * precision + recall)
 
 
 def corpus_chrf(hypotheses: Sequence[str], references: Sequence[str], max_order: int = 6,

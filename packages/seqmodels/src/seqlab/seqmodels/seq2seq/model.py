@@ -267,10 +267,14 @@ class Seq2Seq(Module):
         logits = self.output(self.drop(attentional))
         return F.cross_entropy(logits, target_out.reshape(-1)[positions.batch_first])
 
-    def evaluation_metrics(self, batches: Iterable[PairBatch],
-                           decode: bool = True) -> dict[str, float]:
+    def evaluation_metrics(self, batches: Iterable[PairBatch], decode: bool = True,
+                           unk_id: int | None = 1) -> dict[str, float]:
         """Loss (nats per target token) and, with `decode`, greedy exact match and token
-        error rate (edit distance over reference length), in eval mode without a graph."""
+        error rate (edit distance over reference length), in eval mode without a graph.
+
+        A reference token encoded as `unk_id` (seqlab's tokenizers' <unk>: a word the target
+        vocabulary lacks) matches no output token, an output <unk> included: the reference
+        holds a word the model cannot write. None: no id is special."""
         from seqlab.seqmodels.seq2seq.decoding import greedy_decode
         from seqlab.seqmodels.seq2seq.metrics import edit_distance
 
@@ -286,7 +290,9 @@ class Seq2Seq(Module):
                     continue
                 hypotheses = greedy_decode(self, batch.source, batch.source_lengths).tokens
                 for row, hypothesis in zip(batch.target_out, hypotheses):
-                    reference = [int(t) for t in row if t not in (self.pad_id, self.eos_id)]
+                    # an unknown reference word is -1, which no output id equals
+                    reference = [-1 if t == unk_id else int(t) for t in row
+                                 if t not in (self.pad_id, self.eos_id)]
                     exact += hypothesis == reference
                     errors += edit_distance(hypothesis, reference)
                     reference_tokens += len(reference)

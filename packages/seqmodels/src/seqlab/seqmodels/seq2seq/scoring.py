@@ -6,11 +6,17 @@ reference over that reference's length, summed over the set), and for word-level
 chrF against the closest references. Every score is a sum over sources: `ScoreTotals` and
 `G2PTotals` add one source (and its references, one at a time) at a time, so a set is scored
 without holding it.
+
+The tokens are the caller's, compared as given (BLEU as sacreBLEU's `tokenize="none"`): split
+references as written, never through a vocabulary, or an unknown word becomes `<unk>` and
+matches the model's `<unk>`. `text_scoring` scores output text against raw reference text, as
+`seq2seq eval` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals, edit_distance
 
@@ -68,8 +74,9 @@ class ScoreTotals:
         return scores
 
 
-def _unstressed(tokens: Sequence[str]) -> list[str]:
-    return [token.rstrip("012") for token in tokens]
+def _unstressed(tokens: Sequence[Any]) -> list[Any]:
+    # a token that is not a string (text_scoring.UNKNOWN, an output <unk>) stays as it is
+    return [token.rstrip("012") if isinstance(token, str) else token for token in tokens]
 
 
 class G2PTotals:

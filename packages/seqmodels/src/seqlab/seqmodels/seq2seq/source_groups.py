@@ -97,9 +97,10 @@ class SourceGroups:
 
 @contextlib.contextmanager
 def grouped_pair_files(paths: Sequence[str | Path], max_chars: int | None = None,
-                       errors: str = "strict") -> Iterator[SourceGroups]:
-    """The pairs of TSV `paths` (read as `read_pairs` reads them) as SourceGroups, the files
-    open for reading back while the context lasts."""
+                       errors: str = "strict",
+                       columns: tuple[int, int] | None = None) -> Iterator[SourceGroups]:
+    """The pairs of TSV `paths` (read as `read_pairs` reads them, `columns` included) as
+    SourceGroups, the files open for reading back while the context lasts."""
     if len(paths) >= 1 << (64 - _OFFSET_BITS):
         raise ValueError(f"at most {(1 << (64 - _OFFSET_BITS)) - 1} pairs files, got {len(paths)}")
     with contextlib.ExitStack() as stack:
@@ -107,11 +108,12 @@ def grouped_pair_files(paths: Sequence[str | Path], max_chars: int | None = None
 
         def located() -> Iterator[tuple[int, str]]:
             for number, path in enumerate(paths):
-                for offset, source, _ in read_located_pairs(path, max_chars, errors):
+                for offset, source, _ in read_located_pairs(path, max_chars, errors, columns):
                     yield number << _OFFSET_BITS | offset, source
 
         def fetch(location: int) -> tuple[str, str]:
-            return pair_at(handles[location >> _OFFSET_BITS], location & _OFFSET_MASK, errors)
+            return pair_at(handles[location >> _OFFSET_BITS], location & _OFFSET_MASK, errors,
+                           columns)
 
         yield SourceGroups(located(), fetch)
 
