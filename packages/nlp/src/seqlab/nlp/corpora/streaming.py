@@ -31,6 +31,7 @@ anyway, with a one-line warning, so memory stays bounded.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -155,10 +156,12 @@ def _checked_cut(text: str, spans: Spans, synced: int
     return 0, (starts[last] if last >= 0 else synced), whole
 
 
-def _words_before(text: str, whole: list[tuple[int, int]], cut: int) -> list[str]:
-    """The texts of the matches `whole` (a scan of `text` from 0) that end by `cut`: what
-    the pattern's `findall(text[:cut])` gives when `_checked_cut` chose `cut`."""
-    return [text[start:end] for start, end in whole[:bisect.bisect_left(whole, (cut, -1))]]
+def _words_before(piece: str, whole: list[tuple[int, int]]) -> Iterator[str]:
+    """The texts of the matches `whole` (a scan from 0 of a text that `piece` starts) that
+    lie in `piece`: what the pattern's `findall(piece)` gives when `_checked_cut` cut the
+    text after `piece`."""
+    end = bisect.bisect_left(whole, (len(piece), -1))
+    return (piece[start:stop] for start, stop in itertools.islice(whole, end))
 
 
 def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
@@ -166,8 +169,8 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
     """`safe_pieces` for a tokenizer's own pattern: each cut checked by `_checked_cut`, the
     text carried without one scanned again only from its last sync point (linear time), and
     cut anyway past `max_carry` characters, with one warning. `with_words`: (piece, words)
-    pairs, words the pattern's matches in the piece where the check scanned all of it (the
-    tokenizer need not scan it again), else None."""
+    pairs, words an iterator over the pattern's matches in the piece where the check scanned
+    all of it (the tokenizer need not scan it again), else None."""
     carried = ""  # text with no cut found yet
     synced = 0
     forced = _ForcedCut("warning: %d characters of the corpus with no cut where the "
@@ -179,10 +182,14 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
             continue
         text = carried + chunk
         cut, synced, whole = _checked_cut(text, spans, synced)
+        # the words one at a time (a list would be as large again as the matches); the
+        # matches are let go before the next chunk is scanned
+        words = _words_before(text[:cut], whole) if cut and with_words else None
+        del whole
         if cut:
-            piece = text[:cut]
-            yield (piece, _words_before(text, whole, cut)) if with_words else piece
-            carried = text[cut:]
+            piece, carried = text[:cut], text[cut:]
+            yield (piece, words) if with_words else piece
+            words = None
         elif forced.due(len(text), max_carry):
             yield (text, None) if with_words else text
             carried, synced = "", 0
@@ -366,7 +373,7 @@ def _has_groups(pattern: str) -> bool:
     return regex.compile(pattern, flags=regex.VERSION0).groups > 0
 
 
-def _encode_checked(pieces: Iterable[tuple[str, list[str] | None]], tokenizer
+def _encode_checked(pieces: Iterable[tuple[str, Iterator[str] | None]], tokenizer
                     ) -> Iterator[np.ndarray]:
     """Id blocks of (piece, words) from `_checked_pieces`: a piece's words (its pattern
     matches, found by the cut's check) encoded as they are, else the piece's text."""
