@@ -182,15 +182,16 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
             continue
         text = carried + chunk
         cut, synced, whole = _checked_cut(text, spans, synced)
-        # the words one at a time (a list would be as large again as the matches); the
-        # matches are let go before the next chunk is scanned
-        words = _words_before(text[:cut], whole) if cut and with_words else None
-        del whole
         if cut:
             piece, carried = text[:cut], text[cut:]
+            # the words one at a time (a list would be as large again as the matches)
+            words = _words_before(piece, whole) if with_words else None
+            del whole, text
             yield (piece, words) if with_words else piece
-            words = None
-        elif forced.due(len(text), max_carry):
+            words = None  # the matches are let go before the next chunk is scanned
+            continue
+        del whole
+        if forced.due(len(text), max_carry):
             yield (text, None) if with_words else text
             carried, synced = "", 0
         else:
