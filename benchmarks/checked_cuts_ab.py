@@ -1,6 +1,8 @@
 """What the pattern-checked cut costs: `stream_token_ids` of a tokenizer with its own (GPT-2)
 pattern over an LF and a CRLF corpus, this tree against a baseline checkout, each run in its
-own process (trees alternating), CPU seconds and whether a forced cut was warned:
+own process (trees alternating), CPU seconds streamed and read whole (`encode_array` of the
+whole text, in the same process), and whether a forced cut was warned; `--patterns default`
+also runs the built-in pre-token pattern (whitespace cuts, no check):
 
     uv run python benchmarks/checked_cuts_ab.py --baseline /tmp/base-streams --megabytes 8
 
@@ -11,6 +13,7 @@ CRLF text only by force every 64 chunks; this tree checks each cut by tokenizing
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -33,10 +36,20 @@ warned = []
 logging.getLogger("seqlab.nlp.corpora.streaming").addFilter(lambda r: warned.append(1) or True)
 with open(path, encoding="utf-8") as f:
     sample = f.read(200_000)
-tokenizer = BPETokenizer.train(sample, vocab_size=500, pattern=pattern)
+options = {} if pattern == "default" else {"pattern": pattern}
+tokenizer = BPETokenizer.train(sample, vocab_size=500, **options)
 start = time.process_time()
 ids = sum(block.size for block in stream_token_ids(path, tokenizer))
-print(json.dumps({"cpu_s": time.process_time() - start, "ids": int(ids),
+streamed = time.process_time() - start
+import resource
+stream_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+with open(path, encoding="utf-8", newline="") as f:
+    text = f.read()
+start = time.process_time()
+whole = tokenizer.encode_array(text).size
+print(json.dumps({"cpu_s": streamed, "whole_cpu_s": time.process_time() - start,
+                  "stream_peak_rss_mb": round(stream_peak_mb, 1),
+                  "ids": int(ids), "same_count_as_whole": int(ids) == int(whole),
                   "forced_cut_warned": bool(warned)}))
 """
 
@@ -57,17 +70,23 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/checked-cuts"))
     parser.add_argument("--megabytes", type=float, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--patterns", default="gpt2,default",
+                        help="gpt2 (a tokenizer's own pattern: checked cuts), default (the "
+                        "built-in pre-token pattern: whitespace cuts)")
     options = parser.parse_args()
     print(json.dumps({"cpu": cpu_model(), "megabytes": options.megabytes}), flush=True)
-    for ending in ("\n", "\r\n"):
+    patterns = {"gpt2": GPT2, "default": "default"}
+    for ending, name in itertools.product(("\n", "\r\n"), options.patterns.split(",")):
         corpus = make_corpus(options.workdir, options.megabytes, ending)
         for _ in range(options.rounds):
-            for name, tree in (("baseline", options.baseline), ("this", ROOT)):
+            for tree in (options.baseline, ROOT):
                 env = dict(os.environ,
                            PYTHONPATH=os.pathsep.join(str(tree / d) for d in SOURCE_DIRS))
-                done = subprocess.run([sys.executable, "-c", WORKER, str(corpus), GPT2],
+                done = subprocess.run([sys.executable, "-c", WORKER, str(corpus),
+                                       patterns[name]],
                                       capture_output=True, text=True, env=env, check=True)
-                print(json.dumps({"corpus": corpus.name, "tree": name, "load": load_average(),
+                print(json.dumps({"corpus": corpus.name, "pattern": name, "tree": tree.name,
+                                  "load": load_average(),
                                   **json.loads(done.stdout.strip().splitlines()[-1])}),
                       flush=True)
 

@@ -114,3 +114,62 @@ def test_streamed_scores_equal_the_whole_set_scores(tmp_path, monkeypatch, colli
     for name, totals in streamed.items():
         assert totals.scores() == whole[name]  # identical, not close: the same sums
     assert whole["word"]["bleu"] > 0 and 0 < whole["g2p"]["per"] < whole["g2p"]["per_stress"]
+
+
+def _spilled_files(folder):
+    return sorted(path.name for path in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("hash_of", ["real", "few", "one"])
+def test_a_tiny_budget_spills_and_groups_as_in_memory(tmp_path, monkeypatch, hash_of):
+    """1,500 pairs in a budget of 64 records: several spills, partitions split again (and,
+    with one hash for all, a partition that is one group), the same groups in the same order
+    as the in-memory table and a dict, the scratch folder removed after."""
+    if hash_of == "few":  # collisions in every group, partitions that cannot be split far
+        monkeypatch.setattr(source_groups, "source_hash",
+                            lambda source: (hash(source) % 5) << 60 | hash(source) % 3)
+    elif hash_of == "one":
+        monkeypatch.setattr(source_groups, "source_hash", lambda source: 7)
+    pairs = _pairs(1500, 3)
+    first, second = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    _write(first, pairs[:900])
+    _write(second, pairs[900:], crlf=True)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with grouped_pair_files([first, second]) as groups:
+        in_memory = _grouped(groups)
+        in_memory_sources = len(groups)
+    spilled_seen = []
+
+    def spy(folder, capacity):
+        spilled_seen.append(capacity)
+        return real_spill(folder, capacity)
+
+    from seqlab.seqmodels.seq2seq import spilled_groups
+    real_spill = spilled_groups.Spill
+    monkeypatch.setattr(spilled_groups, "Spill", spy)
+    with grouped_pair_files([first, second], memory_bytes=64 * source_groups.BYTES_PER_RECORD,
+                            scratch_dir=scratch) as groups:
+        assert _spilled_files(scratch)  # on disk while the groups are read
+        assert len(groups) == in_memory_sources
+        spilled = _grouped(groups)
+    assert spilled_seen == [64]
+    assert list(spilled) == list(in_memory)  # first-appearance order: the same batches
+    assert spilled == in_memory == _dict_groups(pairs)
+    assert _spilled_files(scratch) == []
+
+
+def test_the_scratch_folder_goes_when_reading_fails(tmp_path):
+    pairs = _pairs(400, 4)
+    path = tmp_path / "pairs.tsv"
+    _write(path, pairs)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with pytest.raises(RuntimeError), grouped_pair_files(
+            [path], memory_bytes=64 * source_groups.BYTES_PER_RECORD,
+            scratch_dir=scratch) as groups:
+        next(groups.sources())
+        assert _spilled_files(scratch)
+        raise RuntimeError("stopped")
+    assert _spilled_files(scratch) == []
+    assert path.read_bytes().decode("utf-8-sig").count("\n") == 400  # the input untouched

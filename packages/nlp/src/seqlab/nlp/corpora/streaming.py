@@ -31,6 +31,7 @@ anyway, with a one-line warning, so memory stays bounded.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -105,8 +106,9 @@ def _last_line_cut(text: str) -> int:
 Spans = Callable[..., list[tuple[int, int]]]  # Splitter.spans(text, pos, endpos)
 
 
-def _checked_cut(text: str, spans: Spans, synced: int) -> tuple[int, int]:
-    """(cut, sync point) for `text`, a piece's text so far, which the pattern's scan from
+def _checked_cut(text: str, spans: Spans, synced: int
+                 ) -> tuple[int, int, list[tuple[int, int]]]:
+    """(cut, sync point, matches) for `text`, a piece's text so far, which the pattern's scan from
     index `synced` (0, or a match start of the scan from 0) reads as the scan from 0 does.
 
     The cut is the last index at a whitespace boundary (just after the last whitespace
@@ -117,10 +119,12 @@ def _checked_cut(text: str, spans: Spans, synced: int) -> tuple[int, int]:
     text after `synced` is scanned whole; each side is checked on the `CHECKED_MARGIN`
     characters around the cut, which is exact for patterns that look fewer characters than
     that past where a match starts or ends. The sync point returned is the last match start
-    at least `CHECKED_MARGIN` characters before the end (for the text grown by more chunks)."""
+    at least `CHECKED_MARGIN` characters before the end (for the text grown by more chunks).
+    The matches are the scan's from `synced`: with a cut (`synced` 0 then), those before it
+    are text[:cut]'s, what its tokenizer would find again (`_words_before`)."""
     limit = len(text) - CHECKED_MARGIN
     if limit <= synced:
-        return 0, synced
+        return 0, synced, []
     whole = spans(text, synced)
     starts = [start for start, _ in whole]
     candidates: list[int] = []
@@ -147,41 +151,70 @@ def _checked_cut(text: str, spans: Spans, synced: int) -> tuple[int, int]:
         first, left_from = (near, starts[near]) if near >= 0 else (0, 0)
         right = [(begin + cut, end + cut) for begin, end in spans(text[cut:])]
         if whole[after:] == right and whole[first:after] == spans(text, left_from, cut):
-            return cut, 0
+            return cut, 0, whole
     last = bisect.bisect_right(starts, limit) - 1
-    return 0, (starts[last] if last >= 0 else synced)
+    return 0, (starts[last] if last >= 0 else synced), whole
 
 
-def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans) -> Iterator[str]:
+def _words_before(piece: str, whole: list[tuple[int, int]]) -> Iterator[str]:
+    """The texts of the matches `whole` (a scan from 0 of a text that `piece` starts) that
+    lie in `piece`: what the pattern's `findall(piece)` gives when `_checked_cut` cut the
+    text after `piece`."""
+    end = bisect.bisect_left(whole, (len(piece), -1))
+    return (piece[start:stop] for start, stop in itertools.islice(whole, end))
+
+
+def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
+                    with_words: bool = False) -> Iterator[Any]:
     """`safe_pieces` for a tokenizer's own pattern: each cut checked by `_checked_cut`, the
     text carried without one scanned again only from its last sync point (linear time), and
-    cut anyway past `max_carry` characters, with one warning."""
-    parts: list[str] = []
-    size = synced = 0
-    warned = False
+    cut anyway past `max_carry` characters, with one warning. `with_words`: (piece, words)
+    pairs, words an iterator over the pattern's matches in the piece where the check scanned
+    all of it (the tokenizer need not scan it again), else None."""
+    carried = ""  # text with no cut found yet
+    synced = 0
+    forced = _ForcedCut("warning: %d characters of the corpus with no cut where the "
+                        "tokenizer's pattern splits the same (a huge word or whitespace "
+                        "run); cut there to bound memory, so the tokens at the cut may "
+                        "differ from tokenizing the text whole")
     for chunk in chunks:
         if not chunk:
             continue
-        parts.append(chunk)
-        size += len(chunk)
-        text = "".join(parts)
-        cut, synced = _checked_cut(text, spans, synced)
+        text = carried + chunk
+        cut, synced, whole = _checked_cut(text, spans, synced)
         if cut:
-            yield text[:cut]
-            parts, size = [text[cut:]], len(text) - cut
+            piece, carried = text[:cut], text[cut:]
+            # the words one at a time (a list would be as large again as the matches)
+            words = _words_before(piece, whole) if with_words else None
+            del whole, text
+            yield (piece, words) if with_words else piece
+            words = None  # the matches are let go before the next chunk is scanned
             continue
-        parts = [text]
-        if size > max_carry:
-            if not warned:
-                _log.warning("warning: %d characters of the corpus with no cut where the "
-                             "tokenizer's pattern splits the same (a huge word or whitespace "
-                             "run); cut there to bound memory, so the tokens at the cut may "
-                             "differ from tokenizing the text whole", size)
-                warned = True
-            yield text
-            parts, size, synced = [], 0, 0
-    if parts:
-        yield "".join(parts)
+        del whole
+        if forced.due(len(text), max_carry):
+            yield (text, None) if with_words else text
+            carried, synced = "", 0
+        else:
+            carried = text
+    if carried:
+        yield (carried, None) if with_words else carried
+
+
+class _ForcedCut:
+    """A stream's cut by force past `max_carry` characters, warned once (`message` takes the
+    number of characters)."""
+
+    def __init__(self, message: str) -> None:
+        self.message, self.warned = message, False
+
+    def due(self, size: int, max_carry: int) -> bool:
+        """Whether `size` carried characters must be cut now (warning the first time)."""
+        if size <= max_carry:
+            return False
+        if not self.warned:
+            _log.warning(self.message, size)
+            self.warned = True
+        return True
 
 
 def _uncut_pieces(chunks: Iterable[str], max_carry: int) -> Iterator[str]:
@@ -190,24 +223,33 @@ def _uncut_pieces(chunks: Iterable[str], max_carry: int) -> Iterator[str]:
     characters, with one warning (the tokens at such a cut may differ)."""
     parts: list[str] = []
     size = 0
-    warned = False
+    forced = _ForcedCut("warning: the tokenizer's pattern has a look-behind or look-ahead that "
+                        f"may see {CHECKED_MARGIN} characters or more, so no cut can be "
+                        "checked; the corpus is cut every %d characters to bound memory, and "
+                        "the tokens at those cuts may differ from tokenizing the text whole")
     for chunk in chunks:
         if not chunk:
             continue
         parts.append(chunk)
         size += len(chunk)
-        if size > max_carry:
-            if not warned:
-                _log.warning("warning: the tokenizer's pattern has a look-behind or look-ahead "
-                             "that may see %d characters or more, so no cut can be checked; "
-                             "the corpus is cut every %d characters to bound memory, and the "
-                             "tokens at those cuts may differ from tokenizing the text whole",
-                             CHECKED_MARGIN, size)
-                warned = True
+        if forced.due(size, max_carry):
             yield "".join(parts)
             parts, size = [], 0
     if parts:
         yield "".join(parts)
+
+
+def _cut_checker(token_pattern: str) -> Spans | None:
+    """The scan `_checked_pieces` checks cuts with for `token_pattern`, or None when its
+    look-arounds may see `CHECKED_MARGIN` characters or more (or cannot be bounded): no cut
+    could be checked exactly."""
+    from seqlab.nlp.corpora.lookaround import lookaround_reach
+    from seqlab.nlp.tokenizers.patterns import Splitter
+
+    reach = lookaround_reach(token_pattern)
+    if reach is None or reach >= CHECKED_MARGIN:
+        return None
+    return Splitter(token_pattern, (), "tokenizer pattern").spans
 
 
 def safe_pieces(chunks: Iterable[str],
@@ -226,22 +268,21 @@ def safe_pieces(chunks: Iterable[str],
     context) is searched for a built-in or line cut, and carried text is joined only when one
     is found, so a long stretch without one costs linear time."""
     if not builtin and token_pattern is not None:
-        from seqlab.nlp.corpora.lookaround import lookaround_reach
-        from seqlab.nlp.tokenizers.patterns import Splitter
-
-        reach = lookaround_reach(token_pattern)
-        if reach is None or reach >= CHECKED_MARGIN:  # a cut could not be checked exactly
+        spans = _cut_checker(token_pattern)
+        if spans is None:
             yield from _uncut_pieces(chunks, max_carry)
-            return
-
-        splitter = Splitter(token_pattern, (), "tokenizer pattern")
-        yield from _checked_pieces(chunks, max_carry, splitter.spans)
+        else:
+            yield from _checked_pieces(chunks, max_carry, spans)
         return
     last_cut = _last_whitespace_cut if builtin else _last_line_cut
     parts: list[str] = []  # text carried over: no safe cut inside it
     carried_size = 0
     context = ""  # its last _CONTEXT characters
-    warned = False
+    forced = _ForcedCut("warning: %d characters of the corpus with no tokenizer-safe cut (a "
+                        "huge word or whitespace run" + ("" if builtin else ", or a custom "
+                        "pattern on text without plain line ends") + "); cut there to bound "
+                        "memory, so the tokens at the cut may differ from tokenizing the text "
+                        "whole")
     for chunk in chunks:
         if not chunk:
             continue
@@ -252,15 +293,7 @@ def safe_pieces(chunks: Iterable[str],
             parts.append(chunk)
             carried_size += len(chunk)
             context = text[-_CONTEXT:]
-            if carried_size > max_carry:
-                if not warned:
-                    _log.warning(
-                        "warning: %d characters of the corpus with no tokenizer-safe cut (a "
-                        "huge word or whitespace run%s); cut there to bound memory, so the "
-                        "tokens at the cut may differ from tokenizing the text whole",
-                        carried_size, "" if builtin else ", or a custom pattern on text "
-                        "without plain line ends")
-                    warned = True
+            if forced.due(carried_size, max_carry):
                 yield "".join(parts)
                 parts, carried_size = [], 0
             continue
@@ -321,9 +354,37 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
     then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
     The pieces are cut as `builtin_pattern(tokenizer)` allows.
     """
-    pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer),
-                         token_pattern(tokenizer), **options)
+    pattern = token_pattern(tokenizer)
+    spans = None if pattern is None or line_eos or not hasattr(tokenizer, "encode_words") \
+        or _has_groups(pattern) else _cut_checker(pattern)
+    if spans is not None:  # the check's scan gives the tokenizer its words
+        chunks = iter_chunks(source, chunk_bytes=chunk_bytes, **options)
+        return _encode_checked(_checked_pieces(chunks, max(MAX_CARRY_CHUNKS * chunk_bytes,
+                                                          MIN_CARRY), spans, with_words=True),
+                               tokenizer)
+    pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer), pattern, **options)
     return encode_pieces(pieces, tokenizer, line_eos)
+
+
+def _has_groups(pattern: str) -> bool:
+    """Whether `pattern` has capturing groups (then `findall` gives the groups, not the
+    matches the cut's check found)."""
+    import regex
+
+    return regex.compile(pattern, flags=regex.VERSION0).groups > 0
+
+
+def _encode_checked(pieces: Iterable[tuple[str, Iterator[str] | None]], tokenizer
+                    ) -> Iterator[np.ndarray]:
+    """Id blocks of (piece, words) from `_checked_pieces`: a piece's words (its pattern
+    matches, found by the cut's check) encoded as they are, else the piece's text."""
+    import numpy as np
+
+    for piece, words in pieces:
+        ids = tokenizer.encode_array(piece) if words is None \
+            else np.asarray(tokenizer.encode_words(words), dtype=np.int64)
+        if ids.size:
+            yield ids
 
 
 def encode_pieces(pieces: Iterable[str], tokenizer, line_eos: bool = False

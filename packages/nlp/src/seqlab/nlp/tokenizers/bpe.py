@@ -169,11 +169,16 @@ class BPETokenizer(Tokenizer):
 
     def encode(self, text: str) -> list[int]:
         """Byte-level BPE ids; decode(encode(text)) == text for any valid Unicode text."""
+        return self.encode_words(self._regex.findall(text))
+
+    def encode_words(self, words: Iterable[str]) -> list[int]:
+        """The ids of pre-tokens already split by this tokenizer's pattern (what `encode`
+        does after `findall`: a stream whose cuts were checked with the pattern has them)."""
         cache = self._cache
         if len(cache) > _ENCODE_CACHE_LIMIT:
             cache.clear()
         ids: list[int] = []
-        for word in self._regex.findall(text):
+        for word in words:
             piece = cache.get(word)
             if piece is None:
                 piece = cache[word] = self._encode_word(word)
