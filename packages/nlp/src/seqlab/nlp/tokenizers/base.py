@@ -68,6 +68,14 @@ class Tokenizer(ABC):
     def _from_config(cls, data: Mapping[str, Any]) -> Tokenizer:
         """Inverse of _config()."""
 
+    def _repr_fields(self) -> dict[str, Any]:
+        """What `repr` shows: the size, then each setting that differs from its default."""
+        return {"vocab_size": self.vocab_size}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{key}={value!r}" for key, value in self._repr_fields().items())
+        return f"{type(self).__name__}({fields})"
+
     @property
     def pad_id(self) -> int:
         """Id of <pad>."""
