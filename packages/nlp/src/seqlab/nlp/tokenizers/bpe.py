@@ -190,7 +190,7 @@ class BPETokenizer(Tokenizer):
                 pieces.append("\ufffd".encode())
         return b"".join(pieces).decode("utf-8", "replace")
 
-    def _repr_fields(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         custom = {} if self.pattern == DEFAULT_PRETOKEN_PATTERN else {"pattern": self.pattern}
         return {"vocab_size": self.vocab_size, "merges": len(self.merges), **custom}
 

@@ -182,7 +182,7 @@ class CharTokenizer(Tokenizer):
         pieces.append(run.decode("utf-8", "replace"))
         return "".join(pieces)
 
-    def _repr_fields(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         options = {"normalize": self.normalize, "byte_level": self.byte_level,
                    "lowercase": self.lowercase}
         return {"vocab_size": self.vocab_size,
