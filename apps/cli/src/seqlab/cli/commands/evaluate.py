@@ -89,8 +89,8 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, seq_len: int,
         pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer),
                               token_pattern=token_pattern(loaded.tokenizer))
         char_level = loaded.tokenizer.to_dict().get("type") == "char"  # a newline is a token
-        if not any(piece if char_level else piece.strip() for piece in pieces):
-            raise CliError(f"the corpus is empty: {source} (give a file with some text)")
+        pieces.names = [str(f) for f in files]  # messages name '-', not stdin's copy
+        pieces.require_text(any_character=char_level)
         streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")
     _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, seq_len,
             as_json)
