@@ -67,7 +67,7 @@ def test_predict_direct_and_the_multivariate_limit(forecaster, series_csv):
     assert_fails(both, "--steps", "--horizon")
     as_csv = invoke("forecast", "predict", str(out), str(series_csv), "--horizon", "2")
     assert as_csv.stdout.splitlines()[0] == "step,sales" and len(as_csv.stdout.split()) == 3
-    beyond = invoke("forecast", "predict", str(out), str(series_csv), "--steps", "5")
+    beyond = invoke("forecast", "predict", str(out), str(series_csv), "--horizon", "5")
     assert_fails(beyond, "horizon", "features")
 
 
