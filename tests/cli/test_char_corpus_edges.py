@@ -24,7 +24,7 @@ def test_a_newline_only_file_is_a_char_corpus(tmp_path):
     assert json.loads(scored.stdout)["tokens"] == 5  # every newline after the first
     words = run("train", str(lines), "--level", "word", "--steps", "2",
                 "--out", str(tmp_path / "w.safetensors"), *SMALL)
-    assert words.returncode == 1 and "the corpus is empty" in words.stderr
+    assert words.returncode == 1 and "the corpus has no tokens" in words.stderr
 
 
 def test_one_token_is_counted_in_the_singular(tmp_path, trained_model):

@@ -55,16 +55,19 @@ def test_train_and_eval_report_the_baselines(forecaster, series_csv):
 
 def test_predict_direct_and_the_multivariate_limit(forecaster, series_csv):
     out, _ = forecaster
-    direct = run("forecast", "predict", str(out), str(series_csv), "--steps", "3", "--json")
+    direct = run("forecast", "predict", str(out), str(series_csv), "--horizon", "3", "--json")
     assert direct.returncode == 0, direct.stderr
     first = json.loads(direct.stdout)
     assert first["method"] == "direct" and len(first["values"]) == 3
     again = json.loads(invoke("forecast", "predict", str(out), str(series_csv), "--steps",
                               "3", "--json").stdout)
-    assert again["values"] == first["values"]  # a reloaded model predicts the same
-    as_csv = invoke("forecast", "predict", str(out), str(series_csv), "--steps", "2")
+    assert again["values"] == first["values"]  # a reloaded model, the old spelling: the same
+    both = invoke("forecast", "predict", str(out), str(series_csv), "--horizon", "3",
+                  "--steps", "2")
+    assert_fails(both, "--steps", "--horizon")
+    as_csv = invoke("forecast", "predict", str(out), str(series_csv), "--horizon", "2")
     assert as_csv.stdout.splitlines()[0] == "step,sales" and len(as_csv.stdout.split()) == 3
-    beyond = invoke("forecast", "predict", str(out), str(series_csv), "--steps", "5")
+    beyond = invoke("forecast", "predict", str(out), str(series_csv), "--horizon", "5")
     assert_fails(beyond, "horizon", "features")
 
 

@@ -28,7 +28,10 @@ def folder(tmp_path_factory):
     (["translate", "M", "F/nope.txt"], ["no such file", "nope.txt", "--text"], 1),
     (["translate", "M", "nope.txt"], ["no such file", "--text"], 1),
     (["translate", "M", "F/sub"], ["folder", "--text"], 1),
-    (["translate", "M", "F/long_line.txt"], ["long_line.txt line 2", "5,000", "--max-len"], 1),
+    (["translate", "M", "F/long_line.txt"], ["long_line.txt line 2", "5,000", "--max-length"],
+     1),
+    (["translate", "M", "F/long_line.txt", "--max-length", "6000", "--max-len", "10"],
+     ["--max-len", "--max-length"], 2),
     (["eval", "M", "F/long_pair.tsv", "--beam", "1"], ["long_pair.tsv:2", "source", "--max-len"],
      1),
     (["train", "F/long_pair.tsv", "--hidden", "8", "--steps", "2", "--out", "F/new.safetensors"],
@@ -50,7 +53,8 @@ def test_text_option_and_plain_words_still_translate(folder):
     assert len(done.stdout.splitlines()) == 1
     done = invoke("seq2seq", "translate", folder / "m.safetensors", "abc")
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 1, done.stderr
-    done = invoke("seq2seq", "translate", folder / "m.safetensors", folder / "long_line.txt",
-                  "--max-len", "6000", "--max-len-a", "0", "--max-len-b", "2")
-    assert done.returncode == 0, done.stderr
-    assert len(done.stdout.splitlines()) == 2
+    for spelling in ("--max-length", "--max-len"):  # the old spelling still works
+        done = invoke("seq2seq", "translate", folder / "m.safetensors", folder / "long_line.txt",
+                      spelling, "6000", "--max-len-a", "0", "--max-len-b", "2")
+        assert done.returncode == 0, done.stderr
+        assert len(done.stdout.splitlines()) == 2

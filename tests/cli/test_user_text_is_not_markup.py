@@ -40,7 +40,7 @@ def test_decode_prints_exactly_what_encode_read(bpe, text):
     assert encoded.returncode == 0, encoded.stderr
     decoded = invoke("tokenize", "decode", bpe, *encoded.stdout.split())
     assert decoded.returncode == 0, decoded.stderr
-    assert decoded.stdout == text + "\n"
+    assert decoded.stdout == text  # nothing added: the text as encode read it
 
 
 def test_a_decoded_file_is_the_file(bpe, folder):
@@ -53,7 +53,7 @@ def test_a_decoded_file_is_the_file(bpe, folder):
     text = load_tokenizer(bpe).decode([int(i) for i in encoded.stdout.split()])
     assert text == (folder / "corpus.txt").read_bytes().decode("utf-8")
     decoded = invoke("tokenize", "decode", bpe, *encoded.stdout.split())
-    assert decoded.stdout == text + "\n"
+    assert decoded.stdout == text
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from seqlab.cli.errors import (
     output_error_line,
 )
 from seqlab.cli.help_text import unwrap_help
+from seqlab.cli.option_values import add_value_completion
 from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> None:
     start_command(argv)
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
-        command = passing_closed_pipes(unwrap_help(harden(typer.main.get_command(app))))
+        command = passing_closed_pipes(unwrap_help(add_value_completion(
+            harden(typer.main.get_command(app)))))
         code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)
         if isinstance(code, int) and code:
             sys.exit(code)

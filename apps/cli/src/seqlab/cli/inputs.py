@@ -66,8 +66,17 @@ def corpus_text(files: list[Path] | None, corpus: str | None = None,
         text = corpora.load_text(name)
         source = f"embedded corpus '{name}'"
     if not text.strip():
-        raise CliError(f"the corpus is empty: {source} (give a file with some text)")
+        raise no_text(source, whitespace=bool(text))
     return text, source
+
+
+def no_text(source: str, whitespace: bool) -> CliError:
+    """The error for a corpus without a token: empty, or (`whitespace`) only blank lines or
+    spaces, which are bytes but no text."""
+    if whitespace:
+        return CliError(f"the corpus has no tokens: {source} holds only blank lines or spaces "
+                        "(give a file with some text)")
+    return CliError(f"the corpus is empty: {source} (give a file with some text)")
 
 
 def corpus_lines(files: list[Path] | None, corpus: str | None = None,
@@ -148,9 +157,12 @@ class CorpusPieces:
     def require_text(self, any_character: bool = False) -> None:
         """CliError unless some piece has a non-space character, or with `any_character` (a
         char-level corpus, where a newline is a token) any character; reads only until one."""
-        if not any(piece if any_character else piece.strip() for piece in self):
-            raise CliError(f"the corpus is empty: {self.description} (give a file with some "
-                           "text)")
+        whitespace = False
+        for piece in self:
+            if piece if any_character else piece.strip():
+                return
+            whitespace = whitespace or bool(piece)
+        raise no_text(self.description, whitespace)
 
 
 def _remove_file(path: Path) -> None:

@@ -78,7 +78,9 @@ def load_any(path: Path, any_head: bool = False) -> tuple[str, Any]:
     from seqlab.cli.file_kinds import is_arpa, is_ngram_npz
 
     if path.suffix != ".arpa" and not is_arpa(path) and not is_ngram_npz(path):
+        trainers = ("`seqlab train`, `classify train`, `forecast train` or `seq2seq train`"
+                    if any_head else "`seqlab train`")
         raise CliError(f"{path} is not a model seqlab reads: give a checkpoint written by "
-                       "`seqlab train` or an n-gram model (.arpa or .npz) written by "
+                       f"{trainers} or an n-gram model (.arpa or .npz) written by "
                        "`seqlab ngram train`")
     return "ngram", load_ngram(path)

@@ -125,7 +125,7 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
     return source
 
 
-MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-len)
+MAX_LEN = 1000  # characters a side of a pair or a line to translate (--max-length)
 
 G2P_TASK = "g2p-cmudict"
 VALID_LIMIT = 2000  # held-out pairs scored during training (eval scores them all)
@@ -393,7 +393,7 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
                      f"TER {100 * metrics['token_error_rate']:.1f}%")
         return text
 
-    with out_of_memory("a batch of pairs this long", "--max-len or --batch-size"):
+    with out_of_memory("a batch of pairs this long", "--max-length or --batch-size"):
         outcome = run_trainer(trainer, out, output, unit="tok", total=total, kind=kind,
                               resume_command=f"seqlab seq2seq train --resume "
                                              f"{shlex.quote(str(out))}",

@@ -9,6 +9,7 @@ import numpy as np
 from seqlab.autograd import Tensor, as_generator, cat
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.seqmodels.cell_kinds import CELLS
+from seqlab.seqmodels.config_repr import config_repr
 from seqlab.seqmodels.recurrent import build_stack
 
 POOLINGS = ("last", "mean", "max")
@@ -188,7 +189,7 @@ class SequenceClassifier(Module):
                 "examples": int(actual.size)}
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{key}={value}" for key, value in self._config.items())
+        return config_repr(self._config)
 
 
 def _trimmed(batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -249,9 +249,9 @@ def forecast_ahead(model: Any, transform: SeriesTransform, values: np.ndarray, w
         origin = np.array([values.shape[0] - 1])
         return model_forecasts(model, transform, values, origin, window)[0, :steps], "direct"
     if values.shape[1] > 1:
-        raise ValueError(f"--steps {steps} exceeds the model's horizon {horizon}, and a model "
-                         "with extra features cannot forecast recursively (their future is "
-                         f"unknown); train with --horizon {steps}")
+        raise ValueError(f"{steps} steps ahead exceed the model's horizon {horizon}, and a "
+                         "model with extra features cannot forecast recursively (their future "
+                         f"is unknown); train it with a horizon of {steps} (--horizon {steps})")
     extended = values.copy()
     while extended.shape[0] < values.shape[0] + steps:
         origin = np.array([extended.shape[0] - 1])

@@ -33,6 +33,7 @@ from seqlab.autograd import Tensor, as_generator
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
+from seqlab.seqmodels.config_repr import config_repr
 from seqlab.seqmodels.generation_step import GenerationPlan
 from seqlab.seqmodels.recurrent import build_stack, fused_available
 from seqlab.seqmodels.token_drawer import TokenDrawer
@@ -279,7 +280,7 @@ class LanguageModel(Module):
         return {**loss_metrics(total / count), "tokens": count}
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{key}={value}" for key, value in self._config.items())
+        return config_repr(self._config)
 
 
 def _as_tensor(value: Any) -> Tensor:

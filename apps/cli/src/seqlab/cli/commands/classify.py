@@ -13,6 +13,7 @@ from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import check_lowercase
 
 app = typer.Typer(help="Text classification (sentiment, topic, source) with an RNN/LSTM/GRU.",
@@ -195,6 +196,7 @@ def predict(
                                   "skips it: each prediction names its line)."),
     probabilities: bool = typer.Option(False, "--probabilities",
                                        help="Also print every class's probability."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Predict one label per input line (or per file of a folder).
@@ -206,6 +208,7 @@ def predict(
     """
     from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities, load_classifier
 
+    use_threads(threads)
     loaded = load_classifier(model_path)
     folder = source is not None and source.is_dir()
     batches = (_folder_inputs if folder else _line_inputs)(source, PREDICT_BATCH)
@@ -267,6 +270,7 @@ def evaluate(
                                      "was trained with ('label' unless told otherwise)."),
     text_column: str = typer.Option(None, "--text-column", help="Default: the one the model "
                                     "was trained with ('text' unless told otherwise)."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Accuracy, macro and per-class precision / recall / F1, and the confusion matrix.
@@ -278,6 +282,7 @@ def evaluate(
 
     if label_column is not None and text_column is not None:
         _distinct_columns(label_column, text_column)
+    use_threads(threads)
     loaded = load_classifier(model_path)
     trained = loaded.checkpoint.metadata or {}  # models before stop 18 recorded no columns
     label_column = label_column or trained.get("label_column") or "label"

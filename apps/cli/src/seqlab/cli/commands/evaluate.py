@@ -15,6 +15,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.models import load_any
+from seqlab.cli.threads import THREADS_HELP, use_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,6 +29,7 @@ def evaluate(
                                    help="Ignored (the text is scored as one sequence)."),
     seq_len: int = typer.Option(128, "--seq-len", help="Tokens per forward call; the state "
                                 "carries across calls, so the score does not depend on it."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP + " Neural models."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Score text with a neural checkpoint or an n-gram model.
@@ -51,6 +53,7 @@ def evaluate(
         # tokenized as the model's training text was (recorded in its file), as `ngram eval`
         ngram.report_perplexity(loaded, files, corpus, lowercase=None, as_json=as_json)
         return
+    use_threads(threads)
     if files:
         with _scratch_folder(model_path) as scratch:
             _evaluate_files(loaded, files, Path(scratch), seq_len, as_json)
@@ -86,8 +89,8 @@ def _evaluate_files(loaded, files: list[Path], scratch: Path, seq_len: int,
         pieces = CorpusPieces(sources, builtin=builtin_pattern(loaded.tokenizer),
                               token_pattern=token_pattern(loaded.tokenizer))
         char_level = loaded.tokenizer.to_dict().get("type") == "char"  # a newline is a token
-        if not any(piece if char_level else piece.strip() for piece in pieces):
-            raise CliError(f"the corpus is empty: {source} (give a file with some text)")
+        pieces.names = [str(f) for f in files]  # messages name '-', not stdin's copy
+        pieces.require_text(any_character=char_level)
         streamed = lm_text.stream_corpus_ids(pieces, loaded.tokenizer, scratch / "ids.bin")
     _report(loaded, streamed.ids, streamed.characters, streamed.unknown, source, seq_len,
             as_json)

@@ -11,7 +11,9 @@ import typer
 from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.threads import THREADS_HELP, use_threads
 
 app = typer.Typer(help="Time-series forecasting with an RNN/LSTM/GRU, beside classic baselines.",
                   no_args_is_help=True)
@@ -186,17 +188,21 @@ def predict(
                                        help="The history to forecast from (same columns as "
                                        "in training). None: the model's embedded series."),
     series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
-    steps: int = typer.Option(None, "--steps", help="Values to forecast (default: the "
-                              "model's horizon)."),
+    horizon: int = typer.Option(None, "--horizon", help="Values to forecast (default: the "
+                                "model's --horizon)."),
+    steps: int = old_spelling("--steps"),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """The next K values after the series: direct up to the model's horizon, recursive beyond.
 
-    Example: seqlab forecast predict forecaster.safetensors --series sunspots --steps 11
+    Example: seqlab forecast predict forecaster.safetensors --series sunspots --horizon 11
     """
     from seqlab.cli.forecast_run import warn_interpolated
     from seqlab.seqmodels.forecasting import SeriesTransform, forecast_ahead
 
+    horizon = renamed(horizon, steps, "--horizon", "--steps")
+    use_threads(threads)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
     warn_interpolated(data, Output())
@@ -207,7 +213,7 @@ def predict(
     transform = SeriesTransform.from_state_dict(metadata["transform"])
     try:
         values, method = forecast_ahead(model, transform, data.values, window,
-                                        steps or metadata["horizon"])
+                                        horizon or metadata["horizon"])
     except ValueError as error:
         raise CliError(str(error)) from error
     if as_json:
@@ -229,6 +235,7 @@ def evaluate(
                                "model's)."),
     ar_order: int = typer.Option(None, "--ar-order", help="AR(p) order (default: the "
                                  "model's)."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """MAE, RMSE, MAPE and sMAPE on the held-out tail, beside persistence, seasonal naive and
@@ -238,6 +245,7 @@ def evaluate(
     """
     from seqlab.cli.forecast_run import forecast_report, warn_interpolated
 
+    use_threads(threads)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
     warn_interpolated(data, Output())

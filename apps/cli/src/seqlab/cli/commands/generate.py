@@ -11,6 +11,7 @@ from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.models import load_any
 from seqlab.cli.numba_status import compile_with_status
+from seqlab.cli.threads import THREADS_HELP, use_threads
 
 DEFAULT_TEMPERATURE = 0.8
 
@@ -52,6 +53,7 @@ def generate(
     stop: list[str] = typer.Option(None, "--stop", help="Stop before this string (repeatable)."),
     seed: int = typer.Option(None, "--seed", help="Same seed, same text."),
     echo_prompt: bool = typer.Option(True, "--echo/--no-echo", help="Print the prompt first."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP + " Neural models."),
 ) -> None:
     """Stream generated text to stdout (flushed token by token, also through a pipe).
 
@@ -84,6 +86,7 @@ def generate(
             max_tokens=length, temperature=temperature, top_k=top_k, top_p=top_p,
             repetition_penalty=repetition_penalty, greedy=greedy, seed=seed))
         return
+    use_threads(threads)
     _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop or [], seed, echo_prompt)
 

@@ -1,4 +1,5 @@
-"""`seqlab info`: what a model file holds (any seqlab checkpoint, or an n-gram model)."""
+"""`seqlab info`: what a file seqlab writes holds (any checkpoint, an n-gram model, a
+tokenizer, word2vec vectors)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from seqlab.cli import file_info, file_kinds
 from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.lm_text import bits_name
 
 
@@ -15,7 +18,8 @@ def info(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
-    """Architecture, parameter count, vocabulary and training history of a model.
+    """Architecture, parameter count, vocabulary and training history of a model; the
+    size and settings of a tokenizer or a word2vec vectors file.
 
     Example: seqlab info model.safetensors
     """
@@ -23,12 +27,22 @@ def info(
     from seqlab.cli.models import load_any
     from seqlab.seqmodels.checkpoint import training_path
 
+    require_file(model_path, "model file")
+    file_kind = file_kinds.kind_of(model_path)
+    if file_kind == file_kinds.TOKENIZER:
+        file_info.show(file_info.tokenizer_info(model_path), as_json)
+        return
+    if file_kind in file_info.VECTOR_KINDS:
+        file_info.show(file_info.vectors_info(model_path, file_kind), as_json)
+        return
+    if file_kind in (None, file_kinds.METRICS, file_kinds.HTML_PAGE) and \
+            model_path.suffix not in (".safetensors", ".arpa", ".npz"):
+        what = "a file" if file_kind is None else f"a {file_kind}"
+        raise CliError(f"{model_path} is {what} that seqlab info does not read; "
+                       f"{file_info.READS}")
     kind, loaded = load_any(model_path, any_head=True)
     if kind == "ngram":
-        data = {"kind": "ngram", "class": type(loaded).__name__, "order": loaded.order,
-                "vocab_size": loaded.vocab_size, "ngram_counts": loaded.counts,
-                "tokenization": loaded.tokenization}
-        Output(as_json=as_json).result(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+        file_info.show(file_info.ngram_info(loaded), as_json)
         return
     checkpoint, tokenizer = loaded.checkpoint, loaded.tokenizer
     history = [m for m in checkpoint.metrics if isinstance(m, dict) and "loss" in m]

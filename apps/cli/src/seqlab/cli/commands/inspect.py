@@ -19,7 +19,7 @@ from seqlab.cli.inspect_inputs import (
     token_pieces,
 )
 from seqlab.cli.outputs import HTML_PAGE, check_output, force_option
-from seqlab.cli.threads import set_threads
+from seqlab.cli.threads import THREADS_HELP, set_threads
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,6 +54,7 @@ def inspect(
     steps: int = typer.Option(DEFAULT_STEPS, "--train-steps",
                               help="Training steps of the default model (no MODEL)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the default model."),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     force: bool = force_option(),
 ) -> None:
     """See inside a recurrent model: states and gates of every unit over your text.
@@ -73,7 +74,7 @@ def inspect(
     if html_out is not None:
         check_output(html_out, HTML_PAGE, [model_path, file], force=force, option="--html")
     output = Output(as_json=as_json)
-    set_threads(None)
+    set_threads(threads)
     content, source = read_text(text, file)
     subject = load_subject(model_path, output, steps, seed)
     ids, pieces, total = token_pieces(subject.tokenizer, content, max_tokens)

@@ -13,9 +13,11 @@ import typer
 from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
+from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.pair_columns import columns_option, normalized_columns
 from seqlab.cli.text_argument import named_file
+from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import LEVELS
 
 app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention on "
@@ -88,8 +90,9 @@ def train(
     init_from: Path = typer.Option(None, "--init-from", help="Start a new run from this "
                                    "model's weights and vocabularies (fine-tuning)."),
     seed: int = typer.Option(None, "--seed", help="(default 0)"),
-    threads: int = typer.Option(None, "--threads", help="Threads (default: all cores)."),
-    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
+    max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
+    max_len: int = old_spelling("--max-len"),
     columns: str = columns_option(),
     as_json: bool = typer.Option(False, "--json"),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
@@ -106,6 +109,7 @@ def train(
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
 
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
     _check_choice("--source-level", source_level, LEVELS)
     _check_choice("--target-level", target_level, LEVELS)
     _check_choice("--cell", cell, CELLS)
@@ -193,7 +197,7 @@ def _checked(lines, source: str, max_len: int) -> Iterator[str]:
         line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > max_len:
             raise CliError(f"{source} line {number} is {len(line):,} characters, over the "
-                           f"limit of {max_len:,}; split it, or raise --max-len (time grows "
+                           f"limit of {max_len:,}; split it, or raise --max-length (time grows "
                            "with the length)")
         yield line
 
@@ -229,7 +233,9 @@ def translate(
                                    help="Draw each attention matrix (on stderr)."),
     as_text: bool = typer.Option(False, "--text", help="Translate the argument itself, even "
                                  "when it names a file or looks like a file name."),
-    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
+    max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
+    max_len: int = old_spelling("--max-len"),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
 ) -> None:
     """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`).
 
@@ -241,6 +247,8 @@ def translate(
     """
     from seqlab.seqmodels.seq2seq.translate import Translator
 
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    use_threads(threads)
     if max_len_a == 0 and max_len_b < 1:
         raise CliError(f"--max-len-a 0 with --max-len-b {max_len_b} allows no output token: "
                        "give --max-len-b 1 or more, or --max-len-a above 0", code=EXIT_USAGE)
@@ -284,8 +292,10 @@ def evaluate(
     beam: int = typer.Option(5, "--beam", help="Beam width (default 5: about 1 point of WER "
                              "better than greedy on G2P; 1: greedy, faster)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty"),
-    max_len: int = typer.Option(1000, "--max-len", help=MAX_LEN_HELP),
+    max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
+    max_len: int = old_spelling("--max-len"),
     columns: str = columns_option(),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Exact match, token error rate, BLEU and chrF on held-out pairs.
@@ -305,6 +315,8 @@ def evaluate(
     if columns is not None and not pairs:
         raise CliError("--columns chooses the fields of PAIRS files; give the files",
                        code=EXIT_USAGE)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    use_threads(threads)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
     if not pairs and task != G2P_TASK:
         raise CliError(f"{model_path} was not trained on the embedded G2P default; give the "

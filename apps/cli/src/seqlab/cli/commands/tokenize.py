@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli import outputs
-from seqlab.cli.console import Output
+from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
@@ -142,20 +142,47 @@ def decode(
     ids: list[str] = typer.Argument(None, help="Token ids ('-' or nothing: stdin)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
-    """Print the text of token IDS.
+    """Print the text of token IDS, exactly: `encode FILE | decode` gives FILE back.
+
+    Stdin may hold the ids as `tokenize encode` prints them, plain or --json. No newline is
+    added to the text (on a terminal an unended last line is ended, for the prompt).
 
     Example: seqlab tokenize decode bpe.json 72 101 108
     """
     tokenizer = _load(tokenizer_path)
     from_stdin = not ids or ids == ["-"]
-    words = sys.stdin.read().split() if from_stdin else ids
+    words = _stdin_words(sys.stdin.read()) if from_stdin else ids
     numbers = [_token_id(word, number, from_stdin) for number, word in enumerate(words, 1)]
     bad = [i for i in numbers if not 0 <= i < tokenizer.vocab_size]
     if bad:
         last = tokenizer.vocab_size - 1
         raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{last})")
     text = tokenizer.decode(numbers)
-    Output(as_json=as_json).result({"text": text}, text)
+    if as_json:
+        Output(as_json=True).result({"text": text})
+        return
+    unended = sys.stdout.isatty() and not text.endswith("\n")
+    write_stream(text + "\n" * unended)
+
+
+def _stdin_words(given: str) -> list[str]:
+    """The ids on stdin as words: whitespace-separated, or `tokenize encode --json`'s object
+    (`{"ids": [...]}`; one that stopped with an error is refused with that error)."""
+    if not given.lstrip().startswith("{"):
+        return given.split()
+    try:
+        data = json.loads(given)
+    except json.JSONDecodeError as error:
+        raise CliError(f"stdin starts with '{{' but is not JSON ({error.msg}, line "
+                       f"{error.lineno}); give `seqlab tokenize encode` output, plain or "
+                       "--json") from None
+    if isinstance(data, dict) and "error" in data:
+        raise CliError(f"the encoding on stdin stopped with an error: {data['error']}")
+    found = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(found, list):
+        raise CliError("the JSON on stdin has no \"ids\" list; give `seqlab tokenize encode "
+                       "--json` output")
+    return [word if isinstance(word, str) else json.dumps(word) for word in found]
 
 
 def _token_id(word: str, number: int, from_stdin: bool) -> int:

@@ -13,6 +13,7 @@ from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import StreamedSentences, corpus_lines
+from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.progress import make_progress, rate_text
 
 app = typer.Typer(help="Train and query word2vec vectors (gensim-compatible files).",
@@ -95,7 +96,9 @@ def train(
     hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax."),
     sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold."),
     epochs: int = typer.Option(5, "--epochs"),
-    workers: int = typer.Option(2, "--workers"),
+    threads: int = typer.Option(None, "--threads", help="Threads to train with (default 2; "
+                                "vectors are reproducible for a given count, as gensim's)."),
+    workers: int = old_spelling("--workers"),
     seed: int = typer.Option(1, "--seed"),
     lowercase: bool = typer.Option(True, "--lowercase/--keep-case"),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: by suffix)."),
@@ -112,6 +115,7 @@ def train(
     from seqlab.nlp.word2vec import Word2Vec
     from seqlab.nlp.word2vec.model import EmptyVocabularyError
 
+    threads = renamed(threads, workers, "--threads", "--workers", default=2)
     outputs.check_output(out, outputs.WORD2VEC, files or (), force=force)
     if not hs and negative <= 0:
         raise CliError("--negative 0 without --hs leaves nothing to train: give --negative 5 "
@@ -134,7 +138,7 @@ def train(
         try:
             model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
                              sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,
-                             workers=workers, seed=seed, compute_loss=True)
+                             workers=threads, seed=seed, compute_loss=True)
             model.build_vocab(sentences)
         except EmptyVocabularyError as error:
             raise CliError(f"no word occurs --min-count {error.min_count} times in the corpus "

@@ -9,6 +9,7 @@ from seqlab.autograd.nn.activation import ReLU, Sigmoid, Tanh
 from seqlab.autograd.nn.containers import ModuleList, Sequential
 from seqlab.autograd.nn.dropout import Dropout
 from seqlab.autograd.nn.embedding import Embedding
+from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.linear import Linear
 from seqlab.autograd.nn.loss import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from seqlab.autograd.nn.module import Module, StateDictError
@@ -16,7 +17,8 @@ from seqlab.autograd.nn.normalization import LayerNorm
 from seqlab.autograd.nn.parameter import Parameter
 
 __all__ = [
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "LayerNorm", "Linear",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "IncompatibleKeys",
+    "LayerNorm", "Linear",
     "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
     "StateDictError", "Tanh", "functional", "init", "utils",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
 from seqlab.autograd.threads import seqlab_computing
@@ -168,8 +169,9 @@ class Module:
                     state[dotted + name] = buffer
         return state
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> tuple[list, list]:
-        """Copy arrays into parameters and buffers; returns (missing, unexpected) keys.
+    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays into parameters and buffers; returns the keys left alone, as PyTorch's
+        `(missing_keys, unexpected_keys)` named tuple.
 
         With strict=True, any missing, unexpected or mis-shaped key raises one error naming all.
         """
@@ -204,7 +206,7 @@ class Module:
                 if buffer is not None and dotted + name in state:
                     value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
                     module.register_buffer(name, value)
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
@@ -281,10 +283,14 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}({self.extra_repr()}"]
-        for name, module in self._modules.items():
-            child = repr(module).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {child}")
-        if len(lines) == 1:
-            return lines[0] + ")"
-        return "\n".join(lines) + "\n)"
+        """PyTorch's layout: a one-line extra_repr stays on the name's line when the module has
+        no children; otherwise each of its lines and each child gets an indented line."""
+        extra_repr = self.extra_repr()
+        extra = extra_repr.split("\n") if extra_repr else []
+        children = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                    for name, module in self._modules.items()]
+        if len(extra) == 1 and not children:
+            return f"{type(self).__name__}({extra[0]})"
+        if not extra and not children:
+            return f"{type(self).__name__}()"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra + children) + "\n)"

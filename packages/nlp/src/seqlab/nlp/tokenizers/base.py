@@ -68,6 +68,15 @@ class Tokenizer(ABC):
     def _from_config(cls, data: Mapping[str, Any]) -> Tokenizer:
         """Inverse of _config()."""
 
+    def summary(self) -> dict[str, Any]:
+        """The size, then each setting that differs from its default (what `repr` and `seqlab
+        info` show)."""
+        return {"vocab_size": self.vocab_size}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{key}={value!r}" for key, value in self.summary().items())
+        return f"{type(self).__name__}({fields})"
+
     @property
     def pad_id(self) -> int:
         """Id of <pad>."""

@@ -200,6 +200,10 @@ class BPETokenizer(Tokenizer):
                 pieces.append("\ufffd".encode())
         return b"".join(pieces).decode("utf-8", "replace")
 
+    def summary(self) -> dict[str, Any]:
+        custom = {} if self.pattern == DEFAULT_PRETOKEN_PATTERN else {"pattern": self.pattern}
+        return {"vocab_size": self.vocab_size, "merges": len(self.merges), **custom}
+
     def _config(self) -> dict[str, Any]:
         return {"pattern": self.pattern, "merges": [list(pair) for pair in self.merges]}
 

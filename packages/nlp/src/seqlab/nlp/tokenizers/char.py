@@ -190,6 +190,12 @@ class CharTokenizer(Tokenizer):
         pieces.append(run.decode("utf-8", "replace"))
         return "".join(pieces)
 
+    def summary(self) -> dict[str, Any]:
+        options = {"normalize": self.normalize, "byte_level": self.byte_level,
+                   "lowercase": self.lowercase}
+        return {"vocab_size": self.vocab_size,
+                **{key: value for key, value in options.items() if value}}
+
     def _config(self) -> dict[str, Any]:
         return {
             "normalize": self.normalize,

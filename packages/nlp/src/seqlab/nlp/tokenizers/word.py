@@ -111,6 +111,12 @@ class WordTokenizer(Tokenizer):
         text = " ".join(words)
         return _SPACE_AFTER_OPENING.sub(r"\1", _SPACE_BEFORE_CLOSING.sub(r"\1", text))
 
+    def summary(self) -> dict[str, Any]:
+        options = {"lowercase": self.lowercase,
+                   "pattern": None if self.pattern == DEFAULT_PATTERN else self.pattern}
+        size = None if self.vocab is None else self.vocab_size  # None: not trained yet
+        return {"vocab_size": size, **{key: value for key, value in options.items() if value}}
+
     def _config(self) -> dict[str, Any]:
         vocab = self._require_vocab()
         return {

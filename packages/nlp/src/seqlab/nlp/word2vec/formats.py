@@ -16,6 +16,7 @@ recognise the mark and replace a file seqlab wrote without ``--force``.
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,6 +55,26 @@ def write_word2vec_format(
             else:
                 # str() of a float32 is the shortest text that reads back to the same float32
                 out.write(f"{key} {' '.join(str(value) for value in row)}\n".encode())
+
+
+class VectorsHeader(NamedTuple):
+    """What a vectors file's first bytes say: its size, its format and who wrote it."""
+
+    count: int
+    dimension: int
+    binary: bool
+    written_by_seqlab: bool
+
+
+def read_word2vec_header(path: str | Path) -> VectorsHeader:
+    """The header of a word2vec text or binary file, its format and seqlab's mark, read from
+    its first bytes (the vectors are not read); ValueError for a file of another kind."""
+    with open(path, "rb") as stream:
+        header = stream.readline(1024)
+        count, dimension = _parse_header(header, path)
+        first = stream.read(min(16 * dimension + 1024, 1 << 20))
+    binary = bool(count and first) and looks_binary(first, dimension)
+    return VectorsHeader(count, dimension, binary, has_seqlab_mark(header + first[:1]))
 
 
 def _parse_header(line: bytes, path: str | Path) -> tuple[int, int]:

@@ -148,7 +148,7 @@ def _parse_pair(raw: bytes, starts_file: bool, errors: str, path: Path, number: 
         side = "source" if len(source) > max_chars else "target"
         raise PairFileError(f"{path}:{number}: the {side} is "
                             f"{max(len(source), len(target)):,} characters, over the "
-                            f"limit of {max_chars:,}; split it, or raise --max-len "
+                            f"limit of {max_chars:,}; split it, or raise --max-length "
                             "(memory and time grow with its square)")
     return source, target
 

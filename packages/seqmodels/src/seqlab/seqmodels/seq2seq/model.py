@@ -34,6 +34,7 @@ from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
 from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
+from seqlab.seqmodels.config_repr import config_repr
 from seqlab.seqmodels.language_model import build_stack
 from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention, source_mask
 from seqlab.seqmodels.seq2seq.batch import PairBatch
@@ -305,4 +306,4 @@ class Seq2Seq(Module):
         return metrics
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{key}={value}" for key, value in self._config.items())
+        return config_repr(self._config)

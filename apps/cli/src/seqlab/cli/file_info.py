@@ -1,0 +1,83 @@
+"""What `seqlab info` shows of the files that are not neural checkpoints: n-gram models,
+tokenizers and word2vec vectors, as JSON data and as a two-column table of plain values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from seqlab.cli import file_kinds
+from seqlab.cli.console import Output, stdout
+from seqlab.cli.errors import CliError
+
+VECTOR_KINDS = (file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED)
+READS = ("give a checkpoint written by `seqlab train`, `classify train`, `forecast train` or "
+         "`seq2seq train`, an n-gram model (.arpa or .npz), a tokenizer JSON or word2vec "
+         "vectors")
+
+
+def ngram_info(model: Any) -> dict[str, Any]:
+    """An n-gram model's class, order, vocabulary, counts and recorded tokenization."""
+    return {"kind": "ngram", "class": type(model).__name__, "order": model.order,
+            "vocab_size": model.vocab_size, "ngram_counts": model.counts,
+            "tokenization": model.tokenization}
+
+
+def tokenizer_info(path: Path) -> dict[str, Any]:
+    """A tokenizer file's type, size and settings (or a vocabulary file's size)."""
+    from seqlab.nlp.tokenizers import load_tokenizer
+    from seqlab.nlp.vocab import Vocabulary
+
+    try:
+        if file_kinds.tokenizer_type(path) == "vocabulary":
+            return {"kind": "vocabulary", "size": len(Vocabulary.load(path))}
+        tokenizer = load_tokenizer(path)
+    except (ValueError, OSError) as error:
+        raise CliError(f"cannot read {path}: {error}") from error
+    return {"kind": "tokenizer", "type": tokenizer.type_name, **tokenizer.summary()}
+
+
+def vectors_info(path: Path, kind: str) -> dict[str, Any]:
+    """A vectors file's format, word count and dimension (from its header: the vectors of a
+    word2vec file are not read)."""
+    if kind == file_kinds.WORD2VEC_SAVED:
+        from seqlab.cli.commands.word2vec import load_vectors
+
+        vectors = load_vectors(path)
+        return {"kind": "word2vec vectors", "format": "seqlab safetensors (.save)",
+                "words": len(vectors), "dimension": vectors.vector_size,
+                "written_by_seqlab": True}
+    from seqlab.nlp.word2vec.formats import read_word2vec_header
+
+    try:
+        header = read_word2vec_header(path)
+    except (ValueError, OSError) as error:
+        raise CliError(f"cannot read {path}: {error}") from error
+    return {"kind": "word2vec vectors", "format": "binary" if header.binary else "text",
+            "words": header.count, "dimension": header.dimension,
+            "written_by_seqlab": header.written_by_seqlab}
+
+
+def show(data: dict[str, Any], as_json: bool) -> None:
+    """`data` as one JSON object, or as a table of plain values (no Python reprs)."""
+    if as_json:
+        Output(as_json=True).result(data)
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in data.items():
+        table.add_row(key.replace("_", " "), _plain(value))
+    stdout.print(table)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_plain(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return " ".join(map(_plain, value))
+    return f"{value:,}" if isinstance(value, int) else str(value)

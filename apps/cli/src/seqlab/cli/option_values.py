@@ -1,0 +1,74 @@
+"""Shell completion of the values of options that take one of a few words (`--cell <TAB>`:
+lstm gru rnn), and help rows without a `<bool>` for flags, which take no value.
+
+The options are plain `str` (each command checks and explains a wrong value in its own
+words), so Typer knows no choices to complete; `add_value_completion` walks the command tree
+once per start-up, as `params.harden` does, and gives each such option its values from the
+table below (a command's own entry first, then the option's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+# The values are spelled here rather than imported from the commands, whose modules load NumPy
+# and more (the start-up floor): tests/cli/test_value_completion.py checks they agree.
+LEVELS = ("char", "word", "bpe")
+CELLS = ("lstm", "gru", "rnn")
+NGRAM_LEVELS = ("word", "whitespace", "char")
+
+VALUES: dict[str, tuple[str, ...]] = {
+    "--cell": CELLS,
+    "--level": LEVELS,
+    "--source-level": LEVELS,
+    "--target-level": LEVELS,
+    "--pooling": ("last", "mean", "max"),
+    "--class-weights": ("none", "balanced"),
+    "--monitor": ("loss", "accuracy", "macro_f1"),
+    "--transform": ("none", "difference", "detrend"),
+    "--smoothing": ("kneser-ney", "witten-bell", "add-k", "laplace", "mle", "stupid-backoff"),
+    "--attention": ("dot", "general", "additive"),
+    "--lr-schedule": ("constant", "linear", "cosine"),
+    "--state": ("hidden", "cell"),
+    "--errors": ("strict", "replace", "ignore"),
+}
+COMMAND_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("gradients", "--cell"): ("rnn", "lstm", "gru", "all"),
+    ("ngram train", "--level"): NGRAM_LEVELS,
+    ("ngram eval", "--level"): NGRAM_LEVELS,
+    **{(command, "--corpus"): ("lee", "wiki", "polarity") for command in (
+        "train", "eval", "demo", "tokenize train", "ngram train", "ngram eval",
+        "word2vec train")},
+}
+
+
+def _completer(values: tuple[str, ...]) -> Callable[..., list[str]]:
+    def complete(ctx: Any, param: Any, incomplete: str) -> list[str]:
+        return [value for value in values if value.startswith(incomplete)]
+
+    return complete
+
+
+def _help_option(command: Any) -> Any:
+    """The command's --help option (made on first use, then kept by the command)."""
+    context = command.context_class(command, **command.context_settings)
+    return command.get_help_option(context)
+
+
+def add_value_completion(command: Any, path: str = "") -> Any:
+    """Give every word-valued option of `command` and its subcommands its values' completion
+    and every flag an empty value column in the help; returns `command`."""
+    for param in [*getattr(command, "params", ()), _help_option(command)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""  # Typer shows a flag's type, `<bool>`, as if it took a value
+            continue
+        option = next((name for name in getattr(param, "opts", ()) if name.startswith("--")),
+                      None)
+        values = COMMAND_VALUES.get((path, option)) or VALUES.get(option)
+        if values is not None and getattr(param, "_custom_shell_complete", "absent") is None:
+            # Typer's slot for `typer.Option(autocompletion=...)`, set here for all at once
+            param._custom_shell_complete = _completer(values)
+    for name, sub in getattr(command, "commands", {}).items():
+        add_value_completion(sub, f"{path} {name}".strip())
+    return command

@@ -1,0 +1,61 @@
+"""`tokenize encode | tokenize decode` gives the text back byte for byte, as HF tokenizers'
+`decode(encode(x)) == x` (QA stop 19, finding 5): decode adds no newline of its own, and it
+reads encode's `--json` output as well as its plain ids."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+from inprocess import assert_one_line_failure, invoke
+
+TEXTS = {"newline_at_end": "one\ntwo\n", "no_newline_at_end": "one\ntwo",
+         "blank_lines": "\n\none\n\n"}
+
+
+@pytest.fixture(scope="module")
+def bpe(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bpe")
+    (folder / "corpus.txt").write_text("one two three\ntwo one\n" * 20)
+    path = folder / "bpe.json"
+    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "bpe",
+                  "--vocab-size", "270", "--out", path)
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def _decode_stdin(bpe, monkeypatch, ids_text: str, *options: str):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ids_text))
+    return invoke("tokenize", "decode", bpe, *options)
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["plain", "json"])
+@pytest.mark.parametrize("name", list(TEXTS))
+def test_encode_then_decode_is_the_same_text(bpe, tmp_path, monkeypatch, name, as_json):
+    source = tmp_path / "text.txt"
+    source.write_bytes(TEXTS[name].encode())
+    encoded = invoke("tokenize", "encode", bpe, source, *(["--json"] if as_json else []))
+    assert encoded.returncode == 0, encoded.stderr
+    decoded = _decode_stdin(bpe, monkeypatch, encoded.stdout)
+    assert decoded.returncode == 0, decoded.stderr
+    assert decoded.stdout == TEXTS[name]
+
+
+def test_decode_json_keeps_one_object_per_line(bpe, monkeypatch):
+    encoded = invoke("tokenize", "encode", bpe, "one two", "--json")
+    decoded = _decode_stdin(bpe, monkeypatch, encoded.stdout, "--json")
+    assert decoded.stdout.endswith("}\n") and json.loads(decoded.stdout) == {"text": "one two"}
+
+
+def test_encode_json_that_stopped_with_an_error_is_refused(bpe, monkeypatch):
+    stopped = '{"ids": [1, 2], "error": "bad byte at offset 9"}\n'
+    done = _decode_stdin(bpe, monkeypatch, stopped)
+    assert_one_line_failure(done, "bad byte at offset 9")
+    assert done.stdout == ""
+
+
+def test_json_without_ids_is_refused(bpe, monkeypatch):
+    done = _decode_stdin(bpe, monkeypatch, '{"text": "one"}')
+    assert_one_line_failure(done, "ids", "tokenize encode")

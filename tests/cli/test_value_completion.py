@@ -1,0 +1,62 @@
+"""Shell completion offers the values of options that take one of a few words (`--cell
+<TAB>`, `--level <TAB>`), not only the option names (QA stop 19, finding 11); and a flag's
+help row shows no `<bool>` value it does not take (`--install-completion`, `--json`)."""
+
+from __future__ import annotations
+
+import pytest
+from inprocess import invoke
+
+
+def _complete(monkeypatch, words: str) -> list[str]:
+    """What bash completion offers for the command line `words` (its last word being typed)."""
+    parts = words.split(" ")
+    monkeypatch.setenv("_SEQLAB_COMPLETE", "complete_bash")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(len(parts) - 1))
+    done = invoke()
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize("words, offered", [
+    ("seqlab train --cell ", ["lstm", "gru", "rnn"]),
+    ("seqlab train --cell g", ["gru"]),
+    ("seqlab train --level ", ["char", "word", "bpe"]),
+    ("seqlab ngram train --level ", ["word", "whitespace", "char"]),
+    ("seqlab gradients --cell ", ["rnn", "lstm", "gru", "all"]),
+    ("seqlab ngram train --smoothing k", ["kneser-ney"]),
+    ("seqlab seq2seq train --attention ", ["dot", "general", "additive"]),
+    ("seqlab forecast train --transform ", ["none", "difference", "detrend"]),
+    ("seqlab classify train --pooling ", ["last", "mean", "max"]),
+    ("seqlab word2vec train --corpus ", ["lee", "wiki", "polarity"]),
+    ("seqlab --errors ", ["strict", "replace", "ignore"]),
+])
+def test_option_values_complete(monkeypatch, words, offered):
+    assert sorted(_complete(monkeypatch, words)) == sorted(offered)
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["tokenize", "encode"]])
+def test_flags_show_no_value(command):
+    done = invoke(*command, "--help")
+    assert done.returncode == 0 and "--help" in done.stdout
+    assert "<bool>" not in done.stdout, done.stdout
+
+
+def test_the_completed_values_are_the_ones_the_commands_accept():
+    from seqlab.cli import option_values as table
+    from seqlab.cli.classify_run import MONITORS
+    from seqlab.cli.commands import classify, forecast, gradients, ngram, seq2seq, train
+    from seqlab.cli.inputs import DECODE_ERRORS, TEXT_CORPORA
+    from seqlab.cli.tokenizer_choice import LEVELS
+
+    values = table.VALUES
+    assert values["--cell"] == train.CELLS == classify.CELLS == forecast.CELLS == seq2seq.CELLS
+    assert values["--level"] == LEVELS == classify.LEVELS
+    assert values["--pooling"] == classify.POOLINGS
+    assert values["--monitor"] == tuple(MONITORS)
+    assert values["--transform"] == forecast.TRANSFORMS
+    assert values["--smoothing"] == ngram.SMOOTHING
+    assert values["--errors"] == DECODE_ERRORS
+    assert table.COMMAND_VALUES["gradients", "--cell"] == tuple(gradients.CELL_CHOICES)
+    assert table.COMMAND_VALUES["train", "--corpus"] == TEXT_CORPORA
