@@ -69,7 +69,7 @@ def test_command_specific_ranges_override_the_shared_one():
 
 def test_integer_options_are_seen_as_integers_under_this_typer():
     """Typer 0.29 keeps each option's annotation; older Typer gives only click's type, whose
-    integer is named "int" in the click Typer 0.22-0.28 vendors ("integer" in click itself):
+    integer is named "int" in the click Typer 0.28 vendors ("integer" in click itself):
     missing it left every integer option without its range check."""
     found = {(path, option): kind for path, option, kind in numeric_options()}
     assert found[("word2vec train", "--dim")] is int
