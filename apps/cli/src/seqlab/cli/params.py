@@ -42,12 +42,13 @@ def _chain(check: Callable[[Any], Any], previous: Callable | None) -> Callable:
 
 
 def _annotation(param: Any) -> Any:
-    """The parameter's Python type: typer >= 0.22 keeps it, older typer has click types."""
+    """The parameter's Python type: typer 0.29 keeps it; older typer has click types, whose
+    integer type is named "integer" by click and "int" by the click that typer 0.28 vendors."""
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is not None:
         return descriptor.annotation
     name = getattr(getattr(param, "type", None), "name", None)
-    scalar = {"float": float, "integer": int}.get(name)
+    scalar = {"float": float, "integer": int, "int": int}.get(name)
     return list[scalar] if scalar and getattr(param, "multiple", False) else scalar
 
 

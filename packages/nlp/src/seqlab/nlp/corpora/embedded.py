@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -174,12 +175,19 @@ def _entry(name: str) -> _Entry:
         raise KeyError(f"unknown corpus {name!r}; embedded corpora are {names()}") from None
 
 
+def _gensim_test_data() -> Path:
+    """gensim's test-data folder, the one `gensim.test.utils.datapath` joins names to, found
+    without importing gensim: its import brings SciPy (~90 MB resident, seconds) to commands
+    that only read a file from it (`corpora`, `word2vec evaluate`, lee, polarity)."""
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'gensim'", name="gensim")
+    return Path(next(iter(spec.submodule_search_locations))) / "test" / "test_data"
+
+
 def corpus_path(name: str) -> Path:
     """The gensim test-data file behind a corpus (for tools that read the file themselves)."""
-    # imported here: gensim brings SciPy (~60 MB resident) to commands reading their own files
-    from gensim.test.utils import datapath
-
-    path = Path(datapath(_entry(name).file))
+    path = _gensim_test_data() / _entry(name).file
     if not path.is_file():
         raise FileNotFoundError(f"corpus {name!r} should be at {path}; is gensim fully installed?")
     return path
