@@ -11,6 +11,7 @@ New commands get the checks by being registered, nothing else.
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -43,10 +44,14 @@ def _chain(check: Callable[[Any], Any], previous: Callable | None) -> Callable:
 
 def _annotation(param: Any) -> Any:
     """The parameter's Python type: typer 0.29 keeps it; older typer has click types, whose
-    integer type is named "integer" by click and "int" by the click that typer 0.28 vendors."""
+    integer type is named "integer" by click and "int" by the click that typer 0.28 vendors,
+    and an option with its own `parser=` (as `--clip`) has the parser's return type."""
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is not None:
         return descriptor.annotation
+    parser = getattr(getattr(param, "type", None), "func", None)
+    if parser is not None:
+        return typing.get_type_hints(parser).get("return")
     name = getattr(getattr(param, "type", None), "name", None)
     scalar = {"float": float, "integer": int, "int": int}.get(name)
     return list[scalar] if scalar and getattr(param, "multiple", False) else scalar
