@@ -45,7 +45,7 @@ TRICKY = ["Naïve café owners don't pay 1,000€ — they're 日本語 speakers
           "<s> </s> <pad> İstanbul ΣΟΦΟΣ 𝔘𝔫𝔦 🙂🙂 \x00\x7f\u00ad", "", "  ", "I'll 've 're"]
 
 
-# what both default pre-token patterns split alike (not "_" or "²": see DESIGN.md)
+# what both default pre-token patterns split alike (not "_" or "²": see README.md)
 SPLIT_ALIKE = [TRICKY[0], TRICKY[2].replace("\x1c", ""), *TRICKY[3:]]
 
 
@@ -126,7 +126,7 @@ def test_exported_word_tokenizer_encodes_to_seqlab_ids(tmp_path, lowercase, mark
     texts = [*TRICKY, text[:3000], "Unseen words: Zyzzyva, don\u2019t!", "ΣΟΦΟΣ"]
     peer = hf_encodes(tmp_path, tokenizer, texts)
     ours = [tokenizer.encode(t) for t in texts]
-    if lowercase:  # HF lowercases a word-final capital sigma to σ, Python to ς (DESIGN.md)
+    if lowercase:  # HF lowercases a word-final capital sigma to σ, Python to ς (README.md)
         assert tokenizer.tokenize("ΣΟΦΟΣ") == ["σοφος"]
         assert peer["ids"][-1] == [tokenizer.unk_id] != ours[-1]
         texts, ours, peer["ids"] = texts[:2] + texts[3:-1], ours[:2] + ours[3:-1], \

@@ -118,8 +118,8 @@ class BPETokenizer(Tokenizer):
         and with the same ids, that Hugging Face `tokenizers` learns with
         `BpeTrainer(vocab_size, min_frequency, special_tokens=["<pad>", "<unk>", "<s>", "</s>"],
         initial_alphabet=ByteLevel.alphabet())` and `ByteLevel(add_prefix_space=False)` on
-        the same texts, where both split the text into the same pre-token words (DESIGN.md,
-        "BPE and Hugging Face": the default patterns differ on `_` and non-decimal digits).
+        the same texts, where both split the text into the same pre-token words (README.md,
+        "Taking your work elsewhere": the default patterns differ on `_` and non-decimal digits).
         """
         if vocab_size < FIRST_MERGE_ID:
             raise ValueError(f"vocab_size must be >= {FIRST_MERGE_ID} (4 specials + 256 bytes)")
