@@ -75,7 +75,9 @@ def as_strings(tokenizer: BPETokenizer) -> list[list[str]]:
             for left, right in tokenizer.merges]
 
 
-@pytest.mark.parametrize("numba", [False, True], ids=["python-loop", "numba-kernel"])
+@pytest.mark.parametrize("numba", [pytest.param(False, id="python-loop"),
+                                   pytest.param(True, id="numba-kernel",
+                                                marks=pytest.mark.kernels)])
 @pytest.mark.parametrize(("vocab_size", "min_frequency"), [(700, 2), (420, 1)])
 def test_training_gives_hf_merges_in_order_with_its_ids(tmp_path, monkeypatch, numba,
                                                         vocab_size, min_frequency):

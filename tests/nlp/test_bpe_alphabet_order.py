@@ -21,9 +21,14 @@ def test_printable_order_numbers_bytes_as_hf_byte_level_alphabet():
     assert bpe.byte_ids("bytes") == tuple(range(4, 260))
 
 
-def test_count_ties_go_to_the_smallest_pair_of_hf_ids():
+@pytest.mark.parametrize("numba", [pytest.param(False, id="python-loop"),
+                                   pytest.param(True, id="numba-kernel",
+                                                marks=pytest.mark.kernels)])
+def test_count_ties_go_to_the_smallest_pair_of_hf_ids(monkeypatch, numba):
     # "ab" and " c" are each seen once: a tie. In byte order " " (32) < "a"; in HF's order
     # " " is the character U+0120, after every printable ASCII character.
+    if numba:
+        monkeypatch.setattr(bpe, "PYTHON_MERGE_LIMIT", 0)  # every corpus is "large": Numba
     text = "ab c"
     printable = BPETokenizer.train(text, vocab_size=261, min_frequency=1)
     in_bytes = BPETokenizer.train(text, vocab_size=261, min_frequency=1, alphabet_order="bytes")
