@@ -16,7 +16,8 @@ from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
-app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
+app = typer.Typer(help="Train tokenizers, encode or decode text, export to HF tokenizers.",
+                  no_args_is_help=True)
 app.command("export")(export)
 
 

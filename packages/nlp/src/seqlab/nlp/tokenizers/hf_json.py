@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import sys
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer
@@ -45,7 +46,7 @@ def _ranges(test_pattern: str, engine: str) -> str:
 
         matcher = regex.compile(test_pattern, flags=regex.VERSION0).fullmatch
     parts, start, previous = [], None, -2
-    for code in (*range(0xD800), *range(0xE000, sys.maxunicode + 1)):
+    for code in chain(range(0xD800), range(0xE000, sys.maxunicode + 1)):
         if matcher(chr(code)) is None:
             continue
         if code != previous + 1:
