@@ -24,7 +24,10 @@ trainer = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=int(sys
                               special_tokens=["<pad>", "<unk>", "<s>", "</s>"],
                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
                               show_progress=False)
-tokenizer.train_from_iterator([text], trainer=trainer)
+if sys.argv[4] == "files":
+    tokenizer.train([sys.argv[1]], trainer=trainer)
+else:
+    tokenizer.train_from_iterator([text], trainer=trainer)
 model = json.loads(tokenizer.to_str())["model"]
 print(json.dumps({"vocab": model["vocab"], "merges": model["merges"]}))
 """
@@ -62,10 +65,11 @@ def zipf_text(seed: int, n_words: int, extra: str = "".join(TRICKY)) -> str:
     return "\n".join(lines) + "\n" + extra
 
 
-def hf_merges(tmp_path, text: str, vocab_size: int, min_frequency: int) -> dict:
+def hf_merges(tmp_path, text: str, vocab_size: int, min_frequency: int,
+              source: str = "text") -> dict:
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text(text, encoding="utf-8")
-    out = run_peer(HF_TRAIN, str(corpus), str(vocab_size), str(min_frequency),
+    corpus.write_bytes(text.encode("utf-8"))
+    out = run_peer(HF_TRAIN, str(corpus), str(vocab_size), str(min_frequency), source,
                    module="tokenizers")
     return json.loads(out.splitlines()[-1])
 
@@ -89,6 +93,16 @@ def test_training_gives_hf_merges_in_order_with_its_ids(tmp_path, monkeypatch, n
     assert len(ours.merges) > 100
     assert as_strings(ours) == peer["merges"]
     assert {ours.id_to_token(i): i for i in range(ours.vocab_size)} == peer["vocab"]
+
+
+def test_hf_training_from_files_is_seqlab_training_on_the_lines(tmp_path):
+    # HF's reader hands each line (newline kept) to the pre-tokenizer: " \n" at a line end is
+    # one pre-token there, two in the whole text
+    text = zipf_text(3, 20_000, "".join(SPLIT_ALIKE)).replace("\n", " \n")
+    peer = hf_merges(tmp_path, text, 700, 2, source="files")
+    lines = text.splitlines(keepends=True)
+    assert as_strings(BPETokenizer.train(lines, vocab_size=700)) == peer["merges"]
+    assert as_strings(BPETokenizer.train(text, vocab_size=700)) != peer["merges"]
 
 
 def test_the_byte_order_gives_other_merges_than_hf(tmp_path):
