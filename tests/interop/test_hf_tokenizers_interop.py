@@ -49,7 +49,7 @@ TRICKY = ["Naïve café owners don't pay 1,000€ — they're 日本語 speakers
 
 
 # what both default pre-token patterns split alike (not "_" or "²": see README.md)
-SPLIT_ALIKE = [TRICKY[0], TRICKY[2].replace("\x1c", ""), *TRICKY[3:]]
+SPLIT_ALIKE = [TRICKY[0], *TRICKY[2:]]
 
 
 def zipf_text(seed: int, n_words: int, extra: str = "".join(TRICKY)) -> str:
