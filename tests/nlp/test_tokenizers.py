@@ -216,7 +216,9 @@ def test_bpe_hand_computed_merges():
     # "aaabdaaabac": (a,a) is seen 4 times; then (a,b) and (aa,a) tie at 2 and the smaller
     # key (a,b) wins; then (aa,ab) is seen twice; every other pair once, below min_frequency.
     tokenizer = BPETokenizer.train("aaabdaaabac", vocab_size=300, min_frequency=2)
-    a, b, c, d = (ord(ch) + 4 for ch in "abcd")
+    # bytes numbered as Hugging Face's trainer does: printable characters in code-point
+    # order after the 4 specials, "!" (33) first, so printable ASCII c has id c - 33 + 4
+    a, b, c, d = (ord(ch) - ord("!") + 4 for ch in "abcd")
     assert tokenizer.merges == [(a, a), (a, b), (260, 261)]
     assert tokenizer.encode("aaabdaaabac") == [262, d, 262, a, c]
     assert tokenizer.token_bytes(262) == b"aaab" and tokenizer.vocab_size == 263
@@ -237,9 +239,10 @@ def test_bpe_stops_when_every_word_is_one_token():
 
 def apply_merges_in_order(tokenizer: BPETokenizer, text: str) -> list[int]:
     """Independent encoder: apply merge k to every word, left to right, for k = 0, 1, ..."""
+    byte_id = {tokenizer.token_bytes(i): i for i in range(4, 260)}
     ids = []
     for word in tokenizer.pretokenize(text):
-        symbols = [byte + 4 for byte in word.encode("utf-8")]
+        symbols = [byte_id[bytes([byte])] for byte in word.encode("utf-8")]
         for rank, (left, right) in enumerate(tokenizer.merges):
             merged, i = [], 0
             while i < len(symbols):

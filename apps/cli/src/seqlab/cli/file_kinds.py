@@ -27,10 +27,15 @@ WORD2VEC_SAVED_FORMAT = "seqlab-word2vec"  # as seqlab.nlp.word2vec.saved.FORMAT
 TOKENIZER = "seqlab tokenizer"
 METRICS = "seqlab metrics log"
 HTML_PAGE = "seqlab HTML page"
+HF_TOKENIZER = "Hugging Face tokenizer.json exported by seqlab"
 
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000
 _PEEK = 1 << 16
+# `seqlab tokenize export --format hf` marks the pre-tokenizer of the tokenizer.json it writes
+# (`tokenizers` ignores the key there and refuses unknown keys at the top level), as
+# seqlab.nlp.tokenizers.hf_json.EXPORT_MARK (a test checks they agree)
+HF_EXPORT_MARK = re.compile(rb'"pre_tokenizer": \{\s*"type": "\w+",\s*"exported_by": "seqlab"')
 # The first line of every ARPA file seqlab writes (seqlab.nlp.ngram.arpa.SEQLAB_MARK, where
 # "; tokenization: ..." may replace the newline, see seqlab.nlp.ngram.mark; kept
 # here too so that checking an --out path imports no NumPy; a test checks they agree).
@@ -195,6 +200,8 @@ def kind_of(path: Path) -> str | None:
         return WORD2VEC if WORD2VEC_MARK.match(_peek(path, 64)) else FOREIGN_WORD2VEC
     if tokenizer_type(path) is not None:
         return TOKENIZER
+    if HF_EXPORT_MARK.search(_peek(path, 4096)):
+        return HF_TOKENIZER
     if is_metrics_log(path):
         return METRICS
     if is_html_page(path):

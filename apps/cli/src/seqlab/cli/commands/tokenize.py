@@ -1,4 +1,5 @@
-"""`seqlab tokenize train|encode|decode`: char, word and byte-level BPE tokenizers as JSON."""
+"""`seqlab tokenize train|encode|decode|export`: char, word and byte-level BPE tokenizers as
+JSON."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from pathlib import Path
 import typer
 
 from seqlab.cli import outputs
+from seqlab.cli.commands.tokenize_export import export
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 
-app = typer.Typer(help="Train tokenizers and encode or decode text.", no_args_is_help=True)
+app = typer.Typer(help="Train tokenizers, encode or decode text, export to HF tokenizers.",
+                  no_args_is_help=True)
+app.command("export")(export)
 
 
 def _load(path: Path):

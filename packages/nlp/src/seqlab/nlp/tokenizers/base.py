@@ -21,7 +21,8 @@ from seqlab.nlp.vocab import (
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT_VERSION = 1  # of the JSON a tokenizer is saved as
+FORMAT_VERSION = 1  # of the JSON a tokenizer is saved as (`format_version` of most types)
+NEWEST_FORMAT_VERSION = 2  # read: a BPE file whose bytes have Hugging Face's ids is version 2
 
 __all__ = ["BOS", "EOS", "PAD", "SPECIAL_TOKENS", "UNK", "Tokenizer", "as_text_iterable"]
 
@@ -37,6 +38,11 @@ class Tokenizer(ABC):
     """Base class: ids 0..3 are <pad> <unk> <s> </s>; subclasses define the rest."""
 
     type_name: ClassVar[str] = ""
+
+    @property
+    def format_version(self) -> int:
+        """The version `to_dict` writes: the oldest format that holds this tokenizer."""
+        return FORMAT_VERSION
 
     @property
     @abstractmethod
@@ -141,12 +147,12 @@ class Tokenizer(ABC):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form with a "type" field naming the tokenizer class."""
-        return {"type": self.type_name, "version": FORMAT_VERSION, **self._config()}
+        return {"type": self.type_name, "version": self.format_version, **self._config()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Tokenizer:
         """Rebuild a tokenizer from to_dict() output (any subclass when called on Tokenizer)."""
-        check_version(data, FORMAT_VERSION, "tokenizer")
+        check_version(data, NEWEST_FORMAT_VERSION, "tokenizer")
         target = _TOKENIZER_TYPES.get(data.get("type")) if cls is Tokenizer else cls
         if target is None or data.get("type") != target.type_name:
             raise ValueError(

@@ -19,6 +19,12 @@ DEFAULT_PRETOKEN_PATTERN = r"'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s
 _N_SPECIAL = len(SPECIAL_TOKENS)
 FIRST_MERGE_ID = _N_SPECIAL + 256
 _ENCODE_CACHE_LIMIT = 1 << 18
+# How ids 4..259 stand for the 256 bytes. "printable" (what `train` gives): in the code-point
+# order of the bytes' printable characters (GPT-2's table below), as Hugging Face's BpeTrainer
+# numbers its alphabet, so a tokenizer trained alike there has the same ids, and training
+# breaks count ties as it does (the smallest pair of ids). "bytes": id 4 + the byte's value,
+# the order of every file saved before it (version 1 files carry no order and read as it).
+ALPHABET_ORDERS = ("printable", "bytes")
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +41,25 @@ def byte_to_printable() -> tuple[str, ...]:
     return tuple(table[b] for b in range(256))
 
 
+@lru_cache(maxsize=len(ALPHABET_ORDERS))
+def bytes_in_id_order(alphabet_order: str) -> tuple[int, ...]:
+    """The byte each of ids 4..259 stands for, in order, under an alphabet order."""
+    if alphabet_order not in ALPHABET_ORDERS:
+        raise ValueError(f"alphabet_order must be one of {ALPHABET_ORDERS}, got {alphabet_order!r}")
+    if alphabet_order == "bytes":
+        return tuple(range(256))
+    return tuple(sorted(range(256), key=byte_to_printable().__getitem__))
+
+
+@lru_cache(maxsize=len(ALPHABET_ORDERS))
+def byte_ids(alphabet_order: str) -> tuple[int, ...]:
+    """The id of each byte value 0..255 under an alphabet order."""
+    ids = [0] * 256
+    for position, byte in enumerate(bytes_in_id_order(alphabet_order)):
+        ids[byte] = _N_SPECIAL + position
+    return tuple(ids)
+
+
 # Up to this many symbols in the distinct words, training merges in plain Python
 # (`bpe_merges`) is faster than importing Numba and loading its kernel (0.7 s against ~4 s for
 # 471k symbols and 1,740 merges; 3.0 s against 2.3 s for 1.4M symbols and 4,000 merges) and
@@ -44,14 +69,20 @@ PYTHON_MERGE_LIMIT = 1_000_000
 
 
 class BPETokenizer(Tokenizer):
-    """Byte-level BPE: ids 4..259 are the bytes, 260.. the merges in the order they were learned."""
+    """Byte-level BPE: ids 4..259 are the bytes (in `alphabet_order`), 260.. the merges in the
+    order they were learned."""
 
     type_name = "bpe"
 
     def __init__(
-        self, merges: Iterable[tuple[int, int]] = (), pattern: str = DEFAULT_PRETOKEN_PATTERN
+        self, merges: Iterable[tuple[int, int]] = (), pattern: str = DEFAULT_PRETOKEN_PATTERN,
+        alphabet_order: str = "bytes",
     ) -> None:
-        """Build from learned merges (pairs of ids; merge k creates id 260 + k)."""
+        """Build from learned merges (pairs of ids; merge k creates id 260 + k), whose byte ids
+        follow `alphabet_order` (see ALPHABET_ORDERS; `train` gives "printable")."""
+        order = bytes_in_id_order(alphabet_order)  # checks the name
+        self.alphabet_order = alphabet_order
+        self._byte_ids = byte_ids(alphabet_order)
         self.merges: list[tuple[int, int]] = [(int(a), int(b)) for a, b in merges]
         for k, (left, right) in enumerate(self.merges):
             limit = FIRST_MERGE_ID + k
@@ -60,7 +91,7 @@ class BPETokenizer(Tokenizer):
         self._regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
         self.pattern = pattern
         self._ranks = {pair: k for k, pair in enumerate(self.merges)}
-        self._token_bytes: list[bytes] = [b""] * _N_SPECIAL + [bytes([b]) for b in range(256)]
+        self._token_bytes: list[bytes] = [b""] * _N_SPECIAL + [bytes([b]) for b in order]
         for left, right in self.merges:
             self._token_bytes.append(self._token_bytes[left] + self._token_bytes[right])
         table = byte_to_printable()
@@ -77,13 +108,24 @@ class BPETokenizer(Tokenizer):
         vocab_size: int = 1000,
         min_frequency: int = 2,
         pattern: str = DEFAULT_PRETOKEN_PATTERN,
+        alphabet_order: str = "printable",
     ) -> BPETokenizer:
         """Learn merges until vocab_size ids (specials and 256 bytes included) or until no pair
-        is seen min_frequency times."""
+        is seen min_frequency times; of pairs seen equally often, the smallest pair of ids
+        (left id, then right id) merges first.
+
+        With the default "printable" alphabet order this gives the merges, in the same order
+        and with the same ids, that Hugging Face `tokenizers` learns with
+        `BpeTrainer(vocab_size, min_frequency, special_tokens=["<pad>", "<unk>", "<s>", "</s>"],
+        initial_alphabet=ByteLevel.alphabet())` and `ByteLevel(add_prefix_space=False)` on
+        the same texts, where both split the text into the same pre-token words (README.md,
+        "Taking your work elsewhere": the default patterns differ on `_` and non-decimal digits).
+        """
         if vocab_size < FIRST_MERGE_ID:
             raise ValueError(f"vocab_size must be >= {FIRST_MERGE_ID} (4 specials + 256 bytes)")
         if min_frequency < 1:
             raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
+        ids_of_bytes = byte_ids(alphabet_order)
         regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
         word_counts: Counter = Counter()
         for text in as_text_iterable(texts):
@@ -100,7 +142,7 @@ class BPETokenizer(Tokenizer):
             from seqlab.nlp.tokenizers.bpe_merges import train_merges
 
             # byte + specials < 2**16: two bytes a symbol (the loop makes its own copies)
-            symbols = array("H", map(_N_SPECIAL.__add__, joined))
+            symbols = array("H", map(ids_of_bytes.__getitem__, joined))
             del joined
             merges = train_merges(symbols, lengths, counts, n_merges, min_frequency,
                                   FIRST_MERGE_ID)
@@ -109,14 +151,14 @@ class BPETokenizer(Tokenizer):
 
             from seqlab.nlp.tokenizers.bpe_kernels import train_merges as train_with_numba
 
-            numbers = np.frombuffer(joined, dtype=np.uint8).astype(np.uint16)
+            numbers = np.asarray(ids_of_bytes, dtype=np.uint16)[
+                np.frombuffer(joined, dtype=np.uint8)]
             del joined
-            numbers += _N_SPECIAL
             merges = train_with_numba(
                 numbers, np.asarray(lengths, dtype=np.int64),
                 np.fromiter(counts, dtype=np.int64, count=len(counts)), n_merges,
                 min_frequency, FIRST_MERGE_ID).tolist()
-        return cls(map(tuple, merges), pattern=pattern)
+        return cls(map(tuple, merges), pattern=pattern, alphabet_order=alphabet_order)
 
     @property
     def vocab_size(self) -> int:
@@ -142,7 +184,8 @@ class BPETokenizer(Tokenizer):
         return self._regex.findall(text)
 
     def _encode_word(self, word: str) -> list[int]:
-        ids = [b + _N_SPECIAL for b in word.encode("utf-8", "surrogatepass")]
+        byte_id = self._byte_ids
+        ids = [byte_id[b] for b in word.encode("utf-8", "surrogatepass")]
         ranks = self._ranks
         missing = len(self.merges)
         while len(ids) > 1:
@@ -202,17 +245,31 @@ class BPETokenizer(Tokenizer):
 
     def summary(self) -> dict[str, Any]:
         custom = {} if self.pattern == DEFAULT_PRETOKEN_PATTERN else {"pattern": self.pattern}
+        if self.alphabet_order != "printable":  # a file trained before HF's byte order
+            custom["alphabet_order"] = self.alphabet_order
         return {"vocab_size": self.vocab_size, "merges": len(self.merges), **custom}
 
+    @property
+    def format_version(self) -> int:
+        """1 for the "bytes" order (as every file before it), 2 for "printable": a seqlab that
+        reads only version 1 refuses the file rather than read its ids in the wrong order."""
+        return 1 if self.alphabet_order == "bytes" else 2
+
     def _config(self) -> dict[str, Any]:
-        return {"pattern": self.pattern, "merges": [list(pair) for pair in self.merges]}
+        order = {} if self.alphabet_order == "bytes" else {"alphabet_order": self.alphabet_order}
+        return {"pattern": self.pattern, **order,
+                "merges": [list(pair) for pair in self.merges]}
 
     @classmethod
     def _from_config(cls, data: Mapping[str, Any]) -> BPETokenizer:
         merges = data["merges"]
         if not isinstance(merges, list) or not all(_is_id_pair(m) for m in merges):
             raise ValueError('"merges" must be a list of [left_id, right_id] integer pairs')
-        return cls(merges, pattern=data.get("pattern", DEFAULT_PRETOKEN_PATTERN))
+        order = data.get("alphabet_order", "bytes")
+        if order not in ALPHABET_ORDERS:
+            raise ValueError(f'"alphabet_order" must be one of {list(ALPHABET_ORDERS)}')
+        return cls(merges, pattern=data.get("pattern", DEFAULT_PRETOKEN_PATTERN),
+                   alphabet_order=order)
 
 
 def _is_id_pair(item: Any) -> bool:

@@ -6,7 +6,9 @@ The corpus is its distinct pre-token words, concatenated into one symbol array w
 word. Each word is a doubly linked list over its positions, so a merge is O(1) per occurrence.
 Pair counts are updated incrementally; each pair keeps a FIFO list of the positions where it was
 seen (entries go stale as merges happen and are re-checked when visited), and a max-heap with lazy
-deletion finds the most frequent pair. Ties go to the smallest pair key (left * base + right).
+deletion finds the most frequent pair. Ties go to the smallest pair key (left * base + right),
+that is the smallest (left, right) pair of ids: Hugging Face's BpeTrainer rule, which gives its
+merges in its order when the caller numbers the bytes as it does (`bpe.ALPHABET_ORDERS`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The BPE training merge loop in plain Python, for corpora whose distinct words are few.
 
 The same algorithm as `bpe_kernels.train_merges` (linked lists over the distinct words'
-symbols, pair counts updated per occurrence, a lazy max-heap, ties to the smallest pair key), so
+symbols, pair counts updated per occurrence, a lazy max-heap, ties to the smallest pair of ids), so
 the same merges in the same order; without Numba, whose import and LLVM start-up add ~130 MB of
 resident memory and ~3 s, more than this loop costs on up to a few hundred thousand symbols.
 """
