@@ -245,8 +245,6 @@ class BPETokenizer(Tokenizer):
 
     def summary(self) -> dict[str, Any]:
         custom = {} if self.pattern == DEFAULT_PRETOKEN_PATTERN else {"pattern": self.pattern}
-        if self.alphabet_order != "printable":  # a file trained before HF's byte order
-            custom["alphabet_order"] = self.alphabet_order
         return {"vocab_size": self.vocab_size, "merges": len(self.merges), **custom}
 
     @property
