@@ -57,7 +57,7 @@ def _power_of_two_typed(n):
     return lambda n: _float64_from_bits(np.int64((np.int64(n) + 1023) << 52))
 
 
-@register_jitable(error_model="numpy", inline="always")
+@register_jitable(error_model="numpy")
 def exp_nonpositive(y):
     """e ** y for a float64 y <= 0 (plain-Python body: the same steps with 2.0 ** n)."""
     clamped = -746.0 if y < -746.0 else y  # (NaN stays NaN, and comes out so)
@@ -81,7 +81,7 @@ def exp_nonpositive(y):
     return 0.0 if y < _UNDERFLOW else result
 
 
-@register_jitable(error_model="numpy", inline="always")
+@register_jitable(error_model="numpy")
 def _expm1_small(y):
     """e ** y - 1 for |y| <= ln 2: its Taylor polynomial to degree 17."""
     p = 1.0 / 355687428096000.0
@@ -104,7 +104,7 @@ def _expm1_small(y):
     return p * y
 
 
-@register_jitable(error_model="numpy", inline="always")
+@register_jitable(error_model="numpy")
 def tanh_f64(x):
     """tanh of a float64, within a few ulps, branch-free (vectorizable)."""
     a = abs(x)
@@ -119,10 +119,12 @@ def tanh_f64(x):
     return math.copysign(t, x)
 
 
-@register_jitable(error_model="numpy", inline="always")
+@register_jitable(error_model="numpy")
 def sigmoid_f64(x):
     """The logistic function of a float64, within a few ulps, branch-free (vectorizable)."""
     e = exp_nonpositive(-abs(x))
-    s = 1.0 / (1.0 + e)
-    below_zero = e * s
-    return below_zero if x < 0.0 else s  # (NaN stays NaN)
+    # the numerator, 1 from x = 0 up and e below, without a conditional expression (inlined,
+    # one left Numba's SSA pass a variable out of scope: NumbaIRAssumptionWarning); NaN
+    # comes out through 1 + e
+    numerator = min(e + np.float64(x >= 0.0), 1.0)
+    return numerator / (1.0 + e)
