@@ -52,9 +52,10 @@ def timed(run, repeats: int) -> tuple[float, float]:
 
 def loop_runner(kind: str, hidden: int, parts: int):
     """A call running forward + backward of one GRU or RNN layer's loop."""
+    from seqlab.autograd.kernels.panel_gemm import panels_shape
     from seqlab.autograd.kernels.recurrent_blas import transposed
     from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
-    from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
+    from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward, rnn_panels_pay
     from seqlab.seqmodels import recurrent_rows_teams as teams
 
     rng = np.random.default_rng(0)
@@ -88,10 +89,12 @@ def loop_runner(kind: str, hidden: int, parts: int):
                               d_xg, d_hg)
     else:
         w_t = transposed(w_hh)
+        panels = np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(BATCH, hidden)
+                          else (0, 1, 1), np.float32)
 
         def run():
-            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False)
-            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn)
+            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, panels)
+            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn, panels)
     return run
 
 

@@ -39,7 +39,7 @@ from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_forward_rows,
     rows_split_pays,
 )
-from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
+from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward, rnn_panels_pay
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
 from seqlab.autograd.workspace import empty
@@ -329,8 +329,17 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
-    out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu)
+    out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu,
+                                   _rnn_panels(xg.shape[1], w_hh))
     return out, h_n, None, (out, h_prev)
+
+
+def _rnn_panels(batch: int, w_hh: Array) -> Array:
+    """Room for the one-thread RNN loop's packed W_hh (`rnn_panels_pay`), or none (BLAS)."""
+    hidden, dtype = w_hh.shape[1], w_hh.dtype
+    if rnn_panels_pay(batch, hidden):
+        return line_aligned(panels_shape(hidden, hidden, dtype), dtype)
+    return _NO_PANELS[dtype.type]
 
 
 def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
@@ -343,7 +352,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                             d_hn)
+                             d_hn, _rnn_panels(out.shape[1], w_hh))
     dw_hh, _ = _weight_grads(d_xg, h_prev, False)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
