@@ -317,16 +317,24 @@ def apply_run(options: Any, merged: dict[str, Any]) -> None:
 
 def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
                    record: dict[str, Any],
-                   explain: Callable[[str], str] | None = None) -> None:
+                   explain: Callable[[str], str] | None = None, *,
+                   given_lr: float | None = None, output: Output | None = None) -> None:
     """Restore `trainer` from the checkpoint `path`, store this run's `record` and check that
     budget is left; a failure is one CliError (`explain` words it from the error's first line,
-    by default "--resume PATH: ...")."""
+    by default "--resume PATH: ..."). `given_lr`, an --lr given on the command line, replaces
+    the resumed optimizer's (lowering it is what a diverged run is told to do), said in one
+    info line on `output`."""
     try:
         trainer.resume(path)
     except ValueError as error:
         line = str(error).splitlines()[0]
         raise CliError(explain(line) if explain else f"--resume {path}: {line}") from error
     trainer.run = record
+    if given_lr is not None and trainer.optimizer is not None and \
+            given_lr != trainer.base_learning_rate():
+        was = trainer.set_base_learning_rate(given_lr)
+        if output is not None:
+            output.info(f"learning rate {given_lr:g} (was {was:g} in the resumed run)")
     check_budget_left(trainer, limits)
 
 

@@ -482,6 +482,32 @@ class Trainer:
         self._emit("on_checkpoint", written)
         return written
 
+    def base_learning_rate(self) -> float:
+        """The learning rate the run was given (its first parameter group's, before any
+        schedule changed it)."""
+        group = self.optimizer.param_groups[0]
+        return float(group.get("initial_lr", group["lr"]))
+
+    def set_base_learning_rate(self, lr: float) -> float:
+        """Continue the run at base learning rate `lr` (a resumed run given another one):
+        every parameter group's rate and the schedule's base scale by `lr` / the old base, so a
+        schedule goes on where it was (on an unscheduled run the rate is `lr`); returns the
+        old base."""
+        if not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"the learning rate must be finite and at least 0, got {lr}")
+        old = self.base_learning_rate()
+        for group in self.optimizer.param_groups:
+            base = group.get("initial_lr", group["lr"])
+            group["lr"] = group["lr"] * (lr / base) if base else lr
+            if "initial_lr" in group:
+                group["initial_lr"] = lr
+        if self.scheduler is not None:
+            if hasattr(self.scheduler, "base_lrs"):
+                self.scheduler.base_lrs = [lr for _ in self.scheduler.base_lrs]
+            if hasattr(self.scheduler, "_last_lr"):
+                self.scheduler._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        return old
+
     def resume(self, path: str | os.PathLike[str]) -> None:
         """Restore weights and the full training state from a checkpoint, to continue exactly."""
         checkpoint = load_checkpoint(path)
