@@ -70,3 +70,12 @@ def test_uniform_loss_and_far_above_it():
     assert not far_above_uniform(math.log(24) + 2, 24)  # an overfit model, not a diverged one
     assert not far_above_uniform(0.5, 2)
     assert far_above_uniform(math.inf, 2)
+
+
+def test_an_overconfident_classifier_better_than_chance_has_not_diverged():
+    # the review's binary classifier: 89% right, 11% wrong at logit margin 100 (loss 11.0)
+    loss = 0.11 * 100.0
+    assert not far_above_uniform(loss, 2, accuracy=0.89)
+    assert far_above_uniform(loss, 2, accuracy=0.5)  # no better than chance: diverged
+    assert far_above_uniform(20.0, 4, accuracy=0.2) and not far_above_uniform(20.0, 4, 0.3)
+    assert far_above_uniform(loss, 2)  # no accuracy (a language model): the loss rule alone

@@ -154,7 +154,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         output.info(loss_chart(display.train_losses, display.valid_losses))
     if uniform_over is not None and display.last_valid is not None:
         _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
-                                _given_rate(trainer))
+                                _given_rate(trainer), display.last_valid.get("accuracy"))
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
                     f"  resume with: {resume_command}")
@@ -169,10 +169,12 @@ def _given_rate(trainer: Any) -> float:
 
 
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
-                            learning_rate: float) -> None:
+                            learning_rate: float, accuracy: float | None = None) -> None:
+    """Warn when the validation loss ended far above a uniform guess (and a classifier's
+    `accuracy`, where it reports one, is no better than chance)."""
     from seqlab.seqmodels.metrics import far_above_uniform
 
-    if classes > 1 and far_above_uniform(loss, classes):
+    if classes > 1 and far_above_uniform(loss, classes, accuracy):
         output.warn(far_above_uniform_line(loss, classes, what, learning_rate))
 
 
