@@ -96,11 +96,13 @@ def is_char_level(model) -> bool:
 def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
                  command: str = "seqlab ngram eval") -> tuple[str, bool, str]:
     """(level, lowercase, word pattern) to read text for `model`: the options given, else what
-    the model records it was trained on (files seqlab writes since December 2026), else for
-    another tool's ARPA file whitespace-separated tokens (as lmplz read its training text, and
-    as KenLM and the model's `score(str)` read text), else the word level (char for a model of
-    single characters) and no lowercasing, as seqlab's older files were read; the word pattern
-    the model records, else the one before marks were kept (what old models used)."""
+    the model records it was trained on (files seqlab writes since December 2026), else the
+    char level for a model of single characters, whitespace-separated tokens for another ARPA
+    file without seqlab's mark (as lmplz read its training text and KenLM reads text; the
+    model's `score(str)` reads both so too), else the word level, and no lowercasing, as
+    seqlab's older files were read (an unmarked ARPA file's reading is said in one info line
+    naming `command`'s --level); the word pattern the model records, else the one before
+    marks were kept (what old models used)."""
     from seqlab.nlp.ngram.mark import PATTERN_WHEN_UNRECORDED
 
     recorded = getattr(model, "tokenization", None) or {}
@@ -357,8 +359,9 @@ def evaluate(
     files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
     corpus: str = typer.Option(None, "--corpus"),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
-                              "model was trained, which seqlab records in its files; "
-                              "whitespace, as KenLM reads text, for another tool's file)."),
+                              "model was trained, which seqlab records in its files; for a "
+                              "file that records nothing: char for single characters, else "
+                              "whitespace, as KenLM reads text)."),
     lowercase: bool = typer.Option(None, "--lowercase/--no-lowercase", help="Lowercase the "
                                    "text (default: as the model was trained, where recorded; "
                                    "else not)."),
