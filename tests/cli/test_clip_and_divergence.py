@@ -89,16 +89,21 @@ def test_help_says_the_default_and_how_to_turn_clipping_off():
 
 def test_divergence_names_the_options_and_what_it_kept(tmp_path):
     # --lr 1e25 overflows the forecaster at its first update: steps 2-6 are non-finite, so
-    # the checkpoints written at step 1 and during the streak hold the weights that failed
+    # the numbered checkpoint written at step 1 holds the weights that failed (removed); the
+    # best model validated at step 1 is not a failed state (kept, and named)
     out = tmp_path / "fd.safetensors"
     done = invoke("forecast", "train", "--lr", "1e25", "--steps", "10", "--checkpoint-every",
                   "1", "--eval-every", "1", "--quiet", "--out", out)
     assert_one_line_failure(done, "training diverged at step 2", "--lr 1e+25",
                             "gradient clipping on (--clip 1)", "try a lower --lr",
-                            "no checkpoint predates the divergence",
+                            f"kept {tmp_path / 'fd.checkpoints' / 'best.safetensors'} (the best "
+                            "validated model, saved before the divergence)",
                             f"the metrics so far are in {tmp_path / 'fd.metrics.jsonl'}", code=1)
     assert "RuntimeWarning" not in done.stderr and "clip_norm" not in done.stderr
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["fd.metrics.jsonl"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fd.checkpoints",
+                                                                "fd.metrics.jsonl"]
+    assert [path.name for path in (tmp_path / "fd.checkpoints").iterdir()] == \
+        ["best.safetensors"]
 
 
 def test_a_run_ending_far_above_a_uniform_guess_warns(tmp_path):

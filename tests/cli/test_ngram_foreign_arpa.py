@@ -1,7 +1,8 @@
-"""An ARPA file seqlab did not write (no mark line: KenLM's lmplz, SRILM) holds tokens that lay
-between whitespace in its training text, as lmplz reads text: `ngram eval` (and `seqlab eval`)
-read the test text so too, as `NgramLanguageModel.score(str)` and KenLM's `Model.score` do,
-whether its tokens look like words or single characters."""
+"""An ARPA file without seqlab's mark line (KenLM's lmplz, SRILM, or seqlab's before it marked
+its files): `ngram eval` (and `seqlab eval`, `ngram generate`) read the text as
+`NgramLanguageModel.score(str)` does: by characters when the vocabulary is single characters
+(as seqlab read those files), else as whitespace-separated tokens (as lmplz read its training
+text and KenLM's `Model.score` reads text), and say so in one info line naming --level."""
 
 from __future__ import annotations
 
@@ -48,39 +49,55 @@ def _perplexity(*args) -> float:
     return json.loads(done.stdout)["perplexity"]
 
 
+def _by_characters(lines):
+    """The char level's tokens (a space spelled U+2581), blank lines dropped."""
+    return [["\u2581" if ch == " " else ch for ch in line] for line in lines if line.strip()]
+
+
 @pytest.mark.parametrize("which", ["char_model", "word_model"])
-def test_eval_reads_a_foreign_file_by_whitespace_as_score_does(which, request):
+def test_eval_reads_an_unmarked_file_as_score_does_and_says_how(which, request):
+    # single characters: by characters, as seqlab read its files before it marked them;
+    # other tokens: by whitespace, as lmplz read its training text and KenLM reads text
     path, test = request.getfixturevalue(which)
     lines = test.read_text(encoding="utf-8").splitlines()
     model = load_arpa(path)
     assert model.written_elsewhere and model.tokenization is None
-    by_score = model.perplexity(lines)  # a str: `sentence_tokens` splits it on whitespace
-    assert by_score == pytest.approx(model.perplexity([line.split() for line in lines]),
-                                     rel=1e-12)
-    assert _perplexity("ngram", "eval", path, test) == pytest.approx(by_score, rel=1e-12)
-    assert _perplexity("eval", path, test) == pytest.approx(by_score, rel=1e-12)
+    by_score = model.perplexity(lines)  # a str: `sentence_tokens` reads it
+    tokens = _by_characters(lines) if which == "char_model" else [line.split() for line in lines]
+    assert by_score == pytest.approx(model.perplexity(tokens), rel=1e-12)
+    how = "by characters" if which == "char_model" else "as whitespace-separated tokens"
+    for command in (["ngram", "eval"], ["eval"]):
+        done = invoke(*command, path, test, "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["perplexity"] == pytest.approx(by_score, rel=1e-12)
+        text = " ".join(done.stderr.split())
+        assert text.count("info:") <= 1 and how in text and "--level" in text, text
 
 
-def test_the_level_option_still_reads_a_foreign_file_otherwise(char_model):
-    path, test = char_model
+def test_the_level_option_still_reads_an_unmarked_file_otherwise(char_model):
+    path, test = char_model  # a KenLM character model: space-separated characters
     lines = test.read_text(encoding="utf-8").splitlines()
-    by_characters = load_arpa(path).perplexity(  # the char level spells a space U+2581
-        [["\u2581" if ch == " " else ch for ch in line] for line in lines if line.strip()])
-    assert _perplexity("ngram", "eval", path, test, "--level", "char") == \
-        pytest.approx(by_characters, rel=1e-12)
+    by_whitespace = load_arpa(path).perplexity([line.split() for line in lines])
+    done = invoke("ngram", "eval", path, test, "--level", "whitespace", "--json")
+    assert json.loads(done.stdout)["perplexity"] == pytest.approx(by_whitespace, rel=1e-12)
+    assert "no seqlab mark line" not in done.stderr  # the level was given: nothing to say
 
 
 @needs_kenlm
-@pytest.mark.parametrize("which", ["char_model", "word_model"])
-def test_eval_of_a_foreign_file_gives_kenlms_perplexity(which, request):
-    path, test = request.getfixturevalue(which)
+def test_eval_of_a_foreign_word_file_gives_kenlms_perplexity(word_model):
+    path, test = word_model
     theirs = kenlm_perplexity(path, test.read_text(encoding="utf-8").splitlines())
     assert _perplexity("ngram", "eval", path, test) == pytest.approx(theirs, rel=1e-5)
 
 
-def test_generate_reads_the_prompt_and_writes_tokens_as_the_file_holds_them(char_model):
+def test_generate_reads_the_prompt_and_writes_tokens_at_the_level_it_says(char_model):
     path, _ = char_model
-    done = invoke("ngram", "generate", path, "--prompt", "h e", "--greedy", "-n", "2")
+    done = invoke("ngram", "generate", path, "--prompt", "he", "--greedy", "-n", "2")
     assert done.returncode == 0, done.stderr
-    # "h e" is two known tokens: "l" follows them in every training word that has them
-    assert done.stdout.startswith("h e l ")
+    # "he" is two known characters: "l" follows them in every training word that has them
+    assert done.stdout.startswith("hel"), done.stdout
+    text = " ".join(done.stderr.split())  # Rich wraps a long line at the console width
+    assert "by characters" in text and "ngram generate --level" in text, text
+    spaced = invoke("ngram", "generate", path, "--prompt", "h e", "--greedy", "-n", "2",
+                    "--level", "whitespace")
+    assert spaced.stdout.startswith("h e l "), spaced.stdout

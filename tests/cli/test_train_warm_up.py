@@ -102,3 +102,21 @@ def test_warm_up_leaves_the_run_as_it_was():
     assert [h["loss"] for h in warm_result.history] == [h["loss"] for h in cold_result.history]
     for a, b in zip(cold.model.parameters(), warm.model.parameters(), strict=True):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_the_optimizer_warm_up_warns_nothing_for_a_huge_lr():
+    # the review's `--lr 1e38`: the throwaway update overflowed float32 ("overflow encountered
+    # in cast") before the run's own steps, which silence NumPy, began
+    import warnings
+
+    import numpy as np
+
+    from seqlab.autograd.nn.parameter import Parameter
+    from seqlab.autograd.optim import Adam
+    from seqlab.cli.kernel_warm_up import _warm_up_optimizer
+
+    weights = [Parameter(np.zeros(4, np.float32))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warm_up_optimizer(Adam(weights, lr=1e38), weights)
+    assert weights[0].data.tolist() == [0.0] * 4  # the run's own weights are not touched

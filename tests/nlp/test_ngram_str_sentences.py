@@ -1,8 +1,9 @@
 """A str given to `score` / `perplexity` / `sentence_logprobs` is read as the model's text was:
 split on whitespace as KenLM's `Model.score("the cat sat")` for a word model, by the recorded
 tokenization where there is one (ARPA mark line, .npz header), as characters for a model
-fitted on str sentences; a model of single characters that records nothing refuses a str
-rather than score it silently wrong."""
+fitted on str sentences, by characters for an ARPA file of single characters without the
+mark (as the CLI reads it); an in-memory model of single characters that records nothing
+refuses a str rather than score it silently wrong."""
 
 from __future__ import annotations
 
@@ -102,21 +103,23 @@ def _foreign_copy(model, tmp_path):
     return tmp_path / "foreign.arpa"
 
 
-def test_a_foreign_char_arpa_splits_a_str_on_whitespace_as_kenlm(tmp_path):
-    """KenLM character models hold space-separated characters: with no seqlab mark nothing
-    says the text is to be read otherwise, so a str is split on whitespace, as KenLM does."""
+def test_an_unmarked_char_arpa_reads_a_str_by_characters_as_the_cli(tmp_path):
+    """An ARPA file of single characters without seqlab's mark (seqlab's own before it marked
+    its files, or another tool's) reads a str by characters, a space spelled U+2581, as
+    `seqlab ngram eval` reads its text; a list is taken as it is."""
     model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
     foreign = load_arpa(_foreign_copy(model, tmp_path))
-    assert foreign.tokenization is None
-    for text in ("h e l l o", "w o r l d", "h e l p", "  d\tl r "):
-        assert foreign.score(text) == pytest.approx(foreign.score(text.split()), abs=1e-12)
-        assert foreign.score(text) == pytest.approx(model.score(text.split()), abs=1e-9)
-    assert foreign.perplexity(["h e l d"]) == pytest.approx(model.perplexity([list("held")]))
+    assert foreign.tokenization is None and foreign.written_elsewhere
+    for text in ("hello", "world", "help", " he l"):
+        chars = ["\u2581" if ch == " " else ch for ch in text]
+        assert foreign.score(text) == pytest.approx(foreign.score(chars), abs=1e-12)
+        assert foreign.score(text) == pytest.approx(model.score(chars), abs=1e-9)
+    assert foreign.perplexity(["held"]) == pytest.approx(model.perplexity([list("held")]))
 
 
 @pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
                     reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
-def test_a_foreign_char_arpa_scores_strs_as_kenlm(tmp_path):
+def test_a_foreign_char_arpa_scores_token_lists_as_kenlm_scores_spaced_text(tmp_path):
     model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
     foreign = _foreign_copy(model, tmp_path)
     texts = ["h e l l o", "h e l p", "w o r l d"]
@@ -128,7 +131,7 @@ def test_a_foreign_char_arpa_scores_strs_as_kenlm(tmp_path):
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     ours = load_arpa(foreign)
     for text, log10 in zip(texts, theirs, strict=True):
-        assert ours.score(text) / math.log(10) == pytest.approx(log10, abs=1e-5)
+        assert ours.score(text.split()) / math.log(10) == pytest.approx(log10, abs=1e-5)
 
 
 def test_the_refusal_names_what_to_do_and_not_the_char_level():

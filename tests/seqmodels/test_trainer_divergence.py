@@ -19,8 +19,8 @@ from seqlab.seqmodels.trainer import NonFiniteLossError, Trainer
 def test_a_diverging_run_warns_nothing_and_keeps_no_checkpoint_of_the_weights_that_failed(
         tmp_path):
     # lr 1e30 without clipping: the first update overflows the float32 weights, every later
-    # loss is NaN; the step-1 checkpoint and the best model (evaluated at step 1) hold the
-    # weights that then failed three times in a row, so neither may be left
+    # loss is NaN; the step-1 checkpoint holds the weights that then failed three times in a
+    # row, so it goes; the best model (validated at step 1) is not a failed state: it stays
     model = LanguageModel(VOCAB, 6, 8, generator=0)
     data = TokenStreams(corpus(), batch_size=4, seq_len=10)
     trainer = Trainer(model, SGD(model.parameters(), lr=1e30), data, data, eval_every=1,
@@ -35,9 +35,11 @@ def test_a_diverging_run_warns_nothing_and_keeps_no_checkpoint_of_the_weights_th
     error = caught.value
     assert (error.step, error.first_step, error.count) == (4, 2, 3)
     assert error.lr == 1e30 and error.clip_norm is None
-    assert error.kept is None and error.best is None
-    assert list(tmp_path.iterdir()) == []
+    assert error.kept is None and error.best == tmp_path / "best.safetensors"
+    assert [path.name for path in error.removed] == ["step-00000001.safetensors"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["best.safetensors"]
     assert "step 2" in str(error) and "no checkpoint" in str(error)
+    assert "best validated model, saved before the divergence" in str(error)
 
 
 def test_checkpoints_stop_at_the_divergence_and_the_last_one_before_it_is_kept(tmp_path):
@@ -68,3 +70,12 @@ def test_uniform_loss_and_far_above_it():
     assert not far_above_uniform(math.log(24) + 2, 24)  # an overfit model, not a diverged one
     assert not far_above_uniform(0.5, 2)
     assert far_above_uniform(math.inf, 2)
+
+
+def test_an_overconfident_classifier_better_than_chance_has_not_diverged():
+    # the review's binary classifier: 89% right, 11% wrong at logit margin 100 (loss 11.0)
+    loss = 0.11 * 100.0
+    assert not far_above_uniform(loss, 2, accuracy=0.89)
+    assert far_above_uniform(loss, 2, accuracy=0.5)  # no better than chance: diverged
+    assert far_above_uniform(20.0, 4, accuracy=0.2) and not far_above_uniform(20.0, 4, 0.3)
+    assert far_above_uniform(loss, 2)  # no accuracy (a language model): the loss rule alone

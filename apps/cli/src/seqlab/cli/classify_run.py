@@ -188,6 +188,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
     resume_latest(options, output)
+    given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     out_given, lowercase_given = options.out, options.lowercase
     source = _resolve(options)  # fills defaults: what was given is kept above
     out = Path(options.out)
@@ -203,11 +204,13 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         check_resumed_output(out, [Path(p) for p in inputs if p is not None], force=force,
                              model="SequenceClassifier")
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
-        return _train(options, output, source, out_given, lowercase_given, force, run)
+        return _train(options, output, source, out_given, lowercase_given, force, run,
+                      given_lr)
 
 
 def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str | None,
-           lowercase_given: bool | None, force: bool, run: dict[str, Any]) -> dict[str, Any]:
+           lowercase_given: bool | None, force: bool, run: dict[str, Any],
+           given_lr: float | None = None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.classification import (
@@ -336,7 +339,8 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                                 "text_column": options.text_column},
                       run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
-        resume_trainer(trainer, options.resume, limits, _record(options))
+        resume_trainer(trainer, options.resume, limits, _record(options),
+                       given_lr=given_lr, output=output)
     run.update(trainer=trainer, start=trainer.step)
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{'bidirectional ' if options.bidirectional else ''}{options.cell.upper()} "

@@ -21,7 +21,7 @@ def diverged_line(error: Any, learning_rate: float, metrics_file: Path) -> str:
     if error.kept is not None:
         kept.append(f"{error.kept} (the last checkpoint before it)")
     if error.best is not None:
-        kept.append(f"{error.best} (best validation before it)")
+        kept.append(f"{error.best} (the best validated model, saved before the divergence)")
     saved = (f"kept {' and '.join(kept)}" if kept else
              "no checkpoint predates the divergence, so none was kept")
     if metrics_file.exists():

@@ -164,6 +164,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     from seqlab.seqmodels.forecasting import SeriesTransform, split_index, training_windows
 
     resume_latest(options, output)
+    given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     out_given = options.out
     source = _resolve(options)
     if options.resume is not None and out_given is None:
@@ -232,7 +233,8 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                       keep_last=options.keep_last, metadata=metadata, run=_record(options),
                       **trainer_limits(limits))
     if options.resume is not None:
-        resume_trainer(trainer, options.resume, limits, _record(options))
+        resume_trainer(trainer, options.resume, limits, _record(options),
+                       given_lr=given_lr, output=output)
     output.info(f"Training a {options.num_layers}x{options.hidden_size} "
                 f"{options.cell.upper()} forecaster on {cut:,} windows of {options.window} "
                 f"(horizon {options.horizon}, {values.shape[1]} column"

@@ -19,6 +19,8 @@ from seqlab.autograd import no_grad
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.nn.utils import clip_grad_norm_, clip_grad_value_
 
+WARM_UP_LR = 1e-3  # the throwaway update's rate: any finite float calls the same kernel
+
 
 def warm_up_step(trainer: Any) -> None:
     """Call every kernel `trainer.train_step()` and `trainer.evaluate()` will call, changing no
@@ -54,7 +56,8 @@ def warm_up_step(trainer: Any) -> None:
 
 def _warm_up_optimizer(optimizer: Any, parameters: list[Any]) -> None:
     """One update of a throwaway optimizer of the run's kind over a small parameter of each
-    dtype the run trains (its kernel's types depend on the dtype, not on the size)."""
+    dtype the run trains (its kernel's types depend on the dtype, not on the size, nor on the
+    learning rate: a fixed small one, so a huge --lr overflows nothing here)."""
     if optimizer is None:
         return
     dtypes = {parameter.data.dtype for parameter in parameters}
@@ -64,4 +67,4 @@ def _warm_up_optimizer(optimizer: Any, parameters: list[Any]) -> None:
         stand_in.grad = np.ones(8, dtype)
         stand_ins.append(stand_in)
     if stand_ins:
-        type(optimizer)(stand_ins, lr=optimizer.param_groups[0]["lr"]).step()
+        type(optimizer)(stand_ins, lr=WARM_UP_LR).step()

@@ -234,6 +234,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
                        "model's weights), not both", code=2)
     resume_latest(options, output)
+    given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     source_checkpoint = saved_config = saved_tokenizer = None
     out_given = options.out
     flag = ""
@@ -316,7 +317,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                     "token stream differs); continue it on the same text, or start a new run "
                     f"from its weights with --init-from {options.resume}")
 
-        resume_trainer(trainer, options.resume, limits, _run_record(options), explain)
+        resume_trainer(trainer, options.resume, limits, _run_record(options), explain,
+                       given_lr=given_lr, output=output)
     output.info(f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "
                 f"on {train_data.tokens_per_epoch:,} {options.level} tokens "
                 f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"

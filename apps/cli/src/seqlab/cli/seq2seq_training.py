@@ -45,9 +45,10 @@ RUN_DEFAULTS = {"batch_size": 64, "lr": 2e-3, "lr_schedule": "cosine", "warmup_s
                 "clip": 5.0, "val_fraction": 0.1, "eval_every": 500, "checkpoint_every": 1000,
                 "keep_last": 3, "seed": 0}
 # what a resumed run may not change: its data and batching (the saved data position depends on
-# them) and its learning-rate schedule (restored with the optimizer)
+# them) and the shape of its learning-rate schedule (restored with the optimizer); a new --lr
+# rescales the schedule where it is (lowering it is what a diverged run is told to do)
 FIXED = ("files", "columns", "source_level", "target_level", "vocab_size", "batch_size",
-         "val_fraction", "seed", "lr", "lr_schedule", "warmup_steps")
+         "val_fraction", "seed", "lr_schedule", "warmup_steps")
 
 
 @dataclass
@@ -295,6 +296,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
     resume_latest(options, output)
+    given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     source = _resolve(options, force)
     out = Path(options.out)
     run: dict[str, Any] = {}
@@ -303,11 +305,11 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
         return "trainer" in run and run["trainer"].step > run["start"]
 
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
-        return _train(options, output, source, max_len, run)
+        return _train(options, output, source, max_len, run, given_lr)
 
 
 def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
-           run: dict[str, Any]) -> dict[str, Any]:
+           run: dict[str, Any], given_lr: float | None = None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -374,7 +376,8 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
         keep_last=options.keep_last, tokenizer=tokenizer_header(*tokenizers, task),
         run=_record(options), **trainer_limits(limits))
     if options.resume is not None:
-        resume_trainer(trainer, options.resume, limits, _record(options))
+        resume_trainer(trainer, options.resume, limits, _record(options),
+                       given_lr=given_lr, output=output)
     run.update(trainer=trainer, start=trainer.step)
     output.info(
         f"Training a {arch['num_layers']}x{arch['hidden_size']} {arch['cell'].upper()} "

@@ -154,7 +154,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         output.info(loss_chart(display.train_losses, display.valid_losses))
     if uniform_over is not None and display.last_valid is not None:
         _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
-                                _given_rate(trainer))
+                                _given_rate(trainer), display.last_valid.get("accuracy"))
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
                     f"  resume with: {resume_command}")
@@ -169,10 +169,12 @@ def _given_rate(trainer: Any) -> float:
 
 
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
-                            learning_rate: float) -> None:
+                            learning_rate: float, accuracy: float | None = None) -> None:
+    """Warn when the validation loss ended far above a uniform guess (and a classifier's
+    `accuracy`, where it reports one, is no better than chance)."""
     from seqlab.seqmodels.metrics import far_above_uniform
 
-    if classes > 1 and far_above_uniform(loss, classes):
+    if classes > 1 and far_above_uniform(loss, classes, accuracy):
         output.warn(far_above_uniform_line(loss, classes, what, learning_rate))
 
 
@@ -317,16 +319,24 @@ def apply_run(options: Any, merged: dict[str, Any]) -> None:
 
 def resume_trainer(trainer: Any, path: Path | str, limits: dict[str, Any],
                    record: dict[str, Any],
-                   explain: Callable[[str], str] | None = None) -> None:
+                   explain: Callable[[str], str] | None = None, *,
+                   given_lr: float | None = None, output: Output | None = None) -> None:
     """Restore `trainer` from the checkpoint `path`, store this run's `record` and check that
     budget is left; a failure is one CliError (`explain` words it from the error's first line,
-    by default "--resume PATH: ...")."""
+    by default "--resume PATH: ..."). `given_lr`, an --lr given on the command line, replaces
+    the resumed optimizer's (lowering it is what a diverged run is told to do), said in one
+    info line on `output`."""
     try:
         trainer.resume(path)
     except ValueError as error:
         line = str(error).splitlines()[0]
         raise CliError(explain(line) if explain else f"--resume {path}: {line}") from error
     trainer.run = record
+    if given_lr is not None and trainer.optimizer is not None and \
+            given_lr != trainer.base_learning_rate():
+        was = trainer.set_base_learning_rate(given_lr)
+        if output is not None:
+            output.info(f"learning rate {given_lr:g} (was {was:g} in the resumed run)")
     check_budget_left(trainer, limits)
 
 

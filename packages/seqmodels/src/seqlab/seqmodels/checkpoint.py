@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,8 +311,10 @@ class CheckpointManager:
         """Numbered checkpoints, oldest first."""
         if not self.directory.is_dir():
             return []
+        # only the names `path_for` writes: a user's own `step-1-mine.safetensors` is not one
+        numbered = re.compile(re.escape(self.prefix) + r"-\d{8,}" + re.escape(SUFFIX))
         found = [path for path in self.directory.glob(f"{self.prefix}-*{SUFFIX}")
-                 if not path.name.endswith(TRAINING_SUFFIX)]
+                 if numbered.fullmatch(path.name)]
         return sorted(found)
 
     def latest(self) -> Path | None:
@@ -323,10 +326,12 @@ class CheckpointManager:
         """The step a numbered checkpoint's name records (`step-00000042.safetensors`: 42)."""
         return int(path.name[len(self.prefix) + 1: -len(SUFFIX)])
 
-    def discard_from(self, step: int) -> list[Path]:
+    def discard_from(self, step: int, only: Any = None) -> list[Path]:
         """Remove the numbered checkpoints (with their training state) of `step` and later;
-        returns the model paths removed."""
-        removed = [path for path in self.checkpoints() if self.step_of(path) >= step]
+        with `only` (a collection of paths), only those among them; returns the model paths
+        removed."""
+        removed = [path for path in self.checkpoints() if self.step_of(path) >= step
+                   and (only is None or path in only)]
         for path in removed:
             training_path(path).unlink(missing_ok=True)
             path.unlink(missing_ok=True)

@@ -26,9 +26,15 @@ def uniform_loss(classes: int) -> float:
     return math.log(classes)
 
 
-def far_above_uniform(loss: float, classes: int) -> bool:
+def far_above_uniform(loss: float, classes: int, accuracy: float | None = None) -> bool:
     """Whether a mean cross-entropy (nats) ended far above a uniform guess over `classes`
-    outputs (`DIVERGED_NATS_ABOVE_UNIFORM` more): training diverged, even with finite losses."""
+    outputs (`DIVERGED_NATS_ABOVE_UNIFORM` more): training diverged, even with finite losses.
+
+    With a classifier's `accuracy`, also that it is no better than chance (1 / `classes`): an
+    overconfident classifier that is mostly right also has a large loss (a few wrong answers
+    at a huge logit margin), but it has not diverged."""
+    if accuracy is not None and accuracy > 1.0 / classes:
+        return False
     return not loss <= uniform_loss(classes) + DIVERGED_NATS_ABOVE_UNIFORM
 
 

@@ -14,9 +14,10 @@ truncated-BPTT chunks; None for heads that carry nothing). Around that it clips 
 steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
 chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints and the best one, and
 reports through callbacks: the library prints nothing. A non-finite loss or gradient skips its
-update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): no checkpoint of
-the weights those steps started from is kept, and NumPy's floating-point warnings are silenced
-inside the step (the loop checks the loss and gradient norm itself).
+update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): the numbered
+checkpoints this Trainer wrote of the weights those steps started from are removed (never a file
+it did not write, nor the best validated model), and NumPy's floating-point warnings are
+silenced inside the step (the loop checks the loss and gradient norm itself).
 
 Callbacks are objects with any of `on_step(metrics)`, `on_eval(metrics)`,
 `on_checkpoint(path)` (subclass `Callback` or pass any object with those methods).
@@ -69,10 +70,12 @@ class NonFiniteLossError(FloatingPointError):
 
     `first_step` is the first of those steps, `step` the last; `lr` the learning rate the last
     step used and `clip_norm` / `clip_value` the clipping in force. The weights then were the
-    ones every one of those steps started from (a skipped step changes nothing): the checkpoints
-    holding them (written at step `first_step - 1` or later, the best model too) are removed,
-    `removed` lists them, and `kept` is the newest numbered checkpoint written before the
-    divergence (None when there is none); `best` the best-validation model still kept, if any.
+    ones every one of those steps started from (a skipped step changes nothing): the numbered
+    checkpoints this run wrote at step `first_step - 1` or later are removed (`removed` lists
+    them; a file the run did not write, such as the one it resumed from, stays), and `kept` is
+    the newest numbered checkpoint left from before the divergence (None when there is none);
+    `best` the best validated model, saved before the divergence (kept: a validated model is
+    not a failed state), if any.
     """
 
     def __init__(self, *, step: int, first_step: int, count: int, loss: float,
@@ -89,6 +92,8 @@ class NonFiniteLossError(FloatingPointError):
             saved = f"kept {kept}, the last checkpoint before it"
         else:
             saved = "no checkpoint predates it"
+        if best is not None:
+            saved += f"; kept {best}, the best validated model, saved before the divergence"
         super().__init__(
             f"training diverged at step {first_step}: the loss or gradient was non-finite for "
             f"{count} steps in a row (last loss {loss}, gradient norm {grad_norm}, at step "
@@ -213,6 +218,7 @@ class Trainer:
         self.evals_without_improvement = 0
         self.nonfinite_in_a_row = 0
         self.history: list[dict[str, Any]] = []
+        self.written: set[Path] = set()  # the numbered checkpoints this Trainer saved
         self.carry: Any = None
         self._stop_requested = False
         self._started: float | None = None  # perf_counter at the (virtual) start of fit
@@ -355,18 +361,18 @@ class Trainer:
 
     def _diverged(self, metrics: dict[str, Any]) -> NonFiniteLossError:
         """The error for a run that diverged at the current non-finite streak, once the
-        checkpoints of the weights that failed (saved at the step before it or later) are gone."""
+        numbered checkpoints this Trainer wrote of the weights that failed (at the step before
+        it or later) are gone; no other file is touched (the --resume source, an earlier run's
+        checkpoints, the best validated model)."""
         first_step = self.step - self.nonfinite_in_a_row + 1
         removed: list[Path] = []
         kept = best = None
         if self.manager is not None:
-            removed = self.manager.discard_from(first_step - 1)
-            if self.best_step is not None and self.best_step >= first_step - 1 and \
-                    self.manager.best_path.exists():
-                self.manager.best_path.unlink()
-                removed.append(self.manager.best_path)
-                self.best_step = None
-            kept = self.manager.latest()
+            removed = self.manager.discard_from(first_step - 1, only=self.written)
+            self.written.difference_update(removed)
+            before = [path for path in self.manager.checkpoints()
+                      if self.manager.step_of(path) < first_step]
+            kept = before[-1] if before else None
             best = self.manager.best_path if self.manager.best_path.exists() else None
         return NonFiniteLossError(
             step=self.step, first_step=first_step, count=self.nonfinite_in_a_row,
@@ -470,10 +476,37 @@ class Trainer:
             written = save_checkpoint(path, self.model, step=self.step, **options)
         elif self.manager is not None:
             written = self.manager.save(self.step, self.model, **options)
+            self.written.add(written)
         else:
             raise ValueError("no checkpoint path: pass path= or give the Trainer checkpoint_dir")
         self._emit("on_checkpoint", written)
         return written
+
+    def base_learning_rate(self) -> float:
+        """The learning rate the run was given (its first parameter group's, before any
+        schedule changed it)."""
+        group = self.optimizer.param_groups[0]
+        return float(group.get("initial_lr", group["lr"]))
+
+    def set_base_learning_rate(self, lr: float) -> float:
+        """Continue the run at base learning rate `lr` (a resumed run given another one):
+        every parameter group's rate and the schedule's base scale by `lr` / the old base, so a
+        schedule goes on where it was (on an unscheduled run the rate is `lr`); returns the
+        old base."""
+        if not math.isfinite(lr) or lr < 0:
+            raise ValueError(f"the learning rate must be finite and at least 0, got {lr}")
+        old = self.base_learning_rate()
+        for group in self.optimizer.param_groups:
+            base = group.get("initial_lr", group["lr"])
+            group["lr"] = group["lr"] * (lr / base) if base else lr
+            if "initial_lr" in group:
+                group["initial_lr"] = lr
+        if self.scheduler is not None:
+            if hasattr(self.scheduler, "base_lrs"):
+                self.scheduler.base_lrs = [lr for _ in self.scheduler.base_lrs]
+            if hasattr(self.scheduler, "_last_lr"):
+                self.scheduler._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        return old
 
     def resume(self, path: str | os.PathLike[str]) -> None:
         """Restore weights and the full training state from a checkpoint, to continue exactly."""

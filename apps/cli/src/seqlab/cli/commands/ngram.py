@@ -93,19 +93,23 @@ def is_char_level(model) -> bool:
     return bool(words) and all(len(w) == 1 for w in words)
 
 
-def model_tokens(model, level: str | None = None,
-                 lowercase: bool | None = None) -> tuple[str, bool, str]:
+def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
+                 command: str = "seqlab ngram eval") -> tuple[str, bool, str]:
     """(level, lowercase, word pattern) to read text for `model`: the options given, else what
-    the model records it was trained on (files seqlab writes since December 2026), else for
-    another tool's ARPA file whitespace-separated tokens (as lmplz read its training text, and
-    as KenLM and the model's `score(str)` read text), else the word level (char for a model of
-    single characters) and no lowercasing, as seqlab's older files were read; the word pattern
-    the model records, else the one before marks were kept (what old models used)."""
+    the model records it was trained on (files seqlab writes since December 2026), else the
+    char level for a model of single characters, whitespace-separated tokens for another ARPA
+    file without seqlab's mark (as lmplz read its training text and KenLM reads text; the
+    model's `score(str)` reads both so too), else the word level, and no lowercasing, as
+    seqlab's older files were read (an unmarked ARPA file's reading is said in one info line
+    naming `command`'s --level); the word pattern the model records, else the one before
+    marks were kept (what old models used)."""
     from seqlab.nlp.ngram.mark import PATTERN_WHEN_UNRECORDED
 
     recorded = getattr(model, "tokenization", None) or {}
     if level is None:
         level = recorded.get("level") or _unrecorded_level(model)
+        if not recorded.get("level") and getattr(model, "written_elsewhere", False):
+            Output().info(_unmarked_reading(level, command))
     if level not in ("word", "whitespace", "char"):
         raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
     if lowercase is None:
@@ -114,10 +118,22 @@ def model_tokens(model, level: str | None = None,
 
 
 def _unrecorded_level(model) -> str:
-    """The level of a model that records none (see `model_tokens`)."""
-    if getattr(model, "written_elsewhere", False):
-        return "whitespace"
-    return "char" if is_char_level(model) else "word"
+    """The level of a model that records none (see `model_tokens`): char for a vocabulary of
+    single characters (as seqlab read them before it marked its files), else whitespace for an
+    ARPA file without seqlab's mark (as lmplz and KenLM read text), else word."""
+    if is_char_level(model):
+        return "char"
+    return "whitespace" if getattr(model, "written_elsewhere", False) else "word"
+
+
+def _unmarked_reading(level: str, command: str) -> str:
+    """One info line: how the text for an ARPA file without seqlab's mark line is read, and
+    the option that reads it otherwise."""
+    how = ("by characters (its vocabulary is single characters)" if level == "char" else
+           "as whitespace-separated tokens (as KenLM reads text)")
+    other = "whitespace or word" if level == "char" else "word or char"
+    return (f"the model file records no tokenization (no seqlab mark line): reading the text "
+            f"{how}; {command} --level {other} reads it otherwise")
 
 
 def recorded_tokenization(level: str, lowercase: bool) -> dict[str, str | bool]:
@@ -343,8 +359,9 @@ def evaluate(
     files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
     corpus: str = typer.Option(None, "--corpus"),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
-                              "model was trained, which seqlab records in its files; "
-                              "whitespace, as KenLM reads text, for another tool's file)."),
+                              "model was trained, which seqlab records in its files; for a "
+                              "file that records nothing: char for single characters, else "
+                              "whitespace, as KenLM reads text)."),
     lowercase: bool = typer.Option(None, "--lowercase/--no-lowercase", help="Lowercase the "
                                    "text (default: as the model was trained, where recorded; "
                                    "else not)."),
@@ -405,6 +422,9 @@ def generate(
     top_p: float = typer.Option(None, "--top-p"),
     greedy: bool = typer.Option(False, "--greedy"),
     seed: int = typer.Option(None, "--seed"),
+    level: str = typer.Option(None, "--level", help="How the prompt is read and tokens "
+                              "written: word, whitespace or char (default: as the model was "
+                              "trained, which seqlab records in its files)."),
 ) -> None:
     """Stream sampled text from an n-gram model (a sentence end starts a new line).
 
@@ -414,15 +434,16 @@ def generate(
 
     options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
                               top_p=top_p, greedy=greedy, seed=seed)
-    stream_generated(load_ngram(model_path), prompt, options)
+    stream_generated(load_ngram(model_path), prompt, options, level)
 
 
-def stream_generated(model, prompt: str, options) -> None:
-    """Stream text sampled from a loaded n-gram model after `prompt`, one token at a time."""
+def stream_generated(model, prompt: str, options, level: str | None = None) -> None:
+    """Stream text sampled from a loaded n-gram model after `prompt`, one token at a time
+    (the prompt read and tokens written at `level`, by default as `model_tokens` says)."""
     from seqlab.nlp.generation import ContextWindowModel
     from seqlab.nlp.ngram import BOS, EOS
 
-    level, lowercase, pattern = model_tokens(model)
+    level, lowercase, pattern = model_tokens(model, level, command="seqlab ngram generate")
     char_level = level == "char"
     bos = model.vocab.index(BOS)
     start = [bos]

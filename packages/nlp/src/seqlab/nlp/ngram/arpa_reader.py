@@ -49,7 +49,8 @@ def load_arpa(path: str | Path) -> ArpaModel:
     """Read any ARPA file (KenLM, SRILM, seqlab); ValueError naming the file and line if bad.
 
     The tokenization seqlab's mark line records (see `mark`) becomes the model's `tokenization`;
-    a file without the mark is `written_elsewhere` (a str to score is split on whitespace).
+    a file without the mark is `written_elsewhere` (a str to score is read by characters when
+    its vocabulary is single characters, else split on whitespace, as KenLM reads text).
     A missing <unk> gets log10 probability -100 (as KenLM substitutes); <s> is never predicted.
     N-grams whose prefix is missing (pruned SRILM files) get that prefix added with its backoff
     probability and weight 1, which changes no score.
@@ -61,7 +62,7 @@ def load_arpa(path: str | Path) -> ArpaModel:
         reader = _Reader(path, file)
         model = reader.read()
     model.unk_listed = reader.unk_listed
-    # another tool's file: a str is read as KenLM reads it
+    # another tool's file (or seqlab's before the mark): see `sentence_tokens`
     model.written_elsewhere = not is_marked(reader.first_line)
     try:
         model.tokenization = tokenization_of_line(reader.first_line)

@@ -72,8 +72,9 @@ class NgramLanguageModel:
     #: Whether `fit` was given str sentences, each its characters (" " a token too): a str
     #: to score is then read the same way (kept in memory only).
     str_is_characters: bool = False
-    #: Whether the model was read from a file another tool wrote (an ARPA file without
-    #: seqlab's mark): a str is then split on whitespace, as KenLM reads it.
+    #: Whether the model was read from an ARPA file without seqlab's mark (another tool's,
+    #: or seqlab's older): a str is then read by characters where the vocabulary is single
+    #: characters (as seqlab read those files), else split on whitespace, as KenLM reads it.
     written_elsewhere: bool = False
     _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
     _line_tokens_from: dict | None = None  # a copy of the tokenization it was built from
@@ -294,24 +295,34 @@ class NgramLanguageModel:
         """The tokens of one sentence to score: a list as it is; a str read as the model's
         training text was read (its characters when `fit` was given str sentences; else
         its recorded `tokenization`: words, whitespace-separated tokens or characters),
-        or, where none is recorded, split on whitespace as KenLM's `Model.score` does (also
-        for another tool's ARPA file of single characters: KenLM character models hold
-        space-separated characters). A str for a seqlab model of single characters that
-        records no tokenization (fitted on lists, or written before December 2026) is
-        refused (ValueError): nothing says how its training text was read."""
+        or, where none is recorded, split on whitespace as KenLM's `Model.score` does; an
+        ARPA file without seqlab's mark (`written_elsewhere`) whose vocabulary is single
+        characters is read by characters, a space spelled U+2581, as `seqlab ngram eval`
+        reads it (pass a list for a KenLM model of space-separated characters). A str for
+        an in-memory model of single characters that records no tokenization (fitted on
+        lists, or loaded from an older .npz) is refused (ValueError): nothing says how its
+        training text was read."""
         if not isinstance(sentence, str):
             return sentence
         if self.str_is_characters:
             return list(sentence)
         if self.tokenization is not None:
             return self._tokenization_reader()(sentence)
-        if not self.written_elsewhere and self._vocab_is_single_characters():
+        if self.written_elsewhere and self._vocab_is_single_characters():
+            return self._unmarked_char_reader(sentence)
+        if self._vocab_is_single_characters():
             raise ValueError(
                 "a str sentence for a seqlab model of single characters that records no "
                 "tokenization (how its training text was read): pass a list of tokens, as "
                 "training read its text, or set model.tokenization to the level and "
                 "lowercasing it was trained with (`seqlab ngram train` records them)")
         return sentence.split()
+
+    @staticmethod
+    def _unmarked_char_reader(sentence: str) -> Sequence[str]:
+        """A str's tokens at the character level (no lowercasing), as the CLI reads text for
+        an unmarked ARPA file of single characters."""
+        return LineTokens("char", False)(sentence)
 
     def _tokenization_reader(self) -> LineTokens:
         """The reader of `tokenization`, checked and built once (again only when the
