@@ -68,6 +68,9 @@ def exp_nonpositive(y):
     clamped = np.maximum(y, -746.0)  # (NaN stays NaN, and comes out so)
     n = np.floor(clamped * _LOG2_E + 0.5)
     r = clamped - n * _LN2_HIGH - n * _LN2_LOW
+    # n >= -1076 for every number; a NaN n becomes -1082 here, since its conversion to an
+    # integer in _power_of_two is undefined (r, and so the result, stay NaN)
+    n = np.fmax(n, -1082.0)
     p = 1.0 / 6227020800.0
     p = p * r + 1.0 / 479001600.0
     p = p * r + 1.0 / 39916800.0

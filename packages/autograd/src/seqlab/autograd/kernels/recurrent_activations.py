@@ -6,6 +6,10 @@ dominate a small LSTM step. For float32 the kernels use a clamped rational appro
 element; float64 uses `activations_f64` (within 3 ulps of libm, so gradient checks hold to
 float64 round-off; tanh 13.6 -> 2.5 ns an element, the logistic function ~11 -> 1.4 ns).
 
+Under NUMBA_DISABLE_JIT=1 the kernels call the plain-Python `sigmoid`/`tanh` below (libm), so
+their float64 results differ from the jitted ones in the last bits (both within float64
+round-off of PyTorch's); `activations_f64` is tested on its own in both modes.
+
 Numba's on-disk cache does not notice edits to this file in the kernels that inline these
 functions: after changing it, delete `kernels/__pycache__` (or the stale kernels stay in use).
 """
