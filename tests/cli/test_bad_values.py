@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 
 import numpy as np
 import pytest
@@ -91,7 +90,9 @@ CASES = [
     (["word2vec", "similar", "small.vec", "king", "--binary"], 1, ["text format"]),
     (["word2vec", "similar", "small.bin", "king", "--text"], 1, ["binary format"]),
     # tokenizers: runaway patterns, future versions, self-referencing merges
-    (["tokenize", "encode", "slow.json", "a" * 40 + "!"], 1, ["pattern", "backtracks"]),
+    # (cut off by the matcher's timeout: the message names the 1 s bound it was given)
+    (["tokenize", "encode", "slow.json", "a" * 40 + "!"], 1,
+     ["pattern", "ran for more than 1.0 s on 41 characters", "backtracks"]),
     (["tokenize", "encode", "future.json", "hello"], 1, ["version 99", "upgrade"]),
     (["tokenize", "encode", "loop.json", "hello"], 1, ["merge 0"]),
     # a damaged zip, undecodable text (the message names the option that helps)
@@ -113,9 +114,11 @@ def test_bad_value_is_one_line_and_changes_nothing(hostile_folder, trained_model
     monkeypatch.chdir(hostile_folder)
     args = [str(trained_model) if a == "MODEL" else a for a in args]
     before = snapshot(hostile_folder)
-    started = time.perf_counter()
     done = invoke(*args)
-    assert time.perf_counter() - started < 30
+    # Bounded time without a clock (a loaded machine makes a timed assert flaky): each case's
+    # words name the guard that refused it before the work (a usage error, a size checked
+    # against the file, not a regular file, the pattern's timeout), and a case that did the
+    # work instead would hang or fail here, not pass slowly.
     assert_one_line_failure(done, *words, code=code)
     assert snapshot(hostile_folder) == before
 

@@ -3,8 +3,6 @@ versions, self-referencing merges, word2vec headers that lie, the wrong word2vec
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -14,11 +12,13 @@ from seqlab.nlp.word2vec.formats import read_word2vec_format, write_word2vec_for
 
 
 def test_a_backtracking_pattern_stops_in_bounded_time():
+    """The search is cut off by the matcher's own timeout (the message names the bound it
+    was given: 1 s + 1 s a megabyte), not left to backtrack for ever; no wall clock read here
+    (a loaded machine would make that flaky)."""
     tokenizer = WordTokenizer(None, pattern="(a|aa)+$")
-    started = time.perf_counter()
-    with pytest.raises(PatternTimeoutError, match="backtracks"):
+    with pytest.raises(PatternTimeoutError,
+                       match=r"ran for more than 1\.0 s on 41 characters .it backtracks"):
         tokenizer.tokenize("a" * 40 + "!")
-    assert time.perf_counter() - started < 10
 
 
 def test_custom_patterns_still_split_like_re():
