@@ -26,6 +26,7 @@ library user may call `lock_cache_saves()` for their own process, and the tests'
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from seqlab.autograd.file_lock import FileLock, lock_path
@@ -64,10 +65,8 @@ def lock_cache_saves() -> bool:
     @functools.wraps(save)
     def locked_save(self, key, data):
         lock = FileLock(lock_path(self._index_path), holder="a Numba cache save")
-        try:
+        with contextlib.suppress(OSError):  # as where a folder cannot be locked: unlocked
             lock.acquire()
-        except OSError:
-            pass  # as where a folder cannot be locked: save unlocked, as Numba does
         try:
             save(self, key, data)
         finally:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqlab.autograd.kernel_cache_lock import install_if_requested as lock_saves_if_requested
 from seqlab.autograd.kernel_caches import (
     STAMP_NAME,
     clear_stale_caches,
     numba_cache_folders,
     sources_digest,
 )
-from seqlab.autograd.kernel_cache_lock import install_if_requested as lock_saves_if_requested
 from seqlab.autograd.runtime_cache import install_if_requested
 
 __all__ = ["STAMP_NAME", "clear_stale_caches", "numba_cache_folders", "sources_digest"]
