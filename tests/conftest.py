@@ -1,6 +1,5 @@
 """Fixtures for every test directory."""
 
-import fcntl
 import os
 
 import pytest
@@ -13,23 +12,14 @@ def pytest_configure(config):
 
 
 def _one_numba_cache_writer_at_a_time():
-    """Numba writes each cache file atomically, but one entry is two files: `save` reads the
-    index, picks the first free data-file number, rewrites the index, then writes the data.
-    Two processes saving different signatures of one kernel at the same moment can pick the
-    same number, leaving an index that names another signature's code (numba issue 10128 is
-    the same race for gufuncs). The workers take an exclusive `flock` beside the index around
-    each save. Loads need no lock: an index naming a data file not yet written is a miss, and
-    the kernel compiles. (Seqlab subprocesses the tests start save without the lock.)"""
-    from numba.core import caching
+    """Numba writes each cache file atomically, but one entry is two files (an index and a data
+    file): two processes saving different signatures of one kernel at the same moment can leave
+    an index that names another signature's code. The workers save under the lock the `seqlab`
+    commands take (`seqlab.autograd.kernel_cache_lock`, which says why), so a worker and the
+    seqlab subprocesses the tests start save one at a time."""
+    from seqlab.autograd.kernel_cache_lock import lock_cache_saves
 
-    save = caching.IndexDataCacheFile.save
-
-    def locked_save(self, key, data):
-        with open(self._index_path + ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            save(self, key, data)
-
-    caching.IndexDataCacheFile.save = locked_save
+    lock_cache_saves()
 
 
 @pytest.fixture(autouse=True)

@@ -105,9 +105,11 @@ PROCESS = textwrap.dedent("""
             assert not done.code, done.code
     else:
         from seqlab.nlp.ngram import count_kernels  # a kernel module, as a library user
+    from numba.core.caching import IndexDataCacheFile
     from numba.core.runtime import nrtdynmod
     print(json.dumps({
         "hooked": bool(getattr(nrtdynmod.compile_nrt_functions, "_seqlab_cached", False)),
+        "locked": bool(getattr(IndexDataCacheFile.save, "_seqlab_locked", False)),
     }))
 """)
 
@@ -121,5 +123,6 @@ def test_only_the_commands_replace_numbas_runtime_initialisation(tmp_path, how):
         [sys.executable, "-c", PROCESS, how, str(corpus), str(tmp_path / "model.arpa")],
         capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    hooked = json.loads(done.stdout.strip().splitlines()[-1])["hooked"]
-    assert hooked is (how == "command")  # importing seqlab changes no process-wide state
+    changed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert changed["hooked"] is (how == "command")  # importing seqlab changes no process-wide
+    assert changed["locked"] is (how == "command")  # state (kernel_cache_lock: same rule)

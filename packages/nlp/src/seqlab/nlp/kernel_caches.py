@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqlab.autograd.kernel_cache_lock import install_if_requested as lock_saves_if_requested
 from seqlab.autograd.kernel_caches import clear_stale_caches
 from seqlab.autograd.runtime_cache import install_if_requested
 
@@ -26,3 +27,6 @@ clear_stale_caches(PACKAGE_ROOT, pattern=KERNEL_PATTERN)
 # Numba's runtime from cached object code where a command asked for it (its process: ~18 MB
 # less of LLVM resident from the first kernel on; see seqlab.autograd.runtime_cache)
 install_if_requested()
+# one process at a time saves a cache entry, where a command asked for it (see
+# seqlab.autograd.kernel_cache_lock)
+lock_saves_if_requested()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqlab.autograd.kernel_cache_lock import install_if_requested as lock_saves_if_requested
 from seqlab.autograd.kernel_caches import (
     STAMP_NAME,
     clear_stale_caches,
@@ -23,3 +24,6 @@ clear_stale_caches(Path(__file__).parent)
 # Numba's runtime from cached object code where a command asked for it (see
 # seqlab.autograd.runtime_cache)
 install_if_requested()
+# one process at a time saves a cache entry, where a command asked for it (see
+# seqlab.autograd.kernel_cache_lock)
+lock_saves_if_requested()
