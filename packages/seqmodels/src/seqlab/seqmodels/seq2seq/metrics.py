@@ -3,7 +3,9 @@
 BLEU (Papineni et al. 2002) is the corpus-level definition on already tokenized text: n-gram
 counts clipped by the reference and summed over the corpus, up to 4-grams, uniform weights, the
 brevity penalty, no smoothing: sacreBLEU's `corpus_bleu(tokenize="none", smooth_method="none")`
-and NLTK's `corpus_bleu` give the same number. chrF (Popovic 2015): character n-grams up to 6
+and NLTK's `corpus_bleu` give the same number. `BleuTotals(smooth="exp")` is sacreBLEU's default
+smoothing instead (what `seq2seq eval`'s text scores use): an order with no match counts
+1 / (2^k n-grams), k counting such orders, as its `BLEU.compute_bleu` does. chrF (Popovic 2015): character n-grams up to 6
 with whitespace removed, statistics summed over the corpus, precision and recall averaged over
 the orders that occur, then their F-beta with beta 2: sacreBLEU's default `corpus_chrf`.
 """
@@ -31,12 +33,19 @@ def _ngrams(tokens: Sequence, order: int) -> Counter:
     return Counter(tuple(tokens[i : i + order]) for i in range(len(tokens) - order + 1))
 
 
+SMOOTHING = ("none", "exp")
+_LOG_OF_ZERO = -9999999999  # sacreBLEU's `my_log(0)`: an order without n-grams
+
+
 class BleuTotals:
     """Corpus BLEU's sums (clipped n-gram matches, n-gram counts, lengths), a sentence at a
-    time: the score of a set does not need the set in memory."""
+    time: the score of a set does not need the set in memory. `smooth`: "none" (an order with
+    no match gives 0) or "exp" (sacreBLEU's default, see the module docstring)."""
 
-    def __init__(self, max_order: int = 4) -> None:
-        self.max_order = max_order
+    def __init__(self, max_order: int = 4, smooth: str = "none") -> None:
+        if smooth not in SMOOTHING:
+            raise ValueError(f"smooth must be one of {SMOOTHING}, got {smooth!r}")
+        self.max_order, self.smooth = max_order, smooth
         self.matches = [0] * max_order
         self.totals = [0] * max_order
         self.hypothesis_length = self.reference_length = 0
@@ -66,6 +75,8 @@ class BleuTotals:
 
     def score(self) -> float:
         """BLEU in [0, 100] of what was added."""
+        if self.smooth == "exp":
+            return self._exp_smoothed_score()
         if self.hypothesis_length == 0 or min(self.matches) == 0:
             return 0.0
         log_precision = sum(math.log(m / t) for m, t in zip(self.matches, self.totals)) / \
@@ -73,6 +84,25 @@ class BleuTotals:
         brevity = 1.0 if self.hypothesis_length > self.reference_length else \
             math.exp(1 - self.reference_length / self.hypothesis_length)
         return 100.0 * brevity * math.exp(log_precision)
+
+    def _exp_smoothed_score(self) -> float:
+        """sacreBLEU's `compute_bleu(smooth_method="exp")`, step for step (the same floats)."""
+        if not any(self.matches):
+            return 0.0
+        hyp_len, ref_len = self.hypothesis_length, self.reference_length
+        brevity = math.exp(1 - ref_len / hyp_len) if hyp_len < ref_len else 1.0
+        precisions = [0.0] * self.max_order
+        smooth = 1.0
+        for order, (match, total) in enumerate(zip(self.matches, self.totals)):
+            if total == 0:
+                break
+            if match == 0:
+                smooth *= 2
+                precisions[order] = 100.0 / (smooth * total)
+            else:
+                precisions[order] = 100.0 * match / total
+        logs = [math.log(p) if p else _LOG_OF_ZERO for p in precisions]
+        return brevity * math.exp(sum(logs) / self.max_order)
 
 
 def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]],

@@ -3,9 +3,9 @@
 The hypothesis is the decoded text `seq2seq translate` prints; the references are the TSV's
 target text as written, never encoded with the model's vocabulary and decoded back (a word the
 vocabulary lacks would come back as `<unk>` and match the model's `<unk>`). BLEU is sacreBLEU's
-default corpus BLEU (its `13a` tokenization, no smoothing, every reference of a source: n-grams
-clipped by the largest count in one reference, the closest reference length); chrF is its
-default corpus chrF (character 6-grams, beta 2, the best reference of each source). Exact match
+default corpus BLEU (its `13a` tokenization, its 'exp' smoothing of an order with no match,
+every reference of a source: n-grams clipped by the largest count in one reference, the
+closest reference length); chrF is its default corpus chrF (character 6-grams, beta 2, the best reference of each source). Exact match
 and token error rate compare the model's output tokens with each reference's own tokens (the
 target tokenizer's split, before any vocabulary lookup), the closest reference counting; an
 output `<unk>` equals no reference token.
@@ -45,7 +45,7 @@ class TextScoreTotals:
     def __init__(self, tokenize: Callable[[str], Sequence[Any]] = str.split) -> None:
         self.tokenize = tokenize
         self.tokens = ScoreTotals()
-        self.bleu, self.chrf = BleuTotals(), ChrfTotals()
+        self.bleu, self.chrf = BleuTotals(smooth="exp"), ChrfTotals()
 
     def add(self, hypothesis: str, references: Iterable[str],
             hypothesis_tokens: Sequence[Any] | None = None) -> None:
