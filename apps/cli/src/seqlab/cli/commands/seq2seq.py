@@ -302,8 +302,9 @@ def evaluate(
 
     The output text (what `translate` prints) is scored against the references as written,
     never through the model's vocabulary: BLEU and chrF are sacreBLEU's defaults (13a
-    tokenization, exp smoothing; a source's references all count), exact match and token error rate use the
-    target tokenizer's split of the closest reference (an output <unk> matches no word).
+    tokenization, exp smoothing; a source's references all count), exact match and token
+    error rate use the target tokenizer's split of the closest reference (an output <unk>
+    matches no word).
     With no PAIRS, a model trained on the embedded G2P default is scored on its held-out
     words by exact match, token error rate, and word and phoneme error rates without stress
     (wer, per) and with it (wer_stress, per_stress).

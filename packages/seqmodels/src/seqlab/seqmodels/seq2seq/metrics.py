@@ -5,9 +5,10 @@ counts clipped by the reference and summed over the corpus, up to 4-grams, unifo
 brevity penalty, no smoothing: sacreBLEU's `corpus_bleu(tokenize="none", smooth_method="none")`
 and NLTK's `corpus_bleu` give the same number. `BleuTotals(smooth="exp")` is sacreBLEU's default
 smoothing instead (what `seq2seq eval`'s text scores use): an order with no match counts
-1 / (2^k n-grams), k counting such orders, as its `BLEU.compute_bleu` does. chrF (Popovic 2015): character n-grams up to 6
-with whitespace removed, statistics summed over the corpus, precision and recall averaged over
-the orders that occur, then their F-beta with beta 2: sacreBLEU's default `corpus_chrf`.
+1 / (2^k n-grams), k counting such orders, as its `BLEU.compute_bleu` does. chrF (Popovic
+2015): character n-grams up to 6 with whitespace removed, statistics summed over the corpus,
+precision and recall averaged over the orders that occur, then their F-beta with beta 2:
+sacreBLEU's default `corpus_chrf`.
 """
 
 from __future__ import annotations
