@@ -74,6 +74,16 @@ class BleuTotals:
             self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
             self.totals[order - 1] += max(len(hypothesis) - order + 1, 0)
 
+    def add_offered(self, source: BleuReferences) -> None:
+        """Count one hypothesis against the references offered to `source` (at least one)."""
+        if source.closest_length is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        self.hypothesis_length += len(source.hypothesis)
+        self.reference_length += source.closest_length
+        for order, (counts, wanted) in enumerate(zip(source.counts, source.wanted)):
+            self.matches[order] += sum(min(n, wanted[gram]) for gram, n in counts.items())
+            self.totals[order] += max(len(source.hypothesis) - order, 0)
+
     def score(self) -> float:
         """BLEU in [0, 100] of what was added."""
         if self.smooth == "exp":
@@ -104,6 +114,33 @@ class BleuTotals:
                 precisions[order] = 100.0 * match / total
         logs = [math.log(p) if p else _LOG_OF_ZERO for p in precisions]
         return brevity * math.exp(sum(logs) / self.max_order)
+
+
+class BleuReferences:
+    """One hypothesis's BLEU statistics against references offered one at a time, none of them
+    kept (what `BleuTotals.add_references` counts from a list): the closest length so far and,
+    for each of the hypothesis's own n-grams, its largest count in one reference."""
+
+    def __init__(self, hypothesis: Sequence[str], max_order: int = 4) -> None:
+        self.hypothesis = hypothesis
+        self.counts = [_ngrams(hypothesis, order) for order in range(1, max_order + 1)]
+        self.wanted: list[Counter] = [Counter() for _ in self.counts]
+        self.closest_length: int | None = None
+        self._closest_key: tuple[int, int] | None = None
+
+    def offer(self, reference: Sequence[str]) -> None:
+        """Count `reference`: its length if closest (the shorter of two as close), and its
+        counts of the hypothesis's n-grams where larger than any reference's before."""
+        key = (abs(len(reference) - len(self.hypothesis)), len(reference))
+        if self._closest_key is None or key < self._closest_key:
+            self._closest_key, self.closest_length = key, len(reference)
+        for order, (counts, wanted) in enumerate(zip(self.counts, self.wanted), start=1):
+            if not counts:
+                continue
+            found = _ngrams(reference, order)
+            for gram in counts:
+                if found[gram] > wanted[gram]:
+                    wanted[gram] = found[gram]
 
 
 def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
@@ -150,10 +187,40 @@ class ChrfTotals:
             self.hypothesis_totals[order] += hyp_total
             self.reference_totals[order] += ref_total
 
+    def add_offered(self, source: ChrfReferences) -> None:
+        """Count one hypothesis against the best of the references offered to `source`."""
+        if source.best is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        for order, (match, hyp_total, ref_total) in enumerate(source.best):
+            self.matches[order] += match
+            self.hypothesis_totals[order] += hyp_total
+            self.reference_totals[order] += ref_total
+
     def score(self) -> float:
         """chrF in [0, 100] of what was added."""
         return _f_score(list(zip(self.matches, self.hypothesis_totals,
                                  self.reference_totals)), self.beta)
+
+
+class ChrfReferences:
+    """One hypothesis's chrF statistics against the best of references offered one at a time
+    (the first of equals; none of them kept), as `ChrfTotals.add_references` picks it."""
+
+    def __init__(self, hypothesis: str, max_order: int = 6, beta: float = 2.0) -> None:
+        self.counts = _char_ngrams(hypothesis, max_order)
+        self.max_order, self.beta = max_order, beta
+        self.best: list[tuple[int, int, int]] | None = None
+        self.best_score = -1.0
+
+    def offer(self, reference: str) -> None:
+        """Keep `reference`'s statistics if it scores better than every one before."""
+        stats = []
+        for have, wanted in zip(self.counts, _char_ngrams(reference, self.max_order)):
+            stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
+                          sum(have.values()) if wanted else 0, sum(wanted.values())))
+        score = _f_score(stats, self.beta)
+        if score > self.best_score:
+            self.best, self.best_score = stats, score
 
 
 def _char_ngrams(text: str, max_order: int) -> list[Counter]:
