@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import json
 import tempfile
+from pathlib import Path
 
 import pytest
 from inprocess import assert_one_line_failure, invoke
@@ -55,7 +56,7 @@ def test_the_spill_goes_to_the_scratch_folder_and_scores_the_same(model, pairs, 
                                                                   spills):
     expected = invoke("seq2seq", "eval", model, pairs, "--beam", "1", "--json")
     assert expected.returncode == 0, expected.stderr
-    assert spills and spills[0].parent == __import__("pathlib").Path(tempfile.gettempdir())
+    assert spills and spills[0].parent == Path(tempfile.gettempdir())
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     done = invoke("seq2seq", "eval", model, pairs, "--beam", "1", "--json",
