@@ -179,3 +179,23 @@ def test_text_scores_match_sacrebleu_defaults_with_several_references(tmp_path):
     scores = score_texts(hyps, refs)
     assert bleu > 0 and scores["bleu"] == pytest.approx(bleu, rel=1e-10)
     assert scores["chrf"] == pytest.approx(chrf, rel=1e-10)
+
+
+@pytest.mark.parametrize(("hyps", "refs"), [
+    # an order with no match: sacreBLEU's default smoothing ('exp') counts it, not 0
+    (["the cat sat down", "a b c"], [["the cat sat up"], ["a b d"]]),
+    (["the cat sat on the mat", "a dog"], [["the cat lay on a mat", "a cat"], ["a dog ran"]]),
+    # empty hypotheses, and one of them only
+    (["", "hello world how are you"], [["some words here"], ["hello world how are you"]]),
+    ([""], [["some words"]]),
+    # a single short sentence: no 3- or 4-grams at all, then no match at all
+    (["yes no"], [["yes no"]]),
+    (["yes"], [["no"]]),
+])
+def test_text_bleu_smooths_as_sacrebleu_by_default(tmp_path, hyps, refs):
+    (tmp_path / "data.json").write_text(json.dumps([hyps, refs]))
+    bleu, chrf = json.loads(run_peer(SACREBLEU_DEFAULTS, str(tmp_path / "data.json"),
+                                     module="sacrebleu"))
+    scores = score_texts(hyps, refs)
+    assert scores["bleu"] == pytest.approx(bleu, rel=1e-10, abs=1e-12)
+    assert scores["chrf"] == pytest.approx(chrf, rel=1e-10, abs=1e-12)

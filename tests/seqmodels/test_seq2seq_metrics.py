@@ -37,6 +37,20 @@ def test_bleu_by_hand():
     assert corpus_bleu([reference], [reference]) == pytest.approx(100.0)
 
 
+def test_text_bleu_smooths_a_zero_match_order_by_hand():
+    from seqlab.seqmodels.seq2seq.text_scoring import score_texts
+
+    # 1..4-gram matches 5/7, 3/5, 1/3, 0/1: sacreBLEU's default 'exp' smoothing gives the
+    # first order without a match 1 / (2 * its n-grams); lengths equal, no brevity penalty
+    scores = score_texts(["the cat sat down", "a b c"], [["the cat sat up"], ["a b d"]])
+    expected = math.exp((math.log(100 * 5 / 7) + math.log(100 * 3 / 5) + math.log(100 / 3)
+                         + math.log(100 / (2 * 1))) / 4)
+    assert scores["bleu"] == pytest.approx(expected, rel=1e-12)
+    # without a single match (or without a hypothesis word) BLEU stays 0
+    assert score_texts(["x y"], [["a b"]])["bleu"] == 0.0
+    assert score_texts([""], [["a b"]])["bleu"] == 0.0
+
+
 def test_closest_reference_counts():
     hypotheses = [["K", "AE", "T"], ["D", "AO", "G"]]
     references = [[["K", "AH", "T"], ["K", "AE", "T"]], [["D", "AA", "G"]]]

@@ -16,6 +16,12 @@ from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.pair_columns import columns_option, normalized_columns
+from seqlab.cli.scratch_folder import (
+    checked_scratch,
+    is_scratch_error,
+    scratch_error_line,
+    scratch_option,
+)
 from seqlab.cli.text_argument import named_file
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import LEVELS
@@ -296,14 +302,16 @@ def evaluate(
     max_len: int = old_spelling("--max-len"),
     columns: str = columns_option(),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
+    scratch: Path = scratch_option(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Exact match, token error rate, BLEU and chrF on held-out pairs.
 
     The output text (what `translate` prints) is scored against the references as written,
     never through the model's vocabulary: BLEU and chrF are sacreBLEU's defaults (13a
-    tokenization; a source's references all count), exact match and token error rate use the
-    target tokenizer's split of the closest reference (an output <unk> matches no word).
+    tokenization, exp smoothing; a source's references all count), exact match and token
+    error rate use the target tokenizer's split of the closest reference (an output <unk>
+    matches no word).
     With no PAIRS, a model trained on the embedded G2P default is scored on its held-out
     words by exact match, token error rate, and word and phoneme error rates without stress
     (wer, per) and with it (wer_stress, per_stress).
@@ -316,6 +324,7 @@ def evaluate(
         raise CliError("--columns chooses the fields of PAIRS files; give the files",
                        code=EXIT_USAGE)
     max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    checked_scratch(scratch)
     use_threads(threads)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
     if not pairs and task != G2P_TASK:
@@ -323,7 +332,7 @@ def evaluate(
                        "PAIRS files to score it on")
     translator = Translator(model, source_tokenizer, target_tokenizer, beam=beam,
                             length_penalty=length_penalty)
-    with _source_groups(pairs, max_len, columns) as groups:
+    with _source_groups(pairs, max_len, columns, scratch) as groups:
         scores = _score_groups(groups, translator, target_tokenizer, bool(pairs))
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
@@ -342,11 +351,12 @@ def evaluate(
 
 
 @contextlib.contextmanager
-def _source_groups(pairs: list[Path] | None, max_len: int,
-                   columns: str | None) -> Iterator[Any]:
+def _source_groups(pairs: list[Path] | None, max_len: int, columns: str | None,
+                   scratch: Path | None = None) -> Iterator[Any]:
     """The PAIRS files (or the embedded G2P held-out words) grouped by source, reading the
-    `--columns` fields; a file that is not pairs of text is a one-line CliError, also when
-    found while the groups are read."""
+    `--columns` fields, spilling past memory to `scratch` (the system's temporary folder by
+    default); a file that is not pairs of text, or a full disk in that folder, is a one-line
+    CliError, also when found while the groups are read."""
     from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.cli.pair_columns import library_columns, pairs_message
     from seqlab.cli.seq2seq_training import g2p_pairs
@@ -359,14 +369,18 @@ def _source_groups(pairs: list[Path] | None, max_len: int,
     for path in pairs:
         require_file(path, "PAIRS file")
     try:
-        with grouped_pair_files(pairs, max_len, decode_errors(),
-                                library_columns(columns)) as groups:
+        with grouped_pair_files(pairs, max_len, decode_errors(), library_columns(columns),
+                                scratch_dir=scratch) as groups:
             if not len(groups):
                 raise CliError(f"no pairs in {', '.join(map(str, pairs))}: each line must be "
                                "source<TAB>target")
             yield groups
     except PairFileError as error:
         raise CliError(pairs_message(remedy(str(error)))) from error
+    except OSError as error:
+        if not is_scratch_error(error, scratch):
+            raise
+        raise CliError(scratch_error_line(error, scratch)) from error
 
 
 def _score_groups(groups: Any, translator: Any, target_tokenizer: Any,

@@ -119,9 +119,11 @@ def _checked_cut(text: str, spans: Spans, synced: int
     text after `synced` is scanned whole; each side is checked on the `CHECKED_MARGIN`
     characters around the cut, which is exact for patterns that look fewer characters than
     that past where a match starts or ends. The sync point returned is the last match start
-    at least `CHECKED_MARGIN` characters before the end (for the text grown by more chunks).
-    The matches are the scan's from `synced`: with a cut (`synced` 0 then), those before it
-    are text[:cut]'s, what its tokenizer would find again (`_words_before`)."""
+    at least 2 * `CHECKED_MARGIN` characters before the end (for the text grown by more
+    chunks: a cut `CHECKED_MARGIN` past it may then lie anywhere in the next chunk, however
+    small). The matches are the scan's from `synced`: with a cut, those before it are
+    text[:cut]'s, what its tokenizer would find again (`_words_before`), only when `synced`
+    was 0 (the scan from a later sync point misses the matches before it)."""
     limit = len(text) - CHECKED_MARGIN
     if limit <= synced:
         return 0, synced, []
@@ -152,7 +154,7 @@ def _checked_cut(text: str, spans: Spans, synced: int
         right = [(begin + cut, end + cut) for begin, end in spans(text[cut:])]
         if whole[after:] == right and whole[first:after] == spans(text, left_from, cut):
             return cut, 0, whole
-    last = bisect.bisect_right(starts, limit) - 1
+    last = bisect.bisect_right(starts, limit - CHECKED_MARGIN) - 1
     return 0, (starts[last] if last >= 0 else synced), whole
 
 
@@ -181,11 +183,13 @@ def _checked_pieces(chunks: Iterable[str], max_carry: int, spans: Spans,
         if not chunk:
             continue
         text = carried + chunk
+        scanned_from = synced
         cut, synced, whole = _checked_cut(text, spans, synced)
         if cut:
             piece, carried = text[:cut], text[cut:]
-            # the words one at a time (a list would be as large again as the matches)
-            words = _words_before(piece, whole) if with_words else None
+            # the words one at a time (a list would be as large again as the matches); a scan
+            # from a later sync point lacks the piece's first matches: the tokenizer scans it
+            words = _words_before(piece, whole) if with_words and not scanned_from else None
             del whole, text
             yield (piece, words) if with_words else piece
             words = None  # the matches are let go before the next chunk is scanned

@@ -3,9 +3,12 @@
 BLEU (Papineni et al. 2002) is the corpus-level definition on already tokenized text: n-gram
 counts clipped by the reference and summed over the corpus, up to 4-grams, uniform weights, the
 brevity penalty, no smoothing: sacreBLEU's `corpus_bleu(tokenize="none", smooth_method="none")`
-and NLTK's `corpus_bleu` give the same number. chrF (Popovic 2015): character n-grams up to 6
-with whitespace removed, statistics summed over the corpus, precision and recall averaged over
-the orders that occur, then their F-beta with beta 2: sacreBLEU's default `corpus_chrf`.
+and NLTK's `corpus_bleu` give the same number. `BleuTotals(smooth="exp")` is sacreBLEU's default
+smoothing instead (what `seq2seq eval`'s text scores use): an order with no match counts
+1 / (2^k n-grams), k counting such orders, as its `BLEU.compute_bleu` does. chrF (Popovic
+2015): character n-grams up to 6 with whitespace removed, statistics summed over the corpus,
+precision and recall averaged over the orders that occur, then their F-beta with beta 2:
+sacreBLEU's default `corpus_chrf`.
 """
 
 from __future__ import annotations
@@ -31,12 +34,19 @@ def _ngrams(tokens: Sequence, order: int) -> Counter:
     return Counter(tuple(tokens[i : i + order]) for i in range(len(tokens) - order + 1))
 
 
+SMOOTHING = ("none", "exp")
+_LOG_OF_ZERO = -9999999999  # sacreBLEU's `my_log(0)`: an order without n-grams
+
+
 class BleuTotals:
     """Corpus BLEU's sums (clipped n-gram matches, n-gram counts, lengths), a sentence at a
-    time: the score of a set does not need the set in memory."""
+    time: the score of a set does not need the set in memory. `smooth`: "none" (an order with
+    no match gives 0) or "exp" (sacreBLEU's default, see the module docstring)."""
 
-    def __init__(self, max_order: int = 4) -> None:
-        self.max_order = max_order
+    def __init__(self, max_order: int = 4, smooth: str = "none") -> None:
+        if smooth not in SMOOTHING:
+            raise ValueError(f"smooth must be one of {SMOOTHING}, got {smooth!r}")
+        self.max_order, self.smooth = max_order, smooth
         self.matches = [0] * max_order
         self.totals = [0] * max_order
         self.hypothesis_length = self.reference_length = 0
@@ -64,8 +74,20 @@ class BleuTotals:
             self.matches[order - 1] += sum(min(n, wanted[gram]) for gram, n in counts.items())
             self.totals[order - 1] += max(len(hypothesis) - order + 1, 0)
 
+    def add_offered(self, source: BleuReferences) -> None:
+        """Count one hypothesis against the references offered to `source` (at least one)."""
+        if source.closest_length is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        self.hypothesis_length += len(source.hypothesis)
+        self.reference_length += source.closest_length
+        for order, (counts, wanted) in enumerate(zip(source.counts, source.wanted)):
+            self.matches[order] += sum(min(n, wanted[gram]) for gram, n in counts.items())
+            self.totals[order] += max(len(source.hypothesis) - order, 0)
+
     def score(self) -> float:
         """BLEU in [0, 100] of what was added."""
+        if self.smooth == "exp":
+            return self._exp_smoothed_score()
         if self.hypothesis_length == 0 or min(self.matches) == 0:
             return 0.0
         log_precision = sum(math.log(m / t) for m, t in zip(self.matches, self.totals)) / \
@@ -73,6 +95,52 @@ class BleuTotals:
         brevity = 1.0 if self.hypothesis_length > self.reference_length else \
             math.exp(1 - self.reference_length / self.hypothesis_length)
         return 100.0 * brevity * math.exp(log_precision)
+
+    def _exp_smoothed_score(self) -> float:
+        """sacreBLEU's `compute_bleu(smooth_method="exp")`, step for step (the same floats)."""
+        if not any(self.matches):
+            return 0.0
+        hyp_len, ref_len = self.hypothesis_length, self.reference_length
+        brevity = math.exp(1 - ref_len / hyp_len) if hyp_len < ref_len else 1.0
+        precisions = [0.0] * self.max_order
+        smooth = 1.0
+        for order, (match, total) in enumerate(zip(self.matches, self.totals)):
+            if total == 0:
+                break
+            if match == 0:
+                smooth *= 2
+                precisions[order] = 100.0 / (smooth * total)
+            else:
+                precisions[order] = 100.0 * match / total
+        logs = [math.log(p) if p else _LOG_OF_ZERO for p in precisions]
+        return brevity * math.exp(sum(logs) / self.max_order)
+
+
+class BleuReferences:
+    """One hypothesis's BLEU statistics against references offered one at a time, none of them
+    kept (what `BleuTotals.add_references` counts from a list): the closest length so far and,
+    for each of the hypothesis's own n-grams, its largest count in one reference."""
+
+    def __init__(self, hypothesis: Sequence[str], max_order: int = 4) -> None:
+        self.hypothesis = hypothesis
+        self.counts = [_ngrams(hypothesis, order) for order in range(1, max_order + 1)]
+        self.wanted: list[Counter] = [Counter() for _ in self.counts]
+        self.closest_length: int | None = None
+        self._closest_key: tuple[int, int] | None = None
+
+    def offer(self, reference: Sequence[str]) -> None:
+        """Count `reference`: its length if closest (the shorter of two as close), and its
+        counts of the hypothesis's n-grams where larger than any reference's before."""
+        key = (abs(len(reference) - len(self.hypothesis)), len(reference))
+        if self._closest_key is None or key < self._closest_key:
+            self._closest_key, self.closest_length = key, len(reference)
+        for order, (counts, wanted) in enumerate(zip(self.counts, self.wanted), start=1):
+            if not counts:
+                continue
+            found = _ngrams(reference, order)
+            for gram in counts:
+                if found[gram] > wanted[gram]:
+                    wanted[gram] = found[gram]
 
 
 def corpus_bleu(hypotheses: Sequence[Sequence[str]], references: Sequence[Sequence[str]],
@@ -119,10 +187,40 @@ class ChrfTotals:
             self.hypothesis_totals[order] += hyp_total
             self.reference_totals[order] += ref_total
 
+    def add_offered(self, source: ChrfReferences) -> None:
+        """Count one hypothesis against the best of the references offered to `source`."""
+        if source.best is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        for order, (match, hyp_total, ref_total) in enumerate(source.best):
+            self.matches[order] += match
+            self.hypothesis_totals[order] += hyp_total
+            self.reference_totals[order] += ref_total
+
     def score(self) -> float:
         """chrF in [0, 100] of what was added."""
         return _f_score(list(zip(self.matches, self.hypothesis_totals,
                                  self.reference_totals)), self.beta)
+
+
+class ChrfReferences:
+    """One hypothesis's chrF statistics against the best of references offered one at a time
+    (the first of equals; none of them kept), as `ChrfTotals.add_references` picks it."""
+
+    def __init__(self, hypothesis: str, max_order: int = 6, beta: float = 2.0) -> None:
+        self.counts = _char_ngrams(hypothesis, max_order)
+        self.max_order, self.beta = max_order, beta
+        self.best: list[tuple[int, int, int]] | None = None
+        self.best_score = -1.0
+
+    def offer(self, reference: str) -> None:
+        """Keep `reference`'s statistics if it scores better than every one before."""
+        stats = []
+        for have, wanted in zip(self.counts, _char_ngrams(reference, self.max_order)):
+            stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
+                          sum(have.values()) if wanted else 0, sum(wanted.values())))
+        score = _f_score(stats, self.beta)
+        if score > self.best_score:
+            self.best, self.best_score = stats, score
 
 
 def _char_ngrams(text: str, max_order: int) -> list[Counter]:

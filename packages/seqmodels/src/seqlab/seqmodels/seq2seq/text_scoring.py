@@ -3,12 +3,14 @@
 The hypothesis is the decoded text `seq2seq translate` prints; the references are the TSV's
 target text as written, never encoded with the model's vocabulary and decoded back (a word the
 vocabulary lacks would come back as `<unk>` and match the model's `<unk>`). BLEU is sacreBLEU's
-default corpus BLEU (its `13a` tokenization, no smoothing, every reference of a source: n-grams
-clipped by the largest count in one reference, the closest reference length); chrF is its
-default corpus chrF (character 6-grams, beta 2, the best reference of each source). Exact match
-and token error rate compare the model's output tokens with each reference's own tokens (the
-target tokenizer's split, before any vocabulary lookup), the closest reference counting; an
-output `<unk>` equals no reference token.
+default corpus BLEU (its `13a` tokenization, its 'exp' smoothing of an order with no match,
+every reference of a source: n-grams clipped by the largest count in one reference, the
+closest reference length); chrF is its default corpus chrF (character 6-grams, beta 2, the
+best reference of each source). Exact match and token error rate compare the model's output
+tokens with each reference's own tokens (the target tokenizer's split, before any vocabulary
+lookup), the closest reference counting; an output `<unk>` equals no reference token. A
+source's references are read once, one at a time, and none is kept: memory does not grow with
+their number.
 """
 
 from __future__ import annotations
@@ -16,8 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals
-from seqlab.seqmodels.seq2seq.scoring import ScoreTotals
+from seqlab.seqmodels.seq2seq.metrics import (
+    BleuReferences,
+    BleuTotals,
+    ChrfReferences,
+    ChrfTotals,
+)
+from seqlab.seqmodels.seq2seq.scoring import Closest, ScoreTotals
 from seqlab.seqmodels.seq2seq.tokenize_13a import tokenize_13a
 
 
@@ -45,21 +52,27 @@ class TextScoreTotals:
     def __init__(self, tokenize: Callable[[str], Sequence[Any]] = str.split) -> None:
         self.tokenize = tokenize
         self.tokens = ScoreTotals()
-        self.bleu, self.chrf = BleuTotals(), ChrfTotals()
+        self.bleu, self.chrf = BleuTotals(smooth="exp"), ChrfTotals()
 
     def add(self, hypothesis: str, references: Iterable[str],
             hypothesis_tokens: Sequence[Any] | None = None) -> None:
         """Count one source's output text against its references (one source's, read once);
         `hypothesis_tokens` (default: `tokenize(hypothesis)`) are the tokens the model gave,
         as `output_tokens` spells them."""
-        references = list(references)
-        if not references:
-            raise ValueError("a hypothesis needs at least one reference")
         if hypothesis_tokens is None:
             hypothesis_tokens = self.tokenize(hypothesis)
-        self.tokens.add(hypothesis_tokens, (self.tokenize(r) for r in references))
-        self.bleu.add_references(tokenize_13a(hypothesis), [tokenize_13a(r) for r in references])
-        self.chrf.add_references(hypothesis, references)
+        closest = Closest(hypothesis_tokens)
+        bleu = BleuReferences(tokenize_13a(hypothesis), self.bleu.max_order)
+        chrf = ChrfReferences(hypothesis, self.chrf.max_order, self.chrf.beta)
+        for reference in references:
+            closest.offer(self.tokenize(reference))
+            bleu.offer(tokenize_13a(reference))
+            chrf.offer(reference)
+        if closest.reference is None:
+            raise ValueError("a hypothesis needs at least one reference")
+        self.tokens.add_closest(closest)
+        self.bleu.add_offered(bleu)
+        self.chrf.add_offered(chrf)
 
     def scores(self) -> dict[str, float]:
         """The scores of the sources added (at least one)."""
