@@ -75,7 +75,7 @@ def _looks_like_safetensors(head: bytes, size: int) -> bool:
     return 2 <= length <= size - 8 and head[8:9] == b"{"
 
 
-def _refuse_pickle(path: str | Path) -> None:
+def refuse_pickle(path: str | Path) -> None:
     """A ValueError naming the way to the vectors when `path` is a pickle (gensim's own
     `save`), which is never unpickled here: unpickling runs code from the file.
 
@@ -98,7 +98,7 @@ def _refuse_pickle(path: str | Path) -> None:
 
 
 def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    _refuse_pickle(path)
+    refuse_pickle(path)
     state, metadata = io.load(path)
     if metadata.get("format") != FORMAT:
         raise ValueError(f"{path} is not a file written by Word2Vec.save or KeyedVectors.save "
