@@ -22,6 +22,7 @@ import numpy as np
 from seqlab.nlp.ngram import arpa_read_kernels as rk
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import is_marked, tokenization_of_line
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
@@ -352,7 +353,7 @@ class _Reader:
                                   "line (truncated? write or copy it again)")
             return self.fail(number, message)
 
-        fields = line.split()
+        fields = kenlm_split(line)
         if len(fields) not in (n + 1, n + 2):
             raise fail(f"a {n}-gram line needs log10 prob, {n} words and an optional backoff; "
                        f"got {len(fields)} fields")
