@@ -29,7 +29,7 @@ TEXT = [f"x {ODD[0]} x", f"{ODD[2]} {ODD[3]}\tx", f"{ODD[1]} x\x0b{ODD[4]}\x0c{O
         "a b\u00a0 x", f" x {ODD[0]}\r"]
 
 
-@pytest.mark.parametrize("text", TEXT + ["\u00a0", "\x1c\x1d\x1e\x1f x\u3000", "", " \t"])
+@pytest.mark.parametrize("text", [*TEXT, "\u00a0", "\x1c\x1d\x1e\x1f x\u3000", "", " \t"])
 def test_kenlm_split_is_bytes_split(text):
     """kenlm's Python `Model.score` splits `sentence.encode().split()`: the reference."""
     assert kenlm_split(text) == [w.decode("utf-8") for w in text.encode("utf-8").split()]

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.arpa_reader import (
     LN10,
     LOG10_ZERO,
@@ -20,6 +19,7 @@ from seqlab.nlp.ngram.arpa_reader import (
     NGRAM_COUNT,
     backoff_logprobs,
 )
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
 _NGRAM_COUNT = NGRAM_COUNT

@@ -23,7 +23,8 @@ WORD_PATTERNS = ("marks", "before-marks")
 @dataclass(frozen=True)
 class LineTokens:
     """A line's tokens: words (punctuation split off as tokens), whitespace-separated tokens
-    (split on ASCII whitespace only, `kenlm_split`, as KenLM's lmplz reads text) or characters; a blank line has none.
+    (split on ASCII whitespace only, `kenlm_split`, as KenLM's lmplz reads text) or
+    characters; a blank line has none.
 
     A plain, picklable object, so that Dask workers tokenize exactly as the client does.
     """
