@@ -4,9 +4,9 @@ product and the sorted search are the writer's and the lookup's (`arpa_kernels.t
 
 `parse_rows` reads one section's lines from a block of UTF-8 bytes: it splits each line into
 fields on KenLM's whitespace (the six ASCII bytes of `kenlm_split`), parses the numbers,
-maps the words to ids through an open-addressing hash table of the 1-grams, and turns each n-gram into its
-key (`row of its (n-1)-gram prefix * vocab_size + last word`, the layout of `kernels`) by
-binary search in the finished lower orders. A line it cannot take whole (a number off the
+maps the words to ids through an open-addressing hash table of the 1-grams, and turns each
+n-gram into its key (`row of its (n-1)-gram prefix * vocab_size + last word`, the layout of
+`kernels`) by binary search in the finished lower orders. A line it cannot take whole (a number off the
 exact fast path, a wrong field count, an unknown word, a bad probability) stops it: the
 caller reads that line with Python (`arpa_reader`), which also raises the errors.
 
