@@ -6,9 +6,9 @@ product and the sorted search are the writer's and the lookup's (`arpa_kernels.t
 fields on KenLM's whitespace (the six ASCII bytes of `kenlm_split`), parses the numbers,
 maps the words to ids through an open-addressing hash table of the 1-grams, and turns each
 n-gram into its key (`row of its (n-1)-gram prefix * vocab_size + last word`, the layout of
-`kernels`) by binary search in the finished lower orders. A line it cannot take whole (a number off the
-exact fast path, a wrong field count, an unknown word, a bad probability) stops it: the
-caller reads that line with Python (`arpa_reader`), which also raises the errors.
+`kernels`) by binary search in the finished lower orders. A line it cannot take whole (a
+number off the exact fast path, a wrong field count, an unknown word, a bad probability)
+stops it: the caller reads that line with Python (`arpa_reader`), which also raises the errors.
 
 Numbers parse to exactly what Python's `float()` gives: a decimal mantissa m < 2**53 times a
 power of ten <= 22 is one correctly rounded multiply or divide (Clinger's fast path); a longer
