@@ -274,8 +274,17 @@ def test_crlf_lines_are_quoted_without_their_carriage_return(tmp_path):
     path = tmp_path / "crlf.arpa"
     path.write_bytes(b"\\data\\\r\nngram 1=1\r\n\r\n\\2-grams:\r\n")
     with pytest.raises(ValueError, match=r"crlf\.arpa:4: expected '\\1-grams:', got "
-                                         r"'\\\\2-grams:' \("):
+                                         r"'\\2-grams:' \("):
         load_arpa(path)
+
+
+def test_a_missing_section_quotes_the_lines_as_the_file_has_them(tmp_path):
+    """QA stop 20, fixQ2 item 4: said `expected '\\2-grams:', got '\\\\end\\\\'` (a repr)."""
+    path = tmp_path / "short.arpa"
+    path.write_text("\\data\\\nngram 1=1\nngram 2=1\n\n\\1-grams:\n-1.0\t<s>\n\n\\end\\\n")
+    with pytest.raises(ValueError) as refused:
+        load_arpa(path)
+    assert "expected '\\2-grams:', got '\\end\\'" in str(refused.value), str(refused.value)
 
 
 @pytest.mark.parametrize("cut", ["-1\ta <", "-1\ta", "-1."])

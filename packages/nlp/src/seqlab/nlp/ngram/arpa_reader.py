@@ -207,7 +207,10 @@ class _Reader:
     def _section_start(self, n: int) -> None:
         line = self._next_nonblank()
         if line is None or line.strip() != f"\\{n}-grams:":
-            got = repr(line) if line is not None else "end of file"
+            # the line as the file has it (a repr would double its backslashes)
+            shown = line.rstrip("\r")
+            got = ("end of file" if line is None
+                   else f"'{shown}'" if shown.isprintable() else repr(shown))
             raise self.fail(self._here(), f"expected '\\{n}-grams:', got {got}")
 
     def _capacity(self, n: int, expected: int) -> int:
