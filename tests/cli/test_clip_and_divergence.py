@@ -112,5 +112,24 @@ def test_a_run_ending_far_above_a_uniform_guess_warns(tmp_path):
     text = " ".join(done.stderr.split())  # Rich wraps a long warning at the console width
     assert text.count("warning:") == 1 and "far above a uniform guess" in text, text
     assert "training diverged; try a lower --lr (it was 10000)" in text
+    assert "or turn gradient clipping back on (--clip 5)" in text, text  # QA stop 20, item 7
     assert "RuntimeWarning" not in done.stderr
+
+
+def test_the_warning_suggests_clipping_only_when_it_was_off():
+    from seqlab.cli.divergence import far_above_uniform_line
+
+    on = far_above_uniform_line(5e3, 20, "tokens", 0.1)
+    off = far_above_uniform_line(5e3, 20, "tokens", 0.1, clipping_off=True)
+    assert "--clip" not in on and "turn gradient clipping back on (--clip 5)" in off
+
+
+@pytest.mark.parametrize(("loss", "shown"), [(2.34567, "2.346"), (123456.7, "123456.700"),
+                                             (9516373723829003232477184.0, "9.516e+24"),
+                                             (-3e7, "-3e+07")])
+def test_a_huge_loss_is_shown_compactly(loss, shown):
+    """QA stop 20, fixQ2 item 7: the progress line said 9516373723829003232477184.000."""
+    from seqlab.cli.training import loss_text
+
+    assert loss_text(loss) == shown
 
