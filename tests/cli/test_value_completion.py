@@ -60,3 +60,19 @@ def test_the_completed_values_are_the_ones_the_commands_accept():
     assert values["--errors"] == DECODE_ERRORS
     assert table.COMMAND_VALUES["gradients", "--cell"] == tuple(gradients.CELL_CHOICES)
     assert table.COMMAND_VALUES["train", "--corpus"] == TEXT_CORPORA
+
+
+@pytest.mark.parametrize("words, offered", [
+    ("seqlab tokenize export --format ", ["hf"]),
+    ("seqlab train --clip ", ["none", "off", "inf"]),
+    ("seqlab seq2seq train --clip n", ["none"]),
+])
+def test_format_and_clip_values_complete(monkeypatch, words, offered):
+    """QA stop 20, fixQ2 item 6: `tokenize export --format` and `--clip` completed nothing."""
+    from seqlab.cli import option_values as table
+    from seqlab.cli.clip_option import OFF_WORDS
+    from seqlab.cli.commands.tokenize_export import FORMATS
+
+    assert sorted(_complete(monkeypatch, words)) == sorted(offered)
+    assert table.VALUES["--clip"] == (*OFF_WORDS, "inf")
+    assert table.COMMAND_VALUES["tokenize export", "--format"] == FORMATS

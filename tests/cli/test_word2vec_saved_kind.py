@@ -63,3 +63,19 @@ def test_an_out_check_names_a_saved_file(saved):
                   "--epochs", "1", "--out", folder / "model.bin")
     assert_one_line_failure(done, "seqlab word2vec model", "--force")
     assert snapshot(folder) == before
+
+
+def test_a_pickle_is_named_in_one_sentence(tmp_path):
+    """QA stop 20, fixQ2 item 3: said "cannot read vectors from X.w2v is a Python pickle
+    ...; seqlab never unpickles. In gensim, ..." (two sentences, the first ungrammatical)."""
+    import pickle
+
+    from inprocess import assert_one_line_failure, invoke
+
+    path = tmp_path / "g.w2v"
+    path.write_bytes(pickle.dumps({"wv": [0.5] * 100}, protocol=4))
+    done = invoke("word2vec", "similar", path, "word")
+    assert_one_line_failure(done, "g.w2v", "pickle", "save_word2vec_format")
+    said = done.stderr.strip()
+    assert "from " + str(path) + " is" not in said, said
+    assert ". " not in said.replace("e.g. ", ""), said

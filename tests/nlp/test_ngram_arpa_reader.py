@@ -83,15 +83,18 @@ def test_exact_halfway_points_are_left_to_python():
         _parsed("-0.9007199254740993e1") == float("-0.9007199254740993e1")
 
 
-def test_whitespace_is_what_str_split_splits_on():
+def test_whitespace_is_what_kenlm_splits_on():
+    """KenLM's six ASCII bytes (bytes.split(), as kenlm's Python module splits), not every
+    str.isspace() character: U+00A0, U+3000, U+2028, U+001C are word bytes (QA stop 20)."""
     above = random.Random(2).sample(range(0x3100, sys.maxunicode + 1), 3000)
     for code in [*range(0x3100), *above]:  # every whitespace character is below U+3100
         if 0xD800 <= code <= 0xDFFF:
             continue
         encoded = chr(code).encode("utf-8")
         data = np.frombuffer(encoded + b"x", dtype=np.uint8)
-        expected = len(encoded) if chr(code).isspace() else 0
-        assert rk.space_length(data, 0, len(encoded)) == expected, hex(code)
+        expected = 1 if len((b"a" + encoded + b"b").split()) == 2 else 0
+        for i in range(len(encoded)):
+            assert rk.field_space(data, i, len(encoded)) == expected, hex(code)
 
 
 def test_word_table_finds_every_word_and_nothing_else():
@@ -184,7 +187,8 @@ def _spell_oddly(fields, rng):
     if len(fields) > 2 and rng.random() < 0.5:
         fields[-1] = number(fields[-1])
     words = fields[1].split(" ")
-    spaces = [" ", "\t", "  ", " \t ", "\u3000", "\xa0", "\u2009"]
+    # KenLM's whitespace only: U+3000, U+00A0, U+2009 are word bytes there (QA stop 20)
+    spaces = [" ", "\t", "  ", " \t ", "\t\x0b"]
     line = fields[0] + rng.choice(spaces) + rng.choice(spaces).join(words)
     if len(fields) > 2:
         line += rng.choice(spaces) + fields[2]
@@ -270,8 +274,17 @@ def test_crlf_lines_are_quoted_without_their_carriage_return(tmp_path):
     path = tmp_path / "crlf.arpa"
     path.write_bytes(b"\\data\\\r\nngram 1=1\r\n\r\n\\2-grams:\r\n")
     with pytest.raises(ValueError, match=r"crlf\.arpa:4: expected '\\1-grams:', got "
-                                         r"'\\\\2-grams:' \("):
+                                         r"'\\2-grams:' \("):
         load_arpa(path)
+
+
+def test_a_missing_section_quotes_the_lines_as_the_file_has_them(tmp_path):
+    """QA stop 20, fixQ2 item 4: said `expected '\\2-grams:', got '\\\\end\\\\'` (a repr)."""
+    path = tmp_path / "short.arpa"
+    path.write_text("\\data\\\nngram 1=1\nngram 2=1\n\n\\1-grams:\n-1.0\t<s>\n\n\\end\\\n")
+    with pytest.raises(ValueError) as refused:
+        load_arpa(path)
+    assert "expected '\\2-grams:', got '\\end\\'" in str(refused.value), str(refused.value)
 
 
 @pytest.mark.parametrize("cut", ["-1\ta <", "-1\ta", "-1."])

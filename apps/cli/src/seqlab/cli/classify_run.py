@@ -23,6 +23,7 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
+    loss_text,
     progress_total,
     require_kind,
     require_validation_for_patience,
@@ -351,7 +352,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
-        return f"{metrics['loss']:.3f} (accuracy {metrics['accuracy']:.3f})"
+        return f"{loss_text(metrics['loss'])} (accuracy {metrics['accuracy']:.3f})"
 
     outcome = run_trainer(trainer, out, output, unit="ex", total=total, kind=kind,
                           resume_command=f"seqlab classify train --resume "

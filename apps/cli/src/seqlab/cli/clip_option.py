@@ -24,10 +24,12 @@ def parse_clip(text: str | float) -> float:
     try:
         value = float(text)
     except ValueError:
+        value = math.nan
+    if math.isnan(value) or value < 0:  # one wording for words, nan and negative norms
         raise typer.BadParameter(
-            f"{text!r} is not a number: give a norm such as 5, or 0 / none / inf to turn "
-            "clipping off") from None
-    return 0.0 if math.isinf(value) and value > 0 else value
+            f"{text!r} is not a norm: give one such as 5, or 0 / none / inf to turn clipping "
+            "off")
+    return 0.0 if math.isinf(value) else value
 
 
 def clip_option(default: float) -> typer.models.OptionInfo:

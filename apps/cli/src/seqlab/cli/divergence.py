@@ -31,10 +31,13 @@ def diverged_line(error: Any, learning_rate: float, metrics_file: Path) -> str:
             f"--lr {learning_rate:g} and {_clipping(error)}; try a lower --lr; {saved}")
 
 
-def far_above_uniform_line(loss: float, classes: int, what: str, learning_rate: float) -> str:
+def far_above_uniform_line(loss: float, classes: int, what: str, learning_rate: float,
+                           clipping_off: bool = False) -> str:
     """One warning line: the validation loss ended far above a uniform guess over `classes`
-    `what` (tokens, classes): the run diverged although its losses stayed finite."""
+    `what` (tokens, classes): the run diverged although its losses stayed finite. With
+    `clipping_off` (--clip 0 / none / inf) it also suggests clipping again."""
     shown = f"{loss:,.1f}" if loss < 1e6 else f"{loss:.3g}"
+    clip = " or turn gradient clipping back on (--clip 5)" if clipping_off else ""
     return (f"the validation loss ended at {shown} nats, far above a uniform guess over "
             f"the {classes:,} {what} (ln {classes:,} = {math.log(classes):.2f}): training "
-            f"diverged; try a lower --lr (it was {learning_rate:g})")
+            f"diverged; try a lower --lr (it was {learning_rate:g}){clip}")

@@ -20,6 +20,7 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
+    loss_text,
     progress_total,
     require_kind,
     resume_latest,
@@ -328,7 +329,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
-        return (f"{metrics['loss']:.3f} ({metrics['bits_per_token']:.3f} "
+        return (f"{loss_text(metrics['loss'])} ({loss_text(metrics['bits_per_token'])} "
                 f"{lm_text.bits_name(options.level)})")
 
     outcome = run_trainer(trainer, options.out, output, unit="tok", total=total, kind=kind,

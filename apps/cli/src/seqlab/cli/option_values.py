@@ -32,11 +32,13 @@ VALUES: dict[str, tuple[str, ...]] = {
     "--lr-schedule": ("constant", "linear", "cosine"),
     "--state": ("hidden", "cell"),
     "--errors": ("strict", "replace", "ignore"),
+    "--clip": ("none", "off", "inf"),  # or a norm (cli/clip_option.py)
 }
 COMMAND_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("gradients", "--cell"): ("rnn", "lstm", "gru", "all"),
     ("ngram train", "--level"): NGRAM_LEVELS,
     ("ngram eval", "--level"): NGRAM_LEVELS,
+    ("tokenize export", "--format"): ("hf",),
     **{(command, "--corpus"): ("lee", "wiki", "polarity") for command in (
         "train", "eval", "demo", "tokenize train", "ngram train", "ngram eval",
         "word2vec train")},

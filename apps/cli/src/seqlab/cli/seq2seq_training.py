@@ -22,6 +22,7 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
+    loss_text,
     progress_total,
     require_kind,
     resume_latest,
@@ -390,7 +391,7 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
-        text = f"{metrics['loss']:.3f}"
+        text = loss_text(metrics["loss"])
         if "exact_match" in metrics:
             text += (f"  exact {100 * metrics['exact_match']:.1f}%  "
                      f"TER {100 * metrics['token_error_rate']:.1f}%")

@@ -59,7 +59,7 @@ class _Display:
             self.tokens_at_start = metrics["tokens"] - 1
         elapsed = time.perf_counter() - self.started
         done = metrics["elapsed"] if self.total_kind == "time" else metrics["step"]
-        info = f"loss {self.smoothed:.3f}" if self.smoothed is not None else "loss nan"
+        info = f"loss {loss_text(self.smoothed)}" if self.smoothed is not None else "loss nan"
         if self.last_valid:
             info += f"  val {self.valid_text(self.last_valid)}"
         self.progress.update(self.task, completed=done, info=info,
@@ -109,7 +109,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
 
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
-            return f"{metrics['loss']:.3f}"
+            return loss_text(metrics["loss"])
     log = MetricsLog(metrics_path(out), trainer.step if resumed else None)
     if not resumed:  # a new run to the same --out: an older run's best model is not this one's
         _remove_checkpoint(checkpoint_dir(out) / "best.safetensors")
@@ -154,12 +154,19 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         output.info(loss_chart(display.train_losses, display.valid_losses))
     if uniform_over is not None and display.last_valid is not None:
         _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
-                                _given_rate(trainer), display.last_valid.get("accuracy"))
+                                _given_rate(trainer), trainer.clip_norm is None,
+                                display.last_valid.get("accuracy"))
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
                     f"  resume with: {resume_command}")
         raise SystemExit(EXIT_INTERRUPTED)
     return outcome
+
+
+def loss_text(loss: float) -> str:
+    """A loss for the progress line: 3 decimals, or 4 significant digits once it is huge (a
+    diverging run's 9.516e+24, not 25 digits and 3 decimals)."""
+    return f"{loss:.3f}" if abs(loss) < 1e6 else f"{loss:.4g}"
 
 
 def _given_rate(trainer: Any) -> float:
@@ -169,13 +176,14 @@ def _given_rate(trainer: Any) -> float:
 
 
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
-                            learning_rate: float, accuracy: float | None = None) -> None:
+                            learning_rate: float, clipping_off: bool,
+                            accuracy: float | None = None) -> None:
     """Warn when the validation loss ended far above a uniform guess (and a classifier's
     `accuracy`, where it reports one, is no better than chance)."""
     from seqlab.seqmodels.metrics import far_above_uniform
 
     if classes > 1 and far_above_uniform(loss, classes, accuracy):
-        output.warn(far_above_uniform_line(loss, classes, what, learning_rate))
+        output.warn(far_above_uniform_line(loss, classes, what, learning_rate, clipping_off))
 
 
 def _remove_checkpoint(path: Path) -> None:

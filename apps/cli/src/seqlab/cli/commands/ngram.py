@@ -29,10 +29,11 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
                  pattern: str = "marks") -> Iterator[list[str]]:
     """Token lists, one per line: words (by the word `pattern`), whitespace-separated tokens
     or characters."""
+    from seqlab.nlp.ngram.kenlm_split import kenlm_split
     from seqlab.nlp.ngram.sentences import LineTokens
 
     if level == "whitespace" and not lowercase:
-        return map(str.split, lines)  # what LineTokens does, without a Python call per line
+        return map(kenlm_split, lines)  # what LineTokens does, without its call per line
     return map(LineTokens(level, lowercase, pattern=pattern), lines)
 
 

@@ -284,9 +284,9 @@ def translate(
         unknown = translator.unknown_in(line) if translator.unknown_tokens and not warned else 0
         if unknown:
             warned = True
-            Output().warn(f"line {index + 1} has {unknown} source token"
-                          f"{'s' if unknown != 1 else ''} never seen in training; they are "
-                          "read as <unk> (later lines are not named)")
+            tokens, they_are = ("token", "it is") if unknown == 1 else ("tokens", "they are")
+            Output().warn(f"line {index + 1} has {unknown} source {tokens} never seen in "
+                          f"training; {they_are} read as <unk> (later lines are not named)")
 
 
 @app.command("eval")
@@ -337,8 +337,9 @@ def evaluate(
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
     if translator.unknown_tokens:
-        Output().warn(f"{translator.unknown_tokens} source tokens were never seen in training "
-                      "(read as <unk>)")
+        unknown = translator.unknown_tokens
+        tokens_were = "token was" if unknown == 1 else "tokens were"
+        Output().warn(f"{unknown} source {tokens_were} never seen in training (read as <unk>)")
     human = (f"{scores['sentences']} sources (beam {beam}): exact match "
              f"{100 * scores['exact_match']:.2f}%, token error rate "
              f"{100 * scores['token_error_rate']:.2f}%")

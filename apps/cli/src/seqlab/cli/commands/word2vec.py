@@ -30,6 +30,7 @@ def load_vectors(path: Path, binary: bool | None = None):
     the problem."""
     from seqlab.cli import file_kinds
     from seqlab.nlp.word2vec import KeyedVectors, Word2Vec
+    from seqlab.nlp.word2vec.saved import refuse_pickle
 
     require_file(path, "vectors file")
     saved = file_kinds.word2vec_saved_kind(path)
@@ -38,6 +39,7 @@ def load_vectors(path: Path, binary: bool | None = None):
             return KeyedVectors.load(path)
         if saved == "word2vec":
             return Word2Vec.load(path).wv
+        refuse_pickle(path)  # gensim's own Word2Vec.save file: say so, not "bad header"
         return KeyedVectors.load_word2vec_format(path, binary=binary)
     except UnicodeDecodeError as error:
         raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
@@ -47,6 +49,8 @@ def load_vectors(path: Path, binary: bool | None = None):
         if other is not None:
             raise CliError(f"{path} is {other}, not a vectors file; give word2vec text or "
                            "binary vectors, as `seqlab word2vec train --out` writes") from error
+        if str(error).startswith(str(path)):  # a sentence about the file: as it is
+            raise CliError(f"cannot read vectors: {error}") from error
         named = str(error) if str(path) in str(error) else f"{path}: {error}"
         raise CliError(f"cannot read vectors from {named}") from error
 

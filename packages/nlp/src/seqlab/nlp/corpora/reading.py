@@ -304,7 +304,9 @@ def iter_lines(
             yield "".join(parts)
 
 
-_LAST_TOKEN_START = re.compile(r"\s(?=\S)")
+# After KenLM's whitespace only (seqlab.nlp.ngram.kenlm_split): U+00A0 and other Unicode spaces
+# are inside a whitespace-level token, so a cut there would split one.
+_LAST_TOKEN_START = re.compile("[ \t\n\r\x0b\x0c](?=[^ \t\n\r\x0b\x0c])")
 
 
 def _token_cut(text: str) -> int:

@@ -3,12 +3,12 @@ product and the sorted search are the writer's and the lookup's (`arpa_kernels.t
 `kernels.find_row`), safe across files since `seqlab.nlp.kernel_caches` guards Numba's caches.
 
 `parse_rows` reads one section's lines from a block of UTF-8 bytes: it splits each line into
-fields on the whitespace Python's `str.split()` splits on, parses the numbers, maps the words
-to ids through an open-addressing hash table of the 1-grams, and turns each n-gram into its
-key (`row of its (n-1)-gram prefix * vocab_size + last word`, the layout of `kernels`) by
-binary search in the finished lower orders. A line it cannot take whole (a number off the
-exact fast path, a wrong field count, an unknown word, a bad probability) stops it: the
-caller reads that line with Python (`arpa_reader`), which also raises the errors.
+fields on KenLM's whitespace (the six ASCII bytes of `kenlm_split`), parses the numbers,
+maps the words to ids through an open-addressing hash table of the 1-grams, and turns each
+n-gram into its key (`row of its (n-1)-gram prefix * vocab_size + last word`, the layout of
+`kernels`) by binary search in the finished lower orders. A line it cannot take whole (a
+number off the exact fast path, a wrong field count, an unknown word, a bad probability)
+stops it: the caller reads that line with Python (`arpa_reader`), which also raises the errors.
 
 Numbers parse to exactly what Python's `float()` gives: a decimal mantissa m < 2**53 times a
 power of ten <= 22 is one correctly rounded multiply or divide (Clinger's fast path); a longer
@@ -37,40 +37,13 @@ ROW, SECTION_END, NEED_MORE, FULL, SLOW = 0, 1, 2, 3, 4
 MAX_FIELDS = 64  # more fields than any order's line: the line is left to Python
 
 
-@njit(cache=True)
-def space_length(data, i, stop):
-    """Bytes of the whitespace character at data[i] (as `str.split()` sees it), else 0."""
-    b = data[i]
-    if b == 32 or (9 <= b <= 13) or (28 <= b <= 31):
-        return 1
-    if b < 0xC2:
-        return 0
-    if b == 0xC2 and i + 1 < stop:  # U+0085, U+00A0
-        c = data[i + 1]
-        return 2 if c == 0x85 or c == 0xA0 else 0
-    if i + 2 >= stop:
-        return 0
-    c, d = data[i + 1], data[i + 2]
-    if b == 0xE1:  # U+1680
-        return 3 if c == 0x9A and d == 0x80 else 0
-    if b == 0xE2:
-        if c == 0x80 and (0x80 <= d <= 0x8A or d == 0xA8 or d == 0xA9 or d == 0xAF):
-            return 3  # U+2000..U+200A, U+2028, U+2029, U+202F
-        return 3 if c == 0x81 and d == 0x9F else 0  # U+205F
-    if b == 0xE3:  # U+3000
-        return 3 if c == 0x80 and d == 0x80 else 0
-    return 0
-
-
 @njit(cache=True, inline="always")
 def field_space(data, i, stop):
-    """`space_length`, with the common bytes (ASCII word bytes, space, tab) decided inline."""
+    """1 when data[i] is whitespace as KenLM splits on it (space, tab, \\n, \\r, \\v, \\f:
+    `kenlm_split.KENLM_WHITESPACE`; U+00A0 and the other Unicode spaces are word bytes), else
+    0. `stop` is unused: kept so that the callers' calls read as before."""
     b = data[i]
-    if b == 32 or b == 9:
-        return 1
-    if 32 < b < 0xC2:
-        return 0
-    return space_length(data, i, stop)
+    return 1 if b == 32 or 9 <= b <= 13 else 0
 
 
 @njit(cache=True)

@@ -19,6 +19,7 @@ from seqlab.nlp.ngram.arpa_reader import (
     NGRAM_COUNT,
     backoff_logprobs,
 )
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
 _NGRAM_COUNT = NGRAM_COUNT
@@ -74,7 +75,7 @@ def _parse(path: Path) -> list[_Section]:
         i += 1
         section = _Section(n)
         while i < len(lines) and lines[i].strip() and not lines[i].startswith("\\"):
-            fields = lines[i].split()
+            fields = kenlm_split(lines[i])
             if len(fields) not in (n + 1, n + 2):
                 raise fail(i + 1, f"a {n}-gram line needs log10 prob, {n} words and an optional "
                                   f"backoff; got {len(fields)} fields")

@@ -22,6 +22,7 @@ import numpy as np
 from seqlab.nlp.ngram import arpa_read_kernels as rk
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.base import NgramLanguageModel
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import is_marked, tokenization_of_line
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
 
@@ -207,7 +208,10 @@ class _Reader:
     def _section_start(self, n: int) -> None:
         line = self._next_nonblank()
         if line is None or line.strip() != f"\\{n}-grams:":
-            got = repr(line) if line is not None else "end of file"
+            # the line as the file has it (a repr would double its backslashes)
+            shown = line.rstrip("\r")
+            got = ("end of file" if line is None
+                   else f"'{shown}'" if shown.isprintable() else repr(shown))
             raise self.fail(self._here(), f"expected '\\{n}-grams:', got {got}")
 
     def _capacity(self, n: int, expected: int) -> int:
@@ -353,7 +357,7 @@ class _Reader:
                                   "line (truncated? write or copy it again)")
             return self.fail(number, message)
 
-        fields = line.split()
+        fields = kenlm_split(line)
         if len(fields) not in (n + 1, n + 2):
             raise fail(f"a {n}-gram line needs log10 prob, {n} words and an optional backoff; "
                        f"got {len(fields)} fields")

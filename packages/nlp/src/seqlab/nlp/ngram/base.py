@@ -20,6 +20,7 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
 from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, whole_sentences
 from seqlab.nlp.ngram.vocabulary import (
@@ -316,7 +317,7 @@ class NgramLanguageModel:
                 "tokenization (how its training text was read): pass a list of tokens, as "
                 "training read its text, or set model.tokenization to the level and "
                 "lowercasing it was trained with (`seqlab ngram train` records them)")
-        return sentence.split()
+        return kenlm_split(sentence)
 
     @staticmethod
     def _unmarked_char_reader(sentence: str) -> Sequence[str]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seqlab.nlp.ngram.kenlm_split import kenlm_split
+
 if TYPE_CHECKING:
     from seqlab.nlp.corpora import FileRange
 
@@ -21,8 +23,8 @@ WORD_PATTERNS = ("marks", "before-marks")
 @dataclass(frozen=True)
 class LineTokens:
     """A line's tokens: words (punctuation split off as tokens), whitespace-separated tokens
-    (`str.split`, as KenLM's
-    lmplz reads text) or characters; a blank line has none.
+    (split on ASCII whitespace only, `kenlm_split`, as KenLM's lmplz reads text) or
+    characters; a blank line has none.
 
     A plain, picklable object, so that Dask workers tokenize exactly as the client does.
     """
@@ -42,7 +44,7 @@ class LineTokens:
 
     def __call__(self, line: str) -> list[str]:
         if self.level == "whitespace":
-            return (line.lower() if self.lowercase else line).split()
+            return kenlm_split(line.lower() if self.lowercase else line)
         if not line.strip():
             return []
         line = line.lower() if self.lowercase else line
@@ -142,7 +144,7 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
     # what LineTokens does for whitespace tokens, without a Python call per line
-    whole = str.split if line_tokens.level == "whitespace" and not line_tokens.lowercase \
+    whole = kenlm_split if line_tokens.level == "whitespace" and not line_tokens.lowercase \
         else line_tokens
     # counting chunks: a long line's part (up to 5 chunks) is split into tokens at once
     parts = iter_line_parts(pieces, errors=errors or line_tokens.errors,

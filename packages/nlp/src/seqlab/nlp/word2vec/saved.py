@@ -66,24 +66,39 @@ def save_model(model, path: str | Path) -> None:
     io.save(path, state, metadata)
 
 
-def _refuse_pickle(path: str | Path) -> None:
+def _looks_like_safetensors(head: bytes, size: int) -> bool:
+    """Whether `head` (a file's first 9 bytes, of `size` in all) starts a safetensors file:
+    a little-endian 8-byte header length that fits the file, then the JSON header's `{`."""
+    if len(head) < 9:
+        return False
+    length = int.from_bytes(head[:8], "little")
+    return 2 <= length <= size - 8 and head[8:9] == b"{"
+
+
+def refuse_pickle(path: str | Path) -> None:
     """A ValueError naming the way to the vectors when `path` is a pickle (gensim's own
-    `save`), which is never unpickled here: unpickling runs code from the file."""
+    `save`), which is never unpickled here: unpickling runs code from the file.
+
+    A safetensors header length can start with the same two bytes as a pickle (0x0580 bytes
+    is b"\\x80\\x05"), so a file that reads as safetensors is never called a pickle."""
     try:
         with open(path, "rb") as file:
-            head = file.read(2)
+            head = file.read(9)
+            size = file.seek(0, 2)
     except OSError:
         return  # io.load says what is wrong with the path
+    if _looks_like_safetensors(head, size):
+        return
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         raise ValueError(f"{path} is a Python pickle (what gensim's Word2Vec.save writes), not a "
-                         "seqlab file; seqlab never unpickles. In gensim, save the vectors with "
-                         "model.wv.save_word2vec_format('vectors.bin', binary=True), then read "
-                         "them here with KeyedVectors.load_word2vec_format('vectors.bin', "
+                         "seqlab file, and seqlab never unpickles; in gensim, save the vectors "
+                         "with model.wv.save_word2vec_format('vectors.bin', binary=True), then "
+                         "read them here with KeyedVectors.load_word2vec_format('vectors.bin', "
                          "binary=True)")
 
 
 def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    _refuse_pickle(path)
+    refuse_pickle(path)
     state, metadata = io.load(path)
     if metadata.get("format") != FORMAT:
         raise ValueError(f"{path} is not a file written by Word2Vec.save or KeyedVectors.save "
