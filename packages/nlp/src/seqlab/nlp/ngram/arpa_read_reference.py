@@ -18,6 +18,7 @@ from seqlab.nlp.ngram.arpa_reader import (
     MISSING_UNK_LOG10,
     NGRAM_COUNT,
     backoff_logprobs,
+    quoted_line,
 )
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.vocabulary import BOS, EOS, UNK
@@ -70,7 +71,7 @@ def _parse(path: Path) -> list[_Section]:
         while i < len(lines) and not lines[i].strip():
             i += 1
         if i == len(lines) or lines[i].strip() != f"\\{n}-grams:":
-            got = repr(lines[i]) if i < len(lines) else "end of file"
+            got = quoted_line(lines[i]) if i < len(lines) else "end of file"
             raise fail(min(i + 1, len(lines)), f"expected '\\{n}-grams:', got {got}")
         i += 1
         section = _Section(n)

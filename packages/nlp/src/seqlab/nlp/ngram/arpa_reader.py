@@ -136,6 +136,13 @@ class _Lines:
         self.number += rows
 
 
+def quoted_line(line: str) -> str:
+    """A line of an ARPA file quoted as the file has it ('\\end\\' shown as '\\end\', which a
+    repr would double), or its repr where it holds characters that do not print."""
+    shown = line.rstrip("\r\n")
+    return f"'{shown}'" if shown.isprintable() else repr(shown)
+
+
 class _Reader:
     """One pass over an ARPA file: header, sections, `\\end\\`."""
 
@@ -208,10 +215,7 @@ class _Reader:
     def _section_start(self, n: int) -> None:
         line = self._next_nonblank()
         if line is None or line.strip() != f"\\{n}-grams:":
-            # the line as the file has it (a repr would double its backslashes)
-            shown = line.rstrip("\r")
-            got = ("end of file" if line is None
-                   else f"'{shown}'" if shown.isprintable() else repr(shown))
+            got = "end of file" if line is None else quoted_line(line)
             raise self.fail(self._here(), f"expected '\\{n}-grams:', got {got}")
 
     def _capacity(self, n: int, expected: int) -> int:
