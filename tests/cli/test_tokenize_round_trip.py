@@ -86,3 +86,20 @@ def test_a_bad_word_on_stdin_is_numbered_across_pieces(bpe, monkeypatch):
     monkeypatch.setattr(sys, "stdin", _PieceStdin("5 6 7 8 nine 10"))
     done = invoke("tokenize", "decode", bpe)
     assert_one_line_failure(done, "word 5 on stdin", "'nine'")
+
+
+@pytest.mark.parametrize(("level", "expected"), [("char", "the cat\ufffd\nsat\n"),
+                                                  ("word", "the cat sat")])
+def test_char_and_word_round_trips_are_not_exact_as_the_help_says(tmp_path, monkeypatch,
+                                                                  level, expected):
+    (tmp_path / "corpus.txt").write_text("the cat sat\n")
+    tokenizer = tmp_path / f"{level}.json"
+    assert invoke("tokenize", "train", tmp_path / "corpus.txt", "--level", level,
+                  "--out", tokenizer).returncode == 0
+    source = tmp_path / "crlf.txt"
+    source.write_bytes(b"the cat\r\nsat\n")
+    encoded = invoke("tokenize", "encode", tokenizer, source)
+    assert _decode_stdin(tokenizer, monkeypatch, encoded.stdout).stdout == expected
+    shown = " ".join(invoke("tokenize", "decode", "--help").stdout.split())
+    assert "With a bpe tokenizer" in shown and "byte for byte" in shown
+    assert f"a {level} tokenizer gives" in shown
