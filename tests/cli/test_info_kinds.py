@@ -75,3 +75,22 @@ def test_another_file_is_refused_naming_what_info_reads(folder):
     done = invoke("info", folder / "text.txt")
     assert_one_line_failure(done, "checkpoint", "classify", "forecast", "seq2seq", "n-gram",
                             "tokenizer", "vectors", code=1)
+
+
+def test_the_training_state_beside_a_model(folder):
+    """The `.train.safetensors` file seqlab writes beside every model is shown, naming the
+    model it belongs to (it was refused as "not a seqlab checkpoint", review3 item 2)."""
+    model = folder / "lm.safetensors"
+    done = invoke("train", folder / "text.txt", "--level", "char", "--hidden", "8",
+                  "--steps", "2", "--seq-len", "8", "--batch-size", "2", "--threads", "1",
+                  "--out", model, "-q")
+    assert done.returncode == 0, done.stderr
+    state = folder / "lm.train.safetensors"
+    data = _json(state)
+    assert data["kind"] == "training state" and data["step"] == 2
+    assert data["command"] == "train" and data["model"] == str(model)
+    assert data["model_matches"] is True
+    table = invoke("info", state).stdout
+    assert "training state" in table and str(model) in table
+    model.unlink()  # the model it belongs to is gone: still shown, saying so
+    assert _json(state)["model_matches"] is None

@@ -60,6 +60,27 @@ def vectors_info(path: Path, kind: str) -> dict[str, Any]:
             "written_by_seqlab": header.written_by_seqlab}
 
 
+def training_state_info(path: Path) -> dict[str, Any]:
+    """The training state seqlab writes beside a model (`NAME.train.safetensors`): its step,
+    the command that started the run, and the model it resumes (`model_matches`: whether that
+    model is there with the same run token; None when it is not there)."""
+    metadata = file_kinds.seqlab_metadata(path) or {}
+    trainer, run = metadata.get("trainer") or {}, metadata.get("run") or {}
+    name = path.name
+    suffix = ".train.safetensors"
+    model = path.with_name(name[:-len(suffix)] + ".safetensors") if name.endswith(suffix) \
+        else None
+    model_metadata = file_kinds.seqlab_metadata(model) if model is not None and \
+        model.is_file() else None
+    matches = None if model_metadata is None else \
+        model_metadata.get("run_token") == metadata.get("run_token")
+    return {"kind": "training state", "step": trainer.get("step"),
+            "command": run.get("command"), "run_token": metadata.get("run_token"),
+            "model": None if model is None else str(model), "model_matches": matches,
+            "resume": f"seqlab {run.get('command') or 'train'} --resume "
+                      f"{model or 'MODEL'} (the model, not this file)"}
+
+
 def show(data: dict[str, Any], as_json: bool) -> None:
     """`data` as one JSON object, or as a table of plain values (no Python reprs)."""
     if as_json:

@@ -32,6 +32,9 @@ def info(
     if file_kind == file_kinds.TOKENIZER:
         file_info.show(file_info.tokenizer_info(model_path), as_json)
         return
+    if file_kind == file_kinds.TRAINING_STATE:
+        file_info.show(file_info.training_state_info(model_path), as_json)
+        return
     if file_kind in file_info.VECTOR_KINDS:
         file_info.show(file_info.vectors_info(model_path, file_kind), as_json)
         return
