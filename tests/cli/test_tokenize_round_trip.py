@@ -103,3 +103,10 @@ def test_char_and_word_round_trips_are_not_exact_as_the_help_says(tmp_path, monk
     shown = " ".join(invoke("tokenize", "decode", "--help").stdout.split())
     assert "With a bpe tokenizer" in shown and "byte for byte" in shown
     assert f"a {level} tokenizer gives" in shown
+
+
+def test_a_word_longer_than_a_piece_is_refused_as_it_comes(bpe, monkeypatch):
+    monkeypatch.setattr("seqlab.cli.commands.tokenize.STDIN_CHUNK_CHARS", 4)
+    monkeypatch.setattr(sys, "stdin", _PieceStdin("5 " + "x" * 50))
+    done = invoke("tokenize", "decode", bpe)
+    assert_one_line_failure(done, "word 2 on stdin", "not a token id")

@@ -189,6 +189,8 @@ def _stdin_pieces(vocab_size: int):
     while head:
         words = (carried + head).split()
         carried = words.pop() if words and not head[-1].isspace() else ""
+        if len(carried) > STDIN_CHUNK_CHARS:  # no id is this long: refused, not held
+            _checked_ids([carried[:80]], vocab_size, from_stdin=True, first=first + len(words))
         yield _checked_ids(words, vocab_size, from_stdin=True, first=first)
         first += len(words)
         head = sys.stdin.read(STDIN_CHUNK_CHARS)
