@@ -46,3 +46,30 @@ def test_load_state_dict_names_missing_and_unexpected_keys():
     assert (missing, unexpected) == (["bias"], ["x"])
     assert repr(result) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=['x'])"
     assert repr(linear.load_state_dict(linear.state_dict())) == "<All keys matched successfully>"
+
+
+# What torch 2.13 prints for the same ModuleLists (review3 item 5): a run of equal children is
+# one line, `(first-last): n x child`; Sequential lists every child.
+TORCH_MODULE_LISTS = {
+    "same": "ModuleList(\n  (0-2): 3 x Linear(in_features=3, out_features=3, bias=True)\n"
+            "  (3): Embedding(5, 2)\n)",
+    "runs": "ModuleList(\n  (0-1): 2 x ReLU()\n  (2): Tanh()\n  (3-4): 2 x ReLU()\n)",
+    "nested": "ModuleList(\n  (0-1): 2 x Sequential(\n    (0): Linear(in_features=2, "
+              "out_features=2, bias=True)\n    (1): ReLU()\n  )\n)",
+    "one": "ModuleList(\n  (0): ReLU()\n)",
+    "empty": "ModuleList()",
+    "sequential": "Sequential(\n  (0): ReLU()\n  (1): ReLU()\n)",
+}
+
+
+def test_a_module_list_groups_equal_neighbours_as_torch():
+    built = {
+        "same": nn.ModuleList([nn.Linear(3, 3) for _ in range(3)] + [nn.Embedding(5, 2)]),
+        "runs": nn.ModuleList([nn.ReLU(), nn.ReLU(), nn.Tanh(), nn.ReLU(), nn.ReLU()]),
+        "nested": nn.ModuleList([nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+                                 for _ in range(2)]),
+        "one": nn.ModuleList([nn.ReLU()]),
+        "empty": nn.ModuleList(),
+        "sequential": nn.Sequential(nn.ReLU(), nn.ReLU()),
+    }
+    assert {name: repr(module) for name, module in built.items()} == TORCH_MODULE_LISTS

@@ -75,3 +75,45 @@ def test_another_file_is_refused_naming_what_info_reads(folder):
     done = invoke("info", folder / "text.txt")
     assert_one_line_failure(done, "checkpoint", "classify", "forecast", "seq2seq", "n-gram",
                             "tokenizer", "vectors", code=1)
+
+
+def test_the_training_state_beside_a_model(folder):
+    """The `.train.safetensors` file seqlab writes beside every model is shown, naming the
+    model it belongs to (it was refused as "not a seqlab checkpoint", review3 item 2)."""
+    model = folder / "lm.safetensors"
+    done = invoke("train", folder / "text.txt", "--level", "char", "--hidden", "8",
+                  "--steps", "2", "--seq-len", "8", "--batch-size", "2", "--threads", "1",
+                  "--out", model, "-q")
+    assert done.returncode == 0, done.stderr
+    state = folder / "lm.train.safetensors"
+    data = _json(state)
+    assert data["kind"] == "training state" and data["step"] == 2
+    assert data["command"] == "train" and data["model"] == str(model)
+    assert data["model_matches"] is True
+    table = invoke("info", state).stdout
+    assert "training state" in table and str(model) in table
+    model.unlink()  # the model it belongs to is gone: still shown, saying so
+    assert _json(state)["model_matches"] is None
+
+
+HF_WORD_LEVEL = ('{\n  "version": "1.0",\n  "truncation": null,\n  "padding": null,\n'
+                 '  "added_tokens": [],\n  "normalizer": null,\n  "pre_tokenizer": null,\n'
+                 '  "post_processor": null,\n  "decoder": null,\n  "model": {\n'
+                 '    "type": "WordLevel",\n    "vocab": {"a": 0, "[UNK]": 1},\n'
+                 '    "unk_token": "[UNK]"\n  }\n}')  # as tokenizers 0.22's Tokenizer.save
+
+
+def test_a_hugging_face_tokenizer_is_refused_by_name(folder):
+    """An HF tokenizer.json is a tokenizer JSON, but not seqlab's: the refusal says which
+    (review3 item 6), for one seqlab exported and for any other."""
+    path = folder / "tokenizer.json"
+    path.write_text(HF_WORD_LEVEL)
+    assert_one_line_failure(invoke("info", path), "Hugging Face tokenizer.json",
+                            "a seqlab tokenizer JSON", code=1)
+    seqlab_bpe, exported = folder / "bpe_for_hf.json", folder / "exported" / "tokenizer.json"
+    assert invoke("tokenize", "train", folder / "text.txt", "--vocab-size", "262", "--out",
+                  seqlab_bpe).returncode == 0
+    exported.parent.mkdir()
+    assert invoke("tokenize", "export", seqlab_bpe, "--out", exported).returncode == 0
+    assert_one_line_failure(invoke("info", exported), "Hugging Face tokenizer.json",
+                            "tokenize export", "a seqlab tokenizer JSON", code=1)

@@ -37,16 +37,29 @@ def test_new_spelling_is_documented_and_the_old_one_hidden(command, new, old):
     assert new in options and old not in options
 
 
-def test_eval_threads_sets_the_library_thread_count(trained_model, corpus_file):
-    from seqlab.autograd import get_num_threads, set_num_threads
+def test_threads_holds_for_its_command_only(trained_model, corpus_file, monkeypatch):
+    """`--threads` sets seqlab's thread count for the command it is given to, and the count
+    is put back when the command ends (review3 item 4: a later command run in the same
+    process computed on the first one's threads)."""
+    from seqlab import autograd
 
-    before = get_num_threads()
-    try:
-        done = invoke("eval", trained_model, corpus_file, "--threads", "1", "--json")
-        assert done.returncode == 0, done.stderr
-        assert get_num_threads() == 1
-    finally:
-        set_num_threads(before)
+    before, seen = autograd.get_num_threads(), []
+    setting = autograd.set_num_threads
+    monkeypatch.setattr(autograd, "set_num_threads",
+                        lambda n: (seen.append(n), setting(n))[1])
+    done = invoke("generate", trained_model, "--length", "3", "--threads", "1", "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    assert seen[0] == 1 and autograd.get_num_threads() == before
+    done = invoke("eval", trained_model, corpus_file, "--json")
+    assert done.returncode == 0, done.stderr
+    assert autograd.get_num_threads() == before
+    bad = corpus_file.with_name("not_utf8.txt")
+    bad.write_bytes(b"abc \xff\xfe def\n")  # not UTF-8: refused after --threads is set
+    seen.clear()
+    refused = invoke("eval", trained_model, bad, "--threads", "1")  # an error ends it
+    assert refused.returncode == 1 and seen[0] == 1
+    assert autograd.get_num_threads() == before
+
 
 
 @pytest.fixture(scope="module")

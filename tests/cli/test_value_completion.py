@@ -31,6 +31,10 @@ def _complete(monkeypatch, words: str) -> list[str]:
     ("seqlab classify train --pooling ", ["last", "mean", "max"]),
     ("seqlab word2vec train --corpus ", ["lee", "wiki", "polarity"]),
     ("seqlab --errors ", ["strict", "replace", "ignore"]),
+    ("seqlab forecast train --series ", ["sunspots", "co2"]),  # review3 item 8
+    ("seqlab forecast predict --series c", ["co2"]),
+    ("seqlab forecast eval --series ", ["sunspots", "co2"]),
+    ("seqlab inspect --gate ", ["i", "f", "g", "o"]),  # no MODEL: the default char LSTM's
 ])
 def test_option_values_complete(monkeypatch, words, offered):
     assert sorted(_complete(monkeypatch, words)) == sorted(offered)
@@ -58,6 +62,11 @@ def test_the_completed_values_are_the_ones_the_commands_accept():
     assert values["--transform"] == forecast.TRANSFORMS
     assert values["--smoothing"] == ngram.SMOOTHING
     assert values["--errors"] == DECODE_ERRORS
+    from seqlab.seqmodels.inspection.kinds import KINDS
+    from seqlab.seqmodels.regressor import SERIES
+
+    assert tuple(SERIES) == table.FORECAST_SERIES
+    assert {cell: KINDS[cell].gate_names for cell in ("lstm", "gru")} == table.GATES
     assert table.COMMAND_VALUES["gradients", "--cell"] == tuple(gradients.CELL_CHOICES)
     assert table.COMMAND_VALUES["train", "--corpus"] == TEXT_CORPORA
 
@@ -76,3 +85,16 @@ def test_format_and_clip_values_complete(monkeypatch, words, offered):
     assert sorted(_complete(monkeypatch, words)) == sorted(offered)
     assert table.VALUES["--clip"] == (*OFF_WORDS, "inf")
     assert table.COMMAND_VALUES["tokenize export", "--format"] == FORMATS
+
+
+def test_gates_complete_for_the_model_given(monkeypatch, tmp_path):
+    """`inspect MODEL --gate <TAB>` offers the gates of MODEL's cell (review3 item 8)."""
+    model = tmp_path / "gru.safetensors"
+    (tmp_path / "text.txt").write_text("the cat sat on the mat\n" * 5)
+    done = invoke("train", tmp_path / "text.txt", "--cell", "gru", "--hidden", "8",
+                  "--steps", "1", "--seq-len", "8", "--batch-size", "2", "--threads", "1",
+                  "--out", model, "-q")
+    assert done.returncode == 0, done.stderr
+    assert sorted(_complete(monkeypatch, f"seqlab inspect {model} --gate ")) == ["n", "r", "z"]
+    offered = _complete(monkeypatch, f"seqlab inspect {tmp_path / 'text.txt'} --gate ")
+    assert sorted(offered) == sorted("ifgorzn")  # not a model: every cell's gates

@@ -220,8 +220,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BAD_INPUT)
     finally:  # a run stopped before its first checkpoint leaves no empty NAME.checkpoints/
         from seqlab.cli.run_files import remove_empty_created
+        from seqlab.cli.threads import restore_threads
 
         remove_empty_created()
+        restore_threads()  # --threads holds for this command only
         release_outputs()
 
 

@@ -3,6 +3,7 @@ tokenizers and word2vec vectors, as JSON data and as a two-column table of plain
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from seqlab.cli.errors import CliError
 
 VECTOR_KINDS = (file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED)
 READS = ("give a checkpoint written by `seqlab train`, `classify train`, `forecast train` or "
-         "`seq2seq train`, an n-gram model (.arpa or .npz), a tokenizer JSON or word2vec "
+         "`seq2seq train`, an n-gram model (.arpa or .npz), a seqlab tokenizer JSON or word2vec "
          "vectors")
 
 
@@ -58,6 +59,50 @@ def vectors_info(path: Path, kind: str) -> dict[str, Any]:
     return {"kind": "word2vec vectors", "format": "binary" if header.binary else "text",
             "words": header.count, "dimension": header.dimension,
             "written_by_seqlab": header.written_by_seqlab}
+
+
+# The keys Hugging Face `tokenizers` writes first, in this order, in every tokenizer.json
+_HF_TOKENIZER_HEAD = re.compile(rb'\A\s*\{\s*"version":\s*"[^"]*",\s*"truncation":')
+
+
+def hf_tokenizer_refusal(path: Path, file_kind: str | None) -> CliError | None:
+    """The refusal for a Hugging Face tokenizer.json (one `seqlab tokenize export --format hf`
+    wrote, or any other), naming it; None for any other file."""
+    if file_kind == file_kinds.HF_TOKENIZER:
+        return CliError(f"{path} is a Hugging Face tokenizer.json that `seqlab tokenize export "
+                        "--format hf` wrote; info reads a seqlab tokenizer JSON (give the one "
+                        "it was exported from)")
+    if file_kind is None and path.suffix == ".json":
+        try:
+            with path.open("rb") as file:
+                head = file.read(256)
+        except OSError:
+            return None
+        if _HF_TOKENIZER_HEAD.match(head):
+            return CliError(f"{path} is a Hugging Face tokenizer.json; info reads a seqlab "
+                            "tokenizer JSON (`seqlab tokenize train` writes one)")
+    return None
+
+
+def training_state_info(path: Path) -> dict[str, Any]:
+    """The training state seqlab writes beside a model (`NAME.train.safetensors`): its step,
+    the command that started the run, and the model it resumes (`model_matches`: whether that
+    model is there with the same run token; None when it is not there)."""
+    metadata = file_kinds.seqlab_metadata(path) or {}
+    trainer, run = metadata.get("trainer") or {}, metadata.get("run") or {}
+    name = path.name
+    suffix = ".train.safetensors"
+    model = path.with_name(name[:-len(suffix)] + ".safetensors") if name.endswith(suffix) \
+        else None
+    model_metadata = file_kinds.seqlab_metadata(model) if model is not None and \
+        model.is_file() else None
+    matches = None if model_metadata is None else \
+        model_metadata.get("run_token") == metadata.get("run_token")
+    return {"kind": "training state", "step": trainer.get("step"),
+            "command": run.get("command"), "run_token": metadata.get("run_token"),
+            "model": None if model is None else str(model), "model_matches": matches,
+            "resume": f"seqlab {run.get('command') or 'train'} --resume "
+                      f"{model or 'MODEL'} (the model, not this file)"}
 
 
 def show(data: dict[str, Any], as_json: bool) -> None:

@@ -84,6 +84,11 @@ def word2vec_saved_kind(path: Path) -> str | None:
     return kind if kind in ("word2vec", "keyed_vectors") else None
 
 
+def seqlab_metadata(path: Path) -> dict | None:
+    """The seqlab metadata in a safetensors file's header, or None (not safetensors/seqlab)."""
+    return _seqlab_metadata(path)
+
+
 def _seqlab_metadata(path: Path) -> dict | None:
     try:
         with path.open("rb") as file:

@@ -79,6 +79,26 @@ def no_text(source: str, whitespace: bool) -> CliError:
     return CliError(f"the corpus is empty: {source} (give a file with some text)")
 
 
+def no_tokens(files: list[Path], what: str = "tokens",
+              copies: list[Path] | None = None) -> CliError:
+    """The error for FILES in which a command found no token (it read them already): `no_text`
+    when they hold no text (read again until a non-space character), else no `what` in their
+    text. stdin ('-') is read again only from its copy, in `copies` (FILES as the command
+    reads them)."""
+    description = ", ".join(map(str, files))
+    files = files if copies is None else copies
+    if any(str(f) == "-" for f in files):
+        return CliError(f"the corpus has no {what}: {description} holds none (give a file "
+                        "with some text)")
+    whitespace = False
+    for piece in CorpusPieces(files):
+        if piece.strip():
+            return CliError(f"the corpus has no {what}: {description} holds none (give a "
+                            "file with some words)")
+        whitespace = whitespace or bool(piece)
+    return no_text(description, whitespace)
+
+
 def corpus_lines(files: list[Path] | None, corpus: str | None = None,
                  errors: str | None = None) -> Iterator[str]:
     """Non-empty lines of FILES (streamed) or of an embedded corpus."""

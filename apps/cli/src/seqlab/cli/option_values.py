@@ -17,6 +17,10 @@ from typing import Any
 LEVELS = ("char", "word", "bpe")
 CELLS = ("lstm", "gru", "rnn")
 NGRAM_LEVELS = ("word", "whitespace", "char")
+FORECAST_SERIES = ("sunspots", "co2")  # seqlab.seqmodels.regressor.SERIES
+# the gates `inspect --gate` takes, by cell (seqlab.seqmodels.inspection.kinds); an Elman RNN
+# has none
+GATES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 VALUES: dict[str, tuple[str, ...]] = {
     "--cell": CELLS,
@@ -42,6 +46,8 @@ COMMAND_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     **{(command, "--corpus"): ("lee", "wiki", "polarity") for command in (
         "train", "eval", "demo", "tokenize train", "ngram train", "ngram eval",
         "word2vec train")},
+    **{(f"forecast {command}", "--series"): FORECAST_SERIES
+       for command in ("train", "predict", "eval")},
 }
 
 
@@ -50,6 +56,32 @@ def _completer(values: tuple[str, ...]) -> Callable[..., list[str]]:
         return [value for value in values if value.startswith(incomplete)]
 
     return complete
+
+
+def _complete_gate(ctx: Any, param: Any, incomplete: str) -> list[str]:
+    """`inspect [MODEL] --gate`: the gates of MODEL's cell, read from its header (no MODEL:
+    the default char LSTM's; a file that is not a checkpoint: every cell's)."""
+    from pathlib import Path
+
+    from seqlab.cli import file_kinds
+
+    # while completing, click may leave the argument among the unparsed words (ctx.args)
+    given = ctx.params.get("model_path") or next(iter(getattr(ctx, "args", ())), None)
+    path = None if given is None else Path(given)
+    if path is None:
+        cell = "lstm"
+    else:
+        metadata = file_kinds.seqlab_metadata(path) if path.is_file() else None
+        config = metadata.get("config") if metadata else None
+        cell = config.get("cell") if isinstance(config, dict) else None
+    names = GATES.get(cell, ()) if cell in (*GATES, "rnn") else \
+        tuple(dict.fromkeys(name for gates in GATES.values() for name in gates))
+    return [name for name in names if name.startswith(incomplete)]
+
+
+COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
+    ("inspect", "--gate"): _complete_gate,
+}
 
 
 def _help_option(command: Any) -> Any:
@@ -68,9 +100,11 @@ def add_value_completion(command: Any, path: str = "") -> Any:
         option = next((name for name in getattr(param, "opts", ()) if name.startswith("--")),
                       None)
         values = COMMAND_VALUES.get((path, option)) or VALUES.get(option)
-        if values is not None and getattr(param, "_custom_shell_complete", "absent") is None:
+        completer = COMPLETERS.get((path, option)) or (
+            _completer(values) if values is not None else None)
+        if completer is not None and getattr(param, "_custom_shell_complete", "absent") is None:
             # Typer's slot for `typer.Option(autocompletion=...)`, set here for all at once
-            param._custom_shell_complete = _completer(values)
+            param._custom_shell_complete = completer
     for name, sub in getattr(command, "commands", {}).items():
         add_value_completion(sub, f"{path} {name}".strip())
     return command

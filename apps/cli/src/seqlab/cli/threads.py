@@ -1,16 +1,38 @@
-"""--threads: how many threads seqlab trains with (its own: time-loop teams, split GEMMs)."""
+"""--threads: how many threads seqlab trains with (its own: time-loop teams, split GEMMs).
+
+The count holds for the command it is given to: `restore_threads` (called as `app.main` ends)
+puts back the count from before the command's first change, so a later command run in the same
+process starts from the same count."""
 
 from __future__ import annotations
+
+_count_before: list[int] = []  # seqlab's count before this command first set it (or empty)
+
+
+def _set_count(threads: int) -> None:
+    from seqlab.autograd import get_num_threads, set_num_threads
+
+    if not _count_before:
+        _count_before.append(get_num_threads())
+    set_num_threads(threads)
+
+
+def restore_threads() -> None:
+    """Put back the thread count from before the running command set one (nothing when it
+    set none: seqlab.autograd is then not imported here)."""
+    if _count_before:
+        from seqlab.autograd import set_num_threads
+
+        set_num_threads(_count_before.pop())
 
 
 def set_threads(threads: int | None) -> None:
     """Train on `threads` threads (None: as seqlab's default, OMP_NUM_THREADS or every usable
     core), and keep freed activation memory for the next step (the CLI owns its process)."""
-    from seqlab.autograd import set_num_threads
     from seqlab.autograd.memory import retain_freed_memory
 
     if threads is not None:
-        set_num_threads(threads)
+        _set_count(threads)
     retain_freed_memory()
 
 
@@ -22,6 +44,4 @@ def use_threads(threads: int | None) -> None:
     for the trainers, leaving the allocator's policy alone (a prediction run streams its input
     and returns what it frees)."""
     if threads is not None:
-        from seqlab.autograd import set_num_threads
-
-        set_num_threads(threads)
+        _set_count(threads)

@@ -14,7 +14,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, write_error_line
-from seqlab.cli.inputs import corpus_lines, decode_errors, translated
+from seqlab.cli.inputs import corpus_lines, decode_errors, no_tokens, translated
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -211,7 +211,8 @@ def train(
             raise CliError(write_error_line(error, out)) from error
         except ValueError as error:
             if tally.sentences == 0:
-                raise CliError("the corpus has no tokens to count") from error
+                raise (no_tokens(files, "tokens to count") if files else
+                       CliError("the corpus has no tokens to count")) from error
             raise CliError(str(error)) from error
     seconds = time.perf_counter() - started
     if not isinstance(model, WrittenModel):

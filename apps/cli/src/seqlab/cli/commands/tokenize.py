@@ -140,33 +140,73 @@ def _encode_stream(source: Path | str, tokenizer, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+STDIN_CHUNK_CHARS = 1 << 18  # decode reads plain ids from stdin this much at a time
+
+
 @app.command("decode")
 def decode(
     tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
     ids: list[str] = typer.Argument(None, help="Token ids ('-' or nothing: stdin)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object (the whole text is "
+                                 "held to write it)."),
 ) -> None:
-    """Print the text of token IDS, exactly: `encode FILE | decode` gives FILE back.
+    """Print the text of token IDS. With a bpe tokenizer `encode FILE | decode` gives FILE
+    back byte for byte; a char tokenizer gives unseen characters (and a CR) back as U+FFFD,
+    a word tokenizer gives the words back with its own spacing.
 
-    Stdin may hold the ids as `tokenize encode` prints them, plain or --json. No newline is
-    added to the text (on a terminal an unended last line is ended, for the prompt).
+    Stdin may hold the ids as `tokenize encode` prints them, plain (read and written piece
+    by piece, so any length) or --json (one object, read whole). No newline is added to the
+    text (on a terminal an unended last line is ended, for the prompt).
 
     Example: seqlab tokenize decode bpe.json 72 101 108
     """
+    from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
+
     tokenizer = _load(tokenizer_path)
     from_stdin = not ids or ids == ["-"]
-    words = _stdin_words(sys.stdin.read()) if from_stdin else ids
-    numbers = [_token_id(word, number, from_stdin) for number, word in enumerate(words, 1)]
-    bad = [i for i in numbers if not 0 <= i < tokenizer.vocab_size]
-    if bad:
-        last = tokenizer.vocab_size - 1
-        raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{last})")
-    text = tokenizer.decode(numbers)
+    pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
+        _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]
     if as_json:
-        Output(as_json=True).result({"text": text})
+        Output(as_json=True).result({"text": "".join(decode_pieces(tokenizer, pieces))})
         return
-    unended = sys.stdout.isatty() and not text.endswith("\n")
-    write_stream(text + "\n" * unended)
+    last = ""
+    for text in decode_pieces(tokenizer, pieces):
+        if text:
+            write_stream(text)
+            last = text
+    if sys.stdout.isatty() and not last.endswith("\n"):
+        write_stream("\n")
+
+
+def _stdin_pieces(vocab_size: int):
+    """The ids on stdin, checked, a bounded piece at a time (plain ids), or all at once
+    (`tokenize encode --json`'s one object)."""
+    head = sys.stdin.read(STDIN_CHUNK_CHARS)
+    if head.lstrip().startswith("{"):
+        yield _checked_ids(_stdin_words(head + sys.stdin.read()), vocab_size, from_stdin=True)
+        return
+    carried, first = "", 1
+    while head:
+        words = (carried + head).split()
+        carried = words.pop() if words and not head[-1].isspace() else ""
+        if len(carried) > STDIN_CHUNK_CHARS:  # no id is this long: refused, not held
+            _checked_ids([carried[:80]], vocab_size, from_stdin=True, first=first + len(words))
+        yield _checked_ids(words, vocab_size, from_stdin=True, first=first)
+        first += len(words)
+        head = sys.stdin.read(STDIN_CHUNK_CHARS)
+    if carried:
+        yield _checked_ids([carried], vocab_size, from_stdin=True, first=first)
+
+
+def _checked_ids(words: list[str], vocab_size: int, from_stdin: bool,
+                 first: int = 1) -> list[int]:
+    """`words` as token ids; a CliError for the first that is not one or is outside the
+    vocabulary (`first`: the number of the first word, for the message)."""
+    numbers = [_token_id(word, number, from_stdin) for number, word in enumerate(words, first)]
+    bad = [i for i in numbers if not 0 <= i < vocab_size]
+    if bad:
+        raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{vocab_size - 1})")
+    return numbers
 
 
 def _stdin_words(given: str) -> list[str]:

@@ -12,7 +12,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.inputs import StreamedSentences, corpus_lines
+from seqlab.cli.inputs import StreamedSentences, corpus_lines, no_tokens
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.progress import make_progress, rate_text
 
@@ -138,7 +138,8 @@ def train(
             sentences = [s for s in (tokenizer.tokenize(line) for line in
                                      corpus_lines(None, corpus or "wiki")) if s]
         if next(iter(sentences), None) is None:
-            raise CliError("the corpus has no words to train on")
+            raise no_tokens(files, "words to train on", sources) if files else \
+                CliError("the corpus has no words to train on")
         try:
             model = Word2Vec(vector_size=dim, window=window, min_count=min_count, sample=sample,
                              sg=0 if cbow else 1, hs=int(hs), negative=negative, epochs=epochs,

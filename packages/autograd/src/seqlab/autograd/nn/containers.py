@@ -56,3 +56,20 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+    def __repr__(self) -> str:
+        """PyTorch's layout: a run of neighbours with the same repr is one line,
+        `(first-last): n x child`."""
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return f"{type(self).__name__}()"
+        lines, start = [], 0
+        for end in range(1, len(reprs) + 1):
+            if end < len(reprs) and reprs[end] == reprs[start]:
+                continue
+            shown = reprs[start].replace("\n", "\n  ")
+            count = end - start
+            lines.append(f"({start}): {shown}" if count == 1 else
+                         f"({start}-{end - 1}): {count} x {shown}")
+            start = end
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"

@@ -1,0 +1,123 @@
+"""Peak memory (maxrss) of `seqlab tokenize decode` reading a long stream of ids from stdin,
+for two source trees (before: it read all of stdin and listed every id; after: plain ids are
+decoded a bounded piece at a time) beside Hugging Face `tokenizers` decoding the same ids with
+the same tokenizer (exported with `tokenize export --format hf`; its `decode` takes the whole
+list). Each run is a fresh process, alternated, `rounds` times per size; the text decoded is
+checked against the corpus. The parent holds no corpus or ids: a child's maxrss counts the
+pages of the parent it was forked from.
+
+    uv run python benchmarks/tokenize_decode_memory.py --baseline-src /tmp/base \\
+        --corpus /work/shared/data/tinyshakespeare.txt --copies 2 6 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
+            "apps/cli/src")
+PEER_PYTHON = "/work/peers/bin/python"
+PEER = """
+import sys
+from tokenizers import Tokenizer
+tokenizer = Tokenizer.from_file(sys.argv[1])
+ids = [int(word) for word in sys.stdin.read().split()]
+sys.stdout.write(tokenizer.decode(ids, skip_special_tokens=True))
+"""
+
+
+def _env(tree: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
+
+
+def _seqlab(tree: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "seqlab.cli", *map(str, args)],
+                          env=_env(tree), check=True, **kwargs)
+
+
+def _measured(command: list[str], env: dict[str, str] | None, ids: Path,
+              out: Path) -> tuple[float, float, float]:
+    """(peak RSS in MB, wall s, user+sys s) of `command` with `ids` on stdin."""
+    import time
+
+    with ids.open("rb") as stdin, out.open("wb") as stdout:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=stdin, stdout=stdout, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{command[:3]} failed ({status})")
+    return usage.ru_maxrss / 1024, wall, usage.ru_utime + usage.ru_stime
+
+
+def _cpu_model() -> str:
+    text = Path("/proc/cpuinfo").read_text()
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines()
+                 if line.startswith("model name")), platform.processor())
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline-src", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--copies", type=int, nargs="+", default=[2, 6])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--vocab-size", type=int, default=1000)
+    args = parser.parse_args()
+    here = Path(__file__).resolve().parents[1]
+    trees = {"before": args.baseline_src, "after": here}
+    print(f"CPU {_cpu_model()} ({platform.machine()}; no BLAS in this path); "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load {_load()}")
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        tokenizer, hf = folder / "bpe.json", folder / "tokenizer.json"
+        _seqlab(here, "tokenize", "train", args.corpus, "--level", "bpe", "--vocab-size",
+                args.vocab_size, "--out", tokenizer, "-q")
+        _seqlab(here, "tokenize", "export", tokenizer, "--format", "hf", "--out", hf,
+                stdout=subprocess.DEVNULL)
+        for copies in args.copies:
+            corpus = folder / "corpus.txt"
+            with corpus.open("wb") as out:  # the parent stays small: a child forked from it
+                for _ in range(copies):      # counts the parent's pages in its maxrss
+                    out.write(args.corpus.read_bytes())
+            ids = folder / "ids.txt"
+            with ids.open("wb") as out:
+                _seqlab(here, "tokenize", "encode", tokenizer, corpus, stdout=out)
+            with ids.open("rb") as file:
+                count = 1 + sum(piece.count(b" ")  # one space between ids, one line
+                                for piece in iter(lambda: file.read(1 << 20), b""))
+            commands = {name: ([sys.executable, "-m", "seqlab.cli", "tokenize", "decode",
+                                str(tokenizer)], _env(tree)) for name, tree in trees.items()}
+            commands["hf tokenizers"] = ([PEER_PYTHON, "-c", PEER, str(hf)], None)
+            figures: dict[str, list[tuple[float, float, float]]] = {n: [] for n in commands}
+            for _ in range(args.rounds):
+                for name, (command, env) in commands.items():
+                    decoded = folder / "decoded.txt"
+                    figures[name].append(_measured(command, env, ids, decoded))
+                    if not filecmp.cmp(decoded, corpus, shallow=False):
+                        raise SystemExit(f"{name} did not give the corpus back")
+            print(f"\n{copies} copies: {corpus.stat().st_size / 1e6:.1f} MB of text, "
+                  f"{count:,} ids ({ids.stat().st_size / 1e6:.1f} MB); medians of "
+                  f"{args.rounds}; load {_load()}")
+            after = [statistics.median(f[i] for f in figures["after"]) for i in range(3)]
+            for name, runs in figures.items():
+                rss, wall, cpu = (statistics.median(run[i] for run in runs) for i in range(3))
+                print(f"  {name:14s} peak RSS {rss:7.1f} MB  wall {wall:6.2f} s  "
+                      f"user+sys {cpu:6.2f} s   after/this: RSS {after[0] / rss:.2f}  "
+                      f"wall {after[1] / wall:.2f}  cpu {after[2] / cpu:.2f}")
+
+
+if __name__ == "__main__":
+    main()
