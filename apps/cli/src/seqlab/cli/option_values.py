@@ -42,6 +42,7 @@ COMMAND_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("gradients", "--cell"): ("rnn", "lstm", "gru", "all"),
     ("ngram train", "--level"): NGRAM_LEVELS,
     ("ngram eval", "--level"): NGRAM_LEVELS,
+    ("ngram generate", "--level"): NGRAM_LEVELS,
     ("tokenize export", "--format"): ("hf",),
     **{(command, "--corpus"): ("lee", "wiki", "polarity") for command in (
         "train", "eval", "demo", "tokenize train", "ngram train", "ngram eval",
