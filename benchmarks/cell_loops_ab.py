@@ -105,12 +105,12 @@ def loop_runner(kind: str, hidden: int, parts: int, batch: int = BATCH):
                               d_xg, d_hg, *rooms[1:])
     else:
         w_t = transposed(w_hh)
-        panels = np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(batch, hidden)
-                          else (0, 1, 1), np.float32)
+        panels = (np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(
+            batch, hidden) else (0, 1, 1), np.float32),) if _takes_panels(rnn_forward) else ()
 
         def run():
-            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, panels)
-            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn, panels)
+            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, *panels)
+            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn, *panels)
     return run
 
 
