@@ -15,8 +15,8 @@ over k in order, one fused multiply-add a step: the same bits as OpenBLAS where 
 within round-off where `rows_gemm` ran. CPU time of a loop (forward + backward), one thread,
 AMD EPYC (Zen 4), 64 steps, float32, BLAS or rows -> panels, load 5-12: batch 32 H 128 / 256 /
 512 0.81-0.83x / 0.86x / 0.80x, batch 128 H 256 / 512 0.87x, H 100-300 0.79-0.97x, H 64
-tied (0.96-1.07x), H 96 0.94-1.23x over four runs (the padded backward panels: 96 columns in
-128).
+tied (0.96-1.07x), H 96 0.94-1.23x over four runs (cause not found: H 100, its panels padded
+alike, won).
 """
 
 import numpy as np
