@@ -3,7 +3,8 @@
 Times, float32, batch 32 x 64 steps, input projection given (the loops alone):
 - `gru-H` / `rnn-H`: forward (save) + backward of one layer on one thread
   (`recurrent_gru.gru_forward_into` / `gru_backward_into`, `recurrent_rnn.rnn_forward` /
-  `rnn_backward`);
+  `rnn_backward`), over packed panels where `rnn_panels_pay` says so and the tree's loops take
+  them; `gru-H-bN`: the same at batch N;
 - `gru-H-rows2` / `rnn-H-rows2`: the same as a team of 2 split by sequence
   (`recurrent_rows_teams`);
 - `gru-step-H` / `rnn-step-H`: 64 single inference steps at batch 32 (`gru_step`, `rnn_step`);
@@ -20,6 +21,7 @@ and new / old ratios (< 1: this tree is faster).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import statistics
@@ -50,23 +52,31 @@ def timed(run, repeats: int) -> tuple[float, float]:
     return statistics.median(cpu), statistics.median(wall)
 
 
-def loop_runner(kind: str, hidden: int, parts: int):
+def _takes_panels(kernel) -> bool:
+    """Whether this tree's loop kernel has the `w_panels` argument (a baseline may not)."""
+    return "w_panels" in inspect.signature(getattr(kernel, "py_func", kernel)).parameters
+
+
+def loop_runner(kind: str, hidden: int, parts: int, batch: int = BATCH):
     """A call running forward + backward of one GRU or RNN layer's loop."""
+    from seqlab.autograd.kernels import recurrent_rnn
     from seqlab.autograd.kernels.panel_gemm import panels_shape
     from seqlab.autograd.kernels.recurrent_blas import transposed
     from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
-    from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward, rnn_panels_pay
+    from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward
     from seqlab.seqmodels import recurrent_rows_teams as teams
 
+    # a baseline from before the panel loops has no rule: BLAS or rows_gemm there
+    rnn_panels_pay = getattr(recurrent_rnn, "rnn_panels_pay", lambda batch, hidden: False)
     rng = np.random.default_rng(0)
     gates = 3 if kind == "gru" else 1
-    xg = rng.standard_normal((STEPS, BATCH, gates * hidden)).astype(np.float32)
-    h0 = rng.standard_normal((BATCH, hidden)).astype(np.float32) * 0.5
+    xg = rng.standard_normal((STEPS, batch, gates * hidden)).astype(np.float32)
+    h0 = rng.standard_normal((batch, hidden)).astype(np.float32) * 0.5
     w_hh = (rng.standard_normal((gates * hidden, hidden)) / np.sqrt(hidden)).astype(np.float32)
     b_hh = rng.standard_normal(gates * hidden).astype(np.float32) * 0.1
-    lengths = np.full(BATCH, STEPS, np.int64)
-    d_out = rng.standard_normal((STEPS, BATCH, hidden)).astype(np.float32)
-    d_hn = rng.standard_normal((BATCH, hidden)).astype(np.float32)
+    lengths = np.full(batch, STEPS, np.int64)
+    d_out = rng.standard_normal((STEPS, batch, hidden)).astype(np.float32)
+    d_hn = rng.standard_normal((batch, hidden)).astype(np.float32)
     if parts > 1 and kind == "gru":
         def run():
             *_, saved = teams.gru_rows_forward(xg, h0, w_hh, b_hh, lengths, False, None, parts)
@@ -78,23 +88,29 @@ def loop_runner(kind: str, hidden: int, parts: int):
                                     parts)
     elif kind == "gru":
         w_t = transposed(w_hh)
-        out, hidden_n, h_prev = (np.empty((STEPS, BATCH, hidden), np.float32) for _ in range(3))
-        saved_gates, d_xg, d_hg = (np.empty((STEPS, BATCH, 3 * hidden), np.float32)
+        out, hidden_n, h_prev = (np.empty((STEPS, batch, hidden), np.float32) for _ in range(3))
+        saved_gates, d_xg, d_hg = (np.empty((STEPS, batch, 3 * hidden), np.float32)
                                    for _ in range(3))
+        rooms = ()
+        if _takes_panels(gru_forward_into):
+            pays = rnn_panels_pay(batch, hidden)
+            rooms = tuple(np.empty(panels_shape(depth, columns, np.float32) if pays
+                                   else (0, 1, 1), np.float32)
+                          for depth, columns in ((hidden, 3 * hidden), (3 * hidden, hidden)))
 
         def run():
             gru_forward_into(xg, h0, w_t, b_hh, lengths, False, True, out, saved_gates,
-                             hidden_n, h_prev)
+                             hidden_n, h_prev, *rooms[:1])
             gru_backward_into(saved_gates, hidden_n, h_prev, w_hh, lengths, False, d_out, d_hn,
-                              d_xg, d_hg)
+                              d_xg, d_hg, *rooms[1:])
     else:
         w_t = transposed(w_hh)
-        panels = np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(BATCH, hidden)
-                          else (0, 1, 1), np.float32)
+        panels = (np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(
+            batch, hidden) else (0, 1, 1), np.float32),) if _takes_panels(rnn_forward) else ()
 
         def run():
-            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, panels)
-            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn, panels)
+            out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, *panels)
+            rnn_backward(out, w_hh, lengths, False, False, d_out, d_hn, *panels)
     return run
 
 
@@ -139,8 +155,9 @@ def run_worker(items: list[str], repeats: int) -> dict:
         elif parts[1] == "step":
             results[item] = timed(step_runner(parts[0], int(parts[2])), repeats)
         else:
-            team = int(parts[2][4:]) if len(parts) > 2 else 1
-            results[item] = timed(loop_runner(parts[0], int(parts[1]), team), repeats)
+            batch = int(parts[2][1:]) if len(parts) > 2 and parts[2][0] == "b" else BATCH
+            team = int(parts[2][4:]) if len(parts) > 2 and parts[2][0] == "r" else 1
+            results[item] = timed(loop_runner(parts[0], int(parts[1]), team, batch), repeats)
     return results
 
 

@@ -276,7 +276,7 @@ def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
                              for n in (steps, kept, kept))
     gates = line_aligned((kept, batch, gate_width), xg.dtype)
     h_n = gru_forward_into(xg, h0, transposed(w_hh), bias, lengths, reverse, save, out, gates,
-                           hidden_n, h_prev)
+                           hidden_n, h_prev, _loop_panels(batch, hidden, gate_width, w_hh))
     return out, h_n, None, ((gates, hidden_n, h_prev) if save else None)
 
 
@@ -313,8 +313,10 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, parts)
     d_xg, d_h = (line_aligned(gates.shape, gates.dtype) for _ in range(2))
+    hidden = w_hh.shape[1]
     dh0 = gru_backward_into(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
-                            reverse, d_out, d_hn, d_xg, d_h)
+                            reverse, d_out, d_hn, d_xg, d_h,
+                            _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh))
     dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
@@ -330,15 +332,17 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
     out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu,
-                                   _rnn_panels(xg.shape[1], w_hh))
+                                   _loop_panels(xg.shape[1], *w_hh.shape, w_hh))
     return out, h_n, None, (out, h_prev)
 
 
-def _rnn_panels(batch: int, w_hh: Array) -> Array:
-    """Room for the one-thread RNN loop's packed W_hh (`rnn_panels_pay`), or none (BLAS)."""
-    hidden, dtype = w_hh.shape[1], w_hh.dtype
-    if rnn_panels_pay(batch, hidden):
-        return line_aligned(panels_shape(hidden, hidden, dtype), dtype)
+def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array) -> Array:
+    """Room for a one-thread GRU or RNN loop's per-step product packed into panels, a
+    (depth, columns) matrix (W_hh^T forward, W_hh backward), when `rnn_panels_pay` says so
+    for `batch` and w_hh's H; else none (BLAS or `rows_gemm`)."""
+    dtype = w_hh.dtype
+    if rnn_panels_pay(batch, w_hh.shape[1]):
+        return line_aligned(panels_shape(depth, columns, dtype), dtype)
     return _NO_PANELS[dtype.type]
 
 
@@ -352,7 +356,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                             d_hn, _rnn_panels(out.shape[1], w_hh))
+                             d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh))
     dw_hh, _ = _weight_grads(d_xg, h_prev, False)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)

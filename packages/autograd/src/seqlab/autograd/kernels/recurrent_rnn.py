@@ -27,7 +27,8 @@ MIN_PANEL_HIDDEN = 64  # below it BLAS's per-step product stays (see the module 
 
 
 def rnn_panels_pay(batch: int, hidden: int) -> bool:
-    """Whether an RNN loop over `batch` sequences of `hidden` units packs W_hh into panels."""
+    """Whether an RNN or GRU one-thread loop over `batch` sequences of `hidden` units packs
+    W_hh into panels (the GRU's loops measured the same threshold: `recurrent_gru`)."""
     return panels_pay(batch) and hidden >= MIN_PANEL_HIDDEN
 
 
