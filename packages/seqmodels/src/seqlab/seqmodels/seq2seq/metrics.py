@@ -63,8 +63,7 @@ class BleuTotals:
         if not references:
             raise ValueError("a hypothesis needs at least one reference")
         self.hypothesis_length += len(hypothesis)
-        self.reference_length += min((abs(len(r) - len(hypothesis)), len(r))
-                                     for r in references)[1]
+        self.reference_length += min(_length_key(r, hypothesis) for r in references)[1]
         for order in range(1, self.max_order + 1):
             counts = _ngrams(hypothesis, order)
             wanted = _ngrams(references[0], order)
@@ -131,7 +130,7 @@ class BleuReferences:
     def offer(self, reference: Sequence[str]) -> None:
         """Count `reference`: its length if closest (the shorter of two as close), and its
         counts of the hypothesis's n-grams where larger than any reference's before."""
-        key = (abs(len(reference) - len(self.hypothesis)), len(reference))
+        key = _length_key(reference, self.hypothesis)
         if self._closest_key is None or key < self._closest_key:
             self._closest_key, self.closest_length = key, len(reference)
         for order, (counts, wanted) in enumerate(zip(self.counts, self.wanted), start=1):
@@ -175,23 +174,21 @@ class ChrfTotals:
         counts = _char_ngrams(hypothesis, self.max_order)
         best, best_score = None, -1.0
         for reference in references:
-            stats = []
-            for have, wanted in zip(counts, _char_ngrams(reference, self.max_order)):
-                stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
-                              sum(have.values()) if wanted else 0, sum(wanted.values())))
+            stats = _chrf_stats(counts, reference, self.max_order)
             score = _f_score(stats, self.beta)
             if score > best_score:
                 best, best_score = stats, score
-        for order, (match, hyp_total, ref_total) in enumerate(best):
-            self.matches[order] += match
-            self.hypothesis_totals[order] += hyp_total
-            self.reference_totals[order] += ref_total
+        self._add_stats(best)
 
     def add_offered(self, source: ChrfReferences) -> None:
         """Count one hypothesis against the best of the references offered to `source`."""
         if source.best is None:
             raise ValueError("a hypothesis needs at least one reference")
-        for order, (match, hyp_total, ref_total) in enumerate(source.best):
+        self._add_stats(source.best)
+
+    def _add_stats(self, best: Sequence[tuple[int, int, int]]) -> None:
+        """Add one hypothesis's (matches, hypothesis n-grams, reference n-grams) per order."""
+        for order, (match, hyp_total, ref_total) in enumerate(best):
             self.matches[order] += match
             self.hypothesis_totals[order] += hyp_total
             self.reference_totals[order] += ref_total
@@ -214,18 +211,32 @@ class ChrfReferences:
 
     def offer(self, reference: str) -> None:
         """Keep `reference`'s statistics if it scores better than every one before."""
-        stats = []
-        for have, wanted in zip(self.counts, _char_ngrams(reference, self.max_order)):
-            stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
-                          sum(have.values()) if wanted else 0, sum(wanted.values())))
+        stats = _chrf_stats(self.counts, reference, self.max_order)
         score = _f_score(stats, self.beta)
         if score > self.best_score:
             self.best, self.best_score = stats, score
 
 
+def _length_key(reference: Sequence, hypothesis: Sequence) -> tuple[int, int]:
+    """Sort key of a reference's length: closest to the hypothesis's first, then shorter."""
+    return abs(len(reference) - len(hypothesis)), len(reference)
+
+
 def _char_ngrams(text: str, max_order: int) -> list[Counter]:
     text = "".join(text.split())
     return [_ngrams(text, order) for order in range(1, max_order + 1)]
+
+
+def _chrf_stats(counts: Sequence[Counter], reference: str,
+                max_order: int) -> list[tuple[int, int, int]]:
+    """Per order, (matches, hypothesis n-grams, reference n-grams) of a hypothesis's character
+    n-gram `counts` against `reference`; an order the reference has none of counts none of the
+    hypothesis's either (sacreBLEU's rule)."""
+    stats = []
+    for have, wanted in zip(counts, _char_ngrams(reference, max_order)):
+        stats.append((sum(min(n, wanted[gram]) for gram, n in have.items()),
+                      sum(have.values()) if wanted else 0, sum(wanted.values())))
+    return stats
 
 
 def _f_score(stats: Sequence[tuple[int, int, int]], beta: float) -> float:
