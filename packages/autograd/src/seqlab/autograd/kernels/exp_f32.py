@@ -7,8 +7,8 @@ degree-6 polynomial, scale by 2**n built from its bits; within 2 float32 ulps), 
 branches so that LLVM vectorizes the loop. float64 keeps libm so gradient checks hold to
 round-off. Under NUMBA_DISABLE_JIT=1 the plain-Python body runs.
 
-Numba's on-disk cache does not notice edits to this file in kernels that inline it: after
-changing it, delete `kernels/__pycache__`.
+An edit here recompiles the kernels that inline it: `cache_guard` clears the folder's caches
+when any of its sources changes.
 """
 
 import math

@@ -10,8 +10,8 @@ Under NUMBA_DISABLE_JIT=1 the kernels call the plain-Python `sigmoid`/`tanh` bel
 their float64 results differ from the jitted ones in the last bits (both within float64
 round-off of PyTorch's); `activations_f64` is tested on its own in both modes.
 
-Numba's on-disk cache does not notice edits to this file in the kernels that inline these
-functions: after changing it, delete `kernels/__pycache__` (or the stale kernels stay in use).
+An edit here (or to `activations_f64`) recompiles the kernels that inline these: `cache_guard`
+clears the folder's caches when any of its sources changes.
 """
 
 import math
