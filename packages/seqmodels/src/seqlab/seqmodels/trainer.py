@@ -214,7 +214,6 @@ class Trainer:
         self.tokens_seen = 0  # items the losses averaged over (tokens, examples, windows)
         self.best_valid_loss: float | None = None
         self.best_metric: float | None = None
-        self.best_step: int | None = None  # when the best model was saved
         self.evals_without_improvement = 0
         self.nonfinite_in_a_row = 0
         self.history: list[dict[str, Any]] = []
@@ -445,7 +444,6 @@ class Trainer:
             path = save_checkpoint(self.manager.best_path, self.model, step=self.step,
                                    tokenizer=self.tokenizer, metrics=self.history,
                                    metadata=self.metadata)
-            self.best_step = self.step
             self._emit("on_checkpoint", path)
         return self.patience is not None and self.evals_without_improvement >= self.patience
 
@@ -463,7 +461,6 @@ class Trainer:
                      "best_valid_loss": self.best_valid_loss, "best_metric": self.best_metric,
                      "monitor": self.monitor, "mode": self.mode,
                      "evals_without_improvement": self.evals_without_improvement,
-                     "best_step": self.best_step,
                      "nonfinite_in_a_row": self.nonfinite_in_a_row},
             run=self.run,
         )
@@ -540,7 +537,6 @@ class Trainer:
         self.evals_without_improvement = int(counters.get("evals_without_improvement", 0)) \
             if same_watch else 0
         self.nonfinite_in_a_row = int(counters.get("nonfinite_in_a_row", 0))
-        self.best_step = counters.get("best_step")
         self.history = list(checkpoint.metrics)
         if self.metadata is None:
             self.metadata = checkpoint.metadata
