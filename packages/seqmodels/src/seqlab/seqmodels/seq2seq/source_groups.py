@@ -18,11 +18,14 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from seqlab.seqmodels.seq2seq.data import pair_at, read_located_pairs
+
+if TYPE_CHECKING:  # spilled_groups imports this module: for the hints only
+    from seqlab.seqmodels.seq2seq.spilled_groups import SpilledTable
 
 _OFFSET_BITS = 48  # a location: file number << 48 | byte offset of the line
 _OFFSET_MASK = (1 << _OFFSET_BITS) - 1
@@ -89,7 +92,8 @@ class SourceGroups:
     spilled table holds a few windows of its files, whatever the number of pairs. The texts
     stay on disk."""
 
-    def __init__(self, table: GroupTable | Any, fetch: Callable[[int], tuple[str, str]]) -> None:
+    def __init__(self, table: GroupTable | SpilledTable,
+                 fetch: Callable[[int], tuple[str, str]]) -> None:
         self._table = table
         self._fetch = fetch
         self._strays: dict[str, list[int]] = {}
@@ -124,7 +128,7 @@ class SourceGroups:
 
 
 def group_table(located: Iterable[tuple[int, str]], memory_bytes: int = DEFAULT_MEMORY_BYTES,
-                scratch: Callable[[], Path] | None = None) -> GroupTable | Any:
+                scratch: Callable[[], Path] | None = None) -> GroupTable | SpilledTable:
     """The groups of `located` ((location, source), locations increasing): in memory when
     they fit `memory_bytes`, else spilled to files in the folder `scratch()` gives (see
     `spilled_groups`), holding about `memory_bytes` whatever the number of pairs."""
