@@ -41,7 +41,7 @@ def request_locked_cache_saves() -> None:
     _requested = True
 
 
-def install_if_requested() -> None:
+def lock_saves_if_requested() -> None:
     """`lock_cache_saves()` if `request_locked_cache_saves()` was called (the kernel packages'
     cache guards call this before any kernel loads its cache)."""
     if _requested:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqlab.autograd.kernel_cache_lock import install_if_requested as lock_saves_if_requested
+from seqlab.autograd.kernel_cache_lock import lock_saves_if_requested
 from seqlab.autograd.kernel_caches import clear_stale_caches
 from seqlab.autograd.runtime_cache import install_if_requested
 
