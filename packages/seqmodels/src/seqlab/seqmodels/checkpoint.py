@@ -25,6 +25,7 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,7 +327,7 @@ class CheckpointManager:
         """The step a numbered checkpoint's name records (`step-00000042.safetensors`: 42)."""
         return int(path.name[len(self.prefix) + 1: -len(SUFFIX)])
 
-    def discard_from(self, step: int, only: Any = None) -> list[Path]:
+    def discard_from(self, step: int, only: Collection[Path] | None = None) -> list[Path]:
         """Remove the numbered checkpoints (with their training state) of `step` and later;
         with `only` (a collection of paths), only those among them; returns the model paths
         removed."""
