@@ -316,7 +316,13 @@ def iter_pieces(source: Source, chunk_bytes: int = DEFAULT_CHUNK_BYTES, builtin:
     (`builtin`, `token_pattern`: as in `safe_pieces`; cut anyway past `MAX_CARRY_CHUNKS`
     chunks)."""
     return safe_pieces(iter_chunks(source, chunk_bytes=chunk_bytes, **options),
-                       max(MAX_CARRY_CHUNKS * chunk_bytes, MIN_CARRY), builtin, token_pattern)
+                       _max_carry(chunk_bytes), builtin, token_pattern)
+
+
+def _max_carry(chunk_bytes: int) -> int:
+    """How much text a piece may carry before it is cut anyway: `MAX_CARRY_CHUNKS` chunks, and
+    never under `MIN_CARRY`."""
+    return max(MAX_CARRY_CHUNKS * chunk_bytes, MIN_CARRY)
 
 
 def token_pattern(tokenizer: Any) -> str | None:
@@ -356,16 +362,18 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
 
     `line_eos=True` gives the word-level language-model stream: each non-blank line's ids and
     then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
-    The pieces are cut as `builtin_pattern(tokenizer)` allows.
+    The pieces are cut as `builtin_pattern(tokenizer)` allows. A tokenizer with its own pattern
+    (no capturing groups) and `encode_words`, with `line_eos=False`, goes through
+    `_checked_pieces(with_words=True)`: the matches the cut's check finds are the words it
+    encodes.
     """
     pattern = token_pattern(tokenizer)
     spans = None if pattern is None or line_eos or not hasattr(tokenizer, "encode_words") \
         or _has_groups(pattern) else _cut_checker(pattern)
     if spans is not None:  # the check's scan gives the tokenizer its words
         chunks = iter_chunks(source, chunk_bytes=chunk_bytes, **options)
-        return _encode_checked(_checked_pieces(chunks, max(MAX_CARRY_CHUNKS * chunk_bytes,
-                                                          MIN_CARRY), spans, with_words=True),
-                               tokenizer)
+        return _encode_checked(_checked_pieces(chunks, _max_carry(chunk_bytes), spans,
+                                               with_words=True), tokenizer)
     pieces = iter_pieces(source, chunk_bytes, builtin_pattern(tokenizer), pattern, **options)
     return encode_pieces(pieces, tokenizer, line_eos)
 
