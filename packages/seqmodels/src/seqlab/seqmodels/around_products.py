@@ -169,13 +169,13 @@ def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array | None, shi
                           reverse: bool) -> Array:
     """dW_hh (G*H, H): the sum over steps of d_gates[t]^T @ h_prev[t], for d_gates (T, N, G*H).
 
-    Without `shifted`, previous is h_prev (T, N, H). With it, every sequence read the same time
-    at each step: h_prev[t] is previous[t - 1] (previous[t + 1] when `reverse`) and h0 (N, H) at
-    the first step read, laid out in one (T*N, H) block (workspace memory) so that the product
-    is one GEMM over all T*N rows. NumPy's BLAS on seqlab's threads: the loop kernels' own call
-    (SciPy's OpenBLAS, through Numba) ran this product 5-15% slower (CPU time, one thread, AMD
-    EPYC Zen 4, T*N = 2048: 45.7 -> 43.3 ms at H = 512, 12.7 -> 12.0 at 256, 3.6 -> 3.3 at 128,
-    the copy included).
+    Without `shifted`, previous is h_prev (T, N, H) (`h0` and `reverse` unused: h0 may be None).
+    With it, every sequence read the same time at each step: h_prev[t] is previous[t - 1]
+    (previous[t + 1] when `reverse`) and h0 (N, H) at the first step read, laid out in one
+    (T*N, H) block (workspace memory) so that the product is one GEMM over all T*N rows.
+    NumPy's BLAS on seqlab's threads: the loop kernels' own call (SciPy's OpenBLAS, through
+    Numba) ran this product 5-15% slower (CPU time, one thread, AMD EPYC Zen 4, T*N = 2048:
+    45.7 -> 43.3 ms at H = 512, 12.7 -> 12.0 at 256, 3.6 -> 3.3 at 128, the copy included).
     """
     steps, batch, gate_width = d_gates.shape
     hidden = previous.shape[2]
