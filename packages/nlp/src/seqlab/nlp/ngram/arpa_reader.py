@@ -150,6 +150,7 @@ class _Reader:
         self.path = path
         self.lines = _Lines(path, file)
         self.size = path.stat().st_size
+        self.first_line = b""  # the file's first line, once `_header` has read it
 
     def fail(self, line_number: int, message: str) -> ValueError:
         return ValueError(f"{self.path}:{line_number}: {message} (is this an ARPA file?)")
