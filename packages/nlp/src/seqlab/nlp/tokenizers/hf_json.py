@@ -115,6 +115,11 @@ def _document(normalizer: Any, pre_tokenizer: dict, decoder: Any, model: dict) -
             "post_processor": None, "decoder": decoder, "model": model}
 
 
+def _vocab(tokenizer: Tokenizer) -> dict[str, int]:
+    """The model's `vocab`: every token of `tokenizer` with its id."""
+    return {tokenizer.id_to_token(i): i for i in range(tokenizer.vocab_size)}
+
+
 def to_hf_json(tokenizer: Tokenizer) -> dict[str, Any]:
     """The `tokenizer.json` document (a dict ready for `json.dump`) for a BPE or word
     tokenizer; NotExportableError naming why for anything else."""
@@ -122,7 +127,7 @@ def to_hf_json(tokenizer: Tokenizer) -> dict[str, Any]:
     from seqlab.nlp.tokenizers.word import WordTokenizer
 
     if isinstance(tokenizer, BPETokenizer):
-        vocab = {tokenizer.id_to_token(i): i for i in range(tokenizer.vocab_size)}
+        vocab = _vocab(tokenizer)
         merges = [[tokenizer.id_to_token(left), tokenizer.id_to_token(right)]
                   for left, right in tokenizer.merges]
         model = {"type": "BPE", "dropout": None, "unk_token": None,
@@ -134,7 +139,7 @@ def to_hf_json(tokenizer: Tokenizer) -> dict[str, Any]:
             _split(bpe_split_pattern(tokenizer.pattern), True), _byte_level(False)]}
         return _document(None, pre_tokenizer, _byte_level(True), model)
     if isinstance(tokenizer, WordTokenizer):
-        vocab = {tokenizer.id_to_token(i): i for i in range(tokenizer.vocab_size)}
+        vocab = _vocab(tokenizer)
         model = {"type": "WordLevel", "vocab": vocab, "unk_token": SPECIAL_TOKENS[1]}
         normalizer = {"type": "Lowercase"} if tokenizer.lowercase else None
         split = _split(word_split_pattern(tokenizer.pattern), False)
