@@ -27,6 +27,16 @@ def _stacked_calls(monkeypatch) -> list:
     return calls
 
 
+def _spy_teams(monkeypatch) -> list:
+    """The team sizes `units_team_forward` is called with from now on (it still runs)."""
+    teams = []
+    real = recurrent_inference.units_team_forward
+    monkeypatch.setattr(recurrent_inference, "units_team_forward",
+                        lambda *args, **keywords: teams.append(args[6])
+                        or real(*args, **keywords))
+    return teams
+
+
 @pytest.fixture
 def small_parts(monkeypatch):
     """A batch split of these tests' small stacks, whatever their work (`MIN_PART_MACS`)."""
@@ -208,11 +218,7 @@ def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_thre
     else:
         x = Tensor(rng.standard_normal((5, batch, 8)).astype(dtype))
         want = stack(x, lengths=lengths)
-    teams = []
-    real = recurrent_inference.units_team_forward
-    monkeypatch.setattr(recurrent_inference, "units_team_forward",
-                        lambda *args, **keywords: teams.append(args[6])
-                        or real(*args, **keywords))
+    teams = _spy_teams(monkeypatch)
     with no_grad():
         got = stack(embedding(ids)) if "table" in case else stack(x, lengths=lengths)
     expected = recurrent_inference.units_team_parts(stack.kind, batch, 256, 1)
@@ -267,11 +273,7 @@ def test_small_work_on_two_threads_gives_the_one_thread_calls_bits(monkeypatch, 
     stack = stack_class(40, 128, num_layers=1, generator=0)
     x = Tensor(np.random.default_rng(9).standard_normal((16, 1, 40)).astype(np.float32))
     want = stack(x)
-    teams = []
-    real = recurrent_inference.units_team_forward
-    monkeypatch.setattr(recurrent_inference, "units_team_forward",
-                        lambda *args, **keywords: teams.append(args[6])
-                        or real(*args, **keywords))
+    teams = _spy_teams(monkeypatch)
     with no_grad():
         got = stack(x)
         threads.set_num_threads(1)
