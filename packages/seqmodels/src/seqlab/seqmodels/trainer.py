@@ -217,7 +217,7 @@ class Trainer:
         self.evals_without_improvement = 0
         self.nonfinite_in_a_row = 0
         self.history: list[dict[str, Any]] = []
-        self.written: set[Path] = set()  # the numbered checkpoints this Trainer saved
+        self.written_checkpoints: set[Path] = set()  # the numbered checkpoints this Trainer saved
         self.carry: Any = None
         self._stop_requested = False
         self._started: float | None = None  # perf_counter at the (virtual) start of fit
@@ -367,8 +367,8 @@ class Trainer:
         removed: list[Path] = []
         kept = best = None
         if self.manager is not None:
-            removed = self.manager.discard_from(first_step - 1, only=self.written)
-            self.written.difference_update(removed)
+            removed = self.manager.discard_from(first_step - 1, only=self.written_checkpoints)
+            self.written_checkpoints.difference_update(removed)
             before = [path for path in self.manager.checkpoints()
                       if self.manager.step_of(path) < first_step]
             kept = before[-1] if before else None
@@ -473,7 +473,7 @@ class Trainer:
             written = save_checkpoint(path, self.model, step=self.step, **options)
         elif self.manager is not None:
             written = self.manager.save(self.step, self.model, **options)
-            self.written.add(written)
+            self.written_checkpoints.add(written)
         else:
             raise ValueError("no checkpoint path: pass path= or give the Trainer checkpoint_dir")
         self._emit("on_checkpoint", written)
