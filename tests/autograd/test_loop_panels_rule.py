@@ -44,7 +44,7 @@ def test_whole_panels_take_them_and_padded_ones_do_not(dtype):
 
 def test_the_padded_share_is_a_share_of_the_panels():
     width = _width(np.float32)
-    columns = 16 * width - int(MAX_PADDED_SHARE * 16 * width)  # just at the share
+    columns = 8 * width - int(MAX_PADDED_SHARE * 8 * width)  # 8 panels, just at the share
     assert loop_panels_pay(BATCH, 64, columns, np.float32) == FMA
     assert not loop_panels_pay(BATCH, 64, columns - 1, np.float32)
 
