@@ -68,6 +68,9 @@ def loop_runner(kind: str, hidden: int, parts: int, batch: int = BATCH):
 
     # a baseline from before the panel loops has no rule: BLAS or rows_gemm there
     rnn_panels_pay = getattr(recurrent_rnn, "rnn_panels_pay", lambda batch, hidden: False)
+    # a tree before the padding rule decides for both products from batch and H alone
+    loop_panels_pay = getattr(recurrent_rnn, "loop_panels_pay",
+                              lambda batch, hidden, columns, dtype: rnn_panels_pay(batch, hidden))
     rng = np.random.default_rng(0)
     gates = 3 if kind == "gru" else 1
     xg = rng.standard_normal((STEPS, batch, gates * hidden)).astype(np.float32)
@@ -93,9 +96,8 @@ def loop_runner(kind: str, hidden: int, parts: int, batch: int = BATCH):
                                    for _ in range(3))
         rooms = ()
         if _takes_panels(gru_forward_into):
-            pays = rnn_panels_pay(batch, hidden)
-            rooms = tuple(np.empty(panels_shape(depth, columns, np.float32) if pays
-                                   else (0, 1, 1), np.float32)
+            rooms = tuple(np.empty(panels_shape(depth, columns, np.float32) if loop_panels_pay(
+                batch, hidden, columns, np.float32) else (0, 1, 1), np.float32)
                           for depth, columns in ((hidden, 3 * hidden), (3 * hidden, hidden)))
 
         def run():
@@ -105,8 +107,9 @@ def loop_runner(kind: str, hidden: int, parts: int, batch: int = BATCH):
                               d_xg, d_hg, *rooms[1:])
     else:
         w_t = transposed(w_hh)
-        panels = (np.empty(panels_shape(hidden, hidden, np.float32) if rnn_panels_pay(
-            batch, hidden) else (0, 1, 1), np.float32),) if _takes_panels(rnn_forward) else ()
+        panels = (np.empty(panels_shape(hidden, hidden, np.float32) if loop_panels_pay(
+            batch, hidden, hidden, np.float32) else (0, 1, 1), np.float32),) if _takes_panels(
+            rnn_forward) else ()
 
         def run():
             out, _, _ = rnn_forward(xg, h0, w_t, lengths, False, False, *panels)

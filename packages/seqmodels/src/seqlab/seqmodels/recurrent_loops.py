@@ -39,7 +39,7 @@ from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_forward_rows,
     rows_split_pays,
 )
-from seqlab.autograd.kernels.recurrent_rnn import rnn_backward, rnn_forward, rnn_panels_pay
+from seqlab.autograd.kernels.recurrent_rnn import loop_panels_pay, rnn_backward, rnn_forward
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size
 from seqlab.autograd.workspace import empty
@@ -338,10 +338,10 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
 
 def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array) -> Array:
     """Room for a one-thread GRU or RNN loop's per-step product packed into panels, a
-    (depth, columns) matrix (W_hh^T forward, W_hh backward), when `rnn_panels_pay` says so
-    for `batch` and w_hh's H; else none (BLAS or `rows_gemm`)."""
+    (depth, columns) matrix (W_hh^T forward, W_hh backward), when `loop_panels_pay` says so
+    for `batch`, w_hh's H and `columns` (few padded); else none (BLAS or `rows_gemm`)."""
     dtype = w_hh.dtype
-    if rnn_panels_pay(batch, w_hh.shape[1]):
+    if loop_panels_pay(batch, w_hh.shape[1], columns, dtype):
         return line_aligned(panels_shape(depth, columns, dtype), dtype)
     return _NO_PANELS[dtype.type]
 

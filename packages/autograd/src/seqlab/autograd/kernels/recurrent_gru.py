@@ -9,7 +9,8 @@ The `_into` loops' per-step products take `w_panels`: room for W_hh^T (forward,
 `panels_shape(H, 3H)`) or W_hh (backward, `panels_shape(3H, H)`) packed once per call, then
 `panel_gemm_packed_into` each step, as the RNN and LSTM loops and the split-by-sequence teams
 (`recurrent_gru_rows`) do; an empty (0, ., .) array keeps BLAS or `rows_gemm` (the callers
-decide by `recurrent_rnn.rnn_panels_pay`, the RNN's rule). The panel product sums each output
+decide per product by `recurrent_rnn.loop_panels_pay`, the RNN's rule, which also keeps BLAS
+where over 1/16 of the panels' columns would be padding). The panel product sums each output
 over k in order, one fused multiply-add a step: the same bits as OpenBLAS where OpenBLAS ran
 (forward H < 256, backward 3H < 256: checked at H 64 both ways and H 128 forward, float32),
 within round-off where `rows_gemm` ran. CPU time of a loop (forward + backward), one thread,

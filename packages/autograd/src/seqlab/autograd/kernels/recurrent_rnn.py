@@ -8,7 +8,7 @@ work as in recurrent_lstm.
 The training loops' per-step products take `w_panels`: room for W_hh^T (forward) or W_hh
 (backward) packed once per call (`panels_shape(H, H)`), then `panel_gemm_packed_into` each
 step, as the LSTM loops and the split-by-sequence teams (`recurrent_rnn_rows`) already did; an
-empty (0, ., .) array keeps BLAS or `rows_gemm` (see `rnn_panels_pay`). CPU time of a loop,
+empty (0, ., .) array keeps BLAS or `rows_gemm` (see `loop_panels_pay`). CPU time of a loop,
 one thread, AMD EPYC (Zen 4), 64 steps, BLAS or rows -> panels, float32: forward H 256 / 512
 at batch 32 3.61 -> 2.92 / 12.8 -> 10.7 ms, H 128 batch 128 4.11 -> 3.42; backward 3.41 ->
 2.68 / 12.4 -> 10.3, 3.84 -> 3.22; float64 1.09-1.18x the same way; H 64-128 at batch 32 tied
@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
-from .panel_gemm import pack_rows_into, panel_gemm_packed_into, panels_pay
+from .panel_gemm import pack_rows_into, panel_columns, panel_gemm_packed_into, panels_pay
 from .recurrent_activations import tanh
 from .rows_gemm import rows_gemm_into, rows_gemm_pays
 
@@ -30,6 +30,24 @@ def rnn_panels_pay(batch: int, hidden: int) -> bool:
     """Whether an RNN or GRU one-thread loop over `batch` sequences of `hidden` units packs
     W_hh into panels (the GRU's loops measured the same threshold: `recurrent_gru`)."""
     return panels_pay(batch) and hidden >= MIN_PANEL_HIDDEN
+
+
+# Most of a product's columns that may be padding (zeros past the last real column of the last
+# panel) for a loop to take the panels. The panel product computes every padded column, so
+# its work is panel_columns / columns times BLAS's: one thread, float32 (64-column panels),
+# forward + backward, CPU panels / BLAS, batch 8 / 32 / 128, RNN H 80 (48 of 128 columns
+# padding) 1.38 / 1.46 / 1.48, H 96 1.20 / 1.29 / 1.05, H 100 1.11 / 1.28 / 1.02,
+# H 112 1.05 / 1.15 / 1.05, H 160 1.17 / 1.16 / 1.01, H 200 1.23 / 0.82 / 1.03, while the
+# unpadded H 64 / 128 / 192 / 256 ran 0.66-1.08 (BENCHMARKS.md, "rnnrule").
+MAX_PADDED_SHARE = 1 / 16
+
+
+def loop_panels_pay(batch: int, hidden: int, columns: int, dtype) -> bool:
+    """Whether a one-thread RNN or GRU loop's per-step product of `columns` output columns
+    (H or 3H) packs its W_hh side into panels: `rnn_panels_pay` and at most
+    `MAX_PADDED_SHARE` of the panels' columns padding."""
+    padded = panel_columns(columns, dtype)
+    return rnn_panels_pay(batch, hidden) and padded - columns <= MAX_PADDED_SHARE * padded
 
 
 @register_jitable(inline="always")
