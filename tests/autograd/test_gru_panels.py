@@ -5,6 +5,9 @@ width (the padded columns of the per-step products are never read) and a batch t
 multiple of the tile's rows, per-sequence lengths, reverse, float64 and float32: the layer
 (through `recurrent_ops`, as training and inference run it) against the NumPy reference, and
 the panel loops against the same loops on BLAS (`gru_forward` / `gru_backward`).
+Since `loop_panels_pay` keeps BLAS where over 1/16 of a product's panel columns would be
+padding, the layer at H 70 runs on BLAS; layers that take the panels are checked in
+`test_loop_panels_rule.py`, and the padded panel loops here against BLAS directly.
 """
 
 import numpy as np

@@ -4,6 +4,9 @@ Shapes that take the panels (batch >= 4, H >= 64) with H not a multiple of the p
 (the padded columns of the per-step product are never read), per-sequence lengths, reverse,
 tanh and relu, float64 and float32: the layer (through `recurrent_ops`, as training runs it)
 against the NumPy reference, and the panel loops against the same loops on BLAS.
+Since `loop_panels_pay` keeps BLAS where over 1/16 of a product's panel columns would be
+padding, the layer at H 70 runs on BLAS; layers that take the panels are checked in
+`test_loop_panels_rule.py`, and the padded panel loops here against BLAS directly.
 """
 
 import numpy as np
