@@ -41,8 +41,8 @@ def tokenizer_info(path: Path) -> dict[str, Any]:
 
 
 def vectors_info(path: Path, kind: str) -> dict[str, Any]:
-    """A vectors file's format, word count and dimension (from its header: the vectors of a
-    word2vec file are not read)."""
+    """A vectors file's format, word count and dimension (a word2vec-format file from its
+    header only; a seqlab `.save` file is loaded)."""
     if kind == file_kinds.WORD2VEC_SAVED:
         from seqlab.cli.commands.word2vec import load_vectors
 
