@@ -14,9 +14,8 @@ from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 
 VECTOR_KINDS = (file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED)
-READS = ("give a checkpoint written by `seqlab train`, `classify train`, `forecast train` or "
-         "`seq2seq train`, an n-gram model (.arpa or .npz), a seqlab tokenizer JSON or word2vec "
-         "vectors")
+READS = (f"give a checkpoint written by {file_kinds.CHECKPOINT_WRITERS}, an n-gram model "
+         "(.arpa or .npz), a seqlab tokenizer JSON or word2vec vectors")
 
 
 def ngram_info(model: Any) -> dict[str, Any]:
