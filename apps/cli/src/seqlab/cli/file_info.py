@@ -12,6 +12,7 @@ from rich.table import Table
 from seqlab.cli import file_kinds
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.tokenizer_file import read_tokenizer_file
 
 VECTOR_KINDS = (file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED)
 READS = (f"give a checkpoint written by {file_kinds.CHECKPOINT_WRITERS}, an n-gram model "
@@ -27,14 +28,13 @@ def ngram_info(model: Any) -> dict[str, Any]:
 
 def tokenizer_info(path: Path) -> dict[str, Any]:
     """A tokenizer file's type, size and settings (or a vocabulary file's size)."""
-    from seqlab.nlp.tokenizers import load_tokenizer
     from seqlab.nlp.vocab import Vocabulary
 
     try:
         if file_kinds.tokenizer_type(path) == "vocabulary":
             return {"kind": "vocabulary", "size": len(Vocabulary.load(path))}
-        tokenizer = load_tokenizer(path)
-    except (ValueError, OSError) as error:
+        tokenizer = read_tokenizer_file(path)
+    except (ValueError, OSError, CliError) as error:
         raise CliError(f"cannot read {path}: {error}") from error
     return {"kind": "tokenizer", "type": tokenizer.type_name, **tokenizer.summary()}
 
