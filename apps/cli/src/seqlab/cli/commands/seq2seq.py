@@ -15,7 +15,7 @@ from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
-from seqlab.cli.pair_columns import columns_option, normalized_columns
+from seqlab.cli.pair_columns import columns_option, normalized_columns, require_pairs
 from seqlab.cli.scratch_folder import (
     checked_scratch,
     is_scratch_error,
@@ -122,9 +122,8 @@ def train(
     _check_choice("--attention", attention, ("dot", "general", "additive"))
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
     columns = normalized_columns(columns)
-    if columns is not None and not pairs and resume is None:
-        raise CliError("--columns chooses the fields of PAIRS files; give the files",
-                       code=EXIT_USAGE)
+    if resume is None:  # a resumed run reads the files its record names
+        require_pairs(columns, pairs)
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
         check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force,
@@ -320,9 +319,7 @@ def evaluate(
     from seqlab.seqmodels.seq2seq.translate import Translator
 
     columns = normalized_columns(columns)
-    if columns is not None and not pairs:
-        raise CliError("--columns chooses the fields of PAIRS files; give the files",
-                       code=EXIT_USAGE)
+    require_pairs(columns, pairs)
     max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
     checked_scratch(scratch)
     use_threads(threads)
