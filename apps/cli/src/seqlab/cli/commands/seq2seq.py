@@ -22,6 +22,7 @@ from seqlab.cli.scratch_folder import (
     scratch_error_line,
     scratch_option,
 )
+from seqlab.cli.seq2seq_training import MAX_LEN
 from seqlab.cli.text_argument import named_file
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import LEVELS
@@ -30,8 +31,8 @@ app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention 
                   "source<TAB>target pairs.", no_args_is_help=True)
 
 CELLS = ("lstm", "gru", "rnn")
-MAX_LEN_HELP = ("Longest source or target, in characters (default 1000): longer lines are "
-                "refused, as memory and time grow with the length.")
+MAX_LEN_HELP = (f"Longest source or target, in characters (default {MAX_LEN}): longer lines "
+                "are refused, as memory and time grow with the length.")
 # a word with a file extension (notes.txt, en.tsv): taken for a file name when it names none
 SHADES = " ░▒▓█"
 
@@ -115,7 +116,7 @@ def train(
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
 
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     _check_choice("--source-level", source_level, LEVELS)
     _check_choice("--target-level", target_level, LEVELS)
     _check_choice("--cell", cell, CELLS)
@@ -252,7 +253,7 @@ def translate(
     """
     from seqlab.seqmodels.seq2seq.translate import Translator
 
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     use_threads(threads)
     if max_len_a == 0 and max_len_b < 1:
         raise CliError(f"--max-len-a 0 with --max-len-b {max_len_b} allows no output token: "
@@ -320,7 +321,7 @@ def evaluate(
 
     columns = normalized_columns(columns)
     require_pairs(columns, pairs)
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     checked_scratch(scratch)
     use_threads(threads)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)
