@@ -37,13 +37,27 @@ def test_new_spelling_is_documented_and_the_old_one_hidden(command, new, old):
     assert new in options and old not in options
 
 
-def test_threads_holds_for_its_command_only(trained_model, corpus_file, monkeypatch):
+@pytest.fixture
+def two_threads():
+    """seqlab computing on 2 threads during the test (not 1, the count `--threads 1` sets and
+    the default under OMP_NUM_THREADS=1 or on one core), put back afterwards."""
+    from seqlab import autograd
+
+    outside = autograd.get_num_threads()
+    autograd.set_num_threads(2)
+    yield
+    autograd.set_num_threads(outside)
+
+
+def test_threads_holds_for_its_command_only(trained_model, corpus_file, monkeypatch,
+                                            two_threads):
     """`--threads` sets seqlab's thread count for the command it is given to, and the count
     is put back when the command ends (review3 item 4: a later command run in the same
     process computed on the first one's threads)."""
     from seqlab import autograd
 
     before, seen = autograd.get_num_threads(), []
+    assert before == 2
     setting = autograd.set_num_threads
     monkeypatch.setattr(autograd, "set_num_threads",
                         lambda n: (seen.append(n), setting(n))[1])

@@ -211,7 +211,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
 
 def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str | None,
            lowercase_given: bool | None, force: bool, run: dict[str, Any],
-           given_lr: float | None = None) -> dict[str, Any]:
+           given_lr: float | None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.classification import (

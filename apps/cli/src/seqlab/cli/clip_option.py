@@ -15,10 +15,8 @@ import typer
 OFF_WORDS = ("none", "off")
 
 
-def parse_clip(text: str | float) -> float:
+def parse_clip(text: str) -> float:
     """--clip's value as a number: a norm, or 0.0 for no clipping (0, none, off, inf)."""
-    if isinstance(text, float):
-        return 0.0 if math.isinf(text) and text > 0 else text
     if text.strip().lower() in OFF_WORDS:
         return 0.0
     try:
@@ -41,5 +39,6 @@ def clip_option(default: float) -> typer.models.OptionInfo:
 
 
 def clip_norm(value: float | None) -> float | None:
-    """The Trainer's `clip_norm` for a resolved --clip value: None (no clipping) for 0."""
-    return None if value is None or value == 0 or math.isinf(value) else value
+    """The Trainer's `clip_norm` for a resolved --clip value: None (no clipping) for 0
+    (`parse_clip` has already turned inf into 0)."""
+    return value or None

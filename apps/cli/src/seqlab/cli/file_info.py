@@ -12,11 +12,11 @@ from rich.table import Table
 from seqlab.cli import file_kinds
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.tokenizer_file import read_tokenizer_file
 
 VECTOR_KINDS = (file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED)
-READS = ("give a checkpoint written by `seqlab train`, `classify train`, `forecast train` or "
-         "`seq2seq train`, an n-gram model (.arpa or .npz), a seqlab tokenizer JSON or word2vec "
-         "vectors")
+READS = (f"give a checkpoint written by {file_kinds.CHECKPOINT_WRITERS}, an n-gram model "
+         "(.arpa or .npz), a seqlab tokenizer JSON or word2vec vectors")
 
 
 def ngram_info(model: Any) -> dict[str, Any]:
@@ -28,21 +28,20 @@ def ngram_info(model: Any) -> dict[str, Any]:
 
 def tokenizer_info(path: Path) -> dict[str, Any]:
     """A tokenizer file's type, size and settings (or a vocabulary file's size)."""
-    from seqlab.nlp.tokenizers import load_tokenizer
     from seqlab.nlp.vocab import Vocabulary
 
     try:
         if file_kinds.tokenizer_type(path) == "vocabulary":
             return {"kind": "vocabulary", "size": len(Vocabulary.load(path))}
-        tokenizer = load_tokenizer(path)
-    except (ValueError, OSError) as error:
+        tokenizer = read_tokenizer_file(path)
+    except (ValueError, OSError, CliError) as error:
         raise CliError(f"cannot read {path}: {error}") from error
     return {"kind": "tokenizer", "type": tokenizer.type_name, **tokenizer.summary()}
 
 
 def vectors_info(path: Path, kind: str) -> dict[str, Any]:
-    """A vectors file's format, word count and dimension (from its header: the vectors of a
-    word2vec file are not read)."""
+    """A vectors file's format, word count and dimension (a word2vec-format file from its
+    header only; a seqlab `.save` file is loaded)."""
     if kind == file_kinds.WORD2VEC_SAVED:
         from seqlab.cli.commands.word2vec import load_vectors
 

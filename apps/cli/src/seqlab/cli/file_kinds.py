@@ -28,6 +28,8 @@ TOKENIZER = "seqlab tokenizer"
 METRICS = "seqlab metrics log"
 HTML_PAGE = "seqlab HTML page"
 HF_TOKENIZER = "Hugging Face tokenizer.json exported by seqlab"
+# The commands that write a neural checkpoint, as error messages name them.
+CHECKPOINT_WRITERS = "`seqlab train`, `classify train`, `forecast train` or `seq2seq train`"
 
 # Far above any real seqlab header (a 100k-word vocabulary is ~2 MB) and safetensors' own limit.
 MAX_SAFETENSORS_HEADER = 100_000_000

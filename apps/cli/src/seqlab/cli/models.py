@@ -75,11 +75,10 @@ def load_any(path: Path, any_head: bool = False) -> tuple[str, Any]:
     if path.suffix == ".safetensors" or is_checkpoint(path):
         return "neural", load_neural(path, any_head)
     from seqlab.cli.commands.ngram import load_ngram
-    from seqlab.cli.file_kinds import is_arpa, is_ngram_npz
+    from seqlab.cli.file_kinds import CHECKPOINT_WRITERS, is_arpa, is_ngram_npz
 
     if path.suffix != ".arpa" and not is_arpa(path) and not is_ngram_npz(path):
-        trainers = ("`seqlab train`, `classify train`, `forecast train` or `seq2seq train`"
-                    if any_head else "`seqlab train`")
+        trainers = CHECKPOINT_WRITERS if any_head else "`seqlab train`"
         raise CliError(f"{path} is not a model seqlab reads: give a checkpoint written by "
                        f"{trainers} or an n-gram model (.arpa or .npz) written by "
                        "`seqlab ngram train`")

@@ -48,7 +48,7 @@ RANGES: dict[str, Range] = {
     "--val-fraction": FRACTION,
     "--test-fraction": Range(0, 1, low_open=True, high_open=True),
     "--lr": POSITIVE,
-    "--clip": NON_NEGATIVE,  # 0: no clipping (cli/clip_option.py)
+    # --clip has none here: its parser refuses a negative norm first (cli/clip_option.py)
     "--time-budget": POSITIVE,
     "--seconds": POSITIVE,
     "--scale": POSITIVE,

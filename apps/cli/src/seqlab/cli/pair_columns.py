@@ -34,6 +34,13 @@ def normalized_columns(value: str | None) -> str | None:
     return f"{int(parts[0])},{int(parts[1])}"
 
 
+def require_pairs(columns: str | None, pairs: list | None) -> None:
+    """A usage CliError when `--columns` is given without PAIRS files for it to choose from."""
+    if columns is not None and not pairs:
+        raise CliError("--columns chooses the fields of PAIRS files; give the files",
+                       code=EXIT_USAGE)
+
+
 def library_columns(value: str | None) -> tuple[int, int] | None:
     """The 0-based (source, target) field indices the pairs readers take for `S,T`."""
     if value is None:

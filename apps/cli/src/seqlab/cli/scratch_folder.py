@@ -22,12 +22,11 @@ def scratch_option() -> Path | None:
     return typer.Option(None, "--scratch", metavar="DIR", help=SCRATCH_HELP)
 
 
-def checked_scratch(scratch: Path | None) -> Path | None:
-    """`scratch` if it is None or an existing folder, else a usage CliError."""
+def checked_scratch(scratch: Path | None) -> None:
+    """A usage CliError unless `scratch` is None or an existing folder."""
     if scratch is not None and not scratch.is_dir():
         raise CliError(f"--scratch {scratch} is not an existing folder: give a folder for the "
                        "temporary files", code=EXIT_USAGE)
-    return scratch
 
 
 def scratch_folder(scratch: Path | None) -> Path:

@@ -310,7 +310,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
 
 
 def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
-           run: dict[str, Any], given_lr: float | None = None) -> dict[str, Any]:
+           run: dict[str, Any], given_lr: float | None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq

@@ -133,7 +133,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
             try:
                 result = trainer.fit()
             except NonFiniteLossError as error:
-                raise CliError(diverged_line(error, _given_rate(trainer), log.path)) from error
+                raise CliError(diverged_line(error, trainer.base_learning_rate(),
+                                             log.path)) from error
             except FloatingPointError as error:
                 raise CliError(str(error)) from error
             finally:
@@ -154,7 +155,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         output.info(loss_chart(display.train_losses, display.valid_losses))
     if uniform_over is not None and display.last_valid is not None:
         _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
-                                _given_rate(trainer), trainer.clip_norm is None,
+                                trainer.base_learning_rate(), trainer.clip_norm is None,
                                 display.last_valid.get("accuracy"))
     if interrupted:
         output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
@@ -167,12 +168,6 @@ def loss_text(loss: float) -> str:
     """A loss for the progress line: 3 decimals, or 4 significant digits once it is huge (a
     diverging run's 9.516e+24, not 25 digits and 3 decimals)."""
     return f"{loss:.3f}" if abs(loss) < 1e6 else f"{loss:.4g}"
-
-
-def _given_rate(trainer: Any) -> float:
-    """The learning rate the run was given (--lr), before any schedule changed it."""
-    group = trainer.optimizer.param_groups[0]
-    return group.get("initial_lr", group["lr"])
 
 
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,

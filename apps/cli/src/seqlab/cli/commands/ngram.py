@@ -426,7 +426,9 @@ def generate(
     seed: int = typer.Option(None, "--seed"),
     level: str = typer.Option(None, "--level", help="How the prompt is read and tokens "
                               "written: word, whitespace or char (default: as the model was "
-                              "trained, which seqlab records in its files)."),
+                              "trained, which seqlab records in its files; for a file that "
+                              "records nothing: char for single characters, else whitespace, "
+                              "as KenLM reads text)."),
 ) -> None:
     """Stream sampled text from an n-gram model (a sentence end starts a new line).
 

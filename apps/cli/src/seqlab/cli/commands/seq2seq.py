@@ -15,13 +15,14 @@ from seqlab.cli.console import Output, stderr, write_stream
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
-from seqlab.cli.pair_columns import columns_option, normalized_columns
+from seqlab.cli.pair_columns import columns_option, normalized_columns, require_pairs
 from seqlab.cli.scratch_folder import (
     checked_scratch,
     is_scratch_error,
     scratch_error_line,
     scratch_option,
 )
+from seqlab.cli.seq2seq_training import MAX_LEN
 from seqlab.cli.text_argument import named_file
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import LEVELS
@@ -30,8 +31,8 @@ app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention 
                   "source<TAB>target pairs.", no_args_is_help=True)
 
 CELLS = ("lstm", "gru", "rnn")
-MAX_LEN_HELP = ("Longest source or target, in characters (default 1000): longer lines are "
-                "refused, as memory and time grow with the length.")
+MAX_LEN_HELP = (f"Longest source or target, in characters (default {MAX_LEN}): longer lines "
+                "are refused, as memory and time grow with the length.")
 # a word with a file extension (notes.txt, en.tsv): taken for a file name when it names none
 SHADES = " ░▒▓█"
 
@@ -115,16 +116,15 @@ def train(
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
 
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     _check_choice("--source-level", source_level, LEVELS)
     _check_choice("--target-level", target_level, LEVELS)
     _check_choice("--cell", cell, CELLS)
     _check_choice("--attention", attention, ("dot", "general", "additive"))
     _check_choice("--lr-schedule", lr_schedule, ("constant", "linear", "cosine"))
     columns = normalized_columns(columns)
-    if columns is not None and not pairs and resume is None:
-        raise CliError("--columns chooses the fields of PAIRS files; give the files",
-                       code=EXIT_USAGE)
+    if resume is None:  # a resumed run reads the files its record names
+        require_pairs(columns, pairs)
     if out is not None or resume is None:  # a resumed run's own file was written by it
         inputs = [*(pairs or ()), *(p for p in (init_from,) if p is not None)]
         check_checkpoint_output(out or Path("seq2seq.safetensors"), inputs, force=force,
@@ -253,7 +253,7 @@ def translate(
     """
     from seqlab.seqmodels.seq2seq.translate import Translator
 
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     use_threads(threads)
     if max_len_a == 0 and max_len_b < 1:
         raise CliError(f"--max-len-a 0 with --max-len-b {max_len_b} allows no output token: "
@@ -320,10 +320,8 @@ def evaluate(
     from seqlab.seqmodels.seq2seq.translate import Translator
 
     columns = normalized_columns(columns)
-    if columns is not None and not pairs:
-        raise CliError("--columns chooses the fields of PAIRS files; give the files",
-                       code=EXIT_USAGE)
-    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=1000)
+    require_pairs(columns, pairs)
+    max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     checked_scratch(scratch)
     use_threads(threads)
     model, source_tokenizer, target_tokenizer, task = _load(model_path)

@@ -12,23 +12,14 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.commands.tokenize_export import export
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.errors import CliError
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
+from seqlab.cli.tokenizer_file import read_tokenizer_file
 
 app = typer.Typer(help="Train tokenizers, encode or decode text, export to HF tokenizers.",
                   no_args_is_help=True)
 app.command("export")(export)
-
-
-def _load(path: Path):
-    from seqlab.nlp.tokenizers import load_tokenizer
-
-    require_file(path, "tokenizer file")
-    try:
-        return load_tokenizer(path)
-    except (ValueError, OSError) as error:
-        raise CliError(str(error)) from error
 
 
 @app.command("train")
@@ -100,7 +91,7 @@ def encode(
     """
     from seqlab.cli.text_argument import named_file
 
-    tokenizer = _load(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path)
     if text is None or (text == "-" and not as_text):
         _encode_stream("-", tokenizer, as_json)
         return
@@ -162,7 +153,7 @@ def decode(
     """
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 
-    tokenizer = _load(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path)
     from_stdin = not ids or ids == ["-"]
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]

@@ -9,6 +9,7 @@ import typer
 from seqlab.cli import file_kinds, outputs
 from seqlab.cli.console import Output
 from seqlab.cli.errors import EXIT_USAGE, CliError
+from seqlab.cli.tokenizer_file import read_tokenizer_file
 
 FORMATS = ("hf",)
 HF_TOKENIZER = outputs.OutputKind("a Hugging Face tokenizer.json", (".json",),
@@ -32,13 +33,11 @@ def export(
 
     Example: seqlab tokenize export bpe.json --format hf --out tokenizer.json
     """
-    from seqlab.cli.commands.tokenize import _load
-
     if file_format not in FORMATS:
         raise CliError(f"--format {file_format!r}: choose one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
     outputs.check_output(out, HF_TOKENIZER, [tokenizer_path], force=force)
-    tokenizer = _load(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path)
     from seqlab.nlp.tokenizers.hf_json import NotExportableError, to_hf_json
     from seqlab.nlp.vocab import write_json
 
