@@ -71,7 +71,7 @@ def test_eval_json(reverse_model, reverse_tsv, tmp_path):
     scores = json.loads(done.stdout)
     assert scores["beam"] == 5  # the default: beam search scores at least as well as greedy
     assert scores["exact_match"] > 0.95 and scores["token_error_rate"] < 0.02
-    assert 0 < scores["bleu"] <= 100 + 1e-9  # sacreBLEU's floats: a perfect score reads 100.00000000000004
+    assert 0 < scores["bleu"] <= 100 + 1e-9  # sacreBLEU: a perfect score is 100.00000000000004
     # several references: the closest one counts
     refs = tmp_path / "refs.tsv"
     refs.write_text("abc\tX Y Z\nabc\tC B A\nab\tA B\n", encoding="utf-8")
