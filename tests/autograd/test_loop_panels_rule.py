@@ -16,6 +16,7 @@ from seqlab.autograd.kernels.recurrent_rnn import (
     loop_panels_pay,
     rnn_panels_pay,
 )
+from seqlab.autograd.threads import one_thread, usable_cores
 from seqlab.seqmodels import recurrent_ops as ops
 
 pytestmark = pytest.mark.kernels
@@ -76,9 +77,10 @@ def test_rnn_layer_on_whole_panels_equals_the_reference(dtype, reverse):
     hidden = 128
     assert loop_panels_pay(BATCH, hidden, hidden, dtype) == FMA
     case = _case(dtype, hidden, 1)
-    out, h_n, saved = ops.rnn_layer_forward(case["x"], case["h0"], *case["weights"],
-                                            case["lengths"], reverse, "tanh")
-    grads = ops.rnn_layer_backward(saved, case["d_out"], case["d_hn"])
+    with one_thread():  # the panels are a one-thread loop's (two threads: BLAS splits)
+        out, h_n, saved = ops.rnn_layer_forward(case["x"], case["h0"], *case["weights"],
+                                                case["lengths"], reverse, "tanh")
+        grads = ops.rnn_layer_backward(saved, case["d_out"], case["d_hn"])
     want_out, want_h_n, want_grads = rnn_reference(case["x"], case["h0"], *case["weights"],
                                                    case["lengths"], reverse, "tanh")
     _check((out, h_n), (want_out, want_h_n), dtype)
@@ -91,10 +93,31 @@ def test_gru_layer_on_whole_panels_equals_the_reference(dtype, reverse):
     hidden = 128
     assert loop_panels_pay(BATCH, hidden, 3 * hidden, dtype) == FMA
     case = _case(dtype, hidden, 3, seed=1)
-    out, h_n, saved = ops.gru_layer_forward(case["x"], case["h0"], *case["weights"],
-                                            case["lengths"], reverse)
-    grads = ops.gru_layer_backward(saved, case["d_out"], case["d_hn"])
+    with one_thread():
+        out, h_n, saved = ops.gru_layer_forward(case["x"], case["h0"], *case["weights"],
+                                                case["lengths"], reverse)
+        grads = ops.gru_layer_backward(saved, case["d_out"], case["d_hn"])
     want_out, want_h_n, want_grads = gru_reference(case["x"], case["h0"], *case["weights"],
                                                    case["lengths"], reverse)
     _check((out, h_n), (want_out, want_h_n), dtype)
     _check(grads, want_grads(case["d_out"], case["d_hn"]), dtype)
+
+
+def test_a_loop_with_two_threads_leaves_the_product_to_blas():
+    """Where seqlab has two threads for the loop, BLAS splits each step's product between
+    them; the panels are taken only on one thread (inside a team's part, or one thread set)."""
+    from seqlab.autograd.threads import get_num_threads, set_num_threads
+    from seqlab.seqmodels.recurrent_loops import _loop_panels
+
+    w_hh = np.zeros((128, 128), np.float32)
+    before = get_num_threads()
+    try:
+        set_num_threads(2)
+        with one_thread():
+            assert _loop_panels(32, 128, 128, w_hh).size > 0
+        if usable_cores() > 1:
+            assert _loop_panels(32, 128, 128, w_hh).size == 0
+        set_num_threads(1)
+        assert _loop_panels(32, 128, 128, w_hh).size > 0
+    finally:
+        set_num_threads(before)
