@@ -109,6 +109,19 @@ def clear_stale_caches(root: Path, cache_folders: list[Path] | None = None, *,
     return deleted
 
 
+def prepare_kernel_caches(root: Path, pattern: str = "*.py") -> None:
+    """What a kernel package runs before any of its kernels loads a cache: clear the stale
+    caches of `root`'s `pattern` files, then apply what the command asked for its process
+    (Numba's runtime from cached object code, `runtime_cache`; one process at a time saving a
+    cache entry, `kernel_cache_lock`). Nothing is asked when seqlab is imported as a library."""
+    from seqlab.autograd.kernel_cache_lock import lock_saves_if_requested
+    from seqlab.autograd.runtime_cache import install_if_requested
+
+    clear_stale_caches(root, pattern=pattern)
+    install_if_requested()
+    lock_saves_if_requested()
+
+
 def _clear_unless_stamped(cache: Path, digest: str) -> bool:
     stamp = cache / STAMP_NAME
     partial = cache / f"{STAMP_NAME}.{os.getpid()}.tmp"

@@ -5,8 +5,7 @@ kernel files (`arpa_read_kernels` uses `arpa_kernels.two_product` and `kernels.f
 edit to a helper alone would leave its callers' caches stale. Importing this module runs
 `seqlab.autograd.kernel_caches.clear_stale_caches` over every kernel file of the package (one
 digest, so a kernel may call a helper of any other kernel file here) before any kernel loads a
-cache, and has Numba load its runtime from cached object code where a command asked for it
-(`seqlab.autograd.runtime_cache`). It
+cache, and applies what a command asked for its process (`prepare_kernel_caches`). It
 imports no kernels itself, so importing one kernel module loads only that one.
 Jitted code of seqlab.nlp lives only in files named `*kernels*.py` (a test holds every file that
 imports Numba to that and to importing this module).
@@ -16,17 +15,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqlab.autograd.kernel_cache_lock import lock_saves_if_requested
-from seqlab.autograd.kernel_caches import clear_stale_caches
-from seqlab.autograd.runtime_cache import install_if_requested
+from seqlab.autograd.kernel_caches import prepare_kernel_caches
 
 KERNEL_PATTERN = "**/*kernels*.py"
 PACKAGE_ROOT = Path(__file__).parent
 
-clear_stale_caches(PACKAGE_ROOT, pattern=KERNEL_PATTERN)
-# Numba's runtime from cached object code where a command asked for it (its process: ~18 MB
-# less of LLVM resident from the first kernel on; see seqlab.autograd.runtime_cache)
-install_if_requested()
-# one process at a time saves a cache entry, where a command asked for it (see
-# seqlab.autograd.kernel_cache_lock)
-lock_saves_if_requested()
+# also Numba's runtime from cached object code (~18 MB less of LLVM resident from the first
+# kernel on) and locked cache saves, where a command asked
+prepare_kernel_caches(PACKAGE_ROOT, pattern=KERNEL_PATTERN)

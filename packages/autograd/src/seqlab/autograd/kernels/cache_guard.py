@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seqlab.autograd.kernel_cache_lock import lock_saves_if_requested
 from seqlab.autograd.kernel_caches import (
     STAMP_NAME,
     clear_stale_caches,
     numba_cache_folders,
+    prepare_kernel_caches,
     sources_digest,
 )
-from seqlab.autograd.runtime_cache import install_if_requested
 
 __all__ = ["STAMP_NAME", "clear_stale_caches", "numba_cache_folders", "sources_digest"]
 
-clear_stale_caches(Path(__file__).parent)
-# Numba's runtime from cached object code where a command asked for it (see
-# seqlab.autograd.runtime_cache)
-install_if_requested()
-# one process at a time saves a cache entry, where a command asked for it (see
-# seqlab.autograd.kernel_cache_lock)
-lock_saves_if_requested()
+# also Numba's runtime from cached object code and locked cache saves where a command asked
+prepare_kernel_caches(Path(__file__).parent)
