@@ -80,8 +80,9 @@ def test_a_resumed_run_removes_only_its_own_checkpoints_of_the_failed_weights(tm
 
 
 def test_a_users_own_step_named_file_is_not_a_checkpoint(tmp_path):
-    manager = CheckpointManager(tmp_path)
-    _trainer(tmp_path, steps=4, keep=10).fit()
+    trainer = _trainer(tmp_path, steps=4, keep=10)
+    trainer.fit()
+    manager = CheckpointManager(tmp_path, run_id=trainer.run_id)
     mine = tmp_path / "step-00000001-mine.safetensors"
     mine.write_bytes(manager.path_for(2).read_bytes())
     assert manager.checkpoints() == [manager.path_for(2), manager.path_for(4)]

@@ -2,8 +2,10 @@
 
 While a run trains, numbered checkpoints (model + optimizer state, ~3x the model) are written to
 NAME.checkpoints/ so that even a `kill -9` loses little. Once the run has saved NAME.safetensors
-with its training state, those numbered files duplicate it: they are removed, and what is kept
+with its training state, its numbered files duplicate it: they are removed, and what is kept
 is listed: the model, its training state (what --resume reads) and the best-validation model.
+Another run's numbered checkpoints there (a killed run that `--resume` could continue) are not
+this run's to remove: they stay, and the list says so.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path) -> str:
-    """Remove the numbered checkpoints the saved `out` supersedes; return what is kept."""
+def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str) -> str:
+    """Remove the numbered checkpoints of run `run_id` that the saved `out` supersedes; return
+    what is kept."""
     from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
 
-    manager = CheckpointManager(checkpoint_dir)
-    for old in manager.checkpoints():
+    manager = CheckpointManager(checkpoint_dir, run_id=run_id)
+    for old in manager.run_checkpoints():
         training_path(old).unlink(missing_ok=True)
         old.unlink(missing_ok=True)
     # every path as the run was given it (relative stays relative), the model's folder first
@@ -25,6 +28,10 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path) -> str:
         kept.append(f"{training_path(out)} (optimizer state: what --resume needs)")
     if manager.best_path.exists():
         kept.append(f"{checkpoint_dir / manager.best_path.name} (best validation)")
+    others = len(manager.checkpoints())
+    if others:
+        kept.append(f"{others} numbered checkpoint{'s' if others > 1 else ''} of another run "
+                    f"in {checkpoint_dir} (not this run's to remove)")
     if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()
     return "Kept " + ", ".join(kept)

@@ -145,7 +145,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         log.close()  # the rows so far, fsynced, whatever ended the run
-    kept = tidy_periodic_checkpoints(out, checkpoint_dir(out))
+    kept = tidy_periodic_checkpoints(out, checkpoint_dir(out), trainer.run_id)
     if report_kept:
         output.info(kept)
     outcome = RunOutcome(result, time.perf_counter() - started, display.smoothed,

@@ -63,9 +63,26 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
             f"{path} is not a valid safetensors file ({error}); it may be truncated or "
             "written by another program: write it again"
         ) from error
-    text = header.get(METADATA_KEY)
+    return state, _parsed_metadata(header.get(METADATA_KEY), path)
+
+
+def load_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON metadata of a safetensors file ({} when none was saved), without reading its
+    tensors; ValueError for a file that is not safetensors."""
+    path = Path(path)
+    _check_header_size(path)
+    try:
+        with safetensors.safe_open(path, framework="np") as reader:
+            header = reader.metadata() or {}
+    except (safetensors.SafetensorError, OSError) as error:
+        raise ValueError(f"{path} is not a valid safetensors file ({error})") from error
+    return _parsed_metadata(header.get(METADATA_KEY), path)
+
+
+def _parsed_metadata(text: str | None, path: Path) -> dict[str, Any]:
+    """The seqlab JSON entry of a safetensors header as a dict ({} when there is none)."""
     if text is None:
-        return state, {}
+        return {}
     try:
         metadata = json.loads(text)
     except json.JSONDecodeError as error:
@@ -78,7 +95,7 @@ def load(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str,
             f"{path}: the '{METADATA_KEY}' metadata entry holds a {type(metadata).__name__}, "
             "expected a JSON object; re-create the file with seqlab.autograd.save"
         )
-    return state, metadata
+    return metadata
 
 
 class ForeignDtypeError(ValueError):

@@ -68,6 +68,7 @@ class Checkpoint:
     metrics: list[dict[str, Any]]
     training: TrainingState | None
     metadata: dict[str, Any] | None = None  # what the head needs besides weights (labels, ...)
+    run_id: str | None = None  # the training run that saved it (None: not recorded)
 
 
 def training_path(path: str | os.PathLike[str]) -> Path:
@@ -118,10 +119,12 @@ def save_checkpoint(path: str | os.PathLike[str], model: Module, *,
                     tokenizer: dict[str, Any] | None = None, step: int = 0,
                     metrics: list[dict[str, Any]] | None = None,
                     training: TrainingState | None = None,
-                    metadata: dict[str, Any] | None = None) -> Path:
+                    metadata: dict[str, Any] | None = None, run_id: str | None = None) -> Path:
     """Write `model` (and, given `training`, its training state) atomically; returns the path.
 
-    `metadata` is any JSON the head needs besides its weights (class labels, a scaler).
+    `metadata` is any JSON the head needs besides its weights (class labels, a scaler);
+    `run_id` names the training run that saves it (a resumed run keeps its run's id), so that
+    `CheckpointManager` prunes the checkpoints of one run only.
     """
     path = Path(path)
     if not path.name.endswith(SUFFIX):
@@ -142,6 +145,8 @@ def save_checkpoint(path: str | os.PathLike[str], model: Module, *,
     }
     if metadata is not None:
         header["metadata"] = _jsonable(metadata)
+    if run_id is not None:
+        header["run_id"] = run_id
     state = {name: np.asarray(array) for name, array in model.state_dict().items()}
     io.save(path, state, header)
     if training is None:
@@ -185,7 +190,7 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = True) -> C
     config = check_config_object(header.get("config"), path)
     return Checkpoint(path, state, config, header.get("tokenizer"),
                       int(header.get("step", 0)), header.get("metrics", []), training_state,
-                      header.get("metadata"))
+                      header.get("metadata"), header.get("run_id"))
 
 
 def _load_training(path: Path, run_token: str) -> TrainingState:
@@ -291,15 +296,24 @@ def load_model(path: str | os.PathLike[str], *, config: dict[str, Any] | None = 
 
 
 class CheckpointManager:
-    """Numbered checkpoints in a directory: keeps the last N, and `best.safetensors`."""
+    """Numbered checkpoints of one training run in a directory: keeps its last N, and
+    `best.safetensors`.
+
+    Each numbered checkpoint records `run_id` in its header, and pruning removes only the
+    checkpoints of this manager's run: a second run in the same directory (or a numbered file
+    seqlab did not write) is never touched, as PyTorch Lightning's `ModelCheckpoint` deletes
+    only the files it saved. A resumed run passes the id of the run it continues (the
+    `Trainer` does), so its pruning covers the checkpoints saved before the resume too.
+    """
 
     def __init__(self, directory: str | os.PathLike[str], keep_last: int = 3,
-                 prefix: str = "step") -> None:
+                 prefix: str = "step", run_id: str | None = None) -> None:
         if keep_last < 1:
             raise ValueError(f"keep_last must be at least 1, got {keep_last}")
         self.directory = Path(directory)
         self.keep_last = keep_last
         self.prefix = prefix
+        self.run_id = run_id if run_id is not None else new_run_id()
 
     def path_for(self, step: int) -> Path:
         return self.directory / f"{self.prefix}-{step:08d}{SUFFIX}"
@@ -309,7 +323,7 @@ class CheckpointManager:
         return self.directory / f"best{SUFFIX}"
 
     def checkpoints(self) -> list[Path]:
-        """Numbered checkpoints, oldest first."""
+        """Numbered checkpoints of every run, oldest first."""
         if not self.directory.is_dir():
             return []
         # only the names `path_for` writes: a user's own `step-1-mine.safetensors` is not one
@@ -317,6 +331,11 @@ class CheckpointManager:
         found = [path for path in self.directory.glob(f"{self.prefix}-*{SUFFIX}")
                  if numbered.fullmatch(path.name)]
         return sorted(found)
+
+    def run_checkpoints(self) -> list[Path]:
+        """The numbered checkpoints this manager's run saved (by the id in their headers),
+        oldest first."""
+        return [path for path in self.checkpoints() if run_of(path) == self.run_id]
 
     def latest(self) -> Path | None:
         """The newest numbered checkpoint, or None."""
@@ -328,10 +347,10 @@ class CheckpointManager:
         return int(path.name[len(self.prefix) + 1: -len(SUFFIX)])
 
     def discard_from(self, step: int, only: Collection[Path] | None = None) -> list[Path]:
-        """Remove the numbered checkpoints (with their training state) of `step` and later;
-        with `only` (a collection of paths), only those among them; returns the model paths
-        removed."""
-        removed = [path for path in self.checkpoints() if self.step_of(path) >= step
+        """Remove this run's numbered checkpoints (with their training state) of `step` and
+        later; with `only` (a collection of paths), only those among them; returns the model
+        paths removed."""
+        removed = [path for path in self.run_checkpoints() if self.step_of(path) >= step
                    and (only is None or path in only)]
         for path in removed:
             training_path(path).unlink(missing_ok=True)
@@ -339,14 +358,32 @@ class CheckpointManager:
         return removed
 
     def save(self, step: int, model: Module, *, best: bool = False, **options: Any) -> Path:
-        """Save step `step` (also as best.safetensors when `best`), then prune old ones."""
+        """Save step `step` (also as best.safetensors when `best`), then prune this run's
+        old ones."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = save_checkpoint(self.path_for(step), model, step=step, **options)
+        path = save_checkpoint(self.path_for(step), model, step=step, run_id=self.run_id,
+                               **options)
         if best:
             # the best model is for keeping, not resuming: no training state
             save_checkpoint(self.best_path, model, step=step, tokenizer=options.get("tokenizer"),
                             metrics=options.get("metrics"), metadata=options.get("metadata"))
-        for old in self.checkpoints()[: -self.keep_last]:
+        for old in self.run_checkpoints()[: -self.keep_last]:
             training_path(old).unlink(missing_ok=True)
             old.unlink(missing_ok=True)
         return path
+
+
+def new_run_id() -> str:
+    """A fresh id for a training run (what `CheckpointManager` prunes by)."""
+    return uuid.uuid4().hex
+
+
+def run_of(path: Path) -> str | None:
+    """The run id in a checkpoint's header, reading no tensors; None for a file that is not a
+    seqlab checkpoint or was saved before runs were recorded."""
+    try:
+        header = io.load_metadata(path)
+    except (OSError, ValueError):
+        return None
+    run_id = header.get("run_id") if header.get("format") == FORMAT else None
+    return run_id if isinstance(run_id, str) else None

@@ -12,12 +12,13 @@ The loop passes `carry=None` when a batch starts an epoch (or after a skipped st
 carry it gets back, detached, to the next batch (the language model's recurrent state across
 truncated-BPTT chunks; None for heads that carry nothing). Around that it clips gradients,
 steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
-chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints and the best one, and
-reports through callbacks: the library prints nothing. A non-finite loss or gradient skips its
-update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): the numbered
-checkpoints this Trainer wrote of the weights those steps started from are removed (never a file
-it did not write, nor the best validated model), and NumPy's floating-point warnings are
-silenced inside the step (the loop checks the loss and gradient norm itself).
+chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints of its run (another
+run's in the same folder are never pruned; a resumed run is the run it continues) and the best
+one, and reports through callbacks: the library prints nothing. A non-finite loss or gradient
+skips its update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): the
+numbered checkpoints this Trainer wrote of the weights those steps started from are removed
+(never a file it did not write, nor the best validated model), and NumPy's floating-point
+warnings are silenced inside the step (the loop checks the loss and gradient norm itself).
 
 Callbacks are objects with any of `on_step(metrics)`, `on_eval(metrics)`,
 `on_checkpoint(path)` (subclass `Callback` or pass any object with those methods).
@@ -48,6 +49,7 @@ from seqlab.seqmodels.checkpoint import (
     check_tokenizer,
     load_checkpoint,
     load_state_into,
+    new_run_id,
     save_checkpoint,
 )
 from seqlab.seqmodels.metrics import LN2, loss_metrics
@@ -73,7 +75,8 @@ class NonFiniteLossError(FloatingPointError):
     ones every one of those steps started from (a skipped step changes nothing): the numbered
     checkpoints this run wrote at step `first_step - 1` or later are removed (`removed` lists
     them; a file the run did not write, such as the one it resumed from, stays), and `kept` is
-    the newest numbered checkpoint left from before the divergence (None when there is none);
+    the run's newest numbered checkpoint left from before the divergence (None when there is
+    none);
     `best` the best validated model, saved before the divergence (kept: a validated model is
     not a failed state), if any.
     """
@@ -197,7 +200,11 @@ class Trainer:
         self.monitor, self.mode = monitor, mode
         self.max_nonfinite = max_nonfinite
         self.callbacks = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
-        self.manager = (CheckpointManager(checkpoint_dir, keep_last=keep_last)
+        # which run this is: `keep_last` prunes only this run's checkpoints (resume() adopts
+        # the id of the run it continues)
+        self.run_id = new_run_id()
+        self.manager = (CheckpointManager(checkpoint_dir, keep_last=keep_last,
+                                          run_id=self.run_id)
                         if checkpoint_dir is not None else None)
         self.checkpoint_every = checkpoint_every
         self.tokenizer = tokenizer
@@ -369,7 +376,7 @@ class Trainer:
         if self.manager is not None:
             removed = self.manager.discard_from(first_step - 1, only=self.written_checkpoints)
             self.written_checkpoints.difference_update(removed)
-            before = [path for path in self.manager.checkpoints()
+            before = [path for path in self.manager.run_checkpoints()
                       if self.manager.step_of(path) < first_step]
             kept = before[-1] if before else None
             best = self.manager.best_path if self.manager.best_path.exists() else None
@@ -470,7 +477,8 @@ class Trainer:
         options = {"tokenizer": self.tokenizer, "metrics": self.history,
                    "training": self.training_state(), "metadata": self.metadata}
         if path is not None:
-            written = save_checkpoint(path, self.model, step=self.step, **options)
+            written = save_checkpoint(path, self.model, step=self.step, run_id=self.run_id,
+                                      **options)
         elif self.manager is not None:
             written = self.manager.save(self.step, self.model, **options)
             self.written_checkpoints.add(written)
@@ -542,3 +550,7 @@ class Trainer:
             self.metadata = checkpoint.metadata
         if self.run is None:
             self.run = training.run
+        if checkpoint.run_id is not None:  # the same run goes on (older files record none)
+            self.run_id = checkpoint.run_id
+            if self.manager is not None:
+                self.manager.run_id = checkpoint.run_id
