@@ -23,6 +23,7 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
+    loss_text,
     progress_total,
     require_kind,
     require_validation_for_patience,
@@ -246,7 +247,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                           resume_command=f"seqlab forecast train --resume "
                                          f"{shlex.quote(str(out))}",
                           resumed=options.resume is not None,
-                          valid_text=lambda m: f"mse {m['loss']:.4f}")
+                          valid_text=lambda m: f"mse {loss_text(m['loss'])}")
     report = forecast_report(model, metadata, values)
     best = folder / "best.safetensors"
     return {"model": str(out), "best_model": str(best) if best.exists() else None,
