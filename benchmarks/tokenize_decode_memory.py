@@ -1,13 +1,17 @@
 """Peak memory (maxrss) of `seqlab tokenize decode` reading a long stream of ids from stdin,
-for two source trees (before: it read all of stdin and listed every id; after: plain ids are
-decoded a bounded piece at a time) beside Hugging Face `tokenizers` decoding the same ids with
-the same tokenizer (exported with `tokenize export --format hf`; its `decode` takes the whole
-list). Each run is a fresh process, alternated, `rounds` times per size; the text decoded is
-checked against the corpus. The parent holds no corpus or ids: a child's maxrss counts the
-pages of the parent it was forked from.
+for two source trees (stop 19: plain ids read whole, then a bounded piece at a time; stop 20:
+`encode --json`'s object and `decode --json`'s output the same) beside Hugging Face
+`tokenizers` decoding the same ids with the same tokenizer (exported with `tokenize export
+--format hf`; its `decode` takes the whole list). `--json-input` feeds `tokenize encode
+--json`'s object, `--json-output` passes `decode --json`. Each run is a fresh process,
+alternated, `rounds` times per size; every output is checked byte for byte against the
+expected one (the corpus, or its `{"text": ...}` object). The parent holds no corpus or ids:
+a child's maxrss counts the pages of the parent it was forked from.
 
     uv run python benchmarks/tokenize_decode_memory.py --baseline-src /tmp/base \\
         --corpus /work/shared/data/tinyshakespeare.txt --copies 2 6 --rounds 3
+    uv run python benchmarks/tokenize_decode_memory.py --baseline-src /tmp/base \\
+        --corpus /work/shared/data/tinyshakespeare.txt --copies 6 --json-input --json-output
 """
 
 from __future__ import annotations
@@ -26,11 +30,20 @@ PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src
             "apps/cli/src")
 PEER_PYTHON = "/work/peers/bin/python"
 PEER = """
-import sys
+import json, sys
 from tokenizers import Tokenizer
 tokenizer = Tokenizer.from_file(sys.argv[1])
-ids = [int(word) for word in sys.stdin.read().split()]
-sys.stdout.write(tokenizer.decode(ids, skip_special_tokens=True))
+given = sys.stdin.read()
+ids = json.loads(given)["ids"] if sys.argv[2] == "json" else [int(w) for w in given.split()]
+text = tokenizer.decode(ids, skip_special_tokens=True)
+sys.stdout.write(json.dumps({"text": text}) + "\\n" if sys.argv[3] == "json" else text)
+"""
+# writes the expected --json output for the corpus (in a child: the parent stays small)
+EXPECTED_JSON = """
+import json, sys
+from pathlib import Path
+Path(sys.argv[2]).write_text(json.dumps({"text": Path(sys.argv[1]).read_bytes().decode()})
+                             + "\\n")
 """
 
 
@@ -75,11 +88,17 @@ def main() -> None:
     parser.add_argument("--copies", type=int, nargs="+", default=[2, 6])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--vocab-size", type=int, default=1000)
+    parser.add_argument("--json-input", action="store_true",
+                        help="stdin holds `tokenize encode --json`'s object")
+    parser.add_argument("--json-output", action="store_true", help="decode --json")
     args = parser.parse_args()
+    form_in, form_out = ("json" if args.json_input else "plain",
+                         "json" if args.json_output else "plain")
     here = Path(__file__).resolve().parents[1]
     trees = {"before": args.baseline_src, "after": here}
     print(f"CPU {_cpu_model()} ({platform.machine()}; no BLAS in this path); "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load {_load()}")
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load {_load()}; "
+          f"input {form_in}, output {form_out}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         tokenizer, hf = folder / "bpe.json", folder / "tokenizer.json"
@@ -94,19 +113,29 @@ def main() -> None:
                     out.write(args.corpus.read_bytes())
             ids = folder / "ids.txt"
             with ids.open("wb") as out:
-                _seqlab(here, "tokenize", "encode", tokenizer, corpus, stdout=out)
+                _seqlab(here, "tokenize", "encode", tokenizer, corpus,
+                        *(["--json"] if args.json_input else []), stdout=out)
             with ids.open("rb") as file:
-                count = 1 + sum(piece.count(b" ")  # one space between ids, one line
+                separator = b"," if args.json_input else b" "
+                count = 1 + sum(piece.count(separator)  # one between ids, one line
                                 for piece in iter(lambda: file.read(1 << 20), b""))
+            expected = corpus
+            if args.json_output:
+                expected = folder / "expected.json"
+                subprocess.run([sys.executable, "-c", EXPECTED_JSON, str(corpus),
+                                str(expected)], check=True)
+            json_option = ["--json"] if args.json_output else []
             commands = {name: ([sys.executable, "-m", "seqlab.cli", "tokenize", "decode",
-                                str(tokenizer)], _env(tree)) for name, tree in trees.items()}
-            commands["hf tokenizers"] = ([PEER_PYTHON, "-c", PEER, str(hf)], None)
+                                str(tokenizer), *json_option], _env(tree))
+                        for name, tree in trees.items()}
+            commands["hf tokenizers"] = ([PEER_PYTHON, "-c", PEER, str(hf), form_in,
+                                          form_out], None)
             figures: dict[str, list[tuple[float, float, float]]] = {n: [] for n in commands}
             for _ in range(args.rounds):
                 for name, (command, env) in commands.items():
                     decoded = folder / "decoded.txt"
                     figures[name].append(_measured(command, env, ids, decoded))
-                    if not filecmp.cmp(decoded, corpus, shallow=False):
+                    if not filecmp.cmp(decoded, expected, shallow=False):
                         raise SystemExit(f"{name} did not give the corpus back")
             print(f"\n{copies} copies: {corpus.stat().st_size / 1e6:.1f} MB of text, "
                   f"{count:,} ids ({ids.stat().st_size / 1e6:.1f} MB); medians of "

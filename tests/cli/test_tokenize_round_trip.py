@@ -50,10 +50,12 @@ def test_decode_json_keeps_one_object_per_line(bpe, monkeypatch):
 
 
 def test_encode_json_that_stopped_with_an_error_is_refused(bpe, monkeypatch):
+    # streamed since stop 20: the text of the ids before "error" is out before it is seen
+    # (test_tokenize_decode_json_stream.py); id 1 is <unk>, shown as U+FFFD
     stopped = '{"ids": [1, 2], "error": "bad byte at offset 9"}\n'
     done = _decode_stdin(bpe, monkeypatch, stopped)
     assert_one_line_failure(done, "bad byte at offset 9")
-    assert done.stdout == ""
+    assert done.stdout == "\ufffd"
 
 
 def test_json_without_ids_is_refused(bpe, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
@@ -138,16 +139,17 @@ STDIN_CHUNK_CHARS = 1 << 18  # decode reads plain ids from stdin this much at a 
 def decode(
     tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
     ids: list[str] = typer.Argument(None, help="Token ids ('-' or nothing: stdin)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object (the whole text is "
-                                 "held to write it)."),
+    as_json: bool = typer.Option(False, "--json", help="The text as one JSON object "
+                                 "({\"text\": ...}), written piece by piece."),
 ) -> None:
     """Print the text of token IDS. With a bpe tokenizer `encode FILE | decode` gives FILE
     back byte for byte; a char tokenizer gives unseen characters (and a CR) back as U+FFFD,
     a word tokenizer gives the words back with its own spacing.
 
-    Stdin may hold the ids as `tokenize encode` prints them, plain (read and written piece
-    by piece, so any length) or --json (one object, read whole). No newline is added to the
-    text (on a terminal an unended last line is ended, for the prompt).
+    Stdin may hold the ids as `tokenize encode` prints them, plain or --json (one object),
+    read and written piece by piece, so any length: an encoding that stopped with an error
+    (its "error" follows the ids) is refused after the text of its ids. No newline is added
+    to the text (on a terminal an unended last line is ended, for the prompt).
 
     Example: seqlab tokenize decode bpe.json 72 101 108
     """
@@ -158,7 +160,7 @@ def decode(
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]
     if as_json:
-        Output(as_json=True).result({"text": "".join(decode_pieces(tokenizer, pieces))})
+        _write_text_object(decode_pieces(tokenizer, pieces))
         return
     last = ""
     for text in decode_pieces(tokenizer, pieces):
@@ -169,12 +171,37 @@ def decode(
         write_stream("\n")
 
 
+def _write_text_object(texts: Iterable[str]) -> None:
+    """`{"text": ...}` of the joined `texts`, the bytes `Output.result` writes for it, written
+    piece by piece (JSON escapes each character on its own); an error once the object has begun
+    ends it with "error", so stdout stays one JSON object (as `encode --json`'s)."""
+    begun = False
+    try:
+        for text in texts:
+            if text:
+                sys.stdout.write(("" if begun else '{"text": "') + json.dumps(text)[1:-1])
+                begun = True
+    except BaseException as error:  # bad ids, Ctrl-C: the one-line error still follows
+        if begun:
+            message = (str(error).splitlines() or [type(error).__name__])[0]
+            sys.stdout.write('", "error": ' + json.dumps(message) + "}\n")
+            sys.stdout.flush()
+        raise
+    sys.stdout.write(("" if begun else '{"text": "') + '"}\n')
+    sys.stdout.flush()
+
+
 def _stdin_pieces(vocab_size: int):
-    """The ids on stdin, checked, a bounded piece at a time (plain ids), or all at once
-    (`tokenize encode --json`'s one object)."""
+    """The ids on stdin, checked, a bounded piece at a time: plain ids, or `tokenize encode
+    --json`'s one object (`{"ids": [...]}`)."""
     head = sys.stdin.read(STDIN_CHUNK_CHARS)
     if head.lstrip().startswith("{"):
-        yield _checked_ids(_stdin_words(head + sys.stdin.read()), vocab_size, from_stdin=True)
+        from seqlab.cli.json_ids import json_id_words
+
+        first = 1
+        for words in json_id_words(head, sys.stdin.read, STDIN_CHUNK_CHARS):
+            yield _checked_ids(words, vocab_size, from_stdin=True, first=first)
+            first += len(words)
         return
     carried, first = "", 1
     while head:
@@ -198,26 +225,6 @@ def _checked_ids(words: list[str], vocab_size: int, from_stdin: bool,
     if bad:
         raise CliError(f"token id {bad[0]} is outside the vocabulary (0..{vocab_size - 1})")
     return numbers
-
-
-def _stdin_words(given: str) -> list[str]:
-    """The ids on stdin as words: whitespace-separated, or `tokenize encode --json`'s object
-    (`{"ids": [...]}`; one that stopped with an error is refused with that error)."""
-    if not given.lstrip().startswith("{"):
-        return given.split()
-    try:
-        data = json.loads(given)
-    except json.JSONDecodeError as error:
-        raise CliError(f"stdin starts with '{{' but is not JSON ({error.msg}, line "
-                       f"{error.lineno}); give `seqlab tokenize encode` output, plain or "
-                       "--json") from None
-    if isinstance(data, dict) and "error" in data:
-        raise CliError(f"the encoding on stdin stopped with an error: {data['error']}")
-    found = data.get("ids") if isinstance(data, dict) else None
-    if not isinstance(found, list):
-        raise CliError("the JSON on stdin has no \"ids\" list; give `seqlab tokenize encode "
-                       "--json` output")
-    return [word if isinstance(word, str) else json.dumps(word) for word in found]
 
 
 def _token_id(word: str, number: int, from_stdin: bool) -> int:
