@@ -28,7 +28,8 @@ def trained_model(tmp_path_factory, corpus_file) -> Path:
 @pytest.fixture(autouse=True)
 def _no_allocator_policy(monkeypatch):
     """Commands run in process here: the glibc policy a command sets for its own process
-    (`seqlab.autograd.memory`) must not carry over into the tests that follow."""
+    (`seqlab.autograd.memory`) must not carry over into the tests that follow (`main` puts
+    the thresholds back, but glibc's dynamic threshold, once off, stays off)."""
     from seqlab.autograd import memory
 
     monkeypatch.setattr(memory, "_mallopt", lambda parameter, value: False)

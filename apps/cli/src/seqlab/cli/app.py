@@ -219,11 +219,13 @@ def main(argv: list[str] | None = None) -> None:
                     "(set SEQLAB_DEBUG=1 to see the traceback)")
         sys.exit(EXIT_BAD_INPUT)
     finally:  # a run stopped before its first checkpoint leaves no empty NAME.checkpoints/
+        from seqlab.cli.allocator import restore_allocator
         from seqlab.cli.run_files import remove_empty_created
         from seqlab.cli.threads import restore_threads
 
         remove_empty_created()
         restore_threads()  # --threads holds for this command only
+        restore_allocator()  # and so does the allocator policy it set
         release_outputs()
 
 

@@ -29,11 +29,11 @@ def restore_threads() -> None:
 def set_threads(threads: int | None) -> None:
     """Train on `threads` threads (None: as seqlab's default, OMP_NUM_THREADS or every usable
     core), and keep freed activation memory for the next step (the CLI owns its process)."""
-    from seqlab.autograd.memory import retain_freed_memory
+    from seqlab.cli.allocator import keep_freed_memory
 
     if threads is not None:
         _set_count(threads)
-    retain_freed_memory()
+    keep_freed_memory()
 
 
 THREADS_HELP = "Threads to compute with (default: all cores)."

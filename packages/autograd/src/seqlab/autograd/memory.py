@@ -8,10 +8,27 @@ never sets one. Two, for two kinds of work:
 
 The commands own their process; a library user decides for theirs. Elsewhere than glibc
 (musl, macOS) both do nothing and return False.
+
+Putting a policy back: glibc has no call that reads its thresholds, so this module remembers
+the ones it set (`allocator_settings`), and `restore_allocator_settings` sets them again, or,
+for one seqlab had never set, the number glibc started with (128 KiB, or what
+`GLIBC_TUNABLES` / `MALLOC_*_THRESHOLD_` gave it). One thing cannot be put back: until the
+first `mallopt` of a threshold glibc raises both as large blocks are freed (its dynamic
+threshold), and no call turns that on again; the restored numbers stay as set. The CLI restores
+a command's changes when it ends (`seqlab.cli.allocator`), so an in-process run leaves the
+thresholds as it found them, less that adaptation.
 """
 
 import ctypes
 import ctypes.util
+import os
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+_GLIBC_START = 128 << 10  # both thresholds' start values (DEFAULT_MMAP_THRESHOLD_MIN)
+# where a program's environment sets a threshold glibc starts with: tunable, then old variable
+_START_NAMES = {M_MMAP_THRESHOLD: ("glibc.malloc.mmap_threshold", "MALLOC_MMAP_THRESHOLD_"),
+                M_TRIM_THRESHOLD: ("glibc.malloc.trim_threshold", "MALLOC_TRIM_THRESHOLD_")}
+_set: dict[int, int] = {}  # parameter -> the value seqlab last set in this process
 
 
 def retain_freed_memory() -> bool:
@@ -23,9 +40,9 @@ def retain_freed_memory() -> bool:
     alloc + fill 20 ms, 0.9 ms with this). Process-wide and lasting: resident memory stays at
     its peak instead of shrinking between steps, for every allocation of the process.
     """
-    m_trim_threshold, m_mmap_threshold = -1, -3
     # 32 MiB is glibc's largest mmap threshold; blocks above it are still mapped per allocation
-    return _mallopt(m_mmap_threshold, 32 << 20) and _mallopt(m_trim_threshold, 1 << 30)
+    return _set_threshold(M_MMAP_THRESHOLD, 32 << 20) and \
+        _set_threshold(M_TRIM_THRESHOLD, 1 << 30)
 
 
 def return_freed_memory() -> bool:
@@ -41,9 +58,54 @@ def return_freed_memory() -> bool:
     unmap and the page faults of each large block (~0.1 ms a MiB), against ~100 ms to tokenize
     a MiB. Process-wide: for a corpus pass, not for a training loop's temporaries (see above).
     """
-    m_mmap_threshold = -3
     # setting it at all turns the adaptation off; 128 KiB is glibc's default starting value
-    return _mallopt(m_mmap_threshold, 128 << 10)
+    return _set_threshold(M_MMAP_THRESHOLD, _GLIBC_START)
+
+
+def allocator_settings() -> tuple[int | None, int | None]:
+    """(mmap threshold, trim threshold) as seqlab last set them in this process, None for one
+    it never set: what `restore_allocator_settings` takes to put them back."""
+    return _set.get(M_MMAP_THRESHOLD), _set.get(M_TRIM_THRESHOLD)
+
+
+def restore_allocator_settings(settings: tuple[int | None, int | None]) -> bool:
+    """Set the thresholds back to `settings` (from `allocator_settings`): each seqlab changed
+    since goes back to its value there, or where that is None, to the value glibc started with
+    (`start_value`; its dynamic raising stays off: no call turns it back on). False if not
+    glibc."""
+    done = True
+    for parameter, value in zip((M_MMAP_THRESHOLD, M_TRIM_THRESHOLD), settings, strict=True):
+        if _set.get(parameter) == value:
+            continue
+        if value is None:
+            done = _mallopt(parameter, start_value(parameter)) and done
+            _set.pop(parameter, None)
+        else:
+            done = _set_threshold(parameter, value) and done
+    return done
+
+
+def start_value(parameter: int) -> int:
+    """The value glibc started this process with for `parameter` (M_MMAP_THRESHOLD or
+    M_TRIM_THRESHOLD): from GLIBC_TUNABLES, else the MALLOC_*_THRESHOLD_ variable, else
+    128 KiB."""
+    tunable, variable = _START_NAMES[parameter]
+    given = dict(item.partition("=")[::2]
+                 for item in os.environ.get("GLIBC_TUNABLES", "").split(":") if "=" in item)
+    for text in (given.get(tunable), os.environ.get(variable)):
+        try:
+            return int(text, 0)
+        except (TypeError, ValueError):
+            continue
+    return _GLIBC_START
+
+
+def _set_threshold(parameter: int, value: int) -> bool:
+    """mallopt(parameter, value), remembered when glibc took it."""
+    done = _mallopt(parameter, value)
+    if done:
+        _set[parameter] = value
+    return done
 
 
 def _mallopt(parameter: int, value: int) -> bool:

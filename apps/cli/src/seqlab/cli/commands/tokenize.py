@@ -50,10 +50,10 @@ def train(
     if vocab_size is None and level != "char":
         vocab_size = 1000
     if files:  # stdin is copied beside --out first (a hidden file, removed afterwards)
-        from seqlab.autograd.memory import return_freed_memory
+        from seqlab.cli.allocator import give_back_freed_memory
         from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES
 
-        return_freed_memory()  # a streamed pass: each freed piece goes back to the system
+        give_back_freed_memory()  # a streamed pass: each freed piece goes back to the system
         # counting only: smaller pieces, a smaller list of pre-tokens alive at a time
         pieces = CorpusPieces(files, spool_dir=out.resolve().parent,
                               chunk_bytes=COUNTING_CHUNK_BYTES)

@@ -114,7 +114,7 @@ def train(
 
     Example: seqlab word2vec train --corpus wiki --dim 100 --epochs 5 --out wiki.txt
     """
-    from seqlab.autograd.memory import return_freed_memory
+    from seqlab.cli.allocator import give_back_freed_memory
     from seqlab.nlp.tokenizers import WordTokenizer
     from seqlab.nlp.word2vec import Word2Vec
     from seqlab.nlp.word2vec.model import EmptyVocabularyError
@@ -124,7 +124,7 @@ def train(
     if not hs and negative <= 0:
         raise CliError("--negative 0 without --hs leaves nothing to train: give --negative 5 "
                        "(negative sampling) or --hs (hierarchical softmax)", code=2)
-    return_freed_memory()  # streamed passes: each freed piece of text goes back to the system
+    give_back_freed_memory()  # streamed passes: each freed piece of text goes back to the system
     output = Output(quiet, as_json)
     tokenizer = WordTokenizer(lowercase=lowercase)
     with contextlib.ExitStack() as scratch:

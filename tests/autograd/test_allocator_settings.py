@@ -1,0 +1,102 @@
+"""`seqlab.autograd.memory` remembers the glibc thresholds it set, and puts them back:
+`restore_allocator_settings` gives back what `allocator_settings` read before a change (the
+numbers glibc starts with where seqlab had set none). Checked on glibc itself through
+`mallinfo2`: whether a new large block is mapped on its own is the mmap threshold at work."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+import pytest
+
+from seqlab.autograd import memory
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _libc():
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is None or not hasattr(libc, "mallinfo2") or not hasattr(libc, "mallopt"):
+        pytest.skip("not glibc 2.33 or later (no mallinfo2)")
+    libc.mallinfo2.restype = _MallInfo2
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
+    return libc
+
+
+def large_block_mapped() -> bool:
+    """Whether glibc maps a new block of a few MiB on its own (it is over the mmap threshold)
+    rather than growing the heap (under it). The block is larger than all the free memory in
+    the heap, which glibc would otherwise hand out whatever the threshold."""
+    libc = _libc()
+    size = libc.mallinfo2().fordblks + (1 << 20)
+    if size >= 31 << 20:  # the retaining threshold is 32 MiB: too much free to tell
+        pytest.skip(f"{size >> 20} MiB free in the heap")
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(size)
+    try:
+        return libc.mallinfo2().hblks > before
+    finally:
+        libc.free(block)
+
+
+@pytest.fixture
+def settings_kept():
+    """Whatever a test sets, the process goes back to the settings from before it."""
+    before = memory.allocator_settings()
+    yield before
+    memory.restore_allocator_settings(before)
+
+
+def test_retain_then_restore_maps_large_blocks_again(settings_kept):
+    _libc()
+    memory.return_freed_memory()
+    assert large_block_mapped()
+    saved = memory.allocator_settings()
+    assert memory.retain_freed_memory()
+    assert memory.allocator_settings() == (32 << 20, 1 << 30)
+    assert not large_block_mapped()
+    assert memory.restore_allocator_settings(saved)
+    assert memory.allocator_settings() == saved
+    assert large_block_mapped()
+
+
+def test_settings_never_set_go_back_to_glibcs_start_values(settings_kept, monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "_mallopt", lambda *call: calls.append(call) or True)
+    monkeypatch.setattr(memory, "_set", {})
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    before = memory.allocator_settings()
+    assert before == (None, None)
+    memory.retain_freed_memory()
+    calls.clear()
+    assert memory.restore_allocator_settings(before)
+    assert sorted(calls) == [(memory.M_MMAP_THRESHOLD, 128 << 10),
+                             (memory.M_TRIM_THRESHOLD, 65536)]
+    assert memory.allocator_settings() == (None, None)
+
+
+def test_glibc_tunables_give_the_start_values(monkeypatch):
+    monkeypatch.setenv("GLIBC_TUNABLES",
+                       "glibc.malloc.check=0:glibc.malloc.mmap_threshold=0x40000")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "1000")  # the tunable wins, as in glibc
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert memory.start_value(memory.M_MMAP_THRESHOLD) == 0x40000
+    assert memory.start_value(memory.M_TRIM_THRESHOLD) == 128 << 10
+
+
+def test_restoring_what_was_never_changed_does_nothing(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "_mallopt", lambda *call: calls.append(call) or True)
+    monkeypatch.setattr(memory, "_set", {})
+    assert memory.restore_allocator_settings((None, None))
+    assert calls == []
