@@ -10,18 +10,14 @@ Python (no peer reads this format; the A/B is against the baseline tree).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
-import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-            "apps/cli/src")
+from tree_ab import ab_line, alternate, run_in_tree
+
 READ = """
 import json, sys, time
 from seqlab.seqmodels.seq2seq.data import read_pairs
@@ -30,13 +26,6 @@ count = sum(len(target) for _, target in read_pairs(sys.argv[1], 1000))
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
                   "count": count}))
 """
-
-
-def _run(tree: Path, path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
-    done = subprocess.run([sys.executable, "-c", READ, str(path)], env=env,
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
 
 
 def _cpu_model() -> str:
@@ -64,23 +53,10 @@ def main() -> None:
                           " ".join(rng.choice(target_words) for _ in range(8)) + "\n")
         print(f"{_cpu_model()}; {args.lines:,} lines, {path.stat().st_size / 1e6:.1f} MB; "
               f"{args.rounds} rounds, trees alternated; load {os.getloadavg()[0]:.1f}")
-        figures = {name: {"wall": [], "cpu": []} for name in trees}
-        counts = set()
-        for _ in range(args.rounds):
-            for name, tree in trees.items():
-                result = _run(tree, path)
-                figures[name]["wall"].append(result["wall"])
-                figures[name]["cpu"].append(result["cpu"])
-                counts.add(result["count"])
-        medians = {name: {k: statistics.median(v) for k, v in f.items()}
-                   for name, f in figures.items()}
-        print(f"read_pairs before {medians['before']['wall']:.2f} s wall "
-              f"{medians['before']['cpu']:.2f} s CPU | after {medians['after']['wall']:.2f} / "
-              f"{medians['after']['cpu']:.2f} | after/before wall "
-              f"{medians['after']['wall'] / medians['before']['wall']:.2f} CPU "
-              f"{medians['after']['cpu'] / medians['before']['cpu']:.2f}"
-              f"{'' if len(counts) == 1 else '  (COUNTS DIFFER: ' + str(counts) + ')'}; "
-              f"load after {os.getloadavg()[0]:.1f}")
+        medians, counts = alternate(trees, args.rounds,
+                                    lambda tree: run_in_tree(tree, READ, str(path)))
+        print(ab_line("read_pairs", medians, counts) +
+              f"; load after {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -11,16 +11,11 @@ cache, eval and tokenize train read), `iter_lines`, `TokenizedLines`
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-            "apps/cli/src")
+from tree_ab import ab_line, alternate, run_in_tree
+
 READ = """
 import json, sys, time
 from seqlab.nlp.corpora import TokenizedLines, iter_lines, iter_pieces
@@ -45,13 +40,6 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time()
 """
 
 
-def _run(tree: Path, path: Path, reader: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
-    done = subprocess.run([sys.executable, "-c", READ, str(path), reader], env=env,
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-src", type=Path, required=True)
@@ -70,23 +58,10 @@ def main() -> None:
         print(f"{path.stat().st_size / 1e6:.1f} MB ({'CRLF' if args.crlf else 'LF'}), "
               f"{args.rounds} rounds, trees alternated")
         for reader in ("pieces", "lines", "sentences", "ngram", "w2v"):
-            figures: dict[str, dict[str, list[float]]] = {
-                name: {"wall": [], "cpu": []} for name in trees}
-            counts = set()
-            for _ in range(args.rounds):
-                for name, tree in trees.items():
-                    result = _run(tree, path, reader)
-                    figures[name]["wall"].append(result["wall"])
-                    figures[name]["cpu"].append(result["cpu"])
-                    counts.add(result["count"])
-            medians = {name: {k: statistics.median(v) for k, v in f.items()}
-                       for name, f in figures.items()}
-            print(f"{reader:9} before {medians['before']['wall']:.2f} s wall "
-                  f"{medians['before']['cpu']:.2f} s CPU | after "
-                  f"{medians['after']['wall']:.2f} / {medians['after']['cpu']:.2f} | "
-                  f"after/before wall {medians['after']['wall'] / medians['before']['wall']:.2f}"
-                  f" CPU {medians['after']['cpu'] / medians['before']['cpu']:.2f}"
-                  f"{'' if len(counts) == 1 else '  (COUNTS DIFFER: ' + str(counts) + ')'}")
+            medians, counts = alternate(
+                trees, args.rounds, lambda tree, reader=reader: run_in_tree(tree, READ, str(path),
+                                                                           reader))
+            print(ab_line(f"{reader:9}", medians, counts))
 
 
 if __name__ == "__main__":

@@ -33,3 +33,17 @@ def _no_allocator_policy(monkeypatch):
     from seqlab.autograd import memory
 
     monkeypatch.setattr(memory, "_mallopt", lambda parameter, value: False)
+
+
+@pytest.fixture(scope="module")
+def bpe(tmp_path_factory) -> Path:
+    """A small byte-level BPE tokenizer (270 tokens) for encode/decode round trips."""
+    from inprocess import invoke
+
+    folder = tmp_path_factory.mktemp("bpe")
+    (folder / "corpus.txt").write_text("one two three\ntwo one\n" * 20)
+    path = folder / "bpe.json"
+    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "bpe",
+                  "--vocab-size", "270", "--out", path)
+    assert done.returncode == 0, done.stderr
+    return path

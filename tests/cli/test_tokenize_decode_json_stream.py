@@ -23,17 +23,6 @@ class _PieceStdin(io.StringIO):
 
 
 @pytest.fixture(scope="module")
-def bpe(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bpe")
-    (folder / "corpus.txt").write_text("one two three\ntwo one\n" * 20)
-    path = folder / "bpe.json"
-    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "bpe",
-                  "--vocab-size", "270", "--out", path)
-    assert done.returncode == 0, done.stderr
-    return path
-
-
-@pytest.fixture(scope="module")
 def ids(bpe, tmp_path_factory):
     source = tmp_path_factory.mktemp("text") / "text.txt"
     source.write_bytes(TEXT.encode())

@@ -15,17 +15,6 @@ TEXTS = {"newline_at_end": "one\ntwo\n", "no_newline_at_end": "one\ntwo",
          "blank_lines": "\n\none\n\n"}
 
 
-@pytest.fixture(scope="module")
-def bpe(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bpe")
-    (folder / "corpus.txt").write_text("one two three\ntwo one\n" * 20)
-    path = folder / "bpe.json"
-    done = invoke("tokenize", "train", folder / "corpus.txt", "--level", "bpe",
-                  "--vocab-size", "270", "--out", path)
-    assert done.returncode == 0, done.stderr
-    return path
-
-
 def _decode_stdin(bpe, monkeypatch, ids_text: str, *options: str):
     monkeypatch.setattr(sys, "stdin", io.StringIO(ids_text))
     return invoke("tokenize", "decode", bpe, *options)

@@ -1,0 +1,57 @@
+"""What the A/B scripts of two source trees share: run a child script that imports seqlab from
+one tree, alternate the trees round by round, and print one line of medians and ratios (wall
+and CPU, after/before) per case.
+
+    from tree_ab import alternate, ab_line
+    medians, counts = alternate(trees, rounds, lambda tree: run_in_tree(tree, SCRIPT, path))
+    print(ab_line("read_pairs", medians, counts))
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
+            "apps/cli/src")
+
+
+def run_in_tree(tree: Path, script: str, *args: str) -> dict:
+    """Run `script` (Python source that prints one JSON object) in a fresh process importing
+    seqlab from `tree`; the object it printed."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def alternate(trees: dict[str, Path], rounds: int,
+              run: Callable[[Path], dict]) -> tuple[dict[str, dict[str, float]], set]:
+    """`run(tree)` for every tree in turn, `rounds` times: the medians of each tree's "wall"
+    and "cpu", and the set of the "count"s the runs gave (one, where the trees agree)."""
+    figures = {name: {"wall": [], "cpu": []} for name in trees}
+    counts = set()
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            result = run(tree)
+            figures[name]["wall"].append(result["wall"])
+            figures[name]["cpu"].append(result["cpu"])
+            counts.add(result["count"])
+    medians = {name: {key: statistics.median(values) for key, values in figure.items()}
+               for name, figure in figures.items()}
+    return medians, counts
+
+
+def ab_line(label: str, medians: dict[str, dict[str, float]], counts: set) -> str:
+    """`LABEL before W s wall C s CPU | after W / C | after/before wall R CPU R`, flagging
+    counts that differ between the runs."""
+    before, after = medians["before"], medians["after"]
+    return (f"{label} before {before['wall']:.2f} s wall {before['cpu']:.2f} s CPU | after "
+            f"{after['wall']:.2f} / {after['cpu']:.2f} | after/before wall "
+            f"{after['wall'] / before['wall']:.2f} CPU {after['cpu'] / before['cpu']:.2f}"
+            f"{'' if len(counts) == 1 else '  (COUNTS DIFFER: ' + str(counts) + ')'}")
