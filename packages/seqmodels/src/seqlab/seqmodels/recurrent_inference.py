@@ -393,7 +393,8 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                             steps * stack.num_layers)
     # a small batch whose team would not pay runs the one-thread path, the 1-thread call's bits
     alone = team > 1 and not units_team_work_pays(stack.kind, batch, features,
-                                                  stack.hidden_size, stack.num_layers)
+                                                  stack.hidden_size, stack.num_layers,
+                                                  table is not None)
     team = 1 if alone else team
     by_units = None
     if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
