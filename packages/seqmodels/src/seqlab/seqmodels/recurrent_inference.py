@@ -86,10 +86,17 @@ MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_sp
 # barrier every step). A stack of such layers splits its batch in parts of a panel tile's
 # sequences (`MIN_BATCH`) instead of `MIN_SEQUENCES_PER_PART` (`call_parts`).
 ALONE_PANELS_BYTES = 1 << 20
-# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.1 ms on one
-# core): below it a team's start and the parts' fixed costs (~30-60 us) take what the second
-# core gives (LSTM(40, 32) at batch 32 x 64: a whole call ~0.53 ms on one thread).
-MIN_PART_MACS = 1 << 22
+# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.4 ms on one
+# core): below it the split's fixed costs take what the second core gives. LSTM(40, 32) at
+# batch 32 x 64 (9.6M a part of 16, a whole call ~0.5 ms on one thread) split in two ran
+# below seqlab's one-thread rate on the quiet machine in every run (0.79-0.90x PyTorch on 2
+# threads against 1.22-1.26x on 1; PyTorch's second thread would have to add 1.36x for a
+# tie), and 0.70-0.72x its one-thread rate under load. Timed in parts (AMD EPYC, CPU us):
+# each part ~270, the split call's serial work ~150 (packing-team-free `shared_work`, the
+# parts' Python, the hand-over), ~30 the partner's start under load and likely more on an
+# idle VM (a halted vCPU to wake). From 16M a part (LSTM(40, 128) at batch 8 x 64: 22M,
+# LSTM(40, 48) at batch 32: 17.5M) a part is ~0.4 ms and more, twice those costs.
+MIN_PART_MACS = 1 << 24
 # Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
 # this size (a char vocabulary: 65 x 1024 float32 at LSTM 256 is 266 KB; a 10k-word one would
 # be 40 MB and its first call 10k rows of GEMM): the rows a call reads are compacted instead.
@@ -419,28 +426,55 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
             out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
                                           packed=packed)
     else:
-        bounds = [batch * part // parts for part in range(parts + 1)]
-        results: list = [None] * parts
-
-        with seqlab_computing():
-            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
-
-            def run_part(part: int, _parts: int, _flags) -> None:
-                low, high = bounds[part], bounds[part + 1]
-                part_table = (None if table is None
-                              else (table[0], table[1][:, low:high], table[2]))
-                results[part] = _stack_arrays(
-                    stack, None if x is None else x[:, low:high], h0[:, low:high],
-                    None if c0 is None else c0[:, low:high],
-                    None if lengths is None else lengths[low:high], part_table, shared)
-
-            run_team(parts, run_part)
-        out, h_n, c_n = (None if results[0][i] is None
-                         else np.concatenate([result[i] for result in results], axis=1)
-                         for i in range(3))
+        out, h_n, c_n = _split_call(stack, x, h0, c0, lengths, table, parts, packed)
     if packed:  # (some layer read kept panels: whether any had to be packed again)
         panels_watch(stack).record(any(packed))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
+                lengths: np.ndarray | None, table, parts: int, packed: list | None) -> tuple:
+    """out, h_n, c_n of `run_layers`' batch split into `parts` parts of sequences, each all
+    its layers on one thread (`_stack_arrays`) after `shared_work`. Each part writes its
+    sequences' outputs into the call's arrays itself (all parts at once): the concatenation
+    after the team, on one thread, was the largest serial cost of a split call (LSTM(40, 128)
+    at batch 32 x 64: ~80 of ~250 us, a fresh 1 MiB output page-faulted every call). The
+    same values as each part's own arrays; where a part's dtype differs from the state's
+    (the graph path's mixed-dtype errors are raised in the parts) they are concatenated."""
+    steps = np.shape(table[1])[0] if table is not None else x.shape[0]
+    batch = h0.shape[1]
+    dtype = h0.dtype
+    width = stack.num_directions * stack.hidden_size
+    wholes = (empty((steps, batch, width), dtype), empty(h0.shape, dtype),
+              None if c0 is None else empty(c0.shape, dtype))
+    bounds = [batch * part // parts for part in range(parts + 1)]
+    results: list = [None] * parts
+    copied = [False] * parts
+
+    with seqlab_computing():
+        shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
+
+        def run_part(part: int, _parts: int, _flags) -> None:
+            low, high = bounds[part], bounds[part + 1]
+            part_table = (None if table is None
+                          else (table[0], table[1][:, low:high], table[2]))
+            result = _stack_arrays(
+                stack, None if x is None else x[:, low:high], h0[:, low:high],
+                None if c0 is None else c0[:, low:high],
+                None if lengths is None else lengths[low:high], part_table, shared)
+            results[part] = result
+            if all(array is None or array.dtype == dtype for array in result):
+                for whole, array in zip(wholes, result):
+                    if whole is not None and array is not None:
+                        whole[:, low:high] = array
+                copied[part] = True
+
+        run_team(parts, run_part)
+    if all(copied):
+        return wholes
+    return tuple(None if results[0][i] is None
+                 else np.concatenate([result[i] for result in results], axis=1)
+                 for i in range(3))
 
 
 def _keeps_panels(stack, lengths) -> list | None:
