@@ -197,6 +197,35 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     _assert_same(got, want, 2e-6)
 
 
+@pytest.mark.parametrize("stack_class", [LSTM, GRU, RNN])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_parts_write_their_own_outputs_into_the_calls(monkeypatch, two_threads,
+                                                            small_parts, stack_class, dtype):
+    """Each part of a batch split writes its sequences' out, h_n (and c_n) into the call's
+    arrays itself: bit for bit the parts' own arrays side by side, each in its own columns."""
+    batch = 19
+    if recurrent_inference.batch_parts(batch) != 2:
+        pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
+    stack = stack_class(8, 16, num_layers=2, generator=0, dtype=dtype)
+    x = Tensor(np.random.default_rng(11).standard_normal((6, batch, 8)).astype(dtype))
+    parts = {}
+    real = recurrent_inference._stack_arrays
+
+    def recording(stack, x, h0, *rest, **keywords):
+        result = real(stack, x, h0, *rest, **keywords)
+        parts[h0.shape[1]] = [None if array is None else array.copy() for array in result]
+        return result
+
+    monkeypatch.setattr(recurrent_inference, "_stack_arrays", recording)
+    with no_grad():
+        got = _flat(stack(x))
+    assert sorted(parts) == [9, 10]
+    for index, got_array in enumerate(got):
+        want = np.concatenate([parts[9][index], parts[10][index]], axis=1)
+        assert got_array.dtype == dtype
+        np.testing.assert_array_equal(got_array, want)
+
+
 @pytest.mark.parametrize("case", ["lstm batch 1 table", "gru batch 3 lengths",
                                   "lstm no bias float64", "rnn batch 2"])
 def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_threads, case):
