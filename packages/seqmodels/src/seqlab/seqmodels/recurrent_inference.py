@@ -94,7 +94,8 @@ ALONE_PANELS_BYTES = 1 << 20
 # tie), and 0.70-0.72x its one-thread rate under load. Timed in parts (AMD EPYC, CPU us):
 # each part ~270, the split call's serial work ~150 (`shared_work`, the parts' Python, the
 # hand-over), the partner's start ~30 late under load and likely later on an idle VM (a
-# halted vCPU to wake). The same bits either way (each sequence's sums are the stacked loop's). From 16M a part (LSTM(40, 128) at batch 8 x 64: 22M,
+# halted vCPU to wake). The same bits either way (each sequence's sums are the stacked
+# loop's). From 16M a part (LSTM(40, 128) at batch 8 x 64: 22M,
 # LSTM(40, 48) at batch 32: 17.5M) a part is ~0.4 ms and more, twice those costs.
 MIN_PART_MACS = 1 << 24
 # Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
