@@ -11,8 +11,11 @@ the partner's late start, a meet every layer-step; see BENCHMARKS.md, issue 11, 
 
     uv run python benchmarks/units_team_critical_path.py lstm:40:128:1:1 gru:40:256:1:1
 
-A stack is cell:features:hidden:layers:batch (64 steps, float32). CPU time is this thread's
-alone: read it, not wall, under load. Only seqlab runs (the one-thread path is the peer).
+A stack is cell:features:hidden:layers:batch (64 steps, float32); cell `lstm-emb` (`gru-emb`,
+`rnn-emb`) reads an Embedding(features, hidden) of random ids instead (features: the
+vocabulary), so layer 0 reads its kept input table, as a char LM's batch-1 call does. CPU
+time is this thread's alone: read it, not wall, under load. Only seqlab runs (the one-thread
+path is the peer).
 """
 
 from __future__ import annotations
@@ -39,15 +42,27 @@ def _part_zero_alone(parts, run_part):
 def time_stack(spec: str, calls: int, steps: int) -> tuple[float, float, int]:
     """(part 0 alone, one thread) CPU us medians of `calls` alternating calls, and the
     multiply-adds a layer-step (mean over the layers, times the batch)."""
-    from seqlab.autograd import Tensor, no_grad
+    from seqlab.autograd import Tensor, nn, no_grad
     from seqlab.autograd.threads import one_thread
     from seqlab.seqmodels import GRU, LSTM, RNN
 
     cell, features, hidden, layers, batch = spec.split(":")
     features, hidden, layers, batch = int(features), int(hidden), int(layers), int(batch)
-    stack = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell](features, hidden, layers)
-    x = Tensor(np.random.default_rng(0).standard_normal((steps, batch, features))
-               .astype(np.float32))
+    cell, _, fed = cell.partition("-")
+    rng = np.random.default_rng(0)
+    if fed == "emb":  # layer 0 reads the embedding's kept table: no input product a step
+        embedding = nn.Embedding(features, hidden)
+        stack = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell](hidden, hidden, layers)
+        ids = rng.integers(0, features, (steps, batch))
+
+        def inputs() -> Tensor:
+            return embedding(ids)
+    else:
+        stack = {"lstm": LSTM, "gru": GRU, "rnn": RNN}[cell](features, hidden, layers)
+        x = Tensor(rng.standard_normal((steps, batch, features)).astype(np.float32))
+
+        def inputs() -> Tensor:
+            return x
     times: dict[str, list[float]] = {"team": [], "one": []}
     with no_grad():
         for _ in range(calls):
@@ -55,11 +70,11 @@ def time_stack(spec: str, calls: int, steps: int) -> tuple[float, float, int]:
                 start = time.process_time()
                 if name == "one":
                     with one_thread():
-                        stack(x)
+                        stack(inputs())
                 else:
-                    stack(x)
+                    stack(inputs())
                 seconds.append(time.process_time() - start)
-    widths = [features] + [hidden] * (layers - 1)
+    widths = [0 if fed == "emb" else features] + [hidden] * (layers - 1)
     macs = batch * sum((width + hidden) * stack.kind.gates * hidden for width in widths)
     team, one = (statistics.median(sorted(seconds)[2:]) * 1e6 for seconds in times.values())
     return team, one, macs // layers

@@ -197,6 +197,35 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     _assert_same(got, want, 2e-6)
 
 
+@pytest.mark.parametrize("stack_class", [LSTM, GRU, RNN])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_parts_write_their_own_outputs_into_the_calls(monkeypatch, two_threads,
+                                                            small_parts, stack_class, dtype):
+    """Each part of a batch split writes its sequences' out, h_n (and c_n) into the call's
+    arrays itself: bit for bit the parts' own arrays side by side, each in its own columns."""
+    batch = 19
+    if recurrent_inference.batch_parts(batch) != 2:
+        pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
+    stack = stack_class(8, 16, num_layers=2, generator=0, dtype=dtype)
+    x = Tensor(np.random.default_rng(11).standard_normal((6, batch, 8)).astype(dtype))
+    parts = {}
+    real = recurrent_inference._stack_arrays
+
+    def recording(stack, x, h0, *rest, **keywords):
+        result = real(stack, x, h0, *rest, **keywords)
+        parts[h0.shape[1]] = [None if array is None else array.copy() for array in result]
+        return result
+
+    monkeypatch.setattr(recurrent_inference, "_stack_arrays", recording)
+    with no_grad():
+        got = _flat(stack(x))
+    assert sorted(parts) == [9, 10]
+    for index, got_array in enumerate(got):
+        want = np.concatenate([parts[9][index], parts[10][index]], axis=1)
+        assert got_array.dtype == dtype
+        np.testing.assert_array_equal(got_array, want)
+
+
 @pytest.mark.parametrize("case", ["lstm batch 1 table", "gru batch 3 lengths",
                                   "lstm no bias float64", "rnn batch 2"])
 def test_small_batches_on_two_threads_run_as_one_unit_team(monkeypatch, two_threads, case):
@@ -260,6 +289,11 @@ def test_units_team_pays_only_with_work_enough_a_layer_step():
     assert pays(gru, 1, 40, 256, 1)
     assert pays(rnn, 1, 40, 512, 1)
     assert pays(lstm, 3, 40, 128, 1)  # 259k
+    # layer 0 fed by an embedding's table multiplies no input a step: its recurrent product
+    assert pays(lstm, 1, 256, 256, 2, reads_table=True)  # (256k + 524k) / 2
+    assert pays(lstm, 1, 192, 192, 1) and not pays(lstm, 1, 192, 192, 1, reads_table=True)
+    assert pays(gru, 1, 192, 192, 1) and not pays(gru, 1, 192, 192, 1, reads_table=True)
+    assert pays(lstm, 1, 256, 256, 1, reads_table=True)  # 262k
 
 
 @pytest.mark.parametrize("stack_class", [LSTM, GRU])
@@ -278,6 +312,32 @@ def test_small_work_on_two_threads_gives_the_one_thread_calls_bits(monkeypatch, 
         got = stack(x)
         threads.set_num_threads(1)
         one = stack(x)
+        threads.set_num_threads(2)
+    assert teams == []
+    for got_array, one_array in zip(_flat(got), _flat(one)):
+        np.testing.assert_array_equal(got_array, one_array)
+    _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("stack_class", [LSTM, GRU])
+def test_embedding_fed_small_work_on_two_threads_gives_the_one_thread_calls_bits(
+        monkeypatch, two_threads, stack_class):
+    """An Embedding-fed batch-1 stack counts only layer 0's recurrent product
+    (`units_team_work_pays(reads_table=True)`): at 192 units, too little for the unit team,
+    the 2-thread call runs the one-thread path, bit for bit what a 1-thread call gives."""
+    from seqlab.autograd import threads
+
+    if recurrent_inference.team_size(192) < 2:
+        pytest.skip("needs 2 usable cores for a team")
+    embedding = Embedding(65, 192, generator=1)
+    stack = stack_class(192, 192, num_layers=1, generator=0)
+    ids = np.random.default_rng(10).integers(0, 65, (16, 1))
+    want = stack(embedding(ids))
+    teams = _spy_teams(monkeypatch)
+    with no_grad():
+        got = stack(embedding(ids))
+        threads.set_num_threads(1)
+        one = stack(embedding(ids))
         threads.set_num_threads(2)
     assert teams == []
     for got_array, one_array in zip(_flat(got), _flat(one)):

@@ -86,10 +86,19 @@ MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_sp
 # barrier every step). A stack of such layers splits its batch in parts of a panel tile's
 # sequences (`MIN_BATCH`) instead of `MIN_SEQUENCES_PER_PART` (`call_parts`).
 ALONE_PANELS_BYTES = 1 << 20
-# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.1 ms on one
-# core): below it a team's start and the parts' fixed costs (~30-60 us) take what the second
-# core gives (LSTM(40, 32) at batch 32 x 64: a whole call ~0.53 ms on one thread).
-MIN_PART_MACS = 1 << 22
+# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.8 ms on one
+# core): below it the split's fixed costs take what the second core gives. On the quiet
+# machine a split ran below seqlab's one-thread rate in every run at LSTM(40, 32) batch 32
+# x 64 (9.6M a part of 16; 0.79-0.90x PyTorch on 2 threads against 1.22-1.26x on 1) and at
+# LSTM(40, 128) batch 8 (22M a part of 4; 0.75-0.99x against 1.06-1.14x), where PyTorch's
+# second thread (fewer cores busy than seqlab's: CPU ratios 0.48-0.63) adds little. Timed
+# in parts under load (AMD EPYC, CPU us), the split's critical path (its serial work,
+# `shared_work`, the parts' Python and hand-over, plus the slower part) against one thread:
+# LSTM(40, 32) b32 410 vs 557, LSTM(40, 128) b8 837 vs 1028, LSTM(40, 64) b32 1048 vs 1378,
+# LSTM(40, 128) b32 2715 vs 4052; so on an idle machine a split costs ~300 us more than that
+# (the partner's start: its vCPU halted between calls, likely), and pays from ~0.8 ms a
+# part. The same bits split or not (each sequence's sums are the stacked loop's).
+MIN_PART_MACS = 1 << 25
 # Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
 # this size (a char vocabulary: 65 x 1024 float32 at LSTM 256 is 266 KB; a 10k-word one would
 # be 40 MB and its first call 10k rows of GEMM): the rows a call reads are compacted instead.
@@ -393,7 +402,8 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
                             steps * stack.num_layers)
     # a small batch whose team would not pay runs the one-thread path, the 1-thread call's bits
     alone = team > 1 and not units_team_work_pays(stack.kind, batch, features,
-                                                  stack.hidden_size, stack.num_layers)
+                                                  stack.hidden_size, stack.num_layers,
+                                                  table is not None)
     team = 1 if alone else team
     by_units = None
     if parts == 1 and team > 1:  # a small batch: the whole stack as one team split by units
@@ -418,28 +428,55 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
             out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
                                           packed=packed)
     else:
-        bounds = [batch * part // parts for part in range(parts + 1)]
-        results: list = [None] * parts
-
-        with seqlab_computing():
-            shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
-
-            def run_part(part: int, _parts: int, _flags) -> None:
-                low, high = bounds[part], bounds[part + 1]
-                part_table = (None if table is None
-                              else (table[0], table[1][:, low:high], table[2]))
-                results[part] = _stack_arrays(
-                    stack, None if x is None else x[:, low:high], h0[:, low:high],
-                    None if c0 is None else c0[:, low:high],
-                    None if lengths is None else lengths[low:high], part_table, shared)
-
-            run_team(parts, run_part)
-        out, h_n, c_n = (None if results[0][i] is None
-                         else np.concatenate([result[i] for result in results], axis=1)
-                         for i in range(3))
+        out, h_n, c_n = _split_call(stack, x, h0, c0, lengths, table, parts, packed)
     if packed:  # (some layer read kept panels: whether any had to be packed again)
         panels_watch(stack).record(any(packed))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
+                lengths: np.ndarray | None, table, parts: int, packed: list | None) -> tuple:
+    """out, h_n, c_n of `run_layers`' batch split into `parts` parts of sequences, each all
+    its layers on one thread (`_stack_arrays`) after `shared_work`. Each part writes its
+    sequences' outputs into the call's arrays itself (all parts at once): the concatenation
+    after the team, on one thread, was the largest serial cost of a split call (LSTM(40, 128)
+    at batch 32 x 64: ~80 of ~250 us, a fresh 1 MiB output page-faulted every call). The
+    same values as each part's own arrays; where a part's dtype differs from the state's
+    (the graph path's mixed-dtype errors are raised in the parts) they are concatenated."""
+    steps = np.shape(table[1])[0] if table is not None else x.shape[0]
+    batch = h0.shape[1]
+    dtype = h0.dtype
+    width = stack.num_directions * stack.hidden_size
+    wholes = (empty((steps, batch, width), dtype), empty(h0.shape, dtype),
+              None if c0 is None else empty(c0.shape, dtype))
+    bounds = [batch * part // parts for part in range(parts + 1)]
+    results: list = [None] * parts
+    copied = [False] * parts
+
+    with seqlab_computing():
+        shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
+
+        def run_part(part: int, _parts: int, _flags) -> None:
+            low, high = bounds[part], bounds[part + 1]
+            part_table = (None if table is None
+                          else (table[0], table[1][:, low:high], table[2]))
+            result = _stack_arrays(
+                stack, None if x is None else x[:, low:high], h0[:, low:high],
+                None if c0 is None else c0[:, low:high],
+                None if lengths is None else lengths[low:high], part_table, shared)
+            results[part] = result
+            if all(array is None or array.dtype == dtype for array in result):
+                for whole, array in zip(wholes, result):
+                    if whole is not None and array is not None:
+                        whole[:, low:high] = array
+                copied[part] = True
+
+        run_team(parts, run_part)
+    if all(copied):
+        return wholes
+    return tuple(None if results[0][i] is None
+                 else np.concatenate([result[i] for result in results], axis=1)
+                 for i in range(3))
 
 
 def _keeps_panels(stack, lengths) -> list | None:

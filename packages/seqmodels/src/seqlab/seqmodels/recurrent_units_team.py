@@ -81,11 +81,19 @@ def units_team_parts(kind: CellKind, batch: int, hidden: int, directions: int,
 
 
 def units_team_work_pays(kind: CellKind, batch: int, features: int, hidden: int,
-                         layers: int) -> bool:
+                         layers: int, reads_table: bool = False) -> bool:
     """Whether a unit team's call of a stack (layer 0 over `features` inputs) has work enough a
     layer-step to pay for its fixed cost (`MIN_TEAM_LAYER_STEP_MACS`); where it has not, a call
-    `units_team_parts` gives a team runs the one-thread path instead. Shapes only."""
-    widths = [features] + [hidden] * (layers - 1)
+    `units_team_parts` gives a team runs the one-thread path instead. Shapes only.
+    `reads_table`: layer 0 reads its input projection from an embedding's table (its rows
+    projected before the loop, or kept across calls: `recurrent_inference.keeps_whole_table`),
+    so neither path multiplies layer 0's input a step: only its recurrent product counts.
+    (Counted, the char LM's Embedding(65, 256) -> 2 x LSTM(256) read 524k a layer-step where
+    it has 393k, and an Embedding-fed LSTM(192) 295k where it has 147k: there part 0 alone
+    saved 242 CPU us of 662 a 64-step call, about the team's fixed cost.) Whether a table is
+    kept depends on the calls before (`kept_tables.ChangeWatch`), so it is not asked here:
+    the same input takes the same path, and gives the same bits, whatever those calls were."""
+    widths = [0 if reads_table else features] + [hidden] * (layers - 1)
     macs = batch * sum((width + hidden) * kind.gates * hidden for width in widths)
     return macs >= MIN_TEAM_LAYER_STEP_MACS * layers
 
