@@ -347,11 +347,13 @@ def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array,
 
     A `training` loop (forward with save, or backward) that reaches here runs on one thread
     whatever seqlab's thread count (`rows_team` gave it one part, and BLAS runs on one thread
-    inside `seqlab_computing`), so it takes the panels wherever they pay: with two threads set
-    it ran on one-thread BLAS instead, 3-28% more CPU for the same work (GRU H 64 / 128 / 256,
-    RNN H 128 / 256, batch 8-32, forward + backward, AMD EPYC, BENCHMARKS.md). A no-grad loop
-    with two threads keeps BLAS (GRU inference at batch 32, H 128 on 2 threads: 922k
-    elements/s on BLAS, 678k on panels)."""
+    inside `seqlab_computing`), so it takes the panels as the one-thread setting does: with
+    two threads set it ran on one-thread BLAS instead (forward + backward loops, 2 threads
+    set, AMD EPYC, CPU time BLAS / panels: GRU H 256 batch 8 1.14x, RNN H 256 batch 8 1.10-
+    1.16x, RNN H 128 batch 128 1.09x, GRU H 128 batch 8 1.06x; H 64-128 at batch 32 0.96-
+    1.03x, BENCHMARKS.md), and now gives the one-thread setting's bits. A no-grad loop with
+    two threads keeps BLAS (GRU inference at batch 32, H 128 on 2 threads: 922k elements/s
+    on BLAS, 678k on panels)."""
     dtype = w_hh.dtype
     one_thread_only = training or threads_for(2) == 1
     if one_thread_only and loop_panels_pay(batch, w_hh.shape[1], columns, dtype):
