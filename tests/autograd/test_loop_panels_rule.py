@@ -103,9 +103,9 @@ def test_gru_layer_on_whole_panels_equals_the_reference(dtype, reverse):
     _check(grads, want_grads(case["d_out"], case["d_hn"]), dtype)
 
 
-def test_a_loop_with_two_threads_leaves_the_product_to_blas():
-    """Where seqlab has two threads for the loop, BLAS splits each step's product between
-    them; the panels are taken only on one thread (inside a team's part, or one thread set)."""
+def test_a_no_grad_loop_with_two_threads_leaves_the_product_to_blas():
+    """Where seqlab has two threads for a no-grad loop, it keeps BLAS; the panels are taken
+    there only on one thread (inside a team's part, or one thread set)."""
     from seqlab.autograd.threads import get_num_threads, set_num_threads
     from seqlab.seqmodels.recurrent_loops import _loop_panels
 
@@ -121,3 +121,51 @@ def test_a_loop_with_two_threads_leaves_the_product_to_blas():
         assert _loop_panels(32, 128, 128, w_hh).size > 0
     finally:
         set_num_threads(before)
+
+
+def test_a_training_loop_takes_the_panels_whatever_the_thread_count():
+    """A training loop that runs on one thread (`rows_team` gave it one part) gets no help
+    from BLAS inside `seqlab_computing`: it takes the panels where they pay, with one thread
+    set or two."""
+    from seqlab.autograd.threads import get_num_threads, set_num_threads
+    from seqlab.seqmodels.recurrent_loops import _loop_panels
+
+    w_hh = np.zeros((128, 128), np.float32)
+    before = get_num_threads()
+    try:
+        for threads in (1, 2):
+            set_num_threads(threads)
+            assert (_loop_panels(32, 128, 128, w_hh, training=True).size > 0) == FMA
+            # where the panels do not pay, training keeps BLAS too
+            assert _loop_panels(3, 128, 128, w_hh, training=True).size == 0
+    finally:
+        set_num_threads(before)
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_a_training_layer_gives_the_same_bits_on_one_thread_and_two(cell):
+    """A training loop too small to split by sequence runs the same kernel on one thread
+    whether one or two threads are set, so its outputs and gradients are the same bits."""
+    from seqlab.autograd.threads import get_num_threads, set_num_threads
+    from seqlab.seqmodels.recurrent_loops import rows_team
+
+    # BATCH sequences are too few to split (one part at any thread count); at H 256 the
+    # one-thread BLAS product the loop ran with two threads set gave other bits than the panels
+    hidden = 256
+    gates = 3 if cell == "gru" else 1
+    case = _case(np.float32, hidden, gates, seed=2)
+    assert rows_team(BATCH, case["weights"][1]) == 1
+    forward = ops.gru_layer_forward if cell == "gru" else ops.rnn_layer_forward
+    backward = ops.gru_layer_backward if cell == "gru" else ops.rnn_layer_backward
+    results = []
+    before = get_num_threads()
+    try:
+        for threads in (1, 2):
+            set_num_threads(threads)
+            out, h_n, saved = forward(case["x"], case["h0"], *case["weights"], case["lengths"])
+            grads = backward(saved, case["d_out"], case["d_hn"])
+            results.append((out, h_n, *grads))
+    finally:
+        set_num_threads(before)
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, two)

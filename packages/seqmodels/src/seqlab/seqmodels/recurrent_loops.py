@@ -276,7 +276,8 @@ def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
                              for n in (steps, kept, kept))
     gates = line_aligned((kept, batch, gate_width), xg.dtype)
     h_n = gru_forward_into(xg, h0, transposed(w_hh), bias, lengths, reverse, save, out, gates,
-                           hidden_n, h_prev, _loop_panels(batch, hidden, gate_width, w_hh))
+                           hidden_n, h_prev,
+                           _loop_panels(batch, hidden, gate_width, w_hh, training=save))
     return out, h_n, None, ((gates, hidden_n, h_prev) if save else None)
 
 
@@ -316,7 +317,8 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     hidden = w_hh.shape[1]
     dh0 = gru_backward_into(gates, hidden_n, h_prev, np.ascontiguousarray(w_hh), lengths,
                             reverse, d_out, d_hn, d_xg, d_h,
-                            _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh))
+                            _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh,
+                                         training=True))
     dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
@@ -332,20 +334,29 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
     out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu,
-                                   _loop_panels(xg.shape[1], *w_hh.shape, w_hh))
+                                   _loop_panels(xg.shape[1], *w_hh.shape, w_hh,
+                                                training=save))
     return out, h_n, None, (out, h_prev)
 
 
-def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array) -> Array:
+def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array,
+                 training: bool = False) -> Array:
     """Room for a one-thread GRU or RNN loop's per-step product packed into panels, a
     (depth, columns) matrix (W_hh^T forward, W_hh backward), when `loop_panels_pay` says so
-    for `batch`, w_hh's H and `columns` (few padded), and the loop runs on one thread; else
-    none (BLAS or `rows_gemm`): where seqlab has two threads for this loop (a no-grad call, or
-    a training batch too small to split by sequence) BLAS splits each step's product between
-    them, which the one-thread panel product cannot (GRU inference at batch 32, H 128 on 2
-    threads: 922k elements/s on BLAS, 678k on panels)."""
+    for `batch`, w_hh's H and `columns` (few padded); else none (BLAS or `rows_gemm`).
+
+    A `training` loop (forward with save, or backward) that reaches here runs on one thread
+    whatever seqlab's thread count (`rows_team` gave it one part, and BLAS runs on one thread
+    inside `seqlab_computing`), so it takes the panels as the one-thread setting does: with
+    two threads set it ran on one-thread BLAS instead (forward + backward loops, 2 threads
+    set, AMD EPYC, CPU time BLAS / panels: GRU H 256 batch 8 1.14x, RNN H 256 batch 8 1.10-
+    1.16x, RNN H 128 batch 128 1.09x, GRU H 128 batch 8 1.06x; H 64-128 at batch 32 0.96-
+    1.03x, BENCHMARKS.md), and now gives the one-thread setting's bits. A no-grad loop with
+    two threads keeps BLAS (GRU inference at batch 32, H 128 on 2 threads: 922k elements/s
+    on BLAS, 678k on panels)."""
     dtype = w_hh.dtype
-    if threads_for(2) == 1 and loop_panels_pay(batch, w_hh.shape[1], columns, dtype):
+    one_thread_only = training or threads_for(2) == 1
+    if one_thread_only and loop_panels_pay(batch, w_hh.shape[1], columns, dtype):
         return line_aligned(panels_shape(depth, columns, dtype), dtype)
     return _NO_PANELS[dtype.type]
 
@@ -360,7 +371,8 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                             d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh))
+                             d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
+                                                training=True))
     dw_hh, _ = _weight_grads(d_xg, h_prev, False)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
