@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from seqlab.nlp.ngram import KneserNey, WittenBell, load, load_arpa
+from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
 
 SENTENCES = [s.split() for s in ["the cat sat on the mat", "the dog sat on the log",
                                  "a cat and a dog", "the cat ate"]] * 3
@@ -160,3 +161,33 @@ def test_a_changed_tokenization_or_vocabulary_is_seen_at_the_next_str():
     model.fit([list("abcab"), list("bca")])  # single characters again: refused
     with pytest.raises(ValueError, match="list of tokens"):
         model.score("abc")
+
+
+def test_a_str_given_for_sentences_is_one_sentence_as_kenlms_perplexity():
+    """KenLM's `Model.perplexity("the cat sat")` takes one sentence: a str where sentences go
+    is that one sentence (never its characters, each a sentence of its own), for every call
+    that takes sentences."""
+    model = KneserNey(3).fit(SENTENCES)
+    text = "the cat sat"
+    assert model.perplexity(text) == model.perplexity([text])
+    assert model.perplexity_detail(text) == model.perplexity_detail([text])
+    assert list(model.sentence_logprobs(text)) == [model.score(text)]
+    words = len(text.split()) + 1  # KenLM: 10 ** (-log10 score / (words + </s>))
+    assert model.perplexity(text) == pytest.approx(
+        10 ** (-model.score(text) / math.log(10) / words), rel=1e-12)
+
+
+def test_a_str_for_a_char_model_is_one_sentence_of_its_characters(tmp_path):
+    chars = KneserNey(3).fit(["hello world", "help me"])
+    assert chars.perplexity("help") == chars.perplexity([list("help")])
+    assert list(chars.sentence_logprobs("he lp")) == [chars.score(list("he lp"))]
+    one = KneserNey(2).fit("hello")  # one sentence, its characters: as fit(["hello"])
+    assert one.str_is_characters and one.counts == KneserNey(2).fit(["hello"]).counts
+    external = KneserNey(2).fit_external("hello", memory_bytes=1 << 20)
+    assert external.counts == one.counts
+    train_kneser_ney_arpa("hello", 2, tmp_path / "streamed.arpa", memory_bytes=1 << 20)
+    one.save_arpa(tmp_path / "fitted.arpa")
+    assert (tmp_path / "streamed.arpa").read_bytes() == (tmp_path / "fitted.arpa").read_bytes()
+    refusing = KneserNey(3).fit([list("abcab"), list("bca")])  # records no tokenization
+    with pytest.raises(ValueError, match="list of tokens"):
+        refusing.perplexity("abc")
