@@ -20,6 +20,7 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
+from seqlab.nlp.ngram.full_scores import WordScores, word_scores
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
 from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, as_sentences, whole_sentences
@@ -341,12 +342,30 @@ class NgramLanguageModel:
             self._single_characters = bool(words) and all(len(w) == 1 for w in words)
         return self._single_characters
 
-    def score(self, sentence: Sequence[str] | str) -> float:
+    def score(self, sentence: Sequence[str] | str, bos: bool = True, eos: bool = True) -> float:
         """Total natural-log probability of one sentence, with <s> before it and </s> after:
         a list of tokens, or a str read as `sentence_tokens` says (as KenLM's
-        `Model.score("the cat sat")`, in natural logs: divide by ln 10 for KenLM's log10)."""
-        logprobs, _ = self._padded_logprobs([sentence])
-        return float(logprobs.sum())
+        `Model.score("the cat sat", bos=True, eos=True)`, in natural logs: divide by ln 10
+        for KenLM's log10). `bos=False` starts from an empty context, not the sentence
+        start; `eos=False` leaves out </s>."""
+        if bos and eos:
+            logprobs, _ = self._padded_logprobs([sentence])
+            return float(logprobs.sum())
+        return float(self._word_scores(sentence, bos, eos).logprobs.sum())
+
+    def full_scores(self, sentence: Sequence[str] | str, bos: bool = True,
+                    eos: bool = True) -> Iterator[tuple[float, int, bool]]:
+        """KenLM's `Model.full_scores`: for each word of one sentence (then </s> when `eos`),
+        (log10 probability, length of the n-gram it was found in, whether it is out of the
+        vocabulary). Base-10 logs, as KenLM prints them (`score` is in natural logs); the
+        sentence is read as `score` reads it."""
+        scores = self._word_scores(sentence, bos, eos)
+        for logprob, length, oov in zip(scores.logprobs.tolist(), scores.ngram_lengths.tolist(),
+                                        scores.oov.tolist(), strict=True):
+            yield logprob / LN10, length, oov
+
+    def _word_scores(self, sentence: Sequence[str] | str, bos: bool, eos: bool) -> WordScores:
+        return word_scores(self, self.sentence_tokens(sentence), bos, eos)
 
     def sentence_logprobs(self, sentences: Iterable[Sequence[str]] | str) -> np.ndarray:
         """Total natural-log probability of each sentence (with <s> / </s> padding); one str
