@@ -215,7 +215,7 @@ def test_full_scores_add_up_to_score_with_and_without_bos_and_eos():
 @pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
                     reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
 def test_score_and_full_scores_equal_kenlms_with_bos_and_eos(tmp_path):
-    model = KneserNey(3, unk_cutoff=2).fit(SENTENCES + [["a", "rare", "word"]])
+    model = KneserNey(3, unk_cutoff=2).fit([*SENTENCES, ["a", "rare", "word"]])
     model.save_arpa(tmp_path / "m.arpa")
     script = (
         "import json, sys, kenlm\n"
