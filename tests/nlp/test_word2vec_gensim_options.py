@@ -1,6 +1,6 @@
 """Word2Vec's vocabulary options as gensim 4.4 has them (max_final_vocab, trim_rule,
-sorted_vocab, shrink_windows, comment), KeyedVectors.get_vecattr / set_vecattr, and one clear
-refusal for what seqlab does not do (null_word, a hashfxn, build_vocab(update=True))."""
+sorted_vocab, shrink_windows, comment, build_vocab(update=True)), KeyedVectors.get_vecattr /
+set_vecattr, and one clear refusal for what seqlab does not do (null_word, a hashfxn)."""
 
 import gensim.models
 import gensim.utils
@@ -83,13 +83,45 @@ def test_arguments_seqlab_does_not_implement_are_refused_in_one_line(arguments, 
     assert "\n" not in str(refused.value)
 
 
-def test_build_vocab_update_is_refused_in_one_line(zipf_sentences):
-    model = Word2Vec(zipf_sentences, vector_size=8, min_count=3, workers=1, epochs=1)
-    before = list(model.wv.index_to_key)
-    with pytest.raises(ValueError, match="update=True") as refused:
-        model.build_vocab([["brandnew"] * 5], update=True)
+@pytest.mark.parametrize("options", [
+    {"min_count": 3, "hs": 1},
+    {"min_count": 2, "trim_rule": keep_t9_discard_t1, "max_final_vocab": 40, "sample": 0},
+], ids=["plain", "trim_rule+max_final_vocab"])
+def test_build_vocab_update_grows_the_vocabulary_as_gensim(zipf_sentences, options):
+    """Online vocabulary update: new words appended in corpus order, every word's count
+    raised by its count in the new corpus, subsampling of the new corpus's words, tables
+    rebuilt, new rows from default_rng(seed) as gensim's prep_vectors gives them."""
+    trim_rule = options.pop("trim_rule", None)
+    first, second = zipf_sentences[:150], [*zipf_sentences[150:], ["brandnew"] * 5,
+                                           ["t9", "fresh", "fresh", "fresh"] * 3]
+    ours = Word2Vec(vector_size=8, **options)
+    theirs = gensim.models.Word2Vec(vector_size=8, **options)
+    for model in (ours, theirs):
+        model.build_vocab(first, trim_rule=trim_rule)
+    before = len(ours.wv)
+    for model in (ours, theirs):
+        model.build_vocab(second, update=True, trim_rule=trim_rule)
+    assert len(ours.wv) > before and "fresh" in ours.wv  # grown by the new corpus
+    assert ours.wv.index_to_key == theirs.wv.index_to_key
+    assert ours.wv.counts.tolist() == theirs.wv.expandos["count"].tolist()
+    assert ours.sample_ints.tolist() == theirs.wv.expandos["sample_int"].tolist()
+    assert ours.cum_table.tolist() == theirs.cum_table.tolist()
+    np.testing.assert_array_equal(ours.wv.vectors, theirs.wv.vectors)
+    assert ours.syn1neg.shape == theirs.syn1neg.shape
+    assert (ours.corpus_count, ours.corpus_total_words) == (theirs.corpus_count,
+                                                            theirs.corpus_total_words)
+    if options.get("hs"):
+        for index in range(len(ours.wv)):
+            length = ours.codelens[index]
+            assert ours.codes[index, :length].tolist() == \
+                theirs.wv.expandos["code"][index].tolist()
+    ours.train(second, total_examples=ours.corpus_count, epochs=1)  # trains on
+
+
+def test_build_vocab_update_needs_a_vocabulary_first():
+    with pytest.raises(ValueError, match="build_vocab") as refused:
+        Word2Vec().build_vocab([["a", "b"]] * 5, update=True)
     assert "\n" not in str(refused.value)
-    assert model.wv.index_to_key == before
 
 
 def test_shrink_windows_comment_and_options_survive_save_and_load(zipf_sentences, tmp_path):

@@ -25,6 +25,7 @@ from seqlab.nlp.word2vec.vocab import (
     build_vocabulary,
     make_cum_table,
     scan_vocab,
+    update_vocabulary,
 )
 
 Sentences = Iterable[Sequence[str]]
@@ -70,8 +71,7 @@ class Word2Vec:
     as the default, so it stays. Every other argument of gensim 4.4's constructor is here with
     its default and meaning (max_final_vocab, trim_rule, sorted_vocab, shrink_windows, comment
     included), but two refused with one line when set: ``null_word`` (a padding pseudo-word)
-    and ``hashfxn`` (gensim 4 seeds only vectors added by ``build_vocab(update=True)`` with
-    it, and growing a vocabulary is refused too).
+    and ``hashfxn`` (gensim 4's Word2Vec keeps it only for its deprecated ``seeded_vector``).
     """
 
     def __init__(
@@ -156,16 +156,22 @@ class Word2Vec:
         As gensim: `trim_rule(word, count, min_count)` returns RULE_KEEP, RULE_DISCARD or
         RULE_DEFAULT for each word (used here only, never stored); the model's
         max_final_vocab raises min_count to keep at most that many words; sorted_vocab=0
-        keeps first-seen order. `update=True` (growing a trained vocabulary) is refused."""
-        if update:
-            raise ValueError("build_vocab(update=True) is not supported: seqlab does not grow "
-                             "a trained vocabulary; build a new model on the whole corpus")
+        keeps first-seen order. `update=True` grows a built vocabulary with this corpus's
+        words, as gensim's online update (`vocab.update_vocabulary`): new words are appended
+        with fresh vectors, and the corpus counts become this corpus's, for `train`."""
+        if update and not len(self.wv):
+            raise ValueError("build_vocab(update=True) grows a vocabulary: build one first "
+                             "with build_vocab(sentences)")
         sentences = _sentences(corpus_iterable, corpus_file)
         if self.max_vocab_size:  # gensim's pruning, on a dict of every word
             raw = scan_vocab(sentences, self.max_vocab_size, trim_rule)
-        else:  # same counts in compact arrays (~30 bytes a distinct word, not ~100);
-            # a trim_rule may keep any word: then every count is kept
-            raw = count_words(sentences, 1 if trim_rule is not None else self.min_count)
+        else:  # same counts in compact arrays (~30 bytes a distinct word, not ~100); a
+            # trim_rule may keep any word, and an update adds every count: then all are kept
+            every = trim_rule is not None or update
+            raw = count_words(sentences, 1 if every else self.min_count)
+        if update:
+            self._update_vocab(raw, trim_rule)
+            return
         vocab = build_vocabulary(raw, self.min_count, self.sample, self.max_final_vocab,
                                  trim_rule, bool(self.sorted_vocab))
         if not vocab.index_to_key:
@@ -188,6 +194,32 @@ class Word2Vec:
         self.syn1 = np.zeros((layer_rows, self.vector_size), dtype=np.float32)
         negative_rows = vocab_size if self.negative else 0
         self.syn1neg = np.zeros((negative_rows, self.vector_size), dtype=np.float32)
+
+    def _update_vocab(self, raw, trim_rule: TrimRule | None) -> None:
+        """gensim's build_vocab(update=True) after the scan: the vocabulary grown, the tables
+        rebuilt over every count, new rows as gensim's prep_vectors gives them (rows of
+        default_rng(seed) over the whole grown shape) and zero output rows."""
+        update = update_vocabulary(self.wv.index_to_key, self.wv.counts, self.sample_ints, raw,
+                                   self.min_count, self.sample, self.max_final_vocab, trim_rule)
+        self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
+        self.effective_min_count = update.effective_min_count
+        old_size, vocab_size = len(self.wv), len(update.index_to_key)
+        self.wv.index_to_key = update.index_to_key
+        self.wv.key_to_index = {key: index for index, key in enumerate(update.index_to_key)}
+        self.wv.counts, self.sample_ints = update.counts, update.sample_ints
+        if vocab_size > old_size:
+            fresh = _initial_vectors(vocab_size, self.vector_size, self.seed)[old_size:]
+            self.wv.vectors = np.vstack([self.wv.vectors, fresh])
+            zeros = np.zeros((vocab_size - old_size, self.vector_size), dtype=np.float32)
+            if self.hs:
+                self.syn1 = np.vstack([self.syn1, zeros])
+            if self.negative:
+                self.syn1neg = np.vstack([self.syn1neg, zeros])
+        self.wv.norms = None
+        self.cum_table = make_cum_table(update.counts, self.ns_exponent)
+        self.cum_guide = _kernels().make_cum_guide(self.cum_table)
+        tree = build_huffman_tree(update.counts if self.hs else update.counts[:0])
+        self.codes, self.points, self.codelens = tree.codes, tree.points, tree.codelens
 
     # ---- training -------------------------------------------------------------------------------
 
@@ -376,9 +408,9 @@ def _refuse_unsupported(hashfxn: Callable[[str], int], null_word: int) -> None:
         raise ValueError("null_word is not supported: gensim adds a '\\0' pseudo-word for "
                          "padding to the vocabulary; leave null_word=0")
     if hashfxn is not hash:
-        raise ValueError("hashfxn is not supported: gensim 4 uses it only to seed vectors of "
-                         "words added by build_vocab(update=True), which seqlab does not do; "
-                         "vectors start from numpy's default_rng(seed), as gensim 4 starts them")
+        raise ValueError("hashfxn is not supported: gensim 4's Word2Vec keeps it only for its "
+                         "deprecated seeded_vector(); vectors start from numpy's "
+                         "default_rng(seed) in both; leave hashfxn=hash")
 
 
 class _AlphaSchedule:

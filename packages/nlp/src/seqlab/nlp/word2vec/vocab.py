@@ -206,3 +206,42 @@ def build_huffman_tree(counts: np.ndarray) -> HuffmanTree:
         tree.points[index, : len(points)] = points
         tree.codelens[index] = len(codes)
     return tree
+
+
+@dataclass
+class VocabularyUpdate:
+    """A vocabulary grown by a new corpus (`update_vocabulary`)."""
+
+    index_to_key: list[str]  # the old words, then the new ones in first-seen order
+    counts: np.ndarray  # int64 (V,): old counts plus the new corpus's
+    sample_ints: np.ndarray  # int64 (V,): recomputed for the words the new corpus keeps
+    effective_min_count: int
+
+
+def update_vocabulary(index_to_key: list[str], counts: np.ndarray, sample_ints: np.ndarray,
+                      raw: VocabCounts, min_count: int, sample: float,
+                      max_final_vocab: int | None = None,
+                      trim_rule: TrimRule | None = None) -> VocabularyUpdate:
+    """gensim's prepare_vocab(update=True): the words of `raw` (every count of the new corpus)
+    that its rules keep are appended when new; every word's count grows by its count in `raw`
+    (kept or not); the kept words' subsampling is set from `raw`'s counts, the others keep
+    theirs; nothing is re-sorted."""
+    effective = effective_min_count(raw, min_count, max_final_vocab)
+    known = {key: index for index, key in enumerate(index_to_key)}
+    index_to_key = list(index_to_key)
+    retained: list[str] = []
+    for word, count in raw.counts.items():
+        if keep_vocab_item(word, count, effective, trim_rule):
+            retained.append(word)
+            if word not in known:
+                known[word] = len(index_to_key)
+                index_to_key.append(word)
+    grown = np.zeros(len(index_to_key), dtype=np.int64)
+    grown[:len(counts)] = counts
+    grown += np.array([raw.counts.get(word, 0) for word in index_to_key], dtype=np.int64)
+    thresholds = np.zeros(len(index_to_key), dtype=np.int64)
+    thresholds[:len(sample_ints)] = sample_ints
+    retained_counts = np.array([raw.counts[word] for word in retained], dtype=np.int64)
+    rows = np.array([known[word] for word in retained], dtype=np.int64)
+    thresholds[rows] = sample_thresholds(retained_counts, sample, int(retained_counts.sum()))
+    return VocabularyUpdate(index_to_key, grown, thresholds, effective)
