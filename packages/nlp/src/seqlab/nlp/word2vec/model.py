@@ -21,6 +21,7 @@ from seqlab.nlp.word2vec.encoded import EncodedSentences
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
 from seqlab.nlp.word2vec.vocab import (
     TrimRule,
+    VocabCounts,
     build_huffman_tree,
     build_vocabulary,
     make_cum_table,
@@ -195,7 +196,7 @@ class Word2Vec:
         negative_rows = vocab_size if self.negative else 0
         self.syn1neg = np.zeros((negative_rows, self.vector_size), dtype=np.float32)
 
-    def _update_vocab(self, raw, trim_rule: TrimRule | None) -> None:
+    def _update_vocab(self, raw: VocabCounts, trim_rule: TrimRule | None) -> None:
         """gensim's build_vocab(update=True) after the scan: the vocabulary grown, the tables
         rebuilt over every count, new rows as gensim's prep_vectors gives them (rows of
         default_rng(seed) over the whole grown shape) and zero output rows."""
