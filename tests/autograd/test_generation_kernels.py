@@ -137,3 +137,25 @@ def test_sample_tokens_stops_after_a_stop_token():
                                      tokens)
     assert count == 1 and tokens[0] >= 0 and np.all(tokens[1:] == -1)
     assert not seen.any()  # a stop token is not history
+
+
+def test_draw_token_top_p_keeps_hfs_support_on_ties():
+    """The fused drawer draws from HF's top-p distribution (tests/fixtures/hf_top_p, tied
+    logits computed with HF's warpers in PyTorch): each uniform picks the token the inverse
+    CDF of HF's probabilities picks."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "fixtures" / "hf_top_p" / "top_p_ties.json"
+    uniforms = np.linspace(0.0, 0.999, 37)
+    for case in json.loads(path.read_text())["cases"]:
+        logprobs = np.array(case["logprobs"])
+        none = np.zeros(len(logprobs), np.bool_)
+        cdf = np.cumsum(case["probs"])
+        expected = np.searchsorted(cdf / cdf[-1], uniforms, side="right")
+        for module in (generation, generation_reference):
+            drawn = [module.draw_token(logprobs, none, none, 1.0, case["temperature"],
+                                       case["top_k"] or 0, case["top_p"], False, uniform,
+                                       np.empty(len(logprobs)))
+                     for uniform in uniforms]
+            assert drawn == expected.tolist(), (module.__name__, case)

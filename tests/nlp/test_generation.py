@@ -298,3 +298,27 @@ def test_beam_search_with_a_repetition_penalty_equals_brute_force(penalty):
                        repetition_penalty=penalty) == best != plain
     with pytest.raises(ValueError, match="repetition_penalty"):
         beam_search(model, prompt, repetition_penalty=0.0)
+
+
+def _hf_top_p_cases():
+    """HF's warpers on tied logits, computed once in PyTorch (tests/fixtures/hf_top_p)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "fixtures" / "hf_top_p" / "top_p_ties.json"
+    return json.loads(path.read_text())["cases"]
+
+
+def test_top_p_breaks_ties_as_hfs_top_p_warper():
+    """HF sorts ascending (stably, ties in id order) and removes the tokens whose cumulative
+    probability is <= 1 - top_p: of tied tokens straddling the cut-off, the higher ids stay."""
+    cases = _hf_top_p_cases()
+    for case in cases:
+        options = SamplingOptions(temperature=case["temperature"], top_k=case["top_k"],
+                                  top_p=case["top_p"])
+        ours = next_token_distribution(np.array(case["logprobs"]), options)
+        np.testing.assert_array_equal(ours > 0, np.array(case["probs"]) > 0, err_msg=str(case))
+        np.testing.assert_allclose(ours, case["probs"], rtol=1e-12, atol=1e-15)
+    # the fixture holds cases where the tie rule decides (the old rule kept the lower ids)
+    four = next_token_distribution(np.log(np.full(4, 0.25)), SamplingOptions(top_p=0.5))
+    assert four.tolist() == [0, 0, 0.5, 0.5]

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from seqlab.nlp.ngram import KneserNey, WittenBell, load, load_arpa
+from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
 
 SENTENCES = [s.split() for s in ["the cat sat on the mat", "the dog sat on the log",
                                  "a cat and a dog", "the cat ate"]] * 3
@@ -160,3 +161,84 @@ def test_a_changed_tokenization_or_vocabulary_is_seen_at_the_next_str():
     model.fit([list("abcab"), list("bca")])  # single characters again: refused
     with pytest.raises(ValueError, match="list of tokens"):
         model.score("abc")
+
+
+def test_a_str_given_for_sentences_is_one_sentence_as_kenlms_perplexity():
+    """KenLM's `Model.perplexity("the cat sat")` takes one sentence: a str where sentences go
+    is that one sentence (never its characters, each a sentence of its own), for every call
+    that takes sentences."""
+    model = KneserNey(3).fit(SENTENCES)
+    text = "the cat sat"
+    assert model.perplexity(text) == model.perplexity([text])
+    assert model.perplexity_detail(text) == model.perplexity_detail([text])
+    assert list(model.sentence_logprobs(text)) == [model.score(text)]
+    words = len(text.split()) + 1  # KenLM: 10 ** (-log10 score / (words + </s>))
+    assert model.perplexity(text) == pytest.approx(
+        10 ** (-model.score(text) / math.log(10) / words), rel=1e-12)
+
+
+def test_a_str_for_a_char_model_is_one_sentence_of_its_characters(tmp_path):
+    chars = KneserNey(3).fit(["hello world", "help me"])
+    assert chars.perplexity("help") == chars.perplexity([list("help")])
+    assert list(chars.sentence_logprobs("he lp")) == [chars.score(list("he lp"))]
+    one = KneserNey(2).fit("hello")  # one sentence, its characters: as fit(["hello"])
+    assert one.str_is_characters and one.counts == KneserNey(2).fit(["hello"]).counts
+    external = KneserNey(2).fit_external("hello", memory_bytes=1 << 20)
+    assert external.counts == one.counts
+    train_kneser_ney_arpa("hello", 2, tmp_path / "streamed.arpa", memory_bytes=1 << 20)
+    one.save_arpa(tmp_path / "fitted.arpa")
+    assert (tmp_path / "streamed.arpa").read_bytes() == (tmp_path / "fitted.arpa").read_bytes()
+    refusing = KneserNey(3).fit([list("abcab"), list("bca")])  # records no tokenization
+    with pytest.raises(ValueError, match="list of tokens"):
+        refusing.perplexity("abc")
+
+
+KENLM_CALLS = ["the cat sat", "a zebra ate the log", "the", "", "<unk> dog"]
+
+
+def test_full_scores_add_up_to_score_with_and_without_bos_and_eos():
+    model = KneserNey(3).fit(SENTENCES)
+    for text in KENLM_CALLS:
+        for bos in (True, False):
+            for eos in (True, False):
+                scores = list(model.full_scores(text, bos=bos, eos=eos))
+                assert len(scores) == len(text.split()) + eos
+                total = sum(log10 for log10, _, _ in scores) * math.log(10)
+                assert model.score(text, bos=bos, eos=eos) == pytest.approx(total, abs=1e-9)
+    assert [oov for _, _, oov in model.full_scores("a zebra ate")] == [False, True, False,
+                                                                        False]
+    # <s> the, <s> the cat, the cat sat are listed; "sat </s>" is not (only "sat on")
+    assert [length for _, length, _ in model.full_scores("the cat sat")] == [2, 3, 3, 1]
+    assert model.score("the cat", bos=False) < model.score("the cat")  # no <s> context
+
+
+@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
+                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+def test_score_and_full_scores_equal_kenlms_with_bos_and_eos(tmp_path):
+    model = KneserNey(3, unk_cutoff=2).fit([*SENTENCES, ["a", "rare", "word"]])
+    model.save_arpa(tmp_path / "m.arpa")
+    script = (
+        "import json, sys, kenlm\n"
+        "m = kenlm.Model(sys.argv[1])\n"
+        "out = []\n"
+        "for t in json.loads(sys.argv[2]):\n"
+        "    for bos in (True, False):\n"
+        "        for eos in (True, False):\n"
+        "            out.append([m.score(t, bos=bos, eos=eos),\n"
+        "                        [list(s) for s in m.full_scores(t, bos=bos, eos=eos)]])\n"
+        "print(json.dumps(out))\n")
+    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script,
+                           str(tmp_path / "m.arpa"), json.dumps(KENLM_CALLS)],
+                          capture_output=True, text=True, check=True)
+    for ours in (model, load_arpa(tmp_path / "m.arpa")):
+        theirs = iter(json.loads(done.stdout.strip().splitlines()[-1]))
+        for text in KENLM_CALLS:
+            for bos in (True, False):
+                for eos in (True, False):
+                    score, full = next(theirs)
+                    assert ours.score(text, bos=bos, eos=eos) / math.log(10) == pytest.approx(
+                        score, abs=1e-5)
+                    mine = list(ours.full_scores(text, bos=bos, eos=eos))
+                    assert [(n, o) for _, n, o in mine] == [(n, o) for _, n, o in full]
+                    assert [p for p, _, _ in mine] == pytest.approx([p for p, _, _ in full],
+                                                                    abs=1e-5)

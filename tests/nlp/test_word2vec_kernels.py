@@ -59,10 +59,11 @@ def _values(next_random, count, total):
 
 @pytest.mark.kernels
 @pytest.mark.parametrize(
-    ("sg", "hs", "negative", "cbow_mean"),
-    [(1, 0, 3, 1), (0, 0, 3, 1), (0, 0, 2, 0), (1, 1, 0, 1), (0, 1, 2, 1)],
+    ("sg", "hs", "negative", "cbow_mean", "shrink_windows"),
+    [(1, 0, 3, 1, True), (0, 0, 3, 1, True), (0, 0, 2, 0, True), (1, 1, 0, 1, True),
+     (0, 1, 2, 1, True), (1, 0, 3, 1, False), (0, 1, 2, 1, False)],
 )
-def test_train_chunk_matches_numpy_reference(sg, hs, negative, cbow_mean):
+def test_train_chunk_matches_numpy_reference(sg, hs, negative, cbow_mean, shrink_windows):
     rng = np.random.default_rng(0)
     counts = [9, 7, 5, 4, 3, 2, 2, 1]
     tables = _tables(counts, 6, rng)
@@ -77,11 +78,12 @@ def test_train_chunk_matches_numpy_reference(sg, hs, negative, cbow_mean):
         kernel_arrays["syn0"], kernel_arrays["syn1neg"], kernel_arrays["syn1"], words, ends,
         sample_ints, tables["cum_table"], tables["cum_guide"], tree.codes, tree.points,
         tree.codelens, sg, negative, hs, 3, cbow_mean, 0.5, 0.1, 12345, work, neu1, True,
+        shrink_windows,
     )  # fmt: skip
     expected = reference.train_chunk(
         ref_arrays["syn0"], ref_arrays["syn1neg"], ref_arrays["syn1"], words, ends,
         sample_ints, tables["cum_table"], tree.codes, tree.points, tree.codelens,
-        sg, negative, hs, 3, cbow_mean, 0.5, 0.1, 12345,
+        sg, negative, hs, 3, cbow_mean, 0.5, 0.1, 12345, shrink_windows,
     )  # fmt: skip
     assert got[0] == expected[0]  # same random stream consumed
     assert got[1] == expected[1]

@@ -157,6 +157,8 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
         for v in range(vocab):
             if scores[v] < kth:
                 scores[v] = -np.inf
+    if top_p < 1.0:  # HF's TopPLogitsWarper: the scores sorted ascending, ties in id order
+        order = np.argsort(scores, kind="mergesort")
     top = np.max(scores)
     total = 0.0
     for v in range(vocab):
@@ -164,15 +166,12 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
         total += scores[v]
     for v in range(vocab):
         scores[v] /= total
-    if top_p < 1.0:
-        order = np.argsort(-scores, kind="mergesort")
-        cumulative, cutoff = 0.0, vocab
-        for rank in range(vocab):
+    if top_p < 1.0:  # remove while the cumulative probability is <= 1 - top_p; keep the last
+        cumulative = 0.0
+        for rank in range(vocab - 1):
             cumulative += scores[order[rank]]
-            if cumulative >= top_p:
-                cutoff = rank + 1
+            if cumulative > 1.0 - top_p:
                 break
-        for rank in range(cutoff, vocab):
             scores[order[rank]] = 0.0
     cdf_total = 0.0
     for v in range(vocab):

@@ -76,14 +76,20 @@ def next_token_distribution(logprobs: np.ndarray, options: SamplingOptions) -> n
     probs = np.exp(scores)
     probs /= probs.sum()
     if options.top_p is not None and options.top_p < 1.0:
-        order = np.argsort(-probs, kind="stable")
-        cumulative = np.cumsum(probs[order])
-        # keep the smallest prefix whose mass reaches top_p (always at least one token)
-        cutoff = int(np.searchsorted(cumulative, options.top_p)) + 1
-        kept = np.zeros_like(probs)
-        kept[order[:cutoff]] = probs[order[:cutoff]]
-        probs = kept / kept.sum()
+        probs[top_p_removed(scores, probs, options.top_p)] = 0.0
+        probs /= probs.sum()
     return probs
+
+
+def top_p_removed(scores: np.ndarray, probs: np.ndarray, top_p: float) -> np.ndarray:
+    """Ids that top-p (nucleus) filtering removes, by HF's `TopPLogitsWarper` rule: the
+    scores sorted ascending, stably (tied tokens in id order, as `torch.sort` orders a CPU
+    row of up to 16), and the tokens whose cumulative probability is <= 1 - top_p removed,
+    the most likely always kept. Of tied tokens straddling the cut-off the higher ids stay."""
+    order = np.argsort(scores, kind="stable")
+    removed = np.cumsum(probs[order]) <= 1.0 - top_p
+    removed[-1] = False
+    return order[removed]
 
 
 def sample(model: TokenModel, prompt: Iterable[int] = (), options: SamplingOptions | None = None,

@@ -20,9 +20,10 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import kernels
 from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
+from seqlab.nlp.ngram.full_scores import WordScores, word_scores
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
-from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, whole_sentences
+from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, as_sentences, whole_sentences
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -103,9 +104,9 @@ class NgramLanguageModel:
     # ---- estimation -------------------------------------------------------------------------
 
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLanguageModel:
-        """Count the n-grams of `sentences` (lists of tokens; a str is its characters) and
-        estimate the model."""
-        sentences = list(whole_sentences(sentences))
+        """Count the n-grams of `sentences` (lists of tokens; a str sentence is its
+        characters; one str in place of the sentences is one sentence) and estimate the model."""
+        sentences = list(whole_sentences(as_sentences(sentences)))
         # fitted on str sentences (their characters): a str to score is characters too
         self.str_is_characters = any(isinstance(s, str) for s in sentences)
         vocab, padded, position = encode_corpus(sentences, self.unk_cutoff)
@@ -121,8 +122,8 @@ class NgramLanguageModel:
         `scratch_dir`; the same model as `fit` (see `ngram.external`)."""
         from seqlab.nlp.ngram.external import count_ngrams_external
 
-        vocab, tables = count_ngrams_external(sentences, self.order, self.unk_cutoff,
-                                              memory_bytes, scratch_dir)
+        vocab, tables = count_ngrams_external(as_sentences(sentences), self.order,
+                                              self.unk_cutoff, memory_bytes, scratch_dir)
         logprob, logbackoff = self._estimate(tables, len(vocab))
         keys = [table.keys for table in tables]
         del tables  # counts, parents and suffixes go before the flat tables are built
@@ -341,32 +342,56 @@ class NgramLanguageModel:
             self._single_characters = bool(words) and all(len(w) == 1 for w in words)
         return self._single_characters
 
-    def score(self, sentence: Sequence[str] | str) -> float:
+    def score(self, sentence: Sequence[str] | str, bos: bool = True, eos: bool = True) -> float:
         """Total natural-log probability of one sentence, with <s> before it and </s> after:
         a list of tokens, or a str read as `sentence_tokens` says (as KenLM's
-        `Model.score("the cat sat")`, in natural logs: divide by ln 10 for KenLM's log10)."""
-        logprobs, _ = self._padded_logprobs([sentence])
-        return float(logprobs.sum())
+        `Model.score("the cat sat", bos=True, eos=True)`, in natural logs: divide by ln 10
+        for KenLM's log10). `bos=False` starts from an empty context, not the sentence
+        start; `eos=False` leaves out </s>."""
+        if bos and eos:
+            logprobs, _ = self._padded_logprobs([sentence])
+            return float(logprobs.sum())
+        return float(self._word_scores(sentence, bos, eos).logprobs.sum())
 
-    def sentence_logprobs(self, sentences: Iterable[Sequence[str]]) -> np.ndarray:
-        """Total natural-log probability of each sentence (with <s> / </s> padding)."""
-        sentences = [self.sentence_tokens(s) for s in whole_sentences(sentences)]
+    def full_scores(self, sentence: Sequence[str] | str, bos: bool = True,
+                    eos: bool = True) -> Iterator[tuple[float, int, bool]]:
+        """KenLM's `Model.full_scores`: for each word of one sentence (then </s> when `eos`),
+        (log10 probability, length of the n-gram it was found in, whether it is out of the
+        vocabulary). Base-10 logs, as KenLM prints them (`score` is in natural logs); the
+        sentence is read as `score` reads it."""
+        scores = self._word_scores(sentence, bos, eos)
+        for logprob, length, oov in zip(scores.logprobs.tolist(), scores.ngram_lengths.tolist(),
+                                        scores.oov.tolist(), strict=True):
+            yield logprob / LN10, length, oov
+
+    def _word_scores(self, sentence: Sequence[str] | str, bos: bool, eos: bool) -> WordScores:
+        return word_scores(self, self.sentence_tokens(sentence), bos, eos)
+
+    def sentence_logprobs(self, sentences: Iterable[Sequence[str]] | str) -> np.ndarray:
+        """Total natural-log probability of each sentence (with <s> / </s> padding); one str
+        is one sentence (as KenLM's `Model.score` takes it), read as `sentence_tokens` says."""
+        sentences = [self.sentence_tokens(s) for s in whole_sentences(as_sentences(sentences))]
         logprobs, _ = self._padded_logprobs(sentences)
         lengths = np.array([len(s) + 2 for s in sentences], dtype=np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
         return np.add.reduceat(logprobs, starts) if len(sentences) else np.zeros(0)
 
-    def perplexity(self, sentences: Iterable[Sequence[str]]) -> float:
+    def perplexity(self, sentences: Iterable[Sequence[str]] | str) -> float:
         """exp(-mean log probability) over every token and one </s> per sentence (as KenLM).
+
+        One str is one sentence, as KenLM's `Model.perplexity("the cat sat")` takes it (read
+        as `sentence_tokens` says: a char-level model reads its characters); several go in a
+        list.
 
         Out-of-vocabulary tokens count, scored as <unk>. Infinite when some token has zero
         probability (log10 -99 in an ARPA file, as KenLM writes log zero).
         """
         return self.perplexity_detail(sentences)[0]
 
-    def perplexity_detail(self, sentences: Iterable[Sequence[str]]) -> tuple[float, int, int]:
+    def perplexity_detail(self, sentences: Iterable[Sequence[str]] | str
+                          ) -> tuple[float, int, int]:
         """(perplexity, tokens scored, tokens of zero probability) in one pass: perplexity is
-        inf when any token has zero probability."""
+        inf when any token has zero probability. One str is one sentence (`perplexity`)."""
         if self.constant_backoff is not None:
             raise TypeError(
                 f"{type(self).__name__} gives scores, not probabilities: perplexity is undefined"
@@ -375,7 +400,7 @@ class NgramLanguageModel:
 
         def values() -> Iterator[float]:
             nonlocal n_tokens, n_zero
-            for block in sentence_batches(sentences, SCORE_BLOCK_TOKENS):
+            for block in sentence_batches(as_sentences(sentences), SCORE_BLOCK_TOKENS):
                 if isinstance(block, ContinuedSentence):  # a long line, a part at a time
                     # (tokens, count): each part's tokens, then </s>, all counted
                     pieces: Iterable[tuple[np.ndarray, int]] = (

@@ -114,6 +114,13 @@ class ContinuedLine(list):
     """
 
 
+def as_sentences(sentences: Iterable[Sequence[str]] | str) -> Iterable[Sequence[str]]:
+    """`sentences`, or `[sentences]` when it is one str: a str where sentences go is one
+    sentence, as KenLM's `Model.perplexity("the cat sat")` takes it (iterating it would make
+    each character a sentence of its own)."""
+    return [sentences] if isinstance(sentences, str) else sentences
+
+
 def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
     """`items` with each run of `ContinuedLine` parts joined to the part ending it: whole
     sentences (a long line's tokens then held at once)."""

@@ -2,5 +2,6 @@
 
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
 from seqlab.nlp.word2vec.model import Word2Vec
+from seqlab.nlp.word2vec.vocab import RULE_DEFAULT, RULE_DISCARD, RULE_KEEP
 
-__all__ = ["KeyedVectors", "Word2Vec"]
+__all__ = ["RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "KeyedVectors", "Word2Vec"]

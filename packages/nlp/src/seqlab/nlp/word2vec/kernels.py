@@ -182,10 +182,13 @@ def train_chunk(
     work,
     neu1,
     compute_loss,
+    shrink_windows=True,
 ):
     """Train on one chunk of sentences (word indices, sentence end offsets) in place.
 
     The learning rate falls linearly from alpha_start to alpha_end over the chunk's kept words.
+    Each word's window is `window` less a random reduction in [0, window) (word2vec.c, gensim's
+    shrink_windows=True), or the whole `window` when not shrink_windows (no random drawn).
     Returns (next_random, effective_words, loss); loss is the float64 sum of the pair losses.
     """
     kept_words = np.empty(words.shape[0], dtype=np.int64)
@@ -204,8 +207,10 @@ def train_chunk(
             alpha = alpha_start + (alpha_end - alpha_start) * (position / num_kept)
             position += 1
             # reduced window: like word2vec.c, b is uniform in [0, window)
-            reduced = (next_random >> 16) % window
-            next_random = lcg_next(next_random)
+            reduced = 0
+            if shrink_windows:
+                reduced = (next_random >> 16) % window
+                next_random = lcg_next(next_random)
             lo = max(start, i - window + reduced)
             hi = min(end, i + window + 1 - reduced)
             word = kept_words[i]

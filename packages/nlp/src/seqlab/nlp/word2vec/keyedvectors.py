@@ -27,6 +27,11 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / norm if norm > 0 else vector
 
 
+def _check_attribute(attr: str) -> None:
+    if attr != "count":
+        raise KeyError(f"{attr!r}: seqlab's KeyedVectors keep one attribute per word, 'count'")
+
+
 class EvaluationFileError(ValueError):
     """A word-pair or analogy file that cannot be read as text (undecodable bytes under
     errors='strict', UTF-16/32 text, binary data): the reader's message."""
@@ -91,6 +96,24 @@ class KeyedVectors:
             result = self.vectors[index]
         result.setflags(write=False)
         return result
+
+    def get_vecattr(self, key: Key, attr: str) -> int:
+        """gensim's per-word attribute: `attr` "count" is the word's corpus frequency (the one
+        attribute seqlab keeps per word); KeyError for an absent key, attribute or count."""
+        index = self.get_index(key)
+        _check_attribute(attr)
+        if self.counts is None:
+            raise KeyError("'count': these vectors carry no word counts (set them with "
+                           "set_vecattr(key, 'count', n))")
+        return int(self.counts[index])
+
+    def set_vecattr(self, key: Key, attr: str, val: int) -> None:
+        """Set gensim's per-word attribute "count" of `key` (the counts order saved files)."""
+        index = self.get_index(key)
+        _check_attribute(attr)
+        if self.counts is None:
+            self.counts = np.zeros(len(self.index_to_key), dtype=np.int64)
+        self.counts[index] = val
 
     def __getitem__(self, keys: Key | Iterable[Key]) -> np.ndarray:
         if isinstance(keys, str | Integral):

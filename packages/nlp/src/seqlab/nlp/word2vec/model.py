@@ -9,7 +9,7 @@ chunks in corpus order, so a fixed seed repeats training bit for bit.
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,13 @@ from seqlab.nlp.word2vec.counting import count_words
 from seqlab.nlp.word2vec.encoded import EncodedSentences
 from seqlab.nlp.word2vec.keyedvectors import KeyedVectors
 from seqlab.nlp.word2vec.vocab import (
+    TrimRule,
+    VocabCounts,
     build_huffman_tree,
     build_vocabulary,
     make_cum_table,
     scan_vocab,
+    update_vocabulary,
 )
 
 Sentences = Iterable[Sequence[str]]
@@ -66,7 +69,10 @@ class Word2Vec:
 
     Difference from gensim: the default is ``sg=1`` (skip-gram) where gensim's is ``sg=0``
     (CBOW). Pass ``sg=0`` for gensim's default; seqlab's benchmarks and users rely on skip-gram
-    as the default, so it stays. Everything else takes gensim's defaults.
+    as the default, so it stays. Every other argument of gensim 4.4's constructor is here with
+    its default and meaning (max_final_vocab, trim_rule, sorted_vocab, shrink_windows, comment
+    included), but two refused with one line when set: ``null_word`` (a padding pseudo-word)
+    and ``hashfxn`` (gensim 4's Word2Vec keeps it only for its deprecated ``seeded_vector``).
     """
 
     def __init__(
@@ -87,13 +93,23 @@ class Word2Vec:
         negative: int = 5,
         ns_exponent: float = 0.75,
         cbow_mean: int = 1,
+        hashfxn: Callable[[str], int] = hash,
         epochs: int = 5,
+        null_word: int = 0,
+        trim_rule: TrimRule | None = None,
+        sorted_vocab: int = 1,
         batch_words: int = 10000,
         compute_loss: bool = False,
         callbacks: Sequence[Any] = (),
+        comment: str | None = None,
+        max_final_vocab: int | None = None,
+        shrink_windows: bool = True,
     ):
         if sentences is not None and corpus_file is not None:
             raise ValueError("pass either sentences or corpus_file, not both")
+        _refuse_unsupported(hashfxn, null_word)
+        if max_final_vocab is not None and max_final_vocab < 1:
+            raise ValueError(f"max_final_vocab must be >= 1 or None, got {max_final_vocab}")
         if vector_size < 1 or window < 1 or workers < 1 or epochs < 1 or negative < 0:
             raise ValueError(
                 "vector_size, window, workers and epochs must be >= 1 and negative >= 0, got "
@@ -108,6 +124,9 @@ class Word2Vec:
         self.sg, self.hs, self.negative = int(bool(sg)), int(bool(hs)), negative
         self.ns_exponent, self.cbow_mean, self.epochs = ns_exponent, int(bool(cbow_mean)), epochs
         self.batch_words, self.compute_loss, self.callbacks = batch_words, compute_loss, callbacks
+        self.sorted_vocab, self.max_final_vocab = int(bool(sorted_vocab)), max_final_vocab
+        self.shrink_windows, self.comment = bool(shrink_windows), comment
+        self.effective_min_count = min_count  # raised by max_final_vocab in build_vocab
         self.wv = KeyedVectors(vector_size)
         self.syn1neg = np.zeros((0, vector_size), dtype=np.float32)
         self.syn1 = np.zeros((0, vector_size), dtype=np.float32)
@@ -118,7 +137,7 @@ class Word2Vec:
         self.running_training_loss = 0.0
         self._random = np.random.default_rng(seed)
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(sentences, corpus_file=corpus_file)
+            self.build_vocab(sentences, corpus_file=corpus_file, trim_rule=trim_rule)
             self.train(
                 sentences,
                 corpus_file=corpus_file,
@@ -131,17 +150,35 @@ class Word2Vec:
 
     # ---- vocabulary -----------------------------------------------------------------------------
 
-    def build_vocab(self, corpus_iterable: Sentences | None = None, corpus_file=None) -> None:
-        """Scan the corpus, keep words seen min_count times and initialise the weights."""
+    def build_vocab(self, corpus_iterable: Sentences | None = None, corpus_file=None,
+                    update: bool = False, trim_rule: TrimRule | None = None) -> None:
+        """Scan the corpus, keep words seen min_count times and initialise the weights.
+
+        As gensim: `trim_rule(word, count, min_count)` returns RULE_KEEP, RULE_DISCARD or
+        RULE_DEFAULT for each word (used here only, never stored); the model's
+        max_final_vocab raises min_count to keep at most that many words; sorted_vocab=0
+        keeps first-seen order. `update=True` grows a built vocabulary with this corpus's
+        words, as gensim's online update (`vocab.update_vocabulary`): new words are appended
+        with fresh vectors, and the corpus counts become this corpus's, for `train`."""
+        if update and not len(self.wv):
+            raise ValueError("build_vocab(update=True) grows a vocabulary: build one first "
+                             "with build_vocab(sentences)")
         sentences = _sentences(corpus_iterable, corpus_file)
         if self.max_vocab_size:  # gensim's pruning, on a dict of every word
-            raw = scan_vocab(sentences, self.max_vocab_size)
-        else:  # same counts in compact arrays (~30 bytes a distinct word, not ~100)
-            raw = count_words(sentences, self.min_count)
-        vocab = build_vocabulary(raw, self.min_count, self.sample)
+            raw = scan_vocab(sentences, self.max_vocab_size, trim_rule)
+        else:  # same counts in compact arrays (~30 bytes a distinct word, not ~100); a
+            # trim_rule may keep any word, and an update adds every count: then all are kept
+            every = trim_rule is not None or update
+            raw = count_words(sentences, 1 if every else self.min_count)
+        if update:
+            self._update_vocab(raw, trim_rule)
+            return
+        vocab = build_vocabulary(raw, self.min_count, self.sample, self.max_final_vocab,
+                                 trim_rule, bool(self.sorted_vocab))
         if not vocab.index_to_key:
-            raise EmptyVocabularyError(self.min_count, raw.total_words, raw.distinct)
+            raise EmptyVocabularyError(vocab.effective_min_count, raw.total_words, raw.distinct)
         self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
+        self.effective_min_count = vocab.effective_min_count
         del raw
         self.sample_ints = vocab.sample_ints
         self.wv = KeyedVectors(self.vector_size)
@@ -158,6 +195,32 @@ class Word2Vec:
         self.syn1 = np.zeros((layer_rows, self.vector_size), dtype=np.float32)
         negative_rows = vocab_size if self.negative else 0
         self.syn1neg = np.zeros((negative_rows, self.vector_size), dtype=np.float32)
+
+    def _update_vocab(self, raw: VocabCounts, trim_rule: TrimRule | None) -> None:
+        """gensim's build_vocab(update=True) after the scan: the vocabulary grown, the tables
+        rebuilt over every count, new rows as gensim's prep_vectors gives them (rows of
+        default_rng(seed) over the whole grown shape) and zero output rows."""
+        update = update_vocabulary(self.wv.index_to_key, self.wv.counts, self.sample_ints, raw,
+                                   self.min_count, self.sample, self.max_final_vocab, trim_rule)
+        self.corpus_count, self.corpus_total_words = raw.sentence_count, raw.total_words
+        self.effective_min_count = update.effective_min_count
+        old_size, vocab_size = len(self.wv), len(update.index_to_key)
+        self.wv.index_to_key = update.index_to_key
+        self.wv.key_to_index = {key: index for index, key in enumerate(update.index_to_key)}
+        self.wv.counts, self.sample_ints = update.counts, update.sample_ints
+        if vocab_size > old_size:
+            fresh = _initial_vectors(vocab_size, self.vector_size, self.seed)[old_size:]
+            self.wv.vectors = np.vstack([self.wv.vectors, fresh])
+            zeros = np.zeros((vocab_size - old_size, self.vector_size), dtype=np.float32)
+            if self.hs:
+                self.syn1 = np.vstack([self.syn1, zeros])
+            if self.negative:
+                self.syn1neg = np.vstack([self.syn1neg, zeros])
+        self.wv.norms = None
+        self.cum_table = make_cum_table(update.counts, self.ns_exponent)
+        self.cum_guide = _kernels().make_cum_guide(self.cum_table)
+        tree = build_huffman_tree(update.counts if self.hs else update.counts[:0])
+        self.codes, self.points, self.codelens = tree.codes, tree.points, tree.codelens
 
     # ---- training -------------------------------------------------------------------------------
 
@@ -286,7 +349,7 @@ class Word2Vec:
                     self.sample_ints, self.cum_table, self.cum_guide, self.codes, self.points,
                     self.codelens, self.sg, self.negative, self.hs, self.window, self.cbow_mean,
                     chunk.alpha_start, chunk.alpha_end, state.next_random, state.work, state.neu1,
-                    self.compute_loss,
+                    self.compute_loss, self.shrink_windows,
                 )  # fmt: skip
                 results.put((int(effective), chunk.raw_words, float(loss)))
             except BaseException as error:
@@ -338,6 +401,17 @@ class Word2Vec:
             f"Word2Vec<vocab={len(self.wv)}, vector_size={self.vector_size}, "
             f"sg={self.sg}, hs={self.hs}, negative={self.negative}, window={self.window}>"
         )
+
+
+def _refuse_unsupported(hashfxn: Callable[[str], int], null_word: int) -> None:
+    """One line for gensim arguments seqlab does not implement (never accepted and ignored)."""
+    if null_word:
+        raise ValueError("null_word is not supported: gensim adds a '\\0' pseudo-word for "
+                         "padding to the vocabulary; leave null_word=0")
+    if hashfxn is not hash:
+        raise ValueError("hashfxn is not supported: gensim 4's Word2Vec keeps it only for its "
+                         "deprecated seeded_vector(); vectors start from numpy's "
+                         "default_rng(seed) in both; leave hashfxn=hash")
 
 
 class _AlphaSchedule:

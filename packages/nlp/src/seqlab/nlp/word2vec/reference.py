@@ -76,6 +76,7 @@ def train_chunk(
     alpha_start,
     alpha_end,
     next_random,
+    shrink_windows=True,
 ):
     """Reference of kernels.train_chunk: returns (next_random, effective_words, loss)."""
     sentences, start = [], 0
@@ -96,8 +97,10 @@ def train_chunk(
         for i, word in enumerate(sentence):
             alpha = alpha_start + (alpha_end - alpha_start) * (position / total)
             position += 1
-            reduced = (next_random >> 16) % window
-            next_random = _next(next_random)
+            reduced = 0
+            if shrink_windows:
+                reduced = (next_random >> 16) % window
+                next_random = _next(next_random)
             lo, hi = max(0, i - window + reduced), min(len(sentence), i + window + 1 - reduced)
             context = [sentence[j] for j in range(lo, hi) if j != i]
             path = (points[word, : codelens[word]], codes[word, : codelens[word]])

@@ -26,7 +26,8 @@ VERSION = 1
 # Word2Vec.__init__ arguments kept as they were (callbacks are objects: not saved).
 SETTINGS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size",
             "sample", "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
-            "epochs", "batch_words", "compute_loss")
+            "epochs", "batch_words", "compute_loss", "sorted_vocab", "max_final_vocab",
+            "shrink_windows", "comment")
 # Training state arrays a model has once its vocabulary is built.
 MODEL_ARRAYS = ("syn1neg", "syn1", "cum_table", "cum_guide", "sample_ints", "codes", "points",
                 "codelens")

@@ -7,13 +7,16 @@ Every rule follows gensim 4 (``Word2Vec.scan_vocab`` / ``prepare_vocab`` / ``mak
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 CUM_TABLE_DOMAIN = 2**31 - 1
+# What a trim_rule(word, count, min_count) returns: gensim.utils' values, so either's work
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
+TrimRule = Callable[[str, int, int], int]
 
 
 @dataclass
@@ -44,8 +47,25 @@ def refuse_str_sentence(sentence) -> None:
         )
 
 
-def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None) -> VocabCounts:
-    """Count words; above max_vocab_size distinct words, prune the rarest (gensim's rule)."""
+def keep_vocab_item(word: str, count: int, min_count: int,
+                    trim_rule: TrimRule | None = None) -> bool:
+    """gensim's rule: keep a word seen min_count times, unless `trim_rule` says RULE_KEEP or
+    RULE_DISCARD for it."""
+    default = count >= min_count
+    if trim_rule is None:
+        return default
+    rule = trim_rule(word, count, min_count)
+    if rule == RULE_KEEP:
+        return True
+    if rule == RULE_DISCARD:
+        return False
+    return default
+
+
+def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None,
+               trim_rule: TrimRule | None = None) -> VocabCounts:
+    """Count words; above max_vocab_size distinct words, prune the rarest (gensim's rule, with
+    its trim_rule)."""
     counts: Counter[str] = Counter()
     total_words = 0
     sentence_count = 0
@@ -57,7 +77,8 @@ def scan_vocab(sentences: Iterable[list[str]], max_vocab_size: int | None = None
         sentence_count += 1
         if max_vocab_size and len(counts) > max_vocab_size:
             # gensim's utils.prune_vocab: drop counts < min_reduce, raise the bar each time
-            for word in [w for w, c in counts.items() if c < min_reduce]:
+            for word in [w for w, c in counts.items()
+                         if not keep_vocab_item(w, c, min_reduce, trim_rule)]:
                 del counts[word]
             min_reduce += 1
     return VocabCounts(dict(counts), total_words, sentence_count)
@@ -71,18 +92,43 @@ class Vocabulary:
     counts: np.ndarray  # int64 (V,)
     sample_ints: np.ndarray  # int64 (V,): keep a word when sample_int >= a 32-bit random draw
     retained_words: int  # corpus words kept by min_count
+    effective_min_count: int  # min_count, raised by max_final_vocab (gensim's name)
 
 
-def build_vocabulary(raw: VocabCounts, min_count: int, sample: float) -> Vocabulary:
-    """Apply min_count, sort by descending count (ties as gensim), set subsampling thresholds."""
-    kept = [(word, count) for word, count in raw.counts.items() if count >= min_count]
+def build_vocabulary(raw: VocabCounts, min_count: int, sample: float,
+                     max_final_vocab: int | None = None, trim_rule: TrimRule | None = None,
+                     sorted_vocab: bool = True) -> Vocabulary:
+    """gensim's prepare_vocab: keep the words seen min_count times (raised so that at most
+    max_final_vocab stay; trim_rule overrides it word by word), sort them by descending count
+    (ties as gensim) unless not sorted_vocab (first-seen order), set subsampling thresholds.
+
+    `raw` needs the count of every word a trim_rule might keep (all of them, given one);
+    otherwise those seen min_count times are enough."""
+    effective = effective_min_count(raw, min_count, max_final_vocab)
+    kept = [(word, count) for word, count in raw.counts.items()
+            if keep_vocab_item(word, count, effective, trim_rule)]
     counts = np.array([count for _, count in kept], dtype=np.int64)
-    # gensim sort_by_descending_frequency: lexsort((-indices, -counts))
-    order = np.lexsort((-np.arange(len(kept)), -counts))
+    # gensim's sort_by_descending_frequency: lexsort((-indices, -counts))
+    order = (np.lexsort((-np.arange(len(kept)), -counts)) if sorted_vocab
+             else np.arange(len(kept)))
     index_to_key = [kept[i][0] for i in order]
     counts = counts[order]
     retained = int(counts.sum())
-    return Vocabulary(index_to_key, counts, sample_thresholds(counts, sample, retained), retained)
+    return Vocabulary(index_to_key, counts, sample_thresholds(counts, sample, retained), retained,
+                      effective)
+
+
+def effective_min_count(raw: VocabCounts, min_count: int, max_final_vocab: int | None) -> int:
+    """min_count, or more where max_final_vocab asks (gensim's rule: one more than the count
+    of the word ranked max_final_vocab by count, so that ties never straddle the limit).
+
+    The word at that rank is among `raw.counts` whenever its count could matter: a word
+    seen fewer than min_count times gives a bar below min_count."""
+    if max_final_vocab is None or max_final_vocab >= raw.distinct:
+        return min_count
+    ranked = sorted(raw.counts.values(), reverse=True)
+    bar = ranked[max_final_vocab] + 1 if max_final_vocab < len(ranked) else 1
+    return max(bar, min_count)
 
 
 def sample_thresholds(counts: np.ndarray, sample: float, retained_words: int) -> np.ndarray:
@@ -160,3 +206,42 @@ def build_huffman_tree(counts: np.ndarray) -> HuffmanTree:
         tree.points[index, : len(points)] = points
         tree.codelens[index] = len(codes)
     return tree
+
+
+@dataclass
+class VocabularyUpdate:
+    """A vocabulary grown by a new corpus (`update_vocabulary`)."""
+
+    index_to_key: list[str]  # the old words, then the new ones in first-seen order
+    counts: np.ndarray  # int64 (V,): old counts plus the new corpus's
+    sample_ints: np.ndarray  # int64 (V,): recomputed for the words the new corpus keeps
+    effective_min_count: int
+
+
+def update_vocabulary(index_to_key: list[str], counts: np.ndarray, sample_ints: np.ndarray,
+                      raw: VocabCounts, min_count: int, sample: float,
+                      max_final_vocab: int | None = None,
+                      trim_rule: TrimRule | None = None) -> VocabularyUpdate:
+    """gensim's prepare_vocab(update=True): the words of `raw` (every count of the new corpus)
+    that its rules keep are appended when new; every word's count grows by its count in `raw`
+    (kept or not); the kept words' subsampling is set from `raw`'s counts, the others keep
+    theirs; nothing is re-sorted."""
+    effective = effective_min_count(raw, min_count, max_final_vocab)
+    known = {key: index for index, key in enumerate(index_to_key)}
+    index_to_key = list(index_to_key)
+    retained: list[str] = []
+    for word, count in raw.counts.items():
+        if keep_vocab_item(word, count, effective, trim_rule):
+            retained.append(word)
+            if word not in known:
+                known[word] = len(index_to_key)
+                index_to_key.append(word)
+    grown = np.zeros(len(index_to_key), dtype=np.int64)
+    grown[:len(counts)] = counts
+    grown += np.array([raw.counts.get(word, 0) for word in index_to_key], dtype=np.int64)
+    thresholds = np.zeros(len(index_to_key), dtype=np.int64)
+    thresholds[:len(sample_ints)] = sample_ints
+    retained_counts = np.array([raw.counts[word] for word in retained], dtype=np.int64)
+    rows = np.array([known[word] for word in retained], dtype=np.int64)
+    thresholds[rows] = sample_thresholds(retained_counts, sample, int(retained_counts.sum()))
+    return VocabularyUpdate(index_to_key, grown, thresholds, effective)
