@@ -17,7 +17,6 @@ from seqlab.nlp.tokenizers.bpe_patterns import (
     pretoken_splitter,
 )
 
-__all__ = ["DEFAULT_PRETOKEN_PATTERN", "PRETOKEN_PATTERN_BEFORE_HF", "BPETokenizer"]
 _N_SPECIAL = len(SPECIAL_TOKENS)
 FIRST_MERGE_ID = _N_SPECIAL + 256
 _ENCODE_CACHE_LIMIT = 1 << 18
