@@ -10,6 +10,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 HEAVY = ("numba", "scipy", "gensim", "seqlab.seqmodels", "seqlab.autograd.tensor", "numpy",
          "regex", "pydantic")
 
@@ -71,12 +73,14 @@ def _corpus(tmp_path, ascii_only: bool = False) -> str:
     return str(corpus)
 
 
-def test_tokenize_train_bpe_from_the_command_line_loads_none_of_them(tmp_path):
-    """The whole command: options parsed, --out checked, corpus streamed, merges, JSON written."""
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_tokenize_train_bpe_from_the_command_line_loads_none_of_them(tmp_path, ascii_only):
+    """The whole command: options parsed, --out checked, corpus streamed, merges, JSON written.
+    Non-ASCII text needs `regex`'s \\p{L} and \\p{N} (Hugging Face's split): only that."""
     out = tmp_path / "bpe.json"
     assert _loaded_after(_command_probe(
-        "tokenize", "train", _corpus(tmp_path), "--level", "bpe", "--vocab-size", "300",
-        "--out", out, "--json")) == []
+        "tokenize", "train", _corpus(tmp_path, ascii_only), "--level", "bpe", "--vocab-size",
+        "300", "--out", out, "--json")) == ([] if ascii_only else ["regex"])
     assert out.exists()
 
 

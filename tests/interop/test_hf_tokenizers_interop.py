@@ -17,7 +17,7 @@ from seqlab.nlp.vocab import write_json
 HF_TRAIN = """
 import json, sys
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-text = open(sys.argv[1], encoding="utf-8").read()
+text = open(sys.argv[1], encoding="utf-8", newline="").read()  # CRLF kept
 tokenizer = Tokenizer(models.BPE())
 tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
 trainer = trainers.BpeTrainer(vocab_size=int(sys.argv[2]), min_frequency=int(sys.argv[3]),
@@ -48,8 +48,27 @@ TRICKY = ["Naïve café owners don't pay 1,000€ — they're 日本語 speakers
           "<s> </s> <pad> İstanbul ΣΟΦΟΣ 𝔘𝔫𝔦 🙂🙂 \x00\x7f\u00ad", "", "  ", "I'll 've 're"]
 
 
-# what both default pre-token patterns split alike (not "_" or "²": see README.md)
-SPLIT_ALIKE = [TRICKY[0], *TRICKY[2:]]
+# what the split before format 3 (Python's classes) split otherwise than HF: connector
+# punctuation, non-decimal numbers, \x1c-\x1f; with marks, emoji sequences, other scripts'
+# digits, Unicode spaces, CRLF and runs of spaces, the split's harder cases
+DIFFERENCES = ("snake_case __init__ x\u00b2 y\u00b3 \u216b \u00bd \u2460 \x1c\x1d a\x1fb "
+               "\u0663\u0664 \u0967\u0968 cafe\u0301 \U0001f468\u200d\U0001f469\u200d\U0001f467 "
+               "\U0001f44d\U0001f3fd "
+               "a\u00a0b\u3000c\r\n\t  \u2003x" + " " * 12 + "word\r\n\u2028I'm it's\n")
+MULTILINGUAL = ("Der Bär läuft über die Straße. \u0395\u03bb\u03bb\u03ac\u03b4\u03b1 "
+                "\u041c\u043e\u0441\u043a\u0432\u0430 \u0928\u092e\u0938\u094d\u0924\u0947 "
+                "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35 \u65e5\u672c\u8a9e\u3002 "
+                "\ud55c\uad6d\uc5b4 \u0645\u0631\u062d\u0628\u0627 \u05e9\u05dc\u05d5\u05dd\n")
+CODE = ("def __init__(self, x_1=2**10):\n\tself._x = x_1  # snake_case\r\n"
+        "    return {'a': [1, 2]}\n\n\n    if (a && b) { c->d[i] += 0x1F; }\n")
+
+HF_PRETOKENIZE = """
+import json, sys
+from tokenizers import pre_tokenizers
+split = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True).pre_tokenize_str
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+print(json.dumps([[text[a:b] for _, (a, b) in split(text)] for text in texts]))
+"""
 
 
 def zipf_text(seed: int, n_words: int, extra: str = "".join(TRICKY)) -> str:
@@ -85,7 +104,7 @@ def as_strings(tokenizer: BPETokenizer) -> list[list[str]]:
 @pytest.mark.parametrize(("vocab_size", "min_frequency"), [(700, 2), (420, 1)])
 def test_training_gives_hf_merges_in_order_with_its_ids(tmp_path, monkeypatch, numba,
                                                         vocab_size, min_frequency):
-    text = zipf_text(5, 20_000, "".join(SPLIT_ALIKE))
+    text = zipf_text(5, 20_000, "".join(TRICKY) + (DIFFERENCES + MULTILINGUAL + CODE) * 3)
     peer = hf_merges(tmp_path, text, vocab_size, min_frequency)
     if numba:
         monkeypatch.setattr(bpe, "PYTHON_MERGE_LIMIT", 0)
@@ -98,7 +117,7 @@ def test_training_gives_hf_merges_in_order_with_its_ids(tmp_path, monkeypatch, n
 def test_hf_training_from_files_is_seqlab_training_on_the_lines(tmp_path):
     # HF's reader hands each line (newline kept) to the pre-tokenizer: " \n" at a line end is
     # one pre-token there, two in the whole text
-    text = zipf_text(3, 20_000, "".join(SPLIT_ALIKE)).replace("\n", " \n")
+    text = zipf_text(3, 20_000, "".join(TRICKY) + DIFFERENCES).replace("\n", " \n")
     peer = hf_merges(tmp_path, text, 700, 2, source="files")
     lines = text.splitlines(keepends=True)
     assert as_strings(BPETokenizer.train(lines, vocab_size=700)) == peer["merges"]
@@ -107,10 +126,29 @@ def test_hf_training_from_files_is_seqlab_training_on_the_lines(tmp_path):
 
 def test_the_byte_order_gives_other_merges_than_hf(tmp_path):
     # the test above can fail: in byte order the same corpus ties differently
-    text = zipf_text(5, 20_000, "".join(SPLIT_ALIKE))
+    text = zipf_text(5, 20_000, "".join(TRICKY))
     peer = hf_merges(tmp_path, text, 700, 2)
     ours = BPETokenizer.train(text, vocab_size=700, min_frequency=2, alphabet_order="bytes")
     assert as_strings(ours) != peer["merges"]
+
+
+def test_pre_tokens_are_hfs(tmp_path):
+    texts = [*TRICKY, DIFFERENCES, MULTILINGUAL, CODE, zipf_text(2, 2_000)]
+    inputs = tmp_path / "texts.json"
+    inputs.write_text(json.dumps(texts), encoding="utf-8")
+    peer = json.loads(run_peer(HF_PRETOKENIZE, str(inputs), module="tokenizers"))
+    assert peer == [BPETokenizer().pretokenize(text) for text in texts]
+
+
+def test_training_on_the_differences_gives_hf_merges(tmp_path):
+    """Each case the split before format 3 got wrong, often enough to be merged."""
+    text = (DIFFERENCES + MULTILINGUAL + CODE) * 4
+    peer = hf_merges(tmp_path, text, 600, 2)
+    ours = BPETokenizer.train(text, vocab_size=600, min_frequency=2)
+    assert as_strings(ours) == peer["merges"] and len(ours.merges) > 100
+    before = BPETokenizer.train(text, vocab_size=600, min_frequency=2,
+                                pattern=bpe.PRETOKEN_PATTERN_BEFORE_HF)
+    assert as_strings(before) != peer["merges"]
 
 
 def hf_encodes(tmp_path, tokenizer, texts: list[str]) -> dict:
@@ -121,11 +159,16 @@ def hf_encodes(tmp_path, tokenizer, texts: list[str]) -> dict:
                                module="tokenizers").splitlines()[-1])
 
 
+@pytest.mark.parametrize("pattern", [pytest.param(bpe.DEFAULT_PRETOKEN_PATTERN, id="hf-split"),
+                                     pytest.param(bpe.PRETOKEN_PATTERN_BEFORE_HF,
+                                                  id="split-before-format-3")])
 @pytest.mark.parametrize("order", bpe.ALPHABET_ORDERS)
-def test_exported_bpe_encodes_to_seqlab_ids_and_decodes_back(tmp_path, order):
-    text = zipf_text(7, 5_000)
-    tokenizer = BPETokenizer.train(text, vocab_size=600, alphabet_order=order)
-    texts = [*TRICKY, text[:3000]]
+def test_exported_bpe_encodes_to_seqlab_ids_and_decodes_back(tmp_path, order, pattern):
+    """A new file exports as HF's own ByteLevel; one before format 3 as a Split of its
+    classes' code point ranges: both encode as seqlab does, the differences included."""
+    text = zipf_text(7, 5_000) + DIFFERENCES * 3
+    tokenizer = BPETokenizer.train(text, vocab_size=600, alphabet_order=order, pattern=pattern)
+    texts = [*TRICKY, text[:3000], DIFFERENCES, MULTILINGUAL, CODE]
     peer = hf_encodes(tmp_path, tokenizer, texts)
     assert peer["ids"] == [tokenizer.encode(t) for t in texts]
     assert peer["decoded"] == texts

@@ -51,7 +51,7 @@ def test_either_order_round_trips_and_encodes_the_same_pieces():
 
 def test_a_file_saved_before_loads_and_encodes_as_before(tmp_path):
     # version 1, no alphabet_order: id 4 + byte; "h" + "i" (108, 109) merged into 260
-    data = {"type": "bpe", "version": 1, "pattern": bpe.DEFAULT_PRETOKEN_PATTERN,
+    data = {"type": "bpe", "version": 1, "pattern": bpe.PRETOKEN_PATTERN_BEFORE_HF,
             "merges": [[108, 109]]}
     path = tmp_path / "old.json"
     path.write_text(json.dumps(data))
@@ -65,7 +65,7 @@ def test_a_file_saved_before_loads_and_encodes_as_before(tmp_path):
 def test_a_trained_file_says_its_order_and_an_older_reader_refuses_it(tmp_path):
     tokenizer = BPETokenizer.train("hello hello world", vocab_size=270)
     data = tokenizer.to_dict()
-    assert data["version"] == 2 and data["alphabet_order"] == "printable"
+    assert data["version"] == 3 and data["alphabet_order"] == "printable"
     with pytest.raises(ValueError, match="newer"):
         check_version(data, FORMAT_VERSION, "tokenizer")  # what a version-1 seqlab does
     path = tmp_path / "bpe.json"

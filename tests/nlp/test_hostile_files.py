@@ -31,7 +31,7 @@ def test_custom_patterns_still_split_like_re():
 def test_future_versions_and_self_referencing_merges_are_refused():
     data = WordTokenizer.train("a b").to_dict()
     with pytest.raises(ValueError, match="newer"):
-        Tokenizer.from_dict({**data, "version": 3})
+        Tokenizer.from_dict({**data, "version": 4})
     with pytest.raises(ValueError, match="version"):
         Tokenizer.from_dict({**data, "version": "one"})
     with pytest.raises(ValueError, match="merge 0"):

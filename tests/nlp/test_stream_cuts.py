@@ -20,10 +20,13 @@ from seqlab.nlp.corpora import (
     stream_token_ids,
 )
 from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
+from seqlab.nlp.tokenizers.bpe import PRETOKEN_PATTERN_BEFORE_HF
 
 # cl100k / Llama-3 style: "\r\n" and whitespace runs before a line end are one pre-token
 CRLF_PATTERN = r" ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-ALPHABET = list("ab1'. \t\r\n\u3000\u00a0\x0b\x1c\u2028\u00e9\u732b")
+# with what the BPE split before format 3 (Python's classes) and HF's split class otherwise:
+# "_", "\u00b2", "\u216b", \x1c-\x1f, a combining mark
+ALPHABET = list("ab1'. \t\r\n\u3000\u00a0\x0b\x1c\x1f\u2028\u00e9\u732b_\u00b2\u216b\u0301")
 
 
 def _chunks(text, size):
@@ -69,8 +72,10 @@ def test_a_cut_never_lands_in_text_already_given():
 def test_whitespace_cuts_keep_the_builtin_tokens(text, piece_size):
     pieces = list(safe_pieces(_chunks(text, piece_size)))
     assert "".join(pieces) == text
-    bpe, words = BPETokenizer(), WordTokenizer()
-    assert [t for p in pieces for t in bpe.pretokenize(p)] == bpe.pretokenize(text)
+    words = WordTokenizer()
+    for bpe in (BPETokenizer(), BPETokenizer(pattern=PRETOKEN_PATTERN_BEFORE_HF)):
+        assert builtin_pattern(bpe)
+        assert [t for p in pieces for t in bpe.pretokenize(p)] == bpe.pretokenize(text)
     assert [t for p in pieces for t in words.tokenize(p)] == words.tokenize(text)
     chars = CharTokenizer.train(text or "x")
     assert [i for p in pieces for i in chars.encode(p)] == chars.encode(text)
@@ -82,6 +87,16 @@ def test_a_custom_pattern_gets_line_end_cuts_only(text, piece_size):
     bpe = BPETokenizer(pattern=CRLF_PATTERN)
     assert not builtin_pattern(bpe) and builtin_pattern(BPETokenizer())
     pieces = list(safe_pieces(_chunks(text, piece_size), builtin=False))
+    assert [t for p in pieces for t in bpe.pretokenize(p)] == bpe.pretokenize(text)
+
+
+def test_a_space_before_a_unit_separator_is_no_cut():
+    """HF's split reads \x1c-\x1f as symbols: " \x1c" is one pre-token, so the cut before
+    the space-like \x1c that `re` would make there would split it."""
+    text = "x \x1cy" * 50
+    pieces = list(safe_pieces(_chunks(text, 3)))
+    bpe = BPETokenizer()
+    assert " \x1c" in bpe.pretokenize(text)
     assert [t for p in pieces for t in bpe.pretokenize(p)] == bpe.pretokenize(text)
 
 

@@ -5,8 +5,9 @@ GPT-2-style pre-tokenization does with the whitespace around it ("x  \\ny" split
 whole, but "  \\n" when the text ends after the newline). `safe_pieces` re-cuts the stream only
 where the tokenization of the whole text has a boundary the tokenizer respects:
 
-- with a built-in pattern (the default BPE pre-token and word patterns, and the character
-  tokenizer): right before a whitespace character that precedes a non-space one ("foo bar" ->
+- with a built-in pattern (the BPE pre-token and word patterns, and the character
+  tokenizer): right before a whitespace character (by `re` and by Unicode's White_Space, so
+  not \x1c-\x1f) that precedes a non-space one ("foo bar" ->
   "foo" | " bar", "a\\n\\tb" -> "a\\n" | "\\tb", "a\\r\\nb" -> "a\\r" | "\\nb"): GPT-2's
   " ?word" pieces start there, its `\\s+(?!\\S)` leaves that last whitespace character to the
   next piece, and the word pattern never holds whitespace (a property test checks it against
@@ -53,7 +54,10 @@ if TYPE_CHECKING:
 # A text carried over without a safe boundary is cut anyway past this many chunk sizes.
 MAX_CARRY_CHUNKS = 64
 MIN_CARRY = 1 << 16  # and never before this many characters (tiny test chunks, long words)
-_WHITESPACE_CUT = re.compile(r"\s(?=\S)")
+# Before whitespace that precedes a non-space character, both by `re`'s \s and by Unicode's
+# White_Space (`regex`'s \s, Hugging Face's split): `re`'s alone also holds \x1c-\x1f, which
+# GPT-2's split as HF writes it (the default BPE pattern) reads as symbols (" \x1c" is one).
+_WHITESPACE_CUT = re.compile(r"(?![\x1c-\x1f])\s(?=\S)")
 # Tail windows searched for the last cut, shortest first (ordinary text has one in the first).
 _WINDOWS = (256, 1 << 12, 1 << 16)
 # Characters a cut needs to see before it: "a\n|b" looks 2 back, the carried "x\r" of
@@ -69,11 +73,11 @@ _log = logging.getLogger(__name__)
 def builtin_pattern(tokenizer: Any) -> bool:
     """Whether `tokenizer` splits text with a built-in pattern (or none: characters), so that
     the whitespace cuts of `safe_pieces` are safe for it."""
-    from seqlab.nlp.tokenizers.bpe import DEFAULT_PRETOKEN_PATTERN
+    from seqlab.nlp.tokenizers.bpe_patterns import BUILTIN_PRETOKEN_PATTERNS
     from seqlab.nlp.tokenizers.word import BUILTIN_PATTERNS
 
     pattern = getattr(tokenizer, "pattern", None)
-    return pattern is None or pattern in (DEFAULT_PRETOKEN_PATTERN, *BUILTIN_PATTERNS)
+    return pattern is None or pattern in (*BUILTIN_PRETOKEN_PATTERNS, *BUILTIN_PATTERNS)
 
 
 def _last_whitespace_cut(text: str) -> int:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 FORMAT_VERSION = 1  # of the JSON a tokenizer is saved as (`format_version` of most types)
-NEWEST_FORMAT_VERSION = 2  # read: a BPE file whose bytes have Hugging Face's ids is version 2
+NEWEST_FORMAT_VERSION = 3  # read: a BPE file whose bytes have HF's ids is 2, with HF's split 3
 
 __all__ = ["BOS", "EOS", "PAD", "SPECIAL_TOKENS", "UNK", "Tokenizer", "as_text_iterable"]
 

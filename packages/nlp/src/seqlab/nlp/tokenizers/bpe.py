@@ -10,12 +10,13 @@ from itertools import pairwise
 from typing import Any
 
 from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS, Tokenizer, as_text_iterable
-from seqlab.nlp.tokenizers.patterns import Splitter
+from seqlab.nlp.tokenizers.bpe_patterns import (
+    DEFAULT_PRETOKEN_PATTERN,
+    HF_SPLIT_FORMAT_VERSION,
+    PRETOKEN_PATTERN_BEFORE_HF,
+    pretoken_splitter,
+)
 
-# GPT-2's split, written for the stdlib `re`: contractions, letter runs, digit runs, other-symbol
-# runs (each with one optional leading space), whitespace. The classes partition every character,
-# and the final [\s\S] makes coverage explicit, so joining the pieces gives back the text.
-DEFAULT_PRETOKEN_PATTERN = r"'(?:[sdmt]|ll|ve|re)| ?[^\W\d]+| ?\d+| ?[^\s\w]+|\s+(?!\S)|\s+|[\s\S]"
 _N_SPECIAL = len(SPECIAL_TOKENS)
 FIRST_MERGE_ID = _N_SPECIAL + 256
 _ENCODE_CACHE_LIMIT = 1 << 18
@@ -88,7 +89,7 @@ class BPETokenizer(Tokenizer):
             limit = FIRST_MERGE_ID + k
             if not (_N_SPECIAL <= left < limit and _N_SPECIAL <= right < limit):
                 raise ValueError(f"merge {k} = ({left}, {right}) uses an id outside [4, {limit})")
-        self._regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
+        self._regex = pretoken_splitter(pattern)
         self.pattern = pattern
         self._ranks = {pair: k for k, pair in enumerate(self.merges)}
         self._token_bytes: list[bytes] = [b""] * _N_SPECIAL + [bytes([b]) for b in order]
@@ -118,15 +119,14 @@ class BPETokenizer(Tokenizer):
         and with the same ids, that Hugging Face `tokenizers` learns with
         `BpeTrainer(vocab_size, min_frequency, special_tokens=["<pad>", "<unk>", "<s>", "</s>"],
         initial_alphabet=ByteLevel.alphabet())` and `ByteLevel(add_prefix_space=False)` on
-        the same texts, where both split the text into the same pre-token words (README.md,
-        "Taking your work elsewhere": the default patterns differ on `_` and non-decimal digits).
+        the same texts: the default pattern is HF's ByteLevel split (`bpe_patterns`).
         """
         if vocab_size < FIRST_MERGE_ID:
             raise ValueError(f"vocab_size must be >= {FIRST_MERGE_ID} (4 specials + 256 bytes)")
         if min_frequency < 1:
             raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
         ids_of_bytes = byte_ids(alphabet_order)
-        regex = Splitter(pattern, (DEFAULT_PRETOKEN_PATTERN,), "pre-token pattern")
+        regex = pretoken_splitter(pattern)
         word_counts: Counter = Counter()
         for text in as_text_iterable(texts):
             word_counts.update(regex.findall(text))
@@ -249,8 +249,11 @@ class BPETokenizer(Tokenizer):
 
     @property
     def format_version(self) -> int:
-        """1 for the "bytes" order (as every file before it), 2 for "printable": a seqlab that
-        reads only version 1 refuses the file rather than read its ids in the wrong order."""
+        """3 with the default (Hugging Face's) pre-token pattern; else 1 for the "bytes" order
+        (as every file before it), 2 for "printable": a seqlab that reads only older versions
+        refuses the file rather than split its text or read its ids otherwise."""
+        if self.pattern == DEFAULT_PRETOKEN_PATTERN:
+            return HF_SPLIT_FORMAT_VERSION
         return 1 if self.alphabet_order == "bytes" else 2
 
     def _config(self) -> dict[str, Any]:
@@ -266,8 +269,14 @@ class BPETokenizer(Tokenizer):
         order = data.get("alphabet_order", "bytes")
         if order not in ALPHABET_ORDERS:
             raise ValueError(f'"alphabet_order" must be one of {list(ALPHABET_ORDERS)}')
-        return cls(merges, pattern=data.get("pattern", DEFAULT_PRETOKEN_PATTERN),
-                   alphabet_order=order)
+        # a file older than version 3 without a pattern had the default of its day
+        version = data.get("version", 1)
+        default = (DEFAULT_PRETOKEN_PATTERN if version >= HF_SPLIT_FORMAT_VERSION
+                   else PRETOKEN_PATTERN_BEFORE_HF)
+        pattern = data.get("pattern", default)
+        if not isinstance(pattern, str):
+            raise ValueError('"pattern" must be a string')
+        return cls(merges, pattern=pattern, alphabet_order=order)
 
 
 def _is_id_pair(item: Any) -> bool:

@@ -1,12 +1,15 @@
 """A seqlab tokenizer as Hugging Face `tokenizers`' `tokenizer.json` (no `tokenizers` import).
 
-BPE becomes HF's BPE model under a `Split` + `ByteLevel` pre-tokenizer, and a word tokenizer
-HF's WordLevel model under a `Split` (and `Lowercase` where it lowercases); `Tokenizer.from_file`
-then encodes any text to seqlab's ids, and BPE decodes them back to the same text. seqlab's
-patterns run on Python's `re`/`regex`, whose `\\w`, `\\d` and `\\s` differ from Oniguruma's (HF's
-engine) on some characters (`\\x1c`-`\\x1f`, marks, non-decimal digits), so the `Split` pattern
-spells each class out as code point ranges taken from the Python engine itself: the same split
-on every text. A custom pattern cannot be translated so, and a char tokenizer has no HF model
+BPE becomes HF's BPE model under HF's own `ByteLevel` pre-tokenizer (GPT-2's split, which
+is seqlab's default pre-token pattern since tokenizer format 3: the same split on every code
+point both Unicode versions assign, see `bpe_patterns`), and a word tokenizer HF's WordLevel
+model under a `Split` (and `Lowercase` where it lowercases); `Tokenizer.from_file` then encodes
+text to seqlab's ids, and BPE decodes them back to the same text. The older built-in patterns
+(BPE files before format 3, word patterns) run on Python's `re`/`regex`, whose `\\w`, `\\d`
+and `\\s` differ from Oniguruma's (HF's engine) on some characters (`\\x1c`-`\\x1f`, marks,
+non-decimal digits), so their `Split` pattern spells each class out as code point ranges taken
+from the Python engine itself, ahead of a `ByteLevel` without its own split: the same split on
+every text. A custom pattern cannot be translated so, and a char tokenizer has no HF model
 that reads text the same way (byte mode, normalization, unknown characters): both are refused.
 
 The specials <pad> <unk> <s> </s> keep ids 0-3 in the vocabulary but are not HF "added
@@ -64,10 +67,11 @@ def _span(first: int, last: int) -> str:
 
 
 def bpe_split_pattern(pattern: str) -> str:
-    """The Oniguruma pattern that splits text as the default BPE pre-token pattern does."""
-    from seqlab.nlp.tokenizers.bpe import DEFAULT_PRETOKEN_PATTERN
+    """The Oniguruma pattern that splits text as the BPE pre-token pattern of files before
+    format 3 does."""
+    from seqlab.nlp.tokenizers.bpe import PRETOKEN_PATTERN_BEFORE_HF
 
-    if pattern != DEFAULT_PRETOKEN_PATTERN:
+    if pattern != PRETOKEN_PATTERN_BEFORE_HF:
         raise NotExportableError("only the default pre-token pattern can be exported (a custom "
                                  "pattern may split differently under Hugging Face's regex "
                                  "engine)")
@@ -123,7 +127,7 @@ def _vocab(tokenizer: Tokenizer) -> dict[str, int]:
 def to_hf_json(tokenizer: Tokenizer) -> dict[str, Any]:
     """The `tokenizer.json` document (a dict ready for `json.dump`) for a BPE or word
     tokenizer; NotExportableError naming why for anything else."""
-    from seqlab.nlp.tokenizers.bpe import BPETokenizer
+    from seqlab.nlp.tokenizers.bpe import DEFAULT_PRETOKEN_PATTERN, BPETokenizer
     from seqlab.nlp.tokenizers.word import WordTokenizer
 
     if isinstance(tokenizer, BPETokenizer):
@@ -134,6 +138,8 @@ def to_hf_json(tokenizer: Tokenizer) -> dict[str, Any]:
                  "continuing_subword_prefix": None, "end_of_word_suffix": None,
                  "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
                  "vocab": vocab, "merges": merges}
+        if tokenizer.pattern == DEFAULT_PRETOKEN_PATTERN:  # HF's split itself
+            return _document(None, _byte_level(True), _byte_level(True), model)
         # the split runs on the text, then ByteLevel maps each piece's bytes to characters
         pre_tokenizer = {"type": "Sequence", "pretokenizers": [
             _split(bpe_split_pattern(tokenizer.pattern), True), _byte_level(False)]}
