@@ -6,7 +6,7 @@
 
 from seqlab.autograd.nn import functional, init, utils
 from seqlab.autograd.nn.activation import ReLU, Sigmoid, Tanh
-from seqlab.autograd.nn.containers import ModuleList, Sequential
+from seqlab.autograd.nn.containers import ModuleDict, ModuleList, Sequential
 from seqlab.autograd.nn.dropout import Dropout
 from seqlab.autograd.nn.embedding import Embedding
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
@@ -19,6 +19,6 @@ from seqlab.autograd.nn.parameter import Parameter
 __all__ = [
     "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Embedding", "IncompatibleKeys",
     "LayerNorm", "Linear",
-    "MSELoss", "Module", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
+    "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
     "StateDictError", "Tanh", "functional", "init", "utils",
 ]
