@@ -1,4 +1,4 @@
-"""`seqlab.autograd.nn.utils`: gradient clipping, as `torch.nn.utils`."""
+"""Gradient clipping, as `torch.nn.utils.clip_grad_norm_` and `clip_grad_value_`."""
 
 from __future__ import annotations
 
