@@ -92,3 +92,14 @@ def test_clip_grad_norm_float32_and_non_contiguous_gradients_match_float64():
                              for g in grads))
     assert clip_grad_norm_(parameters, 1.0) == pytest.approx(expected, rel=1e-12)
     np.testing.assert_allclose(parameters[0].grad, grads[0] / (expected + 1e-6), rtol=1e-6)
+
+
+def test_clip_grad_norm_returns_a_numpy_scalar_with_item():
+    """qaB s20 item 8: PyTorch code calls `clip_grad_norm_(...).item()`; the norm is a NumPy
+    float64, which is also a Python float."""
+    parameters = _parameters([3.0, 4.0])
+    total = clip_grad_norm_(parameters, max_norm=1.0)
+    assert isinstance(total, np.float64) and isinstance(total, float)
+    assert total.item() == pytest.approx(5.0)
+    assert clip_grad_norm_(_parameters(None), 1.0).item() == 0.0
+    assert clip_grad_norm_(_parameters([1.0, -2.0]), 1.0, norm_type=math.inf).item() == 2.0

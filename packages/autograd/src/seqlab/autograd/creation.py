@@ -114,9 +114,17 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return shape_ops.Stack.apply(dim, *tensors)
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise `condition ? a : b` with broadcasting."""
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """Elementwise `condition ? a : b` with broadcasting.
+
+    With the condition alone, as `torch.where(condition)`: a tuple of int64 index tensors, one
+    per dim, of the True elements (NumPy's `nonzero`).
+    """
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if a is None and b is None:
+        return tuple(Tensor(index.astype(np.int64)) for index in np.nonzero(condition))
+    if a is None or b is None:
+        raise TypeError("where() takes the condition alone, or the condition and both values")
     reference = a if isinstance(a, Tensor) else b
     def operand(x: Any) -> Any:
         if isinstance(x, Tensor):

@@ -28,15 +28,19 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
 class Embedding(Module):
     """weight (num_embeddings, embedding_dim) from N(0, 1); row padding_idx starts at zero and
     never gets a gradient. `_weight` gives the initial table instead; `_freeze` stops its gradient.
+    With `max_norm`, every row a forward pass looks up is first rescaled in place to norm at most
+    max_norm (`norm_type`-norm), as PyTorch does. Arguments in PyTorch's order.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0,
                  _weight: Any = None, _freeze: bool = False, dtype: Any = np.float32,
                  generator: Generator = None) -> None:
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.max_norm, self.norm_type = max_norm, norm_type
         if _weight is None:
             self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype=dtype),
                                     requires_grad=not _freeze)
@@ -58,7 +62,8 @@ class Embedding(Module):
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
-                        padding_idx: int | None = None) -> Embedding:
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0) -> Embedding:
         """An Embedding holding a copy of a (num_embeddings, embedding_dim) array or Tensor."""
         table = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
         if table.ndim != 2:
@@ -69,12 +74,17 @@ class Embedding(Module):
         if table.dtype.kind != "f":
             raise TypeError(f"Embedding.from_pretrained needs floating-point vectors, got "
                             f"{table.dtype}")
-        return cls(table.shape[0], table.shape[1], padding_idx=padding_idx, _weight=table,
-                   _freeze=freeze)
+        return cls(table.shape[0], table.shape[1], padding_idx=padding_idx, max_norm=max_norm,
+                   norm_type=norm_type, _weight=table, _freeze=freeze)
 
     def forward(self, input: Any) -> Tensor:
-        return functional.embedding(input, self.weight, self.padding_idx)
+        return functional.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                                    self.norm_type)
 
     def extra_repr(self) -> str:
         padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            padding += f", max_norm={self.max_norm}"
+            if self.norm_type != 2:
+                padding += f", norm_type={self.norm_type}"
         return f"{self.num_embeddings}, {self.embedding_dim}{padding}"

@@ -7,21 +7,28 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd.creation import Generator, as_generator
-from seqlab.autograd.nn.functions.binary_cross_entropy import BinaryCrossEntropyWithLogits
+from seqlab.autograd.creation import Generator, as_generator, where
+from seqlab.autograd.nn.functions.binary_cross_entropy import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+)
 from seqlab.autograd.nn.functions.cross_entropy import NLLLoss, SoftmaxCrossEntropy
 from seqlab.autograd.nn.functions.embedding import EmbeddingLookup
+from seqlab.autograd.nn.functions.gelu import APPROXIMATIONS, Gelu
 from seqlab.autograd.nn.functions.layer_norm import LayerNormalize
 from seqlab.autograd.nn.functions.linear import LinearMap
 from seqlab.autograd.nn.functions.masked_softmax import MaskedSoftmax
+from seqlab.autograd.nn.functions.pad import ConstantPad
+from seqlab.autograd.nn.functions.softplus import Softplus
 from seqlab.autograd.tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 __all__ = [
-    "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "embedding",
-    "embedding_source", "layer_norm", "linear", "log_softmax", "masked_softmax", "mse_loss",
-    "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "embedding", "embedding_source", "gelu", "huber_loss", "l1_loss", "layer_norm", "linear",
+    "log_softmax", "masked_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid",
+    "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
 
 
@@ -151,6 +158,74 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(difference * difference, reduction)
 
 
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Absolute error |input - target|, reduced (gradient 0 where they are equal, as PyTorch)."""
+    _check_reduction(reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def _piecewise_quadratic(input: Tensor, target: Any, cut: float, linear_scale: float,
+                         quadratic_scale: float) -> Tensor:
+    """quadratic_scale * d^2 / 2 where |d| < cut, else linear_scale * (|d| - cut / 2)."""
+    difference = input - target
+    size = difference.abs()
+    quadratic = difference * difference * (0.5 * quadratic_scale)
+    linear = (size - 0.5 * cut) * linear_scale
+    return where(size.data < cut, quadratic, linear)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, for d = input - target; beta 0
+    is `l1_loss` (PyTorch's definition)."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must not be negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return _reduce(_piecewise_quadratic(input, target, beta, 1.0, 1.0 / beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), for d = input - target."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _reduce(_piecewise_quadratic(input, target, delta, delta, 1.0), reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities `input` in [0, 1] against `target` of its shape.
+
+    Each log is clamped at -100, as PyTorch does, so a probability of exactly 0 or 1 gives a
+    finite loss; `weight` broadcasts against the input.
+    """
+    _check_reduction(reduction, "binary_cross_entropy")
+    if tuple(_array(target).shape) != input.shape:
+        raise ValueError(
+            f"binary_cross_entropy: target must have the input's shape {input.shape}, "
+            f"got {tuple(_array(target).shape)}"
+        )
+    if input.data.size and not (input.data.min() >= 0 and input.data.max() <= 1):
+        raise ValueError(
+            "binary_cross_entropy: every input must be a probability in [0, 1]; for logits "
+            "use binary_cross_entropy_with_logits"
+        )
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=input.dtype)
+    class_weight = None
+    if weight is not None:
+        class_weight = np.asarray(_array(weight), dtype=input.dtype)
+        if np.broadcast_shapes(class_weight.shape, input.shape) != input.shape:
+            raise ValueError(
+                f"binary_cross_entropy: weight of shape {class_weight.shape} does not "
+                f"broadcast to the input's shape {input.shape}"
+            )
+    return _reduce(BinaryCrossEntropy.apply(input, target, class_weight), reduction)
+
+
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,
                                      reduction: str = "mean", pos_weight: Any = None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable expression (finite for logits of 1e4)."""
@@ -189,6 +264,59 @@ def log_softmax(input: Tensor, dim: int) -> Tensor:
     return input.log_softmax(dim)
 
 
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF; approximate='tanh' is PyTorch's tanh form."""
+    if approximate not in APPROXIMATIONS:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(input, approximate)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """int64 one-hot vectors: shape tensor.shape + (num_classes,); num_classes -1 means
+    max(tensor) + 1."""
+    indices = _array(tensor)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got {indices.dtype}")
+    if num_classes == -1:
+        if indices.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor")
+        num_classes = int(indices.max()) + 1
+    if indices.size and indices.min() < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(indices.min())}")
+    if indices.size and indices.max() >= num_classes:
+        raise ValueError(
+            f"one_hot: class value {int(indices.max())} is not smaller than num_classes "
+            f"{num_classes}"
+        )
+    out = np.zeros((*indices.shape, num_classes), dtype=np.int64)
+    np.put_along_axis(out, indices[..., None].astype(np.int64), 1, axis=-1)
+    return Tensor(out)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last len(pad) // 2 dims with `value` (0 if None): pad = (last_before,
+    last_after, second_last_before, ...), as PyTorch; negative widths crop.
+
+    Only mode 'constant' is supported.
+    """
+    if mode != "constant":
+        raise ValueError(f"pad: only mode 'constant' is supported, got {mode!r}")
+    widths = [int(w) for w in pad]
+    if len(widths) % 2 or len(widths) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: needs an even number of widths, at most two per dim of the {input.ndim}-D "
+            f"input, got {len(widths)}"
+        )
+    pairs = [(widths[2 * k], widths[2 * k + 1]) for k in range(len(widths) // 2)]
+    per_dim = ((0, 0),) * (input.ndim - len(pairs)) + tuple(reversed(pairs))
+    return ConstantPad.apply(input, per_dim, 0.0 if value is None else float(value))
+
+
 def relu(input: Tensor) -> Tensor:
     """max(x, 0)."""
     return input.relu()
@@ -220,16 +348,21 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     return input * (keep * (1.0 / (1.0 - p))).astype(input.dtype)
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0) -> Tensor:
     """Rows of `weight` at integer indices `input`: shape input.shape + (embedding_dim,).
 
-    Row `padding_idx` gets no gradient.
+    Row `padding_idx` gets no gradient. With `max_norm`, each looked-up row whose
+    `norm_type`-norm exceeds it is first rescaled in place to max_norm / (norm + 1e-7) times
+    itself, as PyTorch does (the rescaling is not part of the graph).
     """
     indices = _array(input)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {indices.dtype}")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
+    if max_norm is not None:
+        _renormalize_rows(weight.data, indices, float(max_norm), float(norm_type))
     padding = -1 if padding_idx is None else padding_idx % weight.shape[0]
     out = EmbeddingLookup.apply(weight, indices, padding)
     # a copy of the indices: a caller may refill its batch buffer before the layer reads it
@@ -237,6 +370,18 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
                                      None if padding < 0 else padding)
     weakref.finalize(out, _embedding_sources.pop, id(out), None)
     return out
+
+
+def _renormalize_rows(table: np.ndarray, indices: np.ndarray, max_norm: float,
+                      norm_type: float) -> None:
+    """Scale the rows of `table` named in `indices` whose norm exceeds max_norm, in place."""
+    rows = np.unique(indices.reshape(-1))
+    if rows.size and (rows[0] < 0 or rows[-1] >= table.shape[0]):
+        return  # out of range: EmbeddingLookup reports it
+    norms = np.linalg.norm(table[rows].astype(np.float64), ord=norm_type, axis=1)
+    over = norms > max_norm
+    scale = max_norm / (norms[over] + 1e-7)
+    table[rows[over]] *= scale[:, None].astype(table.dtype)
 
 
 # id(embedding output) -> (weak reference to it, weight, indices, padding_idx); an entry leaves

@@ -56,3 +56,47 @@ class BCEWithLogitsLoss(Module):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return functional.binary_cross_entropy_with_logits(input, target, self.weight,
                                                            self.reduction, self.pos_weight)
+
+
+class L1Loss(Module):
+    """`functional.l1_loss` with its reduction fixed at construction."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return functional.l1_loss(input, target, self.reduction)
+
+
+class SmoothL1Loss(Module):
+    """`functional.smooth_l1_loss` with reduction and beta fixed at construction."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__()
+        self.reduction, self.beta = reduction, beta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return functional.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class HuberLoss(Module):
+    """`functional.huber_loss` with reduction and delta fixed at construction."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__()
+        self.reduction, self.delta = reduction, delta
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return functional.huber_loss(input, target, self.reduction, self.delta)
+
+
+class BCELoss(Module):
+    """`functional.binary_cross_entropy` (on probabilities) with its options fixed."""
+
+    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+        super().__init__()
+        self.weight, self.reduction = weight, reduction
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return functional.binary_cross_entropy(input, target, self.weight, self.reduction)

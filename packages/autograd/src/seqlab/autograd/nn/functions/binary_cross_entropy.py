@@ -44,3 +44,38 @@ class BinaryCrossEntropyWithLogits(Function):
         if ctx.needs_input_grad[1]:
             grad_target = grad * (-x if pos_weight is None else -x + (pos_weight - 1) * softplus)
         return grad_x, grad_target, None
+
+
+# PyTorch's floor on x (1 - x) in the gradient is the float32 constant 1e-12
+_GRADIENT_FLOOR = float(np.float32(1e-12))
+
+
+class BinaryCrossEntropy(Function):
+    """-w (t log x + (1 - t) log(1 - x)) on probabilities x, each log clamped at -100 and the
+    input gradient w (x - t) / max(x (1 - x), 1e-12), as PyTorch computes them (the target
+    gradient w (log(1 - x) - log x) is not clamped: infinite at x = 0 or 1, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, target: np.ndarray,
+                weight: np.ndarray | None) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100.0)
+            log_rest = np.maximum(np.log1p(-x), -100.0)
+        out = -(target * log_x + (1 - target) * log_rest)
+        if weight is not None:
+            out = out * weight
+        ctx.save_for_backward(x, target, weight)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        x, target, weight = ctx.saved_tensors
+        if weight is not None:
+            grad = grad * weight
+        grad_x = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad * (x - target) / np.maximum((1 - x) * x, _GRADIENT_FLOOR)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_target = grad * (np.log1p(-x) - np.log(x))
+        return grad_x, grad_target, None

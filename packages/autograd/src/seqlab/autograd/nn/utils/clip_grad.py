@@ -1,4 +1,4 @@
-"""`seqlab.autograd.nn.utils`: gradient clipping, as `torch.nn.utils`."""
+"""Gradient clipping, as `torch.nn.utils.clip_grad_norm_` and `clip_grad_value_`."""
 
 from __future__ import annotations
 
@@ -22,15 +22,18 @@ def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> np.float64:
     """Scale all gradients together so that their joint norm is at most max_norm.
 
     The norm is taken over all gradients as one vector; they are multiplied by
-    min(1, max_norm / (total_norm + 1e-6)), as PyTorch does. Returns the norm before clipping.
+    min(1, max_norm / (total_norm + 1e-6)), as PyTorch does. Returns the norm before clipping
+    as a NumPy float64: gradients are NumPy arrays (DESIGN.md), so their norm is a NumPy
+    scalar, and it has the `.item()` that PyTorch code calls on the returned tensor while
+    still being a Python float.
     """
     grads = _gradients(parameters)
     if not grads:
-        return 0.0
+        return np.float64(0.0)
     norm_type = float(norm_type)
     if norm_type == math.inf:
         # np.max, not Python's max: a NaN in any gradient makes the norm NaN (max(x, nan) is x)
@@ -50,7 +53,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         with np.errstate(invalid="ignore"):  # inf * 0 = nan, as in PyTorch
             for grad in grads:
                 grad *= np.asarray(clip_coefficient, dtype=grad.dtype)
-    return total
+    return np.float64(total)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
