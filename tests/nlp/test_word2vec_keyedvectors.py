@@ -140,3 +140,24 @@ def test_truncated_binary_file_is_reported(tmp_path):
     path.write_bytes(b"2 3\nhello " + np.ones(3, np.float32).tobytes() + b"world " + b"\x00" * 5)
     with pytest.raises(ValueError, match="entry 2"):
         KeyedVectors.load_word2vec_format(path, binary=True)
+
+
+def test_evaluation_counts_match_gensims_log(vectors_pair, caplog):
+    """`counts` says how many pairs/questions were scored and how many skipped (out of
+    vocabulary), the figures gensim logs as percentages."""
+    ours, theirs = vectors_pair
+    caplog.set_level("INFO", logger="gensim.models.keyedvectors")
+    pairs: dict = {}
+    ours.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=400, counts=pairs)
+    theirs.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=400)
+    questions: dict = {}
+    _, sections = ours.evaluate_word_analogies(datapath("questions-words.txt"),
+                                               counts=questions)
+    theirs.evaluate_word_analogies(datapath("questions-words.txt"))
+    logged = caplog.text
+    assert pairs["used"] > 0 and pairs["skipped"] > 0
+    assert f"{100 * pairs['skipped'] / (pairs['used'] + pairs['skipped']):.1f}%" in logged
+    total = sections[-1]
+    assert questions["used"] == len(total["correct"]) + len(total["incorrect"])
+    share = 100 * questions["skipped"] / (questions["used"] + questions["skipped"])
+    assert f"out-of-vocabulary words: {share:.1f}%" in logged
