@@ -399,7 +399,7 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     tokens = tally.tokens + tally.sentences
     if zeros:
         Output(as_json=as_json).result(
-            {"perplexity": None, "bits_per_token": None, "tokens": tokens,
+            {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
              "sentences": tally.sentences, "zero_probability_tokens": zeros},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
@@ -407,9 +407,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         )
         return
     Output(as_json=as_json).result(
-        {"perplexity": perplexity, "bits_per_token": math.log2(perplexity),
-         "tokens": tokens, "sentences": tally.sentences},
-        f"perplexity {perplexity:.4f}  ({math.log2(perplexity):.4f} bits per token, "
+        {"loss": math.log(perplexity), "perplexity": perplexity,
+         "bits_per_token": math.log2(perplexity), "tokens": tokens,
+         "sentences": tally.sentences},  # loss: nats per token, as eval on a neural model
+        f"loss {math.log(perplexity):.4f} nats  perplexity {perplexity:.4f}  "
+        f"({math.log2(perplexity):.4f} bits per token, "
         f"{tokens:,} tokens incl. </s>)",
     )
 
