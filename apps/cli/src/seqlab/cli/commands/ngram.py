@@ -108,7 +108,7 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
 
     recorded = getattr(model, "tokenization", None) or {}
     if level is None:
-        level = recorded.get("level") or _unrecorded_level(model)
+        level = recorded.get("level") or unrecorded_level(model)
         if not recorded.get("level") and getattr(model, "written_elsewhere", False):
             Output().info(_unmarked_reading(level, command))
     if level not in ("word", "whitespace", "char"):
@@ -118,7 +118,7 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
     return level, lowercase, str(recorded.get("pattern", PATTERN_WHEN_UNRECORDED))
 
 
-def _unrecorded_level(model) -> str:
+def unrecorded_level(model) -> str:
     """The level of a model that records none (see `model_tokens`): char for a vocabulary of
     single characters (as seqlab read them before it marked its files), else whitespace for an
     ARPA file without seqlab's mark (as lmplz and KenLM read text), else word."""
