@@ -25,7 +25,7 @@ def test_progress_fits_80_columns_and_reaches_the_end(monkeypatch):
         for second in range(61):
             progress.update(task, completed=second,
                             rate=progress_module.rate_text(987_654 * second, second + 1, "tok"),
-                            info="loss 1.234  val 1.300 (1.876 bits per character)")
+                            info="smoothed loss 1.234  val 1.300 (1.876 bits per character)")
     lines = [line for line in screen.getvalue().splitlines() if line.strip()]
     assert all(len(line) <= 80 for line in lines)
     assert "…" not in screen.getvalue()

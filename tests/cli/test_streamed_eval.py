@@ -69,9 +69,12 @@ def whole_text_result(model_path, text: str) -> dict:
     tokens = lm_text.encode_corpus(loaded.tokenizer, text)
     data = TokenStreams(tokens, 1, 128)
     metrics = Trainer(loaded.model, None, data, max_steps=1).evaluate(data)
+    # at char level the predicted characters are the predicted tokens (the first is not)
+    characters = (metrics["tokens"] if loaded.tokenizer.to_dict().get("type") == "char"
+                  else len(text))
     return {"loss": metrics["loss"], "tokens": metrics["tokens"],
             "unknown_fraction": float(np.mean(tokens == loaded.tokenizer.unk_id)),
-            "bits_per_char": metrics["loss"] * metrics["tokens"] / math.log(2) / len(text)}
+            "bits_per_char": metrics["loss"] * metrics["tokens"] / math.log(2) / characters}
 
 
 def test_streamed_ids_equal_the_whole_text_ids(model, corpus, small_chunks, tmp_path):

@@ -140,3 +140,29 @@ def test_truncated_binary_file_is_reported(tmp_path):
     path.write_bytes(b"2 3\nhello " + np.ones(3, np.float32).tobytes() + b"world " + b"\x00" * 5)
     with pytest.raises(ValueError, match="entry 2"):
         KeyedVectors.load_word2vec_format(path, binary=True)
+
+
+def test_evaluation_counts_match_gensims_log(vectors_pair, caplog, tmp_path):
+    """`counts` says how many pairs/questions were scored and how many skipped (out of
+    vocabulary), the figures gensim logs as percentages (on 600 questions: the whole file
+    takes seconds and proves no more)."""
+    ours, theirs = vectors_pair
+    caplog.set_level("INFO", logger="gensim.models.keyedvectors")
+    pairs: dict = {}
+    ours.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=400, counts=pairs)
+    theirs.evaluate_word_pairs(datapath("wordsim353.tsv"), restrict_vocab=400)
+    with open(datapath("questions-words.txt"), encoding="utf8") as lines:
+        every = lines.readlines()
+    analogies = tmp_path / "questions.txt"
+    analogies.write_text("".join([*every[:300], ": tail\n", *every[-300:]]), encoding="utf8")
+    questions: dict = {}  # the top 700 words: some questions in, some out of vocabulary
+    _, sections = ours.evaluate_word_analogies(analogies, restrict_vocab=700, counts=questions)
+    theirs.evaluate_word_analogies(str(analogies), restrict_vocab=700)
+    logged = caplog.text
+    assert pairs["used"] > 0 and pairs["skipped"] > 0
+    assert f"{100 * pairs['skipped'] / (pairs['used'] + pairs['skipped']):.1f}%" in logged
+    total = sections[-1]
+    assert questions["used"] > 0 and questions["skipped"] > 0
+    assert questions["used"] == len(total["correct"]) + len(total["incorrect"])
+    share = 100 * questions["skipped"] / (questions["used"] + questions["skipped"])
+    assert f"out-of-vocabulary words: {share:.1f}%" in logged

@@ -20,10 +20,24 @@ READS = (f"give a checkpoint written by {file_kinds.CHECKPOINT_WRITERS}, an n-gr
 
 
 def ngram_info(model: Any) -> dict[str, Any]:
-    """An n-gram model's class, order, vocabulary, counts and recorded tokenization."""
-    return {"kind": "ngram", "class": type(model).__name__, "order": model.order,
-            "vocab_size": model.vocab_size, "ngram_counts": model.counts,
-            "tokenization": model.tokenization}
+    """An n-gram model's class, order, the file's vocabulary size and n-gram counts (an ARPA
+    file without <unk> gets one when read, as KenLM adds it: not counted here, but named), and
+    its tokenization: the recorded one, else how eval reads its text (`recorded` no)."""
+    from seqlab.cli.commands.ngram import unrecorded_level
+    from seqlab.nlp.ngram.arpa_reader import MISSING_UNK_LOG10
+
+    counts = list(model.counts)
+    unk_added = not getattr(model, "unk_listed", True)
+    if unk_added:
+        counts[0] -= 1
+    info = {"kind": "ngram", "class": type(model).__name__, "order": model.order,
+            "vocab_size": model.vocab_size - unk_added, "ngram_counts": counts}
+    if unk_added:
+        info["unk"] = ("not in the file: <unk> is added when it is read, with log10 "
+                       f"probability {MISSING_UNK_LOG10:g}, as KenLM adds it")
+    info["tokenization"] = model.tokenization or {"level": unrecorded_level(model),
+                                                  "recorded": False}
+    return info
 
 
 def tokenizer_info(path: Path) -> dict[str, Any]:

@@ -59,10 +59,7 @@ class _Display:
             self.tokens_at_start = metrics["tokens"] - 1
         elapsed = time.perf_counter() - self.started
         done = metrics["elapsed"] if self.total_kind == "time" else metrics["step"]
-        info = f"loss {loss_text(self.smoothed)}" if self.smoothed is not None else "loss nan"
-        if self.last_valid:
-            info += f"  val {self.valid_text(self.last_valid)}"
-        self.progress.update(self.task, completed=done, info=info,
+        self.progress.update(self.task, completed=done, info=self._info(),
                              rate=rate_text(metrics["tokens"] - self.tokens_at_start, elapsed,
                                             self.unit))
         if metrics["step"] % 10 == 0 or metrics.get("skipped"):
@@ -71,7 +68,17 @@ class _Display:
     def on_eval(self, metrics: dict[str, Any]) -> None:
         self.last_valid = metrics
         self.valid_losses.append(metrics["loss"])
+        self.progress.update(self.task, info=self._info())  # the last one too, with no step after
         self.log.add({"type": "valid", **metrics}, flush=True)
+
+    def _info(self) -> str:
+        """'smoothed loss 3.912  val 3.870': the train loss is an exponential moving average
+        (0.95) of the step losses, so it is labelled as one; the validation is the newest."""
+        info = ("smoothed loss " + loss_text(self.smoothed) if self.smoothed is not None
+                else "loss nan")
+        if self.last_valid:
+            info += f"  val {self.valid_text(self.last_valid)}"
+        return info
 
     def on_checkpoint(self, path: Path) -> None:
         self.log.sync()  # the rows up to a resumable checkpoint are on disk with it

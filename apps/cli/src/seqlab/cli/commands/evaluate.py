@@ -115,8 +115,11 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     trainer = Trainer(loaded.model, None, data, max_steps=1)
     metrics = trainer.evaluate(data)
     unknown = unknown_count / tokens.size
-    bits_per_char = metrics["loss"] * metrics["tokens"] / math.log(2) / max(chars, 1)
     level = loaded.tokenizer.to_dict().get("type")
+    if level == "char":  # the predicted characters are the predicted tokens: one figure
+        bits_per_char = metrics["bits_per_token"]
+    else:  # the text's bits spread over its characters
+        bits_per_char = metrics["loss"] * metrics["tokens"] / math.log(2) / max(chars, 1)
     per_character = "" if level == "char" else f", {bits_per_char:.4f} bits per character"
     Output(as_json=as_json).result(
         {"loss": metrics["loss"], "perplexity": metrics["perplexity"],

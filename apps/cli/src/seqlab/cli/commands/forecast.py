@@ -144,9 +144,16 @@ def _draw(report: dict[str, Any], plot: dict[str, list[float]]) -> None:
         estimated = " estimated" if values.get("season_estimated") else ""
         label = {"seasonal_naive": f"seasonal naive ({values.get('season')}{estimated})",
                  "ar": f"AR({values.get('order')})"}.get(name, name)
-        table.add_row(label, *(f"{values[key]:.4g}" for key in ("mae", "rmse", "mape", "smape")))
+        table.add_row(label, *(metric_cell(values[key]) for key in ("mae", "rmse", "mape",
+                                                                    "smape")))
     stdout.print(table)
     stdout.print(line_plot({"actual": plot["actual"], "forecast (1 step)": plot["forecast"]}))
+
+
+def metric_cell(value: float) -> str:
+    """A table cell with 4 significant digits, trailing zeros kept (36.10, not 36.1, beside
+    25.44), and no bare trailing point (1234, not 1234.)."""
+    return f"{value:#.4g}".replace(".e", "e").rstrip(".")
 
 
 def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:
@@ -216,14 +223,35 @@ def predict(
                                         horizon or metadata["horizon"])
     except ValueError as error:
         raise CliError(str(error)) from error
+    stamps = _row_stamps(data.stamps, len(values), metadata.get("time_column"),
+                         Output(as_json=as_json))
     if as_json:
         Output(as_json=True).result({"target": metadata["target"], "method": method,
-                                     "values": values.tolist()})
+                                     "stamps": stamps, "values": values.tolist()})
         return
-    sys.stdout.write(f"step,{metadata['target']}\n")
-    for step, value in enumerate(values, start=1):
-        sys.stdout.write(f"{step},{value:.6g}\n")
+    first = metadata["time_column"] if stamps else "step"
+    sys.stdout.write(f"{first},{metadata['target']}\n")
+    labels = stamps or range(1, len(values) + 1)
+    for label, value in zip(labels, values, strict=True):
+        sys.stdout.write(f"{label},{value:.6g}\n")
     sys.stdout.flush()
+
+
+def _row_stamps(stamps: list[str] | None, count: int, time_column: str | None,
+                output: Output) -> list[str] | None:
+    """The time stamps of the forecast rows when the series' stamps have a regular step (the
+    rows are then labelled with them, as darts extends a series' time index); else None, and
+    an info line says the rows are numbered steps after the last stamp."""
+    from seqlab.seqmodels.stamp_steps import next_stamps
+
+    if not stamps or not time_column:
+        return None
+    following = next_stamps(stamps, count)
+    if following is None:
+        output.info(f"the {time_column} stamps have no regular step (a gap of another size, a "
+                    "missing stamp, or a form seqlab does not continue), so the rows are "
+                    f"numbered: step 1 is the time after {stamps[-1].strip()}")
+    return following
 
 
 @app.command("eval")

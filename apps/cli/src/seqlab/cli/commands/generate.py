@@ -10,7 +10,7 @@ import typer
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.models import load_any
-from seqlab.cli.numba_status import compile_with_status
+from seqlab.cli.numba_status import compile_while_showing
 from seqlab.cli.threads import THREADS_HELP, use_threads
 
 DEFAULT_TEMPERATURE = 0.8
@@ -139,7 +139,6 @@ def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: fl
 
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop, seed, echo_prompt) -> None:
-    from seqlab.autograd.kernels import generation as generation_kernels
     from seqlab.cli import lm_text
     from seqlab.nlp.generation import (
         SamplingOptions,
@@ -153,8 +152,7 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
 
     model, tokenizer = loaded.model, loaded.tokenizer
     output = Output()
-    compile_with_status(output, [generation_kernels.__name__],
-                        lambda: list(sample(model, [0], SamplingOptions(max_tokens=2))))
+    compile_while_showing(output, lambda: list(sample(model, [0], SamplingOptions(max_tokens=2))))
     encode = lm_text.encode_prompt_ids(tokenizer)
     decode = lm_text.decoder(tokenizer)
     # encoded (and warned about) before the prompt is echoed: a warning after it would land

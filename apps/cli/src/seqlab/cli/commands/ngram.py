@@ -108,7 +108,7 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
 
     recorded = getattr(model, "tokenization", None) or {}
     if level is None:
-        level = recorded.get("level") or _unrecorded_level(model)
+        level = recorded.get("level") or unrecorded_level(model)
         if not recorded.get("level") and getattr(model, "written_elsewhere", False):
             Output().info(_unmarked_reading(level, command))
     if level not in ("word", "whitespace", "char"):
@@ -118,7 +118,7 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
     return level, lowercase, str(recorded.get("pattern", PATTERN_WHEN_UNRECORDED))
 
 
-def _unrecorded_level(model) -> str:
+def unrecorded_level(model) -> str:
     """The level of a model that records none (see `model_tokens`): char for a vocabulary of
     single characters (as seqlab read them before it marked its files), else whitespace for an
     ARPA file without seqlab's mark (as lmplz and KenLM read text), else word."""
@@ -399,7 +399,7 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     tokens = tally.tokens + tally.sentences
     if zeros:
         Output(as_json=as_json).result(
-            {"perplexity": None, "bits_per_token": None, "tokens": tokens,
+            {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
              "sentences": tally.sentences, "zero_probability_tokens": zeros},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
@@ -407,9 +407,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         )
         return
     Output(as_json=as_json).result(
-        {"perplexity": perplexity, "bits_per_token": math.log2(perplexity),
-         "tokens": tokens, "sentences": tally.sentences},
-        f"perplexity {perplexity:.4f}  ({math.log2(perplexity):.4f} bits per token, "
+        {"loss": math.log(perplexity), "perplexity": perplexity,
+         "bits_per_token": math.log2(perplexity), "tokens": tokens,
+         "sentences": tally.sentences},  # loss: nats per token, as eval on a neural model
+        f"loss {math.log(perplexity):.4f} nats  perplexity {perplexity:.4f}  "
+        f"({math.log2(perplexity):.4f} bits per token, "
         f"{tokens:,} tokens incl. </s>)",
     )
 

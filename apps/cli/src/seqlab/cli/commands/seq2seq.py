@@ -26,6 +26,7 @@ from seqlab.cli.seq2seq_training import MAX_LEN
 from seqlab.cli.text_argument import named_file
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import LEVELS
+from seqlab.cli.translation_json import TranslationsJson
 
 app = typer.Typer(help="Sequence to sequence: an encoder-decoder with attention on "
                   "source<TAB>target pairs.", no_args_is_help=True)
@@ -242,6 +243,8 @@ def translate(
     max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
     max_len: int = old_spelling("--max-len"),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object: each line's input, "
+                                 "source, translation and score (with --nbest N: its nbest)."),
 ) -> None:
     """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`).
 
@@ -266,11 +269,37 @@ def translate(
                             length_penalty=length_penalty, max_len_a=max_len_a,
                             max_len_b=max_len_b)
     batch_size = 1 if text in (None, "-") else 32
+    document = TranslationsJson(_input_name(text, as_text)) if as_json else None
+    try:
+        _translate_lines(translator, _input_lines(text, as_text, max_len), batch_size,
+                         attention, nbest, source_tokenizer, target_tokenizer, document)
+    except BaseException as error:  # bad input, Ctrl-C: stdout stays one JSON object
+        if document is not None and document.written:
+            document.close(error)
+        raise
+    if document is not None:
+        document.close()
+
+
+def _input_name(text: str | None, as_text: bool) -> str:
+    """How `--json` names the input: 'stdin', the file, or 'text' (the argument itself)."""
+    if text is None or (text == "-" and not as_text):
+        return "stdin"
+    if not as_text and named_file(text, "input file") is not None:
+        return text
+    return "text"
+
+
+def _translate_lines(translator: Any, lines: Iterator[str], batch_size: int, attention: bool,
+                     nbest: int, source_tokenizer: Any, target_tokenizer: Any,
+                     document: TranslationsJson | None) -> None:
+    """Write each line's translation (plain, or an item of the --json `document`)."""
     warned = False
     for index, (line, found) in enumerate(translator.stream(
-            _input_lines(text, as_text, max_len), batch_size=batch_size,
-            attention=attention)):
-        if nbest == 1:
+            lines, batch_size=batch_size, attention=attention)):
+        if document is not None:
+            document.add(index + 1, line, found, nbest)
+        elif nbest == 1:
             write_stream(found[0].text + "\n")
         else:
             for hypothesis in found:

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from seqlab.cli import outputs
-from seqlab.cli.console import Output, stdout
+from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.inputs import StreamedSentences, corpus_lines, no_tokens
 from seqlab.cli.option_aliases import old_spelling, renamed
@@ -256,6 +256,7 @@ def evaluate(
 
     Example: seqlab word2vec evaluate vectors.txt
     """
+    from seqlab.cli.embedding_scores import low_coverage, score_line
     from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.nlp import corpora
     from seqlab.nlp.word2vec.keyedvectors import EvaluationFileError, NoJudgementsError
@@ -268,30 +269,38 @@ def evaluate(
     errors = decode_errors()
     for name, path in pair_files:
         require_file(Path(path), "word-pair file")
+        counts: dict[str, int] = {}
         try:
-            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors)
+            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors, counts=counts)
+            scores = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
+                      "oov_percent": float(oov)}
         except EvaluationFileError as error:
             raise CliError(remedy(str(error))) from error
         except NoJudgementsError:  # every pair out of vocabulary: nothing to correlate
-            report[name] = {"pearson": None, "spearman": None, "oov_percent": 100.0}
-            continue
-        report[name] = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
-                        "oov_percent": float(oov)}
+            scores = {"pearson": None, "spearman": None, "oov_percent": 100.0}
+        except ValueError:  # one pair in vocabulary: scipy has no correlation of one point
+            scores = {"pearson": None, "spearman": None, "oov_percent": 100 * counts["skipped"]
+                      / (counts["used"] + counts["skipped"])}
+        report[name] = {**scores, "pairs_used": counts["used"],
+                        "pairs_skipped": counts["skipped"]}
     require_file(Path(analogy_file), "analogy file")
+    counts = {}
     try:
-        accuracy, _sections = kv.evaluate_word_analogies(analogy_file, errors=errors)
-        report["analogies"] = {"accuracy": float(accuracy)}
+        accuracy, _sections = kv.evaluate_word_analogies(analogy_file, errors=errors,
+                                                         counts=counts)
+        answered: float | None = float(accuracy) if counts["used"] else None
     except EvaluationFileError as error:
         raise CliError(remedy(str(error))) from error
     except (ValueError, ZeroDivisionError):
-        report["analogies"] = {"accuracy": None}
-    if as_json:
-        Output(as_json=True).result(report)
-        return
+        answered = None
+    report["analogies"] = {"accuracy": answered, "questions_used": counts.get("used", 0),
+                           "questions_skipped": counts.get("skipped", 0)}
+    output = Output(as_json=as_json)
     for name, values in report.items():
-        stdout.print(f"{name:>16}: " + ", ".join(
-            f"{k} {'n/a (all out of vocabulary)' if v is None else f'{v:.4f}'}"
-            for k, v in values.items()))
+        caution = low_coverage(name, values)
+        if caution:
+            output.warn(caution)
+    output.result(report, "\n".join(score_line(name, values) for name, values in report.items()))
 
 
 @app.command("export")

@@ -336,8 +336,12 @@ class KeyedVectors:
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
         errors: str = "strict",
+        counts: dict | None = None,
     ):
         """Correlation with human scores: ((pearson, p), (spearman, p), oov %), as gensim.
+
+        `counts`, when given, is filled with {'used': pairs scored, 'skipped': pairs with an
+        out-of-vocabulary word} (gensim logs only the skipped percentage).
 
         The file is read as every corpus is (`seqlab.nlp.corpora.iter_lines`): `errors` for
         undecodable bytes, a byte-order mark dropped at byte 0; undecodable bytes under
@@ -366,6 +370,8 @@ class KeyedVectors:
                 model.append(self.similarity(a, b))
         finally:
             self.key_to_index = original
+        if counts is not None:
+            counts.update(used=len(gold) - (oov if dummy4unknown else 0), skipped=oov)
         if not gold:
             raise NoJudgementsError(
                 f"No valid similarity judgements found in {pairs}: either invalid format or "
@@ -385,15 +391,19 @@ class KeyedVectors:
         case_insensitive: bool = True,
         dummy4unknown: bool = False,
         errors: str = "strict",
+        counts: dict | None = None,
     ) -> tuple[float, list[dict]]:
         """Analogy accuracy a:b :: c:? by 3CosAdd over the top restrict_vocab words, as gensim.
 
         Returns (accuracy, sections); each section is {'section', 'correct', 'incorrect'}, the last
         one is 'Total accuracy'. The file is read as `evaluate_word_pairs` reads its pairs.
+        `counts`, when given, is filled with {'used': questions answered, 'skipped': questions
+        with an out-of-vocabulary word} (gensim logs only the skipped percentage).
         """
         ok_vocab = self._restricted_vocab(restrict_vocab, case_insensitive)
         sections: list[dict] = []
         section = None
+        skipped = 0
         for line_number, line in enumerate(_file_lines(analogies, "utf8", errors)):
             if line.startswith(": "):
                 if section:
@@ -409,6 +419,7 @@ class KeyedVectors:
                 continue  # gensim skips invalid lines
             a, b, c, expected = words
             if any(word not in ok_vocab for word in words):
+                skipped += 1
                 if dummy4unknown:
                     section["incorrect"].append((a, b, c, expected))
                 continue
@@ -423,6 +434,8 @@ class KeyedVectors:
             "incorrect": list(itertools.chain.from_iterable(s["incorrect"] for s in sections)),
         }
         answered = len(total["correct"]) + len(total["incorrect"])
+        if counts is not None:
+            counts.update(used=answered - (skipped if dummy4unknown else 0), skipped=skipped)
         score = len(total["correct"]) / answered if answered else 0.0
         sections.append(total)
         return score, sections

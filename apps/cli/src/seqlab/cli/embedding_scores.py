@@ -1,0 +1,40 @@
+"""How `word2vec evaluate` shows its scores: each with the number of pairs or questions it was
+computed over and how many were skipped (out of vocabulary), as gensim's evaluations report
+them, and a caution when most were skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _coverage(used: int, skipped: int, noun: str) -> str:
+    total = used + skipped
+    share = 100 * skipped / total if total else 0.0
+    return f"over {used} of {total} {noun} ({share:.1f}% out of vocabulary, skipped)"
+
+
+def score_line(name: str, values: dict[str, Any]) -> str:
+    """'wordsim353: pearson 0.7831, spearman 0.8000 over 4 of 353 pairs (98.9% out of
+    vocabulary, skipped)', or the analogies' accuracy over its questions."""
+    if "accuracy" in values:
+        scores = f"accuracy {_number(values['accuracy'])}"
+        counts = _coverage(values["questions_used"], values["questions_skipped"], "questions")
+    else:
+        scores = f"pearson {_number(values['pearson'])}, spearman {_number(values['spearman'])}"
+        counts = _coverage(values["pairs_used"], values["pairs_skipped"], "pairs")
+    return f"{name:>16}: {scores} {counts}"
+
+
+def low_coverage(name: str, values: dict[str, Any]) -> str | None:
+    """A caution when most of a set was out of vocabulary (its score then describes a few
+    items, not the benchmark), else None."""
+    noun = "questions" if "accuracy" in values else "pairs"
+    used, skipped = values[f"{noun}_used"], values[f"{noun}_skipped"]
+    if skipped <= used:
+        return None
+    return (f"{name}: only {used} of {used + skipped} {noun} are in the vocabulary; a score "
+            "over so few is not comparable with published results on the full set")

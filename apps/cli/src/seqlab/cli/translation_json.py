@@ -1,0 +1,38 @@
+"""`seq2seq translate --json`: one JSON object, `{"translations": [...]}`, written as each line
+is translated (the input is never held whole), like `classify predict --json`'s: each item
+names its input line, and an error after the first item still closes the object, saying why
+it stopped."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class TranslationsJson:
+    """The `--json` object, one translation at a time."""
+
+    def __init__(self, input_name: str) -> None:
+        self.input_name = input_name
+        self.written = 0
+
+    def add(self, number: int, line: str, hypotheses: list[Any], nbest: int) -> None:
+        """Line `number` (from 1): its source text, best translation and score (the beam's
+        length-normalised score, or greedy's log-probability), and with --nbest N > 1 each
+        hypothesis."""
+        best = hypotheses[0]
+        item: dict[str, Any] = {"input": f"{self.input_name}:{number}", "source": line,
+                                "translation": best.text, "score": float(best.score)}
+        if nbest > 1:
+            item["nbest"] = [{"text": h.text, "score": float(h.score)} for h in hypotheses]
+        sys.stdout.write(('{"translations": [' if not self.written else ", ") + json.dumps(item))
+        self.written += 1
+
+    def close(self, error: BaseException | None = None) -> None:
+        """End the object (with an "error" member when `error` stopped the run)."""
+        head = "" if self.written else '{"translations": ['
+        tail = "" if error is None else ', "error": ' + json.dumps(
+            (str(error).splitlines() or [type(error).__name__])[0])
+        sys.stdout.write(head + "]" + tail + "}\n")
+        sys.stdout.flush()

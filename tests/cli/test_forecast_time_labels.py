@@ -1,0 +1,59 @@
+"""`forecast predict` labels its rows with the next time stamps when the model was trained
+with --time-column and the stamps have a regular step, and says why not otherwise; `forecast
+eval`'s table gives every cell the same significant digits (qaA s20 LOW 11)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from inprocess import invoke
+
+from seqlab.cli.commands.forecast import metric_cell
+
+
+def _series(folder, name, years):
+    path = folder / name
+    path.write_text("year,sales\n" + "".join(f"{y},{10 + (i % 7) * 1.5}\n"
+                                              for i, y in enumerate(years)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def forecaster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fc_stamps")
+    series = _series(folder, "s.csv", range(1900, 2020))
+    out = folder / "f.safetensors"
+    done = invoke("forecast", "train", series, "--target", "sales", "--time-column", "year",
+                  "--hidden", "8", "--steps", "2", "--out", out, "-q")
+    assert done.returncode == 0, done.stderr
+    return out, series
+
+
+def test_rows_are_the_next_years(forecaster):
+    model, series = forecaster
+    done = invoke("forecast", "predict", model, series, "--horizon", "3")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "year,sales"
+    assert [line.split(",")[0] for line in lines[1:]] == ["2020", "2021", "2022"]
+    report = json.loads(invoke("forecast", "predict", model, series, "--horizon", "3",
+                               "--json").stdout)
+    assert report["stamps"] == ["2020", "2021", "2022"] and len(report["values"]) == 3
+
+
+def test_irregular_stamps_number_the_rows_and_say_why(forecaster, tmp_path):
+    model, _ = forecaster
+    years = [*range(1900, 2019), 2025]  # the last gap is 6 years
+    done = invoke("forecast", "predict", model, _series(tmp_path, "gap.csv", years),
+                  "--horizon", "2")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "step,sales"
+    assert [line.split(",")[0] for line in done.stdout.splitlines()[1:]] == ["1", "2"]
+    assert "regular step" in done.stderr and "after 2025" in done.stderr
+
+
+@pytest.mark.parametrize("value, text", [(36.1, "36.10"), (25.4435, "25.44"), (0.5, "0.5000"),
+                                         (1234.5, "1234"), (123456.0, "1.235e+05")])
+def test_metric_cells_keep_their_digits(value, text):
+    assert metric_cell(value) == text
