@@ -87,6 +87,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     previous_retaining = _grad_state.retaining_graph
     _grad_state.enabled = False  # backward computations never record a graph
     _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
+    silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    silent.__enter__()  # inf and nan in gradients, as PyTorch, without NumPy's warnings
     try:
         # The body runs once per node of every training step: keep it inline and flat.
         while ready:
@@ -139,6 +141,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                     if remaining == 0:
                         ready.append(parent)
     finally:
+        silent.__exit__(None, None, None)
         _grad_state.enabled = previous_mode
         _grad_state.retaining_graph = previous_retaining
 
