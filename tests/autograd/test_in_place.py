@@ -57,6 +57,20 @@ def test_copy_zero_and_fill_are_recorded():
     np.testing.assert_array_equal(filled.data, [7.0, 7.0, 7.0])
 
 
+def test_ops_recorded_before_a_write_keep_the_old_history():
+    x = _f64([1.0, 2.0, 3.0], requires_grad=True)
+    h = _f64(5.0, requires_grad=True)
+    y = x * 2
+    z = y * 3  # took y before the writes
+    y[0] = h * h
+    y[1] = y[2] * 4  # reads y between writes
+    s = y.sum()
+    y += x
+    (z * _f64([1.0, 10.0, 100.0]) + y + s).sum().backward()
+    np.testing.assert_allclose(x.grad, [7.0, 61.0, 641.0])  # torch
+    np.testing.assert_allclose(h.grad, 40.0)  # torch
+
+
 @pytest.mark.parametrize("index", [np.s_[1], np.s_[:, 1:], (np.array([2, 0]),),
                                    np.array([True, False, True])])
 def test_index_put_gradients_match_finite_differences(index):

@@ -46,10 +46,10 @@ class Context:
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays (or None) for the backward pass.
 
-        Backward refuses them if an in-place operation changes their memory in between.
+        Backward refuses them if an in-place operation changes their memory in between
+        (Function.apply noted the write clock in `_saved_at` when it recorded the op).
         """
         self._saved = arrays
-        self._saved_at = _clock.now
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -123,6 +123,8 @@ class Function:
         ctx._saved = ()
         if record and _grad_state.enabled:
             ctx.needs_input_grad = tuple(needs)
+            # When it took its inputs and saved arrays (saved_tensors, in_place.as_seen_by).
+            ctx._saved_at = _clock.now
         else:
             record = False
             ctx.needs_input_grad = _no_grads(len(args))

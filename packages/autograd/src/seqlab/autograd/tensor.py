@@ -278,15 +278,16 @@ class Tensor:
         tensor int64 (NumPy alone would give float64 and keep bool). An array or sequence
         takes a floating tensor's dtype.
         """
-        if isinstance(other, Tensor):
-            return self, other
         kind = type(other)
-        if kind is float or kind is int or kind is bool:
-            tensor_kind = self.data.dtype.kind
-            if kind is float and tensor_kind in "biu":
+        if kind is float:
+            if self.data.dtype.kind in "biu":
                 return self.type(DEFAULT_DTYPE), other
-            if kind is int and tensor_kind == "b":
+            return self, other
+        if kind is int or kind is bool:
+            if kind is int and self.data.dtype.kind == "b":
                 return self.type(np.int64), other
+            return self, other
+        if isinstance(other, Tensor):
             return self, other
         array = np.asarray(other)
         if self.data.dtype.kind == "f" and array.dtype.kind in "biuf":
