@@ -296,6 +296,8 @@ class Tensor:
 
     def _operand(self, other: Any) -> Any:
         """A non-tensor operand typed for this tensor (see `_promoted`)."""
+        if type(other) is Tensor:
+            return other
         return self._promoted(other)[1]
 
     def __add__(self, other: Any) -> Tensor:
