@@ -55,7 +55,7 @@ def test_item_len_iter_and_bool_on_the_wrong_shapes():
         bool(Tensor(np.ones(2)))
 
 
-def test_in_place_writes_into_the_graph_are_refused():
+def test_in_place_writes_into_a_leaf_that_requires_grad_are_refused():
     x = leaf([1.0, 2.0])
     for write in (lambda: x.__setitem__(0, 5.0), x.zero_, lambda: x.fill_(1.0),
                   lambda: x.copy_(np.zeros(2))):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seqlab.autograd import grad_mode
+from seqlab.autograd import grad_mode, in_place
 from seqlab.autograd.function import FREED_GRAPH_MESSAGE, Context
 
 if TYPE_CHECKING:
@@ -38,10 +38,14 @@ def _count_consumers(root: Context) -> dict[Context, int]:
     """For every context reachable from `root`, how many graph edges lead into it."""
     consumers = {root: 0}
     stack = [root]
+    rebased = in_place.rebasing.happened
     while stack:
-        for tensor in stack.pop().inputs:
+        ctx = stack.pop()
+        for tensor in ctx.inputs:
             if tensor is None:
                 continue
+            if rebased:
+                tensor = in_place.as_seen_by(tensor, ctx._saved_at)
             parent = tensor._ctx
             if parent is None:
                 continue
@@ -87,6 +91,9 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     previous_retaining = _grad_state.retaining_graph
     _grad_state.enabled = False  # backward computations never record a graph
     _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
+    rebased = in_place.rebasing.happened
+    silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    silent.__enter__()  # inf and nan in gradients, as PyTorch, without NumPy's warnings
     try:
         # The body runs once per node of every training step: keep it inline and flat.
         while ready:
@@ -114,6 +121,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             for tensor, input_grad in zip(inputs, input_grads):
                 if tensor is None:
                     continue
+                if rebased:  # a recorded write gave it a new node after this op used it
+                    tensor = in_place.as_seen_by(tensor, ctx._saved_at)
                 parent = tensor._ctx
                 if input_grad is not None:
                     data = tensor.data
@@ -139,6 +148,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                     if remaining == 0:
                         ready.append(parent)
     finally:
+        silent.__exit__(None, None, None)
         _grad_state.enabled = previous_mode
         _grad_state.retaining_graph = previous_retaining
 

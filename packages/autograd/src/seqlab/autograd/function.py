@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import grad_mode
+from seqlab.autograd import grad_mode, versions
 
 FREED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or to reach a part of it that an "
@@ -15,6 +15,7 @@ FREED_GRAPH_MESSAGE = (
 )
 
 _grad_state = grad_mode._state
+_clock = versions.clock
 
 
 class Context:
@@ -27,12 +28,13 @@ class Context:
 
     # Slots for what Function.apply and the engine touch on every op (fast, and no per-op
     # dict unless an op stores attributes of its own).
-    __slots__ = ("__dict__", "_saved", "function", "inputs", "needs_input_grad",
+    __slots__ = ("__dict__", "_saved", "_saved_at", "function", "inputs", "needs_input_grad",
                  "output_meta", "released")
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
         self.needs_input_grad = needs_input_grad
         self._saved: tuple[Any, ...] = ()
+        self._saved_at = 0
         self.released = False
         # Set by Function.apply when a graph is recorded: the op, its inputs (None for an
         # input that needs no gradient) and each output's (shape, dtype), which the engine
@@ -42,7 +44,11 @@ class Context:
         self.output_meta: tuple[tuple[Any, Any], ...] = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays (or None) for the backward pass."""
+        """Keep arrays (or None) for the backward pass.
+
+        Backward refuses them if an in-place operation changes their memory in between
+        (Function.apply noted the write clock in `_saved_at` when it recorded the op).
+        """
         self._saved = arrays
 
     @property
@@ -50,13 +56,28 @@ class Context:
         """The arrays given to `save_for_backward`."""
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        return self._saved
+        saved = self._saved
+        if saved and self._saved_at != _clock.now:  # some in-place write happened since
+            for array in saved:
+                if versions.written_since(array, self._saved_at):
+                    raise RuntimeError(_modified_message(self, array))
+        return saved
 
     def release(self) -> None:
         """Free saved arrays and inputs once backward has used them."""
         self._saved = ()
         self.inputs = ()
         self.released = True
+
+
+def _modified_message(ctx: Context, array: np.ndarray) -> str:
+    op = ctx.function.__name__ if ctx.function is not None else "an op"
+    return (
+        "one of the arrays needed for gradient computation has been modified by an in-place "
+        f"operation: {op} saved an array of shape {array.shape} and dtype {array.dtype} in the "
+        "forward pass, and it was written into (item assignment, copy_, fill_, zero_, +=, ...) "
+        "before backward; clone() the tensor before changing it, or change it before using it"
+    )
 
 
 class Function:
@@ -102,6 +123,8 @@ class Function:
         ctx._saved = ()
         if record and _grad_state.enabled:
             ctx.needs_input_grad = tuple(needs)
+            # When it took its inputs and saved arrays (saved_tensors, in_place.as_seen_by).
+            ctx._saved_at = _clock.now
         else:
             record = False
             ctx.needs_input_grad = _no_grads(len(args))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine, function, grad_mode
+from seqlab.autograd import engine, function, grad_mode, in_place
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.ops import indexing, matmul, reduce, shape
 from seqlab.autograd.threads import seqlab_computing
@@ -227,77 +227,140 @@ class Tensor:
     def contiguous(self) -> Tensor:
         return self
 
-    # ----------------------------------------------------------------- in place (no graph)
+    # ----------------------------------------------------------------- in place
+    # Recorded in the graph when it needs them, refused on leaves that require grad (outside
+    # no_grad), and stamped for backward's check of saved arrays: see in_place.py.
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_in_place("item assignment")
-        self.data[_index_of(index)] = value.data if isinstance(value, Tensor) else value
+        in_place.write(self, _index_of(index), value, "item assignment")
 
     def zero_(self) -> Tensor:
-        self._check_in_place("zero_()")
-        self.data[...] = 0
+        in_place.write(self, Ellipsis, 0, "zero_()")
         return self
 
-    def fill_(self, value: float) -> Tensor:
-        self._check_in_place("fill_()")
-        self.data[...] = value
+    def fill_(self, value: Any) -> Tensor:
+        in_place.write(self, Ellipsis, value, "fill_()")
         return self
 
     def copy_(self, source: Any) -> Tensor:
-        self._check_in_place("copy_()")
-        self.data[...] = source.data if isinstance(source, Tensor) else source
+        in_place.write(self, Ellipsis, source, "copy_()")
         return self
 
-    def _check_in_place(self, what: str) -> None:
-        # Saved arrays are shared with the forward pass, so writing into a tensor that is in
-        # a recorded graph would silently corrupt its gradients.
-        if self.requires_grad and _grad_state.enabled:
-            raise RuntimeError(
-                f"in-place {what} on a tensor that requires grad would corrupt the graph; "
-                "do it under no_grad(), or build a new tensor (where, masked_fill, cat)"
-            )
+    def __iadd__(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.add, Tensor.__add__, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
+
+    def add_(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.add, Tensor.__add__, "+=")
+
+    def sub_(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
+
+    def mul_(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
+
+    def div_(self, other: Any) -> Tensor:
+        return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
 
     # ----------------------------------------------------------------- arithmetic
-    def _operand(self, other: Any) -> Any:
-        """Make a non-tensor operand take this tensor's floating dtype (as PyTorch scalars do)."""
+    def _promoted(self, other: Any) -> tuple[Tensor, Any]:
+        """This tensor and a non-tensor operand, typed as PyTorch types them.
+
+        A Python scalar is weak: it keeps the tensor's dtype, except that a float scalar makes
+        an integer or bool tensor the default float dtype, and an int scalar makes a bool
+        tensor int64 (NumPy alone would give float64 and keep bool). An array or sequence
+        takes a floating tensor's dtype.
+        """
         kind = type(other)
-        if kind is Tensor or isinstance(other, Tensor):
-            return other
-        if kind is float or kind is int or kind is bool:
-            return other  # NumPy keeps the array's dtype for Python scalars
+        if kind is float:
+            if self.data.dtype.kind in "biu":
+                return self.type(DEFAULT_DTYPE), other
+            return self, other
+        if kind is int or kind is bool:
+            if kind is int and self.data.dtype.kind == "b":
+                return self.type(np.int64), other
+            return self, other
+        if isinstance(other, Tensor):
+            return self, other
         array = np.asarray(other)
         if self.data.dtype.kind == "f" and array.dtype.kind in "biuf":
-            return array.astype(self.data.dtype, copy=False)
-        return array
+            return self, array.astype(self.data.dtype, copy=False)
+        return self, array
+
+    def _operand(self, other: Any) -> Any:
+        """A non-tensor operand typed for this tensor (see `_promoted`)."""
+        if type(other) is Tensor:
+            return other
+        return self._promoted(other)[1]
 
     def __add__(self, other: Any) -> Tensor:
-        return ew.Add.apply(self, self._operand(other))
+        if type(other) is Tensor:
+            return ew.Add.apply(self, other)
+        a, b = self._promoted(other)
+        return ew.Add.apply(a, b)
 
     def __radd__(self, other: Any) -> Tensor:
-        return ew.Add.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ew.Add.apply(b, a)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ew.Sub.apply(self, self._operand(other))
+        if type(other) is Tensor:
+            return ew.Sub.apply(self, other)
+        a, b = self._promoted(other)
+        return ew.Sub.apply(a, b)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ew.Sub.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ew.Sub.apply(b, a)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ew.Mul.apply(self, self._operand(other))
+        if type(other) is Tensor:
+            return ew.Mul.apply(self, other)
+        a, b = self._promoted(other)
+        return ew.Mul.apply(a, b)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ew.Mul.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ew.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ew.Div.apply(self, self._operand(other))
+        a, b = (self, other) if type(other) is Tensor else self._promoted(other)
+        if a.data.dtype.kind in "biu":
+            a, b = _true_division_operands(a, b)
+        return ew.Div.apply(a, b)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ew.Div.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        if a.data.dtype.kind in "biu":
+            a, b = _true_division_operands(a, b)
+        return ew.Div.apply(b, a)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return ew.FloorDivide.apply(a, b)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        a, b = self._promoted(other)
+        return ew.FloorDivide.apply(b, a)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """Elementwise floor(self / other), as `//` (it has no gradient, as in PyTorch)."""
+        return self // other
 
     def __pow__(self, other: Any) -> Tensor:
-        return ew.Pow.apply(self, self._operand(other))
+        a, b = self._promoted(other)
+        return ew.Pow.apply(a, b)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ew.Pow.apply(self._operand(other), self)
+        a, b = self._promoted(other)
+        return ew.Pow.apply(b, a)
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul.MatMul.apply(self, self._operand(other))
@@ -337,11 +400,13 @@ class Tensor:
 
     def maximum(self, other: Any) -> Tensor:
         """Elementwise max with broadcasting (ties split the gradient)."""
-        return ew.Maximum.apply(self, self._operand(other))
+        a, b = self._promoted(other)
+        return ew.Maximum.apply(a, b)
 
     def minimum(self, other: Any) -> Tensor:
         """Elementwise min with broadcasting (ties split the gradient)."""
-        return ew.Minimum.apply(self, self._operand(other))
+        a, b = self._promoted(other)
+        return ew.Minimum.apply(a, b)
 
     # comparisons and logic give boolean tensors with no gradient
     def _compare(self, other: Any, op: Any) -> Tensor:
@@ -597,6 +662,18 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
+
+
+def _true_division_operands(a: Tensor, b: Any) -> tuple[Tensor, Any]:
+    """Operands of `a / b` for an integer or bool `a`: true division of integers gives the
+    default float dtype (float32), as in PyTorch, not NumPy's float64."""
+    if isinstance(b, Tensor):
+        if b.data.dtype.kind not in "biu":
+            return a.type(b.dtype), b
+        return a.type(DEFAULT_DTYPE), b.type(DEFAULT_DTYPE)
+    if isinstance(b, np.ndarray) and b.dtype.kind in "biu":
+        b = b.astype(DEFAULT_DTYPE)
+    return a.type(DEFAULT_DTYPE), b
 
 
 _new_tensor = object.__new__

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, cat, is_grad_enabled, stack, where, zeros
-from seqlab.autograd.errors import ShapeOrDtypeError
+from seqlab.autograd.errors import ShapeOrDtypeError, cast_hint
 from seqlab.autograd.nn import Module
 from seqlab.autograd.nn import functional as F
 from seqlab.autograd.threads import seqlab_computing
@@ -156,8 +156,8 @@ class RNNBase(Module):
         if dtype != self.dtype:
             raise ValueError(
                 f"{type(self).__name__} {name} dtype {dtype} does not match its {self.dtype} "
-                f"parameters: convert the {name} (.astype(np.{self.dtype})) or the model "
-                f"(model.to(np.{dtype}))"
+                f"parameters: convert the {name} ({name}{cast_hint(self.dtype)}) or the model "
+                f"(model{cast_hint(dtype)})"
             )
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):

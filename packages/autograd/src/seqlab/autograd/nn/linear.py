@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.creation import Generator, as_generator
-from seqlab.autograd.errors import ShapeOrDtypeError
+from seqlab.autograd.errors import ShapeOrDtypeError, cast_hint
 from seqlab.autograd.nn import functional, init
 from seqlab.autograd.nn.module import Module
 from seqlab.autograd.nn.parameter import Parameter
@@ -47,8 +47,8 @@ class Linear(Module):
         if dtype != self.weight.dtype:
             raise ShapeOrDtypeError(
                 f"Linear: input dtype {dtype} does not match its {self.weight.dtype} weight; "
-                f"convert the input (.astype(np.{self.weight.dtype})) or the model "
-                f"(model.to(np.{dtype}))"
+                f"convert the input (x{cast_hint(self.weight.dtype)}) or the model "
+                f"(model{cast_hint(dtype)})"
             )
         return functional.linear(input, self.weight, self.bias)
 

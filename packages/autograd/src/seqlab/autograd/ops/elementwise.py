@@ -61,22 +61,39 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = a**b
+        if _whole_non_negative(b):
+            out = a**b  # cannot divide by zero or leave the reals
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan, as PyTorch
+                out = a**b
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        a, b, out = ctx.saved_tensors
+        # PyTorch's formulas, masks included (the engine silences NumPy's warnings).
+        a, b = ctx.saved_tensors[:2]
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
+            # d/da = b * a**(b-1), taken as 0 where b == 0 (a**-1 would give 0 * inf at a = 0).
             grad_a = grad * b * a ** (b - 1)
+            if np.ndim(b) or b == 0:
+                grad_a = np.where(b == 0, 0, grad_a).astype(grad.dtype, copy=False)
         if ctx.needs_input_grad[1]:
-            # d(a**b)/db = a**b * log(a), taken as 0 where a <= 0 (as PyTorch does at a = 0).
-            positive = a > 0
-            log_a = np.where(positive, np.log(np.where(positive, a, 1)), 0)
-            grad_b = grad * out * log_a
+            # d/db = a**b * log(a), taken as 0 where a == 0 and b >= 0 (0 * -inf); a = 0 with
+            # b < 0 gives inf * -inf = -inf, and a < 0 gives nan, as in PyTorch.
+            out = ctx.saved_tensors[2]
+            grad_b = np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a))
+            grad_b = grad_b.astype(grad.dtype, copy=False)
         return grad_a, grad_b
+
+
+def _whole_non_negative(exponent: np.ndarray) -> bool:
+    """True for one exponent that is a whole number >= 0 (x**2: the common, safe case)."""
+    if np.ndim(exponent) != 0:
+        return False
+    value = float(exponent)
+    return value >= 0 and value.is_integer()
 
 
 class Maximum(Function):
@@ -270,6 +287,26 @@ class Where(Function):
         return (None,
                 np.where(condition, grad, zero) if ctx.needs_input_grad[1] else None,
                 np.where(condition, zero, grad) if ctx.needs_input_grad[2] else None)
+
+
+class FloorDivide(Function):
+    """`a // b` (floor of the quotient). Like PyTorch, it has no derivative: backward through
+    it raises."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        integers = np.result_type(a, b).kind in "biu"
+        if integers and not np.all(b):
+            raise RuntimeError("ZeroDivisionError: integer floor division (//) by zero")
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x // 0 gives inf or nan
+            return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        raise RuntimeError(
+            "the derivative of floor_divide (//) is not implemented (it is zero almost "
+            "everywhere; PyTorch raises too): detach() its inputs, x.detach() // y"
+        )
 
 
 class Clone(Function):

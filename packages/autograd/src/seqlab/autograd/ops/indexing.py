@@ -68,3 +68,32 @@ class Gather(Function):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, ctx.full_index, grad)  # an index may pick a position several times
         return out, None, None
+
+
+class IndexPut(Function):
+    """`a[index] = value` recorded in the graph (PyTorch's CopySlices).
+
+    Forward writes into `a`'s array in place and returns it. Backward sends the gradient at the
+    written positions to `value` (summed over its broadcast) and masks them out of the
+    gradient of `a`'s earlier history, whose values there were overwritten.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, index: Any, value: Any) -> np.ndarray:
+        a[index] = value
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        return a
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grad_a = grad_value = None
+        if ctx.needs_input_grad[0]:
+            grad_a = grad.copy()
+            grad_a[ctx.index] = 0
+        if ctx.needs_input_grad[2]:
+            grad_value = grad[ctx.index]
+            missing = len(ctx.value_shape) - grad_value.ndim
+            if missing > 0:  # NumPy lets a value with extra leading 1s fill a slot
+                grad_value = grad_value.reshape((1,) * missing + grad_value.shape)
+        return grad_a, None, grad_value

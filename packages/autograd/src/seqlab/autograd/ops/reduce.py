@@ -61,6 +61,9 @@ class Mean(Function):
             count *= a.shape[axis]
         ctx.shape, ctx.axes, ctx.keepdim, ctx.count = a.shape, axes, keepdim, count
         # A Python int divisor keeps float32 sums in float32 (np.mean is slower here).
+        if count == 0:
+            with np.errstate(invalid="ignore"):  # the mean of nothing is nan, as in PyTorch
+                return a.sum(axis=axes, keepdims=keepdim) / count
         return a.sum(axis=axes, keepdims=keepdim) / count
 
     @staticmethod
@@ -133,8 +136,14 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim: int) -> np.ndarray:
         (axis,) = normalize_dims(dim, a.ndim)
-        shifted = np.exp(a - a.max(axis=axis, keepdims=True))
-        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        peak = a.max(axis=axis, keepdims=True)
+        if np.isneginf(peak).any():
+            with np.errstate(invalid="ignore"):  # a row of only -inf gives nan, as PyTorch
+                shifted = np.exp(a - peak)
+                out = shifted / shifted.sum(axis=axis, keepdims=True)
+        else:
+            shifted = np.exp(a - peak)
+            out = shifted / shifted.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
