@@ -92,3 +92,14 @@ def test_tilde_puts_the_model_its_lock_and_its_side_files_in_the_home_folder(tmp
 
     resumed = invoke("info", "~/m.safetensors", "--json")  # an input: the same rule
     assert resumed.returncode == 0, resumed.stderr
+
+
+def test_a_text_or_file_argument_expands_tilde_only_in_a_file_name(tmp_path, monkeypatch):
+    """`seq2seq translate` and `tokenize encode` take text or a file: `~/a.txt` is the home
+    folder's file, as in a path option; text that merely starts with `~` stays text."""
+    from seqlab.cli.text_argument import named_file
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "a.txt").write_text("some text\n", encoding="utf-8")
+    assert named_file("~/a.txt") == tmp_path / "a.txt"
+    assert named_file("~ is a tilde") is None
