@@ -3,7 +3,9 @@ predict keeps output line N for input line N, an empty label's message says what
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 from cli_helpers import run
@@ -61,11 +63,29 @@ def test_predict_writes_an_empty_line_for_a_blank_one(column_model, tmp_path):
     as_json = json.loads(invoke_main("classify", "predict", str(out), str(source),
                                      "--json").stdout)
     assert [p["input"] for p in as_json["predictions"]] == [f"{source}:1", f"{source}:4"]
-    blank = tmp_path / "blank.txt"
-    blank.write_text("\n \n")
-    done = invoke_main("classify", "predict", str(out), str(blank))
-    assert_one_line_failure(done, "no text to classify")
-    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("given", ["", "\n \n"], ids=["empty", "blank lines"])
+@pytest.mark.parametrize("from_stdin", [True, False], ids=["stdin", "file"])
+def test_predict_on_no_text_writes_as_many_lines_and_succeeds(column_model, tmp_path,
+                                                             monkeypatch, given, from_stdin):
+    """Zero lines in, zero lines out, exit 0, as `sort`, `wc`, sacrebleu, fairseq-interactive
+    and `seqlab seq2seq translate` do: a pipeline's empty batch is not an error; blank lines
+    get blank lines (--json: no predictions)."""
+    out, _ = column_model
+    source = tmp_path / "none.txt"
+    source.write_text(given)
+    for extra in ((), ("--json",)):
+        if from_stdin:
+            stdin = io.TextIOWrapper(io.BytesIO(given.encode()), encoding="utf-8")
+            monkeypatch.setattr(sys, "stdin", stdin)
+        done = invoke_main("classify", "predict", str(out), "-" if from_stdin else str(source),
+                           *extra)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        if extra:
+            assert json.loads(done.stdout) == {"labels": ["neg", "pos"], "predictions": []}
+        else:
+            assert done.stdout == "\n" * given.count("\n")
 
 
 def test_an_empty_label_gets_a_remedy(tmp_path):

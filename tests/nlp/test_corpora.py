@@ -31,6 +31,14 @@ def test_folders_are_read_recursively_in_order_with_a_pattern(tmp_path):
     assert read_text([tmp_path / "sub" / "c.txt", tmp_path / "a.txt"]) == "third\nfirst"
 
 
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("would be read\n")
+    for source in ("", ["", "a.txt"]):
+        with pytest.raises(ValueError, match="an input path is empty"):
+            corpora.resolve_paths(source)
+
+
 def test_stdin_is_read_with_a_dash():
     stream = io.BytesIO(b"from stdin\nsecond line\n")
     assert read_text("-", stdin=stream) == "from stdin\nsecond line\n"

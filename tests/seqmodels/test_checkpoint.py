@@ -8,6 +8,7 @@ from seqlab.autograd.optim import Adam
 from seqlab.autograd.optim.lr_scheduler import StepLR
 from seqlab.seqmodels.checkpoint import (
     CheckpointManager,
+    TrainingState,
     load_checkpoint,
     load_model,
     optimizer_from_file,
@@ -145,8 +146,20 @@ def test_broken_files_are_clear_errors(tmp_path):
     safetensors.numpy.save_file({"w": np.zeros(3)}, foreign)
     with pytest.raises(ValueError, match="not a seqlab checkpoint"):
         load_checkpoint(foreign)
+    with pytest.raises(ValueError, match="give a model file that seqlab saved") as raised:
+        load_checkpoint(foreign)
+    assert "save_checkpoint" not in str(raised.value)  # the command line shows it too
     with pytest.raises(FileNotFoundError):
         load_checkpoint(tmp_path / "missing.safetensors")
+
+
+def test_a_training_state_given_as_a_model_names_its_model_file(tmp_path):
+    model = tmp_path / "lm.safetensors"
+    save_checkpoint(model, make_lm(), training=TrainingState(trainer={"step": 1}))
+    state = training_path(model)
+    with pytest.raises(ValueError, match=f"training state of the checkpoint {model}, not a "
+                                         f"model: give {model},"):
+        load_checkpoint(state)
 
 
 def test_training_file_from_another_save_is_refused(tmp_path):

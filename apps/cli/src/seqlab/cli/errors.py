@@ -46,7 +46,7 @@ def forget_outputs() -> None:
 def check_name_length(out: Path, option: str = "--out") -> None:
     """Refuse (exit 2) an output name too long for its folder's file system, counting the
     hidden files seqlab writes named after it, before any work is done."""
-    folder = out.expanduser().absolute().parent
+    folder = out.absolute().parent
     try:
         name_max = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError):
@@ -64,7 +64,7 @@ def _about(error: OSError, out: Path) -> bool:
     after it (NAME.cache, NAME.checkpoints, .NAME...tmp) or seqlab's scratch folder beside it."""
     if not error.filename:  # a write() that failed: only a full disk says nothing of a name
         return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-    folder = out.expanduser().absolute().parent
+    folder = out.absolute().parent
     try:
         first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
     except (ValueError, IndexError, TypeError):
@@ -89,7 +89,7 @@ def output_error_line(error: OSError) -> str | None:
 
 def write_error_line(error: OSError, out: Path, option: str = "--out") -> str:
     """`option OUT` could not be written because of `error`: the reason and the remedy."""
-    folder = out.expanduser().absolute().parent
+    folder = out.absolute().parent
     unchanged = "; no existing file was changed"
     advice = {
         errno.ENOSPC: f"the disk holding {folder} is full: free some space there, or choose "

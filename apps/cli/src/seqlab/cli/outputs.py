@@ -72,7 +72,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _check_folder(out: Path, option: str) -> None:
-    folder = out.expanduser().absolute().parent
+    folder = out.absolute().parent
     if not folder.exists():
         raise CliError(f"{option} {out}: folder {folder} does not exist "
                        f"(create it first, e.g. mkdir -p {folder})")
@@ -81,6 +81,17 @@ def _check_folder(out: Path, option: str) -> None:
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CliError(f"{option} {out}: cannot write in folder {folder} (permission denied or "
                        "read-only file system); choose another folder")
+
+
+def check_output_name(out: Path, kind: OutputKind, option: str = "--out") -> None:
+    """Refuse (exit 2) `-` and a name without one of `kind`'s suffixes (`.` and `/` too: their
+    name is empty), before anything is derived from the name."""
+    if str(out) == "-":
+        raise CliError(f"{option} must be a file name; this command cannot write to stdout",
+                       code=EXIT_USAGE)
+    if not any(out.name.endswith(suffix) for suffix in kind.suffixes):
+        raise CliError(f"{option} {out}: the name of {kind.what} must end with "
+                       f"{' or '.join(kind.suffixes)}", code=EXIT_USAGE)
 
 
 def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = (), *,
@@ -94,13 +105,7 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
     False (the caller locks after checks of its own), take `out`'s lock or refuse when another
     run holds it (`output_locks.lock_output`).
     """
-    if str(out) == "-":
-        raise CliError(f"{option} must be a file name; this command cannot write to stdout",
-                       code=EXIT_USAGE)
-    name = out.name
-    if not any(name.endswith(suffix) for suffix in kind.suffixes):
-        raise CliError(f"{option} {out}: the name of {kind.what} must end with "
-                       f"{' or '.join(kind.suffixes)}", code=EXIT_USAGE)
+    check_output_name(out, kind, option)
     if out.is_dir():
         raise CliError(f"{option} {out} is a folder; give a file name inside it")
     _check_folder(out, option)
@@ -208,6 +213,7 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
 
+    check_output_name(out, CHECKPOINT)  # before NAME.train.safetensors is named after it
     if out.name.endswith(TRAINING_SUFFIX):
         raise CliError(f"--out {out}: names ending in {TRAINING_SUFFIX} hold training state; "
                        "give the model another name", code=EXIT_USAGE)

@@ -4,7 +4,8 @@
 - every float option or argument: NaN and infinities are refused (`--lr nan`, `--k inf`), since
   no seqlab setting means anything there and a NaN slips through every `<`/`>` range check;
 - every `--seed`: negative seeds are refused (NumPy's generators cannot take them);
-- every numeric option `option_ranges` names: a value outside its range is refused in one line.
+- every numeric option `option_ranges` names: a value outside its range is refused in one line;
+- every file or folder (`path_options`): `~` is expanded and an empty value refused.
 New commands get the checks by being registered, nothing else.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 import typer
 
 from seqlab.cli.option_ranges import Range, range_of
+from seqlab.cli.path_options import add_path_checks, is_path_parameter
 
 
 def _finite(value: Any) -> Any:
@@ -78,6 +80,8 @@ def harden(command: Any, path: str = "") -> Any:
             param.callback = _chain(_finite, param.callback)
         elif param.name == "seed" and annotation is int:
             param.callback = _chain(_non_negative_seed, param.callback)
+        if is_path_parameter(param):
+            add_path_checks(param)
         option = _long_option(param)
         allowed = range_of(path, option) if option and annotation in (int, float) else None
         if allowed is not None:

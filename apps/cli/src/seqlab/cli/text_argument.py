@@ -22,8 +22,11 @@ def looks_like_path(text: str) -> bool:
 def named_file(text: str, what: str = "input file") -> Path | None:
     """The file `text` names when one of that name exists (a folder, device or unreadable
     file is a CliError), None when `text` is text to use as it is; a name that looks like a
-    path but names no file is a CliError (add --text to take it as text)."""
+    path but names no file is a CliError (add --text to take it as text). A leading `~` of a
+    name that looks like a path is the home folder, as in every path option (`path_options`)."""
     path = Path(text)
+    if text.startswith("~") and looks_like_path(text):
+        path = path.expanduser()
     try:
         is_dir, exists = path.is_dir(), path.exists()
     except (OSError, ValueError):  # too long for a file name, or a NUL in it: text

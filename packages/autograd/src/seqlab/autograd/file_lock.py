@@ -76,7 +76,7 @@ class LockHeldError(Exception):
 def lock_path(target: str | os.PathLike[str]) -> Path:
     """The lock file of `target`: `.NAME.seqlab-lock` in the same folder (the folder's links
     resolved, so `./m.safetensors` and `/abs/path/m.safetensors` share one lock)."""
-    target = Path(target).expanduser()
+    target = Path(target)
     folder = target.absolute().parent
     with contextlib.suppress(OSError):
         folder = folder.resolve()

@@ -176,10 +176,12 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = True) -> C
     """Read a checkpoint (and its training state, when present and `training`)."""
     path = Path(path)
     state, header = io.load(path)
+    if header.get("format") == TRAINING_FORMAT:
+        raise ValueError(_training_state_given(path))
     if header.get("format") != FORMAT:
         raise ValueError(
             f"{path} is a safetensors file but not a seqlab checkpoint (its header has no "
-            f"format '{FORMAT}'); pass a file written by seqlab's save_checkpoint"
+            f"format '{FORMAT}'); give a model file that seqlab saved"
         )
     if header.get("version", 0) > VERSION:
         raise ValueError(f"{path} was written by a newer seqlab (checkpoint version "
@@ -191,6 +193,18 @@ def load_checkpoint(path: str | os.PathLike[str], *, training: bool = True) -> C
     return Checkpoint(path, state, config, header.get("tokenizer"),
                       int(header.get("step", 0)), header.get("metrics", []), training_state,
                       header.get("metadata"), header.get("run_id"))
+
+
+def _training_state_given(path: Path) -> str:
+    """What to say when a checkpoint's training-state file is given as a model: what it is and
+    the model file to give instead (the words `--resume` uses; no function names, since the
+    command line shows this too)."""
+    if path.name.endswith(TRAINING_SUFFIX):
+        model = path.with_name(path.name[: -len(TRAINING_SUFFIX)] + SUFFIX)
+        return (f"{path} is the training state of the checkpoint {model}, not a model: give "
+                f"{model}, the model it was saved with")
+    return (f"{path} is the training state of a seqlab checkpoint, not a model: give the "
+            f"model file it was saved beside (NAME{SUFFIX} for NAME{TRAINING_SUFFIX})")
 
 
 def _load_training(path: Path, run_token: str) -> TrainingState:

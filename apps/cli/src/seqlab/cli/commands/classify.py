@@ -193,7 +193,8 @@ def predict(
                                   help="One text per line ('-' or nothing: stdin), or a "
                                   "folder: one text per file. A blank line gets an empty "
                                   "output line, so output line N is input line N's (--json "
-                                  "skips it: each prediction names its line)."),
+                                  "skips it: each prediction names its line). No lines in: "
+                                  "no output, exit 0."),
     probabilities: bool = typer.Option(False, "--probabilities",
                                        help="Also print every class's probability."),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
@@ -235,12 +236,16 @@ def predict(
             sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
             sys.stdout.flush()
         raise
-    if not seen:
-        raise CliError("no text to classify: the input is empty")
+    # no text at all is no error (zero lines in, zero out, as for `sort` or fairseq-interactive)
     sys.stdout.write("\n" * blank)  # blank lines at the end: as many lines out as in
     if as_json:
-        sys.stdout.write("]}\n")
+        sys.stdout.write(("" if seen else _json_head(labels)) + "]}\n")
         sys.stdout.flush()
+
+
+def _json_head(labels: list[str]) -> str:
+    """The opening of `classify predict --json`'s object, up to its list of predictions."""
+    return f'{{"labels": {json.dumps(labels)}, "predictions": ['
 
 
 def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool,
@@ -252,7 +257,7 @@ def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool
         item = {"input": name, "label": label} | (
             {"probabilities": dict(zip(labels, map(float, row), strict=True))}
             if probabilities else {})
-        head = f'{{"labels": {json.dumps(labels)}, "predictions": [' if not seen else ", "
+        head = _json_head(labels) if not seen else ", "
         sys.stdout.write(head + json.dumps(item))
         return
     fields = [name] if folder else []

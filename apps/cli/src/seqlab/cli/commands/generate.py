@@ -34,7 +34,8 @@ def read_prompt(prompt: str | None, prompt_file: Path | None, from_stdin: bool) 
 def generate(
     model_path: Path = typer.Argument(..., metavar="MODEL", help="A checkpoint or n-gram model."),
     stdin_prompt: str = typer.Argument(None, metavar="[-]",
-                                       help="'-' reads the prompt from stdin."),
+                                       help="'-' reads the prompt from stdin (empty: no "
+                                       "prompt, as --prompt '')."),
     prompt: str = typer.Option(None, "--prompt", "-p", help="Text to continue."),
     prompt_file: Path = typer.Option(None, "--prompt-file", help="Read the prompt from a file."),
     length: int = typer.Option(300, "--length", "-n", help="Tokens to generate."),

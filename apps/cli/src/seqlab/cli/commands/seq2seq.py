@@ -228,7 +228,8 @@ def _token_strings(tokenizer: Any, ids: list[int]) -> list[str]:
 def translate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     text: str = typer.Argument(None, metavar="[TEXT|FILE|-]",
-                               help="A line, a file of lines, or '-' for stdin (default)."),
+                               help="A line, a file of lines, or '-' for stdin (default). "
+                               "No lines in: no output, exit 0."),
     beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
     nbest: int = typer.Option(1, "--nbest", help="Outputs per input (<= --beam)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty",

@@ -77,7 +77,7 @@ def encode(
     tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
     text: str = typer.Argument(None, metavar="[TEXT|FILE|-]",
                                help="Text to encode, a file of text, or '-' (or nothing) for "
-                               "stdin."),
+                               "stdin (empty: no ids, exit 0)."),
     as_text: bool = typer.Option(False, "--text", help="Encode the argument itself, even when "
                                  "it names a file or looks like a file name."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),

@@ -88,6 +88,8 @@ def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | F
         if str(item) == STDIN:
             resolved.append(STDIN)
             continue
+        if isinstance(item, str) and not item:  # Path("") is the current folder
+            raise ValueError("an input path is empty: give a file, a folder or '-' for stdin")
         path = Path(item)
         if path.is_dir():
             found = sorted(p for p in path.rglob(pattern) if p.is_file())
