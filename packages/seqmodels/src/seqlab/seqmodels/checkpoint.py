@@ -362,7 +362,7 @@ class CheckpointManager:
         their header) at step `up_to_step` or earlier as this run's: a resume from one of them
         continues that run, so `keep_last` prunes them too. Returns them."""
         found = [path for path in self.checkpoints() if self.step_of(path) <= up_to_step
-                 and _header(path).get("format") == FORMAT and run_of(path) is None]
+                 and _unrecorded(_header(path))]
         self.adopted.update(found)
         return found
 
@@ -446,6 +446,11 @@ def _header(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return header if isinstance(header, dict) else {}
+
+
+def _unrecorded(header: dict[str, Any]) -> bool:
+    """Whether a header is a seqlab checkpoint's saved before runs were recorded."""
+    return header.get("format") == FORMAT and "run_id" not in header
 
 
 class CheckpointDirInUseError(RuntimeError):
