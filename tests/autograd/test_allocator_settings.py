@@ -100,3 +100,19 @@ def test_restoring_what_was_never_changed_does_nothing(monkeypatch):
     monkeypatch.setattr(memory, "_set", {})
     assert memory.restore_allocator_settings((None, None))
     assert calls == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("010", 8), ("0x10", 16), ("0X1f", 31), ("0", 0), ("4096", 4096), ("+12", 12)])
+def test_tunable_numbers_are_read_as_glibc_reads_them(monkeypatch, text, value):
+    # glibc's _dl_strtoul: a leading 0 is octal, 0x hex (as C's strtoul with base 0)
+    monkeypatch.setenv("GLIBC_TUNABLES", f"glibc.malloc.mmap_threshold={text}")
+    assert memory.start_value(memory.M_MMAP_THRESHOLD) == value
+
+
+@pytest.mark.parametrize("text", ["0o10", "0b10", "1_000", "08", "12k", "", "0x", "-5"])
+def test_numbers_glibc_would_not_take_leave_its_default(monkeypatch, text):
+    # the whole value must parse (glibc ignores a tunable with anything left over)
+    monkeypatch.setenv("GLIBC_TUNABLES", f"glibc.malloc.mmap_threshold={text}")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "070")
+    assert memory.start_value(memory.M_MMAP_THRESHOLD) == 0o70

@@ -49,3 +49,26 @@ def test_a_command_that_fails_restores_it_too(tmp_path, returning):
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert memory.allocator_settings() == returning
     assert large_block_mapped()
+
+
+def test_a_nested_command_gives_the_outer_one_its_policy_back(tmp_path, corpus_file,
+                                                             monkeypatch):
+    """An in-process `main` inside another command (a library user's callback, a command
+    that runs another) restores what was in force when it started, not what the outer
+    command found: each `main` saves and restores its own settings (stop 20, fixR1)."""
+    from seqlab.cli import allocator
+
+    monkeypatch.setattr(memory, "_mallopt", lambda parameter, value: True)  # glibc untouched
+    monkeypatch.setattr(memory, "_set", {})
+    before = memory.allocator_settings()
+    allocator.begin_command()  # as the outer `main` does
+    try:
+        allocator.give_back_freed_memory()
+        outer = memory.allocator_settings()
+        done = invoke("train", corpus_file, "--steps", "1", "--out", tmp_path / "m.safetensors",
+                      *TINY)  # keeps freed memory while it trains
+        assert done.returncode == 0, done.stderr
+        assert memory.allocator_settings() == outer
+    finally:
+        allocator.restore_allocator()
+    assert memory.allocator_settings() == before

@@ -103,3 +103,23 @@ def test_classify_train_resumes_the_same_way(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert "resumingfrom" in "".join(resumed.stderr.split()), resumed.stderr
     assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 5
+
+
+def test_a_run_killed_before_runs_were_recorded_is_tidied_as_this_one(tmp_path, corpus_file):
+    """Checkpoints saved before stop 20 record no run id; resuming from one continues that
+    run, so as it ends its earlier checkpoints go too, and are not "another run's"."""
+    from seqlab.autograd import io
+
+    out = _killed_run(tmp_path, corpus_file)
+    folder = tmp_path / "Q.checkpoints"
+    for suffix in (".safetensors", ".train.safetensors"):  # an earlier step of the same run
+        shutil.copy(folder / f"step-00000004{suffix}", folder / f"step-00000002{suffix}")
+    for name in ("step-00000002.safetensors", "step-00000004.safetensors"):
+        tensors, header = io.load(folder / name)
+        del header["run_id"]  # as seqlab wrote checkpoints before stop 20
+        io.save(folder / name, tensors, header)
+    resumed = invoke("train", "--resume", str(out), "--steps", "6")
+    assert resumed.returncode == 0, resumed.stderr
+    text = " ".join(resumed.stderr.split())
+    assert "another run" not in text, text
+    assert not list(folder.glob("step-*")), sorted(path.name for path in folder.iterdir())

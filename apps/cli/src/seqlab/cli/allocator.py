@@ -2,18 +2,33 @@
 memory, corpus passes return it) holds for that command: `restore_allocator` (called as
 `app.main` ends, as `restore_threads`) puts back the thresholds from before the command's first
 change, so a later command, or a library user's code after an in-process call, finds them as
-they were. glibc's dynamic threshold cannot be turned back on (`seqlab.autograd.memory`)."""
+they were. glibc's dynamic threshold cannot be turned back on (`seqlab.autograd.memory`).
+
+Commands nest (an in-process `main` inside another: a library user's callback, a test): each
+`main` calls `begin_command` as it starts and `restore_allocator` as it ends, and what they
+save is a stack, one entry per running `main`, so a nested command puts back the outer
+command's policy, not the one from before the outer command began.
+"""
 
 from __future__ import annotations
 
-_settings_before: list[tuple[int | None, int | None]] = []  # before this command's change
+# one entry per running command: the settings before its first change (None: it made none)
+_settings_before: list[tuple[int | None, int | None] | None] = []
+
+
+def begin_command() -> None:
+    """A command starts (`app.main`): its changes are put back by the matching
+    `restore_allocator`."""
+    _settings_before.append(None)
 
 
 def _remember() -> None:
     from seqlab.autograd.memory import allocator_settings
 
-    if not _settings_before:
-        _settings_before.append(allocator_settings())
+    if not _settings_before:  # a policy set outside any `main`: restored by the next restore
+        _settings_before.append(None)
+    if _settings_before[-1] is None:
+        _settings_before[-1] = allocator_settings()
 
 
 def keep_freed_memory() -> None:
@@ -34,8 +49,11 @@ def give_back_freed_memory() -> None:
 
 def restore_allocator() -> None:
     """Put back the thresholds from before the running command set a policy (nothing when it
-    set none: seqlab.autograd.memory is then not imported here)."""
-    if _settings_before:
+    set none: seqlab.autograd.memory is then not imported here), and end its entry."""
+    if not _settings_before:
+        return
+    saved = _settings_before.pop()
+    if saved is not None:
         from seqlab.autograd.memory import restore_allocator_settings
 
-        restore_allocator_settings(_settings_before.pop())
+        restore_allocator_settings(saved)

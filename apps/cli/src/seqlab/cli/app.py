@@ -14,6 +14,7 @@ try:  # typer >= 0.22 vendors click
 except ImportError:  # pragma: no cover - older typer on click
     from click.exceptions import UsageError
 
+from seqlab.cli.allocator import begin_command as begin_allocator_command
 from seqlab.cli.closed_pipe import (
     OutputClosedError,
     passing_closed_pipes,
@@ -178,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     forget_outputs()
     start_command(argv)
+    begin_allocator_command()  # restore_allocator (below) puts back what this command changes
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         command = passing_closed_pipes(unwrap_help(add_value_completion(

@@ -22,6 +22,7 @@ _SPACE = re.compile(r"[ \t\n\r]*")
 # a run of JSON integers, each followed by its comma (the last element has none: read alone)
 _INTEGERS = re.compile(r"(?:[ \t\n\r]*-?(?:0|[1-9][0-9]*)[ \t\n\r]*,)+")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+_NUMBER_GOES_ON = re.compile(r"[.eE][-+0-9eE.]*")  # what may follow a number cut mid-way
 _DECODER = json.JSONDecoder()
 # a key or a value other than the ids list is read whole: one longer than this is refused
 VALUE_LIMIT_CHARS = 1 << 20
@@ -87,8 +88,12 @@ class _Stream:
                 if end == len(self.text) and not too_long and self.more():
                     continue
                 value = _LongNumber(self.text[self.at: end])
-            # a number at the end of the text may go on in the next chunk
-            if end < len(self.text) or too_long or not self.more():
+            # a number at the end of the text may go on in the next chunk, and so may one
+            # that stops before a "." or "e" at the end ("0." decodes as 0, stopping there)
+            cut = end == len(self.text) or (
+                isinstance(value, (int, float, _LongNumber)) and not isinstance(value, bool)
+                and _NUMBER_GOES_ON.fullmatch(self.text, end) is not None)
+            if not cut or too_long or not self.more():
                 self.at = end
                 return value
 

@@ -10,15 +10,19 @@ this run's to remove: they stay, and the list says so.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 
-def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str) -> str:
-    """Remove the numbered checkpoints of run `run_id` that the saved `out` supersedes; return
-    what is kept."""
+def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str,
+                              adopted: Collection[Path] = ()) -> str:
+    """Remove the numbered checkpoints of run `run_id` (and those it `adopted`: saved before
+    runs were recorded by the run it resumed) that the saved `out` supersedes; return what is
+    kept."""
     from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
 
     manager = CheckpointManager(checkpoint_dir, run_id=run_id)
+    manager.adopted.update(adopted)
     for old in manager.run_checkpoints():
         training_path(old).unlink(missing_ok=True)
         old.unlink(missing_ok=True)

@@ -112,6 +112,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept.
     `uniform_over` (V, "tokens"): the outputs a cross-entropy head chooses among, to warn when
     the validation loss ends far above a uniform guess's ln V (a diverged run)."""
+    from seqlab.seqmodels.checkpoint import CheckpointDirInUseError
     from seqlab.seqmodels.trainer import NonFiniteLossError
 
     if valid_text is None:
@@ -144,6 +145,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                                              log.path)) from error
             except FloatingPointError as error:
                 raise CliError(str(error)) from error
+            except CheckpointDirInUseError as error:  # --out's lock covers the CLI's own runs
+                raise CliError(str(error)) from None
             finally:
                 trainer.callbacks.remove(display)
             trainer.save(out)
@@ -152,7 +155,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         log.close()  # the rows so far, fsynced, whatever ended the run
-    kept = tidy_periodic_checkpoints(out, checkpoint_dir(out), trainer.run_id)
+    kept = tidy_periodic_checkpoints(out, checkpoint_dir(out), trainer.run_id,
+                                     trainer.manager.adopted if trainer.manager else ())
     if report_kept:
         output.info(kept)
     outcome = RunOutcome(result, time.perf_counter() - started, display.smoothed,

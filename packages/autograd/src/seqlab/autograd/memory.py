@@ -22,6 +22,7 @@ thresholds as it found them, less that adaptation.
 import ctypes
 import ctypes.util
 import os
+import re
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 _GLIBC_START = 128 << 10  # both thresholds' start values (DEFAULT_MMAP_THRESHOLD_MIN)
@@ -93,11 +94,30 @@ def start_value(parameter: int) -> int:
     given = dict(item.partition("=")[::2]
                  for item in os.environ.get("GLIBC_TUNABLES", "").split(":") if "=" in item)
     for text in (given.get(tunable), os.environ.get(variable)):
-        try:
-            return int(text, 0)
-        except (TypeError, ValueError):
-            continue
+        value = _glibc_number(text)
+        if value is not None:
+            return value
     return _GLIBC_START
+
+
+# glibc's _dl_strtoul (elf/dl-misc.c), which parses every tunable and its MALLOC_*_ alias:
+# blanks, a sign, then 0x hex, a leading 0 octal, or decimal; a value with anything left over
+# is ignored (tunable_initialize), and so is a negative one (below the tunable's minimum)
+_GLIBC_NUMBER = re.compile(r"[ \t]*\+?(?:0[xX](?P<hex>[0-9a-fA-F]+)|(?P<oct>0[0-7]*)|"
+                           r"(?P<dec>[1-9][0-9]*))")
+
+
+def _glibc_number(text: str | None) -> int | None:
+    """`text` as glibc reads a tunable's number (not Python's int(text, 0): "010" is 8 there,
+    an error here), or None where glibc would ignore it."""
+    match = _GLIBC_NUMBER.fullmatch(text) if text is not None else None
+    if match is None:
+        return None
+    if match["hex"] is not None:
+        return int(match["hex"], 16)
+    if match["oct"] is not None:
+        return int(match["oct"], 8)
+    return int(match["dec"])
 
 
 def _set_threshold(parameter: int, value: int) -> bool:

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import uuid
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import io
+from seqlab.autograd.file_lock import FileLock, LockHeldError, lock_path
 from seqlab.autograd.nn import Module, StateDictError
 from seqlab.seqmodels.config_checks import check_config_fits, check_config_object
 
@@ -318,6 +320,16 @@ class CheckpointManager:
     seqlab did not write) is never touched, as PyTorch Lightning's `ModelCheckpoint` deletes
     only the files it saved. A resumed run passes the id of the run it continues (the
     `Trainer` does), so its pruning covers the checkpoints saved before the resume too.
+
+    One live run per directory: numbered names carry only the step, so two runs saving at
+    once would replace each other's `step-N` files (and two resumes of one checkpoint, which
+    share its run id, would prune each other's). The manager holds the directory's lock
+    (`seqlab.autograd.file_lock`, `.NAME.seqlab-lock` beside the folder) from its first
+    `save` (or `claim`) until `release` (the `Trainer` holds it for each `fit`; the lock also
+    goes when the manager is garbage-collected or the process ends), and a second run's
+    claim is refused with `CheckpointDirInUseError`, touching nothing. (A run id in the file
+    name would keep two runs' files apart but not two resumes of one run; the lock covers
+    both, and keeps the names every older checkpoint has.)
     """
 
     def __init__(self, directory: str | os.PathLike[str], keep_last: int = 3,
@@ -328,6 +340,45 @@ class CheckpointManager:
         self.keep_last = keep_last
         self.prefix = prefix
         self.run_id = run_id if run_id is not None else new_run_id()
+        # numbered checkpoints saved with no run id that this run continues (`adopt_unrecorded`)
+        self.adopted: set[Path] = set()
+        self._lock: FileLock | None = None
+
+    def claim(self) -> None:
+        """Hold the directory for this run (until `release`), or raise
+        `CheckpointDirInUseError` when another live run holds it. Where the file system
+        cannot lock, the run goes on unlocked, as `seqlab.autograd.file_lock` explains."""
+        if self._lock is not None:
+            return
+        self.directory.parent.mkdir(parents=True, exist_ok=True)  # the lock file's folder
+        lock = FileLock(lock_path(self.directory), wait=False)
+        try:
+            lock.acquire()
+        except LockHeldError as held:
+            by = held.holder or "a process that has not yet said which"
+            raise CheckpointDirInUseError(
+                f"{self.directory} holds the checkpoints of another training run that is "
+                f"still going ({by}); wait for it to end or give this run another "
+                "checkpoint folder") from None
+        if lock.held:
+            self._lock = lock
+            self._finalizer = weakref.finalize(self, lock.release)
+
+    def release(self) -> None:
+        """Let another run use the directory (releasing twice is harmless)."""
+        if self._lock is not None:
+            self._finalizer.detach()
+            self._lock.release()
+            self._lock = None
+
+    def adopt_unrecorded(self, up_to_step: int) -> list[Path]:
+        """Count the numbered checkpoints here saved before runs were recorded (no run id in
+        their header) at step `up_to_step` or earlier as this run's: a resume from one of them
+        continues that run, so `keep_last` prunes them too. Returns them."""
+        found = [path for path in self.checkpoints() if self.step_of(path) <= up_to_step
+                 and _unrecorded(_header(path))]
+        self.adopted.update(found)
+        return found
 
     def path_for(self, step: int) -> Path:
         return self.directory / f"{self.prefix}-{step:08d}{SUFFIX}"
@@ -347,9 +398,10 @@ class CheckpointManager:
         return sorted(found)
 
     def run_checkpoints(self) -> list[Path]:
-        """The numbered checkpoints this manager's run saved (by the id in their headers),
-        oldest first."""
-        return [path for path in self.checkpoints() if run_of(path) == self.run_id]
+        """The numbered checkpoints this manager's run saved (by the id in their headers), and
+        those it adopted, oldest first."""
+        return [path for path in self.checkpoints()
+                if path in self.adopted or run_of(path) == self.run_id]
 
     def latest(self) -> Path | None:
         """The newest numbered checkpoint, or None."""
@@ -373,7 +425,8 @@ class CheckpointManager:
 
     def save(self, step: int, model: Module, *, best: bool = False, **options: Any) -> Path:
         """Save step `step` (also as best.safetensors when `best`), then prune this run's
-        old ones."""
+        old ones; the first save claims the directory (`claim`)."""
+        self.claim()
         self.directory.mkdir(parents=True, exist_ok=True)
         path = save_checkpoint(self.path_for(step), model, step=step, run_id=self.run_id,
                                **options)
@@ -395,9 +448,24 @@ def new_run_id() -> str:
 def run_of(path: Path) -> str | None:
     """The run id in a checkpoint's header, reading no tensors; None for a file that is not a
     seqlab checkpoint or was saved before runs were recorded."""
+    header = _header(path)
+    run_id = header.get("run_id") if header.get("format") == FORMAT else None
+    return run_id if isinstance(run_id, str) else None
+
+
+def _header(path: Path) -> dict[str, Any]:
+    """A safetensors file's JSON metadata ({} for a file that is not one)."""
     try:
         header = io.load_metadata(path)
     except (OSError, ValueError):
-        return None
-    run_id = header.get("run_id") if header.get("format") == FORMAT else None
-    return run_id if isinstance(run_id, str) else None
+        return {}
+    return header if isinstance(header, dict) else {}
+
+
+def _unrecorded(header: dict[str, Any]) -> bool:
+    """Whether a header is a seqlab checkpoint's saved before runs were recorded."""
+    return header.get("format") == FORMAT and "run_id" not in header
+
+
+class CheckpointDirInUseError(RuntimeError):
+    """Another live training run holds the checkpoint directory (`CheckpointManager.claim`)."""

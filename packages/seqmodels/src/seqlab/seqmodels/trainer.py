@@ -13,7 +13,8 @@ carry it gets back, detached, to the next batch (the language model's recurrent 
 truncated-BPTT chunks; None for heads that carry nothing). Around that it clips gradients,
 steps the optimizer and LR scheduler, evaluates every `eval_every` steps, stops early on a
 chosen metric (`monitor`, `mode`), keeps the last N numbered checkpoints of its run (another
-run's in the same folder are never pruned; a resumed run is the run it continues) and the best
+run's in the same folder are never pruned; a resumed run is the run it continues; one live run
+per folder: `fit` holds the folder's lock and a second run's `fit` is refused) and the best
 one, and reports through callbacks: the library prints nothing. A non-finite loss or gradient
 skips its update; `max_nonfinite` in a row mean the run diverged (`NonFiniteLossError`): the
 numbered checkpoints this Trainer wrote of the weights those steps started from are removed
@@ -248,6 +249,15 @@ class Trainer:
         """Train until a limit, early stopping or a stop request; returns how it ended."""
         if self.max_steps is None and self.max_epochs is None and self.time_budget is None:
             raise ValueError("set at least one limit: max_steps, max_epochs or time_budget")
+        if self.manager is not None:  # one live run per checkpoint folder (CheckpointManager)
+            self.manager.claim()
+        try:
+            return self._fit()
+        finally:
+            if self.manager is not None:
+                self.manager.release()
+
+    def _fit(self) -> TrainResult:
         self._stop_requested = False
         started = time.perf_counter() - self.elapsed
         self._started = started
@@ -554,3 +564,16 @@ class Trainer:
             self.run_id = checkpoint.run_id
             if self.manager is not None:
                 self.manager.run_id = checkpoint.run_id
+        elif self.manager is not None and _same_folder(Path(path).parent,
+                                                       self.manager.directory):
+            # saved before runs were recorded: the unrecorded checkpoints beside it, up to
+            # its step, are the run this one continues (pruned as its own)
+            self.manager.adopt_unrecorded(checkpoint.step)
+
+
+def _same_folder(first: Path, second: Path) -> bool:
+    """Whether two paths name one folder (links and relative paths resolved)."""
+    try:
+        return first.resolve() == second.resolve()
+    except OSError:
+        return False
