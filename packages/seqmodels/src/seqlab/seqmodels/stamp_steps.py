@@ -44,10 +44,10 @@ def _integers(stamps: Sequence[str], count: int) -> list[str] | None:
     step = _one_gap(numbers)
     if step is None:
         return None
-    padded = any(len(stamp.lstrip("+-")) > 1 and stamp.lstrip("+-")[0] == "0"
-                 for stamp in stamps)
-    width = len(stamps[-1]) if padded else 0
-    following = [str(numbers[-1] + step * k).zfill(width) for k in range(1, count + 1)]
+    digits = [stamp.lstrip("+-") for stamp in stamps]
+    width = len(digits[-1]) if any(len(d) > 1 and d[0] == "0" for d in digits) else 0
+    following = [("-" if number < 0 else "") + str(abs(number)).zfill(width)
+                 for number in (numbers[-1] + step * k for k in range(1, count + 1))]
     dates = all(len(stamp) == 8 and _is_date(stamp) for stamp in stamps)
     if dates and not all(len(stamp) == 8 and _is_date(stamp) for stamp in following):
         return None
