@@ -53,6 +53,18 @@ def test_irregular_stamps_number_the_rows_and_say_why(forecaster, tmp_path):
     assert "regular step" in done.stderr and "after 2025" in done.stderr
 
 
+def test_yearly_dates_continue_on_the_calendar(forecaster, tmp_path):
+    """review3 s20 MEDIUM-LOW 1: a yearly date is the same day of the next year, not 365 days
+    on (and leap years no longer leave the rows numbered)."""
+    model, _ = forecaster
+    dates = [f"{year}-03-15" for year in range(1900, 2020)]
+    done = invoke("forecast", "predict", model, _series(tmp_path, "dates.csv", dates),
+                  "--horizon", "2")
+    assert done.returncode == 0, done.stderr
+    assert [line.split(",")[0] for line in done.stdout.splitlines()] == [
+        "year", "2020-03-15", "2021-03-15"]
+
+
 @pytest.mark.parametrize("value, text", [(36.1, "36.10"), (25.4435, "25.44"), (0.5, "0.5000"),
                                          (1234.5, "1234"), (123456.0, "1.235e+05")])
 def test_metric_cells_keep_their_digits(value, text):

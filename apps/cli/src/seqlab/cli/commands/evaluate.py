@@ -116,17 +116,23 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     metrics = trainer.evaluate(data)
     unknown = unknown_count / tokens.size
     level = loaded.tokenizer.to_dict().get("type")
-    if level == "char":  # the predicted characters are the predicted tokens: one figure
-        bits_per_char = metrics["bits_per_token"]
+    byte_level = level == "char" and getattr(loaded.tokenizer, "byte_level", False)
+    bits = metrics["loss"] * metrics["tokens"] / math.log(2)
+    if level == "char" and not byte_level:  # the predicted characters are the predicted
+        bits_per_char = metrics["bits_per_token"]  # tokens: one figure
+    elif byte_level:  # tokens are bytes: the bits over the predicted characters (after the
+        bits_per_char = bits / max(chars - 1, 1)  # first), as the char-level figure
     else:  # the text's bits spread over its characters
-        bits_per_char = metrics["loss"] * metrics["tokens"] / math.log(2) / max(chars, 1)
-    per_character = "" if level == "char" else f", {bits_per_char:.4f} bits per character"
+        bits_per_char = bits / max(chars, 1)
+    per_character = ("" if level == "char" and not byte_level
+                     else f", {bits_per_char:.4f} bits per character")
+    token_bits = "bits per byte" if byte_level else bits_name(level)
     Output(as_json=as_json).result(
         {"loss": metrics["loss"], "perplexity": metrics["perplexity"],
          "bits_per_token": metrics["bits_per_token"], "bits_per_char": bits_per_char,
          "tokens": metrics["tokens"], "unknown_fraction": unknown, "source": source},
         f"loss {metrics['loss']:.4f} nats  perplexity {metrics['perplexity']:.3f}  "
-        f"{metrics['bits_per_token']:.4f} {bits_name(level)}{per_character}  "
+        f"{metrics['bits_per_token']:.4f} {token_bits}{per_character}  "
         f"({metrics['tokens']:,} tokens of {source}"
         + (f", {unknown:.1%} unknown" if unknown else "") + ")",
     )
