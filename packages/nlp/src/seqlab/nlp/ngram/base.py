@@ -265,17 +265,19 @@ class NgramLanguageModel:
             flat.extend(ids)
             lengths.append(len(ids))
         bos, eos = self._index.get(BOS, BOS_ID), self._index.get(EOS, EOS_ID)
-        padded, _ = pad_sentences(np.asarray(flat, dtype=np.int64),
-                                  np.asarray(lengths, dtype=np.int64), bos, eos)
-        return self._score_ids(padded), len(flat) + len(lengths)
+        padded, position = pad_sentences(np.asarray(flat, dtype=np.int64),
+                                         np.asarray(lengths, dtype=np.int64), bos, eos)
+        return self._score_ids(padded, position == 0), len(flat) + len(lengths)
 
-    def _score_ids(self, padded: np.ndarray) -> np.ndarray:
-        """Log probability of every id of `padded` given its sentence so far (0 at <s>)."""
+    def _score_ids(self, padded: np.ndarray, is_start: np.ndarray) -> np.ndarray:
+        """Log probability of every id of `padded` given its sentence so far (0 where
+        `is_start`, a sentence's <s>; a literal <s> elsewhere is scored as a word, as
+        `full_scores` and KenLM score it)."""
         keys, logprob, logbackoff, offsets = self._require_fitted()
         use_constant = self.constant_backoff is not None
-        return kernels.score_padded(padded, self.vocab_size, keys, logprob, logbackoff,
-                                    offsets, self.constant_backoff or 0.0, use_constant,
-                                    self._index.get(BOS, BOS_ID))
+        return kernels.score_padded(padded, is_start, self.vocab_size, keys, logprob,
+                                    logbackoff, offsets, self.constant_backoff or 0.0,
+                                    use_constant, self._index.get(BOS, BOS_ID))
 
     def _continued_logprobs(self, parts: Iterator[Sequence[str]]) -> Iterator[np.ndarray]:
         """Log probabilities of one sentence given as consecutive parts (a long line's
@@ -285,13 +287,17 @@ class NgramLanguageModel:
         get, unk = self._index.get, self._index.get(UNK, UNK_ID)
         width = self.order - 1
         context = np.array([self._index.get(BOS, BOS_ID)], dtype=np.int64)
+        context_start = np.ones(1, dtype=np.bool_)  # which of `context` is the sentence's <s>
         for part in parts:
             ids = np.fromiter((get(token, unk) for token in part), dtype=np.int64)
             padded = np.concatenate((context, ids))
-            yield self._score_ids(padded)[len(context):]
-            context = padded[max(0, len(padded) - width):] if width else padded[:0]
+            is_start = np.concatenate((context_start, np.zeros(len(ids), dtype=np.bool_)))
+            yield self._score_ids(padded, is_start)[len(context):]
+            keep = max(0, len(padded) - width) if width else len(padded)
+            context, context_start = padded[keep:], is_start[keep:]
         eos = np.array([self._index.get(EOS, EOS_ID)], dtype=np.int64)
-        yield self._score_ids(np.concatenate((context, eos)))[-1:]
+        yield self._score_ids(np.concatenate((context, eos)),
+                              np.concatenate((context_start, [False])))[-1:]
 
     def sentence_tokens(self, sentence: Sequence[str] | str) -> Sequence[str]:
         """The tokens of one sentence to score: a list as it is; a str read as the model's
@@ -347,7 +353,9 @@ class NgramLanguageModel:
         a list of tokens, or a str read as `sentence_tokens` says (as KenLM's
         `Model.score("the cat sat", bos=True, eos=True)`, in natural logs: divide by ln 10
         for KenLM's log10). `bos=False` starts from an empty context, not the sentence
-        start; `eos=False` leaves out </s>."""
+        start; `eos=False` leaves out </s>. Always the sum of `full_scores` (in natural
+        logs), as KenLM's: a literal <s> inside the sentence is a word, never predicted (log
+        zero: the score is -inf), as KenLM scores it and as training refuses it."""
         if bos and eos:
             logprobs, _ = self._padded_logprobs([sentence])
             return float(logprobs.sum())
