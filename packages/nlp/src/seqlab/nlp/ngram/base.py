@@ -201,16 +201,19 @@ class NgramLanguageModel:
             raise ValueError(f"token ids must be in [0, {self.vocab_size}), got {tokens!r}")
         return array
 
-    def _context_ids(self, context: Sequence[str | int]) -> np.ndarray:
-        """Ids of `context`; a sentence that ended with </s> starts again at <s>."""
-        ids = self._ids(context)
+    def _context_ids(self, context: Sequence[str | int] | str) -> np.ndarray:
+        """Ids of `context` (a str read as `sentence_tokens` reads a sentence); a sentence
+        that ended with </s> starts again at <s>."""
+        ids = self._ids(self.sentence_tokens(context))
         ends = np.flatnonzero(ids == self._index.get(EOS, EOS_ID))
         if len(ends):
             ids = np.concatenate(([self._index.get(BOS, BOS_ID)], ids[ends[-1] + 1 :]))
         return ids
 
-    def logprob(self, word: str, context: Sequence[str] = ()) -> float:
-        """Natural-log probability of `word` after `context` (tokens; '<s>' marks a start)."""
+    def logprob(self, word: str, context: Sequence[str] | str = ()) -> float:
+        """Natural-log probability of `word` after `context` (tokens, or a str read as
+        `sentence_tokens` reads a sentence: split on whitespace for a word model; '<s>'
+        marks a start)."""
         keys, logprob, logbackoff, offsets = self._require_fitted()
         context_ids = self._context_ids(context)
         state, state_length = kernels.context_state(context_ids, self.vocab_size, keys, offsets)
@@ -221,12 +224,13 @@ class NgramLanguageModel:
             logbackoff, offsets, self.constant_backoff or 0.0, use_constant, new_state,
         ))
 
-    def log10prob(self, word: str, context: Sequence[str] = ()) -> float:
+    def log10prob(self, word: str, context: Sequence[str] | str = ()) -> float:
         """Base-10 log probability of `word` after `context` (as ARPA files and KenLM print)."""
         return self.logprob(word, context) / LN10
 
-    def next_token_logprobs(self, context: Sequence[str | int] = ()) -> np.ndarray:
-        """Natural-log probabilities of every vocabulary entry after `context` (tokens or ids).
+    def next_token_logprobs(self, context: Sequence[str | int] | str = ()) -> np.ndarray:
+        """Natural-log probabilities of every vocabulary entry after `context` (tokens or ids,
+        or a str read as `sentence_tokens` reads a sentence).
 
         Pass `['<s>', ...]` to condition on a sentence start; an empty context gives the unigram
         distribution. <s> itself is never predicted (log probability -inf).
@@ -432,10 +436,12 @@ class NgramLanguageModel:
     # ---- generation -------------------------------------------------------------------------
 
     def generate(self, n: int, seed: int | None = None, temperature: float = 1.0,
-                 context: Sequence[str] | None = None) -> list[str]:
+                 context: Sequence[str] | str | None = None) -> list[str]:
         """Sample `n` tokens (a sentence end appears as '</s>', after which a new one starts).
 
-        `temperature=0` picks the most likely token each time; `context` defaults to ['<s>'].
+        `temperature=0` picks the most likely token each time; `context` defaults to ['<s>']
+        (a str is read as `sentence_tokens` reads a sentence: split on whitespace for a word
+        model).
         """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
@@ -443,11 +449,14 @@ class NgramLanguageModel:
             raise ValueError(f"temperature must be a finite number >= 0, got {temperature}")
         rng = np.random.default_rng(seed)
         bos = self._index.get(BOS, BOS_ID)
-        history = list(self._ids(context)) if context is not None else [bos]
+        history = (list(self._ids(self.sentence_tokens(context))) if context is not None
+                   else [bos])
         window = max(self.order - 1, 0)
         tokens: list[str] = []
         for _ in range(n):
-            logprobs = self.next_token_logprobs(history[len(history) - window:] if window else [])
+            # the last order - 1 ids; all of them while the history is shorter than that
+            logprobs = self.next_token_logprobs(history[max(len(history) - window, 0):]
+                                                if window else [])
             if temperature == 0:
                 choice = int(np.argmax(logprobs))
             else:
