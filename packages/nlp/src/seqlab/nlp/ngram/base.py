@@ -23,7 +23,13 @@ from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
 from seqlab.nlp.ngram.full_scores import WordScores, word_scores
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
-from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, as_sentences, whole_sentences
+from seqlab.nlp.ngram.sentences import (
+    ContinuedLine,
+    LineTokens,
+    as_sentences,
+    training_sentences,
+    whole_sentences,
+)
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -104,9 +110,11 @@ class NgramLanguageModel:
     # ---- estimation -------------------------------------------------------------------------
 
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLanguageModel:
-        """Count the n-grams of `sentences` (lists of tokens; a str sentence is its
-        characters; one str in place of the sentences is one sentence) and estimate the model."""
-        sentences = list(whole_sentences(as_sentences(sentences)))
+        """Count the n-grams of `sentences` (lists of tokens; a str sentence in the list is
+        its characters, for a character-level model) and estimate the model. One str in
+        place of the sentences is one sentence split on whitespace, as lmplz reads text
+        and as `perplexity` reads one str for a word model."""
+        sentences = list(whole_sentences(training_sentences(sentences)))
         # fitted on str sentences (their characters): a str to score is characters too
         self.str_is_characters = any(isinstance(s, str) for s in sentences)
         vocab, padded, position = encode_corpus(sentences, self.unk_cutoff)
@@ -119,10 +127,11 @@ class NgramLanguageModel:
                      scratch_dir: str | Path | None = None) -> NgramLanguageModel:
         """`fit` for corpora larger than memory: one pass over `sentences` (any iterable, e.g.
         streamed from disk), counting in `memory_bytes` with sorted runs spilled to
-        `scratch_dir`; the same model as `fit` (see `ngram.external`)."""
+        `scratch_dir`; the same model as `fit` (see `ngram.external`), a bare str read as
+        `fit` reads it."""
         from seqlab.nlp.ngram.external import count_ngrams_external
 
-        vocab, tables = count_ngrams_external(as_sentences(sentences), self.order,
+        vocab, tables = count_ngrams_external(training_sentences(sentences), self.order,
                                               self.unk_cutoff, memory_bytes, scratch_dir)
         logprob, logbackoff = self._estimate(tables, len(vocab))
         keys = [table.keys for table in tables]
