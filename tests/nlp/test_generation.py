@@ -310,9 +310,12 @@ def _hf_top_p_cases():
 
 
 def test_top_p_breaks_ties_as_hfs_top_p_warper():
-    """HF sorts ascending (stably, ties in id order) and removes the tokens whose cumulative
-    probability is <= 1 - top_p: of tied tokens straddling the cut-off, the higher ids stay."""
+    """HF sorts ascending with `torch.sort` and removes the tokens whose cumulative
+    probability is <= 1 - top_p: of tied tokens straddling the cut-off, the higher ids stay.
+    HF's tie order is matched only for vocabularies of at most 16 (on CPU `torch.sort` is
+    stable up to 16 elements, not above), so the fixture holds no longer row."""
     cases = _hf_top_p_cases()
+    assert cases and all(len(case["logprobs"]) <= 16 for case in cases)
     for case in cases:
         options = SamplingOptions(temperature=case["temperature"], top_k=case["top_k"],
                                   top_p=case["top_p"])
@@ -322,3 +325,12 @@ def test_top_p_breaks_ties_as_hfs_top_p_warper():
     # the fixture holds cases where the tie rule decides (the old rule kept the lower ids)
     four = next_token_distribution(np.log(np.full(4, 0.25)), SamplingOptions(top_p=0.5))
     assert four.tolist() == [0, 0, 0.5, 0.5]
+
+
+def test_top_p_breaks_ties_stably_in_a_large_vocabulary():
+    """Above 16 tokens, ties are broken stably (ascending scores, tied ids in id order, as
+    `torch.sort(stable=True)` orders them): of the tied tokens at the cut-off the higher ids
+    stay, whatever the vocabulary size."""
+    logprobs = np.log(np.full(40, 1 / 40))
+    kept = next_token_distribution(logprobs, SamplingOptions(top_p=0.26)) > 0
+    assert np.flatnonzero(kept).tolist() == list(range(29, 40))  # 29 of 40 removed

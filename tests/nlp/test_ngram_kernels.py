@@ -17,10 +17,12 @@ def _corpus(seed: int, n_sentences: int = 12) -> list[list[str]]:
     return [[rng.choice("abcd") for _ in range(rng.randint(0, 6))] for _ in range(n_sentences)]
 
 
-def _padded(model, sentences) -> np.ndarray:
+def _padded(model, sentences) -> tuple[np.ndarray, np.ndarray]:
+    """The padded ids and which of them is a sentence's own <s>."""
     ids = [model.token_id(t) for s in sentences for t in s]
     lengths = np.array([len(s) for s in sentences], dtype=np.int64)
-    return pad_sentences(np.array(ids, dtype=np.int64), lengths)[0]
+    padded, position = pad_sentences(np.array(ids, dtype=np.int64), lengths)
+    return padded, position == 0
 
 
 @pytest.mark.kernels
@@ -29,14 +31,14 @@ def _padded(model, sentences) -> np.ndarray:
                                   lambda: StupidBackoff(3, alpha=0.4), lambda: KneserNey(1)])
 def test_score_padded_matches_reference(seed, make):
     model = make().fit(_corpus(seed))
-    test = [*_corpus(seed + 100, 6), ["e", "a", "b"]]
-    padded = _padded(model, test)
+    test = [*_corpus(seed + 100, 6), ["e", "a", "b"], ["a", "<s>", "b"], ["</s>", "<s>", "c"]]
+    padded, is_start = _padded(model, test)
     keys, logprob, logbackoff, offsets = model._flat
     constant = model.constant_backoff
-    got = kernels.score_padded(padded, model.vocab_size, keys, logprob, logbackoff, offsets,
-                               constant or 0.0, constant is not None, BOS_ID)
+    got = kernels.score_padded(padded, is_start, model.vocab_size, keys, logprob, logbackoff,
+                               offsets, constant or 0.0, constant is not None, BOS_ID)
     table = ngram_dict(model.vocab_size, model._keys, model._logprob, model._logbackoff)
-    expected = score_padded_reference(padded, model.order, table, BOS_ID, constant)
+    expected = score_padded_reference(padded, is_start, model.order, table, BOS_ID, constant)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 

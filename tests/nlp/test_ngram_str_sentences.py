@@ -181,12 +181,14 @@ def test_a_str_for_a_char_model_is_one_sentence_of_its_characters(tmp_path):
     chars = KneserNey(3).fit(["hello world", "help me"])
     assert chars.perplexity("help") == chars.perplexity([list("help")])
     assert list(chars.sentence_logprobs("he lp")) == [chars.score(list("he lp"))]
-    one = KneserNey(2).fit("hello")  # one sentence, its characters: as fit(["hello"])
-    assert one.str_is_characters and one.counts == KneserNey(2).fit(["hello"]).counts
-    external = KneserNey(2).fit_external("hello", memory_bytes=1 << 20)
+    one = KneserNey(2).fit(["hello"])  # one str sentence in a list: its characters
+    assert one.str_is_characters and one.counts == KneserNey(2).fit([list("hello")]).counts
+    external = KneserNey(2).fit_external(["hello"], memory_bytes=1 << 20)
     assert external.counts == one.counts
-    train_kneser_ney_arpa("hello", 2, tmp_path / "streamed.arpa", memory_bytes=1 << 20)
+    train_kneser_ney_arpa(["hello"], 2, tmp_path / "streamed.arpa", memory_bytes=1 << 20)
     one.save_arpa(tmp_path / "fitted.arpa")
+    # a bare str is one sentence split on whitespace (as lmplz reads text), not characters
+    assert KneserNey(2).fit("hello").vocab[3:] == ["hello"]
     assert (tmp_path / "streamed.arpa").read_bytes() == (tmp_path / "fitted.arpa").read_bytes()
     refusing = KneserNey(3).fit([list("abcab"), list("bca")])  # records no tokenization
     with pytest.raises(ValueError, match="list of tokens"):

@@ -132,3 +132,34 @@ def test_shrink_windows_comment_and_options_survive_save_and_load(zipf_sentences
     assert (loaded.shrink_windows, loaded.max_final_vocab, loaded.sorted_vocab,
             loaded.comment) == (False, 30, 0, "run 3")
     assert loaded.wv.index_to_key == model.wv.index_to_key
+
+
+def test_effective_min_count_survives_save_and_load(zipf_sentences, tmp_path):
+    model = Word2Vec(zipf_sentences, vector_size=8, min_count=1, workers=1, epochs=1,
+                     max_final_vocab=20)
+    assert model.effective_min_count > 1  # raised by max_final_vocab
+    model.save(tmp_path / "m.w2v")
+    assert Word2Vec.load(tmp_path / "m.w2v").effective_min_count == model.effective_min_count
+    from seqlab.autograd import io
+
+    state, metadata = io.load(tmp_path / "m.w2v")  # a file from before it was saved
+    del metadata["effective_min_count"]
+    io.save(tmp_path / "old.w2v", state, metadata)
+    assert Word2Vec.load(tmp_path / "old.w2v").effective_min_count == 1  # min_count
+
+
+@pytest.mark.parametrize(("binary", "limit"), [(False, None), (True, None), (False, 4)])
+def test_vectors_read_from_a_word2vec_file_have_gensims_stand_in_counts(tmp_path, binary,
+                                                                        limit):
+    """gensim's load_word2vec_format makes up descending counts (rows read minus index)."""
+    from seqlab.nlp.word2vec import KeyedVectors
+
+    theirs = gensim.models.KeyedVectors(3)
+    theirs.add_vectors([f"w{i}" for i in range(7)], np.arange(21.0).reshape(7, 3))
+    path = tmp_path / "v.bin"
+    theirs.save_word2vec_format(path, binary=binary)
+    ours = KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit)
+    gensims = gensim.models.KeyedVectors.load_word2vec_format(path, binary=binary, limit=limit)
+    assert ours.index_to_key == gensims.index_to_key
+    assert ([ours.get_vecattr(w, "count") for w in ours.index_to_key]
+            == [gensims.get_vecattr(w, "count") for w in gensims.index_to_key])

@@ -157,7 +157,9 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
         for v in range(vocab):
             if scores[v] < kth:
                 scores[v] = -np.inf
-    if top_p < 1.0:  # HF's TopPLogitsWarper: the scores sorted ascending, ties in id order
+    # HF's TopPLogitsWarper: the scores sorted ascending, ties stably in id order (HF's own
+    # tie order only for vocabularies <= 16: `torch.sort` on CPU is stable up to 16)
+    if top_p < 1.0:
         order = np.argsort(scores, kind="mergesort")
     top = np.max(scores)
     total = 0.0

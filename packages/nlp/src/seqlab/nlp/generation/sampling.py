@@ -83,9 +83,12 @@ def next_token_distribution(logprobs: np.ndarray, options: SamplingOptions) -> n
 
 def top_p_removed(scores: np.ndarray, probs: np.ndarray, top_p: float) -> np.ndarray:
     """Ids that top-p (nucleus) filtering removes, by HF's `TopPLogitsWarper` rule: the
-    scores sorted ascending, stably (tied tokens in id order, as `torch.sort` orders a CPU
-    row of up to 16), and the tokens whose cumulative probability is <= 1 - top_p removed,
-    the most likely always kept. Of tied tokens straddling the cut-off the higher ids stay."""
+    scores sorted ascending and the tokens whose cumulative probability is <= 1 - top_p
+    removed, the most likely always kept. Ties are broken stably (tied tokens in id order,
+    as `torch.sort(stable=True)` orders them), so of tied tokens straddling the cut-off the
+    higher ids stay. Untied scores give HF's tokens at any vocabulary size; tied ones match
+    HF only for vocabularies of at most 16, as HF's plain `torch.sort` is stable on CPU up
+    to 16 elements and orders longer rows' ties its own way."""
     order = np.argsort(scores, kind="stable")
     removed = np.cumsum(probs[order]) <= 1.0 - top_p
     removed[-1] = False

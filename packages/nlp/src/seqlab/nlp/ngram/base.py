@@ -23,7 +23,13 @@ from seqlab.nlp.ngram.counting import NgramTable, count_ngrams
 from seqlab.nlp.ngram.full_scores import WordScores, word_scores
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
-from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, as_sentences, whole_sentences
+from seqlab.nlp.ngram.sentences import (
+    ContinuedLine,
+    LineTokens,
+    as_sentences,
+    training_sentences,
+    whole_sentences,
+)
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
     BOS_ID,
@@ -104,9 +110,11 @@ class NgramLanguageModel:
     # ---- estimation -------------------------------------------------------------------------
 
     def fit(self, sentences: Iterable[Sequence[str]]) -> NgramLanguageModel:
-        """Count the n-grams of `sentences` (lists of tokens; a str sentence is its
-        characters; one str in place of the sentences is one sentence) and estimate the model."""
-        sentences = list(whole_sentences(as_sentences(sentences)))
+        """Count the n-grams of `sentences` (lists of tokens; a str sentence in the list is
+        its characters, for a character-level model) and estimate the model. One str in
+        place of the sentences is one sentence split on whitespace, as lmplz reads text
+        and as `perplexity` reads one str for a word model."""
+        sentences = list(whole_sentences(training_sentences(sentences)))
         # fitted on str sentences (their characters): a str to score is characters too
         self.str_is_characters = any(isinstance(s, str) for s in sentences)
         vocab, padded, position = encode_corpus(sentences, self.unk_cutoff)
@@ -119,10 +127,11 @@ class NgramLanguageModel:
                      scratch_dir: str | Path | None = None) -> NgramLanguageModel:
         """`fit` for corpora larger than memory: one pass over `sentences` (any iterable, e.g.
         streamed from disk), counting in `memory_bytes` with sorted runs spilled to
-        `scratch_dir`; the same model as `fit` (see `ngram.external`)."""
+        `scratch_dir`; the same model as `fit` (see `ngram.external`), a bare str read as
+        `fit` reads it."""
         from seqlab.nlp.ngram.external import count_ngrams_external
 
-        vocab, tables = count_ngrams_external(as_sentences(sentences), self.order,
+        vocab, tables = count_ngrams_external(training_sentences(sentences), self.order,
                                               self.unk_cutoff, memory_bytes, scratch_dir)
         logprob, logbackoff = self._estimate(tables, len(vocab))
         keys = [table.keys for table in tables]
@@ -201,16 +210,19 @@ class NgramLanguageModel:
             raise ValueError(f"token ids must be in [0, {self.vocab_size}), got {tokens!r}")
         return array
 
-    def _context_ids(self, context: Sequence[str | int]) -> np.ndarray:
-        """Ids of `context`; a sentence that ended with </s> starts again at <s>."""
-        ids = self._ids(context)
+    def _context_ids(self, context: Sequence[str | int] | str) -> np.ndarray:
+        """Ids of `context` (a str read as `sentence_tokens` reads a sentence); a sentence
+        that ended with </s> starts again at <s>."""
+        ids = self._ids(self.sentence_tokens(context))
         ends = np.flatnonzero(ids == self._index.get(EOS, EOS_ID))
         if len(ends):
             ids = np.concatenate(([self._index.get(BOS, BOS_ID)], ids[ends[-1] + 1 :]))
         return ids
 
-    def logprob(self, word: str, context: Sequence[str] = ()) -> float:
-        """Natural-log probability of `word` after `context` (tokens; '<s>' marks a start)."""
+    def logprob(self, word: str, context: Sequence[str] | str = ()) -> float:
+        """Natural-log probability of `word` after `context` (tokens, or a str read as
+        `sentence_tokens` reads a sentence: split on whitespace for a word model; '<s>'
+        marks a start)."""
         keys, logprob, logbackoff, offsets = self._require_fitted()
         context_ids = self._context_ids(context)
         state, state_length = kernels.context_state(context_ids, self.vocab_size, keys, offsets)
@@ -221,12 +233,13 @@ class NgramLanguageModel:
             logbackoff, offsets, self.constant_backoff or 0.0, use_constant, new_state,
         ))
 
-    def log10prob(self, word: str, context: Sequence[str] = ()) -> float:
+    def log10prob(self, word: str, context: Sequence[str] | str = ()) -> float:
         """Base-10 log probability of `word` after `context` (as ARPA files and KenLM print)."""
         return self.logprob(word, context) / LN10
 
-    def next_token_logprobs(self, context: Sequence[str | int] = ()) -> np.ndarray:
-        """Natural-log probabilities of every vocabulary entry after `context` (tokens or ids).
+    def next_token_logprobs(self, context: Sequence[str | int] | str = ()) -> np.ndarray:
+        """Natural-log probabilities of every vocabulary entry after `context` (tokens or ids,
+        or a str read as `sentence_tokens` reads a sentence).
 
         Pass `['<s>', ...]` to condition on a sentence start; an empty context gives the unigram
         distribution. <s> itself is never predicted (log probability -inf).
@@ -265,17 +278,19 @@ class NgramLanguageModel:
             flat.extend(ids)
             lengths.append(len(ids))
         bos, eos = self._index.get(BOS, BOS_ID), self._index.get(EOS, EOS_ID)
-        padded, _ = pad_sentences(np.asarray(flat, dtype=np.int64),
-                                  np.asarray(lengths, dtype=np.int64), bos, eos)
-        return self._score_ids(padded), len(flat) + len(lengths)
+        padded, position = pad_sentences(np.asarray(flat, dtype=np.int64),
+                                         np.asarray(lengths, dtype=np.int64), bos, eos)
+        return self._score_ids(padded, position == 0), len(flat) + len(lengths)
 
-    def _score_ids(self, padded: np.ndarray) -> np.ndarray:
-        """Log probability of every id of `padded` given its sentence so far (0 at <s>)."""
+    def _score_ids(self, padded: np.ndarray, is_start: np.ndarray) -> np.ndarray:
+        """Log probability of every id of `padded` given its sentence so far (0 where
+        `is_start`, a sentence's <s>; a literal <s> elsewhere is scored as a word, as
+        `full_scores` and KenLM score it)."""
         keys, logprob, logbackoff, offsets = self._require_fitted()
         use_constant = self.constant_backoff is not None
-        return kernels.score_padded(padded, self.vocab_size, keys, logprob, logbackoff,
-                                    offsets, self.constant_backoff or 0.0, use_constant,
-                                    self._index.get(BOS, BOS_ID))
+        return kernels.score_padded(padded, is_start, self.vocab_size, keys, logprob,
+                                    logbackoff, offsets, self.constant_backoff or 0.0,
+                                    use_constant, self._index.get(BOS, BOS_ID))
 
     def _continued_logprobs(self, parts: Iterator[Sequence[str]]) -> Iterator[np.ndarray]:
         """Log probabilities of one sentence given as consecutive parts (a long line's
@@ -285,13 +300,17 @@ class NgramLanguageModel:
         get, unk = self._index.get, self._index.get(UNK, UNK_ID)
         width = self.order - 1
         context = np.array([self._index.get(BOS, BOS_ID)], dtype=np.int64)
+        context_start = np.ones(1, dtype=np.bool_)  # which of `context` is the sentence's <s>
         for part in parts:
             ids = np.fromiter((get(token, unk) for token in part), dtype=np.int64)
             padded = np.concatenate((context, ids))
-            yield self._score_ids(padded)[len(context):]
-            context = padded[max(0, len(padded) - width):] if width else padded[:0]
+            is_start = np.concatenate((context_start, np.zeros(len(ids), dtype=np.bool_)))
+            yield self._score_ids(padded, is_start)[len(context):]
+            keep = max(0, len(padded) - width) if width else len(padded)
+            context, context_start = padded[keep:], is_start[keep:]
         eos = np.array([self._index.get(EOS, EOS_ID)], dtype=np.int64)
-        yield self._score_ids(np.concatenate((context, eos)))[-1:]
+        yield self._score_ids(np.concatenate((context, eos)),
+                              np.concatenate((context_start, [False])))[-1:]
 
     def sentence_tokens(self, sentence: Sequence[str] | str) -> Sequence[str]:
         """The tokens of one sentence to score: a list as it is; a str read as the model's
@@ -347,7 +366,9 @@ class NgramLanguageModel:
         a list of tokens, or a str read as `sentence_tokens` says (as KenLM's
         `Model.score("the cat sat", bos=True, eos=True)`, in natural logs: divide by ln 10
         for KenLM's log10). `bos=False` starts from an empty context, not the sentence
-        start; `eos=False` leaves out </s>."""
+        start; `eos=False` leaves out </s>. Always the sum of `full_scores` (in natural
+        logs), as KenLM's: a literal <s> inside the sentence is a word, never predicted (log
+        zero: the score is -inf), as KenLM scores it and as training refuses it."""
         if bos and eos:
             logprobs, _ = self._padded_logprobs([sentence])
             return float(logprobs.sum())
@@ -424,10 +445,12 @@ class NgramLanguageModel:
     # ---- generation -------------------------------------------------------------------------
 
     def generate(self, n: int, seed: int | None = None, temperature: float = 1.0,
-                 context: Sequence[str] | None = None) -> list[str]:
+                 context: Sequence[str] | str | None = None) -> list[str]:
         """Sample `n` tokens (a sentence end appears as '</s>', after which a new one starts).
 
-        `temperature=0` picks the most likely token each time; `context` defaults to ['<s>'].
+        `temperature=0` picks the most likely token each time; `context` defaults to ['<s>']
+        (a str is read as `sentence_tokens` reads a sentence: split on whitespace for a word
+        model).
         """
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
@@ -435,11 +458,14 @@ class NgramLanguageModel:
             raise ValueError(f"temperature must be a finite number >= 0, got {temperature}")
         rng = np.random.default_rng(seed)
         bos = self._index.get(BOS, BOS_ID)
-        history = list(self._ids(context)) if context is not None else [bos]
+        history = (list(self._ids(self.sentence_tokens(context))) if context is not None
+                   else [bos])
         window = max(self.order - 1, 0)
         tokens: list[str] = []
         for _ in range(n):
-            logprobs = self.next_token_logprobs(history[len(history) - window:] if window else [])
+            # the last order - 1 ids; all of them while the history is shorter than that
+            logprobs = self.next_token_logprobs(history[max(len(history) - window, 0):]
+                                                if window else [])
             if temperature == 0:
                 choice = int(np.argmax(logprobs))
             else:

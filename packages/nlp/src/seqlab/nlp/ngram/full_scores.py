@@ -28,7 +28,9 @@ def word_scores(model: NgramLanguageModel, tokens: Sequence[str], bos: bool = Tr
                 eos: bool = True) -> WordScores:
     """Score `tokens` word by word as KenLM's `Model.full_scores` does: from the sentence
     start (<s>) when `bos`, else from an empty context; </s> scored last when `eos`. A word
-    is out of the vocabulary when it maps to <unk> (KenLM: index 0)."""
+    is out of the vocabulary when it maps to <unk> (KenLM: index 0). A literal <s> among
+    `tokens` is a word like any other (log zero: it is never predicted), as KenLM scores it;
+    `score` and `perplexity` follow the same rule."""
     keys, logprob, logbackoff, offsets = model._require_fitted()
     vocab_size = model.vocab_size
     index = model._index
@@ -42,7 +44,9 @@ def word_scores(model: NgramLanguageModel, tokens: Sequence[str], bos: bool = Tr
     count = len(ids)
     result = WordScores(np.empty(count), np.empty(count, np.int64), np.zeros(count, np.bool_))
     for position, word in enumerate(ids):
-        context = np.asarray(history[len(history) - width:] if width else [], dtype=np.int64)
+        # the last order - 1 words; all of them while the history is shorter than that
+        context = np.asarray(history[max(len(history) - width, 0):] if width else [],
+                             dtype=np.int64)
         state, state_length = kernels.context_state(context, vocab_size, keys, offsets)
         new_state = np.empty_like(state)
         result.logprobs[position] = kernels.step(

@@ -70,9 +70,11 @@ def step(state, state_length, word, vocab_size, keys, logprob, logbackoff, offse
 
 
 @njit(cache=True)
-def score_padded(padded, vocab_size, keys, logprob, logbackoff, offsets,
+def score_padded(padded, is_start, vocab_size, keys, logprob, logbackoff, offsets,
                  constant_backoff, use_constant_backoff, bos_id):
-    """Log probability of every id of `padded` given its sentence so far (0 at each <s>)."""
+    """Log probability of every id of `padded` given its sentence so far: 0 where `is_start`
+    (a sentence's <s>, the context of what follows); any other id, a literal <s> too, is a
+    word scored from the history (as KenLM scores an inner <s>: never predicted)."""
     order = len(offsets) - 1
     width = max(order - 1, 1)
     state = np.full(width, -1, dtype=np.int64)
@@ -81,7 +83,7 @@ def score_padded(padded, vocab_size, keys, logprob, logbackoff, offsets,
     out = np.zeros(len(padded), dtype=np.float64)
     for i in range(len(padded)):
         word = padded[i]
-        if word == bos_id:
+        if is_start[i]:
             state[0] = bos_id
             state_length = 1 if order > 1 else 0
             continue

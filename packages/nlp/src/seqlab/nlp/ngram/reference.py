@@ -49,16 +49,18 @@ def backoff_logprob(
 
 def score_padded_reference(
     padded: np.ndarray,
+    is_start: np.ndarray,
     order: int,
     table: dict[tuple[int, ...], tuple[float, float]],
     bos_id: int,
     constant_backoff: float | None = None,
 ) -> np.ndarray:
-    """Log probability of each id of a padded corpus given its sentence so far (0 at <s>)."""
+    """Log probability of each id of a padded corpus given its sentence so far (0 where
+    `is_start`, a sentence's <s>; a literal <s> elsewhere is a word like any other)."""
     out = np.zeros(len(padded))
     history: list[int] = []
     for i, word in enumerate(padded.tolist()):
-        if word == bos_id:
+        if is_start[i]:
             history = [bos_id]
             continue
         context = tuple(history[max(len(history) - (order - 1), 0):]) if order > 1 else ()

@@ -121,6 +121,14 @@ def as_sentences(sentences: Iterable[Sequence[str]] | str) -> Iterable[Sequence[
     return [sentences] if isinstance(sentences, str) else sentences
 
 
+def training_sentences(sentences: Iterable[Sequence[str]] | str) -> Iterable[Sequence[str]]:
+    """`sentences` to estimate from, or, when it is one str, that one sentence split on
+    whitespace (`kenlm_split`), as lmplz reads text and as `perplexity("the cat sat")` reads
+    it for a word model. A str sentence inside `sentences` stays its characters (a
+    character-level model: `fit(["the cat"])`)."""
+    return [kenlm_split(sentences)] if isinstance(sentences, str) else sentences
+
+
 def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
     """`items` with each run of `ContinuedLine` parts joined to the part ending it: whole
     sentences (a long line's tokens then held at once)."""

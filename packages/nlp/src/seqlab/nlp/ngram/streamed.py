@@ -50,7 +50,7 @@ from seqlab.nlp.ngram.external import (
     working_bytes,
 )
 from seqlab.nlp.ngram.kneser_ney import KneserNey, discounts_from_count_of_counts
-from seqlab.nlp.ngram.sentences import as_sentences
+from seqlab.nlp.ngram.sentences import training_sentences
 from seqlab.nlp.ngram.vocabulary import BOS_ID
 
 # Bytes of working memory per row of a block (a dozen int64/float64 columns and temporaries).
@@ -105,13 +105,14 @@ def train_kneser_ney_arpa(
     peak, whatever the budget). Streaming is no slower even when the model fits: 8.96 vs 9.66
     CPU seconds on 10 MB, 12.2-15.2 vs 15.4 on 20 MB (order 5, BENCHMARKS.md).
     `tokenization` (how `sentences` were tokenized) goes into the file's mark line (`mark`).
-    One str is one sentence, as `fit` takes it.
+    One str is one sentence split on whitespace, as `fit` takes it (and lmplz reads text).
     """
     stats = stats if stats is not None else CountingStats()
     with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
         scratch = Path(folder)
-        vocab, unigram_counts, higher = count_orders(as_sentences(sentences), order, unk_cutoff,
-                                                     memory_bytes, scratch, stats, on_disk=True)
+        vocab, unigram_counts, higher = count_orders(training_sentences(sentences), order,
+                                                     unk_cutoff, memory_bytes, scratch, stats,
+                                                     on_disk=True)
         result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
                                        scratch, stream, unk_cutoff, tokenization)
     result.stats = stats

@@ -477,7 +477,8 @@ class KeyedVectors:
         limit: int | None = None,
     ) -> "KeyedVectors":
         """Read a word2vec.c text or binary file (binary=None: detect which); a repeated word
-        keeps its first vector."""
+        keeps its first vector. The file holds no counts: as gensim 4.4, each word's "count"
+        (`get_vecattr`) is a stand-in, the rows read minus the word's index (descending)."""
         keys, vectors = read_word2vec_format(fname, binary, limit, encoding, unicode_errors)
         first = {}
         for row, key in enumerate(keys):
@@ -487,6 +488,7 @@ class KeyedVectors:
         kv.index_to_key = list(first)
         kv.key_to_index = {key: index for index, key in enumerate(kv.index_to_key)}
         kv.vectors = vectors[rows]
+        kv.counts = len(keys) - np.arange(len(rows), dtype=np.int64)  # gensim's stand-ins
         return kv
 
     def save(self, fname: str | Path) -> None:

@@ -60,6 +60,7 @@ def save_model(model, path: str | Path) -> None:
     metadata = {
         "format": FORMAT, "version": VERSION, "kind": "word2vec",
         "settings": {name: getattr(model, name) for name in SETTINGS},
+        "effective_min_count": model.effective_min_count,
         "corpus_count": model.corpus_count, "corpus_total_words": model.corpus_total_words,
         "running_training_loss": model.running_training_loss,
         "random_state": model._random.bit_generator.state,
@@ -140,6 +141,8 @@ def load_model(path: str | Path, cls) -> Any:
     for name in MODEL_ARRAYS:
         if name in state:
             setattr(model, name, state[name])
+    # files from before it was saved: min_count, as the constructor sets it
+    model.effective_min_count = int(metadata.get("effective_min_count", model.min_count))
     model.corpus_count = int(metadata["corpus_count"])
     model.corpus_total_words = int(metadata["corpus_total_words"])
     model.running_training_loss = float(metadata["running_training_loss"])
