@@ -269,6 +269,17 @@ class RNNBase(Module):
         for layer in range(first_layer, self.num_layers):
             if layer and self.dropout and self.training:
                 layer_input = self._dropout(layer_input)
+            if self._both_directions_at_once(layer, table):
+                from seqlab.seqmodels import both_directions
+
+                index = 2 * layer
+                c0_parts = (c0[index], c0[index + 1]) if c0 is not None else (None, None)
+                layer_input, h_n, c_n = both_directions.run_both_directions(
+                    self.kind, layer_input, (h0[index], h0[index + 1]), c0_parts,
+                    (self.layer_weights(layer, 0), self.layer_weights(layer, 1)), lengths)
+                h_finals.extend(h_n)
+                c_finals.extend(c_n)
+                continue
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
@@ -290,6 +301,12 @@ class RNNBase(Module):
         h_n = stack(h_finals, 0)
         c_n = stack(c_finals, 0) if self.kind.has_cell_state else None
         return layer_input, h_n, c_n
+
+    def _both_directions_at_once(self, layer: int, table) -> bool:
+        """Whether a layer's two directions run as one fused node (`both_directions`): a
+        bidirectional layer on the fused path over its input (layer 0 reading an embedding's
+        table keeps a node per direction)."""
+        return self.bidirectional and self.fused and not (layer == 0 and table is not None)
 
     def forward_projected(self, xg: Tensor, hx: Any = None, ids: Any = None):
         """`forward` for a unidirectional fused stack whose layer-0 input projection
