@@ -17,7 +17,8 @@ features, float32, time-major, training), for each cell:
 - `b1`, `b4`, `b8`, `b64`, `b128` (batch), `t8`, `t16`, `t256` (sequence length);
 - `bidir` (no lengths), `bidir-len` (per-sequence lengths, `sequence_lengths`; PyTorch packs
   them: `pack_padded_sequence(enforce_sorted=False)`, `pad_packed_sequence`), `drop` (3 layers
-  of 128, dropout 0.2 between them), `bfirst` (batch_first=True), `f1`, `f3`, `f8`, `f100` (input size 1, 3, 8, 100), `f64` (float64);
+  of 128, dropout 0.2 between them), `bfirst` (batch_first=True), `f1`, `f3`, `f8`, `f100`
+  (input size 1, 3, 8, 100), `f64` (float64);
 - `infer`, `infer-b1`, `infer-b8`, `infer-h32`, `infer-h512`, `infer-bidir`,
   `infer-bidir-len`: forward under no_grad.
 
