@@ -138,3 +138,67 @@ def run_both_directions(kind: CellKind, x: Tensor, h0: tuple, c0: tuple, weights
                                         kind, lengths)
     out, h_n = outputs[0], (outputs[1], outputs[2])
     return out, h_n, ((outputs[3], outputs[4]) if kind.has_cell_state else (None, None))
+
+
+class BothDirectionsProjected(Function):
+    """Both directions of one layer whose input projections come in as tensors: each
+    direction's (T, N, G*H), or a (R, G*H) table read at rows `ids` (T, N) (layer 0 over an
+    embedding). Outputs as `BothDirectionsLayer`'s."""
+
+    @staticmethod
+    def forward(ctx: Context, xg_f, xg_r, h0_f, h0_r, c0_f, c0_r, w_hh_f, b_hh_f, w_hh_r,
+                b_hh_r, kind, ids, lengths):
+        steps, batch = ids.shape if ids is not None else xg_f.shape[:2]
+        hidden = w_hh_f.shape[1]
+        out = empty((steps, batch, 2 * hidden), np.result_type(xg_f, w_hh_f))
+        directions = ((xg_f, h0_f, c0_f, w_hh_f, b_hh_f), (xg_r, h0_r, c0_r, w_hh_r, b_hh_r))
+        results: list = [None, None]
+        save = _backward_may_run(ctx)
+
+        def run(direction: int) -> None:
+            xg, h0, c0, w_hh, b_hh = directions[direction]
+            half, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh,
+                                                          lengths, bool(direction), ids,
+                                                          save=save)
+            _into_half(out, half, direction)
+            results[direction] = (None, h_n, c_n, saved)
+
+        with seqlab_computing():
+            run_both([functools.partial(run, direction) for direction in (0, 1)])
+        ctx.save_for_backward((results[0][3], results[1][3], hidden))
+        return (out, *_states(kind, results))
+
+    @staticmethod
+    def backward(ctx: Context, d_out, *d_states):
+        (saved_f, saved_r, hidden), reuse = _saved_for_this_backward(ctx)
+        has_cell = len(d_states) == 4
+        d_hn = d_states[:2]
+        d_cn = d_states[2:] if has_cell else (None, None)
+        grads: list = [None, None]
+
+        def run(direction: int) -> None:
+            saved = (saved_f, saved_r)[direction]
+            grads[direction] = ops.projected_backward(
+                saved, _half(d_out, direction, hidden), d_hn[direction], d_cn[direction],
+                reuse_saved=reuse)
+
+        with seqlab_computing():
+            run_both([functools.partial(run, direction) for direction in (0, 1)])
+        (d_xg_f, dh0_f, dc0_f, dw_hh_f, db_hh_f) = grads[0]
+        (d_xg_r, dh0_r, dc0_r, dw_hh_r, db_hh_r) = grads[1]
+        return (d_xg_f, d_xg_r, dh0_f, dh0_r, dc0_f, dc0_r, dw_hh_f, db_hh_f, dw_hh_r, db_hh_r,
+                None, None, None)
+
+
+def run_both_projected(kind: CellKind, xg: tuple, h0: tuple, c0: tuple, w_hh: tuple,
+                       b_hh: tuple, ids: np.ndarray | None, lengths: np.ndarray | None):
+    """Both directions of one layer over given input projections (or tables read at `ids`)
+    through `BothDirectionsProjected`; returns as `run_both_directions`. Each tuple holds the
+    forward direction's, then the reverse one's; `b_hh` enters the loop only where the kind
+    keeps it there (GRU)."""
+    c0_f, c0_r = c0 if kind.has_cell_state else (None, None)
+    b_f, b_r = b_hh if kind.hh_bias_in_loop else (None, None)
+    outputs = BothDirectionsProjected.apply(xg[0], xg[1], h0[0], h0[1], c0_f, c0_r, w_hh[0],
+                                            b_f, w_hh[1], b_r, kind, ids, lengths)
+    out, h_n = outputs[0], (outputs[1], outputs[2])
+    return out, h_n, ((outputs[3], outputs[4]) if kind.has_cell_state else (None, None))
