@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pytest
 
-from seqlab.autograd import Tensor, nn, threads
+from seqlab.autograd import Tensor, nn, no_grad, threads
 from seqlab.seqmodels import both_directions
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 
@@ -128,3 +128,34 @@ def test_two_threads_run_the_directions_side_by_side_with_the_one_thread_bits(ce
         _assert_same_bits(_run(model, x, lengths), one_thread)
     finally:
         threads.set_num_threads(before)
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="plain-Python loops run one after the other")
+@pytest.mark.parametrize("cell", sorted(STACKS))
+@pytest.mark.parametrize("batch", [4, 32])
+def test_no_grad_calls_on_two_threads_give_the_one_thread_bits(monkeypatch, cell, batch):
+    # batch 4: one part, the directions side by side; batch 32: split by sequence instead
+    model = STACKS[cell](12, 64, num_layers=2, bidirectional=True, generator=5)
+    x, lengths = _inputs(np.float32, steps=10, batch=batch, features=12)
+    side_by_side = []
+    real_run_team = both_directions.run_team
+
+    def counted_run_team(parts, run_part):
+        side_by_side.append(parts)
+        return real_run_team(parts, run_part)
+
+    monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    before = threads.get_num_threads()
+    try:
+        found = {}
+        for count in (1, 2):
+            threads.set_num_threads(count)
+            with no_grad():
+                out, states = model(Tensor(x), lengths=lengths)
+            h_n = states[0] if isinstance(states, tuple) else states
+            found[count] = [out.data, h_n.data]
+    finally:
+        threads.set_num_threads(before)
+    _assert_same_bits(found[2], found[1])
+    if threads.usable_cores() >= 2:
+        assert side_by_side == ([2, 2] if batch == 4 else [])
