@@ -20,7 +20,7 @@ features, float32, time-major, training), for each cell:
   of 128, dropout 0.2 between them), `bfirst` (batch_first=True), `f1`, `f3`, `f8`, `f100`
   (input size 1, 3, 8, 100), `f64` (float64);
 - `infer`, `infer-b1`, `infer-b8`, `infer-h32`, `infer-h512`, `infer-bidir`,
-  `infer-bidir-len`: forward under no_grad.
+  `infer-bidir-len`, `infer-bidir-b4`: forward under no_grad.
 
 A point is `<cell>-<variant>` (`lstm-base`, `gru-b1`, `rnn-infer-h512`). Rates are sequence
 elements (batch x steps) per second, the median of a point's timed steps; each point runs about
@@ -68,6 +68,7 @@ VARIANTS = {
     "bidir-len": {"bidirectional": True, "lengths": True},
     "infer-bidir": {"mode": "infer", "bidirectional": True},
     "infer-bidir-len": {"mode": "infer", "bidirectional": True, "lengths": True},
+    "infer-bidir-b4": {"mode": "infer", "bidirectional": True, "batch": 4},
     "drop": {"layers": 3, "dropout": 0.2},
     "bfirst": {"batch_first": True}, "f1": {"features": 1}, "f3": {"features": 3},
     "f8": {"features": 8}, "f100": {"features": 100}, "f64": {"dtype": "float64"},
