@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pytest
 
-from seqlab.autograd import Tensor, nn, no_grad, threads
+from seqlab.autograd import Tensor, no_grad, threads
 from seqlab.seqmodels import both_directions
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN, RNNBase
 
@@ -18,7 +18,7 @@ STACKS = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 def _run(model, x_array, lengths, monkeypatch=None, per_direction=False) -> list[np.ndarray]:
     """Outputs, final states and every gradient of one forward and backward."""
     if per_direction:
-        monkeypatch.setattr(RNNBase, "_both_directions_at_once", lambda _self: False)
+        monkeypatch.setattr(RNNBase, "_both_directions_at_once", lambda *_: False)
     x = Tensor(x_array, requires_grad=True)
     out, states = model(x, lengths=lengths)
     h_n, c_n = states if isinstance(states, tuple) else (states, None)
@@ -58,38 +58,6 @@ def test_one_node_gives_the_bits_of_a_node_per_direction(monkeypatch, cell, with
     x, lengths = _inputs(dtype, with_lengths=with_lengths)
     _assert_same_bits(_run(model, x, lengths),
                       _run(model, x, lengths, monkeypatch, per_direction=True))
-
-
-def _embedded_run(model, embedding, ids, lengths, monkeypatch=None, per_direction=False):
-    """`_run`'s arrays for a stack over an embedding (layer 0 reads its table), with the
-    embedding's gradient."""
-    if per_direction:
-        monkeypatch.setattr(RNNBase, "_both_directions_at_once", lambda _self: False)
-    out, states = model(embedding(ids), lengths=lengths)
-    h_n = states[0] if isinstance(states, tuple) else states
-    weights = np.linspace(-1, 1, out.data.size).reshape(out.shape)
-    ((out * Tensor(weights)).sum() + (h_n * h_n).sum()).backward()
-    found = [out.data, h_n.data, embedding.weight.grad]
-    found += [parameter.grad for parameter in model.parameters()]
-    for parameter in (*model.parameters(), embedding.weight):
-        parameter.grad = None
-    if per_direction:
-        monkeypatch.undo()
-    return found, out
-
-
-@pytest.mark.parametrize("cell", sorted(STACKS))
-def test_layer_0_over_an_embedding_table_gives_the_bits_of_a_node_per_direction(monkeypatch,
-                                                                                 cell):
-    embedding = nn.Embedding(7, 5, dtype=np.float64, generator=3)
-    model = STACKS[cell](5, 8, num_layers=2, bidirectional=True, dtype=np.float64, generator=2)
-    ids = np.random.default_rng(5).integers(0, 7, size=(9, 6))  # 54 tokens, 7 symbols
-    _, lengths = _inputs(np.float64)
-    out, _ = model(embedding(ids), lengths=lengths)
-    assert out._ctx.inputs[0]._ctx.function is both_directions.BothDirectionsProjected
-    found, _ = _embedded_run(model, embedding, ids, lengths)
-    expected, _ = _embedded_run(model, embedding, ids, lengths, monkeypatch, per_direction=True)
-    _assert_same_bits(found, expected)
 
 
 def test_a_bidirectional_layer_is_one_node_with_the_joined_output():
