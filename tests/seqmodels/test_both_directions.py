@@ -113,6 +113,7 @@ def test_no_grad_calls_on_two_threads_give_the_one_thread_bits(monkeypatch, cell
         return real_run_team(parts, run_part)
 
     monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    both_directions.SIDE_BY_SIDE_WATCHES.reset()  # (each layer's first call: side by side)
     before = threads.get_num_threads()
     try:
         found = {}
@@ -127,3 +128,27 @@ def test_no_grad_calls_on_two_threads_give_the_one_thread_bits(monkeypatch, cell
     _assert_same_bits(found[2], found[1])
     if threads.usable_cores() >= 2:
         assert side_by_side == ([2, 2] if batch == 4 else [])
+
+
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="plain-Python loops run one after the other")
+def test_a_late_second_thread_pauses_side_by_side_with_the_same_bits(monkeypatch, two_threads):
+    if threads.usable_cores() < 2:
+        pytest.skip("one usable core")
+    model = LSTM(12, 64, bidirectional=True, generator=5)
+    x, lengths = _inputs(np.float32, steps=10, batch=32, features=12)
+    both_directions.SIDE_BY_SIDE_WATCHES.reset()
+    monkeypatch.setattr(both_directions, "LATE_START_SECONDS", -1.0)  # every start is late
+    teams = []
+    real_run_team = both_directions.run_team
+
+    def counted_run_team(parts, run_part):
+        teams.append(parts)
+        return real_run_team(parts, run_part)
+
+    monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    side_by_side = _run(model, x, lengths)  # forward and backward each side by side: late
+    assert teams == [2, 2]
+    in_turn = _run(model, x, lengths)  # both paused: in turn, on this thread alone
+    assert teams == [2, 2]
+    _assert_same_bits(in_turn, side_by_side)
+    both_directions.SIDE_BY_SIDE_WATCHES.reset()

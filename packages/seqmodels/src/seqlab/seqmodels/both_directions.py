@@ -15,13 +15,21 @@ Each direction writes its half of the (T, N, 2H) output itself (no separate conc
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 
 import numba
 import numpy as np
 
 from seqlab.autograd import Context, Function, Tensor
-from seqlab.autograd.threads import run_team, seqlab_computing, threads_for
+from seqlab.autograd.kernels.spin_barrier import MIN_SPIN_OUTS
+from seqlab.autograd.threads import (
+    TeamWatches,
+    one_thread,
+    run_team,
+    seqlab_computing,
+    threads_for,
+)
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
@@ -40,14 +48,50 @@ def directions_side_by_side() -> bool:
     return threads_for(SIDE_BY_SIDE_THREADS + 1) == SIDE_BY_SIDE_THREADS
 
 
-def run_both(tasks: list[Callable[[], None]]) -> None:
+# The pool thread's task starting this long after the hand-over says it waited for a core
+# (another process holds it): on free cores it starts within ~20-50 us. Side by side, the
+# join then waits that long every call: at load 11 on 2 cores (AMD EPYC), LSTM H 128 batch
+# 32 training steps took 2-3x the wall time of the two directions in turn.
+LATE_START_SECONDS = 1e-3
+
+# One `TeamWatch` per shape of work (`run_both`'s key): after side-by-side calls whose second
+# thread started late, the next calls of that shape run the directions in turn for a while.
+SIDE_BY_SIDE_WATCHES = TeamWatches()
+
+
+def _late(started: float, handed_over: float) -> bool:
+    return started - handed_over > LATE_START_SECONDS
+
+
+def run_both(tasks: list[Callable[[], None]], key: tuple = ()) -> None:
     """Run the two directions' tasks: at once, one a thread, where `directions_side_by_side`
-    (inside each, seqlab's work runs on that thread alone); else one after the other here."""
-    if directions_side_by_side():
-        run_team(len(tasks), lambda part, _parts, _flags: tasks[part]())
+    (inside each, seqlab's work runs on that thread alone); else one after the other here.
+    `key` names the shape of the work (seconds compare only between calls of one shape): where
+    the last side-by-side calls of that shape found the second thread starting late
+    (`LATE_START_SECONDS`, judged by a `TeamWatch`), the tasks run in turn on this thread
+    alone (the same sums: the same bits), until the watch tries side by side again."""
+    if not directions_side_by_side():
+        for task in tasks:
+            task()
         return
-    for task in tasks:
-        task()
+    watch = SIDE_BY_SIDE_WATCHES.watch(key)
+    handed_over = time.perf_counter()
+    if not watch.team_pays():
+        with one_thread():
+            for task in tasks:
+                task()
+        watch.record_alone(time.perf_counter() - handed_over)
+        return
+    starts = [0.0] * len(tasks)
+
+    def run_part(part: int, _parts: int, _flags) -> None:
+        starts[part] = time.perf_counter()
+        tasks[part]()
+
+    run_team(len(tasks), run_part)
+    late = any(_late(started, handed_over) for started in starts[1:])
+    # (a late start counts as a contended call: `TeamWatch` reads spin-outs out of meets)
+    watch.record(MIN_SPIN_OUTS + 1 if late else 0, 1, time.perf_counter() - handed_over)
 
 
 def _into_half(whole: np.ndarray, half: np.ndarray, direction: int) -> None:
@@ -93,8 +137,9 @@ class BothDirectionsLayer(Function):
             _into_half(out, half, direction)
             results[direction] = (None, h_n, c_n, saved)
 
+        key = ("forward", kind.name, x.shape, hidden, x.dtype.str, save)
         with seqlab_computing():
-            run_both([functools.partial(run, direction) for direction in (0, 1)])
+            run_both([functools.partial(run, direction) for direction in (0, 1)], key)
         ctx.save_for_backward((results[0][3], results[1][3], hidden))
         return (out, *_states(kind, results))
 
@@ -113,8 +158,10 @@ class BothDirectionsLayer(Function):
                 saved, _half(d_out, direction, hidden), d_hn[direction], d_cn[direction],
                 need_input_grad=need_dx, reuse_saved=reuse)
 
+        key = ("backward", saved_f.loop.mode, saved_f.x.shape, hidden, saved_f.x.dtype.str,
+               need_dx)
         with seqlab_computing():
-            run_both([functools.partial(run, direction) for direction in (0, 1)])
+            run_both([functools.partial(run, direction) for direction in (0, 1)], key)
         (dx_f, dh0_f, dc0_f, dw_ih_f, dw_hh_f, db_ih_f, db_hh_f) = grads[0]
         (dx_r, dh0_r, dc0_r, dw_ih_r, dw_hh_r, db_ih_r, db_hh_r) = grads[1]
         dx = None

@@ -644,16 +644,17 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
     return result
 
 
-def _run_directions(directions: int, run: Callable[[int], tuple]) -> list:
+def _run_directions(directions: int, run: Callable[[int], tuple], key: tuple) -> list:
     """[run(direction) for each direction]; a layer's two directions side by side on exactly
-    two threads (`both_directions.run_both`: one a thread, else one after the other)."""
+    two threads (`both_directions.run_both`: one a thread, else one after the other; `key`
+    names the shape of the work)."""
     results: list = [None] * directions
 
     def store(direction: int) -> None:
         results[direction] = run(direction)
 
     if directions == 2:
-        run_both([functools.partial(store, direction) for direction in (0, 1)])
+        run_both([functools.partial(store, direction) for direction in (0, 1)], key)
     else:
         store(0)
     return results
@@ -674,7 +675,8 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
         for layer in range(stack.num_layers):
             outputs = _run_directions(directions, functools.partial(
                 _direction_layer, stack, layer, layer_input, h0, c0, lengths, table, shared,
-                keep_table, packed))
+                keep_table, packed), ("no_grad", kind.name, stack.hidden_size, layer, h0.shape[1],
+                                      h0.dtype.str, table is not None))
             for _, h_n, c_n in outputs:
                 h_finals.append(h_n)
                 c_finals.append(c_n)
