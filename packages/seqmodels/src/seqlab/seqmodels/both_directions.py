@@ -48,9 +48,10 @@ def directions_side_by_side() -> bool:
     return threads_for(SIDE_BY_SIDE_THREADS + 1) == SIDE_BY_SIDE_THREADS
 
 
-# The pool thread's task starting this long after the hand-over says it waited for a core
-# (another process holds it): on free cores it starts within ~20-50 us. Side by side, the
-# join then waits that long every call: at load 11 on 2 cores (AMD EPYC), LSTM H 128 batch
+# The pool thread's task starting this long after the hand-over (or this thread returning
+# this long after the last task ended) says a thread waited for a core (another process
+# holds it): on free cores a woken thread runs within ~20-50 us. Side by side, the join then
+# waits that long every call: at load 11 on 2 cores (AMD EPYC), LSTM H 128 batch
 # 32 training steps took 2-3x the wall time of the two directions in turn.
 LATE_START_SECONDS = 1e-3
 
@@ -82,16 +83,20 @@ def run_both(tasks: list[Callable[[], None]], key: tuple = ()) -> None:
                 task()
         watch.record_alone(time.perf_counter() - handed_over)
         return
-    starts = [0.0] * len(tasks)
+    starts, ends = [0.0] * len(tasks), [0.0] * len(tasks)
 
     def run_part(part: int, _parts: int, _flags) -> None:
         starts[part] = time.perf_counter()
         tasks[part]()
+        ends[part] = time.perf_counter()
 
     run_team(len(tasks), run_part)
-    late = any(_late(started, handed_over) for started in starts[1:])
-    # (a late start counts as a contended call: `TeamWatch` reads spin-outs out of meets)
-    watch.record(MIN_SPIN_OUTS + 1 if late else 0, 1, time.perf_counter() - handed_over)
+    joined = time.perf_counter()
+    # late: the pool thread's start, or this thread's return after the last task ended (it
+    # waited for the other and was woken); a late call counts as a contended one (`TeamWatch`
+    # reads spin-outs out of meets)
+    late = any(_late(started, handed_over) for started in starts[1:]) or _late(joined, max(ends))
+    watch.record(MIN_SPIN_OUTS + 1 if late else 0, 1, joined - handed_over)
 
 
 def _into_half(whole: np.ndarray, half: np.ndarray, direction: int) -> None:
