@@ -7,7 +7,8 @@ and their outputs were joined by a `cat` node, whose backward sliced the gradien
 one node runs both: on exactly two threads (`directions_side_by_side`) each direction runs
 whole on a thread of its own, no barrier between them, joined once per layer in forward and
 once in backward; otherwise one after the other on this thread, each taking seqlab's threads
-as before. Either way each direction computes the same sums as its own node did on one
+as before (on two threads, while a late second thread pauses side by side: in turn on this
+thread alone, `run_both`). Each direction computes the same sums as its own node did on one
 thread, so the bits at one thread are unchanged and two threads give the one-thread bits.
 Each direction writes its half of the (T, N, 2H) output itself (no separate concatenation).
 """
