@@ -15,9 +15,12 @@ features, float32, time-major, training), for each cell:
 
 - `h32`, `h64`, `h512`, `h1024` (1 layer), `h128x3` (3 layers);
 - `b1`, `b4`, `b8`, `b64`, `b128` (batch), `t8`, `t16`, `t256` (sequence length);
-- `bidir` (no lengths), `drop` (3 layers of 128, dropout 0.2 between them), `bfirst`
-  (batch_first=True), `f1`, `f3`, `f8`, `f100` (input size 1, 3, 8, 100), `f64` (float64);
-- `infer`, `infer-b1`, `infer-b8`, `infer-h32`, `infer-h512`: forward under no_grad.
+- `bidir` (no lengths), `bidir-len` (per-sequence lengths, `sequence_lengths`; PyTorch packs
+  them: `pack_padded_sequence(enforce_sorted=False)`, `pad_packed_sequence`), `drop` (3 layers
+  of 128, dropout 0.2 between them), `bfirst` (batch_first=True), `f1`, `f3`, `f8`, `f100`
+  (input size 1, 3, 8, 100), `f64` (float64);
+- `infer`, `infer-b1`, `infer-b8`, `infer-h32`, `infer-h512`, `infer-bidir`,
+  `infer-bidir-len`, `infer-bidir-b4`: forward under no_grad.
 
 A point is `<cell>-<variant>` (`lstm-base`, `gru-b1`, `rnn-infer-h512`). Rates are sequence
 elements (batch x steps) per second, the median of a point's timed steps; each point runs about
@@ -53,7 +56,7 @@ from composed_train import library_info, machine_info
 CELLS = ("lstm", "gru", "rnn")
 BASE = {"hidden": 128, "layers": 1, "batch": 32, "steps": 64, "features": 40,
         "bidirectional": False, "dropout": 0.0, "batch_first": False, "dtype": "float32",
-        "mode": "train"}
+        "mode": "train", "lengths": False}
 VARIANTS = {
     "base": {},
     "h32": {"hidden": 32}, "h64": {"hidden": 64}, "h512": {"hidden": 512},
@@ -61,7 +64,12 @@ VARIANTS = {
     "b1": {"batch": 1}, "b4": {"batch": 4}, "b8": {"batch": 8}, "b64": {"batch": 64},
     "b128": {"batch": 128},
     "t8": {"steps": 8}, "t16": {"steps": 16}, "t256": {"steps": 256},
-    "bidir": {"bidirectional": True}, "drop": {"layers": 3, "dropout": 0.2},
+    "bidir": {"bidirectional": True},
+    "bidir-len": {"bidirectional": True, "lengths": True},
+    "infer-bidir": {"mode": "infer", "bidirectional": True},
+    "infer-bidir-len": {"mode": "infer", "bidirectional": True, "lengths": True},
+    "infer-bidir-b4": {"mode": "infer", "bidirectional": True, "batch": 4},
+    "drop": {"layers": 3, "dropout": 0.2},
     "bfirst": {"batch_first": True}, "f1": {"features": 1}, "f3": {"features": 3},
     "f8": {"features": 8}, "f100": {"features": 100}, "f64": {"dtype": "float64"},
     "infer": {"mode": "infer"}, "infer-b1": {"mode": "infer", "batch": 1},
@@ -93,6 +101,14 @@ def batch_arrays(spec: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return inputs, targets
 
 
+def sequence_lengths(spec: dict) -> np.ndarray | None:
+    """A `lengths` point's per-sequence lengths, drawn once from [T / 2, T] (None without)."""
+    if not spec["lengths"]:
+        return None
+    steps = spec["steps"]
+    return np.random.default_rng(1).integers(max(steps // 2, 1), steps + 1, size=spec["batch"])
+
+
 class SeqlabPoint:
     """One point on seqlab, composed as a user writes it."""
 
@@ -114,15 +130,16 @@ class SeqlabPoint:
         self.optimizer = optim.Adam(self.parameters, lr=LEARNING_RATE)
         self.spec, self.tensor, self.no_grad = spec, Tensor, no_grad
         self.functional, self.clip = functional, utils.clip_grad_norm_
+        self.lengths = sequence_lengths(spec)
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         x = self.tensor(inputs)
         if self.spec["mode"] == "infer":
             with self.no_grad():
-                out, _ = self.stack(x)
+                out, _ = self.stack(x, lengths=self.lengths)
                 self.head(out)
             return
-        out, _ = self.stack(x)
+        out, _ = self.stack(x, lengths=self.lengths)
         loss = self.functional.mse_loss(self.head(out), targets)
         loss.backward()
         self.clip(self.parameters, CLIP_NORM)
@@ -150,16 +167,28 @@ class TorchPoint:
         self.parameters = [*self.stack.parameters(), *self.head.parameters()]
         self.optimizer = torch.optim.Adam(self.parameters, lr=LEARNING_RATE)
         self.torch, self.spec = torch, spec
+        lengths = sequence_lengths(spec)
+        self.lengths = None if lengths is None else torch.from_numpy(lengths)
+
+    def run_stack(self, x):
+        """The stack's output over x, through a packed sequence when the point has lengths."""
+        if self.lengths is None:
+            return self.stack(x)[0]
+        rnn_utils = self.torch.nn.utils.rnn
+        packed = rnn_utils.pack_padded_sequence(x, self.lengths, self.spec["batch_first"],
+                                                enforce_sorted=False)
+        out, _ = self.stack(packed)
+        return rnn_utils.pad_packed_sequence(out, self.spec["batch_first"],
+                                             total_length=self.spec["steps"])[0]
 
     def step(self, inputs: np.ndarray, targets: np.ndarray) -> None:
         torch = self.torch
         x = torch.from_numpy(inputs)
         if self.spec["mode"] == "infer":
             with torch.no_grad():
-                out, _ = self.stack(x)
-                self.head(out)
+                self.head(self.run_stack(x))
             return
-        out, _ = self.stack(x)
+        out = self.run_stack(x)
         loss = torch.nn.functional.mse_loss(self.head(out), torch.from_numpy(targets))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.parameters, CLIP_NORM)

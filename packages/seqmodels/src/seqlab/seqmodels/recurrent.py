@@ -269,6 +269,10 @@ class RNNBase(Module):
         for layer in range(first_layer, self.num_layers):
             if layer and self.dropout and self.training:
                 layer_input = self._dropout(layer_input)
+            if self._both_directions_at_once(layer, table):
+                layer_input = self._both_directions(layer, layer_input, h0, c0, lengths,
+                                                    h_finals, c_finals)
+                continue
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
@@ -290,6 +294,28 @@ class RNNBase(Module):
         h_n = stack(h_finals, 0)
         c_n = stack(c_finals, 0) if self.kind.has_cell_state else None
         return layer_input, h_n, c_n
+
+    def _both_directions_at_once(self, layer: int, table) -> bool:
+        """Whether a layer's two directions run as one fused node (`both_directions`): a
+        bidirectional layer on the fused path over its input (layer 0 reading an embedding's
+        table keeps a node per direction, `fused.run_projected`)."""
+        return self.bidirectional and self.fused and not (layer == 0 and table is not None)
+
+    def _both_directions(self, layer: int, layer_input, h0, c0, lengths, h_finals: list,
+                         c_finals: list) -> Tensor:
+        """One bidirectional layer as one node: its output (T, N, 2H); the final states of
+        both directions go into the lists."""
+        from seqlab.seqmodels import both_directions
+
+        index = 2 * layer
+        states = (h0[index], h0[index + 1])
+        cells = (c0[index], c0[index + 1]) if c0 is not None else (None, None)
+        weights = (self.layer_weights(layer, 0), self.layer_weights(layer, 1))
+        out, h_n, c_n = both_directions.run_both_directions(self.kind, layer_input, states,
+                                                            cells, weights, lengths)
+        h_finals.extend(h_n)
+        c_finals.extend(c_n)
+        return out
 
     def forward_projected(self, xg: Tensor, hx: Any = None, ids: Any = None):
         """`forward` for a unidirectional fused stack whose layer-0 input projection

@@ -23,13 +23,18 @@ a one-direction stack below the panels' batch runs whole as one team split by hi
 (`units_team_work_pays`; else the call runs on one thread, as at 1 thread). Below the
 panels' batch, layer 0 reads an embedding's whole (small) table, whose projection is kept
 across calls while its weights stay bitwise the same (`keeps_whole_table`, `kept_tables`): at
-batch 1 x 64 it was the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6).
+batch 1 x 64 it was the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6). A
+bidirectional layer the batch split does not reach (one part) runs its two directions side by
+side on exactly two threads, each whole on one (`both_directions.run_both`: no barrier a step,
+the one-thread bits), where each had run in turn as a team split by units.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
@@ -56,6 +61,7 @@ from seqlab.autograd.threads import (
     threads_for,
 )
 from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.both_directions import run_both
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.kept_panels import (
     KEPT_PANELS_BYTES,
@@ -597,6 +603,63 @@ def _stackable_input(x: np.ndarray, *arrays) -> bool:
     return all(array is None or array.dtype == x.dtype for array in arrays)
 
 
+def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.ndarray,
+                     c0: np.ndarray | None, lengths: np.ndarray | None, table, shared: dict,
+                     keep_table: bool, packed: list | None, direction: int) -> tuple:
+    """out, h_n, c_n of one direction of one layer in `_stack_arrays` (its arguments)."""
+    kind = stack.kind
+    directions = stack.num_directions
+    index = layer * directions + direction
+    w_ih, w_hh, b_ih, b_hh = _arrays(stack.layer_weights(layer, direction))
+    c0_part = c0[index] if c0 is not None else None
+    reverse = bool(direction)
+    if layer == 0 and "panels0" in shared:
+        result = _packed_layer0(table, shared, h0[0], c0_part)
+    elif layer == 0 and table is not None:
+        weight, ids, _ = table
+        if keep_table:
+            rows = _kept_rows(stack, table, (w_ih, w_hh, b_ih, b_hh))
+        else:
+            rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
+        result = table_layer(kind, rows, ids, h0[index], c0_part, w_hh, b_hh,
+                             lengths, reverse)
+    elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
+                       panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
+                       kept=layer in shared or _keepable_layer(
+                           h0.shape[1], w_ih, w_hh, w_hh.dtype))
+          and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
+                                         b_hh))):
+        weights = (w_ih, w_hh, b_ih, b_hh)
+        panels = shared.get(layer)
+        if panels is None:
+            panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed)
+        result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
+                                    panels)
+    elif layer:
+        result = _upper_layer(kind, layer_input, h0[index], c0_part,
+                              (w_ih, w_hh, b_ih, b_hh), lengths, reverse)
+    else:
+        result = layer_forward(kind, layer_input, h0[index], c0_part, w_ih, w_hh,
+                               b_ih, b_hh, lengths, reverse, save=False)[:3]
+    return result
+
+
+def _run_directions(directions: int, run: Callable[[int], tuple], key: tuple) -> list:
+    """[run(direction) for each direction]; a layer's two directions side by side on exactly
+    two threads (`both_directions.run_both`: one a thread, else one after the other; `key`
+    names the shape of the work)."""
+    results: list = [None] * directions
+
+    def store(direction: int) -> None:
+        results[direction] = run(direction)
+
+    if directions == 2:
+        run_both([functools.partial(store, direction) for direction in (0, 1)], key)
+    else:
+        store(0)
+    return results
+
+
 def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
                   lengths: np.ndarray | None, table, shared: dict | None = None,
                   keep_table: bool = False, packed: list | None = None) -> tuple:
@@ -610,45 +673,14 @@ def _stack_arrays(stack, layer_input: np.ndarray | None, h0: np.ndarray, c0: np.
     h_finals, c_finals = [], []
     with seqlab_computing():
         for layer in range(stack.num_layers):
-            outputs = []
-            for direction in range(directions):
-                index = layer * directions + direction
-                w_ih, w_hh, b_ih, b_hh = _arrays(stack.layer_weights(layer, direction))
-                c0_part = c0[index] if c0 is not None else None
-                reverse = bool(direction)
-                if layer == 0 and "panels0" in shared:
-                    out, h_n, c_n = _packed_layer0(table, shared, h0[0], c0_part)
-                elif layer == 0 and table is not None:
-                    weight, ids, _ = table
-                    if keep_table:
-                        rows = _kept_rows(stack, table, (w_ih, w_hh, b_ih, b_hh))
-                    else:
-                        rows = project_rows(weight.data, w_ih,
-                                            kind.projection_bias(b_ih, b_hh))
-                    out, h_n, c_n = table_layer(kind, rows, ids, h0[index], c0_part, w_hh,
-                                                b_hh, lengths, reverse)
-                elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
-                                   panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
-                                   kept=layer in shared or _keepable_layer(
-                                       h0.shape[1], w_ih, w_hh, w_hh.dtype))
-                      and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
-                                                     b_hh))):
-                    weights = (w_ih, w_hh, b_ih, b_hh)
-                    panels = shared.get(layer)
-                    if panels is None:
-                        panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed)
-                    out, h_n, c_n = lstm_stacked_layer(layer_input, h0[index], c0_part,
-                                                       *weights, panels)
-                elif layer:
-                    out, h_n, c_n = _upper_layer(kind, layer_input, h0[index], c0_part,
-                                                 (w_ih, w_hh, b_ih, b_hh), lengths, reverse)
-                else:
-                    out, h_n, c_n, _ = layer_forward(kind, layer_input, h0[index], c0_part,
-                                                     w_ih, w_hh, b_ih, b_hh, lengths, reverse,
-                                                     save=False)
-                outputs.append(out)
+            outputs = _run_directions(directions, functools.partial(
+                _direction_layer, stack, layer, layer_input, h0, c0, lengths, table, shared,
+                keep_table, packed), ("no_grad", kind.name, stack.hidden_size, layer, h0.shape[1],
+                                      h0.dtype.str, table is not None))
+            for _, h_n, c_n in outputs:
                 h_finals.append(h_n)
                 c_finals.append(c_n)
+            outputs = [result[0] for result in outputs]
             layer_input = outputs[0] if directions == 1 else np.concatenate(outputs, axis=2)
     c_n = np.stack(c_finals, 0) if kind.has_cell_state else None
     return layer_input, np.stack(h_finals, 0), c_n
