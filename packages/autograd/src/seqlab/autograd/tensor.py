@@ -554,10 +554,11 @@ class Tensor:
             unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased);
         nan when N <= correction, as in PyTorch."""
+        reduce.refuse_non_float(self.data.dtype, "var()/std()")
         if correction is None:
             correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)
-        axes = reduce.normalize_dims(dim, self.ndim)
+        axes = reduce.reduction_dims(dim, self.ndim)
         count = int(np.prod([self.shape[i] for i in axes]))
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
