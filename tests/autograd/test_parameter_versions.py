@@ -83,3 +83,11 @@ def test_embedding_max_norm_before_its_use_is_fine():
     rows = nn.functional.embedding(ag.tensor(np.array([0, 1])), table, max_norm=1.0)
     ((x @ table.t()).sum() + rows.sum()).backward()
     assert np.allclose(np.linalg.norm(table.data[:2], axis=1), 1.0, atol=1e-6)
+
+
+def test_copy_into_parameter_before_backward_raises():
+    layer, loss = _linear_graph()
+    with ag.no_grad():
+        layer.weight.copy_(np.zeros((2, 3)))
+    with pytest.raises(RuntimeError, match=MODIFIED):
+        loss.backward()
