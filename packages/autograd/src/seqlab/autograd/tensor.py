@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine, function, grad_mode, in_place
+from seqlab.autograd import engine, function, grad_mode, in_place, promotion
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.ops import indexing, matmul, reduce, shape
 from seqlab.autograd.threads import seqlab_computing
@@ -276,7 +276,8 @@ class Tensor:
         A Python scalar is weak: it keeps the tensor's dtype, except that a float scalar makes
         an integer or bool tensor the default float dtype, and an int scalar makes a bool
         tensor int64 (NumPy alone would give float64 and keep bool). An array or sequence
-        takes a floating tensor's dtype.
+        takes a floating tensor's dtype. Another tensor of a different dtype follows PyTorch's
+        tensor rule (`promotion.result_type`).
         """
         kind = type(other)
         if kind is float:
@@ -288,7 +289,9 @@ class Tensor:
                 return self.type(np.int64), other
             return self, other
         if isinstance(other, Tensor):
-            return self, other
+            if other.data.dtype is self.data.dtype:
+                return self, other
+            return _tensor_pair(self, other)
         array = np.asarray(other)
         if self.data.dtype.kind == "f" and array.dtype.kind in "biuf":
             return self, array.astype(self.data.dtype, copy=False)
@@ -302,7 +305,9 @@ class Tensor:
 
     def __add__(self, other: Any) -> Tensor:
         if type(other) is Tensor:
-            return ew.Add.apply(self, other)
+            if other.data.dtype is self.data.dtype:
+                return ew.Add.apply(self, other)
+            return ew.Add.apply(*_tensor_pair(self, other))
         a, b = self._promoted(other)
         return ew.Add.apply(a, b)
 
@@ -312,7 +317,9 @@ class Tensor:
 
     def __sub__(self, other: Any) -> Tensor:
         if type(other) is Tensor:
-            return ew.Sub.apply(self, other)
+            if other.data.dtype is self.data.dtype:
+                return ew.Sub.apply(self, other)
+            return ew.Sub.apply(*_tensor_pair(self, other))
         a, b = self._promoted(other)
         return ew.Sub.apply(a, b)
 
@@ -322,7 +329,9 @@ class Tensor:
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) is Tensor:
-            return ew.Mul.apply(self, other)
+            if other.data.dtype is self.data.dtype:
+                return ew.Mul.apply(self, other)
+            return ew.Mul.apply(*_tensor_pair(self, other))
         a, b = self._promoted(other)
         return ew.Mul.apply(a, b)
 
@@ -331,7 +340,10 @@ class Tensor:
         return ew.Mul.apply(b, a)
 
     def __truediv__(self, other: Any) -> Tensor:
-        a, b = (self, other) if type(other) is Tensor else self._promoted(other)
+        if type(other) is Tensor and other.data.dtype is self.data.dtype:
+            a, b = self, other
+        else:
+            a, b = self._promoted(other)
         if a.data.dtype.kind in "biu":
             a, b = _true_division_operands(a, b)
         return ew.Div.apply(a, b)
@@ -554,10 +566,11 @@ class Tensor:
             unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased);
         nan when N <= correction, as in PyTorch."""
+        reduce.refuse_non_float(self.data.dtype, "var()/std()")
         if correction is None:
             correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)
-        axes = reduce.normalize_dims(dim, self.ndim)
+        axes = reduce.reduction_dims(dim, self.ndim)
         count = int(np.prod([self.shape[i] for i in axes]))
         with np.errstate(divide="ignore", invalid="ignore"):
             return (centered * centered).sum(dim, keepdim) / max(count - correction, 0)
@@ -662,6 +675,25 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
+
+
+def _tensor_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Two tensors cast to the dtype PyTorch gives their op (themselves when they agree)."""
+    if a.data.dtype == b.data.dtype:
+        return a, b
+    target = promotion.result_type(a.data, b.data)
+    if target is None:
+        return a, b
+    return _cast(a, target), _cast(b, target)
+
+
+def _cast(tensor: Tensor, dtype: np.dtype) -> Tensor:
+    """`tensor.type(dtype)`, without an op in the graph when nothing needs its gradient."""
+    if tensor.data.dtype == dtype:
+        return tensor
+    if tensor.requires_grad and _grad_state.enabled:
+        return tensor.type(dtype)
+    return Tensor._from_array(tensor.data.astype(dtype))
 
 
 def _true_division_operands(a: Tensor, b: Any) -> tuple[Tensor, Any]:

@@ -55,6 +55,20 @@ def mark_written(array: np.ndarray) -> None:
     _last_write[key] = clock.now
 
 
+def mark_all_written(arrays: list[np.ndarray]) -> None:
+    """Record in-place writes into every array of `arrays` at one clock time (an optimizer
+    step's parameters: one dict store per array, no per-element cost)."""
+    clock.now += 1
+    now = clock.now
+    for array in arrays:
+        storage = array if array.base is None else storage_of(array)
+        key = id(storage)
+        if key not in _last_write:
+            with contextlib.suppress(TypeError):
+                weakref.finalize(storage, _last_write.pop, key, None)
+        _last_write[key] = now
+
+
 def written_since(array: Any, time: int) -> bool:
     """True if `array`'s memory had an in-place write after clock time `time`."""
     if type(array) is not np.ndarray:

@@ -24,7 +24,7 @@ def _saved_for_this_backward(ctx: Context) -> tuple[object, bool]:
     retain the graph). If so the node is released first: were the backward interrupted after
     its loop overwrote them (Ctrl-C), a later backward through it gets the usual "backward a
     second time" error instead of gradients from overwritten activations."""
-    (saved,) = ctx.saved_tensors
+    saved = ctx.saved_tensors[0]  # the weights after it are saved only for their check
     reuse = not is_graph_retained()
     if reuse:
         ctx.release()
@@ -42,7 +42,9 @@ class RecurrentLayer(Function):
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, kind, lengths, reverse):
         out, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                  lengths, reverse, save=_backward_may_run(ctx))
-        ctx.save_for_backward(saved)
+        # The weights beside `saved` (which holds them) let backward's version check see an
+        # optimizer step or other write into them since: it raises, as PyTorch's LSTM does
+        ctx.save_for_backward(saved, w_ih, w_hh)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
@@ -73,7 +75,7 @@ class ProjectedLayer(Function):
     def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
         out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
                                                      reverse, ids, save=_backward_may_run(ctx))
-        ctx.save_for_backward(saved)
+        ctx.save_for_backward(saved, w_hh)  # w_hh for backward's version check (see above)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import versions
 from seqlab.autograd.creation import Generator, as_generator, where
 from seqlab.autograd.nn.functions.binary_cross_entropy import (
     BinaryCrossEntropy,
@@ -363,6 +364,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
     if max_norm is not None:
         _renormalize_rows(weight.data, indices, float(max_norm), float(norm_type))
+        # PyTorch's embedding_renorm_ is an in-place write whether or not a row changed: a
+        # graph that saved the table before (a tied output layer) must not use it in backward
+        versions.mark_written(weight.data)
     padding = -1 if padding_idx is None else padding_idx % weight.shape[0]
     out = EmbeddingLookup.apply(weight, indices, padding)
     # a copy of the indices: a caller may refill its batch buffer before the layer reads it

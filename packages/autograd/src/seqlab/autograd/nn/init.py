@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from seqlab.autograd import versions
 from seqlab.autograd.creation import Generator, as_generator
 from seqlab.autograd.tensor import Tensor
 
@@ -22,6 +23,7 @@ __all__ = [
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     tensor.data[...] = values
+    versions.mark_written(tensor.data)  # a graph that saved the old values must not use them
     return tensor
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import versions
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
@@ -201,6 +202,9 @@ class Module:
             for name, parameter in module._parameters.items():
                 if parameter is not None and dotted + name in state:
                     value = np.asarray(state[dotted + name])
+                    # PyTorch copies into the parameter in place: a graph that saved its old
+                    # values must refuse backward, so stamp the memory being replaced
+                    versions.mark_written(parameter.data)
                     parameter.data = value.astype(parameter.data.dtype, copy=True)
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and dotted + name in state:

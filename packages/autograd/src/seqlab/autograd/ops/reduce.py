@@ -28,6 +28,28 @@ def normalize_dims(dim: int | tuple[int, ...] | None, ndim: int) -> tuple[int, .
     return tuple(sorted(out))
 
 
+def reduction_dims(dim: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """`normalize_dims` for sum/mean/var/std: an empty `dim` (`()` or `[]`) means every dim,
+    as in PyTorch (not none)."""
+    if type(dim) in (tuple, list) and not dim:
+        dim = None
+    return normalize_dims(dim, ndim)
+
+
+def refuse_non_float(dtype: np.dtype, what: str) -> None:
+    """Refuse mean/var/std of an integer or bool tensor, as PyTorch does."""
+    if dtype.kind not in "fc":
+        if what == "mean()":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype: input dtype must be a floating point or "
+                f"complex dtype, got {dtype}; convert first with .float() or .double()"
+            )
+        raise RuntimeError(
+            f"{what}: std and var only support floating point and complex dtypes, got {dtype}; "
+            "convert first with .float() or .double()"
+        )
+
+
 def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...],
                    keepdim: bool) -> np.ndarray:
     """Re-insert reduced axes of `grad` (when keepdim was False) and broadcast to `shape`."""
@@ -43,7 +65,7 @@ def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ..
 class Sum(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
-        axes = normalize_dims(dim, a.ndim)
+        axes = reduction_dims(dim, a.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         return a.sum(axis=axes, keepdims=keepdim)
 
@@ -55,7 +77,8 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
-        axes = normalize_dims(dim, a.ndim)
+        refuse_non_float(a.dtype, "mean()")
+        axes = reduction_dims(dim, a.ndim)
         count = 1
         for axis in axes:
             count *= a.shape[axis]
@@ -115,6 +138,9 @@ class ExtremeAlongDim(Function):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
+        if type(dim) in (tuple, list) and not dim:
+            raise RuntimeError("logsumexp: dim=() names no dimension to reduce (PyTorch refuses "
+                               "it too); pass the dims, e.g. dim=tuple(range(x.ndim))")
         axes = normalize_dims(dim, a.ndim)
         peak = np.max(a, axis=axes, keepdims=True)
         peak = np.where(np.isfinite(peak), peak, 0)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import versions
 from seqlab.autograd.grad_mode import enable_grad
 from seqlab.autograd.tensor import Tensor
 
@@ -107,6 +108,12 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             self._update_group(group)
+        # The step wrote these in place with NumPy: stamp them (one clock time for all), so a
+        # backward through a graph that saved their old values raises, as in PyTorch.
+        versions.mark_all_written([
+            param.data for group in self.param_groups for param in group["params"]
+            if param.grad is not None
+        ])
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:
