@@ -4,7 +4,9 @@ eval`'s table gives every cell the same significant digits (qaA s20 LOW 11)."""
 
 from __future__ import annotations
 
+import calendar
 import json
+from datetime import date
 
 import pytest
 from inprocess import invoke
@@ -69,3 +71,21 @@ def test_yearly_dates_continue_on_the_calendar(forecaster, tmp_path):
                                          (1234.5, "1234"), (123456.0, "1.235e+05")])
 def test_metric_cells_keep_their_digits(value, text):
     assert metric_cell(value) == text
+
+
+def _month_end(year: int, month: int) -> str:
+    return f"{date(year, month, calendar.monthrange(year, month)[1]).isoformat()}"
+
+
+@pytest.mark.parametrize("stamps, expected", [
+    ([f"{2000 + i // 4}-Q{i % 4 + 1}" for i in range(120)], ["2030-Q1", "2030-Q2"]),
+    ([_month_end(2000 + i // 12, i % 12 + 1) for i in range(120)], ["2010-01-31", "2010-02-28"]),
+])
+def test_quarters_and_month_ends_label_the_rows(forecaster, tmp_path, stamps, expected):
+    """QA s20 Q2 LOW 7: pandas' quarter periods (2000-Q1, as its PeriodIndex prints with a
+    dash) and month-end dates (its 'ME' frequency) continue."""
+    model, _ = forecaster
+    done = invoke("forecast", "predict", model, _series(tmp_path, "q.csv", stamps),
+                  "--horizon", "2")
+    assert done.returncode == 0, done.stderr
+    assert [line.split(",")[0] for line in done.stdout.splitlines()] == ["year", *expected]

@@ -73,6 +73,14 @@ def test_a_bad_element_is_numbered_across_pieces(bpe, monkeypatch):
     assert_one_line_failure(done, "word 5 on stdin", "'1.5'")
 
 
+@pytest.mark.parametrize(("number", "chunk"), [("1e2", 2), ("1E+2", 3), ("100.00", 64),
+                                               ("-0.0", 1)])
+def test_a_number_element_is_quoted_as_written(bpe, monkeypatch, number, chunk):
+    """QA s20 Q2 #8: the word is quoted as the user wrote it, not as Python reprints it."""
+    done = _decode(bpe, monkeypatch, '{"ids": [86, 81, ' + number + ', 7]}', chunk=chunk)
+    assert_one_line_failure(done, "word 3 on stdin", f"'{number}'")
+
+
 @pytest.mark.parametrize(("stdin_text", "words"), [
     ('{"ids": [5 6]}', ["not JSON", "line 1"]),
     ('{"ids": [5, 6]} {"ids": [7]}', ["not JSON", "extra data"]),

@@ -57,3 +57,24 @@ def test_json_of_no_lines_is_an_empty_list(model, tmp_path):
     done = invoke("seq2seq", "translate", model, empty, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"translations": []}
+
+
+@pytest.mark.parametrize("penalty", ["1", "0", "2"])
+def test_score_has_one_scale_at_every_beam(model, tmp_path, penalty):
+    """QA s20 Q2 LOW 6: `score` is logprob / length ** --length-penalty at --beam 1 as at
+    --beam 3 (the same output gets the same score), and `logprob` is the total."""
+    source = tmp_path / "in.txt"
+    source.write_text("the cat\nred sun\n", encoding="utf-8")
+    items = {}
+    for beam in ("1", "3"):
+        done = invoke("seq2seq", "translate", model, source, "--beam", beam,
+                      "--length-penalty", penalty, "--json")
+        assert done.returncode == 0, done.stderr
+        items[beam] = json.loads(done.stdout)["translations"]
+    for greedy, beam in zip(items["1"], items["3"]):
+        if greedy["translation"] == beam["translation"]:
+            assert greedy["score"] == pytest.approx(beam["score"], rel=1e-9)
+            assert greedy["logprob"] == pytest.approx(beam["logprob"], rel=1e-9)
+        if penalty == "0":
+            assert greedy["score"] == pytest.approx(greedy["logprob"], rel=1e-12)
+    assert any(a["translation"] == b["translation"] for a, b in zip(items["1"], items["3"]))

@@ -65,6 +65,23 @@ def test_beam_width_one_equals_greedy(input_feeding):
         np.testing.assert_array_equal(g[0].attention, b[0].attention)
 
 
+@pytest.mark.parametrize("length_penalty", [1.0, 0.0, 2.0])
+def test_greedy_scores_on_the_beams_scale(length_penalty):
+    """QA s20 Q2 LOW 6: `score` is logprob / length ** length_penalty (</s> counted) whatever
+    the width, so greedy's equals a width-1 beam's; the penalty never changes greedy's
+    output."""
+    model = _model()
+    source, lengths = _sources()
+    greedy = greedy_decode(model, source, lengths, length_penalty=length_penalty)
+    beam = beam_search(model, source, lengths, width=1, length_penalty=length_penalty)
+    plain = greedy_decode(model, source, lengths)
+    for g, b, p in zip(greedy.hypotheses, beam.hypotheses, plain.hypotheses):
+        assert g[0].tokens == b[0].tokens == p[0].tokens
+        np.testing.assert_allclose(g[0].score, b[0].score, rtol=1e-12)
+        np.testing.assert_allclose(g[0].logprob, b[0].logprob, rtol=1e-12)
+    assert any(g[0].score != g[0].logprob for g in greedy.hypotheses) == (length_penalty != 0)
+
+
 def test_beam_finds_at_least_as_likely_outputs_and_ranks_nbest():
     model = _model(attention="additive")
     source, lengths = _sources()

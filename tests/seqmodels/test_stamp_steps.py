@@ -20,6 +20,9 @@ from seqlab.seqmodels.stamp_steps import next_stamps
     (["2024-01-01T09:30:00+00:00", "2024-01-01T10:00:00+00:00",
       "2024-01-01T10:30:00+00:00"],
      ["2024-01-01T11:00:00+00:00", "2024-01-01T11:30:00+00:00", "2024-01-01T12:00:00+00:00"]),
+    (["2000-Q2", "2000-Q3", "2000-Q4"], ["2001-Q1", "2001-Q2", "2001-Q3"]),  # pandas periods
+    (["1999Q3", "2000Q1", "2000Q3"], ["2001Q1", "2001Q3", "2002Q1"]),  # str(pd.Period)
+    (["2019-Q4", "2020-Q4", "2021-Q4"], ["2022-Q4", "2023-Q4", "2024-Q4"]),
 ])
 def test_a_regular_step_continues(stamps, expected):
     assert next_stamps(stamps, 3) == expected
@@ -44,6 +47,10 @@ def test_a_regular_step_continues(stamps, expected):
     ["Jan", "Feb"],                      # a form seqlab does not read
     ["2008"],                            # one stamp has no step
     ["2008", "2008", "2008"],                  # no progress
+    ["2000-Q1", "2000-Q2", "2000-Q5"],   # no quarter 5
+    ["2000-Q1", "2000-Q2", "2000-Q4"],   # a missing quarter
+    ["2000-Q1", "2000Q2", "2000-Q3"],    # two forms
+    ["2000-q1", "2000-q2", "2000-q3"],   # not pandas' form
 ])
 def test_anything_else_has_none(stamps):
     assert next_stamps(stamps, 3) is None

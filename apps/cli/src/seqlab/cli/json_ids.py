@@ -41,6 +41,7 @@ class _Stream:
         self.text, self.at = head, 0
         self.read, self.chunk_chars = read, chunk_chars
         self.ended = False
+        self.last_text = ""  # the JSON text of the value `value` read last, as written
         self.lines_dropped = 0  # newlines in the text dropped so far (for error line numbers)
 
     def more(self) -> bool:
@@ -94,7 +95,7 @@ class _Stream:
                 isinstance(value, (int, float, _LongNumber)) and not isinstance(value, bool)
                 and _NUMBER_GOES_ON.fullmatch(self.text, end) is not None)
             if not cut or too_long or not self.more():
-                self.at = end
+                self.last_text, self.at = self.text[self.at: end], end
                 return value
 
     def integer_words(self) -> list[str]:
@@ -161,6 +162,9 @@ def _list_words(stream: _Stream) -> Iterator[list[str]]:
         if words:
             yield words
         value = stream.value()  # an element the run does not cover (the last one, at least)
-        yield [value if isinstance(value, str) else json.dumps(value)]
+        # a number as written ("1e2", not Python's 100.0), so an error quotes the user's text
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        yield [value if isinstance(value, str) else
+               stream.last_text if number else json.dumps(value)]
         if stream.take(",]", "Expecting ',' delimiter") == "]":
             return

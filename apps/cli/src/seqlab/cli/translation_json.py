@@ -18,14 +18,17 @@ class TranslationsJson:
         self.written = 0
 
     def add(self, number: int, line: str, hypotheses: list[Any], nbest: int) -> None:
-        """Line `number` (from 1): its source text, best translation and score (the beam's
-        length-normalised score, or greedy's log-probability), and with --nbest N > 1 each
-        hypothesis."""
+        """Line `number` (from 1): its source text, best translation, score and logprob, and
+        with --nbest N > 1 each hypothesis. `logprob` is the translation's total
+        log-probability (</s> included) and `score` is logprob / length ** --length-penalty
+        (the length counts </s>) at every --beam, greedy included; fairseq gives both."""
         best = hypotheses[0]
         item: dict[str, Any] = {"input": f"{self.input_name}:{number}", "source": line,
-                                "translation": best.text, "score": float(best.score)}
+                                "translation": best.text, "score": float(best.score),
+                                "logprob": float(best.logprob)}
         if nbest > 1:
-            item["nbest"] = [{"text": h.text, "score": float(h.score)} for h in hypotheses]
+            item["nbest"] = [{"text": h.text, "score": float(h.score),
+                              "logprob": float(h.logprob)} for h in hypotheses]
         sys.stdout.write(('{"translations": [' if not self.written else ", ") + json.dumps(item))
         self.written += 1
 

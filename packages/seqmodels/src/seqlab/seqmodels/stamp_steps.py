@@ -3,7 +3,8 @@ can label its rows with the times they are for (as darts extends a series' time 
 pandas' `infer_freq` finds a regular frequency or None).
 
 A step is regular when the stamps rise by the same amount each time: integers (years, seconds)
-by their difference; ISO 8601 `YYYY-MM` by whole months; other ISO dates and times by their
+by their difference; ISO 8601 `YYYY-MM` by whole months; pandas' quarter periods (`2000Q1`,
+or `2000-Q1`) by whole quarters; other ISO dates and times by their
 time difference when it is under 28 days, and by the calendar when it is longer (as pandas'
 month and year offsets): every stamp its month's last day, or every stamp the same day of the
 month and time of day, stepped by whole months (12 for years). Anything else (a gap of another
@@ -22,6 +23,8 @@ from typing import Any
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
+# pandas' quarter periods: str(Period) is 2000Q1; 2000-Q1 is the usual dashed spelling
+_QUARTER = re.compile(r"(\d{4})(-?)Q([1-4])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CALENDAR_STEP = timedelta(days=28)  # from here on a step is read on the calendar
 # the time part of an ISO date-time: hours, minutes, seconds, fraction, zone
@@ -72,6 +75,20 @@ def _year_months(stamps: Sequence[str], count: int) -> list[str] | None:
     if step is None:
         return None
     return [f"{index // 12:04d}-{index % 12 + 1:02d}"
+            for index in (indices[-1] + step * k for k in range(1, count + 1))]
+
+
+def _quarters(stamps: Sequence[str], count: int) -> list[str] | None:
+    """`YYYY-Qn` or `YYYYQn` stamps (one form throughout) continued by whole quarters."""
+    matches = [_QUARTER.fullmatch(stamp) for stamp in stamps]
+    if len({m.group(2) for m in matches}) != 1:
+        return None
+    indices = [int(m.group(1)) * 4 + int(m.group(3)) - 1 for m in matches]
+    step = _one_gap(indices)
+    if step is None:
+        return None
+    dash = matches[-1].group(2)
+    return [f"{index // 4:04d}{dash}Q{index % 4 + 1}"
             for index in (indices[-1] + step * k for k in range(1, count + 1))]
 
 
@@ -161,6 +178,8 @@ def next_stamps(stamps: Sequence[str] | None, count: int) -> list[str] | None:
         return _integers(stamps, count)
     if all(_YEAR_MONTH.fullmatch(stamp) for stamp in stamps):
         return _year_months(stamps, count)
+    if all(_QUARTER.fullmatch(stamp) for stamp in stamps):
+        return _quarters(stamps, count)
     if all(_DATE.fullmatch(stamp) for stamp in stamps):
         return _dates(stamps, count)
     return _date_times(stamps, count)

@@ -233,7 +233,9 @@ def translate(
     beam: int = typer.Option(1, "--beam", help="Beam width (1: greedy)."),
     nbest: int = typer.Option(1, "--nbest", help="Outputs per input (<= --beam)."),
     length_penalty: float = typer.Option(1.0, "--length-penalty",
-                                         help="Beam scores divided by length ** this."),
+                                         help="Scores are log-probability / length ** "
+                                         "this (length counting </s>; 0: the total). It ranks "
+                                         "the beam; at --beam 1 it changes the score only."),
     max_len_a: float = typer.Option(2.0, "--max-len-a", help="Output length limit: a * "
                                     "source length + b."),
     max_len_b: int = typer.Option(10, "--max-len-b"),
@@ -245,9 +247,11 @@ def translate(
     max_len: int = old_spelling("--max-len"),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object: each line's input, "
-                                 "source, translation and score (with --nbest N: its nbest)."),
+                                 "source, translation, score and logprob (the total "
+                                 "log-probability; with --nbest N: its nbest)."),
 ) -> None:
     """Translate each input line; one output per line (with --nbest N: `i ||| text ||| score`).
+    A score is log-probability / length ** --length-penalty at every --beam.
 
     The argument is read as a file when one of that name exists (a folder is refused), as
     text otherwise; a name that looks like a file's (a path separator, or an extension such

@@ -22,7 +22,13 @@ import numpy as np
 from seqlab.autograd import io
 
 FORMAT = "seqlab-word2vec"
-VERSION = 1
+# Version 2 added the settings sorted_vocab, max_final_vocab, shrink_windows and comment and
+# effective_min_count: a version-1 reader would pass them to a constructor that lacks them, so
+# it must refuse the file (it does, in one line, for any version but 1). A KeyedVectors file
+# did not change and is still written as version 1, which every seqlab reads.
+VERSION = 2
+KEYED_VECTORS_VERSION = 1
+READS = (1, 2)
 # Word2Vec.__init__ arguments kept as they were (callbacks are objects: not saved).
 SETTINGS = ("vector_size", "alpha", "min_alpha", "window", "min_count", "max_vocab_size",
             "sample", "seed", "workers", "sg", "hs", "negative", "ns_exponent", "cbow_mean",
@@ -48,7 +54,7 @@ def _vectors_state(kv) -> dict[str, np.ndarray]:
 
 def save_keyed_vectors(kv, path: str | Path) -> None:
     """Write a KeyedVectors' keys, vectors and counts."""
-    io.save(path, _vectors_state(kv), {"format": FORMAT, "version": VERSION,
+    io.save(path, _vectors_state(kv), {"format": FORMAT, "version": KEYED_VECTORS_VERSION,
                                        "kind": "keyed_vectors", "vector_size": kv.vector_size})
 
 
@@ -107,9 +113,9 @@ def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str,
                          "(a gensim model is a pickle: save its vectors with gensim's "
                          "save_word2vec_format and read them with "
                          "KeyedVectors.load_word2vec_format)")
-    if metadata.get("version") != VERSION:
+    if metadata.get("version") not in READS:
         raise ValueError(f"{path} has {FORMAT} version {metadata.get('version')}; this seqlab "
-                         f"reads version {VERSION}")
+                         "reads versions 1 and 2 (a newer seqlab wrote it: upgrade)")
     found = metadata.get("kind")
     if found != kind:
         hint = ".wv" if found == "word2vec" else ""
@@ -136,7 +142,7 @@ def load_keyed_vectors(path: str | Path, cls) -> Any:
 def load_model(path: str | Path, cls) -> Any:
     """A Word2Vec (of class `cls`) from a file written by `save_model`."""
     state, metadata = _read(path, "word2vec")
-    model = cls(**metadata["settings"])
+    model = cls(**metadata["settings"])  # version 1 lacks four: the constructor's defaults
     _fill_vectors(model.wv, state)
     for name in MODEL_ARRAYS:
         if name in state:

@@ -186,8 +186,11 @@ def _check_lengths(max_len_a: float, max_len_b: int) -> None:
 
 
 def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2.0,
-                  max_len_b: int = 10, attention: bool = False) -> Decoded:
-    """The most likely token at every step, for every sentence of the batch at once."""
+                  max_len_b: int = 10, attention: bool = False,
+                  length_penalty: float = 1.0) -> Decoded:
+    """The most likely token at every step, for every sentence of the batch at once. Each
+    hypothesis' `score` is on beam_search's scale, logprob / length ** `length_penalty` (the
+    length counts </s> when it was reached), which is all the penalty changes here."""
     _check_lengths(max_len_a, max_len_b)
     plan = DecodingPlan(model)
     state = plan.start(source, lengths)
@@ -199,6 +202,7 @@ def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2
     rows: list[list[np.ndarray]] = [[] for _ in range(batch)]
     logprobs = np.zeros(batch)
     active = np.ones(batch, dtype=bool)
+    ended = np.zeros(batch, dtype=bool)
     for step in range(int(limits.max())):
         active &= step < limits
         if not active.any():
@@ -208,7 +212,7 @@ def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2
         for n in np.flatnonzero(active):
             logprobs[n] += logp[n, tokens[n]]
             if tokens[n] == model.eos_id:
-                active[n] = False
+                active[n], ended[n] = False, True
                 continue
             outputs[n].append(int(tokens[n]))
             if attention:
@@ -219,7 +223,9 @@ def greedy_decode(model: Any, source: Any, lengths: Any, *, max_len_a: float = 2
         weights = None
         if attention:  # (output tokens, this sentence's source tokens)
             weights = np.array(rows[n]).reshape(-1, source_steps)[:, : source_lengths[n]]
-        found.append([Hypothesis(outputs[n], float(logprobs[n]), float(logprobs[n]), weights)])
+        normaliser = max(len(outputs[n]) + int(ended[n]), 1) ** length_penalty
+        found.append([Hypothesis(outputs[n], float(logprobs[n]),
+                                 float(logprobs[n]) / normaliser, weights)])
     return Decoded(found)
 
 

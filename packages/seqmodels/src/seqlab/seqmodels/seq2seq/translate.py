@@ -117,7 +117,8 @@ class Translator:
         options = {"max_len_a": self.max_len_a, "max_len_b": self.max_len_b,
                    "attention": attention}
         if self.beam == 1 and self.nbest == 1:
-            decoded = greedy_decode(self.model, source, lengths, **options)
+            decoded = greedy_decode(self.model, source, lengths,
+                                    length_penalty=self.length_penalty, **options)
         else:
             decoded = beam_search(self.model, source, lengths, width=self.beam,
                                   nbest=self.nbest, length_penalty=self.length_penalty,
