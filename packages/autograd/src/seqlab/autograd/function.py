@@ -109,12 +109,19 @@ class Function:
         record = False
         for arg in args:
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
                 if arg.requires_grad:
+                    node = arg._ctx
+                    if (node is not None and node._saved_at != _clock.now
+                            and node.function in VIEW_FUNCTIONS):
+                        refresh_view(arg)  # its base may have been written since it was taken
+                    arrays.append(arg.data)
                     needs.append(True)
                     inputs.append(arg)
                     record = True
                     continue
+                if unrecorded_bases and arg.data.base is not None:
+                    check_view_without_history(arg)
+                arrays.append(arg.data)
             else:
                 arrays.append(arg)
             needs.append(False)
@@ -182,6 +189,14 @@ def _no_grads(count: int) -> tuple[bool, ...]:
         needs = _NO_GRADS[count] = (False,) * count
     return needs
 
+
+# Set by in_place.py (which imports this module): the ops whose output views their input's
+# memory, how to bring such a view up to date with writes into its base, and the storages
+# that a recorded write gave a history while views without one were possibly taken of them.
+VIEW_FUNCTIONS: set[type[Function]] = set()
+refresh_view: Any = None
+check_view_without_history: Any = None
+unrecorded_bases: dict[int, int] = {}
 
 # Bound at the end of tensor.py (which imports this module) to avoid an import cycle.
 Tensor: Any = None

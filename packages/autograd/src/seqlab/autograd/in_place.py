@@ -15,21 +15,27 @@ that an op saved before the write changed them.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import weakref
 from typing import Any
 
 import numpy as np
 
 from seqlab.autograd import function, grad_mode, versions
-from seqlab.autograd.ops.indexing import IndexPut
+from seqlab.autograd.ops import shape
+from seqlab.autograd.ops.indexing import GetItem, IndexPut
 
 _grad_state = grad_mode._state
 
 # The graph's edges are tensors, and the engine reads an input's node (`_ctx`) when backward
 # runs. A recorded write gives a tensor a new node, so ops that took the tensor as an input
-# before the write must still reach its old one. The new node keeps, in `rebased_from`, the
-# clock time of every write that rebased the tensor and a stand-in carrying the node each
-# replaced (kept by the node, so it lives and dies with the tensor's graph). Ops remember the
-# clock time they were recorded at (Context._saved_at); `as_seen_by` picks the stand-in.
+# before the write must still reach its old one. Each node of a rebased tensor keeps
+# `rebased_from = (times, befores, count)`: the clock times of the writes that rebased the
+# tensor and stand-ins carrying the nodes they replaced, in lists shared by the tensor's
+# whole history (a write appends: constant time and memory per write), of which the first
+# `count` entries are this node's. Ops remember the clock time they were recorded at
+# (Context._saved_at); `as_seen_by` finds the stand-in by bisection.
 
 
 class _Rebasing:
@@ -87,10 +93,27 @@ def as_seen_by(tensor: Any, recorded_at: int) -> Any:
     ctx = tensor._ctx
     history = getattr(ctx, "rebased_from", None) if ctx is not None else None
     if history is not None:
-        for written_at, before in history:
-            if written_at > recorded_at:
-                return before
+        times, befores, count = history
+        position = bisect.bisect_right(times, recorded_at, 0, count)
+        if position < count:
+            return befores[position]
     return tensor
+
+
+def _rebase(tensor: Any, new: Any, before: Any, written_at: int) -> None:
+    """Give `new` (the tensor's next node) the history of `tensor`'s current node plus
+    `before`, standing for that node for the ops recorded up to `written_at`."""
+    history = getattr(tensor._ctx, "rebased_from", None)
+    if history is None:
+        times, befores = [], []
+    else:
+        times, befores, count = history
+        if count != len(times):  # a branch off an older node: copy its part
+            times, befores = times[:count], befores[:count]
+    times.append(written_at)
+    befores.append(before)
+    new.rebased_from = (times, befores, len(times))
+    rebasing.happened = True
 
 
 def _adopt(tensor: Any, result: Any, before: Any) -> None:
@@ -100,11 +123,75 @@ def _adopt(tensor: Any, result: Any, before: Any) -> None:
     if old is not None and new is not None:  # ops may have used it: keep their view of it
         # The write's time: mark_written ticks the clock right after this.
         written_at = versions.clock.now + 1
-        new.rebased_from = (*getattr(old, "rebased_from", ()), (written_at, before))
-        rebasing.happened = True
+        _rebase(tensor, new, before, written_at)
+        new.written_at = written_at
+    elif old is None and new is not None and not tensor.requires_grad:
+        # Views without a history may have been taken of it: see check_view_without_history.
+        _note_unrecorded_base(tensor.data)
     tensor._ctx = result._ctx
     tensor._output_index = result._output_index
     tensor.requires_grad = result.requires_grad
+
+
+def _note_unrecorded_base(array: np.ndarray) -> None:
+    storage = versions.storage_of(array)
+    key = id(storage)
+    if key not in function.unrecorded_bases:
+        with contextlib.suppress(TypeError):
+            weakref.finalize(storage, function.unrecorded_bases.pop, key, None)
+    function.unrecorded_bases[key] = versions.clock.now + 1
+
+
+def refresh_view(view: Any) -> None:
+    """Bring a view (the output of a view op) up to date with the writes into its base since
+    it was taken, as PyTorch regenerates a view: ops recorded from now on reach the base's
+    current history through a copy of the view's node; earlier ops keep the old node."""
+    ctx = view._ctx
+    base = ctx.inputs[0]
+    if base is None:
+        return
+    base_ctx = base._ctx
+    if (base_ctx is not None and base_ctx._saved_at != versions.clock.now
+            and base_ctx.function in function.VIEW_FUNCTIONS):
+        refresh_view(base)  # a view of a view: its base first
+    data = view.data
+    if type(data) is not np.ndarray or data.base is None:
+        return
+    stamp = versions.last_write(data)
+    if stamp <= getattr(ctx, "written_at", ctx._saved_at):
+        return
+    storage = versions.storage_of(data)
+    if storage is not versions.storage_of(base.data):
+        return  # the op copied (a reshape of non-contiguous memory)
+    versions.clock.now += 1  # ops recorded before this see the old node, later ones the new
+    now = versions.clock.now
+    new = object.__new__(function.Context)
+    new.__dict__.update(
+        (key, value) for key, value in ctx.__dict__.items()
+        if key not in ("rebased_from", "written_at")
+    )
+    new.needs_input_grad = ctx.needs_input_grad
+    new._saved = ctx._saved
+    new._saved_at = now
+    new.function = ctx.function
+    new.inputs = ctx.inputs
+    new.output_meta = ctx.output_meta
+    new.released = ctx.released
+    _rebase(view, new, _history(view, data), now)
+    new.written_at = now
+    view._ctx = new
+
+
+def check_view_without_history(view: Any) -> None:
+    """Refuse a view without history of memory that a recorded write gave a history after
+    the view was possibly taken: its values come from the graph, its gradient could not."""
+    if _grad_state.enabled and id(versions.storage_of(view.data)) in function.unrecorded_bases:
+        raise RuntimeError(
+            "this tensor is a view without history of memory that a recorded write "
+            "(t[...] = value with gradients) gave a history, possibly taken before the write; "
+            "its gradient cannot follow the write. Take the view after the write "
+            "(v = buf[0] after buf[0] = h), or build the result with stack/cat"
+        )
 
 
 def write(tensor: Any, index: Any, value: Any, what: str) -> None:
@@ -154,3 +241,9 @@ def _cast_error(result_type: np.dtype, dtype: np.dtype, what: str) -> RuntimeErr
         f"{dtype}; write t = t {what[:-1]} x (a new tensor), or convert the tensor "
         "first (.float(), .to(...))"
     )
+
+
+# Ops whose output views their input's memory (checked per array: a reshape may copy).
+function.VIEW_FUNCTIONS.update((GetItem, shape.Reshape, shape.Permute, shape.Expand, shape.Split))
+function.refresh_view = refresh_view
+function.check_view_without_history = check_view_without_history

@@ -1,0 +1,76 @@
+"""Views and in-place writes: a view taken before a write into its base follows the base's
+new history when used (PyTorch regenerates it), or is refused; never a silent wrong gradient.
+
+Reference numbers were computed with PyTorch 2.13 (float64) from the same programs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import seqlab.autograd as ag
+
+R = np.arange(1, 13, dtype=np.float64).reshape(4, 3) / 10
+
+
+def _leaf(values):
+    return ag.tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+def test_a_slice_taken_before_a_write_follows_the_written_history():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0])
+    buf = x * 1
+    view = buf[0]
+    buf[0] = h * 2
+    (view * view).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((4, 3)))  # torch
+    np.testing.assert_array_equal(h.grad, [8.0, 16.0, 24.0])  # torch
+
+
+def test_a_reshape_taken_before_a_write_follows_the_written_history():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0])
+    buf = x * 1
+    view = buf.reshape(12)
+    buf[0] = h * 2
+    (view * ag.tensor(np.arange(12.0))).sum().backward()
+    expected_x = np.arange(12.0).reshape(4, 3)
+    expected_x[0] = 0
+    np.testing.assert_array_equal(x.grad, expected_x)  # torch
+    np.testing.assert_array_equal(h.grad, [0.0, 2.0, 4.0])  # torch
+
+
+def test_a_view_of_a_view_follows_the_written_history():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0])
+    buf = x * 1
+    row = buf[1]
+    view = row[1:]
+    buf[1] = h * 3
+    before = (row * row).sum()  # recorded after the write: sees h
+    (view.sum() + before).backward()
+    np.testing.assert_array_equal(x.grad, np.zeros((4, 3)))
+    np.testing.assert_allclose(h.grad, [18.0, 39.0, 57.0])  # 2*9*h, + 3 on [1:]
+
+
+def test_ops_recorded_on_the_view_before_the_write_keep_the_old_values():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0])
+    buf = x * 1
+    view = buf[0]
+    early = view.sum()  # before the write: x[0]
+    buf[0] = h * 2
+    (early + view.sum()).backward()
+    expected_x = np.zeros((4, 3))
+    expected_x[0] = 1
+    np.testing.assert_array_equal(x.grad, expected_x)
+    np.testing.assert_array_equal(h.grad, [2.0, 2.0, 2.0])
+
+
+def test_a_view_of_a_tensor_without_history_is_refused_after_a_recorded_write():
+    h = _leaf([1.0, 2.0, 3.0])
+    buf = ag.zeros(4, 3, dtype=np.float64)
+    view = buf[0]
+    buf[0] = h * 2
+    with pytest.raises(RuntimeError, match="possibly taken before the write"):
+        (view * view).sum()
+    (buf[0] * buf[0]).sum().backward()  # a view taken after the write is fine
+    np.testing.assert_array_equal(h.grad, [8.0, 16.0, 24.0])
