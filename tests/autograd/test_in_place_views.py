@@ -74,3 +74,55 @@ def test_a_view_of_a_tensor_without_history_is_refused_after_a_recorded_write():
         (view * view).sum()
     (buf[0] * buf[0]).sum().backward()  # a view taken after the write is fine
     np.testing.assert_array_equal(h.grad, [8.0, 16.0, 24.0])
+
+
+# ------------------------------------------------- writes into views and fresh op outputs
+def test_a_fresh_op_output_that_numpy_returns_as_a_view_can_be_written():
+    x = _leaf(R)
+    values = x.max(-1)[0]  # NumPy hands back a view of the op's own scratch array
+    values[0] = 0.0
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad[:, 2], [0.0, 1.0, 1.0, 1.0])
+    linear = ag.nn.Linear(3, 2)
+    logits = linear(ag.tensor(R.astype(np.float32)))
+    logits[:, 1] = -np.inf
+    assert np.isneginf(logits.data[:, 1]).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "torch_grad_rows"),
+    [
+        (lambda y: y.__setitem__(0, y[0].__imul__(2.0)), [[0.04, 0.16, 0.36], [0.32, 0.5, 0.72]]),
+        (lambda y: y.__setitem__((slice(None), 0), y[:, 0].__isub__(1.0)),
+         [[0.02, 0.08, 0.18], [0.32, 0.5, 0.72]]),
+    ],
+    ids=["y[0] *= 2", "y[:, 0] -= 1"],
+)
+def test_augmented_assignment_on_a_subscript_is_recorded(change, torch_grad_rows):
+    x = _leaf(R)
+    y = x * x
+    change(y)  # what Python runs for y[0] *= 2: tmp = y[0]; tmp *= 2; y[0] = tmp
+    (y * ag.tensor(R)).sum().backward()
+    np.testing.assert_allclose(x.grad[:2], torch_grad_rows, rtol=1e-12)  # torch
+
+
+def test_writing_into_a_row_of_a_graph_tensor_reaches_the_tensor():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0])
+    buf = x * 1
+    buf[0][1] = h[0] * 2  # out[t][i] = h
+    (buf * ag.tensor(R)).sum().backward()
+    expected_x = R.copy()
+    expected_x[0, 1] = 0
+    np.testing.assert_allclose(x.grad, expected_x)  # torch
+    np.testing.assert_allclose(h.grad, [0.4, 0.0, 0.0])  # torch
+
+
+def test_writing_into_a_transposed_graph_tensor_reaches_the_tensor():
+    x, h = _leaf(R), _leaf([1.0, 2.0, 3.0, 4.0])
+    buf = (x * 1).t()
+    buf[0] = h * 2
+    (buf * ag.tensor(R.T)).sum().backward()
+    expected_x = R.copy()
+    expected_x[:, 0] = 0
+    np.testing.assert_allclose(x.grad, expected_x)  # torch
+    np.testing.assert_allclose(h.grad, [0.2, 0.8, 1.4, 2.0])  # torch

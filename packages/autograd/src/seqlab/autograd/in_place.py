@@ -24,7 +24,7 @@ import numpy as np
 
 from seqlab.autograd import function, grad_mode, versions
 from seqlab.autograd.ops import shape
-from seqlab.autograd.ops.indexing import GetItem, IndexPut
+from seqlab.autograd.ops.indexing import GetItem, IndexPut, has_advanced_index
 
 _grad_state = grad_mode._state
 
@@ -68,15 +68,53 @@ def _records(tensor: Any, value: Any) -> bool:
 
 
 def _refuse_view(tensor: Any, what: str) -> None:
-    # The graph follows tensors, not memory: a write recorded on a view would reach the
-    # memory of the tensor it views without reaching that tensor's graph.
-    if tensor.data.base is not None:
+    """Refuse a recorded write that the graph could not follow to the memory's owner: a view
+    without history, an op's output that is a view of its input, or a view op (expand,
+    split) whose write cannot be routed to its base (_view_base handles the others)."""
+    ctx = tensor._ctx
+    data = tensor.data
+    if ctx is None:
+        shared = data.base is not None
+    elif hasattr(ctx, "written_at") and ctx.function not in function.VIEW_FUNCTIONS:
+        shared = False  # the node of a write: it owns the memory
+    else:
+        storage = versions.storage_of(data)
+        shared = any(
+            source is not None and versions.storage_of(source.data) is storage
+            for source in ctx.inputs
+        )
+    if shared:
         raise RuntimeError(
             f"in-place {what} with gradients into a tensor that views another tensor's memory "
-            "(a slice, reshape or transpose): the graph cannot follow it to that tensor. "
-            "Write through the tensor that owns the memory (out[t, i] = h instead of "
-            "out[t][i] = h), clone() the view first, or build the result with stack/cat"
+            "(a view without history, an expand or a split): the graph cannot follow it to "
+            "that tensor. Write through the tensor that owns the memory, clone() the view "
+            "first, or build the result with stack/cat"
         )
+
+
+def _view_base(tensor: Any) -> Any:
+    """For a view that a write can go through to its base (a basic index, reshape or
+    permute of a tensor with history), `(base, to_base)`: `to_base(value)` writes a new
+    value of the whole view into the base. Otherwise None."""
+    ctx = tensor._ctx
+    if ctx is None or ctx.function not in _ROUTED_VIEWS or not ctx.inputs:
+        return None
+    base = ctx.inputs[0]
+    if base is None or versions.storage_of(tensor.data) is not versions.storage_of(base.data):
+        return None
+    function_ = ctx.function
+    if function_ is GetItem:
+        if has_advanced_index(ctx.index):
+            return None
+        index = ctx.index
+        return base, lambda value: write(base, index, value, "item assignment")
+    if function_ is shape.Permute:
+        inverse = ctx.inverse
+        return base, lambda value: write(base, Ellipsis, value.permute(*inverse),
+                                         "item assignment")
+    base_shape = ctx.shape
+    return base, lambda value: write(base, Ellipsis, value.reshape(base_shape),
+                                     "item assignment")
 
 
 def _history(tensor: Any, data: np.ndarray) -> Any:
@@ -124,10 +162,11 @@ def _adopt(tensor: Any, result: Any, before: Any) -> None:
         # The write's time: mark_written ticks the clock right after this.
         written_at = versions.clock.now + 1
         _rebase(tensor, new, before, written_at)
-        new.written_at = written_at
     elif old is None and new is not None and not tensor.requires_grad:
         # Views without a history may have been taken of it: see check_view_without_history.
         _note_unrecorded_base(tensor.data)
+    if new is not None:  # a write's node: its input shares the memory by design
+        new.written_at = versions.clock.now + 1
     tensor._ctx = result._ctx
     tensor._output_index = result._output_index
     tensor.requires_grad = result.requires_grad
@@ -198,6 +237,12 @@ def write(tensor: Any, index: Any, value: Any, what: str) -> None:
     """`tensor[index] = value` (`index` already holds arrays, not tensors)."""
     check_allowed(tensor, what)
     if _records(tensor, value):
+        route = _view_base(tensor)
+        if route is not None:  # PyTorch's CopySlices: the write goes into the base
+            refresh_view(tensor)
+            written = IndexPut.apply(_history(tensor, tensor.data.copy()), index, value)
+            _write_view(tensor, route, written)
+            return
         _refuse_view(tensor, what)
         before = _history(tensor, tensor.data)
         _adopt(tensor, IndexPut.apply(before, index, value), before)
@@ -206,17 +251,34 @@ def write(tensor: Any, index: Any, value: Any, what: str) -> None:
     versions.mark_written(tensor.data)  # ticks the clock to the time _adopt recorded
 
 
+def _write_view(view: Any, route: Any, value: Any) -> None:
+    """Write the view's new whole value into its base; the view then follows the base."""
+    _, to_base = route
+    to_base(value)  # stamps the memory
+    refresh_view(view)
+
+
 def update(tensor: Any, other: Any, ufunc: np.ufunc, out_of_place: Any, what: str) -> Any:
     """`tensor (op)= other`: `ufunc` computes it on arrays, `out_of_place(a, b)` on tensors."""
     check_allowed(tensor, what)
     if _records(tensor, other):
-        _refuse_view(tensor, what)
-        # The op may save its first input for backward: give it the values before the write.
-        before = _history(tensor, tensor.data.copy())
+        route = _view_base(tensor)
+        if route is not None:
+            refresh_view(tensor)
+        else:
+            _refuse_view(tensor, what)
+        # The op may save its first input for backward (only Mul does, when `other` needs a
+        # gradient): then give it the values before the write.
+        saves_input = (ufunc is np.multiply and isinstance(other, function.Tensor)
+                       and other.requires_grad)
+        before = _history(tensor, tensor.data.copy() if saves_input else tensor.data)
         result = out_of_place(before, other)
         _check_cast(result.dtype, tensor.dtype, what)
         if result.dtype != tensor.dtype:
             result = result.type(tensor.dtype)
+        if route is not None:
+            _write_view(tensor, route, result)
+            return tensor
         tensor.data[...] = result.data
         _adopt(tensor, result, before)
     else:
@@ -245,5 +307,6 @@ def _cast_error(result_type: np.dtype, dtype: np.dtype, what: str) -> RuntimeErr
 
 # Ops whose output views their input's memory (checked per array: a reshape may copy).
 function.VIEW_FUNCTIONS.update((GetItem, shape.Reshape, shape.Permute, shape.Expand, shape.Split))
+_ROUTED_VIEWS = (GetItem, shape.Reshape, shape.Permute)
 function.refresh_view = refresh_view
 function.check_view_without_history = check_view_without_history
