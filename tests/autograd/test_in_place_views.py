@@ -6,6 +6,9 @@ Reference numbers were computed with PyTorch 2.13 (float64) from the same progra
 
 from __future__ import annotations
 
+import tracemalloc
+import warnings
+
 import numpy as np
 import pytest
 
@@ -126,3 +129,68 @@ def test_writing_into_a_transposed_graph_tensor_reaches_the_tensor():
     expected_x[:, 0] = 0
     np.testing.assert_allclose(x.grad, expected_x)  # torch
     np.testing.assert_allclose(h.grad, [0.2, 0.8, 1.4, 2.0])  # torch
+
+
+# ---------------------------------------------------------- what writes keep and copy
+def _held_bytes(run):
+    tracemalloc.start()
+    try:
+        kept = run()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    del kept
+    return held
+
+
+def _many_writes(count):
+    w = _leaf([0.5])
+    buf = ag.zeros(count, dtype=np.float64)
+    for t in range(count):
+        buf[t] = w[0] * t
+    return buf
+
+
+def test_memory_held_by_recorded_writes_grows_linearly():
+    small, large = _held_bytes(lambda: _many_writes(500)), _held_bytes(lambda: _many_writes(2000))
+    assert large < 6 * small  # 4x the writes; a copied write history grew 16x
+
+
+def test_add_and_subtract_in_place_do_not_copy_the_tensor():
+    w = ag.tensor(np.full(50_000, 0.5), requires_grad=True)
+
+    def accumulate():
+        acc = ag.zeros(50_000, dtype=np.float64)
+        for _ in range(20):
+            acc += w
+            acc -= w * 0.5
+        return acc
+
+    assert _held_bytes(accumulate) < 30 * 50_000 * 8  # 40 tensor copies held before
+    acc = accumulate()
+    acc.sum().backward()
+    np.testing.assert_array_equal(w.grad, np.full(50_000, 10.0))
+
+
+def test_ops_save_only_what_the_needed_gradients_read():
+    x = _leaf(R)
+    scaled = (x * 1) / 2.0  # the divisor needs no gradient: the quotient is not saved
+    scaled[0] = -np.inf
+    scaled[1:].sum().backward()
+    np.testing.assert_array_equal(x.grad, np.r_[np.zeros((1, 3)), np.full((3, 3), 0.5)])
+    x = _leaf(R)
+    y = x * 1
+    product = y @ ag.tensor(np.ones((3, 2)))  # the constant's gradient is not needed: y unsaved
+    y[0] = 0.5
+    product.sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((4, 3), 2.0))  # the product came first
+
+
+def test_division_by_zero_in_forward_is_silent_as_in_pytorch():
+    x = ag.tensor(np.array([0.0, 1.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quotient = 2.0 / x
+        ratio = x / x
+    np.testing.assert_array_equal(quotient.data, [np.inf, 2.0])
+    assert np.isnan(ratio.data[0])
