@@ -6,6 +6,7 @@ Reference numbers were computed with PyTorch 2.13 (float64) from the same progra
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 import warnings
 
@@ -194,3 +195,16 @@ def test_division_by_zero_in_forward_is_silent_as_in_pytorch():
         ratio = x / x
     np.testing.assert_array_equal(quotient.data, [np.inf, 2.0])
     assert np.isnan(ratio.data[0])
+
+
+def test_backward_skips_write_lookups_once_no_graph_with_writes_is_alive():
+    from seqlab.autograd import in_place
+
+    gc.collect()
+    live = in_place.rebasing.live
+    buf = _many_writes(3)
+    assert in_place.rebasing.live > live
+    buf.sum().backward()
+    del buf
+    gc.collect()
+    assert in_place.rebasing.live == live  # graphs without writes pay nothing again

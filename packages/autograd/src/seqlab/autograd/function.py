@@ -28,7 +28,9 @@ class Context:
 
     # Slots for what Function.apply and the engine touch on every op (fast, and no per-op
     # dict unless an op stores attributes of its own).
-    __slots__ = ("__dict__", "_saved", "_saved_at", "function", "inputs", "needs_input_grad",
+    # __weakref__: in_place counts the live nodes that have a write history.
+    __slots__ = ("__dict__", "__weakref__", "_saved", "_saved_at", "function", "inputs",
+                 "needs_input_grad",
                  "output_meta", "released")
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:

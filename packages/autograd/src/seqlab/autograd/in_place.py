@@ -39,13 +39,17 @@ _grad_state = grad_mode._state
 
 
 class _Rebasing:
-    """Whether any recorded write has rebased a tensor yet (until then the engine skips
-    `as_seen_by`)."""
+    """How many graph nodes with a write history (`rebased_from`) are alive: while none is,
+    no graph has a write in it and the engine skips `as_seen_by`."""
 
-    __slots__ = ("happened",)
+    __slots__ = ("live",)
 
     def __init__(self) -> None:
-        self.happened = False
+        self.live = 0
+
+
+def _forget_rebased_node() -> None:
+    rebasing.live -= 1
 
 
 rebasing = _Rebasing()
@@ -150,8 +154,10 @@ def _rebase(tensor: Any, new: Any, before: Any, written_at: int) -> None:
             times, befores = times[:count], befores[:count]
     times.append(written_at)
     befores.append(before)
+    if getattr(new, "rebased_from", None) is None:
+        rebasing.live += 1
+        weakref.finalize(new, _forget_rebased_node)
     new.rebased_from = (times, befores, len(times))
-    rebasing.happened = True
 
 
 def _adopt(tensor: Any, result: Any, before: Any) -> None:
