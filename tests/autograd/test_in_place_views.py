@@ -208,3 +208,13 @@ def test_backward_skips_write_lookups_once_no_graph_with_writes_is_alive():
     del buf
     gc.collect()
     assert in_place.rebasing.live == live  # graphs without writes pay nothing again
+
+
+def test_a_view_whose_graph_was_freed_can_still_be_read_after_a_write():
+    x = _leaf(R)
+    buf = x * 1
+    view = buf[0]
+    view.sum().backward()  # frees the view's node
+    with ag.no_grad():
+        buf[0] = 2.0
+    np.testing.assert_array_equal((view * 1).data, [2.0, 2.0, 2.0])

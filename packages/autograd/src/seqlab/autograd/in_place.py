@@ -192,9 +192,9 @@ def refresh_view(view: Any) -> None:
     it was taken, as PyTorch regenerates a view: ops recorded from now on reach the base's
     current history through a copy of the view's node; earlier ops keep the old node."""
     ctx = view._ctx
-    base = ctx.inputs[0]
-    if base is None:
+    if not ctx.inputs or ctx.inputs[0] is None:  # a graph that backward already freed
         return
+    base = ctx.inputs[0]
     base_ctx = base._ctx
     if (base_ctx is not None and base_ctx._saved_at != versions.clock.now
             and base_ctx.function in function.VIEW_FUNCTIONS):
