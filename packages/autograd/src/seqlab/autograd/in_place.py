@@ -7,7 +7,14 @@
   gradient would no longer describe its value);
 - with grad enabled, when the tensor has a history or the value requires grad, the write
   becomes an op of the graph: the tensor takes a new history whose backward sends the
-  gradient to the value and masks the overwritten positions out of the old history.
+  gradient to the value and masks the overwritten positions out of the old history;
+- a recorded write into a view (a basic index, reshape or permute of a tensor with history)
+  goes into its base, as PyTorch's CopySlices (`y[0] *= 2`, `out[t][i] = h`); one into a
+  view without history, an expand or a split, or an op's output that views its input, is
+  refused;
+- a view taken before a write into its base follows the base's new history when it is next
+  used (`refresh_view`, from Function.apply), as PyTorch regenerates views; a view without
+  history of memory that a recorded write gave one is refused at use.
 
 Every write stamps the tensor's memory (`versions.mark_written`), so backward refuses arrays
 that an op saved before the write changed them.
