@@ -218,3 +218,20 @@ def test_a_view_whose_graph_was_freed_can_still_be_read_after_a_write():
     with ag.no_grad():
         buf[0] = 2.0
     np.testing.assert_array_equal((view * 1).data, [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,)), ((2, 1, 2, 3), (3, 3, 1))],
+)
+def test_matmul_with_one_operand_needing_a_gradient_gives_the_same_gradient(left, right):
+    rng = np.random.default_rng(0)
+    a_values, b_values = rng.standard_normal(left), rng.standard_normal(right)
+    a, b = ag.tensor(a_values, requires_grad=True), ag.tensor(b_values, requires_grad=True)
+    (a @ b).sum().backward()
+    a_only, b_only = ag.tensor(a_values, requires_grad=True), ag.tensor(b_values)
+    (a_only @ b_only).sum().backward()
+    b_side = ag.tensor(b_values, requires_grad=True)
+    (ag.tensor(a_values) @ b_side).sum().backward()
+    np.testing.assert_allclose(a_only.grad, a.grad, rtol=1e-12)
+    np.testing.assert_allclose(b_side.grad, b.grad, rtol=1e-12)
