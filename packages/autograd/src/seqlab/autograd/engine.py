@@ -38,7 +38,7 @@ def _count_consumers(root: Context) -> dict[Context, int]:
     """For every context reachable from `root`, how many graph edges lead into it."""
     consumers = {root: 0}
     stack = [root]
-    rebased = in_place.rebasing.happened
+    rebased = in_place.rebasing.live
     while stack:
         ctx = stack.pop()
         for tensor in ctx.inputs:
@@ -91,7 +91,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     previous_retaining = _grad_state.retaining_graph
     _grad_state.enabled = False  # backward computations never record a graph
     _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
-    rebased = in_place.rebasing.happened
+    rebased = in_place.rebasing.live
     silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     silent.__enter__()  # inf and nan in gradients, as PyTorch, without NumPy's warnings
     try:

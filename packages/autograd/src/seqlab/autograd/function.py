@@ -28,7 +28,9 @@ class Context:
 
     # Slots for what Function.apply and the engine touch on every op (fast, and no per-op
     # dict unless an op stores attributes of its own).
-    __slots__ = ("__dict__", "_saved", "_saved_at", "function", "inputs", "needs_input_grad",
+    # __weakref__: in_place counts the live nodes that have a write history.
+    __slots__ = ("__dict__", "__weakref__", "_saved", "_saved_at", "function", "inputs",
+                 "needs_input_grad",
                  "output_meta", "released")
 
     def __init__(self, needs_input_grad: tuple[bool, ...]) -> None:
@@ -109,12 +111,19 @@ class Function:
         record = False
         for arg in args:
             if isinstance(arg, Tensor):
-                arrays.append(arg.data)
                 if arg.requires_grad:
+                    node = arg._ctx
+                    if (node is not None and node._saved_at != _clock.now
+                            and node.function in VIEW_FUNCTIONS):
+                        refresh_view(arg)  # its base may have been written since it was taken
+                    arrays.append(arg.data)
                     needs.append(True)
                     inputs.append(arg)
                     record = True
                     continue
+                if unrecorded_bases and arg.data.base is not None:
+                    check_view_without_history(arg)
+                arrays.append(arg.data)
             else:
                 arrays.append(arg)
             needs.append(False)
@@ -182,6 +191,14 @@ def _no_grads(count: int) -> tuple[bool, ...]:
         needs = _NO_GRADS[count] = (False,) * count
     return needs
 
+
+# Set by in_place.py (which imports this module): the ops whose output views their input's
+# memory, how to bring such a view up to date with writes into its base, and the storages
+# that a recorded write gave a history while views without one were possibly taken of them.
+VIEW_FUNCTIONS: set[type[Function]] = set()
+refresh_view: Any = None
+check_view_without_history: Any = None
+unrecorded_bases: dict[int, int] = {}
 
 # Bound at the end of tensor.py (which imports this module) to avoid an import cycle.
 Tensor: Any = None

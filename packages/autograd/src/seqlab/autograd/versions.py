@@ -74,3 +74,8 @@ def written_since(array: Any, time: int) -> bool:
     if type(array) is not np.ndarray:
         return False
     return _last_write.get(id(storage_of(array)), 0) > time
+
+
+def last_write(array: np.ndarray) -> int:
+    """The clock time of the last in-place write into `array`'s memory (0: none)."""
+    return _last_write.get(id(storage_of(array)), 0)

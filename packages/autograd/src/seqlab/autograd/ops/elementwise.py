@@ -44,8 +44,11 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        out = a / b
-        ctx.save_for_backward(b, out)
+        # x / 0 and 0 / 0 give inf and nan without a warning, as in PyTorch.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = a / b
+        # The quotient only for the divisor's gradient (a write into it is then allowed).
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
