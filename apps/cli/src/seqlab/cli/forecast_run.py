@@ -173,12 +173,12 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
         series = [Path(options.series_file)] if options.series_file else []
         check_resumed_output(Path(options.out), series, force=force,
                              model="SequenceRegressor")
-    check_run_files(Path(options.out), output, force=force,
-                    resumed=source if options.resume is not None else None,
-                    resume_path=Path(options.resume) if options.resume is not None else None)
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
+    check_run_files(Path(options.out), output, force=force,
+                    resumed=source if options.resume is not None else None,
+                    resume_path=Path(options.resume) if options.resume is not None else None)
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
     warn_interpolated(series, output)

@@ -265,13 +265,13 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                            f"{kind}-level, but --level {options.level} was asked for")
         options.level = options.level or kind
     _fill_defaults(options)
-    check_run_files(Path(options.out), output, force=force,
-                    resumed=source_checkpoint if options.resume is not None else None,
-                    resume_path=options.resume)
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out so "
                        "the model you start from stays as it is")
+    check_run_files(Path(options.out), output, force=force,
+                    resumed=source_checkpoint if options.resume is not None else None,
+                    resume_path=options.resume)
     text, source = _corpus(options)
     if saved_tokenizer is not None:
         if options.init_from is not None:
