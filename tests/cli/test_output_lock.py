@@ -64,7 +64,8 @@ def test_a_second_run_on_the_same_out_is_refused_and_a_killed_one_blocks_nobody(
     steps = [row["step"] for row in read_rows(metrics_path(out)) if "step" in row]
     assert steps and steps == sorted(steps)  # the first run's log alone: not restarted, not mixed
     assert lock_path(out).exists()  # the killed run's lock file is left, unlocked
-    third = run("train", folder / "corpus.txt", "--steps", "3", "--out", out, *TINY)
+    # --force: a new run over a killed one's numbered checkpoints starts over (run_ownership)
+    third = run("train", folder / "corpus.txt", "--steps", "3", "--out", out, *TINY, "--force")
     assert third.returncode == 0, third.stderr
     assert "Saved" in third.stdout + third.stderr
     assert not lock_path(out).exists()  # a run that ends removes its lock file

@@ -15,6 +15,7 @@ from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.run_files import claim_checkpoint_dir
+from seqlab.cli.run_ownership import check_run_files
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -188,9 +189,10 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
+    # what was given, before resume_latest fills --out: a resume given none is guarded below
+    out_given, lowercase_given = options.out, options.lowercase
     resume_latest(options, output)
     given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
-    out_given, lowercase_given = options.out, options.lowercase
     source = _resolve(options)  # fills defaults: what was given is kept above
     out = Path(options.out)
     run: dict[str, Any] = {}
@@ -204,6 +206,9 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(out, [Path(p) for p in inputs if p is not None], force=force,
                              model="SequenceClassifier")
+    check_run_files(out, output, force=force,
+                    resumed=source if options.resume is not None else None,
+                    resume_path=Path(options.resume) if options.resume is not None else None)
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
         return _train(options, output, source, out_given, lowercase_given, force, run,
                       given_lr)

@@ -15,6 +15,7 @@ from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.run_files import claim_checkpoint_dir
+from seqlab.cli.run_ownership import check_run_files
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -164,9 +165,9 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     from seqlab.seqmodels import ExampleBatches, SequenceRegressor, Trainer
     from seqlab.seqmodels.forecasting import SeriesTransform, split_index, training_windows
 
+    out_given = options.out  # before resume_latest fills it: a resume given none is guarded
     resume_latest(options, output)
     given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
-    out_given = options.out
     source = _resolve(options)
     if options.resume is not None and out_given is None:
         series = [Path(options.series_file)] if options.series_file else []
@@ -175,6 +176,9 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
+    check_run_files(Path(options.out), output, force=force,
+                    resumed=source if options.resume is not None else None,
+                    resume_path=Path(options.resume) if options.resume is not None else None)
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
     warn_interpolated(series, output)

@@ -14,6 +14,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, output_error_line
 from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
+from seqlab.cli.run_ownership import check_run_files
 from seqlab.cli.training import (
     check_resumed_output,
     checkpoint_dir,
@@ -234,10 +235,10 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     if options.resume is not None and options.init_from is not None:
         raise CliError("give --resume (continue a run) or --init-from (start a new run from a "
                        "model's weights), not both", code=2)
+    out_given = options.out  # before resume_latest fills it: a resume given none is guarded
     resume_latest(options, output)
     given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     source_checkpoint = saved_config = saved_tokenizer = None
-    out_given = options.out
     flag = ""
     if options.resume is not None:
         flag = "--resume"
@@ -268,6 +269,9 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out so "
                        "the model you start from stays as it is")
+    check_run_files(Path(options.out), output, force=force,
+                    resumed=source_checkpoint if options.resume is not None else None,
+                    resume_path=options.resume)
     text, source = _corpus(options)
     if saved_tokenizer is not None:
         if options.init_from is not None:

@@ -14,6 +14,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
+from seqlab.cli.run_ownership import check_run_files
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -91,7 +92,7 @@ def _record(options: Seq2SeqOptions) -> dict[str, Any]:
     return record
 
 
-def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
+def _resolve(options: Seq2SeqOptions, force: bool, out_given: bool) -> Any:
     """Merge a resumed run's options and apply the defaults; returns the checkpoint to start
     from (`--resume` or `--init-from`), or None. A resumed run given no --out writes the --out
     its run recorded, which passes the output guard here (it may be someone else's file now)."""
@@ -103,7 +104,6 @@ def _resolve(options: Seq2SeqOptions, force: bool) -> Any:
         source = load_resumable(Path(options.resume))
         require_kind(source, "Seq2Seq", Path(options.resume), "a seq2seq model",
                      "resume it with the command that trained it")
-        out_given = options.out is not None
         given = _record(options)
         run = dict(source.training.run or {})
         merged = continue_run(run, given, FIXED, Path(options.resume))
@@ -296,10 +296,14 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     from seqlab.cli.metrics_log import metrics_path
     from seqlab.cli.refusal_cleanup import removed_on_refusal
 
+    out_given = options.out is not None  # before resume_latest fills it
     resume_latest(options, output)
     given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
-    source = _resolve(options, force)
+    source = _resolve(options, force, out_given)
     out = Path(options.out)
+    check_run_files(out, output, force=force,
+                    resumed=source if options.resume is not None else None,
+                    resume_path=Path(options.resume) if options.resume is not None else None)
     run: dict[str, Any] = {}
 
     def trained() -> bool:
