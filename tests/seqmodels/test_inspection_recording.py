@@ -12,6 +12,7 @@ import pytest
 
 from seqlab.autograd import Tensor
 from seqlab.seqmodels import GRU, LSTM, RNN, LanguageModel, SequenceClassifier
+from seqlab.seqmodels.both_directions import BothDirectionsLayer
 from seqlab.seqmodels.fused import RecurrentLayer
 from seqlab.seqmodels.inspection import record
 
@@ -21,7 +22,8 @@ STACKS = {
     "rnn_tanh": lambda **kw: RNN(**kw),
     "rnn_relu": lambda **kw: RNN(nonlinearity="relu", **kw),
 }
-LAYER_FUNCTIONS = (RecurrentLayer,)
+# the Function's inputs that are W_hh, in order, and where its saved activations are
+W_HH_INPUTS = {RecurrentLayer: (4,), BothDirectionsLayer: (6, 10)}
 
 
 def fused_activations(output: Tensor, stack) -> dict[tuple[int, int], tuple]:
@@ -35,10 +37,11 @@ def fused_activations(output: Tensor, stack) -> dict[tuple[int, int], tuple]:
         if ctx is None or id(ctx) in seen:
             continue
         seen.add(id(ctx))
-        if ctx.function in LAYER_FUNCTIONS:
-            w_hh = ctx.inputs[4]
-            (saved,) = ctx.saved_tensors
-            found[owners[id(w_hh)]] = saved.loop.activations
+        if ctx.function in W_HH_INPUTS:
+            saved = ctx.saved_tensors[0]  # the layer's saved state first, then its weights
+            per_direction = (saved,) if ctx.function is RecurrentLayer else saved[:2]
+            for index, state in zip(W_HH_INPUTS[ctx.function], per_direction, strict=True):
+                found[owners[id(ctx.inputs[index])]] = state.loop.activations
         pending.extend(tensor._ctx for tensor in ctx.inputs if tensor is not None)
     assert len(found) == stack.num_layers * stack.num_directions
     return found
