@@ -1,9 +1,10 @@
 """Write clock for the memory that tensors share, so that backward can refuse saved arrays
 that an in-place operation changed after the graph saved them (PyTorch's version counter).
 
-Every in-place write through a Tensor method ticks one global clock and stamps the written
-array's storage (the ndarray that owns the memory, shared by all its views) with the new
-time. An op's context remembers the clock when it saves arrays; in backward, a saved array
+Every in-place write ticks one global clock and stamps the written array's storage (the
+ndarray that owns the memory, shared by all its views) with the new time: writes through a
+Tensor method, and those that reach the arrays directly (optimizer steps, one tick a step,
+`nn.init`, `load_state_dict`, `Embedding(max_norm)`'s renormalising). An op's context remembers the clock when it saves arrays; in backward, a saved array
 whose storage was stamped later was changed under the graph. Recording costs one integer
 read per op that saves arrays; the per-array check runs only when some write happened since.
 """
@@ -18,7 +19,8 @@ import numpy as np
 
 
 class _Clock:
-    """The number of in-place writes so far (a mutable cell read on every save)."""
+    """A counter ticked by each in-place write (one tick per optimizer step) and by
+    `in_place.refresh_view` (a mutable cell read on every save)."""
 
     __slots__ = ("now",)
 
