@@ -198,7 +198,7 @@ def _no_grads(count: int) -> tuple[bool, ...]:
 VIEW_FUNCTIONS: set[type[Function]] = set()
 refresh_view: Any = None
 check_view_without_history: Any = None
-unrecorded_bases: dict[int, int] = {}
+unrecorded_bases: set[int] = set()
 
 # Bound at the end of tensor.py (which imports this module) to avoid an import cycle.
 Tensor: Any = None

@@ -190,8 +190,8 @@ def _note_unrecorded_base(array: np.ndarray) -> None:
     key = id(storage)
     if key not in function.unrecorded_bases:
         with contextlib.suppress(TypeError):
-            weakref.finalize(storage, function.unrecorded_bases.pop, key, None)
-    function.unrecorded_bases[key] = versions.clock.now + 1
+            weakref.finalize(storage, function.unrecorded_bases.discard, key)
+    function.unrecorded_bases.add(key)
 
 
 def refresh_view(view: Any) -> None:
