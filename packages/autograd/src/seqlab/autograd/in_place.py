@@ -217,18 +217,8 @@ def refresh_view(view: Any) -> None:
         return  # the op copied (a reshape of non-contiguous memory)
     versions.clock.now += 1  # ops recorded before this see the old node, later ones the new
     now = versions.clock.now
-    new = object.__new__(function.Context)
-    new.__dict__.update(
-        (key, value) for key, value in ctx.__dict__.items()
-        if key not in ("rebased_from", "written_at")
-    )
-    new.needs_input_grad = ctx.needs_input_grad
-    new._saved = ctx._saved
+    new = ctx._copy()
     new._saved_at = now
-    new.function = ctx.function
-    new.inputs = ctx.inputs
-    new.output_meta = ctx.output_meta
-    new.released = ctx.released
     _rebase(view, new, _history(view, data), now)
     new.written_at = now
     view._ctx = new
