@@ -245,29 +245,26 @@ class Tensor:
         in_place.write(self, Ellipsis, source, "copy_()")
         return self
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.add, Tensor.__add__, "+=")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
-
     def add_(self, other: Any) -> Tensor:
+        """Add `other` into this tensor in place (`+=`); returns this tensor."""
         return in_place.update(self, other, np.add, Tensor.__add__, "+=")
 
     def sub_(self, other: Any) -> Tensor:
+        """Subtract `other` from this tensor in place (`-=`); returns this tensor."""
         return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
 
     def mul_(self, other: Any) -> Tensor:
+        """Multiply this tensor by `other` in place (`*=`); returns this tensor."""
         return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
 
     def div_(self, other: Any) -> Tensor:
+        """Divide this tensor by `other` in place (`/=`); returns this tensor."""
         return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
 
     # ----------------------------------------------------------------- arithmetic
     def _promoted(self, other: Any) -> tuple[Tensor, Any]:
