@@ -1,6 +1,7 @@
 """In-place writes into tensors, recorded in the graph as PyTorch records them.
 
-`t[index] = value`, `copy_`, `fill_`, `zero_` and `+=`, `-=`, `*=`, `/=`:
+`t[index] = value`, `copy_`, `fill_`, `zero_`, and `+=`, `-=`, `*=`, `/=` (`add_`, `sub_`,
+`mul_`, `div_`):
 
 - under `no_grad()` they write into the data (an optimizer step);
 - with grad enabled, on a leaf that requires grad they raise, as PyTorch does (the leaf's

@@ -295,7 +295,8 @@ class Tensor:
         return self, array
 
     def _operand(self, other: Any) -> Any:
-        """A non-tensor operand typed for this tensor (see `_promoted`)."""
+        """An operand typed for this tensor (see `_promoted`): a plain Tensor as it is; a
+        non-tensor, or a Tensor subclass such as Parameter, through `_promoted`."""
         if type(other) is Tensor:
             return other
         return self._promoted(other)[1]
