@@ -564,7 +564,8 @@ class Tensor:
             unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased);
         nan when N <= correction, as in PyTorch."""
-        reduce.refuse_non_float(self.data.dtype, "var()/std()")
+        reduce.refuse_non_float(self.data.dtype, "var()/std(): std and var only support "
+                                "floating point and complex dtypes")
         if correction is None:
             correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)
