@@ -40,13 +40,14 @@ def test_module_list_slice_is_a_renumbered_module_list():
 
 
 def test_module_dict_registers_by_key():
-    heads = nn.ModuleDict({"a": nn.Linear(2, 1, generator=1)})
+    a = nn.Linear(2, 1, generator=1)
+    heads = nn.ModuleDict({"a": a})
     heads["b"] = nn.ReLU()
     assert list(heads) == ["a", "b"] and "b" in heads and len(heads) == 2
     assert list(heads.state_dict()) == ["a.weight", "a.bias"]
-    assert heads.pop("a") is not None and list(heads.keys()) == ["b"]
-    assert not hasattr(heads, "a") and heads.parameters() is not None
+    assert heads.pop("a") is a and list(heads.keys()) == ["b"]
+    assert not hasattr(heads, "a") and list(heads.parameters()) == []
     with pytest.raises(KeyError, match="hide"):
         heads["keys"] = nn.ReLU()
     heads.clear()
-    assert len(heads) == 0
+    assert len(heads) == 0 and not hasattr(heads, "b")

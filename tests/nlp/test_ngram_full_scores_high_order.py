@@ -5,13 +5,11 @@ and, where `$SEQLAB_PEER_PYTHON` has kenlm, against KenLM on the same ARPA file.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
 
 import numpy as np
 import pytest
+from kenlm_peer import kenlm_scores, needs_kenlm
 
 from seqlab.nlp.ngram import KneserNey, load_arpa
 from seqlab.nlp.ngram.reference import backoff_logprob, ngram_dict
@@ -74,32 +72,18 @@ def test_training_refuses_a_literal_bos():
         KneserNey(3).fit([["aa", "<s>", "bb"]])
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 @pytest.mark.parametrize("order", [4, 5])
 def test_score_and_full_scores_equal_kenlms_at_high_orders(tmp_path, order):
     model = KneserNey(order, unk_cutoff=2).fit([*SENTENCES, ["aa", "rare", "bb"]])
     model.save_arpa(tmp_path / "m.arpa")
     calls = [*CALLS, *INNER_BOS]
-    script = (
-        "import json, sys, kenlm\n"
-        "m = kenlm.Model(sys.argv[1])\n"
-        "out = []\n"
-        "for t in json.loads(sys.argv[2]):\n"
-        "    for bos in (True, False):\n"
-        "        for eos in (True, False):\n"
-        "            out.append([m.score(t, bos=bos, eos=eos),\n"
-        "                        [list(s) for s in m.full_scores(t, bos=bos, eos=eos)]])\n"
-        "print(json.dumps(out))\n")
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script,
-                           str(tmp_path / "m.arpa"), json.dumps(calls)],
-                          capture_output=True, text=True, check=True)
+    theirs = kenlm_scores(tmp_path / "m.arpa", calls)
     for ours in (model, load_arpa(tmp_path / "m.arpa")):
-        theirs = iter(json.loads(done.stdout.strip().splitlines()[-1]))
-        for text in calls:
+        for text, kenlm_text in zip(calls, theirs, strict=True):
             for bos in (True, False):
                 for eos in (True, False):
-                    score, full = next(theirs)
+                    score, full = kenlm_text[(bos, eos)]
                     mine = list(ours.full_scores(text, bos=bos, eos=eos))
                     assert [(n, o) for _, n, o in mine] == [(n, o) for _, n, o in full]
                     for (p, _, _), (q, _, _) in zip(mine, full, strict=True):

@@ -7,12 +7,10 @@ refuses a str rather than score it silently wrong."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
 
 import pytest
+from kenlm_peer import kenlm_scores, needs_kenlm
 
 from seqlab.nlp.ngram import KneserNey, WittenBell, load, load_arpa
 from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
@@ -34,20 +32,11 @@ def test_a_str_is_split_on_whitespace_for_a_word_model():
     assert model.score("the cat sat") / math.log(10) == pytest.approx(-2.2595802, abs=1e-6)
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 def test_scores_of_strs_equal_kenlms_on_the_same_arpa_file(tmp_path):
     model = KneserNey(3).fit(SENTENCES)
     model.save_arpa(tmp_path / "m.arpa")
-    script = (
-        "import json, sys, kenlm\n"
-        "m = kenlm.Model(sys.argv[1])\n"
-        "texts = json.loads(sys.argv[2])\n"
-        "print(json.dumps([m.score(t, bos=True, eos=True) for t in texts]))\n")
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script,
-                           str(tmp_path / "m.arpa"), json.dumps(TEST)],
-                          capture_output=True, text=True, check=True)
-    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    theirs = [scores[(True, True)][0] for scores in kenlm_scores(tmp_path / "m.arpa", TEST)]
     ours = load_arpa(tmp_path / "m.arpa")
     for text, log10 in zip(TEST, theirs, strict=True):
         assert ours.score(text) / math.log(10) == pytest.approx(log10, abs=1e-5)
@@ -118,18 +107,12 @@ def test_an_unmarked_char_arpa_reads_a_str_by_characters_as_the_cli(tmp_path):
     assert foreign.perplexity(["held"]) == pytest.approx(model.perplexity([list("held")]))
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 def test_a_foreign_char_arpa_scores_token_lists_as_kenlm_scores_spaced_text(tmp_path):
     model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
     foreign = _foreign_copy(model, tmp_path)
     texts = ["h e l l o", "h e l p", "w o r l d"]
-    script = ("import json, sys, kenlm\n"
-              "m = kenlm.Model(sys.argv[1])\n"
-              "print(json.dumps([m.score(t) for t in json.loads(sys.argv[2])]))\n")
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script, str(foreign),
-                           json.dumps(texts)], capture_output=True, text=True, check=True)
-    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    theirs = [scores[(True, True)][0] for scores in kenlm_scores(foreign, texts)]
     ours = load_arpa(foreign)
     for text, log10 in zip(texts, theirs, strict=True):
         assert ours.score(text.split()) / math.log(10) == pytest.approx(log10, abs=1e-5)
@@ -214,30 +197,16 @@ def test_full_scores_add_up_to_score_with_and_without_bos_and_eos():
     assert model.score("the cat", bos=False) < model.score("the cat")  # no <s> context
 
 
-@pytest.mark.skipif(not os.environ.get("SEQLAB_PEER_PYTHON"),
-                    reason="set SEQLAB_PEER_PYTHON to a python that has kenlm to run this")
+@needs_kenlm
 def test_score_and_full_scores_equal_kenlms_with_bos_and_eos(tmp_path):
     model = KneserNey(3, unk_cutoff=2).fit([*SENTENCES, ["a", "rare", "word"]])
     model.save_arpa(tmp_path / "m.arpa")
-    script = (
-        "import json, sys, kenlm\n"
-        "m = kenlm.Model(sys.argv[1])\n"
-        "out = []\n"
-        "for t in json.loads(sys.argv[2]):\n"
-        "    for bos in (True, False):\n"
-        "        for eos in (True, False):\n"
-        "            out.append([m.score(t, bos=bos, eos=eos),\n"
-        "                        [list(s) for s in m.full_scores(t, bos=bos, eos=eos)]])\n"
-        "print(json.dumps(out))\n")
-    done = subprocess.run([os.environ["SEQLAB_PEER_PYTHON"], "-c", script,
-                           str(tmp_path / "m.arpa"), json.dumps(KENLM_CALLS)],
-                          capture_output=True, text=True, check=True)
+    theirs = kenlm_scores(tmp_path / "m.arpa", KENLM_CALLS)
     for ours in (model, load_arpa(tmp_path / "m.arpa")):
-        theirs = iter(json.loads(done.stdout.strip().splitlines()[-1]))
-        for text in KENLM_CALLS:
+        for text, kenlm_text in zip(KENLM_CALLS, theirs, strict=True):
             for bos in (True, False):
                 for eos in (True, False):
-                    score, full = next(theirs)
+                    score, full = kenlm_text[(bos, eos)]
                     assert ours.score(text, bos=bos, eos=eos) / math.log(10) == pytest.approx(
                         score, abs=1e-5)
                     mine = list(ours.full_scores(text, bos=bos, eos=eos))

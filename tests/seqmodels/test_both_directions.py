@@ -43,6 +43,20 @@ def _inputs(dtype, steps=9, batch=6, features=5, with_lengths=True):
     return x, lengths
 
 
+def _count_teams(monkeypatch) -> list[int]:
+    """The part count of each `run_team` call `both_directions` makes from now on (a side by
+    side run of the two directions is a team of 2), in order."""
+    teams: list[int] = []
+    real_run_team = both_directions.run_team
+
+    def counted_run_team(parts, run_part):
+        teams.append(parts)
+        return real_run_team(parts, run_part)
+
+    monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    return teams
+
+
 def _assert_same_bits(found, expected) -> None:
     assert len(found) == len(expected)
     for array, wanted in zip(found, expected):
@@ -105,14 +119,7 @@ def test_no_grad_calls_on_two_threads_give_the_one_thread_bits(monkeypatch, cell
     # batch 4: one part, the directions side by side; batch 32: split by sequence instead
     model = STACKS[cell](12, 64, num_layers=2, bidirectional=True, generator=5)
     x, lengths = _inputs(np.float32, steps=10, batch=batch, features=12)
-    side_by_side = []
-    real_run_team = both_directions.run_team
-
-    def counted_run_team(parts, run_part):
-        side_by_side.append(parts)
-        return real_run_team(parts, run_part)
-
-    monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    side_by_side = _count_teams(monkeypatch)
     both_directions.SIDE_BY_SIDE_WATCHES.reset()  # (each layer's first call: side by side)
     before = threads.get_num_threads()
     try:
@@ -138,14 +145,7 @@ def test_a_late_second_thread_pauses_side_by_side_with_the_same_bits(monkeypatch
     x, lengths = _inputs(np.float32, steps=10, batch=32, features=12)
     both_directions.SIDE_BY_SIDE_WATCHES.reset()
     monkeypatch.setattr(both_directions, "LATE_START_SECONDS", -1.0)  # every start is late
-    teams = []
-    real_run_team = both_directions.run_team
-
-    def counted_run_team(parts, run_part):
-        teams.append(parts)
-        return real_run_team(parts, run_part)
-
-    monkeypatch.setattr(both_directions, "run_team", counted_run_team)
+    teams = _count_teams(monkeypatch)
     side_by_side = _run(model, x, lengths)  # forward and backward each side by side: late
     assert teams == [2, 2]
     in_turn = _run(model, x, lengths)  # both paused: in turn, on this thread alone

@@ -12,10 +12,11 @@ from seqlab.autograd import optim
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
-def test_step_between_forward_and_backward_raises(cls):
+def test_step_between_forward_and_backward_raises(cls, bidirectional):
     ag.manual_seed(0)
-    layer = cls(4, 5, batch_first=True)
+    layer = cls(4, 5, batch_first=True, bidirectional=bidirectional)
     opt = optim.SGD(layer.parameters(), lr=0.1)
     x = ag.tensor(np.ones((2, 3, 4), dtype=np.float32))
     pending = layer(x)[0].sum()

@@ -57,7 +57,9 @@ METRICS = OutputKind("a metrics log", (".jsonl",), frozenset({file_kinds.METRICS
 HTML_PAGE = OutputKind("an HTML page", (".html", ".htm"), frozenset({file_kinds.HTML_PAGE}))
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` name one file (resolved, or the same inode); False if either is
+    missing or unreadable."""
     try:
         return a.resolve() == b.resolve() or os.path.samefile(a, b)
     except OSError:
@@ -114,7 +116,7 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
     for source in inputs:
         if source is None or str(source) == "-":
             continue
-        if _same_file(out, source):
+        if same_file(out, source):
             raise CliError(f"{option} {out} is also an input of this command; writing it would "
                            f"destroy that input: choose another {option}")
         if out.exists() and source.is_dir() and _inside(out, source):

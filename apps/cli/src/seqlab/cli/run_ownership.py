@@ -25,6 +25,7 @@ from typing import Any
 from seqlab.cli import file_kinds
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
+from seqlab.cli.outputs import same_file
 
 
 def _plural(count: int, noun: str) -> str:
@@ -47,15 +48,6 @@ def other_runs_checkpoints(folder: Path, run_id: str | None, resumed: bool) -> l
     return found
 
 
-def _same_file(a: Path, b: Path | None) -> bool:
-    if b is None:
-        return False
-    try:
-        return a.resolve() == b.resolve() or os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_run_files(out: Path, output: Output, *, force: bool, resumed: Any = None,
                     resume_path: str | os.PathLike[str] | None = None) -> None:
     """Refuse (CliError) a run that would overwrite another run's files named after `out`, or
@@ -66,8 +58,9 @@ def check_run_files(out: Path, output: Output, *, force: bool, resumed: Any = No
 
     run_id = getattr(resumed, "run_id", None)
     resume_path = Path(resume_path) if resume_path is not None else None
-    if resumed is not None and not force and out.is_file() and \
-            not _same_file(out, resume_path) and (run_id is None or run_of(out) != run_id):
+    another_file = resume_path is None or not same_file(out, resume_path)
+    if resumed is not None and not force and out.is_file() and another_file and \
+            (run_id is None or run_of(out) != run_id):
         raise CliError(f"--out {out} is another run's model, not one of the run --resume "
                        f"{resume_path} continues; this run would replace it, its training state, "
                        "metrics log and best model: choose another --out, or pass --force to "

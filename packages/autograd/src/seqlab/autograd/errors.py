@@ -1,4 +1,5 @@
-"""Errors for bad inputs that PyTorch reports as RuntimeError and seqlab as ValueError."""
+"""Errors for bad inputs that PyTorch reports as RuntimeError and seqlab as ValueError, and
+`cast_hint`, the conversion these messages suggest."""
 
 from __future__ import annotations
 

@@ -45,6 +45,23 @@ class Context:
         self.inputs: tuple[Any, ...] = ()
         self.output_meta: tuple[tuple[Any, Any], ...] = ()
 
+    def _copy(self) -> Context:
+        """A new node holding this one's slots and attributes (but `rebased_from` and
+        `written_at`, which belong to one node's write history): `in_place.refresh_view`'s."""
+        new = object.__new__(Context)
+        new.__dict__.update(
+            (key, value) for key, value in self.__dict__.items()
+            if key not in ("rebased_from", "written_at")
+        )
+        new.needs_input_grad = self.needs_input_grad
+        new._saved = self._saved
+        new._saved_at = self._saved_at
+        new.function = self.function
+        new.inputs = self.inputs
+        new.output_meta = self.output_meta
+        new.released = self.released
+        return new
+
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays (or None) for the backward pass.
 
@@ -198,7 +215,7 @@ def _no_grads(count: int) -> tuple[bool, ...]:
 VIEW_FUNCTIONS: set[type[Function]] = set()
 refresh_view: Any = None
 check_view_without_history: Any = None
-unrecorded_bases: dict[int, int] = {}
+unrecorded_bases: set[int] = set()
 
 # Bound at the end of tensor.py (which imports this module) to avoid an import cycle.
 Tensor: Any = None

@@ -1,6 +1,7 @@
 """In-place writes into tensors, recorded in the graph as PyTorch records them.
 
-`t[index] = value`, `copy_`, `fill_`, `zero_` and `+=`, `-=`, `*=`, `/=`:
+`t[index] = value`, `copy_`, `fill_`, `zero_`, and `+=`, `-=`, `*=`, `/=` (`add_`, `sub_`,
+`mul_`, `div_`):
 
 - under `no_grad()` they write into the data (an optimizer step);
 - with grad enabled, on a leaf that requires grad they raise, as PyTorch does (the leaf's
@@ -190,8 +191,8 @@ def _note_unrecorded_base(array: np.ndarray) -> None:
     key = id(storage)
     if key not in function.unrecorded_bases:
         with contextlib.suppress(TypeError):
-            weakref.finalize(storage, function.unrecorded_bases.pop, key, None)
-    function.unrecorded_bases[key] = versions.clock.now + 1
+            weakref.finalize(storage, function.unrecorded_bases.discard, key)
+    function.unrecorded_bases.add(key)
 
 
 def refresh_view(view: Any) -> None:
@@ -217,18 +218,8 @@ def refresh_view(view: Any) -> None:
         return  # the op copied (a reshape of non-contiguous memory)
     versions.clock.now += 1  # ops recorded before this see the old node, later ones the new
     now = versions.clock.now
-    new = object.__new__(function.Context)
-    new.__dict__.update(
-        (key, value) for key, value in ctx.__dict__.items()
-        if key not in ("rebased_from", "written_at")
-    )
-    new.needs_input_grad = ctx.needs_input_grad
-    new._saved = ctx._saved
+    new = ctx._copy()
     new._saved_at = now
-    new.function = ctx.function
-    new.inputs = ctx.inputs
-    new.output_meta = ctx.output_meta
-    new.released = ctx.released
     _rebase(view, new, _history(view, data), now)
     new.written_at = now
     view._ctx = new

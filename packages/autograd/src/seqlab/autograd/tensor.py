@@ -245,29 +245,26 @@ class Tensor:
         in_place.write(self, Ellipsis, source, "copy_()")
         return self
 
-    def __iadd__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.add, Tensor.__add__, "+=")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
-
     def add_(self, other: Any) -> Tensor:
+        """Add `other` into this tensor in place (`+=`); returns this tensor."""
         return in_place.update(self, other, np.add, Tensor.__add__, "+=")
 
     def sub_(self, other: Any) -> Tensor:
+        """Subtract `other` from this tensor in place (`-=`); returns this tensor."""
         return in_place.update(self, other, np.subtract, Tensor.__sub__, "-=")
 
     def mul_(self, other: Any) -> Tensor:
+        """Multiply this tensor by `other` in place (`*=`); returns this tensor."""
         return in_place.update(self, other, np.multiply, Tensor.__mul__, "*=")
 
     def div_(self, other: Any) -> Tensor:
+        """Divide this tensor by `other` in place (`/=`); returns this tensor."""
         return in_place.update(self, other, np.true_divide, Tensor.__truediv__, "/=")
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
 
     # ----------------------------------------------------------------- arithmetic
     def _promoted(self, other: Any) -> tuple[Tensor, Any]:
@@ -298,7 +295,8 @@ class Tensor:
         return self, array
 
     def _operand(self, other: Any) -> Any:
-        """A non-tensor operand typed for this tensor (see `_promoted`)."""
+        """An operand typed for this tensor (see `_promoted`): a plain Tensor as it is; a
+        non-tensor, or a Tensor subclass such as Parameter, through `_promoted`."""
         if type(other) is Tensor:
             return other
         return self._promoted(other)[1]
@@ -566,7 +564,8 @@ class Tensor:
             unbiased: bool = True, correction: int | None = None) -> Tensor:
         """Variance over `dim`, divided by N - correction (default 1, or 0 if not unbiased);
         nan when N <= correction, as in PyTorch."""
-        reduce.refuse_non_float(self.data.dtype, "var()/std()")
+        reduce.refuse_non_float(self.data.dtype, "var()/std(): std and var only support "
+                                "floating point and complex dtypes")
         if correction is None:
             correction = 1 if unbiased else 0
         centered = self - self.mean(dim, keepdim=True)

@@ -1,10 +1,12 @@
 """Write clock for the memory that tensors share, so that backward can refuse saved arrays
 that an in-place operation changed after the graph saved them (PyTorch's version counter).
 
-Every in-place write through a Tensor method ticks one global clock and stamps the written
-array's storage (the ndarray that owns the memory, shared by all its views) with the new
-time. An op's context remembers the clock when it saves arrays; in backward, a saved array
-whose storage was stamped later was changed under the graph. Recording costs one integer
+Every in-place write ticks one global clock and stamps the written array's storage (the
+ndarray that owns the memory, shared by all its views) with the new time: writes through a
+Tensor method, and those that reach the arrays directly (optimizer steps, one tick a step,
+`nn.init`, `load_state_dict`, `Embedding(max_norm)`'s renormalising). An op's context
+remembers the clock when it saves arrays; in backward, a saved array whose storage was
+stamped later was changed under the graph. Recording costs one integer
 read per op that saves arrays; the per-array check runs only when some write happened since.
 """
 
@@ -18,7 +20,8 @@ import numpy as np
 
 
 class _Clock:
-    """The number of in-place writes so far (a mutable cell read on every save)."""
+    """A counter ticked by each in-place write (one tick per optimizer step) and by
+    `in_place.refresh_view` (a mutable cell read on every save)."""
 
     __slots__ = ("now",)
 
@@ -43,16 +46,20 @@ def storage_of(array: np.ndarray) -> Any:
     return base
 
 
-def mark_written(array: np.ndarray) -> None:
-    """Record an in-place write into `array` (and so into every view of its memory)."""
-    storage = storage_of(array)
+def _stamp(storage: Any, now: int) -> None:
+    """Stamp `storage` with clock time `now`, registering its entry's finalizer the first time."""
     key = id(storage)
-    clock.now += 1
     if key not in _last_write:
         # Storage without weak references (bytes) keeps its entry: see _last_write.
         with contextlib.suppress(TypeError):
             weakref.finalize(storage, _last_write.pop, key, None)
-    _last_write[key] = clock.now
+    _last_write[key] = now
+
+
+def mark_written(array: np.ndarray) -> None:
+    """Record an in-place write into `array` (and so into every view of its memory)."""
+    clock.now += 1
+    _stamp(storage_of(array), clock.now)
 
 
 def mark_all_written(arrays: list[np.ndarray]) -> None:
@@ -61,12 +68,7 @@ def mark_all_written(arrays: list[np.ndarray]) -> None:
     clock.now += 1
     now = clock.now
     for array in arrays:
-        storage = array if array.base is None else storage_of(array)
-        key = id(storage)
-        if key not in _last_write:
-            with contextlib.suppress(TypeError):
-                weakref.finalize(storage, _last_write.pop, key, None)
-        _last_write[key] = now
+        _stamp(array if array.base is None else storage_of(array), now)
 
 
 def written_since(array: Any, time: int) -> bool:

@@ -34,7 +34,7 @@ from seqlab.autograd.threads import (
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.fused import _backward_may_run, _saved_for_this_backward
+from seqlab.seqmodels.fused import backward_may_run, saved_for_this_backward
 
 # exactly this many threads: each direction whole on one; with more, each direction's own
 # team (split by units or sequences) uses them all, which the side-by-side split cannot
@@ -112,11 +112,11 @@ def _half(whole: np.ndarray | None, direction: int, hidden: int) -> np.ndarray |
 
 
 def _states(kind: CellKind, results: list) -> tuple:
-    """The Function's state outputs from each direction's (out, h_n, c_n, saved): the h_n of
-    both, then (LSTM) the c_n of both."""
-    h_finals = tuple(result[1] for result in results)
+    """The Function's state outputs from each direction's (h_n, c_n, saved): the h_n of both,
+    then (LSTM) the c_n of both."""
+    h_finals = tuple(result[0] for result in results)
     if kind.has_cell_state:
-        return (*h_finals, *(result[2] for result in results))
+        return (*h_finals, *(result[1] for result in results))
     return h_finals
 
 
@@ -134,24 +134,27 @@ class BothDirectionsLayer(Function):
         directions = ((h0_f, c0_f, w_ih_f, w_hh_f, b_ih_f, b_hh_f),
                       (h0_r, c0_r, w_ih_r, w_hh_r, b_ih_r, b_hh_r))
         results: list = [None, None]
-        save = _backward_may_run(ctx)
+        save = backward_may_run(ctx)
 
         def run(direction: int) -> None:
             h0, c0, w_ih, w_hh, b_ih, b_hh = directions[direction]
             half, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                       lengths, bool(direction), save=save)
             _into_half(out, half, direction)
-            results[direction] = (None, h_n, c_n, saved)
+            results[direction] = (h_n, c_n, saved)
 
         key = ("forward", kind.name, x.shape, hidden, x.dtype.str, save)
         with seqlab_computing():
             run_both([functools.partial(run, direction) for direction in (0, 1)], key)
-        ctx.save_for_backward((results[0][3], results[1][3], hidden))
+        # the weights beside the tuple let backward's version check see an optimizer step
+        # or other write into them since (as `RecurrentLayer`'s do)
+        ctx.save_for_backward((results[0][2], results[1][2], hidden), w_ih_f, w_hh_f, w_ih_r,
+                              w_hh_r)
         return (out, *_states(kind, results))
 
     @staticmethod
     def backward(ctx: Context, d_out, *d_states):
-        (saved_f, saved_r, hidden), reuse = _saved_for_this_backward(ctx)
+        (saved_f, saved_r, hidden), reuse = saved_for_this_backward(ctx)
         has_cell = len(d_states) == 4
         d_hn = d_states[:2]
         d_cn = d_states[2:] if has_cell else (None, None)

@@ -343,6 +343,7 @@ class CheckpointManager:
         # numbered checkpoints saved with no run id that this run continues (`adopt_unrecorded`)
         self.adopted: set[Path] = set()
         self._lock: FileLock | None = None
+        self._finalizer: weakref.finalize | None = None  # releases `_lock` if never released
 
     def claim(self) -> None:
         """Hold the directory for this run (until `release`), or raise
@@ -456,10 +457,9 @@ def run_of(path: Path) -> str | None:
 def _header(path: Path) -> dict[str, Any]:
     """A safetensors file's JSON metadata ({} for a file that is not one)."""
     try:
-        header = io.load_metadata(path)
+        return io.load_metadata(path)  # a dict: `io` refuses any other JSON
     except (OSError, ValueError):
         return {}
-    return header if isinstance(header, dict) else {}
 
 
 def _unrecorded(header: dict[str, Any]) -> bool:

@@ -13,13 +13,13 @@ from seqlab.seqmodels import recurrent_ops as ops
 from seqlab.seqmodels.cell_kinds import CellKind
 
 
-def _backward_may_run(ctx: Context) -> bool:
+def backward_may_run(ctx: Context) -> bool:
     """Whether the graph is recorded for this call (under no_grad, or when no input needs a
     gradient, it is not: the time loop then need not keep its activations)."""
     return any(ctx.needs_input_grad)
 
 
-def _saved_for_this_backward(ctx: Context) -> tuple[object, bool]:
+def saved_for_this_backward(ctx: Context) -> tuple[object, bool]:
     """The node's saved arrays, and whether this backward may write over them (it does not
     retain the graph). If so the node is released first: were the backward interrupted after
     its loop overwrote them (Ctrl-C), a later backward through it gets the usual "backward a
@@ -41,7 +41,7 @@ class RecurrentLayer(Function):
     @staticmethod
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, kind, lengths, reverse):
         out, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
-                                                 lengths, reverse, save=_backward_may_run(ctx))
+                                                 lengths, reverse, save=backward_may_run(ctx))
         # The weights beside `saved` (which holds them) let backward's version check see an
         # optimizer step or other write into them since: it raises, as PyTorch's LSTM does
         ctx.save_for_backward(saved, w_ih, w_hh)
@@ -49,7 +49,7 @@ class RecurrentLayer(Function):
 
     @staticmethod
     def backward(ctx: Context, d_out, d_hn, *d_cn):
-        saved, reuse = _saved_for_this_backward(ctx)
+        saved, reuse = saved_for_this_backward(ctx)
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = ops.layer_backward(
             saved, d_out, d_hn, d_cn[0] if d_cn else None, need_input_grad=ctx.needs_input_grad[0],
             reuse_saved=reuse)
@@ -74,13 +74,13 @@ class ProjectedLayer(Function):
     @staticmethod
     def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
         out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
-                                                     reverse, ids, save=_backward_may_run(ctx))
+                                                     reverse, ids, save=backward_may_run(ctx))
         ctx.save_for_backward(saved, w_hh)  # w_hh for backward's version check (see above)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
     def backward(ctx: Context, d_out, d_hn, *d_cn):
-        saved, reuse = _saved_for_this_backward(ctx)
+        saved, reuse = saved_for_this_backward(ctx)
         d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(
             saved, d_out, d_hn, d_cn[0] if d_cn else None, reuse_saved=reuse)
         return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None

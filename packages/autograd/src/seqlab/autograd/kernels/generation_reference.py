@@ -56,7 +56,8 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
         scores = np.where(scores >= np.sort(scores)[-top_k], scores, -np.inf)
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
-    if top_p < 1.0:  # HF's TopPLogitsWarper, ties stably (seqlab.nlp.generation.top_p_removed)
+    # HF's TopPLogitsWarper, ties stably (seqlab.nlp.generation.sampling.top_p_removed)
+    if top_p < 1.0:
         order = np.argsort(scores, kind="stable")
         removed = np.cumsum(probs[order]) <= 1.0 - top_p
         removed[-1] = False

@@ -82,9 +82,9 @@ class Embedding(Module):
                                     self.norm_type)
 
     def extra_repr(self) -> str:
-        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        options = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
         if self.max_norm is not None:
-            padding += f", max_norm={self.max_norm}"
+            options += f", max_norm={self.max_norm}"
             if self.norm_type != 2:
-                padding += f", norm_type={self.norm_type}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+                options += f", norm_type={self.norm_type}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{options}"

@@ -36,18 +36,11 @@ def reduction_dims(dim: int | tuple[int, ...] | None, ndim: int) -> tuple[int, .
     return normalize_dims(dim, ndim)
 
 
-def refuse_non_float(dtype: np.dtype, what: str) -> None:
-    """Refuse mean/var/std of an integer or bool tensor, as PyTorch does."""
+def refuse_non_float(dtype: np.dtype, problem: str) -> None:
+    """Refuse mean/var/std of an integer or bool tensor, as PyTorch does: `problem` (the
+    caller's own wording, PyTorch's), then the dtype found and the conversion to make."""
     if dtype.kind not in "fc":
-        if what == "mean()":
-            raise RuntimeError(
-                f"mean(): could not infer output dtype: input dtype must be a floating point or "
-                f"complex dtype, got {dtype}; convert first with .float() or .double()"
-            )
-        raise RuntimeError(
-            f"{what}: std and var only support floating point and complex dtypes, got {dtype}; "
-            "convert first with .float() or .double()"
-        )
+        raise RuntimeError(f"{problem}, got {dtype}; convert first with .float() or .double()")
 
 
 def expand_reduced(grad: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...],
@@ -77,7 +70,8 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, dim, keepdim: bool) -> np.ndarray:
-        refuse_non_float(a.dtype, "mean()")
+        refuse_non_float(a.dtype, "mean(): could not infer output dtype: input dtype must be a "
+                         "floating point or complex dtype")
         axes = reduction_dims(dim, a.ndim)
         count = 1
         for axis in axes:

@@ -72,9 +72,9 @@ def bpe_split_pattern(pattern: str) -> str:
     from seqlab.nlp.tokenizers.bpe import PRETOKEN_PATTERN_BEFORE_HF
 
     if pattern != PRETOKEN_PATTERN_BEFORE_HF:
-        raise NotExportableError("only the default pre-token pattern can be exported (a custom "
-                                 "pattern may split differently under Hugging Face's regex "
-                                 "engine)")
+        raise NotExportableError("only the built-in pre-token patterns can be exported (a "
+                                 "custom pattern may split differently under Hugging Face's "
+                                 "regex engine)")
     letters, digits = _ranges(r"[^\W\d]", "re"), _ranges(r"\d", "re")
     space, word = _ranges(r"\s", "re"), _ranges(r"\w", "re")
     return (f"'(?:[sdmt]|ll|ve|re)| ?[{letters}]+| ?[{digits}]+| ?[^{space}{word}]+"

@@ -105,6 +105,12 @@ def refuse_pickle(path: str | Path) -> None:
                          "binary=True)")
 
 
+def _listed(versions: tuple[int, ...]) -> str:
+    """`versions` as prose: "1", "1 and 2", "1, 2 and 3"."""
+    names = [str(version) for version in versions]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     refuse_pickle(path)
     state, metadata = io.load(path)
@@ -115,7 +121,8 @@ def _read(path: str | Path, kind: str) -> tuple[dict[str, np.ndarray], dict[str,
                          "KeyedVectors.load_word2vec_format)")
     if metadata.get("version") not in READS:
         raise ValueError(f"{path} has {FORMAT} version {metadata.get('version')}; this seqlab "
-                         "reads versions 1 and 2 (a newer seqlab wrote it: upgrade)")
+                         f"reads versions {_listed(READS)} (a newer seqlab may have written it: "
+                         "upgrade; or the file is damaged)")
     found = metadata.get("kind")
     if found != kind:
         hint = ".wv" if found == "word2vec" else ""
