@@ -25,10 +25,7 @@ from typing import Any
 from seqlab.cli import file_kinds
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' if count != 1 else ''}"
+from seqlab.cli.run_files import plural
 
 
 def other_runs_checkpoints(folder: Path, run_id: str | None, resumed: bool) -> list[Path]:
@@ -81,7 +78,7 @@ def check_run_files(out: Path, output: Output, *, force: bool, resumed_from: Any
     if not found:
         return
     newest = found[-1]
-    what = f"{_plural(len(found), 'numbered checkpoint')} of another run (newest {newest.name})"
+    what = f"{plural(len(found), 'numbered checkpoint')} of another run (newest {newest.name})"
     if force:
         for path in found:
             training_path(path).unlink(missing_ok=True)
