@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from tree_ab import load_averages
+
 CASES = ["f32+f32 (grad)", "f32*f32 (grad)", "f32/f32", "f32+param", "f32+i64 (grad)"]
 
 
@@ -55,6 +57,15 @@ def _serve(lib: str) -> None:
     print(" ".join(f"{_median_us(op):.3f}" for op in ops))
 
 
+def _run(python: str, role: str, src: str | None) -> list[float]:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.path.join(src, "packages", "autograd", "src")
+    out = subprocess.run([python, __file__, "--serve", role], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return [float(value) for value in out]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
@@ -69,17 +80,11 @@ def main() -> None:
         sides["baseline"] = (sys.executable, "seqlab", args.baseline_src)
     if args.peer_python:
         sides["torch"] = (args.peer_python, "torch", None)
-    with open("/proc/loadavg") as file:
-        print("load", " ".join(file.read().split()[:3]))
+    print("load", load_averages())
     results: dict[str, list[list[float]]] = {name: [] for name in sides}
     for _ in range(args.rounds):
         for name, (python, role, src) in sides.items():
-            env = dict(os.environ)
-            if src:
-                env["PYTHONPATH"] = os.path.join(src, "packages", "autograd", "src")
-            out = subprocess.run([python, __file__, "--serve", role], env=env, check=True,
-                                 capture_output=True, text=True).stdout.split()
-            results[name].append([float(value) for value in out])
+            results[name].append(_run(python, role, src))
     print(f"{'case':16s}" + "".join(f"{name + ' us':>14s}" for name in sides))
     for k, case in enumerate(CASES):
         row = [statistics.median(r[k] for r in results[name]) for name in sides]

@@ -26,8 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-            "apps/cli/src")
+from tree_ab import PACKAGES
+
 SEQLAB = """
 import hashlib, json, os, sys, time
 path, vocab_size, numba = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "numba"

@@ -13,26 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
+from tree_ab import cpu_model, load_averages
+
 STEPS, BLOCKS, PARAMS, SHAPE = 300, 7, 20, (32, 32)
-
-
-def _load() -> str:
-    with open("/proc/loadavg") as file:
-        return " ".join(file.read().split()[:3])
-
-
-def _cpu_model() -> str:
-    with open("/proc/cpuinfo") as file:
-        for line in file:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.machine()
 
 
 def _time_steps(step) -> float:
@@ -94,9 +82,9 @@ def main() -> None:
         return _serve_torch()
     import numpy as np
 
-    print(f"CPU {_cpu_model()}; numpy {np.__version__}; "
+    print(f"CPU {cpu_model()}; numpy {np.__version__}; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; "
-          f"load {_load()}")
+          f"load {load_averages()}")
     sides = {"seqlab": (sys.executable, "seqlab", None)}
     if args.baseline_src:
         sides["baseline"] = (sys.executable, "seqlab", args.baseline_src)
@@ -111,7 +99,7 @@ def main() -> None:
     for name, rounds in results.items():
         sgd, adam = (statistics.median(r[k] for r in rounds) for k in (0, 1))
         print(f"{name:10s} {sgd:12.1f} {sgd / now[0]:6.2f} {adam:13.1f} {adam / now[1]:6.2f}")
-    print(f"load after {_load()}")
+    print(f"load after {load_averages()}")
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     print(f"BLAS {blas.get('name')} {blas.get('version')}")
 

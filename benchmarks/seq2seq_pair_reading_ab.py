@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import tempfile
 from pathlib import Path
 
-from tree_ab import ab_line, alternate, run_in_tree
+from tree_ab import ab_line, alternate, cpu_model, run_in_tree
 
 READ = """
 import json, sys, time
@@ -26,14 +25,6 @@ count = sum(len(target) for _, target in read_pairs(sys.argv[1], 1000))
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
                   "count": count}))
 """
-
-
-def _cpu_model() -> str:
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def main() -> None:
@@ -51,7 +42,7 @@ def main() -> None:
             for _ in range(args.lines):
                 out.write(" ".join(rng.choice(source_words) for _ in range(8)) + "\t" +
                           " ".join(rng.choice(target_words) for _ in range(8)) + "\n")
-        print(f"{_cpu_model()}; {args.lines:,} lines, {path.stat().st_size / 1e6:.1f} MB; "
+        print(f"{cpu_model()}; {args.lines:,} lines, {path.stat().st_size / 1e6:.1f} MB; "
               f"{args.rounds} rounds, trees alternated; load {os.getloadavg()[0]:.1f}")
         medians, counts = alternate(trees, args.rounds,
                                     lambda tree: run_in_tree(tree, READ, str(path)))

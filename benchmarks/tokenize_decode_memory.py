@@ -26,8 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-            "apps/cli/src")
+from tree_ab import PACKAGES, cpu_model, load_averages
+
 PEER_PYTHON = "/work/peers/bin/python"
 PEER = """
 import json, sys
@@ -71,16 +71,6 @@ def _measured(command: list[str], env: dict[str, str] | None, ids: Path,
     return usage.ru_maxrss / 1024, wall, usage.ru_utime + usage.ru_stime
 
 
-def _cpu_model() -> str:
-    text = Path("/proc/cpuinfo").read_text()
-    return next((line.split(":", 1)[1].strip() for line in text.splitlines()
-                 if line.startswith("model name")), platform.processor())
-
-
-def _load() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-src", type=Path, required=True)
@@ -96,8 +86,8 @@ def main() -> None:
                          "json" if args.json_output else "plain")
     here = Path(__file__).resolve().parents[1]
     trees = {"before": args.baseline_src, "after": here}
-    print(f"CPU {_cpu_model()} ({platform.machine()}; no BLAS in this path); "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load {_load()}; "
+    print(f"CPU {cpu_model()} ({platform.machine()}; no BLAS in this path); "
+          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load {load_averages()}; "
           f"input {form_in}, output {form_out}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -139,7 +129,7 @@ def main() -> None:
                         raise SystemExit(f"{name} did not give the corpus back")
             print(f"\n{copies} copies: {corpus.stat().st_size / 1e6:.1f} MB of text, "
                   f"{count:,} ids ({ids.stat().st_size / 1e6:.1f} MB); medians of "
-                  f"{args.rounds}; load {_load()}")
+                  f"{args.rounds}; load {load_averages()}")
             after = [statistics.median(f[i] for f in figures["after"]) for i in range(3)]
             for name, runs in figures.items():
                 rss, wall, cpu = (statistics.median(run[i] for run in runs) for i in range(3))

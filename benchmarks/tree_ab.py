@@ -1,6 +1,7 @@
 """What the A/B scripts of two source trees share: run a child script that imports seqlab from
 one tree, alternate the trees round by round, and print one line of medians and ratios (wall
-and CPU, after/before) per case.
+and CPU, after/before) per case; and the machine's description every benchmark prints (CPU
+model, load averages).
 
     from tree_ab import alternate, ab_line
     medians, counts = alternate(trees, rounds, lambda tree: run_in_tree(tree, SCRIPT, path))
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -19,6 +21,24 @@ from pathlib import Path
 
 PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
             "apps/cli/src")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo), or the platform's processor or machine."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def load_averages() -> str:
+    """The 1, 5 and 15-minute load averages, as /proc/loadavg gives them."""
+    with open("/proc/loadavg", encoding="utf-8") as file:
+        return " ".join(file.read().split()[:3])
 
 
 def run_in_tree(tree: Path, script: str, *args: str) -> dict:

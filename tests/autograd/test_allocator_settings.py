@@ -5,46 +5,15 @@ numbers glibc starts with where seqlab had set none). Checked on glibc itself th
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import sys
+from pathlib import Path
 
 import pytest
 
 from seqlab.autograd import memory
 
-
-class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-
-
-def _libc():
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is None or not hasattr(libc, "mallinfo2") or not hasattr(libc, "mallopt"):
-        pytest.skip("not glibc 2.33 or later (no mallinfo2)")
-    libc.mallinfo2.restype = _MallInfo2
-    libc.malloc.restype = ctypes.c_void_p
-    libc.malloc.argtypes = [ctypes.c_size_t]
-    libc.free.argtypes = [ctypes.c_void_p]
-    return libc
-
-
-def large_block_mapped() -> bool:
-    """Whether glibc maps a new block of a few MiB on its own (it is over the mmap threshold)
-    rather than growing the heap (under it). The block is larger than all the free memory in
-    the heap, which glibc would otherwise hand out whatever the threshold."""
-    libc = _libc()
-    size = libc.mallinfo2().fordblks + (1 << 20)
-    if size >= 31 << 20:  # the retaining threshold is 32 MiB: too much free to tell
-        pytest.skip(f"{size >> 20} MiB free in the heap")
-    before = libc.mallinfo2().hblks
-    block = libc.malloc(size)
-    try:
-        return libc.mallinfo2().hblks > before
-    finally:
-        libc.free(block)
+sys.path.insert(0, str(Path(__file__).parent))  # the glibc probe beside these tests
+from allocator_probe import glibc, large_block_mapped
 
 
 @pytest.fixture
@@ -56,7 +25,7 @@ def settings_kept():
 
 
 def test_retain_then_restore_maps_large_blocks_again(settings_kept):
-    _libc()
+    glibc()
     memory.return_freed_memory()
     assert large_block_mapped()
     saved = memory.allocator_settings()

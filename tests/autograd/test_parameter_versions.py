@@ -51,7 +51,9 @@ def test_step_after_backward_and_untouched_parameters_stay_fine():
     frozen = ag.tensor(np.ones((3, 3)), requires_grad=True)
     y = (ag.tensor(np.ones((2, 3)), requires_grad=True) @ frozen).sum()
     optim.SGD([frozen], lr=0.1).step()  # no gradient: the parameter is not written
+    assert np.array_equal(frozen.data, np.ones((3, 3)))
     y.backward()
+    assert frozen.grad is not None
 
 
 def test_module_load_state_dict_before_backward_raises():

@@ -11,29 +11,23 @@ padding), one_hot, Embedding max_norm (the rescaled table too) and one-argument 
 from __future__ import annotations
 
 import json
-from functools import cache
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from seqlab.autograd import gradcheck, io, tensor, where
+from seqlab.autograd import gradcheck, tensor, where
 from seqlab.autograd.nn import functional as F
 from seqlab.autograd.nn.utils import rnn
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "torch_parity"))
+from parity_cases import load_cases  # the stored results' reader, beside them
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "torch_parity"
+RESULTS = FIXTURES / "functional.safetensors"  # PyTorch's numbers, by case
 SPEC = json.loads((FIXTURES / "functional.json").read_text())
 CASES = SPEC["cases"]
-
-
-@cache
-def torch_results() -> dict[str, dict[str, np.ndarray]]:
-    arrays, _ = io.load(FIXTURES / "functional.safetensors")
-    cases: dict[str, dict[str, np.ndarray]] = {}
-    for key, value in arrays.items():
-        name, entry = key.split("/", 1)
-        cases.setdefault(name, {})[entry] = value
-    return cases
 
 
 def _leaf(array: np.ndarray):
@@ -70,7 +64,7 @@ DIFFERENTIABLE = [name for name, case in CASES.items()
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)
 def test_values_and_gradients_match_pytorch(name):
-    stored, leaves = torch_results()[name], {}
+    stored, leaves = load_cases(RESULTS)[name], {}
     out = _call(CASES[name], stored, leaves)
     np.testing.assert_allclose(out.numpy(), stored["out"], rtol=1e-12, atol=1e-12)
     out.backward(stored["cotangent"].reshape(out.shape))  # safetensors keeps 0-d as (1,)
@@ -84,14 +78,14 @@ def test_values_and_gradients_match_pytorch(name):
 
 @pytest.mark.parametrize("name", ["one_hot", "one_hot_classes"])
 def test_one_hot_matches_pytorch(name):
-    stored = torch_results()[name]
+    stored = load_cases(RESULTS)[name]
     out = F.one_hot(stored["indices"], **CASES[name]["kwargs"])
     assert out.dtype == np.int64
     np.testing.assert_array_equal(out.numpy(), stored["out"])
 
 
 def test_where_with_the_condition_alone_matches_pytorch():
-    stored = torch_results()["where_one_argument"]
+    stored = load_cases(RESULTS)["where_one_argument"]
     indices = where(tensor(stored["condition"].astype(bool)))
     assert len(indices) == 2 and all(index.dtype == np.int64 for index in indices)
     for k, index in enumerate(indices):

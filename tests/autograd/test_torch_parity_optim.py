@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import json
 import math
-from functools import cache
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from seqlab.autograd import io, optim
+from seqlab.autograd import optim
 from seqlab.autograd.nn import Parameter
 from seqlab.autograd.nn.utils import clip_grad_norm_
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "torch_parity"))
+from parity_cases import load_cases  # the stored results' reader, beside them
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "torch_parity"
 CONFIGS = json.loads((FIXTURES / "configs.json").read_text())
-
-
-@cache
-def torch_results(name: str) -> dict[str, dict[str, np.ndarray]]:
-    arrays, _ = io.load(FIXTURES / f"{name}.safetensors")
-    cases: dict[str, dict[str, np.ndarray]] = {}
-    for key, value in arrays.items():
-        index, entry = key.split("/", 1)
-        cases.setdefault(index, {})[entry] = value
-    return cases
 
 
 def optim_id(index: int) -> str:
@@ -43,7 +36,7 @@ def optim_id(index: int) -> str:
 @pytest.mark.parametrize("index", range(len(CONFIGS["optim"])), ids=optim_id)
 def test_optimizer_steps_match_pytorch(index):
     name, options, dtype = CONFIGS["optim"][index]
-    theirs = torch_results("optim")[str(index)]
+    theirs = load_cases(FIXTURES / "optim.safetensors")[str(index)]
     if "betas" in options:
         options = {**options, "betas": tuple(options["betas"])}
     parameters = [Parameter(theirs[f"start.{k}"].copy()) for k in range(3)]
@@ -66,7 +59,7 @@ def test_clip_grad_norm_matches_pytorch(index):
     _, options = CONFIGS["clip"][index]
     if options.get("norm_type") == "inf":
         options = {**options, "norm_type": math.inf}
-    theirs = torch_results("clip")[str(index)]
+    theirs = load_cases(FIXTURES / "clip.safetensors")[str(index)]
     parameters = [Parameter(np.zeros_like(theirs[f"grad.{k}"])) for k in range(2)]
     for k, parameter in enumerate(parameters):
         parameter.grad = theirs[f"grad.{k}"].copy()

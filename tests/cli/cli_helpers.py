@@ -37,3 +37,14 @@ def popen(*args: str, cwd: Path | None = None, **options) -> subprocess.Popen:
 
 TINY = ["--hidden", "16", "--layers", "1", "--embedding-dim", "8", "--batch-size", "4",
         "--seq-len", "16", "--eval-every", "5", "--quiet"]
+
+# Six 3-dimensional word vectors (two analogy pairs, two unrelated words) for `word2vec evaluate`
+VECTOR_ROWS = {"KING": "1 0 0.1", "QUEEN": "0.9 0.1 0.1", "MAN": "1 0 0.9",
+               "WOMAN": "0.9 0.1 0.9", "CAT": "0 1 0", "DOG": "0.1 0.9 0.1"}
+
+
+def write_vectors(path: Path) -> Path:
+    """Write VECTOR_ROWS to `path` in word2vec's text format; return `path`."""
+    path.write_text(f"{len(VECTOR_ROWS)} 3\n" +
+                    "".join(f"{w} {v}\n" for w, v in VECTOR_ROWS.items()), encoding="utf-8")
+    return path

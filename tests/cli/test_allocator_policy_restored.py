@@ -5,7 +5,6 @@ user calling the app), the process leaves `main` with the thresholds it came in 
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from seqlab.autograd import memory
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "autograd"))
 # glibc's mallinfo2 probe, beside the library's own tests of these settings
-large_block_mapped = importlib.import_module("test_allocator_settings").large_block_mapped
+from allocator_probe import large_block_mapped
 
 _REAL_MALLOPT = memory._mallopt  # before conftest's autouse fixture stubs it for each test
 

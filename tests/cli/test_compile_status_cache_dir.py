@@ -69,7 +69,7 @@ def test_generate_watches_for_compiles(trained_model, monkeypatch):
         called.append(True)
         warm_up()
 
-    monkeypatch.setattr(generate, "compile_while_showing", spy, raising=False)
+    monkeypatch.setattr(generate, "compile_while_showing", spy)
     done = invoke("generate", trained_model, "--length", "2", "--seed", "1")
     assert done.returncode == 0, done.stderr
     assert called  # the cache-miss watch, whichever folder Numba caches in

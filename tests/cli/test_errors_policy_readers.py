@@ -11,7 +11,7 @@ import json
 import sys
 
 import pytest
-from cli_helpers import run
+from cli_helpers import run, write_vectors
 from inprocess import assert_one_line_failure, invoke
 
 BAD = b"\xff"  # never valid in UTF-8
@@ -92,11 +92,7 @@ def test_inspect_file_and_stdin_follow_errors(char_model, tmp_path, monkeypatch)
 @pytest.fixture(scope="module")
 def vectors(tmp_path_factory):
     folder = tmp_path_factory.mktemp("vectors")
-    path = folder / "vectors.txt"
-    rows = {"KING": "1 0 0.1", "QUEEN": "0.9 0.1 0.1", "MAN": "1 0 0.9", "WOMAN": "0.9 0.1 0.9",
-            "CAT": "0 1 0", "DOG": "0.1 0.9 0.1"}
-    path.write_text(f"{len(rows)} 3\n" + "".join(f"{w} {v}\n" for w, v in rows.items()),
-                    encoding="utf-8")
+    path = write_vectors(folder / "vectors.txt")
     analogies = folder / "questions.txt"
     analogies.write_text(": family\nman king woman queen\nking man queen woman\n",
                          encoding="utf-8")

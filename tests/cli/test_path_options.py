@@ -90,8 +90,8 @@ def test_tilde_puts_the_model_its_lock_and_its_side_files_in_the_home_folder(tmp
     assert {"m.safetensors", "m.train.safetensors", "m.metrics.jsonl", "m.checkpoints",
             "m.cache"} <= written, written
 
-    resumed = invoke("info", "~/m.safetensors", "--json")  # an input: the same rule
-    assert resumed.returncode == 0, resumed.stderr
+    info = invoke("info", "~/m.safetensors", "--json")  # an input: the same rule
+    assert info.returncode == 0, info.stderr
 
 
 def test_a_text_or_file_argument_expands_tilde_only_in_a_file_name(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_helpers import write_vectors
 
 from tests.cli.inprocess import invoke
 
@@ -14,11 +15,7 @@ from tests.cli.inprocess import invoke
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("w2v_counts")
-    vectors = folder / "vectors.txt"
-    rows = {"KING": "1 0 0.1", "QUEEN": "0.9 0.1 0.1", "MAN": "1 0 0.9", "WOMAN": "0.9 0.1 0.9",
-            "CAT": "0 1 0", "DOG": "0.1 0.9 0.1"}
-    vectors.write_text(f"{len(rows)} 3\n" + "".join(f"{w} {v}\n" for w, v in rows.items()),
-                       encoding="utf-8")
+    vectors = write_vectors(folder / "vectors.txt")
     known = "king\tqueen\t9\nman\twoman\t8\ncat\tdog\t7\nking\tcat\t1\n"
     covered, sparse = folder / "covered.tsv", folder / "sparse.tsv"
     covered.write_text(known + "zebra\tking\t2\n", encoding="utf-8")

@@ -10,17 +10,21 @@ and of h0/c0, and the outputs again under no_grad. No PyTorch needed to run them
 from __future__ import annotations
 
 import json
-from functools import cache
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from seqlab.autograd import Tensor, io, no_grad
+from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels import GRU, LSTM, RNN
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "torch_parity"))
+from parity_cases import load_cases  # the stored results' reader, beside them
+
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "torch_parity"
+RESULTS = FIXTURES / "recurrent.safetensors"  # PyTorch's numbers, by case
 CONFIGS = json.loads((FIXTURES / "configs.json").read_text())["recurrent"]
 
 
@@ -28,16 +32,6 @@ def pattern(shape: tuple[int, ...], salt: float) -> np.ndarray:
     """make_fixtures.pattern: the inputs PyTorch was given."""
     size = int(np.prod(shape))
     return np.sin(np.arange(size) * 0.7319 + salt * 1.618 + 0.25).reshape(shape)
-
-
-@cache
-def torch_results() -> dict[str, dict[str, np.ndarray]]:
-    arrays, _ = io.load(FIXTURES / "recurrent.safetensors")
-    cases: dict[str, dict[str, np.ndarray]] = {}
-    for key, value in arrays.items():
-        index, name = key.split("/", 1)
-        cases.setdefault(index, {})[name] = value
-    return cases
 
 
 def build(cfg: dict):
@@ -60,7 +54,7 @@ def case_id(index: int) -> str:
 @pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
 @pytest.mark.parametrize("index", range(len(CONFIGS)), ids=case_id)
 def test_stack_matches_pytorch(index, fused):
-    cfg, theirs = CONFIGS[index], torch_results()[str(index)]
+    cfg, theirs = CONFIGS[index], load_cases(RESULTS)[str(index)]
     dtype = np.dtype(cfg["dtype"])
     tolerance = ({"rtol": 1e-9, "atol": 1e-12} if dtype == np.float64
                  else {"rtol": 2e-5, "atol": 2e-6})
@@ -124,7 +118,7 @@ def test_state_dict_names_and_shapes_are_pytorch_s():
     """Every stored stack's parameter names and shapes are ours (safetensors sorts names, so
     the order is checked against PyTorch's rule: per layer and direction ih, hh, then biases)."""
     for index, cfg in enumerate(CONFIGS):
-        theirs = {name[5:]: value.shape for name, value in torch_results()[str(index)].items()
+        theirs = {name[5:]: value.shape for name, value in load_cases(RESULTS)[str(index)].items()
                   if name.startswith("grad.")}
         ours = {name: value.shape for name, value in build(cfg).state_dict().items()}
         assert ours == theirs, cfg

@@ -207,8 +207,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         check_resumed_output(out, [Path(p) for p in inputs if p is not None], force=force,
                              model="SequenceClassifier")
     check_run_files(out, output, force=force,
-                    resumed=source if options.resume is not None else None,
-                    resume_path=Path(options.resume) if options.resume is not None else None)
+                    resumed_from=source, resume_path=options.resume)
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
         return _train(options, output, source, out_given, lowercase_given, force, run,
                       given_lr)

@@ -32,6 +32,11 @@ _SCRATCH = re.compile(r"seqlab-[a-z]+-[a-z0-9_]{8}")
 _WRITING: list[tuple[Path, str]] = []  # the outputs this run checked (see `note_output`)
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of `error`'s message, or its type's name when the message is empty."""
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def note_output(out: Path, option: str = "--out") -> None:
     """Remember that this run writes `out` (given as `option`): a platform error while writing
     it, or a file named after it, is then reported as about `option`, not a hidden name."""

@@ -177,8 +177,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
     check_run_files(Path(options.out), output, force=force,
-                    resumed=source if options.resume is not None else None,
-                    resume_path=Path(options.resume) if options.resume is not None else None)
+                    resumed_from=source, resume_path=options.resume)
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
     warn_interpolated(series, output)

@@ -270,8 +270,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         raise CliError(f"--out {options.out} is the --init-from model; give another --out so "
                        "the model you start from stays as it is")
     check_run_files(Path(options.out), output, force=force,
-                    resumed=source_checkpoint if options.resume is not None else None,
-                    resume_path=options.resume)
+                    resumed_from=source_checkpoint, resume_path=options.resume)
     text, source = _corpus(options)
     if saved_tokenizer is not None:
         if options.init_from is not None:

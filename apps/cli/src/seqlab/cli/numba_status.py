@@ -33,10 +33,10 @@ def compile_while_showing(output: Output, warm_up: Callable[[], None],
                           poll_seconds: float = 0.2) -> None:
     """Run `warm_up` (which calls kernels once); when it turns out to compile any (a cache
     miss, whichever module the kernel lives in), show the status line until it ends."""
-    before = cache_misses()
     if not output.show_progress:
         warm_up()
         return
+    before = cache_misses()
     from seqlab.cli.console import stderr
 
     status = stderr.status("Compiling Numba kernels (first run only, cached afterwards)...")

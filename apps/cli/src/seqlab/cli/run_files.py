@@ -14,6 +14,11 @@ from collections.abc import Collection
 from pathlib import Path
 
 
+def plural(count: int, noun: str) -> str:
+    """`count` and `noun`, with an s unless `count` is 1: `plural(2, "checkpoint")`."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str,
                               adopted: Collection[Path] = ()) -> str:
     """Remove the numbered checkpoints of run `run_id` (and those it `adopted`: saved before
@@ -34,7 +39,7 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str,
         kept.append(f"{checkpoint_dir / manager.best_path.name} (best validation)")
     others = len(manager.checkpoints())
     if others:
-        kept.append(f"{others} numbered checkpoint{'s' if others > 1 else ''} of another run "
+        kept.append(f"{plural(others, 'numbered checkpoint')} of another run "
                     f"in {checkpoint_dir} (not this run's to remove)")
     if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()

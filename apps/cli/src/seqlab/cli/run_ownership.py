@@ -26,10 +26,7 @@ from seqlab.cli import file_kinds
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.outputs import same_file
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' if count != 1 else ''}"
+from seqlab.cli.run_files import plural
 
 
 def other_runs_checkpoints(folder: Path, run_id: str | None, resumed: bool) -> list[Path]:
@@ -48,36 +45,39 @@ def other_runs_checkpoints(folder: Path, run_id: str | None, resumed: bool) -> l
     return found
 
 
-def check_run_files(out: Path, output: Output, *, force: bool, resumed: Any = None,
+def check_run_files(out: Path, output: Output, *, force: bool, resumed_from: Any = None,
                     resume_path: str | os.PathLike[str] | None = None) -> None:
     """Refuse (CliError) a run that would overwrite another run's files named after `out`, or
-    with `force` remove that run's numbered checkpoints, saying so in one line. `resumed` is
-    the checkpoint a resumed run continues (read from `resume_path`), None for a new run."""
+    with `force` remove that run's numbered checkpoints, saying so in one line. `resumed_from`
+    is the checkpoint a resumed run continues (read from `resume_path`); with no `resume_path`
+    (a new run) it is ignored."""
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import run_of, training_path
 
-    run_id = getattr(resumed, "run_id", None)
-    resume_path = Path(resume_path) if resume_path is not None else None
-    another_file = resume_path is None or not same_file(out, resume_path)
-    if resumed is not None and not force and out.is_file() and another_file and \
-            (run_id is None or run_of(out) != run_id):
+    if resume_path is None:
+        resumed_from = None
+    else:
+        resume_path = Path(resume_path)
+    run_id = getattr(resumed_from, "run_id", None)
+    if resumed_from is not None and not force and out.is_file() and \
+            not same_file(out, resume_path) and (run_id is None or run_of(out) != run_id):
         raise CliError(f"--out {out} is another run's model, not one of the run --resume "
                        f"{resume_path} continues; this run would replace it, its training state, "
                        "metrics log and best model: choose another --out, or pass --force to "
                        "replace them")
     folder = checkpoint_dir(out)
-    found = other_runs_checkpoints(folder, run_id, resumed is not None)
+    found = other_runs_checkpoints(folder, run_id, resumed_from is not None)
     if not found:
         return
     newest = found[-1]
-    what = f"{_plural(len(found), 'numbered checkpoint')} of another run (newest {newest.name})"
+    what = f"{plural(len(found), 'numbered checkpoint')} of another run (newest {newest.name})"
     if force:
         for path in found:
             training_path(path).unlink(missing_ok=True)
             path.unlink(missing_ok=True)
         output.info(f"--force: removed {what} from {folder}; this run starts over there")
         return
-    if resumed is None and not out.exists():
+    if resumed_from is None and not out.exists():
         hint = f"--resume {out} continues that run"
     else:
         hint = f"--resume {newest} --out OTHER.safetensors continues that run"

@@ -302,8 +302,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     source = _resolve(options, force, out_given)
     out = Path(options.out)
     check_run_files(out, output, force=force,
-                    resumed=source if options.resume is not None else None,
-                    resume_path=Path(options.resume) if options.resume is not None else None)
+                    resumed_from=source, resume_path=options.resume)
     run: dict[str, Any] = {}
 
     def trained() -> bool:

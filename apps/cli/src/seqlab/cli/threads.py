@@ -28,7 +28,8 @@ def restore_threads() -> None:
 
 def set_threads(threads: int | None) -> None:
     """Train on `threads` threads (None: as seqlab's default, OMP_NUM_THREADS or every usable
-    core), and keep freed activation memory for the next step (the CLI owns its process)."""
+    core), and keep freed activation memory for the next step (for this command:
+    `allocator.restore_allocator` puts it back when `main` ends)."""
     from seqlab.cli.allocator import keep_freed_memory
 
     if threads is not None:

@@ -9,6 +9,8 @@ import json
 import sys
 from typing import Any
 
+from seqlab.cli.errors import first_line
+
 
 class TranslationsJson:
     """The `--json` object, one translation at a time."""
@@ -36,6 +38,6 @@ class TranslationsJson:
         """End the object (with an "error" member when `error` stopped the run)."""
         head = "" if self.written else '{"translations": ['
         tail = "" if error is None else ', "error": ' + json.dumps(
-            (str(error).splitlines() or [type(error).__name__])[0])
+            first_line(error))
         sys.stdout.write(head + "]" + tail + "}\n")
         sys.stdout.flush()

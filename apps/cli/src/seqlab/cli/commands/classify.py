@@ -11,7 +11,7 @@ import typer
 
 from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
-from seqlab.cli.errors import CliError
+from seqlab.cli.errors import CliError, first_line
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import check_lowercase
@@ -232,7 +232,7 @@ def predict(
             sys.stdout.flush()
     except BaseException as error:  # bad input, Ctrl-C: the one-line error still follows
         if as_json and seen:  # stdout stays one JSON object, saying why it stopped
-            message = (str(error).splitlines() or [type(error).__name__])[0]
+            message = first_line(error)
             sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
             sys.stdout.flush()
         raise

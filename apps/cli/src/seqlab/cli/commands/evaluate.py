@@ -118,11 +118,15 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     level = loaded.tokenizer.to_dict().get("type")
     byte_level = level == "char" and getattr(loaded.tokenizer, "byte_level", False)
     bits = metrics["loss"] * metrics["tokens"] / math.log(2)
-    if level == "char" and not byte_level:  # the predicted characters are the predicted
-        bits_per_char = metrics["bits_per_token"]  # tokens: one figure
-    elif byte_level:  # tokens are bytes: the bits over the predicted characters (after the
-        bits_per_char = bits / max(chars - 1, 1)  # first), as the char-level figure
-    else:  # the text's bits spread over its characters
+    if level == "char" and not byte_level:
+        # the predicted characters are the predicted tokens: one figure
+        bits_per_char = metrics["bits_per_token"]
+    elif byte_level:
+        # tokens are bytes: the bits over the predicted characters (after the first), as the
+        # char-level figure
+        bits_per_char = bits / max(chars - 1, 1)
+    else:
+        # the text's bits spread over its characters
         bits_per_char = bits / max(chars, 1)
     per_character = ("" if level == "char" and not byte_level
                      else f", {bits_per_char:.4f} bits per character")

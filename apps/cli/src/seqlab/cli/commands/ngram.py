@@ -8,6 +8,7 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -118,7 +119,7 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
     return level, lowercase, str(recorded.get("pattern", PATTERN_WHEN_UNRECORDED))
 
 
-def unrecorded_level(model) -> str:
+def unrecorded_level(model: Any) -> str:
     """The level of a model that records none (see `model_tokens`): char for a vocabulary of
     single characters (as seqlab read them before it marked its files), else whitespace for an
     ARPA file without seqlab's mark (as lmplz and KenLM read text), else word."""

@@ -13,7 +13,7 @@ import typer
 from seqlab.cli import outputs
 from seqlab.cli.commands.tokenize_export import export
 from seqlab.cli.console import Output, write_stream
-from seqlab.cli.errors import CliError
+from seqlab.cli.errors import CliError, first_line
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
 from seqlab.cli.tokenizer_file import read_tokenizer_file
@@ -122,7 +122,7 @@ def _encode_stream(source: Path | str, tokenizer, as_json: bool) -> None:
             first = False
     except BaseException as error:  # bad bytes, Ctrl-C: the one-line error still follows
         if as_json:  # stdout stays one JSON object, saying why it stopped (as classify's)
-            message = (str(error).splitlines() or [type(error).__name__])[0]
+            message = first_line(error)
             sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
         elif not first:  # the ids written so far end their line
             sys.stdout.write("\n")
@@ -183,7 +183,7 @@ def _write_text_object(texts: Iterable[str]) -> None:
                 begun = True
     except BaseException as error:  # bad ids, Ctrl-C: the one-line error still follows
         if begun:
-            message = (str(error).splitlines() or [type(error).__name__])[0]
+            message = first_line(error)
             sys.stdout.write('", "error": ' + json.dumps(message) + "}\n")
             sys.stdout.flush()
         raise

@@ -288,12 +288,12 @@ def evaluate(
     try:
         accuracy, _sections = kv.evaluate_word_analogies(analogy_file, errors=errors,
                                                          counts=counts)
-        answered: float | None = float(accuracy) if counts["used"] else None
+        accuracy_shown: float | None = float(accuracy) if counts["used"] else None
     except EvaluationFileError as error:
         raise CliError(remedy(str(error))) from error
-    except (ValueError, ZeroDivisionError):
-        answered = None
-    report["analogies"] = {"accuracy": answered, "questions_used": counts.get("used", 0),
+    except ValueError:
+        accuracy_shown = None
+    report["analogies"] = {"accuracy": accuracy_shown, "questions_used": counts.get("used", 0),
                            "questions_skipped": counts.get("skipped", 0)}
     output = Output(as_json=as_json)
     for name, values in report.items():
