@@ -92,19 +92,14 @@ MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_sp
 # barrier every step). A stack of such layers splits its batch in parts of a panel tile's
 # sequences (`MIN_BATCH`) instead of `MIN_SEQUENCES_PER_PART` (`call_parts`).
 ALONE_PANELS_BYTES = 1 << 20
-# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.8 ms on one
-# core): below it the split's fixed costs take what the second core gives. On the quiet
-# machine a split ran below seqlab's one-thread rate in every run at LSTM(40, 32) batch 32
-# x 64 (9.6M a part of 16; 0.79-0.90x PyTorch on 2 threads against 1.22-1.26x on 1) and at
-# LSTM(40, 128) batch 8 (22M a part of 4; 0.75-0.99x against 1.06-1.14x), where PyTorch's
-# second thread (fewer cores busy than seqlab's: CPU ratios 0.48-0.63) adds little. Timed
-# in parts under load (AMD EPYC, CPU us), the split's critical path (its serial work,
-# `shared_work`, the parts' Python and hand-over, plus the slower part) against one thread:
-# LSTM(40, 32) b32 410 vs 557, LSTM(40, 128) b8 837 vs 1028, LSTM(40, 64) b32 1048 vs 1378,
-# LSTM(40, 128) b32 2715 vs 4052; so on an idle machine a split costs ~300 us more than that
-# (the partner's start: its vCPU halted between calls, likely), and pays from ~0.8 ms a
-# part. The same bits split or not (each sequence's sums are the stacked loop's).
-MIN_PART_MACS = 1 << 25
+# ... and only while a part gets this many multiply-adds (its stacked loop's, ~0.1 ms on one
+# core): below it a team's start and the parts' fixed costs (~30-60 us) take what the second
+# core gives (LSTM(40, 32) at batch 32 x 64: a whole call ~0.53 ms on one thread). Raised to
+# 32M this stop from parts timed under load, and measured back on the quiet machine (AMD EPYC,
+# 2 threads, LSTM(40, 128) batch 8 x 64 under no_grad, median of 7 x 50 calls, two rounds):
+# split 700-870 us a call against 1000 us on one thread; LSTM(40, 32) at batch 32 a tie
+# (3.54M against 3.50-3.68M elements/s). So 4M stays.
+MIN_PART_MACS = 1 << 22
 # Layer 0's projection of an embedding's whole table is kept across calls (`kept_tables`) up to
 # this size (a char vocabulary: 65 x 1024 float32 at LSTM 256 is 266 KB; a 10k-word one would
 # be 40 MB and its first call 10k rows of GEMM): the rows a call reads are compacted instead.
