@@ -41,7 +41,7 @@ def test_export_refuses_what_it_did_not_write_and_what_hf_cannot_read_alike(tmp_
     chars, custom = tmp_path / "char.json", tmp_path / "custom.json"
     CharTokenizer.train(TEXT).save(chars)
     BPETokenizer.train(TEXT, vocab_size=270, pattern=r"\S+|\s+").save(custom)
-    for path, reason in ((chars, "no Hugging Face equivalent"), (custom, "default pre-token")):
+    for path, reason in ((chars, "no Hugging Face equivalent"), (custom, "built-in pre-token")):
         out = tmp_path / f"hf-{path.name}"
         done = invoke("tokenize", "export", str(path), "--out", str(out))
         assert done.returncode == 1 and reason in done.stderr, done.stderr
