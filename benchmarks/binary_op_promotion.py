@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from tree_ab import load_averages
+from tree_ab import load_averages, served_numbers
 
 CASES = ["f32+f32 (grad)", "f32*f32 (grad)", "f32/f32", "f32+param", "f32+i64 (grad)"]
 
@@ -57,15 +56,6 @@ def _serve(lib: str) -> None:
     print(" ".join(f"{_median_us(op):.3f}" for op in ops))
 
 
-def _run(python: str, role: str, src: str | None) -> list[float]:
-    env = dict(os.environ)
-    if src:
-        env["PYTHONPATH"] = os.path.join(src, "packages", "autograd", "src")
-    out = subprocess.run([python, __file__, "--serve", role], env=env, check=True,
-                         capture_output=True, text=True).stdout.split()
-    return [float(value) for value in out]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
@@ -84,7 +74,7 @@ def main() -> None:
     results: dict[str, list[list[float]]] = {name: [] for name in sides}
     for _ in range(args.rounds):
         for name, (python, role, src) in sides.items():
-            results[name].append(_run(python, role, src))
+            results[name].append(served_numbers(python, __file__, role, src))
     print(f"{'case':16s}" + "".join(f"{name + ' us':>14s}" for name in sides))
     for k, case in enumerate(CASES):
         row = [statistics.median(r[k] for r in results[name]) for name in sides]

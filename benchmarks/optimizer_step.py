@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-from tree_ab import cpu_model, load_averages
+from tree_ab import cpu_model, load_averages, served_numbers
 
 STEPS, BLOCKS, PARAMS, SHAPE = 300, 7, 20, (32, 32)
 
@@ -60,15 +59,6 @@ def _serve_torch() -> None:
     print(_time_steps(sgd.step), _time_steps(adam.step))
 
 
-def _run(python: str, role: str, src: str | None) -> tuple[float, float]:
-    env = dict(os.environ)
-    if src:
-        env["PYTHONPATH"] = os.path.join(src, "packages", "autograd", "src")
-    out = subprocess.run([python, __file__, "--serve", role], env=env, check=True,
-                         capture_output=True, text=True).stdout.split()
-    return float(out[0]), float(out[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
@@ -90,10 +80,10 @@ def main() -> None:
         sides["baseline"] = (sys.executable, "seqlab", args.baseline_src)
     if args.peer_python:
         sides["torch"] = (args.peer_python, "torch", None)
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    results: dict[str, list[list[float]]] = {name: [] for name in sides}
     for _ in range(args.rounds):
         for name, (python, role, src) in sides.items():
-            results[name].append(_run(python, role, src))
+            results[name].append(served_numbers(python, __file__, role, src))
     now = [statistics.median(r[k] for r in results["seqlab"]) for k in (0, 1)]
     print(f"{'side':10s} {'SGD us/step':>12s} {'ratio':>6s} {'Adam us/step':>13s} {'ratio':>6s}")
     for name, rounds in results.items():

@@ -41,6 +41,18 @@ def load_averages() -> str:
         return " ".join(file.read().split()[:3])
 
 
+def served_numbers(python: str, script: str, role: str, tree: str | None) -> list[float]:
+    """Run `script --serve ROLE` in a fresh process of `python` (importing seqlab from `tree`'s
+    packages when given, else the installed one; a peer's Python for a peer's role): the
+    numbers it printed, in order."""
+    env = dict(os.environ)
+    if tree:
+        env["PYTHONPATH"] = os.pathsep.join(str(Path(tree) / p) for p in PACKAGES)
+    out = subprocess.run([python, script, "--serve", role], env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    return [float(value) for value in out]
+
+
 def run_in_tree(tree: Path, script: str, *args: str) -> dict:
     """Run `script` (Python source that prints one JSON object) in a fresh process importing
     seqlab from `tree`; the object it printed."""
