@@ -55,6 +55,14 @@ class ModuleList(Module):
         self.add_module(str(len(self._modules)), module)
         return self
 
+    def insert(self, index: int, module: Module) -> None:
+        """Insert `module` before `index` (as `list.insert`: a negative index counts from
+        the end, one past the end appends); the modules after it are renumbered."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        for position, each in enumerate(modules):
+            self.add_module(str(position), each)
+
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for module in modules:
             self.append(module)

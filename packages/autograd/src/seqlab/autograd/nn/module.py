@@ -25,6 +25,19 @@ class StateDictError(KeyError):
         return str(self.args[0])
 
 
+def _refusal(value: Any, kind: str, name: str, expected: str, advice: str = "") -> str:
+    """PyTorch's words for a value of the wrong kind assigned over a registered name."""
+    found = type(value).__name__
+    return f"cannot assign '{found}' as {kind} '{name}' ({expected} expected){advice}"
+
+
+def _check_buffer(value: Any, name: str) -> None:
+    """A buffer holds an ndarray (seqlab's state_dict is plain arrays) or None."""
+    if value is not None and not isinstance(value, np.ndarray):
+        advice = "; pass tensor.numpy()" if isinstance(value, Tensor) else ""
+        raise TypeError(_refusal(value, "buffer", name, "an ndarray or None", advice))
+
+
 class Module:
     """Base class of layers and models, as PyTorch's `nn.Module`.
 
@@ -36,30 +49,51 @@ class Module:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
 
     # ----------------------------------------------------------------- registry
     def __setattr__(self, name: str, value: Any) -> None:
+        """Register a Parameter, a Module or a buffer's new array, as PyTorch's `Module`.
+
+        A name keeps its place in `state_dict()` when re-assigned (weight tying). A name that
+        holds a parameter, buffer or submodule refuses a value of another kind (only None may
+        clear it): a plain Tensor over a parameter would silently drop it from the optimizer
+        and from checkpoints.
+        """
         if "_parameters" not in self.__dict__:
             raise RuntimeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
             )
-        was_parameter = name in self._parameters
-        was_buffer = name in self._buffers
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
-        if isinstance(value, Parameter) or (value is None and was_parameter):
+        if isinstance(value, Parameter):
+            self._unregister(name, keep=self._parameters)
             self._parameters[name] = value
+        elif name in self._parameters:
+            if value is not None:
+                raise TypeError(_refusal(value, "parameter", name, "nn.Parameter or None",
+                                         "; wrap the tensor in nn.Parameter"))
+            self._parameters[name] = None
         elif isinstance(value, Module):
+            self._unregister(name, keep=self._modules)
             self._modules[name] = value
-        elif was_buffer and (value is None or isinstance(value, np.ndarray)):
-            # assigning an array to a buffer's name updates the buffer, as in PyTorch
-            self._buffers[name] = value
+        elif name in self._modules:
+            if value is not None:
+                raise TypeError(_refusal(value, "child module", name, "nn.Module or None"))
+            self._modules[name] = None
+        elif name in self._buffers:
+            _check_buffer(value, name)
+            self._buffers[name] = value  # an array on a buffer's name updates the buffer
         object.__setattr__(self, name, value)
 
-    def __delattr__(self, name: str) -> None:
+    def _unregister(self, name: str, keep: OrderedDict) -> None:
+        """Drop `name` from every registry except `keep` (where it keeps its position)."""
         for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+            if registry is not keep:
+                registry.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def __delattr__(self, name: str) -> None:
+        self._unregister(name, keep=None)
         object.__delattr__(self, name)
 
     def _check_name(self, name: str, kind: str) -> None:
@@ -82,13 +116,20 @@ class Module:
         object.__setattr__(self, name, parameter)
         self._parameters[name] = parameter
 
-    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
-        """Register a non-trainable array that is saved in `state_dict()`."""
+    def register_buffer(self, name: str, array: np.ndarray | None,
+                        persistent: bool = True) -> None:
+        """Register a non-trainable array; `state_dict()` saves it unless persistent=False
+        (a value derived from others, as PyTorch's non-persistent buffers)."""
         self._check_name(name, "buffer")
+        _check_buffer(array, name)
         for registry in (self._parameters, self._modules):
             registry.pop(name, None)
         object.__setattr__(self, name, array)
         self._buffers[name] = array
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a submodule under `name`."""
@@ -121,8 +162,12 @@ class Module:
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct submodules with their names; one held under two names is listed once, under
+        the first (as PyTorch's)."""
+        seen: set[int] = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def children(self) -> Iterator[Module]:
@@ -155,20 +200,34 @@ class Module:
 
     # ----------------------------------------------------------------- state
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Parameters and buffers as plain ndarrays under their dotted names.
+        """Parameters and persistent buffers as plain ndarrays under their dotted names.
 
-        Tied parameters appear under every name that holds them, as in PyTorch.
+        A tied parameter or a submodule held under two names appears under every name that
+        holds it, as in PyTorch (whose checkpoints then load here with strict=True).
         """
         state: OrderedDict[str, np.ndarray] = OrderedDict()
-        for module_name, module in self.named_modules():
-            dotted = f"{module_name}." if module_name else ""
+        for dotted, module in self._module_paths():
             for name, parameter in module._parameters.items():
                 if parameter is not None:
                     state[dotted + name] = parameter.data
             for name, buffer in module._buffers.items():
-                if buffer is not None:
+                if buffer is not None and name not in module._non_persistent:
                     state[dotted + name] = buffer
         return state
+
+    def _module_paths(self) -> Iterator[tuple[str, Module]]:
+        """Every submodule under every path that reaches it, pre-order, each path as a prefix
+        ending in '.' ('' for this module): PyTorch's `state_dict` walk, which does not
+        deduplicate. A module that contains itself is not entered again."""
+        stack: list[tuple[str, Module, frozenset[int]]] = [("", self, frozenset())]
+        while stack:
+            prefix, module, ancestors = stack.pop()
+            yield prefix, module
+            inside = ancestors | {id(module)}
+            children = [(f"{prefix}{name}.", child, inside)
+                        for name, child in module._modules.items()
+                        if child is not None and id(child) not in inside]
+            stack.extend(reversed(children))
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into parameters and buffers; returns the keys left alone, as PyTorch's
@@ -197,8 +256,7 @@ class Module:
             raise StateDictError(
                 f"cannot load state_dict into {type(self).__name__}: " + " | ".join(problems)
             )
-        for module_name, module in self.named_modules():
-            dotted = f"{module_name}." if module_name else ""
+        for dotted, module in self._module_paths():
             for name, parameter in module._parameters.items():
                 if parameter is not None and dotted + name in state:
                     value = np.asarray(state[dotted + name])
@@ -207,9 +265,9 @@ class Module:
                     versions.mark_written(parameter.data)
                     parameter.data = value.astype(parameter.data.dtype, copy=True)
             for name, buffer in list(module._buffers.items()):
-                if buffer is not None and dotted + name in state:
+                if buffer is not None and dotted + name in own and dotted + name in state:
                     value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
-                    module.register_buffer(name, value)
+                    setattr(module, name, value)
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- modes
@@ -256,7 +314,7 @@ class Module:
         for module in self.modules():
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and buffer.dtype.kind == "f":
-                    module.register_buffer(name, buffer.astype(dtype))
+                    setattr(module, name, buffer.astype(dtype))
         return self
 
     def cpu(self) -> Module:
@@ -270,9 +328,12 @@ class Module:
         return self.to(np.float64)
 
     def apply(self, fn: Any) -> Module:
-        """Call fn on every submodule (children first) and on self."""
-        for module in reversed(list(self.modules())):
-            fn(module)
+        """Call fn on every submodule, then on self: PyTorch's order (each child's subtree in
+        turn, children in registration order), so an `apply(init_fn)` that draws random
+        numbers draws them in the same order as the same code in PyTorch."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     # ----------------------------------------------------------------- calling
