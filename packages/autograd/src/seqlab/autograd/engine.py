@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +14,21 @@ if TYPE_CHECKING:
     from seqlab.autograd.tensor import Tensor
 
 _grad_state = grad_mode._state
+
+# Non-leaf tensors whose gradient backward keeps in `.grad` (`Tensor.retain_grad`), by id
+# (a set would compare Tensors with ==, which is elementwise).
+retained: dict[int, weakref.ReferenceType] = {}
+
+
+def retain(tensor: Tensor) -> None:
+    """Keep `tensor`'s gradient in its `.grad` on every backward through it."""
+    key = id(tensor)
+    retained[key] = weakref.ref(tensor, lambda _, key=key: retained.pop(key, None))
+
+
+def is_retained(tensor: Tensor) -> bool:
+    ref = retained.get(id(tensor))
+    return ref is not None and ref() is tensor
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], op_name: str = "an op") -> np.ndarray:
@@ -92,6 +108,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     _grad_state.enabled = False  # backward computations never record a graph
     _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
     rebased = in_place.rebasing.live
+    watched = _retained_outputs(consumers) if retained else None
     silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     silent.__enter__()  # inf and nan in gradients, as PyTorch, without NumPy's warnings
     try:
@@ -100,6 +117,10 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             ctx = ready.pop()
             inputs = ctx.inputs
             output_grads = pending.pop(ctx, None)
+            if watched and output_grads is not None and ctx in watched:
+                for index, tensor in watched[ctx]:
+                    if output_grads[index] is not None:
+                        _accumulate_leaf(tensor, output_grads[index])
             if output_grads is None:
                 # No gradient reached this op: skip it, but let its parents' counts drop.
                 input_grads = (None,) * len(inputs)
@@ -151,6 +172,17 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         silent.__exit__(None, None, None)
         _grad_state.enabled = previous_mode
         _grad_state.retaining_graph = previous_retaining
+
+
+def _retained_outputs(consumers: dict[Context, int]) -> dict[Context, list]:
+    """The retained tensors this backward reaches, by the node that computed them, with
+    their output index: their gradient is complete when that node runs."""
+    watched: dict[Context, list] = {}
+    for ref in list(retained.values()):
+        tensor = ref()
+        if tensor is not None and tensor._ctx in consumers:
+            watched.setdefault(tensor._ctx, []).append((tensor._output_index, tensor))
+    return watched
 
 
 def _fill_unused(ctx: Context, output_grads: list[np.ndarray | None]) -> list[np.ndarray]:

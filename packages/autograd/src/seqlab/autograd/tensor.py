@@ -10,7 +10,7 @@ import numpy as np
 
 from seqlab.autograd import engine, function, grad_mode, in_place, promotion
 from seqlab.autograd.ops import elementwise as ew
-from seqlab.autograd.ops import indexing, matmul, reduce, shape
+from seqlab.autograd.ops import indexing, matmul, norms, reduce, shape
 from seqlab.autograd.threads import seqlab_computing
 
 DEFAULT_DTYPE = np.float32
@@ -160,6 +160,19 @@ class Tensor:
                 )
         with seqlab_computing():  # BLAS on one thread while seqlab's own threads compute
             engine.backward(self, grad_array, retain_graph=retain_graph)
+
+    def retain_grad(self) -> None:
+        """Keep this tensor's gradient in `.grad` on backward, as leaves do (a no-op on a
+        leaf), as PyTorch's."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._ctx is not None:
+            engine.retain(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True once `retain_grad()` was called on this non-leaf tensor."""
+        return self._ctx is not None and engine.is_retained(self)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
@@ -522,7 +535,7 @@ class Tensor:
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """Full max; (values, indices) along `dim`; or elementwise max with another tensor."""
         if dim is None:
-            return reduce.Extreme.apply(self, True)
+            return reduce.Extreme.apply(self, True, None, False)
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         return ValuesIndices(*reduce.ExtremeAlongDim.apply(self, dim, keepdim, True))
@@ -530,7 +543,7 @@ class Tensor:
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         """Full min; (values, indices) along `dim`; or elementwise min with another tensor."""
         if dim is None:
-            return reduce.Extreme.apply(self, False)
+            return reduce.Extreme.apply(self, False, None, False)
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         return ValuesIndices(*reduce.ExtremeAlongDim.apply(self, dim, keepdim, False))
@@ -576,8 +589,34 @@ class Tensor:
 
     def std(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
             unbiased: bool = True, correction: int | None = None) -> Tensor:
-        """Standard deviation over `dim` (see `var`)."""
-        return self.var(dim, keepdim, unbiased=unbiased, correction=correction).sqrt()
+        """Standard deviation over `dim` (see `var`); its gradient is 0 over a constant slice
+        (std 0), as PyTorch's, not sqrt's inf times 0."""
+        reduce.refuse_non_float(self.data.dtype, "var()/std(): std and var only support "
+                                "floating point and complex dtypes")
+        if correction is None:
+            correction = 1 if unbiased else 0
+        return norms.Std.apply(self, dim, keepdim, correction)
+
+    def norm(self, p: float | str = "fro", dim: int | tuple[int, ...] | None = None,
+             keepdim: bool = False) -> Tensor:
+        """The p-norm over `dim` (all elements by default): p = 2 ('fro'), 1, inf, -inf, 0 or
+        any other number; the gradient is 0 where the norm is 0, as PyTorch's."""
+        reduce.refuse_non_float(self.data.dtype, "norm(): expected a floating point tensor")
+        if p == "fro":
+            p = 2.0
+        if isinstance(p, str):
+            raise ValueError(f"norm(): p must be a number or 'fro', got {p!r}")
+        return norms.Norm.apply(self, float(p), dim, keepdim)
+
+    def amax(self, dim: int | tuple[int, ...] = (), keepdim: bool = False) -> Tensor:
+        """Largest values over `dim` (all dims when empty); ties share the gradient, and a
+        slice whose largest value is NaN sends it to its NaNs, as `max()` (PyTorch's amax
+        gives that slice NaN gradients)."""
+        return reduce.Extreme.apply(self, True, dim, keepdim)
+
+    def amin(self, dim: int | tuple[int, ...] = (), keepdim: bool = False) -> Tensor:
+        """Smallest values over `dim` (all dims when empty); ties share the gradient."""
+        return reduce.Extreme.apply(self, False, dim, keepdim)
 
     # ----------------------------------------------------------------- shape
     def reshape(self, *shape_args: Any) -> Tensor:
@@ -666,6 +705,14 @@ class Tensor:
     def gather(self, dim: int, index: Any) -> Tensor:
         """out[i][j] = self[i][index[i][j]] along `dim` (repeated indices accumulate)."""
         return indexing.Gather.apply(self, dim, _index_of(index))
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries of a 1-D integer `index` along `dim`, as `torch.index_select`."""
+        return indexing.IndexSelect.apply(self, dim, _index_of(index))
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """A copy with src[i][j] added at [i][index[i][j]] along `dim` (out of place)."""
+        return indexing.ScatterAdd.apply(self, dim, _index_of(index), self._operand(src))
 
     def __getitem__(self, index: Any) -> Tensor:
         return indexing.GetItem.apply(self, _index_of(index))

@@ -252,7 +252,11 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        # zero where out <= 0, so a NaN input passes its gradient through, as PyTorch's
+        # (a multiply by the mask: np.where with a scalar is about 4x slower here)
+        passes = out <= 0
+        np.logical_not(passes, out=passes)
+        return grad * passes
 
 
 class Clamp(Function):

@@ -97,3 +97,63 @@ class IndexPut(Function):
             if missing > 0:  # NumPy lets a value with extra leading 1s fill a slot
                 grad_value = grad_value.reshape((1,) * missing + grad_value.shape)
         return grad_a, None, grad_value
+
+
+def _integer_index(index: np.ndarray, name: str) -> np.ndarray:
+    index = np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{name} index must hold integers, got dtype {index.dtype}")
+    return index
+
+
+class IndexSelect(Function):
+    """`torch.index_select(a, dim, index)`: the entries of a 1-D `index` along `dim`
+    (repeated indices accumulate their gradients)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+        index = _integer_index(index, "index_select")
+        if index.ndim > 1:
+            raise ValueError(f"index_select needs a 0-d or 1-d index, got {index.ndim} dims")
+        axis = dim % max(a.ndim, 1)
+        ctx.shape, ctx.where = a.shape, (slice(None),) * axis + (index.reshape(-1),)
+        return a[ctx.where]
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, ctx.where, grad)
+        return out, None, None
+
+
+class ScatterAdd(Function):
+    """`torch.scatter_add(a, dim, index, src)`, out of place: a copy of `a` with
+    src[i][j] added at out[i][index[i][j]] along `dim` (repeated indices accumulate)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dim: int, index: np.ndarray, src: np.ndarray
+                ) -> np.ndarray:
+        index = _integer_index(index, "scatter_add")
+        if not index.ndim == a.ndim == np.ndim(src):
+            raise ValueError("scatter_add needs the tensor, index and src to have the same "
+                             f"number of dims, got {a.ndim}, {index.ndim} and {np.ndim(src)}")
+        axis = dim % a.ndim
+        fits = all(n <= s for n, s in zip(index.shape, np.shape(src))) and all(
+            n <= s for d, (n, s) in enumerate(zip(index.shape, a.shape)) if d != axis)
+        if not fits:
+            raise ValueError(f"scatter_add index of shape {index.shape} is larger than src "
+                             f"{np.shape(src)} or than the tensor {a.shape} outside dim {dim}")
+        region = tuple(slice(0, n) for n in index.shape)  # src beyond the index is unused
+        full_index = along_axis_index(index, axis)
+        out = a.copy()
+        np.add.at(out, full_index, src[region])
+        ctx.full_index, ctx.region, ctx.src_shape = full_index, region, np.shape(src)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: np.ndarray):
+        grad_src = None
+        if ctx.needs_input_grad[3]:
+            grad_src = np.zeros(ctx.src_shape, dtype=grad.dtype)
+            grad_src[ctx.region] = grad[ctx.full_index]
+        return grad, None, None, grad_src

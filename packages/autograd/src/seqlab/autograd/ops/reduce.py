@@ -88,20 +88,50 @@ class Mean(Function):
         return expand_reduced(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
+def refuse_empty(a: np.ndarray, name: str) -> None:
+    """A full max/min of nothing has no value: PyTorch's one line, asking for `dim`."""
+    if a.size == 0:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+
+
+def extreme_positions(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Where `a` equals its reduced extreme `out` (kept dims); where the extreme is NaN, the
+    NaN positions (`nan == nan` is never true), as PyTorch's backward of max()."""
+    mask = a == out
+    nan_extremes = np.isnan(out) if a.dtype.kind in "fc" else None
+    if nan_extremes is not None and nan_extremes.any():
+        mask |= np.isnan(a) & nan_extremes
+    return mask
+
+
 class Extreme(Function):
-    """max or min over all axes; ties share the gradient equally (as PyTorch's full reduction)."""
+    """max or min over `dim` (every dim when None or empty) without indices, as PyTorch's
+    `max()` and `amax`/`amin`: ties share the gradient equally, and a slice whose extreme
+    is NaN sends it to its NaN positions."""
 
     @staticmethod
-    def forward(ctx: Context, a: np.ndarray, use_max: bool) -> np.ndarray:
-        out = a.max() if use_max else a.min()
-        mask = a == out
-        ctx.save_for_backward(mask)
-        return np.asarray(out)
+    def forward(ctx: Context, a: np.ndarray, use_max: bool, dim=None,
+                keepdim: bool = False) -> np.ndarray:
+        axes = reduction_dims(dim, a.ndim)
+        if a.size == 0 and (dim is None or any(a.shape[axis] == 0 for axis in axes)):
+            refuse_empty(a, ("max" if use_max else "min") if dim is None else
+                         ("amax" if use_max else "amin"))
+        out = a.max(axis=axes, keepdims=True) if use_max else a.min(axis=axes, keepdims=True)
+        ctx.save_for_backward(extreme_positions(a, out))
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape([size for i, size in enumerate(out.shape)
+                                                if i not in axes])
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         (mask,) = ctx.saved_tensors
-        return grad * mask / grad.dtype.type(mask.sum()), None
+        counts = mask.sum(axis=ctx.axes, keepdims=True)
+        if not ctx.keepdim:
+            grad = grad.reshape(counts.shape)
+        return grad * mask / counts.astype(grad.dtype), None, None, None
 
 
 class ExtremeAlongDim(Function):
