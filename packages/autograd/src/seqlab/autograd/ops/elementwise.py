@@ -254,9 +254,7 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         # zero where out <= 0, so a NaN input passes its gradient through, as PyTorch's
         # (a multiply by the mask: np.where with a scalar is about 4x slower here)
-        passes = out <= 0
-        np.logical_not(passes, out=passes)
-        return grad * passes
+        return grad * ~(out <= 0)
 
 
 class Clamp(Function):
