@@ -122,3 +122,20 @@ def test_module_list_insert_renumbers_as_pytorch():
     assert [type(m).__name__ for m in layers] == ["Linear", "Linear", "Tanh", "Linear"]
     layers.insert(10, nn.Tanh())
     assert isinstance(layers[4], nn.Tanh) and len(layers) == 5
+
+
+def test_forward_hooks_run_in_order_replace_args_and_output_and_come_off():
+    layer = nn.Linear(2, 2)
+    seen = []
+    pre = layer.register_forward_pre_hook(lambda module, args: (args[0] * 2,))
+    post = layer.register_forward_hook(lambda module, args, out: seen.append(args) or out + 1)
+    with layer.register_forward_hook(lambda module, args, out: out * 10):
+        x = Tensor(np.ones((1, 2), dtype=np.float32))
+        out = layer(x)
+    expected = (layer.forward(x * 2).numpy() + 1) * 10  # pre-hook, then hooks in order
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    np.testing.assert_array_equal(seen[0][0].numpy(), [[2.0, 2.0]])  # the replaced args
+    pre.remove(), post.remove()
+    np.testing.assert_array_equal(layer(x).numpy(), layer.forward(x).numpy())
+    with pytest.raises(TypeError, match="a hook must be callable"):
+        layer.register_forward_hook(3)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import versions
+from seqlab.autograd.nn.hooks import RemovableHandle, add_hook, call_with_hooks
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
@@ -50,6 +51,8 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ----------------------------------------------------------------- registry
@@ -342,7 +345,19 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with seqlab_computing():  # BLAS on one thread while seqlab's own threads compute
+            if self._forward_hooks or self._forward_pre_hooks:
+                return call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward; a value it returns replaces the
+        args (PyTorch's rule). `handle.remove()` takes it away."""
+        return add_hook(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward; a value it returns replaces
+        the output (PyTorch's rule). `handle.remove()` takes it away."""
+        return add_hook(self._forward_hooks, hook)
 
     def extra_repr(self) -> str:
         return ""
