@@ -88,7 +88,7 @@ class Module:
             self._buffers[name] = value  # an array on a buffer's name updates the buffer
         object.__setattr__(self, name, value)
 
-    def _unregister(self, name: str, keep: OrderedDict) -> None:
+    def _unregister(self, name: str, keep: OrderedDict | None) -> None:
         """Drop `name` from every registry except `keep` (where it keeps its position)."""
         for registry in (self._parameters, self._buffers, self._modules):
             if registry is not keep:
