@@ -51,10 +51,16 @@ from seqlab.autograd.kernels.panel_gemm import (
     panels_shape,
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
+from seqlab.autograd.kernels.recurrent_lstm_claims import (
+    chunks_done,
+    lstm_stacked_claims,
+    new_claims,
+)
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
 from seqlab.autograd.threads import (
     one_thread,
+    run_claiming,
     run_team,
     seqlab_computing,
     team_size,
@@ -429,10 +435,44 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
             out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
                                           packed=packed)
     else:
-        out, h_n, c_n = _split_call(stack, x, h0, c0, lengths, table, parts, packed)
+        claimed = (_claimed_call(stack, x, h0, c0, parts, packed)
+                   if table is None and _stack_fits_alone(stack, features, lengths, h0.dtype)
+                   else None)
+        out, h_n, c_n = claimed or _split_call(stack, x, h0, c0, lengths, table, parts,
+                                               packed)
     if packed:  # (some layer read kept panels: whether any had to be packed again)
         panels_watch(stack).record(any(packed))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: int,
+                  packed: list | None) -> tuple | None:
+    """out, h_n, c_n of `run_layers`' batch split for a stack of LSTM layers that all run
+    stacked (`_stack_fits_alone`, over x, no table): `parts` threads claim chunks of a panel
+    tile's sequences (`MIN_BATCH`) from one counter until none is left, each chunk through
+    every layer (`kernels.recurrent_lstm_claims`), over the panels `shared_work` finds. A
+    fixed half of the batch a thread made the call wait for a partner that started late (its
+    core woken from idle or taken): here that partner takes fewer chunks, or none, and is
+    not waited for (`run_claiming`). The one-thread stacked loop's bits. None where
+    `shared_work` gives no panels for some layer (mixed dtypes: `_split_call` raises the
+    graph path's error)."""
+    dtype = h0.dtype
+    if c0.dtype != dtype:
+        return None
+    batch = h0.shape[1]
+    with seqlab_computing():
+        shared = shared_work(stack, x, None, h0, batch // parts, None, parts, packed)
+        if any(layer not in shared for layer in range(stack.num_layers)):
+            return None
+        panels = tuple(shared[layer] for layer in range(stack.num_layers))
+        x = np.ascontiguousarray(x)
+        h = np.array(h0, dtype, order="C")
+        c = np.array(c0, dtype, order="C")
+        out = empty((x.shape[0], batch, stack.hidden_size), dtype)
+        claims = new_claims()
+        run_claiming(parts, lambda: lstm_stacked_claims(x, panels, h, c, out, claims, MIN_BATCH),
+                     lambda: chunks_done(claims, batch, MIN_BATCH))
+    return out, h, c
 
 
 def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
