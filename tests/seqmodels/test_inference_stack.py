@@ -10,6 +10,7 @@ import pytest
 from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.kernels.panel_gemm import panel_columns
 from seqlab.autograd.nn import Embedding
+from seqlab.autograd.threads import one_thread
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 from seqlab.seqmodels.recurrent_inference import PANELS
@@ -88,10 +89,10 @@ def test_embedding_table_then_stacked_layer_equals_the_graph_path(monkeypatch):
     _assert_same(got, want, 2e-6)
 
 
-@pytest.mark.parametrize("case", ["lengths", "bidirectional", "gru"])
+@pytest.mark.parametrize("case", ["lengths", "gru"])
 def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
-    """Lengths, two directions and other cells: no stacked loop, same outputs. (A batch below
-    the panels' runs stacked over kept panels: `test_kept_panels.py`.)"""
+    """Lengths and other cells: no stacked loop, same outputs. (A batch below the panels'
+    runs stacked over kept panels: `test_kept_panels.py`; two directions: below.)"""
     batch = 6
     stack_class = GRU if case == "gru" else LSTM
     stack = stack_class(5, 8, num_layers=2, bidirectional=case == "bidirectional",
@@ -103,6 +104,27 @@ def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
     with no_grad():
         got = stack(x, lengths=lengths)
     assert calls == []
+    _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 6])
+def test_bidirectional_lstm_runs_each_direction_stacked(monkeypatch, two_threads, batch):
+    """Each direction of a bidirectional LSTM layer runs stacked where a one-direction layer
+    of its shape would (the reverse one from the last step, `lstm_stacked_reverse`, over its
+    own kept panels): the graph path's outputs to float32 round-off (the stacked loop sums
+    [x_t | h | 1] in one product, the graph path projects x first), and on 2 threads (the
+    directions side by side, each whole on a thread) the one-thread bits."""
+    stack = LSTM(5, 8, num_layers=2, bidirectional=True, generator=0)
+    x = Tensor(np.random.default_rng(batch).standard_normal((6, batch, 5)).astype(np.float32))
+    want = stack(x)
+    with no_grad(), one_thread():
+        alone = stack(x)
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(x)
+    assert len(calls) == (4 if PANELS else 0)  # 2 layers x 2 directions
+    for got_array, alone_array in zip(_flat(got), _flat(alone)):
+        np.testing.assert_array_equal(got_array, alone_array)
     _assert_same(got, want, 2e-6)
 
 

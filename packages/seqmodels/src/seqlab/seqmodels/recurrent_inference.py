@@ -57,7 +57,11 @@ from seqlab.autograd.kernels.recurrent_lstm_claims import (
     new_claims,
 )
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
-from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
+from seqlab.autograd.kernels.recurrent_lstm_stacked import (
+    lstm_stacked_forward,
+    lstm_stacked_reverse,
+    pack_stacked_into,
+)
 from seqlab.autograd.threads import (
     one_thread,
     run_claiming,
@@ -238,9 +242,10 @@ def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
 
 def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
                        w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None,
-                       panels: np.ndarray | None = None):
+                       panels: np.ndarray | None = None, reverse: bool = False):
     """out (T, N, H), h_n, c_n of one LSTM layer over x (T, N, F) by `lstm_stacked_forward`
-    (over `panels` when given: `stacked_panels` of these weights)."""
+    (`lstm_stacked_reverse` where `reverse`: a bidirectional layer's reverse direction; over
+    `panels` when given: `stacked_panels` of these weights)."""
     x = np.ascontiguousarray(x)
     dtype = x.dtype
     hidden = w_hh.shape[1]
@@ -249,7 +254,7 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     h = np.array(h0, dtype, order="C")
     c = np.array(c0, dtype, order="C")
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
-    lstm_stacked_forward(x, panels, h, c, out)
+    (lstm_stacked_reverse if reverse else lstm_stacked_forward)(x, panels, h, c, out)
     return out, h, c
 
 
@@ -522,22 +527,25 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
 
 def _keeps_panels(stack, lengths) -> list | None:
     """[] where this call's stacked layers read panels kept across calls (`kept_panels`):
-    a one-direction LSTM without lengths, unless its weights changed between its last calls
-    (`kept_panels.panels_watch`); else None (each stacked layer packs its panels for this
-    call alone, on the same path: `_keepable_layer`). Ask once a call."""
-    if not _stackable_kind(stack.kind, stack.num_directions, lengths):
+    an LSTM without lengths (each direction's of a bidirectional one), unless its weights
+    changed between its last calls (`kept_panels.panels_watch`); else None (each stacked
+    layer packs its panels for this call alone, on the same path: `_keepable_layer`). Ask
+    once a call."""
+    if not _stackable_kind(stack.kind, 1, lengths):
         return None
     return [] if panels_watch(stack).pays() else None
 
 
-def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None):
+def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None,
+                  direction: int = 0):
     """Layer `layer`'s stacked panels kept across calls (`packed` gets whether they were
     packed now), or None (`lstm_stacked_layer` packs them) where `packed` is None or they
-    are larger than `KEPT_PANELS_BYTES`."""
+    are larger than `KEPT_PANELS_BYTES`; a reverse direction's (`direction` 1) apart."""
     w_ih, w_hh = weights[0], weights[1]
     if packed is None or _layer_bytes(w_ih, w_hh, dtype) > KEPT_PANELS_BYTES:
         return None
-    panels, now = kept_stacked_panels(stack, layer, weights, dtype,
+    key = (layer, direction) if direction else layer
+    panels, now = kept_stacked_panels(stack, key, weights, dtype,
                                       lambda: stacked_panels(*weights, dtype))
     packed.append(now)
     return panels
@@ -658,18 +666,19 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
             rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
         result = table_layer(kind, rows, ids, h0[index], c0_part, w_hh, b_hh,
                              lengths, reverse)
-    elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
+    elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, 1,  # (each direction)
                        panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
                        kept=layer in shared or _keepable_layer(
                            h0.shape[1], w_ih, w_hh, w_hh.dtype))
           and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
                                          b_hh))):
         weights = (w_ih, w_hh, b_ih, b_hh)
-        panels = shared.get(layer)
+        panels = None if reverse else shared.get(layer)
         if panels is None:
-            panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed)
+            panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed,
+                                   direction)
         result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
-                                    panels)
+                                    panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
                               (w_ih, w_hh, b_ih, b_hh), lengths, reverse)

@@ -80,11 +80,11 @@ def lstm_stacked_claims(x, panels, h, c, out, claims, chunk):
         for layer in range(layers):
             if layer == layers - 1:
                 lstm_stacked_sequences(layer_input, input_first, panels[layer], h[layer],
-                                       c[layer], first, out, first, count)
+                                       c[layer], first, out, first, count, False)
             else:
                 below = np.empty((steps, count, hidden), x.dtype)
                 lstm_stacked_sequences(layer_input, input_first, panels[layer], h[layer],
-                                       c[layer], first, below, 0, count)
+                                       c[layer], first, below, 0, count, False)
                 layer_input = below
                 input_first = 0
         fetch_add(claims, DONE_SLOT, 1)
