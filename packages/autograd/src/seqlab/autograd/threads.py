@@ -238,9 +238,12 @@ def run_claiming(parts: int, work: Callable[[], None], finished: Callable[[], bo
         settings = np.geterr()
         others = [_pool().submit(_as_team_task, work, settings) for _ in range(parts - 1)]
         _as_team_task(work)
-        if not finished():
-            for other in others:
-                other.result()
+        pending = set(others)
+        while pending and not finished():  # a share still runs on a partner that started
+            done, pending = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for other in done:
+                other.result()  # (raises its error)
 
 
 class TeamWatch:
