@@ -59,6 +59,27 @@ def test_small_batches_run_stacked_over_panels_packed_once(monkeypatch, batch):
         np.testing.assert_array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("threads", ["one", "two"])
+def test_bidirectional_layers_keep_each_directions_panels(monkeypatch, two_threads, threads):
+    """Each direction of a bidirectional layer keeps its own panels (the reverse one under
+    its own key): the first call packs all four, the next packs none, the same bits, whether
+    the two directions run in turn or side by side."""
+    stack = LSTM(5, 8, num_layers=2, bidirectional=True, generator=0)
+    x = Tensor(np.random.default_rng(2).standard_normal((6, 4, 5)).astype(np.float32))
+    want = stack(x)
+    packs = _count(monkeypatch, "stacked_panels")
+    with no_grad():
+        if threads == "one":
+            with one_thread():
+                first, second = stack(x), stack(x)
+        else:
+            first, second = stack(x), stack(x)
+    assert len(packs) == 4  # 2 layers x 2 directions, on the first call only
+    _assert_close(first, want)
+    for a, b in zip((first[0], *first[1]), (second[0], *second[1])):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
 @pytest.mark.parametrize("written", ["weight_ih_l0", "weight_hh_l1", "bias_hh_l0"])
 def test_a_weight_written_in_place_is_never_read_stale(monkeypatch, written):
     """One element of one weight written in place between calls: its layer packs again and

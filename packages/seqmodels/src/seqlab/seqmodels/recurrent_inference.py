@@ -76,6 +76,7 @@ from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.kept_panels import (
     KEPT_PANELS_BYTES,
     kept_stacked_panels,
+    panels_room,
     panels_watch,
     stacked_bytes,
 )
@@ -410,6 +411,8 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     features = stack.input_size
     parts = call_parts(stack, batch, steps, features, lengths, h0.dtype)
     packed = _keeps_panels(stack, lengths)  # (a list of the packs made, or None: no keeping)
+    if packed is not None and stack.num_directions == 2:
+        panels_room(stack, h0.dtype)  # (made here: the two directions may look at once)
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
     # a small batch whose team would not pay runs the one-thread path, the 1-thread call's bits
