@@ -11,10 +11,14 @@ over a few rows that fill whole panels (batch 1 x 64) projects them by `project_
 A stacked layer's panels are kept across calls while its weights stay bitwise the same
 (`kept_panels`), so the stacked loop pays at every batch (batch 1 over raw features too: there
 the loop had called a BLAS GEMV per step). Every other layer computes exactly what the graph
-path's no-grad branch computed. On several threads a batch splits by sequence (`call_parts`:
+path's no-grad branch computed. Each direction of a bidirectional LSTM layer runs stacked
+where a one-direction layer of its shape would (the reverse one from the last step, over its
+own kept panels). On several threads a batch splits by sequence (`call_parts`:
 an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
-for a thread, any other stack 8+ sequences a part, `batch_parts`), an LSTM's parts
-reading one copy of what they all need (`shared_work`: the table's projection and every
+for a thread, any other stack 8+ sequences a part, `batch_parts`); an LSTM over its own
+input whose layers all run stacked splits by chunks of a panel tile's sequences its threads
+claim from one counter (`_claimed_call`: a partner that starts late takes fewer); other
+LSTMs' parts reading one copy of what they all need (`shared_work`: the table's projection and every
 layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
 over a table, stacked over its own input); such an LSTM too small to split runs stacked on
 one thread rather than as a per-layer team split by units (`stacked_pays`);
