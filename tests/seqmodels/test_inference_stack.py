@@ -95,8 +95,7 @@ def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
     runs stacked over kept panels: `test_kept_panels.py`; two directions: below.)"""
     batch = 6
     stack_class = GRU if case == "gru" else LSTM
-    stack = stack_class(5, 8, num_layers=2, bidirectional=case == "bidirectional",
-                        generator=0)
+    stack = stack_class(5, 8, num_layers=2, generator=0)
     x = Tensor(np.random.default_rng(4).standard_normal((6, batch, 5)).astype(np.float32))
     lengths = np.array([6, 2, 5, 6, 1, 3]) if case == "lengths" else None
     want = stack(x, lengths=lengths)
