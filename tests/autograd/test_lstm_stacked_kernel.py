@@ -10,6 +10,7 @@ from seqlab.autograd.kernels.panel_gemm import panels_shape
 from seqlab.autograd.kernels.recurrent_lstm_stacked import (
     lstm_stacked_forward,
     lstm_stacked_reference,
+    lstm_stacked_reverse,
     pack_stacked_into,
 )
 
@@ -71,3 +72,23 @@ def test_float32_equals_the_float64_reference_to_round_off():
     for got_array, want_array in zip(got, want):
         assert got_array.dtype == np.float32
         np.testing.assert_allclose(got_array, want_array, rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_reverse_runs_the_forward_loop_over_the_steps_reversed(batch):
+    """`lstm_stacked_reverse` (a bidirectional layer's reverse direction) is the forward loop
+    over x[::-1] with out read back reversed, bit for bit, and the layer reference's reverse
+    direction in float64."""
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = _case(np.float64, batch=batch, hidden=5)
+    *_, panels = _run(x, h0, c0, w_ih, w_hh, b_ih + b_hh)
+    h, c = h0.copy(), c0.copy()
+    out = np.empty((x.shape[0], batch, 5))
+    lstm_stacked_reverse(x, panels, h, c, out)
+    flipped = _run(np.ascontiguousarray(x[::-1]), h0, c0, w_ih, w_hh, b_ih + b_hh)[:3]
+    np.testing.assert_array_equal(out, flipped[0][::-1])
+    np.testing.assert_array_equal(h, flipped[1])
+    np.testing.assert_array_equal(c, flipped[2])
+    lengths = np.full(batch, x.shape[0])
+    layer = reference.lstm_reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, True)[:3]
+    for got_array, layer_array in zip((out, h, c), layer):
+        np.testing.assert_allclose(got_array, layer_array, rtol=1e-12, atol=1e-12)

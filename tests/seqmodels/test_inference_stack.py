@@ -10,6 +10,7 @@ import pytest
 from seqlab.autograd import Tensor, no_grad
 from seqlab.autograd.kernels.panel_gemm import panel_columns
 from seqlab.autograd.nn import Embedding
+from seqlab.autograd.threads import one_thread
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 from seqlab.seqmodels.recurrent_inference import PANELS
@@ -88,14 +89,13 @@ def test_embedding_table_then_stacked_layer_equals_the_graph_path(monkeypatch):
     _assert_same(got, want, 2e-6)
 
 
-@pytest.mark.parametrize("case", ["lengths", "bidirectional", "gru"])
+@pytest.mark.parametrize("case", ["lengths", "gru"])
 def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
-    """Lengths, two directions and other cells: no stacked loop, same outputs. (A batch below
-    the panels' runs stacked over kept panels: `test_kept_panels.py`.)"""
+    """Lengths and other cells: no stacked loop, same outputs. (A batch below the panels'
+    runs stacked over kept panels: `test_kept_panels.py`; two directions: below.)"""
     batch = 6
     stack_class = GRU if case == "gru" else LSTM
-    stack = stack_class(5, 8, num_layers=2, bidirectional=case == "bidirectional",
-                        generator=0)
+    stack = stack_class(5, 8, num_layers=2, generator=0)
     x = Tensor(np.random.default_rng(4).standard_normal((6, batch, 5)).astype(np.float32))
     lengths = np.array([6, 2, 5, 6, 1, 3]) if case == "lengths" else None
     want = stack(x, lengths=lengths)
@@ -103,6 +103,27 @@ def test_other_stacks_keep_the_layer_by_layer_path(monkeypatch, case):
     with no_grad():
         got = stack(x, lengths=lengths)
     assert calls == []
+    _assert_same(got, want, 2e-6)
+
+
+@pytest.mark.parametrize("batch", [1, 6])
+def test_bidirectional_lstm_runs_each_direction_stacked(monkeypatch, two_threads, batch):
+    """Each direction of a bidirectional LSTM layer runs stacked where a one-direction layer
+    of its shape would (the reverse one from the last step, `lstm_stacked_reverse`, over its
+    own kept panels): the graph path's outputs to float32 round-off (the stacked loop sums
+    [x_t | h | 1] in one product, the graph path projects x first), and on 2 threads (the
+    directions side by side, each whole on a thread) the one-thread bits."""
+    stack = LSTM(5, 8, num_layers=2, bidirectional=True, generator=0)
+    x = Tensor(np.random.default_rng(batch).standard_normal((6, batch, 5)).astype(np.float32))
+    want = stack(x)
+    with no_grad(), one_thread():
+        alone = stack(x)
+    calls = _stacked_calls(monkeypatch)
+    with no_grad():
+        got = stack(x)
+    assert len(calls) == (4 if PANELS else 0)  # 2 layers x 2 directions
+    for got_array, alone_array in zip(_flat(got), _flat(alone)):
+        np.testing.assert_array_equal(got_array, alone_array)
     _assert_same(got, want, 2e-6)
 
 
@@ -172,7 +193,9 @@ def test_plain_arrays_as_input_and_state_under_no_grad(stack_class):
 def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_threads,
                                                              small_parts, case):
     """On 2 threads a batch of 8+ sequences a part runs as parts of the batch, every layer of
-    a part on one thread: the same outputs as the graph path, the parts covering the batch."""
+    a part on one thread: the same outputs as the graph path, the parts covering the batch.
+    An LSTM over its own input whose layers all run stacked ("lstm") is split by chunks its
+    threads claim (`_claimed_call`) instead of fixed parts."""
     batch = 21
     stack = (GRU if case.startswith("gru") else LSTM)(8, 16, num_layers=2, generator=0,
                                                       bidirectional=case == "bidirectional")
@@ -185,15 +208,22 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
     else:
         x = Tensor(rng.standard_normal((6, batch, 8)).astype(np.float32))
         want = stack(x, lengths=lengths)
-    parts = []
+    parts, claimed = [], []
     real = recurrent_inference._stack_arrays
     monkeypatch.setattr(recurrent_inference, "_stack_arrays",
                         lambda stack, x, h0, *rest, **keywords: parts.append(h0.shape[1])
                         or real(stack, x, h0, *rest, **keywords))
+    real_claimed = recurrent_inference._claimed_call
+    monkeypatch.setattr(recurrent_inference, "_claimed_call",
+                        lambda *args: claimed.append(real_claimed(*args)) or claimed[-1])
     with no_grad():
         got = stack(embedding(ids)) if case == "lstm table" else stack(x, lengths=lengths)
     expected_parts = recurrent_inference.batch_parts(batch)
-    assert sorted(parts) == ([10, 11] if expected_parts == 2 else [batch])
+    if case == "lstm" and expected_parts == 2 and PANELS:
+        assert parts == [] and len(claimed) == 1 and claimed[0] is not None
+    else:
+        assert sorted(parts) == ([10, 11] if expected_parts == 2 else [batch])
+        assert not any(claimed)
     _assert_same(got, want, 2e-6)
 
 
@@ -202,10 +232,13 @@ def test_two_threads_split_the_batch_and_equal_the_graph_path(monkeypatch, two_t
 def test_split_parts_write_their_own_outputs_into_the_calls(monkeypatch, two_threads,
                                                             small_parts, stack_class, dtype):
     """Each part of a batch split writes its sequences' out, h_n (and c_n) into the call's
-    arrays itself: bit for bit the parts' own arrays side by side, each in its own columns."""
+    arrays itself: bit for bit the parts' own arrays side by side, each in its own columns.
+    (An LSTM over its own input is split by claimed chunks, `_claimed_call`: here it takes
+    the fixed parts, as an LSTM over a table or past the L2 does.)"""
     batch = 19
     if recurrent_inference.batch_parts(batch) != 2:
         pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
+    monkeypatch.setattr(recurrent_inference, "_claimed_call", lambda *args: None)
     stack = stack_class(8, 16, num_layers=2, generator=0, dtype=dtype)
     x = Tensor(np.random.default_rng(11).standard_normal((6, batch, 8)).astype(dtype))
     parts = {}
@@ -412,7 +445,8 @@ def test_two_threads_share_the_table_projection_and_panels(monkeypatch, two_thre
     # layer 0 over the shared W_hh panels after a table, stacked over x itself
     assert ("panels0" in shared[0]) == (PANELS and source == "table")
     assert (0 in shared[0]) == (PANELS and source == "x") and (1 in shared[0]) == PANELS
-    assert len(calls) == ((2 if source == "table" else 4) if PANELS else 0)
+    # (over x the threads claim chunks through both layers: no layer call a part)
+    assert len(calls) == (2 if PANELS and source == "table" else 0)
     _assert_same(got, want, 2e-6)
 
 

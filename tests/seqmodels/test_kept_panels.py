@@ -59,6 +59,27 @@ def test_small_batches_run_stacked_over_panels_packed_once(monkeypatch, batch):
         np.testing.assert_array_equal(a.data, b.data)
 
 
+@pytest.mark.parametrize("threads", ["one", "two"])
+def test_bidirectional_layers_keep_each_directions_panels(monkeypatch, two_threads, threads):
+    """Each direction of a bidirectional layer keeps its own panels (the reverse one under
+    its own key): the first call packs all four, the next packs none, the same bits, whether
+    the two directions run in turn or side by side."""
+    stack = LSTM(5, 8, num_layers=2, bidirectional=True, generator=0)
+    x = Tensor(np.random.default_rng(2).standard_normal((6, 4, 5)).astype(np.float32))
+    want = stack(x)
+    packs = _count(monkeypatch, "stacked_panels")
+    with no_grad():
+        if threads == "one":
+            with one_thread():
+                first, second = stack(x), stack(x)
+        else:
+            first, second = stack(x), stack(x)
+    assert len(packs) == 4  # 2 layers x 2 directions, on the first call only
+    _assert_close(first, want)
+    for a, b in zip((first[0], *first[1]), (second[0], *second[1])):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
 @pytest.mark.parametrize("written", ["weight_ih_l0", "weight_hh_l1", "bias_hh_l0"])
 def test_a_weight_written_in_place_is_never_read_stale(monkeypatch, written):
     """One element of one weight written in place between calls: its layer packs again and
@@ -162,9 +183,10 @@ def test_call_parts_split_small_lstm_calls_by_panel_tiles_with_work(two_threads)
 
 @pytest.mark.parametrize("batch", [5, 8, 13])
 def test_two_threads_small_lstm_calls_give_the_one_thread_bits(monkeypatch, two_threads, batch):
-    """On 2 threads a small LSTM runs stacked, alone (batch 5) or in parts of the batch (8,
-    13): each sequence's sums are the one-thread stacked loop's, so are the bits; the graph
-    path's outputs to float32 round-off."""
+    """On 2 threads a small LSTM runs stacked, alone (batch 5) or split by chunks of a panel
+    tile's sequences its threads claim (8, 13: `_claimed_call`): each sequence's sums are the
+    one-thread stacked loop's, so are the bits; the graph path's outputs to float32
+    round-off."""
     stack = LSTM(40, 128, num_layers=2, generator=0)
     x = Tensor(np.random.default_rng(batch).standard_normal((64, batch, 40)).astype(np.float32))
     want = stack(x)
@@ -176,11 +198,17 @@ def test_two_threads_small_lstm_calls_give_the_one_thread_bits(monkeypatch, two_
                         lambda stack, x, h0, *rest, **keywords: parts.append(h0.shape[1])
                         or real(stack, x, h0, *rest, **keywords))
     stacked = _count(monkeypatch, "lstm_stacked_layer")
+    claimed = []
+    real_claimed = recurrent_inference._claimed_call
+    monkeypatch.setattr(recurrent_inference, "_claimed_call",
+                        lambda *args: claimed.append(real_claimed(*args)) or claimed[-1])
     with no_grad():
         got = stack(x)
     expected = recurrent_inference.call_parts(stack, batch, 64, 40, None, np.float32)
-    assert len(parts) == expected and sum(parts) == batch
-    assert len(stacked) == 2 * expected
+    if expected == 1:
+        assert parts == [batch] and len(stacked) == 2 and claimed == []
+    else:
+        assert parts == [] and stacked == [] and len(claimed) == 1 and claimed[0] is not None
     for a, b in zip((got[0], *got[1]), (alone[0], *alone[1])):
         np.testing.assert_array_equal(a.data, b.data)
     _assert_close(got, want, 5e-6)

@@ -224,6 +224,28 @@ def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tu
     return spin_outs(flags), meets(flags)
 
 
+def run_claiming(parts: int, work: Callable[[], None], finished: Callable[[], bool]) -> None:
+    """Call work() on `parts` threads at once, this one included, where each call takes shares
+    of one job from a counter they share until none is left; return once this thread's call has
+    returned and finished() says every share taken is done. The other threads are waited for
+    only where one is not (a share still running): a partner that has not started yet (its
+    core woken from idle, or taken by another process) finds no share left when it runs, and
+    the caller does not wait for its start (`run_team` would). Exceptions of a partner that was
+    not waited for are not raised here: `work` must not fail once the shares are all taken."""
+    if not 1 <= parts <= _MAX_PARTS:
+        raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
+    with seqlab_computing():
+        settings = np.geterr()
+        others = [_pool().submit(_as_team_task, work, settings) for _ in range(parts - 1)]
+        _as_team_task(work)
+        pending = set(others)
+        while pending and not finished():  # a share still runs on a partner that started
+            done, pending = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for other in done:
+                other.result()  # (raises its error)
+
+
 class TeamWatch:
     """Whether a team that meets every step should run now, judged by its last calls (of one
     shape: seconds a step compare only between calls of the same work, `TeamWatches`).

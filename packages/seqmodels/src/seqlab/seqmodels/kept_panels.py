@@ -36,9 +36,15 @@ def panels_watch(stack) -> ChangeWatch:
     return kept_one(stack, ("stacked panels watch",), ChangeWatch)
 
 
-def kept_stacked_panels(stack, layer: int, weights: tuple, dtype,
+def panels_room(stack, dtype) -> dict:
+    """The dict of `stack`'s kept panels of `dtype`, by layer (or (layer, 1): a reverse
+    direction's), made now if it has none: call it on one thread before two threads (a
+    bidirectional layer's directions) look it up at once, or both would make one."""
+    return kept_room(stack, ("stacked panels", np.dtype(dtype).str), dict)
+
+
+def kept_stacked_panels(stack, layer, weights: tuple, dtype,
                         pack: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
     """(layer `layer`'s stacked panels, whether they were packed now by `pack`): kept on
     `stack` while `weights` (w_ih, w_hh, b_ih, b_hh) stay bitwise what they were."""
-    layers = kept_room(stack, ("stacked panels", np.dtype(dtype).str), dict)
-    return kept_in(layers, layer, weights, pack)
+    return kept_in(panels_room(stack, dtype), layer, weights, pack)

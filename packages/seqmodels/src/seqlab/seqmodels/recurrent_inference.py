@@ -11,10 +11,14 @@ over a few rows that fill whole panels (batch 1 x 64) projects them by `project_
 A stacked layer's panels are kept across calls while its weights stay bitwise the same
 (`kept_panels`), so the stacked loop pays at every batch (batch 1 over raw features too: there
 the loop had called a BLAS GEMV per step). Every other layer computes exactly what the graph
-path's no-grad branch computed. On several threads a batch splits by sequence (`call_parts`:
+path's no-grad branch computed. Each direction of a bidirectional LSTM layer runs stacked
+where a one-direction layer of its shape would (the reverse one from the last step, over its
+own kept panels). On several threads a batch splits by sequence (`call_parts`:
 an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
-for a thread, any other stack 8+ sequences a part, `batch_parts`), an LSTM's parts
-reading one copy of what they all need (`shared_work`: the table's projection and every
+for a thread, any other stack 8+ sequences a part, `batch_parts`); an LSTM over its own
+input whose layers all run stacked splits by chunks of a panel tile's sequences its threads
+claim from one counter (`_claimed_call`: a partner that starts late takes fewer); other
+LSTMs' parts reading one copy of what they all need (`shared_work`: the table's projection and every
 layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
 over a table, stacked over its own input); such an LSTM too small to split runs stacked on
 one thread rather than as a per-layer team split by units (`stacked_pays`);
@@ -51,10 +55,20 @@ from seqlab.autograd.kernels.panel_gemm import (
     panels_shape,
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
+from seqlab.autograd.kernels.recurrent_lstm_claims import (
+    chunks_done,
+    lstm_stacked_claims,
+    new_claims,
+)
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
-from seqlab.autograd.kernels.recurrent_lstm_stacked import lstm_stacked_forward, pack_stacked_into
+from seqlab.autograd.kernels.recurrent_lstm_stacked import (
+    lstm_stacked_forward,
+    lstm_stacked_reverse,
+    pack_stacked_into,
+)
 from seqlab.autograd.threads import (
     one_thread,
+    run_claiming,
     run_team,
     seqlab_computing,
     team_size,
@@ -66,6 +80,7 @@ from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.kept_panels import (
     KEPT_PANELS_BYTES,
     kept_stacked_panels,
+    panels_room,
     panels_watch,
     stacked_bytes,
 )
@@ -232,9 +247,10 @@ def stacked_panels(w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
 
 def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.ndarray,
                        w_hh: np.ndarray, b_ih: np.ndarray | None, b_hh: np.ndarray | None,
-                       panels: np.ndarray | None = None):
+                       panels: np.ndarray | None = None, reverse: bool = False):
     """out (T, N, H), h_n, c_n of one LSTM layer over x (T, N, F) by `lstm_stacked_forward`
-    (over `panels` when given: `stacked_panels` of these weights)."""
+    (`lstm_stacked_reverse` where `reverse`: a bidirectional layer's reverse direction; over
+    `panels` when given: `stacked_panels` of these weights)."""
     x = np.ascontiguousarray(x)
     dtype = x.dtype
     hidden = w_hh.shape[1]
@@ -243,7 +259,7 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     h = np.array(h0, dtype, order="C")
     c = np.array(c0, dtype, order="C")
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
-    lstm_stacked_forward(x, panels, h, c, out)
+    (lstm_stacked_reverse if reverse else lstm_stacked_forward)(x, panels, h, c, out)
     return out, h, c
 
 
@@ -399,6 +415,8 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
     features = stack.input_size
     parts = call_parts(stack, batch, steps, features, lengths, h0.dtype)
     packed = _keeps_panels(stack, lengths)  # (a list of the packs made, or None: no keeping)
+    if packed is not None and stack.num_directions == 2:
+        panels_room(stack, h0.dtype)  # (made here: the two directions may look at once)
     team = units_team_parts(stack.kind, batch, stack.hidden_size, stack.num_directions,
                             steps * stack.num_layers)
     # a small batch whose team would not pay runs the one-thread path, the 1-thread call's bits
@@ -429,10 +447,44 @@ def run_layers(stack, x: Tensor, h0: Tensor, c0: Tensor | None, lengths: np.ndar
             out, h_n, c_n = _stack_arrays(stack, x, h0, c0, lengths, table, keep_table=keep,
                                           packed=packed)
     else:
-        out, h_n, c_n = _split_call(stack, x, h0, c0, lengths, table, parts, packed)
+        claimed = (_claimed_call(stack, x, h0, c0, parts, packed)
+                   if table is None and _stack_fits_alone(stack, features, lengths, h0.dtype)
+                   else None)
+        out, h_n, c_n = claimed or _split_call(stack, x, h0, c0, lengths, table, parts,
+                                               packed)
     if packed:  # (some layer read kept panels: whether any had to be packed again)
         panels_watch(stack).record(any(packed))
     return Tensor(out), Tensor(h_n), None if c_n is None else Tensor(c_n)
+
+
+def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: int,
+                  packed: list | None) -> tuple | None:
+    """out, h_n, c_n of `run_layers`' batch split for a stack of LSTM layers that all run
+    stacked (`_stack_fits_alone`, over x, no table): `parts` threads claim chunks of a panel
+    tile's sequences (`MIN_BATCH`) from one counter until none is left, each chunk through
+    every layer (`kernels.recurrent_lstm_claims`), over the panels `shared_work` finds. A
+    fixed half of the batch a thread made the call wait for a partner that started late (its
+    core woken from idle or taken): here that partner takes fewer chunks, or none, and is
+    not waited for (`run_claiming`). The one-thread stacked loop's bits. None where
+    `shared_work` gives no panels for some layer (mixed dtypes: `_split_call` raises the
+    graph path's error)."""
+    dtype = h0.dtype
+    if c0.dtype != dtype:
+        return None
+    batch = h0.shape[1]
+    with seqlab_computing():
+        shared = shared_work(stack, x, None, h0, batch // parts, None, parts, packed)
+        if any(layer not in shared for layer in range(stack.num_layers)):
+            return None
+        panels = tuple(shared[layer] for layer in range(stack.num_layers))
+        x = np.ascontiguousarray(x)
+        h = np.array(h0, dtype, order="C")
+        c = np.array(c0, dtype, order="C")
+        out = empty((x.shape[0], batch, stack.hidden_size), dtype)
+        claims = new_claims()
+        run_claiming(parts, lambda: lstm_stacked_claims(x, panels, h, c, out, claims, MIN_BATCH),
+                     lambda: chunks_done(claims, batch, MIN_BATCH))
+    return out, h, c
 
 
 def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
@@ -482,22 +534,25 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
 
 def _keeps_panels(stack, lengths) -> list | None:
     """[] where this call's stacked layers read panels kept across calls (`kept_panels`):
-    a one-direction LSTM without lengths, unless its weights changed between its last calls
-    (`kept_panels.panels_watch`); else None (each stacked layer packs its panels for this
-    call alone, on the same path: `_keepable_layer`). Ask once a call."""
-    if not _stackable_kind(stack.kind, stack.num_directions, lengths):
+    an LSTM without lengths (each direction's of a bidirectional one), unless its weights
+    changed between its last calls (`kept_panels.panels_watch`); else None (each stacked
+    layer packs its panels for this call alone, on the same path: `_keepable_layer`). Ask
+    once a call."""
+    if not _stackable_kind(stack.kind, 1, lengths):
         return None
     return [] if panels_watch(stack).pays() else None
 
 
-def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None):
+def _layer_panels(stack, layer: int, weights: tuple, dtype, packed: list | None,
+                  direction: int = 0):
     """Layer `layer`'s stacked panels kept across calls (`packed` gets whether they were
     packed now), or None (`lstm_stacked_layer` packs them) where `packed` is None or they
-    are larger than `KEPT_PANELS_BYTES`."""
+    are larger than `KEPT_PANELS_BYTES`; a reverse direction's (`direction` 1) apart."""
     w_ih, w_hh = weights[0], weights[1]
     if packed is None or _layer_bytes(w_ih, w_hh, dtype) > KEPT_PANELS_BYTES:
         return None
-    panels, now = kept_stacked_panels(stack, layer, weights, dtype,
+    key = (layer, direction) if direction else layer
+    panels, now = kept_stacked_panels(stack, key, weights, dtype,
                                       lambda: stacked_panels(*weights, dtype))
     packed.append(now)
     return panels
@@ -618,18 +673,19 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
             rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
         result = table_layer(kind, rows, ids, h0[index], c0_part, w_hh, b_hh,
                              lengths, reverse)
-    elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, directions,
+    elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, 1,  # (each direction)
                        panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
                        kept=layer in shared or _keepable_layer(
                            h0.shape[1], w_ih, w_hh, w_hh.dtype))
           and (layer or _stackable_input(layer_input, h0, c0, w_ih, w_hh, b_ih,
                                          b_hh))):
         weights = (w_ih, w_hh, b_ih, b_hh)
-        panels = shared.get(layer)
+        panels = None if reverse else shared.get(layer)
         if panels is None:
-            panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed)
+            panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed,
+                                   direction)
         result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
-                                    panels)
+                                    panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
                               (w_ih, w_hh, b_ih, b_hh), lengths, reverse)

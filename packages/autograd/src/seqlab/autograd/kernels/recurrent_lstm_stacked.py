@@ -52,25 +52,44 @@ def lstm_stacked_forward(x, panels, h, c, out):
     """Run the LSTM over x (T, N, F) with `panels` from `pack_stacked_into`: out (T, N, H) gets
     every step's h; h and c (N, H) hold the initial state on entry and the final one on return.
     Each step: rows [x_t | h | 1] (N, F + H + 1) times the panels, then the gate math."""
-    steps, batch, features = x.shape
+    lstm_stacked_sequences(x, 0, panels, h, c, 0, out, 0, x.shape[1], False)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_stacked_reverse(x, panels, h, c, out):
+    """`lstm_stacked_forward` from the last step to the first (a bidirectional layer's reverse
+    direction): out[t] gets h after steps T-1 down to t."""
+    lstm_stacked_sequences(x, 0, panels, h, c, 0, out, 0, x.shape[1], True)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def lstm_stacked_sequences(x, x_first, panels, h, c, state_first, out, out_first, count,
+                           reverse):
+    """`lstm_stacked_forward` over `count` sequences of a batch: x[:, x_first + n] in, state
+    rows h[state_first + n] and c[state_first + n], out[:, out_first + n] out (n < count), the
+    steps from the last to the first where `reverse`. Each sequence's outputs are the same
+    bits whatever the others: the panel tile's rows never mix (`recurrent_lstm_claims` runs a
+    batch in chunks through it)."""
+    steps, _, features = x.shape
     hidden = h.shape[1]
     depth = panels.shape[1]
     dtype = x.dtype
-    rows = np.empty((batch, depth), dtype)  # [x_t | h | 1] of every sequence
-    gates = np.empty((batch, panels.shape[0] * panels.shape[2]), dtype)
+    rows = np.empty((count, depth), dtype)  # [x_t | h | 1] of every sequence
+    gates = np.empty((count, panels.shape[0] * panels.shape[2]), dtype)
     one = np.ones(1, dtype)[0]
-    for n in range(batch):
-        copy_into(h[n], 0, rows[n], features, hidden)
+    for n in range(count):
+        copy_into(h[state_first + n], 0, rows[n], features, hidden)
         rows[n, depth - 1] = one
-    for t in range(steps):
-        for n in range(batch):
-            copy_into(x[t, n], 0, rows[n], 0, features)
+    for step in range(steps):
+        t = steps - 1 - step if reverse else step
+        for n in range(count):
+            copy_into(x[t, x_first + n], 0, rows[n], 0, features)
         panel_gemm_packed_into(rows, panels, gates)
-        for n in range(batch):
+        for n in range(count):
             g_row = gates[n]
-            c_row = c[n]
+            c_row = c[state_first + n]
             r_row = rows[n]
-            out_row = out[t, n]
+            out_row = out[t, out_first + n]
             for k in range(hidden):
                 # unsigned indices: no negative-index wraparound select (LLVM then vectorizes)
                 j = np.uint64(k)
@@ -83,5 +102,5 @@ def lstm_stacked_forward(x, panels, h, c, out):
                 h_new = go * tanh(c_new)
                 r_row[np.uint64(features + k)] = h_new
                 out_row[j] = h_new
-    for n in range(batch):
-        copy_into(rows[n], features, h[n], 0, hidden)
+    for n in range(count):
+        copy_into(rows[n], features, h[state_first + n], 0, hidden)
