@@ -1,11 +1,13 @@
 """GRU / RNN training loops on two threads: one thread, or a team split by sequence?
 
 `recurrent_loops.rows_team` splits a GRU or RNN training loop by sequence only from
-`MIN_SPLIT_MACS` multiply-adds a sequence and step (G * H * H); under it the loop runs on one
+`MIN_SPLIT_MACS` multiply-adds a sequence and step (G * H * H), an RNN loop also from
+`MIN_PART_LOOP_MACS` a part's whole loop (`rnn_rows_team`); under them the loop runs on one
 thread while the second core waits. This script times the configuration sweep's training
 points (`config_sweep.py`: x (T, N, F) -> stack -> Linear -> MSE, Adam, clipping, or any
 `--shapes` cell/H/batch/F) with two threads set, in one process, alternating the thresholds
-given (`--rules`, e.g. 32768,0), and prints per point and rule the median of each step's
+given for one of those settings (`--setting`, `--rules`; 0 splits whatever the size, as
+`rows_split_pays` allows), and prints per point and rule the median of each step's
 
 - CPU ms (process time: both threads counted),
 - critical-path ms: the main thread's CPU time with each split of seqlab's work (every
@@ -15,7 +17,8 @@ given (`--rules`, e.g. 32768,0), and prints per point and rule the median of eac
 - wall ms.
 
     OMP_NUM_THREADS=2 uv run python benchmarks/rows_split_ab.py \\
-        --shapes rnn/128/32/40,gru/64/32/40 --rules 32768,0 --rounds 5
+        --shapes rnn-base,rnn/96/32/40 --setting MIN_PART_LOOP_MACS \\
+        --rules 4611686018427387904,8388608   # (2**62: never split by this rule)
 """
 
 from __future__ import annotations
@@ -76,7 +79,9 @@ def _spec(shape: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default="rnn-base,gru-h64,rnn-h64,rnn-b64")
-    parser.add_argument("--rules", default="32768,0", help="MIN_SPLIT_MACS values to alternate")
+    parser.add_argument("--setting", default="MIN_SPLIT_MACS",
+                        choices=["MIN_SPLIT_MACS", "MIN_PART_LOOP_MACS"])
+    parser.add_argument("--rules", default="32768,0", help="the setting's values to alternate")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=8, help="timed steps a round and rule")
     args = parser.parse_args()
@@ -95,7 +100,7 @@ def main() -> None:
         times: dict[int, list] = {rule: [] for rule in rules}
         for _ in range(args.rounds):
             for rule in rules:
-                recurrent_loops.MIN_SPLIT_MACS = rule
+                setattr(recurrent_loops, args.setting, rule)
                 runner.step(*batches[0])  # warm-up (and compiles on the first round)
                 times[rule].append(_steps(runner, batches, args.steps))
         medians = {rule: [statistics.median(t[k] for t in times[rule]) for k in range(3)]
@@ -103,7 +108,7 @@ def main() -> None:
         first = medians[rules[0]]
         for rule in rules:
             cpu, path, wall = medians[rule]
-            print(f"{shape:16s} {rule:6d} {cpu:8.2f} {path:8.2f} {wall:8.2f}   "
+            print(f"{shape:16s} {rule:>6.3g} {cpu:8.2f} {path:8.2f} {wall:8.2f}   "
                   f"{first[0] / cpu:.3f} {first[1] / path:.3f} {first[2] / wall:.3f}  load "
                   f"{os.getloadavg()[0]:.1f}", flush=True)
 

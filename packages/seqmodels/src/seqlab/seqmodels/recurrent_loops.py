@@ -21,8 +21,9 @@ place. A training loop (`save`) whose parts get 8 or more sequences each splits 
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
 `save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
 training loops split the batch the same way when each step has enough work (`rows_team`,
-`recurrent_rows_teams`, reading a table in place); otherwise, and without `save`, they run on
-one thread and gather first.
+`recurrent_rows_teams`, reading a table in place; an RNN loop also when each part's whole
+loop has enough, `rnn_rows_team`); otherwise, and without `save`, they run on one thread and
+gather first.
 """
 
 from __future__ import annotations
@@ -261,6 +262,32 @@ def rows_team(batch: int, w_hh: Array) -> int:
     return parts if rows_split_pays(batch, parts) else 1
 
 
+# An RNN training loop under MIN_SPLIT_MACS splits by sequence too when each part's loop holds
+# this many multiply-adds (steps x sequences a part x H x H) and the one-thread loop takes the
+# panels (`loop_panels_pay`: the split's per-step product is the same panel product, so one
+# thread and two give the same bits). Whole training steps on 2 threads, AMD EPYC Zen 4,
+# float32, F 40, critical path (each split counted as its slowest thread, CPU time; the
+# machine was loaded), one thread / split: H 128 batch 32 x 64 1.41-1.62x, batch 64 1.67x,
+# batch 128 1.79x, batch 16 1.08-1.18x; H 96 batch 32 1.04-1.21x; H 64 batch 64 / 128 1.73x /
+# 1.80x; float64 1.61x. Under it they lost or tied: H 128 batch 32 x 16 steps 0.91x, x 8
+# 0.91x; H 64 batch 32 0.98-1.05x, batch 16 0.88x (BENCHMARKS.md, issue 11, rawtrain).
+MIN_PART_LOOP_MACS = 1 << 23
+
+
+def rnn_rows_team(steps: int, batch: int, w_hh: Array) -> int:
+    """`rows_team` for an RNN training loop of `steps` steps, which also splits where each
+    part's loop holds `MIN_PART_LOOP_MACS` and the one-thread loop would take the panels."""
+    parts = rows_team(batch, w_hh)
+    if parts > 1:
+        return parts
+    hidden = w_hh.shape[1]
+    parts = team_size(hidden)
+    if (not rows_split_pays(batch, parts)
+            or not loop_panels_pay(batch, hidden, hidden, w_hh.dtype)):
+        return 1
+    return parts if steps * (batch // parts) * w_hh.size >= MIN_PART_LOOP_MACS else 1
+
+
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
     runs as a team split by sequence when `rows_team` says so, else on one thread."""
@@ -328,8 +355,9 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
+    runs as a team split by sequence when `rnn_rows_team` says so, else on one thread."""
+    steps, batch = (xg if ids is None else ids).shape[:2]
+    parts = rnn_rows_team(steps, batch, w_hh) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
@@ -366,7 +394,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     """Backward of `rnn_loop_forward` (its activations are left as they are, `reuse_saved`
     or not)."""
     out, h_prev = activations
-    parts = rows_team(out.shape[1], w_hh)
+    parts = rnn_rows_team(*out.shape[:2], w_hh)
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
