@@ -21,19 +21,21 @@ place. A training loop (`save`) whose parts get 8 or more sequences each splits 
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
 `save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
 training loops split the batch the same way when each step has enough work (`rows_team`,
-`recurrent_rows_teams`, reading a table in place; an RNN loop also when each part's whole
-loop has enough, `rnn_rows_team`); otherwise, and without `save`, they run on one thread and
+`recurrent_rows_teams`, reading a table in place; also when each part's whole loop has
+enough, `loop_rows_team`); otherwise, and without `save`, they run on one thread and
 gather first.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from seqlab.autograd.kernels.embedding import embedding_backward
 from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
+from seqlab.autograd.kernels.recurrent_gru_rows import column_sums_into
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
 from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_backward_rows,
@@ -262,27 +264,31 @@ def rows_team(batch: int, w_hh: Array) -> int:
     return parts if rows_split_pays(batch, parts) else 1
 
 
-# An RNN training loop under MIN_SPLIT_MACS splits by sequence too when each part's loop holds
-# this many multiply-adds (steps x sequences a part x H x H) and the one-thread loop takes the
-# panels (`loop_panels_pay`: the split's per-step product is the same panel product, so one
+# A GRU or RNN training loop under MIN_SPLIT_MACS a step splits by sequence too when each
+# part's whole loop holds this many multiply-adds (steps x sequences a part x G*H x H) and the
+# one-thread loop takes the panels both ways (`loop_panels_pay` for its forward's G*H columns
+# and its backward's H: the split's per-step products are the same panel products, so one
 # thread and two give the same bits). Whole training steps on 2 threads, AMD EPYC Zen 4,
 # float32, F 40, critical path (each split counted as its slowest thread, CPU time; the
-# machine was loaded), one thread / split: H 128 batch 32 x 64 1.41-1.62x, batch 64 1.67x,
-# batch 128 1.79x, batch 16 1.08-1.18x; H 96 batch 32 1.04-1.21x; H 64 batch 64 / 128 1.73x /
-# 1.80x; float64 1.61x. Under it they lost or tied: H 128 batch 32 x 16 steps 0.91x, x 8
-# 0.91x; H 64 batch 32 0.98-1.05x, batch 16 0.88x (BENCHMARKS.md, issue 11, rawtrain).
+# machine was loaded), one thread -> split: RNN H 128 batch 32 x 64 1.41-1.62x, batch 64
+# 1.67x, batch 128 1.79x, batch 16 1.08-1.18x; RNN H 64 batch 64 / 128 1.48-1.80x; RNN
+# float64 1.61x; GRU H 64 batch 32 1.30x, batch 24 1.17x, batch 64 1.31x. Under it they lost
+# or tied: RNN H 128 batch 32 x 16 steps 0.91x, x 8 0.91x; RNN H 64 batch 32 0.98-1.05x,
+# batch 16 0.88x; GRU H 64 batch 16 1.05x (BENCHMARKS.md, issue 11, rawtrain).
 MIN_PART_LOOP_MACS = 1 << 23
 
 
-def rnn_rows_team(steps: int, batch: int, w_hh: Array) -> int:
-    """`rows_team` for an RNN training loop of `steps` steps, which also splits where each
-    part's loop holds `MIN_PART_LOOP_MACS` and the one-thread loop would take the panels."""
+def loop_rows_team(steps: int, batch: int, w_hh: Array) -> int:
+    """`rows_team` for a GRU or RNN training loop of `steps` steps, which also splits where
+    each part's loop holds `MIN_PART_LOOP_MACS` and the one-thread loop would take the panels
+    both ways."""
     parts = rows_team(batch, w_hh)
     if parts > 1:
         return parts
     hidden = w_hh.shape[1]
     parts = team_size(hidden)
     if (not rows_split_pays(batch, parts)
+            or not loop_panels_pay(batch, hidden, w_hh.shape[0], w_hh.dtype)
             or not loop_panels_pay(batch, hidden, hidden, w_hh.dtype)):
         return 1
     return parts if steps * (batch // parts) * w_hh.size >= MIN_PART_LOOP_MACS else 1
@@ -290,8 +296,9 @@ def rnn_rows_team(steps: int, batch: int, w_hh: Array) -> int:
 
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
+    runs as a team split by sequence when `loop_rows_team` says so, else on one thread."""
+    steps, batch = (xg if ids is None else ids).shape[:2]
+    parts = loop_rows_team(steps, batch, w_hh) if save else 1
     if parts > 1:
         return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
     xg = _gathered(xg, ids)
@@ -336,7 +343,7 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     """Backward of `gru_loop_forward`, with db_hh (its activations are left as they are,
     `reuse_saved` or not)."""
     gates, hidden_n, h_prev = activations
-    parts = rows_team(gates.shape[1], w_hh)
+    parts = loop_rows_team(*gates.shape[:2], w_hh)
     if parts > 1:
         return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, parts)
@@ -346,18 +353,31 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                             reverse, d_out, d_hn, d_xg, d_h,
                             _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh,
                                          training=True))
-    dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
+    dw_hh, _ = _weight_grads(d_h, h_prev, False)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
-    return d_xg, dh0, None, dw_hh, db_hh
+    return d_xg, dh0, None, dw_hh, _column_sums(d_h)
+
+
+def _column_sums(d: Array) -> Array:
+    """d (T, N, G) summed over every (t, n), as the GRU team's parts sum their blocks of db_hh
+    (`column_sums_into`: added up in float64, in time then sequence order), so that a loop on
+    one thread and a team give the same bits (NumPy's float32 sum gave others). Under
+    NUMBA_DISABLE_JIT, where no team runs, NumPy's float64 sum (the same to round-off)."""
+    sums = np.empty(d.shape[2], d.dtype)
+    if numba.config.DISABLE_JIT:
+        sums[:] = d.reshape(-1, d.shape[2]).sum(axis=0, dtype=np.float64)
+    else:
+        column_sums_into(d, sums, 0, d.shape[2])
+    return sums
 
 
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
-    runs as a team split by sequence when `rnn_rows_team` says so, else on one thread."""
+    runs as a team split by sequence when `loop_rows_team` says so, else on one thread."""
     steps, batch = (xg if ids is None else ids).shape[:2]
-    parts = rnn_rows_team(steps, batch, w_hh) if save else 1
+    parts = loop_rows_team(steps, batch, w_hh) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
@@ -394,7 +414,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     """Backward of `rnn_loop_forward` (its activations are left as they are, `reuse_saved`
     or not)."""
     out, h_prev = activations
-    parts = rnn_rows_team(*out.shape[:2], w_hh)
+    parts = loop_rows_team(*out.shape[:2], w_hh)
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
