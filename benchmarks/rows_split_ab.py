@@ -2,12 +2,13 @@
 
 `recurrent_loops.rows_team` splits a GRU or RNN training loop by sequence only from
 `MIN_SPLIT_MACS` multiply-adds a sequence and step (G * H * H), an RNN loop also from
-`MIN_PART_LOOP_MACS` a part's whole loop (`rnn_rows_team`); under them the loop runs on one
+`MIN_PART_LOOP_MACS` a part's whole loop (`loop_rows_team`); under them the loop runs on one
 thread while the second core waits. This script times the configuration sweep's training
 points (`config_sweep.py`: x (T, N, F) -> stack -> Linear -> MSE, Adam, clipping, or any
 `--shapes` cell/H/batch/F) with two threads set, in one process, alternating the thresholds
 given for one of those settings (`--setting`, `--rules`; 0 splits whatever the size, as
-`rows_split_pays` allows), and prints per point and rule the median of each step's
+`rows_split_pays` allows; or `MIN_SPLIT_PACK`, from which a weight packs into panels on
+seqlab's threads, `around_products`), and prints per point and rule the median of each step's
 
 - CPU ms (process time: both threads counted),
 - critical-path ms: the main thread's CPU time with each split of seqlab's work (every
@@ -33,7 +34,11 @@ from composed_train import library_info, machine_info
 from config_sweep import BASE, SeqlabPoint, batch_arrays, describe
 
 from seqlab.autograd import threads
-from seqlab.seqmodels import recurrent_loops
+from seqlab.seqmodels import around_products, recurrent_loops
+
+# the thresholds this script alternates, and the module each lives in
+SETTINGS = {"MIN_SPLIT_MACS": recurrent_loops, "MIN_PART_LOOP_MACS": recurrent_loops,
+            "MIN_SPLIT_PACK": around_products}
 
 _splits: list[float] = [0.0, 0.0]  # (slowest task - main task) CPU seconds, this step
 
@@ -79,8 +84,7 @@ def _spec(shape: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default="rnn-base,gru-h64,rnn-h64,rnn-b64")
-    parser.add_argument("--setting", default="MIN_SPLIT_MACS",
-                        choices=["MIN_SPLIT_MACS", "MIN_PART_LOOP_MACS"])
+    parser.add_argument("--setting", default="MIN_SPLIT_MACS", choices=list(SETTINGS))
     parser.add_argument("--rules", default="32768,0", help="the setting's values to alternate")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=8, help="timed steps a round and rule")
@@ -100,7 +104,7 @@ def main() -> None:
         times: dict[int, list] = {rule: [] for rule in rules}
         for _ in range(args.rounds):
             for rule in rules:
-                setattr(recurrent_loops, args.setting, rule)
+                setattr(SETTINGS[args.setting], args.setting, rule)
                 runner.step(*batches[0])  # warm-up (and compiles on the first round)
                 times[rule].append(_steps(runner, batches, args.steps))
         medians = {rule: [statistics.median(t[k] for t in times[rule]) for k in range(3)]
