@@ -270,7 +270,7 @@ def rows_team(batch: int, w_hh: Array) -> int:
 # and its backward's H: the split's per-step products are the same panel products, so one
 # thread and two give the same bits). Whole training steps on 2 threads, AMD EPYC Zen 4,
 # float32, F 40, critical path (each split counted as its slowest thread, CPU time; the
-# machine was loaded), one thread -> split: RNN H 128 batch 32 x 64 1.41-1.62x, batch 64
+# machine was loaded), one thread -> split: RNN H 128 batch 32 x 64 1.16-1.62x, batch 64
 # 1.67x, batch 128 1.79x, batch 16 1.08-1.18x; RNN H 64 batch 64 / 128 1.48-1.80x; RNN
 # float64 1.61x; GRU H 64 batch 32 1.30x, batch 24 1.17x, batch 64 1.31x. Under it they lost
 # or tied: RNN H 128 batch 32 x 16 steps 0.91x, x 8 0.91x; RNN H 64 batch 32 0.98-1.05x,
@@ -331,11 +331,10 @@ def _table_gradient(d_xg, ids, table_rows):
     return d_table
 
 
-def _weight_grads(d_h, h_prev, with_bias):
-    """dW_hh (and db_hh) from the gradients of the hidden projection at every step."""
+def _weight_grad(d_h, h_prev):
+    """dW_hh from the gradients of the hidden projection at every step."""
     d_h_flat = d_h.reshape(-1, d_h.shape[2])
-    dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, h_prev.shape[2]))
-    return dw_hh, (d_h_flat.sum(axis=0) if with_bias else None)
+    return matmul(d_h_flat.T, h_prev.reshape(-1, h_prev.shape[2]))
 
 
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
@@ -353,7 +352,7 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                             reverse, d_out, d_hn, d_xg, d_h,
                             _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh,
                                          training=True))
-    dw_hh, _ = _weight_grads(d_h, h_prev, False)
+    dw_hh = _weight_grad(d_h, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
     return d_xg, dh0, None, dw_hh, _column_sums(d_h)
@@ -421,7 +420,7 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
                              d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
                                                 training=True))
-    dw_hh, _ = _weight_grads(d_xg, h_prev, False)
+    dw_hh = _weight_grad(d_xg, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
     return d_xg, dh0, None, dw_hh, None
