@@ -189,3 +189,67 @@ def test_two_layer_bidirectional_stack_equals_the_composed_cells(kind, monkeypat
     assert calls == [2] * 8  # 2 layers x 2 directions, forward and backward
     for actual, expected in zip(*results, strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_loop_rows_team_splits_a_whole_loop_with_enough_work(monkeypatch):
+    """A GRU or RNN training loop under MIN_SPLIT_MACS a step splits where each part's whole
+    loop holds MIN_PART_LOOP_MACS and the one-thread loop takes the panels both ways."""
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
+    split = 2 if FMA else 1
+    w_128, w_96, w_gru_64 = _w_hh(1, 128), _w_hh(1, 96), _w_hh(3, 64)
+    assert recurrent_loops.rows_team(32, w_128) == 1  # 16k multiply-adds a step: not alone
+    assert recurrent_loops.loop_rows_team(64, 32, w_128) == split  # 16.8M a part
+    assert recurrent_loops.loop_rows_team(32, 32, w_128) == split  # 8.4M: the floor
+    assert recurrent_loops.loop_rows_team(16, 32, w_128) == 1  # 4.2M a part
+    assert recurrent_loops.loop_rows_team(64, 16, _w_hh(1, 64)) == 1  # 2.1M a part
+    assert recurrent_loops.loop_rows_team(64, 64, _w_hh(1, 64)) == split
+    assert recurrent_loops.loop_rows_team(64, 32, w_gru_64) == split  # GRU 64: 12.6M a part
+    assert recurrent_loops.loop_rows_team(64, 16, w_gru_64) == 1  # 6.3M a part
+    assert recurrent_loops.loop_rows_team(256, 32, w_96) == 1  # one thread would run BLAS
+    assert recurrent_loops.loop_rows_team(256, 32, _w_hh(3, 96)) == 1  # (its backward would)
+    assert recurrent_loops.loop_rows_team(256, 15, w_128) == 1  # fewer than 8 sequences a part
+    assert recurrent_loops.loop_rows_team(8, 32, _w_hh(1, 256)) == split  # rows_team's, as before
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 1)
+    assert recurrent_loops.loop_rows_team(256, 128, w_128) == 1  # one thread: one part
+
+
+@pytest.mark.parametrize("kind, hidden, steps", [("rnn_tanh", 128, 32), ("rnn_relu", 128, 32),
+                                                 ("gru", 64, 48)])
+@pytest.mark.parametrize("with_lengths", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_loop_split_by_the_loop_rule_gives_the_one_thread_bits(kind, hidden, steps,
+                                                                 with_lengths, dtype,
+                                                                 monkeypatch):
+    """Where `loop_rows_team` splits a loop that `rows_team` alone would not (batch 32), the
+    team's panel products are the one-thread loop's and both sum GRU's db_hh alike: outputs and
+    every gradient are the same bits with one part and with two; in float32 they equal the
+    float64 layer's to round-off."""
+    batch = 32
+    case = _case(kind, hidden, batch, steps, 8, seed=21)
+    rng = np.random.default_rng(22)
+    lengths = rng.integers(1, steps + 1, batch) if with_lengths else None
+    d_out = rng.standard_normal((steps, batch, hidden))
+    d_hn = rng.standard_normal((batch, hidden))
+    backward = (recurrent_ops.gru_layer_backward if kind == "gru"
+                else recurrent_ops.rnn_layer_backward)
+
+    def run(arrays_dtype):
+        x, h0, w_ih, w_hh, b_ih, b_hh = (a.astype(arrays_dtype) for a in case)
+        out, h_n, saved = _layer(kind, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, with_lengths)
+        grads = backward(saved, d_out.astype(arrays_dtype), d_hn.astype(arrays_dtype))
+        return recurrent_loops.loop_rows_team(steps, batch, w_hh), (out, h_n, *grads)
+
+    results, teams = [], []
+    for parts in (1, 2):
+        monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden, parts=parts: parts)
+        team, result = run(dtype)
+        teams.append(team)
+        results.append(result)
+    assert recurrent_loops.rows_team(batch, case[3].astype(dtype)) == 1 and teams == [1, 2]
+    for one, two in zip(*results, strict=True):
+        np.testing.assert_array_equal(one, two)
+    if dtype == np.float32:
+        _, wide = run(np.float64)
+        for narrow, expected in zip(results[0], wide, strict=True):
+            scale = np.abs(expected).max()
+            np.testing.assert_allclose(narrow, expected, rtol=2e-4, atol=2e-5 * scale)

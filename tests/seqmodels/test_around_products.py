@@ -198,3 +198,31 @@ def test_lstm_layer_over_narrow_features_equals_the_reference(thread_count):
     grads = recurrent_ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
     for actual, expected in zip(grads, expected_backward(d_out, d_hn, d_cn), strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("split_from", [1, None])
+@pytest.mark.parametrize("transposed", [True, False])
+def test_packing_splits_only_large_weights_and_packs_the_same(split_from, transposed,
+                                                             monkeypatch):
+    """A weight packs on seqlab's threads only from MIN_SPLIT_PACK elements (a split's
+    hand-over costs more than packing a smaller one); split or not, the panels are
+    `pack_panels`'."""
+    from seqlab.autograd.kernels.panel_gemm import pack_panels
+
+    if split_from is not None:
+        monkeypatch.setattr(around_products, "MIN_SPLIT_PACK", split_from)
+    handed_over = []
+    run_at_once = threads._run_at_once
+    monkeypatch.setattr(threads, "_run_at_once",
+                        lambda tasks: handed_over.append(len(tasks)) or run_at_once(tasks))
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    try:
+        weight = np.random.default_rng(3).standard_normal((512, 40)).astype(np.float32)
+        weight = weight if transposed else weight.T.copy()  # b (40, 512): 8 or 4 panels
+        panels = around_products._packed(weight, transposed)
+    finally:
+        threads.set_num_threads(before)
+    np.testing.assert_array_equal(panels, pack_panels(weight.T if transposed else weight))
+    split = split_from is not None and threads.usable_cores() > 1
+    assert handed_over == ([2] if split else [])  # 20k elements: one thread by default

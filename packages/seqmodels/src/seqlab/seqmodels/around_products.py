@@ -50,6 +50,11 @@ MIN_DEPTH = 64  # shallower products need MIN_SHALLOW_OUTPUT elements of output 
 # float32, packing and bias included: 2048 rows x 512 columns 10.9x at F = 1, 2.4x at F = 3
 # and 8, 1.35x at F = 40; 256 x 512 1.2-6.5x) and lost below it (256 x 128: 0.86-0.97x).
 MIN_SHALLOW_OUTPUT = 256 * 512
+# Packing a weight into panels splits over seqlab's threads only from this many elements: a
+# split's hand-over costs more than packing fewer takes (main-thread CPU us, one thread / two,
+# AMD EPYC Zen 4, float32, loaded machine: W_ih (512, 40) 21 / 48, (512, 8) 10 / 41, (512, 128)
+# 57 / 73; (2048, 100) 160 / 127, (1024, 256) 303 / 163, (2048, 512) 1555 / 949).
+MIN_SPLIT_PACK = 1 << 17
 _FLOATS = (np.float32, np.float64)
 
 
@@ -76,7 +81,8 @@ def _packed(b_rows: Array, transposed: bool) -> Array:
         else:
             pack_rows_into(b_rows[:, low * width:high * width], panels[low:high])
 
-    for_ranges([panels.shape[0]], pack, min_block=1)
+    # min_block in panels: two blocks from MIN_SPLIT_PACK elements
+    for_ranges([panels.shape[0]], pack, min_block=-(-MIN_SPLIT_PACK // (2 * depth * width)))
     return panels
 
 

@@ -21,18 +21,21 @@ place. A training loop (`save`) whose parts get 8 or more sequences each splits 
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
 `save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
 training loops split the batch the same way when each step has enough work (`rows_team`,
-`recurrent_rows_teams`, reading a table in place); otherwise, and without `save`, they run on
-one thread and gather first.
+`recurrent_rows_teams`, reading a table in place; also when each part's whole loop has
+enough, `loop_rows_team`); otherwise, and without `save`, they run on one thread and
+gather first.
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from seqlab.autograd.kernels.embedding import embedding_backward
 from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_blas import transposed
 from seqlab.autograd.kernels.recurrent_gru import gru_backward_into, gru_forward_into
+from seqlab.autograd.kernels.recurrent_gru_rows import column_sums_into
 from seqlab.autograd.kernels.recurrent_lstm import lstm_backward_part, lstm_forward_part
 from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_backward_rows,
@@ -261,10 +264,41 @@ def rows_team(batch: int, w_hh: Array) -> int:
     return parts if rows_split_pays(batch, parts) else 1
 
 
+# A GRU or RNN training loop under MIN_SPLIT_MACS a step splits by sequence too when each
+# part's whole loop holds this many multiply-adds (steps x sequences a part x G*H x H) and the
+# one-thread loop takes the panels both ways (`loop_panels_pay` for its forward's G*H columns
+# and its backward's H: the split's per-step products are the same panel products, so one
+# thread and two give the same bits). Whole training steps on 2 threads, AMD EPYC Zen 4,
+# float32, F 40, critical path (each split counted as its slowest thread, CPU time; the
+# machine was loaded), one thread -> split: RNN H 128 batch 32 x 64 1.16-1.62x, batch 64
+# 1.67x, batch 128 1.79x, batch 16 1.08-1.18x; RNN H 64 batch 64 / 128 1.48-1.80x; RNN
+# float64 1.61x; GRU H 64 batch 32 1.30x, batch 24 1.17x, batch 64 1.31x. Under it they lost
+# or tied: RNN H 128 batch 32 x 16 steps 0.91x, x 8 0.91x; RNN H 64 batch 32 0.98-1.05x,
+# batch 16 0.88x; GRU H 64 batch 16 1.05x (BENCHMARKS.md, issue 11, rawtrain).
+MIN_PART_LOOP_MACS = 1 << 23
+
+
+def loop_rows_team(steps: int, batch: int, w_hh: Array) -> int:
+    """`rows_team` for a GRU or RNN training loop of `steps` steps, which also splits where
+    each part's loop holds `MIN_PART_LOOP_MACS` and the one-thread loop would take the panels
+    both ways."""
+    parts = rows_team(batch, w_hh)
+    if parts > 1:
+        return parts
+    hidden = w_hh.shape[1]
+    parts = team_size(hidden)
+    if (not rows_split_pays(batch, parts)
+            or not loop_panels_pay(batch, hidden, w_hh.shape[0], w_hh.dtype)
+            or not loop_panels_pay(batch, hidden, hidden, w_hh.dtype)):
+        return 1
+    return parts if steps * (batch // parts) * w_hh.size >= MIN_PART_LOOP_MACS else 1
+
+
 def gru_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The GRU loop; b_hh (inside the reset gate) is added per step. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
+    runs as a team split by sequence when `loop_rows_team` says so, else on one thread."""
+    steps, batch = (xg if ids is None else ids).shape[:2]
+    parts = loop_rows_team(steps, batch, w_hh) if save else 1
     if parts > 1:
         return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts)
     xg = _gathered(xg, ids)
@@ -297,11 +331,10 @@ def _table_gradient(d_xg, ids, table_rows):
     return d_table
 
 
-def _weight_grads(d_h, h_prev, with_bias):
-    """dW_hh (and db_hh) from the gradients of the hidden projection at every step."""
+def _weight_grad(d_h, h_prev):
+    """dW_hh from the gradients of the hidden projection at every step."""
     d_h_flat = d_h.reshape(-1, d_h.shape[2])
-    dw_hh = matmul(d_h_flat.T, h_prev.reshape(-1, h_prev.shape[2]))
-    return dw_hh, (d_h_flat.sum(axis=0) if with_bias else None)
+    return matmul(d_h_flat.T, h_prev.reshape(-1, h_prev.shape[2]))
 
 
 def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn,
@@ -309,7 +342,7 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     """Backward of `gru_loop_forward`, with db_hh (its activations are left as they are,
     `reuse_saved` or not)."""
     gates, hidden_n, h_prev = activations
-    parts = rows_team(gates.shape[1], w_hh)
+    parts = loop_rows_team(*gates.shape[:2], w_hh)
     if parts > 1:
         return gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, parts)
@@ -319,17 +352,31 @@ def gru_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                             reverse, d_out, d_hn, d_xg, d_h,
                             _loop_panels(gates.shape[1], 3 * hidden, hidden, w_hh,
                                          training=True))
-    dw_hh, db_hh = _weight_grads(d_h, h_prev, True)
+    dw_hh = _weight_grad(d_h, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
-    return d_xg, dh0, None, dw_hh, db_hh
+    return d_xg, dh0, None, dw_hh, _column_sums(d_h)
+
+
+def _column_sums(d: Array) -> Array:
+    """d (T, N, G) summed over every (t, n), as the GRU team's parts sum their blocks of db_hh
+    (`column_sums_into`: added up in float64, in time then sequence order), so that a loop on
+    one thread and a team give the same bits (NumPy's float32 sum gave others). Under
+    NUMBA_DISABLE_JIT, where no team runs, NumPy's float64 sum (the same to round-off)."""
+    sums = np.empty(d.shape[2], d.dtype)
+    if numba.config.DISABLE_JIT:
+        sums[:] = d.reshape(-1, d.shape[2]).sum(axis=0, dtype=np.float64)
+    else:
+        column_sums_into(d, sums, 0, d.shape[2])
+    return sums
 
 
 def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
                      relu=False):
     """The Elman RNN loop (tanh, or relu); b_hh is already in xg. A training loop (`save`)
-    runs as a team split by sequence when `rows_team` says so, else on one thread."""
-    parts = rows_team((xg if ids is None else ids).shape[1], w_hh) if save else 1
+    runs as a team split by sequence when `loop_rows_team` says so, else on one thread."""
+    steps, batch = (xg if ids is None else ids).shape[:2]
+    parts = loop_rows_team(steps, batch, w_hh) if save else 1
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
@@ -366,14 +413,14 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     """Backward of `rnn_loop_forward` (its activations are left as they are, `reuse_saved`
     or not)."""
     out, h_prev = activations
-    parts = rows_team(out.shape[1], w_hh)
+    parts = loop_rows_team(*out.shape[:2], w_hh)
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
     d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
                              d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
                                                 training=True))
-    dw_hh, _ = _weight_grads(d_xg, h_prev, False)
+    dw_hh = _weight_grad(d_xg, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
     return d_xg, dh0, None, dw_hh, None
