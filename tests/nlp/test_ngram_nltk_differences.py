@@ -1,7 +1,8 @@
 """The documented differences from NLTK's `nltk.lm` (docstrings of `MLE` and `AddK`), checked
 against NLTK itself (SEQLAB_PEER_PYTHON): the same MLE on seen contexts, Laplace's V without
-<s> ((c + 1) / p_nltk - (c + 1) / p = 1 for a seen bigram), and a backoff where NLTK gives 0
-or a uniform share."""
+<s> ((c + 1) / p_nltk - (c + 1) / p = 1 for a seen bigram), a backoff where NLTK gives 0
+or a uniform share, and the context <s> of a trigram model, which NLTK's padding counts twice
+a sentence."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ NLTK_SCRIPT = """
 import json, sys
 from nltk.lm import MLE, Laplace
 from nltk.lm.preprocessing import padded_everygram_pipeline
-sentences, queries = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sentences, queries, order = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
 out = {}
 for name, cls in (("mle", MLE), ("laplace", Laplace)):
-    train, vocab = padded_everygram_pipeline(2, sentences)
-    model = cls(2)
+    train, vocab = padded_everygram_pipeline(order, sentences)
+    model = cls(order)
     model.fit(train, vocab)
     out[name] = [model.score(word, [context]) for word, context in queries]
     out[name + "_vocab"] = len(model.vocab)
@@ -34,16 +35,20 @@ print(json.dumps(out))
 """
 
 
-@pytest.fixture(scope="module")
-def nltk_scores():
+def _nltk(queries, order: int) -> dict:
     python = os.environ.get("SEQLAB_PEER_PYTHON")
     if not python:
         pytest.skip("set SEQLAB_PEER_PYTHON to a python that has nltk to run this")
     done = subprocess.run([python, "-c", NLTK_SCRIPT, json.dumps(SENTENCES),
-                           json.dumps(QUERIES)], capture_output=True, text=True)
+                           json.dumps(queries), str(order)], capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"the peer python cannot run nltk.lm: {done.stderr.strip()[-200:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def nltk_scores():
+    return _nltk(QUERIES, 2)
 
 
 def _counts():
@@ -77,3 +82,23 @@ def test_laplace_differs_from_nltk_by_the_one_vocabulary_entry_of_s(nltk_scores)
         else:  # an unseen context: uniform in NLTK, the unigram Laplace estimate here
             assert theirs == pytest.approx(1 / model.vocab_size)
             assert ours == pytest.approx(math.exp(model.logprob(word)))
+
+
+def test_a_trigram_models_context_s_is_counted_twice_a_sentence_in_nltk():
+    """NLTK pads with two <s> and counts the context <s> before the second one too."""
+    words = ["the", "a", "cat", "<s>"]
+    theirs = _nltk([(word, "<s>") for word in words], 3)
+    sentences = len(SENTENCES)
+    starts = {word: sum(1 for sentence in SENTENCES if sentence[0] == word) for word in words}
+    starts["<s>"] = sentences  # NLTK's "<s> <s>", once a sentence
+    mle, laplace = MLE(3).fit(SENTENCES), Laplace(3).fit(SENTENCES)
+    for word, p_mle, p_laplace in zip(words, theirs["mle"], theirs["laplace"], strict=True):
+        c = starts[word]
+        assert p_mle == pytest.approx(c / (2 * sentences), rel=1e-12)
+        assert p_laplace == pytest.approx((c + 1) / (2 * sentences + theirs["laplace_vocab"]))
+        if word == "<s>":
+            continue  # never predicted here
+        assert math.exp(mle.logprob(word, ["<s>"])) == pytest.approx(c / sentences, rel=1e-12)
+        if c:  # a seen n-gram (an unseen one gets a share of the backoff mass here)
+            assert math.exp(laplace.logprob(word, ["<s>"])) == pytest.approx(
+                (c + 1) / (sentences + laplace.vocab_size - 1), rel=1e-12)

@@ -83,6 +83,21 @@ def test_similarity_queries_equal_gensim(vectors_pair):
     assert ours.doesnt_match(words) == theirs.doesnt_match(words)
 
 
+def test_cosmul_scales_a_raw_vector_to_unit_length_like_a_key(vectors_pair):
+    """The documented difference from gensim (which uses a raw vector as given): a raw
+    vector of any length scores as its key does, so the terms stay cosines."""
+    ours, theirs = vectors_pair
+    a, b, c = ours.index_to_key[:3]
+    by_key = ours.most_similar_cosmul(positive=[a, b], negative=[c], topn=None)
+    for scale in (0.1, 10.0):
+        raw = ours.most_similar_cosmul(positive=[ours[a] * scale, b], negative=[c], topn=None)
+        np.testing.assert_allclose(raw, by_key, rtol=1e-5, atol=1e-6)
+    self_match = ours.most_similar_cosmul(positive=[ours[a]], topn=1)[0]
+    assert self_match[0] == a and self_match[1] == pytest.approx(1.0, abs=1e-5)
+    gensims = theirs.most_similar_cosmul(positive=[theirs[a]], topn=1)[0][1]
+    assert gensims == pytest.approx((1 + np.linalg.norm(ours[a])) / 2, abs=1e-5)
+
+
 def test_unknown_word_raises_key_error_naming_it(vectors_pair):
     ours, _ = vectors_pair
     with pytest.raises(KeyError, match="zzzunknown"):

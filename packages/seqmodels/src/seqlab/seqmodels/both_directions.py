@@ -146,10 +146,10 @@ class BothDirectionsLayer(Function):
         key = ("forward", kind.name, x.shape, hidden, x.dtype.str, save)
         with seqlab_computing():
             run_both([functools.partial(run, direction) for direction in (0, 1)], key)
-        # the weights beside the tuple let backward's version check see an optimizer step
-        # or other write into them since (as `RecurrentLayer`'s do)
+        # the weights and inputs beside the tuple let backward's version check see an
+        # optimizer step or other write into them since (as `RecurrentLayer`'s do)
         ctx.save_for_backward((results[0][2], results[1][2], hidden), w_ih_f, w_hh_f, w_ih_r,
-                              w_hh_r)
+                              w_hh_r, x, h0_f, h0_r, c0_f, c0_r)
         return (out, *_states(kind, results))
 
     @staticmethod

@@ -42,9 +42,10 @@ class RecurrentLayer(Function):
     def forward(ctx: Context, x, h0, c0, w_ih, w_hh, b_ih, b_hh, kind, lengths, reverse):
         out, h_n, c_n, saved = ops.layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                  lengths, reverse, save=backward_may_run(ctx))
-        # The weights beside `saved` (which holds them) let backward's version check see an
-        # optimizer step or other write into them since: it raises, as PyTorch's LSTM does
-        ctx.save_for_backward(saved, w_ih, w_hh)
+        # The weights and inputs beside `saved` (which holds or copied them) let backward's
+        # version check see an optimizer step or other write into them since: it raises, as
+        # PyTorch's LSTM does
+        ctx.save_for_backward(saved, w_ih, w_hh, x, h0, c0)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
@@ -75,7 +76,8 @@ class ProjectedLayer(Function):
     def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
         out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
                                                      reverse, ids, save=backward_may_run(ctx))
-        ctx.save_for_backward(saved, w_hh)  # w_hh for backward's version check (see above)
+        # for backward's version check (see above)
+        ctx.save_for_backward(saved, w_hh, xg, h0, c0, ids)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod

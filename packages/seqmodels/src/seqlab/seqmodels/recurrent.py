@@ -171,9 +171,9 @@ class RNNBase(Module):
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
-        table = self._embedding_table(x)
-        source = F.embedding_source(x) if table is not None else None
-        whole_table = source is not None and table[0] is source[0]  # (kept across calls)
+        source = F.embedding_source(x)  # checks the rows are still the table's: once a call
+        table = self._embedding_table(x, source)
+        whole_table = table is not None and table[0] is source[0]  # (kept across calls)
         if unbatched:
             x = x.unsqueeze(1)
         elif self.batch_first:
@@ -223,10 +223,10 @@ class RNNBase(Module):
         its output: on the fused path, when the symbols are fewer than the tokens."""
         return self.fused and symbols < tokens
 
-    def _embedding_table(self, x: Tensor):
-        """(weight, ids, padding_idx) of the embedding `x` came from when layer 0 should read
-        its table (ids laid out as `x`), else None."""
-        source = F.embedding_source(x)
+    def _embedding_table(self, x: Tensor, source):
+        """(weight, ids, padding_idx) of the embedding `x` came from (`source`, from
+        `F.embedding_source`) when layer 0 should read its table (ids laid out as `x`), else
+        None."""
         if source is None:
             return None
         weight, ids, _ = source

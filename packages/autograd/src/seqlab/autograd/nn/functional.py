@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
 
 from seqlab.autograd import versions
 from seqlab.autograd.creation import Generator, as_generator, where
+from seqlab.autograd.nn import embedding_lookups
 from seqlab.autograd.nn.functions.binary_cross_entropy import (
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
@@ -369,10 +369,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         versions.mark_written(weight.data)
     padding = -1 if padding_idx is None else padding_idx % weight.shape[0]
     out = EmbeddingLookup.apply(weight, indices, padding)
-    # a copy of the indices: a caller may refill its batch buffer before the layer reads it
-    _embedding_sources[id(out)] = (weakref.ref(out), weight, indices.copy(),
-                                     None if padding < 0 else padding)
-    weakref.finalize(out, _embedding_sources.pop, id(out), None)
+    embedding_lookups.remember(out, weight, indices, None if padding < 0 else padding)
     return out
 
 
@@ -388,18 +385,12 @@ def _renormalize_rows(table: np.ndarray, indices: np.ndarray, max_norm: float,
     table[rows[over]] *= scale[:, None].astype(table.dtype)
 
 
-# id(embedding output) -> (weak reference to it, weight, indices, padding_idx); an entry leaves
-# when its output is freed (the weak reference guards against a reused id)
-_embedding_sources: dict[int, tuple] = {}
-
-
 def embedding_source(output: Tensor) -> tuple[Tensor, np.ndarray, int | None] | None:
     """(weight, indices, padding_idx) when `output` is, unchanged, what `embedding` returned
-    for them (so a layer reading it may instead read rows of a per-symbol table), else None."""
-    entry = _embedding_sources.get(id(output))
-    if entry is None or entry[0]() is not output:
-        return None
-    return entry[1], entry[2], entry[3]
+    for them (so a layer reading it may instead read rows of a per-symbol table), else None:
+    also once `output` or the weight was written in place after the lookup, however written
+    (`embedding_lookups`)."""
+    return embedding_lookups.source_of(output)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -15,19 +15,33 @@ def has_advanced_index(index: Any) -> bool:
     return any(isinstance(p, (np.ndarray, list)) for p in parts)
 
 
+def save_index(ctx: Context, index: Any) -> None:
+    """Keep an index for backward: its arrays say where the gradient goes, so backward's
+    version check refuses them once written in place (PyTorch saves its indices too)."""
+    ctx.save_for_backward(*(index if isinstance(index, tuple) else (index,)))
+
+
+def saved_index(ctx: Context) -> Any:
+    """The index `save_index` kept (backward's version check has passed its arrays)."""
+    parts = ctx.saved_tensors
+    return parts if isinstance(ctx.index, tuple) else parts[0]
+
+
 class GetItem(Function):
     """`a[index]`; backward scatter-adds, so repeated integer indices accumulate."""
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, index: Any) -> np.ndarray:
         ctx.shape, ctx.index = a.shape, index
+        if has_advanced_index(index):
+            save_index(ctx, index)
         return a[index]
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         if has_advanced_index(ctx.index):
-            np.add.at(out, ctx.index, grad)  # repeated indices accumulate
+            np.add.at(out, saved_index(ctx), grad)  # repeated indices accumulate
         else:
             out[ctx.index] = grad  # a basic index selects each position at most once
         return out, None
@@ -60,13 +74,14 @@ class Gather(Function):
             )
         # PyTorch allows an index smaller than the tensor in the other dims: build full grids.
         full_index = along_axis_index(index, dim % a.ndim)
-        ctx.shape, ctx.full_index = a.shape, full_index
+        ctx.shape, ctx.index = a.shape, full_index
+        save_index(ctx, full_index)
         return a[full_index]
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(out, ctx.full_index, grad)  # an index may pick a position several times
+        np.add.at(out, saved_index(ctx), grad)  # an index may pick a position several times
         return out, None, None
 
 
@@ -82,17 +97,19 @@ class IndexPut(Function):
     def forward(ctx: Context, a: np.ndarray, index: Any, value: Any) -> np.ndarray:
         a[index] = value
         ctx.index = index
+        save_index(ctx, index)
         ctx.value_shape = np.shape(value)
         return a
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
         grad_a = grad_value = None
+        index = saved_index(ctx)
         if ctx.needs_input_grad[0]:
             grad_a = grad.copy()
-            grad_a[ctx.index] = 0
+            grad_a[index] = 0
         if ctx.needs_input_grad[2]:
-            grad_value = grad[ctx.index]
+            grad_value = grad[index]
             missing = len(ctx.value_shape) - grad_value.ndim
             if missing > 0:  # NumPy lets a value with extra leading 1s fill a slot
                 grad_value = grad_value.reshape((1,) * missing + grad_value.shape)

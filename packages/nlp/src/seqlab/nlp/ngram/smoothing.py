@@ -28,11 +28,17 @@ class MLE(NgramLanguageModel):
     Not smoothed: unseen events have probability 0, so perplexity can be infinite.
 
     Against NLTK's `nltk.lm.MLE` (padded_everygram_pipeline): the same p(w | h) for every
-    seen context h of order >= 2. Two differences, kept on purpose: a context never seen
-    in training backs off to h' here (ARPA's rule: an unlisted context has backoff weight 1,
-    so KenLM reads the same number from `save_arpa`'s file), where NLTK gives 0; and the
-    unigrams never count <s> (never predicted), so p(w) = c(w) / (N + sentences) in NLTK
-    is c(w) / N here (N counting one </s> a sentence; e.g. 3/24 against 3/28).
+    seen context h of order >= 2 but one kind (the third difference). Three differences,
+    kept on purpose: a context never seen in training backs off to h' here (ARPA's rule: an
+    unlisted context has backoff weight 1, so KenLM reads the same number from
+    `save_arpa`'s file), where NLTK gives 0; the unigrams never count <s> (never
+    predicted), so p(w) = c(w) / (N + sentences) in NLTK is c(w) / N here (N counting one
+    </s> a sentence; e.g. 3/24 against 3/28); and a context of m <s> alone, m < order - 1
+    (h = <s> in a trigram model): NLTK pads a sentence with order - 1 <s>, so it counts h
+    order - m times a sentence (before the padding <s> too), where here a sentence starts
+    with one <s> (KenLM's and ARPA's rule) and h follows it once: with S sentences,
+    p(w | <s>) = c(<s> w) / (2 S) in NLTK's trigram model, c(<s> w) / S here (16/80
+    against 16/40), and NLTK gives p(<s> | <s>) = 1/2.
     """
 
     def _estimate(self, tables, vocab_size):
@@ -65,7 +71,11 @@ class AddK(NgramLanguageModel):
     Kept on purpose: here the probabilities of what can follow a context sum to one (an
     ARPA file, KenLM and perplexity need that; NLTK's sum to one only with <s> counted),
     and every number survives `save_arpa` / `load_arpa` and KenLM. To compare with NLTK,
-    (c + k) / p_nltk - (c + k) / p = k for a seen n-gram h w.
+    (c + k) / p_nltk - (c + k) / p = k for a seen n-gram h w, but where h is m <s> alone,
+    m < order - 1 (h = <s> in a trigram model): NLTK counts h order - m times a sentence
+    (see `MLE`), so there C(h) is (order - m) S for S sentences against S here, and
+    p_nltk(w | <s>) = (c + k) / (2 S + k V) in a trigram model against (c + k) / (S + k V')
+    here.
     """
 
     def __init__(self, order: int, k: float = 1.0, unk_cutoff: int = 1) -> None:

@@ -263,7 +263,16 @@ class KeyedVectors:
         topn: int | None = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]] | np.ndarray:
-        """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014)."""
+        """Nearest keys by the multiplicative objective 3CosMul (Levy and Goldberg, 2014).
+
+        One difference from gensim: a raw vector among `positive` or `negative` is scaled to
+        unit length, like a key (whose unit vector is used) and like a raw vector in
+        `most_similar` (in gensim too). gensim's `most_similar_cosmul` uses a raw vector as
+        given, so its terms are |v| cos rather than the cosines 3CosMul is defined on (shifted
+        to [0, 1]): scores change with the vector's length (a key's own vector, passed raw,
+        scores (1 + |v|) / 2 against itself there, 1.0 here), and with several terms so can the
+        ranking. Keys alone give gensim's scores and ranking.
+        """
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _as_list(positive), _as_list(negative)

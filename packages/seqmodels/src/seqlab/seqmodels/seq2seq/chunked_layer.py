@@ -66,8 +66,9 @@ class ChunkedLayers(Function):
         with seqlab_computing():
             run_jobs(jobs, lambda job: job.forward())
         # the jobs hold the loops' saved activations: the engine frees them after backward
-        # unless the graph is retained
-        ctx.save_for_backward(*jobs)
+        # unless the graph is retained. The arrays beside them (the jobs hold W_hh, b_hh and
+        # rows of the others) let backward's version check see a write into them since
+        ctx.save_for_backward(tuple(jobs), *arrays)
         ctx.positions, ctx.shared = positions, shared_ids is not None
         ctx.table_shapes = [arrays[d * _PER_DIRECTION].shape for d in range(directions)]
         outputs = []
@@ -77,7 +78,7 @@ class ChunkedLayers(Function):
 
     @staticmethod
     def backward(ctx: Context, *grads):
-        positions, jobs = ctx.positions, list(ctx.saved_tensors)
+        positions, jobs = ctx.positions, list(ctx.saved_tensors[0])
         per_direction = 3 if jobs[0].kind.has_cell_state else 2
         chunks = positions.chunks
         single = _single(positions)

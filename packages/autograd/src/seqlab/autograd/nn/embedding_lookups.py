@@ -1,0 +1,73 @@
+"""What each live `F.embedding` output was looked up from, so that a layer reading it (a
+recurrent layer 0) may read rows of a per-symbol table instead, for as long as the output
+still holds exactly those rows.
+
+"Still holds" is checked, not assumed (PyTorch has no such shortcut: its layers always read
+the values they are given). An output written in place (a Tensor method, item assignment:
+the version counter, `versions`), reassigned (`out.data = ...`), written through its `.data`
+array (which no counter sees), or whose table was written after the lookup, is no longer the
+table's rows at its ids: the layer must read the values themselves. So, after the counter,
+the rows are compared bit for bit with the table's rows at the ids: one gather and one pass
+over tokens x dim, small beside the (tokens x dim) x (dim x gates) projection the table saves.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, NamedTuple
+
+import numpy as np
+from numba import config as numba_config
+
+from seqlab.autograd import versions
+from seqlab.autograd.kernels import bit_compare
+
+
+class Lookup(NamedTuple):
+    """One lookup: its output (weakly), the array it wrote, the write clock then, and what
+    it read (the weight Tensor, a copy of the indices, padding_idx or None)."""
+
+    output: weakref.ref
+    array: np.ndarray
+    looked_up_at: int
+    weight: Any
+    indices: np.ndarray
+    padding_idx: int | None
+
+
+# id(output) -> Lookup; an entry leaves when its output is freed (the weak reference guards
+# against a reused id)
+_lookups: dict[int, Lookup] = {}
+
+
+def remember(output: Any, weight: Any, indices: np.ndarray, padding_idx: int | None) -> None:
+    """Note that `output` (a Tensor) holds `weight`'s rows at `indices`."""
+    # a copy of the indices: a caller may refill its batch buffer before the layer reads it
+    _lookups[id(output)] = Lookup(weakref.ref(output), output.data, versions.clock.now, weight,
+                                  indices.copy(), padding_idx)
+    weakref.finalize(output, _lookups.pop, id(output), None)
+
+
+def source_of(output: Any) -> tuple[Any, np.ndarray, int | None] | None:
+    """(weight, indices, padding_idx) while `output` holds, bit for bit, `weight`'s rows at
+    `indices` as `embedding` wrote them; None for any other tensor or once either changed."""
+    lookup = _lookups.get(id(output))
+    if lookup is None or lookup.output() is not output:
+        return None
+    array = lookup.array
+    if output.data is not array or versions.written_since(array, lookup.looked_up_at):
+        return None
+    table = lookup.weight.data
+    if table.dtype != array.dtype or not _same_bits(table.take(lookup.indices, axis=0), array):
+        return None
+    return lookup.weight, lookup.indices, lookup.padding_idx
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether arrays of one shape and dtype hold the same bits (a NaN equals itself)."""
+    if a.shape != b.shape:
+        return False
+    if (numba_config.DISABLE_JIT or a.dtype.itemsize not in (4, 8)
+            or not (a.flags.c_contiguous and b.flags.c_contiguous)):
+        return bit_compare.same_bits_reference(a, b)
+    return bool(bit_compare.same_bits(a, b))
