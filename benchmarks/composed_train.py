@@ -14,7 +14,12 @@ Adam(2e-3), zero_grad.
 - `word-lm`: Embedding(10000, 256) -> LSTM(256, 256, 2) -> Linear(256, 10000), batch 32 x 35,
   Zipf-distributed token ids;
 - `infer-b32` / `infer-b1`: forward of Embedding(65, 256) -> LSTM(256, 256, 2) -> Linear under
-  no_grad, batch 32 x 64 and 1 x 64.
+  no_grad, batch 32 x 64 and 1 x 64;
+- `word-<cell>-HxL`: `word-lm`'s composition with another cell and size.
+
+Shapes no name above lists: append `-b<batch>`, `-t<steps>` (any configuration) and `-v<vocab>`
+(word models only) to a name, e.g. `lstm-384x1-b8-t256`, `word-lm-v50000-b128`,
+`word-gru-64x1-v5000-t16`, `infer-b1-t256`.
 
 Memory: each worker prints its peak resident memory and how far the peak rose above its
 resident memory after imports (run one configuration per call to read it per configuration).
@@ -46,6 +51,7 @@ from pathlib import Path
 
 import numpy as np
 from charlm_train import DEFAULT_CORPUS, load_corpus, stream_batches
+from tree_ab import load_averages
 
 LEARNING_RATE, CLIP_NORM = 2e-3, 5.0
 DEFAULT_CONFIGS = ("lstm-128x1,lstm-256x2,lstm-512x2,gru-128x1,gru-256x2,gru-512x2,rnn-128x1,"
@@ -57,9 +63,32 @@ TARGETS = {"lstm": 1.2, "gru": 1.2, "rnn": 1.5, "lm": 1.4, "bilstm": 1.5, "word"
 WORD_VOCAB, WORD_STEPS = 10_000, 35
 
 
+SHAPE_SUFFIXES = {"b": "batch", "t": "steps", "v": "vocab"}
+
+
 def describe(config: str) -> dict:
-    """What a configuration name means: kind, cell, hidden, layers, batch, steps, vocab."""
+    """What a configuration name means: kind, cell, hidden, layers, batch, steps, vocab
+    (vocab None: the corpus's characters), with any `-b`/`-t`/`-v` shape suffixes applied."""
     parts = config.split("-")
+    overrides = {}
+    while len(parts) > 2 and parts[-1][:1] in SHAPE_SUFFIXES and parts[-1][1:].isdigit():
+        suffix = parts.pop()
+        overrides[SHAPE_SUFFIXES[suffix[0]]] = int(suffix[1:])
+    spec = {"vocab": None, **_named_spec(config, parts)}
+    if "vocab" in overrides and spec["kind"] != "word":
+        raise SystemExit(f"{config!r}: -v<vocab> applies to word models only")
+    if any(value < 1 for value in overrides.values()):
+        raise SystemExit(f"{config!r}: shape suffixes must be positive")
+    return {**spec, **overrides}
+
+
+def _named_spec(config: str, parts: list[str]) -> dict:
+    """The configuration a name (without shape suffixes) stands for."""
+    if parts[0] == "word" and len(parts) == 3 and parts[1] in ("lstm", "gru", "rnn"):
+        hidden, layers = (int(v) for v in parts[2].split("x"))
+        return {"kind": "word", "cell": parts[1], "hidden": hidden, "layers": layers,
+                "batch": 32, "steps": WORD_STEPS, "vocab": WORD_VOCAB}
+    config = "-".join(parts)
     if parts[0] in ("lstm", "gru", "rnn") or parts[0] == "lm":
         cell, size = (parts[1], parts[2]) if parts[0] == "lm" else (parts[0], parts[1])
         hidden, layers = (int(v) for v in size.split("x"))
@@ -70,7 +99,7 @@ def describe(config: str) -> dict:
                 "steps": 64}
     if config == "word-lm":
         return {"kind": "word", "cell": "lstm", "hidden": 256, "layers": 2, "batch": 32,
-                "steps": WORD_STEPS}
+                "steps": WORD_STEPS, "vocab": WORD_VOCAB}
     if config in ("infer-b32", "infer-b1"):
         return {"kind": "infer", "cell": "lstm", "hidden": 256, "layers": 2,
                 "batch": 32 if config == "infer-b32" else 1, "steps": 64}
@@ -84,7 +113,7 @@ def batches_for(spec: dict, chars: np.ndarray, seed: int = 0):
     if spec["kind"] == "word":
         while True:
             ids = np.minimum(rng.zipf(1.2, (spec["steps"] + 1, spec["batch"])) - 1,
-                             WORD_VOCAB - 1).astype(np.int64)
+                             spec["vocab"] - 1).astype(np.int64)
             yield np.ascontiguousarray(ids[:-1]), np.ascontiguousarray(ids[1:]), None
     for inputs, targets in stream_batches(chars, spec["batch"], spec["steps"]):
         lengths = None
@@ -243,7 +272,7 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     results = {"configs": {}, "cpu": {}, "rss_before_mib": resident_mib()}
     for config in args.configs.split(","):
         spec = describe(config)
-        vocab = WORD_VOCAB if spec["kind"] == "word" else len(vocabulary)
+        vocab = spec["vocab"] or len(vocabulary)
         runner = runner_class(spec, vocab)
         batches = batches_for(spec, chars)
         for _ in range(args.warmup):
@@ -320,7 +349,7 @@ def main() -> None:
         for _ in range(args.rounds):
             rounds["seqlab"].append(spawn_worker(sys.executable, "seqlab", threads, args))
             rounds["torch"].append(spawn_worker(args.peer_python, "torch", threads, args))
-        print(f"\n== OMP_NUM_THREADS={threads}")
+        print(f"\n== OMP_NUM_THREADS={threads}; load average after the rounds: {load_averages()}")
         for side in ("seqlab", "torch"):
             rss = max(r["peak_rss_mib"] for r in rounds[side])
             growth = max(r["peak_rss_mib"] - r["rss_before_mib"] for r in rounds[side])

@@ -52,6 +52,7 @@ from pathlib import Path
 
 import numpy as np
 from composed_train import library_info, machine_info
+from tree_ab import load_averages
 
 CELLS = ("lstm", "gru", "rnn")
 BASE = {"hidden": 128, "layers": 1, "batch": 32, "steps": 64, "features": 40,
@@ -289,7 +290,7 @@ def main() -> None:
             if args.baseline_src:
                 rounds["base"].append(spawn_worker(sys.executable, "base", threads, args,
                                                    args.baseline_src))
-        print(f"\n== OMP_NUM_THREADS={threads}")
+        print(f"\n== OMP_NUM_THREADS={threads}; load average after the rounds: {load_averages()}")
         for side in sides:
             print(f"  {side}: {rounds[side][0]['library']}")
             for point, error in rounds[side][0]["errors"].items():
