@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 from seqlab.autograd.csv_header import line_delimiter, missing_column
 from seqlab.seqmodels.missing_cells import MISSING, is_missing  # noqa: F401 (MISSING: re-exported)
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
+from seqlab.seqmodels.series_rows import future_start, missing_future_feature, row_ranges
 from seqlab.seqmodels.time_stamps import check_time_order
 
 TRANSFORMS = ("none", "difference", "detrend")
@@ -30,14 +31,28 @@ MAX_ABS = 1e150
 
 @dataclass
 class Series:
-    """Values (L, F) (target first), their column names, optional time stamps, and how many
-    missing values were interpolated."""
+    """Values (L, F) (target first), their column names, optional time stamps, how many
+    missing values were interpolated and where, and the rows to forecast.
+
+    `future` (K, F) holds the last rows of the input whose target is empty (a future frame):
+    NaN targets and the known features as read; they are not part of `values`."""
 
     values: np.ndarray
     columns: list[str]
     stamps: list[str] | None
     interpolated: int = 0
-    first_missing: str | None = None  # "file:row" of the first missing value read
+    missing_rows: str | None = None  # "sales.csv rows 5, 12-14": where values were filled
+    future: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    future_stamps: list[str] | None = None
+    future_rows: str | None = None  # "sales.csv rows 62-65"
+    future_lines: list[int] | None = None  # their line numbers in the file
+    source: str = "the series"
+
+    def missing_future_feature(self, steps: int) -> str | None:
+        """A message naming the first empty feature among the first `steps` rows to
+        forecast, or None."""
+        return missing_future_feature(self.future, self.columns, steps, self.future_lines,
+                                      self.source)
 
 
 def _number(text: str, column: str, where: str) -> float:
@@ -92,8 +107,7 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         if name not in header:
             raise missing_column(path, name, option, header, asked, delimiter)
     positions = [header.index(name) for name in columns]
-    values, stamps, stamp_lines = [], [], []
-    first_missing = None
+    values, stamps, lines = [], [], []
     for number, row in enumerate(rows, start=2):
         if not row:
             continue
@@ -102,30 +116,45 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
                              f"{len(header)}; fix the row")
         values.append([_number(row[p], name, f"{path}:{number}")
                        for p, name in zip(positions, columns, strict=True)])
-        if first_missing is None and any(math.isnan(v) for v in values[-1]):
-            first_missing = f"{path}:{number}"
+        lines.append(number)
         if time_column:
             stamps.append(row[header.index(time_column)])
-            stamp_lines.append(number)
     if not values:
         raise ValueError(f"{path} has a header but no rows")
     if time_column:
-        check_time_order(stamps, stamp_lines, time_column, lambda line: f"{path}:{line}")
-    series = finish_series(np.array(values, dtype=np.float64), columns,
-                           stamps if time_column else None)
-    series.first_missing = first_missing
-    return series
+        check_time_order(stamps, lines, time_column, lambda line: f"{path}:{line}")
+    return finish_series(np.array(values, dtype=np.float64), columns,
+                         stamps if time_column else None, lines, str(path))
 
 
-def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None) -> Series:
-    """Interpolate missing values column by column; a column with no value is a ValueError."""
+def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None,
+                  lines: list[int] | None = None, source: str = "the series") -> Series:
+    """Split off the last rows whose target is empty (the rows to forecast), then interpolate
+    the gaps left in the history column by column; a column with no value is a ValueError.
+
+    `lines` are the rows' line numbers in `source` (a file name), for the messages."""
     values = values.reshape(values.shape[0], -1)
+    if np.isnan(values[:, 0]).all():
+        raise ValueError(f"column {columns[0]!r} has no values")
+    start = future_start(values[:, 0])
+    values, future = values[:start].copy(), values[start:].copy()
+    numbers = list(lines) if lines else list(range(1, len(values) + len(future) + 1))
+    rows = f"{source} rows" if lines else f"{source}, values"
+    gaps = np.isnan(values).any(axis=1)
     missing = int(np.isnan(values).sum())
     for column in range(values.shape[1]):
         if np.isnan(values[:, column]).all():
             raise ValueError(f"column {columns[column]!r} has no values")
         values[:, column] = interpolate_missing(values[:, column])
-    return Series(values, columns, stamps, missing)
+    series = Series(values, columns, stamps[:start] if stamps else None, missing, source=source)
+    if missing:
+        series.missing_rows = f"{rows} {row_ranges([n for n, g in zip(numbers, gaps) if g])}"
+    if len(future):
+        series.future = future
+        series.future_stamps = stamps[start:] if stamps else None
+        series.future_lines = numbers[start:] if lines else None
+        series.future_rows = f"{rows} {row_ranges(numbers[start:])}"
+    return series
 
 
 def embedded_series(name: str) -> Series:
@@ -135,7 +164,8 @@ def embedded_series(name: str) -> Series:
     if name not in SERIES:
         raise ValueError(f"--series must be one of {', '.join(SERIES)}, got {name!r}")
     stamps, values = load_series(name)
-    return finish_series(values[:, None].copy(), [name], [str(s) for s in stamps])
+    return finish_series(values[:, None].copy(), [name], [str(s) for s in stamps],
+                         source=f"the {name} series")
 
 
 class SeriesTransform:
@@ -241,22 +271,32 @@ def model_forecasts(model: Any, transform: SeriesTransform, values: np.ndarray,
 
 
 def forecast_ahead(model: Any, transform: SeriesTransform, values: np.ndarray, window: int,
-                   steps: int) -> tuple[np.ndarray, str]:
+                   steps: int, future_features: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, str]:
     """The next `steps` target values after the series, and the method: "direct" while steps
-    <= the model's horizon, else "recursive" (univariate only: predictions fed back)."""
+    <= the model's horizon, else "recursive" (predictions fed back).
+
+    A model with extra features forecasts recursively only from their known future values,
+    `future_features` (at least `steps` rows, F - 1 columns: a future frame's features)."""
     horizon = model.horizon
     if steps <= horizon:
         origin = np.array([values.shape[0] - 1])
         return model_forecasts(model, transform, values, origin, window)[0, :steps], "direct"
-    if values.shape[1] > 1:
+    features = values.shape[1] - 1
+    if features and (future_features is None or future_features.shape[0] < steps):
         raise ValueError(f"{steps} steps ahead exceed the model's horizon {horizon}, and a "
-                         "model with extra features cannot forecast recursively (their future "
-                         f"is unknown); train it with a horizon of {steps} (--horizon {steps})")
+                         "model with extra features forecasts past it only from their known "
+                         "future values; add the rows to forecast after the history (target "
+                         f"empty, features filled), or train it with --horizon {steps}")
     extended = values.copy()
     while extended.shape[0] < values.shape[0] + steps:
         origin = np.array([extended.shape[0] - 1])
         block = model_forecasts(model, transform, extended, origin, window)[0]
-        extended = np.concatenate([extended, block[:, None]])
+        if features:
+            done = extended.shape[0] - values.shape[0]
+            known = future_features[done : done + block.size]
+            block = np.column_stack([block[: known.shape[0]], known])
+        extended = np.concatenate([extended, block.reshape(block.shape[0], -1)])
     return extended[values.shape[0] : values.shape[0] + steps, 0], "recursive"
 
 
