@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
+from seqlab.seqmodels.decimal_marks import decimal_comma_column, decimal_comma_refusal
 from seqlab.seqmodels.missing_cells import MISSING, is_missing  # noqa: F401 (MISSING: re-exported)
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 from seqlab.seqmodels.series_rows import future_start, missing_future_feature, row_ranges
@@ -55,14 +56,15 @@ class Series:
                                       self.source)
 
 
-def _number(text: str, column: str, where: str) -> float:
+def _number(text: str, column: str, where: str, decimal_comma: bool = False) -> float:
     if is_missing(text):
         return math.nan
     try:
-        value = float(text)
+        value = float(text.replace(",", ".") if decimal_comma else text)
     except ValueError:
-        raise ValueError(f"{where}: column {column!r} holds {text!r}, not a number; pick a "
-                         "numeric column with --target/--features") from None
+        refusal = decimal_comma_refusal(text, column, where)
+        raise ValueError(refusal or f"{where}: column {column!r} holds {text!r}, not a number; "
+                         "pick a numeric column with --target/--features") from None
     if not abs(value) <= MAX_ABS:
         raise ValueError(f"{where}: column {column!r} holds {text.strip()!r}, "
                          f"{'not a finite number' if math.isinf(value) else 'too large'} "
@@ -76,8 +78,10 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     """Numeric columns of a CSV file with a header (target first); missing values interpolated.
 
     The header line gives the delimiter (`seqlab.autograd.csv_header`: the extension's, tab
-    for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). With `time_column`, rows out
-    of time order or with a repeated stamp are refused (`seqlab.seqmodels.time_stamps`).
+    for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). In a `;` file, a column whose
+    every number has a decimal comma is read with it (`seqlab.seqmodels.decimal_marks`).
+    With `time_column`, rows out of time order or with a repeated stamp are refused
+    (`seqlab.seqmodels.time_stamps`).
 
     A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
     ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8."""
@@ -107,20 +111,24 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         if name not in header:
             raise missing_column(path, name, option, header, asked, delimiter)
     positions = [header.index(name) for name in columns]
-    values, stamps, lines = [], [], []
+    cells, stamps, lines = [], [], []
     for number, row in enumerate(rows, start=2):
         if not row:
             continue
         if len(row) != len(header):
             raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
                              f"{len(header)}; fix the row")
-        values.append([_number(row[p], name, f"{path}:{number}")
-                       for p, name in zip(positions, columns, strict=True)])
+        cells.append([row[p] for p in positions])
         lines.append(number)
         if time_column:
             stamps.append(row[header.index(time_column)])
-    if not values:
+    if not cells:
         raise ValueError(f"{path} has a header but no rows")
+    commas = [decimal_comma_column((row[j] for row in cells), delimiter)
+              for j in range(len(columns))]
+    values = [[_number(text, name, f"{path}:{line}", comma)
+               for text, name, comma in zip(row, columns, commas, strict=True)]
+              for row, line in zip(cells, lines, strict=True)]
     if time_column:
         check_time_order(stamps, lines, time_column, lambda line: f"{path}:{line}")
     return finish_series(np.array(values, dtype=np.float64), columns,
