@@ -34,6 +34,8 @@ def test_a_semicolon_file_with_decimal_points_still_reads(tmp_path):
     ("d;y\n1;1.234,5\n2;3\n", "m.csv:2", "1.234,5"),
     # a comma-separated file keeps decimal points: a quoted "1,5" is not read as 1.5
     ('d,y\n1,"1,5"\n2,3\n', "m.csv:2", "1,5"),
+    # or a thousands separator: no number is suggested there
+    ('d,y\n1,"1,234"\n2,3\n', "m.csv:2", "1,234"),
 ])
 def test_ambiguous_decimal_commas_are_refused_naming_them(tmp_path, text, where, cell):
     with pytest.raises(ValueError) as error:
@@ -41,3 +43,5 @@ def test_ambiguous_decimal_commas_are_refused_naming_them(tmp_path, text, where,
     message = str(error.value)
     assert where in message and repr(cell) in message and "decimal comma" in message
     assert "decimal=','" in message and "\n" not in message
+    if text.startswith("d,"):
+        assert "thousands separators are not read" in message and "1.234" not in message

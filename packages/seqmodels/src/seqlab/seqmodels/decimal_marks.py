@@ -37,13 +37,19 @@ def decimal_comma_column(cells: Iterable[str], delimiter: str) -> bool:
     return seen
 
 
-def decimal_comma_refusal(text: str, column: str, where: str) -> str | None:
-    """The one-line refusal of a cell that holds a decimal comma seqlab does not read (see
-    the module docstring), or None for a cell that does not look like one."""
+def decimal_comma_refusal(text: str, column: str, where: str, delimiter: str) -> str | None:
+    """The one-line refusal of a cell with a comma in a number that seqlab does not read (see
+    the module docstring), or None for a cell that does not look like one. Outside a ';'
+    file the comma may as well be a thousands separator (`1,234`), so no number is suggested."""
     if not _LOOKS_LIKE_COMMA_NUMBER.fullmatch(text):
         return None
-    plain = text.strip().replace(".", "").replace(",", ".")
-    return (f"{where}: column {column!r} holds {text.strip()!r}, a decimal comma; seqlab reads "
-            "decimal commas as pandas' read_csv(sep=';', decimal=',') does, in a "
+    rule = ("decimal commas are read as pandas' read_csv(sep=';', decimal=',') reads them, in a "
             "';'-separated file where every number of the column has one (and no thousands "
-            f"separator); write the column's numbers all one way (e.g. {plain})")
+            "separator)")
+    if delimiter != ";":
+        return (f"{where}: column {column!r} holds {text.strip()!r}, a number with a comma: "
+                f"thousands separators are not read, and {rule}; write plain numbers (1234.5)")
+    plain = text.strip().replace(".", "").replace(",", ".")
+    return (f"{where}: column {column!r} holds {text.strip()!r}, a decimal comma where other "
+            f"numbers of the column have none or a thousands point: {rule}; write the "
+            f"column's numbers all one way (e.g. {plain})")

@@ -56,13 +56,14 @@ class Series:
                                       self.source)
 
 
-def _number(text: str, column: str, where: str, decimal_comma: bool = False) -> float:
+def _number(text: str, column: str, where: str, delimiter: str = ",",
+            decimal_comma: bool = False) -> float:
     if is_missing(text):
         return math.nan
     try:
         value = float(text.replace(",", ".") if decimal_comma else text)
     except ValueError:
-        refusal = decimal_comma_refusal(text, column, where)
+        refusal = decimal_comma_refusal(text, column, where, delimiter)
         raise ValueError(refusal or f"{where}: column {column!r} holds {text!r}, not a number; "
                          "pick a numeric column with --target/--features") from None
     if not abs(value) <= MAX_ABS:
@@ -126,7 +127,7 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         raise ValueError(f"{path} has a header but no rows")
     commas = [decimal_comma_column((row[j] for row in cells), delimiter)
               for j in range(len(columns))]
-    values = [[_number(text, name, f"{path}:{line}", comma)
+    values = [[_number(text, name, f"{path}:{line}", delimiter, comma)
                for text, name, comma in zip(row, columns, commas, strict=True)]
               for row, line in zip(cells, lines, strict=True)]
     if time_column:
