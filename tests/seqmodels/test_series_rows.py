@@ -19,7 +19,7 @@ def test_only_rows_after_the_last_target_are_the_future():
     assert future_start(values[:, 0]) == 4
     series = finish_series(values, ["y", "x"], None, [2, 3, 4, 5, 6, 7], "f.csv")
     assert series.values[:, 0].tolist() == [2, 2, 3, 4]  # leading and interior gaps filled
-    assert series.interpolated == 2 and series.missing_rows == "f.csv rows 2, 4"
-    assert series.future_rows == "f.csv rows 6-7" and series.future[:, 1].tolist()[0] == 2
+    assert series.interpolated == 2 and series.missing_rows == "f.csv:2, 4"
+    assert series.future_rows == "f.csv:6-7" and series.future[:, 1].tolist()[0] == 2
     assert "f.csv:7" in series.missing_future_feature(2)
     assert series.missing_future_feature(1) is None

@@ -42,10 +42,10 @@ class Series:
     columns: list[str]
     stamps: list[str] | None
     interpolated: int = 0
-    missing_rows: str | None = None  # "sales.csv rows 5, 12-14": where values were filled
+    missing_rows: str | None = None  # "sales.csv:5, 12-14": the rows where values were filled
     future: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
     future_stamps: list[str] | None = None
-    future_rows: str | None = None  # "sales.csv rows 62-65"
+    future_rows: str | None = None  # "sales.csv:62-65"
     future_lines: list[int] | None = None  # their line numbers in the file
     source: str = "the series"
 
@@ -148,7 +148,7 @@ def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | No
     start = future_start(values[:, 0])
     values, future = values[:start].copy(), values[start:].copy()
     numbers = list(lines) if lines else list(range(1, len(values) + len(future) + 1))
-    rows = f"{source} rows" if lines else f"{source}, values"
+    rows = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
     gaps = np.isnan(values).any(axis=1)
     missing = int(np.isnan(values).sum())
     for column in range(values.shape[1]):
@@ -157,12 +157,12 @@ def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | No
         values[:, column] = interpolate_missing(values[:, column])
     series = Series(values, columns, stamps[:start] if stamps else None, missing, source=source)
     if missing:
-        series.missing_rows = f"{rows} {row_ranges([n for n, g in zip(numbers, gaps) if g])}"
+        series.missing_rows = rows + row_ranges([n for n, g in zip(numbers, gaps) if g])
     if len(future):
         series.future = future
         series.future_stamps = stamps[start:] if stamps else None
         series.future_lines = numbers[start:] if lines else None
-        series.future_rows = f"{rows} {row_ranges(numbers[start:])}"
+        series.future_rows = rows + row_ranges(numbers[start:])
     return series
 
 
