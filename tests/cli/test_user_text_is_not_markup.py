@@ -101,7 +101,7 @@ def test_classify_labels_reach_messages_and_tables_as_written(tmp_path):
         assert f"F1 {label}" in done.stdout and label in done.stdout
     evaluated = invoke("classify", "eval", out, data)
     assert evaluated.returncode == 0, evaluated.stderr
-    assert "[red]reviews.csv" in evaluated.stdout and "F1 [b]x[/b]" in evaluated.stdout
+    assert "[red]reviews.csv" in evaluated.stdout and "[b]x[/b]  " in evaluated.stdout
     shown = invoke("info", out)
     assert shown.returncode == 0 and "[/]" in shown.stdout and "[b]x[/b]" in shown.stdout
 

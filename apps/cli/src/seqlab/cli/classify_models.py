@@ -22,6 +22,7 @@ class LoadedClassifier:
     labels: list[str]
     max_length: int
     checkpoint: Any
+    keep: str = "first"  # the end of a long text the model was trained on (`truncation`)
 
 
 def load_classifier(path: Path) -> LoadedClassifier:
@@ -49,8 +50,11 @@ def load_classifier(path: Path) -> LoadedClassifier:
     except (ValueError, KeyError, TypeError) as error:
         raise CliError(f"{path}: {str(error).splitlines()[0]}") from error
     model.eval()
+    from seqlab.nlp.truncation import model_keep
+
     return LoadedClassifier(model, tokenizer, list(metadata["labels"]),
-                            int(metadata.get("max_length", 256)), checkpoint)
+                            int(metadata.get("max_length", 256)), checkpoint,
+                            model_keep(metadata))
 
 
 def class_probabilities(loaded: LoadedClassifier, texts: list[str]) -> np.ndarray:
@@ -58,7 +62,7 @@ def class_probabilities(loaded: LoadedClassifier, texts: list[str]) -> np.ndarra
     from seqlab.nlp.classification import encode_texts
 
     try:
-        ids, lengths = encode_texts(loaded.tokenizer, texts, loaded.max_length)
+        ids, lengths = encode_texts(loaded.tokenizer, texts, loaded.max_length, loaded.keep)
     except ValueError as error:
         raise CliError(str(error)) from error
     parts = [loaded.model.probabilities(ids[start : start + PREDICT_BATCH],
@@ -67,31 +71,22 @@ def class_probabilities(loaded: LoadedClassifier, texts: list[str]) -> np.ndarra
     return np.concatenate(parts) if parts else np.zeros((0, len(loaded.labels)))
 
 
-def confusion_table(report: dict[str, Any]) -> Any:
-    """The confusion matrix as a Rich table: rows actual labels, columns predicted."""
-    from rich.table import Table
-
-    table = Table(title="confusion (rows: actual, columns: predicted)", box=None)
-    table.add_column("")
-    for label in report["labels"]:
-        table.add_column(label, justify="right")
-    for label, row in zip(report["labels"], report["confusion"], strict=True):
-        table.add_row(label, *(str(count) for count in row))
-    return table
-
-
-def metrics_table(reports: dict[str, dict[str, Any]]) -> Any:
-    """Accuracy, macro-F1 and per-class F1 of one or more models side by side."""
+def metrics_table(reports: dict[str, dict[str, Any]], per_class: bool = True) -> Any:
+    """Accuracy, macro precision / recall / F1 and (with `per_class`) per-class F1 of one or
+    more models side by side."""
     from rich.table import Table
 
     table = Table(box=None)
-    table.add_column("")
+    table.add_column("", overflow="fold")
     for name in reports:
         table.add_column(name, justify="right")
     first = next(iter(reports.values()))
-    rows = [("accuracy", "accuracy"), ("macro F1", "macro_f1")]
+    rows = [("accuracy", "accuracy"), ("macro precision", "macro_precision"),
+            ("macro recall", "macro_recall"), ("macro F1", "macro_f1")]
     for label, key in rows:
         table.add_row(label, *(f"{report[key]:.4f}" for report in reports.values()))
+    if not per_class:
+        return table
     for label in first["labels"]:
         table.add_row(f"F1 {label}", *(f"{report['per_class'][label]['f1']:.4f}"
                                        for report in reports.values()))

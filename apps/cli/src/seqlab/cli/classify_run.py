@@ -221,6 +221,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     from seqlab.nlp.classification import (
         balanced_class_weights,
         check_label_counts,
+        class_order,
         stratified_split,
     )
     from seqlab.nlp.corpora.labelled_ids import (
@@ -230,6 +231,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
         vocabulary_pieces,
     )
     from seqlab.nlp.tokenizers import Tokenizer
+    from seqlab.nlp.truncation import DEFAULT_KEEP, model_keep
     from seqlab.seqmodels import SequenceClassifier, Trainer
     from seqlab.seqmodels.row_batches import RowBatches
 
@@ -248,7 +250,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                            f"model's classes ({', '.join(labels)}); train a new classifier "
                            "for other classes")
     else:
-        labels = sorted(row_labels.names)
+        labels = class_order(row_labels.names)  # by number when every label is an int
     # each row's class in the model's order; the split stratifies by the names' sorted order
     label_ids = np.array([labels.index(name) for name in row_labels.names],
                          dtype=np.int64)[row_labels.codes]
@@ -279,16 +281,20 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                                             len(row_labels), train_rows))),
                                         vocab_size, lowercase=options.lowercase)
     out = Path(options.out)
+    # a resumed run keeps the end its model was trained on; a new one keeps the last tokens
+    keep = model_keep(source.metadata) if options.resume is not None else DEFAULT_KEEP
     with _rows_pass("encoding the texts"):
         try:  # inside: the pass turns every other ValueError into its own message
             row_ids = cached_row_ids(rows, tokenizer, options.max_length,
-                                     out.parent / f"{out.stem}.cache", row_labels)
+                                     out.parent / f"{out.stem}.cache", row_labels, keep)
         except EmptyRowError as error:
             raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
                            "it") from error
     if len(row_ids) != len(row_labels):
         raise CliError(f"{description} changed while it was read ({len(row_labels):,} rows, "
                        f"then {len(row_ids):,}); train again")
+    if row_ids.cut:
+        output.info(cut_summary(row_ids.cut, len(row_ids), options.max_length, keep))
     vectors_rows = None
     if source is None and options.vectors is not None:
         vectors_rows = _vectors_for(options, tokenizer)
@@ -338,7 +344,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                       checkpoint_dir=folder, checkpoint_every=options.checkpoint_every,
                       keep_last=options.keep_last, tokenizer=tokenizer.to_dict(),
                       metadata={"task": "classify", "labels": labels,
-                                "max_length": options.max_length,
+                                "max_length": options.max_length, "truncate": keep,
                                 # classify eval reads the same columns unless told otherwise
                                 "label_column": options.label_column,
                                 "text_column": options.text_column},
@@ -366,12 +372,22 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     result = {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
               "stop_reason": outcome.result.stop_reason, "seconds": outcome.seconds,
               "train_examples": len(train_rows), "valid_examples": len(valid_rows),
-              "labels": labels, "metrics": str(outcome.metrics_path)}
+              "labels": labels, "metrics": str(outcome.metrics_path),
+              "max_length": options.max_length, "truncate": keep,
+              "texts_cut": row_ids.cut}
     if len(valid_rows):
         with _rows_pass("reading the texts for the baseline"):
             result.update(_validation_report(model, labels, rows, label_ids, train_rows,
                                              valid_data, options, output))
     return result
+
+
+def cut_summary(cut: int, rows: int, max_length: int, keep: str) -> str:
+    """How many texts were cut to --max-length tokens and which end was kept; the
+    bag-of-words baseline reads every text whole, so it says that too."""
+    return (f"{cut:,} of {rows:,} texts were longer than --max-length {max_length} tokens: "
+            f"the RNN reads their {keep} {max_length} (the bag-of-words baseline reads them "
+            "whole)")
 
 
 def _mask(size: int, rows: np.ndarray) -> np.ndarray:
@@ -408,7 +424,8 @@ def _validation_report(model: Any, labels: list[str], rows: Any, label_ids: np.n
     """The final model and the bag-of-words baseline on the same validation split (the
     baseline fitted on at most BASELINE_TEXTS training texts, evenly spaced: its bigram
     vocabulary would otherwise grow with the data)."""
-    from seqlab.cli.classify_models import confusion_table, metrics_table
+    from seqlab.cli.classify_models import metrics_table
+    from seqlab.cli.confusion_view import confusion_table
     from seqlab.nlp.classification import (
         classification_report_codes,
         evenly_spaced,
@@ -439,7 +456,7 @@ def _validation_report(model: Any, labels: list[str], rows: Any, label_ids: np.n
     if output.show_progress:
         stdout.print(f"Validation ({len(valid_rows):,} texts):")
         stdout.print(metrics_table({"RNN": report, "bag-of-words LR": baseline}))
-        stdout.print(confusion_table(report))
+        stdout.print(confusion_table(report, stdout.width))
     name = "unigram+bigram logistic regression"
     if len(sample) < len(train_rows):
         name += f" (fitted on {len(sample):,} of the {len(train_rows):,} training texts)"

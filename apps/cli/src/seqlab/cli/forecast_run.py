@@ -181,6 +181,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
     warn_interpolated(series, output)
+    warn_future_left_out(series, output)
     values = series.values
     if source is not None and values.shape[1] != source.config["input_size"]:
         raise CliError(f"the model reads {source.config['input_size']} columns, this series "
@@ -273,13 +274,22 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
 
 def warn_interpolated(series: Any, output: Output) -> None:
     """Say how many missing values (empty cells, NA, nan, null, none, ?) were filled, how,
-    and where the first one is: they are never filled silently."""
+    and in which rows: they are never filled silently."""
     if not series.interpolated:
         return
     from seqlab.seqmodels.forecasting import MISSING
 
-    where = f" (the first at {series.first_missing})" if series.first_missing else ""
+    where = f" ({series.missing_rows})" if series.missing_rows else ""
     markers = ", ".join(repr(m) for m in MISSING if m)
     output.warn(f"{series.interpolated} missing values{where} were filled by linear "
                 f"interpolation between their neighbours (an empty cell or {markers} is "
                 "missing); fill or remove them to train on values you chose")
+
+
+def warn_future_left_out(series: Any, output: Output) -> None:
+    """Say that the last rows, whose target is empty, are not history: training and
+    evaluation leave them out (`forecast predict` forecasts them)."""
+    if len(series.future):
+        output.warn(f"the last {len(series.future)} rows ({series.future_rows}) have an "
+                    f"empty {series.columns[0]!r}: left out, as rows to forecast "
+                    "(`seqlab forecast predict` forecasts them)")

@@ -15,6 +15,22 @@ from typing import Any
 import numpy as np
 
 
+def class_order(names: Iterable[str]) -> list[str]:
+    """The classes in the order of the model's outputs: by number when every name is an
+    integer (0, 1, 2, 10, as scikit-learn's LabelEncoder orders int labels and as a JSONL or
+    CSV column of ints reads), else by name. A model file stores this order, so a model
+    saved before ints were sorted by number keeps its own."""
+    names = list(names)
+    if names and all(_is_integer(name) for name in names):
+        return sorted(names, key=lambda name: (int(name), name))
+    return sorted(names)
+
+
+def _is_integer(name: str) -> bool:
+    digits = name[1:] if name[:1] in "+-" else name
+    return digits.isascii() and digits.isdigit()
+
+
 def check_labels(labels: Sequence[str], stratified: bool) -> None:
     """ValueError for one class only, or (stratified) a class with a single example."""
     check_label_counts(Counter(labels), stratified)
@@ -145,13 +161,16 @@ class EmptyTextError(ValueError):
         self.index = index
 
 
-def encode_texts(tokenizer: Any, texts: Sequence[str],
-                 max_length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids of each text, cut to `max_length`, padded with the pad id: (ids (N, L) int32,
-    lengths (N,) int64). A text with no tokens is an `EmptyTextError`."""
+def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int,
+                 keep: str = "last") -> tuple[np.ndarray, np.ndarray]:
+    """Token ids of each text, cut to its last (`keep="first"`: first) `max_length`, padded
+    with the pad id: (ids (N, L) int32, lengths (N,) int64). A text with no tokens is an
+    `EmptyTextError`."""
+    from seqlab.nlp.truncation import kept_tokens
+
     rows = []
     for index, text in enumerate(texts):
-        ids = tokenizer.encode(text)[:max_length]
+        ids = kept_tokens(tokenizer.encode(text), max_length, keep)
         if not ids:
             raise EmptyTextError(index)
         rows.append(ids)

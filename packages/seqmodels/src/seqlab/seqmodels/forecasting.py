@@ -12,15 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
+from seqlab.seqmodels.decimal_marks import decimal_comma_column, decimal_comma_refusal
 from seqlab.seqmodels.missing_cells import MISSING, is_missing  # noqa: F401 (MISSING: re-exported)
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
+from seqlab.seqmodels.series_rows import future_start, missing_future_feature, row_ranges
 from seqlab.seqmodels.time_stamps import check_time_order
 
 TRANSFORMS = ("none", "difference", "detrend")
@@ -30,24 +32,40 @@ MAX_ABS = 1e150
 
 @dataclass
 class Series:
-    """Values (L, F) (target first), their column names, optional time stamps, and how many
-    missing values were interpolated."""
+    """Values (L, F) (target first), their column names, optional time stamps, how many
+    missing values were interpolated and where, and the rows to forecast.
+
+    `future` (K, F) holds the last rows of the input whose target is empty (a future frame):
+    NaN targets and the known features as read; they are not part of `values`."""
 
     values: np.ndarray
     columns: list[str]
     stamps: list[str] | None
     interpolated: int = 0
-    first_missing: str | None = None  # "file:row" of the first missing value read
+    missing_rows: str | None = None  # "sales.csv:5, 12-14": the rows where values were filled
+    future: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    future_stamps: list[str] | None = None
+    future_rows: str | None = None  # "sales.csv:62-65"
+    future_lines: list[int] | None = None  # their line numbers in the file
+    source: str = "the series"
+
+    def missing_future_feature(self, steps: int) -> str | None:
+        """A message naming the first empty feature among the first `steps` rows to
+        forecast, or None."""
+        return missing_future_feature(self.future, self.columns, steps, self.future_lines,
+                                      self.source)
 
 
-def _number(text: str, column: str, where: str) -> float:
+def _number(text: str, column: str, where: str, delimiter: str = ",",
+            decimal_comma: bool = False) -> float:
     if is_missing(text):
         return math.nan
     try:
-        value = float(text)
+        value = float(text.replace(",", ".") if decimal_comma else text)
     except ValueError:
-        raise ValueError(f"{where}: column {column!r} holds {text!r}, not a number; pick a "
-                         "numeric column with --target/--features") from None
+        refusal = decimal_comma_refusal(text, column, where, delimiter)
+        raise ValueError(refusal or f"{where}: column {column!r} holds {text!r}, not a number; "
+                         "pick a numeric column with --target/--features") from None
     if not abs(value) <= MAX_ABS:
         raise ValueError(f"{where}: column {column!r} holds {text.strip()!r}, "
                          f"{'not a finite number' if math.isinf(value) else 'too large'} "
@@ -61,8 +79,10 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     """Numeric columns of a CSV file with a header (target first); missing values interpolated.
 
     The header line gives the delimiter (`seqlab.autograd.csv_header`: the extension's, tab
-    for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). With `time_column`, rows out
-    of time order or with a repeated stamp are refused (`seqlab.seqmodels.time_stamps`).
+    for .tsv/.tab and a comma otherwise, else `;`, tab or `|`). In a `;` file, a column whose
+    every number has a decimal comma is read with it (`seqlab.seqmodels.decimal_marks`).
+    With `time_column`, rows out of time order or with a repeated stamp are refused
+    (`seqlab.seqmodels.time_stamps`).
 
     A byte-order mark at the start of the file is dropped (as `utf-8-sig` does); `errors`
     ('strict', 'replace', 'ignore') is what decoding does with bytes that are not UTF-8."""
@@ -92,40 +112,58 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         if name not in header:
             raise missing_column(path, name, option, header, asked, delimiter)
     positions = [header.index(name) for name in columns]
-    values, stamps, stamp_lines = [], [], []
-    first_missing = None
+    cells, stamps, lines = [], [], []
     for number, row in enumerate(rows, start=2):
         if not row:
             continue
         if len(row) != len(header):
             raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
                              f"{len(header)}; fix the row")
-        values.append([_number(row[p], name, f"{path}:{number}")
-                       for p, name in zip(positions, columns, strict=True)])
-        if first_missing is None and any(math.isnan(v) for v in values[-1]):
-            first_missing = f"{path}:{number}"
+        cells.append([row[p] for p in positions])
+        lines.append(number)
         if time_column:
             stamps.append(row[header.index(time_column)])
-            stamp_lines.append(number)
-    if not values:
+    if not cells:
         raise ValueError(f"{path} has a header but no rows")
+    commas = [decimal_comma_column((row[j] for row in cells), delimiter)
+              for j in range(len(columns))]
+    values = [[_number(text, name, f"{path}:{line}", delimiter, comma)
+               for text, name, comma in zip(row, columns, commas, strict=True)]
+              for row, line in zip(cells, lines, strict=True)]
     if time_column:
-        check_time_order(stamps, stamp_lines, time_column, lambda line: f"{path}:{line}")
-    series = finish_series(np.array(values, dtype=np.float64), columns,
-                           stamps if time_column else None)
-    series.first_missing = first_missing
-    return series
+        check_time_order(stamps, lines, time_column, lambda line: f"{path}:{line}")
+    return finish_series(np.array(values, dtype=np.float64), columns,
+                         stamps if time_column else None, lines, str(path))
 
 
-def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None) -> Series:
-    """Interpolate missing values column by column; a column with no value is a ValueError."""
+def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | None,
+                  lines: list[int] | None = None, source: str = "the series") -> Series:
+    """Split off the last rows whose target is empty (the rows to forecast), then interpolate
+    the gaps left in the history column by column; a column with no value is a ValueError.
+
+    `lines` are the rows' line numbers in `source` (a file name), for the messages."""
     values = values.reshape(values.shape[0], -1)
+    if np.isnan(values[:, 0]).all():
+        raise ValueError(f"column {columns[0]!r} has no values")
+    start = future_start(values[:, 0])
+    values, future = values[:start].copy(), values[start:].copy()
+    numbers = list(lines) if lines else list(range(1, len(values) + len(future) + 1))
+    rows = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
+    gaps = np.isnan(values).any(axis=1)
     missing = int(np.isnan(values).sum())
     for column in range(values.shape[1]):
         if np.isnan(values[:, column]).all():
             raise ValueError(f"column {columns[column]!r} has no values")
         values[:, column] = interpolate_missing(values[:, column])
-    return Series(values, columns, stamps, missing)
+    series = Series(values, columns, stamps[:start] if stamps else None, missing, source=source)
+    if missing:
+        series.missing_rows = rows + row_ranges([n for n, g in zip(numbers, gaps) if g])
+    if len(future):
+        series.future = future
+        series.future_stamps = stamps[start:] if stamps else None
+        series.future_lines = numbers[start:] if lines else None
+        series.future_rows = rows + row_ranges(numbers[start:])
+    return series
 
 
 def embedded_series(name: str) -> Series:
@@ -135,7 +173,8 @@ def embedded_series(name: str) -> Series:
     if name not in SERIES:
         raise ValueError(f"--series must be one of {', '.join(SERIES)}, got {name!r}")
     stamps, values = load_series(name)
-    return finish_series(values[:, None].copy(), [name], [str(s) for s in stamps])
+    return finish_series(values[:, None].copy(), [name], [str(s) for s in stamps],
+                         source=f"the {name} series")
 
 
 class SeriesTransform:
@@ -241,22 +280,32 @@ def model_forecasts(model: Any, transform: SeriesTransform, values: np.ndarray,
 
 
 def forecast_ahead(model: Any, transform: SeriesTransform, values: np.ndarray, window: int,
-                   steps: int) -> tuple[np.ndarray, str]:
+                   steps: int, future_features: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, str]:
     """The next `steps` target values after the series, and the method: "direct" while steps
-    <= the model's horizon, else "recursive" (univariate only: predictions fed back)."""
+    <= the model's horizon, else "recursive" (predictions fed back).
+
+    A model with extra features forecasts recursively only from their known future values,
+    `future_features` (at least `steps` rows, F - 1 columns: a future frame's features)."""
     horizon = model.horizon
     if steps <= horizon:
         origin = np.array([values.shape[0] - 1])
         return model_forecasts(model, transform, values, origin, window)[0, :steps], "direct"
-    if values.shape[1] > 1:
+    features = values.shape[1] - 1
+    if features and (future_features is None or future_features.shape[0] < steps):
         raise ValueError(f"{steps} steps ahead exceed the model's horizon {horizon}, and a "
-                         "model with extra features cannot forecast recursively (their future "
-                         f"is unknown); train it with a horizon of {steps} (--horizon {steps})")
+                         "model with extra features forecasts past it only from their known "
+                         "future values; add the rows to forecast after the history (target "
+                         f"empty, features filled), or train it with --horizon {steps}")
     extended = values.copy()
     while extended.shape[0] < values.shape[0] + steps:
         origin = np.array([extended.shape[0] - 1])
         block = model_forecasts(model, transform, extended, origin, window)[0]
-        extended = np.concatenate([extended, block[:, None]])
+        if features:
+            done = extended.shape[0] - values.shape[0]
+            known = future_features[done : done + block.size]
+            block = np.column_stack([block[: known.shape[0]], known])
+        extended = np.concatenate([extended, block.reshape(block.shape[0], -1)])
     return extended[values.shape[0] : values.shape[0] + steps, 0], "recursive"
 
 

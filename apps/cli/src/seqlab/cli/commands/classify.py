@@ -46,7 +46,10 @@ def train(
                                    help="Vocabulary size (default 5000 words, 1000 BPE, "
                                    "every character; char: the most frequent N)."),
     max_length: int = typer.Option(None, "--max-length",
-                                   help="Tokens kept per text (default 200)."),
+                                   help="Tokens kept per text (default 200): a longer "
+                                   "text keeps its last ones, as Keras' pad_sequences (texts "
+                                   "tend to end with their verdict); the summary says how many "
+                                   "were cut."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default gru)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 128)."),
     layers: int = typer.Option(None, "--layers", help="Stacked layers (default 1)."),
@@ -134,6 +137,12 @@ def train(
         human += (f"; validation accuracy {validation['accuracy']:.4f}, macro-F1 "
                   f"{validation['macro_f1']:.4f} (bag-of-words baseline "
                   f"{result['baseline']['accuracy']:.4f} / {result['baseline']['macro_f1']:.4f})")
+    if result["texts_cut"]:
+        from seqlab.cli.classify_run import cut_summary
+
+        human += "; " + cut_summary(result["texts_cut"], result["train_examples"]
+                                    + result["valid_examples"], result["max_length"],
+                                    result["truncate"])
     output.result(result, human)
 
 
@@ -282,7 +291,8 @@ def evaluate(
 
     Example: seqlab classify eval classifier.safetensors test.csv --json
     """
-    from seqlab.cli.classify_models import confusion_table, load_classifier, metrics_table
+    from seqlab.cli.classify_models import load_classifier, metrics_table
+    from seqlab.cli.confusion_view import confusion_table, per_class_table
     from seqlab.cli.inputs import remedy
 
     if label_column is not None and text_column is not None:
@@ -301,8 +311,9 @@ def evaluate(
         Output(as_json=True).result(report)
         return
     stdout.print(f"{report['examples']:,} texts of {', '.join(map(str, data))}")
-    stdout.print(metrics_table({"model": report}))
-    stdout.print(confusion_table(report))
+    stdout.print(metrics_table({"model": report}, per_class=False))
+    stdout.print(per_class_table(report))
+    stdout.print(confusion_table(report, stdout.width))
 
 
 def _streamed_report(loaded, data: list[Path], label_column: str,

@@ -203,6 +203,10 @@ def predict(
 ) -> None:
     """The next K values after the series: direct up to the model's horizon, recursive beyond.
 
+    Rows at the end of the file whose target is empty (a future frame) are the rows to
+    forecast: K is their count, their stamps label the output, and past the model's horizon
+    their features are fed back. Gaps before them are interpolated with a warning.
+
     Example: seqlab forecast predict forecaster.safetensors --series sunspots --horizon 11
     """
     from seqlab.cli.forecast_run import warn_interpolated
@@ -218,13 +222,19 @@ def predict(
         raise CliError(f"the series has {data.values.shape[0]} values; the model needs at "
                        f"least {window + 1} (its window)")
     transform = SeriesTransform.from_state_dict(metadata["transform"])
+    steps = _steps_to_forecast(data, horizon, metadata)
+    if steps > metadata["horizon"] and (gap := data.missing_future_feature(steps)):
+        raise CliError(gap)
     try:
-        values, method = forecast_ahead(model, transform, data.values, window,
-                                        horizon or metadata["horizon"])
+        values, method = forecast_ahead(model, transform, data.values, window, steps,
+                                        data.future[:, 1:] if len(data.future) else None)
     except ValueError as error:
         raise CliError(str(error)) from error
-    stamps = _row_stamps(data.stamps, len(values), metadata.get("time_column"),
-                         Output(as_json=as_json))
+    if len(data.future):  # the file's own rows to forecast: labelled with their own stamps
+        stamps = [stamp.strip() for stamp in data.future_stamps] if data.future_stamps else None
+    else:
+        stamps = _row_stamps(data.stamps, len(values), metadata.get("time_column"),
+                             Output(as_json=as_json))
     if as_json:
         Output(as_json=True).result({"target": metadata["target"], "method": method,
                                      "stamps": stamps, "values": values.tolist()})
@@ -235,6 +245,21 @@ def predict(
     for label, value in zip(labels, values, strict=True):
         sys.stdout.write(f"{label},{value:.6g}\n")
     sys.stdout.flush()
+
+
+def _steps_to_forecast(data: Any, horizon: int | None, metadata: dict[str, Any]) -> int:
+    """How many values `predict` forecasts: the rows with an empty target at the end of the
+    file when it has them (a future frame; --horizon must agree), else --horizon or the
+    model's horizon."""
+    count = len(data.future)
+    if not count:
+        return horizon or metadata["horizon"]
+    if horizon is not None and horizon != count:
+        raise CliError(f"the last {count} rows ({data.future_rows}) have an empty "
+                       f"{metadata['target']!r}: they are the rows to forecast, and "
+                       f"--horizon {horizon} disagrees; leave --horizon out or give "
+                       f"--horizon {count}", code=2)
+    return count
 
 
 def _row_stamps(stamps: list[str] | None, count: int, time_column: str | None,
@@ -271,12 +296,13 @@ def evaluate(
 
     Example: seqlab forecast eval forecaster.safetensors --json
     """
-    from seqlab.cli.forecast_run import forecast_report, warn_interpolated
+    from seqlab.cli.forecast_run import forecast_report, warn_future_left_out, warn_interpolated
 
     use_threads(threads)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
     warn_interpolated(data, Output())
+    warn_future_left_out(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)
     plot = report.pop("plot")
     if as_json:

@@ -39,9 +39,11 @@ from seqlab.nlp.corpora.token_cache import (
     remove_stale,
     write_token_ids,
 )
+from seqlab.nlp.truncation import DEFAULT_KEEP, kept_tokens
 
-ROWS_CACHE_VERSION = 4  # 2: a file's leading byte-order mark is dropped; 3: a CSV field's CRLF
-# and CR read as LF again (versions 1-2 kept "\r\n"); 4: keyed by each file's content hash
+ROWS_CACHE_VERSION = 5  # 2: a file's leading byte-order mark is dropped; 3: a CSV field's CRLF
+# and CR read as LF again (versions 1-2 kept "\r\n"); 4: keyed by each file's content hash;
+# 5: keyed by the end a long row keeps (`keep`), and the count of rows cut stored ("cut")
 BLOCK_IDS = 1 << 20  # ids gathered before a block is written
 TEXT_CHUNK_CHARS = 1 << 20  # texts joined into chunks of about this size for a vocabulary
 
@@ -153,6 +155,7 @@ class RowIds:
 
     ids: np.ndarray
     offsets: np.ndarray  # int64, rows + 1
+    cut: int = 0  # rows longer than max_length, cut to it
 
     def __len__(self) -> int:
         return int(self.offsets.shape[0] - 1)
@@ -168,12 +171,17 @@ class RowIds:
 
 
 def _encoded_blocks(source: Iterable[tuple[str, str, str]], tokenizer: Any, max_length: int,
-                    lengths: array) -> Iterator[np.ndarray]:
+                    lengths: array, keep: str, cut: list[int]) -> Iterator[np.ndarray]:
+    """Blocks of the rows' ids, each row cut to `max_length` (`keep`: its last or first
+    tokens); appends each row's length to `lengths` and counts the rows cut in `cut[0]`."""
     block: list[int] = []
     for text, _, origin in source:
-        ids = tokenizer.encode(text)[:max_length]
+        ids = tokenizer.encode(text)
         if not ids:
             raise EmptyRowError(origin)
+        if len(ids) > max_length:
+            cut[0] += 1
+            ids = kept_tokens(ids, max_length, keep)
         block.extend(ids)
         lengths.append(len(ids))
         if len(block) >= BLOCK_IDS:
@@ -183,14 +191,15 @@ def _encoded_blocks(source: Iterable[tuple[str, str, str]], tokenizer: Any, max_
         yield np.asarray(block, dtype=np.int64)
 
 
-def encode_rows(source: Iterable[tuple[str, str, str]], tokenizer: Any,
-                max_length: int) -> RowIds:
-    """Every row's ids (cut to `max_length`), in memory: for small sets and for tests."""
-    lengths = array("q")
-    blocks = list(_encoded_blocks(source, tokenizer, max_length, lengths))
+def encode_rows(source: Iterable[tuple[str, str, str]], tokenizer: Any, max_length: int,
+                keep: str = DEFAULT_KEEP) -> RowIds:
+    """Every row's ids (cut to its last, or `keep="first"` first, `max_length`), in memory:
+    for small sets and for tests."""
+    lengths, cut = array("q"), [0]
+    blocks = list(_encoded_blocks(source, tokenizer, max_length, lengths, keep, cut))
     dtype = narrowest_unsigned(tokenizer.vocab_size)
     ids = np.concatenate(blocks).astype(dtype) if blocks else np.zeros(0, dtype)
-    return RowIds(ids, _offsets(lengths))
+    return RowIds(ids, _offsets(lengths), cut[0])
 
 
 def _offsets(lengths: array) -> np.ndarray:
@@ -201,17 +210,19 @@ def _offsets(lengths: array) -> np.ndarray:
 
 
 def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
-                   cache_dir: str | Path, labels: RowLabels | None = None) -> RowIds:
-    """Every row's ids, encoded once into `cache_dir` and memory-mapped; reused while the
-    files, tokenizer, columns and `max_length` are unchanged (a changed file is re-encoded).
+                   cache_dir: str | Path, labels: RowLabels | None = None,
+                   keep: str = DEFAULT_KEEP) -> RowIds:
+    """Every row's ids (cut to its last, or `keep="first"` first, `max_length`), encoded once
+    into `cache_dir` and memory-mapped; reused while the files, tokenizer, columns,
+    `max_length` and `keep` are unchanged (a changed file is re-encoded).
     Each file's path, size and whole-content hash name the cache (`token_cache.file_fingerprint`);
     `labels` (this pass's `scan_labels`) are checked against the row count and label CRC
     stored with it too. In-memory sources are encoded in memory."""
     if source.texts is not None:
-        return encode_rows(source, tokenizer, max_length)
+        return encode_rows(source, tokenizer, max_length, keep)
     options = {"rows": ROWS_CACHE_VERSION, "label_column": source.label_column,
                "text_column": source.text_column, "max_length": max_length,
-               "errors": source.errors}
+               "errors": source.errors, "keep": keep}
     key = cache_key(source.files(), tokenizer, False, options)
     cache_dir = Path(cache_dir)
     ids_path, offsets_path = cache_dir / f"{key}.ids", cache_dir / f"{key}.offsets"
@@ -224,19 +235,19 @@ def cached_row_ids(source: LabelledSource, tokenizer: Any, max_length: int,
                                         or meta.get("label_crc") != label_crc)):
             cache_dir.mkdir(parents=True, exist_ok=True)
             dtype = narrowest_unsigned(tokenizer.vocab_size)
-            lengths = array("q")
-            length = write_token_ids(_encoded_blocks(source, tokenizer, max_length, lengths),
-                                     dtype, ids_path)
+            lengths, cut = array("q"), [0]
+            length = write_token_ids(_encoded_blocks(source, tokenizer, max_length, lengths,
+                                                     keep, cut), dtype, ids_path)
             with atomic_path(offsets_path) as temporary, open(temporary, "wb") as stream:
                 stream.write(_offsets(lengths).data)
             meta = {"dtype": dtype.name, "length": length, "rows": len(lengths),
-                    "label_crc": label_crc, "version": ROWS_CACHE_VERSION}
+                    "label_crc": label_crc, "cut": cut[0], "version": ROWS_CACHE_VERSION}
             with atomic_write(meta_path) as file:
                 json.dump(meta, file)
             remove_stale(cache_dir, keep=key)
         ids = mapped_token_ids(ids_path, np.dtype(meta["dtype"]), meta["length"])
         offsets = np.fromfile(offsets_path, dtype=np.int64)
-        return RowIds(ids, offsets)
+        return RowIds(ids, offsets, int(meta.get("cut", 0)))
 
 
 def _label_crc(labels: RowLabels | None) -> int | None:
