@@ -390,6 +390,12 @@ def stop_words(reason: str) -> str:
     return STOP_WORDS.get(reason, reason.replace("_", " "))
 
 
+def saved_line(model: Any, steps: int, reason: str) -> str:
+    """The start of every training command's last line: 'Saved M after 2 steps (--steps
+    reached)'."""
+    return f"Saved {model} after {steps} step{'s' if steps != 1 else ''} ({stop_words(reason)})"
+
+
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
     """A CliError when a resumed run has already used the budget it would continue with.
 
