@@ -21,7 +21,7 @@ from seqlab.cli.closed_pipe import (
     silence_closed_output,
     stdout_reader_gone,
 )
-from seqlab.cli.console import stderr, styled
+from seqlab.cli.console import message as message_line
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -114,7 +114,7 @@ def _register() -> None:
 
 def _error_line(message: str) -> None:
     # literal: a message quoting a path or value like "[/x]" is shown as written
-    stderr.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
+    message_line(("error:", "bold red"), message)
 
 
 def _usage_error(error: UsageError) -> None:

@@ -58,10 +58,10 @@ def lock_output(out: Path, option: str = "--out") -> None:
         # a killed save's .NAME.XXXXXXXX.tmp: the lock proves no live seqlab run writes NAME
         remove_stale_temporaries(out.absolute().parent, re.escape(out.name))
     elif lock.foreign:
-        from seqlab.cli.console import stderr, styled
+        from seqlab.cli.console import message
 
-        message = f"{option} {out} is not locked against other seqlab runs: {lock.reason}"
-        stderr.print(styled(("warning:", "yellow"), " ", message), soft_wrap=True)
+        message(("warning:", "yellow"),
+                f"{option} {out} is not locked against other seqlab runs: {lock.reason}")
 
 
 def release_outputs() -> None:
