@@ -66,3 +66,14 @@ def test_errors_name_the_file_asked_for_not_the_hidden_temporary(tmp_path):
     assert caught.value.filename == str(long_name)
     assert "hidden temporary" in caught.value.strerror
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_temporaries_are_the_names_temporary_path_gives(tmp_path):
+    from seqlab.autograd.atomic import remove_stale_temporaries, temporary_path
+
+    made = [temporary_path(tmp_path / name) for name in ("a.txt", "a.txt", "b-1.txt", "c.txt")]
+    (tmp_path / "a.txt").write_text("kept")  # a target itself is never a temporary
+    (tmp_path / ".a.txt.tmp").write_text("kept")  # not mkstemp's name
+    removed = remove_stale_temporaries(tmp_path, r"a\.txt|b-\d+\.txt")
+    assert sorted(removed) == sorted(made[:3])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.txt.tmp", made[3].name, "a.txt"]

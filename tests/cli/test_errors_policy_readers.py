@@ -155,6 +155,7 @@ def classifier(tmp_path_factory):
     done = run("classify", "train", str(folder / "reviews.csv"), "--epochs", "1", "--hidden",
                "4", "--embedding-dim", "4", "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
+    assert "(--epochs done)" in done.stdout  # the stop reason in words, not "(epochs)"
     return out
 
 

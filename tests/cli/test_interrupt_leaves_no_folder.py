@@ -53,3 +53,18 @@ def test_a_folder_that_existed_before_is_kept(tmp_path, corpus, interrupt_fit):
     done = invoke(*RUNS["train"](tmp_path, corpus), "--out", tmp_path / "m.safetensors")
     assert done.returncode == 130, done.stderr  # "error: interrupted"
     assert interrupt_fit and folder.is_dir()
+
+
+
+def test_interrupt_while_caching_the_ids_leaves_no_cache_folder(tmp_path, corpus, monkeypatch):
+    from seqlab.nlp.corpora import token_cache
+
+    def stream_token_ids(*args, **kwargs):  # Ctrl-C while the ids are being cached
+        assert (tmp_path / "m.cache").is_dir()  # made for the cache: the stop left it empty
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(token_cache, "stream_token_ids", stream_token_ids)
+    done = invoke("train", corpus, "--level", "bpe", "--vocab-size", "300",
+                  "--out", tmp_path / "m.safetensors", *TINY)
+    assert done.returncode == 130, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt"]

@@ -83,8 +83,9 @@ def test_eval_json(reverse_model, reverse_tsv, tmp_path):
 def test_resume_continues_the_run(reverse_tsv, tmp_path):
     out = tmp_path / "run.safetensors"
     first = run("seq2seq", "train", str(reverse_tsv), "--out", str(out), "--steps", "3",
-                "--json", *TINY)
+                "--quiet", *TINY)
     assert first.returncode == 0, first.stderr
+    assert "after 3 steps (--steps reached)" in first.stdout  # in words, not "(steps)"
     (tmp_path / "elsewhere").mkdir()
     again = run("seq2seq", "train", str(reverse_tsv), "--resume", str(out), "--steps", "5",
                 "--json", *TINY, cwd=tmp_path / "elsewhere")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-import signal
 import sys
 
 import typer
@@ -21,7 +21,7 @@ from seqlab.cli.closed_pipe import (
     silence_closed_output,
     stdout_reader_gone,
 )
-from seqlab.cli.console import stderr, styled
+from seqlab.cli.console import message as message_line
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
@@ -33,6 +33,9 @@ from seqlab.cli.help_text import unwrap_help
 from seqlab.cli.option_values import add_value_completion
 from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
+from seqlab.cli.stop_signals import Interrupted, exit_code, raise_interrupted, stopped_words
+from seqlab.cli.stop_signals import install as install_stop_handler
+from seqlab.cli.stop_signals import restore as restore_stop_handlers
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
 app = typer.Typer(
@@ -111,16 +114,7 @@ def _register() -> None:
 
 def _error_line(message: str) -> None:
     # literal: a message quoting a path or value like "[/x]" is shown as written
-    stderr.print(styled(("error:", "bold red"), " ", message), soft_wrap=True)
-
-
-class Interrupted(BaseException):
-    """Ctrl-C outside training. A BaseException, so the CLI framework does not turn it into
-    its own 'Aborted!' with exit code 1."""
-
-
-def _raise_interrupted(signum, frame) -> None:
-    raise Interrupted
+    message_line(("error:", "bold red"), message)
 
 
 def _usage_error(error: UsageError) -> None:
@@ -175,12 +169,13 @@ def _os_error_line(error: OSError) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
+    """Entry point: exit 0 ok, 1 bad input, 2 usage, 128 + N on signal N (130 Ctrl-C, 143
+    SIGTERM, 129 SIGHUP: `stop_signals`); never a traceback."""
     _register()
     forget_outputs()
     start_command(argv)
     begin_allocator_command()  # restore_allocator (below) puts back what this command changes
-    signal.signal(signal.SIGINT, _raise_interrupted)
+    previous_handlers = install_stop_handler(raise_interrupted)
     try:
         command = passing_closed_pipes(unwrap_help(add_value_completion(
             harden(typer.main.get_command(app)))))
@@ -198,7 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     except PatternTimeoutError as error:  # a tokenizer's own pattern, from a file
         _error_line(str(error))
         sys.exit(EXIT_BAD_INPUT)
-    except (Interrupted, KeyboardInterrupt):
+    except Interrupted as stop:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            _error_line(stopped_words(stop.signum))
+        sys.exit(exit_code(stop.signum))
+    except KeyboardInterrupt:
         _error_line("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except (OutputClosedError, BrokenPipeError) as error:
@@ -229,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         restore_threads()  # --threads holds for this command only
         restore_allocator()  # and so does the allocator policy it set
         release_outputs()
+        restore_stop_handlers(previous_handlers)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,13 @@ def styled(*pieces: str | tuple[str, str]) -> Text:
     return Text.assemble(*pieces)
 
 
+def message(label: tuple[str, str], text: str) -> None:
+    """An `error:` or `warning:` line on stderr (`label` is its word and style), one rule for
+    both: in a terminal it wraps at word boundaries to the terminal's width; written to a file
+    or a pipe it stays one line (a log keeps one line per message, for grep)."""
+    stderr.print(styled(label, " ", text), soft_wrap=not stderr.is_terminal)
+
+
 class Output:
     """Per-command output settings: --quiet and --json."""
 
@@ -56,9 +63,9 @@ class Output:
         if self.show_progress:
             stderr.print(message)
 
-    def warn(self, message: str) -> None:
-        """A warning on stderr (always shown); `message` is shown as written."""
-        stderr.print(styled(("warning:", "yellow"), " ", message))
+    def warn(self, text: str) -> None:
+        """A warning on stderr (always shown); `text` is shown as written."""
+        message(("warning:", "yellow"), text)
 
     def result(self, data: dict[str, Any], human: str | None = None) -> None:
         """The command's result: one JSON object with --json, else the human text, written

@@ -196,6 +196,7 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
     from seqlab.nlp.corpora import cached_token_ids
 
     cache_dir = options.out.parent / f"{options.out.stem}.cache"
+    claim_checkpoint_dir(cache_dir, create=False)  # removed at the end if a stop leaves it empty
     try:
         return cached_token_ids(text.sources, tokenizer, cache_dir,
                                 line_eos=lm_text.is_word_level(tokenizer), errors=text.errors)

@@ -22,10 +22,12 @@ it would find a new inode), and would have no folder of its own for its lock fil
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from seqlab.autograd.atomic import remove_stale_temporaries
 from seqlab.autograd.file_lock import FileLock, LockHeldError, describe_process, lock_path
 from seqlab.cli.errors import CliError
 
@@ -40,7 +42,7 @@ def start_command(argv: Sequence[str] | None) -> None:
 
 def lock_output(out: Path, option: str = "--out") -> None:
     """Hold `out`'s lock until `release_outputs`, or refuse (CliError) when another process
-    holds it."""
+    holds it; once held, remove the temporaries of `out` a killed run left."""
     path = lock_path(out)
     if path in _HELD:
         return
@@ -53,11 +55,13 @@ def lock_output(out: Path, option: str = "--out") -> None:
                        f"for it to finish (or stop it), or choose another {option}") from None
     if lock.held:
         _HELD[path] = lock
+        # a killed save's .NAME.XXXXXXXX.tmp: the lock proves no live seqlab run writes NAME
+        remove_stale_temporaries(out.absolute().parent, re.escape(out.name))
     elif lock.foreign:
-        from seqlab.cli.console import stderr, styled
+        from seqlab.cli.console import message
 
-        message = f"{option} {out} is not locked against other seqlab runs: {lock.reason}"
-        stderr.print(styled(("warning:", "yellow"), " ", message), soft_wrap=True)
+        message(("warning:", "yellow"),
+                f"{option} {out} is not locked against other seqlab runs: {lock.reason}")
 
 
 def release_outputs() -> None:

@@ -46,12 +46,13 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str,
     return "Kept " + ", ".join(kept)
 
 
-_CREATED: list[Path] = []  # checkpoint folders this process made (see claim_checkpoint_dir)
+_CREATED: list[Path] = []  # folders this process made (see claim_checkpoint_dir)
 
 
 def claim_checkpoint_dir(folder: Path, create: bool = True) -> Path:
-    """Note that this run may make `folder` (when it does not exist yet), and make it when
-    `create`; `remove_empty_created` later removes it if the run stops leaving it empty."""
+    """Note that this run may make `folder` (NAME.checkpoints, NAME.cache: when it does not
+    exist yet), and make it when `create`; `remove_empty_created` later removes it if the run
+    stops leaving it empty."""
     if not folder.exists():
         _CREATED.append(folder)
     if create:
@@ -60,8 +61,9 @@ def claim_checkpoint_dir(folder: Path, create: bool = True) -> Path:
 
 
 def remove_empty_created() -> None:
-    """Remove the checkpoint folders this process made that are still empty (a run stopped by
-    an error or Ctrl-C before its first checkpoint); a folder that existed before is kept."""
+    """Remove the folders this process noted and made that are still empty (a run stopped by
+    an error or a signal before its first checkpoint or cache file); a folder that existed
+    before is kept."""
     while _CREATED:
         folder = _CREATED.pop()
         try:

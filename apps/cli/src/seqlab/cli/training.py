@@ -1,11 +1,12 @@
 """What every training command shares (`train`, `classify train`, `forecast train`, `demo`):
 run a `Trainer` with a live progress display and the metrics file, save the model atomically,
-stop cleanly on Ctrl-C with a resumable checkpoint, and continue or fine-tune runs."""
+stop cleanly on Ctrl-C, SIGTERM or SIGHUP with a resumable checkpoint, and continue or
+fine-tune runs."""
 
 from __future__ import annotations
 
+import contextlib
 import math
-import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,11 +15,14 @@ from typing import Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.divergence import diverged_line, far_above_uniform_line
-from seqlab.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, require_file
+from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import tidy_periodic_checkpoints
+from seqlab.cli.stop_signals import exit_code, stopped_words
+from seqlab.cli.stop_signals import install as install_stop_handler
+from seqlab.cli.stop_signals import restore as restore_stop_handlers
 
 LIMITS = ("steps", "epochs", "time_budget")
 
@@ -108,7 +112,8 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                 valid_text: Callable[[dict[str, Any]], str] | None = None,
                 report_kept: bool = True,
                 uniform_over: tuple[int, str] | None = None) -> RunOutcome:
-    """Fit `trainer` with progress and metrics, save `out` (resumable), handle Ctrl-C; then
+    """Fit `trainer` with progress and metrics, save `out` (resumable), handle Ctrl-C (and
+    SIGTERM, SIGHUP: `stop_signals`); then
     remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept.
     `uniform_over` (V, "tokens"): the outputs a cross-entropy head chooses among, to warn when
     the validation loss ends far above a uniform guess's ln V (a diverged run)."""
@@ -121,17 +126,17 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     log = MetricsLog(metrics_path(out), trainer.step if resumed else None)
     if not resumed:  # a new run to the same --out: an older run's best model is not this one's
         _remove_checkpoint(checkpoint_dir(out) / "best.safetensors")
-    interrupted = False
+    interrupted: int | None = None  # the stop signal's number
     started = time.perf_counter()
-    previous_handler = signal.getsignal(signal.SIGINT)
+    previous_handlers: dict[int, Any] = {}
 
-    def on_interrupt(signum, frame):  # first Ctrl-C: finish the step, save, exit 130
+    def on_interrupt(signum, frame):  # the first stop signal: finish the step, save, exit 128+N
         nonlocal interrupted
-        interrupted = True
+        interrupted = signum
         trainer.request_stop()
-        signal.signal(signal.SIGINT, previous_handler)
+        restore_stop_handlers(previous_handlers)  # a second one stops at once, unsaved
 
-    signal.signal(signal.SIGINT, on_interrupt)
+    previous_handlers.update(install_stop_handler(on_interrupt))
     try:
         with make_progress(unit, output.show_progress) as progress:
             task = progress.add_task("training", total=total, completed=trainer.step
@@ -150,10 +155,10 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
             finally:
                 trainer.callbacks.remove(display)
             trainer.save(out)
-            if not interrupted:  # a run that reached its limit shows a full bar
+            if interrupted is None:  # a run that reached its limit shows a full bar
                 progress.update(task, completed=total)
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        restore_stop_handlers(previous_handlers)
         log.close()  # the rows so far, fsynced, whatever ended the run
     kept = tidy_periodic_checkpoints(out, checkpoint_dir(out), trainer.run_id,
                                      trainer.manager.adopted if trainer.manager else ())
@@ -168,10 +173,11 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
         _warn_far_above_uniform(output, display.last_valid["loss"], *uniform_over,
                                 trainer.base_learning_rate(), trainer.clip_norm is None,
                                 display.last_valid.get("accuracy"))
-    if interrupted:
-        output.warn(f"interrupted: saved a resumable checkpoint to {out}\n"
-                    f"  resume with: {resume_command}")
-        raise SystemExit(EXIT_INTERRUPTED)
+    if interrupted is not None:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            output.warn(f"{stopped_words(interrupted)}: saved a resumable checkpoint to {out}\n"
+                        f"  resume with: {resume_command}")
+        raise SystemExit(exit_code(interrupted))
     return outcome
 
 
@@ -382,6 +388,12 @@ STOP_WORDS = {"steps": "--steps reached", "epochs": "--epochs done",
 def stop_words(reason: str) -> str:
     """A Trainer's stop_reason ("time_budget", ...) as a user reads it; JSON keeps the name."""
     return STOP_WORDS.get(reason, reason.replace("_", " "))
+
+
+def saved_line(model: Any, steps: int, reason: str) -> str:
+    """The start of every training command's last line: 'Saved M after 2 steps (--steps
+    reached)'."""
+    return f"Saved {model} after {steps} step{'s' if steps != 1 else ''} ({stop_words(reason)})"
 
 
 def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:

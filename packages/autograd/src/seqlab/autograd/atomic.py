@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,26 @@ def temporary_path(path: str | os.PathLike[str]) -> Path:
         raise
     os.close(handle)
     return Path(name)
+
+
+# tempfile's random part: 8 characters of tempfile._RandomNameSequence's alphabet
+_RANDOM_PART = r"[a-z0-9_]{8}"
+
+
+def remove_stale_temporaries(folder: str | os.PathLike[str], target: str) -> list[Path]:
+    """Remove, from `folder`, the temporaries `temporary_path` made for files whose names match
+    the regex `target` (`.NAME.XXXXXXXX.tmp`), left by a writer that died before its rename
+    (`kill -9`, a power cut); return their paths. Call it only while holding a lock that proves
+    no live writer owns them (a claimed `CheckpointManager` folder); any other name stays."""
+    temporary = re.compile(rf"\.(?:{target})\.{_RANDOM_PART}\.tmp")
+    removed = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        for entry in os.scandir(folder):
+            if temporary.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
 
 
 def commit_temporary(temporary: Path, path: str | os.PathLike[str]) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import io
+from seqlab.autograd.atomic import remove_stale_temporaries
 from seqlab.autograd.file_lock import FileLock, LockHeldError, lock_path
 from seqlab.autograd.nn import Module, StateDictError
 from seqlab.seqmodels.config_checks import check_config_fits, check_config_object
@@ -364,6 +365,15 @@ class CheckpointManager:
         if lock.held:
             self._lock = lock
             self._finalizer = weakref.finalize(self, lock.release)
+            # a killed run's half-written checkpoints: the lock proves no live run writes them
+            remove_stale_temporaries(self.directory, self._written_names())
+
+    def _written_names(self) -> str:
+        """A regex of the names this manager writes: numbered checkpoints, their training
+        state, and best.safetensors."""
+        numbered = re.escape(self.prefix) + r"-\d{8,}"
+        return (rf"{numbered}(?:{re.escape(SUFFIX)}|{re.escape(TRAINING_SUFFIX)})"
+                rf"|best{re.escape(SUFFIX)}")
 
     def release(self) -> None:
         """Let another run use the directory (releasing twice is harmless)."""

@@ -103,6 +103,7 @@ def train(
     """
     from seqlab.cli.classify_run import MONITORS, ClassifyOptions, run_classify_training
     from seqlab.cli.threads import set_threads
+    from seqlab.cli.training import saved_line
 
     _choice("--level", level, LEVELS)
     _choice("--cell", cell, CELLS)
@@ -132,7 +133,7 @@ def train(
         resume=str(resume) if resume else None, init_from=str(init_from) if init_from else None)
     result = run_classify_training(options, output, force=force)
     validation = result.get("validation")
-    human = f"Saved {result['model']} after {result['steps']} steps ({result['stop_reason']})"
+    human = saved_line(result["model"], result["steps"], result["stop_reason"])
     if validation:
         human += (f"; validation accuracy {validation['accuracy']:.4f}, macro-F1 "
                   f"{validation['macro_f1']:.4f} (bag-of-words baseline "

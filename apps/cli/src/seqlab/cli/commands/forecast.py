@@ -88,6 +88,7 @@ def train(
     """
     from seqlab.cli.forecast_run import ForecastOptions, run_forecast_training
     from seqlab.cli.threads import set_threads
+    from seqlab.cli.training import saved_line
 
     _checks(cell, transform)
     if out is not None or resume is None:  # a resumed run writes its own --out again
@@ -113,8 +114,8 @@ def train(
     plot = result.pop("plot")
     if output.show_progress:
         _draw(result, plot)
-    output.result(result, f"Saved {result['model']} after {result['steps']} steps "
-                  f"({result['stop_reason']}); held-out MAE {result['mae']:.4g} "
+    output.result(result, saved_line(result["model"], result["steps"], result["stop_reason"])
+                  + f"; held-out MAE {result['mae']:.4g} "
                   f"(persistence {result['baselines']['persistence']['mae']:.4g}, "
                   f"AR({result['baselines']['ar']['order']}) "
                   f"{result['baselines']['ar']['mae']:.4g})")

@@ -116,6 +116,7 @@ def train(
     """
     from seqlab.cli.seq2seq_training import Seq2SeqOptions, run_seq2seq_training
     from seqlab.cli.threads import set_threads
+    from seqlab.cli.training import saved_line
 
     max_len = renamed(max_length, max_len, "--max-length", "--max-len", default=MAX_LEN)
     _check_choice("--source-level", source_level, LEVELS)
@@ -144,7 +145,7 @@ def train(
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed, columns=columns)
     output = Output(quiet, as_json)
     summary = run_seq2seq_training(options, output, force=force, max_len=max_len)
-    human = f"Saved {summary['model']} after {summary['steps']} steps ({summary['stop_reason']})"
+    human = saved_line(summary["model"], summary["steps"], summary["stop_reason"])
     if summary["valid_exact_match"] is not None:
         human += (f"; held out: exact match {100 * summary['valid_exact_match']:.1f}%, token "
                   f"error rate {100 * summary['valid_token_error_rate']:.1f}%")

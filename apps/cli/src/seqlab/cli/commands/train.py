@@ -14,7 +14,7 @@ from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
-from seqlab.cli.training import stop_words
+from seqlab.cli.training import saved_line
 
 CELLS = ("lstm", "gru", "rnn")
 
@@ -106,8 +106,7 @@ def train(
          "valid_loss": valid.get("loss"), "valid_perplexity": valid.get("perplexity"),
          "valid_bits_per_token": valid.get("bits_per_token"),
          "metrics": str(summary.metrics_path)},
-        f"Saved {summary.model_path} after {summary.steps} steps "
-        f"({stop_words(summary.stop_reason)})"
+        saved_line(summary.model_path, summary.steps, summary.stop_reason)
         + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} "
            f"{bits_name(options.level)}" if valid else ""),
     )

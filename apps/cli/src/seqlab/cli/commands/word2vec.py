@@ -100,10 +100,13 @@ def train(
     hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax."),
     sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold."),
     epochs: int = typer.Option(5, "--epochs"),
-    threads: int = typer.Option(None, "--threads", help="Threads to train with (default 2; "
-                                "vectors are reproducible for a given count, as gensim's)."),
+    threads: int = typer.Option(None, "--threads", help="Threads to train with (default 2). "
+                                "More than one update the vectors without locks, as gensim's "
+                                "workers do, so runs differ a little; --threads 1 gives the "
+                                "same vectors for the same --seed, as gensim's workers=1."),
     workers: int = old_spelling("--workers"),
-    seed: int = typer.Option(1, "--seed"),
+    seed: int = typer.Option(1, "--seed", help="Random seed; with --threads 1 the same seed "
+                             "gives the same vectors."),
     lowercase: bool = typer.Option(True, "--lowercase/--keep-case"),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: by suffix)."),
     as_json: bool = typer.Option(False, "--json"),
