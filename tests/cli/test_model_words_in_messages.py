@@ -47,6 +47,23 @@ def test_model_kinds_in_words(checkpoints):
            "holds a language model", "not a sequence-to-sequence")
 
 
+def test_each_command_says_which_models_it_reads(checkpoints):
+    """QA 21 A item 18: the forecaster refusal said gradients reads classifiers, which it
+    refuses."""
+    inspect = invoke("inspect", checkpoints["forecaster"], "--text", "to be")
+    _clean(inspect, "inspect reads", "a language model or classifier")
+    gradients = invoke("gradients", checkpoints["forecaster"], "--text", "to be")
+    _clean(gradients, "is a forecaster", "gradients reads a language model")
+    assert "classifier" not in gradients.stderr
+
+
+def test_the_gradient_plot_legend_names_only_the_series_drawn():
+    from seqlab.cli.log_plot import legend
+
+    assert "both" not in legend({"measured": "#"})
+    assert "* both" in legend({"before training": ".", "after 100 steps": "#"})
+
+
 def test_vectors_commands_name_the_kind_of_file_given(checkpoints, tmp_path):
     _clean(invoke("word2vec", "similar", checkpoints["language model"], "to"),
            "is a language model", "not a vectors file")
@@ -63,3 +80,19 @@ def test_word2vec_min_count_is_the_option(tmp_path):
     corpus.write_text("a b c\n")
     done = invoke("word2vec", "train", corpus, "--out", tmp_path / "v.txt")
     _clean(done, "--min-count 5", "3 words", "lower --min-count")
+
+
+def test_forecast_predict_gives_no_training_advice(monkeypatch):
+    """QA 21 A item 18: predict and eval said "fill or remove them to train on values you
+    chose"; each command now names what the values are for."""
+    import inspect as source_code
+    from types import SimpleNamespace
+
+    from seqlab.cli.commands import forecast
+    from seqlab.cli.forecast_run import warn_interpolated
+
+    said: list[str] = []
+    series = SimpleNamespace(interpolated=2, first_missing="s.csv:3", missing_rows="s.csv:3")
+    warn_interpolated(series, SimpleNamespace(warn=said.append), "forecast from")
+    assert said[0].endswith("fill or remove them to forecast from values you chose")
+    assert '"forecast from"' in source_code.getsource(forecast.predict)

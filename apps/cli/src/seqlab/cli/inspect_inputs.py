@@ -69,9 +69,14 @@ def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
     return content, source
 
 
+READS = {"inspect": "inspect reads models over tokens (a language model or classifier)",
+         "gradients": "gradients reads a language model"}
+
+
 def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
-                 seed: int = 0) -> Subject:
-    """The model in MODEL, or a small char LSTM trained now on the embedded corpus."""
+                 seed: int = 0, command: str = "inspect") -> Subject:
+    """The model in MODEL, or a small char LSTM trained now on the embedded corpus; a model
+    that reads no tokens is refused naming what `command` reads."""
     if model_path is not None:
         from seqlab.cli.models import load_neural
 
@@ -79,9 +84,8 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
         if not hasattr(loaded.model, "embedding"):
             from seqlab.cli.outputs import model_kind
 
-            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: inspect "
-                           "and gradients read models over tokens (a language model or "
-                           "classifier)")
+            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: "
+                           f"{READS[command]}")
         metadata = getattr(loaded.checkpoint, "metadata", None) or {}
         max_length = metadata.get("max_length")
         return Subject(loaded.model, loaded.tokenizer, str(model_path),

@@ -128,7 +128,7 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file,
                  layer: int | None, output):
     from seqlab.seqmodels.inspection import decay_curve
 
-    subject = load_subject(model_path, output)
+    subject = load_subject(model_path, output, command="gradients")
     model = subject.model
     if type(model).__name__ != "LanguageModel":
         from seqlab.cli.outputs import model_kind
