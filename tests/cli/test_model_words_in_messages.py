@@ -81,18 +81,3 @@ def test_word2vec_min_count_is_the_option(tmp_path):
     done = invoke("word2vec", "train", corpus, "--out", tmp_path / "v.txt")
     _clean(done, "--min-count 5", "3 words", "lower --min-count")
 
-
-def test_forecast_predict_gives_no_training_advice(monkeypatch):
-    """QA 21 A item 18: predict and eval said "fill or remove them to train on values you
-    chose"; each command now names what the values are for."""
-    import inspect as source_code
-    from types import SimpleNamespace
-
-    from seqlab.cli.commands import forecast
-    from seqlab.cli.forecast_run import warn_interpolated
-
-    said: list[str] = []
-    series = SimpleNamespace(interpolated=2, first_missing="s.csv:3", missing_rows="s.csv:3")
-    warn_interpolated(series, SimpleNamespace(warn=said.append), "forecast from")
-    assert said[0].endswith("fill or remove them to forecast from values you chose")
-    assert '"forecast from"' in source_code.getsource(forecast.predict)

@@ -271,10 +271,9 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
         raise CliError(str(error).splitlines()[0]) from error
 
 
-def warn_interpolated(series: Any, output: Output, purpose: str = "train on") -> None:
+def warn_interpolated(series: Any, output: Output) -> None:
     """Say how many missing values (empty cells, NA, nan, null, none, ?) were filled, how,
-    and where the first one is: they are never filled silently. `purpose`: what the values
-    are for ("train on", "forecast from"), in the advice to fill them."""
+    and where the first one is: they are never filled silently."""
     if not series.interpolated:
         return
     from seqlab.seqmodels.forecasting import MISSING
@@ -283,4 +282,4 @@ def warn_interpolated(series: Any, output: Output, purpose: str = "train on") ->
     markers = ", ".join(repr(m) for m in MISSING if m)
     output.warn(f"{series.interpolated} missing values{where} were filled by linear "
                 f"interpolation between their neighbours (an empty cell or {markers} is "
-                f"missing); fill or remove them to {purpose} values you chose")
+                "missing); fill or remove them to train on values you chose")
