@@ -76,7 +76,7 @@ def train(
       seqlab train                          # char LSTM on the embedded 'lee' corpus
       seqlab train book.txt --hidden 512 --time-budget 600 --out book.safetensors
       seqlab train texts/ --level word --cell gru --epochs 5
-      seqlab train texts/ --tokenizer bpe.json                 # from `tokenize train`
+      seqlab train texts/ --tokenizer bpe.json     # a file from `tokenize train`
       seqlab train --resume book.safetensors                   # continue that run
       seqlab train --resume book.safetensors --steps 5000      # ... up to step 5000
       seqlab train poems.txt --init-from book.safetensors --out poems.safetensors
