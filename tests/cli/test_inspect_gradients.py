@@ -347,7 +347,10 @@ def test_inspect_reads_a_classifier_checkpoint(tmp_path, run_json):
     model = SequenceClassifier(tokenizer.vocab_size, 8, 6, 2, cell="gru", generator=0)
     path = save_checkpoint(tmp_path / "clf.safetensors", model, tokenizer=tokenizer.to_dict())
     data = run_json("inspect", str(path), "--text", TEXT)
-    recording = record(model.eval(), np.asarray(tokenizer.encode(TEXT))[:, None])
+    # a classifier reads one text per line (classify predict): the first line is shown
+    first = TEXT.split("\n")[0]
+    assert "".join(data["tokens"]) == first
+    recording = record(model.eval(), np.asarray(tokenizer.encode(first))[:, None])
     shown = data["shown"]
     expected = recording.layers[shown["layer"]].series(shown["series"])[:, 0, shown["unit"]]
     np.testing.assert_allclose(shown["values"], expected, rtol=1e-5, atol=1e-6)

@@ -47,6 +47,23 @@ def test_model_kinds_in_words(checkpoints):
            "holds a language model", "not a sequence-to-sequence")
 
 
+def test_each_command_says_which_models_it_reads(checkpoints):
+    """QA 21 A item 18: the forecaster refusal said gradients reads classifiers, which it
+    refuses."""
+    inspect = invoke("inspect", checkpoints["forecaster"], "--text", "to be")
+    _clean(inspect, "inspect reads", "a language model or classifier")
+    gradients = invoke("gradients", checkpoints["forecaster"], "--text", "to be")
+    _clean(gradients, "is a forecaster", "gradients reads a language model")
+    assert "classifier" not in gradients.stderr
+
+
+def test_the_gradient_plot_legend_names_only_the_series_drawn():
+    from seqlab.cli.log_plot import legend
+
+    assert "both" not in legend({"measured": "#"})
+    assert "* both" in legend({"before training": ".", "after 100 steps": "#"})
+
+
 def test_vectors_commands_name_the_kind_of_file_given(checkpoints, tmp_path):
     _clean(invoke("word2vec", "similar", checkpoints["language model"], "to"),
            "is a language model", "not a vectors file")
@@ -63,3 +80,4 @@ def test_word2vec_min_count_is_the_option(tmp_path):
     corpus.write_text("a b c\n")
     done = invoke("word2vec", "train", corpus, "--out", tmp_path / "v.txt")
     _clean(done, "--min-count 5", "3 words", "lower --min-count")
+

@@ -3,6 +3,7 @@ the spot), a text (or a passage of the embedded corpus), and the text of each to
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ class Subject:
     model: Any
     tokenizer: Any
     description: str
+    max_length: int | None = None  # a classifier's: it reads a text's first max_length tokens
+
+    @property
+    def is_classifier(self) -> bool:
+        return type(self.model).__name__ == "SequenceClassifier"
 
 
 def default_passage() -> str:
@@ -63,9 +69,14 @@ def read_text(text: str | None, file: Path | None) -> tuple[str, str]:
     return content, source
 
 
+READS = {"inspect": "inspect reads models over tokens (a language model or classifier)",
+         "gradients": "gradients reads a language model"}
+
+
 def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
-                 seed: int = 0) -> Subject:
-    """The model in MODEL, or a small char LSTM trained now on the embedded corpus."""
+                 seed: int = 0, command: str = "inspect") -> Subject:
+    """The model in MODEL, or a small char LSTM trained now on the embedded corpus; a model
+    that reads no tokens is refused naming what `command` reads."""
     if model_path is not None:
         from seqlab.cli.models import load_neural
 
@@ -73,10 +84,12 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
         if not hasattr(loaded.model, "embedding"):
             from seqlab.cli.outputs import model_kind
 
-            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: inspect "
-                           "and gradients read models over tokens (a language model or "
-                           "classifier)")
-        return Subject(loaded.model, loaded.tokenizer, str(model_path))
+            raise CliError(f"{model_path} is {model_kind(type(loaded.model).__name__)}: "
+                           f"{READS[command]}")
+        metadata = getattr(loaded.checkpoint, "metadata", None) or {}
+        max_length = metadata.get("max_length")
+        return Subject(loaded.model, loaded.tokenizer, str(model_path),
+                       None if max_length is None else int(max_length))
     return train_default(output, steps, seed)
 
 
@@ -101,14 +114,45 @@ def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str =
     return Subject(model, tokenizer, description)
 
 
-def token_pieces(tokenizer, text: str,
-                 max_tokens: int | None = None) -> tuple[np.ndarray, list[str], int]:
-    """Token ids of `text` (its first `max_tokens`, when given), the text each token stands for
-    (concatenated, the text itself for char tokenizers; word tokens are shown with a space
-    between them) and how many tokens the whole text has."""
+def model_ids(subject: Subject, text: str, output) -> tuple[np.ndarray, str]:
+    """The ids `subject.model` reads for `text`, made as its training made them, and the text
+    they stand for. A language model reads the whole text as `seqlab train` and `eval` do
+    (`lm_text.encode_corpus`: at word level each non-blank line ends with </s>). A classifier
+    reads one text per line, as `classify predict` does, cut to its first `max_length` tokens
+    (`classification.encode_texts`): the first text is shown, and `output` says so."""
     import numpy as np
 
-    ids = np.asarray(tokenizer.encode(text), dtype=np.int64)
+    from seqlab.cli import lm_text
+
+    if not subject.is_classifier:
+        return lm_text.encode_corpus(subject.tokenizer, text), text
+    from seqlab.nlp.classification import EmptyTextError, encode_texts
+
+    texts = [line for line in text.split("\n") if line.strip()]
+    first = texts[0]
+    if len(texts) > 1:
+        output.info(f"Reading the first of the {len(texts):,} texts: a classifier reads one "
+                    "text per line, as `classify predict` does.")
+    try:
+        batch, lengths = encode_texts(subject.tokenizer, [first],
+                                      subject.max_length or sys.maxsize)
+    except EmptyTextError:
+        return np.zeros(0, dtype=np.int64), first
+    ids = batch[0, : int(lengths[0])].astype(np.int64)
+    if subject.max_length and len(subject.tokenizer.encode(first)) > ids.size:
+        output.info(f"Reading the text's first {ids.size:,} tokens: the classifier reads no "
+                    f"more (--max-length {ids.size} when it was trained).")
+    return ids, first
+
+
+def token_pieces(subject: Subject, text: str, output,
+                 max_tokens: int | None = None) -> tuple[np.ndarray, list[str], int]:
+    """Token ids of `text` as the model reads them (`model_ids`; its first `max_tokens`, when
+    given), the text each token stands for (concatenated, the text itself for char
+    tokenizers; word tokens are shown with a space between them and </s> as a line break) and
+    how many tokens the whole text has."""
+    ids, text = model_ids(subject, text, output)
+    tokenizer = subject.tokenizer
     total = int(ids.size)
     if ids.size == 0:
         raise CliError("the text gives no tokens with this model's tokenizer; give more text")
@@ -126,5 +170,18 @@ def token_pieces(tokenizer, text: str,
         return ids, list(text), total
     pieces = [tokenizer.decode([int(i)], skip_special_tokens=False) for i in ids]
     if kind == "word":
-        pieces = [piece + " " for piece in pieces[:-1]] + pieces[-1:]
+        pieces = _word_pieces(ids, pieces, tokenizer.eos_id)
     return ids, pieces, total
+
+
+def _word_pieces(ids: np.ndarray, pieces: list[str], eos: int) -> list[str]:
+    """Words followed by a space, unless a line ends after them; </s> as a line break."""
+    shown = []
+    for index, (token, piece) in enumerate(zip(ids, pieces, strict=True)):
+        if int(token) == eos:
+            shown.append("\n")
+        elif index + 1 < len(ids) and int(ids[index + 1]) != eos:
+            shown.append(piece + " ")
+        else:
+            shown.append(piece)
+    return shown

@@ -73,6 +73,7 @@ class TrainOptions:
     resume: Path | None = None
     init_from: Path | None = None
     seed: int | None = None
+    tokenizer: Path | None = None  # a `tokenize train` file, in place of building one
     report_kept: bool = True  # say which files the run keeps (not for a throwaway demo model)
 
 
@@ -121,6 +122,25 @@ def _apply(options: TrainOptions, values: dict[str, Any]) -> None:
             setattr(options, key, values[key])
     options.files = [Path(f) for f in options.files] if options.files else None
     options.out = Path(options.out) if options.out is not None else None
+
+
+def _given_tokenizer(options: TrainOptions, flag: str) -> dict[str, Any]:
+    """The --tokenizer file's tokenizer (as the model's header will store it, as it stores
+    one train builds); --level is taken from it, and --vocab-size has no say."""
+    from seqlab.cli.tokenizer_file import read_tokenizer_file
+
+    if flag:
+        raise CliError(f"give --tokenizer or {flag}, not both: {flag} keeps the model's own "
+                       "tokenizer", code=2)
+    if options.vocab_size is not None:
+        raise CliError("give --tokenizer or --vocab-size, not both: the tokenizer file has its "
+                       "own vocabulary", code=2)
+    tokenizer = read_tokenizer_file(options.tokenizer)
+    if options.level is not None and options.level != tokenizer.type_name:
+        raise CliError(f"--tokenizer {options.tokenizer} is a {tokenizer.type_name} tokenizer, "
+                       f"but --level {options.level} was asked for (leave --level out)", code=2)
+    options.level = tokenizer.type_name
+    return tokenizer.to_dict()
 
 
 def _fill_defaults(options: TrainOptions) -> None:
@@ -265,6 +285,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
             raise CliError(f"{flag} {options.resume or options.init_from}: the model is "
                            f"{kind}-level, but --level {options.level} was asked for")
         options.level = options.level or kind
+    if options.tokenizer is not None:
+        saved_tokenizer = _given_tokenizer(options, flag)
     _fill_defaults(options)
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():

@@ -91,6 +91,8 @@ def _panel(series: dict[str, list[float]], markers: dict[str, str], width: int, 
 def legend(markers: dict[str, str]) -> str:
     """What each character means, and how to read the y axis."""
     keys = ", ".join(f"{char} {name}" for name, char in markers.items())
+    if len(markers) > 1:  # "*" marks a cell where two series meet
+        keys += ", * both"
     indent = " " * LABEL_WIDTH
-    return (f"{indent}{keys}, * both\n{indent}y: norm / norm at the last step (log scale, "
+    return (f"{indent}{keys}\n{indent}y: norm / norm at the last step (log scale, "
             f"floor 1e{int(FLOOR)})")

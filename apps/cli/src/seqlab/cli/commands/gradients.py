@@ -128,7 +128,7 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file,
                  layer: int | None, output):
     from seqlab.seqmodels.inspection import decay_curve
 
-    subject = load_subject(model_path, output)
+    subject = load_subject(model_path, output, command="gradients")
     model = subject.model
     if type(model).__name__ != "LanguageModel":
         from seqlab.cli.outputs import model_kind
@@ -144,9 +144,9 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file,
                        f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
     layer = layers - 1 if layer is None else layer
     content, source = read_text(text, file)
-    import numpy as np
+    from seqlab.cli.lm_text import encode_corpus
 
-    ids = np.asarray(subject.tokenizer.encode(content))
+    ids = encode_corpus(subject.tokenizer, content)  # as `seqlab train` made its ids
     if ids.size < 2:
         raise CliError(f"the text ({source}) gives {ids.size} token(s); give at least 2")
     probe = ids[-(length + 1):]

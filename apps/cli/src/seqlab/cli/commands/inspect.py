@@ -77,18 +77,22 @@ def inspect(
     set_threads(threads)
     content, source = read_text(text, file)
     subject = load_subject(model_path, output, steps, seed)
-    ids, pieces, total = token_pieces(subject.tokenizer, content, max_tokens)
+    ids, pieces, total = token_pieces(subject, content, output, max_tokens)
     if ids.size < total:
         output.info(f"Reading the first {ids.size:,} of the text's {total:,} tokens "
                     "(--max-tokens).")
     subject.model.eval()
     recording = record(subject.model, ids)
-    units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True)
+    # with --layer, the units listed and the one coloured by default are that layer's best
+    units = interpretable_units(recording, text_properties(pieces), top=top, per_property=True,
+                                layer=layer if layer is not None and
+                                0 <= layer < len(recording.layers) else None)
     choice = _choose(recording, units, layer, unit, gate, state)
     choice |= unit_direction(recording.layers[choice["layer"]], choice["unit"])
     values = recording.layers[choice["layer"]].series(choice["series"])[:, 0, choice["unit"]]
     saturations = saturation(recording)
-    data = _summary(subject, source, pieces, recording, choice, values, units, saturations)
+    data = _summary(subject, source, pieces, recording, choice, values, units, saturations,
+                    layer)
     if html_out is not None:
         _write_html(html_out, pieces, recording, choice, values, units, subject.description)
         output.info(f"HTML page written to {html_out}")
@@ -142,12 +146,14 @@ def _stats(array: np.ndarray) -> dict[str, Any]:
             "min": float(array.min()), "max": float(array.max())}
 
 
-def _summary(subject, source, pieces, recording, choice, values, units, saturations):
+def _summary(subject, source, pieces, recording, choice, values, units, saturations,
+             units_layer: int | None):
     model = subject.model
     config = getattr(model, "config", {})
     return {
         "model": subject.description, "config": config, "text_source": source,
         "tokens": pieces, "shown": {**choice, "values": [float(v) for v in values]},
+        "units_of_layer": units_layer,
         "interpretable_units": [
             {"layer": u.layer, "state": u.state, "unit": u.unit, "property": u.property,
              "correlation": round(u.correlation, 4),
@@ -173,7 +179,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale,
     show(coloured_text(pieces, values, scale))
     show(legend(scale))
     table = Table()
-    show("Most interpretable units (Pearson r with a property of the text)")
+    of_layer = "" if data["units_of_layer"] is None else f" of layer {data['units_of_layer']}"
+    show(f"Most interpretable units{of_layer} (Pearson r with a property of the text)")
     two_ways = any(layer.directions > 1 for layer in recording.layers)
     columns = ("layer", "state", "unit", *(("direction",) if two_ways else ()), "tracks", "r")
     for column in columns:

@@ -39,18 +39,21 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
 
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
-                     lowercase: bool, pattern: str = "marks") -> Iterator[list[str]]:
+                     lowercase: bool, pattern: str = "marks",
+                     blank_lines: bool = False) -> Iterator[list[str]]:
     """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
     in `ContinuedLine` parts, which counting and scoring take as one sentence, see
-    `file_sentences`) or of an embedded corpus."""
+    `file_sentences`) or of an embedded corpus; with `blank_lines` (scoring, as KenLM) a line
+    without tokens too, as an empty list."""
     if not files:
-        return filter(None, sentences_of(corpus_lines(files, corpus), level, lowercase,
-                                         pattern))
+        sentences = sentences_of(corpus_lines(files, corpus), level, lowercase, pattern)
+        return sentences if blank_lines else filter(None, sentences)
     from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 
     return translated(file_sentences([str(f) for f in files],
                                      LineTokens(level, lowercase, pattern=pattern),
-                                     errors=decode_errors(), in_parts=True))
+                                     errors=decode_errors(), in_parts=True,
+                                     blank_lines=blank_lines))
 
 
 def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
@@ -182,7 +185,7 @@ def train(
 ) -> None:
     """Count n-grams and write a smoothed model.
 
-    Example: seqlab ngram train corpus.txt --order 3 --smoothing kneser-ney --out corpus.arpa
+    Example: seqlab ngram train corpus.txt --order 3 --out corpus.arpa
     """
     if level not in ("word", "whitespace", "char"):
         raise CliError(f"--level must be word, whitespace or char, got {level!r}", code=2)
@@ -226,6 +229,10 @@ def train(
         f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
         f"wrote {out}",
     )
+    if order == 1 and out.suffix == ".arpa":
+        output.info("Note: KenLM refuses an ARPA file of order 1 (\"assumes at least a bigram "
+                    "model\"); seqlab reads it (ngram eval, ngram generate, eval). Train "
+                    "--order 2 or more for KenLM.")
 
 
 class WrittenModel:
@@ -370,7 +377,10 @@ def evaluate(
                                    "else not)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Perplexity (one </s> per sentence, as KenLM) and bits per token.
+    """Perplexity (one </s> per line, as KenLM) and bits per token.
+
+    Each line is a sentence; a blank line is one of no words whose </s> is scored, as KenLM's
+    `query` and `Model.perplexity("")` score it.
 
     The text is tokenized as the model's training text was (--level, --lowercase of `ngram
     train`, recorded in the files seqlab writes).
@@ -389,7 +399,8 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
                        "--smoothing kneser-ney, or witten-bell, to measure perplexity)")
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern))
+    # a blank line is a sentence of no words whose </s> is scored, as KenLM's query scores it
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True))
     try:
         # streamed: no list of the test sentences
         perplexity, _, zeros = model.perplexity_detail(tally)

@@ -42,7 +42,8 @@ def train(
 ) -> None:
     """Train a tokenizer.
 
-    Example: seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
+    Examples:
+      seqlab tokenize train book.txt --level bpe --vocab-size 2000 --out bpe.json
     """
     check_vocab_size(level, vocab_size)
     outputs.check_output(out, outputs.TOKENIZER, files or (), force=force)
@@ -151,7 +152,10 @@ def decode(
     (its "error" follows the ids) is refused after the text of its ids. No newline is added
     to the text (on a terminal an unended last line is ended, for the prompt).
 
-    Example: seqlab tokenize decode bpe.json 72 101 108
+    The ids are the tokenizer's, as `encode` prints them (a BPE id is not a byte).
+
+    Examples:
+      seqlab tokenize encode bpe.json "Hi" | seqlab tokenize decode bpe.json
     """
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 

@@ -26,7 +26,12 @@ def train(
                              help="Model file (safetensors; PyTorch-loadable). Default "
                              "model.safetensors; with --resume, the run's own file."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus: lee, wiki, polarity."),
-    level: str = typer.Option(None, "--level", help="char, word or bpe (default char)."),
+    level: str = typer.Option(None, "--level", help="char, word or bpe (default char): "
+                              "train builds that tokenizer from FILES, as `tokenize train "
+                              "--level` does, and the model file keeps it."),
+    tokenizer: Path = typer.Option(None, "--tokenizer", help="Use this tokenizer JSON (from "
+                                   "`seqlab tokenize train`) instead of building one; the "
+                                   "model file keeps it, as it keeps its own."),
     vocab_size: int = typer.Option(None, "--vocab-size", help="Vocabulary size; for char, "
                                   "the most frequent characters (the rest read as <unk>)."),
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
@@ -71,6 +76,7 @@ def train(
       seqlab train                          # char LSTM on the embedded 'lee' corpus
       seqlab train book.txt --hidden 512 --time-budget 600 --out book.safetensors
       seqlab train texts/ --level word --cell gru --epochs 5
+      seqlab train texts/ --tokenizer bpe.json     # a file from `tokenize train`
       seqlab train --resume book.safetensors                   # continue that run
       seqlab train --resume book.safetensors --steps 5000      # ... up to step 5000
       seqlab train poems.txt --init-from book.safetensors --out poems.safetensors
@@ -84,7 +90,7 @@ def train(
                        "corpus, used when no FILES are given)", code=2)
     if out is not None or resume is None:  # a resumed run writes its own --out again
         model_out = out if out is not None else Path(DEFAULTS["out"])
-        check_checkpoint_output(model_out, [*(files or ()), init_from], force=force,
+        check_checkpoint_output(model_out, [*(files or ()), init_from, tokenizer], force=force,
                                 model="LanguageModel")
     check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
@@ -96,6 +102,7 @@ def train(
         lr=lr, clip=clip, steps=steps, epochs=epochs, time_budget=time_budget,
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed,
+        tokenizer=tokenizer,
     )
     summary = run_training(options, output, force=force)
     valid = summary.valid or {}

@@ -149,12 +149,17 @@ def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
 
 
 def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTokens,
-                   errors: str | None = None, in_parts: bool = False) -> Iterator[list[str]]:
+                   errors: str | None = None, in_parts: bool = False,
+                   blank_lines: bool = False) -> Iterator[list[str]]:
     """The non-empty token lists of the lines of `paths` (files, or byte ranges of files as
     `corpora.FileRange`), streamed in order (decoded as `errors`, by default
     `line_tokens.errors`). A line longer than a chunk is tokenized part by part (cut at
     whitespace): its tokens, not its text, are held; with `in_parts` not even those: such a
-    line comes as `ContinuedLine` parts of about a chunk each, then a plain list."""
+    line comes as `ContinuedLine` parts of about a chunk each, then a plain list.
+
+    With `blank_lines`, a line without tokens comes too, as an empty list: a sentence of zero
+    words, whose </s> KenLM's `query` and `Model.perplexity("")` score (for evaluation;
+    counting for training leaves blank lines out)."""
     from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES, FileRange, iter_line_parts
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
@@ -169,11 +174,17 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
         if ends:
             tokens = whole(part)
         elif in_parts:
-            yield from _line_in_parts(line_tokens, _rest_of_line(part, parts))
+            pieces = _line_in_parts(line_tokens, _rest_of_line(part, parts))
+            first = next(pieces, None)
+            if first is not None:
+                yield first
+                yield from pieces
+            elif blank_lines:  # a long line of blanks
+                yield []
             continue
         else:
             tokens = line_tokens.of_parts(_rest_of_line(part, parts))
-        if tokens:
+        if tokens or blank_lines:
             yield tokens
 
 

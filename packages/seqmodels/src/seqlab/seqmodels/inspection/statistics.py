@@ -123,16 +123,19 @@ class UnitScore:
 
 def interpretable_units(recording: Recording, properties: dict[str, np.ndarray],
                         top: int = 5, sequence: int = 0,
-                        per_property: bool = False) -> list[UnitScore]:
+                        per_property: bool = False,
+                        layer: int | None = None) -> list[UnitScore]:
     """The units whose state (hidden, or cell for an LSTM) best tracks a property over
     sequence `sequence`, by |Pearson correlation|, best first.
 
     By default the `top` best (layer, state, unit) overall, each with its best property; with
     `per_property`, the `top` best units of each property. Properties that do not vary over
-    the text score 0 and are left out.
+    the text score 0 and are left out. With `layer`, only that layer's units are ranked.
     """
     scores: dict[str, list[UnitScore]] = {name: [] for name in properties}
     for record in recording.layers:
+        if layer is not None and record.layer != layer:
+            continue
         for state, series in record.states.items():
             activations = series[:, sequence, :]
             for name, values in properties.items():
