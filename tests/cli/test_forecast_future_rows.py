@@ -105,6 +105,8 @@ def test_interior_gaps_are_interpolated_naming_their_rows(models, tmp_path):
     # warnings wrap at the terminal's width, and a long path may fold inside a word
     said = "".join(done.stderr.split())
     assert "interpolation" in said and "gaps.csv:5,12-14)" in said
+    # the advice names what this command does with the values, not training
+    assert "toforecastfromvaluesyouchose" in said and "trainon" not in said
 
 
 def test_training_leaves_blank_target_rows_out(tmp_path):

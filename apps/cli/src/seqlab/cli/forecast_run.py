@@ -272,7 +272,7 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
         raise CliError(str(error).splitlines()[0]) from error
 
 
-def warn_interpolated(series: Any, output: Output) -> None:
+def warn_interpolated(series: Any, output: Output, purpose: str = "train on") -> None:
     """Say how many missing values (empty cells, NA, nan, null, none, ?) were filled, how,
     and in which rows: they are never filled silently."""
     if not series.interpolated:
@@ -283,7 +283,7 @@ def warn_interpolated(series: Any, output: Output) -> None:
     markers = ", ".join(repr(m) for m in MISSING if m)
     output.warn(f"{series.interpolated} missing values{where} were filled by linear "
                 f"interpolation between their neighbours (an empty cell or {markers} is "
-                "missing); fill or remove them to train on values you chose")
+                f"missing); fill or remove them to {purpose} values you chose")
 
 
 def warn_future_left_out(series: Any, output: Output) -> None:

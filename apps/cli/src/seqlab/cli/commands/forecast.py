@@ -217,7 +217,7 @@ def predict(
     use_threads(threads)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
-    warn_interpolated(data, Output())
+    warn_interpolated(data, Output(), "forecast from")
     window = metadata["window"]
     if data.values.shape[0] < window + 1:
         raise CliError(f"the series has {data.values.shape[0]} values; the model needs at "
@@ -302,7 +302,7 @@ def evaluate(
     use_threads(threads)
     model, metadata = _load(model_path)
     data = _series_for(metadata, series_file, series)
-    warn_interpolated(data, Output())
+    warn_interpolated(data, Output(), "evaluate on")
     warn_future_left_out(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)
     plot = report.pop("plot")
