@@ -3,6 +3,8 @@ what seqlab does not offer or PyTorch refuses is one clear error naming the argu
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -82,6 +84,17 @@ def test_lstm_needs_a_pair_and_gru_rnn_a_tensor_as_hx():
     for factory in (GRU, RNN):
         with pytest.raises(ValueError, match="takes hx as one tensor h0"):
             factory(4, 3)(zeros(5, 2, 4), (zeros(1, 2, 3),))
+
+
+@pytest.mark.parametrize("graph", [True, False])
+@pytest.mark.parametrize("missing", ["h0", "c0"])
+def test_an_lstm_state_given_as_none_is_refused_in_one_line(graph, missing):
+    """hx=(h0, None) reached the kernels (AttributeError, Numba TypingError): one line."""
+    states = {"h0": zeros(1, 2, 3), "c0": zeros(1, 2, 3)}
+    states[missing] = None
+    run = contextlib.nullcontext() if graph else no_grad()
+    with run, pytest.raises(ValueError, match=f"{missing} is None"):
+        LSTM(4, 3)(zeros(5, 2, 4), (states["h0"], states["c0"]))
 
 
 @pytest.mark.parametrize("factory", STACKS)

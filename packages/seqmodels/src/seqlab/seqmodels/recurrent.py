@@ -131,6 +131,10 @@ class RNNBase(Module):
         if not is_lstm and isinstance(hx, (tuple, list)):
             raise ValueError(f"{name} takes hx as one tensor h0, got a {type(hx).__name__}")
         h0, c0 = hx if is_lstm else (hx, None)
+        if is_lstm and (h0 is None or c0 is None):
+            missing = "h0" if h0 is None else "c0"
+            raise ValueError(f"{name} takes hx as (h0, c0) tensors; {missing} is None (give "
+                             "both, or hx=None for zero states)")
         for state_name, state in (("h0", h0), ("c0", c0)):
             if state is None:
                 continue
