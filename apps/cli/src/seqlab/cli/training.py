@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.divergence import diverged_line, far_above_uniform_line
@@ -19,6 +19,9 @@ from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import tidy_periodic_checkpoints
+
+if TYPE_CHECKING:
+    from seqlab.cli.run_ownership import OtherRunFiles
 
 LIMITS = ("steps", "epochs", "time_budget")
 
@@ -107,17 +110,23 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                 resume_command: str, resumed: bool,
                 valid_text: Callable[[dict[str, Any]], str] | None = None,
                 report_kept: bool = True,
-                uniform_over: tuple[int, str] | None = None) -> RunOutcome:
+                uniform_over: tuple[int, str] | None = None,
+                other_run_files: OtherRunFiles | None = None) -> RunOutcome:
     """Fit `trainer` with progress and metrics, save `out` (resumable), handle Ctrl-C; then
     remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept.
     `uniform_over` (V, "tokens"): the outputs a cross-entropy head chooses among, to warn when
-    the validation loss ends far above a uniform guess's ln V (a diverged run)."""
+    the validation loss ends far above a uniform guess's ln V (a diverged run).
+    `other_run_files`: another run's checkpoints that --force lets this run remove
+    (`check_run_files`), removed here, before the run's first write, once every input has been
+    read and checked."""
     from seqlab.seqmodels.checkpoint import CheckpointDirInUseError
     from seqlab.seqmodels.trainer import NonFiniteLossError
 
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
             return loss_text(metrics["loss"])
+    if other_run_files is not None:
+        other_run_files.remove(output)
     log = MetricsLog(metrics_path(out), trainer.step if resumed else None)
     if not resumed:  # a new run to the same --out: an older run's best model is not this one's
         _remove_checkpoint(checkpoint_dir(out) / "best.safetensors")
