@@ -18,7 +18,7 @@ from seqlab.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, require_fi
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
-from seqlab.cli.run_files import tidy_periodic_checkpoints
+from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
 
 if TYPE_CHECKING:
     from seqlab.cli.run_ownership import OtherRunFiles
@@ -215,19 +215,36 @@ def checkpoint_dir(out: Path) -> Path:
 
 def newest_complete_checkpoint(out: Path) -> Path | None:
     """The newest numbered checkpoint in `NAME.checkpoints/` whose training state is beside it
-    (what a killed run leaves: NAME's own files are written only when a run ends), or None."""
-    from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
+    (what a killed run leaves: NAME's own files are written only when a run ends), of the run
+    whose checkpoints the folder holds (those saved before runs were recorded go with it, as
+    the Trainer adopts them), or None. A folder holding two recorded runs' checkpoints is a
+    CliError naming each run's newest: which one NAME continues is the user's choice."""
+    from seqlab.seqmodels.checkpoint import CheckpointManager, run_of, training_path
 
-    for step in reversed(CheckpointManager(checkpoint_dir(out)).checkpoints()):
-        if training_path(step).is_file():
-            return step
-    return None
+    folder = checkpoint_dir(out)
+    complete = [step for step in CheckpointManager(folder).checkpoints()
+                if training_path(step).is_file()]
+    newest_of_run = {}  # run id -> its newest complete checkpoint (the list is oldest first)
+    for step in complete:
+        run_id = run_of(step)
+        if run_id is not None:
+            newest_of_run[run_id] = step
+    if len(newest_of_run) > 1:
+        newest = sorted(newest_of_run.values())
+        raise CliError(f"--resume {out}: {out.name} is missing and {folder} holds the "
+                       f"checkpoints of {plural(len(newest), 'run')} (newest "
+                       f"{', '.join(step.name for step in newest)}), so which one to continue "
+                       f"is yours to say: --resume {folder / 'step-N.safetensors'} --out {out}")
+    if newest_of_run:
+        return next(iter(newest_of_run.values()))
+    return complete[-1] if complete else None
 
 
 def resume_latest(options: Any, output: Output) -> None:
     """When `--resume NAME.safetensors` is missing but `NAME.checkpoints/` holds a complete
-    numbered checkpoint (a run killed before it ended), resume from the newest one, say so in
-    one info line, and keep writing NAME.safetensors (unless --out says otherwise)."""
+    numbered checkpoint of one run (a run killed before it ended), resume from that run's
+    newest, say so in one info line, and keep writing NAME.safetensors (unless --out says
+    otherwise); a folder of two runs' checkpoints is refused (`newest_complete_checkpoint`)."""
     if options.resume is None:
         return
     given = Path(options.resume)
@@ -238,7 +255,7 @@ def resume_latest(options: Any, output: Output) -> None:
         return
     as_path = isinstance(options.resume, Path)
     output.info(f"{given} is missing (the run did not end): resuming from {step}, the newest "
-                f"complete checkpoint in {checkpoint_dir(given)}")
+                f"complete checkpoint of its run in {checkpoint_dir(given)}")
     options.resume = step if as_path else str(step)
     if options.out is None:
         options.out = given if as_path else str(given)
