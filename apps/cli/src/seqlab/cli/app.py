@@ -55,15 +55,15 @@ def _options(
         "seqlab --errors replace train book.txt"),
 ) -> None:
     """Options for every command."""
-    from seqlab.autograd.kernel_cache_lock import request_locked_cache_saves
-    from seqlab.autograd.runtime_cache import request_cached_runtime
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.autograd.runtime_cache import CACHED_RUNTIME
     from seqlab.cli.inputs import set_decode_errors
 
     set_decode_errors(errors)
     # the command owns its process: Numba's runtime from cached object code (README, Threads)
-    request_cached_runtime()
+    CACHED_RUNTIME.request()
     # and saves its Numba cache entries one process at a time (DEVELOPERS.md, Numba's cache)
-    request_locked_cache_saves()
+    LOCKED_SAVES.request()
 
 
 _registered = False
