@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from seqlab.cli.console import Output
 from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, require_file
+from seqlab.cli.loss_display import loss_text  # (the commands import it from here too)
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
@@ -182,12 +183,6 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                     f"  resume with: {resume_command}")
         raise SystemExit(EXIT_INTERRUPTED)
     return outcome
-
-
-def loss_text(loss: float) -> str:
-    """A loss for the progress line: 3 decimals, or 4 significant digits once it is huge (a
-    diverging run's 9.516e+24, not 25 digits and 3 decimals)."""
-    return f"{loss:.3f}" if abs(loss) < 1e6 else f"{loss:.4g}"
 
 
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
