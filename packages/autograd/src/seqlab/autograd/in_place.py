@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import function, grad_mode, versions
+from seqlab.autograd import float_warnings, function, grad_mode, versions
 from seqlab.autograd.ops import shape
 from seqlab.autograd.ops.indexing import GetItem, IndexPut, has_advanced_index
 
@@ -287,11 +287,14 @@ def update(tensor: Any, other: Any, ufunc: np.ufunc, out_of_place: Any, what: st
         _adopt(tensor, result, before)
     else:
         other_data = other.data if isinstance(other, function.Tensor) else other
+        quiet = float_warnings.quiet()  # inf and nan as the out-of-place op gives them
         try:
             ufunc(tensor.data, other_data, out=tensor.data, casting="same_kind")
         except TypeError as error:  # NumPy's UFuncTypeError: the result cannot be cast back
             result_type = np.result_type(tensor.data, other_data)
             raise _cast_error(result_type, tensor.dtype, what) from error
+        finally:
+            float_warnings.restore(quiet)
     versions.mark_written(tensor.data)
     return tensor
 
