@@ -19,6 +19,14 @@
 
 Every write stamps the tensor's memory (`versions.mark_written`), so backward refuses arrays
 that an op saved before the write changed them.
+
+A deliberate difference: a write whose value overlaps its destination (`y[1:] = y[:-1]`) is
+allowed, where PyTorch refuses it ("some elements of the input tensor and the written-to
+tensor refer to a single memory location. Please clone() the tensor"). NumPy copies an
+overlapping source before writing, and the value's gradient goes to the history it had
+before the write, so both the values and the gradients are those of PyTorch's
+`y[1:] = y[:-1].clone()` (float64: equal to it and to central differences;
+`tests/autograd/test_in_place.py`, leftovers s21).
 """
 
 from __future__ import annotations
