@@ -33,6 +33,7 @@ from seqlab.cli.help_text import unwrap_help
 from seqlab.cli.option_values import add_value_completion
 from seqlab.cli.output_locks import release_outputs, start_command
 from seqlab.cli.params import harden
+from seqlab.cli.threads import begin_command as begin_threads_command
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
 app = typer.Typer(
@@ -178,8 +179,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 130 interrupted; never a traceback."""
     _register()
     forget_outputs()
-    start_command(argv)
+    start_command(argv)  # release_outputs (below) releases the locks this command takes
     begin_allocator_command()  # restore_allocator (below) puts back what this command changes
+    begin_threads_command()  # and restore_threads its thread count
     signal.signal(signal.SIGINT, _raise_interrupted)
     try:
         command = passing_closed_pipes(unwrap_help(add_value_completion(
