@@ -41,3 +41,15 @@ def test_an_inner_command_keeps_the_outer_ones_threads_and_lock(tmp_path, corpus
     assert seen["lock"] == "held"
     assert get_num_threads() == before
     assert not lock_path(out).exists()
+
+
+def test_a_count_set_outside_any_command_is_put_back_as_the_next_one_ends():
+    """A runner that calls a command's function without `main` (tests/cli/typer_inprocess.py)
+    sets --threads outside any command: the next `main` to end puts it back, as before."""
+    from seqlab.autograd import get_num_threads
+    from seqlab.cli import threads
+
+    before = get_num_threads()
+    threads.use_threads(before + 1)
+    assert invoke("info", "--help").returncode == 0
+    assert get_num_threads() == before

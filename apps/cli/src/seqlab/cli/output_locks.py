@@ -78,7 +78,9 @@ def lock_output(out: Path, option: str = "--out") -> None:
 def release_outputs() -> None:
     """Release every output lock the running command took (at its end; the OS does it on a
     crash), and end its entry."""
-    if not _COMMANDS:
-        return
-    for lock in reversed(list(_COMMANDS.pop().held.values())):
-        lock.release()
+    ended = [_COMMANDS.pop()] if _COMMANDS else []
+    if len(_COMMANDS) == 1 and not _COMMANDS[0].argv:
+        ended.append(_COMMANDS.pop())  # locks taken outside any `main` go with the last one
+    for command in ended:
+        for lock in reversed(list(command.held.values())):
+            lock.release()

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 # one entry per running command: seqlab's count before its first change (None: it made none)
 _count_before: list[int | None] = []
+# the count before one set outside any `main` (a test's runner): put back as the next
+# outermost `main` ends, as before commands nested
+_outside_before: list[int] = []
 
 
 def begin_command() -> None:
@@ -22,9 +25,10 @@ def begin_command() -> None:
 def _set_count(threads: int) -> None:
     from seqlab.autograd import get_num_threads, set_num_threads
 
-    if not _count_before:  # a count set outside any `main`: restored by the next restore
-        _count_before.append(None)
-    if _count_before[-1] is None:
+    if not _count_before:
+        if not _outside_before:
+            _outside_before.append(get_num_threads())
+    elif _count_before[-1] is None:
         _count_before[-1] = get_num_threads()
     set_num_threads(threads)
 
@@ -32,13 +36,14 @@ def _set_count(threads: int) -> None:
 def restore_threads() -> None:
     """Put back the thread count from before the running command set one (nothing when it
     set none: seqlab.autograd is then not imported here), and end its entry."""
-    if not _count_before:
-        return
-    count = _count_before.pop()
-    if count is not None:
-        from seqlab.autograd import set_num_threads
+    counts = [_count_before.pop()] if _count_before else []
+    if not _count_before and _outside_before:
+        counts.append(_outside_before.pop())
+    for count in counts:
+        if count is not None:
+            from seqlab.autograd import set_num_threads
 
-        set_num_threads(count)
+            set_num_threads(count)
 
 
 def set_threads(threads: int | None) -> None:
