@@ -10,6 +10,12 @@ The PyTorch half runs in a subprocess (this script with --torch) under the peer 
 (default: $SEQLAB_PEER_PYTHON; skipped with a message when neither is given). Timed blocks
 alternate between the two so that both see the same machine load; `ratio` is the median of
 the per-block ratios seqlab / PyTorch (below 1: seqlab is faster).
+
+Before/after:  ... autograd_overhead.py --baseline-src /tmp/base [--rounds 3]
+times seqlab from that source tree, the installed seqlab and PyTorch each in a fresh process,
+alternating round by round, in reverse order every other round (`tree_ab.served_numbers`):
+medians of wall and CPU (`time.process_time`) µs per step, after/before and after/PyTorch.
+Give an even number of rounds.
 """
 
 from __future__ import annotations
@@ -137,15 +143,82 @@ def serve(steps: dict[str, Callable[[], None]]) -> None:
         print(median_microseconds(steps[name], repeats=1, inner=int(inner), warmup=0), flush=True)
 
 
+def block_medians(step: Callable[[], None], blocks: int, inner: int) -> tuple[float, float]:
+    """Medians over `blocks` timed blocks of `inner` calls: (wall, CPU) µs per call."""
+    for _ in range(inner * 3):
+        step()
+    walls, cpus = [], []
+    for _ in range(blocks):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(inner):
+            step()
+        walls.append((time.perf_counter() - wall) / inner * 1e6)
+        cpus.append((time.process_time() - cpu) / inner * 1e6)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def serve_numbers(library: str, blocks: int, inner: int) -> None:
+    """--serve: print each workload's (wall, CPU) medians, one library in this process."""
+    steps = seqlab_steps() if library == "seqlab" else torch_steps()
+    for step in steps.values():
+        print(*block_medians(step, blocks, inner))
+
+
+def before_after(baseline: str, peer_python: str | None, rounds: int, blocks: int,
+                 inner: int) -> None:
+    """Alternate the baseline tree, the installed seqlab and PyTorch, one process each."""
+    import platform
+
+    from tree_ab import cpu_model, load_averages, served_numbers
+
+    sides = {"before": (sys.executable, "seqlab", baseline),
+             "after": (sys.executable, "seqlab", None)}
+    if peer_python:
+        sides["torch"] = (peer_python, "torch", None)
+    numbers: dict[str, list[list[float]]] = {side: [] for side in sides}
+    loads = [load_averages()]
+    for round_index in range(rounds):
+        # the order reversed every other round: a side run second in every round measured
+        # 3-4% slower than the same tree run first (an A/A of two copies, load 9-10)
+        order = list(sides) if round_index % 2 == 0 else list(reversed(sides))
+        for side in order:
+            python, library, tree = sides[side]
+            numbers[side].append(served_numbers(python, __file__, library, tree))
+        loads.append(load_averages())
+    print(f"{cpu_model()}, {platform.machine()}, NumPy {np.__version__}, 1 thread; "
+          f"{rounds} rounds of {blocks} blocks of {inner} steps; load {' -> '.join(loads)}")
+    print(f"{'workload':<8} {'measure':<5} " + " ".join(f"{side:>9}" for side in sides)
+          + "  after/before" + ("  after/torch" if "torch" in sides else ""))
+    for index, name in enumerate(("mlp", "chain")):
+        for offset, measure in enumerate(("wall", "cpu")):
+            med = {side: statistics.median(run[2 * index + offset] for run in runs)
+                   for side, runs in numbers.items()}
+            line = f"{name:<8} {measure:<5} " + " ".join(f"{med[s]:9.1f}" for s in sides)
+            line += f"  {med['after'] / med['before']:12.3f}"
+            if "torch" in med:
+                line += f"  {med['after'] / med['torch']:11.3f}"
+            print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--torch", action="store_true", help="serve PyTorch timings on stdin")
+    parser.add_argument("--serve", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-src", help="a source tree to time as the baseline")
+    parser.add_argument("--rounds", type=int, default=4, help="before/after rounds (even)")
+    parser.add_argument("--blocks", type=int, default=15, help="before/after: timed blocks")
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
                         help="interpreter with torch installed (default $SEQLAB_PEER_PYTHON)")
     parser.add_argument("--repeats", type=int, default=41, help="timed blocks per workload")
     parser.add_argument("--inner", type=int, default=50, help="steps per timed block")
     args = parser.parse_args()
 
+    if args.serve:
+        serve_numbers(args.serve, args.blocks, args.inner)
+        return
+    if args.baseline_src:
+        before_after(args.baseline_src, args.peer_python, args.rounds, args.blocks, args.inner)
+        return
     if args.torch:
         serve(torch_steps())
         return

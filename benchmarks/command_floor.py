@@ -50,8 +50,8 @@ try:
 except SystemExit:
     pass
 """
-RUNTIME = "from seqlab.autograd.runtime_cache import request_cached_runtime\n" \
-          "request_cached_runtime()\n"
+RUNTIME = "from seqlab.autograd.runtime_cache import CACHED_RUNTIME\n" \
+          "CACHED_RUNTIME.request()\n"
 STAGES = {
     "import seqlab.cli.app": "import seqlab.cli.app",
     "+ word2vec train's options parsed": PARSED,

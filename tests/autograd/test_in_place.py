@@ -208,3 +208,27 @@ def test_in_place_result_that_does_not_fit_the_dtype_is_refused():
         counts /= 2
     counts += 1
     np.testing.assert_array_equal(counts.data, [2, 3])
+
+
+def test_a_write_whose_value_overlaps_its_destination_is_right():
+    """`y[1:] = y[:-1]`: PyTorch refuses it (clone the source); seqlab allows it, and its
+    values and gradients are those of `y[1:] = y[:-1].clone()` (float64: the same as PyTorch
+    2.13's to the last bit on these inputs, checked by hand; here against NumPy copies and
+    central differences), in both directions of overlap (leftovers s21, item 8)."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal((5, 3))
+
+    def shifted(x):
+        y = x * 2.0
+        y[1:] = y[:-1]  # each row takes the row before it: the source moves under the write
+        z = y * y
+        z[:-2] = z[2:] + y[:-2]  # the other direction
+        return z
+
+    out = shifted(_f64(start, requires_grad=True))
+    y = start * 2.0
+    y[1:] = y[:-1].copy()
+    z = y * y
+    z[:-2] = z[2:].copy() + y[:-2]
+    np.testing.assert_array_equal(out.data, z)
+    assert gradcheck(shifted, [_f64(start, requires_grad=True)])

@@ -9,20 +9,20 @@ import json
 import shutil
 
 from cli_helpers import TINY
-from inprocess import invoke
+from inprocess import assert_one_line_failure, invoke, snapshot
 
 
-def _killed_run(tmp_path, corpus_file):
+def _killed_run(tmp_path, corpus_file, steps=4):
     out = tmp_path / "Q.safetensors"
-    done = invoke("train", str(corpus_file), "--steps", "4", "--checkpoint-every", "2",
+    done = invoke("train", str(corpus_file), "--steps", str(steps), "--checkpoint-every", "2",
                   "--out", str(out), *TINY)
     assert done.returncode == 0, done.stderr
     # what a killed run leaves: numbered checkpoints (a run that ends tidies them away, so
     # NAME's two files become step 4's), and not NAME's own two files
     folder = tmp_path / "Q.checkpoints"
     folder.mkdir(exist_ok=True)
-    shutil.move(out, folder / "step-00000004.safetensors")
-    shutil.move(tmp_path / "Q.train.safetensors", folder / "step-00000004.train.safetensors")
+    shutil.move(out, folder / f"step-{steps:08d}.safetensors")
+    shutil.move(tmp_path / "Q.train.safetensors", folder / f"step-{steps:08d}.train.safetensors")
     return out
 
 
@@ -35,6 +35,28 @@ def test_resume_continues_from_the_newest_numbered_checkpoint(tmp_path, corpus_f
     said = "".join(resumed.stderr.split())  # the console wraps long paths
     assert f"resumingfrom{step}" in said, resumed.stderr
     assert json.loads(invoke("info", str(out), "--json").stdout)["step"] == 6
+
+
+def test_resume_never_chooses_between_two_runs_checkpoints(tmp_path, corpus_file):
+    """With NAME.safetensors missing, --resume NAME continues NAME's run from its newest
+    checkpoint; a folder holding two runs' checkpoints (run B's step 6 copied beside run A's
+    step 4) has no one run to continue: it is refused in one line naming each run's newest
+    checkpoint, even with --force (which would remove the run not picked), and nothing is
+    changed (leftovers s21, item 2)."""
+    out = _killed_run(tmp_path, corpus_file)
+    other = tmp_path / "B"
+    other.mkdir()
+    _killed_run(other, corpus_file, steps=6)
+    for suffix in (".safetensors", ".train.safetensors"):
+        shutil.move(other / "Q.checkpoints" / f"step-00000006{suffix}",
+                    tmp_path / "Q.checkpoints" / f"step-00000006{suffix}")
+    before = snapshot(tmp_path / "Q.checkpoints")
+    for force in ([], ["--force"]):
+        done = invoke("train", "--resume", str(out), "--steps", "8", *force)
+        assert_one_line_failure(done, "2 runs", "step-00000004.safetensors",
+                                "step-00000006.safetensors")
+        assert snapshot(tmp_path / "Q.checkpoints") == before
+        assert not out.exists()
 
 
 def test_no_checkpoint_at_all_is_still_one_line(tmp_path):

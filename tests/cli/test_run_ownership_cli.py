@@ -127,3 +127,36 @@ def test_picking_a_step_refuses_to_replace_another_runs_model(tmp_path, corpus_f
     forced = invoke(*words, "--resume", str(step), "--out", str(out), "--steps", "3", "--force")
     assert forced.returncode == 0, forced.stderr
 
+
+
+# arguments that each command refuses only once it reads its data or checks its options, after
+# the run-files check has passed (an empty corpus, a CSV with no rows, a window longer than the
+# series, a pairs file with no tab)
+REFUSED_LATE = {
+    "train": lambda folder: [str(_written(folder / "empty.txt", "")), "--steps", "2"],
+    "classify": lambda folder: [str(_written(folder / "empty.csv", "text,label\n")),
+                                "--steps", "2"],
+    "forecast": lambda folder: ["--series", "sunspots", "--window", "100000", "--steps", "2"],
+    "seq2seq": lambda folder: [str(_written(folder / "nopairs.tsv", "no tab here\n")),
+                               "--steps", "2"],
+}
+
+
+def _written(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_force_keeps_the_killed_runs_checkpoints_when_the_new_run_is_refused(tmp_path,
+                                                                             corpus_file, name):
+    """--force removes another run's checkpoints only once the new run is about to write: a run
+    refused on its data or options has removed nothing (leftovers s21, item 1)."""
+    out = _killed(name, tmp_path, corpus_file)
+    before = snapshot(tmp_path / "M.checkpoints")
+    words, _ = COMMANDS[name]
+    refused = invoke(*words, *REFUSED_LATE[name](tmp_path), "--out", str(out), "--force")
+    assert_one_line_failure(refused)
+    assert "removed" not in refused.stderr
+    assert snapshot(tmp_path / "M.checkpoints") == before
+    assert not out.exists()

@@ -17,9 +17,18 @@ distributed = pytest.importorskip(
 
 @pytest.fixture(scope="module")
 def client():
+    """Two local workers, connected as `seqlab ngram train --cluster local:2` connects: after
+    the command's request that Numba cache saves hold a lock (the workers compile and save
+    the counting kernels, beside the test processes doing the same)."""
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
     from seqlab.nlp.ngram.distributed import connect
 
-    client = connect("local:2")
+    requested = LOCKED_SAVES.requested
+    LOCKED_SAVES.request()
+    try:
+        client = connect("local:2")
+    finally:
+        LOCKED_SAVES.requested = requested
     yield client
     cluster = client.cluster
     client.close()
@@ -204,3 +213,16 @@ def test_a_line_longer_than_a_chunk_counts_on_the_cluster_as_the_whole_line(clie
     single.save_arpa(tmp_path / "single.arpa")
     clustered.save_arpa(tmp_path / "cluster.arpa")
     assert (tmp_path / "single.arpa").read_bytes() == (tmp_path / "cluster.arpa").read_bytes()
+
+
+
+def test_the_workers_lock_their_numba_cache_saves_as_the_command_does(client):
+    """A `seqlab` command saves its Numba cache entries under a lock (`kernel_cache_lock`);
+    the cluster workers it counts on compile and save the counting kernels too, so `connect`
+    has them take the same lock (leftovers s21, item 3)."""
+    from seqlab.autograd.kernel_cache_lock import saves_locked
+
+    # what a shard's first count does: a kernel module loads, its cache guard applies the
+    # requests (a worker imports no Numba before that: a restarted one is soon ready)
+    client.run(lambda: __import__("seqlab.nlp.ngram.count_kernels") and None)
+    assert list(client.run(saves_locked).values()) == [True, True]

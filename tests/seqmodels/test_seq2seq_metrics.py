@@ -113,3 +113,15 @@ def test_g2p_scores_take_an_output_unk():
     totals.add(["K", UNKNOWN, "T"], [["K", "AE1", "T"]])
     scores = totals.scores()
     assert scores["exact_match"] == 0.0 and scores["per"] == 1 / 3
+
+
+@pytest.mark.parametrize("name", ["score_outputs", "g2p_scores", "score_texts"])
+def test_each_set_scorer_refuses_unpaired_or_empty_lists(name):
+    from seqlab.seqmodels.seq2seq import scoring, text_scoring
+
+    score = getattr(scoring, name, None) or getattr(text_scoring, name)
+    hypothesis = "a b" if name == "score_texts" else ["a", "b"]
+    for hypotheses, references in (([hypothesis], []), ([], [])):
+        with pytest.raises(ValueError, match=f"{name} needs one list of references per "
+                                             "hypothesis"):
+            score(hypotheses, references)

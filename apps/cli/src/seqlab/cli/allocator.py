@@ -14,6 +14,9 @@ from __future__ import annotations
 
 # one entry per running command: the settings before its first change (None: it made none)
 _settings_before: list[tuple[int | None, int | None] | None] = []
+# the settings before a policy set outside any `main` (a test's runner): put back as the next
+# outermost `main` ends
+_outside_before: list[tuple[int | None, int | None]] = []
 
 
 def begin_command() -> None:
@@ -25,9 +28,10 @@ def begin_command() -> None:
 def _remember() -> None:
     from seqlab.autograd.memory import allocator_settings
 
-    if not _settings_before:  # a policy set outside any `main`: restored by the next restore
-        _settings_before.append(None)
-    if _settings_before[-1] is None:
+    if not _settings_before:
+        if not _outside_before:
+            _outside_before.append(allocator_settings())
+    elif _settings_before[-1] is None:
         _settings_before[-1] = allocator_settings()
 
 
@@ -50,10 +54,11 @@ def give_back_freed_memory() -> None:
 def restore_allocator() -> None:
     """Put back the thresholds from before the running command set a policy (nothing when it
     set none: seqlab.autograd.memory is then not imported here), and end its entry."""
-    if not _settings_before:
-        return
-    saved = _settings_before.pop()
-    if saved is not None:
-        from seqlab.autograd.memory import restore_allocator_settings
+    saved = [_settings_before.pop()] if _settings_before else []
+    if not _settings_before and _outside_before:
+        saved.append(_outside_before.pop())
+    for settings in saved:
+        if settings is not None:
+            from seqlab.autograd.memory import restore_allocator_settings
 
-        restore_allocator_settings(saved)
+            restore_allocator_settings(settings)

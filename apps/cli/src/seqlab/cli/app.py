@@ -36,6 +36,7 @@ from seqlab.cli.params import harden
 from seqlab.cli.stop_signals import Interrupted, exit_code, raise_interrupted, stopped_words
 from seqlab.cli.stop_signals import install as install_stop_handler
 from seqlab.cli.stop_signals import restore as restore_stop_handlers
+from seqlab.cli.threads import begin_command as begin_threads_command
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
 app = typer.Typer(
@@ -58,15 +59,15 @@ def _options(
         "seqlab --errors replace train book.txt"),
 ) -> None:
     """Options for every command."""
-    from seqlab.autograd.kernel_cache_lock import request_locked_cache_saves
-    from seqlab.autograd.runtime_cache import request_cached_runtime
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.autograd.runtime_cache import CACHED_RUNTIME
     from seqlab.cli.inputs import set_decode_errors
 
     set_decode_errors(errors)
     # the command owns its process: Numba's runtime from cached object code (README, Threads)
-    request_cached_runtime()
+    CACHED_RUNTIME.request()
     # and saves its Numba cache entries one process at a time (DEVELOPERS.md, Numba's cache)
-    request_locked_cache_saves()
+    LOCKED_SAVES.request()
 
 
 _registered = False
@@ -173,9 +174,10 @@ def main(argv: list[str] | None = None) -> None:
     SIGTERM, 129 SIGHUP: `stop_signals`); never a traceback."""
     _register()
     forget_outputs()
-    start_command(argv)
+    start_command(argv)  # release_outputs (below) releases the locks this command takes
     begin_allocator_command()  # restore_allocator (below) puts back what this command changes
     previous_handlers = install_stop_handler(raise_interrupted)
+    begin_threads_command()  # and restore_threads its thread count
     try:
         command = passing_closed_pipes(unwrap_help(add_value_completion(
             harden(typer.main.get_command(app)))))

@@ -15,7 +15,7 @@ from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.run_files import claim_checkpoint_dir
-from seqlab.cli.run_ownership import check_run_files
+from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -206,16 +206,16 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
         inputs = [*(options.data or ()), options.vectors]
         check_resumed_output(out, [Path(p) for p in inputs if p is not None], force=force,
                              model="SequenceClassifier")
-    check_run_files(out, output, force=force,
-                    resumed_from=source, resume_path=options.resume)
+    other_run_files = check_run_files(out, force=force,
+                                      resumed_from=source, resume_path=options.resume)
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
         return _train(options, output, source, out_given, lowercase_given, force, run,
-                      given_lr)
+                      given_lr, other_run_files)
 
 
 def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str | None,
            lowercase_given: bool | None, force: bool, run: dict[str, Any],
-           given_lr: float | None) -> dict[str, Any]:
+           given_lr: float | None, other_run_files: OtherRunFiles | None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.cli.tokenizer_choice import check_kept_tokenizer, train_tokenizer
     from seqlab.nlp.classification import (
@@ -368,7 +368,8 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                           resume_command=f"seqlab classify train --resume "
                                          f"{shlex.quote(str(out))}",
                           resumed=options.resume is not None, valid_text=valid_text,
-                          uniform_over=(len(labels), "classes"))
+                          uniform_over=(len(labels), "classes"),
+                          other_run_files=other_run_files)
     result = {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
               "stop_reason": outcome.result.stop_reason, "seconds": outcome.seconds,
               "train_examples": len(train_rows), "valid_examples": len(valid_rows),

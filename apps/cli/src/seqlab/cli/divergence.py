@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from seqlab.cli.loss_display import loss_text
+
 
 def _clipping(error: Any) -> str:
     if error.clip_norm is None:
@@ -36,8 +38,7 @@ def far_above_uniform_line(loss: float, classes: int, what: str, learning_rate: 
     """One warning line: the validation loss ended far above a uniform guess over `classes`
     `what` (tokens, classes): the run diverged although its losses stayed finite. With
     `clipping_off` (--clip 0 / none / inf) it also suggests clipping again."""
-    shown = f"{loss:,.1f}" if loss < 1e6 else f"{loss:.3g}"
     clip = " or turn gradient clipping back on (--clip 5)" if clipping_off else ""
-    return (f"the validation loss ended at {shown} nats, far above a uniform guess over "
-            f"the {classes:,} {what} (ln {classes:,} = {math.log(classes):.2f}): training "
-            f"diverged; try a lower --lr (it was {learning_rate:g}){clip}")
+    return (f"the validation loss ended at {loss_text(loss)} nats, far above a uniform guess "
+            f"over the {classes:,} {what} (ln {classes:,} = {loss_text(math.log(classes))}): "
+            f"training diverged; try a lower --lr (it was {learning_rate:g}){clip}")

@@ -176,8 +176,8 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
     if options.init_from is not None and \
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out")
-    check_run_files(Path(options.out), output, force=force,
-                    resumed_from=source, resume_path=options.resume)
+    other_run_files = check_run_files(Path(options.out), force=force,
+                                      resumed_from=source, resume_path=options.resume)
     series = load_series_input(options.series_file, options.series, options.target,
                                options.features, options.time_column)
     warn_interpolated(series, output)
@@ -251,7 +251,8 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                           resume_command=f"seqlab forecast train --resume "
                                          f"{shlex.quote(str(out))}",
                           resumed=options.resume is not None,
-                          valid_text=lambda m: f"mse {loss_text(m['loss'])}")
+                          valid_text=lambda m: f"mse {loss_text(m['loss'])}",
+                          other_run_files=other_run_files)
     report = forecast_report(model, metadata, values)
     best = folder / "best.safetensors"
     return {"model": str(out), "best_model": str(best) if best.exists() else None,

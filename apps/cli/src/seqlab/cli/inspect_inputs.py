@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
+from seqlab.cli.loss_display import loss_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -110,7 +111,8 @@ def train_default(output, steps: int = DEFAULT_STEPS, seed: int = 0, cell: str =
     description = (f"a char {cell.upper()} (1 layer, {model.hidden_size} units) trained "
                    f"{steps} steps on the embedded '{DEFAULT_CORPUS}' corpus")
     output.info(f"No MODEL given: using {description} just now ({seconds:.1f} s, loss "
-                f"{losses[0]:.2f} -> {losses[-1]:.2f}). Pass a model file to inspect your own.")
+                f"{loss_text(losses[0])} -> {loss_text(losses[-1])}). Pass a model file to "
+                "inspect your own.")
     return Subject(model, tokenizer, description)
 
 

@@ -292,8 +292,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
             Path(options.out).resolve() == Path(options.init_from).resolve():
         raise CliError(f"--out {options.out} is the --init-from model; give another --out so "
                        "the model you start from stays as it is")
-    check_run_files(Path(options.out), output, force=force,
-                    resumed_from=source_checkpoint, resume_path=options.resume)
+    other_run_files = check_run_files(Path(options.out), force=force,
+                                      resumed_from=source_checkpoint, resume_path=options.resume)
     text, source = _corpus(options)
     if saved_tokenizer is not None:
         if options.init_from is not None:
@@ -362,7 +362,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                           resume_command=resume_command(options.out, options.files),
                           resumed=options.resume is not None, valid_text=valid_text,
                           report_kept=options.report_kept,
-                          uniform_over=(model.vocab_size, "tokens"))
+                          uniform_over=(model.vocab_size, "tokens"),
+                          other_run_files=other_run_files)
     return TrainSummary(options.out, trainer.step, outcome.result.stop_reason, outcome.seconds,
                         trainer.tokens_seen, outcome.train_loss, outcome.valid,
                         outcome.metrics_path, False)

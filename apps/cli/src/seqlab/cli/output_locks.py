@@ -31,22 +31,38 @@ from seqlab.autograd.atomic import remove_stale_temporaries
 from seqlab.autograd.file_lock import FileLock, LockHeldError, describe_process, lock_path
 from seqlab.cli.errors import CliError
 
-_HELD: dict[Path, FileLock] = {}
-_COMMAND: list[str] = []
+
+class _Command:
+    """A running command's arguments (a refused run names the holder's command) and the
+    output locks it holds."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        self.held: dict[Path, FileLock] = {}
+
+
+# one entry per running command: commands nest (an in-process `main` inside another), and an
+# inner one's end releases its own locks only, never the outer command's
+_COMMANDS: list[_Command] = []
 
 
 def start_command(argv: Sequence[str] | None) -> None:
-    """A command starts: remember its arguments (a refused run names the holder's command)."""
-    _COMMAND[:] = ["seqlab", *(sys.argv[1:] if argv is None else argv)]
+    """A command starts (`app.main`): remember its arguments; the matching `release_outputs`
+    releases the locks it takes."""
+    _COMMANDS.append(_Command(["seqlab", *(sys.argv[1:] if argv is None else argv)]))
 
 
 def lock_output(out: Path, option: str = "--out") -> None:
     """Hold `out`'s lock until `release_outputs`, or refuse (CliError) when another process
-    holds it; once held, remove the temporaries of `out` a killed run left."""
+    holds it (this process holding it already, for an outer command, is enough); once
+    held, remove the temporaries of `out` a killed run left."""
     path = lock_path(out)
-    if path in _HELD:
+    if any(path in command.held for command in _COMMANDS):
         return
-    lock = FileLock(path, wait=False, holder=describe_process(_COMMAND or None))
+    if not _COMMANDS:  # a lock taken outside any `main`: released by the next release
+        _COMMANDS.append(_Command([]))
+    command = _COMMANDS[-1]
+    lock = FileLock(path, wait=False, holder=describe_process(command.argv or None))
     try:
         lock.acquire()
     except LockHeldError as held:
@@ -54,7 +70,7 @@ def lock_output(out: Path, option: str = "--out") -> None:
         raise CliError(f"{option} {out} is being written by another seqlab run, {by}; wait "
                        f"for it to finish (or stop it), or choose another {option}") from None
     if lock.held:
-        _HELD[path] = lock
+        command.held[path] = lock
         # a killed save's .NAME.XXXXXXXX.tmp: the lock proves no live seqlab run writes NAME
         remove_stale_temporaries(out.absolute().parent, re.escape(out.name))
     elif lock.foreign:
@@ -65,7 +81,11 @@ def lock_output(out: Path, option: str = "--out") -> None:
 
 
 def release_outputs() -> None:
-    """Release every output lock this command took (at its end; the OS does it on a crash)."""
-    for lock in reversed(list(_HELD.values())):
-        lock.release()
-    _HELD.clear()
+    """Release every output lock the running command took (at its end; the OS does it on a
+    crash), and end its entry."""
+    ended = [_COMMANDS.pop()] if _COMMANDS else []
+    if len(_COMMANDS) == 1 and not _COMMANDS[0].argv:
+        ended.append(_COMMANDS.pop())  # locks taken outside any `main` go with the last one
+    for command in ended:
+        for lock in reversed(list(command.held.values())):
+            lock.release()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from seqlab.cli.loss_display import loss_text
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -27,7 +29,7 @@ def loss_chart(train: Sequence[float], valid: Sequence[float], width: int = 60,
                columns: int = 79) -> str:
     """Train and validation curves with their ranges, for the end of a run: each line fits
     in `columns` (an 80-column terminal by default; the curves narrow to fit, not wrap)."""
-    ranges = {name: f"  {values[0]:.3f} -> {values[-1]:.3f}"
+    ranges = {name: f"  {loss_text(values[0])} -> {loss_text(values[-1])}"
               for name, values in (("train", train), ("valid", valid)) if values}
     label = len("train loss ")
     width = max(8, min(width, columns - label - max(map(len, ranges.values()), default=0)))

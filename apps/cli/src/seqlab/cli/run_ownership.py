@@ -6,8 +6,11 @@ them as its own. Each checkpoint records the run that saved it (`run_id` in its 
 before a run starts:
 
 - a new run (no --resume) refuses a folder holding another run's numbered checkpoints, in one
-  line saying which --resume continues that run; `--force` removes them at the start (saying
-  so) and the run starts over, as its --force already replaces `--out` itself. They are removed
+  line saying which --resume continues that run; `--force` removes them (saying so) and the
+  run starts over, as its --force already replaces `--out` itself. They are removed only when
+  the new run is about to write its first file (`run_trainer` calls `OtherRunFiles.remove`),
+  not when the options are checked: a run refused on its data or options (a missing or empty
+  corpus, a window longer than the series) has removed nothing (leftovers s21). They are removed
   rather than kept beside the new run's files because they share its names: kept, the new run
   would overwrite some and prune them as its own, and `--resume` would mix the two runs;
 - a resumed run refuses numbered checkpoints of a third run in its folder (those saved before
@@ -19,6 +22,7 @@ before a run starts:
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +49,39 @@ def other_runs_checkpoints(folder: Path, run_id: str | None, resumed: bool) -> l
     return found
 
 
-def check_run_files(out: Path, output: Output, *, force: bool, resumed_from: Any = None,
-                    resume_path: str | os.PathLike[str] | None = None) -> None:
-    """Refuse (CliError) a run that would overwrite another run's files named after `out`, or
-    with `force` remove that run's numbered checkpoints, saying so in one line. `resumed_from`
-    is the checkpoint a resumed run continues (read from `resume_path`); with no `resume_path`
-    (a new run) it is ignored."""
+@dataclass
+class OtherRunFiles:
+    """Another run's numbered checkpoints that `--force` lets this run remove, once it is about
+    to write its first file."""
+
+    folder: Path
+    paths: list[Path]
+
+    def describe(self) -> str:
+        """'2 numbered checkpoints of another run (newest step-00000004.safetensors)'."""
+        return (f"{plural(len(self.paths), 'numbered checkpoint')} of another run "
+                f"(newest {self.paths[-1].name})")
+
+    def remove(self, output: Output) -> None:
+        """Remove the checkpoints (each with its training state), saying so in one line."""
+        from seqlab.seqmodels.checkpoint import training_path
+
+        for path in self.paths:
+            training_path(path).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        output.info(f"--force: removed {self.describe()} from {self.folder}; this run starts "
+                    "over there")
+
+
+def check_run_files(out: Path, *, force: bool, resumed_from: Any = None,
+                    resume_path: str | os.PathLike[str] | None = None) -> OtherRunFiles | None:
+    """Refuse (CliError) a run that would overwrite another run's files named after `out`;
+    with `force`, return that run's numbered checkpoints for the run to remove when it starts
+    writing (`OtherRunFiles.remove`; None when there are none). `resumed_from` is the
+    checkpoint a resumed run continues (read from `resume_path`); with no `resume_path` (a new
+    run) it is ignored."""
     from seqlab.cli.training import checkpoint_dir
-    from seqlab.seqmodels.checkpoint import run_of, training_path
+    from seqlab.seqmodels.checkpoint import run_of
 
     if resume_path is None:
         resumed_from = None
@@ -68,18 +97,14 @@ def check_run_files(out: Path, output: Output, *, force: bool, resumed_from: Any
     folder = checkpoint_dir(out)
     found = other_runs_checkpoints(folder, run_id, resumed_from is not None)
     if not found:
-        return
-    newest = found[-1]
-    what = f"{plural(len(found), 'numbered checkpoint')} of another run (newest {newest.name})"
+        return None
+    others = OtherRunFiles(folder, found)
     if force:
-        for path in found:
-            training_path(path).unlink(missing_ok=True)
-            path.unlink(missing_ok=True)
-        output.info(f"--force: removed {what} from {folder}; this run starts over there")
-        return
+        return others
+    newest = found[-1]
     if resumed_from is None and not out.exists():
         hint = f"--resume {out} continues that run"
     else:
         hint = f"--resume {newest} --out OTHER.safetensors continues that run"
-    raise CliError(f"{folder} holds {what}, which this run would overwrite and remove: "
-                   f"{hint}, or pass --force to remove them and start over")
+    raise CliError(f"{folder} holds {others.describe()}, which this run would overwrite and "
+                   f"remove: {hint}, or pass --force to remove them and start over")

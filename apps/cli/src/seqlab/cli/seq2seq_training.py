@@ -14,7 +14,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
-from seqlab.cli.run_ownership import check_run_files
+from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -301,19 +301,20 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     given_lr = options.lr  # None unless --lr was given (a resumed run's is merged below)
     source = _resolve(options, force, out_given)
     out = Path(options.out)
-    check_run_files(out, output, force=force,
-                    resumed_from=source, resume_path=options.resume)
+    other_run_files = check_run_files(out, force=force,
+                                      resumed_from=source, resume_path=options.resume)
     run: dict[str, Any] = {}
 
     def trained() -> bool:
         return "trainer" in run and run["trainer"].step > run["start"]
 
     with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
-        return _train(options, output, source, max_len, run, given_lr)
+        return _train(options, output, source, max_len, run, given_lr, other_run_files)
 
 
 def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
-           run: dict[str, Any], given_lr: float | None) -> dict[str, Any]:
+           run: dict[str, Any], given_lr: float | None,
+           other_run_files: OtherRunFiles | None) -> dict[str, Any]:
     from seqlab.autograd import optim
     from seqlab.seqmodels.checkpoint import load_state_into
     from seqlab.seqmodels.seq2seq import Seq2Seq
@@ -405,7 +406,8 @@ def _train(options: Seq2SeqOptions, output: Output, source: Any, max_len: int,
                               resume_command=f"seqlab seq2seq train --resume "
                                              f"{shlex.quote(str(out))}",
                               resumed=options.resume is not None, valid_text=valid_text,
-                              uniform_over=(model.target_vocab_size, "target tokens"))
+                              uniform_over=(model.target_vocab_size, "target tokens"),
+                              other_run_files=other_run_files)
     result, valid = outcome.result, outcome.valid or {}
     return {"model": str(out), "steps": trainer.step, "epochs": train_data.epoch,
             "stop_reason": result.stop_reason, "seconds": outcome.seconds,

@@ -11,18 +11,22 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqlab.cli.console import Output
 from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
+from seqlab.cli.loss_display import loss_text  # (the commands import it from here too)
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
-from seqlab.cli.run_files import tidy_periodic_checkpoints
+from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
 from seqlab.cli.stop_signals import exit_code, stopped_words
 from seqlab.cli.stop_signals import install as install_stop_handler
 from seqlab.cli.stop_signals import restore as restore_stop_handlers
+
+if TYPE_CHECKING:
+    from seqlab.cli.run_ownership import OtherRunFiles
 
 LIMITS = ("steps", "epochs", "time_budget")
 
@@ -111,18 +115,24 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
                 resume_command: str, resumed: bool,
                 valid_text: Callable[[dict[str, Any]], str] | None = None,
                 report_kept: bool = True,
-                uniform_over: tuple[int, str] | None = None) -> RunOutcome:
+                uniform_over: tuple[int, str] | None = None,
+                other_run_files: OtherRunFiles | None = None) -> RunOutcome:
     """Fit `trainer` with progress and metrics, save `out` (resumable), handle Ctrl-C (and
     SIGTERM, SIGHUP: `stop_signals`); then
     remove the numbered checkpoints `out` supersedes and (with `report_kept`) say what is kept.
     `uniform_over` (V, "tokens"): the outputs a cross-entropy head chooses among, to warn when
-    the validation loss ends far above a uniform guess's ln V (a diverged run)."""
+    the validation loss ends far above a uniform guess's ln V (a diverged run).
+    `other_run_files`: another run's checkpoints that --force lets this run remove
+    (`check_run_files`), removed here, before the run's first write, once every input has been
+    read and checked."""
     from seqlab.seqmodels.checkpoint import CheckpointDirInUseError
     from seqlab.seqmodels.trainer import NonFiniteLossError
 
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
             return loss_text(metrics["loss"])
+    if other_run_files is not None:
+        other_run_files.remove(output)
     log = MetricsLog(metrics_path(out), trainer.step if resumed else None)
     if not resumed:  # a new run to the same --out: an older run's best model is not this one's
         _remove_checkpoint(checkpoint_dir(out) / "best.safetensors")
@@ -181,12 +191,6 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     return outcome
 
 
-def loss_text(loss: float) -> str:
-    """A loss for the progress line: 3 decimals, or 4 significant digits once it is huge (a
-    diverging run's 9.516e+24, not 25 digits and 3 decimals)."""
-    return f"{loss:.3f}" if abs(loss) < 1e6 else f"{loss:.4g}"
-
-
 def _warn_far_above_uniform(output: Output, loss: float, classes: int, what: str,
                             learning_rate: float, clipping_off: bool,
                             accuracy: float | None = None) -> None:
@@ -212,19 +216,36 @@ def checkpoint_dir(out: Path) -> Path:
 
 def newest_complete_checkpoint(out: Path) -> Path | None:
     """The newest numbered checkpoint in `NAME.checkpoints/` whose training state is beside it
-    (what a killed run leaves: NAME's own files are written only when a run ends), or None."""
-    from seqlab.seqmodels.checkpoint import CheckpointManager, training_path
+    (what a killed run leaves: NAME's own files are written only when a run ends), of the run
+    whose checkpoints the folder holds (those saved before runs were recorded go with it, as
+    the Trainer adopts them), or None. A folder holding two recorded runs' checkpoints is a
+    CliError naming each run's newest: which one NAME continues is the user's choice."""
+    from seqlab.seqmodels.checkpoint import CheckpointManager, run_of, training_path
 
-    for step in reversed(CheckpointManager(checkpoint_dir(out)).checkpoints()):
-        if training_path(step).is_file():
-            return step
-    return None
+    folder = checkpoint_dir(out)
+    complete = [step for step in CheckpointManager(folder).checkpoints()
+                if training_path(step).is_file()]
+    newest_of_run = {}  # run id -> its newest complete checkpoint (the list is oldest first)
+    for step in complete:
+        run_id = run_of(step)
+        if run_id is not None:
+            newest_of_run[run_id] = step
+    if len(newest_of_run) > 1:
+        newest = sorted(newest_of_run.values())
+        raise CliError(f"--resume {out}: {out.name} is missing and {folder} holds the "
+                       f"checkpoints of {plural(len(newest), 'run')} (newest "
+                       f"{', '.join(step.name for step in newest)}), so which one to continue "
+                       f"is yours to say: --resume {folder / 'step-N.safetensors'} --out {out}")
+    if newest_of_run:
+        return next(iter(newest_of_run.values()))
+    return complete[-1] if complete else None
 
 
 def resume_latest(options: Any, output: Output) -> None:
     """When `--resume NAME.safetensors` is missing but `NAME.checkpoints/` holds a complete
-    numbered checkpoint (a run killed before it ended), resume from the newest one, say so in
-    one info line, and keep writing NAME.safetensors (unless --out says otherwise)."""
+    numbered checkpoint of one run (a run killed before it ended), resume from that run's
+    newest, say so in one info line, and keep writing NAME.safetensors (unless --out says
+    otherwise); a folder of two runs' checkpoints is refused (`newest_complete_checkpoint`)."""
     if options.resume is None:
         return
     given = Path(options.resume)
@@ -235,7 +256,7 @@ def resume_latest(options: Any, output: Output) -> None:
         return
     as_path = isinstance(options.resume, Path)
     output.info(f"{given} is missing (the run did not end): resuming from {step}, the newest "
-                f"complete checkpoint in {checkpoint_dir(given)}")
+                f"complete checkpoint of its run in {checkpoint_dir(given)}")
     options.resume = step if as_path else str(step)
     if options.out is None:
         options.out = given if as_path else str(given)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import grad_mode, versions
+from seqlab.autograd import float_warnings, grad_mode, versions
 
 FREED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or to reach a part of it that an "
@@ -16,6 +16,9 @@ FREED_GRAPH_MESSAGE = (
 
 _grad_state = grad_mode._state
 _clock = versions.clock
+_errors_get = float_warnings.STATE.get
+_errors_set = float_warnings.STATE.set
+_errors_reset = float_warnings.STATE.reset
 
 
 class Context:
@@ -154,7 +157,17 @@ class Function:
         else:
             record = False
             ctx.needs_input_grad = _no_grads(len(args))
-        result = cls.forward(ctx, *arrays)
+        # inf and nan as in PyTorch, without NumPy's warnings (`float_warnings`; inline: this
+        # runs once per op)
+        errors = _errors_get()
+        seen, quiet = float_warnings.last
+        if errors is not seen:
+            quiet = float_warnings.quiet_state(errors)
+        errors = _errors_set(quiet)
+        try:
+            result = cls.forward(ctx, *arrays)
+        finally:
+            _errors_reset(errors)
 
         if type(result) is not tuple:
             if type(result) is not np.ndarray:

@@ -19,6 +19,14 @@
 
 Every write stamps the tensor's memory (`versions.mark_written`), so backward refuses arrays
 that an op saved before the write changed them.
+
+A deliberate difference: a write whose value overlaps its destination (`y[1:] = y[:-1]`) is
+allowed, where PyTorch refuses it ("some elements of the input tensor and the written-to
+tensor refer to a single memory location. Please clone() the tensor"). NumPy copies an
+overlapping source before writing, and the value's gradient goes to the history it had
+before the write, so both the values and the gradients are those of PyTorch's
+`y[1:] = y[:-1].clone()` (float64: equal to it and to central differences;
+`tests/autograd/test_in_place.py`, leftovers s21).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import function, grad_mode, versions
+from seqlab.autograd import float_warnings, function, grad_mode, versions
 from seqlab.autograd.ops import shape
 from seqlab.autograd.ops.indexing import GetItem, IndexPut, has_advanced_index
 
@@ -287,11 +295,14 @@ def update(tensor: Any, other: Any, ufunc: np.ufunc, out_of_place: Any, what: st
         _adopt(tensor, result, before)
     else:
         other_data = other.data if isinstance(other, function.Tensor) else other
+        quiet = float_warnings.quiet()  # inf and nan as the out-of-place op gives them
         try:
             ufunc(tensor.data, other_data, out=tensor.data, casting="same_kind")
         except TypeError as error:  # NumPy's UFuncTypeError: the result cannot be cast back
             result_type = np.result_type(tensor.data, other_data)
             raise _cast_error(result_type, tensor.dtype, what) from error
+        finally:
+            float_warnings.restore(quiet)
     versions.mark_written(tensor.data)
     return tensor
 

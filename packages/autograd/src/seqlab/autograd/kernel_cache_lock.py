@@ -19,9 +19,10 @@ lives, not how it saves; replacing each dispatcher's private `_cache` would touc
 (~190 in 31 files); a lock around the CLI's warm-up covers training's first step only, not the
 kernels a decode, an evaluation or a later step compiles. It replaces a method of Numba's for
 the whole process, so importing seqlab never does it: the `seqlab` commands own their process
-and ask for it (`request_locked_cache_saves`, installed by the kernel packages' cache guards
-just before the first kernel loads, so a command that loads no kernel never imports Numba); a
-library user may call `lock_cache_saves()` for their own process, and the tests' conftest does.
+and ask for it (`LOCKED_SAVES.request()`, a `DeferredRequest` the kernel packages' cache
+guards apply just before the first kernel loads, so a command that loads no kernel never
+imports Numba); a library user may call `lock_cache_saves()` for their own process, and the
+tests' conftest does.
 """
 
 from __future__ import annotations
@@ -29,23 +30,8 @@ from __future__ import annotations
 import contextlib
 import functools
 
+from seqlab.autograd.deferred_requests import DeferredRequest
 from seqlab.autograd.file_lock import FileLock, lock_path
-
-_requested = False
-
-
-def request_locked_cache_saves() -> None:
-    """Have the first seqlab kernel package to load call `lock_cache_saves()` (the commands call
-    this; it imports nothing)."""
-    global _requested
-    _requested = True
-
-
-def lock_saves_if_requested() -> None:
-    """`lock_cache_saves()` if `request_locked_cache_saves()` was called (the kernel packages'
-    cache guards call this before any kernel loads its cache)."""
-    if _requested:
-        lock_cache_saves()
 
 
 def lock_cache_saves() -> bool:
@@ -75,3 +61,17 @@ def lock_cache_saves() -> bool:
     locked_save._seqlab_locked = True
     IndexDataCacheFile.save = locked_save
     return True
+
+
+def saves_locked() -> bool:
+    """Whether this process's Numba cache saves hold the lock (`lock_cache_saves`); imports
+    no Numba that is not imported yet."""
+    import sys
+
+    caching = sys.modules.get("numba.core.caching")
+    save = getattr(getattr(caching, "IndexDataCacheFile", None), "save", None)
+    return bool(getattr(save, "_seqlab_locked", False))
+
+
+# what the `seqlab` commands ask for (`LOCKED_SAVES.request()`, importing nothing)
+LOCKED_SAVES = DeferredRequest(lock_cache_saves)

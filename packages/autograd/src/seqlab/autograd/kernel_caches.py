@@ -114,12 +114,12 @@ def prepare_kernel_caches(root: Path, pattern: str = "*.py") -> None:
     caches of `root`'s `pattern` files, then apply what the command asked for its process
     (Numba's runtime from cached object code, `runtime_cache`; one process at a time saving a
     cache entry, `kernel_cache_lock`). Nothing is asked when seqlab is imported as a library."""
-    from seqlab.autograd.kernel_cache_lock import lock_saves_if_requested
-    from seqlab.autograd.runtime_cache import install_if_requested
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.autograd.runtime_cache import CACHED_RUNTIME
 
     clear_stale_caches(root, pattern=pattern)
-    install_if_requested()
-    lock_saves_if_requested()
+    CACHED_RUNTIME.apply_if_requested()
+    LOCKED_SAVES.apply_if_requested()
 
 
 def _clear_unless_stamped(cache: Path, digest: str) -> bool:

@@ -22,9 +22,10 @@ compiles as Numba does. A no-op under `NUMBA_DISABLE_JIT`, when the runtime is a
 initialised, or when no cache folder is writable.
 
 It replaces a function of Numba's for the whole process, so importing seqlab never does it: the
-`seqlab` commands own their process and ask for it (`request_cached_runtime`, installed by the
-kernel modules' cache guards just before the first kernel loads, so a command that loads no
-kernel never imports Numba); a library user may call `use_cached_runtime()` for their own.
+`seqlab` commands own their process and ask for it (`CACHED_RUNTIME.request()`, a
+`DeferredRequest` the kernel modules' cache guards apply just before the first kernel loads, so
+a command that loads no kernel never imports Numba); a library user may call
+`use_cached_runtime()` for their own.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import struct
 from pathlib import Path
 
 from seqlab.autograd.atomic import atomic_write
+from seqlab.autograd.deferred_requests import DeferredRequest
 
 CACHE_PREFIX = "numba-runtime-"
 CACHE_SUFFIX = ".nrto"
@@ -44,21 +46,6 @@ _HEADER = struct.Struct("<QQ32s")  # object code length, bitcode length, SHA-256
 # why the runtime was not loaded from the cache and what was done instead, for tests and
 # benchmarks ("" when it was loaded)
 last_miss = "not called"
-_requested = False
-
-
-def request_cached_runtime() -> None:
-    """Have the first seqlab kernel module to load call `use_cached_runtime()` (the commands
-    call this; it imports nothing)."""
-    global _requested
-    _requested = True
-
-
-def install_if_requested() -> None:
-    """`use_cached_runtime()` if `request_cached_runtime()` was called (the kernel packages'
-    cache guards call this before any kernel loads its cache)."""
-    if _requested:
-        use_cached_runtime()
 
 
 def use_cached_runtime(folder: str | os.PathLike[str] | None = None) -> bool:
@@ -178,3 +165,7 @@ def _compile_and_store(ctx, path: Path, why: str):
     except (OSError, ValueError) as error:  # read-only folder, full disk: compiled anyway
         last_miss = f"{why}: compiled, not stored: {error!r}"
     return library
+
+
+# what the `seqlab` commands ask for (`CACHED_RUNTIME.request()`, importing nothing)
+CACHED_RUNTIME = DeferredRequest(use_cached_runtime)

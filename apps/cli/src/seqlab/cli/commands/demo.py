@@ -11,6 +11,7 @@ import typer
 from seqlab.cli.console import Output, stderr, styled, write_stream
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import TrainOptions, run_training
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 
@@ -43,8 +44,8 @@ def demo(
                                keep_last=1, seed=seed, report_kept=out is not None)
         summary = run_training(options, output)
         if summary.valid:
-            output.info(f"Validation: {summary.valid['bits_per_token']:.3f} {bits_name('char')} "
-                        f"after {summary.steps} steps.")
+            output.info(f"Validation: {loss_text(summary.valid['bits_per_token'])} "
+                        f"{bits_name('char')} after {summary.steps} steps.")
         output.info(styled(("Generated text:", "bold")))
         from seqlab.cli.commands.generate import _generate_neural
         from seqlab.cli.models import load_neural

@@ -14,6 +14,7 @@ from seqlab.cli import lm_text
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.models import load_any
 from seqlab.cli.threads import THREADS_HELP, use_threads
 
@@ -129,14 +130,15 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
         # the text's bits spread over its characters
         bits_per_char = bits / max(chars, 1)
     per_character = ("" if level == "char" and not byte_level
-                     else f", {bits_per_char:.4f} bits per character")
+                     else f", {loss_text(bits_per_char)} bits per character")
     token_bits = "bits per byte" if byte_level else bits_name(level)
     Output(as_json=as_json).result(
         {"loss": metrics["loss"], "perplexity": metrics["perplexity"],
          "bits_per_token": metrics["bits_per_token"], "bits_per_char": bits_per_char,
          "tokens": metrics["tokens"], "unknown_fraction": unknown, "source": source},
-        f"loss {metrics['loss']:.4f} nats  perplexity {metrics['perplexity']:.3f}  "
-        f"{metrics['bits_per_token']:.4f} {token_bits}{per_character}  "
+        f"loss {loss_text(metrics['loss'])} nats  perplexity "
+        f"{loss_text(metrics['perplexity'])}  "
+        f"{loss_text(metrics['bits_per_token'])} {token_bits}{per_character}  "
         f"({metrics['tokens']:,} tokens of {source}"
         + (f", {unknown:.1%} unknown" if unknown else "") + ")",
     )

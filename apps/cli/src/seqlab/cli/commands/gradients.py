@@ -15,6 +15,7 @@ from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
 from seqlab.cli.inputs import DEFAULT_CORPUS, corpus_text
 from seqlab.cli.inspect_inputs import load_subject, read_text
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.threads import set_threads
 
 CELL_CHOICES = {"rnn": ["rnn"], "lstm": ["lstm"], "gru": ["gru"], "all": ["rnn", "lstm", "gru"]}
@@ -246,7 +247,8 @@ def _print(data: dict[str, Any]) -> None:
         row += [_ratio(entry["norms"], back) for back in SHOWN_STEPS_BACK]
         if trained:
             loss = entry["train_loss"]
-            row.append(f"{loss['first']:.2f} -> {loss['last']:.2f}" if loss["first"] is not None
+            row.append(f"{loss_text(loss['first'])} -> {loss_text(loss['last'])}"
+                       if loss["first"] is not None
                        else "-")
         table.add_row(*row)
     show(table)

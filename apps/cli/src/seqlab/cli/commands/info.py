@@ -12,6 +12,7 @@ from seqlab.cli import file_info, file_kinds
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.lm_text import bits_name
+from seqlab.cli.loss_display import loss_text
 
 
 def info(
@@ -77,10 +78,10 @@ def info(
     table.add_row("resumable", "yes (training state beside it)" if data["resumable"] else "no")
     if history:
         last = history[-1]
-        extra = (f", {last['bits_per_token']:.4f} {bits_name(data['tokenizer'])}"
+        extra = (f", {loss_text(last['bits_per_token'])} {bits_name(data['tokenizer'])}"
                  if "bits_per_token" in last else
                  f", accuracy {last['accuracy']:.4f}" if "accuracy" in last else "")
-        table.add_row("last validation", f"{last['loss']:.4f} loss{extra} at step "
+        table.add_row("last validation", f"{loss_text(last['loss'])} loss{extra} at step "
                       f"{last.get('step')}")
-        table.add_row("validation curve", " ".join(f"{m['loss']:.3f}" for m in history[-8:]))
+        table.add_row("validation curve", " ".join(loss_text(m["loss"]) for m in history[-8:]))
     stdout.print(table)

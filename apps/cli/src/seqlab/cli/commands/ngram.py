@@ -16,6 +16,7 @@ from seqlab.cli import outputs
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, write_error_line
 from seqlab.cli.inputs import corpus_lines, decode_errors, no_tokens, translated
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -422,8 +423,8 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         {"loss": math.log(perplexity), "perplexity": perplexity,
          "bits_per_token": math.log2(perplexity), "tokens": tokens,
          "sentences": tally.sentences},  # loss: nats per token, as eval on a neural model
-        f"loss {math.log(perplexity):.4f} nats  perplexity {perplexity:.4f}  "
-        f"({math.log2(perplexity):.4f} bits per token, "
+        f"loss {loss_text(math.log(perplexity))} nats  perplexity {loss_text(perplexity)}  "
+        f"({loss_text(math.log2(perplexity))} bits per token, "
         f"{tokens:,} tokens incl. </s>)",
     )
 

@@ -11,6 +11,7 @@ from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
@@ -114,6 +115,7 @@ def train(
          "valid_bits_per_token": valid.get("bits_per_token"),
          "metrics": str(summary.metrics_path)},
         saved_line(summary.model_path, summary.steps, summary.stop_reason)
-        + (f"; validation {valid['loss']:.4f} nats, {valid['bits_per_token']:.4f} "
+        + (f"; validation {loss_text(valid['loss'])} nats, "
+           f"{loss_text(valid['bits_per_token'])} "
            f"{bits_name(options.level)}" if valid else ""),
     )

@@ -44,9 +44,9 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        # x / 0 and 0 / 0 give inf and nan without a warning, as in PyTorch.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = a / b
+        # x / 0 and 0 / 0 give inf and nan without a warning, as in PyTorch (every forward
+        # runs with NumPy's float warnings off: `float_warnings`)
+        out = a / b
         # The quotient only for the divisor's gradient (a write into it is then allowed).
         ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         return out
@@ -64,11 +64,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if _whole_non_negative(b):
-            out = a**b  # cannot divide by zero or leave the reals
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan, as PyTorch
-                out = a**b
+        out = a**b  # inf and nan as PyTorch, without a warning (`float_warnings`)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
@@ -89,14 +85,6 @@ class Pow(Function):
             grad_b = np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a))
             grad_b = grad_b.astype(grad.dtype, copy=False)
         return grad_a, grad_b
-
-
-def _whole_non_negative(exponent: np.ndarray) -> bool:
-    """True for one exponent that is a whole number >= 0 (x**2: the common, safe case)."""
-    if np.ndim(exponent) != 0:
-        return False
-    value = float(exponent)
-    return value >= 0 and value.is_integer()
 
 
 class Maximum(Function):
@@ -303,8 +291,7 @@ class FloorDivide(Function):
         integers = np.result_type(a, b).kind in "biu"
         if integers and not np.all(b):
             raise RuntimeError("ZeroDivisionError: integer floor division (//) by zero")
-        with np.errstate(divide="ignore", invalid="ignore"):  # float x // 0 gives inf or nan
-            return np.floor_divide(a, b)
+        return np.floor_divide(a, b)  # float x // 0: inf or nan, silently (`float_warnings`)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):

@@ -71,8 +71,10 @@ MAX_LOCAL_WORKERS_PER_CPU = 4
 def connect(cluster: str, quiet: bool = False):
     """A dask.distributed Client: `local:N` starts a LocalCluster of N worker processes,
     anything else is a scheduler address (tcp://host:8786), given up on after
-    `CONNECT_TIMEOUT_SECONDS`. `quiet` keeps the local cluster's own log lines (workers
-    restarted, tasks failed) off stderr: what goes wrong reaches the caller as an exception.
+    `CONNECT_TIMEOUT_SECONDS`. Its workers make the process-wide requests this process made
+    (`worker_setup`: a `seqlab` command's Numba cache saves under a lock). `quiet` keeps the
+    local cluster's own log lines (workers restarted, tasks failed) off stderr: what goes
+    wrong reaches the caller as an exception.
 
     Raises ValueError for a spec that is neither, OSError when no scheduler answers or the
     local workers cannot start; messages say what to do, without repeating `cluster`."""
@@ -94,13 +96,13 @@ def connect(cluster: str, quiet: bool = False):
         except (RuntimeError, OSError) as error:
             raise OSError(f"could not start {count} local worker processes ({error}); try "
                           "fewer") from error
-        return Client(local)
+        return _with_requested_changes(Client(local))
     if not cluster.strip():
         raise ValueError("give a scheduler address such as tcp://host:8786, or local:N for N "
                          "worker processes on this machine")
     _check_scheme(cluster)
     try:
-        return Client(cluster, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
+        client = Client(cluster, timeout=f"{CONNECT_TIMEOUT_SECONDS}s")
     except (ValueError, TypeError) as error:  # TypeError: tls:// with no ssl_context, ucx://
         raise ValueError(f"not a scheduler address this command can use "
                          f"({' '.join(str(error).split())}): give one such as "
@@ -110,6 +112,20 @@ def connect(cluster: str, quiet: bool = False):
         raise OSError(f"no Dask scheduler answered within {CONNECT_TIMEOUT_SECONDS} s: start "
                       "one there (`dask scheduler`, workers with `dask worker ADDRESS`), fix "
                       "the address, or use local:N") from error
+    return _with_requested_changes(client)
+
+
+def _with_requested_changes(client):
+    """`client`, its workers making the process-wide requests this process made (Numba cache
+    saves under a lock, ...: `worker_setup`); closed if that fails."""
+    from seqlab.nlp.ngram.worker_setup import forward_requested_changes
+
+    try:
+        forward_requested_changes(client)
+    except BaseException:
+        disconnect(client)
+        raise
+    return client
 
 
 def _check_scheme(cluster: str) -> None:

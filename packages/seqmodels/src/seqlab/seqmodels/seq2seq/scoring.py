@@ -16,7 +16,7 @@ matches the model's `<unk>`. `text_scoring` scores output text against raw refer
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from seqlab.seqmodels.seq2seq.metrics import BleuTotals, ChrfTotals, edit_distance
 
@@ -110,27 +110,36 @@ def closest_of(hypothesis: Sequence[str], references: Iterable[Sequence[str]]) -
     return closest
 
 
+class SetTotals(Protocol):
+    """Scores summed a source at a time (`ScoreTotals`, `G2PTotals`, `TextScoreTotals`)."""
+
+    def add(self, hypothesis: Any, references: Iterable[Any]) -> None: ...
+
+    def scores(self) -> dict[str, float]: ...
+
+
+def score_set(totals: SetTotals, hypotheses: Sequence[Any], references: Sequence[Any],
+              name: str) -> dict[str, float]:
+    """`totals`' scores after adding each hypothesis against its references (the closest
+    counting); a ValueError naming the function `name` when the lists do not pair up or are
+    empty."""
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(f"{name} needs one list of references per hypothesis, and at least "
+                         "one hypothesis")
+    for hypothesis, options in zip(hypotheses, references):
+        totals.add(hypothesis, options)
+    return totals.scores()
+
+
 def score_outputs(hypotheses: Sequence[Sequence[str]],
                   references: Sequence[Sequence[Sequence[str]]],
                   word_level: bool = False) -> dict[str, float]:
     """exact_match, token_error_rate, sentences (and bleu, chrf when word_level)."""
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError("score_outputs needs one list of references per hypothesis, and at "
-                         "least one hypothesis")
-    totals = ScoreTotals(word_level)
-    for hypothesis, options in zip(hypotheses, references):
-        totals.add(hypothesis, options)
-    return totals.scores()
+    return score_set(ScoreTotals(word_level), hypotheses, references, "score_outputs")
 
 
 def g2p_scores(hypotheses: Sequence[Sequence[str]],
                references: Sequence[Sequence[Sequence[str]]]) -> dict[str, float]:
     """Grapheme-to-phoneme scores: word and phoneme error rates without stress (`wer`, `per`:
     stress digits removed from both sides) and with it (`wer_stress`, `per_stress`)."""
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError("g2p_scores needs one list of references per hypothesis, and at "
-                         "least one hypothesis")
-    totals = G2PTotals()
-    for hypothesis, options in zip(hypotheses, references):
-        totals.add(hypothesis, options)
-    return totals.scores()
+    return score_set(G2PTotals(), hypotheses, references, "g2p_scores")

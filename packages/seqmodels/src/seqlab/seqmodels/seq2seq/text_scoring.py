@@ -24,7 +24,7 @@ from seqlab.seqmodels.seq2seq.metrics import (
     ChrfReferences,
     ChrfTotals,
 )
-from seqlab.seqmodels.seq2seq.scoring import Closest, ScoreTotals
+from seqlab.seqmodels.seq2seq.scoring import Closest, ScoreTotals, score_set
 from seqlab.seqmodels.seq2seq.tokenize_13a import tokenize_13a
 
 
@@ -84,10 +84,4 @@ def score_texts(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
     """exact_match, token_error_rate, bleu, chrf and sentences of output texts, each against
     its raw reference texts: BLEU and chrF equal `sacrebleu.corpus_bleu` / `corpus_chrf` with
     their defaults; exact match and token error rate on `tokenize`'s tokens."""
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError("score_texts needs one list of references per hypothesis, and at "
-                         "least one hypothesis")
-    totals = TextScoreTotals(tokenize)
-    for hypothesis, options in zip(hypotheses, references):
-        totals.add(hypothesis, options)
-    return totals.scores()
+    return score_set(TextScoreTotals(tokenize), hypotheses, references, "score_texts")
