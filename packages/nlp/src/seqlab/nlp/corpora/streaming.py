@@ -371,9 +371,9 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
     """Token ids of a corpus, block by block, equal to encoding the whole text at once.
 
     `line_eos=True` gives the word-level language-model stream: the ids of each line that has
-    tokens, then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
-    The pieces are cut as `builtin_pattern(tokenizer)` allows. A tokenizer with its own pattern
-    (no capturing groups) and `encode_words`, with `line_eos=False`, goes through
+    tokens, then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern,
+    stdin). The pieces are cut as `builtin_pattern(tokenizer)` allows. A tokenizer with its
+    own pattern (no capturing groups) and `encode_words`, with `line_eos=False`, goes through
     `_checked_pieces(with_words=True)`: the matches the cut's check finds are the words it
     encodes.
     """
