@@ -157,7 +157,8 @@ def save_model(model, out: Path) -> None:
 
 @app.command("train")
 def train(
-    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
+    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."
+                               " A folder: its *.txt files (any case), recursively."),
     out: Path = typer.Option(Path("model.arpa"), "--out", "-o",
                              help=".arpa (KenLM/SRILM) or .npz (seqlab)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
@@ -359,7 +360,8 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
 @app.command("eval")
 def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
-    files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
+    files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus); "
+                                 "a folder: its *.txt files (any case), recursively."),
     corpus: str = typer.Option(None, "--corpus"),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
                               "model was trained, which seqlab records in its files; for a "
