@@ -215,7 +215,8 @@ def train(
             if tally.sentences == 0:
                 raise (no_tokens(files, "tokens to count") if files else
                        CliError("the corpus has no tokens to count")) from error
-            raise CliError(str(error)) from error
+            raise CliError(str(error).replace("unk_cutoff=", "--unk-cutoff ")
+                           .replace("lower unk_cutoff", "lower --unk-cutoff")) from error
     seconds = time.perf_counter() - started
     if not isinstance(model, WrittenModel):
         save_model(model, out)
@@ -251,9 +252,10 @@ class Tally:
     part of the sentence the next item ends. One item at a time, never a batch ahead: a long
     line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
 
-    def __init__(self, sentences: Iterable[list[str]]) -> None:
+    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
         self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
+        self.known, self.unknown = known, 0  # tokens not in `known` (a model's vocabulary)
 
     def __iter__(self) -> Iterator[list[str]]:
         from seqlab.nlp.ngram.sentences import ContinuedLine
@@ -261,6 +263,8 @@ class Tally:
         for sentence in self.source:
             self.tokens += len(sentence)
             self.sentences += not isinstance(sentence, ContinuedLine)
+            if self.known is not None:
+                self.unknown += len(sentence) - sum(map(self.known.__contains__, sentence))
             yield sentence
 
 
@@ -391,7 +395,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
                        "--smoothing kneser-ney, or witten-bell, to measure perplexity)")
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern))
+    from seqlab.nlp.ngram.vocabulary import UNK
+
+    # the tokens the model scores as <unk> (OOV), counted as `seqlab eval` counts them
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern),
+                  known=set(model.vocab) - {UNK})
     try:
         # streamed: no list of the test sentences
         perplexity, _, zeros = model.perplexity_detail(tally)
@@ -400,10 +408,13 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
             raise CliError("the test text has no tokens") from error
         raise
     tokens = tally.tokens + tally.sentences
+    unknown = (f", {tally.unknown:,} unknown ({tally.unknown / max(tally.tokens, 1):.1%} of "
+               "words)" if tally.unknown else "")
     if zeros:
         Output(as_json=as_json).result(
             {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
-             "sentences": tally.sentences, "zero_probability_tokens": zeros},
+             "sentences": tally.sentences, "zero_probability_tokens": zeros,
+             "unknown_tokens": tally.unknown},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
             "gives every token some)",
@@ -412,10 +423,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     Output(as_json=as_json).result(
         {"loss": math.log(perplexity), "perplexity": perplexity,
          "bits_per_token": math.log2(perplexity), "tokens": tokens,
-         "sentences": tally.sentences},  # loss: nats per token, as eval on a neural model
+         # loss: nats per token, as eval on a neural model
+         "sentences": tally.sentences, "unknown_tokens": tally.unknown},
         f"loss {math.log(perplexity):.4f} nats  perplexity {perplexity:.4f}  "
         f"({math.log2(perplexity):.4f} bits per token, "
-        f"{tokens:,} tokens incl. </s>)",
+        f"{tokens:,} tokens incl. </s>{unknown})",
     )
 
 
