@@ -190,6 +190,8 @@ def train(
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     memory_bytes = parse_size("--memory", memory)
+    if level == "char" and files:
+        check_char_text(files, out)
     model = build_model(smoothing, order, k, unk_cutoff)
     started = time.perf_counter()
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
@@ -228,6 +230,38 @@ def train(
         f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
         f"wrote {out}",
     )
+
+
+# What an ARPA file cannot hold as a character token: KenLM splits at these (the space is
+# spelled SPACE); "\n" ends the line.
+ARPA_SPLIT = {"\t": "tab", "\r": "carriage return", "\x0b": "vertical tab",
+              "\x0c": "form feed"}
+
+
+def check_char_text(files: list[Path], out: Path) -> None:
+    """Before counting, a CliError naming the first line of FILES with a character the
+    character level cannot keep apart: a literal SPACE (U+2581, the space's spelling, which
+    would merge with the space), and for an .arpa --out one KenLM splits at (ARPA_SPLIT)."""
+    from seqlab.nlp.ngram.sentences import find_characters
+
+    arpa = out.suffix == ".arpa"
+    wanted = SPACE + ("".join(ARPA_SPLIT) if arpa else "")
+    # (a generator: a missing, binary or undecodable file becomes the usual one-line error)
+    found = next(translated(find_characters(files, wanted, errors=decode_errors())
+                            for _ in range(1)))
+    if found is None:
+        return
+    where = f"{found.path} line {found.line}"
+    if found.character == SPACE:
+        raise CliError(f"{where} holds U+2581 '{SPACE}', which the character level uses to "
+                       "spell the space, so the two would count as one character: replace it "
+                       f"first (sed 's/{SPACE}/_/g'), or train --level word or whitespace")
+    name = ARPA_SPLIT[found.character]
+    fix = ("convert CRLF line ends first (tr -d '\\r' < FILE > FILE.lf), or give a .npz --out"
+           if found.character == "\r" else "give a .npz --out, or replace it first "
+           f"(tr '{found.character.encode('unicode_escape').decode()}' ' ' < FILE > FILE.new)")
+    raise CliError(f"{where} holds a {name}, which an ARPA file cannot hold as a character "
+                   f"token (KenLM splits tokens at it): {fix}")
 
 
 class WrittenModel:

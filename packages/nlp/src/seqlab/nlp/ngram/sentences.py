@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 
@@ -125,6 +125,35 @@ class ContinuedLine(list):
     memory set by the budget; `fit` and `sentence_logprobs` join them (`whole_sentences`).
     Anything else should pass the stream through `whole_sentences` first.
     """
+
+
+class FoundCharacter(NamedTuple):
+    """Where `find_characters` found one of the characters it looked for (line: 1-based)."""
+
+    path: str
+    line: int
+    character: str
+
+
+def find_characters(paths: Sequence[str | Path], characters: str, errors: str = "strict"
+                    ) -> FoundCharacter | None:
+    """The first of `characters` in the text of `paths` (files and folders; '-' is skipped:
+    stdin is read once), with its file and line, or None: one streamed pass, so that a
+    character-level model can refuse its text before counting it."""
+    from seqlab.nlp.corpora import iter_chunks, resolve_paths
+
+    wanted = re.compile("[" + re.escape(characters) + "]")
+    files = [p for p in resolve_paths([str(p) for p in paths if str(p) != "-"])] \
+        if any(str(p) != "-" for p in paths) else []
+    for path in files:
+        lines = 0
+        for chunk in iter_chunks(str(path), errors=errors):
+            found = wanted.search(chunk)
+            if found is not None:
+                line = lines + chunk.count("\n", 0, found.start()) + 1
+                return FoundCharacter(str(path), line, found.group())
+            lines += chunk.count("\n")
+    return None
 
 
 def as_sentences(sentences: Iterable[Sequence[str]] | str) -> Iterable[Sequence[str]]:
