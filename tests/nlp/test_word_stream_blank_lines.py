@@ -6,27 +6,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seqlab.nlp.corpora import stream_token_ids
-from seqlab.nlp.tokenizers import WordTokenizer
+from seqlab.nlp.tokenizers import BPETokenizer, CharTokenizer, WordTokenizer
 
 # every character str.isspace() holds (Unicode White_Space, and \x1c-\x1f, which the word
 # tokenizer reads as symbols), the line breaks among them, and a few word characters
 SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(
     map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 TOKENIZER = WordTokenizer.train("ab c\x1c \x1d \x1e \x1f ab. c!\n")
+# line_eos with the other levels too (the CLI uses it at the word level only)
+OTHERS = (CharTokenizer.train(SPACES + "ab.é"),
+          BPETokenizer.train(("ab c ab.é " + SPACES) * 20, vocab_size=280, min_frequency=2))
 
 
-def _per_line(text):
+def _per_line(text, tokenizer=TOKENIZER):
     """Each line (cut at "\\n" only) encoded whole, then </s>, when it has tokens."""
     ids = []
     for line in text.split("\n"):
-        if line_ids := TOKENIZER.encode(line):
+        if line_ids := tokenizer.encode(line):
             ids.extend(line_ids)
-            ids.append(TOKENIZER.eos_id)
+            ids.append(tokenizer.eos_id)
     return ids
 
 
-def _streamed(path, chunk_bytes):
-    blocks = list(stream_token_ids(path, TOKENIZER, line_eos=True, chunk_bytes=chunk_bytes))
+def _streamed(path, chunk_bytes, tokenizer=TOKENIZER):
+    blocks = list(stream_token_ids(path, tokenizer, line_eos=True, chunk_bytes=chunk_bytes))
     return np.concatenate(blocks).tolist() if blocks else []
 
 
@@ -46,7 +49,8 @@ def test_a_line_of_only_separator_controls_is_a_line(tmp_path):
 def test_stream_equals_each_line_encoded_whole(tmp_path_factory, text, chunk_bytes):
     path = tmp_path_factory.mktemp("stream") / "t.txt"
     path.write_text(text, encoding="utf-8", newline="")
-    assert _streamed(path, chunk_bytes) == _per_line(text)
+    for tokenizer in (TOKENIZER, *OTHERS):
+        assert _streamed(path, chunk_bytes, tokenizer) == _per_line(text, tokenizer), tokenizer
 
 
 def test_ngram_word2vec_and_lm_agree_on_separator_controls(tmp_path):
