@@ -85,7 +85,7 @@ def encode_vocab(vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         if not token or any(ch in KENLM_WHITESPACE for ch in token):
             raise ValueError(
                 f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
-                "space, tab, \\r, \\v and \\f): save the model as .npz instead"
+                "whitespace: space, tab, \\r, \\v, \\f): save the model as .npz instead"
             )
         encoded.append(token.encode("utf-8"))
     vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)
