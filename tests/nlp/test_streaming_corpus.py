@@ -28,11 +28,11 @@ TRICKY = (
 
 
 def _word_lm_reference(tokenizer, text):
-    """The word-level LM stream, whole: each non-blank line's ids and then </s>."""
+    """The word-level LM stream, whole: the ids of each line that has tokens, then </s>."""
     ids = []
     for line in text.split("\n"):
-        if line.strip():
-            ids.extend(tokenizer.encode(line))
+        if line_ids := tokenizer.encode(line):
+            ids.extend(line_ids)
             ids.append(tokenizer.eos_id)
     return np.asarray(ids, dtype=np.int64)
 

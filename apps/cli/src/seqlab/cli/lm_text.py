@@ -21,6 +21,28 @@ def is_word_level(tokenizer) -> bool:
     return isinstance(tokenizer, WordTokenizer)
 
 
+# A word vocabulary hints at --level char or bpe when, over at least this many running
+# words, at least this share of them occur once (English prose: under 10%; random Chinese
+# phrases without spaces: 50%).
+RARE_HINT_MIN_WORDS = 1000
+RARE_HINT_SHARE = 0.4
+
+
+def rare_words_hint(tokenizer) -> str | None:
+    """A one-line hint when most running words of a word tokenizer's training text occur once
+    (text without spaces between words makes whole phrases words), else None."""
+    counts = getattr(getattr(tokenizer, "vocab", None), "counts", None)
+    if not is_word_level(tokenizer) or not counts:
+        return None
+    total = sum(counts.values())
+    once = sum(1 for count in counts.values() if count == 1)
+    if total < RARE_HINT_MIN_WORDS or once < RARE_HINT_SHARE * total:
+        return None
+    return (f"{once / total:.0%} of the corpus's {total:,} words occur once: text without "
+            "spaces between words (Chinese, Japanese, Thai) makes whole phrases words; "
+            "--level char or bpe splits it")
+
+
 def encode_corpus(tokenizer, text: str) -> np.ndarray:
     """All of `text` as one int64 id stream."""
     import numpy as np

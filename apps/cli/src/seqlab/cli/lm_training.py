@@ -303,6 +303,9 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     else:
         output.info(f"Building a {options.level} vocabulary from {source}...")
         tokenizer = train_tokenizer(options.level, text, options.vocab_size)
+        hint = lm_text.rare_words_hint(tokenizer)
+        if hint is not None:
+            output.warn(hint)
     arch = _architecture(options, saved_config, flag)
     lower = "--hidden, --layers or --embedding-dim"
     check_parameters(language_model_parameters(tokenizer.vocab_size, arch["embedding_dim"],

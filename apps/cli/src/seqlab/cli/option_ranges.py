@@ -69,6 +69,8 @@ COMMAND_RANGES: dict[tuple[str, str], Range] = {
     ("gradients", "--steps"): NON_NEGATIVE,  # 0: measure the untrained model only
     ("gradients", "--length"): Range(2),  # a gradient needs two time steps to flow back
     ("demo", "--length"): COUNT,
+    # the smallest depends on --level (5 for char and word, 260 for bpe): `check_vocab_size`
+    ("tokenize train", "--vocab-size"): Range(),
 }
 
 

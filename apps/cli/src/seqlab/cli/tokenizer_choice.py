@@ -64,13 +64,25 @@ def train_tokenizer(level: str, text: str | Iterable[str], vocab_size: int | Non
 
     check_vocab_size(level, vocab_size)
     check_lowercase(level, lowercase)
-    if level == "char":
-        return CharTokenizer.train(text, min_count=min_count or 1, max_size=vocab_size,
-                                   lowercase=lowercase)
-    if level == "word":
-        return WordTokenizer.train(text, min_count=min_count or 1, max_size=vocab_size,
-                                   lowercase=lowercase)
+    if level in ("char", "word"):
+        trainer = CharTokenizer if level == "char" else WordTokenizer
+        tokenizer = trainer.train(text, min_count=min_count or 1, max_size=vocab_size,
+                                  lowercase=lowercase)
+        return _with_a_token(tokenizer, level, min_count)
     if level == "bpe":
         pair_count = {} if min_count is None else {"min_frequency": min_count}
         return BPETokenizer.train(text, vocab_size=vocab_size or 1000, **pair_count)
     raise CliError(f"--level must be one of {', '.join(LEVELS)}, got {level!r}", code=2)
+
+
+def _with_a_token(tokenizer, level: str, min_count: int | None):
+    """`tokenizer`, or a CliError when --min-count kept none of the corpus's tokens (only the
+    specials: every text would encode as <unk>), as word2vec refuses a min_count above every
+    count."""
+    from seqlab.nlp.tokenizers.base import SPECIAL_TOKENS
+
+    if tokenizer.vocab_size > len(SPECIAL_TOKENS) or not min_count or min_count <= 1:
+        return tokenizer
+    what = "character" if level == "char" else "word"
+    raise CliError(f"--min-count {min_count} keeps no {what}: none occurs that often in the "
+                   f"corpus, so every text would encode as <unk>; lower --min-count")

@@ -161,7 +161,8 @@ def save_model(model, out: Path) -> None:
 
 @app.command("train")
 def train(
-    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
+    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."
+                               " A folder: its *.txt files (any case), recursively."),
     out: Path = typer.Option(Path("model.arpa"), "--out", "-o",
                              help=".arpa (KenLM/SRILM) or .npz (seqlab)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
@@ -193,6 +194,8 @@ def train(
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     memory_bytes = parse_size("--memory", memory)
+    if level == "char" and files:
+        check_char_text(files, out)
     model = build_model(smoothing, order, k, unk_cutoff)
     started = time.perf_counter()
     # Kneser-Ney to .arpa: estimated and written within --memory too (as lmplz -S)
@@ -218,7 +221,8 @@ def train(
             if tally.sentences == 0:
                 raise (no_tokens(files, "tokens to count") if files else
                        CliError("the corpus has no tokens to count")) from error
-            raise CliError(str(error)) from error
+            raise CliError(str(error).replace("unk_cutoff=", "--unk-cutoff ")
+                           .replace("lower unk_cutoff", "lower --unk-cutoff")) from error
     seconds = time.perf_counter() - started
     if not isinstance(model, WrittenModel):
         save_model(model, out)
@@ -234,6 +238,38 @@ def train(
         output.info("Note: KenLM refuses an ARPA file of order 1 (\"assumes at least a bigram "
                     "model\"); seqlab reads it (ngram eval, ngram generate, eval). Train "
                     "--order 2 or more for KenLM.")
+
+
+# What an ARPA file cannot hold as a character token: KenLM splits at these (the space is
+# spelled SPACE); "\n" ends the line.
+ARPA_SPLIT = {"\t": "tab", "\r": "carriage return", "\x0b": "vertical tab",
+              "\x0c": "form feed"}
+
+
+def check_char_text(files: list[Path], out: Path) -> None:
+    """Before counting, a CliError naming the first line of FILES with a character the
+    character level cannot keep apart: a literal SPACE (U+2581, the space's spelling, which
+    would merge with the space), and for an .arpa --out one KenLM splits at (ARPA_SPLIT)."""
+    from seqlab.nlp.ngram.sentences import find_characters
+
+    arpa = out.suffix == ".arpa"
+    wanted = SPACE + ("".join(ARPA_SPLIT) if arpa else "")
+    # (a generator: a missing, binary or undecodable file becomes the usual one-line error)
+    found = next(translated(find_characters(files, wanted, errors=decode_errors())
+                            for _ in range(1)))
+    if found is None:
+        return
+    where = f"{found.path} line {found.line}"
+    if found.character == SPACE:
+        raise CliError(f"{where} holds U+2581 '{SPACE}', which the character level uses to "
+                       "spell the space, so the two would count as one character: replace it "
+                       f"first (sed 's/{SPACE}/_/g'), or train --level word or whitespace")
+    name = ARPA_SPLIT[found.character]
+    fix = ("convert CRLF line ends first (tr -d '\\r' < FILE > FILE.lf), or give a .npz --out"
+           if found.character == "\r" else "give a .npz --out, or replace it first "
+           f"(tr '{found.character.encode('unicode_escape').decode()}' ' ' < FILE > FILE.new)")
+    raise CliError(f"{where} holds a {name}, which an ARPA file cannot hold as a character "
+                   f"token (KenLM splits tokens at it): {fix}")
 
 
 class WrittenModel:
@@ -258,9 +294,10 @@ class Tally:
     part of the sentence the next item ends. One item at a time, never a batch ahead: a long
     line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
 
-    def __init__(self, sentences: Iterable[list[str]]) -> None:
+    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
         self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
+        self.known, self.unknown = known, 0  # tokens not in `known` (a model's vocabulary)
 
     def __iter__(self) -> Iterator[list[str]]:
         from seqlab.nlp.ngram.sentences import ContinuedLine
@@ -268,6 +305,8 @@ class Tally:
         for sentence in self.source:
             self.tokens += len(sentence)
             self.sentences += not isinstance(sentence, ContinuedLine)
+            if self.known is not None:
+                self.unknown += len(sentence) - sum(map(self.known.__contains__, sentence))
             yield sentence
 
 
@@ -367,7 +406,8 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
 @app.command("eval")
 def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
-    files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus)."),
+    files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus); "
+                                 "a folder: its *.txt files (any case), recursively."),
     corpus: str = typer.Option(None, "--corpus"),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
                               "model was trained, which seqlab records in its files; for a "
@@ -400,8 +440,12 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
                        "--smoothing kneser-ney, or witten-bell, to measure perplexity)")
-    # a blank line is a sentence of no words whose </s> is scored, as KenLM's query scores it
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True))
+    from seqlab.nlp.ngram.vocabulary import UNK
+
+    # a blank line is a sentence of no words whose </s> is scored, as KenLM's query scores
+    # it; the tokens the model scores as <unk> (OOV) counted as `seqlab eval` counts them
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True),
+                  known=set(model.vocab) - {UNK})
     try:
         # streamed: no list of the test sentences
         perplexity, _, zeros = model.perplexity_detail(tally)
@@ -410,10 +454,13 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
             raise CliError("the test text has no tokens") from error
         raise
     tokens = tally.tokens + tally.sentences
+    unknown = (f", {tally.unknown:,} unknown ({tally.unknown / max(tally.tokens, 1):.1%} of "
+               "words)" if tally.unknown else "")
     if zeros:
         Output(as_json=as_json).result(
             {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
-             "sentences": tally.sentences, "zero_probability_tokens": zeros},
+             "sentences": tally.sentences, "zero_probability_tokens": zeros,
+             "unknown_tokens": tally.unknown},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
             "gives every token some)",
@@ -422,10 +469,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     Output(as_json=as_json).result(
         {"loss": math.log(perplexity), "perplexity": perplexity,
          "bits_per_token": math.log2(perplexity), "tokens": tokens,
-         "sentences": tally.sentences},  # loss: nats per token, as eval on a neural model
+         # loss: nats per token, as eval on a neural model
+         "sentences": tally.sentences, "unknown_tokens": tally.unknown},
         f"loss {loss_text(math.log(perplexity))} nats  perplexity {loss_text(perplexity)}  "
         f"({loss_text(math.log2(perplexity))} bits per token, "
-        f"{tokens:,} tokens incl. </s>)",
+        f"{tokens:,} tokens incl. </s>{unknown})",
     )
 
 

@@ -25,7 +25,8 @@ app.command("export")(export)
 
 @app.command("train")
 def train(
-    files: list[Path] = typer.Argument(None, help="Text files or folders ('-' for stdin)."),
+    files: list[Path] = typer.Argument(None, help="Text files or folders ('-' for stdin)."
+                               " A folder: its *.txt files (any case), recursively."),
     out: Path = typer.Option(..., "--out", "-o", help="Where to write the tokenizer JSON."),
     level: str = typer.Option("bpe", "--level", help="char, word or bpe."),
     vocab_size: int = typer.Option(None, "--vocab-size", help="Target size (default 1000 for "

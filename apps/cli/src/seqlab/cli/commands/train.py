@@ -21,7 +21,8 @@ CELLS = ("lstm", "gru", "rnn")
 
 
 def train(
-    files: list[Path] = typer.Argument(None, help="Text files or folders, or '-' for stdin. "
+    files: list[Path] = typer.Argument(None, help="Text files or folders, or '-' for stdin "
+                                       "(a folder: its *.txt files, any case, recursively). "
                                        "None: the embedded corpus (--corpus)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Model file (safetensors; PyTorch-loadable). Default "

@@ -87,7 +87,8 @@ class _ProgressCallback:
 
 @app.command("train")
 def train(
-    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."),
+    files: list[Path] = typer.Argument(None, help="Text files/folders, one sentence per line."
+                               " A folder: its *.txt files (any case), recursively."),
     out: Path = typer.Option(Path("vectors.txt"), "--out", "-o",
                              help="Vectors file (.bin = binary)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus with no FILES: wiki "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import fnmatch
+import logging
 import os
 import re
 import sys
@@ -74,8 +76,37 @@ class CorpusDecodeError(ValueError):
     """A file's bytes are not valid in the requested encoding."""
 
 
+_log = logging.getLogger(__name__)
+_NOTED_FOLDERS: set[tuple[str, str]] = set()  # (folder, pattern) whose skipped files were named
+
+
+def folder_files(folder: Path, pattern: str = "*.txt") -> list[Path]:
+    """The files under `folder` (recursively, sorted) whose name matches `pattern` in any case
+    (`*.txt` takes `Y.TXT`), as a folder argument is read. The first time a folder skips
+    files, one warning says how many and their extensions: a file is read only when named."""
+    found, skipped = [], {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if fnmatch.fnmatchcase(path.name.lower(), pattern.lower()):
+            found.append(path)
+        else:
+            kind = path.suffix.lower() or "no extension"
+            skipped[kind] = skipped.get(kind, 0) + 1
+    if skipped and (str(folder), pattern) not in _NOTED_FOLDERS:
+        _NOTED_FOLDERS.add((str(folder), pattern))
+        kinds = ", ".join(f"{count} {kind}" for kind, count in
+                          sorted(skipped.items(), key=lambda item: (-item[1], item[0])))
+        _log.warning("note: folder %s: read %d %s file%s, skipped %d other%s (%s); name a "
+                     "file to read it", folder, len(found), pattern, "" if len(found) == 1
+                     else "s", sum(skipped.values()), "" if sum(skipped.values()) == 1
+                     else "s", kinds)
+    return found
+
+
 def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | FileRange]:
-    """Expand a source into files: a file, '-' (stdin), a folder (recursive `pattern`), a list
+    """Expand a source into files: a file, '-' (stdin), a folder (`folder_files`: its files
+    matching `pattern` in any case, recursively, with a note naming what it skips), a list
     (a FileRange stays as it is)."""
     items = [source] if isinstance(source, str | Path | FileRange) else list(source)
     if not items:
@@ -92,7 +123,7 @@ def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | F
             raise ValueError("an input path is empty: give a file, a folder or '-' for stdin")
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob(pattern) if p.is_file())
+            found = folder_files(path, pattern)
             if not found:
                 raise FileNotFoundError(f"no files matching {pattern!r} under folder {path}")
             resolved.extend(found)

@@ -336,8 +336,12 @@ def token_pattern(tokenizer: Any) -> str | None:
 
 
 def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[np.ndarray]:
-    """Ids of every non-blank line followed by `eos_id` (the word-level LM stream), piece by
-    piece: a line cut between pieces is continued, and ends with one </s>."""
+    """Ids of every line that has tokens, each followed by `eos_id` (the word-level LM
+    stream), piece by piece: a line cut between pieces is continued, and ends with one </s>.
+
+    A line is blank when `encode` gives it no ids, never by `str.strip()` (which also drops
+    U+001C-U+001F, symbols to the word tokenizer): the pieces are cut where the tokenizer
+    splits the same, so the ids of a line's parts are those of the line, at any chunk size."""
     import numpy as np  # here: counting a corpus (tokenize train) loads no NumPy
 
     line_has_words = False
@@ -346,12 +350,14 @@ def encode_line_pieces(pieces: Iterable[str], encode, eos_id: int) -> Iterator[n
         partial = lines.pop()  # text after the piece's last newline: a line still going on
         ids: list[int] = []
         for line in lines:
-            if line_has_words or line.strip():
-                ids.extend(encode(line))
+            line_ids = encode(line) if line else ()
+            if line_has_words or line_ids:
+                ids.extend(line_ids)
                 ids.append(eos_id)
             line_has_words = False
-        if partial.strip():
-            ids.extend(encode(partial))
+        partial_ids = encode(partial) if partial else ()
+        if partial_ids:
+            ids.extend(partial_ids)
             line_has_words = True
         if ids:
             yield np.asarray(ids, dtype=np.int64)
@@ -364,10 +370,10 @@ def stream_token_ids(source: Source, tokenizer, line_eos: bool = False,
                      ) -> Iterator[np.ndarray]:
     """Token ids of a corpus, block by block, equal to encoding the whole text at once.
 
-    `line_eos=True` gives the word-level language-model stream: each non-blank line's ids and
-    then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern, stdin).
-    The pieces are cut as `builtin_pattern(tokenizer)` allows. A tokenizer with its own pattern
-    (no capturing groups) and `encode_words`, with `line_eos=False`, goes through
+    `line_eos=True` gives the word-level language-model stream: the ids of each line that has
+    tokens, then the tokenizer's </s>. Options are `iter_chunks`'s (encoding, errors, pattern,
+    stdin). The pieces are cut as `builtin_pattern(tokenizer)` allows. A tokenizer with its
+    own pattern (no capturing groups) and `encode_words`, with `line_eos=False`, goes through
     `_checked_pieces(with_words=True)`: the matches the cut's check finds are the words it
     encodes.
     """

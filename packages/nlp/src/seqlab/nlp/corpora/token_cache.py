@@ -36,7 +36,7 @@ from seqlab.autograd.file_lock import FileLock
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
-CACHE_VERSION = 10  # 2: a last line without a newline ends with </s> at word level; 3: pieces
+CACHE_VERSION = 11  # 2: a last line without a newline ends with </s> at word level; 3: pieces
 # are never cut inside a stretch without a safe boundary (ids equal the whole text's always);
 # 4: a custom pattern's pieces are cut at line ends only (the "\r" | "\n" cut split its CRLF);
 # 5: and after a whole "\r\n" too (CRLF text was cut every 64 chunks, ids could differ there);
@@ -46,6 +46,8 @@ CACHE_VERSION = 10  # 2: a last line without a newline ends with </s> at word le
 # 9: a custom pattern's pieces are cut where the pattern is checked to split the same (CRLF
 # and CR text was cut by force every 64 chunks: ids could differ there); 10: a pattern whose
 # look-around may see 256 characters or more is not cut by choice (checked cuts could differ)
+# 11: a word-level line is blank when it has no tokens, not by str.strip() (lines of only
+# U+001C-U+001F were dropped, and a line's leading part of them at a piece cut)
 
 
 def narrowest_unsigned(vocab_size: int) -> np.dtype:

@@ -19,6 +19,7 @@ import numpy as np
 from seqlab.autograd.atomic import atomic_write
 from seqlab.nlp.ngram import arpa_kernels
 from seqlab.nlp.ngram.arpa_reader import ArpaModel, load_arpa  # noqa: F401 (moved, kept here)
+from seqlab.nlp.ngram.kenlm_split import KENLM_WHITESPACE
 from seqlab.nlp.ngram.mark import SEQLAB_MARK, mark_line  # noqa: F401 (SEQLAB_MARK: kept here)
 
 LN10 = math.log(10.0)
@@ -76,13 +77,15 @@ def write_arpa(path: str | Path, vocab: Sequence[str], keys: Sequence[np.ndarray
 
 def encode_vocab(vocab: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(UTF-8 bytes of all tokens end to end, offset of each token's bytes) for the kernels;
-    ValueError for a token an ARPA file cannot hold."""
+    ValueError for a token an ARPA file cannot hold: an empty one, or one holding KenLM's
+    whitespace (`KENLM_WHITESPACE`, the six ASCII spaces lmplz and kenlm split at; U+00A0,
+    U+3000, U+2028 and the other Unicode spaces are parts of words there, as here)."""
     encoded = []
     for token in vocab:
-        if not token or any(ch.isspace() for ch in token):
+        if not token or any(ch in KENLM_WHITESPACE for ch in token):
             raise ValueError(
                 f"token {token!r} cannot be written to an ARPA file (ARPA separates tokens by "
-                "whitespace): map whitespace to a visible symbol, or save the model as .npz instead"
+                "whitespace: space, tab, \\r, \\v, \\f): save the model as .npz instead"
             )
         encoded.append(token.encode("utf-8"))
     vocab_text = np.frombuffer(b"".join(encoded) or b"\0", dtype=np.uint8)

@@ -39,7 +39,15 @@ from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
 from seqlab.nlp.ngram.sentences import ContinuedLine
-from seqlab.nlp.ngram.vocabulary import BOS, BOS_ID, EOS, EOS_ID, SPECIAL_TOKENS, UNK_ID
+from seqlab.nlp.ngram.vocabulary import (
+    BOS,
+    BOS_ID,
+    EOS,
+    EOS_ID,
+    SPECIAL_TOKENS,
+    UNK_ID,
+    require_a_kept_word,
+)
 
 BYTES_PER_ROW = 24  # key, count, suffix: int64 each
 # working bytes per token of a block (ids, positions, lookups, keys and np.unique's sort)
@@ -343,6 +351,7 @@ class VocabularyBuilder:
             )
         keep = self.counts >= unk_cutoff
         keep[: len(SPECIAL_TOKENS)] = True
+        require_a_kept_word(self.index, self.counts, keep, unk_cutoff)
         new_id = np.where(keep, np.cumsum(keep) - 1, UNK_ID).astype(np.int64)
         vocab = [token for token, kept in zip(self.index, keep.tolist()) if kept]
         return vocab, new_id

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 
@@ -18,13 +19,25 @@ LEVELS = ("word", "whitespace", "char")
 # the word level's patterns by the name a model records (`mark.WORD_PATTERN_NAMES`): "marks"
 # (the word tokenizer's default) or the one before it, which old models were trained with
 WORD_PATTERNS = ("marks", "before-marks")
+# A character that is not Unicode White_Space: U+001C-U+001F are symbols, as the word
+# tokenizer (and Hugging Face, and `regex`'s \s) reads them, though `str.isspace()` holds them.
+_NOT_BLANK = re.compile(r"[^\s]|[\x1c-\x1f]")
+
+
+def is_blank(text: str) -> bool:
+    """Whether `text` holds only Unicode White_Space (so not U+001C-U+001F): a character-level
+    line with no tokens. The word levels need no such test: a line is blank when it has no
+    tokens."""
+    return _NOT_BLANK.search(text) is None
 
 
 @dataclass(frozen=True)
 class LineTokens:
     """A line's tokens: words (punctuation split off as tokens), whitespace-separated tokens
     (split on ASCII whitespace only, `kenlm_split`, as KenLM's lmplz reads text) or
-    characters; a blank line has none.
+    characters; a blank line has none (at the word levels a line with no tokens; for
+    characters one of only Unicode White_Space, so U+001C-U+001F make a line, as they make
+    word tokens for the word tokenizer, word2vec and the word-level LM stream).
 
     A plain, picklable object, so that Dask workers tokenize exactly as the client does.
     """
@@ -45,7 +58,7 @@ class LineTokens:
     def __call__(self, line: str) -> list[str]:
         if self.level == "whitespace":
             return kenlm_split(line.lower() if self.lowercase else line)
-        if not line.strip():
+        if self.level == "char" and is_blank(line):
             return []
         line = line.lower() if self.lowercase else line
         if self.level == "char":
@@ -77,7 +90,7 @@ class LineTokens:
             if self.level == "char":
                 part = part.lower() if self.lowercase else part
                 new = [SPACE if ch == " " else ch for ch in part]
-                blank = blank and not part.strip()
+                blank = blank and is_blank(part)
             else:
                 new = self(part)
             tokens.extend(map(shared.setdefault, new, new))
@@ -112,6 +125,35 @@ class ContinuedLine(list):
     memory set by the budget; `fit` and `sentence_logprobs` join them (`whole_sentences`).
     Anything else should pass the stream through `whole_sentences` first.
     """
+
+
+class FoundCharacter(NamedTuple):
+    """Where `find_characters` found one of the characters it looked for (line: 1-based)."""
+
+    path: str
+    line: int
+    character: str
+
+
+def find_characters(paths: Sequence[str | Path], characters: str, errors: str = "strict"
+                    ) -> FoundCharacter | None:
+    """The first of `characters` in the text of `paths` (files and folders; '-' is skipped:
+    stdin is read once), with its file and line, or None: one streamed pass, so that a
+    character-level model can refuse its text before counting it."""
+    from seqlab.nlp.corpora import iter_chunks, resolve_paths
+
+    wanted = re.compile("[" + re.escape(characters) + "]")
+    files = [p for p in resolve_paths([str(p) for p in paths if str(p) != "-"])] \
+        if any(str(p) != "-" for p in paths) else []
+    for path in files:
+        lines = 0
+        for chunk in iter_chunks(str(path), errors=errors):
+            found = wanted.search(chunk)
+            if found is not None:
+                line = lines + chunk.count("\n", 0, found.start()) + 1
+                return FoundCharacter(str(path), line, found.group())
+            lines += chunk.count("\n")
+    return None
 
 
 def as_sentences(sentences: Iterable[Sequence[str]] | str) -> Iterable[Sequence[str]]:
@@ -198,7 +240,7 @@ def _line_in_parts(line_tokens: LineTokens, parts: Iterator[str]) -> Iterator[li
     blank_text: list[str] | None = [] if line_tokens.level == "char" else None
     for part in parts:
         if blank_text is not None:
-            if not part.strip():
+            if is_blank(part):
                 blank_text.append(part)
                 continue
             part, blank_text = "".join(blank_text) + part, None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 
@@ -41,9 +41,24 @@ def encode_corpus(
         )
     keep = counts >= unk_cutoff
     keep[: len(SPECIAL_TOKENS)] = True
+    require_a_kept_word(raw_vocab, counts, keep, unk_cutoff)
     new_id = np.where(keep, np.cumsum(keep) - 1, UNK_ID).astype(np.int64)
     vocab = [token for token, kept in zip(raw_vocab, keep.tolist()) if kept]
     return (vocab, *pad_sentences(new_id[word_ids], lengths))
+
+
+def require_a_kept_word(tokens: Iterable[str], counts: np.ndarray, keep: np.ndarray,
+                        unk_cutoff: int) -> None:
+    """ValueError when the corpus has words but `unk_cutoff` keeps none of them (`keep`, by raw
+    id; `tokens` in raw id order, read only to name the most frequent): every word would be
+    <unk>, a model of nothing, as word2vec refuses a min_count above every count."""
+    words = len(SPECIAL_TOKENS)
+    if len(counts) > words and not keep[words:].any():
+        top = words + int(np.argmax(counts[words:]))
+        word = next(islice(tokens, top, None))
+        raise ValueError(f"no word occurs unk_cutoff={unk_cutoff} times in the corpus (the "
+                         f"most frequent, {word!r}, occurs {int(counts[top]):,}): every "
+                         "word would be <unk>; lower unk_cutoff")
 
 
 def pad_sentences(

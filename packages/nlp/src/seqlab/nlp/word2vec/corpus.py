@@ -19,7 +19,9 @@ class LineSentences:
         self.max_sentence_length = max_sentence_length
 
     def __iter__(self) -> Iterator[list[str]]:
-        with open(self.path, encoding="utf8") as lines:
+        # newline="\n": lines end at "\n" only, as gensim reads binary lines (a lone "\r" is
+        # whitespace inside a sentence, not universal newlines' line end)
+        with open(self.path, encoding="utf8", newline="\n") as lines:
             for line in lines:
                 tokens = line.split()
                 for start in range(0, len(tokens), self.max_sentence_length):
