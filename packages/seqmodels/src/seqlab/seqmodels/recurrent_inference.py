@@ -56,15 +56,22 @@ from seqlab.autograd.kernels.panel_gemm import (
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.kernels.recurrent_lstm_claims import (
+    LSTM_CELL,
+    RNN_RELU_CELL,
+    RNN_TANH_CELL,
     chunks_done,
-    lstm_stacked_claims,
     new_claims,
+    stacked_claims,
 )
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import (
     lstm_stacked_forward,
     lstm_stacked_reverse,
     pack_stacked_into,
+)
+from seqlab.autograd.kernels.recurrent_rnn_stacked import (
+    rnn_stacked_forward,
+    rnn_stacked_reverse,
 )
 from seqlab.autograd.threads import (
     one_thread,
@@ -123,15 +130,22 @@ KEPT_TABLE_BYTES = 4 << 20
 PANELS = FMA and not numba.config.DISABLE_JIT
 
 
+# the kinds with a stacked no-grad loop, by their `stacked_claims` code (a GRU has none: its
+# n gate's recurrent sum is scaled by r before the input's is added)
+STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_RELU_CELL}
+
+
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
-    """Whether a stack's layers may run over stacked panels at all: an LSTM, one direction,
-    every sequence T long, on a target with the panel tile (`PANELS`)."""
-    return PANELS and kind.has_cell_state and directions == 1 and lengths is None
+    """Whether a stack's layers may run over stacked panels at all: an LSTM or an Elman RNN
+    (`STACKED_CELLS`), one direction, every sequence T long, on a target with the panel tile
+    (`PANELS`)."""
+    return PANELS and kind.name in STACKED_CELLS and directions == 1 and lengths is None
 
 
 def _layer_bytes(w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> int:
-    """The bytes of this layer's stacked panels (`stacked_bytes`)."""
-    return stacked_bytes(w_ih.shape[1], w_hh.shape[1], dtype)
+    """The bytes of this layer's stacked panels (`stacked_bytes`; G*H = W_ih's rows)."""
+    hidden = w_hh.shape[1]
+    return stacked_bytes(w_ih.shape[1], hidden, dtype, w_ih.shape[0] // hidden)
 
 
 def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int,
@@ -182,7 +196,7 @@ def _stack_fits_alone(stack, features: int, lengths, dtype) -> bool:
     if not _stackable_kind(stack.kind, stack.num_directions, lengths):
         return False
     widest = max(features, hidden) if stack.num_layers > 1 else features
-    return stacked_bytes(widest, hidden, dtype) <= ALONE_PANELS_BYTES
+    return stacked_bytes(widest, hidden, dtype, stack.kind.gates) <= ALONE_PANELS_BYTES
 
 
 def call_parts(stack, batch: int, steps: int, features: int, lengths, dtype) -> int:
@@ -222,8 +236,9 @@ def _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype):
     """Room for `stacked_panels` and the job (part, parts) packing a part's share of it."""
     hidden = w_hh.shape[1]
     depth = w_ih.shape[1] + hidden + 1
-    bias = np.zeros(4 * hidden, dtype) if b_ih is None else b_ih + b_hh
-    panels = empty(panels_shape(depth, 4 * hidden, dtype), dtype)
+    gate_rows = w_ih.shape[0]
+    bias = np.zeros(gate_rows, dtype) if b_ih is None else b_ih + b_hh
+    panels = empty(panels_shape(depth, gate_rows, dtype), dtype)
     w_ih, w_hh = np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh)
     width = panels.shape[2]
 
@@ -261,6 +276,22 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
     (lstm_stacked_reverse if reverse else lstm_stacked_forward)(x, panels, h, c, out)
     return out, h, c
+
+
+def rnn_stacked_layer(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                      b_ih: np.ndarray | None, b_hh: np.ndarray | None, relu: bool,
+                      panels: np.ndarray | None = None, reverse: bool = False):
+    """out (T, N, H), h_n, None of one Elman RNN layer (ReLU where `relu`, else tanh) over x
+    (T, N, F) by `rnn_stacked_forward` (`rnn_stacked_reverse` where `reverse`; over `panels`
+    when given: `stacked_panels` of these weights)."""
+    x = np.ascontiguousarray(x)
+    dtype = x.dtype
+    if panels is None:
+        panels = stacked_panels(w_ih, w_hh, b_ih, b_hh, dtype)
+    h = np.array(h0, dtype, order="C")
+    out = empty((x.shape[0], x.shape[1], w_hh.shape[1]), dtype)
+    (rnn_stacked_reverse if reverse else rnn_stacked_forward)(x, panels, h, out, relu)
+    return out, h, None
 
 
 def _packed_job(w_hh, dtype):
@@ -467,9 +498,9 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
     core woken from idle or taken): here that partner takes fewer chunks, or none, and is
     not waited for (`run_claiming`). The one-thread stacked loop's bits. None where
     `shared_work` gives no panels for some layer (mixed dtypes: `_split_call` raises the
-    graph path's error)."""
+    graph path's error). An Elman RNN stack alike (`STACKED_CELLS`: no c, its c_n None)."""
     dtype = h0.dtype
-    if c0.dtype != dtype:
+    if c0 is not None and c0.dtype != dtype:
         return None
     batch = h0.shape[1]
     with seqlab_computing():
@@ -479,12 +510,14 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
         panels = tuple(shared[layer] for layer in range(stack.num_layers))
         x = np.ascontiguousarray(x)
         h = np.array(h0, dtype, order="C")
-        c = np.array(c0, dtype, order="C")
+        c = h if c0 is None else np.array(c0, dtype, order="C")  # (an RNN's c: never read)
         out = empty((x.shape[0], batch, stack.hidden_size), dtype)
         claims = new_claims()
-        run_claiming(parts, lambda: lstm_stacked_claims(x, panels, h, c, out, claims, MIN_BATCH),
+        cell = STACKED_CELLS[stack.kind.name]
+        run_claiming(parts,
+                     lambda: stacked_claims(x, panels, h, c, out, claims, MIN_BATCH, cell),
                      lambda: chunks_done(claims, batch, MIN_BATCH))
-    return out, h, c
+    return out, h, None if c0 is None else c
 
 
 def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
@@ -591,8 +624,9 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
                                           for layer in weights for w in layer):
         return {}
     if not stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
-                        in_part=True):
-        return {}  # (GRU, RNN: a table's projection alone saved no more than a team's start)
+                        in_part=True) or (table is not None and not kind.has_cell_state):
+        return {}  # (GRU, RNN over a table: its projection alone saved no more than a team's
+        # start; layer 0 over a table runs `lstm_packed_forward`, an LSTM's loop)
     # layer 0 by `lstm_packed_layer` over the table's projection, or stacked over x; the
     # others stacked
     shared: dict = {}
@@ -684,8 +718,12 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
         if panels is None:
             panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed,
                                    direction)
-        result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
-                                    panels, reverse)
+        if kind.has_cell_state:
+            result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
+                                        panels, reverse)
+        else:
+            result = rnn_stacked_layer(layer_input, h0[index], *weights,
+                                       kind.name == "rnn_relu", panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
                               (w_ih, w_hh, b_ih, b_hh), lengths, reverse)
