@@ -84,6 +84,11 @@ from seqlab.autograd.threads import (
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.both_directions import run_both
 from seqlab.seqmodels.cell_kinds import CellKind
+from seqlab.seqmodels.claimed_chunks import (
+    MIN_SEQUENCES_PER_PART,
+    chunk_bounds,
+    run_claimed_chunks,
+)
 from seqlab.seqmodels.kept_panels import (
     KEPT_PANELS_BYTES,
     kept_stacked_panels,
@@ -106,7 +111,6 @@ from seqlab.seqmodels.recurrent_units_team import (
     units_team_work_pays,
 )
 
-MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # An LSTM layer whose stacked panels fit a core's L2 (1 MiB on AMD EPYC Zen 4: LSTM(40, 128)'s
 # are 346 KB) runs stacked on one thread rather than as the per-layer team split by units: at
 # batch 8 x 64, H 128, on 2 threads that team ran at the one-thread stacked loop's rate on a
@@ -522,8 +526,10 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
 
 def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
                 lengths: np.ndarray | None, table, parts: int, packed: list | None) -> tuple:
-    """out, h_n, c_n of `run_layers`' batch split into `parts` parts of sequences, each all
-    its layers on one thread (`_stack_arrays`) after `shared_work`. Each part writes its
+    """out, h_n, c_n of `run_layers`' batch split into chunks of sequences (`chunk_bounds`)
+    that `parts` threads claim (`run_claimed_chunks`: a partner that starts late takes fewer),
+    each chunk all its layers on one thread (`_stack_arrays`) after `shared_work`. Each chunk
+    writes its
     sequences' outputs into the call's arrays itself (all parts at once): the concatenation
     after the team, on one thread, was the largest serial cost of a split call (LSTM(40, 128)
     at batch 32 x 64: ~80 of ~250 us, a fresh 1 MiB output page-faulted every call). The
@@ -535,14 +541,15 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
     width = stack.num_directions * stack.hidden_size
     wholes = (empty((steps, batch, width), dtype), empty(h0.shape, dtype),
               None if c0 is None else empty(c0.shape, dtype))
-    bounds = [batch * part // parts for part in range(parts + 1)]
-    results: list = [None] * parts
-    copied = [False] * parts
+    bounds = chunk_bounds(batch, parts)
+    chunks = len(bounds) - 1
+    results: list = [None] * chunks
+    copied = [False] * chunks
 
     with seqlab_computing():
-        shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
+        shared = shared_work(stack, x, table, h0, batch // chunks, lengths, parts, packed)
 
-        def run_part(part: int, _parts: int, _flags) -> None:
+        def run_part(part: int) -> None:
             low, high = bounds[part], bounds[part + 1]
             part_table = (None if table is None
                           else (table[0], table[1][:, low:high], table[2]))
@@ -557,7 +564,7 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
                         whole[:, low:high] = array
                 copied[part] = True
 
-        run_team(parts, run_part)
+        run_claimed_chunks(parts, chunks, run_part)
     if all(copied):
         return wholes
     return tuple(None if results[0][i] is None

@@ -6,11 +6,11 @@ starts late (its core woken from idle, or taken by another process) makes the wh
 for it, up to the one-thread call's time and past it. Here every thread of the team calls
 `stacked_claims` on the same arrays and takes the next chunk of sequences from a shared
 counter (an atomic add) until none is left, running each chunk through every layer of the stack
-(`lstm_stacked_sequences` or `rnn_stacked_sequences`, layer by layer over the chunk's sequences): a thread that starts late
-takes fewer chunks, and one that never starts takes none, and the caller waits for the others
-only while a chunk is still running (`chunks_done`, `threads.run_claiming`). Each sequence's
-outputs are the bits of the one-thread stacked loop whoever computes it (the panel tile's rows
-never mix).
+(`lstm_stacked_sequences` or `rnn_stacked_sequences`, layer by layer over the chunk's
+sequences): a thread that starts late takes fewer chunks, and one that never starts takes
+none, and the caller waits for the others only while a chunk is still running (`chunks_done`,
+`threads.run_claiming`). Each sequence's outputs are the bits of the one-thread stacked loop
+whoever computes it (the panel tile's rows never mix).
 
 `claims` is an int64 array of `CLAIM_SLOTS` zeros, fresh for each call: the next chunk at
 `NEXT_SLOT` and the chunks finished at `DONE_SLOT`, a cache line apart. Plain-Python bodies for
