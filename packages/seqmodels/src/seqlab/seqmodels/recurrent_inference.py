@@ -5,7 +5,8 @@ without a graph the same kernels run here straight on the arrays (`recurrent_ops
 `save=False`), Tensors made only for what the stack returns: at batch 1 x 64 the per-call
 Python of the Function path is a tenth of the forward. An LSTM layer at a panel batch on one
 thread, an upper one or layer 0 over its own input (not an embedding's table), runs its input
-projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`)
+projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`;
+an Elman RNN layer alike, `kernels.recurrent_rnn_stacked`, by the same rules: `STACKED_CELLS`)
 instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 A stacked layer's panels are kept across calls while its weights stay bitwise the same
@@ -17,10 +18,11 @@ own kept panels). On several threads a batch splits by sequence (`call_parts`:
 an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
 for a thread, any other stack 8+ sequences a part, `batch_parts`); an LSTM over its own
 input whose layers all run stacked splits by chunks of a panel tile's sequences its threads
-claim from one counter (`_claimed_call`: a partner that starts late takes fewer); other
-LSTMs' parts reading one copy of what they all need (`shared_work`: the table's projection and every
-layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
-over a table, stacked over its own input); such an LSTM too small to split runs stacked on
+claim from one counter (`_claimed_call`: a partner that starts late takes fewer; an RNN
+stack alike); every other split's chunks are claimed too (`claimed_chunks`), other LSTMs'
+chunks reading one copy of what they all need (`shared_work`: the table's projection and
+every layer's panels, computed once first; layer 0 then runs `lstm_packed_forward` over a
+table, stacked over its own input); such an LSTM too small to split runs stacked on
 one thread rather than as a per-layer team split by units (`stacked_pays`);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays and its work a layer-step does
@@ -187,7 +189,12 @@ def small_batch_stacked(features: int, hidden: int, dtype) -> bool:
     layer-by-layer -> stacked: H 32 F 32 80 -> 31, H 64 F 64 134 -> 103, H 128 F 40 300 ->
     243, H 128 F 128 329 -> 375, H 256 F 40 1009 -> 960, H 256 F 128 1110 -> 1240, H 256
     F 256 1220 -> 1650, H 512 F 512 16500 -> 6500, H 512 F 40 16200 -> 3460 (batch 2 alike:
-    H 128 F 128 530 -> 680, F 40 440 -> 450)."""
+    H 128 F 128 530 -> 680, F 40 440 -> 450). An Elman RNN's layer (W_hh H x H) takes the
+    stacked loop at batch 1 whatever this says (`_keepable_layer`): RNN(F, H), batch 1 x 64,
+    one thread, CPU us (p25), layer-by-layer -> stacked, load 15: F 40 H 128 148 -> 123,
+    F 128 H 128 194 -> 153, F 256 H 256 484 -> 468, F 768 H 768 4277 -> 4262, F 1024 H 1024
+    8002 -> 7293; at batch 2-3 a tie (F 128 H 128 batch 2 219 -> 227, F 256 H 256 batch 3
+    1131 -> 1166), so this rule stays there."""
     weights_hh = 4 * hidden * hidden * np.dtype(dtype).itemsize
     return (hidden <= SMALL_GEMV_HIDDEN or weights_hh > SLOW_GEMV_BYTES
             or 2 * features <= hidden)
@@ -605,8 +612,10 @@ def _keepable_layer(batch: int, w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> bo
     weights keep changing packs the panels for itself and takes the same path, so the same
     weights and input give the same bits whatever the calls before were."""
     features, hidden = w_ih.shape[1], w_hh.shape[1]
+    one_gate = w_ih.shape[0] == hidden  # an Elman RNN: at batch 1 stacked at every shape
     return (_layer_bytes(w_ih, w_hh, dtype) <= KEPT_PANELS_BYTES
-            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
+            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)
+                 or (one_gate and batch == 1)))
 
 
 def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
