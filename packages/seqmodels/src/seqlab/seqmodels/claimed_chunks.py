@@ -4,10 +4,11 @@ with panels past a core's L2).
 
 Fixed parts (one per thread) make a call wait for its slowest thread: a partner that starts
 late (its core woken from idle, or taken by another process) holds the call up by its whole
-part. Here the batch is cut into `chunk_bounds` (more chunks than threads, each at least
-`MIN_SEQUENCES_PER_PART` sequences: a chunk's rows take the same loops, so the same bits, as
-the whole batch's) and each thread takes the next chunk until none is left
-(`threads.run_claiming`): a late partner takes fewer chunks, or none, and is not waited for.
+part. Here the batch is cut into `chunk_bounds` (as many chunks as threads or a few times
+more, each at least `MIN_SEQUENCES_PER_PART` sequences: a chunk's rows take the same loops, so
+the same bits, as the whole batch's) and each thread takes the next chunk until none is left
+(`threads.run_claiming`): a late partner takes fewer chunks, or none, and is not waited for
+once every chunk is taken and done.
 The LSTM and Elman RNN stacks that run stacked claim chunks inside one kernel instead
 (`kernels.recurrent_lstm_claims.stacked_claims`); this is the same rule for the calls whose
 chunks run layer by layer.
@@ -21,7 +22,14 @@ from collections.abc import Callable
 from seqlab.autograd.threads import run_claiming
 
 MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
-CHUNKS_PER_THREAD = 4  # at most: each chunk costs a `_stack_arrays` call's Python (tens of us)
+# At most this many chunks a thread. Finer chunks let a late partner's share shrink further,
+# but each costs a `_stack_arrays` call and runs its GEMM and loop over fewer rows: GRU(40, H)
+# under no_grad, 2 threads, AMD EPYC Zen 4, process CPU medians of 48 calls, load 12-13, 1 ->
+# 4 chunks a thread: H 128 batch 32 4.51 -> 4.85 ms, batch 64 7.87 -> 9.18 ms, H 512 batch
+# 32 39.9 -> 43.2 ms; 1 -> 2: batch 64 7.94 -> 8.27, batch 128 15.2 -> 15.4, H 64 batch 64
+# 2.88 -> 3.12. So one: the halves `batch_parts` made, taken by whichever thread is free (a
+# partner that starts after the caller's half is done finds the other taken, not waited for).
+CHUNKS_PER_THREAD = 1
 
 
 def chunk_bounds(batch: int, parts: int) -> list[int]:
