@@ -100,3 +100,15 @@ def test_an_rnn_layer_at_batch_1_runs_stacked_where_an_lstms_would_not():
     assert keepable(1, w, w, np.float32)
     assert not keepable(2, w, w, np.float32)
     assert not keepable(1, w4, w4, np.float32)
+
+
+@pytest.mark.parametrize("bias,dtype", [(False, np.float32), (True, np.float64)])
+def test_no_bias_and_float64_rnns_run_stacked_too(monkeypatch, bias, dtype):
+    stack = RNN(10, 24, num_layers=2, bias=bias, dtype=dtype, generator=3)
+    x = Tensor(np.random.default_rng(3).standard_normal((20, 6, 10)).astype(dtype))
+    want = stack(x)
+    stacked = _count(monkeypatch, "rnn_stacked_layer")
+    with no_grad(), one_thread():
+        got = stack(x)
+    assert len(stacked) == 2 and got[0].dtype == dtype
+    _assert_close(got, want, 5e-6 if dtype == np.float32 else 1e-12)
