@@ -15,6 +15,8 @@ Adam(2e-3), zero_grad.
   Zipf-distributed token ids;
 - `infer-b32` / `infer-b1`: forward of Embedding(65, 256) -> LSTM(256, 256, 2) -> Linear under
   no_grad, batch 32 x 64 and 1 x 64;
+- `infer-<cell>-HxL`: forward of Embedding(65, H) -> {LSTM, GRU, RNN}(H, H, L) -> Linear under
+  no_grad, batch 32 x 64 (`infer-gru-256x2-b1`: batch 1);
 - `word-<cell>-HxL`: `word-lm`'s composition with another cell and size.
 
 Shapes no name above lists: append `-b<batch>`, `-t<steps>` (any configuration) and `-v<vocab>`
@@ -103,6 +105,10 @@ def _named_spec(config: str, parts: list[str]) -> dict:
     if config in ("infer-b32", "infer-b1"):
         return {"kind": "infer", "cell": "lstm", "hidden": 256, "layers": 2,
                 "batch": 32 if config == "infer-b32" else 1, "steps": 64}
+    if parts[0] == "infer" and len(parts) == 3 and parts[1] in ("lstm", "gru", "rnn"):
+        hidden, layers = (int(v) for v in parts[2].split("x"))
+        return {"kind": "infer", "cell": parts[1], "hidden": hidden, "layers": layers,
+                "batch": 32, "steps": 64}
     raise SystemExit(f"unknown config {config!r}; known: {DEFAULT_CONFIGS}")
 
 

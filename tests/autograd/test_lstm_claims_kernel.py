@@ -13,28 +13,32 @@ from seqlab.autograd.kernels.panel_gemm import panels_shape
 from seqlab.autograd.kernels.recurrent_lstm_claims import (
     DONE_SLOT,
     NEXT_SLOT,
+    RNN_RELU_CELL,
+    RNN_TANH_CELL,
     chunks_done,
     lstm_stacked_claims,
     new_claims,
+    stacked_claims,
 )
 from seqlab.autograd.kernels.recurrent_lstm_stacked import (
     lstm_stacked_forward,
     pack_stacked_into,
 )
+from seqlab.autograd.kernels.recurrent_rnn_stacked import rnn_stacked_forward
 
 pytestmark = pytest.mark.kernels
 
 
-def _stack(dtype, layers, features, hidden, seed=0):
-    """Each layer's stacked panels and the draws that made them."""
+def _stack(dtype, layers, features, hidden, seed=0, gates=4):
+    """Each layer's stacked panels and the draws that made them (`gates` 1: an RNN's)."""
     rng = np.random.default_rng(seed)
     panels = []
     for layer in range(layers):
         width = features if layer == 0 else hidden
-        w_ih = (0.4 * rng.standard_normal((4 * hidden, width))).astype(dtype)
-        w_hh = (0.4 * rng.standard_normal((4 * hidden, hidden))).astype(dtype)
-        bias = (0.4 * rng.standard_normal(4 * hidden)).astype(dtype)
-        packed = np.empty(panels_shape(width + hidden + 1, 4 * hidden, dtype), dtype)
+        w_ih = (0.4 * rng.standard_normal((gates * hidden, width))).astype(dtype)
+        w_hh = (0.4 * rng.standard_normal((gates * hidden, hidden))).astype(dtype)
+        bias = (0.4 * rng.standard_normal(gates * hidden)).astype(dtype)
+        packed = np.empty(panels_shape(width + hidden + 1, gates * hidden, dtype), dtype)
         pack_stacked_into(w_ih, w_hh, bias, packed)
         panels.append(packed)
     return tuple(panels)
@@ -120,3 +124,35 @@ def test_threads_claiming_at_once_give_the_one_thread_bits():
         partner.join()
         for got_array, want_array in zip((out, h, c), want):
             np.testing.assert_array_equal(got_array, want_array)
+
+
+def _rnn_layer_by_layer(x, panels, h0, relu):
+    """out, h_n of an RNN stack by `rnn_stacked_forward`, one layer after another."""
+    layer_input, h_finals = x, []
+    for layer, layer_panels in enumerate(panels):
+        h = h0[layer].copy()
+        out = np.empty((x.shape[0], x.shape[1], h.shape[1]), x.dtype)
+        rnn_stacked_forward(layer_input, layer_panels, h, out, relu)
+        h_finals.append(h)
+        layer_input = out
+    return layer_input, np.stack(h_finals)
+
+
+@pytest.mark.parametrize("cell", [RNN_TANH_CELL, RNN_RELU_CELL])
+@pytest.mark.parametrize("layers", [1, 3])
+@pytest.mark.parametrize("batch,chunk", [(9, 4), (13, 8), (1, 1)])
+def test_rnn_chunks_give_each_layers_one_thread_bits(cell, layers, batch, chunk):
+    """The same helper runs an Elman RNN stack (c not read: h passed again), each chunk
+    through `rnn_stacked_sequences`, bit for bit each layer's one-thread loop."""
+    rng = np.random.default_rng(batch)
+    x = rng.standard_normal((5, batch, 3)).astype(np.float32)
+    h0 = (0.5 * rng.standard_normal((layers, batch, 6))).astype(np.float32)
+    panels = _stack(np.float32, layers, 3, 6, gates=1)
+    want = _rnn_layer_by_layer(x, panels, h0, cell == RNN_RELU_CELL)
+    h = h0.copy()
+    out = np.full((5, batch, 6), np.nan, np.float32)
+    claims = new_claims()
+    stacked_claims(x, panels, h, h, out, claims, chunk, cell)
+    assert chunks_done(claims, batch, chunk)
+    np.testing.assert_array_equal(out, want[0])
+    np.testing.assert_array_equal(h, want[1])

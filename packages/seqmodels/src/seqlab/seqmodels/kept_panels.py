@@ -25,10 +25,10 @@ from seqlab.seqmodels.kept_tables import ChangeWatch, kept_in, kept_one, kept_ro
 KEPT_PANELS_BYTES = 24 << 20
 
 
-def stacked_bytes(features: int, hidden: int, dtype) -> int:
-    """The bytes of an LSTM layer's stacked panels over `features` inputs (about: the last
-    panel's columns rounded up aside)."""
-    return (features + hidden + 1) * 4 * hidden * np.dtype(dtype).itemsize
+def stacked_bytes(features: int, hidden: int, dtype, gates: int = 4) -> int:
+    """The bytes of a layer's stacked panels over `features` inputs (about: the last panel's
+    columns rounded up aside); `gates` 4 for an LSTM, 1 for an Elman RNN."""
+    return (features + hidden + 1) * gates * hidden * np.dtype(dtype).itemsize
 
 
 def panels_watch(stack) -> ChangeWatch:

@@ -5,7 +5,8 @@ without a graph the same kernels run here straight on the arrays (`recurrent_ops
 `save=False`), Tensors made only for what the stack returns: at batch 1 x 64 the per-call
 Python of the Function path is a tenth of the forward. An LSTM layer at a panel batch on one
 thread, an upper one or layer 0 over its own input (not an embedding's table), runs its input
-projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`)
+projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`;
+an Elman RNN layer alike, `kernels.recurrent_rnn_stacked`, by the same rules: `STACKED_CELLS`)
 instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 A stacked layer's panels are kept across calls while its weights stay bitwise the same
@@ -17,10 +18,11 @@ own kept panels). On several threads a batch splits by sequence (`call_parts`:
 an LSTM whose panels fit a core's L2 in parts of a panel tile's sequences with work enough
 for a thread, any other stack 8+ sequences a part, `batch_parts`); an LSTM over its own
 input whose layers all run stacked splits by chunks of a panel tile's sequences its threads
-claim from one counter (`_claimed_call`: a partner that starts late takes fewer); other
-LSTMs' parts reading one copy of what they all need (`shared_work`: the table's projection and every
-layer's panels, computed once first; layer 0 then runs `lstm_packed_forward`
-over a table, stacked over its own input); such an LSTM too small to split runs stacked on
+claim from one counter (`_claimed_call`: a partner that starts late takes fewer; an RNN
+stack alike); every other split's chunks are claimed too (`claimed_chunks`), other LSTMs'
+chunks reading one copy of what they all need (`shared_work`: the table's projection and
+every layer's panels, computed once first; layer 0 then runs `lstm_packed_forward` over a
+table, stacked over its own input); such an LSTM too small to split runs stacked on
 one thread rather than as a per-layer team split by units (`stacked_pays`);
 a one-direction stack below the panels' batch runs whole as one team split by hidden units
 (`recurrent_units_team`) when `units_team_parts` says it pays and its work a layer-step does
@@ -56,15 +58,22 @@ from seqlab.autograd.kernels.panel_gemm import (
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.kernels.recurrent_lstm_claims import (
+    LSTM_CELL,
+    RNN_RELU_CELL,
+    RNN_TANH_CELL,
     chunks_done,
-    lstm_stacked_claims,
     new_claims,
+    stacked_claims,
 )
 from seqlab.autograd.kernels.recurrent_lstm_packed import lstm_packed_forward
 from seqlab.autograd.kernels.recurrent_lstm_stacked import (
     lstm_stacked_forward,
     lstm_stacked_reverse,
     pack_stacked_into,
+)
+from seqlab.autograd.kernels.recurrent_rnn_stacked import (
+    rnn_stacked_forward,
+    rnn_stacked_reverse,
 )
 from seqlab.autograd.threads import (
     one_thread,
@@ -77,6 +86,11 @@ from seqlab.autograd.threads import (
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.both_directions import run_both
 from seqlab.seqmodels.cell_kinds import CellKind
+from seqlab.seqmodels.claimed_chunks import (
+    MIN_SEQUENCES_PER_PART,
+    chunk_bounds,
+    run_claimed_chunks,
+)
 from seqlab.seqmodels.kept_panels import (
     KEPT_PANELS_BYTES,
     kept_stacked_panels,
@@ -99,7 +113,6 @@ from seqlab.seqmodels.recurrent_units_team import (
     units_team_work_pays,
 )
 
-MIN_SEQUENCES_PER_PART = 8  # as the training loops' split by sequence (`rows_split_pays`)
 # An LSTM layer whose stacked panels fit a core's L2 (1 MiB on AMD EPYC Zen 4: LSTM(40, 128)'s
 # are 346 KB) runs stacked on one thread rather than as the per-layer team split by units: at
 # batch 8 x 64, H 128, on 2 threads that team ran at the one-thread stacked loop's rate on a
@@ -123,15 +136,22 @@ KEPT_TABLE_BYTES = 4 << 20
 PANELS = FMA and not numba.config.DISABLE_JIT
 
 
+# the kinds with a stacked no-grad loop, by their `stacked_claims` code (a GRU has none: its
+# n gate's recurrent sum is scaled by r before the input's is added)
+STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_RELU_CELL}
+
+
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
-    """Whether a stack's layers may run over stacked panels at all: an LSTM, one direction,
-    every sequence T long, on a target with the panel tile (`PANELS`)."""
-    return PANELS and kind.has_cell_state and directions == 1 and lengths is None
+    """Whether a stack's layers may run over stacked panels at all: an LSTM or an Elman RNN
+    (`STACKED_CELLS`), one direction, every sequence T long, on a target with the panel tile
+    (`PANELS`)."""
+    return PANELS and kind.name in STACKED_CELLS and directions == 1 and lengths is None
 
 
 def _layer_bytes(w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> int:
-    """The bytes of this layer's stacked panels (`stacked_bytes`)."""
-    return stacked_bytes(w_ih.shape[1], w_hh.shape[1], dtype)
+    """The bytes of this layer's stacked panels (`stacked_bytes`; G*H = W_ih's rows)."""
+    hidden = w_hh.shape[1]
+    return stacked_bytes(w_ih.shape[1], hidden, dtype, w_ih.shape[0] // hidden)
 
 
 def stacked_pays(kind: CellKind, batch: int, hidden: int, lengths, directions: int,
@@ -169,7 +189,12 @@ def small_batch_stacked(features: int, hidden: int, dtype) -> bool:
     layer-by-layer -> stacked: H 32 F 32 80 -> 31, H 64 F 64 134 -> 103, H 128 F 40 300 ->
     243, H 128 F 128 329 -> 375, H 256 F 40 1009 -> 960, H 256 F 128 1110 -> 1240, H 256
     F 256 1220 -> 1650, H 512 F 512 16500 -> 6500, H 512 F 40 16200 -> 3460 (batch 2 alike:
-    H 128 F 128 530 -> 680, F 40 440 -> 450)."""
+    H 128 F 128 530 -> 680, F 40 440 -> 450). An Elman RNN's layer (W_hh H x H) takes the
+    stacked loop at batch 1 whatever this says (`_keepable_layer`): RNN(F, H), batch 1 x 64,
+    one thread, CPU us (p25), layer-by-layer -> stacked, load 15: F 40 H 128 148 -> 123,
+    F 128 H 128 194 -> 153, F 256 H 256 484 -> 468, F 768 H 768 4277 -> 4262, F 1024 H 1024
+    8002 -> 7293; at batch 2-3 a tie (F 128 H 128 batch 2 219 -> 227, F 256 H 256 batch 3
+    1131 -> 1166), so this rule stays there."""
     weights_hh = 4 * hidden * hidden * np.dtype(dtype).itemsize
     return (hidden <= SMALL_GEMV_HIDDEN or weights_hh > SLOW_GEMV_BYTES
             or 2 * features <= hidden)
@@ -182,7 +207,7 @@ def _stack_fits_alone(stack, features: int, lengths, dtype) -> bool:
     if not _stackable_kind(stack.kind, stack.num_directions, lengths):
         return False
     widest = max(features, hidden) if stack.num_layers > 1 else features
-    return stacked_bytes(widest, hidden, dtype) <= ALONE_PANELS_BYTES
+    return stacked_bytes(widest, hidden, dtype, stack.kind.gates) <= ALONE_PANELS_BYTES
 
 
 def call_parts(stack, batch: int, steps: int, features: int, lengths, dtype) -> int:
@@ -222,8 +247,9 @@ def _stacked_job(w_ih, w_hh, b_ih, b_hh, dtype):
     """Room for `stacked_panels` and the job (part, parts) packing a part's share of it."""
     hidden = w_hh.shape[1]
     depth = w_ih.shape[1] + hidden + 1
-    bias = np.zeros(4 * hidden, dtype) if b_ih is None else b_ih + b_hh
-    panels = empty(panels_shape(depth, 4 * hidden, dtype), dtype)
+    gate_rows = w_ih.shape[0]
+    bias = np.zeros(gate_rows, dtype) if b_ih is None else b_ih + b_hh
+    panels = empty(panels_shape(depth, gate_rows, dtype), dtype)
     w_ih, w_hh = np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh)
     width = panels.shape[2]
 
@@ -261,6 +287,22 @@ def lstm_stacked_layer(x: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_ih: np.n
     out = empty((x.shape[0], x.shape[1], hidden), dtype)
     (lstm_stacked_reverse if reverse else lstm_stacked_forward)(x, panels, h, c, out)
     return out, h, c
+
+
+def rnn_stacked_layer(x: np.ndarray, h0: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+                      b_ih: np.ndarray | None, b_hh: np.ndarray | None, relu: bool,
+                      panels: np.ndarray | None = None, reverse: bool = False):
+    """out (T, N, H), h_n, None of one Elman RNN layer (ReLU where `relu`, else tanh) over x
+    (T, N, F) by `rnn_stacked_forward` (`rnn_stacked_reverse` where `reverse`; over `panels`
+    when given: `stacked_panels` of these weights)."""
+    x = np.ascontiguousarray(x)
+    dtype = x.dtype
+    if panels is None:
+        panels = stacked_panels(w_ih, w_hh, b_ih, b_hh, dtype)
+    h = np.array(h0, dtype, order="C")
+    out = empty((x.shape[0], x.shape[1], w_hh.shape[1]), dtype)
+    (rnn_stacked_reverse if reverse else rnn_stacked_forward)(x, panels, h, out, relu)
+    return out, h, None
 
 
 def _packed_job(w_hh, dtype):
@@ -467,9 +509,9 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
     core woken from idle or taken): here that partner takes fewer chunks, or none, and is
     not waited for (`run_claiming`). The one-thread stacked loop's bits. None where
     `shared_work` gives no panels for some layer (mixed dtypes: `_split_call` raises the
-    graph path's error)."""
+    graph path's error). An Elman RNN stack alike (`STACKED_CELLS`: no c, its c_n None)."""
     dtype = h0.dtype
-    if c0.dtype != dtype:
+    if c0 is not None and c0.dtype != dtype:
         return None
     batch = h0.shape[1]
     with seqlab_computing():
@@ -479,18 +521,22 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
         panels = tuple(shared[layer] for layer in range(stack.num_layers))
         x = np.ascontiguousarray(x)
         h = np.array(h0, dtype, order="C")
-        c = np.array(c0, dtype, order="C")
+        c = h if c0 is None else np.array(c0, dtype, order="C")  # (an RNN's c: never read)
         out = empty((x.shape[0], batch, stack.hidden_size), dtype)
         claims = new_claims()
-        run_claiming(parts, lambda: lstm_stacked_claims(x, panels, h, c, out, claims, MIN_BATCH),
+        cell = STACKED_CELLS[stack.kind.name]
+        run_claiming(parts,
+                     lambda: stacked_claims(x, panels, h, c, out, claims, MIN_BATCH, cell),
                      lambda: chunks_done(claims, batch, MIN_BATCH))
-    return out, h, c
+    return out, h, None if c0 is None else c
 
 
 def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | None,
                 lengths: np.ndarray | None, table, parts: int, packed: list | None) -> tuple:
-    """out, h_n, c_n of `run_layers`' batch split into `parts` parts of sequences, each all
-    its layers on one thread (`_stack_arrays`) after `shared_work`. Each part writes its
+    """out, h_n, c_n of `run_layers`' batch split into chunks of sequences (`chunk_bounds`)
+    that `parts` threads claim (`run_claimed_chunks`: a partner that starts late takes fewer),
+    each chunk all its layers on one thread (`_stack_arrays`) after `shared_work`. Each chunk
+    writes its
     sequences' outputs into the call's arrays itself (all parts at once): the concatenation
     after the team, on one thread, was the largest serial cost of a split call (LSTM(40, 128)
     at batch 32 x 64: ~80 of ~250 us, a fresh 1 MiB output page-faulted every call). The
@@ -502,14 +548,15 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
     width = stack.num_directions * stack.hidden_size
     wholes = (empty((steps, batch, width), dtype), empty(h0.shape, dtype),
               None if c0 is None else empty(c0.shape, dtype))
-    bounds = [batch * part // parts for part in range(parts + 1)]
-    results: list = [None] * parts
-    copied = [False] * parts
+    bounds = chunk_bounds(batch, parts)
+    chunks = len(bounds) - 1
+    results: list = [None] * chunks
+    copied = [False] * chunks
 
     with seqlab_computing():
-        shared = shared_work(stack, x, table, h0, batch // parts, lengths, parts, packed)
+        shared = shared_work(stack, x, table, h0, batch // chunks, lengths, parts, packed)
 
-        def run_part(part: int, _parts: int, _flags) -> None:
+        def run_part(part: int) -> None:
             low, high = bounds[part], bounds[part + 1]
             part_table = (None if table is None
                           else (table[0], table[1][:, low:high], table[2]))
@@ -524,7 +571,7 @@ def _split_call(stack, x: np.ndarray | None, h0: np.ndarray, c0: np.ndarray | No
                         whole[:, low:high] = array
                 copied[part] = True
 
-        run_team(parts, run_part)
+        run_claimed_chunks(parts, chunks, run_part)
     if all(copied):
         return wholes
     return tuple(None if results[0][i] is None
@@ -565,8 +612,10 @@ def _keepable_layer(batch: int, w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> bo
     weights keep changing packs the panels for itself and takes the same path, so the same
     weights and input give the same bits whatever the calls before were."""
     features, hidden = w_ih.shape[1], w_hh.shape[1]
+    one_gate = w_ih.shape[0] == hidden  # an Elman RNN: at batch 1 stacked at every shape
     return (_layer_bytes(w_ih, w_hh, dtype) <= KEPT_PANELS_BYTES
-            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)))
+            and (panels_pay(batch) or small_batch_stacked(features, hidden, dtype)
+                 or (one_gate and batch == 1)))
 
 
 def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: int, lengths,
@@ -591,8 +640,9 @@ def shared_work(stack, x: np.ndarray | None, table, h0: np.ndarray, part_batch: 
                                           for layer in weights for w in layer):
         return {}
     if not stacked_pays(kind, part_batch, stack.hidden_size, lengths, stack.num_directions,
-                        in_part=True):
-        return {}  # (GRU, RNN: a table's projection alone saved no more than a team's start)
+                        in_part=True) or (table is not None and not kind.has_cell_state):
+        return {}  # (GRU, RNN over a table: its projection alone saved no more than a team's
+        # start; layer 0 over a table runs `lstm_packed_forward`, an LSTM's loop)
     # layer 0 by `lstm_packed_layer` over the table's projection, or stacked over x; the
     # others stacked
     shared: dict = {}
@@ -684,8 +734,12 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
         if panels is None:
             panels = _layer_panels(stack, layer, weights, layer_input.dtype, packed,
                                    direction)
-        result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
-                                    panels, reverse)
+        if kind.has_cell_state:
+            result = lstm_stacked_layer(layer_input, h0[index], c0_part, *weights,
+                                        panels, reverse)
+        else:
+            result = rnn_stacked_layer(layer_input, h0[index], *weights,
+                                       kind.name == "rnn_relu", panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
                               (w_ih, w_hh, b_ih, b_hh), lengths, reverse)
