@@ -19,7 +19,8 @@ backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn
 The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
 place. A training loop (`save`) whose parts get 8 or more sequences each splits the batch
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
-`save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
+`save`, each part owns a block of hidden units and the parts meet once per step (a training
+loop only where a step has work enough for the meet, `lstm_loop_parts`). GRU and RNN
 training loops split the batch the same way when each step has enough work (`rows_team`,
 `recurrent_rows_teams`, reading a table in place; also when each part's whole loop has
 enough, `loop_rows_team`); otherwise, and without `save`, they run on one thread and
