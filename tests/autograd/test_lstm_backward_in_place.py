@@ -40,6 +40,8 @@ def test_backward_over_the_saved_gates_equals_backward_into_its_own_array(
     d_out = rng.standard_normal((steps, batch, hidden)).astype(dtype)
     d_hn, d_cn = rng.standard_normal((2, batch, hidden)).astype(dtype)
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: parts)
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_FORWARD_STEP_MACS", 0)  # small teams
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_BACKWARD_STEP_MACS", 0)
     if split == "units":
         monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
     else:
@@ -91,6 +93,8 @@ def test_the_engine_says_when_the_graph_is_retained():
 def test_fused_lstm_backward_twice_with_retain_graph_doubles_every_gradient(split, monkeypatch):
     """The first backward retains the graph, so it must leave the saved gates as they are."""
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_FORWARD_STEP_MACS", 0)  # small teams
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_BACKWARD_STEP_MACS", 0)
     if split == "units":
         monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
     stack = LSTM(input_size=3, hidden_size=5, num_layers=2, dtype=np.float64, generator=0)

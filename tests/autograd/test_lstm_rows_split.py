@@ -61,6 +61,8 @@ def test_lstm_layer_split_by_sequence_equals_the_reference(hidden, parts, length
     lengths = None if lengths_kind == "full" else rng.integers(1, steps + 1, batch)
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = _case(hidden, batch, steps, 3, seed=hidden + parts)
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: parts)
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_FORWARD_STEP_MACS", 0)  # small teams
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_BACKWARD_STEP_MACS", 0)
     if cross == "forward":
         monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
     out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
@@ -90,6 +92,8 @@ def test_table_read_split_by_sequence_equals_the_gathered_rows(dtype, monkeypatc
     h0, c0 = (0.5 * rng.standard_normal((2, batch, hidden))).astype(dtype)
     w_hh = (rng.standard_normal((4 * hidden, hidden)) / np.sqrt(hidden)).astype(dtype)
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_FORWARD_STEP_MACS", 0)  # small teams
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_BACKWARD_STEP_MACS", 0)
     by_table = recurrent_ops.projected_forward("lstm", table, h0, c0, w_hh, None, ids=ids)
     monkeypatch.setattr(recurrent_loops, "rows_split_pays", lambda *_: False)
     gathered = recurrent_ops.projected_forward("lstm", table[ids], h0, c0, w_hh, None)

@@ -68,6 +68,8 @@ def test_lstm_layer_on_the_rows_path_equals_the_reference(hidden, parts, lengths
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = _lstm_case(hidden, batch, steps, seed=hidden + parts)
     assert rows_gemm_pays(batch, 4 * hidden) and rows_gemm_pays(batch, hidden) == (hidden >= 256)
     monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: parts)
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_FORWARD_STEP_MACS", 0)  # small teams
+    monkeypatch.setattr(recurrent_loops, "MIN_UNITS_BACKWARD_STEP_MACS", 0)
     out, h_n, c_n, saved = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh,
                                                             lengths, reverse=lengths is not None)
     full = np.full(batch, steps) if lengths is None else np.asarray(lengths)

@@ -12,7 +12,7 @@ import pytest
 
 from seqlab.autograd import threads
 from seqlab.autograd.kernels import recurrent_reference as reference
-from seqlab.seqmodels import recurrent_ops
+from seqlab.seqmodels import around_products, recurrent_loops, recurrent_ops
 from seqlab.seqmodels.around_products import recurrent_weight_grad
 
 
@@ -32,8 +32,10 @@ def _step_by_step(d, h_prev):
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-def test_shifted_equals_the_sum_over_steps(thread_count, reverse):
-    # big enough that threads.matmul splits the product on two threads
+def test_shifted_equals_the_sum_over_steps(thread_count, reverse, monkeypatch):
+    # big enough that threads.matmul splits the product on two threads (below the size a
+    # layer's dW_hh splits from: that rule off here)
+    monkeypatch.setattr(around_products, "MIN_SPLIT_WEIGHT_GRAD_MACS", 0)
     steps, batch, hidden = 16, 16, 64  # 4H x H x T*N >= threads.MIN_PARALLEL_MACS
     rng = np.random.default_rng(3)
     d = rng.standard_normal((steps, batch, 4 * hidden))
@@ -68,10 +70,13 @@ def test_one_step_reads_only_h0(thread_count):
 
 @pytest.mark.parametrize("batch", [16, 2])
 @pytest.mark.parametrize("with_lengths", [False, True])
-def test_lstm_layer_gradients_equal_the_reference(thread_count, with_lengths, batch):
+def test_lstm_layer_gradients_equal_the_reference(thread_count, with_lengths, batch,
+                                                  monkeypatch):
     """A whole LSTM layer (on two threads split by sequence at batch 16, by units at batch 2;
     H = 64 so that a team runs), forward (dW_hh from `out` shifted) and reverse with lengths
     (from the saved h_prev): every gradient against the NumPy reference layer."""
+    for rule in ("MIN_UNITS_FORWARD_STEP_MACS", "MIN_UNITS_BACKWARD_STEP_MACS"):
+        monkeypatch.setattr(recurrent_loops, rule, 0)  # a units team at batch 2 too
     steps, features, hidden = 5, 6, 64
     rng = np.random.default_rng(6)
 
@@ -93,3 +98,24 @@ def test_lstm_layer_gradients_equal_the_reference(thread_count, with_lengths, ba
     grads = recurrent_ops.lstm_layer_backward(saved, d_out, d_hn, d_cn)
     for actual, expected in zip(grads, expected_backward(d_out, d_hn, d_cn), strict=True):
         np.testing.assert_allclose(actual, expected, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_a_small_product_on_one_thread_has_the_split_bits(reverse, monkeypatch):
+    """Below MIN_SPLIT_WEIGHT_GRAD_MACS dW_hh stays on one thread: the bits of the split."""
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    try:
+        steps, batch, hidden = 64, 1, 128  # batch-1 training: 4.2M multiply-adds
+        assert (steps * batch * 4 * hidden * hidden
+                < around_products.MIN_SPLIT_WEIGHT_GRAD_MACS)
+        rng = np.random.default_rng(8)
+        d = rng.standard_normal((steps, batch, 4 * hidden)).astype(np.float32)
+        out = rng.standard_normal((steps, batch, hidden)).astype(np.float32)
+        h0 = rng.standard_normal((batch, hidden)).astype(np.float32)
+        alone = recurrent_weight_grad(d, out, h0, True, reverse)
+        monkeypatch.setattr(around_products, "MIN_SPLIT_WEIGHT_GRAD_MACS", 0)
+        split = recurrent_weight_grad(d, out, h0, True, reverse)
+    finally:
+        threads.set_num_threads(before)
+    np.testing.assert_array_equal(alone, split)

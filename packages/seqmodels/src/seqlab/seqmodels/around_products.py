@@ -171,6 +171,22 @@ def narrow_weight_grad(d: Array, x: Array) -> Array:
     return np.ascontiguousarray(out.T)
 
 
+# dW_hh splits over seqlab's threads (`threads.matmul`) only from this many multiply-adds
+# (T*N x G*H x H): below it a small batch's product is 90-540 us on one thread, where the
+# hand-over to the second thread saves at most half of that less its 20-50 us quiet, and on a
+# loaded machine waits milliseconds for the partner (one thread / split, min of 7, AMD EPYC Zen
+# 4, load 14: T*N 64 x 512 x 128 87 / 560 us, 128 x 512 x 128 169 / 1041, 512 x 256 x 64 181
+# / 752, 2048 x 128 x 32 537 / 791). The same bits either way (a split by rows of dW).
+MIN_SPLIT_WEIGHT_GRAD_MACS = 1 << 24
+
+
+def _weight_product(a: Array, b: Array) -> Array:
+    """a @ b, split over seqlab's threads only from `MIN_SPLIT_WEIGHT_GRAD_MACS`."""
+    if a.shape[0] * a.shape[1] * b.shape[1] < MIN_SPLIT_WEIGHT_GRAD_MACS:
+        return a @ b
+    return matmul(a, b)
+
+
 def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array | None, shifted: bool,
                           reverse: bool) -> Array:
     """dW_hh (G*H, H): the sum over steps of d_gates[t]^T @ h_prev[t], for d_gates (T, N, G*H).
@@ -187,7 +203,7 @@ def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array | None, shi
     hidden = previous.shape[2]
     d_flat = d_gates.reshape(steps * batch, gate_width)
     if not shifted:
-        return matmul(d_flat.T, previous.reshape(steps * batch, hidden))
+        return _weight_product(d_flat.T, previous.reshape(steps * batch, hidden))
     later = (steps - 1) * batch
     rows = workspace.empty((steps * batch, hidden), previous.dtype)
     flat = previous.reshape(steps * batch, hidden)
@@ -197,4 +213,4 @@ def recurrent_weight_grad(d_gates: Array, previous: Array, h0: Array | None, shi
     else:
         rows[:batch] = h0
         rows[batch:] = flat[:later]
-    return matmul(d_flat.T, rows)
+    return _weight_product(d_flat.T, rows)

@@ -19,7 +19,8 @@ backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, d_cn
 The LSTM loop runs as a team of threads (`seqlab.autograd.threads`) and reads a table in
 place. A training loop (`save`) whose parts get 8 or more sequences each splits the batch
 (`kernels.recurrent_lstm_rows`: no barrier inside the time loop); otherwise, and always without
-`save`, each part owns a block of hidden units and the parts meet once per step. GRU and RNN
+`save`, each part owns a block of hidden units and the parts meet once per step (a training
+loop only where a step has work enough for the meet, `lstm_loop_parts`). GRU and RNN
 training loops split the batch the same way when each step has enough work (`rows_team`,
 `recurrent_rows_teams`, reading a table in place; also when each part's whole loop has
 enough, `loop_rows_team`); otherwise, and without `save`, they run on one thread and
@@ -228,11 +229,37 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
+# A training LSTM loop split by hidden units (a batch too small to split by sequence,
+# `rows_split_pays`) meets its partner every step; it runs as a team only from this many
+# multiply-adds of h @ W_hh^T a step (batch * 4H * H), forward and backward, else on one
+# thread (the same bits: each unit's sums are the same either way). Loops alone, 64 steps,
+# float32, AMD EPYC Zen 4 at load 13-14 on 2 cores, CPU us one thread / two parts (both
+# threads' CPU halved: the team's best case): forward batch 1 H 128 300 / 631, batch 2 H 128
+# 412 / 673, batch 4 H 128 547 / 747, batch 1 H 256 1111 / 1093, batch 8 H 128 968 / 993,
+# batch 1 H 384 2322 / 1964; backward batch 1 H 128 523 / 588, batch 2 H 128 580 / 593, batch
+# 4 H 128 896 / 747, batch 8 H 128 1618 / 1135, batch 1 H 256 1758 / 1292 (BENCHMARKS.md,
+# issue 11, smalltrain). Seqlab's 2-thread batch-1 training ran at 0.1-0.6x its 1-thread rate.
+MIN_UNITS_FORWARD_STEP_MACS = 1 << 19
+MIN_UNITS_BACKWARD_STEP_MACS = 1 << 18
+
+
+def lstm_loop_parts(batch: int, hidden: int, min_step_macs: int) -> int:
+    """How many parts a training LSTM loop over `batch` sequences of `hidden` units runs as:
+    `team_size`, but one where the team would split units (not sequences) of a step under
+    `min_step_macs` multiply-adds. Shapes and the thread count only."""
+    parts = team_size(hidden)
+    split_units = parts > 1 and not rows_split_pays(batch, parts)
+    return 1 if split_units and 4 * batch * hidden * hidden < min_step_macs else parts
+
+
 def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The LSTM loop (b_hh is already in xg), as a team sized for its hidden units."""
     c0 = np.ascontiguousarray(c0, dtype=xg.dtype)
+    batch = h0.shape[0]
+    parts = (lstm_loop_parts(batch, w_hh.shape[1], MIN_UNITS_FORWARD_STEP_MACS) if save
+             else team_size(w_hh.shape[1]))
     out, h_n, c_n, *activations = lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse,
-                                                    team_size(w_hh.shape[1]), ids, save)
+                                                    parts, ids, save)
     return out, h_n, c_n, (tuple(activations) if save else None)
 
 
@@ -240,7 +267,8 @@ def lstm_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_o
                        reuse_saved=False):
     """Backward of `lstm_loop_forward`; the team adds into the table's gradient itself."""
     d_xg, dh0, dc0, dw_hh, d_table = lstm_team_backward(
-        activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, team_size(w_hh.shape[1]), ids,
+        activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
+        lstm_loop_parts(d_hn.shape[0], w_hh.shape[1], MIN_UNITS_BACKWARD_STEP_MACS), ids,
         table_rows, reuse_saved)
     return (d_xg if d_table is None else d_table), dh0, dc0, dw_hh, None
 
