@@ -58,7 +58,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
     accumulate, a bias broadcast with row stride 0). `a` may have any strides (its element
     [n, k] is read at n * strides[0] + k * strides[1]); b, out and c need unit column strides.
     `transposed_out`: the tile is stored as out[m0:m0+COLS*lanes, n0:n0+ROWS] (its transpose).
-    `panels` > 1: b is `pack_panels`' 3-D array and the tile spans its panels m0 .. m0+panels-1
+    A 3-D b is `pack_panels`' array and the tile spans its `panels` panels m0 .. m0+panels-1
     (out's columns m0*width .. (m0+panels)*width, width = COLS*lanes): `panels` times the
     accumulators, each still summed over k in order (the same bits as one panel at a time)."""
     a_type, b_type, out_type = signature.args[:3]
@@ -89,7 +89,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
     a_rows = [row_pointer(a_arr, builder.add(n0, ir.Constant(int64, r)), ir.Constant(int64, 0))
               for r in range(ROWS)]
     a_step = cgutils.unpack_tuple(builder, a_arr.strides, 2)[1]
-    if panels == 1:
+    if b_type.ndim == 2:  # one panel (or any matrix with contiguous rows)
         b_stride = cgutils.unpack_tuple(builder, b_arr.strides, 2)[0]
         b_start = row_pointer(b_arr, ir.Constant(int64, 0), m0)
         panel_stride = ir.Constant(int64, 0)  # unused
