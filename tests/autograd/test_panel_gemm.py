@@ -153,9 +153,9 @@ def test_lanes_and_threshold():
     assert first == (MIN_BATCH if lanes_of(np.float32) >= 16 else MIN_BATCH_NARROW)
 
 
-def test_avx2_target_spans_panels_and_takes_them_from_batch_2(tmp_path):
+def test_avx2_target_spans_panels_and_takes_them_from_batch_1(tmp_path):
     """An AVX2 target (what NUMBA_CPU_NAME=haswell compiles for on any x86 host) gets 32-byte
-    vectors, one-row tiles over ROWS panels and the panels from `MIN_BATCH_NARROW`."""
+    vectors, one-row tiles over ROWS panels and the panels from `MIN_BATCH_NARROW` (batch 1)."""
     script = ("from seqlab.autograd.kernels import panel_gemm as pg; "
               "print(pg.VECTOR_BYTES, pg.ROW_PANELS, pg.PAIR_PANELS, pg.min_panel_batch())")
     env = {**os.environ, "NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": "+avx,+avx2,+fma",

@@ -248,10 +248,11 @@ if config.DISABLE_JIT:  # the intrinsic has no Python body
 
 
 MIN_BATCH = 4  # below it the time loops keep BLAS: packing W costs more than the panels save
-# With 32-byte vectors (AVX2) from batch 2: OpenBLAS's Haswell kernels take 3x as long for two
-# or three rows as for one (W_hh h^T at H = 128: 11.4 us and 17.5 against 3.7, against 2.5 and
-# 7 with the panels' pair and row tiles), so a 35-step loop repays packing W_hh^T (144 us)
-MIN_BATCH_NARROW = 2
+# With 32-byte vectors (AVX2) from batch 1: OpenBLAS's Haswell kernels are slow at few rows
+# (W_hh h^T at H = 128, 1 / 2 / 3 rows: 3.7 / 11.4 / 17.5 us against the panels' spanned row
+# and pair tiles' 2.4 / 2.5 / 5; benchmarks/small_batch_panels.py), and the whole batch-1 LSTM
+# training step (H = 128, T = 64, packing included) took 0.55x the CPU time (config_sweep)
+MIN_BATCH_NARROW = 1
 
 
 def min_panel_batch() -> int:
@@ -262,7 +263,7 @@ def min_panel_batch() -> int:
 def panels_pay(batch: int) -> bool:
     """Whether a time loop over `batch` sequences packs W_hh into panels (else BLAS per step):
     at batch 1 a panel product takes 12.5 us against OpenBLAS's 15.5 (H = 256), 128 steps
-    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer; AVX2 targets from batch 2
+    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer; AVX2 targets from batch 1
     (`MIN_BATCH_NARROW`). Never on a target without FMA instructions (there the tile's
     multiply-adds run as separate instructions and lose to BLAS)."""
     return batch >= min_panel_batch() and FMA
