@@ -237,7 +237,9 @@ class TorchRunner:
 
 # ---------------------------------------------------------------- workers
 def machine_info() -> dict:
-    """CPU model and the vector ISA flags that matter for GEMMs."""
+    """CPU model, the host's vector ISA flags that matter for GEMMs, and the target Numba
+    compiles the kernels for (NUMBA_CPU_NAME / NUMBA_CPU_FEATURES may name an older one than
+    the host's: an AVX2 run on an AVX-512 machine) with its vector width."""
     model, flags = platform.processor(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -248,8 +250,24 @@ def machine_info() -> dict:
     except OSError:
         pass
     wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
-    return {"cpu": model, "isa": " ".join(flag for flag in wanted if flag in flags),
+    host = " ".join(flag for flag in wanted if flag in flags)
+    return {"cpu": model, "isa": f"host {host}; {numba_target(wanted)}",
             "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
+
+
+def numba_target(wanted: tuple[str, ...]) -> str:
+    """The CPU name, the `wanted` features and the vector width Numba's kernels are built for."""
+    from seqlab.autograd.kernels.cpu_features import (
+        target_cpu_name,
+        target_features,
+        vector_bytes,
+    )
+
+    features = target_features()
+    named = " ".join(flag for flag in wanted if flag.replace("_", "") in features
+                     or flag in features)
+    return (f"Numba target {target_cpu_name()} ({named or 'no explicit features'}), "
+            f"{vector_bytes()}-byte vectors")
 
 
 def library_info(side: str) -> str:

@@ -19,8 +19,11 @@ from seqlab.autograd.kernels import recurrent_reference as reference
 from seqlab.autograd.kernels.panel_gemm import (
     FMA,
     MIN_BATCH,
+    MIN_BATCH_NARROW,
+    ROW_PANELS,
     ROWS,
     lanes_of,
+    min_panel_batch,
     pack_panels,
     pack_transposed_in_k_blocks,
     pack_transposed_into,
@@ -52,6 +55,29 @@ def test_panel_product_equals_numpy(dtype, shape):
     np.testing.assert_allclose(out[:, :cols], panel_gemm_reference(a, b), rtol=tolerance,
                                atol=tolerance)
     np.testing.assert_array_equal(out[:, cols:], 0)  # the padding columns
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows", [1, 2, 3, ROWS + 1, ROWS + 2])
+def test_rows_over_spanned_panels_give_one_panels_bits(dtype, rows):
+    """The rows below a multiple of ROWS run over ROW_PANELS panels at once, then the last
+    panels one at a time: each output is summed over k in the same order either way, so the
+    bits equal a product over each panel alone (and NumPy's within round-off)."""
+    count = 2 * ROW_PANELS + 1
+    depth, cols = 37, count * _width(dtype) - 3
+    rng = np.random.default_rng(rows)
+    a = rng.standard_normal((rows, depth)).astype(dtype)
+    panels = pack_panels(rng.standard_normal((depth, cols)).astype(dtype))
+    out = np.full((rows, panel_columns(cols, dtype)), np.nan, dtype)
+    panel_gemm_packed_into(a, panels, out)
+    width = panels.shape[2]
+    for p in range(count):
+        alone = np.full((rows, width), np.nan, dtype)
+        panel_gemm_packed_into(a, panels[p:p + 1], alone)
+        np.testing.assert_array_equal(out[:, p * width:(p + 1) * width], alone)
+    tolerance = 1e-12 if dtype == np.float64 else 2e-5
+    b = np.concatenate(list(panels), axis=1)
+    np.testing.assert_allclose(out, a @ b, rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -122,7 +148,21 @@ def test_panel_product_rejects_column_strided_rows():
 
 def test_lanes_and_threshold():
     assert lanes_of(np.float32) == 2 * lanes_of(np.float64) >= 4
-    assert panels_pay(MIN_BATCH) == FMA and not panels_pay(MIN_BATCH - 1)
+    first = min_panel_batch()
+    assert panels_pay(first) == FMA and not panels_pay(first - 1)
+    assert first == (MIN_BATCH if lanes_of(np.float32) >= 16 else MIN_BATCH_NARROW)
+
+
+def test_avx2_target_spans_panels_and_takes_them_from_batch_1(tmp_path):
+    """An AVX2 target (what NUMBA_CPU_NAME=haswell compiles for on any x86 host) gets 32-byte
+    vectors, one-row tiles over ROWS panels and the panels from `MIN_BATCH_NARROW` (batch 1)."""
+    script = ("from seqlab.autograd.kernels import panel_gemm as pg; "
+              "print(pg.VECTOR_BYTES, pg.ROW_PANELS, pg.PAIR_PANELS, pg.min_panel_batch())")
+    env = {**os.environ, "NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": "+avx,+avx2,+fma",
+           "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.split() == ["32", str(ROWS), str(ROWS // 2), str(MIN_BATCH_NARROW)]
 
 
 def test_tile_width_follows_numbas_target_not_the_host(tmp_path):
@@ -131,7 +171,8 @@ def test_tile_width_follows_numbas_target_not_the_host(tmp_path):
     gets 32-byte vectors and no panels (no FMA), whatever the host has."""
     script = ("from seqlab.autograd.kernels import panel_gemm as pg; "
               "print(pg.VECTOR_BYTES, pg.FMA, pg.panels_pay(32))")
-    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_CPU_FEATURES"}
+    env |= {"NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}  # no features
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                           text=True, check=True)
     assert done.stdout.split() == ["32", "False", "False"]

@@ -16,6 +16,14 @@ def target_features() -> frozenset[str]:
     return frozenset(f[1:] for f in features.split(",") if f.startswith("+"))
 
 
+@functools.cache
+def target_cpu_name() -> str:
+    """The CPU name Numba compiles for (`znver4`, `haswell`, ...: NUMBA_CPU_NAME or the host's)."""
+    from numba.core.registry import cpu_target
+
+    return cpu_target.target_context.codegen().magic_tuple()[1]
+
+
 def vector_bytes() -> int:
     """Bytes of the widest float vector register of the target: 64 with AVX-512, else 32 (a
     narrower target still runs 32-byte vectors correctly, as pairs of registers)."""

@@ -31,6 +31,14 @@ VECTOR_BYTES = vector_bytes()  # 64 with AVX-512, else 32
 FMA = has_fma()
 ROWS = 4
 COLS = 4 if VECTOR_BYTES >= 64 else 2  # ROWS * COLS accumulators + COLS loads fit the registers
+# With 32-byte vectors a row below a multiple of ROWS (batch 1-3) spans this many panels:
+# ROWS * COLS independent FMA chains like the full tile's, where one panel's row has only COLS
+# (2 chains of 4-5 cycle FMAs on 2 ports: a fifth of an AVX2 core's peak). Two rows span half
+# as many. Under an emulated AVX2 target on Zen 4 (benchmarks/small_batch_panels.py, H = 128):
+# 2.4 us a row against 3.5, 2.5 us two rows against 7.0. With AVX-512 a row's 4 zmm chains
+# are as fast as 16 (the one-row product is bound by loading the panels), so one panel.
+ROW_PANELS = ROWS if VECTOR_BYTES < 64 else 1
+PAIR_PANELS = max(ROW_PANELS // 2, 1)
 
 
 def panel_gemm_reference(a, b):
@@ -44,12 +52,15 @@ def lanes_of(dtype) -> int:
 
 
 def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
-                  transposed_out=False):
+                  transposed_out=False, panels=1):
     """IR of out[n0:n0+ROWS, m0:m0+COLS*lanes] = a[n0:n0+ROWS, :depth] @ b[:depth, m0:...]
     (`start`: + c[n0:n0+ROWS, m0:...], c the 4th argument, any strides: out itself to
     accumulate, a bias broadcast with row stride 0). `a` may have any strides (its element
     [n, k] is read at n * strides[0] + k * strides[1]); b, out and c need unit column strides.
-    `transposed_out`: the tile is stored as out[m0:m0+COLS*lanes, n0:n0+ROWS] (its transpose)."""
+    `transposed_out`: the tile is stored as out[m0:m0+COLS*lanes, n0:n0+ROWS] (its transpose).
+    A 3-D b is `pack_panels`' array and the tile spans its `panels` panels m0 .. m0+panels-1
+    (out's columns m0*width .. (m0+panels)*width, width = COLS*lanes): `panels` times the
+    accumulators, each still summed over k in order (the same bits as one panel at a time)."""
     a_type, b_type, out_type = signature.args[:3]
     a_arr = context.make_array(a_type)(context, builder, args[0])
     b_arr = context.make_array(b_type)(context, builder, args[1])
@@ -60,6 +71,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
     n0, m0, depth = args[3], args[4], args[5]
     scalar = context.get_value_type(out_type.dtype)
     lanes = VECTOR_BYTES // (4 if out_type.dtype == types.float32 else 8)
+    cols = COLS * panels  # accumulators per row
     vector = ir.VectorType(scalar, lanes)
     int64 = ir.IntType(64)
     itemsize = ir.Constant(int64, 4 if out_type.dtype == types.float32 else 8)
@@ -77,18 +89,24 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
     a_rows = [row_pointer(a_arr, builder.add(n0, ir.Constant(int64, r)), ir.Constant(int64, 0))
               for r in range(ROWS)]
     a_step = cgutils.unpack_tuple(builder, a_arr.strides, 2)[1]
-    b_stride = cgutils.unpack_tuple(builder, b_arr.strides, 2)[0]
-    b_start = row_pointer(b_arr, ir.Constant(int64, 0), m0)
+    if b_type.ndim == 2:  # one panel (or any matrix with contiguous rows)
+        b_stride = cgutils.unpack_tuple(builder, b_arr.strides, 2)[0]
+        b_start = row_pointer(b_arr, ir.Constant(int64, 0), m0)
+        panel_stride = ir.Constant(int64, 0)  # unused
+    else:  # b[p, k, j]: panel p's row k
+        panel_stride, b_stride, _ = cgutils.unpack_tuple(builder, b_arr.strides, 3)
+        b_start = builder.add(builder.ptrtoint(b_arr.data, int64), builder.mul(m0, panel_stride))
+        m0 = builder.mul(m0, ir.Constant(int64, COLS * lanes))  # out's first column
     zero = ir.Constant(vector, [ir.Constant(scalar, 0.0)] * lanes)
     undef = ir.Constant(vector, ir.Undefined)
     broadcast_mask = ir.Constant(ir.VectorType(ir.IntType(32), lanes), [0] * lanes)
     vector_bytes_ = ir.Constant(int64, VECTOR_BYTES)
 
-    initial = [[zero] * COLS for _ in range(ROWS)]
+    initial = [[zero] * cols for _ in range(ROWS)]
     if start:  # the accumulators start from c's tile (loaded before the loop)
         for r in range(ROWS):
             c_row = row_pointer(c_arr, builder.add(n0, ir.Constant(int64, r)), m0)
-            for c in range(COLS):
+            for c in range(cols):
                 address = builder.add(c_row, builder.mul(ir.Constant(int64, c), vector_bytes_))
                 initial[r][c] = builder.load(builder.inttoptr(address, vector.as_pointer()),
                                              align=4 if lanes == 16 else 8)
@@ -99,14 +117,15 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
     builder.position_at_end(loop)
     k = builder.phi(int64)
     k.add_incoming(ir.Constant(int64, 0), entry)
-    sums = [[builder.phi(vector) for _ in range(COLS)] for _ in range(ROWS)]
+    sums = [[builder.phi(vector) for _ in range(cols)] for _ in range(ROWS)]
     for r, row in enumerate(sums):
         for c, total in enumerate(row):
             total.add_incoming(initial[r][c], entry)
     b_row = builder.add(b_start, builder.mul(k, b_stride))
     b_vectors = []
-    for c in range(COLS):
-        address = builder.add(b_row, builder.mul(ir.Constant(int64, c), vector_bytes_))
+    for c in range(cols):
+        panel_row = builder.add(b_row, builder.mul(ir.Constant(int64, c // COLS), panel_stride))
+        address = builder.add(panel_row, ir.Constant(int64, (c % COLS) * VECTOR_BYTES))
         pointer = builder.inttoptr(address, vector.as_pointer())
         b_vectors.append(builder.load(pointer, align=4 if lanes == 16 else 8))
     k_offset = builder.mul(k, a_step)
@@ -117,18 +136,18 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
         x_vector = builder.shuffle_vector(builder.insert_element(undef, x, ir.Constant(
             ir.IntType(32), 0)), undef, broadcast_mask)
         new_sums.append([builder.call(fma, [x_vector, b_vectors[c], sums[r][c]])
-                         for c in range(COLS)])
+                         for c in range(cols)])
     k_next = builder.add(k, ir.Constant(int64, 1))
     tail = builder.basic_block
     k.add_incoming(k_next, tail)
     for r in range(ROWS):
-        for c in range(COLS):
+        for c in range(cols):
             sums[r][c].add_incoming(new_sums[r][c], tail)
     builder.cbranch(builder.icmp_signed("<", k_next, depth), loop, done)
     builder.position_at_end(done)
     if transposed_out:  # out[m0 + j, n0:n0 + ROWS] = the tile's column j
         quad = ir.VectorType(scalar, ROWS)
-        for c in range(COLS):
+        for c in range(cols):
             for lane in range(lanes):
                 column = builder.add(m0, ir.Constant(int64, c * lanes + lane))
                 values = ir.Constant(quad, ir.Undefined)
@@ -140,7 +159,7 @@ def _tile_codegen(context, builder, signature, args, ROWS=ROWS, start=False,
         return context.get_dummy_value()
     for r in range(ROWS):
         out_row = row_pointer(out_arr, builder.add(n0, ir.Constant(int64, r)), m0)
-        for c in range(COLS):
+        for c in range(cols):
             address = builder.add(out_row, builder.mul(ir.Constant(int64, c), vector_bytes_))
             builder.store(new_sums[r][c], builder.inttoptr(address, vector.as_pointer()),
                           align=4 if lanes == 16 else 8)
@@ -159,6 +178,21 @@ def _row_tile(typingctx, a, b, out, n0, m0, depth):
     """One 1 x (COLS * lanes) tile (the rows below a multiple of ROWS; batch 1)."""
     signature = types.void(a, b, out, types.int64, types.int64, types.int64)
     return signature, lambda *args: _tile_codegen(*args, ROWS=1)
+
+
+@intrinsic
+def _row_tile_panels(typingctx, a, panels, out, n0, p0, depth):
+    """One row over `ROW_PANELS` panels from p0: out[n0, p0*width:(p0+ROW_PANELS)*width] =
+    a[n0, :depth] @ the panels' columns (the same bits as `_row_tile` per panel)."""
+    signature = types.void(a, panels, out, types.int64, types.int64, types.int64)
+    return signature, lambda *args: _tile_codegen(*args, ROWS=1, panels=ROW_PANELS)
+
+
+@intrinsic
+def _pair_tile_panels(typingctx, a, panels, out, n0, p0, depth):
+    """`_row_tile_panels` of rows n0 and n0 + 1 over PAIR_PANELS panels from p0."""
+    signature = types.void(a, panels, out, types.int64, types.int64, types.int64)
+    return signature, lambda *args: _tile_codegen(*args, ROWS=2, panels=PAIR_PANELS)
 
 
 @intrinsic
@@ -194,23 +228,45 @@ def _row_tile_python(a, b, out, n0, m0, depth):
     _tile_python(a, b, out, n0, m0, depth, 1)
 
 
+def _row_tile_panels_python(a, panels, out, n0, p0, depth, rows=1, spanned=ROW_PANELS):
+    width = panels.shape[2]
+    for p in range(p0, p0 + spanned):
+        _tile_python(a, panels[p], out[:, p * width:(p + 1) * width], n0, 0, depth, rows)
+
+
+def _pair_tile_panels_python(a, panels, out, n0, p0, depth):
+    _row_tile_panels_python(a, panels, out, n0, p0, depth, 2, PAIR_PANELS)
+
+
 if config.DISABLE_JIT:  # the intrinsic has no Python body
     _tile = _tile_python
     _row_tile = _row_tile_python
+    _row_tile_panels = _row_tile_panels_python
+    _pair_tile_panels = _pair_tile_panels_python
     _tile_from = _tile_from_python
     _row_tile_from = _row_tile_from_python
 
 
 MIN_BATCH = 4  # below it the time loops keep BLAS: packing W costs more than the panels save
+# With 32-byte vectors (AVX2) from batch 1: OpenBLAS's Haswell kernels are slow at few rows
+# (W_hh h^T at H = 128, 1 / 2 / 3 rows: 3.7 / 11.4 / 17.5 us against the panels' spanned row
+# and pair tiles' 2.4 / 2.5 / 5; benchmarks/small_batch_panels.py), and the whole batch-1 LSTM
+# training step (H = 128, T = 64, packing included) took 0.55x the CPU time (config_sweep)
+MIN_BATCH_NARROW = 1
+
+
+def min_panel_batch() -> int:
+    """The smallest batch whose time loops take the panels on this target's vector width."""
+    return MIN_BATCH if VECTOR_BYTES >= 64 else MIN_BATCH_NARROW
 
 
 def panels_pay(batch: int) -> bool:
     """Whether a time loop over `batch` sequences packs W_hh into panels (else BLAS per step):
     at batch 1 a panel product takes 12.5 us against OpenBLAS's 15.5 (H = 256), 128 steps
-    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer. Never on a target without FMA
-    instructions (there the tile's multiply-adds run as separate instructions and lose to
-    BLAS)."""
-    return batch >= MIN_BATCH and FMA
+    save 0.4 ms, and packing W_hh^T costs 0.6 ms a layer; AVX2 targets from batch 1
+    (`MIN_BATCH_NARROW`). Never on a target without FMA instructions (there the tile's
+    multiply-adds run as separate instructions and lose to BLAS)."""
+    return batch >= min_panel_batch() and FMA
 
 
 def panel_columns(columns: int, dtype) -> int:
@@ -313,7 +369,9 @@ def panel_gemm_packed_into(a, panels, out):
     """out[...] = a @ b for b given as `pack_panels(b)`: a (N, K), out (N, panel_columns(M))
     each with contiguous rows (unit column stride; the row stride may be anything), K >= 1;
     float32 or float64, one dtype.
-    ROWS x (COLS * lanes) tiles, then 1-row tiles for the rows below a multiple of ROWS."""
+    ROWS x (COLS * lanes) tiles, then the rows below a multiple of ROWS: two rows at a time
+    over `PAIR_PANELS` panels, a last row over `ROW_PANELS` (then the last panels one at a
+    time); every output summed over k in order whichever tile computes it (the same bits)."""
     n_rows = a.shape[0]
     count, depth, width = panels.shape
     if a.shape[1] != depth or out.shape[1] != count * width or out.shape[0] != n_rows:
@@ -328,5 +386,18 @@ def panel_gemm_packed_into(a, panels, out):
         target = out[:, p * width:(p + 1) * width]
         for n0 in range(0, n_main, ROWS):
             _tile(a, panel, target, n0, 0, depth)
-        for n in range(n_main, n_rows):
-            _row_tile(a, panel, target, n, 0, depth)
+    if n_rows - n_main >= 2:  # two rows, then one row if three
+        spanned = count - count % PAIR_PANELS
+        for p in range(0, spanned, PAIR_PANELS):
+            _pair_tile_panels(a, panels, out, n_main, p, depth)
+        for p in range(spanned, count):
+            target = out[:, p * width:(p + 1) * width]
+            for n in range(n_main, n_main + 2):
+                _row_tile(a, panels[p], target, n, 0, depth)
+        n_main += 2
+    if n_main < n_rows:
+        spanned = count - count % ROW_PANELS
+        for p in range(0, spanned, ROW_PANELS):
+            _row_tile_panels(a, panels, out, n_main, p, depth)
+        for p in range(spanned, count):
+            _row_tile(a, panels[p], out[:, p * width:(p + 1) * width], n_main, 0, depth)
