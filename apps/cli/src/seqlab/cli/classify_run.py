@@ -293,8 +293,6 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     if len(row_ids) != len(row_labels):
         raise CliError(f"{description} changed while it was read ({len(row_labels):,} rows, "
                        f"then {len(row_ids):,}); train again")
-    if row_ids.cut:
-        output.info(cut_summary(row_ids.cut, len(row_ids), options.max_length, keep))
     vectors_rows = None
     if source is None and options.vectors is not None:
         vectors_rows = _vectors_for(options, tokenizer)
