@@ -151,11 +151,12 @@ def disconnect(client, timeout: float = 5.0) -> None:
     process (its workers are daemon processes), not waited for again at exit. On a scheduler
     address, the worker plugin `connect` registered is unregistered first: workers joining the
     user's scheduler later are not patched by a command that has ended."""
+    from seqlab.autograd.deferred_requests import requested_changes
     from seqlab.nlp.ngram.worker_setup import RequestedChanges
 
     local = client.cluster  # None for a scheduler address
-    if local is None:
-        with contextlib.suppress(Exception):  # never registered (nothing requested), or gone
+    if local is None and requested_changes() and client.status == "running":
+        with contextlib.suppress(Exception):  # a broken connection: nothing to unregister
             client.unregister_worker_plugin(RequestedChanges.name)
     with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
         client.close(timeout=timeout)
