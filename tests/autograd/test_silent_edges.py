@@ -120,3 +120,13 @@ def test_the_errstate_fallback_silences_the_three_warnings_and_restores(no_warni
         state.reset(token)
     with pytest.raises(RuntimeWarning):
         np.array([INF]) - np.array([INF])
+
+
+def test_std_of_too_few_and_a_negative_p_norm_of_zeros_warn_nothing(no_warnings):
+    """Their forwards rely on `Function.apply`'s quiet state, not an `np.errstate` of their
+    own (reader s21, item 8): NaN and 0 as PyTorch gives them, and no warning."""
+    one = _f64([1.0])
+    std = one.std()
+    std.backward()
+    assert np.isnan(std.item()) and np.isnan(one.grad).all()
+    assert _f64([0.0, 0.0]).norm(-1.5).item() == 0.0  # (0 ** -1.5 = inf) ** (1 / -1.5)

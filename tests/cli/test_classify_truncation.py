@@ -21,6 +21,8 @@ def test_cut_texts_are_counted_and_keep_their_last_tokens(tmp_path):
     said = " ".join(done.stdout.split())
     assert ("20 of 21 texts were longer than --max-length 3 tokens: the RNN reads their last "
             "3 (the bag-of-words baseline reads them whole)") in said
+    # said once, in the final summary line, not as an info line before it as well
+    assert " ".join((done.stdout + done.stderr).split()).count("texts were longer") == 1
     result = json.loads(invoke("classify", "train", data, *small, "--json",
                                "--out", tmp_path / "again.safetensors").stdout)
     assert result["texts_cut"] == 20 and result["truncate"] == "last"

@@ -134,7 +134,7 @@ def test_the_warning_suggests_clipping_only_when_it_was_off():
                                              (-3e7, "-3e+07")])
 def test_a_huge_loss_is_shown_compactly(loss, shown):
     """QA stop 20, fixQ2 item 7: the progress line said 9516373723829003232477184.000."""
-    from seqlab.cli.training import loss_text
+    from seqlab.cli.loss_display import loss_text
 
     assert loss_text(loss) == shown
 

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from seqlab.cli.training import loss_text
+from seqlab.cli.loss_display import loss_text
 from seqlab.nlp.tokenizers import CharTokenizer
 from seqlab.seqmodels import LanguageModel
 from seqlab.seqmodels.checkpoint import save_checkpoint

@@ -1,5 +1,5 @@
 """`forecast train` shows its validation MSE by the rule every training display follows
-(`training.loss_text`: 3 decimals, 4 significant digits once huge), not every digit."""
+(`loss_display.loss_text`: 3 decimals, 4 significant digits once huge), not every digit."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from inprocess import invoke
 
-from seqlab.cli.training import loss_text
+from seqlab.cli.loss_display import loss_text
 
 
 def test_a_diverging_forecasters_validation_mse_is_shown_compactly(tmp_path):

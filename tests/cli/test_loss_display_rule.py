@@ -1,5 +1,5 @@
 """Every loss, bits figure and perplexity a command prints follows one rule,
-`training.loss_text` (3 decimals; 4 significant digits once huge), whatever the command
+`loss_display.loss_text` (3 decimals; 4 significant digits once huge), whatever the command
 (leftovers s21, item 6: eval, ngram eval, info, the end-of-run chart and the divergence
 warning each had their own, 2 to 4 decimals). The JSON keeps every digit."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from seqlab.cli.training import loss_text
+from seqlab.cli.loss_display import loss_text
 from tests.cli.inprocess import invoke
 
 

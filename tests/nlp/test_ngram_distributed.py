@@ -226,3 +226,26 @@ def test_the_workers_lock_their_numba_cache_saves_as_the_command_does(client):
     # requests (a worker imports no Numba before that: a restarted one is soon ready)
     client.run(lambda: __import__("seqlab.nlp.ngram.count_kernels") and None)
     assert list(client.run(saves_locked).values()) == [True, True]
+
+
+def test_disconnecting_from_a_scheduler_address_leaves_no_worker_plugin_behind(client):
+    """`ngram train --cluster tcp://HOST:8786` registers its worker plugin on the user's
+    scheduler; `disconnect` unregisters it, so that workers joining later, for any client,
+    are not patched by a command that has ended (reader s21, item 2)."""
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.nlp.ngram.distributed import connect, disconnect
+    from seqlab.nlp.ngram.worker_setup import RequestedChanges, forward_requested_changes
+
+    def plugin_names(dask_scheduler):
+        return sorted(dask_scheduler.worker_plugins)
+
+    requested = LOCKED_SAVES.requested
+    LOCKED_SAVES.request()
+    try:
+        command_client = connect(client.scheduler.address)  # the fixture's, as a user's one
+        assert RequestedChanges.name in client.run_on_scheduler(plugin_names)
+        disconnect(command_client)
+        assert RequestedChanges.name not in client.run_on_scheduler(plugin_names)
+    finally:
+        forward_requested_changes(client)  # the fixture's own local:2 plugin, for later tests
+        LOCKED_SAVES.requested = requested

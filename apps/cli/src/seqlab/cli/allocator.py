@@ -12,27 +12,22 @@ command's policy, not the one from before the outer command began.
 
 from __future__ import annotations
 
-# one entry per running command: the settings before its first change (None: it made none)
-_settings_before: list[tuple[int | None, int | None] | None] = []
-# the settings before a policy set outside any `main` (a test's runner): put back as the next
-# outermost `main` ends
-_outside_before: list[tuple[int | None, int | None]] = []
+from seqlab.cli.command_scope import CommandScoped
+
+# the settings (mmap, trim thresholds) before a command's first change (`command_scope`)
+_BEFORE: CommandScoped[tuple[int | None, int | None]] = CommandScoped()
 
 
 def begin_command() -> None:
     """A command starts (`app.main`): its changes are put back by the matching
     `restore_allocator`."""
-    _settings_before.append(None)
+    _BEFORE.begin()
 
 
 def _remember() -> None:
     from seqlab.autograd.memory import allocator_settings
 
-    if not _settings_before:
-        if not _outside_before:
-            _outside_before.append(allocator_settings())
-    elif _settings_before[-1] is None:
-        _settings_before[-1] = allocator_settings()
+    _BEFORE.remember(allocator_settings)
 
 
 def keep_freed_memory() -> None:
@@ -54,11 +49,10 @@ def give_back_freed_memory() -> None:
 def restore_allocator() -> None:
     """Put back the thresholds from before the running command set a policy (nothing when it
     set none: seqlab.autograd.memory is then not imported here), and end its entry."""
-    saved = [_settings_before.pop()] if _settings_before else []
-    if not _settings_before and _outside_before:
-        saved.append(_outside_before.pop())
-    for settings in saved:
-        if settings is not None:
-            from seqlab.autograd.memory import restore_allocator_settings
+    _BEFORE.restore(_restore_settings)
 
-            restore_allocator_settings(settings)
+
+def _restore_settings(settings: tuple[int | None, int | None]) -> None:
+    from seqlab.autograd.memory import restore_allocator_settings
+
+    restore_allocator_settings(settings)

@@ -14,6 +14,7 @@ import numpy as np
 from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
 from seqlab.cli.training import (
@@ -24,7 +25,6 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
-    loss_text,
     progress_total,
     require_kind,
     require_validation_for_patience,
@@ -293,8 +293,6 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     if len(row_ids) != len(row_labels):
         raise CliError(f"{description} changed while it was read ({len(row_labels):,} rows, "
                        f"then {len(row_ids):,}); train again")
-    if row_ids.cut:
-        output.info(cut_summary(row_ids.cut, len(row_ids), options.max_length, keep))
     vectors_rows = None
     if source is None and options.vectors is not None:
         vectors_rows = _vectors_for(options, tokenizer)

@@ -14,6 +14,7 @@ import numpy as np
 from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import check_run_files
 from seqlab.cli.training import (
@@ -24,7 +25,6 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
-    loss_text,
     progress_total,
     require_kind,
     require_validation_for_patience,

@@ -12,6 +12,7 @@ from seqlab.cli import lm_text
 from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, output_error_line
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import check_run_files
@@ -21,7 +22,6 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
-    loss_text,
     progress_total,
     require_kind,
     resume_latest,

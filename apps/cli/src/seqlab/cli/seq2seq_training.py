@@ -12,6 +12,7 @@ from typing import Any
 from seqlab.cli.clip_option import clip_norm
 from seqlab.cli.console import Output
 from seqlab.cli.errors import CliError, require_file
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
@@ -23,7 +24,6 @@ from seqlab.cli.training import (
     continue_run,
     load_initial,
     load_resumable,
-    loss_text,
     progress_total,
     require_kind,
     resume_latest,

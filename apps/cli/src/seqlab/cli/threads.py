@@ -4,46 +4,40 @@ The count holds for the command it is given to: `restore_threads` (called as `ap
 puts back the count from before the command's first change, so a later command run in the same
 process starts from the same count. Commands nest (an in-process `main` inside another): each
 `main` calls `begin_command` as it starts and `restore_threads` as it ends, and what they save
-is a stack, one entry per running `main` (as `allocator`'s), so a nested command puts back the
+is a stack, one entry per running `main` (`command_scope`), so a nested command puts back the
 outer command's count, and one that set none leaves it alone."""
 
 from __future__ import annotations
 
-# one entry per running command: seqlab's count before its first change (None: it made none)
-_count_before: list[int | None] = []
-# the count before one set outside any `main` (a test's runner): put back as the next
-# outermost `main` ends, as before commands nested
-_outside_before: list[int] = []
+from seqlab.cli.command_scope import CommandScoped
+
+# seqlab's count before a command's first change (`command_scope`)
+_BEFORE: CommandScoped[int] = CommandScoped()
 
 
 def begin_command() -> None:
     """A command starts (`app.main`): its changes are put back by the matching
     `restore_threads`."""
-    _count_before.append(None)
+    _BEFORE.begin()
 
 
 def _set_count(threads: int) -> None:
     from seqlab.autograd import get_num_threads, set_num_threads
 
-    if not _count_before:
-        if not _outside_before:
-            _outside_before.append(get_num_threads())
-    elif _count_before[-1] is None:
-        _count_before[-1] = get_num_threads()
+    _BEFORE.remember(get_num_threads)
     set_num_threads(threads)
 
 
 def restore_threads() -> None:
     """Put back the thread count from before the running command set one (nothing when it
     set none: seqlab.autograd is then not imported here), and end its entry."""
-    counts = [_count_before.pop()] if _count_before else []
-    if not _count_before and _outside_before:
-        counts.append(_outside_before.pop())
-    for count in counts:
-        if count is not None:
-            from seqlab.autograd import set_num_threads
+    _BEFORE.restore(_set_num_threads)
 
-            set_num_threads(count)
+
+def _set_num_threads(count: int) -> None:
+    from seqlab.autograd import set_num_threads
+
+    set_num_threads(count)
 
 
 def set_threads(threads: int | None) -> None:

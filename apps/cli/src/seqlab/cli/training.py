@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from seqlab.cli.console import Output
 from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
-from seqlab.cli.loss_display import loss_text  # (the commands import it from here too)
+from seqlab.cli.loss_display import loss_text
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text

@@ -27,6 +27,8 @@ def retain(tensor: Tensor) -> None:
 
 
 def is_retained(tensor: Tensor) -> bool:
+    """Whether `retain` was called on `tensor` (this tensor, not an earlier one whose id it
+    reuses)."""
     ref = retained.get(id(tensor))
     return ref is not None and ref() is tensor
 

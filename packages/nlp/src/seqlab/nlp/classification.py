@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.nlp.truncation import DEFAULT_KEEP, kept_tokens
+
 
 def class_order(names: Iterable[str]) -> list[str]:
     """The classes in the order of the model's outputs: by number when every name is an
@@ -162,12 +164,10 @@ class EmptyTextError(ValueError):
 
 
 def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int,
-                 keep: str = "last") -> tuple[np.ndarray, np.ndarray]:
+                 keep: str = DEFAULT_KEEP) -> tuple[np.ndarray, np.ndarray]:
     """Token ids of each text, cut to its last (`keep="first"`: first) `max_length`, padded
     with the pad id: (ids (N, L) int32, lengths (N,) int64). A text with no tokens is an
     `EmptyTextError`."""
-    from seqlab.nlp.truncation import kept_tokens
-
     rows = []
     for index, text in enumerate(texts):
         ids = kept_tokens(tokenizer.encode(text), max_length, keep)

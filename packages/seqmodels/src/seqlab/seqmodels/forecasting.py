@@ -148,7 +148,7 @@ def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | No
     start = future_start(values[:, 0])
     values, future = values[:start].copy(), values[start:].copy()
     numbers = list(lines) if lines else list(range(1, len(values) + len(future) + 1))
-    rows = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
+    row_prefix = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
     gaps = np.isnan(values).any(axis=1)
     missing = int(np.isnan(values).sum())
     for column in range(values.shape[1]):
@@ -157,12 +157,12 @@ def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | No
         values[:, column] = interpolate_missing(values[:, column])
     series = Series(values, columns, stamps[:start] if stamps else None, missing, source=source)
     if missing:
-        series.missing_rows = rows + row_ranges([n for n, g in zip(numbers, gaps) if g])
+        series.missing_rows = row_prefix + row_ranges([n for n, g in zip(numbers, gaps) if g])
     if len(future):
         series.future = future
         series.future_stamps = stamps[start:] if stamps else None
         series.future_lines = numbers[start:] if lines else None
-        series.future_rows = rows + row_ranges(numbers[start:])
+        series.future_rows = row_prefix + row_ranges(numbers[start:])
     return series
 
 

@@ -43,7 +43,7 @@ def panels_room(stack, dtype) -> dict:
     return kept_room(stack, ("stacked panels", np.dtype(dtype).str), dict)
 
 
-def kept_stacked_panels(stack, layer, weights: tuple, dtype,
+def kept_stacked_panels(stack, layer: int | tuple[int, int], weights: tuple, dtype,
                         pack: Callable[[], np.ndarray]) -> tuple[np.ndarray, bool]:
     """(layer `layer`'s stacked panels, whether they were packed now by `pack`): kept on
     `stack` while `weights` (w_ih, w_hh, b_ih, b_hh) stay bitwise what they were."""

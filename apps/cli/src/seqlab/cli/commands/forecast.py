@@ -194,10 +194,13 @@ def predict(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     series_file: Path = typer.Argument(None, metavar="[SERIES.csv]",
                                        help="The history to forecast from (same columns as "
-                                       "in training). None: the model's embedded series."),
+                                       "in training; rows with an empty target at its end are "
+                                       "the rows to forecast). None: the model's embedded "
+                                       "series."),
     series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
     horizon: int = typer.Option(None, "--horizon", help="Values to forecast (default: the "
-                                "model's --horizon)."),
+                                "rows at the end of SERIES.csv whose target is empty, else "
+                                "the model's --horizon)."),
     steps: int = old_spelling("--steps"),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),

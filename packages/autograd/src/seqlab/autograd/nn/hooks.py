@@ -17,6 +17,7 @@ class RemovableHandle:
         self.id = next(_next_id)
 
     def remove(self) -> None:
+        """Take the hook away; removing it again does nothing."""
         self._hooks.pop(self.id, None)
 
     def __enter__(self) -> RemovableHandle:

@@ -39,9 +39,9 @@ class Std(Function):
         for axis in axes:
             count *= a.shape[axis]
         divisor = max(count - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # NaN for too few, as PyTorch
-            centered = a - a.sum(axis=axes, keepdims=True) / count
-            out = np.sqrt((centered * centered).sum(axis=axes, keepdims=True) / divisor)
+        # NaN for too few, as PyTorch (silently: `Function.apply` runs it in `float_warnings`)
+        centered = a - a.sum(axis=axes, keepdims=True) / count
+        out = np.sqrt((centered * centered).sum(axis=axes, keepdims=True) / divisor)
         ctx.save_for_backward(centered, out)
         ctx.divisor, ctx.keepdim = divisor, keepdim
         return _dropped(out, axes, keepdim)
@@ -75,8 +75,8 @@ class Norm(Function):
             elif p == 2:
                 out = np.sqrt((a * a).sum(axis=axes, keepdims=True))
             else:
-                with np.errstate(divide="ignore"):  # 0 ** negative p: inf, as PyTorch
-                    out = (magnitude**p).sum(axis=axes, keepdims=True) ** (1 / p)
+                # 0 ** negative p: inf, as PyTorch (silently, as `Std`'s NaN)
+                out = (magnitude**p).sum(axis=axes, keepdims=True) ** (1 / p)
             ctx.save_for_backward(a, out, None)
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         return _dropped(out, axes, keepdim)

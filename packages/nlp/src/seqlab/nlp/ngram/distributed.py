@@ -148,8 +148,16 @@ def disconnect(client, timeout: float = 5.0) -> None:
     """Close `client` and the LocalCluster `connect` started for it (if any), each given
     `timeout` seconds: a local cluster whose nanny is restarting a killed worker can take
     for ever to close. A local cluster that does not close in time is left to end with this
-    process (its workers are daemon processes), not waited for again at exit."""
+    process (its workers are daemon processes), not waited for again at exit. On a scheduler
+    address, the worker plugin `connect` registered is unregistered first: workers joining the
+    user's scheduler later are not patched by a command that has ended."""
+    from seqlab.autograd.deferred_requests import requested_changes
+    from seqlab.nlp.ngram.worker_setup import RequestedChanges
+
     local = client.cluster  # None for a scheduler address
+    if local is None and requested_changes() and client.status == "running":
+        with contextlib.suppress(Exception):  # a broken connection: nothing to unregister
+            client.unregister_worker_plugin(RequestedChanges.name)
     with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
         client.close(timeout=timeout)
     if local is None:

@@ -216,11 +216,11 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
         if ends:
             tokens = whole(part)
         elif in_parts:
-            pieces = _line_in_parts(line_tokens, _rest_of_line(part, parts))
-            first = next(pieces, None)
+            line_parts = _line_in_parts(line_tokens, _rest_of_line(part, parts))
+            first = next(line_parts, None)
             if first is not None:
                 yield first
-                yield from pieces
+                yield from line_parts
             elif blank_lines:  # a long line of blanks
                 yield []
             continue
