@@ -45,3 +45,18 @@ def test_jsonl_int_labels_map_output_k_to_label_k_and_old_files_keep_theirs(tmp_
     new, saved = probabilities(out), probabilities(old)
     for column, name in enumerate(old_order):  # output column k is named as its file says
         assert saved[name] == new[str(column)]
+
+
+def test_labels_with_the_same_number_stay_classes_sorted_as_text_with_a_warning(tmp_path):
+    """qa2 item 5: `01` and `1` are two labels written differently; seqlab reads labels as
+    text, so they stay two classes, sorted as text (their numbers cannot order them), and
+    train warns that a reader of the column as ints would take them for one."""
+    assert class_order(["2", "1", "01", "10"]) == ["01", "1", "10", "2"]
+    data = tmp_path / "codes.csv"
+    data.write_text("label,text\n" + "".join(f"{k},w{k} shared\n"
+                                             for _ in range(2) for k in ("01", "1", "2")))
+    done = invoke("classify", "train", data, "--steps", "1", "--hidden", "4",
+                  "--embedding-dim", "4", "--json", "--out", tmp_path / "c.safetensors")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["labels"] == ["01", "1", "2"]
+    assert "labels '01' and '1' are 2 classes" in " ".join(done.stderr.split())

@@ -195,8 +195,8 @@ def test_inspect_without_a_model_trains_one_and_says_so(run):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--layer", "3"], "--layer must be in [0, 0]"),
-    (["--unit", "999"], "--unit must be in [0,"),
+    (["--layer", "3"], "--layer must be in [-1, 0]"),
+    (["--unit", "999"], "--unit must be in [-"),
     (["--gate", "z"], "--gate must be one of the LSTM gates (i f g o)"),
     (["--state", "cell", "--gate", "f"], "give --gate or --state, not both"),
     (["--file", "missing.txt"], "give --text or --file, not both"),
@@ -461,7 +461,8 @@ def test_gradients_says_which_layer_it_measures_and_takes_layer(two_layer_model,
     assert not np.allclose(bottom["cells"]["gru"]["norms"], top["cells"]["gru"]["norms"])
     assert "h of layer 1 (the top of 2)" in " ".join(run(*args).stdout.split())
     assert "h of layer 0 (of 2)" in " ".join(run(*args, "--layer", "0").stdout.split())
+    assert run_json(*args, "--layer", "-2")["layer"] == 0  # counted from the end, as in PyTorch
     done = run(*args, "--layer", "2")
-    assert done.returncode == 2 and "--layer must be in [0, 1]" in done.stderr
+    assert done.returncode == 2 and "--layer must be in [-2, 1]" in done.stderr
     done = run("gradients", "--layer", "0")
     assert done.returncode == 2 and "--layer goes with a MODEL" in done.stderr

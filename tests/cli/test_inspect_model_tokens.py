@@ -122,3 +122,12 @@ def test_inspect_runs_a_classifier_on_one_text_per_line_cut_as_it_was_trained(tm
                                rtol=1e-5, atol=1e-6)
     said = " ".join(invoke("inspect", str(path), "--file", str(texts)).stderr.split())
     assert "first of the 3 texts" in said and "first 20 tokens" in said
+
+
+def test_negative_layer_and_unit_count_from_the_end_as_in_pytorch(word_model):
+    path, _, _ = word_model
+    last = _json("inspect", str(path), "--text", TEXT, "--layer", "-1", "--unit", "-1")
+    named = _json("inspect", str(path), "--text", TEXT, "--layer", "1", "--unit", "7")
+    assert last["shown"] == named["shown"] and last["shown"]["unit"] == 7
+    refused = invoke("inspect", str(path), "--text", TEXT, "--layer", "-3")
+    assert refused.returncode == 2 and "--layer must be in [-2, 1]" in refused.stderr

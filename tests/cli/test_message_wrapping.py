@@ -49,3 +49,28 @@ def test_in_a_terminal_both_wrap_to_its_width(tmp_path, terminal):
     for text in (_warning(), _error(tmp_path)):
         lines = _lines(text)
         assert len(lines) >= 2 and all(len(line) <= 80 for line in lines), text
+
+
+SAVED = ("Saved a-classifier.safetensors after 3 steps (--steps reached); validation accuracy "
+         "0.5000, macro-F1 0.3333 (bag-of-words baseline 0.5000 / 0.3333); 2 of 9 texts were "
+         "longer than --max-length 3")
+
+
+def _saved_line(wrap: bool) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        console.Output().result({}, SAVED, wrap=wrap)
+    return out.getvalue()
+
+
+def test_a_training_result_line_wraps_in_a_terminal_and_stays_one_line_in_a_pipe(monkeypatch):
+    """qa2 item 9: classify train's closing Saved line was 138 columns in an 80-column
+    terminal; it follows the error/warning rule, and text results (decode) stay as written."""
+    assert _saved_line(True) == SAVED + "\n"  # not a terminal: one line, for grep
+    monkeypatch.setattr(console.stdout, "_force_terminal", True)
+    monkeypatch.setattr(console.stdout, "_width", 80)
+    monkeypatch.setattr(console.stdout, "_color_system", None)
+    lines = _lines(_saved_line(True))
+    assert len(lines) > 1 and max(map(len, lines)) <= 80
+    assert " ".join(lines).split() == SAVED.split()
+    assert _saved_line(False) == SAVED + "\n"  # a result without wrap is written as it is

@@ -1,6 +1,7 @@
 """Every `seqlab tokenize` --help example runs as written, and decode's example decodes ids that
 encode printed (QA 21 A item 11: `decode bpe.json 72 101 108` printed `e��`: BPE ids are not
-bytes); a model file given where a tokenizer goes gets one line saying so (item 10)."""
+bytes); a model file given where a tokenizer goes is read as the tokenizer it stores (qa2
+item 6)."""
 
 from __future__ import annotations
 
@@ -67,13 +68,17 @@ def language_model(tmp_path_factory):
                            tokenizer=tokenizer.to_dict())
 
 
-@pytest.mark.parametrize("command", [("encode", "To be"), ("decode", "1", "2"), ("export",)])
-def test_a_model_given_as_the_tokenizer_is_named_as_a_model(command, language_model,
-                                                            tmp_path):
+def test_a_model_given_as_the_tokenizer_is_read_as_the_tokenizer_it_stores(language_model,
+                                                                          tmp_path):
+    """qa2 item 6 (replacing item 10's refusal): encode and decode use the model's tokenizer;
+    export refuses a char tokenizer as it refuses the tokenizer file, and writes nothing."""
+    from seqlab.nlp.tokenizers import CharTokenizer
+
     before = snapshot(language_model.parent)
-    extra = ("--out", str(tmp_path / "t.json")) if command == ("export",) else ()
-    done = invoke("tokenize", command[0], language_model, *command[1:], *extra)
-    assert_one_line_failure(done, str(language_model), "a language model", "not a tokenizer",
-                            "seqlab tokenize train")
-    assert "codec" not in done.stderr
+    done = invoke("tokenize", "encode", language_model, "--text", "To be")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(i) for i in CharTokenizer.train(BOOK).encode("To be")]
+    done = invoke("tokenize", "export", language_model, "--out", str(tmp_path / "t.json"))
+    assert_one_line_failure(done, str(language_model), "cannot export")
+    assert "codec" not in done.stderr and not (tmp_path / "t.json").exists()
     assert snapshot(language_model.parent) == before

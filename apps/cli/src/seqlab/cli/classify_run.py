@@ -222,6 +222,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
         balanced_class_weights,
         check_label_counts,
         class_order,
+        same_number_labels,
         stratified_split,
     )
     from seqlab.nlp.corpora.labelled_ids import (
@@ -251,6 +252,9 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
                            "for other classes")
     else:
         labels = class_order(row_labels.names)  # by number when every label is an int
+        for group in same_number_labels(row_labels.names)[:3]:
+            output.warn(f"labels {' and '.join(map(repr, group))} are {len(group)} classes "
+                        "(labels are text); write them one way to make them one class")
     # each row's class in the model's order; the split stratifies by the names' sorted order
     label_ids = np.array([labels.index(name) for name in row_labels.names],
                          dtype=np.int64)[row_labels.codes]

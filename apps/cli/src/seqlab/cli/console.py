@@ -67,12 +67,16 @@ class Output:
         """A warning on stderr (always shown); `text` is shown as written."""
         message(("warning:", "yellow"), text)
 
-    def result(self, data: dict[str, Any], human: str | None = None) -> None:
+    def result(self, data: dict[str, Any], human: str | None = None, wrap: bool = False) -> None:
         """The command's result: one JSON object with --json, else the human text, written
-        as it is (user text in it stays exactly as the user gave it)."""
+        as it is (user text in it stays exactly as the user gave it). With `wrap` (a summary
+        sentence, such as a training command's closing 'Saved ...' line), the text follows
+        `message`'s rule: wrapped at word boundaries in a terminal, one line in a pipe."""
         if self.as_json:
             sys.stdout.write(json.dumps(data, default=_jsonable) + "\n")
             sys.stdout.flush()
+        elif human is not None and wrap and stdout.is_terminal:
+            stdout.print(Text(human), soft_wrap=False)
         elif human is not None:
             write_stream(human + "\n")
 

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from seqlab.cli.errors import CliError, require_file
 
 
-def read_tokenizer_file(path: Path) -> Any:
+def read_tokenizer_file(path: Path, from_model: bool = False) -> Any:
     """The tokenizer saved at `path` (`seqlab tokenize train`'s JSON); a CliError saying why
-    when the file is missing, unreadable or not a seqlab tokenizer."""
+    when the file is missing, unreadable or not a seqlab tokenizer. With `from_model`, a model
+    file gives the tokenizer stored in it (the one its ids were made with), as the `tokenize`
+    commands read it."""
     from seqlab.nlp.tokenizers import load_tokenizer
 
     require_file(path, "tokenizer file")
+    if from_model and (stored := _stored_tokenizer(path)) is not None:
+        return stored
     _refuse_other_kind(path)
     try:
         return load_tokenizer(path)
     except (ValueError, OSError) as error:
+        if isinstance(error.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
+            raise CliError(f"{path} is not a tokenizer JSON file (it is not JSON): give one "
+                           "written by `seqlab tokenize train`") from error
         raise CliError(str(error)) from error
+
+
+def _stored_tokenizer(path: Path) -> Any:
+    """The tokenizer in a seqlab model file's header, or None (not a model, or none stored)."""
+    from seqlab.cli import file_kinds
+    from seqlab.nlp.tokenizers import Tokenizer
+
+    if file_kinds.kind_of(path) != file_kinds.CHECKPOINT:
+        return None
+    stored = (file_kinds.seqlab_metadata(path) or {}).get("tokenizer")
+    if not isinstance(stored, dict):
+        return None
+    try:
+        return Tokenizer.from_dict(stored)
+    except (ValueError, TypeError, KeyError, IndexError) as error:
+        raise CliError(f"{path}: the tokenizer stored in the model is malformed: {error}") \
+            from error
 
 
 def _refuse_other_kind(path: Path) -> None:

@@ -20,12 +20,26 @@ from seqlab.nlp.truncation import DEFAULT_KEEP, kept_tokens
 def class_order(names: Iterable[str]) -> list[str]:
     """The classes in the order of the model's outputs: by number when every name is an
     integer (0, 1, 2, 10, as scikit-learn's LabelEncoder orders int labels and as a JSONL or
-    CSV column of ints reads), else by name. A model file stores this order, so a model
-    saved before ints were sorted by number keeps its own."""
+    CSV column of ints reads), else by name. Labels are text: `01` and `1` stay two classes
+    (codes such as `01` are not numbers), and then the names are sorted as text, since their
+    numbers cannot order them (`same_number_labels` finds such names, to warn about them). A
+    model file stores this order, so a model saved before ints were sorted by number keeps
+    its own."""
     names = list(names)
-    if names and all(_is_integer(name) for name in names):
-        return sorted(names, key=lambda name: (int(name), name))
+    if names and all(_is_integer(name) for name in names) and not same_number_labels(names):
+        return sorted(names, key=int)
     return sorted(names)
+
+
+def same_number_labels(names: Iterable[str]) -> list[list[str]]:
+    """Groups of integer labels written differently with the same value (`01` and `1`,
+    `+2` and `2`), each sorted, in order of value: distinct classes a reader of the column as
+    ints would take for one."""
+    by_value: dict[int, set[str]] = {}
+    for name in names:
+        if _is_integer(name):
+            by_value.setdefault(int(name), set()).add(name)
+    return [sorted(group) for _, group in sorted(by_value.items()) if len(group) > 1]
 
 
 def _is_integer(name: str) -> bool:

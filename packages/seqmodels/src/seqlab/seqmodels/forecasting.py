@@ -19,7 +19,11 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
-from seqlab.seqmodels.decimal_marks import decimal_comma_column, decimal_comma_refusal
+from seqlab.seqmodels.decimal_marks import (
+    decimal_comma_column,
+    decimal_comma_refusal,
+    space_thousands_refusal,
+)
 from seqlab.seqmodels.missing_cells import MISSING, is_missing  # noqa: F401 (MISSING: re-exported)
 from seqlab.seqmodels.regressor import StandardScaler, interpolate_missing
 from seqlab.seqmodels.series_rows import future_start, missing_future_feature, row_ranges
@@ -114,7 +118,7 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
     positions = [header.index(name) for name in columns]
     cells, stamps, lines = [], [], []
     for number, row in enumerate(rows, start=2):
-        if not row:
+        if not row or not "".join(row).strip():  # a blank or whitespace-only line
             continue
         if len(row) != len(header):
             raise ValueError(f"{path}:{number}: {len(row)} fields where the header has "
@@ -127,6 +131,12 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         raise ValueError(f"{path} has a header but no rows")
     commas = [decimal_comma_column((row[j] for row in cells), delimiter)
               for j in range(len(columns))]
+    for j, comma in enumerate(commas):
+        refusal = None if comma else space_thousands_refusal(
+            (row[j] for row in cells), columns[j], (f"{path}:{line}" for line in lines),
+            delimiter)
+        if refusal:
+            raise ValueError(refusal)
     values = [[_number(text, name, f"{path}:{line}", delimiter, comma)
                for text, name, comma in zip(row, columns, commas, strict=True)]
               for row, line in zip(cells, lines, strict=True)]
@@ -143,12 +153,14 @@ def finish_series(values: np.ndarray, columns: list[str], stamps: list[str] | No
 
     `lines` are the rows' line numbers in `source` (a file name), for the messages."""
     values = values.reshape(values.shape[0], -1)
+    numbers = list(lines) if lines else list(range(1, len(values) + 1))
+    row_prefix = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
     if np.isnan(values[:, 0]).all():
-        raise ValueError(f"column {columns[0]!r} has no values")
+        raise ValueError(f"column {columns[0]!r} has no values: only rows to forecast "
+                         f"({row_prefix}{row_ranges(numbers)}); put the history rows, with their "
+                         f"{columns[0]!r} values, before them")
     start = future_start(values[:, 0])
     values, future = values[:start].copy(), values[start:].copy()
-    numbers = list(lines) if lines else list(range(1, len(values) + len(future) + 1))
-    row_prefix = f"{source}:" if lines else f"{source}, values "  # file:line, as editors take it
     gaps = np.isnan(values).any(axis=1)
     missing = int(np.isnan(values).sum())
     for column in range(values.shape[1]):

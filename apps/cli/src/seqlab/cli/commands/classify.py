@@ -144,7 +144,7 @@ def train(
         human += "; " + cut_summary(result["texts_cut"], result["train_examples"]
                                     + result["valid_examples"], result["max_length"],
                                     result["truncate"])
-    output.result(result, human)
+    output.result(result, human, wrap=True)
 
 
 def _folder_inputs(source: Path, batch: int) -> Iterator[tuple[list[str], list[str]]]:

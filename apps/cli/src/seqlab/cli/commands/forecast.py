@@ -118,7 +118,7 @@ def train(
                   + f"; held-out MAE {result['mae']:.4g} "
                   f"(persistence {result['baselines']['persistence']['mae']:.4g}, "
                   f"AR({result['baselines']['ar']['order']}) "
-                  f"{result['baselines']['ar']['mae']:.4g})")
+                  f"{result['baselines']['ar']['mae']:.4g})", wrap=True)
 
 
 def _checks(cell: str | None, transform: str | None) -> None:

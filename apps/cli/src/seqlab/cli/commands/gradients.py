@@ -140,10 +140,11 @@ def _given_model(model_path: Path, cell: str | None, length: int, text, file,
         raise CliError(f"--cell {cell} does not match {model_path}, a {model.cell} model "
                        "(leave --cell out)", code=EXIT_USAGE)
     layers = model.rnn.num_layers
-    if layer is not None and not 0 <= layer < layers:
-        raise CliError(f"--layer must be in [0, {layers - 1}] ({model_path} has {layers} "
-                       f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
-    layer = layers - 1 if layer is None else layer
+    if layer is not None and not -layers <= layer < layers:
+        raise CliError(f"--layer must be in [{-layers}, {layers - 1}] ({model_path} has "
+                       f"{layers} layer{'s' if layers > 1 else ''}; -1 is the last), got {layer}",
+                       code=EXIT_USAGE)
+    layer = layers - 1 if layer is None else layer % layers  # -1 is the last, as in PyTorch
     content, source = read_text(text, file)
     from seqlab.cli.lm_text import encode_corpus
 

@@ -107,9 +107,12 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
     """Layer, quantity and unit to show, from the options or the most interpretable unit."""
     kind = recording.kind
     layers = len(recording.layers)
-    if layer is not None and not 0 <= layer < layers:
-        raise CliError(f"--layer must be in [0, {layers - 1}] (the model has {layers} "
-                       f"layer{'s' if layers > 1 else ''}), got {layer}", code=EXIT_USAGE)
+    if layer is not None and not -layers <= layer < layers:
+        raise CliError(f"--layer must be in [{-layers}, {layers - 1}] (the model has {layers} "
+                       f"layer{'s' if layers > 1 else ''}; -1 is the last), got {layer}",
+                       code=EXIT_USAGE)
+    if layer is not None:
+        layer %= layers  # -1 is the last layer, as a PyTorch or Keras index is
     if gate is not None and gate not in kind.gate_names:
         names = " ".join(kind.gate_names)
         raise CliError(f"--gate must be one of the {kind.title} gates ({names}), got {gate!r}"
@@ -121,9 +124,12 @@ def _choose(recording, units, layer: int | None, unit: int | None, gate: str | N
     best = next((u for u in units if layer is None or u.layer == layer), None)
     chosen_layer = layer if layer is not None else (best.layer if best else layers - 1)
     record = recording.layers[chosen_layer]
-    if unit is not None and not 0 <= unit < record.units:
-        raise CliError(f"--unit must be in [0, {record.units - 1}] (layer {chosen_layer} has "
-                       f"{record.units} units), got {unit}", code=EXIT_USAGE)
+    if unit is not None and not -record.units <= unit < record.units:
+        raise CliError(f"--unit must be in [{-record.units}, {record.units - 1}] (layer "
+                       f"{chosen_layer} has {record.units} units; -1 is the last), got {unit}",
+                       code=EXIT_USAGE)
+    if unit is not None:
+        unit %= record.units
     series = gate or state or (best.state if best and unit is None else "hidden")
     if unit is None:
         same = [u for u in units if u.layer == chosen_layer and u.state == series]

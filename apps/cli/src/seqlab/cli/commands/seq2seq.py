@@ -149,7 +149,7 @@ def train(
     if summary["valid_exact_match"] is not None:
         human += (f"; held out: exact match {100 * summary['valid_exact_match']:.1f}%, token "
                   f"error rate {100 * summary['valid_token_error_rate']:.1f}%")
-    output.result(summary, human)
+    output.result(summary, human, wrap=True)
 
 
 def _load(model_path: Path):

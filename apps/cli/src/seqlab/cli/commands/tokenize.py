@@ -94,7 +94,7 @@ def encode(
     """
     from seqlab.cli.text_argument import named_file
 
-    tokenizer = read_tokenizer_file(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
     if text is None or (text == "-" and not as_text):
         _encode_stream("-", tokenizer, as_json)
         return
@@ -160,7 +160,7 @@ def decode(
     """
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 
-    tokenizer = read_tokenizer_file(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
     from_stdin = not ids or ids == ["-"]
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]

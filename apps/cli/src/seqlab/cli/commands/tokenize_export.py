@@ -37,7 +37,7 @@ def export(
         raise CliError(f"--format {file_format!r}: choose one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
     outputs.check_output(out, HF_TOKENIZER, [tokenizer_path], force=force)
-    tokenizer = read_tokenizer_file(tokenizer_path)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
     from seqlab.nlp.tokenizers.hf_json import NotExportableError, to_hf_json
     from seqlab.nlp.vocab import write_json
 

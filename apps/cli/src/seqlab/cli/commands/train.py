@@ -119,4 +119,5 @@ def train(
         + (f"; validation {loss_text(valid['loss'])} nats, "
            f"{loss_text(valid['bits_per_token'])} "
            f"{bits_name(options.level)}" if valid else ""),
+        wrap=True,
     )
