@@ -139,6 +139,7 @@ def softmax_cross_entropy_backward(probs, targets, weight, ignore_index, label_s
     pass grad_output or grad_output / weight_sum). Per row with target t and g = row_grads[i]:
     grad[j] = g * (p_j * ((1 - eps) * w_t + eps / C * W) - (1 - eps) * w_t * [j == t]
                    - eps / C * w_j).
+    grad_logits may be probs itself: each element is read before it is written.
     """
     rows, classes = probs.shape
     has_weight = weight.shape[0] > 0

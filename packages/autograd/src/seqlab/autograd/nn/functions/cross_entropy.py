@@ -10,6 +10,7 @@ import numpy as np
 
 from seqlab.autograd import workspace
 from seqlab.autograd.function import Context, Function
+from seqlab.autograd.grad_mode import is_graph_retained
 from seqlab.autograd.nn.functions import backend
 
 
@@ -68,7 +69,15 @@ class SoftmaxCrossEntropy(Function):
         probs, targets, weight = ctx.saved_tensors
         ignore_index, label_smoothing, reduction, weight_sum = ctx.options
         row_grads = _row_grads(grad, weight_sum, reduction, probs.dtype)
-        grad_logits = workspace.empty(probs.shape, probs.dtype)
+        if is_graph_retained():
+            grad_logits = workspace.empty(probs.shape, probs.dtype)
+        else:
+            # nothing reads the probabilities again: the gradient takes their place, so a step
+            # holds two (rows, classes) arrays, not three (a word LM's 4480 x 20k float32 is
+            # 358 MB each). The node is released first: a backward interrupted mid-write
+            # leaves "backward a second time", not gradients from half-overwritten probs
+            ctx.release()
+            grad_logits = probs
         backend.softmax_cross_entropy_backward(
             probs, targets, weight, ignore_index, label_smoothing, row_grads, grad_logits)
         return grad_logits, None, None, None, None, None
