@@ -122,3 +122,60 @@ def test_backward_kernel_may_write_over_the_probabilities(module, dtype, smoothi
     module.softmax_cross_entropy_backward(probs, targets, weight, -100, smoothing, row_grads,
                                           probs)
     np.testing.assert_array_equal(probs, separate)
+
+
+@pytest.fixture
+def two_threads():
+    from seqlab.autograd.threads import get_num_threads, set_num_threads
+
+    before = get_num_threads()
+    set_num_threads(2)
+    yield
+    set_num_threads(before)
+
+
+def _numpy_cross_entropy(logits: np.ndarray, targets: np.ndarray, ignore_index: int):
+    """Mean cross-entropy and its gradient, written directly in NumPy (float64)."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    kept = targets != ignore_index
+    safe = np.where(kept, targets, 0)
+    picked = log_probs[np.arange(len(targets)), safe]
+    loss = -picked[kept].sum() / kept.sum()
+    grad = np.exp(log_probs)
+    grad[np.arange(len(targets)), safe] -= 1.0
+    grad[~kept] = 0.0
+    return loss, grad / kept.sum()
+
+
+def test_row_blocks_on_two_threads_match_numpy(two_threads):
+    """Logits large enough to split into row blocks: the loss and gradient over all blocks."""
+    from seqlab.autograd.nn.functions import cross_entropy as module
+
+    classes = 2048
+    rows = 3 * module._min_block_rows(classes)  # two or three blocks, whatever the split
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((rows, classes)) * 3
+    targets = rng.integers(0, classes, rows)
+    targets[rng.random(rows) < 0.1] = -1
+    x = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(x, targets, ignore_index=-1)
+    loss.backward()
+    expected_loss, expected_grad = _numpy_cross_entropy(logits, targets, -1)
+    np.testing.assert_allclose(float(loss.data), expected_loss, rtol=1e-12)
+    np.testing.assert_allclose(x.grad, expected_grad, rtol=1e-10, atol=1e-16)
+
+
+@pytest.mark.parametrize("bad_rows", [[-1], [5, -1], [-3, -1]])
+def test_row_blocks_report_the_first_bad_target(two_threads, bad_rows):
+    from seqlab.autograd.nn.functions import cross_entropy as module
+
+    classes = 1024
+    rows = 2 * module._min_block_rows(classes)
+    targets = np.zeros(rows, dtype=np.int64)
+    for row in bad_rows:
+        targets[row] = classes + 7
+    first = sorted(row % rows for row in bad_rows)[0]
+    logits = Tensor(np.zeros((rows, classes), dtype=np.float32), requires_grad=True)
+    with pytest.raises(IndexError, match=f"at position {first} "):
+        F.cross_entropy(logits, targets)
