@@ -35,7 +35,8 @@ def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_s
 
 def softmax_cross_entropy_backward(probs, targets, weight, ignore_index, label_smoothing,
                                    row_grads, grad_logits):
-    """NumPy version of kernels.softmax_cross_entropy.softmax_cross_entropy_backward."""
+    """NumPy version of kernels.softmax_cross_entropy.softmax_cross_entropy_backward
+    (grad_logits may be probs itself)."""
     rows, classes = probs.shape
     ignored = targets == ignore_index
     class_weight = weight.astype(np.float64) if weight.shape[0] else np.ones(classes)

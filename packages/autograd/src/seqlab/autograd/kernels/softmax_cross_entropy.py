@@ -8,7 +8,8 @@ total; backward turns the probabilities into the gradient in one pass. Semantics
     loss_i = (1 - eps) * w[t_i] * -log p[i, t_i] + eps / C * sum_c w[c] * -log p[i, c]
 
 and 'mean' divides the sum by sum_i w[t_i] over rows that are not ignored. An empty `weight`
-array means no class weights. This module imports nothing from the project.
+array means no class weights. Both release the GIL: the caller may run row blocks on several
+threads. This module imports nothing from the project.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def _exp_row_smoothed(logits, i, peak, probs, weight):
     return exp_sum, shifted_sum
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_smoothing,
                                   probs, losses):
     """Fill probs (rows, C) and per-row losses (rows,); return (total, weight_sum, bad_row).
@@ -130,7 +131,7 @@ def softmax_cross_entropy_forward(logits, targets, weight, ignore_index, label_s
     return total, weight_sum, -1
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FLAGS)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FLAGS)
 def softmax_cross_entropy_backward(probs, targets, weight, ignore_index, label_smoothing,
                                    row_grads, grad_logits):
     """Fill grad_logits (rows, C) with d loss / d logits given d loss / d row_loss.
@@ -139,6 +140,7 @@ def softmax_cross_entropy_backward(probs, targets, weight, ignore_index, label_s
     pass grad_output or grad_output / weight_sum). Per row with target t and g = row_grads[i]:
     grad[j] = g * (p_j * ((1 - eps) * w_t + eps / C * W) - (1 - eps) * w_t * [j == t]
                    - eps / C * w_j).
+    grad_logits may be probs itself: each element is read before it is written.
     """
     rows, classes = probs.shape
     has_weight = weight.shape[0] > 0
