@@ -108,7 +108,7 @@ def test_the_rows_are_compared_only_where_the_table_may_be_read(monkeypatch):
     big = Embedding(STEPS * BATCH + 1, FEATURES, dtype=np.float64, generator=1)
     stack(big(_ids()))
     single = Embedding(VOCAB, FEATURES, dtype=np.float32, generator=1)
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="dtype"):
         stack(single(_ids()))  # float32 rows into float64 weights: refused, never compared
     assert compared == []
     embedding, _ = _models(LSTM)
