@@ -1,7 +1,7 @@
 """Every command's --help reads cleanly in an 80-column terminal (QA stop 18, finding 11): a
 prose paragraph of a docstring is wrapped by the terminal's width, not by the line breaks of the
 source (which left "(a folder is refused), as" and a lone "as .txt) but ..." line), and each
-example line of an Examples block fits on one line."""
+example line of an Examples block, and a single `Example: seqlab ...` line, fits on one line."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def description(help_text: str) -> list[str]:
 EXAMPLE = ("seqlab ", "echo ")
 
 
+def is_example(line: str) -> bool:
+    """An example command: a line of an Examples block or a single `Example: ...` line."""
+    text = line.strip()
+    command = text.removeprefix("Example:").strip() if text.startswith("Example:") else text
+    return command.startswith(EXAMPLE)
+
+
 def starts_an_item(line: str) -> bool:
     """An example command, a list item or an Examples heading: a line of its own by design."""
     return line.strip().startswith((*EXAMPLE, "- ", "Example"))
@@ -56,7 +63,7 @@ def ragged_lines(lines: list[str]) -> list[str]:
             continue
         # the help text has one space of padding on each side: WIDTH - 2 columns of text
         fits = len(line) + 1 + len(following.split()[0]) <= WIDTH - 1
-        if fits or line.strip().startswith(EXAMPLE):
+        if fits or is_example(line):
             found.append(f"{line.strip()!r} / {following.strip()!r}")
     return found
 

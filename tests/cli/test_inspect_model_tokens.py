@@ -101,27 +101,36 @@ def test_inspect_layer_colours_the_most_interpretable_unit_of_that_layer(word_mo
     assert "Most interpretable units of layer 1" in shown.stdout
 
 
-def test_inspect_runs_a_classifier_on_one_text_per_line_cut_as_it_was_trained(tmp_path):
+@pytest.mark.parametrize("truncate", [None, "first", "last"])
+def test_inspect_runs_a_classifier_on_one_text_per_line_cut_as_it_was_trained(tmp_path,
+                                                                               truncate):
+    """The end of a long text the model keeps (a file without a `truncate` entry: the first
+    tokens, as models before stop 21 were trained), and the message says which."""
     from seqlab.nlp.tokenizers import CharTokenizer
     from seqlab.seqmodels import SequenceClassifier
     from seqlab.seqmodels.checkpoint import save_checkpoint
 
     tokenizer = CharTokenizer.train(TEXT)
     model = SequenceClassifier(tokenizer.vocab_size, 6, 8, 2, cell="gru", generator=0)
+    metadata = {"labels": ["a", "b"], "max_length": 20}
+    if truncate is not None:
+        metadata["truncate"] = truncate
     path = save_checkpoint(tmp_path / "clf.safetensors", model, tokenizer=tokenizer.to_dict(),
-                           metadata={"labels": ["a", "b"], "max_length": 20})
+                           metadata=metadata)
     texts = tmp_path / "texts.txt"
     texts.write_text(TEXT)
     done = invoke("inspect", str(path), "--file", str(texts), "--json", "--unit", "1")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    first = TEXT.split("\n")[0][:20]
-    assert data["tokens"] == list(first)
-    expected = record(model.eval(), np.asarray(tokenizer.encode(first))).layers[0]
+    line = TEXT.split("\n")[0]
+    end = truncate or "first"
+    kept = line[-20:] if end == "last" else line[:20]
+    assert data["tokens"] == list(kept)
+    expected = record(model.eval(), np.asarray(tokenizer.encode(kept))).layers[0]
     np.testing.assert_allclose(data["shown"]["values"], expected.series("hidden")[:, 0, 1],
                                rtol=1e-5, atol=1e-6)
     said = " ".join(invoke("inspect", str(path), "--file", str(texts)).stderr.split())
-    assert "first of the 3 texts" in said and "first 20 tokens" in said
+    assert "first of the 3 texts" in said and f"{end} 20 tokens" in said
 
 
 def test_negative_layer_and_unit_count_from_the_end_as_in_pytorch(word_model):

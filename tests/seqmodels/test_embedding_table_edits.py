@@ -74,3 +74,43 @@ def test_an_edited_lookup_is_what_the_layer_reads_without_a_graph(cls, edit):
         got = stack(x)[0].data
         want = stack(Tensor(x.data.copy()))[0].data
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
+def test_a_lookup_that_retains_its_gradient_gets_it(cls):
+    """`x = embedding(ids); x.retain_grad()`: the layer must flow the gradient through `x`
+    (the table path would skip it), as through a copy of the lookup."""
+    grads = []
+    for copied in (False, True):
+        embedding, stack = _models(cls)
+        x = embedding(_ids())
+        if copied:
+            x = x * 1.0
+        x.retain_grad()
+        out = stack(x)[0]
+        (out * out).sum().backward()
+        assert x.grad is not None
+        grads.append((np.asarray(getattr(x.grad, "data", x.grad)), embedding.weight.grad))
+    for got, want in zip(*grads):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_the_rows_are_compared_only_where_the_table_may_be_read(monkeypatch):
+    """More symbols than tokens (or another dtype): the table path cannot apply, so the
+    lookup's rows are not compared with the table's (the cheap tests come first)."""
+    from seqlab.autograd.nn import embedding_lookups
+
+    compared = []
+    real = embedding_lookups._same_bits
+    monkeypatch.setattr(embedding_lookups, "_same_bits",
+                        lambda a, b: compared.append(a.shape) or real(a, b))
+    stack = LSTM(FEATURES, HIDDEN, dtype=np.float64, generator=2)
+    big = Embedding(STEPS * BATCH + 1, FEATURES, dtype=np.float64, generator=1)
+    stack(big(_ids()))
+    single = Embedding(VOCAB, FEATURES, dtype=np.float32, generator=1)
+    with pytest.raises(ValueError, match="dtype"):
+        stack(single(_ids()))  # float32 rows into float64 weights: refused, never compared
+    assert compared == []
+    embedding, _ = _models(LSTM)
+    stack(embedding(_ids()))  # fewer symbols than tokens: compared once
+    assert compared == [(STEPS, BATCH, FEATURES)]

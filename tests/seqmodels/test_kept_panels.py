@@ -80,6 +80,27 @@ def test_bidirectional_layers_keep_each_directions_panels(monkeypatch, two_threa
         np.testing.assert_array_equal(a.data, b.data)
 
 
+def test_the_panels_room_exists_before_the_two_directions_start(monkeypatch, two_threads):
+    """The race the "two" case above names: both directions looking up a missing room at
+    once would each make one (and one direction's panels would be lost). Whether or not
+    `run_both` then runs them side by side, the room is there before it starts them."""
+    from seqlab.seqmodels import kept_tables
+
+    stack = LSTM(5, 8, num_layers=2, bidirectional=True, generator=0)
+    x = Tensor(np.random.default_rng(2).standard_normal((6, 4, 5)).astype(np.float32))
+    key = ("stacked panels", np.dtype(np.float32).str)
+    real, found = recurrent_inference.run_both, []
+
+    def watched(tasks, *args, **kwargs):
+        found.append(key in kept_tables._KEPT.get(stack, {}))
+        return real(tasks, *args, **kwargs)
+
+    monkeypatch.setattr(recurrent_inference, "run_both", watched)
+    with no_grad():
+        stack(x)
+    assert found and all(found)
+
+
 @pytest.mark.parametrize("written", ["weight_ih_l0", "weight_hh_l1", "bias_hh_l0"])
 def test_a_weight_written_in_place_is_never_read_stale(monkeypatch, written):
     """One element of one weight written in place between calls: its layer packs again and

@@ -27,7 +27,8 @@ class Subject:
     model: Any
     tokenizer: Any
     description: str
-    max_length: int | None = None  # a classifier's: it reads a text's first max_length tokens
+    max_length: int | None = None  # a classifier's: it reads max_length tokens of a text
+    keep: str = "last"  # which end of a longer text a classifier keeps (`truncation`)
 
     @property
     def is_classifier(self) -> bool:
@@ -89,8 +90,10 @@ def load_subject(model_path: Path | None, output, steps: int = DEFAULT_STEPS,
                            f"{READS[command]}")
         metadata = getattr(loaded.checkpoint, "metadata", None) or {}
         max_length = metadata.get("max_length")
+        from seqlab.nlp.truncation import model_keep
+
         return Subject(loaded.model, loaded.tokenizer, str(model_path),
-                       None if max_length is None else int(max_length))
+                       None if max_length is None else int(max_length), model_keep(metadata))
     return train_default(output, steps, seed)
 
 
@@ -120,8 +123,9 @@ def model_ids(subject: Subject, text: str, output) -> tuple[np.ndarray, str]:
     """The ids `subject.model` reads for `text`, made as its training made them, and the text
     they stand for. A language model reads the whole text as `seqlab train` and `eval` do
     (`lm_text.encode_corpus`: at word level each non-blank line ends with </s>). A classifier
-    reads one text per line, as `classify predict` does, cut to its first `max_length` tokens
-    (`classification.encode_texts`): the first text is shown, and `output` says so."""
+    reads one text per line, as `classify predict` does, cut to `max_length` tokens at the end
+    the model keeps (`subject.keep`, `classification.encode_texts`): the first text is shown,
+    and `output` says so."""
     import numpy as np
 
     from seqlab.cli import lm_text
@@ -137,13 +141,13 @@ def model_ids(subject: Subject, text: str, output) -> tuple[np.ndarray, str]:
                     "text per line, as `classify predict` does.")
     try:
         batch, lengths = encode_texts(subject.tokenizer, [first],
-                                      subject.max_length or sys.maxsize)
+                                      subject.max_length or sys.maxsize, subject.keep)
     except EmptyTextError:
         return np.zeros(0, dtype=np.int64), first
     ids = batch[0, : int(lengths[0])].astype(np.int64)
     if subject.max_length and len(subject.tokenizer.encode(first)) > ids.size:
-        output.info(f"Reading the text's first {ids.size:,} tokens: the classifier reads no "
-                    f"more (--max-length {ids.size} when it was trained).")
+        output.info(f"Reading the text's {subject.keep} {ids.size:,} tokens: the classifier "
+                    f"reads no more (--max-length {ids.size} when it was trained).")
     return ids, first
 
 

@@ -11,7 +11,10 @@ ignored stays ignored (`nohup` ignores SIGHUP), except SIGINT, which the CLI alw
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
+import stat
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -52,7 +55,26 @@ def stopped_words(signum: int) -> str:
 
 def raise_interrupted(signum: int, frame: FrameType | None) -> None:
     """The handler `main` installs: stop the command where it is."""
+    let_go_of_terminal(signum)
     raise Interrupted(signum)
+
+
+def let_go_of_terminal(signum: int) -> None:
+    """On SIGHUP, point standard output and error at /dev/null where they are a terminal (a
+    character device: a hung-up terminal no longer answers `isatty`): the terminal has most
+    likely gone, and a write to it would fail with EIO while the command saves, tidies and
+    exits 129 (the usual idiom of a program that outlives its terminal). Other signals, and
+    output to files or pipes, are left as they are."""
+    if signum != getattr(signal, "SIGHUP", None):
+        return
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for fd in (1, 2):
+                if stat.S_ISCHR(os.fstat(fd).st_mode):
+                    os.dup2(quiet, fd)
+        finally:
+            os.close(quiet)
 
 
 def install(handler: Handler) -> dict[int, Any]:

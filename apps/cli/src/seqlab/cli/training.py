@@ -21,7 +21,7 @@ from seqlab.cli.metrics_log import MetricsLog, metrics_path
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
-from seqlab.cli.stop_signals import exit_code, stopped_words
+from seqlab.cli.stop_signals import exit_code, let_go_of_terminal, stopped_words
 from seqlab.cli.stop_signals import install as install_stop_handler
 from seqlab.cli.stop_signals import restore as restore_stop_handlers
 
@@ -143,6 +143,7 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     def on_interrupt(signum, frame):  # the first stop signal: finish the step, save, exit 128+N
         nonlocal interrupted
         interrupted = signum
+        let_go_of_terminal(signum)  # SIGHUP: the terminal is gone; writes to it would fail
         trainer.request_stop()
         restore_stop_handlers(previous_handlers)  # a second one stops at once, unsaved
 

@@ -17,6 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+try:  # POSIX, as `file_lock`; without fcntl a temporary is not held (no platform claimed)
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
 
 def current_umask() -> int:
     """The process's umask, read without changing it where the platform allows."""
@@ -34,6 +39,13 @@ def current_umask() -> int:
 
 def temporary_path(path: str | os.PathLike[str]) -> Path:
     """A new, empty temporary file beside `path` (same folder, so the rename is atomic)."""
+    temporary, handle = _new_temporary(path)
+    os.close(handle)
+    return temporary
+
+
+def _new_temporary(path: str | os.PathLike[str]) -> tuple[Path, int]:
+    """`temporary_path`'s file and an open descriptor of it."""
     path = Path(path)
     directory = path.parent
     if not directory.is_dir():
@@ -48,8 +60,21 @@ def temporary_path(path: str | os.PathLike[str]) -> Path:
             error.strerror = (f"{error.strerror} (with the hidden temporary name written "
                               f"first, .{path.name}.XXXXXXXX.tmp)")
         raise
-    os.close(handle)
-    return Path(name)
+    return Path(name), handle
+
+
+def _try_lock(handle: int) -> bool:
+    """An exclusive flock on `handle` without waiting: False while another holds one (a live
+    writer); True where it is taken or the file system or platform cannot lock."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without locks: as before they existed
+        return True
+    return True
 
 
 # tempfile's random part: 8 characters of tempfile._RandomNameSequence's alphabet
@@ -60,16 +85,30 @@ def remove_stale_temporaries(folder: str | os.PathLike[str], target: str) -> lis
     """Remove, from `folder`, the temporaries `temporary_path` made for files whose names match
     the regex `target` (`.NAME.XXXXXXXX.tmp`), left by a writer that died before its rename
     (`kill -9`, a power cut); return their paths. Call it only while holding a lock that proves
-    no live writer owns them (a claimed `CheckpointManager` folder); any other name stays."""
+    no live CLI run writes them (a claimed `CheckpointManager` folder, `--out`'s lock); any
+    other name stays, and so does a temporary a live writer holds locked (`atomic_path`: a
+    program saving through this module takes neither lock)."""
     temporary = re.compile(rf"\.(?:{target})\.{_RANDOM_PART}\.tmp")
     removed = []
     with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         for entry in os.scandir(folder):
             if temporary.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
+                    if _remove_unheld(entry.path):
+                        removed.append(Path(entry.path))
     return removed
+
+
+def _remove_unheld(path: str) -> bool:
+    """Remove the temporary at `path` unless a live writer holds its lock; whether removed."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        if not _try_lock(handle):
+            return False
+        os.unlink(path)
+        return True
+    finally:
+        os.close(handle)
 
 
 def commit_temporary(temporary: Path, path: str | os.PathLike[str]) -> None:
@@ -89,9 +128,12 @@ def commit_temporary(temporary: Path, path: str | os.PathLike[str]) -> None:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path for a writer that takes a file name (np.savez, safetensors);
-    on success it replaces `path`, on any failure it is removed and `path` is untouched."""
-    temporary = temporary_path(path)
+    on success it replaces `path`, on any failure it is removed and `path` is untouched. The
+    temporary is held under an exclusive flock until then, so that a stale-temporary cleanup
+    (`remove_stale_temporaries`) leaves it alone."""
+    temporary, handle = _new_temporary(path)
     try:
+        _try_lock(handle)
         yield temporary
         commit_temporary(temporary, path)
     except BaseException as error:
@@ -99,6 +141,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if isinstance(error, OSError) and error.filename in (None, str(temporary)):
             error.filename = str(path)  # a full disk names the file the user asked for
         raise
+    finally:
+        os.close(handle)  # (the lock goes with it)
 
 
 @contextlib.contextmanager

@@ -175,7 +175,8 @@ class RNNBase(Module):
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
-        source = F.embedding_source(x)  # checks the rows are still the table's: once a call
+        # checks the rows are still the table's (once a call, after the cheap tests)
+        source = F.embedding_source(x, lambda weight, ids: self._may_read_table(x, weight, ids))
         table = self._embedding_table(x, source)
         whole_table = table is not None and table[0] is source[0]  # (kept across calls)
         if unbatched:
@@ -234,17 +235,20 @@ class RNNBase(Module):
         if source is None:
             return None
         weight, ids, _ = source
-        if ids.shape != tuple(x.shape[:-1]) or weight.dtype != self.dtype or not self.fused:
-            return None
         if not is_grad_enabled():
             from seqlab.seqmodels import recurrent_inference
 
             batch = 1 if x.ndim == 2 else x.shape[0 if self.batch_first else 1]
             return _rows_read(weight, ids, recurrent_inference.reads_whole_table(
                 self, weight.shape[0], batch, weight.dtype))
-        if not self.reads_embedding_table(weight.shape[0], ids.size):
-            return None
         return source
+
+    def _may_read_table(self, x: Tensor, weight: Tensor, ids: np.ndarray) -> bool:
+        """The cheap tests of whether layer 0 may read the table of the embedding `weight`
+        that `x` was looked up from at `ids` (run before its rows are compared)."""
+        if ids.shape != tuple(x.shape[:-1]) or weight.dtype != self.dtype or not self.fused:
+            return False
+        return not is_grad_enabled() or self.reads_embedding_table(weight.shape[0], ids.size)
 
     def _input_table(self, table, layer_weights) -> Tensor:
         """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H) (GRU: + b_ih

@@ -211,7 +211,8 @@ def predict(
     forecast: K is their count, their stamps label the output, and past the model's horizon
     their features are fed back. Gaps before them are interpolated with a warning.
 
-    Example: seqlab forecast predict forecaster.safetensors --series sunspots --horizon 11
+    Example:
+      seqlab forecast predict model.safetensors --series sunspots --horizon 11
     """
     from seqlab.cli.forecast_run import warn_interpolated
     from seqlab.seqmodels.forecasting import SeriesTransform, forecast_ahead

@@ -116,7 +116,8 @@ def train(
 ) -> None:
     """Train word vectors.
 
-    Example: seqlab word2vec train --corpus wiki --dim 100 --epochs 5 --out wiki.txt
+    Example:
+      seqlab word2vec train --corpus wiki --dim 100 --epochs 5 --out wiki.txt
     """
     from seqlab.cli.allocator import give_back_freed_memory
     from seqlab.nlp.tokenizers import WordTokenizer

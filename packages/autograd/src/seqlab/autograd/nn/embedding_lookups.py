@@ -14,6 +14,7 @@ over tokens x dim, small beside the (tokens x dim) x (dim x gates) projection th
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -48,14 +49,20 @@ def remember(output: Any, weight: Any, indices: np.ndarray, padding_idx: int | N
     weakref.finalize(output, _lookups.pop, id(output), None)
 
 
-def source_of(output: Any) -> tuple[Any, np.ndarray, int | None] | None:
+def source_of(output: Any, wanted: Callable[[Any, np.ndarray], bool] | None = None,
+              ) -> tuple[Any, np.ndarray, int | None] | None:
     """(weight, indices, padding_idx) while `output` holds, bit for bit, `weight`'s rows at
-    `indices` as `embedding` wrote them; None for any other tensor or once either changed."""
+    `indices` as `embedding` wrote them; None for any other tensor, once either changed, or
+    while `output` retains its gradient (a reader skipping `output` would leave `.grad`
+    None). `wanted(weight, indices)`, a caller's cheap test, runs before the bit comparison:
+    False gives None without it."""
     lookup = _lookups.get(id(output))
-    if lookup is None or lookup.output() is not output:
+    if lookup is None or lookup.output() is not output or output.retains_grad:
         return None
     array = lookup.array
     if output.data is not array or versions.written_since(array, lookup.looked_up_at):
+        return None
+    if wanted is not None and not wanted(lookup.weight, lookup.indices):
         return None
     table = lookup.weight.data
     if table.dtype != array.dtype or not _same_bits(table.take(lookup.indices, axis=0), array):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -385,12 +386,14 @@ def _renormalize_rows(table: np.ndarray, indices: np.ndarray, max_norm: float,
     table[rows[over]] *= scale[:, None].astype(table.dtype)
 
 
-def embedding_source(output: Tensor) -> tuple[Tensor, np.ndarray, int | None] | None:
+def embedding_source(output: Tensor, wanted: Callable[[Tensor, np.ndarray], bool] | None = None,
+                     ) -> tuple[Tensor, np.ndarray, int | None] | None:
     """(weight, indices, padding_idx) when `output` is, unchanged, what `embedding` returned
     for them (so a layer reading it may instead read rows of a per-symbol table), else None:
-    also once `output` or the weight was written in place after the lookup, however written
-    (`embedding_lookups`)."""
-    return embedding_lookups.source_of(output)
+    also once `output` or the weight was written in place after the lookup, however written,
+    while `output` retains its gradient, or when `wanted(weight, indices)` (a cheap test, run
+    before the rows are compared) says False (`embedding_lookups`)."""
+    return embedding_lookups.source_of(output, wanted)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -55,6 +55,15 @@ class Module:
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle, giving a module pickled by an earlier seqlab the attributes it lacks
+        (no hooks, every buffer persistent), as PyTorch's `Module.__setstate__` does."""
+        self.__dict__.update(state)
+        for name, default in (("_non_persistent", set), ("_forward_pre_hooks", OrderedDict),
+                              ("_forward_hooks", OrderedDict)):
+            if name not in self.__dict__:
+                object.__setattr__(self, name, default())
+
     # ----------------------------------------------------------------- registry
     def __setattr__(self, name: str, value: Any) -> None:
         """Register a Parameter, a Module or a buffer's new array, as PyTorch's `Module`.

@@ -16,15 +16,31 @@ def has_advanced_index(index: Any) -> bool:
 
 
 def save_index(ctx: Context, index: Any) -> None:
-    """Keep an index for backward: its arrays say where the gradient goes, so backward's
-    version check refuses them once written in place (PyTorch saves its indices too)."""
-    ctx.save_for_backward(*(index if isinstance(index, tuple) else (index,)))
+    """Keep an index for backward: its arrays say where the gradient goes. Backward's version
+    check refuses them once written in place through a Tensor (PyTorch saves its index
+    tensors too), and backward reads a copy of its arrays and lists taken now, as PyTorch
+    copies a NumPy index: a caller's plain NumPy write after forward (which no version
+    counter sees) does not move the gradient."""
+    parts = index if isinstance(index, tuple) else (index,)
+    ctx.save_for_backward(*parts)
+    copies = tuple(_copied(part) for part in parts)
+    ctx.kept_index = copies if isinstance(index, tuple) else copies[0]
 
 
 def saved_index(ctx: Context) -> Any:
-    """The index `save_index` kept (backward's version check has passed its arrays)."""
-    parts = ctx.saved_tensors
-    return parts if isinstance(ctx.index, tuple) else parts[0]
+    """The index `save_index` kept, as it was at forward (once backward's version check has
+    passed its arrays)."""
+    ctx.saved_tensors  # noqa: B018 (the version check)
+    return ctx.kept_index
+
+
+def _copied(part: Any) -> Any:
+    """An index part that no later write by the caller changes (O(its size))."""
+    if isinstance(part, np.ndarray):
+        return part.copy()
+    if isinstance(part, list):
+        return [_copied(item) for item in part]
+    return part
 
 
 class GetItem(Function):
