@@ -28,25 +28,26 @@ def test_sighup_after_the_terminal_closed_saves_and_exits_129(tmp_path):
          *(a for a in TINY if a != "--quiet")],  # the progress display is live
         stdin=replica, stdout=replica, stderr=replica, start_new_session=True)
     os.close(replica)
-    seen, deadline = b"", time.monotonic() + 120
-    try:
-        while b"training" not in seen and time.monotonic() < deadline:  # the bar is live
-            seen += os.read(master, 4096)
-    except OSError:
-        pass
-    while not _numbered(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    os.close(master)  # the terminal goes away ...
-    child.send_signal(signal.SIGHUP)  # ... and the kernel sends SIGHUP
-    try:
+    try:  # a failure anywhere below must not leave a 100000-step run behind
+        seen, deadline = b"", time.monotonic() + 120
+        try:
+            while b"training" not in seen and time.monotonic() < deadline:  # the bar is live
+                seen += os.read(master, 4096)
+        except OSError:
+            pass
+        while not _numbered(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.close(master)  # the terminal goes away ...
+        child.send_signal(signal.SIGHUP)  # ... and the kernel sends SIGHUP
         code = child.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        raise
-    assert b"training" in seen, seen[-400:]
-    assert code == 128 + signal.SIGHUP
-    assert out.exists()
-    assert not _numbered(tmp_path)  # the numbered checkpoints, superseded by --out, tidied
+        assert b"training" in seen, seen[-400:]
+        assert code == 128 + signal.SIGHUP
+        assert out.exists()
+        assert not _numbered(tmp_path)  # the numbered checkpoints, superseded by --out, tidied
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def _numbered(folder):
