@@ -1,9 +1,15 @@
-"""`kernels.bit_compare.same_bits` against its NumPy reference: bits, not values."""
+"""`kernels.bit_compare.same_bits` and `rows_hold` against their NumPy references: bits, not
+values."""
 
 import numpy as np
 import pytest
 
-from seqlab.autograd.kernels.bit_compare import same_bits, same_bits_reference
+from seqlab.autograd.kernels.bit_compare import (
+    rows_hold,
+    rows_hold_reference,
+    same_bits,
+    same_bits_reference,
+)
 
 pytestmark = pytest.mark.kernels
 
@@ -27,3 +33,25 @@ def test_bits_not_values():
     assert not same_bits(zeros, -zeros) and not same_bits_reference(zeros, -zeros)
     nans = np.full(8, np.nan, np.float32)
     assert same_bits(nans, nans.copy()) and same_bits_reference(nans, nans.copy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_hold_equals_the_reference(dtype):
+    """Rows read in place at the ids: equal rows, one changed bit, a NaN, -0.0, repeated ids."""
+    rng = np.random.default_rng(1)
+    table = rng.standard_normal((9, 6)).astype(dtype)
+    table[3, 2] = np.nan
+    ids = rng.integers(0, 9, 40)
+    ids[:4] = 3
+    rows = table[ids]
+    assert rows_hold(table, ids, rows) and rows_hold_reference(table, ids, rows)
+    for i, j, value in ((0, 2, 0.5), (39, 5, 0.0), (7, 0, np.nan)):
+        changed = rows.copy()
+        changed[i, j] = -changed[i, j] if value == 0.0 and changed[i, j] == 0 else value
+        if changed[i, j].tobytes() == rows[i, j].tobytes():
+            changed[i, j] = np.nextafter(changed[i, j], dtype(np.inf))
+        assert not rows_hold(table, ids, changed)
+        assert not rows_hold_reference(table, ids, changed)
+    zero = np.zeros((2, 6), dtype)
+    assert not rows_hold(zero, np.array([0]), -zero[:1])
+    assert not rows_hold(table, ids[:5], rows)  # a count that differs

@@ -101,9 +101,10 @@ def test_the_rows_are_compared_only_where_the_table_may_be_read(monkeypatch):
     from seqlab.autograd.nn import embedding_lookups
 
     compared = []
-    real = embedding_lookups._same_bits
-    monkeypatch.setattr(embedding_lookups, "_same_bits",
-                        lambda a, b: compared.append(a.shape) or real(a, b))
+    real = embedding_lookups._rows_hold
+    monkeypatch.setattr(embedding_lookups, "_rows_hold",
+                        lambda table, ids, rows: compared.append(rows.shape)
+                        or real(table, ids, rows))
     stack = LSTM(FEATURES, HIDDEN, dtype=np.float64, generator=2)
     big = Embedding(STEPS * BATCH + 1, FEATURES, dtype=np.float64, generator=1)
     stack(big(_ids()))

@@ -29,3 +29,29 @@ def same_bits(a, b):
     for i in range(x.size):
         differ |= x[i] ^ y[i]
     return differ == 0
+
+
+def rows_hold_reference(table: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> bool:
+    """Plain-NumPy `rows_hold`."""
+    return same_bits_reference(table.take(ids.reshape(-1), axis=0),
+                               rows.reshape(ids.size, table.shape[1]))
+
+
+@njit(cache=True, nogil=True)
+def rows_hold(table, ids, rows):
+    """Whether rows (n, d), C-contiguous, hold bit for bit table's (V, d) rows at ids (n,):
+    `same_bits` of `table.take(ids, axis=0)` and `rows` without the gathered copy (an
+    embedding output of 2048 x 128 float32 took ~0.5 ms to gather and compare, a fresh 1 MiB a
+    call). ids must lie in [0, V) (an embedding's, checked when it looked them up)."""
+    x = rows.view(np.uint32)
+    width = x.shape[1]
+    words = table.shape[1] * (table.itemsize // 4)
+    if width != words or x.shape[0] != ids.size:
+        return False
+    t = table.view(np.uint32)
+    differ = np.uint32(0)
+    for i in range(ids.size):
+        row = ids[i]
+        for j in range(width):
+            differ |= t[row, j] ^ x[i, j]
+    return differ == 0

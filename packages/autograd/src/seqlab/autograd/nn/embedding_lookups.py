@@ -7,8 +7,9 @@ the values they are given). An output written in place (a Tensor method, item as
 the version counter, `versions`), reassigned (`out.data = ...`), written through its `.data`
 array (which no counter sees), or whose table was written after the lookup, is no longer the
 table's rows at its ids: the layer must read the values themselves. So, after the counter,
-the rows are compared bit for bit with the table's rows at the ids: one gather and one pass
-over tokens x dim, small beside the (tokens x dim) x (dim x gates) projection the table saves.
+the rows are compared bit for bit with the table's rows at the ids: one pass over tokens x
+dim reading the table's rows in place (no gathered copy), small beside the (tokens x dim) x
+(dim x gates) projection the table saves.
 """
 
 from __future__ import annotations
@@ -65,16 +66,18 @@ def source_of(output: Any, wanted: Callable[[Any, np.ndarray], bool] | None = No
     if wanted is not None and not wanted(lookup.weight, lookup.indices):
         return None
     table = lookup.weight.data
-    if table.dtype != array.dtype or not _same_bits(table.take(lookup.indices, axis=0), array):
+    if table.dtype != array.dtype or not _rows_hold(table, lookup.indices, array):
         return None
     return lookup.weight, lookup.indices, lookup.padding_idx
 
 
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether arrays of one shape and dtype hold the same bits (a NaN equals itself)."""
-    if a.shape != b.shape:
+def _rows_hold(table: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether `rows` (ids.shape + (dim,)) hold the same bits as `table`'s rows at `ids` (a
+    NaN equals itself), read in place: no gathered copy."""
+    if table.ndim != 2 or rows.shape != ids.shape + table.shape[1:]:
         return False
-    if (numba_config.DISABLE_JIT or a.dtype.itemsize not in (4, 8)
-            or not (a.flags.c_contiguous and b.flags.c_contiguous)):
-        return bit_compare.same_bits_reference(a, b)
-    return bool(bit_compare.same_bits(a, b))
+    if (numba_config.DISABLE_JIT or table.dtype.itemsize not in (4, 8)
+            or not (table.flags.c_contiguous and rows.flags.c_contiguous)):
+        return bit_compare.rows_hold_reference(table, ids, rows)
+    return bool(bit_compare.rows_hold(table, ids.reshape(-1),
+                                      rows.reshape(ids.size, table.shape[1])))
