@@ -156,8 +156,12 @@ def disconnect(client, timeout: float = 5.0) -> None:
 
     local = client.cluster  # None for a scheduler address
     if local is None and requested_changes() and client.status == "running":
-        with contextlib.suppress(Exception):  # a broken connection: nothing to unregister
-            client.unregister_worker_plugin(RequestedChanges.name)
+        # `timeout` bounds it as it bounds the close: `unregister_worker_plugin` waits for
+        # ever on a scheduler that stopped answering (its connection open, its process
+        # frozen), which hung a run that had already lost contact
+        with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to do
+            client.sync(client._unregister_worker_plugin, name=RequestedChanges.name,
+                        nanny=None, callback_timeout=timeout)
     with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
         client.close(timeout=timeout)
     if local is None:
