@@ -246,30 +246,42 @@ ARPA_SPLIT = {"\t": "tab", "\r": "carriage return", "\x0b": "vertical tab",
               "\x0c": "form feed"}
 
 
-def check_char_text(files: list[Path], out: Path) -> None:
-    """Before counting, a CliError naming the first line of FILES with a character the
-    character level cannot keep apart: a literal SPACE (U+2581, the space's spelling, which
-    would merge with the space), and for an .arpa --out one KenLM splits at (ARPA_SPLIT)."""
+def check_char_text(files: list[Path], out: Path | None) -> None:
+    """Before counting (or, `out` None, scoring), a CliError naming the first line of FILES with
+    a character the character level cannot keep apart: a literal SPACE (U+2581, the space's
+    spelling, which would merge with the space), and for an .arpa --out one KenLM splits at
+    (ARPA_SPLIT)."""
     from seqlab.nlp.ngram.sentences import find_characters
 
-    arpa = out.suffix == ".arpa"
-    wanted = SPACE + ("".join(ARPA_SPLIT) if arpa else "")
     # (a generator: a missing, binary or undecodable file becomes the usual one-line error)
-    found = next(translated(find_characters(files, wanted, errors=decode_errors())
+    found = next(translated(find_characters(files, refused_characters(out),
+                                            errors=decode_errors())
                             for _ in range(1)))
-    if found is None:
-        return
+    if found is not None:
+        raise char_refusal(found, training=out is not None)
+
+
+def refused_characters(out: Path | None) -> str:
+    """What the character level refuses in its text: SPACE, and for an .arpa `out` the
+    characters KenLM splits at (ARPA_SPLIT)."""
+    return SPACE + ("".join(ARPA_SPLIT) if out is not None and out.suffix == ".arpa" else "")
+
+
+def char_refusal(found, training: bool) -> CliError:
+    """The one line for a `FoundCharacter` the character level refuses (`refused_characters`)
+    in text to train on or (not `training`) to score."""
     where = f"{found.path} line {found.line}"
     if found.character == SPACE:
-        raise CliError(f"{where} holds U+2581 '{SPACE}', which the character level uses to "
-                       "spell the space, so the two would count as one character: replace it "
-                       f"first (sed 's/{SPACE}/_/g'), or train --level word or whitespace")
+        other = ", or train --level word or whitespace" if training else ""
+        return CliError(f"{where} holds U+2581 '{SPACE}', which the character level uses to "
+                        "spell the space, so the two would count as one character: replace it "
+                        f"first (sed 's/{SPACE}/_/g'){other}")
     name = ARPA_SPLIT[found.character]
     fix = ("convert CRLF line ends first (tr -d '\\r' < FILE > FILE.lf), or give a .npz --out"
            if found.character == "\r" else "give a .npz --out, or replace it first "
            f"(tr '{found.character.encode('unicode_escape').decode()}' ' ' < FILE > FILE.new)")
-    raise CliError(f"{where} holds a {name}, which an ARPA file cannot hold as a character "
-                   f"token (KenLM splits tokens at it): {fix}")
+    return CliError(f"{where} holds a {name}, which an ARPA file cannot hold as a character "
+                    f"token (KenLM splits tokens at it): {fix}")
 
 
 class WrittenModel:
@@ -424,7 +436,8 @@ def evaluate(
     `query` and `Model.perplexity("")` score it.
 
     The text is tokenized as the model's training text was (--level, --lowercase of `ngram
-    train`, recorded in the files seqlab writes).
+    train`, recorded in the files seqlab writes). At the character level a literal U+2581, the
+    space's spelling, is refused, as training refuses it.
 
     Example: seqlab ngram eval corpus.arpa test.txt
     """
@@ -436,6 +449,8 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus),
     tokenized as `model_tokens` says."""
     level, lowercase, pattern = model_tokens(model, level, lowercase)
+    if level == "char" and files:
+        check_char_text(files, None)  # a literal SPACE would be scored as a space
     if getattr(model, "constant_backoff", None) is not None:
         raise CliError("this n-gram model uses stupid-backoff smoothing, which gives scores, "
                        "not probabilities: perplexity is undefined (train with "
