@@ -41,20 +41,45 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
                      lowercase: bool, pattern: str = "marks",
-                     blank_lines: bool = False) -> Iterator[list[str]]:
+                     blank_lines: bool = False, refused: str = "",
+                     training: bool = True) -> Iterator[list[str]]:
     """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
     in `ContinuedLine` parts, which counting and scoring take as one sentence, see
     `file_sentences`) or of an embedded corpus; with `blank_lines` (scoring, as KenLM) a line
-    without tokens too, as an empty list."""
+    without tokens too, as an empty list. `refused`: characters that end the command with
+    `char_refusal` (for `training` or scoring) where standard input holds them, found as it
+    streams (FILES are checked before: `check_char_text`)."""
     if not files:
         sentences = sentences_of(corpus_lines(files, corpus), level, lowercase, pattern)
         return sentences if blank_lines else filter(None, sentences)
+    from seqlab.nlp.corpora import has_stdin
     from seqlab.nlp.ngram.sentences import LineTokens, file_sentences
 
-    return translated(file_sentences([str(f) for f in files],
-                                     LineTokens(level, lowercase, pattern=pattern),
-                                     errors=decode_errors(), in_parts=True,
-                                     blank_lines=blank_lines))
+    watched = watched_stdin(refused) if refused and has_stdin(files) else None
+    sentences = translated(file_sentences([str(f) for f in files],
+                                          LineTokens(level, lowercase, pattern=pattern),
+                                          errors=decode_errors(), in_parts=True,
+                                          blank_lines=blank_lines, stdin=watched))
+    return sentences if watched is None else refusing(sentences, training)
+
+
+def watched_stdin(characters: str):
+    """Standard input's bytes, watched for `characters` as they are read."""
+    import sys
+
+    from seqlab.nlp.ngram.character_watch import WatchedStream
+
+    return WatchedStream(sys.stdin.buffer, characters, "standard input")
+
+
+def refusing(sentences: Iterable[list[str]], training: bool) -> Iterator[list[str]]:
+    """`sentences`, a character found by `watched_stdin` ending the command (`char_refusal`)."""
+    from seqlab.nlp.ngram.character_watch import CharacterFound
+
+    try:
+        yield from sentences
+    except CharacterFound as found:
+        raise char_refusal(found.found, training) from None
 
 
 def build_model(smoothing: str, order: int, k: float, unk_cutoff: int):
@@ -207,7 +232,8 @@ def train(
         if streamed:
             model = tally.written
     else:
-        tally = Tally(corpus_sentences(files, corpus, level, lowercase))
+        refused = refused_characters(out) if level == "char" else ""
+        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused))
         scratch = out.resolve().parent
         try:
             if streamed:
@@ -459,7 +485,9 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
 
     # a blank line is a sentence of no words whose </s> is scored, as KenLM's query scores
     # it; the tokens the model scores as <unk> (OOV) counted as `seqlab eval` counts them
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True),
+    refused = refused_characters(None) if level == "char" else ""
+    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True,
+                                   refused=refused, training=False),
                   known=set(model.vocab) - {UNK})
     try:
         # streamed: no list of the test sentences

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 
@@ -192,7 +192,8 @@ def whole_sentences(items: Iterable[Sequence[str]]) -> Iterator[Sequence[str]]:
 
 def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTokens,
                    errors: str | None = None, in_parts: bool = False,
-                   blank_lines: bool = False) -> Iterator[list[str]]:
+                   blank_lines: bool = False, stdin: BinaryIO | None = None
+                   ) -> Iterator[list[str]]:
     """The non-empty token lists of the lines of `paths` (files, or byte ranges of files as
     `corpora.FileRange`), streamed in order (decoded as `errors`, by default
     `line_tokens.errors`). A line longer than a chunk is tokenized part by part (cut at
@@ -201,7 +202,8 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
 
     With `blank_lines`, a line without tokens comes too, as an empty list: a sentence of zero
     words, whose </s> KenLM's `query` and `Model.perplexity("")` score (for evaluation;
-    counting for training leaves blank lines out)."""
+    counting for training leaves blank lines out). `stdin`: the byte stream a '-' among
+    `paths` reads (default `sys.stdin.buffer`; `character_watch.WatchedStream` checks it)."""
     from seqlab.nlp.corpora import COUNTING_CHUNK_BYTES, FileRange, iter_line_parts
 
     pieces = [p if isinstance(p, FileRange) else str(p) for p in paths]
@@ -210,7 +212,7 @@ def file_sentences(paths: Sequence[str | Path | FileRange], line_tokens: LineTok
         else line_tokens
     # counting chunks: a long line's part (up to 5 chunks) is split into tokens at once
     parts = iter_line_parts(pieces, errors=errors or line_tokens.errors,
-                            chunk_bytes=COUNTING_CHUNK_BYTES)
+                            chunk_bytes=COUNTING_CHUNK_BYTES, stdin=stdin)
     for part, ends in parts:
         # a whole line (the usual case), or one longer than a chunk: tokenized part by part
         if ends:
