@@ -228,24 +228,55 @@ def test_the_workers_lock_their_numba_cache_saves_as_the_command_does(client):
     assert list(client.run(saves_locked).values()) == [True, True]
 
 
+def _seqlab_plugins(client) -> list[str]:
+    """The names of the seqlab worker plugins registered on `client`'s scheduler."""
+    from seqlab.nlp.ngram.worker_setup import RequestedChanges
+
+    def plugin_names(dask_scheduler):
+        return sorted(dask_scheduler.worker_plugins)
+
+    return [name for name in client.run_on_scheduler(plugin_names)
+            if name.startswith(RequestedChanges.name)]
+
+
 def test_disconnecting_from_a_scheduler_address_leaves_no_worker_plugin_behind(client):
     """`ngram train --cluster tcp://HOST:8786` registers its worker plugin on the user's
     scheduler; `disconnect` unregisters it, so that workers joining later, for any client,
     are not patched by a command that has ended (reader s21, item 2)."""
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
     from seqlab.nlp.ngram.distributed import connect, disconnect
-    from seqlab.nlp.ngram.worker_setup import RequestedChanges, forward_requested_changes
 
-    def plugin_names(dask_scheduler):
-        return sorted(dask_scheduler.worker_plugins)
-
+    before = _seqlab_plugins(client)  # the fixture's own local:2 plugin
     requested = LOCKED_SAVES.requested
     LOCKED_SAVES.request()
     try:
         command_client = connect(client.scheduler.address)  # the fixture's, as a user's one
-        assert RequestedChanges.name in client.run_on_scheduler(plugin_names)
+        assert len(_seqlab_plugins(client)) == len(before) + 1
         disconnect(command_client)
-        assert RequestedChanges.name not in client.run_on_scheduler(plugin_names)
+        assert _seqlab_plugins(client) == before
     finally:
-        forward_requested_changes(client)  # the fixture's own local:2 plugin, for later tests
+        LOCKED_SAVES.requested = requested
+
+
+def test_two_runs_on_one_scheduler_keep_their_own_worker_plugins(client):
+    """Two `--cluster tcp://HOST:8786` runs at once: each registers its plugin under a name
+    of its own, so the second does not replace the first's, and the first's exit does not
+    unregister the second's (leftovers s22, item 4)."""
+    from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.nlp.ngram.distributed import connect, disconnect
+
+    before = _seqlab_plugins(client)
+    requested = LOCKED_SAVES.requested
+    LOCKED_SAVES.request()
+    try:
+        first = connect(client.scheduler.address)
+        first_names = set(_seqlab_plugins(client)) - set(before)
+        second = connect(client.scheduler.address)
+        both = set(_seqlab_plugins(client)) - set(before)
+        assert len(first_names) == 1 and len(both) == 2 and first_names < both
+        disconnect(first)
+        assert set(_seqlab_plugins(client)) - set(before) == both - first_names
+        disconnect(second)
+        assert _seqlab_plugins(client) == before
+    finally:
         LOCKED_SAVES.requested = requested

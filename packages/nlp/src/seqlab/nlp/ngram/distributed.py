@@ -151,16 +151,16 @@ def disconnect(client, timeout: float = 5.0) -> None:
     process (its workers are daemon processes), not waited for again at exit. On a scheduler
     address, the worker plugin `connect` registered is unregistered first: workers joining the
     user's scheduler later are not patched by a command that has ended."""
-    from seqlab.autograd.deferred_requests import requested_changes
-    from seqlab.nlp.ngram.worker_setup import RequestedChanges
+    from seqlab.nlp.ngram.worker_setup import registered_plugin
 
     local = client.cluster  # None for a scheduler address
-    if local is None and requested_changes() and client.status == "running":
+    plugin = registered_plugin(client)
+    if local is None and plugin is not None and client.status == "running":
         # `timeout` bounds it as it bounds the close: `unregister_worker_plugin` waits for
         # ever on a scheduler that stopped answering (its connection open, its process
         # frozen), which hung a run that had already lost contact
         with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to do
-            client.sync(client._unregister_worker_plugin, name=RequestedChanges.name,
+            client.sync(client._unregister_worker_plugin, name=plugin,
                         nanny=None, callback_timeout=timeout)
     with contextlib.suppress(Exception):  # a timeout, a broken connection: nothing to keep
         client.close(timeout=timeout)

@@ -13,6 +13,8 @@ Imports Dask.
 
 from __future__ import annotations
 
+import uuid
+import weakref
 from collections.abc import Callable, Sequence
 
 from distributed.diagnostics.plugin import WorkerPlugin
@@ -22,7 +24,9 @@ from seqlab.autograd.deferred_requests import request_change, requested_changes
 
 class RequestedChanges(WorkerPlugin):
     """Request `changes` (module-level functions: they travel by name) in each worker's
-    process (`request_change`)."""
+    process (`request_change`). Registered under `name` and a run's own suffix: two runs on
+    one scheduler keep a plugin each (one name would replace the other's, and the first to
+    end would unregister both)."""
 
     name = "seqlab-requested-changes"
 
@@ -34,8 +38,20 @@ class RequestedChanges(WorkerPlugin):
             request_change(change)
 
 
+# the plugin name each client registered (`forward_requested_changes`), for `disconnect`
+_REGISTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def forward_requested_changes(client) -> None:
-    """Have every worker of `client` make the changes this process requested (none: nothing)."""
+    """Have every worker of `client` make the changes this process requested (none: nothing),
+    through a plugin of this run's own (`registered_plugin`)."""
     changes = requested_changes()
     if changes:
-        client.register_plugin(RequestedChanges(changes), name=RequestedChanges.name)
+        name = f"{RequestedChanges.name}-{uuid.uuid4().hex}"
+        client.register_plugin(RequestedChanges(changes), name=name)
+        _REGISTERED[client] = name
+
+
+def registered_plugin(client) -> str | None:
+    """The name of the plugin `forward_requested_changes` registered through `client`, if any."""
+    return _REGISTERED.get(client)
