@@ -70,14 +70,17 @@ def run_direction(kind: CellKind, x: Tensor, h0: Tensor, c0: Tensor | None, weig
 
 class ProjectedLayer(Function):
     """One direction of one layer whose input projection comes in as a tensor: (T, N, G*H),
-    or a (R, G*H) table read at rows `ids` (T, N)."""
+    or a (R, G*H) table read at rows `ids` (T, N). `looked_up`: the embedding output whose
+    table this reads (an ndarray, saved only for backward's version check)."""
 
     @staticmethod
-    def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse):
+    def forward(ctx: Context, xg, h0, c0, w_hh, b_hh, kind, ids, lengths, reverse,
+                looked_up=None):
         out, h_n, c_n, saved = ops.projected_forward(kind, xg, h0, c0, w_hh, b_hh, lengths,
                                                      reverse, ids, save=backward_may_run(ctx))
-        # for backward's version check (see above)
-        ctx.save_for_backward(saved, w_hh, xg, h0, c0, ids)
+        # for backward's version check (see above); `looked_up` is what PyTorch's layer saves
+        # as its input, so a write into it before backward raises there too
+        ctx.save_for_backward(saved, w_hh, xg, h0, c0, ids, looked_up)
         return _outputs(kind, out, h_n, c_n)
 
     @staticmethod
@@ -85,15 +88,16 @@ class ProjectedLayer(Function):
         saved, reuse = saved_for_this_backward(ctx)
         d_xg, dh0, dc0, dw_hh, db_hh = ops.projected_backward(
             saved, d_out, d_hn, d_cn[0] if d_cn else None, reuse_saved=reuse)
-        return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None
+        return d_xg, dh0, dc0, dw_hh, db_hh, None, None, None, None, None
 
 
 def run_projected(kind: CellKind, xg: Tensor, h0: Tensor, c0: Tensor | None, w_hh: Tensor,
                   b_hh: Tensor | None, ids: np.ndarray | None = None,
-                  lengths: np.ndarray | None = None, reverse: bool = False):
-    """One direction of one layer over a given input projection (or table rows `ids`);
-    returns (out, h_n, c_n)."""
+                  lengths: np.ndarray | None = None, reverse: bool = False,
+                  looked_up: np.ndarray | None = None):
+    """One direction of one layer over a given input projection (or table rows `ids` of an
+    embedding whose output was `looked_up`); returns (out, h_n, c_n)."""
     loop_bias = b_hh if kind.hh_bias_in_loop else None
     outputs = ProjectedLayer.apply(xg, h0, c0 if kind.has_cell_state else None, w_hh,
-                                   loop_bias, kind, ids, lengths, reverse)
+                                   loop_bias, kind, ids, lengths, reverse, looked_up)
     return outputs if kind.has_cell_state else (*outputs, None)

@@ -291,7 +291,8 @@ class RNNBase(Module):
 
                     out, h_n, c_n = fused.run_projected(
                         self.kind, self._input_table(table, weights), h0_part, c0_part,
-                        weights[1], weights[3], table[1], lengths, bool(direction))
+                        weights[1], weights[3], table[1], lengths, bool(direction),
+                        looked_up=layer_input.data)
                 else:
                     out, h_n, c_n = self._run_direction(layer_input, h0_part, c0_part, weights,
                                                         lengths, reverse=bool(direction))
