@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine, function, grad_mode, in_place, promotion
+from seqlab.autograd import engine, float_warnings, function, grad_mode, in_place, promotion
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.ops import indexing, matmul, norms, reduce, shape
 from seqlab.autograd.threads import seqlab_computing
@@ -225,10 +225,10 @@ class Tensor:
         return self.type(np.float64)
 
     def long(self) -> Tensor:
-        return Tensor._from_array(self.data.astype(np.int64))
+        return Tensor._from_array(_integer_cast(self.data, np.int64))
 
     def int(self) -> Tensor:
-        return Tensor._from_array(self.data.astype(np.int32))
+        return Tensor._from_array(_integer_cast(self.data, np.int32))
 
     def bool(self) -> Tensor:
         return Tensor._from_array(self.data.astype(bool))
@@ -731,6 +731,16 @@ def _tensor_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     if target is None:
         return a, b
     return _cast(a, target), _cast(b, target)
+
+
+def _integer_cast(array: np.ndarray, dtype: Any) -> np.ndarray:
+    """`array` cast to an integer dtype; inf and NaN give an undefined value without NumPy's
+    RuntimeWarning, as PyTorch's casts (and seqlab's ops: `float_warnings`) print none."""
+    token = float_warnings.quiet()
+    try:
+        return array.astype(dtype)
+    finally:
+        float_warnings.restore(token)
 
 
 def _cast(tensor: Tensor, dtype: np.dtype) -> Tensor:
