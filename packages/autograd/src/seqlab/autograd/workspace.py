@@ -12,10 +12,14 @@ Safety: each array's memory belongs to a small owner object (the array's `base`,
 view of it); the block returns to the cache only when the last array or view using it is gone
 (CPython frees it at once; inside a reference cycle, when the cycle is collected). Bounds: at most
 `cache_limit()` bytes are kept (1 GiB by default; `set_cache_limit(0)` turns the cache off
-and frees what it holds); only arrays of at least 256 KiB go through it. The default holds a
-word LM's two (rows, vocab) arrays, logits and their softmax/gradient (batch 128 x 35 steps,
-vocab 20k, float32: 358 MB each; at 256 MiB neither was kept, and faulting them in afresh on the
-loaded 2-core VM cost 0.5 s CPU of a 3 s step); what it keeps is what one step used at once.
+and frees what it holds), and never more than `peak_bytes()`, the most its arrays held at once
+since the last `release()`: a step of fixed shapes takes back every block the last one freed
+(they were all in use at once), while a run whose shapes change (bucketed lengths, a validation
+batch) keeps no more than its largest step held, not up to the limit in sizes it never needed
+together. Only arrays of at least 256 KiB go through it. The limit holds a word LM's two
+(rows, vocab) arrays, logits and their softmax/gradient (batch 128 x 35 steps, vocab 20k,
+float32: 358 MB each; at 256 MiB neither was kept, and faulting them in afresh on the loaded
+2-core VM cost 0.5 s CPU of a 3 s step).
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ MIN_BYTES = 256 << 10  # smaller arrays: malloc keeps those in its heap anyway
 
 _lock = threading.RLock()  # re-entrant: a collection inside may free an owner
 _free: OrderedDict[int, list[np.ndarray]] = OrderedDict()  # byte size -> raw blocks, LRU
-_state = {"limit": 1 << 30, "cached": 0}
+# limit: the most bytes kept; cached: bytes kept now; in_use: bytes of blocks arrays hold now
+# (those given back by a collected cycle late count until then); peak: in_use's most since the
+# last release()
+_state = {"limit": 1 << 30, "cached": 0, "in_use": 0, "peak": 0}
 
 
 class _Owner:
@@ -56,9 +63,11 @@ class _Owner:
 
 def _give_back(raw: np.ndarray, size: int) -> None:
     with _lock:
-        if raw.nbytes > _state["limit"]:
+        _state["in_use"] -= raw.nbytes
+        keep = min(_state["limit"], _state["peak"])
+        if raw.nbytes > keep:
             return  # larger than the whole cache: NumPy frees it
-        while _state["cached"] + raw.nbytes > _state["limit"]:
+        while _state["cached"] + raw.nbytes > keep:
             _drop_oldest()  # the sizes given back longest ago make room (a run's shapes change)
         _free.setdefault(size, []).append(raw)
         _free.move_to_end(size)
@@ -73,15 +82,26 @@ def _drop_oldest() -> None:
 
 
 def _take(size: int) -> np.ndarray | None:
+    """A cached block for an array of `size` bytes, or None (the caller allocates size +
+    LINE_BYTES); either way counted in use."""
     with _lock:
         blocks = _free.get(size)
-        if not blocks:
+        raw = blocks.pop() if blocks else None
+        if raw is None:
+            _count_in_use(size + LINE_BYTES)
             return None
-        raw = blocks.pop()
         if not blocks:
             del _free[size]
         _state["cached"] -= raw.nbytes
+        _count_in_use(raw.nbytes)
         return raw
+
+
+def _count_in_use(nbytes: int) -> None:
+    in_use = _state["in_use"] + nbytes
+    _state["in_use"] = in_use
+    if in_use > _state["peak"]:
+        _state["peak"] = in_use
 
 
 def empty(shape: tuple[int, ...] | int, dtype=np.float64) -> np.ndarray:
@@ -112,11 +132,13 @@ def set_cache_limit(limit_bytes: int) -> None:
 
 
 def release() -> None:
-    """Free every block kept for reuse (the limit stays): what a finished run calls, so the
-    memory a training step reused is not held while the process does something else."""
+    """Free every block kept for reuse (the limit stays) and start a new peak: what a finished
+    run calls, so the memory a training step reused is not held while the process does
+    something else, and the next run keeps what its own steps use."""
     with _lock:
         while _free:
             _drop_oldest()
+        _state["peak"] = _state["in_use"]
 
 
 def cache_limit() -> int:
@@ -127,3 +149,9 @@ def cache_limit() -> int:
 def cached_bytes() -> int:
     """Bytes of freed blocks held for reuse now."""
     return _state["cached"]
+
+
+def peak_bytes() -> int:
+    """The most bytes the workspace's arrays held at once since the last `release()`: the
+    cache keeps no more than this (nor more than `cache_limit()`)."""
+    return _state["peak"]
