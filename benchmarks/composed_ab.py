@@ -71,6 +71,10 @@ def main() -> None:
             if args.peer_python is not None:
                 runs["torch"].append(worker(None, args.peer_python, "torch", threads, args))
         print(f"\n== OMP_NUM_THREADS={threads}, {args.rounds} round(s); tokens/s medians")
+        rss = {side: statistics.median(r["peak_rss_mib"] for r in runs[side])
+               for side in runs if runs[side]}
+        print("worker peak RSS, MiB (median; a worker runs every config): "
+              + ", ".join(f"{side} {value:.0f}" for side, value in rss.items()))
         print(f"{'config':<14} {'old':>8} {'new':>8} {'new/old':>7} {'cpu n/o':>7} "
               f"{'old/pt':>6} {'new/pt':>6} {'cpu old/pt':>10} {'cpu new/pt':>10}")
         for config in args.configs.split(","):
