@@ -30,3 +30,10 @@ def test_eval_scores_the_same_text_with_a_plain_space(char_model, tmp_path):
     test.write_text("ab cd\nab cd\n", encoding="utf-8")
     done = invoke("ngram", "eval", char_model, test)
     assert done.returncode == 0, done.stderr
+
+
+def test_generate_refuses_a_literal_space_mark_in_the_prompt(char_model):
+    done = invoke("ngram", "generate", char_model, "--prompt", "ab\u2581c", "--seed", "1")
+    assert_one_line_failure(done, "--prompt", "U+2581", "space")
+    assert invoke("ngram", "generate", char_model, "--prompt", "ab c", "--seed", "1",
+                  "--length", "5").returncode == 0

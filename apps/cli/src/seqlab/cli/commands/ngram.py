@@ -555,6 +555,10 @@ def stream_generated(model, prompt: str, options, level: str | None = None) -> N
 
     level, lowercase, pattern = model_tokens(model, level, command="seqlab ngram generate")
     char_level = level == "char"
+    if char_level and SPACE in prompt:  # it would read as a space, as in `ngram eval`
+        raise CliError(f"--prompt holds U+2581 '{SPACE}', which the character level uses to "
+                       "spell the space, so the two would read as one character: write a "
+                       "space or another character")
     bos = model.vocab.index(BOS)
     start = [bos]
     if prompt:
