@@ -141,3 +141,40 @@ def test_an_empty_batch_still_checks_hx_and_lengths(factory):
     good = (zeros(1, 0, 3), zeros(1, 0, 3)) if factory is LSTM else zeros(1, 0, 3)
     out, _ = model(zeros(5, 0, 4), good, lengths=np.zeros(0, dtype=np.int64))
     assert out.shape == (5, 0, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32, np.complex64])
+@pytest.mark.parametrize("factory", STACKS)
+def test_a_dtype_the_kernels_cannot_run_is_refused_at_construction(factory, dtype):
+    """float16 was built, then failed at the first call: "x must be float32 or float64", or
+    under no_grad a bare NotImplementedError from inside Numba."""
+    with pytest.raises(TypeError, match=rf"{factory.__name__} .*float32 or float64.*"
+                                        rf"{np.dtype(dtype)}"):
+        factory(4, 3, dtype=dtype)
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_to_float16_is_refused_before_anything_is_cast(factory):
+    from seqlab.autograd.nn import Linear, Module
+
+    class Model(Module):
+        def __init__(self):
+            super().__init__()
+            self.head = Linear(3, 2)  # registered first: cast first, were nothing checked
+            self.rnn = factory(4, 3)
+
+    model = Model()
+    for call in (lambda: model.to(np.float16), lambda: model.to("cpu", dtype=np.float16),
+                 lambda: model.rnn.to(np.float16)):
+        with pytest.raises(TypeError, match=r"float32 or float64.*float16"):
+            call()
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    model.to(np.float64)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
+
+
+def test_a_language_model_refuses_float16():
+    from seqlab.seqmodels import LanguageModel
+
+    with pytest.raises(TypeError, match="float32 or float64"):
+        LanguageModel(10, embedding_dim=4, hidden_size=3, dtype=np.float16)

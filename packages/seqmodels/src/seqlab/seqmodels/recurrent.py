@@ -60,6 +60,7 @@ class RNNBase(Module):
                 "input_size, hidden_size and num_layers must be positive, got "
                 f"{input_size}, {hidden_size}, {num_layers}"
             )
+        self.check_dtype(np.dtype(dtype))
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         if dropout > 0 and num_layers == 1:
@@ -90,6 +91,13 @@ class RNNBase(Module):
                             uniform_parameter((gates,), bound, self._rng, dtype))
                     setattr(self, "bias_hh" + suffix,
                             uniform_parameter((gates,), bound, self._rng, dtype))
+
+    def check_dtype(self, dtype: np.dtype) -> None:
+        """The stacks run in float32 or float64 only (their kernels' dtypes): TypeError, at
+        construction and at `.to()`, rather than a failure inside the first call."""
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"{type(self).__name__} runs in float32 or float64 only, got "
+                            f"{dtype} (seqlab's recurrent kernels have no other)")
 
     @property
     def num_directions(self) -> int:

@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import versions
+from seqlab.autograd.devices import to_arguments
 from seqlab.autograd.nn.hooks import RemovableHandle, add_hook, call_with_hooks
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
 from seqlab.autograd.threads import seqlab_computing
-
-# PyTorch's device types, which `Module.to` recognises (seqlab runs on the first only)
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "mtia")
 
 
 class StateDictError(KeyError):
@@ -303,22 +301,24 @@ class Module:
             else:
                 parameter.grad.fill(0)
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to `dtype` in place (gradients are dropped).
-
-        PyTorch's device spellings are understood: "cpu" changes nothing (seqlab runs on the
-        CPU), any other device ("cuda", "cuda:0", "mps", ...) is refused.
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast floating parameters and buffers in place (gradients are dropped): PyTorch's
+        `.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(tensor)` (its dtype) and
+        keywords device, dtype, non_blocking. "cpu" changes nothing (seqlab runs on the
+        CPU), any other device ("cuda", "cuda:0", "mps", ...) is refused; a module that
+        cannot run in the dtype (`check_dtype`, the recurrent stacks' float32/float64) refuses
+        it before anything is cast.
         """
-        if isinstance(dtype, str) and dtype.split(":")[0] in _DEVICES:
-            if dtype.split(":")[0] != "cpu":
-                raise ValueError(f"device {dtype!r}: seqlab runs on the CPU only; use "
-                                 ".to('cpu') or leave the module where it is")
+        dtype, _ = to_arguments(f"{type(self).__name__}.to", args, kwargs)
+        if dtype is None:
             return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(
                 f"{type(self).__name__}.to() only casts to floating-point dtypes, got {dtype}"
             )
+        for module in self.modules():
+            module.check_dtype(dtype)
         for parameter in self.parameters():
             if parameter.data.dtype.kind == "f":
                 parameter.data = parameter.data.astype(dtype)
@@ -332,6 +332,10 @@ class Module:
     def cpu(self) -> Module:
         """The module itself: seqlab runs on the CPU (PyTorch's `module.cpu()`)."""
         return self
+
+    def check_dtype(self, dtype: np.dtype) -> None:
+        """Refuse (TypeError, one line) a floating dtype this module cannot run in (none by
+        default). `to` asks each submodule before it casts anything."""
 
     def float(self) -> Module:
         return self.to(np.float32)
