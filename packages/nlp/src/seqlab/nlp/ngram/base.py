@@ -492,7 +492,11 @@ class NgramLanguageModel:
     # ---- files ------------------------------------------------------------------------------
 
     def save_arpa(self, path: str | Path) -> None:
-        """Write the model as an ARPA file (log10 probabilities and backoffs), KenLM/SRILM-ready."""
+        """Write the model as an ARPA file (log10 probabilities and backoffs), KenLM/SRILM-ready.
+
+        Log zero (an MLE model's unseen events, the zero backoff of its seen contexts) is
+        written -99, ARPA's convention: the file (KenLM, `load_arpa`) scores such an event
+        about -99 per zero instead of -inf; perplexity stays infinite (see `perplexity`)."""
         from seqlab.nlp.ngram.arpa import write_arpa
 
         if self.constant_backoff is not None:
