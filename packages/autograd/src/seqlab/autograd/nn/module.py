@@ -257,7 +257,7 @@ class Module:
         ]
         problems = []
         if missing:
-            problems.append("missing keys: " + ", ".join(missing))
+            problems.append("missing keys: " + ", ".join(self._named_with_tie(missing, state)))
         if unexpected:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
@@ -279,6 +279,22 @@ class Module:
                     value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
                     setattr(module, name, value)
         return IncompatibleKeys(missing, unexpected)
+
+    def _named_with_tie(self, missing: list[str], state: dict[str, Any]) -> list[str]:
+        """Each missing key, with the key it is tied to (the same Parameter) where the state
+        holds that one: `safetensors.torch.save_model` keeps one name of tied weights."""
+        keys_of: dict[int, list[str]] = {}
+        for dotted, module in self._module_paths():
+            for name, parameter in module._parameters.items():
+                if parameter is not None:
+                    keys_of.setdefault(id(parameter), []).append(dotted + name)
+        by_key = {key: keys for keys in keys_of.values() for key in keys}
+        named = []
+        for key in missing:
+            given = [twin for twin in by_key.get(key, []) if twin in state]
+            named.append(f"{key} (tied to {given[0]}, which is given: load with strict=False "
+                         "to fill both from it)" if given else key)
+        return named
 
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
