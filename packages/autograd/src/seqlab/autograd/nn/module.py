@@ -328,7 +328,6 @@ class Module:
         dtype, _ = to_arguments(f"{type(self).__name__}.to", args, kwargs)
         if dtype is None:
             return self
-        dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(
                 f"{type(self).__name__}.to() only casts to floating-point dtypes, got {dtype}"
