@@ -21,11 +21,22 @@ def test_counts_are_the_files_and_the_reading_is_named(tmp_path):
     info = json.loads(done.stdout)
     assert info["ngram_counts"] == [3] and info["vocab_size"] == 3
     assert "<unk>" in info["unk"]
-    assert info["tokenization"] == {"level": "char", "recorded": False}
+    # single characters without U+2581: another tool's, split at spaces as KenLM does
+    assert info["tokenization"] == {"level": "whitespace", "recorded": False}
     text = invoke("info", path).stdout
     (counts,) = [line for line in text.splitlines() if "ngram counts" in line]
     assert counts.split()[-1] == "3"
-    assert "level char" in text and "recorded no" in text
+    assert "level whitespace" in text and "recorded no" in text
+
+
+def test_seqlabs_unmarked_characters_are_read_by_characters(tmp_path):
+    """U+2581, the space as seqlab's character level spells it: seqlab's file of before
+    the mark line, read by characters as then."""
+    path = tmp_path / "c.arpa"
+    path.write_text(UNIGRAMS.replace("\ta\n", "\ta\n-0.5\t\u2581\n").replace("1=3", "1=4"),
+                    encoding="utf-8")
+    info = json.loads(invoke("info", path, "--json").stdout)
+    assert info["tokenization"] == {"level": "char", "recorded": False}
 
 
 def test_a_file_listing_unk_keeps_its_counts(tmp_path):

@@ -52,6 +52,23 @@ def test_mle_round_trip_on_seen_text(tmp_path):
     assert "-99" in (tmp_path / "mle.arpa").read_text()  # log zero, the ARPA way
 
 
+def test_mle_zero_probabilities_come_back_as_arpas_finite_log_zero(tmp_path):
+    """What does not round-trip, as the docs say: an unseen event of an MLE model scores
+    -inf in memory; the ARPA file writes log zero as -99 (its convention), which KenLM and
+    `load_arpa` read as the number 10**-99, backed off through: `b a` costs -99 (the zero
+    backoff of each seen context) plus the unigram, three times, about log10 -298 as KenLM
+    gives. Perplexity counts those words as zero probabilities in both: infinite."""
+    model = MLE(2).fit([["a", "b"], ["a", "b", "b"]])
+    model.save_arpa(tmp_path / "mle.arpa")
+    loaded = load_arpa(tmp_path / "mle.arpa")
+    assert model.score(["b", "a"]) == -np.inf
+    unigram = {w: model.logprob(w, []) / np.log(10) for w in ("a", "b", "</s>")}
+    backed_off = sum(-99 + unigram[w] for w in ("b", "a", "</s>"))
+    assert loaded.score(["b", "a"]) / np.log(10) == pytest.approx(backed_off, rel=1e-12)
+    assert model.perplexity([["b", "a"]]) == loaded.perplexity([["b", "a"]]) == np.inf
+    assert model.perplexity_detail([["b", "a"]])[1:] == loaded.perplexity_detail([["b", "a"]])[1:]
+
+
 def test_arpa_layout(tmp_path):
     KneserNey(2).fit([["a", "b"], ["b"]]).save_arpa(tmp_path / "toy.arpa")
     lines = (tmp_path / "toy.arpa").read_text().splitlines()

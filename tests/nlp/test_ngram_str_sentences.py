@@ -1,8 +1,9 @@
 """A str given to `score` / `perplexity` / `sentence_logprobs` is read as the model's text was:
 split on whitespace as KenLM's `Model.score("the cat sat")` for a word model, by the recorded
 tokenization where there is one (ARPA mark line, .npz header), as characters for a model
-fitted on str sentences, by characters for an ARPA file of single characters without the
-mark (as the CLI reads it); an in-memory model of single characters that records nothing
+fitted on str sentences, by characters for an ARPA file of seqlab's single characters (U+2581
+among them) without the mark (as the CLI reads it), split at spaces as KenLM for another
+tool's file of single characters; an in-memory model of single characters that records nothing
 refuses a str rather than score it silently wrong."""
 
 from __future__ import annotations
@@ -93,29 +94,45 @@ def _foreign_copy(model, tmp_path):
     return tmp_path / "foreign.arpa"
 
 
-def test_an_unmarked_char_arpa_reads_a_str_by_characters_as_the_cli(tmp_path):
-    """An ARPA file of single characters without seqlab's mark (seqlab's own before it marked
-    its files, or another tool's) reads a str by characters, a space spelled U+2581, as
-    `seqlab ngram eval` reads its text; a list is taken as it is."""
-    model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
+SEQLAB_CHARS = [list("hello\u2581world"), list("help\u2581me"), list("held")]
+
+
+def test_an_unmarked_seqlab_char_arpa_reads_a_str_by_characters_as_the_cli(tmp_path):
+    """An ARPA file of single characters without seqlab's mark that holds U+2581 (the space
+    as seqlab's character level spells it: seqlab's own files before it marked them) reads a
+    str by characters, a space spelled U+2581, as `seqlab ngram eval` reads its text; a list
+    is taken as it is."""
+    model = KneserNey(3).fit(SEQLAB_CHARS)
     foreign = load_arpa(_foreign_copy(model, tmp_path))
     assert foreign.tokenization is None and foreign.written_elsewhere
-    for text in ("hello", "world", "help", " he l"):
+    for text in ("hello", "world", "help me", " he l"):
         chars = ["\u2581" if ch == " " else ch for ch in text]
         assert foreign.score(text) == pytest.approx(foreign.score(chars), abs=1e-12)
         assert foreign.score(text) == pytest.approx(model.score(chars), abs=1e-9)
     assert foreign.perplexity(["held"]) == pytest.approx(model.perplexity([list("held")]))
 
 
+def test_an_unmarked_char_arpa_without_the_space_mark_splits_a_str_as_kenlm(tmp_path):
+    """A character model as KenLM holds one (space-separated characters, no U+2581): a str is
+    split at spaces, as `kenlm.Model.score("h e l l o")` reads it; it was read by characters,
+    each space an OOV U+2581 (log10 -3.8 where KenLM gives -1.2 on the QA's file)."""
+    model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
+    foreign = load_arpa(_foreign_copy(model, tmp_path))
+    for text in ("h e l l o", "h  e\tl p", "w o r l d", "hello"):
+        assert foreign.score(text) == foreign.score(text.split())
+        assert foreign.sentence_tokens(text) == text.split()
+
+
 @needs_kenlm
-def test_a_foreign_char_arpa_scores_token_lists_as_kenlm_scores_spaced_text(tmp_path):
+def test_a_foreign_char_arpa_scores_strs_and_token_lists_as_kenlm(tmp_path):
     model = KneserNey(3).fit([list("hello"), list("world"), list("held")])
     foreign = _foreign_copy(model, tmp_path)
-    texts = ["h e l l o", "h e l p", "w o r l d"]
+    texts = ["h e l l o", "h e l p", "w o r l d", "a b"]
     theirs = [scores[(True, True)][0] for scores in kenlm_scores(foreign, texts)]
     ours = load_arpa(foreign)
     for text, log10 in zip(texts, theirs, strict=True):
         assert ours.score(text.split()) / math.log(10) == pytest.approx(log10, abs=1e-5)
+        assert ours.score(text) / math.log(10) == pytest.approx(log10, abs=1e-5)
 
 
 def test_the_refusal_names_what_to_do_and_not_the_char_level():

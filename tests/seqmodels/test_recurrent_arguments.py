@@ -141,3 +141,86 @@ def test_an_empty_batch_still_checks_hx_and_lengths(factory):
     good = (zeros(1, 0, 3), zeros(1, 0, 3)) if factory is LSTM else zeros(1, 0, 3)
     out, _ = model(zeros(5, 0, 4), good, lengths=np.zeros(0, dtype=np.int64))
     assert out.shape == (5, 0, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32, np.complex64])
+@pytest.mark.parametrize("factory", STACKS)
+def test_a_dtype_the_kernels_cannot_run_is_refused_at_construction(factory, dtype):
+    """float16 was built, then failed at the first call: "x must be float32 or float64", or
+    under no_grad a bare NotImplementedError from inside Numba."""
+    with pytest.raises(TypeError, match=rf"{factory.__name__} .*float32 or float64.*"
+                                        rf"{np.dtype(dtype)}"):
+        factory(4, 3, dtype=dtype)
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_to_float16_is_refused_before_anything_is_cast(factory):
+    from seqlab.autograd.nn import Linear, Module
+
+    class Model(Module):
+        def __init__(self):
+            super().__init__()
+            self.head = Linear(3, 2)  # registered first: cast first, were nothing checked
+            self.rnn = factory(4, 3)
+
+    model = Model()
+    for call in (lambda: model.to(np.float16), lambda: model.to("cpu", dtype=np.float16),
+                 lambda: model.rnn.to(np.float16)):
+        with pytest.raises(TypeError, match=r"float32 or float64.*float16"):
+            call()
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    model.to(np.float64)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float64)}
+
+
+def test_a_language_model_refuses_float16():
+    from seqlab.seqmodels import LanguageModel
+
+    with pytest.raises(TypeError, match="float32 or float64"):
+        LanguageModel(10, embedding_dim=4, hidden_size=3, dtype=np.float16)
+
+
+@pytest.mark.parametrize("dropout", [-0.1, 1.5])
+def test_dropout_outside_zero_to_one_is_refused_in_pytorchs_words(dropout):
+    with pytest.raises(ValueError, match=r"dropout should be a number in range \[0, 1\]"):
+        LSTM(4, 3, num_layers=2, dropout=dropout)
+
+
+@pytest.mark.parametrize("factory", STACKS)
+def test_dropout_one_zeroes_what_the_next_layer_reads_as_pytorch(factory):
+    """torch accepts dropout=1.0 (F.dropout(p=1) gives zeros); it was refused with [0, 1).
+    In training the second layer then reads zeros: its output is that layer alone run on
+    zeros, and the first layer's weights get no gradient from it."""
+    model = factory(4, 3, num_layers=2, dropout=1.0, dtype=np.float64)
+    alone = factory(3, 3, dtype=np.float64)
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(alone, name + "_l0").data[...] = getattr(model, name + "_l1").data
+    x = Tensor(np.random.default_rng(0).standard_normal((5, 2, 4)))
+    out, _ = model(x)
+    expected, _ = alone(zeros(5, 2, 3, dtype=np.float64))
+    np.testing.assert_allclose(out.data, expected.data, rtol=1e-13, atol=1e-15)
+    out.sum().backward()
+    assert np.all(model.weight_ih_l0.grad == 0) and np.all(np.isfinite(model.weight_ih_l1.grad))
+    model.eval()
+    with no_grad():
+        assert np.any(model(x)[0].data != expected.data)  # no dropout in eval mode
+
+
+@pytest.mark.parametrize(("bias", "bidirectional"), [(True, False), (False, True)])
+def test_flatten_parameters_and_all_weights_as_pytorch(bias, bidirectional):
+    """Ported code calls `flatten_parameters()` (cuDNN's contiguous weights: nothing to do on
+    the CPU) and reads `all_weights`: per layer and direction, [w_ih, w_hh(, b_ih, b_hh)]."""
+    model = LSTM(4, 3, num_layers=2, bias=bias, bidirectional=bidirectional)
+    assert model.flatten_parameters() is None
+    assert [[id(p) for p in group] for group in model.all_weights] == [
+        [id(getattr(model, name)) for name in group] for group in _names_by_group(model)]
+    assert len(model.all_weights) == 2 * (2 if bidirectional else 1)
+    assert all(len(group) == (4 if bias else 2) for group in model.all_weights)
+
+
+def _names_by_group(model):
+    """PyTorch's `_all_weights` names: layer by layer, forward then reverse."""
+    kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if model.bias else ())
+    return [[f"{kind}_l{layer}{suffix}" for kind in kinds]
+            for layer in range(model.num_layers)
+            for suffix in ("", "_reverse")[:model.num_directions]]

@@ -208,9 +208,19 @@ class Tensor:
     def tolist(self) -> Any:
         return self.data.tolist()
 
-    def to(self, dtype: Any) -> Tensor:
-        """Cast to a dtype (there is only one device: the CPU)."""
-        return self.type(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's `x.to(device)`, `x.to(dtype)`, `x.to(device, dtype)`, `x.to(other)`
+        (its dtype) and keywords device, dtype, non_blocking, copy: a cast, differentiable
+        as `type`; "cpu" moves nothing (seqlab runs on the CPU), another device is refused."""
+        from seqlab.autograd.devices import to_arguments
+
+        dtype, copy = to_arguments("Tensor.to", args, kwargs)
+        cast = self if dtype is None else self.type(dtype)
+        return cast.clone() if copy and cast is self else cast
+
+    def cpu(self) -> Tensor:
+        """The tensor itself: seqlab runs on the CPU (PyTorch's `x.cpu()`)."""
+        return self
 
     def type(self, dtype: Any) -> Tensor:
         """Cast to another dtype (differentiable for float-to-float casts)."""

@@ -12,7 +12,13 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, zeros
+from seqlab.autograd.errors import ShapeOrDtypeError
 from seqlab.autograd.nn import Module, Parameter
+
+
+class HiddenStateTypeError(TypeError, ValueError):
+    """hx of the wrong kind for a cell (one tensor for an LSTM cell, a tuple for the others):
+    PyTorch raises TypeError, seqlab's bad inputs are ValueErrors; either catches it."""
 
 
 def uniform_parameter(shape: tuple[int, ...], bound: float, generator: np.random.Generator,
@@ -86,11 +92,50 @@ class _CellBase(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
-def _batched(x: Tensor, *states: Tensor | None) -> tuple[bool, Tensor, list[Tensor | None]]:
-    """PyTorch cells accept unbatched (F,) inputs: add the batch dim, remember to drop it."""
+def _checked_batch(cell: _CellBase, x: Tensor, states: dict[str, Tensor | None]
+                   ) -> tuple[bool, Tensor, list[Tensor | None]]:
+    """PyTorch's checks of a cell's input and states, then unbatched (F,) inputs given the
+    batch dim (remember to drop it). Without them NumPy broadcast a (1, H) state over the batch."""
+    name = type(cell).__name__
+    if x.ndim not in (1, 2):
+        raise ShapeOrDtypeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead")
+    if x.shape[-1] != cell.input_size:
+        raise ShapeOrDtypeError(f"{name}: input has inconsistent input_size: got {x.shape[-1]} "
+                                f"expected {cell.input_size}")
+    expected = (x.shape[0], cell.hidden_size) if x.ndim == 2 else (cell.hidden_size,)
+    meaning = "(batch, hidden_size)" if x.ndim == 2 else "(hidden_size,)"
+    for state_name, state in states.items():
+        if state is not None and tuple(state.shape) != expected:
+            raise ShapeOrDtypeError(
+                f"{name}: {state_name} must have shape {expected} {meaning} for input of "
+                f"shape {tuple(x.shape)}, got {tuple(state.shape)}")
     if x.ndim == 1:
-        return True, x.unsqueeze(0), [s.unsqueeze(0) if s is not None else None for s in states]
-    return False, x, list(states)
+        return True, x.unsqueeze(0), [s.unsqueeze(0) if s is not None else None
+                                      for s in states.values()]
+    return False, x, list(states.values())
+
+
+def _lstm_pair(hx: Any) -> tuple[Tensor | None, Tensor | None]:
+    """(h, c) from an LSTM cell's hx; one tensor is refused (`h, c = hx` would split its rows)."""
+    if hx is None:
+        return None, None
+    if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+        raise HiddenStateTypeError(
+            f"LSTMCell takes hx as a tuple (h, c) of tensors, got {type(hx).__name__}"
+            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else ""))
+    for state_name, state in zip("hc", hx):
+        if state is None:
+            raise ValueError(f"LSTMCell takes hx as (h, c) tensors; {state_name} is None (give "
+                             "both, or hx=None for zero states)")
+    return hx[0], hx[1]
+
+
+def _single_state(cell: _CellBase, hx: Any) -> Tensor | None:
+    """A GRU or RNN cell's hx: one tensor (or None), never a tuple."""
+    if isinstance(hx, (tuple, list)):
+        raise HiddenStateTypeError(
+            f"{type(cell).__name__} takes hx as one tensor h, got a {type(hx).__name__}")
+    return hx
 
 
 class LSTMCell(_CellBase):
@@ -101,8 +146,8 @@ class LSTMCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, 4, dtype, generator)
 
     def forward(self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None):
-        h, c = hx if hx is not None else (None, None)
-        single, x, (h, c) = _batched(x, h, c)
+        h, c = _lstm_pair(hx)
+        single, x, (h, c) = _checked_batch(self, x, {"hx[0] (h)": h, "hx[1] (c)": c})
         h = h if h is not None else self._zeros(x)
         c = c if c is not None else self._zeros(x)
         h, c = lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
@@ -117,7 +162,7 @@ class GRUCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, 3, dtype, generator)
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
-        single, x, (h,) = _batched(x, hx)
+        single, x, (h,) = _checked_batch(self, x, {"hx": _single_state(self, hx)})
         h = h if h is not None else self._zeros(x)
         h = gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h.squeeze(0) if single else h
@@ -135,7 +180,7 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, x: Tensor, hx: Tensor | None = None) -> Tensor:
-        single, x, (h,) = _batched(x, hx)
+        single, x, (h,) = _checked_batch(self, x, {"hx": _single_state(self, hx)})
         h = h if h is not None else self._zeros(x)
         h = rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                      self.nonlinearity)

@@ -60,8 +60,10 @@ class RNNBase(Module):
                 "input_size, hidden_size and num_layers must be positive, got "
                 f"{input_size}, {hidden_size}, {num_layers}"
             )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.check_dtype(np.dtype(dtype))
+        if not 0.0 <= dropout <= 1.0:  # PyTorch's words; 1.0 zeroes between layers, as there
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             f"probability of an element being zeroed, got {dropout}")
         if dropout > 0 and num_layers == 1:
             warnings.warn(  # PyTorch's warning, word for word
                 "dropout option adds dropout after all but last recurrent layer, so non-zero "
@@ -91,6 +93,13 @@ class RNNBase(Module):
                     setattr(self, "bias_hh" + suffix,
                             uniform_parameter((gates,), bound, self._rng, dtype))
 
+    def check_dtype(self, dtype: np.dtype) -> None:
+        """The stacks run in float32 or float64 only (their kernels' dtypes): TypeError, at
+        construction and at `.to()`, rather than a failure inside the first call."""
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"{type(self).__name__} runs in float32 or float64 only, got "
+                            f"{dtype} (seqlab's recurrent kernels have no other)")
+
     @property
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
@@ -98,6 +107,17 @@ class RNNBase(Module):
     @property
     def dtype(self) -> np.dtype:
         return self.weight_ih_l0.dtype
+
+    @property
+    def all_weights(self) -> list[list]:
+        """PyTorch's `all_weights`: per layer, forward then reverse, the parameters
+        [w_ih, w_hh, b_ih, b_hh] (no biases without bias)."""
+        return [[weight for weight in self.layer_weights(layer, direction) if weight is not None]
+                for layer in range(self.num_layers) for direction in range(self.num_directions)]
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch's call lays weights out for cuDNN; seqlab runs on the CPU
+        (ported code calls it after `.to(device)` or in `forward`)."""
 
     def layer_weights(self, layer: int, direction: int) -> tuple:
         """(w_ih, w_hh, b_ih, b_hh) of one (layer, direction); biases None without bias."""
@@ -116,6 +136,8 @@ class RNNBase(Module):
 
     def _dropout(self, x: Tensor) -> Tensor:
         keep = 1.0 - self.dropout
+        if keep == 0.0:  # dropout=1: every element zeroed (PyTorch's F.dropout(p=1))
+            return x * np.zeros((), dtype=x.dtype)
         mask = (self._rng.random(x.shape) < keep).astype(x.dtype) / np.asarray(keep, x.dtype)
         return x * mask
 

@@ -128,12 +128,10 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
                  command: str = "seqlab ngram eval") -> tuple[str, bool, str]:
     """(level, lowercase, word pattern) to read text for `model`: the options given, else what
     the model records it was trained on (files seqlab writes since December 2026), else the
-    char level for a model of single characters, whitespace-separated tokens for another ARPA
-    file without seqlab's mark (as lmplz read its training text and KenLM reads text; the
-    model's `score(str)` reads both so too), else the word level, and no lowercasing, as
-    seqlab's older files were read (an unmarked ARPA file's reading is said in one info line
-    naming `command`'s --level); the word pattern the model records, else the one before
-    marks were kept (what old models used)."""
+    level `unrecorded_level` says (the model's `score(str)` reads the same way), and no
+    lowercasing, as seqlab's older files were read (an unmarked ARPA file's reading is said in
+    one info line naming `command`'s --level); the word pattern the model records, else the
+    one before marks were kept (what old models used)."""
     from seqlab.nlp.ngram.mark import PATTERN_WHEN_UNRECORDED
 
     recorded = getattr(model, "tokenization", None) or {}
@@ -149,18 +147,20 @@ def model_tokens(model, level: str | None = None, lowercase: bool | None = None,
 
 
 def unrecorded_level(model: Any) -> str:
-    """The level of a model that records none (see `model_tokens`): char for a vocabulary of
-    single characters (as seqlab read them before it marked its files), else whitespace for an
-    ARPA file without seqlab's mark (as lmplz and KenLM read text), else word."""
-    if is_char_level(model):
-        return "char"
-    return "whitespace" if getattr(model, "written_elsewhere", False) else "word"
+    """The level of a model that records none (see `model_tokens`): for an ARPA file without
+    seqlab's mark, char where it holds seqlab's character level (U+2581 for the space, as
+    seqlab wrote them before it marked its files), else whitespace (as lmplz and KenLM read
+    text: a KenLM character model holds space-separated characters); for seqlab's other
+    files, char for a vocabulary of single characters, else word."""
+    if getattr(model, "written_elsewhere", False):
+        return "char" if model.holds_seqlab_characters() else "whitespace"
+    return "char" if is_char_level(model) else "word"
 
 
 def _unmarked_reading(level: str, command: str) -> str:
     """One info line: how the text for an ARPA file without seqlab's mark line is read, and
     the option that reads it otherwise."""
-    how = ("by characters (its vocabulary is single characters)" if level == "char" else
+    how = ("by characters (it holds seqlab's character level)" if level == "char" else
            "as whitespace-separated tokens (as KenLM reads text)")
     other = "whitespace or word" if level == "char" else "word or char"
     return (f"the model file records no tokenization (no seqlab mark line): reading the text "

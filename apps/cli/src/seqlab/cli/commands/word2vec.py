@@ -322,6 +322,9 @@ def export(
     """
     outputs.check_output(out, outputs.WORD2VEC, [vectors], force=force, option="OUT")
     kv = load_vectors(vectors)
-    kv.save_word2vec_format(out, binary=_is_binary(out, binary))
+    try:  # a binary key may hold a newline, which text cannot
+        kv.save_word2vec_format(out, binary=_is_binary(out, binary))
+    except ValueError as error:
+        raise CliError(f"cannot write {out}: {error}") from error
     Output(as_json=as_json).result({"path": str(out), "vectors": len(kv)},
                                    f"Wrote {len(kv):,} vectors to {out}")

@@ -4,6 +4,8 @@
 (`import seqlab.autograd.nn.functional as F`).
 """
 
+from typing import Any
+
 from seqlab.autograd.nn import functional, init, utils
 from seqlab.autograd.nn.activation import (
     GELU,
@@ -41,3 +43,15 @@ __all__ = [
     "Sequential", "Sigmoid", "SmoothL1Loss", "Softmax", "Softplus", "StateDictError", "Tanh",
     "functional", "init", "utils",
 ]
+
+# PyTorch's torch.nn names that live in seqlab.seqmodels (a layer above autograd)
+_IN_SEQMODELS = ("LSTM", "GRU", "RNN", "RNNBase", "LSTMCell", "GRUCell", "RNNCell")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _IN_SEQMODELS:
+        raise AttributeError(
+            f"seqlab.autograd.nn has no {name}: seqlab's recurrent layers live in "
+            f"seqlab.seqmodels (from seqlab.seqmodels import {name}), with PyTorch's arguments, "
+            "parameter names and return values")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,14 +9,12 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import versions
+from seqlab.autograd.devices import to_arguments
 from seqlab.autograd.nn.hooks import RemovableHandle, add_hook, call_with_hooks
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
 from seqlab.autograd.threads import seqlab_computing
-
-# PyTorch's device types, which `Module.to` recognises (seqlab runs on the first only)
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "xla", "meta", "hip", "ipu", "mtia")
 
 
 class StateDictError(KeyError):
@@ -259,7 +257,7 @@ class Module:
         ]
         problems = []
         if missing:
-            problems.append("missing keys: " + ", ".join(missing))
+            problems.append("missing keys: " + ", ".join(self._named_with_tie(missing, state)))
         if unexpected:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
@@ -282,6 +280,22 @@ class Module:
                     setattr(module, name, value)
         return IncompatibleKeys(missing, unexpected)
 
+    def _named_with_tie(self, missing: list[str], state: dict[str, Any]) -> list[str]:
+        """Each missing key, with the key it is tied to (the same Parameter) where the state
+        holds that one: `safetensors.torch.save_model` keeps one name of tied weights."""
+        keys_of: dict[int, list[str]] = {}
+        for dotted, module in self._module_paths():
+            for name, parameter in module._parameters.items():
+                if parameter is not None:
+                    keys_of.setdefault(id(parameter), []).append(dotted + name)
+        by_key = {key: keys for keys in keys_of.values() for key in keys}
+        named = []
+        for key in missing:
+            given = [twin for twin in by_key.get(key, []) if twin in state]
+            named.append(f"{key} (tied to {given[0]}, which is given: load with strict=False "
+                         "to fill both from it)" if given else key)
+        return named
+
     # ----------------------------------------------------------------- modes
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
@@ -303,22 +317,23 @@ class Module:
             else:
                 parameter.grad.fill(0)
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating parameters and buffers to `dtype` in place (gradients are dropped).
-
-        PyTorch's device spellings are understood: "cpu" changes nothing (seqlab runs on the
-        CPU), any other device ("cuda", "cuda:0", "mps", ...) is refused.
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast floating parameters and buffers in place (gradients are dropped): PyTorch's
+        `.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(tensor)` (its dtype) and
+        keywords device, dtype, non_blocking. "cpu" changes nothing (seqlab runs on the
+        CPU), any other device ("cuda", "cuda:0", "mps", ...) is refused; a module that
+        cannot run in the dtype (`check_dtype`, the recurrent stacks' float32/float64) refuses
+        it before anything is cast.
         """
-        if isinstance(dtype, str) and dtype.split(":")[0] in _DEVICES:
-            if dtype.split(":")[0] != "cpu":
-                raise ValueError(f"device {dtype!r}: seqlab runs on the CPU only; use "
-                                 ".to('cpu') or leave the module where it is")
+        dtype, _ = to_arguments(f"{type(self).__name__}.to", args, kwargs)
+        if dtype is None:
             return self
-        dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(
                 f"{type(self).__name__}.to() only casts to floating-point dtypes, got {dtype}"
             )
+        for module in self.modules():
+            module.check_dtype(dtype)
         for parameter in self.parameters():
             if parameter.data.dtype.kind == "f":
                 parameter.data = parameter.data.astype(dtype)
@@ -332,6 +347,10 @@ class Module:
     def cpu(self) -> Module:
         """The module itself: seqlab runs on the CPU (PyTorch's `module.cpu()`)."""
         return self
+
+    def check_dtype(self, dtype: np.dtype) -> None:
+        """Refuse (TypeError, one line) a floating dtype this module cannot run in (none by
+        default). `to` asks each submodule before it casts anything."""
 
     def float(self) -> Module:
         return self.to(np.float32)

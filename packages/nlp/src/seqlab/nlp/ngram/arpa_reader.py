@@ -51,7 +51,8 @@ def load_arpa(path: str | Path) -> ArpaModel:
 
     The tokenization seqlab's mark line records (see `mark`) becomes the model's `tokenization`;
     a file without the mark is `written_elsewhere` (a str to score is read by characters when
-    its vocabulary is single characters, else split on whitespace, as KenLM reads text).
+    it holds seqlab's character level, single characters with U+2581 for the space, else split
+    on whitespace, as KenLM reads text: see `NgramLanguageModel.sentence_tokens`).
     A missing <unk> gets log10 probability -100 (as KenLM substitutes); <s> is never predicted.
     N-grams whose prefix is missing (pruned SRILM files) get that prefix added with its backoff
     probability and weight 1, which changes no score.

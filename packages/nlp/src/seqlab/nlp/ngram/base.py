@@ -24,6 +24,7 @@ from seqlab.nlp.ngram.full_scores import WordScores, word_scores
 from seqlab.nlp.ngram.kenlm_split import kenlm_split
 from seqlab.nlp.ngram.mark import checked_tokenization
 from seqlab.nlp.ngram.sentences import (
+    SPACE,
     ContinuedLine,
     LineTokens,
     as_sentences,
@@ -81,8 +82,8 @@ class NgramLanguageModel:
     #: to score is then read the same way (kept in memory only).
     str_is_characters: bool = False
     #: Whether the model was read from an ARPA file without seqlab's mark (another tool's,
-    #: or seqlab's older): a str is then read by characters where the vocabulary is single
-    #: characters (as seqlab read those files), else split on whitespace, as KenLM reads it.
+    #: or seqlab's older): a str is then read by characters where the file is seqlab's
+    #: character level (`holds_seqlab_characters`), else split on whitespace, as KenLM reads it.
     written_elsewhere: bool = False
     _line_tokens: LineTokens | None = None  # reads a str by `tokenization` (sentence_tokens)
     _line_tokens_from: dict | None = None  # a copy of the tokenization it was built from
@@ -316,21 +317,24 @@ class NgramLanguageModel:
         """The tokens of one sentence to score: a list as it is; a str read as the model's
         training text was read (its characters when `fit` was given str sentences; else
         its recorded `tokenization`: words, whitespace-separated tokens or characters),
-        or, where none is recorded, split on whitespace as KenLM's `Model.score` does; an
-        ARPA file without seqlab's mark (`written_elsewhere`) whose vocabulary is single
-        characters is read by characters, a space spelled U+2581, as `seqlab ngram eval`
-        reads it (pass a list for a KenLM model of space-separated characters). A str for
-        an in-memory model of single characters that records no tokenization (fitted on
-        lists, or loaded from an older .npz) is refused (ValueError): nothing says how its
-        training text was read."""
+        or, where none is recorded, split on whitespace as KenLM's `Model.score` does. An
+        ARPA file without seqlab's mark (`written_elsewhere`) is read by characters, a space
+        spelled U+2581, as `seqlab ngram eval` reads it, only where it holds seqlab's character
+        level (`holds_seqlab_characters`: seqlab's files before it marked them); another
+        tool's file of single characters (KenLM's character models hold space-separated
+        characters) is split at spaces as KenLM does. A str for an in-memory model of single
+        characters that records no tokenization (fitted on lists, or loaded from an older
+        .npz) is refused (ValueError): nothing says how its training text was read."""
         if not isinstance(sentence, str):
             return sentence
         if self.str_is_characters:
             return list(sentence)
         if self.tokenization is not None:
             return self._tokenization_reader()(sentence)
-        if self.written_elsewhere and self._vocab_is_single_characters():
-            return self._unmarked_char_reader(sentence)
+        if self.written_elsewhere:
+            if self.holds_seqlab_characters():
+                return self._unmarked_char_reader(sentence)
+            return kenlm_split(sentence)
         if self._vocab_is_single_characters():
             raise ValueError(
                 "a str sentence for a seqlab model of single characters that records no "
@@ -352,6 +356,15 @@ class NgramLanguageModel:
             self._line_tokens = LineTokens(**checked_tokenization(self.tokenization))
             self._line_tokens_from = dict(self.tokenization)
         return self._line_tokens
+
+    def holds_seqlab_characters(self) -> bool:
+        """Whether the vocabulary is seqlab's character level: single characters (besides
+        <s>, </s> and <unk>), U+2581 among them, the space as seqlab spells it (an ARPA token
+        cannot hold a space). What tells seqlab's unmarked character files from another
+        tool's: KenLM's character models hold space-separated characters and no U+2581. A
+        seqlab character model trained on text without a single space holds no U+2581
+        either: pass such a model a list of characters."""
+        return self._vocab_is_single_characters() and SPACE in self._index
 
     def _vocab_is_single_characters(self) -> bool:
         """Whether every token but <s>, </s> and <unk> is one character (a scan of the
@@ -479,7 +492,11 @@ class NgramLanguageModel:
     # ---- files ------------------------------------------------------------------------------
 
     def save_arpa(self, path: str | Path) -> None:
-        """Write the model as an ARPA file (log10 probabilities and backoffs), KenLM/SRILM-ready."""
+        """Write the model as an ARPA file (log10 probabilities and backoffs), KenLM/SRILM-ready.
+
+        Log zero (an MLE model's unseen events, the zero backoff of its seen contexts) is
+        written -99, ARPA's convention: the file (KenLM, `load_arpa`) scores such an event
+        about -99 per zero instead of -inf; perplexity stays infinite (see `perplexity`)."""
         from seqlab.nlp.ngram.arpa import write_arpa
 
         if self.constant_backoff is not None:

@@ -25,7 +25,10 @@ def _log(values: np.ndarray) -> np.ndarray:
 class MLE(NgramLanguageModel):
     """Maximum likelihood: p(w | h) = c(h w) / C(h); zero for unseen n-grams of seen contexts.
 
-    Not smoothed: unseen events have probability 0, so perplexity can be infinite.
+    Not smoothed: unseen events have probability 0, so perplexity can be infinite. Its ARPA
+    file writes log zero as -99 (the convention): read back (KenLM, `load_arpa`) an unseen
+    event scores about log10 -99 per zero, a finite number, not -inf; perplexity from the
+    file is still infinite.
 
     Against NLTK's `nltk.lm.MLE` (padded_everygram_pipeline): the same p(w | h) for every
     seen context h of order >= 2 but one kind (the third difference). Three differences,

@@ -38,13 +38,28 @@ def has_seqlab_mark(start: bytes) -> bool:
     return _MARKED_HEADER.match(start) is not None
 
 
+def check_writable_key(key: str) -> None:
+    """ValueError naming a key the word2vec formats cannot hold: a space ends a key (text and
+    binary) and a newline ends a text entry (and is dropped before a binary key), so neither
+    gensim nor seqlab could read the file back. gensim's phrases join words with '_'."""
+    if " " in key or "\n" in key:
+        what = "a space" if " " in key else "a newline"
+        raise ValueError(
+            f"key {key!r} holds {what}, which the word2vec formats cannot hold (a space ends "
+            "a key, a newline an entry: the file could not be read back); rename it, joining "
+            "a phrase's words with '_' as gensim's Phrases does ('new_york')")
+
+
 def write_word2vec_format(
     path: str | Path, keys: list[str], vectors: np.ndarray, binary: bool = False
 ) -> None:
-    """Write keys and their rows of vectors to path in word2vec text or binary format."""
+    """Write keys and their rows of vectors to path in word2vec text or binary format;
+    ValueError naming the first key holding a space or newline, before anything is written."""
     count, dimension = vectors.shape
     if len(keys) != count:
         raise ValueError(f"{len(keys)} keys but {count} vectors")
+    for key in keys:
+        check_writable_key(key)
     rows = vectors.astype(np.float32, copy=False)
     with atomic_write(path, "wb") as out:
         mark = f"\n{SEQLAB_BINARY_MARK}" if binary else f"{SEQLAB_HEADER_MARK}\n"
@@ -142,10 +157,10 @@ def looks_binary(first_entry: bytes, dimension: int) -> bool:
     `dimension` numbers, which raw float32 bytes practically never are."""
     line = first_entry.split(b"\n", 1)[0]
     fields = line.split()
-    if len(fields) != dimension + 1:
+    if len(fields) < dimension + 1:
         return True
-    try:
-        [float(value) for value in fields[1:]]
+    try:  # the last `dimension` fields: a key may hold a tab or another space but ' '
+        [float(value) for value in fields[-dimension:]]
     except ValueError:
         return True
     return False

@@ -22,14 +22,16 @@ def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> np.float64:
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> np.float64:
     """Scale all gradients together so that their joint norm is at most max_norm.
 
     The norm is taken over all gradients as one vector; they are multiplied by
     min(1, max_norm / (total_norm + 1e-6)), as PyTorch does. Returns the norm before clipping
     as a NumPy float64: gradients are NumPy arrays (DESIGN.md), so their norm is a NumPy
     scalar, and it has the `.item()` that PyTorch code calls on the returned tensor while
-    still being a Python float.
+    still being a Python float. `foreach` (PyTorch's choice of multi-tensor kernels) is
+    accepted and changes nothing: there is one implementation.
     """
     grads = _gradients(parameters)
     if not grads:
@@ -56,8 +58,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     return np.float64(total)
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clip every gradient element into [-clip_value, clip_value] in place."""
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clip every gradient element into [-clip_value, clip_value] in place (`foreach`, as
+    in `clip_grad_norm_`, changes nothing)."""
     clip_value = float(clip_value)
     for grad in _gradients(parameters):
         np.clip(grad, -clip_value, clip_value, out=grad)
