@@ -198,7 +198,7 @@ def make_data(spec: dict, seed: int = 0):
 # ---------------------------------------------------------------- seqlab side
 class SeqlabPoint:
     def __init__(self, spec: dict) -> None:
-        from seqlab.autograd import Tensor, no_grad, nn, optim
+        from seqlab.autograd import Tensor, nn, no_grad, optim
         from seqlab.seqmodels import GRU, LSTM, RNN, SequenceClassifier, SequenceRegressor
 
         self.spec, self.no_grad, self.Tensor, self.F = spec, no_grad, Tensor, nn.functional
