@@ -469,6 +469,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0, help="timed seconds per point")
     parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=1, help="alternating rounds per thread count")
+    parser.add_argument("--seqlab-only", action="store_true",
+                        help="time seqlab alone (its 2-thread / 1-thread ratios; PyTorch's "
+                             "threads collapse on a loaded machine and take minutes a point)")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     unknown = [name for name in args.points.split(",") if name not in POINTS]
@@ -477,7 +480,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(args.worker, args)))
         return
-    if args.peer_python is None:
+    if args.peer_python is None and not args.seqlab_only:
         raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
     machine = machine_info()
     print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
@@ -489,17 +492,26 @@ def main() -> None:
         loads = [load_averages()]
         for index in range(args.rounds):
             order = ("seqlab", "torch") if index % 2 == 0 else ("torch", "seqlab")
-            for side in order:
+            for side in order[:1] if args.seqlab_only else order:
                 python = sys.executable if side == "seqlab" else args.peer_python
                 rounds[side].append(spawn_worker(python, side, threads, args))
         loads.append(load_averages())
         print(f"\n== OMP_NUM_THREADS={threads}; load average before / after: "
               f"{loads[0]} / {loads[1]}")
         for side in ("seqlab", "torch"):
-            print(f"  {side}: {rounds[side][0]['library']}")
+            if rounds[side]:
+                print(f"  {side}: {rounds[side][0]['library']}")
+        medians[threads] = {}
+        if args.seqlab_only:
+            for name in args.points.split(","):
+                medians[threads][name] = [
+                    statistics.median(r["points"][name][i] for r in rounds["seqlab"])
+                    for i in (0, 1)]
+                print(f"{name:<28} {medians[threads][name][0]:>10,.0f} seqlab/s wall "
+                      f"{medians[threads][name][1]:>10,.0f} per CPU-s", flush=True)
+            continue
         print(f"{'point':<28} {'seqlab/s':>10} {'torch/s':>10} {'ratio':>6} {'cpu':>6} "
               f"{'target':>6}")
-        medians[threads] = {}
         for name in args.points.split(","):
             ours = [statistics.median(r["points"][name][i] for r in rounds["seqlab"])
                     for i in (0, 1)]
