@@ -492,7 +492,7 @@ def main() -> None:
         loads = [load_averages()]
         for index in range(args.rounds):
             order = ("seqlab", "torch") if index % 2 == 0 else ("torch", "seqlab")
-            for side in order[:1] if args.seqlab_only else order:
+            for side in ("seqlab",) if args.seqlab_only else order:
                 python = sys.executable if side == "seqlab" else args.peer_python
                 rounds[side].append(spawn_worker(python, side, threads, args))
         loads.append(load_averages())
