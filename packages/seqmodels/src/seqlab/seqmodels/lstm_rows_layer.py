@@ -1,0 +1,190 @@
+"""A training LSTM layer over its input x (T, N, F) as ONE team split by sequence each way:
+the input projection inside the forward loop's team, the weight gradients inside the backward
+loop's team.
+
+`recurrent_ops.layer_forward` / `layer_backward` otherwise hand the threads over five times a
+step (projection, forward loop, backward loop, dW_hh, dW_ih), each with main-thread glue
+(0.28-0.43 ms under load at batch 32 x 64, H 128; BENCHMARKS.md, issue 11, rawtrain). Here:
+
+- forward: each part packs its share of W_ih^T's panels, meets its partners once, projects
+  its own sequences' inputs (`kernels.sequence_projection`) and runs its loop
+  (`recurrent_lstm_rows`); the projection of a row is the same sums whatever block it is
+  taken in, so the bits are those of `around_products.project`;
+- backward: after its loop, each part lays out its share of the shifted h_prev rows, meets
+  its partners once (every part's rows of d_xg are in), then forms its block of dW_hh's rows
+  (BLAS), of dW_ih (the narrow tiles' columns, or BLAS rows) and of db's columns: the same
+  sums, block by block, as `around_products` runs them split over the threads, so the same
+  bits as the layer's other path.
+
+Taken only where that path would split the loop by sequence (`rows_split_pays` with the parts
+`lstm_loop_parts` gives: 2 threads or more, batch 16 or more), the projection takes the panels
+(`products_take_panels`), and, for the backward, no input gradient is needed (a layer over raw
+features) and no table was read. Decisions from shapes, dtype and threads only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqlab.autograd import workspace
+from seqlab.autograd.kernels.narrow_weight_grad import narrow_weight_grad_into
+from seqlab.autograd.kernels.panel_gemm import COLS, lanes_of, pack_transposed_into, panels_shape
+from seqlab.autograd.kernels.row_blocks import row_block, rows_split_pays
+from seqlab.autograd.kernels.sequence_projection import project_sequences_into
+from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
+from seqlab.autograd.threads import seqlab_computing
+from seqlab.seqmodels.around_products import (
+    BLOCK,
+    NARROW_BLOCK,
+    narrow_grad_takes_tiles,
+    products_take_panels,
+)
+from seqlab.seqmodels.recurrent_loops import (
+    MIN_UNITS_BACKWARD_STEP_MACS,
+    MIN_UNITS_FORWARD_STEP_MACS,
+    _lstm_rows_backward,
+    _lstm_rows_forward,
+    in_step,
+    lstm_loop_parts,
+)
+
+Array = np.ndarray
+# A team of at least this many parts takes the fused layer (a module setting, so that
+# `benchmarks/rows_split_ab.py` can alternate it with 2**62, the layer's other path).
+MIN_FUSED_PARTS = 2
+
+
+def forward_parts(kind_name: str, x: Array, w_ih: Array, save: bool) -> int:
+    """How many parts the fused forward runs as for this layer, or 0 where it is not taken."""
+    steps, batch, features = x.shape
+    gate_width, hidden = w_ih.shape[0], w_ih.shape[0] // 4
+    if kind_name != "lstm" or not save or x.dtype != w_ih.dtype:
+        return 0
+    parts = lstm_loop_parts(batch, hidden, MIN_UNITS_FORWARD_STEP_MACS)
+    if parts < MIN_FUSED_PARTS or not rows_split_pays(batch, parts):
+        return 0
+    return parts if products_take_panels(steps * batch, features, gate_width, x.dtype) else 0
+
+
+def backward_parts(kind_name: str, x: Array, gates: Array, has_table: bool,
+                   need_input_grad: bool) -> int:
+    """How many parts the fused backward runs as, or 0 where it is not taken."""
+    batch, gate_width = gates.shape[1], gates.shape[2]
+    if kind_name != "lstm" or has_table or need_input_grad or x.dtype != gates.dtype:
+        return 0
+    parts = lstm_loop_parts(batch, gate_width // 4, MIN_UNITS_BACKWARD_STEP_MACS)
+    return parts if parts >= MIN_FUSED_PARTS and rows_split_pays(batch, parts) else 0
+
+
+def _share(count: int, part: int, parts: int) -> tuple[int, int]:
+    """[start, stop) of part `part`'s near-equal share of `count` items."""
+    return count * part // parts, count * (part + 1) // parts
+
+
+def project_and_loop(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array,
+                     bias: Array | None, lengths: Array, reverse: bool, parts: int) -> tuple:
+    """x (T, N, F) projected by w_ih (4H, F) (+ bias) and run through the LSTM loop, as one
+    team of `parts` split by sequence: `recurrent_loops.lstm_loop_forward`'s results (out,
+    h_n, c_n, activations) and the projection xg (T, N, 4H) it read."""
+    steps, batch, _ = x.shape
+    gate_width = w_ih.shape[0]
+    dtype = x.dtype
+    x = np.ascontiguousarray(x)
+    w_ih = np.ascontiguousarray(w_ih)
+    xg = workspace.empty((steps, batch, gate_width), dtype)
+    panels = workspace.empty(panels_shape(w_ih.shape[1], gate_width, dtype), dtype)
+    width = panels.shape[2]
+    has_bias = bias is not None
+    first = (np.broadcast_to(np.ascontiguousarray(bias, dtype), (batch, gate_width)) if has_bias
+             else xg[0])
+    packed = new_flags(parts)
+
+    def project(part: int, parts: int) -> None:
+        low, high = _share(panels.shape[0], part, parts)
+        pack_transposed_into(w_ih[low * width:high * width], panels[low:high])
+        arrive_and_wait(packed, part, parts, 1)  # every part's panels are in
+        start, stop = row_block(batch, part, parts)
+        project_sequences_into(x, panels, first, has_bias, xg, start, stop, BLOCK)
+
+    c0 = np.ascontiguousarray(c0, dtype=dtype)
+    h0 = np.ascontiguousarray(h0, dtype=dtype)
+    save_h_prev = not in_step(lengths, steps, reverse)
+    x_rows = xg.reshape(steps * batch, gate_width)
+    row_of = np.arange(steps * batch).reshape(steps, batch)
+    with seqlab_computing():
+        out, h_n, c_n, *activations = _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths,
+                                                         reverse, parts, save_h_prev,
+                                                         before_loop=project)
+    return out, h_n, c_n, tuple(activations), xg
+
+
+def loop_and_weight_grads(activations: tuple, w_hh: Array, lengths: Array, reverse: bool,
+                          d_out: Array, d_hn: Array, d_cn: Array, x: Array, has_bias: bool,
+                          parts: int, reuse_saved: bool) -> tuple:
+    """The LSTM loop's backward and the layer's weight gradients as one team of `parts` split
+    by sequence: (dh0, dc0, dW_ih, dW_hh, db) with db the gradient of each bias (None without
+    bias); no input gradient. Arguments as `recurrent_loops.lstm_loop_backward`'s, x (T, N, F)
+    the layer's input."""
+    gates = activations[0]
+    h_prev, out, h0 = activations[3:]
+    steps, batch, gate_width = gates.shape
+    hidden = gate_width // 4
+    features = x.shape[2]
+    dtype = gates.dtype
+    rows = steps * batch
+    x_flat = np.ascontiguousarray(x).reshape(rows, features)
+    shifted = in_step(lengths, steps, reverse)
+    if shifted:  # h_prev[t] is out[t -+ 1] and h0 at the first step read (as
+        # `around_products.recurrent_weight_grad`), laid out by the parts
+        previous = workspace.empty((rows, hidden), dtype)
+        out_flat = out.reshape(rows, hidden)
+    else:
+        previous = h_prev.reshape(rows, hidden)
+    dw_hh = np.empty((gate_width, hidden), dtype)
+    narrow = narrow_grad_takes_tiles(rows, features, gate_width, dtype)
+    tile_width = COLS * lanes_of(dtype)
+    dw_ih = np.empty((features, gate_width) if narrow else (gate_width, features), dtype)
+    db = np.empty(gate_width, dtype) if has_bias else None
+    met = new_flags(parts)
+
+    def lay_out_previous(part: int, parts: int) -> None:
+        low, high = _share(rows, part, parts)
+        later = rows - batch
+        if reverse:  # row r reads out row r + batch; the last step's rows h0
+            copy_rows(previous, out_flat, batch, 0, later, low, high)
+            copy_rows(previous, h0, -later, later, rows, low, high)
+        else:
+            copy_rows(previous, h0, 0, 0, batch, low, high)
+            copy_rows(previous, out_flat, -batch, batch, rows, low, high)
+
+    def weight_grads(part: int, parts: int, d_xg: Array) -> None:
+        if shifted:
+            lay_out_previous(part, parts)
+        arrive_and_wait(met, part, parts, 1)  # every part's rows of d_xg and previous are in
+        d_flat = d_xg.reshape(rows, gate_width)
+        low, high = _share(gate_width, part, parts)
+        np.matmul(d_flat.T[low:high], previous, out=dw_hh[low:high])
+        if narrow:
+            first, last = _share(gate_width // tile_width, part, parts)
+            narrow_weight_grad_into(x_flat, d_flat, dw_ih, first * tile_width,
+                                    last * tile_width, tile_width, NARROW_BLOCK)
+        else:
+            np.matmul(d_flat.T[low:high], x_flat, out=dw_ih[low:high])
+        if db is not None:
+            np.sum(d_flat[:, low:high], axis=0, out=db[low:high])
+
+    with seqlab_computing():
+        _, dh0, dc0, _, _ = _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn,
+                                                d_cn, parts, None, 0, reuse_saved,
+                                                after_loop=weight_grads)
+    if narrow:
+        dw_ih = np.ascontiguousarray(dw_ih.T)
+    return dh0, dc0, dw_ih, dw_hh, db
+
+
+def copy_rows(target: Array, source: Array, shift: int, start: int, stop: int, low: int,
+              high: int) -> None:
+    """target[r] = source[r + shift] for the rows r in [start, stop) that lie in [low, high)."""
+    first, last = max(start, low), min(stop, high)
+    if first < last:
+        target[first:last] = source[first + shift:last + shift]
