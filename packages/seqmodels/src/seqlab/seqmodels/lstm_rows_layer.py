@@ -10,16 +10,18 @@ step (projection, forward loop, backward loop, dW_hh, dW_ih), each with main-thr
   its own sequences' inputs (`kernels.sequence_projection`) and runs its loop
   (`recurrent_lstm_rows`); the projection of a row is the same sums whatever block it is
   taken in, so the bits are those of `around_products.project`;
-- backward: after its loop, each part lays out its share of the shifted h_prev rows, meets
-  its partners once (every part's rows of d_xg are in), then forms its block of dW_hh's rows
-  (BLAS), of dW_ih (the narrow tiles' columns, or BLAS rows) and of db's columns: the same
-  sums, block by block, as `around_products` runs them split over the threads, so the same
-  bits as the layer's other path.
+- backward: after its loop, each part forms its own sequences' rows of dx where wanted (its
+  share of W_ih's panels packed, one meet, then its rows: the same sums per row as
+  `around_products.input_and_weight_grads`), lays out its share of the shifted h_prev rows,
+  meets its partners once (every part's rows of d_xg are in), then forms its block of dW_hh's
+  rows (BLAS), of dW_ih (the narrow tiles' columns, or BLAS rows) and of db's columns: the
+  same sums, block by block, as `around_products` runs them split over the threads, so the
+  same bits as the layer's other path.
 
 Taken only where that path would split the loop by sequence (`rows_split_pays` with the parts
 `lstm_loop_parts` gives: 2 threads or more, batch 16 or more), the projection takes the panels
-(`products_take_panels`), and, for the backward, no input gradient is needed (a layer over raw
-features) and no table was read. Decisions from shapes, dtype and threads only.
+(`products_take_panels`), and, for the backward, no table was read and dx, where wanted (a
+layer over another layer), takes the panels too. Decisions from shapes, dtype and threads only.
 """
 
 from __future__ import annotations
@@ -28,7 +30,13 @@ import numpy as np
 
 from seqlab.autograd import workspace
 from seqlab.autograd.kernels.narrow_weight_grad import narrow_weight_grad_into
-from seqlab.autograd.kernels.panel_gemm import COLS, lanes_of, pack_transposed_into, panels_shape
+from seqlab.autograd.kernels.panel_gemm import (
+    COLS,
+    lanes_of,
+    pack_rows_into,
+    pack_transposed_into,
+    panels_shape,
+)
 from seqlab.autograd.kernels.row_blocks import row_block, rows_split_pays
 from seqlab.autograd.kernels.sequence_projection import project_sequences_into
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
@@ -66,12 +74,15 @@ def forward_parts(kind_name: str, x: Array, w_ih: Array, save: bool) -> int:
     return parts if products_take_panels(steps * batch, features, gate_width, x.dtype) else 0
 
 
-def backward_parts(kind_name: str, x: Array, gates: Array, has_table: bool,
+def backward_parts(kind_name: str, x: Array, w_ih: Array, gates: Array, has_table: bool,
                    need_input_grad: bool) -> int:
     """How many parts the fused backward runs as, or 0 where it is not taken."""
-    batch, gate_width = gates.shape[1], gates.shape[2]
-    if kind_name != "lstm" or has_table or need_input_grad or x.dtype != gates.dtype:
+    steps, batch, gate_width = gates.shape
+    dtype = gates.dtype
+    if kind_name != "lstm" or has_table or x.dtype != dtype or w_ih.dtype != dtype:
         return 0
+    if need_input_grad and not products_take_panels(steps * batch, gate_width, x.shape[2], dtype):
+        return 0  # (dx by BLAS: the layer's other path)
     parts = lstm_loop_parts(batch, gate_width // 4, MIN_UNITS_BACKWARD_STEP_MACS)
     return parts if parts >= MIN_FUSED_PARTS and rows_split_pays(batch, parts) else 0
 
@@ -119,12 +130,14 @@ def project_and_loop(x: Array, h0: Array, c0: Array, w_ih: Array, w_hh: Array,
 
 
 def loop_and_weight_grads(activations: tuple, w_hh: Array, lengths: Array, reverse: bool,
-                          d_out: Array, d_hn: Array, d_cn: Array, x: Array, has_bias: bool,
-                          parts: int, reuse_saved: bool) -> tuple:
-    """The LSTM loop's backward and the layer's weight gradients as one team of `parts` split
-    by sequence: (dh0, dc0, dW_ih, dW_hh, db) with db the gradient of each bias (None without
-    bias); no input gradient. Arguments as `recurrent_loops.lstm_loop_backward`'s, x (T, N, F)
-    the layer's input."""
+                          d_out: Array, d_hn: Array, d_cn: Array, x: Array, w_ih: Array,
+                          has_bias: bool, parts: int, reuse_saved: bool,
+                          need_input_grad: bool = False) -> tuple:
+    """The LSTM loop's backward and the layer's gradients as one team of `parts` split by
+    sequence: (dx, dh0, dc0, dW_ih, dW_hh, db) with db the gradient of each bias (None without
+    bias), dx (T, N, F) only with `need_input_grad` (else None: each part forms its own
+    sequences' rows through W_ih's panels, as `around_products.input_and_weight_grads`).
+    Arguments as `recurrent_loops.lstm_loop_backward`'s, x (T, N, F) the layer's input."""
     gates = activations[0]
     h_prev, out, h0 = activations[3:]
     steps, batch, gate_width = gates.shape
@@ -146,6 +159,19 @@ def loop_and_weight_grads(activations: tuple, w_hh: Array, lengths: Array, rever
     dw_ih = np.empty((features, gate_width) if narrow else (gate_width, features), dtype)
     db = np.empty(gate_width, dtype) if has_bias else None
     met = new_flags(parts)
+    dx = None
+    if need_input_grad:  # room for W_ih's panels (packed by the parts) and for dx
+        w_ih = np.ascontiguousarray(w_ih)
+        w_panels = workspace.empty(panels_shape(gate_width, features, dtype), dtype)
+        dx = workspace.empty((steps, batch, features), dtype)
+
+    def input_grad(part: int, parts: int, d_xg: Array) -> None:
+        width = w_panels.shape[2]
+        low, high = _share(w_panels.shape[0], part, parts)
+        pack_rows_into(w_ih[:, low * width:high * width], w_panels[low:high])
+        arrive_and_wait(met, part, parts, 1)  # every part's panels are in
+        start, stop = row_block(batch, part, parts)
+        project_sequences_into(d_xg, w_panels, dx[0], False, dx, start, stop, BLOCK)
 
     def lay_out_previous(part: int, parts: int) -> None:
         low, high = _share(rows, part, parts)
@@ -158,9 +184,12 @@ def loop_and_weight_grads(activations: tuple, w_hh: Array, lengths: Array, rever
             copy_rows(previous, out_flat, -batch, batch, rows, low, high)
 
     def weight_grads(part: int, parts: int, d_xg: Array) -> None:
+        if need_input_grad:
+            input_grad(part, parts, d_xg)
         if shifted:
             lay_out_previous(part, parts)
-        arrive_and_wait(met, part, parts, 1)  # every part's rows of d_xg and previous are in
+        # every part's rows of d_xg and previous are in
+        arrive_and_wait(met, part, parts, 2 if need_input_grad else 1)
         d_flat = d_xg.reshape(rows, gate_width)
         low, high = _share(gate_width, part, parts)
         np.matmul(d_flat.T[low:high], previous, out=dw_hh[low:high])
@@ -179,7 +208,7 @@ def loop_and_weight_grads(activations: tuple, w_hh: Array, lengths: Array, rever
                                                 after_loop=weight_grads)
     if narrow:
         dw_ih = np.ascontiguousarray(dw_ih.T)
-    return dh0, dc0, dw_ih, dw_hh, db
+    return dx, dh0, dc0, dw_ih, dw_hh, db
 
 
 def copy_rows(target: Array, source: Array, shift: int, start: int, stop: int, low: int,

@@ -183,10 +183,12 @@ def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
     """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of `layer_forward`; dc0 is None
     but for LSTM, biases None without bias. `reuse_saved`: as `projected_backward`."""
     loop = saved.loop
-    fused_parts = lstm_rows_layer.backward_parts(loop.mode, saved.x, loop.activations[0],
-                                                 loop.ids is not None, need_input_grad)
-    if fused_parts:  # loop and weight gradients as one team (`lstm_rows_layer`)
-        return _fused_layer_backward(saved, d_out, d_hn, d_cn, reuse_saved, fused_parts)
+    fused_parts = lstm_rows_layer.backward_parts(loop.mode, saved.x, saved.w_ih,
+                                                 loop.activations[0], loop.ids is not None,
+                                                 need_input_grad)
+    if fused_parts:  # loop and the layer's gradients as one team (`lstm_rows_layer`)
+        return _fused_layer_backward(saved, d_out, d_hn, d_cn, reuse_saved, fused_parts,
+                                     need_input_grad)
     d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
                                                       reuse_saved)
     dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
@@ -195,8 +197,9 @@ def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
     return dx, dh0, dc0, dw_ih, dw_hh, db_ih, (db_hh if saved.has_bias else None)
 
 
-def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, parts) -> tuple:
-    """`layer_backward` (no input gradient) through `lstm_rows_layer.loop_and_weight_grads`."""
+def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, parts,
+                          need_input_grad) -> tuple:
+    """`layer_backward` through `lstm_rows_layer.loop_and_weight_grads`."""
     loop = saved.loop
     steps, batch = loop.activations[0].shape[:2]
     hidden = loop.w_hh.shape[1]
@@ -204,10 +207,10 @@ def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, par
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
     d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype)
-    dh0, dc0, dw_ih, dw_hh, db = lstm_rows_layer.loop_and_weight_grads(
+    dx, dh0, dc0, dw_ih, dw_hh, db = lstm_rows_layer.loop_and_weight_grads(
         loop.activations, loop.w_hh, loop.lengths, loop.reverse, d_out, d_hn, d_cn, saved.x,
-        saved.has_bias, parts, reuse_saved)
-    return None, dh0, dc0, dw_ih, dw_hh, db, (None if db is None else db.copy())
+        saved.w_ih, saved.has_bias, parts, reuse_saved, need_input_grad)
+    return dx, dh0, dc0, dw_ih, dw_hh, db, (None if db is None else db.copy())
 
 
 def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):
