@@ -215,7 +215,7 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
                         table_rows, reuse_saved, after_loop=None):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`). With
-    `after_loop`, each part calls after_loop(part, parts, d_xg) once its loop is done, and
+    `after_loop`, each part calls after_loop(part, parts, d_xg, d_xg) once its loop is done, and
     dW_hh is left to it (None in the result; `lstm_rows_layer` forms the weight gradients
     inside the team)."""
     gates, c_prev, tanh_c = activations[:3]
@@ -233,7 +233,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
                            row_of, d_table, reuse_saved)
         if after_loop is not None:
-            after_loop(part, parts, d_xg)
+            after_loop(part, parts, d_xg, d_xg)
 
     run_team(parts, run_part)
     if after_loop is not None:
