@@ -12,6 +12,7 @@ through W_ih's panels (F = 128: a layer over another layer). `layer_forward` /
 dx only through the panels, no table).
 """
 
+import numba
 import numpy as np
 import pytest
 
@@ -22,6 +23,8 @@ from seqlab.seqmodels.around_products import products_take_panels
 from seqlab.seqmodels.cell_kinds import CELL_KINDS
 
 STEPS = 16
+pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT,
+                                reason="the layer's team takes the jitted panels only")
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 # steps enough that the projection of 16 sequences takes the panels (T*N x G*H outputs)
 KIND_STEPS = {"lstm": 16, "gru": 32, "rnn_tanh": 64, "rnn_relu": 64}

@@ -88,10 +88,10 @@ def forward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, save: bool
     steps, batch, features = x.shape
     if kind_name not in _KINDS or not save or x.dtype != w_ih.dtype or w_hh.dtype != x.dtype:
         return 0
-    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_FORWARD_STEP_MACS)
-    if parts < max(MIN_FUSED_PARTS, 2):
+    if not products_take_panels(steps * batch, features, w_ih.shape[0], x.dtype):
         return 0
-    return parts if products_take_panels(steps * batch, features, w_ih.shape[0], x.dtype) else 0
+    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_FORWARD_STEP_MACS)
+    return parts if parts >= max(MIN_FUSED_PARTS, 2) else 0
 
 
 def backward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, has_table: bool,
