@@ -186,7 +186,7 @@ def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse
 def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev,
                        before_loop=None):
     """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`);
-    each part calls before_loop(part, parts) first when given (`lstm_rows_layer`: the part
+    each part calls before_loop(part, parts) first when given (`rows_layer`: the part
     projects its own sequences' inputs)."""
     steps, batch = row_of.shape
     hidden = x_rows.shape[1] // 4
@@ -216,7 +216,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
                         table_rows, reuse_saved, after_loop=None):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`). With
     `after_loop`, each part calls after_loop(part, parts, d_xg, d_xg) once its loop is done, and
-    dW_hh is left to it (None in the result; `lstm_rows_layer` forms the weight gradients
+    dW_hh is left to it (None in the result; `rows_layer` forms the weight gradients
     inside the team)."""
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
