@@ -34,11 +34,11 @@ from composed_train import library_info, machine_info
 from config_sweep import BASE, SeqlabPoint, batch_arrays, describe
 
 from seqlab.autograd import threads
-from seqlab.seqmodels import around_products, recurrent_loops
+from seqlab.seqmodels import around_products, recurrent_loops, rows_layer
 
 # the thresholds this script alternates, and the module each lives in
 SETTINGS = {"MIN_SPLIT_MACS": recurrent_loops, "MIN_PART_LOOP_MACS": recurrent_loops,
-            "MIN_SPLIT_PACK": around_products}
+            "MIN_SPLIT_PACK": around_products, "MIN_FUSED_PARTS": rows_layer}
 
 _splits: list[float] = [0.0, 0.0]  # (slowest task - main task) CPU seconds, this step
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.threads import matmul, seqlab_computing
+from seqlab.seqmodels import rows_layer
 from seqlab.seqmodels.around_products import input_and_weight_grads, project
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, CellKind
 from seqlab.seqmodels.recurrent_loops import (
@@ -154,6 +155,10 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     states = (h0, c0) if kind.has_cell_state else (h0,)
     _check_inputs(x, states, w_ih, w_hh, (b_ih, b_hh), kind.gates)
     x = np.ascontiguousarray(x)
+    fused_parts = rows_layer.forward_parts(kind.name, x, w_ih, w_hh, save)
+    if fused_parts:  # projection and loop as one team (`rows_layer`)
+        return _fused_layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse,
+                                    fused_parts)
     xg = _input_projection(x, w_ih, kind.projection_bias(b_ih, b_hh),
                            few_rows_transposed=not save)
     loop_bias = b_hh if kind.hh_bias_in_loop else None
@@ -162,17 +167,50 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
+def _fused_layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse, parts):
+    """`layer_forward` (save) through `rows_layer.project_and_loop`."""
+    steps, batch, _ = x.shape
+    lengths = check_lengths(lengths, steps, batch)
+    loop_bias = b_hh if kind.hh_bias_in_loop else None
+    out, h_n, c_n, activations = rows_layer.project_and_loop(
+        kind.name, x, h0, c0, w_ih, w_hh, kind.projection_bias(b_ih, b_hh), loop_bias, lengths,
+        bool(reverse), parts)
+    loop = ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations)
+    return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
+
+
 def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
                    d_cn: Array | None = None, need_input_grad: bool = True,
                    reuse_saved: bool = False) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of `layer_forward`; dc0 is None
     but for LSTM, biases None without bias. `reuse_saved`: as `projected_backward`."""
+    loop = saved.loop
+    fused_parts = rows_layer.backward_parts(loop.mode, saved.x, saved.w_ih, loop.w_hh,
+                                            loop.ids is not None, need_input_grad)
+    if fused_parts:  # loop and the layer's gradients as one team (`rows_layer`)
+        return _fused_layer_backward(saved, d_out, d_hn, d_cn, reuse_saved, fused_parts,
+                                     need_input_grad)
     d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
                                                       reuse_saved)
     dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     if saved.has_bias and db_hh is None:  # b_hh was in the projection: the same gradient
         db_hh = db_ih.copy()
     return dx, dh0, dc0, dw_ih, dw_hh, db_ih, (db_hh if saved.has_bias else None)
+
+
+def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, parts,
+                          need_input_grad) -> tuple:
+    """`layer_backward` through `rows_layer.loop_and_weight_grads`."""
+    loop = saved.loop
+    steps, batch = loop.activations[0].shape[:2]
+    hidden = loop.w_hh.shape[1]
+    dtype = loop.activations[0].dtype
+    d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
+    d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
+    d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype) if loop.mode == "lstm" else None
+    return rows_layer.loop_and_weight_grads(
+        loop.mode, loop.activations, loop.w_hh, loop.lengths, loop.reverse, d_out, d_hn, d_cn,
+        saved.x, saved.w_ih, saved.has_bias, parts, reuse_saved, need_input_grad)
 
 
 def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths=None, reverse=False):

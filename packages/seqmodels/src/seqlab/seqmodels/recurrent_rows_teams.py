@@ -49,9 +49,10 @@ def table_row_of(ids: Array | None) -> Array:
     return ids if ids is not None else np.empty((0, 0), np.int64)
 
 
-def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
+def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts, before_loop=None):
     """`recurrent_loops.gru_loop_forward` with save, as `parts` threads: out, h_n, None and
-    the saved (gates, hidden_n, h_prev)."""
+    the saved (gates, hidden_n, h_prev). Each part calls before_loop(part, parts) first when
+    given (`rows_layer`: it projects its own sequences' inputs)."""
     x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -66,6 +67,8 @@ def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
     w_panels = empty(panels_shape(hidden, gate_width, dtype), dtype)
 
     def run_part(part, parts, flags):
+        if before_loop is not None:
+            before_loop(part, parts)
         gru_forward_rows(x_rows, row_of, w_hh, w_panels, bias, lengths, reverse, h0, h_n, out,
                          gates, hidden_n, h_prev, part, parts, flags)
 
@@ -73,9 +76,11 @@ def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts):
     return out, h_n, None, (gates, hidden_n, h_prev)
 
 
-def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, parts):
+def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, parts,
+                      after_loop=None):
     """`recurrent_loops.gru_loop_backward` as `parts` threads: d_xg (the table's gradient
-    when the forward read one), dh0, None, dw_hh, db_hh."""
+    when the forward read one), dh0, None, dw_hh, db_hh. With `after_loop`, each part calls
+    after_loop(part, parts, d_xg, d_hg) once its loop is done and dw_hh is left to it (None)."""
     gates, hidden_n, h_prev = activations
     _, batch, gate_width = gates.shape
     hidden = gate_width // 3
@@ -93,15 +98,18 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         gru_backward_rows(gates, hidden_n, h_prev, w_hh, w_panels, lengths, reverse, d_out,
                           d_hn, d_xg, d_hg, dh, part, parts, flags, db_hh, row_of,
                           d_table)
+        if after_loop is not None:
+            after_loop(part, parts, d_xg, d_hg)
 
     run_team(parts, run_part)
-    dw_hh = recurrent_weight_grad(d_hg, h_prev, None, False, reverse)
+    dw_hh = (None if after_loop is not None
+             else recurrent_weight_grad(d_hg, h_prev, None, False, reverse))
     return (d_xg if ids is None else d_table), dh, None, dw_hh, db_hh
 
 
-def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts):
+def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts, before_loop=None):
     """`recurrent_loops.rnn_loop_forward` as `parts` threads: out, h_n, None and the saved
-    (out, h_prev)."""
+    (out, h_prev); `before_loop` as `gru_rows_forward`'s."""
     x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     hidden = x_rows.shape[1]
@@ -113,6 +121,8 @@ def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts):
     w_panels = empty(panels_shape(hidden, hidden, dtype), dtype)
 
     def run_part(part, parts, flags):
+        if before_loop is not None:
+            before_loop(part, parts)
         rnn_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, relu, h0, h_n, out,
                          h_prev, part, parts, flags)
 
@@ -121,9 +131,10 @@ def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts):
 
 
 def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out, d_hn, relu,
-                      parts):
+                      parts, after_loop=None):
     """`recurrent_loops.rnn_loop_backward` as `parts` threads: d_xg (the table's gradient
-    when the forward read one), dh0, None, dw_hh, None."""
+    when the forward read one), dh0, None, dw_hh, None; `after_loop` as `gru_rows_backward`'s
+    (called with d_xg twice)."""
     out, h_prev = activations
     _, batch, hidden = out.shape
     dtype = out.dtype
@@ -138,7 +149,10 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     def run_part(part, parts, flags):
         rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out, d_hn,
                           d_xg, dh, part, parts, flags, row_of, d_table)
+        if after_loop is not None:
+            after_loop(part, parts, d_xg, d_xg)
 
     run_team(parts, run_part)
-    dw_hh = recurrent_weight_grad(d_xg, h_prev, None, False, reverse)
+    dw_hh = (None if after_loop is not None
+             else recurrent_weight_grad(d_xg, h_prev, None, False, reverse))
     return (d_xg if ids is None else d_table), dh, None, dw_hh, None
