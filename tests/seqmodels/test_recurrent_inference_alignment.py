@@ -1,8 +1,8 @@
-"""Below the panels' batch a no-grad layer's per-step BLAS product reads W_hh from a copy that
-starts on a 64-byte line when the weight's own array does not (`recurrent_inference.
-line_started`): where a Parameter's memory starts is malloc's, and OpenBLAS read a misaligned
-W_hh ~13% slower. The copy changes no bits: a stack gives the same outputs wherever its
-weights start."""
+"""Below the panels' batch a no-grad layer's per-step product (BLAS on one thread, the unit
+team's GEMV on two) reads W_hh from a copy that starts on a 64-byte line when the weight's own
+array does not (`seqmodels.line_started`): where a Parameter's memory starts is malloc's, and
+both read a misaligned W_hh 13-17% slower. The copy changes no bits: a stack gives the same
+outputs wherever its weights start, on one thread and on two."""
 
 from __future__ import annotations
 
@@ -15,17 +15,19 @@ from seqlab.autograd.nn import Embedding
 from seqlab.autograd.workspace import LINE_BYTES
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.kept_tables import forget
+from seqlab.seqmodels.line_started import line_started
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 
-# H 96 over 96 features: the layer-by-layer path at batch 1 (not `small_batch_stacked`)
-VOCAB, FEATURES, HIDDEN = 20, 96, 96
+# H 256 over 256 features: on one thread the layer-by-layer path at batch 1-3 (not
+# `small_batch_stacked`); on two the LSTM and GRU stacks run as the unit team
+VOCAB, FEATURES, HIDDEN = 20, 256, 256
 
 
-@pytest.fixture
-def one_thread():
+@pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
+def thread_count(request):
     before = threads.get_num_threads()
-    threads.set_num_threads(1)
-    yield
+    threads.set_num_threads(request.param)
+    yield request.param
     threads.set_num_threads(before)
 
 
@@ -52,24 +54,29 @@ def _outputs(stack, x) -> list[np.ndarray]:
     return [out.numpy().copy()] + [s.numpy().copy() for s in states]
 
 
-def test_line_started_copies_only_a_misaligned_or_strided_weight():
-    w = np.arange(4 * 96 * 96, dtype=np.float32).reshape(4 * 96, 96)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_line_started_copies_only_an_array_off_a_line_or_not_c_contiguous(dtype):
+    w = np.arange(4 * 96 * 96, dtype=dtype).reshape(4 * 96, 96)
     aligned, misaligned = _starting_at(w, 0), _starting_at(w, 16)
-    assert recurrent_inference.line_started(aligned, 1) is aligned
-    copy = recurrent_inference.line_started(misaligned, 1)
-    assert copy is not misaligned and copy.ctypes.data % LINE_BYTES == 0
-    assert copy.flags.c_contiguous and copy.dtype == w.dtype and np.array_equal(copy, w)
-    strided = _starting_at(np.asfortranarray(w), 0)
-    assert np.array_equal(recurrent_inference.line_started(np.asfortranarray(w), 1), w)
-    assert recurrent_inference.line_started(strided, 1).flags.c_contiguous
+    assert line_started(aligned) is aligned
+    for given in (misaligned, np.asfortranarray(w), aligned[:, :48]):
+        copy = line_started(given)
+        assert copy is not given and copy.ctypes.data % LINE_BYTES == 0
+        assert copy.flags.c_contiguous and copy.dtype == given.dtype
+        assert np.array_equal(copy, given)
+
+
+def test_blas_w_hh_copies_only_below_the_panels_batch():
+    w = _starting_at(np.ones((4 * 96, 96), np.float32), 16)
+    assert recurrent_inference.blas_w_hh(w, 1).ctypes.data % LINE_BYTES == 0
     # at the panels' batch the loop packs W_hh itself: no copy there
-    assert recurrent_inference.line_started(misaligned, MIN_BATCH) is misaligned
+    assert recurrent_inference.blas_w_hh(w, MIN_BATCH) is w
 
 
 @pytest.mark.parametrize("stack_class", [LSTM, GRU, RNN])
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("fed", ["embedding", "features"])
-def test_the_same_bits_wherever_the_weights_start(one_thread, stack_class, batch, fed):
+def test_the_same_bits_wherever_the_weights_start(thread_count, stack_class, batch, fed):
     rng = np.random.default_rng(3)
     stack = stack_class(FEATURES, HIDDEN, num_layers=2, generator=0)
     if fed == "embedding":

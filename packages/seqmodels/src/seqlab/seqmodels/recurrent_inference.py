@@ -83,7 +83,7 @@ from seqlab.autograd.threads import (
     team_size,
     threads_for,
 )
-from seqlab.autograd.workspace import LINE_BYTES, empty
+from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.both_directions import run_both
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.claimed_chunks import (
@@ -99,6 +99,7 @@ from seqlab.seqmodels.kept_panels import (
     stacked_bytes,
 )
 from seqlab.seqmodels.kept_tables import change_watch, kept
+from seqlab.seqmodels.line_started import line_started
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
     _check_ids,
@@ -141,24 +142,13 @@ PANELS = FMA and not numba.config.DISABLE_JIT
 STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_RELU_CELL}
 
 
-def line_started(w_hh: np.ndarray, batch: int) -> np.ndarray:
-    """W_hh as the time loop's per-step BLAS product below the panels' batch should read it:
-    itself when C-contiguous and starting on a 64-byte line, else a copy that does (at and
-    above the panels' batch, `panels_pay`, the loop packs W_hh itself: itself). OpenBLAS's
-    small-GEMM kernel (h @ W_hh^T, 1 x 256 by 256 x 1024, AMD EPYC Zen 4, one thread) took
-    16.0-16.2 us a product with W_hh starting 16 or 48 bytes past a line against 14.1-14.2 at
-    0 or 32, and a whole Embedding -> LSTM(256, 2 layers) -> Linear call at batch 1 x 64 2.75-
-    3.0 ms against 2.9-3.17 (p25 of 60 calls, 4 rounds): where a Parameter's array starts is
-    malloc's, set by everything the process allocated before it, so two processes of one
-    tree (or two trees) read at 0.9x of each other (BENCHMARKS.md, issue 11, inferb1). The
-    copy (1 MiB at LSTM 256, ~35 us, from `workspace.empty`: no page faults) comes from the
-    array's address, shape and the batch, never from earlier calls; the BLAS kernel reads
-    both copies in one order (the same bits, `test_recurrent_inference_alignment.py`)."""
-    if panels_pay(batch) or (w_hh.flags.c_contiguous and w_hh.ctypes.data % LINE_BYTES == 0):
-        return w_hh
-    copy = empty(w_hh.shape, w_hh.dtype)
-    np.copyto(copy, w_hh)
-    return copy
+def blas_w_hh(w_hh: np.ndarray, batch: int) -> np.ndarray:
+    """W_hh as a no-grad time loop over `batch` sequences should get it: below the panels'
+    batch (`panels_pay`) its per-step BLAS product reads it, from a copy on a 64-byte line
+    where the weight's own array is not (`line_started`: the composed runs' batch-1 calls read
+    0.9x of each other by where malloc had put the weights); at and above it the loop packs
+    W_hh itself."""
+    return w_hh if panels_pay(batch) else line_started(w_hh)
 
 
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
@@ -742,7 +732,7 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
         else:
             rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
         result = table_layer(kind, rows, ids, h0[index], c0_part,
-                             line_started(w_hh, h0.shape[1]), b_hh, lengths, reverse)
+                             blas_w_hh(w_hh, h0.shape[1]), b_hh, lengths, reverse)
     elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, 1,  # (each direction)
                        panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
                        kept=layer in shared or _keepable_layer(
@@ -762,11 +752,11 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
                                        kind.name == "rnn_relu", panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
-                              (w_ih, line_started(w_hh, h0.shape[1]), b_ih, b_hh), lengths,
+                              (w_ih, blas_w_hh(w_hh, h0.shape[1]), b_ih, b_hh), lengths,
                               reverse)
     else:
         result = layer_forward(kind, layer_input, h0[index], c0_part, w_ih,
-                               line_started(w_hh, h0.shape[1]), b_ih, b_hh, lengths, reverse,
+                               blas_w_hh(w_hh, h0.shape[1]), b_ih, b_hh, lengths, reverse,
                                save=False)[:3]
     return result
 
