@@ -15,7 +15,7 @@ from seqlab.autograd.nn import Embedding
 from seqlab.autograd.workspace import LINE_BYTES
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.kept_tables import forget
-from seqlab.seqmodels.line_started import line_started
+from seqlab.seqmodels.line_started import MIN_STEPS, line_started
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 
 # H 256 over 256 features: on one thread the layer-by-layer path at batch 1-3 (not
@@ -64,29 +64,34 @@ def test_line_started_copies_only_an_array_off_a_line_or_not_c_contiguous(dtype)
         assert copy is not given and copy.ctypes.data % LINE_BYTES == 0
         assert copy.flags.c_contiguous and copy.dtype == given.dtype
         assert np.array_equal(copy, given)
+    # a loop of few steps reads the weights where they are: the copy would cost more
+    assert line_started(misaligned, MIN_STEPS - 1) is misaligned
+    assert line_started(misaligned, MIN_STEPS) is not misaligned
 
 
 def test_blas_w_hh_copies_only_below_the_panels_batch():
     w = _starting_at(np.ones((4 * 96, 96), np.float32), 16)
-    assert recurrent_inference.blas_w_hh(w, 1).ctypes.data % LINE_BYTES == 0
+    assert recurrent_inference.blas_w_hh(w, 1, MIN_STEPS).ctypes.data % LINE_BYTES == 0
     # at the panels' batch the loop packs W_hh itself: no copy there
-    assert recurrent_inference.blas_w_hh(w, MIN_BATCH) is w
+    assert recurrent_inference.blas_w_hh(w, MIN_BATCH, MIN_STEPS) is w
+    assert recurrent_inference.blas_w_hh(w, 1, MIN_STEPS - 1) is w
 
 
 @pytest.mark.parametrize("stack_class", [LSTM, GRU, RNN])
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("fed", ["embedding", "features"])
-def test_the_same_bits_wherever_the_weights_start(thread_count, stack_class, batch, fed):
+@pytest.mark.parametrize("steps", [MIN_STEPS - 1, MIN_STEPS])  # (read in place / a copy)
+def test_the_same_bits_wherever_the_weights_start(thread_count, stack_class, batch, fed, steps):
     rng = np.random.default_rng(3)
     stack = stack_class(FEATURES, HIDDEN, num_layers=2, generator=0)
     if fed == "embedding":
         embedding = Embedding(VOCAB, FEATURES, generator=1)
-        ids = rng.integers(0, VOCAB, (16, batch))
+        ids = rng.integers(0, VOCAB, (steps, batch))
 
         def call():
             return _outputs(stack, embedding(ids))
     else:
-        x = rng.standard_normal((16, batch, FEATURES)).astype(np.float32)
+        x = rng.standard_normal((steps, batch, FEATURES)).astype(np.float32)
 
         def call():
             from seqlab.autograd import Tensor

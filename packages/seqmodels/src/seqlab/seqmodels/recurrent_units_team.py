@@ -214,7 +214,7 @@ def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, 
                     np.empty(0, dtype), False])
     arguments = (kind.generation_code, x0, row_of,
                  tuple(_plain(w[0]) for w in weights),
-                 tuple(line_started(_plain(w[1])) for w in weights),  # (every step reads W_hh)
+                 tuple(line_started(_plain(w[1]), steps) for w in weights),  # (read every step)
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
     if keep_table:
