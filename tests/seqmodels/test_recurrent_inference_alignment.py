@@ -15,7 +15,7 @@ from seqlab.autograd.nn import Embedding
 from seqlab.autograd.workspace import LINE_BYTES
 from seqlab.seqmodels import recurrent_inference
 from seqlab.seqmodels.kept_tables import forget
-from seqlab.seqmodels.line_started import MIN_STEPS, line_started
+from seqlab.seqmodels.line_started import BLAS_LINE_BYTES, MIN_BYTES, MIN_STEPS, line_started
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 
 # H 256 over 256 features: on one thread the layer-by-layer path at batch 1-3 (not
@@ -56,21 +56,26 @@ def _outputs(stack, x) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_line_started_copies_only_an_array_off_a_line_or_not_c_contiguous(dtype):
-    w = np.arange(4 * 96 * 96, dtype=dtype).reshape(4 * 96, 96)
+    w = np.arange(4 * 256 * 256, dtype=dtype).reshape(4 * 256, 256)
     aligned, misaligned = _starting_at(w, 0), _starting_at(w, 16)
-    assert line_started(aligned) is aligned
-    for given in (misaligned, np.asfortranarray(w), aligned[:, :48]):
-        copy = line_started(given)
+    assert line_started(aligned, MIN_STEPS) is aligned
+    for given in (misaligned, np.asfortranarray(w), aligned[:, :192]):
+        copy = line_started(given, MIN_STEPS)
         assert copy is not given and copy.ctypes.data % LINE_BYTES == 0
         assert copy.flags.c_contiguous and copy.dtype == given.dtype
         assert np.array_equal(copy, given)
-    # a loop of few steps reads the weights where they are: the copy would cost more
+    # where the copy would cost more than it saves, the weights are read where they are
     assert line_started(misaligned, MIN_STEPS - 1) is misaligned
-    assert line_started(misaligned, MIN_STEPS) is not misaligned
+    small = _starting_at(np.ones(MIN_BYTES // 8, np.float64)[:-1], 16)
+    assert line_started(small, MIN_STEPS) is small
+    # a product that reads 32 bytes at a time takes an array 32 bytes past a line as it is
+    half_line = _starting_at(w, 32)
+    assert line_started(half_line, MIN_STEPS, BLAS_LINE_BYTES) is half_line
+    assert line_started(half_line, MIN_STEPS).ctypes.data % LINE_BYTES == 0
 
 
 def test_blas_w_hh_copies_only_below_the_panels_batch():
-    w = _starting_at(np.ones((4 * 96, 96), np.float32), 16)
+    w = _starting_at(np.ones((4 * 256, 256), np.float32), 16)
     assert recurrent_inference.blas_w_hh(w, 1, MIN_STEPS).ctypes.data % LINE_BYTES == 0
     # at the panels' batch the loop packs W_hh itself: no copy there
     assert recurrent_inference.blas_w_hh(w, MIN_BATCH, MIN_STEPS) is w

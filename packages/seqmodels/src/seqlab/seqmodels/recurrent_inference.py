@@ -99,7 +99,7 @@ from seqlab.seqmodels.kept_panels import (
     stacked_bytes,
 )
 from seqlab.seqmodels.kept_tables import change_watch, kept
-from seqlab.seqmodels.line_started import line_started
+from seqlab.seqmodels.line_started import BLAS_LINE_BYTES, line_started
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
     _check_ids,
@@ -145,10 +145,11 @@ STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_R
 def blas_w_hh(w_hh: np.ndarray, batch: int, steps: int) -> np.ndarray:
     """W_hh as a no-grad time loop over `batch` sequences of `steps` steps should get it: below
     the panels' batch (`panels_pay`) its per-step BLAS product reads it, from a copy on a
-    64-byte line where the weight's own array is not and the steps pay for the copy
-    (`line_started`: the composed runs' batch-1 calls read 0.9x of each other by where malloc
-    had put the weights); at and above it the loop packs W_hh itself."""
-    return w_hh if panels_pay(batch) else line_started(w_hh, steps)
+    line where the weight's own array starts off one (32 bytes: `BLAS_LINE_BYTES`) and the
+    steps and its size pay for the copy (`line_started`: the composed runs' batch-1 calls read
+    0.9x of each other by where malloc had put the weights); at and above it the loop packs
+    W_hh itself."""
+    return w_hh if panels_pay(batch) else line_started(w_hh, steps, BLAS_LINE_BYTES)
 
 
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
