@@ -108,3 +108,30 @@ def test_the_same_bits_wherever_the_weights_start(thread_count, stack_class, bat
         _place(stack, offset)
         for expected, got in zip(on_line, call()):
             assert np.array_equal(expected, got)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
+def test_a_generation_plan_reads_its_matrices_on_a_line_with_the_same_bits(cell):
+    import dataclasses
+
+    from seqlab.seqmodels import LanguageModel
+    from seqlab.seqmodels.generation_step import GenerationPlan
+
+    model = LanguageModel(VOCAB, 32, 64, 2, cell=cell, generator=0)
+    plan = GenerationPlan.from_model(model)
+    matrices = ("table", "w_ih0_t", "w_ih_t", "w_hh_t", "decoder_t")
+    for name in matrices:
+        array = getattr(plan, name)
+        assert array.flags.c_contiguous and array.ctypes.data % LINE_BYTES == 0, name
+    off_line = dataclasses.replace(plan, **{name: _starting_at(getattr(plan, name), 16)
+                                            for name in matrices})
+    layers = 2
+    states = [np.random.default_rng(5).standard_normal((layers, 1, 64)).astype(np.float32)]
+    if model.rnn.kind.has_cell_state:
+        states.append(states[0] * 0.5)
+    for token in (0, 3, VOCAB - 1):
+        (expected, logprobs), (got, got_logprobs) = (p.step(token, tuple(states))
+                                                     for p in (plan, off_line))
+        assert np.array_equal(logprobs, got_logprobs)
+        for a, b in zip(expected, got):
+            assert np.array_equal(a, b)
