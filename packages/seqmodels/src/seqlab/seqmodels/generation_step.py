@@ -14,6 +14,7 @@ import numpy as np
 
 from seqlab.autograd.kernels import generation as kernels
 from seqlab.autograd.threads import seqlab_computing
+from seqlab.seqmodels.line_started import on_line
 
 # Layer 0's input projection becomes a (V, G*H) table when the vocabulary is at most this many
 # times the embedding width: the table costs V*E*G*H multiply-adds once and saves E*G*H per token
@@ -77,17 +78,19 @@ class GenerationPlan:
         upper_projections = np.stack(projections[1:]) if len(projections) > 1 else \
             np.zeros((0, hidden, width), dtype)
         upper_biases = np.stack(biases[1:]) if len(biases) > 1 else np.zeros((0, width), dtype)
+        # the matrices every token reads start on a line (where malloc puts them varies: 5%
+        # a token, `line_started.on_line`)
         return cls(
             kind_code=stack.kind.generation_code,
-            table=np.ascontiguousarray(table, dtype),
+            table=on_line(np.asarray(table, dtype)),
             embedding=embedding.copy(),
-            w_ih0_t=w_ih0_t,
+            w_ih0_t=on_line(w_ih0_t),
             bias0=biases[0].copy(),
-            w_ih_t=np.ascontiguousarray(upper_projections),
+            w_ih_t=on_line(upper_projections),
             bias=np.ascontiguousarray(upper_biases),
-            w_hh_t=np.ascontiguousarray(np.stack(recurrent)),
+            w_hh_t=on_line(np.stack(recurrent)),
             b_hh=np.ascontiguousarray(np.stack(hidden_biases)),
-            decoder_t=np.ascontiguousarray(decoder.weight.data.T),
+            decoder_t=on_line(decoder.weight.data.T),
             decoder_bias=decoder_bias.copy(),
             has_cell_state=stack.kind.has_cell_state,
         )

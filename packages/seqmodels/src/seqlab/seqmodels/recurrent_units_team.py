@@ -23,6 +23,7 @@ from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_com
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.kept_tables import change_watch, kept_one, kept_room, same_bits
+from seqlab.seqmodels.line_started import line_started
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -212,7 +213,8 @@ def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, 
               else [np.empty(0, dtype), np.empty((0, 0, 0), dtype), np.empty((0, 0), dtype),
                     np.empty(0, dtype), False])
     arguments = (kind.generation_code, x0, row_of,
-                 tuple(_plain(w[0]) for w in weights), tuple(_plain(w[1]) for w in weights),
+                 tuple(_plain(w[0]) for w in weights),
+                 tuple(line_started(_plain(w[1]), steps) for w in weights),  # (read every step)
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
     if keep_table:
