@@ -21,6 +21,7 @@ from pathlib import Path
 
 import typer
 
+from seqlab.autograd.atomic import write_target
 from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
 from seqlab.cli.output_locks import lock_output
@@ -76,9 +77,17 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _check_folder(out: Path, option: str) -> None:
-    folder = out.absolute().parent
+    """The folder the write goes to: `out`'s, or for a symbolic link the folder of the file
+    it points to (written through, as `open` and torch.save do: `atomic.write_target`)."""
+    try:
+        target = write_target(out)
+    except OSError as error:
+        raise CliError(f"{option} {out} is a symbolic link that cannot be followed "
+                       f"({error.strerror}); remove it or choose another {option}") from error
+    folder = target.absolute().parent
+    links = f" is a link to {target}, but its" if target != out else ":"
     if not folder.exists():
-        raise CliError(f"{option} {out}: folder {folder} does not exist "
+        raise CliError(f"{option} {out}{links} folder {folder} does not exist "
                        f"(create it first, e.g. mkdir -p {folder})")
     if not folder.is_dir():
         raise CliError(f"{option} {out}: {folder} is not a folder")
