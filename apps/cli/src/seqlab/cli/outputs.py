@@ -132,8 +132,8 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
                            f"destroy that input: choose another {option}")
         if source.is_dir() and _inside(out, source):  # a new file too: read next time
             raise CliError(f"{option} {out} lies inside the input folder {source}, so a run "
-                           f"that reads that folder would read it (and the files seqlab "
-                           f"writes beside it) as input; choose {option} outside that folder")
+                           f"that reads that folder would read it as input; choose {option} "
+                           "outside that folder")
     for path, path_kind in ((out, kind), *companions):
         refuse_foreign(path, path_kind, force, option if path == out else "")
     if lock:
@@ -245,10 +245,11 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
                        "move it away or choose another --out")
     checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)), lock=False)
-    check_checkpoint_names(folder, force)
-    if model in CACHED_MODELS:
-        check_cache_folder(out, force)
     if model is not None:
         _refuse_other_model(out, model, force)
     lock_output(out)  # one lock for the model and everything named after it
+    # after the lock: a live run's folders are refused as in use, not for what it wrote
+    check_checkpoint_names(folder, force)
+    if model in CACHED_MODELS:
+        check_cache_folder(out, force)
     return checked
