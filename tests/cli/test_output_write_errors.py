@@ -1,6 +1,7 @@
 """When --out cannot be written (no permission, a name too long, a full disk) every writing
-command says so in one line naming the user's --out (never a hidden temporary or sidecar name)
-with the remedy that fits: another folder, a shorter name, some free space."""
+command says so in one line naming the user's --out (never a hidden temporary's name; a file
+written beside it, NAME.cache or NAME.checkpoints, is named with it) with the remedy that fits:
+another folder, a shorter name, some free space."""
 
 from __future__ import annotations
 
