@@ -45,3 +45,15 @@ def test_an_error_on_a_file_beside_out_names_that_file(tmp_path):
                                    "Not a directory"), line
     finally:
         errors.forget_outputs()
+
+
+def test_a_dangling_checkpoint_folder_link_is_refused_before_any_work(tmp_path):
+    from cli_helpers import CORPUS, TINY
+    from inprocess import assert_one_line_failure, invoke
+
+    (tmp_path / "corpus.txt").write_text(CORPUS, encoding="utf-8")
+    (tmp_path / "s.checkpoints").symlink_to("gone")
+    done = invoke("train", tmp_path / "corpus.txt", "--steps", "1", *TINY,
+                  "--out", tmp_path / "s.safetensors")
+    assert_one_line_failure(done, "s.checkpoints", "link to gone", "create that folder", code=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "s.checkpoints"]

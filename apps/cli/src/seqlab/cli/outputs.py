@@ -243,6 +243,9 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     if folder.exists() and not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
+    if folder.is_symlink() and not folder.exists():
+        raise CliError(f"{folder} is a link to {os.readlink(folder)}, which is not there; "
+                       "periodic checkpoints go there: create that folder, or remove the link")
     checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)), lock=False)
     if model is not None:
