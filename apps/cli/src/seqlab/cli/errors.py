@@ -64,37 +64,47 @@ def check_name_length(out: Path, option: str = "--out") -> None:
                        f"most {name_max - SIDECAR_NAME_BYTES} bytes", code=EXIT_USAGE)
 
 
-def _about(error: OSError, out: Path) -> bool:
-    """Whether `error` concerns writing `out`: the file, its temporary, a file or folder named
-    after it (NAME.cache, NAME.checkpoints, .NAME...tmp) or seqlab's scratch folder beside it."""
+def _concerned(error: OSError, out: Path) -> Path | None:
+    """The file `error` concerns, as the user would name it, when it is `out` (or its hidden
+    temporary), a file or folder named after it (NAME.cache, NAME.checkpoints and what is in
+    them, NAME.train.safetensors, their temporaries: named as that file) or seqlab's scratch
+    folder beside it (named as `out`); None for any other file."""
     if not error.filename:  # a write() that failed: only a full disk says nothing of a name
-        return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        return out if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else None
     folder = out.absolute().parent
     try:
-        first = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts[0]
+        parts = Path(os.fsdecode(error.filename)).absolute().relative_to(folder).parts
+        first = parts[0]
     except (ValueError, IndexError, TypeError):
-        return False
+        return None
     names = {out.name, *(out.stem + side for side in SIDECARS)}
     if first in names:
-        return True
+        return out if first == out.name else out.parent.joinpath(*parts)
     if first.startswith("."):  # a hidden temporary: .NAME.XXXXXXXX.tmp, .NAME.ids-XXXXXXXX
-        return any(first[1:].startswith(name + ".") for name in names)
-    return _SCRATCH.fullmatch(first) is not None
+        for name in names:
+            if first[1:].startswith(name + "."):
+                return out if name == out.name else out.parent / name
+        return None
+    return out if _SCRATCH.fullmatch(first) is not None else None
 
 
 def output_error_line(error: OSError) -> str | None:
     """One line for a platform error while writing an output this run checked: which option
     and file, what happened, what to do (full disk, permissions, read-only, name length); None
-    when the error concerns no such output."""
+    when the error concerns no such output. A file seqlab writes beside the output is named
+    itself (`NAME.checkpoints: Not a directory`), not blamed on the output."""
     for out, option in reversed(_WRITING):
-        if _about(error, out):
-            return write_error_line(error, out, option)
+        concerned = _concerned(error, out)
+        if concerned is not None:
+            return write_error_line(error, out, option, concerned)
     return None
 
 
-def write_error_line(error: OSError, out: Path, option: str = "--out") -> str:
-    """`option OUT` could not be written because of `error`: the reason and the remedy."""
-    folder = out.absolute().parent
+def write_error_line(error: OSError, out: Path, option: str = "--out",
+                     concerned: Path | None = None) -> str:
+    """`option OUT` (or `concerned`, a file written beside it) could not be written because
+    of `error`: the reason and the remedy."""
+    folder = (concerned or out).absolute().parent
     unchanged = "; no existing file was changed"
     advice = {
         errno.ENOSPC: f"the disk holding {folder} is full: free some space there, or choose "
@@ -110,7 +120,9 @@ def write_error_line(error: OSError, out: Path, option: str = "--out") -> str:
     advice[errno.EPERM] = advice[errno.EACCES]
     reason = error.strerror or str(error)
     remedy = advice.get(error.errno, f"check {folder} and try again")
-    return f"cannot write {option} {out}: {reason} ({remedy})"
+    what = f"{option} {out}" if concerned in (None, out) else \
+        f"{concerned} (beside {option} {out})"
+    return f"cannot write {what}: {reason} ({remedy})"
 
 
 def require_file(path: Path, what: str = "file") -> Path:

@@ -18,6 +18,8 @@ beside `--out` are named after it, so two runs on two hard links to one file rep
 names and leave each other's files alone: they need no common lock. An identity key would
 refuse them for nothing, would change under the first run's own rename (a run started after
 it would find a new inode), and would have no folder of its own for its lock file.
+An `--out` that is a symbolic link is keyed by the name its links end at, which is the name
+the write replaces (`atomic.write_target`): two links to one file are one output.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqlab.autograd.atomic import remove_stale_temporaries
+from seqlab.autograd.atomic import remove_stale_temporaries, write_target
 from seqlab.autograd.file_lock import FileLock, LockHeldError, describe_process, lock_path
 from seqlab.cli.errors import CliError
 
@@ -56,7 +58,8 @@ def lock_output(out: Path, option: str = "--out") -> None:
     """Hold `out`'s lock until `release_outputs`, or refuse (CliError) when another process
     holds it (this process holding it already, for an outer command, is enough); once
     held, remove the temporaries of `out` a killed run left."""
-    path = lock_path(out)
+    target = _written(out)
+    path = lock_path(target)
     if any(path in command.held for command in _COMMANDS):
         return
     if not _COMMANDS:  # a lock taken outside any `main`: released by the next release
@@ -72,12 +75,21 @@ def lock_output(out: Path, option: str = "--out") -> None:
     if lock.held:
         command.held[path] = lock
         # a killed save's .NAME.XXXXXXXX.tmp: the lock proves no live seqlab run writes NAME
-        remove_stale_temporaries(out.absolute().parent, re.escape(out.name))
+        remove_stale_temporaries(target.absolute().parent, re.escape(target.name))
     elif lock.foreign:
         from seqlab.cli.console import message
 
         message(("warning:", "yellow"),
                 f"{option} {out} is not locked against other seqlab runs: {lock.reason}")
+
+
+def _written(out: Path) -> Path:
+    """The file a write to `out` replaces (through a symbolic link: two links to one file are
+    one output); `out` itself where its links cannot be followed."""
+    try:
+        return write_target(out)
+    except OSError:
+        return out
 
 
 def release_outputs() -> None:

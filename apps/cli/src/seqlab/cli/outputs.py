@@ -2,7 +2,9 @@
 
 Refused (each as one line saying what to do), unless `--force`:
 - an `--out` that is one of the command's inputs (same path after resolving links, or the same
-  file under another name: a hard link), or an existing file inside an input folder;
+  file under another name: a hard link), or a file inside an input folder, existing or new
+  (a new one would be read as input by the next run on that folder, as the first
+  `word2vec train docs/ --out docs/vectors.txt` fed its vectors to every later reader of docs/);
 - an existing file that is not an output of the same kind (judged from its content, not its name);
 and always: a suffix the command cannot write, a missing or read-only folder, a directory.
 The write itself then goes through `seqlab.autograd.atomic`, so a failure leaves the old file.
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import typer
 
+from seqlab.autograd.atomic import write_target
 from seqlab.cli import file_kinds
 from seqlab.cli.errors import EXIT_USAGE, CliError, check_name_length, note_output
 from seqlab.cli.output_locks import lock_output
@@ -74,9 +77,17 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _check_folder(out: Path, option: str) -> None:
-    folder = out.absolute().parent
+    """The folder the write goes to: `out`'s, or for a symbolic link the folder of the file
+    it points to (written through, as `open` and torch.save do: `atomic.write_target`)."""
+    try:
+        target = write_target(out)
+    except OSError as error:
+        raise CliError(f"{option} {out} is a symbolic link that cannot be followed "
+                       f"({error.strerror}); remove it or choose another {option}") from error
+    folder = target.absolute().parent
+    links = f" is a link to {target}, but its" if target != out else ":"
     if not folder.exists():
-        raise CliError(f"{option} {out}: folder {folder} does not exist "
+        raise CliError(f"{option} {out}{links} folder {folder} does not exist "
                        f"(create it first, e.g. mkdir -p {folder})")
     if not folder.is_dir():
         raise CliError(f"{option} {out}: {folder} is not a folder")
@@ -119,17 +130,21 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
         if same_file(out, source):
             raise CliError(f"{option} {out} is also an input of this command; writing it would "
                            f"destroy that input: choose another {option}")
-        if out.exists() and source.is_dir() and _inside(out, source):
-            raise CliError(f"{option} {out} lies inside the input folder {source}, so it is read "
-                           f"as input; choose {option} outside that folder")
+        if source.is_dir() and _inside(out, source):  # a new file too: read next time
+            raise CliError(f"{option} {out} lies inside the input folder {source}, so a run "
+                           f"that reads that folder would read it as input; choose {option} "
+                           "outside that folder")
     for path, path_kind in ((out, kind), *companions):
-        _refuse_foreign(path, path_kind, force, option if path == out else "")
+        refuse_foreign(path, path_kind, force, option if path == out else "")
     if lock:
         lock_output(out, option)
     return out
 
 
-def _refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> None:
+def refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> None:
+    """Refuse (CliError) an existing `path` that is not an empty file or one of `kind`'s
+    files seqlab wrote, unless `force`; `option` names it in the message ("" for a file
+    seqlab names after --out)."""
     if force or not path.exists():
         return
     label = f"{option} {path}" if option else str(path)
@@ -169,6 +184,8 @@ def input_paths(*groups: Iterable[Path | None] | Path | None) -> list[Path]:
 
 
 # What each model class is called in messages, and the command that trains it.
+# The model classes whose training keeps a token-id cache in NAME.cache beside --out.
+CACHED_MODELS = frozenset({"LanguageModel", "SequenceClassifier", "Seq2Seq"})
 MODEL_KINDS = {"LanguageModel": ("a language model", "seqlab train"),
                "SequenceClassifier": ("a classifier", "seqlab classify train"),
                "SequenceRegressor": ("a forecaster", "seqlab forecast train"),
@@ -210,8 +227,11 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     it (NAME.train.safetensors, NAME.metrics.jsonl, the NAME.checkpoints folder).
 
     `model` is the class the run trains ("LanguageModel", "SequenceClassifier", ...): an
-    existing checkpoint of another class is refused unless `force`."""
+    existing checkpoint of another class is refused unless `force`. A file in
+    NAME.checkpoints with a checkpoint's name, or in NAME.cache (`CACHED_MODELS`), that seqlab
+    did not write is refused too (`sidecar_folders`)."""
     from seqlab.cli.metrics_log import metrics_path
+    from seqlab.cli.sidecar_folders import check_cache_folder, check_checkpoint_names
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
 
@@ -223,9 +243,16 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     if folder.exists() and not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; periodic checkpoints go there: "
                        "move it away or choose another --out")
+    if folder.is_symlink() and not folder.exists():
+        raise CliError(f"{folder} is a link to {os.readlink(folder)}, which is not there; "
+                       "periodic checkpoints go there: create that folder, or remove the link")
     checked = check_output(out, CHECKPOINT, inputs, force=force, companions=(
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)), lock=False)
     if model is not None:
         _refuse_other_model(out, model, force)
     lock_output(out)  # one lock for the model and everything named after it
+    # after the lock: a live run's folders are refused as in use, not for what it wrote
+    check_checkpoint_names(folder, force)
+    if model in CACHED_MODELS:
+        check_cache_folder(out, force)
     return checked

@@ -41,7 +41,9 @@ def tidy_periodic_checkpoints(out: Path, checkpoint_dir: Path, run_id: str,
     if others:
         kept.append(f"{plural(others, 'numbered checkpoint')} of another run "
                     f"in {checkpoint_dir} (not this run's to remove)")
-    if checkpoint_dir.is_dir() and not any(checkpoint_dir.iterdir()):
+    # a link (onto a bigger disk) is the user's, and so is the folder it points to: kept
+    if checkpoint_dir.is_dir() and not checkpoint_dir.is_symlink() and \
+            not any(checkpoint_dir.iterdir()):
         checkpoint_dir.rmdir()
     return "Kept " + ", ".join(kept)
 
@@ -67,7 +69,7 @@ def remove_empty_created() -> None:
     while _CREATED:
         folder = _CREATED.pop()
         try:
-            if folder.is_dir() and not any(folder.iterdir()):
+            if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
                 folder.rmdir()
         except OSError:
             pass  # not ours to fight over: a folder we cannot read or remove stays

@@ -4,6 +4,11 @@ The content goes to a temporary file in the target's folder, is flushed and fsyn
 permissions a plain `open(path, "w")` would give (the user's umask, not mkstemp's 0600), and is
 renamed over the target only when everything was written. On any failure (an exception, a full
 disk, Ctrl-C) the temporary file is removed and the target is left as it was.
+
+A target that is a symbolic link is written through: the file at the end of its links is
+replaced (created, for a link to a file not there yet) and the link stays, as `open(path, "w")`,
+a shell's `> path`, KenLM's lmplz, `torch.save` and gensim's `save` do; the temporary goes
+beside that file, so the rename stays within its folder (`write_target`).
 """
 
 from __future__ import annotations
@@ -37,25 +42,42 @@ def current_umask() -> int:
     return mask
 
 
+_MAX_LINKS = 40  # links followed before giving up, as Linux's path walk (ELOOP)
+
+
+def write_target(path: str | os.PathLike[str]) -> Path:
+    """The file a write to `path` replaces: `path` itself, or, where `path` is a symbolic link,
+    the path at the end of its links (which need not exist yet), relative links read from
+    their own folder. OSError (ELOOP) for a loop of links."""
+    target = Path(path)
+    for _ in range(_MAX_LINKS):
+        if not target.is_symlink():
+            return target
+        target = target.parent / os.readlink(target)  # an absolute link replaces the folder
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+
+
 def temporary_path(path: str | os.PathLike[str]) -> Path:
-    """A new, empty temporary file beside `path` (same folder, so the rename is atomic)."""
-    temporary, handle = _new_temporary(path)
+    """A new, empty temporary file beside `path`'s `write_target` (same folder, so the rename
+    is atomic)."""
+    temporary, handle = _new_temporary(write_target(path), path)
     os.close(handle)
     return temporary
 
 
-def _new_temporary(path: str | os.PathLike[str]) -> tuple[Path, int]:
-    """`temporary_path`'s file and an open descriptor of it."""
-    path = Path(path)
+def _new_temporary(path: Path, given: str | os.PathLike[str]) -> tuple[Path, int]:
+    """`temporary_path`'s file for target `path` (the file `given` names, through its links)
+    and an open descriptor of it; errors name `given`."""
     directory = path.parent
     if not directory.is_dir():
+        links = f", a link to {path}," if Path(given) != path else ""
         raise FileNotFoundError(
-            f"cannot write {path}: folder {directory} does not exist; create it first"
+            f"cannot write {given}{links}: folder {directory} does not exist; create it first"
         )
     try:
         handle, name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:  # named for the file asked for, not the hidden temporary
-        error.filename = str(path)
+        error.filename = str(given)
         if error.errno == errno.ENAMETOOLONG:
             error.strerror = (f"{error.strerror} (with the hidden temporary name written "
                               f"first, .{path.name}.XXXXXXXX.tmp)")
@@ -112,7 +134,9 @@ def _remove_unheld(path: str) -> bool:
 
 
 def commit_temporary(temporary: Path, path: str | os.PathLike[str]) -> None:
-    """fsync `temporary`, give it the umask's permissions and rename it over `path`."""
+    """fsync `temporary`, give it the umask's permissions and rename it over `path` (over the
+    file its links end at, when `path` is a link: `write_target`)."""
+    path = write_target(path)
     with open(temporary, "rb+") as written:
         os.fsync(written.fileno())
     os.chmod(temporary, 0o666 & ~current_umask())
@@ -131,11 +155,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     on success it replaces `path`, on any failure it is removed and `path` is untouched. The
     temporary is held under an exclusive flock until then, so that a stale-temporary cleanup
     (`remove_stale_temporaries`) leaves it alone."""
-    temporary, handle = _new_temporary(path)
+    target = write_target(path)
+    temporary, handle = _new_temporary(target, path)
     try:
         _try_lock(handle)
         yield temporary
-        commit_temporary(temporary, path)
+        commit_temporary(temporary, target)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError) and error.filename in (None, str(temporary)):

@@ -13,6 +13,7 @@ from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, first_line
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.replaced_run import note_replaced_model
 from seqlab.cli.threads import THREADS_HELP, use_threads
 from seqlab.cli.tokenizer_choice import check_lowercase
 
@@ -120,6 +121,10 @@ def train(
                                 model="SequenceClassifier")
     set_threads(threads)
     output = Output(quiet, as_json)
+    if out is None and resume is None:  # the default name: say which earlier model it replaces
+        from seqlab.cli.classify_run import DEFAULTS
+
+        note_replaced_model(Path(DEFAULTS["out"]), output)
     options = ClassifyOptions(
         data=[str(p) for p in data] if data else None, out=str(out) if out else None,
         label_column=label_column, text_column=text_column, level=level, lowercase=lowercase,

@@ -13,6 +13,7 @@ from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.replaced_run import note_replaced_model
 from seqlab.cli.threads import THREADS_HELP, use_threads
 
 app = typer.Typer(help="Time-series forecasting with an RNN/LSTM/GRU, beside classic baselines.",
@@ -99,6 +100,10 @@ def train(
                                 model="SequenceRegressor")
     set_threads(threads)
     output = Output(quiet, as_json)
+    if out is None and resume is None:  # the default name: say which earlier model it replaces
+        from seqlab.cli.forecast_run import DEFAULTS
+
+        note_replaced_model(Path(DEFAULTS["out"]), output)
     options = ForecastOptions(
         series_file=str(series_file) if series_file else None, series=series, target=target,
         features=_features(features), time_column=time_column,

@@ -16,6 +16,7 @@ from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.option_aliases import old_spelling, renamed
 from seqlab.cli.outputs import check_checkpoint_output, force_option
 from seqlab.cli.pair_columns import columns_option, normalized_columns, require_pairs
+from seqlab.cli.replaced_run import note_replaced_model
 from seqlab.cli.scratch_folder import (
     checked_scratch,
     is_scratch_error,
@@ -144,6 +145,8 @@ def train(
         val_fraction=val_fraction, eval_every=eval_every, checkpoint_every=checkpoint_every,
         keep_last=keep_last, resume=resume, init_from=init_from, seed=seed, columns=columns)
     output = Output(quiet, as_json)
+    if out is None and resume is None:  # the default name: say which earlier model it replaces
+        note_replaced_model(Path("seq2seq.safetensors"), output)
     summary = run_seq2seq_training(options, output, force=force, max_len=max_len)
     human = saved_line(summary["model"], summary["steps"], summary["stop_reason"])
     if summary["valid_exact_match"] is not None:

@@ -13,6 +13,7 @@ from seqlab.cli.lm_text import bits_name
 from seqlab.cli.lm_training import DEFAULTS, TrainOptions, run_training
 from seqlab.cli.loss_display import loss_text
 from seqlab.cli.outputs import check_checkpoint_output, force_option
+from seqlab.cli.replaced_run import note_replaced_model
 from seqlab.cli.threads import set_threads
 from seqlab.cli.tokenizer_choice import LEVELS, check_vocab_size
 from seqlab.cli.training import saved_line
@@ -97,6 +98,8 @@ def train(
     check_vocab_size(level or "char", vocab_size)
     set_threads(threads)
     output = Output(quiet, as_json)
+    if out is None and resume is None:  # the default name: say which earlier model it replaces
+        note_replaced_model(Path(DEFAULTS["out"]), output)
     options = TrainOptions(
         files=files or None, corpus=corpus, out=out, level=level,
         vocab_size=vocab_size, cell=cell, hidden_size=hidden, num_layers=layers,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.atomic import atomic_path, atomic_write
+from seqlab.nlp.corpora.cache_folder import PAIR_SEGMENTS, remove_other_entries
 from seqlab.nlp.corpora.token_cache import (
     cache_key,
     cache_lock,
@@ -35,7 +35,7 @@ from seqlab.nlp.corpora.token_cache import (
 PAIRS_CACHE_VERSION = 4  # 2: a file's leading byte-order mark is dropped; 3: keyed by each
 # file's whole-content hash; 4: keyed by the fields read (seq2seq train --columns), and a line
 # of more than two fields is refused where it was read as source<TAB>rest
-SEGMENTS = ("train-source", "train-target", "valid-source", "valid-target")
+SEGMENTS = PAIR_SEGMENTS
 BLOCK_IDS = 1 << 20
 
 
@@ -145,7 +145,7 @@ def cached_pair_ids(pairs: Callable[[], Iterator[tuple[str, str]]], paths: list[
                           cache_dir, key)
             with atomic_write(meta_path) as file:
                 json.dump(meta, file)
-            _remove_other_pairs(cache_dir, key)
+            remove_other_entries(cache_dir, key)  # only what seqlab's caches wrote
         return {name: SideIds(mapped_token_ids(cache_dir / f"{key}.{name}.ids",
                                                np.dtype(meta[name]["dtype"]),
                                                meta[name]["length"]),
@@ -192,14 +192,3 @@ def _complete(cache_dir: Path, key: str, meta: dict[str, Any]) -> bool:
     except (OSError, KeyError, TypeError):
         return False
     return True
-
-
-def _remove_other_pairs(cache_dir: Path, key: str) -> None:
-    """Delete the pairs caches of other keys (older versions of the files) in `cache_dir`."""
-    for entry in cache_dir.iterdir():
-        name = entry.name
-        first = name.split(".", 1)[0]
-        if first != key and (name.endswith(".pairs.json") or
-                             any(name.endswith(f".{s}.ids") or name.endswith(f".{s}.offsets")
-                                 for s in SEGMENTS)):
-            os.unlink(entry)

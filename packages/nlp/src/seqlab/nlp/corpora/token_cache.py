@@ -33,6 +33,7 @@ import numpy as np
 
 from seqlab.autograd.atomic import atomic_path, atomic_write
 from seqlab.autograd.file_lock import FileLock
+from seqlab.nlp.corpora.cache_folder import LOCK_NAME, remove_other_entries
 from seqlab.nlp.corpora.reading import DEFAULT_CHUNK_BYTES, STDIN, Source, resolve_paths
 from seqlab.nlp.corpora.streaming import stream_token_ids
 
@@ -77,7 +78,7 @@ def cache_lock(cache_dir: Path) -> Iterator[None]:
     if not cache_dir.is_dir():
         yield
         return
-    with FileLock(cache_dir / ".seqlab-lock", wait=True):
+    with FileLock(cache_dir / LOCK_NAME, wait=True):
         yield
 
 
@@ -153,11 +154,7 @@ def read_cache_meta(path: Path, version: int) -> dict[str, Any] | None:
 
 
 def remove_stale(cache_dir: str | Path, keep: str) -> None:
-    """Delete cache files in `cache_dir` other than those of key `keep` (old corpus versions;
-    `.offsets`: the row offsets of labelled-row caches)."""
-    cache_dir = Path(cache_dir)
-    if not cache_dir.is_dir():
-        return
-    for entry in cache_dir.iterdir():
-        if entry.suffix in (".ids", ".json", ".offsets") and entry.stem != keep:
-            os.unlink(entry)
+    """Delete the cache entries in `cache_dir` other than those of key `keep` (old corpus
+    versions, other options): only what seqlab's caches wrote, recognised by name and
+    manifest (`cache_folder.remove_other_entries`); a user's files there stay."""
+    remove_other_entries(cache_dir, keep)
