@@ -16,17 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
-from seqlab.autograd.kernels.recurrent_lstm_fed import lstm_backward_fed, lstm_forward_fed
+from seqlab.autograd.kernels.recurrent_lstm_fed import lstm_forward_fed
 from seqlab.autograd.kernels.recurrent_lstm_rows import rows_split_pays
 from seqlab.autograd.threads import run_team, seqlab_computing
-from seqlab.seqmodels.around_products import (
-    BLOCK,
-    MIN_DEPTH,
-    products_take_panels,
-    recurrent_weight_grad,
-)
+from seqlab.seqmodels.around_products import BLOCK, MIN_DEPTH, products_take_panels
 from seqlab.seqmodels.recurrent_loops import (
-    MIN_UNITS_BACKWARD_STEP_MACS,
     MIN_UNITS_FORWARD_STEP_MACS,
     in_step,
     line_aligned,
@@ -92,56 +86,3 @@ def lstm_fed_forward(x: Array, h0: Array, c0: Array, w_ih: Array, bias: Array | 
         run_team(parts, run_part)
     activations = (gates, c_prev, tanh_c, h_prev if save_h_prev else None, out, h0.copy())
     return out, h_n, c, activations
-
-
-def fed_backward_parts(activations: tuple, w_ih: Array, w_hh: Array, lengths: Array,
-                       reverse: bool, features: int) -> int:
-    """How many parts the backward of an LSTM layer over an input `features` deep runs as
-    with dx formed in its loop (`lstm_backward_fed`); 0: not this way (dx after the loop).
-    The forward's rules (`fed_loop_parts`) with the backward's products: d_xg @ W_ih through
-    the panels and the backward loop's team split by sequence or on one thread."""
-    gates = activations[0]
-    steps, batch, gate_width = gates.shape
-    hidden = gate_width // 4
-    dtype = gates.dtype
-    if (features < MIN_DEPTH or w_ih.dtype != dtype or w_hh.dtype != dtype
-            or (features + hidden) * gate_width * dtype.itemsize > MAX_FED_WEIGHT_BYTES
-            or not products_take_panels(steps * batch, gate_width, features, dtype)
-            or not panels_pay(batch) or not in_step(lengths, steps, reverse)):
-        return 0
-    parts = lstm_loop_parts(batch, hidden, MIN_UNITS_BACKWARD_STEP_MACS)
-    return parts if parts == 1 or rows_split_pays(batch, parts) else 0
-
-
-def lstm_fed_backward(activations: tuple, w_ih: Array, w_hh: Array, lengths: Array,
-                      reverse: bool, d_out: Array, d_hn: Array, d_cn: Array,
-                      reuse_saved: bool, parts: int) -> tuple:
-    """(d_xg, dh0, dc0, dW_hh, dx) of an LSTM layer's forward over an input `w_ih.shape[1]`
-    deep, from its saved `activations` (`lstm_team_forward`'s), as `parts` threads split by
-    sequence (`fed_backward_parts`): the gate gradients and dx in the loop, dW_hh after it
-    (`recurrent_weight_grad`, as the loop apart forms it). `reuse_saved`: d_xg is the saved
-    gates' array, overwritten (as `recurrent_loops.lstm_team_backward`)."""
-    gates, c_prev, tanh_c, h_prev, out, h0 = activations
-    steps, batch, gate_width = gates.shape
-    hidden = gate_width // 4
-    features = w_ih.shape[1]
-    dtype = gates.dtype
-    d_xg = gates if reuse_saved else line_aligned(gates.shape, dtype)
-    dh = line_aligned(d_hn.shape, dtype)
-    dc = line_aligned(d_cn.shape, dtype, d_cn)
-    dx = line_aligned((steps, batch, features), dtype)
-    w_ih = np.ascontiguousarray(w_ih)
-    w_hh = np.ascontiguousarray(w_hh)
-    w_panels = line_aligned(panels_shape(gate_width, hidden, dtype), dtype)
-    w_ih_panels = line_aligned(panels_shape(gate_width, features, dtype), dtype)
-
-    def run_part(part, parts, flags):
-        lstm_backward_fed(gates, c_prev, tanh_c, w_hh, w_panels, w_ih, w_ih_panels, lengths,
-                          reverse, d_out, d_hn, dc, d_xg, dh, dx, part, parts, flags,
-                          reuse_saved, BLOCK)
-
-    with seqlab_computing():
-        run_team(parts, run_part)
-        previous = out if h_prev is None else h_prev
-        dw_hh = recurrent_weight_grad(d_xg, previous, h0, True, reverse)
-    return d_xg, dh, dc, dw_hh, dx

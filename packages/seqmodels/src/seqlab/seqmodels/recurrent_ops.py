@@ -20,12 +20,7 @@ from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.threads import matmul, seqlab_computing
 from seqlab.seqmodels.around_products import input_and_weight_grads, project
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, CellKind
-from seqlab.seqmodels.recurrent_fed import (
-    fed_backward_parts,
-    fed_loop_parts,
-    lstm_fed_backward,
-    lstm_fed_forward,
-)
+from seqlab.seqmodels.recurrent_fed import fed_loop_parts, lstm_fed_forward
 from seqlab.seqmodels.recurrent_loops import (
     lstm_team_backward,
     lstm_team_forward,
@@ -190,43 +185,14 @@ def _fed_forward(x, h0, c0, w_ih, w_hh, bias, lengths, reverse):
     return out, h_n, c_n, ProjectedSaved("lstm", w_hh, lengths, bool(reverse), activations)
 
 
-def _fed_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved):
-    """An LSTM layer's backward with dx formed inside the loop (`recurrent_fed`; the same bits
-    as the loop and the products apart): (d_xg, dh0, dc0, dw_hh, dx), or None where that path
-    is not taken."""
-    loop = saved.loop
-    if loop.mode != "lstm" or loop.ids is not None:
-        return None
-    parts = fed_backward_parts(loop.activations, saved.w_ih, loop.w_hh, loop.lengths,
-                               loop.reverse, saved.x.shape[2])
-    if not parts:
-        return None
-    steps, batch = loop.activations[0].shape[:2]
-    hidden = loop.w_hh.shape[1]
-    dtype = loop.activations[0].dtype
-    d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
-    d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
-    d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype)
-    return lstm_fed_backward(loop.activations, saved.w_ih, loop.w_hh, loop.lengths,
-                             loop.reverse, d_out, d_hn, d_cn, reuse_saved, parts)
-
-
 def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
                    d_cn: Array | None = None, need_input_grad: bool = True,
                    reuse_saved: bool = False) -> tuple[Array | None, ...]:
     """Gradients (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh) of `layer_forward`; dc0 is None
     but for LSTM, biases None without bias. `reuse_saved`: as `projected_backward`."""
-    fed = _fed_backward(saved, d_out, d_hn, d_cn, reuse_saved) if need_input_grad else None
-    if fed is None:
-        d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
-                                                          reuse_saved)
-        dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
-    else:  # dx formed in the loop: dW_ih and db_ih as `_input_grads` forms them
-        d_xg, dh0, dc0, dw_hh, dx = fed
-        db_hh = None
-        d_flat = np.ascontiguousarray(d_xg.reshape(-1, d_xg.shape[2]))
-        dw_ih = matmul(d_flat.T, saved.x.reshape(-1, saved.x.shape[2]))
-        db_ih = d_flat.sum(axis=0) if saved.has_bias else None
+    d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
+                                                      reuse_saved)
+    dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     if saved.has_bias and db_hh is None:  # b_hh was in the projection: the same gradient
         db_hh = db_ih.copy()
     return dx, dh0, dc0, dw_ih, dw_hh, db_ih, (db_hh if saved.has_bias else None)

@@ -21,9 +21,9 @@ import numpy as np
 from numba import njit
 
 from .panel_blocks import panel_rows_into
-from .panel_gemm import pack_rows_into, pack_transposed_into, panel_gemm_packed_into
-from .recurrent_lstm import copy_into, lstm_step_backward, lstm_units_saved
-from .row_blocks import pack_share, row_block, start_forward_part
+from .panel_gemm import pack_transposed_into, panel_gemm_packed_into
+from .recurrent_lstm import copy_into, lstm_units_saved
+from .row_blocks import row_block, start_forward_part
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -92,67 +92,3 @@ def lstm_forward_fed(x, w_ih, w_ih_panels, bias_rows, has_bias, w_hh, w_panels, 
     for i in range(rows):
         copy_into(h[i], 0, h_n[low + i], 0, hidden)
         copy_into(c_own[i], 0, c[low + i], 0, hidden)
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def pack_share_rows(w, panels, part, parts):
-    """This part's share of the panels of w itself (w (G, F), `panels_shape(G, F)`), without a
-    meet: the caller's next meet covers it."""
-    count, _, width = panels.shape
-    first, last = count * part // parts, count * (part + 1) // parts
-    if first < last:
-        stop = min(last * width, w.shape[1])
-        pack_rows_into(w[:, first * width:stop], panels[first:last])
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def lstm_backward_fed(gates, c_prev, tanh_c, w_hh, w_panels, w_ih, w_ih_panels, lengths,
-                      reverse, d_out, d_hn, dc, d_xg, dh, dx, part, parts, flags, in_place,
-                      block):
-    """Backpropagate sequences `row_block(N, part, parts)` through an LSTM layer's forward
-    (`lstm_forward_fed`, `lstm_forward_rows` or `lstm_forward_part`), every sequence reading
-    the same time at each step, and form the input gradient dx (T, N, F) = d_xg @ W_ih of each
-    step's rows right after its gate gradients, while they are in cache: the arguments and
-    results of `lstm_backward_rows` (no table, no d_step_buf) plus w_ih (4H, F), w_ih_panels
-    room for W_ih packed (`panels_shape(4H, F)`, shared by the team, each part packing a
-    share) and dx. dx's rows are `panel_rows_into`'s with `block` rows at once, as the
-    caller's product over all rows (`around_products.input_and_weight_grads`) forms them.
-    """
-    steps, batch, gate_width = gates.shape
-    hidden = gate_width // 4
-    if reverse:
-        for n in range(batch):
-            if lengths[n] != steps:
-                raise ValueError("lstm_backward_fed: reverse needs every sequence full length")
-    low, high = row_block(batch, part, parts)
-    rows = high - low
-    one = np.ones(1, gates.dtype)[0]
-    pack_share_rows(w_ih, w_ih_panels, part, parts)
-    pack_share(w_hh, w_panels, part, parts, flags, False)
-    dh_own = np.zeros((rows, w_panels.shape[0] * w_panels.shape[2]), gates.dtype)
-    dc_own = np.empty((rows, hidden), gates.dtype)
-    for i in range(rows):
-        copy_into(dc[low + i], 0, dc_own[i], 0, hidden)
-    for step in range(steps - 1, -1, -1):
-        t = steps - 1 - step if reverse else step
-        for i in range(rows):
-            n = low + i
-            length = lengths[n]
-            if step >= length:
-                d_xg[step, n] = 0
-                continue
-            dh_row = dh_own[i]
-            if step == length - 1:
-                # a sequence's last valid step gets d_hn (padding passes the state through)
-                copy_into(d_hn[n], 0, dh_row, 0, hidden)
-            lstm_step_backward(gates[t, n], tanh_c[t, n], c_prev[t, n], d_out[t, n], dh_row,
-                               dc_own[i], d_xg[t, n], 0, hidden, hidden, one, in_place)
-        if rows > 0:
-            d_step = d_xg[t, low:high]
-            panel_gemm_packed_into(d_step, w_panels, dh_own)
-            dx_step = dx[t, low:high]
-            panel_rows_into(d_step, w_ih_panels, dx_step, dx_step, False, block)
-    # every sequence has step 0 valid, so the last product holds d_h0 for all of them
-    for i in range(rows):
-        copy_into(dh_own[i], 0, dh[low + i], 0, hidden)
-        copy_into(dc_own[i], 0, dc[low + i], 0, hidden)
