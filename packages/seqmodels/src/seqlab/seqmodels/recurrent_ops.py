@@ -155,9 +155,9 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     states = (h0, c0) if kind.has_cell_state else (h0,)
     _check_inputs(x, states, w_ih, w_hh, (b_ih, b_hh), kind.gates)
     x = np.ascontiguousarray(x)
-    if save and kind.name == "lstm":
-        fed = _fed_forward(x, h0, c0, w_ih, w_hh, kind.projection_bias(b_ih, b_hh), lengths,
-                           reverse)
+    if save and kind.has_cell_state:  # the LSTM: its loop may project its input itself
+        fed = _fed_forward(kind, x, h0, c0, w_ih, w_hh, kind.projection_bias(b_ih, b_hh),
+                           lengths, reverse)
         if fed is not None:
             out, h_n, c_n, loop = fed
             return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
@@ -169,7 +169,7 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
 
 
-def _fed_forward(x, h0, c0, w_ih, w_hh, bias, lengths, reverse):
+def _fed_forward(kind, x, h0, c0, w_ih, w_hh, bias, lengths, reverse):
     """An LSTM training forward with its input projected inside the loop (`recurrent_fed`;
     the same bits as the projection and the loop apart): (out, h_n, c_n, ProjectedSaved), or
     None where that path is not taken."""
@@ -182,7 +182,7 @@ def _fed_forward(x, h0, c0, w_ih, w_hh, bias, lengths, reverse):
     c0 = np.ascontiguousarray(c0, dtype=x.dtype)
     out, h_n, c_n, activations = lstm_fed_forward(x, h0, c0, w_ih, bias, w_hh, lengths,
                                                   bool(reverse), parts)
-    return out, h_n, c_n, ProjectedSaved("lstm", w_hh, lengths, bool(reverse), activations)
+    return out, h_n, c_n, ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations)
 
 
 def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
