@@ -48,9 +48,9 @@ def lstm_forward_fed(x, w_ih, w_ih_panels, bias_rows, has_bias, w_hh, w_panels, 
     w_ih (4H, F) and w_ih_panels room for W_ih^T packed (`panels_shape(F, 4H)`), w_hh (4H, H)
     and w_panels room for W_hh^T packed, both shared by the team (each part packs a share);
     bias_rows (N, 4H), any row stride (0: one bias row broadcast), read only when has_bias;
-    `block` the rows of x taken
-    through every panel at once (the caller's `project` setting). Every sequence reads the same
-    time at each step: not `reverse`, or every length T (ValueError otherwise).
+    `block` the rows of x taken through every panel at once (the caller's `project` setting).
+    Every sequence reads the same time at each step: not `reverse`, or every length T
+    (ValueError otherwise).
     """
     steps, batch = x.shape[0], x.shape[1]
     gate_width = w_hh.shape[0]
