@@ -21,6 +21,7 @@ from seqlab.autograd.threads import matmul, seqlab_computing
 from seqlab.seqmodels import rows_layer
 from seqlab.seqmodels.around_products import input_and_weight_grads, project
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, CellKind
+from seqlab.seqmodels.recurrent_fed import fed_loop_parts, lstm_fed_forward
 from seqlab.seqmodels.recurrent_loops import (
     lstm_team_backward,
     lstm_team_forward,
@@ -159,6 +160,12 @@ def layer_forward(kind: CellKind | str, x: Array, h0: Array, c0: Array | None, w
     if fused_parts:  # projection and loop as one team (`rows_layer`)
         return _fused_layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, reverse,
                                     fused_parts)
+    if save and kind.has_cell_state:  # the LSTM: its loop may project its input itself
+        fed = _fed_forward(kind, x, h0, c0, w_ih, w_hh, kind.projection_bias(b_ih, b_hh),
+                           lengths, reverse)
+        if fed is not None:
+            out, h_n, c_n, loop = fed
+            return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
     xg = _input_projection(x, w_ih, kind.projection_bias(b_ih, b_hh),
                            few_rows_transposed=not save)
     loop_bias = b_hh if kind.hh_bias_in_loop else None
@@ -177,6 +184,22 @@ def _fused_layer_forward(kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths, rever
         bool(reverse), parts)
     loop = ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations)
     return out, h_n, c_n, LayerSaved(x, w_ih, b_ih is not None, loop)
+
+
+def _fed_forward(kind, x, h0, c0, w_ih, w_hh, bias, lengths, reverse):
+    """An LSTM training forward with its input projected inside the loop (`recurrent_fed`;
+    the same bits as the projection and the loop apart): (out, h_n, c_n, ProjectedSaved), or
+    None where that path is not taken."""
+    steps, batch = x.shape[:2]
+    lengths = check_lengths(lengths, steps, batch)
+    parts = fed_loop_parts(x, w_ih, w_hh, lengths, bool(reverse))
+    if not parts:
+        return None
+    h0 = np.ascontiguousarray(h0, dtype=x.dtype)
+    c0 = np.ascontiguousarray(c0, dtype=x.dtype)
+    out, h_n, c_n, activations = lstm_fed_forward(x, h0, c0, w_ih, bias, w_hh, lengths,
+                                                  bool(reverse), parts)
+    return out, h_n, c_n, ProjectedSaved(kind.name, w_hh, lengths, bool(reverse), activations)
 
 
 def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
