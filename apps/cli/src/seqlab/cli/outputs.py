@@ -143,14 +143,18 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
 
 
 def refuse_input(path: Path, inputs: Iterable[Path | None], where: str) -> None:
-    """Refuse (CliError), `--force` or not, a file seqlab writes beside --out that is one of
-    the command's `inputs` (a symbolic or hard link to it: writes go through links,
-    `atomic.write_target`); `where` says which --out it belongs to."""
+    """Refuse (CliError), `--force` or not, a file seqlab writes beside --out that is a
+    symbolic link to one of the command's `inputs` or into an input folder: writes go through
+    links (`atomic.write_target`). (A file itself, or a hard link, is replaced by a rename,
+    which leaves the input's data where the input's name is.) `where` says which --out it
+    belongs to."""
+    if not path.is_symlink():
+        return
     for source in inputs:
         if source is None or str(source) == "-":
             continue
         if same_file(path, source):
-            raise CliError(f"{path} {where} is the input {source} (a link to it); writing it "
+            raise CliError(f"{path} {where} is a link to the input {source}; writing it "
                            f"would destroy that input: remove {path} or choose another --out")
         if source.is_dir() and _inside(path, source):  # a link into an input folder
             raise CliError(f"{path} {where} is a link into the input folder {source}; writing "
