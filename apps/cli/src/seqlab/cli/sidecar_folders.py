@@ -11,6 +11,7 @@ pruning still removes only seqlab's entries (`seqlab.nlp.corpora.cache_folder`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +60,10 @@ def check_cache_folder(out: Path, force: bool) -> None:
     folder = cache_dir(out)
     if not folder.exists() and not folder.is_symlink():
         return
+    if folder.is_symlink() and not folder.exists():
+        raise CliError(f"{folder} is a link to {os.readlink(folder)}, which is not there; this "
+                       "run keeps its token-id cache there: create that folder, or remove the "
+                       "link")
     if not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; this run keeps its token-id cache "
                        "there: move it away or choose another --out")
