@@ -18,8 +18,9 @@ def test_two_links_to_one_checkpoint_folder_share_its_lock(tmp_path):
     first = CheckpointManager(tmp_path / "a.checkpoints")
     first.claim()
     try:
-        with pytest.raises(CheckpointDirInUseError, match="another training run"):
+        with pytest.raises(CheckpointDirInUseError, match="another training run") as refused:
             CheckpointManager(tmp_path / "b.checkpoints").claim()
+        assert f"a link to {shared}" in str(refused.value)  # the other run names another link
         with pytest.raises(CheckpointDirInUseError):
             CheckpointManager(shared).claim()
     finally:

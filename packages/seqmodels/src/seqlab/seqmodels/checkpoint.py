@@ -353,13 +353,15 @@ class CheckpointManager:
         if self._lock is not None:
             return
         self.directory.parent.mkdir(parents=True, exist_ok=True)  # the lock file's folder
-        lock = FileLock(lock_path(_link_end(self.directory)), wait=False)
+        folder = _link_end(self.directory)
+        lock = FileLock(lock_path(folder), wait=False)
         try:
             lock.acquire()
         except LockHeldError as held:
             by = held.holder or "a process that has not yet said which"
+            linked = f" (a link to {folder})" if folder != self.directory else ""
             raise CheckpointDirInUseError(
-                f"{self.directory} holds the checkpoints of another training run that is "
+                f"{self.directory}{linked} holds the checkpoints of another training run that is "
                 f"still going ({by}); wait for it to end or give this run another "
                 "checkpoint folder") from None
         if lock.held:
