@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -100,11 +101,21 @@ def output_error_line(error: OSError) -> str | None:
     return None
 
 
+def _written_folder(path: Path) -> Path:
+    """The folder a write to `path` goes to: the folder of the file its links end at
+    (`atomic.write_target`: a link is written through), else `path`'s own."""
+    from seqlab.autograd.atomic import write_target
+
+    with contextlib.suppress(OSError):  # a loop of links: the folder named
+        path = write_target(path)
+    return path.absolute().parent
+
+
 def write_error_line(error: OSError, out: Path, option: str = "--out",
                      concerned: Path | None = None) -> str:
     """`option OUT` (or `concerned`, a file written beside it) could not be written because
     of `error`: the reason and the remedy."""
-    folder = (concerned or out).absolute().parent
+    folder = _written_folder(concerned or out)
     unchanged = "; no existing file was changed"
     advice = {
         errno.ENOSPC: f"the disk holding {folder} is full: free some space there, or choose "

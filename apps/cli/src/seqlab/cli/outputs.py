@@ -124,9 +124,8 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
     _check_folder(out, option)
     check_name_length(out, option)
     note_output(out, option)  # a platform error writing it is then reported as about it
+    inputs = [source for source in inputs if source is not None and str(source) != "-"]
     for source in inputs:
-        if source is None or str(source) == "-":
-            continue
         if same_file(out, source):
             raise CliError(f"{option} {out} is also an input of this command; writing it would "
                            f"destroy that input: choose another {option}")
@@ -134,11 +133,32 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
             raise CliError(f"{option} {out} lies inside the input folder {source}, so a run "
                            f"that reads that folder would read it as input; choose {option} "
                            "outside that folder")
+    for path, _ in companions:  # --force or not: a write goes through a link to an input
+        refuse_input(path, inputs, f"(beside {option} {out})")
     for path, path_kind in ((out, kind), *companions):
         refuse_foreign(path, path_kind, force, option if path == out else "")
     if lock:
         lock_output(out, option)
     return out
+
+
+def refuse_input(path: Path, inputs: Iterable[Path | None], where: str) -> None:
+    """Refuse (CliError), `--force` or not, a file seqlab writes beside --out that is a
+    symbolic link to one of the command's `inputs` or into an input folder: writes go through
+    links (`atomic.write_target`). (A file itself, or a hard link, is replaced by a rename,
+    which leaves the input's data where the input's name is.) `where` says which --out it
+    belongs to."""
+    if not path.is_symlink():
+        return
+    for source in inputs:
+        if source is None or str(source) == "-":
+            continue
+        if same_file(path, source):
+            raise CliError(f"{path} {where} is a link to the input {source}; writing it "
+                           f"would destroy that input: remove {path} or choose another --out")
+        if source.is_dir() and _inside(path, source):  # a link into an input folder
+            raise CliError(f"{path} {where} is a link into the input folder {source}; writing "
+                           f"it would change that input: remove {path} or choose another --out")
 
 
 def refuse_foreign(path: Path, kind: OutputKind, force: bool, option: str) -> None:
@@ -235,6 +255,7 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
     from seqlab.cli.training import checkpoint_dir
     from seqlab.seqmodels.checkpoint import TRAINING_SUFFIX, training_path
 
+    inputs = input_paths(inputs)  # read twice below
     check_output_name(out, CHECKPOINT)  # before NAME.train.safetensors is named after it
     if out.name.endswith(TRAINING_SUFFIX):
         raise CliError(f"--out {out}: names ending in {TRAINING_SUFFIX} hold training state; "
@@ -252,7 +273,7 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
         _refuse_other_model(out, model, force)
     lock_output(out)  # one lock for the model and everything named after it
     # after the lock: a live run's folders are refused as in use, not for what it wrote
-    check_checkpoint_names(folder, force)
+    check_checkpoint_names(folder, force, inputs)
     if model in CACHED_MODELS:
         check_cache_folder(out, force)
     return checked

@@ -11,7 +11,9 @@ pruning still removes only seqlab's entries (`seqlab.nlp.corpora.cache_folder`).
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from seqlab.cli.errors import CliError
@@ -24,14 +26,15 @@ def cache_dir(out: Path) -> Path:
     return out.parent / f"{out.stem}.cache"
 
 
-def check_checkpoint_names(folder: Path, force: bool) -> None:
+def check_checkpoint_names(folder: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
     """Refuse (CliError) a file in `folder` named as a checkpoint this run may write
-    (best.safetensors, step-N.safetensors, step-N.train.safetensors) that seqlab did not
-    write as that kind, unless `force`."""
-    from seqlab.cli.outputs import CHECKPOINT, TRAINING_STATE, refuse_foreign
+    (best.safetensors, step-N.safetensors, step-N.train.safetensors) that is one of the run's
+    `inputs` (a link to it: writes go through links), or, unless `force`, that seqlab did not
+    write as that kind."""
+    from seqlab.cli.outputs import CHECKPOINT, TRAINING_STATE, refuse_foreign, refuse_input
     from seqlab.seqmodels.checkpoint import SUFFIX, TRAINING_SUFFIX
 
-    if force or not folder.is_dir():
+    if not folder.is_dir():
         return
     numbered = re.compile(r"step-\d{8,}")
     for path in sorted(folder.iterdir()):
@@ -39,10 +42,14 @@ def check_checkpoint_names(folder: Path, force: bool) -> None:
         if name == f"best{SUFFIX}" or (name.endswith(SUFFIX) and not
                                        name.endswith(TRAINING_SUFFIX) and
                                        numbered.fullmatch(name[: -len(SUFFIX)])):
-            refuse_foreign(path, CHECKPOINT, force, "")
+            kind = CHECKPOINT
         elif name.endswith(TRAINING_SUFFIX) and \
                 numbered.fullmatch(name[: -len(TRAINING_SUFFIX)]):
-            refuse_foreign(path, TRAINING_STATE, force, "")
+            kind = TRAINING_STATE
+        else:
+            continue
+        refuse_input(path, inputs, f"(in {folder})")
+        refuse_foreign(path, kind, force, "")
 
 
 def check_cache_folder(out: Path, force: bool) -> None:
@@ -53,6 +60,10 @@ def check_cache_folder(out: Path, force: bool) -> None:
     folder = cache_dir(out)
     if not folder.exists() and not folder.is_symlink():
         return
+    if folder.is_symlink() and not folder.exists():
+        raise CliError(f"{folder} is a link to {os.readlink(folder)}, which is not there; this "
+                       "run keeps its token-id cache there: create that folder, or remove the "
+                       "link")
     if not folder.is_dir():
         raise CliError(f"{folder} exists and is not a folder; this run keeps its token-id cache "
                        "there: move it away or choose another --out")

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import io
-from seqlab.autograd.atomic import remove_stale_temporaries
+from seqlab.autograd.atomic import remove_stale_temporaries, write_target
 from seqlab.autograd.file_lock import FileLock, LockHeldError, lock_path
 from seqlab.autograd.nn import Module, StateDictError
 from seqlab.seqmodels.config_checks import check_config_fits, check_config_object
@@ -353,13 +353,15 @@ class CheckpointManager:
         if self._lock is not None:
             return
         self.directory.parent.mkdir(parents=True, exist_ok=True)  # the lock file's folder
-        lock = FileLock(lock_path(self.directory), wait=False)
+        folder = _link_end(self.directory)
+        lock = FileLock(lock_path(folder), wait=False)
         try:
             lock.acquire()
         except LockHeldError as held:
             by = held.holder or "a process that has not yet said which"
+            linked = f" (a link to {folder})" if folder != self.directory else ""
             raise CheckpointDirInUseError(
-                f"{self.directory} holds the checkpoints of another training run that is "
+                f"{self.directory}{linked} holds the checkpoints of another training run that is "
                 f"still going ({by}); wait for it to end or give this run another "
                 "checkpoint folder") from None
         if lock.held:
@@ -475,6 +477,15 @@ def _header(path: Path) -> dict[str, Any]:
 def _unrecorded(header: dict[str, Any]) -> bool:
     """Whether a header is a seqlab checkpoint's saved before runs were recorded."""
     return header.get("format") == FORMAT and "run_id" not in header
+
+
+def _link_end(directory: Path) -> Path:
+    """The folder `directory` names, through its links (two links to one folder share one
+    lock: `atomic.write_target`); `directory` itself for a loop of links."""
+    try:
+        return write_target(directory)
+    except OSError:
+        return directory
 
 
 class CheckpointDirInUseError(RuntimeError):

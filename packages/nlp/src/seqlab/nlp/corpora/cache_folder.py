@@ -30,6 +30,9 @@ from seqlab.autograd.file_lock import MARK as LOCK_MARK
 
 PAIR_SEGMENTS = ("train-source", "train-target", "valid-source", "valid-target")
 LOCK_NAME = ".seqlab-lock"  # `token_cache.cache_lock`'s file
+# the lock's name before lock files had a mark line (seqlab of 5 December 2026): a killed run
+# left it, empty or holding its holder line, `file_lock.describe_process`'s "process PID on ..."
+_OLD_LOCK_NAME, _OLD_LOCK_HEAD = ".lock", b"process "
 _KEY = r"[0-9a-f]{32}"
 _ROWS_META = re.compile(rf"({_KEY})\.json")
 _PAIRS_META = re.compile(rf"({_KEY})\.pairs\.json")
@@ -92,24 +95,24 @@ def cache_entries(folder: str | os.PathLike[str]) -> dict[str, list[Path]]:
     return entries
 
 
-def _is_lock_file(path: Path) -> bool:
-    """`cache_lock`'s lock file: empty or starting with the lock mark (a run on a file system
-    without locks leaves an empty one)."""
+def _is_lock_file(path: Path, mark: bytes = LOCK_MARK.encode("utf-8")) -> bool:
+    """`cache_lock`'s lock file: empty or starting with `mark`, the lock mark (a run on a file
+    system without locks leaves an empty one)."""
     try:
         if path.is_symlink() or not path.is_file():
             return False
         with open(path, "rb") as stream:
-            head = stream.read(len(LOCK_MARK))
+            head = stream.read(len(mark))
     except OSError:
         return False
-    return head in (b"", LOCK_MARK.encode("utf-8"))
+    return head in (b"", mark)
 
 
 def foreign_entries(folder: str | os.PathLike[str]) -> list[Path]:
     """What in `folder` seqlab's caches did not write: everything but the entries
-    `cache_entries` recognises, the lock file, data files named by a key (left without their
-    manifest), atomic temporaries of those names and copies of stdin. Sorted; empty for a
-    folder that does not exist."""
+    `cache_entries` recognises, the lock file (and an older seqlab's), data files named by a
+    key (left without their manifest), atomic temporaries of those names and copies of
+    stdin. Sorted; empty for a folder that does not exist."""
     folder = Path(folder)
     try:
         names = sorted(entry.name for entry in os.scandir(folder))
@@ -119,7 +122,8 @@ def foreign_entries(folder: str | os.PathLike[str]) -> list[Path]:
     foreign = []
     for name in names:
         path = folder / name
-        if name in ours or (name == LOCK_NAME and _is_lock_file(path)):
+        if name in ours or (name == LOCK_NAME and _is_lock_file(path)) or (
+                name == _OLD_LOCK_NAME and _is_lock_file(path, _OLD_LOCK_HEAD)):
             continue
         if not path.is_symlink() and path.is_file() and (
                 _DATA.fullmatch(name) or _TEMPORARY.fullmatch(name)
