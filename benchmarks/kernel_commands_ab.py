@@ -1,13 +1,17 @@
-"""Peak RSS, CPU and wall time of the commands that load Numba kernels, this checkout against
-another (PYTHONPATH), alternating processes; under `/usr/bin/time -v`.
+"""Peak RSS, CPU and wall time of seqlab commands with LLVM's clean pages given back (the
+commands' default, `seqlab.autograd.llvm_pages`) against kept (`SEQLAB_KEEP_LLVM_PAGES=1`, or
+`--baseline ROOT`: another checkout's sources on PYTHONPATH), alternating processes, under
+`/usr/bin/time -v`.
 
-Commands: `train` (char LSTM, a few steps: autograd kernels, BLAS through SciPy), `ngram train
---order 3`, `tokenize train --level bpe` (above the 1M-symbol kernel threshold), each on
-`--corpus` (a few MB of text). Rounds run after, before, after, before ...; the first round
-of each side fills its Numba caches and is not reported (`--skip-warmup` to report it).
+Commands, each on `--corpus` (a few MB of text): `train` (char LSTM, 20 steps: autograd
+kernels), `generate` and `eval` with that model, `ngram train --order 3`, `word2vec train`
+(1 epoch), `tokenize train --level bpe` (above the 1M-symbol kernel threshold) and
+`tokenize encode` with that tokenizer (loads no kernel: the policy never applies). The model
+and tokenizer are made once first. Rounds run release, keep, release, keep ...; the first
+round of each side fills its Numba caches and is not reported (`--skip-warmup` to report it).
+Prints each command's medians and the release side's ratios (CPU time beside wall).
 
-    uv run python benchmarks/kernel_commands_ab.py --corpus /tmp/c5m.txt \\
-        --baseline /tmp/base-w2vfloor --rounds 2
+    uv run python benchmarks/kernel_commands_ab.py --corpus /tmp/c5m.txt --rounds 3
 """
 
 from __future__ import annotations
@@ -24,24 +28,46 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS, cpu_model, load_average
 
+KEEP_VARIABLE = "SEQLAB_KEEP_LLVM_PAGES"
 
-def commands(corpus: Path, out: Path) -> dict[str, list[str]]:
+
+def setup_commands(corpus: Path, out: Path) -> list[list[str]]:
+    """What the measured commands read: a small model and a BPE tokenizer."""
+    return [
+        ["train", str(corpus), "--hidden", "128", "--layers", "1", "--steps", "20",
+         "--out", str(out / "model.safetensors"), "--force", "--quiet"],
+        ["tokenize", "train", str(corpus), "--level", "bpe", "--vocab-size", "2000",
+         "--out", str(out / "tokenizer.json"), "--force", "--quiet"],
+    ]
+
+
+def commands(corpus: Path, sample: Path, out: Path) -> dict[str, list[str]]:
     return {
         "train (char LSTM 128x1, 20 steps)": [
             "train", str(corpus), "--hidden", "128", "--layers", "1", "--steps", "20",
             "--out", str(out / "lm.safetensors"), "--force", "--quiet"],
+        "generate (200 chars)": [
+            "generate", str(out / "model.safetensors"), "--length", "200", "--seed", "1",
+            "--prompt", "The "],
+        "eval (100 KB)": ["eval", str(out / "model.safetensors"), str(sample), "--json"],
         "ngram train --order 3": [
             "ngram", "train", str(corpus), "--order", "3", "--out", str(out / "lm.arpa"),
             "--force", "--quiet"],
+        "word2vec train (1 epoch)": [
+            "word2vec", "train", str(corpus), "--dim", "50", "--epochs", "1", "--workers", "2",
+            "--out", str(out / "vectors.txt"), "--force", "--quiet"],
         "tokenize train --level bpe": [
             "tokenize", "train", str(corpus), "--level", "bpe", "--vocab-size", "2000",
             "--out", str(out / "bpe.json"), "--force", "--quiet"],
+        "tokenize encode (100 KB)": [
+            "tokenize", "encode", str(out / "tokenizer.json"), str(sample)],
     }
 
 
 def run(argv: list[str], env: dict[str, str]) -> dict[str, float]:
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "seqlab.cli", *argv],
-                          capture_output=True, text=True, env=env, check=False)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{argv[:2]} failed: {done.stderr[-2000:]}")
 
@@ -65,38 +91,56 @@ def _wall(stderr: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--baseline", type=Path, required=True)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--baseline", type=Path,
+                        help="compare with this checkout's sources instead of the variable")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated substrings of the commands to run")
     parser.add_argument("--skip-warmup", action="store_true")
     args = parser.parse_args()
-    env = dict(os.environ, NO_COLOR="1")
-    sides = {"after": env, "before": dict(env, PYTHONPATH=os.pathsep.join(
-        str(args.baseline / d) for d in SOURCE_DIRS))}
+    env = {k: v for k, v in os.environ.items() if k != KEEP_VARIABLE}
+    env["NO_COLOR"] = "1"
+    if args.baseline:
+        other = ("baseline", dict(env, PYTHONPATH=os.pathsep.join(
+            str(args.baseline / d) for d in SOURCE_DIRS)))
+    else:
+        other = ("keep", dict(env, **{KEEP_VARIABLE: "1"}))
+    sides = {"release": env, other[0]: other[1]}
     print(f"CPU {cpu_model()}; corpus {args.corpus} "
           f"({args.corpus.stat().st_size / 1e6:.1f} MB); load {load_average()}")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        sample = folder / "sample.txt"
+        with open(args.corpus, "rb") as corpus:
+            sample.write_bytes(corpus.read(100_000).rsplit(b"\n", 1)[0] + b"\n")
+        for argv in setup_commands(args.corpus, folder):
+            run(argv, env)
+        chosen = {name: argv for name, argv in commands(args.corpus, sample, folder).items()
+                  if not args.only or any(part in name for part in args.only.split(","))}
         rows: dict[tuple[str, str], list[dict[str, float]]] = {}
         for round_ in range(args.rounds + (0 if args.skip_warmup else 1)):
-            for name, argv in commands(args.corpus, Path(folder)).items():
+            for name, argv in chosen.items():
                 for side, side_env in sides.items():
                     result = run(argv, side_env)
                     if round_ or args.skip_warmup:
                         rows.setdefault((name, side), []).append(result)
-                    print(f"round {round_} {side:6} {name}: {result['rss']:.1f} MB, "
+                    print(f"round {round_} {side:8} {name}: {result['rss']:.1f} MB, "
                           f"CPU {result['cpu']:.2f} s, wall {result['wall']:.2f} s, "
                           f"load {load_average()}", flush=True)
-    print("\n| command | peak RSS MB after / before | CPU s after / before "
-          "| wall s after / before |")
+    print(f"\nmedians of {args.rounds} rounds; load now {load_average()}")
+    print(f"| command | peak RSS MB release / {other[0]} | CPU s release / {other[0]} "
+          f"(ratio) | wall s release / {other[0]} (ratio) |")
     print("|---|---|---|---|")
-    for name in commands(args.corpus, Path(".")):
-        after, before = rows[(name, "after")], rows[(name, "before")]
+    for name in chosen:
+        release, kept = rows[(name, "release")], rows[(name, other[0])]
 
         def med(side, key):
             return statistics.median(r[key] for r in side)
 
-        print(f"| {name} | {med(after, 'rss'):.1f} / {med(before, 'rss'):.1f} | "
-              f"{med(after, 'cpu'):.2f} / {med(before, 'cpu'):.2f} | "
-              f"{med(after, 'wall'):.2f} / {med(before, 'wall'):.2f} |")
+        print(f"| {name} | {med(release, 'rss'):.1f} / {med(kept, 'rss'):.1f} | "
+              f"{med(release, 'cpu'):.2f} / {med(kept, 'cpu'):.2f} "
+              f"({med(release, 'cpu') / med(kept, 'cpu'):.3f}) | "
+              f"{med(release, 'wall'):.2f} / {med(kept, 'wall'):.2f} "
+              f"({med(release, 'wall') / med(kept, 'wall'):.3f}) |")
 
 
 if __name__ == "__main__":
