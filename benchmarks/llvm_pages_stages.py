@@ -21,11 +21,11 @@ def stage(name):
             fields[key] = round(int(line.split()[1]) / 1024, 1)
     print(sys.argv[1], name, fields, flush=True)
 import seqlab.cli.app, seqlab.cli.commands.word2vec
-from seqlab.autograd.runtime_cache import request_cached_runtime
-from seqlab.autograd import llvm_pages
-request_cached_runtime()
+from seqlab.autograd.runtime_cache import CACHED_RUNTIME
+from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
+CACHED_RUNTIME.request()
 if sys.argv[1] == "release":
-    llvm_pages.request_released_llvm_pages()
+    RELEASED_LLVM_PAGES.request()
 stage("CLI modules")
 from seqlab.nlp.word2vec import count_kernels, kernels
 stage("+ import numba (kernel modules)")
