@@ -19,20 +19,23 @@ def test_a_request_is_made_only_once_asked_for_and_listed_for_workers(monkeypatc
     assert requested_changes() == [second.apply]
 
 
-def test_the_commands_request_the_runtime_cache_and_locked_saves():
-    """`seqlab` (any command, --help included) asks for both; importing asks for neither."""
+def test_the_commands_request_the_runtime_cache_locked_saves_and_released_llvm_pages():
+    """`seqlab` (any command, --help included) asks for all three; importing asks for none."""
     import subprocess
     import sys
 
     code = ("from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES\n"
+            "from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES\n"
             "from seqlab.autograd.runtime_cache import CACHED_RUNTIME\n"
-            "before = (LOCKED_SAVES.requested, CACHED_RUNTIME.requested)\n"
+            "asked = lambda: tuple(r.requested for r in\n"
+            "                      (LOCKED_SAVES, CACHED_RUNTIME, RELEASED_LLVM_PAGES))\n"
+            "before = asked()\n"
             "from seqlab.cli.app import main\n"
             "try:\n    main(['info', '--help'])\nexcept SystemExit:\n    pass\n"
-            "print(before, (LOCKED_SAVES.requested, CACHED_RUNTIME.requested))\n")
+            "print(before, asked())\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    assert done.stdout.splitlines()[-1] == "(False, False) (True, True)"
+    assert done.stdout.splitlines()[-1] == "(False, False, False) (True, True, True)"
 
 
 def test_a_request_forwarded_from_another_process_waits_for_numba(monkeypatch):

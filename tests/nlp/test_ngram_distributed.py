@@ -19,16 +19,19 @@ distributed = pytest.importorskip(
 def client():
     """Two local workers, connected as `seqlab ngram train --cluster local:2` connects: after
     the command's request that Numba cache saves hold a lock (the workers compile and save
-    the counting kernels, beside the test processes doing the same)."""
+    the counting kernels, beside the test processes doing the same) and that LLVM's clean
+    pages be given back after each kernel loads (every cluster count below runs under it)."""
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
     from seqlab.nlp.ngram.distributed import connect
 
-    requested = LOCKED_SAVES.requested
+    requested = LOCKED_SAVES.requested, RELEASED_LLVM_PAGES.requested
     LOCKED_SAVES.request()
+    RELEASED_LLVM_PAGES.request()
     try:
         client = connect("local:2")
     finally:
-        LOCKED_SAVES.requested = requested
+        LOCKED_SAVES.requested, RELEASED_LLVM_PAGES.requested = requested
     yield client
     cluster = client.cluster
     client.close()
@@ -237,6 +240,17 @@ def _seqlab_plugins(client) -> list[str]:
 
     return [name for name in client.run_on_scheduler(plugin_names)
             if name.startswith(RequestedChanges.name)]
+
+
+def test_the_workers_give_llvm_pages_back_as_the_command_does(client):
+    """A `seqlab` command gives LLVM's clean pages back after each kernel loads
+    (`llvm_pages`); its cluster workers are asked to do the same (their counting tasks run in
+    worker threads, and a release holds Numba's compiler lock), and their counts are the
+    single process's (the ARPA tests above run on these workers)."""
+    client.run(lambda: __import__("seqlab.nlp.ngram.count_kernels") and None)
+    listening = client.run(  # (a lambda travels by value: the workers cannot import tests)
+        lambda: __import__("seqlab.autograd.llvm_pages", fromlist=["_"])._listener is not None)
+    assert list(listening.values()) == [True, True]
 
 
 def test_disconnecting_from_a_scheduler_address_leaves_no_worker_plugin_behind(client):

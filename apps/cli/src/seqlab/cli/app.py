@@ -60,6 +60,7 @@ def _options(
 ) -> None:
     """Options for every command."""
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
+    from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
     from seqlab.autograd.runtime_cache import CACHED_RUNTIME
     from seqlab.cli.inputs import set_decode_errors
 
@@ -68,6 +69,8 @@ def _options(
     CACHED_RUNTIME.request()
     # and saves its Numba cache entries one process at a time (DEVELOPERS.md, Numba's cache)
     LOCKED_SAVES.request()
+    # and gives LLVM's clean pages back after each kernel loads (DEVELOPERS.md, LLVM's pages)
+    RELEASED_LLVM_PAGES.request()
 
 
 _registered = False

@@ -3,7 +3,8 @@ just before their first kernel loads (`DeferredRequest`).
 
 Some of what makes a command fast or safe replaces a piece of Numba for the whole process
 (Numba's runtime from cached object code, `runtime_cache`; one process at a time saving a cache
-entry, `kernel_cache_lock`). Importing seqlab must never do that, and a command that loads no
+entry, `kernel_cache_lock`; LLVM's clean pages given back after each kernel loads,
+`llvm_pages`). Importing seqlab must never do that, and a command that loads no
 kernel must not import Numba to do it: so the command only asks (`request`, which imports
 nothing), and the kernel packages' cache guards apply what was asked
 (`kernel_caches.prepare_kernel_caches` calls `apply_if_requested`) before any kernel loads.

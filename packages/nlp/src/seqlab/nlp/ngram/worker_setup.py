@@ -2,13 +2,13 @@
 
 A `seqlab` command asks for changes to its own process (`seqlab.autograd.deferred_requests`):
 Numba cache saves under a lock, so that two processes compiling a kernel on a cold cache never
-leave an index naming the other signature's code (`kernel_cache_lock`), and Numba's runtime
-from cached object code (`runtime_cache`). Its `--cluster` workers compile and save the same
-counting kernels into the same caches (a LocalCluster's always: they share this machine), in
-processes of their own that those requests never reached: `forward_requested_changes`
-registers a worker plugin that makes the same requests on every worker, those that join later
-included (a restarted one). A library user who asked for nothing has nothing forwarded.
-Imports Dask.
+leave an index naming the other signature's code (`kernel_cache_lock`), Numba's runtime from
+cached object code (`runtime_cache`) and LLVM's clean pages given back after each kernel loads
+(`llvm_pages`). Its `--cluster` workers compile and save the same counting kernels into the
+same caches (a LocalCluster's always: they share this machine), in processes of their own
+that those requests never reached: `forward_requested_changes` registers a worker plugin that
+makes the same requests on every worker, those that join later included (a restarted one).
+A library user who asked for nothing has nothing forwarded. Imports Dask.
 """
 
 from __future__ import annotations
