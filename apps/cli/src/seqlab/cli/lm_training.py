@@ -33,8 +33,6 @@ from seqlab.cli.training import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from seqlab.seqmodels import Trainer
-
 DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
                         "embedding_dim": None}
 DEFAULTS = {"out": "model.safetensors", "level": "char", "seq_len": 64, "batch_size": 32,
@@ -354,7 +352,6 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                 f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"
                 + (f", resuming at step {trainer.step}" if trainer.step else "")
                 + (f", starting from {options.init_from}" if options.init_from else ""))
-    _warm_up(trainer, output)
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
@@ -372,10 +369,3 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                         outcome.metrics_path, False)
 
 
-def _warm_up(trainer: Trainer, output: Output) -> None:
-    """Run the run's first step (undone) so every kernel it calls compiles, with a status line,
-    before the bar and the --time-budget clock start (`kernel_warm_up`)."""
-    from seqlab.cli.kernel_warm_up import warm_up_step
-    from seqlab.cli.numba_status import compile_while_showing
-
-    compile_while_showing(output, lambda: warm_up_step(trainer))

@@ -124,10 +124,13 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     the validation loss ends far above a uniform guess's ln V (a diverged run).
     `other_run_files`: another run's checkpoints that --force lets this run remove
     (`check_run_files`), removed here, before the run's first write, once every input has been
-    read and checked."""
+    read and checked. The run's kernels compile first, before the bar and the --time-budget
+    clock start (`kernel_warm_up`): a budget measures training, not compilation."""
+    from seqlab.cli import kernel_warm_up
     from seqlab.seqmodels.checkpoint import CheckpointDirInUseError
     from seqlab.seqmodels.trainer import NonFiniteLossError
 
+    kernel_warm_up.warm_up_run(trainer, output)  # compile before the bar and the clock start
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
             return loss_text(metrics["loss"])
