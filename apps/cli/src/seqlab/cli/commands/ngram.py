@@ -6,7 +6,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, write_error_line
 from seqlab.cli.inputs import corpus_lines, decode_errors, no_tokens, translated
 from seqlab.cli.loss_display import loss_text
+from seqlab.cli.phase_progress import PhaseProgress
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -233,14 +234,18 @@ def train(
             model = tally.written
     else:
         refused = refused_characters(out) if level == "char" else ""
-        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused))
+        shown = PhaseProgress("ngram train", output.show_progress)
+        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused),
+                      on_tokens=shown.tokens)
         scratch = out.resolve().parent
         try:
-            if streamed:
-                model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
-                                            scratch, model.tokenization)
-            else:
-                model.fit_external(tally, memory_bytes, scratch_dir=scratch)
+            with shown:
+                shown.phase("reading")
+                if streamed:
+                    model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
+                                                scratch, model.tokenization, shown.phase)
+                else:
+                    model.fit_external(tally, memory_bytes, scratch_dir=scratch)
         except OSError as error:  # the counts spill to a scratch folder beside --out
             raise CliError(write_error_line(error, out)) from error
         except ValueError as error:
@@ -318,13 +323,20 @@ class WrittenModel:
 
 
 def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk_cutoff: int,
-                        scratch: Path, tokenization: dict | None = None) -> WrittenModel:
-    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`)."""
+                        scratch: Path, tokenization: dict | None = None,
+                        on_phase: Callable[[str], None] | None = None) -> WrittenModel:
+    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`);
+    `on_phase` hears each phase as it starts (counting, merging, estimating, writing)."""
+    from seqlab.nlp.ngram.external import CountingStats
     from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
 
     result = train_kneser_ney_arpa(sentences, order, out, memory_bytes, unk_cutoff,
-                                   scratch_dir=scratch, tokenization=tokenization)
+                                   scratch_dir=scratch, tokenization=tokenization,
+                                   stats=CountingStats(on_phase=on_phase))
     return WrittenModel(result.vocab_size, result.counts)
+
+
+TOKENS_EVERY = 4096  # sentences between Tally's token-count reports
 
 
 class Tally:
@@ -332,8 +344,10 @@ class Tally:
     part of the sentence the next item ends. One item at a time, never a batch ahead: a long
     line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
 
-    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None) -> None:
+    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None,
+                 on_tokens: Callable[[int], None] | None = None) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
+        self.on_tokens = on_tokens  # hears the token count every TOKENS_EVERY sentences
         self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
         self.known, self.unknown = known, 0  # tokens not in `known` (a model's vocabulary)
 
@@ -342,10 +356,15 @@ class Tally:
 
         for sentence in self.source:
             self.tokens += len(sentence)
-            self.sentences += not isinstance(sentence, ContinuedLine)
+            if not isinstance(sentence, ContinuedLine):
+                self.sentences += 1
+                if self.on_tokens is not None and self.sentences % TOKENS_EVERY == 0:
+                    self.on_tokens(self.tokens)
             if self.known is not None:
                 self.unknown += len(sentence) - sum(map(self.known.__contains__, sentence))
             yield sentence
+        if self.on_tokens is not None:
+            self.on_tokens(self.tokens)
 
 
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
