@@ -52,3 +52,17 @@ def test_ngram_train_quiet_and_json_show_no_phases(tmp_path, corpus_file, monkey
                   "--out", tmp_path / "m.arpa")
     assert done.returncode == 0, done.stderr
     assert "ngram train:" not in done.stderr
+
+
+def test_a_budget_below_the_process_floor_is_named(tmp_path, corpus_file):
+    """qaA s22, item 9: `--memory 500M` peaked at 550 MiB. The process's own floor (Python,
+    NumPy, Numba's kernels: `external.PROCESS_BYTES`) cannot shrink with the budget: below
+    twice the floor the counts get half the budget and the run may pass it; a note says so."""
+    done = invoke("ngram", "train", corpus_file, "--order", "2", "--memory", "500M",
+                  "--out", tmp_path / "small.arpa")
+    assert done.returncode == 0, done.stderr
+    assert "--memory 500M" in done.stderr and "640M" in done.stderr, done.stderr
+    roomy = invoke("ngram", "train", corpus_file, "--order", "2", "--memory", "1G",
+                   "--out", tmp_path / "roomy.arpa")
+    assert roomy.returncode == 0, roomy.stderr
+    assert "--memory" not in roomy.stderr, roomy.stderr

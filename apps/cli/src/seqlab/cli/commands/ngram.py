@@ -204,7 +204,9 @@ def train(
     memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
                                "counting spills sorted runs to disk beside --out; Kneser-Ney "
                                "to .arpa also estimates and writes within it (with "
-                               "--cluster too: the merged counts go to disk)."),
+                               "--cluster too: the merged counts go to disk). It includes "
+                               "the process's own ~320 MiB (Python, NumPy, kernels): from "
+                               "640M the peak stays within it."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
@@ -220,6 +222,7 @@ def train(
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     memory_bytes = parse_size("--memory", memory)
+    note_process_floor(memory, memory_bytes, output)
     if level == "char" and files:
         check_char_text(files, out)
     model = build_model(smoothing, order, k, unk_cutoff)
@@ -269,6 +272,20 @@ def train(
         output.info("Note: KenLM refuses an ARPA file of order 1 (\"assumes at least a bigram "
                     "model\"); seqlab reads it (ngram eval, ngram generate, eval). Train "
                     "--order 2 or more for KenLM.")
+
+
+def note_process_floor(memory: str, memory_bytes: int, output: Output) -> None:
+    """Say when --memory is too small to bound the whole run: the process's own floor (Python,
+    NumPy, the compiled kernels) does not shrink with the budget (`external.working_bytes`)."""
+    from seqlab.nlp.ngram.external import PROCESS_BYTES, working_bytes
+
+    if memory_bytes >= 2 * PROCESS_BYTES:
+        return
+    output.info(f"Note: --memory {memory} leaves the counts {working_bytes(memory_bytes) >> 20:,} "
+                f"MiB; the process itself (Python, NumPy, the compiled kernels) takes about "
+                f"{PROCESS_BYTES >> 20} MiB that no budget shrinks, so the run may peak above "
+                f"{memory}. Give --memory {2 * PROCESS_BYTES >> 20}M or more to bound the whole "
+                "run.")
 
 
 # What an ARPA file cannot hold as a character token: KenLM splits at these (the space is
