@@ -127,7 +127,7 @@ def write_kneser_ney_arpa(
 ) -> StreamedResult:
     """Estimate modified Kneser-Ney from merged counts (`count_orders`'s, on disk or in memory)
     and write the ARPA file: streamed over files in `scratch` within `memory_bytes`, or (not
-    `stream`) in memory. `on_phase` hears 'estimating' and 'writing' as each starts."""
+    `stream`) in memory. `on_phase` hears 'estimating' and 'writing N n-grams' as each starts."""
     on_phase = on_phase if on_phase is not None else (lambda phase: None)
     on_phase("estimating")
     rows = [len(vocab)] + [len(c) for c in higher]
@@ -141,7 +141,7 @@ def write_kneser_ney_arpa(
         model = KneserNey(len(rows), unk_cutoff).fit_counts(vocab, tables)
         model.tokenization = tokenization
         del tables
-        on_phase("writing")
+        on_phase(f"writing {sum(rows):,} n-grams")
         model.save_arpa(path)
         return StreamedResult(len(vocab), model.counts, model.discounts, False)
     estimate = StreamedEstimate(scratch, len(vocab), unigram_counts, higher,
@@ -150,7 +150,7 @@ def write_kneser_ney_arpa(
     for counts in higher:  # the writer needs the keys only: give the disk space back
         _remove(counts.counts)
         _remove(counts.suffix)
-    on_phase("writing")
+    on_phase(f"writing {sum(rows):,} n-grams")
     write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
                         scratch, estimate.plan, tokenization)
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
