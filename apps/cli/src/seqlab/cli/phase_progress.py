@@ -39,10 +39,11 @@ class PhaseProgress:
         if self.status is not None:
             self.status.stop()
 
-    def phase(self, name: str) -> None:
-        """A phase starts: in a log, its line now."""
+    def phase(self, name: str, announce: bool = True) -> None:
+        """A phase starts: in a log, its line now (with `announce`; the first phase's line
+        waits, so that a bad input's one-line error stands alone in a log)."""
         self.name = name
-        self._show(force=True)
+        self._show(force=announce)
 
     def tokens(self, count: int) -> None:
         """Tokens read so far (called every few thousand sentences)."""

@@ -243,7 +243,7 @@ def train(
         scratch = out.resolve().parent
         try:
             with shown:
-                shown.phase("reading")
+                shown.phase("reading", announce=False)
                 if streamed:
                     model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
                                                 scratch, model.tokenization, shown.phase)
