@@ -241,6 +241,13 @@ def _reads_stdin(files: list[Any] | None) -> bool:
     return any(str(file) == "-" for file in files or ())
 
 
+def _require_language_model(checkpoint: Any, path: Path) -> None:
+    """A CliError naming the checkpoint's kind unless it holds a language model: the first
+    check on a --resume or --init-from file (a classifier is not an LM output to --force)."""
+    require_kind(checkpoint, "LanguageModel", path, "a language model",
+                 "use the command that trained it (seqlab classify / seqlab forecast)")
+
+
 def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
     """Train, continue (--resume) or fine-tune (--init-from) a language model (`force`: the
     command's --force, for the file a resumed run writes when given no --out)."""
@@ -262,6 +269,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     if options.resume is not None:
         flag = "--resume"
         source_checkpoint = load_resumable(options.resume)
+        _require_language_model(source_checkpoint, options.resume)  # before --out's checks
         run = source_checkpoint.training.run or {}
         if run:
             _apply(options, continue_run(run, _given(options), FIXED, options.resume))
@@ -273,10 +281,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     elif options.init_from is not None:
         flag = "--init-from"
         source_checkpoint = load_initial(options.init_from)
+        _require_language_model(source_checkpoint, options.init_from)
     if source_checkpoint is not None:
-        require_kind(source_checkpoint, "LanguageModel", options.resume or options.init_from,
-                     "a language model",
-                     "use the command that trained it (seqlab classify / seqlab forecast)")
         saved_config, saved_tokenizer = source_checkpoint.config, source_checkpoint.tokenizer
         kind = (saved_tokenizer or {}).get("type")
         if options.level and kind and options.level != kind:
