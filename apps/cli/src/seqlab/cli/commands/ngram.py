@@ -533,13 +533,18 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
             raise CliError("the test text has no tokens") from error
         raise
     tokens = tally.tokens + tally.sentences
-    unknown = (f", {tally.unknown:,} unknown ({tally.unknown / max(tally.tokens, 1):.1%} of "
-               "words)" if tally.unknown else "")
+    unknown_fraction = tally.unknown / max(tally.tokens, 1)  # of the words (</s> is never one)
+    unknown = (f", {tally.unknown:,} unknown ({unknown_fraction:.1%} of words)"
+               if tally.unknown else "")
+    # the keys `eval` gives for a neural model too (README, "Evaluating"); null where an
+    # n-gram model has no such figure (bits per character: it never sees the characters)
+    common = {"tokens": tokens, "sentences": tally.sentences, "unknown_tokens": tally.unknown,
+              "unknown_fraction": unknown_fraction, "bits_per_char": None,
+              "source": ", ".join(str(f) for f in files) if files else corpus}
     if zeros:
         Output(as_json=as_json).result(
-            {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
-             "sentences": tally.sentences, "zero_probability_tokens": zeros,
-             "unknown_tokens": tally.unknown},
+            {"loss": None, "perplexity": None, "bits_per_token": None, **common,
+             "zero_probability_tokens": zeros},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
             "gives every token some)",
@@ -547,9 +552,8 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         return
     Output(as_json=as_json).result(
         {"loss": math.log(perplexity), "perplexity": perplexity,
-         "bits_per_token": math.log2(perplexity), "tokens": tokens,
          # loss: nats per token, as eval on a neural model
-         "sentences": tally.sentences, "unknown_tokens": tally.unknown},
+         "bits_per_token": math.log2(perplexity), **common},
         f"loss {loss_text(math.log(perplexity))} nats  perplexity {loss_text(perplexity)}  "
         f"({loss_text(math.log2(perplexity))} bits per token, "
         f"{tokens:,} tokens incl. </s>{unknown})",
