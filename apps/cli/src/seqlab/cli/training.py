@@ -18,6 +18,7 @@ from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.loss_display import loss_text
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
+from seqlab.cli.models import refuse_other_kind
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
@@ -285,6 +286,7 @@ def load_resumable(path: Path) -> Any:
         raise CliError(f"--resume checkpoint not found: {path}, and {checkpoint_dir(path)} "
                        "holds no complete numbered checkpoint to continue from (check the path)")
     require_file(path, "--resume checkpoint")
+    refuse_other_kind(path)
     try:
         checkpoint = load_checkpoint(path)
     except FileNotFoundError as error:  # its NAME.train.safetensors is gone
@@ -306,6 +308,7 @@ def load_initial(path: Path) -> Any:
     from seqlab.seqmodels.checkpoint import load_checkpoint
 
     require_file(path, "--init-from model")
+    refuse_other_kind(path)
     try:
         return load_checkpoint(path, training=False)
     except (ValueError, OSError, KeyError) as error:

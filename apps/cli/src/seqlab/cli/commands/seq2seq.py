@@ -154,10 +154,12 @@ def train(
 
 def _load(model_path: Path):
     """(model, source tokenizer, target tokenizer, task), or a one-line CliError."""
+    from seqlab.cli.models import refuse_other_kind
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels.seq2seq.translate import load_seq2seq
 
     require_file(model_path, "model")
+    refuse_other_kind(model_path)
     try:
         model, tokenizers, _ = load_seq2seq(model_path)
     except (ValueError, OSError) as error:
