@@ -33,6 +33,8 @@ def refuse_other_kind(path: Path) -> None:
     """A CliError naming the file's kind when `path` holds a file seqlab writes that is not a
     neural checkpoint (an n-gram model, a tokenizer, word2vec vectors, a metrics log): one
     message for that mistake in every command that reads a checkpoint."""
+    if str(path) == "-":  # stdin: read as a checkpoint, and told so if it is not one
+        return
     kind = file_kinds.kind_of(path)
     for kinds, form, readers in WRONG_KINDS:
         if kind in kinds:
