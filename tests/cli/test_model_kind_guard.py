@@ -78,3 +78,15 @@ def test_same_kind_is_replaced_without_force(data):
     assert again.returncode == 0, again.stderr
     assert out.read_bytes() != first
     assert file_kinds.checkpoint_model(out) == "SequenceClassifier"
+
+
+def test_train_resume_of_a_classifier_names_its_kind_first(data):
+    """qaA s22, item 10: `train --resume CLASSIFIER` suggested --force (the output check ran
+    before the kind check), and with --force said it is a classifier. The kind comes first."""
+    model = data / "sentiment.safetensors"
+    assert invoke(*classifier(data, model)).returncode == 0
+    before = snapshot(data)
+    done = invoke("train", "--resume", model, "--steps", "1")
+    assert_one_line_failure(done, "is a classifier", "use the command that trained it", code=1)
+    assert "--force" not in done.stderr
+    assert snapshot(data) == before

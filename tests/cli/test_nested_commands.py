@@ -13,10 +13,10 @@ def test_an_inner_command_keeps_the_outer_ones_threads_and_lock(tmp_path, corpus
                                                                monkeypatch):
     from seqlab.autograd import get_num_threads
     from seqlab.autograd.file_lock import FileLock, LockHeldError, lock_path
-    from seqlab.cli import lm_training
+    from seqlab.cli import kernel_warm_up
 
     out = tmp_path / "outer.safetensors"
-    warm_up = lm_training._warm_up
+    warm_up = kernel_warm_up.warm_up_run
     seen = {}
 
     def warm_up_after_an_inner_command(trainer, output):
@@ -32,7 +32,7 @@ def test_an_inner_command_keeps_the_outer_ones_threads_and_lock(tmp_path, corpus
             seen["lock"] = "held"
         warm_up(trainer, output)
 
-    monkeypatch.setattr(lm_training, "_warm_up", warm_up_after_an_inner_command)
+    monkeypatch.setattr(kernel_warm_up, "warm_up_run", warm_up_after_an_inner_command)
     before = get_num_threads()
     done = invoke("train", corpus_file, "--steps", "1", "--threads", "3", "--out", out, *TINY)
     assert done.returncode == 0, done.stderr

@@ -80,3 +80,19 @@ def test_the_line_counts_each_distinct_source_once(model, tmp_path):
     done = invoke("seq2seq", "eval", model, pairs, "--beam", "1")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"{len(WORDS)} sources (beam 1): exact match ")
+
+
+def test_eval_json_names_each_scale(model, tmp_path):
+    """qaA s22, item 13: exact_match and token_error_rate are fractions, bleu and chrf on
+    sacreBLEU's 0-100, and the keys said neither. The fractions also come as
+    `*_fraction` (the old keys stay, for scripts that read them); BLEU and chrF keep
+    sacreBLEU's scale and names."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("the cat\tcat the now\na dog\tdog a now\n")
+    done = invoke("seq2seq", "eval", model, pairs, "--beam", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    scores = json.loads(done.stdout)
+    for name in ("exact_match", "token_error_rate"):
+        assert scores[f"{name}_fraction"] == scores[name]
+    assert 0.0 <= scores["exact_match_fraction"] <= 1.0
+    assert 0.0 <= scores["bleu"] <= 100.0 and 0.0 <= scores["chrf"] <= 100.0

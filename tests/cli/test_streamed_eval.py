@@ -73,7 +73,8 @@ def whole_text_result(model_path, text: str) -> dict:
     characters = (metrics["tokens"] if loaded.tokenizer.to_dict().get("type") == "char"
                   else len(text))
     return {"loss": metrics["loss"], "tokens": metrics["tokens"],
-            "unknown_fraction": float(np.mean(tokens == loaded.tokenizer.unk_id)),
+            # of the tokens scored: every one after the first
+            "unknown_fraction": float(np.mean(tokens[1:] == loaded.tokenizer.unk_id)),
             "bits_per_char": metrics["loss"] * metrics["tokens"] / math.log(2) / characters}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.cli.errors import CliError, require_file
-from seqlab.cli.models import refuse_ngram_model
+from seqlab.cli.models import refuse_other_kind
 from seqlab.cli.training import require_kind
 
 PREDICT_BATCH = 256
@@ -31,7 +31,7 @@ def load_classifier(path: Path) -> LoadedClassifier:
     from seqlab.seqmodels.checkpoint import load_checkpoint, load_state_into, model_from_config
 
     require_file(path, "model file")
-    refuse_ngram_model(path)
+    refuse_other_kind(path)
     try:
         checkpoint = load_checkpoint(path, training=False)
     except (ValueError, KeyError, OSError) as error:

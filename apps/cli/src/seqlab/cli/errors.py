@@ -145,8 +145,10 @@ def require_file(path: Path, what: str = "file") -> Path:
     if path.is_dir():
         raise CliError(f"{what} is a directory, not a file: {path}")
     if not path.is_file():  # a device (/dev/zero), a FIFO or a socket: endless or blocking
-        raise CliError(f"{what} {path} is not a regular file (a device, pipe or socket); "
-                       "give a file saved on disk")
+        from seqlab.nlp.corpora.special_files import special_file_message
+
+        raise CliError(special_file_message(path, what)
+                       or f"{what} {path} is not a regular file; give a file saved on disk")
     try:
         with path.open("rb"):
             pass

@@ -33,8 +33,6 @@ from seqlab.cli.training import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from seqlab.seqmodels import Trainer
-
 DEFAULT_ARCHITECTURE = {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "dropout": 0.0,
                         "embedding_dim": None}
 DEFAULTS = {"out": "model.safetensors", "level": "char", "seq_len": 64, "batch_size": 32,
@@ -243,6 +241,13 @@ def _reads_stdin(files: list[Any] | None) -> bool:
     return any(str(file) == "-" for file in files or ())
 
 
+def _require_language_model(checkpoint: Any, path: Path) -> None:
+    """A CliError naming the checkpoint's kind unless it holds a language model: the first
+    check on a --resume or --init-from file (a classifier is not an LM output to --force)."""
+    require_kind(checkpoint, "LanguageModel", path, "a language model",
+                 "use the command that trained it (seqlab classify / seqlab forecast)")
+
+
 def run_training(options: TrainOptions, output: Output, *, force: bool = False) -> TrainSummary:
     """Train, continue (--resume) or fine-tune (--init-from) a language model (`force`: the
     command's --force, for the file a resumed run writes when given no --out)."""
@@ -264,6 +269,7 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     if options.resume is not None:
         flag = "--resume"
         source_checkpoint = load_resumable(options.resume)
+        _require_language_model(source_checkpoint, options.resume)  # before --out's checks
         run = source_checkpoint.training.run or {}
         if run:
             _apply(options, continue_run(run, _given(options), FIXED, options.resume))
@@ -275,10 +281,8 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
     elif options.init_from is not None:
         flag = "--init-from"
         source_checkpoint = load_initial(options.init_from)
+        _require_language_model(source_checkpoint, options.init_from)
     if source_checkpoint is not None:
-        require_kind(source_checkpoint, "LanguageModel", options.resume or options.init_from,
-                     "a language model",
-                     "use the command that trained it (seqlab classify / seqlab forecast)")
         saved_config, saved_tokenizer = source_checkpoint.config, source_checkpoint.tokenizer
         kind = (saved_tokenizer or {}).get("type")
         if options.level and kind and options.level != kind:
@@ -354,7 +358,6 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                 f"(vocabulary {tokenizer.vocab_size}, {model.num_parameters():,} parameters)"
                 + (f", resuming at step {trainer.step}" if trainer.step else "")
                 + (f", starting from {options.init_from}" if options.init_from else ""))
-    _warm_up(trainer, output)
     total, kind = progress_total(limits, len(train_data), trainer.step)
 
     def valid_text(metrics: dict[str, Any]) -> str:
@@ -372,10 +375,3 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                         outcome.metrics_path, False)
 
 
-def _warm_up(trainer: Trainer, output: Output) -> None:
-    """Run the run's first step (undone) so every kernel it calls compiles, with a status line,
-    before the bar and the --time-budget clock start (`kernel_warm_up`)."""
-    from seqlab.cli.kernel_warm_up import warm_up_step
-    from seqlab.cli.numba_status import compile_while_showing
-
-    compile_while_showing(output, lambda: warm_up_step(trainer))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seqlab.cli import file_kinds
 from seqlab.cli.errors import CliError, require_file
 
 
@@ -28,14 +29,31 @@ HEAD_COMMANDS = {"SequenceClassifier": ("a classifier", "seqlab classify predict
                  "Seq2Seq": ("a sequence-to-sequence model", "seqlab seq2seq translate|eval")}
 
 
-def refuse_ngram_model(path: Path) -> None:
-    """A CliError when `path` holds an n-gram model where a neural checkpoint is needed."""
-    from seqlab.cli.file_kinds import is_arpa, is_ngram_npz
+def refuse_other_kind(path: Path) -> None:
+    """A CliError naming the file's kind when `path` holds a file seqlab writes that is not a
+    neural checkpoint (an n-gram model, a tokenizer, word2vec vectors, a metrics log): one
+    message for that mistake in every command that reads a checkpoint."""
+    if str(path) == "-":  # stdin: read as a checkpoint, and told so if it is not one
+        return
+    kind = file_kinds.kind_of(path)
+    for kinds, form, readers in WRONG_KINDS:
+        if kind in kinds:
+            raise CliError(f"{path} is {form}, not a neural model checkpoint; {readers}")
 
-    if is_arpa(path) or is_ngram_npz(path):
-        form = "an ARPA n-gram model" if is_arpa(path) else "a seqlab n-gram model (.npz)"
-        raise CliError(f"{path} is {form}, not a neural model checkpoint; n-gram models work "
-                       "with seqlab ngram eval|generate and seqlab eval")
+
+NGRAM_READERS = "n-gram models work with seqlab ngram eval|generate and seqlab eval"
+# (file_kinds kinds, what the message calls them, what reads them)
+WRONG_KINDS = (
+    ((file_kinds.ARPA, file_kinds.FOREIGN_ARPA), "an ARPA n-gram model", NGRAM_READERS),
+    ((file_kinds.NGRAM_NPZ,), "a seqlab n-gram model (.npz)", NGRAM_READERS),
+    ((file_kinds.TOKENIZER, file_kinds.HF_TOKENIZER), "a seqlab tokenizer",
+     "tokenizers work with seqlab tokenize encode|decode, and train --tokenizer"),
+    ((file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED),
+     "a word2vec vectors file", "vectors work with seqlab word2vec similar|analogy|evaluate, "
+     "and classify train --vectors"),
+    ((file_kinds.METRICS,), "a training run's metrics log",
+     "the model it logged is the .safetensors file of the same name"),
+)
 
 
 def load_neural(path: Path, any_head: bool = False) -> NeuralModel:
@@ -47,7 +65,7 @@ def load_neural(path: Path, any_head: bool = False) -> NeuralModel:
     from seqlab.seqmodels.checkpoint import load_model
 
     require_file(path, "model file")
-    refuse_ngram_model(path)
+    refuse_other_kind(path)
     try:
         model, checkpoint = load_model(path)
     except (ValueError, KeyError, OSError) as error:

@@ -18,6 +18,7 @@ from seqlab.cli.divergence import diverged_line, far_above_uniform_line
 from seqlab.cli.errors import EXIT_USAGE, CliError, require_file
 from seqlab.cli.loss_display import loss_text
 from seqlab.cli.metrics_log import MetricsLog, metrics_path
+from seqlab.cli.models import refuse_other_kind
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
@@ -124,10 +125,13 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     the validation loss ends far above a uniform guess's ln V (a diverged run).
     `other_run_files`: another run's checkpoints that --force lets this run remove
     (`check_run_files`), removed here, before the run's first write, once every input has been
-    read and checked."""
+    read and checked. The run's kernels compile first, before the bar and the --time-budget
+    clock start (`kernel_warm_up`): a budget measures training, not compilation."""
+    from seqlab.cli import kernel_warm_up
     from seqlab.seqmodels.checkpoint import CheckpointDirInUseError
     from seqlab.seqmodels.trainer import NonFiniteLossError
 
+    kernel_warm_up.warm_up_run(trainer, output)  # compile before the bar and the clock start
     if valid_text is None:
         def valid_text(metrics: dict[str, Any]) -> str:
             return loss_text(metrics["loss"])
@@ -282,6 +286,7 @@ def load_resumable(path: Path) -> Any:
         raise CliError(f"--resume checkpoint not found: {path}, and {checkpoint_dir(path)} "
                        "holds no complete numbered checkpoint to continue from (check the path)")
     require_file(path, "--resume checkpoint")
+    refuse_other_kind(path)
     try:
         checkpoint = load_checkpoint(path)
     except FileNotFoundError as error:  # its NAME.train.safetensors is gone
@@ -303,6 +308,7 @@ def load_initial(path: Path) -> Any:
     from seqlab.seqmodels.checkpoint import load_checkpoint
 
     require_file(path, "--init-from model")
+    refuse_other_kind(path)
     try:
         return load_checkpoint(path, training=False)
     except (ValueError, OSError, KeyError) as error:

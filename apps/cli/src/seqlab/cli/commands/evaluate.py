@@ -115,7 +115,9 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     data = TokenStreams(tokens, 1, seq_len)
     trainer = Trainer(loaded.model, None, data, max_steps=1)
     metrics = trainer.evaluate(data)
-    unknown = unknown_count / tokens.size
+    # of the tokens reported (every one after the first: the first is given, not predicted)
+    unknown_scored = unknown_count - int(tokens[0] == loaded.tokenizer.unk_id)
+    unknown = unknown_scored / max(metrics["tokens"], 1)
     level = loaded.tokenizer.to_dict().get("type")
     byte_level = level == "char" and getattr(loaded.tokenizer, "byte_level", False)
     bits = metrics["loss"] * metrics["tokens"] / math.log(2)
@@ -135,7 +137,8 @@ def _report(loaded, tokens: np.ndarray, chars: int, unknown_count: int, source: 
     Output(as_json=as_json).result(
         {"loss": metrics["loss"], "perplexity": metrics["perplexity"],
          "bits_per_token": metrics["bits_per_token"], "bits_per_char": bits_per_char,
-         "tokens": metrics["tokens"], "unknown_fraction": unknown, "source": source},
+         "tokens": metrics["tokens"], "sentences": None, "unknown_tokens": unknown_scored,
+         "unknown_fraction": unknown, "source": source},
         f"loss {loss_text(metrics['loss'])} nats  perplexity "
         f"{loss_text(metrics['perplexity'])}  "
         f"{loss_text(metrics['bits_per_token'])} {token_bits}{per_character}  "

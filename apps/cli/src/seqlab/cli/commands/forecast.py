@@ -164,10 +164,12 @@ def metric_cell(value: float) -> str:
 
 def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:
     from seqlab.cli.errors import require_file
+    from seqlab.cli.models import refuse_other_kind
     from seqlab.cli.training import require_kind
     from seqlab.seqmodels.checkpoint import load_checkpoint, load_state_into, model_from_config
 
     require_file(model_path, "model file")
+    refuse_other_kind(model_path)
     try:
         checkpoint = load_checkpoint(model_path, training=False)
     except (ValueError, KeyError, OSError) as error:

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, require_file, write_error_line
 from seqlab.cli.inputs import corpus_lines, decode_errors, no_tokens, translated
 from seqlab.cli.loss_display import loss_text
+from seqlab.cli.phase_progress import PhaseProgress
 from seqlab.cli.sizes import parse_size
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
@@ -203,7 +204,9 @@ def train(
     memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
                                "counting spills sorted runs to disk beside --out; Kneser-Ney "
                                "to .arpa also estimates and writes within it (with "
-                               "--cluster too: the merged counts go to disk)."),
+                               "--cluster too: the merged counts go to disk). It includes "
+                               "the process's own ~320 MiB (Python, NumPy, kernels): from "
+                               "640M the peak stays within it."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
     as_json: bool = typer.Option(False, "--json"),
@@ -219,6 +222,7 @@ def train(
     outputs.check_output(out, outputs.NGRAM, files or (), force=force)
     output = Output(quiet, as_json)
     memory_bytes = parse_size("--memory", memory)
+    note_process_floor(memory, memory_bytes, output)
     if level == "char" and files:
         check_char_text(files, out)
     model = build_model(smoothing, order, k, unk_cutoff)
@@ -233,14 +237,18 @@ def train(
             model = tally.written
     else:
         refused = refused_characters(out) if level == "char" else ""
-        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused))
+        shown = PhaseProgress("ngram train", output.show_progress)
+        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused),
+                      on_tokens=shown.tokens)
         scratch = out.resolve().parent
         try:
-            if streamed:
-                model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
-                                            scratch, model.tokenization)
-            else:
-                model.fit_external(tally, memory_bytes, scratch_dir=scratch)
+            with shown:
+                shown.phase("reading", announce=False)
+                if streamed:
+                    model = streamed_kneser_ney(tally, order, out, memory_bytes, unk_cutoff,
+                                                scratch, model.tokenization, shown.phase)
+                else:
+                    model.fit_external(tally, memory_bytes, scratch_dir=scratch)
         except OSError as error:  # the counts spill to a scratch folder beside --out
             raise CliError(write_error_line(error, out)) from error
         except ValueError as error:
@@ -264,6 +272,20 @@ def train(
         output.info("Note: KenLM refuses an ARPA file of order 1 (\"assumes at least a bigram "
                     "model\"); seqlab reads it (ngram eval, ngram generate, eval). Train "
                     "--order 2 or more for KenLM.")
+
+
+def note_process_floor(memory: str, memory_bytes: int, output: Output) -> None:
+    """Say when --memory is too small to bound the whole run: the process's own floor (Python,
+    NumPy, the compiled kernels) does not shrink with the budget (`external.working_bytes`)."""
+    from seqlab.nlp.ngram.external import PROCESS_BYTES, working_bytes
+
+    if memory_bytes >= 2 * PROCESS_BYTES:
+        return
+    output.info(f"Note: --memory {memory} leaves the counts {working_bytes(memory_bytes) >> 20:,} "
+                f"MiB; the process itself (Python, NumPy, the compiled kernels) takes about "
+                f"{PROCESS_BYTES >> 20} MiB that no budget shrinks, so the run may peak above "
+                f"{memory}. Give --memory {2 * PROCESS_BYTES >> 20}M or more to bound the whole "
+                "run.")
 
 
 # What an ARPA file cannot hold as a character token: KenLM splits at these (the space is
@@ -318,13 +340,20 @@ class WrittenModel:
 
 
 def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk_cutoff: int,
-                        scratch: Path, tokenization: dict | None = None) -> WrittenModel:
-    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`)."""
+                        scratch: Path, tokenization: dict | None = None,
+                        on_phase: Callable[[str], None] | None = None) -> WrittenModel:
+    """Kneser-Ney straight to the ARPA file --out within --memory (see `ngram.streamed`);
+    `on_phase` hears each phase as it starts (counting, merging, estimating, writing)."""
+    from seqlab.nlp.ngram.external import CountingStats
     from seqlab.nlp.ngram.streamed import train_kneser_ney_arpa
 
     result = train_kneser_ney_arpa(sentences, order, out, memory_bytes, unk_cutoff,
-                                   scratch_dir=scratch, tokenization=tokenization)
+                                   scratch_dir=scratch, tokenization=tokenization,
+                                   stats=CountingStats(on_phase=on_phase))
     return WrittenModel(result.vocab_size, result.counts)
+
+
+TOKENS_EVERY = 4096  # sentences between Tally's token-count reports
 
 
 class Tally:
@@ -332,8 +361,10 @@ class Tally:
     part of the sentence the next item ends. One item at a time, never a batch ahead: a long
     line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
 
-    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None) -> None:
+    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None,
+                 on_tokens: Callable[[int], None] | None = None) -> None:
         self.source, self.sentences, self.tokens = sentences, 0, 0
+        self.on_tokens = on_tokens  # hears the token count every TOKENS_EVERY sentences
         self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
         self.known, self.unknown = known, 0  # tokens not in `known` (a model's vocabulary)
 
@@ -342,10 +373,15 @@ class Tally:
 
         for sentence in self.source:
             self.tokens += len(sentence)
-            self.sentences += not isinstance(sentence, ContinuedLine)
+            if not isinstance(sentence, ContinuedLine):
+                self.sentences += 1
+                if self.on_tokens is not None and self.sentences % TOKENS_EVERY == 0:
+                    self.on_tokens(self.tokens)
             if self.known is not None:
                 self.unknown += len(sentence) - sum(map(self.known.__contains__, sentence))
             yield sentence
+        if self.on_tokens is not None:
+            self.on_tokens(self.tokens)
 
 
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
@@ -497,13 +533,18 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
             raise CliError("the test text has no tokens") from error
         raise
     tokens = tally.tokens + tally.sentences
-    unknown = (f", {tally.unknown:,} unknown ({tally.unknown / max(tally.tokens, 1):.1%} of "
-               "words)" if tally.unknown else "")
+    unknown_fraction = tally.unknown / max(tally.tokens, 1)  # of the words (</s> is never one)
+    unknown = (f", {tally.unknown:,} unknown ({unknown_fraction:.1%} of words)"
+               if tally.unknown else "")
+    # the keys `eval` gives for a neural model too (README, "Evaluating"); null where an
+    # n-gram model has no such figure (bits per character: it never sees the characters)
+    common = {"tokens": tokens, "sentences": tally.sentences, "unknown_tokens": tally.unknown,
+              "unknown_fraction": unknown_fraction, "bits_per_char": None,
+              "source": ", ".join(str(f) for f in files) if files else corpus}
     if zeros:
         Output(as_json=as_json).result(
-            {"loss": None, "perplexity": None, "bits_per_token": None, "tokens": tokens,
-             "sentences": tally.sentences, "zero_probability_tokens": zeros,
-             "unknown_tokens": tally.unknown},
+            {"loss": None, "perplexity": None, "bits_per_token": None, **common,
+             "zero_probability_tokens": zeros},
             f"perplexity inf  ({zeros:,} of {tokens:,} tokens incl. </s> have zero "
             "probability under this model; a smoothed model, e.g. --smoothing kneser-ney, "
             "gives every token some)",
@@ -511,9 +552,8 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
         return
     Output(as_json=as_json).result(
         {"loss": math.log(perplexity), "perplexity": perplexity,
-         "bits_per_token": math.log2(perplexity), "tokens": tokens,
          # loss: nats per token, as eval on a neural model
-         "sentences": tally.sentences, "unknown_tokens": tally.unknown},
+         "bits_per_token": math.log2(perplexity), **common},
         f"loss {loss_text(math.log(perplexity))} nats  perplexity {loss_text(perplexity)}  "
         f"({loss_text(math.log2(perplexity))} bits per token, "
         f"{tokens:,} tokens incl. </s>{unknown})",

@@ -157,10 +157,12 @@ def train(
 
 def _load(model_path: Path):
     """(model, source tokenizer, target tokenizer, task), or a one-line CliError."""
+    from seqlab.cli.models import refuse_other_kind
     from seqlab.nlp.tokenizers import Tokenizer
     from seqlab.seqmodels.seq2seq.translate import load_seq2seq
 
     require_file(model_path, "model")
+    refuse_other_kind(model_path)
     try:
         model, tokenizers, _ = load_seq2seq(model_path)
     except (ValueError, OSError) as error:
@@ -345,6 +347,10 @@ def evaluate(
 ) -> None:
     """Exact match, token error rate, BLEU and chrF on held-out pairs.
 
+    With --json: exact_match and token_error_rate (also as exact_match_fraction and
+    token_error_rate_fraction) are fractions, 1.0 = 100%; bleu and chrf are on sacreBLEU's
+    0-100 scale.
+
     The output text (what `translate` prints) is scored against the references as written,
     never through the model's vocabulary: BLEU and chrF are sacreBLEU's defaults (13a
     tokenization, exp smoothing; a source's references all count), exact match and token
@@ -372,6 +378,7 @@ def evaluate(
         scores = _score_groups(groups, translator, target_tokenizer, bool(pairs))
     scores["beam"] = beam
     scores["sentences"] = int(scores["sentences"])  # a count, in the JSON as an integer
+    scores.update(fraction_keys(scores))
     if translator.unknown_tokens:
         unknown = translator.unknown_tokens
         tokens_were = "token was" if unknown == 1 else "tokens were"
@@ -385,6 +392,16 @@ def evaluate(
         human += (f"; without stress WER {100 * scores['wer']:.2f}%, PER "
                   f"{100 * scores['per']:.2f}%")
     Output(as_json=as_json).result(scores, human)
+
+
+FRACTIONS = ("exact_match", "token_error_rate", "wer", "per", "wer_stress", "per_stress")
+
+
+def fraction_keys(scores: dict[str, Any]) -> dict[str, Any]:
+    """`exact_match_fraction` and the like: the scores that are fractions (1.0 = 100%) again,
+    under names that say so, beside the old names scripts read; BLEU and chrF stay on
+    sacreBLEU's 0-100 under its names."""
+    return {f"{name}_fraction": scores[name] for name in FRACTIONS if name in scores}
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
 from seqlab.nlp.corpora.reading import decode_utf8
+from seqlab.nlp.corpora.special_files import special_file_message
 
 PASSAGE_WORDS = 40
 ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
@@ -238,6 +239,9 @@ def iter_labelled(path: str | Path, label_column: str = "label", text_column: st
     if path.is_dir():
         return iter_folder(path, errors)
     if not path.is_file():
+        special = special_file_message(path, "data")
+        if special is not None:
+            raise ValueError(special)
         raise FileNotFoundError(f"data not found: {path} (check the path)")
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         return iter_jsonl(path, label_column, text_column, errors)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from seqlab.nlp.corpora.special_files import special_file_message
 from seqlab.nlp.corpora.wide_text import SNIFF_BYTES, wide_text_message
 
 STDIN = "-"
@@ -129,6 +130,8 @@ def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | F
             resolved.extend(found)
         elif path.is_file():
             resolved.append(path)
+        elif (special := special_file_message(path)) is not None:
+            raise ValueError(special)
         else:
             raise FileNotFoundError(f"input file or folder not found: {path}")
     return resolved

@@ -67,11 +67,19 @@ def working_bytes(memory_bytes: int) -> int:
 
 @dataclass
 class CountingStats:
-    """What counting did: blocks read and runs spilled per order (for tests and reports)."""
+    """What counting did: blocks read and runs spilled per order (for tests and reports).
+    `on_phase`, if given, hears each phase as it starts ('counting 3-grams', 'merging 3-gram
+    runs', 'estimating', 'writing'): a caller's progress display; the library prints nothing."""
 
     tokens: int = 0
     sentences: int = 0
     runs: dict[int, int] = field(default_factory=dict)
+    on_phase: Callable[[str], None] | None = None
+
+    def enter(self, phase: str) -> None:
+        """Tell `on_phase` (if any) that `phase` starts."""
+        if self.on_phase is not None:
+            self.on_phase(phase)
 
 
 @dataclass(frozen=True)
@@ -500,9 +508,10 @@ def count_orders(
     higher: list[Counts] = []
     previous: BlockNodes | None = None
     for n in range(2, order + 1):
+        stats.enter(f"counting {n}-grams")
         merged, previous, stats.runs[n] = count_order(
             padded, new_id, n, vocab_size, previous, higher[-1].keys if higher else None,
-            budget, scratch, last=n == order, on_disk=on_disk)
+            budget, scratch, last=n == order, on_disk=on_disk, on_phase=stats.enter)
         higher.append(merged)
     del padded
     ids_path.unlink(missing_ok=True)
@@ -512,6 +521,7 @@ def count_orders(
 def count_order(padded: np.ndarray, new_id: np.ndarray | None, n: int, vocab_size: int,
                 previous: BlockNodes | None, lower_keys: np.ndarray | None, budget: Budget,
                 scratch: Path, last: bool, on_disk: bool = True,
+                on_phase: Callable[[str], None] | None = None,
                 ) -> tuple[Counts, BlockNodes | None, int]:
     """One pass over padded sentences counting order `n` >= 2 within `budget`: (the merged
     Counts, each block's nodes kept on disk for order n + 1 (None when `last`), runs spilled).
@@ -520,7 +530,8 @@ def count_order(padded: np.ndarray, new_id: np.ndarray | None, n: int, vocab_siz
     `lower_keys` are order n - 1's block nodes and finished sorted keys (None for n = 2).
     Blocks are cut by `sentence_blocks(padded, budget.block_tokens)`, the same every pass,
     inside a sentence too (a line of any length is counted a block at a time).
-    With `on_disk` the merged Counts are memory maps of files in `scratch`.
+    With `on_disk` the merged Counts are memory maps of files in `scratch`. `on_phase` hears
+    'merging N-gram runs' when the order spilled runs to merge.
     """
     pages = PageReleaser(padded)
     counter = ExternalCounter(budget.buffer_rows, scratch, f"order{n}")
@@ -554,6 +565,8 @@ def count_order(padded: np.ndarray, new_id: np.ndarray | None, n: int, vocab_siz
     if nodes is not None:
         nodes.finish()
     window_rows = budget.window_rows(len(counter.runs) + 1)
+    if counter.runs and on_phase is not None:
+        on_phase(f"merging {n}-gram runs ({len(counter.runs)} spilled)")
     if on_disk and not counter.runs:  # never spilled: the buffer is the whole order
         merged = write_run([counter.result(window_rows)], scratch / f"order{n}-merged")
     elif on_disk:

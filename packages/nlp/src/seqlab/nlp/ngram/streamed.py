@@ -23,7 +23,7 @@ in-memory path's.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,7 +114,8 @@ def train_kneser_ney_arpa(
                                                      unk_cutoff, memory_bytes, scratch, stats,
                                                      on_disk=True)
         result = write_kneser_ney_arpa(vocab, unigram_counts, higher, path, memory_bytes,
-                                       scratch, stream, unk_cutoff, tokenization)
+                                       scratch, stream, unk_cutoff, tokenization,
+                                       on_phase=stats.enter)
     result.stats = stats
     return result
 
@@ -122,11 +123,13 @@ def train_kneser_ney_arpa(
 def write_kneser_ney_arpa(
     vocab: list[str], unigram_counts: np.ndarray, higher: list[Counts], path: str | Path,
     memory_bytes: int, scratch: Path, stream: bool = True, unk_cutoff: int = 1,
-    tokenization: dict | None = None,
+    tokenization: dict | None = None, on_phase: Callable[[str], None] | None = None,
 ) -> StreamedResult:
     """Estimate modified Kneser-Ney from merged counts (`count_orders`'s, on disk or in memory)
     and write the ARPA file: streamed over files in `scratch` within `memory_bytes`, or (not
-    `stream`) in memory."""
+    `stream`) in memory. `on_phase` hears 'estimating' and 'writing N n-grams' as each starts."""
+    on_phase = on_phase if on_phase is not None else (lambda phase: None)
+    on_phase("estimating")
     rows = [len(vocab)] + [len(c) for c in higher]
     if not stream:
         tables = [unigram_table(unigram_counts)]
@@ -138,6 +141,7 @@ def write_kneser_ney_arpa(
         model = KneserNey(len(rows), unk_cutoff).fit_counts(vocab, tables)
         model.tokenization = tokenization
         del tables
+        on_phase(f"writing {sum(rows):,} n-grams")
         model.save_arpa(path)
         return StreamedResult(len(vocab), model.counts, model.discounts, False)
     estimate = StreamedEstimate(scratch, len(vocab), unigram_counts, higher,
@@ -146,6 +150,7 @@ def write_kneser_ney_arpa(
     for counts in higher:  # the writer needs the keys only: give the disk space back
         _remove(counts.counts)
         _remove(counts.suffix)
+    on_phase(f"writing {sum(rows):,} n-grams")
     write_arpa_streamed(path, vocab, higher, estimate.log10prob, estimate.log10backoff,
                         scratch, estimate.plan, tokenization)
     return StreamedResult(len(vocab), rows, estimate.discounts, True)
