@@ -39,6 +39,8 @@ KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spi
 # One in 16 sent the team to one thread in calls it would have won (BENCHMARKS.md).
 SPIN_OUT_SHARE = 4
 MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
+# A released part's count (`release`): past every count a partner waits for
+RELEASED = np.iinfo(np.int64).max
 
 
 def new_flags(parts: int) -> np.ndarray:
@@ -152,6 +154,14 @@ def _store_release_typed(flags, index, value):
 @overload(yield_core, jit_options={"inline": "always"})
 def _yield_core_typed():
     return lambda: _sched_yield()
+
+
+@njit(cache=True, nogil=True)
+def release(flags, part):
+    """Say part `part` will arrive at no more meets (it raised): its partners waiting for it,
+    now or at any later meet of the call, go on at once (what they compute after is dropped
+    with the error). `threads.run_team` calls it on a part's error path."""
+    store_release(flags, part * FLAG_STRIDE, RELEASED)
 
 
 @njit(cache=True, nogil=True)
