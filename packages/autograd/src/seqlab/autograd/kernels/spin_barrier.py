@@ -33,6 +33,7 @@ FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never on
 _SPINS_BEFORE_YIELD = 20000
 SPIN_OUT_SLOT = 1  # flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]: meets at which the part spun out
 KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spin_outs`
+SIDE_SLOT = 3  # ... and a second barrier's count (`side_barrier`; its spin-outs in the next slot)
 # A team is contended when more than one meet in this many spun out (summed over its parts).
 # On free cores a call of the batch-1 unit team spins out about once (its partner thread
 # wakes late); with one core taken, one part spins out at every meet (AMD EPYC, 2 vCPUs).
@@ -156,12 +157,21 @@ def _yield_core_typed():
     return lambda: _sched_yield()
 
 
+def side_barrier(flags: np.ndarray) -> np.ndarray:
+    """A second barrier on a team's `flags`, for meets of the team's own Python code between
+    its kernels (`seqmodels.rows_layer`), whose counts must not mix with the kernels' own:
+    `arrive_and_wait(side_barrier(flags), ...)`. `release` lets it go with the first."""
+    return flags[SIDE_SLOT:]
+
+
 @njit(cache=True, nogil=True)
 def release(flags, part):
     """Say part `part` will arrive at no more meets (it raised): its partners waiting for it,
-    now or at any later meet of the call, go on at once (what they compute after is dropped
-    with the error). `threads.run_team` calls it on a part's error path."""
+    now or at any later meet of the call, on `flags` or its `side_barrier`, go on at once
+    (what they compute after is dropped with the error). `threads.run_team` calls it on a
+    part's error path."""
     store_release(flags, part * FLAG_STRIDE, RELEASED)
+    store_release(flags, part * FLAG_STRIDE + SIDE_SLOT, RELEASED)
 
 
 @njit(cache=True, nogil=True)
