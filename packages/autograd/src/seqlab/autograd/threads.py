@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import contended, meets, new_flags, spin_outs
+from seqlab.autograd.kernels.spin_barrier import contended, meets, new_flags, release, spin_outs
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -216,12 +216,29 @@ def _as_team_task(task: Callable[[], None], errors: dict[str, str] | None = None
 def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
     """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
     Returns (spin-outs, meets): how many times a part spun out waiting at the team's barrier
-    (`spin_outs`) and how many meets the parts arrived at, both summed over the parts."""
+    (`spin_outs`) and how many meets the parts arrived at, both summed over the parts. A part
+    that raises releases its slot of `flags` (its partners run on to their end, reading what it
+    left unfinished) and the error comes out here: every meet of a team's parts must be on
+    `flags`, or on flags its parts release themselves on their error path."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
-    _run_at_once([functools.partial(run_part, part, parts, flags) for part in range(parts)])
+    _run_at_once([functools.partial(_released_on_error, run_part, part, parts, flags)
+                  for part in range(parts)])
     return spin_outs(flags), meets(flags)
+
+
+def _released_on_error(run_part: Callable[[int, int, np.ndarray], None], part: int, parts: int,
+                       flags: np.ndarray) -> None:
+    """run_part(part, parts, flags); if it raises (a Ctrl-C in the caller's thread included),
+    the part's slot of `flags` is released first (`spin_barrier.release`), so partners waiting
+    for it at a meet go on to their end instead of spinning for ever, and `_run_at_once`, which
+    waits for them, raises the error."""
+    try:
+        run_part(part, parts, flags)
+    except BaseException:
+        release(flags, part)
+        raise
 
 
 def run_claiming(parts: int, work: Callable[[], None], finished: Callable[[], bool]) -> None:

@@ -186,8 +186,8 @@ def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse
 def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev,
                        before_loop=None):
     """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`);
-    each part calls before_loop(part, parts) first when given (`rows_layer`: the part
-    projects its own sequences' inputs)."""
+    each part calls before_loop(part, parts, flags) first when given (`rows_layer`: the part
+    projects its own sequences' inputs; `flags`: the team's, for its meets)."""
     steps, batch = row_of.shape
     hidden = x_rows.shape[1] // 4
     dtype = x_rows.dtype
@@ -203,7 +203,7 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 
     def run_part(part, parts, flags):
         if before_loop is not None:
-            before_loop(part, parts)
+            before_loop(part, parts, flags)
         lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n, c, out,
                           gates, c_prev, tanh_c, h_prev, part, parts, flags, save_h_prev)
 
@@ -215,8 +215,8 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
                         table_rows, reuse_saved, after_loop=None):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`). With
-    `after_loop`, each part calls after_loop(part, parts, d_xg, d_xg) once its loop is done, and
-    dW_hh is left to it (None in the result; `rows_layer` forms the weight gradients
+    `after_loop`, each part calls after_loop(part, parts, flags, d_xg, d_xg) once its loop is
+    done, and dW_hh is left to it (None in the result; `rows_layer` forms the weight gradients
     inside the team)."""
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
@@ -233,7 +233,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
                            d_hn, dc, d_xg, d_step_buf, dh, part, parts, flags, same_time,
                            row_of, d_table, reuse_saved)
         if after_loop is not None:
-            after_loop(part, parts, d_xg, d_xg)
+            after_loop(part, parts, flags, d_xg, d_xg)
 
     run_team(parts, run_part)
     if after_loop is not None:

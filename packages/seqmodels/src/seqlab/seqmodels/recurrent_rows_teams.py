@@ -51,8 +51,8 @@ def table_row_of(ids: Array | None) -> Array:
 
 def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts, before_loop=None):
     """`recurrent_loops.gru_loop_forward` with save, as `parts` threads: out, h_n, None and
-    the saved (gates, hidden_n, h_prev). Each part calls before_loop(part, parts) first when
-    given (`rows_layer`: it projects its own sequences' inputs)."""
+    the saved (gates, hidden_n, h_prev). Each part calls before_loop(part, parts, flags) first
+    when given (`rows_layer`: it projects its own sequences' inputs)."""
     x_rows, row_of = rows_of(xg, ids)
     steps, batch = row_of.shape
     gate_width = x_rows.shape[1]
@@ -68,7 +68,7 @@ def gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, ids, parts, before_lo
 
     def run_part(part, parts, flags):
         if before_loop is not None:
-            before_loop(part, parts)
+            before_loop(part, parts, flags)
         gru_forward_rows(x_rows, row_of, w_hh, w_panels, bias, lengths, reverse, h0, h_n, out,
                          gates, hidden_n, h_prev, part, parts, flags)
 
@@ -80,7 +80,8 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                       after_loop=None):
     """`recurrent_loops.gru_loop_backward` as `parts` threads: d_xg (the table's gradient
     when the forward read one), dh0, None, dw_hh, db_hh. With `after_loop`, each part calls
-    after_loop(part, parts, d_xg, d_hg) once its loop is done and dw_hh is left to it (None)."""
+    after_loop(part, parts, flags, d_xg, d_hg) once its loop is done and dw_hh is left to it
+    (None)."""
     gates, hidden_n, h_prev = activations
     _, batch, gate_width = gates.shape
     hidden = gate_width // 3
@@ -99,7 +100,7 @@ def gru_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
                           d_hn, d_xg, d_hg, dh, part, parts, flags, db_hh, row_of,
                           d_table)
         if after_loop is not None:
-            after_loop(part, parts, d_xg, d_hg)
+            after_loop(part, parts, flags, d_xg, d_hg)
 
     run_team(parts, run_part)
     dw_hh = (None if after_loop is not None
@@ -122,7 +123,7 @@ def rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts, before_lo
 
     def run_part(part, parts, flags):
         if before_loop is not None:
-            before_loop(part, parts)
+            before_loop(part, parts, flags)
         rnn_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, relu, h0, h_n, out,
                          h_prev, part, parts, flags)
 
@@ -150,7 +151,7 @@ def rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
         rnn_backward_rows(out, h_prev, w_hh, w_panels, lengths, reverse, relu, d_out, d_hn,
                           d_xg, dh, part, parts, flags, row_of, d_table)
         if after_loop is not None:
-            after_loop(part, parts, d_xg, d_xg)
+            after_loop(part, parts, flags, d_xg, d_xg)
 
     run_team(parts, run_part)
     dw_hh = (None if after_loop is not None

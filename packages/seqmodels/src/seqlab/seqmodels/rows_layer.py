@@ -44,7 +44,7 @@ from seqlab.autograd.kernels.panel_gemm import (
 )
 from seqlab.autograd.kernels.row_blocks import row_block, rows_split_pays
 from seqlab.autograd.kernels.sequence_projection import project_sequences_into
-from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, new_flags
+from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, side_barrier
 from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels.around_products import (
     BLOCK,
@@ -114,9 +114,10 @@ def _share(count: int, part: int, parts: int) -> tuple[int, int]:
 
 
 def _projecting(x: Array, w_ih: Array, bias: Array | None,
-                parts: int) -> tuple[Array, Callable[[int, int], None]]:
+                parts: int) -> tuple[Array, Callable[[int, int, Array], None]]:
     """Room for x @ w_ih^T (+ bias) (T, N, G) and the call each part makes before its loop
-    to fill its own sequences' rows (packing its share of the panels first)."""
+    to fill its own sequences' rows (packing its share of the panels first, then meeting its
+    partners on the team's `flags`)."""
     steps, batch, _ = x.shape
     gate_width = w_ih.shape[0]
     dtype = x.dtype
@@ -128,12 +129,12 @@ def _projecting(x: Array, w_ih: Array, bias: Array | None,
     has_bias = bias is not None
     first = (np.broadcast_to(np.ascontiguousarray(bias, dtype), (batch, gate_width)) if has_bias
              else xg[0])
-    packed = new_flags(parts)
 
-    def project(part: int, parts: int) -> None:
+    def project(part: int, parts: int, flags: Array) -> None:
         low, high = _share(panels.shape[0], part, parts)
         pack_transposed_into(w_ih[low * width:high * width], panels[low:high])
-        arrive_and_wait(packed, part, parts, 1)  # every part's panels are in
+        # every part's panels are in (on the team's flags: a part that raises releases it)
+        arrive_and_wait(side_barrier(flags), part, parts, 1)
         start, stop = row_block(batch, part, parts)
         project_sequences_into(x, panels, first, has_bias, xg, start, stop, BLOCK)
 
@@ -196,14 +197,13 @@ def loop_and_weight_grads(kind_name: str, activations: tuple, w_hh: Array, lengt
     tile_width = COLS * lanes_of(dtype)
     dw_ih = np.empty((features, gate_width) if narrow else (gate_width, features), dtype)
     db = np.empty(gate_width, dtype) if has_bias else None
-    met = new_flags(parts)
     dx = None
     if need_input_grad:  # room for W_ih's panels (packed by the parts) and for dx
         w_ih = np.ascontiguousarray(w_ih)
         w_panels = workspace.empty(panels_shape(gate_width, features, dtype), dtype)
         dx = workspace.empty((steps, batch, features), dtype)
 
-    def input_grad(part: int, parts: int, d_xg: Array) -> None:
+    def input_grad(part: int, parts: int, met: Array, d_xg: Array) -> None:
         width = w_panels.shape[2]
         low, high = _share(w_panels.shape[0], part, parts)
         pack_rows_into(w_ih[:, low * width:high * width], w_panels[low:high])
@@ -221,9 +221,11 @@ def loop_and_weight_grads(kind_name: str, activations: tuple, w_hh: Array, lengt
             copy_rows(previous, h0, 0, 0, batch, low, high)
             copy_rows(previous, out_flat, -batch, batch, rows, low, high)
 
-    def weight_grads(part: int, parts: int, d_xg: Array, d_hh: Array) -> None:
+    def weight_grads(part: int, parts: int, flags: Array, d_xg: Array, d_hh: Array) -> None:
+        # the layer's meets, on the team's flags (a part that raises releases them)
+        met = side_barrier(flags)
         if need_input_grad:
-            input_grad(part, parts, d_xg)
+            input_grad(part, parts, met, d_xg)
         if shifted:
             lay_out_previous(part, parts)
         # every part's rows of the gradients and of previous are in

@@ -33,12 +33,15 @@ FLAG_STRIDE = 16  # int64 slots between two parts' counters: 128 bytes, never on
 _SPINS_BEFORE_YIELD = 20000
 SPIN_OUT_SLOT = 1  # flags[part * FLAG_STRIDE + SPIN_OUT_SLOT]: meets at which the part spun out
 KEPT_SLOT = 2  # ... and its count as it was when the part last called `keep_spin_outs`
+SIDE_SLOT = 3  # ... and a second barrier's count (`side_barrier`; its spin-outs in the next slot)
 # A team is contended when more than one meet in this many spun out (summed over its parts).
 # On free cores a call of the batch-1 unit team spins out about once (its partner thread
 # wakes late); with one core taken, one part spins out at every meet (AMD EPYC, 2 vCPUs).
 # One in 16 sent the team to one thread in calls it would have won (BENCHMARKS.md).
 SPIN_OUT_SHARE = 4
 MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
+# A released part's count (`release`): past every count a partner waits for
+RELEASED = np.iinfo(np.int64).max
 
 
 def new_flags(parts: int) -> np.ndarray:
@@ -152,6 +155,23 @@ def _store_release_typed(flags, index, value):
 @overload(yield_core, jit_options={"inline": "always"})
 def _yield_core_typed():
     return lambda: _sched_yield()
+
+
+def side_barrier(flags: np.ndarray) -> np.ndarray:
+    """A second barrier on a team's `flags`, for meets of the team's own Python code between
+    its kernels (`seqmodels.rows_layer`), whose counts must not mix with the kernels' own:
+    `arrive_and_wait(side_barrier(flags), ...)`. `release` lets it go with the first."""
+    return flags[SIDE_SLOT:]
+
+
+@njit(cache=True, nogil=True)
+def release(flags, part):
+    """Say part `part` will arrive at no more meets (it raised): its partners waiting for it,
+    now or at any later meet of the call, on `flags` or its `side_barrier`, go on at once
+    (what they compute after is dropped with the error). `threads.run_team` calls it on a
+    part's error path."""
+    store_release(flags, part * FLAG_STRIDE, RELEASED)
+    store_release(flags, part * FLAG_STRIDE + SIDE_SLOT, RELEASED)
 
 
 @njit(cache=True, nogil=True)
