@@ -20,7 +20,8 @@ LINE_BYTES = 64
 
 
 def empty(shape: Any, dtype: Any) -> np.ndarray:
-    """An uninitialized C-contiguous array whose data starts on a 64-byte line."""
+    """An uninitialized C-contiguous array whose data starts on a 64-byte line (unless it is
+    empty: NumPy may move an empty view's address)."""
     dtype = np.dtype(dtype)
     shape = tuple(shape) if np.ndim(shape) else (int(shape),)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
@@ -52,8 +53,9 @@ def copy(array: Any, dtype: Any = None) -> np.ndarray:
 
 
 def is_on_line(array: np.ndarray) -> bool:
-    """Whether `array` is C-contiguous and its data starts on a 64-byte line."""
-    return array.flags.c_contiguous and array.ctypes.data % LINE_BYTES == 0
+    """Whether `array` is C-contiguous and its data starts on a 64-byte line (an empty array,
+    which reads no memory, always is)."""
+    return array.flags.c_contiguous and (array.size == 0 or array.ctypes.data % LINE_BYTES == 0)
 
 
 def on_line(array: np.ndarray) -> np.ndarray:
