@@ -109,6 +109,38 @@ def _spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.0f} (min {min(values):.0f}, max {max(values):.0f})"
 
 
+def setter_cost(rounds: int = 5) -> str:
+    """What `Parameter.data`'s property costs against Tensor's plain slot, in this process:
+    ns a read, and us a small Linear(16, 16) forward and backward at batch 1 (its reads are
+    the largest share of a step there)."""
+    import timeit
+
+    from seqlab.autograd import Tensor
+    from seqlab.autograd.nn import Linear, Parameter
+
+    layer = Linear(16, 16)
+    x = Tensor(np.ones((1, 16), np.float32))
+    prop = Parameter.__dict__["data"]
+
+    def step() -> None:
+        layer(x).sum().backward()
+
+    results: dict[str, list[float]] = {"property": [], "slot": []}
+    reads: dict[str, list[float]] = {"property": [], "slot": []}
+    for round_ in range(rounds):
+        for kind in ("property", "slot") if round_ % 2 == 0 else ("slot", "property"):
+            Parameter.data = prop if kind == "property" else Tensor.data
+            reads[kind].append(min(timeit.repeat(lambda: layer.weight.data, number=20000,
+                                                 repeat=3)) / 20000 * 1e9)
+            results[kind].append(min(timeit.repeat(step, number=500, repeat=3)) / 500 * 1e6)
+    Parameter.data = prop
+    read = {kind: statistics.median(values) for kind, values in reads.items()}
+    small = {kind: statistics.median(values) for kind, values in results.items()}
+    return (f"Parameter.data read {read['property']:.0f} ns (property) vs {read['slot']:.0f} "
+            f"(slot); Linear(16, 16) batch-1 forward+backward {small['property']:.1f} us vs "
+            f"{small['slot']:.1f} ({small['property'] / small['slot']:.3f}x)")
+
+
 def _ratio(runs: dict[str, list[dict]], side: str, clock: str) -> float:
     """side's median over its processes against this tree's."""
     return (statistics.median(r[clock] for r in runs[side])
@@ -133,6 +165,7 @@ def main() -> None:
         return
     machine = machine_info()
     print(f"CPU: {machine['cpu']}; ISA: {machine['isa']}; load {load_averages()}", flush=True)
+    print(f"setter cost, 1 thread: {setter_cost()}  [load {load_averages()}]", flush=True)
     for config in args.configs.split(","):
         for threads in (int(t) for t in args.threads.split(",")):
             result = spawn("placed", None, config, threads, args)
