@@ -19,7 +19,7 @@ def _set_data_on_a_line(parameter: Parameter, array: np.ndarray) -> None:
     except AttributeError:  # a Parameter being made: nothing set yet
         same = False
     if not same:
-        array = aligned.on_line(np.asarray(array))
+        array = aligned.on_line(np.asanyarray(array))  # (a subclass view stays one)
     _data_slot.__set__(parameter, array)
 
 
