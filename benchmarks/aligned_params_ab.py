@@ -177,8 +177,9 @@ def main() -> None:
             sides = {"new": None, **({"old": args.baseline_src} if args.baseline_src else {}),
                      "torch": None}
             runs: dict[str, list[dict]] = {side: [] for side in sides}
-            for _ in range(args.processes):
-                for side, tree in sides.items():
+            for process in range(args.processes):
+                order = list(sides.items())
+                for side, tree in order if process % 2 == 0 else order[::-1]:
                     mode = "torch" if side == "torch" else "fresh"
                     runs[side].append(spawn(mode, tree, config, threads, args))
             for side, results in runs.items():
