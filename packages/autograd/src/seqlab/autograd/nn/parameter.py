@@ -29,10 +29,10 @@ class Parameter(Tensor):
     Its data always starts on a 64-byte cache line (`seqlab.autograd.aligned`), wherever it
     comes from: an array given here or assigned to `.data` later (`load_state_dict`,
     `Module.to`, unpickling, deepcopy) is kept as it is when it is C-contiguous and on a line,
-    and copied onto one (the same values, bit for bit) when it is not, so such an array no
-    longer shares memory with the parameter (PyTorch's `nn.Parameter(tensor)` shares and
-    `torch.as_tensor(ndarray)` copies too when it must). Recurrent loops read a weight every
-    step, and read it up to 17% slower off a line (`aligned`).
+    and copied onto one (the same values, bit for bit) when it is not: such an array then no
+    longer shares memory with the parameter (PyTorch copies a NumPy array into a tensor too,
+    `torch.tensor(ndarray)`). Recurrent loops read a weight every step, and read it up to 17%
+    slower off a line (`aligned`). Writes through `.data` in place keep its array.
     """
 
     __slots__ = ()
