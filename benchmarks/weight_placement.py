@@ -59,6 +59,8 @@ def product_us(offset: int, hidden: int, repeats: int = 15, calls: int = 200) ->
 
 def run_worker(args: argparse.Namespace) -> dict:
     """Time the composition's no-grad call with its stack's weights at each offset."""
+    from seqlab.autograd import Tensor
+
     chars, vocabulary = load_corpus(Path(args.corpus))
     spec = describe(args.config)
     runner = SeqlabRunner(spec, spec["vocab"] or len(vocabulary))
@@ -71,7 +73,8 @@ def run_worker(args: argparse.Namespace) -> dict:
         order = OFFSETS if round_ % 2 == 0 else OFFSETS[::-1]
         for offset in order:
             for name, parameter in stack.named_parameters():
-                parameter.data = placed(original[name], offset)
+                # Tensor's own slot: Parameter's setter would copy the array back onto a line
+                Tensor.data.__set__(parameter, placed(original[name], offset))
             runner.step(*inputs[0])  # (the kept tables and panels follow the new arrays)
             for call in range(args.calls):
                 start = time.process_time()

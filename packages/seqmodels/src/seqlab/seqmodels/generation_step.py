@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.kernels import generation as kernels
 from seqlab.autograd.threads import seqlab_computing
-from seqlab.seqmodels.line_started import on_line
 
 # Layer 0's input projection becomes a (V, G*H) table when the vocabulary is at most this many
 # times the embedding width: the table costs V*E*G*H multiply-adds once and saves E*G*H per token
@@ -79,18 +79,18 @@ class GenerationPlan:
             np.zeros((0, hidden, width), dtype)
         upper_biases = np.stack(biases[1:]) if len(biases) > 1 else np.zeros((0, width), dtype)
         # the matrices every token reads start on a line (where malloc puts them varies: 5%
-        # a token, `line_started.on_line`)
+        # a token: `aligned`, as every Parameter)
         return cls(
             kind_code=stack.kind.generation_code,
-            table=on_line(np.asarray(table, dtype)),
+            table=aligned.copy(np.asarray(table, dtype)),
             embedding=embedding.copy(),
-            w_ih0_t=on_line(w_ih0_t),
+            w_ih0_t=aligned.copy(w_ih0_t),
             bias0=biases[0].copy(),
-            w_ih_t=on_line(upper_projections),
+            w_ih_t=aligned.copy(upper_projections),
             bias=np.ascontiguousarray(upper_biases),
-            w_hh_t=on_line(np.stack(recurrent)),
+            w_hh_t=aligned.copy(np.stack(recurrent)),
             b_hh=np.ascontiguousarray(np.stack(hidden_biases)),
-            decoder_t=on_line(decoder.weight.data.T),
+            decoder_t=aligned.copy(decoder.weight.data.T),
             decoder_bias=decoder_bias.copy(),
             has_cell_state=stack.kind.has_cell_state,
         )

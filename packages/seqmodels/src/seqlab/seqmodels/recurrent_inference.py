@@ -99,7 +99,6 @@ from seqlab.seqmodels.kept_panels import (
     stacked_bytes,
 )
 from seqlab.seqmodels.kept_tables import change_watch, kept
-from seqlab.seqmodels.line_started import BLAS_LINE_BYTES, line_started
 from seqlab.seqmodels.recurrent_ops import (
     FEW_ROWS,
     _check_ids,
@@ -140,16 +139,6 @@ PANELS = FMA and not numba.config.DISABLE_JIT
 # the kinds with a stacked no-grad loop, by their `stacked_claims` code (a GRU has none: its
 # n gate's recurrent sum is scaled by r before the input's is added)
 STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_RELU_CELL}
-
-
-def blas_w_hh(w_hh: np.ndarray, batch: int, steps: int) -> np.ndarray:
-    """W_hh as a no-grad time loop over `batch` sequences of `steps` steps should get it: below
-    the panels' batch (`panels_pay`) its per-step BLAS product reads it, from a copy on a
-    line where the weight's own array starts off one (32 bytes: `BLAS_LINE_BYTES`) and the
-    steps and its size pay for the copy (`line_started`: the composed runs' batch-1 calls read
-    0.9x of each other by where malloc had put the weights); at and above it the loop packs
-    W_hh itself."""
-    return w_hh if panels_pay(batch) else line_started(w_hh, steps, BLAS_LINE_BYTES)
 
 
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
@@ -723,7 +712,6 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
     index = layer * directions + direction
     w_ih, w_hh, b_ih, b_hh = _arrays(stack.layer_weights(layer, direction))
     c0_part = c0[index] if c0 is not None else None
-    steps = np.shape(table[1])[0] if layer == 0 and table is not None else len(layer_input)
     reverse = bool(direction)
     if layer == 0 and "panels0" in shared:
         result = _packed_layer0(table, shared, h0[0], c0_part)
@@ -734,7 +722,7 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
         else:
             rows = project_rows(weight.data, w_ih, kind.projection_bias(b_ih, b_hh))
         result = table_layer(kind, rows, ids, h0[index], c0_part,
-                             blas_w_hh(w_hh, h0.shape[1], steps), b_hh, lengths, reverse)
+                             w_hh, b_hh, lengths, reverse)
     elif (stacked_pays(kind, h0.shape[1], w_hh.shape[1], lengths, 1,  # (each direction)
                        panel_bytes=_layer_bytes(w_ih, w_hh, w_hh.dtype),
                        kept=layer in shared or _keepable_layer(
@@ -754,11 +742,11 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
                                        kind.name == "rnn_relu", panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
-                              (w_ih, blas_w_hh(w_hh, h0.shape[1], steps), b_ih, b_hh), lengths,
+                              (w_ih, w_hh, b_ih, b_hh), lengths,
                               reverse)
     else:
         result = layer_forward(kind, layer_input, h0[index], c0_part, w_ih,
-                               blas_w_hh(w_hh, h0.shape[1], steps), b_ih, b_hh, lengths, reverse,
+                               w_hh, b_ih, b_hh, lengths, reverse,
                                save=False)[:3]
     return result
 

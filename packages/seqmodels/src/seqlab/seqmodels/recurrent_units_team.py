@@ -17,13 +17,13 @@ import time
 import numba
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
 from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
 from seqlab.seqmodels.kept_tables import change_watch, kept_one, kept_room, same_bits
-from seqlab.seqmodels.line_started import line_started
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -101,12 +101,13 @@ def units_team_work_pays(kind: CellKind, batch: int, features: int, hidden: int,
 
 def _plain(array: np.ndarray) -> np.ndarray:
     """array as the kernel's tuples need it: C order, aligned and writeable (one Numba type for
-    every layer: a read-only or strided weight among them would not type), copied if not.
+    every layer: a read-only or strided weight among them would not type), copied if not (onto
+    a 64-byte line, as a Parameter's own array: `seqlab.autograd.aligned`).
     (The flags first: `np.require` alone took ~1 us an array, 10 arrays a call.)"""
     flags = array.flags
     if flags.c_contiguous and flags.aligned and flags.writeable:
         return array
-    return np.require(array, requirements="CAW")
+    return aligned.copy(array)
 
 
 def _table0(stack, x0: np.ndarray, w_ih: np.ndarray, parts: int, split: int) -> list:
@@ -214,7 +215,7 @@ def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, 
                     np.empty(0, dtype), False])
     arguments = (kind.generation_code, x0, row_of,
                  tuple(_plain(w[0]) for w in weights),
-                 tuple(line_started(_plain(w[1]), steps) for w in weights),  # (read every step)
+                 tuple(_plain(w[1]) for w in weights),  # (Parameters: on a line, `aligned`)
                  tuple(_plain(b) for b in bias), tuple(hh_bias), lengths, h0, c0, h_shared,
                  outs, h_n, c_n)
     if keep_table:

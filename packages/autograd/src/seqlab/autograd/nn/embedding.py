@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.creation import Generator
 from seqlab.autograd.nn import functional, init
 from seqlab.autograd.nn.module import Module
@@ -46,7 +47,7 @@ class Embedding(Module):
                                     requires_grad=not _freeze)
             self.reset_parameters(generator)
         else:
-            table = np.array(_weight.data if isinstance(_weight, Tensor) else _weight)
+            table = aligned.copy(_weight.data if isinstance(_weight, Tensor) else _weight)
             if table.shape != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: _weight has shape {table.shape}, expected "

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import versions
+from seqlab.autograd import aligned, versions
 from seqlab.autograd.devices import to_arguments
 from seqlab.autograd.nn.hooks import RemovableHandle, add_hook, call_with_hooks
 from seqlab.autograd.nn.incompatible_keys import IncompatibleKeys
@@ -273,7 +273,7 @@ class Module:
                     # PyTorch copies into the parameter in place: a graph that saved its old
                     # values must refuse backward, so stamp the memory being replaced
                     versions.mark_written(parameter.data)
-                    parameter.data = value.astype(parameter.data.dtype, copy=True)
+                    parameter.data = aligned.copy(value, parameter.data.dtype)  # (one copy)
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and dotted + name in own and dotted + name in state:
                     value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
@@ -336,7 +336,7 @@ class Module:
             module.check_dtype(dtype)
         for parameter in self.parameters():
             if parameter.data.dtype.kind == "f":
-                parameter.data = parameter.data.astype(dtype)
+                parameter.data = aligned.copy(parameter.data, dtype)
                 parameter.grad = None
         for module in self.modules():
             for name, buffer in list(module._buffers.items()):

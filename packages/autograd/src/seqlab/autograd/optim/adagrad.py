@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
 
 
@@ -50,7 +51,8 @@ class Adagrad(Optimizer):
             if not state:
                 state = self.state[param] = {
                     "step": 0,
-                    "sum": np.full_like(data, group["initial_accumulator_value"]),
+                    "sum": aligned.full(data.shape, group["initial_accumulator_value"],
+                                        data.dtype),
                 }
             state["step"] += 1
             if group["maximize"]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.kernels.adam import adam_update
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
 from seqlab.autograd.threads import for_ranges
@@ -68,11 +69,11 @@ class Adam(Optimizer):
             if not state:
                 state = self.state[param] = {
                     "step": 0,
-                    "exp_avg": np.zeros_like(data),
-                    "exp_avg_sq": np.zeros_like(data),
+                    "exp_avg": aligned.zeros(data.shape, data.dtype),
+                    "exp_avg_sq": aligned.zeros(data.shape, data.dtype),
                 }
             if amsgrad and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = np.zeros_like(data)
+                state["max_exp_avg_sq"] = aligned.zeros(data.shape, data.dtype)
             state["step"] += 1
             step = state["step"]
             arrays = (data, state["exp_avg"], state["exp_avg_sq"],

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import versions
+from seqlab.autograd import aligned, versions
 from seqlab.autograd.grad_mode import enable_grad
 from seqlab.autograd.tensor import Tensor
 
@@ -198,5 +198,5 @@ def _restore_value(name: str, value: Any, param: Tensor, index: int) -> Any:
             f"shape {param.data.shape}: the state dict belongs to a different model"
         )
     if np.issubdtype(value.dtype, np.floating):
-        return np.array(value, dtype=param.data.dtype, copy=True)
-    return value.copy()
+        return aligned.copy(value, param.data.dtype)
+    return aligned.copy(value)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd import aligned
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
 
 
@@ -53,11 +54,12 @@ class RMSprop(Optimizer):
             data = param.data
             state = self.state.get(param)
             if not state:
-                state = self.state[param] = {"step": 0, "square_avg": np.zeros_like(data)}
+                state = self.state[param] = {
+                    "step": 0, "square_avg": aligned.zeros(data.shape, data.dtype)}
             if momentum > 0 and "momentum_buffer" not in state:
-                state["momentum_buffer"] = np.zeros_like(data)
+                state["momentum_buffer"] = aligned.zeros(data.shape, data.dtype)
             if group["centered"] and "grad_avg" not in state:
-                state["grad_avg"] = np.zeros_like(data)
+                state["grad_avg"] = aligned.zeros(data.shape, data.dtype)
             state["step"] += 1
             if group["maximize"]:
                 grad = -grad

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from seqlab.autograd import aligned
 from seqlab.autograd.optim.optimizer import Optimizer, ParamsT
 
 
@@ -59,7 +58,7 @@ class SGD(Optimizer):
                 state = self.state.setdefault(param, {})
                 buffer = state.get("momentum_buffer")
                 if buffer is None:
-                    buffer = np.array(grad, dtype=param.data.dtype, copy=True)
+                    buffer = aligned.copy(grad, param.data.dtype)
                     state["momentum_buffer"] = buffer
                 else:
                     buffer *= momentum
