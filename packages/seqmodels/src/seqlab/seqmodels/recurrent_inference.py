@@ -32,7 +32,10 @@ across calls while its weights stay bitwise the same (`keeps_whole_table`, `kept
 batch 1 x 64 it was the largest fixed cost of a call (~0.2-0.45 ms of 1.5-2.6). A
 bidirectional layer the batch split does not reach (one part) runs its two directions side by
 side on exactly two threads, each whole on one (`both_directions.run_both`: no barrier a step,
-the one-thread bits), where each had run in turn as a team split by units.
+the one-thread bits), where each had run in turn as a team split by units. A call with
+`lengths` runs its rows longest first (`length_order`), so each step's product covers only
+the sequences still running (`kernels.active_rows`), and a batch split of any stack over an
+embedding's table projects the table once for all its parts (`shared_table_rows`).
 """
 
 from __future__ import annotations
