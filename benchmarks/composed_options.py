@@ -448,10 +448,17 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
     return {"points": results, "library": library_info(side)}
 
 
-def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
+def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
+                 source: str | None = None) -> dict:
+    """This file as a worker under `python`; `source`: seqlab from that tree's sources."""
     env = {key: value for key, value in os.environ.items()
            if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
     env["OMP_NUM_THREADS"] = str(threads)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            os.path.join(source, part) for part in ("packages/autograd/src",
+                                                    "packages/seqmodels/src",
+                                                    "packages/nlp/src", "apps/cli/src"))
     command = [python, __file__, "--worker", side, "--points", args.points, "--seconds",
                str(args.seconds), "--warmup", str(args.warmup)]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -472,6 +479,8 @@ def main() -> None:
     parser.add_argument("--seqlab-only", action="store_true",
                         help="time seqlab alone (its 2-thread / 1-thread ratios; PyTorch's "
                              "threads collapse on a loaded machine and take minutes a point)")
+    parser.add_argument("--baseline-src",
+                        help="also run seqlab from this source tree (an A/B in the same run)")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     unknown = [name for name in args.points.split(",") if name not in POINTS]
@@ -488,13 +497,16 @@ def main() -> None:
           f"point after {args.warmup} warm-up step(s); ratio = seqlab / PyTorch (medians)")
     medians: dict[int, dict] = {}
     for threads in (int(t) for t in args.threads.split(",")):
-        rounds = {"seqlab": [], "torch": []}
+        rounds = {"seqlab": [], "torch": [], "base": []}
         loads = [load_averages()]
         for index in range(args.rounds):
             order = ("seqlab", "torch") if index % 2 == 0 else ("torch", "seqlab")
             for side in ("seqlab",) if args.seqlab_only else order:
                 python = sys.executable if side == "seqlab" else args.peer_python
                 rounds[side].append(spawn_worker(python, side, threads, args))
+            if args.baseline_src:
+                rounds["base"].append(spawn_worker(sys.executable, "seqlab", threads, args,
+                                                   args.baseline_src))
         loads.append(load_averages())
         print(f"\n== OMP_NUM_THREADS={threads}; load average before / after: "
               f"{loads[0]} / {loads[1]}")
@@ -521,8 +533,14 @@ def main() -> None:
             ratio, cpu_ratio = ours[0] / peer[0], ours[1] / peer[1]
             target = target_of(name, POINTS[name])
             flag = "  SHORT" if ratio < target else ("  <1.15" if ratio < 1.15 else "")
+            base_columns = ""
+            if rounds["base"]:
+                base = [statistics.median(r["points"][name][i] for r in rounds["base"])
+                        for i in (0, 1)]
+                base_columns = (f"  base {base[0] / peer[0]:.2f}x/{base[1] / peer[1]:.2f}x"
+                                f" now/base {ours[0] / base[0]:.2f}x/{ours[1] / base[1]:.2f}x")
             print(f"{name:<28} {ours[0]:>10,.0f} {peer[0]:>10,.0f} {ratio:>5.2f}x "
-                  f"{cpu_ratio:>5.2f}x {target:>5.1f}x{flag}", flush=True)
+                  f"{cpu_ratio:>5.2f}x {target:>5.1f}x{flag}{base_columns}", flush=True)
     if 1 in medians and 2 in medians:
         print("\nseqlab 2 threads / 1 thread (wall, CPU):")
         for name in args.points.split(","):

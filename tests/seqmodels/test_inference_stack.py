@@ -462,23 +462,42 @@ def test_two_threads_with_an_input_of_another_dtype_refuse_it_as_the_graph_path(
     assert str(no_grad_error.value) == str(graph_error.value)
 
 
-def test_two_threads_gru_parts_share_nothing(monkeypatch, two_threads, small_parts):
-    """GRU (and RNN) parts do all their own work: the table's projection alone is not worth a
-    team's start (`shared_work` empty)."""
+@pytest.mark.parametrize("case", ["gru", "bidirectional gru", "lstm lengths", "rnn"])
+def test_two_threads_project_the_table_once_for_every_kind(monkeypatch, two_threads,
+                                                           small_parts, case):
+    """GRU, RNN, bidirectional and `lengths` parts share layer 0's projection of the table
+    (`shared_table_rows`, each direction's once, where every part had projected the whole
+    table itself): the same bits as parts that project it themselves, the graph path's
+    outputs."""
     if recurrent_inference.batch_parts(18) != 2:
         pytest.skip("needs 2 usable cores (and the JIT) for a batch split")
     embedding = Embedding(13, 8, generator=1)
-    stack = GRU(8, 48, num_layers=2, generator=0)
+    stack_class = {"gru": GRU, "bidirectional gru": GRU, "lstm lengths": LSTM, "rnn": RNN}[case]
+    directions = 2 if case.startswith("bidirectional") else 1
+    stack = stack_class(8, 48, num_layers=2, generator=0, bidirectional=directions == 2)
     ids = np.random.default_rng(10).integers(0, 13, (5, 18))
-    want = stack(embedding(ids))
+    lengths = (np.random.default_rng(3).integers(1, 6, 18) if case == "lstm lengths"
+               else None)
+    want = stack(embedding(ids), lengths=lengths)
     shared = []
     real = recurrent_inference.shared_work
     monkeypatch.setattr(recurrent_inference, "shared_work",
                         lambda *args: shared.append(real(*args)) or shared[-1])
+    projections = []
+    real_rows = recurrent_inference.project_rows
+    monkeypatch.setattr(recurrent_inference, "project_rows",
+                        lambda *args: projections.append(args[0].shape) or real_rows(*args))
     with no_grad():
-        got = stack(embedding(ids))
-    assert shared == [{}]
+        got = stack(embedding(ids), lengths=lengths)
+    assert len(shared) == 1
+    assert sorted(shared[0]) == [("rows", direction) for direction in range(directions)]
+    assert len(projections) == directions  # (each part had projected every direction)
     _assert_same(got, want, 2e-6)
+    monkeypatch.setattr(recurrent_inference, "shared_table_rows", lambda *args: {})
+    with no_grad():
+        own = stack(embedding(ids), lengths=lengths)
+    for got_tensor, own_tensor in zip(_flat(got), _flat(own)):
+        np.testing.assert_array_equal(got_tensor, own_tensor)
 
 
 def test_an_input_of_another_dtype_on_one_thread_refuses_it_as_the_graph_path(monkeypatch):

@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from .active_rows import active_rows
 from .panel_gemm import pack_rows_into, pack_transposed_into, panel_gemm_packed_into
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into, transpose_into
@@ -168,10 +169,12 @@ def lstm_forward_part(x_rows, row_of, w_part, w_panels, lengths, reverse, h_shar
     hg_t = np.empty((0 if by_panels else 4 * width, batch), dtype)
     hg = np.empty((batch, w_panels.shape[0] * w_panels.shape[2] if by_panels else 4 * width),
                   dtype)
+    active = batch  # the rows still running (`active_rows`: the panels' rows alone)
     for step in range(steps):
         h_full = h if parts == 1 else h_shared[step % 2]
         if by_panels:
-            panel_gemm_packed_into(h_full, w_panels, hg)
+            active = active_rows(lengths, step, active)
+            panel_gemm_packed_into(h_full[:active], w_panels, hg[:active])
         else:
             matmul_into(w_part, h_full.T, hg_t, False)
             transpose_into(hg_t, hg)

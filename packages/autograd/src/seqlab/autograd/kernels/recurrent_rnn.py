@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 from numba.extending import register_jitable
 
+from .active_rows import active_rows, whole_tiles
 from .panel_gemm import pack_rows_into, panel_columns, panel_gemm_packed_into, panels_pay
 from .recurrent_activations import tanh
 from .rows_gemm import rows_gemm_into, rows_gemm_pays
@@ -107,11 +108,14 @@ def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu, w_panels):
                   xg.dtype)
     by_rows = not by_panels and rows_gemm_pays(batch, hidden)
     w_rows = np.ascontiguousarray(w_hh_t.T) if by_rows else w_hh_t  # W_hh's rows
+    active = batch  # the rows still running (`active_rows`; BLAS keeps every row)
     for step in range(steps):
+        active = active_rows(lengths, step, active)
         if by_panels:
-            panel_gemm_packed_into(h, w_panels, hg)
+            panel_gemm_packed_into(h[:active], w_panels, hg[:active])
         elif by_rows:
-            rows_gemm_into(h, w_rows, hg)
+            rows = whole_tiles(active, batch, 4)
+            rows_gemm_into(h[:rows], w_rows, hg[:rows])
         else:
             np.dot(h, w_hh_t, hg)
         for n in range(batch):

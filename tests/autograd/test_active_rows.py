@@ -1,0 +1,165 @@
+"""The time loops multiply only the rows still running at a step (`kernels.active_rows`): with
+the rows longest first each row keeps the bits it had when every row was multiplied, on every
+product path (panels, `rows_gemm` in whole tiles, BLAS on every row)."""
+
+import numba
+import numpy as np
+import pytest
+from numba import njit
+
+from seqlab.autograd.kernels.active_rows import (
+    active_rows,
+    active_rows_reference,
+    whole_tiles,
+    whole_tiles_reference,
+)
+from seqlab.autograd.kernels.panel_gemm import panels_shape
+from seqlab.autograd.kernels.recurrent_gru import gru_forward_into
+from seqlab.autograd.kernels.recurrent_rnn import rnn_forward
+from seqlab.seqmodels import recurrent_loops as loops
+
+
+@njit(cache=False)
+def _counts(lengths, steps):
+    counts = np.empty(steps, np.int64)
+    active = lengths.shape[0]
+    for step in range(steps):
+        active = active_rows(lengths, step, active)
+        counts[step] = active
+    return counts
+
+
+@njit(cache=False)
+def _tiles(active, batch, tile):
+    return whole_tiles(active, batch, tile)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("seed", range(6))
+def test_active_rows_equals_the_reference(seed):
+    rng = np.random.default_rng(seed)
+    steps = int(rng.integers(1, 12))
+    lengths = rng.integers(1, steps + 1, int(rng.integers(1, 20)))
+    for case in (lengths, np.sort(lengths)[::-1].copy()):  # any order, longest first
+        want = [active_rows_reference(case, step) for step in range(steps)]
+        assert _counts(case, steps).tolist() == want
+    running = _counts(np.sort(lengths)[::-1].copy(), steps)
+    # longest first: exactly the sequences still running
+    assert running.tolist() == [int((lengths > step).sum()) for step in range(steps)]
+
+
+@pytest.mark.kernels
+def test_whole_tiles_equals_the_reference():
+    for batch in range(0, 14):
+        for active in range(0, batch + 1):
+            want = whole_tiles_reference(active, batch, 4)
+            assert _tiles(active, batch, 4) == want
+            assert active <= want <= batch
+
+
+def _rows_in(order, array):
+    return np.ascontiguousarray(array[:, order]) if array.ndim == 3 else array[order]
+
+
+def _back(order, array):
+    restored = np.empty_like(array)
+    if array.ndim == 3:
+        restored[:, order] = array
+    else:
+        restored[order] = array
+    return restored
+
+
+def _longest_first_equals_every_row(run, xg, h0, lengths, reverse):
+    """run(xg, h0, lengths) over the rows longest first (each step multiplies the running
+    rows) against the same rows shortest first (the last row runs every step: every row is
+    multiplied, as before `active_rows`), put back in one order: the same bits. (`rows_gemm`
+    sums its tail rows apart from its 4-row tiles: its cases take whole tiles, so the two
+    orders put every row in a tile.) Under NUMBA_DISABLE_JIT the panels' plain-NumPy bodies
+    multiply tiles by NumPy's BLAS, whose sums depend on the rows beside: round-off there."""
+    longest = np.argsort(-lengths, kind="stable")
+    shortest = longest[::-1].copy()
+    results = []
+    for order in (longest, shortest):
+        got = run(_rows_in(order, xg), h0[order].copy(), lengths[order].copy(), reverse)
+        results.append([_back(order, array) for array in got])
+    for got, want in zip(*results):
+        if numba.config.DISABLE_JIT:
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        else:
+            np.testing.assert_array_equal(got, want)
+
+
+def _case(dtype, batch, hidden, gates, steps=4, seed=0):
+    rng = np.random.default_rng(seed)
+    xg = rng.standard_normal((steps, batch, gates * hidden)).astype(dtype)
+    h0 = (0.5 * rng.standard_normal((batch, hidden))).astype(dtype)
+    w_hh = (0.3 * rng.standard_normal((gates * hidden, hidden))).astype(dtype)
+    lengths = rng.integers(1, steps + 1, batch)
+    lengths[0] = steps
+    return xg, h0, w_hh, lengths
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("product", ["panels", "rows", "blas"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("save", [False, True])
+def test_gru_loop_longest_first_keeps_each_rows_bits(dtype, product, reverse, save):
+    hidden = 256 if product == "rows" else 16  # (`rows_gemm_pays` from depth 256)
+    rows = product == "rows"
+    xg, h0, w_hh, lengths = _case(dtype, 12 if rows else 11, hidden, 3, steps=3 if rows else 5)
+    batch = xg.shape[1]
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+    bias = np.linspace(-0.2, 0.2, 3 * hidden).astype(dtype)
+
+    def run(xg, h0, lengths, reverse):
+        steps = xg.shape[0]
+        kept = steps if save else 1
+        out = np.empty((steps, batch, hidden), dtype)
+        gates = np.empty((kept, batch, 3 * hidden), dtype)
+        hidden_n, h_prev = (np.empty((kept, batch, hidden), dtype) for _ in range(2))
+        panels = (np.empty(panels_shape(hidden, 3 * hidden, dtype), dtype)
+                  if product == "panels" else np.empty((0, 1, 1), dtype))
+        h_n = gru_forward_into(xg, h0, w_hh_t, bias, lengths, reverse, save, out, gates,
+                               hidden_n, h_prev, panels)
+        return (out, h_n) + ((gates, hidden_n, h_prev) if save else ())
+
+    _longest_first_equals_every_row(run, xg, h0, lengths, reverse)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("product", ["panels", "rows", "blas"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_rnn_loop_longest_first_keeps_each_rows_bits(dtype, product, reverse):
+    hidden = 256 if product == "rows" else 16
+    rows = product == "rows"
+    xg, h0, w_hh, lengths = _case(dtype, 12 if rows else 10, hidden, 1, steps=3 if rows else 5)
+    w_hh_t = np.ascontiguousarray(w_hh.T)
+
+    def run(xg, h0, lengths, reverse):
+        panels = (np.empty(panels_shape(hidden, hidden, dtype), dtype)
+                  if product == "panels" else np.empty((0, 1, 1), dtype))
+        return rnn_forward(xg, h0, w_hh_t, lengths, reverse, False, panels)
+
+    _longest_first_equals_every_row(run, xg, h0, lengths, reverse)
+
+
+@pytest.mark.kernels
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("parts", [1, 2])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("save", [False, True])
+def test_lstm_loop_longest_first_keeps_each_rows_bits(dtype, parts, reverse, save):
+    xg, h0, w_hh, lengths = _case(dtype, 9, 12, 4)  # (batch 9: panels, tiles and tail rows)
+
+    def run(xg, h0, lengths, reverse):
+        c0 = np.cos(h0)  # (each row's own c0, whatever the order)
+        out, h_n, c_n, *saved = loops.lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse,
+                                                        parts, None, save)
+        # the saved arrays (T, N, .) but h0's copy and the placeholders of an unsaved loop
+        return out, h_n, c_n, *(array for array in saved if array is not None
+                                and array.ndim == 3 and array.shape[1] == xg.shape[1])
+
+    _longest_first_equals_every_row(run, xg, h0, lengths, reverse)
