@@ -147,7 +147,7 @@ def require_file(path: Path, what: str = "file") -> Path:
     if not path.is_file():  # a device (/dev/zero), a FIFO or a socket: endless or blocking
         from seqlab.nlp.corpora.special_files import special_file_message
 
-        raise CliError(special_file_message(path, what)
+        raise CliError(special_file_message(path, what, stdin=False)
                        or f"{what} {path} is not a regular file; give a file saved on disk")
     try:
         with path.open("rb"):

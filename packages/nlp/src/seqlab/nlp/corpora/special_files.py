@@ -16,9 +16,11 @@ PIPE_ADVICE = ("a pipe can be read only once and seqlab reads its inputs more th
                "it to a file, or pipe it to stdin and give '-' (as `zcat x.gz | seqlab ... -`)")
 
 
-def special_file_message(path: str | Path, what: str = "input") -> str | None:
+def special_file_message(path: str | Path, what: str = "input",
+                         stdin: bool = True) -> str | None:
     """The one-line refusal for `path` when it exists but is not a regular file or a folder
-    (a pipe, a device, a socket); None otherwise."""
+    (a pipe, a device, a socket); None otherwise. `stdin`: whether the option also reads '-'
+    (the refusal of a device names it only then)."""
     try:
         mode = Path(path).stat().st_mode
     except OSError:
@@ -28,4 +30,5 @@ def special_file_message(path: str | Path, what: str = "input") -> str | None:
     if stat.S_ISFIFO(mode):
         return f"{what} {path} is a pipe (a FIFO, or <(...) in the shell): {PIPE_ADVICE}"
     kind = "a socket" if stat.S_ISSOCK(mode) else "a device"
-    return f"{what} {path} is {kind}, not a file: give a file saved on disk, or '-' for stdin"
+    return (f"{what} {path} is {kind}, not a regular file: give a file saved on disk"
+            + (", or '-' for stdin" if stdin else ""))
