@@ -3,6 +3,7 @@ split by sequence, against the NumPy reference layers (float64), crossed with th
 loops (either backward runs after either forward), with lengths, reverse, uneven row blocks, a
 table read in place, and a 2-layer bidirectional stack against the composed cells."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -247,7 +248,15 @@ def test_a_loop_split_by_the_loop_rule_gives_the_one_thread_bits(kind, hidden, s
         results.append(result)
     assert recurrent_loops.rows_team(batch, case[3].astype(dtype)) == 1 and teams == [1, 2]
     for one, two in zip(*results, strict=True):
-        np.testing.assert_array_equal(one, two)
+        if numba.config.DISABLE_JIT and with_lengths:
+            # The panels' plain-NumPy bodies multiply only a part's running rows through
+            # NumPy's BLAS, whose sums depend on the row count (`kernels/active_rows.py`):
+            # round-off there; compiled, each row's sums are the same whichever rows run.
+            scale = np.abs(one).max(initial=0.0)
+            tolerance = 1e-5 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(one, two, rtol=tolerance, atol=tolerance * scale)
+        else:
+            np.testing.assert_array_equal(one, two)
     if dtype == np.float32:
         _, wide = run(np.float64)
         for narrow, expected in zip(results[0], wide, strict=True):
