@@ -25,6 +25,7 @@ from seqlab.seqmodels.recurrent_loops import (
     in_step,
     line_aligned,
     lstm_loop_parts,
+    rows_forward_buffers,
 )
 
 Array = np.ndarray
@@ -61,12 +62,8 @@ def lstm_fed_forward(x: Array, h0: Array, c0: Array, w_ih: Array, bias: Array | 
     hidden = w_hh.shape[1]
     dtype = x.dtype
     save_h_prev = not in_step(lengths, steps, reverse)  # (False: fed_loop_parts checked it)
-    out = line_aligned((steps, batch, hidden), dtype)
-    c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
-    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-    gates = line_aligned((steps, batch, 4 * hidden), dtype)
-    h_n = np.empty((batch, hidden), dtype)
-    c = line_aligned(c0.shape, dtype, c0)
+    out, h_n, c, gates, c_prev, tanh_c, h_prev = rows_forward_buffers(
+        steps, batch, hidden, dtype, c0, save_h_prev)
     h0 = np.ascontiguousarray(h0, dtype=dtype)
     x = np.ascontiguousarray(x)
     w_ih = np.ascontiguousarray(w_ih)

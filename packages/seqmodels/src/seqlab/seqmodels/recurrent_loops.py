@@ -183,6 +183,19 @@ def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
+def rows_forward_buffers(steps: int, batch: int, hidden: int, dtype, c0: Array,
+                         save_h_prev: bool) -> tuple:
+    """The arrays an LSTM training forward split by sequence writes (out, h_n, c (from c0),
+    gates, c_prev, tanh_c, h_prev: every one the parts write side by side on a cache line)."""
+    out = line_aligned((steps, batch, hidden), dtype)
+    c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
+    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
+    gates = line_aligned((steps, batch, 4 * hidden), dtype)
+    h_n = np.empty((batch, hidden), dtype)
+    c = line_aligned(c0.shape, dtype, c0)
+    return out, h_n, c, gates, c_prev, tanh_c, h_prev
+
+
 def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, save_h_prev,
                        before_loop=None):
     """`lstm_team_forward` (with save) as a team split by sequence (`recurrent_lstm_rows`);
@@ -191,12 +204,8 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
     steps, batch = row_of.shape
     hidden = x_rows.shape[1] // 4
     dtype = x_rows.dtype
-    out = line_aligned((steps, batch, hidden), dtype)
-    c_prev, tanh_c = (line_aligned((steps, batch, hidden), dtype) for _ in range(2))
-    h_prev = line_aligned((steps if save_h_prev else 1, batch, hidden), dtype)
-    gates = line_aligned((steps, batch, 4 * hidden), dtype)
-    h_n = np.empty((batch, hidden), dtype)
-    c = line_aligned(c0.shape, dtype, c0)
+    out, h_n, c, gates, c_prev, tanh_c, h_prev = rows_forward_buffers(
+        steps, batch, hidden, dtype, c0, save_h_prev)
     h0 = np.ascontiguousarray(h0, dtype=dtype)
     w_hh = np.ascontiguousarray(w_hh)
     w_panels = line_aligned(panels_shape(hidden, 4 * hidden, dtype), dtype)
