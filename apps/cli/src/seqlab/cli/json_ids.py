@@ -12,7 +12,8 @@ def json_id_words(head: str, read: Callable[[int], str],
                   chunk_chars: int) -> Iterator[list[str]]:
     """`seqlab.nlp.tokenizers.json_ids.json_id_words`, whose `IdsJsonError` becomes a
     CliError with the same message."""
-    from seqlab.nlp.tokenizers.json_ids import IdsJsonError, json_id_words as words
+    from seqlab.nlp.tokenizers.json_ids import IdsJsonError
+    from seqlab.nlp.tokenizers.json_ids import json_id_words as words
 
     try:
         yield from words(head, read, chunk_chars)
