@@ -59,16 +59,13 @@ def load_classifier(path: Path) -> LoadedClassifier:
 
 def class_probabilities(loaded: LoadedClassifier, texts: list[str]) -> np.ndarray:
     """(N, C) probabilities for `texts`, in batches."""
-    from seqlab.nlp.classification import encode_texts
+    from seqlab.nlp.classification import text_probabilities
 
     try:
-        ids, lengths = encode_texts(loaded.tokenizer, texts, loaded.max_length, loaded.keep)
+        return text_probabilities(loaded.model, loaded.tokenizer, texts, loaded.max_length,
+                                  len(loaded.labels), loaded.keep, batch=PREDICT_BATCH)
     except ValueError as error:
         raise CliError(str(error)) from error
-    parts = [loaded.model.probabilities(ids[start : start + PREDICT_BATCH],
-                                        lengths[start : start + PREDICT_BATCH])
-             for start in range(0, len(texts), PREDICT_BATCH)]
-    return np.concatenate(parts) if parts else np.zeros((0, len(loaded.labels)))
 
 
 def metrics_table(reports: dict[str, dict[str, Any]], per_class: bool = True) -> Any:

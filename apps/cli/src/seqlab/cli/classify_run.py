@@ -222,7 +222,10 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
         balanced_class_weights,
         check_label_counts,
         class_order,
+        label_counts,
+        model_label_ids,
         same_number_labels,
+        sorted_name_codes,
         stratified_split,
     )
     from seqlab.nlp.corpora.labelled_ids import (
@@ -256,16 +259,14 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
             output.warn(f"labels {' and '.join(map(repr, group))} are {len(group)} classes "
                         "(labels are text); write them one way to make them one class")
     # each row's class in the model's order; the split stratifies by the names' sorted order
-    label_ids = np.array([labels.index(name) for name in row_labels.names],
-                         dtype=np.int64)[row_labels.codes]
-    by_name = np.argsort(np.argsort(np.array(row_labels.names, dtype=object)))
+    label_ids = model_label_ids(row_labels.names, row_labels.codes, labels)
     try:
-        counts = np.bincount(row_labels.codes, minlength=len(row_labels.names))
-        check_label_counts(dict(zip(row_labels.names, counts.tolist(), strict=True)),
+        check_label_counts(label_counts(row_labels.names, row_labels.codes),
                            stratified=options.val_fraction > 0)
         if options.val_fraction > 0:
-            train_rows, valid_rows = stratified_split(by_name[row_labels.codes],
-                                                      options.val_fraction, options.seed)
+            train_rows, valid_rows = stratified_split(
+                sorted_name_codes(row_labels.names, row_labels.codes), options.val_fraction,
+                options.seed)
         else:
             train_rows, valid_rows = np.arange(len(row_labels)), np.arange(0)
     except ValueError as error:
@@ -433,6 +434,7 @@ def _validation_report(model: Any, labels: list[str], rows: Any, label_ids: np.n
         classification_report_codes,
         evenly_spaced,
         fit_bag_of_words,
+        predicted_codes,
     )
     from seqlab.nlp.corpora.labelled_ids import row_texts
 
@@ -444,17 +446,8 @@ def _validation_report(model: Any, labels: list[str], rows: Any, label_ids: np.n
     sample = evenly_spaced(train_rows, BASELINE_TEXTS)
     predict = fit_bag_of_words(list(row_texts(rows, _mask(len(label_ids), sample))),
                                [labels[i] for i in label_ids[sample]], seed=options.seed)
-    code = {label: index for index, label in enumerate(labels)}
-    baseline_codes = np.zeros(len(valid_rows), dtype=np.int64)
-    done = 0
-    texts: list[str] = []
-    for text in row_texts(rows, _mask(len(label_ids), valid_rows)):
-        texts.append(text)
-        if len(texts) == BASELINE_BATCH:
-            baseline_codes[done : done + len(texts)] = [code[p] for p in predict(texts)]
-            done, texts = done + len(texts), []
-    if texts:
-        baseline_codes[done : done + len(texts)] = [code[p] for p in predict(texts)]
+    baseline_codes = predicted_codes(predict, row_texts(rows, _mask(len(label_ids), valid_rows)),
+                                     labels, len(valid_rows), batch=BASELINE_BATCH)
     baseline = classification_report_codes(actual, baseline_codes, labels)
     if output.show_progress:
         stdout.print(f"Validation ({len(valid_rows):,} texts):")

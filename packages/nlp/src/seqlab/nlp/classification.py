@@ -47,6 +47,27 @@ def _is_integer(name: str) -> bool:
     return digits.isascii() and digits.isdigit()
 
 
+def model_label_ids(names: Sequence[str], codes: np.ndarray,
+                    labels: Sequence[str]) -> np.ndarray:
+    """Each row's class as an index into `labels` (a model's class order), int64, from its
+    `codes` into `names` (the order the labels were read in); a ValueError for a name that is
+    not among `labels`."""
+    labels = list(labels)
+    return np.array([labels.index(name) for name in names], dtype=np.int64)[codes]
+
+
+def sorted_name_codes(names: Sequence[str], codes: np.ndarray) -> np.ndarray:
+    """Each row's label as its rank among the sorted `names` (from its `codes` into `names`):
+    the labels `stratified_split` splits by, without a Python string per row."""
+    return np.argsort(np.argsort(np.array(names, dtype=object)))[codes]
+
+
+def label_counts(names: Sequence[str], codes: np.ndarray) -> dict[str, int]:
+    """How many rows have each of `names` (from each row's code into `names`)."""
+    counts = np.bincount(codes, minlength=len(names))
+    return dict(zip(names, counts.tolist(), strict=True))
+
+
 def check_labels(labels: Sequence[str], stratified: bool) -> None:
     """ValueError for one class only, or (stratified) a class with a single example."""
     check_label_counts(Counter(labels), stratified)
@@ -125,6 +146,25 @@ def fit_bag_of_words(train_texts: Sequence[str], train_labels: Sequence[Any],
     return lambda texts: model.predict(vectorizer.transform(texts))
 
 
+def predicted_codes(predict: Callable[[Sequence[str]], np.ndarray], texts: Iterable[str],
+                    labels: Sequence[str], count: int, batch: int = 4096) -> np.ndarray:
+    """`predict`'s label (a `fit_bag_of_words` model's) for each of the `count` `texts`, as an
+    index into `labels` (int64), called on at most `batch` texts at a time so that a large
+    set is never held whole."""
+    code = {label: index for index, label in enumerate(labels)}
+    codes = np.zeros(count, dtype=np.int64)
+    done = 0
+    pending: list[str] = []
+    for text in texts:
+        pending.append(text)
+        if len(pending) == batch:
+            codes[done : done + batch] = [code[label] for label in predict(pending)]
+            done, pending = done + batch, []
+    if pending:
+        codes[done : done + len(pending)] = [code[label] for label in predict(pending)]
+    return codes
+
+
 def evenly_spaced(indices: np.ndarray, most: int) -> np.ndarray:
     """At most `most` of `indices`, spread evenly over them (all when there are so few)."""
     if len(indices) <= most:
@@ -193,3 +233,15 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int,
     for index, row in enumerate(rows):
         batch[index, : len(row)] = row
     return batch, lengths
+
+
+def text_probabilities(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,
+                       num_classes: int, keep: str = DEFAULT_KEEP,
+                       batch: int = 256) -> np.ndarray:
+    """(N, num_classes) class probabilities of a classifier (`model.probabilities(ids,
+    lengths)`, a `SequenceClassifier`'s) for `texts`, each encoded and cut as `encode_texts`
+    does, `batch` texts at a time; an `EmptyTextError` for a text with no tokens."""
+    ids, lengths = encode_texts(tokenizer, texts, max_length, keep)
+    parts = [model.probabilities(ids[start : start + batch], lengths[start : start + batch])
+             for start in range(0, len(texts), batch)]
+    return np.concatenate(parts) if parts else np.zeros((0, num_classes))

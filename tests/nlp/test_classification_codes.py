@@ -1,0 +1,102 @@
+"""`seqlab.nlp.classification`'s label codes, batched baseline predictions and batched class
+probabilities: what `classify train`, `predict` and `eval` did in the CLI, now library
+functions (the CLI calls them; its tests hold the commands' behaviour)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.nlp.classification import (
+    label_counts,
+    model_label_ids,
+    predicted_codes,
+    sorted_name_codes,
+    text_probabilities,
+)
+
+
+def test_model_label_ids_put_each_row_in_the_models_order():
+    names = ["pos", "neg", "mixed"]  # the order the labels were first read in
+    codes = np.array([0, 1, 1, 2, 0])
+    labels = ["mixed", "neg", "pos"]  # the model's order
+    got = model_label_ids(names, codes, labels)
+    assert got.dtype == np.int64
+    assert [labels[i] for i in got] == [names[c] for c in codes]
+
+
+def test_a_name_the_model_lacks_is_a_value_error():
+    with pytest.raises(ValueError):
+        model_label_ids(["pos", "other"], np.array([0, 1]), ["neg", "pos"])
+
+
+def test_sorted_name_codes_are_each_rows_rank_among_the_sorted_names():
+    names = ["b", "10", "a", "2"]
+    codes = np.array([0, 1, 2, 3, 3, 0])
+    got = sorted_name_codes(names, codes)
+    order = sorted(names)
+    assert got.tolist() == [order.index(names[c]) for c in codes]
+
+
+def test_label_counts_count_every_name_seen_once_or_more():
+    assert label_counts(["x", "y", "z"], np.array([2, 0, 2, 2])) == {"x": 1, "y": 0, "z": 3}
+
+
+def test_predicted_codes_predict_in_bounded_batches_in_order():
+    labels = ["neg", "pos"]
+    texts = [f"text {i} {'good' if i % 3 else 'bad'}" for i in range(11)]
+    sizes: list[int] = []
+
+    def predict(batch: list[str]) -> np.ndarray:
+        sizes.append(len(batch))
+        return np.array(["pos" if "good" in text else "neg" for text in batch])
+
+    got = predicted_codes(predict, iter(texts), labels, len(texts), batch=4)
+    assert sizes == [4, 4, 3]
+    assert got.dtype == np.int64
+    assert got.tolist() == [1 if "good" in text else 0 for text in texts]
+
+
+class _CountingModel:
+    """A stand-in classifier: its probabilities are a softmax of each row's token sum and
+    length, so a row's answer depends on that row alone, as a real model's does."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+    def probabilities(self, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        self.batches.append(len(tokens))
+        sums = np.array([row[:n].sum() for row, n in zip(tokens, lengths, strict=True)])
+        logits = np.stack([sums * 0.01, lengths * 0.1, np.zeros(len(tokens))], axis=1)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+class _Letters:
+    pad_id = 0
+
+    def encode(self, text: str) -> list[int]:
+        return [ord(c) for c in text if c != " "]
+
+
+def test_text_probabilities_are_the_models_batch_by_batch():
+    texts = ["ab", "a longer text here", "xyz", "q", "the end of it"]
+    model = _CountingModel()
+    got = text_probabilities(model, _Letters(), texts, max_length=6, num_classes=3, batch=2)
+    assert model.batches == [2, 2, 1]
+    whole = _CountingModel().probabilities(
+        *_encoded([_Letters().encode(t)[-6:] for t in texts]))
+    np.testing.assert_array_equal(got, whole)
+
+
+def test_text_probabilities_of_no_texts_are_an_empty_table():
+    got = text_probabilities(_CountingModel(), _Letters(), [], max_length=6, num_classes=3)
+    assert got.shape == (0, 3)
+
+
+def _encoded(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.array([len(row) for row in rows])
+    ids = np.zeros((len(rows), lengths.max()), dtype=np.int32)
+    for index, row in enumerate(rows):
+        ids[index, : len(row)] = row
+    return ids, lengths
