@@ -17,6 +17,7 @@ from seqlab.cli.errors import CliError
 from seqlab.cli.loss_display import loss_text
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
+from seqlab.cli.sidecar_folders import cache_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -208,7 +209,7 @@ def run_classify_training(options: ClassifyOptions, output: Output, *,
                              model="SequenceClassifier")
     other_run_files = check_run_files(out, force=force,
                                       resumed_from=source, resume_path=options.resume)
-    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+    with removed_on_refusal([metrics_path(out), cache_dir(out)], trained):
         return _train(options, output, source, out_given, lowercase_given, force, run,
                       given_lr, other_run_files)
 
@@ -291,7 +292,7 @@ def _train(options: ClassifyOptions, output: Output, source: Any, out_given: str
     with _rows_pass("encoding the texts"):
         try:  # inside: the pass turns every other ValueError into its own message
             row_ids = cached_row_ids(rows, tokenizer, options.max_length,
-                                     out.parent / f"{out.stem}.cache", row_labels, keep)
+                                     cache_dir(out), row_labels, keep)
         except EmptyRowError as error:
             raise CliError(f"{error.origin}: the text has no {options.level} tokens; remove "
                            "it") from error

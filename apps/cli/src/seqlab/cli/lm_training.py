@@ -16,6 +16,7 @@ from seqlab.cli.loss_display import loss_text
 from seqlab.cli.model_memory import check_parameters, language_model_parameters, out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import check_run_files
+from seqlab.cli.sidecar_folders import cache_dir
 from seqlab.cli.training import (
     check_resumed_output,
     checkpoint_dir,
@@ -195,7 +196,7 @@ def _corpus(options: TrainOptions):
 
     if not options.files:
         return corpus_text(options.files, options.corpus)
-    pieces = CorpusPieces(options.files, spool_dir=options.out.parent / f"{options.out.stem}.cache")
+    pieces = CorpusPieces(options.files, spool_dir=cache_dir(options.out))
     try:
         pieces.require_text(any_character=options.level == "char")
     except CliError as error:
@@ -213,10 +214,11 @@ def _token_ids(tokenizer, text, options: TrainOptions) -> np.ndarray:
         return lm_text.encode_corpus(tokenizer, text)
     from seqlab.nlp.corpora import cached_token_ids
 
-    cache_dir = options.out.parent / f"{options.out.stem}.cache"
-    claim_checkpoint_dir(cache_dir, create=False)  # removed at the end if a stop leaves it empty
+    cache_folder = cache_dir(options.out)
+    # removed at the end if a stop leaves it empty
+    claim_checkpoint_dir(cache_folder, create=False)
     try:
-        return cached_token_ids(text.sources, tokenizer, cache_dir,
+        return cached_token_ids(text.sources, tokenizer, cache_folder,
                                 line_eos=lm_text.is_word_level(tokenizer), errors=text.errors)
     except (ValueError, OSError) as error:
         if isinstance(error, OSError) and output_error_line(error):

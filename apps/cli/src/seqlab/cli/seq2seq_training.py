@@ -16,6 +16,7 @@ from seqlab.cli.loss_display import loss_text
 from seqlab.cli.model_memory import out_of_memory
 from seqlab.cli.run_files import claim_checkpoint_dir
 from seqlab.cli.run_ownership import OtherRunFiles, check_run_files
+from seqlab.cli.sidecar_folders import cache_dir
 from seqlab.cli.training import (
     absolute_path,
     apply_run,
@@ -278,7 +279,7 @@ def _encode_files(files: PairFiles, tokenizers: tuple[Any, Any], out: Path):
                                    {"val_fraction": files.fraction, "max_len": files.max_len,
                                     "errors": files.errors,
                                     "columns": list(files.columns) if files.columns else None},
-                                   *tokenizers, out.parent / f"{out.stem}.cache")
+                                   *tokenizers, cache_dir(out))
     except EmptyPairError as error:
         raise CliError(f"a pair cannot be used: {error} (choose another --source-level "
                        "/ --target-level or fix the pair)") from error
@@ -308,7 +309,7 @@ def run_seq2seq_training(options: Seq2SeqOptions, output: Output, *,
     def trained() -> bool:
         return "trainer" in run and run["trainer"].step > run["start"]
 
-    with removed_on_refusal([metrics_path(out), out.parent / f"{out.stem}.cache"], trained):
+    with removed_on_refusal([metrics_path(out), cache_dir(out)], trained):
         return _train(options, output, source, max_len, run, given_lr, other_run_files)
 
 
