@@ -20,6 +20,7 @@ NUMBA_DISABLE_JIT=1 (the tiles' Python bodies); the reference is
 import numpy as np
 from numba import njit
 
+from .padded_steps import zero_lstm_padded_step
 from .panel_blocks import panel_rows_into
 from .panel_gemm import pack_transposed_into, panel_gemm_packed_into
 from .recurrent_lstm import copy_into, lstm_units_saved
@@ -76,13 +77,7 @@ def lstm_forward_fed(x, w_ih, w_ih_panels, bias_rows, has_bias, w_hh, w_panels, 
         for i in range(rows):
             n = low + i
             if step >= lengths[n]:
-                # padding for this sequence: zeros keep dW_hh = d_xg^T h_prev free of garbage
-                out[step, n] = 0
-                gates[step, n] = 0
-                c_prev[step, n] = 0
-                tanh_c[step, n] = 0
-                if save_h_prev:
-                    h_prev[step, n] = 0
+                zero_lstm_padded_step(out, gates, c_prev, tanh_c, h_prev, step, n, save_h_prev)
                 continue
             h_row = h[i]
             if save_h_prev:

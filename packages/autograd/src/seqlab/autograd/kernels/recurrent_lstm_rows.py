@@ -19,6 +19,7 @@ the split itself is `row_blocks`, shared with the GRU and RNN loops).
 import numpy as np
 from numba import njit
 
+from .padded_steps import zero_lstm_padded_step
 from .panel_gemm import panel_gemm_packed_into
 from .recurrent_lstm import (
     add_rows_into,
@@ -68,13 +69,7 @@ def lstm_forward_rows(x_rows, row_of, w_hh, w_panels, lengths, reverse, h0, h_n,
             n = low + i
             length = lengths[n]
             if step >= length:
-                # padding for this sequence: zeros keep dW_hh = d_xg^T h_prev free of garbage
-                out[step, n] = 0
-                gates[step, n] = 0
-                c_prev[step, n] = 0
-                tanh_c[step, n] = 0
-                if save_h_prev:
-                    h_prev[step, n] = 0
+                zero_lstm_padded_step(out, gates, c_prev, tanh_c, h_prev, step, n, save_h_prev)
                 continue
             t = length - 1 - step if reverse else step
             x_row = x_rows[row_of[t, n]]
