@@ -1,5 +1,6 @@
 """Progress of a command that runs in phases with no known total (`ngram train`: reading,
-counting each order, merging spilled runs, estimating, writing).
+counting each order, merging spilled runs, estimating, writing; `ngram eval`: scoring;
+`tokenize train`: reading, building the vocabulary).
 
 In a terminal: one Rich status line, 'ngram train: counting 3-grams · 12,345,678 tokens read ·
 0:01:05' (under 80 columns), redrawn in place. In a log (stderr not a terminal): a plain line
@@ -10,6 +11,7 @@ codes. Hidden by --quiet and --json.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 
 from seqlab.cli import progress
@@ -18,10 +20,10 @@ from seqlab.cli.console import stderr
 
 class PhaseProgress:
     """`with PhaseProgress("ngram train", enabled) as shown:` then `shown.phase(name)` as each
-    phase starts and `shown.tokens(count)` while reading."""
+    phase starts and `shown.tokens(count)` while reading (counts of `unit`)."""
 
-    def __init__(self, command: str, enabled: bool) -> None:
-        self.command, self.enabled = command, enabled
+    def __init__(self, command: str, enabled: bool, unit: str = "tokens") -> None:
+        self.command, self.enabled, self.unit = command, enabled, unit
         self.started = time.monotonic()
         self.name = ""
         self.count = 0
@@ -50,11 +52,21 @@ class PhaseProgress:
         self.count = count
         self._show(force=False)
 
+    def counted(self, pieces: Iterable[str], then: str) -> Iterator[str]:
+        """`pieces` of text passed through, their characters counted as read (`tokens`, with
+        `unit` "characters"); phase `then` starts when they end."""
+        count = 0
+        for piece in pieces:
+            count += len(piece)
+            self.tokens(count)
+            yield piece
+        self.phase(then)
+
     def __rich__(self) -> str:
         return self._text()
 
     def _text(self) -> str:
-        read = f", {self.count:,} tokens read" if self.count else ""
+        read = f", {self.count:,} {self.unit} read" if self.count else ""
         elapsed = progress.clock_text(time.monotonic() - self.started)
         return f"{self.command}: {self.name}{read}, {elapsed} elapsed"
 

@@ -52,7 +52,8 @@ def evaluate(
         from seqlab.cli.commands import ngram
 
         # tokenized as the model's training text was (recorded in its file), as `ngram eval`
-        ngram.report_perplexity(loaded, files, corpus, lowercase=None, as_json=as_json)
+        ngram.report_perplexity(loaded, files, corpus, lowercase=None, as_json=as_json,
+                                command="eval")
         return
     use_threads(threads)
     if files:

@@ -507,9 +507,10 @@ def evaluate(
 
 
 def report_perplexity(model, files: list[Path] | None, corpus: str | None,
-                      lowercase: bool | None, as_json: bool, level: str | None = None) -> None:
+                      lowercase: bool | None, as_json: bool, level: str | None = None,
+                      command: str = "ngram eval") -> None:
     """Print a loaded model's perplexity and bits per token on FILES (or an embedded corpus),
-    tokenized as `model_tokens` says."""
+    tokenized as `model_tokens` says (tokens read shown as `command`'s progress)."""
     level, lowercase, pattern = model_tokens(model, level, lowercase)
     if level == "char" and files:
         check_char_text(files, None)  # a literal SPACE would be scored as a space
@@ -522,12 +523,15 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     # a blank line is a sentence of no words whose </s> is scored, as KenLM's query scores
     # it; the tokens the model scores as <unk> (OOV) counted as `seqlab eval` counts them
     refused = refused_characters(None) if level == "char" else ""
+    shown = PhaseProgress(command, not as_json)
     tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True,
                                    refused=refused, training=False),
-                  known=set(model.vocab) - {UNK})
+                  known=set(model.vocab) - {UNK}, on_tokens=shown.tokens)
     try:
         # streamed: no list of the test sentences
-        perplexity, _, zeros = model.perplexity_detail(tally)
+        with shown:
+            shown.phase("scoring", announce=False)
+            perplexity, _, zeros = model.perplexity_detail(tally)
     except ValueError as error:
         if tally.sentences == 0:
             raise CliError("the test text has no tokens") from error

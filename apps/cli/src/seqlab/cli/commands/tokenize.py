@@ -59,9 +59,15 @@ def train(
         # counting only: smaller pieces, a smaller list of pre-tokens alive at a time
         pieces = CorpusPieces(files, spool_dir=out.resolve().parent,
                               chunk_bytes=COUNTING_CHUNK_BYTES)
+        from seqlab.cli.phase_progress import PhaseProgress
+
+        shown = PhaseProgress("tokenize train", output.show_progress, unit="characters")
         try:
             pieces.require_text()
-            tokenizer = train_tokenizer(level, pieces, vocab_size, min_count)
+            with shown:
+                shown.phase("reading", announce=False)
+                read = shown.counted(pieces, then="building the vocabulary")
+                tokenizer = train_tokenizer(level, read, vocab_size, min_count)
         finally:
             pieces.close()
         source = pieces.description
