@@ -36,6 +36,15 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling and `copy.deepcopy`: the state's arrays start on a 64-byte line again
+        (`aligned`; a copy lands wherever NumPy's allocator puts it)."""
+        self.__dict__.update(state)
+        for values in self.state.values():
+            for name, value in values.items():
+                if isinstance(value, np.ndarray):
+                    values[name] = aligned.on_line(value)
+
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for index, group in enumerate(self.param_groups):
