@@ -75,6 +75,11 @@ def _count_consumers(root: Context) -> dict[Context, int]:
     return consumers
 
 
+# `object.__setattr__` writes the `grad` slot past a Parameter's `__setattr__` (its `.data`
+# check, a Python call) on the one attribute write a leaf gets in a backward
+_set_attribute = object.__setattr__
+
+
 def _accumulate_leaf(tensor: Tensor, grad: np.ndarray) -> None:
     if tensor.grad is None:
         # Own the memory: a backward may hand the same array (or a read-only view) to
@@ -82,10 +87,12 @@ def _accumulate_leaf(tensor: Tensor, grad: np.ndarray) -> None:
         # parameter's layout (as PyTorch's gradient layout contract), so optimizers and
         # clipping can walk data and grad as flat arrays without copying again (a transposed
         # W_ih gradient cost clip + Adam two extra copies per step).
-        tensor.grad = np.empty_like(tensor.data, subok=False)
-        np.copyto(tensor.grad, grad, casting="unsafe")
+        owned = np.empty_like(tensor.data, subok=False)
+        np.copyto(owned, grad, casting="unsafe")
+        _set_attribute(tensor, "grad", owned)
     else:
-        tensor.grad += grad
+        summed = tensor.grad
+        summed += grad  # in place: no attribute write
 
 
 def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:

@@ -9,18 +9,7 @@ import numpy as np
 from seqlab.autograd import aligned
 from seqlab.autograd.tensor import Tensor
 
-_data_slot = Tensor.data  # Tensor's own storage for `.data`: Parameter's property wraps it
-
-
-def _set_data_on_a_line(parameter: Parameter, array: np.ndarray) -> None:
-    # the same array again (`p.data -= step`) is already where it was put: skip the 2 us check
-    try:
-        same = _data_slot.__get__(parameter) is array
-    except AttributeError:  # a Parameter being made: nothing set yet
-        same = False
-    if not same:
-        array = aligned.on_line(np.asanyarray(array))  # (a subclass view stays one)
-    _data_slot.__set__(parameter, array)
+_data_slot = Tensor.data  # Tensor's own storage for `.data`: reads go straight to it
 
 
 class Parameter(Tensor):
@@ -33,12 +22,19 @@ class Parameter(Tensor):
     longer shares memory with the parameter (PyTorch copies a NumPy array into a tensor too,
     `torch.tensor(ndarray)`). Recurrent loops read a weight every step, and read it up to 17%
     slower off a line (`aligned`). Writes through `.data` in place keep its array.
+
+    The check is in `__setattr__`, not in a property: a read of `.data` (every op, every
+    optimizer step reads it) is then Tensor's plain slot read, 44 ns rather than a property's
+    89 (stop 22); an assignment to any attribute pays a Python call instead, and assignments
+    are rare (`.grad` once a backward).
     """
 
     __slots__ = ()
 
-    data = property(_data_slot.__get__, _set_data_on_a_line,
-                    doc="The parameter's ndarray, C-contiguous and on a 64-byte line.")
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "data":
+            value = _on_a_line(self, value)
+        _set_attribute(self, name, value)
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         array = data.data if isinstance(data, Tensor) else np.asarray(data)
@@ -46,3 +42,17 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+
+_set_attribute = object.__setattr__
+
+
+def _on_a_line(parameter: Parameter, array: Any) -> np.ndarray:
+    """`array` as the parameter's data: itself when on a line, else its copy onto one."""
+    # the same array again (`p.data -= step`) is already where it was put: skip the 2 us check
+    try:
+        if _data_slot.__get__(parameter) is array:
+            return array
+    except AttributeError:  # a Parameter being made: nothing set yet
+        pass
+    return aligned.on_line(np.asanyarray(array))  # (a subclass view stays one)

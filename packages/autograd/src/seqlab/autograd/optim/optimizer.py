@@ -12,6 +12,8 @@ from seqlab.autograd import aligned, versions
 from seqlab.autograd.grad_mode import enable_grad
 from seqlab.autograd.tensor import Tensor
 
+_set_grad = Tensor.grad.__set__
+
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
@@ -105,7 +107,7 @@ class Optimizer:
                 if param.grad is None:
                     continue
                 if set_to_none:
-                    param.grad = None
+                    _set_grad(param, None)  # past a Parameter's __setattr__ (`engine`)
                 else:
                     param.grad[...] = 0
 
