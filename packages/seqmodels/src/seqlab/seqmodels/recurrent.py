@@ -272,11 +272,12 @@ class RNNBase(Module):
             return False
         return not is_grad_enabled() or self.reads_embedding_table(weight.shape[0], ids.size)
 
-    def _input_table(self, table, layer_weights) -> Tensor:
+    def _input_table(self, table, layer_weights, looked_up: np.ndarray) -> Tensor:
         """Layer 0's input projection of every symbol, E @ W_ih^T + b (V, G*H) (GRU: + b_ih
         only; b_hh sits in its reset gate): one (V, E) x (E, G*H) GEMM instead of a (T*N, E)
-        one; the loop reads its rows at the token ids and its backward adds into V rows."""
-        weight, _, padding_idx = table
+        one; the loop reads its rows at the token ids and its backward adds into V rows
+        (`looked_up`: the embedding's output, whose rows dW_ih reads as PyTorch's does)."""
+        weight, ids, padding_idx = table
         w_ih, _, b_ih, b_hh = layer_weights
         bias = self.kind.projection_bias(b_ih, b_hh)
         if not is_grad_enabled():  # inference: no graph, the faster orientation for few rows
@@ -289,8 +290,11 @@ class RNNBase(Module):
             # the padding row gets no gradient, as through the embedding itself
             keep = (np.arange(weight.shape[0]) != padding_idx)[:, None]
             weight = where(keep, weight, weight.detach())
-        # F.linear's backward forms dW_ih = d_table^T @ E in W_ih's own layout
-        return F.linear(weight, w_ih, bias)
+        # dW_ih = d_table^T @ E in W_ih's own layout, E as it was looked up (a write into the
+        # embedding's weight after forward changes no gradient, as in PyTorch)
+        from seqlab.seqmodels.table_projection import table_projection
+
+        return table_projection(weight, w_ih, bias, ids, looked_up)
 
     def _run_layers(self, layer_input, h0, c0, lengths, first_layer: int, h_finals: list,
                     c_finals: list, table=None):
@@ -312,7 +316,8 @@ class RNNBase(Module):
                     from seqlab.seqmodels import fused
 
                     out, h_n, c_n = fused.run_projected(
-                        self.kind, self._input_table(table, weights), h0_part, c0_part,
+                        self.kind, self._input_table(table, weights, layer_input.data),
+                        h0_part, c0_part,
                         weights[1], weights[3], table[1], lengths, bool(direction),
                         looked_up=layer_input.data)
                 else:
