@@ -25,7 +25,7 @@ import pytest
 
 from seqlab.autograd import no_grad
 from seqlab.autograd.nn import Embedding
-from seqlab.seqmodels.recurrent import LSTM
+from seqlab.seqmodels.recurrent import GRU, LSTM
 
 TORCH = {  # (target, how) -> raises, as PyTorch 2.13 does
     ("emb", "no_grad"): False, ("emb", "data"): False,
@@ -36,9 +36,9 @@ TORCH = {  # (target, how) -> raises, as PyTorch 2.13 does
 VOCAB, STEPS, BATCH = 7, 5, 4  # 20 tokens over 7 symbols: layer 0 reads the table
 
 
-def _models(padding_idx):
+def _models(padding_idx, cell=LSTM):
     emb = Embedding(VOCAB, 4, padding_idx=padding_idx, generator=1).double()
-    lstm = LSTM(4, 5, generator=2).double()
+    lstm = cell(4, 5, generator=2).double()
     assert lstm.reads_embedding_table(VOCAB, STEPS * BATCH)
     return emb, lstm
 
@@ -92,4 +92,14 @@ def test_gradients_after_such_a_write_are_those_without_it(target, how, padding_
     got = _grads(emb, lstm, write)
     assert not np.array_equal(weight.data, before)  # the write happened
     for ours, theirs in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("how", ["no_grad", "data"])
+def test_a_gru_reading_the_table_gives_the_gradients_without_the_write(how):
+    """The GRU's layer 0 reads the same table (E @ W_ih^T + b_ih)."""
+    emb, gru = _models(None, GRU)
+    expected = _grads(emb, gru)
+    _, write = _writer(emb, gru, "emb", how)
+    for ours, theirs in zip(_grads(emb, gru, write), expected, strict=True):
         np.testing.assert_array_equal(ours, theirs)
