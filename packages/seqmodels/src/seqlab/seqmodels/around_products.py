@@ -119,18 +119,6 @@ def project(x: Array, w: Array, bias: Array | None) -> Array:
     return out
 
 
-def input_grad(d: Array, w: Array) -> Array:
-    """d @ w (R, F) for d (R, G) and w (G, F): through the panels where they pay (as
-    `input_and_weight_grads` forms dx), else by BLAS."""
-    rows, columns = d.shape
-    if not products_take_panels(rows, columns, w.shape[1], d.dtype) or w.dtype != d.dtype:
-        return matmul(d, w)
-    d = np.ascontiguousarray(d)
-    dx = workspace.empty((rows, w.shape[1]), d.dtype)
-    _rows_product(d, _packed(np.ascontiguousarray(w), transposed=False), None, dx, split=True)
-    return dx
-
-
 def input_and_weight_grads(d: Array, w: Array, x: Array,
                            need_input_grad: bool) -> tuple[Array | None, Array]:
     """(d @ w or None, d^T @ x) for d (R, G), w (G, F) and x (R, F): dx through the panels

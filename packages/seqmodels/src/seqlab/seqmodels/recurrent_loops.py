@@ -125,18 +125,16 @@ def lstm_team_forward(xg, h0, c0, w_hh, lengths, reverse, parts, ids=None, save=
 
 
 def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids=None,
-                       table_rows=0, reuse_saved=False, weight_grad=True):
+                       table_rows=0, reuse_saved=False):
     """Backward of `lstm_team_forward` as `parts` threads: d_xg, d_h0, d_c0, dW_hh, and the
     gradient of the (table_rows, 4H) table when the forward read one at ids (else None).
-    With `reuse_saved` d_xg is the saved gates' array, overwritten (no one reads it again);
-    without `weight_grad` dW_hh is None (the caller forms it: `joint_weight_grads`)."""
+    With `reuse_saved` d_xg is the saved gates' array, overwritten (no one reads it again)."""
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
     if rows_split_pays(batch, parts):
         return _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn,
-                                   parts, ids, table_rows, reuse_saved,
-                                   weight_grad=weight_grad)
+                                   parts, ids, table_rows, reuse_saved)
     d_xg, d_table, row_of, same_time, dh, dc = _backward_rooms(activations, lengths, reverse,
                                                                d_hn, d_cn, ids, table_rows,
                                                                reuse_saved)
@@ -158,8 +156,7 @@ def lstm_team_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, p
                            same_time, row_of, d_table, reuse_saved)
 
     run_team(parts, run_part)
-    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse,
-                            weight_grad)
+    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
 def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows,
@@ -177,15 +174,12 @@ def _backward_rooms(activations, lengths, reverse, d_hn, d_cn, ids, table_rows,
     return d_xg, d_table, table_row_of(ids), same_time, dh, dc
 
 
-def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse,
-                     weight_grad=True) -> tuple:
+def _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse) -> tuple:
     """d_xg, d_h0, d_c0, dW_hh (formed after the team from the saved h_prev, or from the
-    outputs shifted a step; None without `weight_grad`) and the table's gradient (None
-    without a table)."""
+    outputs shifted a step) and the table's gradient (None without a table)."""
     h_prev, out, h0 = activations[3:]
     previous = out if h_prev is None else h_prev
-    dw_hh = (recurrent_weight_grad(d_xg, previous, h0, same_time, reverse) if weight_grad
-             else None)
+    dw_hh = recurrent_weight_grad(d_xg, previous, h0, same_time, reverse)
     return d_xg, dh, dc, dw_hh, (d_table if ids is not None else None)
 
 
@@ -228,7 +222,7 @@ def _lstm_rows_forward(x_rows, row_of, h0, c0, w_hh, lengths, reverse, parts, sa
 
 
 def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, parts, ids,
-                        table_rows, reuse_saved, after_loop=None, weight_grad=True):
+                        table_rows, reuse_saved, after_loop=None):
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`). With
     `after_loop`, each part calls after_loop(part, parts, flags, d_xg, d_xg) once its loop is
     done, and dW_hh is left to it (None in the result; `rows_layer` forms the weight gradients
@@ -253,8 +247,7 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     run_team(parts, run_part)
     if after_loop is not None:
         return d_xg, dh, dc, None, (d_table if ids is not None else None)
-    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse,
-                            weight_grad)
+    return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
 
 
 # A training LSTM loop split by hidden units (a batch too small to split by sequence,

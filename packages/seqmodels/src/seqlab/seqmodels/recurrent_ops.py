@@ -19,14 +19,10 @@ import numpy as np
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.threads import matmul, seqlab_computing
 from seqlab.seqmodels import rows_layer
-from seqlab.seqmodels.around_products import input_and_weight_grads, input_grad, project
+from seqlab.seqmodels.around_products import input_and_weight_grads, project
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, CellKind
-from seqlab.seqmodels.joint_weight_grads import joint_weight_grads, takes_joint_weight_grads
 from seqlab.seqmodels.recurrent_fed import fed_loop_parts, lstm_fed_forward
 from seqlab.seqmodels.recurrent_loops import (
-    MIN_UNITS_BACKWARD_STEP_MACS,
-    in_step,
-    lstm_loop_parts,
     lstm_team_backward,
     lstm_team_forward,
 )
@@ -217,41 +213,12 @@ def layer_backward(saved: LayerSaved, d_out: Array | None, d_hn: Array | None,
     if fused_parts:  # loop and the layer's gradients as one team (`rows_layer`)
         return _fused_layer_backward(saved, d_out, d_hn, d_cn, reuse_saved, fused_parts,
                                      need_input_grad)
-    if takes_joint_weight_grads(loop.mode, saved.x, saved.w_ih, loop.w_hh, loop.ids):
-        return _joint_layer_backward(saved, d_out, d_hn, d_cn, need_input_grad, reuse_saved)
     d_xg, dh0, dc0, dw_hh, db_hh = projected_backward(saved.loop, d_out, d_hn, d_cn,
                                                       reuse_saved)
     dx, dw_ih, db_ih = _input_grads(saved, d_xg, need_input_grad)
     if saved.has_bias and db_hh is None:  # b_hh was in the projection: the same gradient
         db_hh = db_ih.copy()
     return dx, dh0, dc0, dw_ih, dw_hh, db_ih, (db_hh if saved.has_bias else None)
-
-
-def _joint_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, need_input_grad,
-                          reuse_saved) -> tuple:
-    """`layer_backward` of an LSTM layer with dW_ih and dW_hh as one product
-    (`joint_weight_grads`): the loop leaves dW_hh to it."""
-    loop = saved.loop
-    steps, batch = loop.activations[0].shape[:2]
-    hidden = loop.w_hh.shape[1]
-    dtype = loop.activations[0].dtype
-    d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
-    d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
-    d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype)
-    parts = lstm_loop_parts(batch, hidden, MIN_UNITS_BACKWARD_STEP_MACS)
-    with seqlab_computing():
-        d_xg, dh0, dc0, _, _ = lstm_team_backward(loop.activations, loop.w_hh, loop.lengths,
-                                                  loop.reverse, d_out, d_hn, d_cn, parts,
-                                                  reuse_saved=reuse_saved, weight_grad=False)
-    h_prev, out, h0 = loop.activations[3:]
-    shifted = h_prev is None and in_step(loop.lengths, steps, loop.reverse)
-    dw_ih, dw_hh = joint_weight_grads(d_xg, saved.x, h_prev, out, h0, shifted, loop.reverse)
-    d_flat = d_xg.reshape(-1, d_xg.shape[2])
-    dx = input_grad(d_flat, saved.w_ih).reshape(saved.x.shape) if need_input_grad else None
-    if not saved.has_bias:
-        return dx, dh0, dc0, dw_ih, dw_hh, None, None
-    db_ih = d_flat.sum(axis=0)
-    return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_ih.copy()
 
 
 def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, parts,
