@@ -100,8 +100,8 @@ def test_fed_forward_gives_the_bits_of_the_projection_and_loop_apart(dtype, part
 @pytest.mark.parametrize("features", [1, 3, 16, 40])
 def test_narrow_features_are_fed_where_their_projection_takes_the_panels(dtype, features,
                                                                          monkeypatch):
-    """Raw features under `around_products.MIN_DEPTH` (a forecaster's F 16, F 40 audio
-    frames): fed wherever the whole projection takes the panels, with the same bits as the
+    """Raw features under `around_products.MIN_DEPTH` (a forecaster's F 16, raw features
+    F 40): fed wherever the whole projection takes the panels, with the same bits as the
     projection and the loop apart, outputs, saved activations and every gradient."""
     steps, batch, hidden = 16, 37, 64  # 592 rows x 256 columns: over MIN_SHALLOW_OUTPUT
     x, h0, c0, w_ih, w_hh, b_ih, b_hh = _case(hidden, batch, steps, features, dtype, seed=5)

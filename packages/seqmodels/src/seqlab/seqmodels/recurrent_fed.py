@@ -5,11 +5,10 @@ Taken by `recurrent_ops.layer_forward` wherever it gives the same bits as the pr
 the loop apart: an LSTM training forward (`save`) whose projection takes the panels
 (`around_products.products_take_panels`: a stack's upper layers, wide raw features, and narrow
 raw features where the whole projection's output is large enough), with weights small enough
-to stream at every step
-(`MAX_FED_WEIGHT_BYTES`), and whose loop runs split by sequence or on one thread
-with panels, every sequence reading the same time at each step (`in_step`). Its outputs, final
-state and saved activations are those of `project` + `lstm_team_forward`, so the backward is
-the usual one.
+to stream at every step (`MAX_FED_WEIGHT_BYTES`), and whose loop runs split by sequence or on
+one thread with panels, every sequence reading the same time at each step (`in_step`). Its
+outputs, final state and saved activations are those of `project` + `lstm_team_forward`, so
+the backward is the usual one.
 """
 
 from __future__ import annotations
