@@ -95,6 +95,38 @@ def test_fed_forward_gives_the_bits_of_the_projection_and_loop_apart(dtype, part
                 np.testing.assert_array_equal(new_array, old_array)
 
 
+@pytest.mark.skipif(not JITTED, reason="the projection takes the panels only jitted, with FMA")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("features", [1, 3, 16, 40])
+def test_narrow_features_are_fed_where_their_projection_takes_the_panels(dtype, features,
+                                                                         monkeypatch):
+    """Raw features under `around_products.MIN_DEPTH` (a forecaster's F 16, raw features
+    F 40): fed wherever the whole projection takes the panels, with the same bits as the
+    projection and the loop apart, outputs, saved activations and every gradient."""
+    steps, batch, hidden = 16, 37, 64  # 592 rows x 256 columns: over MIN_SHALLOW_OUTPUT
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = _case(hidden, batch, steps, features, dtype, seed=5)
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 1)
+    full = np.full(batch, steps)
+    assert recurrent_fed.fed_loop_parts(x, w_ih, w_hh, full, False) == 1
+    fed = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    with monkeypatch.context() as apart:
+        _old_path(apart)
+        old = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    for new_array, old_array in zip(fed[:3], old[:3], strict=True):
+        np.testing.assert_array_equal(new_array, old_array)
+    for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
+                                    strict=True):
+        assert (new_array is None) == (old_array is None)
+        if new_array is not None:
+            np.testing.assert_array_equal(new_array, old_array)
+    rng = np.random.default_rng(features)
+    d_out, d_hn, d_cn = (rng.standard_normal(a.shape).astype(dtype) for a in fed[:3])
+    for new_grad, old_grad in zip(recurrent_ops.lstm_layer_backward(fed[3], d_out, d_hn, d_cn),
+                                  recurrent_ops.lstm_layer_backward(old[3], d_out, d_hn, d_cn),
+                                  strict=True):
+        np.testing.assert_array_equal(new_grad, old_grad)
+
+
 def test_fed_forward_is_not_taken_where_it_would_not_pay_or_not_hold():
     steps, batch, hidden = 16, 32, 16
     x, _, _, w_ih, w_hh, *_ = _case(hidden, batch, steps, 64, np.float32)

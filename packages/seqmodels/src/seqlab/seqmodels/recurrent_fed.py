@@ -3,12 +3,12 @@ recurrent_lstm_fed`) instead of reading one (T, N, 4H) projection made before th
 
 Taken by `recurrent_ops.layer_forward` wherever it gives the same bits as the projection and
 the loop apart: an LSTM training forward (`save`) whose projection takes the panels
-(`around_products.products_take_panels`, with an input at least `MIN_DEPTH` deep: a stack's
-upper layers, or wide raw features), with weights small enough to stream at every step
-(`MAX_FED_WEIGHT_BYTES`), and whose loop runs split by sequence or on one thread
-with panels, every sequence reading the same time at each step (`in_step`). Its outputs, final
-state and saved activations are those of `project` + `lstm_team_forward`, so the backward is
-the usual one.
+(`around_products.products_take_panels`: a stack's upper layers, wide raw features, and narrow
+raw features where the whole projection's output is large enough), with weights small enough
+to stream at every step (`MAX_FED_WEIGHT_BYTES`), and whose loop runs split by sequence or on
+one thread with panels, every sequence reading the same time at each step (`in_step`). Its
+outputs, final state and saved activations are those of `project` + `lstm_team_forward`, so
+the backward is the usual one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_lstm_fed import lstm_forward_fed
 from seqlab.autograd.kernels.recurrent_lstm_rows import rows_split_pays
 from seqlab.autograd.threads import run_team, seqlab_computing
-from seqlab.seqmodels.around_products import BLOCK, MIN_DEPTH, products_take_panels
+from seqlab.seqmodels.around_products import BLOCK, products_take_panels
 from seqlab.seqmodels.recurrent_loops import (
     MIN_UNITS_FORWARD_STEP_MACS,
     in_step,
@@ -36,6 +36,13 @@ Array = np.ndarray
 # 320 (3.1 MiB) 34.59 -> 33.60, 384 (4.5 MiB) 48.54 -> 47.72, but 512 (8 MiB) 86.52 -> 87.92
 # (on two threads 85.06 -> 85.79; H 256 25.04 -> 22.95, both threads' CPU).
 MAX_FED_WEIGHT_BYTES = 5 << 20
+# A narrow input (raw features, F < `around_products.MIN_DEPTH`) is fed too wherever its whole
+# projection takes the panels: a whole training step (forward and backward, one LSTM layer,
+# the last step's sum as loss; one thread, AMD EPYC Zen 4, float32, CPU time, medians of 25
+# alternating steps, load 10-12) apart / fed, F/H/N/T: 16/128/64/48 19.99 / 18.97 ms,
+# 8/64/64/24 3.88 / 3.63, 40/128/32/64 15.10 / 14.62, 8/128/32/64 14.45 / 13.95,
+# 1/128/32/64 12.59 / 11.99, 4/64/128/48 13.09 / 12.28, 16/256/64/48 61.98 / 60.24,
+# 40/256/32/64 46.04 / 45.89, 8/128/256/96 148.9 / 134.7 (the same bits every time).
 
 
 def fed_loop_parts(x: Array, w_ih: Array, w_hh: Array, lengths: Array, reverse: bool) -> int:
@@ -44,7 +51,7 @@ def fed_loop_parts(x: Array, w_ih: Array, w_hh: Array, lengths: Array, reverse: 
     dtype, lengths' layout in time and the thread count only."""
     steps, batch, features = x.shape
     hidden = w_hh.shape[1]
-    if (features < MIN_DEPTH or x.dtype != w_ih.dtype or x.dtype != w_hh.dtype
+    if (x.dtype != w_ih.dtype or x.dtype != w_hh.dtype
             or (features + hidden) * 4 * hidden * x.dtype.itemsize > MAX_FED_WEIGHT_BYTES
             or not products_take_panels(steps * batch, features, 4 * hidden, x.dtype)
             or not panels_pay(batch) or not in_step(lengths, steps, reverse)):
