@@ -95,6 +95,38 @@ def test_fed_forward_gives_the_bits_of_the_projection_and_loop_apart(dtype, part
                 np.testing.assert_array_equal(new_array, old_array)
 
 
+@pytest.mark.skipif(not JITTED, reason="the projection takes the panels only jitted, with FMA")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("features", [1, 8, 40, 63])
+def test_fed_forward_over_narrow_raw_features_gives_the_bits_of_the_projection_apart(
+        dtype, features, monkeypatch):
+    """Raw features under MIN_DEPTH whose projection takes the panels (296 rows x 512 columns of
+    output): the in-loop projection is taken and its forward, saved activations and gradients
+    are those of the projection and the loop apart, bit for bit."""
+    steps, batch, hidden = 8, 37, 128
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = _case(hidden, batch, steps, features, dtype, seed=5)
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 1)
+    full = np.full(batch, steps)
+    assert recurrent_fed.fed_loop_parts(x, w_ih, w_hh, full, False) == 1
+    fed = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    with monkeypatch.context() as apart:
+        _old_path(apart)
+        old = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    for new_array, old_array in zip(fed[:3], old[:3], strict=True):
+        np.testing.assert_array_equal(new_array, old_array)
+    for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
+                                    strict=True):
+        assert (new_array is None) == (old_array is None)
+        if new_array is not None:
+            np.testing.assert_array_equal(new_array, old_array)
+    rng = np.random.default_rng(features)
+    d_out, d_hn, d_cn = (rng.standard_normal(a.shape).astype(dtype) for a in fed[:3])
+    new_grads = recurrent_ops.lstm_layer_backward(fed[3], d_out, d_hn, d_cn)
+    old_grads = recurrent_ops.lstm_layer_backward(old[3], d_out, d_hn, d_cn)
+    for new_grad, old_grad in zip(new_grads, old_grads, strict=True):
+        np.testing.assert_array_equal(new_grad, old_grad)
+
+
 def test_fed_forward_is_not_taken_where_it_would_not_pay_or_not_hold():
     steps, batch, hidden = 16, 32, 16
     x, _, _, w_ih, w_hh, *_ = _case(hidden, batch, steps, 64, np.float32)
@@ -106,6 +138,7 @@ def test_fed_forward_is_not_taken_where_it_would_not_pay_or_not_hold():
         assert recurrent_fed.fed_loop_parts(x, w_ih, w_hh, short, False) >= 1
     assert recurrent_fed.fed_loop_parts(x, w_ih, w_hh, short, True) == 0  # times differ a step
     narrow, _, _, narrow_w_ih, *_ = _case(hidden, batch, steps, 40, np.float32)
+    # 512 rows x 64 columns: a narrow projection's output too small for the panels
     assert recurrent_fed.fed_loop_parts(narrow, narrow_w_ih, w_hh, full, False) == 0
     few_rows = x[:4]  # 128 rows: the projection stays with BLAS
     assert recurrent_fed.fed_loop_parts(few_rows, w_ih, w_hh, full, False) == 0

@@ -3,8 +3,9 @@ recurrent_lstm_fed`) instead of reading one (T, N, 4H) projection made before th
 
 Taken by `recurrent_ops.layer_forward` wherever it gives the same bits as the projection and
 the loop apart: an LSTM training forward (`save`) whose projection takes the panels
-(`around_products.products_take_panels`, with an input at least `MIN_DEPTH` deep: a stack's
-upper layers, or wide raw features), with weights small enough to stream at every step
+(`around_products.products_take_panels`: an input at least `MIN_DEPTH` deep, a stack's upper
+layers or wide raw features, or a narrow one with enough output, raw features F 1-63 at batch
+32 x 64), with weights small enough to stream at every step
 (`MAX_FED_WEIGHT_BYTES`), and whose loop runs split by sequence or on one thread
 with panels, every sequence reading the same time at each step (`in_step`). Its outputs, final
 state and saved activations are those of `project` + `lstm_team_forward`, so the backward is
@@ -19,7 +20,7 @@ from seqlab.autograd.kernels.panel_gemm import panels_pay, panels_shape
 from seqlab.autograd.kernels.recurrent_lstm_fed import lstm_forward_fed
 from seqlab.autograd.kernels.recurrent_lstm_rows import rows_split_pays
 from seqlab.autograd.threads import run_team, seqlab_computing
-from seqlab.seqmodels.around_products import BLOCK, MIN_DEPTH, products_take_panels
+from seqlab.seqmodels.around_products import BLOCK, products_take_panels
 from seqlab.seqmodels.recurrent_loops import (
     MIN_UNITS_FORWARD_STEP_MACS,
     in_step,
@@ -44,7 +45,11 @@ def fed_loop_parts(x: Array, w_ih: Array, w_hh: Array, lengths: Array, reverse: 
     dtype, lengths' layout in time and the thread count only."""
     steps, batch, features = x.shape
     hidden = w_hh.shape[1]
-    if (features < MIN_DEPTH or x.dtype != w_ih.dtype or x.dtype != w_hh.dtype
+    # A narrow input too (F < MIN_DEPTH, where its projection takes the panels): LSTM(40, 128),
+    # batch 32 x 64, Adam, one thread, whole step CPU 15.36 / 14.81 -> 14.67 / 14.31 ms; F 8
+    # 12.99 -> 12.20, F 1 12.63 -> 11.96, batch 64 28.31 -> 26.37, H 512 153.5 -> 151.3
+    # (in process, alternating, load 13; BENCHMARKS.md, issue 11, rawlstm).
+    if (x.dtype != w_ih.dtype or x.dtype != w_hh.dtype
             or (features + hidden) * 4 * hidden * x.dtype.itemsize > MAX_FED_WEIGHT_BYTES
             or not products_take_panels(steps * batch, features, 4 * hidden, x.dtype)
             or not panels_pay(batch) or not in_step(lengths, steps, reverse)):
