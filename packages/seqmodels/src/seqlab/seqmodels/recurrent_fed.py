@@ -45,10 +45,10 @@ def fed_loop_parts(x: Array, w_ih: Array, w_hh: Array, lengths: Array, reverse: 
     dtype, lengths' layout in time and the thread count only."""
     steps, batch, features = x.shape
     hidden = w_hh.shape[1]
-    # A narrow input too (F < MIN_DEPTH, where its projection takes the panels): LSTM(40, 128),
-    # batch 32 x 64, Adam, one thread, whole step CPU 15.36 / 14.81 -> 14.67 / 14.31 ms; F 8
-    # 12.99 -> 12.20, F 1 12.63 -> 11.96, batch 64 28.31 -> 26.37, H 512 153.5 -> 151.3
-    # (in process, alternating, load 13; BENCHMARKS.md, issue 11, rawlstm).
+    # A narrow input too (F < MIN_DEPTH, where its projection takes the panels): the layer's
+    # forward alone, T*N 64 x 32, one thread, CPU old / new 1.13-1.22x at F 8 / 40, H 32 / 128,
+    # T 64 / 256, N 32 / 64; the whole training step 0.96-1.07x (~4% of it, inside load 13's
+    # spread; BENCHMARKS.md, issue 11, rawlstm).
     if (x.dtype != w_ih.dtype or x.dtype != w_hh.dtype
             or (features + hidden) * 4 * hidden * x.dtype.itemsize > MAX_FED_WEIGHT_BYTES
             or not products_take_panels(steps * batch, features, 4 * hidden, x.dtype)
