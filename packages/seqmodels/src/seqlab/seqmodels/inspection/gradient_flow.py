@@ -4,7 +4,8 @@ The stack is unrolled step by step with its kind's autograd cell (`CellKind.grap
 zero leaf tensor (a probe) is added to every new state: the probe's gradient is exactly
 dL/dh_k (and dL/dc_k for an LSTM), through every path the loss depends on h_k by (later
 steps and the layers above). An LSTM's cell probe enters c_k before h_k = o * tanh(c_k) is
-formed, so dL/dc_k is the total gradient (through h_k and c_{k+1}), torch's c_k.retain_grad(). Each step also reads its own leaf copy of W_ih and W_hh, whose
+formed, so dL/dc_k is the total gradient (through h_k and c_{k+1}), torch's c_k.retain_grad().
+Each step also reads its own leaf copy of W_ih and W_hh, whose
 gradients are that step's share of dL/dW (they sum to the full gradient). Where the state is
 small, the product of the step Jacobians d s_t / d s_{t-1} from the last step back is measured
 too (its spectral norm): BPTT written as the matrix product it is.
