@@ -45,12 +45,16 @@ def test_model_step_equals_the_reference(kind, layers, table, dtype):
     kernel_state, reference_state = start_state(layers, dtype), start_state(layers, dtype)
     tolerance = 1e-12 if dtype == np.float64 else 2e-5
     for token in (3, 0, 6, 3):
-        generation.model_step(token, *weights, *kernel_state)
-        generation_reference.model_step(token, *weights, *reference_state)
+        normalizer = generation.model_step(token, *weights, *kernel_state)
+        want_normalizer = generation_reference.model_step(token, *weights, *reference_state)
         for got, want in zip(kernel_state, reference_state):
             np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
-    _, c, logprobs = kernel_state
+        assert normalizer == pytest.approx(want_normalizer, rel=tolerance, abs=tolerance)
+    h, c, logprobs = kernel_state
     assert np.isclose(np.exp(logprobs).sum(), 1.0)
+    decoder_t, decoder_bias = weights[-2:]  # logprobs + normalizer are the logits
+    logits = (h[-1] @ decoder_t).astype(np.float64) + decoder_bias
+    np.testing.assert_allclose(logprobs + normalizer, logits, rtol=tolerance, atol=tolerance)
     if kind != "lstm":  # c is the LSTM's alone
         np.testing.assert_array_equal(c, start_state(layers, dtype)[1])
 
@@ -74,15 +78,16 @@ def test_draw_token_equals_the_reference(rule):
         logits = 2 * rng.standard_normal(VOCAB)
         if trial % 5 == 0:
             logits[[1, 4]] = logits[2]  # ties (top-k keeps all of them, top-p sorts them stably)
-        logprobs = logits - np.log(np.exp(logits).sum())
+        normalizer = np.log(np.exp(logits).sum())
+        logprobs = logits - normalizer
         seen = rng.random(VOCAB) < 0.3
         banned = np.zeros(VOCAB, np.bool_)
         banned[trial % VOCAB] = True
         uniform = rng.random()
-        got = generation.draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p,
-                                    greedy, uniform, scores)
-        want = generation_reference.draw_token(logprobs, seen, banned, penalty, temperature,
-                                               top_k, top_p, greedy, uniform)
+        got = generation.draw_token(logprobs, normalizer, seen, banned, penalty, temperature,
+                                    top_k, top_p, greedy, uniform, scores)
+        want = generation_reference.draw_token(logprobs, normalizer, seen, banned, penalty,
+                                               temperature, top_k, top_p, greedy, uniform)
         assert got == want
         assert not banned[got]
 
@@ -93,8 +98,27 @@ def test_draw_token_inverts_the_cdf_at_its_edges():
     scores = np.empty(VOCAB)
     for uniform, token in [(0.0, 0), (0.2499, 0), (0.25, 2), (0.7499, 2), (0.75, 3),
                            (0.999999, 3)]:
-        assert generation.draw_token(logprobs, none, none, 1.0, 1.0, 0, 1.0, False, uniform,
-                                     scores) == token
+        assert generation.draw_token(logprobs, 0.0, none, none, 1.0, 1.0, 0, 1.0, False,
+                                     uniform, scores) == token
+
+
+@pytest.mark.parametrize("module", [generation, generation_reference])
+def test_draw_token_penalises_logits_as_hfs_repetition_penalty(module):
+    """HF's RepetitionPenaltyLogitsProcessor on the logits: 3 -> 3 / 1.3, -2 -> -2 * 1.3 (on
+    log-probabilities, p0 would barely move: 0.865 where HF has 0.770)."""
+    logits = np.array([3.0, 0.0, 0.0, -2.0, 0.0, 0.0, 0.0])
+    normalizer = np.log(np.exp(logits).sum())
+    seen = np.zeros(VOCAB, np.bool_)
+    seen[[0, 3]] = True
+    penalised = np.array([3.0 / 1.3, 0.0, 0.0, -2.0 * 1.3, 0.0, 0.0, 0.0])
+    cdf = np.cumsum(np.exp(penalised) / np.exp(penalised).sum())
+    none = np.zeros(VOCAB, np.bool_)
+    scores = np.empty(VOCAB)
+    for uniform in (0.1, cdf[0] - 1e-9, cdf[0] + 1e-9, 0.85, cdf[3] - 1e-9, 0.999):
+        want = int(np.searchsorted(cdf, uniform, side="right"))
+        got = module.draw_token(logits - normalizer, normalizer, seen, none, 1.3, 1.0, 0, 1.0,
+                                False, uniform, scores)
+        assert got == want, uniform
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
@@ -105,14 +129,14 @@ def test_sample_tokens_equals_the_reference(kind):
     results = []
     for module in (generation, generation_reference):
         h, c, logprobs = start_state(2, np.float64)
-        module.model_step(2, *weights, h, c, logprobs)
+        normalizer = np.array([module.model_step(2, *weights, h, c, logprobs)])
         seen = np.zeros(VOCAB, np.bool_)
         tokens = np.full(30, -1, np.int64)
         count = 0
         for part in np.split(uniforms, [1, 4, 12]):  # a pending token fed at each call
             pending = tokens[count - 1] if count else -1
             drawn = np.empty(len(part), np.int64)
-            n = module.sample_tokens(pending, *weights, h, c, logprobs, part, seen,
+            n = module.sample_tokens(pending, *weights, h, c, logprobs, normalizer, part, seen,
                                      np.zeros(VOCAB, np.bool_), stop, 1.3, 0.9, 0, 0.95,
                                      False, drawn)
             tokens[count:count + n] = drawn[:n]
@@ -128,13 +152,13 @@ def test_sample_tokens_equals_the_reference(kind):
 def test_sample_tokens_stops_after_a_stop_token():
     weights = make_weights("lstm", 1, np.float64, table=True)
     h, c, logprobs = start_state(1, np.float64)
-    generation.model_step(1, *weights, h, c, logprobs)
+    normalizer = np.array([generation.model_step(1, *weights, h, c, logprobs)])
     stop = np.ones(VOCAB, np.bool_)  # every token stops: exactly one is drawn
     tokens = np.full(5, -1, np.int64)
     seen = np.zeros(VOCAB, np.bool_)
-    count = generation.sample_tokens(-1, *weights, h, c, logprobs, np.full(5, 0.5), seen,
-                                     np.zeros(VOCAB, np.bool_), stop, 1.0, 1.0, 0, 1.0, False,
-                                     tokens)
+    count = generation.sample_tokens(-1, *weights, h, c, logprobs, normalizer, np.full(5, 0.5),
+                                     seen, np.zeros(VOCAB, np.bool_), stop, 1.0, 1.0, 0, 1.0,
+                                     False, tokens)
     assert count == 1 and tokens[0] >= 0 and np.all(tokens[1:] == -1)
     assert not seen.any()  # a stop token is not history
 
@@ -154,7 +178,7 @@ def test_draw_token_top_p_keeps_hfs_support_on_ties():
         cdf = np.cumsum(case["probs"])
         expected = np.searchsorted(cdf / cdf[-1], uniforms, side="right")
         for module in (generation, generation_reference):
-            drawn = [module.draw_token(logprobs, none, none, 1.0, case["temperature"],
+            drawn = [module.draw_token(logprobs, 0.0, none, none, 1.0, case["temperature"],
                                        case["top_k"] or 0, case["top_p"], False, uniform,
                                        np.empty(len(logprobs)))
                      for uniform in uniforms]

@@ -26,6 +26,9 @@ class PerTokenOnly:
     def logprobs(self, state):
         return self.model.logprobs(state)
 
+    def logits(self, state):
+        return self.model.logits(state)
+
 
 def per_token_text(path, prompt, length, seed, **rule) -> str:
     """What the command prints, computed with the per-token sampler."""

@@ -14,6 +14,7 @@ from seqlab.nlp.generation import (
     SamplingOptions,
     UnknownPromptWarning,
     apply_repetition_penalty,
+    ban,
     beam_search,
     cut_at_stop,
     encode_prompt,
@@ -101,6 +102,28 @@ def test_repetition_penalty_by_hand():
     np.testing.assert_allclose(out, [math.log(0.6) * 1.5, math.log(0.3), math.log(0.1)])
     scores = np.array([2.0, -1.0])
     np.testing.assert_allclose(apply_repetition_penalty(scores, [0, 1], 2.0), [1.0, -2.0])
+
+
+@pytest.mark.parametrize("token", [5, 99, -1])
+def test_banned_tokens_outside_the_vocabulary_are_a_clear_error(token):
+    # -1 once banned the last token silently, 99 raised a bare IndexError
+    options = SamplingOptions(max_tokens=2, banned_tokens=frozenset({token}))
+    with pytest.raises(ValueError, match=rf"^banned token id {token} is outside the "
+                                         r"vocabulary \[0, 5\)$"):
+        list(sample(toy_model(), [1], options))
+    with pytest.raises(ValueError, match=f"banned token id {token}"):
+        ban(np.zeros(5), [token])
+
+
+def test_a_model_without_logits_is_penalised_on_its_log_probabilities():
+    model = toy_model()
+    options = SamplingOptions(max_tokens=1, greedy=True, repetition_penalty=50.0)
+    logp = np.log(model.table[2])
+    best = int(np.argmax(logp))  # seen (as is 2), so its log-probability is multiplied by 50
+    penalised = logp.copy()
+    penalised[[best, 2]] *= 50.0
+    assert int(np.argmax(penalised)) != best
+    assert list(sample(model, [best, 2], options)) == [int(np.argmax(penalised))]
 
 
 def test_stop_tokens_end_generation_after_the_stop():

@@ -12,8 +12,10 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def step(mode: str, x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One step of one cell on (N, F) input; returns (h', c')."""
+def step(mode: str, x, h, c, w_ih, w_hh, b_ih, b_hh, cell_bump=None):
+    """One step of one cell on (N, F) input; returns (h', c').
+
+    `cell_bump` (LSTM) is added to c' before h' = o * tanh(c') reads it."""
     b_ih = np.zeros(w_ih.shape[0]) if b_ih is None else b_ih
     b_hh = np.zeros(w_hh.shape[0]) if b_hh is None else b_hh
     H = w_hh.shape[1]
@@ -24,6 +26,8 @@ def step(mode: str, x, h, c, w_ih, w_hh, b_ih, b_hh):
         g = np.tanh(gates[:, 2 * H : 3 * H])
         o = sigmoid(gates[:, 3 * H :])
         c_next = f * c + i * g
+        if cell_bump is not None:
+            c_next = c_next + cell_bump
         return o * np.tanh(c_next), c_next
     if mode == "gru":
         gi = x @ w_ih.T + b_ih

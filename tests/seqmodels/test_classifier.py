@@ -104,3 +104,21 @@ def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="token ids"):
         make()(np.full((1, 3), 9))
     assert isinstance(make()(np.ones((2, 3), dtype=np.int64)), Tensor)
+
+
+@pytest.mark.parametrize("lengths", [[3, 0], [0, 0]])
+def test_an_empty_example_is_refused_by_forward_training_loss_and_evaluation(lengths):
+    """qaB s23 item 5: training_loss and evaluation_metrics clamped a length of 0 to 1 (an empty
+    text trained and scored as one <pad> step) where forward refuses it; PyTorch's
+    pack_padded_sequence refuses an empty sequence. The CLI never sends one (an empty text is
+    its own error there), so all three refuse it."""
+    model = make()
+    tokens = np.array([[1, 2, 3], [0, 0, 0]])
+    labels = np.array([0, 1])
+    with pytest.raises(ValueError, match="lengths must lie in"):
+        model(tokens, np.array(lengths))
+    with pytest.raises(ValueError, match="has length 0: a classifier needs at least one token"):
+        model.training_loss((tokens, np.array(lengths), labels))
+    with pytest.raises(ValueError, match="has length 0: a classifier needs at least one token"):
+        model.evaluation_metrics([(tokens, np.array([3, 3]), labels),
+                                  (tokens, np.array(lengths), labels)])

@@ -33,7 +33,8 @@ def arrays(stack, layer, direction):
 
 def reference_output(stack, x, bump=None):
     """The stack's output (T, N, D*H) from zero states; bump = (layer, direction, t, n, unit,
-    'h' | 'c', eps) adds eps to that state right after it is computed."""
+    'h' | 'c', eps) adds eps to that state as it is computed: to c_t before h_t = o * tanh(c_t)
+    reads it, so the difference quotient is the total dL/dc_t (torch's c_t.retain_grad())."""
     mode = stack.mode
     hidden = stack.hidden_size
     for layer in range(stack.num_layers):
@@ -44,11 +45,16 @@ def reference_output(stack, x, bump=None):
             out = np.zeros((x.shape[0], x.shape[1], hidden))
             order = range(x.shape[0] - 1, -1, -1) if direction else range(x.shape[0])
             for t in order:
-                h, c = reference_step(mode, x[t], h, c, *arrays(stack, layer, direction))
+                h_bump = c_bump = None
                 if bump is not None and bump[:3] == (layer, direction, t):
                     _, _, _, n, unit, which, eps = bump
-                    target = h if which == "h" else c
-                    target[n, unit] += eps
+                    added = np.zeros_like(h)
+                    added[n, unit] = eps
+                    h_bump, c_bump = (added, None) if which == "h" else (None, added)
+                h, c = reference_step(mode, x[t], h, c, *arrays(stack, layer, direction),
+                                      cell_bump=c_bump)
+                if h_bump is not None:
+                    h = h + h_bump
                 out[t] = h
             outs.append(out)
         x = np.concatenate(outs, axis=2)

@@ -24,6 +24,9 @@ class PerTokenOnly:
     def logprobs(self, state):
         return self.model.logprobs(state)
 
+    def logits(self, state):
+        return self.model.logits(state)
+
 
 def make(cell, dtype=np.float32, vocab=13, layers=2):
     return LanguageModel(vocab, 6, 8, num_layers=layers, cell=cell, dtype=dtype, generator=0)
@@ -90,7 +93,41 @@ def test_a_run_is_a_snapshot_and_states_stay_values():
     assert drawer.draw(np.random.default_rng(3).random(30)).tolist() == first
 
 
-def test_bad_banned_tokens_are_a_clear_error():
+@pytest.mark.parametrize("token", [99, 13, -1])
+@pytest.mark.parametrize("fused", [True, False])
+def test_bad_banned_tokens_are_the_same_clear_error_on_both_paths(token, fused):
     model = make("rnn")
-    with pytest.raises(ValueError, match="banned token id 99"):
-        list(sample(model, [1], SamplingOptions(max_tokens=3, banned_tokens=frozenset({99}))))
+    options = SamplingOptions(max_tokens=3, banned_tokens=frozenset({token}))
+    with pytest.raises(ValueError, match=rf"^banned token id {token} is outside the "
+                                         r"vocabulary \[0, 13\)$"):
+        list(sample(model if fused else PerTokenOnly(model), [1], options))
+
+
+def fixed_logits_model(logits):
+    """A language model whose next-token logits are `logits` whatever it has read."""
+    model = LanguageModel(len(logits), 3, 4, cell="lstm", dtype=np.float64, generator=0)
+    model.decoder.weight.data[:] = 0.0
+    model.decoder.bias.data[:] = logits
+    return model
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_repetition_penalty_acts_on_logits_as_hfs_processor(fused):
+    """HF's RepetitionPenaltyLogitsProcessor divides a seen token's positive logit by the
+    penalty and multiplies a negative one; on log-probabilities (all negative) a confident
+    token would barely move (qaB: p0 0.870 -> 0.865 where HF gives 0.770)."""
+    logits = np.array([3.0, 2.5, 0.0, -1.0, 0.5])
+    model = fixed_logits_model(logits)
+    subject = model if fused else PerTokenOnly(model)
+    greedy = SamplingOptions(max_tokens=1, greedy=True, repetition_penalty=1.3)
+    assert list(sample(subject, [0], greedy)) == [1]  # 3 / 1.3 < 2.5 (log-probs: still 0)
+    penalised = logits.copy()
+    penalised[0] /= 1.3
+    penalised[3] *= 1.3
+    probs = np.exp(penalised) / np.exp(penalised).sum()
+    cdf = np.cumsum(probs)
+    for seed in range(12):  # one uniform a token, inverted on HF's distribution
+        options = SamplingOptions(max_tokens=1, seed=seed, repetition_penalty=1.3)
+        uniform = np.random.default_rng(seed).random()
+        expected = int(np.searchsorted(cdf, uniform, side="right"))
+        assert list(sample(subject, [0, 3], options)) == [expected], seed

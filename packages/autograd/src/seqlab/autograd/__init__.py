@@ -21,7 +21,7 @@ _EXPORTS = {
          "ones_like", "rand", "randn", "stack", "tensor", "where", "zeros", "zeros_like"),
         "creation"),
     "Context": "function", "Function": "function",
-    "einsum": "contraction",
+    "bmm": "contraction", "einsum": "contraction",
     **dict.fromkeys(("enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"),
                     "grad_mode"),
     "GradcheckError": "gradcheck", "gradcheck": "gradcheck",
@@ -34,8 +34,9 @@ _DTYPES = {"float32": "float32", "float64": "float64", "int64": "int64", "int32"
            "bool_": "bool_"}
 
 __all__ = [
-    "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "bool_", "cat",
-    "default_generator", "einsum", "enable_grad", "float32", "float64", "full", "get_num_threads",
+    "Context", "Function", "GradcheckError", "Tensor", "arange", "as_generator", "bmm", "bool_",
+    "cat", "default_generator", "einsum", "enable_grad", "float32", "float64", "full",
+    "get_num_threads",
     "gradcheck", "int32", "int64", "is_grad_enabled", "load", "manual_seed", "nn", "no_grad",
     "ones", "ones_like", "optim", "rand", "randn", "save", "set_grad_enabled", "set_num_threads",
     "stack", "tensor", "where", "zeros", "zeros_like",

@@ -1,4 +1,5 @@
-"""`einsum`: Einstein summation over tensors, as `torch.einsum`."""
+"""`einsum`: Einstein summation over tensors, as `torch.einsum`; `bmm`, the batched matrix
+product."""
 
 from __future__ import annotations
 
@@ -20,3 +21,8 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     tensors = [op if isinstance(op, Tensor) else Tensor(op) for op in operands]
     terms = explicit_terms(equation, [t.ndim for t in tensors])
     return Einsum.apply(terms, *tensors)
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:
+    """Batched matrix product of (B, n, m) and (B, m, p) into (B, n, p), as `torch.bmm`."""
+    return (input if isinstance(input, Tensor) else Tensor(input)).bmm(mat2)

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd import engine, float_warnings, function, grad_mode, in_place, promotion
+from seqlab.autograd.ops import along_axis, indexing, matmul, norms, reduce, shape
 from seqlab.autograd.ops import elementwise as ew
-from seqlab.autograd.ops import indexing, matmul, norms, reduce, shape
 from seqlab.autograd.threads import seqlab_computing
 
 DEFAULT_DTYPE = np.float32
@@ -177,6 +177,14 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
         return Tensor._from_array(self.data, False)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient
+        (as `torch.Tensor.detach_`); returns itself."""
+        self._ctx = None
+        self._output_index = 0
+        self.requires_grad = False
+        return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set `requires_grad` in place (on leaves; only floating-point tensors can need one)."""
@@ -409,6 +417,17 @@ class Tensor:
 
     def __abs__(self) -> Tensor:
         return ew.Abs.apply(self)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        """Batched matrix product of (B, n, m) and (B, m, p) into (B, n, p), as `torch.bmm`:
+        both 3-D with the same batch (no broadcasting; `@` broadcasts)."""
+        other = mat2 if isinstance(mat2, Tensor) else Tensor(mat2)
+        if self.ndim != 3 or other.ndim != 3:
+            raise ValueError(f"bmm: both operands must be 3-D, got {self.shape} and {other.shape}")
+        if self.shape[0] != other.shape[0] or self.shape[2] != other.shape[1]:
+            raise ValueError(f"bmm: expected (B, n, m) and (B, m, p), got {self.shape} and "
+                             f"{other.shape}")
+        return self @ other
 
     def matmul(self, other: Any) -> Tensor:
         return self @ other
@@ -723,6 +742,66 @@ class Tensor:
     def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
         """A copy with src[i][j] added at [i][index[i][j]] along `dim` (out of place)."""
         return indexing.ScatterAdd.apply(self, dim, _index_of(index), self._operand(src))
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The entries where the boolean `mask` (broadcast with this tensor) is true, as a 1-D
+        tensor in row-major order (`torch.masked_select`); the gradient goes back to them."""
+        mask_array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask_array.dtype != np.bool_:
+            raise TypeError(f"masked_select needs a boolean mask, got dtype {mask_array.dtype}")
+        common = np.broadcast_shapes(self.shape, mask_array.shape)
+        source = self if self.shape == common else self.expand(*common)
+        return source.reshape(-1)[np.flatnonzero(np.broadcast_to(mask_array, common))]
+
+    # ------------------------------------------------------------ along one axis
+    def cumsum(self, dim: int) -> Tensor:
+        """Cumulative sums along `dim` (`torch.cumsum`; integers and bools sum as int64)."""
+        if self.ndim == 0:
+            reduce.normalize_dims(dim, 0)  # 0 or -1, as PyTorch
+            return self.reshape(1).cumsum(0).reshape(())
+        (axis,) = reduce.normalize_dims(dim, self.ndim)
+        return along_axis.Cumsum.apply(self, axis)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """A copy with the order along `dims` reversed (`torch.flip`)."""
+        axes = reduce.normalize_dims(_sizes(dims), self.ndim) if self.ndim else ()
+        return along_axis.Flip.apply(self, axes) if axes else self.clone()
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """The tensor tiled `sizes` times along each dim (`torch.repeat`, NumPy's `tile`);
+        more sizes than dims add leading dims. Built from reshape and expand, so the
+        gradient sums the copies."""
+        repeats = _sizes(sizes)
+        if len(repeats) < self.ndim:
+            raise ValueError(f"repeat: give at least one size per dim ({self.ndim}), got "
+                             f"{len(repeats)}")
+        if any(int(count) < 0 for count in repeats):
+            raise ValueError(f"repeat: sizes must be >= 0, got {tuple(repeats)}")
+        shape = (1,) * (len(repeats) - self.ndim) + self.shape
+        spaced = [size for dim in shape for size in (1, dim)]
+        expanded = [size for count, dim in zip(repeats, shape) for size in (int(count), dim)]
+        tiled = [int(count) * dim for count, dim in zip(repeats, shape)]
+        return self.reshape(spaced).expand(expanded).reshape(tiled)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True,
+             sorted: bool = True) -> ValuesIndices:
+        """The `k` largest (`largest=False`: smallest) entries along `dim` and their indices
+        (int64), best first (`torch.topk`; ties in index order). The gradient goes to the
+        picked entries only. `sorted=False` is accepted and gives them sorted too."""
+        source = self.reshape(1) if self.ndim == 0 else self
+        (axis,) = reduce.normalize_dims(dim, source.ndim)
+        size = source.shape[axis]
+        if not 0 <= k <= size:
+            raise ValueError(f"topk: k ({k}) must lie in [0, {size}], the size of dim {dim}")
+        keys = source.data
+        if largest:  # a stable ascending sort of the negated keys: ties keep index order
+            keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
+        order = np.argsort(keys, axis=axis, kind="stable")
+        indices = np.ascontiguousarray(np.take(order, np.arange(k), axis=axis), dtype=np.int64)
+        values = source.gather(axis, indices)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(()), Tensor._from_array(indices.reshape(())))
+        return ValuesIndices(values, Tensor._from_array(indices))
 
     def __getitem__(self, index: Any) -> Tensor:
         return indexing.GetItem.apply(self, _index_of(index))

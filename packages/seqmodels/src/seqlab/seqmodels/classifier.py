@@ -193,11 +193,17 @@ class SequenceClassifier(Module):
 
 
 def _trimmed(batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A padded batch cut to its longest sequence (padding past it is pure cost)."""
+    """A padded batch cut to its longest sequence (padding past it is pure cost). An example of
+    length 0 is refused, as `forward` and PyTorch's pack_padded_sequence refuse it (it was
+    once trained and scored as one <pad> step)."""
     tokens, lengths, labels = batch
     lengths = np.asarray(lengths, dtype=np.int64)
+    empty = np.flatnonzero(lengths < 1)
+    if empty.size:
+        raise ValueError(f"example {int(empty[0])} has length {int(lengths[empty[0]])}: a "
+                         "classifier needs at least one token per example")
     longest = max(int(lengths.max(initial=1)), 1)
-    return np.asarray(tokens)[:, :longest], np.maximum(lengths, 1), labels
+    return np.asarray(tokens)[:, :longest], lengths, labels
 
 
 def macro_f1(actual: np.ndarray, predicted: np.ndarray, num_classes: int) -> float:

@@ -116,14 +116,25 @@ class GenerationPlan:
 
     def step(self, token: int, hidden: tuple[np.ndarray, ...]):
         """Feed one token; returns (new hidden (h,) or (h, c) each (L, 1, H), logprobs (V,))."""
+        hidden, logprobs, _ = self.scored_step(token, hidden)
+        return hidden, logprobs
+
+    def scored_step(self, token: int, hidden: tuple[np.ndarray, ...]):
+        """`step` and the log normalizer logsumexp(logits) of its logprobs (logits = logprobs
+        + normalizer: the repetition penalty reads logits)."""
         h, c = self.working_state(hidden)
         logprobs = np.empty(self.vocab_size, np.float64)
-        kernels.model_step(token, *self.kernel_weights(), h, c, logprobs)
-        return self.pack_state(h, c), logprobs
+        normalizer = kernels.model_step(token, *self.kernel_weights(), h, c, logprobs)
+        return self.pack_state(h, c), logprobs, float(normalizer)
 
     def initial_logprobs(self, hidden: tuple[np.ndarray, ...]) -> np.ndarray:
         """Next-token log-probabilities read from the top layer's h (before any token)."""
+        return self.initial_scores(hidden)[0]
+
+    def initial_scores(self, hidden: tuple[np.ndarray, ...]) -> tuple[np.ndarray, float]:
+        """`initial_logprobs` and their log normalizer logsumexp(logits)."""
         with seqlab_computing():  # (no BLAS team to spin on, see from_model)
             logits = (hidden[0][-1, 0] @ self.decoder_t).astype(np.float64) + self.decoder_bias
-        shifted = logits - logits.max()
-        return shifted - np.log(np.exp(shifted).sum())
+        top = logits.max()
+        log_total = np.log(np.exp(logits - top).sum())
+        return logits - top - log_total, float(top + log_total)

@@ -72,6 +72,8 @@ class LMState:
     hidden: tuple[np.ndarray, ...]
     next_logprobs: np.ndarray
     plan: GenerationPlan | None = field(default=None, compare=False, repr=False)
+    # logsumexp of the logits behind next_logprobs: logits = next_logprobs + this
+    next_log_normalizer: float = 0.0
 
 
 class LanguageModel(Module):
@@ -225,7 +227,8 @@ class LanguageModel(Module):
         """
         plan = GenerationPlan.from_model(self)
         hidden = state_arrays(self.init_state(1))
-        return LMState(hidden, plan.initial_logprobs(hidden), plan)
+        logprobs, normalizer = plan.initial_scores(hidden)
+        return LMState(hidden, logprobs, plan, normalizer)
 
     def advance(self, state: LMState, token_id: int) -> LMState:
         """A new state: `state` after feeding `token_id` (state itself is unchanged)."""
@@ -233,18 +236,24 @@ class LanguageModel(Module):
         if not 0 <= token < self.vocab_size:
             raise ValueError(f"token id {token} is outside the vocabulary [0, {self.vocab_size})")
         plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
-        hidden, logprobs = plan.step(token, state.hidden)
-        return LMState(hidden, logprobs, plan)
+        hidden, logprobs, normalizer = plan.scored_step(token, state.hidden)
+        return LMState(hidden, logprobs, plan, normalizer)
 
     def logprobs(self, state: LMState) -> np.ndarray:
         """Natural-log probabilities (V,) of the next token in `state`."""
         return state.next_logprobs
 
+    def logits(self, state: LMState) -> np.ndarray:
+        """The output layer's logits (V,) of the next token in `state` (what the sampler's
+        repetition penalty acts on, as HF's RepetitionPenaltyLogitsProcessor)."""
+        return state.next_logprobs + state.next_log_normalizer
+
     def token_drawer(self, state: LMState, history: Iterable[int], rule: Any) -> TokenDrawer:
         """Draws the tokens after `state` in chunks, one jitted call each (the sampler's fast
         path): `rule` is a `SamplingOptions`, `history` the tokens already fed (the prompt)."""
         plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
-        return TokenDrawer(plan, state.hidden, state.next_logprobs, history, rule)
+        return TokenDrawer(plan, state.hidden, state.next_logprobs, history, rule,
+                           state.next_log_normalizer)
 
     def _hidden(self, state: LMState) -> State:
         return state.hidden if self.kind.has_cell_state else state.hidden[0]

@@ -16,20 +16,8 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.kernels.generation import sample_tokens
+from seqlab.autograd.token_masks import token_mask
 from seqlab.seqmodels.generation_step import GenerationPlan
-
-
-def token_mask(tokens: Iterable[int], vocab_size: int, what: str, strict: bool) -> np.ndarray:
-    """A (V,) boolean mask of `tokens`; ids outside the vocabulary are an error when `strict`,
-    else ignored (a stop token the model cannot write never stops it)."""
-    mask = np.zeros(vocab_size, np.bool_)
-    for token in tokens:
-        token = int(token)
-        if 0 <= token < vocab_size:
-            mask[token] = True
-        elif strict:
-            raise ValueError(f"{what} token id {token} is outside the vocabulary [0, {vocab_size})")
-    return mask
 
 
 class TokenDrawer:
@@ -37,16 +25,20 @@ class TokenDrawer:
 
     `rule` is read by attribute (the sampler's `SamplingOptions`): temperature, top_k, top_p,
     repetition_penalty, greedy, stop_tokens, banned_tokens. `history` is what the repetition
-    penalty counts as seen (the prompt).
+    penalty counts as seen (the prompt); `log_normalizer` is logsumexp of the logits behind
+    `logprobs` (the penalty acts on logits, as HF's RepetitionPenaltyLogitsProcessor).
     """
 
     def __init__(self, plan: GenerationPlan, hidden: tuple[np.ndarray, ...],
-                 logprobs: np.ndarray, history: Iterable[int], rule: Any) -> None:
+                 logprobs: np.ndarray, history: Iterable[int], rule: Any,
+                 log_normalizer: float = 0.0) -> None:
         vocab = plan.vocab_size
         self._plan = plan
         self._weights = plan.kernel_weights()
         self._h, self._c = plan.working_state(hidden)
         self._logprobs = np.array(logprobs, dtype=np.float64)
+        # logits = logprobs + log_normalizer: the repetition penalty acts on logits
+        self._log_normalizer = np.array([log_normalizer], dtype=np.float64)
         self._pending = -1  # the last token drawn, fed when the next one is wanted
         self._seen = token_mask(history, vocab, "prompt", strict=True)
         self._banned = token_mask(rule.banned_tokens, vocab, "banned", strict=True)
@@ -63,8 +55,9 @@ class TokenDrawer:
         uniforms = np.ascontiguousarray(uniforms, dtype=np.float64)
         tokens = np.empty(uniforms.shape[0], np.int64)
         count = sample_tokens(self._pending, *self._weights, self._h, self._c, self._logprobs,
-                              uniforms, self._seen, self._banned, self._stop, self._penalty,
-                              self._temperature, self._top_k, self._top_p, self._greedy, tokens)
+                              self._log_normalizer, uniforms, self._seen, self._banned,
+                              self._stop, self._penalty, self._temperature, self._top_k,
+                              self._top_p, self._greedy, tokens)
         if count:
             self._pending = int(tokens[count - 1])
         return tokens[:count]

@@ -268,10 +268,23 @@ def train(
         f"Fitted {smoothing} {order}-gram model on {tokens:,} tokens in {seconds:.2f} s; "
         f"wrote {out}",
     )
-    if order == 1 and out.suffix == ".arpa":
+    if out.suffix == ".arpa":
+        note_kenlm_order(order, output)
+
+
+def note_kenlm_order(order: int, output: Output) -> None:
+    """Say when a default KenLM build cannot load an ARPA file of this order (seqlab can)."""
+    from seqlab.nlp.ngram.arpa import KENLM_DEFAULT_MAX_ORDER, KENLM_MIN_ORDER
+
+    if order < KENLM_MIN_ORDER:
         output.info("Note: KenLM refuses an ARPA file of order 1 (\"assumes at least a bigram "
                     "model\"); seqlab reads it (ngram eval, ngram generate, eval). Train "
                     "--order 2 or more for KenLM.")
+    elif order > KENLM_DEFAULT_MAX_ORDER:
+        output.info(f"Note: a default KenLM build loads ARPA files up to order "
+                    f"{KENLM_DEFAULT_MAX_ORDER} (KENLM_MAX_ORDER); this order-{order} file "
+                    f"needs KenLM built with -DKENLM_MAX_ORDER={order} or more. seqlab reads it "
+                    "(ngram eval, ngram generate, eval).")
 
 
 def note_process_floor(memory: str, memory_bytes: int, output: Output) -> None:

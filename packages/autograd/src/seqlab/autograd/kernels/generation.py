@@ -17,8 +17,10 @@ weight row once):
     decoder_t, decoder_bias   (H, V), (V,)
 
 State `h`, `c` (L, H) is updated in place (`c` is unused but for LSTM), and `logprobs` (V,)
-float64 receives the next token's log-probabilities. The plain NumPy versions are in
-`kernels.generation_reference`; tests compare the two and run these with NUMBA_DISABLE_JIT=1.
+float64 receives the next token's log-probabilities; the step returns their log normalizer
+logsumexp(logits), so logits = logprobs + normalizer (the repetition penalty reads logits).
+The plain NumPy versions are in `kernels.generation_reference`; tests compare the two and run
+these with NUMBA_DISABLE_JIT=1.
 """
 
 import numpy as np
@@ -89,8 +91,9 @@ def layer_step(kind, gates, h, c, w_hh_t, b_hh, hidden_gates):
 @register_jitable
 def model_step_into(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
                     decoder_t, decoder_bias, h, c, logprobs, gates, hidden_gates, logits):
-    """Feed one token through every layer and the output layer; log-softmax into `logprobs`.
-    gates, hidden_gates (G*H,) and logits (V,) are scratch in the weights' dtype."""
+    """Feed one token through every layer and the output layer; log-softmax into `logprobs`;
+    returns the log normalizer logsumexp(logits). gates, hidden_gates (G*H,) and logits (V,)
+    are scratch in the weights' dtype."""
     layers = h.shape[0]
     if table.shape[0] > 0:
         row = table[token]
@@ -122,31 +125,39 @@ def model_step_into(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias,
     log_total = np.log(total)
     for v in range(vocab):
         logprobs[v] -= log_total
+    return top + log_total
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def model_step(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
                decoder_t, decoder_bias, h, c, logprobs):
-    """Feed one token: h, c (L, H) updated in place, next-token log-probabilities in logprobs."""
+    """Feed one token: h, c (L, H) updated in place, next-token log-probabilities in logprobs;
+    returns their log normalizer (logits = logprobs + normalizer)."""
     gates = np.empty(w_hh_t.shape[2], h.dtype)
     hidden_gates = np.empty(w_hh_t.shape[2], h.dtype)
     logits = np.empty(decoder_t.shape[1], h.dtype)
-    model_step_into(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
-                    decoder_t, decoder_bias, h, c, logprobs, gates, hidden_gates, logits)
+    return model_step_into(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t,
+                           b_hh, decoder_t, decoder_bias, h, c, logprobs, gates, hidden_gates,
+                           logits)
 
 
 @register_jitable
-def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greedy, uniform,
-               scores):
+def draw_token(logprobs, log_normalizer, seen, banned, penalty, temperature, top_k, top_p,
+               greedy, uniform, scores):
     """The next token from `logprobs` (V,) and one uniform number in [0, 1), as the NumPy sampler
     (`seqlab.nlp.generation.sample`) picks it: banned tokens removed, repetition penalty on seen
-    tokens, then argmax (greedy) or temperature, top-k (0: off), top-p (1: off) and the inverse
-    CDF that `Generator.choice(p=...)` uses. `scores` (V,) float64 is scratch."""
+    tokens' logits (logprobs + log_normalizer; HF's RepetitionPenaltyLogitsProcessor: a positive
+    logit divided by the penalty, a negative one multiplied), then argmax (greedy) or
+    temperature, top-k (0: off), top-p (1: off) and the inverse CDF that `Generator.choice(p=...)`
+    uses. Scores are logits less the normalizer (a softmax cannot tell them apart).
+    `scores` (V,) float64 is scratch."""
     vocab = logprobs.shape[0]
     for v in range(vocab):
         score = -np.inf if banned[v] else logprobs[v]
         if seen[v] and penalty != 1.0:
-            score = score / penalty if score > 0 else score * penalty
+            logit = score + log_normalizer
+            logit = logit / penalty if logit > 0 else logit * penalty
+            score = logit - log_normalizer
         scores[v] = score
     if greedy:
         return np.argmax(scores)
@@ -192,9 +203,12 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def sample_tokens(pending, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
-                  decoder_t, decoder_bias, h, c, logprobs, uniforms, seen, banned, stop, penalty,
-                  temperature, top_k, top_p, greedy, tokens):
+                  decoder_t, decoder_bias, h, c, logprobs, log_normalizer, uniforms, seen, banned,
+                  stop, penalty, temperature, top_k, top_p, greedy, tokens):
     """Draw up to len(uniforms) tokens into `tokens`, one uniform each; return how many.
+
+    `logprobs` (V,) and `log_normalizer` (1,) hold the next token's log-probabilities and their
+    logsumexp(logits) on entry, and the last fed token's on return.
 
     `pending` (>= 0) is fed first: the last token of the previous call, fed only now that
     another one is wanted. A drawn token is fed before the next draw, never after the last, and
@@ -208,11 +222,11 @@ def sample_tokens(pending, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias,
     for index in range(count):
         if index > 0 or pending >= 0:
             token = tokens[index - 1] if index > 0 else pending
-            model_step_into(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t,
-                            b_hh, decoder_t, decoder_bias, h, c, logprobs, gates, hidden_gates,
-                            logits)
-        drawn = draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greedy,
-                           uniforms[index], scores)
+            log_normalizer[0] = model_step_into(
+                token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
+                decoder_t, decoder_bias, h, c, logprobs, gates, hidden_gates, logits)
+        drawn = draw_token(logprobs, log_normalizer[0], seen, banned, penalty, temperature, top_k,
+                           top_p, greedy, uniforms[index], scores)
         tokens[index] = drawn
         if stop[drawn]:
             return index + 1

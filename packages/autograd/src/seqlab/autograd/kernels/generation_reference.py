@@ -17,7 +17,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def model_step(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
                decoder_t, decoder_bias, h, c, logprobs):
-    """NumPy version of kernels.generation.model_step (h, c, logprobs updated in place)."""
+    """NumPy version of kernels.generation.model_step (h, c, logprobs updated in place; returns
+    the log normalizer logsumexp(logits))."""
     layers = h.shape[0]
     x_gates = table[token].copy() if table.shape[0] else embedding[token] @ w_ih0_t + bias0
     for layer in range(layers):
@@ -38,16 +39,21 @@ def model_step(token, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh
         else:
             h[layer] = np.maximum(x_gates + h_gates, 0)
     logits = (h[-1] @ decoder_t).astype(np.float64) + decoder_bias
-    shifted = logits - logits.max()
-    logprobs[:] = shifted - np.log(np.exp(shifted).sum())
+    top = logits.max()
+    log_total = np.log(np.exp(logits - top).sum())
+    logprobs[:] = logits - top - log_total
+    return top + log_total
 
 
-def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greedy, uniform,
-               scores=None) -> int:
-    """NumPy version of kernels.generation.draw_token (`scores` unused)."""
+def draw_token(logprobs, log_normalizer, seen, banned, penalty, temperature, top_k, top_p,
+               greedy, uniform, scores=None) -> int:
+    """NumPy version of kernels.generation.draw_token (`scores` unused): HF's repetition
+    penalty on the seen tokens' logits, logprobs + log_normalizer."""
     scores = np.where(banned.astype(bool), -np.inf, logprobs)
+    logits = scores + log_normalizer
     penalised = seen.astype(bool) & (penalty != 1.0)
-    scores = np.where(penalised, np.where(scores > 0, scores / penalty, scores * penalty),
+    scores = np.where(penalised,
+                      np.where(logits > 0, logits / penalty, logits * penalty) - log_normalizer,
                       scores)
     if greedy:
         return int(np.argmax(scores))
@@ -67,16 +73,16 @@ def draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greed
 
 
 def sample_tokens(pending, kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh,
-                  decoder_t, decoder_bias, h, c, logprobs, uniforms, seen, banned, stop, penalty,
-                  temperature, top_k, top_p, greedy, tokens) -> int:
+                  decoder_t, decoder_bias, h, c, logprobs, log_normalizer, uniforms, seen, banned,
+                  stop, penalty, temperature, top_k, top_p, greedy, tokens) -> int:
     """NumPy version of kernels.generation.sample_tokens."""
     weights = (kind, table, embedding, w_ih0_t, bias0, w_ih_t, bias, w_hh_t, b_hh, decoder_t,
                decoder_bias, h, c, logprobs)
     for index, uniform in enumerate(uniforms):
         if index or pending >= 0:
-            model_step(tokens[index - 1] if index else pending, *weights)
-        token = draw_token(logprobs, seen, banned, penalty, temperature, top_k, top_p, greedy,
-                           uniform)
+            log_normalizer[0] = model_step(tokens[index - 1] if index else pending, *weights)
+        token = draw_token(logprobs, log_normalizer[0], seen, banned, penalty, temperature, top_k,
+                           top_p, greedy, uniform)
         tokens[index] = token
         if stop[token]:
             return index + 1

@@ -27,7 +27,8 @@ from seqlab.autograd.tensor import Tensor
 _REDUCTIONS = ("mean", "sum", "none")
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_similarity",
+    "cross_entropy", "dropout",
     "embedding", "embedding_source", "gelu", "huber_loss", "l1_loss", "layer_norm", "linear",
     "log_softmax", "masked_softmax", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid",
     "smooth_l1_loss", "softmax", "softplus", "tanh",
@@ -245,6 +246,21 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
         losses = losses * (weight if isinstance(weight, Tensor)
                            else np.asarray(weight, dtype=input.dtype))
     return _reduce(losses, reduction)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / (max(||x1||, eps) * max(||x2||, eps)) along `dim`, x1 and x2 broadcast
+    together first, as PyTorch's (each vector divided by its clamped norm, then the products
+    summed). Composed from Tensor ops, so its gradient comes from theirs; below `eps` a norm
+    passes no gradient (PyTorch clamps it outside the graph)."""
+    x1 = x1 if isinstance(x1, Tensor) else Tensor(x1)
+    x2 = x2 if isinstance(x2, Tensor) else Tensor(x2)
+    common = np.broadcast_shapes(x1.shape, x2.shape)
+    x1 = x1 if x1.shape == common else x1.expand(*common)
+    x2 = x2 if x2.shape == common else x2.expand(*common)
+    x1_norm = x1.norm(2, dim=dim, keepdim=True).clamp(min=eps)
+    x2_norm = x2.norm(2, dim=dim, keepdim=True).clamp(min=eps)
+    return ((x1 / x1_norm) * (x2 / x2_norm)).sum(dim)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:

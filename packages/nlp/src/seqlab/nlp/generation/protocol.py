@@ -5,11 +5,14 @@ A `TokenModel` is stepped one token at a time through an explicit, immutable sta
     state = model.initial_state()           # before any token
     state = model.advance(state, token_id)  # feed one token (returns a NEW state)
     logp = model.logprobs(state)            # natural-log probabilities of the next token (V,)
+    logits = model.logits(state)            # optional: the logits behind them (V,)
 
 States are values: `advance` never changes the state it is given, so beam search can branch
 from one state many times. Neural language models keep their recurrent (h, c) in the state and
-run one fused step per `advance`; n-gram models keep the last n-1 token ids. A model may also
-offer `token_drawer` (`FusedTokenModel`) so that sampling runs many tokens per call.
+run one fused step per `advance`; n-gram models keep the last n-1 token ids. A model with an
+output layer may offer `logits` (the sampler's repetition penalty acts on them, as HF's does;
+without them it acts on the log-probabilities). A model may also offer `token_drawer`
+(`FusedTokenModel`) so that sampling runs many tokens per call.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab.autograd.token_masks import token_mask
 from seqlab.nlp.generation.protocol import FusedTokenModel, TokenDrawer, TokenModel
 
 # A fused drawer's chunks aim at this many seconds (text appears every few milliseconds)
@@ -20,7 +21,16 @@ MAX_CHUNK = 4096
 
 @dataclass(frozen=True)
 class SamplingOptions:
-    """How to pick each next token. `temperature=0` or `greedy=True` means argmax."""
+    """How to pick each next token. `temperature=0` or `greedy=True` means argmax.
+
+    In HF's order: banned tokens removed, then `repetition_penalty` on the logits of every token
+    already seen (prompt included), as HF's `RepetitionPenaltyLogitsProcessor` (and CTRL): a
+    positive logit is divided by the penalty, a negative one multiplied. A model without logits
+    (an n-gram model) is penalised on its log-probabilities (all negative: each seen token's is
+    multiplied). Then temperature, top-k and top-p (HF's warpers) and the draw. Beam search
+    penalises log-probabilities, as HF's beam search does. `banned_tokens` outside the
+    vocabulary (negative ids too) are a ValueError; `stop_tokens` outside it never stop a run.
+    """
 
     max_tokens: int = 200
     temperature: float = 1.0
@@ -47,11 +57,12 @@ class SamplingOptions:
             )
 
 
-def apply_repetition_penalty(logprobs: np.ndarray, seen: Iterable[int],
+def apply_repetition_penalty(scores: np.ndarray, seen: Iterable[int],
                              penalty: float) -> np.ndarray:
-    """CTRL-style penalty on already generated tokens: divide positive scores, multiply
-    negative ones (log-probabilities are negative, so seen tokens become less likely)."""
-    out = logprobs.copy()
+    """CTRL's penalty (HF's `RepetitionPenaltyLogitsProcessor`) on already generated tokens:
+    divide positive scores, multiply negative ones. The sampler passes logits; beam search
+    log-probabilities (all negative, so seen tokens become less likely)."""
+    out = scores.copy()
     index = np.fromiter(set(seen), dtype=np.int64)
     if index.size and penalty != 1.0:
         scores = out[index]
@@ -60,9 +71,10 @@ def apply_repetition_penalty(logprobs: np.ndarray, seen: Iterable[int],
 
 
 def ban(logprobs: np.ndarray, tokens: Iterable[int]) -> np.ndarray:
-    """Log-probabilities with `tokens` made impossible (e.g. <pad>, <unk>)."""
+    """Log-probabilities (or logits) with `tokens` made impossible (e.g. <pad>, <unk>); an id
+    outside the vocabulary (negative too) is a ValueError."""
     out = logprobs.copy()
-    out[np.fromiter(tokens, dtype=np.int64)] = -np.inf
+    out[token_mask(tokens, out.shape[0], "banned", strict=True)] = -np.inf
     return out
 
 
@@ -115,6 +127,7 @@ def sample_chunks(model: TokenModel, prompt: Iterable[int] = (),
     number from the seeded generator, as `Generator.choice` would.
     """
     options = options or SamplingOptions()
+    token_mask(options.banned_tokens, model.vocab_size, "banned", strict=True)  # before any work
     rng = np.random.default_rng(options.seed)
     state = model.initial_state() if state is None else state
     history: list[int] = []
@@ -128,23 +141,33 @@ def sample_chunks(model: TokenModel, prompt: Iterable[int] = (),
     for step in range(options.max_tokens):
         if step:
             state = model.advance(state, history[-1])  # only when another token is wanted
-        token = _next_token(np.asarray(model.logprobs(state), dtype=np.float64), history,
-                            options, rng)
+        token = _next_token(_scores(model, state, options), history, options, rng)
         yield [token]
         if token in options.stop_tokens:
             return
         history.append(token)
 
 
-def _next_token(logprobs: np.ndarray, history: list[int], options: SamplingOptions,
+def _scores(model: TokenModel, state: Any, options: SamplingOptions) -> np.ndarray:
+    """What the next token is drawn from: the model's logits where the repetition penalty needs
+    them and the model has them (`logits(state)`), else its log-probabilities (the same
+    distribution: a softmax cannot tell the two apart)."""
+    logits = getattr(model, "logits", None)
+    if options.repetition_penalty != 1.0 and logits is not None:
+        return np.asarray(logits(state), dtype=np.float64)
+    return np.asarray(model.logprobs(state), dtype=np.float64)
+
+
+def _next_token(scores: np.ndarray, history: list[int], options: SamplingOptions,
                 rng: np.random.Generator) -> int:
+    """One token from the next token's logits or log-probabilities `scores`."""
     if options.banned_tokens:
-        logprobs = ban(logprobs, options.banned_tokens)
+        scores = ban(scores, options.banned_tokens)
     if options.repetition_penalty != 1.0:
-        logprobs = apply_repetition_penalty(logprobs, history, options.repetition_penalty)
+        scores = apply_repetition_penalty(scores, history, options.repetition_penalty)
     if options.greedy or options.temperature == 0:
-        return int(np.argmax(logprobs))
-    probs = next_token_distribution(logprobs, options)
+        return int(np.argmax(scores))
+    probs = next_token_distribution(scores, options)
     return int(rng.choice(probs.size, p=probs))
 
 

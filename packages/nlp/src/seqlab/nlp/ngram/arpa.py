@@ -24,6 +24,10 @@ from seqlab.nlp.ngram.mark import SEQLAB_MARK, mark_line  # noqa: F401 (SEQLAB_M
 
 LN10 = math.log(10.0)
 LOG10_ZERO = -99.0
+# A default KenLM build (KENLM_MAX_ORDER 6, lm/max_order.hh) loads ARPA files of orders 2 to 6:
+# it "assumes at least a bigram model" and names `-DKENLM_MAX_ORDER` for a higher order.
+KENLM_MIN_ORDER = 2
+KENLM_DEFAULT_MAX_ORDER = 6
 WRITE_BLOCK_ROWS = 1 << 16
 WRITE_BUFFER_BYTES = 8 << 20
 

@@ -3,7 +3,9 @@
 The stack is unrolled step by step with its kind's autograd cell (`CellKind.graph_step`), and a
 zero leaf tensor (a probe) is added to every new state: the probe's gradient is exactly
 dL/dh_k (and dL/dc_k for an LSTM), through every path the loss depends on h_k by (later
-steps and the layers above). Each step also reads its own leaf copy of W_ih and W_hh, whose
+steps and the layers above). An LSTM's cell probe enters c_k before h_k = o * tanh(c_k) is
+formed, so dL/dc_k is the total gradient (through h_k and c_{k+1}), torch's c_k.retain_grad().
+Each step also reads its own leaf copy of W_ih and W_hh, whose
 gradients are that step's share of dL/dW (they sum to the full gradient). Where the state is
 small, the product of the step Jacobians d s_t / d s_{t-1} from the last step back is measured
 too (its spectral norm): BPTT written as the matrix product it is.
@@ -40,7 +42,8 @@ JACOBIAN_STATE_LIMIT = 512
 class LayerFlow:
     """One layer's gradients through time, every array in time order (index t = step t).
 
-    `grad_h` (and `grad_c` for an LSTM) is dL/dh_t (T, N, D*H); `norms` its 2-norm per step
+    `grad_h` is dL/dh_t (T, N, D*H), and `grad_c` (LSTM) the total dL/dc_t, through h_t as
+    well as c_{t+1} (torch's `c_t.retain_grad()`); `norms` is grad_h's 2-norm per step
     over units and batch. `weight_ih_norms` / `weight_hh_norms` (D, T) are the norms of each
     step's contribution to dL/dW (None when over budget). `jacobian_norms` (D, T) holds
     ||J_last ... J_{t+1}||_2 of sequence 0, the state Jacobians from the direction's last step
@@ -110,12 +113,14 @@ def _unroll_direction(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | None, we
         if copy_weights:
             step_ih = probes.w_ih[t] = _leaf(w_ih.data)
             step_hh = probes.w_hh[t] = _leaf(w_hh.data)
-        h_next, c_next = kind.graph_step(x[t], h, c, step_ih, step_hh, b_ih, b_hh)
-        probe = probes.h[t] = _leaf(np.zeros(shape, h.dtype))
-        h = h_next + probe
-        if c_next is not None:
-            probe = probes.c[t] = _leaf(np.zeros(shape, h.dtype))
-            c = c_next + probe
+        if kind.has_cell:  # the probe enters c_t before h_t = o * tanh(c_t) reads it
+            probes.c[t] = _leaf(np.zeros(shape, h.dtype))
+            h_next, c = kind.graph_step(x[t], h, c, step_ih, step_hh, b_ih, b_hh,
+                                        cell_probe=probes.c[t])
+        else:
+            h_next, _ = kind.graph_step(x[t], h, c, step_ih, step_hh, b_ih, b_hh)
+        probes.h[t] = _leaf(np.zeros(shape, h.dtype))
+        h = h_next + probes.h[t]
         outputs[t] = h
     return stack(outputs, 0), probes
 

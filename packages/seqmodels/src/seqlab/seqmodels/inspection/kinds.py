@@ -68,6 +68,22 @@ def _rnn_step(relu: bool) -> Callable[..., Step]:
     return step
 
 
+def lstm_graph_step(x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor,
+                    b_ih: Tensor | None, b_hh: Tensor | None,
+                    cell_probe: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """The LSTM step on the autograd graph, with `cell_probe` added to c_t before
+    h_t = o * tanh(c_t) reads it: the probe's gradient is then the total dL/dc_t (through h_t
+    as well as the carry into c_{t+1}), torch's `c_t.retain_grad()`."""
+    gates = x @ w_ih.T + h @ w_hh.T
+    if b_ih is not None:
+        gates = gates + b_ih + b_hh
+    i, f, g, o = gates.chunk(4, 1)
+    c_next = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    if cell_probe is not None:
+        c_next = c_next + cell_probe
+    return o.sigmoid() * c_next.tanh(), c_next
+
+
 def _rows(w_hh: np.ndarray, count: int) -> list[np.ndarray]:
     return np.split(w_hh, count, axis=0)
 
@@ -131,7 +147,8 @@ class CellKind:
     step: Callable[..., Step]
     # (Step, h_prev, c_prev, w_hh) -> d state' / d state, (N, S, S); S = 2H with a cell state
     jacobian: Callable[..., np.ndarray]
-    # (x, h, c, w_ih, w_hh, b_ih, b_hh) Tensors -> (h', c' or None), on the autograd graph
+    # (x, h, c, w_ih, w_hh, b_ih, b_hh) Tensors -> (h', c' or None), on the autograd graph;
+    # a kind with a cell state also takes `cell_probe`, added to c' before h' reads it
     graph_step: Callable[..., tuple[Tensor, Tensor | None]]
 
     @property
@@ -145,7 +162,7 @@ KINDS: dict[str, CellKind] = {
         mode="lstm", title="LSTM", gate_names=("i", "f", "g", "o"),
         gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE), has_cell=True,
         hidden_range=TANH_RANGE, step=lstm_step, jacobian=lstm_jacobian,
-        graph_step=CELL_KINDS["lstm"].cell),
+        graph_step=lstm_graph_step),
     "gru": CellKind(
         mode="gru", title="GRU", gate_names=("r", "z", "n"),
         gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE), has_cell=False,
