@@ -57,6 +57,7 @@ from seqlab.seqmodels.recurrent_rows_teams import (
     table_room,
     table_row_of,
 )
+from seqlab.seqmodels.rows_hh_grad import hh_grad_in_team
 
 Array = np.ndarray
 # what the LSTM loops get instead of packed panels when BLAS does their per-step products
@@ -226,7 +227,11 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
     """`lstm_team_backward` as a team split by sequence (`recurrent_lstm_rows`). With
     `after_loop`, each part calls after_loop(part, parts, flags, d_xg, d_xg) once its loop is
     done, and dW_hh is left to it (None in the result; `rows_layer` forms the weight gradients
-    inside the team)."""
+    inside the team). Without it the parts form dW_hh after their loops where the product
+    would split as many ways (`rows_hh_grad`: the same bits), else it is formed after the team."""
+    own_hh_grad = None if after_loop is not None else hh_grad_in_team(activations, reverse, parts)
+    if own_hh_grad is not None:
+        after_loop = own_hh_grad[0]
     gates, c_prev, tanh_c = activations[:3]
     batch, hidden = d_hn.shape
     dtype = gates.dtype
@@ -245,6 +250,8 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
             after_loop(part, parts, flags, d_xg, d_xg)
 
     run_team(parts, run_part)
+    if own_hh_grad is not None:
+        return d_xg, dh, dc, own_hh_grad[1], (d_table if ids is not None else None)
     if after_loop is not None:
         return d_xg, dh, dc, None, (d_table if ids is not None else None)
     return _backward_result(activations, d_xg, dh, dc, d_table, ids, same_time, reverse)
