@@ -9,10 +9,11 @@ back in the caller's order. Both moves are graph nodes (`RowsInOrder`): each gra
 to its row with the inverse move, so the layers' backward loops run ordered too.
 
 Each row's loop sums are the same whichever rows run beside it (the panel products sum every
-row alike; `rows_gemm` is run over whole tiles; BLAS keeps every row): out, h_n and the
-gradients reaching x, h0 and c0 are those of the caller's order. The weight gradients sum over
-every (step, sequence) in one GEMM, whose order of rows the move changes: they agree to
-round-off (and the input projection, a BLAS GEMM over the moved rows, may too).
+row alike; `rows_gemm` is run over whole tiles; BLAS keeps every row), and so are the input
+projection's and dx's GEMM rows: out, h_n, c_n and the gradients reaching x, h0 and c0 are the
+bits of the caller's order (`tests/seqmodels/test_training_length_order.py`). The weight
+gradients and an embedding table's gradient sum over every (step, sequence), in an order the
+move changes: those agree to round-off.
 
 Taken only where the loops do not split the batch by sequence (`loops_split_rows`): a part
 owning a contiguous block of the ordered rows would get all the long (or all the short)
