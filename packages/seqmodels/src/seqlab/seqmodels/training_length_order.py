@@ -28,6 +28,7 @@ import numpy as np
 from seqlab.autograd import Context, Function, Tensor
 from seqlab.autograd.kernels.row_blocks import rows_split_pays
 from seqlab.autograd.threads import team_size
+from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.length_order import length_order
 from seqlab.seqmodels.recurrent_loops import loop_rows_team
 
@@ -39,11 +40,23 @@ class RowsInOrder(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, order: np.ndarray, inverse: np.ndarray):
         ctx.inverse = inverse
-        return np.take(a, order, axis=1)
+        return _taken(a, order)
 
     @staticmethod
     def backward(ctx: Context, grad: np.ndarray):
-        return np.take(grad, ctx.inverse, axis=1), None, None
+        return _taken(grad, ctx.inverse), None, None
+
+
+def _taken(a: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """a's sequences (axis 1) in `order`, in a reused workspace block: a fresh array a call
+    (out (T, N, 2H) and its gradient are megabytes) faulted its pages in every step, which
+    cost more than the skipped padding saved at bi-RNN 128, batch 32 x 64, lengths 32-64."""
+    out = empty((a.shape[0], order.size, *a.shape[2:]), a.dtype)
+    # a copy a row: (64, 32, 256) float32 in 0.21 ms against np.take's 0.26 into a new array
+    # and 0.36 into `out` (mode "clip"; "raise" copies out)
+    for row, source in enumerate(order.tolist()):
+        out[:, row] = a[:, source]
+    return out
 
 
 def _moved(tensor: Tensor | None, order: np.ndarray, inverse: np.ndarray) -> Tensor | None:
