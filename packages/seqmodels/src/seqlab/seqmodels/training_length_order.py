@@ -52,10 +52,9 @@ def _taken(a: np.ndarray, order: np.ndarray) -> np.ndarray:
     (out (T, N, 2H) and its gradient are megabytes) faulted its pages in every step, which
     cost more than the skipped padding saved at bi-RNN 128, batch 32 x 64, lengths 32-64."""
     out = empty((a.shape[0], order.size, *a.shape[2:]), a.dtype)
-    # a copy a row: (64, 32, 256) float32 in 0.21 ms against np.take's 0.26 into a new array
-    # and 0.36 into `out` (mode "clip"; "raise" copies out)
-    for row, source in enumerate(order.tolist()):
-        out[:, row] = a[:, source]
+    # mode "clip" (a permutation): "raise" copies out first. Best of 5, float32: (60, 64, 256)
+    # 0.17 ms, against 0.44 a row at a time; (100, 32, 256) 0.10 against 0.50
+    np.take(a, order, axis=1, out=out, mode="clip")
     return out
 
 
