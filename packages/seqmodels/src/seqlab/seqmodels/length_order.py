@@ -6,7 +6,8 @@ running ones, as PyTorch's packed batch shrinks as its sequences end. The order 
 call (`length_order`: stable, so equal lengths keep their order) and applied to the input (or
 an embedding's ids), the state and the lengths; the outputs and final states are put back in
 the caller's order (`in_length_order`). Every row's sums are the same whichever rows run beside
-it (`active_rows`), so the bits are those of the call in the caller's order.
+it (`active_rows`), so the bits are those of the call in the caller's order. A graph call
+(training) orders its rows the same way through graph nodes (`training_length_order`).
 """
 
 from __future__ import annotations

@@ -226,7 +226,12 @@ class RNNBase(Module):
             out, h_n, c_n = recurrent_inference.run_layers(self, x, h0, c0, lengths, table,
                                                            whole_table)
         else:
-            out, h_n, c_n = self._run_layers(x, h0, c0, lengths, 0, [], [], table)
+            ordered = None
+            if lengths is not None and self.fused:  # rows longest first (`training_length_order`)
+                from seqlab.seqmodels.training_length_order import run_layers_longest_first
+
+                ordered = run_layers_longest_first(self, x, h0, c0, lengths, table)
+            out, h_n, c_n = ordered or self._run_layers(x, h0, c0, lengths, 0, [], [], table)
         if unbatched:
             out, h_n = out.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None

@@ -6,7 +6,10 @@ callers order a call's rows by length, longest first (`seqmodels.length_order`),
 still running at a step are the first ones: the per-step product then runs over those rows
 alone, as PyTorch's packed batch shrinks (bi-GRU 128 at batch 256 x 40, lengths 6-40: the
 padded rows were ~45% of the products). In any other order the count is still right (the
-trailing rows whose sequences ended), only larger.
+trailing rows whose sequences ended), only larger. Training calls order their rows too
+(`seqmodels.training_length_order`); the backward loops, whose running rows grow as they go
+back in time, count from the full batch at every step (a row past the count has a zero
+gradient at that step and reads d_hn, not the product, at its last step).
 
 Every row of `panel_gemm_packed_into` is summed over k in order whichever tile computes it, so
 fewer rows give each row the same bits. `rows_gemm_into` sums 4-row tiles and its tail rows

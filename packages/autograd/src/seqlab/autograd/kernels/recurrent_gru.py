@@ -209,6 +209,9 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
     by_rows = not by_panels and rows_gemm_pays(batch, gate_width)
     w_rows = np.ascontiguousarray(w_hh.T) if by_rows else w_hh  # W_hh^T's rows (H, 3H)
     for step in range(steps - 1, -1, -1):
+        # the rows still running at `step` (`active_rows`; BLAS keeps every row): a row past
+        # them has a zero d_step and reads no product before its last step (d_hn instead)
+        active = active_rows(lengths, step, batch)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -223,9 +226,10 @@ def gru_backward_into(gates, hidden_n, h_prev, w_hh, lengths, reverse, d_out, d_
                                   dh_direct[n], dh_recurrent[n], d_row, last, hidden, one)
             d_hg[t, n, :] = d_row
         if by_panels:
-            panel_gemm_packed_into(d_step, w_panels, dh_recurrent)
+            panel_gemm_packed_into(d_step[:active], w_panels, dh_recurrent[:active])
         elif by_rows:
-            rows_gemm_into(d_step, w_rows, dh_recurrent)
+            rows = whole_tiles(active, batch, 4)
+            rows_gemm_into(d_step[:rows], w_rows, dh_recurrent[:rows])
         else:
             np.dot(d_step, w_hh, dh_recurrent)
     return dh_direct + dh_recurrent[:, :hidden]

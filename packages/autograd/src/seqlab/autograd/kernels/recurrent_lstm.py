@@ -261,6 +261,9 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
         copy_into(dc[n], start, dc_own[n], 0, width)
     for step in range(steps - 1, -1, -1):
         d_step = d_xg[steps - 1 - step if reverse else step] if in_step else d_step_buf[step % 2]
+        # the rows still running at `step` (`active_rows`: the panels' rows alone): a row past
+        # them has a zero d_step and reads no product before its last step (d_hn instead)
+        active = active_rows(lengths, step, batch)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -282,7 +285,7 @@ def lstm_backward_part(gates, c_prev, tanh_c, w_t_part, w_hh, w_panels, lengths,
                     copy_into(dx_row, gate * hidden + start, d_row, gate * hidden + start, width)
         arrive_and_wait(flags, part, parts, steps - step)
         if by_panels:
-            panel_gemm_packed_into(d_step, w_panels, dh_own)
+            panel_gemm_packed_into(d_step[:active], w_panels, dh_own[:active])
         else:
             matmul_into(w_t_part, d_step.T, dh_t, False)
             transpose_into(dh_t, dh_own)

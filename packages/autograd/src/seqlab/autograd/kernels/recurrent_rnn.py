@@ -152,6 +152,9 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, w_panels):
     by_rows = not by_panels and rows_gemm_pays(batch, hidden)
     w_rows = np.ascontiguousarray(w_hh.T) if by_rows else w_hh  # W_hh^T's rows
     for step in range(steps - 1, -1, -1):
+        # the rows still running at `step` (`active_rows`; BLAS keeps every row): a row past
+        # them has a zero d_step and reads no product before its last step (d_hn instead)
+        active = active_rows(lengths, step, batch)
         for n in range(batch):
             length = lengths[n]
             if step >= length:
@@ -167,9 +170,10 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, w_panels):
             dx_row = d_xg[t, n]
             rnn_units_backward(h_row, dh_row, d_out_row, d_row, dx_row, hidden, relu, one, zero)
         if by_panels:
-            panel_gemm_packed_into(d_step, w_panels, dh_recurrent)
+            panel_gemm_packed_into(d_step[:active], w_panels, dh_recurrent[:active])
         elif by_rows:
-            rows_gemm_into(d_step, w_rows, dh_recurrent)
+            rows = whole_tiles(active, batch, 4)
+            rows_gemm_into(d_step[:rows], w_rows, dh_recurrent[:rows])
         else:
             np.dot(d_step, w_hh, dh_recurrent)
     # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
