@@ -26,6 +26,7 @@ import pytest
 from seqlab.autograd import no_grad
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels.recurrent import GRU, LSTM
+from seqlab.seqmodels.table_projection import TableProjection
 
 TORCH = {  # (target, how) -> raises, as PyTorch 2.13 does
     ("emb", "no_grad"): False, ("emb", "data"): False,
@@ -67,6 +68,29 @@ def _writer(emb, lstm, target, how):
         else:
             weight.data += 0.5
     return weight, write
+
+
+def _graph_functions(tensor) -> set:
+    """The Function classes of every node behind `tensor`."""
+    seen, found, pending = set(), set(), [tensor._ctx]
+    while pending:
+        ctx = pending.pop()
+        if ctx is None or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        found.add(ctx.function)
+        pending.extend(getattr(t, "_ctx", None) for t in ctx.inputs)
+    return found
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0])
+@pytest.mark.parametrize("cell", [LSTM, GRU])
+def test_these_models_read_the_table_through_the_table_node(cell, padding_idx):
+    """The cases below test the table path, not the plain one (which a missed condition
+    would take silently, and which computes where PyTorch does anyway)."""
+    emb, model = _models(padding_idx, cell)
+    out, _ = model(emb(_ids()))
+    assert TableProjection in _graph_functions(out)
 
 
 @pytest.mark.parametrize("padding_idx", [None, 0])
