@@ -26,6 +26,7 @@ import pytest
 from seqlab.autograd import no_grad
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels.recurrent import GRU, LSTM
+from seqlab.seqmodels.table_projection import TableProjection
 
 TORCH = {  # (target, how) -> raises, as PyTorch 2.13 does
     ("emb", "no_grad"): False, ("emb", "data"): False,
@@ -69,6 +70,29 @@ def _writer(emb, lstm, target, how):
     return weight, write
 
 
+def _graph_functions(tensor) -> set:
+    """The Function classes of every node behind `tensor`."""
+    seen, found, pending = set(), set(), [tensor._ctx]
+    while pending:
+        ctx = pending.pop()
+        if ctx is None or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        found.add(ctx.function)
+        pending.extend(getattr(t, "_ctx", None) for t in ctx.inputs)
+    return found
+
+
+@pytest.mark.parametrize("padding_idx", [None, 0])
+@pytest.mark.parametrize("cell", [LSTM, GRU])
+def test_these_models_read_the_table_through_the_table_node(cell, padding_idx):
+    """The cases below test the table path, not the plain one (which a missed condition
+    would take silently, and which computes where PyTorch does anyway)."""
+    emb, model = _models(padding_idx, cell)
+    out, _ = model(emb(_ids()))
+    assert TableProjection in _graph_functions(out)
+
+
 @pytest.mark.parametrize("padding_idx", [None, 0])
 @pytest.mark.parametrize(("target", "how"), list(TORCH))
 def test_a_write_after_forward_raises_where_torch_raises(target, how, padding_idx):
@@ -103,3 +127,20 @@ def test_a_gru_reading_the_table_gives_the_gradients_without_the_write(how):
     _, write = _writer(emb, gru, "emb", how)
     for ours, theirs in zip(_grads(emb, gru, write), expected, strict=True):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("cell", [LSTM, GRU])
+def test_a_second_backward_through_a_retained_graph_adds_the_same_gradients(cell):
+    """`backward(retain_graph=True)` then `backward()` through the table path: twice the
+    gradients of one backward, as PyTorch (and the `F.linear` table before stop 23) gives;
+    the table node keeps what its backward reads while the graph is retained."""
+    emb, model = _models(None, cell)
+    once = _grads(emb, model)
+    for parameter in [*emb.parameters(), *model.parameters()]:
+        parameter.grad = None
+    out, _ = model(emb(_ids()))
+    loss = (out ** 2).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    for parameter, single in zip([*emb.parameters(), *model.parameters()], once, strict=True):
+        np.testing.assert_allclose(parameter.grad, 2 * single, rtol=1e-13, atol=1e-13)
