@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -153,13 +154,24 @@ def _draw(report: dict[str, Any], plot: dict[str, list[float]]) -> None:
         table.add_row(label, *(metric_cell(values[key]) for key in ("mae", "rmse", "mape",
                                                                     "smape")))
     stdout.print(table)
+    if any(not _defined(values["mape"]) for values in rows.values()):
+        from seqlab.seqmodels.metrics import MAPE_UNDEFINED
+
+        stdout.print(f"MAPE is undefined (-): {MAPE_UNDEFINED} in the held-out tail")
     stdout.print(line_plot({"actual": plot["actual"], "forecast (1 step)": plot["forecast"]}))
 
 
-def metric_cell(value: float) -> str:
+def metric_cell(value: float | None) -> str:
     """A table cell with 4 significant digits, trailing zeros kept (36.10, not 36.1, beside
-    25.44), and no bare trailing point (1234, not 1234.)."""
+    25.44), and no bare trailing point (1234, not 1234.); `-` for an undefined metric (NaN or
+    None: MAPE when every actual value is 0)."""
+    if not _defined(value):
+        return "-"
     return f"{value:#.4g}".replace(".e", "e").rstrip(".")
+
+
+def _defined(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
 def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:

@@ -261,7 +261,7 @@ def evaluate(
 
     Example: seqlab word2vec evaluate vectors.txt
     """
-    from seqlab.cli.embedding_scores import low_coverage, score_line
+    from seqlab.cli.embedding_scores import correlations, low_coverage, score_line
     from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.nlp import corpora
     from seqlab.nlp.word2vec.keyedvectors import EvaluationFileError, NoJudgementsError
@@ -276,16 +276,12 @@ def evaluate(
         require_file(Path(path), "word-pair file")
         counts: dict[str, int] = {}
         try:
-            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors, counts=counts)
-            scores = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
-                      "oov_percent": float(oov)}
+            scores = correlations(kv, path, errors, counts)
         except EvaluationFileError as error:
             raise CliError(remedy(str(error))) from error
         except NoJudgementsError:  # every pair out of vocabulary: nothing to correlate
-            scores = {"pearson": None, "spearman": None, "oov_percent": 100.0}
-        except ValueError:  # one pair in vocabulary: scipy has no correlation of one point
-            scores = {"pearson": None, "spearman": None, "oov_percent": 100 * counts["skipped"]
-                      / (counts["used"] + counts["skipped"])}
+            scores = {"pearson": None, "spearman": None, "oov_percent": 100.0,
+                      "undefined": "no pair is in the vocabulary"}
         report[name] = {**scores, "pairs_used": counts["used"],
                         "pairs_skipped": counts["skipped"]}
     require_file(Path(analogy_file), "analogy file")
