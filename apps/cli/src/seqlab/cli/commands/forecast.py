@@ -120,11 +120,12 @@ def train(
     plot = result.pop("plot")
     if output.show_progress:
         _draw(result, plot)
+    baselines = result["baselines"]
+    ar = baselines["ar"]
     output.result(result, saved_line(result["model"], result["steps"], result["stop_reason"])
                   + f"; held-out MAE {result['mae']:.4g} "
-                  f"(persistence {result['baselines']['persistence']['mae']:.4g}, "
-                  f"AR({result['baselines']['ar']['order']}) "
-                  f"{result['baselines']['ar']['mae']:.4g})", wrap=True)
+                  f"(persistence {baselines['persistence']['mae']:.4g}"
+                  + (f", AR({ar['order']}) {ar['mae']:.4g})" if ar else ")"), wrap=True)
 
 
 def _checks(cell: str | None, transform: str | None) -> None:
@@ -320,7 +321,12 @@ def evaluate(
 
     Example: seqlab forecast eval forecaster.safetensors --json
     """
-    from seqlab.cli.forecast_run import forecast_report, warn_future_left_out, warn_interpolated
+    from seqlab.cli.forecast_run import (
+        forecast_report,
+        note_skipped,
+        warn_future_left_out,
+        warn_interpolated,
+    )
 
     use_threads(threads)
     model, metadata = _load(model_path)
@@ -328,6 +334,7 @@ def evaluate(
     warn_interpolated(data, Output(), "evaluate on")
     warn_future_left_out(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)
+    note_skipped(report, Output())
     plot = report.pop("plot")
     if as_json:
         Output(as_json=True).result(report)
