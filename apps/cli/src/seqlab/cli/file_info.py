@@ -68,7 +68,9 @@ def vectors_info(path: Path, kind: str) -> dict[str, Any]:
         header = read_word2vec_header(path)
     except (ValueError, OSError) as error:
         raise CliError(f"cannot read {path}: {error}") from error
-    return {"kind": "word2vec vectors", "format": "binary" if header.binary else "text",
+    form = "binary" if header.binary else "text" if header.has_header else \
+        "GloVe text (no header)"
+    return {"kind": "word2vec vectors", "format": form,
             "words": header.count, "dimension": header.dimension,
             "written_by_seqlab": header.written_by_seqlab}
 

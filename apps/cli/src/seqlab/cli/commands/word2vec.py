@@ -39,8 +39,10 @@ def load_vectors(path: Path, binary: bool | None = None):
             return KeyedVectors.load(path)
         if saved == "word2vec":
             return Word2Vec.load(path).wv
-        refuse_pickle(path)  # gensim's own Word2Vec.save file: say so, not "bad header"
-        return KeyedVectors.load_word2vec_format(path, binary=binary)
+        # gensim's own Word2Vec.save file: say so (and which command reads what to write
+        # instead), not "bad header"
+        refuse_pickle(path, f"read them with: {_command_line()}")
+        return KeyedVectors.load_word2vec_format(path, binary=binary, no_header=None)
     except UnicodeDecodeError as error:
         raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
                        f"{error.start} of its entry); is it a word2vec file?") from error
@@ -53,6 +55,16 @@ def load_vectors(path: Path, binary: bool | None = None):
             raise CliError(f"cannot read vectors: {error}") from error
         named = str(error) if str(path) in str(error) else f"{path}: {error}"
         raise CliError(f"cannot read vectors from {named}") from error
+
+
+def _command_line() -> str:
+    """The running command reading 'vectors.bin' ('seqlab word2vec similar vectors.bin'; info
+    too reads vectors), for the pickle refusal's hint."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    command = context.command_path if context is not None else "seqlab word2vec similar"
+    return f"{command} vectors.bin"
 
 
 def _other_kind(path: Path) -> str | None:
