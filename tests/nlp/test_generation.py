@@ -23,6 +23,7 @@ from seqlab.nlp.generation import (
     sample,
     stream_chunk_pieces,
     stream_pieces,
+    whole_text,
 )
 
 
@@ -198,10 +199,10 @@ def test_stream_chunk_pieces_hold_back_split_utf8_characters_at_any_chunking(siz
 def test_stream_chunk_pieces_show_bytes_that_are_not_utf8(sizes):
     ids = list(b"ab") + [0xE2, 0x86] + list("cd€".encode()) + [0x80] * 5 + [0xF0]
     pieces = list(stream_chunk_pieces(chunked(ids, sizes), byte_decode))
-    # the stray bytes come out as replacement characters, never lost or swallowing text,
-    # also the lone lead byte at the very end
-    assert "".join(pieces) == byte_decode(ids)
-    assert "".join(stream_pieces(iter(ids), byte_decode)) == byte_decode(ids)
+    # the stray bytes come out as replacement characters, never lost or swallowing text; the
+    # lone lead byte at the very end is a character cut by the end of generation: dropped
+    assert "".join(pieces) == byte_decode(ids[:-1])
+    assert "".join(stream_pieces(iter(ids), byte_decode)) == byte_decode(ids[:-1])
 
 
 def test_stream_chunk_pieces_continue_after_the_prompt_history():
@@ -357,3 +358,51 @@ def test_top_p_breaks_ties_stably_in_a_large_vocabulary():
     logprobs = np.log(np.full(40, 1 / 40))
     kept = next_token_distribution(logprobs, SamplingOptions(top_p=0.26)) > 0
     assert np.flatnonzero(kept).tolist() == list(range(29, 40))  # 29 of 40 removed
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3])
+@pytest.mark.parametrize("sizes", [[1], [2], [4, 1], [100]])
+def test_text_cut_inside_a_character_ends_at_the_last_whole_one(cut, sizes):
+    """Generation that stops between the bytes of a character (byte-level BPE at --length)
+    drops them, streamed or whole: never a U+FFFD the model did not write (QA round 23)."""
+    text = "नमस्ते 🎉"
+    ids = list(text.encode("utf-8"))[:-cut]  # 🎉 is 4 bytes: 1 to 3 of them are left
+    assert byte_decode(ids).endswith("\ufffd")
+    assert whole_text(ids, byte_decode) == "नमस्ते "
+    assert "".join(stream_pieces(iter(ids), byte_decode)) == "नमस्ते "
+    assert "".join(stream_chunk_pieces(chunked(ids, sizes), byte_decode)) == "नमस्ते "
+
+
+def test_whole_text_keeps_whole_text_and_bytes_that_are_not_utf8():
+    assert whole_text(list("नमस्ते".encode()), byte_decode) == "नमस्ते"
+    ids = [*b"ab", 0x80, 0x80, *"€".encode()]
+    assert whole_text(ids, byte_decode) == byte_decode(ids)  # nothing cut at the end
+    assert whole_text([], byte_decode) == ""
+
+
+class Bytes:
+    """A model over byte ids that always writes the next byte of a fixed UTF-8 text."""
+
+    def __init__(self, text: str) -> None:
+        self.data = list(text.encode("utf-8"))
+        self.vocab_size = 256
+
+    def initial_state(self):
+        return 0
+
+    def advance(self, state, token):
+        return state + 1
+
+    def logprobs(self, state):
+        out = np.full(256, -30.0)
+        out[self.data[state % len(self.data)]] = 0.0
+        return out
+
+
+def test_generate_text_at_its_token_limit_inside_a_character_drops_its_bytes():
+    model = Bytes("a日本")  # 1 + 3 + 3 bytes
+    encode = lambda s: list(s.encode("utf-8"))  # noqa: E731
+    for limit, expected in [(4, "日"), (5, "日"), (6, "日"), (7, "日本")]:
+        out = "".join(generate_text(model, encode, byte_decode, "a",
+                                    SamplingOptions(max_tokens=limit - 1, greedy=True)))
+        assert out == expected, limit

@@ -60,3 +60,25 @@ def test_a_tail_shorter_than_the_horizon_is_a_value_error():
     meta["test_fraction"], meta["horizon"] = 0.02, 3
     with pytest.raises(ValueError, match="horizon"):
         forecast_report(LastValueModel(), meta, values)
+
+
+def test_a_default_ar_order_too_long_for_the_training_part_skips_that_baseline():
+    """AR(window) on 8 training values cannot be fitted: the report leaves it out and says
+    why; the model and the other baselines are scored on the same origins (QA round 23)."""
+    values = ((np.arange(10) * 3) % 7).astype(float)[:, None]
+    meta = metadata_for(values, season=2)
+    meta["transform"] = SeriesTransform("none").fit(values, 8).state_dict()
+    meta["horizon"], LastValueModel.horizon = 1, 1
+    try:
+        report = forecast_report(LastValueModel(), meta, values)
+    finally:
+        LastValueModel.horizon = 2
+    assert report["baselines"]["ar"] is None
+    assert report["skipped"]["ar"].startswith("the training part (8 values) is too short "
+                                              "for AR(5)")
+    origins = np.arange(7, 9)  # split 8, window 5: the origins before each tail value
+    actual = values[origins + 1, 0]
+    assert report["baselines"]["persistence"]["mae"] == \
+        pytest.approx(np.abs(actual - values[origins, 0]).mean())
+    with pytest.raises(ValueError, match="--ar-order 5"):  # an order the user gave: refused
+        forecast_report(LastValueModel(), meta, values, ar_order=5)

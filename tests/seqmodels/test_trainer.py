@@ -231,6 +231,22 @@ def test_stop_request_saves_a_resumable_checkpoint(tmp_path):
     assert resumed.step == 3 and resumed.train_data.position == 3
 
 
+@pytest.mark.parametrize("eval_every", [None, 5])
+def test_a_stop_requested_in_the_last_step_ends_the_run_by_its_limit(eval_every):
+    """A stop signal during the last step (or the final validation) leaves a run that
+    reached its limit: its stop_reason is the limit, not a stop that a resume could continue
+    (QA round 23: the printed resume command then failed, the run being done)."""
+    model = make_model()
+    recorder = Recorder()
+    trainer = Trainer(model, Adam(model.parameters(), lr=0.01),
+                      TokenStreams(corpus(), batch_size=4, seq_len=10), max_steps=5,
+                      valid_data=TokenStreams(corpus(), batch_size=4, seq_len=10)
+                      if eval_every else None, eval_every=eval_every, callbacks=[recorder])
+    recorder.on_step = lambda m: trainer.request_stop() if m["step"] == 5 else None
+    result = trainer.fit()
+    assert (result.stop_reason, result.steps) == ("steps", 5)
+
+
 def test_bad_settings_are_clear_errors():
     model = make_model()
     data = TokenStreams(corpus(), batch_size=4, seq_len=10)

@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BAD_INPUT)
     except Interrupted as stop:
         with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
-            _error_line(stopped_words(stop.signum))
+            _error_line(stopped_words(stop.signum) + (f"; {stop.note}" if stop.note else ""))
         sys.exit(exit_code(stop.signum))
     except KeyboardInterrupt:
         _error_line("interrupted")

@@ -10,12 +10,13 @@ encode read).
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
+
+from seqlab.cli import json_text
 
 
 class _MessageConsole(Console):
@@ -68,23 +69,18 @@ class Output:
         message(("warning:", "yellow"), text)
 
     def result(self, data: dict[str, Any], human: str | None = None, wrap: bool = False) -> None:
-        """The command's result: one JSON object with --json, else the human text, written
+        """The command's result: one JSON object with --json (non-finite
+        numbers as null: `json_text`), else the human text, written
         as it is (user text in it stays exactly as the user gave it). With `wrap` (a summary
         sentence, such as a training command's closing 'Saved ...' line), the text follows
         `message`'s rule: wrapped at word boundaries in a terminal, one line in a pipe."""
         if self.as_json:
-            sys.stdout.write(json.dumps(data, default=_jsonable) + "\n")
+            sys.stdout.write(json_text.dumps(data) + "\n")
             sys.stdout.flush()
         elif human is not None and wrap and stdout.is_terminal:
             stdout.print(Text(human), soft_wrap=False)
         elif human is not None:
             write_stream(human + "\n")
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
 
 
 def write_stream(piece: str) -> None:

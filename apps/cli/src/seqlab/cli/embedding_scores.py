@@ -4,11 +4,44 @@ them, and a caution when most were skipped."""
 
 from __future__ import annotations
 
+import math
+import warnings
 from typing import Any
+
+# Why a correlation is undefined (shown as `-`, null in JSON, with this reason)
+FEWER_THAN_TWO = "fewer than 2 pairs in the vocabulary"
+CONSTANT = "the human or the model's scores are all equal"
+
+
+def correlations(kv: Any, path: Any, errors: str, counts: dict[str, int]) -> dict[str, Any]:
+    """Pearson and Spearman of `kv.evaluate_word_pairs` (filling `counts`): None, with an
+    "undefined" reason, where no correlation exists (one pair; constant scores, where scipy
+    and gensim give NaN), so that one pair and many constant pairs read the same."""
+    with warnings.catch_warnings():  # scipy's ConstantInputWarning: said as "undefined"
+        warnings.simplefilter("ignore")
+        try:
+            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors, counts=counts)
+        except ValueError:
+            if not counts.get("used"):  # a file error, or no pair: not scipy's one point
+                raise
+            total = counts["used"] + counts["skipped"]
+            return {"pearson": None, "spearman": None,
+                    "oov_percent": 100 * counts["skipped"] / total, "undefined": FEWER_THAN_TWO}
+    scores: dict[str, Any] = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
+                              "oov_percent": float(oov)}
+    if counts["used"] < 2:
+        reason: str | None = FEWER_THAN_TWO
+    elif not (math.isfinite(scores["pearson"]) and math.isfinite(scores["spearman"])):
+        reason = CONSTANT
+    else:
+        reason = None
+    if reason is not None:
+        scores.update(pearson=None, spearman=None, undefined=reason)
+    return scores
 
 
 def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+    return "-" if value is None else f"{value:.4f}"
 
 
 def _coverage(used: int, skipped: int, noun: str) -> str:
@@ -26,6 +59,8 @@ def score_line(name: str, values: dict[str, Any]) -> str:
     else:
         scores = f"pearson {_number(values['pearson'])}, spearman {_number(values['spearman'])}"
         counts = _coverage(values["pairs_used"], values["pairs_skipped"], "pairs")
+        if values.get("undefined"):
+            counts += f"; undefined: {values['undefined']}"
     return f"{name:>16}: {scores} {counts}"
 
 

@@ -3,7 +3,6 @@ tokenizers and word2vec vectors, as JSON data and as a two-column table of plain
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -69,32 +68,11 @@ def vectors_info(path: Path, kind: str) -> dict[str, Any]:
         header = read_word2vec_header(path)
     except (ValueError, OSError) as error:
         raise CliError(f"cannot read {path}: {error}") from error
-    return {"kind": "word2vec vectors", "format": "binary" if header.binary else "text",
+    form = "binary" if header.binary else "text" if header.has_header else \
+        "GloVe text (no header)"
+    return {"kind": "word2vec vectors", "format": form,
             "words": header.count, "dimension": header.dimension,
             "written_by_seqlab": header.written_by_seqlab}
-
-
-# The keys Hugging Face `tokenizers` writes first, in this order, in every tokenizer.json
-_HF_TOKENIZER_HEAD = re.compile(rb'\A\s*\{\s*"version":\s*"[^"]*",\s*"truncation":')
-
-
-def hf_tokenizer_refusal(path: Path, file_kind: str | None) -> CliError | None:
-    """The refusal for a Hugging Face tokenizer.json (one `seqlab tokenize export --format hf`
-    wrote, or any other), naming it; None for any other file."""
-    if file_kind == file_kinds.HF_TOKENIZER:
-        return CliError(f"{path} is a Hugging Face tokenizer.json that `seqlab tokenize export "
-                        "--format hf` wrote; info reads a seqlab tokenizer JSON (give the one "
-                        "it was exported from)")
-    if file_kind is None and path.suffix == ".json":
-        try:
-            with path.open("rb") as file:
-                head = file.read(256)
-        except OSError:
-            return None
-        if _HF_TOKENIZER_HEAD.match(head):
-            return CliError(f"{path} is a Hugging Face tokenizer.json; info reads a seqlab "
-                            "tokenizer JSON (`seqlab tokenize train` writes one)")
-    return None
 
 
 def training_state_info(path: Path) -> dict[str, Any]:

@@ -158,6 +158,20 @@ def is_word2vec(path: Path) -> bool:
     return space > 0 and len(rest) >= min(space + 1 + 4 * dimension, _PEEK)
 
 
+def is_glove(path: Path) -> bool:
+    """Word vectors without a header (GloVe): a first line of a word and two or more numbers,
+    and a second line (if any) of as many fields (`formats.headerless_dimension`'s shape)."""
+    lines = _peek(path, 1 << 16).split(b"\n", 2)
+    fields = lines[0].split()
+    if len(fields) < 3 or (len(lines) > 2 and len(lines[1].split()) != len(fields)):
+        return False
+    try:
+        [float(value) for value in fields[1:]]
+    except ValueError:
+        return False
+    return True
+
+
 def tokenizer_type(path: Path) -> str | None:
     """The "type" of a seqlab tokenizer or vocabulary JSON file, else None."""
     if not _peek(path, 64).lstrip().startswith(b"{"):
@@ -205,6 +219,8 @@ def kind_of(path: Path) -> str | None:
         return NGRAM_NPZ
     if is_word2vec(path):
         return WORD2VEC if WORD2VEC_MARK.match(_peek(path, 64)) else FOREIGN_WORD2VEC
+    if is_glove(path):
+        return FOREIGN_WORD2VEC
     if tokenizer_type(path) is not None:
         return TOKENIZER
     if HF_EXPORT_MARK.search(_peek(path, 4096)):

@@ -228,6 +228,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                 "test_fraction": options.test_fraction, "transform": transform.state_dict(),
                 "season": season, "ar_order": options.ar_order or options.window,
                 "series": options.series if not options.series_file else None}
+    check_report(metadata, values, options.ar_order)  # never train, save, then fail
     out = Path(options.out)
     folder = claim_checkpoint_dir(checkpoint_dir(out))
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=options.lr), train_data,
@@ -254,6 +255,7 @@ def run_forecast_training(options: ForecastOptions, output: Output, *,
                           valid_text=lambda m: f"mse {loss_text(m['loss'])}",
                           other_run_files=other_run_files)
     report = forecast_report(model, metadata, values)
+    note_skipped(report, output)
     best = folder / "best.safetensors"
     return {"model": str(out), "best_model": str(best) if best.exists() else None,
             "steps": trainer.step, "epochs": train_data.epoch,
@@ -271,6 +273,24 @@ def forecast_report(model: Any, metadata: dict[str, Any], values: np.ndarray,
         return report(model, metadata, values, season, ar_order)
     except ValueError as error:
         raise CliError(str(error).splitlines()[0]) from error
+
+
+def check_report(metadata: dict[str, Any], values: np.ndarray, ar_order: int | None) -> None:
+    """A CliError, before training, when the report after training could not be made (a
+    series too short for the season, horizon or a given --ar-order)."""
+    from seqlab.seqmodels.forecast_evaluation import plan_report
+
+    try:
+        plan_report(metadata, values, ar_order=ar_order)
+    except ValueError as error:
+        raise CliError(str(error).splitlines()[0]) from error
+
+
+def note_skipped(report: dict[str, Any], output: Output) -> None:
+    """Say which baselines the report left out, and why (the default AR order on too short
+    a training part)."""
+    for name, reason in report.get("skipped", {}).items():
+        output.warn(f"the {name.upper()} baseline is left out: {reason}")
 
 
 def warn_interpolated(series: Any, output: Output, purpose: str = "train on") -> None:

@@ -8,13 +8,13 @@ layer, quantity or unit is chosen. The values travel in an inline JSON block.
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from seqlab.autograd.atomic import atomic_write
+from seqlab.cli import json_text
 from seqlab.cli.activation_view import DARK, PALETTE, Scale
 
 STYLE = """
@@ -85,7 +85,7 @@ SCRIPT = """
 
 def _json_for_script(value: Any) -> str:
     # "</" would end the script element early
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
+    return json_text.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
 
 def page(pieces: list[str], layers: list[dict[str, Any]], selected: dict[str, Any],

@@ -21,13 +21,13 @@ not write before the log opens it.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from seqlab.autograd.atomic import atomic_write
+from seqlab.cli import json_text
 
 FLUSH_SECONDS = 5.0
 
@@ -54,8 +54,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def _row_line(record: dict[str, Any]) -> str:
     """One JSON line; non-finite floats become null (JSON has no NaN)."""
-    return json.dumps({key: (value if not isinstance(value, float) or math.isfinite(value)
-                             else None) for key, value in record.items()}) + "\n"
+    return json_text.dumps(record) + "\n"
 
 
 class MetricsLog:

@@ -30,9 +30,20 @@ class Interrupted(BaseException):
     """A stop signal outside training. A BaseException, so the CLI framework does not turn it
     into its own 'Aborted!' with exit code 1, and no `except Exception` swallows it."""
 
-    def __init__(self, signum: int = signal.SIGINT) -> None:
+    def __init__(self, signum: int = signal.SIGINT, note: str = "") -> None:
         super().__init__(signal_name(signum))
         self.signum = signum
+        self.note = note  # what the one line adds after 'interrupted', e.g. what was saved
+
+
+def raise_interrupted_saying(note: str) -> Handler:
+    """A handler that stops the command as `raise_interrupted` does, its line adding `note`
+    (after a training run finished: the model is saved, the report was cut)."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        let_go_of_terminal(signum)
+        raise Interrupted(signum, note)
+
+    return handler
 
 
 def signal_name(signum: int) -> str:

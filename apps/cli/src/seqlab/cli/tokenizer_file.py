@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ def read_tokenizer_file(path: Path, from_model: bool = False) -> Any:
     require_file(path, "tokenizer file")
     if from_model and (stored := _stored_tokenizer(path)) is not None:
         return stored
+    from seqlab.cli import file_kinds
+
+    refusal = hf_tokenizer_refusal(path, file_kinds.kind_of(path))
+    if refusal is not None:
+        raise refusal
     _refuse_other_kind(path)
     try:
         return load_tokenizer(path)
@@ -27,6 +33,33 @@ def read_tokenizer_file(path: Path, from_model: bool = False) -> Any:
             raise CliError(f"{path} is not a tokenizer JSON file (it is not JSON): give one "
                            "written by `seqlab tokenize train`") from error
         raise CliError(str(error)) from error
+
+
+# The keys Hugging Face `tokenizers` writes first, in this order, in every tokenizer.json
+_HF_TOKENIZER_HEAD = re.compile(rb'\A\s*\{\s*"version":\s*"[^"]*",\s*"truncation":')
+
+
+def hf_tokenizer_refusal(path: Path, file_kind: str | None) -> CliError | None:
+    """The refusal for a Hugging Face tokenizer.json (one `seqlab tokenize export --format hf`
+    wrote, or any other), naming it; None for any other file. The one line of every command
+    that reads a tokenizer (`info`, `tokenize`, `train --tokenizer`): export is one-way."""
+    from seqlab.cli import file_kinds
+
+    if file_kind == file_kinds.HF_TOKENIZER:
+        return CliError(f"{path} is a Hugging Face tokenizer.json that `seqlab tokenize export "
+                        "--format hf` wrote; seqlab reads a seqlab tokenizer JSON (give the one "
+                        "it was exported from: export is one-way)")
+    if file_kind is None and path.suffix == ".json":
+        try:
+            with path.open("rb") as file:
+                head = file.read(256)
+        except OSError:
+            return None
+        if _HF_TOKENIZER_HEAD.match(head):
+            return CliError(f"{path} is a Hugging Face tokenizer.json; seqlab reads a seqlab "
+                            "tokenizer JSON (`seqlab tokenize train` writes one; export to "
+                            "Hugging Face is one-way)")
+    return None
 
 
 def _stored_tokenizer(path: Path) -> Any:

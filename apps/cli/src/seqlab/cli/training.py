@@ -22,7 +22,12 @@ from seqlab.cli.models import refuse_other_kind
 from seqlab.cli.plot import loss_chart
 from seqlab.cli.progress import make_progress, rate_text
 from seqlab.cli.run_files import plural, tidy_periodic_checkpoints
-from seqlab.cli.stop_signals import exit_code, let_go_of_terminal, stopped_words
+from seqlab.cli.stop_signals import (
+    exit_code,
+    let_go_of_terminal,
+    raise_interrupted_saying,
+    stopped_words,
+)
 from seqlab.cli.stop_signals import install as install_stop_handler
 from seqlab.cli.stop_signals import restore as restore_stop_handlers
 
@@ -175,6 +180,12 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     finally:
         restore_stop_handlers(previous_handlers)
         log.close()  # the rows so far, fsynced, whatever ended the run
+    # a signal from here on, or one that came after the last step (final validation, save),
+    # stops a finished run: its model is saved whole and there is nothing to resume
+    finished = f"the run had finished ({stop_words(result.stop_reason)}) and {out} is saved"
+    if result.stop_reason != "stop_requested":
+        install_stop_handler(raise_interrupted_saying(
+            f"{finished}; the report after training was cut"))
     kept = tidy_periodic_checkpoints(out, checkpoint_dir(out), trainer.run_id,
                                      trainer.manager.adopted if trainer.manager else ())
     if report_kept:
@@ -191,7 +202,10 @@ def run_trainer(trainer: Any, out: Path, output: Output, *, unit: str, total: fl
     if interrupted is not None:
         with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
             output.warn(f"{stopped_words(interrupted)}: saved a resumable checkpoint to {out}\n"
-                        f"  resume with: {resume_command}")
+                        f"  resume with: {resume_command}"
+                        if result.stop_reason == "stop_requested" else
+                        f"{stopped_words(interrupted)} after the last step: {finished}; "
+                        "the report after training was cut")
         raise SystemExit(exit_code(interrupted))
     return outcome
 

@@ -5,10 +5,10 @@ it stopped."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
+from seqlab.cli import json_text
 from seqlab.cli.errors import first_line
 
 
@@ -31,13 +31,14 @@ class TranslationsJson:
         if nbest > 1:
             item["nbest"] = [{"text": h.text, "score": float(h.score),
                               "logprob": float(h.logprob)} for h in hypotheses]
-        sys.stdout.write(('{"translations": [' if not self.written else ", ") + json.dumps(item))
+        opening = '{"translations": [' if not self.written else ", "
+        sys.stdout.write(opening + json_text.dumps(item))
         self.written += 1
 
     def close(self, error: BaseException | None = None) -> None:
         """End the object (with an "error" member when `error` stopped the run)."""
         head = "" if self.written else '{"translations": ['
-        tail = "" if error is None else ', "error": ' + json.dumps(
+        tail = "" if error is None else ', "error": ' + json_text.dumps(
             first_line(error))
         sys.stdout.write(head + "]" + tail + "}\n")
         sys.stdout.flush()

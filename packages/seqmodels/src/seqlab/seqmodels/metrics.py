@@ -11,6 +11,8 @@ LN2 = math.log(2.0)
 # 10 nats is a model giving the right answer e^-10 (about 1/22,000) of the probability a uniform
 # guess gives it, on average; overfitting ends a few nats above ln V, diverged weights thousands.
 DIVERGED_NATS_ABOVE_UNIFORM = 10.0
+# Why `forecast_errors` gives MAPE as NaN: it divides by the actual values and skips zeros
+MAPE_UNDEFINED = "every actual value is 0"
 
 
 def loss_metrics(loss: float) -> dict[str, float]:
@@ -41,7 +43,8 @@ def far_above_uniform(loss: float, classes: int, accuracy: float | None = None) 
 def forecast_errors(prediction: np.ndarray, actual: np.ndarray) -> dict[str, float]:
     """MAE, RMSE, MAPE and sMAPE (both in percent) of forecasts against actual values.
 
-    MAPE skips actual values of zero (it is undefined there); sMAPE uses
+    MAPE skips actual values of zero (it is undefined there), and is NaN when every actual
+    value is 0 (`MAPE_UNDEFINED`; scikit-learn gives a huge number instead); sMAPE uses
     200 * |f - a| / (|f| + |a|), 0 where both are zero.
     """
     prediction = np.asarray(prediction, dtype=np.float64).ravel()

@@ -277,9 +277,11 @@ class Trainer:
             if self.manager and self.checkpoint_every and self.step % self.checkpoint_every == 0 \
                     and self.nonfinite_in_a_row == 0:
                 last_path = self.save()
-            if self._stop_requested:
-                reason = "stop_requested"
+            # a stop that lands in the step that reaches the limit leaves a finished run, not
+            # one a resume could continue
             reason = reason or self._limit_reached()
+            if reason is None and self._stop_requested:
+                reason = "stop_requested"
         if self.valid_data is not None and self.eval_every and not evaluated and \
                 reason != "stop_requested":
             self._evaluate_and_track()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
+from seqlab.cli import json_text
 from seqlab.cli.clip_option import clip_option
 from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, first_line
@@ -248,7 +248,7 @@ def predict(
     except BaseException as error:  # bad input, Ctrl-C: the one-line error still follows
         if as_json and seen:  # stdout stays one JSON object, saying why it stopped
             message = first_line(error)
-            sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
+            sys.stdout.write('], "error": ' + json_text.dumps(message) + "}\n")
             sys.stdout.flush()
         raise
     # no text at all is no error (zero lines in, zero out, as for `sort` or fairseq-interactive)
@@ -260,7 +260,7 @@ def predict(
 
 def _json_head(labels: list[str]) -> str:
     """The opening of `classify predict --json`'s object, up to its list of predictions."""
-    return f'{{"labels": {json.dumps(labels)}, "predictions": ['
+    return f'{{"labels": {json_text.dumps(labels)}, "predictions": ['
 
 
 def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool,
@@ -273,7 +273,7 @@ def _write_prediction(name: str, labels: list[str], row, seen: int, folder: bool
             {"probabilities": dict(zip(labels, map(float, row), strict=True))}
             if probabilities else {})
         head = _json_head(labels) if not seen else ", "
-        sys.stdout.write(head + json.dumps(item))
+        sys.stdout.write(head + json_text.dumps(item))
         return
     fields = [name] if folder else []
     fields.append(label)

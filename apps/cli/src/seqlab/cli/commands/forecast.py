@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,12 @@ def train(
     plot = result.pop("plot")
     if output.show_progress:
         _draw(result, plot)
+    baselines = result["baselines"]
+    ar = baselines["ar"]
     output.result(result, saved_line(result["model"], result["steps"], result["stop_reason"])
                   + f"; held-out MAE {result['mae']:.4g} "
-                  f"(persistence {result['baselines']['persistence']['mae']:.4g}, "
-                  f"AR({result['baselines']['ar']['order']}) "
-                  f"{result['baselines']['ar']['mae']:.4g})", wrap=True)
+                  f"(persistence {baselines['persistence']['mae']:.4g}"
+                  + (f", AR({ar['order']}) {ar['mae']:.4g})" if ar else ")"), wrap=True)
 
 
 def _checks(cell: str | None, transform: str | None) -> None:
@@ -153,13 +155,24 @@ def _draw(report: dict[str, Any], plot: dict[str, list[float]]) -> None:
         table.add_row(label, *(metric_cell(values[key]) for key in ("mae", "rmse", "mape",
                                                                     "smape")))
     stdout.print(table)
+    if any(not _defined(values["mape"]) for values in rows.values()):
+        from seqlab.seqmodels.metrics import MAPE_UNDEFINED
+
+        stdout.print(f"MAPE is undefined (-): {MAPE_UNDEFINED} in the held-out tail")
     stdout.print(line_plot({"actual": plot["actual"], "forecast (1 step)": plot["forecast"]}))
 
 
-def metric_cell(value: float) -> str:
+def metric_cell(value: float | None) -> str:
     """A table cell with 4 significant digits, trailing zeros kept (36.10, not 36.1, beside
-    25.44), and no bare trailing point (1234, not 1234.)."""
+    25.44), and no bare trailing point (1234, not 1234.); `-` for an undefined metric (NaN or
+    None: MAPE when every actual value is 0)."""
+    if not _defined(value):
+        return "-"
     return f"{value:#.4g}".replace(".e", "e").rstrip(".")
+
+
+def _defined(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
 def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:
@@ -308,7 +321,12 @@ def evaluate(
 
     Example: seqlab forecast eval forecaster.safetensors --json
     """
-    from seqlab.cli.forecast_run import forecast_report, warn_future_left_out, warn_interpolated
+    from seqlab.cli.forecast_run import (
+        forecast_report,
+        note_skipped,
+        warn_future_left_out,
+        warn_interpolated,
+    )
 
     use_threads(threads)
     model, metadata = _load(model_path)
@@ -316,6 +334,7 @@ def evaluate(
     warn_interpolated(data, Output(), "evaluate on")
     warn_future_left_out(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)
+    note_skipped(report, Output())
     plot = report.pop("plot")
     if as_json:
         Output(as_json=True).result(report)

@@ -149,6 +149,7 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
         encode_prompt,
         generate_text,
         sample,
+        whole_text,
     )
 
     model, tokenizer = loaded.model, loaded.tokenizer
@@ -175,7 +176,7 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
                           repetition_penalty=repetition_penalty)
         if echo_prompt and text:
             write_stream(text)
-        write_stream(cut_at_stop(decode(ids), stop) + "\n")
+        write_stream(cut_at_stop(whole_text(ids, decode), stop) + "\n")
         return
     options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
                               top_p=top_p, repetition_penalty=repetition_penalty,

@@ -13,6 +13,7 @@ from seqlab.cli.console import Output, stdout
 from seqlab.cli.errors import CliError, require_file
 from seqlab.cli.lm_text import bits_name
 from seqlab.cli.loss_display import loss_text
+from seqlab.cli.tokenizer_file import hf_tokenizer_refusal
 
 
 def info(
@@ -33,7 +34,7 @@ def info(
     if file_kind == file_kinds.TOKENIZER:
         file_info.show(file_info.tokenizer_info(model_path), as_json)
         return
-    refusal = file_info.hf_tokenizer_refusal(model_path, file_kind)
+    refusal = hf_tokenizer_refusal(model_path, file_kind)
     if refusal is not None:
         raise refusal
     if file_kind == file_kinds.TRAINING_STATE:

@@ -3,14 +3,13 @@ JSON."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 import typer
 
-from seqlab.cli import outputs
+from seqlab.cli import json_text, outputs
 from seqlab.cli.commands.tokenize_export import export
 from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, first_line
@@ -131,7 +130,7 @@ def _encode_stream(source: Path | str, tokenizer, as_json: bool) -> None:
     except BaseException as error:  # bad bytes, Ctrl-C: the one-line error still follows
         if as_json:  # stdout stays one JSON object, saying why it stopped (as classify's)
             message = first_line(error)
-            sys.stdout.write('], "error": ' + json.dumps(message) + "}\n")
+            sys.stdout.write('], "error": ' + json_text.dumps(message) + "}\n")
         elif not first:  # the ids written so far end their line
             sys.stdout.write("\n")
         sys.stdout.flush()
@@ -190,12 +189,12 @@ def _write_text_object(texts: Iterable[str]) -> None:
     try:
         for text in texts:
             if text:
-                sys.stdout.write(("" if begun else '{"text": "') + json.dumps(text)[1:-1])
+                sys.stdout.write(("" if begun else '{"text": "') + json_text.dumps(text)[1:-1])
                 begun = True
     except BaseException as error:  # bad ids, Ctrl-C: the one-line error still follows
         if begun:
             message = first_line(error)
-            sys.stdout.write('", "error": ' + json.dumps(message) + "}\n")
+            sys.stdout.write('", "error": ' + json_text.dumps(message) + "}\n")
             sys.stdout.flush()
         raise
     sys.stdout.write(("" if begun else '{"text": "') + '"}\n')

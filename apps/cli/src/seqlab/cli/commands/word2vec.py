@@ -39,8 +39,10 @@ def load_vectors(path: Path, binary: bool | None = None):
             return KeyedVectors.load(path)
         if saved == "word2vec":
             return Word2Vec.load(path).wv
-        refuse_pickle(path)  # gensim's own Word2Vec.save file: say so, not "bad header"
-        return KeyedVectors.load_word2vec_format(path, binary=binary)
+        # gensim's own Word2Vec.save file: say so (and which command reads what to write
+        # instead), not "bad header"
+        refuse_pickle(path, f"read them with: {_command_line()}")
+        return KeyedVectors.load_word2vec_format(path, binary=binary, no_header=None)
     except UnicodeDecodeError as error:
         raise CliError(f"cannot read vectors from {path}: a word is not UTF-8 (byte offset "
                        f"{error.start} of its entry); is it a word2vec file?") from error
@@ -53,6 +55,16 @@ def load_vectors(path: Path, binary: bool | None = None):
             raise CliError(f"cannot read vectors: {error}") from error
         named = str(error) if str(path) in str(error) else f"{path}: {error}"
         raise CliError(f"cannot read vectors from {named}") from error
+
+
+def _command_line() -> str:
+    """The running command reading 'vectors.bin' ('seqlab word2vec similar vectors.bin'; info
+    too reads vectors), for the pickle refusal's hint."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    command = context.command_path if context is not None else "seqlab word2vec similar"
+    return f"{command} vectors.bin"
 
 
 def _other_kind(path: Path) -> str | None:
@@ -261,7 +273,7 @@ def evaluate(
 
     Example: seqlab word2vec evaluate vectors.txt
     """
-    from seqlab.cli.embedding_scores import low_coverage, score_line
+    from seqlab.cli.embedding_scores import correlations, low_coverage, score_line
     from seqlab.cli.inputs import decode_errors, remedy
     from seqlab.nlp import corpora
     from seqlab.nlp.word2vec.keyedvectors import EvaluationFileError, NoJudgementsError
@@ -276,16 +288,12 @@ def evaluate(
         require_file(Path(path), "word-pair file")
         counts: dict[str, int] = {}
         try:
-            pearson, spearman, oov = kv.evaluate_word_pairs(path, errors=errors, counts=counts)
-            scores = {"pearson": float(pearson[0]), "spearman": float(spearman[0]),
-                      "oov_percent": float(oov)}
+            scores = correlations(kv, path, errors, counts)
         except EvaluationFileError as error:
             raise CliError(remedy(str(error))) from error
         except NoJudgementsError:  # every pair out of vocabulary: nothing to correlate
-            scores = {"pearson": None, "spearman": None, "oov_percent": 100.0}
-        except ValueError:  # one pair in vocabulary: scipy has no correlation of one point
-            scores = {"pearson": None, "spearman": None, "oov_percent": 100 * counts["skipped"]
-                      / (counts["used"] + counts["skipped"])}
+            scores = {"pearson": None, "spearman": None, "oov_percent": 100.0,
+                      "undefined": "no pair is in the vocabulary"}
         report[name] = {**scores, "pairs_used": counts["used"],
                         "pairs_skipped": counts["skipped"]}
     require_file(Path(analogy_file), "analogy file")

@@ -22,11 +22,12 @@ from seqlab.nlp.generation.text import (
     generate_text,
     stream_chunk_pieces,
     stream_pieces,
+    whole_text,
 )
 
 __all__ = [
     "ContextWindowModel", "FusedTokenModel", "SamplingOptions", "TokenDrawer", "TokenModel",
     "UnknownPromptWarning", "apply_repetition_penalty", "ban", "beam_search", "cut_at_stop",
     "encode_prompt", "generate_text", "next_token_distribution", "sample", "sample_chunks",
-    "stream_chunk_pieces", "stream_pieces",
+    "stream_chunk_pieces", "stream_pieces", "whole_text",
 ]

@@ -53,7 +53,7 @@ def stream_pieces(ids: Iterator[int], decode: Callable[[Sequence[int]], str],
         pending = []
         if piece:
             yield piece
-    if pending:  # the ids ended inside a character: show what there is
+    if pending:  # the ids ended inside a character: its bytes are dropped (`_rest`)
         yield from _rest(window, pending, decode)
 
 
@@ -72,7 +72,10 @@ def stream_chunk_pieces(chunks: Iterable[Sequence[int]], decode: Callable[[Seque
         if ready < 0:
             if len(pending) <= MAX_HELD:
                 continue  # all of it may still be one character: wait for the next ids
-            ready = len(pending)  # not UTF-8 after all: show the replacement characters
+            # not UTF-8 after all: show the replacement characters, up to a last character
+            # that may still be whole with the next ids
+            ready = len(pending) - _incomplete_tail(window + pending, decode)
+            after = decode(window + pending[:ready])
         before = decode(window)
         piece = after[_common_prefix(before, after):]
         window = (window + pending[:ready])[-DECODE_WINDOW:]
@@ -85,10 +88,39 @@ def stream_chunk_pieces(chunks: Iterable[Sequence[int]], decode: Callable[[Seque
 
 def _rest(window: list[int], pending: list[int],
           decode: Callable[[Sequence[int]], str]) -> Iterator[str]:
-    before, after = decode(window), decode(window + pending)
+    """The text of the ids left when generation ends, without an incomplete last character
+    (at most MAX_HELD ids, the ones streaming held back): see `whole_text`."""
+    before, after = decode(window), whole_text(window + pending, decode)
     piece = after[_common_prefix(before, after):]
     if piece:
         yield piece
+
+
+def whole_text(ids: Sequence[int], decode: Callable[[Sequence[int]], str]) -> str:
+    """`decode(ids)` without the bytes of a character the ids end inside of.
+
+    Generation stops at its token limit (`max_tokens`, the CLI's --length) wherever that
+    falls, also between the byte tokens of one character (byte-level BPE). Those bytes are
+    dropped, not shown as a U+FFFD the model never wrote: the limit stays a limit on tokens
+    generated (as Hugging Face's `max_new_tokens`; finishing the character would take up to 3
+    more tokens, which the model may not spend on it), and streamed, buffered and beam
+    output read the same. At most MAX_HELD ids are dropped: the fewest whose text is the one
+    U+FFFD a decoder gives an incomplete sequence at the end (bytes that are not UTF-8 before
+    them are still shown as U+FFFD)."""
+    ids = list(ids)
+    return decode(ids[:len(ids) - _incomplete_tail(ids, decode)])
+
+
+def _incomplete_tail(ids: list[int], decode: Callable[[Sequence[int]], str]) -> int:
+    """How many of the last ids (0 to MAX_HELD) are the start of a character they end
+    before: the fewest whose text is the one U+FFFD that ends the ids' text."""
+    text = decode(ids)
+    if not text.endswith("\ufffd"):
+        return 0
+    for dropped in range(1, min(MAX_HELD, len(ids)) + 1):
+        if decode(ids[:-dropped]) + "\ufffd" == text:
+            return dropped
+    return 0
 
 
 def _complete_prefix(window: list[int], pending: list[int],

@@ -12,6 +12,11 @@ two fields, as ``int()`` ignores the tabs), a binary file with an empty line aft
 with ``fgetc`` up to a space, skipping only newlines, so tabs would become part of the first
 word; gensim strips newlines before a binary word, as seqlab's reader does). The commands
 recognise the mark and replace a file seqlab wrote without ``--force``.
+
+GloVe's text files have no header: each line is ``word v1 v2 ...`` from the first. They are
+read as gensim reads them with ``no_header=True`` (the count is the number of lines, the
+dimension the first line's numbers); ``no_header=None`` tells them apart by the first line's
+shape (`headerless_dimension`).
 """
 
 import re
@@ -73,43 +78,92 @@ def write_word2vec_format(
 
 
 class VectorsHeader(NamedTuple):
-    """What a vectors file's first bytes say: its size, its format and who wrote it."""
+    """What a vectors file's first bytes say: its size, its format and who wrote it
+    (`has_header` False: GloVe text, whose count is its number of lines)."""
 
     count: int
     dimension: int
     binary: bool
     written_by_seqlab: bool
+    has_header: bool = True
 
 
-def read_word2vec_header(path: str | Path) -> VectorsHeader:
+def headerless_dimension(first_line: bytes) -> int | None:
+    """The dimension of a GloVe (headerless) text file whose first line this is: a word and
+    at least one number, not the two integers of a word2vec header; else None."""
+    fields = first_line.split()
+    if len(fields) < 2 or (len(fields) == 2 and all(f.isdigit() for f in fields)):
+        return None
+    try:
+        [float(value) for value in fields[1:]]
+    except ValueError:
+        return None
+    return len(fields) - 1
+
+
+def _count_lines(stream) -> int:
+    """Lines from the stream's position to its end (a last line without a newline counts)."""
+    count, last = 0, b"\n"
+    while block := stream.read(1 << 20):
+        count += block.count(b"\n")
+        last = block[-1:]
+    return count + (last != b"\n")
+
+
+def read_word2vec_header(path: str | Path, no_header: bool | None = None) -> VectorsHeader:
     """The header of a word2vec text or binary file, its format and seqlab's mark, read from
-    its first bytes (the vectors are not read); ValueError for a file of another kind."""
+    its first bytes (the vectors are not read); a GloVe file (no header; `no_header` None:
+    detected) is counted. ValueError for a file of another kind."""
     with open(path, "rb") as stream:
         header = stream.readline(1024)
+        dimension = _headerless(header, no_header, path)
+        if dimension is not None:
+            stream.seek(0)
+            return VectorsHeader(_count_lines(stream), dimension, False, False, False)
         count, dimension = _parse_header(header, path)
         first = stream.read(min(16 * dimension + 1024, 1 << 20))
     binary = bool(count and first) and looks_binary(first, dimension)
     return VectorsHeader(count, dimension, binary, has_seqlab_mark(header + first[:1]))
 
 
+def _headerless(first_line: bytes, no_header: bool | None, path: str | Path) -> int | None:
+    """The dimension when the file is read as headerless text (GloVe), else None."""
+    if no_header is False:
+        return None
+    dimension = headerless_dimension(first_line)
+    if dimension is None and no_header:
+        raise ValueError(f"{path}, line 1: expected 'word v1 v2 ...' (no_header), got "
+                         f"{_shown(first_line)}")
+    return dimension
+
+
+def _shown(line: bytes) -> str:
+    """A line of a file as a message shows it: text, at most 60 characters."""
+    text = line.decode("utf-8", errors="replace").rstrip("\r\n")
+    return repr(text[:60] + ("..." if len(text) > 60 else ""))
+
+
 def _parse_header(line: bytes, path: str | Path) -> tuple[int, int]:
     try:
         count, dimension = (int(field) for field in line.decode("utf8").split())
     except ValueError:
+        glove = headerless_dimension(line) is not None
         raise ValueError(
-            f"{path}, line 1: expected a header '<count> <dimension>', got {line[:80]!r}; "
-            "is this a word2vec-format vectors file?"
+            f"{path}, line 1: expected a header 'COUNT DIM', got {_shown(line)}; "
+            + ("it looks like GloVe (no header): read it with no_header=True, or add "
+               "'COUNT DIM' as line 1" if glove else
+               "is this a word2vec-format vectors file?")
         ) from None
     if count < 0 or dimension <= 0:
         raise ValueError(f"{path}, line 1: invalid header counts {count} {dimension}")
     return count, dimension
 
 
-def _read_text(lines, path, count, dimension, encoding, unicode_errors):
+def _read_text(lines, path, count, dimension, encoding, unicode_errors, first_line=2):
     keys: list[str] = []
     vectors = np.empty((count, dimension), dtype=np.float32)
     for row in range(count):
-        line_number = row + 2
+        line_number = row + first_line
         line = lines.readline()
         if not line:
             raise ValueError(
@@ -184,17 +238,29 @@ def read_word2vec_format(
     limit: int | None = None,
     encoding: str = "utf8",
     unicode_errors: str = "strict",
+    no_header: bool | None = False,
 ) -> tuple[list[str], np.ndarray]:
     """Read (keys, float32 vectors) from a word2vec text or binary file; at most `limit` vectors.
 
     `binary=None` detects the format; a file of the other format than the one asked for is a
-    ValueError saying so (not vectors read as garbage).
+    ValueError saying so (not vectors read as garbage). `no_header=True` reads GloVe text
+    (no header line), as gensim's `no_header`; `no_header=None` detects it.
     """
     if not Path(path).is_file():
         raise FileNotFoundError(f"word2vec file {str(path)!r} does not exist")
     size = Path(path).stat().st_size
     with open(path, "rb") as stream:
         header = stream.readline(1024)
+        dimension = _headerless(header, no_header, path)
+        if dimension is not None:
+            if binary:
+                raise ValueError(f"{path}: a file without a header (GloVe) is text; read it "
+                                 "with binary=False")
+            stream.seek(0)
+            count = _count_lines(stream)
+            stream.seek(0)
+            count = count if limit is None else min(count, limit)
+            return _read_text(stream, path, count, dimension, encoding, unicode_errors, 1)
         count, dimension = _parse_header(header, path)
         if limit is not None:
             count = min(count, limit)

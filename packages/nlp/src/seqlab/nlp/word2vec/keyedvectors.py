@@ -484,11 +484,15 @@ class KeyedVectors:
         encoding: str = "utf8",
         unicode_errors: str = "strict",
         limit: int | None = None,
+        no_header: bool | None = False,
     ) -> "KeyedVectors":
         """Read a word2vec.c text or binary file (binary=None: detect which); a repeated word
         keeps its first vector. The file holds no counts: as gensim 4.4, each word's "count"
-        (`get_vecattr`) is a stand-in, the rows read minus the word's index (descending)."""
-        keys, vectors = read_word2vec_format(fname, binary, limit, encoding, unicode_errors)
+        (`get_vecattr`) is a stand-in, the rows read minus the word's index (descending).
+        `no_header=True` reads GloVe text (no 'COUNT DIM' line), as gensim; None detects it
+        from the first line's shape."""
+        keys, vectors = read_word2vec_format(fname, binary, limit, encoding, unicode_errors,
+                                             no_header)
         first = {}
         for row, key in enumerate(keys):
             first.setdefault(key, row)

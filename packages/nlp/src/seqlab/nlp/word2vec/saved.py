@@ -83,9 +83,13 @@ def _looks_like_safetensors(head: bytes, size: int) -> bool:
     return 2 <= length <= size - 8 and head[8:9] == b"{"
 
 
-def refuse_pickle(path: str | Path) -> None:
+READ_IN_PYTHON = "read them here with KeyedVectors.load_word2vec_format('vectors.bin', binary=True)"
+
+
+def refuse_pickle(path: str | Path, then: str = READ_IN_PYTHON) -> None:
     """A ValueError naming the way to the vectors when `path` is a pickle (gensim's own
-    `save`), which is never unpickled here: unpickling runs code from the file.
+    `save`), which is never unpickled here: unpickling runs code from the file. `then`: how
+    the caller reads the vectors gensim writes ('vectors.bin'), e.g. a seqlab command line.
 
     A safetensors header length can start with the same two bytes as a pickle (0x0580 bytes
     is b"\\x80\\x05"), so a file that reads as safetensors is never called a pickle."""
@@ -101,8 +105,7 @@ def refuse_pickle(path: str | Path) -> None:
         raise ValueError(f"{path} is a Python pickle (what gensim's Word2Vec.save writes), not a "
                          "seqlab file, and seqlab never unpickles; in gensim, save the vectors "
                          "with model.wv.save_word2vec_format('vectors.bin', binary=True), then "
-                         "read them here with KeyedVectors.load_word2vec_format('vectors.bin', "
-                         "binary=True)")
+                         f"{then}")
 
 
 def _listed(versions: tuple[int, ...]) -> str:
