@@ -59,6 +59,7 @@ def _options(
         "seqlab --errors replace train book.txt"),
 ) -> None:
     """Options for every command."""
+    from seqlab.autograd.blas_probe import SKIPPED_BLAS_PROBE
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
     from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
     from seqlab.autograd.runtime_cache import CACHED_RUNTIME
@@ -71,6 +72,8 @@ def _options(
     LOCKED_SAVES.request()
     # and gives LLVM's clean pages back after each kernel loads (DEVELOPERS.md, LLVM's pages)
     RELEASED_LLVM_PAGES.request()
+    # and loads Numba's array functions without importing scipy.linalg (DEVELOPERS.md)
+    SKIPPED_BLAS_PROBE.request()
 
 
 _registered = False
