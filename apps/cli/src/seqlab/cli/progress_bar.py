@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
-from seqlab.cli.console import stderr
+from seqlab.cli import progress as progress_lines
 from seqlab.cli.progress import PlainLines, clock_text
 
 BAR_WIDTH = 24
@@ -67,7 +67,7 @@ def info_line_progress(unit: str = "tokens", enabled: bool = True) -> Progress:
         TimeElapsedColumn(),
         TextColumn("eta"),
         TimeRemainingColumn(),
-        console=stderr,
+        console=progress_lines.stderr,  # read at each call: where `progress` writes now
         disable=not enabled,
         transient=False,
     )
