@@ -14,8 +14,12 @@ until the end, and a short one's holds only the final bar.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from seqlab.cli.console import stderr
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 PLAIN_LINE_SECONDS = 30.0  # between plain progress lines in a log
 
@@ -46,7 +50,7 @@ class PlainLines:
         stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def make_progress(unit: str = "tokens", enabled: bool = True):
+def make_progress(unit: str = "tokens", enabled: bool = True) -> Progress:
     """A progress display on stderr: bar, percent, rate in `unit`/s, elapsed, ETA, and a free
     `info` field (live loss and the like) on the line below (a Rich `Progress`)."""
     # Rich's progress module (and the decimal module it brings) is ~2 MB resident: imported
