@@ -16,11 +16,12 @@ HEAVY = ("numba", "scipy", "gensim", "seqlab.seqmodels", "seqlab.autograd.tensor
          "regex", "pydantic")
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, also: tuple[str, ...] = ()) -> list[str]:
+    """Which of HEAVY (and `also`) running `code` in a fresh process loaded."""
     probe = textwrap.dedent(code) + textwrap.dedent(f"""
         import sys
         print()
-        print("loaded:" + ",".join(m for m in {HEAVY!r} if m in sys.modules))
+        print("loaded:" + ",".join(m for m in {HEAVY + also!r} if m in sys.modules))
     """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=300)
@@ -84,6 +85,19 @@ def test_tokenize_train_bpe_from_the_command_line_loads_none_of_them(tmp_path, a
     assert out.exists()
 
 
+def test_tokenize_train_loads_no_hashing_progress_bar_or_other_command(tmp_path):
+    """What every command loaded at start-up before it needed it (~6 MB in all, most of a
+    small BPE training's floor): OpenSSL's hashing, Rich's progress bar and tables, the other
+    commands' modules."""
+    light = ("hashlib", "rich.progress", "rich.table", "seqlab.cli.commands.train",
+             "seqlab.cli.commands.ngram")
+    out = tmp_path / "bpe.json"
+    assert _loaded_after(_command_probe(
+        "tokenize", "train", _corpus(tmp_path, True), "--level", "bpe", "--vocab-size", "300",
+        "--out", out, "--json"), also=light) == []
+    assert out.exists()
+
+
 def _word2vec_train_loads(tmp_path, ascii_only: bool) -> set[str]:
     out = tmp_path / "vectors.txt"
     loaded = _loaded_after(_command_probe(
@@ -94,10 +108,15 @@ def _word2vec_train_loads(tmp_path, ascii_only: bool) -> set[str]:
 
 
 def test_word2vec_train_from_the_command_line_loads_only_numpy_and_numba(tmp_path):
-    """Numba imports SciPy itself (its BLAS check); nothing else heavy may come in on an ASCII
-    corpus (the word pattern runs on `re` there)."""
+    """Nothing else heavy may come in on an ASCII corpus (the word pattern runs on `re` there);
+    not SciPy's linear algebra either, which Numba's BLAS probe would import (the commands skip
+    it: `blas_probe`; SciPy's top package, ~1 MB, is what Numba itself imports)."""
     loaded = _word2vec_train_loads(tmp_path, ascii_only=True)
     assert loaded <= {"numba", "numpy", "scipy"}, loaded
+    assert "scipy.linalg" not in _loaded_after(_command_probe(
+        "word2vec", "train", _corpus(tmp_path, True), "--dim", "8", "--epochs", "1",
+        "--min-count", "1", "--workers", "1", "--out", tmp_path / "again.txt", "--quiet"),
+        also=("scipy.linalg",))
 
 
 def test_word2vec_train_on_non_ascii_text_adds_only_regex(tmp_path):

@@ -59,6 +59,7 @@ def _options(
         "seqlab --errors replace train book.txt"),
 ) -> None:
     """Options for every command."""
+    from seqlab.autograd.blas_probe import SKIPPED_BLAS_PROBE
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
     from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
     from seqlab.autograd.runtime_cache import CACHED_RUNTIME
@@ -71,49 +72,32 @@ def _options(
     LOCKED_SAVES.request()
     # and gives LLVM's clean pages back after each kernel loads (DEVELOPERS.md, LLVM's pages)
     RELEASED_LLVM_PAGES.request()
+    # and loads Numba's array functions without importing scipy.linalg (DEVELOPERS.md)
+    SKIPPED_BLAS_PROBE.request()
 
 
-_registered = False
+_registered: set[str] = set()
 
 
-def _register() -> None:
-    """Add every command to `app`, once (main runs many times in one test process: each
-    repeat added the whole tree again, and building it grew with every call)."""
-    global _registered
-    if _registered:
-        return
-    from seqlab.cli.commands import (
-        classify,
-        corpora,
-        demo,
-        evaluate,
-        forecast,
-        generate,
-        info,
-        ngram,
-        tokenize,
-        train,
-    )
-    from seqlab.cli.commands import gradients as gradients_command
-    from seqlab.cli.commands import inspect as inspect_command
-    from seqlab.cli.commands import seq2seq as seq2seq_commands
-    from seqlab.cli.commands import word2vec as word2vec_commands
+def _register(only: str | None = None) -> None:
+    """Add command `only` to `app`, or every command (None), each once (main runs many times
+    in one test process: each repeat added the whole tree again, and building it grew with
+    every call). A command imports its own module only (`command_table`)."""
+    from seqlab.cli.command_table import COMMANDS, command_target
 
-    app.command("demo")(demo.demo)
-    app.command("train")(train.train)
-    app.command("generate")(generate.generate)
-    app.command("eval")(evaluate.evaluate)
-    app.command("info")(info.info)
-    app.command("corpora")(corpora.corpora)
-    app.command("inspect")(inspect_command.inspect)
-    app.command("gradients")(gradients_command.gradients)
-    app.add_typer(ngram.app, name="ngram")
-    app.add_typer(word2vec_commands.app, name="word2vec")
-    app.add_typer(tokenize.app, name="tokenize")
-    app.add_typer(classify.app, name="classify")
-    app.add_typer(forecast.app, name="forecast")
-    app.add_typer(seq2seq_commands.app, name="seq2seq")
-    _registered = True  # only once every command is in (a failed import leaves none marked)
+    for name, *_ in COMMANDS:
+        if name in _registered or only not in (None, name):
+            continue
+        target, group = command_target(name)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+        _registered.add(name)  # only once it is in (a failed import leaves it unmarked)
+    # help lists the commands in the table's order, whichever were added first
+    rank = {name: position for position, (name, *_) in enumerate(COMMANDS)}
+    app.registered_commands.sort(key=lambda info: rank[info.name])
+    app.registered_groups.sort(key=lambda info: rank[info.name])
 
 
 def _error_line(message: str) -> None:
@@ -175,7 +159,9 @@ def _os_error_line(error: OSError) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: exit 0 ok, 1 bad input, 2 usage, 128 + N on signal N (130 Ctrl-C, 143
     SIGTERM, 129 SIGHUP: `stop_signals`); never a traceback."""
-    _register()
+    from seqlab.cli.command_table import named_command
+
+    _register(named_command(sys.argv[1:] if argv is None else argv))
     forget_outputs()
     start_command(argv)  # release_outputs (below) releases the locks this command takes
     begin_allocator_command()  # restore_allocator (below) puts back what this command changes

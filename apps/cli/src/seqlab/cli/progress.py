@@ -1,4 +1,5 @@
-"""Rich progress bars with throughput and ETA, shared by the long-running commands.
+"""Progress bars with throughput and ETA, shared by the long-running commands (the Rich
+display itself is `seqlab.cli.progress_bar`, imported when a bar is made).
 
 Laid out for an 80-column terminal: one line of fixed-width columns (name, bar, percent, rate,
 elapsed, ETA: about 75 characters), and the free `info` field (live loss and the like) on its
@@ -13,22 +14,13 @@ until the end, and a short one's holds only the final bar.
 from __future__ import annotations
 
 import time
-
-from rich.console import Group
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Column
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from seqlab.cli.console import stderr
 
-BAR_WIDTH = 24
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 PLAIN_LINE_SECONDS = 30.0  # between plain progress lines in a log
 
 
@@ -58,57 +50,14 @@ class PlainLines:
         stderr.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-class _InfoLineProgress(Progress):
-    """A Progress whose tasks' `info` field is drawn on a line of its own, and which writes
-    plain lines to a log (`PlainLines`)."""
-
-    plain: PlainLines
-
-    def update(self, task_id, **fields) -> None:  # type: ignore[override]
-        super().update(task_id, **fields)
-        if self.plain.due():
-            self.plain.write(self.plain_line(self._tasks[task_id]))
-
-    @staticmethod
-    def plain_line(task) -> str:
-        """'training: 25% done, 1.2k tok/s, 0:00:31 elapsed, smoothed loss 3.912'."""
-        parts = [f"{task.percentage:.0f}% done" if task.total else f"{task.completed:g} done"]
-        for field in ("rate", "info"):
-            if task.fields.get(field):
-                parts.append(str(task.fields[field]))
-        parts.insert(2 if task.fields.get("rate") else 1,
-                     f"{clock_text(task.elapsed or 0.0)} elapsed")
-        return f"{task.description}: " + ", ".join(parts)
-
-    def get_renderable(self):
-        lines = [self.make_tasks_table(self.tasks)]
-        for task in self.tasks:
-            info = task.fields.get("info")
-            if info:
-                lines.append(Text("  " + str(info), no_wrap=True, overflow="ellipsis",
-                                  style="dim"))
-        return Group(*lines)
-
-
 def make_progress(unit: str = "tokens", enabled: bool = True) -> Progress:
     """A progress display on stderr: bar, percent, rate in `unit`/s, elapsed, ETA, and a free
-    `info` field (live loss and the like) on the line below."""
-    progress = _InfoLineProgress(
-        TextColumn("{task.description}", style="bold", markup=False,
-                   table_column=Column(no_wrap=True)),
-        BarColumn(bar_width=BAR_WIDTH),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]}", style="cyan", markup=False,
-                   table_column=Column(no_wrap=True, min_width=12)),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-        console=stderr,
-        disable=not enabled,
-        transient=False,
-    )
-    progress.plain = PlainLines(enabled)
-    return progress
+    `info` field (live loss and the like) on the line below (a Rich `Progress`)."""
+    # Rich's progress module (and the decimal module it brings) is ~2 MB resident: imported
+    # by the commands that draw a bar, not by every command that imports this module
+    from seqlab.cli.progress_bar import info_line_progress
+
+    return info_line_progress(unit, enabled)
 
 
 def rate_text(count: float, seconds: float, unit: str) -> str:

@@ -114,7 +114,9 @@ def prepare_kernel_caches(root: Path, pattern: str = "*.py") -> None:
     caches of `root`'s `pattern` files, then apply what the command asked for its process
     (Numba's runtime from cached object code, `runtime_cache`; one process at a time saving a
     cache entry, `kernel_cache_lock`; LLVM's clean pages given back after each kernel loads,
-    `llvm_pages`). Nothing is asked when seqlab is imported as a library."""
+    `llvm_pages`; Numba's start without SciPy's BLAS probe, `blas_probe`). Nothing is asked
+    when seqlab is imported as a library."""
+    from seqlab.autograd.blas_probe import SKIPPED_BLAS_PROBE
     from seqlab.autograd.kernel_cache_lock import LOCKED_SAVES
     from seqlab.autograd.llvm_pages import RELEASED_LLVM_PAGES
     from seqlab.autograd.runtime_cache import CACHED_RUNTIME
@@ -123,6 +125,7 @@ def prepare_kernel_caches(root: Path, pattern: str = "*.py") -> None:
     CACHED_RUNTIME.apply_if_requested()
     LOCKED_SAVES.apply_if_requested()
     RELEASED_LLVM_PAGES.apply_if_requested()
+    SKIPPED_BLAS_PROBE.apply_if_requested()
 
 
 def _clear_unless_stamped(cache: Path, digest: str) -> bool:

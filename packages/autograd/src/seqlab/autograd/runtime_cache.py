@@ -30,7 +30,6 @@ a command that loads no kernel never imports Numba); a library user may call
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 from pathlib import Path
@@ -101,6 +100,16 @@ def _default_folder() -> Path | None:
     return None
 
 
+def _sha256(data: bytes):
+    """hashlib's SHA-256 object of `data`. hashlib is imported here, when a kernel loads, not
+    with this module: it loads OpenSSL's libcrypto (~3.5 MB resident), and every command
+    imports this module to ask for the cached runtime, most of them never loading a kernel
+    (`tokenize train` below the kernel threshold, `tokenize encode`, `info`)."""
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
 def _key(codegen) -> str:
     """Hex digest of everything that decides the runtime module's machine code."""
     import llvmlite
@@ -110,8 +119,8 @@ def _key(codegen) -> str:
 
     parts = [numba.__version__, llvmlite.__version__, repr(codegen.magic_tuple()),
              repr((config.DEBUG_NRT, config.DEBUG_NRT_STACK_LIMIT, config.MACHINE_BITS)),
-             hashlib.sha256(Path(nrtdynmod.__file__).read_bytes()).hexdigest()]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+             _sha256(Path(nrtdynmod.__file__).read_bytes()).hexdigest()]
+    return _sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
 def _load(codegen, path: Path):
@@ -128,7 +137,7 @@ def _load(codegen, path: Path):
         return None
     object_size, bitcode_size, digest = _HEADER.unpack_from(body)
     payload = body[_HEADER.size:]
-    if len(payload) != object_size + bitcode_size or hashlib.sha256(payload).digest() != digest:
+    if len(payload) != object_size + bitcode_size or _sha256(payload).digest() != digest:
         last_miss = "damaged cache file"
         return None
     state = ("nrt", "object", (payload[:object_size], payload[object_size:]))
@@ -157,7 +166,7 @@ def _compile_and_store(ctx, path: Path, why: str):
         with atomic_write(path, "wb") as stream:
             stream.write(_MAGIC)
             stream.write(_HEADER.pack(len(object_code), len(bitcode),
-                                      hashlib.sha256(payload).digest()))
+                                      _sha256(payload).digest()))
             stream.write(payload)
         for old in path.parent.glob(f"{CACHE_PREFIX}*{CACHE_SUFFIX}"):
             if old != path:

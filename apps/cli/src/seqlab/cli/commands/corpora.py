@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from seqlab.cli.console import Output, stdout
 
@@ -22,6 +21,8 @@ def corpora(as_json: bool = typer.Option(False, "--json", help="One JSON object.
             {"name": i.name, "kind": i.kind, "description": i.description,
              "size_bytes": i.size_bytes, "records": i.records} for i in infos]})
         return
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table("name", "kind", "size", "records", "what")
     for i in infos:
         table.add_row(i.name, i.kind, f"{i.size_bytes / 1024:,.0f} KiB",

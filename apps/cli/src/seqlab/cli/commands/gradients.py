@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
@@ -229,6 +228,8 @@ def _print(data: dict[str, Any]) -> None:
     show(log_panels(panels, markers, STYLES))
     show(legend(markers))
     trained = any("initial" in entry for entry in cells.values())
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table()
     show(f"Steps back until ||dL/dh_k|| < {data['threshold']:g} x its value at the last step"
          + (" (before / after training)" if trained else "")
@@ -277,6 +278,8 @@ def _print_exploding(result: dict[str, Any]) -> None:
     growth = result["growth"]
     show(f"Largest ||dL/dh_k|| is {growth:.1e} x its value at the last step."
                  if growth is not None else "The gradient norms are not all finite.")
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table()
     show(f"One SGD step (lr {result['lr']:g}) on the passage's mean loss")
     for column in ("", "gradient norm", "update norm", "loss before", "loss after"):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from seqlab.cli import file_info, file_kinds
 from seqlab.cli.console import Output, stdout
@@ -66,6 +65,8 @@ def info(
     if as_json:
         Output(as_json=True).result(data)
         return
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table(show_header=False, box=None)
     for key, value in checkpoint.config.items():
         table.add_row(key, str(value))

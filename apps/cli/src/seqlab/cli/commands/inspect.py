@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from seqlab.cli.console import Output, stdout, styled
 from seqlab.cli.errors import EXIT_USAGE, CliError
@@ -184,6 +183,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale,
     show(f"Layer {shown['layer']}, unit {shown['unit']}{note}, {shown['series']}:")
     show(coloured_text(pieces, values, scale))
     show(legend(scale))
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table()
     of_layer = "" if data["units_of_layer"] is None else f" of layer {data['units_of_layer']}"
     show(f"Most interpretable units{of_layer} (Pearson r with a property of the text)")
@@ -202,6 +203,8 @@ def _print(data: dict[str, Any], pieces: list[str], values: np.ndarray, scale,
     if not data["saturation"]:
         show("This model's cell has no gates: no saturation to show.")
         return
+    from rich.table import Table  # when drawn: ~1.3 MB with decimal
+
     table = Table()
     show("Gate saturation (share of steps: left < 10% of the gate's range, right > 90%)")
     for column in ("layer", "gate", "left", "right", "units >50% left", "units >50% right"):
