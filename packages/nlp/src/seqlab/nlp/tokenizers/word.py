@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from seqlab.nlp.tokenizers.base import Tokenizer, as_text_iterable
 from seqlab.nlp.tokenizers.patterns import Splitter
+from seqlab.nlp.tokenizers.word_spacing import join_words
 from seqlab.nlp.vocab import Vocabulary
 
 # Words (letters/digits/underscore and the combining marks on them, with inner apostrophes as
@@ -24,8 +24,6 @@ ASCII_PATTERN = r"\w+(?:['\u2019]\w+)*|[^\w\s]|[\x1c-\x1f]"
 # tokens). Tokenizer files name their pattern, so files saved with it keep their ids.
 PATTERN_BEFORE_MARKS = r"\w+(?:['\u2019]\w+)*|[^\w\s]"
 BUILTIN_PATTERNS = (DEFAULT_PATTERN, PATTERN_BEFORE_MARKS)
-_SPACE_BEFORE_CLOSING = re.compile(r" ([,.;:!?%)\]}])")
-_SPACE_AFTER_OPENING = re.compile(r"([(\[{]) ")
 
 
 class WordTokenizer(Tokenizer):
@@ -107,9 +105,9 @@ class WordTokenizer(Tokenizer):
 
     @staticmethod
     def detokenize(words: Iterable[str]) -> str:
-        """Join tokens into readable text (the inverse of tokenize() up to spacing)."""
-        text = " ".join(words)
-        return _SPACE_AFTER_OPENING.sub(r"\1", _SPACE_BEFORE_CLOSING.sub(r"\1", text))
+        """Join tokens into readable text (the inverse of tokenize() up to spacing): no space
+        before closing or after opening punctuation of any script (`word_spacing`)."""
+        return join_words(list(words))
 
     def summary(self) -> dict[str, Any]:
         options = {"lowercase": self.lowercase,
