@@ -29,7 +29,7 @@ SPACE = "\u2581"
 
 
 def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
-                 pattern: str = "marks") -> Iterator[list[str]]:
+                 pattern: str = "graphemes") -> Iterator[list[str]]:
     """Token lists, one per line: words (by the word `pattern`), whitespace-separated tokens
     or characters."""
     from seqlab.nlp.ngram.kenlm_split import kenlm_split
@@ -41,7 +41,7 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
 
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
-                     lowercase: bool, pattern: str = "marks",
+                     lowercase: bool, pattern: str = "graphemes",
                      blank_lines: bool = False, refused: str = "",
                      training: bool = True) -> Iterator[list[str]]:
     """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
