@@ -30,3 +30,17 @@ def test_resumed_forecast_run_prints_the_path_as_given(tmp_path, monkeypatch):
     assert resumed.returncode == 0, resumed.stderr
     shown = resumed.stdout + resumed.stderr
     assert "f.safetensors" in shown and str(tmp_path) not in shown
+
+
+def test_resumed_seq2seq_run_prints_the_path_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pairs.tsv").write_text("".join(f"{w}\t{' '.join(w[::-1])}\n"
+                                                for w in ["ab", "ba", "abc", "cab"] * 10))
+    small = ("--hidden", "8", "--layers", "1", "--embedding-dim", "4")
+    fresh = invoke("seq2seq", "train", "pairs.tsv", "--steps", "2", *small,
+                   "--out", "s.safetensors")
+    assert fresh.returncode == 0, fresh.stderr
+    resumed = invoke("seq2seq", "train", "--resume", "s.safetensors", "--steps", "3")
+    assert resumed.returncode == 0, resumed.stderr
+    shown = resumed.stdout + resumed.stderr
+    assert "Saved s.safetensors after 3 steps" in shown and str(tmp_path) not in shown
