@@ -1,12 +1,14 @@
-"""Word tokenizing speed: seqlab's pattern that keeps combining marks (`regex`, and `re` for
-ASCII text) vs the former one (`re`) vs NLTK's wordpunct_tokenize (the peer).
+"""Word tokenizing speed: seqlab's default pattern (grapheme clusters whole, format characters
+dropped: `regex`, and `re` for ASCII text), the one before it that keeps combining marks
+(`regex`/`re`), the one before that (`re`), and NLTK's wordpunct_tokenize (the peer).
 
 Run by hand:  uv run python benchmarks/word_tokenizer.py --peer-python /work/peers/bin/python
 Each (text, variant) runs in its own process, the variants alternating, --rounds times; each
 process tokenizes the whole text 3 times and reports the median wall and CPU (user+sys) time.
 Prints medians over rounds and ratios to the former pattern (above 1: slower than before).
 Texts: tinyshakespeare (ASCII), the same with curly apostrophes (one non-ASCII character sends
-a whole text to `regex`), and a mixed Hindi / Arabic / French / German text.
+a whole text to `regex`), a mixed Hindi / Arabic / French / German text, and the same with
+emoji (ZWJ sequences, skin tones, flags) and ZWSP.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ MIXED = ("हिन्दी विश्व की एक प्रमुख �
          "Die Größe der Städte wächst, während Dörfer schrumpfen.\n")
 
 
+EMOJI = ("family \U0001F468\u200d\U0001F469\u200d\U0001F467 thumbs \U0001F44D\U0001F3FD "
+         "flag \U0001F1EB\U0001F1F7 zero\u200bwidth!\n")
+
+
 def texts() -> dict[str, str]:
     english = SHAKESPEARE.read_text(encoding="utf-8")
     return {"english_ascii": english, "english_curly": english.replace("'", "\u2019"),
-            "mixed_scripts": MIXED * (len(english) // len(MIXED))}
+            "mixed_scripts": MIXED * (len(english) // len(MIXED)),
+            "mixed_emoji": (MIXED + EMOJI) * (len(english) // len(MIXED + EMOJI))}
 
 
 def worker(variant: str, name: str) -> None:
@@ -41,10 +48,12 @@ def worker(variant: str, name: str) -> None:
         from seqlab.nlp.tokenizers.word import (
             DEFAULT_PATTERN,
             PATTERN_BEFORE_MARKS,
+            PATTERN_MARKS,
             WordTokenizer,
         )
 
-        pattern = DEFAULT_PATTERN if variant == "seqlab_marks" else PATTERN_BEFORE_MARKS
+        pattern = {"seqlab_graphemes": DEFAULT_PATTERN, "seqlab_marks": PATTERN_MARKS,
+                   "seqlab_before": PATTERN_BEFORE_MARKS}[variant]
         tokenize = WordTokenizer(pattern=pattern).tokenize
     walls, cpus, count = [], [], 0
     for _ in range(3):
@@ -77,7 +86,7 @@ def main() -> None:
     print(f"CPU {_cpu()}, {isa}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, "
           f"load {Path('/proc/loadavg').read_text().split()[:3]} (BLAS not used)")
     pythons = {"seqlab_before": sys.executable, "seqlab_marks": sys.executable,
-               "nltk": args.peer_python}
+               "seqlab_graphemes": sys.executable, "nltk": args.peer_python}
     for name in texts():
         results: dict[str, list[dict]] = {variant: [] for variant in pythons}
         for _ in range(args.rounds):
@@ -90,7 +99,7 @@ def main() -> None:
         for variant, runs in results.items():
             wall = statistics.median(r["wall"] for r in runs)
             cpu = statistics.median(r["cpu"] for r in runs)
-            print(f"{name:14s} {variant:14s} {runs[0]['tokens']:>9,} tokens  wall {wall:.3f} s "
+            print(f"{name:14s} {variant:16s} {runs[0]['tokens']:>9,} tokens  wall {wall:.3f} s "
                   f"cpu {cpu:.3f} s  ratio to before: wall {wall / before['wall']:.2f} "
                   f"cpu {cpu / before['cpu']:.2f}")
     print(f"load after {Path('/proc/loadavg').read_text().split()[:3]}")

@@ -78,7 +78,7 @@ def test_a_file_without_the_record_keeps_the_old_reading_or_takes_options(texts)
     assert file_kinds.kind_of(marked) == file_kinds.ARPA  # still seqlab's: replaced freely
     assert invoke("ngram", "train", texts / "train.txt", "--out", marked, "-q").returncode == 0
     assert load_arpa(marked).tokenization == {"level": "word", "lowercase": False,
-                                              "pattern": "marks"}
+                                              "pattern": "graphemes"}
 
 
 def model_words(line: str) -> list[str]:

@@ -1,6 +1,7 @@
-"""A word-level n-gram model records its word pattern (`pattern=marks`, the word tokenizer's
-default, which keeps combining marks in their words); a model written before that records
-none and is read with the pattern it was trained with, so its tokens do not change."""
+"""A word-level n-gram model records its word pattern (`pattern=graphemes`, the word
+tokenizer's default, which keeps combining marks in their words and grapheme clusters whole;
+`pattern=marks` before it); a model written before patterns were recorded records none and
+is read with the pattern it was trained with, so its tokens do not change."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_the_two_patterns_differ_on_the_text():
 
 def test_word_tokens_record_their_pattern_and_the_mark_line_keeps_it():
     recorded = LineTokens("word").recorded()
-    assert recorded == {"level": "word", "lowercase": False, "pattern": "marks"}
+    assert recorded == {"level": "word", "lowercase": False, "pattern": "graphemes"}
     assert tokenization_of_line(mark_line(recorded)) == recorded
     assert LineTokens("whitespace").recorded() == {"level": "whitespace", "lowercase": False}
 
@@ -79,7 +80,18 @@ def test_ngram_train_records_the_pattern(tmp_path):
     done = invoke("ngram", "train", tmp_path / "train.txt", "--order", "2", "--out", out, "-q")
     assert done.returncode == 0, done.stderr
     assert load_arpa(out).tokenization == {"level": "word", "lowercase": False,
-                                           "pattern": "marks"}
+                                           "pattern": "graphemes"}
     model = load_arpa(out)
     assert model.score(TEXT.strip()) == pytest.approx(
         model.score(WordTokenizer().tokenize(TEXT)), abs=1e-12)
+
+
+def test_a_model_that_records_marks_reads_with_the_marks_pattern():
+    """Models of before grapheme clusters (`pattern=marks`) keep their tokens."""
+    from seqlab.nlp.tokenizers.word import PATTERN_MARKS
+
+    text = "family \U0001F468\u200d\U0001F469 flag \U0001F1EB\U0001F1F7 a\u200bb"
+    line = b"# written by seqlab; tokenization: level=word lowercase=false pattern=marks\n"
+    marks = LineTokens(**tokenization_of_line(line))
+    assert marks(text) == WordTokenizer(pattern=PATTERN_MARKS).tokenize(text)
+    assert marks(text) != LineTokens("word")(text)

@@ -20,7 +20,7 @@ def test_ngram_train_eval_generate_export(tmp_path, corpus_file):
     assert trained.returncode == 0, trained.stderr
     assert json.loads(trained.stdout)["order"] == 3
     assert arpa.read_text().startswith(
-        "# written by seqlab; tokenization: level=word lowercase=false pattern=marks\n\\data\\")
+        "# written by seqlab; tokenization: level=word lowercase=false pattern=graphemes\n\\data\\")
     evaluated = invoke("ngram", "eval", str(arpa), str(corpus_file), "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     perplexity = json.loads(evaluated.stdout)["perplexity"]

@@ -174,15 +174,21 @@ def test_exported_bpe_encodes_to_seqlab_ids_and_decodes_back(tmp_path, order, pa
     assert peer["decoded"] == texts
 
 
-@pytest.mark.parametrize("lowercase", [False, True])
-@pytest.mark.parametrize("marks", [True, False])
-def test_exported_word_tokenizer_encodes_to_seqlab_ids(tmp_path, lowercase, marks):
-    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS
+GRAPHEMES = ("family \U0001F468\u200d\U0001F469\u200d\U0001F467 thumbs \U0001F44D\U0001F3FD "
+             "flag \U0001F1EB\U0001F1F7 #\ufe0f\u20e3 a\u200bb \u200d x \ufeffy "
+             "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0915\u094d\u200d\u0937")
 
-    text = zipf_text(9, 3_000) + "".join(TRICKY)
-    tokenizer = WordTokenizer.train(text, min_count=2, lowercase=lowercase,
-                                    pattern=DEFAULT_PATTERN if marks else PATTERN_BEFORE_MARKS)
-    texts = [*TRICKY, text[:3000], "Unseen words: Zyzzyva, don\u2019t!", "ΣΟΦΟΣ"]
+
+@pytest.mark.parametrize("lowercase", [False, True])
+@pytest.mark.parametrize("pattern", ["graphemes", "marks", "before-marks"])
+def test_exported_word_tokenizer_encodes_to_seqlab_ids(tmp_path, lowercase, pattern):
+    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS, PATTERN_MARKS
+
+    text = zipf_text(9, 3_000) + "".join(TRICKY) + GRAPHEMES * 2
+    pattern = {"graphemes": DEFAULT_PATTERN, "marks": PATTERN_MARKS,
+               "before-marks": PATTERN_BEFORE_MARKS}[pattern]
+    tokenizer = WordTokenizer.train(text, min_count=2, lowercase=lowercase, pattern=pattern)
+    texts = [*TRICKY, text[:3000], "Unseen words: Zyzzyva, don\u2019t!", GRAPHEMES, "ΣΟΦΟΣ"]
     peer = hf_encodes(tmp_path, tokenizer, texts)
     ours = [tokenizer.encode(t) for t in texts]
     if lowercase:  # HF lowercases a word-final capital sigma to σ, Python to ς (README.md)

@@ -21,6 +21,7 @@ from seqlab.cli.closed_pipe import (
     silence_closed_output,
     stdout_reader_gone,
 )
+from seqlab.cli.compile_note import begin_command as begin_compile_note
 from seqlab.cli.console import message as message_line
 from seqlab.cli.errors import (
     EXIT_BAD_INPUT,
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     begin_allocator_command()  # restore_allocator (below) puts back what this command changes
     previous_handlers = install_stop_handler(raise_interrupted)
     begin_threads_command()  # and restore_threads its thread count
+    begin_compile_note()  # the first kernel compilation is announced (compile_note)
     try:
         command = passing_closed_pipes(unwrap_help(add_value_completion(
             harden(typer.main.get_command(app)))))

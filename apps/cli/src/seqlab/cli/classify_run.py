@@ -32,6 +32,7 @@ from seqlab.cli.training import (
     resume_latest,
     resume_trainer,
     run_trainer,
+    shown_out,
     trainer_limits,
 )
 
@@ -153,9 +154,10 @@ def _resolve(options: ClassifyOptions) -> Any:
             given["data"] = [absolute_path(p) for p in options.data]
         if options.out is not None:
             given["out"] = absolute_path(options.out)
+        out_now = options.out  # --out, or the run's file resume_latest resumes
         merged = continue_run(run, given, FIXED, Path(options.resume))
         apply_run(options, merged)
-        options.out = options.out or options.resume
+        options.out = shown_out(out_now, merged, options.resume)
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
         require_kind(source, "SequenceClassifier", Path(options.init_from), "a classifier",

@@ -51,9 +51,12 @@ def message(label: tuple[str, str], text: str) -> None:
 class Output:
     """Per-command output settings: --quiet and --json."""
 
+    latest: Output | None = None  # the running command's (compile_note reads its settings)
+
     def __init__(self, quiet: bool = False, as_json: bool = False) -> None:
         self.quiet = quiet
         self.as_json = as_json
+        Output.latest = self
 
     @property
     def show_progress(self) -> bool:

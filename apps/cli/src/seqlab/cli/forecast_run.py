@@ -31,6 +31,7 @@ from seqlab.cli.training import (
     resume_latest,
     resume_trainer,
     run_trainer,
+    shown_out,
     trainer_limits,
 )
 
@@ -130,9 +131,10 @@ def _resolve(options: ForecastOptions) -> Any:
                  if key not in ("resume", "init_from")}
         for key in ("series_file", "out"):
             given[key] = absolute_path(given[key])
+        out_now = options.out  # --out, or the run's file resume_latest resumes
         merged = continue_run(source.training.run or {}, given, FIXED, Path(options.resume))
         apply_run(options, merged)
-        options.out = options.out or options.resume
+        options.out = shown_out(out_now, merged, options.resume)
     elif options.init_from is not None:
         source = load_initial(Path(options.init_from))
         require_kind(source, "SequenceRegressor", Path(options.init_from), "a forecaster",

@@ -28,6 +28,7 @@ from seqlab.cli.training import (
     resume_latest,
     resume_trainer,
     run_trainer,
+    shown_out,
     trainer_limits,
 )
 
@@ -274,7 +275,10 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
         _require_language_model(source_checkpoint, options.resume)  # before --out's checks
         run = source_checkpoint.training.run or {}
         if run:
-            _apply(options, continue_run(run, _given(options), FIXED, options.resume))
+            out_now = options.out  # --out, or the run's file resume_latest resumes
+            merged = continue_run(run, _given(options), FIXED, options.resume)
+            _apply(options, merged)
+            options.out = Path(shown_out(out_now, merged, options.resume))
         if options.out is None:
             options.out = Path(options.resume)
         if out_given is None:

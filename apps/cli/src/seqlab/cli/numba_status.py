@@ -36,6 +36,9 @@ def compile_while_showing(output: Output, warm_up: Callable[[], None],
     if not output.show_progress:
         warm_up()
         return
+    from seqlab.cli import compile_note
+
+    compile_note.already_noted()  # this status tells of the compilation instead
     before = cache_misses()
     from seqlab.cli.console import stderr
 

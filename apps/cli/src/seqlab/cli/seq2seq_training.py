@@ -30,6 +30,7 @@ from seqlab.cli.training import (
     resume_latest,
     resume_trainer,
     run_trainer,
+    shown_out,
     trainer_limits,
 )
 
@@ -105,13 +106,14 @@ def _resolve(options: Seq2SeqOptions, force: bool, out_given: bool) -> Any:
         source = load_resumable(Path(options.resume))
         require_kind(source, "Seq2Seq", Path(options.resume), "a seq2seq model",
                      "resume it with the command that trained it")
+        out_now = options.out  # --out, or the run's file resume_latest resumes
         given = _record(options)
         run = dict(source.training.run or {})
         merged = continue_run(run, given, FIXED, Path(options.resume))
         apply_run(options, merged)
         files = merged.get("files")
         options.pairs = [Path(p) for p in files] if files else None
-        options.out = Path(merged.get("out") or options.resume)
+        options.out = Path(shown_out(out_now, merged, options.resume))
         if not out_given:
             check_resumed_output(options.out, options.pairs or (), force=force, model="Seq2Seq")
     elif options.init_from is not None:

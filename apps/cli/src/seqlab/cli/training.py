@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -370,6 +371,20 @@ def continue_run(saved: dict[str, Any], given: dict[str, Any], fixed: tuple[str,
 def absolute_path(path: Any) -> Any:
     """A path as an absolute string for a run record (None and '-' for stdin stay as they are)."""
     return str(Path(path).resolve()) if path is not None and str(path) != "-" else path
+
+
+def shown_out(given: Any, merged: dict[str, Any], resume: Any) -> str:
+    """The --out of a resumed run, as the user would write it: `given` (--out) as given; else
+    the run's recorded --out (absolute in the record), shown as the --resume path when it is
+    that file, or relative to the working folder when it lies under it, as a fresh run shows
+    the --out it was given."""
+    if given is not None:
+        return str(given)
+    saved = merged.get("out")
+    if saved is None or Path(saved).resolve() == Path(resume).resolve():
+        return str(resume)
+    relative = os.path.relpath(saved)
+    return saved if relative.startswith("..") else relative
 
 
 def apply_run(options: Any, merged: dict[str, Any]) -> None:

@@ -75,7 +75,9 @@ def train(
                                  "without improvement of --monitor."),
     monitor: str = typer.Option(None, "--monitor", help="loss, accuracy or macro_f1 "
                                 "(default accuracy): early stopping and best checkpoint."),
-    checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every",
+                                         help="Also keep a resumable checkpoint every N steps "
+                                         "(default: none)."),
     keep_last: int = typer.Option(None, "--keep-last", help="Periodic checkpoints kept."),
     class_weights: str = typer.Option(None, "--class-weights",
                                       help="none or balanced (weights the loss by class)."),

@@ -20,11 +20,12 @@ def demo(
     seconds: float = typer.Option(60.0, "--seconds", help="Training time budget."),
     corpus: str = typer.Option("lee", "--corpus", help="Embedded corpus: lee, wiki, polarity."),
     length: int = typer.Option(600, "--length", help="Characters to generate."),
-    temperature: float = typer.Option(0.7, "--temperature"),
-    prompt: str = typer.Option("The ", "--prompt"),
+    temperature: float = typer.Option(0.7, "--temperature",
+                                      help="Sampling temperature (0: greedy)."),
+    prompt: str = typer.Option("The ", "--prompt", help="Text the generation starts from."),
     out: Path = typer.Option(None, "--out", help="Keep the model here (default: a temp dir)."),
-    seed: int = typer.Option(0, "--seed"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    seed: int = typer.Option(0, "--seed", help="Seed of training and sampling."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = force_option(),
 ) -> None:
     """Train a char-level LSTM on an embedded corpus for about a minute, then generate.

@@ -63,8 +63,11 @@ def train(
     eval_every: int = typer.Option(None, "--eval-every", help="Default once per epoch."),
     patience: int = typer.Option(None, "--patience", help="Stop after N validations "
                                  "without a lower loss."),
-    checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
-    keep_last: int = typer.Option(None, "--keep-last"),
+    checkpoint_every: int = typer.Option(None, "--checkpoint-every",
+                                         help="Also keep a resumable checkpoint every N steps "
+                                         "(default: none)."),
+    keep_last: int = typer.Option(None, "--keep-last",
+                                  help="Periodic checkpoints kept (default 3)."),
     season: int = typer.Option(None, "--season", help="Season length for the seasonal-naive "
                                "baseline (embedded: 11 sunspots, 52 co2; otherwise estimated "
                                "from the training part's autocorrelation)."),
@@ -75,7 +78,7 @@ def train(
                                 "checkpoint: its data, its --out, its remaining budget."),
     init_from: Path = typer.Option(None, "--init-from", help="Start a new run from this "
                                    "forecaster's weights (fine-tuning)."),
-    threads: int = typer.Option(None, "--threads"),
+    threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = force_option(),

@@ -29,7 +29,7 @@ SPACE = "\u2581"
 
 
 def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
-                 pattern: str = "marks") -> Iterator[list[str]]:
+                 pattern: str = "graphemes") -> Iterator[list[str]]:
     """Token lists, one per line: words (by the word `pattern`), whitespace-separated tokens
     or characters."""
     from seqlab.nlp.ngram.kenlm_split import kenlm_split
@@ -41,7 +41,7 @@ def sentences_of(lines: Iterable[str], level: str, lowercase: bool,
 
 
 def corpus_sentences(files: list[Path] | None, corpus: str | None, level: str,
-                     lowercase: bool, pattern: str = "marks",
+                     lowercase: bool, pattern: str = "graphemes",
                      blank_lines: bool = False, refused: str = "",
                      training: bool = True) -> Iterator[list[str]]:
     """The non-empty token lists of FILES' lines (streamed: a line longer than a chunk comes
@@ -192,7 +192,7 @@ def train(
     out: Path = typer.Option(Path("model.arpa"), "--out", "-o",
                              help=".arpa (KenLM/SRILM) or .npz (seqlab)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
-    order: int = typer.Option(3, "--order", "-n"),
+    order: int = typer.Option(3, "--order", "-n", help="Longest n-gram counted."),
     smoothing: str = typer.Option("kneser-ney", "--smoothing", "-s",
                                   help=", ".join(SMOOTHING)),
     k: float = typer.Option(1.0, "--k", help="add-k's k."),
@@ -200,7 +200,7 @@ def train(
                               "whitespace (tokens between spaces, as lmplz) or char."),
     unk_cutoff: int = typer.Option(1, "--unk-cutoff",
                                    help="Words seen fewer times become <unk>."),
-    lowercase: bool = typer.Option(False, "--lowercase"),
+    lowercase: bool = typer.Option(False, "--lowercase", help="Lowercase the text first."),
     memory: str = typer.Option("1G", "--memory", help="Memory budget (as lmplz -S): "
                                "counting spills sorted runs to disk beside --out; Kneser-Ney "
                                "to .arpa also estimates and writes within it (with "
@@ -209,8 +209,8 @@ def train(
                                "640M the peak stays within it."),
     cluster: str = typer.Option(None, "--cluster", help="Count on a Dask cluster: a scheduler "
                                 "address (tcp://host:8786) or local:N worker processes."),
-    as_json: bool = typer.Option(False, "--json"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Count n-grams and write a smoothed model.
@@ -495,7 +495,7 @@ def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     files: list[Path] = typer.Argument(None, help="Test text (default: the embedded corpus); "
                                  "a folder: its *.txt files (any case), recursively."),
-    corpus: str = typer.Option(None, "--corpus"),
+    corpus: str = typer.Option(None, "--corpus", help="Embedded corpus to score when no FILES."),
     level: str = typer.Option(None, "--level", help="word, whitespace or char (default: as the "
                               "model was trained, which seqlab records in its files; for a "
                               "file that records nothing: char for single characters, else "
@@ -503,7 +503,7 @@ def evaluate(
     lowercase: bool = typer.Option(None, "--lowercase/--no-lowercase", help="Lowercase the "
                                    "text (default: as the model was trained, where recorded; "
                                    "else not)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Perplexity (one </s> per line, as KenLM) and bits per token.
 
@@ -580,13 +580,17 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
 @app.command("generate")
 def generate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
-    prompt: str = typer.Option("", "--prompt", "-p"),
+    prompt: str = typer.Option("", "--prompt", "-p",
+                               help="Text to continue (default: start a sentence)."),
     length: int = typer.Option(50, "--length", "-n", help="Tokens to generate."),
-    temperature: float = typer.Option(1.0, "--temperature", "-t"),
-    top_k: int = typer.Option(None, "--top-k"),
-    top_p: float = typer.Option(None, "--top-p"),
-    greedy: bool = typer.Option(False, "--greedy"),
-    seed: int = typer.Option(None, "--seed"),
+    temperature: float = typer.Option(1.0, "--temperature", "-t",
+                                      help="Sampling temperature (0: greedy)."),
+    top_k: int = typer.Option(None, "--top-k",
+                              help="Sample from the k most likely tokens (default: all)."),
+    top_p: float = typer.Option(None, "--top-p",
+                                help="Nucleus sampling mass, in (0, 1] (default 1)."),
+    greedy: bool = typer.Option(False, "--greedy", help="Always the most likely token."),
+    seed: int = typer.Option(None, "--seed", help="Same seed, same text (default: random)."),
     level: str = typer.Option(None, "--level", help="How the prompt is read and tokens "
                               "written: word, whitespace or char (default: as the model was "
                               "trained, which seqlab records in its files; for a file that "
@@ -680,7 +684,7 @@ def _restarting(token_model, bos: int, eos: int, options) -> Iterator[int]:
 def export_arpa(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     out: Path = typer.Argument(..., help="ARPA file to write."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Write a model as an ARPA file (KenLM, SRILM).

@@ -63,7 +63,8 @@ def train(
                                "embedded G2P default)."),
     layers: int = typer.Option(None, "--layers", help="Layers of encoder and decoder (2; 1 "
                                "for the embedded G2P default)."),
-    embedding_dim: int = typer.Option(None, "--embedding-dim"),
+    embedding_dim: int = typer.Option(None, "--embedding-dim",
+                                      help="Default min(hidden, 128); hidden with --tie-weights."),
     bidirectional: bool = typer.Option(None, "--bidirectional/--unidirectional",
                                        help="Encoder direction (default bidirectional)."),
     attention: str = typer.Option(None, "--attention",
@@ -85,7 +86,8 @@ def train(
                                      help="Steps of linear warm-up to --lr (default 200; 0: "
                                      "none)."),
     clip: float = clip_option(default=5.0),
-    steps: int = typer.Option(None, "--steps"),
+    steps: int = typer.Option(None, "--steps",
+                              help="Stop after this many steps (default: no step limit)."),
     epochs: int = typer.Option(None, "--epochs", help="(default 10 when no limit is given)"),
     time_budget: float = typer.Option(None, "--time-budget", help="Stop after these seconds."),
     val_fraction: float = typer.Option(None, "--val-fraction",
@@ -103,8 +105,8 @@ def train(
     max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
     max_len: int = old_spelling("--max-len"),
     columns: str = columns_option(),
-    as_json: bool = typer.Option(False, "--json"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = force_option(),
 ) -> None:
     """Train an encoder-decoder with attention on source<TAB>target pairs.
@@ -244,7 +246,7 @@ def translate(
                                          "the beam; at --beam 1 it changes the score only."),
     max_len_a: float = typer.Option(2.0, "--max-len-a", help="Output length limit: a * "
                                     "source length + b."),
-    max_len_b: int = typer.Option(10, "--max-len-b"),
+    max_len_b: int = typer.Option(10, "--max-len-b", help="See --max-len-a."),
     attention: bool = typer.Option(False, "--attention",
                                    help="Draw each attention matrix (on stderr)."),
     as_text: bool = typer.Option(False, "--text", help="Translate the argument itself, even "
@@ -337,13 +339,15 @@ def evaluate(
                                        "the embedded G2P default's held-out words."),
     beam: int = typer.Option(5, "--beam", help="Beam width (default 5: about 1 point of WER "
                              "better than greedy on G2P; 1: greedy, faster)."),
-    length_penalty: float = typer.Option(1.0, "--length-penalty"),
+    length_penalty: float = typer.Option(1.0, "--length-penalty",
+                                         help="Beam scores are log-probability / length ** this "
+                                         "(0: the total)."),
     max_length: int = typer.Option(None, "--max-length", help=MAX_LEN_HELP),
     max_len: int = old_spelling("--max-len"),
     columns: str = columns_option(),
     threads: int = typer.Option(None, "--threads", help=THREADS_HELP),
     scratch: Path = scratch_option(),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Exact match, token error rate, BLEU and chrF on held-out pairs.
 

@@ -37,7 +37,7 @@ def train(
                                   "often (default 2)."),
     corpus: str = typer.Option(None, "--corpus", help="Embedded corpus when no FILES."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Train a tokenizer.

@@ -22,7 +22,7 @@ def export(
     file_format: str = typer.Option("hf", "--format", help="hf: Hugging Face `tokenizers`' "
                                     "tokenizer.json (bpe and word tokenizers)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Write TOKENIZER in another library's format.

@@ -40,7 +40,8 @@ def train(
     cell: str = typer.Option(None, "--cell", help="lstm, gru or rnn (default lstm)."),
     hidden: int = typer.Option(None, "--hidden", help="Hidden size (default 256)."),
     layers: int = typer.Option(None, "--layers", help="Stacked layers (default 2)."),
-    embedding_dim: int = typer.Option(None, "--embedding-dim"),
+    embedding_dim: int = typer.Option(None, "--embedding-dim",
+                                      help="Default min(hidden, 128) at char level, else hidden."),
     dropout: float = typer.Option(None, "--dropout", help="Between layers and before the "
                                   "output, in [0, 1) (default 0)."),
     seq_len: int = typer.Option(None, "--seq-len", help="BPTT chunk length (default 64)."),

@@ -107,12 +107,13 @@ def train(
                                "(default), lee or polarity."),
     cbow: bool = typer.Option(False, "--cbow/--sg", help="CBOW instead of skip-gram."),
     dim: int = typer.Option(100, "--dim", help="Vector size."),
-    window: int = typer.Option(5, "--window"),
-    min_count: int = typer.Option(5, "--min-count"),
+    window: int = typer.Option(5, "--window", help="Context words on each side (as gensim)."),
+    min_count: int = typer.Option(5, "--min-count",
+                                  help="Drop words seen fewer times (as gensim)."),
     negative: int = typer.Option(5, "--negative", help="Negative samples (0 with --hs)."),
     hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax."),
     sample: float = typer.Option(1e-3, "--sample", help="Subsampling threshold."),
-    epochs: int = typer.Option(5, "--epochs"),
+    epochs: int = typer.Option(5, "--epochs", help="Passes over the corpus (as gensim)."),
     threads: int = typer.Option(None, "--threads", help="Threads to train with (default 2). "
                                 "More than one update the vectors without locks, as gensim's "
                                 "workers do, so runs differ a little; --threads 1 gives the "
@@ -120,10 +121,11 @@ def train(
     workers: int = old_spelling("--workers"),
     seed: int = typer.Option(1, "--seed", help="Random seed; with --threads 1 the same seed "
                              "gives the same vectors."),
-    lowercase: bool = typer.Option(True, "--lowercase/--keep-case"),
+    lowercase: bool = typer.Option(True, "--lowercase/--keep-case",
+                                   help="Lowercase the text first (as most word2vec recipes)."),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: by suffix)."),
-    as_json: bool = typer.Option(False, "--json"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Train word vectors.
@@ -209,10 +211,10 @@ def _spooled(files: list[Path], folder: Path):
 def similar(
     vectors: Path = typer.Argument(..., help="Vectors file."),
     words: list[str] = typer.Argument(..., help="Positive words (prefix with - to subtract)."),
-    topn: int = typer.Option(10, "--topn"),
+    topn: int = typer.Option(10, "--topn", help="Neighbours shown."),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
                                 "detected)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Nearest words by cosine similarity; a word written -word is subtracted.
 
@@ -237,10 +239,10 @@ def analogy(
     a: str = typer.Argument(..., help="a in a : b :: c : ?"),
     b: str = typer.Argument(...),
     c: str = typer.Argument(...),
-    topn: int = typer.Option(5, "--topn"),
+    topn: int = typer.Option(5, "--topn", help="Answers shown."),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
                                 "detected)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Solve a : b :: c : ? (b - a + c).
 
@@ -267,7 +269,7 @@ def evaluate(
                                    "embedded questions-words)."),
     binary: bool = typer.Option(None, "--binary/--text", help="File format (default: "
                                 "detected)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Spearman correlation on word-similarity sets and analogy accuracy.
 
@@ -321,7 +323,7 @@ def export(
     vectors: Path = typer.Argument(..., help="Vectors file to convert."),
     out: Path = typer.Argument(..., help="Output file."),
     binary: bool = typer.Option(None, "--binary/--text", help="Output format (default: suffix)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     force: bool = outputs.force_option(),
 ) -> None:
     """Convert between word2vec text and binary formats (both read by gensim).

@@ -5,11 +5,13 @@ the model was trained with, which `seqlab ngram eval`, `seqlab eval` and `ngram 
 to read text as training did:
 
     # written by seqlab; tokenization: level=whitespace lowercase=true
-    # written by seqlab; tokenization: level=word lowercase=false pattern=marks
+    # written by seqlab; tokenization: level=word lowercase=false pattern=graphemes
 
-The word level names its pattern (`pattern=marks`: the word tokenizer's default since
-December 2026, which keeps combining marks in their words); a word-level record without one
-was written before that and reads `pattern=before-marks`, so old models keep their tokens.
+The word level names its pattern (`pattern=graphemes`: the word tokenizer's default since
+stop 23, which keeps grapheme clusters whole and drops lone format characters; `marks`: the
+default before it, since December 2026, which keeps combining marks in their words); a
+word-level record without one was written before that and reads `pattern=before-marks`, so
+old models keep their tokens.
 
 KenLM (`ReadARPACounts`) and SRILM skip '#' lines before `\\data\\`, so the line costs them
 nothing. The same tokenization is kept in a .npz model's JSON header (`"tokenization"`).
@@ -23,7 +25,7 @@ TOKENIZATION_TAG = "; tokenization:"
 LEVELS = ("word", "whitespace", "char")  # as `sentences.LEVELS`
 _BOOLEANS = {"true": True, "false": False}
 # the word level's patterns (see `sentences.WORD_PATTERNS`); a record without one is older
-WORD_PATTERN_NAMES = ("marks", "before-marks")
+WORD_PATTERN_NAMES = ("graphemes", "marks", "before-marks")
 PATTERN_WHEN_UNRECORDED = "before-marks"
 
 

@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 # ARPA separates tokens by whitespace, so a character-level model spells the space as this.
 SPACE = "\u2581"
 LEVELS = ("word", "whitespace", "char")
-# the word level's patterns by the name a model records (`mark.WORD_PATTERN_NAMES`): "marks"
-# (the word tokenizer's default) or the one before it, which old models were trained with
-WORD_PATTERNS = ("marks", "before-marks")
+# the word level's patterns by the name a model records (`mark.WORD_PATTERN_NAMES`):
+# "graphemes" (the word tokenizer's default) or the ones before it, which old models were
+# trained with ("marks": combining marks kept, one code point per punctuation token)
+WORD_PATTERNS = ("graphemes", "marks", "before-marks")
 # A character that is not Unicode White_Space: U+001C-U+001F are symbols, as the word
 # tokenizer (and Hugging Face, and `regex`'s \s) reads them, though `str.isspace()` holds them.
 _NOT_BLANK = re.compile(r"[^\s]|[\x1c-\x1f]")
@@ -45,7 +46,7 @@ class LineTokens:
     level: str = "word"
     lowercase: bool = False
     errors: str = "strict"  # how `file_sentences` decodes bytes that are not UTF-8
-    pattern: str = "marks"  # the word level's pattern (WORD_PATTERNS)
+    pattern: str = "graphemes"  # the word level's pattern (WORD_PATTERNS)
     _tokenize: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,9 +66,14 @@ class LineTokens:
             return [SPACE if ch == " " else ch for ch in line]
         if self._tokenize is None:
             from seqlab.nlp.tokenizers import WordTokenizer
-            from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS
+            from seqlab.nlp.tokenizers.word import (
+                DEFAULT_PATTERN,
+                PATTERN_BEFORE_MARKS,
+                PATTERN_MARKS,
+            )
 
-            pattern = DEFAULT_PATTERN if self.pattern == "marks" else PATTERN_BEFORE_MARKS
+            pattern = {"graphemes": DEFAULT_PATTERN, "marks": PATTERN_MARKS,
+                       "before-marks": PATTERN_BEFORE_MARKS}[self.pattern]
             object.__setattr__(self, "_tokenize", WordTokenizer(pattern=pattern).tokenize)
         return self._tokenize(line)
 

@@ -83,9 +83,15 @@ def bpe_split_pattern(pattern: str) -> str:
 
 def word_split_pattern(pattern: str) -> str:
     """The Oniguruma pattern that splits text as a built-in word pattern does."""
-    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS
+    from seqlab.nlp.tokenizers.word import DEFAULT_PATTERN, PATTERN_BEFORE_MARKS, PATTERN_MARKS
 
-    if pattern == DEFAULT_PATTERN:
+    if pattern == DEFAULT_PATTERN:  # Oniguruma's \X is the extended grapheme cluster too
+        word, space = _ranges(r"[\w\p{M}]", "regex"), _ranges(r"\s", "regex")
+        joiner, cf = r"[\x{200C}\x{200D}]", _ranges(r"\p{Cf}", "regex")
+        start = f"(?!{joiner})[{word}]"
+        return (f"{start}[{word}]*(?:['\\x{{2019}}]{start}[{word}]*)*"
+                f"|(?=[^{word}{space}{cf}])\\X")
+    if pattern == PATTERN_MARKS:
         word, space = _ranges(r"[\w\p{M}]", "regex"), _ranges(r"\s", "regex")
     elif pattern == PATTERN_BEFORE_MARKS:
         word, space = _ranges(r"\w", "re"), _ranges(r"\s", "re")

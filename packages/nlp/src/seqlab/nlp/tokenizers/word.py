@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from seqlab.nlp.tokenizers.base import Tokenizer, as_text_iterable
 from seqlab.nlp.tokenizers.patterns import Splitter
+from seqlab.nlp.tokenizers.word_spacing import join_words
 from seqlab.nlp.vocab import Vocabulary
 
 # Words (letters/digits/underscore and the combining marks on them, with inner apostrophes as
-# in "don't"), or one punctuation mark. `\p{M}` keeps a Devanagari vowel sign or virama, an
+# in "don't"), or one grapheme cluster of anything else (a punctuation mark, a symbol, an emoji
+# ZWJ sequence "👨‍👩‍👧‍👦", an emoji with its skin tone "👍🏽", a flag "🇫🇷": `\X`), as Hugging
+# Face's Whitespace and NLTK keep them. `\p{M}` keeps a Devanagari vowel sign or virama, an
 # Arabic haraka or a decomposed accent ("cafe\u0301") in its word, as NLTK's wordpunct_tokenize
-# does; it runs on `regex` (the standard `re` has no Unicode properties), and on `re` for
-# ASCII text, through ASCII_PATTERN.
-DEFAULT_PATTERN = r"[\w\p{M}]+(?:['\u2019][\w\p{M}]+)*|[^\w\p{M}\s]"
-# DEFAULT_PATTERN on ASCII text: no marks there, and `regex`'s \s, unlike `re`'s, leaves out
-# the separators \x1c-\x1f (they are punctuation tokens).
+# does; `regex`'s \w has the joiners ZWNJ/ZWJ, which stay inside a word (Persian "می‌خواهم")
+# but never start one. Invisible format characters (Unicode Cf: ZWSP, a lone ZWJ, a BOM, a
+# soft hyphen) outside a word or cluster are no token at all. It runs on `regex` (the standard
+# `re` has no Unicode properties or \X), and on `re` for ASCII text, through ASCII_PATTERN.
+DEFAULT_PATTERN = (r"(?![\u200c\u200d])[\w\p{M}]+(?:['\u2019](?![\u200c\u200d])[\w\p{M}]+)*"
+                   r"|(?=[^\w\p{M}\s\p{Cf}])\X")
+# The default of files written before grapheme clusters were kept (one code point per
+# punctuation token: "👨‍👩‍👧‍👦" gave seven tokens, a lone ZWJ or ZWSP one): such tokenizer files,
+# and the classifiers and language models that carry one, name this pattern and keep their ids.
+PATTERN_MARKS = r"[\w\p{M}]+(?:['\u2019][\w\p{M}]+)*|[^\w\p{M}\s]"
+# DEFAULT_PATTERN and PATTERN_MARKS on ASCII text (no marks, format characters or clusters
+# there), and `regex`'s \s, unlike `re`'s, leaves out the separators \x1c-\x1f (they are
+# punctuation tokens).
 ASCII_PATTERN = r"\w+(?:['\u2019]\w+)*|[^\w\s]|[\x1c-\x1f]"
 # The default before marks were kept (run on `re`, whose \w has no marks: "हिन्दी" gave six
 # tokens). Tokenizer files name their pattern, so files saved with it keep their ids.
 PATTERN_BEFORE_MARKS = r"\w+(?:['\u2019]\w+)*|[^\w\s]"
-BUILTIN_PATTERNS = (DEFAULT_PATTERN, PATTERN_BEFORE_MARKS)
-_SPACE_BEFORE_CLOSING = re.compile(r" ([,.;:!?%)\]}])")
-_SPACE_AFTER_OPENING = re.compile(r"([(\[{]) ")
+BUILTIN_PATTERNS = (DEFAULT_PATTERN, PATTERN_MARKS, PATTERN_BEFORE_MARKS)
 
 
 class WordTokenizer(Tokenizer):
@@ -41,7 +49,8 @@ class WordTokenizer(Tokenizer):
     ) -> None:
         """Wrap a vocabulary; without one only tokenize() works (train() builds one)."""
         self._regex = Splitter(pattern, (PATTERN_BEFORE_MARKS,), "word pattern",
-                               trusted_unicode={DEFAULT_PATTERN: ASCII_PATTERN})
+                               trusted_unicode={DEFAULT_PATTERN: ASCII_PATTERN,
+                                                PATTERN_MARKS: ASCII_PATTERN})
         self.pattern = pattern
         self.lowercase = lowercase
         self.vocab = vocab
@@ -107,9 +116,9 @@ class WordTokenizer(Tokenizer):
 
     @staticmethod
     def detokenize(words: Iterable[str]) -> str:
-        """Join tokens into readable text (the inverse of tokenize() up to spacing)."""
-        text = " ".join(words)
-        return _SPACE_AFTER_OPENING.sub(r"\1", _SPACE_BEFORE_CLOSING.sub(r"\1", text))
+        """Join tokens into readable text (the inverse of tokenize() up to spacing): no space
+        before closing or after opening punctuation of any script (`word_spacing`)."""
+        return join_words(list(words))
 
     def summary(self) -> dict[str, Any]:
         options = {"lowercase": self.lowercase,
