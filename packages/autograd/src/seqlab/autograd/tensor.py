@@ -786,17 +786,22 @@ class Tensor:
     def topk(self, k: int, dim: int = -1, largest: bool = True,
              sorted: bool = True) -> ValuesIndices:
         """The `k` largest (`largest=False`: smallest) entries along `dim` and their indices
-        (int64), best first (`torch.topk`; ties in index order). The gradient goes to the
-        picked entries only. `sorted=False` is accepted and gives them sorted too."""
+        (int64), best first (`torch.topk`; ties in index order, NaN larger than any number).
+        The gradient goes to the picked entries only. `sorted=False` is accepted and gives them
+        sorted too."""
         source = self.reshape(1) if self.ndim == 0 else self
         (axis,) = reduce.normalize_dims(dim, source.ndim)
         size = source.shape[axis]
         if not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) must lie in [0, {size}], the size of dim {dim}")
         keys = source.data
-        if largest:  # a stable ascending sort of the negated keys: ties keep index order
-            keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
-        order = np.argsort(keys, axis=axis, kind="stable")
+        if largest and keys.dtype.kind == "f":  # NaN first (PyTorch: larger than any number),
+            # then the negated keys ascending; lexsort is stable: ties keep index order
+            order = np.lexsort((-keys, ~np.isnan(keys)), axis=axis)
+        else:  # a stable ascending sort (of the negated keys for `largest`); NaN sorts last
+            if largest:
+                keys = -keys.astype(np.int64)
+            order = np.argsort(keys, axis=axis, kind="stable")
         indices = np.ascontiguousarray(np.take(order, np.arange(k), axis=axis), dtype=np.int64)
         values = source.gather(axis, indices)
         if self.ndim == 0:
