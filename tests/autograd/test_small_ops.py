@@ -112,6 +112,18 @@ def test_detach_in_place_cuts_the_tensor_from_the_graph():
     np.testing.assert_array_equal(x.grad, np.full(3, 3.0))  # nothing through hidden
 
 
+def test_detach_in_place_keeps_the_graph_recorded_before_it():
+    """Ops that took the tensor before `detach_` still reach its old node (PyTorch: x.grad 10,
+    hidden.grad None); only ops after it see a leaf without a gradient."""
+    x = leaf(3)
+    hidden = x * 2
+    earlier = hidden * 5
+    hidden.detach_()
+    (earlier.sum() + (hidden * 7).sum()).backward()
+    np.testing.assert_array_equal(x.grad, np.full(3, 10.0))
+    assert hidden.grad is None and hidden.is_leaf
+
+
 def test_topk_counts_nan_as_the_largest():
     """As torch.topk: NaN is larger than any number (picked first by largest, last by
     smallest), and the gradient goes to the picked entries."""

@@ -180,10 +180,9 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient
-        (as `torch.Tensor.detach_`); returns itself."""
-        self._ctx = None
-        self._output_index = 0
-        self.requires_grad = False
+        (as `torch.Tensor.detach_`); ops recorded before still send their gradients through
+        its old history (`in_place.detach`). Returns itself."""
+        in_place.detach(self)
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
