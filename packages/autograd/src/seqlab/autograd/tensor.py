@@ -794,12 +794,13 @@ class Tensor:
         if not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) must lie in [0, {size}], the size of dim {dim}")
         keys = source.data
-        if largest and keys.dtype.kind == "f":  # NaN first (PyTorch: larger than any number),
-            # then the negated keys ascending; lexsort is stable: ties keep index order
-            order = np.lexsort((-keys, ~np.isnan(keys)), axis=axis)
+        nan = np.isnan(keys) if largest and keys.dtype.kind == "f" else None
+        if nan is not None and nan.any():  # NaN first (PyTorch: larger than any number), then
+            # the negated keys ascending; lexsort is stable: ties keep index order
+            order = np.lexsort((-keys, ~nan), axis=axis)
         else:  # a stable ascending sort (of the negated keys for `largest`); NaN sorts last
             if largest:
-                keys = -keys.astype(np.int64)
+                keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
             order = np.argsort(keys, axis=axis, kind="stable")
         indices = np.ascontiguousarray(np.take(order, np.arange(k), axis=axis), dtype=np.int64)
         values = source.gather(axis, indices)
