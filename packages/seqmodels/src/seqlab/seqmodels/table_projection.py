@@ -17,6 +17,7 @@ import numpy as np
 
 from seqlab.autograd import Tensor
 from seqlab.autograd.function import Context, Function
+from seqlab.autograd.grad_mode import is_graph_retained
 from seqlab.autograd.threads import matmul, matmuls
 
 
@@ -50,7 +51,8 @@ class TableProjection(Function):
             grad_weight = matmul(grad.T, table)
         if needs[2]:
             grad_bias = grad.sum(axis=0)
-        ctx.table = ctx.ids = ctx.rows = None
+        if not is_graph_retained():  # (a retained graph's next backward reads them again)
+            ctx.table = ctx.ids = ctx.rows = None
         return grad_table, grad_weight, grad_bias, None, None
 
 
