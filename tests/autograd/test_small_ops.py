@@ -112,6 +112,31 @@ def test_detach_in_place_cuts_the_tensor_from_the_graph():
     np.testing.assert_array_equal(x.grad, np.full(3, 3.0))  # nothing through hidden
 
 
+def test_detach_in_place_keeps_the_graph_recorded_before_it():
+    """Ops that took the tensor before `detach_` still reach its old node (PyTorch: x.grad 10,
+    hidden.grad None); only ops after it see a leaf without a gradient."""
+    x = leaf(3)
+    hidden = x * 2
+    earlier = hidden * 5
+    hidden.detach_()
+    (earlier.sum() + (hidden * 7).sum()).backward()
+    np.testing.assert_array_equal(x.grad, np.full(3, 10.0))
+    assert hidden.grad is None and hidden.is_leaf
+
+
+def test_topk_counts_nan_as_the_largest():
+    """As torch.topk: NaN is larger than any number (picked first by largest, last by
+    smallest), and the gradient goes to the picked entries."""
+    x = tensor(np.array([[1.0, np.nan, 3.0, 2.0], [np.nan, 0.0, np.nan, 5.0]]),
+               requires_grad=True)
+    values, indices = x.topk(3)
+    assert indices.tolist() == [[1, 2, 3], [0, 2, 3]]
+    np.testing.assert_array_equal(values.data, [[np.nan, 3.0, 2.0], [np.nan, np.nan, 5.0]])
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad, [[0.0, 1.0, 1.0, 1.0], [1.0, 0.0, 1.0, 1.0]])
+    assert x[0].topk(4, largest=False).indices.tolist() == [0, 3, 2, 1]
+
+
 def test_bad_arguments_are_clear_errors():
     x = tensor(np.zeros((2, 3, 4)))
     with pytest.raises(ValueError, match=r"bmm: expected \(B, n, m\) and \(B, m, p\)"):

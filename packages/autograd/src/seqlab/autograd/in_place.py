@@ -145,9 +145,46 @@ def _history(tensor: Any, data: np.ndarray) -> Any:
     return before
 
 
+# Tensors cut from their graph in place (`detach`): id -> (the clock times of the cuts,
+# stand-ins carrying the nodes they cut), as a write's history; dropped with the tensor
+_detached: dict[int, tuple[list[int], list[Any]]] = {}
+
+
+def _forget_detached(key: int) -> None:
+    del _detached[key]
+    rebasing.live -= 1
+
+
+def detach(tensor: Any) -> None:
+    """Cut `tensor` from its graph in place (`Tensor.detach_`): a leaf that needs no gradient
+    for the ops recorded from now on, while the ops that took it before still reach its old
+    node, as in PyTorch, whose graph edges point at nodes, not tensors (a stand-in keeps that
+    node while the tensor lives, as it did before the cut)."""
+    if tensor._ctx is not None:
+        key = id(tensor)
+        entry = _detached.get(key)
+        if entry is None:
+            entry = _detached[key] = ([], [])
+            rebasing.live += 1
+            weakref.finalize(tensor, _forget_detached, key)
+        versions.clock.now += 1  # ops recorded from now on (_saved_at >= this) see the leaf
+        entry[0].append(versions.clock.now)
+        entry[1].append(_history(tensor, tensor.data))
+    tensor._ctx = None
+    tensor._output_index = 0
+    tensor.requires_grad = False
+
+
 def as_seen_by(tensor: Any, recorded_at: int) -> Any:
     """`tensor` as an op recorded at clock time `recorded_at` took it: the stand-in for its
-    history before the first later write, or the tensor itself."""
+    history before the first later write or in-place detach, or the tensor itself."""
+    if _detached:
+        entry = _detached.get(id(tensor))
+        if entry is not None:
+            times, befores = entry
+            position = bisect.bisect_right(times, recorded_at)
+            if position < len(times):
+                return as_seen_by(befores[position], recorded_at)
     ctx = tensor._ctx
     history = getattr(ctx, "rebased_from", None) if ctx is not None else None
     if history is not None:

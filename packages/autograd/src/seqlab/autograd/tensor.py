@@ -180,10 +180,9 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient
-        (as `torch.Tensor.detach_`); returns itself."""
-        self._ctx = None
-        self._output_index = 0
-        self.requires_grad = False
+        (as `torch.Tensor.detach_`); ops recorded before still send their gradients through
+        its old history (`in_place.detach`). Returns itself."""
+        in_place.detach(self)
         return self
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -786,17 +785,23 @@ class Tensor:
     def topk(self, k: int, dim: int = -1, largest: bool = True,
              sorted: bool = True) -> ValuesIndices:
         """The `k` largest (`largest=False`: smallest) entries along `dim` and their indices
-        (int64), best first (`torch.topk`; ties in index order). The gradient goes to the
-        picked entries only. `sorted=False` is accepted and gives them sorted too."""
+        (int64), best first (`torch.topk`; ties in index order, NaN larger than any number).
+        The gradient goes to the picked entries only. `sorted=False` is accepted and gives them
+        sorted too."""
         source = self.reshape(1) if self.ndim == 0 else self
         (axis,) = reduce.normalize_dims(dim, source.ndim)
         size = source.shape[axis]
         if not 0 <= k <= size:
             raise ValueError(f"topk: k ({k}) must lie in [0, {size}], the size of dim {dim}")
         keys = source.data
-        if largest:  # a stable ascending sort of the negated keys: ties keep index order
-            keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
-        order = np.argsort(keys, axis=axis, kind="stable")
+        nan = np.isnan(keys) if largest and keys.dtype.kind == "f" else None
+        if nan is not None and nan.any():  # NaN first (PyTorch: larger than any number), then
+            # the negated keys ascending; lexsort is stable: ties keep index order
+            order = np.lexsort((-keys, ~nan), axis=axis)
+        else:  # a stable ascending sort (of the negated keys for `largest`); NaN sorts last
+            if largest:
+                keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
+            order = np.argsort(keys, axis=axis, kind="stable")
         indices = np.ascontiguousarray(np.take(order, np.arange(k), axis=axis), dtype=np.int64)
         values = source.gather(axis, indices)
         if self.ndim == 0:

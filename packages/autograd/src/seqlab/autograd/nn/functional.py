@@ -16,6 +16,7 @@ from seqlab.autograd.nn.functions.binary_cross_entropy import (
 )
 from seqlab.autograd.nn.functions.cross_entropy import NLLLoss, SoftmaxCrossEntropy
 from seqlab.autograd.nn.functions.embedding import EmbeddingLookup
+from seqlab.autograd.nn.functions.floor_in_value import FloorInValue
 from seqlab.autograd.nn.functions.gelu import APPROXIMATIONS, Gelu
 from seqlab.autograd.nn.functions.layer_norm import LayerNormalize
 from seqlab.autograd.nn.functions.linear import LinearMap
@@ -251,15 +252,16 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = N
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 . x2 / (max(||x1||, eps) * max(||x2||, eps)) along `dim`, x1 and x2 broadcast
     together first, as PyTorch's (each vector divided by its clamped norm, then the products
-    summed). Composed from Tensor ops, so its gradient comes from theirs; below `eps` a norm
-    passes no gradient (PyTorch clamps it outside the graph)."""
+    summed). Composed from Tensor ops, so its gradient comes from theirs; a norm below `eps`
+    is clamped in value only (`FloorInValue`: PyTorch clamps it outside the graph, so the
+    gradient still runs through the norm)."""
     x1 = x1 if isinstance(x1, Tensor) else Tensor(x1)
     x2 = x2 if isinstance(x2, Tensor) else Tensor(x2)
     common = np.broadcast_shapes(x1.shape, x2.shape)
     x1 = x1 if x1.shape == common else x1.expand(*common)
     x2 = x2 if x2.shape == common else x2.expand(*common)
-    x1_norm = x1.norm(2, dim=dim, keepdim=True).clamp(min=eps)
-    x2_norm = x2.norm(2, dim=dim, keepdim=True).clamp(min=eps)
+    x1_norm = FloorInValue.apply(x1.norm(2, dim=dim, keepdim=True), eps)
+    x2_norm = FloorInValue.apply(x2.norm(2, dim=dim, keepdim=True), eps)
     return ((x1 / x1_norm) * (x2 / x2_norm)).sum(dim)
 
 
