@@ -26,8 +26,9 @@ def test_a_whole_replacement_character_last_is_kept_byte_level_bpe(vocab_size):
     assert _outputs(ids, tokenizer.decode) == ["ab\ufffd"] * 3
 
 
-def test_a_whole_replacement_character_last_is_kept_char_level():
-    tokenizer = CharTokenizer.train(TEXT)
+@pytest.mark.parametrize("byte_level", [False, True])
+def test_a_whole_replacement_character_last_is_kept_char_level(byte_level):
+    tokenizer = CharTokenizer.train(TEXT, byte_level=byte_level)
     ids = tokenizer.encode("ab\ufffd")
     assert tokenizer.decode(ids) == "ab\ufffd"
     assert _outputs(ids, tokenizer.decode) == ["ab\ufffd"] * 3
@@ -38,4 +39,19 @@ def test_bytes_of_a_character_cut_at_the_end_are_still_dropped_byte_level_bpe():
     ids = tokenizer.encode("ab日")
     for cut in (1, 2):
         assert tokenizer.decode(ids[:-cut]).endswith("\ufffd")
+        assert _outputs(ids[:-cut], tokenizer.decode) == ["ab"] * 3
+
+
+@pytest.mark.parametrize("byte_level", [False, True])
+def test_char_token_bytes_are_what_decode_joins(byte_level):
+    tokenizer = CharTokenizer.train(TEXT + "日", byte_level=byte_level)
+    ids = tokenizer.encode("a\ufffd日")
+    assert b"".join(tokenizer.token_bytes(i) for i in ids).decode() == tokenizer.decode(ids)
+    assert tokenizer.token_bytes(tokenizer.unk_id) == b""
+
+
+def test_bytes_of_a_character_cut_at_the_end_are_still_dropped_byte_level_char():
+    tokenizer = CharTokenizer.train(TEXT, byte_level=True)
+    ids = tokenizer.encode("ab日")
+    for cut in (1, 2):
         assert _outputs(ids[:-cut], tokenizer.decode) == ["ab"] * 3
