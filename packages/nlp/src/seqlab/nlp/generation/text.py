@@ -119,8 +119,23 @@ def _incomplete_tail(ids: list[int], decode: Callable[[Sequence[int]], str]) -> 
         return 0
     for dropped in range(1, min(MAX_HELD, len(ids)) + 1):
         if decode(ids[:-dropped]) + "\ufffd" == text:
-            return dropped
+            return 0 if _whole_character(ids[-dropped:], decode) else dropped
     return 0
+
+
+def _whole_character(ids: list[int], decode: Callable[[Sequence[int]], str]) -> bool:
+    """Whether `ids`, whose text is one U+FFFD, are a whole character the model wrote (a
+    U+FFFD of the training text, read with --errors replace, or <unk>), not the start of one.
+    Told by the tokens' bytes where `decode` is a tokenizer's (`token_bytes`); any other
+    decoder is judged by its text alone (a U+FFFD at the end is a cut character)."""
+    token_bytes = getattr(getattr(decode, "__self__", None), "token_bytes", None)
+    if token_bytes is None:
+        return False
+    try:
+        b"".join(token_bytes(int(index)) for index in ids).decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _complete_prefix(window: list[int], pending: list[int],

@@ -123,6 +123,16 @@ class CharTokenizer(Tokenizer):
             return f"<0x{index - _N_SPECIAL:02X}>"
         return self._alphabet[index - _N_SPECIAL]
 
+    def token_bytes(self, index: int) -> bytes:
+        """Raw bytes a token stands for: its byte (byte mode) or its character's UTF-8 bytes
+        (empty for specials), as BPETokenizer.token_bytes."""
+        token = self.id_to_token(index)
+        if index < _N_SPECIAL:
+            return b""
+        if self.byte_level:
+            return bytes([index - _N_SPECIAL])
+        return token.encode("utf-8", "surrogatepass")
+
     def encode_array(self, text: str) -> np.ndarray:
         """Ids as an int64 array, vectorised: characters outside the alphabet become <unk>."""
         import numpy as np
