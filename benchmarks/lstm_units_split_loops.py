@@ -16,6 +16,7 @@ import time
 import numpy as np
 from composed_train import library_info, machine_info
 from step_critical_path import TeamClock
+from threadpoolctl import threadpool_limits
 from tree_ab import load_averages
 
 
@@ -43,6 +44,8 @@ def main() -> None:
         for call in range(2 * args.calls + 2):
             parts = (1, 2)[(call + call // 2) % 2]
             row = []
+            # a 1-thread process's BLAS runs on 1 thread too (OMP_NUM_THREADS=1)
+            blas = threadpool_limits(1 if parts == 1 else None, user_api="blas")
             for direction in ("fwd", "bwd"):
                 clock.inside = clock.slowest = 0.0
                 own, cpu = time.thread_time(), time.process_time()
@@ -53,6 +56,7 @@ def main() -> None:
                     lstm_team_backward(tuple(acts), w_hh, lengths, False, d_out, h0, h0, parts)
                 serial = time.thread_time() - own - clock.inside
                 row += [serial + clock.slowest, time.process_time() - cpu]
+            blas.restore_original_limits()
             if call >= 2:
                 times[parts].append(row)
         med = {p: [statistics.median(r[i] for r in times[p]) * 1e6 for i in range(4)]
