@@ -19,8 +19,10 @@ from step_critical_path import TeamClock, timed_step
 from threadpoolctl import threadpool_limits
 from tree_ab import load_averages
 
-LOSERS = "edge-lstm-t512,edge-lstm-b2,opt-gru-128-f64,clf-lstm-256,clf-bigru-128,classify10k-bigru-128"
-WINNERS = "base-lstm,base-gru,base-rnn,lstm-256x2,base-lstm-b64,base-gru-b64,base-rnn-b64,lstm-256x2-b64"
+LOSERS = ("edge-lstm-t512,edge-lstm-b2,opt-gru-128-f64,clf-lstm-256,clf-bigru-128,"
+          "classify10k-bigru-128")
+WINNERS = ("base-lstm,base-gru,base-rnn,lstm-256x2,base-lstm-b64,base-gru-b64,base-rnn-b64,"
+           "lstm-256x2-b64")
 EXTRA = {
     "base-lstm": {}, "base-gru": {"cell": "gru"}, "base-rnn": {"cell": "rnn"},
     "lstm-256x2": {"hidden": 256, "layers": 2},
