@@ -266,9 +266,9 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
 # (`benchmarks/lstm_units_split_loops.py`, BENCHMARKS.md, issue 11, lentrain2): from 2^20 it
 # won at every reading but one (batch 4 H 256 forward 1.16-1.18x, backward 1.07-1.09x; batch 1
 # H 512 4.5-5.2x / 3.2-3.8x; batch 2 H 384 0.84-1.67x / 1.95-2.65x; batch 8 H 256, 4 / 8 H 512,
-# two runs, 1.16-1.65x / 1.11-1.43x); at 2^19 it lost
-# or was mixed (batch 8 H 128 0.81-0.92x forward, 0.77-0.93x backward: edge-lstm-t512's loops;
-# batch 2 H 256 backward 0.81-1.05x; batch 1 H 384 0.91-1.36x / 0.73-1.23x); at 2^18 it lost
+# two runs, 1.16-1.65x / 1.11-1.43x); at 2^19 it lost or was mixed (batch 8 H 128 0.81-0.92x
+# forward, 0.77-0.93x backward: edge-lstm-t512's loops; batch 2 H 256 backward 0.81-1.05x;
+# batch 1 H 384 0.91-1.36x / 0.73-1.23x); at 2^18 it lost
 # (batch 4 H 128 0.42-0.69x / 0.47-0.67x, batch 1 H 256 0.66-0.90x / 0.69-0.86x), where the
 # old rule (forward 2^19, backward 2^18, from smalltrain's figures with both threads' CPU
 # halved: the team's best case, not its spin-waits) split the backward. Forward and backward
