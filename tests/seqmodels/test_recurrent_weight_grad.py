@@ -36,7 +36,7 @@ def test_shifted_equals_the_sum_over_steps(thread_count, reverse, monkeypatch):
     # big enough that threads.matmul splits the product on two threads (below the size a
     # layer's dW_hh splits from: that rule off here)
     monkeypatch.setattr(around_products, "MIN_SPLIT_WEIGHT_GRAD_MACS", 0)
-    steps, batch, hidden = 16, 16, 64  # 4H x H x T*N >= threads.MIN_PARALLEL_MACS
+    steps, batch, hidden = 16, 32, 64  # 4H x H x T*N = 2 * threads.MIN_PARALLEL_MACS
     rng = np.random.default_rng(3)
     d = rng.standard_normal((steps, batch, 4 * hidden))
     out = rng.standard_normal((steps, batch, hidden))

@@ -44,8 +44,13 @@ from seqlab.autograd.kernels.unit_blocks import max_parts
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
 # cost more than the second core gives
 MIN_UNITS_PER_PART = 32
-# a GEMM below this many multiply-adds, or with fewer rows (columns) per block, stays on one
-# thread: waking a worker costs ~20-50 us
+# a GEMM splits into blocks of at least this many multiply-adds and this many rows (columns)
+# each, else stays on one thread: waking a worker costs ~20-50 us, and a product of 2^22 split
+# in two gained nothing on its critical path (AMD EPYC Zen 4, 2 threads, float32, one process
+# alternating, thread CPU: Embedding(65) -> LSTM(128)'s table projection (65, 128) x (128, 512)
+# 115 / 114 us, its backward's (512, 65) x (65, 128) 120 / 148 us) while the hand-over cost
+# the caller ~0.1 ms of Python a call; products of 2^23 split in two gain 1.11-1.31x,
+# 2^24 1.41x (BENCHMARKS.md, issue 11, lentrain2)
 MIN_PARALLEL_MACS = 1 << 22
 MIN_ROWS_PER_BLOCK = 64
 # Parts of a team wait for each other, so every part needs a thread at once: the pool starts
@@ -404,7 +409,8 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = workspace.empty((rows, cols), np.result_type(a, b))
     by_rows = rows >= cols
     length = rows if by_rows else cols
-    blocks = threads_for(length // MIN_ROWS_PER_BLOCK)
+    blocks = threads_for(min(length // MIN_ROWS_PER_BLOCK,
+                             rows * inner * cols // MIN_PARALLEL_MACS))
     if blocks == 1:
         return np.matmul(a, b, out=out)
     bounds = [length * block // blocks for block in range(blocks + 1)]

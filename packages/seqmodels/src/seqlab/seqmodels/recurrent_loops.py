@@ -259,16 +259,22 @@ def _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out, d_hn, d_cn, 
 
 # A training LSTM loop split by hidden units (a batch too small to split by sequence,
 # `rows_split_pays`) meets its partner every step; it runs as a team only from this many
-# multiply-adds of h @ W_hh^T a step (batch * 4H * H), forward and backward, else on one
+# multiply-adds of h @ W_hh^T a step (batch * 4H * H), forward and backward alike, else on one
 # thread (the same bits: each unit's sums are the same either way). Loops alone, 64 steps,
-# float32, AMD EPYC Zen 4 at load 13-14 on 2 cores, CPU us one thread / two parts (both
-# threads' CPU halved: the team's best case): forward batch 1 H 128 300 / 631, batch 2 H 128
-# 412 / 673, batch 4 H 128 547 / 747, batch 1 H 256 1111 / 1093, batch 8 H 128 968 / 993,
-# batch 1 H 384 2322 / 1964; backward batch 1 H 128 523 / 588, batch 2 H 128 580 / 593, batch
-# 4 H 128 896 / 747, batch 8 H 128 1618 / 1135, batch 1 H 256 1758 / 1292 (BENCHMARKS.md,
-# issue 11, smalltrain). Seqlab's 2-thread batch-1 training ran at 0.1-0.6x its 1-thread rate.
-MIN_UNITS_FORWARD_STEP_MACS = 1 << 19
-MIN_UNITS_BACKWARD_STEP_MACS = 1 << 18
+# float32, AMD EPYC Zen 4 at load 5-11 on 2 cores, critical path (the slowest part's thread
+# CPU, spin-waits included) one thread / two parts, in one process alternating, three runs
+# (`benchmarks/lstm_units_split_loops.py`, BENCHMARKS.md, issue 11, lentrain2): from 2^20 it
+# won at every reading but one (batch 4 H 256 forward 1.16-1.18x, backward 1.07-1.09x; batch 1
+# H 512 4.5-5.2x / 3.2-3.8x; batch 2 H 384 0.84-1.67x / 1.95-2.65x; batch 8 H 256, 4 / 8 H 512,
+# two runs, 1.16-1.65x / 1.11-1.43x); at 2^19 it lost or was mixed (batch 8 H 128 0.81-0.92x
+# forward, 0.77-0.93x backward: edge-lstm-t512's loops; batch 2 H 256 backward 0.81-1.05x;
+# batch 1 H 384 0.91-1.36x / 0.73-1.23x); at 2^18 it lost
+# (batch 4 H 128 0.42-0.69x / 0.47-0.67x, batch 1 H 256 0.66-0.90x / 0.69-0.86x), where the
+# old rule (forward 2^19, backward 2^18, from smalltrain's figures with both threads' CPU
+# halved: the team's best case, not its spin-waits) split the backward. Forward and backward
+# keep two names for the tests and `rows_layer` that read them.
+MIN_UNITS_FORWARD_STEP_MACS = 1 << 20
+MIN_UNITS_BACKWARD_STEP_MACS = 1 << 20
 
 
 def lstm_loop_parts(batch: int, hidden: int, min_step_macs: int) -> int:
