@@ -4,10 +4,11 @@ For each configuration (`composed_train.py`'s names: `lstm-256x2` is Embedding -
 2 layers) -> Linear with cross_entropy, clip_grad_norm_(5), Adam, zero_grad; `lm-lstm-256x2`
 the same through `LanguageModel`; `infer-b1` a batch-1 no-grad forward) it runs warm-up steps,
 then `--steps` steps under cProfile, and prints per step: the Python calls, the tottime in
-Numba kernels, BLAS and waits (kernels/, `BLAS_HOSTS`, lock acquires, spin barriers), the tottime of seqlab's
-Python by file, and the Python functions with the most tottime. cProfile adds about 1 us a
-call, so the Python figures are upper bounds; on a loaded machine a preemption lands in any
-function: read the call counts as exact and the times over many steps.
+Numba kernels, BLAS and waits (kernels/, `BLAS_HOSTS`, lock acquires, spin barriers), the
+tottime of seqlab's Python by file, and the Python functions with the most tottime. cProfile
+adds about 1 us a call, so the Python figures are upper bounds; on a loaded machine a
+preemption lands in any function: read the call counts as exact and the times over many
+steps.
 
     OMP_NUM_THREADS=1 uv run python benchmarks/python_overhead_profile.py \\
         --configs lstm-256x2,lm-lstm-256x2,infer-b1 --steps 50
