@@ -13,11 +13,13 @@ in PyTorch, whose LSTM saves it.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from seqlab.autograd import Tensor
 from seqlab.autograd.function import Context, Function
 from seqlab.autograd.grad_mode import is_graph_retained
+from seqlab.autograd.kernels import bit_compare
 from seqlab.autograd.threads import matmul, matmuls
 
 
@@ -58,14 +60,24 @@ class TableProjection(Function):
 
 def table_at_forward(table: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """`table` with its rows at `ids` set to the `rows` looked up there: the table as it was
-    at the lookup wherever a gradient reads it (the same array when they still agree)."""
+    at the lookup wherever a gradient reads it (the same array when they still hold its bits,
+    read in place: no gathered copy)."""
     flat_ids = ids.reshape(-1)
     flat_rows = rows.reshape(-1, table.shape[1])
-    if np.array_equal(table[flat_ids], flat_rows):
+    if _rows_hold(table, flat_ids, flat_rows):
         return table
     rebuilt = table.copy()
     rebuilt[flat_ids] = flat_rows
     return rebuilt
+
+
+def _rows_hold(table: np.ndarray, flat_ids: np.ndarray, flat_rows: np.ndarray) -> bool:
+    """Whether `flat_rows` (n, d) hold the bits of `table`'s rows at `flat_ids` (n,)."""
+    if (numba.config.DISABLE_JIT or table.dtype != flat_rows.dtype
+            or table.dtype.itemsize not in (4, 8)
+            or not (table.flags.c_contiguous and flat_rows.flags.c_contiguous)):
+        return bit_compare.rows_hold_reference(table, flat_ids, flat_rows)
+    return bool(bit_compare.rows_hold(table, flat_ids, flat_rows))
 
 
 def table_projection(table: Tensor, w_ih: Tensor, bias: Tensor | None, ids: np.ndarray,
