@@ -54,13 +54,16 @@ class PhaseProgress:
 
     def counted(self, pieces: Iterable[str], then: str) -> Iterator[str]:
         """`pieces` of text passed through, their characters counted as read (`tokens`, with
-        `unit` "characters"); phase `then` starts when they end."""
+        `unit` "characters"); phase `then` starts when they end, announced in a log only
+        once the command has run `progress.PLAIN_LINE_SECONDS` (a short run's log holds its
+        result or its one-line error alone)."""
         count = 0
         for piece in pieces:
             count += len(piece)
             self.tokens(count)
             yield piece
-        self.phase(then)
+        ran = time.monotonic() - self.started
+        self.phase(then, announce=ran >= progress.PLAIN_LINE_SECONDS)
 
     def __rich__(self) -> str:
         return self._text()
