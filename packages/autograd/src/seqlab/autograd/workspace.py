@@ -45,8 +45,12 @@ _free: OrderedDict[int, list[np.ndarray]] = OrderedDict()  # byte size -> raw bl
 # limit: the most bytes kept; cached: bytes kept now; in_use: bytes of blocks arrays hold now
 # (those given back by a collected cycle late count until then); peak: in_use's most since the
 # last release(); asked: this stretch's bytes asked for by size (below); asked_most: the most a
-# finished stretch asked for since the last release(). A stretch ends where in_use reaches 0.
-_state = {"limit": 1 << 30, "cached": 0, "in_use": 0, "peak": 0, "asked": 0, "asked_most": 0}
+# finished stretch asked for since the last release(), counting only the first stretch and those
+# that asked for exactly what the one before did; first: this is the first stretch since then.
+# A stretch ends where in_use reaches 0.
+_state = {"limit": 1 << 30, "cached": 0, "in_use": 0, "peak": 0, "asked": 0, "asked_most": 0,
+          "first": True}
+_last: dict[int, int] = {}  # _most of the last finished stretch
 _live: dict[int, int] = {}  # byte size -> blocks of it in use now
 _most: dict[int, int] = {}  # byte size -> the most blocks of it in use at once in this stretch
 
@@ -92,8 +96,11 @@ def _count_freed(nbytes: int, size: int) -> None:
     else:
         _live.pop(size, None)
     if _state["in_use"] <= 0 and not _live:  # no array alive: the stretch (a step) is over
-        _state["asked_most"] = max(_state["asked_most"], _state["asked"])
-        _state["asked"] = 0
+        if _state["first"] or _most == _last:  # the first, or one that repeated the last
+            _state["asked_most"] = max(_state["asked_most"], _state["asked"])
+        _state["asked"], _state["first"] = 0, False
+        _last.clear()
+        _last.update(_most)
         _most.clear()
 
 
@@ -172,7 +179,9 @@ def release() -> None:
         _state["peak"] = _state["in_use"]
         _most.clear()
         _most.update(_live)
+        _last.clear()
         _state["asked"] = _state["asked_most"] = _state["in_use"]
+        _state["first"] = True
 
 
 def cache_limit() -> int:
@@ -191,8 +200,9 @@ def peak_bytes() -> int:
 
 
 def bound_bytes() -> int:
-    """The most bytes kept and in use together: the most blocks, by size, that a stretch
-    between two moments with no array alive asked for since the last `release()`, at most
-    twice `peak_bytes()` and at most `cache_limit()`."""
-    asked = max(_state["asked_most"], _state["asked"])
+    """The most bytes kept and in use together: `peak_bytes()`, or more where a stretch between
+    two moments with no array alive asked for more blocks by size (the first stretch since the
+    last `release()`, and any that repeated the one before it), at most twice the peak and at
+    most `cache_limit()`."""
+    asked = max(_state["peak"], _state["asked_most"], _state["asked"] if _state["first"] else 0)
     return min(_state["limit"], 2 * _state["peak"], asked)
