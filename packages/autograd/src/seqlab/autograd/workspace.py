@@ -16,12 +16,13 @@ default; `set_cache_limit(0)` turns the cache off and frees what it holds), neve
 `peak_bytes()` (the most its arrays held at once since the last `release()`), and otherwise the
 blocks a step asks for by size: for each byte size, the most blocks of it in use at once, summed,
 over a stretch between two moments where no workspace array is alive (a training step's arrays
-are all gone between steps), the largest such stretch since the last `release()`. A step of fixed
+are all gone between steps), the largest such stretch since the last `release()` among the first
+and those that asked for exactly the sizes of the one before (a repeating step). A step of fixed
 shapes that holds A, frees it and then holds B of another size needs both blocks back next step,
 though it never held them at once: the cache keeps both, and every block is reused from the
 second step on (bounded by the peak alone, the oldest was dropped and steps 2-3 faulted ~5.6 MB
-back in). A run whose shapes change (bucketed lengths, a validation batch) keeps no more than its
-largest stretch asked for, not up to the limit in sizes it never needed in one step; on a miss,
+back in). A run whose shapes change (bucketed lengths, a validation batch) keeps blocks and
+arrays within its peak, not up to the limit in sizes it never needed in one step; on a miss,
 the oldest kept blocks are freed first where the new one would pass the bound. Only arrays of at
 least 256 KiB go through it. The limit holds a word LM's two
 (rows, vocab) arrays, logits and their softmax/gradient (batch 128 x 35 steps, vocab 20k,
