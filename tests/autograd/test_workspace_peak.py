@@ -61,3 +61,50 @@ def test_the_limit_still_caps_what_is_kept():
     step = [workspace.empty(BIG, np.float32) for _ in range(3)]
     del step
     assert workspace.cached_bytes() == BLOCK
+
+
+SMALL = (BIG[0] // 2, BIG[1])  # another size, half of BIG's bytes
+SMALL_BLOCK = SMALL[0] * SMALL[1] * 4 + workspace.LINE_BYTES
+
+
+def _step_of_sizes_never_held_at_once() -> set[int]:
+    """A training step's shape: one BIG array saved through the step, two BIG ones made and
+    freed, then three SMALL ones while the saved one is still held. The peak (3 BIG) is less
+    than the blocks the step asks for by size (3 BIG + 3 SMALL)."""
+    saved = workspace.empty(BIG, np.float32)
+    forward = [workspace.empty(BIG, np.float32) for _ in range(2)]
+    where = {_address(saved)} | {_address(a) for a in forward}
+    del forward
+    backward = [workspace.empty(SMALL, np.float32) for _ in range(3)]
+    return where | {_address(a) for a in backward}
+
+
+def test_a_repeating_step_reuses_every_block_from_its_second_step_on():
+    first = _step_of_sizes_never_held_at_once()
+    assert workspace.peak_bytes() == 3 * BLOCK < 3 * BLOCK + 3 * SMALL_BLOCK
+    assert workspace.cached_bytes() == 3 * BLOCK + 3 * SMALL_BLOCK
+    for _ in range(3):
+        assert _step_of_sizes_never_held_at_once() == first
+    assert workspace.bound_bytes() == 3 * BLOCK + 3 * SMALL_BLOCK
+
+
+def test_a_shrinking_run_keeps_no_more_than_its_largest_step_asked_for():
+    large = [workspace.empty(BIG, np.float32) for _ in range(4)]
+    del large
+    bound = workspace.bound_bytes()
+    assert bound == 4 * BLOCK
+    for rows in range(BIG[0] // 2, BIG[0] // 2 + 6):  # steps of sizes never seen before
+        step = [workspace.empty((rows, BIG[1]), np.float32) for _ in range(3)]
+        assert workspace.cached_bytes() + sum(a.nbytes for a in step) <= bound
+        del step
+        assert workspace.cached_bytes() <= bound == workspace.bound_bytes()
+
+
+def test_the_bound_is_at_most_twice_the_peak_when_no_step_ends():
+    held = workspace.empty(BIG, np.float32)  # alive throughout: no stretch ever ends
+    for rows in range(BIG[0] // 2, BIG[0] // 2 + 8):
+        step = workspace.empty((rows, BIG[1]), np.float32)
+        del step
+        assert workspace.bound_bytes() <= 2 * workspace.peak_bytes()
+        assert workspace.cached_bytes() + BLOCK <= workspace.bound_bytes()
+    del held
