@@ -34,6 +34,17 @@ def _lengths(kind, steps, batch):
     return lengths
 
 
+def _assert_same_forward(fed, old):
+    """The fed forward's outputs and saved activations are the old path's, bit for bit."""
+    for new_array, old_array in zip(fed[:3], old[:3], strict=True):
+        np.testing.assert_array_equal(new_array, old_array)
+    for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
+                                    strict=True):
+        assert (new_array is None) == (old_array is None)
+        if new_array is not None:
+            np.testing.assert_array_equal(new_array, old_array)
+
+
 def _old_path(monkeypatch):
     monkeypatch.setattr(recurrent_ops, "_fed_forward", lambda *_: None)
 
@@ -86,13 +97,7 @@ def test_fed_forward_gives_the_bits_of_the_projection_and_loop_apart(dtype, part
             _old_path(apart)
             old = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, *bias, lengths,
                                                    reverse)
-        for new_array, old_array in zip(fed[:3], old[:3], strict=True):
-            np.testing.assert_array_equal(new_array, old_array)
-        for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
-                                        strict=True):
-            assert (new_array is None) == (old_array is None)
-            if new_array is not None:
-                np.testing.assert_array_equal(new_array, old_array)
+        _assert_same_forward(fed, old)
 
 
 @pytest.mark.skipif(not JITTED, reason="the projection takes the panels only jitted, with FMA")
@@ -112,13 +117,7 @@ def test_narrow_features_are_fed_where_their_projection_takes_the_panels(dtype, 
     with monkeypatch.context() as apart:
         _old_path(apart)
         old = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-    for new_array, old_array in zip(fed[:3], old[:3], strict=True):
-        np.testing.assert_array_equal(new_array, old_array)
-    for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
-                                    strict=True):
-        assert (new_array is None) == (old_array is None)
-        if new_array is not None:
-            np.testing.assert_array_equal(new_array, old_array)
+    _assert_same_forward(fed, old)
     rng = np.random.default_rng(features)
     d_out, d_hn, d_cn = (rng.standard_normal(a.shape).astype(dtype) for a in fed[:3])
     for new_grad, old_grad in zip(recurrent_ops.lstm_layer_backward(fed[3], d_out, d_hn, d_cn),

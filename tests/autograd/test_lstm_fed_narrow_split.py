@@ -17,7 +17,7 @@ from seqlab.autograd.kernels.panel_gemm import FMA
 from seqlab.seqmodels import recurrent_fed, recurrent_loops, recurrent_ops, rows_layer
 
 sys.path.insert(0, str(Path(__file__).parent))  # test_lstm_fed's own cases
-from test_lstm_fed import _case, _lengths, _old_path
+from test_lstm_fed import _assert_same_forward, _case, _lengths, _old_path
 
 pytestmark = pytest.mark.kernels
 JITTED = FMA and not numba.config.DISABLE_JIT
@@ -48,13 +48,7 @@ def test_narrow_features_split_in_two_give_the_bits_apart_and_the_reference(
         _old_path(apart)
         old = recurrent_ops.lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, lengths,
                                                reverse)
-    for new_array, old_array in zip(fed[:3], old[:3], strict=True):
-        np.testing.assert_array_equal(new_array, old_array)
-    for new_array, old_array in zip(fed[3].loop.activations, old[3].loop.activations,
-                                    strict=True):
-        assert (new_array is None) == (old_array is None)
-        if new_array is not None:
-            np.testing.assert_array_equal(new_array, old_array)
+    _assert_same_forward(fed, old)
     rng = np.random.default_rng(features)
     d_out, d_hn, d_cn = (rng.standard_normal(a.shape) for a in fed[:3])
     grads = recurrent_ops.lstm_layer_backward(fed[3], d_out, d_hn, d_cn)
