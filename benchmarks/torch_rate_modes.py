@@ -18,13 +18,18 @@ workers run with the default allocator, alternating.
 
     uv run python benchmarks/torch_rate_modes.py --peer-python /work/peers/bin/python \
         --threads 1 --processes 8 --malloc-env
+    uv run python benchmarks/torch_rate_modes.py --peer-python /work/peers/bin/python \
+        --threads 1 --processes 8 --seqlab
 
-Only PyTorch runs here (under the peer interpreter); nothing of seqlab is imported.
+PyTorch runs under the peer interpreter (nothing of seqlab imported there); `--seqlab` runs a
+seqlab worker (`composed_train.SeqlabRunner`, the default allocator) after each PyTorch one, so
+seqlab's step can be read against PyTorch's faulting and non-faulting models of the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import resource
@@ -35,6 +40,8 @@ import time
 from pathlib import Path
 
 # glibc: large blocks from the heap (never mmap), freed memory never trimmed back to the kernel
+# a step faulting in more than this many pages (8 MiB) counts as the allocator's "slow mode"
+FAULTING_STEP = 2000
 KEEP_HEAP_TUNABLES = "glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296"
 
 
@@ -47,13 +54,17 @@ def current_core() -> int:
 def run_worker(args: argparse.Namespace) -> dict:
     sys.path.insert(0, str(Path(__file__).parent))
     from charlm_train import load_corpus
-    from composed_train import TorchRunner, batches_for, describe
+    from composed_train import batches_for, describe
 
+    if args.side == "torch":
+        from composed_train import TorchRunner as Runner
+    else:
+        from composed_train import SeqlabRunner as Runner
     chars, vocabulary = load_corpus(Path(args.corpus))
     spec = describe(args.config)
     models = []
     for _ in range(args.models):
-        runner = TorchRunner(spec, spec["vocab"] or len(vocabulary))
+        runner = Runner(spec, spec["vocab"] or len(vocabulary))
         batches = batches_for(spec, chars)
         for _ in range(args.warmup):
             runner.step(*next(batches))
@@ -67,24 +78,28 @@ def run_worker(args: argparse.Namespace) -> dict:
                           "cpu_ms": 1e3 * (time.process_time() - cpu_start),
                           "faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults,
                           "core": current_core()})
-        offsets = sorted({p.data_ptr() % 4096 for p in runner.stack.parameters()})
+        if args.side == "torch":
+            offsets = sorted({p.data_ptr() % 4096 for p in runner.stack.parameters()})
+        else:
+            offsets = sorted({p.data.ctypes.data % 4096 for p in runner.parameters})
         models.append({"steps": steps, "weight_offsets_4k": offsets})
         del runner
     return {"models": models}
 
 
-def spawn(args: argparse.Namespace, keep_heap: bool) -> dict:
+def spawn(args: argparse.Namespace, keep_heap: bool, side: str = "torch") -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "GLIBC_TUNABLES")}
     env["OMP_NUM_THREADS"] = str(args.threads)
     if keep_heap:
         env["GLIBC_TUNABLES"] = KEEP_HEAP_TUNABLES
-    command = [args.peer_python, __file__, "--worker", "--config", args.config, "--models",
+    python = args.peer_python if side == "torch" else sys.executable
+    command = [python, __file__, "--worker", "--side", side, "--config", args.config, "--models",
                str(args.models), "--steps", str(args.steps), "--warmup", str(args.warmup),
                "--corpus", args.corpus]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"torch worker failed:\n{done.stderr}")
+        raise SystemExit(f"{side} worker failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -100,7 +115,11 @@ def main() -> None:
     parser.add_argument("--malloc-env", action="store_true",
                         help="every second process keeps freed memory in the heap (GLIBC_TUNABLES)")
     parser.add_argument("--corpus", default="/work/shared/data/tinyshakespeare.txt")
+    parser.add_argument("--seqlab", action="store_true",
+                        help="a seqlab process after each PyTorch one (default allocator)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=["torch", "seqlab"], default="torch",
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(run_worker(args)))
@@ -109,26 +128,38 @@ def main() -> None:
         raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
     print(f"{args.config}, {args.threads} thread(s), {args.processes} processes x {args.models} "
           f"models x {args.steps} steps after {args.warmup}; load {os.getloadavg()}")
-    print("proc  heap  model  cpu ms (median, min-max)  wall ms  faults/step  cores  offsets")
-    by_allocator: dict[str, list[float]] = {"default": [], "keep-heap": []}
+    print("proc  side    heap  model  cpu ms (median, min-max)  wall ms  faults/step  cores  "
+          "offsets")
+    groups: dict[str, list[float]] = collections.defaultdict(list)
     for process in range(args.processes):
         keep_heap = args.malloc_env and process % 2 == 1
-        result = spawn(args, keep_heap)
-        for index, model in enumerate(result["models"]):
-            cpu = [s["cpu_ms"] for s in model["steps"]]
-            wall = [s["wall_ms"] for s in model["steps"]]
-            faults = statistics.median(s["faults"] for s in model["steps"])
-            cores = "".join(str(s["core"]) for s in model["steps"])
-            by_allocator["keep-heap" if keep_heap else "default"].append(statistics.median(cpu))
-            print(f"{process:>4}  {'keep' if keep_heap else 'dflt'}  {index:>5}  "
-                  f"{statistics.median(cpu):7.1f} ({min(cpu):6.1f}-{max(cpu):6.1f})  "
-                  f"{statistics.median(wall):7.1f}  {faults:>11.0f}  {cores}  "
-                  f"{model['weight_offsets_4k']}", flush=True)
-    for name, values in by_allocator.items():
-        if values:
-            print(f"{name}: median of model medians {statistics.median(values):.1f} ms CPU "
-                  f"(range {min(values):.1f}-{max(values):.1f}, {len(values)} models)")
+        runs = [("torch", spawn(args, keep_heap))]
+        if args.seqlab:
+            runs.append(("seqlab", spawn(args, False, "seqlab")))
+        for side, result in runs:
+            report(process, side, keep_heap, result, groups)
+    for name, values in groups.items():
+        print(f"{name}: median of model medians {statistics.median(values):.1f} ms CPU "
+              f"(range {min(values):.1f}-{max(values):.1f}, {len(values)} models)")
     print(f"load at the end {os.getloadavg()}")
+
+
+def report(process: int, side: str, keep_heap: bool, result: dict,
+           groups: dict[str, list[float]]) -> None:
+    """One line a model; its step median joins its group (side, allocator, faulting or not)."""
+    for index, model in enumerate(result["models"]):
+        cpu = [s["cpu_ms"] for s in model["steps"]]
+        wall = [s["wall_ms"] for s in model["steps"]]
+        faults = statistics.median(s["faults"] for s in model["steps"])
+        cores = "".join(str(s["core"]) for s in model["steps"])
+        heap = "keep" if keep_heap else "dflt"
+        mode = "faulting" if faults > FAULTING_STEP else "no faults"
+        groups[f"{side} {heap} {mode}"].append(statistics.median(cpu))
+        groups[f"{side} all {heap}"].append(statistics.median(cpu))
+        print(f"{process:>4}  {side:<6}  {heap}  {index:>5}  "
+              f"{statistics.median(cpu):7.1f} ({min(cpu):6.1f}-{max(cpu):6.1f})  "
+              f"{statistics.median(wall):7.1f}  {faults:>11.0f}  {cores}  "
+              f"{model['weight_offsets_4k']}", flush=True)
 
 
 if __name__ == "__main__":
