@@ -139,7 +139,7 @@ def main() -> None:
         for side, result in runs:
             report(process, side, keep_heap, result, groups)
     for name, values in groups.items():
-        print(f"{name}: median of model medians {statistics.median(values):.1f} ms CPU "
+        print(f"{name}: median over models {statistics.median(values):.1f} ms CPU "
               f"(range {min(values):.1f}-{max(values):.1f}, {len(values)} models)")
     print(f"load at the end {os.getloadavg()}")
 
@@ -156,6 +156,8 @@ def report(process: int, side: str, keep_heap: bool, result: dict,
         mode = "faulting" if faults > FAULTING_STEP else "no faults"
         groups[f"{side} {heap} {mode}"].append(statistics.median(cpu))
         groups[f"{side} all {heap}"].append(statistics.median(cpu))
+        # a long run's rate is its total time: the mean of its steps, faulting ones included
+        groups[f"{side} all {heap}, mean of steps"].append(statistics.fmean(cpu))
         print(f"{process:>4}  {side:<6}  {heap}  {index:>5}  "
               f"{statistics.median(cpu):7.1f} ({min(cpu):6.1f}-{max(cpu):6.1f})  "
               f"{statistics.median(wall):7.1f}  {faults:>11.0f}  {cores}  "
