@@ -52,6 +52,7 @@ def current_core() -> int:
 
 
 def run_worker(args: argparse.Namespace) -> dict:
+    """Build and time `--models` models of one side in this process: per step CPU, faults."""
     sys.path.insert(0, str(Path(__file__).parent))
     from charlm_train import load_corpus
     from composed_train import batches_for, describe
@@ -88,6 +89,7 @@ def run_worker(args: argparse.Namespace) -> dict:
 
 
 def spawn(args: argparse.Namespace, keep_heap: bool, side: str = "torch") -> dict:
+    """This file as a worker for `side` (PyTorch under the peer python); its JSON result."""
     env = {key: value for key, value in os.environ.items()
            if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "GLIBC_TUNABLES")}
     env["OMP_NUM_THREADS"] = str(args.threads)
@@ -114,7 +116,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--malloc-env", action="store_true",
                         help="every second process keeps freed memory in the heap (GLIBC_TUNABLES)")
-    parser.add_argument("--corpus", default="/work/shared/data/tinyshakespeare.txt")
+    parser.add_argument("--corpus", help="tinyshakespeare.txt (default: charlm_train's)")
     parser.add_argument("--seqlab", action="store_true",
                         help="a seqlab process after each PyTorch one (default allocator)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -126,6 +128,11 @@ def main() -> None:
         return
     if not args.peer_python:
         raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
+    if args.corpus is None:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from charlm_train import DEFAULT_CORPUS
+
+        args.corpus = str(DEFAULT_CORPUS)
     print(f"{args.config}, {args.threads} thread(s), {args.processes} processes x {args.models} "
           f"models x {args.steps} steps after {args.warmup}; load {os.getloadavg()}")
     print("proc  side    heap  model  cpu ms (median, min-max)  wall ms  faults/step  cores  "
@@ -133,11 +140,11 @@ def main() -> None:
     groups: dict[str, list[float]] = collections.defaultdict(list)
     for process in range(args.processes):
         keep_heap = args.malloc_env and process % 2 == 1
-        runs = [("torch", spawn(args, keep_heap))]
+        runs = [("torch", keep_heap, spawn(args, keep_heap))]
         if args.seqlab:
-            runs.append(("seqlab", spawn(args, False, "seqlab")))
-        for side, result in runs:
-            report(process, side, keep_heap, result, groups)
+            runs.append(("seqlab", False, spawn(args, False, "seqlab")))
+        for side, kept, result in runs:
+            report(process, side, kept, result, groups)
     for name, values in groups.items():
         print(f"{name}: median over models {statistics.median(values):.1f} ms CPU "
               f"(range {min(values):.1f}-{max(values):.1f}, {len(values)} models)")
