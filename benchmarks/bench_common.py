@@ -24,8 +24,12 @@ import platform
 import re
 import statistics
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+Result = TypeVar("Result")
 
 # the host's vector features that decide GEMM and kernel speed
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
@@ -203,12 +207,12 @@ def emit_result(result: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
-def alternate_rounds(rounds: int, sides: Sequence[str], run: Callable[[str], dict],
-                     swap_first_two: bool = False) -> dict[str, list[dict]]:
+def alternate_rounds(rounds: int, sides: Sequence[str], run: Callable[[str], Result],
+                     swap_first_two: bool = False) -> dict[str, list[Result]]:
     """`run(side)` for each side in turn, `rounds` times: every side's results, in order.
     With `swap_first_two` the first two sides change places in odd rounds (old, new, peer;
     new, old, peer), so neither tree always runs right after the peer."""
-    results: dict[str, list[dict]] = {side: [] for side in sides}
+    results: dict[str, list[Result]] = {side: [] for side in sides}
     for round_ in range(rounds):
         order = list(sides)
         if swap_first_two and round_ % 2 == 1 and len(order) > 1:
@@ -239,11 +243,18 @@ def ratio_of_medians(ours: Iterable[float], theirs: Iterable[float]) -> float:
 
 def wall_and_cpu(function: Callable[[], object]) -> tuple[float, float, object]:
     """Call `function`: (wall seconds, process CPU seconds, its result)."""
-    import time
-
     wall, cpu = time.perf_counter(), time.process_time()
     result = function()
     return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def median_time(function: Callable[[], object], repeats: int) -> tuple[float, object]:
+    """The median wall seconds of `repeats` calls of `function`, and the last call's result."""
+    times, result = [], None
+    for _ in range(repeats):
+        seconds, _, result = wall_and_cpu(function)
+        times.append(seconds)
+    return median(times), result
 
 
 if __name__ == "__main__":
