@@ -24,6 +24,7 @@ import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -156,8 +157,14 @@ def machine_report() -> list[str]:
             f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; Python {platform.python_version()}"]
 
 
-def print_machine_report() -> None:
-    """Print `machine_report()`, flushed (workers' output follows)."""
+def print_machine_report(isolated: bool = False) -> None:
+    """Print `machine_report()`, flushed (workers' output follows). `isolated`: from a fresh
+    process of this interpreter, so that this one imports nothing more (a script that
+    measures its own memory or start-up)."""
+    if isolated:
+        sys.stdout.flush()
+        subprocess.run([sys.executable, __file__], check=False)
+        return
     print("\n".join(machine_report()), flush=True)
 
 
