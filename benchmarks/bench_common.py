@@ -152,7 +152,7 @@ def machine_report() -> list[str]:
     except ImportError as error:
         blas = f"unknown ({error.name} missing)"
     return [f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}",
-            f"BLAS (NumPy): {blas}",
+            f"BLAS (NumPy, this process): {blas}",
             f"load average: {load_averages()}; OMP_NUM_THREADS="
             f"{os.environ.get('OMP_NUM_THREADS', 'unset')}; Python {platform.python_version()}"]
 

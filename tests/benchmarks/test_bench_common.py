@@ -69,5 +69,5 @@ def test_the_report_names_cpu_isa_blas_load_and_threads(monkeypatch) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     cpu, blas, load = bench_common.machine_report()
     assert cpu.startswith("CPU: ") and "ISA: host" in cpu and "Numba target" in cpu
-    assert blas.startswith("BLAS (NumPy): ") and "threads" in blas
+    assert blas.startswith("BLAS (NumPy, this process): ") and "threads" in blas
     assert load.startswith("load average: ") and "OMP_NUM_THREADS=3" in load
