@@ -181,6 +181,13 @@ def add_peer_python(parser, required_what: str = "torch") -> None:
                              "(default $SEQLAB_PEER_PYTHON)")
 
 
+def require_peer_python(peer_python: str | None, what: str = "torch") -> str:
+    """`peer_python`, or one clear line and a non-zero exit where none was given."""
+    if peer_python is None:
+        raise SystemExit(f"pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with {what}")
+    return peer_python
+
+
 def source_pythonpath(tree: str | Path) -> str:
     """PYTHONPATH that imports seqlab from the source tree `tree` (a checkout or an archive)."""
     return os.pathsep.join(str(Path(tree) / part) for part in SOURCE_DIRS)

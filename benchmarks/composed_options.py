@@ -53,6 +53,7 @@ from bench_common import (
     load_averages,
     median,
     print_machine_report,
+    require_peer_python,
     run_json_worker,
     worker_environment,
 )
@@ -483,8 +484,8 @@ def main() -> None:
     if args.worker:
         emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None and not args.seqlab_only:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
+    if not args.seqlab_only:
+        require_peer_python(args.peer_python)
     print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, ~{args.seconds}s timed per "
           f"point after {args.warmup} warm-up step(s); ratio = seqlab / PyTorch (medians)")

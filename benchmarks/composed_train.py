@@ -58,6 +58,7 @@ from bench_common import (
     median,
     print_machine_report,
     ratio_of_medians,
+    require_peer_python,
     run_json_worker,
     worker_environment,
 )
@@ -312,8 +313,7 @@ def main() -> None:
     if args.worker:
         emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
+    require_peer_python(args.peer_python)
     print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, {args.steps} timed steps after "
           f"{args.warmup} warm-up; tokens/s, medians; ratio = seqlab / PyTorch")

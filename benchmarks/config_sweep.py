@@ -56,6 +56,7 @@ from bench_common import (
     median,
     print_machine_report,
     ratio,
+    require_peer_python,
     run_json_worker,
     worker_environment,
 )
@@ -281,8 +282,7 @@ def main() -> None:
     if args.worker:
         emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
+    require_peer_python(args.peer_python)
     print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, ~{args.seconds}s per point; "
           "elements (batch x steps) per second, medians; ratio = seqlab / PyTorch (wall, cpu)")
