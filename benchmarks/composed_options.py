@@ -494,11 +494,14 @@ def main() -> None:
         loads = [load_averages()]
         sides = (("seqlab",) if args.seqlab_only else ("seqlab", "torch")) + (
             ("base",) if args.baseline_src else ())
-        rounds = {"seqlab": [], "torch": [], "base": [], **alternate_rounds(
+        # seqlab and PyTorch change places every other round; the baseline tree runs last
+        rounds = {"seqlab": [], "torch": [], "base": []}
+        rounds.update(alternate_rounds(
             args.rounds, sides, lambda side, n=threads: spawn_worker(
                 args.peer_python if side == "torch" else sys.executable,
                 "torch" if side == "torch" else "seqlab", n, args,
-                args.baseline_src if side == "base" else None), swap_first_two=True)}
+                args.baseline_src if side == "base" else None),
+            swap_first_two=not args.seqlab_only))
         loads.append(load_averages())
         print(f"\n== OMP_NUM_THREADS={threads}; load average before / after: "
               f"{loads[0]} / {loads[1]}")
