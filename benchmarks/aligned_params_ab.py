@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 from cell_loops_ab import SRC_DIRS
 from charlm_train import DEFAULT_CORPUS, load_corpus
 from composed_train import SeqlabRunner, TorchRunner, batches_for, describe, machine_info
@@ -152,6 +153,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args)))
         return
+    print_machine_report(isolated=True)
     machine = machine_info()
     print(f"CPU: {machine['cpu']}; ISA: {machine['isa']}; load {load_averages()}", flush=True)
     print(f"setter cost, 1 thread: {setter_cost()}  [load {load_averages()}]", flush=True)

@@ -17,6 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
 from charlm_train import DEFAULT_CORPUS, load_corpus
 from composed_train import SeqlabRunner, batches_for, describe
 
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=2, help="steps per round and mode")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     for config in args.configs.split(","):
         compare(config, args.rounds, args.steps)
 

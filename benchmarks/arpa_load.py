@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 SEQLAB = """
 import sys, time
 from seqlab.nlp.ngram import load_arpa
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
                         help="a python with the kenlm module (default $SEQLAB_PEER_PYTHON)")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(f"{args.arpa}: {args.arpa.stat().st_size / 1e6:.0f} MB")
     seqlab = run(sys.executable, SEQLAB, args.arpa)
     print(f"load average {os.getloadavg()[0]:.1f}; seqlab: {seqlab}")

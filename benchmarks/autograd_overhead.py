@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import os
 
+from bench_common import print_machine_report
+
 # One thread everywhere, set before NumPy / PyTorch load their BLAS.
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
@@ -217,11 +219,13 @@ def main() -> None:
         serve_numbers(args.serve, args.blocks, args.inner)
         return
     if args.baseline_src:
+        print_machine_report(isolated=True)
         before_after(args.baseline_src, args.peer_python, args.rounds, args.blocks, args.inner)
         return
     if args.torch:
         serve(torch_steps())
         return
+    print_machine_report(isolated=True)
 
     ours_steps = seqlab_steps()
     peer = None

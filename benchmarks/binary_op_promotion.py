@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 
+from bench_common import print_machine_report
 from tree_ab import load_averages, served_numbers
 
 CASES = ["f32+f32 (grad)", "f32*f32 (grad)", "f32/f32", "f32+param", "f32+i64 (grad)"]
@@ -65,6 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.serve:
         return _serve(args.serve)
+    print_machine_report(isolated=True)
     sides = {"seqlab": (sys.executable, "seqlab", None)}
     if args.baseline_src:
         sides["baseline"] = (sys.executable, "seqlab", args.baseline_src)

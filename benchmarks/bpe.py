@@ -10,23 +10,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from bench_common import add_peer_python, emit_result, median_time, print_machine_report
 
 DEFAULT_CORPUS = "/work/shared/data/tinyshakespeare.txt"
 
 
 def timed(function, repeats: int) -> tuple[float, object]:
     """Median wall time of `repeats` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return median_time(function, repeats)
 
 
 def run_seqlab(text: str, vocab_size: int, repeats: int) -> dict[str, float]:
@@ -104,15 +100,16 @@ def main() -> None:
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--vocab-size", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
+    add_peer_python(parser, "tokenizers")
     parser.add_argument("--role", choices=["main", "peer"], default="main")
     args = parser.parse_args()
     text = Path(args.corpus).read_text(encoding="utf-8")
 
     if args.role == "peer":
-        print(json.dumps(run_peer(text, args.vocab_size, args.repeats)))
+        emit_result(run_peer(text, args.vocab_size, args.repeats))
         return
 
+    print_machine_report()
     ours = run_seqlab(text, args.vocab_size, args.repeats)
     print(
         f"corpus {args.corpus}: {len(text.encode()) / 1e6:.2f} MB, vocab {args.vocab_size}, "

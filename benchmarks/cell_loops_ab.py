@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 SRC_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
             "apps/cli/src")
@@ -187,6 +188,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(items, args.repeats)))
         return
+    print_machine_report(isolated=True)
     if args.baseline_src is None or not (args.baseline_src / SRC_DIRS[0]).is_dir():
         raise SystemExit("pass --baseline-src DIR: a source tree (git archive <commit> | tar -x)")
     here = Path(__file__).resolve().parent.parent

@@ -25,12 +25,19 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import (
+    add_peer_python,
+    alternate_rounds,
+    emit_result,
+    median,
+    print_machine_report,
+    run_json_worker,
+)
 
 BATCH, BPTT_STEPS = 32, 64
 LEARNING_RATE, CLIP_NORM = 2e-3, 5.0
@@ -348,10 +355,7 @@ def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace)
     command = [python, __file__, "--worker", side, "--threads", str(threads),
                "--cells", args.cells, "--sizes", args.sizes, "--steps", str(args.steps),
                "--warmup", str(args.warmup), "--corpus", str(args.corpus)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_worker(command, env, f"{side} worker")
 
 
 def print_table(threads: int, ours: dict, peer: dict | None, vocab: int) -> None:
@@ -385,8 +389,7 @@ def print_table(threads: int, ours: dict, peer: dict | None, vocab: int) -> None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    add_peer_python(parser)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--cells", default="lstm,gru,rnn", help="comma-separated: lstm,gru,rnn")
     parser.add_argument("--sizes", default="128x1,256x2,512x2",
@@ -412,23 +415,23 @@ def main() -> None:
         return
     if args.worker:
         args.threads = int(args.threads)
-        print(json.dumps(run_worker(args.worker, args)))
+        emit_result(run_worker(args.worker, args))
         return
     parse_sizes(args.sizes)  # fail early on a bad --sizes
     _, chars = load_corpus(Path(args.corpus))
+    print_machine_report()
     if args.peer_python is None:
         print("no --peer-python (or $SEQLAB_PEER_PYTHON): timing seqlab only")
     print(f"char LM, batch {BATCH} x {BPTT_STEPS} steps, vocab {len(chars)}, float32, Adam + "
           f"clip {CLIP_NORM}: median tokens/s of {args.steps} steps after {args.warmup} warm-up, "
           f"median of {args.rounds} round(s); ratio = seqlab / PyTorch")
     everything = {}
+    pythons = {"seqlab": sys.executable, "torch": args.peer_python}
+    sides = [side for side, python in pythons.items() if python]
     for threads in (int(t) for t in args.threads.split(",")):
-        ours_rounds, peer_rounds = [], []
-        for _ in range(args.rounds):
-            ours_rounds.append(spawn_worker(sys.executable, "seqlab", threads, args))
-            if args.peer_python:
-                peer_rounds.append(spawn_worker(args.peer_python, "torch", threads, args))
-        ours, peer = merge_rounds(ours_rounds), merge_rounds(peer_rounds)
+        rounds = alternate_rounds(args.rounds, sides, lambda side, n=threads: spawn_worker(
+            pythons[side], side, n, args))
+        ours, peer = merge_rounds(rounds["seqlab"]), merge_rounds(rounds.get("torch", []))
         print_table(threads, ours, peer, len(chars))
         everything[threads] = {"seqlab": ours, "torch": peer}
     if args.json:
@@ -441,8 +444,8 @@ def merge_rounds(rounds: list[dict]) -> dict | None:
         return None
     return {
         "blas": rounds[0].get("blas", ""),
-        "gemm_gflops": statistics.median(r["gemm_gflops"] for r in rounds),
-        "configs": {key: {rate: statistics.median(r["configs"][key][rate] for r in rounds)
+        "gemm_gflops": median(r["gemm_gflops"] for r in rounds),
+        "configs": {key: {rate: median(r["configs"][key][rate] for r in rounds)
                           for rate in ("tokens_per_s", "tokens_per_cpu_s")}
                     for key in rounds[0]["configs"]},
     }

@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS, cpu_model, load_average
 
@@ -74,6 +76,7 @@ def main() -> None:
                         help="gpt2 (a tokenizer's own pattern: checked cuts), default (the "
                         "built-in pre-token pattern: whitespace cuts)")
     options = parser.parse_args()
+    print_machine_report(isolated=True)
     print(json.dumps({"cpu": cpu_model(), "megabytes": options.megabytes}), flush=True)
     patterns = {"gpt2": GPT2, "default": "default"}
     for ending, name in itertools.product(("\n", "\r\n"), options.patterns.split(",")):

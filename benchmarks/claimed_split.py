@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 from seqlab.autograd import Tensor, nn, no_grad, set_num_threads
 from seqlab.autograd import threads as seqlab_threads
@@ -109,6 +110,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     args.late_us = [int(value) for value in args.late_us.split(",")]
     if seqlab_threads.usable_cores() < 2:
         raise SystemExit("needs 2 usable cores")

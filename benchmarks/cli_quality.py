@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 
 def seqlab(*args: str) -> dict:
@@ -83,6 +84,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("extra", nargs="*", help="options passed to the train command")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     if args.task == "classify":
         classify(args.seeds, args.extra)
     else:

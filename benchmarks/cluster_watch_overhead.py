@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 
 def _ask_identity(self) -> list[str]:
     """`ShardWatch.workers` as it was: the scheduler's whole identity."""
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--copies", type=int, default=4, help="the corpus this many times")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
 
     from dask.distributed import Client, LocalCluster
 

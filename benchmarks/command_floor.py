@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import PEER_WORD2VEC, cpu_model, load_average
 
@@ -143,6 +145,7 @@ def main() -> None:
     parser.add_argument("--skip", choices=["start", "stages", "train"], action="append",
                         default=[])
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     sides = {"after": args.after_python, "before": args.before_python}
     flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("flags")), "")

@@ -16,39 +16,39 @@ new / old ratios (> 1: this tree is faster) and each tree's ratio to PyTorch. On
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
 from pathlib import Path
 
-from cell_loops_ab import SRC_DIRS
+import composed_train
+from bench_common import (
+    SOURCE_DIRS,
+    add_peer_python,
+    alternate_rounds,
+    median,
+    print_machine_report,
+    run_json_worker,
+    worker_environment,
+)
 from charlm_train import DEFAULT_CORPUS
-from composed_train import describe, machine_info, spawn_worker
+from composed_train import describe
 
 
 def worker(tree: Path | None, python: str, side: str, threads: int, args) -> dict:
-    """`composed_train.spawn_worker` with PYTHONPATH naming `tree`'s source folders (None:
-    this tree's install)."""
-    saved = os.environ.get("PYTHONPATH")
+    """A `composed_train` worker with PYTHONPATH naming `tree`'s source folders (None: this
+    tree's install)."""
+    command = [python, composed_train.__file__, "--worker", side, "--configs", args.configs,
+               "--steps", str(args.steps), "--warmup", str(args.warmup), "--corpus", args.corpus]
+    env = worker_environment(threads, tree)
     if tree is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = os.pathsep.join(str(tree / d) for d in SRC_DIRS)
-    try:
-        return spawn_worker(python, side, threads, args)
-    finally:
-        if saved is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = saved
+        env.pop("PYTHONPATH", None)
+    return run_json_worker(command, env, f"{side} worker")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline-src", type=Path, required=True,
                         help="a source tree (git archive <commit> | tar -x)")
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch (default $SEQLAB_PEER_PYTHON; none: no PyTorch)")
+    add_peer_python(parser, "torch (none: no PyTorch)")
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--configs", required=True, help="comma-separated")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS")
@@ -58,30 +58,24 @@ def main() -> None:
     args = parser.parse_args()
     for config in args.configs.split(","):
         describe(config)
-    if not (args.baseline_src / SRC_DIRS[0]).is_dir():
-        raise SystemExit(f"--baseline-src {args.baseline_src}: no {SRC_DIRS[0]} in it")
-    machine = machine_info()
-    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    if not (args.baseline_src / SOURCE_DIRS[0]).is_dir():
+        raise SystemExit(f"--baseline-src {args.baseline_src}: no {SOURCE_DIRS[0]} in it")
+    print_machine_report()
+    trees = {"old": args.baseline_src, "new": None, "torch": None}
+    sides = ("old", "new", "torch") if args.peer_python is not None else ("old", "new")
     for threads in (int(t) for t in args.threads.split(",")):
-        runs = {"old": [], "new": [], "torch": []}
-        trees = {"old": args.baseline_src, "new": None}
-        for round_ in range(args.rounds):
-            for side in ("old", "new") if round_ % 2 == 0 else ("new", "old"):
-                runs[side].append(worker(trees[side], sys.executable, "seqlab", threads, args))
-            if args.peer_python is not None:
-                runs["torch"].append(worker(None, args.peer_python, "torch", threads, args))
+        runs = alternate_rounds(args.rounds, sides, lambda side, n=threads: worker(
+            trees[side], args.peer_python if side == "torch" else sys.executable,
+            "torch" if side == "torch" else "seqlab", n, args), swap_first_two=True)
         print(f"\n== OMP_NUM_THREADS={threads}, {args.rounds} round(s); tokens/s medians")
-        rss = {side: statistics.median(r["peak_rss_mib"] for r in runs[side])
-               for side in runs if runs[side]}
+        rss = {side: median(r["peak_rss_mib"] for r in runs[side]) for side in runs}
         print("worker peak RSS, MiB (median; a worker runs every config): "
               + ", ".join(f"{side} {value:.0f}" for side, value in rss.items()))
         print(f"{'config':<14} {'old':>8} {'new':>8} {'new/old':>7} {'cpu n/o':>7} "
               f"{'old/pt':>6} {'new/pt':>6} {'cpu old/pt':>10} {'cpu new/pt':>10}")
         for config in args.configs.split(","):
-            wall = {side: statistics.median(r["configs"][config] for r in runs[side])
-                    for side in runs if runs[side]}
-            cpu = {side: statistics.median(r["cpu"][config] for r in runs[side])
-                   for side in runs if runs[side]}
+            wall = {side: median(r["configs"][config] for r in runs[side]) for side in runs}
+            cpu = {side: median(r["cpu"][config] for r in runs[side]) for side in runs}
             peer, peer_cpu = wall.get("torch", float("nan")), cpu.get("torch", float("nan"))
             print(f"{config:<14} {wall['old']:>8,.0f} {wall['new']:>8,.0f} "
                   f"{wall['new'] / wall['old']:>6.3f}x {cpu['new'] / cpu['old']:>6.3f}x "

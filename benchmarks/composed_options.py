@@ -40,16 +40,23 @@ The PyTorch side runs this file under the peer interpreter; nothing of seqlab is
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
-from composed_train import library_info, machine_info
-from tree_ab import load_averages
+from bench_common import (
+    add_peer_python,
+    alternate_rounds,
+    emit_result,
+    library_info,
+    load_averages,
+    median,
+    print_machine_report,
+    require_peer_python,
+    run_json_worker,
+    worker_environment,
+)
 
 CLIP = 5.0
 # the base point every `opt-*` / `edge-*` point changes one thing of
@@ -451,26 +458,14 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
 def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
                  source: str | None = None) -> dict:
     """This file as a worker under `python`; `source`: seqlab from that tree's sources."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
-    env["OMP_NUM_THREADS"] = str(threads)
-    if source is not None:
-        env["PYTHONPATH"] = os.pathsep.join(
-            os.path.join(source, part) for part in ("packages/autograd/src",
-                                                    "packages/seqmodels/src",
-                                                    "packages/nlp/src", "apps/cli/src"))
     command = [python, __file__, "--worker", side, "--points", args.points, "--seconds",
                str(args.seconds), "--warmup", str(args.warmup)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr[-4000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_worker(command, worker_environment(threads, source), f"{side} worker")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    add_peer_python(parser)
     parser.add_argument("--points", default=DEFAULT_POINTS, help="comma-separated")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS values")
     parser.add_argument("--seconds", type=float, default=1.0, help="timed seconds per point")
@@ -487,26 +482,26 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown points {unknown}; known: {DEFAULT_POINTS}")
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args)))
+        emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None and not args.seqlab_only:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
-    machine = machine_info()
-    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    if not args.seqlab_only:
+        require_peer_python(args.peer_python)
+    print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, ~{args.seconds}s timed per "
           f"point after {args.warmup} warm-up step(s); ratio = seqlab / PyTorch (medians)")
     medians: dict[int, dict] = {}
     for threads in (int(t) for t in args.threads.split(",")):
-        rounds = {"seqlab": [], "torch": [], "base": []}
         loads = [load_averages()]
-        for index in range(args.rounds):
-            order = ("seqlab", "torch") if index % 2 == 0 else ("torch", "seqlab")
-            for side in ("seqlab",) if args.seqlab_only else order:
-                python = sys.executable if side == "seqlab" else args.peer_python
-                rounds[side].append(spawn_worker(python, side, threads, args))
-            if args.baseline_src:
-                rounds["base"].append(spawn_worker(sys.executable, "seqlab", threads, args,
-                                                   args.baseline_src))
+        sides = (("seqlab",) if args.seqlab_only else ("seqlab", "torch")) + (
+            ("base",) if args.baseline_src else ())
+        # seqlab and PyTorch change places every other round; the baseline tree runs last
+        rounds = {"seqlab": [], "torch": [], "base": []}
+        rounds.update(alternate_rounds(
+            args.rounds, sides, lambda side, n=threads: spawn_worker(
+                args.peer_python if side == "torch" else sys.executable,
+                "torch" if side == "torch" else "seqlab", n, args,
+                args.baseline_src if side == "base" else None),
+            swap_first_two=not args.seqlab_only))
         loads.append(load_averages())
         print(f"\n== OMP_NUM_THREADS={threads}; load average before / after: "
               f"{loads[0]} / {loads[1]}")
@@ -517,26 +512,22 @@ def main() -> None:
         if args.seqlab_only:
             for name in args.points.split(","):
                 medians[threads][name] = [
-                    statistics.median(r["points"][name][i] for r in rounds["seqlab"])
-                    for i in (0, 1)]
+                    median(r["points"][name][i] for r in rounds["seqlab"]) for i in (0, 1)]
                 print(f"{name:<28} {medians[threads][name][0]:>10,.0f} seqlab/s wall "
                       f"{medians[threads][name][1]:>10,.0f} per CPU-s", flush=True)
             continue
         print(f"{'point':<28} {'seqlab/s':>10} {'torch/s':>10} {'ratio':>6} {'cpu':>6} "
               f"{'target':>6}")
         for name in args.points.split(","):
-            ours = [statistics.median(r["points"][name][i] for r in rounds["seqlab"])
-                    for i in (0, 1)]
-            peer = [statistics.median(r["points"][name][i] for r in rounds["torch"])
-                    for i in (0, 1)]
+            ours = [median(r["points"][name][i] for r in rounds["seqlab"]) for i in (0, 1)]
+            peer = [median(r["points"][name][i] for r in rounds["torch"]) for i in (0, 1)]
             medians[threads][name] = ours
             ratio, cpu_ratio = ours[0] / peer[0], ours[1] / peer[1]
             target = target_of(name, POINTS[name])
             flag = "  SHORT" if ratio < target else ("  <1.15" if ratio < 1.15 else "")
             base_columns = ""
             if rounds["base"]:
-                base = [statistics.median(r["points"][name][i] for r in rounds["base"])
-                        for i in (0, 1)]
+                base = [median(r["points"][name][i] for r in rounds["base"]) for i in (0, 1)]
                 base_columns = (f"  base {base[0] / peer[0]:.2f}x/{base[1] / peer[1]:.2f}x"
                                 f" now/base {ours[0] / base[0]:.2f}x/{ours[1] / base[1]:.2f}x")
             print(f"{name:<28} {ours[0]:>10,.0f} {peer[0]:>10,.0f} {ratio:>5.2f}x "

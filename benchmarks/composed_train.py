@@ -41,19 +41,28 @@ The PyTorch side runs this file under the peer interpreter; nothing of seqlab is
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import (
+    add_peer_python,
+    alternate_rounds,
+    emit_result,
+    library_info,
+    load_averages,
+    machine_info,  # noqa: F401  (other benchmarks import it from here)
+    median,
+    print_machine_report,
+    ratio_of_medians,
+    require_peer_python,
+    run_json_worker,
+    worker_environment,
+)
 from charlm_train import DEFAULT_CORPUS, load_corpus, stream_batches
-from tree_ab import load_averages
 
 LEARNING_RATE, CLIP_NORM = 2e-3, 5.0
 DEFAULT_CONFIGS = ("lstm-128x1,lstm-256x2,lstm-512x2,gru-128x1,gru-256x2,gru-512x2,rnn-128x1,"
@@ -236,58 +245,6 @@ class TorchRunner:
 
 
 # ---------------------------------------------------------------- workers
-def machine_info() -> dict:
-    """CPU model, the host's vector ISA flags that matter for GEMMs, and the target Numba
-    compiles the kernels for (NUMBA_CPU_NAME / NUMBA_CPU_FEATURES may name an older one than
-    the host's: an AVX2 run on an AVX-512 machine) with its vector width."""
-    model, flags = platform.processor(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
-    host = " ".join(flag for flag in wanted if flag in flags)
-    return {"cpu": model, "isa": f"host {host}; {numba_target(wanted)}",
-            "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None}
-
-
-def numba_target(wanted: tuple[str, ...]) -> str:
-    """The CPU name, the `wanted` features and the vector width Numba's kernels are built for."""
-    from seqlab.autograd.kernels.cpu_features import (
-        target_cpu_name,
-        target_features,
-        vector_bytes,
-    )
-
-    features = target_features()
-    named = " ".join(flag for flag in wanted if flag.replace("_", "") in features
-                     or flag in features)
-    return (f"Numba target {target_cpu_name()} ({named or 'no explicit features'}), "
-            f"{vector_bytes()}-byte vectors")
-
-
-def library_info(side: str) -> str:
-    """Thread count the library chose and the BLAS it computes with."""
-    if side == "torch":
-        import torch
-
-        return (f"torch {torch.__version__}, {torch.get_num_threads()} threads, oneDNN "
-                f"{torch.backends.mkldnn.is_available()}, MKL {torch.backends.mkl.is_available()}")
-    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS the time loops call)
-    from threadpoolctl import threadpool_info
-
-    from seqlab.autograd import get_num_threads
-
-    blas = ", ".join(f"{info['internal_api']} {info['version']} {info.get('architecture')} "
-                     f"({info['num_threads']} threads, {Path(info['filepath']).parent.name})"
-                     for info in threadpool_info() if info["user_api"] == "blas")
-    return f"seqlab {get_num_threads()} threads; BLAS: {blas}"
-
-
 def run_worker(side: str, args: argparse.Namespace) -> dict:
     """Time every configuration on one library in this process."""
     chars, vocabulary = load_corpus(Path(args.corpus))
@@ -328,16 +285,11 @@ def resident_mib() -> float:
 
 
 def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace) -> dict:
-    """This file as a worker under `python` with OMP_NUM_THREADS=threads; its JSON result."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
-    env["OMP_NUM_THREADS"] = str(threads)
+    """This file as a worker under `python` with OMP_NUM_THREADS=threads (PYTHONPATH as this
+    process has it); its JSON result."""
     command = [python, __file__, "--worker", side, "--configs", args.configs,
                "--steps", str(args.steps), "--warmup", str(args.warmup), "--corpus", args.corpus]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_worker(command, worker_environment(threads), f"{side} worker")
 
 
 def target_of(config: str) -> float:
@@ -346,8 +298,7 @@ def target_of(config: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    add_peer_python(parser)
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--configs", default=DEFAULT_CONFIGS, help="comma-separated")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS values")
@@ -360,19 +311,16 @@ def main() -> None:
     for config in args.configs.split(","):
         describe(config)
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args)))
+        emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
-    machine = machine_info()
-    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    require_peer_python(args.peer_python)
+    print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, {args.steps} timed steps after "
           f"{args.warmup} warm-up; tokens/s, medians; ratio = seqlab / PyTorch")
+    pythons = {"seqlab": sys.executable, "torch": args.peer_python}
     for threads in (int(t) for t in args.threads.split(",")):
-        rounds = {"seqlab": [], "torch": []}
-        for _ in range(args.rounds):
-            rounds["seqlab"].append(spawn_worker(sys.executable, "seqlab", threads, args))
-            rounds["torch"].append(spawn_worker(args.peer_python, "torch", threads, args))
+        rounds = alternate_rounds(args.rounds, ("seqlab", "torch"), lambda side, n=threads:
+                                  spawn_worker(pythons[side], side, n, args))
         print(f"\n== OMP_NUM_THREADS={threads}; load average after the rounds: {load_averages()}")
         for side in ("seqlab", "torch"):
             rss = max(r["peak_rss_mib"] for r in rounds[side])
@@ -382,11 +330,11 @@ def main() -> None:
         print(f"{'config':<16} {'seqlab tok/s':>12} {'torch tok/s':>12} {'ratio':>6} "
               f"{'target':>6} {'cpu ratio':>9}")
         for config in args.configs.split(","):
-            ours = statistics.median(r["configs"][config] for r in rounds["seqlab"])
-            peer = statistics.median(r["configs"][config] for r in rounds["torch"])
+            ours = median(r["configs"][config] for r in rounds["seqlab"])
+            peer = median(r["configs"][config] for r in rounds["torch"])
             ratio, target = ours / peer, target_of(config)
-            cpu_ratio = (statistics.median(r["cpu"][config] for r in rounds["seqlab"])
-                         / statistics.median(r["cpu"][config] for r in rounds["torch"]))
+            cpu_ratio = ratio_of_medians((r["cpu"][config] for r in rounds["seqlab"]),
+                                         (r["cpu"][config] for r in rounds["torch"]))
             print(f"{config:<16} {ours:>12,.0f} {peer:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x"
                   f" {cpu_ratio:>8.2f}x{'' if ratio >= target else '  short'}", flush=True)
 

@@ -41,18 +41,25 @@ With `--baseline-src DIR` a third process per round runs seqlab from DIR's sourc
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-from composed_train import library_info, machine_info
-from tree_ab import load_averages
+from bench_common import (
+    add_peer_python,
+    alternate_rounds,
+    emit_result,
+    library_info,
+    load_averages,
+    median,
+    print_machine_report,
+    ratio,
+    require_peer_python,
+    run_json_worker,
+    worker_environment,
+)
 
 CELLS = ("lstm", "gru", "rnn")
 BASE = {"hidden": 128, "layers": 1, "batch": 32, "steps": 64, "features": 40,
@@ -245,32 +252,21 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
 
 def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
                  source: str | None = None) -> dict:
-    """This file as a worker under `python` with OMP_NUM_THREADS=threads; its JSON result."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
-    env["OMP_NUM_THREADS"] = str(threads)
-    if source is not None:
-        root = Path(source)
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(root / part) for part in ("packages/autograd/src", "packages/seqmodels/src",
-                                          "packages/nlp/src", "apps/cli/src"))
+    """This file as a worker under `python` with OMP_NUM_THREADS=threads (seqlab from the
+    tree `source` where given); its JSON result."""
     command = [python, __file__, "--worker", "torch" if side == "torch" else "seqlab",
                "--points", args.points, "--seconds", str(args.seconds)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_worker(command, worker_environment(threads, source), f"{side} worker")
 
 
 def median_of(rounds: list[dict], key: str, point: str) -> float:
-    values = [r[key][point] for r in rounds if point in r[key]]
-    return statistics.median(values) if values else float("nan")
+    """The median over rounds of `key` ("wall" or "cpu") at `point` (NaN: no round has it)."""
+    return median(r[key][point] for r in rounds if point in r[key])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    add_peer_python(parser)
     parser.add_argument("--points", default=",".join(all_points()),
                         help="comma-separated <cell>-<variant> (default: the whole grid)")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS values")
@@ -284,23 +280,17 @@ def main() -> None:
     for point in points:
         describe(point)
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args)))
+        emit_result(run_worker(args.worker, args))
         return
-    if args.peer_python is None:
-        raise SystemExit("pass --peer-python (or set $SEQLAB_PEER_PYTHON): a python with torch")
-    machine = machine_info()
-    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    require_peer_python(args.peer_python)
+    print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, ~{args.seconds}s per point; "
           "elements (batch x steps) per second, medians; ratio = seqlab / PyTorch (wall, cpu)")
     sides = ["seqlab", "torch"] + (["base"] if args.baseline_src else [])
     for threads in (int(t) for t in args.threads.split(",")):
-        rounds: dict[str, list[dict]] = {side: [] for side in sides}
-        for _ in range(args.rounds):
-            rounds["seqlab"].append(spawn_worker(sys.executable, "seqlab", threads, args))
-            rounds["torch"].append(spawn_worker(args.peer_python, "torch", threads, args))
-            if args.baseline_src:
-                rounds["base"].append(spawn_worker(sys.executable, "base", threads, args,
-                                                   args.baseline_src))
+        rounds = alternate_rounds(args.rounds, sides, lambda side, n=threads: spawn_worker(
+            args.peer_python if side == "torch" else sys.executable, side, n, args,
+            args.baseline_src if side == "base" else None))
         print(f"\n== OMP_NUM_THREADS={threads}; load average after the rounds: {load_averages()}")
         for side in sides:
             print(f"  {side}: {rounds[side][0]['library']}")
@@ -312,13 +302,13 @@ def main() -> None:
         print(header)
         for point in points:
             ours, peer = (median_of(rounds[s], "wall", point) for s in ("seqlab", "torch"))
-            cpu = median_of(rounds["seqlab"], "cpu", point) / median_of(rounds["torch"], "cpu",
-                                                                       point)
+            cpu = ratio(median_of(rounds["seqlab"], "cpu", point),
+                        median_of(rounds["torch"], "cpu", point))
             line = f"{point:<18} {ours:>10,.0f} {peer:>10,.0f} {ours / peer:>5.2f}x {cpu:>5.2f}x"
             if args.baseline_src:
                 base = median_of(rounds["base"], "wall", point)
-                base_cpu = (median_of(rounds["seqlab"], "cpu", point)
-                            / median_of(rounds["base"], "cpu", point))
+                base_cpu = ratio(median_of(rounds["seqlab"], "cpu", point),
+                                 median_of(rounds["base"], "cpu", point))
                 line += (f" {base:>10,.0f} {base / peer:>6.2f}x {ours / base:>7.2f}x"
                          f" {base_cpu:>5.2f}x")
             print(line + ("  <1" if ours < peer else ""), flush=True)

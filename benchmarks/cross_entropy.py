@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 
+from bench_common import print_machine_report
+
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
 
@@ -109,6 +111,7 @@ def main() -> None:
     if args.torch:
         print(json.dumps(run_torch()))
         return
+    print_machine_report(isolated=True)
     ours = run_seqlab()
     theirs: dict[str, float] = {}
     if args.peer_python:

@@ -18,6 +18,8 @@ import json
 import re
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 from seqlab.cli.seq2seq_training import g2p_pairs
 from seqlab.nlp.tokenizers import Tokenizer
 from seqlab.seqmodels.seq2seq.scoring import g2p_scores
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1, help="score every k-th held-out word")
     parser.add_argument("--beam", type=int, default=1)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     references: dict[str, list[str]] = {}
     for word, phonemes in g2p_pairs()[1]:
         references.setdefault(word, []).append(phonemes)

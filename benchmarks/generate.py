@@ -37,7 +37,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from composed_train import library_info, machine_info
+from bench_common import (
+    add_peer_python,
+    emit_result,
+    library_info,
+    load_averages,
+    median,
+    print_machine_report,
+    run_json_worker,
+    wall_and_cpu,
+    worker_environment,
+)
 
 HIDDEN, LAYERS = 256, 2
 PROMPT = "The "
@@ -46,14 +56,12 @@ RUN_SECONDS = 5.0
 
 def timed(function) -> tuple[float, float]:
     """(wall seconds, CPU seconds of this process) of one call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    function()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    return wall_and_cpu(function)[:2]
 
 
 def medians(samples: list[tuple[float, float]], chars: int) -> dict:
-    return {"wall": chars / statistics.median(s[0] for s in samples),
-            "cpu": chars / statistics.median(s[1] for s in samples)}
+    return {"wall": chars / median(s[0] for s in samples),
+            "cpu": chars / median(s[1] for s in samples)}
 
 
 @contextlib.contextmanager
@@ -155,15 +163,10 @@ def torch_worker(vocab: int, chars: int, repeats: int) -> dict:
 # ---------------------------------------------------------------- driver
 def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
                  vocab: int) -> dict:
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
-    env["OMP_NUM_THREADS"] = str(threads)
+    """This file as a worker under `python` with OMP_NUM_THREADS=threads; its JSON result."""
     command = [python, __file__, "--worker", side, "--model", args.model, "--vocab", str(vocab),
                "--chars", str(args.chars), "--repeats", str(args.repeats)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise SystemExit(f"{side} worker ({python}) failed:\n{completed.stderr}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_json_worker(command, worker_environment(threads), f"{side} worker")
 
 
 def make_model(folder: str) -> str:
@@ -174,13 +177,12 @@ def make_model(folder: str) -> str:
 
 
 def load_average() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"load average {load_averages()}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"),
-                        help="python with torch installed (default $SEQLAB_PEER_PYTHON)")
+    add_peer_python(parser)
     parser.add_argument("--model", help="a char-level checkpoint (default: train one)")
     parser.add_argument("--chars", type=int, default=3000, help="characters sampled per run")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per process")
@@ -193,10 +195,10 @@ def main() -> None:
     parser.add_argument("--vocab", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "seqlab":
-        print(json.dumps(seqlab_worker(args.model, args.chars, args.repeats)))
+        emit_result(seqlab_worker(args.model, args.chars, args.repeats))
         return
     if args.worker == "torch":
-        print(json.dumps(torch_worker(args.vocab, args.chars, args.repeats)))
+        emit_result(torch_worker(args.vocab, args.chars, args.repeats))
         return
     with tempfile.TemporaryDirectory() as folder:
         args.model = args.model or make_model(folder)
@@ -204,8 +206,7 @@ def main() -> None:
 
 
 def run_rounds(args: argparse.Namespace) -> None:
-    machine = machine_info()
-    print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
+    print_machine_report()
     print(f"batch-1 sampling, {LAYERS}x{HIDDEN} char LSTM ({args.model}), {args.chars} chars a "
           f"run, median of {args.repeats} runs per process, {args.rounds} alternating rounds")
     everything = {}
@@ -228,7 +229,7 @@ def run_rounds(args: argparse.Namespace) -> None:
         print(f"  seqlab: {ours['library']}")
         if args.peer_python:
             print(f"  torch: {peer['library']}")
-        table = {name: {kind: statistics.median(r[kind] for r in rates) for kind in ("wall", "cpu")}
+        table = {name: {kind: median(r[kind] for r in rates) for kind in ("wall", "cpu")}
                  for name, rates in rounds.items()}
         torch_best = max((table[n]["wall"] for n in table if n.startswith("torch")), default=None)
         torch_best_cpu = max((table[n]["cpu"] for n in table if n.startswith("torch")),

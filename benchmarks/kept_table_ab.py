@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 BLOCK = 25  # calls a block
 
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--blocks", type=int, default=40, help=f"blocks of {BLOCK} calls each")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
 
     from seqlab.autograd import nn, no_grad, set_num_threads
     from seqlab.seqmodels import LSTM, recurrent_inference

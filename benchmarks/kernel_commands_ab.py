@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS, cpu_model, load_average
 
@@ -97,6 +99,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated substrings of the commands to run")
     parser.add_argument("--skip-warmup", action="store_true")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     env = {k: v for k, v in os.environ.items() if k != KEEP_VARIABLE}
     env["NO_COLOR"] = "1"
     if args.baseline:

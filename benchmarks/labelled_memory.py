@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS, cpu_model, load_average
@@ -130,6 +131,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None,
                         help="a training-speed run: this many steps, no validation split")
     options = parser.parse_args()
+    print_machine_report(isolated=True)
     table, pairs = make_files(options.workdir, options.megabytes)
     print(json.dumps({"cpu": cpu_model(), "csv_mb": table.stat().st_size / 1e6,
                       "tsv_mb": pairs.stat().st_size / 1e6}), flush=True)

@@ -3,6 +3,7 @@ set -e
 # usage: bash benchmarks/labelled_parity.sh BASELINE_ROOT SMALL.csv SMALL.tsv  (run from the repo root)
 B=$1; CSV=$2; TSV=$3
 W=$(pwd)
+$W/.venv/bin/python $W/benchmarks/bench_common.py  # CPU, ISA, BLAS, load
 for tree in $B $W; do
   name=$( [ $tree = $W ] && echo new || echo old )
   PP=$tree/packages/autograd/src:$tree/packages/seqmodels/src:$tree/packages/nlp/src:$tree/apps/cli/src

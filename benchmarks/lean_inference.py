@@ -17,6 +17,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from composed_train import SeqlabRunner, describe
 
 from seqlab.seqmodels import fused
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9, help="alternating rounds")
     parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm", help="the stack's cell")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     lean = fused._backward_may_run
     modes = {"saving": lambda ctx: True, "lean": lean}
     try:

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 from charlm_train import (
     BATCH,
     BPTT_STEPS,
@@ -152,6 +153,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(args.worker, args)))
         return
+    print_machine_report(isolated=True)
     torch_threads = args.threads
     args.threads = args.seqlab_threads or args.threads
     curves = {"seqlab": spawn_worker(sys.executable, "seqlab", args)["curve"]}

@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+from bench_common import print_machine_report
+
 CHILD = """
 import json, resource, sys, time
 from seqlab.autograd import llvm_pages
@@ -48,6 +50,7 @@ def main() -> None:
         argv = argv[1:]
     if not argv:
         raise SystemExit(__doc__)
+    print_machine_report(isolated=True)
     for keep in ("0", "1"):
         env = dict(os.environ, NO_COLOR="1", SEQLAB_KEEP_LLVM_PAGES=keep)
         done = subprocess.run([sys.executable, "-c", CHILD, *argv], env=env, text=True,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from bench_common import print_machine_report
+
 CHILD = """
 import sys
 def stage(name):
@@ -41,6 +43,7 @@ stage("+ every word2vec kernel")
 
 
 def main() -> None:
+    print_machine_report(isolated=True)
     for side in ("keep", "release"):
         subprocess.run([sys.executable, "-c", CHILD, side], check=True)
 

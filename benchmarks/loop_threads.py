@@ -17,6 +17,8 @@ import statistics
 import time
 from types import SimpleNamespace
 
+from bench_common import print_machine_report
+
 # this machine's OPENBLAS_CORETYPE=Haswell halves OpenBLAS's float32 GEMM and its
 # OPENBLAS_L2_SIZE=512 shrinks its blocking: use the native core and cache sizes
 os.environ.pop("OPENBLAS_CORETYPE", None)
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="128,256,512", help="hidden sizes")
     parser.add_argument("--repeats", type=int, default=21)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     set_num_threads(2)
     print(f"LSTM loop, batch {BATCH} x {STEPS} steps, float32: median ms of {args.repeats} calls")
     print(f"{'H':>5} {'fwd 1':>8} {'fwd 2':>8} {'speed-up':>9} {'bwd 1':>8} {'bwd 2':>8} "

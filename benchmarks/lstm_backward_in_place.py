@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import charlm_train  # the benchmark's model, corpus and batches
@@ -63,6 +65,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="256x2", help="comma-separated HIDDENxLAYERS")
     parser.add_argument("--rounds", type=int, default=8)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     for hidden, layers in charlm_train.parse_sizes(args.sizes):
         compare(args.cell, hidden, layers, args.rounds, Path(args.corpus))
 

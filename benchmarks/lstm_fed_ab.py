@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 from charlm_train import DEFAULT_CORPUS, SeqlabCharLM, load_corpus, parse_sizes, stream_batches
 from composed_train import machine_info
 
@@ -90,6 +91,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="timed steps a round")
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS))
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(machine_info())
     for hidden in (int(h) for h in args.hidden.split(",") if h):
         ms = layer_forward_ms(hidden, 2 * args.rounds)

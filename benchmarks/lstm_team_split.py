@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 from seqlab.autograd.kernels.row_blocks import rows_split_pays
 from seqlab.seqmodels import recurrent_loops
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6, help="step rounds (3 steps) per split")
     parser.add_argument("--corpus", type=Path, default=charlm_train.DEFAULT_CORPUS)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     for hidden in filter(None, args.hidden.split(",")):
         time_loops(int(hidden), args.repeats)
     for hidden, layers in (charlm_train.parse_sizes(args.sizes) if args.sizes else []):

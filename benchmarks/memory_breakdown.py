@@ -25,6 +25,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 
 def resident_kb() -> int:
     """VmRSS of this process in KB."""
@@ -111,6 +113,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=0.05, help="seconds between samples")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then seqlab's arguments")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     sampler = Sampler(args.every)
     sampler.start()

@@ -15,6 +15,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from composed_train import machine_info
 
 from seqlab.autograd import Tensor
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps-per-round", type=int, default=5)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(machine_info())
     for shape in args.shapes.split(","):
         features, hidden, batch, steps, layers = (int(value) for value in shape.split("/"))

@@ -15,32 +15,22 @@ Times are medians of --repeats runs; the machine is shared, so read the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
+
+from bench_common import add_peer_python, median_time, print_machine_report, run_json_worker
 
 DEFAULT_CORPUS = "/work/shared/data/tinyshakespeare.txt"
 TOKEN = re.compile(r"\w+(?:'\w+)?|[^\w\s]")
 PLACEHOLDER = "UNKWORD"  # uppercase: cannot collide with the lowercased tokens
 N_TRAIN_LINES = 36000
 NLTK_SAMPLE = 300  # NLTK scores ~30 ms per n-gram: time a sample, not the whole test set
-
-
-def median_time(function, repeats: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def prepare(corpus: Path, folder: Path) -> tuple[list[list[str]], list[list[str]]]:
@@ -136,15 +126,14 @@ print(json.dumps({"fit_s": fit_s, "score_per_ngram_s": score_s, "sample": len(sa
 
 
 def run_peer(python: str, script: str, *args: str) -> dict:
-    result = subprocess.run([python, "-c", script, *args], capture_output=True, text=True,
-                            check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    """`script` under the peer's `python`: the JSON line it printed last."""
+    return run_json_worker([python, "-c", script, *args], label="peer script")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path(DEFAULT_CORPUS))
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
+    add_peer_python(parser, "kenlm and nltk")
     parser.add_argument("--lmplz", default=os.environ.get("SEQLAB_LMPLZ") or shutil.which("lmplz"))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-nltk", action="store_true", help="NLTK takes ~15 s")
@@ -152,6 +141,7 @@ def main() -> None:
     if not args.corpus.is_file():
         sys.exit(f"corpus not found: {args.corpus} (pass --corpus PATH)")
 
+    print_machine_report()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train, test = prepare(args.corpus, folder)

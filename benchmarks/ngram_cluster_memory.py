@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import psutil
+from bench_common import print_machine_report
 
 PACKAGES = ("packages/autograd/src", "packages/nlp/src", "packages/seqmodels/src",
             "apps/cli/src")
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="another commit's tree, unpacked")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     trees = {"this": None} | ({"baseline": args.baseline} if args.baseline else {})
     with tempfile.TemporaryDirectory(prefix="seqlab-cluster-bench-") as folder:
         for round_number in range(args.rounds):

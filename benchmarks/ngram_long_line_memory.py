@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 SRC_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
             "apps/cli/src")
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--order", default="3")
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(machine())
     print("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "(unset)"))
     trees = {"this tree": ROOT, "baseline": args.baseline_src}

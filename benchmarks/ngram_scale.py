@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 
 def timed(command: list[str], stdin=None, stdout=None) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds (user + system), peak RSS in GB) of one command, by
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lmplz-to-null", action="store_true",
                         help="lmplz's ARPA to /dev/null (saves its size on disk)")
     args = parser.parse_args(argv)
+    print_machine_report(isolated=True)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     os.environ.clear()
     os.environ.update(env)

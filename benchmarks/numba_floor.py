@@ -22,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS
 
@@ -79,6 +81,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="root of another seqlab checkout")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     sides = {"now": dict(os.environ)}
     if args.baseline:
         sides["baseline"] = dict(os.environ, PYTHONPATH=os.pathsep.join(

@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 
+from bench_common import print_machine_report
 from tree_ab import cpu_model, load_averages, served_numbers
 
 STEPS, BLOCKS, PARAMS, SHAPE = 300, 7, 20, (32, 32)
@@ -70,6 +71,7 @@ def main() -> None:
         return _serve_seqlab()
     if args.serve == "torch":
         return _serve_torch()
+    print_machine_report(isolated=True)
     import numpy as np
 
     print(f"CPU {cpu_model()}; numpy {np.__version__}; "

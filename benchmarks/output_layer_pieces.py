@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 SRC_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
             "apps/cli/src")
@@ -115,6 +116,7 @@ def main() -> None:
         shape = tuple(int(part) for part in args.shapes.split("x"))
         print(json.dumps(run_worker(args.worker, shape, args.steps, args.warmup)))
         return
+    print_machine_report(isolated=True)
     sides = [("new", sys.executable, "seqlab", None)]
     if args.baseline_src:
         sides.insert(0, ("old", sys.executable, "seqlab", args.baseline_src.resolve()))

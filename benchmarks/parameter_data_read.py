@@ -19,6 +19,7 @@ import sys
 import timeit
 from pathlib import Path
 
+from bench_common import print_machine_report
 from cell_loops_ab import SRC_DIRS
 from composed_train import machine_info
 from tree_ab import load_averages
@@ -93,6 +94,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(torch_worker() if args.worker == "torch" else seqlab_worker()))
         return
+    print_machine_report(isolated=True)
     machine = machine_info()
     print(f"CPU: {machine['cpu']}; ISA: {machine['isa']}; load {load_averages()}", flush=True)
     sides = {"new": None, **({"old": args.baseline_src} if args.baseline_src else {}),

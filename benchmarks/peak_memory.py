@@ -31,9 +31,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_common
+from bench_common import (
+    SOURCE_DIRS,  # noqa: F401  (other benchmarks import it from here)
+    add_peer_python,
+    print_machine_report,
+    source_pythonpath,
+)
+
 DEFAULT_SOURCE = "/work/shared/data/tinyshakespeare.txt"
-SOURCE_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-               "apps/cli/src")
 
 PEER_WORD2VEC = """
 import sys, time
@@ -71,16 +77,8 @@ def make_corpus(source: Path, megabytes: int, folder: Path) -> Path:
 
 
 def cpu_model() -> str:
-    """The CPU's model name (lscpu's), or the platform's description."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} CPUs"
-    except OSError:
-        pass
-    import platform
-
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    """The CPU's model name and the machine's CPU count."""
+    return f"{bench_common.cpu_model()}, {os.cpu_count()} CPUs"
 
 
 def load_average() -> float:
@@ -92,8 +90,8 @@ def load_average() -> float:
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run `command`; its wall time, peak RSS (MB), exit status, stdout tail and the load
-    average before and after."""
+    """Run `command`; its wall time, CPU time (user + sys), peak RSS (MB), exit status,
+    stdout tail and the load average before and after."""
     load_before = load_average()
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -101,7 +99,8 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict:
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024,
+    return {"seconds": time.perf_counter() - start, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024,
             "rc": process.returncode, "load": [load_before, load_average()],
             "tail": output.strip().splitlines()[-1:] or [""]}
 
@@ -170,7 +169,7 @@ def main() -> None:
                         help="train's held-out share (its final validation pass is timed too)")
     parser.add_argument("--window", type=int, default=5, help="word2vec window (both)")
     parser.add_argument("--baseline", type=Path, help="root of another seqlab checkout")
-    parser.add_argument("--peer-python", default=os.environ.get("SEQLAB_PEER_PYTHON"))
+    add_peer_python(parser, "gensim and tokenizers")
     parser.add_argument("--lmplz", help="path to KenLM's lmplz")
     parser.add_argument("--only", help="run only commands whose name contains one of these "
                         "comma-separated strings (peers included)")
@@ -179,14 +178,14 @@ def main() -> None:
     folder = Path(tempfile.gettempdir()) / "seqlab-bench"
     folder.mkdir(exist_ok=True)
     corpus = args.corpus or make_corpus(args.source, args.mb, folder)
+    print_machine_report()
     print(f"corpus {corpus} ({corpus.stat().st_size / 2**20:.0f} MB); CPU {cpu_model()}; "
           f"load average {load_average():.1f}", flush=True)
     env = dict(os.environ, NO_COLOR="1")
     rows = []
     runs = [("seqlab", env, True)]
     if args.baseline:
-        base_env = dict(env, PYTHONPATH=os.pathsep.join(
-            str(args.baseline / d) for d in SOURCE_DIRS))
+        base_env = dict(env, PYTHONPATH=source_pythonpath(args.baseline))
         runs.append(("baseline", base_env, False))
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         out = Path(scratch)
@@ -204,12 +203,13 @@ def main() -> None:
                 result = measure(command, env)
                 rows.append((who, what, result))
                 print(json.dumps({"who": who, "command": what, **result}), flush=True)
-    print("\n| who | command | wall s | peak RSS MB | load average |\n|---|---|---|---|---|")
+    print("\n| who | command | wall s | peak RSS MB | load average | CPU s |\n"
+          "|---|---|---|---|---|---|")
     for who, name, result in rows:
         status = "" if result["rc"] == 0 else f" (exit {result['rc']})"
         load = "-".join(f"{value:.1f}" for value in result["load"])
         print(f"| {who} | {name}{status} | {result['seconds']:.1f} | {result['peak_mb']:.0f} | "
-              f"{load} |")
+              f"{load} | {result['cpu_seconds']:.1f} |")
 
 
 if __name__ == "__main__":

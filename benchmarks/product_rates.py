@@ -23,6 +23,7 @@ import subprocess
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 
 # point: (rows R = T*N, batch N, input F, hidden H)
 POINTS = {
@@ -92,6 +93,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure(args.worker, args.repeats)))
         return
+    print_machine_report(isolated=True)
     with open("/proc/loadavg") as handle:
         load_before = handle.read().split()[:3]
     sides = {"numpy": measure("numpy", args.repeats)}

@@ -22,6 +22,7 @@ import cProfile
 import pstats
 
 import numpy as np
+from bench_common import print_machine_report
 from composed_train import SeqlabRunner, describe, machine_info
 from tree_ab import load_averages
 
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=3)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(machine_info())
     for config in args.configs.split(","):
         profile(config, args.steps, args.warm, args.top)

@@ -21,6 +21,7 @@ import sys
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 
 STEPS, BATCH = 64, 32
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
@@ -315,6 +316,7 @@ def main():
     if args.worker == "torch":
         serve(torch_tasks(int(args.threads)))
         return
+    print_machine_report(isolated=True)
     if args.peer_python is None:
         print("no --peer-python (or $SEQLAB_PEER_PYTHON): timing seqlab only")
     print(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench_common import print_machine_report
 from tree_ab import ab_line, alternate, cpu_model, load_averages, run_in_tree
 
 CHILD = """
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=3000)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     here = Path(__file__).resolve().parent.parent
     trees = {"before": args.baseline_src, "after": here}
     print(f"CPU {cpu_model()}; load {load_averages()}")

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 sys.path.insert(0, str(Path(__file__).parent))
 from labelled_memory import run
@@ -74,6 +75,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
+    print_machine_report(isolated=True)
     pairs = make_pairs(options.workdir, options.megabytes, options.repeats)
     model = train_model(pairs, options.workdir)
     with open(pairs, "rb") as file:

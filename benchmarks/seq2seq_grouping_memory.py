@@ -22,6 +22,8 @@ import os
 import sys
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import SOURCE_DIRS, cpu_model, load_average, measure
 from seq2seq_eval_memory import make_pairs
@@ -51,6 +53,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
     options = parser.parse_args()
+    print_machine_report(isolated=True)
     pairs = make_pairs(options.workdir, options.megabytes, options.repeats)
     with open(pairs, "rb") as file:
         lines = sum(1 for _ in file)

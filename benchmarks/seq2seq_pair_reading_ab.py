@@ -15,6 +15,7 @@ import random
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
 from tree_ab import ab_line, alternate, cpu_model, run_in_tree
 
 READ = """
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     trees = {"before": args.baseline_src, "after": Path(__file__).resolve().parents[1]}
     rng = random.Random(0)
     source_words, target_words = ["the", "cat", "sat", "on", "mat", "dog"], ["LE", "CHAT", "EST"]

@@ -17,9 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 
 def main() -> None:
     root, pairs = Path(sys.argv[1]).resolve(), Path(sys.argv[2])
+    print_machine_report(isolated=True)
     sys.path[:0] = [str(root / "packages" / name / "src")
                     for name in ("autograd", "seqmodels", "nlp")] + [str(root / "apps/cli/src")]
     from seqlab.cli.seq2seq_training import PairFiles, _encode_files, build_tokenizer

@@ -41,6 +41,7 @@ import tempfile
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from composed_train import library_info, machine_info
 
 BATCH, EMBEDDING, HIDDEN, LAYERS = 64, 128, 256, 2
@@ -221,6 +222,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(args)))
         return
+    print_machine_report(isolated=True)
     if args.rounds < 1 or args.steps < 1 or args.warmup < 0:
         raise SystemExit("--rounds and --steps must be at least 1, --warmup at least 0")
     machine = machine_info()

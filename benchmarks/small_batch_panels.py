@@ -16,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from numba import njit
 
 from seqlab.autograd.kernels.cpu_features import target_cpu_name, vector_bytes
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--batch", default="1,2,3,4")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(f"Numba target {target_cpu_name()}, {vector_bytes()}-byte vectors; load {load}")

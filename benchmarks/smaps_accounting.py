@@ -34,6 +34,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 FIELDS = ("Rss", "Anonymous", "Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty")
 
 
@@ -232,6 +234,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=22)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     phases = None
     if args.phases == "word2vec":

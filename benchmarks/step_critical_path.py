@@ -26,6 +26,7 @@ import time
 import traceback
 from pathlib import Path
 
+from bench_common import print_machine_report
 from charlm_train import DEFAULT_CORPUS, load_corpus
 from composed_train import SeqlabRunner, batches_for, describe, library_info, machine_info
 from tree_ab import load_averages
@@ -132,6 +133,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--switch", choices=sorted(SWITCHES), help="alternate with it off")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     machine = machine_info()
     print(f"CPU: {machine['cpu']}, {machine['cores']} usable cores; ISA: {machine['isa']}")
     print(library_info("seqlab"))

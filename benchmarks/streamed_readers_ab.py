@@ -14,6 +14,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
 from tree_ab import ab_line, alternate, run_in_tree
 
 READ = """
@@ -48,6 +49,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--crlf", action="store_true", help="with \\r\\n line ends")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     trees = {"before": args.baseline_src, "after": Path(__file__).resolve().parents[1]}
     text = args.corpus.read_bytes()
     if args.crlf:

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 FIRST_TEST_YEAR = 1947
 SEASON = 11
@@ -167,6 +168,7 @@ def main() -> None:
     if args.as_peer:
         print(json.dumps(run_peer(args)))
         return
+    print_machine_report(isolated=True)
 
     from importlib import resources
 

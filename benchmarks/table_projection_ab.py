@@ -16,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from composed_train import machine_info
 from tree_ab import load_averages
 
@@ -57,6 +58,7 @@ def main() -> None:
                         help="V/E/H/T/N, comma-separated")
     parser.add_argument("--steps", type=int, default=15, help="timed steps per side")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     machine = machine_info()
     print(f"CPU: {machine['cpu']}; ISA: {machine['isa']}; load {load_averages()}")
     for shape in args.shapes.split(","):

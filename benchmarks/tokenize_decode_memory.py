@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_common import print_machine_report
 from tree_ab import PACKAGES, cpu_model, load_averages
 
 PEER_PYTHON = "/work/peers/bin/python"
@@ -82,6 +83,7 @@ def main() -> None:
                         help="stdin holds `tokenize encode --json`'s object")
     parser.add_argument("--json-output", action="store_true", help="decode --json")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     form_in, form_out = ("json" if args.json_input else "plain",
                          "json" if args.json_output else "plain")
     here = Path(__file__).resolve().parents[1]

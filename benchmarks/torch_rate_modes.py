@@ -133,6 +133,10 @@ def main() -> None:
         from charlm_train import DEFAULT_CORPUS
 
         args.corpus = str(DEFAULT_CORPUS)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_common import print_machine_report
+
+    print_machine_report()
     print(f"{args.config}, {args.threads} thread(s), {args.processes} processes x {args.models} "
           f"models x {args.steps} steps after {args.warmup}; load {os.getloadavg()}")
     print("proc  side    heap  model  cpu ms (median, min-max)  wall ms  faults/step  cores  "

@@ -1,7 +1,7 @@
 """What the A/B scripts of two source trees share: run a child script that imports seqlab from
 one tree, alternate the trees round by round, and print one line of medians and ratios (wall
-and CPU, after/before) per case; and the machine's description every benchmark prints (CPU
-model, load averages).
+and CPU, after/before) per case. The machine report is `bench_common`'s (`cpu_model` and
+`load_averages` stay importable from here).
 
     from tree_ab import alternate, ab_line
     medians, counts = alternate(trees, rounds, lambda tree: run_in_tree(tree, SCRIPT, path))
@@ -12,33 +12,20 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-PACKAGES = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
-            "apps/cli/src")
+from bench_common import (  # noqa: F401  (cpu_model, load_averages: the A/B scripts import them here)
+    SOURCE_DIRS,
+    cpu_model,
+    load_averages,
+    median,
+    source_pythonpath,
+)
 
-
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo), or the platform's processor or machine."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def load_averages() -> str:
-    """The 1, 5 and 15-minute load averages, as /proc/loadavg gives them."""
-    with open("/proc/loadavg", encoding="utf-8") as file:
-        return " ".join(file.read().split()[:3])
+PACKAGES = SOURCE_DIRS  # the name the A/B scripts import
 
 
 def served_numbers(python: str, script: str, role: str, tree: str | None) -> list[float]:
@@ -47,7 +34,7 @@ def served_numbers(python: str, script: str, role: str, tree: str | None) -> lis
     numbers it printed, in order."""
     env = dict(os.environ)
     if tree:
-        env["PYTHONPATH"] = os.pathsep.join(str(Path(tree) / p) for p in PACKAGES)
+        env["PYTHONPATH"] = source_pythonpath(tree)
     out = subprocess.run([python, script, "--serve", role], env=env, check=True,
                          capture_output=True, text=True).stdout.split()
     return [float(value) for value in out]
@@ -56,7 +43,7 @@ def served_numbers(python: str, script: str, role: str, tree: str | None) -> lis
 def run_in_tree(tree: Path, script: str, *args: str) -> dict:
     """Run `script` (Python source that prints one JSON object) in a fresh process importing
     seqlab from `tree`; the object it printed."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / p) for p in PACKAGES)}
+    env = {**os.environ, "PYTHONPATH": source_pythonpath(tree)}
     done = subprocess.run([sys.executable, "-c", script, *args], env=env,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -74,7 +61,7 @@ def alternate(trees: dict[str, Path], rounds: int,
             figures[name]["wall"].append(result["wall"])
             figures[name]["cpu"].append(result["cpu"])
             counts.add(result["count"])
-    medians = {name: {key: statistics.median(values) for key, values in figure.items()}
+    medians = {name: {key: median(values) for key, values in figure.items()}
                for name, figure in figures.items()}
     return medians, counts
 

@@ -16,6 +16,7 @@ import statistics
 import time
 
 import numpy as np
+from bench_common import print_machine_report
 from numba import njit
 
 from seqlab.autograd import no_grad, set_num_threads
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     set_num_threads(args.threads)
     print(f"{platform.machine()}, threads {args.threads}, {args.cell} {args.hidden} x "
           f"{args.layers}, batch 1 x {args.steps}")

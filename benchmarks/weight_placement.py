@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 from cell_loops_ab import SRC_DIRS
 from charlm_train import DEFAULT_CORPUS, load_corpus
 from composed_train import SeqlabRunner, batches_for, describe
@@ -117,6 +118,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(run_worker(args)))
         return
+    print_machine_report(isolated=True)
     trees = {"new": None}
     if args.baseline_src is not None:
         trees = {"old": args.baseline_src, "new": None}

@@ -9,10 +9,16 @@ gensim is a dependency of seqlab-nlp, so both run in this one process, interleav
 
 import argparse
 import statistics
-import time
 from pathlib import Path
 
 import gensim.models
+from bench_common import (
+    alternate_rounds,
+    median,
+    print_machine_report,
+    ratio_of_medians,
+    wall_and_cpu,
+)
 from gensim.corpora.wikicorpus import WikiCorpus
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
@@ -46,15 +52,16 @@ def build_corpus(shakespeare: Path) -> list[list[str]]:
 
 
 def time_training(library: str, sentences, sg: int, workers: int, seed: int = 1):
-    """Build the vocabulary (untimed), then train; returns (effective words/s, model)."""
+    """Build the vocabulary (untimed), then train; returns (effective words per wall second,
+    per CPU second of this process, model)."""
     if library == "gensim":
         model = gensim.models.Word2Vec(sg=sg, workers=workers, seed=seed, **SETTINGS)
     else:
         model = Word2Vec(sg=sg, workers=workers, seed=seed, **SETTINGS)
     model.build_vocab(sentences)
-    started = time.perf_counter()
-    effective, _ = model.train(sentences, total_examples=model.corpus_count, epochs=model.epochs)
-    return effective / (time.perf_counter() - started), model
+    wall, cpu, (effective, _) = wall_and_cpu(lambda: model.train(
+        sentences, total_examples=model.corpus_count, epochs=model.epochs))
+    return effective / wall, effective / cpu, model
 
 
 def quality(model) -> tuple[float, float]:
@@ -77,30 +84,33 @@ def main() -> None:
     parser.add_argument("--modes", default="sg,cbow", help="sg and/or cbow")
     args = parser.parse_args()
 
+    print_machine_report()
+    print(f"gensim {gensim.__version__}")
     sentences = build_corpus(args.corpus)
     print(f"corpus: {len(sentences)} sentences, {sum(map(len, sentences))} tokens")
     Word2Vec(sentences[:20], min_count=1, epochs=1, workers=1)  # load / compile the kernels
 
     print(f"\nthroughput, effective words/s, median of {args.runs} interleaved runs")
-    print(f"{'mode':6} {'workers':>7} {'gensim':>10} {'seqlab':>10} {'ratio':>7}")
+    print(f"{'mode':6} {'workers':>7} {'gensim':>10} {'seqlab':>10} {'ratio':>7} {'cpu ratio':>9}")
     for mode in args.modes.split(","):
         sg = 1 if mode == "sg" else 0
         for workers in (int(w) for w in args.workers.split(",")):
-            speeds = {"gensim": [], "seqlab": []}
-            for _ in range(args.runs):
-                for library in ("gensim", "seqlab"):
-                    speeds[library].append(time_training(library, sentences, sg, workers)[0])
-            theirs, ours = (statistics.median(speeds[k]) for k in ("gensim", "seqlab"))
+            speeds = alternate_rounds(args.runs, ("gensim", "seqlab"), lambda library, sg=sg,
+                                      workers=workers: time_training(library, sentences, sg,
+                                                                     workers)[:2])
+            theirs, ours = (median(s[0] for s in speeds[k]) for k in ("gensim", "seqlab"))
+            cpu_ratio = ratio_of_medians((s[1] for s in speeds["seqlab"]),
+                                         (s[1] for s in speeds["gensim"]))
             print(
                 f"{mode:6} {workers:>7} {theirs / 1e3:>9.0f}k {ours / 1e3:>9.0f}k "
-                f"{ours / theirs:>7.2f}"
+                f"{ours / theirs:>7.2f} {cpu_ratio:>9.2f}"
             )
 
     print(f"\nquality (sg, 1 worker), Spearman, mean over {args.seeds} seeds")
     scores = {"gensim": [], "seqlab": []}
     for seed in range(1, args.seeds + 1):
         for library in ("gensim", "seqlab"):
-            scores[library].append(quality(time_training(library, sentences, 1, 1, seed)[1]))
+            scores[library].append(quality(time_training(library, sentences, 1, 1, seed)[2]))
     print(f"{'':12} {'WordSim-353':>12} {'SimLex-999':>12}")
     for library, values in scores.items():
         wordsim = statistics.mean(v[0] for v in values)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 from seqlab.nlp.word2vec import Word2Vec
 from seqlab.nlp.word2vec import kernels as ours
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     words = args.corpus.read_text(encoding="utf-8").lower().split()
     sentences = [words[i:i + 1000] for i in range(0, len(words), 1000)]
     base = _baseline_kernels(args.baseline_src)

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_common import print_machine_report
+
 sys.path.insert(0, str(Path(__file__).parent))
 from peak_memory import PEER_WORD2VEC, SOURCE_DIRS, cpu_model, load_average
 
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--peer-python", help="a Python with gensim")
     parser.add_argument("--skip-warmup", action="store_true")
     args = parser.parse_args()
+    print_machine_report(isolated=True)
     print(f"corpus {args.corpus} ({args.corpus.stat().st_size / 2**20:.0f} MB); "
           f"CPU {cpu_model()}", flush=True)
     env = dict(os.environ, NO_COLOR="1")

@@ -2,6 +2,7 @@
 # seqlab classify train (embedded corpus, bucketed text lengths) on this tree and the start tree,
 # alternating; wall, user, sys seconds and max RSS KB from /usr/bin/time.
 cd "$(dirname "$0")/.."
+.venv/bin/python benchmarks/bench_common.py  # CPU, ISA, BLAS, load
 BASE=${1:?usage: workspace_peak_classify_ab.sh BASELINE_TREE (git archive COMMIT | tar -x -C DIR)}
 BASEPATH=$BASE/packages/autograd/src:$BASE/packages/seqmodels/src:$BASE/packages/nlp/src:$BASE/apps/cli/src
 for round in 1 2; do

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 HERE = Path(__file__).resolve().parent
 FIRST_STEPS = 6
@@ -97,6 +98,7 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.worker, args.steady)))
         return
+    print_machine_report(isolated=True)
     print(f"CPU: {platform.processor() or platform.machine()}; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     np.show_config()
