@@ -165,6 +165,37 @@ def predicted_codes(predict: Callable[[Sequence[str]], np.ndarray], texts: Itera
     return codes
 
 
+class UnknownLabelError(ValueError):
+    """A labelled example whose label is not one of the model's; the message names where it
+    came from and the model's labels."""
+
+
+def streamed_label_codes(rows: Iterable[tuple[str, str, Any]], labels: Sequence[str],
+                         predict: Callable[[list[str]], np.ndarray],
+                         batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """(actual, predicted) int64 codes (indices into `labels`) of the `(text, label, origin)`
+    `rows`, read once: `predict` gets at most `batch` texts at a time and returns their codes,
+    and a code per example is all that is kept (`classification_report_codes` takes them).
+    An `UnknownLabelError` for the first label not in `labels`."""
+    from array import array
+
+    code = {label: index for index, label in enumerate(labels)}
+    actual, predicted = array("q"), array("q")
+    texts: list[str] = []
+    for text, label, origin in rows:
+        if label not in code:
+            raise UnknownLabelError(f"{origin}: label {label!r} is not one the model knows "
+                                    f"({', '.join(labels)})")
+        actual.append(code[label])
+        texts.append(text)
+        if len(texts) == batch:
+            predicted.extend(np.asarray(predict(texts), dtype=np.int64).tolist())
+            texts.clear()
+    if texts:
+        predicted.extend(np.asarray(predict(texts), dtype=np.int64).tolist())
+    return np.frombuffer(actual, dtype=np.int64), np.frombuffer(predicted, dtype=np.int64)
+
+
 def evenly_spaced(indices: np.ndarray, most: int) -> np.ndarray:
     """At most `most` of `indices`, spread evenly over them (all when there are so few)."""
     if len(indices) <= most:
