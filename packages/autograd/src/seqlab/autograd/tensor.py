@@ -181,7 +181,8 @@ class Tensor:
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient
         (as `torch.Tensor.detach_`); ops recorded before still send their gradients through
-        its old history (`in_place.detach`). Returns itself."""
+        its old history (`in_place.detach`). A view is refused, as in PyTorch. Returns
+        itself."""
         in_place.detach(self)
         return self
 
