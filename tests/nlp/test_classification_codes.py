@@ -9,6 +9,8 @@ import pytest
 
 from seqlab.nlp.classification import (
     UnknownLabelError,
+    encode_texts,
+    first_text_ids,
     label_counts,
     model_label_ids,
     predicted_codes,
@@ -130,3 +132,23 @@ def test_streamed_label_codes_refuse_a_label_the_model_lacks_where_it_is():
     with pytest.raises(UnknownLabelError, match=r"^a\.csv:3: label 'meh' is not one the model "
                        r"knows \(neg, pos\)$"):
         streamed_label_codes(rows, ["neg", "pos"], lambda texts: np.zeros(len(texts)), 8)
+
+
+@pytest.mark.parametrize("keep", ["last", "first"])
+@pytest.mark.parametrize("max_length", [None, 3, 100])
+def test_first_text_ids_read_the_first_line_as_encode_texts_cuts_it(keep, max_length):
+    text = "\n  \nthe first text here\nsecond one\n\nthird\n"
+    read = first_text_ids(_Letters(), text, max_length, keep)
+    batch, lengths = encode_texts(_Letters(), ["the first text here"],
+                                  max_length or 10**9, keep)
+    assert read.ids.dtype == np.int64
+    assert read.ids.tolist() == batch[0, : int(lengths[0])].tolist()
+    assert (read.text, read.texts) == ("the first text here", 3)
+    assert read.tokens == len("thefirsttexthere")  # before the cut
+
+
+def test_first_text_ids_of_a_text_with_no_tokens_are_empty():
+    read = first_text_ids(_Letters(), "   \n \t\n", 4)
+    assert (read.ids.size, read.texts, read.tokens) == (0, 0, 0)
+    read = first_text_ids(_Letters(), "\n \n", None)
+    assert read.ids.size == 0

@@ -8,8 +8,10 @@ model, so a report shows whether the RNN earns its cost.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -264,6 +266,30 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int,
     for index, row in enumerate(rows):
         batch[index, : len(row)] = row
     return batch, lengths
+
+
+@dataclass(frozen=True)
+class ClassifierText:
+    """What a classifier reads of a text of one or more lines (`first_text_ids`)."""
+
+    ids: np.ndarray  # int64: the kept tokens of the first text (none when it gives none)
+    text: str  # that first text (the first non-blank line)
+    texts: int  # how many texts (non-blank lines) the whole text holds
+    tokens: int  # the first text's tokens before the cut to max_length
+
+
+def first_text_ids(tokenizer: Any, text: str, max_length: int | None,
+                   keep: str = DEFAULT_KEEP) -> ClassifierText:
+    """The token ids a classifier reads for `text`: one text per line, as `classify predict`
+    reads them, so its first non-blank line, encoded and cut to `max_length` tokens (None: no
+    cut) at the end `keep` says, as `encode_texts` does."""
+    texts = [line for line in text.split("\n") if line.strip()]
+    if not texts:
+        return ClassifierText(np.zeros(0, dtype=np.int64), text, 0, 0)
+    tokens = tokenizer.encode(texts[0])
+    kept = kept_tokens(tokens, max_length or sys.maxsize, keep)
+    return ClassifierText(np.asarray(kept, dtype=np.int64).reshape(-1), texts[0], len(texts),
+                          len(tokens))
 
 
 def text_probabilities(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,
