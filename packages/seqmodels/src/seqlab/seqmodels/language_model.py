@@ -247,14 +247,15 @@ class LanguageModel(Module):
     def logits(self, state: LMState) -> np.ndarray:
         """The output layer's logits (V,) of the next token in `state` (what the sampler's
         repetition penalty acts on, as HF's RepetitionPenaltyLogitsProcessor)."""
-        plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
-        return state.next_logprobs + self.log_normalizer(state, plan)
+        return state.next_logprobs + self.log_normalizer(state)
 
-    def log_normalizer(self, state: LMState, plan: GenerationPlan) -> float:
+    def log_normalizer(self, state: LMState, plan: GenerationPlan | None = None) -> float:
         """logsumexp of the logits behind `state.next_logprobs`: the state's own, or for a
-        state built by hand without one, the model's (`plan`'s) for `state.hidden`."""
+        state built by hand without one, the model's for `state.hidden` (through `plan`, the
+        state's or a snapshot of the model's weights when neither is given)."""
         if state.next_log_normalizer is not None:
             return state.next_log_normalizer
+        plan = plan or state.plan or GenerationPlan.from_model(self)
         return plan.initial_scores(state.hidden)[1]
 
     def token_drawer(self, state: LMState, history: Iterable[int], rule: Any) -> TokenDrawer:
