@@ -16,35 +16,20 @@ from seqlab.autograd import gradcheck, tensor
 from seqlab.autograd.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "torch_parity"))
-from parity_cases import load_cases  # the stored results' reader, beside them
+from parity_cases import load_cases, seqlab_case  # the shared reader and runner, beside them
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "torch_parity"
 RESULTS = FIXTURES / "small_ops.safetensors"  # PyTorch's numbers, by case
 CASES = json.loads((FIXTURES / "small_ops.json").read_text())["cases"]
 
 
-def _call(case: dict, stored: dict[str, np.ndarray]):
-    """Run the case in seqlab on the stored inputs: (output, {name: leaf})."""
-    leaves, args = {}, []
-    for arg in case["args"]:
-        if isinstance(arg, str) and arg.startswith("@"):
-            array = stored[arg[1:]]
-            if array.dtype.kind == "f":
-                leaves.setdefault(arg[1:], tensor(array.copy(), requires_grad=True))
-                args.append(leaves[arg[1:]])
-            else:
-                args.append(array.astype(bool) if case["fn"] == "masked_select" else array)
-        else:
-            args.append(arg)
-    if case["fn"] == "cosine_similarity":
-        return F.cosine_similarity(*args, **case["kwargs"]), leaves
-    return getattr(args[0], case["fn"])(*args[1:], **case["kwargs"]), leaves
+FUNCTIONS = {"cosine_similarity": F.cosine_similarity}  # the cases' functions that are not methods
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_output_and_gradients_match_pytorch(name):
     stored = load_cases(RESULTS)[name]
-    out, leaves = _call(CASES[name], stored)
+    out, leaves = seqlab_case(CASES[name], stored, FUNCTIONS)
     if CASES[name]["fn"] == "topk":
         out, indices = out
         assert indices.dtype == np.int64

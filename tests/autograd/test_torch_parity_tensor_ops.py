@@ -16,37 +16,20 @@ import seqlab.autograd as ag
 from seqlab.autograd import gradcheck, tensor
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "torch_parity"))
-from parity_cases import load_cases  # the stored results' reader, beside them
+from parity_cases import load_cases, seqlab_case  # the shared reader and runner, beside them
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "torch_parity"
 RESULTS = FIXTURES / "tensor_ops.safetensors"  # PyTorch's numbers, by case
 CASES = json.loads((FIXTURES / "tensor_ops.json").read_text())["cases"]
 
 
-def _call(case: dict, stored: dict[str, np.ndarray]):
-    """Run the case in seqlab on the stored inputs: (output, {name: leaf})."""
-    leaves, args = {}, []
-    for arg in case["args"]:
-        if isinstance(arg, str) and arg.startswith("@"):
-            array = stored[arg[1:]]
-            if array.dtype.kind == "f":
-                leaves.setdefault(arg[1:], tensor(array.copy(), requires_grad=True))
-                args.append(leaves[arg[1:]])
-            else:
-                args.append(array)
-        else:
-            args.append(arg)
-    kwargs = {key: tuple(value) if isinstance(value, list) else value
-              for key, value in case["kwargs"].items()}
-    if case["fn"] == "einsum":
-        return ag.einsum(*args), leaves
-    return getattr(args[0], case["fn"])(*args[1:], **kwargs), leaves
+FUNCTIONS = {"einsum": ag.einsum}  # the cases' functions that are not methods
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_output_and_gradients_match_pytorch(name):
     stored = load_cases(RESULTS)[name]
-    out, leaves = _call(CASES[name], stored)
+    out, leaves = seqlab_case(CASES[name], stored, FUNCTIONS)
     # the stored file keeps a 0-d array as shape (1,)
     np.testing.assert_allclose(out.numpy(), stored["out"].reshape(out.shape), rtol=1e-12,
                                atol=1e-14, equal_nan=True)

@@ -8,10 +8,14 @@ import numpy as np
 import pytest
 
 from seqlab.nlp.classification import (
+    UnknownLabelError,
+    encode_texts,
+    first_text_ids,
     label_counts,
     model_label_ids,
     predicted_codes,
     sorted_name_codes,
+    streamed_label_codes,
     text_probabilities,
 )
 
@@ -100,3 +104,51 @@ def _encoded(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     for index, row in enumerate(rows):
         ids[index, : len(row)] = row
     return ids, lengths
+
+
+def test_streamed_label_codes_codes_each_row_and_predicts_in_batches():
+    labels = ["neg", "pos"]
+    rows = [(f"text {i}", labels[i % 3 == 0], f"f.csv:{i}") for i in range(7)]
+    batches: list[int] = []
+
+    def predict(texts: list[str]) -> np.ndarray:  # "pos" for texts ending in an even digit
+        batches.append(len(texts))
+        return np.array([int(text[-1]) % 2 == 0 for text in texts])
+
+    actual, predicted = streamed_label_codes(iter(rows), labels, predict, batch=3)
+    assert batches == [3, 3, 1]
+    assert (actual.dtype, predicted.dtype) == (np.int64, np.int64)
+    assert actual.tolist() == [labels.index(label) for _, label, _ in rows]
+    assert predicted.tolist() == [int(i % 2 == 0) for i in range(7)]
+
+
+def test_streamed_label_codes_of_nothing_are_empty():
+    actual, predicted = streamed_label_codes([], ["a"], lambda texts: 1 / 0, batch=2)
+    assert actual.size == predicted.size == 0
+
+
+def test_streamed_label_codes_refuse_a_label_the_model_lacks_where_it_is():
+    rows = [("x", "pos", "a.csv:2"), ("y", "meh", "a.csv:3")]
+    with pytest.raises(UnknownLabelError, match=r"^a\.csv:3: label 'meh' is not one the model "
+                       r"knows \(neg, pos\)$"):
+        streamed_label_codes(rows, ["neg", "pos"], lambda texts: np.zeros(len(texts)), 8)
+
+
+@pytest.mark.parametrize("keep", ["last", "first"])
+@pytest.mark.parametrize("max_length", [None, 3, 100])
+def test_first_text_ids_read_the_first_line_as_encode_texts_cuts_it(keep, max_length):
+    text = "\n  \nthe first text here\nsecond one\n\nthird\n"
+    read = first_text_ids(_Letters(), text, max_length, keep)
+    batch, lengths = encode_texts(_Letters(), ["the first text here"],
+                                  max_length or 10**9, keep)
+    assert read.ids.dtype == np.int64
+    assert read.ids.tolist() == batch[0, : int(lengths[0])].tolist()
+    assert (read.text, read.texts) == ("the first text here", 3)
+    assert read.tokens == len("thefirsttexthere")  # before the cut
+
+
+def test_first_text_ids_of_a_text_with_no_tokens_are_empty():
+    read = first_text_ids(_Letters(), "   \n \t\n", 4)
+    assert (read.ids.size, read.texts, read.tokens) == (0, 0, 0)
+    read = first_text_ids(_Letters(), "\n \n", None)
+    assert read.ids.size == 0

@@ -127,20 +127,3 @@ def test_a_gru_reading_the_table_gives_the_gradients_without_the_write(how):
     _, write = _writer(emb, gru, "emb", how)
     for ours, theirs in zip(_grads(emb, gru, write), expected, strict=True):
         np.testing.assert_array_equal(ours, theirs)
-
-
-@pytest.mark.parametrize("cell", [LSTM, GRU])
-def test_a_second_backward_through_a_retained_graph_adds_the_same_gradients(cell):
-    """`backward(retain_graph=True)` then `backward()` through the table path: twice the
-    gradients of one backward, as PyTorch (and the `F.linear` table before stop 23) gives;
-    the table node keeps what its backward reads while the graph is retained."""
-    emb, model = _models(None, cell)
-    once = _grads(emb, model)
-    for parameter in [*emb.parameters(), *model.parameters()]:
-        parameter.grad = None
-    out, _ = model(emb(_ids()))
-    loss = (out ** 2).sum()
-    loss.backward(retain_graph=True)
-    loss.backward()
-    for parameter, single in zip([*emb.parameters(), *model.parameters()], once, strict=True):
-        np.testing.assert_allclose(parameter.grad, 2 * single, rtol=1e-13, atol=1e-13)

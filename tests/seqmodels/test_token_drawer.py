@@ -131,3 +131,21 @@ def test_repetition_penalty_acts_on_logits_as_hfs_processor(fused):
         uniform = np.random.default_rng(seed).random()
         expected = int(np.searchsorted(cdf, uniform, side="right"))
         assert list(sample(subject, [0, 3], options)) == [expected], seed
+
+
+def test_a_hand_built_state_gets_the_log_normalizer_of_its_hidden_state():
+    """An `LMState(hidden, logprobs)` built by hand (no `next_log_normalizer`) gives the
+    model's logits for that hidden state, so the repetition penalty still acts on logits as
+    HF's RepetitionPenaltyLogitsProcessor does (divides a seen token's positive logit by the
+    penalty, multiplies a negative one), not on log-probabilities (0 was taken as the
+    normalizer: the logits read as the log-probabilities, all negative)."""
+    from seqlab.seqmodels.language_model import LMState
+
+    logits = np.array([3.0, 2.5, 0.0, -1.0, 0.5])
+    model = fixed_logits_model(logits)
+    built = model.initial_state()
+    by_hand = LMState(built.hidden, built.next_logprobs)
+    np.testing.assert_allclose(model.logits(by_hand), logits, rtol=0, atol=1e-12)
+    greedy = SamplingOptions(max_tokens=1, greedy=True, repetition_penalty=1.3)
+    drawn = model.token_drawer(by_hand, [0], greedy).draw(np.array([0.5]))
+    assert drawn.tolist() == [1]  # 3 / 1.3 < 2.5; on log-probabilities token 0 stays first

@@ -3,7 +3,6 @@ the spot), a text (or a passage of the embedded corpus), and the text of each to
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,31 +123,23 @@ def model_ids(subject: Subject, text: str, output) -> tuple[np.ndarray, str]:
     they stand for. A language model reads the whole text as `seqlab train` and `eval` do
     (`lm_text.encode_corpus`: at word level each non-blank line ends with </s>). A classifier
     reads one text per line, as `classify predict` does, cut to `max_length` tokens at the end
-    the model keeps (`subject.keep`, `classification.encode_texts`): the first text is shown,
+    the model keeps (`subject.keep`, `classification.first_text_ids`): the first text is shown,
     and `output` says so."""
-    import numpy as np
-
     from seqlab.cli import lm_text
 
     if not subject.is_classifier:
         return lm_text.encode_corpus(subject.tokenizer, text), text
-    from seqlab.nlp.classification import EmptyTextError, encode_texts
+    from seqlab.nlp.classification import first_text_ids
 
-    texts = [line for line in text.split("\n") if line.strip()]
-    first = texts[0]
-    if len(texts) > 1:
-        output.info(f"Reading the first of the {len(texts):,} texts: a classifier reads one "
+    read = first_text_ids(subject.tokenizer, text, subject.max_length, subject.keep)
+    if read.texts > 1:
+        output.info(f"Reading the first of the {read.texts:,} texts: a classifier reads one "
                     "text per line, as `classify predict` does.")
-    try:
-        batch, lengths = encode_texts(subject.tokenizer, [first],
-                                      subject.max_length or sys.maxsize, subject.keep)
-    except EmptyTextError:
-        return np.zeros(0, dtype=np.int64), first
-    ids = batch[0, : int(lengths[0])].astype(np.int64)
-    if subject.max_length and len(subject.tokenizer.encode(first)) > ids.size:
-        output.info(f"Reading the text's {subject.keep} {ids.size:,} tokens: the classifier "
-                    f"reads no more (--max-length {ids.size} when it was trained).")
-    return ids, first
+    if subject.max_length and read.tokens > read.ids.size:
+        output.info(f"Reading the text's {subject.keep} {read.ids.size:,} tokens: the "
+                    f"classifier reads no more (--max-length {read.ids.size} when it was "
+                    "trained).")
+    return read.ids, read.text
 
 
 def token_pieces(subject: Subject, text: str, output,

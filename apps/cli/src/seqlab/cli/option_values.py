@@ -85,16 +85,21 @@ COMPLETERS: dict[tuple[str, str], Callable[..., list[str]]] = {
 }
 
 
-def _help_option(command: Any) -> Any:
-    """The command's --help option (made on first use, then kept by the command)."""
-    context = command.context_class(command, **command.context_settings)
-    return command.get_help_option(context)
+def _help_option(command: Any, names: list[str]) -> Any:
+    """The command's help option (made on first use, then kept by the command): answering to
+    `names`, its parent's, unless the command names its own (as a context inherits them when
+    a command line runs: made here without a parent it answered to --help alone)."""
+    settings = {"help_option_names": names, **command.context_settings}
+    return command.get_help_option(command.context_class(command, **settings))
 
 
-def add_value_completion(command: Any, path: str = "") -> Any:
+def add_value_completion(command: Any, path: str = "", help_names: list[str] | None = None) \
+        -> Any:
     """Give every word-valued option of `command` and its subcommands its values' completion
-    and every flag an empty value column in the help; returns `command`."""
-    for param in [*getattr(command, "params", ()), _help_option(command)]:
+    and every flag an empty value column in the help; returns `command`. Subcommands' help
+    answers to the names of the root's (`-h` and `--help`) unless they name their own."""
+    names = command.context_settings.get("help_option_names", help_names or ["--help"])
+    for param in [*getattr(command, "params", ()), _help_option(command, names)]:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""  # Typer shows a flag's type, `<bool>`, as if it took a value
             continue
@@ -107,5 +112,5 @@ def add_value_completion(command: Any, path: str = "") -> Any:
             # Typer's slot for `typer.Option(autocompletion=...)`, set here for all at once
             param._custom_shell_complete = completer
     for name, sub in getattr(command, "commands", {}).items():
-        add_value_completion(sub, f"{path} {name}".strip())
+        add_value_completion(sub, f"{path} {name}".strip(), names)
     return command

@@ -159,7 +159,14 @@ def detach(tensor: Any) -> None:
     """Cut `tensor` from its graph in place (`Tensor.detach_`): a leaf that needs no gradient
     for the ops recorded from now on, while the ops that took it before still reach its old
     node, as in PyTorch, whose graph edges point at nodes, not tensors (a stand-in keeps that
-    node while the tensor lives, as it did before the cut)."""
+    node while the tensor lives, as it did before the cut). A view is refused, as PyTorch
+    refuses it: its memory is its base's, which the graph would go on describing."""
+    if _is_recorded_view(tensor):
+        raise RuntimeError(
+            "detach_() on a view (a basic index, reshape, transpose, permute, expand or split "
+            "of another tensor) cannot cut it from the graph in place: its memory belongs to "
+            "the tensor it views, whose history goes on; use detach() for a tensor cut from "
+            "the graph, or detach_() the tensor that owns the memory")
     if tensor._ctx is not None:
         key = id(tensor)
         entry = _detached.get(key)
@@ -173,6 +180,17 @@ def detach(tensor: Any) -> None:
     tensor._ctx = None
     tensor._output_index = 0
     tensor.requires_grad = False
+
+
+def _is_recorded_view(tensor: Any) -> bool:
+    """Whether `tensor` is a view op's output sharing its input's memory (a view that needs
+    no gradient records no op: nothing tells it from a tensor of its own)."""
+    ctx = tensor._ctx
+    if ctx is None or ctx.function not in function.VIEW_FUNCTIONS:
+        return False
+    storage = versions.storage_of(tensor.data)
+    return any(source is not None and versions.storage_of(source.data) is storage
+               for source in ctx.inputs)
 
 
 def as_seen_by(tensor: Any, recorded_at: int) -> Any:

@@ -181,7 +181,8 @@ class Tensor:
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient
         (as `torch.Tensor.detach_`); ops recorded before still send their gradients through
-        its old history (`in_place.detach`). Returns itself."""
+        its old history (`in_place.detach`). A view is refused, as in PyTorch. Returns
+        itself."""
         in_place.detach(self)
         return self
 
@@ -799,8 +800,9 @@ class Tensor:
             # the negated keys ascending; lexsort is stable: ties keep index order
             order = np.lexsort((-keys, ~nan), axis=axis)
         else:  # a stable ascending sort (of the negated keys for `largest`); NaN sorts last
-            if largest:
-                keys = -(keys.astype(np.int64) if keys.dtype.kind in "biu" else keys)
+            if largest:  # ~ reverses integers' order without overflow (uint64 >= 2^63,
+                # int64's minimum: a negation wraps them)
+                keys = ~keys if keys.dtype.kind in "biu" else -keys
             order = np.argsort(keys, axis=axis, kind="stable")
         indices = np.ascontiguousarray(np.take(order, np.arange(k), axis=axis), dtype=np.int64)
         values = source.gather(axis, indices)

@@ -8,8 +8,10 @@ model, so a report shows whether the RNN earns its cost.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -165,6 +167,37 @@ def predicted_codes(predict: Callable[[Sequence[str]], np.ndarray], texts: Itera
     return codes
 
 
+class UnknownLabelError(ValueError):
+    """A labelled example whose label is not one of the model's; the message names where it
+    came from and the model's labels."""
+
+
+def streamed_label_codes(rows: Iterable[tuple[str, str, Any]], labels: Sequence[str],
+                         predict: Callable[[list[str]], np.ndarray],
+                         batch: int) -> tuple[np.ndarray, np.ndarray]:
+    """(actual, predicted) int64 codes (indices into `labels`) of the `(text, label, origin)`
+    `rows`, read once: `predict` gets at most `batch` texts at a time and returns their codes,
+    and a code per example is all that is kept (`classification_report_codes` takes them).
+    An `UnknownLabelError` for the first label not in `labels`."""
+    from array import array
+
+    code = {label: index for index, label in enumerate(labels)}
+    actual, predicted = array("q"), array("q")
+    texts: list[str] = []
+    for text, label, origin in rows:
+        if label not in code:
+            raise UnknownLabelError(f"{origin}: label {label!r} is not one the model knows "
+                                    f"({', '.join(labels)})")
+        actual.append(code[label])
+        texts.append(text)
+        if len(texts) == batch:
+            predicted.extend(np.asarray(predict(texts), dtype=np.int64).tolist())
+            texts.clear()
+    if texts:
+        predicted.extend(np.asarray(predict(texts), dtype=np.int64).tolist())
+    return np.frombuffer(actual, dtype=np.int64), np.frombuffer(predicted, dtype=np.int64)
+
+
 def evenly_spaced(indices: np.ndarray, most: int) -> np.ndarray:
     """At most `most` of `indices`, spread evenly over them (all when there are so few)."""
     if len(indices) <= most:
@@ -233,6 +266,30 @@ def encode_texts(tokenizer: Any, texts: Sequence[str], max_length: int,
     for index, row in enumerate(rows):
         batch[index, : len(row)] = row
     return batch, lengths
+
+
+@dataclass(frozen=True)
+class ClassifierText:
+    """What a classifier reads of a text of one or more lines (`first_text_ids`)."""
+
+    ids: np.ndarray  # int64: the kept tokens of the first text (none when it gives none)
+    text: str  # that first text (the first non-blank line)
+    texts: int  # how many texts (non-blank lines) the whole text holds
+    tokens: int  # the first text's tokens before the cut to max_length
+
+
+def first_text_ids(tokenizer: Any, text: str, max_length: int | None,
+                   keep: str = DEFAULT_KEEP) -> ClassifierText:
+    """The token ids a classifier reads for `text`: one text per line, as `classify predict`
+    reads them, so its first non-blank line, encoded and cut to `max_length` tokens (None: no
+    cut) at the end `keep` says, as `encode_texts` does."""
+    texts = [line for line in text.split("\n") if line.strip()]
+    if not texts:
+        return ClassifierText(np.zeros(0, dtype=np.int64), text, 0, 0)
+    tokens = tokenizer.encode(texts[0])
+    kept = kept_tokens(tokens, max_length or sys.maxsize, keep)
+    return ClassifierText(np.asarray(kept, dtype=np.int64).reshape(-1), texts[0], len(texts),
+                          len(tokens))
 
 
 def text_probabilities(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,

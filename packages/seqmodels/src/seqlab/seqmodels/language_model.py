@@ -72,8 +72,9 @@ class LMState:
     hidden: tuple[np.ndarray, ...]
     next_logprobs: np.ndarray
     plan: GenerationPlan | None = field(default=None, compare=False, repr=False)
-    # logsumexp of the logits behind next_logprobs: logits = next_logprobs + this
-    next_log_normalizer: float = 0.0
+    # logsumexp of the logits behind next_logprobs: logits = next_logprobs + this; None (a
+    # state built by hand) is the model's for `hidden` (LanguageModel.log_normalizer)
+    next_log_normalizer: float | None = None
 
 
 class LanguageModel(Module):
@@ -246,14 +247,23 @@ class LanguageModel(Module):
     def logits(self, state: LMState) -> np.ndarray:
         """The output layer's logits (V,) of the next token in `state` (what the sampler's
         repetition penalty acts on, as HF's RepetitionPenaltyLogitsProcessor)."""
-        return state.next_logprobs + state.next_log_normalizer
+        return state.next_logprobs + self.log_normalizer(state)
+
+    def log_normalizer(self, state: LMState, plan: GenerationPlan | None = None) -> float:
+        """logsumexp of the logits behind `state.next_logprobs`: the state's own, or for a
+        state built by hand without one, the model's for `state.hidden` (through `plan`, the
+        state's or a snapshot of the model's weights when neither is given)."""
+        if state.next_log_normalizer is not None:
+            return state.next_log_normalizer
+        plan = plan or state.plan or GenerationPlan.from_model(self)
+        return plan.initial_scores(state.hidden)[1]
 
     def token_drawer(self, state: LMState, history: Iterable[int], rule: Any) -> TokenDrawer:
         """Draws the tokens after `state` in chunks, one jitted call each (the sampler's fast
         path): `rule` is a `SamplingOptions`, `history` the tokens already fed (the prompt)."""
         plan = state.plan if state.plan is not None else GenerationPlan.from_model(self)
         return TokenDrawer(plan, state.hidden, state.next_logprobs, history, rule,
-                           state.next_log_normalizer)
+                           self.log_normalizer(state, plan))
 
     def _hidden(self, state: LMState) -> State:
         return state.hidden if self.kind.has_cell_state else state.hidden[0]

@@ -328,39 +328,25 @@ def _streamed_report(loaded, data: list[Path], label_column: str,
                      text_column: str) -> dict:
     """The model's classification report on labelled files, read and predicted a batch at a
     time (a label code per text is all that is kept)."""
-    from array import array
-
-    import numpy as np
-
     from seqlab.cli.classify_models import PREDICT_BATCH, class_probabilities
     from seqlab.cli.inputs import decode_errors
-    from seqlab.nlp.classification import classification_report_codes
+    from seqlab.nlp.classification import (
+        UnknownLabelError,
+        classification_report_codes,
+        streamed_label_codes,
+    )
     from seqlab.nlp.corpora.labelled_ids import LabelledSource
 
-    code = {label: index for index, label in enumerate(loaded.labels)}
-    actual, predicted = array("q"), array("q")
-    texts: list[str] = []
-
-    def flush() -> None:
-        if texts:
-            predicted.extend(class_probabilities(loaded, texts).argmax(axis=1).tolist())
-            texts.clear()
-
-    for text, label, origin in LabelledSource(list(data), label_column, text_column,
-                                                     errors=decode_errors()):
-        if label not in code:
-            raise CliError(f"{origin}: label {label!r} is not one the model knows "
-                           f"({', '.join(loaded.labels)}); evaluate on data with the model's "
-                           "labels")
-        actual.append(code[label])
-        texts.append(text)
-        if len(texts) == PREDICT_BATCH:
-            flush()
-    flush()
-    if not actual:
+    rows = LabelledSource(list(data), label_column, text_column, errors=decode_errors())
+    try:
+        actual, predicted = streamed_label_codes(
+            rows, loaded.labels, lambda texts: class_probabilities(loaded, texts).argmax(axis=1),
+            PREDICT_BATCH)
+    except UnknownLabelError as error:
+        raise CliError(f"{error}; evaluate on data with the model's labels") from None
+    if not actual.size:
         raise CliError(f"no labelled examples in {', '.join(map(str, data))}")
-    return classification_report_codes(np.frombuffer(actual, dtype=np.int64),
-                                       np.frombuffer(predicted, dtype=np.int64), loaded.labels)
+    return classification_report_codes(actual, predicted, loaded.labels)
 
 
 def _distinct_columns(label_column: str, text_column: str) -> None:

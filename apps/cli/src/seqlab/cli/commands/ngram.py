@@ -8,7 +8,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -19,6 +19,9 @@ from seqlab.cli.inputs import corpus_lines, decode_errors, no_tokens, translated
 from seqlab.cli.loss_display import loss_text
 from seqlab.cli.phase_progress import PhaseProgress
 from seqlab.cli.sizes import parse_size
+
+if TYPE_CHECKING:
+    from seqlab.nlp.ngram.tally import SentenceTally
 
 app = typer.Typer(help="Train, evaluate and sample n-gram language models (ARPA files).",
                   no_args_is_help=True)
@@ -231,15 +234,17 @@ def train(
     streamed = smoothing == "kneser-ney" and out.suffix == ".arpa"
     model.tokenization = recorded_tokenization(level, lowercase)
     if cluster is not None:
-        tally = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
-                               arpa_out=out if streamed else None)
+        tally, written = fit_on_cluster(model, files, cluster, level, lowercase, memory_bytes,
+                                        arpa_out=out if streamed else None)
         if streamed:
-            model = tally.written
+            model = written
     else:
         refused = refused_characters(out) if level == "char" else ""
         shown = PhaseProgress("ngram train", output.show_progress)
-        tally = Tally(corpus_sentences(files, corpus, level, lowercase, refused=refused),
-                      on_tokens=shown.tokens)
+        from seqlab.nlp.ngram.tally import SentenceTally
+
+        tally = SentenceTally(corpus_sentences(files, corpus, level, lowercase,
+                                               refused=refused), on_tokens=shown.tokens)
         scratch = out.resolve().parent
         try:
             with shown:
@@ -366,42 +371,12 @@ def streamed_kneser_ney(sentences, order: int, out: Path, memory_bytes: int, unk
     return WrittenModel(result.vocab_size, result.counts)
 
 
-TOKENS_EVERY = 4096  # sentences between Tally's token-count reports
-
-
-class Tally:
-    """Passes sentences through once, counting sentences and tokens; a `ContinuedLine` is
-    part of the sentence the next item ends. One item at a time, never a batch ahead: a long
-    line's parts are only read as counting or scoring takes them (2M items: +0.05 s)."""
-
-    def __init__(self, sentences: Iterable[list[str]], known: set[str] | None = None,
-                 on_tokens: Callable[[int], None] | None = None) -> None:
-        self.source, self.sentences, self.tokens = sentences, 0, 0
-        self.on_tokens = on_tokens  # hears the token count every TOKENS_EVERY sentences
-        self.written: WrittenModel | None = None  # the cluster's ARPA file, when written
-        self.known, self.unknown = known, 0  # tokens not in `known` (a model's vocabulary)
-
-    def __iter__(self) -> Iterator[list[str]]:
-        from seqlab.nlp.ngram.sentences import ContinuedLine
-
-        for sentence in self.source:
-            self.tokens += len(sentence)
-            if not isinstance(sentence, ContinuedLine):
-                self.sentences += 1
-                if self.on_tokens is not None and self.sentences % TOKENS_EVERY == 0:
-                    self.on_tokens(self.tokens)
-            if self.known is not None:
-                self.unknown += len(sentence) - sum(map(self.known.__contains__, sentence))
-            yield sentence
-        if self.on_tokens is not None:
-            self.on_tokens(self.tokens)
-
-
 def fit_on_cluster(model, files: list[Path] | None, cluster: str, level: str, lowercase: bool,
-                   memory_bytes: int, arpa_out: Path | None = None) -> Tally:
+                   memory_bytes: int, arpa_out: Path | None = None) \
+        -> tuple[SentenceTally, WrittenModel | None]:
     """Count FILES on a Dask cluster and estimate `model` from the merged counts, or (with
     `arpa_out`) write modified Kneser-Ney to that ARPA file from the merged counts on disk
-    within `memory_bytes` (`Tally.written`)."""
+    within `memory_bytes`: the totals, and what was written (None without `arpa_out`)."""
     if not files or any(str(f) == "-" for f in files):
         raise CliError("--cluster needs corpus files the workers can read (no stdin, no "
                        "embedded corpus); on a real cluster, on a path every worker sees")
@@ -443,7 +418,8 @@ def quiet_dask_logs() -> Iterator[QuietLogs]:
 
 
 def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercase: bool,
-                    memory_bytes: int, arpa_out: Path | None) -> Tally:
+                    memory_bytes: int, arpa_out: Path | None) \
+        -> tuple[SentenceTally, WrittenModel | None]:
     from seqlab.nlp import corpora
     from seqlab.nlp.ngram.cluster_watch import ShardTaskError, WorkerLostError
     from seqlab.nlp.ngram.distributed import (
@@ -461,7 +437,9 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
         raise CliError(str(error)) from error
     except (OSError, ValueError) as error:
         raise CliError(f"--cluster {cluster}: {_one_line(error)}") from error
-    tally = Tally(())
+    from seqlab.nlp.ngram.tally import SentenceTally
+
+    tally = SentenceTally(())
     try:
         line_tokens = LineTokens(level, lowercase, errors=decode_errors())
         if arpa_out is not None:
@@ -472,9 +450,8 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
                                                     scratch_dir=scratch)
             except OSError as error:  # the merged counts go to a scratch folder beside it
                 raise CliError(write_error_line(error, arpa_out)) from error
-            tally.written = WrittenModel(result.vocab_size, result.counts)
             tally.sentences, tally.tokens = result.stats.sentences, result.stats.tokens
-            return tally
+            return tally, WrittenModel(result.vocab_size, result.counts)
         vocab, tables = count_ngrams_dask(client, paths, line_tokens,
                                           model.order, model.unk_cutoff, memory_bytes)
     except ValueError as error:
@@ -487,7 +464,7 @@ def _fit_on_cluster(model, files: list[Path], cluster: str, level: str, lowercas
     tally.sentences = int(tables[0].counts[vocab.index("</s>")])
     tally.tokens = int(tables[0].counts.sum()) - tally.sentences
     model.fit_counts(vocab, tables)
-    return tally
+    return tally, None
 
 
 @app.command("eval")
@@ -537,9 +514,11 @@ def report_perplexity(model, files: list[Path] | None, corpus: str | None,
     # it; the tokens the model scores as <unk> (OOV) counted as `seqlab eval` counts them
     refused = refused_characters(None) if level == "char" else ""
     shown = PhaseProgress(command, not as_json)
-    tally = Tally(corpus_sentences(files, corpus, level, lowercase, pattern, blank_lines=True,
-                                   refused=refused, training=False),
-                  known=set(model.vocab) - {UNK}, on_tokens=shown.tokens)
+    from seqlab.nlp.ngram.tally import SentenceTally
+
+    tally = SentenceTally(corpus_sentences(files, corpus, level, lowercase, pattern,
+                                           blank_lines=True, refused=refused, training=False),
+                          known=set(model.vocab) - {UNK}, on_tokens=shown.tokens)
     try:
         # streamed: no list of the test sentences
         with shown:

@@ -204,26 +204,24 @@ def _write_text_object(texts: Iterable[str]) -> None:
 def _stdin_pieces(vocab_size: int):
     """The ids on stdin, checked, a bounded piece at a time: plain ids, or `tokenize encode
     --json`'s one object (`{"ids": [...]}`)."""
+    from seqlab.nlp.tokenizers.plain_ids import LongIdWordError, plain_id_words
+
     head = sys.stdin.read(STDIN_CHUNK_CHARS)
     if head.lstrip().startswith("{"):
-        from seqlab.cli.json_ids import json_id_words
-
-        first = 1
-        for words in json_id_words(head, sys.stdin.read, STDIN_CHUNK_CHARS):
+        from seqlab.cli.json_ids import json_id_words as id_words
+    else:
+        def id_words(head, read, chunk_chars):  # an id of the vocabulary is never refused
+            return plain_id_words(head, read, chunk_chars,
+                                  max(chunk_chars, len(str(vocab_size - 1))))
+    first = 1
+    try:
+        for words in id_words(head, sys.stdin.read, STDIN_CHUNK_CHARS):
             yield _checked_ids(words, vocab_size, from_stdin=True, first=first)
             first += len(words)
-        return
-    carried, first = "", 1
-    while head:
-        words = (carried + head).split()
-        carried = words.pop() if words and not head[-1].isspace() else ""
-        if len(carried) > STDIN_CHUNK_CHARS:  # no id is this long: refused, not held
-            _checked_ids([carried[:80]], vocab_size, from_stdin=True, first=first + len(words))
-        yield _checked_ids(words, vocab_size, from_stdin=True, first=first)
-        first += len(words)
-        head = sys.stdin.read(STDIN_CHUNK_CHARS)
-    if carried:
-        yield _checked_ids([carried], vocab_size, from_stdin=True, first=first)
+    except LongIdWordError as error:  # no id is this long: refused, not held
+        _checked_ids([error.start], vocab_size, from_stdin=True, first=error.number)
+        raise CliError(f"word {error.number} on stdin is {error.start[:37] + '...'!r}, not a "
+                       f"token id; {_EXPECTED}") from None
 
 
 def _checked_ids(words: list[str], vocab_size: int, from_stdin: bool,
@@ -237,18 +235,20 @@ def _checked_ids(words: list[str], vocab_size: int, from_stdin: bool,
     return numbers
 
 
+_EXPECTED = ("decode expects token ids, whole numbers separated by spaces (as `seqlab tokenize "
+             "encode` prints them)")
+
+
 def _token_id(word: str, number: int, from_stdin: bool) -> int:
     """`word` as a token id; a CliError saying what decode expects when it is not one."""
     try:
         return int(word)
     except ValueError:
         pass
-    expected = ("decode expects token ids, whole numbers separated by spaces (as `seqlab "
-                "tokenize encode` prints them)")
     shown = word if len(word) <= 40 else word[:37] + "..."
     if not from_stdin and Path(word).is_file():
-        raise CliError(f"{word} is a file; {expected}, as arguments or on stdin: seqlab "
+        raise CliError(f"{word} is a file; {_EXPECTED}, as arguments or on stdin: seqlab "
                        f"tokenize decode TOKENIZER - < {word}", code=2) from None
     where = f"word {number} on stdin" if from_stdin else f"argument {number}"
-    raise CliError(f"{where} is {shown!r}, not a token id; {expected}",
+    raise CliError(f"{where} is {shown!r}, not a token id; {_EXPECTED}",
                    code=1 if from_stdin else 2) from None
