@@ -72,7 +72,7 @@ def test_join_and_take_race_to_one_answer():
     for _ in range(50):
         flags = new_flags(2)
         answers = {}
-        joiner = threading.Thread(target=lambda: answers.update(joined=join_team(flags)))
+        joiner = threading.Thread(target=lambda a=answers, f=flags: a.update(joined=join_team(f)))
         joiner.start()
         answers["waited"] = partner_joined(flags, 1)
         joiner.join()
