@@ -47,6 +47,24 @@ def _summary(values: list[float]) -> str:
             f"({pick(0.1) * 1e6:6.0f} - {pick(0.9) * 1e6:6.0f})")
 
 
+def _count_taken_partners() -> list | None:
+    """A list that grows by one at each call whose part 0 took its late partner's share
+    (None on a tree without that path)."""
+    from seqlab.seqmodels import recurrent_units_team
+
+    real = getattr(recurrent_units_team, "_run_alone", None)
+    if real is None:
+        return None
+    taken: list = []
+
+    def counting(*args):
+        taken.append(True)
+        return real(*args)
+
+    recurrent_units_team._run_alone = counting
+    return taken
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=256)
@@ -69,6 +87,7 @@ def main() -> None:
             return self.head(out)
 
     model = Net()
+    taken = _count_taken_partners()
     ids = np.random.default_rng(0).integers(0, 65, (args.steps, 1))
     embedded = model.embedding(ids).detach()
     top = Tensor(np.random.default_rng(1).standard_normal((args.steps, 1, args.hidden))
@@ -137,6 +156,9 @@ def main() -> None:
     print(f"forward 1t / 2t wall {one / two:.2f}, CPU "
           f"{statistics.median(cpus['forward 1t']) / statistics.median(cpus['forward 2t']):.2f}; "
           f"load {_load()}")
+    if taken is not None:
+        print(f"calls whose part 0 took its late partner's share: {len(taken)} "
+              f"(of {args.calls + 10} 2-thread forwards and as many stack calls)")
 
 
 if __name__ == "__main__":

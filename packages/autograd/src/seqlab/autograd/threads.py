@@ -232,21 +232,24 @@ def _as_team_task(task: Callable[[], None], errors: dict[str, str] | None = None
         task()
 
 
-def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
+def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None],
+             partner_may_be_taken: bool = False) -> tuple[int, int]:
     """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
     Returns (spin-outs, meets): how many times a part spun out waiting at the team's barrier
     (`spin_outs`) and how many meets the parts arrived at, both summed over the parts. A part
     that raises releases its slot of `flags` (its partners run on to their end, reading what it
     left unfinished) and the error comes out here: every meet of a team's parts must be on
-    `flags`, or on flags its parts release themselves on their error path. Where part 0 of a
-    2-part team took part 1's share (`spin_barrier.partner_joined`), part 1 is not waited for
-    (it returns at once whenever it starts, touching nothing but `flags`)."""
+    `flags`, or on flags its parts release themselves on their error path.
+    `partner_may_be_taken`: a 2-part team whose part 0 may take part 1's share
+    (`spin_barrier.partner_joined`); where it did, part 1 is not waited for (it returns at
+    once whenever it starts, touching nothing but `flags`)."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
     _run_at_once([functools.partial(_released_on_error, run_part, part, parts, flags)
                   for part in range(parts)],
-                 functools.partial(partner_taken, flags) if parts == 2 else None)
+                 functools.partial(partner_taken, flags)
+                 if partner_may_be_taken and parts == 2 else None)
     return spin_outs(flags), meets(flags)
 
 

@@ -240,7 +240,7 @@ def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, 
 
     with seqlab_computing():
         started = time.perf_counter()
-        spun_out, met = run_team(parts, run_part)
+        spun_out, met = run_team(parts, run_part, partner_may_be_taken=True)
         seconds = (time.perf_counter() - started) / max(steps * layers, 1)
     if not taken:  # (every part filled its block: run_team returned without an exception)
         table0[4] = True
