@@ -38,7 +38,14 @@ import numba
 import numpy as np
 
 from seqlab.autograd import workspace
-from seqlab.autograd.kernels.spin_barrier import contended, meets, new_flags, release, spin_outs
+from seqlab.autograd.kernels.spin_barrier import (
+    contended,
+    meets,
+    new_flags,
+    partner_taken,
+    release,
+    spin_outs,
+)
 from seqlab.autograd.kernels.unit_blocks import max_parts
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
@@ -186,17 +193,24 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(_MAX_PARTS - 1, thread_name_prefix="seqlab")
 
 
-def _run_at_once(tasks: list[Callable[[], None]]) -> None:
+def _run_at_once(tasks: list[Callable[[], None]],
+                 others_idle: Callable[[], bool] | None = None) -> None:
     """Run every task at the same time, tasks[0] in this thread, the rest on the pool; work
     the tasks split again runs in their own thread (`threads_for`). The pool's threads keep
     this thread's floating-point error settings (`np.errstate` is per thread): a caller that
-    silences overflow warnings silences them in the work it splits too."""
+    silences overflow warnings silences them in the work it splits too. `others_idle`, asked
+    once tasks[0] returned: True where the other tasks will do nothing (tasks[0] did their
+    work): they are then not waited for (those not started never run)."""
     with seqlab_computing():
         settings = np.geterr()
         others = [_pool().submit(_as_team_task, task, settings) for task in tasks[1:]]
         try:
             _as_team_task(tasks[0])
         finally:
+            if others_idle is not None and others_idle():
+                for other in others:
+                    other.cancel()
+                others = []
             for other in others:
                 other.result()
 
@@ -218,18 +232,24 @@ def _as_team_task(task: Callable[[], None], errors: dict[str, str] | None = None
         task()
 
 
-def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None]) -> tuple[int, int]:
+def run_team(parts: int, run_part: Callable[[int, int, np.ndarray], None],
+             partner_may_be_taken: bool = False) -> tuple[int, int]:
     """Call run_part(part, parts, flags) for every part at once; part 0 in this thread.
     Returns (spin-outs, meets): how many times a part spun out waiting at the team's barrier
     (`spin_outs`) and how many meets the parts arrived at, both summed over the parts. A part
     that raises releases its slot of `flags` (its partners run on to their end, reading what it
     left unfinished) and the error comes out here: every meet of a team's parts must be on
-    `flags`, or on flags its parts release themselves on their error path."""
+    `flags`, or on flags its parts release themselves on their error path.
+    `partner_may_be_taken`: a 2-part team whose part 0 may take part 1's share
+    (`spin_barrier.partner_joined`); where it did, part 1 is not waited for (it returns at
+    once whenever it starts, touching nothing but `flags`)."""
     if not 1 <= parts <= _MAX_PARTS:
         raise ValueError(f"a team has 1 to {_MAX_PARTS} parts; got {parts}")
     flags = new_flags(parts)
     _run_at_once([functools.partial(_released_on_error, run_part, part, parts, flags)
-                  for part in range(parts)])
+                  for part in range(parts)],
+                 functools.partial(partner_taken, flags)
+                 if partner_may_be_taken and parts == 2 else None)
     return spin_outs(flags), meets(flags)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from seqlab.autograd import aligned
 from seqlab.autograd.kernels.panel_gemm import MIN_BATCH
-from seqlab.autograd.kernels.recurrent_units_stack import units_stack_part
+from seqlab.autograd.kernels.recurrent_units_stack import PARTNER_TAKEN, units_stack_part
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
@@ -57,6 +57,13 @@ MIN_TEAM_LAYER_STEP_MACS = 3 << 16
 # calls of that shape run as one part for a while (`TeamWatch`); `run_layers` asks `team_pays`
 # before it starts the team.
 UNITS_TEAM_WATCHES = TeamWatches()
+# How long part 0 of a 2-part team waits at its first meet for part 1 to start before it runs
+# the call alone (`units_stack_part`'s `partner_wait`, time-stamp counter ticks: ~200 us at
+# 2.6 GHz). On free cores part 1 starts 12-50 us after part 0 (its pool thread's wake-up and
+# the GIL); with a core taken, 3 ms at the 90th percentile (AMD EPYC, 2 vCPUs, load 5-8),
+# while the team saves ~1 ms of a 2.6 ms LSTM 256 x 2 call at batch 1 x 64: a partner later
+# than this most likely comes far later, and one part alone loses at most the wait.
+PARTNER_WAIT_TICKS = 1 << 19
 _LOCKS_GUARD = threading.Lock()  # one table lock made per stack, whoever asks first
 
 
@@ -222,16 +229,36 @@ def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, 
         change_watch(stack).record(_changed(table0, x0, weights[0][0], arguments[5][0]))
     kept = tuple(table0[:4])
     ready = table0[4]
+    taken = []  # [True] where part 0 took its partner's share and ran the call alone
 
     def run_part(part: int, parts: int, flags: np.ndarray) -> None:
-        units_stack_part(*arguments, part, parts, flags, split, *kept, ready)
+        answer = units_stack_part(*arguments, part, parts, flags, split, *kept, ready,
+                                  PARTNER_WAIT_TICKS)
+        if answer == PARTNER_TAKEN and part == 0:  # part 1 did not start in time
+            taken.append(True)
+            _run_alone(stack, arguments, flags, split, keep_table)
 
     with seqlab_computing():
         started = time.perf_counter()
-        spun_out, met = run_team(parts, run_part)
+        spun_out, met = run_team(parts, run_part, partner_may_be_taken=True)
         seconds = (time.perf_counter() - started) / max(steps * layers, 1)
-    table0[4] = True  # (every part filled its block: run_team returned without an exception)
-    if parts > 1:
-        units_team_watch(stack, batch, dtype).record(spun_out, met, seconds)
+    if not taken:  # (every part filled its block: run_team returned without an exception)
+        table0[4] = True
+        if parts > 1:
+            units_team_watch(stack, batch, dtype).record(spun_out, met, seconds)
     out = outs[-1] if layers == 1 else outs[-1].copy()  # not a view keeping every layer's
     return out, h_n, (c_n if kind.has_cell_state else None)
+
+
+def _run_alone(stack, arguments: tuple, flags: np.ndarray, split: int,
+               keep_table: bool) -> None:
+    """The team's call as one part on this thread, as a team of `split` gives it (the same
+    bits), where part 0 of the team took its partner's share (`PARTNER_TAKEN`); with its own
+    kept table (one per parts and split)."""
+    x0, w_ih = arguments[1], arguments[3][0]
+    dtype = x0.dtype
+    table0 = (_table0(stack, x0, w_ih, 1, split) if keep_table
+              else [np.empty(0, dtype), np.empty((0, 0, 0), dtype), np.empty((0, 0), dtype),
+                    np.empty(0, dtype), False])
+    units_stack_part(*arguments, 0, 1, flags, split, *table0[:4], table0[4])
+    table0[4] = True

@@ -32,10 +32,20 @@ from .bit_compare import same_bits
 from .generation import GRU, LSTM, RNN_RELU, RNN_TANH
 from .recurrent_activations import sigmoid, tanh
 from .recurrent_blas import matmul_into
-from .spin_barrier import arrive_and_wait, contended, keep_spin_outs, kept_spin_outs
+from .spin_barrier import (
+    arrive_and_wait,
+    contended,
+    join_team,
+    keep_spin_outs,
+    kept_spin_outs,
+    partner_joined,
+)
 from .unit_blocks import unit_block
 
 GATES = {LSTM: 4, GRU: 3, RNN_TANH: 1, RNN_RELU: 1}
+# `units_stack_part`'s answer where part 0 of a 2-part team took part 1's share before the
+# first meet (`partner_wait`): nothing shared was computed; part 0's caller runs the call alone
+PARTNER_TAKEN = -1
 
 
 def _sigmoid(v):
@@ -187,7 +197,7 @@ def table0_block(table0, rows, gates, start, stop):
 @njit(cache=True, nogil=True, error_model="numpy")
 def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c0, h_shared,
                      outs, h_n, c_n, part, parts, flags, split, table0, kept_x, kept_w,
-                     kept_b, table0_ready):
+                     kept_b, table0_ready, partner_wait=0):
     """Part `part` of `parts` of the stack's forward: hidden units `unit_block(H, part,
     parts)` of every layer of `cell`. x0 (R, F) layer 0's input rows, row_of (T, N) which row
     step t of sequence n reads; w_ih, w_hh, bias, hh_bias tuples with one entry per layer
@@ -208,7 +218,16 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
     rows). Where `table0_ready` and x0 and the part's rows are bitwise their copies
     (`same_bits`), the part reads its block instead of projecting x0; else it projects into
     the block, then copies what it read. One table per `parts` and `split` (the layout and
-    the bits depend on both); a part checks and writes only its own block and rows."""
+    the bits depend on both); a part checks and writes only its own block and rows.
+    `partner_wait` > 0, a team of 2 parts: part 1 joins first thing (`spin_barrier.join_team`),
+    and part 0 waits for it at the first meet at most that many `spin_barrier.ticks`; where it
+    has not joined by then, part 0 takes its share and both return `PARTNER_TAKEN` (part 1 at
+    once, whenever it starts) before writing anything but part 0's own projection block, and
+    part 0's caller runs the call as one part (`parts` 1, the same `split`: the same bits).
+    A late partner then costs the call at most the wait, not its start (a pool thread woken on
+    a loaded machine started 3 ms late at the 90th percentile)."""
+    if partner_wait > 0 and parts == 2 and part == 1 and not join_team(flags):
+        return PARTNER_TAKEN
     steps, batch = row_of.shape
     layers = len(w_hh)
     alone_from = layers
@@ -272,6 +291,9 @@ def units_stack_part(cell, x0, row_of, w_ih, w_hh, bias, hh_bias, lengths, h0, c
                 if cell == LSTM:
                     c[n, k] = c0[layer, n, start + k]
         if parts > 1:  # every unit of h0 in h_shared[0] before step 0 reads it
+            if (layer == 0 and part == 0 and parts == 2 and partner_wait > 0
+                    and not partner_joined(flags, partner_wait)):
+                return PARTNER_TAKEN
             met += 1
             arrive_and_wait(flags, part, parts, met)
         hg = np.empty((batch, gates * width), dtype)

@@ -42,6 +42,10 @@ SPIN_OUT_SHARE = 4
 MIN_SPIN_OUTS = 4  # ... and more than this many (a short call's late-starting partner is not)
 # A released part's count (`release`): past every count a partner waits for
 RELEASED = np.iinfo(np.int64).max
+# flags[JOIN_SLOT] (part 0's line): 0 until part 1 of a 2-part team joins (`join_team`) or
+# part 0, tired of waiting for it, takes its share (`partner_joined`); whichever swaps it first
+# (past `side_barrier`'s slots, SIDE_SLOT + 0..2)
+JOIN_SLOT = 8
 
 
 def new_flags(parts: int) -> np.ndarray:
@@ -99,6 +103,21 @@ def store_release(flags, index, value):
     flags[index] = value
 
 
+def swap_if(flags, index, expected, value):
+    """flags[index] = value if it holds `expected`; whether it did, in one atomic step
+    (plain-Python body)."""
+    if flags[index] != expected:
+        return False
+    flags[index] = value
+    return True
+
+
+def ticks():
+    """A clock that only grows, for bounding a wait (plain-Python body: nanoseconds; jitted:
+    the CPU's time-stamp counter, ~2-4 ticks a nanosecond)."""
+    return time.perf_counter_ns()
+
+
 def yield_core():
     """Let another thread run on this core (plain-Python body: also lets go of the GIL)."""
     time.sleep(0)
@@ -152,6 +171,37 @@ def _store_release_typed(flags, index, value):
     return lambda flags, index, value: _store_release(flags, index, np.int64(value))
 
 
+@intrinsic
+def _swap_if(typingctx, flags, index, expected, value):
+    def codegen(context, builder, signature, args):
+        pointer = _element_pointer(context, builder, signature.args[0], args[0], args[1])
+        swapped = builder.cmpxchg(pointer, args[2], args[3], "acq_rel", "acquire")
+        return builder.extract_value(swapped, 1)
+
+    return types.boolean(flags, index, types.int64, types.int64), codegen
+
+
+@intrinsic
+def _cycle_counter(typingctx):
+    def codegen(context, builder, signature, args):
+        declared = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(64), []), "llvm.readcyclecounter")
+        return builder.call(declared, [])
+
+    return types.int64(), codegen
+
+
+@overload(swap_if, jit_options={"inline": "always"})
+def _swap_if_typed(flags, index, expected, value):
+    return lambda flags, index, expected, value: _swap_if(flags, index, np.int64(expected),
+                                                          np.int64(value))
+
+
+@overload(ticks, jit_options={"inline": "always"})
+def _ticks_typed():
+    return lambda: _cycle_counter()
+
+
 @overload(yield_core, jit_options={"inline": "always"})
 def _yield_core_typed():
     return lambda: _sched_yield()
@@ -194,3 +244,34 @@ def arrive_and_wait(flags, part, parts, count):
                     flags[part * FLAG_STRIDE + SPIN_OUT_SLOT] += 1
                     spun_out = True
                 yield_core()
+
+
+@njit(cache=True, nogil=True)
+def join_team(flags):
+    """Part 1 of a 2-part team, before it does anything: whether it joins (True) or part 0
+    has taken its share already (`partner_joined`: then it must return at once)."""
+    return swap_if(flags, JOIN_SLOT, 0, 1)
+
+
+@njit(cache=True, nogil=True)
+def partner_joined(flags, wait_ticks):
+    """Part 0 of a 2-part team: wait up to `wait_ticks` (`ticks`) for part 1 to `join_team`;
+    True when it did, False when part 0 took its share instead (part 1 has not started: its
+    pool thread not yet woken, or its core held by another process) and is to run the whole
+    call alone. Spins, yielding the core between rounds as `arrive_and_wait` does."""
+    started = ticks()
+    spins = 0
+    while load_acquire(flags, JOIN_SLOT) == 0:
+        spins += 1
+        if spins > _SPINS_BEFORE_YIELD:
+            if ticks() - started > wait_ticks:
+                return not swap_if(flags, JOIN_SLOT, 0, 2)  # (part 1 may have joined meanwhile)
+            spins = 0
+            yield_core()
+    return True
+
+
+def partner_taken(flags: np.ndarray) -> bool:
+    """Whether part 0 of a 2-part team took part 1's share (`partner_joined`); read after part
+    0 returned: part 1's task then does nothing and need not be waited for."""
+    return int(flags[JOIN_SLOT]) == 2
