@@ -61,7 +61,7 @@ def test_a_late_partner_leaves_the_call_to_part_0_with_the_teams_bits(monkeypatc
     real = recurrent_units_team._run_alone
     monkeypatch.setattr(recurrent_units_team, "_run_alone",
                         lambda *args: (taken.append(True), real(*args)))
-    late = _LatePool(delay=5.0)
+    late = _LatePool(delay=60.0)  # far beyond a loaded machine's call
     monkeypatch.setattr(threads, "_pool", lambda: late)
     monkeypatch.setattr(recurrent_units_team, "PARTNER_WAIT_TICKS", 1)
     recurrent_units_team.UNITS_TEAM_WATCHES.reset()  # (a loaded machine may have paused it)
