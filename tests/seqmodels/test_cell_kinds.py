@@ -41,3 +41,31 @@ def test_cell_names_build_the_stack_of_their_kind(cell):
 def test_unknown_cell_is_a_clear_error():
     with pytest.raises(ValueError, match="cell must be one of lstm, gru, rnn, rnn_relu"):
         cell_kind("transformer")
+
+
+@pytest.mark.parametrize("name", sorted(CELL_KINDS))
+def test_saved_h_prev_is_where_the_loop_keeps_the_previous_hidden_state(name):
+    kind = CELL_KINDS[name]
+    rng = np.random.default_rng(1)
+    steps, batch, hidden = 4, 3, 5
+    xg = rng.standard_normal((steps, batch, kind.gates * hidden))
+    h0 = rng.standard_normal((batch, hidden))
+    c0 = rng.standard_normal((batch, hidden)) if kind.has_cell_state else None
+    w_hh = 0.5 * rng.standard_normal((kind.gates * hidden, hidden))
+    b_hh = rng.standard_normal(kind.gates * hidden)
+    lengths = np.full(batch, steps, np.int64)
+    lengths[-1] = steps - 1  # (reverse with a padded row: an LSTM loop then keeps h_prev)
+    out, _, _, activations = kind.loop_forward(xg, h0, c0, w_hh, b_hh, lengths, True, None,
+                                               True)
+    h_prev = activations[kind.saved_h_prev]
+    full = slice(0, batch - 1)  # the rows T long: step t (backward in time) reads out[t + 1]
+    np.testing.assert_array_equal(h_prev[steps - 1, full], h0[full])
+    np.testing.assert_array_equal(h_prev[:steps - 1, full], out[1:, full])
+
+
+def test_the_kernel_codes_name_each_kind():
+    codes = {name: (kind.generation_code, kind.stacked_code) for name, kind in CELL_KINDS.items()}
+    assert len({generation for generation, _ in codes.values()}) == len(CELL_KINDS)
+    stacked = [code for _, code in codes.values() if code is not None]
+    assert len(set(stacked)) == len(stacked) and codes["gru"][1] is None
+    assert [name for name, kind in CELL_KINDS.items() if kind.relu] == ["rnn_relu"]
