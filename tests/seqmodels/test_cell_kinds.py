@@ -69,3 +69,18 @@ def test_the_kernel_codes_name_each_kind():
     stacked = [code for _, code in codes.values() if code is not None]
     assert len(set(stacked)) == len(stacked) and codes["gru"][1] is None
     assert [name for name, kind in CELL_KINDS.items() if kind.relu] == ["rnn_relu"]
+
+
+@pytest.mark.parametrize("batch", [1, 8, 16, 32, 64])
+@pytest.mark.parametrize("hidden", [32, 128, 512])
+def test_lstm_rows_parts_is_where_the_training_loop_splits_by_sequence(batch, hidden,
+                                                                         monkeypatch):
+    from seqlab.autograd.kernels.row_blocks import rows_split_pays
+    from seqlab.seqmodels import recurrent_loops
+
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
+    w_hh = np.zeros((4 * hidden, hidden), np.float32)
+    got = CELL_KINDS["lstm"].rows_parts(64, batch, w_hh)
+    for threshold in (0, recurrent_loops.MIN_UNITS_FORWARD_STEP_MACS, 1 << 62):
+        parts = recurrent_loops.lstm_loop_parts(batch, hidden, threshold)
+        assert got == (parts if rows_split_pays(batch, parts) else 1)

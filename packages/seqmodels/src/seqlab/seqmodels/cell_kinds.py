@@ -12,6 +12,7 @@ loops, inspection, seq2seq decoding, language-model generation) reads a `CellKin
     kind.generation_code          the kind's code in seqlab.autograd.kernels.generation
     kind.stacked_code             its code in kernels.recurrent_lstm_claims (None: GRU has none)
     kind.relu, kind.saved_h_prev  the Elman nonlinearity; where loop_forward saves h_prev
+    kind.rows_parts(steps, batch, w_hh)  the parts its training loop splits the batch into
 
 The fused layer Function is one for every kind (`seqlab.seqmodels.fused.RecurrentLayer`): it
 takes the kind and calls its loops.
@@ -50,6 +51,9 @@ class CellKind:
     stacked_code: int | None
     relu: bool  # an Elman RNN's nonlinearity is ReLU (False: tanh, and every other kind)
     saved_h_prev: int  # the index of h_prev (T, N, H) in loop_forward's activations
+    # (steps, batch, w_hh) -> how many parts a training loop splits its batch into by sequence
+    # (1: it does not): shapes, dtype and the thread count only
+    rows_parts: Callable
 
     def projection_bias(self, b_ih, b_hh):
         """The bias added to x @ W_ih^T (tensors or arrays; None without bias)."""
@@ -91,16 +95,19 @@ def _rnn_kind(nonlinearity: str) -> CellKind:
         loop_backward=functools.partial(loops.rnn_loop_backward, relu=relu),
         step=functools.partial(_rnn_step, relu=relu), step_kernel=rnn_step,
         generation_code=generation.RNN_RELU if relu else generation.RNN_TANH,
-        stacked_code=RNN_RELU_CELL if relu else RNN_TANH_CELL, relu=relu, saved_h_prev=1)
+        stacked_code=RNN_RELU_CELL if relu else RNN_TANH_CELL, relu=relu, saved_h_prev=1,
+        rows_parts=loops.loop_rows_team)
 
 
 CELL_KINDS: dict[str, CellKind] = {
     "lstm": CellKind("lstm", 4, True, False, _lstm_cell, loops.lstm_loop_forward,
                      loops.lstm_loop_backward, _lstm_step, lstm_step, generation.LSTM,
-                     stacked_code=LSTM_CELL, relu=False, saved_h_prev=3),
+                     stacked_code=LSTM_CELL, relu=False, saved_h_prev=3,
+                     rows_parts=loops.lstm_rows_parts),
     "gru": CellKind("gru", 3, False, True, _gru_cell, loops.gru_loop_forward,
                     loops.gru_loop_backward, _gru_step, gru_step, generation.GRU,
-                    stacked_code=None, relu=False, saved_h_prev=2),
+                    stacked_code=None, relu=False, saved_h_prev=2,
+                    rows_parts=loops.loop_rows_team),
     "rnn_tanh": _rnn_kind("tanh"),
     "rnn_relu": _rnn_kind("relu"),
 }

@@ -20,8 +20,8 @@ step (projection, forward loop, backward loop, dW_hh, dW_ih), each with main-thr
   and `threads.matmul` run them split over the threads, so the same bits as the layer's other
   path.
 
-Taken only where that path would split the loop by sequence (`lstm_loop_parts` and
-`rows_split_pays` for LSTM, `loop_rows_team` for GRU and RNN: 2 threads or more), the
+Taken only where that path would split the loop by sequence (`CellKind.rows_parts`:
+`lstm_rows_parts` for LSTM, `loop_rows_team` for GRU and RNN: 2 threads or more), the
 projection takes the panels (`products_take_panels`), and, for the backward, no table was read
 and dx, where wanted (a layer over another layer), takes the panels too. Decisions from
 shapes, dtype and threads only.
@@ -42,7 +42,7 @@ from seqlab.autograd.kernels.panel_gemm import (
     pack_transposed_into,
     panels_shape,
 )
-from seqlab.autograd.kernels.row_blocks import row_block, rows_split_pays
+from seqlab.autograd.kernels.row_blocks import row_block
 from seqlab.autograd.kernels.sequence_projection import project_sequences_into
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, side_barrier
 from seqlab.autograd.threads import seqlab_computing
@@ -54,13 +54,9 @@ from seqlab.seqmodels.around_products import (
 )
 from seqlab.seqmodels.cell_kinds import CELL_KINDS
 from seqlab.seqmodels.recurrent_loops import (
-    MIN_UNITS_BACKWARD_STEP_MACS,
-    MIN_UNITS_FORWARD_STEP_MACS,
     _lstm_rows_backward,
     _lstm_rows_forward,
     in_step,
-    loop_rows_team,
-    lstm_loop_parts,
 )
 from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_backward,
@@ -75,14 +71,6 @@ Array = np.ndarray
 MIN_FUSED_PARTS = 2
 
 
-def _loop_parts(kind_name: str, steps: int, batch: int, w_hh: Array, min_lstm_macs: int) -> int:
-    """The parts the layer's training loop splits by sequence into (1: it does not)."""
-    if CELL_KINDS[kind_name].has_cell_state:  # the LSTM loop
-        parts = lstm_loop_parts(batch, w_hh.shape[1], min_lstm_macs)
-        return parts if rows_split_pays(batch, parts) else 1
-    return loop_rows_team(steps, batch, w_hh)
-
-
 def forward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, save: bool) -> int:
     """How many parts the fused forward runs as for this layer, or 0 where it is not taken."""
     steps, batch, features = x.shape
@@ -90,7 +78,7 @@ def forward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, save: bool
         return 0
     if not products_take_panels(steps * batch, features, w_ih.shape[0], x.dtype):
         return 0
-    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_FORWARD_STEP_MACS)
+    parts = CELL_KINDS[kind_name].rows_parts(steps, batch, w_hh)
     return parts if parts >= max(MIN_FUSED_PARTS, 2) else 0
 
 
@@ -104,7 +92,7 @@ def backward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, has_table
     if need_input_grad and not products_take_panels(steps * batch, w_ih.shape[0], features,
                                                     dtype):
         return 0  # (dx by BLAS: the layer's other path)
-    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_BACKWARD_STEP_MACS)
+    parts = CELL_KINDS[kind_name].rows_parts(steps, batch, w_hh)
     return parts if parts >= max(MIN_FUSED_PARTS, 2) else 0
 
 
