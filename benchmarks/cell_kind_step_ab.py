@@ -1,9 +1,9 @@
 """One training step (forward + backward) of a 1-layer LSTM / GRU / RNN stack, in process, this
 tree against a baseline tree: a check that a refactor moved no time.
 
-Each round runs one worker process per tree (alternating), each timing the median of its
-repeats per kind; the table shows medians over rounds of wall and CPU (user+sys) time and the
-new/old ratios. Threads from OMP_NUM_THREADS (library defaults otherwise).
+Each round runs one worker process per tree (which goes first alternates), each timing the
+median of its repeats per kind; the table shows medians over rounds of wall and CPU
+(user+sys) time and the new/old ratios. Threads from OMP_NUM_THREADS (library defaults otherwise).
 
     git -C /work/main archive BASE | tar -x -C /tmp/base
     uv run python benchmarks/cell_kind_step_ab.py --baseline-src /tmp/base
@@ -75,13 +75,15 @@ def main() -> None:
     if args.baseline_src is None or not (args.baseline_src / SRC_DIRS[0]).is_dir():
         raise SystemExit("--baseline-src: a tree with packages/autograd/src is needed")
     load = Path("/proc/loadavg").read_text().strip()
-    print(f"CPU {platform.processor() or platform.machine()}, OMP_NUM_THREADS="
+    names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+             .splitlines() if line.startswith("model name")]
+    print(f"CPU {names[0] if names else platform.machine()}, OMP_NUM_THREADS="
           f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, load {load}")
     trees = {"old": args.baseline_src, "new": None}
     runs = {name: [] for name in trees}
-    for _ in range(args.rounds):
-        for name, tree in trees.items():
-            runs[name].append(run_worker(tree, args.repeats))
+    for round_ in range(args.rounds):  # old first, then new first, ...
+        for name in (("old", "new") if round_ % 2 == 0 else ("new", "old")):
+            runs[name].append(run_worker(trees[name], args.repeats))
     print(f"T={STEPS} N={BATCH} F={FEATURES} H={HIDDEN}, float32, 1 layer; ms, median")
     print("cell   old wall  new wall  ratio   old cpu  new cpu  ratio")
     for cell in KINDS:
