@@ -41,3 +41,46 @@ def test_cell_names_build_the_stack_of_their_kind(cell):
 def test_unknown_cell_is_a_clear_error():
     with pytest.raises(ValueError, match="cell must be one of lstm, gru, rnn, rnn_relu"):
         cell_kind("transformer")
+
+
+@pytest.mark.parametrize("name", sorted(CELL_KINDS))
+def test_saved_h_prev_is_where_the_loop_keeps_the_previous_hidden_state(name):
+    kind = CELL_KINDS[name]
+    rng = np.random.default_rng(1)
+    steps, batch, hidden = 4, 3, 5
+    xg = rng.standard_normal((steps, batch, kind.gates * hidden))
+    h0 = rng.standard_normal((batch, hidden))
+    c0 = rng.standard_normal((batch, hidden)) if kind.has_cell_state else None
+    w_hh = 0.5 * rng.standard_normal((kind.gates * hidden, hidden))
+    b_hh = rng.standard_normal(kind.gates * hidden)
+    lengths = np.full(batch, steps, np.int64)
+    lengths[-1] = steps - 1  # (reverse with a padded row: an LSTM loop then keeps h_prev)
+    out, _, _, activations = kind.loop_forward(xg, h0, c0, w_hh, b_hh, lengths, True, None,
+                                               True)
+    h_prev = activations[kind.saved_h_prev]
+    full = slice(0, batch - 1)  # the rows T long: step t (backward in time) reads out[t + 1]
+    np.testing.assert_array_equal(h_prev[steps - 1, full], h0[full])
+    np.testing.assert_array_equal(h_prev[:steps - 1, full], out[1:, full])
+
+
+def test_the_kernel_codes_name_each_kind():
+    codes = {name: (kind.generation_code, kind.stacked_code) for name, kind in CELL_KINDS.items()}
+    assert len({generation for generation, _ in codes.values()}) == len(CELL_KINDS)
+    stacked = [code for _, code in codes.values() if code is not None]
+    assert len(set(stacked)) == len(stacked) and codes["gru"][1] is None
+    assert [name for name, kind in CELL_KINDS.items() if kind.relu] == ["rnn_relu"]
+
+
+@pytest.mark.parametrize("batch", [1, 8, 16, 32, 64])
+@pytest.mark.parametrize("hidden", [32, 128, 512])
+def test_lstm_rows_parts_is_where_the_training_loop_splits_by_sequence(batch, hidden,
+                                                                         monkeypatch):
+    from seqlab.autograd.kernels.row_blocks import rows_split_pays
+    from seqlab.seqmodels import recurrent_loops
+
+    monkeypatch.setattr(recurrent_loops, "team_size", lambda _hidden: 2)
+    w_hh = np.zeros((4 * hidden, hidden), np.float32)
+    got = CELL_KINDS["lstm"].rows_parts(64, batch, w_hh)
+    for threshold in (0, recurrent_loops.MIN_UNITS_FORWARD_STEP_MACS, 1 << 62):
+        parts = recurrent_loops.lstm_loop_parts(batch, hidden, threshold)
+        assert got == (parts if rows_split_pays(batch, parts) else 1)

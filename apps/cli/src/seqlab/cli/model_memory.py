@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from seqlab.cli.errors import CliError
 
+# spelled here, not read from seqlab.seqmodels.cell_kinds (whose import loads Numba: the start-up
+# floor); tests/cli/test_model_memory_gates.py checks they agree
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 TRAINING_COPIES = 4  # weights, gradients and Adam's two moments
 

@@ -10,6 +10,9 @@ loops, inspection, seq2seq decoding, language-model generation) reads a `CellKin
     kind.step(xg, h, c, w_hh_t, b_hh) -> (h, c | None)               one step on ndarrays
     kind.step_kernel                                                 (its jitted kernel)
     kind.generation_code          the kind's code in seqlab.autograd.kernels.generation
+    kind.stacked_code             its code in kernels.recurrent_lstm_claims (None: GRU has none)
+    kind.relu, kind.saved_h_prev  the Elman nonlinearity; where loop_forward saves h_prev
+    kind.rows_parts(steps, batch, w_hh)  the parts its training loop splits the batch into
 
 The fused layer Function is one for every kind (`seqlab.seqmodels.fused.RecurrentLayer`): it
 takes the kind and calls its loops.
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from seqlab.autograd.kernels import generation, gru_step, lstm_step, rnn_step
+from seqlab.autograd.kernels.recurrent_lstm_claims import LSTM_CELL, RNN_RELU_CELL, RNN_TANH_CELL
 from seqlab.seqmodels import recurrent_loops as loops
 from seqlab.seqmodels.cells import gru_cell, lstm_cell, rnn_cell
 
@@ -42,6 +46,14 @@ class CellKind:
     step: Callable  # (xg, h, c, w_hh_t, b_hh) -> (h, c or None), ndarrays: calls step_kernel
     step_kernel: Callable  # the jitted step itself (its module holds its cache)
     generation_code: int  # the kind in the fused whole-model generation kernels
+    # the kind in the stacked no-grad loops (`recurrent_lstm_claims`); None: no stacked loop
+    # (a GRU's n gate scales its recurrent sum by r before the input's is added)
+    stacked_code: int | None
+    relu: bool  # an Elman RNN's nonlinearity is ReLU (False: tanh, and every other kind)
+    saved_h_prev: int  # the index of h_prev (T, N, H) in loop_forward's activations
+    # (steps, batch, w_hh) -> how many parts a training loop splits its batch into by sequence
+    # (1: it does not): shapes, dtype and the thread count only
+    rows_parts: Callable
 
     def projection_bias(self, b_ih, b_hh):
         """The bias added to x @ W_ih^T (tensors or arrays; None without bias)."""
@@ -82,14 +94,20 @@ def _rnn_kind(nonlinearity: str) -> CellKind:
         loop_forward=functools.partial(loops.rnn_loop_forward, relu=relu),
         loop_backward=functools.partial(loops.rnn_loop_backward, relu=relu),
         step=functools.partial(_rnn_step, relu=relu), step_kernel=rnn_step,
-        generation_code=generation.RNN_RELU if relu else generation.RNN_TANH)
+        generation_code=generation.RNN_RELU if relu else generation.RNN_TANH,
+        stacked_code=RNN_RELU_CELL if relu else RNN_TANH_CELL, relu=relu, saved_h_prev=1,
+        rows_parts=loops.loop_rows_team)
 
 
 CELL_KINDS: dict[str, CellKind] = {
     "lstm": CellKind("lstm", 4, True, False, _lstm_cell, loops.lstm_loop_forward,
-                     loops.lstm_loop_backward, _lstm_step, lstm_step, generation.LSTM),
+                     loops.lstm_loop_backward, _lstm_step, lstm_step, generation.LSTM,
+                     stacked_code=LSTM_CELL, relu=False, saved_h_prev=3,
+                     rows_parts=loops.lstm_rows_parts),
     "gru": CellKind("gru", 3, False, True, _gru_cell, loops.gru_loop_forward,
-                    loops.gru_loop_backward, _gru_step, gru_step, generation.GRU),
+                    loops.gru_loop_backward, _gru_step, gru_step, generation.GRU,
+                    stacked_code=None, relu=False, saved_h_prev=2,
+                    rows_parts=loops.loop_rows_team),
     "rnn_tanh": _rnn_kind("tanh"),
     "rnn_relu": _rnn_kind("relu"),
 }

@@ -6,8 +6,8 @@ without a graph the same kernels run here straight on the arrays (`recurrent_ops
 Python of the Function path is a tenth of the forward. An LSTM layer at a panel batch on one
 thread, an upper one or layer 0 over its own input (not an embedding's table), runs its input
 projection inside the time loop as one per-step product (`kernels.recurrent_lstm_stacked`;
-an Elman RNN layer alike, `kernels.recurrent_rnn_stacked`, by the same rules: `STACKED_CELLS`)
-instead of a whole-input GEMM before it; an upper layer
+an Elman RNN layer alike, `kernels.recurrent_rnn_stacked`, by the same rules:
+`CellKind.stacked_code`) instead of a whole-input GEMM before it; an upper layer
 over a few rows that fill whole panels (batch 1 x 64) projects them by `project_by_panels`.
 A stacked layer's panels are kept across calls while its weights stay bitwise the same
 (`kept_panels`), so the stacked loop pays at every batch (batch 1 over raw features too: there
@@ -61,9 +61,6 @@ from seqlab.autograd.kernels.panel_gemm import (
 )
 from seqlab.autograd.kernels.recurrent_blas import transpose_into
 from seqlab.autograd.kernels.recurrent_lstm_claims import (
-    LSTM_CELL,
-    RNN_RELU_CELL,
-    RNN_TANH_CELL,
     chunks_done,
     new_claims,
     stacked_claims,
@@ -140,16 +137,11 @@ KEPT_TABLE_BYTES = 4 << 20
 PANELS = FMA and not numba.config.DISABLE_JIT
 
 
-# the kinds with a stacked no-grad loop, by their `stacked_claims` code (a GRU has none: its
-# n gate's recurrent sum is scaled by r before the input's is added)
-STACKED_CELLS = {"lstm": LSTM_CELL, "rnn_tanh": RNN_TANH_CELL, "rnn_relu": RNN_RELU_CELL}
-
-
 def _stackable_kind(kind: CellKind, directions: int, lengths) -> bool:
     """Whether a stack's layers may run over stacked panels at all: an LSTM or an Elman RNN
-    (`STACKED_CELLS`), one direction, every sequence T long, on a target with the panel tile
-    (`PANELS`)."""
-    return PANELS and kind.name in STACKED_CELLS and directions == 1 and lengths is None
+    (`CellKind.stacked_code`), one direction, every sequence T long, on a target with the
+    panel tile (`PANELS`)."""
+    return PANELS and kind.stacked_code is not None and directions == 1 and lengths is None
 
 
 def _layer_bytes(w_ih: np.ndarray, w_hh: np.ndarray, dtype) -> int:
@@ -513,7 +505,7 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
     core woken from idle or taken): here that partner takes fewer chunks, or none, and is
     not waited for (`run_claiming`). The one-thread stacked loop's bits. None where
     `shared_work` gives no panels for some layer (mixed dtypes: `_split_call` raises the
-    graph path's error). An Elman RNN stack alike (`STACKED_CELLS`: no c, its c_n None)."""
+    graph path's error). An Elman RNN stack alike (`CellKind.stacked_code`: no c, its c_n None)."""
     dtype = h0.dtype
     if c0 is not None and c0.dtype != dtype:
         return None
@@ -528,7 +520,7 @@ def _claimed_call(stack, x: np.ndarray, h0: np.ndarray, c0: np.ndarray, parts: i
         c = h if c0 is None else np.array(c0, dtype, order="C")  # (an RNN's c: never read)
         out = empty((x.shape[0], batch, stack.hidden_size), dtype)
         claims = new_claims()
-        cell = STACKED_CELLS[stack.kind.name]
+        cell = stack.kind.stacked_code
         run_claiming(parts,
                      lambda: stacked_claims(x, panels, h, c, out, claims, MIN_BATCH, cell),
                      lambda: chunks_done(claims, batch, MIN_BATCH))
@@ -763,7 +755,7 @@ def _direction_layer(stack, layer: int, layer_input: np.ndarray | None, h0: np.n
                                         panels, reverse)
         else:
             result = rnn_stacked_layer(layer_input, h0[index], *weights,
-                                       kind.name == "rnn_relu", panels, reverse)
+                                       kind.relu, panels, reverse)
     elif layer:
         result = _upper_layer(kind, layer_input, h0[index], c0_part,
                               (w_ih, w_hh, b_ih, b_hh), lengths,

@@ -286,6 +286,15 @@ def lstm_loop_parts(batch: int, hidden: int, min_step_macs: int) -> int:
     return 1 if split_units and 4 * batch * hidden * hidden < min_step_macs else parts
 
 
+def lstm_rows_parts(steps: int, batch: int, w_hh: Array) -> int:
+    """How many parts a training LSTM loop with recurrent weights `w_hh` (4H, H) splits its
+    `batch` sequences into by sequence (1: it does not; it splits units or runs alone): the
+    `lstm_loop_parts` team where it takes the rows split. `steps` is unread (the signature is
+    `CellKind.rows_parts`', as `loop_rows_team`'s)."""
+    parts = team_size(w_hh.shape[1])
+    return parts if rows_split_pays(batch, parts) else 1
+
+
 def lstm_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True):
     """The LSTM loop (b_hh is already in xg), as a team sized for its hidden units."""
     c0 = np.ascontiguousarray(c0, dtype=xg.dtype)

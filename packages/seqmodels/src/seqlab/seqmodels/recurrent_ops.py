@@ -230,7 +230,8 @@ def _fused_layer_backward(saved: LayerSaved, d_out, d_hn, d_cn, reuse_saved, par
     dtype = loop.activations[0].dtype
     d_out = _grad_or_zeros(d_out, (steps, batch, hidden), dtype)
     d_hn = _grad_or_zeros(d_hn, (batch, hidden), dtype)
-    d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype) if loop.mode == "lstm" else None
+    has_c = CELL_KINDS[loop.mode].has_cell_state
+    d_cn = _grad_or_zeros(d_cn, (batch, hidden), dtype) if has_c else None
     return rows_layer.loop_and_weight_grads(
         loop.mode, loop.activations, loop.w_hh, loop.lengths, loop.reverse, d_out, d_hn, d_cn,
         saved.x, saved.w_ih, saved.has_bias, parts, reuse_saved, need_input_grad)

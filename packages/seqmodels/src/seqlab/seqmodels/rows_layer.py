@@ -20,8 +20,8 @@ step (projection, forward loop, backward loop, dW_hh, dW_ih), each with main-thr
   and `threads.matmul` run them split over the threads, so the same bits as the layer's other
   path.
 
-Taken only where that path would split the loop by sequence (`lstm_loop_parts` and
-`rows_split_pays` for LSTM, `loop_rows_team` for GRU and RNN: 2 threads or more), the
+Taken only where that path would split the loop by sequence (`CellKind.rows_parts`:
+`lstm_rows_parts` for LSTM, `loop_rows_team` for GRU and RNN: 2 threads or more), the
 projection takes the panels (`products_take_panels`), and, for the backward, no table was read
 and dx, where wanted (a layer over another layer), takes the panels too. Decisions from
 shapes, dtype and threads only.
@@ -42,7 +42,7 @@ from seqlab.autograd.kernels.panel_gemm import (
     pack_transposed_into,
     panels_shape,
 )
-from seqlab.autograd.kernels.row_blocks import row_block, rows_split_pays
+from seqlab.autograd.kernels.row_blocks import row_block
 from seqlab.autograd.kernels.sequence_projection import project_sequences_into
 from seqlab.autograd.kernels.spin_barrier import arrive_and_wait, side_barrier
 from seqlab.autograd.threads import seqlab_computing
@@ -52,14 +52,11 @@ from seqlab.seqmodels.around_products import (
     narrow_grad_takes_tiles,
     products_take_panels,
 )
+from seqlab.seqmodels.cell_kinds import CELL_KINDS
 from seqlab.seqmodels.recurrent_loops import (
-    MIN_UNITS_BACKWARD_STEP_MACS,
-    MIN_UNITS_FORWARD_STEP_MACS,
     _lstm_rows_backward,
     _lstm_rows_forward,
     in_step,
-    loop_rows_team,
-    lstm_loop_parts,
 )
 from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_backward,
@@ -72,25 +69,16 @@ Array = np.ndarray
 # A team of at least this many parts takes the fused layer (a module setting, so that
 # `benchmarks/rows_split_ab.py` can alternate it with 2**62, the layer's other path).
 MIN_FUSED_PARTS = 2
-_KINDS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
-
-
-def _loop_parts(kind_name: str, steps: int, batch: int, w_hh: Array, min_lstm_macs: int) -> int:
-    """The parts the layer's training loop splits by sequence into (1: it does not)."""
-    if kind_name == "lstm":
-        parts = lstm_loop_parts(batch, w_hh.shape[1], min_lstm_macs)
-        return parts if rows_split_pays(batch, parts) else 1
-    return loop_rows_team(steps, batch, w_hh)
 
 
 def forward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, save: bool) -> int:
     """How many parts the fused forward runs as for this layer, or 0 where it is not taken."""
     steps, batch, features = x.shape
-    if kind_name not in _KINDS or not save or x.dtype != w_ih.dtype or w_hh.dtype != x.dtype:
+    if kind_name not in CELL_KINDS or not save or x.dtype != w_ih.dtype or w_hh.dtype != x.dtype:
         return 0
     if not products_take_panels(steps * batch, features, w_ih.shape[0], x.dtype):
         return 0
-    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_FORWARD_STEP_MACS)
+    parts = CELL_KINDS[kind_name].rows_parts(steps, batch, w_hh)
     return parts if parts >= max(MIN_FUSED_PARTS, 2) else 0
 
 
@@ -99,12 +87,12 @@ def backward_parts(kind_name: str, x: Array, w_ih: Array, w_hh: Array, has_table
     """How many parts the fused backward runs as, or 0 where it is not taken."""
     steps, batch, features = x.shape
     dtype = w_hh.dtype
-    if (kind_name not in _KINDS or has_table or x.dtype != dtype or w_ih.dtype != dtype):
+    if (kind_name not in CELL_KINDS or has_table or x.dtype != dtype or w_ih.dtype != dtype):
         return 0
     if need_input_grad and not products_take_panels(steps * batch, w_ih.shape[0], features,
                                                     dtype):
         return 0  # (dx by BLAS: the layer's other path)
-    parts = _loop_parts(kind_name, steps, batch, w_hh, MIN_UNITS_BACKWARD_STEP_MACS)
+    parts = CELL_KINDS[kind_name].rows_parts(steps, batch, w_hh)
     return parts if parts >= max(MIN_FUSED_PARTS, 2) else 0
 
 
@@ -149,20 +137,21 @@ def project_and_loop(kind_name: str, x: Array, h0: Array, c0: Array | None, w_ih
     sequence: the kind's loop_forward results (out, h_n, c_n, activations)."""
     steps, batch, _ = x.shape
     dtype = x.dtype
+    kind = CELL_KINDS[kind_name]
     xg, project = _projecting(x, w_ih, bias, parts)
     h0 = np.ascontiguousarray(h0, dtype=dtype)
     with seqlab_computing():
-        if kind_name == "lstm":
+        if kind.has_cell_state:  # the LSTM loop
             x_rows = xg.reshape(steps * batch, -1)
             row_of = np.arange(steps * batch).reshape(steps, batch)
             out, h_n, c_n, *activations = _lstm_rows_forward(
                 x_rows, row_of, h0, np.ascontiguousarray(c0, dtype=dtype), w_hh, lengths,
                 reverse, parts, not in_step(lengths, steps, reverse), before_loop=project)
             return out, h_n, c_n, tuple(activations)
-        if kind_name == "gru":
+        if kind.hh_bias_in_loop:  # the GRU loop
             return gru_rows_forward(xg, h0, w_hh, b_hh, lengths, reverse, None, parts,
                                     before_loop=project)
-        return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, None, kind_name == "rnn_relu",
+        return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, None, kind.relu,
                                 parts, before_loop=project)
 
 
@@ -175,6 +164,7 @@ def loop_and_weight_grads(kind_name: str, activations: tuple, w_hh: Array, lengt
     `need_input_grad` (else None), dc0 only for LSTM, db_* None without bias (db_hh of LSTM
     and RNN is db_ih's copy; GRU's from its loop). Arguments as the kind's `loop_backward`'s,
     x (T, N, F) the layer's input."""
+    kind = CELL_KINDS[kind_name]
     first = activations[0]
     steps, batch = first.shape[:2]
     hidden = w_hh.shape[1]
@@ -183,15 +173,14 @@ def loop_and_weight_grads(kind_name: str, activations: tuple, w_hh: Array, lengt
     dtype = first.dtype
     rows = steps * batch
     x_flat = np.ascontiguousarray(x).reshape(rows, features)
-    shifted = kind_name == "lstm" and in_step(lengths, steps, reverse)
+    shifted = kind.has_cell_state and in_step(lengths, steps, reverse)
     if shifted:  # h_prev[t] is out[t -+ 1] and h0 at the first step read (as
         # `around_products.recurrent_weight_grad`), laid out by the parts
         out, h0 = activations[4], activations[5]
         previous = workspace.empty((rows, hidden), dtype)
         out_flat = out.reshape(rows, hidden)
-    else:  # the saved h_prev (LSTM's [3], GRU's [2], RNN's [1])
-        h_prev = {"lstm": 3, "gru": 2}.get(kind_name, 1)
-        previous = activations[h_prev].reshape(rows, hidden)
+    else:  # the saved h_prev
+        previous = activations[kind.saved_h_prev].reshape(rows, hidden)
     dw_hh = np.empty((gate_width, hidden), dtype)
     narrow = narrow_grad_takes_tiles(rows, features, gate_width, dtype)
     tile_width = COLS * lanes_of(dtype)
@@ -244,16 +233,16 @@ def loop_and_weight_grads(kind_name: str, activations: tuple, w_hh: Array, lengt
 
     dc0 = db_hh = None
     with seqlab_computing():
-        if kind_name == "lstm":
+        if kind.has_cell_state:  # the LSTM loop
             _, dh0, dc0, _, _ = _lstm_rows_backward(activations, w_hh, lengths, reverse, d_out,
                                                     d_hn, d_cn, parts, None, 0, reuse_saved,
                                                     after_loop=weight_grads)
-        elif kind_name == "gru":
+        elif kind.hh_bias_in_loop:  # the GRU loop
             _, dh0, _, _, db_hh = gru_rows_backward(activations, w_hh, lengths, reverse, None, 0,
                                                     d_out, d_hn, parts, after_loop=weight_grads)
         else:
             _, dh0, _, _, _ = rnn_rows_backward(activations, w_hh, lengths, reverse, None, 0,
-                                                d_out, d_hn, kind_name == "rnn_relu", parts,
+                                                d_out, d_hn, kind.relu, parts,
                                                 after_loop=weight_grads)
     if narrow:
         dw_ih = np.ascontiguousarray(dw_ih.T)

@@ -26,11 +26,9 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.autograd import Context, Function, Tensor
-from seqlab.autograd.kernels.row_blocks import rows_split_pays
-from seqlab.autograd.threads import team_size
 from seqlab.autograd.workspace import empty
+from seqlab.seqmodels.cell_kinds import CELL_KINDS
 from seqlab.seqmodels.length_order import length_order
-from seqlab.seqmodels.recurrent_loops import loop_rows_team
 
 
 class RowsInOrder(Function):
@@ -64,11 +62,9 @@ def _moved(tensor: Tensor | None, order: np.ndarray, inverse: np.ndarray) -> Ten
 
 def loops_split_rows(kind_name: str, steps: int, batch: int, w_hh: np.ndarray) -> bool:
     """Whether a training loop of this kind and shape splits its batch by sequence on
-    seqlab's threads (`recurrent_loops`: the LSTM where `rows_split_pays`, GRU and RNN where
-    `loop_rows_team` gives several parts). Shapes, dtype and the thread count only."""
-    if kind_name == "lstm":
-        return rows_split_pays(batch, team_size(w_hh.shape[1]))
-    return loop_rows_team(steps, batch, w_hh) > 1
+    seqlab's threads (`CellKind.rows_parts` gives several parts). Shapes, dtype and the
+    thread count only."""
+    return CELL_KINDS[kind_name].rows_parts(steps, batch, w_hh) > 1
 
 
 def ordering_pays(stack, steps: int, batch: int, table) -> bool:

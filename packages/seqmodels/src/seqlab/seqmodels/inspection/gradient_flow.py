@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from seqlab.autograd import Tensor, cat, stack
 from seqlab.autograd.nn import functional as F
+from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels.inspection.kinds import CellKind, kind_of
 from seqlab.seqmodels.inspection.recording import (
     Recording,
@@ -140,7 +140,7 @@ def jacobian_product_norms(kind: CellKind, inputs: np.ndarray, hidden: np.ndarra
     from its recorded inputs (T, N, F) and states (T, N, H)."""
     # small LAPACK calls split over busy cores stall for 100 ms each (measured: the 2-norm of
     # a 128 x 128 matrix takes 135 ms on 2 loaded cores, 3 ms on one thread)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with seqlab_computing():  # (BLAS on one thread inside)
         return _jacobian_product_norms(kind, inputs, hidden, cell, weights, h0, c0, reverse)
 
 

@@ -141,7 +141,6 @@ class CellKind:
     title: str  # for people: "LSTM", "GRU", "Elman RNN (tanh)"
     gate_names: tuple[str, ...]  # in weight-row order
     gate_ranges: tuple[tuple[float, float], ...]  # activation range of each gate
-    has_cell: bool  # carries a cell state c beside h (LSTM)
     hidden_range: tuple[float, float]  # what h can take: (-1, 1) for tanh, (0, inf) for ReLU
     # (x_proj, h, c, w_hh, b_hh) ndarrays -> Step
     step: Callable[..., Step]
@@ -152,6 +151,11 @@ class CellKind:
     graph_step: Callable[..., tuple[Tensor, Tensor | None]]
 
     @property
+    def has_cell(self) -> bool:
+        """Whether the kind carries a cell state c beside h (LSTM): `cell_kinds`' own answer."""
+        return CELL_KINDS[self.mode].has_cell_state
+
+    @property
     def state_names(self) -> tuple[str, ...]:
         """The recurrent states this kind records: ('hidden',) or ('hidden', 'cell')."""
         return ("hidden", "cell") if self.has_cell else ("hidden",)
@@ -160,21 +164,21 @@ class CellKind:
 KINDS: dict[str, CellKind] = {
     "lstm": CellKind(
         mode="lstm", title="LSTM", gate_names=("i", "f", "g", "o"),
-        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE), has_cell=True,
+        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE, SIGMOID_RANGE),
         hidden_range=TANH_RANGE, step=lstm_step, jacobian=lstm_jacobian,
         graph_step=lstm_graph_step),
     "gru": CellKind(
         mode="gru", title="GRU", gate_names=("r", "z", "n"),
-        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE), has_cell=False,
+        gate_ranges=(SIGMOID_RANGE, SIGMOID_RANGE, TANH_RANGE),
         hidden_range=TANH_RANGE, step=gru_step, jacobian=gru_jacobian,
         graph_step=CELL_KINDS["gru"].cell),
     "rnn_tanh": CellKind(
         mode="rnn_tanh", title="Elman RNN (tanh)", gate_names=(), gate_ranges=(),
-        has_cell=False, hidden_range=TANH_RANGE, step=_rnn_step(False),
+        hidden_range=TANH_RANGE, step=_rnn_step(False),
         jacobian=_rnn_jacobian(False), graph_step=CELL_KINDS["rnn_tanh"].cell),
     "rnn_relu": CellKind(
         mode="rnn_relu", title="Elman RNN (ReLU)", gate_names=(), gate_ranges=(),
-        has_cell=False, hidden_range=RELU_RANGE, step=_rnn_step(True),
+        hidden_range=RELU_RANGE, step=_rnn_step(True),
         jacobian=_rnn_jacobian(True), graph_step=CELL_KINDS["rnn_relu"].cell),
 }
 

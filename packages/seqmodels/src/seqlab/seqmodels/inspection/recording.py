@@ -121,10 +121,11 @@ def run_direction(kind: CellKind, inputs: np.ndarray, h0: np.ndarray, c0: np.nda
 
 def _initial(stack, state: Any, batch: int, dtype) -> tuple[np.ndarray, np.ndarray | None]:
     shape = (stack.num_layers * stack.num_directions, batch, stack.hidden_size)
+    has_cell = kind_of(stack).has_cell
     if state is None:
         zeros = np.zeros(shape, dtype)
-        return zeros, (zeros.copy() if stack.mode == "lstm" else None)
-    h0, c0 = state if stack.mode == "lstm" else (state, None)
+        return zeros, (zeros.copy() if has_cell else None)
+    h0, c0 = state if has_cell else (state, None)
     h0 = np.asarray(getattr(h0, "data", h0), dtype)
     c0 = None if c0 is None else np.asarray(getattr(c0, "data", c0), dtype)
     for name, value in (("h0", h0), ("c0", c0)):
