@@ -33,6 +33,7 @@ float32: 358 MB each; at 256 MiB neither was kept, and faulting them in afresh o
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
 
@@ -42,6 +43,16 @@ LINE_BYTES = 64
 MIN_BYTES = 256 << 10  # smaller arrays: malloc keeps those in its heap anyway
 
 _lock = threading.RLock()  # re-entrant: a collection inside may free an owner
+
+
+def _new_lock_in_child() -> None:
+    """A forked child's lock is free (a parent thread that held it does not exist there)."""
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 _free: OrderedDict[int, list[np.ndarray]] = OrderedDict()  # byte size -> raw blocks, LRU
 # limit: the most bytes kept; cached: bytes kept now; in_use: bytes of blocks arrays hold now
 # (those given back by a collected cycle late count until then); peak: in_use's most since the
