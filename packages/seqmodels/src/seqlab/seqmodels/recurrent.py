@@ -14,6 +14,7 @@ from seqlab.autograd import Tensor, as_generator, cat, is_grad_enabled, stack, w
 from seqlab.autograd.errors import ShapeOrDtypeError, cast_hint
 from seqlab.autograd.nn import Module
 from seqlab.autograd.nn import functional as F
+from seqlab.autograd.nn.layer_inputs import as_layer_input
 from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels import composed
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, cell_kind
@@ -153,6 +154,8 @@ class RNNBase(Module):
         if not is_lstm and isinstance(hx, (tuple, list)):
             raise ValueError(f"{name} takes hx as one tensor h0, got a {type(hx).__name__}")
         h0, c0 = hx if is_lstm else (hx, None)
+        h0 = None if h0 is None else as_layer_input(h0, self.dtype)
+        c0 = None if c0 is None else as_layer_input(c0, self.dtype)
         if is_lstm and (h0 is None or c0 is None):
             missing = "h0" if h0 is None else "c0"
             raise ValueError(f"{name} takes hx as (h0, c0) tensors; {missing} is None (give "
@@ -194,6 +197,7 @@ class RNNBase(Module):
         table E @ W_ih^T + b (V, G*H) at the token ids instead of projecting every embedded
         token: the same outputs and gradients, for whoever composed the two.
         """
+        x = as_layer_input(x, self.dtype)
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")
