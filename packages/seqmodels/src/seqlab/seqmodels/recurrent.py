@@ -183,10 +183,13 @@ class RNNBase(Module):
             raise ValueError(f"{type(self).__name__} {name} must be floating point "
                              f"({self.dtype}), got {dtype}")
         if dtype != self.dtype:
+            # the model's conversion is offered only to a dtype the stacks run in
+            model = (f" or the model (model{cast_hint(dtype)})"
+                     if dtype in (np.float32, np.float64) else
+                     f" ({type(self).__name__} runs in float32 or float64 only)")
             raise ValueError(
                 f"{type(self).__name__} {name} dtype {dtype} does not match its {self.dtype} "
-                f"parameters: convert the {name} ({name}{cast_hint(self.dtype)}) or the model "
-                f"(model{cast_hint(dtype)})"
+                f"parameters: convert the {name} ({name}{cast_hint(self.dtype)}){model}"
             )
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
