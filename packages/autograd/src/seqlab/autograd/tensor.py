@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine, float_warnings, function, grad_mode, in_place, promotion
+from seqlab.autograd import (
+    engine,
+    float_warnings,
+    function,
+    grad_mode,
+    gradient_hooks,
+    in_place,
+    promotion,
+)
 from seqlab.autograd.ops import along_axis, indexing, matmul, norms, reduce, shape
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.threads import seqlab_computing
@@ -182,6 +190,12 @@ class Tensor:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self._ctx is not None:
             engine.retain(self)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call hook(grad) with this tensor's gradient in each backward, as PyTorch's (grad
+        an ndarray, as `.grad` is); a returned array replaces it (`gradient_hooks`). Returns
+        a handle whose `remove()` takes the hook away."""
+        return gradient_hooks.register(self, hook)
 
     @property
     def retains_grad(self) -> bool:
