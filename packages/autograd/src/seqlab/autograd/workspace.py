@@ -43,16 +43,6 @@ LINE_BYTES = 64
 MIN_BYTES = 256 << 10  # smaller arrays: malloc keeps those in its heap anyway
 
 _lock = threading.RLock()  # re-entrant: a collection inside may free an owner
-
-
-def _new_lock_in_child() -> None:
-    """A forked child's lock is free (a parent thread that held it does not exist there)."""
-    global _lock
-    _lock = threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_lock_in_child)
 _free: OrderedDict[int, list[np.ndarray]] = OrderedDict()  # byte size -> raw blocks, LRU
 # limit: the most bytes kept; cached: bytes kept now; in_use: bytes of blocks arrays hold now
 # (those given back by a collected cycle late count until then); peak: in_use's most since the
@@ -65,6 +55,16 @@ _state = {"limit": 1 << 30, "cached": 0, "in_use": 0, "peak": 0, "asked": 0, "as
 _last: dict[int, int] = {}  # _most of the last finished stretch
 _live: dict[int, int] = {}  # byte size -> blocks of it in use now
 _most: dict[int, int] = {}  # byte size -> the most blocks of it in use at once in this stretch
+
+
+def _new_lock_in_child() -> None:
+    """A forked child's lock is free (a parent thread that held it does not exist there)."""
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 class _Owner:
