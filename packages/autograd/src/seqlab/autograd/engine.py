@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from seqlab.autograd import grad_mode, in_place
+from seqlab.autograd import grad_mode, gradient_hooks, in_place
 from seqlab.autograd.function import FREED_GRAPH_MESSAGE, Context
 
 if TYPE_CHECKING:
@@ -102,8 +102,9 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     tensor used twice receives the sum of both gradients before its op's backward runs.
     """
     root_ctx = root._ctx
+    hooked = gradient_hooks.hooks
     if root_ctx is None:
-        _accumulate_leaf(root, grad)
+        _accumulate_leaf(root, gradient_hooks.applied(root, grad) if hooked else grad)
         return
     if root_ctx.released:
         raise RuntimeError(FREED_GRAPH_MESSAGE)
@@ -117,7 +118,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     _grad_state.enabled = False  # backward computations never record a graph
     _grad_state.retaining_graph = retain_graph  # `grad_mode.is_graph_retained`
     rebased = in_place.rebasing.live
-    watched = _retained_outputs(consumers) if retained else None
+    watched = _retained_outputs(consumers) if retained or hooked else None
+    hooked_leaves: dict[int, list] | None = {} if hooked else None  # id -> [leaf, summed grad]
     silent = np.errstate(divide="ignore", invalid="ignore", over="ignore")
     silent.__enter__()  # inf and nan in gradients, as PyTorch, without NumPy's warnings
     try:
@@ -129,7 +131,11 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             if watched and output_grads is not None and ctx in watched:
                 for index, tensor in watched[ctx]:
                     if output_grads[index] is not None:
-                        _accumulate_leaf(tensor, output_grads[index])
+                        if hooked:  # (the op passes on what its hooks return)
+                            output_grads[index] = gradient_hooks.applied(tensor,
+                                                                         output_grads[index])
+                        if is_retained(tensor):
+                            _accumulate_leaf(tensor, output_grads[index])
             if output_grads is None:
                 # No gradient reached this op: skip it, but let its parents' counts drop.
                 input_grads = (None,) * len(inputs)
@@ -163,7 +169,10 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                     if input_grad.dtype is not data.dtype and input_grad.dtype != data.dtype:
                         input_grad = input_grad.astype(data.dtype)
                     if parent is None:
-                        _accumulate_leaf(tensor, input_grad)
+                        if hooked_leaves is not None and gradient_hooks.hooks_of(tensor):
+                            _sum_for_hooks(hooked_leaves, tensor, input_grad)
+                        else:
+                            _accumulate_leaf(tensor, input_grad)
                     else:
                         slots = pending.get(parent)
                         if slots is None:
@@ -177,17 +186,30 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                     consumers[parent] = remaining
                     if remaining == 0:
                         ready.append(parent)
+        for tensor, summed in (hooked_leaves or {}).values():  # each hooked leaf's whole grad
+            _accumulate_leaf(tensor, gradient_hooks.applied(tensor, summed))
     finally:
         silent.__exit__(None, None, None)
         _grad_state.enabled = previous_mode
         _grad_state.retaining_graph = previous_retaining
 
 
+def _sum_for_hooks(hooked_leaves: dict[int, list], tensor: Tensor, grad: np.ndarray) -> None:
+    """Add `grad` to the sum a hooked leaf gets at the end of the backward (never in place:
+    the first gradient may be shared or a read-only view)."""
+    found = hooked_leaves.get(id(tensor))
+    if found is None:
+        hooked_leaves[id(tensor)] = [tensor, grad]
+    else:
+        found[1] = found[1] + grad
+
+
 def _retained_outputs(consumers: dict[Context, int]) -> dict[Context, list]:
-    """The retained tensors this backward reaches, by the node that computed them, with
-    their output index: their gradient is complete when that node runs."""
+    """The retained and hooked tensors this backward reaches, by the node that computed them,
+    with their output index: their gradient is complete when that node runs."""
     watched: dict[Context, list] = {}
-    for ref in list(retained.values()):
+    refs = {**retained, **{key: entry[0] for key, entry in gradient_hooks.hooks.items()}}
+    for ref in refs.values():  # (each tensor once, retained and hooked alike)
         tensor = ref()
         if tensor is not None and tensor._ctx in consumers:
             watched.setdefault(tensor._ctx, []).append((tensor._output_index, tensor))

@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from seqlab.autograd import engine, float_warnings, function, grad_mode, in_place, promotion
+from seqlab.autograd import (
+    engine,
+    float_warnings,
+    function,
+    grad_mode,
+    gradient_hooks,
+    in_place,
+    promotion,
+)
 from seqlab.autograd.ops import along_axis, indexing, matmul, norms, reduce, shape
 from seqlab.autograd.ops import elementwise as ew
 from seqlab.autograd.threads import seqlab_computing
@@ -132,12 +140,26 @@ class Tensor:
         return self.data.copy() if copy else self.data
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
-        """Accumulate d self / d leaf into every leaf's `.grad`.
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None, *, grad: Any = None) -> None:
+        """Accumulate d self / d leaf into every leaf's `.grad`, as PyTorch's.
 
-        `grad` is d loss / d self; it may be omitted only for a one-element tensor.
-        `retain_graph=True` keeps the saved arrays so that backward can run again.
+        `gradient` (or `grad=`, seqlab's older name) is d loss / d self; it may be omitted only
+        for a one-element tensor. `retain_graph=True` keeps the saved arrays so that backward
+        can run again. `create_graph=True` (double backward) and `inputs=` (a backward to
+        chosen leaves only) are not supported and are refused.
         """
+        if gradient is not None and grad is not None:
+            raise TypeError("backward() takes the gradient once: gradient= or grad=, not both")
+        grad = gradient if gradient is not None else grad
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): double backward (a graph of the gradient) is not "
+                "supported in seqlab")
+        if inputs is not None:
+            raise NotImplementedError(
+                "backward(inputs=...): a backward to chosen inputs only is not supported in "
+                "seqlab; it fills every leaf's .grad (set requires_grad=False on the others)")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of the "
@@ -147,7 +169,7 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError(
                     f"backward() without a gradient needs a one-element output, got shape "
-                    f"{self.shape}; call .sum() or .mean() first, or pass grad= with the "
+                    f"{self.shape}; call .sum() or .mean() first, or pass gradient= with the "
                     "output's shape"
                 )
             grad_array = np.ones(self.shape, dtype=self.dtype)
@@ -155,11 +177,11 @@ class Tensor:
             grad_array = _as_array(grad, self.dtype)
             if grad_array.shape != self.shape:
                 raise RuntimeError(
-                    f"backward(grad=...) got a gradient of shape {grad_array.shape} for an "
+                    f"backward(gradient=...) got a gradient of shape {grad_array.shape} for an "
                     f"output of shape {self.shape}; they must be equal"
                 )
         with seqlab_computing():  # BLAS on one thread while seqlab's own threads compute
-            engine.backward(self, grad_array, retain_graph=retain_graph)
+            engine.backward(self, grad_array, retain_graph=bool(retain_graph))
 
     def retain_grad(self) -> None:
         """Keep this tensor's gradient in `.grad` on backward, as leaves do (a no-op on a
@@ -168,6 +190,12 @@ class Tensor:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self._ctx is not None:
             engine.retain(self)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call hook(grad) with this tensor's gradient in each backward, as PyTorch's (grad
+        an ndarray, as `.grad` is); a returned array replaces it (`gradient_hooks`). Returns
+        a handle whose `remove()` takes the hook away."""
+        return gradient_hooks.register(self, hook)
 
     @property
     def retains_grad(self) -> bool:

@@ -96,10 +96,6 @@ def forget_usable_cores() -> None:
     _cores_seen = None
 
 
-if hasattr(os, "register_at_fork"):  # a forked child counts its own (it may narrow it at once)
-    os.register_at_fork(after_in_child=forget_usable_cores)
-
-
 def threads_from_environment() -> int:
     """The first value of OMP_NUM_THREADS when it is a positive integer (as OpenMP and PyTorch
     read it), else every usable core."""
@@ -191,6 +187,20 @@ def team_size(hidden: int) -> int:
 @functools.cache
 def _pool() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(_MAX_PARTS - 1, thread_name_prefix="seqlab")
+
+
+def _after_fork_in_child() -> None:
+    """A forked child starts its own threads: the parent's pool threads do not exist in it (a
+    pool inherited would count them idle and start none, and a team's part 0 would wait for
+    its partners for ever), and a lock another parent thread held stays held."""
+    global _blas_lock
+    _pool.cache_clear()
+    _blas_lock = threading.Lock()
+    forget_usable_cores()  # (a child may narrow its affinity at once)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _run_at_once(tasks: list[Callable[[], None]],

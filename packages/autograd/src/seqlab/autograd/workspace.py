@@ -33,6 +33,7 @@ float32: 358 MB each; at 256 MiB neither was kept, and faulting them in afresh o
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
 
@@ -54,6 +55,16 @@ _state = {"limit": 1 << 30, "cached": 0, "in_use": 0, "peak": 0, "asked": 0, "as
 _last: dict[int, int] = {}  # _most of the last finished stretch
 _live: dict[int, int] = {}  # byte size -> blocks of it in use now
 _most: dict[int, int] = {}  # byte size -> the most blocks of it in use at once in this stretch
+
+
+def _new_lock_in_child() -> None:
+    """A forked child's lock is free (a parent thread that held it does not exist there)."""
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 class _Owner:

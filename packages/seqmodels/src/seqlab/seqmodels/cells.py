@@ -14,6 +14,7 @@ import numpy as np
 from seqlab.autograd import Tensor, as_generator, zeros
 from seqlab.autograd.errors import ShapeOrDtypeError
 from seqlab.autograd.nn import Module, Parameter
+from seqlab.autograd.nn.layer_inputs import as_layer_input
 
 
 class HiddenStateTypeError(TypeError, ValueError):
@@ -97,6 +98,10 @@ def _checked_batch(cell: _CellBase, x: Tensor, states: dict[str, Tensor | None]
     """PyTorch's checks of a cell's input and states, then unbatched (F,) inputs given the
     batch dim (remember to drop it). Without them NumPy broadcast a (1, H) state over the batch."""
     name = type(cell).__name__
+    dtype = cell.weight_ih.dtype
+    x = as_layer_input(x, dtype)
+    states = {state_name: None if state is None else as_layer_input(state, dtype)
+              for state_name, state in states.items()}
     if x.ndim not in (1, 2):
         raise ShapeOrDtypeError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead")
     if x.shape[-1] != cell.input_size:

@@ -8,7 +8,7 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, cat
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
-from seqlab.seqmodels.cell_kinds import CELLS
+from seqlab.seqmodels.cell_kinds import cell_kind
 from seqlab.seqmodels.config_repr import config_repr
 from seqlab.seqmodels.recurrent import build_stack
 
@@ -37,8 +37,7 @@ class SequenceClassifier(Module):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        cell_kind(cell)  # ValueError for an unknown cell (every head takes cell_kind's names)
         if num_classes < 2:
             raise ValueError(f"num_classes must be at least 2, got {num_classes}")
         if pretrained_embeddings is not None:

@@ -14,6 +14,7 @@ from seqlab.autograd import Tensor, as_generator, cat, is_grad_enabled, stack, w
 from seqlab.autograd.errors import ShapeOrDtypeError, cast_hint
 from seqlab.autograd.nn import Module
 from seqlab.autograd.nn import functional as F
+from seqlab.autograd.nn.layer_inputs import as_layer_input
 from seqlab.autograd.threads import seqlab_computing
 from seqlab.seqmodels import composed
 from seqlab.seqmodels.cell_kinds import CELL_KINDS, cell_kind
@@ -153,6 +154,8 @@ class RNNBase(Module):
         if not is_lstm and isinstance(hx, (tuple, list)):
             raise ValueError(f"{name} takes hx as one tensor h0, got a {type(hx).__name__}")
         h0, c0 = hx if is_lstm else (hx, None)
+        h0 = None if h0 is None else as_layer_input(h0, self.dtype)
+        c0 = None if c0 is None else as_layer_input(c0, self.dtype)
         if is_lstm and (h0 is None or c0 is None):
             missing = "h0" if h0 is None else "c0"
             raise ValueError(f"{name} takes hx as (h0, c0) tensors; {missing} is None (give "
@@ -180,10 +183,13 @@ class RNNBase(Module):
             raise ValueError(f"{type(self).__name__} {name} must be floating point "
                              f"({self.dtype}), got {dtype}")
         if dtype != self.dtype:
+            # the model's conversion is offered only to a dtype the stacks run in
+            model = (f" or the model (model{cast_hint(dtype)})"
+                     if dtype in (np.float32, np.float64) else
+                     f" ({type(self).__name__} runs in float32 or float64 only)")
             raise ValueError(
                 f"{type(self).__name__} {name} dtype {dtype} does not match its {self.dtype} "
-                f"parameters: convert the {name} ({name}{cast_hint(self.dtype)}) or the model "
-                f"(model{cast_hint(dtype)})"
+                f"parameters: convert the {name} ({name}{cast_hint(self.dtype)}){model}"
             )
 
     def forward(self, x: Tensor, hx: Any = None, lengths: Any = None):
@@ -194,6 +200,7 @@ class RNNBase(Module):
         table E @ W_ih^T + b (V, G*H) at the token ids instead of projecting every embedded
         token: the same outputs and gradients, for whoever composed the two.
         """
+        x = as_layer_input(x, self.dtype)
         unbatched = x.ndim == 2
         if x.ndim not in (2, 3):
             raise ValueError(f"input must be (T, N, F), (N, T, F) or (T, F), got shape {x.shape}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from seqlab.autograd import Tensor, as_generator, no_grad
 from seqlab.autograd.nn import Linear, Module
-from seqlab.seqmodels.cell_kinds import CELLS
+from seqlab.seqmodels.cell_kinds import cell_kind
 from seqlab.seqmodels.recurrent import build_stack
 
 SERIES = {"sunspots": "sunspots.csv", "co2": "co2.csv"}
@@ -148,8 +148,7 @@ class SequenceRegressor(Module):
                  many_to_many: bool = False, dropout: float = 0.0, dtype: Any = np.float32,
                  generator: Any = None) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+        cell_kind(cell)  # ValueError for an unknown cell (every head takes cell_kind's names)
         if output_size < 1 or horizon < 1:
             raise ValueError(f"output_size and horizon must be positive, got {output_size}, "
                              f"{horizon}")

@@ -10,6 +10,7 @@ import numpy as np
 from seqlab.autograd.creation import Generator, as_generator
 from seqlab.autograd.errors import ShapeOrDtypeError, cast_hint
 from seqlab.autograd.nn import functional, init
+from seqlab.autograd.nn.layer_inputs import as_layer_input
 from seqlab.autograd.nn.module import Module
 from seqlab.autograd.nn.parameter import Parameter
 from seqlab.autograd.tensor import Tensor
@@ -43,6 +44,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=rng)
 
     def forward(self, input: Tensor) -> Tensor:
+        input = as_layer_input(input, self.weight.dtype)
         dtype = np.dtype(input.dtype)
         if dtype != self.weight.dtype:
             raise ShapeOrDtypeError(

@@ -275,14 +275,22 @@ class Module:
             for name, parameter in module._parameters.items():
                 if parameter is not None and dotted + name in state:
                     value = np.asarray(state[dotted + name])
-                    # PyTorch copies into the parameter in place: a graph that saved its old
-                    # values must refuse backward, so stamp the memory being replaced
+                    # PyTorch copies into the parameter in place (views taken before, an
+                    # earlier state_dict() included, see the loaded values): a graph that saved
+                    # the old values must refuse backward, so stamp the memory written
                     versions.mark_written(parameter.data)
-                    parameter.data = aligned.copy(value, parameter.data.dtype)  # (one copy)
+                    if parameter.data.flags.writeable:  # (shapes checked above; on its line)
+                        np.copyto(parameter.data, value, casting="unsafe")
+                    else:  # a read-only array (memory-mapped): a copy of its own
+                        parameter.data = aligned.copy(value, parameter.data.dtype)
             for name, buffer in list(module._buffers.items()):
                 if buffer is not None and dotted + name in own and dotted + name in state:
-                    value = np.array(state[dotted + name], dtype=buffer.dtype, copy=True)
-                    setattr(module, name, value)
+                    value = np.asarray(state[dotted + name])
+                    if isinstance(buffer, np.ndarray) and buffer.flags.writeable:
+                        versions.mark_written(buffer)
+                        np.copyto(buffer, value, casting="unsafe")
+                    else:
+                        setattr(module, name, np.array(value, dtype=buffer.dtype, copy=True))
         return IncompatibleKeys(missing, unexpected)
 
     def _named_with_tie(self, missing: list[str], state: dict[str, Any]) -> list[str]:

@@ -117,6 +117,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._state_follows_dtypes()
         for group in self.param_groups:
             self._update_group(group)
         # The step wrote these in place with NumPy: stamp them (one clock time for all), so a
@@ -129,6 +130,17 @@ class Optimizer:
 
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _state_follows_dtypes(self) -> None:
+        """Cast each parameter's floating state arrays to its dtype where they differ (after
+        `model.double()`: `load_state_dict` casts so too). PyTorch's step raises on float32
+        moments for a float64 weight instead; a few dtype reads a parameter a step."""
+        for param, state in self.state.items():
+            dtype = param.data.dtype
+            for name, value in state.items():
+                if (isinstance(value, np.ndarray) and value.dtype != dtype
+                        and value.dtype.kind == "f"):
+                    state[name] = aligned.copy(value, dtype)
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self) -> dict[str, Any]:

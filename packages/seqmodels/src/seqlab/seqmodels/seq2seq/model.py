@@ -33,7 +33,7 @@ from seqlab.autograd import Tensor, as_generator, cat, no_grad, stack, zeros
 from seqlab.autograd.nn import Dropout, Embedding, Linear, Module
 from seqlab.autograd.nn import functional as F
 from seqlab.autograd.threads import seqlab_computing
-from seqlab.seqmodels.cell_kinds import CELLS, cell_kind
+from seqlab.seqmodels.cell_kinds import cell_kind
 from seqlab.seqmodels.config_repr import config_repr
 from seqlab.seqmodels.language_model import build_stack
 from seqlab.seqmodels.seq2seq.attention import ATTENTIONS, Attention, source_mask
@@ -58,9 +58,7 @@ class Seq2Seq(Module):
                num_layers) <= 0:
             raise ValueError("vocabulary sizes, embedding_dim, hidden_size and num_layers must "
                              "be positive")
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
-        self.cell_kind = cell_kind(cell)
+        self.cell_kind = cell_kind(cell)  # ValueError for an unknown cell
         if attention not in ATTENTIONS:
             raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}, "
                              f"got {attention!r}")
