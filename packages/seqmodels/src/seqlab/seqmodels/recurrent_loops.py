@@ -43,7 +43,11 @@ from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_forward_rows,
     rows_split_pays,
 )
-from seqlab.autograd.kernels.recurrent_rnn import loop_panels_pay, rnn_backward, rnn_forward
+from seqlab.autograd.kernels.recurrent_rnn import (
+    loop_panels_pay,
+    rnn_backward_into,
+    rnn_forward_into,
+)
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size, threads_for
 from seqlab.autograd.workspace import empty
@@ -442,9 +446,9 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
-    out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu,
-                                   _loop_panels(xg.shape[1], *w_hh.shape, w_hh,
-                                                training=save))
+    out, h_prev = (line_aligned(xg.shape, xg.dtype) for _ in range(2))
+    h_n = rnn_forward_into(xg, h0, transposed(w_hh), lengths, reverse, relu, out, h_prev,
+                           _loop_panels(xg.shape[1], *w_hh.shape, w_hh, training=save))
     return out, h_n, None, (out, h_prev)
 
 
@@ -479,9 +483,10 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
-    d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                             d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
-                                                training=True))
+    d_xg = line_aligned(out.shape, out.dtype)
+    dh0 = rnn_backward_into(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
+                            d_hn, d_xg, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
+                                                     training=True))
     dw_hh = _weight_grad(d_xg, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
