@@ -2,7 +2,8 @@
 `rnn_backward_into`): the training loop passes reused workspace blocks, whose old contents
 must never leak. Rooms filled with NaN first: every element is written, and the results are
 the allocating loops' bits (and the NumPy reference's values) with per-sequence lengths,
-reverse, tanh and relu, on panels (H 64) and on BLAS (H 20)."""
+reverse, tanh and relu, on panels (H 64) and on BLAS (H 20); and a layer large enough to
+take them (`recurrent_loops._reuses_blocks`) against the reference."""
 
 import numpy as np
 import pytest
@@ -16,6 +17,8 @@ from seqlab.autograd.kernels.recurrent_rnn import (
     rnn_forward_into,
     rnn_panels_pay,
 )
+from seqlab.seqmodels import recurrent_ops as ops
+from seqlab.seqmodels.recurrent_loops import _reuses_blocks
 
 pytestmark = pytest.mark.kernels
 BATCH, STEPS, FEATURES = 6, 5, 3
@@ -75,3 +78,29 @@ def test_into_loops_write_every_element_with_the_same_bits(dtype, hidden, revers
     np.testing.assert_allclose(h_n, ref_h_n, rtol=tolerance, atol=tolerance)
     ref_dh0 = ref_grads(case["d_out"], case["d_hn"])[1]
     np.testing.assert_allclose(dh0, ref_dh0, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_layer_large_enough_for_reused_blocks_equals_the_reference(reverse):
+    """A layer whose (T, N, H) arrays come from the workspace (`_reuses_blocks`) takes the
+    `_into` loops: run twice (the second call reuses the first's blocks), the reference's
+    values both times."""
+    steps, batch, hidden, features = 16, 32, 128, 3
+    rng = np.random.default_rng(7)
+    scale = 1 / np.sqrt(hidden)
+    x = rng.standard_normal((steps, batch, features))
+    h0 = rng.standard_normal((batch, hidden))
+    weights = [rng.uniform(-scale, scale, shape) for shape in
+               ((hidden, features), (hidden, hidden), (hidden,), (hidden,))]
+    lengths = rng.integers(1, steps + 1, batch)
+    d_out = rng.standard_normal((steps, batch, hidden))
+    d_hn = rng.standard_normal((batch, hidden))
+    assert _reuses_blocks(np.empty((steps, batch, hidden)))
+    want_out, want_h_n, want_grads = rnn_reference(x, h0, *weights, lengths, reverse, "tanh")
+    for _ in range(2):
+        out, h_n, saved = ops.rnn_layer_forward(x, h0, *weights, lengths, reverse, "tanh")
+        grads = ops.rnn_layer_backward(saved, d_out, d_hn)
+        np.testing.assert_allclose(out, want_out, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(h_n, want_h_n, rtol=1e-12, atol=1e-12)
+        for got, want in zip(grads, want_grads(d_out, d_hn), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -45,12 +45,14 @@ from seqlab.autograd.kernels.recurrent_lstm_rows import (
 )
 from seqlab.autograd.kernels.recurrent_rnn import (
     loop_panels_pay,
+    rnn_backward,
     rnn_backward_into,
+    rnn_forward,
     rnn_forward_into,
 )
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size, threads_for
-from seqlab.autograd.workspace import empty
+from seqlab.autograd.workspace import MIN_BYTES, empty
 from seqlab.seqmodels.around_products import recurrent_weight_grad
 from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_backward,
@@ -446,10 +448,23 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
+    panels = _loop_panels(xg.shape[1], *w_hh.shape, w_hh, training=save)
+    if not _reuses_blocks(xg):
+        out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu, panels)
+        return out, h_n, None, (out, h_prev)
     out, h_prev = (line_aligned(xg.shape, xg.dtype) for _ in range(2))
     h_n = rnn_forward_into(xg, h0, transposed(w_hh), lengths, reverse, relu, out, h_prev,
-                           _loop_panels(xg.shape[1], *w_hh.shape, w_hh, training=save))
+                           panels)
     return out, h_n, None, (out, h_prev)
+
+
+def _reuses_blocks(array: Array) -> bool:
+    """Whether arrays of `array`'s size come from the workspace's reused blocks (`MIN_BYTES`):
+    the RNN loops then write into them (`rnn_forward_into`, `rnn_backward_into`; the kernels'
+    own (T, N, H) arrays faulted ~480 pages back in every rnn-base step), while smaller ones
+    stay in the kernels, which malloc serves from its heap without the Python calls a
+    `line_aligned` array costs (4-20 us each). The same bits either way."""
+    return array.nbytes >= MIN_BYTES
 
 
 def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array,
@@ -483,10 +498,13 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
-    d_xg = line_aligned(out.shape, out.dtype)
-    dh0 = rnn_backward_into(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                            d_hn, d_xg, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
-                                                     training=True))
+    w_hh = np.ascontiguousarray(w_hh)
+    panels = _loop_panels(out.shape[1], *w_hh.shape, w_hh, training=True)
+    if _reuses_blocks(out):
+        d_xg = line_aligned(out.shape, out.dtype)
+        dh0 = rnn_backward_into(out, w_hh, lengths, reverse, relu, d_out, d_hn, d_xg, panels)
+    else:
+        d_xg, dh0 = rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, panels)
     dw_hh = _weight_grad(d_xg, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)
