@@ -85,7 +85,7 @@ def test_layer_large_enough_for_reused_blocks_equals_the_reference(reverse):
     """A layer whose (T, N, H) arrays come from the workspace (`_reuses_blocks`) takes the
     `_into` loops: run twice (the second call reuses the first's blocks), the reference's
     values both times."""
-    steps, batch, hidden, features = 16, 32, 128, 3
+    steps, batch, hidden, features = 32, 32, 128, 3
     rng = np.random.default_rng(7)
     scale = 1 / np.sqrt(hidden)
     x = rng.standard_normal((steps, batch, features))

@@ -52,7 +52,7 @@ from seqlab.autograd.kernels.recurrent_rnn import (
 )
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size, threads_for
-from seqlab.autograd.workspace import MIN_BYTES, empty
+from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.around_products import recurrent_weight_grad
 from seqlab.seqmodels.recurrent_rows_teams import (
     gru_rows_backward,
@@ -458,13 +458,19 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
     return out, h_n, None, (out, h_prev)
 
 
+# The smallest (T, N, H) array for which the one-thread RNN loops write into workspace blocks
+# (`rnn_forward_into`, `rnn_backward_into`) instead of allocating their own. The kernels' own
+# arrays were faulted back in every training step from 1 MiB (float32 H 128 batch 32 x 64
+# steps: 480 pages a step, batch 64: 992) but not at 256 or 512 KiB (batch 8, H 64: 0; malloc
+# keeps those in its heap), where the workspace's Python calls (4-20 us an array) only cost:
+# rnn-b8 read 1.03x main's CPU a step at 256 KiB (AMD EPYC Zen 4, one thread, load 9-12).
+MIN_REUSED_BLOCK_BYTES = 1 << 20
+
+
 def _reuses_blocks(array: Array) -> bool:
-    """Whether arrays of `array`'s size come from the workspace's reused blocks (`MIN_BYTES`):
-    the RNN loops then write into them (`rnn_forward_into`, `rnn_backward_into`; the kernels'
-    own (T, N, H) arrays faulted ~480 pages back in every rnn-base step), while smaller ones
-    stay in the kernels, which malloc serves from its heap without the Python calls a
-    `line_aligned` array costs (4-20 us each). The same bits either way."""
-    return array.nbytes >= MIN_BYTES
+    """Whether the RNN loops take workspace blocks for arrays of `array`'s size (the same
+    bits either way)."""
+    return array.nbytes >= MIN_REUSED_BLOCK_BYTES
 
 
 def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array,
