@@ -43,7 +43,13 @@ from seqlab.autograd.kernels.recurrent_lstm_rows import (
     lstm_forward_rows,
     rows_split_pays,
 )
-from seqlab.autograd.kernels.recurrent_rnn import loop_panels_pay, rnn_backward, rnn_forward
+from seqlab.autograd.kernels.recurrent_rnn import (
+    loop_panels_pay,
+    rnn_backward,
+    rnn_backward_into,
+    rnn_forward,
+    rnn_forward_into,
+)
 from seqlab.autograd.kernels.unit_blocks import gate_rows, unit_block
 from seqlab.autograd.threads import matmul, run_team, team_size, threads_for
 from seqlab.autograd.workspace import empty
@@ -451,10 +457,29 @@ def rnn_loop_forward(xg, h0, c0, w_hh, b_hh, lengths, reverse, ids, save=True,
     if parts > 1:
         return rnn_rows_forward(xg, h0, w_hh, lengths, reverse, ids, relu, parts)
     xg = _gathered(xg, ids)
-    out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu,
-                                   _loop_panels(xg.shape[1], *w_hh.shape, w_hh,
-                                                training=save))
+    panels = _loop_panels(xg.shape[1], *w_hh.shape, w_hh, training=save)
+    if not _reuses_blocks(xg):
+        out, h_n, h_prev = rnn_forward(xg, h0, transposed(w_hh), lengths, reverse, relu, panels)
+        return out, h_n, None, (out, h_prev)
+    out, h_prev = (line_aligned(xg.shape, xg.dtype) for _ in range(2))
+    h_n = rnn_forward_into(xg, h0, transposed(w_hh), lengths, reverse, relu, out, h_prev,
+                           panels)
     return out, h_n, None, (out, h_prev)
+
+
+# The smallest (T, N, H) array for which the one-thread RNN loops write into workspace blocks
+# (`rnn_forward_into`, `rnn_backward_into`) instead of allocating their own. The kernels' own
+# arrays were faulted back in every training step from 1 MiB (float32 H 128 batch 32 x 64
+# steps: 480 pages a step, batch 64: 992) but not at 256 or 512 KiB (batch 8, H 64: 0; malloc
+# keeps those in its heap), where the workspace's Python calls (4-20 us an array) only cost:
+# rnn-b8 read 1.03x main's CPU a step at 256 KiB (AMD EPYC Zen 4, one thread, load 9-12).
+MIN_REUSED_BLOCK_BYTES = 1 << 20
+
+
+def _reuses_blocks(array: Array) -> bool:
+    """Whether the RNN loops take workspace blocks for arrays of `array`'s size (the same
+    bits either way)."""
+    return array.nbytes >= MIN_REUSED_BLOCK_BYTES
 
 
 def _loop_panels(batch: int, depth: int, columns: int, w_hh: Array,
@@ -488,9 +513,13 @@ def rnn_loop_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_ou
     if parts > 1:
         return rnn_rows_backward(activations, w_hh, lengths, reverse, ids, table_rows, d_out,
                                  d_hn, relu, parts)
-    d_xg, dh0 = rnn_backward(out, np.ascontiguousarray(w_hh), lengths, reverse, relu, d_out,
-                             d_hn, _loop_panels(out.shape[1], *w_hh.shape, w_hh,
-                                                training=True))
+    w_hh = np.ascontiguousarray(w_hh)
+    panels = _loop_panels(out.shape[1], *w_hh.shape, w_hh, training=True)
+    if _reuses_blocks(out):
+        d_xg = line_aligned(out.shape, out.dtype)
+        dh0 = rnn_backward_into(out, w_hh, lengths, reverse, relu, d_out, d_hn, d_xg, panels)
+    else:
+        d_xg, dh0 = rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, panels)
     dw_hh = _weight_grad(d_xg, h_prev)
     if ids is not None:
         d_xg = _table_gradient(d_xg, ids, table_rows)

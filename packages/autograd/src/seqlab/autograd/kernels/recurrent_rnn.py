@@ -97,9 +97,19 @@ def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu, w_panels):
     """Run the RNN over xg (T, N, H); return out, h_n and the saved h_prev. w_panels: room
     for W_hh^T packed (`panels_shape(H, H)`), or (0, ., .) for BLAS / `rows_gemm`."""
     steps, batch, hidden = xg.shape
-    zero = np.zeros(1, xg.dtype)[0]
     out = np.empty((steps, batch, hidden), xg.dtype)
     h_prev = np.empty((steps, batch, hidden), xg.dtype)
+    h = rnn_forward_into(xg, h0, w_hh_t, lengths, reverse, relu, out, h_prev, w_panels)
+    return out, h, h_prev
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rnn_forward_into(xg, h0, w_hh_t, lengths, reverse, relu, out, h_prev, w_panels):
+    """rnn_forward into the caller's out and h_prev (T, N, H), every element written (the
+    training loop passes reused workspace blocks: two fresh (T, N, H) arrays a call faulted
+    their pages in again); returns h_n."""
+    steps, batch, hidden = xg.shape
+    zero = np.zeros(1, xg.dtype)[0]
     h = h0.copy()
     by_panels = w_panels.shape[0] > 0
     if by_panels:
@@ -130,17 +140,25 @@ def rnn_forward(xg, h0, w_hh_t, lengths, reverse, relu, w_panels):
             h_row = h[n]
             h_prev[t, n, :] = h_row
             rnn_units(x_row, hg_row, h_row, out[t, n], hidden, relu, zero)
-    return out, h, h_prev
+    return h
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, w_panels):
     """Backpropagate through rnn_forward; return d_xg (T, N, H) and d_h0. w_panels: room for
     W_hh packed (`panels_shape(H, H)`), or (0, ., .) for BLAS / `rows_gemm`."""
+    d_xg = np.empty_like(out)
+    dh0 = rnn_backward_into(out, w_hh, lengths, reverse, relu, d_out, d_hn, d_xg, w_panels)
+    return d_xg, dh0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def rnn_backward_into(out, w_hh, lengths, reverse, relu, d_out, d_hn, d_xg, w_panels):
+    """rnn_backward into the caller's d_xg (T, N, H), every element written (a reused
+    workspace block, as `rnn_forward_into`); returns d_h0."""
     steps, batch, hidden = out.shape
     one = np.ones(1, out.dtype)[0]
     zero = np.zeros(1, out.dtype)[0]
-    d_xg = np.empty_like(out)
     d_step = np.empty((batch, hidden), out.dtype)
     # d_step @ W_hh: the gradient reaching h_prev, which the next (earlier) step reads as its dh
     # (panel columns past H, zeros, are never read)
@@ -177,7 +195,7 @@ def rnn_backward(out, w_hh, lengths, reverse, relu, d_out, d_hn, w_panels):
         else:
             np.dot(d_step, w_hh, dh_recurrent)
     # every sequence has step 0 valid, so the last GEMM holds d_h0 for all of them
-    return d_xg, np.ascontiguousarray(dh_recurrent[:, :hidden])
+    return np.ascontiguousarray(dh_recurrent[:, :hidden])
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
