@@ -49,8 +49,9 @@ Twenty steps sample both states; the fault columns say which state a side's step
 these are its library defaults (`torch_rate_modes.py --malloc-env` measures the tuned case).
 
 The default run (16 configurations, `--threads 1,2 --rounds 3`) takes ~10 minutes on a quiet
-2-core machine (~4.5 s a step of every configuration on both sides at one thread, less at two,
-x 23 steps x 3 rounds, plus ~1 minute of process starts); pass `--configs` for less.
+2-core machine: a step of every configuration on both sides is ~4.8 s at one thread and ~2.8 s
+at two (BENCHMARKS.md's last quiet table of every configuration), x 23 steps x 3 rounds ~8.7
+minutes, plus ~1 minute of process starts and first steps; pass `--configs` for less.
 
     uv run python benchmarks/composed_train.py --peer-python /work/peers/bin/python
     uv run python benchmarks/composed_train.py --configs lstm-128x1,word-lm --threads 1 --rounds 3
