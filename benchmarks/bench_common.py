@@ -26,11 +26,18 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+try:
+    import resource
+except ImportError:  # not on Windows: no page-fault counts there
+    resource = None
+
 Result = TypeVar("Result")
+Item = TypeVar("Item")
 
 # the host's vector features that decide GEMM and kernel speed
 ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "amx_tile")
@@ -269,6 +276,68 @@ def median_time(function: Callable[[], object], repeats: int) -> tuple[float, ob
         seconds, _, result = wall_and_cpu(function)
         times.append(seconds)
     return median(times), result
+
+
+# ---------------------------------------------------------------- timed steps
+def minor_faults() -> int:
+    """The minor page faults this process (every thread) has taken so far; 0 where getrusage
+    is missing. A fault is a page the kernel maps (and zeroes) on first touch: memory the
+    allocator gave back and asks for again costs one per 4 KiB page."""
+    if resource is None:
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+@dataclass
+class TimedSteps:
+    """Wall seconds, CPU seconds (user + sys, every thread) and minor page faults of each
+    timed step, in order."""
+
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    faults: list[int] = field(default_factory=list)
+
+    def summary(self, units: float) -> dict[str, float]:
+        """`units` (tokens, texts...) a step turned into rates and fault counts:
+        - "wall", "cpu": units over the median step (one draw of a step's state);
+        - "window_wall", "window_cpu": units x steps over the timed window's total seconds,
+          i.e. over the mean step: the throughput a long run gets, every state weighed by
+          how often it comes (a library whose allocator gives memory back between steps
+          faults it in again in some steps and not others);
+        - "faults_median", "faults_mean": minor page faults a step; "steps": how many."""
+        count = len(self.walls)
+        return {"wall": ratio(units, median(self.walls)), "cpu": ratio(units, median(self.cpus)),
+                "window_wall": ratio(units * count, sum(self.walls)),
+                "window_cpu": ratio(units * count, sum(self.cpus)),
+                "faults_median": median(self.faults),
+                "faults_mean": statistics.fmean(self.faults) if self.faults else math.nan,
+                "steps": count}
+
+
+def time_steps(step: Callable[[Item], object], items: Iterator[Item], count: int = 1,
+               seconds: float = 0.0) -> TimedSteps:
+    """Call `step(next(items))` at least `count` times and until `seconds` have passed,
+    timing each call alone (wall, process CPU and minor faults around the call; taking the
+    next item is outside the step)."""
+    timed, began = TimedSteps(), time.perf_counter()
+    while len(timed.walls) < count or time.perf_counter() - began < seconds:
+        item = next(items)
+        faults, wall, cpu = minor_faults(), time.perf_counter(), time.process_time()
+        step(item)
+        timed.walls.append(time.perf_counter() - wall)
+        timed.cpus.append(time.process_time() - cpu)
+        timed.faults.append(minor_faults() - faults)
+    return timed
+
+
+def thousands(value: float) -> str:
+    """A count in a narrow column: 940, 12.3k, 1.2M (NaN: "-")."""
+    if math.isnan(value):
+        return "-"
+    for limit, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}{suffix}"
+    return f"{value:.0f}"
 
 
 if __name__ == "__main__":

@@ -4,7 +4,12 @@ Each round, per thread count, runs `composed_train` workers one after the other:
 the baseline tree (PYTHONPATH set to its four `src` folders) and seqlab from this tree, in
 turn first (old, new in odd rounds; new, old in even ones), then PyTorch when --peer-python is
 given; the table gives medians over rounds of tokens/s (wall) and tokens per CPU-second,
-new / old ratios (> 1: this tree is faster) and each tree's ratio to PyTorch. On a loaded
+new / old ratios (> 1: this tree is faster) and each tree's ratio to PyTorch, of the median
+step; then the same ratios of the rates over each worker's whole timed window (`win n/o`,
+`win new/pt`: tokens over the timed steps' total time, what a long run gets; claims use these,
+see `composed_train.py`) and each side's minor page faults a step (mean; medians over rounds).
+`--timed-steps` (default 20) samples both of PyTorch's states (steps that fault in the memory
+glibc gave back and steps that do not). On a loaded
 2-core machine the CPU ratio of the same code in both trees ranged 0.92-1.00 at 5 rounds of
 20 steps (rnn-128x1 the widest): take several runs.
 
@@ -27,6 +32,7 @@ from bench_common import (
     median,
     print_machine_report,
     run_json_worker,
+    thousands,
     worker_environment,
 )
 from charlm_train import DEFAULT_CORPUS
@@ -52,7 +58,8 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--configs", required=True, help="comma-separated")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS")
-    parser.add_argument("--steps", type=int, default=6, help="timed steps per configuration")
+    parser.add_argument("--timed-steps", "--steps", dest="steps", type=int, default=20,
+                        help="timed steps per configuration")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     parser.add_argument("--rounds", type=int, default=3, help="old/new/PyTorch rounds")
     args = parser.parse_args()
@@ -72,16 +79,30 @@ def main() -> None:
         print("worker peak RSS, MiB (median; a worker runs every config): "
               + ", ".join(f"{side} {value:.0f}" for side, value in rss.items()))
         print(f"{'config':<14} {'old':>8} {'new':>8} {'new/old':>7} {'cpu n/o':>7} "
-              f"{'old/pt':>6} {'new/pt':>6} {'cpu old/pt':>10} {'cpu new/pt':>10}")
+              f"{'old/pt':>6} {'new/pt':>6} {'cpu old/pt':>10} {'cpu new/pt':>10} "
+              f"{'win n/o':>7} {'win new/pt':>10} {'faults old/new/pt (mean)':>24}")
         for config in args.configs.split(","):
-            wall = {side: median(r["configs"][config] for r in runs[side]) for side in runs}
-            cpu = {side: median(r["cpu"][config] for r in runs[side]) for side in runs}
-            peer, peer_cpu = wall.get("torch", float("nan")), cpu.get("torch", float("nan"))
-            print(f"{config:<14} {wall['old']:>8,.0f} {wall['new']:>8,.0f} "
-                  f"{wall['new'] / wall['old']:>6.3f}x {cpu['new'] / cpu['old']:>6.3f}x "
-                  f"{wall['old'] / peer:>5.2f}x {wall['new'] / peer:>5.2f}x "
-                  f"{cpu['old'] / peer_cpu:>9.2f}x {cpu['new'] / peer_cpu:>9.2f}x",
-                  flush=True)
+            print(table_row(config, runs), flush=True)
+
+
+def table_row(config: str, runs: dict[str, list[dict]]) -> str:
+    """One configuration's line: medians over rounds of each side's rates, their ratios
+    (median step: wall, CPU; whole window: wall) and each side's mean faults a step."""
+    def over_rounds(key: str) -> dict[str, float]:
+        return {side: median(r[key][config] for r in runs[side]) for side in runs}
+
+    wall, cpu, window = over_rounds("configs"), over_rounds("cpu"), over_rounds("window")
+    faults = {side: median(r["faults"][config][1] for r in runs[side]) for side in runs}
+    nan = float("nan")
+    peer, peer_cpu, peer_window = (values.get("torch", nan) for values in (wall, cpu, window))
+    fault_text = "/".join(thousands(faults[side]) for side in ("old", "new", "torch")
+                          if side in faults)
+    return (f"{config:<14} {wall['old']:>8,.0f} {wall['new']:>8,.0f} "
+            f"{wall['new'] / wall['old']:>6.3f}x {cpu['new'] / cpu['old']:>6.3f}x "
+            f"{wall['old'] / peer:>5.2f}x {wall['new'] / peer:>5.2f}x "
+            f"{cpu['old'] / peer_cpu:>9.2f}x {cpu['new'] / peer_cpu:>9.2f}x "
+            f"{window['new'] / window['old']:>6.3f}x {window['new'] / peer_window:>9.2f}x "
+            f"{fault_text:>24}")
 
 
 if __name__ == "__main__":

@@ -25,10 +25,14 @@ Rates: training points in tokens (batch x steps) per second of a whole step (for
 backward, clipping when on, optimizer step, zero_grad); `infer` points in tokens per second of a
 no-grad forward; `classify10k` in texts per second; `gen` in generated tokens per second. Each
 point runs one or two untimed steps, then timed steps for about `--seconds` (at least 3); the
-point's rate is the median step. Rounds alternate seqlab and PyTorch processes; the table gives
-medians over rounds, ratio = seqlab / PyTorch of wall-clock rates and of CPU-time rates
-(process_time, both threads counted at 2 threads), the load average, and seqlab's own 2-thread /
-1-thread ratio (`2t/1t`, wall and CPU) when both thread counts ran.
+point's rate is the median step (`ratio`, `cpu`). Rounds alternate seqlab and PyTorch processes;
+the table gives medians over rounds, ratio = seqlab / PyTorch of wall-clock rates and of CPU-time
+rates (process_time, both threads counted at 2 threads), then `window` / `w cpu`: the same
+ratios of the rates over each worker's whole timed window (units over the timed steps' total
+time: a long run's throughput, the figure claims use and the flags read; see
+`composed_train.py`), each side's minor page faults a step (`faults`, mean, seqlab/PyTorch),
+the load average, and seqlab's own 2-thread / 1-thread ratio (`2t/1t`, median step, wall and
+CPU) when both thread counts ran.
 
     uv run python benchmarks/composed_options.py --peer-python /work/peers/bin/python --rounds 1
     uv run python benchmarks/composed_options.py --peer-python /work/peers/bin/python \\
@@ -40,9 +44,7 @@ The PyTorch side runs this file under the peer interpreter; nothing of seqlab is
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 
 import numpy as np
 from bench_common import (
@@ -55,6 +57,8 @@ from bench_common import (
     print_machine_report,
     require_peer_python,
     run_json_worker,
+    thousands,
+    time_steps,
     worker_environment,
 )
 
@@ -434,7 +438,9 @@ def units_per_step(spec: dict) -> int:
 
 
 def run_worker(side: str, args: argparse.Namespace) -> dict:
-    """Time every point on one library in this process: {point: [wall rate, CPU rate]}."""
+    """Time every point on one library in this process: {point: [wall rate, CPU rate, window
+    wall rate, window CPU rate, mean faults a step]} (rates of the median step, then of the
+    whole timed window)."""
     library_info(side)
     results = {}
     for name in args.points.split(","):
@@ -443,15 +449,10 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         data = make_data(spec)
         for _ in range(args.warmup):
             runner.step(*next(data))
-        walls, cpus, began = [], [], time.perf_counter()
-        while len(walls) < 3 or time.perf_counter() - began < args.seconds:
-            batch = next(data)
-            wall, cpu = time.perf_counter(), time.process_time()
-            runner.step(*batch)
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
-        units = units_per_step(spec)
-        results[name] = [units / statistics.median(walls), units / statistics.median(cpus)]
+        timed = time_steps(lambda batch, run=runner: run.step(*batch), data, 3, args.seconds)
+        rates = timed.summary(units_per_step(spec))
+        results[name] = [rates["wall"], rates["cpu"], rates["window_wall"], rates["window_cpu"],
+                         rates["faults_mean"]]
     return {"points": results, "library": library_info(side)}
 
 
@@ -511,27 +512,31 @@ def main() -> None:
         medians[threads] = {}
         if args.seqlab_only:
             for name in args.points.split(","):
-                medians[threads][name] = [
-                    median(r["points"][name][i] for r in rounds["seqlab"]) for i in (0, 1)]
-                print(f"{name:<28} {medians[threads][name][0]:>10,.0f} seqlab/s wall "
-                      f"{medians[threads][name][1]:>10,.0f} per CPU-s", flush=True)
+                ours = [median(r["points"][name][i] for r in rounds["seqlab"]) for i in range(5)]
+                medians[threads][name] = ours
+                print(f"{name:<28} {ours[0]:>10,.0f} seqlab/s wall {ours[1]:>10,.0f} per CPU-s "
+                      f"(window {ours[2]:,.0f} / {ours[3]:,.0f}; {thousands(ours[4])} faults)",
+                      flush=True)
             continue
         print(f"{'point':<28} {'seqlab/s':>10} {'torch/s':>10} {'ratio':>6} {'cpu':>6} "
-              f"{'target':>6}")
+              f"{'target':>6} {'window':>6} {'w cpu':>6} {'faults':>11}")
         for name in args.points.split(","):
-            ours = [median(r["points"][name][i] for r in rounds["seqlab"]) for i in (0, 1)]
-            peer = [median(r["points"][name][i] for r in rounds["torch"]) for i in (0, 1)]
+            ours = [median(r["points"][name][i] for r in rounds["seqlab"]) for i in range(5)]
+            peer = [median(r["points"][name][i] for r in rounds["torch"]) for i in range(5)]
             medians[threads][name] = ours
             ratio, cpu_ratio = ours[0] / peer[0], ours[1] / peer[1]
+            window, window_cpu = ours[2] / peer[2], ours[3] / peer[3]
             target = target_of(name, POINTS[name])
-            flag = "  SHORT" if ratio < target else ("  <1.15" if ratio < 1.15 else "")
+            flag = "  SHORT" if window < target else ("  <1.15" if window < 1.15 else "")
             base_columns = ""
             if rounds["base"]:
                 base = [median(r["points"][name][i] for r in rounds["base"]) for i in (0, 1)]
                 base_columns = (f"  base {base[0] / peer[0]:.2f}x/{base[1] / peer[1]:.2f}x"
                                 f" now/base {ours[0] / base[0]:.2f}x/{ours[1] / base[1]:.2f}x")
+            faults = f"{thousands(ours[4])}/{thousands(peer[4])}"
             print(f"{name:<28} {ours[0]:>10,.0f} {peer[0]:>10,.0f} {ratio:>5.2f}x "
-                  f"{cpu_ratio:>5.2f}x {target:>5.1f}x{flag}{base_columns}", flush=True)
+                  f"{cpu_ratio:>5.2f}x {target:>5.1f}x {window:>5.2f}x {window_cpu:>5.2f}x "
+                  f"{faults:>11}{flag}{base_columns}", flush=True)
     if 1 in medians and 2 in medians:
         print("\nseqlab 2 threads / 1 thread (wall, CPU):")
         for name in args.points.split(","):

@@ -25,12 +25,33 @@ Shapes no name above lists: append `-b<batch>`, `-t<steps>` (any configuration) 
 
 Memory: each worker prints its peak resident memory and how far the peak rose above its
 resident memory after imports (run one configuration per call to read it per configuration).
-Rates are tokens per second, medians over each round's timed steps, then over rounds; rounds
-alternate seqlab and PyTorch processes (short rounds suit a shared machine: compare the ratio).
-`cpu ratio` is the same ratio of tokens per second of the worker's CPU time (process_time):
-at one thread it is the work each library does, free of the time other jobs take the core
-away (on a loaded shared machine the wall-clock ratio moves by 0.2-0.4 between runs); at two
-threads it counts both threads, spin-waits included, so read it only beside the wall ratio.
+Rates are tokens per second; each worker times `--timed-steps` steps (default 20) after
+`--warmup` untimed ones, and the table gives medians over rounds of each worker's figures;
+rounds alternate seqlab and PyTorch processes. The columns:
+- `seqlab tok/s`, `torch tok/s`, `ratio`: the median step's rate (seqlab / PyTorch), as before;
+- `cpu ratio`: the same ratio of tokens per second of the worker's CPU time (process_time):
+  at one thread it is the work each library does, free of the time other jobs take the core
+  away (on a loaded shared machine the wall-clock ratio moves by 0.2-0.4 between runs); at two
+  threads it counts both threads, spin-waits included, so read it only beside the wall ratio;
+- `window`, `w cpu`: the ratio of the rates over each worker's whole timed window (tokens over
+  the total wall / CPU time of the timed steps, i.e. over the mean step), wall and CPU;
+- `seqlab faults`, `torch faults`: minor page faults a timed step (getrusage's ru_minflt
+  around each step), median / mean.
+**The README's claims use `window`** (and `w cpu` beside it on a loaded machine): it is the
+user's throughput, what a long run's total time over its tokens gives. The median step is one
+draw of a state that can change from step to step: PyTorch's glibc malloc gives large blocks
+back (munmap over its mmap threshold, heap trimming under it) and the next step faults 8-16
+thousand pages in again (2 x 256: a 31 MiB block, just under glibc's 32 MiB ceiling, so some
+steps fault and some do not; 2 x 512: a 61 MiB block mapped and unmapped every step), so a
+median of six steps read 1.26-1.59x on the same code (BENCHMARKS.md, "PyTorch's 'fast mode'").
+Twenty steps sample both states; the fault columns say which state a side's steps were in.
+`short` flags a window ratio under the issue's target. PyTorch's allocator is never tuned:
+these are its library defaults (`torch_rate_modes.py --malloc-env` measures the tuned case).
+
+The default run (16 configurations, `--threads 1,2 --rounds 3`) takes ~10 minutes on a quiet
+2-core machine: a step of every configuration on both sides is ~4.8 s at one thread and ~2.8 s
+at two (BENCHMARKS.md's last quiet table of every configuration), x 23 steps x 3 rounds ~8.7
+minutes, plus ~1 minute of process starts and first steps; pass `--configs` for less.
 
     uv run python benchmarks/composed_train.py --peer-python /work/peers/bin/python
     uv run python benchmarks/composed_train.py --configs lstm-128x1,word-lm --threads 1 --rounds 3
@@ -42,9 +63,7 @@ from __future__ import annotations
 
 import argparse
 import resource
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +76,10 @@ from bench_common import (
     machine_info,  # noqa: F401  (other benchmarks import it from here)
     median,
     print_machine_report,
-    ratio_of_medians,
     require_peer_python,
     run_json_worker,
+    thousands,
+    time_steps,
     worker_environment,
 )
 from charlm_train import DEFAULT_CORPUS, load_corpus, stream_batches
@@ -246,11 +266,14 @@ class TorchRunner:
 
 # ---------------------------------------------------------------- workers
 def run_worker(side: str, args: argparse.Namespace) -> dict:
-    """Time every configuration on one library in this process."""
+    """Time every configuration on one library in this process: per configuration, tokens/s
+    of the median step ("configs", "cpu") and of the whole timed window ("window",
+    "window_cpu"), and minor page faults a step ("faults": [median, mean])."""
     chars, vocabulary = load_corpus(Path(args.corpus))
     runner_class = TorchRunner if side == "torch" else SeqlabRunner
     library_info(side)  # imports the library first: memory growth is the models' and steps'
-    results = {"configs": {}, "cpu": {}, "rss_before_mib": resident_mib()}
+    results = {"configs": {}, "cpu": {}, "window": {}, "window_cpu": {}, "faults": {},
+               "rss_before_mib": resident_mib(), "timed_steps": args.steps}
     for config in args.configs.split(","):
         spec = describe(config)
         vocab = spec["vocab"] or len(vocabulary)
@@ -258,16 +281,12 @@ def run_worker(side: str, args: argparse.Namespace) -> dict:
         batches = batches_for(spec, chars)
         for _ in range(args.warmup):
             runner.step(*next(batches))
-        seconds, cpu_seconds = [], []
-        for _ in range(args.steps):
-            batch = next(batches)
-            start, cpu_start = time.perf_counter(), time.process_time()
-            runner.step(*batch)
-            seconds.append(time.perf_counter() - start)
-            cpu_seconds.append(time.process_time() - cpu_start)
-        tokens = spec["batch"] * spec["steps"]
-        results["configs"][config] = tokens / statistics.median(seconds)
-        results["cpu"][config] = tokens / statistics.median(cpu_seconds)
+        timed = time_steps(lambda batch, run=runner: run.step(*batch), batches, args.steps)
+        rates = timed.summary(spec["batch"] * spec["steps"])
+        results["configs"][config], results["cpu"][config] = rates["wall"], rates["cpu"]
+        results["window"][config] = rates["window_wall"]
+        results["window_cpu"][config] = rates["window_cpu"]
+        results["faults"][config] = [rates["faults_median"], rates["faults_mean"]]
     results["library"] = library_info(side)
     results["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
@@ -302,12 +321,16 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(DEFAULT_CORPUS), help="tinyshakespeare.txt")
     parser.add_argument("--configs", default=DEFAULT_CONFIGS, help="comma-separated")
     parser.add_argument("--threads", default="1,2", help="comma-separated OMP_NUM_THREADS values")
-    parser.add_argument("--steps", type=int, default=6, help="timed steps per configuration")
+    parser.add_argument("--timed-steps", "--steps", dest="steps", type=int, default=20,
+                        help="timed steps per configuration (default 20: PyTorch's step flips "
+                             "between a faulting and a fault-free state, both must be sampled)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
-    parser.add_argument("--rounds", type=int, default=2,
+    parser.add_argument("--rounds", type=int, default=3,
                         help="alternating seqlab/PyTorch rounds per thread count")
     parser.add_argument("--worker", choices=["seqlab", "torch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.steps < 1:
+        raise SystemExit("--timed-steps must be at least 1")
     for config in args.configs.split(","):
         describe(config)
     if args.worker:
@@ -316,7 +339,10 @@ def main() -> None:
     require_peer_python(args.peer_python)
     print_machine_report()
     print(f"{args.rounds} alternating round(s) per thread count, {args.steps} timed steps after "
-          f"{args.warmup} warm-up; tokens/s, medians; ratio = seqlab / PyTorch")
+          f"{args.warmup} warm-up; tokens/s, medians over rounds; ratio = seqlab / PyTorch")
+    print("ratio / cpu ratio: of median steps; window / w cpu: of whole timed windows (tokens "
+          "over total time: a long run's throughput, the figure claims use); faults: minor page "
+          "faults a step, median/mean")
     pythons = {"seqlab": sys.executable, "torch": args.peer_python}
     for threads in (int(t) for t in args.threads.split(",")):
         rounds = alternate_rounds(args.rounds, ("seqlab", "torch"), lambda side, n=threads:
@@ -328,15 +354,31 @@ def main() -> None:
             print(f"  {side}: {rounds[side][0]['library']}; worker peak RSS {rss:.0f} MiB, "
                   f"{growth:.0f} MiB above its RSS after imports")
         print(f"{'config':<16} {'seqlab tok/s':>12} {'torch tok/s':>12} {'ratio':>6} "
-              f"{'target':>6} {'cpu ratio':>9}")
+              f"{'target':>6} {'cpu ratio':>9} {'window':>6} {'w cpu':>6} "
+              f"{'seqlab faults':>13} {'torch faults':>13}")
         for config in args.configs.split(","):
-            ours = median(r["configs"][config] for r in rounds["seqlab"])
-            peer = median(r["configs"][config] for r in rounds["torch"])
-            ratio, target = ours / peer, target_of(config)
-            cpu_ratio = ratio_of_medians((r["cpu"][config] for r in rounds["seqlab"]),
-                                         (r["cpu"][config] for r in rounds["torch"]))
-            print(f"{config:<16} {ours:>12,.0f} {peer:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x"
-                  f" {cpu_ratio:>8.2f}x{'' if ratio >= target else '  short'}", flush=True)
+            print(table_row(config, rounds), flush=True)
+
+
+def table_row(config: str, rounds: dict[str, list[dict]]) -> str:
+    """One configuration's line: median-step rates and ratios (wall, CPU), the window ratios
+    (wall, CPU) and each side's faults a step (medians over rounds of the median and the
+    mean); "short" where the window ratio misses the target."""
+    def over_rounds(side: str, key: str, index: int | None = None) -> float:
+        return median(r[key][config] if index is None else r[key][config][index]
+                      for r in rounds[side])
+
+    ours, peer = over_rounds("seqlab", "configs"), over_rounds("torch", "configs")
+    ratio, target = ours / peer, target_of(config)
+    cpu_ratio = over_rounds("seqlab", "cpu") / over_rounds("torch", "cpu")
+    window = over_rounds("seqlab", "window") / over_rounds("torch", "window")
+    window_cpu = over_rounds("seqlab", "window_cpu") / over_rounds("torch", "window_cpu")
+    faults = {side: f"{thousands(over_rounds(side, 'faults', 0))}/"
+                    f"{thousands(over_rounds(side, 'faults', 1))}" for side in rounds}
+    return (f"{config:<16} {ours:>12,.0f} {peer:>12,.0f} {ratio:>5.2f}x {target:>5.1f}x"
+            f" {cpu_ratio:>8.2f}x {window:>5.2f}x {window_cpu:>5.2f}x"
+            f" {faults['seqlab']:>13} {faults['torch']:>13}"
+            f"{'' if window >= target else '  short'}")
 
 
 if __name__ == "__main__":

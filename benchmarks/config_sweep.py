@@ -26,7 +26,10 @@ A point is `<cell>-<variant>` (`lstm-base`, `gru-b1`, `rnn-infer-h512`). Rates a
 elements (batch x steps) per second, the median of a point's timed steps; each point runs about
 `--seconds` after three warm-up steps (at least 5 timed steps: `time_point`). Rounds alternate
 seqlab and PyTorch processes; the table shows the median over rounds and ratio = seqlab /
-PyTorch (wall, and CPU time: process_time, both threads counted at 2 threads). Sweep coarsely
+PyTorch (wall, and CPU time: process_time, both threads counted at 2 threads), then `window` /
+`w cpu`: the same ratios of each worker's rate over its whole timed window (elements over the
+timed steps' total time: a long run's throughput, what claims and the `<1` flag read; see
+`composed_train.py`) and each side's minor page faults a step (`faults`, mean). Sweep coarsely
 (1 round) to find the points under 1.0x, then rerun those points with more rounds:
 
     uv run python benchmarks/config_sweep.py --peer-python /work/peers/bin/python --rounds 1
@@ -41,8 +44,8 @@ With `--baseline-src DIR` a third process per round runs seqlab from DIR's sourc
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
-import statistics
 import sys
 import time
 
@@ -58,6 +61,8 @@ from bench_common import (
     ratio,
     require_peer_python,
     run_json_worker,
+    thousands,
+    time_steps,
     worker_environment,
 )
 
@@ -207,9 +212,10 @@ class TorchPoint:
 WARM_UP_STEPS = 3  # the first loads kernels; seqlab's workspace cache settles by the third
 
 
-def time_point(runner, spec: dict, seconds: float) -> tuple[float, float, int]:
-    """(elements/s wall, elements/s CPU, timed steps): `WARM_UP_STEPS` untimed steps, then
-    ~`seconds` of steady steps (at least 5, at most 60), sized from the last warm-up step.
+def time_point(runner, spec: dict, seconds: float) -> dict[str, float]:
+    """Elements/s and faults a step (`TimedSteps.summary`: median step and whole window, wall
+    and CPU): `WARM_UP_STEPS` untimed steps, then ~`seconds` of steady steps (at least 5, at
+    most 60), sized from the last warm-up step.
 
     The first step loads the kernels (seconds), and seqlab's next two still fault in part of
     the workspace cache's blocks (it keeps no more than the step's peak, so it settles over
@@ -223,29 +229,27 @@ def time_point(runner, spec: dict, seconds: float) -> tuple[float, float, int]:
         runner.step(*batches[index % 2])
         last = time.perf_counter() - start
     count = min(60, max(5, math.ceil(seconds / max(last, 1e-4))))
-    walls, cpus = [], []
-    for index in range(count):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        runner.step(*batches[index % 2])
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu_start)
-    elements = spec["batch"] * spec["steps"]
-    return elements / statistics.median(walls), elements / statistics.median(cpus), count
+    timed = time_steps(lambda batch: runner.step(*batch), itertools.cycle(batches), count)
+    return timed.summary(spec["batch"] * spec["steps"])
 
 
 def run_worker(side: str, args: argparse.Namespace) -> dict:
     """Time every point on one library in this process."""
     runner_class = TorchPoint if side == "torch" else SeqlabPoint
     library_info("torch" if side == "torch" else "seqlab")
-    results: dict = {"wall": {}, "cpu": {}, "errors": {}}
+    results: dict = {"wall": {}, "cpu": {}, "window": {}, "window_cpu": {}, "faults": {},
+                     "errors": {}}
     for point in args.points.split(","):
         spec = describe(point)
         try:
-            wall, cpu, _ = time_point(runner_class(spec), spec, args.seconds)
+            rates = time_point(runner_class(spec), spec, args.seconds)
         except Exception as error:  # a point that fails is reported, not fatal
             results["errors"][point] = f"{type(error).__name__}: {error}"
             continue
-        results["wall"][point], results["cpu"][point] = wall, cpu
+        results["wall"][point], results["cpu"][point] = rates["wall"], rates["cpu"]
+        results["window"][point] = rates["window_wall"]
+        results["window_cpu"][point] = rates["window_cpu"]
+        results["faults"][point] = rates["faults_mean"]
     results["library"] = library_info("torch" if side == "torch" else "seqlab")
     return results
 
@@ -260,7 +264,8 @@ def spawn_worker(python: str, side: str, threads: int, args: argparse.Namespace,
 
 
 def median_of(rounds: list[dict], key: str, point: str) -> float:
-    """The median over rounds of `key` ("wall" or "cpu") at `point` (NaN: no round has it)."""
+    """The median over rounds of `key` ("wall", "cpu", "window", "window_cpu", "faults") at
+    `point` (NaN: no round has it)."""
     return median(r[key][point] for r in rounds if point in r[key])
 
 
@@ -296,7 +301,8 @@ def main() -> None:
             print(f"  {side}: {rounds[side][0]['library']}")
             for point, error in rounds[side][0]["errors"].items():
                 print(f"  {side} {point}: {error}")
-        header = f"{'point':<18} {'seqlab':>10} {'torch':>10} {'ratio':>6} {'cpu':>6}"
+        header = (f"{'point':<18} {'seqlab':>10} {'torch':>10} {'ratio':>6} {'cpu':>6} "
+                  f"{'window':>6} {'w cpu':>6} {'faults':>11}")
         if args.baseline_src:
             header += f" {'base':>10} {'base/pt':>7} {'now/base':>8} {'cpu':>6}"
         print(header)
@@ -304,14 +310,20 @@ def main() -> None:
             ours, peer = (median_of(rounds[s], "wall", point) for s in ("seqlab", "torch"))
             cpu = ratio(median_of(rounds["seqlab"], "cpu", point),
                         median_of(rounds["torch"], "cpu", point))
-            line = f"{point:<18} {ours:>10,.0f} {peer:>10,.0f} {ours / peer:>5.2f}x {cpu:>5.2f}x"
+            window, window_cpu = (ratio(median_of(rounds["seqlab"], key, point),
+                                        median_of(rounds["torch"], key, point))
+                                  for key in ("window", "window_cpu"))
+            faults = "/".join(thousands(median_of(rounds[side], "faults", point))
+                              for side in ("seqlab", "torch"))
+            line = (f"{point:<18} {ours:>10,.0f} {peer:>10,.0f} {ours / peer:>5.2f}x {cpu:>5.2f}x"
+                    f" {window:>5.2f}x {window_cpu:>5.2f}x {faults:>11}")
             if args.baseline_src:
                 base = median_of(rounds["base"], "wall", point)
                 base_cpu = ratio(median_of(rounds["seqlab"], "cpu", point),
                                  median_of(rounds["base"], "cpu", point))
                 line += (f" {base:>10,.0f} {base / peer:>6.2f}x {ours / base:>7.2f}x"
                          f" {base_cpu:>5.2f}x")
-            print(line + ("  <1" if ours < peer else ""), flush=True)
+            print(line + ("  <1" if window < 1 else ""), flush=True)
 
 
 if __name__ == "__main__":
