@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import print_machine_report
 
 SRC_DIRS = ("packages/autograd/src", "packages/seqmodels/src", "packages/nlp/src",
             "apps/cli/src")
@@ -97,6 +98,7 @@ def main() -> None:
     trees = [tree.split("=", 1) for tree in args.trees]
     if len(trees) < 2 or any(len(tree) != 2 for tree in trees):
         raise SystemExit("give two or more NAME=PATH trees")
+    print_machine_report()
     stats = {name: {point: {f"{key} {kind}": [] for key in KEYS for kind in ("p10", "median")}
                     for point in points} for name, _ in trees}
     loads = []
