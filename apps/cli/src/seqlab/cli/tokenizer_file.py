@@ -9,7 +9,6 @@ from typing import Any
 
 from seqlab.cli.errors import CliError, require_file
 
-
 SIDES = ("source", "target")
 
 
