@@ -76,6 +76,16 @@ def test_a_seq2seq_model_names_its_two_tokenizers(models):
     assert back.returncode == 0 and back.stdout.strip() == "the cat"
 
 
+def test_export_takes_a_side_too(models, tmp_path):
+    done = invoke("tokenize", "export", models["s2s"], "-o", tmp_path / "x.json")
+    assert_one_line_failure(done, "--side source")
+    done = invoke("tokenize", "export", models["s2s"], "--side", "target", "-o",
+                  tmp_path / "t.json")
+    assert done.returncode == 0, done.stderr
+    assert invoke("tokenize", "export", models["json"], "-o", tmp_path / "w.json").returncode == 0
+    assert (tmp_path / "t.json").read_text() == (tmp_path / "w.json").read_text()
+
+
 def test_side_is_refused_where_there_is_one_tokenizer(models):
     done = invoke("tokenize", "encode", models["lm"], "--side", "source", "--text", "the")
     assert_one_line_failure(done, "--side", "sequence-to-sequence")

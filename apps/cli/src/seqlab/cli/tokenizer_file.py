@@ -12,6 +12,22 @@ from seqlab.cli.errors import CliError, require_file
 SIDES = ("source", "target")
 
 
+def side_option() -> Any:
+    """`--side source|target`: which of a sequence-to-sequence model's tokenizers to use."""
+    import typer
+
+    return typer.Option(None, "--side", metavar="source|target",
+                        help="A sequence-to-sequence model's source or target tokenizer (it "
+                        "holds both).")
+
+
+def checked_side(side: str | None) -> str | None:
+    """The --side value, or a usage CliError for another word."""
+    if side is not None and side not in SIDES:
+        raise CliError(f"--side must be one of {', '.join(SIDES)}, got {side!r}", code=2)
+    return side
+
+
 def read_tokenizer_file(path: Path, from_model: bool = False, side: str | None = None) -> Any:
     """The tokenizer saved at `path` (`seqlab tokenize train`'s JSON); a CliError saying why
     when the file is missing, unreadable or not a seqlab tokenizer. With `from_model`, a model

@@ -15,7 +15,7 @@ from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, first_line
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
-from seqlab.cli.tokenizer_file import read_tokenizer_file
+from seqlab.cli.tokenizer_file import checked_side, read_tokenizer_file, side_option
 
 app = typer.Typer(help="Train tokenizers, encode or decode text, export to HF tokenizers.",
                   no_args_is_help=True)
@@ -79,22 +79,6 @@ def train(
                   f"Wrote {level} tokenizer with {tokenizer.vocab_size} tokens to {out}")
 
 
-def side_option() -> str:
-    """`--side source|target`: which of a sequence-to-sequence model's tokenizers to use."""
-    return typer.Option(None, "--side", metavar="source|target",
-                        help="A sequence-to-sequence model's source or target tokenizer (it "
-                        "holds both).")
-
-
-def _side(side: str | None) -> str | None:
-    """The checked --side value."""
-    from seqlab.cli.tokenizer_file import SIDES
-
-    if side is not None and side not in SIDES:
-        raise CliError(f"--side must be one of {', '.join(SIDES)}, got {side!r}", code=2)
-    return side
-
-
 @app.command("encode")
 def encode(
     tokenizer_path: Path = typer.Argument(..., metavar="TOKENIZER"),
@@ -123,7 +107,7 @@ def encode(
     from seqlab.cli.text_argument import named_file
     from seqlab.cli.tokenizer_file import is_language_model
 
-    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=_side(side))
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=checked_side(side))
     model_ids = is_language_model(tokenizer_path)
     if text is None or (text == "-" and not as_text):
         _encode_stream("-", tokenizer, as_json, model_ids)
@@ -198,7 +182,7 @@ def decode(
     """
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 
-    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=_side(side))
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=checked_side(side))
     from_stdin = not ids or ids == ["-"]
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]
