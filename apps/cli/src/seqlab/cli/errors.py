@@ -166,7 +166,8 @@ def require_range(name: str, value: float | int | None, low: float | None = None
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
+        # an absent bound is infinite, which no option accepts: open ("(0, inf)")
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
         bounds = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
         raise CliError(f"{name} must be in {bounds}, got {value}", code=EXIT_USAGE)

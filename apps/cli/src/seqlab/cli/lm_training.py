@@ -188,6 +188,39 @@ def _split(tokens: np.ndarray, val_fraction: float, batch_size: int, seq_len: in
 
 
 UNKNOWN_SAMPLE = 10_000_000  # tokens checked for <unk> when fine-tuning on new text
+UNKNOWN_WARN_SHARE = 0.05  # a share of <unk> above this is warned about, with examples
+UNKNOWN_TEXT_SAMPLE = 1 << 20  # characters (from the start) searched for those examples
+
+
+def _text_sample(text) -> str:
+    """The first `UNKNOWN_TEXT_SAMPLE` characters of the corpus (an embedded one's str, or the
+    start of its files), undecodable bytes replaced: where the unknown tokens are looked for."""
+    if isinstance(text, str):
+        return text[:UNKNOWN_TEXT_SAMPLE]
+    pieces, left = [], UNKNOWN_TEXT_SAMPLE
+    for source in text.sources:
+        if left <= 0:
+            break
+        try:
+            with open(source, "rb") as file:
+                pieces.append(file.read(left).decode("utf-8", "replace"))
+        except OSError:
+            break  # the ids' reading reports it
+        left -= len(pieces[-1])
+    return "".join(pieces)
+
+
+def _unknown_line(share: float, tokenizer, sample: str) -> str:
+    """The warning for new text the model's vocabulary lacks: the share, the most frequent
+    unknown tokens and what to do."""
+    from seqlab.nlp.unknown_tokens import unknown_tokens
+
+    found = unknown_tokens(tokenizer, sample)
+    shown = ", ".join(f"{token!r} ({count:,})" for token, count in found)
+    return (f"{share:.1%} of this corpus's tokens are unknown to the model's vocabulary and "
+            f"read as <unk>{f' (most frequent: {shown})' if shown else ''}; --init-from keeps "
+            "the model's vocabulary: to learn them, train a new model on this text (--level "
+            "bpe has no unknown characters)")
 
 
 def _corpus(options: TrainOptions):
@@ -323,12 +356,20 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                                                arch["cell"]),
                      4, f"training a model of --hidden {arch['hidden_size']} and --layers "
                      f"{arch['num_layers']}", lower)
+    # read before the ids: making them removes a copy of stdin
+    sample = _text_sample(text) if saved_tokenizer is not None else ""
     tokens = _token_ids(tokenizer, text, options)
-    if saved_tokenizer is not None and tokens.size and \
-            np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id) > 0.05:
-        output.warn("more than 5% of this corpus is unknown to the model's vocabulary")
+    if saved_tokenizer is not None and tokens.size:
+        share = float(np.mean(tokens[:UNKNOWN_SAMPLE] == tokenizer.unk_id))
+        if share > UNKNOWN_WARN_SHARE:
+            output.warn(_unknown_line(share, tokenizer, sample))
     train_data, valid_data = _split(tokens, options.val_fraction, options.batch_size,
                                     options.seq_len)
+    longest = train_data.steps_per_stream - 1  # the targets one stream of the batch holds
+    if options.seq_len > longest:  # as --beam wider than the vocabulary: a note, then on
+        output.warn(f"--seq-len {options.seq_len} is longer than each of the "
+                    f"{options.batch_size} batch streams ({longest:,} steps of the training "
+                    f"text): each step reads {longest:,}, as --seq-len {longest} would")
     with out_of_memory("this model", lower):
         model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"],
                               arch["hidden_size"], arch["num_layers"], cell=arch["cell"],

@@ -96,6 +96,7 @@ def load_any(path: Path, any_head: bool = False) -> tuple[str, Any]:
     from seqlab.cli.file_kinds import CHECKPOINT_WRITERS, is_arpa, is_ngram_npz
 
     if path.suffix != ".arpa" and not is_arpa(path) and not is_ngram_npz(path):
+        refuse_other_kind(path)  # a tokenizer, vectors, a metrics log: named as such
         trainers = CHECKPOINT_WRITERS if any_head else "`seqlab train`"
         raise CliError(f"{path} is not a model seqlab reads: give a checkpoint written by "
                        f"{trainers} or an n-gram model (.arpa or .npz) written by "

@@ -9,17 +9,39 @@ from typing import Any
 
 from seqlab.cli.errors import CliError, require_file
 
+SIDES = ("source", "target")
 
-def read_tokenizer_file(path: Path, from_model: bool = False) -> Any:
+
+def side_option() -> Any:
+    """`--side source|target`: which of a sequence-to-sequence model's tokenizers to use."""
+    import typer
+
+    return typer.Option(None, "--side", metavar="source|target",
+                        help="A sequence-to-sequence model's source or target tokenizer (it "
+                        "holds both).")
+
+
+def checked_side(side: str | None) -> str | None:
+    """The --side value, or a usage CliError for another word."""
+    if side is not None and side not in SIDES:
+        raise CliError(f"--side must be one of {', '.join(SIDES)}, got {side!r}", code=2)
+    return side
+
+
+def read_tokenizer_file(path: Path, from_model: bool = False, side: str | None = None) -> Any:
     """The tokenizer saved at `path` (`seqlab tokenize train`'s JSON); a CliError saying why
     when the file is missing, unreadable or not a seqlab tokenizer. With `from_model`, a model
     file gives the tokenizer stored in it (the one its ids were made with), as the `tokenize`
-    commands read it."""
+    commands read it; a sequence-to-sequence model holds two, and `side` ("source" or
+    "target", the `--side` option) picks one (it is refused for any other file)."""
     from seqlab.nlp.tokenizers import load_tokenizer
 
     require_file(path, "tokenizer file")
-    if from_model and (stored := _stored_tokenizer(path)) is not None:
+    if from_model and (stored := _stored_tokenizer(path, side)) is not None:
         return stored
+    if side is not None:
+        raise CliError(f"--side is for a sequence-to-sequence model (it holds a source and a "
+                       f"target tokenizer); {path} is not one: leave --side out")
     from seqlab.cli import file_kinds
 
     refusal = hf_tokenizer_refusal(path, file_kinds.kind_of(path))
@@ -62,8 +84,18 @@ def hf_tokenizer_refusal(path: Path, file_kind: str | None) -> CliError | None:
     return None
 
 
-def _stored_tokenizer(path: Path) -> Any:
-    """The tokenizer in a seqlab model file's header, or None (not a model, or none stored)."""
+def is_language_model(path: Path) -> bool:
+    """Whether `path` is a seqlab language model (whose reader may add line ends to the
+    tokenizer's ids: `seqlab.nlp.lm_text`)."""
+    from seqlab.cli import file_kinds
+
+    return (file_kinds.kind_of(path) == file_kinds.CHECKPOINT
+            and file_kinds.checkpoint_model(path) == "LanguageModel")
+
+
+def _stored_tokenizer(path: Path, side: str | None = None) -> Any:
+    """The tokenizer in a seqlab model file's header (a seq2seq model's `side`), or None (not
+    a model, or none stored)."""
     from seqlab.cli import file_kinds
     from seqlab.nlp.tokenizers import Tokenizer
 
@@ -72,6 +104,13 @@ def _stored_tokenizer(path: Path) -> Any:
     stored = (file_kinds.seqlab_metadata(path) or {}).get("tokenizer")
     if not isinstance(stored, dict):
         return None
+    if set(SIDES) <= stored.keys():  # a seq2seq model: {"source": ..., "target": ...}
+        if side is None:
+            raise CliError(f"{path} is a sequence-to-sequence model: it holds two tokenizers; "
+                           "choose one with --side source or --side target")
+        stored = stored[side]
+    elif side is not None:
+        return None  # refused by the caller, as for a tokenizer file
     try:
         return Tokenizer.from_dict(stored)
     except (ValueError, TypeError, KeyError, IndexError) as error:

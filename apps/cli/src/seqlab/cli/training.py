@@ -332,11 +332,12 @@ def load_initial(path: Path) -> Any:
 
 def require_kind(checkpoint: Any, model_class: str, path: Path, what: str, hint: str) -> None:
     """A CliError unless the checkpoint holds a `model_class` (e.g. an LM given to classify)."""
+    from seqlab.cli.outputs import MODEL_KINDS
+
     found = checkpoint.config.get("model")
     if found != model_class:
-        names = {"LanguageModel": "a language model", "SequenceClassifier": "a classifier",
-                 "SequenceRegressor": "a forecaster"}
-        raise CliError(f"{path} is {names.get(found, repr(found))}, not {what}; {hint}")
+        named = MODEL_KINDS.get(found, (f"a {found} model", ""))[0]
+        raise CliError(f"{path} is {named}, not {what}; {hint}")
 
 
 def continue_run(saved: dict[str, Any], given: dict[str, Any], fixed: tuple[str, ...],
@@ -461,13 +462,14 @@ def check_budget_left(trainer: Any, limits: dict[str, Any]) -> None:
     if limits.get("steps") is not None and trainer.step >= limits["steps"]:
         raise CliError(f"the run is already at step {trainer.step} and --steps "
                        f"{limits['steps']} is the run's total, counted from its start; for "
-                       f"{limits['steps']} more steps give --steps "
+                       f"{plural(limits['steps'], 'more step')} give --steps "
                        f"{trainer.step + limits['steps']}")
     if limits.get("epochs") is not None and trainer.train_data.epoch >= limits["epochs"]:
         done = trainer.train_data.epoch
-        raise CliError(f"the run has already done {done} epochs and --epochs {limits['epochs']} "
-                       f"is the run's total, counted from its start; for {limits['epochs']} "
-                       f"more epochs give --epochs {done + limits['epochs']}")
+        raise CliError(f"the run has already done {plural(done, 'epoch')} and --epochs "
+                       f"{limits['epochs']} is the run's total, counted from its start; for "
+                       f"{plural(limits['epochs'], 'more epoch')} give --epochs "
+                       f"{done + limits['epochs']}")
     if limits.get("time_budget") is not None and trainer.elapsed >= limits["time_budget"]:
         budget = limits["time_budget"]
         raise CliError(f"the run has already trained {trainer.elapsed:.0f} s and --time-budget "

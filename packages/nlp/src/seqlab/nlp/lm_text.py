@@ -41,6 +41,15 @@ def encode_corpus(tokenizer, text: str) -> np.ndarray:
     return np.asarray(ids, dtype=np.int64)
 
 
+def stream_model_ids(source, tokenizer, **options) -> Iterator[np.ndarray]:
+    """A file or stdin ('-') as the id stream a language model with `tokenizer` reads, block
+    by block: the ids `encode_corpus` gives of the whole text (the ones training caches and
+    `eval` scores). Options are `corpora.stream_token_ids`'s (errors, encoding)."""
+    from seqlab.nlp.corpora import stream_token_ids
+
+    return stream_token_ids(source, tokenizer, line_eos=is_word_level(tokenizer), **options)
+
+
 @dataclass
 class StreamedIds:
     """A corpus's ids (memory-mapped) with what was counted while streaming it."""

@@ -164,8 +164,11 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
         prompt_ids = encode_prompt(encode, text, tokenizer.unk_id) if text else None
     for warning in caught:
         output.warn(str(warning.message))
+    usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
+    if top_k is not None and top_k >= usable and not greedy and not beam:
+        output.warn(f"--top-k {top_k} keeps all {usable} tokens the model can write: it has "
+                    "no effect (sampling from the whole distribution)")
     if beam:
-        usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
         if beam > usable:
             output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "
                         f"write; using --beam {usable}")

@@ -15,7 +15,7 @@ from seqlab.cli.console import Output, write_stream
 from seqlab.cli.errors import CliError, first_line
 from seqlab.cli.inputs import CorpusPieces, corpus_text
 from seqlab.cli.tokenizer_choice import check_vocab_size, train_tokenizer
-from seqlab.cli.tokenizer_file import read_tokenizer_file
+from seqlab.cli.tokenizer_file import checked_side, read_tokenizer_file, side_option
 
 app = typer.Typer(help="Train tokenizers, encode or decode text, export to HF tokenizers.",
                   no_args_is_help=True)
@@ -88,8 +88,15 @@ def encode(
     as_text: bool = typer.Option(False, "--text", help="Encode the argument itself, even when "
                                  "it names a file or looks like a file name."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    side: str = side_option(),
 ) -> None:
     """Print the token ids of TEXT.
+
+    TOKENIZER is a tokenizer JSON or a model file. A tokenizer JSON gives the tokenizer's ids.
+    A model gives the ids the model reads, the ones `eval` scores: a word-level language
+    model reads </s> after each non-blank line (a word tokenizer drops newlines), so its ids
+    have one there; char and BPE models read newlines as characters, as their tokenizers do.
+    A sequence-to-sequence model holds two tokenizers: --side picks one.
 
     The argument is read as a file when one of that name exists (a folder is refused), as
     text otherwise; a name that looks like a file's (a path separator, or an extension such
@@ -98,32 +105,41 @@ def encode(
     Example: seqlab tokenize encode bpe.json "Hello there"
     """
     from seqlab.cli.text_argument import named_file
+    from seqlab.cli.tokenizer_file import is_language_model
 
-    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=checked_side(side))
+    model_ids = is_language_model(tokenizer_path)
     if text is None or (text == "-" and not as_text):
-        _encode_stream("-", tokenizer, as_json)
+        _encode_stream("-", tokenizer, as_json, model_ids)
         return
     path = None if as_text else named_file(text)
     if path is not None:
-        _encode_stream(path, tokenizer, as_json)
+        _encode_stream(path, tokenizer, as_json, model_ids)
         return
-    ids = tokenizer.encode(text)
+    if model_ids:
+        from seqlab.nlp.lm_text import encode_corpus
+
+        ids = encode_corpus(tokenizer, text).tolist()
+    else:
+        ids = tokenizer.encode(text)
     Output(as_json=as_json).result({"ids": ids}, " ".join(map(str, ids)))
 
 
-def _encode_stream(source: Path | str, tokenizer, as_json: bool) -> None:
+def _encode_stream(source: Path | str, tokenizer, as_json: bool, model_ids: bool) -> None:
     """The ids of a file or stdin ('-'), written piece by piece as it is read (tokenizer-safe
     pieces: the same ids as encoding it whole), so a corpus is never held whole; the same
-    output as `Output.result` gives for the whole text."""
+    output as `Output.result` gives for the whole text. With `model_ids`, the ids a language
+    model with `tokenizer` reads (`lm_text.stream_model_ids`)."""
     from seqlab.cli.inputs import decode_errors, translated
     from seqlab.nlp.corpora import stream_token_ids
+    from seqlab.nlp.lm_text import stream_model_ids
 
+    stream = stream_model_ids if model_ids else stream_token_ids
     sys.stdout.write('{"ids": [' if as_json else "")
     separator = ", " if as_json else " "
     first = True
     try:
-        for block in translated(stream_token_ids(str(source), tokenizer,
-                                                 errors=decode_errors())):
+        for block in translated(stream(str(source), tokenizer, errors=decode_errors())):
             sys.stdout.write(("" if first else separator)
                              + separator.join(map(str, block.tolist())))
             first = False
@@ -148,6 +164,7 @@ def decode(
     ids: list[str] = typer.Argument(None, help="Token ids ('-' or nothing: stdin)."),
     as_json: bool = typer.Option(False, "--json", help="The text as one JSON object "
                                  "({\"text\": ...}), written piece by piece."),
+    side: str = side_option(),
 ) -> None:
     """Print the text of token IDS. With a bpe tokenizer `encode FILE | decode` gives FILE
     back byte for byte; a char tokenizer gives unseen characters (and a CR) back as U+FFFD,
@@ -165,7 +182,7 @@ def decode(
     """
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 
-    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=checked_side(side))
     from_stdin = not ids or ids == ["-"]
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]

@@ -9,7 +9,7 @@ import typer
 from seqlab.cli import file_kinds, outputs
 from seqlab.cli.console import Output
 from seqlab.cli.errors import EXIT_USAGE, CliError
-from seqlab.cli.tokenizer_file import read_tokenizer_file
+from seqlab.cli.tokenizer_file import checked_side, read_tokenizer_file, side_option
 
 FORMATS = ("hf",)
 HF_TOKENIZER = outputs.OutputKind("a Hugging Face tokenizer.json", (".json",),
@@ -24,6 +24,7 @@ def export(
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     force: bool = outputs.force_option(),
+    side: str = side_option(),
 ) -> None:
     """Write TOKENIZER in another library's format.
 
@@ -36,8 +37,9 @@ def export(
     if file_format not in FORMATS:
         raise CliError(f"--format {file_format!r}: choose one of {', '.join(FORMATS)}",
                        code=EXIT_USAGE)
+    side = checked_side(side)
     outputs.check_output(out, HF_TOKENIZER, [tokenizer_path], force=force)
-    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True)
+    tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=side)
     from seqlab.nlp.tokenizers.hf_json import NotExportableError, to_hf_json
     from seqlab.nlp.vocab import write_json
 

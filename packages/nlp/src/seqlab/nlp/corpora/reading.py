@@ -44,7 +44,10 @@ def decode_input(data: bytes, name: str, path: str | None = None, errors: str = 
     messages; a ValueError (CorpusDecodeError for undecodable bytes) otherwise."""
     if errors not in ERROR_POLICIES:
         raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
-    wide = wide_text_message(name, data[:SNIFF_BYTES], path)
+    from seqlab.nlp.corpora.compressed import compressed_message
+
+    wide = (wide_text_message(name, data[:SNIFF_BYTES], path)
+            or compressed_message(name, data[:SNIFF_BYTES], path))
     if wide is not None:
         raise ValueError(wide)
     if b"\x00" in data:
@@ -137,6 +140,14 @@ def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | F
     return resolved
 
 
+def _not_text_message(name: str, head: bytes) -> str | None:
+    """The line for a file whose first bytes `head` are UTF-16/32 text or compressed data."""
+    from seqlab.nlp.corpora.compressed import compressed_message
+
+    path = _file_name(name)
+    return wide_text_message(name, head, path) or compressed_message(name, head, path)
+
+
 def _checks_nul(encoding: str) -> bool:
     # UTF-16/32 text is full of NUL bytes; in every other encoding a NUL means binary data.
     name = codecs.lookup(encoding).name
@@ -165,7 +176,7 @@ def _decoded_blocks(
             head += block[:SNIFF_BYTES - len(head)]
         if check_nul and b"\x00" in block:
             where = offset + block.index(b"\x00")
-            wide = wide_text_message(name, head, _file_name(name)) if start == 0 else None
+            wide = _not_text_message(name, head) if start == 0 else None
             raise ValueError(wide or (
                 f"{name} looks like a binary file (NUL byte at byte offset {where}); "
                 "seqlab reads text files only"
@@ -175,7 +186,7 @@ def _decoded_blocks(
             text = decoder.decode(block, final=final)
         except UnicodeDecodeError as error:
             where = offset - pending + error.start
-            wide = wide_text_message(name, head, _file_name(name)) if start == 0 else None
+            wide = _not_text_message(name, head) if start == 0 else None
             raise CorpusDecodeError(wide or (
                 f"{name} is not {_encoding_label(encoding)} text (invalid byte at byte offset "
                 f"{where}: {error.reason}); "
