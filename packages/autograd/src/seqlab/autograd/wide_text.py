@@ -68,15 +68,18 @@ def not_utf8_message(path: str | os.PathLike[str], remedy: str = UTF8_REMEDY) ->
     it is UTF-16/32 text, else `PATH:LINE: not UTF-8 text (byte offset N); REMEDY` naming its
     first byte that is not UTF-8 (found by reading it again: call it on the error path only)."""
     name = os.fspath(path)
+    found = None
     try:
+        if not os.path.isfile(path):  # a pipe cannot be read again (and a FIFO would block)
+            raise FileNotFoundError(name)
         with open(path, "rb") as stream:
             wide = wide_text_message(name, stream.read(SNIFF_BYTES), name)
             if wide is not None:
                 return wide
             stream.seek(0)
             found = _first_invalid_byte(stream)
-    except OSError:  # gone or unreadable since: what the reader knew
-        found = None
+    except OSError:  # a pipe, or gone or unreadable since: what the reader knew
+        pass
     if found is None:
         return f"{name} is not UTF-8 text; {remedy}"
     offset, line = found
