@@ -16,3 +16,23 @@ def test_a_command_removes_its_outputs_stale_temporaries(tmp_path):
     done = invoke("ngram", "train", corpus, "--order", "2", "--out", tmp_path / "lm.arpa")
     assert done.returncode == 0, done.stderr
     assert not stale.exists() and other.exists()
+
+
+def test_a_training_run_removes_the_stale_temporaries_of_the_files_beside_its_out(tmp_path):
+    """qaA s24 finding 0: `kill -9` in the save of NAME.train.safetensors (or the metrics log)
+    left `.NAME.train.safetensors.XXXXXXXX.tmp` for good. The lock on --out covers every file
+    named after it, so the next run on that --out removes theirs too; a temporary of another
+    output's files, or a name the atomic helper does not make, stays. (The corpus is refused
+    after the lock is taken: no training is needed to prove it.)"""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_bytes(b"abc\x00def\n")
+    stale = [tmp_path / f".m{side}.k2x_9abc.tmp"
+             for side in (".safetensors", ".train.safetensors", ".metrics.jsonl")]
+    kept = [tmp_path / ".other.train.safetensors.k2x_9abc.tmp",
+            tmp_path / ".m.train.safetensors.tmp", tmp_path / "m.train.safetensors.k2x_9abc.tmp"]
+    for path in (*stale, *kept):
+        path.write_text("half")
+    done = invoke("train", corpus, "--steps", "1", "--out", tmp_path / "m.safetensors")
+    assert done.returncode != 0 and "NUL" in done.stderr, done.stderr
+    assert [path.name for path in stale if path.exists()] == []
+    assert all(path.exists() for path in kept)

@@ -37,6 +37,7 @@ from seqlab.cli.params import harden
 from seqlab.cli.stop_signals import Interrupted, exit_code, raise_interrupted, stopped_words
 from seqlab.cli.stop_signals import install as install_stop_handler
 from seqlab.cli.stop_signals import restore as restore_stop_handlers
+from seqlab.cli.thread_variables import check_thread_variables
 from seqlab.cli.threads import begin_command as begin_threads_command
 from seqlab.nlp.tokenizers.patterns import PatternTimeoutError
 
@@ -170,6 +171,7 @@ def main(argv: list[str] | None = None) -> None:
     begin_threads_command()  # and restore_threads its thread count
     begin_compile_note()  # the first kernel compilation is announced (compile_note)
     try:
+        check_thread_variables()  # before anything imports Numba, which reads its variable
         command = passing_closed_pipes(unwrap_help(add_value_completion(
             harden(typer.main.get_command(app)))))
         code = command.main(args=argv, prog_name="seqlab", standalone_mode=False)

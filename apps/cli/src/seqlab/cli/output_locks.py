@@ -54,10 +54,11 @@ def start_command(argv: Sequence[str] | None) -> None:
     _COMMANDS.append(_Command(["seqlab", *(sys.argv[1:] if argv is None else argv)]))
 
 
-def lock_output(out: Path, option: str = "--out") -> None:
+def lock_output(out: Path, option: str = "--out", beside: Sequence[Path] = ()) -> None:
     """Hold `out`'s lock until `release_outputs`, or refuse (CliError) when another process
     holds it (this process holding it already, for an outer command, is enough); once
-    held, remove the temporaries of `out` a killed run left."""
+    held, remove the temporaries a killed run left of `out` and of the files `beside` it that
+    the command writes under the same lock (NAME.train.safetensors, NAME.metrics.jsonl)."""
     target = _written(out)
     path = lock_path(target)
     if any(path in command.held for command in _COMMANDS):
@@ -75,12 +76,22 @@ def lock_output(out: Path, option: str = "--out") -> None:
     if lock.held:
         command.held[path] = lock
         # a killed save's .NAME.XXXXXXXX.tmp: the lock proves no live seqlab run writes NAME
-        remove_stale_temporaries(target.absolute().parent, re.escape(target.name))
+        _remove_stale(target, beside)
     elif lock.foreign:
         from seqlab.cli.console import message
 
         message(("warning:", "yellow"),
                 f"{option} {out} is not locked against other seqlab runs: {lock.reason}")
+
+
+def _remove_stale(target: Path, beside: Sequence[Path]) -> None:
+    """Remove the atomic helper's temporaries (`.NAME.XXXXXXXX.tmp`) of `target` and of each
+    file `beside` it (through its links, in whichever folder that puts it)."""
+    names: dict[Path, list[str]] = {}
+    for path in (target, *(_written(path) for path in beside)):
+        names.setdefault(path.absolute().parent, []).append(re.escape(path.name))
+    for folder, written in names.items():
+        remove_stale_temporaries(folder, "|".join(written))
 
 
 def _written(out: Path) -> Path:

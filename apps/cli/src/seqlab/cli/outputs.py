@@ -138,7 +138,7 @@ def check_output(out: Path, kind: OutputKind, inputs: Iterable[Path | None] = ()
     for path, path_kind in ((out, kind), *companions):
         refuse_foreign(path, path_kind, force, option if path == out else "")
     if lock:
-        lock_output(out, option)
+        lock_output(out, option, beside=[path for path, _ in companions])
     return out
 
 
@@ -271,7 +271,8 @@ def check_checkpoint_output(out: Path, inputs: Iterable[Path | None] = (), *,
         (training_path(out), TRAINING_STATE), (metrics_path(out), METRICS)), lock=False)
     if model is not None:
         _refuse_other_model(out, model, force)
-    lock_output(out)  # one lock for the model and everything named after it
+    # one lock for the model and everything named after it
+    lock_output(out, beside=(training_path(out), metrics_path(out)))
     # after the lock: a live run's folders are refused as in use, not for what it wrote
     check_checkpoint_names(folder, force, inputs)
     if model in CACHED_MODELS:

@@ -32,6 +32,7 @@ import functools
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 
 import numba
@@ -47,6 +48,11 @@ from seqlab.autograd.kernels.spin_barrier import (
     spin_outs,
 )
 from seqlab.autograd.kernels.unit_blocks import max_parts
+from seqlab.autograd.thread_variables import (
+    ThreadsEnvironmentWarning,
+    omp_threads,
+    omp_threads_problem,
+)
 
 # the fewest hidden units per part worth a thread: below it the barrier and the thinner GEMMs
 # cost more than the second core gives
@@ -98,9 +104,13 @@ def forget_usable_cores() -> None:
 
 def threads_from_environment() -> int:
     """The first value of OMP_NUM_THREADS when it is a positive integer (as OpenMP and PyTorch
-    read it), else every usable core."""
-    first = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    return int(first) if first.isdigit() and int(first) > 0 else usable_cores()
+    read it), else every usable core; a value that is set but no such count (0, -1, abc) is
+    warned about (`ThreadsEnvironmentWarning`), as PyTorch warns, not ignored silently."""
+    value = os.environ.get("OMP_NUM_THREADS")
+    problem = omp_threads_problem(value)
+    if problem is not None:
+        warnings.warn(problem, ThreadsEnvironmentWarning, stacklevel=2)
+    return omp_threads(value) or usable_cores()
 
 
 _threads: int = threads_from_environment()

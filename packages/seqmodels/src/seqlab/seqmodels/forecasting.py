@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
+from seqlab.autograd.wide_text import not_utf8_message
 from seqlab.seqmodels.decimal_marks import (
     decimal_comma_column,
     decimal_comma_refusal,
@@ -98,11 +99,8 @@ def read_series(path: str | Path, target: str, features: list[str] | None = None
         text = data.decode("utf-8", errors)
         if data.startswith(b"\xef\xbb\xbf"):  # the mark itself, not a U+FEFF that --errors left
             text = text[1:]
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise ValueError(f"{path}:{line}: not UTF-8 text (byte {error.start}); pass "
-                         "errors='replace' to substitute U+FFFD, or save the file as UTF-8 or "
-                         "convert it (e.g. iconv -t utf-8)") from None
+    except UnicodeDecodeError:
+        raise ValueError(not_utf8_message(path)) from None
     columns = [target, *(features or [])]
     asked = [*columns, *([time_column] if time_column else [])]
     delimiter = line_delimiter(text.partition("\n")[0], path, asked)

@@ -202,14 +202,34 @@ def _load(model_path: Path) -> tuple[Any, dict[str, Any]]:
     return model.eval(), metadata
 
 
-def _series_for(metadata: dict[str, Any], series_file: Path | None, series: str | None) -> Any:
+def _series_for(metadata: dict[str, Any], series_file: Path | None, series: str | None,
+                target: str | None = None, features: str | None = None) -> Any:
+    """The series `eval` / `predict` read: the model's own, or SERIES.csv with the file's
+    columns `target` and `features` (default: the names the model was trained with) read as
+    the model's target and features, in order."""
     from seqlab.cli.forecast_run import load_series_input
 
+    trained = metadata.get("features") or []
+    if series_file is None and (target is not None or features is not None):
+        raise CliError("--target/--features name columns of a SERIES.csv file; give the file, "
+                       "or leave them out to use the embedded series", code=2)
+    columns = _features(features)
+    if columns is not None and len(columns) != len(trained):
+        has = f"{len(trained)} ({', '.join(trained)})" if trained else "no features"
+        raise CliError(f"--features names {len(columns)} column(s), but the model was trained "
+                       f"with {has}; name the file's columns for those, in that order",
+                       code=2)
     if series_file is None and series is None:
         series = metadata.get("series") or "sunspots"
     return load_series_input(str(series_file) if series_file else None, series,
-                             metadata["target"], metadata.get("features") or None,
+                             target or metadata["target"], columns or trained or None,
                              metadata.get("time_column") if series_file else None)
+
+
+_TARGET_HELP = ("The SERIES.csv column holding the model's target (default: the name it was "
+                "trained with).")
+_FEATURES_HELP = ("The SERIES.csv columns holding the model's features, comma separated, in "
+                  "training order (default: the names it was trained with).")
 
 
 @app.command("predict")
@@ -221,6 +241,8 @@ def predict(
                                        "the rows to forecast). None: the model's embedded "
                                        "series."),
     series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
+    target: str = typer.Option(None, "--target", help=_TARGET_HELP),
+    features: str = typer.Option(None, "--features", help=_FEATURES_HELP),
     horizon: int = typer.Option(None, "--horizon", help="Values to forecast (default: the "
                                 "rows at the end of SERIES.csv whose target is empty, else "
                                 "the model's --horizon)."),
@@ -243,14 +265,15 @@ def predict(
     horizon = renamed(horizon, steps, "--horizon", "--steps")
     use_threads(threads)
     model, metadata = _load(model_path)
-    data = _series_for(metadata, series_file, series)
+    data = _series_for(metadata, series_file, series, target, features)
     warn_interpolated(data, Output(), "forecast from")
     window = metadata["window"]
     if data.values.shape[0] < window + 1:
         raise CliError(f"the series has {data.values.shape[0]} values; the model needs at "
                        f"least {window + 1} (its window)")
     transform = SeriesTransform.from_state_dict(metadata["transform"])
-    steps = _steps_to_forecast(data, horizon, metadata)
+    column = target or metadata["target"]  # the output is labelled as the input's column
+    steps = _steps_to_forecast(data, horizon, metadata, column)
     if steps > metadata["horizon"] and (gap := data.missing_future_feature(steps)):
         raise CliError(gap)
     try:
@@ -264,18 +287,19 @@ def predict(
         stamps = _row_stamps(data.stamps, len(values), metadata.get("time_column"),
                              Output(as_json=as_json))
     if as_json:
-        Output(as_json=True).result({"target": metadata["target"], "method": method,
+        Output(as_json=True).result({"target": column, "method": method,
                                      "stamps": stamps, "values": values.tolist()})
         return
     first = metadata["time_column"] if stamps else "step"
-    sys.stdout.write(f"{first},{metadata['target']}\n")
+    sys.stdout.write(f"{first},{column}\n")
     labels = stamps or range(1, len(values) + 1)
     for label, value in zip(labels, values, strict=True):
         sys.stdout.write(f"{label},{value:.6g}\n")
     sys.stdout.flush()
 
 
-def _steps_to_forecast(data: Any, horizon: int | None, metadata: dict[str, Any]) -> int:
+def _steps_to_forecast(data: Any, horizon: int | None, metadata: dict[str, Any],
+                       column: str) -> int:
     """How many values `predict` forecasts: the rows with an empty target at the end of the
     file when it has them (a future frame; --horizon must agree), else --horizon or the
     model's horizon."""
@@ -284,7 +308,7 @@ def _steps_to_forecast(data: Any, horizon: int | None, metadata: dict[str, Any])
         return horizon or metadata["horizon"]
     if horizon is not None and horizon != count:
         raise CliError(f"the last {count} rows ({data.future_rows}) have an empty "
-                       f"{metadata['target']!r}: they are the rows to forecast, and "
+                       f"{column!r}: they are the rows to forecast, and "
                        f"--horizon {horizon} disagrees; leave --horizon out or give "
                        f"--horizon {count}", code=2)
     return count
@@ -312,6 +336,8 @@ def evaluate(
     model_path: Path = typer.Argument(..., metavar="MODEL"),
     series_file: Path = typer.Argument(None, metavar="[SERIES.csv]"),
     series: str = typer.Option(None, "--series", help="Embedded series instead of a file."),
+    target: str = typer.Option(None, "--target", help=_TARGET_HELP),
+    features: str = typer.Option(None, "--features", help=_FEATURES_HELP),
     season: int = typer.Option(None, "--season", help="Seasonal-naive season (default: the "
                                "model's)."),
     ar_order: int = typer.Option(None, "--ar-order", help="AR(p) order (default: the "
@@ -333,7 +359,7 @@ def evaluate(
 
     use_threads(threads)
     model, metadata = _load(model_path)
-    data = _series_for(metadata, series_file, series)
+    data = _series_for(metadata, series_file, series, target, features)
     warn_interpolated(data, Output(), "evaluate on")
     warn_future_left_out(data, Output())
     report = forecast_report(model, metadata, data.values, season, ar_order)

@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqlab.autograd.csv_header import line_delimiter, missing_column
+from seqlab.autograd.wide_text import not_utf8_message
 from seqlab.nlp.corpora.reading import decode_utf8
 from seqlab.nlp.corpora.special_files import special_file_message
 
 PASSAGE_WORDS = 40
 ENCODING = "utf-8-sig"  # UTF-8 whose byte-order mark, at the start of a file only, is dropped
-_REMEDY = "pass errors='replace' to substitute U+FFFD, or convert the file to UTF-8"
 
 
 @dataclass
@@ -57,13 +57,14 @@ def _read(path: Path, errors: str = "strict") -> str:
     data = path.read_bytes()
     try:
         return decode_utf8(data, errors)
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} is not UTF-8 text (byte offset {error.start}); "
-                         f"{_REMEDY}") from error
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
 
 
-def _not_utf8(path: Path, line: int) -> ValueError:
-    return ValueError(f"{path} is not UTF-8 text (after line {line}); {_REMEDY}")
+def _not_utf8(path: Path) -> ValueError:
+    """Where `path` is not UTF-8 (a text stream's error knows neither line nor byte), or that
+    it is UTF-16/32 text and the iconv line that converts it."""
+    return ValueError(not_utf8_message(path))
 
 
 def _check_text(text: str, origin: str) -> str:
@@ -102,7 +103,7 @@ def iter_table(path: Path, label_column: str = "label", text_column: str = "text
             try:
                 first = stream.readline()
             except UnicodeDecodeError:
-                raise _not_utf8(path, 0) from None
+                raise _not_utf8(path) from None
             delimiter = line_delimiter(first, path, (label_column, text_column))
             lines = itertools.chain([first], stream)
         # a quoted CSV field may hold newlines; a TSV field is taken as written (no quoting),
@@ -123,7 +124,7 @@ def _read_rows(path: Path, stream: Iterable[str], delimiter: str, quoting: int, 
     except StopIteration:
         raise ValueError(f"{path} is empty: expected a header row naming the columns") from None
     except UnicodeDecodeError:
-        raise _not_utf8(path, 0) from None
+        raise _not_utf8(path) from None
     for name, option in ((label_column, "--label-column"), (text_column, "--text-column")):
         if name not in header:
             raise missing_column(path, name, option, header, (label_column, text_column),
@@ -137,7 +138,7 @@ def _read_rows(path: Path, stream: Iterable[str], delimiter: str, quoting: int, 
         except csv.Error as error:
             raise ValueError(f"{path}:{rows.line_num}: {error}") from error
         except UnicodeDecodeError:
-            raise _not_utf8(path, rows.line_num) from None
+            raise _not_utf8(path) from None
         number = rows.line_num
         if not row:
             continue
@@ -176,7 +177,7 @@ def iter_jsonl(path: Path, label_column: str = "label", text_column: str = "text
             try:
                 line = stream.readline()
             except UnicodeDecodeError:
-                raise _not_utf8(path, number) from None
+                raise _not_utf8(path) from None
             if not line:
                 break
             number += 1

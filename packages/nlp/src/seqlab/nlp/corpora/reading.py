@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from seqlab.autograd.wide_text import SNIFF_BYTES, wide_text_message
 from seqlab.nlp.corpora.special_files import special_file_message
-from seqlab.nlp.corpora.wide_text import SNIFF_BYTES, wide_text_message
 
 STDIN = "-"
 DEFAULT_CHUNK_BYTES = 1 << 20

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from seqlab.autograd.mapped_pages import PageReleaser
+from seqlab.autograd.wide_text import not_utf8_message
 from seqlab.seqmodels.seq2seq.batch import PairBatch, make_batch
 
 CHECKSUM_BLOCK = 1 << 22  # ids cast to int32 at a time while checksumming
@@ -116,10 +117,8 @@ def _parse_pair(raw: bytes, starts_file: bool, errors: str, path: Path, number: 
     `columns`, has no such fields)."""
     try:
         line = raw.decode("utf-8", errors).rstrip("\r\n")
-    except UnicodeDecodeError as error:
-        raise PairFileError(f"{path}:{number}: not UTF-8 text (byte {error.start}); "
-                            "pass errors='replace' to substitute U+FFFD, or convert "
-                            "the file to UTF-8 (e.g. iconv -t utf-8)") from None
+    except UnicodeDecodeError:
+        raise PairFileError(not_utf8_message(path)) from None
     if starts_file and raw.startswith(b"\xef\xbb\xbf"):  # the mark, not a decoded U+FEFF
         line = line[1:]
     if not line.strip():
