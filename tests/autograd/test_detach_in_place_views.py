@@ -3,8 +3,9 @@ detach() instead."): a view's memory is its base's, so cutting the view alone fr
 in place would leave the base's history describing memory the view no longer follows.
 PyTorch's behaviour, read from torch 2.13 on each case below: refused for a basic index, a
 reshape (view), a transpose / permute, an expand and a split, of a leaf that needs a gradient
-or of an op's output; allowed for an op's output that owns its memory, an advanced index (a
-copy) and the output of detach().
+or of an op's output, a view of a view, and a view written in place (or taken of an output
+written in place); allowed for an op's output that owns its memory, an advanced index (a
+copy), a reshape that copies and the output of detach().
 
 One difference: PyTorch also refuses a view of a tensor that needs no gradient (it keeps view
 metadata on every tensor); seqlab records nothing for such a view, and its detach_() changes
@@ -30,7 +31,16 @@ VIEWS = {
     "permute": lambda: (leaf() * 2).permute(1, 0),
     "expand": lambda: (leaf() * 2)[:1].expand(4, 3),
     "split": lambda: (leaf() * 2).split(1)[0],
+    "a view of a view": lambda: (leaf() * 2)[0][1:],
+    "a view written in place": lambda: _written((leaf() * 2)[0]),
+    "a view of an output written in place": lambda: _written(leaf() * 2)[:, 1:],
 }
+
+
+def _written(tensor):
+    """`tensor` after an in-place add (its node is then the add's, not the view's)."""
+    tensor.add_(1.0)
+    return tensor
 
 
 @pytest.mark.parametrize("make", VIEWS.values(), ids=VIEWS.keys())
@@ -45,6 +55,7 @@ NOT_VIEWS = {
     "an op's output": lambda: leaf() * 2,
     "an advanced index (a copy)": lambda: (leaf() * 2)[[0, 1]],
     "the output of detach()": lambda: (leaf() * 2).detach(),
+    "a reshape that copies (of a transpose)": lambda: (leaf() * 2).t().reshape(6),
     "a leaf": leaf,
 }
 

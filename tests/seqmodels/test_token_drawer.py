@@ -6,6 +6,7 @@ import pytest
 
 from seqlab.nlp.generation import FusedTokenModel, SamplingOptions, sample, sample_chunks
 from seqlab.seqmodels import generation_step
+from seqlab.seqmodels.cell_kinds import CELLS
 from seqlab.seqmodels.language_model import LanguageModel
 
 
@@ -149,3 +150,26 @@ def test_a_hand_built_state_gets_the_log_normalizer_of_its_hidden_state():
     greedy = SamplingOptions(max_tokens=1, greedy=True, repetition_penalty=1.3)
     drawn = model.token_drawer(by_hand, [0], greedy).draw(np.array([0.5]))
     assert drawn.tolist() == [1]  # 3 / 1.3 < 2.5; on log-probabilities token 0 stays first
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_hand_built_state_after_some_tokens_reads_its_hidden_states_logits(cell):
+    """For every cell kind, two layers, after three tokens: a state rebuilt by hand from the
+    model's hidden state and log-probabilities (with or without the plan) gives the decoder's
+    logits of the top layer's h (computed here from the weights), and the fused drawer draws
+    what it draws from the model's own state, with a temperature and a repetition penalty."""
+    from seqlab.seqmodels.language_model import LMState
+
+    model = LanguageModel(7, 3, 5, num_layers=2, cell=cell, dtype=np.float64, generator=1)
+    state = model.initial_state()
+    for token in (2, 5, 1):
+        state = model.advance(state, token)
+    top_h = state.hidden[0][-1, 0]  # (h, c) for an LSTM, (h,) otherwise: layers x batch x H
+    expected = model.decoder.weight.data @ top_h + model.decoder.bias.data
+    rule = SamplingOptions(max_tokens=6, seed=3, temperature=0.7, repetition_penalty=1.4)
+    uniforms = np.random.default_rng(0).random(6)
+    drawn = model.token_drawer(state, [2, 5, 1], rule).draw(uniforms).tolist()
+    for by_hand in (LMState(state.hidden, state.next_logprobs),
+                    LMState(state.hidden, state.next_logprobs, state.plan)):
+        np.testing.assert_allclose(model.logits(by_hand), expected, rtol=0, atol=1e-12)
+        assert model.token_drawer(by_hand, [2, 5, 1], rule).draw(uniforms).tolist() == drawn
