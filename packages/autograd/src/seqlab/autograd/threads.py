@@ -145,6 +145,16 @@ _blas_users = 0  # seqlab calls computing now (from any Python thread)
 _blas_found: dict = {}  # thread counts to put back after the last of them
 
 
+class _ComputingDepth(threading.local):
+    """How many `seqlab_computing` blocks this thread is inside (a forked child counts only
+    its forking thread's: `_after_fork_in_child`)."""
+
+    value = 0
+
+
+_computing_depth = _ComputingDepth()
+
+
 @contextlib.contextmanager
 def seqlab_computing() -> Iterator[None]:
     """BLAS on one thread each while seqlab computes; the counts found return when the
@@ -159,9 +169,11 @@ def seqlab_computing() -> Iterator[None]:
                     _blas_found[library] = threads
                     library.set_num_threads(1)
         _blas_users += 1
+    _computing_depth.value += 1
     try:
         yield
     finally:
+        _computing_depth.value -= 1
         with _blas_lock:
             _blas_users -= 1
             if _blas_users == 0:
@@ -202,10 +214,17 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
 def _after_fork_in_child() -> None:
     """A forked child starts its own threads: the parent's pool threads do not exist in it (a
     pool inherited would count them idle and start none, and a team's part 0 would wait for
-    its partners for ever), and a lock another parent thread held stays held."""
-    global _blas_lock
+    its partners for ever), and a lock another parent thread held stays held. Only the forking
+    thread's `seqlab_computing` blocks go on computing: where none does, BLAS gets back the
+    thread counts another parent thread's block had set to one (they stayed so for good)."""
+    global _blas_lock, _blas_users
     _pool.cache_clear()
     _blas_lock = threading.Lock()
+    _blas_users = _computing_depth.value
+    if _blas_users == 0:
+        for library, count in _blas_found.items():
+            library.set_num_threads(count)
+        _blas_found.clear()
     forget_usable_cores()  # (a child may narrow its affinity at once)
 
 

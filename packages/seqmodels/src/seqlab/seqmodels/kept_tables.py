@@ -165,3 +165,24 @@ def forget(owner: Any) -> None:
     its watches."""
     _KEPT.pop(owner, None)
     _ONES.pop(owner, None)
+
+
+def renew_ones(key: Any, make: Callable[[], Any]) -> list:
+    """Replace every owner's `kept_one` value under `key` by make() (a forked child's fresh
+    locks: one another parent thread held stays held there); returns [(owner, old value)]."""
+    renewed = []
+    for owner, ones in list(_ONES.items()):
+        old = ones.get(key)
+        if old is not None:
+            ones[key] = make()
+            renewed.append((owner, old))
+    return renewed
+
+
+def forget_rooms(owner: Any, tag: Any) -> None:
+    """Drop `owner`'s `kept_room` values whose key starts with `tag` (a table a forked
+    child's parent thread was filling when it forked: its contents are not to be trusted)."""
+    entries = _KEPT.get(owner)
+    if entries is not None:
+        for key in [key for key in entries if isinstance(key, tuple) and key[:1] == (tag,)]:
+            del entries[key]

@@ -11,6 +11,7 @@ with its own GEMV, meeting the other parts once a step.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -23,7 +24,14 @@ from seqlab.autograd.kernels.recurrent_units_stack import PARTNER_TAKEN, units_s
 from seqlab.autograd.threads import TeamWatch, TeamWatches, run_team, seqlab_computing, team_size
 from seqlab.autograd.workspace import empty
 from seqlab.seqmodels.cell_kinds import CellKind
-from seqlab.seqmodels.kept_tables import change_watch, kept_one, kept_room, same_bits
+from seqlab.seqmodels.kept_tables import (
+    change_watch,
+    forget_rooms,
+    kept_one,
+    kept_room,
+    renew_ones,
+    same_bits,
+)
 
 # A team pays from this many multiply-adds of W_hh per sequence and step (G * H * H: LSTM from
 # H = 91, GRU from 105, RNN from 182). CPU time of one part of two run alone (its partner's
@@ -203,6 +211,21 @@ def _table_lock(stack) -> threading.Lock:
     Python threads calling one model at once would otherwise fill and read one table)."""
     with _LOCKS_GUARD:
         return kept_one(stack, ("units0 lock",), threading.Lock)  # (never evicted)
+
+
+def _fresh_locks_in_child() -> None:
+    """A forked child's table locks are free (a parent thread inside a call held them: it does
+    not exist in the child, which waited for ever on `_LOCKS_GUARD` and never used a table
+    whose lock was held); a table whose lock was held may be half filled: it is dropped."""
+    global _LOCKS_GUARD
+    _LOCKS_GUARD = threading.Lock()
+    for stack, old in renew_ones(("units0 lock",), threading.Lock):
+        if old.locked():
+            forget_rooms(stack, "units0")
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_locks_in_child)
 
 
 def _run_team(stack, kind, weights, bias, hh_bias, x0, row_of, lengths, h0, c0, parts: int,

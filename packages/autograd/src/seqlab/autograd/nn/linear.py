@@ -46,6 +46,14 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         input = as_layer_input(input, self.weight.dtype)
         dtype = np.dtype(input.dtype)
+        if input.ndim == 0:  # (PyTorch: "both arguments to linear need to be at least 1D")
+            raise ShapeOrDtypeError(
+                f"Linear: the input must be at least 1-D (..., {self.in_features}), got a 0-d "
+                "scalar")
+        if dtype.kind != "f":
+            raise ShapeOrDtypeError(
+                f"Linear: the input must be floating point ({self.weight.dtype}), got {dtype}; "
+                f"convert it (x{cast_hint(self.weight.dtype)})")
         if dtype != self.weight.dtype:
             raise ShapeOrDtypeError(
                 f"Linear: input dtype {dtype} does not match its {self.weight.dtype} weight; "
