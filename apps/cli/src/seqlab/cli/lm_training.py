@@ -368,9 +368,10 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                                     options.seq_len)
     longest = train_data.steps_per_stream - 1  # the targets one stream of the batch holds
     if options.seq_len > longest:  # as --beam wider than the vocabulary: a note, then on
+        steps = f"{longest:,} step{'' if longest == 1 else 's'}"
         output.warn(f"--seq-len {options.seq_len} is longer than each of the "
-                    f"{options.batch_size} batch streams ({longest:,} steps of the training "
-                    f"text): each step reads {longest:,}, as --seq-len {longest} would")
+                    f"{options.batch_size} batch streams ({steps} of the training text): "
+                    f"each step reads {longest:,}, as --seq-len {longest} would")
     with out_of_memory("this model", lower):
         model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"],
                               arch["hidden_size"], arch["num_layers"], cell=arch["cell"],
