@@ -52,3 +52,10 @@ def test_a_seq_len_longer_than_the_streams_is_noted(tmp_path):
     assert notes == ["warning: --seq-len 100000 is longer than each of the 56 batch streams "
                      "(1 step of the training text): each step reads 1, as --seq-len 1 "
                      "would"]
+
+
+def test_with_top_p_the_top_k_note_does_not_claim_the_whole_distribution(char_model):
+    notes = _warnings(invoke("generate", char_model[0], "--top-k", "1000", "--top-p", "0.5",
+                             "--length", "3", "--seed", "1"))
+    assert len(notes) == 1 and "--top-k 1000 keeps all" in notes[0]
+    assert "whole distribution" not in notes[0] and "--top-p" in notes[0]
