@@ -166,7 +166,8 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
         output.warn(str(warning.message))
     usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
     if top_k is not None and top_k >= usable and not greedy and not beam:
-        left = "the whole distribution" if top_p is None or top_p >= 1 else f"the --top-p {top_p} nucleus"
+        left = ("the whole distribution" if top_p is None or top_p >= 1
+                else f"the --top-p {top_p} nucleus")
         output.warn(f"--top-k {top_k} keeps all {usable} tokens the model can write: it has "
                     f"no effect (sampling from {left})")
     if beam:
