@@ -1,6 +1,7 @@
-"""A compressed CSV / TSV (gzip bytes under a .csv or .tsv name) given to classify, forecast
-or seq2seq is named as compressed with the pipe that feeds it, as a compressed corpus is, not
-as "not UTF-8 text (byte offset 1)"."""
+"""A compressed CSV / TSV (gzip bytes, under a .csv / .tsv name or a .gz one) given to
+classify, forecast or seq2seq is named as compressed, not as "not UTF-8 text (byte offset 1)"
+or a wrong extension, with the command that decompresses it to a file: these commands read no
+stdin, so the corpus readers' `gzip -dc FILE | seqlab ... -` would not work."""
 
 import gzip
 
@@ -14,10 +15,12 @@ from inprocess import assert_one_line_failure, invoke
      ("forecast", "train", "--target", "value")),
     ("pairs.tsv", "abc\tcab\nbca\tabc\n", ("seq2seq", "train")),
 ])
-def test_a_compressed_table_is_named_with_its_pipe(tmp_path, name, text, command):
-    table = tmp_path / name
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_compressed_table_is_named_with_its_command(tmp_path, name, text, command, gz):
+    table = tmp_path / (name + ".gz" if gz else name)
     table.write_bytes(gzip.compress(text.encode()))
     out = tmp_path / "m.safetensors"
     done = invoke(*command[:2], table, *command[2:], "-o", out, "--steps", "1")
-    assert_one_line_failure(done, "gzip-compressed", f"gzip -dc {table} | seqlab")
-    assert not out.exists()
+    plain = tmp_path / (name if gz else name.replace(".", ".plain."))
+    assert_one_line_failure(done, "gzip-compressed", f"gzip -dc {table} > {plain}")
+    assert "| seqlab" not in done.stderr and not out.exists()

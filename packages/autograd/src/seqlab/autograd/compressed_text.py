@@ -9,6 +9,7 @@ streams in constant memory.
 from __future__ import annotations
 
 import shlex
+from pathlib import PurePath
 
 # (magic bytes at byte 0, format name, command that writes the text to stdout); gzip's third
 # byte is its one compression method (deflate), so a Latin-1 text starting 1F 8B is not gzip
@@ -31,16 +32,35 @@ def compression_of(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def compressed_message(name: str, head: bytes, path: str | None = None) -> str | None:
+def compressed_message(name: str, head: bytes, path: str | None = None,
+                       stdin: bool = True) -> str | None:
     """One line saying that `name` (first bytes `head`) is compressed, with the pipe that
-    feeds file `path` (FILE when None) to a seqlab command decompressed; None when it is not."""
+    feeds file `path` (FILE when None) to a seqlab command decompressed; None when it is not.
+    A reader whose command reads no stdin (`stdin=False`: the CSV / TSV tables) gives the
+    command that decompresses it to a file instead."""
     found = compression_of(head)
     if found is None:
         return None
     kind, command = found
     source = "FILE" if path is None else shlex.quote(path)
+    if not stdin:
+        target = "FILE.txt" if path is None else shlex.quote(str(_decompressed_name(path)))
+        return (f"{name} is {kind}-compressed, not text; seqlab reads plain text: decompress "
+                f"it first: {command} {source} > {target}")
     return (f"{name} is {kind}-compressed, not text; seqlab reads plain text: feed it "
             f"decompressed on stdin, as `{command} {source} | seqlab ... -`")
+
+
+_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def _decompressed_name(path: str) -> PurePath:
+    """Where `path` decompressed goes: without its compression suffix (rows.csv.gz:
+    rows.csv), else beside it with .plain before its suffix (rows.csv: rows.plain.csv)."""
+    file = PurePath(path)
+    if file.suffix.lower() in _SUFFIXES:
+        return file.with_suffix("")
+    return file.with_name(f"{file.stem}.plain{file.suffix or '.txt'}")
 
 
 # after "BZh" and the block size digit: the first block's magic (pi) or, for an empty stream,

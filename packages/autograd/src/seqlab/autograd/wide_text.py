@@ -77,7 +77,8 @@ def not_utf8_message(path: str | os.PathLike[str], remedy: str = UTF8_REMEDY) ->
             raise FileNotFoundError(name)
         with open(path, "rb") as stream:
             head = stream.read(SNIFF_BYTES)
-            wide = wide_text_message(name, head, name) or compressed_message(name, head, name)
+            wide = (wide_text_message(name, head, name)
+                    or compressed_message(name, head, name, stdin=False))
             if wide is not None:
                 return wide
             stream.seek(0)
