@@ -31,3 +31,20 @@ def test_the_warning_names_the_share_the_characters_and_the_way_out(english_mode
     share = sum(c not in vocabulary for c in text) / len(text)
     assert f"{share:.1%}" in warning
     assert "'é' (160)" in warning and "train a new model" in warning
+
+
+def test_the_sample_is_read_as_training_reads_a_folder_and_a_bom(tmp_path):
+    """The examples come from the text the model reads: a folder's files (not nothing), no
+    byte-order mark, and whole characters where the 1 MiB sample ends (no U+FFFD made by
+    cutting a UTF-8 character in two)."""
+    from seqlab.cli.inputs import CorpusPieces
+    from seqlab.cli.lm_training import UNKNOWN_TEXT_SAMPLE, _text_sample
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "fr.txt").write_bytes("\ufeffça été\n".encode())
+    assert _text_sample(CorpusPieces([folder])) == "ça été\n"
+    long = tmp_path / "long.txt"
+    long.write_bytes(("a" + "é" * UNKNOWN_TEXT_SAMPLE).encode())
+    sample = _text_sample(CorpusPieces([long]))
+    assert "\ufffd" not in sample and sample.startswith("aé")

@@ -44,10 +44,18 @@ def test_greedy_notes_a_temperature(char_model):
 def test_a_seq_len_longer_than_the_streams_is_noted(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("the cat sat on the mat\n" * 5, encoding="utf-8")  # 115 characters
-    done = invoke("train", corpus, "--seq-len", "100000", "--batch-size", "2", "--hidden", "4",
-                  "--steps", "1", "--val-fraction", "0", "-o", tmp_path / "m.safetensors", "-q")
+    done = invoke("train", corpus, "--seq-len", "100000", "--batch-size", "56", "--hidden",
+                  "4", "--steps", "1", "--val-fraction", "0", "-o", tmp_path / "m.safetensors",
+                  "-q")
     notes = [line for line in _warnings(done) if "--seq-len" in line]
-    # 115 tokens in 2 streams of 57 (the last token left over): 56 targets each
-    assert notes == ["warning: --seq-len 100000 is longer than each of the 2 batch streams "
-                     "(56 steps of the training text): each step reads 56, as --seq-len 56 "
+    # 115 tokens in 56 streams of 2 (3 left over): 1 target each ("1 step")
+    assert notes == ["warning: --seq-len 100000 is longer than each of the 56 batch streams "
+                     "(1 step of the training text): each step reads 1, as --seq-len 1 "
                      "would"]
+
+
+def test_with_top_p_the_top_k_note_does_not_claim_the_whole_distribution(char_model):
+    notes = _warnings(invoke("generate", char_model[0], "--top-k", "1000", "--top-p", "0.5",
+                             "--length", "3", "--seed", "1"))
+    assert len(notes) == 1 and "--top-k 1000 keeps all" in notes[0]
+    assert "whole distribution" not in notes[0] and "--top-p" in notes[0]

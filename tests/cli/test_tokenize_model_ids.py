@@ -89,3 +89,15 @@ def test_export_takes_a_side_too(models, tmp_path):
 def test_side_is_refused_where_there_is_one_tokenizer(models):
     done = invoke("tokenize", "encode", models["lm"], "--side", "source", "--text", "the")
     assert_one_line_failure(done, "--side", "sequence-to-sequence")
+
+
+def test_decode_of_a_word_models_ids_gives_its_lines_back(models):
+    """`encode MODEL | decode MODEL`: each </s> the model reads is a newline again (the text
+    generation writes), not dropped as a special token: the lines come back."""
+    from seqlab.nlp.lm_text import decoder
+
+    ids = _ids(invoke("tokenize", "encode", models["lm"], models["text"], "--json"))
+    back = invoke("tokenize", "decode", models["lm"], *map(str, ids))
+    assert back.returncode == 0, back.stderr
+    assert back.stdout == decoder(models["words"])(ids) == \
+        "the cat sat on the mat\nthe dog sat on the log\n"

@@ -194,20 +194,21 @@ UNKNOWN_TEXT_SAMPLE = 1 << 20  # characters (from the start) searched for those 
 
 def _text_sample(text) -> str:
     """The first `UNKNOWN_TEXT_SAMPLE` characters of the corpus (an embedded one's str, or the
-    start of its files), undecodable bytes replaced: where the unknown tokens are looked for."""
+    start of its files as the training reader reads them: a folder's files, a byte-order mark
+    dropped, the --errors policy, whole characters): where the unknown tokens are looked for."""
     if isinstance(text, str):
         return text[:UNKNOWN_TEXT_SAMPLE]
-    pieces, left = [], UNKNOWN_TEXT_SAMPLE
-    for source in text.sources:
-        if left <= 0:
-            break
-        try:
-            with open(source, "rb") as file:
-                pieces.append(file.read(left).decode("utf-8", "replace"))
-        except OSError:
-            break  # the ids' reading reports it
-        left -= len(pieces[-1])
-    return "".join(pieces)
+    pieces, size = [], 0
+    stream = iter(text)
+    try:
+        for piece in stream:
+            pieces.append(piece)
+            size += len(piece)
+            if size >= UNKNOWN_TEXT_SAMPLE:
+                break
+    finally:
+        getattr(stream, "close", lambda: None)()
+    return "".join(pieces)[:UNKNOWN_TEXT_SAMPLE]
 
 
 def _unknown_line(share: float, tokenizer, sample: str) -> str:
@@ -367,9 +368,10 @@ def run_training(options: TrainOptions, output: Output, *, force: bool = False) 
                                     options.seq_len)
     longest = train_data.steps_per_stream - 1  # the targets one stream of the batch holds
     if options.seq_len > longest:  # as --beam wider than the vocabulary: a note, then on
+        steps = f"{longest:,} step{'' if longest == 1 else 's'}"
         output.warn(f"--seq-len {options.seq_len} is longer than each of the "
-                    f"{options.batch_size} batch streams ({longest:,} steps of the training "
-                    f"text): each step reads {longest:,}, as --seq-len {longest} would")
+                    f"{options.batch_size} batch streams ({steps} of the training text): "
+                    f"each step reads {longest:,}, as --seq-len {longest} would")
     with out_of_memory("this model", lower):
         model = LanguageModel(tokenizer.vocab_size, arch["embedding_dim"],
                               arch["hidden_size"], arch["num_layers"], cell=arch["cell"],

@@ -46,8 +46,11 @@ NGRAM_READERS = "n-gram models work with seqlab ngram eval|generate and seqlab e
 WRONG_KINDS = (
     ((file_kinds.ARPA, file_kinds.FOREIGN_ARPA), "an ARPA n-gram model", NGRAM_READERS),
     ((file_kinds.NGRAM_NPZ,), "a seqlab n-gram model (.npz)", NGRAM_READERS),
-    ((file_kinds.TOKENIZER, file_kinds.HF_TOKENIZER), "a seqlab tokenizer",
+    ((file_kinds.TOKENIZER,), "a seqlab tokenizer",
      "tokenizers work with seqlab tokenize encode|decode, and train --tokenizer"),
+    ((file_kinds.HF_TOKENIZER,), "a Hugging Face tokenizer.json (`seqlab tokenize export` "
+     "wrote it)", "the Hugging Face tokenizers library reads it; seqlab reads the seqlab "
+     "tokenizer JSON or model it was exported from (export is one-way)"),
     ((file_kinds.WORD2VEC, file_kinds.FOREIGN_WORD2VEC, file_kinds.WORD2VEC_SAVED),
      "a word2vec vectors file", "vectors work with seqlab word2vec similar|analogy|evaluate, "
      "and classify train --vectors"),

@@ -9,6 +9,8 @@ import shlex
 from pathlib import PurePath
 from typing import BinaryIO
 
+from seqlab.autograd.compressed_text import compressed_message
+
 # Longest first: a UTF-32-LE byte-order mark starts with the UTF-16-LE one.
 _MARKS = (
     (codecs.BOM_UTF32_LE, "UTF-32", "little-endian, with a byte-order mark"),
@@ -65,15 +67,18 @@ def wide_text_message(name: str, head: bytes, path: str | None = None) -> str | 
 
 def not_utf8_message(path: str | os.PathLike[str], remedy: str = UTF8_REMEDY) -> str:
     """One line for file `path`, which a reader found is not UTF-8: `wide_text_message`'s when
-    it is UTF-16/32 text, else `PATH:LINE: not UTF-8 text (byte offset N); REMEDY` naming its
-    first byte that is not UTF-8 (found by reading it again: call it on the error path only)."""
+    it is UTF-16/32 text, `compressed_message`'s when it is gzip / bzip2 / xz / zstd data, else
+    `PATH:LINE: not UTF-8 text (byte offset N); REMEDY` naming its first byte that is not
+    UTF-8 (found by reading it again: call it on the error path only)."""
     name = os.fspath(path)
     found = None
     try:
         if not os.path.isfile(path):  # a pipe cannot be read again (and a FIFO would block)
             raise FileNotFoundError(name)
         with open(path, "rb") as stream:
-            wide = wide_text_message(name, stream.read(SNIFF_BYTES), name)
+            head = stream.read(SNIFF_BYTES)
+            wide = (wide_text_message(name, head, name)
+                    or compressed_message(name, head, name, stdin=False))
             if wide is not None:
                 return wide
             stream.seek(0)

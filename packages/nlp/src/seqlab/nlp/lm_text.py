@@ -50,6 +50,46 @@ def stream_model_ids(source, tokenizer, **options) -> Iterator[np.ndarray]:
     return stream_token_ids(source, tokenizer, line_eos=is_word_level(tokenizer), **options)
 
 
+def stream_model_text(tokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
+    """The text of a language model's id pieces, streamed: `decoder`'s text of all the ids
+    (at word level each </s> a newline), from `streamed_decode.decode_pieces` line by line.
+    Holds one piece, as `decode_pieces` does."""
+    from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
+
+    if not is_word_level(tokenizer):
+        yield from decode_pieces(tokenizer, pieces)
+        return
+    segments = _line_segments(pieces, tokenizer.eos_id)
+    ended = True
+    while ended:
+        ended = False
+
+        def line() -> Iterator[Sequence[int]]:
+            nonlocal ended
+            for segment, ends_line in segments:
+                yield segment
+                if ends_line:
+                    ended = True
+                    return
+
+        yield from decode_pieces(tokenizer, line())
+        if ended:
+            yield "\n"
+
+
+def _line_segments(pieces: Iterable[Sequence[int]], eos: int
+                   ) -> Iterator[tuple[Sequence[int], bool]]:
+    """(ids, whether a </s> ended them) for each run of ids between line ends."""
+    for piece in pieces:
+        start = 0
+        for index, token in enumerate(piece):
+            if int(token) == eos:
+                yield piece[start:index], True
+                start = index + 1
+        if start < len(piece):
+            yield piece[start:], False
+
+
 @dataclass
 class StreamedIds:
     """A corpus's ids (memory-mapped) with what was counted while streaming it."""

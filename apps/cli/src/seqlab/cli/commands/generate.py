@@ -166,8 +166,10 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
         output.warn(str(warning.message))
     usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
     if top_k is not None and top_k >= usable and not greedy and not beam:
+        left = ("the whole distribution" if top_p is None or top_p >= 1
+                else f"the --top-p {top_p} nucleus")
         output.warn(f"--top-k {top_k} keeps all {usable} tokens the model can write: it has "
-                    "no effect (sampling from the whole distribution)")
+                    f"no effect (sampling from {left})")
     if beam:
         if beam > usable:
             output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "

@@ -1,42 +1,6 @@
-"""Tell a compressed file from other binary data by its magic bytes, and say how to feed it.
+"""Compressed-file detection for the corpus readers: `seqlab.autograd.compressed_text`, where
+every reader (the table readers' `not_utf8_message` too) finds it."""
 
-seqlab's readers seek byte ranges of a text file (parallel counting, resumable offsets,
-memory-mapped ids), which a compressed stream cannot give without decompressing it whole, so a
-compressed corpus is refused with the pipe that feeds it decompressed on stdin (`-`), which
-streams in constant memory.
-"""
+from seqlab.autograd.compressed_text import compressed_message, compression_of
 
-from __future__ import annotations
-
-import shlex
-
-# (magic bytes at byte 0, format name, command that writes the text to stdout)
-_FORMATS = (
-    (b"\x1f\x8b", "gzip", "gzip -dc"),
-    (b"BZh", "bzip2", "bzip2 -dc"),
-    (b"\xfd7zXZ\x00", "xz", "xz -dc"),
-    (b"\x28\xb5\x2f\xfd", "zstd", "zstd -dc"),
-)
-
-
-def compression_of(head: bytes) -> tuple[str, str] | None:
-    """(format name, decompressing command) when a file's first bytes `head` are a gzip,
-    bzip2, xz or zstd header; None otherwise."""
-    for magic, name, command in _FORMATS:
-        if head.startswith(magic):
-            if name == "bzip2" and not (len(head) > 3 and head[3:4] in b"123456789"):
-                return None  # "BZh" then the block size digit: text may start with "BZh"
-            return name, command
-    return None
-
-
-def compressed_message(name: str, head: bytes, path: str | None = None) -> str | None:
-    """One line saying that `name` (first bytes `head`) is compressed, with the pipe that
-    feeds file `path` (FILE when None) to a seqlab command decompressed; None when it is not."""
-    found = compression_of(head)
-    if found is None:
-        return None
-    kind, command = found
-    source = "FILE" if path is None else shlex.quote(path)
-    return (f"{name} is {kind}-compressed, not text; seqlab reads plain text: feed it "
-            f"decompressed on stdin, as `{command} {source} | seqlab ... -`")
+__all__ = ["compressed_message", "compression_of"]

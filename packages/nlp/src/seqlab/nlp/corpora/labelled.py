@@ -248,6 +248,9 @@ def iter_labelled(path: str | Path, label_column: str = "label", text_column: st
         return iter_jsonl(path, label_column, text_column, errors)
     if path.suffix.lower() in (".csv", ".tsv", ".tab"):
         return iter_table(path, label_column, text_column, errors=errors)
+    compressed = _compressed_table(path)
+    if compressed is not None:
+        raise ValueError(compressed)
     raise ValueError(f"{path}: give a .csv, .tsv, .jsonl file or a folder with one subfolder "
                      "per class")
 
@@ -279,3 +282,15 @@ def source_passages(per_class: int | None = None, words: int = PASSAGE_WORDS) ->
             data.labels.append(label)
             data.origins.append(f"embedded:{label}:{number}")
     return data
+
+
+def _compressed_table(path: Path) -> str | None:
+    """The line for a compressed table (rows.csv.gz), with the command that decompresses it."""
+    from seqlab.autograd.compressed_text import compressed_message
+
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return None
+    return compressed_message(str(path), head, str(path), stdin=False)
