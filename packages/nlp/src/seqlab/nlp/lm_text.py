@@ -4,7 +4,7 @@ Char and BPE tokenizers see newlines as ordinary characters. The word tokenizer 
 each non-blank line of a training text ends with </s>, which generation turns back into a
 newline. `encode_corpus` (a whole text) and `stream_corpus_ids` (streamed pieces, memory-mapped)
 give the same ids; `encode_prompt_ids` and `decoder` are the matching prompt encoder and
-decoder for generation.
+decoder for generation, `decode_model_pieces` the decoder of a stream too long to hold.
 """
 
 from __future__ import annotations
@@ -109,21 +109,23 @@ def encode_prompt_ids(tokenizer) -> Callable[[str], list[int]]:
 
 
 def decoder(tokenizer) -> Callable[[Sequence[int]], str]:
-    """ids -> text, with </s> as a newline at word level."""
+    """ids -> text, with </s> as a newline at word level (`decode_model_pieces` of one
+    piece: the line rule lives there)."""
     if not is_word_level(tokenizer):
         return tokenizer.decode
-    eos = tokenizer.eos_id
 
     def decode(ids: Sequence[int]) -> str:
-        lines: list[list[int]] = [[]]
-        for token in ids:
-            if int(token) == eos:
-                lines.append([])
-            else:
-                lines[-1].append(int(token))
-        return "\n".join(tokenizer.decode(line) for line in lines)
+        return "".join(decode_model_pieces(tokenizer, [ids]))
 
     return decode
+
+
+def decode_model_pieces(tokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
+    """`decoder`'s text of ids arriving in pieces (streamed: joined, the pieces are `decoder`
+    of all the ids): at word level each </s> is a line end."""
+    from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
+
+    return decode_pieces(tokenizer, pieces, line_eos=is_word_level(tokenizer))
 
 
 LINE_STARTS = ("\n", ". ", " ")
