@@ -4,7 +4,7 @@ Char and BPE tokenizers see newlines as ordinary characters. The word tokenizer 
 each non-blank line of a training text ends with </s>, which generation turns back into a
 newline. `encode_corpus` (a whole text) and `stream_corpus_ids` (streamed pieces, memory-mapped)
 give the same ids; `encode_prompt_ids` and `decoder` are the matching prompt encoder and
-decoder for generation.
+decoder for generation, `decode_model_pieces` the decoder of a stream too long to hold.
 """
 
 from __future__ import annotations
@@ -48,46 +48,6 @@ def stream_model_ids(source, tokenizer, **options) -> Iterator[np.ndarray]:
     from seqlab.nlp.corpora import stream_token_ids
 
     return stream_token_ids(source, tokenizer, line_eos=is_word_level(tokenizer), **options)
-
-
-def stream_model_text(tokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
-    """The text of a language model's id pieces, streamed: `decoder`'s text of all the ids
-    (at word level each </s> a newline), from `streamed_decode.decode_pieces` line by line.
-    Holds one piece, as `decode_pieces` does."""
-    from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
-
-    if not is_word_level(tokenizer):
-        yield from decode_pieces(tokenizer, pieces)
-        return
-    segments = _line_segments(pieces, tokenizer.eos_id)
-    ended = True
-    while ended:
-        ended = False
-
-        def line() -> Iterator[Sequence[int]]:
-            nonlocal ended
-            for segment, ends_line in segments:
-                yield segment
-                if ends_line:
-                    ended = True
-                    return
-
-        yield from decode_pieces(tokenizer, line())
-        if ended:
-            yield "\n"
-
-
-def _line_segments(pieces: Iterable[Sequence[int]], eos: int
-                   ) -> Iterator[tuple[Sequence[int], bool]]:
-    """(ids, whether a </s> ended them) for each run of ids between line ends."""
-    for piece in pieces:
-        start = 0
-        for index, token in enumerate(piece):
-            if int(token) == eos:
-                yield piece[start:index], True
-                start = index + 1
-        if start < len(piece):
-            yield piece[start:], False
 
 
 @dataclass
@@ -149,21 +109,23 @@ def encode_prompt_ids(tokenizer) -> Callable[[str], list[int]]:
 
 
 def decoder(tokenizer) -> Callable[[Sequence[int]], str]:
-    """ids -> text, with </s> as a newline at word level."""
+    """ids -> text, with </s> as a newline at word level (`decode_model_pieces` of one
+    piece: the line rule lives there)."""
     if not is_word_level(tokenizer):
         return tokenizer.decode
-    eos = tokenizer.eos_id
 
     def decode(ids: Sequence[int]) -> str:
-        lines: list[list[int]] = [[]]
-        for token in ids:
-            if int(token) == eos:
-                lines.append([])
-            else:
-                lines[-1].append(int(token))
-        return "\n".join(tokenizer.decode(line) for line in lines)
+        return "".join(decode_model_pieces(tokenizer, [ids]))
 
     return decode
+
+
+def decode_model_pieces(tokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
+    """`decoder`'s text of ids arriving in pieces (streamed: joined, the pieces are `decoder`
+    of all the ids): at word level each </s> is a line end."""
+    from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
+
+    return decode_pieces(tokenizer, pieces, line_eos=is_word_level(tokenizer))
 
 
 LINE_STARTS = ("\n", ". ", " ")

@@ -141,6 +141,7 @@ def _check_decoding(beam: int | None, greedy: bool, top_k: int | None, top_p: fl
 def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition_penalty, beam,
                      length_penalty, greedy, stop, seed, echo_prompt) -> None:
     from seqlab.cli import lm_text
+    from seqlab.cli.sampling_notes import top_k_note
     from seqlab.nlp.generation import (
         SamplingOptions,
         UnknownPromptWarning,
@@ -165,11 +166,9 @@ def _generate_neural(loaded, text, length, temperature, top_k, top_p, repetition
     for warning in caught:
         output.warn(str(warning.message))
     usable = tokenizer.vocab_size - len(lm_text.banned_ids(tokenizer))
-    if top_k is not None and top_k >= usable and not greedy and not beam:
-        left = ("the whole distribution" if top_p is None or top_p >= 1
-                else f"the --top-p {top_p} nucleus")
-        output.warn(f"--top-k {top_k} keeps all {usable} tokens the model can write: it has "
-                    f"no effect (sampling from {left})")
+    note = None if greedy or beam else top_k_note(top_k, usable, top_p)
+    if note:
+        output.warn(note)
     if beam:
         if beam > usable:
             output.warn(f"--beam {beam} is wider than the {usable} tokens the model can "

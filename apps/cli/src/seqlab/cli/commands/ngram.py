@@ -580,11 +580,17 @@ def generate(
 
     Example: seqlab ngram generate corpus.arpa --length 40 --seed 1
     """
+    from seqlab.cli.sampling_notes import top_k_note
     from seqlab.nlp.generation import SamplingOptions
 
     options = SamplingOptions(max_tokens=length, temperature=temperature, top_k=top_k,
                               top_p=top_p, greedy=greedy, seed=seed)
-    stream_generated(load_ngram(model_path), prompt, options, level)
+    model = load_ngram(model_path)
+    # every entry but <s> (never predicted) can be written
+    note = None if greedy or temperature == 0 else top_k_note(top_k, model.vocab_size - 1, top_p)
+    if note:
+        Output().warn(note)
+    stream_generated(model, prompt, options, level)
 
 
 def stream_generated(model, prompt: str, options, level: str | None = None) -> None:

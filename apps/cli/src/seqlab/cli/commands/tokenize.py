@@ -168,8 +168,9 @@ def decode(
 ) -> None:
     """Print the text of token IDS. With a bpe tokenizer `encode FILE | decode` gives FILE
     back byte for byte; a char tokenizer gives unseen characters (and a CR) back as U+FFFD,
-    a word tokenizer gives the words back with its own spacing. A language model gives back
-    the text of the ids `encode MODEL` prints (a word-level model's </s> is a newline).
+    a word tokenizer gives the words back with its own spacing (given a word language model,
+    each </s> as a line end, as `generate` writes it: `encode MODEL FILE | decode MODEL` gives
+    FILE's non-blank lines back).
 
     Stdin may hold the ids as `tokenize encode` prints them, plain or --json (one object),
     read and written piece by piece, so any length: an encoding that stopped with an error
@@ -182,20 +183,20 @@ def decode(
       seqlab tokenize encode bpe.json "Hi" | seqlab tokenize decode bpe.json
     """
     from seqlab.cli.tokenizer_file import is_language_model
-    from seqlab.nlp.lm_text import stream_model_text
+    from seqlab.nlp.lm_text import decode_model_pieces
     from seqlab.nlp.tokenizers.streamed_decode import decode_pieces
 
     tokenizer = read_tokenizer_file(tokenizer_path, from_model=True, side=checked_side(side))
-    # a language model's ids (`encode MODEL`'s) read back as its text: </s> a newline
-    decoded = stream_model_text if is_language_model(tokenizer_path) else decode_pieces
+    # a word language model's </s> ends a line, as `generate` writes it
+    texts = decode_model_pieces if is_language_model(tokenizer_path) else decode_pieces
     from_stdin = not ids or ids == ["-"]
     pieces = _stdin_pieces(tokenizer.vocab_size) if from_stdin else [
         _checked_ids(ids, tokenizer.vocab_size, from_stdin=False)]
     if as_json:
-        _write_text_object(decoded(tokenizer, pieces))
+        _write_text_object(texts(tokenizer, pieces))
         return
     last = ""
-    for text in decoded(tokenizer, pieces):
+    for text in texts(tokenizer, pieces):
         if text:
             write_stream(text)
             last = text

@@ -60,6 +60,7 @@ from seqlab.nlp.ngram.external import (
     unigram_table,
     write_run,
 )
+from seqlab.nlp.ngram.scratch import scratch_folder
 from seqlab.nlp.ngram.sentences import ContinuedLine, LineTokens, file_sentences
 
 # How long `connect` tries to reach a scheduler before giving up.
@@ -556,7 +557,7 @@ def count_ngrams_dask(client, paths: Sequence[str | Path], line_tokens: LineToke
     The merged counts go through files in a temporary folder (`count_orders_dask`) and are
     then read into the tables, which the in-memory smoothing methods need whole.
     """
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-") as folder:
+    with scratch_folder() as folder:
         vocab, unigram_counts, higher = count_orders_dask(
             client, paths, line_tokens, order, unk_cutoff, memory_bytes, Path(folder),
             shards, stats)
@@ -581,7 +582,7 @@ def train_kneser_ney_arpa_dask(client, paths: Sequence[str | Path], line_tokens:
     from seqlab.nlp.ngram.streamed import write_kneser_ney_arpa
     from seqlab.nlp.ngram.vocabulary import EOS_ID
 
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+    with scratch_folder(scratch_dir) as folder:
         vocab, unigram_counts, higher = count_orders_dask(
             client, paths, line_tokens, order, unk_cutoff, memory_bytes, Path(folder),
             shards, stats)

@@ -27,7 +27,6 @@ as each pass moves on (`seqlab.autograd.mapped_pages`).
 from __future__ import annotations
 
 import itertools
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import numpy as np
 from seqlab.autograd.mapped_pages import PageReleaser
 from seqlab.nlp.ngram import count_kernels
 from seqlab.nlp.ngram.counting import NgramTable
+from seqlab.nlp.ngram.scratch import scratch_folder
 from seqlab.nlp.ngram.sentences import ContinuedLine
 from seqlab.nlp.ngram.vocabulary import (
     BOS,
@@ -455,7 +455,7 @@ def count_ngrams_external(
     Scratch files (the padded ids and the sorted runs) live in a temporary folder under
     `scratch_dir` (default: the system's temporary folder) and are removed at the end.
     """
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+    with scratch_folder(scratch_dir) as folder:
         vocab, unigram_counts, higher = count_orders(sentences, order, unk_cutoff, memory_bytes,
                                                      Path(folder), stats, on_disk=False)
     tables = [unigram_table(unigram_counts)]

@@ -22,7 +22,6 @@ in-memory path's.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +49,7 @@ from seqlab.nlp.ngram.external import (
     working_bytes,
 )
 from seqlab.nlp.ngram.kneser_ney import KneserNey, discounts_from_count_of_counts
+from seqlab.nlp.ngram.scratch import scratch_folder
 from seqlab.nlp.ngram.sentences import training_sentences
 from seqlab.nlp.ngram.vocabulary import BOS_ID
 
@@ -108,7 +108,7 @@ def train_kneser_ney_arpa(
     One str is one sentence split on whitespace, as `fit` takes it (and lmplz reads text).
     """
     stats = stats if stats is not None else CountingStats()
-    with tempfile.TemporaryDirectory(prefix="seqlab-ngram-", dir=scratch_dir) as folder:
+    with scratch_folder(scratch_dir) as folder:
         scratch = Path(folder)
         vocab, unigram_counts, higher = count_orders(training_sentences(sentences), order,
                                                      unk_cutoff, memory_bytes, scratch, stats,

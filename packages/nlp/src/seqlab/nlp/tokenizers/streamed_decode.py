@@ -16,16 +16,18 @@ from seqlab.nlp.tokenizers.word import WordTokenizer
 _N_SPECIAL = len(SPECIAL_TOKENS)
 
 
-def decode_pieces(tokenizer: Tokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
+def decode_pieces(tokenizer: Tokenizer, pieces: Iterable[Sequence[int]],
+                  line_eos: bool = False) -> Iterator[str]:
     """The text of each piece of ids in turn (special tokens skipped, as `decode`); joined,
     they are `tokenizer.decode` of all the ids. Holds one piece and, at most, the bytes of one
-    unfinished character or one word."""
+    unfinished character or one word. With `line_eos` (word tokenizers only: a word language
+    model's rule, `seqlab.nlp.lm_text`) each </s> is a line end instead."""
     if isinstance(tokenizer, BPETokenizer):
         return _bpe_pieces(tokenizer, pieces)
     if isinstance(tokenizer, CharTokenizer) and tokenizer.byte_level:
         return _byte_char_pieces(tokenizer, pieces)
     if isinstance(tokenizer, WordTokenizer):
-        return _word_pieces(tokenizer, pieces)
+        return _word_pieces(tokenizer, pieces, line_eos)
     return (tokenizer.decode(piece) for piece in pieces)  # per-id text: joins exactly
 
 
@@ -75,14 +77,34 @@ def _byte_char_pieces(tokenizer: CharTokenizer,
     yield decoder.decode(b"", final=True)
 
 
-def _word_pieces(tokenizer: WordTokenizer, pieces: Iterable[Sequence[int]]) -> Iterator[str]:
+def _word_pieces(tokenizer: WordTokenizer, pieces: Iterable[Sequence[int]],
+                 line_eos: bool) -> Iterator[str]:
     """The space between two words depends only on those two words: each piece is decoded
     after the last word shown before it, whose text (unchanged: detokenizing only removes
-    spaces between words) is then cut off again."""
+    spaces between words) is then cut off again. With `line_eos` a </s> writes a newline and
+    the next line starts with no word before it."""
     last: list[int] = []
+    skipped = {tokenizer.pad_id, tokenizer.bos_id, tokenizer.eos_id}
     for piece in pieces:
-        text = tokenizer.decode(last + list(piece))
-        yield text[len(tokenizer.decode(last)):]
-        skipped = {tokenizer.pad_id, tokenizer.bos_id, tokenizer.eos_id}
-        shown = [int(i) for i in piece if int(i) not in skipped]
-        last = shown[-1:] or last
+        out: list[str] = []
+        for number, line in enumerate(_lines(piece, tokenizer.eos_id) if line_eos
+                                      else [[int(i) for i in piece]]):
+            if number:
+                out.append("\n")
+                last = []
+            text = tokenizer.decode(last + line)
+            out.append(text[len(tokenizer.decode(last)):])
+            shown = [i for i in line if i not in skipped]
+            last = shown[-1:] or last
+        yield "".join(out)
+
+
+def _lines(piece: Sequence[int], eos: int) -> list[list[int]]:
+    """`piece` split at each `eos` (dropped): one more list than it holds line ends."""
+    lines: list[list[int]] = [[]]
+    for index in map(int, piece):
+        if index == eos:
+            lines.append([])
+        else:
+            lines[-1].append(index)
+    return lines
