@@ -4,44 +4,19 @@ the child, whose BLAS gets its thread counts back. Before, the child's count sta
 user for good and its BLAS on one thread."""
 
 import os
-import select
-import signal
 import sys
 import threading
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # the fork runner beside these tests
+from forked_child import in_forked_child
 
 from seqlab.autograd import threads
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
                                 reason="needs fork")
-
-CHILD_SECONDS = 30
-
-
-def _child_answer(work) -> bytes:
-    """work()'s bytes from a forked child; fails where the child does not finish."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            os.write(write, work())
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write)
-    ready, _, _ = select.select([read], [], [], CHILD_SECONDS)
-    if not ready:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(read)
-        pytest.fail(f"the forked child did not finish in {CHILD_SECONDS} s")
-    answer = os.read(read, 64)
-    os.close(read)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    return answer
 
 
 def _blas_counts() -> tuple:
@@ -67,7 +42,7 @@ def test_a_child_forked_while_another_thread_computes_has_its_blas_back():
                 pass
             return repr((threads._blas_users, _blas_counts())).encode()
 
-        assert _child_answer(work) == repr((0, counts)).encode()
+        assert in_forked_child(work) == repr((0, counts)).encode()
     finally:
         leave.set()
         thread.join()

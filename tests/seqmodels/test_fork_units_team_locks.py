@@ -5,46 +5,21 @@ waited for ever on `_LOCKS_GUARD`, and a stack's table lock held at the fork kep
 call from its kept table."""
 
 import os
-import select
-import signal
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "autograd"))  # the fork runner
+from forked_child import in_forked_child
 
 from seqlab.seqmodels import recurrent_units_team as team
 from seqlab.seqmodels.recurrent import LSTM
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
                                 reason="needs fork")
-
-CHILD_SECONDS = 30  # a child that hangs is killed after this, and the test fails
-
-
-def _child_answer(work) -> bytes:
-    """work()'s one-byte answer from a forked child; fails where the child does not finish."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer through the pipe, never return into pytest
-        code = 0
-        try:
-            os.write(write, work())
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write)
-    ready, _, _ = select.select([read], [], [], CHILD_SECONDS)
-    if not ready:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(read)
-        pytest.fail(f"the forked child did not finish in {CHILD_SECONDS} s")
-    answer = os.read(read, 1)
-    os.close(read)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    return answer
 
 
 def _held_by_another_thread(*locks: threading.Lock):
@@ -83,7 +58,7 @@ def test_a_child_forked_during_a_kept_table_call_finds_the_locks_free(held):
             fresh = team._table0(stack, x0, w_ih, 2, 2)[4] is False
             return b"1" if free and fresh == (held == "table lock") else b"0"
 
-        assert _child_answer(work) == b"1"
+        assert in_forked_child(work) == b"1"
     finally:
         done.set()
         thread.join()
