@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from graph_nodes import graph_functions
 
 from seqlab.autograd import no_grad
 from seqlab.autograd.nn import Embedding
@@ -70,19 +71,6 @@ def _writer(emb, lstm, target, how):
     return weight, write
 
 
-def _graph_functions(tensor) -> set:
-    """The Function classes of every node behind `tensor`."""
-    seen, found, pending = set(), set(), [tensor._ctx]
-    while pending:
-        ctx = pending.pop()
-        if ctx is None or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        found.add(ctx.function)
-        pending.extend(getattr(t, "_ctx", None) for t in ctx.inputs)
-    return found
-
-
 @pytest.mark.parametrize("padding_idx", [None, 0])
 @pytest.mark.parametrize("cell", [LSTM, GRU])
 def test_these_models_read_the_table_through_the_table_node(cell, padding_idx):
@@ -90,7 +78,7 @@ def test_these_models_read_the_table_through_the_table_node(cell, padding_idx):
     would take silently, and which computes where PyTorch does anyway)."""
     emb, model = _models(padding_idx, cell)
     out, _ = model(emb(_ids()))
-    assert TableProjection in _graph_functions(out)
+    assert TableProjection in graph_functions(out)
 
 
 @pytest.mark.parametrize("padding_idx", [None, 0])

@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from graph_nodes import graph_functions
 
 from seqlab.autograd.nn import Embedding
 from seqlab.seqmodels.recurrent import GRU, LSTM, RNN
 from seqlab.seqmodels.table_projection import TableProjection
 
 VOCAB, STEPS, BATCH = 20, 9, 6  # 54 tokens over 20 symbols: layer 0 reads the table
-
-
-def _graph_functions(tensor) -> set:
-    """The Function classes of every node behind `tensor`."""
-    seen, found, pending = set(), set(), [tensor._ctx]
-    while pending:
-        ctx = pending.pop()
-        if ctx is None or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        found.add(ctx.function)
-        pending.extend(getattr(t, "_ctx", None) for t in ctx.inputs)
-    return found
 
 
 def _gradients(stack_class, fused: bool, backwards: int,
@@ -41,7 +29,7 @@ def _gradients(stack_class, fused: bool, backwards: int,
     if with_lengths:
         ids[np.arange(STEPS)[:, None] >= lengths[None]] = 0
     out, _ = stack(embedding(ids), lengths=lengths)
-    assert (TableProjection in _graph_functions(out)) == fused
+    assert (TableProjection in graph_functions(out)) == fused
     loss = (out * np.sin(np.arange(out.data.size)).reshape(out.shape)).sum()
     for _ in range(backwards - 1):
         loss.backward(retain_graph=True)
