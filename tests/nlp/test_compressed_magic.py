@@ -8,7 +8,7 @@ import lzma
 
 import pytest
 
-from seqlab.nlp.corpora.compressed import compression_of
+from seqlab.autograd.compressed_text import compression_of
 from seqlab.nlp.corpora.reading import decode_input
 
 TEXT = b"the cat sat on the mat\n" * 20

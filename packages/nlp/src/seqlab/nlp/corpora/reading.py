@@ -44,7 +44,7 @@ def decode_input(data: bytes, name: str, path: str | None = None, errors: str = 
     messages; a ValueError (CorpusDecodeError for undecodable bytes) otherwise."""
     if errors not in ERROR_POLICIES:
         raise ValueError(f"errors must be one of {ERROR_POLICIES}, got {errors!r}")
-    from seqlab.nlp.corpora.compressed import compressed_message
+    from seqlab.autograd.compressed_text import compressed_message
 
     wide = (wide_text_message(name, data[:SNIFF_BYTES], path)
             or compressed_message(name, data[:SNIFF_BYTES], path))
@@ -142,7 +142,7 @@ def resolve_paths(source: Source, pattern: str = "*.txt") -> list[str | Path | F
 
 def _not_text_message(name: str, head: bytes) -> str | None:
     """The line for a file whose first bytes `head` are UTF-16/32 text or compressed data."""
-    from seqlab.nlp.corpora.compressed import compressed_message
+    from seqlab.autograd.compressed_text import compressed_message
 
     path = _file_name(name)
     return wide_text_message(name, head, path) or compressed_message(name, head, path)
