@@ -102,7 +102,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     tensor used twice receives the sum of both gradients before its op's backward runs.
     """
     root_ctx = root._ctx
-    hooked = gradient_hooks.hooks
+    hooked = gradient_hooks.any_hooks()
     if root_ctx is None:
         _accumulate_leaf(root, gradient_hooks.applied(root, grad) if hooked else grad)
         return

@@ -38,6 +38,12 @@ def register(tensor: Tensor, hook: Any) -> RemovableHandle:
     return add_hook(entry[1], hook)
 
 
+def any_hooks() -> bool:
+    """Whether any live tensor has a hook now (a handle's `remove()` may have emptied an entry
+    whose tensor lives on: backward then takes its plain path again)."""
+    return any(entry[1] for entry in hooks.values())
+
+
 def hooks_of(tensor: Tensor) -> OrderedDict[int, Any] | None:
     """`tensor`'s hooks, or None where it has none."""
     entry = hooks.get(id(tensor))
